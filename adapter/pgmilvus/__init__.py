@@ -1,0 +1,16 @@
+"""pgmilvus: the pymilvus MilvusClient API on PostgreSQL + pgvector."""
+
+from .errors import (AmbiguousIndexName, AutoIDException, CannotInferSchemaException,
+                     ClusteringKeyException, CollectionNotExistException, ConnectError,
+                     ConnectionConfigException, ConnectionNotExistException, DataNotMatchException,
+                     DataTypeNotMatchException, DataTypeNotSupportException, DescribeCollectionException,
+                     ErrorCode, FieldsTypeException, FieldTypeException, FunctionsTypeException,
+                     IndexNotExistException, InvalidConsistencyLevel, MilvusException,
+                     MilvusUnavailableException, ParamError, PartitionAlreadyExistException,
+                     PartitionKeyException, PrimaryKeyException, SchemaNotReadyException)
+from .schema import CollectionSchema, FieldSchema, Function
+from .index_params import IndexParam, IndexParams
+from .client import MilvusClient
+from .types import ConsistencyLevel, DataType, FunctionType, IndexType, LoadState
+
+__version__ = "0.1.0"

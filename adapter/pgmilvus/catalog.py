@@ -1,0 +1,302 @@
+"""Reads and writes of the catalog tables (``pgmilvus_catalog``), on a given connection.
+
+The catalog is Postgres itself, so the caller's transaction covers both the
+catalog rows and the DDL on the collection tables: a failed create leaves
+neither behind, and every process sees the same state.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Optional
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+
+from . import sqlfiles
+from .schema import CollectionSchema
+
+CATALOG = "pgmilvus_catalog"
+#: Any constant works: it only has to be the same in every process.
+_MIGRATION_LOCK = 0x70676D696C767573
+
+
+@dataclass
+class PartitionInfo:
+    name: str
+    table_name: str
+    ordinal: int
+    loaded: bool
+
+
+@dataclass
+class IndexInfo:
+    index_name: str
+    field_name: str
+    index_type: str
+    metric_type: Optional[str]
+    params: dict[str, Any]
+    pg_index_name: Optional[str]
+
+
+@dataclass
+class CollectionInfo:
+    """One collection as the catalog knows it (what every operation starts from)."""
+
+    id: int
+    db_name: str
+    schema_name: str
+    name: str
+    table_name: str
+    schema: CollectionSchema
+    properties: dict[str, Any]
+    consistency_level: int
+    num_shards: int
+    num_partitions: Optional[int]
+    created_at: datetime
+    partitions: list[PartitionInfo] = field(default_factory=list)
+    indexes: list[IndexInfo] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)
+    looked_up_as: str = ""
+
+    def partition(self, name: str) -> Optional[PartitionInfo]:
+        return next((p for p in self.partitions if p.name == name), None)
+
+    @property
+    def loaded(self) -> bool:
+        return any(p.loaded for p in self.partitions)
+
+
+# -- installation ------------------------------------------------------------------------------
+
+def install(conn: psycopg.Connection) -> int:
+    """Create or migrate the catalog; safe when many processes start at once."""
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+        conn.execute(sqlfiles.read("catalog/bootstrap.sql"))
+        current = conn.execute(f"SELECT version FROM {CATALOG}.version").fetchone()[0]
+        latest = current
+        for version, text in sqlfiles.migrations():
+            if version > current:
+                conn.execute(text)
+                latest = version
+        if latest != current:
+            conn.execute(f"UPDATE {CATALOG}.version SET version = %s", (latest,))
+    return latest
+
+
+# -- databases ---------------------------------------------------------------------------------
+
+def database_schema(conn: psycopg.Connection, db_name: str) -> Optional[str]:
+    row = conn.execute(f"SELECT schema_name FROM {CATALOG}.databases WHERE name = %s",
+                       (db_name,)).fetchone()
+    return row[0] if row else None
+
+
+def list_databases(conn: psycopg.Connection) -> list[str]:
+    rows = conn.execute(f"SELECT name FROM {CATALOG}.databases ORDER BY created_at, name").fetchall()
+    return [r[0] for r in rows]
+
+
+def describe_database(conn: psycopg.Connection, db_name: str) -> Optional[dict[str, Any]]:
+    row = conn.execute(f"SELECT properties FROM {CATALOG}.databases WHERE name = %s",
+                       (db_name,)).fetchone()
+    return None if row is None else dict(row[0])
+
+
+def add_database(conn: psycopg.Connection, db_name: str, schema_name: str,
+                 properties: dict[str, Any]) -> None:
+    conn.execute(f"INSERT INTO {CATALOG}.databases (name, schema_name, properties) VALUES (%s, %s, %s)",
+                 (db_name, schema_name, Jsonb(properties)))
+
+
+def set_database_properties(conn: psycopg.Connection, db_name: str, properties: dict[str, Any]) -> None:
+    conn.execute(f"UPDATE {CATALOG}.databases SET properties = %s WHERE name = %s",
+                 (Jsonb(properties), db_name))
+
+
+def remove_database(conn: psycopg.Connection, db_name: str) -> None:
+    conn.execute(f"DELETE FROM {CATALOG}.databases WHERE name = %s", (db_name,))
+
+
+def count_collections(conn: psycopg.Connection, db_name: str) -> int:
+    return conn.execute(f"SELECT count(*) FROM {CATALOG}.collections WHERE db_name = %s",
+                        (db_name,)).fetchone()[0]
+
+
+# -- collections -------------------------------------------------------------------------------
+
+_COLLECTION_SELECT = f"""
+SELECT c.id, c.db_name, d.schema_name, c.name, c.table_name, c.schema, c.properties,
+       c.consistency_level, c.num_shards, c.num_partitions, c.created_at,
+       COALESCE((SELECT json_agg(json_build_object('name', p.name, 'table_name', p.table_name,
+                                                   'ordinal', p.ordinal, 'loaded', p.loaded)
+                                 ORDER BY p.ordinal)
+                 FROM {CATALOG}.partitions p WHERE p.collection_id = c.id), '[]') AS partitions,
+       COALESCE((SELECT json_agg(json_build_object('index_name', i.index_name, 'field_name', i.field_name,
+                                                   'index_type', i.index_type, 'metric_type', i.metric_type,
+                                                   'params', i.params, 'pg_index_name', i.pg_index_name)
+                                 ORDER BY i.created_at, i.index_name)
+                 FROM {CATALOG}.indexes i WHERE i.collection_id = c.id), '[]') AS indexes,
+       COALESCE((SELECT json_agg(a.alias ORDER BY a.alias)
+                 FROM {CATALOG}.aliases a WHERE a.collection_id = c.id), '[]') AS aliases
+FROM {CATALOG}.collections c JOIN {CATALOG}.databases d ON d.name = c.db_name
+"""
+
+
+def _to_info(row: dict[str, Any], looked_up_as: str) -> CollectionInfo:
+    return CollectionInfo(
+        id=row["id"], db_name=row["db_name"], schema_name=row["schema_name"], name=row["name"],
+        table_name=row["table_name"], schema=CollectionSchema.from_catalog(row["schema"]),
+        properties=dict(row["properties"]), consistency_level=row["consistency_level"],
+        num_shards=row["num_shards"], num_partitions=row["num_partitions"],
+        created_at=row["created_at"],
+        partitions=[PartitionInfo(**p) for p in row["partitions"]],
+        indexes=[IndexInfo(**i) for i in row["indexes"]],
+        aliases=list(row["aliases"]), looked_up_as=looked_up_as)
+
+
+def get_collection(conn: psycopg.Connection, db_name: str, name: str, *,
+                   aliases: bool = True, for_update: bool = False) -> Optional[CollectionInfo]:
+    """The collection called ``name`` in ``db_name``, or the one the alias ``name`` points to."""
+    lock = " FOR UPDATE OF c" if for_update else ""
+    with conn.cursor(row_factory=dict_row) as cur:
+        row = cur.execute(_COLLECTION_SELECT + " WHERE c.db_name = %s AND c.name = %s" + lock,
+                          (db_name, name)).fetchone()
+        if row is None and aliases:
+            row = cur.execute(
+                _COLLECTION_SELECT + f" JOIN {CATALOG}.aliases al ON al.collection_id = c.id"
+                " WHERE al.db_name = %s AND al.alias = %s" + lock, (db_name, name)).fetchone()
+    return None if row is None else _to_info(row, name)
+
+
+def list_collections(conn: psycopg.Connection, db_name: str) -> list[str]:
+    rows = conn.execute(f"SELECT name FROM {CATALOG}.collections WHERE db_name = %s ORDER BY id",
+                        (db_name,)).fetchall()
+    return [r[0] for r in rows]
+
+
+def table_name_taken(conn: psycopg.Connection, schema_name: str, table: str) -> bool:
+    row = conn.execute("SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                       "WHERE n.nspname = %s AND c.relname = %s", (schema_name, table)).fetchone()
+    return row is not None
+
+
+def add_collection(conn: psycopg.Connection, db_name: str, name: str, table: str,
+                   schema: CollectionSchema, *, properties: dict[str, Any], consistency_level: int,
+                   num_shards: int, num_partitions: Optional[int]) -> int:
+    collection_id = conn.execute(
+        f"INSERT INTO {CATALOG}.collections (db_name, name, table_name, description, schema, properties,"
+        " consistency_level, num_shards, num_partitions) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+        " RETURNING id",
+        (db_name, name, table, schema.description, Jsonb(json.loads(schema.to_catalog())),
+         Jsonb(properties), consistency_level, num_shards, num_partitions)).fetchone()[0]
+    with conn.cursor() as cur:
+        cur.executemany(
+            f"INSERT INTO {CATALOG}.fields (collection_id, field_id, name, data_type, spec)"
+            " VALUES (%s, %s, %s, %s, %s)",
+            [(collection_id, 100 + i, f.name, int(f.dtype), Jsonb(f.to_catalog()))
+             for i, f in enumerate(schema.fields)])
+    return collection_id
+
+
+def remove_collection(conn: psycopg.Connection, collection_id: int) -> None:
+    conn.execute(f"DELETE FROM {CATALOG}.collections WHERE id = %s", (collection_id,))
+
+
+def rename_collection(conn: psycopg.Connection, collection_id: int, db_name: str, name: str,
+                      table: str) -> None:
+    conn.execute(f"UPDATE {CATALOG}.collections SET db_name = %s, name = %s, table_name = %s WHERE id = %s",
+                 (db_name, name, table, collection_id))
+
+
+def set_properties(conn: psycopg.Connection, collection_id: int, properties: dict[str, Any]) -> None:
+    conn.execute(f"UPDATE {CATALOG}.collections SET properties = %s WHERE id = %s",
+                 (Jsonb(properties), collection_id))
+
+
+# -- partitions --------------------------------------------------------------------------------
+
+def next_partition_ordinal(conn: psycopg.Connection, collection_id: int) -> int:
+    return conn.execute(f"UPDATE {CATALOG}.collections SET next_partition = next_partition + 1"
+                        " WHERE id = %s RETURNING next_partition - 1", (collection_id,)).fetchone()[0]
+
+
+def add_partition(conn: psycopg.Connection, collection_id: int, name: str, table: str, ordinal: int,
+                  loaded: bool) -> None:
+    conn.execute(f"INSERT INTO {CATALOG}.partitions (collection_id, name, table_name, ordinal, loaded)"
+                 " VALUES (%s, %s, %s, %s, %s)", (collection_id, name, table, ordinal, loaded))
+
+
+def remove_partition(conn: psycopg.Connection, collection_id: int, name: str) -> None:
+    conn.execute(f"DELETE FROM {CATALOG}.partitions WHERE collection_id = %s AND name = %s",
+                 (collection_id, name))
+
+
+def set_loaded(conn: psycopg.Connection, collection_id: int, loaded: bool,
+               partitions: Optional[list[str]] = None) -> None:
+    if partitions is None:
+        conn.execute(f"UPDATE {CATALOG}.partitions SET loaded = %s WHERE collection_id = %s",
+                     (loaded, collection_id))
+    else:
+        conn.execute(f"UPDATE {CATALOG}.partitions SET loaded = %s WHERE collection_id = %s"
+                     " AND name = ANY(%s)", (loaded, collection_id, partitions))
+
+
+# -- indexes -----------------------------------------------------------------------------------
+
+def add_index(conn: psycopg.Connection, collection_id: int, index: IndexInfo) -> None:
+    conn.execute(f"INSERT INTO {CATALOG}.indexes (collection_id, index_name, field_name, index_type,"
+                 " metric_type, params, pg_index_name) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                 (collection_id, index.index_name, index.field_name, index.index_type, index.metric_type,
+                  Jsonb(index.params), index.pg_index_name))
+
+
+def remove_index(conn: psycopg.Connection, collection_id: int, index_name: str) -> None:
+    conn.execute(f"DELETE FROM {CATALOG}.indexes WHERE collection_id = %s AND index_name = %s",
+                 (collection_id, index_name))
+
+
+def set_index_params(conn: psycopg.Connection, collection_id: int, index_name: str,
+                     params: dict[str, Any]) -> None:
+    conn.execute(f"UPDATE {CATALOG}.indexes SET params = %s WHERE collection_id = %s AND index_name = %s",
+                 (Jsonb(params), collection_id, index_name))
+
+
+# -- aliases -----------------------------------------------------------------------------------
+
+def alias_target(conn: psycopg.Connection, db_name: str, alias: str) -> Optional[str]:
+    row = conn.execute(f"SELECT c.name FROM {CATALOG}.aliases a JOIN {CATALOG}.collections c"
+                       " ON c.id = a.collection_id WHERE a.db_name = %s AND a.alias = %s",
+                       (db_name, alias)).fetchone()
+    return row[0] if row else None
+
+
+def set_alias(conn: psycopg.Connection, db_name: str, alias: str, collection_id: int) -> None:
+    conn.execute(f"INSERT INTO {CATALOG}.aliases (db_name, alias, collection_id) VALUES (%s, %s, %s)"
+                 " ON CONFLICT (db_name, alias) DO UPDATE SET collection_id = EXCLUDED.collection_id",
+                 (db_name, alias, collection_id))
+
+
+def remove_alias(conn: psycopg.Connection, db_name: str, alias: str) -> None:
+    conn.execute(f"DELETE FROM {CATALOG}.aliases WHERE db_name = %s AND alias = %s", (db_name, alias))
+
+
+def list_aliases(conn: psycopg.Connection, db_name: str, collection_id: Optional[int] = None) -> list[str]:
+    if collection_id is None:
+        rows = conn.execute(f"SELECT alias FROM {CATALOG}.aliases WHERE db_name = %s ORDER BY alias",
+                            (db_name,)).fetchall()
+    else:
+        rows = conn.execute(f"SELECT alias FROM {CATALOG}.aliases WHERE db_name = %s AND collection_id = %s"
+                            " ORDER BY alias", (db_name, collection_id)).fetchall()
+    return [r[0] for r in rows]
+
+
+def next_auto_ids(conn: psycopg.Connection, count: int) -> list[int]:
+    """``count`` fresh auto_id values in one round trip."""
+    rows = conn.execute(f"SELECT nextval('{CATALOG}.auto_id') FROM generate_series(1, %s)",
+                        (count,)).fetchall()
+    return [r[0] for r in rows]

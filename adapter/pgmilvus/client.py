@@ -1,0 +1,453 @@
+"""MilvusClient: pymilvus's names, signatures and return shapes on PostgreSQL.
+
+The client only checks arguments, picks a connection and calls the
+operation modules (collections, index_ops, writes, reads, search), which
+build SQL; it holds no SQL of its own.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from typing import Any, Dict, List, Optional, Union
+
+from . import catalog, collections, ddl, index_ops, names, uri as uri_mod
+from .connection import Database
+from .errors import (ErrorCode, MilvusException, ParamError, collection_not_found, database_not_found,
+                     invalid_parameter, partition_not_found)
+from .index_params import IndexParams
+from .schema import CollectionSchema, FieldSchema
+from .types import DataType
+
+_log = logging.getLogger("pgmilvus")
+_RESERVED_SCHEMAS = {"pgmilvus_catalog", "information_schema", "public"}
+_compaction_ids = itertools.count(1)
+
+
+class MilvusClient:
+    """Drop-in for ``pymilvus.MilvusClient`` backed by PostgreSQL + pgvector."""
+
+    def __init__(self, uri: str = "", user: str = "", password: str = "", db_name: str = "",
+                 token: str = "", timeout: Optional[float] = None, **kwargs: Any) -> None:
+        target = uri_mod.resolve(uri, user, password, token)
+        if target.embedded_path is not None:
+            from . import embedded
+
+            dsn = embedded.acquire(target.embedded_path)
+        else:
+            assert target.dsn is not None
+            dsn = target.dsn
+        self._timeout = timeout
+        self._db = Database(dsn, timeout=timeout, max_size=int(kwargs.get("pool_size", 8)))
+        self._closed = False
+        try:
+            with self._db.connection() as conn:
+                catalog.install(conn)
+                db_name = db_name or "default"
+                names.database_name(db_name)
+                if catalog.database_schema(conn, db_name) is None:
+                    raise database_not_found(db_name)
+        except BaseException:
+            self._db.close()
+            raise
+        self._db_name = db_name
+
+    # -- plumbing --------------------------------------------------------------------------------
+    def _conn(self):
+        if self._closed:
+            raise MilvusException(message="should create connection first")
+        return self._db.connection()
+
+    def _tx(self):
+        if self._closed:
+            raise MilvusException(message="should create connection first")
+        return self._db.transaction()
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._db.close()
+
+    def __enter__(self) -> "MilvusClient":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def get_server_version(self, timeout: Optional[float] = None, detail: bool = False, **kwargs: Any):
+        with self._conn() as conn:
+            pg = conn.execute("SHOW server_version").fetchone()[0]
+            vec = conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'").fetchone()[0]
+        from . import __version__
+
+        version = f"pgmilvus-{__version__} (PostgreSQL {pg}, pgvector {vec})"
+        return {"version": version, "postgresql": pg, "pgvector": vec} if detail else version
+
+    # -- schema helpers ----------------------------------------------------------------------------
+    @classmethod
+    def create_schema(cls, **kwargs: Any) -> CollectionSchema:
+        kwargs.pop("check_fields", None)
+        return CollectionSchema([], **kwargs)
+
+    @classmethod
+    def create_field_schema(cls, name: str, data_type: DataType, desc: str = "", **kwargs: Any) -> FieldSchema:
+        return FieldSchema(name, data_type, desc, **kwargs)
+
+    @classmethod
+    def prepare_index_params(cls, field_name: str = "", **kwargs: Any) -> IndexParams:
+        params = IndexParams()
+        if field_name:
+            params.add_index(field_name, **kwargs)
+        return params
+
+    # -- collections -------------------------------------------------------------------------------
+    def create_collection(self, collection_name: str, dimension: Optional[int] = None,
+                          primary_field_name: str = "id", id_type: str = "int",
+                          vector_field_name: str = "vector", metric_type: str = "COSINE",
+                          auto_id: bool = False, timeout: Optional[float] = None,
+                          schema: Optional[CollectionSchema] = None,
+                          index_params: Optional[IndexParams] = None, **kwargs: Any) -> None:
+        names.collection_name(collection_name)
+        if schema is None:
+            schema = collections.quick_schema(dimension, primary_field_name, id_type, vector_field_name,
+                                              auto_id, kwargs)
+            index_params = self.prepare_index_params(vector_field_name, index_type="AUTOINDEX",
+                                                     metric_type=metric_type)
+        elif not isinstance(schema, CollectionSchema):
+            raise ParamError(message=f"schema must be a CollectionSchema (create_schema()), got "
+                                     f"{type(schema).__name__}")
+        with self._tx() as conn:
+            collections.create(conn, self._db_name, collection_name, schema, index_params, kwargs)
+
+    def describe_collection(self, collection_name: str, timeout: Optional[float] = None,
+                            **kwargs: Any) -> Dict[str, Any]:
+        with self._conn() as conn:
+            info = collections.require(conn, self._db_name, collection_name, describe=True)
+        return collections.describe(info)
+
+    def list_collections(self, **kwargs: Any) -> List[str]:
+        with self._conn() as conn:
+            return catalog.list_collections(conn, self._db_name)
+
+    def has_collection(self, collection_name: str, timeout: Optional[float] = None, **kwargs: Any) -> bool:
+        names.collection_name(collection_name)
+        with self._conn() as conn:
+            return catalog.get_collection(conn, self._db_name, collection_name) is not None
+
+    def drop_collection(self, collection_name: str, timeout: Optional[float] = None, **kwargs: Any) -> None:
+        with self._tx() as conn:
+            collections.drop(conn, self._db_name, collection_name)
+
+    def rename_collection(self, old_name: str, new_name: str, target_db: Optional[str] = "",
+                          timeout: Optional[float] = None, **kwargs: Any) -> None:
+        with self._tx() as conn:
+            collections.rename(conn, self._db_name, old_name, new_name, target_db or "")
+
+    def truncate_collection(self, collection_name: str, timeout: Optional[float] = None,
+                            **kwargs: Any) -> None:
+        from psycopg import sql
+
+        with self._tx() as conn:
+            info = collections.require(conn, self._db_name, collection_name)
+            conn.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier(info.schema_name, info.table_name)))
+
+    def get_collection_stats(self, collection_name: str, timeout: Optional[float] = None,
+                             **kwargs: Any) -> Dict[str, int]:
+        with self._conn() as conn:
+            info = collections.require(conn, self._db_name, collection_name)
+            return {"row_count": collections.row_count(conn, info)}
+
+    def load_collection(self, collection_name: str, timeout: Optional[float] = None, **kwargs: Any) -> None:
+        with self._tx() as conn:
+            info = collections.require(conn, self._db_name, collection_name)
+            collections.require_vector_index(info)
+            catalog.set_loaded(conn, info.id, True)
+
+    def release_collection(self, collection_name: str, timeout: Optional[float] = None,
+                           **kwargs: Any) -> None:
+        with self._tx() as conn:
+            info = collections.require(conn, self._db_name, collection_name)
+            catalog.set_loaded(conn, info.id, False)
+
+    def refresh_load(self, collection_name: str, timeout: Optional[float] = None, **kwargs: Any) -> None:
+        with self._conn() as conn:
+            collections.require(conn, self._db_name, collection_name)
+
+    def get_load_state(self, collection_name: str, partition_name: Optional[str] = "",
+                       timeout: Optional[float] = None, **kwargs: Any) -> Dict[str, Any]:
+        names.collection_name(collection_name)
+        with self._conn() as conn:
+            info = catalog.get_collection(conn, self._db_name, collection_name)
+        return collections.load_state(info, partition_name or "")
+
+    def flush(self, collection_name: str, timeout: Optional[float] = None, **kwargs: Any) -> None:
+        """Every committed write is already durable in Postgres: only checks the name."""
+        with self._conn() as conn:
+            collections.require(conn, self._db_name, collection_name)
+
+    def compact(self, collection_name: str, is_clustering: Optional[bool] = False,
+                is_l0: Optional[bool] = False, target_size: Optional[int] = None,
+                target_size_unit: str = "mb", timeout: Optional[float] = None, **kwargs: Any) -> int:
+        """VACUUM (ANALYZE) the collection's table: reclaims deleted rows, refreshes planner stats."""
+        from psycopg import sql
+
+        with self._conn() as conn:
+            info = collections.require(conn, self._db_name, collection_name)
+            conn.execute(sql.SQL("VACUUM (ANALYZE) {}").format(
+                sql.Identifier(info.schema_name, info.table_name)))
+        return next(_compaction_ids)
+
+    def get_compaction_state(self, job_id: int, timeout: Optional[float] = None, **kwargs: Any) -> str:
+        return "Completed"
+
+    def alter_collection_properties(self, collection_name: str, properties: dict,
+                                    timeout: Optional[float] = None, **kwargs: Any) -> None:
+        if not isinstance(properties, dict):
+            raise ParamError(message=f"properties must be a dict, got {type(properties).__name__}")
+        with self._tx() as conn:
+            info = collections.require(conn, self._db_name, collection_name, for_update=True)
+            catalog.set_properties(conn, info.id, {**info.properties, **properties})
+
+    def drop_collection_properties(self, collection_name: str, property_keys: List[str],
+                                   timeout: Optional[float] = None, **kwargs: Any) -> None:
+        if not isinstance(property_keys, (list, tuple)):
+            raise ParamError(message=f"property_keys must be a list, got {type(property_keys).__name__}")
+        with self._tx() as conn:
+            info = collections.require(conn, self._db_name, collection_name, for_update=True)
+            catalog.set_properties(conn, info.id, {k: v for k, v in info.properties.items()
+                                                   if k not in property_keys})
+
+    # -- indexes -----------------------------------------------------------------------------------
+    def create_index(self, collection_name: str, index_params: IndexParams, timeout: Optional[float] = None,
+                     **kwargs: Any) -> None:
+        with self._tx() as conn:
+            info = collections.require(conn, self._db_name, collection_name, for_update=True)
+            index_ops.create(conn, info, index_params)
+
+    def list_indexes(self, collection_name: str, field_name: Optional[str] = "", **kwargs: Any) -> List[str]:
+        with self._conn() as conn:
+            info = collections.require(conn, self._db_name, collection_name)
+        return index_ops.list_names(info, field_name)
+
+    def describe_index(self, collection_name: str, index_name: str, timeout: Optional[float] = None,
+                       **kwargs: Any) -> Optional[Dict[str, Any]]:
+        with self._conn() as conn:
+            info = collections.require(conn, self._db_name, collection_name)
+            return index_ops.describe(conn, info, index_name)
+
+    def drop_index(self, collection_name: str, index_name: str, timeout: Optional[float] = None,
+                   **kwargs: Any) -> None:
+        with self._tx() as conn:
+            info = collections.require(conn, self._db_name, collection_name, for_update=True)
+            index_ops.drop(conn, info, index_name)
+
+    # -- partitions --------------------------------------------------------------------------------
+    def _manual_partitions(self, info: catalog.CollectionInfo) -> None:
+        if info.schema.partition_key_field is not None:
+            raise MilvusException(ErrorCode.SERVER_ERROR,
+                                  "disable create partition if partition key mode is used")
+
+    def create_partition(self, collection_name: str, partition_name: str, timeout: Optional[float] = None,
+                         **kwargs: Any) -> None:
+        names.partition_name(partition_name)
+        with self._tx() as conn:
+            info = collections.require(conn, self._db_name, collection_name, for_update=True)
+            self._manual_partitions(info)
+            if info.partition(partition_name) is None:
+                collections.add_partition(conn, info, partition_name)
+
+    def drop_partition(self, collection_name: str, partition_name: str, timeout: Optional[float] = None,
+                       **kwargs: Any) -> None:
+        names.partition_name(partition_name)
+        with self._tx() as conn:
+            info = collections.require(conn, self._db_name, collection_name, for_update=True)
+            if info.schema.partition_key_field is not None:
+                raise MilvusException(ErrorCode.SERVER_ERROR,
+                                      "disable drop partition if partition key mode is used")
+            if partition_name == ddl.DEFAULT_PARTITION:
+                raise MilvusException(ErrorCode.SERVER_ERROR, "default partition cannot be deleted")
+            part = info.partition(partition_name)
+            if part is None:
+                return
+            if part.loaded:
+                raise MilvusException(ErrorCode.SERVER_ERROR, "partition cannot be dropped, partition is "
+                                                              "loaded, please release it first")
+            conn.execute(ddl.drop_table(info.schema_name, part.table_name))
+            catalog.remove_partition(conn, info.id, partition_name)
+
+    def has_partition(self, collection_name: str, partition_name: str, timeout: Optional[float] = None,
+                      **kwargs: Any) -> bool:
+        with self._conn() as conn:
+            info = collections.require(conn, self._db_name, collection_name)
+        return info.partition(partition_name) is not None
+
+    def list_partitions(self, collection_name: str, timeout: Optional[float] = None,
+                        **kwargs: Any) -> List[str]:
+        with self._conn() as conn:
+            info = collections.require(conn, self._db_name, collection_name)
+        return [p.name for p in info.partitions]
+
+    def _partition_list(self, info: catalog.CollectionInfo, partition_names: Any) -> List[str]:
+        if isinstance(partition_names, str):
+            partition_names = [partition_names]
+        if not isinstance(partition_names, (list, tuple)) or not all(isinstance(p, str) for p in partition_names):
+            raise ParamError(message=f"partition_names must be a str or a list of str, got {partition_names!r}")
+        for name in partition_names:
+            if info.partition(name) is None:
+                raise partition_not_found(name)
+        return list(partition_names)
+
+    def load_partitions(self, collection_name: str, partition_names: Union[str, List[str]],
+                        timeout: Optional[float] = None, **kwargs: Any) -> None:
+        with self._tx() as conn:
+            info = collections.require(conn, self._db_name, collection_name)
+            parts = self._partition_list(info, partition_names)
+            collections.require_vector_index(info)
+            catalog.set_loaded(conn, info.id, True, parts)
+
+    def release_partitions(self, collection_name: str, partition_names: Union[str, List[str]],
+                           timeout: Optional[float] = None, **kwargs: Any) -> None:
+        with self._tx() as conn:
+            info = collections.require(conn, self._db_name, collection_name)
+            catalog.set_loaded(conn, info.id, False, self._partition_list(info, partition_names))
+
+    def get_partition_stats(self, collection_name: str, partition_name: str, timeout: Optional[float] = None,
+                            **kwargs: Any) -> Dict[str, int]:
+        if not isinstance(partition_name, str):
+            raise TypeError(f"partition_name must be a str, got {type(partition_name).__name__}")
+        with self._conn() as conn:
+            info = collections.require(conn, self._db_name, collection_name)
+            if info.partition(partition_name) is None:
+                raise partition_not_found(partition_name)
+            return {"row_count": collections.row_count(conn, info, partition_name)}
+
+    # -- databases ---------------------------------------------------------------------------------
+    def create_database(self, db_name: str, properties: Optional[dict] = None, timeout: Optional[float] = None,
+                        **kwargs: Any) -> None:
+        names.database_name(db_name)
+        if db_name in _RESERVED_SCHEMAS or db_name.startswith("pg_"):
+            raise MilvusException(ErrorCode.DATABASE_INVALID_NAME,
+                                  f"database name {db_name} is reserved by PostgreSQL or pgmilvus: choose "
+                                  "another name")
+        if properties is not None and not isinstance(properties, dict):
+            raise ParamError(message=f"properties must be a dict, got {type(properties).__name__}")
+        with self._tx() as conn:
+            if catalog.database_schema(conn, db_name) is not None:
+                raise MilvusException(ErrorCode.SERVER_ERROR, f"database already exist: {db_name}")
+            if conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (db_name,)).fetchone():
+                raise MilvusException(ErrorCode.DATABASE_INVALID_NAME,
+                                      f"a Postgres schema named {db_name} already exists and is not a "
+                                      "pgmilvus database: choose another name")
+            conn.execute(ddl.create_schema(db_name))
+            catalog.add_database(conn, db_name, db_name, {k: str(v) for k, v in (properties or {}).items()})
+
+    def drop_database(self, db_name: str, **kwargs: Any) -> None:
+        names.database_name(db_name)
+        if db_name == "default":
+            raise MilvusException(ErrorCode.SERVER_ERROR, "can not drop default database")
+        with self._tx() as conn:
+            schema_name = catalog.database_schema(conn, db_name)
+            if schema_name is None:
+                return
+            if catalog.count_collections(conn, db_name):
+                raise MilvusException(ErrorCode.SERVER_ERROR,
+                                      f"database:{db_name} not empty, must drop all collections before "
+                                      "drop database")
+            conn.execute(f"DELETE FROM {catalog.CATALOG}.aliases WHERE db_name = %s", (db_name,))
+            catalog.remove_database(conn, db_name)
+            conn.execute(ddl.drop_schema(schema_name))
+        if self._db_name == db_name:
+            self._db_name = "default"
+
+    def list_databases(self, timeout: Optional[float] = None, **kwargs: Any) -> List[str]:
+        with self._conn() as conn:
+            return catalog.list_databases(conn)
+
+    def describe_database(self, db_name: str, **kwargs: Any) -> Dict[str, Any]:
+        names.database_name(db_name)
+        with self._conn() as conn:
+            props = catalog.describe_database(conn, db_name)
+        if props is None:
+            raise database_not_found(db_name)
+        return {"name": db_name, **props}
+
+    def alter_database_properties(self, db_name: str, properties: dict, **kwargs: Any) -> None:
+        if not isinstance(properties, dict):
+            raise ParamError(message=f"properties must be a dict, got {type(properties).__name__}")
+        with self._tx() as conn:
+            props = catalog.describe_database(conn, db_name)
+            if props is None:
+                raise database_not_found(db_name)
+            catalog.set_database_properties(conn, db_name, {**props, **{k: str(v) for k, v in properties.items()}})
+
+    def drop_database_properties(self, db_name: str, property_keys: List[str], **kwargs: Any) -> None:
+        with self._tx() as conn:
+            props = catalog.describe_database(conn, db_name)
+            if props is None:
+                raise database_not_found(db_name)
+            catalog.set_database_properties(conn, db_name,
+                                            {k: v for k, v in props.items() if k not in property_keys})
+
+    def use_database(self, db_name: str, **kwargs: Any) -> None:
+        self.describe_database(db_name)
+        self._db_name = db_name
+
+    def using_database(self, db_name: str, **kwargs: Any) -> None:
+        self.use_database(db_name)
+
+    # -- aliases -----------------------------------------------------------------------------------
+    def create_alias(self, collection_name: str, alias: str, timeout: Optional[float] = None,
+                     **kwargs: Any) -> None:
+        names.alias_name(alias)
+        with self._tx() as conn:
+            info = collections.require(conn, self._db_name, collection_name)
+            if catalog.get_collection(conn, self._db_name, alias, aliases=False) is not None:
+                raise MilvusException(ErrorCode.ALIAS_COLLECTION_NAME_CONFLICT,
+                                      f"alias and collection name conflict[database={self._db_name}]"
+                                      f"[alias={alias}]")
+            current = catalog.alias_target(conn, self._db_name, alias)
+            if current is not None and current != info.name:
+                raise MilvusException(ErrorCode.ALIAS_ALREADY_EXIST,
+                                      f"{alias} is alias to another collection: {current}: alias already "
+                                      f"exist[database={self._db_name}][alias={alias}]")
+            catalog.set_alias(conn, self._db_name, alias, info.id)
+
+    def alter_alias(self, collection_name: str, alias: str, timeout: Optional[float] = None,
+                    **kwargs: Any) -> None:
+        names.alias_name(alias)
+        with self._tx() as conn:
+            info = collections.require(conn, self._db_name, collection_name)
+            if catalog.alias_target(conn, self._db_name, alias) is None:
+                raise MilvusException(ErrorCode.ALIAS_NOT_FOUND,
+                                      f"alias not found[database={self._db_name}][alias={alias}]")
+            catalog.set_alias(conn, self._db_name, alias, info.id)
+
+    def drop_alias(self, alias: str, timeout: Optional[float] = None, **kwargs: Any) -> None:
+        names.alias_name(alias)
+        with self._tx() as conn:
+            catalog.remove_alias(conn, self._db_name, alias)
+
+    def describe_alias(self, alias: str, timeout: Optional[float] = None, **kwargs: Any) -> Dict[str, str]:
+        names.alias_name(alias)
+        with self._conn() as conn:
+            target = catalog.alias_target(conn, self._db_name, alias)
+        if target is None:
+            raise MilvusException(ErrorCode.ALIAS_NOT_FOUND,
+                                  f"alias not found[database={self._db_name}][alias={alias}]")
+        return {"alias": alias, "collection_name": target, "db_name": self._db_name}
+
+    def list_aliases(self, collection_name: str = "", timeout: Optional[float] = None,
+                     **kwargs: Any) -> Dict[str, Any]:
+        with self._conn() as conn:
+            if collection_name:
+                info = collections.require(conn, self._db_name, collection_name)
+                aliases = catalog.list_aliases(conn, self._db_name, info.id)
+            else:
+                aliases = catalog.list_aliases(conn, self._db_name)
+        return {"aliases": aliases, "collection_name": collection_name, "db_name": self._db_name}
+
+    # -- data plane (writes.py / reads.py) ------------------------------------------------------------
+    # -- end data plane ------------------------------------------------------------------------------
+
+    # -- search (search.py) ------------------------------------------------------------------------
+    # -- end search ----------------------------------------------------------------------------------

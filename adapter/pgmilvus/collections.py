@@ -1,0 +1,260 @@
+"""Collection-level operations: create, describe, drop, rename, stats, load state.
+
+Each function runs inside the caller's transaction on one connection, so a
+failure anywhere (catalog row, table DDL, index build) leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Optional
+
+import psycopg
+from psycopg import sql
+
+from . import catalog, ddl, names
+from .catalog import CollectionInfo
+from .errors import (ErrorCode, MilvusException, ParamError, PrimaryKeyException, collection_not_found,
+                     database_not_found, invalid_parameter)
+from .index_params import IndexParams
+from .schema import CollectionSchema
+from .types import ConsistencyLevel, DataType, LoadState
+
+_log = logging.getLogger("pgmilvus")
+DEFAULT_NUM_PARTITIONS = 64
+MAX_NUM_PARTITIONS = 1024
+
+
+def require(conn: psycopg.Connection, db_name: str, name: str, *, describe: bool = False,
+            for_update: bool = False) -> CollectionInfo:
+    """The collection (or alias target) ``name``, or Milvus's not-found error."""
+    names.collection_name(name)
+    info = catalog.get_collection(conn, db_name, name, for_update=for_update)
+    if info is None:
+        raise collection_not_found(name, db_name, describe=describe)
+    return info
+
+
+def schema_name_of(conn: psycopg.Connection, db_name: str) -> str:
+    schema_name = catalog.database_schema(conn, db_name)
+    if schema_name is None:
+        raise database_not_found(db_name)
+    return schema_name
+
+
+def consistency_level(value: Any) -> int:
+    """Accepted like pymilvus (name or int) and stored; reads are always strong here."""
+    if value is None:
+        return int(ConsistencyLevel.Bounded)
+    if isinstance(value, str) and value in ConsistencyLevel.__members__:
+        return int(ConsistencyLevel[value])
+    if isinstance(value, int) and not isinstance(value, bool) and value in ConsistencyLevel._value2member_map_:
+        return int(value)
+    raise ParamError(message=f"invalid consistency_level {value!r}: use one of "
+                             f"{', '.join(ConsistencyLevel.__members__)}")
+
+
+def quick_schema(dimension: Any, primary_field_name: str, id_type: Any, vector_field_name: str,
+                 auto_id: Any, kwargs: dict[str, Any]) -> CollectionSchema:
+    """The schema pymilvus's quick setup builds (dynamic field on unless told otherwise)."""
+    if not isinstance(dimension, int) or isinstance(dimension, bool):
+        raise ParamError(message=f"`dimension` value {dimension!r} is illegal: quick setup needs an int "
+                                 "dimension (or pass schema=...)")
+    if not isinstance(auto_id, bool):
+        raise ParamError(message=f"`auto_id` value {auto_id!r} is illegal: expected a bool")
+    schema = CollectionSchema(auto_id=auto_id,
+                              enable_dynamic_field=kwargs.pop("enable_dynamic_field", True))
+    if id_type in ("int", DataType.INT64):
+        schema.add_field(primary_field_name, DataType.INT64, is_primary=True, auto_id=auto_id)
+    elif id_type in ("string", "str", DataType.VARCHAR):
+        schema.add_field(primary_field_name, DataType.VARCHAR, is_primary=True, auto_id=auto_id,
+                         max_length=kwargs.pop("max_length", None))
+    else:
+        raise PrimaryKeyException(message="Param primary_field must be int or str type.")
+    schema.add_field(vector_field_name, DataType.FLOAT_VECTOR, dim=dimension)
+    return schema
+
+
+def _num_partitions(schema: CollectionSchema, value: Any) -> Optional[int]:
+    if schema.partition_key_field is None:
+        return None
+    if value is None:
+        return DEFAULT_NUM_PARTITIONS
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_NUM_PARTITIONS:
+        raise invalid_parameter(f"num_partitions {value!r} is invalid: it should be an int in "
+                                f"[1, {MAX_NUM_PARTITIONS}]")
+    return value
+
+
+def _same_definition(existing: CollectionInfo, schema: CollectionSchema) -> bool:
+    return existing.schema == schema
+
+
+def create(conn: psycopg.Connection, db_name: str, name: str, schema: CollectionSchema,
+           index_params: Optional[IndexParams], kwargs: dict[str, Any]) -> bool:
+    """Create the catalog rows, the partitioned table and its partitions.
+
+    Returns False when an identical collection already exists (Milvus treats
+    that as success); a different one with the same name is an error.
+    """
+    from . import index_ops  # index_ops imports this module
+
+    names.collection_name(name)
+    schema.verify()
+    level = consistency_level(kwargs.get("consistency_level"))
+    if "num_shards" in kwargs and "shards_num" in kwargs:
+        raise ParamError(message="got both num_shards and shards_num; pass one of them")
+    shards = kwargs.get("num_shards", kwargs.get("shards_num", 1))
+    properties = kwargs.get("properties") or {}
+    if not isinstance(properties, dict):
+        raise ParamError(message=f"properties must be a dict, got {properties!r}")
+    num_parts = _num_partitions(schema, kwargs.get("num_partitions"))
+    schema_name = schema_name_of(conn, db_name)
+    existing = catalog.get_collection(conn, db_name, name, aliases=False)
+    if existing is not None:
+        if _same_definition(existing, schema):
+            return False
+        raise invalid_parameter(f"create duplicate collection with different parameters, collection: {name}")
+    if catalog.alias_target(conn, db_name, name) is not None:
+        raise MilvusException(ErrorCode.ALIAS_COLLECTION_NAME_CONFLICT,
+                              f"collection name [{name}] conflicts with an existing alias, please choose "
+                              "a unique name")
+    table = ddl.pg_name(name)
+    if catalog.table_name_taken(conn, schema_name, table):
+        raise MilvusException(ErrorCode.INVALID_PARAMETER,
+                              f"a table named {table!r} already exists in Postgres schema {schema_name!r} "
+                              f"and is not a pgmilvus collection: choose another collection name")
+    collection_id = catalog.add_collection(conn, db_name, name, table, schema, properties=properties,
+                                           consistency_level=level, num_shards=int(shards),
+                                           num_partitions=num_parts)
+    conn.execute(ddl.create_collection_table(schema_name, table, schema))
+    loaded = bool(index_params)
+    if num_parts is None:
+        _add_partition(conn, schema_name, table, collection_id, ddl.DEFAULT_PARTITION, loaded)
+    else:
+        for i in range(num_parts):
+            child = ddl.pg_name(table, f"{ddl.DEFAULT_PARTITION}_{i}")
+            conn.execute(ddl.create_hash_partition(schema_name, table, child, num_parts, i))
+            catalog.add_partition(conn, collection_id, f"{ddl.DEFAULT_PARTITION}_{i}", child,
+                                  catalog.next_partition_ordinal(conn, collection_id), loaded)
+    if index_params:
+        info = catalog.get_collection(conn, db_name, name, aliases=False)
+        assert info is not None
+        index_ops.create(conn, info, index_params)
+    return True
+
+
+def _add_partition(conn: psycopg.Connection, schema_name: str, table: str, collection_id: int,
+                   partition: str, loaded: bool) -> None:
+    child = ddl.pg_name(table, partition)
+    conn.execute(ddl.create_list_partition(schema_name, table, child, partition))
+    catalog.add_partition(conn, collection_id, partition, child,
+                          catalog.next_partition_ordinal(conn, collection_id), loaded)
+
+
+def add_partition(conn: psycopg.Connection, info: CollectionInfo, partition: str) -> None:
+    _add_partition(conn, info.schema_name, info.table_name, info.id, partition, info.loaded)
+
+
+def describe(info: CollectionInfo) -> dict[str, Any]:
+    """The dict pymilvus 2.6's describe_collection returns, key for key."""
+    schema = info.schema
+    fields = [f.to_dict(100 + i) for i, f in enumerate(schema.fields)]
+    physical_ms = int(info.created_at.timestamp() * 1000)
+    return {
+        "collection_name": info.name,
+        "auto_id": schema.primary_field.auto_id,
+        "num_shards": info.num_shards,
+        "description": schema.description,
+        "fields": fields,
+        "functions": [],
+        "aliases": list(info.aliases),
+        "collection_id": info.id,
+        "consistency_level": info.consistency_level,
+        "consistency_level_name": ConsistencyLevel(info.consistency_level).name,
+        "properties": {k: str(v) for k, v in info.properties.items()},
+        "num_partitions": len(info.partitions),
+        "enable_dynamic_field": schema.enable_dynamic_field,
+        "enable_namespace": False,
+        # Milvus's hybrid timestamp: physical milliseconds shifted over an 18-bit logical counter.
+        "created_timestamp": physical_ms << 18,
+    }
+
+
+def drop(conn: psycopg.Connection, db_name: str, name: str) -> None:
+    names.collection_name(name)
+    info = catalog.get_collection(conn, db_name, name, aliases=False, for_update=True)
+    if info is None:
+        return
+    if info.aliases:
+        raise invalid_parameter(f"cannot drop the collection via alias = {info.aliases[0]}: collection "
+                                f"{name} has aliases {info.aliases}, please remove all aliases before "
+                                "dropping the collection")
+    conn.execute(ddl.drop_table(info.schema_name, info.table_name))
+    catalog.remove_collection(conn, info.id)
+
+
+def rename(conn: psycopg.Connection, db_name: str, old_name: str, new_name: str, target_db: str) -> None:
+    names.collection_name(new_name)
+    info = require(conn, db_name, old_name, for_update=True)
+    if info.name != old_name:
+        raise invalid_parameter(f"{old_name} is an alias; rename the collection {info.name} instead")
+    target_db = target_db or db_name
+    target_schema = schema_name_of(conn, target_db)
+    if (catalog.get_collection(conn, target_db, new_name) is not None
+            or catalog.alias_target(conn, target_db, new_name) is not None):
+        raise MilvusException(ErrorCode.SERVER_ERROR,
+                              f"duplicated new collection name {target_db}:{new_name} with other "
+                              "collection name or alias")
+    new_table = ddl.pg_name(new_name)
+    if catalog.table_name_taken(conn, target_schema, new_table) and not (
+            target_schema == info.schema_name and new_table == info.table_name):
+        raise MilvusException(ErrorCode.INVALID_PARAMETER,
+                              f"a table named {new_table!r} already exists in Postgres schema "
+                              f"{target_schema!r}: choose another collection name")
+    if target_schema != info.schema_name:
+        if info.aliases:
+            raise invalid_parameter(f"collection {old_name} has aliases; drop them before moving it to "
+                                    f"database {target_db}")
+        conn.execute(ddl.move_table(info.schema_name, info.table_name, target_schema))
+        for part in info.partitions:
+            conn.execute(ddl.move_table(info.schema_name, part.table_name, target_schema))
+    conn.execute(ddl.rename_table(target_schema, info.table_name, new_table))
+    for part in info.partitions:
+        child = ddl.pg_name(new_table, part.name)
+        conn.execute(ddl.rename_table(target_schema, part.table_name, child))
+        conn.execute(f"UPDATE {catalog.CATALOG}.partitions SET table_name = %s"
+                     " WHERE collection_id = %s AND name = %s", (child, info.id, part.name))
+    catalog.rename_collection(conn, info.id, target_db, new_name, new_table)
+
+
+def row_count(conn: psycopg.Connection, info: CollectionInfo, partition: Optional[str] = None) -> int:
+    """Live rows (Milvus counts physical rows, deleted ones too, until compaction)."""
+    if partition is None:
+        query = sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(info.schema_name, info.table_name))
+    else:
+        part = info.partition(partition)
+        assert part is not None
+        query = sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(info.schema_name, part.table_name))
+    return conn.execute(query).fetchone()[0]
+
+
+def load_state(info: Optional[CollectionInfo], partition: str = "") -> dict[str, Any]:
+    if info is None:
+        return {"state": LoadState.NotExist}
+    if partition:
+        part = info.partition(partition)
+        if part is None:
+            return {"state": LoadState.NotExist}
+        return {"state": LoadState.Loaded if part.loaded else LoadState.NotLoad}
+    return {"state": LoadState.Loaded if info.loaded else LoadState.NotLoad}
+
+
+def require_vector_index(info: CollectionInfo) -> None:
+    """Milvus refuses to load a collection whose vector fields have no index."""
+    indexed = {i.field_name for i in info.indexes}
+    missing = [f.name for f in info.schema.vector_fields if f.name not in indexed]
+    if missing:
+        raise MilvusException(ErrorCode.INDEX_NOT_FOUND,
+                              f"index not found[collection={info.name}]: create an index on vector field "
+                              f"{missing[0]} (create_index) before loading")

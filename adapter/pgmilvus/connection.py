@@ -1,0 +1,168 @@
+"""The one thin I/O layer: a psycopg pool with pgvector types, and error translation.
+
+Everything above this module builds SQL without touching a socket; this is
+where SQL meets the server, so it is also the one place where psycopg's
+exceptions become MilvusExceptions (no raw driver error reaches a user).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import Any, Iterator, Optional
+from urllib.parse import quote, urlencode
+
+import psycopg
+from psycopg import errors as pge
+from psycopg.conninfo import conninfo_to_dict
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from .errors import ErrorCode, MilvusException
+
+_log = logging.getLogger("pgmilvus")
+MIN_PGVECTOR = (0, 8, 0)
+
+
+class ConnectionLost(MilvusException):
+    """The server went away mid-call; the call may be retried (nothing was committed)."""
+
+
+def dsn_with(dsn: str, **overrides: Optional[str]) -> str:
+    """Return ``dsn`` as a postgresql:// URI with some parameters replaced."""
+    params = {k: v for k, v in conninfo_to_dict(dsn).items() if v is not None}
+    params.update({k: v for k, v in overrides.items() if v is not None})
+    user = quote(str(params.pop("user", "")), safe="")
+    password = params.pop("password", None)
+    dbname = quote(str(params.pop("dbname", "")), safe="")
+    host = params.pop("host", "")
+    port = params.pop("port", None)
+    auth = f"{user}:{quote(str(password), safe='')}@" if password else (f"{user}@" if user else "")
+    netloc = ""
+    query: dict[str, Any] = {}
+    if host and not str(host).startswith("/"):
+        netloc = str(host) + (f":{port}" if port else "")
+    else:
+        if host:
+            query["host"] = host
+        if port:
+            query["port"] = port
+    query.update(params)
+    tail = f"?{urlencode(query)}" if query else ""
+    return f"postgresql://{auth}{netloc}/{dbname}{tail}"
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    parts = []
+    for piece in text.split("."):
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        parts.append(int(digits or 0))
+    return tuple(parts)
+
+
+def ensure_pgvector(conn: psycopg.Connection) -> None:
+    """CREATE EXTENSION vector when allowed; a clear error naming the fix otherwise."""
+    row = conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'").fetchone()
+    if row is None:
+        available = conn.execute(
+            "SELECT default_version FROM pg_available_extensions WHERE name = 'vector'").fetchone()
+        if available is None:
+            raise MilvusException(ErrorCode.UNEXPECTED_ERROR,
+                                  "the PostgreSQL server has no pgvector extension: install pgvector "
+                                  ">= 0.8 on the server (e.g. the pgvector/pgvector:pg18 image), then "
+                                  "reconnect")
+        try:
+            with conn.transaction():
+                conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+        except pge.InsufficientPrivilege:
+            raise MilvusException(ErrorCode.PERMISSION_DENIED,
+                                  "pgvector is installed on the server but not enabled in this "
+                                  "database, and this user may not enable it: run `CREATE EXTENSION "
+                                  "vector;` as a superuser or the database owner") from None
+        except pge.UniqueViolation:
+            pass  # another process created it at the same moment
+        row = conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'").fetchone()
+    assert row is not None
+    if _version_tuple(row[0]) < MIN_PGVECTOR:
+        raise MilvusException(ErrorCode.UNEXPECTED_ERROR,
+                              f"pgvector {row[0]} is too old: pgmilvus needs >= 0.8; run "
+                              "`ALTER EXTENSION vector UPDATE;` after upgrading pgvector on the server")
+
+
+def _configure(conn: psycopg.Connection) -> None:
+    from pgvector.psycopg import register_vector
+
+    register_vector(conn)
+
+
+class Database:
+    """A pool of connections to one PostgreSQL database, pgvector types registered."""
+
+    def __init__(self, conninfo: str, *, max_size: int = 8, timeout: Optional[float] = None) -> None:
+        self.conninfo = conninfo
+        self.timeout = timeout
+        with translate_errors():
+            with psycopg.connect(conninfo, autocommit=True, connect_timeout=int(timeout or 10)) as conn:
+                ensure_pgvector(conn)
+            self.pool = ConnectionPool(conninfo, min_size=1, max_size=max_size, open=False,
+                                       kwargs={"autocommit": True}, configure=_configure,
+                                       check=ConnectionPool.check_connection,
+                                       timeout=timeout or 30.0, name="pgmilvus")
+            self.pool.open(wait=True, timeout=timeout or 30.0)
+
+    @contextlib.contextmanager
+    def connection(self) -> Iterator[psycopg.Connection]:
+        """A pooled autocommit connection; errors become MilvusExceptions."""
+        with translate_errors():
+            with self.pool.connection() as conn:
+                yield conn
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[psycopg.Connection]:
+        """A connection inside one transaction: all of the block, or nothing."""
+        with self.connection() as conn:
+            with translate_errors(), conn.transaction():
+                yield conn
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+@contextlib.contextmanager
+def translate_errors() -> Iterator[None]:
+    """Turn driver errors into MilvusExceptions with a message a user can act on."""
+    try:
+        yield
+    except MilvusException:
+        raise
+    except PoolTimeout as exc:
+        raise ConnectionLost(ErrorCode.UNEXPECTED_ERROR,
+                             f"could not get a connection to PostgreSQL in time ({exc}); the server "
+                             "may be down or overloaded: retry the call") from None
+    except pge.QueryCanceled as exc:
+        raise MilvusException(ErrorCode.UNEXPECTED_ERROR,
+                              f"the statement was cancelled ({_first_line(exc)}): the timeout was "
+                              "reached; raise `timeout=` or narrow the request") from None
+    except pge.InsufficientPrivilege as exc:
+        raise MilvusException(ErrorCode.PERMISSION_DENIED,
+                              f"permission denied: {_first_line(exc)}; ask for the privilege with "
+                              "grant_privilege or connect as a user that has it") from None
+    except pge.DiskFull as exc:
+        raise MilvusException(ErrorCode.UNEXPECTED_ERROR,
+                              f"the PostgreSQL server is out of disk space ({_first_line(exc)}); "
+                              "nothing of this call was written: free space and retry") from None
+    except (pge.SerializationFailure, pge.DeadlockDetected) as exc:
+        raise ConnectionLost(ErrorCode.UNEXPECTED_ERROR,
+                             f"the call conflicted with a concurrent one ({_first_line(exc)}); nothing "
+                             "was written: retry it") from None
+    except psycopg.OperationalError as exc:
+        raise ConnectionLost(ErrorCode.UNEXPECTED_ERROR,
+                             f"lost the connection to PostgreSQL ({_first_line(exc)}); nothing of this "
+                             "call was committed: retry it") from None
+    except psycopg.Error as exc:
+        raise MilvusException(ErrorCode.UNEXPECTED_ERROR,
+                              f"PostgreSQL error: {_first_line(exc)}") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

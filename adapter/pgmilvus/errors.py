@@ -1,0 +1,128 @@
+"""Exceptions with pymilvus's names, codes and string form.
+
+User code written for pymilvus catches these classes by name and reads
+``.code`` / ``.message``; keeping both identical is what lets it run
+unchanged.  Server-side failures carry Milvus's merr codes (100, 200, 1100,
+...); client-side checks use code 1 as pymilvus does.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ErrorCode(IntEnum):
+    """pymilvus's ErrorCode plus the merr codes a Milvus server returns."""
+
+    SUCCESS = 0
+    UNEXPECTED_ERROR = 1
+    RATE_LIMIT = 8
+    FORCE_DENY = 9
+    COLLECTION_NOT_FOUND = 100
+    COLLECTION_NOT_LOADED = 101
+    PARTITION_NOT_FOUND = 200
+    PARTITION_NOT_LOADED = 201
+    INDEX_NOT_FOUND = 700
+    DATABASE_NOT_FOUND = 800
+    DATABASE_INVALID_NAME = 802
+    PERMISSION_DENIED = 1000
+    INVALID_PARAMETER = 1100
+    MISSING_PARAMETER = 1101
+    PARAMETER_TOO_LARGE = 1102
+    ALIAS_NOT_FOUND = 1600
+    ALIAS_COLLECTION_NAME_CONFLICT = 1601
+    ALIAS_ALREADY_EXIST = 1602
+    FIELD_NOT_FOUND = 1700
+    FIELD_NAME_INVALID = 1701
+    UNSUPPORTED = 3000
+    SERVER_ERROR = 65535
+
+
+class MilvusException(Exception):
+    """Base of every error pgmilvus raises; same shape as pymilvus's."""
+
+    def __init__(self, code: int = ErrorCode.UNEXPECTED_ERROR, message: str = "",
+                 compatible_code: int = 1) -> None:
+        super().__init__(message)
+        self._code = int(code)
+        self._message = message
+        self._compatible_code = compatible_code
+
+    @property
+    def code(self) -> int:
+        return self._code
+
+    @property
+    def message(self) -> str:
+        return self._message
+
+    @property
+    def compatible_code(self) -> int:
+        return self._compatible_code
+
+    def __str__(self) -> str:
+        return f"<{type(self).__name__}: (code={self.code}, message={self.message})>"
+
+
+class _ClientError(MilvusException):
+    """Client-side check: pymilvus raises these with code 1 unless told otherwise."""
+
+    def __init__(self, code: int = ErrorCode.UNEXPECTED_ERROR, message: str = "", **kwargs) -> None:
+        # pymilvus lets client errors be built as Cls(message="...") as well.
+        super().__init__(code=code, message=message, **kwargs)
+
+
+class ParamError(_ClientError): ...
+class ConnectError(_ClientError): ...
+class MilvusUnavailableException(_ClientError): ...
+class CollectionNotExistException(_ClientError): ...
+class DescribeCollectionException(_ClientError): ...
+class PartitionAlreadyExistException(_ClientError): ...
+class IndexNotExistException(_ClientError): ...
+class AmbiguousIndexName(_ClientError): ...
+class CannotInferSchemaException(_ClientError): ...
+class SchemaNotReadyException(_ClientError): ...
+class DataTypeNotMatchException(_ClientError): ...
+class DataTypeNotSupportException(_ClientError): ...
+class DataNotMatchException(_ClientError): ...
+class SchemaMismatchRetryableException(_ClientError): ...
+class ConnectionNotExistException(_ClientError): ...
+class ConnectionConfigException(_ClientError): ...
+class PrimaryKeyException(_ClientError): ...
+class PartitionKeyException(_ClientError): ...
+class ClusteringKeyException(_ClientError): ...
+class FieldsTypeException(_ClientError): ...
+class FunctionsTypeException(_ClientError): ...
+class FieldTypeException(_ClientError): ...
+class AutoIDException(_ClientError): ...
+class InvalidConsistencyLevel(_ClientError): ...
+class ServerVersionIncompatibleException(_ClientError): ...
+
+
+# --- helpers that build the server-side messages Milvus users recognise ---
+
+def invalid_parameter(message: str) -> MilvusException:
+    """A 1100 error; Milvus appends ': invalid parameter' to these."""
+    return MilvusException(ErrorCode.INVALID_PARAMETER, f"{message}: invalid parameter")
+
+
+def collection_not_found(name: str, db_name: str = "default", *, describe: bool = False) -> MilvusException:
+    """Unknown collection: describe-style calls get DescribeCollectionException like pymilvus."""
+    if describe:
+        return DescribeCollectionException(
+            ErrorCode.COLLECTION_NOT_FOUND,
+            f"can't find collection[database={db_name}][collection={name}]")
+    return MilvusException(ErrorCode.COLLECTION_NOT_FOUND,
+                           f"collection not found[database={db_name}][collection={name}]")
+
+
+def partition_not_found(name: str) -> MilvusException:
+    return MilvusException(ErrorCode.PARTITION_NOT_FOUND, f"partition not found[partition={name}]")
+
+
+def database_not_found(name: str) -> MilvusException:
+    return MilvusException(ErrorCode.DATABASE_NOT_FOUND, f"database not found[database={name}]")
+
+
+def unsupported(message: str) -> MilvusException:
+    return MilvusException(ErrorCode.UNSUPPORTED, message)

@@ -1,0 +1,96 @@
+"""create_index / list_indexes / describe_index / drop_index on a connection."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import psycopg
+
+from . import catalog, collections, indexes
+from .catalog import CollectionInfo, IndexInfo
+from .errors import ErrorCode, MilvusException, ParamError, invalid_parameter
+from .index_params import IndexParam, IndexParams
+
+#: Postgres builds large HNSW indexes far faster with memory to spare (25 s vs 72 s
+#: for 100k x 128 at 1GB vs the 64MB default on a 2-core machine).
+BUILD_MEMORY = "1GB"
+
+
+def _plan(info: CollectionInfo, param: IndexParam) -> indexes.IndexPlan:
+    field = info.schema.field(param.field_name)
+    if field is None:
+        raise MilvusException(ErrorCode.FIELD_NOT_FOUND,
+                              f"cannot create index on non-exist field: {param.field_name}: field not "
+                              f"found[field={param.field_name}]")
+    index_name = param.index_name or param.field_name
+    if field.is_vector:
+        return indexes.plan_vector_index(field, index_name, param.index_type, param.metric_type, param.params)
+    if param.metric_type:
+        raise invalid_parameter(f"metric_type is not allowed for scalar field {field.name}")
+    return indexes.plan_scalar_index(field, index_name, param.index_type, param.params)
+
+
+def create(conn: psycopg.Connection, info: CollectionInfo, index_params: Any) -> None:
+    if isinstance(index_params, IndexParam):
+        index_params = [index_params]
+    if not isinstance(index_params, (IndexParams, list)):
+        raise ParamError(message=f"index_params must be an IndexParams (prepare_index_params()), got "
+                                 f"{type(index_params).__name__}")
+    if not index_params:
+        raise ParamError(message="IndexParams is empty, no index can be created")
+    conn.execute("SELECT set_config('maintenance_work_mem', %s, true)", (BUILD_MEMORY,))
+    for param in index_params:
+        if not isinstance(param, IndexParam):
+            raise ParamError(message=f"index_params items must be IndexParam, got {param!r}")
+        _create_one(conn, info, _plan(info, param))
+
+
+def _create_one(conn: psycopg.Connection, info: CollectionInfo, plan: indexes.IndexPlan) -> None:
+    for existing in info.indexes:
+        same_field = existing.field_name == plan.field_name
+        if existing.index_name == plan.index_name or same_field:
+            if (same_field and existing.index_name == plan.index_name
+                    and existing.index_type == plan.index_type and existing.metric_type == plan.metric_type
+                    and existing.params == plan.params):
+                return  # identical index: a no-op, as in Milvus
+            raise invalid_parameter(f"at most one distinct index is allowed per field; field "
+                                    f"{existing.field_name} already has index {existing.index_name}: "
+                                    "drop it first (release_collection, drop_index)")
+    statement = indexes.create_index_sql(info.schema_name, info.table_name, plan)
+    pg_index = indexes.pg_index_name(info.table_name, plan.index_name) if statement else None
+    if statement is not None:
+        conn.execute(statement)
+    record = IndexInfo(plan.index_name, plan.field_name, plan.index_type, plan.metric_type, plan.params,
+                       pg_index)
+    catalog.add_index(conn, info.id, record)
+    info.indexes.append(record)
+
+
+def list_names(info: CollectionInfo, field_name: Optional[str]) -> list[str]:
+    return [i.index_name for i in info.indexes if not field_name or i.field_name == field_name]
+
+
+def find(info: CollectionInfo, index_name: str) -> Optional[IndexInfo]:
+    return next((i for i in info.indexes if i.index_name == index_name), None)
+
+
+def describe(conn: psycopg.Connection, info: CollectionInfo, index_name: str) -> Optional[dict[str, Any]]:
+    index = find(info, index_name)
+    if index is None:
+        return None
+    rows = collections.row_count(conn, info)
+    return indexes.describe(index.params, index.index_type, index.metric_type, index.field_name,
+                            index.index_name, rows)
+
+
+def drop(conn: psycopg.Connection, info: CollectionInfo, index_name: str) -> None:
+    index = find(info, index_name)
+    if index is None:
+        return
+    field = info.schema.field(index.field_name)
+    if info.loaded and field is not None and field.is_vector:
+        raise MilvusException(ErrorCode.SERVER_ERROR, "index cannot be dropped, collection is loaded, "
+                                                      "please release it first")
+    if index.pg_index_name:
+        conn.execute(indexes.drop_index_sql(info.schema_name, index.pg_index_name))
+    catalog.remove_index(conn, info.id, index_name)

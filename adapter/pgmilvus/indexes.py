@@ -1,0 +1,182 @@
+"""Milvus index types and metrics mapped onto pgvector / Postgres indexes (pure SQL building).
+
+Vector indexes: HNSW -> hnsw (M -> m, efConstruction -> ef_construction),
+IVF_FLAT / IVF_SQ8 / IVF_PQ / SCANN -> ivfflat (nlist -> lists), AUTOINDEX and
+DISKANN -> hnsw with pgvector's defaults, FLAT / BIN_FLAT -> no index (exact
+scan).  Scalar indexes: INVERTED on JSON / ARRAY -> GIN, Trie -> B-tree with a
+pattern opclass (serves ``LIKE 'prefix%'``), the rest -> B-tree.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from psycopg import sql
+
+from .ddl import pg_name
+from .errors import ErrorCode, MilvusException, ParamError, invalid_parameter
+from .schema import FieldSchema
+from .types import DataType
+
+_log = logging.getLogger("pgmilvus")
+
+FLOAT_METRICS = ("L2", "IP", "COSINE")
+BINARY_METRICS = ("HAMMING", "JACCARD")
+SPARSE_METRICS = ("IP",)
+VECTOR_INDEX_TYPES = {"FLAT", "IVF_FLAT", "IVF_SQ8", "IVF_PQ", "IVF_RABITQ", "SCANN", "HNSW", "HNSW_SQ",
+                      "HNSW_PQ", "HNSW_PRQ", "DISKANN", "AUTOINDEX", "BIN_FLAT", "BIN_IVF_FLAT",
+                      "SPARSE_INVERTED_INDEX", "SPARSE_WAND", "GPU_IVF_FLAT", "GPU_IVF_PQ",
+                      "GPU_CAGRA", "GPU_BRUTE_FORCE"}
+SCALAR_INDEX_TYPES = {"", "AUTOINDEX", "INVERTED", "STL_SORT", "TRIE", "BITMAP", "NGRAM"}
+_IVF = {"IVF_FLAT", "IVF_SQ8", "IVF_PQ", "IVF_RABITQ", "SCANN", "BIN_IVF_FLAT", "GPU_IVF_FLAT", "GPU_IVF_PQ"}
+_EXACT = {"FLAT", "BIN_FLAT", "GPU_BRUTE_FORCE"}
+#: pgvector's limits on indexed dimensions, per column type.
+MAX_INDEX_DIM = {"vector": 2000, "halfvec": 4000, "bit": 64000}
+DEFAULT_METRIC = {DataType.BINARY_VECTOR: "HAMMING", DataType.SPARSE_FLOAT_VECTOR: "IP"}
+
+_OPS = {"L2": "l2", "IP": "ip", "COSINE": "cosine", "HAMMING": "hamming", "JACCARD": "jaccard"}
+
+
+@dataclass
+class IndexPlan:
+    """What create_index will do for one Milvus index: the catalog row and the SQL, if any."""
+
+    index_name: str
+    field_name: str
+    index_type: str
+    metric_type: Optional[str]
+    params: dict[str, Any]
+    method: Optional[str]           # hnsw | ivfflat | btree | gin | None (exact scan)
+    opclass: Optional[str]
+    with_params: dict[str, int]
+
+
+def vector_column_kind(field: FieldSchema) -> str:
+    return {DataType.FLOAT16_VECTOR: "halfvec", DataType.BFLOAT16_VECTOR: "halfvec",
+            DataType.BINARY_VECTOR: "bit", DataType.SPARSE_FLOAT_VECTOR: "sparsevec"}.get(field.dtype, "vector")
+
+
+def _int_param(params: dict[str, Any], key: str, default: int, lo: int, hi: int, index_type: str) -> int:
+    value = params.get(key, default)
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise invalid_parameter(f"{index_type} parameter {key}={value!r} is not an integer") from None
+    if isinstance(value, float) and value != number or not lo <= number <= hi:
+        raise invalid_parameter(f"{index_type} parameter {key}={value!r} out of range [{lo}, {hi}]")
+    return number
+
+
+def check_metric(field: FieldSchema, metric: Optional[str]) -> str:
+    """The metric to use for ``field`` (Milvus's default when none is given)."""
+    if metric is None or metric == "":
+        return DEFAULT_METRIC.get(field.dtype, "COSINE")
+    if not isinstance(metric, str):
+        raise ParamError(message=f"metric_type must be a str, got {metric!r}")
+    metric = metric.upper()
+    allowed = (BINARY_METRICS if field.dtype == DataType.BINARY_VECTOR else
+               SPARSE_METRICS if field.dtype == DataType.SPARSE_FLOAT_VECTOR else FLOAT_METRICS)
+    if metric not in allowed:
+        raise invalid_parameter(f"metric type {metric} not found or not supported for field "
+                                f"{field.name} ({field.dtype.name}), supported: [{' '.join(allowed)}]")
+    return metric
+
+
+def plan_vector_index(field: FieldSchema, index_name: str, index_type: str, metric: Optional[str],
+                      params: dict[str, Any]) -> IndexPlan:
+    index_type = (index_type or "AUTOINDEX").upper()
+    if index_type not in VECTOR_INDEX_TYPES:
+        raise invalid_parameter(f"invalid index type: {index_type} for vector field {field.name}; use "
+                                "one of HNSW, IVF_FLAT, FLAT, AUTOINDEX")
+    metric = check_metric(field, metric)
+    kind = vector_column_kind(field)
+    method: Optional[str] = "hnsw"
+    with_params: dict[str, int] = {}
+    if index_type in _EXACT:
+        method = None
+    elif index_type in _IVF:
+        method = "ivfflat"
+        with_params["lists"] = _int_param(params, "nlist", 128, 1, 65536, index_type)
+    elif index_type.startswith("HNSW"):
+        with_params["m"] = _int_param(params, "M", 16, 2, 100, index_type)
+        with_params["ef_construction"] = _int_param(params, "efConstruction", 64, 4, 1000, index_type)
+        if with_params["ef_construction"] < 2 * with_params["m"]:
+            raise invalid_parameter(f"{index_type} efConstruction ({with_params['ef_construction']}) must "
+                                    f"be at least 2 * M ({2 * with_params['m']}) in pgvector")
+    if kind == "sparsevec" and method == "ivfflat":
+        method = "hnsw"
+        with_params = {}
+    if method and field.dim and field.dim > MAX_INDEX_DIM.get(kind, 1 << 30):
+        _log.warning("field %s has %d dimensions, over pgvector's %s index limit (%d): searches on it "
+                     "use an exact scan", field.name, field.dim, kind, MAX_INDEX_DIM[kind])
+        method = None
+    if method == "ivfflat" and kind == "bit" and metric == "JACCARD":
+        method, with_params = "hnsw", {}
+    opclass = f"{kind}_{_OPS[metric]}_ops" if method else None
+    return IndexPlan(index_name, field.name, index_type, metric, dict(params), method, opclass, with_params)
+
+
+def plan_scalar_index(field: FieldSchema, index_name: str, index_type: str,
+                      params: dict[str, Any]) -> IndexPlan:
+    index_type = (index_type or "").upper()
+    if index_type not in SCALAR_INDEX_TYPES:
+        raise invalid_parameter(f"invalid index type: {index_type} for scalar field {field.name}; use "
+                                "one of INVERTED, STL_SORT, Trie, BITMAP, AUTOINDEX")
+    if field.dtype in (DataType.JSON, DataType.ARRAY):
+        method, opclass = "gin", ("jsonb_path_ops" if field.dtype == DataType.JSON else None)
+    elif index_type == "TRIE" or (field.dtype == DataType.VARCHAR and index_type == "NGRAM"):
+        if field.dtype != DataType.VARCHAR:
+            raise invalid_parameter(f"Trie index is only supported on VARCHAR fields, not {field.name}")
+        method, opclass = "btree", "varchar_pattern_ops"
+    else:
+        method, opclass = "btree", None
+    shown_type = "Trie" if index_type == "TRIE" else index_type
+    return IndexPlan(index_name, field.name, shown_type, None, dict(params), method, opclass, {})
+
+
+def create_index_sql(schema_name: str, table: str, plan: IndexPlan) -> Optional[sql.Composed]:
+    """CREATE INDEX on the partitioned parent (Postgres builds it on every partition)."""
+    if plan.method is None:
+        return None
+    column: sql.Composable = sql.Identifier(plan.field_name)
+    if plan.opclass:
+        column = sql.SQL("{} {}").format(column, sql.SQL(plan.opclass))
+    with_clause = sql.SQL("")
+    if plan.with_params:
+        with_clause = sql.SQL(" WITH ({})").format(sql.SQL(", ").join(
+            sql.SQL("{} = {}").format(sql.SQL(k), sql.Literal(int(v))) for k, v in plan.with_params.items()))
+    return sql.SQL("CREATE INDEX {} ON {} USING {} ({}){}").format(
+        sql.Identifier(pg_index_name(table, plan.index_name)), sql.Identifier(schema_name, table),
+        sql.SQL(plan.method), column, with_clause)
+
+
+def drop_index_sql(schema_name: str, pg_index: str) -> sql.Composed:
+    return sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(schema_name, pg_index))
+
+
+def pg_index_name(table: str, index_name: str) -> str:
+    return pg_name(table, "idx", index_name)
+
+
+def describe(plan_params: dict[str, Any], index_type: str, metric: Optional[str], field_name: str,
+             index_name: str, total_rows: int) -> dict[str, Any]:
+    """describe_index's dict: user params as strings, as Milvus returns them."""
+    out: dict[str, Any] = {str(k): _as_str(v) for k, v in plan_params.items()}
+    out["index_type"] = index_type
+    if metric:
+        out["metric_type"] = metric
+    out.update(field_name=field_name, index_name=index_name, total_rows=total_rows,
+               indexed_rows=total_rows, pending_index_rows=0, state="Finished")
+    return out
+
+
+def _as_str(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def unsupported_index(message: str) -> MilvusException:
+    return MilvusException(ErrorCode.UNSUPPORTED, message)

@@ -1,0 +1,56 @@
+"""Milvus's naming rules for collections, fields, partitions, aliases, databases.
+
+Milvus accepts only ``[A-Za-z_][A-Za-z0-9_]*`` (up to 255 characters) for
+these names, so a valid name can never carry a quote or a keyword trick into
+SQL; we check the rule before any SQL is built, and quote identifiers anyway.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .errors import ErrorCode, MilvusException, ParamError
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_MAX = 255
+
+
+def _check(kind: str, name: object, code: int, *, suffix: str = "") -> str:
+    if not isinstance(name, str):
+        raise ParamError(message=f"`{kind}_name` value {name!r} is illegal: expected a str, "
+                                 f"got {type(name).__name__}")
+    if name == "":
+        raise ParamError(message=f"`{kind}_name` value {name} is illegal")
+    label = kind.capitalize()
+    if len(name) > _MAX:
+        raise MilvusException(code, f"Invalid {kind} name: {name}. The length of a {kind} name "
+                                    f"must be less than {_MAX + 1} characters.{suffix}")
+    if not (name[0].isascii() and (name[0].isalpha() or name[0] == "_")):
+        raise MilvusException(code, f"Invalid {kind} name: {name}. The first character of a {kind} "
+                                    f"name must be an underscore or letter.{suffix}")
+    if not _NAME.match(name):
+        raise MilvusException(code, f"Invalid {kind} name: {name}. {label} name can only contain "
+                                    f"numbers, letters and underscores.{suffix}")
+    return name
+
+
+def collection_name(name: object) -> str:
+    return _check("collection", name, ErrorCode.INVALID_PARAMETER, suffix=": invalid parameter")
+
+
+def alias_name(name: object) -> str:
+    return _check("alias", name, ErrorCode.INVALID_PARAMETER, suffix=": invalid parameter")
+
+
+def partition_name(name: object) -> str:
+    return _check("partition", name, ErrorCode.INVALID_PARAMETER, suffix=": invalid parameter")
+
+
+def field_name(name: object) -> str:
+    return _check("field", name, ErrorCode.FIELD_NAME_INVALID,
+                  suffix=f": field name invalid[field={name}]")
+
+
+def database_name(name: object) -> str:
+    return _check("database", name, ErrorCode.DATABASE_INVALID_NAME,
+                  suffix=": invalid database name")

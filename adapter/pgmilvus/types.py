@@ -1,0 +1,114 @@
+"""Enums that pymilvus user code imports by name (DataType, LoadState, ...)."""
+
+from __future__ import annotations
+
+from enum import Enum, IntEnum
+
+
+class DataType(IntEnum):
+    """Every member of pymilvus 2.6's DataType, same values.
+
+    ``str(DataType.X)`` is the str of its value, as in pymilvus.
+    """
+
+    NONE = 0
+    BOOL = 1
+    INT8 = 2
+    INT16 = 3
+    INT32 = 4
+    INT64 = 5
+    FLOAT = 10
+    DOUBLE = 11
+    STRING = 20
+    VARCHAR = 21
+    ARRAY = 22
+    JSON = 23
+    GEOMETRY = 24
+    TEXT = 25
+    TIMESTAMPTZ = 26
+    BINARY_VECTOR = 100
+    FLOAT_VECTOR = 101
+    FLOAT16_VECTOR = 102
+    BFLOAT16_VECTOR = 103
+    SPARSE_FLOAT_VECTOR = 104
+    INT8_VECTOR = 105
+    _ARRAY_OF_VECTOR = 106
+    _ARRAY_OF_STRUCT = 200
+    STRUCT = 201
+    UNKNOWN = 999
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+VECTOR_TYPES = frozenset({
+    DataType.BINARY_VECTOR, DataType.FLOAT_VECTOR, DataType.FLOAT16_VECTOR,
+    DataType.BFLOAT16_VECTOR, DataType.SPARSE_FLOAT_VECTOR, DataType.INT8_VECTOR,
+})
+DENSE_VECTOR_TYPES = VECTOR_TYPES - {DataType.SPARSE_FLOAT_VECTOR}
+INTEGER_TYPES = frozenset({DataType.INT8, DataType.INT16, DataType.INT32, DataType.INT64})
+FLOAT_TYPES = frozenset({DataType.FLOAT, DataType.DOUBLE})
+NUMERIC_TYPES = INTEGER_TYPES | FLOAT_TYPES
+STRING_TYPES = frozenset({DataType.VARCHAR, DataType.TEXT})
+
+#: Inclusive value ranges Milvus enforces for the narrow integer types.
+INT_RANGES = {
+    DataType.INT8: (-(2**7), 2**7 - 1),
+    DataType.INT16: (-(2**15), 2**15 - 1),
+    DataType.INT32: (-(2**31), 2**31 - 1),
+    DataType.INT64: (-(2**63), 2**63 - 1),
+}
+
+
+class LoadState(IntEnum):
+    """pymilvus's LoadState: repr ``<LoadState: Loaded>``, str ``Loaded``."""
+
+    NotExist = 0
+    NotLoad = 1
+    Loading = 2
+    Loaded = 3
+
+    def __repr__(self) -> str:
+        return f"<LoadState: {self.name}>"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ConsistencyLevel(IntEnum):
+    """Accepted everywhere and ignored: PostgreSQL always reads its own writes."""
+
+    Strong = 0
+    Session = 1
+    Bounded = 2
+    Eventually = 3
+    Customized = 4
+
+
+class FunctionType(IntEnum):
+    UNKNOWN = 0
+    BM25 = 1
+    TEXTEMBEDDING = 2
+    RERANK = 3
+    MINHASH = 4
+
+
+class IndexType(str, Enum):
+    """Index type names Milvus knows; see docs/search.md for the pgvector mapping."""
+
+    FLAT = "FLAT"
+    IVF_FLAT = "IVF_FLAT"
+    IVF_SQ8 = "IVF_SQ8"
+    IVF_PQ = "IVF_PQ"
+    HNSW = "HNSW"
+    DISKANN = "DISKANN"
+    AUTOINDEX = "AUTOINDEX"
+    SCANN = "SCANN"
+    BIN_FLAT = "BIN_FLAT"
+    BIN_IVF_FLAT = "BIN_IVF_FLAT"
+    SPARSE_INVERTED_INDEX = "SPARSE_INVERTED_INDEX"
+    SPARSE_WAND = "SPARSE_WAND"
+    INVERTED = "INVERTED"
+    STL_SORT = "STL_SORT"
+    TRIE = "Trie"
+    BITMAP = "BITMAP"
