@@ -1,0 +1,486 @@
+"""Collections, partitions, aliases, databases and load state against a real Postgres.
+
+Every test runs twice through the ``client`` fixture: embedded (a ``.db``
+folder) and server (``postgresql://`` over TCP).
+"""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from pgmilvus import (DataType, DescribeCollectionException, MilvusClient, MilvusException, ParamError,
+                      PrimaryKeyException)
+from pgmilvus.types import LoadState
+
+D = DataType
+
+
+def _custom_schema(**kwargs):
+    schema = MilvusClient.create_schema(**kwargs)
+    schema.add_field("pk", D.VARCHAR, is_primary=True, max_length=64)
+    schema.add_field("emb", D.FLOAT_VECTOR, dim=4)
+    return schema
+
+
+def _hnsw(field: str = "emb", metric: str = "L2"):
+    params = MilvusClient.prepare_index_params()
+    params.add_index(field, index_type="HNSW", metric_type=metric, params={"M": 8, "efConstruction": 64},
+                     index_name="my_idx")
+    return params
+
+
+# -- quick setup and describe ------------------------------------------------------------------------
+
+def test_quick_setup_matches_pymilvus_describe(client: MilvusClient) -> None:
+    client.create_collection("quick_setup", dimension=5, metric_type="IP")
+    desc = client.describe_collection("quick_setup")
+    created = desc.pop("created_timestamp")
+    assert isinstance(created, int) and created > 0
+    assert isinstance(desc.pop("collection_id"), int)
+    assert desc == {
+        "collection_name": "quick_setup", "auto_id": False, "num_shards": 1, "description": "",
+        "fields": [
+            {"field_id": 100, "name": "id", "description": "", "type": D.INT64, "params": {},
+             "is_primary": True},
+            {"field_id": 101, "name": "vector", "description": "", "type": D.FLOAT_VECTOR,
+             "params": {"dim": 5}},
+        ],
+        "functions": [], "aliases": [], "consistency_level": 2, "consistency_level_name": "Bounded",
+        "properties": {}, "num_partitions": 1, "enable_dynamic_field": True, "enable_namespace": False,
+    }
+    # Same top-level keys, in the same order, as milvus-lite / pymilvus 2.6 print them.
+    assert list(client.describe_collection("quick_setup")) == [
+        "collection_name", "auto_id", "num_shards", "description", "fields", "functions", "aliases",
+        "collection_id", "consistency_level", "consistency_level_name", "properties", "num_partitions",
+        "enable_dynamic_field", "enable_namespace", "created_timestamp"]
+    assert client.list_indexes("quick_setup") == ["vector"]
+    assert client.describe_index("quick_setup", "vector") == {
+        "index_type": "AUTOINDEX", "metric_type": "IP", "field_name": "vector", "index_name": "vector",
+        "total_rows": 0, "indexed_rows": 0, "pending_index_rows": 0, "state": "Finished"}
+    assert client.get_load_state("quick_setup") == {"state": LoadState.Loaded}
+    assert client.get_collection_stats("quick_setup") == {"row_count": 0}
+    assert client.list_partitions("quick_setup") == ["_default"]
+
+
+def test_quick_setup_options(client: MilvusClient) -> None:
+    client.create_collection("s", dimension=3, id_type="string", max_length=16, auto_id=False,
+                             primary_field_name="my_id", vector_field_name="emb",
+                             enable_dynamic_field=False, consistency_level="Strong")
+    desc = client.describe_collection("s")
+    assert desc["fields"][0] == {"field_id": 100, "name": "my_id", "description": "", "type": D.VARCHAR,
+                                 "params": {"max_length": 16}, "is_primary": True}
+    assert desc["fields"][1]["name"] == "emb"
+    assert desc["enable_dynamic_field"] is False
+    assert (desc["consistency_level"], desc["consistency_level_name"]) == (0, "Strong")
+    client.create_collection("a", dimension=3, auto_id=True)
+    assert client.describe_collection("a")["auto_id"] is True
+    assert client.describe_index("a", "vector")["metric_type"] == "COSINE"
+
+
+@pytest.mark.parametrize("kwargs, cls, message", [
+    ({"dimension": None}, ParamError, "`dimension` value None is illegal"),
+    ({"dimension": "5"}, ParamError, "`dimension` value '5' is illegal"),
+    ({"dimension": 5, "id_type": "float"}, PrimaryKeyException, "Param primary_field must be int or str type."),
+    ({"dimension": 5, "id_type": "string"}, MilvusException,
+     "type param(max_length) should be specified for varChar field id"),
+    ({"dimension": 0}, MilvusException, "invalid dimension: 0"),
+    ({"dimension": 5, "metric_type": "EUCLID"}, MilvusException, "metric type EUCLID not found or not supported"),
+    ({"dimension": 5, "auto_id": "yes"}, ParamError, "`auto_id` value 'yes' is illegal"),
+    ({"dimension": 5, "consistency_level": "Whenever"}, ParamError, "invalid consistency_level"),
+])
+def test_quick_setup_errors_leave_nothing(client: MilvusClient, kwargs: dict, cls: type, message: str) -> None:
+    with pytest.raises(cls) as info:
+        client.create_collection("bad", **kwargs)
+    assert message in info.value.message
+    assert client.list_collections() == []
+
+
+def test_custom_schema_describe_and_types(client: MilvusClient) -> None:
+    schema = MilvusClient.create_schema(auto_id=True, enable_dynamic_field=False, description="d")
+    schema.add_field("pk", D.INT64, is_primary=True)
+    schema.add_field("emb", D.FLOAT_VECTOR, dim=4)
+    schema.add_field("age", D.INT32, nullable=True, default_value=3)
+    schema.add_field("tags", D.ARRAY, element_type=D.VARCHAR, max_capacity=4, max_length=10)
+    schema.add_field("j", D.JSON)
+    client.create_collection("custom", schema=schema, index_params=_hnsw())
+    desc = client.describe_collection("custom")
+    assert desc["auto_id"] is True and desc["description"] == "d"
+    assert desc["fields"][0] == {"field_id": 100, "name": "pk", "description": "", "type": D.INT64,
+                                 "params": {}, "auto_id": True, "is_primary": True}
+    assert desc["fields"][2] == {"field_id": 102, "name": "age", "description": "", "type": D.INT32,
+                                 "params": {}, "default_value": 3, "nullable": True}
+    assert desc["fields"][3] == {"field_id": 103, "name": "tags", "description": "", "type": D.ARRAY,
+                                 "params": {"max_length": 10, "max_capacity": 4},
+                                 "element_type": D.VARCHAR}
+    assert client.describe_index("custom", "my_idx") == {
+        "M": "8", "efConstruction": "64", "index_type": "HNSW", "metric_type": "L2", "field_name": "emb",
+        "index_name": "my_idx", "total_rows": 0, "indexed_rows": 0, "pending_index_rows": 0,
+        "state": "Finished"}
+    assert client.get_load_state("custom") == {"state": LoadState.Loaded}
+
+
+def _columns(client: MilvusClient, collection: str) -> dict[str, str]:
+    with client._conn() as conn:
+        info = client._db.pool  # noqa: F841 - the pool is what the client uses
+        rows = conn.execute(
+            "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
+            "JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = 'default' AND c.relname = %s AND a.attnum > 0 AND NOT a.attisdropped",
+            (collection,)).fetchall()
+    return dict(rows)
+
+
+def test_every_storable_datatype_gets_its_postgres_type(client: MilvusClient) -> None:
+    schema = MilvusClient.create_schema(enable_dynamic_field=True)
+    schema.add_field("id", D.INT64, is_primary=True)
+    schema.add_field("b", D.BOOL)
+    schema.add_field("i8", D.INT8)
+    schema.add_field("i16", D.INT16)
+    schema.add_field("i32", D.INT32)
+    schema.add_field("f", D.FLOAT)
+    schema.add_field("d", D.DOUBLE)
+    schema.add_field("s", D.VARCHAR, max_length=12)
+    schema.add_field("t", D.TEXT)
+    schema.add_field("ts", D.TIMESTAMPTZ)
+    schema.add_field("j", D.JSON)
+    schema.add_field("ai", D.ARRAY, element_type=D.INT32, max_capacity=3)
+    schema.add_field("as_", D.ARRAY, element_type=D.VARCHAR, max_capacity=3, max_length=5)
+    schema.add_field("fv", D.FLOAT_VECTOR, dim=3)
+    schema.add_field("f16", D.FLOAT16_VECTOR, dim=4)
+    schema.add_field("bf16", D.BFLOAT16_VECTOR, dim=4)
+    schema.add_field("bv", D.BINARY_VECTOR, dim=16)
+    schema.add_field("sv", D.SPARSE_FLOAT_VECTOR)
+    schema.add_field("i8v", D.INT8_VECTOR, dim=3)
+    client.create_collection("types", schema=schema)
+    assert _columns(client, "types") == {
+        "id": "bigint", "b": "boolean", "i8": "smallint", "i16": "smallint", "i32": "integer", "f": "real",
+        "d": "double precision", "s": "character varying(12)", "t": "text",
+        "ts": "timestamp with time zone", "j": "jsonb", "ai": "integer[]",
+        "as_": "character varying(5)[]", "fv": "vector(3)", "f16": "halfvec(4)", "bf16": "halfvec(4)",
+        "bv": "bit(16)", "sv": "sparsevec", "i8v": "vector(3)", "$meta": "jsonb", "$partition": "text"}
+    assert client.get_load_state("types") == {"state": LoadState.NotLoad}
+
+
+@pytest.mark.parametrize("dtype", [D.GEOMETRY, D.STRING, D.STRUCT, D._ARRAY_OF_STRUCT, D._ARRAY_OF_VECTOR,
+                                   D.NONE, D.UNKNOWN])
+def test_unstorable_datatypes_refused_at_create(client: MilvusClient, dtype: DataType) -> None:
+    schema = _custom_schema()
+    schema.add_field("x", dtype)
+    with pytest.raises(MilvusException) as info:
+        client.create_collection("c", schema=schema)
+    assert info.value.code == 3000 and "is not supported by pgmilvus" in info.value.message
+    assert not client.has_collection("c")
+
+
+def test_postgres_enforces_milvus_limits(client: MilvusClient) -> None:
+    schema = _custom_schema()
+    schema.add_field("i8", D.INT8, nullable=True)
+    schema.add_field("s", D.VARCHAR, max_length=5, nullable=True)
+    client.create_collection("c", schema=schema)
+    with client._conn() as conn:
+        for column, value in (("i8", 200), ("s", "ééé")):
+            with pytest.raises(psycopg.errors.CheckViolation):
+                conn.execute(f'INSERT INTO "default"."c" (pk, emb, "{column}") VALUES (%s, %s, %s)',
+                             ("k", "[1,2,3,4]", value))
+
+
+def test_recreate_identical_is_silent_and_different_is_error(client: MilvusClient) -> None:
+    client.create_collection("c", dimension=4)
+    client.create_collection("c", dimension=4)
+    with pytest.raises(MilvusException) as info:
+        client.create_collection("c", dimension=8)
+    assert info.value.code == 1100
+    assert "create duplicate collection with different parameters, collection: c" in info.value.message
+
+
+def test_list_has_drop_rename(client: MilvusClient) -> None:
+    client.create_collection("a", dimension=2)
+    client.create_collection("b", dimension=2)
+    assert client.list_collections() == ["a", "b"]
+    assert client.has_collection("a") and not client.has_collection("zz")
+    client.drop_collection("zz")  # missing: no error, as in Milvus
+    client.rename_collection("a", "a2")
+    assert client.list_collections() == ["a2", "b"]
+    assert client.describe_collection("a2")["collection_name"] == "a2"
+    with pytest.raises(MilvusException, match="duplicated new collection name default:b"):
+        client.rename_collection("a2", "b")
+    with pytest.raises(MilvusException) as info:
+        client.rename_collection("nope", "x")
+    assert info.value.code == 100
+    client.drop_collection("a2")
+    assert client.list_collections() == ["b"]
+    client.create_collection("a2", dimension=2)  # the old table and its partitions are gone
+    assert client.list_partitions("a2") == ["_default"]
+
+
+def test_unknown_collection_errors(client: MilvusClient) -> None:
+    with pytest.raises(DescribeCollectionException) as info:
+        client.describe_collection("nope")
+    assert (info.value.code, info.value.message) == (100, "can't find collection[database=default][collection=nope]")
+    for call in (lambda: client.get_collection_stats("nope"), lambda: client.load_collection("nope"),
+                 lambda: client.list_partitions("nope"), lambda: client.create_partition("nope", "p")):
+        with pytest.raises(MilvusException) as info:
+            call()
+        assert info.value.code == 100
+        assert info.value.message == "collection not found[database=default][collection=nope]"
+    assert client.get_load_state("nope") == {"state": LoadState.NotExist}
+
+
+@pytest.mark.parametrize("name, message", [
+    ("a-b", "Invalid collection name: a-b. Collection name can only contain numbers, letters and underscores."),
+    ("1a", "Invalid collection name: 1a. The first character of a collection name must be an underscore or letter."),
+    ("x" * 256, "must be less than 256 characters"),
+    ('a"; DROP TABLE x; --', "can only contain numbers, letters and underscores"),
+    ("é", "The first character of a collection name must be an underscore or letter."),
+])
+def test_invalid_collection_names(client: MilvusClient, name: str, message: str) -> None:
+    with pytest.raises(MilvusException) as info:
+        client.create_collection(name, dimension=2)
+    assert info.value.code == 1100 and message in info.value.message
+    with pytest.raises(ParamError, match="is illegal"):
+        client.create_collection("", dimension=2)
+
+
+def test_long_names_map_to_distinct_tables(client: MilvusClient) -> None:
+    a, b = "c" * 255, "c" * 254 + "d"
+    client.create_collection(a, dimension=2)
+    client.create_collection(b, dimension=2)
+    client.create_partition(a, "p" * 255)
+    assert client.list_collections() == [a, b]
+    assert client.list_partitions(a) == ["_default", "p" * 255]
+
+
+def test_stats_flush_compact_truncate_properties(client: MilvusClient) -> None:
+    client.create_collection("c", dimension=2)
+    with client._conn() as conn:
+        conn.execute('INSERT INTO "default"."c" (id, vector) VALUES (1, %s), (2, %s)', ("[1,2]", "[3,4]"))
+    assert client.get_collection_stats("c") == {"row_count": 2}
+    client.flush("c")
+    job = client.compact("c")
+    assert isinstance(job, int) and client.get_compaction_state(job) == "Completed"
+    client.alter_collection_properties("c", {"collection.ttl.seconds": 60, "mmap.enabled": True})
+    assert client.describe_collection("c")["properties"] == {"collection.ttl.seconds": "60",
+                                                            "mmap.enabled": "True"}
+    client.drop_collection_properties("c", ["mmap.enabled"])
+    assert client.describe_collection("c")["properties"] == {"collection.ttl.seconds": "60"}
+    client.truncate_collection("c")
+    assert client.get_collection_stats("c") == {"row_count": 0}
+
+
+# -- load state ----------------------------------------------------------------------------------------
+
+def test_load_release_keeps_state(client: MilvusClient) -> None:
+    client.create_collection("c", schema=_custom_schema())
+    assert client.get_load_state("c") == {"state": LoadState.NotLoad}
+    with pytest.raises(MilvusException) as info:
+        client.load_collection("c")
+    assert info.value.code == 700 and "index not found[collection=c]" in info.value.message
+    client.create_index("c", _hnsw())
+    client.load_collection("c")
+    assert client.get_load_state("c") == {"state": LoadState.Loaded}
+    with pytest.raises(MilvusException, match="index cannot be dropped, collection is loaded"):
+        client.drop_index("c", "my_idx")
+    client.release_collection("c")
+    assert client.get_load_state("c") == {"state": LoadState.NotLoad}
+    client.drop_index("c", "my_idx")
+    assert client.list_indexes("c") == [] and client.describe_index("c", "my_idx") is None
+    client.refresh_load("c")
+
+
+# -- indexes -----------------------------------------------------------------------------------------
+
+def test_index_errors_and_idempotency(client: MilvusClient) -> None:
+    client.create_collection("c", schema=_custom_schema())
+    with pytest.raises(ParamError, match="IndexParams is empty"):
+        client.create_index("c", MilvusClient.prepare_index_params())
+    bad = MilvusClient.prepare_index_params("emb", index_type="NOPE", metric_type="L2")
+    with pytest.raises(MilvusException, match="invalid index type: NOPE"):
+        client.create_index("c", bad)
+    bad = MilvusClient.prepare_index_params("nofield", index_type="HNSW", metric_type="L2")
+    with pytest.raises(MilvusException) as info:
+        client.create_index("c", bad)
+    assert info.value.code == 1700
+    client.create_index("c", _hnsw())
+    client.create_index("c", _hnsw())  # identical: no-op
+    with pytest.raises(MilvusException, match="at most one distinct index"):
+        client.create_index("c", _hnsw(metric="IP"))
+    scalar = MilvusClient.prepare_index_params("pk", index_name="pk_idx")
+    client.create_index("c", scalar)
+    assert client.list_indexes("c") == ["my_idx", "pk_idx"]
+    assert client.list_indexes("c", field_name="pk") == ["pk_idx"]
+
+
+# -- partitions --------------------------------------------------------------------------------------
+
+def test_partitions_lifecycle(client: MilvusClient) -> None:
+    client.create_collection("c", dimension=2)
+    client.create_partition("c", "partitionA")
+    client.create_partition("c", "partitionA")  # duplicate: no error
+    assert client.list_partitions("c") == ["_default", "partitionA"]
+    assert client.has_partition("c", "partitionA") and not client.has_partition("c", "zz")
+    assert client.get_partition_stats("c", "partitionA") == {"row_count": 0}
+    assert client.get_load_state("c", partition_name="partitionA") == {"state": LoadState.Loaded}
+    with pytest.raises(MilvusException, match="partition cannot be dropped, partition is loaded"):
+        client.drop_partition("c", "partitionA")
+    client.release_partitions("c", "partitionA")
+    assert client.get_load_state("c", partition_name="partitionA") == {"state": LoadState.NotLoad}
+    assert client.get_load_state("c") == {"state": LoadState.Loaded}
+    client.drop_partition("c", "partitionA")
+    client.drop_partition("c", "partitionA")  # missing: no error
+    assert client.list_partitions("c") == ["_default"]
+    with pytest.raises(MilvusException, match="default partition cannot be deleted"):
+        client.drop_partition("c", "_default")
+    client.create_partition("c", "p2")
+    client.release_collection("c")
+    client.load_partitions("c", ["p2"])
+    assert client.get_load_state("c", partition_name="p2") == {"state": LoadState.Loaded}
+    assert client.get_load_state("c", partition_name="_default") == {"state": LoadState.NotLoad}
+    with pytest.raises(MilvusException) as info:
+        client.get_partition_stats("c", "nop")
+    assert (info.value.code, info.value.message) == (200, "partition not found[partition=nop]")
+    with pytest.raises(MilvusException) as info:
+        client.load_partitions("c", ["nop"])
+    assert info.value.code == 200
+    with pytest.raises(TypeError):
+        client.get_partition_stats("c", 1)
+    with pytest.raises(MilvusException, match="Invalid partition name: 1bad-name"):
+        client.create_partition("c", "1bad-name")
+
+
+def test_partition_rows_live_in_child_tables(client: MilvusClient) -> None:
+    client.create_collection("c", dimension=2)
+    client.create_partition("c", "pA")
+    with client._conn() as conn:
+        conn.execute('INSERT INTO "default"."c" (id, vector, "$partition") VALUES (1, %s, %s), (2, %s, %s)',
+                     ("[1,2]", "_default", "[3,4]", "pA"))
+        rows = conn.execute('SELECT tableoid::regclass::text, id FROM "default"."c" ORDER BY id').fetchall()
+    assert rows == [('"default"."c$_default"', 1), ('"default"."c$pA"', 2)]
+    assert client.get_partition_stats("c", "pA") == {"row_count": 1}
+    assert client.get_collection_stats("c") == {"row_count": 2}
+
+
+def test_partition_key_collection(client: MilvusClient) -> None:
+    schema = _custom_schema()
+    schema.add_field("tenant", D.INT64, is_partition_key=True)
+    client.create_collection("pk", schema=schema, num_partitions=4)
+    assert client.list_partitions("pk") == ["_default_0", "_default_1", "_default_2", "_default_3"]
+    assert client.describe_collection("pk")["num_partitions"] == 4
+    assert client.describe_collection("pk")["fields"][2]["is_partition_key"] is True
+    with pytest.raises(MilvusException, match="disable create partition if partition key mode is used"):
+        client.create_partition("pk", "p")
+    with pytest.raises(MilvusException, match="disable drop partition if partition key mode is used"):
+        client.drop_partition("pk", "_default_0")
+    client.create_collection("pk64", schema=schema)
+    assert len(client.list_partitions("pk64")) == 64
+    with pytest.raises(MilvusException, match="num_partitions 0 is invalid"):
+        client.create_collection("pk0", schema=schema, num_partitions=0)
+
+
+# -- aliases -----------------------------------------------------------------------------------------
+
+def test_aliases(client: MilvusClient) -> None:
+    client.create_collection("a", dimension=2)
+    client.create_collection("b", dimension=2)
+    client.create_alias("a", "al")
+    client.create_alias("a", "al")  # same target: no-op
+    assert client.describe_alias("al") == {"alias": "al", "collection_name": "a", "db_name": "default"}
+    assert client.list_aliases() == {"aliases": ["al"], "collection_name": "", "db_name": "default"}
+    assert client.list_aliases("a")["aliases"] == ["al"] and client.list_aliases("b")["aliases"] == []
+    assert client.has_collection("al")
+    assert client.describe_collection("al")["collection_name"] == "a"
+    assert client.describe_collection("a")["aliases"] == ["al"]
+    assert client.list_collections() == ["a", "b"]
+    with pytest.raises(MilvusException) as info:
+        client.create_alias("b", "al")
+    assert info.value.code == 1602 and "al is alias to another collection: a" in info.value.message
+    with pytest.raises(MilvusException) as info:
+        client.create_alias("a", "b")
+    assert info.value.code == 1601
+    with pytest.raises(MilvusException) as info:
+        client.create_collection("al", dimension=2)
+    assert info.value.code == 1601
+    with pytest.raises(MilvusException, match="has aliases"):
+        client.drop_collection("a")
+    client.alter_alias("b", "al")
+    assert client.describe_alias("al")["collection_name"] == "b"
+    with pytest.raises(MilvusException) as info:
+        client.alter_alias("b", "nope")
+    assert info.value.code == 1600
+    client.drop_alias("al")
+    client.drop_alias("al")  # missing: no error
+    with pytest.raises(MilvusException) as info:
+        client.describe_alias("al")
+    assert (info.value.code, info.value.message) == (1600, "alias not found[database=default][alias=al]")
+
+
+# -- databases ---------------------------------------------------------------------------------------
+
+def test_databases(client: MilvusClient) -> None:
+    assert client.list_databases() == ["default"]
+    client.create_database("db1", properties={"database.replica.number": 1})
+    assert client.list_databases() == ["default", "db1"]
+    assert client.describe_database("db1") == {"name": "db1", "database.replica.number": "1"}
+    with pytest.raises(MilvusException, match="database already exist: db1"):
+        client.create_database("db1")
+    client.create_collection("x", dimension=2)
+    client.use_database("db1")
+    assert client.list_collections() == []
+    client.create_collection("x", dimension=3)  # same name, other database
+    assert client.describe_collection("x")["fields"][1]["params"] == {"dim": 3}
+    client.use_database("default")
+    assert client.describe_collection("x")["fields"][1]["params"] == {"dim": 2}
+    with pytest.raises(MilvusException, match="database:db1 not empty"):
+        client.drop_database("db1")
+    with pytest.raises(MilvusException) as info:
+        client.use_database("nodb")
+    assert (info.value.code, info.value.message) == (800, "database not found[database=nodb]")
+    with pytest.raises(MilvusException, match="can not drop default database"):
+        client.drop_database("default")
+    with pytest.raises(MilvusException, match="reserved"):
+        client.create_database("public")
+    client.alter_database_properties("db1", {"k": "v"})
+    client.drop_database_properties("db1", ["database.replica.number"])
+    assert client.describe_database("db1") == {"name": "db1", "k": "v"}
+    client.use_database("db1")
+    client.drop_collection("x")
+    client.drop_database("db1")
+    assert client.list_databases() == ["default"]
+    client.drop_database("db1")  # missing: no error
+
+
+def test_db_name_argument_and_rename_across_databases(client: MilvusClient) -> None:
+    client.create_database("db2")
+    client.create_collection("c", dimension=2)
+    client.create_partition("c", "pA")
+    client.rename_collection("c", "moved", target_db="db2")
+    assert client.list_collections() == []
+    client.use_database("db2")
+    assert client.list_collections() == ["moved"]
+    assert client.list_partitions("moved") == ["_default", "pA"]
+
+
+# -- client lifecycle --------------------------------------------------------------------------------
+
+def test_close_and_context_manager(client: MilvusClient) -> None:
+    dsn = client._db.conninfo
+    with MilvusClient(dsn, user="", password="", db_name="default", token="", timeout=10,
+                      secure=False, keep_alive=True) as other:
+        assert other.list_databases() == ["default"]
+    with pytest.raises(MilvusException, match="should create connection first"):
+        other.list_collections()
+    other.close()  # idempotent
+    with pytest.raises(MilvusException) as info:
+        MilvusClient(dsn, db_name="nodb")
+    assert info.value.code == 800
+
+
+def test_two_clients_see_the_same_catalog(client: MilvusClient) -> None:
+    other = MilvusClient(client._db.conninfo)
+    try:
+        client.create_collection("shared", dimension=2)
+        assert other.list_collections() == ["shared"]
+        other.create_partition("shared", "p")
+        assert client.list_partitions("shared") == ["_default", "p"]
+    finally:
+        other.close()

@@ -1,0 +1,183 @@
+"""Schema objects and their checks (no database): one line per case."""
+
+from __future__ import annotations
+
+import pytest
+
+from pgmilvus import (AutoIDException, CollectionSchema, DataType, FieldSchema, MilvusClient,
+                      MilvusException, ParamError, PartitionKeyException, PrimaryKeyException)
+from pgmilvus.types import LoadState
+
+D = DataType
+
+
+def test_datatype_members_match_pymilvus_2_6() -> None:
+    expected = {"NONE": 0, "BOOL": 1, "INT8": 2, "INT16": 3, "INT32": 4, "INT64": 5, "FLOAT": 10,
+                "DOUBLE": 11, "STRING": 20, "VARCHAR": 21, "ARRAY": 22, "JSON": 23, "GEOMETRY": 24,
+                "TEXT": 25, "TIMESTAMPTZ": 26, "BINARY_VECTOR": 100, "FLOAT_VECTOR": 101,
+                "FLOAT16_VECTOR": 102, "BFLOAT16_VECTOR": 103, "SPARSE_FLOAT_VECTOR": 104,
+                "INT8_VECTOR": 105, "_ARRAY_OF_VECTOR": 106, "_ARRAY_OF_STRUCT": 200, "STRUCT": 201,
+                "UNKNOWN": 999}
+    assert {m.name: m.value for m in DataType} == expected
+    assert str(DataType.FLOAT_VECTOR) == "101"
+    assert repr(LoadState.Loaded) == "<LoadState: Loaded>" and str(LoadState.Loaded) == "Loaded"
+
+
+def test_add_field_is_chainable_and_dict_matches_pymilvus() -> None:
+    schema = MilvusClient.create_schema(auto_id=True)
+    assert schema.add_field("id", D.INT64, is_primary=True) is schema
+    schema.add_field("v", D.FLOAT_VECTOR, dim=8, description="emb")
+    schema.add_field("tags", D.ARRAY, element_type=D.VARCHAR, max_capacity=4, max_length=10)
+    schema.add_field("age", D.INT32, nullable=True, default_value=3)
+    schema.verify()
+    fields = schema.to_dict()["fields"]
+    assert fields[0] == {"name": "id", "description": "", "type": D.INT64, "params": {},
+                         "auto_id": True, "is_primary": True}
+    assert fields[1] == {"name": "v", "description": "emb", "type": D.FLOAT_VECTOR, "params": {"dim": 8}}
+    assert fields[2]["element_type"] == D.ARRAY.VARCHAR
+    assert fields[3] == {"name": "age", "description": "", "type": D.INT32, "params": {},
+                         "default_value": 3, "nullable": True}
+    assert list(fields[3]) == ["name", "description", "type", "params", "default_value", "nullable"]
+
+
+def test_catalog_round_trip() -> None:
+    schema = CollectionSchema(enable_dynamic_field=True, description="x")
+    schema.add_field("pk", D.VARCHAR, is_primary=True, max_length=32)
+    schema.add_field("v", D.BINARY_VECTOR, dim=16)
+    schema.add_field("k", D.INT64, is_partition_key=True)
+    schema.add_field("s", D.VARCHAR, max_length=5, default_value="abc", nullable=True)
+    again = CollectionSchema.from_catalog(schema.to_catalog())
+    assert again == schema
+    assert again.partition_key_field.name == "k"
+
+
+def _schema(*fields: tuple) -> CollectionSchema:
+    schema = CollectionSchema()
+    for name, dtype, kwargs in fields:
+        schema.add_field(name, dtype, **kwargs)
+    return schema
+
+
+PK = ("id", D.INT64, {"is_primary": True})
+VEC = ("v", D.FLOAT_VECTOR, {"dim": 4})
+
+# (fields, exception class, message fragment)
+BAD_SCHEMAS = [
+    ([VEC], PrimaryKeyException, "Schema must have a primary key field."),
+    ([PK, ("id2", D.INT64, {"is_primary": True}), VEC], PrimaryKeyException,
+     "Expected only one primary key field, got [id, id2]."),
+    ([("id", D.INT32, {"is_primary": True}), VEC], PrimaryKeyException,
+     "Primary key type must be DataType.INT64 or DataType.VARCHAR."),
+    ([("id", D.VARCHAR, {"is_primary": True}), VEC], MilvusException,
+     "type param(max_length) should be specified for varChar field id"),
+    ([PK, ("s", D.VARCHAR, {"max_length": 0}), VEC], MilvusException,
+     "should be in (0, 65535], got 0"),
+    ([PK, ("s", D.VARCHAR, {"max_length": 65536}), VEC], MilvusException,
+     "should be in (0, 65535], got 65536"),
+    ([PK, ("v", D.FLOAT_VECTOR, {})], MilvusException, "dimension is not defined"),
+    ([PK, ("v", D.FLOAT_VECTOR, {"dim": 0})], MilvusException,
+     "invalid dimension: 0 of field v. should be in range 1 ~ 32768"),
+    ([PK, ("v", D.FLOAT_VECTOR, {"dim": 32769})], MilvusException, "should be in range 1 ~ 32768"),
+    ([PK, ("v", D.BINARY_VECTOR, {"dim": 7})], MilvusException, "should be multiple of 8"),
+    ([PK], MilvusException, "schema does not contain vector field"),
+    ([PK, VEC, ("a", D.ARRAY, {"max_capacity": 3})], MilvusException,
+     "element data type of array field a is not set"),
+    ([PK, VEC, ("a", D.ARRAY, {"element_type": D.JSON, "max_capacity": 3})], MilvusException,
+     "element type JSON is not supported"),
+    ([PK, VEC, ("a", D.ARRAY, {"element_type": D.INT64})], MilvusException,
+     "max_capacity) should be specified for array field a"),
+    ([PK, VEC, ("a", D.ARRAY, {"element_type": D.INT64, "max_capacity": 4097})], MilvusException,
+     "should be in (0, 4096], got 4097"),
+    ([PK, VEC, ("a", D.ARRAY, {"element_type": D.VARCHAR, "max_capacity": 4})], MilvusException,
+     "type param(max_length) should be specified for varChar field a"),
+    ([PK, VEC, ("v", D.INT64, {})], MilvusException, "duplicated field name v"),
+    ([PK, VEC, ("g", D.GEOMETRY, {})], MilvusException, "data type GEOMETRY is not supported"),
+    ([PK, VEC, ("g", D.STRING, {})], MilvusException, "STRING is reserved by Milvus"),
+    ([PK, VEC, ("g", D.STRUCT, {})], MilvusException, "STRUCT fields are not supported"),
+    ([PK, VEC, ("g", D.NONE, {})], MilvusException, "data type NONE is not supported"),
+    ([PK, VEC, ("g", D._ARRAY_OF_VECTOR, {})], MilvusException, "arrays of vectors"),
+    ([("id", D.INT64, {"is_primary": True, "nullable": True}), VEC], MilvusException,
+     "primary field id can not be nullable"),
+    ([PK, VEC, ("k", D.INT64, {"is_partition_key": True, "nullable": True})], MilvusException,
+     "partition key field k can not be nullable"),
+    ([PK, VEC, ("k", D.DOUBLE, {"is_partition_key": True})], PartitionKeyException,
+     "Partition key field k must be a non-primary INT64 or VARCHAR field."),
+    ([PK, VEC, ("k", D.INT64, {"is_partition_key": True}), ("k2", D.VARCHAR,
+                                                           {"is_partition_key": True, "max_length": 3})],
+     PartitionKeyException, "Expected only one partition key field"),
+    ([PK, VEC, ("i", D.INT8, {"default_value": 300})], MilvusException,
+     "300 is not a valid INT8"),
+    ([PK, VEC, ("i", D.INT64, {"default_value": "x"})], MilvusException, "'x' is not a valid INT64"),
+    ([PK, VEC, ("b", D.BOOL, {"default_value": 1})], MilvusException, "1 is not a valid BOOL"),
+    ([PK, VEC, ("s", D.VARCHAR, {"default_value": "ééé", "max_length": 5})], MilvusException,
+     "the length (6) of the default value of field s exceeds max length (5)"),
+    ([PK, VEC, ("j", D.JSON, {"default_value": 1})], MilvusException,
+     "default value is not supported for field j of type JSON"),
+    ([("id", D.INT64, {"is_primary": True, "default_value": 1}), VEC], MilvusException,
+     "default value is not supported for field id"),
+]
+
+
+@pytest.mark.parametrize("fields, cls, message", BAD_SCHEMAS)
+def test_bad_schema(fields: list, cls: type, message: str) -> None:
+    with pytest.raises(cls) as info:
+        _schema(*fields).verify()
+    assert message in info.value.message
+
+
+# (name, dtype, kwargs, exception class, message fragment): errors raised by add_field itself
+BAD_FIELDS = [
+    ("1x", D.INT64, {}, MilvusException,
+     "Invalid field name: 1x. The first character of a field name must be an underscore or letter."),
+    ("a-b", D.INT64, {}, MilvusException, "Field name can only contain numbers, letters and underscores"),
+    ("", D.INT64, {}, ParamError, "is illegal"),
+    ("x" * 256, D.INT64, {}, MilvusException, "must be less than 256 characters"),
+    ("$meta", D.INT64, {}, MilvusException, "The first character of a field name"),
+    ("a", "INT64", {}, ParamError, "must be a DataType"),
+    ("a", 12345, {}, ParamError, "must be a DataType"),
+    ("a", D.INT64, {"is_primary": "yes"}, ParamError, "`is_primary` of field a"),
+    ("a", D.INT64, {"nullable": 1}, ParamError, "`nullable` of field a"),
+    ("a", D.FLOAT_VECTOR, {"dim": 4.5}, ParamError, "`dim` of field a"),
+    ("a", D.VARCHAR, {"max_length": "big"}, ParamError, "`max_length` of field a"),
+    ("a", D.INT64, {"auto_id": True}, AutoIDException,
+     "The auto_id can only be specified on the primary key field"),
+    ("a", D.INT64, {"default_value": None}, ParamError,
+     "Default value cannot be None for a field that is defined as nullable == false."),
+]
+
+
+@pytest.mark.parametrize("name, dtype, kwargs, cls, message", BAD_FIELDS)
+def test_bad_field(name: str, dtype: object, kwargs: dict, cls: type, message: str) -> None:
+    with pytest.raises(cls) as info:
+        CollectionSchema().add_field(name, dtype, **kwargs)
+    assert message in info.value.message
+
+
+def test_numeric_string_type_params_are_coerced_like_pymilvus() -> None:
+    field = FieldSchema("v", D.FLOAT_VECTOR, dim="128")
+    assert field.dim == 128
+
+
+def test_schema_kwargs_are_validated() -> None:
+    with pytest.raises(AutoIDException):
+        CollectionSchema(auto_id="yes")
+    with pytest.raises(ParamError, match="enable_dynamic_field"):
+        CollectionSchema(enable_dynamic_field="no")
+
+
+def test_primary_field_kwarg_marks_field() -> None:
+    schema = CollectionSchema(primary_field="pk", auto_id=True)
+    schema.add_field("pk", D.INT64).add_field("v", D.FLOAT_VECTOR, dim=2)
+    schema.verify()
+    assert schema.primary_field.name == "pk" and schema.primary_field.auto_id
+
+
+def test_index_params() -> None:
+    params = MilvusClient.prepare_index_params()
+    params.add_index("v", index_type="HNSW", metric_type="IP", params={"M": 8}, index_name="i")
+    assert params[0].to_dict() == {"field_name": "v", "index_type": "HNSW", "index_name": "i",
+                                   "M": 8, "metric_type": "IP"}
+    assert params[0].params == {"M": 8} and params[0].metric_type == "IP"
+    with pytest.raises(ParamError, match="params must be a dict or None"):
+        params.add_index("v", params=[1])
+    assert len(MilvusClient.prepare_index_params("v", index_type="FLAT")) == 1
