@@ -28,8 +28,13 @@ def _wipe(client) -> None:
 
 
 @pytest.fixture(scope="session")
-def embedded_path(test_root: Path) -> str:
-    return str(test_root / "embedded.db")
+def embedded_path(test_root: Path) -> Iterator[str]:
+    from pgmilvus import embedded
+
+    path = str(test_root / "embedded.db")
+    yield path
+    # Stop the server before test_root's teardown deletes its folder.
+    embedded.release(path)
 
 
 @pytest.fixture(params=["embedded", "server"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 from typing import Any, Iterator, Optional
 from urllib.parse import quote, urlencode
 
@@ -88,6 +89,21 @@ def ensure_pgvector(conn: psycopg.Connection) -> None:
                               "`ALTER EXTENSION vector UPDATE;` after upgrading pgvector on the server")
 
 
+@contextlib.contextmanager
+def _first_connection(conninfo: str, timeout: Optional[float]) -> Iterator[psycopg.Connection]:
+    """The connection made at client creation: failing here is pymilvus's code 2, not a lost call."""
+    try:
+        conn = psycopg.connect(conninfo, autocommit=True,
+                               connect_timeout=max(2, math.ceil(timeout or 10)))
+    except psycopg.OperationalError as exc:
+        params = conninfo_to_dict(conninfo)
+        where = f"{params.get('host') or 'localhost'}:{params.get('port') or 5432}"
+        raise MilvusException(2, f"Fail connecting to server on {where}, illegal connection params or "
+                                 f"server unavailable: {_first_line(exc)}") from None
+    with conn:
+        yield conn
+
+
 def _configure(conn: psycopg.Connection) -> None:
     from pgvector.psycopg import register_vector
 
@@ -101,7 +117,7 @@ class Database:
         self.conninfo = conninfo
         self.timeout = timeout
         with translate_errors():
-            with psycopg.connect(conninfo, autocommit=True, connect_timeout=int(timeout or 10)) as conn:
+            with _first_connection(conninfo, timeout) as conn:
                 ensure_pgvector(conn)
             self.pool = ConnectionPool(conninfo, min_size=1, max_size=max_size, open=False,
                                        kwargs={"autocommit": True}, configure=_configure,
