@@ -1,0 +1,95 @@
+"""Several processes on one ``./x.db`` through MilvusClient, as Milvus Lite users do."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+ADAPTER = str(Path(__file__).resolve().parents[1] / "adapter")
+
+
+def _run(code: str, *, wait: bool = True) -> subprocess.Popen | subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": ADAPTER + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    args = [sys.executable, "-c", textwrap.dedent(code)]
+    if wait:
+        return subprocess.run(args, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _postgres_running(folder: Path) -> bool:
+    from pgmilvus import embedded
+
+    return embedded.server_pid(folder) is not None
+
+
+def test_two_processes_share_collections(test_root: Path) -> None:
+    path = test_root / "shared_mp.db"
+    writer = _run(f"""
+        from pgmilvus import MilvusClient
+        c = MilvusClient({str(path)!r})
+        c.create_collection("from_a", dimension=3)
+        c.create_partition("from_a", "pA")
+        print("ok")
+    """)
+    assert writer.returncode == 0, writer.stderr
+    reader = _run(f"""
+        from pgmilvus import MilvusClient
+        c = MilvusClient({str(path)!r})
+        print(c.list_collections(), c.list_partitions("from_a"))
+    """)
+    assert reader.returncode == 0, reader.stderr
+    assert reader.stdout.strip() == "['from_a'] ['_default', 'pA']"
+    deadline = time.monotonic() + 30
+    while _postgres_running(path) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _postgres_running(path), "the server must stop when the last process exits"
+
+
+def test_sigkilled_client_leaves_no_orphan(test_root: Path) -> None:
+    path = test_root / "killed_mp.db"
+    victim = _run(f"""
+        import sys, time
+        from pgmilvus import MilvusClient
+        c = MilvusClient({str(path)!r})
+        c.create_collection("k", dimension=2)
+        print("ready", flush=True)
+        time.sleep(600)
+    """, wait=False)
+    assert victim.stdout.readline().strip() == "ready"
+    victim.send_signal(signal.SIGKILL)
+    victim.wait(10)
+    assert _postgres_running(path), "nobody stopped the server yet"
+    survivor = _run(f"""
+        from pgmilvus import MilvusClient
+        with MilvusClient({str(path)!r}) as c:
+            print(c.list_collections())
+    """)
+    assert survivor.returncode == 0, survivor.stderr
+    assert survivor.stdout.strip() == "['k']"
+    deadline = time.monotonic() + 30
+    while _postgres_running(path) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _postgres_running(path), "the next open+close must stop the orphaned server"
+
+
+@pytest.mark.parametrize("uri", ["http://localhost:19530", ""])
+def test_milvus_server_uri_and_no_uri_use_the_embedded_default(tmp_path_factory, uri: str) -> None:
+    folder = Path(tmp_path_factory.mktemp("cwd", numbered=True))
+    os.chmod(folder, 0o755)
+    proc = _run(f"""
+        import os
+        os.chdir({str(folder)!r})
+        from pgmilvus import MilvusClient
+        c = MilvusClient({uri!r}) if {uri!r} else MilvusClient()
+        c.create_collection("q", dimension=2)
+        print(os.path.isdir("milvus_demo.db/pgdata"), c.list_collections())
+    """)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "True ['q']"
