@@ -126,16 +126,28 @@ class Database:
             self.pool.open(wait=True, timeout=timeout or 30.0)
 
     @contextlib.contextmanager
-    def connection(self) -> Iterator[psycopg.Connection]:
-        """A pooled autocommit connection; errors become MilvusExceptions."""
+    def connection(self, timeout: Optional[float] = None) -> Iterator[psycopg.Connection]:
+        """A pooled autocommit connection; errors become MilvusExceptions.
+
+        ``timeout`` (seconds, pymilvus's per-call argument; else the client's)
+        becomes the session's statement_timeout for as long as the block runs.
+        """
+        timeout = timeout if timeout is not None else self.timeout
         with translate_errors():
             with self.pool.connection() as conn:
-                yield conn
+                if timeout:
+                    conn.execute("SELECT set_config('statement_timeout', %s, false)",
+                                 (str(max(1, int(timeout * 1000))),))
+                try:
+                    yield conn
+                finally:
+                    if timeout and not conn.closed and conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+                        conn.execute("RESET statement_timeout")
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[psycopg.Connection]:
+    def transaction(self, timeout: Optional[float] = None) -> Iterator[psycopg.Connection]:
         """A connection inside one transaction: all of the block, or nothing."""
-        with self.connection() as conn:
+        with self.connection(timeout) as conn:
             with translate_errors(), conn.transaction():
                 yield conn
 
