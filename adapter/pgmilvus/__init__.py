@@ -12,5 +12,7 @@ from .schema import CollectionSchema, FieldSchema, Function
 from .index_params import IndexParam, IndexParams
 from .client import MilvusClient
 from .types import ConsistencyLevel, DataType, FunctionType, IndexType, LoadState
+from .rerank import AnnSearchRequest, BaseRanker, RRFRanker, WeightedRanker
+from .search_results import Hit, Hits, HybridHits, SearchPage, SearchResult
 
 __version__ = "0.1.0"

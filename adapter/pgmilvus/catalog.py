@@ -73,7 +73,16 @@ class CollectionInfo:
 # -- installation ------------------------------------------------------------------------------
 
 def install(conn: psycopg.Connection) -> int:
-    """Create or migrate the catalog; safe when many processes start at once."""
+    """Create or migrate the catalog; safe when many processes start at once.
+
+    An up-to-date catalog is only read, so users without CREATE on the
+    database (Milvus users with a few privileges) can open a client.
+    """
+    latest = sqlfiles.migrations()[-1][0]
+    if conn.execute(f"SELECT to_regclass('{CATALOG}.version')").fetchone()[0] is not None:
+        row = conn.execute(f"SELECT version FROM {CATALOG}.version").fetchone()
+        if row is not None and row[0] >= latest:
+            return row[0]
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
         conn.execute(sqlfiles.read("catalog/bootstrap.sql"))

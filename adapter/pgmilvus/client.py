@@ -7,14 +7,16 @@ build SQL; it holds no SQL of its own.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import itertools
 import logging
 from typing import Any, Dict, List, Optional, Union
 
-from . import catalog, collections, ddl, index_ops, names, uri as uri_mod
+from . import catalog, collections, ddl, index_ops, names, rbac, reads, writes, uri as uri_mod
 from .connection import Database
-from .errors import (ErrorCode, MilvusException, ParamError, collection_not_found, database_not_found,
-                     invalid_parameter, partition_not_found)
+from .errors import (DataTypeNotMatchException, ErrorCode, MilvusException, ParamError, PermissionDenied,
+                     collection_not_found, database_not_found, invalid_parameter, partition_not_found)
 from .index_params import IndexParams
 from .schema import CollectionSchema, FieldSchema
 from .types import DataType
@@ -53,15 +55,15 @@ class MilvusClient:
         self._db_name = db_name
 
     # -- plumbing --------------------------------------------------------------------------------
-    def _conn(self):
+    def _conn(self, timeout: Optional[float] = None):
         if self._closed:
             raise MilvusException(message="should create connection first")
-        return self._db.connection()
+        return self._db.connection(timeout)
 
-    def _tx(self):
+    def _tx(self, timeout: Optional[float] = None):
         if self._closed:
             raise MilvusException(message="should create connection first")
-        return self._db.transaction()
+        return self._db.transaction(timeout)
 
     def close(self) -> None:
         if not self._closed:
@@ -340,6 +342,7 @@ class MilvusClient:
                                       "pgmilvus database: choose another name")
             conn.execute(ddl.create_schema(db_name))
             catalog.add_database(conn, db_name, db_name, {k: str(v) for k, v in (properties or {}).items()})
+            rbac.sync_collection(conn, db_name, "*")
 
     def drop_database(self, db_name: str, **kwargs: Any) -> None:
         names.database_name(db_name)
@@ -447,10 +450,307 @@ class MilvusClient:
         return {"aliases": aliases, "collection_name": collection_name, "db_name": self._db_name}
 
     # -- data plane (writes.py / reads.py) ------------------------------------------------------------
+    def insert(self, collection_name: str, data: Union[Dict, List[Dict]], timeout: Optional[float] = None,
+               partition_name: Optional[str] = "", **kwargs: Any) -> Dict[str, Any]:
+        """Insert rows (all or none); a primary key that exists already is refused (use upsert)."""
+        rows = writes.normalize_rows(data)
+        if isinstance(rows, list) and not rows:
+            return {"insert_count": 0, "ids": []}
+        with self._tx() as conn:
+            info = collections.require(conn, self._db_name, collection_name, describe=True)
+            return writes.insert(conn, info, rows, partition_name or None)
+
+    def upsert(self, collection_name: str, data: Union[Dict, List[Dict]], timeout: Optional[float] = None,
+               partition_name: Optional[str] = "", **kwargs: Any) -> Dict[str, Any]:
+        """Replace (or with ``partial_update=True`` merge into) entities by primary key."""
+        partial = kwargs.get("partial_update", False)
+        if not isinstance(partial, bool):
+            raise ParamError(message=f"partial_update must be a bool, got {partial!r}")
+        if kwargs.get("field_ops"):
+            raise MilvusException(ErrorCode.UNSUPPORTED, "field_ops is not supported by pgmilvus yet: "
+                                                         "upsert the whole new array value instead")
+        rows = writes.normalize_rows(data)
+        if isinstance(rows, list) and not rows:
+            return {"upsert_count": 0, "ids": []}
+        with self._tx() as conn:
+            info = collections.require(conn, self._db_name, collection_name, describe=True)
+            return writes.upsert(conn, info, rows, partition_name or None, partial_update=partial)
+
+    def delete(self, collection_name: str, ids: Optional[Union[list, str, int]] = None,
+               timeout: Optional[float] = None, filter: Optional[str] = None,
+               partition_name: Optional[str] = None, **kwargs: Any) -> Dict[str, int]:
+        """Delete by primary keys or by filter; ``delete_count`` is the number of rows deleted."""
+        pks = writes.delete_pks_argument(ids, kwargs.get("pks"))
+        if filter and pks:
+            raise ParamError(message="Ambiguous filter parameter, only one deletion condition can be "
+                                     "specified.")
+        if pks:
+            with self._tx() as conn:
+                info = collections.require(conn, self._db_name, collection_name, describe=True)
+                return writes.delete_ids(conn, info, pks, partition_name)
+        if not isinstance(filter, str):
+            raise DataTypeNotMatchException(message=f"The type of expr must be string ,but {type(filter)} "
+                                                    "is given.")
+        if not filter.strip():
+            raise ParamError(message=f"Illegal str variables: {{'filter': {filter!r}}}, expect non-empty str")
+        with self._tx() as conn:
+            info = collections.require(conn, self._db_name, collection_name)
+            where = reads.compile_where(info.schema, filter, kwargs.get("filter_params"), "delete")
+            return writes.delete_where(conn, info, where, partition_name)
+
+    def get(self, collection_name: str, ids: Union[list, str, int], output_fields: Optional[List[str]] = None,
+            timeout: Optional[float] = None, partition_names: Optional[List[str]] = None,
+            **kwargs: Any) -> List[dict]:
+        """Entities by primary key (missing ones are simply absent), ordered by primary key."""
+        if not isinstance(ids, list):
+            ids = [ids]
+        if not ids:
+            return []
+        ids = reads.normalize_ids(ids)
+        with self._conn() as conn:
+            info = collections.require(conn, self._db_name, collection_name, describe=True)
+            return reads.query(conn, info, ids=ids, output_fields=output_fields,
+                               partition_names=partition_names)
+
+    def query(self, collection_name: str, filter: str = "", output_fields: Optional[List[str]] = None,
+              timeout: Optional[float] = None, ids: Optional[Union[List, str, int]] = None,
+              partition_names: Optional[List[str]] = None, **kwargs: Any) -> List[dict]:
+        """Rows matching ``filter`` (or ``ids``), ordered by primary key; see docs/compatibility.md."""
+        if filter and not isinstance(filter, str):
+            raise DataTypeNotMatchException(message=f"The type of expr must be string ,but {type(filter)} "
+                                                    "is given.")
+        if filter and ids is not None:
+            raise ParamError(message="Ambiguous parameter, either ids or filter should be specified, cannot "
+                                     "support both.")
+        id_list = reads.normalize_ids(ids) if ids is not None else None
+        with self._conn() as conn:
+            if id_list:
+                info = collections.require(conn, self._db_name, collection_name, describe=True)
+            else:
+                info = collections.require(conn, self._db_name, collection_name)
+            return reads.query(conn, info, filter=filter or "", output_fields=output_fields,
+                               ids=id_list or None, partition_names=partition_names,
+                               limit=kwargs.get("limit"), offset=kwargs.get("offset"),
+                               filter_params=kwargs.get("filter_params"))
+
+    def query_iterator(self, collection_name: str, batch_size: Optional[int] = 1000,
+                       limit: Optional[int] = -1, filter: Optional[str] = "",
+                       output_fields: Optional[List[str]] = None, partition_names: Optional[List[str]] = None,
+                       timeout: Optional[float] = None, **kwargs: Any) -> reads.QueryIterator:
+        """Pages of rows in primary-key order (``next()`` -> ``[]`` at the end), constant memory."""
+        with self._conn() as conn:
+            info = collections.require(conn, self._db_name, collection_name)
+        return reads.QueryIterator(self._conn, info, batch_size=batch_size, limit=limit, filter=filter or "",
+                                   output_fields=output_fields, partition_names=partition_names,
+                                   filter_params=kwargs.get("filter_params"), offset=kwargs.get("offset", 0))
+
     # -- end data plane ------------------------------------------------------------------------------
 
     # -- search (search.py) ------------------------------------------------------------------------
+    def search(self, collection_name: str, data: Optional[Union[List[list], list]] = None, filter: str = "",
+               limit: int = 10, output_fields: Optional[List[str]] = None,
+               search_params: Optional[dict] = None, timeout: Optional[float] = None,
+               partition_names: Optional[List[str]] = None, anns_field: Optional[str] = None,
+               **kwargs: Any):
+        """Vector search; results shaped like pymilvus 2.6's SearchResult (see docs/search.md)."""
+        from . import search as search_mod
+        from .search_params import build_request
+
+        request = build_request(data, filter, limit, output_fields, search_params, partition_names,
+                                anns_field, kwargs)
+        with self._conn() as conn:
+            info = collections.require(conn, self._db_name, collection_name)
+            return search_mod.search(conn, info, request)
+
+    def hybrid_search(self, collection_name: str, reqs: List[Any], ranker: Any, limit: int = 10,
+                      output_fields: Optional[List[str]] = None, timeout: Optional[float] = None,
+                      partition_names: Optional[List[str]] = None, **kwargs: Any):
+        """Several ANN searches fused by RRFRanker / WeightedRanker (pymilvus's hybrid_search)."""
+        from . import hybrid
+
+        with self._conn() as conn:
+            info = collections.require(conn, self._db_name, collection_name)
+            return hybrid.hybrid_search(conn, info, reqs, ranker, limit, output_fields, partition_names,
+                                        kwargs)
+
+    def search_iterator(self, collection_name: str, data: Any, batch_size: Optional[int] = 1000,
+                        filter: Optional[str] = None, limit: Optional[int] = -1,
+                        output_fields: Optional[List[str]] = None, search_params: Optional[dict] = None,
+                        timeout: Optional[float] = None, partition_names: Optional[List[str]] = None,
+                        anns_field: Optional[str] = None, round_decimal: int = -1, **kwargs: Any):
+        """Pages of hits ordered by distance (nq = 1), like pymilvus's SearchIteratorV2."""
+        from .search_iterator import SearchIterator
+
+        return SearchIterator(self, collection_name, data, batch_size=batch_size, filter=filter,
+                              limit=limit, output_fields=output_fields, search_params=search_params,
+                              partition_names=partition_names, anns_field=anns_field,
+                              round_decimal=round_decimal, kwargs=kwargs)
     # -- end search ----------------------------------------------------------------------------------
 
     # -- access control (rbac.py) ------------------------------------------------------------------
+    # Users and roles are PostgreSQL roles, privileges are GRANTs (see rbac.py); these methods only
+    # check arguments like pymilvus and pick a connection.
+    def create_user(self, user_name: str, password: str, timeout: Optional[float] = None,
+                    description: Optional[str] = None, **kwargs: Any) -> None:
+        from . import rbac
+
+        name, secret = rbac.user_name(user_name), rbac.password(password)
+        with self._tx() as conn:
+            rbac.create_user(conn, self._db_name, name, secret, description or "")
+
+    def drop_user(self, user_name: str, timeout: Optional[float] = None, **kwargs: Any) -> None:
+        from . import rbac
+
+        if not isinstance(user_name, str):
+            raise ParamError(message=f"invalid user {user_name}")
+        name = rbac.user_name(user_name)
+        with self._tx() as conn:
+            rbac.drop_user(conn, self._db_name, name)
+
+    def update_password(self, user_name: str, old_password: str, new_password: str,
+                        reset_connection: Optional[bool] = False, timeout: Optional[float] = None,
+                        description: Optional[str] = None, **kwargs: Any) -> None:
+        from . import rbac
+        from .connection import dsn_with
+
+        name = rbac.user_name(user_name)
+        rbac.param_type("password", old_password, allow_empty=True)
+        secret = rbac.password(new_password)
+        with self._tx() as conn:
+            rbac.update_password(conn, self._db.conninfo, self._db_name, name, old_password, secret)
+            connected_as = rbac.current_user(conn)
+        if reset_connection and connected_as == name:
+            old = self._db
+            self._db = Database(dsn_with(old.conninfo, password=secret), timeout=self._timeout,
+                                max_size=old.pool.max_size)
+            old.close()
+
+    def list_users(self, timeout: Optional[float] = None, **kwargs: Any) -> List[str]:
+        from . import rbac
+
+        with self._conn() as conn:
+            return rbac.list_users(conn)
+
+    def describe_user(self, user_name: str, timeout: Optional[float] = None, **kwargs: Any) -> Dict[str, Any]:
+        from . import rbac
+
+        name = rbac.user_name(user_name)
+        with self._conn() as conn:
+            return rbac.describe_user(conn, name)
+
+    def create_role(self, role_name: str, timeout: Optional[float] = None, description: str = "",
+                    **kwargs: Any) -> None:
+        from . import rbac
+
+        name = rbac.role_name(role_name)
+        with self._tx() as conn:
+            rbac.create_role(conn, self._db_name, name, description or "")
+
+    def drop_role(self, role_name: str, force_drop: bool = False, timeout: Optional[float] = None,
+                  **kwargs: Any) -> None:
+        from . import rbac
+
+        name = rbac.role_name(role_name)
+        with self._tx() as conn:
+            rbac.drop_role(conn, self._db_name, name, bool(force_drop))
+
+    def grant_role(self, user_name: str, role_name: str, timeout: Optional[float] = None, **kwargs: Any) -> None:
+        from . import rbac
+
+        user, role = rbac.user_name(user_name), rbac.role_name(role_name)
+        with self._tx() as conn:
+            rbac.grant_role(conn, self._db_name, user, role)
+
+    def revoke_role(self, user_name: str, role_name: str, timeout: Optional[float] = None,
+                    **kwargs: Any) -> None:
+        from . import rbac
+
+        user, role = rbac.user_name(user_name), rbac.role_name(role_name)
+        with self._tx() as conn:
+            rbac.revoke_role(conn, self._db_name, user, role)
+
+    def list_roles(self, timeout: Optional[float] = None, **kwargs: Any) -> List[str]:
+        from . import rbac
+
+        with self._conn() as conn:
+            return rbac.list_roles(conn)
+
+    def describe_role(self, role_name: str, timeout: Optional[float] = None, **kwargs: Any) -> Dict[str, Any]:
+        from . import rbac
+
+        name = rbac.role_name(role_name)
+        db_name = rbac.db_name_of(kwargs.pop("db_name", ""), self._db_name)
+        with self._conn() as conn:
+            return rbac.describe_role(conn, name, db_name)
+
+    def grant_privilege(self, role_name: str, object_type: str, privilege: str, object_name: str,
+                        db_name: Optional[str] = "", timeout: Optional[float] = None, **kwargs: Any) -> None:
+        from . import rbac
+
+        role = rbac.role_name(role_name)
+        object_type, privilege = rbac.privilege_for(object_type, privilege)
+        target, db = rbac.object_name(object_name), rbac.db_name_of(db_name, self._db_name)
+        with self._tx() as conn:
+            rbac.grant_privilege(conn, self._db_name, role, object_type, privilege, target, db)
+
+    def revoke_privilege(self, role_name: str, object_type: str, privilege: str, object_name: str,
+                         db_name: Optional[str] = "", timeout: Optional[float] = None, **kwargs: Any) -> None:
+        from . import rbac
+
+        role = rbac.role_name(role_name)
+        object_type, privilege = rbac.privilege_for(object_type, privilege)
+        target, db = rbac.object_name(object_name), rbac.db_name_of(db_name, self._db_name)
+        with self._tx() as conn:
+            rbac.revoke_privilege(conn, self._db_name, role, object_type, privilege, target, db)
+
+    def grant_privilege_v2(self, role_name: str, privilege: str, collection_name: str,
+                           db_name: Optional[str] = None, timeout: Optional[float] = None, **kwargs: Any) -> None:
+        from . import rbac
+
+        role = rbac.role_name(role_name)
+        object_type, privilege, target = rbac.privilege_v2(privilege, collection_name)
+        db = rbac.db_name_of(db_name, self._db_name)
+        with self._tx() as conn:
+            rbac.grant_privilege(conn, self._db_name, role, object_type, privilege, target, db)
+
+    def revoke_privilege_v2(self, role_name: str, privilege: str, collection_name: str,
+                            db_name: Optional[str] = None, timeout: Optional[float] = None,
+                            **kwargs: Any) -> None:
+        from . import rbac
+
+        role = rbac.role_name(role_name)
+        object_type, privilege, target = rbac.privilege_v2(privilege, collection_name)
+        db = rbac.db_name_of(db_name, self._db_name)
+        with self._tx() as conn:
+            rbac.revoke_privilege(conn, self._db_name, role, object_type, privilege, target, db)
     # -- end access control --------------------------------------------------------------------------
+
+
+def _name_privileges(cls: type) -> type:
+    """Rewrite Postgres's refusals as Milvus's ``Privilege<X>: permission deny to <user> ...``.
+
+    Postgres enforces the grants; only the client knows which Milvus call was
+    refused, so each public method names its privilege here.
+    """
+    def wrap(name: str, method: Any) -> Any:
+        privilege = rbac.METHOD_PRIVILEGES.get(name)
+
+        @functools.wraps(method)
+        def call(self: MilvusClient, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return method(self, *args, **kwargs)
+            except PermissionDenied as exc:
+                if exc.message.startswith("Privilege"):
+                    raise
+                user = exc.user or self._db.user
+                raise PermissionDenied(rbac.denied_message(privilege, user, self._db_name),
+                                       user=user) from None
+        return call
+
+    for name, member in list(vars(cls).items()):
+        if not name.startswith("_") and inspect.isfunction(member):
+            setattr(cls, name, wrap(name, member))
+    return cls
+
+
+_name_privileges(MilvusClient)

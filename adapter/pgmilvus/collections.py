@@ -12,7 +12,7 @@ from typing import Any, Optional
 import psycopg
 from psycopg import sql
 
-from . import catalog, ddl, names
+from . import catalog, ddl, names, rbac
 from .catalog import CollectionInfo
 from .errors import (ErrorCode, MilvusException, ParamError, PrimaryKeyException, collection_not_found,
                      database_not_found, invalid_parameter)
@@ -141,6 +141,7 @@ def create(conn: psycopg.Connection, db_name: str, name: str, schema: Collection
         info = catalog.get_collection(conn, db_name, name, aliases=False)
         assert info is not None
         index_ops.create(conn, info, index_params)
+    rbac.sync_collection(conn, db_name, name)
     return True
 
 
@@ -154,6 +155,8 @@ def _add_partition(conn: psycopg.Connection, schema_name: str, table: str, colle
 
 def add_partition(conn: psycopg.Connection, info: CollectionInfo, partition: str) -> None:
     _add_partition(conn, info.schema_name, info.table_name, info.id, partition, info.loaded)
+    # Postgres doesn't copy the parent's grants to a new partition table.
+    rbac.sync_collection(conn, info.db_name, info.name)
 
 
 def describe(info: CollectionInfo) -> dict[str, Any]:
@@ -226,6 +229,7 @@ def rename(conn: psycopg.Connection, db_name: str, old_name: str, new_name: str,
         conn.execute(f"UPDATE {catalog.CATALOG}.partitions SET table_name = %s"
                      " WHERE collection_id = %s AND name = %s", (child, info.id, part.name))
     catalog.rename_collection(conn, info.id, target_db, new_name, new_table)
+    rbac.sync_collection(conn, target_db, new_name)
 
 
 def row_count(conn: psycopg.Connection, info: CollectionInfo, partition: Optional[str] = None) -> int:

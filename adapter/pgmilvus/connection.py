@@ -18,7 +18,7 @@ from psycopg import errors as pge
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from .errors import ErrorCode, MilvusException
+from .errors import ErrorCode, MilvusException, PermissionDenied
 
 _log = logging.getLogger("pgmilvus")
 MIN_PGVECTOR = (0, 8, 0)
@@ -115,6 +115,7 @@ class Database:
 
     def __init__(self, conninfo: str, *, max_size: int = 8, timeout: Optional[float] = None) -> None:
         self.conninfo = conninfo
+        self.user = str(conninfo_to_dict(conninfo).get("user") or "")
         self.timeout = timeout
         with translate_errors():
             with _first_connection(conninfo, timeout) as conn:
@@ -171,9 +172,11 @@ def translate_errors() -> Iterator[None]:
                               f"the statement was cancelled ({_first_line(exc)}): the timeout was "
                               "reached; raise `timeout=` or narrow the request") from None
     except pge.InsufficientPrivilege as exc:
-        raise MilvusException(ErrorCode.PERMISSION_DENIED,
-                              f"permission denied: {_first_line(exc)}; ask for the privilege with "
-                              "grant_privilege or connect as a user that has it") from None
+        pgconn = getattr(exc, "pgconn", None)
+        user = (pgconn.user or b"").decode() if pgconn is not None else ""
+        raise PermissionDenied(f"permission deny to {user}: {_first_line(exc)}; ask for the "
+                               "privilege with grant_privilege or connect as a user that has it",
+                               user=user) from None
     except pge.DiskFull as exc:
         raise MilvusException(ErrorCode.UNEXPECTED_ERROR,
                               f"the PostgreSQL server is out of disk space ({_first_line(exc)}); "

@@ -25,7 +25,7 @@ class ErrorCode(IntEnum):
     INDEX_NOT_FOUND = 700
     DATABASE_NOT_FOUND = 800
     DATABASE_INVALID_NAME = 802
-    PERMISSION_DENIED = 1000
+    PERMISSION_DENIED = 1401
     INVALID_PARAMETER = 1100
     MISSING_PARAMETER = 1101
     PARAMETER_TOO_LARGE = 1102
@@ -97,6 +97,18 @@ class FieldTypeException(_ClientError): ...
 class AutoIDException(_ClientError): ...
 class InvalidConsistencyLevel(_ClientError): ...
 class ServerVersionIncompatibleException(_ClientError): ...
+
+
+class PermissionDenied(MilvusException):
+    """Postgres refused a statement for lack of a privilege (Postgres enforces Milvus RBAC).
+
+    ``user`` is the Postgres role that was refused; the client rewrites the
+    message into Milvus's ``Privilege<X>: permission deny to <user> ...``.
+    """
+
+    def __init__(self, message: str, user: str = "") -> None:
+        super().__init__(ErrorCode.PERMISSION_DENIED, message, compatible_code=3)
+        self.user = user
 
 
 # --- helpers that build the server-side messages Milvus users recognise ---

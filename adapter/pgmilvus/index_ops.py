@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from typing import Any, Optional
 
 import psycopg
@@ -11,12 +13,30 @@ from .catalog import CollectionInfo, IndexInfo
 from .errors import ErrorCode, MilvusException, ParamError, invalid_parameter
 from .index_params import IndexParam, IndexParams
 
+_log = logging.getLogger("pgmilvus")
+
 #: Postgres builds large HNSW indexes far faster with memory to spare (25 s vs 72 s
-#: for 100k x 128 at 1GB vs the 64MB default on a 2-core machine).
+#: for 100k x 128 at 1GB vs the 64MB default on a 2-core machine).  Overridable with
+#: PGMILVUS_INDEX_BUILD_MEMORY / PGMILVUS_INDEX_BUILD_WORKERS.
 BUILD_MEMORY = "1GB"
+#: Parallel workers for one build (pgvector builds HNSW / IVFFlat in parallel); Postgres
+#: further caps them by max_worker_processes and max_parallel_workers.
+BUILD_WORKERS = 2
 
 
-def _plan(info: CollectionInfo, param: IndexParam) -> indexes.IndexPlan:
+def build_settings() -> dict[str, str]:
+    """maintenance_work_mem and parallel workers for index builds in this transaction."""
+    memory = os.environ.get("PGMILVUS_INDEX_BUILD_MEMORY", BUILD_MEMORY)
+    workers = os.environ.get("PGMILVUS_INDEX_BUILD_WORKERS", str(BUILD_WORKERS))
+    return {"maintenance_work_mem": memory, "max_parallel_maintenance_workers": workers}
+
+
+def has_vectorscale(conn: psycopg.Connection) -> bool:
+    """pgvectorscale installed in this database (DISKANN then maps to its diskann index)."""
+    return conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'vectorscale'").fetchone() is not None
+
+
+def _plan(info: CollectionInfo, param: IndexParam, vectorscale: bool = False) -> indexes.IndexPlan:
     field = info.schema.field(param.field_name)
     if field is None:
         raise MilvusException(ErrorCode.FIELD_NOT_FOUND,
@@ -24,7 +44,8 @@ def _plan(info: CollectionInfo, param: IndexParam) -> indexes.IndexPlan:
                               f"found[field={param.field_name}]")
     index_name = param.index_name or param.field_name
     if field.is_vector:
-        return indexes.plan_vector_index(field, index_name, param.index_type, param.metric_type, param.params)
+        return indexes.plan_vector_index(field, index_name, param.index_type, param.metric_type, param.params,
+                                         has_vectorscale=vectorscale)
     if param.metric_type:
         raise invalid_parameter(f"metric_type is not allowed for scalar field {field.name}")
     return indexes.plan_scalar_index(field, index_name, param.index_type, param.params)
@@ -38,11 +59,19 @@ def create(conn: psycopg.Connection, info: CollectionInfo, index_params: Any) ->
                                  f"{type(index_params).__name__}")
     if not index_params:
         raise ParamError(message="IndexParams is empty, no index can be created")
-    conn.execute("SELECT set_config('maintenance_work_mem', %s, true)", (BUILD_MEMORY,))
     for param in index_params:
         if not isinstance(param, IndexParam):
             raise ParamError(message=f"index_params items must be IndexParam, got {param!r}")
-        _create_one(conn, info, _plan(info, param))
+    # Transaction-local (the callers run in one transaction): the pooled connection keeps its defaults.
+    for key, value in build_settings().items():
+        conn.execute("SELECT set_config(%s, %s, true)", (key, value))
+    vectorscale = any(str(p.index_type).upper() == "DISKANN" for p in index_params) and has_vectorscale(conn)
+    for param in index_params:
+        plan = _plan(info, param, vectorscale)
+        if plan.index_type == "DISKANN" and plan.method == "hnsw":
+            _log.info("DISKANN on %s.%s is built as an HNSW index (pgvectorscale is not installed in this "
+                      "database)", info.name, plan.field_name)
+        _create_one(conn, info, plan)
 
 
 def _create_one(conn: psycopg.Connection, info: CollectionInfo, plan: indexes.IndexPlan) -> None:
@@ -51,7 +80,7 @@ def _create_one(conn: psycopg.Connection, info: CollectionInfo, plan: indexes.In
         if existing.index_name == plan.index_name or same_field:
             if (same_field and existing.index_name == plan.index_name
                     and existing.index_type == plan.index_type and existing.metric_type == plan.metric_type
-                    and existing.params == plan.params):
+                    and _user_params(existing.params) == plan.params):
                 return  # identical index: a no-op, as in Milvus
             raise invalid_parameter(f"at most one distinct index is allowed per field; field "
                                     f"{existing.field_name} already has index {existing.index_name}: "
@@ -60,10 +89,14 @@ def _create_one(conn: psycopg.Connection, info: CollectionInfo, plan: indexes.In
     pg_index = indexes.pg_index_name(info.table_name, plan.index_name) if statement else None
     if statement is not None:
         conn.execute(statement)
-    record = IndexInfo(plan.index_name, plan.field_name, plan.index_type, plan.metric_type, plan.params,
-                       pg_index)
+    record = IndexInfo(plan.index_name, plan.field_name, plan.index_type, plan.metric_type,
+                       plan.stored_params if statement is not None else plan.params, pg_index)
     catalog.add_index(conn, info.id, record)
     info.indexes.append(record)
+
+
+def _user_params(params: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in params.items() if k != indexes.PG_KEY}
 
 
 def list_names(info: CollectionInfo, field_name: Optional[str]) -> list[str]:

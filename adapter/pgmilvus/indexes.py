@@ -1,10 +1,23 @@
 """Milvus index types and metrics mapped onto pgvector / Postgres indexes (pure SQL building).
 
 Vector indexes: HNSW -> hnsw (M -> m, efConstruction -> ef_construction),
-IVF_FLAT / IVF_SQ8 / IVF_PQ / SCANN -> ivfflat (nlist -> lists), AUTOINDEX and
-DISKANN -> hnsw with pgvector's defaults, FLAT / BIN_FLAT -> no index (exact
-scan).  Scalar indexes: INVERTED on JSON / ARRAY -> GIN, Trie -> B-tree with a
-pattern opclass (serves ``LIKE 'prefix%'``), the rest -> B-tree.
+IVF_FLAT / IVF_SQ8 / IVF_PQ / SCANN -> ivfflat (nlist -> lists), AUTOINDEX ->
+hnsw with pgvector's defaults, DISKANN -> pgvectorscale's diskann when that
+extension is installed in the database, else hnsw; FLAT / BIN_FLAT -> no index
+(exact scan).  The opclass follows the metric and the column type
+(``vector_l2_ops``, ``halfvec_cosine_ops``, ``bit_hamming_ops``,
+``sparsevec_ip_ops``...).  Dimensions over pgvector's index limits (2,000 for
+vector, 4,000 for halfvec) get no index and a warning (searches scan
+exactly), unless the user asks for ``params={"halfvec": True}``: a FLOAT_VECTOR
+is then indexed as ``(col::halfvec(dim))`` (up to 4,000 dims, half the memory).
+
+Scalar indexes: INVERTED on JSON / ARRAY -> GIN, Trie -> B-tree with a pattern
+opclass (serves ``LIKE 'prefix%'``), the rest (INVERTED, STL_SORT, BITMAP,
+AUTOINDEX) -> B-tree.
+
+What the search side needs to know about an index (its access method, the
+halfvec cast) is kept in the catalog row's params under the key ``$pg``, which
+describe_index leaves out (Milvus parameter names never start with ``$``).
 """
 
 from __future__ import annotations
@@ -36,6 +49,9 @@ _EXACT = {"FLAT", "BIN_FLAT", "GPU_BRUTE_FORCE"}
 MAX_INDEX_DIM = {"vector": 2000, "halfvec": 4000, "bit": 64000}
 DEFAULT_METRIC = {DataType.BINARY_VECTOR: "HAMMING", DataType.SPARSE_FLOAT_VECTOR: "IP"}
 
+#: Sparse vectors are stored with this dimension (values.SPARSE_DIM); the index casts to it.
+_SPARSE_CAST = "sparsevec(1000000000)"
+
 _OPS = {"L2": "l2", "IP": "ip", "COSINE": "cosine", "HAMMING": "hamming", "JACCARD": "jaccard"}
 
 
@@ -48,9 +64,22 @@ class IndexPlan:
     index_type: str
     metric_type: Optional[str]
     params: dict[str, Any]
-    method: Optional[str]           # hnsw | ivfflat | btree | gin | None (exact scan)
+    method: Optional[str]           # hnsw | ivfflat | diskann | btree | gin | None (exact scan)
     opclass: Optional[str]
     with_params: dict[str, int]
+    cast: Optional[str] = None   # index the column cast to this type, e.g. "halfvec(3072)"
+
+    @property
+    def stored_params(self) -> dict[str, Any]:
+        """The params kept in the catalog: the user's, plus what search needs under ``$pg``."""
+        stored = dict(self.params)
+        if self.method in ("hnsw", "ivfflat", "diskann"):
+            stored[PG_KEY] = {"method": self.method, "cast": self.cast}
+        return stored
+
+
+#: Catalog params key holding pgmilvus's own index facts (hidden from describe_index).
+PG_KEY = "$pg"
 
 
 def vector_column_kind(field: FieldSchema) -> str:
@@ -84,8 +113,40 @@ def check_metric(field: FieldSchema, metric: Optional[str]) -> str:
     return metric
 
 
+def _truthy(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
+
+
+def wants_halfvec(field: FieldSchema, params: dict[str, Any]) -> bool:
+    """The user asked to index a FLOAT_VECTOR as halfvec (``params={"halfvec": True}``)."""
+    return field.dtype in (DataType.FLOAT_VECTOR, DataType.INT8_VECTOR) and _truthy(params.get("halfvec"))
+
+
+def index_cast(field: FieldSchema, params: dict[str, Any]) -> Optional[str]:
+    """The type the index on ``field`` casts the column to (catalog params), or None.
+
+    The search must order by the very same expression for Postgres to use the index.
+    """
+    facts = params.get(PG_KEY)
+    if isinstance(facts, dict):
+        return facts.get("cast") or None
+    if wants_halfvec(field, params):
+        return f"halfvec({int(field.dim)})"
+    return _SPARSE_CAST if field.dtype == DataType.SPARSE_FLOAT_VECTOR else None
+
+
+def search_method(index_type: str, params: dict[str, Any]) -> str:
+    """The access method serving an index, from its catalog params (older rows: from the type)."""
+    facts = params.get(PG_KEY)
+    if isinstance(facts, dict) and facts.get("method"):
+        return str(facts["method"])
+    return "ivfflat" if index_type.upper() in _IVF else "hnsw"
+
+
 def plan_vector_index(field: FieldSchema, index_name: str, index_type: str, metric: Optional[str],
-                      params: dict[str, Any]) -> IndexPlan:
+                      params: dict[str, Any], has_vectorscale: bool = False) -> IndexPlan:
     index_type = (index_type or "AUTOINDEX").upper()
     if index_type not in VECTOR_INDEX_TYPES:
         raise invalid_parameter(f"invalid index type: {index_type} for vector field {field.name}; use "
@@ -94,8 +155,11 @@ def plan_vector_index(field: FieldSchema, index_name: str, index_type: str, metr
     kind = vector_column_kind(field)
     method: Optional[str] = "hnsw"
     with_params: dict[str, int] = {}
+    halfvec = wants_halfvec(field, params)
     if index_type in _EXACT:
         method = None
+    elif index_type == "DISKANN" and has_vectorscale and kind == "vector" and metric in FLOAT_METRICS:
+        method = "diskann"
     elif index_type in _IVF:
         method = "ivfflat"
         with_params["lists"] = _int_param(params, "nlist", 128, 1, 65536, index_type)
@@ -108,14 +172,30 @@ def plan_vector_index(field: FieldSchema, index_name: str, index_type: str, metr
     if kind == "sparsevec" and method == "ivfflat":
         method = "hnsw"
         with_params = {}
-    if method and field.dim and field.dim > MAX_INDEX_DIM.get(kind, 1 << 30):
-        _log.warning("field %s has %d dimensions, over pgvector's %s index limit (%d): searches on it "
-                     "use an exact scan", field.name, field.dim, kind, MAX_INDEX_DIM[kind])
-        method = None
     if method == "ivfflat" and kind == "bit" and metric == "JACCARD":
         method, with_params = "hnsw", {}
-    opclass = f"{kind}_{_OPS[metric]}_ops" if method else None
-    return IndexPlan(index_name, field.name, index_type, metric, dict(params), method, opclass, with_params)
+    if method == "diskann":
+        halfvec = False
+    index_kind = "halfvec" if method and halfvec else kind
+    if method and field.dim and field.dim > MAX_INDEX_DIM.get(index_kind, 1 << 30):
+        hint = (" (params={'halfvec': True} indexes up to 4000 dimensions)"
+                if index_kind == "vector" and field.dim <= MAX_INDEX_DIM["halfvec"] else "")
+        _log.warning("field %s has %d dimensions, over pgvector's %s index limit (%d): index %s is kept "
+                     "in the catalog but searches on the field use an exact scan%s", field.name, field.dim,
+                     index_kind, MAX_INDEX_DIM[index_kind], index_name, hint)
+        method = None
+    opclass = None
+    if method == "diskann":
+        opclass = f"vector_{_OPS[metric]}_ops"
+    elif method:
+        opclass = f"{index_kind}_{_OPS[metric]}_ops"
+    cast = None
+    if method and halfvec:
+        cast = f"halfvec({int(field.dim)})"
+    elif method and kind == "sparsevec":
+        cast = _SPARSE_CAST  # the column has no typmod; pgvector's HNSW needs one
+    return IndexPlan(index_name, field.name, index_type, metric, dict(params), method, opclass, with_params,
+                     cast=cast)
 
 
 def plan_scalar_index(field: FieldSchema, index_name: str, index_type: str,
@@ -141,6 +221,8 @@ def create_index_sql(schema_name: str, table: str, plan: IndexPlan) -> Optional[
     if plan.method is None:
         return None
     column: sql.Composable = sql.Identifier(plan.field_name)
+    if plan.cast is not None:
+        column = sql.SQL("(({})::{})").format(column, sql.SQL(plan.cast))
     if plan.opclass:
         column = sql.SQL("{} {}").format(column, sql.SQL(plan.opclass))
     with_clause = sql.SQL("")
@@ -163,7 +245,7 @@ def pg_index_name(table: str, index_name: str) -> str:
 def describe(plan_params: dict[str, Any], index_type: str, metric: Optional[str], field_name: str,
              index_name: str, total_rows: int) -> dict[str, Any]:
     """describe_index's dict: user params as strings, as Milvus returns them."""
-    out: dict[str, Any] = {str(k): _as_str(v) for k, v in plan_params.items()}
+    out: dict[str, Any] = {str(k): _as_str(v) for k, v in plan_params.items() if k != PG_KEY}
     out["index_type"] = index_type
     if metric:
         out["metric_type"] = metric

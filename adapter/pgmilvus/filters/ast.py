@@ -1,0 +1,112 @@
+"""Parse tree of a Milvus filter: what was written, before any schema is known.
+
+Nodes are small frozen dataclasses carrying ``pos`` (0-based offset into the
+filter text) so later stages can say *where* an error is.  The tree depends
+only on the text, which is why the parser's output can be cached by text
+alone and reused across collections.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    pos: int
+
+
+@dataclass(frozen=True, slots=True)
+class Const(Node):
+    """A literal; ``text`` is its spelling (Milvus quotes it in errors)."""
+
+    value: Any
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ListExpr(Node):
+    """``[e1, e2, ...]`` (elements are folded to constants by the type checker)."""
+
+    items: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Template(Node):
+    """``{name}``: replaced by ``filter_params[name]``."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Ident(Node):
+    """A bare field name, or ``$meta``."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Path(Node):
+    """``name["k"][0]...``: JSON path, dynamic-key path or array element."""
+
+    base: str
+    keys: tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Unary(Node):
+    op: str           # '+', '-', '~', 'not'
+    operand: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Binary(Node):
+    op: str           # arithmetic, comparison, 'and', 'or', bit and shift ops
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Range(Node):
+    """``lower op1 target op2 upper`` (both ops '<'/'<=' or both '>'/'>=')."""
+
+    lower: Node
+    op1: str
+    target: Node
+    op2: str
+    upper: Node
+
+
+@dataclass(frozen=True, slots=True)
+class In(Node):
+    target: Node
+    values: Node
+    negated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Like(Node):
+    target: Node
+    pattern: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Exists(Node):
+    operand: Node
+
+
+@dataclass(frozen=True, slots=True)
+class IsNull(Node):
+    target: Node
+    negated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Call(Node):
+    """A function call; ``name`` is lower-cased, ``options`` are ``k=v`` args."""
+
+    name: str
+    args: tuple[Node, ...]
+    options: tuple[tuple[str, Node], ...] = ()
+    spelled: Optional[str] = None

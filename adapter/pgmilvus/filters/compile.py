@@ -1,0 +1,483 @@
+"""Typed predicates (:mod:`.ir`) -> a sqlglot boolean expression for Postgres.
+
+Choices, and why:
+
+* Typed columns compare natively (``"i" = 1``), so B-tree indexes apply.
+  Strings compare ``COLLATE "C"`` for ``< <= > >=`` because Milvus orders
+  bytes, not by locale.  FLOAT (``real``) columns compare with the literal
+  rounded to float32 (``CAST(0.1 AS REAL)``), as Milvus casts it.
+* JSON and ``$meta`` predicates are jsonpath tests
+  ``col @? 'strict $ ? (<condition on @>)'``: a GIN index (jsonb_ops or
+  jsonb_path_ops) serves them, a missing key or a value of another type
+  makes the condition *unknown* (so the row is not selected) instead of
+  raising, and the result is never SQL NULL for a non-NULL column, so
+  ``NOT (...)`` selects rows with a missing key exactly as Milvus's ``!=``
+  and ``not`` do.  Equality with a scalar on a plain key path uses
+  ``col @> '{"k": v}'`` (also GIN-served, and the form people index for).
+* Nothing the user wrote is pasted into SQL: values become sqlglot literals,
+  identifiers are quoted, and the jsonpath text is built here from
+  ``json.dumps`` of keys and values, so it is always well-formed.
+* Arithmetic that could overflow the column's integer type is widened
+  (BIGINT, then NUMERIC) and float arithmetic runs in NUMERIC, so no row
+  can make Postgres raise an out-of-range error.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Callable, Union
+
+import numpy as np
+from sqlglot import exp
+
+from ..types import INT_RANGES, INTEGER_TYPES, STRING_TYPES, DataType
+from . import ir
+
+_C_COLLATION = exp.to_identifier("C", quoted=True)
+_SQL_OPS: dict[str, Callable[..., exp.Expression]] = {
+    "==": exp.EQ, "!=": exp.NEQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}
+_ARITH_OPS = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul, "/": exp.Div, "%": exp.Mod}
+#: Postgres type of each scalar/element type (VARCHAR without length: casting a
+#: constant to varchar(n) would silently truncate it).
+_PG_TYPES = {
+    DataType.BOOL: "BOOLEAN", DataType.INT8: "SMALLINT", DataType.INT16: "SMALLINT",
+    DataType.INT32: "INT", DataType.INT64: "BIGINT", DataType.FLOAT: "REAL",
+    DataType.DOUBLE: "DOUBLE PRECISION", DataType.VARCHAR: "VARCHAR", DataType.TEXT: "TEXT",
+}
+#: Value range of the Postgres type holding each integer field (INT8 lives in smallint).
+_PG_INT_RANGE = {DataType.INT8: INT_RANGES[DataType.INT16], DataType.INT16: INT_RANGES[DataType.INT16],
+                 DataType.INT32: INT_RANGES[DataType.INT32], DataType.INT64: INT_RANGES[DataType.INT64]}
+_REGEX_SPECIAL = set("\\^$.|?*+()[]{}")
+
+
+def to_sql(pred: "ir.Pred") -> exp.Expression:
+    """The Postgres boolean expression for a checked predicate."""
+    return _COMPILERS[type(pred)](pred)
+
+
+# -- literals --------------------------------------------------------------------------------
+def _number(value: Union[int, float]) -> exp.Expression:
+    return exp.Literal.number(repr(value) if isinstance(value, float) else str(value))
+
+
+def _literal(value: Any, dtype: DataType) -> exp.Expression:
+    """A constant already cast (by the type checker) to ``dtype``."""
+    if dtype == DataType.BOOL:
+        return exp.true() if value else exp.false()
+    if dtype in STRING_TYPES:
+        return exp.Literal.string(value)
+    if dtype == DataType.FLOAT:
+        return _real(value)
+    return _number(value)
+
+
+def _real(value: Union[int, float]) -> exp.Expression:
+    """``value`` rounded to float32 as Milvus does, written so Postgres never raises."""
+    with np.errstate(over="ignore", under="ignore"):
+        f32 = np.float32(value)
+    if np.isinf(f32):
+        text: exp.Expression = exp.Literal.string("Infinity" if f32 > 0 else "-Infinity")
+    else:
+        text = exp.Literal.number(repr(float(f32)) if f32 == 0 else str(f32).replace("e+", "e"))
+    return exp.cast(text, "REAL")
+
+
+def _array_type(element: DataType) -> exp.DataType:
+    return exp.DataType.build(f"{_PG_TYPES[element]}[]", dialect="postgres")
+
+
+def _array_literal(values: tuple, element: DataType) -> exp.Expression:
+    return exp.cast(exp.Array(expressions=[_literal(v, element) for v in values]),
+                    _array_type(element))
+
+
+def _jsonb(value: Any) -> exp.Expression:
+    return exp.cast(exp.Literal.string(json.dumps(value, ensure_ascii=False)), "JSONB")
+
+
+def _col(name: str) -> exp.Column:
+    return exp.column(name, quoted=True)
+
+
+def _paren(expr: exp.Expression) -> exp.Expression:
+    return exp.Paren(this=expr)
+
+
+def _call(name: str, *args: exp.Expression) -> exp.Expression:
+    return exp.Anonymous(this=name, expressions=list(args))
+
+
+# -- typed scalar columns --------------------------------------------------------------------
+def _scalar(target: Union[ir.Column, ir.ArrayElem]) -> tuple[exp.Expression, DataType]:
+    if isinstance(target, ir.Column):
+        return _col(target.name), target.dtype
+    element = exp.Bracket(this=_col(target.array.name),
+                          expressions=[exp.Literal.number(target.index + 1)], offset=1)
+    return element, target.array.element
+
+
+def _guard(target: Any, pred: exp.Expression) -> exp.Expression:
+    """Array elements: out of range is false (not NULL), as in Milvus."""
+    if isinstance(target, ir.ArrayElem):
+        bound = exp.GT(this=_call("cardinality", _col(target.array.name)),
+                       expression=exp.Literal.number(target.index))
+        return _paren(exp.And(this=bound, expression=pred))
+    return pred
+
+
+def _cmp(op: str, left: exp.Expression, right: exp.Expression, dtype: DataType) -> exp.Expression:
+    if dtype in STRING_TYPES and op not in ("==", "!="):
+        left = exp.Collate(this=left, expression=_C_COLLATION.copy())
+    return _SQL_OPS[op](this=left, expression=right)
+
+
+def _compare_typed(op: str, target: Union[ir.Column, ir.ArrayElem], value: Any) -> exp.Expression:
+    sql, dtype = _scalar(target)
+    return _guard(target, _cmp(op, sql, _literal(value, dtype), dtype))
+
+
+def _arith_typed(arith: ir.Arith, op: str, value: Any) -> exp.Expression:
+    sql, dtype = _scalar(arith.target)
+    const = arith.value
+    if dtype in INTEGER_TYPES and arith.op in ("+", "-"):
+        # Exact over integers and overflow-free: `i + 1 == 3` is `i = 2`, which
+        # a B-tree index on the column also serves.
+        shifted = value - const if arith.op == "+" else value + const
+        return _guard(arith.target, _SQL_OPS[op](this=sql, expression=_number(shifted)))
+    if dtype in INTEGER_TYPES:
+        sql, widened = _widen_int(sql, dtype, arith.op, const)
+        node_cls = exp.IntDiv if (arith.op == "/" and widened == "NUMERIC") else _ARITH_OPS[arith.op]
+        expr = node_cls(this=sql, expression=_number(const))
+        if node_cls is exp.Div:
+            expr.set("typed", True)
+        return _guard(arith.target, _SQL_OPS[op](this=_paren(expr), expression=_number(value)))
+    # FLOAT / DOUBLE: NUMERIC arithmetic never overflows or raises.
+    expr = _ARITH_OPS[arith.op](this=exp.cast(sql, "NUMERIC"), expression=_number(const))
+    if isinstance(expr, exp.Div):
+        expr.set("typed", True)
+    return _guard(arith.target, _SQL_OPS[op](this=_paren(expr), expression=_number(value)))
+
+
+def _widen_int(sql: exp.Expression, dtype: DataType, op: str,
+               const: int) -> tuple[exp.Expression, str]:
+    """Cast the column up when ``column op const`` could leave its Postgres type's range."""
+    lo, hi = INT_RANGES[dtype]
+    if op == "%":
+        results = [0]
+    elif op == "/":
+        results = [_trunc_div(lo, const), _trunc_div(hi, const)]
+    else:
+        fn = {"+": lambda a: a + const, "-": lambda a: a - const, "*": lambda a: a * const}[op]
+        results = [fn(lo), fn(hi)]
+    const_range = _PG_INT_RANGE[DataType.INT32] if INT_RANGES[DataType.INT32][0] <= const <= \
+        INT_RANGES[DataType.INT32][1] else _PG_INT_RANGE[DataType.INT64]
+    col_range = _PG_INT_RANGE[dtype]
+    result_range = max(col_range, const_range, key=lambda r: r[1])
+    if result_range[0] <= min(results) and max(results) <= result_range[1]:
+        return sql, "PLAIN"
+    i64 = INT_RANGES[DataType.INT64]
+    if i64[0] <= min(results) and max(results) <= i64[1]:
+        return exp.cast(sql, "BIGINT"), "BIGINT"
+    return exp.cast(sql, "NUMERIC"), "NUMERIC"
+
+
+def _trunc_div(a: int, b: int) -> int:
+    q = abs(a) // abs(b)
+    return q if (a >= 0) == (b >= 0) else -q
+
+
+# -- JSON (jsonpath) -------------------------------------------------------------------------
+def _jp_path(ref: ir.JsonRef) -> str:
+    parts = ["@"]
+    for key in ref.keys:
+        parts.append(f"[{key}]" if isinstance(key, int) else "." + json.dumps(key, ensure_ascii=False))
+    return "".join(parts)
+
+
+def _jp_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value) if isinstance(value, float) else str(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _jsonpath(ref: ir.JsonRef, condition: str) -> exp.Expression:
+    return exp.JSONBPathExists(this=_col(ref.column),
+                               expression=exp.Literal.string(f"strict $ ? ({condition})"))
+
+
+def _json_extract(ref: ir.JsonRef) -> exp.Expression:
+    sql: exp.Expression = _col(ref.column)
+    for key in ref.keys:
+        lit = exp.Literal.number(key) if isinstance(key, int) else exp.Literal.string(key)
+        sql = exp.JSONExtract(this=sql, expression=lit)
+    return sql
+
+
+def _two_valued(ref: ir.JsonRef, pred: exp.Expression) -> exp.Expression:
+    """Make a possibly-NULL JSON test true/false; a NULL JSON *column* stays NULL."""
+    pred = exp.Coalesce(this=pred, expressions=[exp.false()])
+    if not ref.nullable:
+        return pred
+    return exp.Case(ifs=[exp.If(this=exp.Is(this=_col(ref.column), expression=exp.Null()),
+                                true=exp.Null())], default=pred)
+
+
+def _jp_cmp(path: str, op: str, value: Any) -> str:
+    return f"{path} {op} {_jp_value(value)}"
+
+
+def _compare_json(op: str, ref: ir.JsonRef, value: Any) -> exp.Expression:
+    if isinstance(value, (list, dict)):
+        equal = _two_valued(ref, exp.EQ(this=_json_extract(ref), expression=_jsonb(value)))
+        return equal if op == "==" else exp.Not(this=_paren(equal))
+    if op in ("==", "!="):
+        equal = _json_equal(ref, value)
+        return equal if op == "==" else exp.Not(this=_paren(equal))
+    return _jsonpath(ref, _jp_cmp(_jp_path(ref), op, value))
+
+
+def _json_equal(ref: ir.JsonRef, value: Any) -> exp.Expression:
+    """``@>`` on a nested object when the path is all keys, else jsonpath ``==``."""
+    if all(isinstance(k, str) for k in ref.keys):
+        doc: Any = value
+        for key in reversed(ref.keys):
+            doc = {key: doc}
+        return exp.ArrayContainsAll(this=_col(ref.column), expression=_jsonb(doc))
+    return _jsonpath(ref, _jp_cmp(_jp_path(ref), "==", value))
+
+
+def _arith_json(arith: ir.Arith, op: str, value: Any) -> exp.Expression:
+    if op == "!=":  # Milvus: a missing key or non-number satisfies `!=`
+        return exp.Not(this=_paren(_arith_json(arith, "==", value)))
+    path = _jp_path(arith.target)
+    const = _jp_value(arith.value)
+    if arith.op == "/" and isinstance(arith.value, int):
+        # Integer division truncates toward zero (C / Go), jsonpath divides exactly.
+        q = f"({path} / {const})"
+        cond = (f"({q} >= 0 && {q}.floor() {op} {_jp_value(value)}) || "
+                f"({q} < 0 && {q}.ceiling() {op} {_jp_value(value)})")
+    else:
+        cond = f"{path} {arith.op} {const} {op} {_jp_value(value)}"
+    return _jsonpath(arith.target, cond)
+
+
+# -- LIKE --------------------------------------------------------------------------------------
+def like_parts(pattern: str) -> list[tuple[str, str]]:
+    """Milvus LIKE: ``%`` any run, ``_`` one char, ``\\`` escapes the next char.
+
+    A trailing lone backslash is a literal backslash.
+    """
+    parts: list[tuple[str, str]] = []
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            parts.append(("lit", pattern[i + 1] if i + 1 < len(pattern) else "\\"))
+            i += 2
+            continue
+        parts.append(("any", "") if ch == "%" else ("one", "") if ch == "_" else ("lit", ch))
+        i += 1
+    return parts
+
+
+def like_to_pg(pattern: str) -> str:
+    out = []
+    for kind, ch in like_parts(pattern):
+        if kind == "any":
+            out.append("%")
+        elif kind == "one":
+            out.append("_")
+        else:
+            out.append("\\" + ch if ch in "%_\\" else ch)
+    return "".join(out)
+
+
+def like_to_regex(pattern: str) -> str:
+    out = ["^"]
+    for kind, ch in like_parts(pattern):
+        if kind == "any":
+            out.append(".*")
+        elif kind == "one":
+            out.append(".")
+        else:
+            out.append("\\" + ch if ch in _REGEX_SPECIAL else ch)
+    out.append("$")
+    return "".join(out)
+
+
+def _like(pred: ir.LikeMatch) -> exp.Expression:
+    if isinstance(pred.target, ir.JsonRef):
+        regex = json.dumps(like_to_regex(pred.pattern), ensure_ascii=False)
+        return _jsonpath(pred.target, f'{_jp_path(pred.target)} like_regex {regex} flag "s"')
+    sql, _ = _scalar(pred.target)
+    like = exp.Escape(this=exp.Like(this=sql, expression=exp.Literal.string(like_to_pg(pred.pattern))),
+                      expression=exp.Literal.string("\\"))
+    return _guard(pred.target, like)
+
+
+# -- per-predicate compilers -----------------------------------------------------------------
+def _compare(pred: ir.Compare) -> exp.Expression:
+    target = pred.target
+    if isinstance(target, ir.Arith):
+        if isinstance(target.target, ir.JsonRef):
+            return _arith_json(target, pred.op, pred.value)
+        return _arith_typed(target, pred.op, pred.value)
+    if isinstance(target, ir.JsonRef):
+        return _compare_json(pred.op, target, pred.value)
+    if isinstance(target, ir.ArrayCol):
+        return _SQL_OPS[pred.op](this=_col(target.name),
+                                 expression=_array_literal(pred.value, target.element))
+    if isinstance(target, ir.Length):
+        inner = target.target
+        if isinstance(inner, ir.ArrayCol):
+            return _SQL_OPS[pred.op](this=_call("cardinality", _col(inner.name)),
+                                     expression=_number(pred.value))
+        path = f"{_jp_path(inner)}.size()"
+        if pred.op == "!=":
+            return exp.Not(this=_paren(_jsonpath(inner, _jp_cmp(path, "==", pred.value))))
+        return _jsonpath(inner, _jp_cmp(path, pred.op, pred.value))
+    return _compare_typed(pred.op, target, pred.value)
+
+
+def _compare_columns(pred: ir.CompareColumns) -> exp.Expression:
+    dtype = pred.left.dtype
+    return _cmp(pred.op, _col(pred.left.name), _col(pred.right.name), dtype)
+
+
+def _between(pred: ir.Between) -> exp.Expression:
+    lo_op = ">=" if pred.lower_inclusive else ">"
+    hi_op = "<=" if pred.upper_inclusive else "<"
+    target = pred.target
+    if isinstance(target, ir.JsonRef):
+        path = _jp_path(target)
+        return _jsonpath(target, f"{_jp_cmp(path, lo_op, pred.lower)} && "
+                                 f"{_jp_cmp(path, hi_op, pred.upper)}")
+    sql, dtype = _scalar(target)
+    both = exp.And(this=_cmp(lo_op, sql, _literal(pred.lower, dtype), dtype),
+                   expression=_cmp(hi_op, sql.copy(), _literal(pred.upper, dtype), dtype))
+    return _guard(target, _paren(both) if not isinstance(target, ir.ArrayElem) else both)
+
+
+def _in_list(pred: ir.InList) -> exp.Expression:
+    target = pred.target
+    if not pred.values:
+        if pred.negated and getattr(target, "nullable", False):
+            return exp.Not(this=exp.Is(this=_col(target.name), expression=exp.Null()))
+        return exp.true() if pred.negated else exp.false()
+    if isinstance(target, ir.JsonRef):
+        path = _jp_path(target)
+        cond = " || ".join(_jp_cmp(path, "==", v) for v in pred.values)
+        test = _jsonpath(target, cond)
+        return exp.Not(this=_paren(test)) if pred.negated else test
+    sql, dtype = _scalar(target)
+    test = exp.In(this=sql, expressions=[_literal(v, dtype) for v in pred.values])
+    if pred.negated:
+        test = exp.Not(this=test)
+    return _guard(target, test)
+
+
+def _exists(pred: ir.KeyExists) -> exp.Expression:
+    return _jsonpath(pred.target, f"exists({_jp_path(pred.target)})")
+
+
+def _null_test(pred: ir.NullTest) -> exp.Expression:
+    test = exp.Is(this=_col(pred.target.column if isinstance(pred.target, ir.JsonRef)
+                            else pred.target.name), expression=exp.Null())
+    return exp.Not(this=test) if pred.negated else test
+
+
+def _contains(pred: ir.Contains) -> exp.Expression:
+    target = pred.target
+    if isinstance(target, ir.ArrayCol):
+        column = _col(target.name)
+        if pred.mode == "one":
+            return exp.EQ(this=_literal(pred.values[0], target.element),
+                          expression=exp.Any(this=_paren(column)))
+        array = _array_literal(pred.values, target.element)
+        if pred.mode == "all":
+            return exp.ArrayContainsAll(this=column, expression=array)
+        return exp.ArrayOverlaps(this=column, expression=array)
+    return _contains_json(pred.mode, target, pred.values)
+
+
+def _contains_json(mode: str, ref: ir.JsonRef, values: tuple) -> exp.Expression:
+    """Element equality on a JSON array (``@>`` would also match sub-arrays)."""
+    path = _jp_path(ref)
+    scalars = [v for v in values if not isinstance(v, (list, dict))]
+    nested = [v for v in values if isinstance(v, (list, dict))]
+    tests: list[exp.Expression] = []
+    joiner = " || " if mode == "any" else " && "
+    if scalars:
+        # `exists(arr[*] ? (@ == v))` tests elements one by one: a plain `arr[*] == v`
+        # is unknown in strict mode as soon as one element is an array or object.
+        if mode == "any":
+            any_of = " || ".join(f"@ == {_jp_value(v)}" for v in scalars)
+            cond = f"exists({path}[*] ? ({any_of}))"
+        else:
+            cond = " && ".join(f"exists({path}[*] ? (@ == {_jp_value(v)}))" for v in scalars)
+        tests.append(_jsonpath(ref, cond))
+    for value in nested:
+        tests.append(_element_equal(ref, value))
+    if not tests:
+        if mode == "any":
+            return exp.false()
+        return _jsonpath(ref, f'{path}.type() == "array"')
+    if len(tests) == 1:
+        return tests[0]
+    combine = exp.or_ if mode == "any" else exp.and_
+    return _paren(combine(*tests))
+
+
+def _element_equal(ref: ir.JsonRef, value: Any) -> exp.Expression:
+    array = _json_extract(ref)
+    elements = exp.select(exp.Literal.number(1)).from_(
+        exp.Table(this=_call("jsonb_array_elements", array.copy()),
+                  alias=exp.TableAlias(this=exp.to_identifier("e")))).where(
+        exp.EQ(this=exp.column("value", "e"), expression=_jsonb(value)))
+    case = exp.Case(ifs=[exp.If(this=exp.EQ(this=_call("jsonb_typeof", array),
+                                            expression=exp.Literal.string("array")),
+                                true=exp.Exists(this=elements))], default=exp.false())
+    return _two_valued(ref, case) if ref.nullable else case
+
+
+def _text_match(pred: ir.TextMatch) -> exp.Expression:
+    tokens = [t for t in re.findall(r"\w+", pred.query.lower()) if t != "or"]
+    if not tokens:
+        return exp.false()
+    query = _call("websearch_to_tsquery", exp.Literal.string("simple"),
+                  exp.Literal.string(" or ".join(dict.fromkeys(tokens))))
+    return exp.MatchAgainst(this=query, expressions=[_tsvector(pred.column)])
+
+
+def _phrase_match(pred: ir.PhraseMatch) -> exp.Expression:
+    query = _call("phraseto_tsquery", exp.Literal.string("simple"), exp.Literal.string(pred.phrase))
+    return exp.MatchAgainst(this=query, expressions=[_tsvector(pred.column)])
+
+
+def _tsvector(column: str) -> exp.Expression:
+    return _call("to_tsvector", exp.Literal.string("simple"), _col(column))
+
+
+def _random_sample(pred: ir.RandomSample) -> exp.Expression:
+    return exp.LT(this=_call("random"), expression=_number(pred.fraction))
+
+
+def _logic(pred: ir.Logic) -> exp.Expression:
+    items = [to_sql(item) for item in pred.items]
+    combine = exp.and_ if pred.op == "and" else exp.or_
+    return combine(*items, copy=False)
+
+
+def _negate(pred: ir.Negate) -> exp.Expression:
+    return exp.Not(this=_paren(to_sql(pred.item)))
+
+
+_COMPILERS: dict[type, Callable[[Any], exp.Expression]] = {
+    ir.Compare: _compare, ir.CompareColumns: _compare_columns, ir.Between: _between,
+    ir.InList: _in_list, ir.LikeMatch: _like, ir.KeyExists: _exists, ir.NullTest: _null_test,
+    ir.Contains: _contains, ir.TextMatch: _text_match, ir.PhraseMatch: _phrase_match,
+    ir.RandomSample: _random_sample, ir.Logic: _logic, ir.Negate: _negate,
+}

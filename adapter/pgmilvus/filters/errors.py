@@ -1,0 +1,53 @@
+"""FilterError: the one exception every stage of the filter compiler raises.
+
+Milvus reports a bad filter as ``cannot parse expression: <expr>, error:
+<detail>`` with code 1100, and the proxy prefixes the operation
+(``failed to create query plan: ...``) and suffixes ``: invalid parameter``.
+Callers get the bare parse message here and add their operation's prefix
+with :meth:`FilterError.wrap`, so one compiled-filter cache serves query,
+search and delete alike.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from ..errors import ErrorCode, MilvusException
+
+
+class FilterError(MilvusException):
+    """A filter Milvus would reject; ``detail`` is the part after ``error: ``.
+
+    ``column`` is the 1-based character column of the offending token (or
+    None when the problem is not tied to one place), and it is also written
+    into the message as ``column N: ...`` so users see where to look.
+    """
+
+    def __init__(self, expr: str, detail: str, column: Optional[int] = None) -> None:
+        self.expr = expr
+        self.detail = detail
+        self.column = column
+        where = f"column {column}: " if column is not None else ""
+        super().__init__(ErrorCode.INVALID_PARAMETER,
+                         f"cannot parse expression: {expr}, error: {where}{detail}")
+
+    def wrap(self, prefix: str) -> MilvusException:
+        """The server-shaped error, e.g. ``wrap("failed to create query plan")``."""
+        return MilvusException(ErrorCode.INVALID_PARAMETER,
+                               f"{prefix}: {self.message}: invalid parameter")
+
+
+class SyntaxProblem(Exception):
+    """Internal: raised by lexer/parser/typecheck with a 0-based position.
+
+    It carries no expression text, so the stages stay independent of the
+    caller; :func:`filters.compile_filter` turns it into a FilterError.
+    """
+
+    def __init__(self, detail: str, pos: Optional[int] = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.pos = pos
+
+    def to_filter_error(self, expr: str) -> FilterError:
+        return FilterError(expr, self.detail, None if self.pos is None else self.pos + 1)

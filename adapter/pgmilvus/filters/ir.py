@@ -1,0 +1,165 @@
+"""Typed predicates: the checked, schema-resolved form of a filter.
+
+The type checker turns the parse tree into these nodes, one per shape
+Milvus's plan proto has (UnaryRange, BinaryRange, Term, BinaryArithOpEvalRange,
+Exists, JSONContains, NullExpr, ...).  Every node here is known to be valid,
+so the SQL compiler never has to re-check types; it only picks SQL forms.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional, Union
+
+from ..types import DataType
+
+
+# -- operands --------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A typed scalar column (numbers, strings, bool, timestamptz)."""
+
+    name: str
+    dtype: DataType
+    nullable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class JsonRef:
+    """A JSON column (a JSON field or the dynamic ``$meta``) and a key path.
+
+    ``keys`` is empty for the bare column, which only ``is null`` accepts.
+    """
+
+    column: str
+    keys: tuple[Any, ...]
+    nullable: bool
+    dynamic: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ArrayCol:
+    name: str
+    element: DataType
+    max_length: Optional[int]
+    nullable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ArrayElem:
+    """``a[i]``: element ``index`` (0-based, as Milvus writes it)."""
+
+    array: ArrayCol
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
+class Length:
+    """``array_length(x)`` of an ARRAY field or a JSON path."""
+
+    target: Union[ArrayCol, JsonRef]
+
+
+Operand = Union[Column, JsonRef, ArrayCol, ArrayElem, Length]
+
+
+@dataclass(frozen=True, slots=True)
+class Arith:
+    """``target op value`` (only ever compared with a constant)."""
+
+    target: Union[Column, JsonRef, ArrayElem]
+    op: str
+    value: Union[int, float]
+
+
+# -- predicates ------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Compare:
+    """``target op value``; ``value`` is a checked Python constant."""
+
+    op: str
+    target: Union[Operand, Arith]
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class CompareColumns:
+    op: str
+    left: Column
+    right: Column
+
+
+@dataclass(frozen=True, slots=True)
+class Between:
+    target: Operand
+    lower: Any
+    lower_inclusive: bool
+    upper: Any
+    upper_inclusive: bool
+
+
+@dataclass(frozen=True, slots=True)
+class InList:
+    target: Operand
+    values: tuple[Any, ...]
+    negated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LikeMatch:
+    target: Operand
+    pattern: str
+
+
+@dataclass(frozen=True, slots=True)
+class KeyExists:
+    target: JsonRef
+
+
+@dataclass(frozen=True, slots=True)
+class NullTest:
+    target: Union[Column, JsonRef, ArrayCol]
+    negated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Contains:
+    """json_/array_contains (mode 'one'), _all ('all') and _any ('any')."""
+
+    mode: str
+    target: Union[ArrayCol, JsonRef]
+    values: tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TextMatch:
+    column: str
+    query: str
+
+
+@dataclass(frozen=True, slots=True)
+class PhraseMatch:
+    column: str
+    phrase: str
+
+
+@dataclass(frozen=True, slots=True)
+class RandomSample:
+    fraction: float
+
+
+@dataclass(frozen=True, slots=True)
+class Logic:
+    op: str                     # 'and' | 'or'
+    items: tuple["Pred", ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Negate:
+    item: "Pred"
+
+
+Pred = Union[Compare, CompareColumns, Between, InList, LikeMatch, KeyExists, NullTest,
+             Contains, TextMatch, PhraseMatch, RandomSample, Logic, Negate]
+PRED_TYPES = (Compare, CompareColumns, Between, InList, LikeMatch, KeyExists, NullTest,
+              Contains, TextMatch, PhraseMatch, RandomSample, Logic, Negate)

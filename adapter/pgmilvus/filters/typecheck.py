@@ -1,0 +1,720 @@
+"""Milvus's semantic rules: resolve names against the schema and type the tree.
+
+Mirrors what Milvus's plan visitor (parser_visitor.go) accepts and rejects,
+with its messages where users may recognise them:
+
+* unknown names become ``$meta["name"]`` when the dynamic field is on,
+  else ``field X not exist``;
+* constants are folded (``2 + 1``, C-style ``/`` and ``%``, ``**`` is float);
+* ``castValue``: an INT field takes only ints (``i == 1.0`` is an error), a
+  VARCHAR only strings, BOOL only bools, FLOAT/DOUBLE ints or floats, JSON
+  anything;
+* arithmetic only in the shape ``field op const  cmp  const``;
+* the whole filter must be a predicate (a bare BOOL field is not one).
+
+The output is an :mod:`.ir` predicate tree that the SQL compiler trusts.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Optional, Union
+
+from ..schema import DYNAMIC_FIELD, CollectionSchema
+from ..types import FLOAT_TYPES, INTEGER_TYPES, STRING_TYPES, VECTOR_TYPES, DataType
+from . import ast, ir
+from .errors import SyntaxProblem
+
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+#: Milvus (Go) names of the data types, as its error messages spell them.
+GO_NAMES = {
+    DataType.BOOL: "Bool", DataType.INT8: "Int8", DataType.INT16: "Int16",
+    DataType.INT32: "Int32", DataType.INT64: "Int64", DataType.FLOAT: "Float",
+    DataType.DOUBLE: "Double", DataType.VARCHAR: "VarChar", DataType.TEXT: "Text",
+    DataType.ARRAY: "Array", DataType.JSON: "JSON", DataType.TIMESTAMPTZ: "Timestamptz",
+    DataType.GEOMETRY: "Geometry", DataType.FLOAT_VECTOR: "FloatVector",
+    DataType.BINARY_VECTOR: "BinaryVector", DataType.FLOAT16_VECTOR: "Float16Vector",
+    DataType.BFLOAT16_VECTOR: "BFloat16Vector", DataType.SPARSE_FLOAT_VECTOR: "SparseFloatVector",
+    DataType.INT8_VECTOR: "Int8Vector",
+}
+_FLIP = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+_COMPARISONS = set(_FLIP)
+_ARITH = {"+", "-", "*", "/", "%", "**"}
+_BIT_ERRORS = {"&": "BitAnd is not supported", "|": "BitOr is not supported",
+               "^": "BitXor is not supported", "<<": "shift is not supported",
+               ">>": "shift is not supported"}
+_NUMERIC = INTEGER_TYPES | FLOAT_TYPES
+
+
+@dataclass(frozen=True, slots=True)
+class Value:
+    """A folded constant: ``kind`` is int/float/bool/str/list/json."""
+
+    value: Any
+    kind: str
+    text: str
+    template: bool = False
+
+
+Typed = Union[Value, ir.Column, ir.JsonRef, ir.ArrayCol, ir.ArrayElem, ir.Length, ir.Arith, "ir.Pred"]
+
+
+def kind_of(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "float"
+    if isinstance(value, str):
+        return "str"
+    if isinstance(value, list):
+        return "list"
+    return "json"
+
+
+def _go_float(value: float) -> str:
+    text = repr(value)
+    return text[:-2] if text.endswith(".0") else text
+
+
+def value_text(value: Any) -> str:
+    """How Milvus prints a constant inside an error message."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return _go_float(value)
+    if isinstance(value, str):
+        return '"' + value + '"'
+    if isinstance(value, list):
+        return "[" + ", ".join(value_text(v) for v in value) + "]"
+    return str(value)
+
+
+def check(node: ast.Node, schema: CollectionSchema, params: Optional[dict], text: str) -> "ir.Pred":
+    """Type ``node`` against ``schema``; the whole filter must be a predicate."""
+    checker = _Checker(schema, params or {})
+    typed = checker.visit(node)
+    if not isinstance(typed, ir.PRED_TYPES):
+        raise SyntaxProblem(f"predicate is not a boolean expression: {text}, data type: "
+                            f"{checker.type_name(typed)}", node.pos)
+    _check_random_sample(typed, node.pos, top=True)
+    return typed
+
+
+def _check_random_sample(pred: "ir.Pred", pos: int, top: bool) -> None:
+    """random_sample must be the whole filter or the last operand of a top-level and."""
+    if isinstance(pred, ir.Logic):
+        for index, item in enumerate(pred.items):
+            last_of_top_and = top and pred.op == "and" and index == len(pred.items) - 1
+            if isinstance(item, ir.RandomSample) and last_of_top_and:
+                continue
+            _check_random_sample(item, pos, top=False)
+    elif isinstance(pred, ir.Negate):
+        _check_random_sample(pred.item, pos, top=False)
+    elif isinstance(pred, ir.RandomSample) and not top:
+        raise SyntaxProblem("random_sample can only be the last expression in the logical and "
+                            "expression", pos)
+
+
+class _Checker:
+    def __init__(self, schema: CollectionSchema, params: dict) -> None:
+        self.schema = schema
+        self.params = params
+
+    # -- helpers ---------------------------------------------------------------------------
+    @staticmethod
+    def type_name(typed: Any) -> str:
+        if isinstance(typed, Value):
+            return {"int": "Int64", "float": "Double", "bool": "Bool", "str": "VarChar",
+                    "list": "Array", "json": "JSON"}[typed.kind]
+        if isinstance(typed, ir.Column):
+            return GO_NAMES.get(typed.dtype, typed.dtype.name)
+        if isinstance(typed, ir.JsonRef):
+            return "JSON"
+        if isinstance(typed, ir.ArrayCol):
+            return "Array"
+        if isinstance(typed, ir.ArrayElem):
+            return GO_NAMES[typed.array.element]
+        if isinstance(typed, ir.Length):
+            return "Int64"
+        if isinstance(typed, ir.Arith):
+            return _Checker.type_name(typed.target)
+        return "Bool"
+
+    @staticmethod
+    def element_name(typed: Any) -> str:
+        if isinstance(typed, ir.ArrayCol):
+            return GO_NAMES[typed.element]
+        return "None"
+
+    def mismatch(self, left: Any, right: Any, pos: int) -> SyntaxProblem:
+        return SyntaxProblem(
+            f"comparisons between {self.type_name(left)}, element_type: {self.element_name(left)} "
+            f"and {self.type_name(right)} elementType: {self.element_name(right)} are not "
+            f"supported", pos)
+
+    @staticmethod
+    def describe(typed: Any) -> str:
+        if isinstance(typed, (ir.Column, ir.ArrayCol)):
+            return typed.name
+        if isinstance(typed, ir.JsonRef):
+            base = typed.column
+            if typed.dynamic and typed.keys:
+                return str(typed.keys[0])
+            return base
+        if isinstance(typed, ir.ArrayElem):
+            return typed.array.name
+        return "expression"
+
+    # -- dispatch --------------------------------------------------------------------------
+    def visit(self, node: ast.Node) -> Typed:
+        method = getattr(self, "visit_" + type(node).__name__)
+        return method(node)
+
+    def visit_Const(self, node: ast.Const) -> Value:
+        return Value(node.value, kind_of(node.value), node.text)
+
+    def visit_ListExpr(self, node: ast.ListExpr) -> Value:
+        items = []
+        for item in node.items:
+            typed = self.visit(item)
+            if not isinstance(typed, Value):
+                raise SyntaxProblem("list elements must be constants", item.pos)
+            items.append(typed.value)
+        text = "[" + ", ".join(value_text(v) for v in items) + "]"
+        return Value(items, "list", text)
+
+    def visit_Template(self, node: ast.Template) -> Value:
+        if node.name not in self.params:
+            raise SyntaxProblem(f"template variable {{{node.name}}} is not given in filter_params",
+                                node.pos)
+        value = _template_value(self.params[node.name], node.name, node.pos)
+        return Value(value, kind_of(value), value_text(value), template=True)
+
+    def visit_Ident(self, node: ast.Ident) -> Typed:
+        return self.resolve(node.name, (), node.pos)
+
+    def visit_Path(self, node: ast.Path) -> Typed:
+        return self.resolve(node.base, node.keys, node.pos)
+
+    def resolve(self, name: str, keys: tuple, pos: int) -> Typed:
+        dynamic = self.schema.enable_dynamic_field
+        if name == DYNAMIC_FIELD:
+            if not dynamic:
+                raise SyntaxProblem(f"field {name} not exist", pos)
+            return ir.JsonRef(DYNAMIC_FIELD, keys, False, True)
+        field = self.schema.field(name)
+        if field is None:
+            if not dynamic:
+                raise SyntaxProblem(f"field {name} not exist", pos)
+            return ir.JsonRef(DYNAMIC_FIELD, (name,) + keys, False, True)
+        dtype = field.dtype
+        if dtype == DataType.JSON:
+            return ir.JsonRef(name, keys, bool(field.nullable), False)
+        if dtype == DataType.ARRAY:
+            array = ir.ArrayCol(name, field.element_type, field.max_length, bool(field.nullable))
+            if not keys:
+                return array
+            if len(keys) != 1 or not isinstance(keys[0], int):
+                raise SyntaxProblem(f"array field {name} can only be accessed with one integer "
+                                    f"index, like {name}[0]", pos)
+            return ir.ArrayElem(array, keys[0])
+        if keys:
+            raise SyntaxProblem(f"{GO_NAMES.get(dtype, dtype.name)} data type not supported "
+                                f"accessed with []", pos)
+        if dtype in VECTOR_TYPES or dtype == DataType.GEOMETRY:
+            raise SyntaxProblem(f"field {name} of type {GO_NAMES.get(dtype, dtype.name)} cannot be "
+                                f"used in a filter expression", pos)
+        return ir.Column(name, dtype, bool(field.nullable))
+
+    # -- operators -------------------------------------------------------------------------
+    def visit_Unary(self, node: ast.Unary) -> Typed:
+        operand = self.visit(node.operand)
+        if node.op == "not":
+            if not isinstance(operand, ir.PRED_TYPES):
+                raise SyntaxProblem("not op can only be applied on boolean expression", node.pos)
+            if isinstance(operand, ir.Negate):
+                return operand.item
+            return ir.Negate(operand)
+        if node.op == "~":
+            raise SyntaxProblem("BNOT is not supported", node.pos)
+        if not isinstance(operand, Value):
+            raise SyntaxProblem(f"unexpected op: {node.op}", node.pos)
+        if operand.kind not in ("int", "float"):
+            raise SyntaxProblem(f"unary {node.op} can only be applied to numbers", node.pos)
+        value = -operand.value if node.op == "-" else operand.value
+        if isinstance(value, int) and not _INT64_MIN <= value <= _INT64_MAX:
+            raise SyntaxProblem(f"integer {value} is out of range of int64", node.pos)
+        return Value(value, operand.kind, value_text(value), operand.template)
+
+    def visit_Binary(self, node: ast.Binary) -> Typed:
+        op = node.op
+        if op in _BIT_ERRORS:
+            raise SyntaxProblem(_BIT_ERRORS[op], node.pos)
+        if op in ("=~", "!~"):
+            raise SyntaxProblem("regular expression match (=~, !~) is not supported", node.pos)
+        left = self.visit(node.left)
+        right = self.visit(node.right)
+        if op in ("and", "or"):
+            return self.logic(op, left, right, node.pos)
+        if op in _ARITH:
+            return self.arith(op, left, right, node.pos)
+        return self.comparison(op, left, right, node.pos)
+
+    def logic(self, op: str, left: Typed, right: Typed, pos: int) -> "ir.Pred":
+        for side in (left, right):
+            if not isinstance(side, ir.PRED_TYPES):
+                raise SyntaxProblem(f"{op} op can only be applied on boolean expression", pos)
+        items: list = []
+        for side in (left, right):
+            if isinstance(side, ir.Logic) and side.op == op:
+                items.extend(side.items)
+            else:
+                items.append(side)
+        return ir.Logic(op, tuple(items))
+
+    def arith(self, op: str, left: Typed, right: Typed, pos: int) -> Typed:
+        if isinstance(left, Value) and isinstance(right, Value):
+            if left.template or right.template:
+                raise SyntaxProblem(f"placeholder was not supported between two constants with "
+                                    f"operator: {op}", pos)
+            return _fold(op, left, right, pos)
+        if op == "**":
+            raise SyntaxProblem("power can only apply on constants", pos)
+        for side in (left, right):
+            if isinstance(side, ir.PRED_TYPES):
+                raise SyntaxProblem(f"arithmetic operation {op} cannot be applied to a boolean "
+                                    f"expression", pos)
+            if isinstance(side, ir.Arith):
+                raise SyntaxProblem("complicated arithmetic operations are not supported", pos)
+        if not isinstance(left, Value) and not isinstance(right, Value):
+            raise SyntaxProblem("not supported to do arithmetic operations between multiple fields",
+                                pos)
+        if isinstance(left, Value):
+            if op not in ("+", "*"):
+                raise SyntaxProblem("module field is not yet supported", pos)
+            left, right = right, left
+        target = left
+        if not self.arith_target(target):
+            raise SyntaxProblem(f"arithmetic operations are not supported on "
+                                f"{self.describe(target)} of type {self.type_name(target)}", pos)
+        value = self.cast(target, right, pos)
+        if op in ("/", "%") and value == 0:
+            raise SyntaxProblem("division or modulus by zero", pos)
+        return ir.Arith(target, op, value)
+
+    @staticmethod
+    def arith_target(target: Typed) -> bool:
+        if isinstance(target, ir.Column):
+            return target.dtype in _NUMERIC
+        if isinstance(target, ir.JsonRef):
+            return bool(target.keys)
+        if isinstance(target, ir.ArrayElem):
+            return target.array.element in _NUMERIC
+        return False
+
+    def comparison(self, op: str, left: Typed, right: Typed, pos: int) -> Typed:
+        if isinstance(left, Value) and isinstance(right, Value):
+            return _fold_comparison(op, left, right, pos, self)
+        if isinstance(left, ir.PRED_TYPES) or isinstance(right, ir.PRED_TYPES):
+            raise self.mismatch(left, right, pos)
+        if isinstance(right, Value):
+            return self.compare(op, left, right, pos)
+        if isinstance(left, Value):
+            return self.compare(_FLIP[op], right, left, pos)
+        if isinstance(left, ir.Arith) or isinstance(right, ir.Arith):
+            raise SyntaxProblem("only comparison between two fields is supported", pos)
+        return self.compare_columns(op, left, right, pos)
+
+    def compare(self, op: str, target: Typed, value: Value, pos: int) -> "ir.Pred":
+        if isinstance(target, ir.JsonRef):
+            self.require_json_key(target, pos)
+            if value.kind in ("list", "json") and op not in ("==", "!="):
+                raise SyntaxProblem(f"operator {op} cannot compare JSON with {self.type_name(value)}",
+                                    pos)
+            return ir.Compare(op, target, value.value)
+        if isinstance(target, ir.ArrayCol):
+            if op not in ("==", "!=") or value.kind != "list":
+                raise SyntaxProblem("can not comparisons array fields directly", pos)
+            items = tuple(self.cast_list_item(target, v, value_text(v), pos) for v in value.value)
+            return ir.Compare(op, target, items)
+        return ir.Compare(op, target, self.cast(target, value, pos))
+
+    def require_json_key(self, target: ir.JsonRef, pos: int) -> None:
+        if not target.keys:
+            raise SyntaxProblem("can not comparisons jsonField directly", pos)
+
+    def compare_columns(self, op: str, left: Typed, right: Typed, pos: int) -> "ir.Pred":
+        if isinstance(left, ir.JsonRef) or isinstance(right, ir.JsonRef):
+            raise SyntaxProblem("two column comparison with JSON type is not supported", pos)
+        if not isinstance(left, ir.Column) or not isinstance(right, ir.Column):
+            raise SyntaxProblem("comparison between two fields is only supported on scalar fields",
+                                pos)
+        families = []
+        for col in (left, right):
+            if col.dtype in _NUMERIC:
+                families.append("number")
+            elif col.dtype in STRING_TYPES:
+                families.append("string")
+            else:
+                families.append(col.dtype)
+        if families[0] != families[1]:
+            raise self.mismatch(left, right, pos)
+        if col.dtype == DataType.TIMESTAMPTZ:
+            raise SyntaxProblem("filtering on TIMESTAMPTZ fields is not supported", pos)
+        return ir.CompareColumns(op, left, right)
+
+    # -- value casting (Milvus castValue) --------------------------------------------------
+    def scalar_type(self, target: Typed) -> Optional[DataType]:
+        """The data type a constant must be cast to, None for JSON."""
+        if isinstance(target, ir.Column):
+            return target.dtype
+        if isinstance(target, ir.ArrayElem):
+            return target.array.element
+        if isinstance(target, ir.Arith):
+            return self.scalar_type(target.target)
+        if isinstance(target, ir.Length):
+            return DataType.INT64
+        return None
+
+    def cast(self, target: Typed, value: Value, pos: int) -> Any:
+        dtype = self.scalar_type(target)
+        if dtype is None:  # JSON accepts anything
+            return value.value
+        return self.cast_to(dtype, target, value, pos)
+
+    def cast_to(self, dtype: DataType, target: Typed, value: Value, pos: int) -> Any:
+        kind = value.kind
+        if dtype == DataType.TIMESTAMPTZ:
+            raise SyntaxProblem("filtering on TIMESTAMPTZ fields is not supported", pos)
+        if dtype in INTEGER_TYPES:
+            if kind == "int":
+                return value.value
+            if kind == "float":
+                raise SyntaxProblem(f"cannot cast value to {GO_NAMES[dtype]}, value: "
+                                    f"float_val:{_go_float(value.value)}", pos)
+        elif dtype in FLOAT_TYPES:
+            if kind in ("int", "float"):
+                return float(value.value) if kind == "float" else value.value
+        elif dtype in STRING_TYPES:
+            if kind == "str":
+                return value.value
+        elif dtype == DataType.BOOL:
+            if kind == "bool":
+                return value.value
+        raise self.mismatch(target, value, pos)
+
+    def cast_list_item(self, target: Typed, item: Any, text: str, pos: int) -> Any:
+        """One element of an ``in`` list or array literal; Milvus's list message."""
+        if isinstance(target, ir.ArrayCol):
+            dtype: Optional[DataType] = target.element
+        else:
+            dtype = self.scalar_type(target)
+        if dtype is None:
+            if kind_of(item) in ("list", "json"):
+                raise SyntaxProblem(f"value '{text}' in list cannot be compared with a JSON value "
+                                    f"(nested lists and objects are not supported in 'in')", pos)
+            return item
+        try:
+            return self.cast_to(dtype, target, Value(item, kind_of(item), text), pos)
+        except SyntaxProblem:
+            raise SyntaxProblem(f"value '{text}' in list cannot be casted to "
+                                f"{GO_NAMES.get(dtype, dtype.name)}", pos) from None
+
+    # -- other constructs ------------------------------------------------------------------
+    def visit_Range(self, node: ast.Range) -> "ir.Pred":
+        target = self.visit(node.target)
+        if isinstance(target, ir.ArrayCol):
+            raise SyntaxProblem("can not comparisons array fields directly", node.pos)
+        if isinstance(target, ir.JsonRef):
+            self.require_json_key(target, node.pos)
+        bounds = []
+        for bound in (node.lower, node.upper):
+            typed = self.visit(bound)
+            if not isinstance(typed, Value):
+                raise SyntaxProblem("the bounds of a range expression must be constants", bound.pos)
+            if isinstance(target, ir.JsonRef) and typed.kind in ("list", "json"):
+                raise SyntaxProblem("range bounds must be numbers or strings", bound.pos)
+            bounds.append(self.cast(target, typed, bound.pos))
+        first, second = bounds
+        if node.op1 in ("<", "<="):
+            return ir.Between(target, first, node.op1 == "<=", second, node.op2 == "<=")
+        return ir.Between(target, second, node.op2 == ">=", first, node.op1 == ">=")
+
+    def visit_In(self, node: ast.In) -> "ir.Pred":
+        target = self.visit(node.target)
+        if not isinstance(target, (ir.Column, ir.JsonRef, ir.ArrayElem)):
+            raise SyntaxProblem("the left operand of 'in' must be a field, a JSON path or an array "
+                                "element", node.pos)
+        if isinstance(target, ir.JsonRef):
+            self.require_json_key(target, node.pos)
+        if isinstance(node.values, ast.ListExpr):
+            values = []
+            for item in node.values.items:
+                typed = self.visit(item)
+                if not isinstance(typed, Value):
+                    raise SyntaxProblem("list elements must be constants", item.pos)
+                values.append(self.cast_list_item(target, typed.value, typed.text, item.pos))
+        elif isinstance(node.values, ast.Template):
+            typed = self.visit(node.values)
+            if typed.kind != "list":
+                raise SyntaxProblem(f"the value of template {{{node.values.name}}} used with 'in' "
+                                    f"must be a list", node.values.pos)
+            values = [self.cast_list_item(target, v, value_text(v), node.values.pos)
+                      for v in typed.value]
+        else:
+            raise SyntaxProblem("the right operand of 'in' must be a list like [1, 2] or a "
+                                "template", node.values.pos)
+        return ir.InList(target, tuple(values), node.negated)
+
+    def visit_Like(self, node: ast.Like) -> "ir.Pred":
+        target = self.visit(node.target)
+        ok = (isinstance(target, ir.Column) and target.dtype in STRING_TYPES) or \
+             (isinstance(target, ir.JsonRef) and target.keys) or \
+             (isinstance(target, ir.ArrayElem) and target.array.element in STRING_TYPES)
+        if not ok:
+            raise SyntaxProblem("like operation on non-string or no-json field is unsupported",
+                                node.pos)
+        pattern = self.visit(node.pattern)
+        if not isinstance(pattern, Value) or pattern.kind != "str":
+            raise SyntaxProblem("the pattern of like must be a string", node.pattern.pos)
+        return ir.LikeMatch(target, pattern.value)
+
+    def visit_Exists(self, node: ast.Exists) -> "ir.Pred":
+        target = self.visit(node.operand)
+        if not isinstance(target, ir.JsonRef):
+            raise SyntaxProblem("exists operations are only supportted on json field", node.pos)
+        if not target.keys:
+            raise SyntaxProblem("exists operations are only supportted on json key", node.pos)
+        return ir.KeyExists(target)
+
+    def visit_IsNull(self, node: ast.IsNull) -> "ir.Pred":
+        target = self.visit(node.target)
+        if isinstance(target, ir.JsonRef) and target.keys:
+            # Milvus 2.6 rewrites `path is null` to `not exists path`.
+            exists = ir.KeyExists(target)
+            return exists if node.negated else ir.Negate(exists)
+        if isinstance(target, ir.JsonRef) and target.dynamic:
+            raise SyntaxProblem("$meta cannot be tested with is null", node.pos)
+        if not isinstance(target, (ir.Column, ir.JsonRef, ir.ArrayCol)):
+            raise SyntaxProblem("is null can only be applied to a field or a JSON path", node.pos)
+        return ir.NullTest(target, node.negated)
+
+    # -- functions -------------------------------------------------------------------------
+    def visit_Call(self, node: ast.Call) -> Typed:
+        name = node.name
+        if name in ("json_contains", "array_contains", "json_contains_all", "array_contains_all",
+                    "json_contains_any", "array_contains_any"):
+            return self.contains(node)
+        if name == "array_length":
+            return self.array_length(node)
+        if name == "text_match":
+            return self.text_match(node)
+        if name == "phrase_match":
+            return self.phrase_match(node)
+        if name == "random_sample":
+            return self.random_sample(node)
+        if name.startswith("st_"):
+            raise SyntaxProblem(f"{node.spelled} is not supported: pgmilvus has no GEOMETRY fields",
+                                node.pos)
+        if name in ("element_filter", "match_all", "match_any", "match_least", "match_most",
+                    "match_exact"):
+            raise SyntaxProblem(f"{node.spelled} is not supported: pgmilvus has no array-of-struct "
+                                f"fields", node.pos)
+        raise SyntaxProblem(f"function {node.spelled} is not supported", node.pos)
+
+    def args(self, node: ast.Call, count: int, optional: int = 0) -> list[Typed]:
+        if not count <= len(node.args) <= count + optional:
+            raise SyntaxProblem(f"{node.spelled} takes {count}"
+                                f"{'-' + str(count + optional) if optional else ''} arguments, got "
+                                f"{len(node.args)}", node.pos)
+        if node.options and node.name != "text_match":
+            raise SyntaxProblem(f"{node.spelled} takes no keyword arguments", node.pos)
+        return [self.visit(arg) for arg in node.args]
+
+    def contains(self, node: ast.Call) -> "ir.Pred":
+        target, value = self.args(node, 2)
+        mode = "all" if node.name.endswith("_all") else "any" if node.name.endswith("_any") else "one"
+        if isinstance(target, ir.JsonRef):
+            self.require_json_key(target, node.pos)
+        elif not isinstance(target, ir.ArrayCol):
+            raise SyntaxProblem(f"contains operation are only supported on json or array fields now, "
+                                f"got: {self.describe(target)}", node.pos)
+        if not isinstance(value, Value):
+            raise SyntaxProblem("the second argument of contains operations must be a constant",
+                                node.args[1].pos)
+        if mode == "one":
+            values = (value.value,)
+        else:
+            if value.kind != "list":
+                raise SyntaxProblem(f"contains_{mode} operation element must be an array", node.pos)
+            values = tuple(value.value)
+        if isinstance(target, ir.ArrayCol):
+            checked = []
+            for item in values:
+                try:
+                    checked.append(self.cast_to(target.element, target,
+                                                Value(item, kind_of(item), value_text(item)), node.pos))
+                except SyntaxProblem:
+                    raise SyntaxProblem(f"contains operation can't compare between array element "
+                                        f"type: {GO_NAMES[target.element]} and "
+                                        f"{self.type_name(Value(item, kind_of(item), ''))}",
+                                        node.pos) from None
+            values = tuple(checked)
+        return ir.Contains(mode, target, values)
+
+    def array_length(self, node: ast.Call) -> ir.Length:
+        (target,) = self.args(node, 1)
+        if isinstance(target, ir.JsonRef):
+            self.require_json_key(target, node.pos)
+        elif not isinstance(target, ir.ArrayCol):
+            raise SyntaxProblem(f"array_length operation are only supported on array or json "
+                                f"fields, got: {self.describe(target)}", node.pos)
+        return ir.Length(target)
+
+    def text_column(self, node: ast.Call, target: Typed) -> ir.Column:
+        if not isinstance(node.args[0], ast.Ident) or not isinstance(target, ir.Column) \
+                or target.dtype not in STRING_TYPES:
+            raise SyntaxProblem(f"{node.spelled} can only be applied to a VARCHAR field",
+                                node.args[0].pos)
+        field = self.schema.field(target.name)
+        if not field.params.get("enable_match"):
+            raise SyntaxProblem(f'field "{target.name}" does not enable match', node.pos)
+        return target
+
+    def text_match(self, node: ast.Call) -> "ir.Pred":
+        target, query = self.args(node, 2)
+        column = self.text_column(node, target)
+        if not isinstance(query, Value) or query.kind != "str":
+            raise SyntaxProblem(f"the query of {node.spelled} must be a string", node.args[1].pos)
+        for key, option in node.options:
+            opt = self.visit(option)
+            if key != "minimum_should_match":
+                raise SyntaxProblem(f"unknown option {key} of text_match", option.pos)
+            if not isinstance(opt, Value) or opt.kind != "int" or not 1 <= opt.value <= 1000:
+                raise SyntaxProblem("minimum_should_match should be an integer in [1, 1000]",
+                                    option.pos)
+            if opt.value != 1:
+                raise SyntaxProblem("minimum_should_match other than 1 is not supported by pgmilvus",
+                                    option.pos)
+        return ir.TextMatch(column.name, query.value)
+
+    def phrase_match(self, node: ast.Call) -> "ir.Pred":
+        typed = self.args(node, 2, optional=1)
+        column = self.text_column(node, typed[0])
+        phrase = typed[1]
+        if not isinstance(phrase, Value) or phrase.kind != "str":
+            raise SyntaxProblem(f"the phrase of {node.spelled} must be a string", node.args[1].pos)
+        if len(typed) == 3:
+            slop = typed[2]
+            if not isinstance(slop, Value) or slop.kind != "int" or slop.value < 0:
+                raise SyntaxProblem("slop should be a non-negative integer", node.args[2].pos)
+            if slop.value != 0:
+                raise SyntaxProblem("phrase_match with slop > 0 is not supported by pgmilvus",
+                                    node.args[2].pos)
+        return ir.PhraseMatch(column.name, phrase.value)
+
+    def random_sample(self, node: ast.Call) -> "ir.Pred":
+        (factor,) = self.args(node, 1)
+        if not isinstance(factor, Value) or factor.kind != "float" or not 0 < factor.value < 1:
+            raise SyntaxProblem("the sample factor should be a float between 0 and 1", node.pos)
+        return ir.RandomSample(factor.value)
+
+
+# -- constant folding --------------------------------------------------------------------------
+def _fold(op: str, left: Value, right: Value, pos: int) -> Value:
+    if left.kind not in ("int", "float") or right.kind not in ("int", "float"):
+        raise SyntaxProblem(f"arithmetic operation {op} is only supported on numbers", pos)
+    a, b = left.value, right.value
+    if op == "**":
+        try:
+            result: Any = math.pow(a, b)
+        except (OverflowError, ValueError):
+            raise SyntaxProblem("invalid power operation", pos) from None
+    elif op in ("/", "%") and b == 0:
+        raise SyntaxProblem("division or modulus by zero", pos)
+    elif isinstance(a, int) and isinstance(b, int):
+        if op == "+":
+            result = a + b
+        elif op == "-":
+            result = a - b
+        elif op == "*":
+            result = a * b
+        elif op == "/":
+            result = abs(a) // abs(b) * (1 if (a >= 0) == (b >= 0) else -1)   # C truncation
+        else:
+            result = abs(a) % abs(b) * (1 if a >= 0 else -1)                  # sign of dividend
+        if not _INT64_MIN <= result <= _INT64_MAX:
+            raise SyntaxProblem("integer overflow in constant expression", pos)
+    else:
+        if op == "%":
+            raise SyntaxProblem("modulus is only supported on integers", pos)
+        a, b = float(a), float(b)
+        result = {"+": a + b, "-": a - b, "*": a * b}.get(op, a / b if op == "/" else None)
+    if isinstance(result, float) and not math.isfinite(result):
+        raise SyntaxProblem("constant expression overflows", pos)
+    return Value(result, kind_of(result), value_text(result))
+
+
+def _fold_comparison(op: str, left: Value, right: Value, pos: int, checker: _Checker) -> Value:
+    numbers = ("int", "float")
+    if (left.kind in numbers) != (right.kind in numbers) or \
+            (left.kind not in numbers and left.kind != right.kind):
+        raise checker.mismatch(left, right, pos)
+    a, b = left.value, right.value
+    try:
+        result = {"==": a == b, "!=": a != b}.get(op)
+        if result is None:
+            result = {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
+    except TypeError:
+        raise checker.mismatch(left, right, pos) from None
+    return Value(result, "bool", value_text(result))
+
+
+def _template_value(value: Any, name: str, pos: int) -> Any:
+    """Check a filter_params value (pymilvus encodes bool/int/float/str/list/dict)."""
+    if isinstance(value, bool) or value is None:
+        if value is None:
+            raise SyntaxProblem(f"template variable {{{name}}}: null values are not supported", pos)
+        return value
+    if isinstance(value, int):
+        if not _INT64_MIN <= value <= _INT64_MAX:
+            raise SyntaxProblem(f"template variable {{{name}}}: integer out of range of int64", pos)
+        return int(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise SyntaxProblem(f"template variable {{{name}}}: NaN and infinity are not supported",
+                                pos)
+        return float(value)
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise SyntaxProblem(f"template variable {{{name}}}: invalid unicode (lone surrogate)",
+                                pos) from None
+        if "\0" in value:
+            raise SyntaxProblem(f"template variable {{{name}}}: NUL characters are not allowed", pos)
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return [_template_value(v, name, pos) for v in value]
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if not isinstance(key, str) or "\0" in key or not _valid_utf8(key):
+                raise SyntaxProblem(f"template variable {{{name}}}: object keys must be strings "
+                                    f"without NUL", pos)
+            out[key] = _template_value(item, name, pos)
+        return out
+    raise SyntaxProblem(f"template variable {{{name}}}: unsupported value type "
+                        f"{type(value).__name__}", pos)
+
+
+def _valid_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

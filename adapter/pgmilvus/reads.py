@@ -1,0 +1,266 @@
+"""get / query / query_iterator: SQL for reads and pymilvus's result shapes.
+
+Rows come back ordered by primary key (Milvus's order is segment order,
+i.e. unspecified; a stable order is what lets query_iterator page by key).
+Milvus's limits are kept for compatibility (an empty filter needs a limit,
+offset + limit <= 16384), with its messages; query_iterator pages by primary
+key instead (``pk > last``), so it reads any number of rows in constant
+memory without a window.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, ContextManager, Optional, Sequence
+
+import psycopg
+from psycopg import sql
+
+from .catalog import CollectionInfo
+from .errors import DataTypeNotMatchException, ErrorCode, MilvusException, ParamError
+from .outputs import OutputPlan, output_plan
+from .results import HybridExtraList
+from .schema import CollectionSchema
+from .types import DataType
+from . import ddl, values
+
+MAX_WINDOW = 16384
+MAX_BATCH_SIZE = 16384
+
+
+# -- argument checks --------------------------------------------------------------------------
+
+def check_filter_type(expr: Any) -> str:
+    if expr is None:
+        return ""
+    if not isinstance(expr, str):
+        raise DataTypeNotMatchException(message=f"The type of expr must be string ,but {type(expr)} is given.")
+    return expr
+
+
+def normalize_ids(ids: Any) -> list[Any]:
+    """``ids`` as a list, checked like pymilvus (int or str elements)."""
+    if isinstance(ids, (int, str)) and not isinstance(ids, bool):
+        return [ids]
+    if not isinstance(ids, (list, tuple)):
+        raise TypeError(f"wrong type of argument ids, expect list, int or str, got '{type(ids).__name__}'")
+    for item in ids:
+        if isinstance(item, bool) or not isinstance(item, (int, str)):
+            import numpy as np
+
+            if isinstance(item, np.integer):
+                continue
+            raise TypeError(f"wrong type of argument ids, expect list, int or str, got '{type(item).__name__}'")
+    return [int(i) if not isinstance(i, str) else i for i in ids]
+
+
+def _int_param(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ParamError(message=f"`{name}` value {value!r} is illegal: it should be an int")
+    return value
+
+
+def window(limit: Any, offset: Any, counting: bool) -> tuple[Optional[int], int]:
+    """Milvus's query pagination rules; returns (limit or None, offset)."""
+    if limit is not None and limit != -1:
+        limit = _int_param("limit", limit)
+    else:
+        limit = None
+    offset = 0 if offset is None else _int_param("offset", offset)
+    if counting and (limit is not None or offset):
+        raise MilvusException(ErrorCode.INVALID_PARAMETER,
+                              "count entities with pagination is not allowed: invalid parameter")
+    if offset < 0:
+        raise MilvusException(ErrorCode.INVALID_PARAMETER,
+                              f"offset [{offset}] is invalid, should be gte than 0: invalid parameter")
+    if limit is not None and not 1 <= limit + offset <= MAX_WINDOW:
+        raise MilvusException(ErrorCode.INVALID_PARAMETER,
+                              f"invalid max query result window, (offset+limit) should be in range [1, "
+                              f"{MAX_WINDOW}], but got {limit + offset}: invalid parameter")
+    return limit, offset
+
+
+# -- filters ----------------------------------------------------------------------------------
+
+def compile_where(schema: CollectionSchema, expr: str, filter_params: Optional[dict],
+                  operation: str = "query") -> Optional[sql.Composable]:
+    """The WHERE condition of a Milvus filter (None for an empty one), errors prefixed like Milvus's
+    ``failed to create <operation> plan: ...``."""
+    if not expr.strip():
+        return None
+    from .filters import FilterError, filter_sql
+
+    if filter_params is not None and not isinstance(filter_params, dict):
+        raise ParamError(message=f"filter_params must be a dict, got {type(filter_params).__name__}")
+    try:
+        text = filter_sql(expr, schema, filter_params)
+    except FilterError as exc:
+        raise exc.wrap(f"failed to create {operation} plan") from None
+    return None if text is None else sql.SQL(text)
+
+
+def ids_where(info: CollectionInfo, ids: list[Any]) -> sql.Composable:
+    """``pk = ANY(array)``, values checked against the primary key's type."""
+    pk = info.schema.primary_field
+    checked = []
+    for i, value in enumerate(ids):
+        try:
+            checked.append(values.pk_value(pk, value, i))
+        except MilvusException:
+            raise MilvusException(
+                ErrorCode.INVALID_PARAMETER,
+                f"failed to create query plan: cannot parse expression: {pk.name} in {ids!r:.80}, error: "
+                f"value {value!r} does not match the type of primary key {pk.name} ({pk.dtype.name}): "
+                "invalid parameter") from None
+    array_type = "bigint[]" if pk.dtype == DataType.INT64 else "text[]"
+    return sql.SQL("{} = ANY({}::{})").format(sql.Identifier(pk.name), sql.Literal(checked),
+                                               sql.SQL(array_type))
+
+
+def partition_where(info: CollectionInfo, partition_names: Any) -> Optional[sql.Composable]:
+    """Restrict to the named partitions (None: all); unknown names fail as Milvus's query does."""
+    if partition_names is None:
+        return None
+    if isinstance(partition_names, str):
+        partition_names = [partition_names]
+    if not isinstance(partition_names, (list, tuple)) or not all(isinstance(p, str) for p in partition_names):
+        raise ParamError(message=f"partition_names must be a list of str, got {partition_names!r}")
+    if not partition_names:
+        return None
+    for name in partition_names:
+        if info.partition(name) is None:
+            raise MilvusException(ErrorCode.SERVER_ERROR, f"partition name {name} not found")
+    if info.schema.partition_key_field is None:
+        return sql.SQL("{} = ANY({})").format(sql.Identifier(ddl.PARTITION_COLUMN),
+                                              sql.Literal(list(partition_names)))
+    tables = [info.partition(n).table_name for n in partition_names]
+    return sql.SQL("tableoid = ANY(ARRAY(SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = "
+                   "c.relnamespace WHERE n.nspname = {} AND c.relname = ANY({})))").format(
+        sql.Literal(info.schema_name), sql.Literal(tables))
+
+
+def _and(parts: Sequence[Optional[sql.Composable]]) -> sql.Composable:
+    conds = [sql.SQL("({})").format(p) for p in parts if p is not None]
+    return sql.SQL(" AND ").join(conds) if conds else sql.SQL("TRUE")
+
+
+# -- query ------------------------------------------------------------------------------------
+
+def select_sql(info: CollectionInfo, plan: OutputPlan, where: Sequence[Optional[sql.Composable]],
+               limit: Optional[int] = None, offset: int = 0) -> sql.Composed:
+    table = sql.Identifier(info.schema_name, info.table_name)
+    query = sql.SQL("SELECT {} FROM {} WHERE {}").format(plan.select_sql(), table, _and(where))
+    if plan.count:
+        return query
+    query += sql.SQL(" ORDER BY {}").format(sql.Identifier(info.schema.primary_field.name))
+    if limit is not None:
+        query += sql.SQL(" LIMIT {}").format(sql.Literal(limit))
+    if offset:
+        query += sql.SQL(" OFFSET {}").format(sql.Literal(offset))
+    return query
+
+
+def run(conn: psycopg.Connection, query: sql.Composable, plan: OutputPlan) -> HybridExtraList:
+    with conn.cursor(binary=True) as cur:
+        rows = cur.execute(query).fetchall()
+    return HybridExtraList((plan.decode(r) for r in rows), extra={"cost": 0})
+
+
+def query(conn: psycopg.Connection, info: CollectionInfo, *, filter: str = "",
+          output_fields: Optional[Sequence[str]] = None, ids: Optional[list[Any]] = None,
+          partition_names: Any = None, limit: Any = None, offset: Any = None,
+          filter_params: Optional[dict] = None) -> HybridExtraList:
+    plan = output_plan(info.schema, output_fields)
+    limit, offset = window(limit, offset, plan.count)
+    if ids is not None:
+        where: Optional[sql.Composable] = ids_where(info, ids)
+    else:
+        where = compile_where(info.schema, filter, filter_params)
+        if where is None and limit is None and not plan.count:
+            raise MilvusException(ErrorCode.INVALID_PARAMETER,
+                                  "empty expression should be used with limit: invalid parameter")
+    parts = partition_where(info, partition_names)
+    return run(conn, select_sql(info, plan, [where, parts], limit, offset), plan)
+
+
+# -- query_iterator ---------------------------------------------------------------------------
+
+class QueryIterator:
+    """pymilvus's QueryIterator: ``next()`` gives the next page (``[]`` when done), ``close()``.
+
+    Pages are read by primary key (``pk > last ORDER BY pk LIMIT batch``), each on a pooled
+    connection taken just for that page: memory and server state stay constant whatever the
+    collection's size.  Rows written between pages may or may not be seen (no snapshot).
+    """
+
+    def __init__(self, connect: Callable[[], ContextManager[psycopg.Connection]], info: CollectionInfo,
+                 *, batch_size: Any = 1000, limit: Any = -1, filter: str = "",
+                 output_fields: Optional[Sequence[str]] = None, partition_names: Any = None,
+                 filter_params: Optional[dict] = None, offset: Any = 0) -> None:
+        self._connect = connect
+        self._info = info
+        self._batch = _batch_size(batch_size)
+        limit = -1 if limit is None else _int_param("limit", limit)
+        if limit < -1:
+            raise ParamError(message=f"`limit` value {limit} is illegal: use -1 for no limit or a "
+                                     "positive int")
+        self._remaining: Optional[int] = None if limit == -1 else limit
+        self._offset = 0 if offset is None else _int_param("offset", offset)
+        if self._offset < 0:
+            raise ParamError(message=f"`offset` value {self._offset} is illegal: it should be >= 0")
+        self._plan = output_plan(info.schema, output_fields)
+        if self._plan.count:
+            raise ParamError(message="count(*) is not supported by query_iterator: use query(..., "
+                                     "output_fields=[\"count(*)\"])")
+        self._pk = info.schema.primary_field
+        self._pk_pos = self._plan.names.index(self._pk.name)
+        self._where = [compile_where(info.schema, check_filter_type(filter), filter_params),
+                       partition_where(info, partition_names)]
+        self._last: Any = None
+        self._done = False
+
+    def next(self) -> list[dict[str, Any]]:
+        if self._done:
+            return []
+        size = self._batch if self._remaining is None else min(self._batch, self._remaining)
+        if size <= 0:
+            self.close()
+            return []
+        after = None
+        if self._last is not None:
+            after = sql.SQL("{} > {}").format(sql.Identifier(self._pk.name), sql.Literal(self._last))
+        query = select_sql(self._info, self._plan, [*self._where, after], size, self._offset)
+        with self._connect() as conn, conn.cursor(binary=True) as cur:
+            rows = cur.execute(query).fetchall()
+        self._offset = 0
+        if not rows:
+            self.close()
+            return []
+        self._last = rows[-1][self._pk_pos]
+        if self._remaining is not None:
+            self._remaining -= len(rows)
+        page = [self._plan.decode(r) for r in rows]
+        if len(rows) < size:
+            self._done = True
+        return page
+
+    def close(self) -> None:
+        self._done = True
+
+    def __iter__(self):
+        while True:
+            page = self.next()
+            if not page:
+                return
+            yield page
+
+
+def _batch_size(value: Any) -> int:
+    if value is None:
+        return 1000
+    value = _int_param("batch_size", value)
+    if value < 0:
+        raise ParamError(message="batch size cannot be less than zero")
+    if value > MAX_BATCH_SIZE:
+        raise ParamError(message=f"batch size cannot be larger than {MAX_BATCH_SIZE}")
+    return value or 1000
+

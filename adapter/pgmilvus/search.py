@@ -1,0 +1,283 @@
+"""search(): Milvus's vector search on pgvector, one round trip for all query vectors.
+
+How a search runs (see docs/search.md):
+
+1. ``search_params`` / kwargs are checked like pymilvus and Milvus
+   (``search_params.build_request``); the field, index, metric, partitions and
+   query vectors are resolved (``search_target``).
+2. A strategy is chosen (``strategy.choose``): an index scan with pgvector's
+   iterative scans, or an exact scan when there is no usable index, when the
+   search groups, or when the filter is selective enough that scanning the
+   matching rows is cheaper and exact (decided from the planner's estimate).
+3. One statement (``search_sql``) serves every query vector; the index-scan
+   GUCs go in the same pipeline, so a search costs one network round trip.
+4. Hits are re-sorted by (distance, pk), de-duplicated by PK, cut by range
+   search's far bound, offset and limit, and turned into Milvus's distances.
+   A query whose index scan came back short (iterative scan limits) is re-run
+   as an exact scan, so a search returns ``limit`` hits whenever at least
+   ``limit`` rows match.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Optional, Sequence
+
+import numpy as np
+import psycopg
+from psycopg import sql
+
+from . import outputs, search_sql, strategy
+from .catalog import CollectionInfo
+from .errors import ErrorCode, MilvusException, invalid_parameter
+from .search_params import SearchRequest
+from .search_results import Hit, Hits, SearchResult
+from .search_target import Resolved, array_type, encode_queries, group_field, resolve, wire_adapters
+
+_log = logging.getLogger("pgmilvus")
+
+
+@dataclass
+class RawHit:
+    """One hit before it becomes a ``Hit``: pgvector's distance and the decoded entity."""
+
+    pk: Any
+    raw: float
+    entity: dict[str, Any]
+    rank: int = 0              # grouping search: the group's rank (1 = best group)
+
+
+@dataclass
+class Prepared:
+    """Everything needed to run (and re-run) the statement of one search."""
+
+    resolved: Resolved
+    request: SearchRequest
+    vectors: list[Any]
+    out: outputs.OutputPlan
+    conditions: list[sql.Composable]
+    params: dict[str, Any]
+    group_column: Optional[str] = None
+    keyset: Optional[tuple[float, Any]] = None
+    has_filter: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+# -- entry points ------------------------------------------------------------------------------
+
+def search(conn: psycopg.Connection, info: CollectionInfo, request: SearchRequest) -> SearchResult:
+    prepared = prepare(info, request)
+    per_query = run(conn, prepared)
+    return to_result(info, prepared, per_query)
+
+
+def prepare(info: CollectionInfo, request: SearchRequest, keyset: Optional[tuple[float, Any]] = None
+            ) -> Prepared:
+    """Resolve and check everything that needs no database access."""
+    resolved = resolve(info, request.anns_field, request.metric_type, request.partition_names)
+    vectors = encode_queries(resolved.field, request.data)
+    out = outputs.output_plan(info.schema, request.output_fields, default_all=False, include_pk=False)
+    if out.count:
+        raise invalid_parameter("count(*) is not an output field of search; use query(output_fields="
+                                "[\"count(*)\"])")
+    conditions = list(resolved.conditions)
+    params = dict(resolved.params)
+    filter_cond = filter_condition(request.filter, info, request.filter_params)
+    if filter_cond is not None:
+        conditions.append(filter_cond)
+    group_column = None
+    if request.group_by_field:
+        if request.radius is not None or request.range_filter is not None:
+            raise invalid_parameter("Not allowed to do range-search when doing search-group-by")
+        group_column = group_field(info, request.group_by_field).name
+    _check_range(resolved, request)
+    return Prepared(resolved, request, vectors, out, conditions, params, group_column, keyset,
+                    has_filter=filter_cond is not None)
+
+
+def filter_condition(expr: str, info: CollectionInfo, filter_params: dict[str, Any]) -> Optional[sql.Composable]:
+    """The compiled filter as a SQL condition (None for an empty filter)."""
+    if not expr or not expr.strip():
+        return None
+    from .filters import FilterError, filter_sql
+
+    try:
+        text = filter_sql(expr, info.schema, filter_params)
+    except FilterError as exc:
+        raise exc.wrap("failed to create query plan") from None
+    if text is None:
+        return None
+    # The text is embedded in a statement that has bound parameters: a literal % must be doubled.
+    return sql.SQL("({})").format(sql.SQL(text.replace("%", "%%")))
+
+
+def _check_range(resolved: Resolved, request: SearchRequest) -> None:
+    """Milvus's checks on radius / range_filter (range_filter must be on the near side)."""
+    radius, range_filter = request.radius, request.range_filter
+    if range_filter is not None and radius is None:
+        raise invalid_parameter("range_filter is set but radius is not: set radius for a range search")
+    if radius is None or range_filter is None:
+        return
+    if resolved.target.metric.larger_is_better and not range_filter > radius:
+        raise invalid_parameter(f"range_filter must be greater than radius for {resolved.target.metric.name}"
+                                f" (radius={radius}, range_filter={range_filter})")
+    if not resolved.target.metric.larger_is_better and not range_filter < radius:
+        raise invalid_parameter(f"range_filter must be less than radius for {resolved.target.metric.name}"
+                                f" (radius={radius}, range_filter={range_filter})")
+
+
+# -- running -----------------------------------------------------------------------------------
+
+def run(conn: psycopg.Connection, prepared: Prepared) -> list[list[RawHit]]:
+    """Hits per query vector, best first, complete (exact re-run of short index scans)."""
+    chosen = strategy.choose(conn, prepared)
+    per_query = _execute(conn, prepared, list(range(len(prepared.vectors))), chosen.exact,
+                         chosen.settings, prepared.request.window)
+    if chosen.exact or prepared.group_column is not None:
+        return per_query
+    short = [i for i, hits in enumerate(per_query) if len(hits) < prepared.request.window]
+    if short:
+        redo = _execute(conn, prepared, short, True, {}, prepared.request.window)
+        for i, hits in zip(short, redo):
+            if len(hits) > len(per_query[i]):
+                _log.warning("search on %s: the index scan (%s) found %d of %d hits for query vector %d "
+                             "(%s); re-ran it as an exact scan, which found %d. Raise ef / nprobe or "
+                             "hnsw.max_scan_tuples to avoid the second scan.",
+                             prepared.resolved.field.name, prepared.resolved.method, len(per_query[i]),
+                             prepared.request.window, i, chosen.reason, len(hits))
+            per_query[i] = hits
+    return per_query
+
+
+def _execute(conn: psycopg.Connection, prepared: Prepared, which: Sequence[int], exact: bool,
+             settings: dict[str, str], window: int) -> list[list[RawHit]]:
+    """Run the statement for the query vectors ``which``; de-duplicated hits per vector."""
+    fetch = window
+    while True:
+        rows = _fetch(conn, prepared, which, exact, settings, fetch)
+        per_query = _split(prepared, rows, len(which))
+        hits = [_dedupe(h) for h in per_query]
+        # Duplicate primary keys (legal in Milvus) can leave fewer than `window` distinct hits
+        # although more rows exist: fetch more for those vectors.
+        lacking = [k for k, (raw, ded) in enumerate(zip(per_query, hits))
+                   if len(raw) >= fetch and len(ded) < window]
+        if not lacking or prepared.group_column is not None or fetch >= 8 * window + 1024:
+            return hits
+        fetch *= 2
+        exact = True
+
+
+def _fetch(conn: psycopg.Connection, prepared: Prepared, which: Sequence[int], exact: bool,
+           settings: dict[str, str], fetch: int) -> list[tuple]:
+    target = prepared.resolved.target
+    nq = len(which)
+    statement = search_sql.search_statement(
+        target, nq, prepared.conditions, prepared.out.select_items("t"), exact=exact,
+        range_filter=prepared.request.range_filter is not None, group_column=prepared.group_column,
+        keyset=prepared.keyset is not None, array_type=array_type(target.query_type))
+    params = dict(prepared.params)
+    if nq == 1:
+        params["q"] = prepared.vectors[which[0]]
+    else:
+        params["qs"] = [prepared.vectors[i] for i in which]
+    params["k"] = fetch
+    if prepared.group_column is not None:
+        params["k"] = prepared.request.window
+        params["group_size"] = prepared.request.group_size
+    if prepared.request.range_filter is not None:
+        params["range_filter"] = prepared.request.range_filter
+    if prepared.keyset is not None:
+        params["last_d"], params["last_pk"] = prepared.keyset
+    return execute(conn, statement, params, settings)
+
+
+def execute(conn: psycopg.Connection, statement: sql.Composable, params: dict[str, Any],
+            settings: dict[str, str]) -> list[tuple]:
+    """The settings and the statement in one pipeline: one network round trip.
+
+    Settings are applied at session level (set_config(..., false)) rather than
+    SET LOCAL: that needs no transaction, hence no BEGIN/COMMIT round trips, and
+    every search that uses an index sets all the GUCs it relies on, so a value
+    left on the pooled connection never leaks into another search.
+    """
+    wire_adapters(conn)
+    cur = conn.cursor()
+    if not settings:
+        cur.execute(statement, params)
+        return cur.fetchall()
+    set_stmt, set_params = search_sql.settings_statement(settings)
+    with conn.pipeline():
+        cur.execute(set_stmt, set_params)
+        cur.execute(statement, params)
+        return cur.fetchall()
+
+
+# -- turning rows into hits --------------------------------------------------------------------
+
+def _split(prepared: Prepared, rows: list[tuple], nq: int) -> list[list[RawHit]]:
+    """Rows of the statement -> hits per query vector, sorted by (distance, pk)."""
+    per_query: list[list[RawHit]] = [[] for _ in range(nq)]
+    width = prepared.out.width
+    grouped = prepared.group_column is not None
+    first = 0 if nq == 1 else 1
+    decode = prepared.out.decode
+    for row in rows:
+        slot = 0 if nq == 1 else row[0] - 1
+        pk, raw = row[first], row[first + 1]
+        start = first + 2 + (1 if grouped else 0)
+        entity = decode(row[start:start + width]) if width else {}
+        rank = row[-1] if grouped else 0
+        per_query[slot].append(RawHit(pk, raw, entity, rank))
+    for hits in per_query:
+        if grouped:
+            hits.sort(key=lambda h: (h.rank, h.raw, _pk_key(h.pk)))
+        else:
+            hits.sort(key=lambda h: (h.raw, _pk_key(h.pk)))
+    return per_query
+
+
+def _pk_key(pk: Any) -> Any:
+    return pk
+
+
+def _dedupe(hits: list[RawHit]) -> list[RawHit]:
+    seen: set[Any] = set()
+    out = []
+    for hit in hits:
+        if hit.pk not in seen:
+            seen.add(hit.pk)
+            out.append(hit)
+    return out
+
+
+def to_result(info: CollectionInfo, prepared: Prepared, per_query: list[list[RawHit]]) -> SearchResult:
+    """Milvus's distances, range search's far bound, offset / limit, then Hit objects."""
+    pk_name = info.schema.primary_field.name
+    request = prepared.request
+    data = []
+    for hits in per_query:
+        selected = finish(prepared, hits)
+        data.append(Hits([Hit({pk_name: h.pk, "distance": d, "entity": h.entity}, pk_name=pk_name)
+                          for h, d in selected], pk_name=pk_name))
+    return SearchResult(data)
+
+
+def finish(prepared: Prepared, hits: list[RawHit]) -> list[tuple[RawHit, float]]:
+    """(hit, Milvus distance) after the range bound, offset and limit of the request."""
+    request = prepared.request
+    metric = prepared.resolved.target.metric
+    radius = None if request.radius is None else np.float32(request.radius)
+    out: list[tuple[RawHit, float]] = []
+    for hit in hits:
+        distance = np.float32(metric.to_milvus(float(hit.raw)))
+        if radius is not None and not (distance > radius if metric.larger_is_better else distance < radius):
+            continue
+        value = float(distance)
+        if request.round_decimal > 0:
+            value = round(value, request.round_decimal)
+        out.append((hit, value))
+    if prepared.group_column is not None:
+        lo, hi = request.offset, request.offset + request.limit
+        return [(h, d) for h, d in out if lo < h.rank <= hi]
+    return out[request.offset:request.offset + request.limit]

@@ -1,0 +1,97 @@
+"""search_iterator(): pages of hits ordered by distance, like pymilvus's SearchIteratorV2.
+
+Paging is keyset paging on (pgvector distance, pk): each page asks for the
+rows after the last hit of the previous page, ordered by distance.  That
+needs no server-side state (nothing to release if the caller never closes)
+and every page sees committed data at the moment it runs.  Exact scans give
+a strictly ordered, complete walk; index scans run pgvector's iterative scan
+in ``strict_order`` so pages stay ordered.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from . import collections, search
+from .errors import ParamError
+from .search_params import MAX_TOPK, build_request
+from .search_results import Hit, SearchPage
+
+
+class SearchIterator:
+    """``next()`` -> a SearchPage (a list of Hit); an empty page once exhausted."""
+
+    def __init__(self, client: Any, collection_name: str, data: Any, *, batch_size: Optional[int],
+                 filter: Optional[str], limit: Optional[int], output_fields: Any, search_params: Any,
+                 partition_names: Any, anns_field: Any, round_decimal: int, kwargs: dict[str, Any]) -> None:
+        batch_size = 1000 if batch_size is None else batch_size
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int):
+            raise ParamError(message=f"batch size must be an int, got {batch_size!r}")
+        if batch_size < 0:
+            raise ParamError(message="batch size cannot be less than zero")
+        if batch_size > MAX_TOPK:
+            raise ParamError(message=f"batch size cannot be larger than {MAX_TOPK}")
+        if kwargs.get("offset", 0):
+            raise ParamError(message="Offset is not supported for search_iterator_v2")
+        rows = _num_rows(data)
+        if rows > 1:
+            raise ParamError(message="search_iterator_v2 does not support processing multiple vectors "
+                                     "simultaneously")
+        if rows == 0:
+            raise ParamError(message="The vector data for search cannot be empty")
+        self._client = client
+        self._collection = collection_name
+        self._batch = batch_size
+        self._left: Optional[int] = None if limit is None or limit < 0 else int(limit)
+        extra = {k: v for k, v in kwargs.items() if k in ("filter_params", "expr_params")}
+        extra["round_decimal"] = round_decimal
+        # Checked once here (bad arguments fail at creation, as in pymilvus); the limit is per page.
+        self._request = build_request(data, filter or "", max(batch_size, 1), output_fields, search_params,
+                                      partition_names, anns_field, extra)
+        self._last: Optional[tuple[float, Any]] = None
+        self._done = False
+        with client._conn() as conn:
+            info = collections.require(conn, client._db_name, collection_name)
+            search.prepare(info, self._request)  # field, metric, filter errors now
+
+    def next(self) -> SearchPage:
+        want = self._batch if self._left is None else min(self._batch, self._left)
+        if self._done or want <= 0:
+            return SearchPage()
+        self._request.limit = want
+        with self._client._conn() as conn:
+            info = collections.require(conn, self._client._db_name, self._collection)
+            prepared = search.prepare(info, self._request, keyset=self._last)
+            found = search.run(conn, prepared)[0]
+        selected = search.finish(prepared, found)
+        pk_name = info.schema.primary_field.name
+        if len(found) < want or len(selected) < len(found):  # exhausted, or past range search's radius
+            self._done = True
+        if found:
+            last = found[-1]
+            self._last = (float(last.raw), last.pk)
+        if self._left is not None:
+            self._left -= len(selected)
+        return SearchPage([Hit({pk_name: h.pk, "distance": d, "entity": h.entity}, pk_name=pk_name)
+                           for h, d in selected])
+
+    def close(self) -> None:
+        self._done = True
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> SearchPage:
+        page = self.next()
+        if not page:
+            raise StopIteration
+        return page
+
+
+def _num_rows(data: Any) -> int:
+    if hasattr(data, "shape") and hasattr(data, "tocsr"):
+        return int(data.shape[0])
+    try:
+        return len(data)
+    except TypeError:
+        return 1

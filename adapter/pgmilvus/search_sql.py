@@ -1,0 +1,229 @@
+"""SQL for vector search, built with ``psycopg.sql`` (identifiers quoted, values bound).
+
+Distances: every statement orders by pgvector's own value (``raw``), always
+ascending, and Python turns it into Milvus's number (``Metric.to_milvus``):
+
+=========  ===================  ====================  =====================
+metric     index form (orders)  exact form (no index)  Milvus distance
+=========  ===================  ====================  =====================
+L2         ``a <-> b``          ``l2_distance``        raw² (squared L2)
+IP         ``a <#> b`` (= -ip)  ``-inner_product``     -raw (dot product)
+COSINE     ``a <=> b``          ``cosine_distance``    1 - raw (similarity)
+HAMMING    ``a <~> b``          ``hamming_distance``   raw
+JACCARD    ``a <%> b``          ``jaccard_distance``   raw
+=========  ===================  ====================  =====================
+
+The *exact* form computes the same number with pgvector's functions, which
+an index cannot serve: that is how a statement asks for an exact scan
+without turning off index scans for the filter columns (a B-tree on a
+filtered field still helps).
+
+Several query vectors go in one statement: ``unnest`` of an array of vectors
+``WITH ORDINALITY`` and a ``LATERAL`` subquery per vector, so one round trip
+serves the whole batch and each vector still gets its own index scan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional, Sequence
+
+from psycopg import sql
+from psycopg.adapt import PyFormat
+
+from .ddl import PARTITION_COLUMN
+
+#: Column aliases used inside search statements; field names cannot start with "$".
+PK, DIST, GROUP, BEST, RANK, QVEC, QNUM = "$pk", "$d", "$g", "$best", "$rank", "$v", "$i"
+
+
+@dataclass(frozen=True)
+class Metric:
+    """How one Milvus metric maps onto pgvector (see the module table)."""
+
+    name: str
+    operator: str
+    function: str
+    negate_function: bool
+    larger_is_better: bool
+
+    def raw(self, column: sql.Composable, query: sql.Composable, exact: bool) -> sql.Composable:
+        """pgvector's distance (smaller = closer) in index-orderable or exact form."""
+        if not exact:
+            # Statements always carry bound parameters, so a literal % (Jaccard's <%>) is doubled.
+            return sql.SQL("({} {} {})").format(column, sql.SQL(self.operator.replace("%", "%%")), query)
+        call = sql.SQL("{}({}, {})").format(sql.SQL(self.function), column, query)
+        return sql.SQL("(-{})").format(call) if self.negate_function else call
+
+    def milvus_sql(self, raw: sql.Composable) -> sql.Composable:
+        """Milvus's distance from ``raw``, in SQL (as float4, the precision Milvus returns)."""
+        text = {"L2": "(({0}) * ({0}))", "IP": "(-({0}))", "COSINE": "(1 - ({0}))"}.get(self.name, "({0})")
+        return sql.SQL("(" + text + ")::real").format(raw)
+
+    def to_milvus(self, raw: float) -> float:
+        if self.name == "L2":
+            return raw * raw
+        if self.name == "IP":
+            return -raw
+        if self.name == "COSINE":
+            return 1.0 - raw
+        return raw
+
+
+METRICS = {
+    "L2": Metric("L2", "<->", "l2_distance", False, False),
+    "IP": Metric("IP", "<#>", "inner_product", True, True),
+    "COSINE": Metric("COSINE", "<=>", "cosine_distance", False, True),
+    "HAMMING": Metric("HAMMING", "<~>", "hamming_distance", False, False),
+    "JACCARD": Metric("JACCARD", "<%>", "jaccard_distance", False, False),
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where and what a search reads: the table, the vector column and its query type."""
+
+    table: sql.Composable            # qualified parent or child table
+    pk: str                          # primary key column
+    column: sql.Composable           # the vector column (maybe cast to halfvec for the index)
+    query_type: str                  # SQL type of one query vector, e.g. "vector(128)"
+    metric: Metric
+
+
+def query_param(target: Target, name: str = "q") -> sql.Composable:
+    """One query vector bound as a parameter, typed like the column."""
+    return sql.SQL("{}::{}").format(sql.Placeholder(name, PyFormat.BINARY), sql.SQL(target.query_type))
+
+
+def _lateral_query(target: Target) -> sql.Composable:
+    return sql.SQL("{}::{}").format(sql.Identifier("q", QVEC), sql.SQL(target.query_type))
+
+
+def _where(conditions: Sequence[sql.Composable]) -> sql.Composable:
+    if not conditions:
+        return sql.SQL("")
+    return sql.SQL(" WHERE ") + sql.SQL(" AND ").join(conditions)
+
+
+def _outputs(items: Sequence[sql.Composable]) -> sql.Composable:
+    if not items:
+        return sql.SQL("")
+    return sql.SQL(", ") + sql.SQL(", ").join(
+        sql.SQL("{} AS {}").format(item, sql.Identifier(f"$o{i}")) for i, item in enumerate(items))
+
+
+def range_condition(target: Target, raw: sql.Composable, value_name: str,
+                    closer_side: bool) -> sql.Composable:
+    """Milvus's range-search inequality on one side (section 9.4 of the API notes).
+
+    ``closer_side`` (range_filter): keep ``d >= range_filter`` (L2-like) or
+    ``d <= range_filter`` (IP/COSINE); far side (radius): ``d < radius`` or ``d > radius``.
+    """
+    larger = target.metric.larger_is_better
+    if closer_side:
+        op = "<=" if larger else ">="
+    else:
+        op = ">" if larger else "<"
+    return sql.SQL("{} {} {}::real").format(target.metric.milvus_sql(raw), sql.SQL(op),
+                                           sql.Placeholder(value_name))
+
+
+def partition_condition(name: str = "parts") -> sql.Composable:
+    return sql.SQL("{} = ANY({})").format(sql.Identifier("t", PARTITION_COLUMN), sql.Placeholder(name))
+
+
+def inner_select(target: Target, query: sql.Composable, conditions: Sequence[sql.Composable],
+                 outputs: Sequence[sql.Composable], exact: bool, limit_name: str = "k",
+                 range_filter: bool = False, keyset: bool = False) -> sql.Composable:
+    """The top-k statement for one query vector.
+
+    Ordered by the raw distance only in index mode (a second key would stop the
+    index from serving the order), by (distance, pk) in exact mode so ties are stable.
+    """
+    raw = target.metric.raw(target.column, query, exact)
+    pk = sql.Identifier("t", target.pk)
+    conds = list(conditions)
+    if range_filter:
+        conds.append(range_condition(target, raw, "range_filter", closer_side=True))
+    if keyset:
+        conds.append(sql.SQL("({}, {}) > ({}, {})").format(raw, pk, sql.Placeholder("last_d"),
+                                                            sql.Placeholder("last_pk")))
+    order = sql.SQL("{}").format(sql.Identifier(DIST))
+    if exact or keyset:
+        order = sql.SQL("{}, {}").format(sql.Identifier(DIST), sql.Identifier(PK))
+    return sql.SQL("SELECT {pk} AS {pk_alias}, {raw} AS {d}{outputs} FROM {table} AS t{where} "
+                   "ORDER BY {order} LIMIT {limit}").format(
+        pk=pk, pk_alias=sql.Identifier(PK), raw=raw, d=sql.Identifier(DIST), outputs=_outputs(outputs),
+        table=target.table, where=_where(conds), order=order, limit=sql.Placeholder(limit_name))
+
+
+def grouped_select(target: Target, query: sql.Composable, conditions: Sequence[sql.Composable],
+                   outputs: Sequence[sql.Composable], group_column: str) -> sql.Composable:
+    """Grouping search, exactly: the best ``group_size`` hits of the best ``groups`` groups.
+
+    Groups are ranked by their best hit (ties by the group value); the rows of
+    one group by (distance, pk).  Window functions over the filtered rows, so it
+    is an exact scan (a grouping search cannot stop an index scan early).
+    """
+    raw = target.metric.raw(target.column, query, True)
+    pk = sql.Identifier("t", target.pk)
+    group = sql.Identifier("t", group_column)
+    inner = sql.SQL(
+        "SELECT {pk} AS {pk_alias}, {raw} AS {d}, {group} AS {g}{outputs}, "
+        "row_number() OVER (PARTITION BY {group} ORDER BY {raw}, {pk}) AS \"$rn\", "
+        "min({raw}) OVER (PARTITION BY {group}) AS {best} FROM {table} AS t{where}").format(
+        pk=pk, pk_alias=sql.Identifier(PK), raw=raw, d=sql.Identifier(DIST), group=group,
+        g=sql.Identifier(GROUP), outputs=_outputs(outputs), best=sql.Identifier(BEST),
+        table=target.table, where=_where(conditions))
+    ranked = sql.SQL("SELECT s.*, dense_rank() OVER (ORDER BY {best}, {g}) AS {rank} FROM ({inner}) AS s "
+                     "WHERE \"$rn\" <= {size}").format(
+        best=sql.Identifier(BEST), g=sql.Identifier(GROUP), rank=sql.Identifier(RANK), inner=inner,
+        size=sql.Placeholder("group_size"))
+    return sql.SQL("SELECT * FROM ({ranked}) AS s2 WHERE {rank} <= {groups}").format(
+        ranked=ranked, rank=sql.Identifier(RANK), groups=sql.Placeholder("k"))
+
+
+def batched(target: Target, inner: sql.Composable, array_type: str) -> sql.Composable:
+    """Run ``inner`` (written against ``q."$v"``) once per query vector, in one statement."""
+    return sql.SQL("SELECT q.{i}, r.* FROM unnest({qs}::{atype}) WITH ORDINALITY AS q({v}, {i}) "
+                   "CROSS JOIN LATERAL ({inner}) AS r").format(
+        i=sql.Identifier(QNUM), qs=sql.Placeholder("qs", PyFormat.BINARY), atype=sql.SQL(array_type), v=sql.Identifier(QVEC),
+        inner=inner)
+
+
+def search_statement(target: Target, nq: int, conditions: Sequence[sql.Composable],
+                     outputs: Sequence[sql.Composable], *, exact: bool, range_filter: bool = False,
+                     group_column: Optional[str] = None, keyset: bool = False,
+                     array_type: str = "") -> sql.Composable:
+    """The whole statement for ``nq`` query vectors (a scalar parameter when nq == 1)."""
+    query = query_param(target) if nq == 1 else _lateral_query(target)
+    if group_column is not None:
+        inner = grouped_select(target, query, conditions, outputs, group_column)
+    else:
+        inner = inner_select(target, query, conditions, outputs, exact, range_filter=range_filter,
+                             keyset=keyset)
+    return inner if nq == 1 else batched(target, inner, array_type)
+
+
+def count_statement(table: sql.Composable, conditions: Sequence[sql.Composable]) -> sql.Composable:
+    return sql.SQL("SELECT 1 FROM {} AS t{}").format(table, _where(conditions))
+
+
+def explain(statement: sql.Composable) -> sql.Composable:
+    return sql.SQL("EXPLAIN (FORMAT JSON) ") + statement
+
+
+def settings_statement(settings: dict[str, str]) -> tuple[sql.Composable, list[Any]]:
+    """One SELECT applying ``settings`` with set_config (session level; see search.py)."""
+    calls = [sql.SQL("set_config({}, {}, false)").format(sql.Placeholder(), sql.Placeholder())
+             for _ in settings]
+    params: list[Any] = []
+    for key, value in settings.items():
+        params.extend([key, value])
+    return sql.SQL("SELECT ") + sql.SQL(", ").join(calls), params
+
+
+def fetch_by_pk(table: sql.Composable, pk: str, outputs: Sequence[sql.Composable]) -> sql.Composable:
+    """Output fields of given primary keys (hybrid_search fetches them after fusing)."""
+    return sql.SQL("SELECT DISTINCT ON ({pk}) {pk}{outputs} FROM {table} AS t WHERE {pk} = ANY({ids})").format(
+        pk=sql.Identifier("t", pk), outputs=_outputs(outputs), table=table, ids=sql.Placeholder("ids"))

@@ -1,0 +1,247 @@
+"""Search speed and recall: pgmilvus ``search`` vs the same query hand-written in SQL (psycopg).
+
+    python bench/search.py                              # embedded server under /tmp, 50k x 128
+    python bench/search.py --rows 100000 --dim 96 --queries 300
+    python bench/search.py --dsn postgresql://user:pw@host/db
+
+Data: ``--rows`` clustered float32 vectors (seeded), an INT64 ``bucket`` (row % 200) to
+filter on, HNSW (M=16, efConstruction=64), L2.  The same server, table and index
+serve both sides.  Scenarios: no filter, a 50% filter (index, iterative scan) and
+a 5% filter (pgmilvus picks an exact scan of the matching rows), each with one
+query vector per call and with batches of 10.  The hand-written SQL is the
+statement pgmilvus runs for that case (``ORDER BY v <-> $1 LIMIT 10`` with the
+same hnsw settings, set once per session; the exact form for the 5% filter; an
+``unnest ... CROSS JOIN LATERAL`` for batches), so the ratio measures pgmilvus's
+own overhead (argument checks, catalog lookup, encoding, result objects).
+
+Prints, per scenario: calls/s, query vectors/s, p50 / p99 latency per call,
+recall@10 against exact search, and the ratio pgmilvus QPS / SQL QPS (goal >= 0.95).
+With milvus-lite importable (``pip install pymilvus milvus-lite``), it is timed on
+the same data too (``--no-lite`` to skip).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "adapter"))
+
+import psycopg  # noqa: E402
+from psycopg import sql  # noqa: E402
+
+from pgmilvus import DataType, MilvusClient  # noqa: E402
+
+LIMIT = 10
+EF = 100
+
+
+def clustered(seed: int, rows: int, queries: int, dim: int, clusters: int = 64) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    centers = rng.standard_normal((clusters, dim)).astype(np.float32) * 2
+
+    def draw(n: int) -> np.ndarray:
+        return (centers[rng.integers(0, clusters, n)] + rng.standard_normal((n, dim))).astype(np.float32)
+    return draw(rows), draw(queries)
+
+
+def load(client: MilvusClient, dsn: str, vectors: np.ndarray) -> float:
+    from pgvector.psycopg import register_vector
+
+    schema = client.create_schema()
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("v", DataType.FLOAT_VECTOR, dim=vectors.shape[1])
+    schema.add_field("bucket", DataType.INT64)
+    if client.has_collection("bench"):
+        client.drop_collection("bench")
+    client.create_collection("bench", schema=schema)
+    started = time.perf_counter()
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        register_vector(conn)
+        with conn.cursor().copy('COPY "default"."bench" (id, v, bucket) FROM STDIN WITH (FORMAT BINARY)') as cp:
+            cp.set_types(["int8", "vector", "int8"])
+            for i, vec in enumerate(vectors):
+                cp.write_row((i, vec, i % 200))
+        conn.execute('ANALYZE "default"."bench"')
+    index = client.prepare_index_params()
+    index.add_index("v", index_type="HNSW", metric_type="L2", params={"M": 16, "efConstruction": 64})
+    client.create_index("bench", index)
+    return time.perf_counter() - started
+
+
+# -- the hand-written side -----------------------------------------------------------------------
+
+TABLE = sql.Identifier("default", "bench")
+
+
+def raw_statement(filter_sql: str, exact: bool, batch: bool) -> sql.Composable:
+    order = sql.SQL("l2_distance(v, {q})") if exact else sql.SQL("v <-> {q}")
+    q = sql.SQL("q.qv") if batch else sql.SQL("%(q)s::vector")
+    where = sql.SQL(" WHERE " + filter_sql) if filter_sql else sql.SQL("")
+    inner = sql.SQL("SELECT id, {d} AS d FROM {t}{w} ORDER BY d LIMIT 10").format(
+        d=order.format(q=q), t=TABLE, w=where)
+    if not batch:
+        return inner
+    return sql.SQL("SELECT q.i, r.* FROM unnest(%(qs)s::vector[]) WITH ORDINALITY AS q(qv, i) "
+                   "CROSS JOIN LATERAL ({}) AS r").format(inner)
+
+
+def raw_search(conn: psycopg.Connection, statement: sql.Composable, batch: np.ndarray) -> list[list[int]]:
+    if len(batch) == 1:
+        rows = conn.execute(statement, {"q": batch[0]}).fetchall()
+        return [[r[0] for r in rows]]
+    rows = conn.execute(statement, {"qs": list(batch)}).fetchall()
+    out: list[list[int]] = [[] for _ in batch]
+    for i, pk, _d in rows:
+        out[i - 1].append(pk)
+    return out
+
+
+# -- measuring -----------------------------------------------------------------------------------
+
+def measure(fn: Callable[[np.ndarray], list[list[int]]], batches: list[np.ndarray], rounds: int
+            ) -> tuple[list[float], list[list[int]]]:
+    results: list[list[int]] = []
+    times: list[float] = []
+    for batch in batches[:3]:
+        fn(batch)  # warm-up: caches, prepared statements
+    for r in range(rounds):
+        for batch in batches:
+            start = time.perf_counter()
+            got = fn(batch)
+            times.append(time.perf_counter() - start)
+            if r == 0:
+                results.extend(got)
+    return times, results
+
+
+def recall(found: list[list[int]], truth: list[list[int]]) -> float:
+    return float(np.mean([len(set(f) & set(t)) / LIMIT for f, t in zip(found, truth)]))
+
+
+def truth_for(vectors: np.ndarray, queries: np.ndarray, mask: np.ndarray) -> list[list[int]]:
+    candidates = np.flatnonzero(mask)
+    out = []
+    for q in queries:
+        dist = ((vectors[candidates] - q) ** 2).sum(1)
+        out.append(candidates[np.argsort(dist)[:LIMIT]].tolist())
+    return out
+
+
+def row(name: str, times: list[float], nq: int, rec: float, base_qps: float | None = None) -> str:
+    qps = len(times) / sum(times)
+    p50 = statistics.median(times) * 1000
+    p99 = float(np.percentile(times, 99)) * 1000
+    ratio = f"{qps / base_qps:6.3f}" if base_qps else "      "
+    return f"{name:<30} {qps:9.1f} {qps * nq:10.1f} {p50:8.2f} {p99:8.2f} {rec:8.3f} {ratio}"
+
+
+def lite_side(vectors: np.ndarray, buckets: np.ndarray, scenarios: list, folder: str) -> dict[str, Any]:
+    """milvus-lite on the same data (HNSW index, same ef); empty when it is not importable."""
+    try:
+        from pymilvus import DataType as LDT, MilvusClient as LiteClient
+        import milvus_lite  # noqa: F401
+    except ImportError:
+        return {}
+    client = LiteClient(os.path.join(folder, "lite.db"))
+    schema = client.create_schema()
+    schema.add_field("id", LDT.INT64, is_primary=True)
+    schema.add_field("v", LDT.FLOAT_VECTOR, dim=vectors.shape[1])
+    schema.add_field("bucket", LDT.INT64)
+    index = client.prepare_index_params()
+    index.add_index("v", index_type="HNSW", metric_type="L2", params={"M": 16, "efConstruction": 64})
+    client.create_collection("bench", schema=schema, index_params=index)
+    for start in range(0, len(vectors), 5000):
+        client.insert("bench", [{"id": i, "v": vectors[i].tolist(), "bucket": int(buckets[i])}
+                                for i in range(start, min(start + 5000, len(vectors)))])
+    out = {}
+    for name, expr, _mask, _exact, nq, batches, _truth in scenarios:
+        def fn(batch: np.ndarray, expr: str = expr) -> list[list[int]]:
+            res = client.search("bench", batch.tolist(), limit=LIMIT, filter=expr,
+                                search_params={"params": {"ef": EF}})
+            return [list(h.ids) for h in res]
+        out[name] = measure(fn, batches, 1)
+    client.close()
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=50_000)
+    parser.add_argument("--dim", type=int, default=128)
+    parser.add_argument("--queries", type=int, default=200, help="query vectors per scenario")
+    parser.add_argument("--rounds", type=int, default=3, help="passes over the queries")
+    parser.add_argument("--dsn", help="an existing PostgreSQL + pgvector (default: embedded under /tmp)")
+    parser.add_argument("--no-lite", action="store_true", help="skip milvus-lite even when importable")
+    args = parser.parse_args()
+
+    folder = tempfile.mkdtemp(prefix="pgmilvus-bench-search-", dir="/tmp")
+    os.chmod(folder, 0o755)
+    try:
+        if args.dsn:
+            dsn = args.dsn
+            client = MilvusClient(dsn)
+        else:
+            from pgmilvus import embedded
+
+            path = os.path.join(folder, "bench.db")
+            client = MilvusClient(path)
+            dsn = embedded.acquire(path)
+        vectors, queries = clustered(5, args.rows, args.queries, args.dim)
+        buckets = np.arange(args.rows) % 200
+        print(f"loading {args.rows} x {args.dim} and building HNSW (M=16, efConstruction=64) ...", flush=True)
+        print(f"  loaded + indexed in {load(client, dsn, vectors):.1f} s", flush=True)
+
+        scenarios = []
+        for name, expr, mask, exact in (("no filter", "", np.ones(args.rows, bool), False),
+                                        ("filter 50% (index)", "bucket < 100", buckets < 100, False),
+                                        ("filter 5% (exact)", "bucket < 10", buckets < 10, True)):
+            truth = truth_for(vectors, queries, mask)
+            for nq in (1, 10):
+                batches = [queries[i:i + nq] for i in range(0, len(queries) - nq + 1, nq)]
+                scenarios.append((f"{name}, nq={nq}", expr, mask, exact, nq, batches, truth))
+
+        raw = psycopg.connect(dsn, autocommit=True)
+        from pgvector.psycopg import register_vector
+
+        register_vector(raw)
+        raw.execute("SELECT set_config('hnsw.ef_search', %s, false), set_config('hnsw.iterative_scan', "
+                    "'relaxed_order', false)", (str(EF),))
+
+        header = f"{'scenario':<30} {'calls/s':>9} {'vectors/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'recall':>8} {'ratio':>6}"
+        lines = [header, "-" * len(header)]
+        for name, expr, _mask, exact, nq, batches, truth in scenarios:
+            statement = raw_statement(expr, exact, nq > 1)
+            sql_times, sql_found = measure(lambda b, s=statement: raw_search(raw, s, b), batches, args.rounds)
+
+            def pgm(batch: np.ndarray, expr: str = expr) -> list[list[int]]:
+                res = client.search("bench", batch, limit=LIMIT, filter=expr)
+                return [hits.ids for hits in res]
+            pgm_times, pgm_found = measure(pgm, batches, args.rounds)
+            sql_qps = len(sql_times) / sum(sql_times)
+            lines.append(row(f"{name} [sql]", sql_times, nq, recall(sql_found, truth)))
+            lines.append(row(f"{name} [pgmilvus]", pgm_times, nq, recall(pgm_found, truth), sql_qps))
+        raw.close()
+        if not args.no_lite:
+            lite = lite_side(vectors, buckets, scenarios, folder)
+            for name, _expr, _mask, _exact, nq, _batches, truth in scenarios:
+                if name in lite:
+                    times, found = lite[name]
+                    lines.append(row(f"{name} [milvus-lite]", times, nq, recall(found, truth)))
+        print("\n".join(lines))
+        client.close()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

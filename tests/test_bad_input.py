@@ -1,0 +1,645 @@
+"""Every public MilvusClient method, called wrongly: a clear MilvusException, nothing changed.
+
+One table, one line per wrong call: the call, the exception class pymilvus
+raises (``TypeError`` exactly where pymilvus raises a plain TypeError, per
+milvus-api.md 8.1/8.3/10.1), its code, and a fragment of the message that
+names what was wrong.  For each case the test also checks that no raw
+psycopg / pydantic / Python exception escapes (the class must be one of
+pgmilvus's) and that the database is unchanged afterwards: the catalog rows
+of ``pgmilvus_catalog``, the list of relations, and the contents (hash) of
+every collection table, before vs after.
+
+The cases run against one module-scoped client on a private database of the
+session server, with a prepared set of collections (quick setup, a custom
+schema with every scalar type and a partition, a VARCHAR primary key, auto_id,
+a binary vector, one without an index), an alias and a second database.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import uuid
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from pgmilvus import DataType, MilvusClient, RRFRanker, WeightedRanker
+from pgmilvus.connection import dsn_with
+from pgmilvus.errors import (AutoIDException, DataNotMatchException, DataTypeNotMatchException,
+                             DescribeCollectionException, MilvusException, ParamError,
+                             PrimaryKeyException)
+
+E = MilvusException
+NAN, INF = float("nan"), float("inf")
+SYSTEM_SCHEMAS = ("pg_catalog", "information_schema", "pg_toast")
+
+
+# ------------------------------------------------------------------ the snapshot
+
+def snapshot(dsn: str) -> dict[str, Any]:
+    """Everything a failed call must leave alone, read with a separate plain connection.
+
+    Catalog tables: every row.  Other tables (the collections): a hash of the
+    contents.  Plus the relation and schema lists (a half-created table or
+    index shows up there).  Sequences are left out: nextval is not transactional.
+    """
+    out: dict[str, Any] = {}
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        out["schemas"] = conn.execute(
+            "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' ORDER BY 1").fetchall()
+        rels = conn.execute(
+            "SELECT n.nspname, c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = "
+            "c.relnamespace WHERE n.nspname <> ALL(%s) AND c.relkind IN ('r', 'p', 'i', 'I', 'v', 'S') "
+            "ORDER BY 1, 2", (list(SYSTEM_SCHEMAS),)).fetchall()
+        out["relations"] = rels
+        for schema, name, kind in rels:
+            if kind not in ("r", "p"):
+                continue
+            table = sql.Identifier(schema, name)
+            if schema == "pgmilvus_catalog":
+                rows = conn.execute(sql.SQL("SELECT t::text FROM {} t ORDER BY 1").format(table)).fetchall()
+                out[f"{schema}.{name}"] = rows
+            else:
+                out[f"{schema}.{name}"] = conn.execute(sql.SQL(
+                    "SELECT count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) "
+                    "FROM {} t").format(table)).fetchone()
+    return out
+
+
+def assert_clean_error(err: BaseException, exc: type, code: int | None, fragment: str) -> None:
+    """The error a user gets: pymilvus's class and code, a message naming the problem."""
+    if exc is TypeError:
+        assert type(err) is TypeError, f"expected a plain TypeError (as pymilvus), got {err!r}"
+    else:
+        assert isinstance(err, exc), f"expected {exc.__name__}, got {type(err).__module__}.{err!r}"
+        assert type(err).__module__ in ("pgmilvus.errors", "pgmilvus.connection"), \
+            f"not one of pgmilvus's exceptions: {type(err)}"
+        if code is not None:
+            assert err.code == code, f"code {err.code} != {code}: {err}"
+        assert isinstance(err.code, int)
+        assert isinstance(err.message, str) and err.message
+        assert not isinstance(err.__cause__, (psycopg.Error,)), "a driver error leaked as the cause"
+    text = str(getattr(err, "message", err))
+    assert fragment.lower() in text.lower(), f"{fragment!r} not in message {text!r}"
+
+
+# ------------------------------------------------------------------ the prepared client
+
+@dataclass
+class Prepared:
+    client: MilvusClient
+    dsn: str
+
+
+ROW = dict(pk=2, b=True, i8=1, i16=1, i32=1, i64=1, f=1.0, d=1.0, s="abc", j={"a": 1}, arr=[1, 2],
+           tags=["x"], opt=None, v=[0.1, 0.2])
+
+
+def R(**changes: Any) -> dict:
+    """A valid row of ``typed`` (pk 2, not stored yet) with some values changed."""
+    return {**ROW, **changes}
+
+
+def without(key: str) -> dict:
+    return {k: v for k, v in ROW.items() if k != key}
+
+
+def Q(pk: int = 100, **extra: Any) -> dict:
+    """A valid row of ``quick`` (dimension 4, dynamic field on)."""
+    return {"id": pk, "vector": [0.1, 0.2, 0.3, 0.4], **extra}
+
+
+def _typed_schema():
+    s = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
+    s.add_field("pk", DataType.INT64, is_primary=True)
+    s.add_field("b", DataType.BOOL)
+    s.add_field("i8", DataType.INT8)
+    s.add_field("i16", DataType.INT16)
+    s.add_field("i32", DataType.INT32)
+    s.add_field("i64", DataType.INT64)
+    s.add_field("f", DataType.FLOAT)
+    s.add_field("d", DataType.DOUBLE)
+    s.add_field("s", DataType.VARCHAR, max_length=5)
+    s.add_field("j", DataType.JSON)
+    s.add_field("arr", DataType.ARRAY, element_type=DataType.INT64, max_capacity=3)
+    s.add_field("tags", DataType.ARRAY, element_type=DataType.VARCHAR, max_capacity=2, max_length=3)
+    s.add_field("opt", DataType.INT32, nullable=True)
+    s.add_field("v", DataType.FLOAT_VECTOR, dim=2)
+    return s
+
+
+def _schema(pk_type=DataType.INT64, vec_type=DataType.FLOAT_VECTOR, dim=2, **pk_kw):
+    s = MilvusClient.create_schema()
+    s.add_field("x", pk_type, is_primary=True, **pk_kw)
+    if vec_type == DataType.SPARSE_FLOAT_VECTOR:
+        s.add_field("v", vec_type)
+    else:
+        s.add_field("v", vec_type, dim=dim)
+    return s
+
+
+@pytest.fixture(scope="module")
+def bi(pg_dsn: str) -> Iterator[Prepared]:
+    name = f"bi_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    dsn = dsn_with(pg_dsn, dbname=name)
+    c = MilvusClient(dsn)
+    c.create_collection("quick", dimension=4)
+    c.insert("quick", [Q(i, color="red") for i in range(5)])
+    ip = c.prepare_index_params()
+    ip.add_index("v", index_type="HNSW", metric_type="L2")
+    c.create_collection("typed", schema=_typed_schema(), index_params=ip)
+    c.create_partition("typed", "p1")
+    c.insert("typed", [R(pk=1)])
+    c.insert("typed", [R(pk=3)], partition_name="p1")
+    c.create_collection("strpk", schema=_schema(DataType.VARCHAR, max_length=4),
+                        index_params=c.prepare_index_params("v", index_type="AUTOINDEX", metric_type="L2"))
+    c.insert("strpk", [{"x": "a", "v": [0.1, 0.2]}])
+    c.create_collection("auto", dimension=2, auto_id=True)
+    c.create_collection("bv", schema=_schema(vec_type=DataType.BINARY_VECTOR, dim=8))
+    c.create_collection("noidx", schema=_schema())
+    c.create_alias("quick", "qa")
+    c.create_database("db2")
+    yield Prepared(c, dsn)
+    c.close()
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def _ip(field="v", **kw):
+    return MilvusClient.prepare_index_params(field, **kw)
+
+
+def _ann(data=None, anns_field="v", **kw):
+    from pgmilvus import AnnSearchRequest
+
+    return AnnSearchRequest(data=data or [[0.1, 0.2]], anns_field=anns_field, param={}, limit=5, **kw)
+
+
+def _missing(module: str) -> bool:
+    return importlib.util.find_spec(f"pgmilvus.{module}") is None
+
+
+def case(id: str, call: Callable[[MilvusClient], Any], exc: type, code: int | None, fragment: str,
+         *, xfail: str | None = None, skip: str | None = None):
+    marks = []
+    if xfail:
+        marks.append(pytest.mark.xfail(reason=xfail, strict=False))
+    if skip:
+        marks.append(pytest.mark.skip(reason=skip))
+    return pytest.param(call, exc, code, fragment, id=id, marks=marks)
+
+
+NO_HYBRID = "hybrid_search is still being written (pgmilvus.hybrid missing)" if _missing("hybrid") else None
+NO_SEARCH_IT = ("search_iterator is still being written (pgmilvus.search_iterator missing)"
+                if _missing("search_iterator") else None)
+T, CNF, DCE = TypeError, 100, DescribeCollectionException
+
+# fmt: off
+CASES = [
+    # --- create_collection: names (Milvus's rule: [A-Za-z_][A-Za-z0-9_]*, <= 255) --------------------
+    case("create-name-int", lambda c: c.create_collection(123, dimension=4), ParamError, 1, "collection_name"),
+    case("create-name-none", lambda c: c.create_collection(None, dimension=4), ParamError, 1, "collection_name"),
+    case("create-name-empty", lambda c: c.create_collection("", dimension=4), ParamError, 1, "collection_name"),
+    case("create-name-256", lambda c: c.create_collection("a" * 256, dimension=4), E, 1100, "must be less than 256"),
+    case("create-name-space", lambda c: c.create_collection("a b", dimension=4), E, 1100, "can only contain numbers, letters and underscores"),
+    case("create-name-quote", lambda c: c.create_collection("a'b", dimension=4), E, 1100, "Invalid collection name: a'b"),
+    case("create-name-dquote", lambda c: c.create_collection('x"; DROP SCHEMA "default" CASCADE; --', dimension=4), E, 1100, "Invalid collection name"),
+    case("create-name-digit-first", lambda c: c.create_collection("1abc", dimension=4), E, 1100, "first character"),
+    case("create-name-unicode", lambda c: c.create_collection("café", dimension=4), E, 1100, "Invalid collection name: café"),
+    case("create-name-cyrillic-a", lambda c: c.create_collection("\u0430bc", dimension=4), E, 1100, "first character"),
+    case("create-name-semicolon", lambda c: c.create_collection("x;drop", dimension=4), E, 1100, "Invalid collection name: x;drop"),
+    case("create-name-dollar", lambda c: c.create_collection("a$$b", dimension=4), E, 1100, "Invalid collection name"),
+    case("create-name-nul", lambda c: c.create_collection("a\x00b", dimension=4), E, 1100, "Invalid collection name"),
+    case("create-name-hyphen", lambda c: c.create_collection("my-coll", dimension=4), E, 1100, "my-coll"),
+    # --- create_collection: quick-setup arguments --------------------------------------------------------
+    case("create-dim-str", lambda c: c.create_collection("q1", dimension="4"), ParamError, 1, "dimension"),
+    case("create-dim-none", lambda c: c.create_collection("q1"), ParamError, 1, "dimension"),
+    case("create-dim-zero", lambda c: c.create_collection("q1", dimension=0), E, 1100, "invalid dimension: 0"),
+    case("create-dim-negative", lambda c: c.create_collection("q1", dimension=-1), E, 1100, "invalid dimension: -1"),
+    case("create-dim-huge", lambda c: c.create_collection("q1", dimension=100000), E, 1100, "32768"),
+    case("create-metric-unknown", lambda c: c.create_collection("q1", dimension=4, metric_type="FOO"), E, 1100, "metric type FOO"),
+    case("create-id-type-float", lambda c: c.create_collection("q1", dimension=4, id_type="float"), PrimaryKeyException, 1, "int or str"),
+    case("create-pk-name-empty", lambda c: c.create_collection("q1", dimension=4, primary_field_name=""), ParamError, 1, "field_name"),
+    case("create-pk-name-space", lambda c: c.create_collection("q1", dimension=4, primary_field_name="a b"), E, 1701, "Invalid field name: a b"),
+    case("create-vec-name-digit", lambda c: c.create_collection("q1", dimension=4, vector_field_name="1v"), E, 1701, "Invalid field name: 1v"),
+    case("create-vec-name-meta", lambda c: c.create_collection("q1", dimension=4, vector_field_name="$meta"), E, 1701, "$meta"),
+    case("create-auto-id-str", lambda c: c.create_collection("q1", dimension=4, auto_id="yes"), ParamError, 1, "auto_id"),
+    case("create-schema-str", lambda c: c.create_collection("q1", schema="notaschema"), ParamError, 1, "CollectionSchema"),
+    case("create-existing-different", lambda c: c.create_collection("quick", dimension=8), E, 1100, "create duplicate collection with different parameters"),
+    # --- create_collection: custom schemas ----------------------------------------------------------------
+    case("schema-no-vector", lambda c: c.create_collection("q1", schema=MilvusClient.create_schema().add_field("x", DataType.INT64, is_primary=True)), E, 1100, "vector field"),
+    case("schema-no-pk", lambda c: c.create_collection("q1", schema=MilvusClient.create_schema().add_field("x", DataType.INT64).add_field("v", DataType.FLOAT_VECTOR, dim=2)), PrimaryKeyException, 1, "primary key"),
+    case("schema-float-pk", lambda c: c.create_collection("q1", schema=_schema(DataType.FLOAT)), PrimaryKeyException, 1, "INT64 or DataType.VARCHAR"),
+    case("schema-dup-field", lambda c: c.create_collection("q1", schema=_schema().add_field("x", DataType.INT32)), E, 65535, "duplicated field name x"),
+    case("schema-geometry", lambda c: c.create_collection("q1", schema=_schema().add_field("g", DataType.GEOMETRY)), E, 3000, "GEOMETRY"),
+    case("schema-unknown-type", lambda c: c.create_collection("q1", schema=_schema().add_field("u", DataType.UNKNOWN)), E, 3000, "UNKNOWN"),
+    case("schema-string-type", lambda c: c.create_collection("q1", schema=_schema().add_field("u", DataType.STRING)), E, 3000, "STRING"),
+    case("schema-dtype-int", lambda c: MilvusClient.create_schema().add_field("x", 12345), ParamError, 1, "DataType"),
+    case("schema-dtype-str", lambda c: MilvusClient.create_schema().add_field("x", "INT64"), ParamError, 1, "DataType"),
+    case("schema-field-int-name", lambda c: MilvusClient.create_schema().add_field(5, DataType.INT64), ParamError, 1, "field_name"),
+    case("schema-field-partition-col", lambda c: MilvusClient.create_schema().add_field("$partition", DataType.INT64), E, 1701, "$partition"),
+    case("schema-is-primary-str", lambda c: MilvusClient.create_schema().add_field("x", DataType.INT64, is_primary="yes"), ParamError, 1, "is_primary"),
+    case("schema-auto-id-non-pk", lambda c: MilvusClient.create_schema().add_field("x", DataType.INT64, auto_id=True), AutoIDException, 1, "primary key"),
+    case("schema-varchar-no-length", lambda c: c.create_collection("q1", schema=_schema().add_field("s", DataType.VARCHAR)), E, 65535, "max_length"),
+    case("schema-varchar-too-long", lambda c: c.create_collection("q1", schema=_schema().add_field("s", DataType.VARCHAR, max_length=70000)), E, 1100, "65535"),
+    case("schema-vector-no-dim", lambda c: c.create_collection("q1", schema=_schema().add_field("w", DataType.FLOAT_VECTOR)), E, 1100, "dim"),
+    case("schema-binary-dim-7", lambda c: c.create_collection("q1", schema=_schema(vec_type=DataType.BINARY_VECTOR, dim=7)), E, 1100, "multiple of 8"),
+    case("schema-array-json", lambda c: c.create_collection("q1", schema=_schema().add_field("a", DataType.ARRAY, element_type=DataType.JSON, max_capacity=3)), E, 1100, "element type JSON"),
+    case("schema-array-no-capacity", lambda c: c.create_collection("q1", schema=_schema().add_field("a", DataType.ARRAY, element_type=DataType.INT64)), E, 1100, "max_capacity"),
+    case("schema-default-wrong-type", lambda c: c.create_collection("q1", schema=_schema().add_field("n", DataType.INT64, default_value="str")), E, 1100, "default"),
+    case("schema-nullable-pk", lambda c: c.create_collection("q1", schema=_schema(nullable=True)), E, 1100, "can not be nullable"),
+    case("schema-bad-index-type", lambda c: c.create_collection("q1", schema=_schema(), index_params=_ip(index_type="FOO", metric_type="L2")), E, 1100, "invalid index type: FOO"),
+    # --- describe / has / drop / rename / truncate / stats / load -----------------------------------------
+    case("describe-unknown", lambda c: c.describe_collection("nope"), DCE, CNF, "collection=nope"),
+    case("describe-none", lambda c: c.describe_collection(None), ParamError, 1, "collection_name"),
+    case("describe-int", lambda c: c.describe_collection(5), ParamError, 1, "collection_name"),
+    case("describe-empty", lambda c: c.describe_collection(""), ParamError, 1, "collection_name"),
+    case("has-int", lambda c: c.has_collection(5), ParamError, 1, "collection_name"),
+    case("has-space", lambda c: c.has_collection("a b"), E, 1100, "Invalid collection name: a b"),
+    case("drop-int", lambda c: c.drop_collection(5), ParamError, 1, "collection_name"),
+    case("drop-quote", lambda c: c.drop_collection("quick'--"), E, 1100, "Invalid collection name"),
+    case("rename-unknown", lambda c: c.rename_collection("nope", "x2"), E, CNF, "collection=nope"),
+    case("rename-onto-existing", lambda c: c.rename_collection("quick", "typed"), E, 65535, "duplicated new collection name"),
+    case("rename-onto-alias", lambda c: c.rename_collection("typed", "qa"), E, 65535, "qa"),
+    case("rename-new-space", lambda c: c.rename_collection("quick", "a b"), E, 1100, "Invalid collection name: a b"),
+    case("rename-new-empty", lambda c: c.rename_collection("quick", ""), ParamError, 1, "collection_name"),
+    case("rename-unknown-db", lambda c: c.rename_collection("quick", "x2", target_db="nodb"), E, 800, "database=nodb"),
+    case("truncate-unknown", lambda c: c.truncate_collection("nope"), E, CNF, "collection=nope"),
+    case("stats-unknown", lambda c: c.get_collection_stats("nope"), E, CNF, "collection=nope"),
+    case("stats-int", lambda c: c.get_collection_stats(5), ParamError, 1, "collection_name"),
+    case("load-unknown", lambda c: c.load_collection("nope"), E, CNF, "collection=nope"),
+    case("load-no-index", lambda c: c.load_collection("noidx"), E, 700, "index not found"),
+    case("release-unknown", lambda c: c.release_collection("nope"), E, CNF, "collection=nope"),
+    case("refresh-load-unknown", lambda c: c.refresh_load("nope"), E, CNF, "collection=nope"),
+    case("flush-unknown", lambda c: c.flush("nope"), E, CNF, "collection=nope"),
+    case("compact-unknown", lambda c: c.compact("nope"), E, CNF, "collection=nope"),
+    case("alter-props-str", lambda c: c.alter_collection_properties("quick", "x"), ParamError, 1, "properties must be a dict"),
+    case("alter-props-unknown", lambda c: c.alter_collection_properties("nope", {"a": 1}), E, CNF, "collection=nope"),
+    case("drop-props-str", lambda c: c.drop_collection_properties("quick", "x"), ParamError, 1, "property_keys must be a list"),
+    case("drop-props-unknown", lambda c: c.drop_collection_properties("nope", ["a"]), E, CNF, "collection=nope"),
+    # --- partitions -----------------------------------------------------------------------------------------
+    case("part-create-empty", lambda c: c.create_partition("quick", ""), ParamError, 1, "partition_name"),
+    case("part-create-space", lambda c: c.create_partition("quick", "a b"), E, 1100, "Invalid partition name: a b"),
+    case("part-create-int", lambda c: c.create_partition("quick", 5), ParamError, 1, "partition_name"),
+    case("part-create-256", lambda c: c.create_partition("quick", "p" * 256), E, 1100, "must be less than 256"),
+    case("part-create-quote", lambda c: c.create_partition("quick", "p');--"), E, 1100, "Invalid partition name"),
+    case("part-create-unknown-coll", lambda c: c.create_partition("nope", "p"), E, CNF, "collection=nope"),
+    case("part-drop-default", lambda c: c.drop_partition("typed", "_default"), E, 65535, "default partition cannot be deleted"),
+    case("part-drop-unknown-coll", lambda c: c.drop_partition("nope", "p"), E, CNF, "collection=nope"),
+    case("part-drop-hyphen", lambda c: c.drop_partition("typed", "a-b"), E, 1100, "Invalid partition name: a-b"),
+    case("part-has-unknown-coll", lambda c: c.has_partition("nope", "p"), E, CNF, "collection=nope"),
+    case("part-has-int", lambda c: c.has_partition("typed", 5), ParamError, 1, "partition_name",
+         xfail="client.has_partition skips names.partition_name(): has_partition('typed', 5) returns False "
+               "instead of pymilvus's ParamError"),
+    case("part-list-unknown-coll", lambda c: c.list_partitions("nope"), E, CNF, "collection=nope"),
+    case("part-load-unknown", lambda c: c.load_partitions("typed", ["nope"]), E, 200, "partition=nope"),
+    case("part-release-unknown", lambda c: c.release_partitions("typed", ["nope"]), E, 200, "partition=nope"),
+    case("part-stats-unknown", lambda c: c.get_partition_stats("typed", "nope"), E, 200, "partition=nope"),
+    case("part-stats-list", lambda c: c.get_partition_stats("typed", ["p1"]), T, None, "partition_name"),
+    # --- aliases --------------------------------------------------------------------------------------------
+    case("alias-create-empty", lambda c: c.create_alias("quick", ""), ParamError, 1, "alias_name"),
+    case("alias-create-space", lambda c: c.create_alias("quick", "a b"), E, 1100, "Invalid alias name: a b"),
+    case("alias-create-unknown-coll", lambda c: c.create_alias("nope", "al"), E, CNF, "collection=nope"),
+    case("alias-create-collection-name", lambda c: c.create_alias("quick", "typed"), E, 1601, "alias and collection name conflict"),
+    case("alias-create-taken", lambda c: c.create_alias("typed", "qa"), E, 1602, "alias to another collection"),
+    case("alias-alter-unknown", lambda c: c.alter_alias("quick", "noalias"), E, 1600, "alias=noalias"),
+    case("alias-alter-unknown-coll", lambda c: c.alter_alias("nope", "qa"), E, CNF, "collection=nope"),
+    case("alias-describe-unknown", lambda c: c.describe_alias("noalias"), E, 1600, "alias=noalias"),
+    case("alias-describe-int", lambda c: c.describe_alias(5), ParamError, 1, "alias_name"),
+    case("alias-drop-space", lambda c: c.drop_alias("a b"), E, 1100, "Invalid alias name: a b"),
+    case("alias-list-unknown-coll", lambda c: c.list_aliases("nope"), E, CNF, "collection=nope"),
+    # --- databases ------------------------------------------------------------------------------------------
+    case("db-create-empty", lambda c: c.create_database(""), ParamError, 1, "database_name"),
+    case("db-create-space", lambda c: c.create_database("a b"), E, 802, "Invalid database name: a b"),
+    case("db-create-int", lambda c: c.create_database(5), ParamError, 1, "database_name"),
+    case("db-create-existing", lambda c: c.create_database("db2"), E, 65535, "database already exist: db2"),
+    case("db-create-quote", lambda c: c.create_database('d"; DROP SCHEMA pgmilvus_catalog CASCADE; --'), E, 802, "Invalid database name"),
+    case("db-drop-default", lambda c: c.drop_database("default"), E, 65535, "can not drop default database"),
+    case("db-drop-space", lambda c: c.drop_database("a b"), E, 802, "Invalid database name: a b"),
+    case("db-describe-unknown", lambda c: c.describe_database("nodb"), E, 800, "database=nodb"),
+    case("db-describe-empty", lambda c: c.describe_database(""), ParamError, 1, "database_name"),
+    case("db-use-unknown", lambda c: c.use_database("nodb"), E, 800, "database=nodb"),
+    case("db-use-int", lambda c: c.use_database(5), ParamError, 1, "database_name"),
+    case("db-alter-props-unknown", lambda c: c.alter_database_properties("nodb", {"a": 1}), E, 800, "database=nodb"),
+    case("db-alter-props-str", lambda c: c.alter_database_properties("default", "x"), ParamError, 1, "properties must be a dict"),
+    case("db-drop-props-unknown", lambda c: c.drop_database_properties("nodb", ["a"]), E, 800, "database=nodb"),
+    # --- indexes --------------------------------------------------------------------------------------------
+    case("index-list-unknown-coll", lambda c: c.list_indexes("nope"), E, CNF, "collection=nope"),
+    case("index-describe-unknown-coll", lambda c: c.describe_index("nope", "v"), E, CNF, "collection=nope"),
+    case("index-drop-unknown-coll", lambda c: c.drop_index("nope", "v"), E, CNF, "collection=nope"),
+    case("index-create-unknown-coll", lambda c: c.create_index("nope", _ip(index_type="HNSW", metric_type="L2")), E, CNF, "collection=nope"),
+    case("index-create-str", lambda c: c.create_index("typed", "x"), ParamError, 1, "IndexParams"),
+    case("index-create-unknown-field", lambda c: c.create_index("typed", _ip("nofield", index_type="HNSW", metric_type="L2")), E, 1700, "nofield"),
+    case("index-create-unknown-type", lambda c: c.create_index("noidx", _ip(index_type="FOO", metric_type="L2")), E, 1100, "invalid index type: FOO"),
+    case("index-create-unknown-metric", lambda c: c.create_index("noidx", _ip(index_type="HNSW", metric_type="FOO")), E, 1100, "metric type FOO"),
+    case("index-create-param-str", lambda c: c.create_index("noidx", _ip(index_type="HNSW", metric_type="L2", params={"M": "x"})), E, 1100, "M='x'"),
+    case("index-create-param-range", lambda c: c.create_index("noidx", _ip(index_type="HNSW", metric_type="L2", params={"M": 100000})), E, 1100, "out of range"),
+    case("index-create-scalar-metric", lambda c: c.create_index("typed", _ip("s", index_type="HNSW", metric_type="L2")), E, 1100, "scalar field s"),
+    case("index-create-scalar-type", lambda c: c.create_index("typed", _ip("i64", index_type="FOO")), E, 1100, "invalid index type: FOO"),
+    case("index-type-int", lambda c: c.prepare_index_params("v", index_type=5), ParamError, 1, "index_type"),
+    # --- insert: arguments ----------------------------------------------------------------------------------
+    case("insert-data-str", lambda c: c.insert("typed", "notalist"), T, None, "wrong type of argument 'data'"),
+    case("insert-data-int", lambda c: c.insert("typed", 5), T, None, "got 'int'"),
+    case("insert-row-int", lambda c: c.insert("typed", [5]), T, None, "List[Dict]"),
+    case("insert-unknown-coll", lambda c: c.insert("nope", [R()]), DCE, CNF, "collection=nope"),
+    case("insert-coll-int", lambda c: c.insert(5, [R()]), ParamError, 1, "collection_name"),
+    case("insert-unknown-partition", lambda c: c.insert("typed", [R()], partition_name="nope"), E, 200, "partition=nope"),
+    case("insert-partition-int", lambda c: c.insert("typed", [R()], partition_name=5), E, 1100, "partition_name must be a str"),
+    case("insert-partition-space", lambda c: c.insert("typed", [R()], partition_name="a b"), E, 200, "partition=a b"),
+    # --- insert: vectors ------------------------------------------------------------------------------------
+    case("insert-vec-dim-3", lambda c: c.insert("typed", [R(v=[0.1, 0.2, 0.3])]), E, 1100, "schema dim (2)"),
+    case("insert-vec-dim-1", lambda c: c.insert("typed", [R(v=[0.1])]), E, 1100, "the dim (1)"),
+    case("insert-vec-str", lambda c: c.insert("typed", [R(v="ab")]), DataNotMatchException, 1, "{v} field should be a float_vector"),
+    case("insert-vec-strs", lambda c: c.insert("typed", [R(v=["a", "b"])]), DataNotMatchException, 1, "float_vector"),
+    case("insert-vec-dict", lambda c: c.insert("typed", [R(v={"a": 1})]), DataNotMatchException, 1, "float_vector"),
+    case("insert-vec-bools", lambda c: c.insert("quick", [Q(vector=[True] * 4)]), DataNotMatchException, 1, "float_vector"),
+    case("insert-vec-nan", lambda c: c.insert("typed", [R(v=[NAN, 0.1])]), E, 65535, "NaN"),
+    case("insert-vec-inf", lambda c: c.insert("typed", [R(v=[INF, 0.1])]), E, 65535, "Inf"),
+    case("insert-vec-nested", lambda c: c.insert("typed", [R(v=[[0.1, 0.2]])]), DataNotMatchException, 1, "float_vector"),
+    case("insert-binvec-wrong-len", lambda c: c.insert("bv", [{"x": 1, "v": b"ab"}]), E, 1100, "schema dim (8)"),
+    case("insert-binvec-floats", lambda c: c.insert("bv", [{"x": 1, "v": [0.1]}]), DataNotMatchException, 1, "binary_vector"),
+    # --- insert: scalars ------------------------------------------------------------------------------------
+    case("insert-varchar-too-long", lambda c: c.insert("typed", [R(s="abcdef")]), E, 1100, "exceeds max length (5)"),
+    case("insert-varchar-utf8-bytes", lambda c: c.insert("typed", [R(s="ééé")]), E, 1100, "the length (6)"),
+    case("insert-varchar-int", lambda c: c.insert("typed", [R(s=5)]), DataNotMatchException, 1, "{s} field should be a varchar"),
+    case("insert-array-too-long", lambda c: c.insert("typed", [R(arr=[1, 2, 3, 4])]), E, 1100, "exceeds max capacity (3)"),
+    case("insert-array-elem-type", lambda c: c.insert("typed", [R(arr=["a"])]), DataNotMatchException, 1, "{arr} field should be a array"),
+    case("insert-array-dict", lambda c: c.insert("typed", [R(arr={"a": 1})]), DataNotMatchException, 1, "{arr}"),
+    case("insert-array-scalar", lambda c: c.insert("typed", [R(arr=5)]), DataNotMatchException, 1, "{arr}"),
+    case("insert-array-elem-too-long", lambda c: c.insert("typed", [R(tags=["abcd"])]), E, 1100, "max length (3)"),
+    case("insert-int8-high", lambda c: c.insert("typed", [R(i8=128)]), DataNotMatchException, 1, "Value out of range: 128"),
+    case("insert-int8-low", lambda c: c.insert("typed", [R(i8=-129)]), DataNotMatchException, 1, "Value out of range: -129"),
+    case("insert-int16-high", lambda c: c.insert("typed", [R(i16=40000)]), DataNotMatchException, 1, "Value out of range: 40000"),
+    case("insert-int32-high", lambda c: c.insert("typed", [R(i32=2**31)]), DataNotMatchException, 1, "Value out of range: 2147483648"),
+    case("insert-int64-high", lambda c: c.insert("typed", [R(i64=2**63)]), DataNotMatchException, 1, "Value out of range"),
+    case("insert-int-str", lambda c: c.insert("typed", [R(i32="1")]), DataNotMatchException, 1, "{i32} field should be a int"),
+    case("insert-int-float", lambda c: c.insert("typed", [R(i32=1.5)]), DataNotMatchException, 1, "{i32}"),
+    case("insert-bool-str", lambda c: c.insert("typed", [R(b="yes")]), DataNotMatchException, 1, "{b} field should be a bool"),
+    case("insert-float-str", lambda c: c.insert("typed", [R(f="x")]), DataNotMatchException, 1, "{f} field should be a float"),
+    case("insert-float-nan", lambda c: c.insert("typed", [R(f=NAN)]), E, 65535, "field f"),
+    case("insert-double-inf", lambda c: c.insert("typed", [R(d=INF)]), E, 65535, "field d"),
+    case("insert-json-object", lambda c: c.insert("typed", [R(j=object())]), DataNotMatchException, 1, "Invalid JSON"),
+    case("insert-json-bad-text", lambda c: c.insert("typed", [R(j="{bad json")]), DataNotMatchException, 1, "Invalid JSON string"),
+    case("insert-json-int-key", lambda c: c.insert("typed", [R(j={1: 2})]), DataNotMatchException, 1, "JSON key must be str"),
+    case("insert-json-nan", lambda c: c.insert("typed", [R(j={"a": NAN})]), DataNotMatchException, 1, "field j"),
+    case("insert-json-set", lambda c: c.insert("typed", [R(j={"a": {1}})]), DataNotMatchException, 1, "set"),
+    case("insert-missing-field", lambda c: c.insert("typed", [without("i32")]), DataNotMatchException, 1, "Insert missed an field `i32`"),
+    case("insert-none-not-nullable", lambda c: c.insert("typed", [R(i32=None)]), DataNotMatchException, 1, "{i32}"),
+    case("insert-extra-no-dynamic", lambda c: c.insert("typed", [R(extra=1)]), DataNotMatchException, 1, "unexpected field `extra`"),
+    case("insert-bad-row-last", lambda c: c.insert("typed", [R(pk=10 + i) for i in range(5)] + [R(pk=20, i8=999)]), DataNotMatchException, 1, "row 5"),
+    # --- insert: primary keys -------------------------------------------------------------------------------
+    case("insert-pk-str", lambda c: c.insert("typed", [R(pk="x")]), DataNotMatchException, 1, "{pk} field should be a int64"),
+    case("insert-pk-float", lambda c: c.insert("typed", [R(pk=1.5)]), DataNotMatchException, 1, "{pk}"),
+    case("insert-pk-none", lambda c: c.insert("typed", [R(pk=None)]), DataNotMatchException, 1, "{pk}"),
+    case("insert-pk-bool", lambda c: c.insert("quick", [Q(True)]), DataNotMatchException, 1, "{id}"),
+    case("insert-pk-out-of-range", lambda c: c.insert("typed", [R(pk=2**63)]), DataNotMatchException, 1, "out of range"),
+    case("insert-pk-exists", lambda c: c.insert("typed", [R(pk=1)]), E, 1100, "already exists"),
+    case("insert-pk-exists-other-partition", lambda c: c.insert("typed", [R(pk=3)]), E, 1100, "already exists"),
+    case("insert-pk-dup-in-batch", lambda c: c.insert("typed", [R(pk=5), R(pk=5)]), E, 1100, "duplicate primary key 5"),
+    case("insert-str-pk-int", lambda c: c.insert("strpk", [{"x": 5, "v": [0.1, 0.2]}]), DataNotMatchException, 1, "{x} field should be a varchar"),
+    case("insert-str-pk-too-long", lambda c: c.insert("strpk", [{"x": "abcde", "v": [0.1, 0.2]}]), E, 1100, "max length (4)"),
+    case("insert-auto-id-given", lambda c: c.insert("auto", [{"id": 1, "vector": [0.1, 0.2]}]), E, 1100, "auto id"),
+    # --- insert: dynamic field ($meta) ----------------------------------------------------------------------
+    case("insert-meta-not-dict", lambda c: c.insert("quick", [Q(**{"$meta": 5})]), DataNotMatchException, 1, "$meta"),
+    case("insert-meta-object", lambda c: c.insert("quick", [Q(k=object())]), DataNotMatchException, 1, "Invalid JSON value"),
+    case("insert-meta-nan", lambda c: c.insert("quick", [Q(k=NAN)]), DataNotMatchException, 1, "$meta"),
+    case("insert-meta-int-key", lambda c: c.insert("quick", [{**Q(), 5: 1}]), DataNotMatchException, 1, "JSON key must be str"),
+    # --- upsert ---------------------------------------------------------------------------------------------
+    case("upsert-data-str", lambda c: c.upsert("typed", "x"), T, None, "wrong type of argument 'data'"),
+    case("upsert-vec-dim", lambda c: c.upsert("typed", [R(pk=1, v=[1.0])]), E, 1100, "schema dim (2)"),
+    case("upsert-missing-field", lambda c: c.upsert("typed", [{"pk": 1}]), DataNotMatchException, 1, "Insert missed an field"),
+    case("upsert-missing-pk", lambda c: c.upsert("typed", [without("pk")]), DataNotMatchException, 1, "`pk`"),
+    case("upsert-varchar-too-long", lambda c: c.upsert("typed", [R(pk=1, s="toolong")]), E, 1100, "exceeds max length"),
+    case("upsert-unknown-coll", lambda c: c.upsert("nope", [R()]), DCE, CNF, "collection=nope"),
+    case("upsert-unknown-partition", lambda c: c.upsert("typed", [R(pk=1)], partition_name="nope"), E, 200, "partition=nope"),
+    case("upsert-partial-str", lambda c: c.upsert("typed", [R()], partial_update="yes"), ParamError, 1, "partial_update"),
+    case("upsert-partial-new-incomplete", lambda c: c.upsert("typed", [{"pk": 999, "i32": 1}], partial_update=True), DataNotMatchException, 1, "Insert missed an field"),
+    case("upsert-partial-wrong-type", lambda c: c.upsert("typed", [{"pk": 1, "i32": "x"}], partial_update=True), DataNotMatchException, 1, "{i32}"),
+    case("upsert-bad-last-row", lambda c: c.upsert("typed", [R(pk=1, s="new"), R(pk=3, s="new"), R(pk=4, b="x")]), DataNotMatchException, 1, "row 2"),
+    # --- delete ---------------------------------------------------------------------------------------------
+    case("delete-nothing", lambda c: c.delete("typed"), DataTypeNotMatchException, 1, "The type of expr must be string"),
+    case("delete-ids-and-filter", lambda c: c.delete("typed", ids=[1], filter="pk == 1"), ParamError, 1, "Ambiguous filter parameter"),
+    case("delete-filter-empty", lambda c: c.delete("typed", filter=""), ParamError, 1, "expect non-empty str"),
+    case("delete-filter-int", lambda c: c.delete("typed", filter=5), DataTypeNotMatchException, 1, "<class 'int'>"),
+    case("delete-ids-float", lambda c: c.delete("typed", ids=1.5), T, None, "got 'float'"),
+    case("delete-ids-float-in-list", lambda c: c.delete("typed", ids=[1, 1.5]), T, None, "got 'float'"),
+    case("delete-ids-dict", lambda c: c.delete("typed", ids={"a": 1}), T, None, "got 'dict'"),
+    case("delete-ids-str-for-int-pk", lambda c: c.delete("typed", ids=["x"]), E, 1100, "does not match the type of primary key pk"),
+    case("delete-ids-int-for-str-pk", lambda c: c.delete("strpk", ids=[5]), E, 1100, "primary key x"),
+    case("delete-filter-syntax", lambda c: c.delete("typed", filter="pk =="), E, 1100, "failed to create delete plan"),
+    case("delete-filter-unknown-field", lambda c: c.delete("typed", filter="nofield == 1"), E, 1100, "field nofield not exist"),
+    case("delete-filter-injection", lambda c: c.delete("typed", filter="pk == 1; DROP TABLE x"), E, 1100, "cannot parse expression"),
+    case("delete-unknown-partition", lambda c: c.delete("typed", filter="pk == 1", partition_name="nope"), E, 200, "partition=nope"),
+    case("delete-unknown-coll-ids", lambda c: c.delete("nope", ids=[1]), DCE, CNF, "collection=nope"),
+    case("delete-unknown-coll-filter", lambda c: c.delete("nope", filter="pk == 1"), E, CNF, "collection=nope"),
+    case("delete-template-missing", lambda c: c.delete("typed", filter="pk == {x}"), E, 1100, "{x} is not given in filter_params"),
+    case("delete-template-other-key", lambda c: c.delete("typed", filter="pk == {x}", filter_params={"y": 1}), E, 1100, "{x}"),
+    case("delete-filter-params-str", lambda c: c.delete("typed", filter="pk == {x}", filter_params="x"), ParamError, 1, "filter_params must be a dict"),
+    # --- get ------------------------------------------------------------------------------------------------
+    case("get-ids-float", lambda c: c.get("typed", ids=1.5), T, None, "got 'float'"),
+    case("get-ids-dict-in-list", lambda c: c.get("typed", ids=[{"a": 1}]), T, None, "got 'dict'"),
+    case("get-ids-str-for-int-pk", lambda c: c.get("typed", ids="x"), E, 1100, "primary key pk"),
+    case("get-output-unknown", lambda c: c.get("typed", ids=[1], output_fields=["nofield"]), E, 1100, "field nofield not exist"),
+    case("get-output-str", lambda c: c.get("typed", ids=[1], output_fields="pk"), ParamError, 1, "output_fields"),
+    case("get-unknown-partition", lambda c: c.get("typed", ids=[1], partition_names=["nope"]), E, 65535, "nope not found"),
+    case("get-unknown-coll", lambda c: c.get("nope", ids=[1]), DCE, CNF, "collection=nope"),
+    # --- query ----------------------------------------------------------------------------------------------
+    case("query-filter-int", lambda c: c.query("typed", filter=5), DataTypeNotMatchException, 1, "<class 'int'>"),
+    case("query-ids-and-filter", lambda c: c.query("typed", filter="pk > 0", ids=[1]), ParamError, 1, "Ambiguous parameter"),
+    case("query-empty-no-limit", lambda c: c.query("typed", filter=""), E, 1100, "empty expression should be used with limit"),
+    case("query-syntax-eof", lambda c: c.query("typed", filter="pk >"), E, 1100, "cannot parse expression: pk >"),
+    case("query-syntax-list", lambda c: c.query("typed", filter="pk in [1,"), E, 1100, "cannot parse expression"),
+    case("query-syntax-paren", lambda c: c.query("typed", filter="(pk > 0"), E, 1100, "expecting ')'"),
+    case("query-syntax-sql-quote", lambda c: c.query("typed", filter="s == 'it''s'"), E, 1100, "cannot parse expression"),
+    case("query-syntax-semicolon", lambda c: c.query("typed", filter="pk == 1 ; select 1"), E, 1100, "';'"),
+    case("query-syntax-sql-comment", lambda c: c.query("typed", filter="pk == 1 -- comment"), E, 1100, "cannot parse expression"),
+    case("query-unknown-field", lambda c: c.query("typed", filter="nofield == 1"), E, 1100, "field nofield not exist"),
+    case("query-type-mismatch", lambda c: c.query("typed", filter='i32 == "x"'), E, 1100, "comparisons between Int32"),
+    case("query-int-vs-float", lambda c: c.query("typed", filter="i32 == 1.5"), E, 1100, "Int32"),
+    case("query-like-int", lambda c: c.query("typed", filter="s like 5"), E, 1100, "like"),
+    case("query-limit-zero", lambda c: c.query("typed", filter="pk > 0", limit=0), E, 1100, "[1, 16384]"),
+    case("query-limit-huge", lambda c: c.query("typed", filter="pk > 0", limit=20000), E, 1100, "but got 20000"),
+    case("query-window-huge", lambda c: c.query("typed", filter="pk > 0", limit=10, offset=16380), E, 1100, "but got 16390"),
+    case("query-limit-str", lambda c: c.query("typed", filter="pk > 0", limit="10"), ParamError, 1, "`limit`"),
+    case("query-offset-negative", lambda c: c.query("typed", filter="pk > 0", limit=10, offset=-1), E, 1100, "offset [-1]"),
+    case("query-offset-str", lambda c: c.query("typed", filter="pk > 0", limit=10, offset="x"), ParamError, 1, "`offset`"),
+    case("query-output-unknown", lambda c: c.query("typed", filter="pk > 0", output_fields=["nofield"]), E, 1100, "field nofield not exist"),
+    case("query-output-int", lambda c: c.query("typed", filter="pk > 0", output_fields=5), ParamError, 1, "output_fields",
+         xfail="outputs.output_plan: output_fields=5 reaches list(5) and raises a raw TypeError "
+               "\"'int' object is not iterable\"; should be ParamError like the str case"),
+    case("query-output-int-in-list", lambda c: c.query("typed", filter="pk > 0", output_fields=[5]), ParamError, 1, "output_fields"),
+    case("query-count-with-field", lambda c: c.query("typed", filter="pk > 0", output_fields=["count(*)", "pk"]), E, 1100, "parse output field name failed: count(*)"),
+    case("query-count-with-limit", lambda c: c.query("typed", filter="pk > 0", output_fields=["count(*)"], limit=5), E, 1100, "count entities with pagination is not allowed"),
+    case("query-unknown-partition", lambda c: c.query("typed", filter="pk > 0", partition_names=["nope"]), E, 65535, "nope not found"),
+    case("query-partitions-int", lambda c: c.query("typed", filter="pk > 0", partition_names=5), ParamError, 1, "partition_names"),
+    case("query-template-missing", lambda c: c.query("typed", filter="pk == {x}"), E, 1100, "{x} is not given"),
+    case("query-template-wrong-type", lambda c: c.query("typed", filter="pk == {x}", filter_params={"x": "str"}), E, 1100, "Int64"),
+    case("query-template-object", lambda c: c.query("typed", filter="pk == {x}", filter_params={"x": object()}), E, 1100, "unsupported value type"),
+    case("query-filter-params-list", lambda c: c.query("typed", filter="pk == {x}", filter_params=[1]), ParamError, 1, "filter_params must be a dict"),
+    case("query-json-syntax", lambda c: c.query("typed", filter="j['a'] == "), E, 1100, "cannot parse expression"),
+    case("query-unknown-coll", lambda c: c.query("nope", filter="pk > 0"), E, CNF, "collection=nope"),
+    case("query-alias-of-nothing", lambda c: c.query("noalias", filter="id > 0"), E, CNF, "collection=noalias"),
+    # --- query_iterator -------------------------------------------------------------------------------------
+    case("qiter-batch-str", lambda c: c.query_iterator("typed", batch_size="x"), ParamError, 1, "batch_size"),
+    case("qiter-syntax", lambda c: c.query_iterator("typed", filter="pk >"), E, 1100, "cannot parse expression"),
+    case("qiter-unknown-coll", lambda c: c.query_iterator("nope"), E, CNF, "collection=nope"),
+    case("qiter-output-unknown", lambda c: c.query_iterator("typed", output_fields=["nofield"]), E, 1100, "field nofield not exist"),
+    # --- search ---------------------------------------------------------------------------------------------
+    case("search-dim-3", lambda c: c.search("typed", data=[[0.1, 0.2, 0.3]]), E, 1100, "expected vector size 2, actual 3"),
+    case("search-dim-1", lambda c: c.search("typed", data=[[0.1]]), E, 1100, "actual 1"),
+    case("search-data-str", lambda c: c.search("typed", data="x"), ParamError, 1, "search_data"),
+    case("search-data-strs", lambda c: c.search("typed", data=[["a", "b"]]), ParamError, 1, "float_vector"),
+    case("search-data-nan", lambda c: c.search("typed", data=[[NAN, 0.1]]), E, 65535, "NaN"),
+    case("search-data-empty", lambda c: c.search("typed", data=[]), E, 1, "data"),
+    case("search-anns-unknown", lambda c: c.search("typed", data=[[0.1, 0.2]], anns_field="nofield"), E, 1100, "fieldName(nofield) not found"),
+    case("search-anns-scalar", lambda c: c.search("typed", data=[[0.1, 0.2]], anns_field="s"), E, 1100, "(s)"),
+    case("search-limit-zero", lambda c: c.search("typed", data=[[0.1, 0.2]], limit=0), ParamError, 1, "`limit` value 0 is illegal"),
+    case("search-limit-negative", lambda c: c.search("typed", data=[[0.1, 0.2]], limit=-5), ParamError, 1, "-5"),
+    case("search-limit-huge", lambda c: c.search("typed", data=[[0.1, 0.2]], limit=20000), E, 1100, "topk [20000] is invalid"),
+    case("search-limit-str", lambda c: c.search("typed", data=[[0.1, 0.2]], limit="x"), ParamError, 1, "`limit`"),
+    case("search-offset-negative", lambda c: c.search("typed", data=[[0.1, 0.2]], offset=-1), E, 1100, "offset [-1]"),
+    case("search-window-huge", lambda c: c.search("typed", data=[[0.1, 0.2]], limit=10, offset=16380), E, 1100, "16390"),
+    case("search-filter-syntax", lambda c: c.search("typed", data=[[0.1, 0.2]], filter="pk >"), E, 1100, "cannot parse expression"),
+    case("search-filter-int", lambda c: c.search("typed", data=[[0.1, 0.2]], filter=5), ParamError, 1, "The type of expr must be string"),
+    case("search-template-missing", lambda c: c.search("typed", data=[[0.1, 0.2]], filter="pk == {x}"), E, 1100, "{x}"),
+    case("search-output-unknown", lambda c: c.search("typed", data=[[0.1, 0.2]], output_fields=["nofield"]), E, 1100, "field nofield not exist"),
+    case("search-metric-mismatch", lambda c: c.search("typed", data=[[0.1, 0.2]], search_params={"metric_type": "IP"}), E, 1100, "metric type not match"),
+    case("search-params-str", lambda c: c.search("typed", data=[[0.1, 0.2]], search_params="x"), ParamError, 1, "Search params must be a dict"),
+    case("search-ef-str", lambda c: c.search("typed", data=[[0.1, 0.2]], search_params={"params": {"ef": "x"}}), E, 1100, "ef",
+         xfail="strategy._positive_int silently replaces an invalid ef ('x', 0, -1) by the default; Milvus "
+               "refuses it with 1100 naming ef"),
+    case("search-unknown-partition", lambda c: c.search("typed", data=[[0.1, 0.2]], partition_names=["nope"]), E, 200, "partition=nope"),
+    case("search-unknown-coll", lambda c: c.search("nope", data=[[0.1, 0.2]]), E, CNF, "collection=nope"),
+    case("search-binary-floats", lambda c: c.search("bv", data=[[0.1, 0.2]]), ParamError, 1, "search_data"),
+    # --- hybrid_search / search_iterator ----------------------------------------------------------------------
+    case("hybrid-reqs-str", lambda c: c.hybrid_search("typed", reqs="x", ranker=RRFRanker()), ParamError, 1, "`reqs`", skip=NO_HYBRID),
+    case("hybrid-reqs-empty", lambda c: c.hybrid_search("typed", reqs=[], ranker=RRFRanker()), ParamError, 1, "`reqs`", skip=NO_HYBRID),
+    case("hybrid-ranker-none", lambda c: c.hybrid_search("typed", reqs=[_ann()], ranker=None), E, None, "ranker", skip=NO_HYBRID),
+    case("hybrid-unknown-coll", lambda c: c.hybrid_search("nope", reqs=[_ann()], ranker=RRFRanker()), E, CNF, "collection=nope", skip=NO_HYBRID),
+    case("hybrid-dim", lambda c: c.hybrid_search("typed", reqs=[_ann(data=[[0.1, 0.2, 0.3]])], ranker=RRFRanker()), E, 1100, "actual 3", skip=NO_HYBRID),
+    case("hybrid-anns-unknown", lambda c: c.hybrid_search("typed", reqs=[_ann(anns_field="nofield")], ranker=RRFRanker()), E, 1100, "nofield", skip=NO_HYBRID),
+    case("hybrid-filter-syntax", lambda c: c.hybrid_search("typed", reqs=[_ann(expr="pk >")], ranker=RRFRanker()), E, 1100, "cannot parse expression", skip=NO_HYBRID),
+    case("hybrid-weights-mismatch", lambda c: c.hybrid_search("typed", reqs=[_ann()], ranker=WeightedRanker(0.5, 0.5)), E, 1100, "weights", skip=NO_HYBRID),
+    case("search-iter-dim", lambda c: c.search_iterator("typed", data=[[0.1, 0.2, 0.3]]), E, 1100, "dimension", skip=NO_SEARCH_IT),
+    case("search-iter-batch-negative", lambda c: c.search_iterator("typed", data=[[0.1, 0.2]], batch_size=-1), ParamError, 1, "batch", skip=NO_SEARCH_IT),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize("call, exc, code, fragment", CASES)
+def test_wrong_call_is_refused_and_changes_nothing(bi: Prepared, call, exc, code, fragment) -> None:
+    client = bi.client
+    before = snapshot(bi.dsn)
+    view = (client._db_name, client.list_collections())
+    with pytest.raises(BaseException) as info:
+        call(client)
+    assert_clean_error(info.value, exc, code, fragment)
+    assert (client._db_name, client.list_collections()) == view, "the client's view changed"
+    assert snapshot(bi.dsn) == before, "a refused call changed the database"
+
+
+def test_case_table_is_large_and_distinct() -> None:
+    ids = [p.id for p in CASES]
+    assert len(ids) == len(set(ids))
+    assert len(ids) >= 100
+
+
+def test_every_public_method_has_a_case() -> None:
+    """Each public MilvusClient method of the data, collection, index, partition, alias and
+    database families appears in at least one case (access control has its own tests)."""
+    import inspect
+    import re
+
+    source = inspect.getsource(inspect.getmodule(test_every_public_method_has_a_case))
+    called = set(re.findall(r"c\.(\w+)\(", source)) | set(re.findall(r"MilvusClient\.(\w+)\(", source))
+    wanted = {"create_collection", "describe_collection", "has_collection", "drop_collection",
+              "rename_collection", "truncate_collection", "get_collection_stats", "load_collection",
+              "release_collection", "refresh_load", "flush", "compact", "alter_collection_properties",
+              "drop_collection_properties", "create_partition", "drop_partition", "has_partition",
+              "list_partitions", "load_partitions", "release_partitions", "get_partition_stats",
+              "create_alias", "alter_alias", "describe_alias", "drop_alias", "list_aliases",
+              "create_database", "drop_database", "describe_database", "use_database",
+              "alter_database_properties", "drop_database_properties", "list_indexes", "describe_index",
+              "drop_index", "create_index", "prepare_index_params", "create_schema", "insert", "upsert",
+              "delete", "get", "query", "query_iterator", "search", "hybrid_search", "search_iterator"}
+    assert wanted <= called, wanted - called
+    assert all(hasattr(MilvusClient, name) for name in wanted)
+
+
+# ------------------------------------------------------------------ valid names must work
+
+VALID_NAMES = ["select", "_x1", "FROM", "user", "pg_class", "Order_1", "_", "__", "a" * 255, "default",
+               "pgmilvus_catalog", "public", "information_schema", "drop", "null", "TABLE", "a" * 64]
+
+
+@pytest.mark.parametrize("name", VALID_NAMES, ids=lambda n: n if len(n) < 20 else f"len{len(n)}")
+def test_valid_milvus_names_work_everywhere(bi: Prepared, name: str) -> None:
+    """SQL keywords and Postgres-looking names are valid Milvus names: collection, field,
+    partition and alias names all work, and the data round-trips."""
+    c = bi.client
+    field = name if len(name) <= 63 else "pk"  # long field names: see test_long_field_name_works
+    key = f"k_{name[:60]}"
+    alias = f"{name[:250]}_al"
+    c.create_collection(name, dimension=2, primary_field_name=field, vector_field_name="vec")
+    try:
+        assert c.has_collection(name)
+        c.create_partition(name, name)
+        assert c.has_partition(name, name)
+        c.create_alias(name, alias)
+        c.insert(name, [{field: 1, "vec": [0.1, 0.2], key: "dyn"}], partition_name=name)
+        rows = c.query(alias, filter=f"{field} == 1", output_fields=[field, key])
+        assert rows == [{field: 1, key: "dyn"}]
+        assert c.get_collection_stats(name)["row_count"] == 1
+        hits = c.search(name, data=[[0.1, 0.2]], limit=1, partition_names=[name])
+        assert len(hits[0]) == 1
+        assert c.delete(name, filter=f"{field} in [1]", partition_name=name)["delete_count"] == 1
+        c.release_partitions(name, [name])
+        c.drop_partition(name, name)
+    finally:
+        c.drop_alias(alias)
+        c.drop_collection(name)
+    assert not c.has_collection(name)
+
+
+@pytest.mark.parametrize("name", ["order", "select", "_x1", "Default2",
+                                  pytest.param("public", marks=pytest.mark.xfail(
+                                      reason="client.create_database refuses valid Milvus names that collide "
+                                             "with Postgres schemas (public, information_schema, "
+                                             "pgmilvus_catalog, pg_*) with code 802; undocumented",
+                                      strict=False)),
+                                  pytest.param("pg_x", marks=pytest.mark.xfail(
+                                      reason="same: 'pg_x' is a valid Milvus database name", strict=False))])
+def test_valid_database_names_work(bi: Prepared, name: str) -> None:
+    c = bi.client
+    c.create_database(name)
+    try:
+        c.use_database(name)
+        c.create_collection("in_db", dimension=2)
+        c.insert("in_db", [{"id": 1, "vector": [0.1, 0.2]}])
+        assert c.query("in_db", filter="id >= 0", output_fields=["id"]) == [{"id": 1}]
+        c.drop_collection("in_db")
+    finally:
+        c.use_database("default")
+    c.drop_database(name)
+    assert name not in c.list_databases()
+
+
+@pytest.mark.xfail(reason="ddl/writes: a field name longer than 63 bytes (valid in Milvus, up to 255) is "
+                          "silently truncated by Postgres (NAMEDATALEN) when the table is created, so "
+                          "insert fails with a raw KeyError in writes.column_oids", strict=False)
+@pytest.mark.parametrize("length", [64, 255])
+def test_long_field_name_works(bi: Prepared, length: int) -> None:
+    c = bi.client
+    field = "f" * length
+    c.create_collection("longfield", dimension=2, primary_field_name=field)
+    try:
+        c.insert("longfield", [{field: 1, "vector": [0.1, 0.2]}])
+        assert c.query("longfield", filter=f"{field} == 1", output_fields=[field]) == [{field: 1}]
+    finally:
+        c.drop_collection("longfield")

@@ -1,0 +1,446 @@
+"""Access control: Milvus users/roles/privileges are PostgreSQL roles and GRANTs.
+
+Runs against the TCP server (password auth), where a user really logs in with
+its own password. Each test proves two things for a refusal: the MilvusClient
+call raises Milvus's permission error (not a psycopg error), and PostgreSQL
+itself refuses the same statement sent with plain psycopg as that user, so the
+rule holds whoever the client is.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Iterator
+
+import psycopg
+import pytest
+from psycopg import errors as pge
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict
+
+from pgmilvus import MilvusClient
+from pgmilvus.connection import dsn_with
+from pgmilvus.errors import ErrorCode, MilvusException, ParamError
+
+PASSWORD = "s3cret-Pass"
+DIM = 4
+
+
+def _bare(dsn: str) -> str:
+    """The server URI without credentials, as a user would write it."""
+    params = conninfo_to_dict(dsn)
+    return f"postgresql://{params['host']}:{params['port']}/{params['dbname']}"
+
+
+def _name(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:10]}"
+
+
+def _cleanup(dsn: str) -> None:
+    """Roles are cluster-wide: drop what the test created before its database goes."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        if conn.execute("SELECT to_regclass('pgmilvus_catalog.rbac_users')").fetchone()[0] is None:
+            return
+        users = [r[0] for r in conn.execute("SELECT name FROM pgmilvus_catalog.rbac_users")]
+        roles = [r[0] for r in conn.execute("SELECT pg_role FROM pgmilvus_catalog.rbac_roles")]
+        for name in users + roles:
+            if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone():
+                conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(name)))
+                conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def admin_dsn(server_db: str) -> Iterator[str]:
+    yield server_db
+    _cleanup(server_db)
+
+
+@pytest.fixture
+def admin(admin_dsn: str) -> Iterator[MilvusClient]:
+    cli = MilvusClient(admin_dsn)
+    yield cli
+    cli.close()
+
+
+@pytest.fixture
+def opened() -> Iterator[list]:
+    """Clients a test opens as its users, closed at the end."""
+    clients: list = []
+    yield clients
+    for cli in clients:
+        cli.close()
+
+
+def _collection(admin: MilvusClient, dsn: str, name: str, rows: int = 5) -> None:
+    admin.create_collection(name, dimension=DIM)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for i in range(rows):
+            conn.execute(sql.SQL("INSERT INTO {} (id, vector) VALUES (%s, %s::vector)").format(
+                sql.Identifier("default", name)), (i, str([float(i + 1)] * DIM)))
+
+
+def _user_with_role(admin: MilvusClient) -> tuple[str, str]:
+    user, role = _name("u"), _name("r")
+    admin.create_user(user, PASSWORD)
+    admin.create_role(role)
+    admin.grant_role(user, role)
+    return user, role
+
+
+def _connect(dsn: str, user: str, secret: str = PASSWORD, opened: list | None = None) -> MilvusClient:
+    cli = MilvusClient(_bare(dsn), user=user, password=secret)
+    if opened is not None:
+        opened.append(cli)
+    return cli
+
+
+def _denied(excinfo: pytest.ExceptionInfo, privilege: str, user: str, db: str = "default") -> None:
+    err = excinfo.value
+    assert isinstance(err, MilvusException) and not isinstance(err, psycopg.Error)
+    assert err.code == ErrorCode.PERMISSION_DENIED
+    assert err.message == f"Privilege{privilege}: permission deny to {user} in the `{db}` database"
+
+
+# -- enforcement ---------------------------------------------------------------------------------------
+
+def test_granted_calls_work_and_the_rest_is_refused_by_postgres(admin, admin_dsn, opened):
+    allowed, other = _name("c"), _name("c")
+    _collection(admin, admin_dsn, allowed)
+    _collection(admin, admin_dsn, other)
+    user, role = _user_with_role(admin)
+    admin.grant_privilege(role, "Collection", "Search", allowed)
+    admin.grant_privilege(role, "Collection", "Query", allowed)
+
+    cli = _connect(admin_dsn, user, opened=opened)
+    assert sorted(r["id"] for r in cli.query(allowed, filter="id >= 0", output_fields=["id"])) == [0, 1, 2, 3, 4]
+    hits = cli.search(allowed, data=[[1.0] * DIM], limit=2)
+    assert len(hits[0]) == 2
+    assert cli.describe_collection(allowed)["collection_name"] == allowed  # catalog metadata is public
+
+    with pytest.raises(MilvusException) as excinfo:
+        cli.insert(allowed, [{"id": 100, "vector": [0.5] * DIM}])
+    _denied(excinfo, "Insert", user)
+    with pytest.raises(MilvusException) as excinfo:
+        cli.query(other, filter="id >= 0")
+    _denied(excinfo, "Query", user)
+    with pytest.raises(MilvusException) as excinfo:
+        cli.drop_collection(allowed)
+    _denied(excinfo, "DropCollection", user)
+    assert admin.has_collection(allowed) and admin.query(allowed, filter="id == 100") == []
+
+    # the same statements sent by plain psycopg as that user: PostgreSQL refuses them itself
+    with psycopg.connect(dsn_with(admin_dsn, user=user, password=PASSWORD), autocommit=True) as conn:
+        table = sql.Identifier("default", allowed)
+        assert conn.execute(sql.SQL("SELECT count(*) FROM {}").format(table)).fetchone()[0] == 5
+        with pytest.raises(pge.InsufficientPrivilege):
+            conn.execute(sql.SQL("INSERT INTO {} (id, vector) VALUES (100, '[1,1,1,1]')").format(table))
+        with pytest.raises(pge.InsufficientPrivilege):
+            conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier("default", other)))
+        with pytest.raises(pge.InsufficientPrivilege):
+            conn.execute(sql.SQL("DROP TABLE {}").format(table))
+        with pytest.raises(pge.InsufficientPrivilege):
+            conn.execute("SELECT * FROM pgmilvus_catalog.rbac_grants")
+
+
+def test_token_login_and_insert_grant(admin, admin_dsn, opened):
+    coll = _name("c")
+    _collection(admin, admin_dsn, coll)
+    user, role = _user_with_role(admin)
+    admin.grant_privilege(role, "Collection", "Insert", coll)
+    cli = MilvusClient(_bare(admin_dsn), token=f"{user}:{PASSWORD}")
+    opened.append(cli)
+    cli.insert(coll, [{"id": 100, "vector": [0.5] * DIM}])
+    assert admin.get(coll, ids=[100], output_fields=["id"])[0]["id"] == 100
+    with pytest.raises(MilvusException) as excinfo:
+        cli.query(coll, filter="id >= 0")
+    _denied(excinfo, "Query", user)
+
+
+def test_revoke_keeps_what_another_grant_still_needs(admin, admin_dsn, opened):
+    coll = _name("c")
+    _collection(admin, admin_dsn, coll)
+    user, role = _user_with_role(admin)
+    admin.grant_privilege(role, "Collection", "Search", coll)
+    admin.grant_privilege(role, "Collection", "Query", coll)
+    cli = _connect(admin_dsn, user, opened=opened)
+    admin.revoke_privilege(role, "Collection", "Search", coll)  # both need SELECT: Query keeps it
+    assert len(cli.query(coll, filter="id >= 0")) == 5
+    admin.revoke_privilege(role, "Collection", "Query", coll)
+    with pytest.raises(MilvusException) as excinfo:
+        cli.query(coll, filter="id >= 0")
+    _denied(excinfo, "Query", user)
+    admin.revoke_privilege(role, "Collection", "Query", coll)  # revoking twice is fine, like Milvus
+
+
+def test_wildcard_grant_covers_later_collections(admin, admin_dsn, opened):
+    first, later = _name("c"), _name("c")
+    _collection(admin, admin_dsn, first)
+    user, role = _user_with_role(admin)
+    admin.grant_privilege(role, "Collection", "Query", "*")
+    _collection(admin, admin_dsn, later, rows=3)
+    cli = _connect(admin_dsn, user, opened=opened)
+    assert len(cli.query(first, filter="id >= 0")) == 5
+    assert len(cli.query(later, filter="id >= 0")) == 3
+    with pytest.raises(MilvusException) as excinfo:
+        cli.delete(later, ids=[0])
+    _denied(excinfo, "Delete", user)
+
+
+def test_privilege_groups_v2(admin, admin_dsn, opened):
+    coll = _name("c")
+    _collection(admin, admin_dsn, coll)
+    user, role = _user_with_role(admin)
+    admin.grant_privilege_v2(role, "CollectionReadOnly", coll)
+    cli = _connect(admin_dsn, user, opened=opened)
+    assert len(cli.query(coll, filter="id >= 0")) == 5
+    with pytest.raises(MilvusException) as excinfo:
+        cli.insert(coll, [{"id": 100, "vector": [0.5] * DIM}])
+    _denied(excinfo, "Insert", user)
+    admin.grant_privilege_v2(role, "CollectionReadWrite", coll, db_name="default")
+    cli.insert(coll, [{"id": 100, "vector": [0.5] * DIM}])
+    cli.delete(coll, ids=[100])
+    privileges = {p["privilege"] for p in admin.describe_role(role)["privileges"]}
+    assert privileges == {"CollectionReadOnly", "CollectionReadWrite"}
+    admin.revoke_privilege_v2(role, "CollectionReadWrite", coll)
+    admin.revoke_privilege_v2(role, "CollectionReadOnly", coll)
+    with pytest.raises(MilvusException):
+        cli.query(coll, filter="id >= 0")
+
+
+def test_public_role_reaches_every_user(admin, admin_dsn, opened):
+    coll = _name("c")
+    _collection(admin, admin_dsn, coll)
+    user = _name("u")
+    admin.create_user(user, PASSWORD)
+    cli = _connect(admin_dsn, user, opened=opened)
+    with pytest.raises(MilvusException):
+        cli.query(coll, filter="id >= 0")
+    admin.grant_privilege("public", "Collection", "Query", coll)
+    assert len(cli.query(coll, filter="id >= 0")) == 5
+
+
+def test_admin_role_reads_and_writes_every_collection(admin, admin_dsn, opened):
+    coll = _name("c")
+    _collection(admin, admin_dsn, coll)
+    user = _name("u")
+    admin.create_user(user, PASSWORD)
+    admin.grant_role(user, "admin")
+    cli = _connect(admin_dsn, user, opened=opened)
+    cli.insert(coll, [{"id": 100, "vector": [0.5] * DIM}])
+    assert len(cli.query(coll, filter="id >= 0")) == 6
+
+
+# -- list / describe shapes -------------------------------------------------------------------------------
+
+def test_list_and_describe_shapes(admin, admin_dsn):
+    coll = _name("c")
+    _collection(admin, admin_dsn, coll, rows=0)
+    user, role = _user_with_role(admin)
+    admin.grant_privilege(role, "Collection", "Search", coll)
+    admin.grant_privilege(role, "Global", "CreateCollection", "*")
+
+    assert user in admin.list_users()
+    assert admin.describe_user(user) == {"user_name": user, "roles": (role,), "description": ""}
+    assert admin.describe_user(_name("nobody")) == {}
+    roles = admin.list_roles()
+    assert roles[:2] == ["admin", "public"] and role in roles
+    described = admin.describe_role(role)
+    assert described == {"role": role, "description": "", "privileges": [
+        {"object_type": "Collection", "object_name": coll, "db_name": "default", "role_name": role,
+         "privilege": "Search", "grantor_name": "pgm"},
+        {"object_type": "Global", "object_name": "*", "db_name": "default", "role_name": role,
+         "privilege": "CreateCollection", "grantor_name": "pgm"},
+    ]}
+    assert list(described["privileges"][0]) == ["object_type", "object_name", "db_name", "role_name",
+                                                 "privilege", "grantor_name"]
+    admin.grant_privilege(role, "Collection", "Search", coll)  # granting twice is a no-op
+    assert len(admin.describe_role(role)["privileges"]) == 2
+    assert admin.describe_role("admin")["privileges"] == []
+
+
+def test_postgres_objects_behind_users_and_roles(admin, admin_dsn):
+    user, role = _user_with_role(admin)
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        login, stored = conn.execute("SELECT rolcanlogin, rolpassword FROM pg_authid WHERE rolname = %s",
+                                     (user,)).fetchone()
+        assert login and stored.startswith("SCRAM-SHA-256$")
+        pg_role = conn.execute("SELECT pg_role FROM pgmilvus_catalog.rbac_roles WHERE name = %s",
+                               (role,)).fetchone()[0]
+        assert pg_role.startswith("milvus_role$")
+        assert conn.execute("SELECT NOT rolcanlogin FROM pg_roles WHERE rolname = %s", (pg_role,)).fetchone()[0]
+        assert conn.execute("SELECT pg_has_role(%s, %s, 'MEMBER')", (user, pg_role)).fetchone()[0]
+
+
+# -- passwords ------------------------------------------------------------------------------------------
+
+def test_update_password(admin, admin_dsn, opened):
+    user = _name("u")
+    admin.create_user(user, PASSWORD)
+    admin.update_password(user, PASSWORD, "n3w-Password")
+    with pytest.raises(MilvusException):
+        _connect(admin_dsn, user, PASSWORD, opened)
+    cli = _connect(admin_dsn, user, "n3w-Password", opened)
+    with pytest.raises(MilvusException) as excinfo:
+        admin.update_password(user, "wrong-password", "other-Password")
+    assert excinfo.value.code == 1400
+    assert excinfo.value.message == f"old password not correct for {user}: not authenticated"
+    # a user changes their own password without CREATEROLE, and keeps working with reset_connection
+    cli.update_password(user, "n3w-Password", "th1rd-Password", reset_connection=True)
+    assert cli.list_collections() == []
+    _connect(admin_dsn, user, "th1rd-Password", opened)
+    with pytest.raises(MilvusException) as excinfo:
+        admin.update_password(_name("ghost"), PASSWORD, "other-Password")
+    assert excinfo.value.code == 1400
+
+
+# -- drop -----------------------------------------------------------------------------------------------
+
+def test_drop_user_and_role(admin, admin_dsn):
+    coll = _name("c")
+    _collection(admin, admin_dsn, coll, rows=0)
+    user, role = _user_with_role(admin)
+    admin.grant_privilege(role, "Collection", "Query", coll)
+    admin.drop_user(user)
+    admin.drop_user(user)  # unknown user: no error, like Milvus
+    assert user not in admin.list_users()
+    with pytest.raises(MilvusException) as excinfo:
+        admin.drop_role(role)
+    assert excinfo.value.code == ErrorCode.SERVER_ERROR and "has privileges" in excinfo.value.message
+    admin.drop_role(role, force_drop=True)
+    assert role not in admin.list_roles()
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        assert conn.execute("SELECT count(*) FROM pg_roles WHERE rolname = %s", (user,)).fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM pg_roles WHERE rolname LIKE %s",
+                            (f"%${role}",)).fetchone()[0] == 0
+    admin.create_role(role)  # the name is free again
+    admin.drop_role(role)
+
+
+def test_drop_never_touches_foreign_postgres_roles(admin, admin_dsn):
+    admin.drop_user("pgm")  # the connected superuser is not a pgmilvus user: nothing happens
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        assert conn.execute("SELECT count(*) FROM pg_roles WHERE rolname = 'pgm'").fetchone()[0] == 1
+
+
+# -- error paths ----------------------------------------------------------------------------------------
+
+def test_duplicates_and_unknowns(admin):
+    user, role = _user_with_role(admin)
+    with pytest.raises(MilvusException) as excinfo:
+        admin.create_user(user, PASSWORD)
+    assert (excinfo.value.code, excinfo.value.message) == (65535, f"user already exists: {user}")
+    with pytest.raises(MilvusException) as excinfo:
+        admin.create_user("pgm", PASSWORD)
+    assert excinfo.value.message.startswith("user already exists: pgm")
+    with pytest.raises(MilvusException) as excinfo:
+        admin.create_role(role)
+    assert excinfo.value.message == f'role [name:"{role}"] already exists'
+    not_found_role = "not found the role, maybe the role isn't existed or internal system error"
+    for call in (lambda: admin.grant_role(user, "nosuchrole"), lambda: admin.drop_role("nosuchrole"),
+                 lambda: admin.describe_role("nosuchrole"),
+                 lambda: admin.grant_privilege("nosuchrole", "Collection", "Query", "*")):
+        with pytest.raises(MilvusException) as excinfo:
+            call()
+        assert (excinfo.value.code, excinfo.value.message) == (65535, not_found_role)
+    with pytest.raises(MilvusException) as excinfo:
+        admin.grant_role("nosuchuser", role)
+    assert "not found the user" in excinfo.value.message
+    for builtin in ("admin", "public"):
+        with pytest.raises(MilvusException) as excinfo:
+            admin.drop_role(builtin)
+        assert excinfo.value.message == f"the role[{builtin}] is a default role, which can't be dropped"
+
+
+@pytest.mark.parametrize("bad", ["", "0", "n@me", "h h", "a" * 33, "x'; DROP TABLE t; --", "pg_user1", "é"])
+def test_bad_user_names(admin, bad):
+    with pytest.raises(MilvusException) as excinfo:
+        admin.create_user(bad, PASSWORD)
+    assert excinfo.value.code == ErrorCode.INVALID_PARAMETER and "invalid parameter" in excinfo.value.message
+
+
+@pytest.mark.parametrize("bad", [1, None, [], {}])
+def test_bad_user_types(admin, bad):
+    with pytest.raises(ParamError) as excinfo:
+        admin.create_user(bad, PASSWORD)
+    assert excinfo.value.code == 1 and excinfo.value.message == f"`user` value {bad} is illegal"
+
+
+@pytest.mark.parametrize("bad", ["", "0", "p@ss", "h h", "1+1=2", "x" * 257])
+def test_bad_passwords(admin, bad):
+    with pytest.raises(MilvusException) as excinfo:
+        admin.create_user(_name("u"), bad)
+    assert excinfo.value.code == ErrorCode.INVALID_PARAMETER
+    assert excinfo.value.message.startswith("invalid password")
+
+
+@pytest.mark.parametrize("bad, code", [("", 1), (None, 1), ("1role", 1100), ("ro le", 1100),
+                                       ('r"; DROP ROLE x; --', 1100), ("r" * 256, 1100)])
+def test_bad_role_names(admin, bad, code):
+    with pytest.raises(MilvusException) as excinfo:
+        admin.create_role(bad)
+    assert excinfo.value.code == code
+
+
+@pytest.mark.parametrize("object_type, privilege, message", [
+    ("Collection", "Fly", "not found the privilege name[Fly]"),
+    ("Table", "Query", "not found the object type[name: Table]"),
+    ("Global", "Query", "not found the privilege name[Query] in object[Global]"),
+])
+def test_bad_privileges(admin, object_type, privilege, message):
+    role = _name("r")
+    admin.create_role(role)
+    with pytest.raises(MilvusException) as excinfo:
+        admin.grant_privilege(role, object_type, privilege, "*")
+    assert excinfo.value.code == 65535 and excinfo.value.message.startswith(message)
+    admin.drop_role(role)
+
+
+def test_unknown_database_in_grant(admin):
+    role = _name("r")
+    admin.create_role(role)
+    with pytest.raises(MilvusException) as excinfo:
+        admin.grant_privilege(role, "Collection", "Query", "*", db_name="nosuchdb")
+    assert excinfo.value.code == ErrorCode.DATABASE_NOT_FOUND
+
+
+def test_managing_access_needs_createrole(admin, admin_dsn, opened):
+    user = _name("u")
+    admin.create_user(user, PASSWORD)
+    cli = _connect(admin_dsn, user, opened=opened)
+    with pytest.raises(MilvusException) as excinfo:
+        cli.create_user(_name("u"), PASSWORD)
+    assert excinfo.value.code == ErrorCode.PERMISSION_DENIED
+    assert excinfo.value.message.startswith(f"PrivilegeCreateOwnership: permission deny to {user} in the "
+                                            "`default` database")
+    assert "CREATEROLE" in excinfo.value.message
+    with pytest.raises(MilvusException) as excinfo:
+        cli.list_users()  # the rbac_* catalog tables are private to managers
+    _denied(excinfo, "SelectUser", user)
+
+
+# -- pure helpers ---------------------------------------------------------------------------------------
+
+def test_scram_verifier_checks_like_postgres():
+    from pgmilvus import rbac
+
+    stored = rbac.scram_verifier("pencil", salt=b"0123456789abcdef")
+    assert rbac._stored_password_matches(stored, "u", "pencil")
+    assert not rbac._stored_password_matches(stored, "u", "pencil2")
+    assert not rbac._stored_password_matches(None, "u", "pencil")
+
+
+def test_sync_collection_grants_new_partitions(admin, admin_dsn):
+    from pgmilvus import rbac
+
+    coll = _name("c")
+    _collection(admin, admin_dsn, coll, rows=0)
+    user, role = _user_with_role(admin)
+    admin.grant_privilege(role, "Collection", "Query", coll)
+    admin.create_partition(coll, "p1")  # a new child table: PostgreSQL doesn't copy the parent's ACL
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        child = conn.execute("SELECT p.table_name FROM pgmilvus_catalog.partitions p JOIN "
+                             "pgmilvus_catalog.collections c ON c.id = p.collection_id "
+                             "WHERE c.name = %s AND p.name = 'p1'", (coll,)).fetchone()[0]
+        rbac.sync_collection(conn, "default", coll)
+        assert conn.execute("SELECT has_table_privilege(%s, %s, 'SELECT')",
+                            (user, f'"default"."{child}"')).fetchone()[0]

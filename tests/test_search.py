@@ -1,0 +1,358 @@
+"""search(): result shape, distances, params, partitions, indexes, errors (real Postgres, no mocks).
+
+Comparisons with milvus-lite on the same data are in test_search_lite.py,
+hybrid_search / search_iterator in test_search_hybrid.py, recall under
+filters in test_search_recall.py.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+
+from pgmilvus import DataType, MilvusClient, MilvusException, ParamError
+from pgmilvus.search_results import Hit, Hits, SearchResult
+
+POINTS = [([1, 0], "a"), ([3, 4], "b"), ([-1, 0], "c"), ([0, 2], "d")]
+
+
+@pytest.fixture
+def client(fresh_db: str):
+    cli = MilvusClient(fresh_db)
+    yield cli
+    cli.close()
+
+
+def quick(client: MilvusClient, metric: str = "L2", name: str = "c") -> None:
+    client.create_collection(name, dimension=2, metric_type=metric)
+    client.insert(name, [{"id": i, "vector": v, "k": s} for i, (v, s) in enumerate(POINTS)])
+
+
+def typed(client: MilvusClient, name: str = "t", *, pk: str = "pk", pk_type=DataType.INT64,
+          index_type: str = "FLAT", metric: str = "L2", dim: int = 4, rows: int = 50,
+          extra_vector: bool = False, index_params: dict | None = None, seed: int = 0) -> np.ndarray:
+    schema = client.create_schema(enable_dynamic_field=True)
+    kwargs = {"max_length": 16} if pk_type == DataType.VARCHAR else {}
+    schema.add_field(pk, pk_type, is_primary=True, **kwargs)
+    schema.add_field("v", DataType.FLOAT_VECTOR, dim=dim)
+    schema.add_field("g", DataType.INT64)
+    schema.add_field("f", DataType.FLOAT)
+    if extra_vector:
+        schema.add_field("w", DataType.FLOAT_VECTOR, dim=dim)
+    index = client.prepare_index_params()
+    index.add_index("v", index_type=index_type, metric_type=metric, params=index_params or {})
+    if extra_vector:
+        index.add_index("w", index_type="FLAT", metric_type="IP")
+    client.create_collection(name, schema=schema, index_params=index)
+    vectors = np.random.default_rng(seed).standard_normal((rows, dim)).astype(np.float32)
+    data = []
+    for i in range(rows):
+        row = {pk: (f"k{i}" if pk_type == DataType.VARCHAR else i), "v": vectors[i].tolist(), "g": i % 5,
+               "f": i / 2, "tag": f"t{i % 3}"}
+        if extra_vector:
+            row["w"] = vectors[(i + 1) % rows].tolist()
+        data.append(row)
+    client.insert(name, data)
+    return vectors
+
+
+def exact_ids(vectors: np.ndarray, query: np.ndarray, metric: str, k: int, mask=None) -> list[int]:
+    if metric == "L2":
+        score = ((vectors - query) ** 2).sum(1)
+    elif metric == "IP":
+        score = -(vectors @ query)
+    else:
+        score = -(vectors @ query) / (np.linalg.norm(vectors, axis=1) * np.linalg.norm(query))
+    order = np.argsort(score, kind="stable")
+    if mask is not None:
+        order = [i for i in order if mask[i]]
+    return [int(i) for i in order[:k]]
+
+
+# -- shape ------------------------------------------------------------------------------------------
+
+def test_result_shape_and_print(client: MilvusClient) -> None:
+    quick(client)
+    res = client.search("c", [[1, 0], [0, 1]], limit=3, output_fields=["k"])
+    assert isinstance(res, SearchResult) and isinstance(res[0], Hits) and isinstance(res[0][0], Hit)
+    assert str(res) == (
+        "data: [[{'id': 0, 'distance': 0.0, 'entity': {'k': 'a'}}, {'id': 2, 'distance': 4.0, 'entity': "
+        "{'k': 'c'}}, {'id': 3, 'distance': 5.0, 'entity': {'k': 'd'}}], [{'id': 3, 'distance': 1.0, "
+        "'entity': {'k': 'd'}}, {'id': 0, 'distance': 2.0, 'entity': {'k': 'a'}}, {'id': 2, 'distance': 2.0, "
+        "'entity': {'k': 'c'}}]]")
+    hit = res[0][0]
+    assert hit["id"] == 0 and hit.id == 0 and hit.pk == 0 and hit["distance"] == 0.0 and hit.distance == 0.0
+    assert hit["k"] == "a" and hit.get("k") == "a" and hit.k == "a" and hit.get("nope") is None
+    assert hit["entity"] == {"k": "a"} and hit.fields == {"k": "a"} and hit.entity is hit
+    assert res[0].ids == [0, 2, 3] and res[0].distances == [0.0, 4.0, 5.0]
+    assert res.extra == {} and res.recalls is None
+    with pytest.raises(KeyError):
+        hit["nope"]
+    assert res == [[{"id": 0, "distance": 0.0, "entity": {"k": "a"}}, {"id": 2, "distance": 4.0,
+                     "entity": {"k": "c"}}, {"id": 3, "distance": 5.0, "entity": {"k": "d"}}],
+                   [{"id": 3, "distance": 1.0, "entity": {"k": "d"}}, {"id": 0, "distance": 2.0,
+                     "entity": {"k": "a"}}, {"id": 2, "distance": 2.0, "entity": {"k": "c"}}]]
+
+
+def test_default_entity_is_empty_and_star_returns_everything(client: MilvusClient) -> None:
+    quick(client)
+    assert client.search("c", [[1, 0]], limit=1)[0][0] == {"id": 0, "distance": 0.0, "entity": {}}
+    star = client.search("c", [[1, 0]], limit=1, output_fields=["*"])[0][0]
+    assert star["entity"] == {"id": 0, "vector": [1.0, 0.0], "k": "a"}
+
+
+@pytest.mark.parametrize("metric,expected", [
+    ("L2", [(0, 0.0), (2, 4.0), (3, 5.0), (1, 20.0)]),
+    ("IP", [(1, 3.0), (0, 1.0), (3, 0.0), (2, -1.0)]),
+    ("COSINE", [(0, 1.0), (1, 0.6), (3, 0.0), (2, -1.0)]),
+])
+def test_distances_follow_milvus(client: MilvusClient, metric: str, expected: list) -> None:
+    """The reference's check: vectors (1,0),(3,4),(-1,0),(0,2), query (1,0)."""
+    quick(client, metric)
+    hits = client.search("c", [[1, 0]], limit=4)[0]
+    assert [h["id"] for h in hits] == [e[0] for e in expected]
+    assert [h["distance"] for h in hits] == pytest.approx([e[1] for e in expected], rel=1e-6, abs=1e-6)
+    assert hits[1]["distance"] == float(np.float32(hits[1]["distance"]))  # float32 values, as Milvus
+
+
+def test_pk_key_is_the_pk_field_name(client: MilvusClient) -> None:
+    typed(client, pk="my_id", rows=5)
+    hit = client.search("t", [[0, 0, 0, 0]], limit=1, anns_field="v")[0][0]
+    assert set(hit) == {"my_id", "distance", "entity"}
+    assert hit["id"] == hit["my_id"] == hit.id
+
+
+def test_varchar_pk_and_numpy_queries(client: MilvusClient) -> None:
+    vectors = typed(client, pk_type=DataType.VARCHAR)
+    res = client.search("t", np.stack([vectors[3], vectors[7]]), limit=2, output_fields=["g"])
+    assert [h["pk"] for h in res[0]][0] == "k3" and res[1][0]["pk"] == "k7"
+    assert res[0][0]["entity"] == {"g": 3}
+
+
+# -- params -------------------------------------------------------------------------------------------
+
+def test_offset_limit_round_decimal(client: MilvusClient) -> None:
+    vectors = typed(client, metric="IP")
+    query = vectors[0] + 0.1
+    ids = exact_ids(vectors, query, "IP", 8)
+    res = client.search("t", [query.tolist()], limit=3, offset=5)
+    assert [h["pk"] for h in res[0]] == ids[5:8]
+    same = client.search("t", [query.tolist()], limit=3, search_params={"offset": 5})
+    assert same[0].ids == res[0].ids
+    rounded = client.search("t", [query.tolist()], limit=3, round_decimal=2)[0]
+    assert all(h["distance"] == round(h["distance"], 2) for h in rounded)
+    with pytest.raises(ParamError, match="Provide offset both in kwargs and param"):
+        client.search("t", [query.tolist()], limit=3, offset=1, search_params={"offset": 2})
+
+
+def test_filters_and_filter_params(client: MilvusClient) -> None:
+    vectors = typed(client)
+    query = vectors[10]
+    mask = [i % 5 == 2 for i in range(50)]
+    res = client.search("t", [query.tolist()], limit=4, filter="g == 2", output_fields=["g", "tag"])
+    assert res[0].ids == exact_ids(vectors, query, "L2", 4, mask)
+    assert {h["entity"]["g"] for h in res[0]} == {2} and all(h["tag"].startswith("t") for h in res[0])
+    templ = client.search("t", [query.tolist()], limit=4, filter="g == {g}", filter_params={"g": 2})
+    assert templ[0].ids == res[0].ids
+    dyn = client.search("t", [query.tolist()], limit=3, filter='tag == "t1"', output_fields=["tag"])
+    assert {h["tag"] for h in dyn[0]} == {"t1"}
+
+
+def test_range_search_inequalities(client: MilvusClient) -> None:
+    quick(client, "L2")
+    res = client.search("c", [[1, 0]], limit=10, search_params={"params": {"radius": 10, "range_filter": 1}})
+    assert [h["distance"] for h in res[0]] == [4.0, 5.0]
+    client.drop_collection("c")
+    quick(client, "IP")
+    res = client.search("c", [[1, 0]], limit=10, search_params={"params": {"radius": -2, "range_filter": 2.5}})
+    assert [h["distance"] for h in res[0]] == [1.0, 0.0, -1.0]
+    client.drop_collection("c")
+    quick(client, "COSINE")
+    res = client.search("c", [[1, 0]], limit=10, search_params={"radius": -0.5})
+    assert [h["distance"] for h in res[0]] == pytest.approx([1.0, 0.6, 0.0])
+    with pytest.raises(MilvusException, match="range_filter must be greater than radius"):
+        client.search("c", [[1, 0]], limit=10, search_params={"radius": 0.5, "range_filter": 0.1})
+
+
+def test_group_by(client: MilvusClient) -> None:
+    vectors = typed(client)
+    query = vectors[0]
+    res = client.search("t", [query.tolist()], limit=3, group_by_field="g", group_size=2,
+                        output_fields=["g"])[0]
+    order = exact_ids(vectors, query, "L2", 50)
+    groups: list[int] = []
+    for i in order:
+        if i % 5 not in groups:
+            groups.append(i % 5)
+    expected = [i for gv in groups[:3] for i in order if i % 5 == gv][:0]
+    for gv in groups[:3]:
+        expected += [i for i in order if i % 5 == gv][:2]
+    assert res.ids == expected
+    assert [h["g"] for h in res] == [groups[0]] * 2 + [groups[1]] * 2 + [groups[2]] * 2
+    with pytest.raises(MilvusException, match="group by"):
+        client.search("t", [query.tolist()], limit=3, group_by_field="f")
+
+
+def test_partitions_prune_and_unknown_partition_fails(client: MilvusClient) -> None:
+    quick(client)
+    client.create_partition("c", "p1")
+    client.create_partition("c", "p2")
+    client.insert("c", [{"id": 10, "vector": [1, 0.1], "k": "p1"}], partition_name="p1")
+    client.insert("c", [{"id": 20, "vector": [1, 0.2], "k": "p2"}], partition_name="p2")
+    assert client.search("c", [[1, 0]], limit=2, partition_names=["p1"])[0].ids == [10]
+    assert client.search("c", [[1, 0]], limit=5, partition_names=["p1", "p2"])[0].ids == [10, 20]
+    assert client.search("c", [[1, 0]], limit=2, partition_names=["_default", "p2"])[0].ids == [0, 20]
+    with pytest.raises(MilvusException, match="partition not found"):
+        client.search("c", [[1, 0]], limit=2, partition_names=["nope"])
+
+
+def test_anns_field_with_several_vector_fields(client: MilvusClient) -> None:
+    vectors = typed(client, extra_vector=True)
+    with pytest.raises(MilvusException, match="multiple anns_fields exist"):
+        client.search("t", [vectors[0].tolist()], limit=2)
+    w = np.roll(vectors, -1, axis=0)  # w of row i is v of row i + 1
+    res = client.search("t", [vectors[1].tolist()], limit=3, anns_field="w")  # IP, the index's metric
+    assert res[0].ids == exact_ids(w, vectors[1], "IP", 3)
+    assert res[0].distances == pytest.approx([float(w[i] @ vectors[1]) for i in res[0].ids], rel=1e-5)
+
+
+# -- errors ----------------------------------------------------------------------------------------------
+
+def test_errors_like_milvus(client: MilvusClient) -> None:
+    quick(client)
+    with pytest.raises(ParamError, match="`limit` value 0 is illegal"):
+        client.search("c", [[1, 0]], limit=0)
+    with pytest.raises(MilvusException, match=r"topk \[20000\] is invalid") as err:
+        client.search("c", [[1, 0]], limit=20000)
+    assert err.value.code == 1100
+    with pytest.raises(MilvusException, match=r"offset\+topk \[17000\] is invalid"):
+        client.search("c", [[1, 0]], limit=1000, offset=16000)
+    with pytest.raises(MilvusException, match=r"metric type not match: invalid parameter\[expected=L2\]\[actual=IP\]"):
+        client.search("c", [[1, 0]], search_params={"metric_type": "IP"})
+    with pytest.raises(ParamError, match=r"`search_data` value \[1, 0\] is illegal"):
+        client.search("c", [1, 0])
+    with pytest.raises(MilvusException, match="vector dimension mismatch"):
+        client.search("c", [[1, 0, 3]])
+    with pytest.raises(MilvusException, match=r"fieldName\(nope\) not found"):
+        client.search("c", [[1, 0]], anns_field="nope")
+    with pytest.raises(MilvusException, match="collection not found") as err:
+        client.search("nope", [[1, 0]])
+    assert err.value.code == 100
+    with pytest.raises(MilvusException, match="failed to create query plan: cannot parse expression") as err:
+        client.search("c", [[1, 0]], filter="k ==")
+    assert err.value.code == 1100
+    with pytest.raises(ParamError, match="ambiguous parameter: nprobe"):
+        client.search("c", [[1, 0]], search_params={"nprobe": 1, "params": {"nprobe": 2}})
+    with pytest.raises(MilvusException, match="count"):
+        client.search("c", [[1, 0]], output_fields=["count(*)"])
+
+
+def test_search_without_index_scans_exactly(client: MilvusClient) -> None:
+    """Milvus would refuse (not loaded / no index); pgmilvus scans exactly with the default metric."""
+    schema = client.create_schema()
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("v", DataType.FLOAT_VECTOR, dim=2)
+    client.create_collection("n", schema=schema)
+    client.insert("n", [{"id": i, "v": v} for i, (v, _) in enumerate(POINTS)])
+    res = client.search("n", [[1, 0]], limit=2)
+    assert res[0].ids == [0, 1] and res[0][0]["distance"] == pytest.approx(1.0)  # COSINE
+    assert client.search("n", [[1, 0]], limit=2, search_params={"metric_type": "L2"})[0].ids == [0, 2]
+
+
+# -- indexes ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("index_type,params,search_params", [
+    ("HNSW", {"M": 8, "efConstruction": 32}, {"ef": 100}),
+    ("IVF_FLAT", {"nlist": 4}, {"nprobe": 4}),
+    ("AUTOINDEX", {}, {}),
+    ("DISKANN", {}, {}),
+])
+@pytest.mark.parametrize("metric", ["L2", "IP", "COSINE"])
+def test_ann_indexes_find_the_exact_neighbours_on_small_data(client: MilvusClient, index_type: str,
+                                                              params: dict, search_params: dict,
+                                                              metric: str) -> None:
+    vectors = typed(client, index_type=index_type, metric=metric, rows=200, dim=8, index_params=params)
+    queries = vectors[:5] + 0.01
+    res = client.search("t", queries.tolist(), limit=5, search_params=search_params)
+    for q, hits in zip(queries, res):
+        assert hits.ids == exact_ids(vectors, q, metric, 5)
+    described = client.describe_index("t", "v")
+    assert "$pg" not in described and described["index_type"] == index_type
+    assert all(isinstance(v, str) for k, v in described.items() if k in params)
+
+
+def test_filtered_index_search_returns_limit_hits(client: MilvusClient) -> None:
+    vectors = typed(client, index_type="HNSW", rows=400, dim=8)
+    query = vectors[0]
+    mask = [i % 5 == 4 for i in range(400)]
+    res = client.search("t", [query.tolist()], limit=30, filter="g == 4")
+    assert res[0].ids == exact_ids(vectors, query, "L2", 30, mask)
+
+
+def test_halfvec_index_and_dimension_limits(client: MilvusClient, caplog: pytest.LogCaptureFixture) -> None:
+    vectors = typed(client, index_type="HNSW", dim=8, index_params={"halfvec": True})
+    res = client.search("t", [vectors[4].tolist()], limit=3)
+    assert res[0].ids[0] == 4
+    assert client.describe_index("t", "v")["halfvec"] == "true"
+    with caplog.at_level(logging.WARNING, logger="pgmilvus"):
+        big = typed(client, name="big", index_type="HNSW", dim=2048, rows=20)
+    assert "over pgvector's vector index limit" in caplog.text
+    assert client.search("big", [big[7].tolist()], limit=1)[0].ids == [7]
+
+
+def test_float16_vectors(client: MilvusClient) -> None:
+    schema = client.create_schema()
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("h", DataType.FLOAT16_VECTOR, dim=4)
+    index = client.prepare_index_params()
+    index.add_index("h", index_type="HNSW", metric_type="L2")
+    client.create_collection("h", schema=schema, index_params=index)
+    vectors = np.random.default_rng(1).standard_normal((30, 4)).astype(np.float16)
+    client.insert("h", [{"id": i, "h": vectors[i]} for i in range(30)])
+    res = client.search("h", [vectors[3]], limit=2)
+    assert res[0].ids[0] == 3 and res[0][0]["distance"] == 0.0
+
+
+# -- binary and sparse -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("index_type", ["BIN_FLAT", "BIN_IVF_FLAT", "HNSW"])
+@pytest.mark.parametrize("metric", ["HAMMING", "JACCARD"])
+def test_binary_vectors_match_numpy(client: MilvusClient, index_type: str, metric: str) -> None:
+    rng = np.random.default_rng(7)
+    bits = rng.integers(0, 2, (80, 32), dtype=np.uint8)
+    schema = client.create_schema()
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("b", DataType.BINARY_VECTOR, dim=32)
+    index = client.prepare_index_params()
+    index.add_index("b", index_type=index_type, metric_type=metric, params={"nlist": 2})
+    client.create_collection("b", schema=schema, index_params=index)
+    client.insert("b", [{"id": i, "b": np.packbits(bits[i]).tobytes()} for i in range(80)])
+    queries = rng.integers(0, 2, (3, 32), dtype=np.uint8)
+    res = client.search("b", [np.packbits(q).tobytes() for q in queries], limit=6,
+                        search_params={"nprobe": 2})
+    for q, hits in zip(queries, res):
+        inter = (bits & q).sum(1)
+        union = (bits | q).sum(1)
+        dist = (bits != q).sum(1).astype(float) if metric == "HAMMING" else 1 - inter / union
+        got = hits.distances
+        assert got == sorted(got)
+        expected = sorted(dist)[:6]
+        assert got == pytest.approx(expected, rel=1e-5)
+        for hit in hits:
+            assert hit["distance"] == pytest.approx(dist[hit["id"]], rel=1e-5)
+
+
+def test_sparse_vectors_inner_product(client: MilvusClient) -> None:
+    schema = client.create_schema()
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("s", DataType.SPARSE_FLOAT_VECTOR)
+    index = client.prepare_index_params()
+    index.add_index("s", index_type="SPARSE_INVERTED_INDEX", metric_type="IP")
+    client.create_collection("s", schema=schema, index_params=index)
+    client.insert("s", [{"id": 1, "s": {1: 0.5, 7: 1.0}}, {"id": 2, "s": {7: 2.0}}, {"id": 3, "s": {100: 1.0}}])
+    res = client.search("s", [{7: 1.0, 100: 0.5}], limit=3, output_fields=["s"])
+    assert res[0].ids == [2, 1, 3]
+    assert res[0].distances == pytest.approx([2.0, 1.0, 0.5])
+    assert res[0][0]["entity"] == {"s": {7: 2.0}}

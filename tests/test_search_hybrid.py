@@ -1,0 +1,134 @@
+"""hybrid_search (RRF / Weighted fusion per Milvus's rules) and search_iterator."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from pgmilvus import (AnnSearchRequest, DataType, MilvusClient, MilvusException, ParamError, RRFRanker,
+                      WeightedRanker)
+from pgmilvus.search_results import SearchPage
+
+ROWS = 120
+
+
+@pytest.fixture
+def client(fresh_db: str):
+    cli = MilvusClient(fresh_db)
+    schema = cli.create_schema(enable_dynamic_field=True)
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("a", DataType.FLOAT_VECTOR, dim=6)
+    schema.add_field("b", DataType.FLOAT_VECTOR, dim=6)
+    schema.add_field("g", DataType.INT64)
+    index = cli.prepare_index_params()
+    index.add_index("a", index_type="FLAT", metric_type="L2")
+    index.add_index("b", index_type="HNSW", metric_type="IP")
+    cli.create_collection("h", schema=schema, index_params=index)
+    rng = np.random.default_rng(3)
+    a, b = rng.standard_normal((2, ROWS, 6)).astype(np.float32)
+    cli.insert("h", [{"id": i, "a": a[i].tolist(), "b": b[i].tolist(), "g": i % 4, "tag": f"x{i}"}
+                     for i in range(ROWS)])
+    cli.vectors = (a, b)
+    yield cli
+    cli.close()
+
+
+def _requests(client: MilvusClient, nq: int = 2) -> list[AnnSearchRequest]:
+    a, b = client.vectors
+    return [AnnSearchRequest(a[:nq].tolist(), "a", {"metric_type": "L2"}, 8),
+            AnnSearchRequest(b[5:5 + nq].tolist(), "b", {"params": {"ef": 100}}, 6, expr="g != 1")]
+
+
+def _single(client: MilvusClient, req: AnnSearchRequest) -> list[list[tuple[int, float]]]:
+    res = client.search("h", req.data, limit=req.limit, anns_field=req.anns_field, filter=req.expr or "",
+                        search_params=req.param)
+    return [[(h["id"], h["distance"]) for h in hits] for hits in res]
+
+
+def test_rrf_matches_the_formula(client: MilvusClient) -> None:
+    reqs = _requests(client)
+    singles = [_single(client, r) for r in reqs]
+    res = client.hybrid_search("h", reqs, RRFRanker(k=10), limit=5, output_fields=["g", "tag"])
+    assert len(res) == 2
+    for q, hits in enumerate(res):
+        scores: dict[int, float] = {}
+        for per in singles:
+            for rank, (pk, _) in enumerate(per[q], start=1):
+                scores[pk] = scores.get(pk, 0) + 1 / (10 + rank)
+        expected = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
+        assert hits.ids == [pk for pk, _ in expected]
+        assert hits.distances == pytest.approx([s for _, s in expected], rel=1e-6)
+        assert all(h["entity"]["tag"] == f"x{h['id']}" and h["g"] == h["id"] % 4 for h in hits)
+
+
+@pytest.mark.parametrize("norm", [True, False])
+def test_weighted_matches_the_formula(client: MilvusClient, norm: bool) -> None:
+    reqs = _requests(client, nq=1)
+    singles = [_single(client, r)[0] for r in reqs]
+    res = client.hybrid_search("h", reqs, WeightedRanker(0.3, 0.7, norm_score=norm), limit=6, offset=1)
+    l2 = lambda x: 1 - 2 * math.atan(x) / math.pi  # noqa: E731
+    ip = (lambda x: 0.5 + math.atan(x) / math.pi) if norm else (lambda x: x)
+    scores: dict[int, float] = {}
+    for weight, per, f in ((0.3, singles[0], l2), (0.7, singles[1], ip)):
+        for pk, d in per:
+            scores[pk] = scores.get(pk, 0) + weight * f(d)
+    expected = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[1:7]
+    assert res[0].ids == [pk for pk, _ in expected]
+    assert res[0].distances == pytest.approx([s for _, s in expected], rel=1e-5)
+    assert res[0][0]["entity"] == {}
+
+
+def test_hybrid_errors(client: MilvusClient) -> None:
+    reqs = _requests(client)
+    with pytest.raises(MilvusException, match="the length of weights param mismatch"):
+        client.hybrid_search("h", reqs, WeightedRanker(1.0), limit=3)
+    with pytest.raises(TypeError, match="Weight must be a number"):
+        WeightedRanker(True)
+    with pytest.raises(ParamError, match="Provide either 'expr' or 'filter'"):
+        AnnSearchRequest([[0.0] * 6], "a", {}, 3, expr="g == 1", filter="g == 2")
+    with pytest.raises(ParamError, match="`limit` value 0 is illegal"):
+        client.hybrid_search("h", reqs, RRFRanker(), limit=0)
+    assert str(RRFRanker()) == "{'strategy': 'rrf', 'params': {'k': 60}}"
+    assert WeightedRanker(0.5, 0.5).dict() == {"strategy": "weighted",
+                                               "params": {"weights": [0.5, 0.5], "norm_score": True}}
+
+
+@pytest.mark.parametrize("field", ["a", "b"])
+def test_search_iterator_pages_in_distance_order(client: MilvusClient, field: str) -> None:
+    a, b = client.vectors
+    query = (a if field == "a" else b)[0].tolist()
+    full = client.search("h", [query], limit=ROWS, anns_field=field, filter="g != 2")[0]
+    it = client.search_iterator("h", [query], batch_size=7, anns_field=field, filter="g != 2",
+                                output_fields=["g"])
+    pages = []
+    while True:
+        page = it.next()
+        assert isinstance(page, SearchPage)
+        if not page:
+            break
+        assert len(page) <= 7
+        pages.append(page)
+    it.close()
+    got = [h for page in pages for h in page]
+    assert [h["id"] for h in got] == full.ids
+    assert all(h["g"] != 2 for h in got)
+    assert len(pages) == math.ceil(len(full) / 7)
+
+
+def test_search_iterator_limit_and_errors(client: MilvusClient) -> None:
+    a, _ = client.vectors
+    it = client.search_iterator("h", [a[0].tolist()], batch_size=4, limit=10, anns_field="a")
+    sizes = []
+    while page := it.next():
+        sizes.append(len(page))
+    assert sizes == [4, 4, 2]
+    with pytest.raises(ParamError, match="batch size cannot be larger than 16384"):
+        client.search_iterator("h", [a[0].tolist()], batch_size=20000, anns_field="a")
+    with pytest.raises(ParamError, match="does not support processing multiple vectors"):
+        client.search_iterator("h", a[:2].tolist(), anns_field="a")
+    with pytest.raises(ParamError, match="Offset is not supported"):
+        client.search_iterator("h", [a[0].tolist()], anns_field="a", offset=3)
+    with pytest.raises(MilvusException, match="collection not found"):
+        client.search_iterator("nope", [a[0].tolist()])
