@@ -15,6 +15,8 @@ from typing import Any
 
 from pgmilvus import DataType, MilvusClient
 
+from .fixtures.describe_setup import create_collections
+
 RECORDED = json.loads((Path(__file__).parent / "fixtures" / "describe_milvus_lite.json").read_text())
 SERVER_ONLY = {"collection_id", "consistency_level", "consistency_level_name", "created_timestamp",
                "description"}
@@ -37,17 +39,7 @@ def _comparable(desc: dict) -> dict:
 
 
 def _create(client: MilvusClient) -> None:
-    client.create_collection("quick_setup", dimension=5, metric_type="IP")
-    schema = MilvusClient.create_schema(auto_id=True, enable_dynamic_field=False, description="d")
-    schema.add_field("pk", DataType.INT64, is_primary=True)
-    schema.add_field("emb", DataType.FLOAT_VECTOR, dim=4)
-    schema.add_field("age", DataType.INT32, nullable=True)
-    schema.add_field("tags", DataType.ARRAY, element_type=DataType.INT64, max_capacity=4)
-    schema.add_field("j", DataType.JSON)
-    schema.add_field("title", DataType.VARCHAR, max_length=20)
-    index_params = client.prepare_index_params()
-    index_params.add_index("emb", index_type="HNSW", metric_type="L2", params={"M": 8, "efConstruction": 64})
-    client.create_collection("custom", schema=schema, index_params=index_params)
+    create_collections(client, MilvusClient, DataType)
 
 
 def test_describe_collection_matches_milvus_lite(client: MilvusClient) -> None:
