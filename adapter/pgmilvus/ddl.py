@@ -67,10 +67,15 @@ def element_sql_type(field: FieldSchema) -> str:
 def column_type(field: FieldSchema) -> sql.Composable:
     """The Postgres type of one field (typmods are ints we validated, never user text)."""
     dtype = field.dtype
+    # Strings sort and compare byte-wise in Milvus: the "C" collation does the same,
+    # and lets B-tree indexes serve LIKE 'prefix%' too.
     if dtype == DataType.VARCHAR:
-        return sql.SQL("varchar({})").format(sql.Literal(int(field.max_length)))
+        return sql.SQL('varchar({}) COLLATE "C"').format(sql.Literal(int(field.max_length)))
+    if dtype == DataType.TEXT:
+        return sql.SQL('text COLLATE "C"')
     if dtype == DataType.ARRAY:
-        return sql.SQL(element_sql_type(field) + "[]")
+        collate = ' COLLATE "C"' if field.element_type == DataType.VARCHAR else ""
+        return sql.SQL(element_sql_type(field) + "[]" + collate)
     if dtype in _VECTOR_TYPES:
         return sql.SQL(_VECTOR_TYPES[dtype] + "({})").format(sql.Literal(int(field.dim)))
     if dtype == DataType.SPARSE_FLOAT_VECTOR:

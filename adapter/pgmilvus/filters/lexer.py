@@ -37,6 +37,8 @@ _OPERATORS = ("**", "<<", ">>", "<=", ">=", "==", "!=", "&&", "||", "=~", "!~",
               "<", ">", "+", "-", "*", "/", "%", "&", "|", "^", "~", "!",
               "(", ")", "[", "]", ",", "{", "}", "=")
 
+_OPS2 = frozenset(op for op in _OPERATORS if len(op) == 2)
+_OPS1 = frozenset(op for op in _OPERATORS if len(op) == 1)
 _IDENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _HEX_FLOAT_RE = re.compile(r"0[xX]([0-9a-fA-F]*\.?[0-9a-fA-F]*)[pP][+-]?[0-9]+")
 _NUMBER_RE = re.compile(
@@ -103,11 +105,12 @@ class _Lexer:
 
     # -- pieces ----------------------------------------------------------------------------
     def _operator(self) -> None:
-        for op in _OPERATORS:
-            if self.text.startswith(op, self.i):
-                self.out.append(Token(OP, op, self.i, op))
-                self.i += len(op)
-                return
+        two = self.text[self.i:self.i + 2]
+        op = two if two in _OPS2 else two[:1] if two[:1] in _OPS1 else None
+        if op is not None:
+            self.out.append(Token(OP, op, self.i, op))
+            self.i += len(op)
+            return
         raise SyntaxProblem(f"token recognition error at: '{self.text[self.i]}'", self.i)
 
     def _number(self) -> None:
