@@ -36,6 +36,15 @@ def quick(client: MilvusClient, name: str = "c", dim: int = 2, **kwargs) -> str:
     return name
 
 
+def plain(client: MilvusClient, name: str = "c") -> str:
+    """Like quick setup but without a vector index: volume tests measure writes, not HNSW builds."""
+    s = client.create_schema(enable_dynamic_field=True)
+    s.add_field("id", DataType.INT64, is_primary=True)
+    s.add_field("vector", DataType.FLOAT_VECTOR, dim=2)
+    client.create_collection(name, schema=s)
+    return name
+
+
 def typed(client: MilvusClient, name: str = "t", dynamic: bool = False) -> str:
     """One field of (almost) every type."""
     s = client.create_schema(enable_dynamic_field=dynamic)
@@ -280,7 +289,7 @@ def test_vector_types_round_trip(client: MilvusClient) -> None:
 # -- primary keys ---------------------------------------------------------------------------------------
 
 def test_duplicate_primary_keys_are_refused_on_insert(client: MilvusClient) -> None:
-    quick(client)
+    plain(client)
     client.create_partition("c", "p1")
     client.insert("c", [{"id": 1, "vector": [1, 2]}])
     # twice in one batch
@@ -482,7 +491,7 @@ def test_delete_unknown_collection(client: MilvusClient) -> None:
 # -- volume ---------------------------------------------------------------------------------------------
 
 def test_large_generator_insert_streams_in_one_transaction(client: MilvusClient) -> None:
-    quick(client)
+    plain(client)
     n = 60_000
     res = client.insert("c", ({"id": i, "vector": [i % 7, 1.0], "k": i % 3} for i in range(n)))
     assert res["insert_count"] == n and res["ids"][-1] == n - 1

@@ -194,23 +194,33 @@ def _fetch(conn: psycopg.Connection, prepared: Prepared, which: Sequence[int], e
 
 def execute(conn: psycopg.Connection, statement: sql.Composable, params: dict[str, Any],
             settings: dict[str, str]) -> list[tuple]:
-    """The settings and the statement in one pipeline: one network round trip.
+    """Apply the index-scan settings (when they changed) and run the statement.
 
     Settings are applied at session level (set_config(..., false)) rather than
     SET LOCAL: that needs no transaction, hence no BEGIN/COMMIT round trips, and
-    every search that uses an index sets all the GUCs it relies on, so a value
-    left on the pooled connection never leaks into another search.
+    the values last applied are remembered per pooled connection, so repeated
+    searches with the same settings cost one round trip.  Every search that uses
+    an index sets all the GUCs it relies on, so a value left on the connection
+    never leaks into another search (exact scans do not read them).
     """
     wire_adapters(conn)
-    cur = conn.cursor()
+    apply_settings(conn, settings)
+    return conn.execute(statement, params).fetchall()
+
+
+def apply_settings(conn: psycopg.Connection, settings: dict[str, str]) -> None:
     if not settings:
-        cur.execute(statement, params)
-        return cur.fetchall()
-    set_stmt, set_params = search_sql.settings_statement(settings)
-    with conn.pipeline():
-        cur.execute(set_stmt, set_params)
-        cur.execute(statement, params)
-        return cur.fetchall()
+        return
+    current: dict[str, str] = getattr(conn, "_pgmilvus_gucs", {})
+    changed = {k: v for k, v in settings.items() if current.get(k) != v}
+    if not changed:
+        return
+    set_stmt, set_params = search_sql.settings_statement(changed)
+    idle = conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    conn.execute(set_stmt, set_params)
+    # Outside a transaction the change is committed at once; inside one it could still be
+    # rolled back, so it is not remembered.
+    conn._pgmilvus_gucs = {**current, **changed} if idle else {}
 
 
 # -- turning rows into hits --------------------------------------------------------------------

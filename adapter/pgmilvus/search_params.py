@@ -175,6 +175,16 @@ def _group(kwargs: dict[str, Any], params: dict[str, Any]) -> tuple[Optional[str
 def build_request(data: Any, filter: Any, limit: Any, output_fields: Any, search_params: Any,
                   partition_names: Any, anns_field: Any, kwargs: dict[str, Any]) -> SearchRequest:
     """Validate search()'s arguments (client-side checks first, like pymilvus)."""
+    if kwargs.get("ids") is not None:
+        if data is not None:
+            raise ParamError(message="Either ids or data must be provided, not both")
+        raise MilvusException(ErrorCode.UNSUPPORTED, "search by ids (the stored vectors of primary keys) is "
+                                                     "not supported by pgmilvus: get() the vectors and pass "
+                                                     "them as data")
+    if kwargs.get("ranker") is not None:
+        raise MilvusException(ErrorCode.UNSUPPORTED, "search(ranker=...) function rankers are not supported "
+                                                     "by pgmilvus: use hybrid_search with RRFRanker or "
+                                                     "WeightedRanker")
     limit = check_limit(limit)
     round_decimal = check_round_decimal(kwargs.get("round_decimal", -1))
     if anns_field is not None and not isinstance(anns_field, str):
