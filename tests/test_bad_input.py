@@ -49,6 +49,7 @@ def snapshot(dsn: str) -> dict[str, Any]:
     """
     out: dict[str, Any] = {}
     with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("SET work_mem = '256MB'")  # sort in memory: a full disk must not stop the check
         out["schemas"] = conn.execute(
             "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' ORDER BY 1").fetchall()
         rels = conn.execute(

@@ -558,7 +558,7 @@ class MilvusClient:
 
         request = build_request(data, filter, limit, output_fields, search_params, partition_names,
                                 anns_field, kwargs)
-        with self._conn() as conn:
+        with self._conn(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name)
             return search_mod.search(conn, info, request)
 
@@ -568,7 +568,7 @@ class MilvusClient:
         """Several ANN searches fused by RRFRanker / WeightedRanker (pymilvus's hybrid_search)."""
         from . import hybrid
 
-        with self._conn() as conn:
+        with self._conn(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name)
             return hybrid.hybrid_search(conn, info, reqs, ranker, limit, output_fields, partition_names,
                                         kwargs)
@@ -584,7 +584,7 @@ class MilvusClient:
         return SearchIterator(self, collection_name, data, batch_size=batch_size, filter=filter,
                               limit=limit, output_fields=output_fields, search_params=search_params,
                               partition_names=partition_names, anns_field=anns_field,
-                              round_decimal=round_decimal, kwargs=kwargs)
+                              round_decimal=round_decimal, timeout=timeout, kwargs=kwargs)
     # -- end search ----------------------------------------------------------------------------------
 
     # -- access control (rbac.py) ------------------------------------------------------------------

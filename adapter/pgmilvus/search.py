@@ -30,7 +30,7 @@ from psycopg import sql
 
 from . import outputs, search_sql, strategy
 from .catalog import CollectionInfo
-from .errors import ErrorCode, MilvusException, invalid_parameter
+from .errors import invalid_parameter
 from .search_params import SearchRequest
 from .search_results import Hit, Hits, SearchResult
 from .search_target import Resolved, array_type, encode_queries, group_field, resolve, wire_adapters
@@ -241,14 +241,10 @@ def _split(prepared: Prepared, rows: list[tuple], nq: int) -> list[list[RawHit]]
         per_query[slot].append(RawHit(pk, raw, entity, rank))
     for hits in per_query:
         if grouped:
-            hits.sort(key=lambda h: (h.rank, h.raw, _pk_key(h.pk)))
+            hits.sort(key=lambda h: (h.rank, h.raw, h.pk))
         else:
-            hits.sort(key=lambda h: (h.raw, _pk_key(h.pk)))
+            hits.sort(key=lambda h: (h.raw, h.pk))
     return per_query
-
-
-def _pk_key(pk: Any) -> Any:
-    return pk
 
 
 def _dedupe(hits: list[RawHit]) -> list[RawHit]:
@@ -264,7 +260,6 @@ def _dedupe(hits: list[RawHit]) -> list[RawHit]:
 def to_result(info: CollectionInfo, prepared: Prepared, per_query: list[list[RawHit]]) -> SearchResult:
     """Milvus's distances, range search's far bound, offset / limit, then Hit objects."""
     pk_name = info.schema.primary_field.name
-    request = prepared.request
     data = []
     for hits in per_query:
         selected = finish(prepared, hits)

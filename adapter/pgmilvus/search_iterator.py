@@ -23,7 +23,8 @@ class SearchIterator:
 
     def __init__(self, client: Any, collection_name: str, data: Any, *, batch_size: Optional[int],
                  filter: Optional[str], limit: Optional[int], output_fields: Any, search_params: Any,
-                 partition_names: Any, anns_field: Any, round_decimal: int, kwargs: dict[str, Any]) -> None:
+                 partition_names: Any, anns_field: Any, round_decimal: int, kwargs: dict[str, Any],
+                 timeout: Optional[float] = None) -> None:
         batch_size = 1000 if batch_size is None else batch_size
         if isinstance(batch_size, bool) or not isinstance(batch_size, int):
             raise ParamError(message=f"batch size must be an int, got {batch_size!r}")
@@ -40,6 +41,7 @@ class SearchIterator:
         if rows == 0:
             raise ParamError(message="The vector data for search cannot be empty")
         self._client = client
+        self._timeout = timeout
         self._collection = collection_name
         self._batch = batch_size
         self._left: Optional[int] = None if limit is None or limit < 0 else int(limit)
@@ -50,7 +52,7 @@ class SearchIterator:
                                       partition_names, anns_field, extra)
         self._last: Optional[tuple[float, Any]] = None
         self._done = False
-        with client._conn() as conn:
+        with client._conn(timeout) as conn:
             info = collections.require(conn, client._db_name, collection_name)
             search.prepare(info, self._request)  # field, metric, filter errors now
 
@@ -59,7 +61,7 @@ class SearchIterator:
         if self._done or want <= 0:
             return SearchPage()
         self._request.limit = want
-        with self._client._conn() as conn:
+        with self._client._conn(self._timeout) as conn:
             info = collections.require(conn, self._client._db_name, self._collection)
             prepared = search.prepare(info, self._request, keyset=self._last)
             found = search.run(conn, prepared)[0]

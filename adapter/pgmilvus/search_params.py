@@ -172,6 +172,24 @@ def _group(kwargs: dict[str, Any], params: dict[str, Any]) -> tuple[Optional[str
     return field_name or None, int(size), bool(strict)
 
 
+#: Index search parameters that must be positive integers when given.
+_POSITIVE_INT_PARAMS = ("ef", "nprobe", "search_list", "max_empty_result_buckets")
+
+
+def _check_positive_ints(params: dict[str, Any]) -> None:
+    """Milvus (knowhere) refuses a non-integer or out-of-range ef / nprobe with 1100 naming it."""
+    for key in _POSITIVE_INT_PARAMS:
+        if key not in params or params[key] is None:
+            continue
+        value = params[key]
+        ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+        if isinstance(value, str) and value.strip().lstrip("+").isdigit():
+            ok, value = True, int(value)
+        if not ok or not 1 <= int(value) <= 2**31 - 1:
+            raise invalid_parameter(f"param '{key}' ({params[key]!r}) should be an integer in range [1, "
+                                    f"{2**31 - 1}]")
+
+
 def build_request(data: Any, filter: Any, limit: Any, output_fields: Any, search_params: Any,
                   partition_names: Any, anns_field: Any, kwargs: dict[str, Any]) -> SearchRequest:
     """Validate search()'s arguments (client-side checks first, like pymilvus)."""
@@ -209,6 +227,7 @@ def build_request(data: Any, filter: Any, limit: Any, output_fields: Any, search
     metric = top.get("metric_type") or params.get("metric_type")
     if metric is not None and not isinstance(metric, str):
         raise invalid_parameter(f"metric type {metric!r} not found or not supported")
+    _check_positive_ints(params)
     group_by, group_size, strict = _group(kwargs, params)
     return SearchRequest(data=vectors, limit=limit, offset=offset, filter=filter,
                          filter_params=dict(filter_params),

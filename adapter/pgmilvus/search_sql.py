@@ -149,7 +149,7 @@ def inner_select(target: Target, query: sql.Composable, conditions: Sequence[sql
         conds.append(sql.SQL("({}, {}) > ({}, {})").format(raw, pk, sql.Placeholder("last_d"),
                                                             sql.Placeholder("last_pk")))
     order = sql.SQL("{}").format(sql.Identifier(DIST))
-    if exact or keyset:
+    if exact:
         order = sql.SQL("{}, {}").format(sql.Identifier(DIST), sql.Identifier(PK))
     return sql.SQL("SELECT {pk} AS {pk_alias}, {raw} AS {d}{outputs} FROM {table} AS t{where} "
                    "ORDER BY {order} LIMIT {limit}").format(

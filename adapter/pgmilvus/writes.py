@@ -358,6 +358,8 @@ def insert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterable[Any],
     oids = column_oids(conn, info, encoder.columns)
     wire = type_oids(conn)
     lock_collection(conn, info)
+    # Partitions created since ``info`` was read (before the lock) must be searched too.
+    info = catalog.get_collection(conn, info.db_name, info.name, aliases=False) or info
     scope = _duplicate_scope(info, partition)
     ids: list[Any] = []
     base = 0

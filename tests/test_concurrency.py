@@ -1,0 +1,274 @@
+"""Many writers on one collection: nothing lost, nothing duplicated, no deadlock.
+
+4 processes on one embedded data dir (and, separately, 8 threads sharing one
+client) insert, upsert, delete, query and search the same collection.  Each
+worker owns a disjoint primary-key range and keeps a model (pk -> tag) of
+what it did; since nobody else touches its range, every query of its own range
+must equal its model at once (read-your-writes), and at the end the collection
+must equal the union of the models.  The only error tolerated is the
+documented retryable one (``connection.ConnectionLost``), which is retried.
+
+The default run is short (a few seconds); ``--soak`` runs the 30 s versions.
+DDL racing DML: a process inserting while another drops and re-creates the
+collection gets either success or Milvus's "collection not found", never a
+raw error, and no half-created / half-dropped state remains.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from pgmilvus import DataType, MilvusClient, embedded
+from pgmilvus.connection import ConnectionLost
+from pgmilvus.errors import MilvusException
+
+from .test_bad_input import snapshot
+
+ROOT = Path(__file__).resolve().parents[1]
+ADAPTER = str(ROOT / "adapter")
+RANGE = 1_000_000
+DIM = 4
+
+
+def create(c: MilvusClient, name: str = "conc") -> None:
+    s = c.create_schema()
+    s.add_field("pk", DataType.INT64, is_primary=True)
+    s.add_field("tag", DataType.INT64)
+    s.add_field("v", DataType.FLOAT_VECTOR, dim=DIM)
+    c.create_collection(name, schema=s,
+                        index_params=c.prepare_index_params("v", index_type="HNSW", metric_type="L2"))
+
+
+def _retry(call: Callable[[], Any], stats: dict[str, int]) -> Any:
+    """Retry the documented retryable error (ConnectionLost: conflicts, dropped connections)."""
+    for attempt in range(20):
+        try:
+            return call()
+        except ConnectionLost:
+            stats["retries"] += 1
+            time.sleep(0.05 * (attempt + 1))
+    raise AssertionError("20 retries in a row")
+
+
+def worker(c: MilvusClient, wid: int, seconds: float, name: str = "conc") -> dict[str, Any]:
+    """Random writes on [wid * RANGE, (wid + 1) * RANGE), checked against a local model."""
+    rng = random.Random(wid)
+    lo, hi = wid * RANGE, (wid + 1) * RANGE
+    model: dict[int, int] = {}
+    stats = {"ops": 0, "retries": 0}
+    next_pk = lo
+    own = f"pk >= {lo} and pk < {hi}"
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        op = rng.choice(["insert", "insert", "upsert", "delete_ids", "delete_filter", "query", "search"])
+        tag = rng.randrange(1_000_000)
+        vec = [rng.random() for _ in range(DIM)]
+        if op == "insert":
+            pks = list(range(next_pk, next_pk + rng.randint(1, 30)))
+            next_pk += len(pks)
+            _retry(lambda: c.insert(name, [{"pk": p, "tag": tag, "v": vec} for p in pks]), stats)
+            model.update((p, tag) for p in pks)
+        elif op == "upsert":
+            pks = rng.sample(sorted(model), min(len(model), rng.randint(1, 10))) + [next_pk]
+            next_pk += 1
+            _retry(lambda: c.upsert(name, [{"pk": p, "tag": tag, "v": vec} for p in pks]), stats)
+            model.update((p, tag) for p in pks)
+        elif op == "delete_ids" and model:
+            pks = rng.sample(sorted(model), min(len(model), rng.randint(1, 5)))
+            _retry(lambda: c.delete(name, ids=pks), stats)
+            for p in pks:
+                model.pop(p)
+        elif op == "delete_filter" and model:
+            cut = rng.randrange(1_000_000)
+            _retry(lambda: c.delete(name, filter=f"{own} and tag < {cut // 20}"), stats)
+            model = {p: t for p, t in model.items() if not t < cut // 20}
+        elif op == "query":
+            got = _retry(lambda: c.query(name, filter=own, output_fields=["tag"]), stats)
+            assert {r["pk"]: r["tag"] for r in got} == model, f"worker {wid}: query != model"
+        elif op == "search":
+            _retry(lambda: c.search(name, data=[vec], limit=5, filter=own), stats)
+        stats["ops"] += 1
+    return {"model": {str(k): v for k, v in model.items()}, **stats}
+
+
+def _final_state(c: MilvusClient, name: str = "conc") -> dict[str, int]:
+    rows = c.query(name, filter="pk >= 0", output_fields=["tag"])
+    assert len(rows) == len({r["pk"] for r in rows}), "duplicated primary keys"
+    return {str(r["pk"]): r["tag"] for r in rows}
+
+
+def _spawn(code: str) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([ADAPTER, str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], env=env, cwd=str(ROOT),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+# ------------------------------------------------------------------ processes
+
+def _processes(test_root: Path, seconds: float, workers: int = 4) -> None:
+    path = test_root / f"conc_{int(seconds)}s.db"
+    c = MilvusClient(str(path))
+    try:
+        create(c)
+        procs = [_spawn(f"""
+            import json
+            from pgmilvus import MilvusClient
+            from tests.test_concurrency import worker
+            c = MilvusClient({str(path)!r})
+            print(json.dumps(worker(c, {w}, {seconds})))
+            c.close()
+        """) for w in range(workers)]
+        union: dict[str, int] = {}
+        ops = 0
+        for proc in procs:
+            try:
+                out, err = proc.communicate(timeout=seconds + 90)  # no deadlock: bounded time
+            except subprocess.TimeoutExpired:
+                for p in procs:
+                    p.kill()
+                raise AssertionError("a worker process hung (deadlock?)")
+            assert proc.returncode == 0, err[-3000:]
+            result = json.loads(out.strip().splitlines()[-1])
+            union.update(result["model"])
+            ops += result["ops"]
+        assert ops > workers * 10, f"only {ops} operations ran"
+        assert _final_state(c) == union
+    finally:
+        c.close()
+        embedded.release(path)
+
+
+def test_four_processes_short(test_root: Path) -> None:
+    _processes(test_root, 6)
+
+
+@pytest.mark.soak
+def test_four_processes_soak(test_root: Path) -> None:
+    _processes(test_root, 30)
+
+
+# ------------------------------------------------------------------ threads on one client
+
+def _threads(dsn: str, seconds: float, workers: int = 8) -> None:
+    with MilvusClient(dsn) as c:
+        create(c)
+        results: list[Any] = [None] * workers
+
+        def run(w: int) -> None:
+            try:
+                results[w] = worker(c, w, seconds)
+            except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+                results[w] = exc
+
+        threads = [threading.Thread(target=run, args=(w,), daemon=True) for w in range(workers)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(seconds + 90)
+            assert not t.is_alive(), "a worker thread hung (deadlock?)"
+        union: dict[str, int] = {}
+        for w, result in enumerate(results):
+            if isinstance(result, BaseException):
+                raise AssertionError(f"thread {w} failed: {result!r}") from result
+            union.update(result["model"])
+        assert _final_state(c) == union
+
+
+def test_eight_threads_one_client_short(fresh_db: str) -> None:
+    _threads(fresh_db, 5)
+
+
+@pytest.mark.soak
+def test_eight_threads_one_client_soak(fresh_db: str) -> None:
+    _threads(fresh_db, 30)
+
+
+# ------------------------------------------------------------------ DDL racing DML
+
+@pytest.fixture(scope="module")
+def ddl_race(test_root: Path) -> dict[str, Any]:
+    """Run once: a process inserts 50-row batches in a loop for 4 s while this one drops and
+    re-creates the collection; returns the insert outcomes and the state afterwards."""
+    path = test_root / "ddl_race.db"
+    c = MilvusClient(str(path))
+    try:
+        create(c, "d")
+        proc = _spawn(f"""
+            import json, time
+            from pgmilvus import MilvusClient
+            from pgmilvus.errors import MilvusException
+            c = MilvusClient({str(path)!r})
+            outcomes = []
+            print("ready", flush=True)
+            deadline = time.monotonic() + 4
+            pk = 0
+            while time.monotonic() < deadline:
+                rows = [{{"pk": pk + i, "tag": 0, "v": [0.1] * {DIM}}} for i in range(50)]
+                try:
+                    c.insert("d", rows)
+                    outcomes.append(["ok", pk])
+                except MilvusException as exc:
+                    outcomes.append([type(exc).__name__, exc.code, exc.message])
+                except BaseException as exc:
+                    outcomes.append(["RAW", type(exc).__module__ + "." + type(exc).__name__, str(exc)])
+                pk += 50
+            print(json.dumps(outcomes))
+        """)
+        assert proc.stdout.readline().strip() == "ready"
+        cycles = 0
+        deadline = time.monotonic() + 4
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
+            c.drop_collection("d")  # DDL never fails because of the concurrent inserts
+            create(c, "d")
+            cycles += 1
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err[-3000:]
+        count = c.query("d", filter="", output_fields=["count(*)"])[0]["count(*)"]
+        collections = c.list_collections()
+        c.drop_collection("d")
+        state = snapshot(embedded.acquire(path))
+        return {"outcomes": json.loads(out.strip().splitlines()[-1]), "cycles": cycles, "count": count,
+                "collections": collections, "state": state}
+    finally:
+        c.close()
+        embedded.release(path)
+
+
+def test_drop_collection_racing_inserts_leaves_no_half_state(ddl_race: dict[str, Any]) -> None:
+    """Each insert is whole or absent; after the last drop no table or catalog row remains."""
+    outcomes = ddl_race["outcomes"]
+    assert ddl_race["cycles"] > 3 and any(o[0] == "ok" for o in outcomes)
+    assert ddl_race["collections"] == ["d"]
+    assert ddl_race["count"] % 50 == 0, "a partial batch survived"
+    state = ddl_race["state"]
+    leftovers = [r for r in state["relations"] if r[0] not in ("pgmilvus_catalog", "public")]
+    assert leftovers == [], f"tables left behind by the race: {leftovers}"
+    assert state["pgmilvus_catalog.collections"] == []
+    assert state["pgmilvus_catalog.partitions"] == [] and state["pgmilvus_catalog.fields"] == []
+
+
+@pytest.mark.xfail(reason="DML does not lock the collection against a concurrent drop between reading the "
+                          "catalog and touching the table: insert then fails with a raw KeyError 'pk' "
+                          "(writes.column_oids finds no columns) or MilvusException code 1 'PostgreSQL "
+                          "error: relation \"default.d$_default\" does not exist' instead of code 100",
+                   strict=False)
+def test_drop_collection_racing_inserts_fails_cleanly(ddl_race: dict[str, Any]) -> None:
+    """Each insert either succeeds or gets Milvus's collection-not-found (or the retryable
+    ConnectionLost) -- never a raw Python error or a bare PostgreSQL message."""
+    outcomes = ddl_race["outcomes"]
+    raw = [o for o in outcomes if o[0] == "RAW"]
+    assert not raw, f"raw errors reached the user: {raw[:3]}"
+    unexpected = [o for o in outcomes if o[0] != "ok" and not (o[1] == 100 or o[0] == "ConnectionLost")]
+    assert not unexpected, f"unclean failures: {unexpected[:3]}"
