@@ -111,6 +111,8 @@ BAD_SCHEMAS = [
     ([PK, VEC, ("b", D.BOOL, {"default_value": 1})], MilvusException, "1 is not a valid BOOL"),
     ([PK, VEC, ("s", D.VARCHAR, {"default_value": "ééé", "max_length": 5})], MilvusException,
      "the length (6) of the default value of field s exceeds max length (5)"),
+    ([PK, VEC, ("f" * 64, D.INT64, {})], MilvusException,
+     "PostgreSQL column names hold at most 63 bytes: use a shorter field name"),
     ([PK, VEC, ("j", D.JSON, {"default_value": 1})], MilvusException,
      "default value is not supported for field j of type JSON"),
     ([("id", D.INT64, {"is_primary": True, "default_value": 1}), VEC], MilvusException,

@@ -168,9 +168,42 @@ def _to_info(row: dict[str, Any], looked_up_as: str) -> CollectionInfo:
         aliases=list(row["aliases"]), looked_up_as=looked_up_as)
 
 
+#: (server, database, Milvus database, name) -> (catalog generation, CollectionInfo).
+_cache: dict[tuple[Any, ...], tuple[int, CollectionInfo]] = {}
+_CACHE_LIMIT = 1024
+
+
+def generation(conn: psycopg.Connection) -> int:
+    return conn.execute(f"SELECT value FROM {CATALOG}.generation").fetchone()[0]
+
+
 def get_collection(conn: psycopg.Connection, db_name: str, name: str, *,
                    aliases: bool = True, for_update: bool = False) -> Optional[CollectionInfo]:
-    """The collection called ``name`` in ``db_name``, or the one the alias ``name`` points to."""
+    """The collection called ``name`` in ``db_name``, or the one the alias ``name`` points to.
+
+    Plain lookups (the start of every data call) reuse a parsed description
+    while the catalog generation is unchanged: one tiny query instead of the
+    catalog join and schema parsing. DDL (``for_update``) always reads afresh
+    and may change the object it gets; cached ones are never handed to it.
+    """
+    if for_update or not aliases:
+        return _read_collection(conn, db_name, name, aliases=aliases, for_update=for_update)
+    pgconn = conn.pgconn
+    key = (pgconn.host, pgconn.port, pgconn.db, db_name, name)
+    current = generation(conn)
+    hit = _cache.get(key)
+    if hit is not None and hit[0] == current:
+        return hit[1]
+    info = _read_collection(conn, db_name, name, aliases=True, for_update=False)
+    if info is not None:
+        if len(_cache) >= _CACHE_LIMIT:
+            _cache.clear()
+        _cache[key] = (current, info)
+    return info
+
+
+def _read_collection(conn: psycopg.Connection, db_name: str, name: str, *,
+                     aliases: bool, for_update: bool) -> Optional[CollectionInfo]:
     lock = " FOR UPDATE OF c" if for_update else ""
     with conn.cursor(row_factory=dict_row) as cur:
         row = cur.execute(_COLLECTION_SELECT + " WHERE c.db_name = %s AND c.name = %s" + lock,

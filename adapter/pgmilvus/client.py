@@ -77,7 +77,7 @@ class MilvusClient:
         self.close()
 
     def get_server_version(self, timeout: Optional[float] = None, detail: bool = False, **kwargs: Any):
-        with self._conn() as conn:
+        with self._conn(timeout) as conn:
             pg = conn.execute("SHOW server_version").fetchone()[0]
             vec = conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'").fetchone()[0]
         from . import __version__
@@ -118,12 +118,12 @@ class MilvusClient:
         elif not isinstance(schema, CollectionSchema):
             raise ParamError(message=f"schema must be a CollectionSchema (create_schema()), got "
                                      f"{type(schema).__name__}")
-        with self._tx() as conn:
+        with self._tx(timeout) as conn:
             collections.create(conn, self._db_name, collection_name, schema, index_params, kwargs)
 
     def describe_collection(self, collection_name: str, timeout: Optional[float] = None,
                             **kwargs: Any) -> Dict[str, Any]:
-        with self._conn() as conn:
+        with self._conn(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name, describe=True)
         return collections.describe(info)
 
@@ -133,58 +133,58 @@ class MilvusClient:
 
     def has_collection(self, collection_name: str, timeout: Optional[float] = None, **kwargs: Any) -> bool:
         names.collection_name(collection_name)
-        with self._conn() as conn:
+        with self._conn(timeout) as conn:
             return catalog.get_collection(conn, self._db_name, collection_name) is not None
 
     def drop_collection(self, collection_name: str, timeout: Optional[float] = None, **kwargs: Any) -> None:
-        with self._tx() as conn:
+        with self._tx(timeout) as conn:
             collections.drop(conn, self._db_name, collection_name)
 
     def rename_collection(self, old_name: str, new_name: str, target_db: Optional[str] = "",
                           timeout: Optional[float] = None, **kwargs: Any) -> None:
-        with self._tx() as conn:
+        with self._tx(timeout) as conn:
             collections.rename(conn, self._db_name, old_name, new_name, target_db or "")
 
     def truncate_collection(self, collection_name: str, timeout: Optional[float] = None,
                             **kwargs: Any) -> None:
         from psycopg import sql
 
-        with self._tx() as conn:
+        with self._tx(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name)
             conn.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier(info.schema_name, info.table_name)))
 
     def get_collection_stats(self, collection_name: str, timeout: Optional[float] = None,
                              **kwargs: Any) -> Dict[str, int]:
-        with self._conn() as conn:
+        with self._conn(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name)
             return {"row_count": collections.row_count(conn, info)}
 
     def load_collection(self, collection_name: str, timeout: Optional[float] = None, **kwargs: Any) -> None:
-        with self._tx() as conn:
+        with self._tx(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name)
             collections.require_vector_index(info)
             catalog.set_loaded(conn, info.id, True)
 
     def release_collection(self, collection_name: str, timeout: Optional[float] = None,
                            **kwargs: Any) -> None:
-        with self._tx() as conn:
+        with self._tx(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name)
             catalog.set_loaded(conn, info.id, False)
 
     def refresh_load(self, collection_name: str, timeout: Optional[float] = None, **kwargs: Any) -> None:
-        with self._conn() as conn:
+        with self._conn(timeout) as conn:
             collections.require(conn, self._db_name, collection_name)
 
     def get_load_state(self, collection_name: str, partition_name: Optional[str] = "",
                        timeout: Optional[float] = None, **kwargs: Any) -> Dict[str, Any]:
         names.collection_name(collection_name)
-        with self._conn() as conn:
+        with self._conn(timeout) as conn:
             info = catalog.get_collection(conn, self._db_name, collection_name)
         return collections.load_state(info, partition_name or "")
 
     def flush(self, collection_name: str, timeout: Optional[float] = None, **kwargs: Any) -> None:
         """Every committed write is already durable in Postgres: only checks the name."""
-        with self._conn() as conn:
+        with self._conn(timeout) as conn:
             collections.require(conn, self._db_name, collection_name)
 
     def compact(self, collection_name: str, is_clustering: Optional[bool] = False,
@@ -193,7 +193,7 @@ class MilvusClient:
         """VACUUM (ANALYZE) the collection's table: reclaims deleted rows, refreshes planner stats."""
         from psycopg import sql
 
-        with self._conn() as conn:
+        with self._conn(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name)
             conn.execute(sql.SQL("VACUUM (ANALYZE) {}").format(
                 sql.Identifier(info.schema_name, info.table_name)))
@@ -206,7 +206,7 @@ class MilvusClient:
                                     timeout: Optional[float] = None, **kwargs: Any) -> None:
         if not isinstance(properties, dict):
             raise ParamError(message=f"properties must be a dict, got {type(properties).__name__}")
-        with self._tx() as conn:
+        with self._tx(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name, for_update=True)
             catalog.set_properties(conn, info.id, {**info.properties, **properties})
 
@@ -214,7 +214,7 @@ class MilvusClient:
                                    timeout: Optional[float] = None, **kwargs: Any) -> None:
         if not isinstance(property_keys, (list, tuple)):
             raise ParamError(message=f"property_keys must be a list, got {type(property_keys).__name__}")
-        with self._tx() as conn:
+        with self._tx(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name, for_update=True)
             catalog.set_properties(conn, info.id, {k: v for k, v in info.properties.items()
                                                    if k not in property_keys})
@@ -222,7 +222,7 @@ class MilvusClient:
     # -- indexes -----------------------------------------------------------------------------------
     def create_index(self, collection_name: str, index_params: IndexParams, timeout: Optional[float] = None,
                      **kwargs: Any) -> None:
-        with self._tx() as conn:
+        with self._tx(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name, for_update=True)
             index_ops.create(conn, info, index_params)
 
@@ -233,13 +233,13 @@ class MilvusClient:
 
     def describe_index(self, collection_name: str, index_name: str, timeout: Optional[float] = None,
                        **kwargs: Any) -> Optional[Dict[str, Any]]:
-        with self._conn() as conn:
+        with self._conn(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name)
             return index_ops.describe(conn, info, index_name)
 
     def drop_index(self, collection_name: str, index_name: str, timeout: Optional[float] = None,
                    **kwargs: Any) -> None:
-        with self._tx() as conn:
+        with self._tx(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name, for_update=True)
             index_ops.drop(conn, info, index_name)
 
@@ -252,7 +252,7 @@ class MilvusClient:
     def create_partition(self, collection_name: str, partition_name: str, timeout: Optional[float] = None,
                          **kwargs: Any) -> None:
         names.partition_name(partition_name)
-        with self._tx() as conn:
+        with self._tx(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name, for_update=True)
             self._manual_partitions(info)
             if info.partition(partition_name) is None:
@@ -261,7 +261,7 @@ class MilvusClient:
     def drop_partition(self, collection_name: str, partition_name: str, timeout: Optional[float] = None,
                        **kwargs: Any) -> None:
         names.partition_name(partition_name)
-        with self._tx() as conn:
+        with self._tx(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name, for_update=True)
             if info.schema.partition_key_field is not None:
                 raise MilvusException(ErrorCode.SERVER_ERROR,
@@ -279,13 +279,14 @@ class MilvusClient:
 
     def has_partition(self, collection_name: str, partition_name: str, timeout: Optional[float] = None,
                       **kwargs: Any) -> bool:
-        with self._conn() as conn:
+        names.partition_name(partition_name)
+        with self._conn(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name)
         return info.partition(partition_name) is not None
 
     def list_partitions(self, collection_name: str, timeout: Optional[float] = None,
                         **kwargs: Any) -> List[str]:
-        with self._conn() as conn:
+        with self._conn(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name)
         return [p.name for p in info.partitions]
 
@@ -301,7 +302,7 @@ class MilvusClient:
 
     def load_partitions(self, collection_name: str, partition_names: Union[str, List[str]],
                         timeout: Optional[float] = None, **kwargs: Any) -> None:
-        with self._tx() as conn:
+        with self._tx(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name)
             parts = self._partition_list(info, partition_names)
             collections.require_vector_index(info)
@@ -309,7 +310,7 @@ class MilvusClient:
 
     def release_partitions(self, collection_name: str, partition_names: Union[str, List[str]],
                            timeout: Optional[float] = None, **kwargs: Any) -> None:
-        with self._tx() as conn:
+        with self._tx(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name)
             catalog.set_loaded(conn, info.id, False, self._partition_list(info, partition_names))
 
@@ -317,7 +318,7 @@ class MilvusClient:
                             **kwargs: Any) -> Dict[str, int]:
         if not isinstance(partition_name, str):
             raise TypeError(f"partition_name must be a str, got {type(partition_name).__name__}")
-        with self._conn() as conn:
+        with self._conn(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name)
             if info.partition(partition_name) is None:
                 raise partition_not_found(partition_name)
@@ -333,7 +334,7 @@ class MilvusClient:
                                   "another name")
         if properties is not None and not isinstance(properties, dict):
             raise ParamError(message=f"properties must be a dict, got {type(properties).__name__}")
-        with self._tx() as conn:
+        with self._tx(timeout) as conn:
             if catalog.database_schema(conn, db_name) is not None:
                 raise MilvusException(ErrorCode.SERVER_ERROR, f"database already exist: {db_name}")
             if conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (db_name,)).fetchone():
@@ -363,7 +364,7 @@ class MilvusClient:
             self._db_name = "default"
 
     def list_databases(self, timeout: Optional[float] = None, **kwargs: Any) -> List[str]:
-        with self._conn() as conn:
+        with self._conn(timeout) as conn:
             return catalog.list_databases(conn)
 
     def describe_database(self, db_name: str, **kwargs: Any) -> Dict[str, Any]:
@@ -402,7 +403,7 @@ class MilvusClient:
     def create_alias(self, collection_name: str, alias: str, timeout: Optional[float] = None,
                      **kwargs: Any) -> None:
         names.alias_name(alias)
-        with self._tx() as conn:
+        with self._tx(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name)
             if catalog.get_collection(conn, self._db_name, alias, aliases=False) is not None:
                 raise MilvusException(ErrorCode.ALIAS_COLLECTION_NAME_CONFLICT,
@@ -418,7 +419,7 @@ class MilvusClient:
     def alter_alias(self, collection_name: str, alias: str, timeout: Optional[float] = None,
                     **kwargs: Any) -> None:
         names.alias_name(alias)
-        with self._tx() as conn:
+        with self._tx(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name)
             if catalog.alias_target(conn, self._db_name, alias) is None:
                 raise MilvusException(ErrorCode.ALIAS_NOT_FOUND,
@@ -427,12 +428,12 @@ class MilvusClient:
 
     def drop_alias(self, alias: str, timeout: Optional[float] = None, **kwargs: Any) -> None:
         names.alias_name(alias)
-        with self._tx() as conn:
+        with self._tx(timeout) as conn:
             catalog.remove_alias(conn, self._db_name, alias)
 
     def describe_alias(self, alias: str, timeout: Optional[float] = None, **kwargs: Any) -> Dict[str, str]:
         names.alias_name(alias)
-        with self._conn() as conn:
+        with self._conn(timeout) as conn:
             target = catalog.alias_target(conn, self._db_name, alias)
         if target is None:
             raise MilvusException(ErrorCode.ALIAS_NOT_FOUND,
@@ -441,7 +442,7 @@ class MilvusClient:
 
     def list_aliases(self, collection_name: str = "", timeout: Optional[float] = None,
                      **kwargs: Any) -> Dict[str, Any]:
-        with self._conn() as conn:
+        with self._conn(timeout) as conn:
             if collection_name:
                 info = collections.require(conn, self._db_name, collection_name)
                 aliases = catalog.list_aliases(conn, self._db_name, info.id)
@@ -456,7 +457,7 @@ class MilvusClient:
         rows = writes.normalize_rows(data)
         if isinstance(rows, list) and not rows:
             return {"insert_count": 0, "ids": []}
-        with self._tx() as conn:
+        with self._tx(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name, describe=True)
             return writes.insert(conn, info, rows, partition_name or None)
 
@@ -472,7 +473,7 @@ class MilvusClient:
         rows = writes.normalize_rows(data)
         if isinstance(rows, list) and not rows:
             return {"upsert_count": 0, "ids": []}
-        with self._tx() as conn:
+        with self._tx(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name, describe=True)
             return writes.upsert(conn, info, rows, partition_name or None, partial_update=partial)
 
@@ -485,7 +486,7 @@ class MilvusClient:
             raise ParamError(message="Ambiguous filter parameter, only one deletion condition can be "
                                      "specified.")
         if pks:
-            with self._tx() as conn:
+            with self._tx(timeout) as conn:
                 info = collections.require(conn, self._db_name, collection_name, describe=True)
                 return writes.delete_ids(conn, info, pks, partition_name)
         if not isinstance(filter, str):
@@ -493,7 +494,7 @@ class MilvusClient:
                                                     "is given.")
         if not filter.strip():
             raise ParamError(message=f"Illegal str variables: {{'filter': {filter!r}}}, expect non-empty str")
-        with self._tx() as conn:
+        with self._tx(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name)
             where = reads.compile_where(info.schema, filter, kwargs.get("filter_params"), "delete")
             return writes.delete_where(conn, info, where, partition_name)
@@ -507,7 +508,7 @@ class MilvusClient:
         if not ids:
             return []
         ids = reads.normalize_ids(ids)
-        with self._conn() as conn:
+        with self._conn(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name, describe=True)
             return reads.query(conn, info, ids=ids, output_fields=output_fields,
                                partition_names=partition_names)
@@ -523,7 +524,7 @@ class MilvusClient:
             raise ParamError(message="Ambiguous parameter, either ids or filter should be specified, cannot "
                                      "support both.")
         id_list = reads.normalize_ids(ids) if ids is not None else None
-        with self._conn() as conn:
+        with self._conn(timeout) as conn:
             if id_list:
                 info = collections.require(conn, self._db_name, collection_name, describe=True)
             else:
@@ -538,7 +539,7 @@ class MilvusClient:
                        output_fields: Optional[List[str]] = None, partition_names: Optional[List[str]] = None,
                        timeout: Optional[float] = None, **kwargs: Any) -> reads.QueryIterator:
         """Pages of rows in primary-key order (``next()`` -> ``[]`` at the end), constant memory."""
-        with self._conn() as conn:
+        with self._conn(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name)
         return reads.QueryIterator(self._conn, info, batch_size=batch_size, limit=limit, filter=filter or "",
                                    output_fields=output_fields, partition_names=partition_names,
@@ -595,7 +596,7 @@ class MilvusClient:
         from . import rbac
 
         name, secret = rbac.user_name(user_name), rbac.password(password)
-        with self._tx() as conn:
+        with self._tx(timeout) as conn:
             rbac.create_user(conn, self._db_name, name, secret, description or "")
 
     def drop_user(self, user_name: str, timeout: Optional[float] = None, **kwargs: Any) -> None:
@@ -604,7 +605,7 @@ class MilvusClient:
         if not isinstance(user_name, str):
             raise ParamError(message=f"invalid user {user_name}")
         name = rbac.user_name(user_name)
-        with self._tx() as conn:
+        with self._tx(timeout) as conn:
             rbac.drop_user(conn, self._db_name, name)
 
     def update_password(self, user_name: str, old_password: str, new_password: str,
@@ -616,7 +617,7 @@ class MilvusClient:
         name = rbac.user_name(user_name)
         rbac.param_type("password", old_password, allow_empty=True)
         secret = rbac.password(new_password)
-        with self._tx() as conn:
+        with self._tx(timeout) as conn:
             rbac.update_password(conn, self._db.conninfo, self._db_name, name, old_password, secret)
             connected_as = rbac.current_user(conn)
         if reset_connection and connected_as == name:
@@ -628,14 +629,14 @@ class MilvusClient:
     def list_users(self, timeout: Optional[float] = None, **kwargs: Any) -> List[str]:
         from . import rbac
 
-        with self._conn() as conn:
+        with self._conn(timeout) as conn:
             return rbac.list_users(conn)
 
     def describe_user(self, user_name: str, timeout: Optional[float] = None, **kwargs: Any) -> Dict[str, Any]:
         from . import rbac
 
         name = rbac.user_name(user_name)
-        with self._conn() as conn:
+        with self._conn(timeout) as conn:
             return rbac.describe_user(conn, name)
 
     def create_role(self, role_name: str, timeout: Optional[float] = None, description: str = "",
@@ -643,7 +644,7 @@ class MilvusClient:
         from . import rbac
 
         name = rbac.role_name(role_name)
-        with self._tx() as conn:
+        with self._tx(timeout) as conn:
             rbac.create_role(conn, self._db_name, name, description or "")
 
     def drop_role(self, role_name: str, force_drop: bool = False, timeout: Optional[float] = None,
@@ -651,14 +652,14 @@ class MilvusClient:
         from . import rbac
 
         name = rbac.role_name(role_name)
-        with self._tx() as conn:
+        with self._tx(timeout) as conn:
             rbac.drop_role(conn, self._db_name, name, bool(force_drop))
 
     def grant_role(self, user_name: str, role_name: str, timeout: Optional[float] = None, **kwargs: Any) -> None:
         from . import rbac
 
         user, role = rbac.user_name(user_name), rbac.role_name(role_name)
-        with self._tx() as conn:
+        with self._tx(timeout) as conn:
             rbac.grant_role(conn, self._db_name, user, role)
 
     def revoke_role(self, user_name: str, role_name: str, timeout: Optional[float] = None,
@@ -666,13 +667,13 @@ class MilvusClient:
         from . import rbac
 
         user, role = rbac.user_name(user_name), rbac.role_name(role_name)
-        with self._tx() as conn:
+        with self._tx(timeout) as conn:
             rbac.revoke_role(conn, self._db_name, user, role)
 
     def list_roles(self, timeout: Optional[float] = None, **kwargs: Any) -> List[str]:
         from . import rbac
 
-        with self._conn() as conn:
+        with self._conn(timeout) as conn:
             return rbac.list_roles(conn)
 
     def describe_role(self, role_name: str, timeout: Optional[float] = None, **kwargs: Any) -> Dict[str, Any]:
@@ -680,7 +681,7 @@ class MilvusClient:
 
         name = rbac.role_name(role_name)
         db_name = rbac.db_name_of(kwargs.pop("db_name", ""), self._db_name)
-        with self._conn() as conn:
+        with self._conn(timeout) as conn:
             return rbac.describe_role(conn, name, db_name)
 
     def grant_privilege(self, role_name: str, object_type: str, privilege: str, object_name: str,
@@ -690,7 +691,7 @@ class MilvusClient:
         role = rbac.role_name(role_name)
         object_type, privilege = rbac.privilege_for(object_type, privilege)
         target, db = rbac.object_name(object_name), rbac.db_name_of(db_name, self._db_name)
-        with self._tx() as conn:
+        with self._tx(timeout) as conn:
             rbac.grant_privilege(conn, self._db_name, role, object_type, privilege, target, db)
 
     def revoke_privilege(self, role_name: str, object_type: str, privilege: str, object_name: str,
@@ -700,7 +701,7 @@ class MilvusClient:
         role = rbac.role_name(role_name)
         object_type, privilege = rbac.privilege_for(object_type, privilege)
         target, db = rbac.object_name(object_name), rbac.db_name_of(db_name, self._db_name)
-        with self._tx() as conn:
+        with self._tx(timeout) as conn:
             rbac.revoke_privilege(conn, self._db_name, role, object_type, privilege, target, db)
 
     def grant_privilege_v2(self, role_name: str, privilege: str, collection_name: str,
@@ -710,7 +711,7 @@ class MilvusClient:
         role = rbac.role_name(role_name)
         object_type, privilege, target = rbac.privilege_v2(privilege, collection_name)
         db = rbac.db_name_of(db_name, self._db_name)
-        with self._tx() as conn:
+        with self._tx(timeout) as conn:
             rbac.grant_privilege(conn, self._db_name, role, object_type, privilege, target, db)
 
     def revoke_privilege_v2(self, role_name: str, privilege: str, collection_name: str,
@@ -721,7 +722,7 @@ class MilvusClient:
         role = rbac.role_name(role_name)
         object_type, privilege, target = rbac.privilege_v2(privilege, collection_name)
         db = rbac.db_name_of(db_name, self._db_name)
-        with self._tx() as conn:
+        with self._tx(timeout) as conn:
             rbac.revoke_privilege(conn, self._db_name, role, object_type, privilege, target, db)
     # -- end access control --------------------------------------------------------------------------
 

@@ -205,7 +205,7 @@ def output_plan(schema: CollectionSchema, output_fields: Optional[Sequence[str]]
     """
     if output_fields is None:
         names: list[str] = []
-    elif isinstance(output_fields, str):
+    elif isinstance(output_fields, str) or not isinstance(output_fields, (list, tuple)):
         raise ParamError(message=f"Invalid `output_fields`: {output_fields!r}; it should be a list of "
                                  "field names, e.g. [\"*\"]")
     else:

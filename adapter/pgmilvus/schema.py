@@ -24,6 +24,8 @@ DYNAMIC_FIELD = "$meta"
 MAX_DIM = 32768
 MAX_VARCHAR = 65535
 MAX_CAPACITY = 4096
+#: Longer column names would be truncated by PostgreSQL (NAMEDATALEN - 1).
+PG_COLUMN_LIMIT = 63
 
 #: Types Postgres + pgvector cannot hold faithfully; refused at create time.
 UNSUPPORTED_TYPES = {
@@ -138,6 +140,10 @@ class FieldSchema:
 
     def verify(self) -> None:
         """Milvus's server-side field checks, with Milvus's messages."""
+        if len(self.name.encode()) > PG_COLUMN_LIMIT:
+            raise invalid_parameter(f"field name {self.name} is {len(self.name.encode())} bytes long; "
+                                    f"PostgreSQL column names hold at most {PG_COLUMN_LIMIT} bytes: use a "
+                                    "shorter field name")
         reason = UNSUPPORTED_TYPES.get(self.dtype)
         if reason:
             raise MilvusException(ErrorCode.UNSUPPORTED,

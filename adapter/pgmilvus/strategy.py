@@ -151,7 +151,8 @@ def estimate_rows(conn: psycopg.Connection, prepared: Any) -> Estimate:
     table = prepared.resolved.target.table
     filtered = search_sql.count_statement(table, prepared.conditions)
     unfiltered = search_sql.count_statement(table, prepared.resolved.conditions)
-    key = (conn.info.dsn, filtered.as_string(conn), _freeze(prepared.params))
+    pgconn = conn.pgconn
+    key = (pgconn.host, pgconn.port, pgconn.db, filtered.as_string(conn), _freeze(prepared.params))
     cached = _cache.get(key)
     if cached is not None:
         return cached
