@@ -295,9 +295,7 @@ CASES = [
     case("part-drop-unknown-coll", lambda c: c.drop_partition("nope", "p"), E, CNF, "collection=nope"),
     case("part-drop-hyphen", lambda c: c.drop_partition("typed", "a-b"), E, 1100, "Invalid partition name: a-b"),
     case("part-has-unknown-coll", lambda c: c.has_partition("nope", "p"), E, CNF, "collection=nope"),
-    case("part-has-int", lambda c: c.has_partition("typed", 5), ParamError, 1, "partition_name",
-         xfail="client.has_partition skips names.partition_name(): has_partition('typed', 5) returns False "
-               "instead of pymilvus's ParamError"),
+    case("part-has-int", lambda c: c.has_partition("typed", 5), ParamError, 1, "partition_name"),
     case("part-list-unknown-coll", lambda c: c.list_partitions("nope"), E, CNF, "collection=nope"),
     case("part-load-unknown", lambda c: c.load_partitions("typed", ["nope"]), E, 200, "partition=nope"),
     case("part-release-unknown", lambda c: c.release_partitions("typed", ["nope"]), E, 200, "partition=nope"),
@@ -471,9 +469,7 @@ CASES = [
     case("query-offset-negative", lambda c: c.query("typed", filter="pk > 0", limit=10, offset=-1), E, 1100, "offset [-1]"),
     case("query-offset-str", lambda c: c.query("typed", filter="pk > 0", limit=10, offset="x"), ParamError, 1, "`offset`"),
     case("query-output-unknown", lambda c: c.query("typed", filter="pk > 0", output_fields=["nofield"]), E, 1100, "field nofield not exist"),
-    case("query-output-int", lambda c: c.query("typed", filter="pk > 0", output_fields=5), ParamError, 1, "output_fields",
-         xfail="outputs.output_plan: output_fields=5 reaches list(5) and raises a raw TypeError "
-               "\"'int' object is not iterable\"; should be ParamError like the str case"),
+    case("query-output-int", lambda c: c.query("typed", filter="pk > 0", output_fields=5), ParamError, 1, "output_fields"),
     case("query-output-int-in-list", lambda c: c.query("typed", filter="pk > 0", output_fields=[5]), ParamError, 1, "output_fields"),
     case("query-count-with-field", lambda c: c.query("typed", filter="pk > 0", output_fields=["count(*)", "pk"]), E, 1100, "parse output field name failed: count(*)"),
     case("query-count-with-limit", lambda c: c.query("typed", filter="pk > 0", output_fields=["count(*)"], limit=5), E, 1100, "count entities with pagination is not allowed"),
@@ -512,9 +508,7 @@ CASES = [
     case("search-output-unknown", lambda c: c.search("typed", data=[[0.1, 0.2]], output_fields=["nofield"]), E, 1100, "field nofield not exist"),
     case("search-metric-mismatch", lambda c: c.search("typed", data=[[0.1, 0.2]], search_params={"metric_type": "IP"}), E, 1100, "metric type not match"),
     case("search-params-str", lambda c: c.search("typed", data=[[0.1, 0.2]], search_params="x"), ParamError, 1, "Search params must be a dict"),
-    case("search-ef-str", lambda c: c.search("typed", data=[[0.1, 0.2]], search_params={"params": {"ef": "x"}}), E, 1100, "ef",
-         xfail="strategy._positive_int silently replaces an invalid ef ('x', 0, -1) by the default; Milvus "
-               "refuses it with 1100 naming ef"),
+    case("search-ef-str", lambda c: c.search("typed", data=[[0.1, 0.2]], search_params={"params": {"ef": "x"}}), E, 1100, "ef"),
     case("search-unknown-partition", lambda c: c.search("typed", data=[[0.1, 0.2]], partition_names=["nope"]), E, 200, "partition=nope"),
     case("search-unknown-coll", lambda c: c.search("nope", data=[[0.1, 0.2]]), E, CNF, "collection=nope"),
     case("search-binary-floats", lambda c: c.search("bv", data=[[0.1, 0.2]]), ParamError, 1, "search_data"),
@@ -608,14 +602,7 @@ def test_valid_milvus_names_work_everywhere(bi: Prepared, name: str) -> None:
     assert not c.has_collection(name)
 
 
-@pytest.mark.parametrize("name", ["order", "select", "_x1", "Default2",
-                                  pytest.param("public", marks=pytest.mark.xfail(
-                                      reason="client.create_database refuses valid Milvus names that collide "
-                                             "with Postgres schemas (public, information_schema, "
-                                             "pgmilvus_catalog, pg_*) with code 802; undocumented",
-                                      strict=False)),
-                                  pytest.param("pg_x", marks=pytest.mark.xfail(
-                                      reason="same: 'pg_x' is a valid Milvus database name", strict=False))])
+@pytest.mark.parametrize("name", ["order", "select", "_x1", "Default2"])
 def test_valid_database_names_work(bi: Prepared, name: str) -> None:
     c = bi.client
     c.create_database(name)
@@ -631,16 +618,21 @@ def test_valid_database_names_work(bi: Prepared, name: str) -> None:
     assert name not in c.list_databases()
 
 
-@pytest.mark.xfail(reason="ddl/writes: a field name longer than 63 bytes (valid in Milvus, up to 255) is "
-                          "silently truncated by Postgres (NAMEDATALEN) when the table is created, so "
-                          "insert fails with a raw KeyError in writes.column_oids", strict=False)
+@pytest.mark.parametrize("name", ["public", "information_schema", "pgmilvus_catalog", "pg_x"])
+def test_database_names_postgres_owns_are_refused_as_documented(bi: Prepared, name: str) -> None:
+    """docs/compatibility.md: a database is a Postgres schema, and these names are Postgres's."""
+    with pytest.raises(MilvusException) as info:
+        bi.client.create_database(name)
+    assert info.value.code == 802 and "reserved" in info.value.message
+    assert name not in bi.client.list_databases()
+
+
 @pytest.mark.parametrize("length", [64, 255])
-def test_long_field_name_works(bi: Prepared, length: int) -> None:
+def test_long_field_name_is_refused_as_documented(bi: Prepared, length: int) -> None:
+    """docs/compatibility.md: field names are columns, which hold 63 bytes; refused, nothing created."""
     c = bi.client
     field = "f" * length
-    c.create_collection("longfield", dimension=2, primary_field_name=field)
-    try:
-        c.insert("longfield", [{field: 1, "vector": [0.1, 0.2]}])
-        assert c.query("longfield", filter=f"{field} == 1", output_fields=[field]) == [{field: 1}]
-    finally:
-        c.drop_collection("longfield")
+    with pytest.raises(MilvusException) as info:
+        c.create_collection("longfield", dimension=2, primary_field_name=field)
+    assert info.value.code == 1100 and "at most 63 bytes" in info.value.message
+    assert not c.has_collection("longfield")

@@ -259,11 +259,6 @@ def test_drop_collection_racing_inserts_leaves_no_half_state(ddl_race: dict[str,
     assert state["pgmilvus_catalog.partitions"] == [] and state["pgmilvus_catalog.fields"] == []
 
 
-@pytest.mark.xfail(reason="DML does not lock the collection against a concurrent drop between reading the "
-                          "catalog and touching the table: insert then fails with a raw KeyError 'pk' "
-                          "(writes.column_oids finds no columns) or MilvusException code 1 'PostgreSQL "
-                          "error: relation \"default.d$_default\" does not exist' instead of code 100",
-                   strict=False)
 def test_drop_collection_racing_inserts_fails_cleanly(ddl_race: dict[str, Any]) -> None:
     """Each insert either succeeds or gets Milvus's collection-not-found (or the retryable
     ConnectionLost) -- never a raw Python error or a bare PostgreSQL message."""

@@ -210,9 +210,6 @@ def test_client_timeout_gives_a_clear_error(locked, call: str) -> None:
         assert _count(c) == 10  # and the connection is usable again
 
 
-@pytest.mark.xfail(reason="client.py never passes the per-call `timeout=` to self._conn()/self._tx(), so "
-                          "query(..., timeout=1) waits forever on a lock instead of failing after 1 s",
-                   strict=False)
 def test_per_call_timeout_gives_a_clear_error(locked) -> None:
     dsn, lock = locked
     with MilvusClient(dsn) as c:

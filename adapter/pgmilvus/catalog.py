@@ -22,6 +22,8 @@ from .schema import CollectionSchema
 CATALOG = "pgmilvus_catalog"
 #: Any constant works: it only has to be the same in every process.
 _MIGRATION_LOCK = 0x70676D696C767573
+#: First half of the two-int advisory lock key of a collection; the second is its id.
+_COLLECTION_LOCK_SPACE = 0x706D  # "pm"
 
 
 @dataclass
@@ -137,6 +139,23 @@ def count_collections(conn: psycopg.Connection, db_name: str) -> int:
 
 
 # -- collections -------------------------------------------------------------------------------
+
+def lock_collection(conn: psycopg.Connection, info: "CollectionInfo") -> "CollectionInfo":
+    """Take the collection's write lock (until the transaction ends) and re-read it.
+
+    Writers that check primary-key uniqueness across partitions, and DDL that
+    drops or renames the table, take it: a writer then either finishes before
+    the drop or sees that the collection is gone (code 100), never a half state.
+    """
+    from .errors import collection_not_found
+
+    conn.execute("SELECT pg_advisory_xact_lock(%s::int, %s::int)", (_COLLECTION_LOCK_SPACE, info.id))
+    fresh = _read_collection(conn, info.db_name, info.name, aliases=False, for_update=False)
+    if fresh is None or fresh.id != info.id:
+        raise collection_not_found(info.looked_up_as or info.name, info.db_name, describe=True)
+    fresh.looked_up_as = info.looked_up_as
+    return fresh
+
 
 _COLLECTION_SELECT = f"""
 SELECT c.id, c.db_name, d.schema_name, c.name, c.table_name, c.schema, c.properties,

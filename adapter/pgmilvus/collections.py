@@ -193,6 +193,7 @@ def drop(conn: psycopg.Connection, db_name: str, name: str) -> None:
         raise invalid_parameter(f"cannot drop the collection via alias = {info.aliases[0]}: collection "
                                 f"{name} has aliases {info.aliases}, please remove all aliases before "
                                 "dropping the collection")
+    catalog.lock_collection(conn, info)  # waits for writers in flight
     conn.execute(ddl.drop_table(info.schema_name, info.table_name))
     catalog.remove_collection(conn, info.id)
 
@@ -202,6 +203,7 @@ def rename(conn: psycopg.Connection, db_name: str, old_name: str, new_name: str,
     info = require(conn, db_name, old_name, for_update=True)
     if info.name != old_name:
         raise invalid_parameter(f"{old_name} is an alias; rename the collection {info.name} instead")
+    catalog.lock_collection(conn, info)  # waits for writers in flight
     target_db = target_db or db_name
     target_schema = schema_name_of(conn, target_db)
     if (catalog.get_collection(conn, target_db, new_name) is not None

@@ -171,6 +171,10 @@ def translate_errors() -> Iterator[None]:
         raise MilvusException(ErrorCode.UNEXPECTED_ERROR,
                               f"the statement was cancelled ({_first_line(exc)}): the timeout was "
                               "reached; raise `timeout=` or narrow the request") from None
+    except pge.UndefinedTable as exc:
+        raise MilvusException(ErrorCode.COLLECTION_NOT_FOUND,
+                              f"collection not found: {_first_line(exc)} (the collection was dropped or "
+                              "renamed while this call ran)") from None
     except pge.InsufficientPrivilege as exc:
         pgconn = getattr(exc, "pgconn", None)
         user = (pgconn.user or b"").decode() if pgconn is not None else ""

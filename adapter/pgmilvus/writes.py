@@ -34,8 +34,6 @@ from .schema import DYNAMIC_FIELD, FieldSchema
 from .types import DataType
 
 CHUNK_ROWS = 10_000
-#: First half of the two-int advisory lock key; the second is the collection id.
-_LOCK_SPACE = 0x706D  # "pm"
 _PK_PREVIEW = 5
 
 
@@ -74,11 +72,6 @@ def column_oids(conn: psycopg.Connection, info: CollectionInfo, columns: list[st
                         " AND attnum > 0 AND NOT attisdropped", (qualified,)).fetchall()
     by_name = dict(rows)
     return [by_name[c] for c in columns]
-
-
-def lock_collection(conn: psycopg.Connection, info: CollectionInfo) -> None:
-    """Serialise writers that check primary-key uniqueness (held until the transaction ends)."""
-    conn.execute("SELECT pg_advisory_xact_lock(%s::int, %s::int)", (_LOCK_SPACE, info.id))
 
 
 # -- rows -> encoded tuples -------------------------------------------------------------------
@@ -354,12 +347,11 @@ def insert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterable[Any],
     """Insert every row or none; refuses a primary key that exists already (use upsert)."""
     partition = target_partition(info, partition_name)
     policy = _insert_policy(info)
+    # Re-read under the lock: partitions created since ``info`` was read must be searched too.
+    info = catalog.lock_collection(conn, info)
     encoder = RowEncoder(info, partition, policy)
     oids = column_oids(conn, info, encoder.columns)
     wire = type_oids(conn)
-    lock_collection(conn, info)
-    # Partitions created since ``info`` was read (before the lock) must be searched too.
-    info = catalog.get_collection(conn, info.db_name, info.name, aliases=False) or info
     scope = _duplicate_scope(info, partition)
     ids: list[Any] = []
     base = 0
@@ -437,10 +429,10 @@ def upsert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterable[Any],
     if partial_update:
         return _partial_upsert(conn, info, rows, partition, move=bool(partition_name))
     policy = _upsert_policy(info)
+    info = catalog.lock_collection(conn, info)
     encoder = RowEncoder(info, partition, policy)
     oids = column_oids(conn, info, encoder.columns)
     wire = type_oids(conn)
-    lock_collection(conn, info)
     pk_field = info.schema.primary_field
     ids: list[Any] = []
     count = 0
@@ -474,7 +466,7 @@ def _partial_upsert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterab
     """
     schema = info.schema
     pk_field = schema.primary_field
-    lock_collection(conn, info)
+    info = catalog.lock_collection(conn, info)
     full_encoder = RowEncoder(info, partition, "given")
     oids = column_oids(conn, info, full_encoder.columns)
     wire = type_oids(conn)
