@@ -16,7 +16,7 @@ from typing import Any, Dict, List, Optional, Union
 from . import catalog, collections, ddl, index_ops, names, rbac, reads, writes, uri as uri_mod
 from .connection import Database
 from .errors import (DataTypeNotMatchException, ErrorCode, MilvusException, ParamError, PermissionDenied,
-                     collection_not_found, database_not_found, invalid_parameter, partition_not_found)
+                     database_not_found, partition_not_found)
 from .index_params import IndexParams
 from .schema import CollectionSchema, FieldSchema
 from .types import DataType
@@ -593,15 +593,11 @@ class MilvusClient:
     # check arguments like pymilvus and pick a connection.
     def create_user(self, user_name: str, password: str, timeout: Optional[float] = None,
                     description: Optional[str] = None, **kwargs: Any) -> None:
-        from . import rbac
-
         name, secret = rbac.user_name(user_name), rbac.password(password)
         with self._tx(timeout) as conn:
             rbac.create_user(conn, self._db_name, name, secret, description or "")
 
     def drop_user(self, user_name: str, timeout: Optional[float] = None, **kwargs: Any) -> None:
-        from . import rbac
-
         if not isinstance(user_name, str):
             raise ParamError(message=f"invalid user {user_name}")
         name = rbac.user_name(user_name)
@@ -627,58 +623,42 @@ class MilvusClient:
             old.close()
 
     def list_users(self, timeout: Optional[float] = None, **kwargs: Any) -> List[str]:
-        from . import rbac
-
         with self._conn(timeout) as conn:
             return rbac.list_users(conn)
 
     def describe_user(self, user_name: str, timeout: Optional[float] = None, **kwargs: Any) -> Dict[str, Any]:
-        from . import rbac
-
         name = rbac.user_name(user_name)
         with self._conn(timeout) as conn:
             return rbac.describe_user(conn, name)
 
     def create_role(self, role_name: str, timeout: Optional[float] = None, description: str = "",
                     **kwargs: Any) -> None:
-        from . import rbac
-
         name = rbac.role_name(role_name)
         with self._tx(timeout) as conn:
             rbac.create_role(conn, self._db_name, name, description or "")
 
     def drop_role(self, role_name: str, force_drop: bool = False, timeout: Optional[float] = None,
                   **kwargs: Any) -> None:
-        from . import rbac
-
         name = rbac.role_name(role_name)
         with self._tx(timeout) as conn:
             rbac.drop_role(conn, self._db_name, name, bool(force_drop))
 
     def grant_role(self, user_name: str, role_name: str, timeout: Optional[float] = None, **kwargs: Any) -> None:
-        from . import rbac
-
         user, role = rbac.user_name(user_name), rbac.role_name(role_name)
         with self._tx(timeout) as conn:
             rbac.grant_role(conn, self._db_name, user, role)
 
     def revoke_role(self, user_name: str, role_name: str, timeout: Optional[float] = None,
                     **kwargs: Any) -> None:
-        from . import rbac
-
         user, role = rbac.user_name(user_name), rbac.role_name(role_name)
         with self._tx(timeout) as conn:
             rbac.revoke_role(conn, self._db_name, user, role)
 
     def list_roles(self, timeout: Optional[float] = None, **kwargs: Any) -> List[str]:
-        from . import rbac
-
         with self._conn(timeout) as conn:
             return rbac.list_roles(conn)
 
     def describe_role(self, role_name: str, timeout: Optional[float] = None, **kwargs: Any) -> Dict[str, Any]:
-        from . import rbac
-
         name = rbac.role_name(role_name)
         db_name = rbac.db_name_of(kwargs.pop("db_name", ""), self._db_name)
         with self._conn(timeout) as conn:
@@ -686,8 +666,6 @@ class MilvusClient:
 
     def grant_privilege(self, role_name: str, object_type: str, privilege: str, object_name: str,
                         db_name: Optional[str] = "", timeout: Optional[float] = None, **kwargs: Any) -> None:
-        from . import rbac
-
         role = rbac.role_name(role_name)
         object_type, privilege = rbac.privilege_for(object_type, privilege)
         target, db = rbac.object_name(object_name), rbac.db_name_of(db_name, self._db_name)
@@ -696,8 +674,6 @@ class MilvusClient:
 
     def revoke_privilege(self, role_name: str, object_type: str, privilege: str, object_name: str,
                          db_name: Optional[str] = "", timeout: Optional[float] = None, **kwargs: Any) -> None:
-        from . import rbac
-
         role = rbac.role_name(role_name)
         object_type, privilege = rbac.privilege_for(object_type, privilege)
         target, db = rbac.object_name(object_name), rbac.db_name_of(db_name, self._db_name)
@@ -706,8 +682,6 @@ class MilvusClient:
 
     def grant_privilege_v2(self, role_name: str, privilege: str, collection_name: str,
                            db_name: Optional[str] = None, timeout: Optional[float] = None, **kwargs: Any) -> None:
-        from . import rbac
-
         role = rbac.role_name(role_name)
         object_type, privilege, target = rbac.privilege_v2(privilege, collection_name)
         db = rbac.db_name_of(db_name, self._db_name)
@@ -717,8 +691,6 @@ class MilvusClient:
     def revoke_privilege_v2(self, role_name: str, privilege: str, collection_name: str,
                             db_name: Optional[str] = None, timeout: Optional[float] = None,
                             **kwargs: Any) -> None:
-        from . import rbac
-
         role = rbac.role_name(role_name)
         object_type, privilege, target = rbac.privilege_v2(privilege, collection_name)
         db = rbac.db_name_of(db_name, self._db_name)

@@ -101,16 +101,7 @@ def compile_where(schema: CollectionSchema, expr: str, filter_params: Optional[d
 def ids_where(info: CollectionInfo, ids: list[Any]) -> sql.Composable:
     """``pk = ANY(array)``, values checked against the primary key's type."""
     pk = info.schema.primary_field
-    checked = []
-    for i, value in enumerate(ids):
-        try:
-            checked.append(values.pk_value(pk, value, i))
-        except MilvusException:
-            raise MilvusException(
-                ErrorCode.INVALID_PARAMETER,
-                f"failed to create query plan: cannot parse expression: {pk.name} in {ids!r:.80}, error: "
-                f"value {value!r} does not match the type of primary key {pk.name} ({pk.dtype.name}): "
-                "invalid parameter") from None
+    checked = values.pk_values(pk, ids, "query")
     array_type = "bigint[]" if pk.dtype == DataType.INT64 else "text[]"
     return sql.SQL("{} = ANY({}::{})").format(sql.Identifier(pk.name), sql.Literal(checked),
                                                sql.SQL(array_type))

@@ -20,7 +20,7 @@ import json
 import math
 import struct
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -529,6 +529,25 @@ def pk_value(field: FieldSchema, value: Any, row: int) -> Any:
     if value is None:
         raise type_mismatch(field, value, row, "the primary key cannot be None")
     return field_encoder(field)(value, row)
+
+
+def pk_values(field: FieldSchema, ids: Sequence[Any], operation: str) -> list[Any]:
+    """Primary keys named in ``ids=`` (get/query/delete), checked against the key's type.
+
+    A mismatch is Milvus's plan error for the ``pk in [...]`` expression pymilvus
+    builds from ``ids``; ``operation`` is "query" or "delete".
+    """
+    out = []
+    for i, value in enumerate(ids):
+        try:
+            out.append(pk_value(field, value, i))
+        except MilvusException:
+            raise MilvusException(
+                ErrorCode.INVALID_PARAMETER,
+                f"failed to create {operation} plan: cannot parse expression: {field.name} in "
+                f"{list(ids)!r:.80}, error: value {value!r} does not match the type of primary key "
+                f"{field.name} ({field.dtype.name}): invalid parameter") from None
+    return out
 
 
 def sparse_query_wire(value: Any) -> SparseWire:

@@ -433,7 +433,6 @@ def upsert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterable[Any],
     encoder = RowEncoder(info, partition, policy)
     oids = column_oids(conn, info, encoder.columns)
     wire = type_oids(conn)
-    pk_field = info.schema.primary_field
     ids: list[Any] = []
     count = 0
     base = 0
@@ -564,17 +563,7 @@ def delete_ids(conn: psycopg.Connection, info: CollectionInfo, ids: list[Any],
                partition_name: Optional[str] = None) -> OmitZeroDict:
     """Delete by primary keys (in one partition when named); the count is rows really deleted."""
     partition = _delete_partition(info, partition_name)
-    pk_field = info.schema.primary_field
-    pks = []
-    for i, pk in enumerate(ids):
-        try:
-            pks.append(values.pk_value(pk_field, pk, i))
-        except DataNotMatchException:
-            raise MilvusException(
-                ErrorCode.INVALID_PARAMETER,
-                f"failed to create delete plan: cannot parse expression: {pk_field.name} in "
-                f"{list(ids)!r:.80}, error: value {pk!r} does not match the type of primary key "
-                f"{pk_field.name} ({pk_field.dtype.name}): invalid parameter") from None
+    pks = values.pk_values(info.schema.primary_field, ids, "delete")
     deleted = 0
     for chunk in chunks(pks, 50_000):
         deleted += _delete_pks(conn, info, chunk, partition)

@@ -409,7 +409,6 @@ def _contains_json(mode: str, ref: ir.JsonRef, values: tuple) -> exp.Expression:
     scalars = [v for v in values if not isinstance(v, (list, dict))]
     nested = [v for v in values if isinstance(v, (list, dict))]
     tests: list[exp.Expression] = []
-    joiner = " || " if mode == "any" else " && "
     if scalars:
         # `exists(arr[*] ? (@ == v))` tests elements one by one: a plain `arr[*] == v`
         # is unknown in strict mode as soon as one element is an array or object.

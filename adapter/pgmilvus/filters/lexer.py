@@ -157,7 +157,7 @@ class _Lexer:
         start = self.i
         if not self.text.startswith(META, start) or (
                 start + 5 < len(self.text) and (self.text[start + 5].isalnum() or self.text[start + 5] == "_")):
-            raise SyntaxProblem(f"token recognition error at: '$'", start)
+            raise SyntaxProblem("token recognition error at: '$'", start)
         self.i += len(META)
         self._maybe_path(start, META)
 
@@ -231,7 +231,7 @@ class _Lexer:
         parts: list[str] = []
         while True:
             if self.i >= len(text):
-                raise SyntaxProblem(f"unterminated string literal", start)
+                raise SyntaxProblem("unterminated string literal", start)
             ch = text[self.i]
             if ch == quote:
                 self.i += 1
