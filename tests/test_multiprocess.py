@@ -93,3 +93,32 @@ def test_milvus_server_uri_and_no_uri_use_the_embedded_default(tmp_path_factory,
     """)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "True ['q']"
+
+
+def test_catalog_changes_by_another_process_are_seen_at_once(test_root: Path) -> None:
+    """This process keeps parsed collections in memory; another process's DDL must show up in the
+    very next call (the catalog's change notification reaches the pooled connection first)."""
+    from pgmilvus import MilvusClient
+
+    path = test_root / "notify_mp.db"
+    client = MilvusClient(str(path))
+    try:
+        client.create_collection("c", dimension=2)
+        assert client.describe_collection("c")["fields"][1]["params"] == {"dim": 2}
+        assert client.list_partitions("c") == ["_default"]
+        other = _run(f"""
+            from pgmilvus import MilvusClient
+            c = MilvusClient({str(path)!r})
+            c.drop_collection("c")
+            c.create_collection("c", dimension=3)
+            c.create_partition("c", "pB")
+            c.insert("c", [{{"id": 1, "vector": [1.0, 2.0, 3.0]}}], partition_name="pB")
+        """)
+        assert other.returncode == 0, other.stderr
+        assert client.describe_collection("c")["fields"][1]["params"] == {"dim": 3}
+        assert client.list_partitions("c") == ["_default", "pB"]
+        hits = client.search("c", [[1.0, 2.0, 3.0]], limit=1)
+        assert hits[0][0]["id"] == 1
+        assert client.insert("c", [{"id": 2, "vector": [0.0, 0.0, 1.0]}])["insert_count"] == 1
+    finally:
+        client.close()

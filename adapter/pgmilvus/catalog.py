@@ -187,13 +187,16 @@ def _to_info(row: dict[str, Any], looked_up_as: str) -> CollectionInfo:
         aliases=list(row["aliases"]), looked_up_as=looked_up_as)
 
 
-#: (server, database, Milvus database, name) -> (catalog generation, CollectionInfo).
-_cache: dict[tuple[Any, ...], tuple[int, CollectionInfo]] = {}
+#: Channel of the catalog's change notifications (sql/catalog/003_notify.sql).
+CHANGES_CHANNEL = "pgmilvus_catalog"
+#: (server, database, Milvus database, name) -> CollectionInfo, valid until a notification.
+_cache: dict[tuple[Any, ...], CollectionInfo] = {}
 _CACHE_LIMIT = 1024
 
 
-def generation(conn: psycopg.Connection) -> int:
-    return conn.execute(f"SELECT value FROM {CATALOG}.generation").fetchone()[0]
+def invalidate_cache() -> None:
+    """Forget every parsed collection: called for each catalog change notification."""
+    _cache.clear()
 
 
 def get_collection(conn: psycopg.Connection, db_name: str, name: str, *,
@@ -201,23 +204,24 @@ def get_collection(conn: psycopg.Connection, db_name: str, name: str, *,
     """The collection called ``name`` in ``db_name``, or the one the alias ``name`` points to.
 
     Plain lookups (the start of every data call) reuse a parsed description
-    while the catalog generation is unchanged: one tiny query instead of the
-    catalog join and schema parsing. DDL (``for_update``) always reads afresh
-    and may change the object it gets; cached ones are never handed to it.
+    until a catalog change notification arrives (any process's committed DDL
+    sends one; the connection check reads it before the call starts), which
+    spares the catalog join and the schema parsing. Only descriptions read
+    outside a transaction are kept, so nothing uncommitted is ever cached.
+    DDL (``for_update``) always reads afresh and may change the object it gets.
     """
     if for_update or not aliases:
         return _read_collection(conn, db_name, name, aliases=aliases, for_update=for_update)
     pgconn = conn.pgconn
     key = (pgconn.host, pgconn.port, pgconn.db, db_name, name)
-    current = generation(conn)
     hit = _cache.get(key)
-    if hit is not None and hit[0] == current:
-        return hit[1]
+    if hit is not None:
+        return hit
     info = _read_collection(conn, db_name, name, aliases=True, for_update=False)
-    if info is not None:
+    if info is not None and conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
         if len(_cache) >= _CACHE_LIMIT:
             _cache.clear()
-        _cache[key] = (current, info)
+        _cache[key] = info
     return info
 
 

@@ -40,7 +40,8 @@ class MilvusClient:
             assert target.dsn is not None
             dsn = target.dsn
         self._timeout = timeout
-        self._db = Database(dsn, timeout=timeout, max_size=int(kwargs.get("pool_size", 8)))
+        self._db = Database(dsn, timeout=timeout, max_size=int(kwargs.get("pool_size", 8)),
+                            listen={catalog.CHANGES_CHANNEL: catalog.invalidate_cache})
         self._closed = False
         try:
             with self._db.connection() as conn:

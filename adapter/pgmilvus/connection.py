@@ -10,11 +10,12 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
-from typing import Any, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional
 from urllib.parse import quote, urlencode
 
 import psycopg
 from psycopg import errors as pge
+from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool, PoolTimeout
 
@@ -104,25 +105,55 @@ def _first_connection(conninfo: str, timeout: Optional[float]) -> Iterator[psyco
         yield conn
 
 
-def _configure(conn: psycopg.Connection) -> None:
-    from pgvector.psycopg import register_vector
+class _Listener:
+    """Channels every pooled connection LISTENs on, and what to call when one fires.
 
-    register_vector(conn)
+    Notifications reach a connection while it runs a query, the checkout
+    check included (psycopg's notify handler).
+    """
+
+    def __init__(self, channels: dict[str, Callable[[], None]]) -> None:
+        self.channels = channels
+
+    def configure(self, conn: psycopg.Connection) -> None:
+        from pgvector.psycopg import register_vector
+
+        register_vector(conn)
+        for channel in self.channels:
+            conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+        conn.add_notify_handler(lambda notify: self.fire(notify.channel))
+
+    def fire(self, channel: str) -> None:
+        callback = self.channels.get(channel)
+        if callback is not None:
+            callback()
+
+    def check(self, conn: psycopg.Connection) -> None:
+        """Pool check at checkout: one empty statement.
+
+        It proves the connection still works (a server restart or a terminated
+        backend is replaced before the call uses it, a bare socket read cannot
+        tell in time), and psycopg hands any notification that arrived while
+        the connection sat in the pool to the handler on the way.
+        """
+        ConnectionPool.check_connection(conn)
 
 
 class Database:
     """A pool of connections to one PostgreSQL database, pgvector types registered."""
 
-    def __init__(self, conninfo: str, *, max_size: int = 8, timeout: Optional[float] = None) -> None:
+    def __init__(self, conninfo: str, *, max_size: int = 8, timeout: Optional[float] = None,
+                 listen: Optional[dict[str, Callable[[], None]]] = None) -> None:
         self.conninfo = conninfo
+        listener = _Listener(dict(listen or {}))
         self.user = str(conninfo_to_dict(conninfo).get("user") or "")
         self.timeout = timeout
         with translate_errors():
             with _first_connection(conninfo, timeout) as conn:
                 ensure_pgvector(conn)
             self.pool = ConnectionPool(conninfo, min_size=1, max_size=max_size, open=False,
-                                       kwargs={"autocommit": True}, configure=_configure,
-                                       check=ConnectionPool.check_connection,
+                                       kwargs={"autocommit": True}, configure=listener.configure,
+                                       check=listener.check,
                                        timeout=timeout or 30.0, name="pgmilvus")
             self.pool.open(wait=True, timeout=timeout or 30.0)
 
