@@ -10,7 +10,9 @@ in ``strict_order`` so pages stay ordered.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Callable, ContextManager, Optional
+
+import psycopg
 
 from . import collections, search
 from .errors import ParamError
@@ -21,10 +23,10 @@ from .search_results import Hit, SearchPage
 class SearchIterator:
     """``next()`` -> a SearchPage (a list of Hit); an empty page once exhausted."""
 
-    def __init__(self, client: Any, collection_name: str, data: Any, *, batch_size: Optional[int],
+    def __init__(self, connect: Callable[[], ContextManager[psycopg.Connection]], db_name: str,
+                 collection_name: str, data: Any, *, batch_size: Optional[int],
                  filter: Optional[str], limit: Optional[int], output_fields: Any, search_params: Any,
-                 partition_names: Any, anns_field: Any, round_decimal: int, kwargs: dict[str, Any],
-                 timeout: Optional[float] = None) -> None:
+                 partition_names: Any, anns_field: Any, round_decimal: int, kwargs: dict[str, Any]) -> None:
         batch_size = 1000 if batch_size is None else batch_size
         if isinstance(batch_size, bool) or not isinstance(batch_size, int):
             raise ParamError(message=f"batch size must be an int, got {batch_size!r}")
@@ -40,8 +42,8 @@ class SearchIterator:
                                      "simultaneously")
         if rows == 0:
             raise ParamError(message="The vector data for search cannot be empty")
-        self._client = client
-        self._timeout = timeout
+        self._connect = connect
+        self._db_name = db_name
         self._collection = collection_name
         self._batch = batch_size
         self._left: Optional[int] = None if limit is None or limit < 0 else int(limit)
@@ -52,8 +54,8 @@ class SearchIterator:
                                       partition_names, anns_field, extra)
         self._last: Optional[tuple[float, Any]] = None
         self._done = False
-        with client._conn(timeout) as conn:
-            info = collections.require(conn, client._db_name, collection_name)
+        with connect() as conn:
+            info = collections.require(conn, db_name, collection_name)
             search.prepare(info, self._request)  # field, metric, filter errors now
 
     def next(self) -> SearchPage:
@@ -61,8 +63,8 @@ class SearchIterator:
         if self._done or want <= 0:
             return SearchPage()
         self._request.limit = want
-        with self._client._conn(self._timeout) as conn:
-            info = collections.require(conn, self._client._db_name, self._collection)
+        with self._connect() as conn:
+            info = collections.require(conn, self._db_name, self._collection)
             prepared = search.prepare(info, self._request, keyset=self._last)
             found = search.run(conn, prepared)[0]
         selected = search.finish(prepared, found)
