@@ -17,6 +17,7 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from . import sqlfiles
+from .errors import collection_not_found
 from .schema import CollectionSchema
 
 CATALOG = "pgmilvus_catalog"
@@ -147,8 +148,6 @@ def lock_collection(conn: psycopg.Connection, info: "CollectionInfo") -> "Collec
     drops or renames the table, take it: a writer then either finishes before
     the drop or sees that the collection is gone (code 100), never a half state.
     """
-    from .errors import collection_not_found
-
     conn.execute("SELECT pg_advisory_xact_lock(%s::int, %s::int)", (_COLLECTION_LOCK_SPACE, info.id))
     fresh = _read_collection(conn, info.db_name, info.name, aliases=False, for_update=False)
     if fresh is None or fresh.id != info.id:
