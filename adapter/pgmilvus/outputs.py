@@ -94,26 +94,9 @@ def _identity(value: Any) -> Any:
 
 def value_decoder(field_schema: FieldSchema) -> Callable[[Any], Any]:
     """The function that turns a non-NULL stored value of ``field_schema`` into pymilvus's value."""
-    dtype = field_schema.dtype
-    if dtype == DataType.FLOAT:
-        return _float32
-    if dtype == DataType.FLOAT_VECTOR:
-        return _dense_floats
-    if dtype == DataType.FLOAT16_VECTOR:
-        return _float16_bytes
-    if dtype == DataType.BFLOAT16_VECTOR:
-        return _bfloat16_bytes
-    if dtype == DataType.INT8_VECTOR:
-        return _int8_bytes
-    if dtype == DataType.BINARY_VECTOR:
-        return _binary_bytes
-    if dtype == DataType.SPARSE_FLOAT_VECTOR:
-        return _sparse_dict
-    if dtype == DataType.ARRAY and field_schema.element_type == DataType.FLOAT:
+    if field_schema.dtype == DataType.ARRAY and field_schema.element_type == DataType.FLOAT:
         return _float_array
-    if dtype == DataType.TIMESTAMPTZ:
-        return _timestamp
-    return _identity
+    return _DECODERS.get(field_schema.dtype, _identity)
 
 
 def decode_value(field_schema: FieldSchema, value: Any) -> Any:
@@ -253,3 +236,16 @@ def output_plan(schema: CollectionSchema, output_fields: Optional[Sequence[str]]
 def decode_row(plan: OutputPlan, values: Sequence[Any]) -> dict[str, Any]:
     """Module-level alias of ``plan.decode(values)``."""
     return plan.decode(values)
+
+
+#: Stored form -> pymilvus's form, per type (every other type comes back as stored).
+_DECODERS: dict[DataType, Callable[[Any], Any]] = {
+    DataType.FLOAT: _float32,
+    DataType.FLOAT_VECTOR: _dense_floats,
+    DataType.FLOAT16_VECTOR: _float16_bytes,
+    DataType.BFLOAT16_VECTOR: _bfloat16_bytes,
+    DataType.INT8_VECTOR: _int8_bytes,
+    DataType.BINARY_VECTOR: _binary_bytes,
+    DataType.SPARSE_FLOAT_VECTOR: _sparse_dict,
+    DataType.TIMESTAMPTZ: _timestamp,
+}
