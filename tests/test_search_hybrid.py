@@ -132,3 +132,29 @@ def test_search_iterator_limit_and_errors(client: MilvusClient) -> None:
         client.search_iterator("h", [a[0].tolist()], anns_field="a", offset=3)
     with pytest.raises(MilvusException, match="collection not found"):
         client.search_iterator("nope", [a[0].tolist()])
+
+
+@pytest.mark.parametrize("index_type", ["HNSW", "FLAT"])
+def test_search_iterator_returns_every_tied_hit_once(fresh_db: str, index_type: str) -> None:
+    """Duplicate vectors tie at exactly the same distance; pages that cut through a tie must
+    neither skip nor repeat any of them (an index scan orders ties arbitrarily)."""
+    cli = MilvusClient(fresh_db)
+    try:
+        cli.create_collection("ties", dimension=3, metric_type="L2", auto_id=False)
+        if index_type == "FLAT":
+            cli.release_collection("ties")
+            cli.drop_index("ties", "vector")
+            cli.create_index("ties", cli.prepare_index_params("vector", index_type="FLAT", metric_type="L2"))
+        base = [[1.0, 0.0, 0.0], [0.0, 2.0, 0.0], [0.0, 0.0, 3.0], [4.0, 4.0, 0.0]]
+        cli.insert("ties", [{"id": i, "vector": base[i % 4]} for i in range(40)])  # 10 copies each
+        it = cli.search_iterator("ties", [[0.0, 0.0, 0.0]], batch_size=3)
+        got = []
+        while page := it.next():
+            got.extend((h["id"], h["distance"]) for h in page)
+        ids = [i for i, _ in got]
+        assert sorted(ids) == list(range(40)) and len(ids) == 40
+        distances = [d for _, d in got]
+        assert distances == sorted(distances)
+        assert sorted(set(distances)) == [1.0, 4.0, 9.0, 32.0]
+    finally:
+        cli.close()

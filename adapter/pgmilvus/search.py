@@ -59,7 +59,7 @@ class Prepared:
     conditions: list[sql.Composable]
     params: dict[str, Any]
     group_column: Optional[str] = None
-    keyset: Optional[tuple[float, Any]] = None
+    keyset: Optional[tuple[float, list[Any]]] = None  # (last distance, keys returned at it)
     has_filter: bool = False
     notes: list[str] = field(default_factory=list)
 
@@ -72,7 +72,7 @@ def search(conn: psycopg.Connection, info: CollectionInfo, request: SearchReques
     return to_result(info, prepared, per_query)
 
 
-def prepare(info: CollectionInfo, request: SearchRequest, keyset: Optional[tuple[float, Any]] = None
+def prepare(info: CollectionInfo, request: SearchRequest, keyset: Optional[tuple[float, list[Any]]] = None
             ) -> Prepared:
     """Resolve and check everything that needs no database access."""
     resolved = resolve(info, request.anns_field, request.metric_type, request.partition_names)
@@ -188,7 +188,7 @@ def _fetch(conn: psycopg.Connection, prepared: Prepared, which: Sequence[int], e
     if prepared.request.range_filter is not None:
         params["range_filter"] = prepared.request.range_filter
     if prepared.keyset is not None:
-        params["last_d"], params["last_pk"] = prepared.keyset
+        params["last_d"], params["tied"] = prepared.keyset
     return execute(conn, statement, params, settings)
 
 

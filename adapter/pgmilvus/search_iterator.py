@@ -1,7 +1,8 @@
 """search_iterator(): pages of hits ordered by distance, like pymilvus's SearchIteratorV2.
 
-Paging is keyset paging on (pgvector distance, pk): each page asks for the
-rows after the last hit of the previous page, ordered by distance.  That
+Paging is keyset paging on the pgvector distance: each page asks for the rows
+farther than the last hit of the previous page, or at the same distance but not
+returned yet (exact ties), ordered by distance.  That
 needs no server-side state (nothing to release if the caller never closes)
 and every page sees committed data at the moment it runs.  Exact scans give
 a strictly ordered, complete walk; index scans run pgvector's iterative scan
@@ -52,7 +53,7 @@ class SearchIterator:
         # Checked once here (bad arguments fail at creation, as in pymilvus); the limit is per page.
         self._request = build_request(data, filter or "", max(batch_size, 1), output_fields, search_params,
                                       partition_names, anns_field, extra)
-        self._last: Optional[tuple[float, Any]] = None
+        self._last: Optional[tuple[float, list[Any]]] = None  # (last distance, keys returned at it)
         self._done = False
         with connect() as conn:
             info = collections.require(conn, db_name, collection_name)
@@ -72,8 +73,11 @@ class SearchIterator:
         if len(found) < want or len(selected) < len(found):  # exhausted, or past range search's radius
             self._done = True
         if found:
-            last = found[-1]
-            self._last = (float(last.raw), last.pk)
+            last_d = float(found[-1].raw)
+            tied = [h.pk for h in found if float(h.raw) == last_d]
+            if self._last is not None and self._last[0] == last_d:
+                tied = self._last[1] + tied  # the tie spans several pages
+            self._last = (last_d, tied)
         if self._left is not None:
             self._left -= len(selected)
         return SearchPage([Hit({pk_name: h.pk, "distance": d, "entity": h.entity}, pk_name=pk_name)

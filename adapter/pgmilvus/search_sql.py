@@ -146,8 +146,13 @@ def inner_select(target: Target, query: sql.Composable, conditions: Sequence[sql
     if range_filter:
         conds.append(range_condition(target, raw, "range_filter", closer_side=True))
     if keyset:
-        conds.append(sql.SQL("({}, {}) > ({}, {})").format(raw, pk, sql.Placeholder("last_d"),
-                                                            sql.Placeholder("last_pk")))
+        # After the last page: farther rows, or rows at the same distance not returned yet
+        # (``tied`` holds every key already returned at that distance). Exact ties are common
+        # (duplicate vectors) and an index scan orders them arbitrarily, so the pk alone
+        # cannot say which of them came before.
+        last_d = sql.Placeholder("last_d")
+        conds.append(sql.SQL("({raw} > {d} OR ({raw} = {d} AND NOT {pk} = ANY({tied})))").format(
+            raw=raw, d=last_d, pk=pk, tied=sql.Placeholder("tied")))
     order = sql.SQL("{}").format(sql.Identifier(DIST))
     if exact:
         order = sql.SQL("{}, {}").format(sql.Identifier(DIST), sql.Identifier(PK))
