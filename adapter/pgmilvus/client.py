@@ -18,6 +18,7 @@ from .connection import Database
 from .errors import (DataTypeNotMatchException, ErrorCode, MilvusException, ParamError, PermissionDenied,
                      database_not_found, partition_not_found)
 from .index_params import IndexParams
+from .rbac_privileges import METHOD_PRIVILEGES
 from .schema import CollectionSchema, FieldSchema
 from .types import DataType
 
@@ -707,7 +708,7 @@ def _name_privileges(cls: type) -> type:
     refused, so each public method names its privilege here.
     """
     def wrap(name: str, method: Any) -> Any:
-        privilege = rbac.METHOD_PRIVILEGES.get(name)
+        privilege = METHOD_PRIVILEGES.get(name)
 
         @functools.wraps(method)
         def call(self: MilvusClient, *args: Any, **kwargs: Any) -> Any:

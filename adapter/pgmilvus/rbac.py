@@ -31,127 +31,10 @@ from . import catalog, ddl
 from .catalog import CATALOG
 from .errors import ErrorCode, MilvusException, ParamError, PermissionDenied
 
-# -- Milvus's vocabulary ---------------------------------------------------------------------------
-
-BUILTIN_ROLES = ("admin", "public")
-OBJECT_TYPES = ("Collection", "Global", "User")
-ANY = "*"
-USER_MAX_LEN = 32          # proxy.maxUsernameLength
-PASSWORD_MIN_LEN = 6       # proxy.minPasswordLength
-PASSWORD_MAX_LEN = 256     # proxy.maxPasswordLength
-NAME_MAX_LEN = 255         # proxy.maxNameLength (role names)
-#: ErrPrivilegeNotAuthenticated: what Milvus answers to a wrong old password.
-NOT_AUTHENTICATED = 1400
-
-_COLLECTION_PRIVILEGES = (
-    "Load", "Release", "Compaction", "Insert", "Delete", "Upsert", "GetStatistics", "CreateIndex",
-    "IndexDetail", "DropIndex", "Search", "Flush", "Query", "LoadBalance", "Import",
-    "GetLoadingProgress", "GetLoadState", "CreatePartition", "DropPartition", "ShowPartitions",
-    "HasPartition", "GetFlushState")
-_GLOBAL_PRIVILEGES = (
-    "All", "CreateCollection", "DropCollection", "DescribeCollection", "ShowCollections",
-    "RenameCollection", "CreateOwnership", "DropOwnership", "SelectOwnership", "ManageOwnership",
-    "BackupRBAC", "RestoreRBAC", "CreateResourceGroup", "UpdateResourceGroups", "DropResourceGroup",
-    "DescribeResourceGroup", "ListResourceGroups", "TransferReplica", "TransferNode", "FlushAll",
-    "CreateDatabase", "DropDatabase", "ListDatabases", "AlterDatabase", "DescribeDatabase",
-    "CreateAlias", "DropAlias", "DescribeAlias", "ListAliases", "CreatePrivilegeGroup",
-    "DropPrivilegeGroup", "ListPrivilegeGroups", "OperatePrivilegeGroup")
-_USER_PRIVILEGES = ("UpdateUser", "SelectUser")
-
-_COLLECTION_RO = ("Query", "Search", "IndexDetail", "GetFlushState", "GetLoadState",
-                  "GetLoadingProgress", "HasPartition", "ShowPartitions", "DescribeCollection",
-                  "DescribeAlias", "GetStatistics", "ListAliases")
-_COLLECTION_RW = _COLLECTION_RO + ("Load", "Release", "Insert", "Delete", "Upsert", "Import", "Flush",
-                                   "Compaction", "LoadBalance", "CreateIndex", "DropIndex",
-                                   "CreatePartition", "DropPartition")
-_DATABASE_RO = ("ShowCollections", "DescribeDatabase")
-_CLUSTER_RO = ("ListDatabases", "SelectOwnership", "SelectUser", "DescribeResourceGroup",
-               "ListResourceGroups", "ListPrivilegeGroups")
-_CLUSTER_RW = _CLUSTER_RO + ("FlushAll", "TransferNode", "TransferReplica", "UpdateResourceGroups")
-#: Milvus 2.5+ built-in privilege groups (grant_privilege_v2 names).
-PRIVILEGE_GROUPS: dict[str, tuple[str, ...]] = {
-    "CollectionReadOnly": _COLLECTION_RO,
-    "CollectionReadWrite": _COLLECTION_RW,
-    "CollectionAdmin": _COLLECTION_RW + ("CreateAlias", "DropAlias"),
-    "DatabaseReadOnly": _DATABASE_RO,
-    "DatabaseReadWrite": _DATABASE_RO + ("AlterDatabase",),
-    "DatabaseAdmin": _DATABASE_RO + ("AlterDatabase", "CreateCollection", "DropCollection"),
-    "ClusterReadOnly": _CLUSTER_RO,
-    "ClusterReadWrite": _CLUSTER_RW,
-    "ClusterAdmin": _CLUSTER_RW + ("BackupRBAC", "RestoreRBAC", "CreateDatabase", "DropDatabase",
-                                   "CreateOwnership", "DropOwnership", "ManageOwnership",
-                                   "CreateResourceGroup", "DropResourceGroup", "UpdateUser",
-                                   "RenameCollection", "CreatePrivilegeGroup", "DropPrivilegeGroup",
-                                   "OperatePrivilegeGroup"),
-}
-OBJECT_PRIVILEGES: dict[str, frozenset[str]] = {
-    "Collection": frozenset(_COLLECTION_PRIVILEGES) | {"CollectionReadOnly", "CollectionReadWrite"},
-    "Global": frozenset(_GLOBAL_PRIVILEGES) | frozenset(PRIVILEGE_GROUPS),
-    "User": frozenset(_USER_PRIVILEGES),
-}
-_ALL_PRIVILEGES = frozenset(_COLLECTION_PRIVILEGES + _GLOBAL_PRIVILEGES + _USER_PRIVILEGES)
-
-# -- what each Milvus privilege means in PostgreSQL --------------------------------------------------
-
-#: Privileges on the collection's own tables (parent and partitions).
-_TABLE_GRANTS: dict[str, tuple[str, ...]] = {
-    "Query": ("SELECT",), "Search": ("SELECT",), "GetStatistics": ("SELECT",),
-    "Insert": ("INSERT",), "Import": ("INSERT",),
-    # a filtered delete reads the columns it tests; an upsert replaces rows
-    "Delete": ("DELETE", "SELECT"),
-    "Upsert": ("INSERT", "UPDATE", "DELETE", "SELECT"),
-}
-#: Writes to catalog tables the operation performs (table -> privilege, optional columns).
-_CATALOG_GRANTS: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
-    "Load": (("partitions", "UPDATE", ("loaded",)),),
-    "Release": (("partitions", "UPDATE", ("loaded",)),),
-    "CreateIndex": (("indexes", "INSERT", ()), ("indexes", "UPDATE", ("params",))),
-    "DropIndex": (("indexes", "DELETE", ()),),
-    "CreatePartition": (("partitions", "INSERT", ()), ("collections", "UPDATE", ("next_partition",))),
-    "DropPartition": (("partitions", "DELETE", ()),),
-    "CreateAlias": (("aliases", "INSERT", ()), ("aliases", "UPDATE", ("collection_id",))),
-    "DropAlias": (("aliases", "DELETE", ()),),
-    "CreateCollection": (("collections", "INSERT", ()), ("collections", "UPDATE", ("next_partition",)),
-                         ("fields", "INSERT", ()), ("partitions", "INSERT", ()), ("indexes", "INSERT", ())),
-    "DropCollection": (("collections", "DELETE", ()),),
-    "RenameCollection": (("collections", "UPDATE", ("db_name", "name", "table_name")),
-                         ("partitions", "UPDATE", ("table_name",))),
-    "CreateDatabase": (("databases", "INSERT", ()),),
-    "DropDatabase": (("databases", "DELETE", ()), ("aliases", "DELETE", ())),
-    "AlterDatabase": (("databases", "UPDATE", ("properties",)),),
-}
-#: Operations that create tables in the database's schema.
-_SCHEMA_CREATE = frozenset({"CreateCollection", "CreatePartition"})
-#: Operations that draw auto_id values from the shared sequence.
-_SEQUENCE_USAGE = frozenset({"Insert", "Upsert", "Import"})
-_DATABASE_CREATE = frozenset({"CreateDatabase"})
-
-#: MilvusClient method -> the privilege Milvus checks for it (names the refused privilege).
-METHOD_PRIVILEGES: dict[str, str] = {
-    "insert": "Insert", "upsert": "Upsert", "delete": "Delete", "search": "Search",
-    "hybrid_search": "Search", "search_iterator": "Search", "query": "Query", "get": "Query",
-    "query_iterator": "Query", "create_collection": "CreateCollection",
-    "drop_collection": "DropCollection", "describe_collection": "DescribeCollection",
-    "has_collection": "DescribeCollection", "list_collections": "ShowCollections",
-    "rename_collection": "RenameCollection", "truncate_collection": "Delete",
-    "load_collection": "Load", "refresh_load": "Load", "load_partitions": "Load",
-    "release_collection": "Release", "release_partitions": "Release", "get_load_state": "GetLoadState",
-    "flush": "Flush", "compact": "Compaction", "get_collection_stats": "GetStatistics",
-    "get_partition_stats": "GetStatistics", "create_index": "CreateIndex", "drop_index": "DropIndex",
-    "describe_index": "IndexDetail", "list_indexes": "IndexDetail", "create_partition": "CreatePartition",
-    "drop_partition": "DropPartition", "has_partition": "HasPartition", "list_partitions": "ShowPartitions",
-    "create_database": "CreateDatabase", "drop_database": "DropDatabase", "list_databases": "ListDatabases",
-    "describe_database": "DescribeDatabase", "alter_database_properties": "AlterDatabase",
-    "drop_database_properties": "AlterDatabase", "create_alias": "CreateAlias", "alter_alias": "CreateAlias",
-    "drop_alias": "DropAlias", "describe_alias": "DescribeAlias", "list_aliases": "ListAliases",
-    "create_user": "CreateOwnership", "drop_user": "DropOwnership", "create_role": "CreateOwnership",
-    "drop_role": "DropOwnership", "grant_role": "ManageOwnership", "revoke_role": "ManageOwnership",
-    "grant_privilege": "ManageOwnership", "revoke_privilege": "ManageOwnership",
-    "grant_privilege_v2": "ManageOwnership", "revoke_privilege_v2": "ManageOwnership",
-    "update_password": "UpdateUser", "list_users": "SelectUser", "describe_user": "SelectUser",
-    "list_roles": "SelectOwnership", "describe_role": "SelectOwnership",
-}
-
+from .rbac_privileges import (ALL_PRIVILEGES, ANY, BUILTIN_ROLES, CATALOG_GRANTS, DATABASE_CREATE,
+                              NAME_MAX_LEN, NOT_AUTHENTICATED, OBJECT_PRIVILEGES, OBJECT_TYPES,
+                              PASSWORD_MAX_LEN, PASSWORD_MIN_LEN, PRIVILEGE_GROUPS, SCHEMA_CREATE,
+                              SEQUENCE_USAGE, TABLE_GRANTS, USER_MAX_LEN, USER_PRIVILEGES)
 
 # -- validation (Milvus's rules, checked before any SQL) ----------------------------------------------
 
@@ -248,7 +131,7 @@ def privilege_for(object_type: Any, privilege: Any) -> tuple[str, str]:
     if privilege == ANY:
         return object_type, ANY
     _entity_name("Privilege", privilege)
-    if privilege not in _ALL_PRIVILEGES and privilege not in PRIVILEGE_GROUPS:
+    if privilege not in ALL_PRIVILEGES and privilege not in PRIVILEGE_GROUPS:
         raise MilvusException(ErrorCode.SERVER_ERROR, f"not found the privilege name[{privilege}]")
     if privilege not in OBJECT_PRIVILEGES[object_type]:
         raise MilvusException(ErrorCode.SERVER_ERROR,
@@ -263,11 +146,11 @@ def privilege_v2(privilege: Any, collection: Any) -> tuple[str, str, str]:
     collection = ANY if collection == ANY else _entity_name("collection name", collection)
     if privilege == ANY:
         return "Global", ANY, ANY
-    if privilege not in _ALL_PRIVILEGES and privilege not in PRIVILEGE_GROUPS:
+    if privilege not in ALL_PRIVILEGES and privilege not in PRIVILEGE_GROUPS:
         raise MilvusException(ErrorCode.SERVER_ERROR, f"not found the privilege name[{privilege}]")
     if privilege in OBJECT_PRIVILEGES["Collection"] or privilege == "CollectionAdmin":
         return "Collection", privilege, collection
-    if privilege in _USER_PRIVILEGES:
+    if privilege in USER_PRIVILEGES:
         return "User", privilege, ANY
     return "Global", privilege, ANY
 
@@ -275,7 +158,7 @@ def privilege_v2(privilege: Any, collection: Any) -> tuple[str, str, str]:
 def expand(privilege: str) -> frozenset[str]:
     """The plain privileges a grant stands for (groups and ``*``/``All`` expanded)."""
     if privilege in (ANY, "All"):
-        return _ALL_PRIVILEGES
+        return ALL_PRIVILEGES
     return frozenset(PRIVILEGE_GROUPS.get(privilege, (privilege,)))
 
 
@@ -682,13 +565,13 @@ class _Plan:
 def _plan_grant(conn: psycopg.Connection, plan: _Plan, object_type: str, obj: str, privilege: str,
                 schemas: dict[str, str]) -> None:
     atoms = expand(privilege)
-    table_privs = set().union(*(_TABLE_GRANTS.get(a, ()) for a in atoms))
+    table_privs = set().union(*(TABLE_GRANTS.get(a, ()) for a in atoms))
     for atom in atoms:
-        plan.catalog.update(_CATALOG_GRANTS.get(atom, ()))
-    plan.sequence |= bool(atoms & _SEQUENCE_USAGE)
-    plan.database_create |= bool(atoms & _DATABASE_CREATE)
+        plan.catalog.update(CATALOG_GRANTS.get(atom, ()))
+    plan.sequence |= bool(atoms & SEQUENCE_USAGE)
+    plan.database_create |= bool(atoms & DATABASE_CREATE)
     for db, schema in schemas.items():
-        if atoms & _SCHEMA_CREATE:
+        if atoms & SCHEMA_CREATE:
             plan.schema_create.add(schema)
         if not table_privs:
             continue
