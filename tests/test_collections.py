@@ -122,7 +122,6 @@ def test_custom_schema_describe_and_types(client: MilvusClient) -> None:
 
 def _columns(client: MilvusClient, collection: str) -> dict[str, str]:
     with client._conn() as conn:
-        info = client._db.pool  # noqa: F841 - the pool is what the client uses
         rows = conn.execute(
             "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
             "JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "

@@ -324,12 +324,6 @@ def remove_index(conn: psycopg.Connection, collection_id: int, index_name: str) 
                  (collection_id, index_name))
 
 
-def set_index_params(conn: psycopg.Connection, collection_id: int, index_name: str,
-                     params: dict[str, Any]) -> None:
-    conn.execute(f"UPDATE {CATALOG}.indexes SET params = %s WHERE collection_id = %s AND index_name = %s",
-                 (Jsonb(params), collection_id, index_name))
-
-
 # -- aliases -----------------------------------------------------------------------------------
 
 def alias_target(conn: psycopg.Connection, db_name: str, alias: str) -> Optional[str]:

@@ -86,10 +86,6 @@ def _num_partitions(schema: CollectionSchema, value: Any) -> Optional[int]:
     return value
 
 
-def _same_definition(existing: CollectionInfo, schema: CollectionSchema) -> bool:
-    return existing.schema == schema
-
-
 def create(conn: psycopg.Connection, db_name: str, name: str, schema: CollectionSchema,
            index_params: Optional[IndexParams], kwargs: dict[str, Any]) -> bool:
     """Create the catalog rows, the partitioned table and its partitions.
@@ -112,7 +108,7 @@ def create(conn: psycopg.Connection, db_name: str, name: str, schema: Collection
     schema_name = schema_name_of(conn, db_name)
     existing = catalog.get_collection(conn, db_name, name, aliases=False)
     if existing is not None:
-        if _same_definition(existing, schema):
+        if existing.schema == schema:
             return False
         raise invalid_parameter(f"create duplicate collection with different parameters, collection: {name}")
     if catalog.alias_target(conn, db_name, name) is not None:

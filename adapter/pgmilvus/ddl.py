@@ -12,7 +12,6 @@ Field names can never start with ``$``, so the hidden columns never collide.
 from __future__ import annotations
 
 import hashlib
-from typing import Any
 
 from psycopg import sql
 
@@ -162,7 +161,3 @@ def create_schema(schema_name: str) -> sql.Composed:
 
 def drop_schema(schema_name: str) -> sql.Composed:
     return sql.SQL("DROP SCHEMA IF EXISTS {}").format(sql.Identifier(schema_name))
-
-
-def literal_default(value: Any) -> sql.Literal:
-    return sql.Literal(value)

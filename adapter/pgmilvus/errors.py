@@ -134,7 +134,3 @@ def partition_not_found(name: str) -> MilvusException:
 
 def database_not_found(name: str) -> MilvusException:
     return MilvusException(ErrorCode.DATABASE_NOT_FOUND, f"database not found[database={name}]")
-
-
-def unsupported(message: str) -> MilvusException:
-    return MilvusException(ErrorCode.UNSUPPORTED, message)

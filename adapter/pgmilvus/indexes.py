@@ -29,7 +29,7 @@ from typing import Any, Optional
 from psycopg import sql
 
 from .ddl import pg_name
-from .errors import ErrorCode, MilvusException, ParamError, invalid_parameter
+from .errors import ParamError, invalid_parameter
 from .schema import FieldSchema
 from .types import DataType
 
@@ -258,7 +258,3 @@ def _as_str(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
-
-
-def unsupported_index(message: str) -> MilvusException:
-    return MilvusException(ErrorCode.UNSUPPORTED, message)

@@ -99,11 +99,6 @@ def value_decoder(field_schema: FieldSchema) -> Callable[[Any], Any]:
     return _DECODERS.get(field_schema.dtype, _identity)
 
 
-def decode_value(field_schema: FieldSchema, value: Any) -> Any:
-    """One stored value of ``field_schema`` as pymilvus returns it (None stays None)."""
-    return None if value is None else value_decoder(field_schema)(value)
-
-
 # -- the plan ----------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -231,11 +226,6 @@ def output_plan(schema: CollectionSchema, output_fields: Optional[Sequence[str]]
     fields = tuple(f for f in schema.fields if f.name in wanted)
     return OutputPlan(fields=fields, dynamic_keys=tuple(dynamic_keys) if not all_dynamic else (),
                       all_dynamic=all_dynamic, _decoders=tuple(value_decoder(f) for f in fields))
-
-
-def decode_row(plan: OutputPlan, values: Sequence[Any]) -> dict[str, Any]:
-    """Module-level alias of ``plan.decode(values)``."""
-    return plan.decode(values)
 
 
 #: Stored form -> pymilvus's form, per type (every other type comes back as stored).

@@ -16,7 +16,7 @@ unchanged.  The behaviour follows pymilvus's ``client/search_result.py`` and
 
 from __future__ import annotations
 
-from typing import Any, Iterator, List, Optional, Sequence
+from typing import Any, List, Optional, Sequence
 
 _MISSING = object()
 
@@ -165,8 +165,3 @@ class SearchPage(list):
         return str([str(h) for h in self[:10]])
 
     __repr__ = __str__
-
-
-def iter_hits(result: SearchResult) -> Iterator[Hit]:
-    for hits in result:
-        yield from hits
