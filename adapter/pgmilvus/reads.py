@@ -16,6 +16,7 @@ import psycopg
 from psycopg import sql
 
 from .catalog import CollectionInfo
+from .filters import plan_sql
 from .errors import DataTypeNotMatchException, ErrorCode, MilvusException, ParamError
 from .outputs import OutputPlan, output_plan
 from .results import HybridExtraList
@@ -85,16 +86,7 @@ def compile_where(schema: CollectionSchema, expr: str, filter_params: Optional[d
                   operation: str = "query") -> Optional[sql.Composable]:
     """The WHERE condition of a Milvus filter (None for an empty one), errors prefixed like Milvus's
     ``failed to create <operation> plan: ...``."""
-    if not expr.strip():
-        return None
-    from .filters import FilterError, filter_sql
-
-    if filter_params is not None and not isinstance(filter_params, dict):
-        raise ParamError(message=f"filter_params must be a dict, got {type(filter_params).__name__}")
-    try:
-        text = filter_sql(expr, schema, filter_params)
-    except FilterError as exc:
-        raise exc.wrap(f"failed to create {operation} plan") from None
+    text = plan_sql(expr, schema, filter_params, operation)
     return None if text is None else sql.SQL(text)
 
 

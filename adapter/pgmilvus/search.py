@@ -31,6 +31,7 @@ from psycopg import sql
 from . import outputs, search_sql, strategy
 from .catalog import CollectionInfo
 from .errors import invalid_parameter
+from .filters import plan_sql
 from .search_params import SearchRequest
 from .search_results import Hit, Hits, SearchResult
 from .search_target import Resolved, array_type, encode_queries, group_field, resolve, wire_adapters
@@ -98,14 +99,7 @@ def prepare(info: CollectionInfo, request: SearchRequest, keyset: Optional[tuple
 
 def filter_condition(expr: str, info: CollectionInfo, filter_params: dict[str, Any]) -> Optional[sql.Composable]:
     """The compiled filter as a SQL condition (None for an empty filter)."""
-    if not expr or not expr.strip():
-        return None
-    from .filters import FilterError, filter_sql
-
-    try:
-        text = filter_sql(expr, info.schema, filter_params)
-    except FilterError as exc:
-        raise exc.wrap("failed to create query plan") from None
+    text = plan_sql(expr, info.schema, filter_params, "query")
     if text is None:
         return None
     # The text is embedded in a statement that has bound parameters: a literal % must be doubled.

@@ -23,6 +23,7 @@ from typing import Optional
 
 from sqlglot import exp
 
+from ..errors import ParamError
 from ..schema import CollectionSchema
 from . import cache
 from .compile import to_sql
@@ -30,7 +31,7 @@ from .errors import FilterError, SyntaxProblem
 from .parser import parse
 from .typecheck import check
 
-__all__ = ["FilterError", "compile_filter", "filter_sql", "parse_filter", "clear_cache"]
+__all__ = ["FilterError", "compile_filter", "filter_sql", "plan_sql", "parse_filter", "clear_cache"]
 
 
 def parse_filter(expr: str):
@@ -93,6 +94,22 @@ def filter_sql(expr: str, schema: CollectionSchema,
     """The Postgres SQL text of :func:`compile_filter` (cached), or None."""
     compiled = _compiled(expr, schema, params)
     return None if compiled is None else compiled[1]
+
+
+def plan_sql(expr: str, schema: CollectionSchema, params: Optional[dict],
+             operation: str) -> Optional[str]:
+    """:func:`filter_sql` for a query, search or delete plan: Milvus's argument check and error shape.
+
+    ``operation`` names the plan in errors: ``failed to create <operation> plan: ...``.
+    """
+    if not expr or not expr.strip():
+        return None
+    if params is not None and not isinstance(params, dict):
+        raise ParamError(message=f"filter_params must be a dict, got {type(params).__name__}")
+    try:
+        return filter_sql(expr, schema, params)
+    except FilterError as exc:
+        raise exc.wrap(f"failed to create {operation} plan") from None
 
 
 def clear_cache() -> None:
