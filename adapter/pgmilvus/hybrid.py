@@ -20,7 +20,7 @@ from .errors import ErrorCode, MilvusException, ParamError, invalid_parameter
 from .rerank import AnnSearchRequest, BaseRanker, fuse
 from .search_params import SearchRequest, build_request, check_limit, check_round_decimal, check_window
 from .search_results import Hit, Hits, SearchResult
-from .search_target import wire_adapters
+from .values import wire_adapters
 
 
 def _requests(reqs: Any, partition_names: Optional[Sequence[str]]) -> list[SearchRequest]:

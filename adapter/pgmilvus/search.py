@@ -34,7 +34,8 @@ from .errors import invalid_parameter
 from .filters import plan_sql
 from .search_params import SearchRequest
 from .search_results import Hit, Hits, SearchResult
-from .search_target import Resolved, array_type, encode_queries, group_field, resolve, wire_adapters
+from .search_target import Resolved, array_type, encode_queries, group_field, resolve
+from .values import wire_adapters
 
 _log = logging.getLogger("pgmilvus")
 

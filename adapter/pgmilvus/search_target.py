@@ -13,8 +13,6 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 from psycopg import sql
-from psycopg.adapt import Dumper
-from psycopg.pq import Format
 
 from . import indexes, values
 from .catalog import CollectionInfo, IndexInfo
@@ -196,28 +194,3 @@ def array_type(query_type: str) -> str:
     """
     base = query_type.split("(")[0]
     return ("varbit" if base == "bit" else base) + "[]"
-
-
-# -- psycopg dumpers for values.py's wire markers -----------------------------------------------
-
-def wire_adapters(conn: Any) -> None:
-    """Let ``conn`` send values.py's wire bytes as-is, in binary, with their types' oids.
-
-    Registered once per (pooled) connection; the marker classes are pgmilvus's own,
-    so no other value is affected.
-    """
-    if getattr(conn, "_pgmilvus_wire", False):
-        return
-    for type_name, cls in values.WIRE_TYPES.items():
-        info = conn.adapters.types.get(type_name)
-        if info is not None:
-            conn.adapters.register_dumper(cls, type(f"{cls.__name__}Dumper", (_WireDumper,),
-                                                    {"oid": info.oid}))
-    conn._pgmilvus_wire = True
-
-
-class _WireDumper(Dumper):
-    format = Format.BINARY
-
-    def dump(self, obj: Any) -> bytes:
-        return obj

@@ -23,6 +23,8 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Sequence
 
 import numpy as np
+from psycopg.adapt import Dumper
+from psycopg.pq import Format
 
 from .errors import DataNotMatchException, ErrorCode, MilvusException
 from .schema import DYNAMIC_FIELD, FieldSchema
@@ -63,6 +65,33 @@ class JsonbWire(bytes):
 WIRE_TYPES = {"vector": VectorWire, "halfvec": HalfvecWire, "bit": BitWire,
               "sparsevec": SparseWire, "jsonb": JsonbWire}
 EMPTY_OBJECT = JsonbWire(b"\x01{}")
+
+
+class _WireDumper(Dumper):
+    """Pass bytes that are already in the column type's binary format through untouched."""
+
+    format = Format.BINARY
+
+    def dump(self, obj: bytes) -> bytes:
+        return obj
+
+
+def wire_adapters(conn: Any) -> None:
+    """Let ``conn`` send the wire markers above as-is, in binary, with their types' oids.
+
+    Registered once per (pooled) connection, for COPY and for query parameters
+    alike; the marker classes are pgmilvus's own, so no other value is affected.
+    The oids come from the connection's type registry (pgvector's types are
+    registered on every pooled connection), so this costs no query.
+    """
+    if getattr(conn, "_pgmilvus_wire", False):
+        return
+    for type_name, cls in WIRE_TYPES.items():
+        info = conn.adapters.types.get(type_name)
+        if info is not None:
+            conn.adapters.register_dumper(cls, type(f"{cls.__name__}Dumper", (_WireDumper,),
+                                                    {"oid": info.oid}))
+    conn._pgmilvus_wire = True
 
 
 # -- error helpers ------------------------------------------------------------------------------

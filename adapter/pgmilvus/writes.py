@@ -23,8 +23,6 @@ from typing import Any, Iterable, Iterator, Optional
 
 import psycopg
 from psycopg import sql
-from psycopg.adapt import Dumper
-from psycopg.pq import Format
 
 from . import catalog, ddl, values
 from .catalog import CollectionInfo
@@ -35,34 +33,6 @@ from .types import DataType
 
 CHUNK_ROWS = 10_000
 _PK_PREVIEW = 5
-
-
-# -- wire dumpers -----------------------------------------------------------------------------
-
-class _WireDumper(Dumper):
-    """Pass bytes that are already in the column type's binary format through untouched."""
-
-    format = Format.BINARY
-
-    def dump(self, obj: bytes) -> bytes:
-        return obj
-
-
-def register_wire_dumpers(cur: psycopg.Cursor, oids: dict[str, int]) -> None:
-    """Make ``cur`` send values.*Wire objects as-is for their column types (COPY and params)."""
-    for type_name, marker in values.WIRE_TYPES.items():
-        oid = oids.get(type_name)
-        if oid is not None:
-            cur.adapters.register_dumper(marker, type(f"{marker.__name__}Dumper", (_WireDumper,),
-                                                      {"oid": oid}))
-
-
-def type_oids(conn: psycopg.Connection) -> dict[str, int]:
-    rows = conn.execute("SELECT typname, oid::int FROM pg_type WHERE typname = ANY(%s) "
-                        "AND typnamespace = ANY(SELECT oid FROM pg_namespace WHERE nspname IN "
-                        "('pg_catalog', 'public') OR oid IN (SELECT extnamespace FROM pg_extension "
-                        "WHERE extname = 'vector'))", (list(values.WIRE_TYPES),)).fetchall()
-    return {name: oid for name, oid in rows}
 
 
 def column_oids(conn: psycopg.Connection, info: CollectionInfo, columns: list[str]) -> list[int]:
@@ -311,13 +281,12 @@ def _delete_pks(conn: psycopg.Connection, info: CollectionInfo, pks: list[Any],
 
 
 def _copy_rows(conn: psycopg.Connection, info: CollectionInfo, encoder: RowEncoder,
-               rows: list[tuple], oids: list[int], wire: dict[str, int]) -> None:
+               rows: list[tuple], oids: list[int]) -> None:
     """COPY encoded rows into the partition's own table (or the parent for partition keys)."""
     target = _table(info, encoder.partition)
     statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
         target, sql.SQL(", ").join(sql.Identifier(c) for c in encoder.columns))
     with conn.cursor() as cur:
-        register_wire_dumpers(cur, wire)
         with cur.copy(statement) as copy:
             copy.set_types(oids)
             write = copy.write_row
@@ -351,7 +320,7 @@ def insert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterable[Any],
     info = catalog.lock_collection(conn, info)
     encoder = RowEncoder(info, partition, policy)
     oids = column_oids(conn, info, encoder.columns)
-    wire = type_oids(conn)
+    values.wire_adapters(conn)
     scope = _duplicate_scope(info, partition)
     ids: list[Any] = []
     base = 0
@@ -360,7 +329,7 @@ def insert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterable[Any],
         if encoded.given:
             _refuse_duplicates(conn, info, encoded, scope)
         try:
-            _copy_rows(conn, info, encoder, encoded.rows, oids, wire)
+            _copy_rows(conn, info, encoder, encoded.rows, oids)
         except psycopg.errors.UniqueViolation as exc:
             raise _stored_duplicate(info, exc, encoded) from None
         ids.extend(encoded.pks)
@@ -432,7 +401,7 @@ def upsert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterable[Any],
     info = catalog.lock_collection(conn, info)
     encoder = RowEncoder(info, partition, policy)
     oids = column_oids(conn, info, encoder.columns)
-    wire = type_oids(conn)
+    values.wire_adapters(conn)
     ids: list[Any] = []
     count = 0
     base = 0
@@ -440,7 +409,7 @@ def upsert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterable[Any],
         encoded = encoder.encode_chunk(conn, chunk, base)
         _delete_pks(conn, info, encoded.given)
         keep = encoded.rows if policy == "auto_replace" else _last_per_pk(encoded)
-        _copy_rows(conn, info, encoder, keep, oids, wire)
+        _copy_rows(conn, info, encoder, keep, oids)
         ids.extend(encoded.pks)
         count += len(chunk)
         base += len(chunk)
@@ -468,7 +437,7 @@ def _partial_upsert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterab
     info = catalog.lock_collection(conn, info)
     full_encoder = RowEncoder(info, partition, "given")
     oids = column_oids(conn, info, full_encoder.columns)
-    wire = type_oids(conn)
+    values.wire_adapters(conn)
     ids: list[Any] = []
     base = 0
     for chunk in chunks(rows):
@@ -493,9 +462,8 @@ def _partial_upsert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterab
         if inserts:
             # Entities that do not exist yet must be complete rows (errors name the row's index).
             new_rows = [full_encoder.encode_chunk(conn, [row], index).rows[0] for index, row in inserts]
-            _copy_rows(conn, info, full_encoder, new_rows, oids, wire)
+            _copy_rows(conn, info, full_encoder, new_rows, oids)
         with conn.cursor() as cur:  # after the inserts: a later row may update an entity inserted above
-            register_wire_dumpers(cur, wire)
             for columns, param_rows in updates.items():
                 cur.executemany(_partial_update_sql(info, columns), param_rows)
         ids.extend(pks)
