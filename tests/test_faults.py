@@ -5,11 +5,8 @@ error, and nothing committed is lost or half-written.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
-import textwrap
 import threading
 import time
 import uuid
@@ -25,9 +22,9 @@ from pgmilvus.connection import ConnectionLost, dsn_with
 from pgmilvus.errors import MilvusException
 
 from .fix_db import _chown, _pg
+from .subproc import run_python
 from .test_bad_input import snapshot
 
-ADAPTER = str(Path(__file__).resolve().parents[1] / "adapter")
 
 
 def _schema(dim: int = 4):
@@ -107,17 +104,9 @@ def test_call_in_flight_when_server_dies_is_retryable(private_path: Path) -> Non
 
 # ------------------------------------------------------------------ SIGKILL mid-insert
 
-def _python(code: str, *, wait: bool = True):
-    env = {**os.environ, "PYTHONPATH": ADAPTER + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    args = [sys.executable, "-c", textwrap.dedent(code)]
-    if wait:
-        return subprocess.run(args, env=env, capture_output=True, text=True, timeout=180)
-    return subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
 def test_sigkill_during_200k_row_insert_keeps_all_or_nothing(test_root: Path) -> None:
     path = test_root / "sigkill_200k.db"
-    victim = _python(f"""
+    victim = run_python(f"""
         import sys, time
         from pgmilvus import MilvusClient, DataType
         c = MilvusClient({str(path)!r})
@@ -146,7 +135,7 @@ def test_sigkill_during_200k_row_insert_keeps_all_or_nothing(test_root: Path) ->
             victim.kill()
     assert victim.returncode == -signal.SIGKILL
     assert embedded.server_pid(path) is not None, "the victim's server keeps running until someone closes"
-    check = _python(f"""
+    check = run_python(f"""
         from pgmilvus import MilvusClient
         with MilvusClient({str(path)!r}) as c:
             n = c.query("k", filter="", output_fields=["count(*)"])[0]["count(*)"]

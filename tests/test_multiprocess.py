@@ -4,23 +4,13 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
-import textwrap
 import time
 from pathlib import Path
 
 import pytest
 
-ADAPTER = str(Path(__file__).resolve().parents[1] / "adapter")
+from .subproc import run_python
 
-
-def _run(code: str, *, wait: bool = True) -> subprocess.Popen | subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": ADAPTER + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    args = [sys.executable, "-c", textwrap.dedent(code)]
-    if wait:
-        return subprocess.run(args, env=env, capture_output=True, text=True, timeout=120)
-    return subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def _postgres_running(folder: Path) -> bool:
@@ -31,7 +21,7 @@ def _postgres_running(folder: Path) -> bool:
 
 def test_two_processes_share_collections(test_root: Path) -> None:
     path = test_root / "shared_mp.db"
-    writer = _run(f"""
+    writer = run_python(f"""
         from pgmilvus import MilvusClient
         c = MilvusClient({str(path)!r})
         c.create_collection("from_a", dimension=3)
@@ -39,7 +29,7 @@ def test_two_processes_share_collections(test_root: Path) -> None:
         print("ok")
     """)
     assert writer.returncode == 0, writer.stderr
-    reader = _run(f"""
+    reader = run_python(f"""
         from pgmilvus import MilvusClient
         c = MilvusClient({str(path)!r})
         print(c.list_collections(), c.list_partitions("from_a"))
@@ -54,7 +44,7 @@ def test_two_processes_share_collections(test_root: Path) -> None:
 
 def test_sigkilled_client_leaves_no_orphan(test_root: Path) -> None:
     path = test_root / "killed_mp.db"
-    victim = _run(f"""
+    victim = run_python(f"""
         import sys, time
         from pgmilvus import MilvusClient
         c = MilvusClient({str(path)!r})
@@ -66,7 +56,7 @@ def test_sigkilled_client_leaves_no_orphan(test_root: Path) -> None:
     victim.send_signal(signal.SIGKILL)
     victim.wait(10)
     assert _postgres_running(path), "nobody stopped the server yet"
-    survivor = _run(f"""
+    survivor = run_python(f"""
         from pgmilvus import MilvusClient
         with MilvusClient({str(path)!r}) as c:
             print(c.list_collections())
@@ -83,7 +73,7 @@ def test_sigkilled_client_leaves_no_orphan(test_root: Path) -> None:
 def test_milvus_server_uri_and_no_uri_use_the_embedded_default(tmp_path_factory, uri: str) -> None:
     folder = Path(tmp_path_factory.mktemp("cwd", numbered=True))
     os.chmod(folder, 0o755)
-    proc = _run(f"""
+    proc = run_python(f"""
         import os
         os.chdir({str(folder)!r})
         from pgmilvus import MilvusClient
@@ -106,7 +96,7 @@ def test_catalog_changes_by_another_process_are_seen_at_once(test_root: Path) ->
         client.create_collection("c", dimension=2)
         assert client.describe_collection("c")["fields"][1]["params"] == {"dim": 2}
         assert client.list_partitions("c") == ["_default"]
-        other = _run(f"""
+        other = run_python(f"""
             from pgmilvus import MilvusClient
             c = MilvusClient({str(path)!r})
             c.drop_collection("c")
