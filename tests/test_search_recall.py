@@ -3,7 +3,7 @@
 Every query must return ``limit`` hits and recall@10 against exact search
 must be >= 0.95 — the property pgvector alone does not give with filters
 (pgvector issues 259, 671, 719).  The ``forced-index`` cases switch off the
-exact-scan shortcut (strategy.EXACT_MAX_ROWS / EXACT_MAX_SELECTIVITY) so the
+exact-scan choice (strategy.exact_is_cheaper / EXACT_MAX_SELECTIVITY) so the
 iterative index scan with its widened ef is held to the same bar.
 
 Runs in the default test run; made fast by loading with binary COPY and
@@ -92,7 +92,7 @@ def test_filtered_recall(loaded, monkeypatch: pytest.MonkeyPatch, name: str, for
     client, vectors, buckets, queries = loaded
     expr, predicate = FILTERS[name]
     if forced:
-        monkeypatch.setattr(strategy, "EXACT_MAX_ROWS", 0)
+        monkeypatch.setattr(strategy, "exact_is_cheaper", lambda *args: False)
         monkeypatch.setattr(strategy, "EXACT_MAX_SELECTIVITY", 0.0)
     mask = np.ones(ROWS, bool) if predicate is None else predicate(buckets)
     candidates = np.flatnonzero(mask)

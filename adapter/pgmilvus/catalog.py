@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any, Optional
 
 import psycopg
+from psycopg import sql
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
@@ -64,6 +65,9 @@ class CollectionInfo:
     indexes: list[IndexInfo] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)
     looked_up_as: str = ""
+    revision: int = 0             # grows with every committed catalog change (004_revision.sql)
+    #: Search plans by request shape (search.Plan): they live and die with this description.
+    plans: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def partition(self, name: str) -> Optional[PartitionInfo]:
         return next((p for p in self.partitions if p.name == name), None)
@@ -158,7 +162,7 @@ def lock_collection(conn: psycopg.Connection, info: "CollectionInfo") -> "Collec
 
 _COLLECTION_SELECT = f"""
 SELECT c.id, c.db_name, d.schema_name, c.name, c.table_name, c.schema, c.properties,
-       c.consistency_level, c.num_shards, c.num_partitions, c.created_at,
+       c.consistency_level, c.num_shards, c.num_partitions, c.created_at, c.revision,
        COALESCE((SELECT json_agg(json_build_object('name', p.name, 'table_name', p.table_name,
                                                    'ordinal', p.ordinal, 'loaded', p.loaded)
                                  ORDER BY p.ordinal)
@@ -183,7 +187,19 @@ def _to_info(row: dict[str, Any], looked_up_as: str) -> CollectionInfo:
         created_at=row["created_at"],
         partitions=[PartitionInfo(**p) for p in row["partitions"]],
         indexes=[IndexInfo(**i) for i in row["indexes"]],
-        aliases=list(row["aliases"]), looked_up_as=looked_up_as)
+        aliases=list(row["aliases"]), looked_up_as=looked_up_as, revision=row["revision"])
+
+
+def revision_guard(info: CollectionInfo) -> sql.Composable:
+    """A condition that fails the statement (SQLSTATE PGM01) if ``info`` is out of date.
+
+    Read calls run on cached descriptions without a checkout round trip
+    (connection.Database.read); this one-time condition, evaluated once per
+    statement by the server, is what makes that safe: a statement built from
+    a description that another call has since changed never runs.
+    """
+    return sql.SQL("{}.expect_revision({}, {})").format(
+        sql.Identifier(CATALOG), sql.Literal(info.id), sql.Literal(info.revision))
 
 
 #: Channel of the catalog's change notifications (sql/catalog/003_notify.sql).

@@ -11,7 +11,7 @@ import functools
 import inspect
 import itertools
 import logging
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Callable, Dict, List, Optional, TypeVar, Union
 
 from . import catalog, collections, ddl, index_ops, names, rbac, reads, writes, uri as uri_mod
 from .connection import Database
@@ -25,6 +25,7 @@ from .types import DataType
 _log = logging.getLogger("pgmilvus")
 _RESERVED_SCHEMAS = {"pgmilvus_catalog", "information_schema", "public"}
 _compaction_ids = itertools.count(1)
+T = TypeVar("T")
 
 
 class MilvusClient:
@@ -61,6 +62,16 @@ class MilvusClient:
         if self._closed:
             raise MilvusException(message="should create connection first")
         return self._db.connection(timeout)
+
+    def _read(self, call: Callable[[Any], T], timeout: Optional[float] = None) -> T:
+        """Run a read-only call on a cached catalog, without the checkout round trip.
+
+        See connection.Database.read: a stale cache or a dead connection makes
+        the call run again, on a checked connection and a freshly read catalog.
+        """
+        if self._closed:
+            raise MilvusException(message="should create connection first")
+        return self._db.read(call, timeout, on_stale=catalog.invalidate_cache)
 
     def _tx(self, timeout: Optional[float] = None):
         if self._closed:
@@ -510,10 +521,9 @@ class MilvusClient:
         if not ids:
             return []
         ids = reads.normalize_ids(ids)
-        with self._conn(timeout) as conn:
-            info = collections.require(conn, self._db_name, collection_name, describe=True)
-            return reads.query(conn, info, ids=ids, output_fields=output_fields,
-                               partition_names=partition_names)
+        return self._read(lambda conn: reads.query(
+            conn, collections.require(conn, self._db_name, collection_name, describe=True), ids=ids,
+            output_fields=output_fields, partition_names=partition_names), timeout)
 
     def query(self, collection_name: str, filter: str = "", output_fields: Optional[List[str]] = None,
               timeout: Optional[float] = None, ids: Optional[Union[List, str, int]] = None,
@@ -526,15 +536,14 @@ class MilvusClient:
             raise ParamError(message="Ambiguous parameter, either ids or filter should be specified, cannot "
                                      "support both.")
         id_list = reads.normalize_ids(ids) if ids is not None else None
-        with self._conn(timeout) as conn:
-            if id_list:
-                info = collections.require(conn, self._db_name, collection_name, describe=True)
-            else:
-                info = collections.require(conn, self._db_name, collection_name)
+
+        def call(conn: Any) -> List[dict]:
+            info = collections.require(conn, self._db_name, collection_name, describe=bool(id_list))
             return reads.query(conn, info, filter=filter or "", output_fields=output_fields,
                                ids=id_list or None, partition_names=partition_names,
                                limit=kwargs.get("limit"), offset=kwargs.get("offset"),
                                filter_params=kwargs.get("filter_params"))
+        return self._read(call, timeout)
 
     def query_iterator(self, collection_name: str, batch_size: Optional[int] = 1000,
                        limit: Optional[int] = -1, filter: Optional[str] = "",
@@ -561,9 +570,8 @@ class MilvusClient:
 
         request = build_request(data, filter, limit, output_fields, search_params, partition_names,
                                 anns_field, kwargs)
-        with self._conn(timeout) as conn:
-            info = collections.require(conn, self._db_name, collection_name)
-            return search_mod.search(conn, info, request)
+        return self._read(lambda conn: search_mod.search(
+            conn, collections.require(conn, self._db_name, collection_name), request), timeout)
 
     def hybrid_search(self, collection_name: str, reqs: List[Any], ranker: Any, limit: int = 10,
                       output_fields: Optional[List[str]] = None, timeout: Optional[float] = None,
@@ -571,10 +579,9 @@ class MilvusClient:
         """Several ANN searches fused by RRFRanker / WeightedRanker (pymilvus's hybrid_search)."""
         from . import hybrid
 
-        with self._conn(timeout) as conn:
-            info = collections.require(conn, self._db_name, collection_name)
-            return hybrid.hybrid_search(conn, info, reqs, ranker, limit, output_fields, partition_names,
-                                        kwargs)
+        return self._read(lambda conn: hybrid.hybrid_search(
+            conn, collections.require(conn, self._db_name, collection_name), reqs, ranker, limit,
+            output_fields, partition_names, kwargs), timeout)
 
     def search_iterator(self, collection_name: str, data: Any, batch_size: Optional[int] = 1000,
                         filter: Optional[str] = None, limit: Optional[int] = -1,

@@ -8,9 +8,10 @@ exceptions become MilvusExceptions (no raw driver error reaches a user).
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import logging
 import math
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional, TypeVar
 from urllib.parse import quote, urlencode
 
 import psycopg
@@ -23,6 +24,14 @@ from .errors import ErrorCode, MilvusException, PermissionDenied
 
 _log = logging.getLogger("pgmilvus")
 MIN_PGVECTOR = (0, 8, 0)
+T = TypeVar("T")
+#: SQLSTATE raised by pgmilvus_catalog.expect_revision (sql/catalog/004_revision.sql).
+STALE_CATALOG = "PGM01"
+#: Errors after which a read made without the checkout check is run again, checked: the
+#: connection died (server restart, terminated backend) or the cached catalog was stale.
+_RETRY_STATES = {STALE_CATALOG, "42P01", "42703", "42704", "42883"}
+#: Set while a read call takes a connection without the checkout check (see Database.read).
+_unchecked = contextvars.ContextVar("pgmilvus_unchecked", default=False)
 
 
 class ConnectionLost(MilvusException):
@@ -129,14 +138,15 @@ class _Listener:
             callback()
 
     def check(self, conn: psycopg.Connection) -> None:
-        """Pool check at checkout: one empty statement.
+        """Pool check at checkout: one empty statement (skipped by Database.read).
 
         It proves the connection still works (a server restart or a terminated
         backend is replaced before the call uses it, a bare socket read cannot
         tell in time), and psycopg hands any notification that arrived while
         the connection sat in the pool to the handler on the way.
         """
-        ConnectionPool.check_connection(conn)
+        if not _unchecked.get():
+            ConnectionPool.check_connection(conn)
 
 
 class Database:
@@ -159,22 +169,58 @@ class Database:
 
     @contextlib.contextmanager
     def connection(self, timeout: Optional[float] = None) -> Iterator[psycopg.Connection]:
-        """A pooled autocommit connection; errors become MilvusExceptions.
+        """A pooled autocommit connection, checked at checkout; errors become MilvusExceptions.
 
         ``timeout`` (seconds, pymilvus's per-call argument; else the client's)
         becomes the session's statement_timeout for as long as the block runs.
         """
-        timeout = timeout if timeout is not None else self.timeout
+        with translate_errors(), self._pooled(timeout, checked=True) as conn:
+            yield conn
+
+    def read(self, call: Callable[[psycopg.Connection], T], timeout: Optional[float] = None,
+             on_stale: Optional[Callable[[], None]] = None) -> T:
+        """Run a read-only ``call`` without the checkout round trip; again, checked, if it must.
+
+        The checkout check costs a round trip, as much as a small search
+        itself.  A read can do without it: a dead connection fails the call
+        before anything happened, and a statement built from a stale cached
+        catalog fails on its revision guard (catalog.revision_guard).  Either
+        way the call runs again on a checked connection, after ``on_stale``
+        dropped the cached catalog; a read has no effect to repeat.
+        """
         with translate_errors():
-            with self.pool.connection() as conn:
-                if timeout:
-                    conn.execute("SELECT set_config('statement_timeout', %s, false)",
-                                 (str(max(1, int(timeout * 1000))),))
+            for attempt in range(3):
                 try:
-                    yield conn
-                finally:
-                    if timeout and not conn.closed and conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
-                        conn.execute("RESET statement_timeout")
+                    with self._pooled(timeout, checked=attempt > 0) as conn:
+                        return call(conn)
+                except psycopg.Error as exc:
+                    if attempt == 2 or not _worth_retrying(exc):
+                        raise
+                    _log.debug("read call retried on a checked connection: %s", _first_line(exc))
+                    if on_stale is not None:
+                        on_stale()
+        raise AssertionError("unreachable")
+
+    @contextlib.contextmanager
+    def _pooled(self, timeout: Optional[float], checked: bool) -> Iterator[psycopg.Connection]:
+        timeout = timeout if timeout is not None else self.timeout
+        token = _unchecked.set(not checked)
+        try:
+            conn = self.pool.getconn()
+        finally:
+            _unchecked.reset(token)
+        try:
+            if timeout:
+                conn.execute("SELECT set_config('statement_timeout', %s, false)",
+                             (str(max(1, int(timeout * 1000))),))
+            try:
+                yield conn
+            finally:
+                if timeout and not conn.closed and conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+                    conn.execute("RESET statement_timeout")
+        finally:
+            # The pool rolls back a transaction left open and discards a broken connection.
+            self.pool.putconn(conn)
 
     @contextlib.contextmanager
     def transaction(self, timeout: Optional[float] = None) -> Iterator[psycopg.Connection]:
@@ -198,7 +244,6 @@ def translate_errors() -> Iterator[None]:
         raise ConnectionLost(ErrorCode.UNEXPECTED_ERROR,
                              f"could not get a connection to PostgreSQL in time ({exc}); the server "
                              "may be down or overloaded: retry the call") from None
-    except pge.QueryCanceled as exc:
         raise MilvusException(ErrorCode.UNEXPECTED_ERROR,
                               f"the statement was cancelled ({_first_line(exc)}): the timeout was "
                               "reached; raise `timeout=` or narrow the request") from None
@@ -225,8 +270,19 @@ def translate_errors() -> Iterator[None]:
                              f"lost the connection to PostgreSQL ({_first_line(exc)}); nothing of this "
                              "call was committed: retry it") from None
     except psycopg.Error as exc:
+        if exc.sqlstate == STALE_CATALOG:
+            raise ConnectionLost(ErrorCode.UNEXPECTED_ERROR,
+                                 "the collection was changed by another call again and again while this "
+                                 "one ran; nothing was written: retry it") from None
         raise MilvusException(ErrorCode.UNEXPECTED_ERROR,
                               f"PostgreSQL error: {_first_line(exc)}") from None
+
+
+def _worth_retrying(exc: psycopg.Error) -> bool:
+    """A failure a checked connection and a fresh catalog could cure (see Database.read)."""
+    if isinstance(exc, psycopg.OperationalError):
+        return not isinstance(exc, pge.QueryCanceled)
+    return exc.sqlstate in _RETRY_STATES
 
 
 def _first_line(exc: BaseException) -> str:

@@ -15,7 +15,7 @@ from typing import Any, Callable, ContextManager, Optional, Sequence
 import psycopg
 from psycopg import sql
 
-from .catalog import CollectionInfo
+from .catalog import CollectionInfo, revision_guard
 from .filters import plan_sql
 from .errors import DataTypeNotMatchException, ErrorCode, MilvusException, ParamError
 from .outputs import OutputPlan, output_plan
@@ -162,7 +162,8 @@ def query(conn: psycopg.Connection, info: CollectionInfo, *, filter: str = "",
             raise MilvusException(ErrorCode.INVALID_PARAMETER,
                                   "empty expression should be used with limit: invalid parameter")
     parts = partition_where(info, partition_names)
-    return run(conn, select_sql(info, plan, [where, parts], limit, offset), plan)
+    # The guard lets the client run reads on a cached catalog without a checkout round trip.
+    return run(conn, select_sql(info, plan, [where, parts, revision_guard(info)], limit, offset), plan)
 
 
 # -- query_iterator ---------------------------------------------------------------------------

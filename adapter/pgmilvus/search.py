@@ -22,14 +22,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence, Union
 
 import numpy as np
 import psycopg
 from psycopg import sql
 
 from . import outputs, search_sql, strategy
-from .catalog import CollectionInfo
+from .catalog import CollectionInfo, revision_guard
 from .errors import invalid_parameter
 from .filters import plan_sql
 from .search_params import SearchRequest
@@ -51,19 +51,67 @@ class RawHit:
 
 
 @dataclass
-class Prepared:
-    """Everything needed to run (and re-run) the statement of one search."""
+class Plan:
+    """What a search of one shape needs, whatever its query vectors: kept per collection.
+
+    A shape is every argument but the vectors (field, metric, partitions,
+    filter and its params, outputs, grouping, range).  Repeated searches of
+    one shape (the common case: an application issues the same search with
+    new vectors) reuse the plan and its statements, built once; the plan
+    lives on the cached CollectionInfo, so a catalog change drops it.
+    """
 
     resolved: Resolved
-    request: SearchRequest
-    vectors: list[Any]
     out: outputs.OutputPlan
     conditions: list[sql.Composable]
     params: dict[str, Any]
-    group_column: Optional[str] = None
+    group_column: Optional[str]
+    has_filter: bool
+    guard: sql.Composable
+    revision: tuple[int, int]            # (collection id, catalog revision) the plan was built on
+    statements: dict[Any, bytes] = field(default_factory=dict)
+
+    def statement(self, conn: psycopg.Connection, key: Any, build: Callable[[], sql.Composable]) -> bytes:
+        """The statement ``key`` as bytes, composed on first use only."""
+        text = self.statements.get(key)
+        if text is None:
+            text = self.statements[key] = build().as_bytes(conn)
+        return text
+
+
+@dataclass
+class Prepared:
+    """Everything needed to run (and re-run) the statement of one search."""
+
+    plan: Plan
+    request: SearchRequest
+    vectors: list[Any]
     keyset: Optional[tuple[float, list[Any]]] = None  # (last distance, keys returned at it)
-    has_filter: bool = False
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def resolved(self) -> Resolved:
+        return self.plan.resolved
+
+    @property
+    def out(self) -> outputs.OutputPlan:
+        return self.plan.out
+
+    @property
+    def conditions(self) -> list[sql.Composable]:
+        return self.plan.conditions
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return self.plan.params
+
+    @property
+    def group_column(self) -> Optional[str]:
+        return self.plan.group_column
+
+    @property
+    def has_filter(self) -> bool:
+        return self.plan.has_filter
 
 
 # -- entry points ------------------------------------------------------------------------------
@@ -77,8 +125,41 @@ def search(conn: psycopg.Connection, info: CollectionInfo, request: SearchReques
 def prepare(info: CollectionInfo, request: SearchRequest, keyset: Optional[tuple[float, list[Any]]] = None
             ) -> Prepared:
     """Resolve and check everything that needs no database access."""
+    key = _shape(request)
+    plans: dict[Any, Plan] = info.plans
+    plan = plans.get(key) if key is not None else None
+    if plan is None:
+        plan = _plan(info, request)
+        if key is not None:
+            if len(plans) >= _PLANS_PER_COLLECTION:
+                plans.clear()
+            plans[key] = plan
+    _check_range(plan.resolved, request)
+    vectors = encode_queries(plan.resolved.field, request.data)
+    return Prepared(plan, request, vectors, keyset)
+
+
+#: Distinct search shapes remembered per collection (a filter built with values in its
+#: text makes every search a new shape; the plans are then simply rebuilt).
+_PLANS_PER_COLLECTION = 256
+
+
+def _shape(request: SearchRequest) -> Optional[tuple[Any, ...]]:
+    """Every argument the plan depends on, hashable; None when some are not hashable."""
+    try:
+        key = (request.anns_field, request.metric_type,
+               tuple(request.partition_names) if request.partition_names else None,
+               request.filter, strategy.freeze(request.filter_params),
+               tuple(request.output_fields) if request.output_fields is not None else None,
+               request.group_by_field)
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def _plan(info: CollectionInfo, request: SearchRequest) -> Plan:
     resolved = resolve(info, request.anns_field, request.metric_type, request.partition_names)
-    vectors = encode_queries(resolved.field, request.data)
     out = outputs.output_plan(info.schema, request.output_fields, default_all=False, include_pk=False)
     if out.count:
         raise invalid_parameter("count(*) is not an output field of search; use query(output_fields="
@@ -90,12 +171,9 @@ def prepare(info: CollectionInfo, request: SearchRequest, keyset: Optional[tuple
         conditions.append(filter_cond)
     group_column = None
     if request.group_by_field:
-        if request.radius is not None or request.range_filter is not None:
-            raise invalid_parameter("Not allowed to do range-search when doing search-group-by")
         group_column = group_field(info, request.group_by_field).name
-    _check_range(resolved, request)
-    return Prepared(resolved, request, vectors, out, conditions, params, group_column, keyset,
-                    has_filter=filter_cond is not None)
+    return Plan(resolved, out, conditions, params, group_column, filter_cond is not None,
+                revision_guard(info), (info.id, info.revision))
 
 
 def filter_condition(expr: str, info: CollectionInfo, filter_params: dict[str, Any]) -> Optional[sql.Composable]:
@@ -110,6 +188,8 @@ def filter_condition(expr: str, info: CollectionInfo, filter_params: dict[str, A
 def _check_range(resolved: Resolved, request: SearchRequest) -> None:
     """Milvus's checks on radius / range_filter (range_filter must be on the near side)."""
     radius, range_filter = request.radius, request.range_filter
+    if request.group_by_field and (radius is not None or range_filter is not None):
+        raise invalid_parameter("Not allowed to do range-search when doing search-group-by")
     if range_filter is not None and radius is None:
         raise invalid_parameter("range_filter is set but radius is not: set radius for a range search")
     if radius is None or range_filter is None:
@@ -165,29 +245,31 @@ def _execute(conn: psycopg.Connection, prepared: Prepared, which: Sequence[int],
 
 def _fetch(conn: psycopg.Connection, prepared: Prepared, which: Sequence[int], exact: bool,
            settings: dict[str, str], fetch: int) -> list[tuple]:
-    target = prepared.resolved.target
+    plan, request = prepared.plan, prepared.request
     nq = len(which)
-    statement = search_sql.search_statement(
-        target, nq, prepared.conditions, prepared.out.select_items("t"), exact=exact,
-        range_filter=prepared.request.range_filter is not None, group_column=prepared.group_column,
-        keyset=prepared.keyset is not None, array_type=array_type(target.query_type))
-    params = dict(prepared.params)
+    range_filter = request.range_filter is not None
+    keyset = prepared.keyset is not None
+    limit = request.window if plan.group_column is not None else fetch
+    target = plan.resolved.target
+    statement = plan.statement(conn, (nq == 1, exact, limit, range_filter, keyset), lambda: search_sql.search_statement(
+        target, nq, plan.conditions, plan.out.select_items("t"), exact=exact, limit=limit,
+        range_filter=range_filter, group_column=plan.group_column, keyset=keyset,
+        array_type=array_type(target.query_type), guard=plan.guard))
+    params = dict(plan.params)
     if nq == 1:
         params["q"] = prepared.vectors[which[0]]
     else:
         params["qs"] = [prepared.vectors[i] for i in which]
-    params["k"] = fetch
-    if prepared.group_column is not None:
-        params["k"] = prepared.request.window
-        params["group_size"] = prepared.request.group_size
-    if prepared.request.range_filter is not None:
-        params["range_filter"] = prepared.request.range_filter
-    if prepared.keyset is not None:
+    if plan.group_column is not None:
+        params["group_size"] = request.group_size
+    if range_filter:
+        params["range_filter"] = request.range_filter
+    if keyset:
         params["last_d"], params["tied"] = prepared.keyset
     return execute(conn, statement, params, settings)
 
 
-def execute(conn: psycopg.Connection, statement: sql.Composable, params: dict[str, Any],
+def execute(conn: psycopg.Connection, statement: Union[bytes, sql.Composable], params: dict[str, Any],
             settings: dict[str, str]) -> list[tuple]:
     """Apply the index-scan settings (when they changed) and run the statement.
 

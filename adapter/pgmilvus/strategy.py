@@ -5,9 +5,10 @@ the nearest rows first and filters them afterwards, so a selective filter
 can leave it with fewer than ``limit`` rows (pgvector issues 259, 671, 719).
 pgvector 0.8's *iterative* index scans keep scanning until enough rows pass
 (bounded by ``hnsw.max_scan_tuples`` / ``ivfflat.max_probes``); that is used
-for every index scan here.  When the filter is selective, scanning the
-matching rows exactly is both cheaper and exact, so the planner's row
-estimate for the filter (``EXPLAIN``, cached briefly) picks that instead.
+for every index scan here.  An exact scan of the matching rows is exact and,
+when few rows match or an index on the filtered fields finds them, cheaper;
+the planner's estimates for the filter (``EXPLAIN``, cached briefly) feed a
+small cost model that picks the cheaper of the two (``exact_is_cheaper``).
 """
 
 from __future__ import annotations
@@ -24,11 +25,15 @@ import psycopg
 
 from . import search_sql
 
-#: At most this many estimated matching rows: an exact scan (cheap, exact recall).
-EXACT_MAX_ROWS = 10_000
-#: Below this estimated fraction of matching rows an iterative index scan would have to
-#: visit too many tuples per hit; scan the matching rows exactly instead.
+#: Below this estimated fraction of matching rows an exact scan is used whatever it costs: an
+#: iterative index scan would visit too many tuples per hit to keep its recall.
 EXACT_MAX_SELECTIVITY = 0.002
+#: The cost model, in units of one distance computation (measured with bench/search.py's data,
+#: 128-d, 20k and 100k rows, 2 cores): reading and filtering one row of a sequential scan costs
+#: about 0.7 of them; an HNSW scan costs about 45 per candidate it visits (m = 16: ~2m neighbour
+#: distances per hop, plus the page reads), and it visits about max(ef, window / selectivity).
+SEQ_ROW_COST = 0.7
+INDEX_CANDIDATE_COST = 45.0
 #: pgvector's default ef_search is 40 (recall ~0.95 on clustered data); Milvus lets ef go from topk up.
 DEFAULT_EF = 100
 MAX_EF = 1000
@@ -48,8 +53,9 @@ class Chosen:
 
 @dataclass
 class Estimate:
-    rows: float
-    total: float
+    rows: float                 # rows matching the filter
+    total: float                # rows searched (the partitions asked for)
+    seq_scan: bool = True       # the filter's rows are found by reading every row (no usable index)
 
     @property
     def selectivity(self) -> float:
@@ -64,17 +70,32 @@ def choose(conn: psycopg.Connection, prepared: Any) -> Chosen:
                                    "dimension limit): exact scan")
     if prepared.group_column is not None:
         return Chosen(True, reason="grouping search: exact scan")
-    selectivity = 1.0
-    if prepared.has_filter:
-        estimate = estimate_rows(conn, prepared)
-        selectivity = estimate.selectivity
-        if estimate.rows <= EXACT_MAX_ROWS or selectivity <= EXACT_MAX_SELECTIVITY:
-            return Chosen(True, reason=f"filter matches about {estimate.rows:.0f} of {estimate.total:.0f} "
-                                       "rows: exact scan of the matching rows")
+    estimate = estimate_rows(conn, prepared) if prepared.has_filter else None
+    selectivity = estimate.selectivity if estimate is not None else 1.0
     settings = index_settings(resolved.method, request.params, request.window, selectivity,
                               ordered=prepared.keyset is not None)
+    if estimate is not None and (selectivity <= EXACT_MAX_SELECTIVITY
+                                 or exact_is_cheaper(estimate, settings, request.window)):
+        return Chosen(True, reason=f"filter matches about {estimate.rows:.0f} of {estimate.total:.0f} "
+                                   "rows: exact scan of the matching rows")
     return Chosen(False, settings, reason=f"{resolved.method} iterative scan, estimated selectivity "
                                           f"{selectivity:.4f}")
+
+
+def exact_is_cheaper(estimate: Estimate, settings: dict[str, str], window: int) -> bool:
+    """The cost model of the module's constants: exact scan versus iterative index scan.
+
+    Exact: one distance per matching row, plus reading every row when no index
+    serves the filter.  Index: the candidates the graph search visits, about
+    max(ef, window / selectivity): an iterative scan goes on until ``window``
+    rows passed the filter (ivfflat and diskann are costed alike: their scans
+    also grow as 1 / selectivity).
+    """
+    exact = estimate.rows + (SEQ_ROW_COST * estimate.total if estimate.seq_scan else estimate.rows)
+    breadth = int(settings.get("hnsw.ef_search") or settings.get("diskann.query_search_list_size")
+                  or DEFAULT_EF)
+    index = INDEX_CANDIDATE_COST * max(breadth, window / max(estimate.selectivity, 1e-9))
+    return exact <= index
 
 
 def index_settings(method: str, params: dict[str, Any], window: int, selectivity: float,
@@ -113,7 +134,8 @@ def _positive_int(value: Any, default: int) -> int:
 # -- estimates ----------------------------------------------------------------------------------
 
 class _EstimateCache:
-    """(statement text, params) -> Estimate, for a few seconds: repeated filters skip EXPLAIN."""
+    """(collection revision, statement, params) -> Estimate, for a few seconds: repeated filters
+    skip EXPLAIN."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -138,30 +160,35 @@ class _EstimateCache:
 _cache = _EstimateCache()
 
 
-def _freeze(value: Any) -> Any:
+def freeze(value: Any) -> Any:
+    """A hashable stand-in for nested lists and dicts (cache keys)."""
     if isinstance(value, (list, tuple)):
-        return tuple(_freeze(v) for v in value)
+        return tuple(freeze(v) for v in value)
     if isinstance(value, dict):
-        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
+        return tuple(sorted((k, freeze(v)) for k, v in value.items()))
     return value
 
 
 def estimate_rows(conn: psycopg.Connection, prepared: Any) -> Estimate:
     """The planner's estimate of the rows matching the filter, and of all rows searched."""
-    table = prepared.resolved.target.table
-    filtered = search_sql.count_statement(table, prepared.conditions)
-    unfiltered = search_sql.count_statement(table, prepared.resolved.conditions)
+    plan = prepared.plan
+    table = plan.resolved.target.table
+    filtered = plan.statement(conn, "explain filtered", lambda: search_sql.explain(
+        search_sql.count_statement(table, plan.conditions)))
     pgconn = conn.pgconn
-    key = (pgconn.host, pgconn.port, pgconn.db, filtered.as_string(conn), _freeze(prepared.params))
+    # The revision: an index created on a filtered field changes how the rows are found.
+    key = (pgconn.host, pgconn.port, pgconn.db, plan.revision, filtered, freeze(plan.params))
     cached = _cache.get(key)
     if cached is not None:
         return cached
+    unfiltered = plan.statement(conn, "explain all", lambda: search_sql.explain(
+        search_sql.count_statement(table, plan.resolved.conditions)))
     with conn.pipeline():
-        cur1 = conn.execute(search_sql.explain(filtered), prepared.params)
-        cur2 = conn.execute(search_sql.explain(unfiltered), prepared.resolved.params)
+        cur1 = conn.execute(filtered, plan.params)
+        cur2 = conn.execute(unfiltered, plan.resolved.params)
         plans = [cur1.fetchone()[0], cur2.fetchone()[0]]
     rows, total = (_plan_rows(p) for p in plans)
-    estimate = Estimate(rows, max(total, rows))
+    estimate = Estimate(rows, max(total, rows), _has_seq_scan(plans[0]))
     _cache.put(key, estimate)
     return estimate
 
@@ -174,3 +201,22 @@ def _plan_rows(plan: Any) -> float:
     except (KeyError, IndexError, TypeError, ValueError):
         return math.inf
     return value
+
+
+def _has_seq_scan(plan: Any) -> bool:
+    """Whether the plan reads some table sequentially (the filter has no usable index there).
+
+    An unreadable plan counts as a sequential scan: the cost model then leans to index scans.
+    """
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    try:
+        stack = [plan[0]["Plan"]]
+    except (KeyError, IndexError, TypeError):
+        return True
+    while stack:
+        node = stack.pop()
+        if node.get("Node Type") == "Seq Scan":
+            return True
+        stack.extend(node.get("Plans", []))
+    return False

@@ -1,0 +1,161 @@
+"""Reads (search, hybrid_search, query, get) skip the pool's checkout round trip.
+
+What makes that safe, tested here from the user's side: a read never runs on
+an out-of-date collection description (the statement's revision guard fails
+and the call runs again on a fresh one), and a dead pooled connection costs a
+retry, not an error.  The stale tests put the process's cached descriptions
+back as they were before the change and switch catalog notifications off, so
+the cache is certainly stale when the read starts: the worst case of a
+notification still in flight.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterator
+
+import psycopg
+import pytest
+
+from pgmilvus import AnnSearchRequest, DataType, MilvusClient, RRFRanker, catalog, connection
+from pgmilvus.errors import MilvusException
+
+READS: dict[str, Callable[[MilvusClient], Any]] = {
+    "search": lambda c: c.search("c", [[1.0, 0.0, 0.0, 0.0]], limit=3, output_fields=["*"]),
+    "hybrid_search": lambda c: c.hybrid_search(
+        "c", [AnnSearchRequest([[1.0, 0.0, 0.0, 0.0]], "v", {}, limit=3)], RRFRanker(), limit=3,
+        output_fields=["*"]),
+    "query": lambda c: c.query("c", filter="pk < 3", output_fields=["*"]),
+    "get": lambda c: c.get("c", ids=[0, 1, 2]),
+}
+
+
+def _schema(extra: bool = False):
+    s = MilvusClient.create_schema()
+    s.add_field("pk", DataType.INT64, is_primary=True)
+    s.add_field("v", DataType.FLOAT_VECTOR, dim=4)
+    if extra:
+        s.add_field("tag", DataType.VARCHAR, max_length=8)
+    return s
+
+
+def _create(c: MilvusClient, metric: str = "L2", extra: bool = False) -> None:
+    index = c.prepare_index_params()
+    index.add_index("v", index_type="HNSW", metric_type=metric)
+    c.create_collection("c", schema=_schema(extra), index_params=index)
+    rows = [{"pk": i, "v": [1.0, float(i), 0.0, 0.0]} for i in range(20)]
+    if extra:
+        rows = [{**r, "tag": f"t{r['pk']}"} for r in rows]
+    c.insert("c", rows)
+
+
+@pytest.fixture
+def stale(monkeypatch: pytest.MonkeyPatch) -> Callable[[dict], None]:
+    """``stale(snapshot)``: the cache holds ``snapshot`` again and notifications do nothing."""
+    def go_stale(snapshot: dict) -> None:
+        monkeypatch.setattr(connection._Listener, "fire", lambda self, channel: None)
+        catalog._cache.clear()
+        catalog._cache.update(snapshot)
+    return go_stale
+
+
+@pytest.fixture
+def checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the pool's checkout checks (one round trip each)."""
+    seen: list[int] = []
+    original = connection.ConnectionPool.check_connection
+
+    def counting(conn: psycopg.Connection) -> None:
+        seen.append(1)
+        original(conn)
+    monkeypatch.setattr(connection.ConnectionPool, "check_connection", staticmethod(counting))
+    return seen
+
+
+def _hits(result: Any) -> list[Any]:
+    """The rows a read returned, as comparable plain data."""
+    if isinstance(result, list) and result and isinstance(result[0], list):  # search results
+        return [[(h["pk"], round(h["distance"], 4), sorted(h["entity"])) for h in hits] for hits in result]
+    return [sorted(row.items()) for row in result]
+
+
+@pytest.mark.parametrize("op", list(READS))
+def test_reads_take_no_checkout_round_trip_and_writes_do(client: MilvusClient, checks: list[int],
+                                                          op: str) -> None:
+    _create(client)
+    READS[op](client)  # warm: the description is cached now
+    checks.clear()
+    assert len(_hits(READS[op](client))) >= 1
+    assert checks == []
+    client.insert("c", [{"pk": 100, "v": [0.0, 0.0, 0.0, 1.0]}])
+    assert checks == [1]
+
+
+def test_search_after_the_index_changed_metric_uses_the_new_metric(client: MilvusClient, stale) -> None:
+    _create(client, "L2")
+    before = READS["search"](client)
+    assert [h["distance"] for h in before[0]] == [0.0, 1.0, 4.0]  # squared L2
+    snapshot = dict(catalog._cache)
+    client.release_collection("c")
+    client.drop_index("c", "v")
+    index = client.prepare_index_params()
+    index.add_index("v", index_type="HNSW", metric_type="IP")
+    client.create_index("c", index)
+    client.load_collection("c")
+    stale(snapshot)
+    after = READS["search"](client)  # the cached description still says L2
+    assert [h["distance"] for h in after[0]] == [1.0, 1.0, 1.0]  # inner products, not L2
+    assert [h["pk"] for h in after[0]] == [0, 1, 2]
+
+
+@pytest.mark.parametrize("op", list(READS))
+def test_read_after_the_collection_was_recreated_sees_the_new_one(client: MilvusClient, stale,
+                                                                  op: str) -> None:
+    _create(client)
+    assert "tag" not in str(_hits(READS[op](client)))
+    snapshot = dict(catalog._cache)
+    client.drop_collection("c")
+    _create(client, extra=True)
+    stale(snapshot)
+    got = _hits(READS[op](client))  # the cached description is of the dropped collection
+    assert got and "tag" in str(got)
+
+
+@pytest.mark.parametrize("op", list(READS))
+def test_read_after_the_collection_was_dropped_is_not_found(client: MilvusClient, stale, op: str) -> None:
+    _create(client)
+    READS[op](client)
+    snapshot = dict(catalog._cache)
+    client.drop_collection("c")
+    stale(snapshot)
+    with pytest.raises(MilvusException) as info:
+        READS[op](client)
+    assert info.value.code == 100, info.value
+
+
+@pytest.mark.parametrize("op", list(READS))
+def test_read_on_connections_killed_in_the_pool_just_works(server_db: str, op: str) -> None:
+    c = MilvusClient(server_db)
+    _create(c)
+    expected = _hits(READS[op](c))
+    with psycopg.connect(server_db, autocommit=True) as conn:
+        killed = conn.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname ="
+                              " current_database() AND pid <> pg_backend_pid()").fetchone()[0]
+    assert killed >= 1
+    assert _hits(READS[op](c)) == expected  # no error: the read ran again on a new connection
+    c.close()
+
+
+def test_a_description_that_keeps_changing_is_a_retryable_error(client: MilvusClient, stale,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    _create(client)
+    READS["query"](client)
+    snapshot = dict(catalog._cache)
+    client.drop_collection("c")
+    _create(client)
+    stale(snapshot)
+    # The refresh is lost every time (as if each retry met yet another change).
+    monkeypatch.setattr(catalog, "invalidate_cache", lambda: None)
+    with pytest.raises(connection.ConnectionLost) as info:
+        READS["query"](client)
+    assert "retry" in info.value.message
+    assert "PGM01" not in info.value.message and "expect_revision" not in info.value.message
