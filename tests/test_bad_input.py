@@ -18,7 +18,6 @@ a binary vector, one without an index), an alias and a second database.
 from __future__ import annotations
 
 import importlib.util
-import math
 import uuid
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator

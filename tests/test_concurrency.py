@@ -31,7 +31,6 @@ import pytest
 
 from pgmilvus import DataType, MilvusClient, embedded
 from pgmilvus.connection import ConnectionLost
-from pgmilvus.errors import MilvusException
 
 from .test_bad_input import snapshot
 

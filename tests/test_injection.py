@@ -17,7 +17,6 @@ Evidence that nothing leaked into SQL, on the TCP test server:
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from pathlib import Path

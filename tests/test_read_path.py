@@ -11,7 +11,7 @@ notification still in flight.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import psycopg
 import pytest
