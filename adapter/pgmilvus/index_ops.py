@@ -8,10 +8,11 @@ from typing import Any, Optional
 
 import psycopg
 
-from . import catalog, collections, indexes
+from . import catalog, collections, indexes, json_index
 from .catalog import CollectionInfo, IndexInfo
 from .errors import ErrorCode, MilvusException, ParamError, invalid_parameter
 from .index_params import IndexParam, IndexParams
+from .types import DataType
 
 _log = logging.getLogger("pgmilvus")
 
@@ -75,6 +76,9 @@ def create(conn: psycopg.Connection, info: CollectionInfo, index_params: Any) ->
 
 
 def _create_one(conn: psycopg.Connection, info: CollectionInfo, plan: indexes.IndexPlan) -> None:
+    field = info.schema.field(plan.field_name)
+    json_field = field is not None and field.dtype == DataType.JSON
+    shared: Optional[str] = None
     for existing in info.indexes:
         same_field = existing.field_name == plan.field_name
         if existing.index_name == plan.index_name or same_field:
@@ -82,15 +86,22 @@ def _create_one(conn: psycopg.Connection, info: CollectionInfo, plan: indexes.In
                     and existing.index_type == plan.index_type and existing.metric_type == plan.metric_type
                     and _user_params(existing.params) == plan.params):
                 return  # identical index: a no-op, as in Milvus
+            if json_field and same_field and existing.index_name != plan.index_name:
+                if json_index.path_of(field, existing.params) != json_index.path_of(field, plan.params):
+                    shared = shared or existing.pg_index_name  # another path: same GIN index
+                    continue
+                raise invalid_parameter(f"JSON field {field.name} already has index {existing.index_name} on "
+                                        f"path {existing.params.get('json_path', field.name)!r}: one index per "
+                                        "JSON path; drop it first (drop_index)")
             raise invalid_parameter(f"at most one distinct index is allowed per field; field "
                                     f"{existing.field_name} already has index {existing.index_name}: "
                                     "drop it first (release_collection, drop_index)")
-    statement = indexes.create_index_sql(info.schema_name, info.table_name, plan)
-    pg_index = indexes.pg_index_name(info.table_name, plan.index_name) if statement else None
+    statement = None if shared else indexes.create_index_sql(info.schema_name, info.table_name, plan)
+    pg_index = shared or (indexes.pg_index_name(info.table_name, plan.index_name) if statement else None)
     if statement is not None:
         conn.execute(statement)
     record = IndexInfo(plan.index_name, plan.field_name, plan.index_type, plan.metric_type,
-                       plan.stored_params if statement is not None else plan.params, pg_index)
+                       plan.stored_params if pg_index is not None else plan.params, pg_index)
     catalog.add_index(conn, info.id, record)
     info.indexes.append(record)
 
@@ -124,6 +135,8 @@ def drop(conn: psycopg.Connection, info: CollectionInfo, index_name: str) -> Non
     if info.loaded and field is not None and field.is_vector:
         raise MilvusException(ErrorCode.SERVER_ERROR, "index cannot be dropped, collection is loaded, "
                                                       "please release it first")
-    if index.pg_index_name:
+    # JSON path indexes of one field share a GIN index: the last of them drops it.
+    sharing = [i for i in info.indexes if i.pg_index_name == index.pg_index_name and i.index_name != index_name]
+    if index.pg_index_name and not sharing:
         conn.execute(indexes.drop_index_sql(info.schema_name, index.pg_index_name))
     catalog.remove_index(conn, info.id, index_name)

@@ -13,7 +13,8 @@ is then indexed as ``(col::halfvec(dim))`` (up to 4,000 dims, half the memory).
 
 Scalar indexes: INVERTED on JSON / ARRAY -> GIN, Trie -> B-tree with a pattern
 opclass (serves ``LIKE 'prefix%'``), the rest (INVERTED, STL_SORT, BITMAP,
-AUTOINDEX) -> B-tree.
+AUTOINDEX) -> B-tree.  JSON path indexes (``json_path`` / ``json_cast_type``)
+share one GIN index on the whole JSON column (json_index.py).
 
 What the search side needs to know about an index (its access method, the
 halfvec cast) is kept in the catalog row's params under the key ``$pg``, which
@@ -28,6 +29,7 @@ from typing import Any, Optional
 
 from psycopg import sql
 
+from . import json_index
 from .ddl import pg_name
 from .errors import ParamError, invalid_parameter
 from .schema import FieldSchema
@@ -204,7 +206,10 @@ def plan_scalar_index(field: FieldSchema, index_name: str, index_type: str,
     if index_type not in SCALAR_INDEX_TYPES:
         raise invalid_parameter(f"invalid index type: {index_type} for scalar field {field.name}; use "
                                 "one of INVERTED, STL_SORT, Trie, BITMAP, AUTOINDEX")
-    if field.dtype in (DataType.JSON, DataType.ARRAY):
+    if field.dtype == DataType.JSON and json_index.is_json_path_index(params):
+        json_index.check(field, index_type, params)
+        method, opclass = "gin", "jsonb_path_ops"
+    elif field.dtype in (DataType.JSON, DataType.ARRAY):
         method, opclass = "gin", ("jsonb_path_ops" if field.dtype == DataType.JSON else None)
     elif index_type == "TRIE" or (field.dtype == DataType.VARCHAR and index_type == "NGRAM"):
         if field.dtype != DataType.VARCHAR:

@@ -1,0 +1,74 @@
+"""JSON path indexes (Milvus 2.6 ``params={"json_path": ..., "json_cast_type": ...}``): checks.
+
+Milvus indexes one path of a JSON field per index and allows several per
+field.  Here every JSON index of a field is served by one GIN index
+(``jsonb_path_ops``) on the whole column: it serves the ``@>`` and ``@?``
+forms the filter compiler emits for equality and ``in`` on *any* path, so
+the first JSON index of a field builds it and the others share it
+(index_ops).  What the params say is checked like Milvus does and kept for
+describe_index; range comparisons on a JSON path are not served by it (see
+docs/compatibility.md).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Optional
+
+from .errors import invalid_parameter
+from .schema import FieldSchema
+
+#: Milvus 2.6's json_cast_type values.
+CAST_TYPES = ("BOOL", "DOUBLE", "VARCHAR", "ARRAY_BOOL", "ARRAY_DOUBLE", "ARRAY_VARCHAR", "JSON")
+CAST_FUNCTIONS = {"STRING_TO_DOUBLE": "DOUBLE"}
+INDEX_TYPES = ("INVERTED", "AUTOINDEX")
+_SEGMENT = re.compile(r'\[(?:"((?:[^"\\]|\\.)*)"|(\d+))\]')
+
+
+def is_json_path_index(params: dict[str, Any]) -> bool:
+    return "json_path" in params or "json_cast_type" in params
+
+
+def parse_path(field: FieldSchema, path: Any) -> tuple[Any, ...]:
+    """``field["a"]["b"][0]`` -> ("a", "b", 0); the bare field name is the whole document."""
+    if not isinstance(path, str) or not path.startswith(field.name):
+        raise invalid_parameter(f"json_path {path!r} of the index on JSON field {field.name} must start with "
+                                f"the field name, e.g. '{field.name}[\"key\"]'")
+    rest, keys = path[len(field.name):], []
+    while rest:
+        match = _SEGMENT.match(rest)
+        if match is None:
+            raise invalid_parameter(f"json_path {path!r} is not a path of JSON field {field.name}: write "
+                                    f"'{field.name}[\"key\"][\"nested\"]' (keys in double quotes, array "
+                                    "positions as numbers)")
+        key, position = match.groups()
+        keys.append(int(position) if position is not None else json.loads(f'"{key}"'))
+        rest = rest[match.end():]
+    return tuple(keys)
+
+
+def check(field: FieldSchema, index_type: str, params: dict[str, Any]) -> tuple[Any, ...]:
+    """Milvus's rules for a JSON path index; returns the parsed path."""
+    if index_type not in INDEX_TYPES:
+        raise invalid_parameter(f"index type {index_type or '(none)'} is not supported on a JSON path of field "
+                                f"{field.name}: use INVERTED or AUTOINDEX")
+    cast = params.get("json_cast_type")
+    if not isinstance(cast, str) or cast.upper() not in CAST_TYPES:
+        raise invalid_parameter(f"json_cast_type {cast!r} of the index on JSON field {field.name} is not "
+                                f"supported: use one of {', '.join(CAST_TYPES)}")
+    function: Optional[Any] = params.get("json_cast_function")
+    if function is not None:
+        wanted = CAST_FUNCTIONS.get(str(function).upper()) if isinstance(function, str) else None
+        if wanted is None or wanted != cast.upper():
+            raise invalid_parameter(f"json_cast_function {function!r} does not apply to json_cast_type "
+                                    f"{cast} (supported: STRING_TO_DOUBLE with DOUBLE)")
+    return parse_path(field, params.get("json_path", field.name))
+
+
+def path_of(field: FieldSchema, params: dict[str, Any]) -> tuple[Any, ...]:
+    """The path an existing index on JSON field ``field`` covers (() for the whole document)."""
+    try:
+        return parse_path(field, params.get("json_path", field.name))
+    except Exception:
+        return ()

@@ -1,0 +1,110 @@
+"""JSON path indexes: several per JSON field, one GIN index serving them, Milvus's checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+import pytest
+
+from pgmilvus import DataType, MilvusClient, collections
+from pgmilvus.errors import MilvusException
+from pgmilvus.filters import plan_sql
+
+
+def _coll(client: MilvusClient) -> None:
+    schema = client.create_schema()
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("v", DataType.FLOAT_VECTOR, dim=2)
+    schema.add_field("metadata", DataType.JSON)
+    client.create_collection("c", schema=schema)
+    client.insert("c", [{"id": i, "v": [0.1, 0.2], "metadata": {"category": f"c{i % 5}", "price": i,
+                                                                "supplier": {"name": f"s{i % 3}"}}}
+                        for i in range(200)])
+
+
+def _path_index(client: MilvusClient, name: str, path: str, cast: str, **extra: Any) -> None:
+    index = client.prepare_index_params()
+    index.add_index("metadata", index_type=extra.pop("index_type", "INVERTED"), index_name=name,
+                    params={"json_path": path, "json_cast_type": cast, **extra})
+    client.create_index("c", index)
+
+
+def _gin_indexes(client: MilvusClient) -> list[str]:
+    with psycopg.connect(client._db.conninfo, autocommit=True) as conn:
+        return [r[0] for r in conn.execute(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = 'default' AND tablename = 'c' "
+            "AND indexdef LIKE '%USING gin%'")]
+
+
+def test_several_paths_of_one_field_share_one_gin_index(client: MilvusClient) -> None:
+    _coll(client)
+    _path_index(client, "cat_idx", 'metadata["category"]', "VARCHAR")
+    _path_index(client, "price_idx", 'metadata["price"]', "DOUBLE")
+    _path_index(client, "supplier_idx", 'metadata["supplier"]["name"]', "varchar")
+    assert client.list_indexes("c") == ["cat_idx", "price_idx", "supplier_idx"]
+    assert client.list_indexes("c", field_name="metadata") == ["cat_idx", "price_idx", "supplier_idx"]
+    described = client.describe_index("c", "price_idx")
+    assert {k: described[k] for k in ("json_path", "json_cast_type", "index_type", "field_name")} == {
+        "json_path": 'metadata["price"]', "json_cast_type": "DOUBLE", "index_type": "INVERTED",
+        "field_name": "metadata"}
+    assert len(_gin_indexes(client)) == 1
+    rows = client.query("c", filter='metadata["category"] == "c1" and metadata["price"] > 180',
+                        output_fields=["id"])
+    assert [r["id"] for r in rows] == [181, 186, 191, 196]
+    # the last of the sharing indexes takes the GIN index with it
+    client.drop_index("c", "cat_idx")
+    client.drop_index("c", "price_idx")
+    assert len(_gin_indexes(client)) == 1
+    client.drop_index("c", "supplier_idx")
+    assert _gin_indexes(client) == []
+    assert client.list_indexes("c") == []
+
+
+def test_the_gin_index_serves_equality_on_an_indexed_path(client: MilvusClient) -> None:
+    _coll(client)
+    _path_index(client, "cat_idx", 'metadata["category"]', "VARCHAR")
+    with client._db.connection() as conn:
+        info = collections.require(conn, "default", "c")
+    where = plan_sql('metadata["category"] == "c1"', info.schema, {}, "query")
+    with psycopg.connect(client._db.conninfo, autocommit=True) as conn:
+        conn.execute("SET enable_seqscan = off")
+        plan = "\n".join(r[0] for r in conn.execute(f'EXPLAIN SELECT id FROM "default"."c" WHERE {where}'))
+    # the partitions' copies of the GIN index (Postgres names them after the column)
+    assert "Index Cond: (metadata @> '{\"category\": \"c1\"}'::jsonb)" in plan, plan
+
+
+@pytest.mark.parametrize("index_type,path,cast,extra,message", [
+    ("STL_SORT", 'metadata["a"]', "DOUBLE", {}, "index type STL_SORT is not supported on a JSON path"),
+    ("INVERTED", 'metadata["a"]', "INT64", {}, "json_cast_type 'INT64' of the index on JSON field metadata"),
+    ("INVERTED", 'metadata["a"]', None, {}, "json_cast_type None of the index on JSON field metadata"),
+    ("INVERTED", 'meta["a"]', "VARCHAR", {}, "must start with the field name"),
+    ("INVERTED", 'metadata.a', "VARCHAR", {}, "is not a path of JSON field metadata"),
+    ("INVERTED", 'metadata["a"', "VARCHAR", {}, "is not a path of JSON field metadata"),
+    ("INVERTED", 'metadata["a"]', "VARCHAR", {"json_cast_function": "STRING_TO_DOUBLE"},
+     "json_cast_function 'STRING_TO_DOUBLE' does not apply to json_cast_type VARCHAR"),
+])
+def test_bad_json_path_indexes_are_refused(client: MilvusClient, index_type: str, path: str, cast: Any,
+                                           extra: dict, message: str) -> None:
+    _coll(client)
+    params = {"json_path": path, **extra}
+    if cast is not None:
+        params["json_cast_type"] = cast
+    index = client.prepare_index_params()
+    index.add_index("metadata", index_type=index_type, index_name="bad", params=params)
+    with pytest.raises(MilvusException) as info:
+        client.create_index("c", index)
+    assert info.value.code == 1100 and message in info.value.message, info.value.message
+    assert client.list_indexes("c") == [] and _gin_indexes(client) == []
+
+
+def test_one_index_per_json_path(client: MilvusClient) -> None:
+    _coll(client)
+    _path_index(client, "cat_idx", 'metadata["category"]', "VARCHAR")
+    _path_index(client, "cat_idx", 'metadata["category"]', "VARCHAR")  # the same index again: no-op
+    with pytest.raises(MilvusException) as info:
+        _path_index(client, "cat_idx2", 'metadata["category"]', "VARCHAR")
+    assert "already has index cat_idx on path" in info.value.message
+    _path_index(client, "cast_fn", 'metadata["price"]', "DOUBLE", json_cast_function="STRING_TO_DOUBLE",
+                index_type="AUTOINDEX")
+    assert client.list_indexes("c") == ["cat_idx", "cast_fn"]
