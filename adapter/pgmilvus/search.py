@@ -34,13 +34,13 @@ from .errors import invalid_parameter
 from .filters import plan_sql
 from .search_params import SearchRequest
 from .search_results import Hit, Hits, SearchResult
-from .search_target import Resolved, array_type, encode_queries, group_field, resolve
+from .search_target import Resolved, array_type, encode_queries, group_field, query_encoder, resolve
 from .values import wire_adapters
 
 _log = logging.getLogger("pgmilvus")
 
 
-@dataclass
+@dataclass(slots=True)
 class RawHit:
     """One hit before it becomes a ``Hit``: pgvector's distance and the decoded entity."""
 
@@ -69,6 +69,7 @@ class Plan:
     has_filter: bool
     guard: sql.Composable
     revision: tuple[int, int]            # (collection id, catalog revision) the plan was built on
+    encoder: Any = None                  # the query vectors' encoder (values.field_encoder)
     statements: dict[Any, bytes] = field(default_factory=dict)
 
     def statement(self, conn: psycopg.Connection, key: Any, build: Callable[[], sql.Composable]) -> bytes:
@@ -135,7 +136,7 @@ def prepare(info: CollectionInfo, request: SearchRequest, keyset: Optional[tuple
                 plans.clear()
             plans[key] = plan
     _check_range(plan.resolved, request)
-    vectors = encode_queries(plan.resolved.field, request.data)
+    vectors = encode_queries(plan.resolved.field, request.data, plan.encoder)
     return Prepared(plan, request, vectors, keyset)
 
 
@@ -173,7 +174,7 @@ def _plan(info: CollectionInfo, request: SearchRequest) -> Plan:
     if request.group_by_field:
         group_column = group_field(info, request.group_by_field).name
     return Plan(resolved, out, conditions, params, group_column, filter_cond is not None,
-                revision_guard(info), (info.id, info.revision))
+                revision_guard(info), (info.id, info.revision), query_encoder(resolved.field))
 
 
 def filter_condition(expr: str, info: CollectionInfo, filter_params: dict[str, Any]) -> Optional[sql.Composable]:
@@ -349,16 +350,16 @@ def finish(prepared: Prepared, hits: list[RawHit]) -> list[tuple[RawHit, float]]
     """(hit, Milvus distance) after the range bound, offset and limit of the request."""
     request = prepared.request
     metric = prepared.resolved.target.metric
-    radius = None if request.radius is None else np.float32(request.radius)
-    out: list[tuple[RawHit, float]] = []
-    for hit in hits:
-        distance = np.float32(metric.to_milvus(float(hit.raw)))
-        if radius is not None and not (distance > radius if metric.larger_is_better else distance < radius):
-            continue
-        value = float(distance)
-        if request.round_decimal > 0:
-            value = round(value, request.round_decimal)
-        out.append((hit, value))
+    distances = metric.to_milvus(np.fromiter((h.raw for h in hits), np.float64, len(hits)))
+    if request.radius is not None:
+        radius = np.float32(request.radius)
+        keep = distances > radius if metric.larger_is_better else distances < radius
+        hits = [h for h, k in zip(hits, keep.tolist()) if k]
+        distances = distances[keep]
+    values = distances.tolist()
+    if request.round_decimal > 0:
+        values = [round(v, request.round_decimal) for v in values]
+    out = list(zip(hits, values))
     if prepared.group_column is not None:
         lo, hi = request.offset, request.offset + request.limit
         return [(h, d) for h, d in out if lo < h.rank <= hi]

@@ -28,6 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional, Sequence
 
+import numpy as np
 from psycopg import sql
 from psycopg.adapt import PyFormat
 
@@ -60,14 +61,15 @@ class Metric:
         text = {"L2": "(({0}) * ({0}))", "IP": "(-({0}))", "COSINE": "(1 - ({0}))"}.get(self.name, "({0})")
         return sql.SQL("(" + text + ")::real").format(raw)
 
-    def to_milvus(self, raw: float) -> float:
+    def to_milvus(self, raw: np.ndarray) -> np.ndarray:
+        """Milvus's distances from pgvector's (float64 in), as float32 like Milvus returns them."""
         if self.name == "L2":
-            return raw * raw
-        if self.name == "IP":
-            return -raw
-        if self.name == "COSINE":
-            return 1.0 - raw
-        return raw
+            raw = raw * raw
+        elif self.name == "IP":
+            raw = -raw
+        elif self.name == "COSINE":
+            raw = 1.0 - raw
+        return raw.astype(np.float32)
 
 
 METRICS = {
@@ -211,17 +213,22 @@ def search_statement(target: Target, nq: int, conditions: Sequence[sql.Composabl
     """The whole statement for ``nq`` query vectors (a scalar parameter when nq == 1).
 
     ``guard``: the catalog revision check (catalog.revision_guard), a condition
-    with no column in it that the server evaluates once per statement.
+    with no column in it that the server evaluates once per statement.  It is
+    put above the top-k (a subquery with LIMIT keeps it there): in the scan's
+    WHERE it would add a gating node that every scanned row passes through
+    (measured 3% on an exact scan of 50k rows).
     """
-    if nq == 1 and guard is not None:
-        conditions = [*conditions, guard]
     query = query_param(target) if nq == 1 else _lateral_query(target)
     if group_column is not None:
         inner = grouped_select(target, query, conditions, outputs, group_column, limit)
     else:
         inner = inner_select(target, query, conditions, outputs, exact, limit, range_filter=range_filter,
                              keyset=keyset)
-    return inner if nq == 1 else batched(target, inner, array_type, guard)
+    if nq > 1:
+        return batched(target, inner, array_type, guard)
+    if guard is None:
+        return inner
+    return sql.SQL("SELECT * FROM ({}) AS {} WHERE {}").format(inner, sql.Identifier("$top"), guard)
 
 
 def count_statement(table: sql.Composable, conditions: Sequence[sql.Composable]) -> sql.Composable:

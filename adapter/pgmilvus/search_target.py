@@ -153,11 +153,16 @@ def _dense_len(field: FieldSchema, value: Any) -> Optional[int]:
     return None
 
 
-def encode_queries(field: FieldSchema, data: Sequence[Any]) -> list[Any]:
+def query_encoder(field: FieldSchema) -> Optional[Any]:
+    """The encoder of the field's query vectors (None for sparse vectors: they have their own)."""
+    return None if field.dtype == DataType.SPARSE_FLOAT_VECTOR else values.field_encoder(field)
+
+
+def encode_queries(field: FieldSchema, data: Sequence[Any], encoder: Optional[Any] = None) -> list[Any]:
     """Query vectors in pgvector's binary wire form (values.py's encoders), Milvus's errors."""
     if field.dtype == DataType.SPARSE_FLOAT_VECTOR:
         return [_encode_one(field, v, i, values.sparse_query_wire) for i, v in enumerate(data)]
-    encoder = values.field_encoder(field)
+    encoder = encoder or values.field_encoder(field)
     out = []
     for i, value in enumerate(data):
         if isinstance(value, str):
