@@ -7,20 +7,24 @@ from typing import Any
 import psycopg
 import pytest
 
-from pgmilvus import DataType, MilvusClient, collections
+from pgmilvus import DataType, MilvusClient, collections, json_index
 from pgmilvus.errors import MilvusException
 from pgmilvus.filters import plan_sql
 
 
-def _coll(client: MilvusClient) -> None:
+def _create(client: MilvusClient, docs: list[dict]) -> None:
+    """Collection ``c``: id, a 2-d vector and the JSON field ``metadata`` holding ``docs``."""
     schema = client.create_schema()
     schema.add_field("id", DataType.INT64, is_primary=True)
     schema.add_field("v", DataType.FLOAT_VECTOR, dim=2)
     schema.add_field("metadata", DataType.JSON)
     client.create_collection("c", schema=schema)
-    client.insert("c", [{"id": i, "v": [0.1, 0.2], "metadata": {"category": f"c{i % 5}", "price": i,
-                                                                "supplier": {"name": f"s{i % 3}"}}}
-                        for i in range(200)])
+    client.insert("c", [{"id": i, "v": [0.1, 0.2], "metadata": doc} for i, doc in enumerate(docs)])
+
+
+def _coll(client: MilvusClient) -> None:
+    _create(client, [{"category": f"c{i % 5}", "price": i, "supplier": {"name": f"s{i % 3}"}}
+                     for i in range(200)])
 
 
 def _path_index(client: MilvusClient, name: str, path: str, cast: str, **extra: Any) -> None:
@@ -108,3 +112,98 @@ def test_one_index_per_json_path(client: MilvusClient) -> None:
     _path_index(client, "cast_fn", 'metadata["price"]', "DOUBLE", json_cast_function="STRING_TO_DOUBLE",
                 index_type="AUTOINDEX")
     assert client.list_indexes("c") == ["cat_idx", "cast_fn"]
+
+
+TRICKY = [
+    {"price": 3}, {"price": 5.5}, {"price": 9}, {"price": "7"}, {"price": None}, {}, {"price": True},
+    {"price": {"x": 1}}, {"price": [6, 7]}, {"price": 10 ** 30}, {"price": -2.25}, {"price": 1e-300},
+    {"name": "a"}, {"name": "b"}, {"name": "B"}, {"name": "é"}, {"name": "zz"}, {"name": 5},
+    {"name": ""}, {"name": "bx"}, {"a": [0, 5]}, {"a": [2]}, {"a": "s"},
+]
+RANGE_FILTERS = [
+    'metadata["price"] > 5', 'metadata["price"] <= 5', 'not (metadata["price"] > 5)',
+    '1 < metadata["price"] < 9', '-3 <= metadata["price"] <= 3.5', 'metadata["price"] >= 1e20',
+    'metadata["price"] < 0.5 or metadata["name"] > "b"', 'metadata["name"] > "b"',
+    'not (metadata["name"] >= "b")', 'metadata["name"] < "é"', '"a" <= metadata["name"] < "c"',
+    'metadata["a"][0] > 1', 'not (metadata["a"][0] <= 1)', 'metadata["price"] > "5"',
+]
+
+
+@pytest.fixture
+def tricky(client: MilvusClient) -> MilvusClient:
+    _create(client, TRICKY)
+    return client
+
+
+def _ids(client: MilvusClient, expr: str) -> list[int]:
+    return [r["id"] for r in client.query("c", filter=expr, output_fields=["id"])]
+
+
+def test_range_filters_give_the_same_rows_with_and_without_btree_path_indexes(tricky: MilvusClient) -> None:
+    before = {expr: _ids(tricky, expr) for expr in RANGE_FILTERS}
+    _path_index(tricky, "price", 'metadata["price"]', "DOUBLE")
+    _path_index(tricky, "name", 'metadata["name"]', "VARCHAR")
+    _path_index(tricky, "a0", 'metadata["a"][0]', "DOUBLE")
+    after = {expr: _ids(tricky, expr) for expr in RANGE_FILTERS}
+    assert after == before
+    assert before['metadata["price"] > 5'] == [1, 2, 9]
+    assert before['metadata["name"] > "b"'] == [15, 16, 19]  # "é", "zz", "bx": code point order
+    # search and delete compile the same way
+    hits = tricky.search("c", [[0.1, 0.2]], limit=30, filter='metadata["price"] > 5')[0]
+    assert sorted(hits.ids) == [1, 2, 9]
+    assert tricky.delete("c", filter='metadata["price"] > 5')["delete_count"] == 3
+
+
+@pytest.mark.parametrize("cast,path,expr,index", [
+    ("DOUBLE", 'metadata["price"]', 'metadata["price"] > 5', "price"),
+    ("DOUBLE", 'metadata["price"]', '1 < metadata["price"] < 9', "price"),
+    ("VARCHAR", 'metadata["name"]', 'metadata["name"] >= "b"', "name"),
+    ("DOUBLE", 'metadata["a"][0]', 'metadata["a"][0] > 1', "a0"),
+])
+def test_a_btree_path_index_serves_range_filters(tricky: MilvusClient, cast: str, path: str, expr: str,
+                                                 index: str) -> None:
+    _path_index(tricky, index, path, cast)
+    with tricky._db.connection() as conn:
+        info = collections.require(conn, "default", "c")
+    where = plan_sql(expr, info.schema, {}, "query", json_index.indexed_paths(info))
+    with psycopg.connect(tricky._db.conninfo, autocommit=True) as conn:
+        conn.execute("SET enable_seqscan = off")
+        conn.execute("SET enable_bitmapscan = off")
+        plan = "\n".join(r[0] for r in conn.execute(f'EXPLAIN SELECT id FROM "default"."c" WHERE {where}'))
+    # the partitions' copies of the B-tree, named by Postgres after the function
+    assert "Index Scan using" in plan and "_json_" in plan, plan
+    assert "Index Cond:" in plan and "CASE WHEN (jsonb_typeof" in plan, plan
+    tricky.drop_index("c", index)
+    with psycopg.connect(tricky._db.conninfo, autocommit=True) as conn:
+        left = conn.execute("SELECT count(*) FROM pg_indexes WHERE tablename = 'c'").fetchone()[0]
+    assert left == 1  # the primary key only
+
+
+PATHS = frozenset({("metadata", ("price",), "DOUBLE"), ("metadata", ("name",), "VARCHAR"),
+                   ("metadata", ("a", 0), "DOUBLE")})
+SQL_CASES = [
+    ('metadata["price"] > 5',
+     '''("metadata" @? 'strict $ ? (@."price" > 5)' AND pgmilvus_catalog.json_number("metadata" -> 'price') > 5)'''),
+    ('1 < metadata["price"] <= 9.5',
+     '''("metadata" @? 'strict $ ? (@."price" > 1 && @."price" <= 9.5)' AND '''
+     '''pgmilvus_catalog.json_number("metadata" -> 'price') > 1 AND '''
+     '''pgmilvus_catalog.json_number("metadata" -> 'price') <= 9.5)'''),
+    ('metadata["name"] < "b"',
+     '''("metadata" @? 'strict $ ? (@."name" < "b")' AND '''
+     '''pgmilvus_catalog.json_text("metadata" -> 'name') COLLATE "C" < 'b')'''),
+    ('metadata["a"][0] >= 2',
+     '''("metadata" @? 'strict $ ? (@."a"[0] >= 2)' AND pgmilvus_catalog.json_number("metadata" -> 'a' -> 0) >= 2)'''),
+    # not indexed that way: the jsonpath test alone
+    ('metadata["price"] > "5"', '''"metadata" @? 'strict $ ? (@."price" > "5")\''''),
+    ('metadata["name"] > 5', '''"metadata" @? 'strict $ ? (@."name" > 5)\''''),
+    ('metadata["other"] > 5', '''"metadata" @? 'strict $ ? (@."other" > 5)\''''),
+    ('metadata["price"] == 5', '''"metadata" @> CAST('{"price": 5}' AS JSONB)'''),
+]
+
+
+@pytest.mark.parametrize("expr,expected", SQL_CASES)
+def test_range_filters_on_indexed_paths_compile_with_the_indexed_expression(expr: str, expected: str) -> None:
+    schema = MilvusClient.create_schema()
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("metadata", DataType.JSON)
+    assert plan_sql(expr, schema, {}, "query", PATHS) == expected

@@ -509,7 +509,7 @@ class MilvusClient:
             raise ParamError(message=f"Illegal str variables: {{'filter': {filter!r}}}, expect non-empty str")
         with self._tx(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name)
-            where = reads.compile_where(info.schema, filter, kwargs.get("filter_params"), "delete")
+            where = reads.compile_where(info, filter, kwargs.get("filter_params"), "delete")
             return writes.delete_where(conn, info, where, partition_name)
 
     def get(self, collection_name: str, ids: Union[list, str, int], output_fields: Optional[List[str]] = None,

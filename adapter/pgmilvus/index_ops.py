@@ -10,6 +10,7 @@ import psycopg
 
 from . import catalog, collections, indexes, json_index
 from .catalog import CollectionInfo, IndexInfo
+from .ddl import pg_name
 from .errors import ErrorCode, MilvusException, ParamError, invalid_parameter
 from .index_params import IndexParam, IndexParams
 from .types import DataType
@@ -100,8 +101,12 @@ def _create_one(conn: psycopg.Connection, info: CollectionInfo, plan: indexes.In
     pg_index = shared or (indexes.pg_index_name(info.table_name, plan.index_name) if statement else None)
     if statement is not None:
         conn.execute(statement)
-    record = IndexInfo(plan.index_name, plan.field_name, plan.index_type, plan.metric_type,
-                       plan.stored_params if pg_index is not None else plan.params, pg_index)
+    stored = plan.stored_params if pg_index is not None else plan.params
+    if json_field and json_index.range_cast(plan.params):
+        btree = pg_name(info.table_name, "jidx", plan.index_name)
+        conn.execute(json_index.create_btree_sql(info.schema_name, info.table_name, btree, field, plan.params))
+        stored = {**stored, indexes.PG_KEY: {"path_index": btree}}
+    record = IndexInfo(plan.index_name, plan.field_name, plan.index_type, plan.metric_type, stored, pg_index)
     catalog.add_index(conn, info.id, record)
     info.indexes.append(record)
 
@@ -139,4 +144,7 @@ def drop(conn: psycopg.Connection, info: CollectionInfo, index_name: str) -> Non
     sharing = [i for i in info.indexes if i.pg_index_name == index.pg_index_name and i.index_name != index_name]
     if index.pg_index_name and not sharing:
         conn.execute(indexes.drop_index_sql(info.schema_name, index.pg_index_name))
+    path_index = (index.params.get(indexes.PG_KEY) or {}).get("path_index")
+    if path_index:
+        conn.execute(indexes.drop_index_sql(info.schema_name, path_index))
     catalog.remove_index(conn, info.id, index_name)

@@ -1,13 +1,18 @@
-"""JSON path indexes (Milvus 2.6 ``params={"json_path": ..., "json_cast_type": ...}``): checks.
+"""JSON path indexes (Milvus 2.6 ``params={"json_path": ..., "json_cast_type": ...}``).
 
 Milvus indexes one path of a JSON field per index and allows several per
-field.  Here every JSON index of a field is served by one GIN index
-(``jsonb_path_ops``) on the whole column: it serves the ``@>`` and ``@?``
-forms the filter compiler emits for equality and ``in`` on *any* path, so
-the first JSON index of a field builds it and the others share it
-(index_ops).  What the params say is checked like Milvus does and kept for
-describe_index; range comparisons on a JSON path are not served by it (see
-docs/compatibility.md).
+field.  Here:
+
+* every JSON index of a field is served by one GIN index (``jsonb_path_ops``)
+  on the whole column: it serves the ``@>`` and ``@?`` forms the filter
+  compiler emits for equality and ``in`` on *any* path, so the first JSON
+  index of a field builds it and the others share it (index_ops);
+* a path index cast to DOUBLE or VARCHAR also gets a B-tree on the path's
+  typed value (``pgmilvus_catalog.json_number`` / ``json_text``, migration
+  005), and the filter compiler adds that same expression to range
+  comparisons on the path (``indexed_paths``), so the B-tree serves them.
+
+What the params say is checked like Milvus does and kept for describe_index.
 """
 
 from __future__ import annotations
@@ -16,7 +21,10 @@ import json
 import re
 from typing import Any, Optional
 
+from psycopg import sql
+
 from .errors import invalid_parameter
+from .filters.compile import JSON_VALUE_FUNCTIONS, json_value
 from .schema import FieldSchema
 
 #: Milvus 2.6's json_cast_type values.
@@ -72,3 +80,33 @@ def path_of(field: FieldSchema, params: dict[str, Any]) -> tuple[Any, ...]:
         return parse_path(field, params.get("json_path", field.name))
     except Exception:
         return ()
+
+
+def range_cast(params: dict[str, Any]) -> Optional[str]:
+    """DOUBLE / VARCHAR for a path index whose values a B-tree can order, else None."""
+    cast = params.get("json_cast_type")
+    if not isinstance(cast, str) or cast.upper() not in JSON_VALUE_FUNCTIONS or "json_path" not in params:
+        return None
+    return cast.upper()
+
+
+def create_btree_sql(schema_name: str, table: str, pg_index: str, field: FieldSchema,
+                     params: dict[str, Any]) -> sql.Composed:
+    """The B-tree on the path's typed value (the filter compiler writes the same expression)."""
+    cast = range_cast(params)
+    assert cast is not None
+    expression = json_value(field.name, path_of(field, params), cast).sql(dialect="postgres")
+    collate = sql.SQL(' COLLATE "C"') if cast == "VARCHAR" else sql.SQL("")
+    return sql.SQL("CREATE INDEX {} ON {} USING btree (({}){})").format(
+        sql.Identifier(pg_index), sql.Identifier(schema_name, table), sql.SQL(expression), collate)
+
+
+def indexed_paths(info: Any) -> frozenset[tuple[str, tuple[Any, ...], str]]:
+    """(JSON field, path keys, DOUBLE | VARCHAR) of the collection's range-capable path indexes."""
+    out = set()
+    for index in info.indexes:
+        cast = range_cast(index.params)
+        field = info.schema.field(index.field_name)
+        if cast and field is not None:
+            out.add((field.name, path_of(field, index.params), cast))
+    return frozenset(out)

@@ -20,9 +20,8 @@ from .filters import plan_sql
 from .errors import DataTypeNotMatchException, ErrorCode, MilvusException, ParamError
 from .outputs import OutputPlan, output_plan
 from .results import HybridExtraList
-from .schema import CollectionSchema
 from .types import DataType
-from . import ddl, values
+from . import ddl, json_index, values
 
 MAX_WINDOW = 16384
 MAX_BATCH_SIZE = 16384
@@ -82,11 +81,11 @@ def window(limit: Any, offset: Any, counting: bool) -> tuple[Optional[int], int]
 
 # -- filters ----------------------------------------------------------------------------------
 
-def compile_where(schema: CollectionSchema, expr: str, filter_params: Optional[dict],
+def compile_where(info: CollectionInfo, expr: str, filter_params: Optional[dict],
                   operation: str = "query") -> Optional[sql.Composable]:
     """The WHERE condition of a Milvus filter (None for an empty one), errors prefixed like Milvus's
     ``failed to create <operation> plan: ...``."""
-    text = plan_sql(expr, schema, filter_params, operation)
+    text = plan_sql(expr, info.schema, filter_params, operation, json_index.indexed_paths(info))
     return None if text is None else sql.SQL(text)
 
 
@@ -157,7 +156,7 @@ def query(conn: psycopg.Connection, info: CollectionInfo, *, filter: str = "",
     if ids is not None:
         where: Optional[sql.Composable] = ids_where(info, ids)
     else:
-        where = compile_where(info.schema, filter, filter_params)
+        where = compile_where(info, filter, filter_params)
         if where is None and limit is None and not plan.count:
             raise MilvusException(ErrorCode.INVALID_PARAMETER,
                                   "empty expression should be used with limit: invalid parameter")
@@ -197,7 +196,7 @@ class QueryIterator:
                                      "output_fields=[\"count(*)\"])")
         self._pk = info.schema.primary_field
         self._pk_pos = self._plan.names.index(self._pk.name)
-        self._where = [compile_where(info.schema, check_filter_type(filter), filter_params),
+        self._where = [compile_where(info, check_filter_type(filter), filter_params),
                        partition_where(info, partition_names)]
         self._last: Any = None
         self._done = False

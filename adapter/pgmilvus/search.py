@@ -28,7 +28,7 @@ import numpy as np
 import psycopg
 from psycopg import sql
 
-from . import outputs, search_sql, strategy
+from . import json_index, outputs, search_sql, strategy
 from .catalog import CollectionInfo, revision_guard
 from .errors import invalid_parameter
 from .filters import plan_sql
@@ -179,7 +179,7 @@ def _plan(info: CollectionInfo, request: SearchRequest) -> Plan:
 
 def filter_condition(expr: str, info: CollectionInfo, filter_params: dict[str, Any]) -> Optional[sql.Composable]:
     """The compiled filter as a SQL condition (None for an empty filter)."""
-    text = plan_sql(expr, info.schema, filter_params, "query")
+    text = plan_sql(expr, info.schema, filter_params, "query", json_index.indexed_paths(info))
     if text is None:
         return None
     # The text is embedded in a statement that has bound parameters: a literal % must be doubled.

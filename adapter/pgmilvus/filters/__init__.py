@@ -56,11 +56,11 @@ def parse_filter(expr: str):
     return cache.parse_cache.get_or_build(expr, build)
 
 
-def _compiled(expr: str, schema: CollectionSchema,
-              params: Optional[dict]) -> Optional[tuple[exp.Expression, str]]:
+def _compiled(expr: str, schema: CollectionSchema, params: Optional[dict],
+              json_indexes: frozenset = frozenset()) -> Optional[tuple[exp.Expression, str]]:
     if params is not None and not isinstance(params, dict):
         raise FilterError(expr, f"filter_params must be a dict, got {type(params).__name__}")
-    key = (cache.schema_key(schema), expr, cache.params_key(params))
+    key = (cache.schema_key(schema), expr, cache.params_key(params), json_indexes)
 
     def build():
         tree = parse_filter(expr)
@@ -68,7 +68,7 @@ def _compiled(expr: str, schema: CollectionSchema,
             return None
         try:
             pred = check(tree, schema, params, expr)
-            sql = to_sql(pred)
+            sql = to_sql(pred, json_indexes)
         except SyntaxProblem as problem:
             raise problem.to_filter_error(expr) from None
         except RecursionError:
@@ -89,25 +89,26 @@ def compile_filter(expr: str, schema: CollectionSchema,
     return None if compiled is None else compiled[0].copy()
 
 
-def filter_sql(expr: str, schema: CollectionSchema,
-               params: Optional[dict] = None) -> Optional[str]:
+def filter_sql(expr: str, schema: CollectionSchema, params: Optional[dict] = None,
+               json_indexes: frozenset = frozenset()) -> Optional[str]:
     """The Postgres SQL text of :func:`compile_filter` (cached), or None."""
-    compiled = _compiled(expr, schema, params)
+    compiled = _compiled(expr, schema, params, json_indexes)
     return None if compiled is None else compiled[1]
 
 
 def plan_sql(expr: str, schema: CollectionSchema, params: Optional[dict],
-             operation: str) -> Optional[str]:
+             operation: str, json_indexes: frozenset = frozenset()) -> Optional[str]:
     """:func:`filter_sql` for a query, search or delete plan: Milvus's argument check and error shape.
 
     ``operation`` names the plan in errors: ``failed to create <operation> plan: ...``.
+    ``json_indexes``: the collection's B-tree-indexed JSON paths (json_index.indexed_paths).
     """
     if not expr or not expr.strip():
         return None
     if params is not None and not isinstance(params, dict):
         raise ParamError(message=f"filter_params must be a dict, got {type(params).__name__}")
     try:
-        return filter_sql(expr, schema, params)
+        return filter_sql(expr, schema, params, json_indexes)
     except FilterError as exc:
         raise exc.wrap(f"failed to create {operation} plan") from None
 

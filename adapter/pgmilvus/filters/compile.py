@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import re
+from contextvars import ContextVar
 from typing import Any, Callable, Union
 
 import numpy as np
@@ -51,8 +52,25 @@ _PG_INT_RANGE = {DataType.INT8: INT_RANGES[DataType.INT16], DataType.INT16: INT_
 _REGEX_SPECIAL = set("\\^$.|?*+()[]{}")
 
 
-def to_sql(pred: "ir.Pred") -> exp.Expression:
-    """The Postgres boolean expression for a checked predicate."""
+#: (JSON column, path keys, "DOUBLE" | "VARCHAR") of the B-tree-indexed JSON paths of the
+#: collection being compiled for (json_index.indexed_paths); set by to_sql.
+_json_indexes: ContextVar[frozenset] = ContextVar("pgmilvus_json_indexes", default=frozenset())
+
+
+def to_sql(pred: "ir.Pred", json_indexes: frozenset = frozenset()) -> exp.Expression:
+    """The Postgres boolean expression for a checked predicate.
+
+    ``json_indexes``: range comparisons on these paths also get the indexed
+    expression (``_indexed_range``), so a B-tree on it can serve them.
+    """
+    token = _json_indexes.set(json_indexes)
+    try:
+        return _compile(pred)
+    finally:
+        _json_indexes.reset(token)
+
+
+def _compile(pred: "ir.Pred") -> exp.Expression:
     return _COMPILERS[type(pred)](pred)
 
 
@@ -236,7 +254,47 @@ def _compare_json(op: str, ref: ir.JsonRef, value: Any) -> exp.Expression:
     if op in ("==", "!="):
         equal = _json_equal(ref, value)
         return equal if op == "==" else exp.Not(this=_paren(equal))
-    return _jsonpath(ref, _jp_cmp(_jp_path(ref), op, value))
+    return _indexed_range(ref, _jsonpath(ref, _jp_cmp(_jp_path(ref), op, value)), [(op, value)])
+
+
+JSON_VALUE_FUNCTIONS = {"DOUBLE": "json_number", "VARCHAR": "json_text"}
+
+
+def json_value(column: str, keys: tuple[Any, ...], cast: str) -> exp.Expression:
+    """``pgmilvus_catalog.json_number("col" -> 'k' -> 0)``: a JSON path's typed value (NULL if
+    missing or of another JSON type), the expression B-tree JSON path indexes are built on."""
+    ref = ir.JsonRef(column, keys, False, False)
+    return exp.Dot(this=exp.to_identifier("pgmilvus_catalog"),
+                   expression=exp.Anonymous(this=JSON_VALUE_FUNCTIONS[cast], expressions=[_json_extract(ref)]))
+
+
+def _indexed_range(ref: ir.JsonRef, test: exp.Expression, bounds: list[tuple[str, Any]]) -> exp.Expression:
+    """``test AND json_number(path) > v ...`` when a B-tree indexes the path, else ``test``.
+
+    The added condition is true whenever ``test`` is (same value, same order:
+    numeric / code points, jsonpath's rules) and false or NULL otherwise, so
+    ``test AND added`` equals ``test`` everywhere, under NOT too; it only gives
+    the planner an indexable expression.
+    """
+    if ref.dynamic or not ref.keys:
+        return test
+    values = [v for _, v in bounds]
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        cast = "DOUBLE"
+    elif all(isinstance(v, str) for v in values):
+        cast = "VARCHAR"
+    else:
+        return test
+    if (ref.column, ref.keys, cast) not in _json_indexes.get():
+        return test
+    value = json_value(ref.column, ref.keys, cast)
+    dtype = DataType.DOUBLE if cast == "DOUBLE" else DataType.VARCHAR  # VARCHAR: COLLATE "C", as the index
+    conds = [_cmp(op, value.copy(), _number(v) if cast == "DOUBLE" else exp.Literal.string(v), dtype)
+             for op, v in bounds]
+    combined = conds[0]
+    for cond in conds[1:]:
+        combined = exp.And(this=combined, expression=cond)
+    return _paren(exp.And(this=test, expression=combined))
 
 
 def _json_equal(ref: ir.JsonRef, value: Any) -> exp.Expression:
@@ -353,8 +411,9 @@ def _between(pred: ir.Between) -> exp.Expression:
     target = pred.target
     if isinstance(target, ir.JsonRef):
         path = _jp_path(target)
-        return _jsonpath(target, f"{_jp_cmp(path, lo_op, pred.lower)} && "
+        test = _jsonpath(target, f"{_jp_cmp(path, lo_op, pred.lower)} && "
                                  f"{_jp_cmp(path, hi_op, pred.upper)}")
+        return _indexed_range(target, test, [(lo_op, pred.lower), (hi_op, pred.upper)])
     sql, dtype = _scalar(target)
     both = exp.And(this=_cmp(lo_op, sql, _literal(pred.lower, dtype), dtype),
                    expression=_cmp(hi_op, sql.copy(), _literal(pred.upper, dtype), dtype))
@@ -465,13 +524,13 @@ def _random_sample(pred: ir.RandomSample) -> exp.Expression:
 
 
 def _logic(pred: ir.Logic) -> exp.Expression:
-    items = [to_sql(item) for item in pred.items]
+    items = [_compile(item) for item in pred.items]
     combine = exp.and_ if pred.op == "and" else exp.or_
     return combine(*items, copy=False)
 
 
 def _negate(pred: ir.Negate) -> exp.Expression:
-    return exp.Not(this=_paren(to_sql(pred.item)))
+    return exp.Not(this=_paren(_compile(pred.item)))
 
 
 _COMPILERS: dict[type, Callable[[Any], exp.Expression]] = {
