@@ -1,4 +1,4 @@
-"""Reads (search, hybrid_search, query, get) skip the pool's checkout round trip.
+"""Reads (search, hybrid_search, search_iterator, query, get) skip the pool's checkout round trip.
 
 What makes that safe, tested here from the user's side: a read never runs on
 an out-of-date collection description (the statement's revision guard fails
@@ -24,6 +24,8 @@ READS: dict[str, Callable[[MilvusClient], Any]] = {
     "hybrid_search": lambda c: c.hybrid_search(
         "c", [AnnSearchRequest([[1.0, 0.0, 0.0, 0.0]], "v", {}, limit=3)], RRFRanker(), limit=3,
         output_fields=["*"]),
+    "search_iterator": lambda c: c.search_iterator("c", [[1.0, 0.0, 0.0, 0.0]], batch_size=3,
+                                                   output_fields=["*"]).next(),
     "query": lambda c: c.query("c", filter="pk < 3", output_fields=["*"]),
     "get": lambda c: c.get("c", ids=[0, 1, 2]),
 }

@@ -591,7 +591,7 @@ class MilvusClient:
         """Pages of hits ordered by distance (nq = 1), like pymilvus's SearchIteratorV2."""
         from .search_iterator import SearchIterator
 
-        return SearchIterator(lambda: self._conn(timeout), self._db_name, collection_name, data,
+        return SearchIterator(lambda call: self._read(call, timeout), self._db_name, collection_name, data,
                               batch_size=batch_size, filter=filter, limit=limit, output_fields=output_fields,
                               search_params=search_params, partition_names=partition_names,
                               anns_field=anns_field, round_decimal=round_decimal, kwargs=kwargs)

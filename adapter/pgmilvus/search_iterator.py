@@ -11,7 +11,7 @@ in ``strict_order`` so pages stay ordered.
 
 from __future__ import annotations
 
-from typing import Any, Callable, ContextManager, Optional
+from typing import Any, Callable, Optional
 
 import psycopg
 
@@ -24,7 +24,7 @@ from .search_results import Hit, SearchPage
 class SearchIterator:
     """``next()`` -> a SearchPage (a list of Hit); an empty page once exhausted."""
 
-    def __init__(self, connect: Callable[[], ContextManager[psycopg.Connection]], db_name: str,
+    def __init__(self, read: Callable[[Callable[[psycopg.Connection], Any]], Any], db_name: str,
                  collection_name: str, data: Any, *, batch_size: Optional[int],
                  filter: Optional[str], limit: Optional[int], output_fields: Any, search_params: Any,
                  partition_names: Any, anns_field: Any, round_decimal: int, kwargs: dict[str, Any]) -> None:
@@ -43,7 +43,7 @@ class SearchIterator:
                                      "simultaneously")
         if rows == 0:
             raise ParamError(message="The vector data for search cannot be empty")
-        self._connect = connect
+        self._read = read  # runs a read call on a pooled connection (MilvusClient._read)
         self._db_name = db_name
         self._collection = collection_name
         self._batch = batch_size
@@ -55,19 +55,20 @@ class SearchIterator:
                                       partition_names, anns_field, extra)
         self._last: Optional[tuple[float, list[Any]]] = None  # (last distance, keys returned at it)
         self._done = False
-        with connect() as conn:
-            info = collections.require(conn, db_name, collection_name)
-            search.prepare(info, self._request)  # field, metric, filter errors now
+        # field, metric, filter errors now
+        read(lambda conn: search.prepare(collections.require(conn, db_name, collection_name), self._request))
 
     def next(self) -> SearchPage:
         want = self._batch if self._left is None else min(self._batch, self._left)
         if self._done or want <= 0:
             return SearchPage()
         self._request.limit = want
-        with self._connect() as conn:
+
+        def page(conn: psycopg.Connection) -> tuple[Any, search.Prepared, list[search.RawHit]]:
             info = collections.require(conn, self._db_name, self._collection)
             prepared = search.prepare(info, self._request, keyset=self._last)
-            found = search.run(conn, prepared)[0]
+            return info, prepared, search.run(conn, prepared)[0]
+        info, prepared, found = self._read(page)
         selected = search.finish(prepared, found)
         pk_name = info.schema.primary_field.name
         if len(found) < want or len(selected) < len(found):  # exhausted, or past range search's radius
