@@ -195,6 +195,8 @@ def test_client_timeout_gives_a_clear_error(locked, call: str) -> None:
         finally:
             release()
         assert "timeout" in info.value.message and "cancel" in info.value.message, info.value.message
+        assert "the timeout was reached" in info.value.message, info.value.message
+        assert not isinstance(info.value, ConnectionLost)  # not retryable as is: raise the timeout
         assert snapshot(dsn) == before
         assert _count(c) == 10  # and the connection is usable again
 
@@ -217,7 +219,8 @@ def test_per_call_timeout_gives_a_clear_error(locked) -> None:
         release()  # never leave the call hanging
         worker.join(10)
         assert outcome and isinstance(outcome[0], MilvusException), f"no timeout error: {outcome}"
-        assert "timeout" in outcome[0].message
+        assert "the timeout was reached" in outcome[0].message, outcome[0].message
+        assert not isinstance(outcome[0], ConnectionLost)
 
 
 # ------------------------------------------------------------------ full disk

@@ -244,6 +244,7 @@ def translate_errors() -> Iterator[None]:
         raise ConnectionLost(ErrorCode.UNEXPECTED_ERROR,
                              f"could not get a connection to PostgreSQL in time ({exc}); the server "
                              "may be down or overloaded: retry the call") from None
+    except pge.QueryCanceled as exc:
         raise MilvusException(ErrorCode.UNEXPECTED_ERROR,
                               f"the statement was cancelled ({_first_line(exc)}): the timeout was "
                               "reached; raise `timeout=` or narrow the request") from None
