@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, Callable, Optional, Sequence, Union
 
-import numpy as np
 import psycopg
 from psycopg import sql
 
@@ -305,24 +305,22 @@ def apply_settings(conn: psycopg.Connection, settings: dict[str, str]) -> None:
 
 def _split(prepared: Prepared, rows: list[tuple], nq: int) -> list[list[RawHit]]:
     """Rows of the statement -> hits per query vector, sorted by (distance, pk)."""
-    per_query: list[list[RawHit]] = [[] for _ in range(nq)]
-    width = prepared.out.width
+    first = 0 if nq == 1 else 1              # batched rows start with the query vector's number
     grouped = prepared.group_column is not None
-    first = 0 if nq == 1 else 1
-    decode = prepared.out.decode
-    for row in rows:
-        slot = 0 if nq == 1 else row[0] - 1
-        pk, raw = row[first], row[first + 1]
-        start = first + 2 + (1 if grouped else 0)
-        entity = decode(row[start:start + width]) if width else {}
-        rank = row[-1] if grouped else 0
-        per_query[slot].append(RawHit(pk, raw, entity, rank))
-    for hits in per_query:
-        if grouped:
-            hits.sort(key=lambda h: (h.rank, h.raw, h.pk))
-        else:
-            hits.sort(key=lambda h: (h.raw, h.pk))
-    return per_query
+    per_query: list[list[tuple]] = [rows] if nq == 1 else [[] for _ in range(nq)]
+    if nq > 1:
+        for row in rows:
+            per_query[row[0] - 1].append(row)
+    # Sorting the rows (C-level keys) before making hits: this runs on every search.
+    key = itemgetter(-1, first + 1, first) if grouped else itemgetter(first + 1, first)
+    width, decode = prepared.out.width, prepared.out.decode
+    start = first + 2 + (1 if grouped else 0)
+    out = []
+    for part in per_query:
+        part.sort(key=key)
+        out.append([RawHit(row[first], row[first + 1], decode(row[start:start + width]) if width else {},
+                           row[-1] if grouped else 0) for row in part])
+    return out
 
 
 def _dedupe(hits: list[RawHit]) -> list[RawHit]:
@@ -350,13 +348,12 @@ def finish(prepared: Prepared, hits: list[RawHit]) -> list[tuple[RawHit, float]]
     """(hit, Milvus distance) after the range bound, offset and limit of the request."""
     request = prepared.request
     metric = prepared.resolved.target.metric
-    distances = metric.to_milvus(np.fromiter((h.raw for h in hits), np.float64, len(hits)))
+    values = metric.to_milvus([h.raw for h in hits])
     if request.radius is not None:
-        radius = np.float32(request.radius)
-        keep = distances > radius if metric.larger_is_better else distances < radius
-        hits = [h for h, k in zip(hits, keep.tolist()) if k]
-        distances = distances[keep]
-    values = distances.tolist()
+        radius = search_sql.float32([request.radius])[0]
+        keep = [(d > radius if metric.larger_is_better else d < radius) for d in values]
+        hits = [h for h, k in zip(hits, keep) if k]
+        values = [d for d, k in zip(values, keep) if k]
     if request.round_decimal > 0:
         values = [round(v, request.round_decimal) for v in values]
     out = list(zip(hits, values))

@@ -28,6 +28,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Optional, Sequence
 
+from array import array
+
 import numpy as np
 from psycopg import sql
 from psycopg.adapt import PyFormat
@@ -61,15 +63,28 @@ class Metric:
         text = {"L2": "(({0}) * ({0}))", "IP": "(-({0}))", "COSINE": "(1 - ({0}))"}.get(self.name, "({0})")
         return sql.SQL("(" + text + ")::real").format(raw)
 
-    def to_milvus(self, raw: np.ndarray) -> np.ndarray:
-        """Milvus's distances from pgvector's (float64 in), as float32 like Milvus returns them."""
+    def to_milvus(self, raw: list[float]) -> list[float]:
+        """Milvus's distances from pgvector's, rounded to float32 as Milvus returns them."""
         if self.name == "L2":
-            raw = raw * raw
+            raw = [r * r for r in raw]
         elif self.name == "IP":
-            raw = -raw
+            raw = [-r for r in raw]
         elif self.name == "COSINE":
-            raw = 1.0 - raw
-        return raw.astype(np.float32)
+            raw = [1.0 - r for r in raw]
+        return float32(raw)
+
+
+def float32(values: list[float]) -> list[float]:
+    """``values`` rounded to float32 (Python floats holding float32 values).
+
+    ``array("f")`` does it in C without numpy's per-call overhead (this runs on
+    every search); past float32's range it refuses, and numpy gives inf as Milvus does.
+    """
+    try:
+        return array("f", values).tolist()
+    except OverflowError:
+        with np.errstate(over="ignore"):
+            return np.asarray(values, dtype=np.float64).astype(np.float32).tolist()
 
 
 METRICS = {
