@@ -23,7 +23,7 @@ from typing import Any, Optional
 
 from psycopg import sql
 
-from .errors import invalid_parameter
+from .errors import MilvusException, invalid_parameter
 from .filters.compile import JSON_VALUE_FUNCTIONS, json_value
 from .schema import FieldSchema
 
@@ -78,7 +78,7 @@ def path_of(field: FieldSchema, params: dict[str, Any]) -> tuple[Any, ...]:
     """The path an existing index on JSON field ``field`` covers (() for the whole document)."""
     try:
         return parse_path(field, params.get("json_path", field.name))
-    except Exception:
+    except MilvusException:  # not a path index: the whole document
         return ()
 
 
