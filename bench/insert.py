@@ -115,16 +115,12 @@ import numpy as np
 from pymilvus import MilvusClient, DataType
 COLORS = ["red", "green", "blue", "pink", "grey", "white", "black", "brown"]
 {make_rows}
+{schema}
 n, dim, cutoff = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 rows = make_rows(n, dim)
 ups = make_rows(n // 10, dim, seed=8)
 c = MilvusClient(tempfile.mkdtemp() + "/bench.db")
-s = c.create_schema(enable_dynamic_field=True)
-s.add_field("id", DataType.INT64, is_primary=True)
-s.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
-s.add_field("age", DataType.INT64)
-s.add_field("score", DataType.DOUBLE)
-s.add_field("tag", DataType.VARCHAR, max_length=32)
+s = schema(c, dim)
 ip = c.prepare_index_params(); ip.add_index("vector", index_type="FLAT", metric_type="L2")
 c.create_collection("bench", schema=s, index_params=ip)
 out = {}
@@ -144,7 +140,9 @@ def run_lite(python: str, rows: int, dim: int, cutoff: int) -> dict[str, float] 
     try:
         import inspect
 
-        script = LITE_SCRIPT.replace("{make_rows}", inspect.getsource(make_rows))
+        # The same rows and schema as the pgmilvus side: the functions' own source.
+        script = (LITE_SCRIPT.replace("{make_rows}", inspect.getsource(make_rows))
+                  .replace("{schema}", inspect.getsource(schema)))
         proc = subprocess.run([python, "-c", script, str(rows), str(dim), str(cutoff),
                                str(Path(__file__).resolve().parent)],
                               capture_output=True, text=True, timeout=1800)

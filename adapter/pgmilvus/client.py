@@ -676,35 +676,33 @@ class MilvusClient:
     def grant_privilege(self, role_name: str, object_type: str, privilege: str, object_name: str,
                         db_name: Optional[str] = "", timeout: Optional[float] = None, **kwargs: Any) -> None:
         role = rbac.role_name(role_name)
-        object_type, privilege = rbac.privilege_for(object_type, privilege)
-        target, db = rbac.object_name(object_name), rbac.db_name_of(db_name, self._db_name)
-        with self._tx(timeout) as conn:
-            rbac.grant_privilege(conn, self._db_name, role, object_type, privilege, target, db)
+        self._change_privilege(rbac.grant_privilege, role, *rbac.privilege_for(object_type, privilege),
+                               rbac.object_name(object_name), rbac.db_name_of(db_name, self._db_name), timeout)
 
     def revoke_privilege(self, role_name: str, object_type: str, privilege: str, object_name: str,
                          db_name: Optional[str] = "", timeout: Optional[float] = None, **kwargs: Any) -> None:
         role = rbac.role_name(role_name)
-        object_type, privilege = rbac.privilege_for(object_type, privilege)
-        target, db = rbac.object_name(object_name), rbac.db_name_of(db_name, self._db_name)
-        with self._tx(timeout) as conn:
-            rbac.revoke_privilege(conn, self._db_name, role, object_type, privilege, target, db)
+        self._change_privilege(rbac.revoke_privilege, role, *rbac.privilege_for(object_type, privilege),
+                               rbac.object_name(object_name), rbac.db_name_of(db_name, self._db_name), timeout)
 
     def grant_privilege_v2(self, role_name: str, privilege: str, collection_name: str,
                            db_name: Optional[str] = None, timeout: Optional[float] = None, **kwargs: Any) -> None:
         role = rbac.role_name(role_name)
-        object_type, privilege, target = rbac.privilege_v2(privilege, collection_name)
-        db = rbac.db_name_of(db_name, self._db_name)
-        with self._tx(timeout) as conn:
-            rbac.grant_privilege(conn, self._db_name, role, object_type, privilege, target, db)
+        self._change_privilege(rbac.grant_privilege, role, *rbac.privilege_v2(privilege, collection_name),
+                               rbac.db_name_of(db_name, self._db_name), timeout)
 
     def revoke_privilege_v2(self, role_name: str, privilege: str, collection_name: str,
                             db_name: Optional[str] = None, timeout: Optional[float] = None,
                             **kwargs: Any) -> None:
         role = rbac.role_name(role_name)
-        object_type, privilege, target = rbac.privilege_v2(privilege, collection_name)
-        db = rbac.db_name_of(db_name, self._db_name)
+        self._change_privilege(rbac.revoke_privilege, role, *rbac.privilege_v2(privilege, collection_name),
+                               rbac.db_name_of(db_name, self._db_name), timeout)
+
+    def _change_privilege(self, change: Callable[..., None], role: str, object_type: str, privilege: str,
+                          target: str, db: str, timeout: Optional[float]) -> None:
+        """Grant or revoke (``change``) an already-checked privilege, in one transaction."""
         with self._tx(timeout) as conn:
-            rbac.revoke_privilege(conn, self._db_name, role, object_type, privilege, target, db)
+            change(conn, self._db_name, role, object_type, privilege, target, db)
     # -- end access control --------------------------------------------------------------------------
 
 
