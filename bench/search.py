@@ -18,6 +18,8 @@ checks, catalog lookup, encoding, result objects).
 
 Prints, per scenario: calls/s, query vectors/s, p50 / p99 latency per call,
 recall@10 against exact search, and the ratio pgmilvus QPS / SQL QPS (goal >= 0.95).
+The two sides are timed in turns of 25 calls on the same query vectors (order
+swapped each turn), so a drift in the machine's speed does not enter the ratio.
 With milvus-lite importable (``pip install pymilvus milvus-lite``), it is timed on
 the same data too (``--no-lite`` to skip).
 """
@@ -122,18 +124,43 @@ def strategy_of(client: MilvusClient, expr: str, dim: int) -> Any:
 
 def measure(fn: Callable[[np.ndarray], list[list[int]]], batches: list[np.ndarray], rounds: int
             ) -> tuple[list[float], list[list[int]]]:
-    results: list[list[int]] = []
-    times: list[float] = []
-    for batch in batches[:3]:
-        fn(batch)  # warm-up: caches, prepared statements
+    """Per-call times over ``rounds`` passes, and the results of the first pass (one side alone)."""
+    return measure_sides({"only": fn}, batches, rounds)["only"]
+
+
+#: Calls per turn when two sides are timed in turns.
+TURN = 25
+
+
+def measure_sides(fns: dict[str, Callable[[np.ndarray], list[list[int]]]], batches: list[np.ndarray],
+                  rounds: int) -> dict[str, tuple[list[float], list[list[int]]]]:
+    """Time the sides in turns of ``TURN`` calls on the same query vectors, the order swapped each turn.
+
+    Both sides see the same machine: this VM's speed drifts by several percent
+    within a minute, which timing one side after the other would put into the
+    ratio.  Within a turn each side runs its calls back to back, as an
+    application would.
+    """
+    out: dict[str, tuple[list[float], list[list[int]]]] = {name: ([], []) for name in fns}
+    for fn in fns.values():
+        for batch in batches[:3]:
+            fn(batch)  # warm-up: caches, prepared statements
+    names = list(fns)
+    turn = 0
     for r in range(rounds):
-        for batch in batches:
-            start = time.perf_counter()
-            got = fn(batch)
-            times.append(time.perf_counter() - start)
-            if r == 0:
-                results.extend(got)
-    return times, results
+        for start in range(0, len(batches), TURN):
+            chunk = batches[start:start + TURN]
+            for name in (names if turn % 2 == 0 else names[::-1]):
+                times, results = out[name]
+                fn = fns[name]
+                for batch in chunk:
+                    t0 = time.perf_counter()
+                    got = fn(batch)
+                    times.append(time.perf_counter() - t0)
+                    if r == 0:
+                        results.extend(got)
+            turn += 1
+    return out
 
 
 def recall(found: list[list[int]], truth: list[list[int]]) -> float:
@@ -236,12 +263,13 @@ def main() -> None:
             statement = raw_statement(where, chosen.exact, nq > 1)
             for key, value in chosen.settings.items():  # what pgmilvus sets for this search
                 raw.execute("SELECT set_config(%s, %s, false)", (key, value))
-            sql_times, sql_found = measure(lambda b, s=statement: raw_search(raw, s, b), batches, args.rounds)
 
             def pgm(batch: np.ndarray, expr: str = expr) -> list[list[int]]:
                 res = client.search("bench", batch, limit=LIMIT, filter=expr)
                 return [hits.ids for hits in res]
-            pgm_times, pgm_found = measure(pgm, batches, args.rounds)
+            timed = measure_sides({"sql": lambda b, s=statement: raw_search(raw, s, b), "pgmilvus": pgm},
+                                  batches, args.rounds)
+            (sql_times, sql_found), (pgm_times, pgm_found) = timed["sql"], timed["pgmilvus"]
             sql_qps = len(sql_times) / sum(sql_times)
             lines.append(row(f"{name} [sql]", sql_times, nq, recall(sql_found, truth)))
             lines.append(row(f"{name} [pgmilvus]", pgm_times, nq, recall(pgm_found, truth), sql_qps))

@@ -13,12 +13,15 @@ import itertools
 import logging
 from typing import Any, Callable, Dict, List, Optional, TypeVar, Union
 
-from . import catalog, collections, ddl, index_ops, names, rbac, reads, writes, uri as uri_mod
+from . import catalog, collections, ddl, hybrid, index_ops, names, rbac, reads, search as search_mod, writes
+from . import uri as uri_mod
 from .connection import Database
 from .errors import (DataTypeNotMatchException, ErrorCode, MilvusException, ParamError, PermissionDenied,
                      database_not_found, partition_not_found)
 from .index_params import IndexParams
 from .rbac_privileges import METHOD_PRIVILEGES
+from .search_iterator import SearchIterator
+from .search_params import build_request
 from .schema import CollectionSchema, FieldSchema
 from .types import DataType
 
@@ -565,9 +568,6 @@ class MilvusClient:
                partition_names: Optional[List[str]] = None, anns_field: Optional[str] = None,
                **kwargs: Any):
         """Vector search; results shaped like pymilvus 2.6's SearchResult (see docs/search.md)."""
-        from . import search as search_mod
-        from .search_params import build_request
-
         request = build_request(data, filter, limit, output_fields, search_params, partition_names,
                                 anns_field, kwargs)
         return self._read(lambda conn: search_mod.search(
@@ -577,8 +577,6 @@ class MilvusClient:
                       output_fields: Optional[List[str]] = None, timeout: Optional[float] = None,
                       partition_names: Optional[List[str]] = None, **kwargs: Any):
         """Several ANN searches fused by RRFRanker / WeightedRanker (pymilvus's hybrid_search)."""
-        from . import hybrid
-
         return self._read(lambda conn: hybrid.hybrid_search(
             conn, collections.require(conn, self._db_name, collection_name), reqs, ranker, limit,
             output_fields, partition_names, kwargs), timeout)
@@ -589,8 +587,6 @@ class MilvusClient:
                         timeout: Optional[float] = None, partition_names: Optional[List[str]] = None,
                         anns_field: Optional[str] = None, round_decimal: int = -1, **kwargs: Any):
         """Pages of hits ordered by distance (nq = 1), like pymilvus's SearchIteratorV2."""
-        from .search_iterator import SearchIterator
-
         return SearchIterator(lambda call: self._read(call, timeout), self._db_name, collection_name, data,
                               batch_size=batch_size, filter=filter, limit=limit, output_fields=output_fields,
                               search_params=search_params, partition_names=partition_names,

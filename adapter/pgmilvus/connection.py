@@ -188,36 +188,56 @@ class Database:
         way the call runs again on a checked connection, after ``on_stale``
         dropped the cached catalog; a read has no effect to repeat.
         """
-        with translate_errors():
+        # Plain try blocks rather than context managers: this runs on every search.
+        try:
             for attempt in range(3):
+                conn = self._checkout(timeout, checked=attempt > 0)
                 try:
-                    with self._pooled(timeout, checked=attempt > 0) as conn:
-                        return call(conn)
+                    return call(conn)
                 except psycopg.Error as exc:
                     if attempt == 2 or not _worth_retrying(exc):
                         raise
                     _log.debug("read call retried on a checked connection: %s", _first_line(exc))
                     if on_stale is not None:
                         on_stale()
+                finally:
+                    self._checkin(conn, timeout)
+        except MilvusException:
+            raise
+        except _TRANSLATED as exc:
+            raise translated(exc) from None
         raise AssertionError("unreachable")
 
     @contextlib.contextmanager
     def _pooled(self, timeout: Optional[float], checked: bool) -> Iterator[psycopg.Connection]:
+        conn = self._checkout(timeout, checked)
+        try:
+            yield conn
+        finally:
+            self._checkin(conn, timeout)
+
+    def _checkout(self, timeout: Optional[float], checked: bool) -> psycopg.Connection:
+        """A pooled connection (checked: after the pool's check), with the call's statement_timeout."""
         timeout = timeout if timeout is not None else self.timeout
         token = _unchecked.set(not checked)
         try:
             conn = self.pool.getconn()
         finally:
             _unchecked.reset(token)
-        try:
-            if timeout:
+        if timeout:
+            try:
                 conn.execute("SELECT set_config('statement_timeout', %s, false)",
                              (str(max(1, int(timeout * 1000))),))
-            try:
-                yield conn
-            finally:
-                if timeout and not conn.closed and conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
-                    conn.execute("RESET statement_timeout")
+            except BaseException:
+                self.pool.putconn(conn)
+                raise
+        return conn
+
+    def _checkin(self, conn: psycopg.Connection, timeout: Optional[float]) -> None:
+        try:
+            if ((timeout if timeout is not None else self.timeout) and not conn.closed
+                    and conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE):
+                conn.execute("RESET statement_timeout")
         finally:
             # The pool rolls back a transaction left open and discards a broken connection.
             self.pool.putconn(conn)
@@ -240,43 +260,51 @@ def translate_errors() -> Iterator[None]:
         yield
     except MilvusException:
         raise
-    except PoolTimeout as exc:
-        raise ConnectionLost(ErrorCode.UNEXPECTED_ERROR,
-                             f"could not get a connection to PostgreSQL in time ({exc}); the server "
-                             "may be down or overloaded: retry the call") from None
-    except pge.QueryCanceled as exc:
-        raise MilvusException(ErrorCode.UNEXPECTED_ERROR,
-                              f"the statement was cancelled ({_first_line(exc)}): the timeout was "
-                              "reached; raise `timeout=` or narrow the request") from None
-    except pge.UndefinedTable as exc:
-        raise MilvusException(ErrorCode.COLLECTION_NOT_FOUND,
-                              f"collection not found: {_first_line(exc)} (the collection was dropped or "
-                              "renamed while this call ran)") from None
-    except pge.InsufficientPrivilege as exc:
+    except _TRANSLATED as exc:
+        raise translated(exc) from None
+
+
+#: The errors ``translated`` rewrites.
+_TRANSLATED = (PoolTimeout, psycopg.Error)
+
+
+def translated(exc: BaseException) -> MilvusException:
+    """The MilvusException a driver error (one of ``_TRANSLATED``) becomes."""
+    if isinstance(exc, PoolTimeout):
+        return ConnectionLost(ErrorCode.UNEXPECTED_ERROR,
+                              f"could not get a connection to PostgreSQL in time ({exc}); the server "
+                              "may be down or overloaded: retry the call")
+    if isinstance(exc, pge.QueryCanceled):
+        return MilvusException(ErrorCode.UNEXPECTED_ERROR,
+                               f"the statement was cancelled ({_first_line(exc)}): the timeout was "
+                               "reached; raise `timeout=` or narrow the request")
+    if isinstance(exc, pge.UndefinedTable):
+        return MilvusException(ErrorCode.COLLECTION_NOT_FOUND,
+                               f"collection not found: {_first_line(exc)} (the collection was dropped or "
+                               "renamed while this call ran)")
+    if isinstance(exc, pge.InsufficientPrivilege):
         pgconn = getattr(exc, "pgconn", None)
         user = (pgconn.user or b"").decode() if pgconn is not None else ""
-        raise PermissionDenied(f"permission deny to {user}: {_first_line(exc)}; ask for the "
-                               "privilege with grant_privilege or connect as a user that has it",
-                               user=user) from None
-    except pge.DiskFull as exc:
-        raise MilvusException(ErrorCode.UNEXPECTED_ERROR,
-                              f"the PostgreSQL server is out of disk space ({_first_line(exc)}); "
-                              "nothing of this call was written: free space and retry") from None
-    except (pge.SerializationFailure, pge.DeadlockDetected) as exc:
-        raise ConnectionLost(ErrorCode.UNEXPECTED_ERROR,
-                             f"the call conflicted with a concurrent one ({_first_line(exc)}); nothing "
-                             "was written: retry it") from None
-    except psycopg.OperationalError as exc:
-        raise ConnectionLost(ErrorCode.UNEXPECTED_ERROR,
-                             f"lost the connection to PostgreSQL ({_first_line(exc)}); nothing of this "
-                             "call was committed: retry it") from None
-    except psycopg.Error as exc:
-        if exc.sqlstate == STALE_CATALOG:
-            raise ConnectionLost(ErrorCode.UNEXPECTED_ERROR,
-                                 "the collection was changed by another call again and again while this "
-                                 "one ran; nothing was written: retry it") from None
-        raise MilvusException(ErrorCode.UNEXPECTED_ERROR,
-                              f"PostgreSQL error: {_first_line(exc)}") from None
+        return PermissionDenied(f"permission deny to {user}: {_first_line(exc)}; ask for the "
+                                "privilege with grant_privilege or connect as a user that has it",
+                                user=user)
+    if isinstance(exc, pge.DiskFull):
+        return MilvusException(ErrorCode.UNEXPECTED_ERROR,
+                               f"the PostgreSQL server is out of disk space ({_first_line(exc)}); "
+                               "nothing of this call was written: free space and retry")
+    if isinstance(exc, (pge.SerializationFailure, pge.DeadlockDetected)):
+        return ConnectionLost(ErrorCode.UNEXPECTED_ERROR,
+                              f"the call conflicted with a concurrent one ({_first_line(exc)}); nothing "
+                              "was written: retry it")
+    if isinstance(exc, psycopg.OperationalError):
+        return ConnectionLost(ErrorCode.UNEXPECTED_ERROR,
+                              f"lost the connection to PostgreSQL ({_first_line(exc)}); nothing of this "
+                              "call was committed: retry it")
+    if getattr(exc, "sqlstate", None) == STALE_CATALOG:
+        return ConnectionLost(ErrorCode.UNEXPECTED_ERROR,
+                              "the collection was changed by another call again and again while this "
+                              "one ran; nothing was written: retry it")
+    return MilvusException(ErrorCode.UNEXPECTED_ERROR, f"PostgreSQL error: {_first_line(exc)}")
 
 
 def _worth_retrying(exc: psycopg.Error) -> bool:

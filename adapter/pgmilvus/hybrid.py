@@ -19,7 +19,7 @@ from .catalog import CollectionInfo
 from .errors import ErrorCode, MilvusException, ParamError, invalid_parameter
 from .rerank import AnnSearchRequest, BaseRanker, fuse
 from .search_params import SearchRequest, build_request, check_limit, check_round_decimal, check_window
-from .search_results import Hit, Hits, SearchResult
+from .search_results import Hits, SearchResult, make_hit
 from .values import wire_adapters
 
 
@@ -59,7 +59,7 @@ def hybrid_search(conn: psycopg.Connection, info: CollectionInfo, reqs: Any, ran
         prepared = search.prepare(info, request)
         metrics.append(prepared.resolved.target.metric.name)
         found = search.run(conn, prepared)
-        per_request.append([[(hit.pk, distance) for hit, distance in search.finish(prepared, hits)]
+        per_request.append([[(row[search.PK], distance) for row, distance in search.finish(prepared, hits)]
                             for hits in found])
     nq = len(requests[0].data)
     fused = [fuse(ranker, [r[q] for r in per_request], metrics)[offset:offset + limit] for q in range(nq)]
@@ -72,8 +72,7 @@ def hybrid_search(conn: psycopg.Connection, info: CollectionInfo, reqs: Any, ran
             value = float(np.float32(score))
             if round_decimal > 0:
                 value = round(value, round_decimal)
-            row.append(Hit({pk_name: pk, "distance": value, "entity": dict(entities.get(pk, {}))},
-                           pk_name=pk_name))
+            row.append(make_hit(pk_name, pk, value, dict(entities.get(pk, {}))))
         data.append(Hits(row, pk_name=pk_name))
     return SearchResult(data)
 

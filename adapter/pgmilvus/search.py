@@ -33,21 +33,21 @@ from .catalog import CollectionInfo, revision_guard
 from .errors import invalid_parameter
 from .filters import plan_sql
 from .search_params import SearchRequest
-from .search_results import Hit, Hits, SearchResult
+from .search_results import Hits, SearchResult, make_hit
 from .search_target import Resolved, array_type, encode_queries, group_field, query_encoder, resolve
 from .values import wire_adapters
 
 _log = logging.getLogger("pgmilvus")
 
 
-@dataclass(slots=True)
-class RawHit:
-    """One hit before it becomes a ``Hit``: pgvector's distance and the decoded entity."""
-
-    pk: Any
-    raw: float
-    entity: dict[str, Any]
-    rank: int = 0              # grouping search: the group's rank (1 = best group)
+#: A hit before it becomes a ``Hit`` is a row of the statement, best first after sorting:
+#: ``(pk, pgvector distance, [group value,] output values..., [group rank])`` (batched
+#: statements' leading query number is taken off).  Rows stay tuples until the final
+#: hits are known: offset, limit and duplicates drop rows that need no decoding.
+Row = tuple
+PK, RAW = 0, 1
+_ORDER = itemgetter(RAW, PK)               # (distance, pk): Milvus's order, ties by pk
+_GROUPED_ORDER = itemgetter(-1, RAW, PK)   # grouping search: group rank first
 
 
 @dataclass
@@ -71,6 +71,7 @@ class Plan:
     revision: tuple[int, int]            # (collection id, catalog revision) the plan was built on
     encoder: Any = None                  # the query vectors' encoder (values.field_encoder)
     statements: dict[Any, bytes] = field(default_factory=dict)
+    choices: dict[Any, tuple[float, Any]] = field(default_factory=dict)  # strategy.choose's, kept
 
     def statement(self, conn: psycopg.Connection, key: Any, build: Callable[[], sql.Composable]) -> bytes:
         """The statement ``key`` as bytes, composed on first use only."""
@@ -88,7 +89,6 @@ class Prepared:
     request: SearchRequest
     vectors: list[Any]
     keyset: Optional[tuple[float, list[Any]]] = None  # (last distance, keys returned at it)
-    notes: list[str] = field(default_factory=list)
 
     @property
     def resolved(self) -> Resolved:
@@ -113,6 +113,20 @@ class Prepared:
     @property
     def has_filter(self) -> bool:
         return self.plan.has_filter
+
+    def entities(self) -> Callable[[Row], dict[str, Any]]:
+        """The function from a hit row to its output fields (pymilvus's ``entity`` dict)."""
+        out = self.plan.out
+        width = out.width
+        if not width:
+            return _no_entity
+        start = 3 if self.plan.group_column is not None else 2
+        decode = out.decode
+        return lambda row: decode(row[start:start + width])
+
+
+def _no_entity(row: Row) -> dict[str, Any]:
+    return {}
 
 
 # -- entry points ------------------------------------------------------------------------------
@@ -150,13 +164,22 @@ def _shape(request: SearchRequest) -> Optional[tuple[Any, ...]]:
     try:
         key = (request.anns_field, request.metric_type,
                tuple(request.partition_names) if request.partition_names else None,
-               request.filter, strategy.freeze(request.filter_params),
+               request.filter, _freeze(request.filter_params) if request.filter_params else None,
                tuple(request.output_fields) if request.output_fields is not None else None,
                request.group_by_field)
         hash(key)
     except TypeError:
         return None
     return key
+
+
+def _freeze(value: Any) -> Any:
+    """A hashable stand-in for nested lists and dicts (cache keys)."""
+    if isinstance(value, (list, tuple)):
+        return tuple(_freeze(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
+    return value
 
 
 def _plan(info: CollectionInfo, request: SearchRequest) -> Plan:
@@ -205,7 +228,7 @@ def _check_range(resolved: Resolved, request: SearchRequest) -> None:
 
 # -- running -----------------------------------------------------------------------------------
 
-def run(conn: psycopg.Connection, prepared: Prepared) -> list[list[RawHit]]:
+def run(conn: psycopg.Connection, prepared: Prepared) -> list[list[Row]]:
     """Hits per query vector, best first, complete (exact re-run of short index scans)."""
     chosen = strategy.choose(conn, prepared)
     per_query = _execute(conn, prepared, list(range(len(prepared.vectors))), chosen.exact,
@@ -227,7 +250,7 @@ def run(conn: psycopg.Connection, prepared: Prepared) -> list[list[RawHit]]:
 
 
 def _execute(conn: psycopg.Connection, prepared: Prepared, which: Sequence[int], exact: bool,
-             settings: dict[str, str], window: int) -> list[list[RawHit]]:
+             settings: dict[str, str], window: int) -> list[list[Row]]:
     """Run the statement for the query vectors ``which``; de-duplicated hits per vector."""
     fetch = window
     while True:
@@ -283,16 +306,16 @@ def execute(conn: psycopg.Connection, statement: Union[bytes, sql.Composable], p
     """
     wire_adapters(conn)
     apply_settings(conn, settings)
-    return conn.execute(statement, params).fetchall()
+    return conn.execute(statement, params, binary=True).fetchall()
 
 
 def apply_settings(conn: psycopg.Connection, settings: dict[str, str]) -> None:
     if not settings:
         return
     current: dict[str, str] = getattr(conn, "_pgmilvus_gucs", {})
-    changed = {k: v for k, v in settings.items() if current.get(k) != v}
-    if not changed:
+    if settings.items() <= current.items():
         return
+    changed = {k: v for k, v in settings.items() if current.get(k) != v}
     set_stmt, set_params = search_sql.settings_statement(changed)
     idle = conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
     conn.execute(set_stmt, set_params)
@@ -303,61 +326,52 @@ def apply_settings(conn: psycopg.Connection, settings: dict[str, str]) -> None:
 
 # -- turning rows into hits --------------------------------------------------------------------
 
-def _split(prepared: Prepared, rows: list[tuple], nq: int) -> list[list[RawHit]]:
-    """Rows of the statement -> hits per query vector, sorted by (distance, pk)."""
-    first = 0 if nq == 1 else 1              # batched rows start with the query vector's number
-    grouped = prepared.group_column is not None
-    per_query: list[list[tuple]] = [rows] if nq == 1 else [[] for _ in range(nq)]
-    if nq > 1:
+def _split(prepared: Prepared, rows: list[tuple], nq: int) -> list[list[Row]]:
+    """Rows of the statement -> hit rows per query vector, sorted by (distance, pk)."""
+    if nq == 1:
+        per_query = [rows]
+    else:                                   # batched rows start with the query vector's number
+        per_query = [[] for _ in range(nq)]
         for row in rows:
-            per_query[row[0] - 1].append(row)
-    # Sorting the rows (C-level keys) before making hits: this runs on every search.
-    key = itemgetter(-1, first + 1, first) if grouped else itemgetter(first + 1, first)
-    width, decode = prepared.out.width, prepared.out.decode
-    start = first + 2 + (1 if grouped else 0)
-    out = []
+            per_query[row[0] - 1].append(row[1:])
+    key = _GROUPED_ORDER if prepared.group_column is not None else _ORDER
     for part in per_query:
-        part.sort(key=key)
-        out.append([RawHit(row[first], row[first + 1], decode(row[start:start + width]) if width else {},
-                           row[-1] if grouped else 0) for row in part])
-    return out
+        part.sort(key=key)                  # C-level keys: this runs on every search
+    return per_query
 
 
-def _dedupe(hits: list[RawHit]) -> list[RawHit]:
+def _dedupe(rows: list[Row]) -> list[Row]:
     seen: set[Any] = set()
     out = []
-    for hit in hits:
-        if hit.pk not in seen:
-            seen.add(hit.pk)
-            out.append(hit)
+    for row in rows:
+        if row[PK] not in seen:
+            seen.add(row[PK])
+            out.append(row)
     return out
 
 
-def to_result(info: CollectionInfo, prepared: Prepared, per_query: list[list[RawHit]]) -> SearchResult:
+def to_result(info: CollectionInfo, prepared: Prepared, per_query: list[list[Row]]) -> SearchResult:
     """Milvus's distances, range search's far bound, offset / limit, then Hit objects."""
     pk_name = info.schema.primary_field.name
-    data = []
-    for hits in per_query:
-        selected = finish(prepared, hits)
-        data.append(Hits([Hit({pk_name: h.pk, "distance": d, "entity": h.entity}, pk_name=pk_name)
-                          for h, d in selected], pk_name=pk_name))
-    return SearchResult(data)
+    entity = prepared.entities()
+    return SearchResult([Hits([make_hit(pk_name, row[PK], d, entity(row)) for row, d in finish(prepared, rows)],
+                              pk_name=pk_name) for rows in per_query])
 
 
-def finish(prepared: Prepared, hits: list[RawHit]) -> list[tuple[RawHit, float]]:
-    """(hit, Milvus distance) after the range bound, offset and limit of the request."""
+def finish(prepared: Prepared, rows: list[Row]) -> list[tuple[Row, float]]:
+    """(hit row, Milvus distance) after the range bound, offset and limit of the request."""
     request = prepared.request
     metric = prepared.resolved.target.metric
-    values = metric.to_milvus([h.raw for h in hits])
+    values = metric.to_milvus([row[RAW] for row in rows])
     if request.radius is not None:
         radius = search_sql.float32([request.radius])[0]
         keep = [(d > radius if metric.larger_is_better else d < radius) for d in values]
-        hits = [h for h, k in zip(hits, keep) if k]
+        rows = [r for r, k in zip(rows, keep) if k]
         values = [d for d, k in zip(values, keep) if k]
     if request.round_decimal > 0:
         values = [round(v, request.round_decimal) for v in values]
-    out = list(zip(hits, values))
+    out = list(zip(rows, values))
     if prepared.group_column is not None:
         lo, hi = request.offset, request.offset + request.limit
-        return [(h, d) for h, d in out if lo < h.rank <= hi]
+        return [(r, d) for r, d in out if lo < r[-1] <= hi]
     return out[request.offset:request.offset + request.limit]

@@ -18,7 +18,7 @@ import psycopg
 from . import collections, search
 from .errors import ParamError
 from .search_params import MAX_TOPK, build_request
-from .search_results import Hit, SearchPage
+from .search_results import SearchPage, make_hit
 
 
 class SearchIterator:
@@ -64,7 +64,7 @@ class SearchIterator:
             return SearchPage()
         self._request.limit = want
 
-        def page(conn: psycopg.Connection) -> tuple[Any, search.Prepared, list[search.RawHit]]:
+        def page(conn: psycopg.Connection) -> tuple[Any, search.Prepared, list[search.Row]]:
             info = collections.require(conn, self._db_name, self._collection)
             prepared = search.prepare(info, self._request, keyset=self._last)
             return info, prepared, search.run(conn, prepared)[0]
@@ -74,15 +74,15 @@ class SearchIterator:
         if len(found) < want or len(selected) < len(found):  # exhausted, or past range search's radius
             self._done = True
         if found:
-            last_d = float(found[-1].raw)
-            tied = [h.pk for h in found if float(h.raw) == last_d]
+            last_d = float(found[-1][search.RAW])
+            tied = [row[search.PK] for row in found if float(row[search.RAW]) == last_d]
             if self._last is not None and self._last[0] == last_d:
                 tied = self._last[1] + tied  # the tie spans several pages
             self._last = (last_d, tied)
         if self._left is not None:
             self._left -= len(selected)
-        return SearchPage([Hit({pk_name: h.pk, "distance": d, "entity": h.entity}, pk_name=pk_name)
-                           for h, d in selected])
+        entity = prepared.entities()
+        return SearchPage([make_hit(pk_name, row[search.PK], d, entity(row)) for row, d in selected])
 
     def close(self) -> None:
         self._done = True

@@ -24,9 +24,12 @@ _MISSING = object()
 class Hit(dict):
     """One hit: a dict with attribute access and a fallback into ``entity``."""
 
+    _pk_name = "id"
+
     def __init__(self, *args: Any, pk_name: str = "id", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._pk_name = pk_name
+        if pk_name != "id":
+            self._pk_name = pk_name
 
     def __getitem__(self, key: Any) -> Any:
         try:
@@ -89,6 +92,22 @@ class Hit(dict):
 
 def _rebuild_hit(data: dict, pk_name: str) -> Hit:
     return Hit(data, pk_name=pk_name)
+
+
+_new_dict, _init_dict = dict.__new__, dict.__init__
+
+
+def make_hit(pk_name: str, pk: Any, distance: float, entity: dict) -> Hit:
+    """``Hit({pk_name: pk, "distance": distance, "entity": entity}, pk_name=pk_name)``, faster.
+
+    A search makes one per hit; dict's own constructor spares the Python-level
+    ``__init__`` (about a third of a microsecond each).
+    """
+    hit = _new_dict(Hit)
+    _init_dict(hit, {pk_name: pk, "distance": distance, "entity": entity})
+    if pk_name != "id":
+        hit._pk_name = pk_name
+    return hit
 
 
 class Hits(list):

@@ -161,7 +161,7 @@ def query_encoder(field: FieldSchema) -> Optional[Any]:
 def encode_queries(field: FieldSchema, data: Sequence[Any], encoder: Optional[Any] = None) -> list[Any]:
     """Query vectors in pgvector's binary wire form (values.py's encoders), Milvus's errors."""
     if field.dtype == DataType.SPARSE_FLOAT_VECTOR:
-        return [_encode_one(field, v, i, values.sparse_query_wire) for i, v in enumerate(data)]
+        return [_encode_one(field, v, values.sparse_query_wire) for v in data]
     encoder = encoder or values.field_encoder(field)
     out = []
     for i, value in enumerate(data):
@@ -174,16 +174,23 @@ def encode_queries(field: FieldSchema, data: Sequence[Any], encoder: Optional[An
         if got != field.dim:
             raise invalid_parameter(f"vector dimension mismatch, expected vector size {field.dim}, actual "
                                     f"{got} (query vector {i}, field {field.name})")
-        out.append(_encode_one(field, value, i, lambda v, row=i: encoder(v, row)))
+        try:
+            out.append(encoder(value, i))
+        except DataNotMatchException as exc:
+            raise _illegal_query(field, value, exc) from None
     return out
 
 
-def _encode_one(field: FieldSchema, value: Any, i: int, encode: Any) -> Any:
+def _encode_one(field: FieldSchema, value: Any, encode: Any) -> Any:
     try:
         return encode(value)
     except DataNotMatchException as exc:
-        raise ParamError(message=f"`search_data` value {_show(value)} is illegal for field {field.name}: "
-                                 f"{exc.message}") from None
+        raise _illegal_query(field, value, exc) from None
+
+
+def _illegal_query(field: FieldSchema, value: Any, exc: DataNotMatchException) -> ParamError:
+    return ParamError(message=f"`search_data` value {_show(value)} is illegal for field {field.name}: "
+                              f"{exc.message}")
 
 
 def _show(value: Any) -> str:

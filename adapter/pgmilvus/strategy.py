@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import json
 import math
-import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -40,8 +38,10 @@ MAX_EF = 1000
 DEFAULT_NPROBE = 8
 MIN_SCAN_TUPLES = 20_000
 MAX_SCAN_TUPLES = 2_000_000
+#: How long a choice resting on the planner's estimate is kept (rows change; an index created
+#: on a filtered field changes the catalog revision, hence the plan, at once).
 _ESTIMATE_TTL = 30.0
-_ESTIMATE_CACHE_SIZE = 512
+_CHOICES_PER_PLAN = 64
 
 
 @dataclass
@@ -63,23 +63,49 @@ class Estimate:
 
 
 def choose(conn: psycopg.Connection, prepared: Any) -> Chosen:
-    """Exact scan or index scan (with its settings) for one prepared search."""
+    """Exact scan or index scan (with its settings) for one prepared search.
+
+    The choice is kept on the search's plan (search.Plan, one per collection
+    revision and search shape) for ``_ESTIMATE_TTL`` seconds when it rests on
+    the planner's estimate, for good otherwise: repeated searches of one shape
+    neither EXPLAIN again nor recompute the settings.
+    """
     resolved, request = prepared.resolved, prepared.request
     if resolved.method is None:
-        return Chosen(True, reason="no vector index on the field (FLAT, none, or over pgvector's "
-                                   "dimension limit): exact scan")
+        return _NO_INDEX
     if prepared.group_column is not None:
-        return Chosen(True, reason="grouping search: exact scan")
+        return _GROUPING
+    params = request.params
+    key = (request.window, prepared.keyset is not None, params.get("ef"), params.get("nprobe"),
+           params.get("search_list"))
+    choices = prepared.plan.choices
+    now = time.monotonic()
+    kept = choices.get(key)
+    if kept is not None and kept[0] > now:
+        return kept[1]
     estimate = estimate_rows(conn, prepared) if prepared.has_filter else None
+    chosen = _choose(resolved.method, request.params, request.window, estimate, prepared.keyset is not None)
+    if len(choices) >= _CHOICES_PER_PLAN:
+        choices.clear()
+    choices[key] = (now + _ESTIMATE_TTL if estimate is not None else math.inf, chosen)
+    return chosen
+
+
+_NO_INDEX = Chosen(True, reason="no vector index on the field (FLAT, none, or over pgvector's dimension "
+                                "limit): exact scan")
+_GROUPING = Chosen(True, reason="grouping search: exact scan")
+
+
+def _choose(method: str, params: dict[str, Any], window: int, estimate: Optional[Estimate],
+            ordered: bool) -> Chosen:
     selectivity = estimate.selectivity if estimate is not None else 1.0
-    settings = index_settings(resolved.method, request.params, request.window, selectivity,
-                              ordered=prepared.keyset is not None)
-    if estimate is not None and (selectivity <= EXACT_MAX_SELECTIVITY
-                                 or exact_is_cheaper(estimate, settings, request.window)):
+    settings = index_settings(method, params, window, selectivity, ordered=ordered)
+    if estimate is None:
+        return Chosen(False, settings, reason=f"{method} iterative scan, no filter")
+    if selectivity <= EXACT_MAX_SELECTIVITY or exact_is_cheaper(estimate, settings, window):
         return Chosen(True, reason=f"filter matches about {estimate.rows:.0f} of {estimate.total:.0f} "
                                    "rows: exact scan of the matching rows")
-    return Chosen(False, settings, reason=f"{resolved.method} iterative scan, estimated selectivity "
-                                          f"{selectivity:.4f}")
+    return Chosen(False, settings, reason=f"{method} iterative scan, estimated selectivity {selectivity:.4f}")
 
 
 def exact_is_cheaper(estimate: Estimate, settings: dict[str, str], window: int) -> bool:
@@ -133,54 +159,12 @@ def _positive_int(value: Any, default: int) -> int:
 
 # -- estimates ----------------------------------------------------------------------------------
 
-class _EstimateCache:
-    """(collection revision, statement, params) -> Estimate, for a few seconds: repeated filters
-    skip EXPLAIN."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._items: OrderedDict[Any, tuple[float, Estimate]] = OrderedDict()
-
-    def get(self, key: Any) -> Optional[Estimate]:
-        with self._lock:
-            item = self._items.get(key)
-            if item is None or time.monotonic() - item[0] > _ESTIMATE_TTL:
-                return None
-            self._items.move_to_end(key)
-            return item[1]
-
-    def put(self, key: Any, value: Estimate) -> None:
-        with self._lock:
-            self._items[key] = (time.monotonic(), value)
-            self._items.move_to_end(key)
-            while len(self._items) > _ESTIMATE_CACHE_SIZE:
-                self._items.popitem(last=False)
-
-
-_cache = _EstimateCache()
-
-
-def freeze(value: Any) -> Any:
-    """A hashable stand-in for nested lists and dicts (cache keys)."""
-    if isinstance(value, (list, tuple)):
-        return tuple(freeze(v) for v in value)
-    if isinstance(value, dict):
-        return tuple(sorted((k, freeze(v)) for k, v in value.items()))
-    return value
-
-
 def estimate_rows(conn: psycopg.Connection, prepared: Any) -> Estimate:
     """The planner's estimate of the rows matching the filter, and of all rows searched."""
     plan = prepared.plan
     table = plan.resolved.target.table
     filtered = plan.statement(conn, "explain filtered", lambda: search_sql.explain(
         search_sql.count_statement(table, plan.conditions)))
-    pgconn = conn.pgconn
-    # The revision: an index created on a filtered field changes how the rows are found.
-    key = (pgconn.host, pgconn.port, pgconn.db, plan.revision, filtered, freeze(plan.params))
-    cached = _cache.get(key)
-    if cached is not None:
-        return cached
     unfiltered = plan.statement(conn, "explain all", lambda: search_sql.explain(
         search_sql.count_statement(table, plan.resolved.conditions)))
     with conn.pipeline():
@@ -188,9 +172,7 @@ def estimate_rows(conn: psycopg.Connection, prepared: Any) -> Estimate:
         cur2 = conn.execute(unfiltered, plan.resolved.params)
         plans = [cur1.fetchone()[0], cur2.fetchone()[0]]
     rows, total = (_plan_rows(p) for p in plans)
-    estimate = Estimate(rows, max(total, rows), _has_seq_scan(plans[0]))
-    _cache.put(key, estimate)
-    return estimate
+    return Estimate(rows, max(total, rows), _has_seq_scan(plans[0]))
 
 
 def _plan_rows(plan: Any) -> float:
