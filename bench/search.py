@@ -17,9 +17,11 @@ LATERAL`` for batches), so the ratio measures pgmilvus's own overhead (argument
 checks, catalog lookup, encoding, result objects).
 
 Prints, per scenario: calls/s, query vectors/s, p50 / p99 latency per call,
-recall@10 against exact search, and the ratio pgmilvus QPS / SQL QPS (goal >= 0.95).
+recall@10 against exact search, and the ratio pgmilvus speed / SQL speed (goal >= 0.95).
 The two sides are timed in turns of 25 calls on the same query vectors (order
-swapped each turn), so a drift in the machine's speed does not enter the ratio.
+swapped each turn), so a drift in the machine's speed does not enter the ratio;
+the ratio is the median over turns of (SQL time / pgmilvus time), so a turn
+disturbed by something else on the machine does not skew it either.
 With milvus-lite importable (``pip install pymilvus milvus-lite``), it is timed on
 the same data too (``--no-lite`` to skip).
 """
@@ -176,11 +178,18 @@ def truth_for(vectors: np.ndarray, queries: np.ndarray, mask: np.ndarray) -> lis
     return out
 
 
-def row(name: str, times: list[float], nq: int, rec: float, base_qps: float | None = None) -> str:
+def turn_ratio(base: list[float], times: list[float]) -> float:
+    """Median over turns of (base time / time): each turn times both sides on the same vectors,
+    next to each other, so a turn disturbed by something else on the machine does not skew it."""
+    turns = [(sum(base[i:i + TURN]), sum(times[i:i + TURN])) for i in range(0, len(times), TURN)]
+    return statistics.median(b / t for b, t in turns)
+
+
+def row(name: str, times: list[float], nq: int, rec: float, ratio_value: float | None = None) -> str:
     qps = len(times) / sum(times)
     p50 = statistics.median(times) * 1000
     p99 = float(np.percentile(times, 99)) * 1000
-    ratio = f"{qps / base_qps:6.3f}" if base_qps else "      "
+    ratio = f"{ratio_value:6.3f}" if ratio_value is not None else "      "
     return f"{name:<30} {qps:9.1f} {qps * nq:10.1f} {p50:8.2f} {p99:8.2f} {rec:8.3f} {ratio}"
 
 
@@ -270,9 +279,9 @@ def main() -> None:
             timed = measure_sides({"sql": lambda b, s=statement: raw_search(raw, s, b), "pgmilvus": pgm},
                                   batches, args.rounds)
             (sql_times, sql_found), (pgm_times, pgm_found) = timed["sql"], timed["pgmilvus"]
-            sql_qps = len(sql_times) / sum(sql_times)
             lines.append(row(f"{name} [sql]", sql_times, nq, recall(sql_found, truth)))
-            lines.append(row(f"{name} [pgmilvus]", pgm_times, nq, recall(pgm_found, truth), sql_qps))
+            lines.append(row(f"{name} [pgmilvus]", pgm_times, nq, recall(pgm_found, truth),
+                             turn_ratio(sql_times, pgm_times)))
         raw.close()
         if not args.no_lite:
             lite = lite_side(vectors, buckets, scenarios, folder)

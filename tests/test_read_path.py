@@ -161,3 +161,93 @@ def test_a_description_that_keeps_changing_is_a_retryable_error(client: MilvusCl
         READS["query"](client)
     assert "retry" in info.value.message
     assert "PGM01" not in info.value.message and "expect_revision" not in info.value.message
+
+
+def test_a_write_on_a_collection_recreated_meanwhile_is_a_retryable_error(client: MilvusClient,
+                                                                          stale) -> None:
+    """Writes take a checked connection, so this needs a drop and create landing just before the lock."""
+    _create(client)
+    READS["query"](client)
+    snapshot = dict(catalog._cache)
+    client.drop_collection("c")
+    _create(client)
+    stale(snapshot)
+    with pytest.raises(connection.ConnectionLost) as info:
+        client.insert("c", [{"pk": 100, "v": [0.0, 0.0, 0.0, 1.0]}])
+    assert "dropped and created again" in info.value.message and "retry" in info.value.message
+    assert client.insert("c", [{"pk": 100, "v": [0.0, 0.0, 0.0, 1.0]}])["insert_count"] == 1  # the retry
+    assert client.get("c", ids=[100])[0]["pk"] == 100
+
+
+# -- the kept connection: reads in a row skip the pool ---------------------------------------------
+
+@pytest.fixture
+def checkouts(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the pool's checkouts (getconn), checked or not."""
+    seen: list[int] = []
+    original = connection.ConnectionPool.getconn
+
+    def counting(pool: connection.ConnectionPool, *args: Any, **kwargs: Any) -> psycopg.Connection:
+        seen.append(1)
+        return original(pool, *args, **kwargs)
+    monkeypatch.setattr(connection.ConnectionPool, "getconn", counting)
+    return seen
+
+
+def _backend(c: MilvusClient) -> int:
+    return c._read(lambda conn: conn.execute("SELECT pg_backend_pid()").fetchone()[0])
+
+
+def test_reads_in_a_row_reuse_the_kept_connection(client: MilvusClient, checkouts: list[int]) -> None:
+    _create(client)
+    READS["search"](client)
+    checkouts.clear()
+    pid = _backend(client)
+    for op in READS:
+        READS[op](client)
+    assert _backend(client) == pid and checkouts == []
+
+
+def test_the_kept_connection_goes_back_through_the_pool_now_and_then(
+        client: MilvusClient, checkouts: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(connection, "_KEPT_USES", 4)
+    _create(client)
+    READS["get"](client)
+    checkouts.clear()
+    for _ in range(12):
+        READS["get"](client)
+    assert len(checkouts) == 3  # every 4th read returned it to the pool, the next one took it again
+
+
+def test_a_write_after_reads_gets_a_checked_connection_even_from_a_pool_of_one(server_db: str,
+                                                                               checks: list[int]) -> None:
+    c = MilvusClient(server_db, pool_size=1)
+    _create(c)
+    READS["search"](c)  # the only connection is now kept for reads
+    checks.clear()
+    c.insert("c", [{"pk": 100, "v": [0.0, 0.0, 0.0, 1.0]}])  # does not wait for a free connection
+    assert checks == [1]
+    assert _hits(READS["get"](c))
+    c.close()
+
+
+def test_close_closes_the_kept_connection(server_db: str) -> None:
+    c = MilvusClient(server_db)
+    _create(c)
+    READS["query"](c)
+    kept = c._db._kept
+    assert kept is not None and not kept.closed
+    c.close()
+    assert kept.closed and c._db._kept is None
+
+
+def test_a_dead_kept_connection_is_replaced(server_db: str) -> None:
+    c = MilvusClient(server_db)
+    _create(c)
+    expected = _hits(READS["search"](c))
+    pid = _backend(c)
+    with psycopg.connect(server_db, autocommit=True) as conn:
+        conn.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    assert _hits(READS["search"](c)) == expected  # no error
+    assert _backend(c) != pid
+    c.close()

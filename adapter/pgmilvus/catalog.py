@@ -18,7 +18,8 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from . import sqlfiles
-from .errors import collection_not_found
+from .connection import ConnectionLost
+from .errors import ErrorCode, collection_not_found
 from .schema import CollectionSchema
 
 CATALOG = "pgmilvus_catalog"
@@ -154,8 +155,15 @@ def lock_collection(conn: psycopg.Connection, info: "CollectionInfo") -> "Collec
     """
     conn.execute("SELECT pg_advisory_xact_lock(%s::int, %s::int)", (_COLLECTION_LOCK_SPACE, info.id))
     fresh = _read_collection(conn, info.db_name, info.name, aliases=False, for_update=False)
-    if fresh is None or fresh.id != info.id:
+    if fresh is None:
         raise collection_not_found(info.looked_up_as or info.name, info.db_name, describe=True)
+    if fresh.id != info.id:
+        # The call was checked against a collection since dropped and created again under the same
+        # name (by another process, in the moment since this one read it): nothing is written yet.
+        invalidate_cache()
+        raise ConnectionLost(ErrorCode.UNEXPECTED_ERROR,
+                             f"collection {info.name} was dropped and created again while this call ran; "
+                             "nothing was written: retry the call")
     fresh.looked_up_as = info.looked_up_as
     return fresh
 

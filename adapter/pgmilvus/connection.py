@@ -11,6 +11,7 @@ import contextlib
 import contextvars
 import logging
 import math
+import threading
 from typing import Any, Callable, Iterator, Optional, TypeVar
 from urllib.parse import quote, urlencode
 
@@ -30,6 +31,8 @@ STALE_CATALOG = "PGM01"
 #: Errors after which a read made without the checkout check is run again, checked: the
 #: connection died (server restart, terminated backend) or the cached catalog was stale.
 _RETRY_STATES = {STALE_CATALOG, "42P01", "42703", "42704", "42883"}
+#: Reads a kept connection serves before it goes back through the pool (Database._keep).
+_KEPT_USES = 256
 #: Set while a read call takes a connection without the checkout check (see Database.read).
 _unchecked = contextvars.ContextVar("pgmilvus_unchecked", default=False)
 
@@ -166,6 +169,12 @@ class Database:
                                        check=listener.check,
                                        timeout=timeout or 30.0, name="pgmilvus")
             self.pool.open(wait=True, timeout=timeout or 30.0)
+        # The connection the last read gave back, kept out of the pool for the next read: a search
+        # then pays no pool checkout and return (see _take_kept / _keep).
+        self._kept: Optional[psycopg.Connection] = None
+        self._kept_uses = 0
+        self._kept_lock = threading.Lock()
+        self._closing = False
 
     @contextlib.contextmanager
     def connection(self, timeout: Optional[float] = None) -> Iterator[psycopg.Connection]:
@@ -201,7 +210,7 @@ class Database:
                     if on_stale is not None:
                         on_stale()
                 finally:
-                    self._checkin(conn, timeout)
+                    self._checkin(conn, timeout, keep=True)
         except MilvusException:
             raise
         except _TRANSLATED as exc:
@@ -219,11 +228,15 @@ class Database:
     def _checkout(self, timeout: Optional[float], checked: bool) -> psycopg.Connection:
         """A pooled connection (checked: after the pool's check), with the call's statement_timeout."""
         timeout = timeout if timeout is not None else self.timeout
-        token = _unchecked.set(not checked)
-        try:
-            conn = self.pool.getconn()
-        finally:
-            _unchecked.reset(token)
+        conn = None if checked else self._take_kept()
+        if conn is None:
+            if checked:
+                self._release_kept()  # a checked caller may need it: the pool is bounded
+            token = _unchecked.set(not checked)
+            try:
+                conn = self.pool.getconn()
+            finally:
+                _unchecked.reset(token)
         if timeout:
             try:
                 conn.execute("SELECT set_config('statement_timeout', %s, false)",
@@ -233,13 +246,42 @@ class Database:
                 raise
         return conn
 
-    def _checkin(self, conn: psycopg.Connection, timeout: Optional[float]) -> None:
+    def _checkin(self, conn: psycopg.Connection, timeout: Optional[float], keep: bool = False) -> None:
         try:
             if ((timeout if timeout is not None else self.timeout) and not conn.closed
-                    and conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE):
+                    and conn.pgconn.transaction_status == psycopg.pq.TransactionStatus.IDLE):
                 conn.execute("RESET statement_timeout")
         finally:
             # The pool rolls back a transaction left open and discards a broken connection.
+            if not (keep and self._keep(conn)):
+                self.pool.putconn(conn)
+
+    def _take_kept(self) -> Optional[psycopg.Connection]:
+        with self._kept_lock:
+            conn, self._kept = self._kept, None
+            return conn
+
+    def _keep(self, conn: psycopg.Connection) -> bool:
+        """Keep ``conn`` for the next read, if it is healthy and idle and none is kept yet.
+
+        Every ``_KEPT_USES`` reads it goes back through the pool instead, which
+        applies its lifetime limit and its checks to it.
+        """
+        if conn.closed or conn.pgconn.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            return False
+        with self._kept_lock:
+            if self._closing or self._kept is not None:
+                return False
+            self._kept_uses += 1
+            if self._kept_uses >= _KEPT_USES:
+                self._kept_uses = 0
+                return False  # through the pool this time
+            self._kept = conn
+            return True
+
+    def _release_kept(self) -> None:
+        conn = self._take_kept()
+        if conn is not None:
             self.pool.putconn(conn)
 
     @contextlib.contextmanager
@@ -250,6 +292,9 @@ class Database:
                 yield conn
 
     def close(self) -> None:
+        with self._kept_lock:
+            self._closing = True
+        self._release_kept()
         self.pool.close()
 
 

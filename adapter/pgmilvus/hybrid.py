@@ -15,7 +15,7 @@ import numpy as np
 import psycopg
 
 from . import outputs, search, search_sql
-from .catalog import CollectionInfo
+from .catalog import CollectionInfo, revision_guard
 from .errors import ErrorCode, MilvusException, ParamError, invalid_parameter
 from .rerank import AnnSearchRequest, BaseRanker, fuse
 from .search_params import SearchRequest, build_request, check_limit, check_round_decimal, check_window
@@ -85,7 +85,8 @@ def _entities(conn: psycopg.Connection, info: CollectionInfo, plan: outputs.Outp
     from psycopg import sql
 
     table = sql.Identifier(info.schema_name, info.table_name)
-    statement = search_sql.fetch_by_pk(table, info.schema.primary_field.name, plan.select_items("t"))
+    statement = search_sql.fetch_by_pk(table, info.schema.primary_field.name, plan.select_items("t"),
+                                       revision_guard(info))
     wire_adapters(conn)
     rows = conn.execute(statement, {"ids": list(pks)}).fetchall()
     return {row[0]: plan.decode(row[1:]) for row in rows}

@@ -264,7 +264,14 @@ def settings_statement(settings: dict[str, str]) -> tuple[sql.Composable, list[A
     return sql.SQL("SELECT ") + sql.SQL(", ").join(calls), params
 
 
-def fetch_by_pk(table: sql.Composable, pk: str, outputs: Sequence[sql.Composable]) -> sql.Composable:
-    """Output fields of given primary keys (hybrid_search fetches them after fusing)."""
-    return sql.SQL("SELECT DISTINCT ON ({pk}) {pk}{outputs} FROM {table} AS t WHERE {pk} = ANY({ids})").format(
-        pk=sql.Identifier("t", pk), outputs=_outputs(outputs), table=table, ids=sql.Placeholder("ids"))
+def fetch_by_pk(table: sql.Composable, pk: str, outputs: Sequence[sql.Composable],
+                guard: sql.Composable) -> sql.Composable:
+    """Output fields of given primary keys (hybrid_search fetches them after fusing).
+
+    ``guard`` (catalog.revision_guard) fails the statement if the collection
+    changed since the description the outputs were planned from.
+    """
+    return sql.SQL("SELECT DISTINCT ON ({pk}) {pk}{outputs} FROM {table} AS t "
+                   "WHERE {pk} = ANY({ids}) AND {guard}").format(
+        pk=sql.Identifier("t", pk), outputs=_outputs(outputs), table=table, ids=sql.Placeholder("ids"),
+        guard=guard)
