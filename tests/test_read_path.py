@@ -73,6 +73,15 @@ def checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return seen
 
 
+def _recreate_behind_the_cache(client: MilvusClient, stale: Callable[[dict], None],
+                               extra: bool = False) -> None:
+    """Drop and create "c" again while the cache keeps the old description (notifications off)."""
+    snapshot = dict(catalog._cache)
+    client.drop_collection("c")
+    _create(client, extra=extra)
+    stale(snapshot)
+
+
 def _hits(result: Any) -> list[Any]:
     """The rows a read returned, as comparable plain data."""
     if isinstance(result, list) and result and isinstance(result[0], list):  # search results
@@ -114,10 +123,7 @@ def test_read_after_the_collection_was_recreated_sees_the_new_one(client: Milvus
                                                                   op: str) -> None:
     _create(client)
     assert "tag" not in str(_hits(READS[op](client)))
-    snapshot = dict(catalog._cache)
-    client.drop_collection("c")
-    _create(client, extra=True)
-    stale(snapshot)
+    _recreate_behind_the_cache(client, stale, extra=True)
     got = _hits(READS[op](client))  # the cached description is of the dropped collection
     assert got and "tag" in str(got)
 
@@ -151,10 +157,7 @@ def test_a_description_that_keeps_changing_is_a_retryable_error(client: MilvusCl
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     _create(client)
     READS["query"](client)
-    snapshot = dict(catalog._cache)
-    client.drop_collection("c")
-    _create(client)
-    stale(snapshot)
+    _recreate_behind_the_cache(client, stale)
     # The refresh is lost every time (as if each retry met yet another change).
     monkeypatch.setattr(catalog, "invalidate_cache", lambda: None)
     with pytest.raises(connection.ConnectionLost) as info:
@@ -168,10 +171,7 @@ def test_a_write_on_a_collection_recreated_meanwhile_is_a_retryable_error(client
     """Writes take a checked connection, so this needs a drop and create landing just before the lock."""
     _create(client)
     READS["query"](client)
-    snapshot = dict(catalog._cache)
-    client.drop_collection("c")
-    _create(client)
-    stale(snapshot)
+    _recreate_behind_the_cache(client, stale)
     with pytest.raises(connection.ConnectionLost) as info:
         client.insert("c", [{"pk": 100, "v": [0.0, 0.0, 0.0, 1.0]}])
     assert "dropped and created again" in info.value.message and "retry" in info.value.message
