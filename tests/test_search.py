@@ -330,6 +330,36 @@ def test_filtered_index_search_returns_limit_hits(client: MilvusClient) -> None:
     assert res[0].ids == exact_ids(vectors, query, "L2", 30, mask)
 
 
+def test_dead_index_entries_cost_a_second_scan_and_one_warning(fresh_db: str,
+                                                                caplog: pytest.LogCaptureFixture) -> None:
+    """pgvector's HNSW scans come back short next to many dead entries (one row updated 1,000
+    times, no VACUUM yet): every search still returns `limit` hits, and the log says why, once."""
+    import psycopg
+
+    client = MilvusClient(fresh_db)
+    client.create_collection("up", dimension=4)
+    with psycopg.connect(fresh_db, autocommit=True) as conn:  # keep the dead entries for the test
+        conn.execute('ALTER TABLE "default"."up$_default" SET (autovacuum_enabled = false)')
+    rng = np.random.default_rng(1)
+    client.insert("up", [{"id": i, "vector": rng.random(4).tolist()} for i in range(3000)])  # the index is used
+    for _ in range(1000):
+        client.upsert("up", [{"id": 1, "vector": [0.5, 0.5, 0.5, 0.5]}])
+    queries = (0.5 + 0.01 * rng.standard_normal((30, 4))).tolist()  # next to the dead entries
+    with caplog.at_level(logging.DEBUG, logger="pgmilvus"):
+        results = [client.search("up", [q], limit=5)[0] for q in queries]
+    assert all(len(hits) == 5 for hits in results)
+    short = [r for r in caplog.records if "re-ran it as an exact scan" in r.getMessage()]
+    assert len(short) > 1  # this data does trigger the second scan
+    assert [r.levelno for r in short].count(logging.WARNING) == 1
+    assert "VACUUM" in short[0].getMessage() and "dead entries" in short[0].getMessage()
+    client.compact("up")
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG, logger="pgmilvus"):
+        assert all(len(client.search("up", [q], limit=5)[0]) == 5 for q in queries)
+    assert "re-ran it as an exact scan" not in caplog.text
+    client.close()
+
+
 def test_halfvec_index_and_dimension_limits(client: MilvusClient, caplog: pytest.LogCaptureFixture) -> None:
     vectors = typed(client, index_type="HNSW", dim=8, index_params={"halfvec": True})
     res = client.search("t", [vectors[4].tolist()], limit=3)

@@ -21,6 +21,7 @@ How a search runs (see docs/search.md):
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any, Callable, Optional, Sequence, Union
@@ -72,6 +73,7 @@ class Plan:
     encoder: Any = None                  # the query vectors' encoder (values.field_encoder)
     statements: dict[Any, bytes] = field(default_factory=dict)
     choices: dict[Any, tuple[float, Any]] = field(default_factory=dict)  # strategy.choose's, kept
+    quiet_until: float = 0.0             # no short-scan warning before this time (_warn_short_scan)
 
     def statement(self, conn: psycopg.Connection, key: Any, build: Callable[[], sql.Composable]) -> bytes:
         """The statement ``key`` as bytes, composed on first use only."""
@@ -240,13 +242,28 @@ def run(conn: psycopg.Connection, prepared: Prepared) -> list[list[Row]]:
         redo = _execute(conn, prepared, short, True, {}, prepared.request.window)
         for i, hits in zip(short, redo):
             if len(hits) > len(per_query[i]):
-                _log.warning("search on %s: the index scan (%s) found %d of %d hits for query vector %d "
-                             "(%s); re-ran it as an exact scan, which found %d. Raise ef / nprobe or "
-                             "hnsw.max_scan_tuples to avoid the second scan.",
-                             prepared.resolved.field.name, prepared.resolved.method, len(per_query[i]),
-                             prepared.request.window, i, chosen.reason, len(hits))
+                _warn_short_scan(prepared, chosen, i, len(per_query[i]), len(hits))
             per_query[i] = hits
     return per_query
+
+
+#: A search shape warns of short index scans at most this often (seconds): an application
+#: repeats its searches, and one warning a minute says as much as one per call.
+_SHORT_SCAN_WARNING_EVERY = 60.0
+
+
+def _warn_short_scan(prepared: Prepared, chosen: strategy.Chosen, query: int, found: int, exact: int) -> None:
+    plan = prepared.plan
+    now = time.monotonic()
+    level = logging.WARNING if now >= plan.quiet_until else logging.DEBUG
+    if level == logging.WARNING:
+        plan.quiet_until = now + _SHORT_SCAN_WARNING_EVERY
+    _log.log(level, "search on %s: the index scan (%s) found %d of %d hits for query vector %d (%s); re-ran "
+             "it as an exact scan, which found %d. Raise ef / nprobe or hnsw.max_scan_tuples to avoid the "
+             "second scan; if many rows were updated or deleted since the last VACUUM, the index is full of "
+             "dead entries: compact() (VACUUM) or autovacuum clears them. (Said at most once a minute per "
+             "search shape.)", prepared.resolved.field.name, prepared.resolved.method, found,
+             prepared.request.window, query, chosen.reason, exact)
 
 
 def _execute(conn: psycopg.Connection, prepared: Prepared, which: Sequence[int], exact: bool,
