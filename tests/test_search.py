@@ -104,7 +104,8 @@ def test_default_entity_is_empty_and_star_returns_everything(client: MilvusClien
 
 
 def test_entities_of_every_type_match_get(client: MilvusClient) -> None:
-    """Search reads its rows in binary format, get/query in text: both must give pymilvus's values."""
+    """Search decodes its own rows (binary format, entities of the returned hits only) apart from
+    get's path: both must give pymilvus's values for every type."""
     s = client.create_schema(enable_dynamic_field=True)
     s.add_field("id", DataType.VARCHAR, is_primary=True, max_length=8)
     s.add_field("v", DataType.FLOAT_VECTOR, dim=2)
