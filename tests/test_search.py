@@ -12,7 +12,7 @@ import logging
 import numpy as np
 import pytest
 
-from pgmilvus import DataType, MilvusClient, MilvusException, ParamError
+from pgmilvus import AnnSearchRequest, DataType, MilvusClient, MilvusException, ParamError, RRFRanker
 from pgmilvus.search_results import Hit, Hits, SearchResult
 
 POINTS = [([1, 0], "a"), ([3, 4], "b"), ([-1, 0], "c"), ([0, 2], "d")]
@@ -141,6 +141,9 @@ def test_entities_of_every_type_match_get(client: MilvusClient) -> None:
     expected = {r["id"]: r for r in client.get("every", ["a", "b"], output_fields=["*"])}
     assert got == expected
     assert got["b"]["i64"] is None and got["a"]["extra"] == 1 and got["a"]["s"] == "héllo"
+    fused = client.hybrid_search("every", [AnnSearchRequest([[0.1, 0.2]], "v", {}, limit=2)], RRFRanker(),
+                                 limit=2, output_fields=["*"])[0]
+    assert {h["id"]: h["entity"] for h in fused} == expected
 
 
 @pytest.mark.parametrize("metric,expected", [

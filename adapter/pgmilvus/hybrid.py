@@ -88,5 +88,5 @@ def _entities(conn: psycopg.Connection, info: CollectionInfo, plan: outputs.Outp
     statement = search_sql.fetch_by_pk(table, info.schema.primary_field.name, plan.select_items("t"),
                                        revision_guard(info))
     wire_adapters(conn)
-    rows = conn.execute(statement, {"ids": list(pks)}).fetchall()
+    rows = conn.execute(statement, {"ids": list(pks)}, binary=True).fetchall()
     return {row[0]: plan.decode(row[1:]) for row in rows}
