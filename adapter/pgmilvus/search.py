@@ -64,16 +64,20 @@ class Plan:
 
     resolved: Resolved
     out: outputs.OutputPlan
-    conditions: list[sql.Composable]
+    conditions: list[sql.Composable]     # the partitions searched, and the filter (for estimates)
     params: dict[str, Any]
     group_column: Optional[str]
-    has_filter: bool
+    filter: Optional[sql.Composable]     # the compiled filter, None without one
     guard: sql.Composable
     revision: tuple[int, int]            # (collection id, catalog revision) the plan was built on
     encoder: Any = None                  # the query vectors' encoder (values.field_encoder)
     statements: dict[Any, bytes] = field(default_factory=dict)
     choices: dict[Any, tuple[float, Any]] = field(default_factory=dict)  # strategy.choose's, kept
     quiet_until: float = 0.0             # no short-scan warning before this time (_warn_short_scan)
+
+    @property
+    def has_filter(self) -> bool:
+        return self.filter is not None
 
     def statement(self, conn: psycopg.Connection, key: Any, build: Callable[[], sql.Composable]) -> bytes:
         """The statement ``key`` as bytes, composed on first use only."""
@@ -198,7 +202,7 @@ def _plan(info: CollectionInfo, request: SearchRequest) -> Plan:
     group_column = None
     if request.group_by_field:
         group_column = group_field(info, request.group_by_field).name
-    return Plan(resolved, out, conditions, params, group_column, filter_cond is not None,
+    return Plan(resolved, out, conditions, params, group_column, filter_cond,
                 revision_guard(info), (info.id, info.revision), query_encoder(resolved.field))
 
 
@@ -293,9 +297,9 @@ def _fetch(conn: psycopg.Connection, prepared: Prepared, which: Sequence[int], e
     limit = request.window if plan.group_column is not None else fetch
     target = plan.resolved.target
     statement = plan.statement(conn, (nq == 1, exact, limit, range_filter, keyset), lambda: search_sql.search_statement(
-        target, nq, plan.conditions, plan.out.select_items("t"), exact=exact, limit=limit,
+        target, nq, plan.resolved.conditions, plan.out.select_items("t"), exact=exact, limit=limit,
         range_filter=range_filter, group_column=plan.group_column, keyset=keyset,
-        array_type=array_type(target.query_type), guard=plan.guard))
+        array_type=array_type(target.query_type), guard=plan.guard, filter_condition=plan.filter))
     params = dict(plan.params)
     if nq == 1:
         params["q"] = prepared.vectors[which[0]]
