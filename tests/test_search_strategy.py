@@ -82,7 +82,7 @@ def test_an_index_on_the_filtered_field_makes_exact_scans_cheaper(coll: MilvusCl
 def test_a_filtered_index_scan_stays_an_index_scan_on_large_vectors(client: MilvusClient) -> None:
     """1536-d vectors are stored out of line (TOAST), which the planner does not cost: for a 30%
     filter it would sort the filtered rows instead of using the index strategy.choose picked.
-    The statement keeps the filter above a fence, so the index scan runs; results stay right."""
+    pgmilvus sees that in the plan and keeps the filter above a fence, so the index scan runs."""
     dim, rows = 1536, 5000
     schema = client.create_schema()
     schema.add_field("id", DataType.INT64, is_primary=True)
@@ -103,7 +103,7 @@ def test_a_filtered_index_scan_stays_an_index_scan_on_large_vectors(client: Milv
 
     info = client._read(lambda conn: collections.require(conn, "default", "big"))
     plan = next(p for p in info.plans.values() if p.has_filter)
-    statement = plan.statements[(True, False, 10, False, False)]  # nq 1, index scan, limit 10
+    statement = plan.statements[(True, False, 10, False, False, True)]  # nq 1, index scan, limit 10, fenced
 
     def explain(conn, text: bytes, q) -> str:
         from pgmilvus.values import wire_adapters
@@ -120,3 +120,14 @@ def test_a_filtered_index_scan_stays_an_index_scan_on_large_vectors(client: Milv
     nearest = truth[np.argsort(((vectors[truth] - query) ** 2).sum(1))[:10]].tolist()
     assert len(hits) == 10 and all(h["id"] % 200 < 60 for h in hits)
     assert len(set(hits.ids) & set(nearest)) >= 9
+
+
+def test_no_fence_where_the_server_already_runs_the_index_scan(coll: MilvusClient) -> None:
+    """Small vectors are stored inline: the planner runs the index scan with the filter in it,
+    which is cheaper than the fenced form, so the statement stays plain."""
+    hits = coll.search("c", [[0.0] * 4], limit=10, filter="bucket < 100")[0]
+    assert len(hits) == 10 and all(h["id"] % 200 < 100 for h in hits)
+    info = coll._read(lambda conn: collections.require(conn, "default", "c"))
+    plan = next(p for p in info.plans.values() if p.has_filter)
+    assert [k[-1] for k in plan.statements if isinstance(k, tuple)] == [False]
+    assert all(not c.fence for _, c in plan.choices.values())

@@ -237,8 +237,10 @@ def _check_range(resolved: Resolved, request: SearchRequest) -> None:
 def run(conn: psycopg.Connection, prepared: Prepared) -> list[list[Row]]:
     """Hits per query vector, best first, complete (exact re-run of short index scans)."""
     chosen = strategy.choose(conn, prepared)
+    if chosen.fence is None:
+        chosen.fence = not chosen.exact and prepared.has_filter and _planner_sorts(conn, prepared, chosen)
     per_query = _execute(conn, prepared, list(range(len(prepared.vectors))), chosen.exact,
-                         chosen.settings, prepared.request.window)
+                         chosen.settings, prepared.request.window, chosen.fence)
     if chosen.exact or prepared.group_column is not None:
         return per_query
     short = [i for i, hits in enumerate(per_query) if len(hits) < prepared.request.window]
@@ -270,12 +272,36 @@ def _warn_short_scan(prepared: Prepared, chosen: strategy.Chosen, query: int, fo
              prepared.request.window, query, chosen.reason, exact)
 
 
+def _planner_sorts(conn: psycopg.Connection, prepared: Prepared, chosen: strategy.Chosen) -> bool:
+    """Whether the server would sort the filtered rows instead of running the index scan chosen.
+
+    It does so when the vectors are stored out of line (see search_sql.inner_select); the
+    statement is then written with the filter above a fence.  Asked once per choice (the
+    choice is kept on the plan), with the settings of the scan, which the server's costs
+    depend on.
+    """
+    statement, params = _statement(conn, prepared, [0], False, prepared.request.window, fence=False)
+    wire_adapters(conn)
+    apply_settings(conn, chosen.settings)
+    plan = conn.execute(b"EXPLAIN (FORMAT JSON) " + statement, params).fetchone()[0]
+    return _has_sort(plan)
+
+
+def _has_sort(node: Any) -> bool:
+    if isinstance(node, list):
+        return any(_has_sort(n) for n in node)
+    if isinstance(node, dict):
+        return "Sort" in str(node.get("Node Type", "")) or any(_has_sort(v) for v in node.values())
+    return False
+
+
 def _execute(conn: psycopg.Connection, prepared: Prepared, which: Sequence[int], exact: bool,
-             settings: dict[str, str], window: int) -> list[list[Row]]:
+             settings: dict[str, str], window: int, fence: bool = False) -> list[list[Row]]:
     """Run the statement for the query vectors ``which``; de-duplicated hits per vector."""
     fetch = window
     while True:
-        rows = _fetch(conn, prepared, which, exact, settings, fetch)
+        statement, params = _statement(conn, prepared, which, exact, fetch, fence)
+        rows = execute(conn, statement, params, settings)
         per_query = _split(prepared, rows, len(which))
         hits = [_dedupe(h) for h in per_query]
         # Duplicate primary keys (legal in Milvus) can leave fewer than `window` distinct hits
@@ -288,18 +314,21 @@ def _execute(conn: psycopg.Connection, prepared: Prepared, which: Sequence[int],
         exact = True
 
 
-def _fetch(conn: psycopg.Connection, prepared: Prepared, which: Sequence[int], exact: bool,
-           settings: dict[str, str], fetch: int) -> list[tuple]:
+def _statement(conn: psycopg.Connection, prepared: Prepared, which: Sequence[int], exact: bool, fetch: int,
+               fence: bool) -> tuple[bytes, dict[str, Any]]:
+    """The statement (cached on the plan) and its parameters for the query vectors ``which``."""
     plan, request = prepared.plan, prepared.request
     nq = len(which)
     range_filter = request.range_filter is not None
     keyset = prepared.keyset is not None
     limit = request.window if plan.group_column is not None else fetch
     target = plan.resolved.target
-    statement = plan.statement(conn, (nq == 1, exact, limit, range_filter, keyset), lambda: search_sql.search_statement(
+    fence = fence and not exact
+    statement = plan.statement(conn, (nq == 1, exact, limit, range_filter, keyset, fence), lambda: search_sql.search_statement(
         target, nq, plan.resolved.conditions, plan.out.select_items("t"), exact=exact, limit=limit,
         range_filter=range_filter, group_column=plan.group_column, keyset=keyset,
-        array_type=array_type(target.query_type), guard=plan.guard, filter_condition=plan.filter))
+        array_type=array_type(target.query_type), guard=plan.guard, filter_condition=plan.filter,
+        fence=fence))
     params = dict(plan.params)
     if nq == 1:
         params["q"] = prepared.vectors[which[0]]
@@ -311,7 +340,7 @@ def _fetch(conn: psycopg.Connection, prepared: Prepared, which: Sequence[int], e
         params["range_filter"] = request.range_filter
     if keyset:
         params["last_d"], params["tied"] = prepared.keyset
-    return execute(conn, statement, params, settings)
+    return statement, params
 
 
 def execute(conn: psycopg.Connection, statement: Union[bytes, sql.Composable], params: dict[str, Any],

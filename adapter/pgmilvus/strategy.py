@@ -49,6 +49,7 @@ class Chosen:
     exact: bool
     settings: dict[str, str] = field(default_factory=dict)
     reason: str = ""
+    fence: Optional[bool] = None   # filter above a fence (search._planner_sorts); None: not asked yet
 
 
 @dataclass
@@ -92,8 +93,8 @@ def choose(conn: psycopg.Connection, prepared: Any) -> Chosen:
 
 
 _NO_INDEX = Chosen(True, reason="no vector index on the field (FLAT, none, or over pgvector's dimension "
-                                "limit): exact scan")
-_GROUPING = Chosen(True, reason="grouping search: exact scan")
+                                "limit): exact scan", fence=False)
+_GROUPING = Chosen(True, reason="grouping search: exact scan", fence=False)
 
 
 def _choose(method: str, params: dict[str, Any], window: int, estimate: Optional[Estimate],
