@@ -101,18 +101,6 @@ class Prepared:
         return self.plan.resolved
 
     @property
-    def out(self) -> outputs.OutputPlan:
-        return self.plan.out
-
-    @property
-    def conditions(self) -> list[sql.Composable]:
-        return self.plan.conditions
-
-    @property
-    def params(self) -> dict[str, Any]:
-        return self.plan.params
-
-    @property
     def group_column(self) -> Optional[str]:
         return self.plan.group_column
 
@@ -281,18 +269,8 @@ def _planner_sorts(conn: psycopg.Connection, prepared: Prepared, chosen: strateg
     depend on.
     """
     statement, params = _statement(conn, prepared, [0], False, prepared.request.window, fence=False)
-    wire_adapters(conn)
-    apply_settings(conn, chosen.settings)
-    plan = conn.execute(b"EXPLAIN (FORMAT JSON) " + statement, params).fetchone()[0]
-    return _has_sort(plan)
-
-
-def _has_sort(node: Any) -> bool:
-    if isinstance(node, list):
-        return any(_has_sort(n) for n in node)
-    if isinstance(node, dict):
-        return "Sort" in str(node.get("Node Type", "")) or any(_has_sort(v) for v in node.values())
-    return False
+    plan = execute(conn, b"EXPLAIN (FORMAT JSON) " + statement, params, chosen.settings)[0][0]
+    return any("Sort" in t for t in strategy.node_types(plan) or ())
 
 
 def _execute(conn: psycopg.Connection, prepared: Prepared, which: Sequence[int], exact: bool,

@@ -191,15 +191,21 @@ def _has_seq_scan(plan: Any) -> bool:
 
     An unreadable plan counts as a sequential scan: the cost model then leans to index scans.
     """
+    types = node_types(plan)
+    return types is None or "Seq Scan" in types
+
+
+def node_types(plan: Any) -> Optional[set[str]]:
+    """The node types of an ``EXPLAIN (FORMAT JSON)`` result; None when it cannot be read."""
     if isinstance(plan, str):
         plan = json.loads(plan)
     try:
         stack = [plan[0]["Plan"]]
     except (KeyError, IndexError, TypeError):
-        return True
+        return None
+    types = set()
     while stack:
         node = stack.pop()
-        if node.get("Node Type") == "Seq Scan":
-            return True
+        types.add(node.get("Node Type", ""))
         stack.extend(node.get("Plans", []))
-    return False
+    return types
