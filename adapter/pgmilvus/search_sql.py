@@ -272,12 +272,22 @@ def search_statement(target: Target, nq: int, conditions: Sequence[sql.Composabl
     return sql.SQL("SELECT * FROM ({}) AS {} WHERE {}").format(inner, sql.Identifier("$top"), guard)
 
 
-def count_statement(table: sql.Composable, conditions: Sequence[sql.Composable]) -> sql.Composable:
-    return sql.SQL("SELECT 1 FROM {} AS t{}").format(table, _where(conditions))
+def count_statement(table: sql.Composable, conditions: Sequence[sql.Composable],
+                    column: sql.Composable = sql.SQL("1")) -> sql.Composable:
+    """The rows a search reads, for the planner's estimates (``column``: what is selected)."""
+    return sql.SQL("SELECT {} FROM {} AS t{}").format(column, table, _where(conditions))
 
 
 def explain(statement: sql.Composable) -> sql.Composable:
     return sql.SQL("EXPLAIN (FORMAT JSON) ") + statement
+
+
+#: What the cost model (strategy.py) needs of the server's settings: shared_buffers in pages,
+#: the page size, and the planner's costs of a sequential page and of a row.
+SERVER_COSTS = sql.SQL(
+    "SELECT pg_size_bytes(current_setting('shared_buffers')) / current_setting('block_size')::float8, "
+    "current_setting('block_size')::float8, current_setting('seq_page_cost')::float8, "
+    "current_setting('cpu_tuple_cost')::float8")
 
 
 def settings_statement(settings: dict[str, str]) -> tuple[sql.Composable, list[Any]]:

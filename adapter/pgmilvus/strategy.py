@@ -21,17 +21,24 @@ from typing import Any, Optional
 
 import psycopg
 
-from . import search_sql
+from . import indexes, search_sql
 
 #: Below this estimated fraction of matching rows an exact scan is used whatever it costs: an
 #: iterative index scan would visit too many tuples per hit to keep its recall.
 EXACT_MAX_SELECTIVITY = 0.002
-#: The cost model, in units of one distance computation (measured with bench/search.py's data,
-#: 128-d, 20k and 100k rows, 2 cores): reading and filtering one row of a sequential scan costs
-#: about 0.7 of them; an HNSW scan costs about 45 per candidate it visits (m = 16: ~2m neighbour
-#: distances per hop, plus the page reads), and it visits about max(ef, window / selectivity).
-SEQ_ROW_COST = 0.7
-INDEX_CANDIDATE_COST = 45.0
+#: The cost model, in microseconds (measured on 50k-60k rows of 128-, 384-, 768- and 1536-d
+#: clustered vectors, embedded server, 2 cores; docs/search.md has the table).  An exact scan
+#: finds the matching rows (the planner's cost for that, per unit: cheap while the table fits in
+#: a quarter of shared_buffers, dearer above, where sequential scans read through a small ring
+#: buffer from the OS's cache) and computes one distance per matching row (far dearer when the
+#: vectors are stored out of line, TOAST, from ~500 float dimensions on: each is fetched and
+#: decompressed).  An index scan visits about max(ef, window / selectivity) candidates, each
+#: costing some neighbour distances in the graph.
+READ_UNIT_US = 0.35
+READ_UNIT_RING_US = 1.2
+ROW_US, ROW_US_PER_DIM = 0.1, 0.0004
+OUT_OF_LINE_ROW_US, OUT_OF_LINE_ROW_US_PER_DIM = 0.9, 0.0014
+CANDIDATE_US, CANDIDATE_US_PER_DIM = 1.5, 0.0075
 #: pgvector's default ef_search is 40 (recall ~0.95 on clustered data); Milvus lets ef go from topk up.
 DEFAULT_EF = 100
 MAX_EF = 1000
@@ -54,9 +61,15 @@ class Chosen:
 
 @dataclass
 class Estimate:
+    """The planner's estimates for one filtered search, and what the cost model needs of the data."""
+
     rows: float                 # rows matching the filter
     total: float                # rows searched (the partitions asked for)
     seq_scan: bool = True       # the filter's rows are found by reading every row (no usable index)
+    read_cost: float = 0.0      # the planner's cost of finding them (units of one sequential page)
+    ring: bool = False          # the table is over a quarter of shared_buffers (ring-buffer reads)
+    dim: int = 128              # the vector's dimension, in float-sized elements
+    out_of_line: bool = False   # the vectors are stored out of line (TOAST)
 
     @property
     def selectivity(self) -> float:
@@ -112,17 +125,32 @@ def _choose(method: str, params: dict[str, Any], window: int, estimate: Optional
 def exact_is_cheaper(estimate: Estimate, settings: dict[str, str], window: int) -> bool:
     """The cost model of the module's constants: exact scan versus iterative index scan.
 
-    Exact: one distance per matching row, plus reading every row when no index
-    serves the filter.  Index: the candidates the graph search visits, about
-    max(ef, window / selectivity): an iterative scan goes on until ``window``
-    rows passed the filter (ivfflat and diskann are costed alike: their scans
-    also grow as 1 / selectivity).
+    Exact: finding the matching rows (the planner's cost, ring-buffer reads of a
+    large table by a sequential scan costing more), plus one distance per row.
+    Index: the candidates the graph search visits, about max(ef, window /
+    selectivity): an iterative scan goes on until ``window`` rows passed the
+    filter (ivfflat and diskann are costed alike: their scans also grow as
+    1 / selectivity).
     """
-    exact = estimate.rows + (SEQ_ROW_COST * estimate.total if estimate.seq_scan else estimate.rows)
+    return exact_cost(estimate) <= index_cost(estimate, settings, window)
+
+
+def exact_cost(estimate: Estimate) -> float:
+    """Microseconds of an exact scan of the matching rows (the module's cost model)."""
+    unit = READ_UNIT_RING_US if estimate.ring and estimate.seq_scan else READ_UNIT_US
+    if estimate.out_of_line:
+        per_row = OUT_OF_LINE_ROW_US + OUT_OF_LINE_ROW_US_PER_DIM * estimate.dim
+    else:
+        per_row = ROW_US + ROW_US_PER_DIM * estimate.dim
+    return unit * estimate.read_cost + per_row * estimate.rows
+
+
+def index_cost(estimate: Estimate, settings: dict[str, str], window: int) -> float:
+    """Microseconds of an iterative index scan until ``window`` rows pass the filter."""
     breadth = int(settings.get("hnsw.ef_search") or settings.get("diskann.query_search_list_size")
                   or DEFAULT_EF)
-    index = INDEX_CANDIDATE_COST * max(breadth, window / max(estimate.selectivity, 1e-9))
-    return exact <= index
+    candidates = max(breadth, window / max(estimate.selectivity, 1e-9))
+    return (CANDIDATE_US + CANDIDATE_US_PER_DIM * estimate.dim) * candidates
 
 
 def index_settings(method: str, params: dict[str, Any], window: int, selectivity: float,
@@ -161,29 +189,57 @@ def _positive_int(value: Any, default: int) -> int:
 # -- estimates ----------------------------------------------------------------------------------
 
 def estimate_rows(conn: psycopg.Connection, prepared: Any) -> Estimate:
-    """The planner's estimate of the rows matching the filter, and of all rows searched."""
+    """The planner's estimates for the filter and for all rows searched, and the data's layout."""
     plan = prepared.plan
     table = plan.resolved.target.table
     filtered = plan.statement(conn, "explain filtered", lambda: search_sql.explain(
         search_sql.count_statement(table, plan.conditions)))
+    # The vector column keeps this a sequential scan (no index-only scan), whose cost gives the
+    # table's pages.
     unfiltered = plan.statement(conn, "explain all", lambda: search_sql.explain(
-        search_sql.count_statement(table, plan.resolved.conditions)))
+        search_sql.count_statement(table, plan.resolved.conditions, plan.resolved.target.column)))
     with conn.pipeline():
         cur1 = conn.execute(filtered, plan.params)
         cur2 = conn.execute(unfiltered, plan.resolved.params)
+        cur3 = conn.execute(search_sql.SERVER_COSTS)
         plans = [cur1.fetchone()[0], cur2.fetchone()[0]]
-    rows, total = (_plan_rows(p) for p in plans)
-    return Estimate(rows, max(total, rows), _has_seq_scan(plans[0]))
+        buffers, block_size, page_cost, tuple_cost = cur3.fetchone()
+    (rows, read_cost), (total, all_cost) = (_plan_rows_cost(p) for p in plans)
+    total = max(total, rows)
+    # A sequential scan costs one seq_page_cost per page and one cpu_tuple_cost per row.
+    pages = max(0.0, (all_cost - tuple_cost * total) / page_cost) if page_cost > 0 else 0.0
+    dim, stored = _vector_size(plan.resolved.field)
+    per_row = pages * block_size / total if total > 0 and math.isfinite(pages) else math.inf
+    return Estimate(rows, total, _has_seq_scan(plans[0]),
+                    read_cost=read_cost / page_cost if page_cost > 0 else read_cost,
+                    ring=pages > buffers / 4, dim=dim, out_of_line=per_row < stored)
 
 
-def _plan_rows(plan: Any) -> float:
+def _vector_size(field: Any) -> tuple[int, float]:
+    """(dimension in float-sized elements, bytes of one stored vector) for the cost model.
+
+    A sparse vector's size depends on its rows: it counts as small and inline.
+    """
+    kind = indexes.vector_column_kind(field)
+    dim = int(field.dim or 0) if kind != "sparsevec" else 0
+    if kind == "vector":
+        return dim, 4 * dim + 8
+    if kind == "halfvec":
+        return dim, 2 * dim + 8
+    if kind == "bit":
+        return max(1, dim // 32), dim / 8 + 8
+    return 64, 0.0
+
+
+def _plan_rows_cost(plan: Any) -> tuple[float, float]:
+    """(Plan Rows, Total Cost) of an ``EXPLAIN (FORMAT JSON)`` result; infinite when unreadable."""
     if isinstance(plan, str):
         plan = json.loads(plan)
     try:
-        value = float(plan[0]["Plan"]["Plan Rows"])
+        top = plan[0]["Plan"]
+        return float(top["Plan Rows"]), float(top["Total Cost"])
     except (KeyError, IndexError, TypeError, ValueError):
-        return math.inf
-    return value
+        return math.inf, math.inf
 
 
 def _has_seq_scan(plan: Any) -> bool:
