@@ -1,4 +1,4 @@
-"""Reads (search, hybrid_search, search_iterator, query, get) skip the pool's checkout round trip.
+"""Reads (search, hybrid_search, search_iterator, query, get, query_iterator) skip the pool's checkout round trip.
 
 What makes that safe, tested here from the user's side: a read never runs on
 an out-of-date collection description (the statement's revision guard fails
@@ -28,6 +28,7 @@ READS: dict[str, Callable[[MilvusClient], Any]] = {
                                                    output_fields=["*"]).next(),
     "query": lambda c: c.query("c", filter="pk < 3", output_fields=["*"]),
     "get": lambda c: c.get("c", ids=[0, 1, 2]),
+    "query_iterator": lambda c: c.query_iterator("c", batch_size=3, output_fields=["*"]).next(),
 }
 
 
@@ -177,6 +178,34 @@ def test_a_write_on_a_collection_recreated_meanwhile_is_a_retryable_error(client
     assert "dropped and created again" in info.value.message and "retry" in info.value.message
     assert client.insert("c", [{"pk": 100, "v": [0.0, 0.0, 0.0, 1.0]}])["insert_count"] == 1  # the retry
     assert client.get("c", ids=[100])[0]["pk"] == 100
+
+
+def test_query_iterator_follows_catalog_changes_between_pages(client: MilvusClient) -> None:
+    _create(client, extra=True)
+    it = client.query_iterator("c", batch_size=5, filter="pk >= 2", output_fields=["tag"])
+    first = it.next()
+    index = client.prepare_index_params()
+    index.add_index("tag", index_type="INVERTED")
+    client.create_index("c", index)      # a new catalog revision between pages
+    rest = [row for page in it for row in page]
+    assert [r["pk"] for r in first + rest] == list(range(2, 20))
+    assert rest[0] == {"pk": 7, "tag": "t7"}
+
+
+@pytest.mark.parametrize("start", [
+    lambda c: c.query_iterator("c", batch_size=5),
+    lambda c: c.search_iterator("c", [[1.0, 0.0, 0.0, 0.0]], batch_size=5),
+], ids=["query_iterator", "search_iterator"])
+def test_an_iterator_over_a_collection_created_again_ends_with_an_error(client: MilvusClient, start) -> None:
+    _create(client)
+    it = start(client)
+    assert [r["pk"] for r in it.next()] == [0, 1, 2, 3, 4]
+    client.drop_collection("c")
+    _create(client, extra=True)
+    with pytest.raises(MilvusException) as info:
+        it.next()
+    assert info.value.code == 100 and "create a new iterator" in info.value.message
+    assert [r["pk"] for r in start(client).next()] == [0, 1, 2, 3, 4]
 
 
 # -- the kept connection: reads in a row skip the pool ---------------------------------------------

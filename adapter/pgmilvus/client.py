@@ -553,9 +553,9 @@ class MilvusClient:
                        output_fields: Optional[List[str]] = None, partition_names: Optional[List[str]] = None,
                        timeout: Optional[float] = None, **kwargs: Any) -> reads.QueryIterator:
         """Pages of rows in primary-key order (``next()`` -> ``[]`` at the end), constant memory."""
-        with self._conn(timeout) as conn:
-            info = collections.require(conn, self._db_name, collection_name)
-        return reads.QueryIterator(self._conn, info, batch_size=batch_size, limit=limit, filter=filter or "",
+        return reads.QueryIterator(lambda call: self._read(call, timeout),
+                                   lambda conn: collections.require(conn, self._db_name, collection_name),
+                                   batch_size=batch_size, limit=limit, filter=filter or "",
                                    output_fields=output_fields, partition_names=partition_names,
                                    filter_params=kwargs.get("filter_params"), offset=kwargs.get("offset", 0))
 

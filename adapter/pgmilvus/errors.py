@@ -128,6 +128,14 @@ def collection_not_found(name: str, db_name: str = "default", *, describe: bool 
                            f"collection not found[database={db_name}][collection={name}]")
 
 
+def collection_replaced(name: str, iterator: str) -> MilvusException:
+    """An iterator's collection was dropped (and maybe created again) between two pages."""
+    return MilvusException(ErrorCode.COLLECTION_NOT_FOUND,
+                           f"collection not found[collection={name}]: it was dropped (and created again) "
+                           f"while this {iterator} ran, so its pages would mix two collections: create a new "
+                           "iterator")
+
+
 def partition_not_found(name: str) -> MilvusException:
     return MilvusException(ErrorCode.PARTITION_NOT_FOUND, f"partition not found[partition={name}]")
 

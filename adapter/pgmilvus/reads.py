@@ -10,14 +10,15 @@ memory without a window.
 
 from __future__ import annotations
 
-from typing import Any, Callable, ContextManager, Optional, Sequence
+from dataclasses import dataclass
+from typing import Any, Callable, Optional, Sequence
 
 import psycopg
 from psycopg import sql
 
 from .catalog import CollectionInfo, revision_guard
 from .filters import plan_sql
-from .errors import DataTypeNotMatchException, ErrorCode, MilvusException, ParamError
+from .errors import DataTypeNotMatchException, ErrorCode, MilvusException, ParamError, collection_replaced
 from .outputs import OutputPlan, output_plan
 from .results import HybridExtraList
 from .types import DataType
@@ -170,17 +171,19 @@ def query(conn: psycopg.Connection, info: CollectionInfo, *, filter: str = "",
 class QueryIterator:
     """pymilvus's QueryIterator: ``next()`` gives the next page (``[]`` when done), ``close()``.
 
-    Pages are read by primary key (``pk > last ORDER BY pk LIMIT batch``), each on a pooled
-    connection taken just for that page: memory and server state stay constant whatever the
-    collection's size.  Rows written between pages may or may not be seen (no snapshot).
+    Pages are read by primary key (``pk > last ORDER BY pk LIMIT batch``), each a read of
+    its own (``read``: MilvusClient._read, no checkout round trip, the revision guard):
+    memory and server state stay constant whatever the collection's size.  Rows written
+    between pages may or may not be seen (no snapshot).  A catalog change between pages
+    (an index, a new field) is followed; a collection dropped and created again under the
+    same name ends the iteration with an error, as its pages would mix two collections.
     """
 
-    def __init__(self, connect: Callable[[], ContextManager[psycopg.Connection]], info: CollectionInfo,
-                 *, batch_size: Any = 1000, limit: Any = -1, filter: str = "",
-                 output_fields: Optional[Sequence[str]] = None, partition_names: Any = None,
-                 filter_params: Optional[dict] = None, offset: Any = 0) -> None:
-        self._connect = connect
-        self._info = info
+    def __init__(self, read: Callable[[Callable[[psycopg.Connection], Any]], Any],
+                 locate: Callable[[psycopg.Connection], CollectionInfo], *, batch_size: Any = 1000,
+                 limit: Any = -1, filter: str = "", output_fields: Optional[Sequence[str]] = None,
+                 partition_names: Any = None, filter_params: Optional[dict] = None, offset: Any = 0) -> None:
+        self._read, self._locate = read, locate
         self._batch = _batch_size(batch_size)
         limit = -1 if limit is None else _int_param("limit", limit)
         if limit < -1:
@@ -190,16 +193,27 @@ class QueryIterator:
         self._offset = 0 if offset is None else _int_param("offset", offset)
         if self._offset < 0:
             raise ParamError(message=f"`offset` value {self._offset} is illegal: it should be >= 0")
-        self._plan = output_plan(info.schema, output_fields)
-        if self._plan.count:
-            raise ParamError(message="count(*) is not supported by query_iterator: use query(..., "
-                                     "output_fields=[\"count(*)\"])")
-        self._pk = info.schema.primary_field
-        self._pk_pos = self._plan.names.index(self._pk.name)
-        self._where = [compile_where(info, check_filter_type(filter), filter_params),
-                       partition_where(info, partition_names)]
+        self._args = (check_filter_type(filter), output_fields, partition_names, filter_params)
+        self._shape: Optional[_PageShape] = None
+        self._collection_id: Optional[int] = None  # of the collection the first page read
         self._last: Any = None
         self._done = False
+        read(lambda conn: self._shape_for(locate(conn)))  # bad arguments fail now, as in pymilvus
+
+    def _shape_for(self, info: CollectionInfo) -> "_PageShape":
+        """The output plan and conditions for ``info``'s revision (built again after a change)."""
+        shape = self._shape
+        if shape is not None and shape.revision == (info.id, info.revision):
+            return shape
+        filter, output_fields, partition_names, filter_params = self._args
+        plan = output_plan(info.schema, output_fields)
+        if plan.count:
+            raise ParamError(message="count(*) is not supported by query_iterator: use query(..., "
+                                     "output_fields=[\"count(*)\"])")
+        pk = info.schema.primary_field.name
+        where = [compile_where(info, filter, filter_params), partition_where(info, partition_names)]
+        self._shape = _PageShape((info.id, info.revision), plan, pk, plan.names.index(pk), where)
+        return self._shape
 
     def next(self) -> list[dict[str, Any]]:
         if self._done:
@@ -208,23 +222,31 @@ class QueryIterator:
         if size <= 0:
             self.close()
             return []
-        after = None
-        if self._last is not None:
-            after = sql.SQL("{} > {}").format(sql.Identifier(self._pk.name), sql.Literal(self._last))
-        query = select_sql(self._info, self._plan, [*self._where, after], size, self._offset)
-        with self._connect() as conn, conn.cursor(binary=True) as cur:
-            rows = cur.execute(query).fetchall()
+        shape, rows = self._read(lambda conn: self._page(conn, size))
         self._offset = 0
         if not rows:
             self.close()
             return []
-        self._last = rows[-1][self._pk_pos]
+        self._collection_id = shape.revision[0]
+        self._last = rows[-1][shape.pk_pos]
         if self._remaining is not None:
             self._remaining -= len(rows)
-        page = [self._plan.decode(r) for r in rows]
+        page = [shape.plan.decode(r) for r in rows]
         if len(rows) < size:
             self._done = True
         return page
+
+    def _page(self, conn: psycopg.Connection, size: int) -> tuple["_PageShape", list[tuple]]:
+        info = self._locate(conn)
+        if self._collection_id is not None and info.id != self._collection_id:
+            raise collection_replaced(info.name, "query_iterator")
+        shape = self._shape_for(info)
+        after = None
+        if self._last is not None:
+            after = sql.SQL("{} > {}").format(sql.Identifier(shape.pk), sql.Literal(self._last))
+        query = select_sql(info, shape.plan, [*shape.where, after, revision_guard(info)], size, self._offset)
+        with conn.cursor(binary=True) as cur:
+            return shape, cur.execute(query).fetchall()
 
     def close(self) -> None:
         self._done = True
@@ -235,6 +257,15 @@ class QueryIterator:
             if not page:
                 return
             yield page
+
+
+@dataclass
+class _PageShape:
+    revision: tuple[int, int]       # (collection id, catalog revision) it was built for
+    plan: OutputPlan
+    pk: str
+    pk_pos: int                     # the primary key's position in the rows
+    where: list[Optional[sql.Composable]]
 
 
 def _batch_size(value: Any) -> int:

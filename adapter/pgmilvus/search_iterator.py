@@ -16,7 +16,7 @@ from typing import Any, Callable, Optional
 import psycopg
 
 from . import collections, search
-from .errors import ParamError
+from .errors import ParamError, collection_replaced
 from .search_params import MAX_TOPK, build_request
 from .search_results import SearchPage, make_hit
 
@@ -55,6 +55,7 @@ class SearchIterator:
                                       partition_names, anns_field, extra)
         self._last: Optional[tuple[float, list[Any]]] = None  # (last distance, keys returned at it)
         self._done = False
+        self._collection_id: Optional[int] = None  # of the collection the first page read
         # field, metric, filter errors now
         read(lambda conn: search.prepare(collections.require(conn, db_name, collection_name), self._request))
 
@@ -66,9 +67,12 @@ class SearchIterator:
 
         def page(conn: psycopg.Connection) -> tuple[Any, search.Prepared, list[search.Row]]:
             info = collections.require(conn, self._db_name, self._collection)
+            if self._collection_id is not None and info.id != self._collection_id:
+                raise collection_replaced(info.name, "search_iterator")
             prepared = search.prepare(info, self._request, keyset=self._last)
             return info, prepared, search.run(conn, prepared)[0]
         info, prepared, found = self._read(page)
+        self._collection_id = info.id
         selected = search.finish(prepared, found)
         pk_name = info.schema.primary_field.name
         if len(found) < want or len(selected) < len(found):  # exhausted, or past range search's radius
