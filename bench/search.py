@@ -16,7 +16,9 @@ session; ``ORDER BY l2_distance(v, $1)`` for exact; an ``unnest ... CROSS JOIN
 LATERAL`` for batches), so the ratio measures pgmilvus's own overhead (argument
 checks, catalog lookup, encoding, result objects).
 
-Prints, per scenario: calls/s, query vectors/s, p50 / p99 latency per call,
+Prints, per scenario: calls/s, query vectors/s, p50 / p99 latency per call, the
+client's own CPU time per call (median; the server's work and the wait are not
+in it, so the difference between the two sides is pgmilvus's per-call cost),
 recall@10 against exact search, and the ratio pgmilvus speed / SQL speed (goal >= 0.95).
 The two sides are timed in turns of 25 calls on the same query vectors (order
 swapped each turn), so a drift in the machine's speed does not enter the ratio;
@@ -36,6 +38,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
@@ -124,9 +127,18 @@ def strategy_of(client: MilvusClient, expr: str, dim: int) -> Any:
 
 # -- measuring -----------------------------------------------------------------------------------
 
-def measure(fn: Callable[[np.ndarray], list[list[int]]], batches: list[np.ndarray], rounds: int
-            ) -> tuple[list[float], list[list[int]]]:
-    """Per-call times over ``rounds`` passes, and the results of the first pass (one side alone)."""
+@dataclass
+class Side:
+    """One side's measurements: per call, wall time and this thread's CPU time (the client's own
+    work, without the server's or the wait), and the ids found in the first pass."""
+
+    times: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+    found: list[list[int]] = field(default_factory=list)
+
+
+def measure(fn: Callable[[np.ndarray], list[list[int]]], batches: list[np.ndarray], rounds: int) -> Side:
+    """One side alone, over ``rounds`` passes."""
     return measure_sides({"only": fn}, batches, rounds)["only"]
 
 
@@ -135,7 +147,7 @@ TURN = 25
 
 
 def measure_sides(fns: dict[str, Callable[[np.ndarray], list[list[int]]]], batches: list[np.ndarray],
-                  rounds: int) -> dict[str, tuple[list[float], list[list[int]]]]:
+                  rounds: int) -> dict[str, Side]:
     """Time the sides in turns of ``TURN`` calls on the same query vectors, the order swapped each turn.
 
     Both sides see the same machine: this VM's speed drifts by several percent
@@ -143,7 +155,7 @@ def measure_sides(fns: dict[str, Callable[[np.ndarray], list[list[int]]]], batch
     ratio.  Within a turn each side runs its calls back to back, as an
     application would.
     """
-    out: dict[str, tuple[list[float], list[list[int]]]] = {name: ([], []) for name in fns}
+    out = {name: Side() for name in fns}
     for fn in fns.values():
         for batch in batches[:3]:
             fn(batch)  # warm-up: caches, prepared statements
@@ -153,14 +165,14 @@ def measure_sides(fns: dict[str, Callable[[np.ndarray], list[list[int]]]], batch
         for start in range(0, len(batches), TURN):
             chunk = batches[start:start + TURN]
             for name in (names if turn % 2 == 0 else names[::-1]):
-                times, results = out[name]
-                fn = fns[name]
+                side, fn = out[name], fns[name]
                 for batch in chunk:
-                    t0 = time.perf_counter()
+                    c0, t0 = time.thread_time(), time.perf_counter()
                     got = fn(batch)
-                    times.append(time.perf_counter() - t0)
+                    side.times.append(time.perf_counter() - t0)
+                    side.cpu.append(time.thread_time() - c0)
                     if r == 0:
-                        results.extend(got)
+                        side.found.extend(got)
             turn += 1
     return out
 
@@ -185,12 +197,13 @@ def turn_ratio(base: list[float], times: list[float]) -> float:
     return statistics.median(b / t for b, t in turns)
 
 
-def row(name: str, times: list[float], nq: int, rec: float, ratio_value: float | None = None) -> str:
-    qps = len(times) / sum(times)
-    p50 = statistics.median(times) * 1000
-    p99 = float(np.percentile(times, 99)) * 1000
+def row(name: str, side: Side, nq: int, rec: float, ratio_value: float | None = None) -> str:
+    qps = len(side.times) / sum(side.times)
+    p50 = statistics.median(side.times) * 1000
+    p99 = float(np.percentile(side.times, 99)) * 1000
+    cpu = statistics.median(side.cpu) * 1e6
     ratio = f"{ratio_value:6.3f}" if ratio_value is not None else "      "
-    return f"{name:<30} {qps:9.1f} {qps * nq:10.1f} {p50:8.2f} {p99:8.2f} {rec:8.3f} {ratio}"
+    return f"{name:<36} {qps:9.1f} {qps * nq:10.1f} {p50:8.2f} {p99:8.2f} {cpu:7.0f} {rec:8.3f} {ratio}"
 
 
 def lite_side(vectors: np.ndarray, buckets: np.ndarray, scenarios: list, folder: str) -> dict[str, Any]:
@@ -266,7 +279,7 @@ def main() -> None:
 
         register_vector(raw)
 
-        header = f"{'scenario':<30} {'calls/s':>9} {'vectors/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'recall':>8} {'ratio':>6}"
+        header = f"{'scenario':<36} {'calls/s':>9} {'vectors/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'cpu µs':>7} {'recall':>8} {'ratio':>6}"
         lines = [header, "-" * len(header)]
         for name, expr, where, chosen, nq, batches, truth in scenarios:
             statement = raw_statement(where, chosen.exact, nq > 1)
@@ -278,17 +291,17 @@ def main() -> None:
                 return [hits.ids for hits in res]
             timed = measure_sides({"sql": lambda b, s=statement: raw_search(raw, s, b), "pgmilvus": pgm},
                                   batches, args.rounds)
-            (sql_times, sql_found), (pgm_times, pgm_found) = timed["sql"], timed["pgmilvus"]
-            lines.append(row(f"{name} [sql]", sql_times, nq, recall(sql_found, truth)))
-            lines.append(row(f"{name} [pgmilvus]", pgm_times, nq, recall(pgm_found, truth),
-                             turn_ratio(sql_times, pgm_times)))
+            sql_side, pgm_side = timed["sql"], timed["pgmilvus"]
+            lines.append(row(f"{name} [sql]", sql_side, nq, recall(sql_side.found, truth)))
+            lines.append(row(f"{name} [pgmilvus]", pgm_side, nq, recall(pgm_side.found, truth),
+                             turn_ratio(sql_side.times, pgm_side.times)))
         raw.close()
         if not args.no_lite:
             lite = lite_side(vectors, buckets, scenarios, folder)
             for name, _expr, _where, _chosen, nq, _batches, truth in scenarios:
                 if name in lite:
-                    times, found = lite[name]
-                    lines.append(row(f"{name} [milvus-lite]", times, nq, recall(found, truth)))
+                    side = lite[name]
+                    lines.append(row(f"{name} [milvus-lite]", side, nq, recall(side.found, truth)))
         print("\n".join(lines))
         client.close()
     finally:

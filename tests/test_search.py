@@ -429,3 +429,15 @@ def test_sparse_vectors_inner_product(client: MilvusClient) -> None:
     assert res[0].ids == [2, 1, 3]
     assert res[0].distances == pytest.approx([2.0, 1.0, 0.5])
     assert res[0][0]["entity"] == {"s": {7: 2.0}}
+
+
+@pytest.mark.parametrize("rows,kept", [
+    ([], []),
+    ([(1, 0.1), (2, 0.2)], [(1, 0.1), (2, 0.2)]),
+    ([(1, 0.1), (1, 0.2), (2, 0.3)], [(1, 0.1), (2, 0.3)]),     # the nearer row of a key is kept
+    ([(3, 0.1), (2, 0.2), (3, 0.2), (2, 0.5)], [(3, 0.1), (2, 0.2)]),
+])
+def test_hits_are_deduplicated_by_primary_key(rows: list, kept: list) -> None:
+    from pgmilvus.search import _dedupe
+
+    assert _dedupe(rows) == kept

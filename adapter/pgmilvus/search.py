@@ -369,6 +369,8 @@ def _split(prepared: Prepared, rows: list[tuple], nq: int) -> list[list[Row]]:
 
 
 def _dedupe(rows: list[Row]) -> list[Row]:
+    if len({row[PK] for row in rows}) == len(rows):   # the common case: nothing to drop
+        return rows
     seen: set[Any] = set()
     out = []
     for row in rows:
