@@ -51,13 +51,18 @@ def test_cost_model(estimate: tuple, ef: int, window: int, expected: bool) -> No
 ROWS = 10_000
 
 
-@pytest.fixture
-def coll(client: MilvusClient) -> MilvusClient:
+def _create(client: MilvusClient, name: str, dim: int) -> None:
+    """A collection of (id, v: dim-d float vectors, bucket: INT64 to filter on)."""
     schema = client.create_schema()
     schema.add_field("id", DataType.INT64, is_primary=True)
-    schema.add_field("v", DataType.FLOAT_VECTOR, dim=4)
+    schema.add_field("v", DataType.FLOAT_VECTOR, dim=dim)
     schema.add_field("bucket", DataType.INT64)
-    client.create_collection("c", schema=schema)
+    client.create_collection(name, schema=schema)
+
+
+@pytest.fixture
+def coll(client: MilvusClient) -> MilvusClient:
+    _create(client, "c", 4)
     rng = np.random.default_rng(3)
     vectors = rng.standard_normal((ROWS, 4)).astype(np.float32)
     client.insert("c", [{"id": i, "v": vectors[i], "bucket": i % 200} for i in range(ROWS)])
@@ -88,11 +93,7 @@ def test_the_estimate_reads_the_data_layout(coll: MilvusClient) -> None:
 
 
 def _wide(client: MilvusClient, dim: int, rows: int) -> None:
-    schema = client.create_schema()
-    schema.add_field("id", DataType.INT64, is_primary=True)
-    schema.add_field("v", DataType.FLOAT_VECTOR, dim=dim)
-    schema.add_field("bucket", DataType.INT64)
-    client.create_collection("wide", schema=schema)
+    _create(client, "wide", dim)
     rng = np.random.default_rng(4)
     client.insert("wide", [{"id": i, "v": rng.standard_normal(dim).astype(np.float32), "bucket": i % 10}
                            for i in range(rows)])
@@ -144,11 +145,7 @@ def test_a_filtered_index_scan_stays_an_index_scan_on_large_vectors(client: Milv
     filter it would sort the filtered rows instead of using the index strategy.choose picked.
     pgmilvus sees that in the plan and keeps the filter above a fence, so the index scan runs."""
     dim, rows = 1536, 5000
-    schema = client.create_schema()
-    schema.add_field("id", DataType.INT64, is_primary=True)
-    schema.add_field("v", DataType.FLOAT_VECTOR, dim=dim)
-    schema.add_field("bucket", DataType.INT64)
-    client.create_collection("big", schema=schema)
+    _create(client, "big", dim)
     rng = np.random.default_rng(5)
     centers = rng.standard_normal((16, dim)).astype(np.float32) * 2
     vectors = (centers[rng.integers(0, 16, rows)] + rng.standard_normal((rows, dim))).astype(np.float32)
