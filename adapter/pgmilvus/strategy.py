@@ -206,10 +206,12 @@ def estimate_rows(conn: psycopg.Connection, prepared: Any) -> Estimate:
         buffers, block_size, page_cost, tuple_cost = cur3.fetchone()
     (rows, read_cost), (total, all_cost) = (_plan_rows_cost(p) for p in plans)
     total = max(total, rows)
-    # A sequential scan costs one seq_page_cost per page and one cpu_tuple_cost per row.
-    pages = max(0.0, (all_cost - tuple_cost * total) / page_cost) if page_cost > 0 else 0.0
     dim, stored = _vector_size(plan.resolved.field)
-    per_row = pages * block_size / total if total > 0 and math.isfinite(pages) else math.inf
+    # A sequential scan costs one seq_page_cost per page and one cpu_tuple_cost per row.  With
+    # a plan it cannot read, the model assumes a small table stored inline.
+    known = page_cost > 0 and 0 < total < math.inf and math.isfinite(all_cost)
+    pages = max(0.0, (all_cost - tuple_cost * total) / page_cost) if known else 0.0
+    per_row = pages * block_size / total if known else math.inf
     return Estimate(rows, total, _has_seq_scan(plans[0]),
                     read_cost=read_cost / page_cost if page_cost > 0 else read_cost,
                     ring=pages > buffers / 4, dim=dim, out_of_line=per_row < stored)
