@@ -441,3 +441,29 @@ def test_hits_are_deduplicated_by_primary_key(rows: list, kept: list) -> None:
     from pgmilvus.search import _dedupe
 
     assert _dedupe(rows) == kept
+
+
+ZERO_ROWS = [{"id": 1, "v": [0.0, 0.0]}, {"id": 2, "v": [1.0, 0.0]}, {"id": 3, "v": [-1.0, 0.0]},
+             {"id": 4, "v": [0.5, 0.5]}]
+
+
+@pytest.mark.parametrize("index_type", ["FLAT", "HNSW"])
+@pytest.mark.parametrize("query,expr,ids,distances", [
+    ([1.0, 0.0], "", [2, 4, 1, 3], [1.0, 0.70710677, 0.0, -1.0]),
+    ([1.0, 0.0], "id > 1", [2, 4, 3], [1.0, 0.70710677, -1.0]),
+    ([0.0, 0.0], "", [1, 2, 3, 4], [0.0, 0.0, 0.0, 0.0]),
+    ([0.0, 0.0], "id >= 3", [3, 4], [0.0, 0.0]),
+])
+def test_a_zero_vector_has_cosine_similarity_zero(client: MilvusClient, index_type: str, query: list,
+                                                   expr: str, ids: list, distances: list) -> None:
+    """What milvus-lite returns (FLAT and HNSW alike); pgvector's cosine distance to a zero vector is NaN."""
+    schema = client.create_schema()
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("v", DataType.FLOAT_VECTOR, dim=2)
+    index = client.prepare_index_params()
+    index.add_index("v", index_type=index_type, metric_type="COSINE")
+    client.create_collection("z", schema=schema, index_params=index)
+    client.insert("z", ZERO_ROWS)
+    hits = client.search("z", [query], limit=4, filter=expr)[0]
+    assert hits.ids == ids
+    assert hits.distances == pytest.approx(distances, rel=1e-6)

@@ -231,9 +231,12 @@ def run(conn: psycopg.Connection, prepared: Prepared) -> list[list[Row]]:
                          chosen.settings, prepared.request.window, chosen.fence)
     if chosen.exact or prepared.group_column is not None:
         return per_query
-    short = [i for i, hits in enumerate(per_query) if len(hits) < prepared.request.window]
+    window = prepared.request.window
+    undefined = prepared.resolved.target.metric.undefined is not None  # a zero query vector: NaN
+    short = [i for i, hits in enumerate(per_query)
+             if len(hits) < window or undefined and any(row[RAW] != row[RAW] for row in hits)]
     if short:
-        redo = _execute(conn, prepared, short, True, {}, prepared.request.window)
+        redo = _execute(conn, prepared, short, True, {}, window)
         for i, hits in zip(short, redo):
             if len(hits) > len(per_query[i]):
                 _warn_short_scan(prepared, chosen, i, len(per_query[i]), len(hits))
@@ -255,9 +258,11 @@ def _warn_short_scan(prepared: Prepared, chosen: strategy.Chosen, query: int, fo
     _log.log(level, "search on %s: the index scan (%s) found %d of %d hits for query vector %d (%s); re-ran "
              "it as an exact scan, which found %d. Raise ef / nprobe or hnsw.max_scan_tuples to avoid the "
              "second scan; if many rows were updated or deleted since the last VACUUM, the index is full of "
-             "dead entries: compact() (VACUUM) or autovacuum clears them. (Said at most once a minute per "
+             "dead entries: compact() (VACUUM) or autovacuum clears them.%s (Said at most once a minute per "
              "search shape.)", prepared.resolved.field.name, prepared.resolved.method, found,
-             prepared.request.window, query, chosen.reason, exact)
+             prepared.request.window, query, chosen.reason, exact,
+             " With COSINE, vectors of all zeros are not in the index." if prepared.resolved.target.metric.undefined
+             else "")
 
 
 def _planner_sorts(conn: psycopg.Connection, prepared: Prepared, chosen: strategy.Chosen) -> bool:

@@ -18,6 +18,12 @@ an index cannot serve: that is how a statement asks for an exact scan
 without turning off index scans for the filter columns (a B-tree on a
 filtered field still helps).
 
+A zero vector has no direction: pgvector's cosine distance to it is NaN,
+Milvus's cosine similarity 0.  The exact form maps NaN to 1 (similarity 0),
+so such rows rank where Milvus ranks them; pgvector's cosine indexes do not
+hold zero vectors, and a zero query vector is run as an exact scan
+(search.run).
+
 Several query vectors go in one statement: ``unnest`` of an array of vectors
 ``WITH ORDINALITY`` and a ``LATERAL`` subquery per vector, so one round trip
 serves the whole batch and each vector still gets its own index scan.
@@ -49,6 +55,7 @@ class Metric:
     function: str
     negate_function: bool
     larger_is_better: bool
+    undefined: Optional[str] = None   # the exact form's value where pgvector's is NaN (zero vectors)
 
     def raw(self, column: sql.Composable, query: sql.Composable, exact: bool) -> sql.Composable:
         """pgvector's distance (smaller = closer) in index-orderable or exact form."""
@@ -56,6 +63,8 @@ class Metric:
             # Statements always carry bound parameters, so a literal % (Jaccard's <%>) is doubled.
             return sql.SQL("({} {} {})").format(column, sql.SQL(self.operator.replace("%", "%%")), query)
         call = sql.SQL("{}({}, {})").format(sql.SQL(self.function), column, query)
+        if self.undefined is not None:
+            call = sql.SQL("COALESCE(NULLIF({}, 'NaN'), {})").format(call, sql.SQL(self.undefined))
         return sql.SQL("(-{})").format(call) if self.negate_function else call
 
     def milvus_sql(self, raw: sql.Composable) -> sql.Composable:
@@ -70,7 +79,7 @@ class Metric:
         elif self.name == "IP":
             raw = [-r for r in raw]
         elif self.name == "COSINE":
-            raw = [1.0 - r for r in raw]
+            raw = [1.0 - r if r == r else 0.0 for r in raw]   # NaN (a zero vector): similarity 0
         return float32(raw)
 
 
@@ -90,7 +99,7 @@ def float32(values: list[float]) -> list[float]:
 METRICS = {
     "L2": Metric("L2", "<->", "l2_distance", False, False),
     "IP": Metric("IP", "<#>", "inner_product", True, True),
-    "COSINE": Metric("COSINE", "<=>", "cosine_distance", False, True),
+    "COSINE": Metric("COSINE", "<=>", "cosine_distance", False, True, undefined="1"),
     "HAMMING": Metric("HAMMING", "<~>", "hamming_distance", False, False),
     "JACCARD": Metric("JACCARD", "<%>", "jaccard_distance", False, False),
 }
