@@ -447,6 +447,7 @@ ZERO_ROWS = [{"id": 1, "v": [0.0, 0.0]}, {"id": 2, "v": [1.0, 0.0]}, {"id": 3, "
              {"id": 4, "v": [0.5, 0.5]}]
 
 
+@pytest.mark.parametrize("dtype", [DataType.FLOAT_VECTOR, DataType.FLOAT16_VECTOR], ids=["float", "float16"])
 @pytest.mark.parametrize("index_type", ["FLAT", "HNSW"])
 @pytest.mark.parametrize("query,expr,ids,distances", [
     ([1.0, 0.0], "", [2, 4, 1, 3], [1.0, 0.70710677, 0.0, -1.0]),
@@ -454,16 +455,18 @@ ZERO_ROWS = [{"id": 1, "v": [0.0, 0.0]}, {"id": 2, "v": [1.0, 0.0]}, {"id": 3, "
     ([0.0, 0.0], "", [1, 2, 3, 4], [0.0, 0.0, 0.0, 0.0]),
     ([0.0, 0.0], "id >= 3", [3, 4], [0.0, 0.0]),
 ])
-def test_a_zero_vector_has_cosine_similarity_zero(client: MilvusClient, index_type: str, query: list,
-                                                   expr: str, ids: list, distances: list) -> None:
-    """What milvus-lite returns (FLAT and HNSW alike); pgvector's cosine distance to a zero vector is NaN."""
+def test_a_zero_vector_has_cosine_similarity_zero(client: MilvusClient, dtype: DataType, index_type: str,
+                                                   query: list, expr: str, ids: list, distances: list) -> None:
+    """What milvus-lite returns (FLAT and HNSW alike); pgvector's cosine distance to a zero vector is NaN.
+    FLOAT16 vectors (halfvec) behave the same (milvus-lite has no FLOAT16)."""
     schema = client.create_schema()
     schema.add_field("id", DataType.INT64, is_primary=True)
-    schema.add_field("v", DataType.FLOAT_VECTOR, dim=2)
+    schema.add_field("v", dtype, dim=2)
     index = client.prepare_index_params()
     index.add_index("v", index_type=index_type, metric_type="COSINE")
     client.create_collection("z", schema=schema, index_params=index)
-    client.insert("z", ZERO_ROWS)
-    hits = client.search("z", [query], limit=4, filter=expr)[0]
+    np_type = np.float32 if dtype == DataType.FLOAT_VECTOR else np.float16
+    client.insert("z", [{**row, "v": np.array(row["v"], np_type)} for row in ZERO_ROWS])
+    hits = client.search("z", [np.array(query, np_type)], limit=4, filter=expr)[0]
     assert hits.ids == ids
-    assert hits.distances == pytest.approx(distances, rel=1e-6)
+    assert hits.distances == pytest.approx(distances, rel=1e-3 if np_type is np.float16 else 1e-6)
