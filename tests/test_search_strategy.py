@@ -30,6 +30,9 @@ COST_CASES = [
     # 384-d, 60k rows: inline, 94 MB, read through the ring
     ((560, 60_000, True, 12_782, True, 384, False), 1000, 10, False),     # 17.8 / 5.55 ms
     ((5_711, 60_000, True, 12_782, True, 384, False), 105, 10, False),    # 15.3 / 1.51 ms
+    # larger tables: 128-d, 200k rows (a parallel scan finds the rows); 384-d, 150k rows
+    ((1_932, 200_000, True, 16_575, True, 128, False), 1000, 10, False),  # 29.1 / 11.3 ms
+    ((717, 150_000, True, 31_891, True, 384, False), 1000, 10, False),    # 49.2 / 12.8 ms
     # 768-d, 60k rows: vectors out of line (TOAST), a 5 MB heap
     ((880, 60_000, True, 1_414, False, 768, True), 681, 10, True),        # 3.08 / 5.33 ms
     ((2_650, 60_000, True, 1_414, False, 768, True), 226, 10, False),     # 7.65 / 2.26 ms
