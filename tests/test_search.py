@@ -457,8 +457,11 @@ ZERO_ROWS = [{"id": 1, "v": [0.0, 0.0]}, {"id": 2, "v": [1.0, 0.0]}, {"id": 3, "
 ])
 def test_a_zero_vector_has_cosine_similarity_zero(client: MilvusClient, dtype: DataType, index_type: str,
                                                    query: list, expr: str, ids: list, distances: list) -> None:
-    """What milvus-lite returns (FLAT and HNSW alike); pgvector's cosine distance to a zero vector is NaN.
-    FLOAT16 vectors (halfvec) behave the same (milvus-lite has no FLOAT16)."""
+    """What milvus-lite 3.2 returns (FLAT and HNSW alike); pgvector's cosine distance to a zero vector is
+    NaN.  With HNSW the zero vector (id 1) is not in pgvector's index: it comes back here because the
+    index scan finds fewer than 4 hits and the search re-runs exactly.  (A Milvus 2.3.5 server leaves
+    stored zero vectors out: ids 2, 4, 3 for [1, 0]; 3, 4, 2 at 0.0 for [0, 0].)  FLOAT16 vectors
+    (halfvec) behave the same (milvus-lite has no FLOAT16)."""
     schema = client.create_schema()
     schema.add_field("id", DataType.INT64, is_primary=True)
     schema.add_field("v", dtype, dim=2)
@@ -470,3 +473,21 @@ def test_a_zero_vector_has_cosine_similarity_zero(client: MilvusClient, dtype: D
     hits = client.search("z", [np.array(query, np_type)], limit=4, filter=expr)[0]
     assert hits.ids == ids
     assert hits.distances == pytest.approx(distances, rel=1e-3 if np_type is np.float16 else 1e-6)
+
+
+@pytest.mark.parametrize("index_type,ids,distances", [
+    ("FLAT", [2, 4, 1], [1.0, 0.70710677, 0.0]),    # milvus-lite 3.2's answer
+    ("HNSW", [2, 4, 3], [1.0, 0.70710677, -1.0]),   # a Milvus 2.3.5 server's (FLAT and HNSW)
+])
+def test_a_cosine_index_scan_does_not_return_stored_zero_vectors(client: MilvusClient, index_type: str,
+                                                                 ids: list, distances: list) -> None:
+    schema = client.create_schema()
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("v", DataType.FLOAT_VECTOR, dim=2)
+    index = client.prepare_index_params()
+    index.add_index("v", index_type=index_type, metric_type="COSINE")
+    client.create_collection("z", schema=schema, index_params=index)
+    client.insert("z", ZERO_ROWS)
+    hits = client.search("z", [[1.0, 0.0]], limit=3)[0]
+    assert hits.ids == ids
+    assert hits.distances == pytest.approx(distances, rel=1e-6)

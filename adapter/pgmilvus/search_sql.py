@@ -19,10 +19,10 @@ without turning off index scans for the filter columns (a B-tree on a
 filtered field still helps).
 
 A zero vector has no direction: pgvector's cosine distance to it is NaN,
-Milvus's cosine similarity 0.  The exact form maps NaN to 1 (similarity 0),
-so such rows rank where Milvus ranks them; pgvector's cosine indexes do not
-hold zero vectors, and a zero query vector is run as an exact scan
-(search.run).
+Milvus's cosine similarity 0 (never NaN).  The exact form maps NaN to 1
+(similarity 0), so such rows rank where milvus-lite ranks them; pgvector's
+cosine indexes do not hold zero vectors (nor does a Milvus 2.3.5 server
+return them), and a zero query vector is run as an exact scan (search.run).
 
 Several query vectors go in one statement: ``unnest`` of an array of vectors
 ``WITH ORDINALITY`` and a ``LATERAL`` subquery per vector, so one round trip
