@@ -79,7 +79,7 @@ class Metric:
         elif self.name == "IP":
             raw = [-r for r in raw]
         elif self.name == "COSINE":
-            raw = [1.0 - r if r == r else 0.0 for r in raw]   # NaN (a zero vector): similarity 0
+            raw = [1.0 - r for r in raw]
         return float32(raw)
 
 
