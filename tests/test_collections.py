@@ -448,6 +448,39 @@ def test_databases(client: MilvusClient) -> None:
     client.drop_database("db1")  # missing: no error
 
 
+def _indexed(client: MilvusClient, name: str) -> None:
+    schema = client.create_schema(enable_dynamic_field=True)
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("v", DataType.FLOAT_VECTOR, dim=2)
+    schema.add_field("n", DataType.INT64)
+    schema.add_field("j", DataType.JSON)
+    index = client.prepare_index_params()
+    index.add_index("v", index_type="HNSW", metric_type="L2")
+    index.add_index("n", index_type="STL_SORT")
+    index.add_index("j", index_type="INVERTED", index_name="j_a",
+                    params={"json_path": 'j["a"]', "json_cast_type": "double"})
+    client.create_collection(name, schema=schema, index_params=index)
+    client.insert(name, [{"id": i, "v": [1.0, float(i)], "n": i, "j": {"a": i}} for i in range(5)])
+
+
+def test_a_renamed_collections_old_name_takes_a_new_collection_with_the_same_indexes(
+        client: MilvusClient) -> None:
+    _indexed(client, "c")
+    client.rename_collection("c", "old")
+    _indexed(client, "c")  # its indexes' Postgres names were still taken by "old"'s
+    for name in ("c", "old"):
+        assert sorted(client.list_indexes(name)) == ["j_a", "n", "v"]
+        hits = client.search(name, [[1.0, 2.0]], limit=2, filter="n >= 1 and j['a'] < 4")
+        assert [h["id"] for h in hits[0]] == [2, 1]
+    client.release_collection("old")
+    for index in ("v", "n", "j_a"):
+        client.drop_index("old", index)
+    with psycopg.connect(client._db.conninfo) as conn:
+        left = conn.execute("SELECT indexname FROM pg_indexes WHERE schemaname = 'default' AND tablename = "
+                            "'old' AND indexname NOT LIKE '%%pkey'").fetchall()
+    assert left == []
+
+
 def test_db_name_argument_and_rename_across_databases(client: MilvusClient) -> None:
     client.create_database("db2")
     client.create_collection("c", dimension=2)

@@ -343,6 +343,13 @@ def add_index(conn: psycopg.Connection, collection_id: int, index: IndexInfo) ->
                   Jsonb(index.params), index.pg_index_name))
 
 
+def rename_index_objects(conn: psycopg.Connection, collection_id: int, index: IndexInfo) -> None:
+    """Store ``index``'s Postgres index names (pg_index_name, params) after its table was renamed."""
+    conn.execute(f"UPDATE {CATALOG}.indexes SET pg_index_name = %s, params = %s"
+                 " WHERE collection_id = %s AND index_name = %s",
+                 (index.pg_index_name, Jsonb(index.params), collection_id, index.index_name))
+
+
 def remove_index(conn: psycopg.Connection, collection_id: int, index_name: str) -> None:
     conn.execute(f"DELETE FROM {CATALOG}.indexes WHERE collection_id = %s AND index_name = %s",
                  (collection_id, index_name))

@@ -12,7 +12,7 @@ from typing import Any, Optional
 import psycopg
 from psycopg import sql
 
-from . import catalog, ddl, names, rbac
+from . import catalog, ddl, indexes, names, rbac
 from .catalog import CollectionInfo
 from .errors import (ErrorCode, MilvusException, ParamError, PrimaryKeyException, collection_not_found,
                      database_not_found, invalid_parameter)
@@ -221,6 +221,7 @@ def rename(conn: psycopg.Connection, db_name: str, old_name: str, new_name: str,
         for part in info.partitions:
             conn.execute(ddl.move_table(info.schema_name, part.table_name, target_schema))
     conn.execute(ddl.rename_table(target_schema, info.table_name, new_table))
+    _rename_indexes(conn, target_schema, info, new_table)
     for part in info.partitions:
         child = ddl.pg_name(new_table, part.name)
         conn.execute(ddl.rename_table(target_schema, part.table_name, child))
@@ -228,6 +229,32 @@ def rename(conn: psycopg.Connection, db_name: str, old_name: str, new_name: str,
                      " WHERE collection_id = %s AND name = %s", (child, info.id, part.name))
     catalog.rename_collection(conn, info.id, target_db, new_name, new_table)
     rbac.sync_collection(conn, target_db, new_name)
+
+
+def _rename_indexes(conn: psycopg.Connection, schema_name: str, info: CollectionInfo, new_table: str) -> None:
+    """Give the collection's Postgres indexes names after its new table name.
+
+    They are named after the table (indexes.pg_index_name); left as they were,
+    they would keep the old name taken, and a collection created again under
+    it could not create its indexes.
+    """
+    renamed: dict[str, str] = {}
+    for index in info.indexes:
+        for old, new in ((indexes.pg_index_name(info.table_name, index.index_name),
+                          indexes.pg_index_name(new_table, index.index_name)),
+                         (ddl.pg_name(info.table_name, "jidx", index.index_name),
+                          ddl.pg_name(new_table, "jidx", index.index_name))):
+            if old not in renamed and old != new and catalog.table_name_taken(conn, schema_name, old):
+                conn.execute(ddl.rename_index(schema_name, old, new))
+                renamed[old] = new
+    for index in info.indexes:
+        facts = index.params.get(indexes.PG_KEY)
+        path_index = facts.get("path_index") if isinstance(facts, dict) else None
+        if index.pg_index_name in renamed or path_index in renamed:
+            if path_index in renamed:
+                index.params = {**index.params, indexes.PG_KEY: {**facts, "path_index": renamed[path_index]}}
+            index.pg_index_name = renamed.get(index.pg_index_name, index.pg_index_name)
+            catalog.rename_index_objects(conn, info.id, index)
 
 
 def row_count(conn: psycopg.Connection, info: CollectionInfo, partition: Optional[str] = None) -> int:

@@ -150,6 +150,10 @@ def rename_table(schema_name: str, table: str, new_table: str) -> sql.Composed:
                                                           sql.Identifier(new_table))
 
 
+def rename_index(schema_name: str, index: str, new_index: str) -> sql.Composed:
+    return sql.SQL("ALTER INDEX {} RENAME TO {}").format(qualified(schema_name, index), sql.Identifier(new_index))
+
+
 def move_table(schema_name: str, table: str, new_schema: str) -> sql.Composed:
     return sql.SQL("ALTER TABLE {} SET SCHEMA {}").format(qualified(schema_name, table),
                                                           sql.Identifier(new_schema))
