@@ -18,7 +18,7 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from . import sqlfiles
-from .connection import ConnectionLost
+from .connection import REVISION_MARKER, ConnectionLost
 from .errors import ErrorCode, collection_not_found
 from .schema import CollectionSchema
 
@@ -199,15 +199,20 @@ def _to_info(row: dict[str, Any], looked_up_as: str) -> CollectionInfo:
 
 
 def revision_guard(info: CollectionInfo) -> sql.Composable:
-    """A condition that fails the statement (SQLSTATE PGM01) if ``info`` is out of date.
+    """A condition that fails the statement (SQLSTATE 42883) if ``info`` is out of date.
 
     Read calls run on cached descriptions without a checkout round trip
-    (connection.Database.read); this one-time condition, evaluated once per
-    statement by the server, is what makes that safe: a statement built from
-    a description that another call has since changed never runs.
+    (connection.Database.read); this condition is what makes that safe: a
+    statement built from a description that another call has since changed
+    never runs.  It names the collection's revision marker
+    (sql/catalog/006_revision_markers.sql), which the planner inlines away, so
+    it costs the statement nothing; a change to the collection drops it.
     """
-    return sql.SQL("{}.expect_revision({}, {})").format(
-        sql.Identifier(CATALOG), sql.Literal(info.id), sql.Literal(info.revision))
+    return sql.SQL("{}()").format(sql.Identifier(CATALOG, revision_marker(info.id, info.revision)))
+
+
+def revision_marker(collection_id: int, revision: int) -> str:
+    return f"{REVISION_MARKER}{int(collection_id)}_{int(revision)}"
 
 
 #: Channel of the catalog's change notifications (sql/catalog/003_notify.sql).

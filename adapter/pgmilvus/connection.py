@@ -28,6 +28,9 @@ MIN_PGVECTOR = (0, 8, 0)
 T = TypeVar("T")
 #: SQLSTATE raised by pgmilvus_catalog.expect_revision (sql/catalog/004_revision.sql).
 STALE_CATALOG = "PGM01"
+#: The name every revision marker starts with (catalog.revision_guard): a statement naming one
+#: that no longer exists was built from a stale catalog.
+REVISION_MARKER = "revision_"
 #: Errors after which a read made without the checkout check is run again, checked: the
 #: connection died (server restart, terminated backend) or the cached catalog was stale.
 _RETRY_STATES = {STALE_CATALOG, "42P01", "42703", "42704", "42883"}
@@ -345,11 +348,17 @@ def translated(exc: BaseException) -> MilvusException:
         return ConnectionLost(ErrorCode.UNEXPECTED_ERROR,
                               f"lost the connection to PostgreSQL ({_first_line(exc)}); nothing of this "
                               "call was committed: retry it")
-    if getattr(exc, "sqlstate", None) == STALE_CATALOG:
+    if getattr(exc, "sqlstate", None) == STALE_CATALOG or _names_old_revision(exc):
         return ConnectionLost(ErrorCode.UNEXPECTED_ERROR,
                               "the collection was changed by another call again and again while this "
                               "one ran; nothing was written: retry it")
     return MilvusException(ErrorCode.UNEXPECTED_ERROR, f"PostgreSQL error: {_first_line(exc)}")
+
+
+def _names_old_revision(exc: BaseException) -> bool:
+    """Whether ``exc`` is a statement's call of a revision marker that is gone (a stale catalog)."""
+    return (isinstance(exc, pge.UndefinedFunction)
+            and f"pgmilvus_catalog.{REVISION_MARKER}" in (exc.diag.message_primary or ""))
 
 
 def _worth_retrying(exc: psycopg.Error) -> bool:
