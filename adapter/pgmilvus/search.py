@@ -29,7 +29,7 @@ from typing import Any, Callable, Optional, Sequence, Union
 import psycopg
 from psycopg import sql
 
-from . import json_index, outputs, search_sql, strategy
+from . import json_index, outputs, search_sql, statements, strategy
 from .catalog import CollectionInfo, revision_guard
 from .errors import invalid_parameter
 from .filters import plan_sql
@@ -274,7 +274,7 @@ def _planner_sorts(conn: psycopg.Connection, prepared: Prepared, chosen: strateg
     depend on.
     """
     statement, params = _statement(conn, prepared, [0], False, prepared.request.window, fence=False)
-    plan = execute(conn, b"EXPLAIN (FORMAT JSON) " + statement, params, chosen.settings)[0][0]
+    plan = execute(conn, b"EXPLAIN (FORMAT JSON) " + statement, params, chosen.settings, prepare=False)[0][0]
     return any("Sort" in t for t in strategy.node_types(plan) or ())
 
 
@@ -327,7 +327,7 @@ def _statement(conn: psycopg.Connection, prepared: Prepared, which: Sequence[int
 
 
 def execute(conn: psycopg.Connection, statement: Union[bytes, sql.Composable], params: dict[str, Any],
-            settings: dict[str, str]) -> list[tuple]:
+            settings: dict[str, str], prepare: bool = True) -> list[tuple]:
     """Apply the index-scan settings (when they changed) and run the statement.
 
     Settings are applied at session level (set_config(..., false)) rather than
@@ -339,7 +339,7 @@ def execute(conn: psycopg.Connection, statement: Union[bytes, sql.Composable], p
     """
     wire_adapters(conn)
     apply_settings(conn, settings)
-    return conn.execute(statement, params, binary=True).fetchall()
+    return statements.fetch_all(conn, statement, params, prepare=prepare)
 
 
 def apply_settings(conn: psycopg.Connection, settings: dict[str, str]) -> None:

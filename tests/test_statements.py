@@ -1,0 +1,159 @@
+"""statements.fetch_all: pgmilvus's statements as named prepared statements, straight on libpq.
+
+What a caller relies on: the rows are psycopg's own (same values, same types),
+errors are psycopg's exception classes, and the prepared statements survive
+what can happen to them on a pooled connection (DISCARD ALL, DEALLOCATE, a
+table changed under a cached plan, Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import signal
+from typing import Iterator
+
+import psycopg
+import pytest
+from psycopg import errors as pge
+
+from pgmilvus import statements
+from pgmilvus.statements import _Converted
+
+# statement, query sent, parameter names in order
+CONVERSIONS = [
+    (b"SELECT %(a)s", b"SELECT $1", ["a"]),
+    (b"SELECT %(a)s, %(b)b, %(a)s", b"SELECT $1, $2, $1", ["a", "b"]),
+    (b"SELECT %(x)t::text", b"SELECT $1::text", ["x"]),
+    (b"SELECT 'a%%b' || %(x)s", b"SELECT 'a%b' || $1", ["x"]),
+    (b"SELECT 1", b"SELECT 1", []),
+]
+
+BAD_CONVERSIONS = [
+    (b"SELECT %s", "a lone '%' in a statement with named parameters: b'SELECT %s'"),
+    (b"SELECT %(a)s, %(a)b", "parameter a is used with two formats in b'SELECT %(a)s, %(a)b'"),
+]
+
+
+@pytest.mark.parametrize("statement, query, names", CONVERSIONS)
+def test_placeholders_become_numbered_parameters(statement: bytes, query: bytes, names: list[str]) -> None:
+    converted = _Converted(statement)
+    assert (converted.query, converted.names) == (query, names)
+
+
+@pytest.mark.parametrize("statement, message", BAD_CONVERSIONS)
+def test_placeholders_that_cannot_be_converted(statement: bytes, message: str) -> None:
+    with pytest.raises(ValueError) as info:
+        _Converted(statement)
+    assert str(info.value) == message
+
+
+@pytest.fixture
+def conn(fresh_db: str) -> Iterator[psycopg.Connection]:
+    with psycopg.connect(fresh_db, autocommit=True) as c:
+        c.execute("CREATE TABLE t (id int8 PRIMARY KEY, name text, tags text[], score float4)")
+        c.execute("INSERT INTO t VALUES (1, 'a', '{x,y}', 0.5), (2, NULL, '{}', NULL), (3, 'c', NULL, 2.25)")
+        yield c
+
+
+def _ours(conn: psycopg.Connection) -> list[str]:
+    return [r[0] for r in conn.execute("SELECT name FROM pg_prepared_statements WHERE name LIKE '\\_pgmilvus\\_%%' "
+                                       "ORDER BY prepare_time").fetchall()]
+
+
+STATEMENT = b"SELECT id, name, tags, score FROM t WHERE id >= %(lo)s AND (%(names)s::text[] IS NULL " \
+            b"OR name = ANY(%(names)s)) ORDER BY id"
+
+
+@pytest.mark.parametrize("params", [
+    {"lo": 0, "names": None},
+    {"lo": 2, "names": None},
+    {"lo": 0, "names": ["a", "c"]},
+    {"lo": 2**40, "names": None},          # an int8 where an int2 went before: another prepared form
+])
+def test_rows_are_psycopgs_own(conn: psycopg.Connection, params: dict) -> None:
+    expected = conn.execute(STATEMENT, params, binary=True).fetchall()
+    for _ in range(3):
+        assert statements.fetch_all(conn, STATEMENT, params) == expected
+
+
+def test_a_statement_is_prepared_on_its_second_use_only(conn: psycopg.Connection) -> None:
+    statements.fetch_all(conn, STATEMENT, {"lo": 0, "names": None})
+    assert _ours(conn) == []
+    statements.fetch_all(conn, STATEMENT, {"lo": 0, "names": None})
+    statements.fetch_all(conn, STATEMENT, {"lo": 1, "names": None})
+    assert len(_ours(conn)) == 1
+    statements.fetch_all(conn, b"SELECT 1 WHERE %(x)s", {"x": True}, prepare=False)
+    statements.fetch_all(conn, b"SELECT 1 WHERE %(x)s", {"x": True}, prepare=False)
+    assert len(_ours(conn)) == 1
+
+
+@pytest.mark.parametrize("reset", ["DISCARD ALL", "DEALLOCATE ALL", "DEALLOCATE {name}"])
+def test_a_statement_the_server_dropped_is_prepared_again(conn: psycopg.Connection, reset: str) -> None:
+    params = {"lo": 2, "names": None}
+    for _ in range(2):
+        statements.fetch_all(conn, STATEMENT, params)
+    [name] = _ours(conn)
+    conn.execute(reset.format(name=name))
+    assert statements.fetch_all(conn, STATEMENT, params) == [(2, None, [], None), (3, "c", None, 2.25)]
+    assert len(_ours(conn)) == 1
+
+
+def test_a_table_changed_under_a_prepared_statement(conn: psycopg.Connection) -> None:
+    statement = b"SELECT * FROM t WHERE id = %(id)s"
+    for _ in range(2):
+        assert statements.fetch_all(conn, statement, {"id": 1}) == [(1, "a", ["x", "y"], 0.5)]
+    conn.execute("ALTER TABLE t ADD COLUMN extra int4 DEFAULT 7")  # "cached plan must not change result type"
+    assert statements.fetch_all(conn, statement, {"id": 1}) == [(1, "a", ["x", "y"], 0.5, 7)]
+    assert len(_ours(conn)) == 1  # the stale one was deallocated
+
+
+def test_errors_are_psycopgs_and_the_connection_goes_on(conn: psycopg.Connection) -> None:
+    for _ in range(2):
+        with pytest.raises(pge.DivisionByZero):
+            statements.fetch_all(conn, b"SELECT 1 / %(zero)s", {"zero": 0})
+    with pytest.raises(pge.UndefinedTable):
+        statements.fetch_all(conn, b"SELECT * FROM missing WHERE 1 = %(x)s", {"x": 1})
+    assert statements.fetch_all(conn, b"SELECT %(x)s::int", {"x": 5}) == [(5,)]
+
+
+def test_no_more_prepared_statements_than_the_capacity(conn: psycopg.Connection,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(statements, "CAPACITY", 3)
+    for i in range(6):
+        statement = b"SELECT %(x)s::int + " + str(i).encode()
+        for _ in range(2):
+            assert statements.fetch_all(conn, statement, {"x": 1}) == [(1 + i,)]
+    assert len(_ours(conn)) == 3
+
+
+def test_inside_a_transaction(conn: psycopg.Connection) -> None:
+    with conn.transaction(force_rollback=True):
+        conn.execute("DELETE FROM t WHERE id = 1")
+        for _ in range(2):
+            assert [r[0] for r in statements.fetch_all(conn, STATEMENT, {"lo": 0, "names": None})] == [2, 3]
+    assert [r[0] for r in statements.fetch_all(conn, STATEMENT, {"lo": 0, "names": None})] == [1, 2, 3]
+
+
+def test_a_connection_that_is_not_autocommit_opens_its_transaction_as_psycopg_does(fresh_db: str) -> None:
+    with psycopg.connect(fresh_db) as c:
+        rows = statements.fetch_all(c, b"SELECT %(x)s::int", {"x": 1})
+        assert rows == [(1,)]
+        assert c.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
+
+
+def test_ctrl_c_cancels_the_running_statement(conn: psycopg.Connection) -> None:
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.3)
+        with pytest.raises(KeyboardInterrupt):
+            statements.fetch_all(conn, b"SELECT pg_sleep(%(s)s)", {"s": 30})
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert statements.fetch_all(conn, b"SELECT %(x)s::int", {"x": 2}) == [(2,)]
+    with psycopg.connect(conn.info.dsn, autocommit=True) as other:
+        running = other.execute("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%%' "
+                                "AND state = 'active'").fetchone()[0]
+    assert running == 0
