@@ -22,6 +22,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
+import numpy as np
 import psycopg
 import pytest
 from psycopg import sql
@@ -492,6 +493,8 @@ CASES = [
     case("search-data-str", lambda c: c.search("typed", data="x"), ParamError, 1, "search_data"),
     case("search-data-strs", lambda c: c.search("typed", data=[["a", "b"]]), ParamError, 1, "float_vector"),
     case("search-data-nan", lambda c: c.search("typed", data=[[NAN, 0.1]]), E, 65535, "NaN"),
+    case("search-data-nan-float32", lambda c: c.search("typed", data=np.array([[0.1, NAN]], np.float32)), E, 65535, "NaN"),
+    case("search-data-inf-float32", lambda c: c.search("typed", data=np.array([[-INF, 0.1]], np.float32)), E, 65535, "Inf"),
     case("search-data-empty", lambda c: c.search("typed", data=[]), E, 1, "data"),
     case("search-anns-unknown", lambda c: c.search("typed", data=[[0.1, 0.2]], anns_field="nofield"), E, 1100, "fieldName(nofield) not found"),
     case("search-anns-scalar", lambda c: c.search("typed", data=[[0.1, 0.2]], anns_field="s"), E, 1100, "(s)"),

@@ -491,3 +491,12 @@ def test_a_cosine_index_scan_does_not_return_stored_zero_vectors(client: MilvusC
     hits = client.search("z", [[1.0, 0.0]], limit=3)[0]
     assert hits.ids == ids
     assert hits.distances == pytest.approx(distances, rel=1e-6)
+
+
+def test_a_float32_query_vector_with_huge_finite_values_is_accepted(client: MilvusClient) -> None:
+    """Its sum of squares overflows float32 (the cheap finiteness test fails); every value is finite."""
+    client.create_collection("big", dimension=2, metric_type="IP")
+    client.insert("big", [{"id": 1, "vector": [1.0, 0.0]}, {"id": 2, "vector": [0.0, 1.0]}])
+    hits = client.search("big", np.array([[3e38, 0.0]], np.float32), limit=2)[0]
+    assert [h["id"] for h in hits] == [1, 2]
+    assert hits[0]["distance"] == pytest.approx(3e38, rel=1e-6) and hits[1]["distance"] == 0.0

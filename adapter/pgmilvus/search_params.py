@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Optional, Sequence
 
 import numpy as np
@@ -44,11 +45,12 @@ class SearchRequest:
         """How many hits per query must be found before offset is applied."""
         return self.limit + self.offset
 
-    @property
+    # Cached: read several times per search; checked on first read (after the collection is found).
+    @cached_property
     def radius(self) -> Optional[float]:
         return _number_or_none(self.params.get("radius"), "radius")
 
-    @property
+    @cached_property
     def range_filter(self) -> Optional[float]:
         return _number_or_none(self.params.get("range_filter"), "range_filter")
 

