@@ -638,3 +638,29 @@ def test_long_field_name_is_refused_as_documented(bi: Prepared, length: int) -> 
         c.create_collection("longfield", dimension=2, primary_field_name=field)
     assert info.value.code == 1100 and "at most 63 bytes" in info.value.message
     assert not c.has_collection("longfield")
+
+
+# The same call, first with arguments that pass, then with ones that must not: the checked
+# arguments are reused for a repeated call (search_params._checked), never for one that only
+# compares equal (True == 1, hash(True) == hash(1)).
+REPEATS = [
+    ("limit", dict(limit=1), dict(limit=True), ParamError, "`limit` value True is illegal"),
+    ("ef", dict(search_params={"params": {"ef": 1}}), dict(search_params={"params": {"ef": True}}),
+     MilvusException, "param 'ef' (True) should be an integer"),
+    ("nprobe", dict(search_params={"nprobe": 1}), dict(search_params={"nprobe": 1.0}),
+     MilvusException, "param 'nprobe' (1.0) should be an integer"),
+    ("offset", dict(search_params={"offset": 0}), dict(search_params={"offset": False}),
+     ParamError, "wrong type for offset"),
+    ("data", dict(), dict(data=[[NAN, 0.1]]), MilvusException, "NaN"),
+]
+
+
+@pytest.mark.parametrize("name, good, bad, error, message", REPEATS, ids=[r[0] for r in REPEATS])
+def test_a_repeated_search_is_checked_like_the_first(bi: Prepared, name: str, good: dict, bad: dict,
+                                                     error: type, message: str) -> None:
+    call = dict(data=[[0.1, 0.2]], limit=3)
+    for _ in range(2):
+        assert len(bi.client.search("typed", **{**call, **good})[0]) >= 1
+    with pytest.raises(error) as info:
+        bi.client.search("typed", **{**call, **good, **bad})
+    assert message in info.value.message

@@ -34,8 +34,17 @@ def _check(kind: str, name: object, code: int, *, suffix: str = "") -> str:
     return name
 
 
+#: Collection names that passed the check: every read checks its collection's name again.
+_valid_collection_names: set[str] = set()
+
+
 def collection_name(name: object) -> str:
-    return _check("collection", name, ErrorCode.INVALID_PARAMETER, suffix=": invalid parameter")
+    if type(name) is str and name in _valid_collection_names:
+        return name
+    checked = _check("collection", name, ErrorCode.INVALID_PARAMETER, suffix=": invalid parameter")
+    if len(_valid_collection_names) < 4096:
+        _valid_collection_names.add(checked)
+    return checked
 
 
 def alias_name(name: object) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any, Optional, Sequence
 
 import numpy as np
@@ -45,14 +44,24 @@ class SearchRequest:
         """How many hits per query must be found before offset is applied."""
         return self.limit + self.offset
 
-    # Cached: read several times per search; checked on first read (after the collection is found).
-    @cached_property
+    # Checked when read (after the collection was found, as Milvus checks them), several times
+    # per search: the common case, no range search, returns at once.
+    @property
     def radius(self) -> Optional[float]:
-        return _number_or_none(self.params.get("radius"), "radius")
+        value = self.params.get("radius")
+        return None if value is None else _number_or_none(value, "radius")
 
-    @cached_property
+    @property
     def range_filter(self) -> Optional[float]:
-        return _number_or_none(self.params.get("range_filter"), "range_filter")
+        value = self.params.get("range_filter")
+        return None if value is None else _number_or_none(value, "range_filter")
+
+    def with_data(self, data: Sequence[Any]) -> "SearchRequest":
+        """A copy of this request for other query vectors (the other fields are shared, never changed)."""
+        copy = object.__new__(SearchRequest)
+        copy.__dict__.update(self.__dict__)
+        copy.data = data
+        return copy
 
 
 def _number_or_none(value: Any, name: str) -> Optional[float]:
@@ -192,9 +201,81 @@ def _check_positive_ints(params: dict[str, Any]) -> None:
                                     f"{2**31 - 1}]")
 
 
+#: Checked requests (without their query vectors) by their arguments, for calls whose arguments
+#: make a key (``_arguments_key``): an application repeats a search with new vectors, and the
+#: same arguments pass the same checks.
+_checked: dict[tuple[Any, ...], SearchRequest] = {}
+_CHECKED_LIMIT = 256
+
+
 def build_request(data: Any, filter: Any, limit: Any, output_fields: Any, search_params: Any,
                   partition_names: Any, anns_field: Any, kwargs: dict[str, Any]) -> SearchRequest:
     """Validate search()'s arguments (client-side checks first, like pymilvus)."""
+    key = _arguments_key(filter, limit, output_fields, search_params, partition_names, anns_field, kwargs)
+    if key is not None:
+        checked = _checked.get(key)
+        if checked is not None:
+            return checked.with_data(check_data(data))
+    request = _checked_request(data, filter, limit, output_fields, search_params, partition_names,
+                               anns_field, kwargs)
+    if key is not None:
+        if len(_checked) >= _CHECKED_LIMIT:
+            _checked.clear()
+        _checked[key] = request.with_data(())
+    return request
+
+
+def _arguments_key(filter: Any, limit: Any, output_fields: Any, search_params: Any, partition_names: Any,
+                   anns_field: Any, kwargs: dict[str, Any]) -> Optional[tuple[Any, ...]]:
+    """A key for the arguments when each is of a plain type (None otherwise: no reuse).
+
+    Types are part of the key: ``True == 1`` and ``hash(True) == hash(1)``, but a
+    bool limit or ef is refused where the int is not.
+    """
+    if kwargs or type(filter) is not str or type(limit) is not int:
+        return None
+    if anns_field is not None and type(anns_field) is not str:
+        return None
+    fields = _names_key(output_fields)
+    parts = _names_key(partition_names)
+    params = _params_key(search_params)
+    if fields is False or parts is False or params is False:
+        return None
+    return filter, limit, anns_field, fields, parts, params
+
+
+def _names_key(names: Any) -> Any:
+    """None, a tuple of str, or False (not a plain list of names)."""
+    if names is None:
+        return None
+    if type(names) not in (list, tuple) or not all(type(n) is str for n in names):
+        return False
+    return type(names), tuple(names)
+
+
+_PLAIN = (str, int, float, type(None))
+
+
+def _params_key(search_params: Any) -> Any:
+    """search_params as ((key, type, value), ...) when its values (and params') are plain; else False."""
+    if search_params is None:
+        return None
+    if type(search_params) is not dict:
+        return False
+    out = []
+    for name, value in search_params.items():
+        if name == "params" and type(value) is dict:
+            if not all(type(v) in _PLAIN for v in value.values()):
+                return False
+            value = tuple((k, type(v), v) for k, v in value.items())
+        elif type(value) not in _PLAIN:
+            return False
+        out.append((name, type(value), value))
+    return tuple(out)
+
+
+def _checked_request(data: Any, filter: Any, limit: Any, output_fields: Any, search_params: Any,
+                     partition_names: Any, anns_field: Any, kwargs: dict[str, Any]) -> SearchRequest:
     if kwargs.get("ids") is not None:
         if data is not None:
             raise ParamError(message="Either ids or data must be provided, not both")
