@@ -318,3 +318,24 @@ def test_a_dead_kept_connection_is_replaced(server_db: str) -> None:
     assert _hits(READS["search"](c)) == expected  # no error
     assert _backend(c) != pid
     c.close()
+
+
+def test_a_catalog_from_before_revision_markers_gets_them(server_db: str) -> None:
+    """Migration 006 on a catalog that already has collections: each gets its marker."""
+    with MilvusClient(server_db) as c:
+        _create(c)
+        expected = _hits(READS["search"](c))
+    with psycopg.connect(server_db, autocommit=True) as conn:  # back to the catalog of version 5
+        conn.execute("DROP FUNCTION pgmilvus_catalog.move_revision_marker() CASCADE")
+        conn.execute("DROP FUNCTION pgmilvus_catalog.create_revision_marker(text)")
+        for (marker,) in conn.execute("SELECT proname FROM pg_proc WHERE proname LIKE 'revision\\_%%'").fetchall():
+            conn.execute(f'DROP FUNCTION pgmilvus_catalog."{marker}"()')
+        conn.execute("UPDATE pgmilvus_catalog.version SET version = 5")
+    catalog._cache.clear()
+    with MilvusClient(server_db) as c:
+        assert _hits(READS["search"](c)) == expected
+        c.insert("c", [{"pk": 100, "v": [1.0, 0.0, 0.0, 0.0]}])  # a change moves the marker
+        assert [h["pk"] for h in c.search("c", [[1.0, 0.0, 0.0, 0.0]], limit=2)[0]] == [0, 100]
+        c.create_partition("c", "p")
+        assert c.list_partitions("c") == ["_default", "p"]
+        assert _hits(READS["search"](c))[0][0][0] == 0

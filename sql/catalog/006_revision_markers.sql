@@ -12,6 +12,18 @@
 -- (the plan depends on the function it inlined), and the client re-reads the
 -- catalog and runs the call again (connection.Database.read).
 --
+-- Every role that reads a collection calls its marker: EXECUTE is granted to PUBLIC
+-- explicitly, in case default privileges were tightened on this server.
+CREATE FUNCTION pgmilvus_catalog.create_revision_marker(marker text) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    EXECUTE format('CREATE FUNCTION pgmilvus_catalog.%I() RETURNS boolean '
+                   'LANGUAGE sql IMMUTABLE PARALLEL SAFE AS %L', marker, 'SELECT true');
+    EXECUTE format('GRANT EXECUTE ON FUNCTION pgmilvus_catalog.%I() TO PUBLIC', marker);
+END;
+$$;
+REVOKE EXECUTE ON FUNCTION pgmilvus_catalog.create_revision_marker(text) FROM PUBLIC;
+
 -- SECURITY DEFINER: the markers belong to the catalog's owner, so any role
 -- that may change the catalog can move them.
 CREATE FUNCTION pgmilvus_catalog.move_revision_marker() RETURNS trigger
@@ -22,9 +34,7 @@ BEGIN
                        'revision_' || OLD.id || '_' || OLD.revision);
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        EXECUTE format('CREATE FUNCTION pgmilvus_catalog.%I() RETURNS boolean '
-                       'LANGUAGE sql IMMUTABLE PARALLEL SAFE AS %L',
-                       'revision_' || NEW.id || '_' || NEW.revision, 'SELECT true');
+        PERFORM pgmilvus_catalog.create_revision_marker('revision_' || NEW.id || '_' || NEW.revision);
     END IF;
     RETURN NULL;
 END;
@@ -38,9 +48,7 @@ DECLARE
     c record;
 BEGIN
     FOR c IN SELECT id, revision FROM pgmilvus_catalog.collections LOOP
-        EXECUTE format('CREATE FUNCTION pgmilvus_catalog.%I() RETURNS boolean '
-                       'LANGUAGE sql IMMUTABLE PARALLEL SAFE AS %L',
-                       'revision_' || c.id || '_' || c.revision, 'SELECT true');
+        PERFORM pgmilvus_catalog.create_revision_marker('revision_' || c.id || '_' || c.revision);
     END LOOP;
 END;
 $$;
