@@ -34,11 +34,12 @@ from .catalog import CollectionInfo, revision_guard
 from .errors import invalid_parameter
 from .filters import plan_sql
 from .search_params import SearchRequest
-from .search_results import Hits, SearchResult, make_hit
+from .search_results import Hit, Hits, SearchResult
 from .search_target import Resolved, array_type, encode_queries, group_field, query_encoder, resolve
 from .values import wire_adapters
 
 _log = logging.getLogger("pgmilvus")
+_new_dict = dict.__new__  # a Hit without its Python-level __init__ (Prepared.hits)
 
 
 #: A hit before it becomes a ``Hit`` is a row of the statement, best first after sorting:
@@ -108,19 +109,35 @@ class Prepared:
     def has_filter(self) -> bool:
         return self.plan.has_filter
 
-    def entities(self) -> Callable[[Row], dict[str, Any]]:
-        """The function from a hit row to its output fields (pymilvus's ``entity`` dict)."""
+    def entities(self) -> Optional[Callable[[Row], dict[str, Any]]]:
+        """The function from a hit row to its output fields (pymilvus's ``entity`` dict);
+        None without output fields."""
         out = self.plan.out
         width = out.width
         if not width:
-            return _no_entity
+            return None
         start = 3 if self.plan.group_column is not None else 2
         decode = out.decode
         return lambda row: decode(row[start:start + width])
 
+    def hits(self, pk_name: str, selected: list[tuple[Row, float]]) -> list[Hit]:
+        """The ``Hit`` of each (hit row, Milvus distance).
 
-def _no_entity(row: Row) -> dict[str, Any]:
-    return {}
+        ``search_results.make_hit``, inlined: a search makes one per hit, and a
+        call per hit (and one for its entity) is a measurable part of a small search.
+        """
+        entity = self.entities()
+        named = pk_name != "id"
+        out = []
+        for row, distance in selected:
+            hit = _new_dict(Hit)
+            hit[pk_name] = row[PK]
+            hit["distance"] = distance
+            hit["entity"] = {} if entity is None else entity(row)
+            if named:
+                hit._pk_name = pk_name
+            out.append(hit)
+        return out
 
 
 # -- entry points ------------------------------------------------------------------------------
@@ -388,9 +405,8 @@ def _dedupe(rows: list[Row]) -> list[Row]:
 def to_result(info: CollectionInfo, prepared: Prepared, per_query: list[list[Row]]) -> SearchResult:
     """Milvus's distances, range search's far bound, offset / limit, then Hit objects."""
     pk_name = info.schema.primary_field.name
-    entity = prepared.entities()
-    return SearchResult([Hits([make_hit(pk_name, row[PK], d, entity(row)) for row, d in finish(prepared, rows)],
-                              pk_name=pk_name) for rows in per_query])
+    return SearchResult([Hits(prepared.hits(pk_name, finish(prepared, rows)), pk_name=pk_name)
+                         for rows in per_query])
 
 
 def finish(prepared: Prepared, rows: list[Row]) -> list[tuple[Row, float]]:

@@ -18,7 +18,7 @@ import psycopg
 from . import collections, search
 from .errors import ParamError, collection_replaced
 from .search_params import MAX_TOPK, build_request
-from .search_results import SearchPage, make_hit
+from .search_results import SearchPage
 
 
 class SearchIterator:
@@ -85,8 +85,7 @@ class SearchIterator:
             self._last = (last_d, tied)
         if self._left is not None:
             self._left -= len(selected)
-        entity = prepared.entities()
-        return SearchPage([make_hit(pk_name, row[search.PK], d, entity(row)) for row, d in selected])
+        return SearchPage(prepared.hits(pk_name, selected))
 
     def close(self) -> None:
         self._done = True

@@ -356,6 +356,10 @@ def _numeric_array(field: FieldSchema, value: Any, row: int) -> np.ndarray:
     return arr
 
 
+#: ``a.all()`` without ndarray.all's Python-level wrapper (searches encode vectors on every call).
+_all_true = np.logical_and.reduce
+
+
 def _check_finite(field: FieldSchema, arr: np.ndarray, row: int) -> None:
     if not np.isfinite(arr).all():
         bad = float(arr[~np.isfinite(arr)][0])
@@ -374,7 +378,7 @@ def _float_vector_encoder(field: FieldSchema) -> Encoder:
             # Nothing can overflow: no errstate, which costs as much as the cast (searches encode
             # their query vectors on every call).
             big = arr.astype(">f4")
-            finite = np.isfinite(arr).all()
+            finite = _all_true(np.isfinite(arr))
         else:
             with np.errstate(over="ignore", invalid="ignore"):
                 big = arr.astype(">f4")
