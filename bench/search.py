@@ -20,10 +20,11 @@ Prints, per scenario: calls/s, query vectors/s, p50 / p99 latency per call, the
 client's own CPU time per call (median; the server's work and the wait are not
 in it, so the difference between the two sides is pgmilvus's per-call cost),
 recall@10 against exact search, and the ratio pgmilvus speed / SQL speed (goal >= 0.95).
-The two sides are timed in turns of 25 calls on the same query vectors (order
-swapped each turn), so a drift in the machine's speed does not enter the ratio;
-the ratio is the median over turns of (SQL time / pgmilvus time), so a turn
-disturbed by something else on the machine does not skew it either.
+The two sides are timed in turns of 25 calls (5 for batches of 10) on the same
+query vectors (order swapped each turn), so a drift in the machine's speed does
+not enter the ratio; the ratio is the median over turns of (SQL time / pgmilvus
+time), so a turn disturbed by something else on the machine does not skew it
+either.
 With milvus-lite importable (``pip install pymilvus milvus-lite``), it is timed on
 the same data too (``--no-lite`` to skip).
 """
@@ -130,10 +131,12 @@ def strategy_of(client: MilvusClient, expr: str, dim: int) -> Any:
 @dataclass
 class Side:
     """One side's measurements: per call, wall time and this thread's CPU time (the client's own
-    work, without the server's or the wait), and the ids found in the first pass."""
+    work, without the server's or the wait); the wall time of each turn; the ids found in the
+    first pass."""
 
     times: list[float] = field(default_factory=list)
     cpu: list[float] = field(default_factory=list)
+    turns: list[float] = field(default_factory=list)
     found: list[list[int]] = field(default_factory=list)
 
 
@@ -142,8 +145,9 @@ def measure(fn: Callable[[np.ndarray], list[list[int]]], batches: list[np.ndarra
     return measure_sides({"only": fn}, batches, rounds)["only"]
 
 
-#: Calls per turn when two sides are timed in turns.
-TURN = 25
+#: Calls per turn when two sides are timed in turns, for one query vector per call and for batches
+#: (a batch call takes ~10x longer: fewer calls per turn keep the number of turns up).
+TURN, BATCH_TURN = 25, 5
 
 
 def measure_sides(fns: dict[str, Callable[[np.ndarray], list[list[int]]]], batches: list[np.ndarray],
@@ -160,12 +164,14 @@ def measure_sides(fns: dict[str, Callable[[np.ndarray], list[list[int]]]], batch
         for batch in batches[:3]:
             fn(batch)  # warm-up: caches, prepared statements
     names = list(fns)
+    size = TURN if len(batches[0]) == 1 else BATCH_TURN
     turn = 0
     for r in range(rounds):
-        for start in range(0, len(batches), TURN):
-            chunk = batches[start:start + TURN]
+        for start in range(0, len(batches), size):
+            chunk = batches[start:start + size]
             for name in (names if turn % 2 == 0 else names[::-1]):
                 side, fn = out[name], fns[name]
+                turn_started = time.perf_counter()
                 for batch in chunk:
                     c0, t0 = time.thread_time(), time.perf_counter()
                     got = fn(batch)
@@ -173,6 +179,7 @@ def measure_sides(fns: dict[str, Callable[[np.ndarray], list[list[int]]]], batch
                     side.cpu.append(time.thread_time() - c0)
                     if r == 0:
                         side.found.extend(got)
+                side.turns.append(time.perf_counter() - turn_started)
             turn += 1
     return out
 
@@ -190,11 +197,10 @@ def truth_for(vectors: np.ndarray, queries: np.ndarray, mask: np.ndarray) -> lis
     return out
 
 
-def turn_ratio(base: list[float], times: list[float]) -> float:
+def turn_ratio(base: Side, side: Side) -> float:
     """Median over turns of (base time / time): each turn times both sides on the same vectors,
     next to each other, so a turn disturbed by something else on the machine does not skew it."""
-    turns = [(sum(base[i:i + TURN]), sum(times[i:i + TURN])) for i in range(0, len(times), TURN)]
-    return statistics.median(b / t for b, t in turns)
+    return statistics.median(b / t for b, t in zip(base.turns, side.turns))
 
 
 def row(name: str, side: Side, nq: int, rec: float, ratio_value: float | None = None) -> str:
@@ -294,7 +300,7 @@ def main() -> None:
             sql_side, pgm_side = timed["sql"], timed["pgmilvus"]
             lines.append(row(f"{name} [sql]", sql_side, nq, recall(sql_side.found, truth)))
             lines.append(row(f"{name} [pgmilvus]", pgm_side, nq, recall(pgm_side.found, truth),
-                             turn_ratio(sql_side.times, pgm_side.times)))
+                             turn_ratio(sql_side, pgm_side)))
         raw.close()
         if not args.no_lite:
             lite = lite_side(vectors, buckets, scenarios, folder)
