@@ -26,14 +26,12 @@ from .errors import ErrorCode, MilvusException, PermissionDenied
 _log = logging.getLogger("pgmilvus")
 MIN_PGVECTOR = (0, 8, 0)
 T = TypeVar("T")
-#: SQLSTATE raised by pgmilvus_catalog.expect_revision (sql/catalog/004_revision.sql).
-STALE_CATALOG = "PGM01"
 #: The name every revision marker starts with (catalog.revision_guard): a statement naming one
-#: that no longer exists was built from a stale catalog.
+#: that no longer exists (SQLSTATE 42883) was built from a stale catalog.
 REVISION_MARKER = "revision_"
 #: Errors after which a read made without the checkout check is run again, checked: the
 #: connection died (server restart, terminated backend) or the cached catalog was stale.
-_RETRY_STATES = {STALE_CATALOG, "42P01", "42703", "42704", "42883"}
+_RETRY_STATES = {"42P01", "42703", "42704", "42883"}
 #: Reads a kept connection serves before it goes back through the pool (Database._keep).
 _KEPT_USES = 256
 #: Set while a read call takes a connection without the checkout check (see Database.read).
@@ -348,7 +346,7 @@ def translated(exc: BaseException) -> MilvusException:
         return ConnectionLost(ErrorCode.UNEXPECTED_ERROR,
                               f"lost the connection to PostgreSQL ({_first_line(exc)}); nothing of this "
                               "call was committed: retry it")
-    if getattr(exc, "sqlstate", None) == STALE_CATALOG or _names_old_revision(exc):
+    if _names_old_revision(exc):
         return ConnectionLost(ErrorCode.UNEXPECTED_ERROR,
                               "the collection was changed by another call again and again while this "
                               "one ran; nothing was written: retry it")
