@@ -1,10 +1,11 @@
 """Search speed and recall: pgmilvus ``search`` vs the same query hand-written in SQL (psycopg).
 
-    python bench/search.py                              # embedded server under /tmp, 50k x 128
-    python bench/search.py --rows 100000 --dim 96 --queries 300
+    python bench/search.py                              # embedded server under /tmp: 50k x 128, 30k x 64
+    python bench/search.py --shape 100000x96 --queries 300
     python bench/search.py --dsn postgresql://user:pw@host/db
 
-Data: ``--rows`` clustered float32 vectors (seeded), an INT64 ``bucket`` (row % 200) to
+Data: per ``--shape`` (rows x dimension; by default 50k x 128 and a small, low-dimensional
+30k x 64), clustered float32 vectors (seeded), an INT64 ``bucket`` (row % 200) to
 filter on, HNSW (M=16, efConstruction=64), L2.  The same server, table and index
 serve both sides.  Scenarios: no filter and filters matching 50%, 5% and 0.5% of
 the rows, each with one query vector per call and with batches of 10.  pgmilvus
@@ -33,23 +34,24 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
-from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "adapter"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import psycopg  # noqa: E402
 from psycopg import sql  # noqa: E402
 
 from pgmilvus import DataType, MilvusClient  # noqa: E402
+
+import turns  # noqa: E402
+from turns import Side, turn_ratio  # noqa: E402
 
 LIMIT = 10
 EF = 100
@@ -128,18 +130,6 @@ def strategy_of(client: MilvusClient, expr: str, dim: int) -> Any:
 
 # -- measuring -----------------------------------------------------------------------------------
 
-@dataclass
-class Side:
-    """One side's measurements: per call, wall time and this thread's CPU time (the client's own
-    work, without the server's or the wait); the wall time of each turn; the ids found in the
-    first pass."""
-
-    times: list[float] = field(default_factory=list)
-    cpu: list[float] = field(default_factory=list)
-    turns: list[float] = field(default_factory=list)
-    found: list[list[int]] = field(default_factory=list)
-
-
 def measure(fn: Callable[[np.ndarray], list[list[int]]], batches: list[np.ndarray], rounds: int) -> Side:
     """One side alone, over ``rounds`` passes."""
     return measure_sides({"only": fn}, batches, rounds)["only"]
@@ -152,36 +142,8 @@ TURN, BATCH_TURN = 25, 5
 
 def measure_sides(fns: dict[str, Callable[[np.ndarray], list[list[int]]]], batches: list[np.ndarray],
                   rounds: int) -> dict[str, Side]:
-    """Time the sides in turns of ``TURN`` calls on the same query vectors, the order swapped each turn.
-
-    Both sides see the same machine: this VM's speed drifts by several percent
-    within a minute, which timing one side after the other would put into the
-    ratio.  Within a turn each side runs its calls back to back, as an
-    application would.
-    """
-    out = {name: Side() for name in fns}
-    for fn in fns.values():
-        for batch in batches[:3]:
-            fn(batch)  # warm-up: caches, prepared statements
-    names = list(fns)
-    size = TURN if len(batches[0]) == 1 else BATCH_TURN
-    turn = 0
-    for r in range(rounds):
-        for start in range(0, len(batches), size):
-            chunk = batches[start:start + size]
-            for name in (names if turn % 2 == 0 else names[::-1]):
-                side, fn = out[name], fns[name]
-                turn_started = time.perf_counter()
-                for batch in chunk:
-                    c0, t0 = time.thread_time(), time.perf_counter()
-                    got = fn(batch)
-                    side.times.append(time.perf_counter() - t0)
-                    side.cpu.append(time.thread_time() - c0)
-                    if r == 0:
-                        side.found.extend(got)
-                side.turns.append(time.perf_counter() - turn_started)
-            turn += 1
-    return out
+    """bench/turns.py's turns, of ``TURN`` calls (``BATCH_TURN`` for batches of vectors)."""
+    return turns.measure_sides(fns, batches, rounds, TURN if len(batches[0]) == 1 else BATCH_TURN)
 
 
 def recall(found: list[list[int]], truth: list[list[int]]) -> float:
@@ -197,19 +159,13 @@ def truth_for(vectors: np.ndarray, queries: np.ndarray, mask: np.ndarray) -> lis
     return out
 
 
-def turn_ratio(base: Side, side: Side) -> float:
-    """Median over turns of (base time / time): each turn times both sides on the same vectors,
-    next to each other, so a turn disturbed by something else on the machine does not skew it."""
-    return statistics.median(b / t for b, t in zip(base.turns, side.turns))
-
-
 def row(name: str, side: Side, nq: int, rec: float, ratio_value: float | None = None) -> str:
     qps = len(side.times) / sum(side.times)
     p50 = statistics.median(side.times) * 1000
     p99 = float(np.percentile(side.times, 99)) * 1000
     cpu = statistics.median(side.cpu) * 1e6
     ratio = f"{ratio_value:6.3f}" if ratio_value is not None else "      "
-    return f"{name:<36} {qps:9.1f} {qps * nq:10.1f} {p50:8.2f} {p99:8.2f} {cpu:7.0f} {rec:8.3f} {ratio}"
+    return f"{name:<44} {qps:9.1f} {qps * nq:10.1f} {p50:8.2f} {p99:8.2f} {cpu:7.0f} {rec:8.3f} {ratio}"
 
 
 def lite_side(vectors: np.ndarray, buckets: np.ndarray, scenarios: list, folder: str) -> dict[str, Any]:
@@ -241,77 +197,73 @@ def lite_side(vectors: np.ndarray, buckets: np.ndarray, scenarios: list, folder:
     return out
 
 
+def run_shape(client: MilvusClient, dsn: str, rows: int, dim: int, args: argparse.Namespace,
+              folder: str) -> list[str]:
+    """Load ``rows`` x ``dim`` and time every scenario on it; the table's lines."""
+    vectors, queries = clustered(5, rows, args.queries, dim)
+    buckets = np.arange(rows) % 200
+    print(f"loading {rows} x {dim} and building HNSW (M=16, efConstruction=64) ...", flush=True)
+    print(f"  loaded + indexed in {load(client, dsn, vectors):.1f} s", flush=True)
+
+    scenarios = []
+    for name, expr, where, mask in (("no filter", "", "", np.ones(rows, bool)),
+                                    ("filter 50%", "bucket < 100", "bucket < 100", buckets < 100),
+                                    ("filter 5%", "bucket < 10", "bucket < 10", buckets < 10),
+                                    ("filter 0.5%", "bucket == 7", "bucket = 7", buckets == 7)):
+        truth = truth_for(vectors, queries, mask)
+        chosen = strategy_of(client, expr, dim)
+        label = f"{rows // 1000}k x {dim}, {name} ({'exact' if chosen.exact else 'index'})"
+        for nq in (1, 10):
+            batches = [queries[i:i + nq] for i in range(0, len(queries) - nq + 1, nq)]
+            scenarios.append((f"{label}, nq={nq}", expr, where, chosen, nq, batches, truth))
+
+    raw = psycopg.connect(dsn, autocommit=True)
+    from pgvector.psycopg import register_vector
+
+    register_vector(raw)
+    lines = []
+    for name, expr, where, chosen, nq, batches, truth in scenarios:
+        statement = raw_statement(where, chosen.exact, nq > 1)
+        for key, value in chosen.settings.items():  # what pgmilvus sets for this search
+            raw.execute("SELECT set_config(%s, %s, false)", (key, value))
+
+        def pgm(batch: np.ndarray, expr: str = expr) -> list[list[int]]:
+            res = client.search("bench", batch, limit=LIMIT, filter=expr)
+            return [hits.ids for hits in res]
+        timed = measure_sides({"sql": lambda b, s=statement: raw_search(raw, s, b), "pgmilvus": pgm},
+                              batches, args.rounds)
+        sql_side, pgm_side = timed["sql"], timed["pgmilvus"]
+        lines.append(row(f"{name} [sql]", sql_side, nq, recall(sql_side.found, truth)))
+        lines.append(row(f"{name} [pgmilvus]", pgm_side, nq, recall(pgm_side.found, truth),
+                         turn_ratio(sql_side, pgm_side)))
+    raw.close()
+    if not args.no_lite:
+        lite = lite_side(vectors, buckets, scenarios, folder)
+        for name, _expr, _where, _chosen, nq, _batches, truth in scenarios:
+            if name in lite:
+                side = lite[name]
+                lines.append(row(f"{name} [milvus-lite]", side, nq, recall(side.found, truth)))
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rows", type=int, default=50_000)
-    parser.add_argument("--dim", type=int, default=128)
+    parser.add_argument("--shape", action="append", metavar="ROWSxDIM",
+                        help="data shape, repeatable (default: 50000x128 and the small 30000x64)")
     parser.add_argument("--queries", type=int, default=200, help="query vectors per scenario")
     parser.add_argument("--rounds", type=int, default=3, help="passes over the queries")
     parser.add_argument("--dsn", help="an existing PostgreSQL + pgvector (default: embedded under /tmp)")
     parser.add_argument("--no-lite", action="store_true", help="skip milvus-lite even when importable")
     args = parser.parse_args()
+    shapes = [tuple(int(n) for n in s.lower().split("x")) for s in (args.shape or ["50000x128", "30000x64"])]
 
-    folder = tempfile.mkdtemp(prefix="pgmilvus-bench-search-", dir="/tmp")
-    os.chmod(folder, 0o755)
-    try:
-        if args.dsn:
-            dsn = args.dsn
-            client = MilvusClient(dsn)
-        else:
-            from pgmilvus import embedded
-
-            path = os.path.join(folder, "bench.db")
-            client = MilvusClient(path)
-            dsn = embedded.acquire(path)
-        vectors, queries = clustered(5, args.rows, args.queries, args.dim)
-        buckets = np.arange(args.rows) % 200
-        print(f"loading {args.rows} x {args.dim} and building HNSW (M=16, efConstruction=64) ...", flush=True)
-        print(f"  loaded + indexed in {load(client, dsn, vectors):.1f} s", flush=True)
-
-        scenarios = []
-        for name, expr, where, mask in (("no filter", "", "", np.ones(args.rows, bool)),
-                                        ("filter 50%", "bucket < 100", "bucket < 100", buckets < 100),
-                                        ("filter 5%", "bucket < 10", "bucket < 10", buckets < 10),
-                                        ("filter 0.5%", "bucket == 7", "bucket = 7", buckets == 7)):
-            truth = truth_for(vectors, queries, mask)
-            chosen = strategy_of(client, expr, args.dim)
-            label = f"{name} ({'exact' if chosen.exact else 'index'})"
-            for nq in (1, 10):
-                batches = [queries[i:i + nq] for i in range(0, len(queries) - nq + 1, nq)]
-                scenarios.append((f"{label}, nq={nq}", expr, where, chosen, nq, batches, truth))
-
-        raw = psycopg.connect(dsn, autocommit=True)
-        from pgvector.psycopg import register_vector
-
-        register_vector(raw)
-
-        header = f"{'scenario':<36} {'calls/s':>9} {'vectors/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'cpu µs':>7} {'recall':>8} {'ratio':>6}"
+    with turns.bench_client(args.dsn, "search") as (client, dsn, folder):
+        header = (f"{'scenario':<44} {'calls/s':>9} {'vectors/s':>10} {'p50 ms':>8} {'p99 ms':>8} "
+                  f"{'cpu µs':>7} {'recall':>8} {'ratio':>6}")
         lines = [header, "-" * len(header)]
-        for name, expr, where, chosen, nq, batches, truth in scenarios:
-            statement = raw_statement(where, chosen.exact, nq > 1)
-            for key, value in chosen.settings.items():  # what pgmilvus sets for this search
-                raw.execute("SELECT set_config(%s, %s, false)", (key, value))
-
-            def pgm(batch: np.ndarray, expr: str = expr) -> list[list[int]]:
-                res = client.search("bench", batch, limit=LIMIT, filter=expr)
-                return [hits.ids for hits in res]
-            timed = measure_sides({"sql": lambda b, s=statement: raw_search(raw, s, b), "pgmilvus": pgm},
-                                  batches, args.rounds)
-            sql_side, pgm_side = timed["sql"], timed["pgmilvus"]
-            lines.append(row(f"{name} [sql]", sql_side, nq, recall(sql_side.found, truth)))
-            lines.append(row(f"{name} [pgmilvus]", pgm_side, nq, recall(pgm_side.found, truth),
-                             turn_ratio(sql_side, pgm_side)))
-        raw.close()
-        if not args.no_lite:
-            lite = lite_side(vectors, buckets, scenarios, folder)
-            for name, _expr, _where, _chosen, nq, _batches, truth in scenarios:
-                if name in lite:
-                    side = lite[name]
-                    lines.append(row(f"{name} [milvus-lite]", side, nq, recall(side.found, truth)))
+        for rows, dim in shapes:
+            lines += run_shape(client, dsn, rows, dim, args, folder)
         print("\n".join(lines))
-        client.close()
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -96,6 +96,16 @@ def test_count_star(filled: MilvusClient) -> None:
         q("c", output_fields=["count(*)", "id"])
     with pytest.raises(MilvusException, match="count entities with pagination is not allowed"):
         q("c", output_fields=["count(*)"], limit=5)
+    # Milvus ignores an offset given with count(*) (e2e test_milvus_client_query_count_with_offset)
+    assert q("c", output_fields=["count(*)"], offset=3) == [{"count(*)": 8}]
+
+
+def test_query_offset_without_limit_is_ignored(filled: MilvusClient) -> None:
+    """Milvus pages only with a limit (e2e test_milvus_client_query_pagination_without_limit)."""
+    q = filled.query
+    assert [r["id"] for r in q("c", filter="id >= 0", offset=5, output_fields=["id"])] == list(range(8))
+    assert [r["id"] for r in q("c", filter="id >= 0", offset=5, limit=-1, output_fields=["id"])] == list(range(8))
+    assert [r["id"] for r in filled.query_iterator("c", batch_size=3, offset=2).next()] == [2, 3, 4]
 
 
 def test_query_limits(filled: MilvusClient) -> None:

@@ -345,7 +345,7 @@ def test_dead_index_entries_cost_a_second_scan_and_one_warning(fresh_db: str,
     with psycopg.connect(fresh_db, autocommit=True) as conn:  # keep the dead entries for the test
         conn.execute('ALTER TABLE "default"."up$_default" SET (autovacuum_enabled = false)')
     rng = np.random.default_rng(1)
-    client.insert("up", [{"id": i, "vector": rng.random(4).tolist()} for i in range(3000)])  # the index is used
+    client.insert("up", [{"id": i, "vector": rng.random(4).tolist()} for i in range(20000)])  # the index is used
     for _ in range(1000):
         client.upsert("up", [{"id": 1, "vector": [0.5, 0.5, 0.5, 0.5]}])
     queries = (0.5 + 0.01 * rng.standard_normal((30, 4))).tolist()  # next to the dead entries

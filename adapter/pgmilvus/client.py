@@ -13,7 +13,7 @@ import itertools
 import logging
 from typing import Any, Callable, Dict, List, Optional, TypeVar, Union
 
-from . import catalog, collections, ddl, hybrid, index_ops, names, rbac, reads, search as search_mod, writes
+from . import catalog, collections, ddl, hybrid, index_ops, names, rbac, reads, search as search_mod, stats, writes
 from . import uri as uri_mod
 from .connection import Database
 from .errors import (DataTypeNotMatchException, ErrorCode, MilvusException, ParamError, PermissionDenied,
@@ -59,6 +59,8 @@ class MilvusClient:
             self._db.close()
             raise
         self._db_name = db_name
+        self._server = self._db.conninfo
+        self._settler = stats.Settler(self._server, self._settle_quiet)
 
     # -- plumbing --------------------------------------------------------------------------------
     def _conn(self, timeout: Optional[float] = None):
@@ -83,8 +85,32 @@ class MilvusClient:
 
     def close(self) -> None:
         if not self._closed:
+            self._settler.stop()
             self._closed = True
             self._db.close()
+
+    # -- statistics (stats.py) ---------------------------------------------------------------------
+    def _wrote(self, info: catalog.CollectionInfo, rows: int) -> None:
+        """Count a committed write toward the collection's next ANALYZE."""
+        stats.wrote(self._server, info.id, info.schema_name, info.table_name, rows)
+        self._settler.poke()
+
+    def _fresh(self, conn: Any, info: catalog.CollectionInfo) -> catalog.CollectionInfo:
+        """``info``, its statistics refreshed first if this process's writes made them stale."""
+        if stats.due(self._server, info.id):
+            stats.settle(conn, self._server, info.id, info.schema_name, info.table_name)
+        return info
+
+    def _settle(self, info: catalog.CollectionInfo, everything: bool = False) -> None:
+        """Check the server's statistics of a collection (and refresh them) on a connection of its own."""
+        with self._conn() as conn:
+            stats.settle(conn, self._server, info.id, info.schema_name, info.table_name,
+                         everything=everything)
+
+    def _settle_quiet(self, collection_id: int, schema_name: str, table_name: str) -> None:
+        if not self._closed:
+            with self._db.connection() as conn:
+                stats.settle(conn, self._server, collection_id, schema_name, table_name)
 
     def __enter__(self) -> "MilvusClient":
         return self
@@ -180,6 +206,7 @@ class MilvusClient:
             info = collections.require(conn, self._db_name, collection_name)
             collections.require_vector_index(info)
             catalog.set_loaded(conn, info.id, True)
+        self._settle(info)
 
     def release_collection(self, collection_name: str, timeout: Optional[float] = None,
                            **kwargs: Any) -> None:
@@ -199,9 +226,11 @@ class MilvusClient:
         return collections.load_state(info, partition_name or "")
 
     def flush(self, collection_name: str, timeout: Optional[float] = None, **kwargs: Any) -> None:
-        """Every committed write is already durable in Postgres: only checks the name."""
+        """Every committed write is already durable in Postgres: checks the name, and refreshes the
+        planner's statistics when the writes since the last ANALYZE call for it (stats.py)."""
         with self._conn(timeout) as conn:
-            collections.require(conn, self._db_name, collection_name)
+            info = collections.require(conn, self._db_name, collection_name)
+            stats.settle(conn, self._server, info.id, info.schema_name, info.table_name)
 
     def compact(self, collection_name: str, is_clustering: Optional[bool] = False,
                 is_l0: Optional[bool] = False, target_size: Optional[int] = None,
@@ -240,7 +269,9 @@ class MilvusClient:
                      **kwargs: Any) -> None:
         with self._tx(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name, for_update=True)
-            index_ops.create(conn, info, index_params)
+            expressions = index_ops.create(conn, info, index_params)
+        # A freshly loaded collection gets its statistics here; a new expression index its own.
+        self._settle(info, everything=expressions)
 
     def list_indexes(self, collection_name: str, field_name: Optional[str] = "", **kwargs: Any) -> List[str]:
         with self._conn() as conn:
@@ -475,7 +506,9 @@ class MilvusClient:
             return {"insert_count": 0, "ids": []}
         with self._tx(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name, describe=True)
-            return writes.insert(conn, info, rows, partition_name or None)
+            result = writes.insert(conn, info, rows, partition_name or None)
+        self._wrote(info, result["insert_count"])
+        return result
 
     def upsert(self, collection_name: str, data: Union[Dict, List[Dict]], timeout: Optional[float] = None,
                partition_name: Optional[str] = "", **kwargs: Any) -> Dict[str, Any]:
@@ -491,7 +524,9 @@ class MilvusClient:
             return {"upsert_count": 0, "ids": []}
         with self._tx(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name, describe=True)
-            return writes.upsert(conn, info, rows, partition_name or None, partial_update=partial)
+            result = writes.upsert(conn, info, rows, partition_name or None, partial_update=partial)
+        self._wrote(info, 2 * result["upsert_count"])  # a replaced row is a delete and an insert
+        return result
 
     def delete(self, collection_name: str, ids: Optional[Union[list, str, int]] = None,
                timeout: Optional[float] = None, filter: Optional[str] = None,
@@ -504,7 +539,9 @@ class MilvusClient:
         if pks:
             with self._tx(timeout) as conn:
                 info = collections.require(conn, self._db_name, collection_name, describe=True)
-                return writes.delete_ids(conn, info, pks, partition_name)
+                result = writes.delete_ids(conn, info, pks, partition_name)
+            self._wrote(info, result["delete_count"])
+            return result
         if not isinstance(filter, str):
             raise DataTypeNotMatchException(message=f"The type of expr must be string ,but {type(filter)} "
                                                     "is given.")
@@ -513,7 +550,9 @@ class MilvusClient:
         with self._tx(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name)
             where = reads.compile_where(info, filter, kwargs.get("filter_params"), "delete")
-            return writes.delete_where(conn, info, where, partition_name)
+            result = writes.delete_where(conn, info, where, partition_name)
+        self._wrote(info, result["delete_count"])
+        return result
 
     def get(self, collection_name: str, ids: Union[list, str, int], output_fields: Optional[List[str]] = None,
             timeout: Optional[float] = None, partition_names: Optional[List[str]] = None,
@@ -525,7 +564,8 @@ class MilvusClient:
             return []
         ids = reads.normalize_ids(ids)
         return self._read(lambda conn: reads.query(
-            conn, collections.require(conn, self._db_name, collection_name, describe=True), ids=ids,
+            conn, self._fresh(conn, collections.require(conn, self._db_name, collection_name, describe=True)),
+            ids=ids,
             output_fields=output_fields, partition_names=partition_names), timeout)
 
     def query(self, collection_name: str, filter: str = "", output_fields: Optional[List[str]] = None,
@@ -541,7 +581,8 @@ class MilvusClient:
         id_list = reads.normalize_ids(ids) if ids is not None else None
 
         def call(conn: Any) -> List[dict]:
-            info = collections.require(conn, self._db_name, collection_name, describe=bool(id_list))
+            info = self._fresh(conn, collections.require(conn, self._db_name, collection_name,
+                                                         describe=bool(id_list)))
             return reads.query(conn, info, filter=filter or "", output_fields=output_fields,
                                ids=id_list or None, partition_names=partition_names,
                                limit=kwargs.get("limit"), offset=kwargs.get("offset"),
@@ -554,7 +595,8 @@ class MilvusClient:
                        timeout: Optional[float] = None, **kwargs: Any) -> reads.QueryIterator:
         """Pages of rows in primary-key order (``next()`` -> ``[]`` at the end), constant memory."""
         return reads.QueryIterator(lambda call: self._read(call, timeout),
-                                   lambda conn: collections.require(conn, self._db_name, collection_name),
+                                   lambda conn: self._fresh(conn, collections.require(
+                                       conn, self._db_name, collection_name)),
                                    batch_size=batch_size, limit=limit, filter=filter or "",
                                    output_fields=output_fields, partition_names=partition_names,
                                    filter_params=kwargs.get("filter_params"), offset=kwargs.get("offset", 0))
@@ -571,14 +613,15 @@ class MilvusClient:
         request = build_request(data, filter, limit, output_fields, search_params, partition_names,
                                 anns_field, kwargs)
         return self._read(lambda conn: search_mod.search(
-            conn, collections.require(conn, self._db_name, collection_name), request), timeout)
+            conn, self._fresh(conn, collections.require(conn, self._db_name, collection_name)), request),
+            timeout)
 
     def hybrid_search(self, collection_name: str, reqs: List[Any], ranker: Any, limit: int = 10,
                       output_fields: Optional[List[str]] = None, timeout: Optional[float] = None,
                       partition_names: Optional[List[str]] = None, **kwargs: Any):
         """Several ANN searches fused by RRFRanker / WeightedRanker (pymilvus's hybrid_search)."""
         return self._read(lambda conn: hybrid.hybrid_search(
-            conn, collections.require(conn, self._db_name, collection_name), reqs, ranker, limit,
+            conn, self._fresh(conn, collections.require(conn, self._db_name, collection_name)), reqs, ranker, limit,
             output_fields, partition_names, kwargs), timeout)
 
     def search_iterator(self, collection_name: str, data: Any, batch_size: Optional[int] = 1000,

@@ -53,7 +53,9 @@ def _plan(info: CollectionInfo, param: IndexParam, vectorscale: bool = False) ->
     return indexes.plan_scalar_index(field, index_name, param.index_type, param.params)
 
 
-def create(conn: psycopg.Connection, info: CollectionInfo, index_params: Any) -> None:
+def create(conn: psycopg.Connection, info: CollectionInfo, index_params: Any) -> bool:
+    """Create the indexes; True when one of them indexes an expression (a JSON path), whose
+    statistics only an ANALYZE of the table gathers."""
     if isinstance(index_params, IndexParam):
         index_params = [index_params]
     if not isinstance(index_params, (IndexParams, list)):
@@ -68,15 +70,18 @@ def create(conn: psycopg.Connection, info: CollectionInfo, index_params: Any) ->
     for key, value in build_settings().items():
         conn.execute("SELECT set_config(%s, %s, true)", (key, value))
     vectorscale = any(str(p.index_type).upper() == "DISKANN" for p in index_params) and has_vectorscale(conn)
+    expressions = False
     for param in index_params:
         plan = _plan(info, param, vectorscale)
         if plan.index_type == "DISKANN" and plan.method == "hnsw":
             _log.info("DISKANN on %s.%s is built as an HNSW index (pgvectorscale is not installed in this "
                       "database)", info.name, plan.field_name)
-        _create_one(conn, info, plan)
+        expressions = _create_one(conn, info, plan) or expressions
+    return expressions
 
 
-def _create_one(conn: psycopg.Connection, info: CollectionInfo, plan: indexes.IndexPlan) -> None:
+def _create_one(conn: psycopg.Connection, info: CollectionInfo, plan: indexes.IndexPlan) -> bool:
+    """Create one index (True if it indexes an expression)."""
     field = info.schema.field(plan.field_name)
     json_field = field is not None and field.dtype == DataType.JSON
     shared: Optional[str] = None
@@ -86,7 +91,7 @@ def _create_one(conn: psycopg.Connection, info: CollectionInfo, plan: indexes.In
             if (same_field and existing.index_name == plan.index_name
                     and existing.index_type == plan.index_type and existing.metric_type == plan.metric_type
                     and _user_params(existing.params) == plan.params):
-                return  # identical index: a no-op, as in Milvus
+                return False  # identical index: a no-op, as in Milvus
             if json_field and same_field and existing.index_name != plan.index_name:
                 if json_index.path_of(field, existing.params) != json_index.path_of(field, plan.params):
                     shared = shared or existing.pg_index_name  # another path: same GIN index
@@ -102,13 +107,16 @@ def _create_one(conn: psycopg.Connection, info: CollectionInfo, plan: indexes.In
     if statement is not None:
         conn.execute(statement)
     stored = plan.stored_params if pg_index is not None else plan.params
+    expression = False
     if json_field and json_index.range_cast(plan.params):
         btree = pg_name(info.table_name, "jidx", plan.index_name)
         conn.execute(json_index.create_btree_sql(info.schema_name, info.table_name, btree, field, plan.params))
         stored = {**stored, indexes.PG_KEY: {"path_index": btree}}
+        expression = True
     record = IndexInfo(plan.index_name, plan.field_name, plan.index_type, plan.metric_type, stored, pg_index)
     catalog.add_index(conn, info.id, record)
     info.indexes.append(record)
+    return expression
 
 
 def _user_params(params: dict[str, Any]) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from .errors import DataTypeNotMatchException, ErrorCode, MilvusException, Param
 from .outputs import OutputPlan, output_plan
 from .results import HybridExtraList
 from .types import DataType
-from . import ddl, json_index, values
+from . import ddl, json_index, statements, values
 
 MAX_WINDOW = 16384
 MAX_BATCH_SIZE = 16384
@@ -60,20 +60,22 @@ def _int_param(name: str, value: Any) -> int:
     return value
 
 
-def window(limit: Any, offset: Any, counting: bool) -> tuple[Optional[int], int]:
-    """Milvus's query pagination rules; returns (limit or None, offset)."""
+def window(limit: Any, offset: Any) -> tuple[Optional[int], int]:
+    """Milvus's query pagination rules; returns (limit or None, offset).
+
+    An offset without a limit is ignored, as Milvus ignores it (it pages nothing).
+    """
     if limit is not None and limit != -1:
         limit = _int_param("limit", limit)
     else:
         limit = None
     offset = 0 if offset is None else _int_param("offset", offset)
-    if counting and (limit is not None or offset):
-        raise MilvusException(ErrorCode.INVALID_PARAMETER,
-                              "count entities with pagination is not allowed: invalid parameter")
     if offset < 0:
         raise MilvusException(ErrorCode.INVALID_PARAMETER,
                               f"offset [{offset}] is invalid, should be gte than 0: invalid parameter")
-    if limit is not None and not 1 <= limit + offset <= MAX_WINDOW:
+    if limit is None:
+        return None, 0
+    if not 1 <= limit + offset <= MAX_WINDOW:
         raise MilvusException(ErrorCode.INVALID_PARAMETER,
                               f"invalid max query result window, (offset+limit) should be in range [1, "
                               f"{MAX_WINDOW}], but got {limit + offset}: invalid parameter")
@@ -90,13 +92,9 @@ def compile_where(info: CollectionInfo, expr: str, filter_params: Optional[dict]
     return None if text is None else sql.SQL(text)
 
 
-def ids_where(info: CollectionInfo, ids: list[Any]) -> sql.Composable:
-    """``pk = ANY(array)``, values checked against the primary key's type."""
-    pk = info.schema.primary_field
-    checked = values.pk_values(pk, ids, "query")
-    array_type = "bigint[]" if pk.dtype == DataType.INT64 else "text[]"
-    return sql.SQL("{} = ANY({}::{})").format(sql.Identifier(pk.name), sql.Literal(checked),
-                                               sql.SQL(array_type))
+def ids_param(info: CollectionInfo, ids: list[Any]) -> list[Any]:
+    """The values of ``ids`` checked against the primary key's type (bound as ``%(ids)s``)."""
+    return values.pk_values(info.schema.primary_field, ids, "query")
 
 
 def partition_where(info: CollectionInfo, partition_names: Any) -> Optional[sql.Composable]:
@@ -128,42 +126,101 @@ def _and(parts: Sequence[Optional[sql.Composable]]) -> sql.Composable:
 
 # -- query ------------------------------------------------------------------------------------
 
-def select_sql(info: CollectionInfo, plan: OutputPlan, where: Sequence[Optional[sql.Composable]],
-               limit: Optional[int] = None, offset: int = 0) -> sql.Composed:
-    table = sql.Identifier(info.schema_name, info.table_name)
-    query = sql.SQL("SELECT {} FROM {} WHERE {}").format(plan.select_sql(), table, _and(where))
-    if plan.count:
-        return query
-    query += sql.SQL(" ORDER BY {}").format(sql.Identifier(info.schema.primary_field.name))
-    if limit is not None:
-        query += sql.SQL(" LIMIT {}").format(sql.Literal(limit))
-    if offset:
-        query += sql.SQL(" OFFSET {}").format(sql.Literal(offset))
-    return query
+@dataclass
+class Select:
+    """The parts of a read's statement that do not change from call to call, composed once.
+
+    A read's statement is ``head`` + its own condition (the compiled filter, or
+    a bound array of ids) + ``tail``: the columns, the table, the partitions,
+    the revision guard, the order and the window come from the shape of the
+    request and are kept on the collection's description (``CollectionInfo.plans``),
+    so a repeated read only joins bytes.  Bound values (ids, the iterator's last
+    key) keep the statement's text the same, and statements.fetch_all prepares
+    it from its second use.
+    """
+
+    plan: OutputPlan
+    head: bytes
+    tail: bytes
 
 
-def run(conn: psycopg.Connection, query: sql.Composable, plan: OutputPlan) -> HybridExtraList:
-    with conn.cursor(binary=True) as cur:
-        rows = cur.execute(query).fetchall()
-    return HybridExtraList((plan.decode(r) for r in rows), extra={"cost": 0})
+def select_for(conn: psycopg.Connection, info: CollectionInfo, output_fields: Optional[Sequence[str]],
+               partition_names: Any, limit: Optional[int], offset: int, after: bool = False) -> Select:
+    """The Select of one request shape (``after``: pages continue after ``%(after)s``, by key)."""
+    try:
+        key: Any = ("query", tuple(output_fields) if output_fields is not None else None,
+                    tuple(partition_names) if isinstance(partition_names, (list, tuple)) else partition_names,
+                    limit, offset, after)
+        hash(key)
+    except TypeError:
+        key = None
+    found = info.plans.get(key) if key is not None else None
+    if found is not None:
+        return found
+    plan = output_plan(info.schema, output_fields)
+    pk = sql.Identifier(info.schema.primary_field.name)
+    head = sql.SQL("SELECT {} FROM {} WHERE ").format(
+        plan.select_sql(), sql.Identifier(info.schema_name, info.table_name))
+    fixed = [partition_where(info, partition_names), revision_guard(info)]
+    if after:
+        fixed.append(sql.SQL("{} > %(after)s").format(pk))
+    tail = sql.SQL("")
+    if not plan.count:
+        tail = sql.SQL(" ORDER BY {}").format(pk)
+        if limit is not None:
+            tail += sql.SQL(" LIMIT {}").format(sql.Literal(limit))
+        if offset:
+            tail += sql.SQL(" OFFSET {}").format(sql.Literal(offset))
+    select = Select(plan, head.as_bytes(conn),
+                    b" AND " + _and(fixed).as_bytes(conn) + tail.as_bytes(conn))
+    if key is not None:
+        if len(info.plans) >= _SHAPES_PER_COLLECTION:
+            info.plans.clear()
+        info.plans[key] = select
+    return select
+
+
+#: Read shapes (and search plans, which share the dict) remembered per collection description.
+_SHAPES_PER_COLLECTION = 256
+
+
+def condition(info: CollectionInfo, filter: str, filter_params: Optional[dict],
+              ids: Optional[list[Any]]) -> tuple[bytes, dict[str, Any]]:
+    """The statement's own condition and its bound values: the ids, the filter, or none."""
+    if ids is not None:
+        array = b"bigint[]" if info.schema.primary_field.dtype == DataType.INT64 else b"text[]"
+        pk = sql.Identifier(info.schema.primary_field.name).as_string(None).encode()
+        return b"(" + pk + b" = ANY(%(ids)s::" + array + b"))", {"ids": ids_param(info, ids)}
+    text = plan_sql(filter, info.schema, filter_params, "query", json_index.indexed_paths(info))
+    if text is None:
+        return b"TRUE", {}
+    # The filter holds literals only; a % in them must not be read as a placeholder.
+    return b"(" + text.replace("%", "%%").encode() + b")", {}
+
+
+def fetch(conn: psycopg.Connection, select: Select, cond: bytes, params: dict[str, Any]) -> list[tuple]:
+    return statements.fetch_all(conn, select.head + cond + select.tail, params)
 
 
 def query(conn: psycopg.Connection, info: CollectionInfo, *, filter: str = "",
           output_fields: Optional[Sequence[str]] = None, ids: Optional[list[Any]] = None,
           partition_names: Any = None, limit: Any = None, offset: Any = None,
           filter_params: Optional[dict] = None) -> HybridExtraList:
-    plan = output_plan(info.schema, output_fields)
-    limit, offset = window(limit, offset, plan.count)
-    if ids is not None:
-        where: Optional[sql.Composable] = ids_where(info, ids)
-    else:
-        where = compile_where(info, filter, filter_params)
-        if where is None and limit is None and not plan.count:
+    limit, offset = window(limit, offset)
+    select = select_for(conn, info, output_fields, partition_names, limit, offset)
+    if select.plan.count:
+        if limit is not None:
             raise MilvusException(ErrorCode.INVALID_PARAMETER,
-                                  "empty expression should be used with limit: invalid parameter")
-    parts = partition_where(info, partition_names)
+                                  "count entities with pagination is not allowed: invalid parameter")
+        if offset:  # Milvus ignores an offset given with count(*)
+            select = select_for(conn, info, output_fields, partition_names, None, 0)
+    cond, params = condition(info, filter, filter_params, ids)
+    if cond == b"TRUE" and limit is None and not select.plan.count:
+        raise MilvusException(ErrorCode.INVALID_PARAMETER,
+                              "empty expression should be used with limit: invalid parameter")
     # The guard lets the client run reads on a cached catalog without a checkout round trip.
-    return run(conn, select_sql(info, plan, [where, parts, revision_guard(info)], limit, offset), plan)
+    decode = select.plan.decode
+    return HybridExtraList([decode(r) for r in fetch(conn, select, cond, params)], extra={"cost": 0})
 
 
 # -- query_iterator ---------------------------------------------------------------------------
@@ -198,21 +255,22 @@ class QueryIterator:
         self._collection_id: Optional[int] = None  # of the collection the first page read
         self._last: Any = None
         self._done = False
-        read(lambda conn: self._shape_for(locate(conn)))  # bad arguments fail now, as in pymilvus
+        read(lambda conn: self._shape_for(conn, locate(conn)))  # bad arguments fail now, as in pymilvus
 
-    def _shape_for(self, info: CollectionInfo) -> "_PageShape":
-        """The output plan and conditions for ``info``'s revision (built again after a change)."""
+    def _shape_for(self, conn: psycopg.Connection, info: CollectionInfo) -> "_PageShape":
+        """The statement parts for ``info``'s revision (built again after a change)."""
         shape = self._shape
         if shape is not None and shape.revision == (info.id, info.revision):
             return shape
         filter, output_fields, partition_names, filter_params = self._args
-        plan = output_plan(info.schema, output_fields)
-        if plan.count:
+        first = select_for(conn, info, output_fields, partition_names, None, 0)
+        if first.plan.count:
             raise ParamError(message="count(*) is not supported by query_iterator: use query(..., "
                                      "output_fields=[\"count(*)\"])")
+        cond, params = condition(info, filter, filter_params, None)
         pk = info.schema.primary_field.name
-        where = [compile_where(info, filter, filter_params), partition_where(info, partition_names)]
-        self._shape = _PageShape((info.id, info.revision), plan, pk, plan.names.index(pk), where)
+        self._shape = _PageShape((info.id, info.revision), output_fields, partition_names,
+                                 first.plan.names.index(pk), cond, params)
         return self._shape
 
     def next(self) -> list[dict[str, Any]]:
@@ -222,31 +280,30 @@ class QueryIterator:
         if size <= 0:
             self.close()
             return []
-        shape, rows = self._read(lambda conn: self._page(conn, size))
+        collection_id, plan, pk_pos, rows = self._read(lambda conn: self._page(conn, size))
         self._offset = 0
         if not rows:
             self.close()
             return []
-        self._collection_id = shape.revision[0]
-        self._last = rows[-1][shape.pk_pos]
+        self._collection_id = collection_id
+        self._last = rows[-1][pk_pos]
         if self._remaining is not None:
             self._remaining -= len(rows)
-        page = [shape.plan.decode(r) for r in rows]
+        decode = plan.decode
+        page = [decode(r) for r in rows]
         if len(rows) < size:
             self._done = True
         return page
 
-    def _page(self, conn: psycopg.Connection, size: int) -> tuple["_PageShape", list[tuple]]:
+    def _page(self, conn: psycopg.Connection, size: int) -> tuple[int, OutputPlan, int, list[tuple]]:
         info = self._locate(conn)
         if self._collection_id is not None and info.id != self._collection_id:
             raise collection_replaced(info.name, "query_iterator")
-        shape = self._shape_for(info)
-        after = None
-        if self._last is not None:
-            after = sql.SQL("{} > {}").format(sql.Identifier(shape.pk), sql.Literal(self._last))
-        query = select_sql(info, shape.plan, [*shape.where, after, revision_guard(info)], size, self._offset)
-        with conn.cursor(binary=True) as cur:
-            return shape, cur.execute(query).fetchall()
+        shape = self._shape_for(conn, info)
+        after = self._last is not None
+        select = select_for(conn, info, shape.output_fields, shape.partition_names, size, self._offset, after)
+        params = {**shape.params, "after": self._last} if after else shape.params
+        return info.id, select.plan, shape.pk_pos, fetch(conn, select, shape.cond, params)
 
     def close(self) -> None:
         self._done = True
@@ -262,10 +319,11 @@ class QueryIterator:
 @dataclass
 class _PageShape:
     revision: tuple[int, int]       # (collection id, catalog revision) it was built for
-    plan: OutputPlan
-    pk: str
+    output_fields: Optional[Sequence[str]]
+    partition_names: Any
     pk_pos: int                     # the primary key's position in the rows
-    where: list[Optional[sql.Composable]]
+    cond: bytes                     # the compiled filter (statement text)
+    params: dict[str, Any]
 
 
 def _batch_size(value: Any) -> int:

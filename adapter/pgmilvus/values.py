@@ -577,10 +577,17 @@ def pk_values(field: FieldSchema, ids: Sequence[Any], operation: str) -> list[An
     A mismatch is Milvus's plan error for the ``pk in [...]`` expression pymilvus
     builds from ``ids``; ``operation`` is "query" or "delete".
     """
+    if field.dtype == DataType.INT64:
+        lo, hi = INT_RANGES[DataType.INT64]
+        if all(type(v) is int and lo <= v <= hi for v in ids):
+            return list(ids)  # the common case, checked in one pass
     out = []
+    encode = field_encoder(field)
     for i, value in enumerate(ids):
         try:
-            out.append(pk_value(field, value, i))
+            if value is None:
+                raise type_mismatch(field, value, i, "the primary key cannot be None")
+            out.append(encode(value, i))
         except MilvusException:
             raise MilvusException(
                 ErrorCode.INVALID_PARAMETER,

@@ -1,0 +1,88 @@
+"""Timing two ways of doing the same work in turns, for the benchmarks' ratios.
+
+This VM's speed drifts by several percent within a minute, and other work on
+the machine disturbs single turns: timing one side after the other would put
+both into the ratio.  So the sides run in turns on the same arguments (the
+order swapped each turn), each side's calls back to back within a turn as an
+application would make them, and a ratio is the median over turns of the two
+sides' turn times.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, Optional, Sequence
+
+
+@dataclass
+class Side:
+    """One side's measurements: per call, wall time and this thread's CPU time (the client's own
+    work, without the server's or the wait); the wall time of each turn; what the first pass returned."""
+
+    times: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+    turns: list[float] = field(default_factory=list)
+    found: list[Any] = field(default_factory=list)
+
+
+def measure_sides(fns: dict[str, Callable[[Any], Any]], calls: Sequence[Any], rounds: int,
+                  turn: int, collect: bool = True) -> dict[str, Side]:
+    """Time the sides in turns of ``turn`` calls on the same arguments, the order swapped each turn.
+
+    ``collect``: each call returns a list whose items are added to ``Side.found`` (first pass only).
+    """
+    out = {name: Side() for name in fns}
+    for fn in fns.values():
+        for args in calls[:3]:
+            fn(args)  # warm-up: caches, prepared statements
+    names = list(fns)
+    number = 0
+    for r in range(rounds):
+        for start in range(0, len(calls), turn):
+            chunk = calls[start:start + turn]
+            for name in (names if number % 2 == 0 else names[::-1]):
+                side, fn = out[name], fns[name]
+                turn_started = time.perf_counter()
+                for args in chunk:
+                    c0, t0 = time.thread_time(), time.perf_counter()
+                    got = fn(args)
+                    side.times.append(time.perf_counter() - t0)
+                    side.cpu.append(time.thread_time() - c0)
+                    if r == 0 and collect:
+                        side.found.extend(got)
+                side.turns.append(time.perf_counter() - turn_started)
+            number += 1
+    return out
+
+
+def turn_ratio(base: Side, side: Side) -> float:
+    """Median over turns of (base time / time): each turn times both sides on the same arguments,
+    next to each other, so a turn disturbed by something else on the machine does not skew it."""
+    return statistics.median(b / t for b, t in zip(base.turns, side.turns))
+
+
+@contextlib.contextmanager
+def bench_client(dsn: Optional[str], name: str) -> Iterator[tuple[Any, str, str]]:
+    """(client, DSN, scratch folder): on ``dsn``, else on an embedded server in a folder under /tmp
+    (removed afterwards, as is the server's data)."""
+    from pgmilvus import MilvusClient, embedded
+
+    folder = tempfile.mkdtemp(prefix=f"pgmilvus-bench-{name}-", dir="/tmp")
+    os.chmod(folder, 0o755)
+    try:
+        if dsn:
+            client = MilvusClient(dsn)
+        else:
+            path = os.path.join(folder, "bench.db")
+            client = MilvusClient(path)
+            dsn = embedded.acquire(path)
+        yield client, dsn, folder
+        client.close()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
