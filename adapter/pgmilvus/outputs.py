@@ -151,6 +151,16 @@ class OutputPlan:
         items = self.select_items(qualifier)
         return sql.SQL(", ").join(items) if items else sql.SQL("NULL")
 
+    def decode_rows(self, rows: list[tuple]) -> list[dict[str, Any]]:
+        """``decode`` of every row, in one loop: a read of plain columns (integers, strings,
+        floats: values that come back from the server as pymilvus returns them) builds each
+        dict with ``zip``, without a call per value."""
+        if self.count or self.needs_meta or any(d is not _identity for d in self._decoders):
+            decode = self.decode
+            return [decode(r) for r in rows]
+        names = self.names
+        return [dict(zip(names, r)) for r in rows]
+
     def decode(self, values: Sequence[Any]) -> dict[str, Any]:
         """The selected ``values`` (in ``select_items`` order) as the dict pymilvus returns."""
         if self.count:

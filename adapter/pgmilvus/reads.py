@@ -10,6 +10,7 @@ memory without a window.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Sequence
 
@@ -188,14 +189,20 @@ def condition(info: CollectionInfo, filter: str, filter_params: Optional[dict],
               ids: Optional[list[Any]]) -> tuple[bytes, dict[str, Any]]:
     """The statement's own condition and its bound values: the ids, the filter, or none."""
     if ids is not None:
-        array = b"bigint[]" if info.schema.primary_field.dtype == DataType.INT64 else b"text[]"
-        pk = sql.Identifier(info.schema.primary_field.name).as_string(None).encode()
-        return b"(" + pk + b" = ANY(%(ids)s::" + array + b"))", {"ids": ids_param(info, ids)}
+        return _ids_condition(info.schema.primary_field.name, info.schema.primary_field.dtype), \
+            {"ids": ids_param(info, ids)}
     text = plan_sql(filter, info.schema, filter_params, "query", json_index.indexed_paths(info))
     if text is None:
         return b"TRUE", {}
     # The filter holds literals only; a % in them must not be read as a placeholder.
     return b"(" + text.replace("%", "%%").encode() + b")", {}
+
+
+@functools.lru_cache(maxsize=256)
+def _ids_condition(pk: str, dtype: DataType) -> bytes:
+    """``pk = ANY(%(ids)s::bigint[])`` (``text[]`` for a VARCHAR key)."""
+    array = b"bigint[]" if dtype == DataType.INT64 else b"text[]"
+    return b"(" + sql.Identifier(pk).as_string(None).encode() + b" = ANY(%(ids)s::" + array + b"))"
 
 
 def fetch(conn: psycopg.Connection, select: Select, cond: bytes, params: dict[str, Any]) -> list[tuple]:
@@ -219,8 +226,7 @@ def query(conn: psycopg.Connection, info: CollectionInfo, *, filter: str = "",
         raise MilvusException(ErrorCode.INVALID_PARAMETER,
                               "empty expression should be used with limit: invalid parameter")
     # The guard lets the client run reads on a cached catalog without a checkout round trip.
-    decode = select.plan.decode
-    return HybridExtraList([decode(r) for r in fetch(conn, select, cond, params)], extra={"cost": 0})
+    return HybridExtraList(select.plan.decode_rows(fetch(conn, select, cond, params)), extra={"cost": 0})
 
 
 # -- query_iterator ---------------------------------------------------------------------------
@@ -289,8 +295,7 @@ class QueryIterator:
         self._last = rows[-1][pk_pos]
         if self._remaining is not None:
             self._remaining -= len(rows)
-        decode = plan.decode
-        page = [decode(r) for r in rows]
+        page = plan.decode_rows(rows)
         if len(rows) < size:
             self._done = True
         return page
