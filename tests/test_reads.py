@@ -108,6 +108,13 @@ def test_query_offset_without_limit_is_ignored(filled: MilvusClient) -> None:
     assert [r["id"] for r in filled.query_iterator("c", batch_size=3, offset=2).next()] == [2, 3, 4]
 
 
+@pytest.mark.parametrize("fields", [None, [], ""])
+def test_query_with_no_output_fields_returns_the_schema_fields(filled: MilvusClient, fields) -> None:
+    """None, [] and "" alike (e2e test_milvus_client_query_output_field_none_or_empty)."""
+    assert filled.query("c", filter="id < 2", output_fields=fields) == \
+        filled.query("c", filter="id < 2", output_fields=None)
+
+
 def test_query_limits(filled: MilvusClient) -> None:
     q = filled.query
     with pytest.raises(MilvusException) as exc:

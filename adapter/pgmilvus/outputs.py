@@ -191,7 +191,7 @@ def output_plan(schema: CollectionSchema, output_fields: Optional[Sequence[str]]
     Errors: unknown name with the dynamic field off -> 1100 ``field X not exist``;
     ``count(*)`` with other names -> ``parse output field name failed: count(*)``.
     """
-    if output_fields is None:
+    if output_fields is None or output_fields == "":  # pymilvus sends "" as no output fields
         names: list[str] = []
     elif isinstance(output_fields, str) or not isinstance(output_fields, (list, tuple)):
         raise ParamError(message=f"Invalid `output_fields`: {output_fields!r}; it should be a list of "
