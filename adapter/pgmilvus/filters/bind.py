@@ -1,0 +1,218 @@
+"""Bound values for the literals Milvus code formats into its filters.
+
+Milvus code usually writes its values into the filter text
+(``f'user_id == {uid}'``, ``f'tag in {tags}'``), so every call is a new text:
+compiling it costs 50-150 µs of client CPU, and the new SQL text is parsed and
+planned again by the server.  Hand-written SQL binds the value and reuses one
+prepared statement.  This module gives pgmilvus the same: a filter is split
+into its *shape* (the text with the literals that are plain comparisons of a
+typed field abstracted) and those literals' values; a shape is compiled once,
+through the ordinary compiler, into SQL with ``%(bN)s`` placeholders, and
+later filters of the same shape only bind their values.
+
+What is abstracted (everything else stays in the shape, verbatim):
+
+* an integer literal compared with an INT64 field, or in its ``in [...]`` list;
+* a string literal compared with a VARCHAR field, or in its ``in [...]`` list;
+
+where the comparison stands alone between ``and`` / ``or`` / parentheses, so
+the literal is the whole right-hand side.  The template is made by compiling
+the shape twice with two different sets of sentinel values: each sentinel must
+come out exactly once, verbatim, and both compilations must agree once the
+sentinels are replaced.  A shape that does not (or does not compile) is not
+bound: its filters take the ordinary path, with its errors.  Per call, the
+values are checked as the compiler checks them (int64 range, valid text); a
+value that fails sends that call the ordinary way too.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
+
+from ..schema import CollectionSchema
+from ..types import DataType, INT_RANGES
+from . import lexer
+from .errors import SyntaxProblem
+
+_COMPARISONS = frozenset(("==", "!=", "<", "<=", ">", ">="))
+#: Tokens that may stand right before a bound comparison's field, and right after its value.
+_BEFORE = frozenset((("OP", "("), ("OP", "&&"), ("OP", "||"), ("KW", "and"), ("KW", "or")))
+_AFTER = frozenset((("OP", ")"), ("OP", "&&"), ("OP", "||"), ("KW", "and"), ("KW", "or"), ("EOF", None)))
+_BINDABLE = {DataType.INT64: lexer.INT, DataType.VARCHAR: lexer.STR}
+_INT_LO, _INT_HI = INT_RANGES[DataType.INT64]
+#: Two sets of sentinels: values no filter uses, rendered verbatim by the compiler.
+_SENTINEL_INTS = (7_340_032_000_000_000_000, 8_128_384_000_000_000_000)
+_SENTINEL_STRS = ("pgmilvus_bind_7c1e_", "pgmilvus_bind_93af_")
+
+
+#: Literal candidates, found by one regex pass (no lexing per call): strings without escapes,
+#: decimal numbers (floats are never bound, but a new float value keeps the skeleton).  Which
+#: candidates are bound is decided once per skeleton with the real lexer.
+_CANDIDATE = re.compile(r"""("[^"\\\n]*"|'[^'\\\n]*')"""
+                        r"""|(?<![\w.])((?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[0-9]+[eE][+-]?[0-9]+)(?![\w.])"""
+                        r"""|(?<![\w.])(0|[1-9][0-9]*)(?![\w.])""")
+#: Shapes of one skeleton that may miss the cache before its filters stop being bound (their
+#: other literals vary: each would cost two compilations instead of one).
+MISSES_PER_SKELETON = 16
+_MARKERS = {lexer.STR: "\x00S", lexer.INT: "\x00I", lexer.FLOAT: "\x00F"}
+
+
+@dataclass(frozen=True)
+class Scan:
+    """A filter's literal candidates and its *skeleton*: the text with each candidate replaced
+    by a marker of its kind."""
+
+    expr: str
+    skeleton: str
+    spans: tuple        # (start, end) of each candidate
+    kinds: tuple        # lexer.STR / lexer.INT of each candidate
+
+    def key(self, mask: tuple) -> tuple:
+        """The filter's shape under ``mask`` (the candidates bound): the skeleton and the text of
+        every candidate that is not bound."""
+        return (self.skeleton,) + tuple(self.expr[a:b] for (a, b), bound in zip(self.spans, mask)
+                                        if not bound)
+
+    def values(self, mask: tuple) -> Optional[dict[str, Any]]:
+        """The bound values as parameters, or None when one of them cannot be bound as is."""
+        out: dict[str, Any] = {}
+        for (a, b), kind, bound in zip(self.spans, self.kinds, mask):
+            if bound:
+                value: Any = self.expr[a + 1:b - 1] if kind == lexer.STR else int(self.expr[a:b])
+                if not _valid(kind, value):
+                    return None
+                out[f"b{len(out)}"] = value
+        return out
+
+    def with_sentinels(self, mask: tuple, variant: int) -> str:
+        """The filter with sentinel set ``variant`` in place of the bound values."""
+        out, start, n = [], 0, 0
+        for (a, b), kind, bound in zip(self.spans, self.kinds, mask):
+            if bound:
+                out.append(self.expr[start:a])
+                out.append(str(_SENTINEL_INTS[variant] + n) if kind == lexer.INT
+                           else f'"{_SENTINEL_STRS[variant]}{n}"')
+                start, n = b, n + 1
+        out.append(self.expr[start:])
+        return "".join(out)
+
+    def bound_kinds(self, mask: tuple) -> tuple:
+        return tuple(k for k, bound in zip(self.kinds, mask) if bound)
+
+
+def scan(expr: str) -> Optional[Scan]:
+    """The candidates of ``expr`` (None when it has none): one regex pass, run on every call."""
+    spans, kinds, pieces = [], [], []
+    start = 0
+    for match in _CANDIDATE.finditer(expr):
+        a, b = match.span()
+        kind = lexer.STR if match.group(1) is not None else lexer.FLOAT if match.group(2) else lexer.INT
+        spans.append((a, b))
+        kinds.append(kind)
+        pieces.append(expr[start:a])
+        pieces.append(_MARKERS[kind])
+        start = b
+    if not spans:
+        return None
+    pieces.append(expr[start:])
+    return Scan(expr, "".join(pieces), tuple(spans), tuple(kinds))
+
+
+def mask(found: Scan, schema: CollectionSchema) -> tuple:
+    """Which candidates of ``found`` are bindable (the real lexer's tokens, ``_slots``); all False
+    when the filter does not lex."""
+    try:
+        tokens = lexer.tokenize(found.expr)
+    except SyntaxProblem:
+        return (False,) * len(found.spans)
+    slots = {(tokens[i].pos, tokens[i].pos + len(tokens[i].text)) for i in _slots(tokens, schema)}
+    return tuple(span in slots for span in found.spans)
+
+
+def _valid(kind: str, value: Any) -> bool:
+    """The value binds exactly as the compiler would embed it."""
+    if kind == lexer.INT:
+        return _INT_LO <= value <= _INT_HI
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _slots(tokens: list[lexer.Token], schema: CollectionSchema) -> set[int]:
+    """Positions of the literals that are the whole right-hand side of a typed field's comparison."""
+    out: set[int] = set()
+    n = len(tokens)
+    for i, tok in enumerate(tokens):
+        if tok.kind != lexer.IDENT or (i and _key(tokens[i - 1]) not in _BEFORE):
+            continue
+        field = schema.field(tok.text)
+        literal = _BINDABLE.get(field.dtype) if field is not None else None
+        if literal is None:
+            continue
+        nxt = tokens[i + 1] if i + 1 < n else None
+        if nxt is not None and nxt.kind == lexer.OP and nxt.text in _COMPARISONS:
+            j = i + 2
+            if j + 1 < n and tokens[j].kind == literal and _key(tokens[j + 1]) in _AFTER:
+                out.add(j)
+        elif nxt is not None and nxt.kind == lexer.KW and nxt.value == "in":
+            items = _list_items(tokens, i + 2, literal)
+            if items:
+                out.update(items)
+    return out
+
+
+def _list_items(tokens: list[lexer.Token], j: int, literal: str) -> list[int]:
+    """Positions of ``[lit, lit, ...]`` starting at ``j`` (empty unless the whole list is literals
+    followed by a boundary)."""
+    n = len(tokens)
+    if j >= n or (tokens[j].kind, tokens[j].text) != ("OP", "["):
+        return []
+    items = []
+    j += 1
+    while j < n and tokens[j].kind == literal:
+        items.append(j)
+        j += 1
+        if j < n and (tokens[j].kind, tokens[j].text) == ("OP", ","):
+            j += 1
+    if not items or j + 1 >= n or (tokens[j].kind, tokens[j].text) != ("OP", "]"):
+        return []
+    return items if _key(tokens[j + 1]) in _AFTER else []
+
+
+def _key(tok: lexer.Token) -> tuple:
+    return (tok.kind, None) if tok.kind == lexer.EOF else (tok.kind, tok.value if tok.kind == lexer.KW
+                                                          else tok.text)
+
+
+def template(found: Scan, bound: tuple, compile_text: Callable[[str], Optional[str]]) -> Optional[str]:
+    """The SQL of the filter's shape with ``%(bN)s`` for its bound values (other ``%`` doubled), or
+    None when the compiler does not render every value verbatim, once, the same way for any value."""
+    kinds = found.bound_kinds(bound)
+    made = []
+    for variant in (0, 1):
+        try:
+            text = compile_text(found.with_sentinels(bound, variant))
+        except Exception:  # the shape itself is refused: the ordinary path gives the error
+            return None
+        if text is None:
+            return None
+        made.append(_placeholders(text.replace("%", "%%"), kinds, variant))
+    return made[0] if made[0] is not None and made[0] == made[1] else None
+
+
+def _placeholders(text: str, kinds: tuple, variant: int) -> Optional[str]:
+    for i, kind in enumerate(kinds):
+        if kind == lexer.INT:
+            pattern = r"(?<![\w.'\"])" + str(_SENTINEL_INTS[variant] + i) + r"(?![\w.'\"])"
+        else:
+            pattern = re.escape(f"'{_SENTINEL_STRS[variant]}{i}'")
+        text, count = re.subn(pattern, f"%(b{i})s", text)
+        if count != 1:
+            return None
+    return text

@@ -1,0 +1,139 @@
+"""Bound filter values (filters/bind.py): which literals are bound, the SQL of a shape, and that a
+bound query returns exactly what the ordinary path returns.
+
+Table lines: ``<filter> => <template SQL> | <values>``, or ``<filter> => -`` when nothing is bound
+(the filter takes the ordinary path).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import pytest
+
+from pgmilvus import DataType, MilvusClient, reads
+from pgmilvus.filters import bind, filter_sql
+
+from .schemas import appendix_schema
+
+SCHEMA = appendix_schema()
+
+CASES = """
+s == "red" => "s" = %(b0)s | {'b0': 'red'}
+s == 'red' => "s" = %(b0)s | {'b0': 'red'}
+i == 7 => "i" = %(b0)s | {'b0': 7}
+id in [1, 2, 3] => "id" IN (%(b0)s, %(b1)s, %(b2)s) | {'b0': 1, 'b1': 2, 'b2': 3}
+s in ["a", "b"] => "s" IN (%(b0)s, %(b1)s) | {'b0': 'a', 'b1': 'b'}
+i > 3 and i < 9 => "i" > %(b0)s AND "i" < %(b1)s | {'b0': 3, 'b1': 9}
+(s != "x") or (i >= 0) => "s" <> %(b0)s OR "i" >= %(b1)s | {'b0': 'x', 'b1': 0}
+i == 7 && f > 0.5 => "i" = %(b0)s AND "f" > 0.5 | {'b0': 7}
+s like "a%" and i == 2 => "s" LIKE 'a%%' ESCAPE '\\' AND "i" = %(b0)s | {'b0': 2}
+i == 9223372036854775807 => "i" = %(b0)s | {'b0': 9223372036854775807}
+i == 9223372036854775808 => -
+i == -7 => -
+i == 010 => -
+i8 == 3 => -
+i32 == 3 => -
+f == 1 => -
+i == 1 + 1 => -
+i + 1 == 2 => -
+s == "a\\"b" => -
+s == 5 => -
+i == "5" => -
+dyn_key == 5 => -
+j["a"] == 5 => -
+array_contains(a, 5) => -
+i in [1, "a"] => -
+i in [1, 2] + x => -
+"""
+
+
+def _cases() -> list[tuple[str, str]]:
+    out = []
+    for line in CASES.strip().splitlines():
+        text, expected = line.split(" => ")
+        out.append(pytest.param(text, expected, id=text))
+    return out
+
+
+def _bound(expr: str) -> Optional[tuple[str, dict[str, Any]]]:
+    found = bind.scan(expr)
+    if found is None:
+        return None
+    mask = bind.mask(found, SCHEMA)
+    if not any(mask):
+        return None
+    text = bind.template(found, mask, lambda t: filter_sql(t, SCHEMA))
+    params = found.values(mask)
+    return None if text is None or params is None else (text, params)
+
+
+@pytest.mark.parametrize("expr, expected", _cases())
+def test_bind_table(expr: str, expected: str) -> None:
+    got = _bound(expr)
+    shown = "-" if got is None else f"{got[0]} | {got[1]}"
+    assert shown == expected
+
+
+def test_the_same_shape_has_the_same_key_whatever_its_values() -> None:
+    keys = set()
+    for i in range(5):
+        found = bind.scan(f's == "v{i}" and i in [{i}, {i + 1}] and f > 0.25')
+        keys.add(found.key(bind.mask(found, SCHEMA)))
+    assert len(keys) == 1
+
+
+# -- on the server ------------------------------------------------------------------------------
+
+FILTERS = ['k == 3', 'k != 3', 'k in [1, 5, 9]', 's == "s_4"', 's in ["s_1", "s_7", "nope"]',
+           's > "s_5" and k < 8', '(k >= 2) or (s == "s_9")', 'k == 4 and f > 0.25',
+           's == "it\'s"', "s == 'it\"s'", 's == "50%"', 's like "s_%" and k == 1']
+
+
+@pytest.fixture
+def filled(client: MilvusClient) -> MilvusClient:
+    schema = client.create_schema(enable_dynamic_field=True)
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("v", DataType.FLOAT_VECTOR, dim=2)
+    schema.add_field("k", DataType.INT64)
+    schema.add_field("s", DataType.VARCHAR, max_length=16)
+    schema.add_field("f", DataType.DOUBLE)
+    client.create_collection("c", schema=schema)
+    rows = [{"id": i, "v": [0.0, float(i)], "k": i, "s": f"s_{i}", "f": i / 10} for i in range(10)]
+    rows += [{"id": 10, "v": [1.0, 1.0], "k": 10, "s": "it's", "f": 0.0},
+             {"id": 11, "v": [1.0, 1.0], "k": 11, "s": 'it"s', "f": 0.0},
+             {"id": 12, "v": [1.0, 1.0], "k": 12, "s": "50%", "f": 0.0}]
+    client.insert("c", rows)
+    return client
+
+
+@pytest.mark.parametrize("expr", FILTERS)
+def test_a_bound_query_returns_what_the_ordinary_path_returns(filled: MilvusClient, monkeypatch, expr):
+    bound = filled.query("c", filter=expr, output_fields=["k", "s"])
+    with monkeypatch.context() as m:
+        m.setattr(bind, "scan", lambda text: None)   # the ordinary path
+        ordinary = filled.query("c", filter=expr, output_fields=["k", "s"])
+    assert bound == ordinary
+    it = filled.query_iterator("c", batch_size=2, filter=expr, output_fields=["k"])
+    assert [r["id"] for page in it for r in page] == [r["id"] for r in ordinary]
+
+
+def test_a_shape_compiles_once_whatever_its_values(filled: MilvusClient, monkeypatch):
+    compiled: list[str] = []
+    real = reads.plan_sql
+
+    def counting(expr, *args, **kwargs):
+        compiled.append(expr)
+        return real(expr, *args, **kwargs)
+    monkeypatch.setattr(reads, "plan_sql", counting)
+    for k in range(10):
+        assert [r["k"] for r in filled.query("c", filter=f'k == {k} and s != "x"', output_fields=["k"])] == [k]
+    assert len(compiled) == 2   # the shape, with two sets of sentinel values
+
+
+def test_bad_values_still_get_the_ordinary_errors(filled: MilvusClient):
+    from pgmilvus.errors import MilvusException
+
+    filled.query("c", filter="k == 1")   # the shape is known
+    with pytest.raises(MilvusException):
+        filled.query("c", filter="k == 99999999999999999999")
