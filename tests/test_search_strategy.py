@@ -162,13 +162,13 @@ def test_a_filtered_index_scan_stays_an_index_scan_on_large_vectors(client: Milv
     hits = client.search("big", [query], limit=10, filter="bucket < 60")[0]
 
     info = client._read(lambda conn: collections.require(conn, "default", "big"))
-    plan = next(p for p in info.plans.values() if p.has_filter)
+    plan = next(p for p in info.plans.values() if isinstance(p, search.Plan) and p.has_filter)
     statement = plan.statements[(True, False, 10, False, False, True)]  # nq 1, index scan, limit 10, fenced
 
     def explain(conn, text: bytes, q) -> str:
         from pgmilvus.values import wire_adapters
         wire_adapters(conn)
-        return "\n".join(r[0] for r in conn.execute(b"EXPLAIN " + text, {"q": q}).fetchall())
+        return "\n".join(r[0] for r in conn.execute(b"EXPLAIN " + text, {"q": q, "b0": 60}).fetchall())  # "bucket < %(b0)s": bound
     wire = plan.encoder(query, 0)
     ours = client._read(lambda conn: explain(conn, statement, wire))
     unfenced = (b'SELECT "t"."id", ("t"."v" <-> %(q)b::vector(1536)) AS d FROM "default"."big" AS t '
@@ -188,6 +188,6 @@ def test_no_fence_where_the_server_already_runs_the_index_scan(coll: MilvusClien
     hits = coll.search("c", [[0.0] * 4], limit=10, filter="bucket < 100")[0]
     assert len(hits) == 10 and all(h["id"] % 200 < 100 for h in hits)
     info = coll._read(lambda conn: collections.require(conn, "default", "c"))
-    plan = next(p for p in info.plans.values() if p.has_filter)
+    plan = next(p for p in info.plans.values() if isinstance(p, search.Plan) and p.has_filter)
     assert [k[-1] for k in plan.statements if isinstance(k, tuple)] == [False]
     assert all(not c.fence for _, c in plan.choices.values())

@@ -18,12 +18,12 @@ import psycopg
 from psycopg import sql
 
 from .catalog import CollectionInfo, revision_guard
-from .filters import bind, plan_sql
+from .filters import plan_sql
 from .errors import DataTypeNotMatchException, ErrorCode, MilvusException, ParamError, collection_replaced
 from .outputs import OutputPlan, output_plan
 from .results import HybridExtraList
 from .types import DataType
-from . import ddl, json_index, statements, values
+from . import bound_filters, ddl, json_index, statements, values
 
 MAX_WINDOW = 16384
 MAX_BATCH_SIZE = 16384
@@ -175,12 +175,8 @@ def select_for(conn: psycopg.Connection, info: CollectionInfo, output_fields: Op
     select = Select(plan, head.as_bytes(conn),
                     b" AND " + _and(fixed).as_bytes(conn) + tail.as_bytes(conn))
     if key is not None:
-        _remember(info.plans, key, select)
+        bound_filters.remember(info.plans, key, select)
     return select
-
-
-#: Read shapes (and search plans, which share the dict) remembered per collection description.
-_SHAPES_PER_COLLECTION = 256
 
 
 def condition(info: CollectionInfo, filter: str, filter_params: Optional[dict],
@@ -190,9 +186,9 @@ def condition(info: CollectionInfo, filter: str, filter_params: Optional[dict],
         return _ids_condition(info.schema.primary_field.name, info.schema.primary_field.dtype), \
             {"ids": ids_param(info, ids)}
     if filter and not filter_params and isinstance(filter, str):
-        found = _bound(info, filter)
+        found = bound_filters.condition(info, filter)
         if found is not None:
-            return found
+            return b"(" + found.text + b")", found.params
     text = plan_sql(filter, info.schema, filter_params, "query", json_index.indexed_paths(info))
     if text is None:
         return b"TRUE", {}
@@ -200,51 +196,6 @@ def condition(info: CollectionInfo, filter: str, filter_params: Optional[dict],
     return b"(" + text.replace("%", "%%").encode() + b")", {}
 
 
-def _bound(info: CollectionInfo, filter: str) -> Optional[tuple[bytes, dict[str, Any]]]:
-    """The condition of ``filter`` with its comparison values bound (filters.bind), or None.
-
-    Per call: one regex pass and two lookups on the collection's description; the lexer
-    runs once per skeleton and the compiler twice per shape.  A skeleton whose shapes keep
-    missing (its unbound literals vary) stops being bound: each miss costs two compilations.
-    """
-    found = bind.scan(filter)
-    if found is None:
-        return None
-    plans = info.plans
-    skeleton = plans.get(("mask", found.skeleton))
-    if skeleton is None:
-        skeleton = _remember(plans, ("mask", found.skeleton), [bind.mask(found, info.schema), 0])
-    mask = skeleton[0]
-    if not any(mask):
-        return None
-    key = ("bound", found.key(mask))
-    text = plans.get(key, _UNKNOWN)
-    if text is _UNKNOWN:
-        skeleton[1] += 1
-        if skeleton[1] > bind.MISSES_PER_SKELETON:
-            skeleton[0] = (False,) * len(mask)
-            return None
-        text = None
-        if bind.mask(found, info.schema) == mask:  # this text binds as its skeleton says
-            paths = json_index.indexed_paths(info)
-            made = bind.template(found, mask, lambda t: plan_sql(t, info.schema, None, "query", paths))
-            text = None if made is None else b"(" + made.encode() + b")"
-        _remember(plans, key, text)
-    if text is None:
-        return None
-    params = found.values(mask)
-    return None if params is None else (text, params)
-
-
-def _remember(plans: dict, key: Any, value: Any) -> Any:
-    """Keep ``value`` on the collection's description, within ``_SHAPES_PER_COLLECTION`` entries."""
-    if len(plans) >= _SHAPES_PER_COLLECTION:
-        plans.clear()
-    plans[key] = value
-    return value
-
-
-_UNKNOWN = object()
 
 
 @functools.lru_cache(maxsize=256)

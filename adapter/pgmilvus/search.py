@@ -29,7 +29,7 @@ from typing import Any, Callable, Optional, Sequence, Union
 import psycopg
 from psycopg import sql
 
-from . import json_index, outputs, search_sql, statements, strategy
+from . import bound_filters, json_index, outputs, search_sql, statements, strategy
 from .catalog import CollectionInfo, revision_guard
 from .errors import invalid_parameter
 from .filters import plan_sql
@@ -96,6 +96,12 @@ class Prepared:
     request: SearchRequest
     vectors: list[Any]
     keyset: Optional[tuple[float, list[Any]]] = None  # (last distance, keys returned at it)
+    bound: Optional[dict[str, Any]] = None             # the filter's bound values (bound_filters)
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The plan's parameters and this search's filter values."""
+        return {**self.plan.params, **self.bound} if self.bound else self.plan.params
 
     @property
     def resolved(self) -> Resolved:
@@ -151,31 +157,32 @@ def search(conn: psycopg.Connection, info: CollectionInfo, request: SearchReques
 def prepare(info: CollectionInfo, request: SearchRequest, keyset: Optional[tuple[float, list[Any]]] = None
             ) -> Prepared:
     """Resolve and check everything that needs no database access."""
-    key = _shape(request)
+    bound = None
+    if request.filter and not request.filter_params and isinstance(request.filter, str):
+        bound = bound_filters.condition(info, request.filter)
+    key = _shape(request, bound)
     plans: dict[Any, Plan] = info.plans
     plan = plans.get(key) if key is not None else None
     if plan is None:
-        plan = _plan(info, request)
+        plan = _plan(info, request, bound)
         if key is not None:
-            if len(plans) >= _PLANS_PER_COLLECTION:
-                plans.clear()
-            plans[key] = plan
+            bound_filters.remember(plans, key, plan)
     _check_range(plan.resolved, request)
     vectors = encode_queries(plan.resolved.field, request.data, plan.encoder)
-    return Prepared(plan, request, vectors, keyset)
+    return Prepared(plan, request, vectors, keyset, bound.params if bound is not None else None)
 
 
-#: Distinct search shapes remembered per collection (a filter built with values in its
-#: text makes every search a new shape; the plans are then simply rebuilt).
-_PLANS_PER_COLLECTION = 256
+def _shape(request: SearchRequest, bound: Optional[bound_filters.Bound] = None) -> Optional[tuple[Any, ...]]:
+    """Every argument the plan depends on, hashable; None when some are not hashable.
 
-
-def _shape(request: SearchRequest) -> Optional[tuple[Any, ...]]:
-    """Every argument the plan depends on, hashable; None when some are not hashable."""
+    A filter whose values are bound counts by its shape: searches that differ only in those
+    values share a plan (and its statements, prepared on the server, and its scan choice).
+    """
     try:
         key = (request.anns_field, request.metric_type,
                tuple(request.partition_names) if request.partition_names else None,
-               request.filter, _freeze(request.filter_params) if request.filter_params else None,
+               ("bound", bound.shape) if bound is not None else request.filter,
+               _freeze(request.filter_params) if request.filter_params else None,
                tuple(request.output_fields) if request.output_fields is not None else None,
                request.group_by_field)
         hash(key)
@@ -193,7 +200,7 @@ def _freeze(value: Any) -> Any:
     return value
 
 
-def _plan(info: CollectionInfo, request: SearchRequest) -> Plan:
+def _plan(info: CollectionInfo, request: SearchRequest, bound: Optional[bound_filters.Bound] = None) -> Plan:
     resolved = resolve(info, request.anns_field, request.metric_type, request.partition_names)
     out = outputs.output_plan(info.schema, request.output_fields, default_all=False, include_pk=False)
     if out.count:
@@ -201,7 +208,10 @@ def _plan(info: CollectionInfo, request: SearchRequest) -> Plan:
                                 "[\"count(*)\"])")
     conditions = list(resolved.conditions)
     params = dict(resolved.params)
-    filter_cond = filter_condition(request.filter, info, request.filter_params)
+    if bound is not None:  # the text has %(bN)s placeholders, and its other % doubled
+        filter_cond: Optional[sql.Composable] = sql.SQL("({})").format(sql.SQL(bound.text.decode()))
+    else:
+        filter_cond = filter_condition(request.filter, info, request.filter_params)
     if filter_cond is not None:
         conditions.append(filter_cond)
     group_column = None
@@ -329,7 +339,7 @@ def _statement(conn: psycopg.Connection, prepared: Prepared, which: Sequence[int
         range_filter=range_filter, group_column=plan.group_column, keyset=keyset,
         array_type=array_type(target.query_type), guard=plan.guard, filter_condition=plan.filter,
         fence=fence))
-    params = dict(plan.params)
+    params = dict(prepared.params)
     if nq == 1:
         params["q"] = prepared.vectors[which[0]]
     else:

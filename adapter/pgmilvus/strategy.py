@@ -199,7 +199,7 @@ def estimate_rows(conn: psycopg.Connection, prepared: Any) -> Estimate:
     unfiltered = plan.statement(conn, "explain all", lambda: search_sql.explain(
         search_sql.count_statement(table, plan.resolved.conditions, plan.resolved.target.column)))
     with conn.pipeline():
-        cur1 = conn.execute(filtered, plan.params)
+        cur1 = conn.execute(filtered, prepared.params)
         cur2 = conn.execute(unfiltered, plan.resolved.params)
         cur3 = conn.execute(search_sql.SERVER_COSTS)
         plans = [cur1.fetchone()[0], cur2.fetchone()[0]]

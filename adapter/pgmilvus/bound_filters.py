@@ -1,0 +1,77 @@
+"""Filters whose values are bound, per collection: the cache around filters.bind.
+
+A query or search whose filter has comparison values written into its text
+(``f'user_id == {uid}'``) runs the statement of its *shape*, with the values as
+parameters: the client compiles the shape once and the server prepares it once
+(see filters/bind.py for what binds).  The skeletons, shapes and their SQL live
+on the collection's description (``CollectionInfo.plans``), so a catalog change
+drops them with it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from .catalog import CollectionInfo
+from .filters import bind, plan_sql
+from . import json_index
+
+#: Entries kept per collection description (shared with read shapes and search plans).
+ENTRIES_PER_COLLECTION = 256
+_UNKNOWN = object()
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A filter's condition with ``%(bN)s`` placeholders (``%`` doubled), the shape it is the SQL
+    of, and this filter's values."""
+
+    text: bytes
+    shape: tuple
+    params: dict[str, Any]
+
+
+def condition(info: CollectionInfo, filter: str) -> Optional[Bound]:
+    """``filter``'s condition with its comparison values bound, or None (the ordinary path).
+
+    Per call: one regex pass and two lookups on the collection's description; the lexer
+    runs once per skeleton and the compiler twice per shape.  A skeleton whose shapes keep
+    missing (its unbound literals vary) stops being bound: each miss costs two compilations.
+    """
+    found = bind.scan(filter)
+    if found is None:
+        return None
+    plans = info.plans
+    skeleton = plans.get(("mask", found.skeleton))
+    if skeleton is None:
+        skeleton = remember(plans, ("mask", found.skeleton), [bind.mask(found, info.schema), 0])
+    mask = skeleton[0]
+    if not any(mask):
+        return None
+    shape = found.key(mask)
+    key = ("bound", shape)
+    text = plans.get(key, _UNKNOWN)
+    if text is _UNKNOWN:
+        skeleton[1] += 1
+        if skeleton[1] > bind.MISSES_PER_SKELETON:
+            skeleton[0] = (False,) * len(mask)
+            return None
+        text = None
+        if bind.mask(found, info.schema) == mask:  # this text binds as its skeleton says
+            paths = json_index.indexed_paths(info)
+            made = bind.template(found, mask, lambda t: plan_sql(t, info.schema, None, "query", paths))
+            text = None if made is None else made.encode()
+        remember(plans, key, text)
+    if text is None:
+        return None
+    params = found.values(mask)
+    return None if params is None else Bound(text, shape, params)
+
+
+def remember(plans: dict, key: Any, value: Any) -> Any:
+    """Keep ``value`` on the collection's description, within ``ENTRIES_PER_COLLECTION`` entries."""
+    if len(plans) >= ENTRIES_PER_COLLECTION:
+        plans.clear()
+    plans[key] = value
+    return value
