@@ -11,7 +11,7 @@ from typing import Any, Optional
 
 import pytest
 
-from pgmilvus import DataType, MilvusClient, reads
+from pgmilvus import DataType, MilvusClient, bound_filters
 from pgmilvus.filters import bind, filter_sql
 
 from .schemas import appendix_schema
@@ -120,12 +120,12 @@ def test_a_bound_query_returns_what_the_ordinary_path_returns(filled: MilvusClie
 
 def test_a_shape_compiles_once_whatever_its_values(filled: MilvusClient, monkeypatch):
     compiled: list[str] = []
-    real = reads.plan_sql
+    real = bound_filters.plan_sql
 
     def counting(expr, *args, **kwargs):
         compiled.append(expr)
         return real(expr, *args, **kwargs)
-    monkeypatch.setattr(reads, "plan_sql", counting)
+    monkeypatch.setattr(bound_filters, "plan_sql", counting)
     for k in range(10):
         assert [r["k"] for r in filled.query("c", filter=f'k == {k} and s != "x"', output_fields=["k"])] == [k]
     assert len(compiled) == 2   # the shape, with two sets of sentinel values
