@@ -326,6 +326,41 @@ def test_ann_indexes_find_the_exact_neighbours_on_small_data(client: MilvusClien
     assert all(isinstance(v, str) for k, v in described.items() if k in params)
 
 
+@pytest.mark.parametrize("index_type", [None, "FLAT", "HNSW"])
+def test_rows_whose_vector_is_null_are_never_hits(client: MilvusClient, index_type) -> None:
+    """e2e test_milvus_client_collection_null_vector_field_search: a limit above the non-NULL rows
+    raised TypeError (a NULL distance in the sort); NULL vectors are not hits on any search path."""
+    s = client.create_schema()
+    s.add_field("id", DataType.INT64, is_primary=True)
+    s.add_field("v", DataType.FLOAT_VECTOR, dim=2, nullable=True)
+    s.add_field("w", DataType.FLOAT_VECTOR, dim=2)
+    s.add_field("g", DataType.INT64)
+    client.create_collection("nv", schema=s)
+    if index_type:
+        index = client.prepare_index_params()
+        index.add_index("v", index_type=index_type, metric_type="L2",
+                        params={"nlist": 1} if index_type == "IVF_FLAT" else {})
+        index.add_index("w", index_type="FLAT", metric_type="L2")
+        client.create_index("nv", index)
+    client.insert("nv", [{"id": i, "v": [i, 1] if i % 2 else None, "w": [i, 0], "g": i % 2}
+                         for i in range(8)])
+    assert client.search("nv", [[1, 1]], anns_field="v", limit=10)[0].ids == [1, 3, 5, 7]
+    assert client.search("nv", [[1, 1]], anns_field="v", limit=2)[0].ids == [1, 3]
+    assert [h.ids for h in client.search("nv", [[1, 1], [7, 1]], anns_field="v", limit=10)] == [
+        [1, 3, 5, 7], [7, 5, 3, 1]]
+    assert client.search("nv", [[1, 1]], anns_field="v", limit=10, filter="id >= 0")[0].ids == [1, 3, 5, 7]
+    assert client.search("nv", [[1, 1]], anns_field="v", limit=10, group_by_field="g")[0].ids == [1]
+    ranged = client.search("nv", [[1, 1]], anns_field="v", limit=10,
+                           search_params={"metric_type": "L2", "params": {"radius": 20.0}})
+    assert ranged[0].ids == [1, 3, 5]
+    hybrid = client.hybrid_search("nv", [AnnSearchRequest([[1, 1]], "v", {}, 10)], RRFRanker(), limit=10)
+    assert hybrid[0].ids == [1, 3, 5, 7]
+    pages, iterator = [], client.search_iterator("nv", [[1, 1]], anns_field="v", batch_size=3, limit=10)
+    while page := iterator.next():
+        pages.append([h["id"] for h in page])
+    assert pages == [[1, 3, 5], [7]]
+
+
 def test_filtered_index_search_returns_limit_hits(client: MilvusClient) -> None:
     vectors = typed(client, index_type="HNSW", rows=400, dim=8)
     query = vectors[0]
