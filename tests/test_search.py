@@ -326,7 +326,7 @@ def test_ann_indexes_find_the_exact_neighbours_on_small_data(client: MilvusClien
     assert all(isinstance(v, str) for k, v in described.items() if k in params)
 
 
-@pytest.mark.parametrize("index_type", [None, "FLAT", "HNSW"])
+@pytest.mark.parametrize("index_type", [None, "FLAT", "HNSW", "IVF_FLAT"])
 def test_rows_whose_vector_is_null_are_never_hits(client: MilvusClient, index_type) -> None:
     """e2e test_milvus_client_collection_null_vector_field_search: a limit above the non-NULL rows
     raised TypeError (a NULL distance in the sort); NULL vectors are not hits on any search path."""
