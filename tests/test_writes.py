@@ -352,6 +352,24 @@ def test_auto_id_varchar(client: MilvusClient) -> None:
     assert type(ids[0]) is str and ids[0].isdigit()
 
 
+def test_auto_id_varchar_keys_are_milvus_keys_whatever_max_length(client: MilvusClient) -> None:
+    """e2e test_insert_with_pk_varchar_auto_id_true: Milvus generates its int64 ids in decimal
+    (18-19 characters) even when max_length is smaller; pgmilvus raised a raw "value too long"."""
+    schema = client.create_schema(auto_id=True)
+    schema.add_field("pk", DataType.VARCHAR, is_primary=True, max_length=6)
+    schema.add_field("v", DataType.FLOAT_VECTOR, dim=2)
+    client.create_collection("c", schema=schema)
+    ids = client.insert("c", [{"v": [1, 2]}, {"v": [3, 4]}])["ids"]
+    assert len(ids) == 2 and all(type(i) is str and i.isdigit() and len(i) >= 18 for i in ids)
+    assert sorted(r["pk"] for r in rows(client, "c")) == sorted(ids)
+    assert client.describe_collection("c")["fields"][0]["params"] == {"max_length": 6}
+    new = client.upsert("c", [{"pk": ids[0], "v": [5, 6]}])["ids"]   # names a generated key
+    assert sorted(r["pk"] for r in rows(client, "c")) == sorted([ids[1], *new])
+    client.alter_collection_properties("c", {"allow_insert_auto_id": "true"})
+    with pytest.raises(MilvusException, match="exceeds max length \\(19\\)"):
+        client.insert("c", [{"pk": "x" * 20, "v": [1, 2]}])
+
+
 def test_upsert_on_auto_id_replaces_with_a_new_key(client: MilvusClient) -> None:
     """Milvus 2.6: the row names the entity it replaces; the replacement gets a new primary key."""
     quick(client, auto_id=True)

@@ -69,7 +69,7 @@ def column_type(field: FieldSchema) -> sql.Composable:
     # Strings sort and compare byte-wise in Milvus: the "C" collation does the same,
     # and lets B-tree indexes serve LIKE 'prefix%' too.
     if dtype == DataType.VARCHAR:
-        return sql.SQL('varchar({}) COLLATE "C"').format(sql.Literal(int(field.max_length)))
+        return sql.SQL('varchar({}) COLLATE "C"').format(sql.Literal(field.byte_limit))
     if dtype == DataType.TEXT:
         return sql.SQL('text COLLATE "C"')
     if dtype == DataType.ARRAY:
@@ -90,7 +90,7 @@ def _checks(field: FieldSchema) -> list[sql.Composable]:
         lo, hi = INT_RANGES[DataType.INT8]
         out.append(sql.SQL("CHECK ({} BETWEEN {} AND {})").format(col, sql.Literal(lo), sql.Literal(hi)))
     if field.dtype == DataType.VARCHAR:
-        out.append(sql.SQL("CHECK (octet_length({}) <= {})").format(col, sql.Literal(int(field.max_length))))
+        out.append(sql.SQL("CHECK (octet_length({}) <= {})").format(col, sql.Literal(field.byte_limit)))
     if field.dtype == DataType.ARRAY:
         out.append(sql.SQL("CHECK (cardinality({}) <= {})").format(col, sql.Literal(int(field.max_capacity))))
     return out

@@ -23,6 +23,9 @@ from .types import (DENSE_VECTOR_TYPES, INT_RANGES, INTEGER_TYPES, FLOAT_TYPES, 
 DYNAMIC_FIELD = "$meta"
 MAX_DIM = 32768
 MAX_VARCHAR = 65535
+#: Milvus's VARCHAR auto_id keys are its int64 ids in decimal (18-19 characters), whatever the
+#: field's max_length says (proxy autoGenPrimaryFieldData: strconv.FormatInt).
+AUTO_ID_KEY_LENGTH = 19
 MAX_CAPACITY = 4096
 #: Longer column names would be truncated by PostgreSQL (NAMEDATALEN - 1).
 PG_COLUMN_LIMIT = 63
@@ -129,6 +132,13 @@ class FieldSchema:
     @property
     def max_length(self) -> Optional[int]:
         return self.params.get("max_length")
+
+    @property
+    def byte_limit(self) -> int:
+        """The UTF-8 bytes a VARCHAR value may take: ``max_length``, widened for an auto_id
+        primary key so it holds the keys Milvus generates even when max_length is smaller."""
+        limit = int(self.max_length or MAX_VARCHAR)
+        return max(limit, AUTO_ID_KEY_LENGTH) if self.auto_id else limit
 
     @property
     def max_capacity(self) -> Optional[int]:
