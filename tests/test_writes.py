@@ -233,6 +233,35 @@ def test_defaults_nulls_and_accepted_coercions(client: MilvusClient) -> None:
     assert got[2]["j"] == [1, "x"] and got[2]["i16"] == 5
 
 
+def test_numpy_scalar_default_values(client: MilvusClient) -> None:
+    """e2e test_insert_multi_fields_none_with_default_value: pymilvus takes numpy scalars as
+    default values (np.int32(1) for an INT32 field...); pgmilvus refused them."""
+    schema = client.create_schema()
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("v", DataType.FLOAT_VECTOR, dim=2)
+    defaults = {"i8": (DataType.INT8, np.int8(-3)), "i16": (DataType.INT16, np.int16(300)),
+                "i32": (DataType.INT32, np.int32(1)), "i64": (DataType.INT64, np.int64(2**40)),
+                "f": (DataType.FLOAT, np.float32(1.5)), "d": (DataType.DOUBLE, np.float64(0.25)),
+                "b": (DataType.BOOL, np.bool_(True)), "s": (DataType.VARCHAR, np.str_("abc"))}
+    for name, (dtype, value) in defaults.items():
+        schema.add_field(name, dtype, default_value=value, nullable=True, max_length=8)
+    client.create_collection("c", schema=schema)
+    described = {f["name"]: f.get("default_value") for f in client.describe_collection("c")["fields"]}
+    expected = {"i8": -3, "i16": 300, "i32": 1, "i64": 2**40, "f": 1.5, "d": 0.25, "b": True, "s": "abc"}
+    assert {k: described[k] for k in expected} == expected
+    assert all(type(described[k]) is type(v) for k, v in expected.items())
+    client.insert("c", [{"id": 1, "v": [1, 2]}, {"id": 2, "v": [1, 2], **dict.fromkeys(expected)}])
+    assert rows(client, "c", output_fields=list(expected)) == [{"id": 1, **expected}, {"id": 2, **expected}]
+    bad = client.create_schema()
+    bad.add_field("id", DataType.INT64, is_primary=True)
+    bad.add_field("v", DataType.FLOAT_VECTOR, dim=2)
+    bad.add_field("i8", DataType.INT8, default_value=np.int32(300))
+    with pytest.raises(MilvusException) as exc:
+        client.create_collection("bad", schema=bad)
+    assert exc.value.message == ("type (default_value) of field i8 is not matched: 300 is not a valid INT8: "
+                                 "invalid parameter")
+
+
 def test_dynamic_field_values(client: MilvusClient) -> None:
     quick(client)
     client.insert("c", [{"id": 1, "vector": [1, 2], "color": "red", "n": np.int64(3), "nested": {"a": [1]},

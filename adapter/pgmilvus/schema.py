@@ -12,6 +12,7 @@ import copy
 import json
 from typing import Any, Iterable, Optional
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, ValidationError
 
 from . import names
@@ -83,6 +84,12 @@ def _to_datatype(value: Any, what: str) -> DataType:
     raise ParamError(message=f"{what} must be a DataType, got {value!r}")
 
 
+def _plain(value: Any) -> Any:
+    """A numpy scalar (``np.int32(1)``, ``np.float32(1.0)``, ``np.str_``...) as the Python value it
+    holds: pymilvus accepts them as default values, and the catalog (JSON) and SQL take plain ones."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 class FieldSchema:
     """One field; constructor and attributes follow pymilvus's FieldSchema."""
 
@@ -112,7 +119,7 @@ class FieldSchema:
         self.is_function_output = args.is_function_output
         self.element_type = args.element_type
         self.has_default = "default_value" in kwargs
-        self.default_value = kwargs.get("default_value")
+        self.default_value = _plain(kwargs.get("default_value"))
         self.params: dict[str, Any] = {}
         for key in _TYPE_PARAMS:
             if kwargs.get(key) is not None:
