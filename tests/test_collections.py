@@ -403,6 +403,10 @@ def test_aliases(client: MilvusClient) -> None:
         client.drop_collection("a")
     client.alter_alias("b", "al")
     assert client.describe_alias("al")["collection_name"] == "b"
+    with pytest.raises(MilvusException) as info:   # e2e test_milvus_client_alias_search_query
+        client.drop_collection("al")
+    assert (info.value.code, info.value.message) == (1600, "cannot drop the collection via alias = al")
+    assert client.list_collections() == ["a", "b"] and client.describe_alias("al")["collection_name"] == "b"
     with pytest.raises(MilvusException) as info:
         client.alter_alias("b", "nope")
     assert info.value.code == 1600

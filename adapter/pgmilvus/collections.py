@@ -184,6 +184,10 @@ def drop(conn: psycopg.Connection, db_name: str, name: str) -> None:
     names.collection_name(name)
     info = catalog.get_collection(conn, db_name, name, aliases=False, for_update=True)
     if info is None:
+        if catalog.alias_target(conn, db_name, name) is not None:
+            # Milvus (rootcoord dropCollectionTask.validate) refuses; dropping the target by its
+            # alias would be an easy accident.
+            raise MilvusException(ErrorCode.ALIAS_NOT_FOUND, f"cannot drop the collection via alias = {name}")
         return
     if info.aliases:
         raise invalid_parameter(f"cannot drop the collection via alias = {info.aliases[0]}: collection "
