@@ -9,8 +9,8 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from pgmilvus import (DataType, DescribeCollectionException, MilvusClient, MilvusException, ParamError,
-                      PrimaryKeyException)
+from pgmilvus import (DataNotMatchException, DataType, DescribeCollectionException, MilvusClient,
+                      MilvusException, ParamError, PrimaryKeyException)
 from pgmilvus.types import LoadState
 
 D = DataType
@@ -265,6 +265,42 @@ def test_stats_flush_compact_truncate_properties(client: MilvusClient) -> None:
     assert client.describe_collection("c")["properties"] == {"collection.ttl.seconds": "60"}
     client.truncate_collection("c")
     assert client.get_collection_stats("c") == {"row_count": 0}
+
+
+def test_alter_dynamicfield_enabled_adds_the_dynamic_field(client: MilvusClient) -> None:
+    """Milvus 2.6 (rootcoord alter dynamic field): True adds the dynamic field to an existing
+    collection; pgmilvus stored the property and applied nothing (e2e cause #21)."""
+    client.create_collection("c", dimension=2, enable_dynamic_field=False)
+    client.insert("c", [{"id": 1, "vector": [1, 2]}])
+    with pytest.raises(DataNotMatchException, match="unexpected field `x`"):
+        client.insert("c", [{"id": 2, "vector": [1, 2], "x": 1}])
+    client.alter_collection_properties("c", {"dynamicfield.enabled": False})   # the current value: no-op
+    errors = [({"dynamicfield.enabled": True, "mmap.enabled": True},
+               "cannot alter dynamic schema with other properties at the same time: invalid parameter"),
+              ({"dynamicfield.enabled": "yes"}, "invalid value 'yes' for collection property "
+                                                "dynamicfield.enabled: use True or False: invalid parameter")]
+    for properties, message in errors:
+        with pytest.raises(MilvusException) as info:
+            client.alter_collection_properties("c", properties)
+        assert (info.value.code, info.value.message) == (1100, message)
+    client.alter_collection_properties("c", {"dynamicfield.enabled": True})
+    described = client.describe_collection("c")
+    assert described["enable_dynamic_field"] is True and described["properties"] == {}
+    assert [f["name"] for f in described["fields"]] == ["id", "vector"]
+    client.insert("c", [{"id": 2, "vector": [3, 4], "x": 1}])
+    assert client.query("c", filter="id >= 0", output_fields=["*"]) == [
+        {"id": 1, "vector": [1.0, 2.0]}, {"id": 2, "vector": [3.0, 4.0], "x": 1}]
+    assert client.search("c", [[3, 4]], filter="x == 1", output_fields=["x"])[0][0]["entity"] == {"x": 1}
+    client.alter_collection_properties("c", {"dynamicfield.enabled": "True"})  # already on: no-op
+    for call, message in [
+            (lambda: client.alter_collection_properties("c", {"dynamicfield.enabled": False}),
+             "dynamic schema cannot supported to be disabled: invalid parameter"),
+            (lambda: client.drop_collection_properties("c", ["dynamicfield.enabled"]),
+             "cannot delete key dynamicfield.enabled: invalid parameter")]:
+        with pytest.raises(MilvusException) as info:
+            call()
+        assert (info.value.code, info.value.message) == (1100, message)
+    assert client.describe_collection("c")["enable_dynamic_field"] is True
 
 
 # -- load state ----------------------------------------------------------------------------------------
