@@ -21,7 +21,8 @@ from .schema import CollectionSchema
 from .types import ConsistencyLevel, DataType, LoadState
 
 _log = logging.getLogger("pgmilvus")
-DEFAULT_NUM_PARTITIONS = 64
+#: Milvus 2.6's default for partition-key collections (its e2e suite expects 16; a 2.3.5 server made 64).
+DEFAULT_NUM_PARTITIONS = 16
 MAX_NUM_PARTITIONS = 1024
 
 
