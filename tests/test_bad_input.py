@@ -339,7 +339,7 @@ CASES = [
     case("index-create-unknown-metric", lambda c: c.create_index("noidx", _ip(index_type="HNSW", metric_type="FOO")), E, 1100, "metric type FOO"),
     case("index-create-param-str", lambda c: c.create_index("noidx", _ip(index_type="HNSW", metric_type="L2", params={"M": "x"})), E, 1100, "M='x'"),
     case("index-create-param-range", lambda c: c.create_index("noidx", _ip(index_type="HNSW", metric_type="L2", params={"M": 100000})), E, 1100, "out of range"),
-    case("index-create-scalar-metric", lambda c: c.create_index("typed", _ip("s", index_type="HNSW", metric_type="L2")), E, 1100, "scalar field s"),
+    case("index-create-scalar-hnsw", lambda c: c.create_index("typed", _ip("s", index_type="HNSW", metric_type="L2")), E, 1100, "invalid index type: HNSW for scalar field s"),
     case("index-create-scalar-type", lambda c: c.create_index("typed", _ip("i64", index_type="FOO")), E, 1100, "invalid index type: FOO"),
     case("index-type-int", lambda c: c.prepare_index_params("v", index_type=5), ParamError, 1, "index_type"),
     # --- insert: arguments ----------------------------------------------------------------------------------

@@ -344,6 +344,12 @@ def test_index_errors_and_idempotency(client: MilvusClient) -> None:
     client.create_index("c", scalar)
     assert client.list_indexes("c") == ["my_idx", "pk_idx"]
     assert client.list_indexes("c", field_name="pk") == ["pk_idx"]
+    # metric_type on a scalar index is ignored, as Milvus ignores it (e2e cause #22)
+    client.drop_index("c", "pk_idx")
+    client.create_index("c", MilvusClient.prepare_index_params("pk", index_type="INVERTED", index_name="pk2",
+                                                               metric_type="L2"))
+    described = client.describe_index("c", "pk2")
+    assert described["index_type"] == "INVERTED" and "metric_type" not in described
 
 
 # -- partitions --------------------------------------------------------------------------------------
