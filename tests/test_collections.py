@@ -172,6 +172,18 @@ def test_unstorable_datatypes_refused_at_create(client: MilvusClient, dtype: Dat
     assert not client.has_collection("c")
 
 
+def test_field_errors_come_from_create_collection(client: MilvusClient) -> None:
+    """pymilvus leaves field-name / type-param checks to the server: add_field accepts the field and
+    create_collection raises (e2e cause #14), leaving nothing behind."""
+    schema = _custom_schema().add_field("1x", D.INT64)
+    with pytest.raises(MilvusException) as info:
+        client.create_collection("c", schema=schema)
+    assert (info.value.code, info.value.message) == (
+        1701, "Invalid field name: 1x. The first character of a field name must be an underscore or letter.: "
+              "field name invalid[field=1x]")
+    assert client.list_collections() == []
+
+
 def test_postgres_enforces_milvus_limits(client: MilvusClient) -> None:
     schema = _custom_schema()
     schema.add_field("i8", D.INT8, nullable=True)

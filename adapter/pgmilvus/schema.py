@@ -66,6 +66,10 @@ class _FieldArgs(BaseModel):
     element_type: Optional[DataType] = None
 
 
+#: add_field kwargs whose type pymilvus checks in add_field itself (the others wait for create_collection).
+_CHECKED_BY_PYMILVUS = {"is_primary", "auto_id", "is_partition_key", "is_clustering_key"}
+
+
 def _param_error(exc: ValidationError, field: str) -> ParamError:
     first = exc.errors()[0]
     key = ".".join(str(p) for p in first["loc"])
@@ -94,11 +98,18 @@ class FieldSchema:
     """One field; constructor and attributes follow pymilvus's FieldSchema."""
 
     def __init__(self, name: str, dtype: DataType, description: str = "", **kwargs: Any) -> None:
-        names.field_name(name)
+        # pymilvus checks only a few things here (the type, the flags' types, auto_id and a None
+        # default); the rest is Milvus's server-side checks, which surface at create_collection:
+        # they are kept in _deferred and raised by verify(), so code that catches them there works.
+        self._deferred: Optional[MilvusException] = None
+        try:
+            names.field_name(name)
+        except MilvusException as exc:
+            self._deferred = exc
         self.name = name
         self.dtype = _to_datatype(dtype, f"data type of field {name}")
         if not isinstance(description, str):
-            raise ParamError(message=f"description of field {name} must be a str")
+            self._deferred = self._deferred or ParamError(message=f"description of field {name} must be a str")
         self.description = description
         for key in ("dim", "max_length", "max_capacity"):
             # pymilvus coerces numeric strings ("128") for type params.
@@ -107,7 +118,10 @@ class FieldSchema:
         try:
             args = _FieldArgs(**kwargs)
         except ValidationError as exc:
-            raise _param_error(exc, name) from None
+            if exc.errors()[0]["loc"][0] in _CHECKED_BY_PYMILVUS:
+                raise _param_error(exc, name) from None
+            self._deferred = self._deferred or _param_error(exc, name)
+            args = _FieldArgs.model_construct(**kwargs)
         if args.auto_id and not args.is_primary:
             raise AutoIDException(message="The auto_id can only be specified on the primary key field")
         self.is_primary = args.is_primary
@@ -157,6 +171,8 @@ class FieldSchema:
 
     def verify(self) -> None:
         """Milvus's server-side field checks, with Milvus's messages."""
+        if self._deferred is not None:
+            raise self._deferred
         if len(self.name.encode()) > PG_COLUMN_LIMIT:
             raise invalid_parameter(f"field name {self.name} is {len(self.name.encode())} bytes long; "
                                     f"PostgreSQL column names hold at most {PG_COLUMN_LIMIT} bytes: use a "
