@@ -441,11 +441,33 @@ def test_upsert_moves_entities_between_partitions(client: MilvusClient) -> None:
         client.upsert("c", [{"id": 2, "vector": [7, 7]}], partition_name="nope")
 
 
-def test_upsert_same_key_twice_in_a_batch_keeps_the_last(client: MilvusClient) -> None:
-    quick(client)
-    res = client.upsert("c", [{"id": 1, "vector": [1, 1], "v": 1}, {"id": 1, "vector": [2, 2], "v": 2}])
-    assert res["upsert_count"] == 2 and res["ids"] == [1, 1]
-    assert rows(client, "c") == [{"id": 1, "vector": [2.0, 2.0], "v": 2}]
+@pytest.mark.parametrize("pk_type", [DataType.INT64, DataType.VARCHAR])
+def test_upsert_naming_a_key_twice_is_refused(client: MilvusClient, pk_type: DataType) -> None:
+    """Milvus refuses it (e2e test_milvus_client_upsert_duplicate_pk_int64/varchar, code 1100); the
+    whole call is one batch, also when a generator's rows are written in chunks."""
+    quick(client, **({"id_type": "string", "max_length": 8} if pk_type == DataType.VARCHAR else {}))
+    k = (lambda i: i) if pk_type == DataType.INT64 else str
+    client.insert("c", [{"id": k(1), "vector": [0, 0], "v": 0}])
+    calls = [
+        ([{"id": k(1), "vector": [1, 1], "v": 1}, {"id": k(2), "vector": [2, 2], "v": 2},
+          {"id": k(1), "vector": [3, 3], "v": 3}], 0, 2, {}),
+        ([{"id": k(1), "vector": [1, 1], "v": 1}, {"id": k(1), "vector": [2, 2], "v": 2}], 0, 1,
+         {"partial_update": True}),
+        (_chain(({"id": k(i), "vector": [1, 1]} for i in range(10, 10_010)), [{"id": k(10), "vector": [1, 1]}]),
+         0, 10_000, {}),
+    ]
+    for rows_, first, second, kwargs in calls:
+        with pytest.raises(MilvusException) as exc:
+            client.upsert("c", rows_, **kwargs)
+        assert exc.value.code == 1100
+        assert exc.value.message == (
+            f"duplicate primary keys are not allowed in the same batch: invalid parameter (primary key "
+            f"{k(1) if second < 10_000 else k(10)!r} in rows {first} and {second}; nothing was written: merge "
+            "the two rows)")
+    assert rows(client, "c") == [{"id": k(1), "vector": [0.0, 0.0], "v": 0}]
+    with pytest.raises(MilvusException, match="duplicate primary key"):   # insert refuses them too
+        client.insert("c", [{"id": k(3), "vector": [1, 1]}, {"id": k(3), "vector": [1, 1]}])
+    assert count(client, "c") == 1
 
 
 def test_upsert_is_all_or_nothing(client: MilvusClient) -> None:
