@@ -172,6 +172,21 @@ def test_unstorable_datatypes_refused_at_create(client: MilvusClient, dtype: Dat
     assert not client.has_collection("c")
 
 
+def test_dimensions_over_pgvectors_limit_are_refused_at_create(client: MilvusClient) -> None:
+    """pgvector's vector / halfvec hold 16,000 dimensions (Milvus 32,768): a clear error at create time,
+    not PostgreSQL's 'dimensions for type vector cannot exceed 16000' (e2e cause #13)."""
+    with pytest.raises(MilvusException) as info:
+        client.create_collection("c", dimension=16001)
+    assert (info.value.code, info.value.message) == (
+        3000, "invalid dimension: 16001 of field vector: pgmilvus stores FLOAT_VECTOR as pgvector's vector, "
+              "which holds at most 16000 dimensions (Milvus allows 32768); reduce the dimension")
+    assert client.list_collections() == []
+    client.create_collection("c", dimension=16000)
+    schema = _custom_schema().add_field("bits", D.BINARY_VECTOR, dim=32768)  # bit holds Milvus's range
+    client.create_collection("b", schema=schema)
+    assert sorted(client.list_collections()) == ["b", "c"]
+
+
 def test_field_errors_come_from_create_collection(client: MilvusClient) -> None:
     """pymilvus leaves field-name / type-param checks to the server: add_field accepts the field and
     create_collection raises (e2e cause #14), leaving nothing behind."""

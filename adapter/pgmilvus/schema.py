@@ -23,6 +23,10 @@ from .types import (DENSE_VECTOR_TYPES, INT_RANGES, INTEGER_TYPES, FLOAT_TYPES, 
 
 DYNAMIC_FIELD = "$meta"
 MAX_DIM = 32768
+#: pgvector's column types hold fewer dimensions than Milvus allows (vector.h / halfvec.h VECTOR_MAX_DIM,
+#: HALFVEC_MAX_DIM); BINARY_VECTOR (bit) holds Milvus's whole range.
+PGVECTOR_MAX_DIM = {DataType.FLOAT_VECTOR: ("vector", 16000), DataType.INT8_VECTOR: ("vector", 16000),
+                    DataType.FLOAT16_VECTOR: ("halfvec", 16000), DataType.BFLOAT16_VECTOR: ("halfvec", 16000)}
 MAX_VARCHAR = 65535
 #: Milvus's VARCHAR auto_id keys are its int64 ids in decimal (18-19 characters), whatever the
 #: field's max_length says (proxy autoGenPrimaryFieldData: strconv.FormatInt).
@@ -214,6 +218,12 @@ class FieldSchema:
         if self.dtype == DataType.BINARY_VECTOR and self.dim % 8:
             raise invalid_parameter(f"invalid dimension: {self.dim} of field {self.name}. "
                                     f"should be multiple of 8. ")
+        column, limit = PGVECTOR_MAX_DIM.get(self.dtype, (None, MAX_DIM))
+        if self.dim > limit:
+            raise MilvusException(ErrorCode.UNSUPPORTED,
+                                  f"invalid dimension: {self.dim} of field {self.name}: pgmilvus stores "
+                                  f"{self.dtype.name} as pgvector's {column}, which holds at most {limit} "
+                                  f"dimensions (Milvus allows {MAX_DIM}); reduce the dimension")
 
     def _verify_array(self) -> None:
         if self.element_type is None:
