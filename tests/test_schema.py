@@ -76,8 +76,13 @@ BAD_SCHEMAS = [
      "should be in (0, 65535], got 65536"),
     ([PK, ("v", D.FLOAT_VECTOR, {})], MilvusException, "dimension is not defined"),
     ([PK, ("v", D.FLOAT_VECTOR, {"dim": 0})], MilvusException,
-     "invalid dimension: 0 of field v. should be in range 1 ~ 32768"),
-    ([PK, ("v", D.FLOAT_VECTOR, {"dim": 32769})], MilvusException, "should be in range 1 ~ 32768"),
+     "invalid dimension: 0. should be in range 2 ~ 32768 (field v)"),
+    ([PK, ("v", D.FLOAT_VECTOR, {"dim": 1})], MilvusException,         # Milvus 2.6: at least 2
+     "invalid dimension: 1. should be in range 2 ~ 32768 (field v)"),
+    ([PK, ("v", D.FLOAT_VECTOR, {"dim": 32769})], MilvusException,
+     "invalid dimension: 32769 of field v. float vector dimension should be in range 2 ~ 32768"),
+    ([PK, ("v", D.BINARY_VECTOR, {"dim": 8 * 32768 + 8})], MilvusException,
+     "invalid dimension: 262152 of field v. binary vector dimension should be in range 2 ~ 262144"),
     ([PK, ("v", D.BINARY_VECTOR, {"dim": 7})], MilvusException, "should be multiple of 8"),
     ([PK, ("v", D.FLOAT_VECTOR, {"dim": 16001})], MilvusException,
      "invalid dimension: 16001 of field v: pgmilvus stores FLOAT_VECTOR as pgvector's vector, which holds at "

@@ -23,6 +23,12 @@ from .types import (DENSE_VECTOR_TYPES, INT_RANGES, INTEGER_TYPES, FLOAT_TYPES, 
 
 DYNAMIC_FIELD = "$meta"
 MAX_DIM = 32768
+MIN_DIM = 2
+#: Milvus's word for each dense vector type in its dimension errors, and its largest dimension
+#: (binary vectors: 8 x MAX_DIM bits).
+_DIM_RANGE = {DataType.FLOAT_VECTOR: ("float", MAX_DIM), DataType.FLOAT16_VECTOR: ("float16", MAX_DIM),
+              DataType.BFLOAT16_VECTOR: ("bfloat16", MAX_DIM), DataType.INT8_VECTOR: ("int8", MAX_DIM),
+              DataType.BINARY_VECTOR: ("binary", 8 * MAX_DIM)}
 #: pgvector's column types hold fewer dimensions than Milvus allows (vector.h / halfvec.h VECTOR_MAX_DIM,
 #: HALFVEC_MAX_DIM); BINARY_VECTOR (bit) holds Milvus's whole range.
 PGVECTOR_MAX_DIM = {DataType.FLOAT_VECTOR: ("vector", 16000), DataType.INT8_VECTOR: ("vector", 16000),
@@ -212,12 +218,18 @@ class FieldSchema:
             raise MilvusException(ErrorCode.INVALID_PARAMETER,
                                   f"dimension is not defined in field type params of field "
                                   f"{self.name}: invalid parameter")
-        if not 1 <= self.dim <= MAX_DIM:
-            raise invalid_parameter(f"invalid dimension: {self.dim} of field {self.name}. "
-                                    f"should be in range 1 ~ {MAX_DIM}")
+        # Milvus 2.6's checks, in its order and words (proxy validateDimension).
+        if self.dim < MIN_DIM:
+            raise MilvusException(ErrorCode.INVALID_PARAMETER, f"invalid dimension: {self.dim}. should be in range "
+                                                               f"{MIN_DIM} ~ {MAX_DIM} (field {self.name})")
         if self.dtype == DataType.BINARY_VECTOR and self.dim % 8:
             raise invalid_parameter(f"invalid dimension: {self.dim} of field {self.name}. "
                                     f"should be multiple of 8. ")
+        kind, largest = _DIM_RANGE.get(self.dtype, ("", MAX_DIM))
+        if self.dim > largest:
+            raise MilvusException(ErrorCode.INVALID_PARAMETER,
+                                  f"invalid dimension: {self.dim} of field {self.name}. {kind} vector dimension "
+                                  f"should be in range {MIN_DIM} ~ {largest}")
         column, limit = PGVECTOR_MAX_DIM.get(self.dtype, (None, MAX_DIM))
         if self.dim > limit:
             raise MilvusException(ErrorCode.UNSUPPORTED,
