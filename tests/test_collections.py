@@ -88,6 +88,16 @@ def test_quick_setup_options(client: MilvusClient) -> None:
     ({"dimension": 5, "metric_type": "EUCLID"}, MilvusException, "metric type EUCLID not found or not supported"),
     ({"dimension": 5, "auto_id": "yes"}, ParamError, "`auto_id` value 'yes' is illegal"),
     ({"dimension": 5, "consistency_level": "Whenever"}, ParamError, "invalid consistency_level"),
+    ({"dimension": 1}, MilvusException, "invalid dimension: 1. should be in range 2 ~ 32768 (field vector)"),
+    # e2e causes #21/#22/#25: pymilvus's and Milvus's checks of num_shards / num_partitions
+    ({"dimension": 5, "num_shards": 17}, MilvusException, "maximum shards's number should be limited to 16"),
+    ({"dimension": 5, "num_shards": "2"}, ParamError, "invalid num_shards type, got <class 'str'>, expected int"),
+    ({"dimension": 5, "num_shards": 2, "shards_num": 2}, ParamError,
+     "got both num_shards and shards_num in kwargs, expected only one of them"),
+    ({"dimension": 5, "num_partitions": 1.5}, ParamError,
+     "invalid num_partitions type, got <class 'float'>, expected int"),
+    ({"dimension": 5, "num_partitions": 0}, ParamError,
+     "The specified num_partitions should be greater than or equal to 1, got 0"),
 ])
 def test_quick_setup_errors_leave_nothing(client: MilvusClient, kwargs: dict, cls: type, message: str) -> None:
     with pytest.raises(cls) as info:
@@ -381,6 +391,30 @@ def test_index_errors_and_idempotency(client: MilvusClient) -> None:
 
 # -- partitions --------------------------------------------------------------------------------------
 
+def test_shards_are_checked_and_stored(client: MilvusClient) -> None:
+    client.create_collection("s16", dimension=2, num_shards=16)
+    client.create_collection("s0", dimension=2, shards_num=0)    # Milvus: 0 or less is the default
+    assert client.describe_collection("s16")["num_shards"] == 16
+    assert client.describe_collection("s0")["num_shards"] == 1
+
+
+def test_partition_count_is_limited(client: MilvusClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Milvus refuses partitions past rootCoord.maxPartitionNum (1024, _default included); the limit
+    is lowered here so the test creates 3 tables, not 1024."""
+    from pgmilvus import collections
+
+    monkeypatch.setattr(collections, "MAX_NUM_PARTITIONS", 3)
+    client.create_collection("c", dimension=2)
+    client.create_partition("c", "p1")
+    client.create_partition("c", "p2")
+    client.create_partition("c", "p2")   # exists: no-op, not a new partition
+    with pytest.raises(MilvusException) as info:
+        client.create_partition("c", "p3")
+    assert (info.value.code, info.value.message) == (
+        1100, "partition number (3) exceeds max configuration (3), collection: c: invalid parameter")
+    assert client.list_partitions("c") == ["_default", "p1", "p2"]
+
+
 def test_partitions_lifecycle(client: MilvusClient) -> None:
     client.create_collection("c", dimension=2)
     client.create_partition("c", "partitionA")
@@ -442,8 +476,10 @@ def test_partition_key_collection(client: MilvusClient) -> None:
     client.create_collection("pk16", schema=schema)      # Milvus 2.6's default: 16 (e2e cause #18)
     assert len(client.list_partitions("pk16")) == 16
     assert client.describe_collection("pk16")["num_partitions"] == 16
-    with pytest.raises(MilvusException, match="num_partitions 0 is invalid"):
-        client.create_collection("pk0", schema=schema, num_partitions=0)
+    with pytest.raises(MilvusException) as info:
+        client.create_collection("pk0", schema=schema, num_partitions=1025)
+    assert (info.value.code, info.value.message) == (
+        1100, "partition number (1025) exceeds max configuration (1024): invalid parameter")
 
 
 # -- aliases -----------------------------------------------------------------------------------------

@@ -290,6 +290,11 @@ def test_errors_like_milvus(client: MilvusClient) -> None:
         client.search("c", [[1, 0]], search_params={"nprobe": 1, "params": {"nprobe": 2}})
     with pytest.raises(MilvusException, match="count"):
         client.search("c", [[1, 0]], output_fields=["count(*)"])
+    for bad in (-1, "1", 1.5):     # pymilvus's check (e2e test_search_param_invalid_guarantee_timestamp)
+        with pytest.raises(ParamError) as err:
+            client.search("c", [[1, 0]], guarantee_timestamp=bad)
+        assert (err.value.code, err.value.message) == (1, f"`guarantee_timestamp` value {bad} is illegal")
+    assert client.search("c", [[1, 0]], limit=1, guarantee_timestamp=0)[0].ids == [0]
 
 
 def test_search_without_index_scans_exactly(client: MilvusClient) -> None:
