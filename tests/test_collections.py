@@ -9,8 +9,8 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from pgmilvus import (DataType, DescribeCollectionException, MilvusClient, MilvusException, ParamError,
-                      PrimaryKeyException)
+from pgmilvus import (DataNotMatchException, DataType, DescribeCollectionException, MilvusClient,
+                      MilvusException, ParamError, PrimaryKeyException)
 from pgmilvus.types import LoadState
 
 D = DataType
@@ -88,6 +88,16 @@ def test_quick_setup_options(client: MilvusClient) -> None:
     ({"dimension": 5, "metric_type": "EUCLID"}, MilvusException, "metric type EUCLID not found or not supported"),
     ({"dimension": 5, "auto_id": "yes"}, ParamError, "`auto_id` value 'yes' is illegal"),
     ({"dimension": 5, "consistency_level": "Whenever"}, ParamError, "invalid consistency_level"),
+    ({"dimension": 1}, MilvusException, "invalid dimension: 1. should be in range 2 ~ 32768 (field vector)"),
+    # e2e causes #21/#22/#25: pymilvus's and Milvus's checks of num_shards / num_partitions
+    ({"dimension": 5, "num_shards": 17}, MilvusException, "maximum shards's number should be limited to 16"),
+    ({"dimension": 5, "num_shards": "2"}, ParamError, "invalid num_shards type, got <class 'str'>, expected int"),
+    ({"dimension": 5, "num_shards": 2, "shards_num": 2}, ParamError,
+     "got both num_shards and shards_num in kwargs, expected only one of them"),
+    ({"dimension": 5, "num_partitions": 1.5}, ParamError,
+     "invalid num_partitions type, got <class 'float'>, expected int"),
+    ({"dimension": 5, "num_partitions": 0}, ParamError,
+     "The specified num_partitions should be greater than or equal to 1, got 0"),
 ])
 def test_quick_setup_errors_leave_nothing(client: MilvusClient, kwargs: dict, cls: type, message: str) -> None:
     with pytest.raises(cls) as info:
@@ -170,6 +180,33 @@ def test_unstorable_datatypes_refused_at_create(client: MilvusClient, dtype: Dat
         client.create_collection("c", schema=schema)
     assert info.value.code == 3000 and "is not supported by pgmilvus" in info.value.message
     assert not client.has_collection("c")
+
+
+def test_dimensions_over_pgvectors_limit_are_refused_at_create(client: MilvusClient) -> None:
+    """pgvector's vector / halfvec hold 16,000 dimensions (Milvus 32,768): a clear error at create time,
+    not PostgreSQL's 'dimensions for type vector cannot exceed 16000' (e2e cause #13)."""
+    with pytest.raises(MilvusException) as info:
+        client.create_collection("c", dimension=16001)
+    assert (info.value.code, info.value.message) == (
+        3000, "invalid dimension: 16001 of field vector: pgmilvus stores FLOAT_VECTOR as pgvector's vector, "
+              "which holds at most 16000 dimensions (Milvus allows 32768); reduce the dimension")
+    assert client.list_collections() == []
+    client.create_collection("c", dimension=16000)
+    schema = _custom_schema().add_field("bits", D.BINARY_VECTOR, dim=32768)  # bit holds Milvus's range
+    client.create_collection("b", schema=schema)
+    assert sorted(client.list_collections()) == ["b", "c"]
+
+
+def test_field_errors_come_from_create_collection(client: MilvusClient) -> None:
+    """pymilvus leaves field-name / type-param checks to the server: add_field accepts the field and
+    create_collection raises (e2e cause #14), leaving nothing behind."""
+    schema = _custom_schema().add_field("1x", D.INT64)
+    with pytest.raises(MilvusException) as info:
+        client.create_collection("c", schema=schema)
+    assert (info.value.code, info.value.message) == (
+        1701, "Invalid field name: 1x. The first character of a field name must be an underscore or letter.: "
+              "field name invalid[field=1x]")
+    assert client.list_collections() == []
 
 
 def test_postgres_enforces_milvus_limits(client: MilvusClient) -> None:
@@ -267,6 +304,42 @@ def test_stats_flush_compact_truncate_properties(client: MilvusClient) -> None:
     assert client.get_collection_stats("c") == {"row_count": 0}
 
 
+def test_alter_dynamicfield_enabled_adds_the_dynamic_field(client: MilvusClient) -> None:
+    """Milvus 2.6 (rootcoord alter dynamic field): True adds the dynamic field to an existing
+    collection; pgmilvus stored the property and applied nothing (e2e cause #21)."""
+    client.create_collection("c", dimension=2, enable_dynamic_field=False)
+    client.insert("c", [{"id": 1, "vector": [1, 2]}])
+    with pytest.raises(DataNotMatchException, match="unexpected field `x`"):
+        client.insert("c", [{"id": 2, "vector": [1, 2], "x": 1}])
+    client.alter_collection_properties("c", {"dynamicfield.enabled": False})   # the current value: no-op
+    errors = [({"dynamicfield.enabled": True, "mmap.enabled": True},
+               "cannot alter dynamic schema with other properties at the same time: invalid parameter"),
+              ({"dynamicfield.enabled": "yes"}, "invalid value 'yes' for collection property "
+                                                "dynamicfield.enabled: use True or False: invalid parameter")]
+    for properties, message in errors:
+        with pytest.raises(MilvusException) as info:
+            client.alter_collection_properties("c", properties)
+        assert (info.value.code, info.value.message) == (1100, message)
+    client.alter_collection_properties("c", {"dynamicfield.enabled": True})
+    described = client.describe_collection("c")
+    assert described["enable_dynamic_field"] is True and described["properties"] == {}
+    assert [f["name"] for f in described["fields"]] == ["id", "vector"]
+    client.insert("c", [{"id": 2, "vector": [3, 4], "x": 1}])
+    assert client.query("c", filter="id >= 0", output_fields=["*"]) == [
+        {"id": 1, "vector": [1.0, 2.0]}, {"id": 2, "vector": [3.0, 4.0], "x": 1}]
+    assert client.search("c", [[3, 4]], filter="x == 1", output_fields=["x"])[0][0]["entity"] == {"x": 1}
+    client.alter_collection_properties("c", {"dynamicfield.enabled": "True"})  # already on: no-op
+    for call, message in [
+            (lambda: client.alter_collection_properties("c", {"dynamicfield.enabled": False}),
+             "dynamic schema cannot supported to be disabled: invalid parameter"),
+            (lambda: client.drop_collection_properties("c", ["dynamicfield.enabled"]),
+             "cannot delete key dynamicfield.enabled: invalid parameter")]:
+        with pytest.raises(MilvusException) as info:
+            call()
+        assert (info.value.code, info.value.message) == (1100, message)
+    assert client.describe_collection("c")["enable_dynamic_field"] is True
+
+
 # -- load state ----------------------------------------------------------------------------------------
 
 def test_load_release_keeps_state(client: MilvusClient) -> None:
@@ -308,9 +381,39 @@ def test_index_errors_and_idempotency(client: MilvusClient) -> None:
     client.create_index("c", scalar)
     assert client.list_indexes("c") == ["my_idx", "pk_idx"]
     assert client.list_indexes("c", field_name="pk") == ["pk_idx"]
+    # metric_type on a scalar index is ignored, as Milvus ignores it (e2e cause #22)
+    client.drop_index("c", "pk_idx")
+    client.create_index("c", MilvusClient.prepare_index_params("pk", index_type="INVERTED", index_name="pk2",
+                                                               metric_type="L2"))
+    described = client.describe_index("c", "pk2")
+    assert described["index_type"] == "INVERTED" and "metric_type" not in described
 
 
 # -- partitions --------------------------------------------------------------------------------------
+
+def test_shards_are_checked_and_stored(client: MilvusClient) -> None:
+    client.create_collection("s16", dimension=2, num_shards=16)
+    client.create_collection("s0", dimension=2, shards_num=0)    # Milvus: 0 or less is the default
+    assert client.describe_collection("s16")["num_shards"] == 16
+    assert client.describe_collection("s0")["num_shards"] == 1
+
+
+def test_partition_count_is_limited(client: MilvusClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Milvus refuses partitions past rootCoord.maxPartitionNum (1024, _default included); the limit
+    is lowered here so the test creates 3 tables, not 1024."""
+    from pgmilvus import collections
+
+    monkeypatch.setattr(collections, "MAX_NUM_PARTITIONS", 3)
+    client.create_collection("c", dimension=2)
+    client.create_partition("c", "p1")
+    client.create_partition("c", "p2")
+    client.create_partition("c", "p2")   # exists: no-op, not a new partition
+    with pytest.raises(MilvusException) as info:
+        client.create_partition("c", "p3")
+    assert (info.value.code, info.value.message) == (
+        1100, "partition number (3) exceeds max configuration (3), collection: c: invalid parameter")
+    assert client.list_partitions("c") == ["_default", "p1", "p2"]
+
 
 def test_partitions_lifecycle(client: MilvusClient) -> None:
     client.create_collection("c", dimension=2)
@@ -370,10 +473,13 @@ def test_partition_key_collection(client: MilvusClient) -> None:
         client.create_partition("pk", "p")
     with pytest.raises(MilvusException, match="disable drop partition if partition key mode is used"):
         client.drop_partition("pk", "_default_0")
-    client.create_collection("pk64", schema=schema)
-    assert len(client.list_partitions("pk64")) == 64
-    with pytest.raises(MilvusException, match="num_partitions 0 is invalid"):
-        client.create_collection("pk0", schema=schema, num_partitions=0)
+    client.create_collection("pk16", schema=schema)      # Milvus 2.6's default: 16 (e2e cause #18)
+    assert len(client.list_partitions("pk16")) == 16
+    assert client.describe_collection("pk16")["num_partitions"] == 16
+    with pytest.raises(MilvusException) as info:
+        client.create_collection("pk0", schema=schema, num_partitions=1025)
+    assert (info.value.code, info.value.message) == (
+        1100, "partition number (1025) exceeds max configuration (1024): invalid parameter")
 
 
 # -- aliases -----------------------------------------------------------------------------------------
@@ -403,6 +509,10 @@ def test_aliases(client: MilvusClient) -> None:
         client.drop_collection("a")
     client.alter_alias("b", "al")
     assert client.describe_alias("al")["collection_name"] == "b"
+    with pytest.raises(MilvusException) as info:   # e2e test_milvus_client_alias_search_query
+        client.drop_collection("al")
+    assert (info.value.code, info.value.message) == (1600, "cannot drop the collection via alias = al")
+    assert client.list_collections() == ["a", "b"] and client.describe_alias("al")["collection_name"] == "b"
     with pytest.raises(MilvusException) as info:
         client.alter_alias("b", "nope")
     assert info.value.code == 1600

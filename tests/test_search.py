@@ -290,6 +290,11 @@ def test_errors_like_milvus(client: MilvusClient) -> None:
         client.search("c", [[1, 0]], search_params={"nprobe": 1, "params": {"nprobe": 2}})
     with pytest.raises(MilvusException, match="count"):
         client.search("c", [[1, 0]], output_fields=["count(*)"])
+    for bad in (-1, "1", 1.5):     # pymilvus's check (e2e test_search_param_invalid_guarantee_timestamp)
+        with pytest.raises(ParamError) as err:
+            client.search("c", [[1, 0]], guarantee_timestamp=bad)
+        assert (err.value.code, err.value.message) == (1, f"`guarantee_timestamp` value {bad} is illegal")
+    assert client.search("c", [[1, 0]], limit=1, guarantee_timestamp=0)[0].ids == [0]
 
 
 def test_search_without_index_scans_exactly(client: MilvusClient) -> None:
@@ -324,6 +329,41 @@ def test_ann_indexes_find_the_exact_neighbours_on_small_data(client: MilvusClien
     described = client.describe_index("t", "v")
     assert "$pg" not in described and described["index_type"] == index_type
     assert all(isinstance(v, str) for k, v in described.items() if k in params)
+
+
+@pytest.mark.parametrize("index_type", [None, "FLAT", "HNSW", "IVF_FLAT"])
+def test_rows_whose_vector_is_null_are_never_hits(client: MilvusClient, index_type) -> None:
+    """e2e test_milvus_client_collection_null_vector_field_search: a limit above the non-NULL rows
+    raised TypeError (a NULL distance in the sort); NULL vectors are not hits on any search path."""
+    s = client.create_schema()
+    s.add_field("id", DataType.INT64, is_primary=True)
+    s.add_field("v", DataType.FLOAT_VECTOR, dim=2, nullable=True)
+    s.add_field("w", DataType.FLOAT_VECTOR, dim=2)
+    s.add_field("g", DataType.INT64)
+    client.create_collection("nv", schema=s)
+    if index_type:
+        index = client.prepare_index_params()
+        index.add_index("v", index_type=index_type, metric_type="L2",
+                        params={"nlist": 1} if index_type == "IVF_FLAT" else {})
+        index.add_index("w", index_type="FLAT", metric_type="L2")
+        client.create_index("nv", index)
+    client.insert("nv", [{"id": i, "v": [i, 1] if i % 2 else None, "w": [i, 0], "g": i % 2}
+                         for i in range(8)])
+    assert client.search("nv", [[1, 1]], anns_field="v", limit=10)[0].ids == [1, 3, 5, 7]
+    assert client.search("nv", [[1, 1]], anns_field="v", limit=2)[0].ids == [1, 3]
+    assert [h.ids for h in client.search("nv", [[1, 1], [7, 1]], anns_field="v", limit=10)] == [
+        [1, 3, 5, 7], [7, 5, 3, 1]]
+    assert client.search("nv", [[1, 1]], anns_field="v", limit=10, filter="id >= 0")[0].ids == [1, 3, 5, 7]
+    assert client.search("nv", [[1, 1]], anns_field="v", limit=10, group_by_field="g")[0].ids == [1]
+    ranged = client.search("nv", [[1, 1]], anns_field="v", limit=10,
+                           search_params={"metric_type": "L2", "params": {"radius": 20.0}})
+    assert ranged[0].ids == [1, 3, 5]
+    hybrid = client.hybrid_search("nv", [AnnSearchRequest([[1, 1]], "v", {}, 10)], RRFRanker(), limit=10)
+    assert hybrid[0].ids == [1, 3, 5, 7]
+    pages, iterator = [], client.search_iterator("nv", [[1, 1]], anns_field="v", batch_size=3, limit=10)
+    while page := iterator.next():
+        pages.append([h["id"] for h in page])
+    assert pages == [[1, 3, 5], [7]]
 
 
 def test_filtered_index_search_returns_limit_hits(client: MilvusClient) -> None:
@@ -415,6 +455,26 @@ def test_binary_vectors_match_numpy(client: MilvusClient, index_type: str, metri
         assert got == pytest.approx(expected, rel=1e-5)
         for hit in hits:
             assert hit["distance"] == pytest.approx(dist[hit["id"]], rel=1e-5)
+
+
+def test_substructure_and_superstructure_are_refused(client: MilvusClient) -> None:
+    """Milvus's BIN_FLAT-only metrics: pgvector has no such distance (documented)."""
+    schema = client.create_schema()
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("b", DataType.BINARY_VECTOR, dim=16)
+    client.create_collection("b", schema=schema)
+    client.insert("b", [{"id": 1, "b": b"\x01\x02"}])
+    calls = [("SUBSTRUCTURE", lambda: client.create_index("b", client.prepare_index_params(
+                 "b", index_type="BIN_FLAT", metric_type="SUBSTRUCTURE"))),
+             ("SUPERSTRUCTURE", lambda: client.search("b", [b"\x01\x02"],
+                                                      search_params={"metric_type": "SUPERSTRUCTURE"}))]
+    for metric, call in calls:
+        with pytest.raises(MilvusException) as info:
+            call()
+        assert (info.value.code, info.value.message) == (
+            3000, f"metric type {metric} is not supported by pgmilvus (field b): pgvector has no substructure / "
+                  "superstructure distance; use HAMMING or JACCARD")
+    assert client.list_indexes("b") == []
 
 
 def test_sparse_vectors_inner_product(client: MilvusClient) -> None:

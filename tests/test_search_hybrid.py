@@ -134,17 +134,18 @@ def test_search_iterator_limit_and_errors(client: MilvusClient) -> None:
         client.search_iterator("nope", [a[0].tolist()])
 
 
-@pytest.mark.parametrize("index_type", ["HNSW", "FLAT"])
+@pytest.mark.parametrize("index_type", ["HNSW", "FLAT", "IVF_FLAT"])
 def test_search_iterator_returns_every_tied_hit_once(fresh_db: str, index_type: str) -> None:
     """Duplicate vectors tie at exactly the same distance; pages that cut through a tie must
     neither skip nor repeat any of them (an index scan orders ties arbitrarily)."""
     cli = MilvusClient(fresh_db)
     try:
         cli.create_collection("ties", dimension=3, metric_type="L2", auto_id=False)
-        if index_type == "FLAT":
+        if index_type != "HNSW":  # pgvector's ivfflat has no strict_order iterative scan
             cli.release_collection("ties")
             cli.drop_index("ties", "vector")
-            cli.create_index("ties", cli.prepare_index_params("vector", index_type="FLAT", metric_type="L2"))
+            cli.create_index("ties", cli.prepare_index_params("vector", index_type=index_type, metric_type="L2",
+                                                              params={"nlist": 2} if index_type == "IVF_FLAT" else {}))
         base = [[1.0, 0.0, 0.0], [0.0, 2.0, 0.0], [0.0, 0.0, 3.0], [4.0, 4.0, 0.0]]
         cli.insert("ties", [{"id": i, "vector": base[i % 4]} for i in range(40)])  # 10 copies each
         it = cli.search_iterator("ties", [[0.0, 0.0, 0.0]], batch_size=3)

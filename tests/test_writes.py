@@ -233,6 +233,35 @@ def test_defaults_nulls_and_accepted_coercions(client: MilvusClient) -> None:
     assert got[2]["j"] == [1, "x"] and got[2]["i16"] == 5
 
 
+def test_numpy_scalar_default_values(client: MilvusClient) -> None:
+    """e2e test_insert_multi_fields_none_with_default_value: pymilvus takes numpy scalars as
+    default values (np.int32(1) for an INT32 field...); pgmilvus refused them."""
+    schema = client.create_schema()
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("v", DataType.FLOAT_VECTOR, dim=2)
+    defaults = {"i8": (DataType.INT8, np.int8(-3)), "i16": (DataType.INT16, np.int16(300)),
+                "i32": (DataType.INT32, np.int32(1)), "i64": (DataType.INT64, np.int64(2**40)),
+                "f": (DataType.FLOAT, np.float32(1.5)), "d": (DataType.DOUBLE, np.float64(0.25)),
+                "b": (DataType.BOOL, np.bool_(True)), "s": (DataType.VARCHAR, np.str_("abc"))}
+    for name, (dtype, value) in defaults.items():
+        schema.add_field(name, dtype, default_value=value, nullable=True, max_length=8)
+    client.create_collection("c", schema=schema)
+    described = {f["name"]: f.get("default_value") for f in client.describe_collection("c")["fields"]}
+    expected = {"i8": -3, "i16": 300, "i32": 1, "i64": 2**40, "f": 1.5, "d": 0.25, "b": True, "s": "abc"}
+    assert {k: described[k] for k in expected} == expected
+    assert all(type(described[k]) is type(v) for k, v in expected.items())
+    client.insert("c", [{"id": 1, "v": [1, 2]}, {"id": 2, "v": [1, 2], **dict.fromkeys(expected)}])
+    assert rows(client, "c", output_fields=list(expected)) == [{"id": 1, **expected}, {"id": 2, **expected}]
+    bad = client.create_schema()
+    bad.add_field("id", DataType.INT64, is_primary=True)
+    bad.add_field("v", DataType.FLOAT_VECTOR, dim=2)
+    bad.add_field("i8", DataType.INT8, default_value=np.int32(300))
+    with pytest.raises(MilvusException) as exc:
+        client.create_collection("bad", schema=bad)
+    assert exc.value.message == ("type (default_value) of field i8 is not matched: 300 is not a valid INT8: "
+                                 "invalid parameter")
+
+
 def test_dynamic_field_values(client: MilvusClient) -> None:
     quick(client)
     client.insert("c", [{"id": 1, "vector": [1, 2], "color": "red", "n": np.int64(3), "nested": {"a": [1]},
@@ -352,6 +381,24 @@ def test_auto_id_varchar(client: MilvusClient) -> None:
     assert type(ids[0]) is str and ids[0].isdigit()
 
 
+def test_auto_id_varchar_keys_are_milvus_keys_whatever_max_length(client: MilvusClient) -> None:
+    """e2e test_insert_with_pk_varchar_auto_id_true: Milvus generates its int64 ids in decimal
+    (18-19 characters) even when max_length is smaller; pgmilvus raised a raw "value too long"."""
+    schema = client.create_schema(auto_id=True)
+    schema.add_field("pk", DataType.VARCHAR, is_primary=True, max_length=6)
+    schema.add_field("v", DataType.FLOAT_VECTOR, dim=2)
+    client.create_collection("c", schema=schema)
+    ids = client.insert("c", [{"v": [1, 2]}, {"v": [3, 4]}])["ids"]
+    assert len(ids) == 2 and all(type(i) is str and i.isdigit() and len(i) >= 18 for i in ids)
+    assert sorted(r["pk"] for r in rows(client, "c")) == sorted(ids)
+    assert client.describe_collection("c")["fields"][0]["params"] == {"max_length": 6}
+    new = client.upsert("c", [{"pk": ids[0], "v": [5, 6]}])["ids"]   # names a generated key
+    assert sorted(r["pk"] for r in rows(client, "c")) == sorted([ids[1], *new])
+    client.alter_collection_properties("c", {"allow_insert_auto_id": "true"})
+    with pytest.raises(MilvusException, match="exceeds max length \\(19\\)"):
+        client.insert("c", [{"pk": "x" * 20, "v": [1, 2]}])
+
+
 def test_upsert_on_auto_id_replaces_with_a_new_key(client: MilvusClient) -> None:
     """Milvus 2.6: the row names the entity it replaces; the replacement gets a new primary key."""
     quick(client, auto_id=True)
@@ -394,11 +441,33 @@ def test_upsert_moves_entities_between_partitions(client: MilvusClient) -> None:
         client.upsert("c", [{"id": 2, "vector": [7, 7]}], partition_name="nope")
 
 
-def test_upsert_same_key_twice_in_a_batch_keeps_the_last(client: MilvusClient) -> None:
-    quick(client)
-    res = client.upsert("c", [{"id": 1, "vector": [1, 1], "v": 1}, {"id": 1, "vector": [2, 2], "v": 2}])
-    assert res["upsert_count"] == 2 and res["ids"] == [1, 1]
-    assert rows(client, "c") == [{"id": 1, "vector": [2.0, 2.0], "v": 2}]
+@pytest.mark.parametrize("pk_type", [DataType.INT64, DataType.VARCHAR])
+def test_upsert_naming_a_key_twice_is_refused(client: MilvusClient, pk_type: DataType) -> None:
+    """Milvus refuses it (e2e test_milvus_client_upsert_duplicate_pk_int64/varchar, code 1100); the
+    whole call is one batch, also when a generator's rows are written in chunks."""
+    quick(client, **({"id_type": "string", "max_length": 8} if pk_type == DataType.VARCHAR else {}))
+    k = (lambda i: i) if pk_type == DataType.INT64 else str
+    client.insert("c", [{"id": k(1), "vector": [0, 0], "v": 0}])
+    calls = [
+        ([{"id": k(1), "vector": [1, 1], "v": 1}, {"id": k(2), "vector": [2, 2], "v": 2},
+          {"id": k(1), "vector": [3, 3], "v": 3}], 0, 2, {}),
+        ([{"id": k(1), "vector": [1, 1], "v": 1}, {"id": k(1), "vector": [2, 2], "v": 2}], 0, 1,
+         {"partial_update": True}),
+        (_chain(({"id": k(i), "vector": [1, 1]} for i in range(10, 10_010)), [{"id": k(10), "vector": [1, 1]}]),
+         0, 10_000, {}),
+    ]
+    for rows_, first, second, kwargs in calls:
+        with pytest.raises(MilvusException) as exc:
+            client.upsert("c", rows_, **kwargs)
+        assert exc.value.code == 1100
+        assert exc.value.message == (
+            f"duplicate primary keys are not allowed in the same batch: invalid parameter (primary key "
+            f"{k(1) if second < 10_000 else k(10)!r} in rows {first} and {second}; nothing was written: merge "
+            "the two rows)")
+    assert rows(client, "c") == [{"id": k(1), "vector": [0.0, 0.0], "v": 0}]
+    with pytest.raises(MilvusException, match="duplicate primary key"):   # insert refuses them too
+        client.insert("c", [{"id": k(3), "vector": [1, 1]}, {"id": k(3), "vector": [1, 1]}])
+    assert count(client, "c") == 1
 
 
 def test_upsert_is_all_or_nothing(client: MilvusClient) -> None:

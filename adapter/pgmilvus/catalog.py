@@ -306,6 +306,12 @@ def rename_collection(conn: psycopg.Connection, collection_id: int, db_name: str
                  (db_name, name, table, collection_id))
 
 
+def set_schema(conn: psycopg.Connection, collection_id: int, schema: CollectionSchema) -> None:
+    """Store a changed schema (the update bumps the collection's revision: cached plans go)."""
+    conn.execute(f"UPDATE {CATALOG}.collections SET schema = %s WHERE id = %s",
+                 (Jsonb(json.loads(schema.to_catalog())), collection_id))
+
+
 def set_properties(conn: psycopg.Connection, collection_id: int, properties: dict[str, Any]) -> None:
     conn.execute(f"UPDATE {CATALOG}.collections SET properties = %s WHERE id = %s",
                  (Jsonb(properties), collection_id))

@@ -15,6 +15,7 @@ from typing import Any, Callable, Dict, List, Optional, TypeVar, Union
 
 from . import catalog, collections, ddl, hybrid, index_ops, names, rbac, reads, search as search_mod, stats, writes
 from . import uri as uri_mod
+from . import properties as properties_mod
 from .connection import Database
 from .errors import (DataTypeNotMatchException, ErrorCode, MilvusException, ParamError, PermissionDenied,
                      database_not_found, partition_not_found)
@@ -253,7 +254,7 @@ class MilvusClient:
             raise ParamError(message=f"properties must be a dict, got {type(properties).__name__}")
         with self._tx(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name, for_update=True)
-            catalog.set_properties(conn, info.id, {**info.properties, **properties})
+            properties_mod.alter(conn, info, properties)
 
     def drop_collection_properties(self, collection_name: str, property_keys: List[str],
                                    timeout: Optional[float] = None, **kwargs: Any) -> None:
@@ -261,8 +262,7 @@ class MilvusClient:
             raise ParamError(message=f"property_keys must be a list, got {type(property_keys).__name__}")
         with self._tx(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name, for_update=True)
-            catalog.set_properties(conn, info.id, {k: v for k, v in info.properties.items()
-                                                   if k not in property_keys})
+            properties_mod.drop(conn, info, list(property_keys))
 
     # -- indexes -----------------------------------------------------------------------------------
     def create_index(self, collection_name: str, index_params: IndexParams, timeout: Optional[float] = None,

@@ -21,8 +21,11 @@ from .schema import CollectionSchema
 from .types import ConsistencyLevel, DataType, LoadState
 
 _log = logging.getLogger("pgmilvus")
-DEFAULT_NUM_PARTITIONS = 64
+#: Milvus 2.6's default for partition-key collections (its e2e suite expects 16; a 2.3.5 server made 64).
+DEFAULT_NUM_PARTITIONS = 16
+#: Milvus's rootCoord.maxPartitionNum and proxy.maxShardNum defaults.
 MAX_NUM_PARTITIONS = 1024
+MAX_SHARDS = 16
 
 
 def require(conn: psycopg.Connection, db_name: str, name: str, *, describe: bool = False,
@@ -76,14 +79,33 @@ def quick_schema(dimension: Any, primary_field_name: str, id_type: Any, vector_f
 
 
 def _num_partitions(schema: CollectionSchema, value: Any) -> Optional[int]:
+    """pymilvus's checks (type, >= 1), then Milvus's limit for partition-key collections."""
+    if value is not None:
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ParamError(message=f"invalid num_partitions type, got {type(value)}, expected int")
+        if value < 1:
+            raise ParamError(message=f"The specified num_partitions should be greater than or equal to 1, got "
+                                     f"{value}")
     if schema.partition_key_field is None:
         return None
     if value is None:
         return DEFAULT_NUM_PARTITIONS
-    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_NUM_PARTITIONS:
-        raise invalid_parameter(f"num_partitions {value!r} is invalid: it should be an int in "
-                                f"[1, {MAX_NUM_PARTITIONS}]")
+    if value > MAX_NUM_PARTITIONS:
+        raise invalid_parameter(f"partition number ({value}) exceeds max configuration ({MAX_NUM_PARTITIONS})")
     return value
+
+
+def _num_shards(kwargs: dict[str, Any]) -> int:
+    """pymilvus's checks, then Milvus's: at most 16; 0 or less means the default, 1."""
+    given = [key for key in ("num_shards", "shards_num") if key in kwargs]
+    if len(given) > 1:
+        raise ParamError(message="got both num_shards and shards_num in kwargs, expected only one of them")
+    shards = kwargs[given[0]] if given else 1
+    if not isinstance(shards, int):
+        raise ParamError(message=f"invalid num_shards type, got {type(shards)}, expected int")
+    if shards > MAX_SHARDS:
+        raise MilvusException(ErrorCode.SERVER_ERROR, f"maximum shards's number should be limited to {MAX_SHARDS}")
+    return max(int(shards), 1)
 
 
 def create(conn: psycopg.Connection, db_name: str, name: str, schema: CollectionSchema,
@@ -98,9 +120,7 @@ def create(conn: psycopg.Connection, db_name: str, name: str, schema: Collection
     names.collection_name(name)
     schema.verify()
     level = consistency_level(kwargs.get("consistency_level"))
-    if "num_shards" in kwargs and "shards_num" in kwargs:
-        raise ParamError(message="got both num_shards and shards_num; pass one of them")
-    shards = kwargs.get("num_shards", kwargs.get("shards_num", 1))
+    shards = _num_shards(kwargs)
     properties = kwargs.get("properties") or {}
     if not isinstance(properties, dict):
         raise ParamError(message=f"properties must be a dict, got {properties!r}")
@@ -121,7 +141,7 @@ def create(conn: psycopg.Connection, db_name: str, name: str, schema: Collection
                               f"a table named {table!r} already exists in Postgres schema {schema_name!r} "
                               f"and is not a pgmilvus collection: choose another collection name")
     collection_id = catalog.add_collection(conn, db_name, name, table, schema, properties=properties,
-                                           consistency_level=level, num_shards=int(shards),
+                                           consistency_level=level, num_shards=shards,
                                            num_partitions=num_parts)
     conn.execute(ddl.create_collection_table(schema_name, table, schema))
     loaded = bool(index_params)
@@ -150,6 +170,9 @@ def _add_partition(conn: psycopg.Connection, schema_name: str, table: str, colle
 
 
 def add_partition(conn: psycopg.Connection, info: CollectionInfo, partition: str) -> None:
+    if len(info.partitions) >= MAX_NUM_PARTITIONS:
+        raise invalid_parameter(f"partition number ({len(info.partitions)}) exceeds max configuration "
+                                f"({MAX_NUM_PARTITIONS}), collection: {info.name}")
     _add_partition(conn, info.schema_name, info.table_name, info.id, partition, info.loaded)
     # Postgres doesn't copy the parent's grants to a new partition table.
     rbac.sync_collection(conn, info.db_name, info.name)
@@ -184,6 +207,10 @@ def drop(conn: psycopg.Connection, db_name: str, name: str) -> None:
     names.collection_name(name)
     info = catalog.get_collection(conn, db_name, name, aliases=False, for_update=True)
     if info is None:
+        if catalog.alias_target(conn, db_name, name) is not None:
+            # Milvus (rootcoord dropCollectionTask.validate) refuses; dropping the target by its
+            # alias would be an easy accident.
+            raise MilvusException(ErrorCode.ALIAS_NOT_FOUND, f"cannot drop the collection via alias = {name}")
         return
     if info.aliases:
         raise invalid_parameter(f"cannot drop the collection via alias = {info.aliases[0]}: collection "

@@ -69,7 +69,7 @@ def column_type(field: FieldSchema) -> sql.Composable:
     # Strings sort and compare byte-wise in Milvus: the "C" collation does the same,
     # and lets B-tree indexes serve LIKE 'prefix%' too.
     if dtype == DataType.VARCHAR:
-        return sql.SQL('varchar({}) COLLATE "C"').format(sql.Literal(int(field.max_length)))
+        return sql.SQL('varchar({}) COLLATE "C"').format(sql.Literal(field.byte_limit))
     if dtype == DataType.TEXT:
         return sql.SQL('text COLLATE "C"')
     if dtype == DataType.ARRAY:
@@ -90,7 +90,7 @@ def _checks(field: FieldSchema) -> list[sql.Composable]:
         lo, hi = INT_RANGES[DataType.INT8]
         out.append(sql.SQL("CHECK ({} BETWEEN {} AND {})").format(col, sql.Literal(lo), sql.Literal(hi)))
     if field.dtype == DataType.VARCHAR:
-        out.append(sql.SQL("CHECK (octet_length({}) <= {})").format(col, sql.Literal(int(field.max_length))))
+        out.append(sql.SQL("CHECK (octet_length({}) <= {})").format(col, sql.Literal(field.byte_limit)))
     if field.dtype == DataType.ARRAY:
         out.append(sql.SQL("CHECK (cardinality({}) <= {})").format(col, sql.Literal(int(field.max_capacity))))
     return out
@@ -110,10 +110,14 @@ def qualified(schema_name: str, table: str) -> sql.Identifier:
     return sql.Identifier(schema_name, table)
 
 
+#: The dynamic field's column: every key a row has beyond the schema's fields.
+DYNAMIC_COLUMN = sql.SQL("{} jsonb NOT NULL DEFAULT '{{}}'::jsonb").format(sql.Identifier(DYNAMIC_FIELD))
+
+
 def create_collection_table(schema_name: str, table: str, schema: CollectionSchema) -> sql.Composed:
     columns = [column_def(f) for f in schema.fields]
     if schema.enable_dynamic_field:
-        columns.append(sql.SQL("{} jsonb NOT NULL DEFAULT '{{}}'::jsonb").format(sql.Identifier(DYNAMIC_FIELD)))
+        columns.append(DYNAMIC_COLUMN)
     key = schema.partition_key_field
     pk = sql.Identifier(schema.primary_field.name)
     if key is None:
@@ -139,6 +143,11 @@ def create_hash_partition(schema_name: str, table: str, child: str, modulus: int
     return sql.SQL("CREATE TABLE {} PARTITION OF {} FOR VALUES WITH (MODULUS {}, REMAINDER {})").format(
         qualified(schema_name, child), qualified(schema_name, table), sql.Literal(modulus),
         sql.Literal(remainder))
+
+
+def add_dynamic_column(schema_name: str, table: str) -> sql.Composed:
+    """The dynamic field on an existing table (a constant default: no table rewrite)."""
+    return sql.SQL("ALTER TABLE {} ADD COLUMN {}").format(qualified(schema_name, table), DYNAMIC_COLUMN)
 
 
 def drop_table(schema_name: str, table: str) -> sql.Composed:

@@ -48,8 +48,7 @@ def _plan(info: CollectionInfo, param: IndexParam, vectorscale: bool = False) ->
     if field.is_vector:
         return indexes.plan_vector_index(field, index_name, param.index_type, param.metric_type, param.params,
                                          has_vectorscale=vectorscale)
-    if param.metric_type:
-        raise invalid_parameter(f"metric_type is not allowed for scalar field {field.name}")
+    # A metric_type given with a scalar index is ignored, as Milvus ignores it (e2e cause #22).
     return indexes.plan_scalar_index(field, index_name, param.index_type, param.params)
 
 

@@ -31,7 +31,7 @@ from psycopg import sql
 
 from . import json_index
 from .ddl import pg_name
-from .errors import ParamError, invalid_parameter
+from .errors import ErrorCode, MilvusException, ParamError, invalid_parameter
 from .schema import FieldSchema
 from .types import DataType
 
@@ -39,6 +39,8 @@ _log = logging.getLogger("pgmilvus")
 
 FLOAT_METRICS = ("L2", "IP", "COSINE")
 BINARY_METRICS = ("HAMMING", "JACCARD")
+#: Milvus's other binary metrics (BIN_FLAT only); pgvector has no equivalent.
+UNSUPPORTED_METRICS = ("SUBSTRUCTURE", "SUPERSTRUCTURE")
 SPARSE_METRICS = ("IP",)
 VECTOR_INDEX_TYPES = {"FLAT", "IVF_FLAT", "IVF_SQ8", "IVF_PQ", "IVF_RABITQ", "SCANN", "HNSW", "HNSW_SQ",
                       "HNSW_PQ", "HNSW_PRQ", "DISKANN", "AUTOINDEX", "BIN_FLAT", "BIN_IVF_FLAT",
@@ -107,6 +109,10 @@ def check_metric(field: FieldSchema, metric: Optional[str]) -> str:
     if not isinstance(metric, str):
         raise ParamError(message=f"metric_type must be a str, got {metric!r}")
     metric = metric.upper()
+    if metric in UNSUPPORTED_METRICS and field.dtype == DataType.BINARY_VECTOR:
+        raise MilvusException(ErrorCode.UNSUPPORTED,
+                              f"metric type {metric} is not supported by pgmilvus (field {field.name}): pgvector "
+                              "has no substructure / superstructure distance; use HAMMING or JACCARD")
     allowed = (BINARY_METRICS if field.dtype == DataType.BINARY_VECTOR else
                SPARSE_METRICS if field.dtype == DataType.SPARSE_FLOAT_VECTOR else FLOAT_METRICS)
     if metric not in allowed:

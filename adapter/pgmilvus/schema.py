@@ -12,6 +12,7 @@ import copy
 import json
 from typing import Any, Iterable, Optional
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, ValidationError
 
 from . import names
@@ -22,7 +23,20 @@ from .types import (DENSE_VECTOR_TYPES, INT_RANGES, INTEGER_TYPES, FLOAT_TYPES, 
 
 DYNAMIC_FIELD = "$meta"
 MAX_DIM = 32768
+MIN_DIM = 2
+#: Milvus's word for each dense vector type in its dimension errors, and its largest dimension
+#: (binary vectors: 8 x MAX_DIM bits).
+_DIM_RANGE = {DataType.FLOAT_VECTOR: ("float", MAX_DIM), DataType.FLOAT16_VECTOR: ("float16", MAX_DIM),
+              DataType.BFLOAT16_VECTOR: ("bfloat16", MAX_DIM), DataType.INT8_VECTOR: ("int8", MAX_DIM),
+              DataType.BINARY_VECTOR: ("binary", 8 * MAX_DIM)}
+#: pgvector's column types hold fewer dimensions than Milvus allows (vector.h / halfvec.h VECTOR_MAX_DIM,
+#: HALFVEC_MAX_DIM); BINARY_VECTOR (bit) holds Milvus's whole range.
+PGVECTOR_MAX_DIM = {DataType.FLOAT_VECTOR: ("vector", 16000), DataType.INT8_VECTOR: ("vector", 16000),
+                    DataType.FLOAT16_VECTOR: ("halfvec", 16000), DataType.BFLOAT16_VECTOR: ("halfvec", 16000)}
 MAX_VARCHAR = 65535
+#: Milvus's VARCHAR auto_id keys are its int64 ids in decimal (18-19 characters), whatever the
+#: field's max_length says (proxy autoGenPrimaryFieldData: strconv.FormatInt).
+AUTO_ID_KEY_LENGTH = 19
 MAX_CAPACITY = 4096
 #: Longer column names would be truncated by PostgreSQL (NAMEDATALEN - 1).
 PG_COLUMN_LIMIT = 63
@@ -62,6 +76,10 @@ class _FieldArgs(BaseModel):
     element_type: Optional[DataType] = None
 
 
+#: add_field kwargs whose type pymilvus checks in add_field itself (the others wait for create_collection).
+_CHECKED_BY_PYMILVUS = {"is_primary", "auto_id", "is_partition_key", "is_clustering_key"}
+
+
 def _param_error(exc: ValidationError, field: str) -> ParamError:
     first = exc.errors()[0]
     key = ".".join(str(p) for p in first["loc"])
@@ -80,15 +98,28 @@ def _to_datatype(value: Any, what: str) -> DataType:
     raise ParamError(message=f"{what} must be a DataType, got {value!r}")
 
 
+def _plain(value: Any) -> Any:
+    """A numpy scalar (``np.int32(1)``, ``np.float32(1.0)``, ``np.str_``...) as the Python value it
+    holds: pymilvus accepts them as default values, and the catalog (JSON) and SQL take plain ones."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 class FieldSchema:
     """One field; constructor and attributes follow pymilvus's FieldSchema."""
 
     def __init__(self, name: str, dtype: DataType, description: str = "", **kwargs: Any) -> None:
-        names.field_name(name)
+        # pymilvus checks only a few things here (the type, the flags' types, auto_id and a None
+        # default); the rest is Milvus's server-side checks, which surface at create_collection:
+        # they are kept in _deferred and raised by verify(), so code that catches them there works.
+        self._deferred: Optional[MilvusException] = None
+        try:
+            names.field_name(name)
+        except MilvusException as exc:
+            self._deferred = exc
         self.name = name
         self.dtype = _to_datatype(dtype, f"data type of field {name}")
         if not isinstance(description, str):
-            raise ParamError(message=f"description of field {name} must be a str")
+            self._deferred = self._deferred or ParamError(message=f"description of field {name} must be a str")
         self.description = description
         for key in ("dim", "max_length", "max_capacity"):
             # pymilvus coerces numeric strings ("128") for type params.
@@ -97,7 +128,10 @@ class FieldSchema:
         try:
             args = _FieldArgs(**kwargs)
         except ValidationError as exc:
-            raise _param_error(exc, name) from None
+            if exc.errors()[0]["loc"][0] in _CHECKED_BY_PYMILVUS:
+                raise _param_error(exc, name) from None
+            self._deferred = self._deferred or _param_error(exc, name)
+            args = _FieldArgs.model_construct(**kwargs)
         if args.auto_id and not args.is_primary:
             raise AutoIDException(message="The auto_id can only be specified on the primary key field")
         self.is_primary = args.is_primary
@@ -109,7 +143,7 @@ class FieldSchema:
         self.is_function_output = args.is_function_output
         self.element_type = args.element_type
         self.has_default = "default_value" in kwargs
-        self.default_value = kwargs.get("default_value")
+        self.default_value = _plain(kwargs.get("default_value"))
         self.params: dict[str, Any] = {}
         for key in _TYPE_PARAMS:
             if kwargs.get(key) is not None:
@@ -131,6 +165,13 @@ class FieldSchema:
         return self.params.get("max_length")
 
     @property
+    def byte_limit(self) -> int:
+        """The UTF-8 bytes a VARCHAR value may take: ``max_length``, widened for an auto_id
+        primary key so it holds the keys Milvus generates even when max_length is smaller."""
+        limit = int(self.max_length or MAX_VARCHAR)
+        return max(limit, AUTO_ID_KEY_LENGTH) if self.auto_id else limit
+
+    @property
     def max_capacity(self) -> Optional[int]:
         return self.params.get("max_capacity")
 
@@ -140,6 +181,8 @@ class FieldSchema:
 
     def verify(self) -> None:
         """Milvus's server-side field checks, with Milvus's messages."""
+        if self._deferred is not None:
+            raise self._deferred
         if len(self.name.encode()) > PG_COLUMN_LIMIT:
             raise invalid_parameter(f"field name {self.name} is {len(self.name.encode())} bytes long; "
                                     f"PostgreSQL column names hold at most {PG_COLUMN_LIMIT} bytes: use a "
@@ -175,12 +218,24 @@ class FieldSchema:
             raise MilvusException(ErrorCode.INVALID_PARAMETER,
                                   f"dimension is not defined in field type params of field "
                                   f"{self.name}: invalid parameter")
-        if not 1 <= self.dim <= MAX_DIM:
-            raise invalid_parameter(f"invalid dimension: {self.dim} of field {self.name}. "
-                                    f"should be in range 1 ~ {MAX_DIM}")
+        # Milvus 2.6's checks, in its order and words (proxy validateDimension).
+        if self.dim < MIN_DIM:
+            raise MilvusException(ErrorCode.INVALID_PARAMETER, f"invalid dimension: {self.dim}. should be in range "
+                                                               f"{MIN_DIM} ~ {MAX_DIM} (field {self.name})")
         if self.dtype == DataType.BINARY_VECTOR and self.dim % 8:
             raise invalid_parameter(f"invalid dimension: {self.dim} of field {self.name}. "
                                     f"should be multiple of 8. ")
+        kind, largest = _DIM_RANGE.get(self.dtype, ("", MAX_DIM))
+        if self.dim > largest:
+            raise MilvusException(ErrorCode.INVALID_PARAMETER,
+                                  f"invalid dimension: {self.dim} of field {self.name}. {kind} vector dimension "
+                                  f"should be in range {MIN_DIM} ~ {largest}")
+        column, limit = PGVECTOR_MAX_DIM.get(self.dtype, (None, MAX_DIM))
+        if self.dim > limit:
+            raise MilvusException(ErrorCode.UNSUPPORTED,
+                                  f"invalid dimension: {self.dim} of field {self.name}: pgmilvus stores "
+                                  f"{self.dtype.name} as pgvector's {column}, which holds at most {limit} "
+                                  f"dimensions (Milvus allows {MAX_DIM}); reduce the dimension")
 
     def _verify_array(self) -> None:
         if self.element_type is None:

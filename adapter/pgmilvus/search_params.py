@@ -156,6 +156,12 @@ def check_round_decimal(value: Any) -> int:
     return value
 
 
+def check_guarantee_timestamp(value: Any) -> None:
+    """pymilvus's check; the value itself has no effect here (every read is strong)."""
+    if value is not None and not (isinstance(value, int) and value >= 0):
+        raise illegal("guarantee_timestamp", value)
+
+
 def _offset(kwargs: dict[str, Any], top: dict[str, Any]) -> int:
     if "offset" in kwargs and "offset" in top:
         raise ParamError(message="Provide offset both in kwargs and param, expect just one")
@@ -288,6 +294,7 @@ def _checked_request(data: Any, filter: Any, limit: Any, output_fields: Any, sea
                                                      "WeightedRanker")
     limit = check_limit(limit)
     round_decimal = check_round_decimal(kwargs.get("round_decimal", -1))
+    check_guarantee_timestamp(kwargs.get("guarantee_timestamp"))
     if anns_field is not None and not isinstance(anns_field, str):
         raise illegal("anns_field", anns_field)
     if partition_names is not None and (not isinstance(partition_names, (list, tuple))

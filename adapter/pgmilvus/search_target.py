@@ -97,6 +97,9 @@ def resolve(info: CollectionInfo, name: Optional[str], requested_metric: Optiona
     method = index_method(field, index)
     column, query_type = _column(field, index, method)
     table, conditions, params = _source(info, partition_names)
+    if field.nullable:
+        # A row whose vector is NULL has no distance: Milvus never returns it as a hit.
+        conditions.append(sql.SQL("{} IS NOT NULL").format(sql.Identifier("t", field.name)))
     target = Target(table=table, pk=info.schema.primary_field.name, column=column,
                     query_type=query_type, metric=metric)
     return Resolved(field, index, method, target, conditions, params)

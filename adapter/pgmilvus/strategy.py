@@ -165,7 +165,9 @@ def index_settings(method: str, params: dict[str, Any], window: int, selectivity
     scan_tuples = int(min(MAX_SCAN_TUPLES, max(MIN_SCAN_TUPLES, 4 * expected)))
     if method == "ivfflat":
         probes = _positive_int(params.get("nprobe"), DEFAULT_NPROBE)
-        return {"ivfflat.probes": str(probes), "ivfflat.iterative_scan": mode}
+        # pgvector's ivfflat has no strict_order: an ordered walk turns iterative scans off (the
+        # probed lists come back strictly sorted; a short page is re-run as an exact scan).
+        return {"ivfflat.probes": str(probes), "ivfflat.iterative_scan": "off" if ordered else mode}
     if method == "diskann":
         search_list = _positive_int(params.get("search_list"), max(100, window))
         return {"diskann.query_search_list_size": str(search_list)}

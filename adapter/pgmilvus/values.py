@@ -200,7 +200,7 @@ def _check_text(field: FieldSchema, value: str, row: int, what: str = "string") 
 
 
 def _varchar_encoder(field: FieldSchema) -> Encoder:
-    max_length = int(field.max_length or 65535)
+    max_length = field.byte_limit
 
     def encode(value: Any, row: int) -> str:
         if not isinstance(value, str):
@@ -634,7 +634,7 @@ def _strings_fast(field: FieldSchema, col: list) -> Any:
     if not all(type(v) is str for v in col):
         return None
     if field.dtype == DataType.VARCHAR:
-        limit = int(field.max_length or 65535)
+        limit = field.byte_limit
         if max(map(len, col)) * 4 > limit and any(len(v.encode()) > limit for v in col):
             return None
     if any("\x00" in v for v in col):

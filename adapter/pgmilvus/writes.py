@@ -403,25 +403,40 @@ def upsert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterable[Any],
     oids = column_oids(conn, info, encoder.columns)
     values.wire_adapters(conn)
     ids: list[Any] = []
+    named = _NamedKeys()
     count = 0
     base = 0
     for chunk in chunks(rows):
         encoded = encoder.encode_chunk(conn, chunk, base)
+        named.refuse_repeats(encoded.given, base)   # given[i] is row base + i under both policies
         _delete_pks(conn, info, encoded.given)
-        keep = encoded.rows if policy == "auto_replace" else _last_per_pk(encoded)
-        _copy_rows(conn, info, encoder, keep, oids)
+        _copy_rows(conn, info, encoder, encoded.rows, oids)
         ids.extend(encoded.pks)
         count += len(chunk)
         base += len(chunk)
     return OmitZeroDict({"upsert_count": count, "cost": 0, "ids": ids})
 
 
-def _last_per_pk(encoded: EncodedChunk) -> list[tuple]:
-    """A batch naming one PK twice: the later row wins (the earlier one is replaced by it)."""
-    last: dict[Any, int] = {pk: i for i, pk in enumerate(encoded.pks)}
-    if len(last) == len(encoded.rows):
-        return encoded.rows
-    return [encoded.rows[i] for i in sorted(last.values())]
+class _NamedKeys:
+    """The primary keys the rows of one upsert call named so far, with the row of each.
+
+    Milvus (2.6 proxy, upsert task) refuses a batch that names one key twice: which row should
+    win is not defined.  A call is one batch however many chunks its rows are written in.
+    """
+
+    def __init__(self) -> None:
+        self._rows: dict[Any, int] = {}
+
+    def refuse_repeats(self, keys: list[Any], base: int) -> None:
+        """``keys[i]`` is named by row ``base + i``."""
+        rows = self._rows
+        for i, key in enumerate(keys):
+            first = rows.setdefault(key, base + i)
+            if first != base + i:
+                raise MilvusException(
+                    ErrorCode.INVALID_PARAMETER,
+                    "duplicate primary keys are not allowed in the same batch: invalid parameter (primary "
+                    f"key {key!r} in rows {first} and {base + i}; nothing was written: merge the two rows)")
 
 
 def _partial_upsert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterable[Any],
@@ -439,6 +454,7 @@ def _partial_upsert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterab
     oids = column_oids(conn, info, full_encoder.columns)
     values.wire_adapters(conn)
     ids: list[Any] = []
+    named = _NamedKeys()
     base = 0
     for chunk in chunks(rows):
         pks = []
@@ -449,6 +465,7 @@ def _partial_upsert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterab
             if pk_field.name not in row:
                 raise values.missing_field(pk_field, base + i)
             pks.append(values.pk_value(pk_field, row[pk_field.name], base + i))
+        named.refuse_repeats(pks, base)
         existing = set(_all_existing_pks(conn, info, pks))
         updates: dict[tuple[str, ...], list[list[Any]]] = {}
         inserts: list[tuple[int, dict]] = []
@@ -458,12 +475,11 @@ def _partial_upsert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterab
                 updates.setdefault(columns, []).append(params + [pk])
             else:
                 inserts.append((base + i, row))
-                existing.add(pk)
         if inserts:
             # Entities that do not exist yet must be complete rows (errors name the row's index).
             new_rows = [full_encoder.encode_chunk(conn, [row], index).rows[0] for index, row in inserts]
             _copy_rows(conn, info, full_encoder, new_rows, oids)
-        with conn.cursor() as cur:  # after the inserts: a later row may update an entity inserted above
+        with conn.cursor() as cur:
             for columns, param_rows in updates.items():
                 cur.executemany(_partial_update_sql(info, columns), param_rows)
         ids.extend(pks)
