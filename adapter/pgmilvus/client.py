@@ -14,6 +14,7 @@ import logging
 from typing import Any, Callable, Dict, List, Optional, TypeVar, Union
 
 from . import catalog, collections, ddl, hybrid, index_ops, names, rbac, reads, search as search_mod, writes
+from . import schema_evolution
 from . import uri as uri_mod
 from .connection import Database
 from .errors import (DataTypeNotMatchException, ErrorCode, MilvusException, ParamError, PermissionDenied,
@@ -234,6 +235,35 @@ class MilvusClient:
             info = collections.require(conn, self._db_name, collection_name, for_update=True)
             catalog.set_properties(conn, info.id, {k: v for k, v in info.properties.items()
                                                    if k not in property_keys})
+
+    # -- schema evolution (schema_evolution.py) ---------------------------------------------------
+    def add_collection_field(self, collection_name: str, field_name: str, data_type: DataType,
+                             desc: str = "", timeout: Optional[float] = None, **kwargs: Any) -> None:
+        """Add a nullable field: existing rows read NULL (or its default_value); see docs/user-guide.md."""
+        field = schema_evolution.new_field(field_name, data_type, desc, kwargs)
+        with self._tx(timeout) as conn:
+            info = collections.require(conn, self._db_name, collection_name, for_update=True)
+            schema_evolution.add_field(conn, info, field)
+
+    def alter_collection_field(self, collection_name: str, field_name: str, field_params: dict,
+                               timeout: Optional[float] = None, **kwargs: Any) -> None:
+        """Change a field's max_length, max_capacity or mmap.enabled, as Milvus allows."""
+        with self._tx(timeout) as conn:
+            info = collections.require(conn, self._db_name, collection_name, for_update=True)
+            schema_evolution.alter_field(conn, info, field_name, field_params)
+
+    def alter_index_properties(self, collection_name: str, index_name: str, properties: dict,
+                               timeout: Optional[float] = None, **kwargs: Any) -> None:
+        """Store ``mmap.enabled`` on an index (shown by describe_index; nothing to do in Postgres)."""
+        with self._tx(timeout) as conn:
+            info = collections.require(conn, self._db_name, collection_name, for_update=True)
+            schema_evolution.alter_index_properties(conn, info, index_name, properties)
+
+    def drop_index_properties(self, collection_name: str, index_name: str, property_keys: List[str],
+                              timeout: Optional[float] = None, **kwargs: Any) -> None:
+        with self._tx(timeout) as conn:
+            info = collections.require(conn, self._db_name, collection_name, for_update=True)
+            schema_evolution.drop_index_properties(conn, info, index_name, property_keys)
 
     # -- indexes -----------------------------------------------------------------------------------
     def create_index(self, collection_name: str, index_params: IndexParams, timeout: Optional[float] = None,

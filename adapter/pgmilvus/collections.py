@@ -7,6 +7,7 @@ failure anywhere (catalog row, table DDL, index build) leaves nothing behind.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any, Optional
 
 import psycopg
@@ -159,7 +160,6 @@ def describe(info: CollectionInfo) -> dict[str, Any]:
     """The dict pymilvus 2.6's describe_collection returns, key for key."""
     schema = info.schema
     fields = [f.to_dict(100 + i) for i, f in enumerate(schema.fields)]
-    physical_ms = int(info.created_at.timestamp() * 1000)
     return {
         "collection_name": info.name,
         "auto_id": schema.primary_field.auto_id,
@@ -175,9 +175,15 @@ def describe(info: CollectionInfo) -> dict[str, Any]:
         "num_partitions": len(info.partitions),
         "enable_dynamic_field": schema.enable_dynamic_field,
         "enable_namespace": False,
-        # Milvus's hybrid timestamp: physical milliseconds shifted over an 18-bit logical counter.
-        "created_timestamp": physical_ms << 18,
+        "created_timestamp": hybrid_timestamp(info.created_at),
+        # Milvus 2.6: the last schema or property change (the creation until then).
+        "update_timestamp": hybrid_timestamp(info.updated_at or info.created_at),
     }
+
+
+def hybrid_timestamp(moment: datetime) -> int:
+    """Milvus's hybrid timestamp: physical milliseconds shifted over an 18-bit logical counter."""
+    return int(moment.timestamp() * 1000) << 18
 
 
 def drop(conn: psycopg.Connection, db_name: str, name: str) -> None:
