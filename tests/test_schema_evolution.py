@@ -312,3 +312,24 @@ def test_index_properties_of_a_missing_index(client: MilvusClient) -> None:
     assert (error.code, error.message) == (700, "index not found[collection=c][indexName=nope]")
     error = _error(lambda: client.drop_index_properties("c", "v", property_keys=["M"]))
     assert error.message == "M is not a configable index property: invalid parameter"
+
+
+# -- describe_replica, get_server_type ------------------------------------------------------------
+
+def test_describe_replica_is_one_replica_on_one_node(client: MilvusClient) -> None:
+    client.create_collection("q", dimension=2, num_shards=2)
+    info = client.describe_collection("q")
+    [replica] = client.describe_replica("q")
+    assert (replica.id, replica.group_nodes, replica.resource_group, replica.num_outbound_node) == (
+        info["collection_id"], (1,), "__default_resource_group", {})
+    assert [(s.channel_name, s.shard_leader, s.shard_nodes) for s in replica.shards] == [
+        (f"by-dev-rootcoord-dml_{i}_{info['collection_id']}v{i}", 1, {1}) for i in range(2)]
+    client.release_collection("q")
+    error = _error(lambda: client.describe_replica("q"))
+    assert (error.code, error.message) == (101, f"collection not loaded[collection={info['collection_id']}]")
+    error = _error(lambda: client.describe_replica("nope"))
+    assert (error.code, error.message) == (100, "can't find collection[database=default][collection=nope]")
+
+
+def test_server_type_is_milvus(client: MilvusClient) -> None:
+    assert client.get_server_type() == "milvus"

@@ -102,6 +102,20 @@ class MilvusClient:
         version = f"pgmilvus-{__version__} (PostgreSQL {pg}, pgvector {vec})"
         return {"version": version, "postgresql": pg, "pgvector": vec} if detail else version
 
+    def get_server_type(self) -> str:
+        """"milvus", as pymilvus says for any self-hosted server (it says "zilliz" for Zilliz Cloud hosts).
+
+        Client code branches on it for cloud-only features; pgmilvus offers none of them.
+        """
+        return "milvus"
+
+    def describe_replica(self, collection_name: str, timeout: Optional[float] = None,
+                         **kwargs: Any) -> List[Any]:
+        """The one replica of a loaded collection, shaped like pymilvus's ReplicaInfo list."""
+        with self._conn(timeout) as conn:
+            info = collections.require(conn, self._db_name, collection_name, describe=True)
+        return collections.replicas(info)
+
     # -- schema helpers ----------------------------------------------------------------------------
     @classmethod
     def create_schema(cls, **kwargs: Any) -> CollectionSchema:

@@ -19,7 +19,7 @@ from .errors import (ErrorCode, MilvusException, ParamError, PrimaryKeyException
                      database_not_found, invalid_parameter)
 from .index_params import IndexParams
 from .schema import CollectionSchema
-from .types import ConsistencyLevel, DataType, LoadState
+from .types import ConsistencyLevel, DataType, LoadState, ReplicaInfo, Shard
 
 _log = logging.getLogger("pgmilvus")
 DEFAULT_NUM_PARTITIONS = 64
@@ -283,6 +283,26 @@ def load_state(info: Optional[CollectionInfo], partition: str = "") -> dict[str,
             return {"state": LoadState.NotExist}
         return {"state": LoadState.Loaded if part.loaded else LoadState.NotLoad}
     return {"state": LoadState.Loaded if info.loaded else LoadState.NotLoad}
+
+
+#: The one query node of a standalone Milvus, and its resource group.
+_NODE_ID = 1
+_RESOURCE_GROUP = "__default_resource_group"
+
+
+def replicas(info: CollectionInfo) -> list[ReplicaInfo]:
+    """describe_replica: the single in-memory replica a standalone Milvus has once the collection is loaded.
+
+    Postgres serves every read from the same tables, so the replica, its
+    shards (one DML channel per ``num_shards``, named as Milvus names them)
+    and its node are a description, not something to manage.
+    """
+    if not info.loaded:
+        raise MilvusException(ErrorCode.COLLECTION_NOT_LOADED,
+                              f"collection not loaded[collection={info.id}]")
+    shards = [Shard(f"by-dev-rootcoord-dml_{i}_{info.id}v{i}", [_NODE_ID], _NODE_ID)
+              for i in range(info.num_shards)]
+    return [ReplicaInfo(info.id, shards, [_NODE_ID], _RESOURCE_GROUP, {})]
 
 
 def require_vector_index(info: CollectionInfo) -> None:
