@@ -333,3 +333,31 @@ def test_describe_replica_is_one_replica_on_one_node(client: MilvusClient) -> No
 
 def test_server_type_is_milvus(client: MilvusClient) -> None:
     assert client.get_server_type() == "milvus"
+
+
+# -- drop_collection_field (pymilvus 3.0) ---------------------------------------------------------
+
+def test_dropped_field_leaves_schema_rows_and_indexes(client: MilvusClient) -> None:
+    _create(client)
+    index = client.prepare_index_params()
+    index.add_index("tag", index_type="INVERTED")
+    client.create_index("c", index)
+    client.drop_collection_field("c", "tag")
+    assert [f["name"] for f in client.describe_collection("c")["fields"]] == ["pk", "v", "arr"]
+    assert client.list_indexes("c") == ["v"] and client.describe_index("c", "tag") is None
+    assert client.query("c", "pk == 1", output_fields=["*"])[0].keys() == {"pk", "v", "arr"}
+    assert "field tag not exist" in _error(lambda: client.query("c", "pk >= 0", output_fields=["tag"])).message
+    client.insert("c", [{"pk": 90, "v": [0.0, 0.0], "arr": []}])
+    client.add_collection_field("c", "tag", D.INT64, nullable=True)  # the name is free again
+    client.drop_collection_field("c", field_id=103)  # field ids as describe_collection shows them
+    assert [f["name"] for f in client.describe_collection("c")["fields"]] == ["pk", "v", "arr"]
+
+
+@pytest.mark.parametrize("field, message", [
+    ("pk", "can not drop the primary key field pk: invalid parameter"),
+    ("v", "can not drop v: it is the only vector field of collection c: invalid parameter"),
+    ("nope", "field not found[field=nope]"),
+])
+def test_drop_collection_field_refusals(client: MilvusClient, field: str, message: str) -> None:
+    _create(client, loaded=False)
+    assert _error(lambda: client.drop_collection_field("c", field)).message == message

@@ -266,6 +266,13 @@ class MilvusClient:
             info = collections.require(conn, self._db_name, collection_name, for_update=True)
             schema_evolution.alter_field(conn, info, field_name, field_params)
 
+    def drop_collection_field(self, collection_name: str, field_name: str = "", field_id: int = 0,
+                              timeout: Optional[float] = None, **kwargs: Any) -> None:
+        """pymilvus 3.0: drop a field (its column and its indexes) from a collection."""
+        with self._tx(timeout) as conn:
+            info = collections.require(conn, self._db_name, collection_name, for_update=True)
+            schema_evolution.drop_field(conn, info, field_name, field_id)
+
     def alter_index_properties(self, collection_name: str, index_name: str, properties: dict,
                                timeout: Optional[float] = None, **kwargs: Any) -> None:
         """Store ``mmap.enabled`` on an index (shown by describe_index; nothing to do in Postgres)."""

@@ -116,6 +116,42 @@ def _check_max_length(name: str, value: int) -> None:
                                 f"(0, {MAX_VARCHAR}], but got {value} instead")
 
 
+# -- drop_collection_field (pymilvus 3.0) ---------------------------------------------------------
+
+def drop_field(conn: psycopg.Connection, info: CollectionInfo, field_name: str, field_id: int) -> None:
+    """Drop a field, its column on every partition and its indexes; other fields keep their data."""
+    from . import index_ops  # index_ops imports collections, which imports catalog
+
+    field = _field_to_drop(info, field_name, field_id)
+    if field.is_primary or field.is_partition_key:
+        kind = "primary key" if field.is_primary else "partition key"
+        raise invalid_parameter(f"can not drop the {kind} field {field.name}")
+    if field.is_vector and len(info.schema.vector_fields) == 1:
+        raise invalid_parameter(f"can not drop {field.name}: it is the only vector field of collection "
+                                f"{info.name}")
+    info = catalog.lock_collection(conn, info)
+    for index in [i for i in info.indexes if i.field_name == field.name]:
+        index_ops.drop(conn, info, index.index_name)
+    conn.execute(sql.SQL("ALTER TABLE {} DROP COLUMN {}").format(
+        ddl.qualified(info.schema_name, info.table_name), sql.Identifier(field.name)))
+    schema = info.schema.copy()
+    schema.fields = [f for f in schema.fields if f.name != field.name]
+    catalog.remove_field(conn, info.id, schema, field.name)
+
+
+def _field_to_drop(info: CollectionInfo, field_name: str, field_id: int) -> FieldSchema:
+    """The field named ``field_name``, or else the one whose describe_collection field_id is ``field_id``."""
+    if field_name:
+        field = info.schema.field(field_name)
+    elif isinstance(field_id, int) and 100 <= field_id < 100 + len(info.schema.fields):
+        field = info.schema.fields[field_id - 100]
+    else:
+        raise ParamError(message="pass the field_name (or the field_id) of the field to drop")
+    if field is None:
+        raise MilvusException(ErrorCode.FIELD_NOT_FOUND, f"field not found[field={field_name or field_id}]")
+    return field
+
+
 # -- alter_collection_field ----------------------------------------------------------------------
 
 def alter_field(conn: psycopg.Connection, info: CollectionInfo, field_name: str,
