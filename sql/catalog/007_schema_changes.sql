@@ -8,4 +8,4 @@
 -- the same statement (catalog.py); that statement also bumps the revision
 -- (004_revision.sql), so every process's cached description and prepared
 -- statements of the collection are dropped.
-ALTER TABLE pgmilvus_catalog.collections ADD COLUMN updated_at timestamptz;
+ALTER TABLE pgmilvus_catalog.collections ADD COLUMN IF NOT EXISTS updated_at timestamptz;
