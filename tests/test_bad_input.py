@@ -345,7 +345,9 @@ CASES = [
     # --- insert: arguments ----------------------------------------------------------------------------------
     case("insert-data-str", lambda c: c.insert("typed", "notalist"), T, None, "wrong type of argument 'data'"),
     case("insert-data-int", lambda c: c.insert("typed", 5), T, None, "got 'int'"),
-    case("insert-row-int", lambda c: c.insert("typed", [5]), T, None, "List[Dict]"),
+    case("insert-row-int", lambda c: c.insert("typed", [5]), DataNotMatchException, 1, "The Input data type is inconsistent with defined schema, please check it."),
+    case("insert-column-data", lambda c: c.insert("quick", [[1, 2], [[0.1] * 4, [0.2] * 4]]), DataNotMatchException, 1, "The Input data type is inconsistent with defined schema, please check it."),
+    case("upsert-column-data", lambda c: c.upsert("quick", [[1, 2], [[0.1] * 4, [0.2] * 4]]), DataNotMatchException, 1, "The Input data type is inconsistent with defined schema, please check it."),
     case("insert-unknown-coll", lambda c: c.insert("nope", [R()]), DCE, CNF, "collection=nope"),
     case("insert-coll-int", lambda c: c.insert(5, [R()]), ParamError, 1, "collection_name"),
     case("insert-unknown-partition", lambda c: c.insert("typed", [R()], partition_name="nope"), E, 200, "partition=nope"),

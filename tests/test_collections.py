@@ -37,6 +37,7 @@ def test_quick_setup_matches_pymilvus_describe(client: MilvusClient) -> None:
     desc = client.describe_collection("quick_setup")
     created = desc.pop("created_timestamp")
     assert isinstance(created, int) and created > 0
+    assert desc.pop("update_timestamp") == created  # never changed since it was created
     assert isinstance(desc.pop("collection_id"), int)
     assert desc == {
         "collection_name": "quick_setup", "auto_id": False, "num_shards": 1, "description": "",
@@ -53,7 +54,7 @@ def test_quick_setup_matches_pymilvus_describe(client: MilvusClient) -> None:
     assert list(client.describe_collection("quick_setup")) == [
         "collection_name", "auto_id", "num_shards", "description", "fields", "functions", "aliases",
         "collection_id", "consistency_level", "consistency_level_name", "properties", "num_partitions",
-        "enable_dynamic_field", "enable_namespace", "created_timestamp"]
+        "enable_dynamic_field", "enable_namespace", "created_timestamp", "update_timestamp"]
     assert client.list_indexes("quick_setup") == ["vector"]
     assert client.describe_index("quick_setup", "vector") == {
         "index_type": "AUTOINDEX", "metric_type": "IP", "field_name": "vector", "index_name": "vector",

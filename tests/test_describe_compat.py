@@ -3,8 +3,8 @@
 The expected dicts were recorded by tests/fixtures/record_describe.py. Milvus
 Lite differs from the Milvus server in a few fields, and pgmilvus follows the
 server there: field_id (Lite 0, server 100, 101, ...), collection_id,
-consistency level (Lite Strong, server default Bounded), created_timestamp
-(Lite omits it) and the collection description (Lite drops it).
+consistency level (Lite Strong, server default Bounded), created_timestamp and
+update_timestamp (Lite omits them) and the collection description (Lite drops it).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from .fixtures.describe_setup import create_collections
 
 RECORDED = json.loads((Path(__file__).parent / "fixtures" / "describe_milvus_lite.json").read_text())
 SERVER_ONLY = {"collection_id", "consistency_level", "consistency_level_name", "created_timestamp",
-               "description"}
+               "update_timestamp", "description"}
 
 
 def _plain(value: Any) -> Any:
@@ -47,7 +47,7 @@ def test_describe_collection_matches_milvus_lite(client: MilvusClient) -> None:
     for name in ("quick_setup", "custom"):
         ours = _plain(client.describe_collection(name))
         lite = RECORDED[name]
-        assert list(ours) == list(lite) + ["created_timestamp"]
+        assert list(ours) == list(lite) + ["created_timestamp", "update_timestamp"]
         assert _comparable(ours) == _comparable(lite)
         for ours_field, lite_field in zip(ours["fields"], lite["fields"]):
             assert list(ours_field) == list(lite_field)

@@ -62,6 +62,8 @@ class CollectionInfo:
     num_shards: int
     num_partitions: Optional[int]
     created_at: datetime
+    #: Last schema or property change (007_schema_changes.sql); None: never changed.
+    updated_at: Optional[datetime] = None
     partitions: list[PartitionInfo] = field(default_factory=list)
     indexes: list[IndexInfo] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)
@@ -170,7 +172,7 @@ def lock_collection(conn: psycopg.Connection, info: "CollectionInfo") -> "Collec
 
 _COLLECTION_SELECT = f"""
 SELECT c.id, c.db_name, d.schema_name, c.name, c.table_name, c.schema, c.properties,
-       c.consistency_level, c.num_shards, c.num_partitions, c.created_at, c.revision,
+       c.consistency_level, c.num_shards, c.num_partitions, c.created_at, c.updated_at, c.revision,
        COALESCE((SELECT json_agg(json_build_object('name', p.name, 'table_name', p.table_name,
                                                    'ordinal', p.ordinal, 'loaded', p.loaded)
                                  ORDER BY p.ordinal)
@@ -192,7 +194,7 @@ def _to_info(row: dict[str, Any], looked_up_as: str) -> CollectionInfo:
         table_name=row["table_name"], schema=CollectionSchema.from_catalog(row["schema"]),
         properties=dict(row["properties"]), consistency_level=row["consistency_level"],
         num_shards=row["num_shards"], num_partitions=row["num_partitions"],
-        created_at=row["created_at"],
+        created_at=row["created_at"], updated_at=row["updated_at"],
         partitions=[PartitionInfo(**p) for p in row["partitions"]],
         indexes=[IndexInfo(**i) for i in row["indexes"]],
         aliases=list(row["aliases"]), looked_up_as=looked_up_as, revision=row["revision"])
@@ -313,8 +315,39 @@ def set_schema(conn: psycopg.Connection, collection_id: int, schema: CollectionS
 
 
 def set_properties(conn: psycopg.Connection, collection_id: int, properties: dict[str, Any]) -> None:
-    conn.execute(f"UPDATE {CATALOG}.collections SET properties = %s WHERE id = %s",
+    conn.execute(f"UPDATE {CATALOG}.collections SET properties = %s, updated_at = now() WHERE id = %s",
                  (Jsonb(properties), collection_id))
+
+
+def add_field(conn: psycopg.Connection, collection_id: int, schema: CollectionSchema) -> None:
+    """Store ``schema``, whose last field is new (add_collection_field); bumps the revision."""
+    field = schema.fields[-1]
+    # Field ids are never reused (a dropped field's id stays free), as in Milvus.
+    conn.execute(f"INSERT INTO {CATALOG}.fields (collection_id, field_id, name, data_type, spec)"
+                 f" SELECT %s, COALESCE(max(field_id), 99) + 1, %s, %s, %s FROM {CATALOG}.fields"
+                 " WHERE collection_id = %s",
+                 (collection_id, field.name, int(field.dtype), Jsonb(field.to_catalog()), collection_id))
+    _set_schema(conn, collection_id, schema)
+
+
+def set_field(conn: psycopg.Connection, collection_id: int, schema: CollectionSchema, name: str) -> None:
+    """Store ``schema`` whose field ``name`` changed (alter_collection_field)."""
+    field = schema.field(name)
+    assert field is not None
+    conn.execute(f"UPDATE {CATALOG}.fields SET spec = %s WHERE collection_id = %s AND name = %s",
+                 (Jsonb(field.to_catalog()), collection_id, name))
+    _set_schema(conn, collection_id, schema)
+
+
+def remove_field(conn: psycopg.Connection, collection_id: int, schema: CollectionSchema, name: str) -> None:
+    """Store ``schema``, from which field ``name`` was dropped (drop_collection_field)."""
+    conn.execute(f"DELETE FROM {CATALOG}.fields WHERE collection_id = %s AND name = %s", (collection_id, name))
+    _set_schema(conn, collection_id, schema)
+
+
+def _set_schema(conn: psycopg.Connection, collection_id: int, schema: CollectionSchema) -> None:
+    conn.execute(f"UPDATE {CATALOG}.collections SET schema = %s, updated_at = now() WHERE id = %s",
+                 (Jsonb(json.loads(schema.to_catalog())), collection_id))
 
 
 # -- partitions --------------------------------------------------------------------------------
@@ -359,6 +392,13 @@ def rename_index_objects(conn: psycopg.Connection, collection_id: int, index: In
     conn.execute(f"UPDATE {CATALOG}.indexes SET pg_index_name = %s, params = %s"
                  " WHERE collection_id = %s AND index_name = %s",
                  (index.pg_index_name, Jsonb(index.params), collection_id, index.index_name))
+
+
+def set_index_params(conn: psycopg.Connection, collection_id: int, index_name: str,
+                     params: dict[str, Any]) -> None:
+    """Store an index's params (alter_index_properties / drop_index_properties)."""
+    conn.execute(f"UPDATE {CATALOG}.indexes SET params = %s WHERE collection_id = %s AND index_name = %s",
+                 (Jsonb(params), collection_id, index_name))
 
 
 def remove_index(conn: psycopg.Connection, collection_id: int, index_name: str) -> None:

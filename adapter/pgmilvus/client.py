@@ -14,6 +14,7 @@ import logging
 from typing import Any, Callable, Dict, List, Optional, TypeVar, Union
 
 from . import catalog, collections, ddl, hybrid, index_ops, names, rbac, reads, search as search_mod, stats, writes
+from . import schema_evolution
 from . import uri as uri_mod
 from . import properties as properties_mod
 from .connection import Database
@@ -127,6 +128,20 @@ class MilvusClient:
 
         version = f"pgmilvus-{__version__} (PostgreSQL {pg}, pgvector {vec})"
         return {"version": version, "postgresql": pg, "pgvector": vec} if detail else version
+
+    def get_server_type(self) -> str:
+        """"milvus", as pymilvus says for any self-hosted server (it says "zilliz" for Zilliz Cloud hosts).
+
+        Client code branches on it for cloud-only features; pgmilvus offers none of them.
+        """
+        return "milvus"
+
+    def describe_replica(self, collection_name: str, timeout: Optional[float] = None,
+                         **kwargs: Any) -> List[Any]:
+        """The one replica of a loaded collection, shaped like pymilvus's ReplicaInfo list."""
+        with self._conn(timeout) as conn:
+            info = collections.require(conn, self._db_name, collection_name, describe=True)
+        return collections.replicas(info)
 
     # -- schema helpers ----------------------------------------------------------------------------
     @classmethod
@@ -263,6 +278,42 @@ class MilvusClient:
         with self._tx(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name, for_update=True)
             properties_mod.drop(conn, info, list(property_keys))
+
+    # -- schema evolution (schema_evolution.py) ---------------------------------------------------
+    def add_collection_field(self, collection_name: str, field_name: str, data_type: DataType,
+                             desc: str = "", timeout: Optional[float] = None, **kwargs: Any) -> None:
+        """Add a nullable field: existing rows read NULL (or its default_value); see docs/user-guide.md."""
+        field = schema_evolution.new_field(field_name, data_type, desc, kwargs)
+        with self._tx(timeout) as conn:
+            info = collections.require(conn, self._db_name, collection_name, for_update=True)
+            schema_evolution.add_field(conn, info, field)
+
+    def alter_collection_field(self, collection_name: str, field_name: str, field_params: dict,
+                               timeout: Optional[float] = None, **kwargs: Any) -> None:
+        """Change a field's max_length, max_capacity or mmap.enabled, as Milvus allows."""
+        with self._tx(timeout) as conn:
+            info = collections.require(conn, self._db_name, collection_name, for_update=True)
+            schema_evolution.alter_field(conn, info, field_name, field_params)
+
+    def drop_collection_field(self, collection_name: str, field_name: str = "", field_id: int = 0,
+                              timeout: Optional[float] = None, **kwargs: Any) -> None:
+        """pymilvus 3.0: drop a field (its column and its indexes) from a collection."""
+        with self._tx(timeout) as conn:
+            info = collections.require(conn, self._db_name, collection_name, for_update=True)
+            schema_evolution.drop_field(conn, info, field_name, field_id)
+
+    def alter_index_properties(self, collection_name: str, index_name: str, properties: dict,
+                               timeout: Optional[float] = None, **kwargs: Any) -> None:
+        """Store ``mmap.enabled`` on an index (shown by describe_index; nothing to do in Postgres)."""
+        with self._tx(timeout) as conn:
+            info = collections.require(conn, self._db_name, collection_name, for_update=True)
+            schema_evolution.alter_index_properties(conn, info, index_name, properties)
+
+    def drop_index_properties(self, collection_name: str, index_name: str, property_keys: List[str],
+                              timeout: Optional[float] = None, **kwargs: Any) -> None:
+        with self._tx(timeout) as conn:
+            info = collections.require(conn, self._db_name, collection_name, for_update=True)
+            schema_evolution.drop_index_properties(conn, info, index_name, property_keys)
 
     # -- indexes -----------------------------------------------------------------------------------
     def create_index(self, collection_name: str, index_params: IndexParams, timeout: Optional[float] = None,

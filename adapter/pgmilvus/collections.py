@@ -7,6 +7,7 @@ failure anywhere (catalog row, table DDL, index build) leaves nothing behind.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any, Optional
 
 import psycopg
@@ -18,7 +19,7 @@ from .errors import (ErrorCode, MilvusException, ParamError, PrimaryKeyException
                      database_not_found, invalid_parameter)
 from .index_params import IndexParams
 from .schema import CollectionSchema
-from .types import ConsistencyLevel, DataType, LoadState
+from .types import ConsistencyLevel, DataType, LoadState, ReplicaInfo, Shard
 
 _log = logging.getLogger("pgmilvus")
 #: Milvus 2.6's default for partition-key collections (its e2e suite expects 16; a 2.3.5 server made 64).
@@ -182,7 +183,6 @@ def describe(info: CollectionInfo) -> dict[str, Any]:
     """The dict pymilvus 2.6's describe_collection returns, key for key."""
     schema = info.schema
     fields = [f.to_dict(100 + i) for i, f in enumerate(schema.fields)]
-    physical_ms = int(info.created_at.timestamp() * 1000)
     return {
         "collection_name": info.name,
         "auto_id": schema.primary_field.auto_id,
@@ -198,9 +198,15 @@ def describe(info: CollectionInfo) -> dict[str, Any]:
         "num_partitions": len(info.partitions),
         "enable_dynamic_field": schema.enable_dynamic_field,
         "enable_namespace": False,
-        # Milvus's hybrid timestamp: physical milliseconds shifted over an 18-bit logical counter.
-        "created_timestamp": physical_ms << 18,
+        "created_timestamp": hybrid_timestamp(info.created_at),
+        # Milvus 2.6: the last schema or property change (the creation until then).
+        "update_timestamp": hybrid_timestamp(info.updated_at or info.created_at),
     }
+
+
+def hybrid_timestamp(moment: datetime) -> int:
+    """Milvus's hybrid timestamp: physical milliseconds shifted over an 18-bit logical counter."""
+    return int(moment.timestamp() * 1000) << 18
 
 
 def drop(conn: psycopg.Connection, db_name: str, name: str) -> None:
@@ -304,6 +310,26 @@ def load_state(info: Optional[CollectionInfo], partition: str = "") -> dict[str,
             return {"state": LoadState.NotExist}
         return {"state": LoadState.Loaded if part.loaded else LoadState.NotLoad}
     return {"state": LoadState.Loaded if info.loaded else LoadState.NotLoad}
+
+
+#: The one query node of a standalone Milvus, and its resource group.
+_NODE_ID = 1
+_RESOURCE_GROUP = "__default_resource_group"
+
+
+def replicas(info: CollectionInfo) -> list[ReplicaInfo]:
+    """describe_replica: the single in-memory replica a standalone Milvus has once the collection is loaded.
+
+    Postgres serves every read from the same tables, so the replica, its
+    shards (one DML channel per ``num_shards``, named as Milvus names them)
+    and its node are a description, not something to manage.
+    """
+    if not info.loaded:
+        raise MilvusException(ErrorCode.COLLECTION_NOT_LOADED,
+                              f"collection not loaded[collection={info.id}]")
+    shards = [Shard(f"by-dev-rootcoord-dml_{i}_{info.id}v{i}", [_NODE_ID], _NODE_ID)
+              for i in range(info.num_shards)]
+    return [ReplicaInfo(info.id, shards, [_NODE_ID], _RESOURCE_GROUP, {})]
 
 
 def require_vector_index(info: CollectionInfo) -> None:

@@ -82,7 +82,7 @@ def column_type(field: FieldSchema) -> sql.Composable:
     return sql.SQL(_SCALAR_TYPES[dtype])
 
 
-def _checks(field: FieldSchema) -> list[sql.Composable]:
+def column_checks(field: FieldSchema) -> list[sql.Composable]:
     """CHECK constraints so Postgres itself holds Milvus's limits, whoever writes."""
     col = sql.Identifier(field.name)
     out: list[sql.Composable] = []
@@ -102,7 +102,7 @@ def column_def(field: FieldSchema) -> sql.Composable:
         parts.append(sql.SQL("NOT NULL"))
     if field.has_default and field.default_value is not None:
         parts.append(sql.SQL("DEFAULT {}").format(sql.Literal(field.default_value)))
-    parts.extend(_checks(field))
+    parts.extend(column_checks(field))
     return sql.SQL(" ").join(parts)
 
 

@@ -112,3 +112,64 @@ class IndexType(str, Enum):
     STL_SORT = "STL_SORT"
     TRIE = "Trie"
     BITMAP = "BITMAP"
+
+
+class Shard:
+    """pymilvus's Shard (client/types.py): one DML channel of a replica."""
+
+    def __init__(self, channel_name: str, shard_nodes: list, shard_leader: int) -> None:
+        self._channel_name = channel_name
+        self._shard_nodes = set(shard_nodes)
+        self._shard_leader = shard_leader
+
+    def __repr__(self) -> str:
+        return (f"Shard: <channel_name:{self.channel_name}>, "
+                f"<shard_leader:{self.shard_leader}>, <shard_nodes:{self.shard_nodes}>")
+
+    @property
+    def channel_name(self) -> str:
+        return self._channel_name
+
+    @property
+    def shard_nodes(self) -> set:
+        return self._shard_nodes
+
+    @property
+    def shard_leader(self) -> int:
+        return self._shard_leader
+
+
+class ReplicaInfo:
+    """pymilvus's ReplicaInfo (client/types.py), what describe_replica returns a list of."""
+
+    def __init__(self, replica_id: int, shards: list, nodes: list, resource_group: str,
+                 num_outbound_node: dict) -> None:
+        self._id = replica_id
+        self._shards = shards
+        self._nodes = tuple(nodes)
+        self._resource_group = resource_group
+        self._num_outbound_node = num_outbound_node
+
+    def __repr__(self) -> str:
+        return (f"ReplicaInfo: <id:{self.id}>, <nodes:{self.group_nodes}>, <shards:{self.shards}>, "
+                f"<resource_group: {self.resource_group}>, <num_outbound_node: {self.num_outbound_node}>")
+
+    @property
+    def id(self) -> int:
+        return self._id
+
+    @property
+    def group_nodes(self) -> tuple:
+        return self._nodes
+
+    @property
+    def shards(self) -> list:
+        return self._shards
+
+    @property
+    def resource_group(self) -> str:
+        return self._resource_group
+
+    @property
+    def num_outbound_node(self) -> dict:
+        return self._num_outbound_node

@@ -111,8 +111,7 @@ class RowEncoder:
     def encode_chunk(self, conn: psycopg.Connection, chunk: list[Any], base: int) -> EncodedChunk:
         for i, row in enumerate(chunk):
             if type(row) is not dict and not isinstance(row, dict):
-                raise TypeError(f"The type of data should be List[Dict], but row {base + i} is a "
-                                f"{type(row).__name__}: {row!r:.80}")
+                raise not_a_row(row, base + i)
         columns: list[list[Any]] = []
         given: list[Any] = []
         for field in self.fields:
@@ -460,8 +459,7 @@ def _partial_upsert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterab
         pks = []
         for i, row in enumerate(chunk):
             if not isinstance(row, dict):
-                raise TypeError(f"The type of data should be List[Dict], but row {base + i} is a "
-                                f"{type(row).__name__}")
+                raise not_a_row(row, base + i)
             if pk_field.name not in row:
                 raise values.missing_field(pk_field, base + i)
             pks.append(values.pk_value(pk_field, row[pk_field.name], base + i))
@@ -575,6 +573,13 @@ def _delete_partition(info: CollectionInfo, partition_name: Optional[str]) -> Op
 
 
 # -- argument normalisation (client-side checks pymilvus makes) ---------------------------------
+
+def not_a_row(row: Any, number: int) -> DataNotMatchException:
+    """A row that is not a dict (e.g. column-based data): pymilvus's message, then which row."""
+    return DataNotMatchException(message="The Input data type is inconsistent with defined schema, please "
+                                         f"check it. Detail: row {number} is a {type(row).__name__} "
+                                         f"({row!r:.80}); the data should be a list of dicts, one per row")
+
 
 def normalize_rows(data: Any) -> Any:
     """A dict becomes [dict]; lists pass; other iterables (generators) stream through as well.

@@ -1,0 +1,11 @@
+-- Schema evolution (add_collection_field, alter_collection_field, alter_collection_properties).
+--
+-- describe_collection shows Milvus 2.6's update_timestamp: the time of the
+-- collection's last schema or property change.  NULL means "not changed since
+-- it was created" (describe then shows created_at), so this migration touches
+-- no existing row: it moves no revision marker and sends no notification.
+-- The operations that change a collection's schema or properties set it in
+-- the same statement (catalog.py); that statement also bumps the revision
+-- (004_revision.sql), so every process's cached description and prepared
+-- statements of the collection are dropped.
+ALTER TABLE pgmilvus_catalog.collections ADD COLUMN IF NOT EXISTS updated_at timestamptz;
