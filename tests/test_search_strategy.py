@@ -168,7 +168,7 @@ def test_a_filtered_index_scan_stays_an_index_scan_on_large_vectors(client: Milv
     def explain(conn, text: bytes, q) -> str:
         from pgmilvus.values import wire_adapters
         wire_adapters(conn)
-        return "\n".join(r[0] for r in conn.execute(b"EXPLAIN " + text, {"q": q, "b0": 60}).fetchall())  # "bucket < %(b0)s": bound
+        return "\n".join(r[0] for r in conn.execute(b"EXPLAIN " + text, {"q": q}).fetchall())
     wire = plan.encoder(query, 0)
     ours = client._read(lambda conn: explain(conn, statement, wire))
     unfenced = (b'SELECT "t"."id", ("t"."v" <-> %(q)b::vector(1536)) AS d FROM "default"."big" AS t '

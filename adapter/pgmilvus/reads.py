@@ -206,7 +206,10 @@ def _ids_condition(pk: str, dtype: DataType) -> bytes:
 
 
 def fetch(conn: psycopg.Connection, select: Select, cond: bytes, params: dict[str, Any]) -> list[tuple]:
-    return statements.fetch_all(conn, select.head + cond + select.tail, params)
+    """The rows of the statement.  One whose filter values are bound (``%(bN)s``) is planned for
+    each call's values rather than prepared: a generic plan does not know them (see bound_filters)."""
+    bound = any(name[0] == "b" for name in params)
+    return statements.fetch_all(conn, select.head + cond + select.tail, params, prepare=not bound)
 
 
 def query(conn: psycopg.Connection, info: CollectionInfo, *, filter: str = "",

@@ -311,7 +311,8 @@ def _execute(conn: psycopg.Connection, prepared: Prepared, which: Sequence[int],
     fetch = window
     while True:
         statement, params = _statement(conn, prepared, which, exact, fetch, fence)
-        rows = execute(conn, statement, params, settings)
+        # Bound filter values: planned for each call's values (no generic plan; see bound_filters).
+        rows = execute(conn, statement, params, settings, prepare=not prepared.bound)
         per_query = _split(prepared, rows, len(which))
         hits = [_dedupe(h) for h in per_query]
         # Duplicate primary keys (legal in Milvus) can leave fewer than `window` distinct hits

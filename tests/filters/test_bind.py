@@ -11,7 +11,7 @@ from typing import Any, Optional
 
 import pytest
 
-from pgmilvus import DataType, MilvusClient, bound_filters
+from pgmilvus import DataType, MilvusClient, bound_filters, collections, reads
 from pgmilvus.filters import bind, filter_sql
 
 from .schemas import appendix_schema
@@ -107,11 +107,26 @@ def filled(client: MilvusClient) -> MilvusClient:
     return client
 
 
+def _same_shape_other_values(client: MilvusClient, expr: str) -> str:
+    """``expr`` with other values (sentinels): querying it first makes ``expr``'s values bound,
+    since binding starts with a shape's second set of values."""
+    info = client._read(lambda conn: collections.require(conn, "default", "c"))
+    found = bind.scan(expr)
+    mask = bind.mask(found, info.schema)
+    assert any(mask), expr
+    return found.with_sentinels(mask, 0)
+
+
 @pytest.mark.parametrize("expr", FILTERS)
 def test_a_bound_query_returns_what_the_ordinary_path_returns(filled: MilvusClient, monkeypatch, expr):
+    filled.query("c", filter=_same_shape_other_values(filled, expr))
+    calls: list = []
+    real = bound_filters.condition
+    monkeypatch.setattr(bound_filters, "condition", lambda *a: calls.append(real(*a)) or calls[-1])
     bound = filled.query("c", filter=expr, output_fields=["k", "s"])
+    assert calls[-1] is not None   # it did take the bound path
     with monkeypatch.context() as m:
-        m.setattr(bind, "scan", lambda text: None)   # the ordinary path
+        m.setattr(bound_filters, "condition", lambda *a: None)   # the ordinary path
         ordinary = filled.query("c", filter=expr, output_fields=["k", "s"])
     assert bound == ordinary
     it = filled.query_iterator("c", batch_size=2, filter=expr, output_fields=["k"])
@@ -126,9 +141,12 @@ def test_a_shape_compiles_once_whatever_its_values(filled: MilvusClient, monkeyp
         compiled.append(expr)
         return real(expr, *args, **kwargs)
     monkeypatch.setattr(bound_filters, "plan_sql", counting)
+    monkeypatch.setattr(reads, "plan_sql", counting)
     for k in range(10):
         assert [r["k"] for r in filled.query("c", filter=f'k == {k} and s != "x"', output_fields=["k"])] == [k]
-    assert len(compiled) == 2   # the shape, with two sets of sentinel values
+    # the first filter as written (binding starts with a shape's second values), then the shape
+    # with two sets of sentinel values; no compilation after that
+    assert len(compiled) == 3
 
 
 def test_bad_values_still_get_the_ordinary_errors(filled: MilvusClient):
