@@ -140,6 +140,7 @@ class FieldSchema:
 
     def verify(self) -> None:
         """Milvus's server-side field checks, with Milvus's messages."""
+        names.field_name_not_keyword(self.name)
         if len(self.name.encode()) > PG_COLUMN_LIMIT:
             raise invalid_parameter(f"field name {self.name} is {len(self.name.encode())} bytes long; "
                                     f"PostgreSQL column names hold at most {PG_COLUMN_LIMIT} bytes: use a "
