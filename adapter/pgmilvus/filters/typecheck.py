@@ -24,9 +24,7 @@ from typing import Any, Optional, Union
 from ..schema import DYNAMIC_FIELD, CollectionSchema
 from ..types import FLOAT_TYPES, INTEGER_TYPES, STRING_TYPES, VECTOR_TYPES, DataType
 from . import ast, ir
-from .errors import SyntaxProblem
-
-_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+from .errors import INT64_MAX as _INT64_MAX, INT64_MIN as _INT64_MIN, SyntaxProblem, int64_out_of_range
 
 #: Milvus (Go) names of the data types, as its error messages spell them.
 GO_NAMES = {
@@ -46,6 +44,7 @@ _BIT_ERRORS = {"&": "BitAnd is not supported", "|": "BitOr is not supported",
                "^": "BitXor is not supported", "<<": "shift is not supported",
                ">>": "shift is not supported"}
 _NUMERIC = INTEGER_TYPES | FLOAT_TYPES
+_MODULO_ERROR = "modulo can only apply on integer types"
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +101,14 @@ def check(node: ast.Node, schema: CollectionSchema, params: Optional[dict], text
                             f"{checker.type_name(typed)}", node.pos)
     _check_random_sample(typed, node.pos, top=True)
     return typed
+
+
+def _is_element(target: Typed) -> bool:
+    """An ARRAY field, one of its elements, or arithmetic on an element: Milvus casts a float
+    constant without a fractional part to an integer element type there (5.0 -> 5)."""
+    if isinstance(target, ir.Arith):
+        target = target.target
+    return isinstance(target, (ir.ArrayCol, ir.ArrayElem))
 
 
 def _check_random_sample(pred: "ir.Pred", pos: int, top: bool) -> None:
@@ -175,6 +182,8 @@ class _Checker:
         return method(node)
 
     def visit_Const(self, node: ast.Const) -> Value:
+        if isinstance(node.value, int) and not isinstance(node.value, bool) and node.value > _INT64_MAX:
+            raise SyntaxProblem(int64_out_of_range(node.text), node.pos)
         return Value(node.value, kind_of(node.value), node.text)
 
     def visit_ListExpr(self, node: ast.ListExpr) -> Value:
@@ -232,6 +241,9 @@ class _Checker:
 
     # -- operators -------------------------------------------------------------------------
     def visit_Unary(self, node: ast.Unary) -> Typed:
+        if node.op == "-" and isinstance(node.operand, ast.Const) and node.operand.value == -_INT64_MIN \
+                and not isinstance(node.operand.value, bool):
+            return Value(_INT64_MIN, "int", value_text(_INT64_MIN))  # -9223372036854775808
         operand = self.visit(node.operand)
         if node.op == "not":
             if not isinstance(operand, ir.PRED_TYPES):
@@ -301,6 +313,8 @@ class _Checker:
         if not self.arith_target(target):
             raise SyntaxProblem(f"arithmetic operations are not supported on "
                                 f"{self.describe(target)} of type {self.type_name(target)}", pos)
+        if op == "%" and not (self.integer_operand(target) and right.kind == "int"):
+            raise SyntaxProblem(_MODULO_ERROR, pos)
         value = self.cast(target, right, pos)
         if op in ("/", "%") and value == 0:
             raise SyntaxProblem("division or modulus by zero", pos)
@@ -315,6 +329,15 @@ class _Checker:
         if isinstance(target, ir.ArrayElem):
             return target.array.element in _NUMERIC
         return False
+
+    @staticmethod
+    def integer_operand(target: Typed) -> bool:
+        """Milvus's canConvertToIntegerType: integer fields and elements, and JSON (checked per row)."""
+        if isinstance(target, ir.Column):
+            return target.dtype in INTEGER_TYPES
+        if isinstance(target, ir.ArrayElem):
+            return target.array.element in INTEGER_TYPES
+        return isinstance(target, ir.JsonRef)
 
     def comparison(self, op: str, left: Typed, right: Typed, pos: int) -> Typed:
         if isinstance(left, Value) and isinstance(right, Value):
@@ -394,6 +417,9 @@ class _Checker:
             if kind == "int":
                 return value.value
             if kind == "float":
+                if _is_element(target) and value.value.is_integer() and \
+                        _INT64_MIN <= value.value <= _INT64_MAX:
+                    return int(value.value)  # nums[0] == 5.0: Milvus casts to the element type
                 raise SyntaxProblem(f"cannot cast value to {GO_NAMES[dtype]}, value: "
                                     f"float_val:{_go_float(value.value)}", pos)
         elif dtype in FLOAT_TYPES:
@@ -555,9 +581,12 @@ class _Checker:
         if isinstance(target, ir.ArrayCol):
             checked = []
             for item in values:
+                typed = Value(item, kind_of(item), value_text(item))
+                if typed.kind == "float" and target.element in INTEGER_TYPES:
+                    checked.append(self.cast_to(target.element, target, typed, node.pos))
+                    continue
                 try:
-                    checked.append(self.cast_to(target.element, target,
-                                                Value(item, kind_of(item), value_text(item)), node.pos))
+                    checked.append(self.cast_to(target.element, target, typed, node.pos))
                 except SyntaxProblem:
                     raise SyntaxProblem(f"contains operation can't compare between array element "
                                         f"type: {GO_NAMES[target.element]} and "
@@ -651,7 +680,7 @@ def _fold(op: str, left: Value, right: Value, pos: int) -> Value:
             raise SyntaxProblem("integer overflow in constant expression", pos)
     else:
         if op == "%":
-            raise SyntaxProblem("modulus is only supported on integers", pos)
+            raise SyntaxProblem(_MODULO_ERROR, pos)
         a, b = float(a), float(b)
         result = {"+": a + b, "-": a - b, "*": a * b}.get(op, a / b if op == "/" else None)
     if isinstance(result, float) and not math.isfinite(result):
@@ -682,7 +711,8 @@ def _template_value(value: Any, name: str, pos: int) -> Any:
         return value
     if isinstance(value, int):
         if not _INT64_MIN <= value <= _INT64_MAX:
-            raise SyntaxProblem(f"template variable {{{name}}}: integer out of range of int64", pos)
+            raise SyntaxProblem(f"template variable {{{name}}}: integer {value} is out of range of int64 "
+                                f"[{_INT64_MIN}, {_INT64_MAX}]", pos)
         return int(value)
     if isinstance(value, float):
         if not math.isfinite(value):
