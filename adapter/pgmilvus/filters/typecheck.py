@@ -325,7 +325,7 @@ class _Checker:
         if isinstance(target, ir.Column):
             return target.dtype in _NUMERIC
         if isinstance(target, ir.JsonRef):
-            return bool(target.keys)
+            return True  # a path's value, or the whole field's top-level value, per row
         if isinstance(target, ir.ArrayElem):
             return target.array.element in _NUMERIC
         return False
@@ -354,7 +354,6 @@ class _Checker:
 
     def compare(self, op: str, target: Typed, value: Value, pos: int) -> "ir.Pred":
         if isinstance(target, ir.JsonRef):
-            self.require_json_key(target, pos)
             if value.kind in ("list", "json") and op not in ("==", "!="):
                 raise SyntaxProblem(f"operator {op} cannot compare JSON with {self.type_name(value)}",
                                     pos)
@@ -365,10 +364,6 @@ class _Checker:
             items = tuple(self.cast_list_item(target, v, value_text(v), pos) for v in value.value)
             return ir.Compare(op, target, items)
         return ir.Compare(op, target, self.cast(target, value, pos))
-
-    def require_json_key(self, target: ir.JsonRef, pos: int) -> None:
-        if not target.keys:
-            raise SyntaxProblem("can not comparisons jsonField directly", pos)
 
     def compare_columns(self, op: str, left: Typed, right: Typed, pos: int) -> "ir.Pred":
         if isinstance(left, ir.JsonRef) or isinstance(right, ir.JsonRef):
@@ -455,8 +450,6 @@ class _Checker:
         target = self.visit(node.target)
         if isinstance(target, ir.ArrayCol):
             raise SyntaxProblem("can not comparisons array fields directly", node.pos)
-        if isinstance(target, ir.JsonRef):
-            self.require_json_key(target, node.pos)
         bounds = []
         for bound in (node.lower, node.upper):
             typed = self.visit(bound)
@@ -475,8 +468,6 @@ class _Checker:
         if not isinstance(target, (ir.Column, ir.JsonRef, ir.ArrayElem)):
             raise SyntaxProblem("the left operand of 'in' must be a field, a JSON path or an array "
                                 "element", node.pos)
-        if isinstance(target, ir.JsonRef):
-            self.require_json_key(target, node.pos)
         if isinstance(node.values, ast.ListExpr):
             values = []
             for item in node.values.items:
@@ -499,7 +490,7 @@ class _Checker:
     def visit_Like(self, node: ast.Like) -> "ir.Pred":
         target = self.visit(node.target)
         ok = (isinstance(target, ir.Column) and target.dtype in STRING_TYPES) or \
-             (isinstance(target, ir.JsonRef) and target.keys) or \
+             isinstance(target, ir.JsonRef) or \
              (isinstance(target, ir.ArrayElem) and target.array.element in STRING_TYPES)
         if not ok:
             raise SyntaxProblem("like operation on non-string or no-json field is unsupported",
@@ -564,9 +555,7 @@ class _Checker:
     def contains(self, node: ast.Call) -> "ir.Pred":
         target, value = self.args(node, 2)
         mode = "all" if node.name.endswith("_all") else "any" if node.name.endswith("_any") else "one"
-        if isinstance(target, ir.JsonRef):
-            self.require_json_key(target, node.pos)
-        elif not isinstance(target, ir.ArrayCol):
+        if not isinstance(target, (ir.JsonRef, ir.ArrayCol)):
             raise SyntaxProblem(f"contains operation are only supported on json or array fields now, "
                                 f"got: {self.describe(target)}", node.pos)
         if not isinstance(value, Value):
@@ -597,9 +586,7 @@ class _Checker:
 
     def array_length(self, node: ast.Call) -> ir.Length:
         (target,) = self.args(node, 1)
-        if isinstance(target, ir.JsonRef):
-            self.require_json_key(target, node.pos)
-        elif not isinstance(target, ir.ArrayCol):
+        if not isinstance(target, (ir.JsonRef, ir.ArrayCol)):
             raise SyntaxProblem(f"array_length operation are only supported on array or json "
                                 f"fields, got: {self.describe(target)}", node.pos)
         return ir.Length(target)
