@@ -6,9 +6,12 @@ with its messages where users may recognise them:
 * unknown names become ``$meta["name"]`` when the dynamic field is on,
   else ``field X not exist``;
 * constants are folded (``2 + 1``, C-style ``/`` and ``%``, ``**`` is float);
-* ``castValue``: an INT field takes only ints (``i == 1.0`` is an error), a
-  VARCHAR only strings, BOOL only bools, FLOAT/DOUBLE ints or floats, JSON
-  anything;
+* integer literals must fit int64 (Milvus parses them with strconv.ParseInt);
+* ``castValue``: an INT field takes only ints (``i == 1.0`` is an error; an
+  integer ARRAY element also takes ``5.0``), a VARCHAR only strings, BOOL only
+  bools, FLOAT/DOUBLE ints or floats, JSON anything;
+* ``%`` only on integer fields / elements / JSON values, with an integer;
+* a whole JSON field compares its top-level value like a path's value;
 * arithmetic only in the shape ``field op const  cmp  const``;
 * the whole filter must be a predicate (a bare BOOL field is not one).
 
@@ -241,9 +244,9 @@ class _Checker:
 
     # -- operators -------------------------------------------------------------------------
     def visit_Unary(self, node: ast.Unary) -> Typed:
-        if node.op == "-" and isinstance(node.operand, ast.Const) and node.operand.value == -_INT64_MIN \
-                and not isinstance(node.operand.value, bool):
-            return Value(_INT64_MIN, "int", value_text(_INT64_MIN))  # -9223372036854775808
+        if node.op == "-" and isinstance(node.operand, ast.Const) and node.operand.value == -_INT64_MIN:
+            # -9223372036854775808: the one literal whose digits alone leave int64
+            return Value(_INT64_MIN, "int", value_text(_INT64_MIN))
         operand = self.visit(node.operand)
         if node.op == "not":
             if not isinstance(operand, ir.PRED_TYPES):
@@ -571,12 +574,11 @@ class _Checker:
             checked = []
             for item in values:
                 typed = Value(item, kind_of(item), value_text(item))
-                if typed.kind == "float" and target.element in INTEGER_TYPES:
-                    checked.append(self.cast_to(target.element, target, typed, node.pos))
-                    continue
                 try:
                     checked.append(self.cast_to(target.element, target, typed, node.pos))
                 except SyntaxProblem:
+                    if typed.kind == "float" and target.element in INTEGER_TYPES:
+                        raise  # 5.5 on an integer array: castValue's message, as Milvus
                     raise SyntaxProblem(f"contains operation can't compare between array element "
                                         f"type: {GO_NAMES[target.element]} and "
                                         f"{self.type_name(Value(item, kind_of(item), ''))}",
