@@ -245,6 +245,12 @@ CASES = [
     case("schema-dtype-str", lambda c: MilvusClient.create_schema().add_field("x", "INT64"), ParamError, 1, "DataType"),
     case("schema-field-int-name", lambda c: c.create_collection("q1", schema=_schema().add_field(5, DataType.INT64)), ParamError, 1, "field_name"),
     case("schema-field-partition-col", lambda c: c.create_collection("q1", schema=_schema().add_field("$partition", DataType.INT64)), E, 1701, "$partition"),
+    case("schema-field-keyword-like", lambda c: c.create_collection("q1", schema=_schema().add_field("like", DataType.INT64)), E, 1701, "Invalid field name: like. like is keyword in milvus.: field name invalid[field=like]"),
+    case("schema-field-keyword-in-pk", lambda c: c.create_collection("q1", dimension=4, primary_field_name="in"), E, 1701, "in is keyword in milvus."),
+    case("schema-field-keyword-vector", lambda c: c.create_collection("q1", dimension=4, vector_field_name="exists"), E, 1701, "exists is keyword in milvus."),
+    case("schema-field-keyword-upper", lambda c: c.create_collection("q1", schema=_schema().add_field("JSON_CONTAINS", DataType.JSON)), E, 1701, "JSON_CONTAINS is keyword in milvus."),
+    case("schema-field-keyword-true", lambda c: c.create_collection("q1", schema=_schema().add_field("True", DataType.BOOL)), E, 1701, "True is keyword in milvus."),
+    case("schema-field-keyword-null-any-case", lambda c: c.create_collection("q1", schema=_schema().add_field("nUlL", DataType.INT64)), E, 1701, "nUlL is keyword in milvus."),
     case("schema-is-primary-str", lambda c: MilvusClient.create_schema().add_field("x", DataType.INT64, is_primary="yes"), ParamError, 1, "is_primary"),
     case("schema-auto-id-non-pk", lambda c: MilvusClient.create_schema().add_field("x", DataType.INT64, auto_id=True), AutoIDException, 1, "primary key"),
     case("schema-varchar-no-length", lambda c: c.create_collection("q1", schema=_schema().add_field("s", DataType.VARCHAR)), E, 65535, "max_length"),
@@ -574,7 +580,8 @@ def test_every_public_method_has_a_case() -> None:
 # ------------------------------------------------------------------ valid names must work
 
 VALID_NAMES = ["select", "_x1", "FROM", "user", "pg_class", "Order_1", "_", "__", "a" * 255, "default",
-               "pgmilvus_catalog", "public", "information_schema", "drop", "null", "TABLE", "a" * 64]
+               "pgmilvus_catalog", "public", "information_schema", "drop", "TABLE", "a" * 64,
+               "Like", "In", "And", "Exists", "json_Contains", "nulls"]  # keywords are exact spellings
 
 
 @pytest.mark.parametrize("name", VALID_NAMES, ids=lambda n: n if len(n) < 20 else f"len{len(n)}")
@@ -666,3 +673,16 @@ def test_a_repeated_search_is_checked_like_the_first(bi: Prepared, name: str, go
     with pytest.raises(error) as info:
         bi.client.search("typed", **{**call, **good, **bad})
     assert message in info.value.message
+
+
+def test_keyword_field_names_are_refused_at_create_collection_not_add_field() -> None:
+    """pymilvus defers field checks to the server: add_field("like") builds the schema, and
+    create_collection refuses it (Milvus's validateFieldName, common.FieldNameKeywords)."""
+    from pgmilvus.names import FIELD_NAME_KEYWORDS, field_name_not_keyword
+
+    schema = _schema().add_field("like", DataType.INT64).add_field("NULL", DataType.INT64)
+    assert [f.name for f in schema.fields][-2:] == ["like", "NULL"]
+    assert {"$meta", "like", "exists", "EXISTS", "and", "or", "not", "in", "true", "FALSE",
+            "array_length", "RANDOM_SAMPLE", "text_match", "PHRASE_MATCH"} <= FIELD_NAME_KEYWORDS
+    for name in ("Like", "IN", "likes", "json_Contains", "nulls"):
+        assert field_name_not_keyword(name) == name

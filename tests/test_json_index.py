@@ -114,6 +114,39 @@ def test_one_index_per_json_path(client: MilvusClient) -> None:
     assert client.list_indexes("c") == ["cat_idx", "cast_fn"]
 
 
+
+def test_single_quoted_json_paths_are_the_same_path(client: MilvusClient) -> None:
+    """Milvus accepts both quote styles in json_path (e2e cause #4: 94 tests use my_json['a']['b'])."""
+    _coll(client)
+    _path_index(client, "sup_idx", "metadata['supplier']['name']", "VARCHAR")
+    _path_index(client, "price_idx", "metadata[\"price\"]", "DOUBLE")
+    with pytest.raises(MilvusException) as info:  # the same path, other quotes: one index per path
+        _path_index(client, "sup_idx2", 'metadata["supplier"][\'name\']', "VARCHAR")
+    assert "already has index sup_idx on path" in info.value.message
+    described = client.describe_index("c", "sup_idx")
+    assert described["json_path"] == "metadata['supplier']['name']"
+    rows = client.query("c", filter="metadata['supplier']['name'] >= 's2' and metadata['price'] < 9",
+                        output_fields=["id"])
+    assert sorted(r["id"] for r in rows) == [2, 5, 8]
+
+
+@pytest.mark.parametrize("path,keys", [
+    ("metadata['a']['b']", ("a", "b")), ('metadata["a"][\'b\'][0]', ("a", "b", 0)),
+    ("metadata['it\\'s']", ("it's",)), ('metadata["q\\"x"]', ('q"x',)), ("metadata", ()),
+])
+def test_parse_path_reads_both_quote_styles(path: str, keys: tuple) -> None:
+    field = MilvusClient.create_schema().add_field("metadata", DataType.JSON).fields[0]
+    assert json_index.parse_path(field, path) == keys
+
+
+@pytest.mark.parametrize("path", ["metadata['a'", "metadata[a]", "metadatax['a']", "metadata['a'] ",
+                                  "metadata['']", "metadata[-1]"])
+def test_parse_path_refuses_what_is_not_a_path(path: str) -> None:
+    field = MilvusClient.create_schema().add_field("metadata", DataType.JSON).fields[0]
+    with pytest.raises(MilvusException) as info:
+        json_index.parse_path(field, path)
+    assert "is not a path of JSON field metadata" in info.value.message
+
 TRICKY = [
     {"price": 3}, {"price": 5.5}, {"price": 9}, {"price": "7"}, {"price": None}, {}, {"price": True},
     {"price": {"x": 1}}, {"price": [6, 7]}, {"price": 10 ** 30}, {"price": -2.25}, {"price": 1e-300},

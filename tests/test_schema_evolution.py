@@ -130,6 +130,14 @@ def test_a_refused_field_leaves_the_collection_as_it_was(client: MilvusClient) -
     assert client.query("c", "pk == 0", output_fields=["*"])[0].keys() == {"pk", "v", "tag", "arr"}
 
 
+def test_an_added_field_named_like_a_filter_keyword_is_refused(client: MilvusClient) -> None:
+    _create(client)
+    with pytest.raises(MilvusException) as exc:
+        client.add_collection_field("c", "like", D.INT64, nullable=True)
+    assert (exc.value.code, exc.value.message) == (
+        1701, "Invalid field name: like. like is keyword in milvus.: field name invalid[field=like]")
+
+
 def test_the_64th_field_is_the_last(client: MilvusClient) -> None:
     client.create_collection("q", dimension=2)  # id, vector: 62 more fit
     for i in range(62):

@@ -262,6 +262,30 @@ def test_numpy_scalar_default_values(client: MilvusClient) -> None:
                                  "invalid parameter")
 
 
+def test_json_field_holds_any_json_value_and_whole_field_filters_see_it(client: MilvusClient) -> None:
+    """Milvus 2.6 stores any JSON value in a JSON field (objects, arrays, bare scalars; milvus#28519,
+    #28602) and filters on the whole field compare its top-level value (issue 19, e2e cause #20).
+    The 2.3.5 server and Milvus Lite 3.2.2 refuse bare scalars: docs/compatibility.md."""
+    typed(client)
+    values = {0: 5, 1: "x", 2: [1000, 2], 3: ["1000"], 4: {"k": 1}, 5: True, 6: 1.5, 7: None, 8: 9}
+    client.insert("t", [base_row(i, j=v) for i, v in values.items() if i not in (1, 8)])
+    client.upsert("t", [base_row(1, j='"x"'), base_row(8, j="9")])  # a str is JSON text
+    assert {r["id"]: r["j"] for r in rows(client, "t", output_fields=["j"])} == values
+
+    def ids(expr: str) -> list[int]:
+        return sorted(r["id"] for r in client.query("t", filter=expr, output_fields=["id"]))
+
+    assert ids("json_contains(j, 1000)") == [2]
+    assert ids("json_contains(j, '1000')") == [3]
+    assert ids("j < 10") == [0, 6, 8]
+    assert ids("j / 1 == 1") == [6]            # exact division, as for a JSON path (filters.md)
+    assert ids('j == "x"') == [1]
+    assert ids("j == true") == [5]
+    assert ids("j != 5") == [1, 2, 3, 4, 5, 6, 8]  # a NULL JSON field matches no comparison
+    assert ids("j in [5, 9]") == [0, 8]
+    assert ids('j["k"] == 1') == [4]
+
+
 def test_dynamic_field_values(client: MilvusClient) -> None:
     quick(client)
     client.insert("c", [{"id": 1, "vector": [1, 2], "color": "red", "n": np.int64(3), "nested": {"a": [1]},

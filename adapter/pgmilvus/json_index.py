@@ -17,21 +17,20 @@ What the params say is checked like Milvus does and kept for describe_index.
 
 from __future__ import annotations
 
-import json
-import re
 from typing import Any, Optional
 
 from psycopg import sql
 
 from .errors import MilvusException, invalid_parameter
 from .filters.compile import JSON_VALUE_FUNCTIONS, json_value
+from .filters.errors import SyntaxProblem
+from .filters.lexer import IDENT, PATH, tokenize
 from .schema import FieldSchema
 
 #: Milvus 2.6's json_cast_type values.
 CAST_TYPES = ("BOOL", "DOUBLE", "VARCHAR", "ARRAY_BOOL", "ARRAY_DOUBLE", "ARRAY_VARCHAR", "JSON")
 CAST_FUNCTIONS = {"STRING_TO_DOUBLE": "DOUBLE"}
 INDEX_TYPES = ("INVERTED", "AUTOINDEX")
-_SEGMENT = re.compile(r'\[(?:"((?:[^"\\]|\\.)*)"|(\d+))\]')
 
 
 def is_json_path_index(params: dict[str, Any]) -> bool:
@@ -39,21 +38,25 @@ def is_json_path_index(params: dict[str, Any]) -> bool:
 
 
 def parse_path(field: FieldSchema, path: Any) -> tuple[Any, ...]:
-    """``field["a"]["b"][0]`` -> ("a", "b", 0); the bare field name is the whole document."""
+    """``field["a"]['b'][0]`` -> ("a", "b", 0); the bare field name is the whole document.
+
+    Read with the filter lexer, so a path is written as in a filter: keys in double or
+    single quotes (Milvus accepts both), array positions as numbers.
+    """
     if not isinstance(path, str) or not path.startswith(field.name):
         raise invalid_parameter(f"json_path {path!r} of the index on JSON field {field.name} must start with "
                                 f"the field name, e.g. '{field.name}[\"key\"]'")
-    rest, keys = path[len(field.name):], []
-    while rest:
-        match = _SEGMENT.match(rest)
-        if match is None:
-            raise invalid_parameter(f"json_path {path!r} is not a path of JSON field {field.name}: write "
-                                    f"'{field.name}[\"key\"][\"nested\"]' (keys in double quotes, array "
-                                    "positions as numbers)")
-        key, position = match.groups()
-        keys.append(int(position) if position is not None else json.loads(f'"{key}"'))
-        rest = rest[match.end():]
-    return tuple(keys)
+    try:
+        tokens = tokenize(path)
+    except SyntaxProblem:
+        tokens = []
+    first = tokens[0] if len(tokens) == 2 and tokens[0].kind in (IDENT, PATH) else None
+    base = None if first is None else first.value if first.kind == IDENT else first.value[0]
+    if first is None or base != field.name or first.text != path:
+        raise invalid_parameter(f"json_path {path!r} is not a path of JSON field {field.name}: write "
+                                f"'{field.name}[\"key\"][\"nested\"]' (keys in double or single quotes, "
+                                "array positions as numbers)")
+    return () if first.kind == IDENT else first.value[1]
 
 
 def check(field: FieldSchema, index_type: str, params: dict[str, Any]) -> tuple[Any, ...]:

@@ -60,6 +60,27 @@ def field_name(name: object) -> str:
                   suffix=f": field name invalid[field={name}]")
 
 
+#: Milvus's filter keywords (pkg/common FieldNameKeywords): a field so named could not be used in a
+#: filter, so create_collection refuses it.  Exact spellings, plus ``null`` in any case
+#: (common.IsFieldNameKeyword).
+FIELD_NAME_KEYWORDS = frozenset(
+    ["$meta", "like", "exists", "EXISTS", "and", "or", "not", "in", "true", "True", "TRUE",
+     "false", "False", "FALSE"]
+    + [spelled for word in ("json_contains", "json_contains_all", "json_contains_any", "array_contains",
+                            "array_contains_all", "array_contains_any", "array_length", "text_match",
+                            "phrase_match", "random_sample")
+       for spelled in (word, word.upper())])
+
+
+def field_name_not_keyword(name: str) -> str:
+    """Milvus's server-side keyword check (validateFieldName), made at create_collection."""
+    if name in FIELD_NAME_KEYWORDS or name.lower() == "null":
+        raise MilvusException(ErrorCode.FIELD_NAME_INVALID,
+                              f"Invalid field name: {name}. {name} is keyword in milvus.: "
+                              f"field name invalid[field={name}]")
+    return name
+
+
 def database_name(name: object) -> str:
     return _check("database", name, ErrorCode.DATABASE_INVALID_NAME,
                   suffix=": invalid database name")

@@ -183,6 +183,7 @@ class FieldSchema:
         """Milvus's server-side field checks, with Milvus's messages."""
         if self._deferred is not None:
             raise self._deferred
+        names.field_name_not_keyword(self.name)
         if len(self.name.encode()) > PG_COLUMN_LIMIT:
             raise invalid_parameter(f"field name {self.name} is {len(self.name.encode())} bytes long; "
                                     f"PostgreSQL column names hold at most {PG_COLUMN_LIMIT} bytes: use a "

@@ -25,7 +25,7 @@ from .schemas import appendix_schema
 SCHEMAS = {"dyn": appendix_schema(dynamic=True), "nodyn": appendix_schema(dynamic=False)}
 PARAMS = {"x": 3, "y": 7, "s": "red", "lst": [1, 2], "strs": ["a", "b"], "fl": 1.5,
           "mixed": [1, "a", True], "pat": "r%", "flag": True, "obj": {"a": 1},
-          "nul": "a\0b", "big": 2**70, "nan": math.nan, "none": None}
+          "nul": "a\0b", "big": 2**70, "nan": math.nan, "none": None, "two": 2.0, "bigs": [1, 2**63]}
 CASES_FILE = Path(__file__).with_name("cases.txt")
 
 

@@ -290,6 +290,10 @@ SERVER_26 = {
     # 11.9: random_sample exists in 2.6 (nondeterministic: only checked to run).
     "random_sample(0.5)": "RUN",
     "i > 3 and random_sample(0.99)": "RUN",
+    # 2.6 compares a whole JSON field like a path (issue 19 / e2e cause #20); j holds objects here.
+    "j == 7": [],
+    "json_contains(j, 2)": [],
+    "$meta == 1": [],
     # deliberate: string prefixes are mangled by Milvus (u"apple" matches nothing); we reject.
     's == u"apple"': "ERR",
 }
@@ -321,7 +325,30 @@ EXTRA = [
     ("nj is null", [2]),
     ("nj is not null", [1, 3, 4, 5, 6, 7]),
     ('exists nj["x"]', [1, 3, 4]),
-    ("json_contains(nj, 1)", "ERR"),
+    # the whole JSON field: nj holds [1, 2] in row 6 and 7 in row 7, NULL in row 2
+    ("json_contains(nj, 1)", [6]),
+    ("json_contains(nj, 7)", []),
+    ('json_contains(nj, "1")', []),
+    ("json_contains_all(nj, [2, 1])", [6]),
+    ("json_contains_any(nj, [5, 2])", [6]),
+    ("nj == 7", [7]),
+    ("nj == 7.0", [7]),
+    ("nj != 7", [1, 3, 4, 5, 6]),
+    ("not (nj == 7)", [1, 3, 4, 5, 6]),
+    ("nj < 10", [7]),
+    ("nj > 6 and nj <= 7", [7]),
+    ("0 < nj < 10", [7]),
+    ("nj / 1 == 7", [7]),
+    ("nj % 2 == 1", [7]),
+    ("nj + 1 == 8", [7]),
+    ("nj in [7, 8]", [7]),
+    ("nj not in [7]", [1, 3, 4, 5, 6]),
+    ("nj == [1, 2]", [6]),
+    ("nj == {obj}", []),
+    ('nj == "x"', []),
+    ("array_length(nj) == 2", [6]),
+    ("j == {jx6}", [6]),
+    ("j != {jx6}", [1, 2, 3, 4, 5, 7]),
     ('nj["x"] == [1]', []),
     ('text_match(t, "hello")', [1, 2, 6, 7]),
     ('text_match(t, "peace fox")', [3, 5]),
@@ -356,7 +383,7 @@ EXTRA = [
     ("j['arr'][3] == 4", [5]),
     ('exists j["y"]["z"] and not exists j["k"]', [1, 2]),
 ]
-PARAMS = {"obj": {"z": "a"}, "ids": [1, 2, 3], "name": "Apple pie", "c": "red"}
+PARAMS = {"obj": {"z": "a"}, "ids": [1, 2, 3], "name": "Apple pie", "c": "red", "jx6": {"x": 6}}
 
 
 @pytest.fixture(scope="module")

@@ -298,8 +298,12 @@ def _indexed_range(ref: ir.JsonRef, test: exp.Expression, bounds: list[tuple[str
 
 
 def _json_equal(ref: ir.JsonRef, value: Any) -> exp.Expression:
-    """``@>`` on a nested object when the path is all keys, else jsonpath ``==``."""
-    if all(isinstance(k, str) for k in ref.keys):
+    """``@>`` on a nested object when the path is all keys, else jsonpath ``==``.
+
+    The whole field (no keys) always takes jsonpath: ``'[5]' @> '5'`` is true (a
+    top-level array contains its scalar elements), ``[5] == 5`` is not.
+    """
+    if ref.keys and all(isinstance(k, str) for k in ref.keys):
         doc: Any = value
         for key in reversed(ref.keys):
             doc = {key: doc}

@@ -51,3 +51,12 @@ class SyntaxProblem(Exception):
 
     def to_filter_error(self, expr: str) -> FilterError:
         return FilterError(expr, self.detail, None if self.pos is None else self.pos + 1)
+
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+def int64_out_of_range(text: str) -> str:
+    """The detail for an integer literal outside int64 (Milvus: strconv.ParseInt fails)."""
+    return (f"integer literal {text} is out of range of int64 [{INT64_MIN}, {INT64_MAX}]: "
+            f'strconv.ParseInt: parsing "{text}": value out of range')

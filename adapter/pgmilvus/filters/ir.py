@@ -28,7 +28,8 @@ class Column:
 class JsonRef:
     """A JSON column (a JSON field or the dynamic ``$meta``) and a key path.
 
-    ``keys`` is empty for the bare column, which only ``is null`` accepts.
+    ``keys`` is empty for the whole field: its top-level value is compared like a
+    path's value (``j < 10``, ``json_contains(j, 1)`` on a top-level array).
     """
 
     column: str

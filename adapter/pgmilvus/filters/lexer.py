@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from .errors import SyntaxProblem
+from .errors import INT64_MAX, SyntaxProblem, int64_out_of_range
 
 # Token kinds
 INT, FLOAT, BOOL, STR, IDENT, PATH, OP, KW, EOF = (
@@ -48,7 +48,6 @@ _INDEX_RE = re.compile(r"[0-9]+")
 
 _SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f",
                    "v": "\v", "?": "?", "\\": "\\", "'": "'", '"': '"'}
-_INT64_MAX = 2**63 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,8 +142,8 @@ class _Lexer:
             value = int(lexeme, 8)
         else:
             value = int(lexeme)
-        if value > _INT64_MAX + 1:  # -9223372036854775808 is written as -(2**63)
-            raise SyntaxProblem(f"integer literal {lexeme} is out of range of int64", start)
+        if value > INT64_MAX + 1:  # 2**63 is let through for -9223372036854775808 (typecheck)
+            raise SyntaxProblem(int64_out_of_range(lexeme), start)
         self._finish_number(m.end(), INT, value)
 
     def _finish_number(self, end: int, kind: str, value: Any) -> None:

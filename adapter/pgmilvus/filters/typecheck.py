@@ -6,9 +6,12 @@ with its messages where users may recognise them:
 * unknown names become ``$meta["name"]`` when the dynamic field is on,
   else ``field X not exist``;
 * constants are folded (``2 + 1``, C-style ``/`` and ``%``, ``**`` is float);
-* ``castValue``: an INT field takes only ints (``i == 1.0`` is an error), a
-  VARCHAR only strings, BOOL only bools, FLOAT/DOUBLE ints or floats, JSON
-  anything;
+* integer literals must fit int64 (Milvus parses them with strconv.ParseInt);
+* ``castValue``: an INT field takes only ints (``i == 1.0`` is an error; an
+  integer ARRAY element also takes ``5.0``), a VARCHAR only strings, BOOL only
+  bools, FLOAT/DOUBLE ints or floats, JSON anything;
+* ``%`` only on integer fields / elements / JSON values, with an integer;
+* a whole JSON field compares its top-level value like a path's value;
 * arithmetic only in the shape ``field op const  cmp  const``;
 * the whole filter must be a predicate (a bare BOOL field is not one).
 
@@ -24,9 +27,7 @@ from typing import Any, Optional, Union
 from ..schema import DYNAMIC_FIELD, CollectionSchema
 from ..types import FLOAT_TYPES, INTEGER_TYPES, STRING_TYPES, VECTOR_TYPES, DataType
 from . import ast, ir
-from .errors import SyntaxProblem
-
-_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+from .errors import INT64_MAX as _INT64_MAX, INT64_MIN as _INT64_MIN, SyntaxProblem, int64_out_of_range
 
 #: Milvus (Go) names of the data types, as its error messages spell them.
 GO_NAMES = {
@@ -46,6 +47,7 @@ _BIT_ERRORS = {"&": "BitAnd is not supported", "|": "BitOr is not supported",
                "^": "BitXor is not supported", "<<": "shift is not supported",
                ">>": "shift is not supported"}
 _NUMERIC = INTEGER_TYPES | FLOAT_TYPES
+_MODULO_ERROR = "modulo can only apply on integer types"
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +104,14 @@ def check(node: ast.Node, schema: CollectionSchema, params: Optional[dict], text
                             f"{checker.type_name(typed)}", node.pos)
     _check_random_sample(typed, node.pos, top=True)
     return typed
+
+
+def _is_element(target: Typed) -> bool:
+    """An ARRAY field, one of its elements, or arithmetic on an element: Milvus casts a float
+    constant without a fractional part to an integer element type there (5.0 -> 5)."""
+    if isinstance(target, ir.Arith):
+        target = target.target
+    return isinstance(target, (ir.ArrayCol, ir.ArrayElem))
 
 
 def _check_random_sample(pred: "ir.Pred", pos: int, top: bool) -> None:
@@ -175,6 +185,8 @@ class _Checker:
         return method(node)
 
     def visit_Const(self, node: ast.Const) -> Value:
+        if isinstance(node.value, int) and not isinstance(node.value, bool) and node.value > _INT64_MAX:
+            raise SyntaxProblem(int64_out_of_range(node.text), node.pos)
         return Value(node.value, kind_of(node.value), node.text)
 
     def visit_ListExpr(self, node: ast.ListExpr) -> Value:
@@ -232,6 +244,9 @@ class _Checker:
 
     # -- operators -------------------------------------------------------------------------
     def visit_Unary(self, node: ast.Unary) -> Typed:
+        if node.op == "-" and isinstance(node.operand, ast.Const) and node.operand.value == -_INT64_MIN:
+            # -9223372036854775808: the one literal whose digits alone leave int64
+            return Value(_INT64_MIN, "int", value_text(_INT64_MIN))
         operand = self.visit(node.operand)
         if node.op == "not":
             if not isinstance(operand, ir.PRED_TYPES):
@@ -301,6 +316,8 @@ class _Checker:
         if not self.arith_target(target):
             raise SyntaxProblem(f"arithmetic operations are not supported on "
                                 f"{self.describe(target)} of type {self.type_name(target)}", pos)
+        if op == "%" and not (self.integer_operand(target) and right.kind == "int"):
+            raise SyntaxProblem(_MODULO_ERROR, pos)
         value = self.cast(target, right, pos)
         if op in ("/", "%") and value == 0:
             raise SyntaxProblem("division or modulus by zero", pos)
@@ -311,10 +328,19 @@ class _Checker:
         if isinstance(target, ir.Column):
             return target.dtype in _NUMERIC
         if isinstance(target, ir.JsonRef):
-            return bool(target.keys)
+            return True  # a path's value, or the whole field's top-level value, per row
         if isinstance(target, ir.ArrayElem):
             return target.array.element in _NUMERIC
         return False
+
+    @staticmethod
+    def integer_operand(target: Typed) -> bool:
+        """Milvus's canConvertToIntegerType: integer fields and elements, and JSON (checked per row)."""
+        if isinstance(target, ir.Column):
+            return target.dtype in INTEGER_TYPES
+        if isinstance(target, ir.ArrayElem):
+            return target.array.element in INTEGER_TYPES
+        return isinstance(target, ir.JsonRef)
 
     def comparison(self, op: str, left: Typed, right: Typed, pos: int) -> Typed:
         if isinstance(left, Value) and isinstance(right, Value):
@@ -331,7 +357,6 @@ class _Checker:
 
     def compare(self, op: str, target: Typed, value: Value, pos: int) -> "ir.Pred":
         if isinstance(target, ir.JsonRef):
-            self.require_json_key(target, pos)
             if value.kind in ("list", "json") and op not in ("==", "!="):
                 raise SyntaxProblem(f"operator {op} cannot compare JSON with {self.type_name(value)}",
                                     pos)
@@ -342,10 +367,6 @@ class _Checker:
             items = tuple(self.cast_list_item(target, v, value_text(v), pos) for v in value.value)
             return ir.Compare(op, target, items)
         return ir.Compare(op, target, self.cast(target, value, pos))
-
-    def require_json_key(self, target: ir.JsonRef, pos: int) -> None:
-        if not target.keys:
-            raise SyntaxProblem("can not comparisons jsonField directly", pos)
 
     def compare_columns(self, op: str, left: Typed, right: Typed, pos: int) -> "ir.Pred":
         if isinstance(left, ir.JsonRef) or isinstance(right, ir.JsonRef):
@@ -394,6 +415,9 @@ class _Checker:
             if kind == "int":
                 return value.value
             if kind == "float":
+                if _is_element(target) and value.value.is_integer() and \
+                        _INT64_MIN <= value.value <= _INT64_MAX:
+                    return int(value.value)  # nums[0] == 5.0: Milvus casts to the element type
                 raise SyntaxProblem(f"cannot cast value to {GO_NAMES[dtype]}, value: "
                                     f"float_val:{_go_float(value.value)}", pos)
         elif dtype in FLOAT_TYPES:
@@ -429,8 +453,6 @@ class _Checker:
         target = self.visit(node.target)
         if isinstance(target, ir.ArrayCol):
             raise SyntaxProblem("can not comparisons array fields directly", node.pos)
-        if isinstance(target, ir.JsonRef):
-            self.require_json_key(target, node.pos)
         bounds = []
         for bound in (node.lower, node.upper):
             typed = self.visit(bound)
@@ -449,8 +471,6 @@ class _Checker:
         if not isinstance(target, (ir.Column, ir.JsonRef, ir.ArrayElem)):
             raise SyntaxProblem("the left operand of 'in' must be a field, a JSON path or an array "
                                 "element", node.pos)
-        if isinstance(target, ir.JsonRef):
-            self.require_json_key(target, node.pos)
         if isinstance(node.values, ast.ListExpr):
             values = []
             for item in node.values.items:
@@ -473,7 +493,7 @@ class _Checker:
     def visit_Like(self, node: ast.Like) -> "ir.Pred":
         target = self.visit(node.target)
         ok = (isinstance(target, ir.Column) and target.dtype in STRING_TYPES) or \
-             (isinstance(target, ir.JsonRef) and target.keys) or \
+             isinstance(target, ir.JsonRef) or \
              (isinstance(target, ir.ArrayElem) and target.array.element in STRING_TYPES)
         if not ok:
             raise SyntaxProblem("like operation on non-string or no-json field is unsupported",
@@ -538,9 +558,7 @@ class _Checker:
     def contains(self, node: ast.Call) -> "ir.Pred":
         target, value = self.args(node, 2)
         mode = "all" if node.name.endswith("_all") else "any" if node.name.endswith("_any") else "one"
-        if isinstance(target, ir.JsonRef):
-            self.require_json_key(target, node.pos)
-        elif not isinstance(target, ir.ArrayCol):
+        if not isinstance(target, (ir.JsonRef, ir.ArrayCol)):
             raise SyntaxProblem(f"contains operation are only supported on json or array fields now, "
                                 f"got: {self.describe(target)}", node.pos)
         if not isinstance(value, Value):
@@ -555,10 +573,12 @@ class _Checker:
         if isinstance(target, ir.ArrayCol):
             checked = []
             for item in values:
+                typed = Value(item, kind_of(item), value_text(item))
                 try:
-                    checked.append(self.cast_to(target.element, target,
-                                                Value(item, kind_of(item), value_text(item)), node.pos))
+                    checked.append(self.cast_to(target.element, target, typed, node.pos))
                 except SyntaxProblem:
+                    if typed.kind == "float" and target.element in INTEGER_TYPES:
+                        raise  # 5.5 on an integer array: castValue's message, as Milvus
                     raise SyntaxProblem(f"contains operation can't compare between array element "
                                         f"type: {GO_NAMES[target.element]} and "
                                         f"{self.type_name(Value(item, kind_of(item), ''))}",
@@ -568,9 +588,7 @@ class _Checker:
 
     def array_length(self, node: ast.Call) -> ir.Length:
         (target,) = self.args(node, 1)
-        if isinstance(target, ir.JsonRef):
-            self.require_json_key(target, node.pos)
-        elif not isinstance(target, ir.ArrayCol):
+        if not isinstance(target, (ir.JsonRef, ir.ArrayCol)):
             raise SyntaxProblem(f"array_length operation are only supported on array or json "
                                 f"fields, got: {self.describe(target)}", node.pos)
         return ir.Length(target)
@@ -651,7 +669,7 @@ def _fold(op: str, left: Value, right: Value, pos: int) -> Value:
             raise SyntaxProblem("integer overflow in constant expression", pos)
     else:
         if op == "%":
-            raise SyntaxProblem("modulus is only supported on integers", pos)
+            raise SyntaxProblem(_MODULO_ERROR, pos)
         a, b = float(a), float(b)
         result = {"+": a + b, "-": a - b, "*": a * b}.get(op, a / b if op == "/" else None)
     if isinstance(result, float) and not math.isfinite(result):
@@ -682,7 +700,8 @@ def _template_value(value: Any, name: str, pos: int) -> Any:
         return value
     if isinstance(value, int):
         if not _INT64_MIN <= value <= _INT64_MAX:
-            raise SyntaxProblem(f"template variable {{{name}}}: integer out of range of int64", pos)
+            raise SyntaxProblem(f"template variable {{{name}}}: integer {value} is out of range of int64 "
+                                f"[{_INT64_MIN}, {_INT64_MAX}]", pos)
         return int(value)
     if isinstance(value, float):
         if not math.isfinite(value):
