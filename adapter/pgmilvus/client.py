@@ -405,6 +405,7 @@ class MilvusClient:
             parts = self._partition_list(info, partition_names)
             collections.require_vector_index(info)
             catalog.set_loaded(conn, info.id, True, parts)
+        self._settle(info)
 
     def release_partitions(self, collection_name: str, partition_names: Union[str, List[str]],
                            timeout: Optional[float] = None, **kwargs: Any) -> None:
