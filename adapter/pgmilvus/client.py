@@ -14,6 +14,7 @@ import logging
 from typing import Any, Callable, Dict, List, Optional, TypeVar, Union
 
 from . import catalog, collections, ddl, hybrid, index_ops, names, rbac, reads, search as search_mod, writes
+from . import search_ranked
 from . import uri as uri_mod
 from .connection import Database
 from .errors import (DataTypeNotMatchException, ErrorCode, MilvusException, ParamError, PermissionDenied,
@@ -568,8 +569,12 @@ class MilvusClient:
                partition_names: Optional[List[str]] = None, anns_field: Optional[str] = None,
                **kwargs: Any):
         """Vector search; results shaped like pymilvus 2.6's SearchResult (see docs/search.md)."""
+        ranker = kwargs.pop("ranker", None)
         request = build_request(data, filter, limit, output_fields, search_params, partition_names,
                                 anns_field, kwargs)
+        if ranker is not None:  # a rerank Function (decay): search_ranked.py
+            return self._read(lambda conn: search_ranked.search_with_ranker(
+                conn, collections.require(conn, self._db_name, collection_name), request, ranker), timeout)
         return self._read(lambda conn: search_mod.search(
             conn, collections.require(conn, self._db_name, collection_name), request), timeout)
 
