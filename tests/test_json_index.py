@@ -311,7 +311,7 @@ def test_dynamic_key_indexes_at_create_collection_and_on_meta(client: MilvusClie
      "cannot create index on non-exist field: my_json"),
     (True, "my_json", {}, 1700, "cannot create index on non-exist field: my_json"),
     (True, "my_json", {"json_path": 'other["a"]', "json_cast_type": "DOUBLE"}, 1100,
-     "json_path 'other[\"a\"]' of the index on dynamic field key my_json must start with the key name"),
+     "json_path 'other[\"a\"]' of the index on JSON field my_json must start with the field name"),
     (True, "my_json", {"json_path": 'my_json["a"]', "json_cast_type": "INT64"}, 1100,
      "json_cast_type 'INT64' of the index on JSON field my_json is not supported"),
 ])

@@ -225,3 +225,14 @@ def test_null_field_values_rank_last_with_score_zero(client: MilvusClient) -> No
     cos = {i: 1 / math.sqrt(1.01) if i % 2 == 0 else 1.0 for i in range(6)}
     assert [h["distance"] for h in hits][:4] == pytest.approx(
         [cos[i] * 0.5 ** ((values[i] / 100) ** 2) for i in (0, 2, 4, 5)], rel=1e-5)
+
+
+def test_weighted_function_in_hybrid_search_is_weighted_ranker(client: MilvusClient) -> None:
+    from pgmilvus import WeightedRanker
+    vectors = _coll(client)
+    reqs = [AnnSearchRequest([vectors[1].tolist()], "v", {}, 6), AnnSearchRequest([vectors[1].tolist()], "w", {}, 6)]
+    weighted = Function(name="w", input_field_names=[], function_type=FunctionType.RERANK,
+                        params={"reranker": "weighted", "weights": [0.3, 0.7], "norm_score": True})
+    got = client.hybrid_search("c", reqs, weighted, limit=8)[0]
+    want = client.hybrid_search("c", reqs, WeightedRanker(0.3, 0.7, norm_score=True), limit=8)[0]
+    assert [(h["id"], h["distance"]) for h in got] == [(h["id"], h["distance"]) for h in want]

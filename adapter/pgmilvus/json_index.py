@@ -26,13 +26,14 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from typing import Any, Optional
 
 from psycopg import sql
 
 from .errors import MilvusException, invalid_parameter
 from .filters.compile import JSON_VALUE_FUNCTIONS, json_value
-from .schema import DYNAMIC_FIELD, CollectionSchema
+from .schema import DYNAMIC_FIELD, CollectionSchema, FieldSchema
 from .types import DataType
 
 #: Milvus 2.6's json_cast_type values.
@@ -47,23 +48,17 @@ def is_json_path_index(params: dict[str, Any]) -> bool:
     return "json_path" in params or "json_cast_type" in params
 
 
-def parse_path(name: str, path: Any, what: str = "") -> tuple[Any, ...]:
-    """``name["a"]["b"][0]`` -> ("a", "b", 0); the bare name is the whole value.
-
-    ``name``: the JSON field, the dynamic key or ``$meta`` the index is on;
-    ``what`` names it in messages (default: JSON field <name>).
-    """
-    what = what or f"JSON field {name}"
-    if not isinstance(path, str) or not path.startswith(name):
-        noun = "key" if what.startswith("dynamic") else "field"
-        raise invalid_parameter(f"json_path {path!r} of the index on {what} must start with the {noun} "
-                                f"name, e.g. '{name}[\"key\"]'")
-    rest, keys = path[len(name):], []
+def parse_path(field: FieldSchema, path: Any) -> tuple[Any, ...]:
+    """``field["a"]["b"][0]`` -> ("a", "b", 0); the bare field name is the whole document."""
+    if not isinstance(path, str) or not path.startswith(field.name):
+        raise invalid_parameter(f"json_path {path!r} of the index on JSON field {field.name} must start with "
+                                f"the field name, e.g. '{field.name}[\"key\"]'")
+    rest, keys = path[len(field.name):], []
     while rest:
         match = _SEGMENT.match(rest)
         if match is None:
-            raise invalid_parameter(f"json_path {path!r} is not a path of {what}: write "
-                                    f"'{name}[\"key\"][\"nested\"]' (keys in double quotes, array "
+            raise invalid_parameter(f"json_path {path!r} is not a path of JSON field {field.name}: write "
+                                    f"'{field.name}[\"key\"][\"nested\"]' (keys in double quotes, array "
                                     "positions as numbers)")
         key, position = match.groups()
         keys.append(int(position) if position is not None else json.loads(f'"{key}"'))
@@ -80,18 +75,21 @@ def column_of(schema: CollectionSchema, field_name: str) -> Optional[str]:
     return DYNAMIC_FIELD if schema.enable_dynamic_field else None
 
 
-def is_dynamic_index(schema: CollectionSchema, field_name: str, params: dict[str, Any]) -> bool:
-    """An index request on a dynamic key (or ``$meta``): a JSON path index on no schema field."""
-    return (schema.field(field_name) is None and schema.enable_dynamic_field
-            and is_json_path_index(params))
+@dataclass(frozen=True)
+class _Named:
+    """What parse_path reads of a field (its name), for ``$meta`` and dynamic keys."""
+
+    name: str
 
 
 def _keys(schema: CollectionSchema, field_name: str, params: dict[str, Any]) -> tuple[Any, ...]:
-    """The path under the JSON column (column_of) that an index on ``field_name`` covers."""
+    """The path under the JSON column (column_of) that an index on ``field_name`` covers:
+    a dynamic key's path starts with the key, under ``$meta``."""
     path = params.get("json_path", field_name)
+    keys = parse_path(_Named(field_name), path)  # type: ignore[arg-type]
     if schema.field(field_name) is not None or field_name == DYNAMIC_FIELD:
-        return parse_path(field_name, path)
-    return (field_name,) + parse_path(field_name, path, f"dynamic field key {field_name}")
+        return keys
+    return (field_name,) + keys
 
 
 def check(schema: CollectionSchema, field_name: str, index_type: str, params: dict[str, Any]
