@@ -82,7 +82,9 @@ def test_the_gin_index_serves_equality_on_an_indexed_path(client: MilvusClient) 
     ("HNSW", 'metadata["a"]', "DOUBLE", {}, "invalid index type: HNSW for scalar field metadata"),
     ("TRIE", 'metadata["a"]', "VARCHAR", {}, "index type TRIE is not supported on a JSON path"),
     ("INVERTED", 'metadata["a"]', "INT64", {}, "json_cast_type 'INT64' of the index on JSON field metadata"),
-    ("INVERTED", 'metadata["a"]', None, {}, "json_cast_type None of the index on JSON field metadata"),
+    ("INVERTED", 'metadata["a"]', None, {}, "json index must specify cast type: missing parameter"
+     "[missing_param=json_cast_type]: invalid parameter[expected=valid index params][actual=invalid index "
+     "params]: set params json_cast_type for the index on metadata to one of BOOL, DOUBLE"),
     ("INVERTED", 'meta["a"]', "VARCHAR", {}, "must start with the field name"),
     ("INVERTED", 'metadata.a', "VARCHAR", {}, "is not a path of JSON field metadata"),
     ("INVERTED", 'metadata["a"', "VARCHAR", {}, "is not a path of JSON field metadata"),
@@ -309,7 +311,12 @@ def test_dynamic_key_indexes_at_create_collection_and_on_meta(client: MilvusClie
 @pytest.mark.parametrize("dynamic,field,params,code,message", [
     (False, "my_json", {"json_path": 'my_json["a"]', "json_cast_type": "DOUBLE"}, 1700,
      "cannot create index on non-exist field: my_json"),
-    (True, "my_json", {}, 1700, "cannot create index on non-exist field: my_json"),
+    (True, "my_json", {}, 1100, "json index must specify cast type: missing parameter"
+     "[missing_param=json_cast_type]: invalid parameter[expected=valid index params][actual=invalid index params]"),
+    (True, "my_json", {"json_path": 'my_json["a"]'}, 1100, "json index must specify cast type"),
+    (True, "my_json", {"json_cast_type": "VARCHAR"}, 1100, "json index must specify json path: missing parameter"
+     "[missing_param=json_path]: invalid parameter[expected=valid index params][actual=invalid index params]: "
+     "set params json_path for the index on dynamic field key my_json, e.g. 'my_json' or 'my_json[\"key\"]'"),
     (True, "my_json", {"json_path": 'other["a"]', "json_cast_type": "DOUBLE"}, 1100,
      "json_path 'other[\"a\"]' of the index on JSON field my_json must start with the field name"),
     (True, "my_json", {"json_path": 'my_json["a"]', "json_cast_type": "INT64"}, 1100,

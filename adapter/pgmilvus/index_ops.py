@@ -41,8 +41,9 @@ def has_vectorscale(conn: psycopg.Connection) -> bool:
 def _plan(info: CollectionInfo, param: IndexParam, vectorscale: bool = False) -> indexes.IndexPlan:
     field = info.schema.field(param.field_name)
     index_name = param.index_name or param.field_name
-    if json_index.is_json_path_index(param.params) and (
-            field is None and info.schema.enable_dynamic_field or field is not None and field.dtype == DataType.JSON):
+    dynamic_key = field is None and info.schema.enable_dynamic_field  # Milvus: a key of $meta, never 1700
+    if dynamic_key or (field is not None and field.dtype == DataType.JSON
+                       and json_index.is_json_path_index(param.params)):
         if param.metric_type:
             raise invalid_parameter(f"metric_type is not allowed for scalar field {param.field_name}")
         return indexes.plan_json_path_index(info.schema, param.field_name, index_name, param.index_type,

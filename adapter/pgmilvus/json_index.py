@@ -31,7 +31,7 @@ from typing import Any, Optional
 
 from psycopg import sql
 
-from .errors import MilvusException, invalid_parameter
+from .errors import ErrorCode, MilvusException, invalid_parameter
 from .filters.compile import JSON_VALUE_FUNCTIONS, json_value
 from .schema import DYNAMIC_FIELD, CollectionSchema, FieldSchema
 from .types import DataType
@@ -99,6 +99,12 @@ def check(schema: CollectionSchema, field_name: str, index_type: str, params: di
         raise invalid_parameter(f"index type {index_type or '(none)'} is not supported on a JSON path of field "
                                 f"{field_name}: use INVERTED, AUTOINDEX, STL_SORT or BITMAP")
     cast = params.get("json_cast_type")
+    if cast is None:
+        raise _missing("cast type", "json_cast_type", f"set params json_cast_type for the index on {field_name} "
+                                                      f"to one of {', '.join(CAST_TYPES)}")
+    if schema.field(field_name) is None and "json_path" not in params:
+        raise _missing("json path", "json_path", f"set params json_path for the index on dynamic field key "
+                                                 f"{field_name}, e.g. '{field_name}' or '{field_name}[\"key\"]'")
     if not isinstance(cast, str) or cast.upper() not in CAST_TYPES:
         raise invalid_parameter(f"json_cast_type {cast!r} of the index on JSON field {field_name} is not "
                                 f"supported: use one of {', '.join(CAST_TYPES)}")
@@ -109,6 +115,13 @@ def check(schema: CollectionSchema, field_name: str, index_type: str, params: di
             raise invalid_parameter(f"json_cast_function {function!r} does not apply to json_cast_type "
                                     f"{cast} (supported: STRING_TO_DOUBLE with DOUBLE)")
     return _keys(schema, field_name, params)
+
+
+def _missing(what: str, param: str, fix: str) -> MilvusException:
+    """Milvus's error for a JSON index without json_cast_type / json_path, and the fix."""
+    return MilvusException(ErrorCode.INVALID_PARAMETER,
+                           f"json index must specify {what}: missing parameter[missing_param={param}]: invalid "
+                           f"parameter[expected=valid index params][actual=invalid index params]: {fix}")
 
 
 def path_of(schema: CollectionSchema, field_name: str, params: dict[str, Any]) -> tuple[Any, ...]:
