@@ -79,9 +79,12 @@ def test_the_gin_index_serves_equality_on_an_indexed_path(client: MilvusClient) 
 
 
 @pytest.mark.parametrize("index_type,path,cast,extra,message", [
-    ("STL_SORT", 'metadata["a"]', "DOUBLE", {}, "index type STL_SORT is not supported on a JSON path"),
+    ("HNSW", 'metadata["a"]', "DOUBLE", {}, "invalid index type: HNSW for scalar field metadata"),
+    ("TRIE", 'metadata["a"]', "VARCHAR", {}, "index type TRIE is not supported on a JSON path"),
     ("INVERTED", 'metadata["a"]', "INT64", {}, "json_cast_type 'INT64' of the index on JSON field metadata"),
-    ("INVERTED", 'metadata["a"]', None, {}, "json_cast_type None of the index on JSON field metadata"),
+    ("INVERTED", 'metadata["a"]', None, {}, "json index must specify cast type: missing parameter"
+     "[missing_param=json_cast_type]: invalid parameter[expected=valid index params][actual=invalid index "
+     "params]: set params json_cast_type for the index on metadata to one of BOOL, DOUBLE"),
     ("INVERTED", 'meta["a"]', "VARCHAR", {}, "must start with the field name"),
     ("INVERTED", 'metadata.a', "VARCHAR", {}, "is not a path of JSON field metadata"),
     ("INVERTED", 'metadata["a"', "VARCHAR", {}, "is not a path of JSON field metadata"),
@@ -240,3 +243,127 @@ def test_range_filters_on_indexed_paths_compile_with_the_indexed_expression(expr
     schema.add_field("id", DataType.INT64, is_primary=True)
     schema.add_field("metadata", DataType.JSON)
     assert plan_sql(expr, schema, {}, "query", PATHS) == expected
+
+
+# -- keys of the dynamic field ($meta) ---------------------------------------------------------------
+def _dynamic(client: MilvusClient, docs: list[dict]) -> None:
+    """Collection ``c``: id, a 2-d vector, the dynamic field holding ``docs``' keys."""
+    schema = client.create_schema(enable_dynamic_field=True)
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("v", DataType.FLOAT_VECTOR, dim=2)
+    client.create_collection("c", schema=schema)
+    client.insert("c", [{"id": i, "v": [0.1, 0.2], **doc} for i, doc in enumerate(docs)])
+
+
+def _dynamic_index(client: MilvusClient, field: str, name: str, path: str, cast: str, index_type: str = "INVERTED"
+                   ) -> None:
+    index = client.prepare_index_params()
+    index.add_index(field, index_type=index_type, index_name=name,
+                    params={"json_path": path, "json_cast_type": cast})
+    client.create_index("c", index)
+
+
+def _explain(client: MilvusClient, expr: str) -> str:
+    with client._db.connection() as conn:
+        info = collections.require(conn, "default", "c")
+    where = plan_sql(expr, info.schema, {}, "query", json_index.indexed_paths(info))
+    with psycopg.connect(client._db.conninfo, autocommit=True) as conn:
+        conn.execute("SET enable_seqscan = off")
+        conn.execute("SET enable_bitmapscan = off")
+        return "\n".join(r[0] for r in conn.execute(f'EXPLAIN SELECT id FROM "default"."c" WHERE {where}'))
+
+
+DYNAMIC_DOCS = [{"my_json": {"a": {"b": i}}, "price": i % 50, "name": f"n{i % 7}"} for i in range(300)] + [
+    {"my_json": 5}, {"my_json": {}}, {"my_json": {"a": [1, 2, 3]}}, {"price": "7"}, {}]
+
+
+@pytest.mark.parametrize("index_type", ["INVERTED", "AUTOINDEX", "STL_SORT", "BITMAP"])
+def test_json_path_indexes_on_dynamic_keys(client: MilvusClient, index_type: str) -> None:
+    _dynamic(client, DYNAMIC_DOCS)
+    before = {e: _ids(client, e) for e in ('my_json["a"]["b"] > 290', "price >= 48", 'name == "n3"',
+                                           'my_json["a"]["b"] == 7')}
+    _dynamic_index(client, "my_json", "ab", 'my_json["a"]["b"]', "DOUBLE", index_type)
+    _dynamic_index(client, "my_json", "whole", "my_json", "JSON", index_type)
+    _dynamic_index(client, "price", "price_idx", "price", "double", index_type)
+    _dynamic_index(client, "name", "name_idx", "name", "VARCHAR", index_type)
+    assert client.list_indexes("c") == ["ab", "whole", "price_idx", "name_idx"]
+    assert client.list_indexes("c", field_name="my_json") == ["ab", "whole"]
+    described = client.describe_index("c", "ab")
+    assert {k: described[k] for k in ("json_path", "json_cast_type", "index_type", "field_name", "index_name")} == {
+        "json_path": 'my_json["a"]["b"]', "json_cast_type": "DOUBLE", "index_type": index_type,
+        "field_name": "my_json", "index_name": "ab"}
+    assert client.describe_index("c", "price_idx")["json_cast_type"] == "double"
+    assert len(_gin_indexes(client)) == 1  # one GIN index on $meta serves them all
+    after = {e: _ids(client, e) for e in before}
+    assert after == before
+    assert before['my_json["a"]["b"] > 290'] == list(range(291, 300))
+    assert before["price >= 48"] == [i for i in range(300) if i % 50 >= 48]
+    # range filters on the keys use the B-tree on the cast value, equality the GIN index
+    plan = _explain(client, 'my_json["a"]["b"] > 290')
+    assert "Index Scan using" in plan and "json_number" in plan and "Index Cond:" in plan, plan
+    plan = _explain(client, "price >= 48")
+    assert "Index Scan using" in plan and "json_number" in plan, plan
+    plan = _explain(client, 'name < "n1"')
+    assert "Index Scan using" in plan and "json_text" in plan, plan
+    with psycopg.connect(client._db.conninfo, autocommit=True) as conn:
+        conn.execute("SET enable_seqscan = off")
+        where = plan_sql('name == "n3"', MilvusClient.create_schema(enable_dynamic_field=True), {}, "query")
+        plan = "\n".join(r[0] for r in conn.execute(f'EXPLAIN SELECT id FROM "default"."c" WHERE {where}'))
+    assert "Index Cond: (\"$meta\" @> '{\"name\": \"n3\"}'::jsonb)" in plan, plan
+    for name in ("ab", "whole", "price_idx"):
+        client.drop_index("c", name)
+    assert len(_gin_indexes(client)) == 1
+    client.drop_index("c", "name_idx")
+    assert _gin_indexes(client) == [] and client.list_indexes("c") == []
+    with psycopg.connect(client._db.conninfo, autocommit=True) as conn:
+        left = conn.execute("SELECT count(*) FROM pg_indexes WHERE tablename = 'c'").fetchone()[0]
+    assert left == 1  # the primary key only
+
+
+def test_dynamic_key_indexes_at_create_collection_and_on_meta(client: MilvusClient) -> None:
+    schema = client.create_schema(enable_dynamic_field=True)
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("v", DataType.FLOAT_VECTOR, dim=2)
+    index = client.prepare_index_params()
+    index.add_index("v", metric_type="L2")
+    index.add_index("my_json", index_type="INVERTED", index_name="j",
+                    params={"json_path": 'my_json["a"]', "json_cast_type": "DOUBLE"})
+    index.add_index("$meta", index_type="INVERTED", index_name="m",
+                    params={"json_path": '$meta["other"]', "json_cast_type": "VARCHAR"})
+    client.create_collection("c", schema=schema, index_params=index)
+    client.insert("c", [{"id": i, "v": [0.1, 0.2], "my_json": {"a": i}, "other": str(i)} for i in range(20)])
+    assert _ids(client, 'my_json["a"] >= 18') == [18, 19]
+    assert _ids(client, 'other > "8"') == [9]
+    assert client.describe_index("c", "m")["field_name"] == "$meta"
+    # one index per path, whatever name the key is given under
+    with pytest.raises(MilvusException) as info:
+        _dynamic_index(client, "$meta", "j2", '$meta["my_json"]["a"]', "DOUBLE")
+    assert "already has index j on path" in info.value.message
+
+
+@pytest.mark.parametrize("dynamic,field,params,code,message", [
+    (False, "my_json", {"json_path": 'my_json["a"]', "json_cast_type": "DOUBLE"}, 1700,
+     "cannot create index on non-exist field: my_json"),
+    (True, "my_json", {}, 1100, "json index must specify cast type: missing parameter"
+     "[missing_param=json_cast_type]: invalid parameter[expected=valid index params][actual=invalid index params]"),
+    (True, "my_json", {"json_path": 'my_json["a"]'}, 1100, "json index must specify cast type"),
+    (True, "my_json", {"json_cast_type": "VARCHAR"}, 1100, "json index must specify json path: missing parameter"
+     "[missing_param=json_path]: invalid parameter[expected=valid index params][actual=invalid index params]: "
+     "set params json_path for the index on dynamic field key my_json, e.g. 'my_json' or 'my_json[\"key\"]'"),
+    (True, "my_json", {"json_path": 'other["a"]', "json_cast_type": "DOUBLE"}, 1100,
+     "json_path 'other[\"a\"]' of the index on JSON field my_json must start with the field name"),
+    (True, "my_json", {"json_path": 'my_json["a"]', "json_cast_type": "INT64"}, 1100,
+     "json_cast_type 'INT64' of the index on JSON field my_json is not supported"),
+])
+def test_bad_dynamic_key_indexes(client: MilvusClient, dynamic: bool, field: str, params: dict, code: int,
+                                 message: str) -> None:
+    schema = client.create_schema(enable_dynamic_field=dynamic)
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("v", DataType.FLOAT_VECTOR, dim=2)
+    client.create_collection("c", schema=schema)
+    index = client.prepare_index_params()
+    index.add_index(field, index_type="INVERTED", index_name="bad", params=params)
+    with pytest.raises(MilvusException) as info:
+        client.create_index("c", index)
+    assert info.value.code == code and message in info.value.message, info.value.message
+    assert client.list_indexes("c") == [] and _gin_indexes(client) == []

@@ -13,6 +13,7 @@ from .index_params import IndexParam, IndexParams
 from .client import MilvusClient
 from .types import ConsistencyLevel, DataType, FunctionType, IndexType, LoadState
 from .rerank import AnnSearchRequest, BaseRanker, RRFRanker, WeightedRanker
+from .function_rank import FunctionScore
 from .search_results import Hit, Hits, HybridHits, SearchPage, SearchResult
 
 __version__ = "0.1.0"

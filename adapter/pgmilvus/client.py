@@ -14,7 +14,7 @@ import logging
 from typing import Any, Callable, Dict, List, Optional, TypeVar, Union
 
 from . import catalog, collections, ddl, hybrid, index_ops, names, rbac, reads, search as search_mod, stats, writes
-from . import schema_evolution
+from . import schema_evolution, search_ranked
 from . import uri as uri_mod
 from . import properties as properties_mod
 from .connection import Database
@@ -662,8 +662,12 @@ class MilvusClient:
                partition_names: Optional[List[str]] = None, anns_field: Optional[str] = None,
                **kwargs: Any):
         """Vector search; results shaped like pymilvus 2.6's SearchResult (see docs/search.md)."""
+        ranker = kwargs.pop("ranker", None)
         request = build_request(data, filter, limit, output_fields, search_params, partition_names,
                                 anns_field, kwargs)
+        if ranker is not None:  # a rerank Function (decay): search_ranked.py
+            return self._read(lambda conn: search_ranked.search_with_ranker(
+                conn, collections.require(conn, self._db_name, collection_name), request, ranker), timeout)
         return self._read(lambda conn: search_mod.search(
             conn, self._fresh(conn, collections.require(conn, self._db_name, collection_name)), request),
             timeout)

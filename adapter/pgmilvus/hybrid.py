@@ -14,7 +14,7 @@ from typing import Any, Optional, Sequence
 import numpy as np
 import psycopg
 
-from . import outputs, search, search_sql
+from . import function_rank, outputs, search, search_sql
 from .catalog import CollectionInfo, revision_guard
 from .errors import ErrorCode, MilvusException, ParamError, invalid_parameter
 from .rerank import AnnSearchRequest, BaseRanker, fuse
@@ -48,10 +48,14 @@ def hybrid_search(conn: psycopg.Connection, info: CollectionInfo, reqs: Any, ran
     if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
         raise ParamError(message=f"wrong type for offset, expect int, got {type(offset)}")
     check_window(limit, offset)
+    if ranker is None:
+        raise MilvusException(ErrorCode.UNSUPPORTED, "hybrid_search without a ranker is not supported by "
+                                                     "pgmilvus: pass RRFRanker(), WeightedRanker(...) or a "
+                                                     "rerank Function")
     if not isinstance(ranker, BaseRanker):
-        raise MilvusException(ErrorCode.UNSUPPORTED,
-                              f"ranker {type(ranker).__name__} is not supported by pgmilvus: use RRFRanker or "
-                              "WeightedRanker")
+        if not function_rank.is_ranker_function(ranker):
+            raise ParamError(message="The hybrid search rerank must be a Function or a Ranker.")
+        ranker = function_rank.parse(ranker, info.schema, hybrid=True)
     requests = _requests(reqs, partition_names)
     out_plan = outputs.output_plan(info.schema, output_fields, default_all=False, include_pk=False)
     per_request, metrics = [], []
@@ -62,8 +66,11 @@ def hybrid_search(conn: psycopg.Connection, info: CollectionInfo, reqs: Any, ran
         per_request.append([[(row[search.PK], distance) for row, distance in search.finish(prepared, hits)]
                             for hits in found])
     nq = len(requests[0].data)
-    fused = [fuse(ranker, [r[q] for r in per_request], metrics)[offset:offset + limit] for q in range(nq)]
-    entities = _entities(conn, info, out_plan, {pk for hits in fused for pk, _ in hits})
+    if isinstance(ranker, function_rank.DecayRanker):
+        fused = _decayed(conn, info, ranker, per_request, metrics, nq, offset, limit)
+    else:
+        fused = [fuse(ranker, [r[q] for r in per_request], metrics)[offset:offset + limit] for q in range(nq)]
+    entities = entities_by_pk(conn, info, out_plan, {pk for hits in fused for pk, _ in hits})
     pk_name = info.schema.primary_field.name
     data = []
     for hits in fused:
@@ -77,7 +84,25 @@ def hybrid_search(conn: psycopg.Connection, info: CollectionInfo, reqs: Any, ran
     return SearchResult(data)
 
 
-def _entities(conn: psycopg.Connection, info: CollectionInfo, plan: outputs.OutputPlan,
+def _decayed(conn: psycopg.Connection, info: CollectionInfo, ranker: "function_rank.DecayRanker",
+             per_request: list, metrics: list[str], nq: int, offset: int, limit: int) -> list:
+    """Decay in hybrid_search: per entity, the best normalized score over the requests that
+    found it (Milvus's maxMerge), times the decay of its field value."""
+    plan = outputs.output_plan(info.schema, [ranker.field], default_all=False, include_pk=False)
+    pks = {pk for r in per_request for hits in r for pk, _ in hits}
+    values = {pk: e.get(ranker.field) for pk, e in entities_by_pk(conn, info, plan, pks).items()}
+    out = []
+    for q in range(nq):
+        best: dict[Any, float] = {}
+        for r, metric in zip(per_request, metrics):
+            for pk, distance in r[q]:
+                score = function_rank.normalized(metric, distance)
+                best[pk] = max(best.get(pk, score), score)
+        out.append(function_rank.rank(ranker, list(best.items()), values)[offset:offset + limit])
+    return out
+
+
+def entities_by_pk(conn: psycopg.Connection, info: CollectionInfo, plan: outputs.OutputPlan,
               pks: set[Any]) -> dict[Any, dict[str, Any]]:
     """Output fields of the fused hits, read once for all query vectors."""
     if not pks or plan.width == 0:

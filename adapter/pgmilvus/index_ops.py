@@ -40,11 +40,18 @@ def has_vectorscale(conn: psycopg.Connection) -> bool:
 
 def _plan(info: CollectionInfo, param: IndexParam, vectorscale: bool = False) -> indexes.IndexPlan:
     field = info.schema.field(param.field_name)
+    index_name = param.index_name or param.field_name
+    dynamic_key = field is None and info.schema.enable_dynamic_field  # Milvus: a key of $meta, never 1700
+    if dynamic_key or (field is not None and field.dtype == DataType.JSON
+                       and json_index.is_json_path_index(param.params)):
+        if param.metric_type:
+            raise invalid_parameter(f"metric_type is not allowed for scalar field {param.field_name}")
+        return indexes.plan_json_path_index(info.schema, param.field_name, index_name, param.index_type,
+                                            param.params)
     if field is None:
         raise MilvusException(ErrorCode.FIELD_NOT_FOUND,
                               f"cannot create index on non-exist field: {param.field_name}: field not "
                               f"found[field={param.field_name}]")
-    index_name = param.index_name or param.field_name
     if field.is_vector:
         return indexes.plan_vector_index(field, index_name, param.index_type, param.metric_type, param.params,
                                          has_vectorscale=vectorscale)
@@ -81,23 +88,26 @@ def create(conn: psycopg.Connection, info: CollectionInfo, index_params: Any) ->
 
 def _create_one(conn: psycopg.Connection, info: CollectionInfo, plan: indexes.IndexPlan) -> bool:
     """Create one index (True if it indexes an expression)."""
-    field = info.schema.field(plan.field_name)
-    json_field = field is not None and field.dtype == DataType.JSON
+    schema = info.schema
+    column = json_index.column_of(schema, plan.field_name)  # JSON indexes of one column share its GIN
     shared: Optional[str] = None
     for existing in info.indexes:
         same_field = existing.field_name == plan.field_name
-        if existing.index_name == plan.index_name or same_field:
+        same_column = column is not None and json_index.column_of(schema, existing.field_name) == column
+        if existing.index_name == plan.index_name or same_field or same_column:
             if (same_field and existing.index_name == plan.index_name
                     and existing.index_type == plan.index_type and existing.metric_type == plan.metric_type
                     and _user_params(existing.params) == plan.params):
                 return False  # identical index: a no-op, as in Milvus
-            if json_field and same_field and existing.index_name != plan.index_name:
-                if json_index.path_of(field, existing.params) != json_index.path_of(field, plan.params):
+            if same_column and existing.index_name != plan.index_name:
+                if (json_index.path_of(schema, existing.field_name, existing.params)
+                        != json_index.path_of(schema, plan.field_name, plan.params)):
                     shared = shared or existing.pg_index_name  # another path: same GIN index
                     continue
-                raise invalid_parameter(f"JSON field {field.name} already has index {existing.index_name} on "
-                                        f"path {existing.params.get('json_path', field.name)!r}: one index per "
-                                        "JSON path; drop it first (drop_index)")
+                path = existing.params.get("json_path", existing.field_name)
+                raise invalid_parameter(f"JSON field {existing.field_name} already has index "
+                                        f"{existing.index_name} on path {path!r}: one index per JSON path; "
+                                        "drop it first (drop_index)")
             raise invalid_parameter(f"at most one distinct index is allowed per field; field "
                                     f"{existing.field_name} already has index {existing.index_name}: "
                                     "drop it first (release_collection, drop_index)")
@@ -107,9 +117,10 @@ def _create_one(conn: psycopg.Connection, info: CollectionInfo, plan: indexes.In
         conn.execute(statement)
     stored = plan.stored_params if pg_index is not None else plan.params
     expression = False
-    if json_field and json_index.range_cast(plan.params):
+    if column is not None and json_index.range_cast(schema, plan.field_name, plan.params):
         btree = pg_name(info.table_name, "jidx", plan.index_name)
-        conn.execute(json_index.create_btree_sql(info.schema_name, info.table_name, btree, field, plan.params))
+        conn.execute(json_index.create_btree_sql(info.schema_name, info.table_name, btree, schema,
+                                                 plan.field_name, plan.params))
         stored = {**stored, indexes.PG_KEY: {"path_index": btree}}
         expression = True
     record = IndexInfo(plan.index_name, plan.field_name, plan.index_type, plan.metric_type, stored, pg_index)

@@ -13,8 +13,9 @@ is then indexed as ``(col::halfvec(dim))`` (up to 4,000 dims, half the memory).
 
 Scalar indexes: INVERTED on JSON / ARRAY -> GIN, Trie -> B-tree with a pattern
 opclass (serves ``LIKE 'prefix%'``), the rest (INVERTED, STL_SORT, BITMAP,
-AUTOINDEX) -> B-tree.  JSON path indexes (``json_path`` / ``json_cast_type``)
-share one GIN index on the whole JSON column (json_index.py).
+AUTOINDEX) -> B-tree.  JSON path indexes (``json_path`` / ``json_cast_type``, on a
+JSON field or a key of the dynamic field) share one GIN index on the whole JSON
+column (json_index.py).
 
 What the search side needs to know about an index (its access method, the
 halfvec cast) is kept in the catalog row's params under the key ``$pg``, which
@@ -32,7 +33,7 @@ from psycopg import sql
 from . import json_index
 from .ddl import pg_name
 from .errors import ErrorCode, MilvusException, ParamError, invalid_parameter
-from .schema import FieldSchema
+from .schema import CollectionSchema, FieldSchema
 from .types import DataType
 
 _log = logging.getLogger("pgmilvus")
@@ -72,6 +73,7 @@ class IndexPlan:
     opclass: Optional[str]
     with_params: dict[str, int]
     cast: Optional[str] = None   # index the column cast to this type, e.g. "halfvec(3072)"
+    column: Optional[str] = None  # the indexed column when not field_name ($meta for dynamic keys)
 
     @property
     def stored_params(self) -> dict[str, Any]:
@@ -206,16 +208,30 @@ def plan_vector_index(field: FieldSchema, index_name: str, index_type: str, metr
                      cast=cast)
 
 
-def plan_scalar_index(field: FieldSchema, index_name: str, index_type: str,
-                      params: dict[str, Any]) -> IndexPlan:
+def _scalar_type(field_name: str, index_type: str) -> str:
     index_type = (index_type or "").upper()
     if index_type not in SCALAR_INDEX_TYPES:
-        raise invalid_parameter(f"invalid index type: {index_type} for scalar field {field.name}; use "
+        raise invalid_parameter(f"invalid index type: {index_type} for scalar field {field_name}; use "
                                 "one of INVERTED, STL_SORT, Trie, BITMAP, AUTOINDEX")
-    if field.dtype == DataType.JSON and json_index.is_json_path_index(params):
-        json_index.check(field, index_type, params)
-        method, opclass = "gin", "jsonb_path_ops"
-    elif field.dtype in (DataType.JSON, DataType.ARRAY):
+    return index_type
+
+
+def plan_json_path_index(schema: CollectionSchema, field_name: str, index_name: str, index_type: str,
+                         params: dict[str, Any]) -> IndexPlan:
+    """A JSON path index on a JSON field or a dynamic key: the GIN index on its JSON column
+    (``$meta`` for a dynamic key; index_ops adds the B-tree on the cast value)."""
+    index_type = _scalar_type(field_name, index_type)
+    json_index.check(schema, field_name, index_type, params)
+    column = json_index.column_of(schema, field_name)
+    assert column is not None
+    return IndexPlan(index_name, field_name, index_type, None, dict(params), "gin", "jsonb_path_ops", {},
+                     column=column)
+
+
+def plan_scalar_index(field: FieldSchema, index_name: str, index_type: str,
+                      params: dict[str, Any]) -> IndexPlan:
+    index_type = _scalar_type(field.name, index_type)
+    if field.dtype in (DataType.JSON, DataType.ARRAY):
         method, opclass = "gin", ("jsonb_path_ops" if field.dtype == DataType.JSON else None)
     elif index_type == "TRIE" or (field.dtype == DataType.VARCHAR and index_type == "NGRAM"):
         if field.dtype != DataType.VARCHAR:
@@ -231,7 +247,7 @@ def create_index_sql(schema_name: str, table: str, plan: IndexPlan) -> Optional[
     """CREATE INDEX on the partitioned parent (Postgres builds it on every partition)."""
     if plan.method is None:
         return None
-    column: sql.Composable = sql.Identifier(plan.field_name)
+    column: sql.Composable = sql.Identifier(plan.column or plan.field_name)
     if plan.cast is not None:
         column = sql.SQL("(({})::{})").format(column, sql.SQL(plan.cast))
     if plan.opclass:

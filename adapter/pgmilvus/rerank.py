@@ -153,8 +153,9 @@ def fuse(ranker: BaseRanker, per_request: List[List[tuple[Any, float]]], metrics
          ) -> List[tuple[Any, float]]:
     """(pk, fused score) best first; ties broken by the primary key for a stable order."""
     scores = ranker.scores(per_request, metrics)
-    return sorted(scores.items(), key=lambda item: (-item[1], _key(item[0])))
+    return sorted(scores.items(), key=lambda item: (-item[1], pk_order(item[0])))
 
 
-def _key(pk: Any) -> tuple:
+def pk_order(pk: Any) -> tuple:
+    """Sort key of a primary key (ints and strings never compared with each other)."""
     return (0, pk, "") if isinstance(pk, int) else (1, 0, str(pk))

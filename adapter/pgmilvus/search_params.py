@@ -289,9 +289,9 @@ def _checked_request(data: Any, filter: Any, limit: Any, output_fields: Any, sea
                                                      "not supported by pgmilvus: get() the vectors and pass "
                                                      "them as data")
     if kwargs.get("ranker") is not None:
-        raise MilvusException(ErrorCode.UNSUPPORTED, "search(ranker=...) function rankers are not supported "
-                                                     "by pgmilvus: use hybrid_search with RRFRanker or "
-                                                     "WeightedRanker")
+        raise MilvusException(ErrorCode.UNSUPPORTED, "search_iterator(ranker=...) is not supported by "
+                                                     "pgmilvus: rerank functions apply to search() and "
+                                                     "hybrid_search()")
     limit = check_limit(limit)
     round_decimal = check_round_decimal(kwargs.get("round_decimal", -1))
     check_guarantee_timestamp(kwargs.get("guarantee_timestamp"))

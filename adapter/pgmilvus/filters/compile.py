@@ -276,7 +276,7 @@ def _indexed_range(ref: ir.JsonRef, test: exp.Expression, bounds: list[tuple[str
     ``test AND added`` equals ``test`` everywhere, under NOT too; it only gives
     the planner an indexable expression.
     """
-    if ref.dynamic or not ref.keys:
+    if not ref.keys:
         return test
     values = [v for _, v in bounds]
     if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
