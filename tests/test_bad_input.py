@@ -30,8 +30,8 @@ from psycopg import sql
 from pgmilvus import DataType, MilvusClient, RRFRanker, WeightedRanker
 from pgmilvus.connection import dsn_with
 from pgmilvus.errors import (AutoIDException, DataNotMatchException, DataTypeNotMatchException,
-                             DescribeCollectionException, MilvusException, ParamError,
-                             PrimaryKeyException)
+                             DataTypeNotSupportException, DescribeCollectionException, InvalidConsistencyLevel,
+                             MilvusException, ParamError, PrimaryKeyException)
 
 E = MilvusException
 NAN, INF = float("nan"), float("inf")
@@ -230,7 +230,7 @@ CASES = [
     case("create-pk-name-space", lambda c: c.create_collection("q1", dimension=4, primary_field_name="a b"), E, 1701, "Invalid field name: a b"),
     case("create-vec-name-digit", lambda c: c.create_collection("q1", dimension=4, vector_field_name="1v"), E, 1701, "Invalid field name: 1v"),
     case("create-vec-name-meta", lambda c: c.create_collection("q1", dimension=4, vector_field_name="$meta"), E, 1701, "$meta"),
-    case("create-auto-id-str", lambda c: c.create_collection("q1", dimension=4, auto_id="yes"), ParamError, 1, "auto_id"),
+    case("create-auto-id-str", lambda c: c.create_collection("q1", dimension=4, auto_id="yes"), AutoIDException, 1, "Param auto_id must be bool type."),
     case("create-schema-str", lambda c: c.create_collection("q1", schema="notaschema"), ParamError, 1, "CollectionSchema"),
     case("create-existing-different", lambda c: c.create_collection("quick", dimension=8), E, 1100, "create duplicate collection with different parameters"),
     # --- create_collection: custom schemas ----------------------------------------------------------------
@@ -241,8 +241,8 @@ CASES = [
     case("schema-geometry", lambda c: c.create_collection("q1", schema=_schema().add_field("g", DataType.GEOMETRY)), E, 3000, "GEOMETRY"),
     case("schema-unknown-type", lambda c: c.create_collection("q1", schema=_schema().add_field("u", DataType.UNKNOWN)), E, 3000, "UNKNOWN"),
     case("schema-string-type", lambda c: c.create_collection("q1", schema=_schema().add_field("u", DataType.STRING)), E, 3000, "STRING"),
-    case("schema-dtype-int", lambda c: MilvusClient.create_schema().add_field("x", 12345), ParamError, 1, "DataType"),
-    case("schema-dtype-str", lambda c: MilvusClient.create_schema().add_field("x", "INT64"), ParamError, 1, "DataType"),
+    case("schema-dtype-int", lambda c: MilvusClient.create_schema().add_field("x", 12345), DataTypeNotSupportException, 1, "Field dtype must be of DataType"),
+    case("schema-dtype-str", lambda c: MilvusClient.create_schema().add_field("x", "INT64"), DataTypeNotSupportException, 1, "Field dtype must be of DataType"),
     case("schema-field-int-name", lambda c: c.create_collection("q1", schema=_schema().add_field(5, DataType.INT64)), ParamError, 1, "field_name"),
     case("schema-field-partition-col", lambda c: c.create_collection("q1", schema=_schema().add_field("$partition", DataType.INT64)), E, 1701, "$partition"),
     case("schema-field-keyword-like", lambda c: c.create_collection("q1", schema=_schema().add_field("like", DataType.INT64)), E, 1701, "Invalid field name: like. like is keyword in milvus.: field name invalid[field=like]"),
@@ -251,8 +251,8 @@ CASES = [
     case("schema-field-keyword-upper", lambda c: c.create_collection("q1", schema=_schema().add_field("JSON_CONTAINS", DataType.JSON)), E, 1701, "JSON_CONTAINS is keyword in milvus."),
     case("schema-field-keyword-true", lambda c: c.create_collection("q1", schema=_schema().add_field("True", DataType.BOOL)), E, 1701, "True is keyword in milvus."),
     case("schema-field-keyword-null-any-case", lambda c: c.create_collection("q1", schema=_schema().add_field("nUlL", DataType.INT64)), E, 1701, "nUlL is keyword in milvus."),
-    case("schema-is-primary-str", lambda c: MilvusClient.create_schema().add_field("x", DataType.INT64, is_primary="yes"), ParamError, 1, "is_primary"),
-    case("schema-auto-id-non-pk", lambda c: MilvusClient.create_schema().add_field("x", DataType.INT64, auto_id=True), AutoIDException, 1, "primary key"),
+    case("schema-is-primary-str", lambda c: MilvusClient.create_schema().add_field("x", DataType.INT64, is_primary="yes"), PrimaryKeyException, 1, "Param is_primary must be bool type."),
+    case("schema-auto-id-non-pk", lambda c: MilvusClient.create_schema().add_field("x", DataType.INT64, auto_id=True), PrimaryKeyException, 1, "primary key"),
     case("schema-varchar-no-length", lambda c: c.create_collection("q1", schema=_schema().add_field("s", DataType.VARCHAR)), E, 65535, "max_length"),
     case("schema-varchar-too-long", lambda c: c.create_collection("q1", schema=_schema().add_field("s", DataType.VARCHAR, max_length=70000)), E, 1100, "65535"),
     case("schema-vector-no-dim", lambda c: c.create_collection("q1", schema=_schema().add_field("w", DataType.FLOAT_VECTOR)), E, 1100, "dim"),
@@ -286,7 +286,7 @@ CASES = [
     case("refresh-load-unknown", lambda c: c.refresh_load("nope"), E, CNF, "collection=nope"),
     case("flush-unknown", lambda c: c.flush("nope"), E, CNF, "collection=nope"),
     case("compact-unknown", lambda c: c.compact("nope"), E, CNF, "collection=nope"),
-    case("alter-props-str", lambda c: c.alter_collection_properties("quick", "x"), ParamError, 1, "properties must be a dict"),
+    case("alter-props-str", lambda c: c.alter_collection_properties("quick", "x"), ParamError, 1, "`properties` value x is illegal"),
     case("alter-props-unknown", lambda c: c.alter_collection_properties("nope", {"a": 1}), E, CNF, "collection=nope"),
     case("drop-props-str", lambda c: c.drop_collection_properties("quick", "x"), ParamError, 1, "property_keys must be a list"),
     case("drop-props-unknown", lambda c: c.drop_collection_properties("nope", ["a"]), E, CNF, "collection=nope"),
@@ -308,7 +308,7 @@ CASES = [
     case("part-stats-unknown", lambda c: c.get_partition_stats("typed", "nope"), E, 200, "partition=nope"),
     case("part-stats-list", lambda c: c.get_partition_stats("typed", ["p1"]), T, None, "partition_name"),
     # --- aliases --------------------------------------------------------------------------------------------
-    case("alias-create-empty", lambda c: c.create_alias("quick", ""), ParamError, 1, "alias_name"),
+    case("alias-create-empty", lambda c: c.create_alias("quick", ""), ParamError, 1, "`alias` value  is illegal"),
     case("alias-create-space", lambda c: c.create_alias("quick", "a b"), E, 1100, "Invalid alias name: a b"),
     case("alias-create-unknown-coll", lambda c: c.create_alias("nope", "al"), E, CNF, "collection=nope"),
     case("alias-create-collection-name", lambda c: c.create_alias("quick", "typed"), E, 1601, "alias and collection name conflict"),
@@ -316,21 +316,21 @@ CASES = [
     case("alias-alter-unknown", lambda c: c.alter_alias("quick", "noalias"), E, 1600, "alias=noalias"),
     case("alias-alter-unknown-coll", lambda c: c.alter_alias("nope", "qa"), E, CNF, "collection=nope"),
     case("alias-describe-unknown", lambda c: c.describe_alias("noalias"), E, 1600, "alias=noalias"),
-    case("alias-describe-int", lambda c: c.describe_alias(5), ParamError, 1, "alias_name"),
+    case("alias-describe-int", lambda c: c.describe_alias(5), ParamError, 1, "`alias` value 5 is illegal"),
     case("alias-drop-space", lambda c: c.drop_alias("a b"), E, 1100, "Invalid alias name: a b"),
     case("alias-list-unknown-coll", lambda c: c.list_aliases("nope"), E, CNF, "collection=nope"),
     # --- databases ------------------------------------------------------------------------------------------
-    case("db-create-empty", lambda c: c.create_database(""), ParamError, 1, "database_name"),
+    case("db-create-empty", lambda c: c.create_database(""), ParamError, 1, "`db_name` value  is illegal"),
     case("db-create-space", lambda c: c.create_database("a b"), E, 802, "Invalid database name: a b"),
-    case("db-create-int", lambda c: c.create_database(5), ParamError, 1, "database_name"),
+    case("db-create-int", lambda c: c.create_database(5), ParamError, 1, "`db_name` value 5 is illegal"),
     case("db-create-existing", lambda c: c.create_database("db2"), E, 65535, "database already exist: db2"),
     case("db-create-quote", lambda c: c.create_database('d"; DROP SCHEMA pgmilvus_catalog CASCADE; --'), E, 802, "Invalid database name"),
     case("db-drop-default", lambda c: c.drop_database("default"), E, 65535, "can not drop default database"),
     case("db-drop-space", lambda c: c.drop_database("a b"), E, 802, "Invalid database name: a b"),
     case("db-describe-unknown", lambda c: c.describe_database("nodb"), E, 800, "database=nodb"),
-    case("db-describe-empty", lambda c: c.describe_database(""), ParamError, 1, "database_name"),
+    case("db-describe-empty", lambda c: c.describe_database(""), ParamError, 1, "`db_name` value  is illegal"),
     case("db-use-unknown", lambda c: c.use_database("nodb"), E, 800, "database=nodb"),
-    case("db-use-int", lambda c: c.use_database(5), ParamError, 1, "database_name"),
+    case("db-use-int", lambda c: c.use_database(5), ParamError, 1, "`db_name` value 5 is illegal"),
     case("db-alter-props-unknown", lambda c: c.alter_database_properties("nodb", {"a": 1}), E, 800, "database=nodb"),
     case("db-alter-props-str", lambda c: c.alter_database_properties("default", "x"), ParamError, 1, "properties must be a dict"),
     case("db-drop-props-unknown", lambda c: c.drop_database_properties("nodb", ["a"]), E, 800, "database=nodb"),

@@ -129,7 +129,7 @@ def test_query_limits(filled: MilvusClient) -> None:
         q("c", limit=16000, offset=1000)
     with pytest.raises(MilvusException, match="should be in range \\[1, 16384\\], but got 0"):
         q("c", limit=0)
-    with pytest.raises(ParamError, match="`limit` value 'x' is illegal"):
+    with pytest.raises(ParamError, match="`limit` value x is illegal"):
         q("c", limit="x")
 
 

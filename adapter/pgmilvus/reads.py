@@ -19,7 +19,7 @@ from psycopg import sql
 
 from .catalog import CollectionInfo, revision_guard
 from .filters import plan_sql
-from .errors import DataTypeNotMatchException, ErrorCode, MilvusException, ParamError, collection_replaced
+from .errors import DataTypeNotMatchException, ErrorCode, MilvusException, ParamError, collection_replaced, illegal
 from .outputs import OutputPlan, output_plan
 from .results import HybridExtraList
 from .types import DataType
@@ -57,7 +57,7 @@ def normalize_ids(ids: Any) -> list[Any]:
 
 def _int_param(name: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ParamError(message=f"`{name}` value {value!r} is illegal: it should be an int")
+        raise illegal(name, value, "it should be an int")
     return value
 
 
