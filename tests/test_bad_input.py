@@ -359,7 +359,10 @@ CASES = [
     case("insert-coll-int", lambda c: c.insert(5, [R()]), ParamError, 1, "collection_name"),
     case("insert-unknown-partition", lambda c: c.insert("typed", [R()], partition_name="nope"), E, 200, "partition=nope"),
     case("insert-partition-int", lambda c: c.insert("typed", [R()], partition_name=5), E, 1100, "partition_name must be a str"),
-    case("insert-partition-space", lambda c: c.insert("typed", [R()], partition_name="a b"), E, 200, "partition=a b"),
+    case("insert-partition-space", lambda c: c.insert("typed", [R()], partition_name="a b"), E, 1100, "Invalid partition name: a b. Partition name can only contain numbers, letters and underscores."),
+    case("insert-partition-blank", lambda c: c.insert("typed", [R()], partition_name=" "), E, 1100, "Invalid partition name: . Partition name should not be empty."),
+    case("insert-partition-digit", lambda c: c.insert("typed", [R()], partition_name="12 s"), E, 1100, "Invalid partition name: 12 s."),
+    case("delete-partition-hyphen", lambda c: c.delete("typed", ids=[1], partition_name="a-b"), E, 1100, "Invalid partition name: a-b."),
     # --- insert: vectors ------------------------------------------------------------------------------------
     case("insert-vec-dim-3", lambda c: c.insert("typed", [R(v=[0.1, 0.2, 0.3])]), E, 1100, "schema dim (2)"),
     case("insert-vec-dim-1", lambda c: c.insert("typed", [R(v=[0.1])]), E, 1100, "the dim (1)"),

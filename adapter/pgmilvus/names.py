@@ -54,6 +54,9 @@ def alias_name(name: object) -> str:
 
 
 def partition_name(name: object) -> str:
+    if isinstance(name, str) and name and not name.strip():  # Milvus trims the name first
+        raise MilvusException(ErrorCode.INVALID_PARAMETER, "Invalid partition name: . Partition name should "
+                                                           "not be empty.: invalid parameter")
     return _check("partition", name, ErrorCode.INVALID_PARAMETER, suffix=": invalid parameter")
 
 
