@@ -9,8 +9,8 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from pgmilvus import (DataNotMatchException, DataType, DescribeCollectionException, MilvusClient,
-                      MilvusException, ParamError, PrimaryKeyException)
+from pgmilvus import (AutoIDException, DataNotMatchException, DataType, DescribeCollectionException,
+                      InvalidConsistencyLevel, MilvusClient, MilvusException, ParamError, PrimaryKeyException)
 from pgmilvus.types import LoadState
 
 D = DataType
@@ -80,15 +80,16 @@ def test_quick_setup_options(client: MilvusClient) -> None:
 
 
 @pytest.mark.parametrize("kwargs, cls, message", [
-    ({"dimension": None}, ParamError, "`dimension` value None is illegal"),
-    ({"dimension": "5"}, ParamError, "`dimension` value '5' is illegal"),
+    ({"dimension": None}, ParamError, "missing required argument: [dimension]"),
+    ({"dimension": "5"}, ParamError, "wrong type of argument [dimension], expected type: [int], got type: [str]"),
     ({"dimension": 5, "id_type": "float"}, PrimaryKeyException, "Param primary_field must be int or str type."),
     ({"dimension": 5, "id_type": "string"}, MilvusException,
      "type param(max_length) should be specified for varChar field id"),
     ({"dimension": 0}, MilvusException, "invalid dimension: 0"),
     ({"dimension": 5, "metric_type": "EUCLID"}, MilvusException, "metric type EUCLID not found or not supported"),
-    ({"dimension": 5, "auto_id": "yes"}, ParamError, "`auto_id` value 'yes' is illegal"),
-    ({"dimension": 5, "consistency_level": "Whenever"}, ParamError, "invalid consistency_level"),
+    ({"dimension": 5, "auto_id": "yes"}, AutoIDException, "Param auto_id must be bool type."),
+    ({"dimension": 5, "consistency_level": "Whenever"}, InvalidConsistencyLevel,
+     "invalid consistency level: Whenever"),
     ({"dimension": 1}, MilvusException, "invalid dimension: 1. should be in range 2 ~ 32768 (field vector)"),
     # e2e causes #21/#22/#25: pymilvus's and Milvus's checks of num_shards / num_partitions
     ({"dimension": 5, "num_shards": 17}, MilvusException, "maximum shards's number should be limited to 16"),

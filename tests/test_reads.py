@@ -129,7 +129,7 @@ def test_query_limits(filled: MilvusClient) -> None:
         q("c", limit=16000, offset=1000)
     with pytest.raises(MilvusException, match="should be in range \\[1, 16384\\], but got 0"):
         q("c", limit=0)
-    with pytest.raises(ParamError, match="`limit` value 'x' is illegal"):
+    with pytest.raises(ParamError, match="`limit` value x is illegal"):
         q("c", limit="x")
 
 
@@ -237,3 +237,24 @@ def test_query_iterator_over_100k_rows(client: MilvusClient) -> None:
         assert all(r["age"] == 3 for r in page)
         total += len(page)
     assert total == n // 5
+
+
+@pytest.mark.parametrize("rate", [0.7, 0.5, 0.25, 0.01])
+def test_query_random_sample_takes_exactly_what_milvus_takes(client: MilvusClient, rate: float) -> None:
+    """e2e test_milvus_client_query_random_sample: max(1, int(n * rate)) of the n rows the rest of
+    the filter matches, each of them a match, none twice; only the queried partitions count."""
+    plain(client)
+    client.create_partition("c", "pB")
+    client.insert("c", [{"id": i, "vector": [i, 0.5], "age": i} for i in range(100)])
+    client.insert("c", [{"id": i, "vector": [i, 0.5], "age": i} for i in range(100, 130)], partition_name="pB")
+    rows = client.query("c", filter=f"age >= 10 && random_sample({rate})", output_fields=["age"])
+    assert len(rows) == max(1, int(120 * rate))
+    assert len({r["id"] for r in rows}) == len(rows) and all(r["age"] >= 10 for r in rows)
+    only_b = client.query("c", filter=f"age >= 10 and random_sample({rate})", partition_names=["pB"])
+    assert len(only_b) == max(1, int(30 * rate)) and all(r["id"] >= 100 for r in only_b)
+    assert len(client.query("c", filter=f"random_sample({rate})")) == max(1, int(130 * rate))
+    assert client.query("c", filter=f"age > 1000 and random_sample({rate})") == []
+    counted = client.query("c", filter=f"age >= 10 and random_sample({rate})", output_fields=["count(*)"])
+    assert counted == [{"count(*)": max(1, int(120 * rate))}]
+    # a string that merely names it is an ordinary filter
+    assert client.query("c", filter="color == 'random_sample(0.5)'") == []

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pgmilvus import (AutoIDException, CollectionSchema, DataType, FieldSchema, MilvusClient,
-                      MilvusException, ParamError, PartitionKeyException, PrimaryKeyException)
+from pgmilvus import (AutoIDException, CollectionSchema, DataType, DataTypeNotSupportException, FieldSchema,
+                      MilvusClient, MilvusException, ParamError, PartitionKeyException, PrimaryKeyException)
 from pgmilvus.types import LoadState
 
 D = DataType
@@ -144,11 +144,13 @@ def test_bad_schema(fields: list, cls: type, message: str) -> None:
 # (name, dtype, kwargs, exception class, message fragment): errors raised by add_field itself, as
 # pymilvus raises them there (the type, the flags' types, auto_id, a None default)
 BAD_FIELDS = [
-    ("a", "INT64", {}, ParamError, "must be a DataType"),
-    ("a", 12345, {}, ParamError, "must be a DataType"),
-    ("a", D.INT64, {"is_primary": "yes"}, ParamError, "`is_primary` of field a"),
-    ("a", D.INT64, {"is_partition_key": "x"}, ParamError, "`is_partition_key` of field a"),
-    ("a", D.INT64, {"auto_id": True}, AutoIDException,
+    ("a", "INT64", {}, DataTypeNotSupportException, "Field dtype must be of DataType: data type of field a"),
+    ("a", 12345, {}, DataTypeNotSupportException, "Field dtype must be of DataType"),
+    ("a", D.INT64, {"is_primary": "yes"}, PrimaryKeyException, "Param is_primary must be bool type. (invalid "
+                                                               "value 'yes' for `is_primary` of field a"),
+    ("a", D.INT64, {"is_partition_key": "x"}, PartitionKeyException, "Param is_partition_key must be bool type."),
+    ("a", D.INT64, {"auto_id": "x"}, AutoIDException, "Param auto_id must be bool type."),
+    ("a", D.INT64, {"auto_id": True}, PrimaryKeyException,
      "The auto_id can only be specified on the primary key field"),
     ("a", D.INT64, {"default_value": None}, ParamError,
      "Default value cannot be None for a field that is defined as nullable == false."),

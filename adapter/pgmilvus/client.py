@@ -19,12 +19,13 @@ from . import uri as uri_mod
 from . import properties as properties_mod
 from .connection import Database
 from .errors import (DataTypeNotMatchException, ErrorCode, MilvusException, ParamError, PermissionDenied,
-                     database_not_found, partition_not_found)
+                     check_argument, database_not_found, illegal, partition_not_found)
 from .index_params import IndexParams
 from .rbac_privileges import METHOD_PRIVILEGES
 from .search_iterator import SearchIterator
-from .search_params import build_request
-from .schema import CollectionSchema, FieldSchema
+from .rerank import BaseRanker
+from .search_params import build_request, check_guarantee_timestamp, check_ignore_growing, check_output_fields
+from .schema import CollectionSchema, FieldSchema, Function
 from .types import DataType
 
 _log = logging.getLogger("pgmilvus")
@@ -66,6 +67,7 @@ class MilvusClient:
 
     # -- plumbing --------------------------------------------------------------------------------
     def _conn(self, timeout: Optional[float] = None):
+        _check_timeout(timeout)
         if self._closed:
             raise MilvusException(message="should create connection first")
         return self._db.connection(timeout)
@@ -76,11 +78,13 @@ class MilvusClient:
         See connection.Database.read: a stale cache or a dead connection makes
         the call run again, on a checked connection and a freshly read catalog.
         """
+        _check_timeout(timeout)
         if self._closed:
             raise MilvusException(message="should create connection first")
         return self._db.read(call, timeout, on_stale=catalog.invalidate_cache)
 
     def _tx(self, timeout: Optional[float] = None):
+        _check_timeout(timeout)
         if self._closed:
             raise MilvusException(message="should create connection first")
         return self._db.transaction(timeout)
@@ -157,6 +161,7 @@ class MilvusClient:
     def prepare_index_params(cls, field_name: str = "", **kwargs: Any) -> IndexParams:
         params = IndexParams()
         if field_name:
+            check_argument("field_name", field_name, str)
             params.add_index(field_name, **kwargs)
         return params
 
@@ -200,6 +205,8 @@ class MilvusClient:
 
     def rename_collection(self, old_name: str, new_name: str, target_db: Optional[str] = "",
                           timeout: Optional[float] = None, **kwargs: Any) -> None:
+        if target_db is not None and not isinstance(target_db, str):
+            raise illegal("db_name", target_db, f"target_db must be a str, got {type(target_db).__name__}")
         with self._tx(timeout) as conn:
             collections.rename(conn, self._db_name, old_name, new_name, target_db or "")
 
@@ -218,6 +225,9 @@ class MilvusClient:
             return {"row_count": collections.row_count(conn, info)}
 
     def load_collection(self, collection_name: str, timeout: Optional[float] = None, **kwargs: Any) -> None:
+        replicas = kwargs.get("replica_number")
+        if replicas is not None and not isinstance(replicas, int):
+            raise illegal("replica_number", replicas)
         with self._tx(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name)
             collections.require_vector_index(info)
@@ -244,6 +254,7 @@ class MilvusClient:
     def flush(self, collection_name: str, timeout: Optional[float] = None, **kwargs: Any) -> None:
         """Every committed write is already durable in Postgres: checks the name, and refreshes the
         planner's statistics when the writes since the last ANALYZE call for it (stats.py)."""
+        check_argument("collection_name", collection_name, str)
         with self._conn(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name)
             stats.settle(conn, self._server, info.id, info.schema_name, info.table_name)
@@ -265,8 +276,8 @@ class MilvusClient:
 
     def alter_collection_properties(self, collection_name: str, properties: dict,
                                     timeout: Optional[float] = None, **kwargs: Any) -> None:
-        if not isinstance(properties, dict):
-            raise ParamError(message=f"properties must be a dict, got {type(properties).__name__}")
+        if not properties or not isinstance(properties, dict):
+            raise illegal("properties", properties, "give a non-empty dict")
         with self._tx(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name, for_update=True)
             properties_mod.alter(conn, info, properties)
@@ -291,6 +302,8 @@ class MilvusClient:
     def alter_collection_field(self, collection_name: str, field_name: str, field_params: dict,
                                timeout: Optional[float] = None, **kwargs: Any) -> None:
         """Change a field's max_length, max_capacity or mmap.enabled, as Milvus allows."""
+        if not field_params or not isinstance(field_params, dict):
+            raise illegal("properties", field_params, "field_params must be a non-empty dict")
         with self._tx(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name, for_update=True)
             schema_evolution.alter_field(conn, info, field_name, field_params)
@@ -318,6 +331,8 @@ class MilvusClient:
     # -- indexes -----------------------------------------------------------------------------------
     def create_index(self, collection_name: str, index_params: IndexParams, timeout: Optional[float] = None,
                      **kwargs: Any) -> None:
+        check_argument("collection_name", collection_name, str)
+        check_argument("index_params", index_params, IndexParams)
         with self._tx(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name, for_update=True)
             expressions = index_ops.create(conn, info, index_params)
@@ -331,12 +346,14 @@ class MilvusClient:
 
     def describe_index(self, collection_name: str, index_name: str, timeout: Optional[float] = None,
                        **kwargs: Any) -> Optional[Dict[str, Any]]:
+        _index_name(index_name)
         with self._conn(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name)
             return index_ops.describe(conn, info, index_name)
 
     def drop_index(self, collection_name: str, index_name: str, timeout: Optional[float] = None,
                    **kwargs: Any) -> None:
+        _index_name(index_name)
         with self._tx(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name, for_update=True)
             index_ops.drop(conn, info, index_name)
@@ -392,7 +409,7 @@ class MilvusClient:
         if isinstance(partition_names, str):
             partition_names = [partition_names]
         if not isinstance(partition_names, (list, tuple)) or not all(isinstance(p, str) for p in partition_names):
-            raise ParamError(message=f"partition_names must be a str or a list of str, got {partition_names!r}")
+            raise illegal("partition_name_array", partition_names, "give a str or a list of str")
         for name in partition_names:
             if info.partition(name) is None:
                 raise partition_not_found(name)
@@ -416,7 +433,8 @@ class MilvusClient:
     def get_partition_stats(self, collection_name: str, partition_name: str, timeout: Optional[float] = None,
                             **kwargs: Any) -> Dict[str, int]:
         if not isinstance(partition_name, str):
-            raise TypeError(f"partition_name must be a str, got {type(partition_name).__name__}")
+            raise TypeError(f"wrong type of argument 'partition_name', str expected, got "
+                            f"'{type(partition_name).__name__}'")
         with self._conn(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name)
             if info.partition(partition_name) is None:
@@ -584,6 +602,10 @@ class MilvusClient:
                timeout: Optional[float] = None, filter: Optional[str] = None,
                partition_name: Optional[str] = None, **kwargs: Any) -> Dict[str, int]:
         """Delete by primary keys or by filter; ``delete_count`` is the number of rows deleted."""
+        if partition_name is not None and not isinstance(partition_name, str):
+            raise ParamError(message=f"Illegal nullable str variables: {{'partition_name': {partition_name!r}}}, "
+                                     "expect None or non-empty str")
+        _consistency(kwargs)
         pks = writes.delete_pks_argument(ids, kwargs.get("pks"))
         if filter and pks:
             raise ParamError(message="Ambiguous filter parameter, only one deletion condition can be "
@@ -610,6 +632,7 @@ class MilvusClient:
             timeout: Optional[float] = None, partition_names: Optional[List[str]] = None,
             **kwargs: Any) -> List[dict]:
         """Entities by primary key (missing ones are simply absent), ordered by primary key."""
+        _consistency(kwargs)
         if not isinstance(ids, list):
             ids = [ids]
         if not ids:
@@ -624,6 +647,8 @@ class MilvusClient:
               timeout: Optional[float] = None, ids: Optional[Union[List, str, int]] = None,
               partition_names: Optional[List[str]] = None, **kwargs: Any) -> List[dict]:
         """Rows matching ``filter`` (or ``ids``), ordered by primary key; see docs/compatibility.md."""
+        _consistency(kwargs)
+        check_ignore_growing(kwargs.get("ignore_growing"))
         if filter and not isinstance(filter, str):
             raise DataTypeNotMatchException(message=f"The type of expr must be string ,but {type(filter)} "
                                                     "is given.")
@@ -662,6 +687,8 @@ class MilvusClient:
                partition_names: Optional[List[str]] = None, anns_field: Optional[str] = None,
                **kwargs: Any):
         """Vector search; results shaped like pymilvus 2.6's SearchResult (see docs/search.md)."""
+        check_argument("collection_name", collection_name, str)
+        _consistency(kwargs)
         ranker = kwargs.pop("ranker", None)
         request = build_request(data, filter, limit, output_fields, search_params, partition_names,
                                 anns_field, kwargs)
@@ -676,6 +703,12 @@ class MilvusClient:
                       output_fields: Optional[List[str]] = None, timeout: Optional[float] = None,
                       partition_names: Optional[List[str]] = None, **kwargs: Any):
         """Several ANN searches fused by RRFRanker / WeightedRanker (pymilvus's hybrid_search)."""
+        check_argument("collection_name", collection_name, str)
+        if ranker is not None and not isinstance(ranker, (Function, BaseRanker)):
+            raise ParamError(message="The hybrid search rerank must be a Function or a Ranker.")
+        check_output_fields(output_fields)
+        check_guarantee_timestamp(kwargs.get("guarantee_timestamp"))
+        _consistency(kwargs)
         return self._read(lambda conn: hybrid.hybrid_search(
             conn, self._fresh(conn, collections.require(conn, self._db_name, collection_name)), reqs, ranker, limit,
             output_fields, partition_names, kwargs), timeout)
@@ -799,6 +832,23 @@ class MilvusClient:
         with self._tx(timeout) as conn:
             change(conn, self._db_name, role, object_type, privilege, target, db)
     # -- end access control --------------------------------------------------------------------------
+
+
+def _check_timeout(timeout: Any) -> None:
+    """pymilvus's is_legal_timeout: None or a number of seconds."""
+    if timeout is not None and not isinstance(timeout, (int, float)):
+        raise illegal("timeout", timeout)
+
+
+def _index_name(index_name: Any) -> None:
+    if not isinstance(index_name, str):
+        raise illegal("index_name", index_name, f"expected a str, got {type(index_name).__name__}")
+
+
+def _consistency(kwargs: Dict[str, Any]) -> None:
+    """A read's or delete's consistency_level is checked like pymilvus (then ignored: reads are strong)."""
+    if kwargs.get("consistency_level") is not None:
+        collections.consistency_level(kwargs["consistency_level"])
 
 
 def _name_privileges(cls: type) -> type:

@@ -15,8 +15,9 @@ from psycopg import sql
 
 from . import catalog, ddl, indexes, names, rbac
 from .catalog import CollectionInfo
-from .errors import (ErrorCode, MilvusException, ParamError, PrimaryKeyException, collection_not_found,
-                     database_not_found, invalid_parameter)
+from .errors import (AutoIDException, ErrorCode, InvalidConsistencyLevel, MilvusException, ParamError,
+                     PrimaryKeyException, check_argument, collection_not_found, database_not_found, illegal,
+                     invalid_parameter)
 from .index_params import IndexParams
 from .schema import CollectionSchema
 from .types import ConsistencyLevel, DataType, LoadState, ReplicaInfo, Shard
@@ -52,20 +53,21 @@ def consistency_level(value: Any) -> int:
         return int(ConsistencyLevel.Bounded)
     if isinstance(value, str) and value in ConsistencyLevel.__members__:
         return int(ConsistencyLevel[value])
-    if isinstance(value, int) and not isinstance(value, bool) and value in ConsistencyLevel._value2member_map_:
-        return int(value)
-    raise ParamError(message=f"invalid consistency_level {value!r}: use one of "
-                             f"{', '.join(ConsistencyLevel.__members__)}")
+    if isinstance(value, int) and value in ConsistencyLevel._value2member_map_:
+        return int(value)  # pymilvus takes True as 1 (Session) too
+    shown = f": {value}" if isinstance(value, (int, str)) else ""
+    raise InvalidConsistencyLevel(message=f"invalid consistency level{shown} (use one of "
+                                          f"{', '.join(ConsistencyLevel.__members__)})")
 
 
 def quick_schema(dimension: Any, primary_field_name: str, id_type: Any, vector_field_name: str,
                  auto_id: Any, kwargs: dict[str, Any]) -> CollectionSchema:
     """The schema pymilvus's quick setup builds (dynamic field on unless told otherwise)."""
-    if not isinstance(dimension, int) or isinstance(dimension, bool):
-        raise ParamError(message=f"`dimension` value {dimension!r} is illegal: quick setup needs an int "
-                                 "dimension (or pass schema=...)")
+    check_argument("dimension", dimension, int, "quick setup needs an int dimension (or pass schema=...)")
+    if isinstance(dimension, bool):
+        raise illegal("dimension", dimension, "quick setup needs an int dimension (or pass schema=...)")
     if not isinstance(auto_id, bool):
-        raise ParamError(message=f"`auto_id` value {auto_id!r} is illegal: expected a bool")
+        raise AutoIDException(message=f"Param auto_id must be bool type. (got {auto_id!r})")
     schema = CollectionSchema(auto_id=auto_id,
                               enable_dynamic_field=kwargs.pop("enable_dynamic_field", True))
     if id_type in ("int", DataType.INT64):

@@ -142,3 +142,25 @@ def partition_not_found(name: str) -> MilvusException:
 
 def database_not_found(name: str) -> MilvusException:
     return MilvusException(ErrorCode.DATABASE_NOT_FOUND, f"database not found[database={name}]")
+
+
+# --- pymilvus's client-side texts (code 1); user code matches on them, so ours start with them ---
+
+def illegal(key: str, value: object, detail: str = "") -> ParamError:
+    """pymilvus's check_pass_param text, "`<key>` value <value> is illegal", our detail after ': '."""
+    return ParamError(message=f"`{key}` value {value} is illegal" + (f": {detail}" if detail else ""))
+
+
+def check_argument(name: str, value: object, expected: "type | tuple[type, ...]", detail: str = "") -> None:
+    """pymilvus's validate_param (MilvusClient.search, hybrid_search, create_index, flush,
+    quick-setup dimension): "missing required argument: [<name>]" for None, else
+    "wrong type of argument [<name>], expected type: [<type>], got type: [<type>]"."""
+    if value is None:
+        message = f"missing required argument: [{name}]"
+    elif not isinstance(value, expected):
+        expected_name = getattr(expected, "__name__", str(expected))
+        message = (f"wrong type of argument [{name}], expected type: [{expected_name}], got type: "
+                   f"[{type(value).__name__}]")
+    else:
+        return
+    raise ParamError(message=message + (f": {detail}" if detail else ""))

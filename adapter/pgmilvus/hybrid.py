@@ -30,7 +30,8 @@ def _requests(reqs: Any, partition_names: Optional[Sequence[str]]) -> list[Searc
     for req in reqs:
         if not isinstance(req, AnnSearchRequest):
             raise ParamError(message=f"`reqs` items must be AnnSearchRequest, got {type(req).__name__}")
-        param = dict(req.param or {})
+        param = req.param or {}
+        param = dict(param) if isinstance(param, dict) else param  # not a dict: build_request says so
         out.append(build_request(req.data, req.expr or "", req.limit, None, param, partition_names,
                                  req.anns_field, {"filter_params": req.expr_params or {}}))
     nqs = {len(r.data) for r in out}

@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import re
 
-from .errors import ErrorCode, MilvusException, ParamError
+from .errors import ErrorCode, MilvusException, illegal
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _MAX = 255
+#: The argument names pymilvus's client-side check prints ("`alias` value 5 is illegal").
+_ARGUMENT = {"collection": "collection_name", "partition": "partition_name", "alias": "alias",
+             "database": "db_name", "field": "field_name"}
 
 
 def _check(kind: str, name: object, code: int, *, suffix: str = "") -> str:
     if not isinstance(name, str):
-        raise ParamError(message=f"`{kind}_name` value {name!r} is illegal: expected a str, "
-                                 f"got {type(name).__name__}")
+        raise illegal(_ARGUMENT[kind], name, f"expected a str, got {type(name).__name__}")
     if name == "":
-        raise ParamError(message=f"`{kind}_name` value {name} is illegal")
+        raise illegal(_ARGUMENT[kind], name)
     label = kind.capitalize()
     if len(name) > _MAX:
         raise MilvusException(code, f"Invalid {kind} name: {name}. The length of a {kind} name "
@@ -52,6 +54,9 @@ def alias_name(name: object) -> str:
 
 
 def partition_name(name: object) -> str:
+    if isinstance(name, str) and name and not name.strip():  # Milvus trims the name first
+        raise MilvusException(ErrorCode.INVALID_PARAMETER, "Invalid partition name: . Partition name should "
+                                                           "not be empty.: invalid parameter")
     return _check("partition", name, ErrorCode.INVALID_PARAMETER, suffix=": invalid parameter")
 
 

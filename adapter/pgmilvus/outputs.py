@@ -194,14 +194,14 @@ def output_plan(schema: CollectionSchema, output_fields: Optional[Sequence[str]]
     if output_fields is None or output_fields == "":  # pymilvus sends "" as no output fields
         names: list[str] = []
     elif isinstance(output_fields, str) or not isinstance(output_fields, (list, tuple)):
-        raise ParamError(message=f"Invalid `output_fields`: {output_fields!r}; it should be a list of "
-                                 "field names, e.g. [\"*\"]")
+        raise ParamError(message=f"Invalid query format. 'output_fields' must be a list (got "
+                                 f"{output_fields!r}; e.g. [\"*\"])")
     else:
         names = list(output_fields)
     for name in names:
         if not isinstance(name, str):
-            raise ParamError(message=f"Invalid `output_fields`: {output_fields!r}; every output field "
-                                     "must be a str")
+            raise ParamError(message=f"Invalid query format. 'output_fields' must be a list of str (got "
+                                     f"{output_fields!r})")
     counts = [n for n in names if n.replace(" ", "").lower() == COUNT_STAR]
     if counts:
         if len(names) != 1:

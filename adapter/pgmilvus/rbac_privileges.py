@@ -127,4 +127,14 @@ METHOD_PRIVILEGES: dict[str, str] = {
     "grant_privilege_v2": "ManageOwnership", "revoke_privilege_v2": "ManageOwnership",
     "update_password": "UpdateUser", "list_users": "SelectUser", "describe_user": "SelectUser",
     "list_roles": "SelectOwnership", "describe_role": "SelectOwnership",
+    # the privilege_ext_obj option of each request in milvus.proto (AlterCollection, AlterCollectionField
+    # -> CreateCollection; AlterIndex -> CreateIndex; drop_collection_field is AlterCollectionSchema)
+    "alter_collection_properties": "CreateCollection", "drop_collection_properties": "CreateCollection",
+    "add_collection_field": "AddCollectionField", "alter_collection_field": "CreateCollection",
+    "drop_collection_field": "AlterCollectionSchema", "alter_index_properties": "CreateIndex",
+    "drop_index_properties": "CreateIndex",
 }
+#: Methods whose request Milvus checks no privilege for (GetReplicas, GetVersion, ...) or that send
+#: none: a refusal by PostgreSQL is reported without a privilege name.
+UNCHECKED_METHODS = frozenset({"describe_replica", "get_compaction_state", "get_server_type",
+                               "get_server_version", "use_database", "using_database", "close"})

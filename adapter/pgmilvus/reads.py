@@ -18,8 +18,8 @@ import psycopg
 from psycopg import sql
 
 from .catalog import CollectionInfo, revision_guard
-from .filters import plan_sql
-from .errors import DataTypeNotMatchException, ErrorCode, MilvusException, ParamError, collection_replaced
+from .filters import plan_sql, sample_split
+from .errors import DataTypeNotMatchException, ErrorCode, MilvusException, ParamError, collection_replaced, illegal
 from .outputs import OutputPlan, output_plan
 from .results import HybridExtraList
 from .types import DataType
@@ -57,7 +57,7 @@ def normalize_ids(ids: Any) -> list[Any]:
 
 def _int_param(name: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ParamError(message=f"`{name}` value {value!r} is illegal: it should be an int")
+        raise illegal(name, value, "it should be an int")
     return value
 
 
@@ -198,6 +198,29 @@ def condition(info: CollectionInfo, filter: str, filter_params: Optional[dict],
 
 
 
+def sample_condition(conn: psycopg.Connection, info: CollectionInfo, filter: str,
+                     filter_params: Optional[dict], partition_names: Any) -> Optional[bytes]:
+    """A query's ``... and random_sample(f)``, taken exactly as Milvus does: ``max(1, int(n * f))``
+    of the n rows the rest of the filter matches (in the queried partitions); None for other filters.
+
+    The keys are drawn by ``ORDER BY random() LIMIT k`` with k counted by a second pass: two
+    passes over the matching rows and a sort of their keys, where the plain ``random() < f``
+    (search, delete) is one pass; docs/compatibility.md.
+    """
+    split = sample_split(filter, info.schema, filter_params, "query", json_index.indexed_paths(info))
+    if split is None:
+        return None
+    rest, fraction = split
+    # The filter holds literals only; a % in them must not be read as a placeholder.
+    scope = _and([sql.SQL(rest.replace("%", "%%")) if rest else None,
+                  partition_where(info, partition_names)])
+    table = sql.Identifier(info.schema_name, info.table_name)
+    return sql.SQL("({pk} IN (SELECT {pk} FROM {table} WHERE {scope} ORDER BY random() LIMIT (SELECT "
+                   "greatest(1, floor(count(*) * {fraction}::float8))::bigint FROM {table} WHERE {scope})))").format(
+        pk=sql.Identifier(info.schema.primary_field.name), table=table, scope=scope,
+        fraction=sql.Literal(fraction)).as_bytes(conn)
+
+
 @functools.lru_cache(maxsize=256)
 def _ids_condition(pk: str, dtype: DataType) -> bytes:
     """``pk = ANY(%(ids)s::bigint[])`` (``text[]`` for a VARCHAR key)."""
@@ -224,7 +247,8 @@ def query(conn: psycopg.Connection, info: CollectionInfo, *, filter: str = "",
                                   "count entities with pagination is not allowed: invalid parameter")
         if offset:  # Milvus ignores an offset given with count(*)
             select = select_for(conn, info, output_fields, partition_names, None, 0)
-    cond, params = condition(info, filter, filter_params, ids)
+    sampled = sample_condition(conn, info, filter, filter_params, partition_names) if ids is None else None
+    cond, params = (sampled, {}) if sampled is not None else condition(info, filter, filter_params, ids)
     if cond == b"TRUE" and limit is None and not select.plan.count:
         raise MilvusException(ErrorCode.INVALID_PARAMETER,
                               "empty expression should be used with limit: invalid parameter")

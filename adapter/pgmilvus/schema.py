@@ -16,8 +16,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, ValidationError
 
 from . import names
-from .errors import (AutoIDException, ErrorCode, MilvusException, ParamError, PartitionKeyException,
-                     PrimaryKeyException, invalid_parameter)
+from .errors import (AutoIDException, ClusteringKeyException, DataTypeNotSupportException, ErrorCode,
+                     MilvusException, ParamError, PartitionKeyException, PrimaryKeyException, invalid_parameter)
 from .types import (DENSE_VECTOR_TYPES, INT_RANGES, INTEGER_TYPES, FLOAT_TYPES, DataType, FunctionType,
                     VECTOR_TYPES)
 
@@ -77,14 +77,19 @@ class _FieldArgs(BaseModel):
 
 
 #: add_field kwargs whose type pymilvus checks in add_field itself (the others wait for create_collection).
-_CHECKED_BY_PYMILVUS = {"is_primary", "auto_id", "is_partition_key", "is_clustering_key"}
+#: The flags pymilvus's FieldSchema checks itself: its exception class and text come first.
+_CHECKED_BY_PYMILVUS = {"is_primary": PrimaryKeyException, "auto_id": AutoIDException,
+                        "is_partition_key": PartitionKeyException, "is_clustering_key": ClusteringKeyException}
 
 
 def _param_error(exc: ValidationError, field: str) -> ParamError:
     first = exc.errors()[0]
     key = ".".join(str(p) for p in first["loc"])
-    return ParamError(message=f"invalid value {first.get('input')!r} for `{key}` of field "
-                              f"{field}: {first['msg']}")
+    detail = f"invalid value {first.get('input')!r} for `{key}` of field {field}: {first['msg']}"
+    pymilvus_class = _CHECKED_BY_PYMILVUS.get(key)
+    if pymilvus_class is not None:
+        return pymilvus_class(message=f"Param {key} must be bool type. ({detail})")
+    return ParamError(message=detail)
 
 
 def _to_datatype(value: Any, what: str) -> DataType:
@@ -95,7 +100,8 @@ def _to_datatype(value: Any, what: str) -> DataType:
             return DataType(value)
         except ValueError:
             pass
-    raise ParamError(message=f"{what} must be a DataType, got {value!r}")
+    raise DataTypeNotSupportException(message=f"Field dtype must be of DataType: {what} must be a DataType, "
+                                              f"got {value!r}")
 
 
 def _plain(value: Any) -> Any:
@@ -133,7 +139,7 @@ class FieldSchema:
             self._deferred = self._deferred or _param_error(exc, name)
             args = _FieldArgs.model_construct(**kwargs)
         if args.auto_id and not args.is_primary:
-            raise AutoIDException(message="The auto_id can only be specified on the primary key field")
+            raise PrimaryKeyException(message="The auto_id can only be specified on the primary key field")
         self.is_primary = args.is_primary
         self.auto_id = bool(args.auto_id)
         self.nullable = args.nullable
@@ -369,7 +375,7 @@ class CollectionSchema:
             first = exc.errors()[0]
             key = ".".join(str(p) for p in first["loc"])
             if key == "auto_id":
-                raise AutoIDException(message="Param auto_id must be bool type") from None
+                raise AutoIDException(message="Param auto_id must be bool type.") from None
             raise ParamError(message=f"invalid value {first.get('input')!r} for schema argument "
                                      f"`{key}`: {first['msg']}") from None
         if not isinstance(description, str):
@@ -449,8 +455,8 @@ class CollectionSchema:
                 raise MilvusException(ErrorCode.SERVER_ERROR, f"duplicated field name {field.name}")
             seen.add(field.name)
             if field.auto_id and not field.is_primary:
-                raise AutoIDException(message="The auto_id can only be specified on the primary key "
-                                              "field")
+                raise PrimaryKeyException(message="The auto_id can only be specified on the primary key "
+                                                  "field")
             field.verify()
         keys = [f for f in self.fields if f.is_partition_key]
         if len(keys) > 1:

@@ -16,7 +16,7 @@ from typing import Any, Callable, Optional
 import psycopg
 
 from . import collections, search
-from .errors import ParamError, collection_replaced
+from .errors import ParamError, collection_replaced, illegal
 from .search_params import MAX_TOPK, build_request
 from .search_results import SearchPage
 
@@ -30,9 +30,11 @@ class SearchIterator:
                  partition_names: Any, anns_field: Any, round_decimal: int, kwargs: dict[str, Any]) -> None:
         batch_size = 1000 if batch_size is None else batch_size
         if isinstance(batch_size, bool) or not isinstance(batch_size, int):
-            raise ParamError(message=f"batch size must be an int, got {batch_size!r}")
+            raise illegal("limit", batch_size, "batch_size must be an int")  # pymilvus: batch_size is the limit
         if batch_size < 0:
             raise ParamError(message="batch size cannot be less than zero")
+        if batch_size == 0:
+            raise illegal("limit", batch_size, "batch_size must be at least 1")
         if batch_size > MAX_TOPK:
             raise ParamError(message=f"batch size cannot be larger than {MAX_TOPK}")
         if kwargs.get("offset", 0):
@@ -51,7 +53,7 @@ class SearchIterator:
         extra = {k: v for k, v in kwargs.items() if k in ("filter_params", "expr_params")}
         extra["round_decimal"] = round_decimal
         # Checked once here (bad arguments fail at creation, as in pymilvus); the limit is per page.
-        self._request = build_request(data, filter or "", max(batch_size, 1), output_fields, search_params,
+        self._request = build_request(data, filter or "", batch_size, output_fields, search_params,
                                       partition_names, anns_field, extra)
         self._last: Optional[tuple[float, list[Any]]] = None  # (last distance, keys returned at it)
         self._done = False

@@ -14,7 +14,7 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
-from .errors import ErrorCode, MilvusException, ParamError, invalid_parameter
+from .errors import ErrorCode, MilvusException, ParamError, illegal, invalid_parameter
 
 #: Milvus's cap on topk and on offset + topk.
 MAX_TOPK = 16384
@@ -76,11 +76,6 @@ def _number_or_none(value: Any, name: str) -> Optional[float]:
     if not math.isfinite(value):
         raise invalid_parameter(f"{name} must be a finite number, got {value!r}")
     return value
-
-
-def illegal(key: str, value: Any) -> ParamError:
-    """pymilvus's check_pass_param message."""
-    return ParamError(message=f"`{key}` value {value} is illegal")
 
 
 def flatten_search_params(search_params: Optional[dict]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -157,9 +152,31 @@ def check_round_decimal(value: Any) -> int:
 
 
 def check_guarantee_timestamp(value: Any) -> None:
-    """pymilvus's check; the value itself has no effect here (every read is strong)."""
+    """pymilvus's check (search, hybrid_search); the value has no effect here (every read is strong)."""
     if value is not None and not (isinstance(value, int) and value >= 0):
         raise illegal("guarantee_timestamp", value)
+
+
+#: The spellings Go's strconv.ParseBool takes: pymilvus sends ``str(ignore_growing)``.
+_GO_BOOLS = frozenset(["1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FALSE", "false", "False"])
+
+
+def check_ignore_growing(value: Any) -> None:
+    """Milvus's proxy parses ``ignore_growing`` with strconv.ParseBool (search and query).
+
+    The flag itself is a no-op here: PostgreSQL has no growing segments, every
+    committed row is searched (docs/compatibility.md).
+    """
+    if value is not None and str(value) not in _GO_BOOLS:
+        raise MilvusException(ErrorCode.UNEXPECTED_ERROR, f"parse search growing failed: ignore_growing "
+                                                          f"{value!r} is not a bool")
+
+
+def check_output_fields(output_fields: Any) -> None:
+    """pymilvus's search/hybrid_search check: a list of non-empty str (or None)."""
+    if output_fields is not None and (not isinstance(output_fields, (list, tuple))
+                                      or not all(isinstance(f, str) and f for f in output_fields)):
+        raise illegal("output_fields", output_fields)
 
 
 def _offset(kwargs: dict[str, Any], top: dict[str, Any]) -> int:
@@ -300,9 +317,10 @@ def _checked_request(data: Any, filter: Any, limit: Any, output_fields: Any, sea
     if partition_names is not None and (not isinstance(partition_names, (list, tuple))
                                         or not all(isinstance(p, str) for p in partition_names)):
         raise illegal("partition_name_array", partition_names)
-    if output_fields is not None and (not isinstance(output_fields, (list, tuple))
-                                      or not all(isinstance(f, str) for f in output_fields)):
-        raise illegal("output_fields", output_fields)
+    check_output_fields(output_fields)
+    check_ignore_growing(kwargs.get("ignore_growing"))
+    if isinstance(search_params, dict):
+        check_ignore_growing(search_params.get("ignore_growing"))
     if filter is None:
         filter = ""
     if not isinstance(filter, str):

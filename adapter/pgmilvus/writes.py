@@ -27,6 +27,7 @@ from psycopg import sql
 from . import catalog, ddl, values
 from .catalog import CollectionInfo
 from .errors import DataNotMatchException, ErrorCode, MilvusException, partition_not_found
+from .names import partition_name as check_partition_name
 from .results import OmitZeroDict
 from .schema import DYNAMIC_FIELD, FieldSchema
 from .types import DataType
@@ -63,6 +64,7 @@ def target_partition(info: CollectionInfo, partition_name: Optional[str]) -> Opt
         raise MilvusException(ErrorCode.INVALID_PARAMETER,
                               f"partition_name must be a str, got {type(name).__name__}")
     if info.partition(name) is None:
+        check_partition_name(name)  # Milvus's proxy checks the name before looking it up
         raise partition_not_found(name)
     return name
 
@@ -568,6 +570,7 @@ def _delete_partition(info: CollectionInfo, partition_name: Optional[str]) -> Op
                               "not support manually specifying the partition names if partition key mode "
                               "is used")
     if info.partition(partition_name) is None:
+        check_partition_name(partition_name)
         raise partition_not_found(partition_name)
     return partition_name
 

@@ -25,13 +25,14 @@ from sqlglot import exp
 
 from ..errors import ParamError
 from ..schema import CollectionSchema
-from . import cache
+from . import cache, ir
 from .compile import to_sql
 from .errors import FilterError, SyntaxProblem
 from .parser import parse
 from .typecheck import check
 
-__all__ = ["FilterError", "compile_filter", "filter_sql", "plan_sql", "parse_filter", "clear_cache"]
+__all__ = ["FilterError", "compile_filter", "filter_sql", "plan_sql", "parse_filter", "sample_split",
+           "clear_cache"]
 
 
 def parse_filter(expr: str):
@@ -111,6 +112,43 @@ def plan_sql(expr: str, schema: CollectionSchema, params: Optional[dict],
         return filter_sql(expr, schema, params, json_indexes)
     except FilterError as exc:
         raise exc.wrap(f"failed to create {operation} plan") from None
+
+
+def sample_split(expr: str, schema: CollectionSchema, params: Optional[dict], operation: str,
+                 json_indexes: frozenset = frozenset()) -> Optional[tuple[Optional[str], float]]:
+    """For a filter ending in ``random_sample(f)``: (the SQL of the rest of it, or None; f), else None.
+
+    random_sample may only be the whole filter or the last operand of a top-level and
+    (typecheck), so the rest is an ordinary filter: a caller that knows the table can take
+    exactly ``max(1, int(n * f))`` of its n rows, as Milvus does (reads.sample_condition).
+    """
+    if not isinstance(expr, str) or "random_sample" not in expr.lower():
+        return None
+    if params is not None and not isinstance(params, dict):
+        raise ParamError(message=f"filter_params must be a dict, got {type(params).__name__}")
+    key = ("sample", cache.schema_key(schema), expr, cache.params_key(params), json_indexes)
+
+    def build():
+        tree = parse_filter(expr)
+        try:
+            pred = check(tree, schema, params, expr) if tree is not None else None
+            if isinstance(pred, ir.RandomSample):
+                return None, pred.fraction
+            if isinstance(pred, ir.Logic) and pred.op == "and" and isinstance(pred.items[-1], ir.RandomSample):
+                rest = pred.items[:-1]
+                rest_pred = rest[0] if len(rest) == 1 else ir.Logic("and", rest)
+                return to_sql(rest_pred, json_indexes).sql(dialect="postgres"), pred.items[-1].fraction
+        except SyntaxProblem as problem:
+            raise problem.to_filter_error(expr) from None
+        except RecursionError:
+            raise FilterError(expr, "expression is nested too deeply") from None
+        return False  # "random_sample" was only a name or a string: not a sample
+
+    try:
+        found = cache.compile_cache.get_or_build(key, build)
+    except FilterError as exc:
+        raise exc.wrap(f"failed to create {operation} plan") from None
+    return found or None
 
 
 def clear_cache() -> None:
