@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Optional
 
 from pymilvus.grpc_gen import milvus_pb2, schema_pb2
 
+from ..errors import ErrorCode
 from ..outputs import COUNT_STAR, output_plan
+from ..rerank import AnnSearchRequest, BaseRanker, RRFRanker, WeightedRanker
 from ..schema import DYNAMIC_FIELD, CollectionSchema
 from ..types import DataType
 from .convert.columns import rows_from_columns
@@ -97,6 +100,52 @@ class DataRPCs:
     def Search(self, call: Call, request: milvus_pb2.SearchRequest) -> milvus_pb2.SearchResults:
         if request.sub_reqs:
             raise bad_request("advanced search (sub_reqs) goes through HybridSearch")
+        ann = Ann.of(request)
+        output_fields = list(request.output_fields) or None
+        result = self._client(call).search(
+            request.collection_name, data=ann.data, filter=request.dsl, limit=ann.limit,
+            output_fields=output_fields, search_params=ann.search_params,
+            partition_names=list(request.partition_names) or None, anns_field=ann.anns_field, **ann.kwargs)
+        return self._search_results(call, request.collection_name, result, output_fields, ann.limit)
+
+    @rpc
+    def HybridSearch(self, call: Call, request: milvus_pb2.HybridSearchRequest) -> milvus_pb2.SearchResults:
+        if request.HasField("function_score") or request.function_chains:
+            raise bad_request("function rankers are not supported by pgmilvus: use RRFRanker or WeightedRanker",
+                              int(ErrorCode.UNSUPPORTED))
+        reqs = []
+        for sub in request.requests:
+            ann = Ann.of(sub)
+            reqs.append(AnnSearchRequest(ann.data, ann.anns_field, ann.search_params, ann.limit,
+                                         expr=sub.dsl or None, expr_params=ann.kwargs["filter_params"]))
+        rank = kv_dict(request.rank_params)
+        kwargs = {k: rank[k] for k in ("offset", "round_decimal") if rank.get(k) not in (None, "")}
+        output_fields = list(request.output_fields) or None
+        result = self._client(call).hybrid_search(request.collection_name, reqs, ranker(rank), limit=rank.get("limit"),
+                                                  output_fields=output_fields,
+                                                  partition_names=list(request.partition_names) or None, **kwargs)
+        return self._search_results(call, request.collection_name, result, output_fields, rank.get("limit"))
+
+    def _search_results(self, call: Call, collection: str, result: Any, output_fields: Optional[list[str]],
+                        limit: Any) -> milvus_pb2.SearchResults:
+        results = search_result_data(result, self._schema(call, collection), output_fields, limit,
+                                     with_pk=self.sessions.sdk(call.identifier) in _PK_COLUMN_SDKS)
+        return milvus_pb2.SearchResults(status=SUCCESS, results=results, collection_name=collection,
+                                        session_ts=hybrid_ts())
+
+
+@dataclass
+class Ann:
+    """One ANN search of a SearchRequest (or of a hybrid sub-request) as search() arguments."""
+
+    data: list[Any]
+    limit: Any
+    anns_field: Optional[str]
+    search_params: dict[str, Any]
+    kwargs: dict[str, Any]
+
+    @classmethod
+    def of(cls, request: Any) -> "Ann":
         data = query_vectors(request.placeholder_group)
         if request.nq and request.nq != len(data):
             raise bad_request(f"nq ({request.nq}) is not the number of query vectors ({len(data)})")
@@ -108,18 +157,23 @@ class DataRPCs:
         if params.get("metric_type"):
             search_params["metric_type"] = params["metric_type"]
         kwargs = {k: params[k] for k in _SEARCH_KWARGS if params.get(k) not in (None, "")}
-        output_fields = list(request.output_fields) or None
-        limit = params.get("topk", params.get("limit"))
-        result = self._client(call).search(
-            request.collection_name, data=data, filter=request.dsl, limit=limit, output_fields=output_fields,
-            search_params=search_params, partition_names=list(request.partition_names) or None,
-            anns_field=params.get("anns_field") or None,
-            filter_params=template_values(request.expr_template_values), **kwargs)
-        schema = self._schema(call, request.collection_name)
-        results = search_result_data(result, schema, output_fields, limit,
-                                     with_pk=self.sessions.sdk(call.identifier) in _PK_COLUMN_SDKS)
-        return milvus_pb2.SearchResults(status=SUCCESS, results=results, collection_name=request.collection_name,
-                                        session_ts=hybrid_ts())
+        kwargs["filter_params"] = template_values(request.expr_template_values)
+        return cls(data, params.get("topk", params.get("limit")), params.get("anns_field") or None,
+                   search_params, kwargs)
+
+
+def ranker(rank: dict[str, Any]) -> BaseRanker:
+    """HybridSearch ``rank_params`` (strategy + JSON params) as the ranker pgmilvus takes."""
+    strategy = str(rank.get("strategy") or "rrf").lower()
+    params = rank.get("params") or {}
+    if isinstance(params, str):
+        params = json_object(params, "rank params")
+    if strategy == "rrf":
+        return RRFRanker(params.get("k", 60))
+    if strategy == "weighted":
+        return WeightedRanker(*params.get("weights", []), norm_score=params.get("norm_score", True))
+    raise bad_request(f"rank strategy {strategy!r} is not supported by pgmilvus: use rrf or weighted",
+                      int(ErrorCode.UNSUPPORTED))
 
 
 def search_result_data(result: Any, schema: CollectionSchema, output_fields: Optional[list[str]], limit: Any,

@@ -17,12 +17,13 @@ from .backend import Backend
 from .handler import SERVICE as _SERVICE
 from .rpc_admin import AdminRPCs
 from .rpc_data import DataRPCs
+from .rpc_more import MoreRPCs
 from .sessions import Sessions
 
 _log = logging.getLogger("pgmilvus.server")
 
 
-class MilvusServicer(AdminRPCs, DataRPCs, milvus_pb2_grpc.MilvusServiceServicer):
+class MilvusServicer(AdminRPCs, DataRPCs, MoreRPCs, milvus_pb2_grpc.MilvusServiceServicer):
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
         self.sessions = Sessions()
