@@ -30,14 +30,14 @@ _LISTENING = re.compile(r"listening on 127\.0\.0\.1:(\d+)")
 class ServeProcess:
     """``pgmilvus serve`` in a child process; its log (one line per call) goes to ``log_path``."""
 
-    def __init__(self, uri: str, log_path: Path, workers: int = 4) -> None:
+    def __init__(self, uri: str, log_path: Path, workers: int = 4, extra: tuple[str, ...] = ()) -> None:
         self.log_path = log_path
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ADAPTER),
                                                                          os.environ.get("PYTHONPATH")]))}
         self._log = open(log_path, "w")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "pgmilvus.cli", "serve", "--uri", uri, "--host", "127.0.0.1", "--port", "0",
-             "--workers", str(workers)],
+             "--workers", str(workers), *extra],
             stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT, env=env, cwd="/tmp")
         self.port = self._wait_listening()
 

@@ -2,6 +2,7 @@
 
     pgmilvus serve --uri postgresql://user:pw@host/db   # or a Milvus-Lite-style path: ./milvus.db
     pgmilvus serve --uri ./milvus.db --host 0.0.0.0 --port 19530 --workers 16
+    pgmilvus serve --uri postgresql://... --require-auth --tls-cert cert.pem --tls-key key.pem
 """
 
 from __future__ import annotations
@@ -24,6 +25,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=10, help="calls served at once (default: 10)")
     serve.add_argument("--user", default="", help="PostgreSQL user (if not in the URI)")
     serve.add_argument("--password", default="", help="PostgreSQL password (if not in the URI)")
+    serve.add_argument("--require-auth", action="store_true",
+                       help="refuse calls without credentials; each call runs as its caller's PostgreSQL role "
+                            "(needs a postgresql:// URI)")
+    serve.add_argument("--tls-cert", default="", help="PEM certificate (chain): serve TLS instead of plaintext")
+    serve.add_argument("--tls-key", default="", help="PEM private key of --tls-cert")
     serve.add_argument("--log-level", default="INFO", help="logging level (default: INFO: one line per call)")
     return parser
 
@@ -46,7 +52,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
         try:
             serve(Options(uri=args.uri, host=args.host, port=args.port, workers=args.workers,
-                          user=args.user, password=args.password))
+                          user=args.user, password=args.password, require_auth=args.require_auth,
+                          tls_cert=args.tls_cert, tls_key=args.tls_key))
         except (MilvusException, OSError) as exc:
             print(f"pgmilvus serve: {exc}", file=sys.stderr)
             return 1

@@ -28,7 +28,9 @@ class Options:
     workers: int = 10
     user: str = ""
     password: str = ""
-    token: str = ""
+    require_auth: bool = False
+    tls_cert: str = ""
+    tls_key: str = ""
 
 
 class Server:
@@ -36,22 +38,29 @@ class Server:
 
     def __init__(self, options: Options) -> None:
         self.options = options
+        credentials = _tls(options) if options.tls_cert else None
         self.backend = Backend(options.uri, pool_size=max(options.workers, 2), user=options.user,
-                               password=options.password, token=options.token)
+                               password=options.password, require_auth=options.require_auth)
         self._grpc = grpc.server(
             futures.ThreadPoolExecutor(max_workers=options.workers, thread_name_prefix="pgmilvus-rpc"),
             options=[("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
                      ("grpc.max_send_message_length", MAX_MESSAGE_BYTES)])
         milvus_pb2_grpc.add_MilvusServiceServicer_to_server(MilvusServicer(self.backend), self._grpc)
-        self.port = self._grpc.add_insecure_port(f"{options.host}:{options.port}")
+        address = f"{options.host}:{options.port}"
+        try:
+            self.port = (self._grpc.add_secure_port(address, credentials) if credentials
+                         else self._grpc.add_insecure_port(address))
+        except (OSError, RuntimeError):
+            self.port = 0
         if not self.port:
             self.backend.close()
             raise OSError(f"cannot listen on {options.host}:{options.port}")
 
     def start(self) -> "Server":
         self._grpc.start()
-        _log.info("pgmilvus serve listening on %s:%d (%d workers)", self.options.host, self.port,
-                  self.options.workers)
+        _log.info("pgmilvus serve listening on %s:%d (%d workers%s%s)", self.options.host, self.port,
+                  self.options.workers, ", TLS" if self.options.tls_cert else "",
+                  ", authentication required" if self.options.require_auth else "")
         return self
 
     def stop(self, grace: Optional[float] = 5.0) -> None:
@@ -62,6 +71,14 @@ class Server:
 
     def wait(self) -> None:
         self._grpc.wait_for_termination()
+
+
+def _tls(options: Options) -> grpc.ServerCredentials:
+    """Server credentials from PEM files (a certificate chain and its private key)."""
+    if not options.tls_key:
+        raise OSError("--tls-cert needs --tls-key (the certificate's private key)")
+    with open(options.tls_key, "rb") as key, open(options.tls_cert, "rb") as cert:
+        return grpc.ssl_server_credentials([(key.read(), cert.read())])
 
 
 def serve(options: Options) -> None:

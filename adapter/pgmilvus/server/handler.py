@@ -16,6 +16,7 @@ from typing import Any, Callable
 import grpc
 from pymilvus.grpc_gen import common_pb2, milvus_pb2
 
+from .auth import Unauthenticated, credentials
 from .status import from_exception
 
 _log = logging.getLogger("pgmilvus.server")
@@ -25,14 +26,15 @@ SERVICE = milvus_pb2.DESCRIPTOR.services_by_name["MilvusService"]
 class Call:
     """What a handler needs to know about its call: the database and the client session."""
 
-    __slots__ = ("rpc", "db_name", "identifier", "metadata")
+    __slots__ = ("rpc", "db_name", "identifier", "caller")
 
     def __init__(self, rpc: str, request: Any, context: grpc.ServicerContext) -> None:
         self.rpc = rpc
-        self.metadata = dict(context.invocation_metadata() or ())
+        metadata = dict(context.invocation_metadata() or ())
         db = getattr(request, "db_name", "")
-        self.db_name = db or self.metadata.get("dbname") or "default"
-        self.identifier = self.metadata.get("identifier", "")
+        self.db_name = db or metadata.get("dbname") or "default"
+        self.identifier = metadata.get("identifier", "")
+        self.caller = credentials(metadata.get("authorization"))
 
 
 def _response_class(name: str) -> type:
@@ -49,10 +51,12 @@ def rpc(handler: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(handler)
     def method(self: Any, request: Any, context: grpc.ServicerContext) -> Any:
         start = time.perf_counter()
-        call = Call(name, request, context)
         try:
-            response = handler(self, call, request)
-            code = 0
+            call = Call(name, request, context)
+            response, code = handler(self, call, request), 0
+        except Unauthenticated as exc:
+            _log.info("%s unauthenticated: %s", name, exc)
+            context.abort(grpc.StatusCode.UNAUTHENTICATED, str(exc))
         except Exception as exc:  # every failure becomes the response's status
             status = from_exception(exc, name)
             response = status if response_class is common_pb2.Status else response_class(status=status)
@@ -63,3 +67,18 @@ def rpc(handler: Callable[..., Any]) -> Callable[..., Any]:
 
     method.rpc_handler = True  # type: ignore[attr-defined]
     return method
+
+
+class RPCBase:
+    """What every RPC mixin shares: the clients, per database and caller."""
+
+    backend: Any
+    sessions: Any
+
+    def _client(self, call: Call) -> Any:
+        """The client of the call's database, connected as the caller."""
+        return self.backend.client(call.db_name, call.caller)
+
+    def _default_client(self, call: Call) -> Any:
+        """The caller's client of the default database (database RPCs name their target in db_name)."""
+        return self.backend.client(None, call.caller)

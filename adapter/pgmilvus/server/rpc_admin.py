@@ -17,7 +17,7 @@ from ..index_params import IndexParams
 from ..types import LoadState
 from .convert.params import json_object, kv_dict, kv_value
 from .convert.schema import collection_schema, describe_response
-from .handler import Call, rpc
+from .handler import Call, RPCBase, rpc
 from .status import SUCCESS
 
 #: describe_index keys that are bookkeeping, not index parameters.
@@ -29,16 +29,13 @@ def hybrid_ts() -> int:
     return int(time.time() * 1000) << 18
 
 
-class AdminRPCs:
-    backend: Any
-    sessions: Any
-
-    def _client(self, call: Call) -> Any:
-        return self.backend.client(call.db_name)
+class AdminRPCs(RPCBase):
 
     # -- connection ------------------------------------------------------------------------------
     @rpc
     def Connect(self, call: Call, request: milvus_pb2.ConnectRequest) -> milvus_pb2.ConnectResponse:
+        if call.caller is not None or self.backend.require_auth:
+            self._client(call)  # log in now: a wrong password fails the connect, as with Milvus
         identifier = self.sessions.connect(request.client_info.sdk_type)
         info = common_pb2.ServerInfo(build_tags=f"pgmilvus-{__version__}", deploy_mode="pgmilvus",
                                      build_time="", git_commit="")
@@ -51,7 +48,7 @@ class AdminRPCs:
     @rpc
     def CheckHealth(self, call: Call, request: Any) -> milvus_pb2.CheckHealthResponse:
         try:
-            self.backend.client().get_server_version()
+            self.backend.server_client().get_server_version()
         except Exception as exc:  # unhealthy is an answer, not an error
             return milvus_pb2.CheckHealthResponse(status=SUCCESS, isHealthy=False, reasons=[str(exc)])
         return milvus_pb2.CheckHealthResponse(status=SUCCESS, isHealthy=True)

@@ -17,7 +17,7 @@ from .convert.fields import columns, count_column
 from .convert.params import json_object, kv_dict, template_values
 from .convert.schema import schema_from_describe
 from .convert.vectors import query_vectors
-from .handler import Call, rpc
+from .handler import Call, RPCBase, rpc
 from .rpc_admin import hybrid_ts
 from .status import SUCCESS, bad_request
 
@@ -36,12 +36,7 @@ def ids_proto(ids: list[Any]) -> schema_pb2.IDs:
     return out
 
 
-class DataRPCs:
-    backend: Any
-    sessions: Any
-
-    def _client(self, call: Call) -> Any:
-        return self.backend.client(call.db_name)
+class DataRPCs(RPCBase):
 
     def _schema(self, call: Call, collection: str) -> CollectionSchema:
         return schema_from_describe(self._client(call).describe_collection(collection))

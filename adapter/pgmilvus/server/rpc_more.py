@@ -11,37 +11,34 @@ from typing import Any
 from pymilvus.grpc_gen import common_pb2, milvus_pb2
 
 from .convert.params import kv_dict
-from .handler import Call, rpc
+from .handler import Call, RPCBase, rpc
 from .status import SUCCESS
 
 
-class MoreRPCs:
-    backend: Any
-
-    def _client(self, call: Call) -> Any:
-        return self.backend.client(call.db_name)
+class MoreRPCs(RPCBase):
 
     # -- databases -------------------------------------------------------------------------------
     @rpc
     def CreateDatabase(self, call: Call, request: milvus_pb2.CreateDatabaseRequest) -> Any:
-        self.backend.client().create_database(request.db_name, properties=kv_dict(request.properties, parse=False))
+        properties = kv_dict(request.properties, parse=False)
+        self._default_client(call).create_database(request.db_name, properties=properties)
         return SUCCESS
 
     @rpc
     def DropDatabase(self, call: Call, request: milvus_pb2.DropDatabaseRequest) -> Any:
-        self.backend.client().drop_database(request.db_name)
+        self._default_client(call).drop_database(request.db_name)
         self.backend.forget(request.db_name)
         return SUCCESS
 
     @rpc
     def ListDatabases(self, call: Call, request: Any) -> Any:
-        names = self.backend.client().list_databases()
+        names = self._default_client(call).list_databases()
         return milvus_pb2.ListDatabasesResponse(status=SUCCESS, db_names=names,
                                                 db_ids=list(range(1, len(names) + 1)))
 
     @rpc
     def DescribeDatabase(self, call: Call, request: milvus_pb2.DescribeDatabaseRequest) -> Any:
-        desc = dict(self.backend.client().describe_database(request.db_name or "default"))
+        desc = dict(self._default_client(call).describe_database(request.db_name or "default"))
         name = desc.pop("name")
         return milvus_pb2.DescribeDatabaseResponse(
             status=SUCCESS, db_name=name,
@@ -49,7 +46,7 @@ class MoreRPCs:
 
     @rpc
     def AlterDatabase(self, call: Call, request: milvus_pb2.AlterDatabaseRequest) -> Any:
-        client = self.backend.client()
+        client = self._default_client(call)
         if request.properties:
             client.alter_database_properties(request.db_name, kv_dict(request.properties, parse=False))
         if request.delete_keys:
