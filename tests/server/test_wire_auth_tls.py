@@ -72,19 +72,41 @@ def test_login_is_checked_by_postgres(auth_server, auth_dsn) -> None:
     try:
         admin.create_collection("guarded", dimension=3)
         admin.insert("guarded", [{"id": 1, "vector": [1, 2, 3]}])
-        local.create_user("alice", "Secret-123")
+        admin.create_user("alice", "Secret-123")
         alice = MilvusClient(uri=uri, user="alice", password="Secret-123")
         try:
             with pytest.raises(MilvusException) as info:
                 alice.query("guarded", filter="id > 0")
             assert info.value.code == 1401 and "alice" in info.value.message
-            local.create_role("reader")
-            local.grant_privilege("reader", "Collection", "Query", "guarded")
-            local.grant_role("alice", "reader")
+            admin.create_role("reader")
+            admin.grant_privilege("reader", "Collection", "Query", "guarded")
+            admin.grant_role("alice", "reader")
             assert alice.query("guarded", filter="id > 0", output_fields=["id"]) == [{"id": 1}]
+            with pytest.raises(MilvusException) as info:
+                alice.create_user("mallory", "Secret-456")
+            assert info.value.code == 1401
         finally:
             alice.close()
-        assert "alice" in local.list_users()
+        for method, args in [("list_users", ()), ("list_roles", ()), ("describe_user", ("alice",)),
+                             ("describe_role", ("reader",))]:
+            assert getattr(admin, method)(*args) == getattr(local, method)(*args), method
+        admin.update_password("alice", "Secret-123", "Secret-789")
+        # pymilvus reuses its connection of the same user (no new Connect): the next call is refused
+        with pytest.raises(grpc.RpcError) as rpc_error:
+            MilvusClient(uri=uri, user="alice", password="Secret-123").query("guarded", filter="id > 0")
+        assert rpc_error.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        alice = MilvusClient(uri=uri, user="alice", password="Secret-789")
+        assert alice.query("guarded", filter="id > 0", output_fields=["id"]) == [{"id": 1}]
+        alice.close()
+        admin.grant_privilege_v2("reader", "Insert", "guarded")
+        assert {p["privilege"] for p in admin.describe_role("reader")["privileges"]} == {"Query", "Insert"}
+        admin.revoke_privilege("reader", "Collection", "Query", "guarded")
+        admin.revoke_privilege_v2("reader", "Insert", "guarded")
+        admin.revoke_role("alice", "reader")
+        assert admin.describe_user("alice")["roles"] == local.describe_user("alice")["roles"]
+        admin.drop_role("reader")
+        admin.drop_user("alice")
+        assert "alice" not in local.list_users()
     finally:
         admin.close()
         local.close()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from typing import Optional
+from typing import Callable, Optional
 
 from ..client import MilvusClient
 from ..errors import MilvusException
@@ -78,11 +78,18 @@ class Backend:
 
     def forget(self, db_name: str) -> None:
         """Close the clients of a dropped database."""
+        self._forget(lambda key: key[0] == db_name)
+
+    def _forget(self, match: Callable[[tuple[str, str, str]], bool]) -> None:
         with self._lock:
-            gone = [key for key in self._clients if key[0] == db_name]
+            gone = [key for key in self._clients if match(key) and key != (DEFAULT_DB, "", "")]
             clients = [self._clients.pop(key) for key in gone]
         for client in clients:
             client.close()
+
+    def forget_user(self, user: str) -> None:
+        """Close the clients logged in as ``user`` (its password changed, or it was dropped)."""
+        self._forget(lambda key: key[1] == user)
 
     def close(self) -> None:
         with self._lock:
