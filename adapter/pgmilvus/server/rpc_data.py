@@ -105,7 +105,8 @@ class DataRPCs(RPCBase):
 
     @rpc
     def HybridSearch(self, call: Call, request: milvus_pb2.HybridSearchRequest) -> milvus_pb2.SearchResults:
-        if request.HasField("function_score") or request.function_chains:
+        # function_chains exists in pymilvus 3's stubs only (the server runs on 2.6's too)
+        if request.HasField("function_score") or getattr(request, "function_chains", None):
             raise bad_request("function rankers are not supported by pgmilvus: use RRFRanker or WeightedRanker",
                               int(ErrorCode.UNSUPPORTED))
         reqs = []
