@@ -1,0 +1,64 @@
+"""The ``pgmilvus`` command: ``pgmilvus serve`` answers Milvus's gRPC protocol from PostgreSQL.
+
+    pgmilvus serve --uri postgresql://user:pw@host/db   # or a Milvus-Lite-style path: ./milvus.db
+    pgmilvus serve --uri ./milvus.db --host 0.0.0.0 --port 19530 --workers 16
+    pgmilvus serve --uri postgresql://... --require-auth --tls-cert cert.pem --tls-key key.pem
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from typing import Optional, Sequence
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pgmilvus", description="pgmilvus: Milvus's API on PostgreSQL")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve Milvus's gRPC protocol (pymilvus, Node, Java SDKs)")
+    serve.add_argument("--uri", default="./milvus.db",
+                       help="postgresql://... of an existing server, or a path for a private embedded "
+                            "PostgreSQL (default: ./milvus.db)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=19530, help="port to listen on (default: 19530; 0: any free)")
+    serve.add_argument("--workers", type=int, default=10, help="calls served at once (default: 10)")
+    serve.add_argument("--user", default="", help="PostgreSQL user (if not in the URI)")
+    serve.add_argument("--password", default="", help="PostgreSQL password (if not in the URI)")
+    serve.add_argument("--require-auth", action="store_true",
+                       help="refuse calls without credentials; each call runs as its caller's PostgreSQL role "
+                            "(needs a postgresql:// URI)")
+    serve.add_argument("--tls-cert", default="", help="PEM certificate (chain): serve TLS instead of plaintext")
+    serve.add_argument("--tls-key", default="", help="PEM private key of --tls-cert")
+    serve.add_argument("--log-level", default="INFO", help="logging level (default: INFO: one line per call)")
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command == "serve":
+        if args.workers < 1:
+            print("pgmilvus serve: --workers must be at least 1", file=sys.stderr)
+            return 2
+        try:
+            from .server.app import Options, serve
+        except ImportError as exc:
+            print(f"pgmilvus serve needs the server extra: pip install \"pgmilvus[server]\" ({exc})",
+                  file=sys.stderr)
+            return 2
+        from .errors import MilvusException
+
+        try:
+            serve(Options(uri=args.uri, host=args.host, port=args.port, workers=args.workers,
+                          user=args.user, password=args.password, require_auth=args.require_auth,
+                          tls_cert=args.tls_cert, tls_key=args.tls_key))
+        except (MilvusException, OSError) as exc:
+            print(f"pgmilvus serve: {exc}", file=sys.stderr)
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

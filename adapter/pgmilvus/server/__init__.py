@@ -1,0 +1,18 @@
+"""`pgmilvus serve`: Milvus's gRPC protocol (MilvusService) answered by pgmilvus.
+
+Unmodified Milvus clients (pymilvus, the Node and Java SDKs) talk to this
+server as to a Milvus proxy; every call is translated to the same pgmilvus
+MilvusClient methods an in-process user calls, so no validation, typing or SQL
+rule exists twice.  Layout:
+
+* ``app``: the grpc server, its options and the clean stop (``serve``).
+* ``servicer``: the MilvusService subclass; RPC handlers live in ``rpc_admin``
+  (connection, collections, partitions, indexes, load state) and ``rpc_data``
+  (insert / upsert / delete / query / search).
+* ``backend``: one pgmilvus MilvusClient per database, shared by the threads.
+* ``status``: exceptions -> ``common.Status`` (Milvus's ``code`` and legacy ``error_code``).
+* ``convert``: protobuf <-> the Python values pgmilvus takes and returns.
+
+Needs the ``server`` extra: ``pip install "pgmilvus[server]"`` (grpcio, and
+pymilvus for the generated service stubs).
+"""

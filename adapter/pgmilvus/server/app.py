@@ -1,0 +1,98 @@
+"""The gRPC server: options, start, and a clean stop on SIGTERM / Ctrl-C."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from concurrent import futures
+from dataclasses import dataclass
+from typing import Optional
+
+import grpc
+from pymilvus.grpc_gen import milvus_pb2_grpc
+
+from .backend import Backend
+from .servicer import MilvusServicer
+
+_log = logging.getLogger("pgmilvus.server")
+#: Milvus's default gRPC message limits (proxy.grpc.serverMaxRecvSize / serverMaxSendSize).
+MAX_MESSAGE_BYTES = 256 * 1024 * 1024
+
+
+@dataclass
+class Options:
+    uri: str
+    host: str = "127.0.0.1"
+    port: int = 19530
+    workers: int = 10
+    user: str = ""
+    password: str = ""
+    require_auth: bool = False
+    tls_cert: str = ""
+    tls_key: str = ""
+
+
+class Server:
+    """A running ``pgmilvus serve``: ``port`` is the bound port (useful with ``port=0``)."""
+
+    def __init__(self, options: Options) -> None:
+        self.options = options
+        credentials = _tls(options) if options.tls_cert else None
+        self.backend = Backend(options.uri, pool_size=max(options.workers, 2), user=options.user,
+                               password=options.password, require_auth=options.require_auth)
+        self._grpc = grpc.server(
+            futures.ThreadPoolExecutor(max_workers=options.workers, thread_name_prefix="pgmilvus-rpc"),
+            options=[("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+                     ("grpc.max_send_message_length", MAX_MESSAGE_BYTES)])
+        milvus_pb2_grpc.add_MilvusServiceServicer_to_server(MilvusServicer(self.backend), self._grpc)
+        address = f"{options.host}:{options.port}"
+        try:
+            self.port = (self._grpc.add_secure_port(address, credentials) if credentials
+                         else self._grpc.add_insecure_port(address))
+        except (OSError, RuntimeError):
+            self.port = 0
+        if not self.port:
+            self.backend.close()
+            raise OSError(f"cannot listen on {options.host}:{options.port}")
+
+    def start(self) -> "Server":
+        self._grpc.start()
+        _log.info("pgmilvus serve listening on %s:%d (%d workers%s%s)", self.options.host, self.port,
+                  self.options.workers, ", TLS" if self.options.tls_cert else "",
+                  ", authentication required" if self.options.require_auth else "")
+        return self
+
+    def stop(self, grace: Optional[float] = 5.0) -> None:
+        """Refuse new calls, let running ones finish (``grace`` seconds), then close the pools."""
+        self._grpc.stop(grace).wait()
+        self.backend.close()
+        _log.info("pgmilvus serve stopped")
+
+    def wait(self) -> None:
+        self._grpc.wait_for_termination()
+
+
+def _tls(options: Options) -> grpc.ServerCredentials:
+    """Server credentials from PEM files (a certificate chain and its private key)."""
+    if not options.tls_key:
+        raise OSError("--tls-cert needs --tls-key (the certificate's private key)")
+    with open(options.tls_key, "rb") as key, open(options.tls_cert, "rb") as cert:
+        return grpc.ssl_server_credentials([(key.read(), cert.read())])
+
+
+def serve(options: Options) -> None:
+    """Run until SIGTERM or Ctrl-C (SIGINT), then stop cleanly."""
+    server = Server(options).start()
+    stopping = threading.Event()
+
+    def on_signal(signum: int, frame: object) -> None:
+        _log.info("signal %d: stopping", signum)
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        stopping.wait()
+    finally:
+        server.stop()

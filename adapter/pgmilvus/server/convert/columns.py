@@ -1,0 +1,137 @@
+"""Insert / upsert payloads: columnar ``FieldData`` -> the row dicts pgmilvus's insert takes.
+
+Only the protocol is checked here (equal column lengths, whole vectors,
+decodable JSON, known types); every value rule (types, ranges, max_length,
+nullability, dynamic keys) is the core's, as for an in-process insert.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from typing import Any, Sequence
+
+import numpy as np
+from pymilvus.grpc_gen import schema_pb2
+
+from ...schema import DYNAMIC_FIELD
+from ...types import DataType
+from ..status import bad_request
+from .schema import data_type
+from .slots import BYTE_VECTORS, SCALAR_SLOTS
+
+_SPARSE_PAIR = struct.Struct("<If")
+
+
+def rows_from_columns(columns: Sequence[schema_pb2.FieldData], num_rows: int) -> list[dict[str, Any]]:
+    """The rows of an InsertRequest / UpsertRequest (``num_rows`` 0: taken from the columns)."""
+    decoded = [(col, _values(col)) for col in columns]
+    lengths = {col.field_name or DYNAMIC_FIELD: len(values) for col, values in decoded}
+    if not num_rows and lengths:
+        num_rows = max(lengths.values())
+    for name, length in lengths.items():
+        if length != num_rows:
+            raise bad_request(f"the num_rows ({length}) of field ({name}) is not equal to passed num_rows "
+                              f"({num_rows})")
+    rows: list[dict[str, Any]] = [{} for _ in range(num_rows)]
+    for col, values in decoded:
+        if col.is_dynamic:
+            for row, extra in zip(rows, values):
+                if extra is None:
+                    continue
+                if not isinstance(extra, dict):
+                    raise bad_request(f"the dynamic field {col.field_name} holds {extra!r}, not a JSON object")
+                for key, value in extra.items():
+                    row.setdefault(key, value)
+        else:
+            name = col.field_name
+            for row, value in zip(rows, values):
+                row[name] = value
+    return rows
+
+
+def _values(col: schema_pb2.FieldData) -> list[Any]:
+    """One column's values, one per row (None where ``valid_data`` says null)."""
+    dtype = data_type(col.type, f"field {col.field_name}")
+    if dtype in SCALAR_SLOTS:
+        values = _scalars(col.scalars, dtype, col.field_name, col)
+    elif dtype == DataType.FLOAT_VECTOR:
+        values = _float_vectors(col)
+    elif dtype in BYTE_VECTORS:
+        values = _byte_vectors(col, dtype)
+    elif dtype == DataType.SPARSE_FLOAT_VECTOR:
+        values = [_sparse_row(raw, col.field_name) for raw in col.vectors.sparse_float_vector.contents]
+    else:
+        raise bad_request(f"field {col.field_name}: data type {dtype.name} cannot be inserted through "
+                          "pgmilvus serve")
+    return _apply_valid(values, list(col.valid_data), col.field_name)
+
+
+def _apply_valid(values: list[Any], valid: list[bool], name: str) -> list[Any]:
+    """Nulls from ``valid_data``: full form (one value per row) or compact (values of valid rows only)."""
+    if not valid:
+        return values
+    if len(values) == len(valid):
+        return [v if ok else None for v, ok in zip(values, valid)]
+    if len(values) == sum(valid):
+        it = iter(values)
+        return [next(it) if ok else None for ok in valid]
+    raise bad_request(f"field {name} has {len(values)} values for {len(valid)} valid_data flags "
+                      f"({sum(valid)} of them true)")
+
+
+def _scalars(field: schema_pb2.ScalarField, dtype: DataType, name: str,
+             col: schema_pb2.FieldData | None = None) -> list[Any]:
+    slot = SCALAR_SLOTS[dtype]
+    data = getattr(field, slot).data
+    if dtype == DataType.JSON:
+        return [_json(raw, name) for raw in data]
+    if dtype == DataType.ARRAY:
+        element = col.scalars.array_data.element_type if col is not None else 0
+        element_type = data_type(element, f"the elements of field {name}") if element else None
+        return [_array_cell(cell, element_type, name) for cell in data]
+    return list(data)
+
+
+def _array_cell(cell: schema_pb2.ScalarField, element_type: DataType | None, name: str) -> list[Any]:
+    kind = cell.WhichOneof("data")
+    if kind is None:
+        return []
+    if element_type is not None and SCALAR_SLOTS.get(element_type) != kind:
+        raise bad_request(f"field {name}: an array cell holds {kind}, not {element_type.name} elements")
+    return list(getattr(cell, kind).data)
+
+
+def _json(raw: bytes, name: str) -> Any:
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise bad_request(f"field {name} holds bytes that are not JSON: {bytes(raw[:60])!r}") from None
+
+
+def _float_vectors(col: schema_pb2.FieldData) -> list[Any]:
+    dim, flat = col.vectors.dim, col.vectors.float_vector.data
+    if dim <= 0:
+        raise bad_request(f"field {col.field_name}: the vectors' dim is {dim}")
+    if len(flat) % dim:
+        raise bad_request(f"field {col.field_name}: {len(flat)} floats do not divide into vectors of dim {dim} "
+                          "(a truncated vector?)")
+    return list(np.asarray(flat, dtype=np.float32).reshape(-1, dim))
+
+
+def _byte_vectors(col: schema_pb2.FieldData, dtype: DataType) -> list[bytes]:
+    slot, per_dim = BYTE_VECTORS[dtype]
+    raw, dim = getattr(col.vectors, slot), col.vectors.dim
+    width = int(dim * per_dim)
+    if dim <= 0 or width <= 0 or dim * per_dim != width:
+        raise bad_request(f"field {col.field_name}: dim {dim} is not valid for {dtype.name}")
+    if len(raw) % width:
+        raise bad_request(f"field {col.field_name}: {len(raw)} bytes do not divide into {dtype.name} vectors of "
+                          f"{width} bytes (a truncated vector?)")
+    return [raw[i:i + width] for i in range(0, len(raw), width)]
+
+
+def _sparse_row(raw: bytes, name: str) -> dict[int, float]:
+    if len(raw) % _SPARSE_PAIR.size:
+        raise bad_request(f"field {name}: a sparse vector of {len(raw)} bytes is not whole (index, value) pairs")
+    return {index: value for index, value in _SPARSE_PAIR.iter_unpack(raw)}

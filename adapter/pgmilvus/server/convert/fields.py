@@ -1,0 +1,102 @@
+"""Read results: the row dicts pgmilvus returns -> columnar ``FieldData``, as a Milvus proxy sends them.
+
+Values arrive in pymilvus's Python shapes (float vectors as lists, byte
+vectors as ``[bytes]``, sparse as ``{index: value}``); SDKs rebuild the same
+shapes from these columns.  Dynamic keys travel in one ``$meta`` JSON column
+(``is_dynamic``), nulls as ``valid_data`` with zero placeholders.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+from pymilvus.grpc_gen import schema_pb2
+
+from ...schema import DYNAMIC_FIELD, FieldSchema
+from ...types import DataType
+from .slots import BYTE_VECTORS, SCALAR_SLOTS, ZERO
+
+_SPARSE_PAIR = struct.Struct("<If")
+
+
+def columns(rows: Sequence[dict[str, Any]], fields: Iterable[FieldSchema], dynamic: bool) -> list[schema_pb2.FieldData]:
+    """One FieldData per schema field in ``fields`` (+ ``$meta`` when ``dynamic``), one entry per row."""
+    out = []
+    names = set()
+    for field in fields:
+        names.add(field.name)
+        out.append(column(field, [row.get(field.name) for row in rows]))
+    if dynamic:
+        meta = [{k: v for k, v in row.items() if k not in names} for row in rows]
+        fd = schema_pb2.FieldData(type=int(DataType.JSON), field_name=DYNAMIC_FIELD, is_dynamic=True)
+        fd.scalars.json_data.data.extend(_json_bytes(m) for m in meta)
+        out.append(fd)
+    return out
+
+
+def count_column(count: int) -> schema_pb2.FieldData:
+    fd = schema_pb2.FieldData(type=int(DataType.INT64), field_name="count(*)")
+    fd.scalars.long_data.data.append(count)
+    return fd
+
+
+def column(field: FieldSchema, values: list[Any]) -> schema_pb2.FieldData:
+    fd = schema_pb2.FieldData(type=int(field.dtype), field_name=field.name)
+    nulls = [v is None for v in values]
+    if any(nulls) or field.nullable:
+        fd.valid_data.extend(not n for n in nulls)
+    if field.dtype in SCALAR_SLOTS:
+        _fill_scalars(fd, field, values)
+    elif field.dtype == DataType.FLOAT_VECTOR:
+        fd.vectors.dim = int(field.dim or 0)
+        present = [v for v in values if v is not None]
+        if present:
+            fd.vectors.float_vector.data.extend(np.asarray(present, dtype=np.float32).ravel().tolist())
+    elif field.dtype in BYTE_VECTORS:
+        slot, _ = BYTE_VECTORS[field.dtype]
+        fd.vectors.dim = int(field.dim or 0)
+        setattr(fd.vectors, slot, b"".join(_one_bytes(v) for v in values if v is not None))
+    elif field.dtype == DataType.SPARSE_FLOAT_VECTOR:
+        contents = [_sparse_bytes(v) for v in values if v is not None]
+        fd.vectors.sparse_float_vector.contents.extend(contents)
+        fd.vectors.sparse_float_vector.dim = max((max(v, default=-1) + 1 for v in values if v), default=0)
+    return fd
+
+
+def _fill_scalars(fd: schema_pb2.FieldData, field: FieldSchema, values: list[Any]) -> None:
+    slot = SCALAR_SLOTS[field.dtype]
+    if field.dtype == DataType.ARRAY:
+        element = field.element_type or DataType.NONE
+        array = fd.scalars.array_data
+        array.element_type = int(element)
+        element_slot = SCALAR_SLOTS.get(element)
+        for value in values:
+            cell = array.data.add()
+            if value is not None and element_slot is not None:
+                getattr(cell, element_slot).data.extend(value)
+        return
+    if field.dtype == DataType.JSON:
+        data = [ZERO[slot] if v is None else _json_bytes(v) for v in values]
+    else:
+        zero = ZERO[slot]
+        data = [zero if v is None else v for v in values]
+    getattr(fd.scalars, slot).data.extend(data)
+
+
+def _json_bytes(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _one_bytes(value: Any) -> bytes:
+    if isinstance(value, list) and len(value) == 1 and isinstance(value[0], (bytes, bytearray)):
+        return bytes(value[0])
+    if isinstance(value, np.ndarray):
+        return value.tobytes()
+    return bytes(value)
+
+
+def _sparse_bytes(value: dict[int, float]) -> bytes:
+    return b"".join(_SPARSE_PAIR.pack(int(i), float(v)) for i, v in sorted(value.items()))

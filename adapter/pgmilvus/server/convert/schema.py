@@ -1,0 +1,116 @@
+"""Collection schemas: ``schema.CollectionSchema`` bytes -> pgmilvus's schema, describe dict -> proto.
+
+Only the shape changes here: pgmilvus's CollectionSchema / FieldSchema check
+every value (``verify`` at create time), exactly as for an in-process call.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from google.protobuf.message import DecodeError
+from pymilvus.grpc_gen import common_pb2, milvus_pb2, schema_pb2
+
+from ...schema import CollectionSchema, FieldSchema, Function
+from ...types import DataType, FunctionType
+from ..status import bad_request
+from .params import kv_value
+
+_FLAGS = {"is_primary_key": "is_primary", "autoID": "auto_id", "nullable": "nullable",
+          "is_partition_key": "is_partition_key", "is_clustering_key": "is_clustering_key",
+          "is_function_output": "is_function_output"}
+
+#: ValueField slot per data type (default values).
+_VALUE_SLOTS = {DataType.BOOL: "bool_data", DataType.INT8: "int_data", DataType.INT16: "int_data",
+                DataType.INT32: "int_data", DataType.INT64: "long_data", DataType.FLOAT: "float_data",
+                DataType.DOUBLE: "double_data", DataType.VARCHAR: "string_data", DataType.TEXT: "string_data",
+                DataType.TIMESTAMPTZ: "string_data"}
+
+
+def data_type(value: int, what: str) -> DataType:
+    try:
+        return DataType(value)
+    except ValueError:
+        raise bad_request(f"unknown data type {value} of {what}") from None
+
+
+def collection_schema(raw: bytes) -> CollectionSchema:
+    """CreateCollectionRequest.schema (serialized ``schema.CollectionSchema``) as pgmilvus's schema."""
+    proto = schema_pb2.CollectionSchema()
+    try:
+        proto.ParseFromString(raw)
+    except DecodeError:
+        raise bad_request("the collection schema is not a valid schema.CollectionSchema message") from None
+    fields = [field_schema(f) for f in proto.fields if not f.is_dynamic]
+    functions = [Function(f.name, FunctionType(f.type) if f.type in FunctionType._value2member_map_
+                          else FunctionType.UNKNOWN, list(f.input_field_names),
+                          list(f.output_field_names), f.description,
+                          {kv.key: kv_value(kv.value) for kv in f.params}) for f in proto.functions]
+    return CollectionSchema(fields, proto.description, functions=functions, auto_id=proto.autoID,
+                            enable_dynamic_field=proto.enable_dynamic_field)
+
+
+def field_schema(proto: schema_pb2.FieldSchema) -> FieldSchema:
+    dtype = data_type(proto.data_type, f"field {proto.name}")
+    kwargs: dict[str, Any] = {kv.key: kv_value(kv.value) for kv in proto.type_params}
+    for attr, key in _FLAGS.items():
+        if getattr(proto, attr):
+            kwargs[key] = True
+    if dtype == DataType.ARRAY:
+        kwargs["element_type"] = data_type(proto.element_type, f"the elements of field {proto.name}")
+    if proto.HasField("default_value"):
+        slot = proto.default_value.WhichOneof("data")
+        kwargs["default_value"] = getattr(proto.default_value, slot) if slot else None
+    return FieldSchema(proto.name, dtype, proto.description, **kwargs)
+
+
+# -- describe_collection dict -> DescribeCollectionResponse -------------------------------------------
+
+def describe_response(desc: dict[str, Any], db_name: str) -> milvus_pb2.DescribeCollectionResponse:
+    fields = [_field_proto(f) for f in desc["fields"]]
+    schema = schema_pb2.CollectionSchema(name=desc["collection_name"], description=desc["description"],
+                                         autoID=bool(desc["auto_id"]), fields=fields,
+                                         enable_dynamic_field=bool(desc["enable_dynamic_field"]))
+    ts = int(desc.get("created_timestamp") or 0)
+    return milvus_pb2.DescribeCollectionResponse(
+        schema=schema, collectionID=int(desc["collection_id"]), collection_name=desc["collection_name"],
+        created_timestamp=ts, created_utc_timestamp=ts >> 18, update_timestamp=ts,
+        shards_num=int(desc.get("num_shards") or 1), aliases=list(desc.get("aliases") or []),
+        consistency_level=int(desc.get("consistency_level") or 0), db_name=db_name,
+        properties=[common_pb2.KeyValuePair(key=k, value=str(v))
+                    for k, v in (desc.get("properties") or {}).items()],
+        num_partitions=int(desc.get("num_partitions") or 0))
+
+
+def _field_proto(field: dict[str, Any]) -> schema_pb2.FieldSchema:
+    dtype = DataType(field["type"])
+    proto = schema_pb2.FieldSchema(
+        fieldID=int(field.get("field_id") or 0), name=field["name"], description=field.get("description", ""),
+        data_type=int(dtype), is_primary_key=bool(field.get("is_primary")), autoID=bool(field.get("auto_id")),
+        nullable=bool(field.get("nullable")), is_partition_key=bool(field.get("is_partition_key")),
+        is_clustering_key=bool(field.get("is_clustering_key")),
+        is_function_output=bool(field.get("is_function_output")), is_dynamic=bool(field.get("is_dynamic")),
+        type_params=[common_pb2.KeyValuePair(key=k, value=_param_text(v))
+                     for k, v in (field.get("params") or {}).items()])
+    if field.get("element_type") is not None:
+        proto.element_type = int(field["element_type"])
+    if field.get("default_value") is not None and dtype in _VALUE_SLOTS:
+        setattr(proto.default_value, _VALUE_SLOTS[dtype], field["default_value"])
+    return proto
+
+
+def _param_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    return str(value)
+
+
+def schema_from_describe(desc: dict[str, Any]) -> CollectionSchema:
+    """The CollectionSchema of a describe_collection dict (to type a read's result columns)."""
+    schema = CollectionSchema(description=desc.get("description", ""),
+                              enable_dynamic_field=bool(desc.get("enable_dynamic_field")))
+    schema.fields = [FieldSchema.from_catalog(f) for f in desc["fields"]]
+    return schema

@@ -1,0 +1,84 @@
+"""The wrapper every RPC handler goes through.
+
+``rpc`` finds the call's database (``db_name`` field, else the ``dbname``
+header), runs the handler, turns any exception into the response's
+``status`` (so a bad call never breaks the connection or the server), and
+logs one line per call at info level.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+from typing import Any, Callable
+
+import grpc
+from pymilvus.grpc_gen import common_pb2, milvus_pb2
+
+from .auth import Unauthenticated, credentials
+from .status import from_exception
+
+_log = logging.getLogger("pgmilvus.server")
+SERVICE = milvus_pb2.DESCRIPTOR.services_by_name["MilvusService"]
+
+
+class Call:
+    """What a handler needs to know about its call: the database and the client session."""
+
+    __slots__ = ("rpc", "db_name", "identifier", "caller")
+
+    def __init__(self, rpc: str, request: Any, context: grpc.ServicerContext) -> None:
+        self.rpc = rpc
+        metadata = dict(context.invocation_metadata() or ())
+        db = getattr(request, "db_name", "")
+        self.db_name = db or metadata.get("dbname") or "default"
+        self.identifier = metadata.get("identifier", "")
+        self.caller = credentials(metadata.get("authorization"))
+
+
+def _response_class(name: str) -> type:
+    output = SERVICE.methods_by_name[name].output_type
+    return common_pb2.Status if output.full_name == "milvus.proto.common.Status" \
+        else getattr(milvus_pb2, output.name)
+
+
+def rpc(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a handler ``(self, call, request) -> response`` into a gRPC method."""
+    name = handler.__name__
+    response_class = _response_class(name)
+
+    @functools.wraps(handler)
+    def method(self: Any, request: Any, context: grpc.ServicerContext) -> Any:
+        start = time.perf_counter()
+        try:
+            call = Call(name, request, context)
+            response, code = handler(self, call, request), 0
+        except Unauthenticated as exc:
+            _log.info("%s unauthenticated: %s", name, exc)
+            context.abort(grpc.StatusCode.UNAUTHENTICATED, str(exc))
+        except Exception as exc:  # every failure becomes the response's status
+            status = from_exception(exc, name)
+            response = status if response_class is common_pb2.Status else response_class(status=status)
+            code = status.code
+        _log.info("%s db=%s collection=%s code=%d %.1fms", name, call.db_name,
+                  getattr(request, "collection_name", "") or "-", code, (time.perf_counter() - start) * 1000)
+        return response
+
+    method.rpc_handler = True  # type: ignore[attr-defined]
+    return method
+
+
+class RPCBase:
+    """What every RPC mixin shares: the clients, per database and caller."""
+
+    backend: Any
+    sessions: Any
+
+    def _client(self, call: Call) -> Any:
+        """The client of the call's database, connected as the caller."""
+        return self.backend.client(call.db_name, call.caller)
+
+    def _default_client(self, call: Call) -> Any:
+        """The caller's client of the default database (database RPCs name their target in db_name)."""
+        return self.backend.client(None, call.caller)

@@ -1,0 +1,228 @@
+"""RPCs of the control plane: connection, collections, partitions, indexes, load state, flush.
+
+Each handler only reshapes the request into a pgmilvus MilvusClient call and
+its answer into the response message.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from pymilvus.grpc_gen import common_pb2, milvus_pb2
+
+from .. import __version__
+from ..errors import ErrorCode, MilvusException, collection_not_found
+from ..index_params import IndexParams
+from ..types import LoadState
+from .convert.params import json_object, kv_dict, kv_value
+from .convert.schema import collection_schema, describe_response
+from .handler import Call, RPCBase, rpc
+from .status import SUCCESS
+
+#: describe_index keys that are bookkeeping, not index parameters.
+_INDEX_FACTS = ("field_name", "index_name", "total_rows", "indexed_rows", "pending_index_rows", "state")
+
+
+def hybrid_ts() -> int:
+    """Milvus's hybrid timestamp for now: physical milliseconds over an 18-bit logical counter."""
+    return int(time.time() * 1000) << 18
+
+
+class AdminRPCs(RPCBase):
+
+    # -- connection ------------------------------------------------------------------------------
+    @rpc
+    def Connect(self, call: Call, request: milvus_pb2.ConnectRequest) -> milvus_pb2.ConnectResponse:
+        if call.caller is not None or self.backend.require_auth:
+            self._client(call)  # log in now: a wrong password fails the connect, as with Milvus
+        identifier = self.sessions.connect(request.client_info.sdk_type)
+        info = common_pb2.ServerInfo(build_tags=f"pgmilvus-{__version__}", deploy_mode="pgmilvus",
+                                     build_time="", git_commit="")
+        return milvus_pb2.ConnectResponse(status=SUCCESS, server_info=info, identifier=identifier)
+
+    @rpc
+    def GetVersion(self, call: Call, request: Any) -> milvus_pb2.GetVersionResponse:
+        return milvus_pb2.GetVersionResponse(status=SUCCESS, version=self._client(call).get_server_version())
+
+    @rpc
+    def CheckHealth(self, call: Call, request: Any) -> milvus_pb2.CheckHealthResponse:
+        try:
+            self.backend.server_client().get_server_version()
+        except Exception as exc:  # unhealthy is an answer, not an error
+            return milvus_pb2.CheckHealthResponse(status=SUCCESS, isHealthy=False, reasons=[str(exc)])
+        return milvus_pb2.CheckHealthResponse(status=SUCCESS, isHealthy=True)
+
+    @rpc
+    def AllocTimestamp(self, call: Call, request: Any) -> milvus_pb2.AllocTimestampResponse:
+        return milvus_pb2.AllocTimestampResponse(status=SUCCESS, timestamp=hybrid_ts())
+
+    # -- collections -----------------------------------------------------------------------------
+    @rpc
+    def CreateCollection(self, call: Call, request: milvus_pb2.CreateCollectionRequest) -> Any:
+        kwargs: dict[str, Any] = {"consistency_level": int(request.consistency_level),
+                                  "shards_num": request.shards_num or 1,
+                                  "properties": kv_dict(request.properties, parse=False)}
+        if request.num_partitions:
+            kwargs["num_partitions"] = int(request.num_partitions)
+        self._client(call).create_collection(request.collection_name, schema=collection_schema(request.schema),
+                                             **kwargs)
+        return SUCCESS
+
+    @rpc
+    def DropCollection(self, call: Call, request: Any) -> Any:
+        self._client(call).drop_collection(request.collection_name)
+        return SUCCESS
+
+    @rpc
+    def HasCollection(self, call: Call, request: Any) -> milvus_pb2.BoolResponse:
+        return milvus_pb2.BoolResponse(status=SUCCESS, value=self._client(call).has_collection(request.collection_name))
+
+    @rpc
+    def DescribeCollection(self, call: Call, request: Any) -> milvus_pb2.DescribeCollectionResponse:
+        desc = self._client(call).describe_collection(request.collection_name)
+        response = describe_response(desc, call.db_name)
+        response.status.CopyFrom(SUCCESS)
+        return response
+
+    @rpc
+    def ShowCollections(self, call: Call, request: milvus_pb2.ShowCollectionsRequest) -> Any:
+        names = self._client(call).list_collections()
+        if request.collection_names:
+            wanted = set(request.collection_names)
+            names = [n for n in names if n in wanted]
+        return milvus_pb2.ShowCollectionsResponse(status=SUCCESS, collection_names=names)
+
+    @rpc
+    def GetCollectionStatistics(self, call: Call, request: Any) -> Any:
+        stats = self._client(call).get_collection_stats(request.collection_name)
+        return milvus_pb2.GetCollectionStatisticsResponse(
+            status=SUCCESS, stats=[common_pb2.KeyValuePair(key=k, value=str(v)) for k, v in stats.items()])
+
+    # -- load state ------------------------------------------------------------------------------
+    @rpc
+    def LoadCollection(self, call: Call, request: Any) -> Any:
+        self._client(call).load_collection(request.collection_name)
+        return SUCCESS
+
+    @rpc
+    def ReleaseCollection(self, call: Call, request: Any) -> Any:
+        self._client(call).release_collection(request.collection_name)
+        return SUCCESS
+
+    @rpc
+    def GetLoadState(self, call: Call, request: milvus_pb2.GetLoadStateRequest) -> Any:
+        partition = request.partition_names[0] if request.partition_names else ""
+        state = self._client(call).get_load_state(request.collection_name, partition_name=partition)["state"]
+        return milvus_pb2.GetLoadStateResponse(status=SUCCESS, state=int(state))
+
+    @rpc
+    def GetLoadingProgress(self, call: Call, request: Any) -> Any:
+        """Loading is synchronous here: a loaded collection is at 100%, an unloaded one is an error."""
+        state = self._client(call).get_load_state(request.collection_name)["state"]
+        if state == LoadState.NotExist:
+            raise collection_not_found(request.collection_name, call.db_name)
+        if state != LoadState.Loaded:
+            raise MilvusException(ErrorCode.COLLECTION_NOT_LOADED,
+                                  f"collection not loaded[collection={request.collection_name}]")
+        return milvus_pb2.GetLoadingProgressResponse(status=SUCCESS, progress=100, refresh_progress=100)
+
+    @rpc
+    def Flush(self, call: Call, request: milvus_pb2.FlushRequest) -> Any:
+        client, ts = self._client(call), hybrid_ts()
+        response = milvus_pb2.FlushResponse(status=SUCCESS, db_name=call.db_name)
+        for name in request.collection_names:
+            client.flush(name)
+            response.coll_segIDs[name].data.extend([])
+            response.flush_coll_segIDs[name].data.extend([])
+            response.coll_seal_times[name] = (ts >> 18) // 1000
+            response.coll_flush_ts[name] = ts
+        return response
+
+    @rpc
+    def GetFlushState(self, call: Call, request: Any) -> Any:
+        return milvus_pb2.GetFlushStateResponse(status=SUCCESS, flushed=True)
+
+    # -- partitions ------------------------------------------------------------------------------
+    @rpc
+    def CreatePartition(self, call: Call, request: Any) -> Any:
+        self._client(call).create_partition(request.collection_name, request.partition_name)
+        return SUCCESS
+
+    @rpc
+    def DropPartition(self, call: Call, request: Any) -> Any:
+        self._client(call).drop_partition(request.collection_name, request.partition_name)
+        return SUCCESS
+
+    @rpc
+    def HasPartition(self, call: Call, request: Any) -> Any:
+        found = self._client(call).has_partition(request.collection_name, request.partition_name)
+        return milvus_pb2.BoolResponse(status=SUCCESS, value=found)
+
+    @rpc
+    def ShowPartitions(self, call: Call, request: Any) -> Any:
+        names = self._client(call).list_partitions(request.collection_name)
+        if request.partition_names:
+            wanted = set(request.partition_names)
+            names = [n for n in names if n in wanted]
+        return milvus_pb2.ShowPartitionsResponse(status=SUCCESS, partition_names=names,
+                                                 partitionIDs=list(range(1, len(names) + 1)))
+
+    # -- indexes ---------------------------------------------------------------------------------
+    @rpc
+    def CreateIndex(self, call: Call, request: milvus_pb2.CreateIndexRequest) -> Any:
+        params = IndexParams()
+        params.add_index(request.field_name, index_name=request.index_name, **index_arguments(request.extra_params))
+        self._client(call).create_index(request.collection_name, params)
+        return SUCCESS
+
+    @rpc
+    def DescribeIndex(self, call: Call, request: milvus_pb2.DescribeIndexRequest) -> Any:
+        client = self._client(call)
+        names = client.list_indexes(request.collection_name, field_name=request.field_name)
+        if request.index_name:
+            names = [n for n in names if n == request.index_name]
+        if not names:
+            raise MilvusException(ErrorCode.INDEX_NOT_FOUND,
+                                  f"index not found[collection={request.collection_name}]")
+        response = milvus_pb2.DescribeIndexResponse(status=SUCCESS)
+        for name in names:
+            desc = client.describe_index(request.collection_name, name)
+            if desc is not None:
+                response.index_descriptions.append(index_description(desc))
+        return response
+
+    @rpc
+    def DropIndex(self, call: Call, request: milvus_pb2.DropIndexRequest) -> Any:
+        client, name = self._client(call), request.index_name
+        if not name and request.field_name:
+            found = client.list_indexes(request.collection_name, field_name=request.field_name)
+            name = found[0] if len(found) == 1 else ""
+        client.drop_index(request.collection_name, name)
+        return SUCCESS
+
+
+def index_arguments(pairs: Any) -> dict[str, Any]:
+    """CreateIndex ``extra_params`` as add_index arguments: a JSON ``params`` KV (pymilvus, Node) and
+    flat KVs (Java) both become build parameters; a missing ``index_type`` is AUTOINDEX (Node's quick setup)."""
+    raw = {p.key: p.value for p in pairs}
+    params = json_object(raw.pop("params"), "index params") if "params" in raw else {}
+    index_type = raw.pop("index_type", "") or "AUTOINDEX"
+    arguments: dict[str, Any] = {"index_type": index_type}
+    metric = raw.pop("metric_type", "")
+    if metric:
+        arguments["metric_type"] = metric
+    for key, value in raw.items():
+        params.setdefault(key, kv_value(value))
+    arguments["params"] = params
+    return arguments
+
+
+def index_description(desc: dict[str, Any]) -> milvus_pb2.IndexDescription:
+    """describe_index's dict -> IndexDescription; its parameters as flat KVs, as pgmilvus describes them."""
+    kvs = [common_pb2.KeyValuePair(key=k, value=str(v)) for k, v in desc.items() if k not in _INDEX_FACTS]
+    return milvus_pb2.IndexDescription(
+        index_name=desc["index_name"], field_name=desc["field_name"], params=kvs,
+        indexed_rows=int(desc.get("indexed_rows") or 0), total_rows=int(desc.get("total_rows") or 0),
+        pending_index_rows=int(desc.get("pending_index_rows") or 0),
+        state=common_pb2.IndexState.Value(desc.get("state") or "Finished"))

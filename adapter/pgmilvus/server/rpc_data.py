@@ -1,0 +1,212 @@
+"""RPCs of the data plane: insert, upsert, delete, query (get, count, iterators) and search."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from pymilvus.grpc_gen import milvus_pb2, schema_pb2
+
+from ..errors import ErrorCode
+from ..outputs import COUNT_STAR, output_plan
+from ..rerank import AnnSearchRequest, BaseRanker, RRFRanker, WeightedRanker
+from ..schema import DYNAMIC_FIELD, CollectionSchema
+from ..types import DataType
+from .convert.columns import rows_from_columns
+from .convert.fields import columns, count_column
+from .convert.params import json_object, kv_dict, template_values
+from .convert.schema import schema_from_describe
+from .convert.vectors import query_vectors
+from .handler import Call, RPCBase, rpc
+from .rpc_admin import hybrid_ts
+from .status import SUCCESS, bad_request
+
+#: Search parameters (pymilvus's search_params KVs) passed to search() as keyword arguments.
+_SEARCH_KWARGS = ("offset", "round_decimal", "group_by_field", "group_size", "strict_group_size")
+#: SDKs that build search hits from ``fields_data`` only (never from ``ids``): they need the pk column.
+_PK_COLUMN_SDKS = {"nodejs"}
+
+
+def ids_proto(ids: list[Any]) -> schema_pb2.IDs:
+    out = schema_pb2.IDs()
+    if ids and isinstance(ids[0], str):
+        out.str_id.data.extend(ids)
+    elif ids:
+        out.int_id.data.extend(ids)
+    return out
+
+
+class DataRPCs(RPCBase):
+
+    def _schema(self, call: Call, collection: str) -> CollectionSchema:
+        return schema_from_describe(self._client(call).describe_collection(collection))
+
+    # -- writes ----------------------------------------------------------------------------------
+    @rpc
+    def Insert(self, call: Call, request: milvus_pb2.InsertRequest) -> milvus_pb2.MutationResult:
+        rows = rows_from_columns(request.fields_data, request.num_rows)
+        result = self._client(call).insert(request.collection_name, rows, partition_name=request.partition_name)
+        count = result["insert_count"]
+        return milvus_pb2.MutationResult(status=SUCCESS, IDs=ids_proto(result["ids"]), insert_cnt=count,
+                                         succ_index=range(count), timestamp=hybrid_ts())
+
+    @rpc
+    def Upsert(self, call: Call, request: milvus_pb2.UpsertRequest) -> milvus_pb2.MutationResult:
+        if request.field_ops:
+            raise bad_request("field_ops (partial array updates) are not supported by pgmilvus serve")
+        rows = rows_from_columns(request.fields_data, request.num_rows)
+        result = self._client(call).upsert(request.collection_name, rows, partition_name=request.partition_name,
+                                           partial_update=bool(request.partial_update))
+        count = result["upsert_count"]
+        return milvus_pb2.MutationResult(status=SUCCESS, IDs=ids_proto(result["ids"]), upsert_cnt=count,
+                                         succ_index=range(count), timestamp=hybrid_ts())
+
+    @rpc
+    def Delete(self, call: Call, request: milvus_pb2.DeleteRequest) -> milvus_pb2.MutationResult:
+        """Milvus answers a delete with its count only (``delete_cnt``), never the primary keys."""
+        result = self._client(call).delete(request.collection_name, filter=request.expr,
+                                           partition_name=request.partition_name or None,
+                                           filter_params=template_values(request.expr_template_values))
+        return milvus_pb2.MutationResult(status=SUCCESS, delete_cnt=result["delete_count"], timestamp=hybrid_ts())
+
+    # -- reads -----------------------------------------------------------------------------------
+    @rpc
+    def Query(self, call: Call, request: milvus_pb2.QueryRequest) -> milvus_pb2.QueryResults:
+        params = kv_dict(request.query_params)
+        output_fields = list(request.output_fields) or None
+        rows = self._client(call).query(request.collection_name, filter=request.expr, output_fields=output_fields,
+                                        partition_names=list(request.partition_names) or None,
+                                        limit=params.get("limit"), offset=params.get("offset"),
+                                        filter_params=template_values(request.expr_template_values))
+        response = milvus_pb2.QueryResults(status=SUCCESS, collection_name=request.collection_name,
+                                           session_ts=hybrid_ts())
+        if rows and COUNT_STAR in rows[0]:
+            response.fields_data.append(count_column(rows[0][COUNT_STAR]))
+            response.output_fields.append(COUNT_STAR)
+            return response
+        schema = self._schema(call, request.collection_name)
+        plan = output_plan(schema, output_fields)
+        response.fields_data.extend(columns(rows, plan.fields, plan.needs_meta))
+        response.output_fields.extend(plan.names + ([DYNAMIC_FIELD] if plan.needs_meta else []))
+        response.primary_field_name = schema.primary_field.name
+        return response
+
+    @rpc
+    def Search(self, call: Call, request: milvus_pb2.SearchRequest) -> milvus_pb2.SearchResults:
+        if request.sub_reqs:
+            raise bad_request("advanced search (sub_reqs) goes through HybridSearch")
+        ann = Ann.of(request)
+        output_fields = list(request.output_fields) or None
+        result = self._client(call).search(
+            request.collection_name, data=ann.data, filter=request.dsl, limit=ann.limit,
+            output_fields=output_fields, search_params=ann.search_params,
+            partition_names=list(request.partition_names) or None, anns_field=ann.anns_field, **ann.kwargs)
+        return self._search_results(call, request.collection_name, result, output_fields, ann.limit)
+
+    @rpc
+    def HybridSearch(self, call: Call, request: milvus_pb2.HybridSearchRequest) -> milvus_pb2.SearchResults:
+        # function_chains exists in pymilvus 3's stubs only (the server runs on 2.6's too)
+        if request.HasField("function_score") or getattr(request, "function_chains", None):
+            raise bad_request("function rankers are not supported by pgmilvus: use RRFRanker or WeightedRanker",
+                              int(ErrorCode.UNSUPPORTED))
+        reqs = []
+        for sub in request.requests:
+            ann = Ann.of(sub)
+            reqs.append(AnnSearchRequest(ann.data, ann.anns_field, ann.search_params, ann.limit,
+                                         expr=sub.dsl or None, expr_params=ann.kwargs["filter_params"]))
+        rank = kv_dict(request.rank_params)
+        kwargs = {k: rank[k] for k in ("offset", "round_decimal") if rank.get(k) not in (None, "")}
+        output_fields = list(request.output_fields) or None
+        result = self._client(call).hybrid_search(request.collection_name, reqs, ranker(rank), limit=rank.get("limit"),
+                                                  output_fields=output_fields,
+                                                  partition_names=list(request.partition_names) or None, **kwargs)
+        return self._search_results(call, request.collection_name, result, output_fields, rank.get("limit"))
+
+    def _search_results(self, call: Call, collection: str, result: Any, output_fields: Optional[list[str]],
+                        limit: Any) -> milvus_pb2.SearchResults:
+        results = search_result_data(result, self._schema(call, collection), output_fields, limit,
+                                     with_pk=self.sessions.sdk(call.identifier) in _PK_COLUMN_SDKS)
+        return milvus_pb2.SearchResults(status=SUCCESS, results=results, collection_name=collection,
+                                        session_ts=hybrid_ts())
+
+
+@dataclass
+class Ann:
+    """One ANN search of a SearchRequest (or of a hybrid sub-request) as search() arguments."""
+
+    data: list[Any]
+    limit: Any
+    anns_field: Optional[str]
+    search_params: dict[str, Any]
+    kwargs: dict[str, Any]
+
+    @classmethod
+    def of(cls, request: Any) -> "Ann":
+        data = query_vectors(request.placeholder_group)
+        if request.nq and request.nq != len(data):
+            raise bad_request(f"nq ({request.nq}) is not the number of query vectors ({len(data)})")
+        params = kv_dict(request.search_params)
+        inner = params.get("params") or {}
+        if isinstance(inner, str):
+            inner = json_object(inner, "search params")
+        search_params: dict[str, Any] = {"params": inner}
+        if params.get("metric_type"):
+            search_params["metric_type"] = params["metric_type"]
+        kwargs = {k: params[k] for k in _SEARCH_KWARGS if params.get(k) not in (None, "")}
+        kwargs["filter_params"] = template_values(request.expr_template_values)
+        return cls(data, params.get("topk", params.get("limit")), params.get("anns_field") or None,
+                   search_params, kwargs)
+
+
+def ranker(rank: dict[str, Any]) -> BaseRanker:
+    """HybridSearch ``rank_params`` (strategy + JSON params) as the ranker pgmilvus takes."""
+    strategy = str(rank.get("strategy") or "rrf").lower()
+    params = rank.get("params") or {}
+    if isinstance(params, str):
+        params = json_object(params, "rank params")
+    if strategy == "rrf":
+        return RRFRanker(params.get("k", 60))
+    if strategy == "weighted":
+        return WeightedRanker(*params.get("weights", []), norm_score=params.get("norm_score", True))
+    raise bad_request(f"rank strategy {strategy!r} is not supported by pgmilvus: use rrf or weighted",
+                      int(ErrorCode.UNSUPPORTED))
+
+
+def search_result_data(result: Any, schema: CollectionSchema, output_fields: Optional[list[str]], limit: Any,
+                       with_pk: bool) -> schema_pb2.SearchResultData:
+    """pgmilvus's SearchResult -> one flat SearchResultData (hits of all queries in a row, ``topks``
+    saying how many each).  The pk column is sent when asked for (``"*"`` or by name), as Milvus does,
+    and always to SDKs that read hits from the columns (``with_pk``)."""
+    pk = schema.primary_field
+    plan = output_plan(schema, output_fields, default_all=False, include_pk=False)
+    fields = list(plan.fields)
+    if with_pk and pk not in fields:
+        fields.insert(0, pk)
+    pk_wanted = pk in fields
+    ids: list[Any] = []
+    scores: list[float] = []
+    topks: list[int] = []
+    rows: list[dict[str, Any]] = []
+    for hits in result:
+        topks.append(len(hits))
+        for hit in hits:
+            key = hit[pk.name] if pk.name in hit else hit["id"]
+            ids.append(key)
+            scores.append(hit["distance"])
+            entity = hit.get("entity") or {}
+            rows.append({**entity, pk.name: key} if pk_wanted else entity)
+    data = schema_pb2.SearchResultData(num_queries=len(topks), top_k=int(limit or 0), topks=topks, scores=scores,
+                                       ids=ids_proto(ids) if ids else _empty_ids(pk.dtype),
+                                       primary_field_name=pk.name)
+    data.fields_data.extend(columns(rows, fields, plan.needs_meta))
+    data.output_fields.extend([f.name for f in fields] + ([DYNAMIC_FIELD] if plan.needs_meta else []))
+    return data
+
+
+def _empty_ids(dtype: DataType) -> schema_pb2.IDs:
+    out = schema_pb2.IDs()
+    if dtype == DataType.VARCHAR:
+        out.str_id.SetInParent()
+    else:
+        out.int_id.SetInParent()
+    return out

@@ -1,0 +1,134 @@
+"""RPCs beyond the seed: databases, aliases, partition load / stats, rename / truncate / alter, compaction.
+
+Database RPCs name their target in ``db_name``: they run on the default
+database's client, never on a client of the database they create or drop.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymilvus.grpc_gen import common_pb2, milvus_pb2
+
+from .convert.params import kv_dict
+from .handler import Call, RPCBase, rpc
+from .status import SUCCESS
+
+
+class MoreRPCs(RPCBase):
+
+    # -- databases -------------------------------------------------------------------------------
+    @rpc
+    def CreateDatabase(self, call: Call, request: milvus_pb2.CreateDatabaseRequest) -> Any:
+        properties = kv_dict(request.properties, parse=False)
+        self._default_client(call).create_database(request.db_name, properties=properties)
+        return SUCCESS
+
+    @rpc
+    def DropDatabase(self, call: Call, request: milvus_pb2.DropDatabaseRequest) -> Any:
+        self._default_client(call).drop_database(request.db_name)
+        self.backend.forget(request.db_name)
+        return SUCCESS
+
+    @rpc
+    def ListDatabases(self, call: Call, request: Any) -> Any:
+        names = self._default_client(call).list_databases()
+        return milvus_pb2.ListDatabasesResponse(status=SUCCESS, db_names=names,
+                                                db_ids=list(range(1, len(names) + 1)))
+
+    @rpc
+    def DescribeDatabase(self, call: Call, request: milvus_pb2.DescribeDatabaseRequest) -> Any:
+        desc = dict(self._default_client(call).describe_database(request.db_name or "default"))
+        name = desc.pop("name")
+        return milvus_pb2.DescribeDatabaseResponse(
+            status=SUCCESS, db_name=name,
+            properties=[common_pb2.KeyValuePair(key=k, value=str(v)) for k, v in desc.items()])
+
+    @rpc
+    def AlterDatabase(self, call: Call, request: milvus_pb2.AlterDatabaseRequest) -> Any:
+        client = self._default_client(call)
+        if request.properties:
+            client.alter_database_properties(request.db_name, kv_dict(request.properties, parse=False))
+        if request.delete_keys:
+            client.drop_database_properties(request.db_name, list(request.delete_keys))
+        return SUCCESS
+
+    # -- aliases ---------------------------------------------------------------------------------
+    @rpc
+    def CreateAlias(self, call: Call, request: Any) -> Any:
+        self._client(call).create_alias(request.collection_name, request.alias)
+        return SUCCESS
+
+    @rpc
+    def AlterAlias(self, call: Call, request: Any) -> Any:
+        self._client(call).alter_alias(request.collection_name, request.alias)
+        return SUCCESS
+
+    @rpc
+    def DropAlias(self, call: Call, request: Any) -> Any:
+        self._client(call).drop_alias(request.alias)
+        return SUCCESS
+
+    @rpc
+    def DescribeAlias(self, call: Call, request: Any) -> Any:
+        desc = self._client(call).describe_alias(request.alias)
+        return milvus_pb2.DescribeAliasResponse(status=SUCCESS, db_name=desc["db_name"], alias=desc["alias"],
+                                                collection=desc["collection_name"])
+
+    @rpc
+    def ListAliases(self, call: Call, request: Any) -> Any:
+        desc = self._client(call).list_aliases(request.collection_name)
+        return milvus_pb2.ListAliasesResponse(status=SUCCESS, db_name=desc["db_name"],
+                                              collection_name=desc["collection_name"], aliases=desc["aliases"])
+
+    # -- collections and partitions, continued ---------------------------------------------------
+    @rpc
+    def RenameCollection(self, call: Call, request: milvus_pb2.RenameCollectionRequest) -> Any:
+        self._client(call).rename_collection(request.oldName, request.newName, target_db=request.newDBName)
+        return SUCCESS
+
+    @rpc
+    def TruncateCollection(self, call: Call, request: Any) -> Any:
+        self._client(call).truncate_collection(request.collection_name)
+        return milvus_pb2.TruncateCollectionResponse(status=SUCCESS)
+
+    @rpc
+    def AlterCollection(self, call: Call, request: milvus_pb2.AlterCollectionRequest) -> Any:
+        client = self._client(call)
+        if request.properties:
+            client.alter_collection_properties(request.collection_name, kv_dict(request.properties, parse=False))
+        if request.delete_keys:
+            client.drop_collection_properties(request.collection_name, list(request.delete_keys))
+        return SUCCESS
+
+    @rpc
+    def LoadPartitions(self, call: Call, request: Any) -> Any:
+        self._client(call).load_partitions(request.collection_name, list(request.partition_names))
+        return SUCCESS
+
+    @rpc
+    def ReleasePartitions(self, call: Call, request: Any) -> Any:
+        self._client(call).release_partitions(request.collection_name, list(request.partition_names))
+        return SUCCESS
+
+    @rpc
+    def GetPartitionStatistics(self, call: Call, request: Any) -> Any:
+        stats = self._client(call).get_partition_stats(request.collection_name, request.partition_name)
+        return milvus_pb2.GetPartitionStatisticsResponse(
+            status=SUCCESS, stats=[common_pb2.KeyValuePair(key=k, value=str(v)) for k, v in stats.items()])
+
+    @rpc
+    def ManualCompaction(self, call: Call, request: Any) -> Any:
+        job = self._client(call).compact(request.collection_name)
+        return milvus_pb2.ManualCompactionResponse(status=SUCCESS, compactionID=job, compactionPlanCount=1)
+
+    @rpc
+    def GetCompactionState(self, call: Call, request: Any) -> Any:
+        """Compaction (VACUUM) ran inside ManualCompaction: every job is completed."""
+        return milvus_pb2.GetCompactionStateResponse(status=SUCCESS, state=common_pb2.CompactionState.Completed,
+                                                     completedPlanNo=1)
+
+    @rpc
+    def GetCompactionStateWithPlans(self, call: Call, request: Any) -> Any:
+        return milvus_pb2.GetCompactionPlansResponse(status=SUCCESS, state=common_pb2.CompactionState.Completed)
+

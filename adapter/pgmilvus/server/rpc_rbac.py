@@ -1,0 +1,140 @@
+"""RPCs of access control: users, roles and privileges, run as the caller.
+
+Users are PostgreSQL roles and privileges are GRANTs (pgmilvus's rbac.py), so
+these calls go through the caller's own client: PostgreSQL decides whether the
+caller may create users or grant privileges.  Passwords arrive base64-encoded
+(as every SDK sends them).  Changing or dropping a user closes the server's
+clients logged in as that user, so the old password stops working at once.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from pymilvus.grpc_gen import milvus_pb2
+
+from .handler import Call, RPCBase, rpc
+from .status import SUCCESS, bad_request
+
+_GRANT = milvus_pb2.OperatePrivilegeType.Grant
+_ADD = milvus_pb2.OperateUserRoleType.AddUserToRole
+
+
+def _password(raw: Any, what: str) -> str:
+    try:
+        return base64.b64decode(raw, validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise bad_request(f"{what} is not base64-encoded UTF-8") from None
+
+
+class RbacRPCs(RPCBase):
+    # -- users -----------------------------------------------------------------------------------
+    @rpc
+    def CreateCredential(self, call: Call, request: milvus_pb2.CreateCredentialRequest) -> Any:
+        self._client(call).create_user(request.username, _password(request.password, "password"),
+                                       description=request.description or None)
+        return SUCCESS
+
+    @rpc
+    def UpdateCredential(self, call: Call, request: milvus_pb2.UpdateCredentialRequest) -> Any:
+        self._client(call).update_password(request.username, _password(request.oldPassword, "oldPassword"),
+                                           _password(request.newPassword, "newPassword"))
+        self.backend.forget_user(request.username)
+        return SUCCESS
+
+    @rpc
+    def DeleteCredential(self, call: Call, request: milvus_pb2.DeleteCredentialRequest) -> Any:
+        self._client(call).drop_user(request.username)
+        self.backend.forget_user(request.username)
+        return SUCCESS
+
+    @rpc
+    def ListCredUsers(self, call: Call, request: Any) -> Any:
+        return milvus_pb2.ListCredUsersResponse(status=SUCCESS, usernames=self._client(call).list_users())
+
+    @rpc
+    def SelectUser(self, call: Call, request: milvus_pb2.SelectUserRequest) -> Any:
+        client = self._client(call)
+        names = [request.user.name] if request.user.name else client.list_users()
+        response = milvus_pb2.SelectUserResponse(status=SUCCESS)
+        for name in names:
+            desc = client.describe_user(name)
+            if not desc:
+                continue
+            roles = [milvus_pb2.RoleEntity(name=r) for r in desc.get("roles", ())] if request.include_role_info else []
+            response.results.append(milvus_pb2.UserResult(user=milvus_pb2.UserEntity(name=name), roles=roles,
+                                                          description=desc.get("description") or ""))
+        return response
+
+    @rpc
+    def OperateUserRole(self, call: Call, request: milvus_pb2.OperateUserRoleRequest) -> Any:
+        client = self._client(call)
+        change = client.grant_role if request.type == _ADD else client.revoke_role
+        change(request.username, request.role_name)
+        return SUCCESS
+
+    # -- roles -----------------------------------------------------------------------------------
+    @rpc
+    def CreateRole(self, call: Call, request: milvus_pb2.CreateRoleRequest) -> Any:
+        self._client(call).create_role(request.entity.name, description=request.entity.description)
+        return SUCCESS
+
+    @rpc
+    def DropRole(self, call: Call, request: milvus_pb2.DropRoleRequest) -> Any:
+        self._client(call).drop_role(request.role_name, force_drop=request.force_drop)
+        return SUCCESS
+
+    @rpc
+    def SelectRole(self, call: Call, request: milvus_pb2.SelectRoleRequest) -> Any:
+        client = self._client(call)
+        names = [request.role.name] if request.role.name else client.list_roles()
+        members: dict[str, list[str]] = {}
+        if request.include_user_info:
+            for user in client.list_users():
+                for role in client.describe_user(user).get("roles", ()):
+                    members.setdefault(role, []).append(user)
+        response = milvus_pb2.SelectRoleResponse(status=SUCCESS)
+        for name in names:
+            description = client.describe_role(name, db_name=call.db_name).get("description", "") \
+                if request.role.name else ""
+            response.results.append(milvus_pb2.RoleResult(
+                role=milvus_pb2.RoleEntity(name=name, description=description or ""),
+                users=[milvus_pb2.UserEntity(name=u) for u in members.get(name, [])]))
+        return response
+
+    # -- privileges ------------------------------------------------------------------------------
+    @rpc
+    def SelectGrant(self, call: Call, request: milvus_pb2.SelectGrantRequest) -> Any:
+        entity = request.entity
+        desc = self._client(call).describe_role(entity.role.name, db_name=entity.db_name or call.db_name)
+        response = milvus_pb2.SelectGrantResponse(status=SUCCESS)
+        for grant in desc.get("privileges", []):
+            if entity.object.name and grant["object_type"] != entity.object.name:
+                continue
+            if entity.object_name and grant["object_name"] != entity.object_name:
+                continue
+            response.entities.append(milvus_pb2.GrantEntity(
+                role=milvus_pb2.RoleEntity(name=grant["role_name"]),
+                object=milvus_pb2.ObjectEntity(name=grant["object_type"]), object_name=grant["object_name"],
+                db_name=grant.get("db_name") or "",
+                grantor=milvus_pb2.GrantorEntity(user=milvus_pb2.UserEntity(name=grant.get("grantor_name") or ""),
+                                                 privilege=milvus_pb2.PrivilegeEntity(name=grant["privilege"]))))
+        return response
+
+    @rpc
+    def OperatePrivilege(self, call: Call, request: milvus_pb2.OperatePrivilegeRequest) -> Any:
+        client, entity = self._client(call), request.entity
+        change = client.grant_privilege if request.type == _GRANT else client.revoke_privilege
+        change(entity.role.name, entity.object.name, entity.grantor.privilege.name, entity.object_name,
+               db_name=entity.db_name)
+        return SUCCESS
+
+    @rpc
+    def OperatePrivilegeV2(self, call: Call, request: milvus_pb2.OperatePrivilegeV2Request) -> Any:
+        client = self._client(call)
+        change = client.grant_privilege_v2 if request.type == _GRANT else client.revoke_privilege_v2
+        change(request.role.name, request.grantor.privilege.name, request.collection_name,
+               db_name=request.db_name or None)
+        return SUCCESS

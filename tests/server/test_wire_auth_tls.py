@@ -1,0 +1,167 @@
+"""Authentication and TLS of ``pgmilvus serve``.
+
+``--require-auth`` over a PostgreSQL that checks passwords (the TCP test
+server, scram-sha-256): each call runs as its caller's role, so PostgreSQL
+checks the password and pgmilvus's RBAC (PostgreSQL privileges) applies per
+caller; a missing or wrong login answers UNAUTHENTICATED with Milvus's message.
+``--tls-cert/--tls-key``: pymilvus connects with ``server_pem_path``.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import uuid
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+grpc = pytest.importorskip("grpc")
+pytest.importorskip("pymilvus")
+
+from pymilvus import MilvusClient, MilvusException  # noqa: E402
+
+from tests.fix_db import TCP_PASSWORD, TCP_USER  # noqa: E402
+from tests.fix_server import ServeProcess  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def auth_dsn(tcp_dsn: str) -> Iterator[str]:
+    import psycopg
+    from psycopg import sql
+
+    from pgmilvus.connection import dsn_with
+
+    name = f"auth_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(tcp_dsn, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    yield dsn_with(tcp_dsn, dbname=name)
+    with psycopg.connect(tcp_dsn, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture(scope="module")
+def auth_server(auth_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServeProcess]:
+    server = ServeProcess(auth_dsn, tmp_path_factory.mktemp("auth") / "serve.log", extra=("--require-auth",))
+    yield server
+    assert server.stop() == 0
+
+
+def test_login_is_checked_by_postgres(auth_server, auth_dsn) -> None:
+    import pgmilvus
+
+    uri = f"http://{auth_server.address}"
+    for kwargs in ({}, {"user": TCP_USER, "password": "wrong"}):  # pymilvus reports a refused Connect as code 2
+        with pytest.raises(MilvusException) as info:
+            MilvusClient(uri=uri, **kwargs)
+        assert info.value.code == 2
+    with grpc.insecure_channel(auth_server.address) as channel:
+        from pymilvus.grpc_gen import milvus_pb2, milvus_pb2_grpc
+
+        stub = milvus_pb2_grpc.MilvusServiceStub(channel)
+        for metadata, text in [((), "missing authorization in header"),
+                               ((("authorization", "YWxpY2U6bm9wZQ=="),),  # alice:nope
+                                "auth check failure, please check username and password are correct")]:
+            with pytest.raises(grpc.RpcError) as rpc_error:
+                stub.GetVersion(milvus_pb2.GetVersionRequest(), metadata=metadata)
+            assert rpc_error.value.code() == grpc.StatusCode.UNAUTHENTICATED
+            assert rpc_error.value.details() == text
+
+    admin = MilvusClient(uri=uri, token=f"{TCP_USER}:{TCP_PASSWORD}")
+    local = pgmilvus.MilvusClient(auth_dsn)
+    try:
+        admin.create_collection("guarded", dimension=3)
+        admin.insert("guarded", [{"id": 1, "vector": [1, 2, 3]}])
+        admin.create_user("alice", "Secret-123")
+        alice = MilvusClient(uri=uri, user="alice", password="Secret-123")
+        try:
+            with pytest.raises(MilvusException) as info:
+                alice.query("guarded", filter="id > 0")
+            assert info.value.code == 1401 and "alice" in info.value.message
+            admin.create_role("reader")
+            admin.grant_privilege("reader", "Collection", "Query", "guarded")
+            admin.grant_role("alice", "reader")
+            assert alice.query("guarded", filter="id > 0", output_fields=["id"]) == [{"id": 1}]
+            with pytest.raises(MilvusException) as info:
+                alice.create_user("mallory", "Secret-456")
+            assert info.value.code == 1401
+        finally:
+            alice.close()
+        for method, args in [("list_users", ()), ("list_roles", ()), ("describe_user", ("alice",)),
+                             ("describe_role", ("reader",))]:
+            assert getattr(admin, method)(*args) == getattr(local, method)(*args), method
+        admin.update_password("alice", "Secret-123", "Secret-789")
+        # pymilvus reuses its connection of the same user (no new Connect): the next call is refused
+        with pytest.raises(grpc.RpcError) as rpc_error:
+            MilvusClient(uri=uri, user="alice", password="Secret-123").query("guarded", filter="id > 0")
+        assert rpc_error.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        alice = MilvusClient(uri=uri, user="alice", password="Secret-789")
+        assert alice.query("guarded", filter="id > 0", output_fields=["id"]) == [{"id": 1}]
+        alice.close()
+        admin.grant_privilege_v2("reader", "Insert", "guarded")
+        assert {p["privilege"] for p in admin.describe_role("reader")["privileges"]} == {"Query", "Insert"}
+        admin.revoke_privilege("reader", "Collection", "Query", "guarded")
+        admin.revoke_privilege_v2("reader", "Insert", "guarded")
+        admin.revoke_role("alice", "reader")
+        assert admin.describe_user("alice")["roles"] == local.describe_user("alice")["roles"]
+        admin.drop_role("reader")
+        admin.drop_user("alice")
+        assert "alice" not in local.list_users()
+    finally:
+        admin.close()
+        local.close()
+    assert "Connect unauthenticated: missing authorization in header" in auth_server.log()
+
+
+def test_require_auth_refuses_an_embedded_uri(tmp_path: Path) -> None:
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "pgmilvus.cli", "serve", "--uri", str(tmp_path / "x.db"),
+                           "--port", "0", "--require-auth"], capture_output=True, text=True, timeout=60,
+                          env=_env())
+    assert done.returncode == 1
+    assert "--require-auth needs a postgresql:// URI" in done.stderr
+
+
+def _env() -> dict:
+    import os
+
+    from tests.fix_server import ADAPTER
+
+    return {**os.environ, "PYTHONPATH": str(ADAPTER)}
+
+
+@pytest.fixture(scope="module")
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    done = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                           "-keyout", str(key), "-out", str(cert), "-subj", "/CN=localhost",
+                           "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+                          capture_output=True, text=True, timeout=60)
+    if done.returncode != 0:
+        pytest.skip(f"openssl cannot make a test certificate: {done.stderr[-300:]}")
+    return cert, key
+
+
+def test_tls(serve_dsn, tls_files, tmp_path) -> None:
+    cert, key = tls_files
+    server = ServeProcess(serve_dsn, tmp_path / "tls.log", extra=("--tls-cert", str(cert), "--tls-key", str(key)))
+    try:
+        client = MilvusClient(uri=f"https://localhost:{server.port}", server_pem_path=str(cert),
+                              server_name="localhost")
+        try:
+            client.create_collection("over_tls", dimension=2)
+            assert client.insert("over_tls", [{"id": 7, "vector": [1, 0]}])["insert_count"] == 1
+            assert client.get("over_tls", ids=[7], output_fields=["id"]) == [{"id": 7}]
+            client.drop_collection("over_tls")
+        finally:
+            client.close()
+        with grpc.insecure_channel(server.address) as channel:  # plaintext is refused
+            from pymilvus.grpc_gen import milvus_pb2, milvus_pb2_grpc
+
+            with pytest.raises(grpc.RpcError):
+                milvus_pb2_grpc.MilvusServiceStub(channel).GetVersion(milvus_pb2.GetVersionRequest(), timeout=5)
+        assert "TLS" in server.log()
+    finally:
+        assert server.stop() == 0

@@ -1,0 +1,156 @@
+"""Errors over the wire: Milvus's codes for pymilvus, Status errors for malformed messages.
+
+pymilvus raises ``MilvusException`` with ``code`` (Milvus's merr code) and
+``compatible_code`` (the legacy ``error_code``, mapped as Milvus's oldCode
+maps it).  Messages a client could never send (columns of different lengths,
+truncated vectors, garbage JSON) are built with the raw stub: each gets a
+Status naming the problem, nothing is written, and the server keeps serving.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+
+import pytest
+
+grpc = pytest.importorskip("grpc")
+pytest.importorskip("pymilvus")
+
+from pymilvus import MilvusException  # noqa: E402
+from pymilvus.grpc_gen import common_pb2, milvus_pb2, milvus_pb2_grpc, schema_pb2  # noqa: E402
+
+NAME = "errs"
+
+
+@pytest.fixture
+def seeded(wire_client):
+    wire_client.create_collection(NAME, dimension=3, metric_type="L2")
+    wire_client.insert(NAME, [{"id": i, "vector": [i, 0, 1], "color": f"c{i}"} for i in range(5)])
+    return wire_client
+
+
+@pytest.fixture
+def stub(serve_address):
+    with grpc.insecure_channel(serve_address) as channel:
+        yield milvus_pb2_grpc.MilvusServiceStub(channel)
+
+
+def _raises(call, code: int, legacy: int, text: str) -> None:
+    with pytest.raises(MilvusException) as info:
+        call()
+    assert (info.value.code, info.value.compatible_code) == (code, legacy), info.value
+    assert text in info.value.message
+
+
+def test_milvus_codes_reach_pymilvus(seeded) -> None:
+    _raises(lambda: seeded.query("missing", filter="id > 0"), 100, 4,
+            "collection not found[database=default][collection=missing]")
+    _raises(lambda: seeded.query(NAME, filter="id >>> 0"), 1100, 5, "cannot parse expression: id >>> 0")
+    _raises(lambda: seeded.insert(NAME, [{"id": 9, "vector": [1, 2, 3]}], partition_name="nope"), 200, 15,
+            "partition not found[partition=nope]")
+    seeded.release_collection(NAME)  # a released collection still searches (docs/compatibility.md)
+    assert len(seeded.search(NAME, [[1, 2, 3]], limit=2)[0]) == 2
+    seeded.drop_index(NAME, "vector")
+    _raises(lambda: seeded.load_collection(NAME), 700, 25, "index not found")
+    assert seeded.describe_index(NAME, "vector") is None
+    assert seeded.list_indexes(NAME) == []
+
+
+def test_duplicate_insert_and_bad_values_write_nothing(seeded, local_client) -> None:
+    with pytest.raises(MilvusException) as info:
+        seeded.insert(NAME, [{"id": 1, "vector": [0, 0, 0]}])
+    assert info.value.code != 0
+    with pytest.raises(MilvusException):
+        seeded.search(NAME, [[1, 2, 3]], limit=100_000)
+    assert local_client.query(NAME, output_fields=["count(*)"])[0]["count(*)"] == 5
+
+
+def _float_column(name: str, values: list[float], dim: int) -> schema_pb2.FieldData:
+    col = schema_pb2.FieldData(type=schema_pb2.FloatVector, field_name=name)
+    col.vectors.dim = dim
+    col.vectors.float_vector.data.extend(values)
+    return col
+
+
+def _long_column(name: str, values: list[int]) -> schema_pb2.FieldData:
+    col = schema_pb2.FieldData(type=schema_pb2.Int64, field_name=name)
+    col.scalars.long_data.data.extend(values)
+    return col
+
+
+def _meta_column(raw: list[bytes]) -> schema_pb2.FieldData:
+    col = schema_pb2.FieldData(type=schema_pb2.JSON, field_name="$meta", is_dynamic=True)
+    col.scalars.json_data.data.extend(raw)
+    return col
+
+
+BAD_INSERTS = {
+    "columns of different lengths": ([_long_column("id", [10, 11]), _float_column("vector", [1, 2, 3], 3)], 2,
+                                     "the num_rows (1) of field (vector) is not equal to passed num_rows (2)"),
+    "truncated vector": ([_long_column("id", [10, 11]), _float_column("vector", [1, 2, 3, 4, 5], 3)], 2,
+                         "5 floats do not divide into vectors of dim 3"),
+    "garbage JSON": ([_long_column("id", [10]), _float_column("vector", [1, 2, 3], 3), _meta_column([b"{nope"])], 1,
+                     "holds bytes that are not JSON"),
+    "unknown data type": ([_long_column("id", [10]), schema_pb2.FieldData(type=77, field_name="vector")], 1,
+                          "unknown data type 77 of field vector"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_INSERTS))
+def test_malformed_insert_gets_a_status_and_writes_nothing(seeded, stub, local_client, case) -> None:
+    columns, num_rows, text = BAD_INSERTS[case]
+    reply = stub.Insert(milvus_pb2.InsertRequest(collection_name=NAME, fields_data=columns, num_rows=num_rows))
+    assert reply.status.code == 1100 and reply.status.error_code == common_pb2.IllegalArgument
+    assert text in reply.status.reason
+    assert local_client.query(NAME, output_fields=["count(*)"])[0]["count(*)"] == 5
+    assert stub.HasCollection(milvus_pb2.HasCollectionRequest(collection_name=NAME)).value is True
+
+
+def _search(stub, placeholder: bytes, **params: str) -> milvus_pb2.SearchResults:
+    kvs = [common_pb2.KeyValuePair(key=k, value=v) for k, v in {"topk": "2", **params}.items()]
+    return stub.Search(milvus_pb2.SearchRequest(collection_name=NAME, placeholder_group=placeholder,
+                                                search_params=kvs, dsl_type=common_pb2.BoolExprV1))
+
+
+def _group(values: list[bytes], kind: int = common_pb2.FloatVector) -> bytes:
+    group = common_pb2.PlaceholderGroup(placeholders=[common_pb2.PlaceholderValue(tag="$0", type=kind,
+                                                                                  values=values)])
+    return group.SerializeToString()
+
+
+def test_malformed_search_gets_a_status(seeded, stub) -> None:
+    good = _search(stub, _group([struct.pack("<3f", 1, 0, 1)]))
+    assert good.status.code == 0 and list(good.results.ids.int_id.data)[:1] == [1]
+    cases = [(_group([b"\x00" * 7]), "7 bytes is not whole float32 values"),
+             (b"\xff\xff garbage", "not a valid PlaceholderGroup"),
+             (_group([]), ""),
+             (_group([struct.pack("<3f", 1, 0, 1)]), "topk [100000] is invalid")]
+    for i, (placeholder, text) in enumerate(cases):
+        reply = _search(stub, placeholder, **({"topk": "100000"} if i == 3 else {}))
+        assert reply.status.code != 0, i
+        assert text in reply.status.reason, reply.status.reason
+    assert stub.HasCollection(milvus_pb2.HasCollectionRequest(collection_name=NAME)).value is True
+
+
+def test_connect_version_health_and_unimplemented(stub, serve_process) -> None:
+    connected = stub.Connect(milvus_pb2.ConnectRequest(client_info=common_pb2.ClientInfo(sdk_type="Python")))
+    assert connected.status.code == 0 and connected.status.error_code == 0 and connected.identifier > 0
+    assert stub.GetVersion(milvus_pb2.GetVersionRequest()).version.startswith("pgmilvus-")
+    assert stub.CheckHealth(milvus_pb2.CheckHealthRequest()).isHealthy is True
+    with pytest.raises(grpc.RpcError) as info:
+        stub.ListResourceGroups(milvus_pb2.ListResourceGroupsRequest())
+    assert info.value.code() == grpc.StatusCode.UNIMPLEMENTED
+    assert "pgmilvus serve does not implement ListResourceGroups" in info.value.details()
+    log = serve_process.log()
+    assert "Connect db=default collection=- code=0" in log
+    assert "ListResourceGroups unimplemented" in log
+
+
+def test_database_header_and_field(seeded, stub) -> None:
+    reply = stub.HasCollection(milvus_pb2.HasCollectionRequest(collection_name=NAME, db_name="nope"))
+    assert reply.status.code == 800 and "database not found[database=nope]" in reply.status.reason
+    reply = stub.HasCollection.with_call(milvus_pb2.HasCollectionRequest(collection_name=NAME),
+                                         metadata=[("dbname", "nope")])[0]
+    assert reply.status.code == 800
+    assert json.loads("1") == 1

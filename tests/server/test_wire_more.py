@@ -1,0 +1,133 @@
+"""Beyond the seed over the wire: databases, aliases, hybrid search, iterators, and more calls.
+
+Each check compares pymilvus over ``pgmilvus serve`` with pgmilvus in-process
+on the same database.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pymilvus")
+
+from pymilvus import AnnSearchRequest, DataType, MilvusClient, RRFRanker, WeightedRanker  # noqa: E402
+
+NAME = "more"
+DIM = 4
+
+
+@pytest.fixture
+def two_vectors(wire_client):
+    schema = wire_client.create_schema(auto_id=False, enable_dynamic_field=True)
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("dense", DataType.FLOAT_VECTOR, dim=DIM)
+    schema.add_field("other", DataType.FLOAT_VECTOR, dim=DIM)
+    schema.add_field("tag", DataType.VARCHAR, max_length=16)
+    index = wire_client.prepare_index_params()
+    index.add_index("dense", index_type="FLAT", metric_type="L2")
+    index.add_index("other", index_type="FLAT", metric_type="IP")
+    wire_client.create_collection(NAME, schema=schema, index_params=index)
+    rng = np.random.default_rng(3)
+    rows = [{"id": i, "dense": rng.random(DIM).tolist(), "other": rng.random(DIM).tolist(), "tag": f"t{i % 3}"}
+            for i in range(40)]
+    wire_client.insert(NAME, rows)
+    return wire_client
+
+
+@pytest.mark.parametrize("ranker", [RRFRanker(), RRFRanker(10), WeightedRanker(0.3, 0.7)], ids=["rrf", "rrf10", "w"])
+def test_hybrid_search_matches_in_process(two_vectors, local_client, ranker) -> None:
+    import pgmilvus
+
+    queries = [[0.1, 0.2, 0.3, 0.4], [0.9, 0.1, 0.5, 0.2]]
+
+    def reqs(module):
+        return [module.AnnSearchRequest(queries, "dense", {"metric_type": "L2"}, 10, expr="tag != 't1'"),
+                module.AnnSearchRequest(queries, "other", {"metric_type": "IP"}, 8)]
+
+    local_ranker = (pgmilvus.RRFRanker(ranker.dict()["params"]["k"]) if "k" in ranker.dict()["params"]
+                    else pgmilvus.WeightedRanker(0.3, 0.7))
+    import pymilvus
+
+    wire = two_vectors.hybrid_search(NAME, reqs(pymilvus), ranker, limit=5, output_fields=["tag"])
+    local = local_client.hybrid_search(NAME, reqs(pgmilvus), local_ranker, limit=5, output_fields=["tag"])
+    assert [[(h["id"], round(h["distance"], 5), h["entity"]) for h in hits] for hits in wire] == \
+           [[(h["id"], round(h["distance"], 5), h["entity"]) for h in hits] for hits in local]
+
+
+def test_query_iterator_pages(two_vectors, local_client) -> None:
+    it = two_vectors.query_iterator(NAME, batch_size=7, filter="id >= 3", output_fields=["tag"])
+    pages = []
+    while True:
+        page = it.next()
+        if not page:
+            break
+        pages.append([dict(r) for r in page])
+    it.close()
+    assert [len(p) for p in pages] == [7, 7, 7, 7, 7, 2]
+    assert [r for p in pages for r in p] == local_client.query(NAME, filter="id >= 3", output_fields=["tag"],
+                                                              limit=100)
+
+
+def test_search_iterator_pages(two_vectors, local_client) -> None:
+    it = two_vectors.search_iterator(NAME, data=[[0.5, 0.5, 0.5, 0.5]], anns_field="dense", batch_size=6,
+                                     limit=20, search_params={"metric_type": "L2"})
+    ids = []
+    while True:
+        page = it.next()
+        if not page:
+            break
+        ids.extend(h["id"] for h in page)
+    it.close()
+    expected = local_client.search(NAME, [[0.5, 0.5, 0.5, 0.5]], anns_field="dense", limit=20,
+                                   search_params={"metric_type": "L2"})[0]
+    assert ids == [h["id"] for h in expected]
+
+
+def test_databases_and_aliases(wire_client, serve_address, local_client) -> None:
+    wire_client.create_database("analytics", properties={"database.replica.number": 1})
+    assert set(wire_client.list_databases()) == set(local_client.list_databases()) == {"default", "analytics"}
+    assert wire_client.describe_database("analytics")["name"] == "analytics"
+    wire_client.alter_database_properties("analytics", {"k": "v"})
+    assert local_client.describe_database("analytics")["k"] == "v"
+    other = MilvusClient(uri=f"http://{serve_address}", db_name="analytics")
+    try:
+        other.create_collection("in_db", dimension=3)
+        other.insert("in_db", [{"id": 1, "vector": [1, 2, 3]}])
+        assert other.list_collections() == ["in_db"] and "in_db" not in wire_client.list_collections()
+        other.create_alias("in_db", "nick")
+        assert other.describe_alias("nick")["collection_name"] == "in_db"
+        assert other.list_aliases()["aliases"] == ["nick"]
+        assert other.query("nick", filter="id > 0", output_fields=["id"]) == [{"id": 1}]
+        other.create_collection("second", dimension=3)
+        other.alter_alias("second", "nick")
+        assert other.describe_alias("nick")["collection_name"] == "second"
+        other.drop_alias("nick")
+        assert other.list_aliases()["aliases"] == []
+        other.rename_collection("second", "renamed")
+        assert sorted(other.list_collections()) == ["in_db", "renamed"]
+        other.drop_collection("in_db")
+        other.drop_collection("renamed")
+    finally:
+        other.close()
+    wire_client.drop_database("analytics")
+    assert wire_client.list_databases() == ["default"]
+
+
+def test_partition_calls_compaction_and_properties(two_vectors, local_client) -> None:
+    two_vectors.create_partition(NAME, "p")
+    two_vectors.insert(NAME, [{"id": 100, "dense": [0] * DIM, "other": [1] * DIM, "tag": "p"}], partition_name="p")
+    assert two_vectors.get_partition_stats(NAME, "p") == local_client.get_partition_stats(NAME, "p") == {"row_count": 1}
+    two_vectors.release_collection(NAME)
+    two_vectors.load_partitions(NAME, ["p"])
+    assert str(two_vectors.get_load_state(NAME, partition_name="p")["state"]) == "Loaded"
+    two_vectors.release_partitions(NAME, ["p"])
+    assert str(local_client.get_load_state(NAME, partition_name="p")["state"]) == "NotLoad"
+    job = two_vectors.compact(NAME)
+    assert two_vectors.get_compaction_state(job) == "Completed"
+    two_vectors.alter_collection_properties(NAME, {"collection.ttl.seconds": 60})
+    assert local_client.describe_collection(NAME)["properties"] == {"collection.ttl.seconds": "60"}
+    two_vectors.drop_collection_properties(NAME, ["collection.ttl.seconds"])
+    assert local_client.describe_collection(NAME)["properties"] == {}
+    two_vectors.truncate_collection(NAME)
+    assert local_client.query(NAME, output_fields=["count(*)"])[0]["count(*)"] == 0
