@@ -179,23 +179,32 @@ def select_for(conn: psycopg.Connection, info: CollectionInfo, output_fields: Op
     return select
 
 
+@dataclass(frozen=True)
+class Condition:
+    """A read's own condition (statement text), its bound values, and whether the statement may be
+    prepared: one with bound filter values is planned for each call's values instead, since a
+    generic plan does not know them (see bound_filters)."""
+
+    text: bytes
+    params: dict[str, Any]
+    prepare: bool = True
+
+
 def condition(info: CollectionInfo, filter: str, filter_params: Optional[dict],
-              ids: Optional[list[Any]]) -> tuple[bytes, dict[str, Any]]:
+              ids: Optional[list[Any]]) -> Condition:
     """The statement's own condition and its bound values: the ids, the filter, or none."""
     if ids is not None:
-        return _ids_condition(info.schema.primary_field.name, info.schema.primary_field.dtype), \
-            {"ids": ids_param(info, ids)}
+        return Condition(_ids_condition(info.schema.primary_field.name, info.schema.primary_field.dtype),
+                         {"ids": ids_param(info, ids)})
     if filter and not filter_params and isinstance(filter, str):
         found = bound_filters.condition(info, filter)
         if found is not None:
-            return b"(" + found.text + b")", found.params
+            return Condition(b"(" + found.text + b")", found.params, prepare=False)
     text = plan_sql(filter, info.schema, filter_params, "query", json_index.indexed_paths(info))
     if text is None:
-        return b"TRUE", {}
+        return Condition(b"TRUE", {})
     # The filter holds literals only; a % in them must not be read as a placeholder.
-    return b"(" + text.replace("%", "%%").encode() + b")", {}
-
-
+    return Condition(b"(" + text.replace("%", "%%").encode() + b")", {})
 
 
 def sample_condition(conn: psycopg.Connection, info: CollectionInfo, filter: str,
@@ -228,11 +237,11 @@ def _ids_condition(pk: str, dtype: DataType) -> bytes:
     return b"(" + sql.Identifier(pk).as_string(None).encode() + b" = ANY(%(ids)s::" + array + b"))"
 
 
-def fetch(conn: psycopg.Connection, select: Select, cond: bytes, params: dict[str, Any]) -> list[tuple]:
-    """The rows of the statement.  One whose filter values are bound (``%(bN)s``) is planned for
-    each call's values rather than prepared: a generic plan does not know them (see bound_filters)."""
-    bound = any(name[0] == "b" for name in params)
-    return statements.fetch_all(conn, select.head + cond + select.tail, params, prepare=not bound)
+def fetch(conn: psycopg.Connection, select: Select, cond: Condition,
+          extra: Optional[dict[str, Any]] = None) -> list[tuple]:
+    """The rows of the statement (``extra``: more bound values, e.g. the iterator's last key)."""
+    params = {**cond.params, **extra} if extra else cond.params
+    return statements.fetch_all(conn, select.head + cond.text + select.tail, params, prepare=cond.prepare)
 
 
 def query(conn: psycopg.Connection, info: CollectionInfo, *, filter: str = "",
@@ -248,12 +257,12 @@ def query(conn: psycopg.Connection, info: CollectionInfo, *, filter: str = "",
         if offset:  # Milvus ignores an offset given with count(*)
             select = select_for(conn, info, output_fields, partition_names, None, 0)
     sampled = sample_condition(conn, info, filter, filter_params, partition_names) if ids is None else None
-    cond, params = (sampled, {}) if sampled is not None else condition(info, filter, filter_params, ids)
-    if cond == b"TRUE" and limit is None and not select.plan.count:
+    cond = Condition(sampled, {}) if sampled is not None else condition(info, filter, filter_params, ids)
+    if cond.text == b"TRUE" and limit is None and not select.plan.count:
         raise MilvusException(ErrorCode.INVALID_PARAMETER,
                               "empty expression should be used with limit: invalid parameter")
     # The guard lets the client run reads on a cached catalog without a checkout round trip.
-    return HybridExtraList(select.plan.decode_rows(fetch(conn, select, cond, params)), extra={"cost": 0})
+    return HybridExtraList(select.plan.decode_rows(fetch(conn, select, cond)), extra={"cost": 0})
 
 
 # -- query_iterator ---------------------------------------------------------------------------
@@ -300,10 +309,10 @@ class QueryIterator:
         if first.plan.count:
             raise ParamError(message="count(*) is not supported by query_iterator: use query(..., "
                                      "output_fields=[\"count(*)\"])")
-        cond, params = condition(info, filter, filter_params, None)
+        cond = condition(info, filter, filter_params, None)
         pk = info.schema.primary_field.name
         self._shape = _PageShape((info.id, info.revision), output_fields, partition_names,
-                                 first.plan.names.index(pk), cond, params)
+                                 first.plan.names.index(pk), cond)
         return self._shape
 
     def next(self) -> list[dict[str, Any]]:
@@ -334,8 +343,8 @@ class QueryIterator:
         shape = self._shape_for(conn, info)
         after = self._last is not None
         select = select_for(conn, info, shape.output_fields, shape.partition_names, size, self._offset, after)
-        params = {**shape.params, "after": self._last} if after else shape.params
-        return info.id, select.plan, shape.pk_pos, fetch(conn, select, shape.cond, params)
+        extra = {"after": self._last} if after else None
+        return info.id, select.plan, shape.pk_pos, fetch(conn, select, shape.cond, extra)
 
     def close(self) -> None:
         self._done = True
@@ -354,8 +363,7 @@ class _PageShape:
     output_fields: Optional[Sequence[str]]
     partition_names: Any
     pk_pos: int                     # the primary key's position in the rows
-    cond: bytes                     # the compiled filter (statement text)
-    params: dict[str, Any]
+    cond: Condition                 # the compiled filter
 
 
 def _batch_size(value: Any) -> int:
