@@ -63,7 +63,7 @@ class MilvusClient:
             raise
         self._db_name = db_name
         self._server = self._db.conninfo
-        self._settler = stats.Settler(self._server, self._settle_quiet)
+        self._settler = stats.Settler(self._server, self._settle_table)
 
     # -- plumbing --------------------------------------------------------------------------------
     def _conn(self, timeout: Optional[float] = None):
@@ -108,15 +108,15 @@ class MilvusClient:
         return info
 
     def _settle(self, info: catalog.CollectionInfo, everything: bool = False) -> None:
-        """Check the server's statistics of a collection (and refresh them) on a connection of its own."""
-        with self._conn() as conn:
-            stats.settle(conn, self._server, info.id, info.schema_name, info.table_name,
-                         everything=everything)
+        self._settle_table(info.id, info.schema_name, info.table_name, everything)
 
-    def _settle_quiet(self, collection_id: int, schema_name: str, table_name: str) -> None:
+    def _settle_table(self, collection_id: int, schema_name: str, table_name: str,
+                      everything: bool = False) -> None:
+        """Check the server's statistics of a collection (and refresh them) on a connection of its
+        own; after DDL calls, from the background thread (stats.Settler) and at close()."""
         if not self._closed:
             with self._db.connection() as conn:
-                stats.settle(conn, self._server, collection_id, schema_name, table_name)
+                stats.settle(conn, self._server, collection_id, schema_name, table_name, everything=everything)
 
     def __enter__(self) -> "MilvusClient":
         return self
