@@ -132,6 +132,13 @@ def test_choice_follows_the_estimates(coll: MilvusClient, expr: str, exact: bool
     assert _choice(coll, expr) is exact
 
 
+def test_a_bound_range_is_chosen_for_its_own_values(coll: MilvusClient) -> None:
+    """Filters of one shape with other values share a plan (bound_filters), not a scan choice when
+    their values are a range's: ``bucket < 100`` matches half the rows, ``bucket < 1`` 0.5%."""
+    ordered = ["bucket < 150", "bucket < 100", "bucket < 1", "bucket < 100", "bucket < 1"]
+    assert [_choice(coll, expr) for expr in ordered] == [False, False, True, False, True]
+
+
 def test_an_index_on_the_filtered_field_makes_exact_scans_cheaper(coll: MilvusClient) -> None:
     assert _choice(coll, "bucket < 20") is False
     index = coll.prepare_index_params()

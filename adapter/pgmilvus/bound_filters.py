@@ -8,17 +8,24 @@ description (``CollectionInfo.plans``), so a catalog change drops them with it.
 
 Binding starts with a shape's second set of values: a filter repeated with the
 same values keeps its literal statement, prepared on the server with the values
-known to its plan.  Bound statements are not prepared: a generic plan does not
-know the values (for a range, or a value matching half the rows, PostgreSQL's
-default estimates choose the wrong scan: hand-written SQL prepared by psycopg
-measured 1.4-1.8 ms for a range read that takes 0.3 ms planned per call), so
-each call is planned for its own values, and the client still compiles nothing.
+known to its plan.  A bound statement whose values are all ``==`` / ``in``
+operands is prepared like hand-written SQL (PostgreSQL plans those from the
+column's statistics whatever the value, and keeps the generic plan only when it
+costs no more than the per-value ones: planning a small read costs as much as
+running it).  A shape with a range gets its values written back into the
+statement (``inline``: string replacement, no compiling): a generic plan does
+not know them, and PostgreSQL's fixed guess for a range chooses the wrong scan
+(hand-written SQL prepared by psycopg measured 1.4-1.8 ms for a range read
+that takes 0.3 ms planned per call), so each set of values is planned for
+itself, and prepared when it comes back.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Optional
+
+from psycopg import sql
 
 from .catalog import CollectionInfo
 from .filters import bind, plan_sql
@@ -38,6 +45,15 @@ class Bound:
     text: bytes
     shape: tuple
     params: dict[str, Any]
+    prepare: bool = False    # equalities only: the statement may be prepared (see above)
+
+    def inline(self, statement: bytes) -> bytes:
+        """``statement`` (with this filter's ``%(bN)s`` placeholders) with the values written in
+        as SQL literals (``%`` doubled: the statement's other placeholders are still to be bound)."""
+        for name, value in self.params.items():
+            literal = sql.Literal(value).as_bytes(None).strip().replace(b"%", b"%%")
+            statement = statement.replace(b"%%(%s)s" % name.encode(), literal)
+        return statement
 
 
 def condition(info: CollectionInfo, filter: str) -> Optional[Bound]:
@@ -53,7 +69,9 @@ def condition(info: CollectionInfo, filter: str) -> Optional[Bound]:
     plans = info.plans
     skeleton = plans.get(("mask", found.skeleton))
     if skeleton is None:
-        skeleton = remember(plans, ("mask", found.skeleton), [bind.mask(found, info.schema), 0])
+        made_mask = bind.mask(found, info.schema)
+        skeleton = remember(plans, ("mask", found.skeleton),
+                            [made_mask, 0, bind.only_equalities(found, info.schema, made_mask)])
     mask = skeleton[0]
     if not any(mask):
         return None
@@ -84,7 +102,7 @@ def condition(info: CollectionInfo, filter: str) -> Optional[Bound]:
         if first == params:
             return None
         plans[("first", shape)] = _VARYING
-    return Bound(text, shape, params)
+    return Bound(text, shape, params, skeleton[2])
 
 
 def remember(plans: dict, key: Any, value: Any) -> Any:

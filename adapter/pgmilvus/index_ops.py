@@ -126,6 +126,7 @@ def _create_one(conn: psycopg.Connection, info: CollectionInfo, plan: indexes.In
     record = IndexInfo(plan.index_name, plan.field_name, plan.index_type, plan.metric_type, stored, pg_index)
     catalog.add_index(conn, info.id, record)
     info.indexes.append(record)
+    info.plans.clear()  # what was planned or worked out for the old set of indexes
     return expression
 
 

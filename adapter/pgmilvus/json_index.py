@@ -158,7 +158,20 @@ def create_btree_sql(schema_name: str, table: str, pg_index: str, schema: Collec
 
 def indexed_paths(info: Any) -> frozenset[tuple[str, tuple[Any, ...], str]]:
     """(JSON column, path keys, DOUBLE | VARCHAR) of the collection's range-capable path indexes
-    (the column is ``$meta`` for dynamic keys)."""
+    (the column is ``$meta`` for dynamic keys).
+
+    Every read compiles or looks up its filter with these, so they are worked out once per
+    collection description (kept in ``info.plans``, which a catalog change replaces)."""
+    found = info.plans.get(_PATHS_KEY)
+    if found is None:
+        found = info.plans[_PATHS_KEY] = _indexed_paths(info)
+    return found
+
+
+_PATHS_KEY = ("json_index.indexed_paths",)
+
+
+def _indexed_paths(info: Any) -> frozenset[tuple[str, tuple[Any, ...], str]]:
     out = set()
     schema = info.schema
     for index in info.indexes:

@@ -182,8 +182,7 @@ def select_for(conn: psycopg.Connection, info: CollectionInfo, output_fields: Op
 @dataclass(frozen=True)
 class Condition:
     """A read's own condition (statement text), its bound values, and whether the statement may be
-    prepared: one with bound filter values is planned for each call's values instead, since a
-    generic plan does not know them (see bound_filters)."""
+    prepared (prepared from its second use; see statements)."""
 
     text: bytes
     params: dict[str, Any]
@@ -199,7 +198,9 @@ def condition(info: CollectionInfo, filter: str, filter_params: Optional[dict],
     if filter and not filter_params and isinstance(filter, str):
         found = bound_filters.condition(info, filter)
         if found is not None:
-            return Condition(b"(" + found.text + b")", found.params, prepare=False)
+            if found.prepare:
+                return Condition(b"(" + found.text + b")", found.params)
+            return Condition(b"(" + found.inline(found.text) + b")", {})
     text = plan_sql(filter, info.schema, filter_params, "query", json_index.indexed_paths(info))
     if text is None:
         return Condition(b"TRUE", {})

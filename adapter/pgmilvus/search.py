@@ -96,12 +96,27 @@ class Prepared:
     request: SearchRequest
     vectors: list[Any]
     keyset: Optional[tuple[float, list[Any]]] = None  # (last distance, keys returned at it)
-    bound: Optional[dict[str, Any]] = None             # the filter's bound values (bound_filters)
+    bound: Optional[bound_filters.Bound] = None        # the filter's bound values (bound_filters)
 
     @property
     def params(self) -> dict[str, Any]:
-        """The plan's parameters and this search's filter values."""
-        return {**self.plan.params, **self.bound} if self.bound else self.plan.params
+        """The plan's parameters and this search's bound filter values (a bound range's values are
+        written into the statement instead: ``statement_for``)."""
+        return {**self.plan.params, **self.bound.params} if self.bound else self.plan.params
+
+    def statement_for(self, statement: bytes) -> bytes:
+        """The statement to run: a bound range's values written in, so each set of values gets a
+        plan of its own (bound_filters)."""
+        return statement if self.bound is None or self.bound.prepare else self.bound.inline(statement)
+
+    @property
+    def choice_key(self) -> Optional[tuple]:
+        """What, beyond the plan, the scan choice depends on: a bound range's values (how many
+        rows ``f < x`` matches depends on x; strategy.choose).  A bound equality's estimate is
+        the same for every value outside the column's most common ones, so equalities share it."""
+        if self.bound is None or self.bound.prepare:
+            return None
+        return tuple(self.bound.params.values())
 
     @property
     def resolved(self) -> Resolved:
@@ -169,7 +184,7 @@ def prepare(info: CollectionInfo, request: SearchRequest, keyset: Optional[tuple
             bound_filters.remember(plans, key, plan)
     _check_range(plan.resolved, request)
     vectors = encode_queries(plan.resolved.field, request.data, plan.encoder)
-    return Prepared(plan, request, vectors, keyset, bound.params if bound is not None else None)
+    return Prepared(plan, request, vectors, keyset, bound)
 
 
 def _shape(request: SearchRequest, bound: Optional[bound_filters.Bound] = None) -> Optional[tuple[Any, ...]]:
@@ -311,8 +326,7 @@ def _execute(conn: psycopg.Connection, prepared: Prepared, which: Sequence[int],
     fetch = window
     while True:
         statement, params = _statement(conn, prepared, which, exact, fetch, fence)
-        # Bound filter values: planned for each call's values (no generic plan; see bound_filters).
-        rows = execute(conn, statement, params, settings, prepare=not prepared.bound)
+        rows = execute(conn, prepared.statement_for(statement), params, settings)
         per_query = _split(prepared, rows, len(which))
         hits = [_dedupe(h) for h in per_query]
         # Duplicate primary keys (legal in Milvus) can leave fewer than `window` distinct hits

@@ -80,7 +80,8 @@ def choose(conn: psycopg.Connection, prepared: Any) -> Chosen:
     """Exact scan or index scan (with its settings) for one prepared search.
 
     The choice is kept on the search's plan (search.Plan, one per collection
-    revision and search shape) for ``_ESTIMATE_TTL`` seconds when it rests on
+    revision and search shape; per value set of a bound range, whose matching
+    rows depend on the values) for ``_ESTIMATE_TTL`` seconds when it rests on
     the planner's estimate, for good otherwise: repeated searches of one shape
     neither EXPLAIN again nor recompute the settings.
     """
@@ -91,7 +92,7 @@ def choose(conn: psycopg.Connection, prepared: Any) -> Chosen:
         return _GROUPING
     params = request.params
     key = (request.window, prepared.keyset is not None, params.get("ef"), params.get("nprobe"),
-           params.get("search_list"))
+           params.get("search_list"), prepared.choice_key)
     choices = prepared.plan.choices
     now = time.monotonic()
     kept = choices.get(key)

@@ -75,6 +75,27 @@ def test_bind_table(expr: str, expected: str) -> None:
     assert shown == expected
 
 
+#: Whether a bound shape's statement may be prepared (equalities and in-lists only) or is planned
+#: for each call's values (a range or an inequality among its bound values).
+PREPARED = """
+s == "red" => prepared
+id in [1, 2, 3] => prepared
+s in ["a", "b"] and i == 3 => prepared
+i == 7 && f > 0.5 => prepared
+i > 3 and i < 9 => planned
+s != "x" => planned
+i == 1 or i >= 2 => planned
+"""
+
+
+@pytest.mark.parametrize("expr, expected", [pytest.param(*line.split(" => "), id=line.split(" => ")[0])
+                                            for line in PREPARED.strip().splitlines()])
+def test_which_bound_shapes_are_prepared(expr: str, expected: str) -> None:
+    found = bind.scan(expr)
+    prepared = bind.only_equalities(found, SCHEMA, bind.mask(found, SCHEMA))
+    assert ("prepared" if prepared else "planned") == expected
+
+
 def test_the_same_shape_has_the_same_key_whatever_its_values() -> None:
     keys = set()
     for i in range(5):
@@ -155,3 +176,16 @@ def test_bad_values_still_get_the_ordinary_errors(filled: MilvusClient):
     filled.query("c", filter="k == 1")   # the shape is known
     with pytest.raises(MilvusException):
         filled.query("c", filter="k == 99999999999999999999")
+
+
+def test_a_bound_equality_is_prepared_on_the_server_and_a_bound_range_is_not(filled: MilvusClient):
+    def prepared_statements() -> list[str]:
+        return filled._read(lambda conn: [r[0] for r in conn.execute(
+            "SELECT statement FROM pg_prepared_statements WHERE statement LIKE '%$1%'")])
+
+    for k in range(4):
+        assert [r["k"] for r in filled.query("c", filter=f"k == {k}", output_fields=["k"])] == [k]
+        filled.query("c", filter=f"k > {k} and k < {k + 3}", output_fields=["k"])
+    statements = prepared_statements()
+    assert any('"k" = $1' in text for text in statements), statements
+    assert not any('"k" > $1' in text for text in statements), statements

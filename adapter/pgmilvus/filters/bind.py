@@ -131,6 +131,21 @@ def mask(found: Scan, schema: CollectionSchema) -> tuple:
     return tuple(span in slots for span in found.spans)
 
 
+def only_equalities(found: Scan, schema: CollectionSchema, bound: tuple) -> bool:
+    """Whether every bound value of ``found`` is compared by ``==`` or listed by ``in``.
+
+    PostgreSQL's generic plan estimates those from the column's statistics whatever the value
+    (a statement prepared for them plans as well as one per call); a range's generic estimate
+    is a fixed guess, so a shape with one is planned for each call's values (bound_filters)."""
+    try:
+        tokens = lexer.tokenize(found.expr)
+    except SyntaxProblem:
+        return False
+    ranges = {(tokens[i].pos, tokens[i].pos + len(tokens[i].text))
+              for i, op in _slots(tokens, schema).items() if op not in ("==", "in")}
+    return not any(span in ranges for span, is_bound in zip(found.spans, bound) if is_bound)
+
+
 def _valid(kind: str, value: Any) -> bool:
     """The value binds exactly as the compiler would embed it."""
     if kind == lexer.INT:
@@ -144,9 +159,10 @@ def _valid(kind: str, value: Any) -> bool:
     return True
 
 
-def _slots(tokens: list[lexer.Token], schema: CollectionSchema) -> set[int]:
-    """Positions of the literals that are the whole right-hand side of a typed field's comparison."""
-    out: set[int] = set()
+def _slots(tokens: list[lexer.Token], schema: CollectionSchema) -> dict[int, str]:
+    """Positions of the literals that are the whole right-hand side of a typed field's comparison,
+    each with its operator (``in`` for a list item)."""
+    out: dict[int, str] = {}
     n = len(tokens)
     for i, tok in enumerate(tokens):
         if tok.kind != lexer.IDENT or (i and _key(tokens[i - 1]) not in _BEFORE):
@@ -159,11 +175,9 @@ def _slots(tokens: list[lexer.Token], schema: CollectionSchema) -> set[int]:
         if nxt is not None and nxt.kind == lexer.OP and nxt.text in _COMPARISONS:
             j = i + 2
             if j + 1 < n and tokens[j].kind == literal and _key(tokens[j + 1]) in _AFTER:
-                out.add(j)
+                out[j] = nxt.text
         elif nxt is not None and nxt.kind == lexer.KW and nxt.value == "in":
-            items = _list_items(tokens, i + 2, literal)
-            if items:
-                out.update(items)
+            out.update(dict.fromkeys(_list_items(tokens, i + 2, literal), "in"))
     return out
 
 
