@@ -367,3 +367,31 @@ def test_bad_dynamic_key_indexes(client: MilvusClient, dynamic: bool, field: str
         client.create_index("c", index)
     assert info.value.code == code and message in info.value.message, info.value.message
     assert client.list_indexes("c") == [] and _gin_indexes(client) == []
+
+
+#: Unnamed path indexes take Milvus's default name: the field and the path as a JSON pointer.
+UNNAMED = ["x['a']['b']", "x['a']", "x", "x['a'][0]['b']", "x['a'][0]", 'x["k/~"]']
+
+
+@pytest.mark.parametrize("dynamic,names", [
+    (False, ["x", "x/a", "x/a/0", "x/a/0/b", "x/a/b", "x/k~1~0"]),
+    (True, ["$meta/x", "$meta/x/a", "$meta/x/a/0", "$meta/x/a/0/b", "$meta/x/a/b", "$meta/x/k~1~0"]),
+])
+def test_unnamed_path_indexes_of_one_field_get_milvus_default_names(client: MilvusClient, dynamic: bool,
+                                                                    names: list[str]) -> None:
+    schema = client.create_schema(enable_dynamic_field=dynamic)
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("v", DataType.FLOAT_VECTOR, dim=2)
+    if not dynamic:
+        schema.add_field("x", DataType.JSON)
+    client.create_collection("c", schema=schema)
+    client.insert("c", [{"id": 1, "v": [0.1, 0.2], "x": {"a": {"b": 1}}}])
+    index = client.prepare_index_params()
+    for path in UNNAMED:
+        index.add_index("x", index_type="INVERTED", params={"json_path": path, "json_cast_type": "double"})
+    client.create_index("c", index)
+    client.create_index("c", index)  # the same indexes again: no-ops, as in Milvus
+    assert client.list_indexes("c") == names
+    described = client.describe_index("c", names[-2])
+    assert (described["index_name"], described["json_path"], described["field_name"]) == (names[-2], "x['a']['b']", "x")
+    assert [r["id"] for r in client.query("c", filter='x["a"]["b"] == 1')] == [1]

@@ -46,6 +46,8 @@ def _plan(info: CollectionInfo, param: IndexParam, vectorscale: bool = False) ->
                        and json_index.is_json_path_index(param.params)):
         if param.metric_type:
             raise invalid_parameter(f"metric_type is not allowed for scalar field {param.field_name}")
+        if not param.index_name:
+            index_name = json_index.default_index_name(info.schema, param.field_name, param.params)
         return indexes.plan_json_path_index(info.schema, param.field_name, index_name, param.index_type,
                                             param.params)
     if field is None:

@@ -127,6 +127,15 @@ def _missing(what: str, param: str, fix: str) -> MilvusException:
                            f"parameter[expected=valid index params][actual=invalid index params]: {fix}")
 
 
+def default_index_name(schema: CollectionSchema, field_name: str, params: dict[str, Any]) -> str:
+    """Milvus's name for a path index created without one: the field's name and the path as a
+    JSON pointer (``my_json/a/0``; ``$meta/key/a`` for a dynamic key), so several paths of one
+    field get distinct names, and ``describe_index(name)`` finds them as in Milvus."""
+    keys = _keys(schema, field_name, params)
+    base = field_name if schema.field(field_name) is not None or field_name == DYNAMIC_FIELD else DYNAMIC_FIELD
+    return base + "".join("/" + str(k).replace("~", "~0").replace("/", "~1") for k in keys)
+
+
 def path_of(schema: CollectionSchema, field_name: str, params: dict[str, Any]) -> tuple[Any, ...]:
     """The path an existing index on ``field_name`` covers under its JSON column (() for the
     whole column)."""
