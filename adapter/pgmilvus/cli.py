@@ -30,6 +30,10 @@ def _parser() -> argparse.ArgumentParser:
                             "(needs a postgresql:// URI)")
     serve.add_argument("--tls-cert", default="", help="PEM certificate (chain): serve TLS instead of plaintext")
     serve.add_argument("--tls-key", default="", help="PEM private key of --tls-cert")
+    serve.add_argument("--max-receive-message-mb", type=int, default=256,
+                       help="largest request accepted, in MB (default: 256, as Milvus)")
+    serve.add_argument("--max-send-message-mb", type=int, default=256,
+                       help="largest response sent, in MB (default: 256, as Milvus)")
     serve.add_argument("--log-level", default="INFO", help="logging level (default: INFO: one line per call)")
     return parser
 
@@ -39,8 +43,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.command == "serve":
-        if args.workers < 1:
-            print("pgmilvus serve: --workers must be at least 1", file=sys.stderr)
+        if args.workers < 1 or args.max_receive_message_mb < 1 or args.max_send_message_mb < 1:
+            print("pgmilvus serve: --workers, --max-receive-message-mb and --max-send-message-mb must be at "
+                  "least 1", file=sys.stderr)
             return 2
         try:
             from .server.app import Options, serve
@@ -53,7 +58,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         try:
             serve(Options(uri=args.uri, host=args.host, port=args.port, workers=args.workers,
                           user=args.user, password=args.password, require_auth=args.require_auth,
-                          tls_cert=args.tls_cert, tls_key=args.tls_key))
+                          tls_cert=args.tls_cert, tls_key=args.tls_key,
+                          max_receive_message_mb=args.max_receive_message_mb,
+                          max_send_message_mb=args.max_send_message_mb))
         except (MilvusException, OSError) as exc:
             print(f"pgmilvus serve: {exc}", file=sys.stderr)
             return 1

@@ -13,11 +13,10 @@ import grpc
 from pymilvus.grpc_gen import milvus_pb2_grpc
 
 from .backend import Backend
+from .limits import DEFAULT_MB, SizeLimits
 from .servicer import MilvusServicer
 
 _log = logging.getLogger("pgmilvus.server")
-#: Milvus's default gRPC message limits (proxy.grpc.serverMaxRecvSize / serverMaxSendSize).
-MAX_MESSAGE_BYTES = 256 * 1024 * 1024
 
 
 @dataclass
@@ -31,6 +30,8 @@ class Options:
     require_auth: bool = False
     tls_cert: str = ""
     tls_key: str = ""
+    max_receive_message_mb: int = DEFAULT_MB
+    max_send_message_mb: int = DEFAULT_MB
 
 
 class Server:
@@ -41,10 +42,11 @@ class Server:
         credentials = _tls(options) if options.tls_cert else None
         self.backend = Backend(options.uri, pool_size=max(options.workers, 2), user=options.user,
                                password=options.password, require_auth=options.require_auth)
+        # gRPC's own limits stay open: SizeLimits applies ours, with an error that names the option.
         self._grpc = grpc.server(
             futures.ThreadPoolExecutor(max_workers=options.workers, thread_name_prefix="pgmilvus-rpc"),
-            options=[("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
-                     ("grpc.max_send_message_length", MAX_MESSAGE_BYTES)])
+            interceptors=[SizeLimits(options.max_receive_message_mb, options.max_send_message_mb)],
+            options=[("grpc.max_receive_message_length", -1), ("grpc.max_send_message_length", -1)])
         milvus_pb2_grpc.add_MilvusServiceServicer_to_server(MilvusServicer(self.backend), self._grpc)
         address = f"{options.host}:{options.port}"
         try:

@@ -1,0 +1,142 @@
+"""Run Milvus's own e2e files (tests/python_client/milvus_client) against ``pgmilvus serve``.
+
+Unmodified pymilvus talks gRPC to a ``pgmilvus serve`` on a private embedded
+PostgreSQL, so the harness runs exactly as it does against a Milvus server
+(no substitution of classes).  Usage (the test checkout is not part of this repo)::
+
+    python tools/run_milvus_e2e.py --tests $MILVUS/tests/python_client \\
+        --client-python $E2E/venv/bin/python --out /tmp/e2e-wire  insert upsert query ...
+    python tools/run_milvus_e2e.py ... --lite-script $LITE/tools/run_upstream_milvus_client_supported.sh allowlist
+
+Each stem names ``milvus_client/test_milvus_client_<stem>.py``; ``allowlist`` runs the
+test ids of Milvus Lite's script (ids whose class moved upstream are found by file and
+function name).  ``--client-python`` is a venv with the harness's requirements (see
+/work/shared/reference/milvus-e2e.md); the server runs with this interpreter.  Results:
+``<out>/results/<stem>.xml`` (JUnit), ``<out>/logs/<stem>.out``, and a line per file in
+``<out>/summary.md`` (passed / failed / errors / skipped, wall seconds).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Optional
+
+_ID = re.compile(r'"\$MILVUS_CLIENT_TEST_DIR/([^"]+)"')
+
+
+def start_server(out: Path, port: int) -> subprocess.Popen:
+    """``pgmilvus serve`` on an embedded PostgreSQL under ``out``; returns once it accepts calls."""
+    log = open(out / "server.log", "ab")
+    proc = subprocess.Popen([sys.executable, "-m", "pgmilvus.cli", "serve", "--uri", str(out / "pgm.db"),
+                             "--port", str(port), "--workers", "8", "--log-level", "WARNING"],
+                            stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"pgmilvus serve exited with {proc.returncode}; see {out / 'server.log'}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return proc
+        except OSError:
+            time.sleep(1)
+    proc.terminate()
+    raise SystemExit("pgmilvus serve did not start listening within 300 s")
+
+
+def allowlist_ids(script: Path, tests: Path, python: str) -> list[str]:
+    """Milvus Lite's allow-listed ids, each mapped to the class that holds the test in this checkout.
+
+    (The harness's pytest.ini adds ``-v``: two ``-q`` make ``--collect-only`` list bare ids.)
+    """
+    ids = _ID.findall(script.read_text())
+    files = sorted({i.split("::")[0] for i in ids})
+    collected = subprocess.run([python, "-m", "pytest", "--collect-only", "-q", "-q", "-p", "no:cacheprovider",
+                                *[f"milvus_client/{f}" for f in files]], cwd=tests,
+                               capture_output=True, text=True).stdout.split()
+    known = {c.split("[")[0] for c in collected if "::" in c}
+    out = []
+    for test_id in ids:
+        path = f"milvus_client/{test_id}"
+        base = path.split("[")[0]
+        if base not in known:
+            file, func = base.split("::")[0], base.split("::")[-1]
+            moved = sorted(k for k in known if k.startswith(file + "::") and k.endswith("::" + func))
+            if moved:
+                path = moved[0] + path[len(base):]
+        out.append(path)
+    return out
+
+
+def counts(xml: Path) -> tuple[int, int, int, int]:
+    """(passed, failed, errors, skipped) from a JUnit file (zeros if pytest wrote none)."""
+    if not xml.exists():
+        return 0, 0, 0, 0
+    root = ET.parse(xml).getroot()
+    suite = root if root.tag == "testsuite" else root.find("testsuite")
+    total, failed, errors, skipped = (int(suite.get(k, 0)) for k in ("tests", "failures", "errors", "skipped"))
+    return total - failed - errors - skipped, failed, errors, skipped
+
+
+def run_file(stem: str, args: argparse.Namespace, targets: list[str]) -> str:
+    """One pytest session (bounded by ``--file-timeout``); the summary line for it."""
+    xml, log = args.out / "results" / f"{stem}.xml", args.out / "logs" / f"{stem}.out"
+    env = dict(os.environ, CI_LOG_PATH=str(args.out / "logs" / stem), OMP_NUM_THREADS="1",
+               OPENBLAS_NUM_THREADS="1", PYTHONDONTWRITEBYTECODE="1")
+    command = [args.client_python, "-m", "pytest", *targets, "--uri", f"http://127.0.0.1:{args.port}",
+               "--token", "root:Milvus", "-p", "no:cacheprovider", "-p", "no:rerunfailures", "--timeout", "120",
+               "--timeout-method=signal", "-q", "-q", f"--junitxml={xml}", "-o", "junit_logging=log",
+               "-o", "junit_log_passing_tests=False"]
+    started = time.monotonic()
+    with open(log, "wb") as sink:
+        try:
+            subprocess.run(command, cwd=args.tests, env=env, stdout=sink, stderr=subprocess.STDOUT,
+                           timeout=args.file_timeout)
+        except subprocess.TimeoutExpired:
+            sink.write(b"\nrun_milvus_e2e: file timeout\n")
+    passed, failed, errors, skipped = counts(xml)
+    return f"| {stem} | {passed} | {failed} | {errors} | {skipped} | {time.monotonic() - started:.0f} |"
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tests", type=Path, required=True, help="a checkout's tests/python_client")
+    parser.add_argument("--client-python", required=True, help="python of a venv with the harness's requirements")
+    parser.add_argument("--out", type=Path, default=Path("/tmp/pgmilvus-e2e"), help="scratch folder (under /tmp)")
+    parser.add_argument("--port", type=int, default=19631)
+    parser.add_argument("--lite-script", type=Path, help="milvus-lite's tools/run_upstream_milvus_client_supported.sh")
+    parser.add_argument("--file-timeout", type=int, default=3600, help="seconds per file (default 3600)")
+    parser.add_argument("stems", nargs="+", help="insert, upsert, query, ... or allowlist")
+    args = parser.parse_args(argv)
+    args.tests = args.tests.resolve()
+    for sub in ("results", "logs"):
+        (args.out / sub).mkdir(parents=True, exist_ok=True)
+    server = start_server(args.out, args.port)
+    summary = args.out / "summary.md"
+    try:
+        for stem in args.stems:
+            if stem == "allowlist":
+                if not args.lite_script:
+                    raise SystemExit("allowlist needs --lite-script")
+                targets = allowlist_ids(args.lite_script, args.tests, args.client_python)
+            else:
+                targets = [f"milvus_client/test_milvus_client_{stem}.py"]
+            line = run_file(stem, args, targets)
+            with open(summary, "a") as f:
+                f.write(line + "\n")
+            print(line, flush=True)
+    finally:
+        server.terminate()
+        server.wait(60)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
