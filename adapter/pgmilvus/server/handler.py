@@ -43,6 +43,13 @@ def _response_class(name: str) -> type:
         else getattr(milvus_pb2, output.name)
 
 
+def _status_field(response_class: type) -> str:
+    """The response's Status field: ``status``, or another name (AlterCollectionSchema's ``alter_status``)."""
+    fields = response_class.DESCRIPTOR.fields
+    return next((f.name for f in fields if f.message_type is not None
+                 and f.message_type.full_name == "milvus.proto.common.Status"), "status")
+
+
 def rpc(handler: Callable[..., Any]) -> Callable[..., Any]:
     """Wrap a handler ``(self, call, request) -> response`` into a gRPC method."""
     name = handler.__name__
@@ -59,7 +66,8 @@ def rpc(handler: Callable[..., Any]) -> Callable[..., Any]:
             context.abort(grpc.StatusCode.UNAUTHENTICATED, str(exc))
         except Exception as exc:  # every failure becomes the response's status
             status = from_exception(exc, name)
-            response = status if response_class is common_pb2.Status else response_class(status=status)
+            response = status if response_class is common_pb2.Status \
+                else response_class(**{_status_field(response_class): status})
             code = status.code
         _log.info("%s db=%s collection=%s code=%d %.1fms", name, call.db_name,
                   getattr(request, "collection_name", "") or "-", code, (time.perf_counter() - start) * 1000)

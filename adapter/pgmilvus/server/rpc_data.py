@@ -8,6 +8,7 @@ from typing import Any, Optional
 from pymilvus.grpc_gen import milvus_pb2, schema_pb2
 
 from ..errors import ErrorCode
+from ..function_rank import FunctionScore
 from ..outputs import COUNT_STAR, output_plan
 from ..rerank import AnnSearchRequest, BaseRanker, RRFRanker, WeightedRanker
 from ..schema import DYNAMIC_FIELD, CollectionSchema
@@ -15,7 +16,7 @@ from ..types import DataType
 from .convert.columns import rows_from_columns
 from .convert.fields import columns, count_column
 from .convert.params import json_object, kv_dict, template_values
-from .convert.schema import schema_from_describe
+from .convert.schema import function, schema_from_describe
 from .convert.vectors import query_vectors
 from .handler import Call, RPCBase, rpc
 from .rpc_admin import hybrid_ts
@@ -96,6 +97,11 @@ class DataRPCs(RPCBase):
         if request.sub_reqs:
             raise bad_request("advanced search (sub_reqs) goes through HybridSearch")
         ann = Ann.of(request)
+        if getattr(request, "function_chains", None):  # pymilvus 3's stubs only
+            raise bad_request("function chains are not supported by pgmilvus: pass one decay ranker",
+                              int(ErrorCode.UNSUPPORTED))
+        if request.HasField("function_score"):
+            ann.kwargs["ranker"] = function_score(request.function_score)
         output_fields = list(request.output_fields) or None
         result = self._client(call).search(
             request.collection_name, data=ann.data, filter=request.dsl, limit=ann.limit,
@@ -106,8 +112,8 @@ class DataRPCs(RPCBase):
     @rpc
     def HybridSearch(self, call: Call, request: milvus_pb2.HybridSearchRequest) -> milvus_pb2.SearchResults:
         # function_chains exists in pymilvus 3's stubs only (the server runs on 2.6's too)
-        if request.HasField("function_score") or getattr(request, "function_chains", None):
-            raise bad_request("function rankers are not supported by pgmilvus: use RRFRanker or WeightedRanker",
+        if getattr(request, "function_chains", None):
+            raise bad_request("function chains are not supported by pgmilvus: use RRFRanker or WeightedRanker",
                               int(ErrorCode.UNSUPPORTED))
         reqs = []
         for sub in request.requests:
@@ -117,7 +123,11 @@ class DataRPCs(RPCBase):
         rank = kv_dict(request.rank_params)
         kwargs = {k: rank[k] for k in ("offset", "round_decimal") if rank.get(k) not in (None, "")}
         output_fields = list(request.output_fields) or None
-        result = self._client(call).hybrid_search(request.collection_name, reqs, ranker(rank), limit=rank.get("limit"),
+        fused = ranker(rank)
+        if request.HasField("function_score"):  # Function(reranker="rrf" | "weighted" | "decay")
+            score = function_score(request.function_score)
+            fused = score.functions[0] if len(score.functions) == 1 else score
+        result = self._client(call).hybrid_search(request.collection_name, reqs, fused, limit=rank.get("limit"),
                                                   output_fields=output_fields,
                                                   partition_names=list(request.partition_names) or None, **kwargs)
         return self._search_results(call, request.collection_name, result, output_fields, rank.get("limit"))
@@ -170,6 +180,11 @@ def ranker(rank: dict[str, Any]) -> BaseRanker:
         return WeightedRanker(*params.get("weights", []), norm_score=params.get("norm_score", True))
     raise bad_request(f"rank strategy {strategy!r} is not supported by pgmilvus: use rrf or weighted",
                       int(ErrorCode.UNSUPPORTED))
+
+
+def function_score(proto: schema_pb2.FunctionScore) -> FunctionScore:
+    """A search's ``function_score`` (pymilvus's ranker Function or FunctionScore) as pgmilvus's."""
+    return FunctionScore([function(f) for f in proto.functions], kv_dict(proto.params) or None)
 
 
 def search_result_data(result: Any, schema: CollectionSchema, output_fields: Optional[list[str]], limit: Any,

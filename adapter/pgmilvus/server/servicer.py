@@ -19,12 +19,13 @@ from .rpc_admin import AdminRPCs
 from .rpc_data import DataRPCs
 from .rpc_more import MoreRPCs
 from .rpc_rbac import RbacRPCs
+from .rpc_schema import SchemaRPCs
 from .sessions import Sessions
 
 _log = logging.getLogger("pgmilvus.server")
 
 
-class MilvusServicer(AdminRPCs, DataRPCs, MoreRPCs, RbacRPCs, milvus_pb2_grpc.MilvusServiceServicer):
+class MilvusServicer(AdminRPCs, DataRPCs, MoreRPCs, RbacRPCs, SchemaRPCs, milvus_pb2_grpc.MilvusServiceServicer):
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
         self.sessions = Sessions()

@@ -45,6 +45,8 @@ def rows_from_columns(columns: Sequence[schema_pb2.FieldData], num_rows: int) ->
                     row.setdefault(key, value)
         else:
             name = col.field_name
+            if col.type == DataType.JSON:  # the core reads a str in a JSON field as JSON text:
+                values = [json.dumps(v) if isinstance(v, str) else v for v in values]  # a JSON string goes as one
             for row, value in zip(rows, values):
                 row[name] = value
     return rows

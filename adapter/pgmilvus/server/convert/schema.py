@@ -43,15 +43,25 @@ def collection_schema(raw: bytes) -> CollectionSchema:
     except DecodeError:
         raise bad_request("the collection schema is not a valid schema.CollectionSchema message") from None
     fields = [field_schema(f) for f in proto.fields if not f.is_dynamic]
-    functions = [Function(f.name, FunctionType(f.type) if f.type in FunctionType._value2member_map_
-                          else FunctionType.UNKNOWN, list(f.input_field_names),
-                          list(f.output_field_names), f.description,
-                          {kv.key: kv_value(kv.value) for kv in f.params}) for f in proto.functions]
+    functions = [function(f) for f in proto.functions]
     return CollectionSchema(fields, proto.description, functions=functions, auto_id=proto.autoID,
                             enable_dynamic_field=proto.enable_dynamic_field)
 
 
+def function(proto: schema_pb2.FunctionSchema) -> Function:
+    """A FunctionSchema (a schema's BM25 function, or a search's rerank function) as pgmilvus's Function."""
+    kind = FunctionType(proto.type) if proto.type in FunctionType._value2member_map_ else FunctionType.UNKNOWN
+    return Function(proto.name, kind, list(proto.input_field_names), list(proto.output_field_names),
+                    proto.description, {kv.key: kv_value(kv.value) for kv in proto.params})
+
+
 def field_schema(proto: schema_pb2.FieldSchema) -> FieldSchema:
+    name, dtype, description, kwargs = field_arguments(proto)
+    return FieldSchema(name, dtype, description, **kwargs)
+
+
+def field_arguments(proto: schema_pb2.FieldSchema) -> tuple[str, DataType, str, dict[str, Any]]:
+    """A FieldSchema message as FieldSchema's (and add_collection_field's) arguments."""
     dtype = data_type(proto.data_type, f"field {proto.name}")
     kwargs: dict[str, Any] = {kv.key: kv_value(kv.value) for kv in proto.type_params}
     for attr, key in _FLAGS.items():
@@ -62,7 +72,7 @@ def field_schema(proto: schema_pb2.FieldSchema) -> FieldSchema:
     if proto.HasField("default_value"):
         slot = proto.default_value.WhichOneof("data")
         kwargs["default_value"] = getattr(proto.default_value, slot) if slot else None
-    return FieldSchema(proto.name, dtype, proto.description, **kwargs)
+    return proto.name, dtype, proto.description, kwargs
 
 
 # -- describe_collection dict -> DescribeCollectionResponse -------------------------------------------

@@ -1,0 +1,83 @@
+"""RPCs that change a collection after it was created: fields (add, alter, drop) and index properties.
+
+pymilvus 3 adds and drops fields through ``AlterCollectionSchema`` and falls
+back to ``AddCollectionField`` when a server does not implement it; both
+arrive at the same MilvusClient calls the in-process client makes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from google.protobuf.message import DecodeError
+from pymilvus.grpc_gen import milvus_pb2, schema_pb2
+
+from ..errors import ErrorCode
+from .convert.params import kv_dict
+from .convert.schema import field_arguments
+from .handler import Call, RPCBase, rpc
+from .status import SUCCESS, bad_request
+
+
+class SchemaRPCs(RPCBase):
+
+    @rpc
+    def AlterCollectionSchema(self, call: Call, request: milvus_pb2.AlterCollectionSchemaRequest) -> Any:
+        action = request.action
+        if action.HasField("drop_request"):
+            self._drop(call, request.collection_name, action.drop_request)
+        elif action.HasField("add_request"):
+            self._add(call, request.collection_name, action.add_request)
+        else:
+            raise bad_request("AlterCollectionSchema names neither an add_request nor a drop_request")
+        return milvus_pb2.AlterCollectionSchemaResponse(alter_status=SUCCESS)
+
+    @rpc
+    def AddCollectionField(self, call: Call, request: milvus_pb2.AddCollectionFieldRequest) -> Any:
+        proto = schema_pb2.FieldSchema()
+        try:
+            proto.ParseFromString(request.schema)
+        except DecodeError:
+            raise bad_request("AddCollectionField.schema is not a valid schema.FieldSchema message") from None
+        self._add_field(call, request.collection_name, proto)
+        return SUCCESS
+
+    @rpc
+    def AlterCollectionField(self, call: Call, request: milvus_pb2.AlterCollectionFieldRequest) -> Any:
+        if request.delete_keys:
+            raise bad_request("dropping field properties (delete_keys) is not supported by pgmilvus",
+                              int(ErrorCode.UNSUPPORTED))
+        self._client(call).alter_collection_field(request.collection_name, request.field_name,
+                                                  kv_dict(request.properties, parse=False))
+        return SUCCESS
+
+    @rpc
+    def AlterIndex(self, call: Call, request: milvus_pb2.AlterIndexRequest) -> Any:
+        client = self._client(call)
+        if request.delete_keys:
+            client.drop_index_properties(request.collection_name, request.index_name, list(request.delete_keys))
+        else:
+            client.alter_index_properties(request.collection_name, request.index_name,
+                                          kv_dict(request.extra_params))
+        return SUCCESS
+
+    def _add(self, call: Call, collection: str, add: Any) -> None:
+        if add.func_schema:
+            raise bad_request("adding a function to a collection is not supported by pgmilvus",
+                              int(ErrorCode.UNSUPPORTED))
+        if len(add.field_infos) != 1:
+            raise bad_request(f"AlterCollectionSchema adds one field per call, got {len(add.field_infos)}")
+        info = add.field_infos[0]
+        if info.index_name or info.extra_params:
+            raise bad_request("adding a field with its index in one call is not supported by pgmilvus: "
+                              "add the field, then create_index", int(ErrorCode.UNSUPPORTED))
+        self._add_field(call, collection, info.field_schema)
+
+    def _add_field(self, call: Call, collection: str, proto: schema_pb2.FieldSchema) -> None:
+        name, dtype, description, kwargs = field_arguments(proto)
+        self._client(call).add_collection_field(collection, name, dtype, description, **kwargs)
+
+    def _drop(self, call: Call, collection: str, drop: Any) -> None:
+        if drop.function_name:
+            raise bad_request("dropping a function is not supported by pgmilvus", int(ErrorCode.UNSUPPORTED))
+        self._client(call).drop_collection_field(collection, field_name=drop.field_name, field_id=drop.field_id)

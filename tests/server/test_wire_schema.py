@@ -1,0 +1,105 @@
+"""Changing a collection over the wire (fields, index properties) and search with a decay ranker:
+pymilvus through ``pgmilvus serve`` gets what pgmilvus in-process gives on the same database."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pymilvus")
+
+from pymilvus import DataType, MilvusException  # noqa: E402
+
+NAME = "evolve"
+ROWS = 30
+
+
+@pytest.fixture
+def coll(wire_client):
+    schema = wire_client.create_schema(auto_id=False, enable_dynamic_field=False)
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("v", DataType.FLOAT_VECTOR, dim=4)
+    schema.add_field("ts", DataType.INT64)
+    schema.add_field("s", DataType.VARCHAR, max_length=8)
+    index = wire_client.prepare_index_params()
+    index.add_index("v", index_type="HNSW", metric_type="COSINE", index_name="v_idx")
+    wire_client.create_collection(NAME, schema=schema, index_params=index)
+    rng = np.random.default_rng(5)
+    wire_client.insert(NAME, [{"id": i, "v": rng.random(4).tolist(), "ts": 10 * i, "s": str(i)} for i in range(ROWS)])
+    return wire_client
+
+
+def _field(client, name):
+    return next(f for f in client.describe_collection(NAME)["fields"] if f["name"] == name)
+
+
+def test_add_alter_and_drop_a_field(coll, local_client) -> None:
+    coll.add_collection_field(NAME, "extra", DataType.VARCHAR, max_length=16, nullable=True, default_value="x")
+    assert _field(local_client, "extra")["params"]["max_length"] == 16
+    assert coll.query(NAME, filter="id == 3", output_fields=["extra"]) == [{"id": 3, "extra": "x"}]
+    coll.alter_collection_field(NAME, "extra", field_params={"max_length": 32})
+    assert _field(local_client, "extra")["params"]["max_length"] == 32
+    coll.drop_collection_field(NAME, "extra")
+    assert "extra" not in [f["name"] for f in local_client.describe_collection(NAME)["fields"]]
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda c: c.add_collection_field(NAME, "ts", DataType.INT64, nullable=True), "ts"),
+    (lambda c: c.add_collection_field(NAME, "nn", DataType.INT64), "nullable"),
+    (lambda c: c.drop_collection_field(NAME, "nope"), "nope"),
+], ids=["duplicate", "not-nullable", "unknown"])
+def test_field_changes_refused_as_in_process(coll, local_client, call, message) -> None:
+    with pytest.raises(MilvusException) as wire:
+        call(coll)
+    from pgmilvus import MilvusException as LocalError
+
+    with pytest.raises(LocalError) as local:
+        call(local_client)
+    assert (wire.value.code, wire.value.message) == (local.value.code, local.value.message)
+    assert message in wire.value.message
+
+
+def test_index_properties(coll, local_client) -> None:
+    with pytest.raises(MilvusException, match="release the collection first"):
+        coll.alter_index_properties(NAME, "v_idx", {"mmap.enabled": True})
+    coll.release_collection(NAME)
+    coll.alter_index_properties(NAME, "v_idx", {"mmap.enabled": True})
+    assert local_client.describe_index(NAME, "v_idx")["mmap.enabled"] == "True"
+    coll.drop_index_properties(NAME, "v_idx", ["mmap.enabled"])
+    assert "mmap.enabled" not in local_client.describe_index(NAME, "v_idx")
+
+
+def _decay(module) -> tuple:
+    fn = module.Function(name="ts_decay", input_field_names=["ts"], function_type=module.FunctionType.RERANK,
+                         params={"reranker": "decay", "function": "gauss", "origin": 100, "scale": 50,
+                                 "offset": 5, "decay": 0.5})
+    return fn, module.FunctionScore(functions=[fn])
+
+
+@pytest.mark.parametrize("shape", ["function", "function_score"])
+def test_search_with_a_decay_ranker(coll, local_client, shape) -> None:
+    import pgmilvus
+    import pymilvus
+
+    query = [[0.1, 0.5, 0.2, 0.9], [0.3, 0.3, 0.3, 0.3]]
+    pick = 0 if shape == "function" else 1
+    wire = coll.search(NAME, query, limit=5, output_fields=["ts"], ranker=_decay(pymilvus)[pick])
+    local = local_client.search(NAME, query, limit=5, output_fields=["ts"], ranker=_decay(pgmilvus)[pick])
+    assert [[(h["id"], round(h["distance"], 5), h["entity"]) for h in hits] for hits in wire] == \
+           [[(h["id"], round(h["distance"], 5), h["entity"]) for h in hits] for hits in local]
+
+
+def test_a_bad_decay_ranker_is_the_same_error(coll, local_client) -> None:
+    import pgmilvus
+    import pymilvus
+
+    def bad(module):
+        return module.Function(name="d", input_field_names=["s"], function_type=module.FunctionType.RERANK,
+                               params={"reranker": "decay", "function": "gauss", "origin": 1, "scale": 1})
+
+    with pytest.raises(MilvusException) as wire:
+        coll.search(NAME, [[0.1, 0.2, 0.3, 0.4]], limit=3, ranker=bad(pymilvus))
+    with pytest.raises(pgmilvus.MilvusException) as local:
+        local_client.search(NAME, [[0.1, 0.2, 0.3, 0.4]], limit=3, ranker=bad(pgmilvus))
+    assert (wire.value.code, wire.value.message) == (local.value.code, local.value.message)
+    assert "must be numeric" in wire.value.message
