@@ -190,6 +190,12 @@ class MilvusClient:
             info = collections.require(conn, self._db_name, collection_name, describe=True)
         return collections.describe(info)
 
+    def collection_schema(self, collection_name: str, timeout: Optional[float] = None) -> CollectionSchema:
+        """pgmilvus's own: the collection's schema object (what describe_collection describes), read
+        like a search reads its catalog: from the cached description, without a checkout round trip.
+        ``pgmilvus serve`` encodes each query and search answer with it."""
+        return self._read(lambda conn: collections.require(conn, self._db_name, collection_name).schema, timeout)
+
     def list_collections(self, **kwargs: Any) -> List[str]:
         with self._conn() as conn:
             return catalog.list_collections(conn, self._db_name)

@@ -16,7 +16,7 @@ from ..types import DataType
 from .convert.columns import rows_from_columns
 from .convert.fields import columns, count_column
 from .convert.params import json_object, kv_dict, template_values
-from .convert.schema import function, schema_from_describe
+from .convert.schema import function
 from .convert.vectors import query_vectors
 from .handler import Call, RPCBase, rpc
 from .rpc_admin import hybrid_ts
@@ -40,7 +40,7 @@ def ids_proto(ids: list[Any]) -> schema_pb2.IDs:
 class DataRPCs(RPCBase):
 
     def _schema(self, call: Call, collection: str) -> CollectionSchema:
-        return schema_from_describe(self._client(call).describe_collection(collection))
+        return self._client(call).collection_schema(collection)
 
     # -- writes ----------------------------------------------------------------------------------
     @rpc

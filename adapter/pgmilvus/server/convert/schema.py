@@ -116,11 +116,3 @@ def _param_text(value: Any) -> str:
     if isinstance(value, (dict, list)):
         return json.dumps(value)
     return str(value)
-
-
-def schema_from_describe(desc: dict[str, Any]) -> CollectionSchema:
-    """The CollectionSchema of a describe_collection dict (to type a read's result columns)."""
-    schema = CollectionSchema(description=desc.get("description", ""),
-                              enable_dynamic_field=bool(desc.get("enable_dynamic_field")))
-    schema.fields = [FieldSchema.from_catalog(f) for f in desc["fields"]]
-    return schema
