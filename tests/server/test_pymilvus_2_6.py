@@ -1,0 +1,49 @@
+"""The wire tests again with the newest pymilvus 2.6.x (the main run uses the newest 3.x).
+
+pymilvus 2.6 and 3.x send different RPCs for some calls (2.6 has no
+``AlterCollectionSchema``, 3.x falls back to ``AddCollectionField``), and the
+server is built on whichever stubs are installed, so both lines are run.  The
+2.6 client is installed with pgmilvus into a venv under /tmp on first use;
+the nested run starts its own server on its own embedded PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+VENV = Path("/tmp/pgmilvus-pymilvus-2.6")
+FILES = ["test_seed_wire.py", "test_seed_async_orm.py", "test_wire_parity.py", "test_wire_more.py",
+         "test_wire_schema.py", "test_wire_errors.py", "test_wire_limits.py"]
+
+
+def _python() -> Path:
+    python = VENV / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True, timeout=300)
+    probe = subprocess.run([str(python), "-c", "import pymilvus, pgmilvus, pytest; print(pymilvus.__version__)"],
+                           capture_output=True, text=True)
+    if probe.returncode != 0 or not probe.stdout.startswith("2.6"):
+        done = subprocess.run([str(python), "-m", "pip", "install", "-q", "-e", str(ROOT), "pymilvus>=2.6,<2.7",
+                               "pytest>=8", "hypothesis>=6", "grpcio>=1.66.2"],
+                              capture_output=True, text=True, timeout=1200)
+        if done.returncode != 0:
+            pytest.skip(f"pip install of pymilvus 2.6 failed: {done.stderr[-500:]}")
+    return python
+
+
+def test_the_wire_tests_pass_with_pymilvus_2_6(tmp_path) -> None:
+    python = _python()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    done = subprocess.run([str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                           *[f"tests/server/{name}" for name in FILES]],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
+    version = subprocess.run([str(python), "-c", "import pymilvus; print(pymilvus.__version__)"],
+                             capture_output=True, text=True).stdout.strip()
+    assert version.startswith("2.6"), version
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
