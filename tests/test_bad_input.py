@@ -164,6 +164,7 @@ def bi(pg_dsn: str) -> Iterator[Prepared]:
     c.create_collection("auto", dimension=2, auto_id=True)
     c.create_collection("bv", schema=_schema(vec_type=DataType.BINARY_VECTOR, dim=8))
     c.create_collection("noidx", schema=_schema())
+    c.create_collection("i8", schema=_schema(vec_type=DataType.INT8_VECTOR, dim=2))
     c.create_alias("quick", "qa")
     c.create_database("db2")
     yield Prepared(c, dsn)
@@ -342,6 +343,9 @@ CASES = [
     case("index-create-unknown-coll", lambda c: c.create_index("nope", _ip(index_type="HNSW", metric_type="L2")), E, CNF, "collection=nope"),
     case("index-create-str", lambda c: c.create_index("typed", "x"), ParamError, 1, "IndexParams"),
     case("index-create-unknown-field", lambda c: c.create_index("typed", _ip("nofield", index_type="HNSW", metric_type="L2")), E, 1700, "nofield"),
+    case("index-int8-flat", lambda c: c.create_index("i8", _ip(index_type="FLAT", metric_type="L2")), E, 1100, "data type Int8Vector can't build with this index FLAT"),
+    case("index-int8-ivf", lambda c: c.create_index("i8", _ip(index_type="IVF_FLAT", metric_type="L2")), E, 1100, "data type Int8Vector can't build with this index IVF_FLAT"),
+    case("index-int8-diskann", lambda c: c.create_index("i8", _ip(index_type="DISKANN", metric_type="L2")), E, 1100, "data type Int8Vector can't build with this index DISKANN"),
     case("index-create-unknown-type", lambda c: c.create_index("noidx", _ip(index_type="FOO", metric_type="L2")), E, 1100, "invalid index type: FOO"),
     case("index-create-unknown-metric", lambda c: c.create_index("noidx", _ip(index_type="HNSW", metric_type="FOO")), E, 1100, "metric type FOO"),
     case("index-create-param-str", lambda c: c.create_index("noidx", _ip(index_type="HNSW", metric_type="L2", params={"M": "x"})), E, 1100, "M='x'"),
@@ -474,13 +478,18 @@ CASES = [
     case("query-type-mismatch", lambda c: c.query("typed", filter='i32 == "x"'), E, 1100, "comparisons between Int32"),
     case("query-int-vs-float", lambda c: c.query("typed", filter="i32 == 1.5"), E, 1100, "Int32"),
     case("query-like-int", lambda c: c.query("typed", filter="s like 5"), E, 1100, "like"),
-    case("query-limit-zero", lambda c: c.query("typed", filter="pk > 0", limit=0), E, 1100, "[1, 16384]"),
+    case("query-limit-zero", lambda c: c.query("typed", filter="pk > 0", limit=0), E, 1100, "invalid max query result window, limit [0] is invalid, should be greater than 0"),
+    case("query-limit-minus-one", lambda c: c.query("typed", filter="pk > 0", limit=-1), E, 1100, "limit [-1] is invalid, should be greater than 0"),
+    case("query-offset-negative", lambda c: c.query("typed", filter="pk > 0", limit=1, offset=-1), E, 1100, "invalid max query result window, offset [-1] is invalid, should be gte than 0"),
+    case("query-limit-text", lambda c: c.query("typed", filter="pk > 0", limit="1 s"), E, 1100, 'limit [1 s] is invalid, strconv.ParseInt: parsing "1 s": invalid syntax'),
+    case("query-limit-list", lambda c: c.query("typed", filter="pk > 0", limit=[1, 2]), E, 1100, "limit [[1, 2]] is invalid"),
+    case("query-offset-text", lambda c: c.query("typed", filter="pk > 0", limit=1, offset=""), E, 1100, "offset [] is invalid"),
     case("query-limit-huge", lambda c: c.query("typed", filter="pk > 0", limit=20000), E, 1100, "but got 20000"),
     case("query-window-huge", lambda c: c.query("typed", filter="pk > 0", limit=10, offset=16380), E, 1100, "but got 16390"),
-    case("query-limit-str", lambda c: c.query("typed", filter="pk > 0", limit="10"), ParamError, 1, "`limit`"),
-    case("query-offset-negative", lambda c: c.query("typed", filter="pk > 0", limit=10, offset=-1), E, 1100, "offset [-1]"),
-    case("query-offset-str", lambda c: c.query("typed", filter="pk > 0", limit=10, offset="x"), ParamError, 1, "`offset`"),
+    case("query-offset-str", lambda c: c.query("typed", filter="pk > 0", limit=10, offset="x"), E, 1100, "offset [x] is invalid"),
     case("query-output-unknown", lambda c: c.query("typed", filter="pk > 0", output_fields=["nofield"]), E, 1100, "field nofield not exist"),
+    case("query-output-dynamic-wildcard", lambda c: c.query("quick", filter="id > 0", output_fields=["**"]), E, 1100, "parse output field name failed: **"),
+    case("query-output-dynamic-symbol", lambda c: c.query("quick", filter="id > 0", output_fields=["*", "@"]), E, 1100, "parse output field name failed: @"),
     case("query-output-int", lambda c: c.query("typed", filter="pk > 0", output_fields=5), ParamError, 1, "output_fields"),
     case("query-output-int-in-list", lambda c: c.query("typed", filter="pk > 0", output_fields=[5]), ParamError, 1, "output_fields"),
     case("query-count-with-field", lambda c: c.query("typed", filter="pk > 0", output_fields=["count(*)", "pk"]), E, 1100, "parse output field name failed: count(*)"),
@@ -508,6 +517,7 @@ CASES = [
     case("search-data-nan-float32", lambda c: c.search("typed", data=np.array([[0.1, NAN]], np.float32)), E, 65535, "NaN"),
     case("search-data-inf-float32", lambda c: c.search("typed", data=np.array([[-INF, 0.1]], np.float32)), E, 65535, "Inf"),
     case("search-data-empty", lambda c: c.search("typed", data=[]), E, 1, "data"),
+    case("search-nq-huge", lambda c: c.search("typed", data=[[0.1, 0.2]] * 16385), E, 1100, "should be in range [1, 16384], but got 16385"),
     case("search-anns-unknown", lambda c: c.search("typed", data=[[0.1, 0.2]], anns_field="nofield"), E, 1100, "fieldName(nofield) not found"),
     case("search-anns-scalar", lambda c: c.search("typed", data=[[0.1, 0.2]], anns_field="s"), E, 1100, "(s)"),
     case("search-limit-zero", lambda c: c.search("typed", data=[[0.1, 0.2]], limit=0), ParamError, 1, "`limit` value 0 is illegal"),
@@ -601,11 +611,11 @@ PYMILVUS_TEXTS = [
     px("alter-props-empty", lambda c: c.alter_collection_properties("typed", {}), ParamError, "`properties` value {} is illegal", ": give a non-empty dict"),
     px("alter-field-params-str", lambda c: c.alter_collection_field("typed", "s", "x"), ParamError, "`properties` value x is illegal", ": field_params must be a non-empty dict"),
     px("load-replica-str", lambda c: c.load_collection("typed", replica_number="x"), ParamError, "`replica_number` value x is illegal"),
+    px("load-partitions-replica-float", lambda c: c.load_partitions("typed", ["p1"], replica_number=1.2), ParamError, "`replica_number` value 1.2 is illegal"),
     px("rename-target-db-int", lambda c: c.rename_collection("quick", "q2", target_db=5), ParamError, "`db_name` value 5 is illegal", ": target_db must be a str, got int"),
     px("describe-index-name-int", lambda c: c.describe_index("typed", 5), ParamError, "`index_name` value 5 is illegal", ": expected a str, got int"),
     px("search-iter-batch-zero", lambda c: c.search_iterator("typed", data=V2, batch_size=0), ParamError, "`limit` value 0 is illegal", ": batch_size must be at least 1"),
     px("search-iter-batch-float", lambda c: c.search_iterator("typed", data=V2, batch_size=1.5), ParamError, "`limit` value 1.5 is illegal", ": batch_size must be an int"),
-    px("query-limit-str", lambda c: c.query("typed", filter="pk > 0", limit="x"), ParamError, "`limit` value x is illegal", ": it should be an int"),
     # other pymilvus texts
     px("query-output-str", lambda c: c.query("typed", filter="pk > 0", output_fields="pk"), ParamError, "Invalid query format. 'output_fields' must be a list", " (got 'pk'; e.g. [\"*\"])"),
     px("get-output-int", lambda c: c.get("typed", ids=[1], output_fields=5), ParamError, "Invalid query format. 'output_fields' must be a list", " (got 5; e.g. [\"*\"])"),

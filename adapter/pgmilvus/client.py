@@ -231,9 +231,7 @@ class MilvusClient:
             return {"row_count": collections.row_count(conn, info)}
 
     def load_collection(self, collection_name: str, timeout: Optional[float] = None, **kwargs: Any) -> None:
-        replicas = kwargs.get("replica_number")
-        if replicas is not None and not isinstance(replicas, int):
-            raise illegal("replica_number", replicas)
+        _check_replicas(kwargs)
         with self._tx(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name)
             collections.require_vector_index(info)
@@ -423,6 +421,7 @@ class MilvusClient:
 
     def load_partitions(self, collection_name: str, partition_names: Union[str, List[str]],
                         timeout: Optional[float] = None, **kwargs: Any) -> None:
+        _check_replicas(kwargs)
         with self._tx(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name)
             parts = self._partition_list(info, partition_names)
@@ -838,6 +837,13 @@ class MilvusClient:
         with self._tx(timeout) as conn:
             change(conn, self._db_name, role, object_type, privilege, target, db)
     # -- end access control --------------------------------------------------------------------------
+
+
+def _check_replicas(kwargs: dict[str, Any]) -> None:
+    """pymilvus's check of load_collection's / load_partitions' ``replica_number`` (one replica here)."""
+    replicas = kwargs.get("replica_number")
+    if replicas is not None and not isinstance(replicas, int):
+        raise illegal("replica_number", replicas)
 
 
 def _check_timeout(timeout: Any) -> None:

@@ -107,9 +107,11 @@ def _create_one(conn: psycopg.Connection, info: CollectionInfo, plan: indexes.In
                     shared = shared or existing.pg_index_name  # another path: same GIN index
                     continue
                 path = existing.params.get("json_path", existing.field_name)
-                raise invalid_parameter(f"JSON field {existing.field_name} already has index "
-                                        f"{existing.index_name} on path {path!r}: one index per JSON path; "
-                                        "drop it first (drop_index)")
+                raise MilvusException(ErrorCode.SERVER_ERROR,
+                                      "CreateIndex failed: creating multiple indexes on same field is not "
+                                      f"supported: JSON field {existing.field_name} already has index "
+                                      f"{existing.index_name} on path {path!r}: one index per JSON path; drop "
+                                      "it first (drop_index)")
             raise invalid_parameter(f"at most one distinct index is allowed per field; field "
                                     f"{existing.field_name} already has index {existing.index_name}: "
                                     "drop it first (release_collection, drop_index)")

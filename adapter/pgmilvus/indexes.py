@@ -161,6 +161,10 @@ def plan_vector_index(field: FieldSchema, index_name: str, index_type: str, metr
     if index_type not in VECTOR_INDEX_TYPES:
         raise invalid_parameter(f"invalid index type: {index_type} for vector field {field.name}; use "
                                 "one of HNSW, IVF_FLAT, FLAT, AUTOINDEX")
+    if field.dtype == DataType.INT8_VECTOR and not (index_type == "AUTOINDEX" or index_type.startswith("HNSW")):
+        # Milvus (CPU) builds INT8_VECTOR indexes with the HNSW family only
+        raise invalid_parameter(f"data type Int8Vector can't build with this index {index_type} (field "
+                                f"{field.name}): use HNSW or AUTOINDEX")
     metric = check_metric(field, metric)
     kind = vector_column_kind(field)
     method: Optional[str] = "hnsw"

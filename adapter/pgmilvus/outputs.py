@@ -28,6 +28,7 @@ import numpy as np
 from psycopg import sql
 
 from .errors import ErrorCode, MilvusException, ParamError
+from .filters.lexer import is_identifier
 from .schema import DYNAMIC_FIELD, CollectionSchema, FieldSchema
 from .types import DataType
 
@@ -227,6 +228,8 @@ def output_plan(schema: CollectionSchema, output_fields: Optional[Sequence[str]]
         elif schema.field(name) is not None:
             wanted.add(name)
         elif schema.enable_dynamic_field:
+            if not is_identifier(name):
+                raise MilvusException(ErrorCode.INVALID_PARAMETER, f"parse output field name failed: {name}")
             if name not in dynamic_keys:
                 dynamic_keys.append(name)
         else:

@@ -11,6 +11,7 @@ memory without a window.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Sequence
 
@@ -19,7 +20,8 @@ from psycopg import sql
 
 from .catalog import CollectionInfo, revision_guard
 from .filters import plan_sql, sample_split
-from .errors import DataTypeNotMatchException, ErrorCode, MilvusException, ParamError, collection_replaced, illegal
+from .errors import (DataTypeNotMatchException, ErrorCode, MilvusException, ParamError, collection_replaced, illegal,
+                     invalid_parameter)
 from .outputs import OutputPlan, output_plan
 from .results import HybridExtraList
 from .types import DataType
@@ -55,31 +57,43 @@ def normalize_ids(ids: Any) -> list[Any]:
     return [int(i) if not isinstance(i, str) else i for i in ids]
 
 
+#: What Go's strconv.ParseInt takes.
+_INT64_TEXT = re.compile(r"[+-]?[0-9]+")
+
+
 def _int_param(name: str, value: Any) -> int:
+    """pymilvus sends ``str(value)`` and Milvus's proxy parses it as an int64 (so ``"10"`` is 10)."""
+    text = str(value)
+    if not _INT64_TEXT.fullmatch(text):
+        raise invalid_parameter(f'{name} [{text}] is invalid, strconv.ParseInt: parsing "{text}": invalid syntax')
+    return int(text)
+
+
+def _client_int(name: str, value: Any) -> int:
+    """pymilvus's own check of the iterators' integer arguments (client side: a ParamError)."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise illegal(name, value, "it should be an int")
     return value
 
 
-def window(limit: Any, offset: Any) -> tuple[Optional[int], int]:
-    """Milvus's query pagination rules; returns (limit or None, offset).
+def _window_error(detail: str) -> MilvusException:
+    return invalid_parameter(f"invalid max query result window, {detail}")
 
-    An offset without a limit is ignored, as Milvus ignores it (it pages nothing).
+
+def window(limit: Any, offset: Any) -> tuple[Optional[int], int]:
+    """Milvus's query pagination rules (the proxy's validateMaxQueryResultWindow); returns (limit or
+    None, offset). An offset without a limit is ignored, as Milvus ignores it (it pages nothing).
     """
-    if limit is not None and limit != -1:
-        limit = _int_param("limit", limit)
-    else:
-        limit = None
+    limit = None if limit is None else _int_param("limit", limit)
     offset = 0 if offset is None else _int_param("offset", offset)
     if offset < 0:
-        raise MilvusException(ErrorCode.INVALID_PARAMETER,
-                              f"offset [{offset}] is invalid, should be gte than 0: invalid parameter")
+        raise _window_error(f"offset [{offset}] is invalid, should be gte than 0")
     if limit is None:
         return None, 0
-    if not 1 <= limit + offset <= MAX_WINDOW:
-        raise MilvusException(ErrorCode.INVALID_PARAMETER,
-                              f"invalid max query result window, (offset+limit) should be in range [1, "
-                              f"{MAX_WINDOW}], but got {limit + offset}: invalid parameter")
+    if limit <= 0:
+        raise _window_error(f"limit [{limit}] is invalid, should be greater than 0")
+    if limit + offset > MAX_WINDOW:
+        raise _window_error(f"(offset+limit) should be in range [1, {MAX_WINDOW}], but got {limit + offset}")
     return limit, offset
 
 
@@ -285,12 +299,12 @@ class QueryIterator:
                  partition_names: Any = None, filter_params: Optional[dict] = None, offset: Any = 0) -> None:
         self._read, self._locate = read, locate
         self._batch = _batch_size(batch_size)
-        limit = -1 if limit is None else _int_param("limit", limit)
+        limit = -1 if limit is None else _client_int("limit", limit)
         if limit < -1:
             raise ParamError(message=f"`limit` value {limit} is illegal: use -1 for no limit or a "
                                      "positive int")
         self._remaining: Optional[int] = None if limit == -1 else limit
-        self._offset = 0 if offset is None else _int_param("offset", offset)
+        self._offset = 0 if offset is None else _client_int("offset", offset)
         if self._offset < 0:
             raise ParamError(message=f"`offset` value {self._offset} is illegal: it should be >= 0")
         self._args = (check_filter_type(filter), output_fields, partition_names, filter_params)
@@ -370,7 +384,7 @@ class _PageShape:
 def _batch_size(value: Any) -> int:
     if value is None:
         return 1000
-    value = _int_param("batch_size", value)
+    value = _client_int("batch_size", value)
     if value < 0:
         raise ParamError(message="batch size cannot be less than zero")
     if value > MAX_BATCH_SIZE:

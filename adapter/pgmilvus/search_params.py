@@ -18,6 +18,8 @@ from .errors import ErrorCode, MilvusException, ParamError, illegal, invalid_par
 
 #: Milvus's cap on topk and on offset + topk.
 MAX_TOPK = 16384
+#: Milvus's proxy.maxNQ: query vectors per search.
+MAX_NQ = 16384
 
 
 @dataclass
@@ -142,6 +144,9 @@ def check_data(data: Any) -> Sequence[Any]:
         raise MilvusException(ErrorCode.UNEXPECTED_ERROR,
                               "Unexpected error, message=<list index out of range>: `data` holds no query "
                               "vector")
+    if len(data) > MAX_NQ:
+        raise invalid_parameter(f"nq (number of search vector per search request) should be in range [1, "
+                                f"{MAX_NQ}], but got {len(data)}")
     return list(data)
 
 

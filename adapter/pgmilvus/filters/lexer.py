@@ -40,6 +40,12 @@ _OPERATORS = ("**", "<<", ">>", "<=", ">=", "==", "!=", "&&", "||", "=~", "!~",
 _OPS2 = frozenset(op for op in _OPERATORS if len(op) == 2)
 _OPS1 = frozenset(op for op in _OPERATORS if len(op) == 1)
 _IDENT_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def is_identifier(text: str) -> bool:
+    """A name the grammar reads as one identifier (Milvus parses dynamic output field names so)."""
+    return _IDENT_RE.fullmatch(text) is not None
+
 _HEX_FLOAT_RE = re.compile(r"0[xX]([0-9a-fA-F]*\.?[0-9a-fA-F]*)[pP][+-]?[0-9]+")
 _NUMBER_RE = re.compile(
     r"(?P<float>(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[0-9]+[eE][+-]?[0-9]+)"
