@@ -223,3 +223,19 @@ def test_index_params() -> None:
     with pytest.raises(ParamError, match="params must be a dict or None"):
         params.add_index("v", params=[1])
     assert len(MilvusClient.prepare_index_params("v", index_type="FLAT")) == 1
+
+
+def test_a_pymilvus_function_is_taken_as_pgmilvus_s() -> None:
+    """Code that imports Function from pymilvus beside pgmilvus's client (Milvus's e2e suite does)."""
+    pymilvus = pytest.importorskip("pymilvus")
+    from pgmilvus import Function, FunctionType
+
+    schema = MilvusClient.create_schema()
+    schema.add_function(pymilvus.Function(name="bm", function_type=pymilvus.FunctionType.BM25,
+                                          input_field_names=["t"], output_field_names=["sp"]))
+    got = schema.functions[0]
+    assert isinstance(got, Function)
+    assert (got.name, got.type, got.input_field_names, got.output_field_names) == ("bm", FunctionType.BM25, ["t"],
+                                                                                 ["sp"])
+    with pytest.raises(ParamError, match="add_function expects a Function, got {'a': 1}"):
+        schema.add_function({"a": 1})

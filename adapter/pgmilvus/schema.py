@@ -329,6 +329,15 @@ class FieldSchema:
         return isinstance(other, FieldSchema) and self.to_catalog() == other.to_catalog()
 
 
+def _foreign_function(value: Any) -> "Function":
+    """pymilvus's own Function (code that imports it beside pgmilvus's client) as pgmilvus's."""
+    attrs = ("name", "type", "input_field_names", "output_field_names", "description", "params")
+    if not all(hasattr(value, a) for a in attrs):
+        raise ParamError(message=f"add_function expects a Function, got {value!r}")
+    return Function(value.name, FunctionType(int(value.type)), list(value.input_field_names),
+                    list(value.output_field_names), value.description, dict(value.params or {}))
+
+
 class Function:
     """pymilvus's Function (BM25, embeddings, rerank); accepted but not executable here."""
 
@@ -413,7 +422,7 @@ class CollectionSchema:
 
     def add_function(self, function: Function) -> "CollectionSchema":
         if not isinstance(function, Function):
-            raise ParamError(message=f"add_function expects a Function, got {function!r}")
+            function = _foreign_function(function)
         self.functions.append(function)
         return self
 
