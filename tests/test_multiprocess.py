@@ -112,3 +112,20 @@ def test_catalog_changes_by_another_process_are_seen_at_once(test_root: Path) ->
         assert client.insert("c", [{"id": 2, "vector": [0.0, 0.0, 1.0]}])["insert_count"] == 1
     finally:
         client.close()
+
+
+def test_a_new_client_does_not_trust_what_a_closed_one_cached(fresh_db: str) -> None:
+    """The description cache is the process's: DDL another process made while no client of this
+    one was listening must not be hidden from the next client (a dropped collection 'existed')."""
+    from pgmilvus import MilvusClient
+
+    with MilvusClient(fresh_db) as first:
+        first.create_collection("gone", dimension=2)
+        assert first.has_collection("gone") and first.query("gone", filter="id >= 0") == []
+    other = run_python(f"""
+        from pgmilvus import MilvusClient
+        MilvusClient({fresh_db!r}).drop_collection("gone")
+    """)
+    assert other.returncode == 0, other.stderr
+    with MilvusClient(fresh_db) as second:
+        assert not second.has_collection("gone")

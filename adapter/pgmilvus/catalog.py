@@ -17,7 +17,7 @@ from psycopg import sql
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
-from . import sqlfiles
+from . import callers, sqlfiles
 from .connection import REVISION_MARKER, ConnectionLost
 from .errors import ErrorCode, collection_not_found
 from .schema import CollectionSchema
@@ -238,9 +238,10 @@ def get_collection(conn: psycopg.Connection, db_name: str, name: str, *,
     sends one; the connection check reads it before the call starts), which
     spares the catalog join and the schema parsing. Only descriptions read
     outside a transaction are kept, so nothing uncommitted is ever cached.
-    DDL (``for_update``) always reads afresh and may change the object it gets.
+    DDL (``for_update``) always reads afresh and may change the object it gets, and so does
+    a call on the application's own connection (callers.py), inside its transaction.
     """
-    if for_update or not aliases:
+    if for_update or not aliases or callers.is_callers(conn):
         return _read_collection(conn, db_name, name, aliases=aliases, for_update=for_update)
     pgconn = conn.pgconn
     key = (pgconn.host, pgconn.port, pgconn.db, db_name, name)

@@ -50,6 +50,9 @@ class MilvusClient:
         self._timeout = timeout
         self._db = Database(dsn, timeout=timeout, max_size=int(kwargs.get("pool_size", 8)),
                             listen={catalog.CHANGES_CHANNEL: catalog.invalidate_cache})
+        # The description cache is the process's: what it holds from clients already closed was not
+        # kept fresh by anyone listening since (DDL by another process in the meantime).
+        catalog.invalidate_cache()
         self._closed = False
         try:
             with self._db.connection() as conn:
@@ -88,6 +91,14 @@ class MilvusClient:
         if self._closed:
             raise MilvusException(message="should create connection first")
         return self._db.transaction(timeout)
+
+    def bind(self, connection: Any):
+        """pgmilvus's own: within ``with client.bind(conn):``, this client's calls (in this thread or
+        task) run on the application's psycopg connection, inside the transaction it opened, each in
+        a savepoint; pgmilvus never commits or rolls back that transaction (docs/integrations.md)."""
+        if self._closed:
+            raise MilvusException(message="should create connection first")
+        return self._db.bind(connection)
 
     def close(self) -> None:
         if not self._closed:
@@ -269,7 +280,7 @@ class MilvusClient:
         """VACUUM (ANALYZE) the collection's table: reclaims deleted rows, refreshes planner stats."""
         from psycopg import sql
 
-        with self._conn(timeout) as conn:
+        with self._db.own_connection(timeout) as conn:  # VACUUM runs outside any transaction
             info = collections.require(conn, self._db_name, collection_name)
             conn.execute(sql.SQL("VACUUM (ANALYZE) {}").format(
                 sql.Identifier(info.schema_name, info.table_name)))

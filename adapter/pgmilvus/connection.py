@@ -21,6 +21,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool, PoolTimeout
 
+from . import callers
 from .errors import ErrorCode, MilvusException, PermissionDenied
 
 _log = logging.getLogger("pgmilvus")
@@ -165,6 +166,7 @@ class Database:
         with translate_errors():
             with _first_connection(conninfo, timeout) as conn:
                 ensure_pgvector(conn)
+                self.dbname = conn.info.dbname
             self.pool = ConnectionPool(conninfo, min_size=1, max_size=max_size, open=False,
                                        kwargs={"autocommit": True}, configure=listener.configure,
                                        check=listener.check,
@@ -184,8 +186,24 @@ class Database:
         ``timeout`` (seconds, pymilvus's per-call argument; else the client's)
         becomes the session's statement_timeout for as long as the block runs.
         """
+        callers_conn = callers.bound(id(self))
+        if callers_conn is not None:
+            with translate_errors(), callers.call_on(callers_conn) as conn:
+                yield conn
+            return
         with translate_errors(), self._pooled(timeout, checked=True) as conn:
             yield conn
+
+    def own_connection(self, timeout: Optional[float] = None) -> contextlib.AbstractContextManager:
+        """A pooled connection even when a caller's connection is bound (VACUUM cannot run inside
+        the caller's transaction)."""
+        return _pool_only(self, timeout)
+
+    def bind(self, conn: Any) -> contextlib.AbstractContextManager:
+        """Run this database's calls on the caller's connection within the block (callers.py)."""
+        with self._pooled(None, checked=False) as pooled:
+            template = pooled.adapters
+        return callers.bind(id(self), callers.check(conn, self.dbname, template))
 
     def read(self, call: Callable[[psycopg.Connection], T], timeout: Optional[float] = None,
              on_stale: Optional[Callable[[], None]] = None) -> T:
@@ -198,6 +216,9 @@ class Database:
         way the call runs again on a checked connection, after ``on_stale``
         dropped the cached catalog; a read has no effect to repeat.
         """
+        if callers.bound(id(self)) is not None:
+            with self.connection(timeout) as conn:
+                return call(conn)
         # Plain try blocks rather than context managers: this runs on every search.
         try:
             for attempt in range(3):
@@ -289,6 +310,9 @@ class Database:
     def transaction(self, timeout: Optional[float] = None) -> Iterator[psycopg.Connection]:
         """A connection inside one transaction: all of the block, or nothing."""
         with self.connection(timeout) as conn:
+            if callers.is_callers(conn):  # connection() opened its savepoint already
+                yield conn
+                return
             with translate_errors(), conn.transaction():
                 yield conn
 
@@ -297,6 +321,12 @@ class Database:
             self._closing = True
         self._release_kept()
         self.pool.close()
+
+
+@contextlib.contextmanager
+def _pool_only(db: Database, timeout: Optional[float]) -> Iterator[psycopg.Connection]:
+    with translate_errors(), db._pooled(timeout, checked=True) as conn:
+        yield conn
 
 
 @contextlib.contextmanager
