@@ -157,3 +157,14 @@ def test_ctrl_c_cancels_the_running_statement(conn: psycopg.Connection) -> None:
         running = other.execute("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%%' "
                                 "AND state = 'active'").fetchone()[0]
     assert running == 0
+
+
+def test_the_psycopg_internals_pgmilvus_relies_on_are_there(conn: psycopg.Connection) -> None:
+    """statements.py drives libpq through psycopg internals, and callers.py swaps a connection's
+    adapters for a call: a psycopg release that changes them must fail here, loudly, first."""
+    from psycopg import generators
+    from psycopg.adapt import AdaptersMap, Transformer
+
+    assert callable(generators.execute) and callable(conn.wait)
+    assert Transformer(conn).adapters is conn.adapters
+    assert isinstance(conn._adapters, AdaptersMap) and conn._adapters is conn.adapters
