@@ -133,8 +133,11 @@ METHOD_PRIVILEGES: dict[str, str] = {
     "add_collection_field": "AddCollectionField", "alter_collection_field": "CreateCollection",
     "drop_collection_field": "AlterCollectionSchema", "alter_index_properties": "CreateIndex",
     "drop_index_properties": "CreateIndex",
+    # pgmilvus's own: the schema a describe gives (the wire server types answers with it)
+    "collection_schema": "DescribeCollection",
 }
 #: Methods whose request Milvus checks no privilege for (GetReplicas, GetVersion, ...) or that send
 #: none: a refusal by PostgreSQL is reported without a privilege name.
 UNCHECKED_METHODS = frozenset({"describe_replica", "get_compaction_state", "get_server_type",
-                               "get_server_version", "use_database", "using_database", "close"})
+                               "get_server_version", "use_database", "using_database", "close",
+                               "bind"})  # pgmilvus's own: sends nothing itself

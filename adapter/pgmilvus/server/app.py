@@ -46,7 +46,11 @@ class Server:
         self._grpc = grpc.server(
             futures.ThreadPoolExecutor(max_workers=options.workers, thread_name_prefix="pgmilvus-rpc"),
             interceptors=[SizeLimits(options.max_receive_message_mb, options.max_send_message_mb)],
-            options=[("grpc.max_receive_message_length", -1), ("grpc.max_send_message_length", -1)])
+            options=[("grpc.max_receive_message_length", -1), ("grpc.max_send_message_length", -1),
+                     # Milvus's keepalive enforcement (pings every 5 s allowed, also between calls):
+                     # pymilvus's clients ping, and a stricter server answers "Too many pings"
+                     ("grpc.http2.min_recv_ping_interval_without_data_ms", 5000),
+                     ("grpc.keepalive_permit_without_calls", 1)])
         milvus_pb2_grpc.add_MilvusServiceServicer_to_server(MilvusServicer(self.backend), self._grpc)
         address = f"{options.host}:{options.port}"
         try:
