@@ -73,6 +73,7 @@ def create_growing(conn: psycopg.Connection, schema_name: str, collection_id: in
     segment_id = conn.execute(f"SELECT nextval('{CATALOG}.segment_ids')").fetchone()[0]
     leaf = leaf_name(partition_table, segment_id)
     conn.execute(ddl.create_segment(schema_name, partition_table, leaf, segment_id))
+    _analyze_empty(conn, schema_name, leaf)
     conn.execute(f"INSERT INTO {CATALOG}.segments (id, collection_id, partition_name, table_name, state)"
                  " VALUES (%s, %s, %s, %s, 'growing')", (segment_id, collection_id, partition, leaf))
     return segment_id
@@ -81,8 +82,14 @@ def create_growing(conn: psycopg.Connection, schema_name: str, collection_id: in
 def create_outside(conn: psycopg.Connection, schema_name: str, partition_table: str) -> None:
     """Segment 0 of a partition: rows INSERTed by plain SQL (the column's default), searched
     exactly; flush() moves them into the growing segment."""
-    conn.execute(ddl.create_segment(schema_name, partition_table, leaf_name(partition_table, OUTSIDE_SEGMENT),
-                                    OUTSIDE_SEGMENT))
+    leaf = leaf_name(partition_table, OUTSIDE_SEGMENT)
+    conn.execute(ddl.create_segment(schema_name, partition_table, leaf, OUTSIDE_SEGMENT))
+    _analyze_empty(conn, schema_name, leaf)
+
+
+def _analyze_empty(conn: psycopg.Connection, schema_name: str, leaf: str) -> None:
+    """Tell the planner a new leaf is empty (never analyzed, it would be costed as 10 pages)."""
+    conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(schema_name, leaf)))
 
 
 def descendants(conn: psycopg.Connection, info: CollectionInfo) -> list[str]:
