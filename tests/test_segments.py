@@ -68,7 +68,12 @@ def test_insert_then_search_at_once_across_seals_and_builds(client) -> None:
         _check_nearest(client, vectors, [start, start + 199, max(0, start - 150)])
     states = [s for s, _ in _segments(client, "seg")]
     assert states[-1] == "growing" and len(states) >= 4
+    described = client.describe_index("seg", "vector")
+    assert described["total_rows"] == 1200 and described["indexed_rows"] + described["pending_index_rows"] == 1200
+    assert described["state"] == ("InProgress" if described["pending_index_rows"] else "Finished")
     client.flush("seg")
+    assert {k: client.describe_index("seg", "vector")[k] for k in ("indexed_rows", "pending_index_rows", "state")} \
+        == {"indexed_rows": 1200, "pending_index_rows": 0, "state": "Finished"}
     assert [s for s, _ in _segments(client, "seg")][:-1] == ["indexed"] * (len(states) - 1)
     assert _segments(client, "seg")[-1] == ("growing", 0)
     _check_nearest(client, vectors, [0, 333, 1199])

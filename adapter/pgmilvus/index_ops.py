@@ -133,9 +133,17 @@ def describe(conn: psycopg.Connection, info: CollectionInfo, index_name: str) ->
     index = find(info, index_name)
     if index is None:
         return None
-    rows = collections.row_count(conn, info)
-    return indexes.describe(index.params, index.index_type, index.metric_type, index.field_name,
-                            index.index_name, rows)
+    field = info.schema.field(index.field_name)
+    if info.segmented and field is not None and field.is_vector and index.pg_index_name:
+        rows, indexed, pending = segments.index_progress(conn, info)
+    else:
+        rows = collections.row_count(conn, info)
+        indexed, pending = rows, 0
+    out = indexes.describe(index.params, index.index_type, index.metric_type, index.field_name,
+                           index.index_name, rows)
+    out.update(indexed_rows=indexed, pending_index_rows=pending,
+               state="InProgress" if pending else "Finished")
+    return out
 
 
 def drop(conn: psycopg.Connection, info: CollectionInfo, index_name: str) -> None:

@@ -279,9 +279,16 @@ def drop_vector_index(conn: psycopg.Connection, info: CollectionInfo, index_name
         conn.execute(indexes.drop_index_sql(info.schema_name, leaf_index_name(leaf, index_name)))
 
 
-def counts(conn: psycopg.Connection, info: CollectionInfo) -> dict[str, int]:
-    """Rows written per segment state (describe_index's indexed / pending rows)."""
-    rows = conn.execute(f"SELECT state, sum(rows)::bigint FROM {CATALOG}.segments WHERE collection_id = %s"
-                        " GROUP BY state", (info.id,)).fetchall()
-    return {state: int(total or 0) for state, total in rows}
+def index_progress(conn: psycopg.Connection, info: CollectionInfo) -> tuple[int, int, int]:
+    """describe_index's (total_rows, indexed_rows, pending_index_rows) of a vector index, as
+    Milvus counts them: rows of built segments are indexed, rows of sealed ones wait for their
+    build, rows of growing segments (searched exactly) are neither."""
+    by_state = dict(conn.execute(f"SELECT state, array_agg(id) FROM {CATALOG}.segments"
+                                 " WHERE collection_id = %s GROUP BY state", (info.id,)).fetchall())
+    segment = sql.Identifier(ddl.SEGMENT_COLUMN)
+    row = conn.execute(sql.SQL("SELECT count(*), count(*) FILTER (WHERE {s} = ANY(%s)),"
+                               " count(*) FILTER (WHERE {s} = ANY(%s)) FROM {t}").format(
+        s=segment, t=sql.Identifier(info.schema_name, info.table_name)),
+        (by_state.get("indexed", []), by_state.get("sealed", []))).fetchone()
+    return int(row[0]), int(row[1]), int(row[2])
 
