@@ -207,3 +207,22 @@ def test_recall_after_indexing_catches_up(client, monkeypatch: pytest.MonkeyPatc
         truth = set(np.argsort(np.sum((data - q) ** 2, axis=1))[:10].tolist())
         hits += len(truth & {h["id"] for h in got})
     assert hits / (10 * len(queries)) >= 0.95
+
+
+def test_rows_written_by_plain_sql_are_adopted_by_flush(client) -> None:
+    _l2_collection(client)
+    vectors = _vectors(50)
+    with client._conn() as conn:
+        info = catalog.get_collection(conn, "default", "seg")
+        with conn.cursor() as cur:
+            cur.executemany(psycopg.sql.SQL("INSERT INTO {} (id, vector) VALUES (%s, %s::vector)").format(
+                psycopg.sql.Identifier(info.schema_name, info.table_name)),
+                [(i, str(v.tolist())) for i, v in enumerate(vectors)])
+    _check_nearest(client, vectors, [0, 49])  # segment 0, searched exactly
+    client.flush("seg")
+    assert _segments(client, "seg") == [("indexed", 50), ("growing", 0)]
+    with client._conn() as conn:
+        leaf = segments.leaf_name(info.partition("_default").table_name, segments.OUTSIDE_SEGMENT)
+        assert conn.execute(psycopg.sql.SQL("SELECT count(*) FROM {}").format(
+            psycopg.sql.Identifier(info.schema_name, leaf))).fetchone()[0] == 0
+    _check_nearest(client, vectors, [0, 49])

@@ -101,15 +101,29 @@ def descendants(conn: psycopg.Connection, info: CollectionInfo) -> list[str]:
 
 
 def adopt_outside_rows(conn: psycopg.Connection, info: CollectionInfo, partition: str) -> None:
-    """Move rows written by plain SQL (segment 0) into the partition's growing segment."""
+    """Move rows written by plain SQL (segment 0) into the partition's growing segment.
+
+    Copied, then segment 0 truncated and analyzed empty (moving them by UPDATE would leave
+    their dead tuples for every exact scan to read, and stale statistics).  Segment 0 is locked
+    first, so a plain-SQL writer in flight either committed before the copy or waits for it.
+    """
     part = info.partition(partition)
     assert part is not None
+    leaf = sql.Identifier(info.schema_name, leaf_name(part.table_name, OUTSIDE_SEGMENT))
+    if conn.execute(sql.SQL("SELECT NOT EXISTS (SELECT FROM {})").format(leaf)).fetchone()[0]:
+        return
+    conn.execute(sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(leaf))
     target = growing(conn, info, partition)
-    moved = conn.execute(sql.SQL("UPDATE {} SET {} = %s WHERE {} = %s").format(
-        sql.Identifier(info.schema_name, part.table_name), sql.Identifier(ddl.SEGMENT_COLUMN),
-        sql.Identifier(ddl.SEGMENT_COLUMN)), (target.id, OUTSIDE_SEGMENT)).rowcount
-    if moved:
-        conn.execute(f"UPDATE {CATALOG}.segments SET rows = rows + %s WHERE id = %s", (moved, target.id))
+    columns = [r[0] for r in conn.execute(
+        "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped"
+        " AND attname <> %s ORDER BY attnum", (leaf.as_string(conn), ddl.SEGMENT_COLUMN)).fetchall()]
+    names = sql.SQL(", ").join(sql.Identifier(c) for c in columns)
+    moved = conn.execute(sql.SQL("INSERT INTO {} ({}, {}) SELECT {}, %s FROM {}").format(
+        sql.Identifier(info.schema_name, part.table_name), names, sql.Identifier(ddl.SEGMENT_COLUMN), names,
+        leaf), (target.id,)).rowcount
+    conn.execute(sql.SQL("TRUNCATE {}").format(leaf))
+    conn.execute(sql.SQL("ANALYZE {}").format(leaf))
+    conn.execute(f"UPDATE {CATALOG}.segments SET rows = rows + %s WHERE id = %s", (moved, target.id))
 
 
 @dataclass
