@@ -133,14 +133,16 @@ class Growing:
     id: int
     rows: int
     may_seal: bool
+    may_read: bool   # the user may read the collection (checks keys across segments, writes.py)
 
 
 def growing(conn: psycopg.Connection, info: CollectionInfo, partition: str) -> Growing:
     row = conn.execute(
         f"SELECT id, rows, has_table_privilege('{CATALOG}.segments', 'UPDATE')"
-        f" AND has_schema_privilege(%s, 'CREATE') FROM {CATALOG}.segments"
-        " WHERE collection_id = %s AND partition_name = %s AND state = 'growing'",
-        (info.schema_name, info.id, partition)).fetchone()
+        f" AND has_schema_privilege(%s, 'CREATE'), has_table_privilege(%s::regclass, 'SELECT')"
+        f" FROM {CATALOG}.segments WHERE collection_id = %s AND partition_name = %s AND state = 'growing'",
+        (info.schema_name, sql.Identifier(info.schema_name, info.table_name).as_string(conn), info.id,
+         partition)).fetchone()
     assert row is not None, f"partition {partition} of {info.name} has no growing segment"
     return Growing(*row)
 

@@ -340,6 +340,8 @@ def insert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterable[Any],
     values.wire_adapters(conn)
     scope = _duplicate_scope(info, partition)
     writer = _segment_writer(conn, info, encoder)
+    if writer is not None and not writer.segment.may_read:
+        scope = []  # Insert without Query privilege: only the growing segment's own key checks
     ids: list[Any] = []
     base = 0
     for chunk in chunks(rows):

@@ -13,9 +13,9 @@
 -- description, and searches on the parent table stay valid across a seal.
 ALTER TABLE pgmilvus_catalog.collections ADD COLUMN IF NOT EXISTS segmented boolean NOT NULL DEFAULT false;
 
-CREATE SEQUENCE pgmilvus_catalog.segment_ids;
+CREATE SEQUENCE IF NOT EXISTS pgmilvus_catalog.segment_ids;
 
-CREATE TABLE pgmilvus_catalog.segments (
+CREATE TABLE IF NOT EXISTS pgmilvus_catalog.segments (
     id             bigint PRIMARY KEY,
     collection_id  bigint NOT NULL REFERENCES pgmilvus_catalog.collections (id) ON DELETE CASCADE,
     partition_name text NOT NULL,
@@ -24,9 +24,9 @@ CREATE TABLE pgmilvus_catalog.segments (
     rows           bigint NOT NULL DEFAULT 0,
     created_at     timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX segments_collection ON pgmilvus_catalog.segments (collection_id, state);
+CREATE INDEX IF NOT EXISTS segments_collection ON pgmilvus_catalog.segments (collection_id, state);
 -- One growing segment per partition.
-CREATE UNIQUE INDEX segments_one_growing ON pgmilvus_catalog.segments (collection_id, partition_name)
+CREATE UNIQUE INDEX IF NOT EXISTS segments_one_growing ON pgmilvus_catalog.segments (collection_id, partition_name)
     WHERE state = 'growing';
 
 -- Every user may see the segments (describe_index reads them); writers that may
