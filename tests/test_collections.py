@@ -170,7 +170,7 @@ def test_every_storable_datatype_gets_its_postgres_type(client: MilvusClient) ->
         "ts": "timestamp with time zone", "j": "jsonb", "ai": "integer[]",
         "as_": "character varying(5)[]", "fv": "vector(3)", "f16": "halfvec(4)", "bf16": "halfvec(4)",
         "bv": "bit(16)", "sv": "sparsevec", "i8v": "vector(3)", "$meta": "jsonb", "$partition": "text",
-        "$segment": "bigint"}
+        "$segment": "integer"}
     assert client.get_load_state("types") == {"state": LoadState.NotLoad}
 
 

@@ -136,8 +136,9 @@ def create_collection_table(schema_name: str, table: str, schema: CollectionSche
         method = sql.SQL("HASH")
     key_columns = [pk, part_col]
     if segmented:
-        # 0: rows written by plain SQL, outside pgmilvus (segments.OUTSIDE_SEGMENT).
-        columns.append(sql.SQL("{} bigint NOT NULL DEFAULT 0").format(sql.Identifier(SEGMENT_COLUMN)))
+        # 0: rows written by plain SQL, outside pgmilvus (segments.OUTSIDE_SEGMENT).  integer, not
+        # bigint: 4 bytes less per row keep e.g. 14 rather than 13 rows of 128-d vectors per page.
+        columns.append(sql.SQL("{} integer NOT NULL DEFAULT 0").format(sql.Identifier(SEGMENT_COLUMN)))
         key_columns.append(sql.Identifier(SEGMENT_COLUMN))
     columns.append(sql.SQL("PRIMARY KEY ({})").format(sql.SQL(", ").join(key_columns)))
     return sql.SQL("CREATE TABLE {} ({}) PARTITION BY {} ({})").format(
