@@ -14,6 +14,14 @@ pgmilvus, no vector index, so index build time does not hide the write path):
 * delete 10% by filter: ``client.delete(filter=...)`` vs ``DELETE ... WHERE``.
 
 Prints rows/s of each and the ratio pgmilvus / raw (the goal is >= 0.9).
+
+``--index-first``: the path most Milvus code takes (issue 15).  A quick-setup collection
+(AUTOINDEX: HNSW, COSINE) is created first, then rows are inserted in batches of 10k; writes
+land in growing segments, sealed segments are indexed in the background and ``flush()``
+waits for the last ones (segments.py).  Against hand-written binary COPY (batches of 10k,
+one commit each) into an unindexed table, then ``CREATE INDEX ... USING hnsw`` with the same
+build settings.  Shapes: ``--shapes 100000x128,50000x768``.  Goals: insert throughput
+>= 0.5x COPY, time until every row is indexed <= 1.5x COPY + CREATE INDEX.
 """
 
 from __future__ import annotations
@@ -155,6 +163,86 @@ def run_lite(python: str, rows: int, dim: int, cutoff: int) -> dict[str, float] 
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+# -- index first (quick setup, then insert) ------------------------------------------------------
+
+BATCH = 10_000
+
+
+def index_first_raw(dsn: str, vectors: np.ndarray) -> tuple[float, float]:
+    """(COPY seconds, CREATE INDEX seconds) into a plain table of the same database."""
+    import psycopg
+    from pgvector.psycopg import register_vector
+
+    from pgmilvus import indexes
+
+    dim = vectors.shape[1]
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        register_vector(conn)
+        conn.execute("DROP TABLE IF EXISTS bench_if_raw")
+        conn.execute(f"CREATE TABLE bench_if_raw (id bigint PRIMARY KEY, vector vector({dim}) NOT NULL)")
+
+        def copy() -> None:
+            for start in range(0, len(vectors), BATCH):
+                with conn.transaction(), conn.cursor() as cur:
+                    with cur.copy("COPY bench_if_raw (id, vector) FROM STDIN (FORMAT BINARY)") as cp:
+                        cp.set_types(["int8", "vector"])
+                        for i in range(start, min(start + BATCH, len(vectors))):
+                            cp.write_row((i, vectors[i]))
+        copy_s = timed(copy)
+        for key, value in indexes.build_settings().items():
+            conn.execute("SELECT set_config(%s, %s, false)", (key, value))
+        index_s = timed(lambda: conn.execute(
+            "CREATE INDEX ON bench_if_raw USING hnsw (vector vector_cosine_ops)"))
+        conn.execute("DROP TABLE bench_if_raw")
+    return copy_s, index_s
+
+
+def index_first_ours(client: MilvusClient, vectors: np.ndarray) -> tuple[float, float, int]:
+    """(insert seconds, flush seconds, sealed segments) into a quick-setup collection."""
+    client.drop_collection("bench_if")
+    client.create_collection("bench_if", dimension=vectors.shape[1])  # AUTOINDEX
+
+    def insert() -> None:
+        for start in range(0, len(vectors), BATCH):
+            client.insert("bench_if", [{"id": i, "vector": vectors[i]}
+                                       for i in range(start, min(start + BATCH, len(vectors)))])
+    insert_s = timed(insert)
+    flush_s = timed(lambda: client.flush("bench_if"))
+    with client._conn() as conn:
+        info = client_collection(conn)
+        sealed = conn.execute("SELECT count(*) FROM pgmilvus_catalog.segments WHERE collection_id = %s"
+                              " AND state = 'indexed'", (info.id,)).fetchone()[0]
+    return insert_s, flush_s, sealed
+
+
+def client_collection(conn):
+    from pgmilvus import collections
+
+    return collections.require(conn, "default", "bench_if")
+
+
+def run_index_first(uri: str, shapes: list[tuple[int, int]]) -> None:
+    client = MilvusClient(uri)
+    dsn = client._db.conninfo
+    lines = []
+    for rows, dim in shapes:
+        vectors = np.random.default_rng(3).random((rows, dim), dtype=np.float32)
+        copy_s, index_s = index_first_raw(dsn, vectors)
+        insert_s, flush_s, sealed = index_first_ours(client, vectors)
+        client.drop_collection("bench_if")
+        lines.append((f"{rows} x {dim}-d", rows / copy_s, rows / insert_s, copy_s + index_s,
+                      insert_s + flush_s, sealed))
+    client.close()
+    header = (f"{'shape':<16}{'COPY rows/s':>12}{'insert rows/s':>14}{'ratio':>7}"
+              f"{'COPY+INDEX s':>14}{'to indexed s':>14}{'ratio':>7}{'segments':>10}")
+    print("\nindex first: quick-setup AUTOINDEX collection, batches of 10k, vs binary COPY + CREATE INDEX\n")
+    print(header)
+    print("-" * len(header))
+    for shape, copy_rate, ours_rate, raw_total, ours_total, sealed in lines:
+        print(f"{shape:<16}{copy_rate:>12,.0f}{ours_rate:>14,.0f}{ours_rate / copy_rate:>7.2f}"
+              f"{raw_total:>14.1f}{ours_total:>14.1f}{ours_total / raw_total:>7.2f}{sealed:>10}")
+
+
 # -- main ---------------------------------------------------------------------------------------
 
 def main() -> None:
@@ -166,6 +254,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="repeat and keep each side's best time")
     parser.add_argument("--lite-python", default=os.environ.get("PGMILVUS_LITE_PYTHON", "/tmp/refvenv/bin/python"),
                         help="interpreter with pymilvus + milvus-lite ('' to skip)")
+    parser.add_argument("--index-first", action="store_true",
+                        help="time the index-first path (quick setup, insert) against COPY + CREATE INDEX")
+    parser.add_argument("--shapes", default="100000x128,50000x768", help="rows x dim list for --index-first")
     args = parser.parse_args()
 
     tmp = None
@@ -175,6 +266,13 @@ def main() -> None:
         tmp = tempfile.mkdtemp(prefix="pgmilvus-bench-", dir="/tmp")
         os.chmod(tmp, 0o755)
         uri = args.path or str(Path(tmp) / "bench.db")
+    if args.index_first:
+        try:
+            run_index_first(uri, [tuple(int(x) for x in shape.split("x")) for shape in args.shapes.split(",")])
+        finally:
+            if tmp:
+                shutil.rmtree(tmp, ignore_errors=True)
+        return
     rows = make_rows(args.rows, args.dim)
     upserts = make_rows(max(1, args.rows // 10), args.dim, seed=8)  # ids 0..n/10 replaced
     cutoff = 10  # age < 10: 10% of the rows

@@ -169,7 +169,8 @@ def test_every_storable_datatype_gets_its_postgres_type(client: MilvusClient) ->
         "d": "double precision", "s": "character varying(12)", "t": "text",
         "ts": "timestamp with time zone", "j": "jsonb", "ai": "integer[]",
         "as_": "character varying(5)[]", "fv": "vector(3)", "f16": "halfvec(4)", "bf16": "halfvec(4)",
-        "bv": "bit(16)", "sv": "sparsevec", "i8v": "vector(3)", "$meta": "jsonb", "$partition": "text"}
+        "bv": "bit(16)", "sv": "sparsevec", "i8v": "vector(3)", "$meta": "jsonb", "$partition": "text",
+        "$segment": "integer"}
     assert client.get_load_state("types") == {"state": LoadState.NotLoad}
 
 
@@ -459,7 +460,8 @@ def test_partition_rows_live_in_child_tables(client: MilvusClient) -> None:
         conn.execute('INSERT INTO "default"."c" (id, vector, "$partition") VALUES (1, %s, %s), (2, %s, %s)',
                      ("[1,2]", "_default", "[3,4]", "pA"))
         rows = conn.execute('SELECT tableoid::regclass::text, id FROM "default"."c" ORDER BY id').fetchall()
-    assert rows == [('"default"."c$_default"', 1), ('"default"."c$pA"', 2)]
+    # Rows written by plain SQL land in segment 0 of their partition (segments.py).
+    assert rows == [('"default"."c$_default$s0"', 1), ('"default"."c$pA$s0"', 2)]
     assert client.get_partition_stats("c", "pA") == {"row_count": 1}
     assert client.get_collection_stats("c") == {"row_count": 2}
 

@@ -52,8 +52,9 @@ def test_diskann_path_with_vectorscale(fresh_db: str, monkeypatch: pytest.Monkey
     index = client.prepare_index_params()
     index.add_index("v", index_type="DISKANN", metric_type=metric)
     client.create_index("d", index)
+    client.flush("d")  # the rows' segment sealed and indexed: the index lives on its leaf (segments.py)
     with psycopg.connect(fresh_db, autocommit=True) as conn:
-        indexdef = conn.execute("SELECT indexdef FROM pg_indexes WHERE tablename = 'd' AND indexdef LIKE "
+        indexdef = conn.execute("SELECT indexdef FROM pg_indexes WHERE tablename LIKE 'd$%' AND indexdef LIKE "
                                 "'%USING diskann%'").fetchone()
     assert indexdef is not None and f"vector_{metric.lower()}_ops" in indexdef[0], indexdef
     queries = vectors[:4] + 0.01

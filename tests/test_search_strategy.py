@@ -72,6 +72,7 @@ def coll(client: MilvusClient) -> MilvusClient:
     index = client.prepare_index_params()
     index.add_index("v", index_type="HNSW", metric_type="L2")
     client.create_index("c", index)
+    client.flush("c")    # a settled collection: every row in an indexed segment (segments.py)
     client.compact("c")  # ANALYZE: the planner's estimates
     return client
 
@@ -90,7 +91,8 @@ def _estimate(client: MilvusClient, name: str, expr: str, dim: int) -> strategy.
 
 def test_the_estimate_reads_the_data_layout(coll: MilvusClient) -> None:
     estimate = _estimate(coll, "c", "bucket < 20", 4)
-    assert 500 < estimate.rows < 2000 and estimate.total == ROWS and estimate.seq_scan
+    # (the planner counts at least one row for each empty leaf: segment 0, an empty growing segment)
+    assert 500 < estimate.rows < 2000 and ROWS <= estimate.total <= ROWS + 2 and estimate.seq_scan
     assert estimate.dim == 4 and not estimate.out_of_line and not estimate.ring
     assert 0 < estimate.read_cost < 1000
 
@@ -106,7 +108,7 @@ def _wide(client: MilvusClient, dim: int, rows: int) -> None:
 def test_large_vectors_are_seen_stored_out_of_line(client: MilvusClient) -> None:
     _wide(client, 1536, 300)
     estimate = _estimate(client, "wide", "bucket < 5", 1536)
-    assert estimate.out_of_line and estimate.dim == 1536 and estimate.total == 300
+    assert estimate.out_of_line and estimate.dim == 1536 and 300 <= estimate.total <= 302
 
 
 def test_an_index_on_a_scalar_field_does_not_hide_the_tables_size(client: MilvusClient) -> None:
@@ -164,6 +166,7 @@ def test_a_filtered_index_scan_stays_an_index_scan_on_large_vectors(client: Milv
     index = client.prepare_index_params()
     index.add_index("v", index_type="HNSW", metric_type="L2", params={"M": 16, "efConstruction": 64})
     client.create_index("big", index)
+    client.flush("big")  # every segment sealed and indexed (segments.py)
     client.compact("big")
     query = vectors[7] + 0.1
     hits = client.search("big", [query], limit=10, filter="bucket < 60")[0]
@@ -180,7 +183,13 @@ def test_a_filtered_index_scan_stays_an_index_scan_on_large_vectors(client: Milv
     ours = client._read(lambda conn: explain(conn, statement, wire))
     unfenced = (b'SELECT "t"."id", ("t"."v" <-> %(q)b::vector(1536)) AS d FROM "default"."big" AS t '
                 b'WHERE ("bucket" < 60) ORDER BY d LIMIT 10')
-    assert "Index Scan using" in ours and "Sort" not in ours, ours
+    # Every segment holding rows is read by its index; only the empty growing leaf and segment 0
+    # (rows written by plain SQL) are sorted, under the Merge Append.
+    assert "Index Scan using" in ours, ours
+    with client._conn() as conn:
+        full = [r[0] for r in conn.execute("SELECT table_name FROM pgmilvus_catalog.segments"
+                                           " WHERE rows > 0 AND table_name LIKE 'big$%'")]
+    assert full and not [leaf for leaf in full if f'Seq Scan on "{leaf}"' in ours], ours
     assert "Sort" in client._read(lambda conn: explain(conn, unfenced, wire))  # what the fence prevents
 
     truth = np.flatnonzero(np.arange(rows) % 200 < 60)

@@ -68,6 +68,8 @@ class CollectionInfo:
     indexes: list[IndexInfo] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)
     looked_up_as: str = ""
+    #: Milvus partitions partitioned by segment (008_segments.sql, segments.py).
+    segmented: bool = False
     revision: int = 0             # grows with every committed catalog change (004_revision.sql)
     #: Search plans by request shape (search.Plan): they live and die with this description.
     plans: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
@@ -172,7 +174,7 @@ def lock_collection(conn: psycopg.Connection, info: "CollectionInfo") -> "Collec
 
 _COLLECTION_SELECT = f"""
 SELECT c.id, c.db_name, d.schema_name, c.name, c.table_name, c.schema, c.properties,
-       c.consistency_level, c.num_shards, c.num_partitions, c.created_at, c.updated_at, c.revision,
+       c.consistency_level, c.num_shards, c.num_partitions, c.created_at, c.updated_at, c.revision, c.segmented,
        COALESCE((SELECT json_agg(json_build_object('name', p.name, 'table_name', p.table_name,
                                                    'ordinal', p.ordinal, 'loaded', p.loaded)
                                  ORDER BY p.ordinal)
@@ -197,7 +199,8 @@ def _to_info(row: dict[str, Any], looked_up_as: str) -> CollectionInfo:
         created_at=row["created_at"], updated_at=row["updated_at"],
         partitions=[PartitionInfo(**p) for p in row["partitions"]],
         indexes=[IndexInfo(**i) for i in row["indexes"]],
-        aliases=list(row["aliases"]), looked_up_as=looked_up_as, revision=row["revision"])
+        aliases=list(row["aliases"]), looked_up_as=looked_up_as, revision=row["revision"],
+        segmented=row["segmented"])
 
 
 def revision_guard(info: CollectionInfo) -> sql.Composable:
@@ -283,13 +286,13 @@ def table_name_taken(conn: psycopg.Connection, schema_name: str, table: str) -> 
 
 def add_collection(conn: psycopg.Connection, db_name: str, name: str, table: str,
                    schema: CollectionSchema, *, properties: dict[str, Any], consistency_level: int,
-                   num_shards: int, num_partitions: Optional[int]) -> int:
+                   num_shards: int, num_partitions: Optional[int], segmented: bool = False) -> int:
     collection_id = conn.execute(
         f"INSERT INTO {CATALOG}.collections (db_name, name, table_name, description, schema, properties,"
-        " consistency_level, num_shards, num_partitions) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
-        " RETURNING id",
+        " consistency_level, num_shards, num_partitions, segmented)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
         (db_name, name, table, schema.description, Jsonb(json.loads(schema.to_catalog())),
-         Jsonb(properties), consistency_level, num_shards, num_partitions)).fetchone()[0]
+         Jsonb(properties), consistency_level, num_shards, num_partitions, segmented)).fetchone()[0]
     with conn.cursor() as cur:
         cur.executemany(
             f"INSERT INTO {CATALOG}.fields (collection_id, field_id, name, data_type, spec)"
@@ -366,6 +369,8 @@ def add_partition(conn: psycopg.Connection, collection_id: int, name: str, table
 
 def remove_partition(conn: psycopg.Connection, collection_id: int, name: str) -> None:
     conn.execute(f"DELETE FROM {CATALOG}.partitions WHERE collection_id = %s AND name = %s",
+                 (collection_id, name))
+    conn.execute(f"DELETE FROM {CATALOG}.segments WHERE collection_id = %s AND partition_name = %s",
                  (collection_id, name))
 
 

@@ -14,7 +14,7 @@ import logging
 from typing import Any, Callable, Dict, List, Optional, TypeVar, Union
 
 from . import catalog, collections, ddl, hybrid, index_ops, names, rbac, reads, search as search_mod, stats, writes
-from . import schema_evolution, search_ranked
+from . import builder, schema_evolution, search_ranked, segments
 from . import uri as uri_mod
 from . import properties as properties_mod
 from .connection import Database
@@ -67,6 +67,7 @@ class MilvusClient:
         self._db_name = db_name
         self._server = self._db.conninfo
         self._settler = stats.Settler(self._server, self._settle_table)
+        self._builder = builder.Builder(self._server)
 
     # -- plumbing --------------------------------------------------------------------------------
     def _conn(self, timeout: Optional[float] = None):
@@ -103,6 +104,7 @@ class MilvusClient:
     def close(self) -> None:
         if not self._closed:
             self._settler.stop()
+            self._builder.stop()
             self._closed = True
             self._db.close()
 
@@ -111,6 +113,7 @@ class MilvusClient:
         """Count a committed write toward the collection's next ANALYZE."""
         stats.wrote(self._server, info.id, info.schema_name, info.table_name, rows)
         self._settler.poke()
+        self._builder.poke(info)  # sealed segments get their vector indexes (segments.py)
 
     def _fresh(self, conn: Any, info: catalog.CollectionInfo) -> catalog.CollectionInfo:
         """``info``, its statistics refreshed first if this process's writes made them stale."""
@@ -267,11 +270,18 @@ class MilvusClient:
         return collections.load_state(info, partition_name or "")
 
     def flush(self, collection_name: str, timeout: Optional[float] = None, **kwargs: Any) -> None:
-        """Every committed write is already durable in Postgres: checks the name, and refreshes the
-        planner's statistics when the writes since the last ANALYZE call for it (stats.py)."""
+        """Every committed write is already durable in Postgres.  As Milvus's flush, seals the growing
+        segments and returns once every sealed segment has its vector indexes (segments.py); then
+        refreshes the planner's statistics when the writes since the last ANALYZE call for it."""
         check_argument("collection_name", collection_name, str)
-        with self._conn(timeout) as conn:
+        with self._tx(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name)
+            if info.segmented:
+                info = catalog.lock_collection(conn, info)
+                segments.seal_all(conn, info)
+        with self._conn(timeout) as conn:
+            if info.segmented:
+                segments.build_pending(conn, info, wait=True)
             stats.settle(conn, self._server, info.id, info.schema_name, info.table_name)
 
     def compact(self, collection_name: str, is_clustering: Optional[bool] = False,

@@ -13,7 +13,7 @@ from typing import Any, Optional
 import psycopg
 from psycopg import sql
 
-from . import catalog, ddl, indexes, names, rbac
+from . import catalog, ddl, indexes, names, rbac, segments
 from .catalog import CollectionInfo
 from .errors import (AutoIDException, ErrorCode, InvalidConsistencyLevel, MilvusException, ParamError,
                      PrimaryKeyException, check_argument, collection_not_found, database_not_found, illegal,
@@ -145,11 +145,11 @@ def create(conn: psycopg.Connection, db_name: str, name: str, schema: Collection
                               f"and is not a pgmilvus collection: choose another collection name")
     collection_id = catalog.add_collection(conn, db_name, name, table, schema, properties=properties,
                                            consistency_level=level, num_shards=shards,
-                                           num_partitions=num_parts)
-    conn.execute(ddl.create_collection_table(schema_name, table, schema))
+                                           num_partitions=num_parts, segmented=num_parts is None)
+    conn.execute(ddl.create_collection_table(schema_name, table, schema, segmented=num_parts is None))
     loaded = bool(index_params)
     if num_parts is None:
-        _add_partition(conn, schema_name, table, collection_id, ddl.DEFAULT_PARTITION, loaded)
+        _add_partition(conn, schema_name, table, collection_id, ddl.DEFAULT_PARTITION, loaded, True)
     else:
         for i in range(num_parts):
             child = ddl.pg_name(table, f"{ddl.DEFAULT_PARTITION}_{i}")
@@ -165,18 +165,21 @@ def create(conn: psycopg.Connection, db_name: str, name: str, schema: Collection
 
 
 def _add_partition(conn: psycopg.Connection, schema_name: str, table: str, collection_id: int,
-                   partition: str, loaded: bool) -> None:
+                   partition: str, loaded: bool, segmented: bool) -> None:
     child = ddl.pg_name(table, partition)
-    conn.execute(ddl.create_list_partition(schema_name, table, child, partition))
+    conn.execute(ddl.create_list_partition(schema_name, table, child, partition, segmented))
     catalog.add_partition(conn, collection_id, partition, child,
                           catalog.next_partition_ordinal(conn, collection_id), loaded)
+    if segmented:
+        segments.create_outside(conn, schema_name, child)
+        segments.create_growing(conn, schema_name, collection_id, partition, child)
 
 
 def add_partition(conn: psycopg.Connection, info: CollectionInfo, partition: str) -> None:
     if len(info.partitions) >= MAX_NUM_PARTITIONS:
         raise invalid_parameter(f"partition number ({len(info.partitions)}) exceeds max configuration "
                                 f"({MAX_NUM_PARTITIONS}), collection: {info.name}")
-    _add_partition(conn, info.schema_name, info.table_name, info.id, partition, info.loaded)
+    _add_partition(conn, info.schema_name, info.table_name, info.id, partition, info.loaded, info.segmented)
     # Postgres doesn't copy the parent's grants to a new partition table.
     rbac.sync_collection(conn, info.db_name, info.name)
 
@@ -252,14 +255,18 @@ def rename(conn: psycopg.Connection, db_name: str, old_name: str, new_name: str,
         if info.aliases:
             raise invalid_parameter(f"collection {old_name} has aliases; drop them before moving it to "
                                     f"database {target_db}")
+        children = segments.descendants(conn, info)  # partitions, and segments' leaves
         conn.execute(ddl.move_table(info.schema_name, info.table_name, target_schema))
-        for part in info.partitions:
-            conn.execute(ddl.move_table(info.schema_name, part.table_name, target_schema))
+        for table in children:
+            conn.execute(ddl.move_table(info.schema_name, table, target_schema))
     conn.execute(ddl.rename_table(target_schema, info.table_name, new_table))
     _rename_indexes(conn, target_schema, info, new_table)
     for part in info.partitions:
         child = ddl.pg_name(new_table, part.name)
         conn.execute(ddl.rename_table(target_schema, part.table_name, child))
+        if info.segmented:  # segment 0 is named after its partition (the others by a unique id)
+            conn.execute(ddl.rename_table(target_schema, segments.leaf_name(part.table_name, 0),
+                                          segments.leaf_name(child, 0)))
         conn.execute(f"UPDATE {catalog.CATALOG}.partitions SET table_name = %s"
                      " WHERE collection_id = %s AND name = %s", (child, info.id, part.name))
     catalog.rename_collection(conn, info.id, target_db, new_name, new_table)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any, Optional
 
 import psycopg
 
-from . import catalog, collections, indexes, json_index
+from . import catalog, collections, indexes, json_index, segments
 from .catalog import CollectionInfo, IndexInfo
 from .ddl import pg_name
 from .errors import ErrorCode, MilvusException, ParamError, invalid_parameter
@@ -16,22 +15,6 @@ from .index_params import IndexParam, IndexParams
 from .types import DataType
 
 _log = logging.getLogger("pgmilvus")
-
-#: Postgres builds large HNSW indexes far faster with memory to spare (25 s vs 72 s
-#: for 100k x 128 at 1GB vs the 64MB default on a 2-core machine).  Overridable with
-#: PGMILVUS_INDEX_BUILD_MEMORY / PGMILVUS_INDEX_BUILD_WORKERS.
-BUILD_MEMORY = "1GB"
-#: Parallel workers for one build (pgvector builds HNSW / IVFFlat in parallel); Postgres
-#: further caps them by max_worker_processes and max_parallel_workers.
-BUILD_WORKERS = 2
-
-
-def build_settings() -> dict[str, str]:
-    """maintenance_work_mem and parallel workers for index builds in this transaction."""
-    memory = os.environ.get("PGMILVUS_INDEX_BUILD_MEMORY", BUILD_MEMORY)
-    workers = os.environ.get("PGMILVUS_INDEX_BUILD_WORKERS", str(BUILD_WORKERS))
-    return {"maintenance_work_mem": memory, "max_parallel_maintenance_workers": workers}
-
 
 def has_vectorscale(conn: psycopg.Connection) -> bool:
     """pgvectorscale installed in this database (DISKANN then maps to its diskann index)."""
@@ -75,7 +58,7 @@ def create(conn: psycopg.Connection, info: CollectionInfo, index_params: Any) ->
         if not isinstance(param, IndexParam):
             raise ParamError(message=f"index_params items must be IndexParam, got {param!r}")
     # Transaction-local (the callers run in one transaction): the pooled connection keeps its defaults.
-    for key, value in build_settings().items():
+    for key, value in indexes.build_settings().items():
         conn.execute("SELECT set_config(%s, %s, true)", (key, value))
     vectorscale = any(str(p.index_type).upper() == "DISKANN" for p in index_params) and has_vectorscale(conn)
     expressions = False
@@ -117,7 +100,9 @@ def _create_one(conn: psycopg.Connection, info: CollectionInfo, plan: indexes.In
                                     "drop it first (release_collection, drop_index)")
     statement = None if shared else indexes.create_index_sql(info.schema_name, info.table_name, plan)
     pg_index = shared or (indexes.pg_index_name(info.table_name, plan.index_name) if statement else None)
-    if statement is not None:
+    if statement is not None and info.segmented and segments.is_vector_plan(plan):
+        segments.create_vector_index(conn, info, plan)  # per sealed segment; growing ones scan exactly
+    elif statement is not None:
         conn.execute(statement)
     stored = plan.stored_params if pg_index is not None else plan.params
     expression = False
@@ -150,9 +135,17 @@ def describe(conn: psycopg.Connection, info: CollectionInfo, index_name: str) ->
     index = find(info, index_name)
     if index is None:
         return None
-    rows = collections.row_count(conn, info)
-    return indexes.describe(index.params, index.index_type, index.metric_type, index.field_name,
-                            index.index_name, rows)
+    field = info.schema.field(index.field_name)
+    if info.segmented and field is not None and field.is_vector and index.pg_index_name:
+        rows, indexed, pending = segments.index_progress(conn, info)
+    else:
+        rows = collections.row_count(conn, info)
+        indexed, pending = rows, 0
+    out = indexes.describe(index.params, index.index_type, index.metric_type, index.field_name,
+                           index.index_name, rows)
+    out.update(indexed_rows=indexed, pending_index_rows=pending,
+               state="InProgress" if pending else "Finished")
+    return out
 
 
 def drop(conn: psycopg.Connection, info: CollectionInfo, index_name: str) -> None:
@@ -167,6 +160,8 @@ def drop(conn: psycopg.Connection, info: CollectionInfo, index_name: str) -> Non
     sharing = [i for i in info.indexes if i.pg_index_name == index.pg_index_name and i.index_name != index_name]
     if index.pg_index_name and not sharing:
         conn.execute(indexes.drop_index_sql(info.schema_name, index.pg_index_name))
+        if info.segmented and field is not None and field.is_vector:
+            segments.drop_vector_index(conn, info, index_name)
     path_index = (index.params.get(indexes.PG_KEY) or {}).get("path_index")
     if path_index:
         conn.execute(indexes.drop_index_sql(info.schema_name, path_index))

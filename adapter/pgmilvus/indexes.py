@@ -25,6 +25,7 @@ describe_index leaves out (Milvus parameter names never start with ``$``).
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from typing import Any, Optional
 
@@ -37,6 +38,21 @@ from .schema import CollectionSchema, FieldSchema
 from .types import DataType
 
 _log = logging.getLogger("pgmilvus")
+
+#: Postgres builds large HNSW indexes far faster with memory to spare (25 s vs 72 s
+#: for 100k x 128 at 1GB vs the 64MB default on a 2-core machine).  Overridable with
+#: PGMILVUS_INDEX_BUILD_MEMORY / PGMILVUS_INDEX_BUILD_WORKERS.
+BUILD_MEMORY = "1GB"
+#: Parallel workers for one build (pgvector builds HNSW / IVFFlat in parallel); Postgres
+#: further caps them by max_worker_processes and max_parallel_workers.
+BUILD_WORKERS = 2
+
+
+def build_settings() -> dict[str, str]:
+    """maintenance_work_mem and parallel workers for index builds in this transaction."""
+    memory = os.environ.get("PGMILVUS_INDEX_BUILD_MEMORY", BUILD_MEMORY)
+    workers = os.environ.get("PGMILVUS_INDEX_BUILD_WORKERS", str(BUILD_WORKERS))
+    return {"maintenance_work_mem": memory, "max_parallel_maintenance_workers": workers}
 
 FLOAT_METRICS = ("L2", "IP", "COSINE")
 BINARY_METRICS = ("HAMMING", "JACCARD")
@@ -247,8 +263,10 @@ def plan_scalar_index(field: FieldSchema, index_name: str, index_type: str,
     return IndexPlan(index_name, field.name, shown_type, None, dict(params), method, opclass, {})
 
 
-def create_index_sql(schema_name: str, table: str, plan: IndexPlan) -> Optional[sql.Composed]:
-    """CREATE INDEX on the partitioned parent (Postgres builds it on every partition)."""
+def create_index_sql(schema_name: str, table: str, plan: IndexPlan, name: Optional[str] = None,
+                     concurrently: bool = False) -> Optional[sql.Composed]:
+    """CREATE INDEX on the partitioned parent (Postgres builds it on every partition), or, with
+    ``name``, on one table (a segment's leaf, segments.py), CONCURRENTLY when asked."""
     if plan.method is None:
         return None
     column: sql.Composable = sql.Identifier(plan.column or plan.field_name)
@@ -260,8 +278,9 @@ def create_index_sql(schema_name: str, table: str, plan: IndexPlan) -> Optional[
     if plan.with_params:
         with_clause = sql.SQL(" WITH ({})").format(sql.SQL(", ").join(
             sql.SQL("{} = {}").format(sql.SQL(k), sql.Literal(int(v))) for k, v in plan.with_params.items()))
-    return sql.SQL("CREATE INDEX {} ON {} USING {} ({}){}").format(
-        sql.Identifier(pg_index_name(table, plan.index_name)), sql.Identifier(schema_name, table),
+    return sql.SQL("CREATE INDEX {}{} ON {} USING {} ({}){}").format(
+        sql.SQL(" CONCURRENTLY" if concurrently else ""),
+        sql.Identifier(name or pg_index_name(table, plan.index_name)), sql.Identifier(schema_name, table),
         sql.SQL(plan.method), column, with_clause)
 
 

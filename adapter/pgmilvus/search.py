@@ -317,7 +317,7 @@ def _planner_sorts(conn: psycopg.Connection, prepared: Prepared, chosen: strateg
     """
     statement, params = _statement(conn, prepared, [0], False, prepared.request.window, fence=False)
     plan = execute(conn, b"EXPLAIN (FORMAT JSON) " + statement, params, chosen.settings, prepare=False)[0][0]
-    return any("Sort" in t for t in strategy.node_types(plan) or ())
+    return strategy.sorts_instead_of_index_scan(plan)
 
 
 def _execute(conn: psycopg.Connection, prepared: Prepared, which: Sequence[int], exact: bool,

@@ -252,21 +252,40 @@ def _has_seq_scan(plan: Any) -> bool:
 
     An unreadable plan counts as a sequential scan: the cost model then leans to index scans.
     """
-    types = node_types(plan)
-    return types is None or "Seq Scan" in types
+    nodes = plan_nodes(plan)
+    # An empty leaf (segment 0, a fresh growing segment: segments.py) costs nothing to scan.
+    return nodes is None or any(n.get("Node Type") == "Seq Scan" and n.get("Total Cost", 1.0) >= 1.0
+                                for n in nodes)
+
+
+def sorts_instead_of_index_scan(plan: Any) -> bool:
+    """Whether a plan sorts rows and orders none by an index scan.
+
+    In a segmented collection (segments.py) a Sort of the growing segment's rows under a
+    Merge Append of the sealed segments' ordered index scans is the plan meant.
+    """
+    nodes = plan_nodes(plan) or []
+    ordered = any(n.get("Node Type") == "Index Scan" and n.get("Order By") for n in nodes)
+    return not ordered and any("Sort" in n.get("Node Type", "") for n in nodes)
 
 
 def node_types(plan: Any) -> Optional[set[str]]:
     """The node types of an ``EXPLAIN (FORMAT JSON)`` result; None when it cannot be read."""
+    nodes = plan_nodes(plan)
+    return None if nodes is None else {node.get("Node Type", "") for node in nodes}
+
+
+def plan_nodes(plan: Any) -> Optional[list[dict[str, Any]]]:
+    """Every node of an ``EXPLAIN (FORMAT JSON)`` result; None when it cannot be read."""
     if isinstance(plan, str):
         plan = json.loads(plan)
     try:
         stack = [plan[0]["Plan"]]
     except (KeyError, IndexError, TypeError):
         return None
-    types = set()
+    nodes = []
     while stack:
         node = stack.pop()
-        types.add(node.get("Node Type", ""))
+        nodes.append(node)
         stack.extend(node.get("Plans", []))
-    return types
+    return nodes

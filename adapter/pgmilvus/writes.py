@@ -24,7 +24,7 @@ from typing import Any, Iterable, Iterator, Optional
 import psycopg
 from psycopg import sql
 
-from . import catalog, ddl, values
+from . import catalog, ddl, segments, values
 from .catalog import CollectionInfo
 from .errors import DataNotMatchException, ErrorCode, MilvusException, partition_not_found
 from .names import partition_name as check_partition_name
@@ -105,6 +105,10 @@ class RowEncoder:
             self.columns.append(DYNAMIC_FIELD)
         if partition is not None:
             self.columns.append(ddl.PARTITION_COLUMN)
+        #: The growing segment rows go to (segmented collections; set by the writer, segments.py).
+        self.segment: Optional[int] = None
+        if info.segmented:
+            self.columns.append(ddl.SEGMENT_COLUMN)
         self.pk_index = self.columns.index(self.pk_field.name)
         self._encoders = {f.name: values.field_encoder(f) for f in self.fields}
         self._defaults = {f.name: values.encode_default(f) if f.has_default else None for f in self.fields}
@@ -128,6 +132,8 @@ class RowEncoder:
             self._refuse_extra_keys(chunk, base)
         if self.partition is not None:
             columns.append([self.partition] * len(chunk))
+        if self.info.segmented:
+            columns.append([self.segment] * len(chunk))
         return EncodedChunk(list(zip(*columns)), columns[self.pk_index], given, base)
 
     def _column(self, field: FieldSchema, chunk: list[dict], base: int) -> list[Any]:
@@ -266,10 +272,10 @@ def _duplicate_scope(info: CollectionInfo, partition: Optional[str]) -> list[sql
     LIST layout: the primary key (pk, "$partition") refuses a duplicate inside the target
     partition, so only the other partitions are searched (none at all for a single partition).
     Partition-key layout: the key (pk, keyfield) allows the same pk with another key value, so
-    the whole table is searched.
+    the whole table is searched; so is a segmented collection's (its key has "$segment" too).
     """
-    if partition is None:
-        return [_table(info)]
+    if partition is None or info.segmented:
+        return [_table(info)]  # segmented: the key includes "$segment", every segment is searched
     return [sql.Identifier(info.schema_name, p.table_name) for p in info.partitions if p.name != partition]
 
 
@@ -293,6 +299,16 @@ def _copy_rows(conn: psycopg.Connection, info: CollectionInfo, encoder: RowEncod
             write = copy.write_row
             for row in rows:
                 write(row)
+
+
+def _segment_writer(conn: psycopg.Connection, info: CollectionInfo, encoder: RowEncoder
+                    ) -> Optional[segments.SegmentWriter]:
+    """The growing segment the call writes into (segmented collections), set on ``encoder``."""
+    if not info.segmented or encoder.partition is None:
+        return None
+    writer = segments.SegmentWriter(conn, info, encoder.partition)
+    encoder.segment = writer.segment.id
+    return writer
 
 
 def _first_duplicate(pks: list[Any]) -> Optional[Any]:
@@ -323,6 +339,9 @@ def insert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterable[Any],
     oids = column_oids(conn, info, encoder.columns)
     values.wire_adapters(conn)
     scope = _duplicate_scope(info, partition)
+    writer = _segment_writer(conn, info, encoder)
+    if writer is not None and not writer.segment.may_read:
+        scope = []  # Insert without Query privilege: only the growing segment's own key checks
     ids: list[Any] = []
     base = 0
     for chunk in chunks(rows):
@@ -333,8 +352,12 @@ def insert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterable[Any],
             _copy_rows(conn, info, encoder, encoded.rows, oids)
         except psycopg.errors.UniqueViolation as exc:
             raise _stored_duplicate(info, exc, encoded) from None
+        if writer is not None:
+            writer.wrote(len(chunk))
         ids.extend(encoded.pks)
         base += len(chunk)
+    if writer is not None:
+        writer.finish()
     return OmitZeroDict({"insert_count": len(ids), "ids": ids, "cost": 0})
 
 
@@ -403,6 +426,7 @@ def upsert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterable[Any],
     encoder = RowEncoder(info, partition, policy)
     oids = column_oids(conn, info, encoder.columns)
     values.wire_adapters(conn)
+    writer = _segment_writer(conn, info, encoder)
     ids: list[Any] = []
     named = _NamedKeys()
     count = 0
@@ -412,9 +436,13 @@ def upsert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterable[Any],
         named.refuse_repeats(encoded.given, base)   # given[i] is row base + i under both policies
         _delete_pks(conn, info, encoded.given)
         _copy_rows(conn, info, encoder, encoded.rows, oids)
+        if writer is not None:
+            writer.wrote(len(chunk))
         ids.extend(encoded.pks)
         count += len(chunk)
         base += len(chunk)
+    if writer is not None:
+        writer.finish()
     return OmitZeroDict({"upsert_count": count, "cost": 0, "ids": ids})
 
 
@@ -452,6 +480,7 @@ def _partial_upsert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterab
     pk_field = schema.primary_field
     info = catalog.lock_collection(conn, info)
     full_encoder = RowEncoder(info, partition, "given")
+    writer = _segment_writer(conn, info, full_encoder)
     oids = column_oids(conn, info, full_encoder.columns)
     values.wire_adapters(conn)
     ids: list[Any] = []
@@ -471,7 +500,8 @@ def _partial_upsert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterab
         inserts: list[tuple[int, dict]] = []
         for i, (row, pk) in enumerate(zip(chunk, pks)):
             if pk in existing:
-                columns, params = _partial_params(info, row, base + i, partition if move else None)
+                columns, params = _partial_params(info, row, base + i, partition if move else None,
+                                                  full_encoder.segment)
                 updates.setdefault(columns, []).append(params + [pk])
             else:
                 inserts.append((base + i, row))
@@ -479,11 +509,15 @@ def _partial_upsert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterab
             # Entities that do not exist yet must be complete rows (errors name the row's index).
             new_rows = [full_encoder.encode_chunk(conn, [row], index).rows[0] for index, row in inserts]
             _copy_rows(conn, info, full_encoder, new_rows, oids)
+            if writer is not None:
+                writer.wrote(len(new_rows))
         with conn.cursor() as cur:
             for columns, param_rows in updates.items():
                 cur.executemany(_partial_update_sql(info, columns), param_rows)
         ids.extend(pks)
         base += len(chunk)
+    if writer is not None:
+        writer.finish()
     return OmitZeroDict({"upsert_count": len(ids), "cost": 0, "ids": ids})
 
 
@@ -494,8 +528,10 @@ def _all_existing_pks(conn: psycopg.Connection, info: CollectionInfo, pks: list[
     return [r[0] for r in conn.execute(query, (pks,)).fetchall()]
 
 
-def _partial_params(info: CollectionInfo, row: dict, index: int,
-                    partition: Optional[str]) -> tuple[tuple[str, ...], list[Any]]:
+def _partial_params(info: CollectionInfo, row: dict, index: int, partition: Optional[str],
+                    segment: Optional[int] = None) -> tuple[tuple[str, ...], list[Any]]:
+    """Columns and values an update sets; a row moved to ``partition`` goes to its growing
+    ``segment`` (segmented collections)."""
     schema = info.schema
     columns: list[str] = []
     params: list[Any] = []
@@ -522,6 +558,9 @@ def _partial_params(info: CollectionInfo, row: dict, index: int,
     if partition is not None:
         columns.append(ddl.PARTITION_COLUMN)
         params.append(partition)
+        if segment is not None:
+            columns.append(ddl.SEGMENT_COLUMN)
+            params.append(segment)
     return tuple(columns), params
 
 
@@ -531,7 +570,7 @@ def _partial_update_sql(info: CollectionInfo, columns: tuple[str, ...]) -> sql.C
         ident = sql.Identifier(column)
         if column == DYNAMIC_FIELD:
             sets.append(sql.SQL("{c} = {c} || %b").format(c=ident))
-        elif column == ddl.PARTITION_COLUMN:
+        elif column in (ddl.PARTITION_COLUMN, ddl.SEGMENT_COLUMN):
             sets.append(sql.SQL("{c} = %s").format(c=ident))
         else:
             sets.append(sql.SQL("{c} = %b").format(c=ident))

@@ -1,0 +1,228 @@
+"""Segments (segments.py): writes into an indexed collection land in a growing segment, sealed
+segments get their vector indexes in bulk; searches are right at every moment."""
+
+from __future__ import annotations
+
+import signal
+import time
+
+import numpy as np
+import psycopg
+import pytest
+
+from pgmilvus import catalog, segments
+from pgmilvus.errors import MilvusException
+
+from .subproc import run_python
+from .test_search_recall import clustered
+
+SEAL = 300
+
+
+@pytest.fixture(autouse=True)
+def small_segments(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PGMILVUS_SEGMENT_ROWS", str(SEAL))
+
+
+def _vectors(n: int, dim: int = 8, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).random((n, dim), dtype=np.float32)
+
+
+def _rows(vectors: np.ndarray, start: int = 0) -> list[dict]:
+    return [{"id": start + i, "vector": v.tolist(), "tag": (start + i) % 3} for i, v in enumerate(vectors)]
+
+
+def _segments(client, name: str) -> list[tuple[str, int]]:
+    with client._conn() as conn:
+        info = catalog.get_collection(conn, "default", name)
+        return conn.execute("SELECT state, rows FROM pgmilvus_catalog.segments WHERE collection_id = %s"
+                            " ORDER BY id", (info.id,)).fetchall()
+
+
+def _l2_collection(client, name: str = "seg") -> None:
+    index = client.prepare_index_params()
+    index.add_index("vector", index_type="AUTOINDEX", metric_type="L2")
+    schema = client.create_schema(auto_id=False, enable_dynamic_field=True)
+    schema.add_field("id", 5, is_primary=True)
+    schema.add_field("vector", 101, dim=8)
+    client.create_collection(name, schema=schema, index_params=index)
+
+
+def _check_nearest(client, vectors: np.ndarray, ids: list[int], name: str = "seg") -> None:
+    """Each vector's own row is its nearest, at its exact distance (0), and the runner-up's
+    distance is the exact one."""
+    found = client.search(name, [vectors[i].tolist() for i in ids], limit=2, search_params={"metric_type": "L2"})
+    for i, hits in zip(ids, found):
+        assert hits[0]["id"] == i
+        assert hits[0]["distance"] == pytest.approx(0.0, abs=1e-6)
+        exact = float(np.sum((vectors[hits[1]["id"]] - vectors[i]) ** 2))
+        assert hits[1]["distance"] == pytest.approx(exact, rel=1e-4, abs=1e-5)
+
+
+def test_insert_then_search_at_once_across_seals_and_builds(client) -> None:
+    _l2_collection(client)
+    vectors = _vectors(1200)
+    for start in range(0, 1200, 200):
+        client.insert("seg", _rows(vectors[start:start + 200], start))
+        # at once: rows in the growing segment, sealed segments waiting or being built, built ones
+        _check_nearest(client, vectors, [start, start + 199, max(0, start - 150)])
+    states = [s for s, _ in _segments(client, "seg")]
+    assert states[-1] == "growing" and len(states) >= 4
+    described = client.describe_index("seg", "vector")
+    assert described["total_rows"] == 1200 and described["indexed_rows"] + described["pending_index_rows"] == 1200
+    assert described["state"] == ("InProgress" if described["pending_index_rows"] else "Finished")
+    client.flush("seg")
+    assert {k: client.describe_index("seg", "vector")[k] for k in ("indexed_rows", "pending_index_rows", "state")} \
+        == {"indexed_rows": 1200, "pending_index_rows": 0, "state": "Finished"}
+    assert [s for s, _ in _segments(client, "seg")][:-1] == ["indexed"] * (len(states) - 1)
+    assert _segments(client, "seg")[-1] == ("growing", 0)
+    _check_nearest(client, vectors, [0, 333, 1199])
+    assert client.query("seg", "", output_fields=["count(*)"])[0]["count(*)"] == 1200
+
+
+def test_plan_merges_index_scans_and_sorts_the_growing_segment(client) -> None:
+    _l2_collection(client)
+    vectors = _vectors(700)
+    client.insert("seg", _rows(vectors[:300]))
+    client.insert("seg", _rows(vectors[300:600], 300))
+    client.flush("seg")
+    client.insert("seg", _rows(vectors[600:], 600))
+    with client._conn() as conn:
+        info = catalog.get_collection(conn, "default", "seg")
+        conn.execute("SET enable_seqscan = off")
+        plan = "\n".join(r[0] for r in conn.execute(
+            psycopg.sql.SQL("EXPLAIN SELECT id FROM {} ORDER BY vector <-> %s::vector LIMIT 5").format(
+                psycopg.sql.Identifier(info.schema_name, info.table_name)), (str(vectors[0].tolist()),)))
+        conn.execute("RESET enable_seqscan")
+    assert "Merge Append" in plan
+    assert plan.count("Index Scan using") == 2, plan   # the two sealed segments' HNSW indexes
+    assert "Sort Key" in plan                          # the growing segment's exact distances
+    _check_nearest(client, vectors, [0, 650, 699])
+
+
+def test_primary_keys_stay_unique_across_segments(client) -> None:
+    _l2_collection(client)
+    vectors = _vectors(700)
+    client.insert("seg", _rows(vectors[:400]))
+    client.flush("seg")  # ids 0..399 sealed and indexed
+    before = _segments(client, "seg")
+    with pytest.raises(MilvusException) as err:
+        client.insert("seg", _rows(vectors[400:700], 400) + [{"id": 5, "vector": vectors[5].tolist()}])
+    assert err.value.message == ("primary key 5 (row 300) already exists in collection seg: pgmilvus keeps `id` "
+                                 "unique; nothing was inserted. Use upsert() to replace existing entities")
+    assert _segments(client, "seg") == before  # nothing written, nothing counted, nothing sealed
+    client.upsert("seg", [{"id": 5, "vector": vectors[6].tolist(), "tag": 9}])
+    got = client.get("seg", ids=[5], output_fields=["tag"])
+    assert [r["tag"] for r in got] == [9]
+    assert client.query("seg", "", output_fields=["count(*)"])[0]["count(*)"] == 400
+    client.create_partition("seg", "p2")
+    client.upsert("seg", [{"id": 7, "tag": 10}], partition_name="p2", partial_update=True)
+    assert client.query("seg", "id == 7", output_fields=["tag"], partition_names=["p2"])[0]["tag"] == 10
+    assert client.delete("seg", filter="tag == 1")["delete_count"] == 132  # id 7's tag is 10 now
+    assert client.query("seg", "", output_fields=["count(*)"])[0]["count(*)"] == 268
+
+
+_INVALID = ("SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+            " WHERE NOT i.indisvalid AND c.relname LIKE 'seg$%'")
+
+
+def _wait_for(watcher: psycopg.Connection, backend: int, victim) -> None:
+    """Until the victim's CREATE INDEX CONCURRENTLY waits for the holder's transaction."""
+    deadline = time.monotonic() + 60
+    row = None
+    while time.monotonic() < deadline:
+        row = watcher.execute("SELECT wait_event, state, query FROM pg_stat_activity WHERE pid = %s",
+                              (backend,)).fetchone()
+        if row and row[0] == "virtualxid":
+            return
+        assert victim.poll() is None, victim.stdout.read() + victim.stderr.read()
+        time.sleep(0.05)
+    raise AssertionError(f"the build never waited: {row}")
+
+
+def test_killed_builder_leaves_a_segment_the_next_claimant_builds(client) -> None:
+    _l2_collection(client)
+    vectors = _vectors(SEAL + 10)
+    client.insert("seg", _rows(vectors))
+    assert [s for s, _ in _segments(client, "seg")] == ["sealed", "growing"] or \
+        [s for s, _ in _segments(client, "seg")] == ["indexed", "growing"]
+    client._builder.stop()  # this test's builder must not take the segment first
+    with client._conn() as conn:
+        info = catalog.get_collection(conn, "default", "seg")
+        conn.execute("UPDATE pgmilvus_catalog.segments SET state = 'sealed' WHERE collection_id = %s"
+                     " AND state = 'indexed'", (info.id,))
+        for _, leaf in segments.segment_tables(conn, info):
+            conn.execute(psycopg.sql.SQL("DROP INDEX IF EXISTS {}").format(
+                psycopg.sql.Identifier(info.schema_name, segments.leaf_index_name(leaf, "vector"))))
+    holder = psycopg.connect(client._server, autocommit=True)
+    holder.execute("BEGIN")
+    sealed_leaf = segments.segment_tables(holder, info)[0][1]
+    # A writer in flight on the leaf: the concurrent build waits for it once its invalid index exists.
+    holder.execute(psycopg.sql.SQL("LOCK TABLE {} IN ROW EXCLUSIVE MODE").format(
+        psycopg.sql.Identifier(info.schema_name, sealed_leaf)))
+    victim = run_python(f"""
+        import psycopg
+        from pgmilvus import catalog, segments
+        conn = psycopg.connect({client._server!r}, autocommit=True)
+        info = catalog.get_collection(conn, {info.db_name!r}, "seg", aliases=False)
+        print(conn.info.backend_pid, flush=True)
+        print(segments.build_pending(conn, info), segments.segment_tables(conn, info, ("sealed",)), info.indexes)
+    """, wait=False)
+    try:
+        backend = int(victim.stdout.readline())
+        with psycopg.connect(client._server, autocommit=True) as watcher:
+            _wait_for(watcher, backend, victim)
+            victim.send_signal(signal.SIGKILL)   # the builder's process dies mid-build...
+            victim.wait(10)
+            watcher.execute("SELECT pg_terminate_backend(%s)", (backend,))  # ...and its session with it
+    finally:
+        victim.kill()
+        holder.execute("ROLLBACK")
+        holder.close()
+    time.sleep(0.2)
+    with client._conn() as conn:
+        invalid = conn.execute(_INVALID).fetchone()[0]
+    assert invalid == 1                           # the killed build's leftover
+    assert [s for s, _ in _segments(client, "seg")] == ["sealed", "growing"]
+    _check_nearest(client, vectors, [0, SEAL + 5])   # searches stay right meanwhile
+    client.flush("seg")
+    assert [s for s, _ in _segments(client, "seg")] == ["indexed", "growing"]
+    with client._conn() as conn:
+        assert conn.execute(_INVALID).fetchone()[0] == 0
+    _check_nearest(client, vectors, [0, 100, SEAL + 5])
+
+
+@pytest.mark.parametrize("client", ["embedded"], indirect=True)
+def test_recall_after_indexing_catches_up(client, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PGMILVUS_SEGMENT_ROWS", "3000")
+    data, queries = clustered(7, 12_000, 40, dim=32)
+    client.create_collection("rc", dimension=32, metric_type="L2")
+    for start in range(0, len(data), 2000):
+        client.insert("rc", [{"id": start + i, "vector": v.tolist()} for i, v in enumerate(data[start:start + 2000])])
+    client.flush("rc")
+    assert [s for s, _ in _segments(client, "rc")] == ["indexed"] * 3 + ["growing"]
+    found = client.search("rc", [q.tolist() for q in queries], limit=10)
+    hits = 0
+    for q, got in zip(queries, found):
+        truth = set(np.argsort(np.sum((data - q) ** 2, axis=1))[:10].tolist())
+        hits += len(truth & {h["id"] for h in got})
+    assert hits / (10 * len(queries)) >= 0.95
+
+
+def test_rows_written_by_plain_sql_are_adopted_by_flush(client) -> None:
+    _l2_collection(client)
+    vectors = _vectors(50)
+    with client._conn() as conn:
+        info = catalog.get_collection(conn, "default", "seg")
+        with conn.cursor() as cur:
+            cur.executemany(psycopg.sql.SQL("INSERT INTO {} (id, vector) VALUES (%s, %s::vector)").format(
+                psycopg.sql.Identifier(info.schema_name, info.table_name)),
+                [(i, str(v.tolist())) for i, v in enumerate(vectors)])
+    _check_nearest(client, vectors, [0, 49])  # segment 0, searched exactly
+    client.flush("seg")
+    assert _segments(client, "seg") == [("indexed", 50), ("growing", 0)]
+    with client._conn() as conn:
+        leaf = segments.leaf_name(info.partition("_default").table_name, segments.OUTSIDE_SEGMENT)
+        assert conn.execute(psycopg.sql.SQL("SELECT count(*) FROM {}").format(
+            psycopg.sql.Identifier(info.schema_name, leaf))).fetchone()[0] == 0
+    _check_nearest(client, vectors, [0, 49])
