@@ -34,6 +34,16 @@ def _parser() -> argparse.ArgumentParser:
                        help="largest request accepted, in MB (default: 256, as Milvus)")
     serve.add_argument("--max-send-message-mb", type=int, default=256,
                        help="largest response sent, in MB (default: 256, as Milvus)")
+    migrate = commands.add_parser("migrate", help="copy collections between Milvus/Milvus Lite and pgmilvus")
+    migrate.add_argument("--from", dest="source", required=True,
+                         help="milvus://host:port, milvus-lite:///x.db, postgresql://... or pgmilvus:///x.db")
+    migrate.add_argument("--to", dest="target", required=True, help="same schemes as --from")
+    migrate.add_argument("--collections", default="", help="comma-separated names (default: all)")
+    migrate.add_argument("--batch", type=int, default=5000, help="rows per checkpointed batch (default: 5000)")
+    migrate.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
+    migrate.add_argument("--checkpoint", default=None, help="checkpoint sidecar file")
+    migrate.add_argument("--allow-lossy", action="store_true", help="exit 0 even if a mapping lost something")
+    migrate.set_defaults(log_level="WARNING")
     serve.add_argument("--log-level", default="INFO", help="logging level (default: INFO: one line per call)")
     return parser
 
@@ -42,6 +52,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command == "migrate":
+        from .migrate.run import migrate as run_migrate
+
+        return run_migrate(args.source, args.target, [c for c in args.collections.split(",") if c],
+                           args.batch, args.resume, args.allow_lossy, args.checkpoint)
     if args.command == "serve":
         if args.workers < 1 or args.max_receive_message_mb < 1 or args.max_send_message_mb < 1:
             print("pgmilvus serve: --workers, --max-receive-message-mb and --max-send-message-mb must be at "

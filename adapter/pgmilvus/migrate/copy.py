@@ -1,0 +1,59 @@
+"""Copy one collection's rows in checkpointed batches.
+
+The checkpoint is a JSON sidecar file (``--checkpoint``, default ``<target>.migrate.json``) written after each
+target insert returns: it records the last primary key copied per collection.  The source is read in primary-key
+order (query_iterator), so ``--resume`` reads on from ``pk > last`` and neither repeats nor skips a row.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Callable, Dict
+
+
+def load(path: Path) -> Dict[str, Any]:
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def save(path: Path, state: Dict[str, Any]) -> None:
+    """Atomic write: a kill leaves the previous checkpoint or the new one, never half of one."""
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(state))
+    os.replace(tmp, path)
+
+
+def copy_rows(src: Any, dst: Any, name: str, pk: str, pk_is_str: bool, batch: int, state: Dict[str, Any],
+              ckpt: Path, on_batch: Callable[[int], None], partition: str = "") -> int:
+    """Copy rows of ``name`` after the checkpointed key; returns rows copied in this run."""
+    key = f"{name}/{partition}"
+    last = state.get(key, {}).get("last")
+    flt = ""
+    if last is not None:
+        flt = f'{pk} > {json.dumps(last)}' if pk_is_str else f"{pk} > {int(last)}"
+    parts = [partition] if partition else None
+    it = src.query_iterator(name, batch_size=batch, filter=flt, output_fields=["*"], partition_names=parts)
+    copied = 0
+    try:
+        while True:
+            rows = it.next()
+            if not rows:
+                break
+            rows = [_plain(r) for r in rows]
+            dst.insert(name, rows, partition_name=partition)
+            copied += len(rows)
+            state[key] = {"last": rows[-1][pk], "rows": state.get(key, {}).get("rows", 0) + len(rows)}
+            save(ckpt, state)
+            on_batch(len(rows))
+    finally:
+        it.close()
+    return copied
+
+
+def _plain(row: Dict[str, Any]) -> Dict[str, Any]:
+    """Rows as plain Python values (numpy/bytes-backed vectors become lists the other client accepts)."""
+    out = {}
+    for k, v in row.items():
+        out[k] = v.tolist() if hasattr(v, "tolist") else v
+    return out

@@ -1,0 +1,83 @@
+"""The migration driver: per collection, schema -> partitions -> rows (checkpointed) -> indexes -> report."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+from pymilvus import DataType
+
+from . import copy as copy_mod
+from .endpoints import parse
+from .schema import lossy_notes, schema_of
+
+
+def _progress(name: str, total: int) -> Any:
+    """tqdm bar on a TTY; otherwise a line per checkpoint."""
+    if sys.stderr.isatty():
+        from tqdm import tqdm
+
+        return tqdm(total=total, desc=name, unit="rows").update
+    done = [0]
+
+    def line(n: int) -> None:
+        done[0] += n
+        print(f"{name}: {done[0]}/{total} rows checkpointed", file=sys.stderr)
+    return line
+
+
+def migrate(source: str, target: str, collections: Optional[List[str]], batch: int, resume: bool,
+            allow_lossy: bool, checkpoint: Optional[str] = None) -> int:
+    src_ep, dst_ep = parse(source), parse(target)
+    src, dst = src_ep.open(), dst_ep.open()
+    ckpt = Path(checkpoint or (dst_ep.uri.split("?")[0].replace("/", "_")[-60:] + ".migrate.json"))
+    state = copy_mod.load(ckpt) if resume else {}
+    names = collections or src.list_collections()
+    lost: List[str] = []
+    t0 = time.time()
+    total_rows = 0
+    for name in names:
+        desc = src.describe_collection(name)
+        lost += lossy_notes(desc, dst_ep.kind)
+        pk = next(f for f in desc["fields"] if f.get("is_primary"))
+        keyed = any(f.get("is_partition_key") for f in desc["fields"])
+        if not dst.has_collection(name):
+            dst.create_collection(name, schema=schema_of(desc, dst))
+            for part in src.list_partitions(name):
+                if part != "_default" and not keyed and not dst.has_partition(name, part):
+                    dst.create_partition(name, part)
+        src.load_collection(name)
+        n = src.get_collection_stats(name).get("row_count", 0)
+        bar = _progress(name, int(n))
+        for part in ([""] if keyed else src.list_partitions(name)):
+            total_rows += copy_mod.copy_rows(src, dst, name, pk["name"], pk["type"] == DataType.VARCHAR, batch,
+                                             state, ckpt, bar, part)
+        _copy_indexes(src, dst, name)
+    secs = time.time() - t0
+    print(f"copied {total_rows} rows in {secs:.1f}s ({total_rows / max(secs, 1e-9):.0f} rows/s)")
+    for name in names:
+        print(f"{name}: source {src.query(name, output_fields=['count(*)'])[0]['count(*)']} rows, "
+              f"target {dst.query(name, output_fields=['count(*)'])[0]['count(*)']} rows")
+    for note in lost:
+        print(f"LOSSY: {note}")
+    return 1 if lost and not allow_lossy else 0
+
+
+def _copy_indexes(src: Any, dst: Any, name: str) -> None:
+    """Indexes are built after the data (one bulk build), then the collection is loaded."""
+    params = dst.prepare_index_params()
+    have = set(dst.list_indexes(name))
+    for idx in src.list_indexes(name):
+        if idx in have:
+            continue
+        d = dict(src.describe_index(name, idx))
+        field, itype = d.pop("field_name"), d.pop("index_type", "")
+        metric = d.pop("metric_type", None)
+        for k in ("index_name", "total_rows", "indexed_rows", "pending_index_rows", "state"):
+            d.pop(k, None)
+        params.add_index(field_name=field, index_type=itype, index_name=idx, metric_type=metric, params=d)
+    if len(params):
+        dst.create_index(name, params)
+    dst.load_collection(name)

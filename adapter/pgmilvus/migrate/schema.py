@@ -1,0 +1,46 @@
+"""Schema mapping: a described collection recreated on the target, and what pgvector cannot carry."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+from pymilvus import DataType
+
+_HALFVEC_LIMIT = 4000
+_VECTOR_INDEX_LIMIT = 2000
+
+
+_FLAGS = ("is_primary", "auto_id", "nullable", "default_value", "is_partition_key", "element_type",
+          "description", "is_clustering_key")
+
+
+def schema_of(desc: Dict[str, Any], client: Any) -> Any:
+    """The source's described schema rebuilt with the target client's own create_schema/add_field."""
+    schema = client.create_schema(auto_id=bool(desc.get("auto_id")),
+                                  enable_dynamic_field=bool(desc.get("enable_dynamic_field")),
+                                  description=desc.get("description", ""))
+    for f in desc["fields"]:
+        kwargs = {k: f[k] for k in _FLAGS if f.get(k) not in (None, "")}
+        kwargs.update(f.get("params") or {})
+        schema.add_field(f["name"], f["type"], **kwargs)
+    return schema
+
+
+def lossy_notes(desc: Dict[str, Any], target_kind: str) -> List[str]:
+    """Mappings that lose something when writing to ``target_kind`` (listed in the report)."""
+    notes: List[str] = []
+    if target_kind != "pgmilvus":
+        return notes
+    name = desc.get("collection_name", "?")
+    for f in desc.get("fields", []):
+        t, dim = f.get("type"), int((f.get("params") or {}).get("dim", 0) or 0)
+        if t == DataType.BFLOAT16_VECTOR:
+            notes.append(f"{name}.{f['name']}: BFLOAT16_VECTOR stored as halfvec (FP16 rounding)")
+        if t == DataType.INT8_VECTOR:
+            notes.append(f"{name}.{f['name']}: INT8_VECTOR not stored by pgvector natively")
+        if t == DataType.FLOAT_VECTOR and dim > _VECTOR_INDEX_LIMIT:
+            notes.append(f"{name}.{f['name']}: {dim}-dim vector above pgvector's {_VECTOR_INDEX_LIMIT}-dim "
+                         "index limit: left unindexed")
+    for fn in desc.get("functions", []) or []:
+        notes.append(f"{name}: function {fn.get('name')} ({fn.get('type')}) not carried")
+    return notes
