@@ -163,3 +163,15 @@ def test_the_readme_idiom(app, fresh_db) -> None:
     with psycopg.connect(fresh_db) as conn:
         assert [r[0] for r in conn.execute("SELECT id FROM article ORDER BY id")] == [7]
     assert _ids(client) == [1, 2, 7]
+
+
+def test_flush_in_the_callers_transaction_seals_and_leaves_building_for_later(app) -> None:
+    client, conn = app
+    with client.bind(conn):
+        client.insert("docs", [{"id": 3, "vector": [0.5, 0.6]}])
+        client.flush("docs")  # CREATE INDEX CONCURRENTLY cannot run in a transaction: not attempted
+        assert _ids(client) == [1, 2, 3]
+    conn.commit()
+    client.flush("docs")
+    assert _ids(client) == [1, 2, 3]
+    assert client.describe_index("docs", client.list_indexes("docs")[0])["pending_index_rows"] == 0

@@ -15,6 +15,7 @@ from typing import Any, Callable, Dict, List, Optional, TypeVar, Union
 
 from . import catalog, collections, ddl, hybrid, index_ops, names, rbac, reads, search as search_mod, stats, writes
 from . import builder, schema_evolution, search_ranked, segments
+from . import callers
 from . import uri as uri_mod
 from . import properties as properties_mod
 from .connection import Database
@@ -280,7 +281,9 @@ class MilvusClient:
                 info = catalog.lock_collection(conn, info)
                 segments.seal_all(conn, info)
         with self._conn(timeout) as conn:
-            if info.segmented:
+            # In the caller's transaction (bind) the seal is not committed yet: nothing can be built
+            # concurrently inside it, so the background builder builds once the caller commits.
+            if info.segmented and not callers.is_callers(conn):
                 segments.build_pending(conn, info, wait=True)
             stats.settle(conn, self._server, info.id, info.schema_name, info.table_name)
 
