@@ -49,7 +49,7 @@ class Server:
             options=[("grpc.max_receive_message_length", -1), ("grpc.max_send_message_length", -1),
                      # Milvus's keepalive enforcement (pings every 5 s allowed, also between calls):
                      # pymilvus's clients ping, and a stricter server answers "Too many pings"
-                     ("grpc.http2.min_recv_ping_interval_without_data_ms", 5000),
+                     ("grpc.http2.min_ping_interval_without_data_ms", 5000), ("grpc.http2.max_ping_strikes", 0),
                      ("grpc.keepalive_permit_without_calls", 1)])
         milvus_pb2_grpc.add_MilvusServiceServicer_to_server(MilvusServicer(self.backend), self._grpc)
         address = f"{options.host}:{options.port}"
