@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-from typing import Any, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional
 
 import psycopg
 from psycopg.adapt import AdaptersMap
@@ -33,11 +33,12 @@ _bound: contextvars.ContextVar[dict[int, psycopg.Connection]] = contextvars.Cont
                                                                                       default={})
 
 
-def check(conn: Any, dbname: str, template: AdaptersMap) -> psycopg.Connection:
+def check(conn: Any, dbname: str, template: Callable[[], AdaptersMap]) -> psycopg.Connection:
     """The caller's connection, if pgmilvus can run on it: an open psycopg 3 connection to the
     client's database. pgmilvus's calls on it use a copy of a pooled connection's adapters
-    (``template``: pgvector's types, JSON decoded), swapped in for the call only: the
-    application's own adapters (Django's decode JSON itself) stay as they are."""
+    (``template()``, asked for at the first bind of ``conn``: pgvector's types, JSON decoded),
+    swapped in for the call only: the application's own adapters (Django's decode JSON itself)
+    stay as they are."""
     if not isinstance(conn, psycopg.Connection):
         raise MilvusException(ErrorCode.UNEXPECTED_ERROR,
                               f"bind() needs a psycopg 3 Connection, got {type(conn).__name__} (Django: "
@@ -54,7 +55,7 @@ def check(conn: Any, dbname: str, template: AdaptersMap) -> psycopg.Connection:
                               f"bind() does not know this psycopg release ({psycopg.__version__}): "
                               "Connection._adapters is gone; please report it")
     if getattr(conn, "_pgmilvus_adapters", None) is None:
-        conn._pgmilvus_adapters = AdaptersMap(template)  # type: ignore[attr-defined]
+        conn._pgmilvus_adapters = AdaptersMap(template())  # type: ignore[attr-defined]
     return conn
 
 

@@ -191,19 +191,24 @@ class Database:
             with translate_errors(), callers.call_on(callers_conn) as conn:
                 yield conn
             return
+        with self.own_connection(timeout) as conn:
+            yield conn
+
+    @contextlib.contextmanager
+    def own_connection(self, timeout: Optional[float] = None) -> Iterator[psycopg.Connection]:
+        """A pooled connection even when a caller's connection is bound (VACUUM cannot run inside
+        the caller's transaction)."""
         with translate_errors(), self._pooled(timeout, checked=True) as conn:
             yield conn
 
-    def own_connection(self, timeout: Optional[float] = None) -> contextlib.AbstractContextManager:
-        """A pooled connection even when a caller's connection is bound (VACUUM cannot run inside
-        the caller's transaction)."""
-        return _pool_only(self, timeout)
-
     def bind(self, conn: Any) -> contextlib.AbstractContextManager:
         """Run this database's calls on the caller's connection within the block (callers.py)."""
+        return callers.bind(id(self), callers.check(conn, self.dbname, self._adapters_template))
+
+    def _adapters_template(self) -> Any:
+        """A pooled connection's adapters (pgvector's types, JSON decoded), for callers.check."""
         with self._pooled(None, checked=False) as pooled:
-            template = pooled.adapters
-        return callers.bind(id(self), callers.check(conn, self.dbname, template))
+            return pooled.adapters
 
     def read(self, call: Callable[[psycopg.Connection], T], timeout: Optional[float] = None,
              on_stale: Optional[Callable[[], None]] = None) -> T:
@@ -321,12 +326,6 @@ class Database:
             self._closing = True
         self._release_kept()
         self.pool.close()
-
-
-@contextlib.contextmanager
-def _pool_only(db: Database, timeout: Optional[float]) -> Iterator[psycopg.Connection]:
-    with translate_errors(), db._pooled(timeout, checked=True) as conn:
-        yield conn
 
 
 @contextlib.contextmanager

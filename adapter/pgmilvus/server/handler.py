@@ -60,6 +60,7 @@ def rpc(handler: Callable[..., Any]) -> Callable[..., Any]:
     if name not in SERVICE.methods_by_name:
         return handler
     response_class = _response_class(name)
+    status_field = None if response_class is common_pb2.Status else _status_field(response_class)
 
     @functools.wraps(handler)
     def method(self: Any, request: Any, context: grpc.ServicerContext) -> Any:
@@ -72,8 +73,7 @@ def rpc(handler: Callable[..., Any]) -> Callable[..., Any]:
             context.abort(grpc.StatusCode.UNAUTHENTICATED, str(exc))
         except Exception as exc:  # every failure becomes the response's status
             status = from_exception(exc, name)
-            response = status if response_class is common_pb2.Status \
-                else response_class(**{_status_field(response_class): status})
+            response = status if status_field is None else response_class(**{status_field: status})
             code = status.code
         _log.info("%s db=%s collection=%s code=%d %.1fms", name, call.db_name,
                   getattr(request, "collection_name", "") or "-", code, (time.perf_counter() - start) * 1000)

@@ -123,10 +123,11 @@ class DataRPCs(RPCBase):
         rank = kv_dict(request.rank_params)
         kwargs = {k: rank[k] for k in ("offset", "round_decimal") if rank.get(k) not in (None, "")}
         output_fields = list(request.output_fields) or None
-        fused = ranker(rank)
         if request.HasField("function_score"):  # Function(reranker="rrf" | "weighted" | "decay")
             score = function_score(request.function_score)
             fused = score.functions[0] if len(score.functions) == 1 else score
+        else:
+            fused = ranker(rank)
         result = self._client(call).hybrid_search(request.collection_name, reqs, fused, limit=rank.get("limit"),
                                                   output_fields=output_fields,
                                                   partition_names=list(request.partition_names) or None, **kwargs)
