@@ -151,9 +151,12 @@ def _pg(bin_dir: Path, os_user: str | None, exe: str, *args: str) -> None:
     """Run a PostgreSQL binary as ``os_user``; output to a file (pg_ctl's child inherits it)."""
     import subprocess
 
+    from pgmilvus.embedded import as_user
+
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    argv, os_user = as_user([str(bin_dir / exe), *args], os_user)
     with tempfile.TemporaryFile("w+") as out:
-        code = subprocess.run([str(bin_dir / exe), *args], stdin=subprocess.DEVNULL, stdout=out,
+        code = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=out,
                               stderr=subprocess.STDOUT, user=os_user, cwd="/", env=env,
                               timeout=60, start_new_session=True).returncode
         if code != 0:

@@ -481,6 +481,24 @@ def _socket_dir_of_running(pgdata: Path) -> Optional[Path]:
     return Path(line) if line else None
 
 
+def as_user(argv: list[str], user: Optional[str]) -> tuple[list[str], Optional[str]]:
+    """The command line and ``user=`` argument that run ``argv`` as ``user``.
+
+    subprocess's ``user=`` rules out vfork, so the child is a real fork that
+    runs every library's at-fork handlers first; gRPC's crash the child
+    (SIGSEGV before exec) while its threads are busy, which happens whenever
+    pymilvus or ``pgmilvus serve`` lives in the same process.  ``setpriv``
+    switches the user in the executed program instead, and the child is
+    vforked.  Without setpriv the plain ``user=`` is kept.
+    """
+    setpriv = shutil.which("setpriv") if user is not None else None
+    if setpriv is None:
+        return argv, user
+    entry = pwd.getpwnam(user)  # type: ignore[arg-type]
+    return [setpriv, f"--reuid={entry.pw_uid}", f"--regid={entry.pw_gid}", "--init-groups",
+            *argv], None
+
+
 def _run(args: list[str], *, user: Optional[str], timeout: float, what: str,
          log: Optional[Path] = None) -> None:
     """Run a PostgreSQL binary; a failure becomes a MilvusException quoting its output.
@@ -489,9 +507,10 @@ def _run(args: list[str], *, user: Optional[str], timeout: float, what: str,
     pg_ctl inherits them, and a pipe would keep us waiting for it forever.
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    argv, user = as_user([str(_pg_bin() / args[0]), *args[1:]], user)
     with tempfile.TemporaryFile("w+") as out:
         try:
-            subprocess.run([str(_pg_bin() / args[0]), *args[1:]], check=True,
+            subprocess.run(argv, check=True,
                            stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                            user=user, cwd="/", env=env, timeout=timeout, start_new_session=True)
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
