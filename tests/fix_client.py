@@ -3,7 +3,10 @@
 ``client`` is parametrized: ``embedded`` opens a Milvus-Lite-style path (the
 private embedded Postgres, shared by the session and wiped between tests);
 ``server`` connects by ``postgresql://`` URI over TCP to a second server (or
-``$PGMILVUS_TEST_DSN``), in a brand-new database per test.
+``$PGMILVUS_TEST_DSN``), in a brand-new database per test; ``async`` is
+``AsyncMilvusClient`` on the embedded path, its coroutines awaited one by one
+on an event loop of its own (``Awaiting``), so the async face passes the very
+tests the sync one does.
 """
 
 from __future__ import annotations
@@ -37,12 +40,49 @@ def embedded_path(test_root: Path) -> Iterator[str]:
     embedded.release(path)
 
 
-@pytest.fixture(params=["embedded", "server"])
-def client(request: pytest.FixtureRequest, embedded_path: str) -> Iterator:
-    from pgmilvus import MilvusClient
+class Awaiting:
+    """An AsyncMilvusClient seen as a MilvusClient: each coroutine method is run to its end on an
+    event loop in a thread of its own.  What AsyncMilvusClient lacks as pymilvus's does (the
+    iterators), and the internals white-box tests look at, are the synchronous client's inside."""
 
-    if request.param == "embedded":
-        cli = MilvusClient(embedded_path)
+    def __init__(self, aclient) -> None:
+        import asyncio
+        import threading
+
+        self._aclient = aclient
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
+
+    def run(self, coro):
+        import asyncio
+
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result()
+
+    def __getattr__(self, name: str):
+        import inspect
+
+        if name.startswith("_") or name in ("query_iterator", "search_iterator"):  # white-box tests
+            self.run(self._aclient._client())
+            return getattr(self._aclient._sync, name)
+        found = getattr(self._aclient, name)
+        if not inspect.iscoroutinefunction(found):
+            return found
+        return lambda *args, **kwargs: self.run(found(*args, **kwargs))
+
+    def close(self) -> None:
+        self.run(self._aclient.close())
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join()
+
+
+@pytest.fixture(params=["embedded", "server", "async"])
+def client(request: pytest.FixtureRequest, embedded_path: str) -> Iterator:
+    from pgmilvus import AsyncMilvusClient, MilvusClient
+
+    if request.param in ("embedded", "async"):
+        cli = MilvusClient(embedded_path) if request.param == "embedded" else Awaiting(
+            AsyncMilvusClient(embedded_path))
         _wipe(cli)
         yield cli
         _wipe(cli)
@@ -52,6 +92,25 @@ def client(request: pytest.FixtureRequest, embedded_path: str) -> Iterator:
         cli = MilvusClient(dsn)
         yield cli
         cli.close()
+
+
+#: The in-process faces: MilvusClient, and AsyncMilvusClient awaited call by call (``Awaiting``).
+FACES = ["sync", "async"]
+
+
+def open_client(face: str, dsn: str):
+    """A client of ``face`` (one of FACES) on ``dsn``."""
+    from pgmilvus import AsyncMilvusClient, MilvusClient
+
+    return MilvusClient(dsn) if face == "sync" else Awaiting(AsyncMilvusClient(dsn))
+
+
+@pytest.fixture(params=FACES)
+def fresh_client(request: pytest.FixtureRequest, fresh_db: str) -> Iterator:
+    """A client on a brand-new database, once per face, so a module's tests pass on both."""
+    cli = open_client(request.param, fresh_db)
+    yield cli
+    cli.close()
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from pgmilvus.connection import ConnectionLost
 from pgmilvus.errors import DataNotMatchException, MilvusException
 
 from .test_bad_input import snapshot
+from .fix_client import FACES, open_client
 
 
 def _schema():
@@ -37,11 +38,11 @@ def row(pk: int, **changes: Any) -> dict:
     return {"pk": pk, "i32": pk % 1000, "s": f"r{pk}", "v": [pk % 7 / 7, 0.5], **changes}
 
 
-@pytest.fixture
-def coll(fresh_db: str) -> Iterator[tuple[MilvusClient, str]]:
-    """A client on a brand-new database with collection ``c`` (partitions _default and p1)
-    holding pk 0..499 (400..499 in p1)."""
-    c = MilvusClient(fresh_db)
+@pytest.fixture(params=FACES)
+def coll(request: pytest.FixtureRequest, fresh_db: str) -> Iterator[tuple[MilvusClient, str]]:
+    """A client (of each face) on a brand-new database with collection ``c`` (partitions _default
+    and p1) holding pk 0..499 (400..499 in p1)."""
+    c = open_client(request.param, fresh_db)
     c.create_collection("c", schema=_schema())  # no vector index: keeps 25k-row inserts fast
     c.create_partition("c", "p1")
     c.insert("c", [row(i) for i in range(400)])

@@ -29,6 +29,7 @@ from psycopg import sql
 
 from pgmilvus import DataType, MilvusClient, RRFRanker, WeightedRanker
 from pgmilvus.connection import dsn_with
+from .fix_client import FACES, open_client
 from pgmilvus.errors import (AutoIDException, DataNotMatchException, DataTypeNotMatchException,
                              DataTypeNotSupportException, DescribeCollectionException, InvalidConsistencyLevel,
                              MilvusException, ParamError, PrimaryKeyException)
@@ -143,13 +144,13 @@ def _schema(pk_type=DataType.INT64, vec_type=DataType.FLOAT_VECTOR, dim=2, **pk_
     return s
 
 
-@pytest.fixture(scope="module")
-def bi(pg_dsn: str) -> Iterator[Prepared]:
+@pytest.fixture(scope="module", params=FACES)
+def bi(request: pytest.FixtureRequest, pg_dsn: str) -> Iterator[Prepared]:
     name = f"bi_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(pg_dsn, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     dsn = dsn_with(pg_dsn, dbname=name)
-    c = MilvusClient(dsn)
+    c = open_client(request.param, dsn)
     c.create_collection("quick", dimension=4)
     c.insert("quick", [Q(i, color="red") for i in range(5)])
     ip = c.prepare_index_params()

@@ -10,10 +10,8 @@ from pgmilvus.errors import DataTypeNotMatchException, DescribeCollectionExcepti
 
 
 @pytest.fixture
-def client(fresh_db: str):
-    cli = MilvusClient(fresh_db)
-    yield cli
-    cli.close()
+def client(fresh_client):
+    return fresh_client
 
 
 def plain(client: MilvusClient, name: str = "c", dynamic: bool = True) -> str:

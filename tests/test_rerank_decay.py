@@ -17,10 +17,8 @@ N = 40
 
 
 @pytest.fixture
-def client(fresh_db: str):
-    cli = MilvusClient(fresh_db)
-    yield cli
-    cli.close()
+def client(fresh_client):
+    return fresh_client
 
 
 def _vectors() -> np.ndarray:

@@ -19,10 +19,8 @@ POINTS = [([1, 0], "a"), ([3, 4], "b"), ([-1, 0], "c"), ([0, 2], "d")]
 
 
 @pytest.fixture
-def client(fresh_db: str):
-    cli = MilvusClient(fresh_db)
-    yield cli
-    cli.close()
+def client(fresh_client):
+    return fresh_client
 
 
 def quick(client: MilvusClient, metric: str = "L2", name: str = "c") -> None:

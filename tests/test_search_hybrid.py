@@ -15,8 +15,8 @@ ROWS = 120
 
 
 @pytest.fixture
-def client(fresh_db: str):
-    cli = MilvusClient(fresh_db)
+def client(fresh_client):
+    cli = fresh_client
     schema = cli.create_schema(enable_dynamic_field=True)
     schema.add_field("id", DataType.INT64, is_primary=True)
     schema.add_field("a", DataType.FLOAT_VECTOR, dim=6)
@@ -31,8 +31,7 @@ def client(fresh_db: str):
     cli.insert("h", [{"id": i, "a": a[i].tolist(), "b": b[i].tolist(), "g": i % 4, "tag": f"x{i}"}
                      for i in range(ROWS)])
     cli.vectors = (a, b)
-    yield cli
-    cli.close()
+    return cli
 
 
 def _requests(client: MilvusClient, nq: int = 2) -> list[AnnSearchRequest]:

@@ -61,10 +61,8 @@ def assert_delete_result(result, step: str, count: int) -> None:
 
 
 @pytest.fixture
-def client(fresh_db: str):
-    cli = MilvusClient(fresh_db)
-    yield cli
-    cli.close()
+def client(fresh_client):
+    return fresh_client
 
 
 def test_seed_guide_step_by_step(client: MilvusClient) -> None:

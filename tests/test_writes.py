@@ -17,10 +17,8 @@ from pgmilvus.errors import (DataNotMatchException, DataTypeNotMatchException, D
 
 
 @pytest.fixture
-def client(fresh_db: str):
-    cli = MilvusClient(fresh_db)
-    yield cli
-    cli.close()
+def client(fresh_client):
+    return fresh_client
 
 
 def rows(client: MilvusClient, name: str, **kwargs) -> list[dict]:

@@ -11,6 +11,7 @@ from .errors import (AmbiguousIndexName, AutoIDException, CannotInferSchemaExcep
 from .schema import CollectionSchema, FieldSchema, Function
 from .index_params import IndexParam, IndexParams
 from .client import MilvusClient
+from .async_client import AsyncMilvusClient
 from .types import ConsistencyLevel, DataType, FunctionType, IndexType, LoadState
 from .rerank import AnnSearchRequest, BaseRanker, RRFRanker, WeightedRanker
 from .function_rank import FunctionScore
