@@ -14,7 +14,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "adapter"))
 
 from pgmilvus.filters import clear_cache, compile_filter, filter_sql  # noqa: E402
-from pgmilvus.schema import CollectionSchema, FieldSchema  # noqa: E402
+from pgmilvus.schema.model import CollectionSchema, FieldSchema  # noqa: E402
 from pgmilvus.types import DataType  # noqa: E402
 
 SCHEMA = CollectionSchema([

@@ -173,7 +173,7 @@ def index_first_raw(dsn: str, vectors: np.ndarray) -> tuple[float, float]:
     import psycopg
     from pgvector.psycopg import register_vector
 
-    from pgmilvus import indexes
+    from pgmilvus.catalog import indexes
 
     dim = vectors.shape[1]
     with psycopg.connect(dsn, autocommit=True) as conn:
@@ -216,7 +216,7 @@ def index_first_ours(client: MilvusClient, vectors: np.ndarray) -> tuple[float, 
 
 
 def client_collection(conn):
-    from pgmilvus import collections
+    from pgmilvus.catalog import collections
 
     return collections.require(conn, "default", "bench_if")
 
@@ -280,7 +280,7 @@ def main() -> None:
         client = MilvusClient(uri)
         from psycopg import sql
 
-        from pgmilvus import collections
+        from pgmilvus.catalog import collections
 
         dsn = client._db.conninfo  # the same server and database for the raw run
         raw: dict[str, float] = {}

@@ -123,8 +123,10 @@ def raw_search(conn: psycopg.Connection, statement: sql.Composable, batch: np.nd
 
 def strategy_of(client: MilvusClient, expr: str, dim: int) -> Any:
     """The scan pgmilvus picks for this filter (and its pgvector settings), as search() would."""
-    from pgmilvus import collections, search, strategy
-    from pgmilvus.search_params import build_request
+    from pgmilvus.catalog import collections
+    from pgmilvus.search import ann as search
+    from pgmilvus.search import strategy
+    from pgmilvus.search.params import build_request
 
     request = build_request([[0.0] * dim], expr, LIMIT, None, None, None, None, {})
     return client._read(lambda conn: strategy.choose(

@@ -71,7 +71,8 @@ def turn_ratio(base: Side, side: Side) -> float:
 def bench_client(dsn: Optional[str], name: str) -> Iterator[tuple[Any, str, str]]:
     """(client, DSN, scratch folder): on ``dsn``, else on an embedded server in a folder under /tmp
     (removed afterwards, as is the server's data)."""
-    from pgmilvus import MilvusClient, embedded
+    from pgmilvus import MilvusClient
+    from pgmilvus.pg import embedded
 
     folder = tempfile.mkdtemp(prefix=f"pgmilvus-bench-{name}-", dir="/tmp")
     os.chmod(folder, 0o755)

@@ -32,7 +32,7 @@ def _wipe(client) -> None:
 
 @pytest.fixture(scope="session")
 def embedded_path(test_root: Path) -> Iterator[str]:
-    from pgmilvus import embedded
+    from pgmilvus.pg import embedded
 
     path = str(test_root / "embedded.db")
     yield path
@@ -121,7 +121,7 @@ def server_db(request: pytest.FixtureRequest) -> Iterator[str]:
     import psycopg
     from psycopg import sql
 
-    from pgmilvus.connection import dsn_with
+    from pgmilvus.pg.connection import dsn_with
 
     try:
         base = request.getfixturevalue("tcp_dsn")

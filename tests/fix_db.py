@@ -51,7 +51,7 @@ def pg_dsn(request: pytest.FixtureRequest, test_root: Path) -> Iterator[str]:
     if dsn:
         yield dsn
         return
-    from pgmilvus import embedded
+    from pgmilvus.pg import embedded
 
     path = test_root / "session.db"
     yield embedded.acquire(path)
@@ -73,7 +73,7 @@ def fresh_db(pg_dsn: str) -> Iterator[str]:
 
 
 def _with_dbname(dsn: str, dbname: str) -> str:
-    from pgmilvus.connection import dsn_with
+    from pgmilvus.pg.connection import dsn_with
 
     return dsn_with(dsn, dbname=dbname)
 
@@ -114,7 +114,7 @@ class TcpServer:
     @classmethod
     def start(cls, folder: Path, bin_dir: Path | None = None, attempts: int = 3) -> "TcpServer":
         """initdb into ``folder/data`` and start; ``bin_dir`` overrides the binaries used."""
-        from pgmilvus.embedded import binaries
+        from pgmilvus.pg.embedded import binaries
 
         default_bin, os_user = binaries()
         bin_dir = bin_dir or default_bin
@@ -151,7 +151,7 @@ def _pg(bin_dir: Path, os_user: str | None, exe: str, *args: str) -> None:
     """Run a PostgreSQL binary as ``os_user``; output to a file (pg_ctl's child inherits it)."""
     import subprocess
 
-    from pgmilvus.embedded import as_user
+    from pgmilvus.pg.embedded import as_user
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
     argv, os_user = as_user([str(bin_dir / exe), *args], os_user)

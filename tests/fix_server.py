@@ -79,7 +79,7 @@ def serve_dsn(pg_dsn: str) -> Iterator[str]:
     import psycopg
     from psycopg import sql
 
-    from pgmilvus.connection import dsn_with
+    from pgmilvus.pg.connection import dsn_with
 
     name = f"serve_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(pg_dsn, autocommit=True) as conn:

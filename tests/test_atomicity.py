@@ -18,7 +18,7 @@ import pytest
 from psycopg import sql
 
 from pgmilvus import DataType, MilvusClient
-from pgmilvus.connection import ConnectionLost
+from pgmilvus.pg.connection import ConnectionLost
 from pgmilvus.errors import DataNotMatchException, MilvusException
 
 from .test_bad_input import snapshot

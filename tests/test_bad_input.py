@@ -17,7 +17,6 @@ a binary vector, one without an index), an alias and a second database.
 
 from __future__ import annotations
 
-import importlib.util
 import uuid
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
@@ -28,7 +27,7 @@ import pytest
 from psycopg import sql
 
 from pgmilvus import DataType, MilvusClient, RRFRanker, WeightedRanker
-from pgmilvus.connection import dsn_with
+from pgmilvus.pg.connection import dsn_with
 from .fix_client import FACES, open_client
 from pgmilvus.errors import (AutoIDException, DataNotMatchException, DataTypeNotMatchException,
                              DataTypeNotSupportException, DescribeCollectionException, InvalidConsistencyLevel,
@@ -78,7 +77,7 @@ def assert_clean_error(err: BaseException, exc: type, code: int | None, fragment
         assert type(err) is TypeError, f"expected a plain TypeError (as pymilvus), got {err!r}"
     else:
         assert isinstance(err, exc), f"expected {exc.__name__}, got {type(err).__module__}.{err!r}"
-        assert type(err).__module__ in ("pgmilvus.errors", "pgmilvus.connection"), \
+        assert type(err).__module__ in ("pgmilvus.errors", "pgmilvus.pg.connection"), \
             f"not one of pgmilvus's exceptions: {type(err)}"
         if code is not None:
             assert err.code == code, f"code {err.code} != {code}: {err}"
@@ -185,10 +184,6 @@ def _ann(data=None, anns_field="v", **kw):
                             **kw)
 
 
-def _missing(module: str) -> bool:
-    return importlib.util.find_spec(f"pgmilvus.{module}") is None
-
-
 def case(id: str, call: Callable[[MilvusClient], Any], exc: type, code: int | None, fragment: str,
          *, xfail: str | None = None, skip: str | None = None):
     marks = []
@@ -199,9 +194,6 @@ def case(id: str, call: Callable[[MilvusClient], Any], exc: type, code: int | No
     return pytest.param(call, exc, code, fragment, id=id, marks=marks)
 
 
-NO_HYBRID = "hybrid_search is still being written (pgmilvus.hybrid missing)" if _missing("hybrid") else None
-NO_SEARCH_IT = ("search_iterator is still being written (pgmilvus.search_iterator missing)"
-                if _missing("search_iterator") else None)
 T, CNF, DCE = TypeError, 100, DescribeCollectionException
 
 # fmt: off
@@ -538,16 +530,16 @@ CASES = [
     case("search-unknown-coll", lambda c: c.search("nope", data=[[0.1, 0.2]]), E, CNF, "collection=nope"),
     case("search-binary-floats", lambda c: c.search("bv", data=[[0.1, 0.2]]), ParamError, 1, "search_data"),
     # --- hybrid_search / search_iterator ----------------------------------------------------------------------
-    case("hybrid-reqs-str", lambda c: c.hybrid_search("typed", reqs="x", ranker=RRFRanker()), ParamError, 1, "`reqs`", skip=NO_HYBRID),
-    case("hybrid-reqs-empty", lambda c: c.hybrid_search("typed", reqs=[], ranker=RRFRanker()), ParamError, 1, "`reqs`", skip=NO_HYBRID),
-    case("hybrid-ranker-none", lambda c: c.hybrid_search("typed", reqs=[_ann()], ranker=None), E, None, "ranker", skip=NO_HYBRID),
-    case("hybrid-unknown-coll", lambda c: c.hybrid_search("nope", reqs=[_ann()], ranker=RRFRanker()), E, CNF, "collection=nope", skip=NO_HYBRID),
-    case("hybrid-dim", lambda c: c.hybrid_search("typed", reqs=[_ann(data=[[0.1, 0.2, 0.3]])], ranker=RRFRanker()), E, 1100, "actual 3", skip=NO_HYBRID),
-    case("hybrid-anns-unknown", lambda c: c.hybrid_search("typed", reqs=[_ann(anns_field="nofield")], ranker=RRFRanker()), E, 1100, "nofield", skip=NO_HYBRID),
-    case("hybrid-filter-syntax", lambda c: c.hybrid_search("typed", reqs=[_ann(expr="pk >")], ranker=RRFRanker()), E, 1100, "cannot parse expression", skip=NO_HYBRID),
-    case("hybrid-weights-mismatch", lambda c: c.hybrid_search("typed", reqs=[_ann()], ranker=WeightedRanker(0.5, 0.5)), E, 1100, "weights", skip=NO_HYBRID),
-    case("search-iter-dim", lambda c: c.search_iterator("typed", data=[[0.1, 0.2, 0.3]]), E, 1100, "dimension", skip=NO_SEARCH_IT),
-    case("search-iter-batch-negative", lambda c: c.search_iterator("typed", data=[[0.1, 0.2]], batch_size=-1), ParamError, 1, "batch", skip=NO_SEARCH_IT),
+    case("hybrid-reqs-str", lambda c: c.hybrid_search("typed", reqs="x", ranker=RRFRanker()), ParamError, 1, "`reqs`"),
+    case("hybrid-reqs-empty", lambda c: c.hybrid_search("typed", reqs=[], ranker=RRFRanker()), ParamError, 1, "`reqs`"),
+    case("hybrid-ranker-none", lambda c: c.hybrid_search("typed", reqs=[_ann()], ranker=None), E, None, "ranker"),
+    case("hybrid-unknown-coll", lambda c: c.hybrid_search("nope", reqs=[_ann()], ranker=RRFRanker()), E, CNF, "collection=nope"),
+    case("hybrid-dim", lambda c: c.hybrid_search("typed", reqs=[_ann(data=[[0.1, 0.2, 0.3]])], ranker=RRFRanker()), E, 1100, "actual 3"),
+    case("hybrid-anns-unknown", lambda c: c.hybrid_search("typed", reqs=[_ann(anns_field="nofield")], ranker=RRFRanker()), E, 1100, "nofield"),
+    case("hybrid-filter-syntax", lambda c: c.hybrid_search("typed", reqs=[_ann(expr="pk >")], ranker=RRFRanker()), E, 1100, "cannot parse expression"),
+    case("hybrid-weights-mismatch", lambda c: c.hybrid_search("typed", reqs=[_ann()], ranker=WeightedRanker(0.5, 0.5)), E, 1100, "weights"),
+    case("search-iter-dim", lambda c: c.search_iterator("typed", data=[[0.1, 0.2, 0.3]]), E, 1100, "dimension"),
+    case("search-iter-batch-negative", lambda c: c.search_iterator("typed", data=[[0.1, 0.2]], batch_size=-1), ParamError, 1, "batch"),
 ]
 # fmt: on
 
@@ -794,7 +786,7 @@ def test_a_repeated_search_is_checked_like_the_first(bi: Prepared, name: str, go
 def test_keyword_field_names_are_refused_at_create_collection_not_add_field() -> None:
     """pymilvus defers field checks to the server: add_field("like") builds the schema, and
     create_collection refuses it (Milvus's validateFieldName, common.FieldNameKeywords)."""
-    from pgmilvus.names import FIELD_NAME_KEYWORDS, field_name_not_keyword
+    from pgmilvus.schema.names import FIELD_NAME_KEYWORDS, field_name_not_keyword
 
     schema = _schema().add_field("like", DataType.INT64).add_field("NULL", DataType.INT64)
     assert [f.name for f in schema.fields][-2:] == ["like", "NULL"]

@@ -404,7 +404,7 @@ def test_shards_are_checked_and_stored(client: MilvusClient) -> None:
 def test_partition_count_is_limited(client: MilvusClient, monkeypatch: pytest.MonkeyPatch) -> None:
     """Milvus refuses partitions past rootCoord.maxPartitionNum (1024, _default included); the limit
     is lowered here so the test creates 3 tables, not 1024."""
-    from pgmilvus import collections
+    from pgmilvus.catalog import collections
 
     monkeypatch.setattr(collections, "MAX_NUM_PARTITIONS", 3)
     client.create_collection("c", dimension=2)

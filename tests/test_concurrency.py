@@ -29,8 +29,9 @@ from typing import Any, Callable
 
 import pytest
 
-from pgmilvus import DataType, MilvusClient, embedded
-from pgmilvus.connection import ConnectionLost
+from pgmilvus import DataType, MilvusClient
+from pgmilvus.pg import embedded
+from pgmilvus.pg.connection import ConnectionLost
 
 from .test_bad_input import snapshot
 

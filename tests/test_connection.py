@@ -1,4 +1,4 @@
-"""pgmilvus.connection against real servers: the embedded one and one over TCP with a password.
+"""pgmilvus.pg.connection against real servers: the embedded one and one over TCP with a password.
 
 What a user sees: a working pool with pgvector types on every connection,
 and, when something is wrong with the server or the DSN, a MilvusException
@@ -17,7 +17,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from pgmilvus.connection import Database, dsn_with
+from pgmilvus.pg.connection import Database, dsn_with
 from pgmilvus.errors import ErrorCode, MilvusException
 
 from .fix_db import TcpServer, _free_port
@@ -185,7 +185,7 @@ def bare_server(test_root: Path) -> Iterator[tuple[TcpServer, Path]]:
     except extension/, whose vector files are left out.  Yields the server and
     that extension folder.
     """
-    from pgmilvus.embedded import binaries
+    from pgmilvus.pg.embedded import binaries
 
     bin_dir, _ = binaries()
     site = test_root / f"bare-{uuid.uuid4().hex[:6]}"

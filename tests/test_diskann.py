@@ -17,7 +17,8 @@ import numpy as np
 import psycopg
 import pytest
 
-from pgmilvus import DataType, MilvusClient, index_ops
+from pgmilvus import DataType, MilvusClient
+from pgmilvus.catalog import index_ops
 
 from .test_search import exact_ids
 

@@ -22,7 +22,7 @@ from typing import Callable, Iterator
 import psutil
 import pytest
 
-from pgmilvus import embedded
+from pgmilvus.pg import embedded
 from pgmilvus.errors import ConnectionConfigException
 
 ADAPTER = str(Path(__file__).resolve().parents[1] / "adapter")
@@ -38,7 +38,7 @@ def _env() -> dict[str, str]:
 
 
 def _script(body: str) -> list[str]:
-    prelude = "import sys, json, os, time, psycopg\nfrom pgmilvus import embedded\n"
+    prelude = "import sys, json, os, time, psycopg\nfrom pgmilvus.pg import embedded\n"
     return [sys.executable, "-c", prelude + textwrap.dedent(body)]
 
 

@@ -17,8 +17,9 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from pgmilvus import DataType, MilvusClient, embedded
-from pgmilvus.connection import ConnectionLost, dsn_with
+from pgmilvus import DataType, MilvusClient
+from pgmilvus.pg import embedded
+from pgmilvus.pg.connection import ConnectionLost, dsn_with
 from pgmilvus.errors import MilvusException
 
 from .fix_db import _chown, _pg

@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 from psycopg import sql
 
 from pgmilvus import DataType, MilvusClient
-from pgmilvus.connection import dsn_with
+from pgmilvus.pg.connection import dsn_with
 from pgmilvus.errors import MilvusException
 
 MARK = "ZQX"

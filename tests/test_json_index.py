@@ -7,7 +7,9 @@ from typing import Any
 import psycopg
 import pytest
 
-from pgmilvus import DataType, MilvusClient, collections, json_index
+from pgmilvus import DataType, MilvusClient
+from pgmilvus.catalog import collections
+from pgmilvus.catalog import json_index
 from pgmilvus.errors import MilvusException
 from pgmilvus.filters import plan_sql
 

@@ -30,7 +30,8 @@ def test_lite_to_pgmilvus_then_resume(tmp_path: Path) -> None:
     assert again.returncode == 0, again.stderr
     assert "copied 0 rows" in again.stdout
     assert "docs: source 3000 rows, target 3000 rows" in again.stdout
-    from pgmilvus import MilvusClient, embedded
+    from pgmilvus import MilvusClient
+    from pgmilvus.pg import embedded
 
     client = MilvusClient(str(dst))
     try:

@@ -14,7 +14,7 @@ from .subproc import run_python
 
 
 def _postgres_running(folder: Path) -> bool:
-    from pgmilvus import embedded
+    from pgmilvus.pg import embedded
 
     return embedded.server_pid(folder) is not None
 

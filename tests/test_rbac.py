@@ -19,7 +19,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
 from pgmilvus import DataType, MilvusClient
-from pgmilvus.connection import dsn_with
+from pgmilvus.pg.connection import dsn_with
 from pgmilvus.errors import ErrorCode, MilvusException, ParamError
 
 PASSWORD = "s3cret-Pass"
@@ -421,7 +421,7 @@ def test_managing_access_needs_createrole(admin, admin_dsn, opened):
 # -- pure helpers ---------------------------------------------------------------------------------------
 
 def test_scram_verifier_checks_like_postgres():
-    from pgmilvus import rbac
+    from pgmilvus.rbac import roles as rbac
 
     stored = rbac.scram_verifier("pencil", salt=b"0123456789abcdef")
     assert rbac._stored_password_matches(stored, "u", "pencil")
@@ -430,7 +430,7 @@ def test_scram_verifier_checks_like_postgres():
 
 
 def test_sync_collection_grants_new_partitions(admin, admin_dsn):
-    from pgmilvus import rbac
+    from pgmilvus.rbac import roles as rbac
 
     coll = _name("c")
     _collection(admin, admin_dsn, coll, rows=0)
@@ -451,7 +451,7 @@ def test_every_public_method_names_its_privilege_or_needs_none():
     request); the few calls Milvus checks nothing for are listed as such."""
     import inspect
 
-    from pgmilvus.rbac_privileges import METHOD_PRIVILEGES, UNCHECKED_METHODS
+    from pgmilvus.rbac.privileges import METHOD_PRIVILEGES, UNCHECKED_METHODS
 
     public = {n for n, m in vars(MilvusClient).items() if not n.startswith("_") and inspect.isfunction(m)}
     assert public - set(METHOD_PRIVILEGES) == UNCHECKED_METHODS & public

@@ -16,7 +16,9 @@ from typing import Any, Callable
 import psycopg
 import pytest
 
-from pgmilvus import AnnSearchRequest, DataType, MilvusClient, RRFRanker, catalog, connection
+from pgmilvus import AnnSearchRequest, DataType, MilvusClient, RRFRanker
+from pgmilvus.catalog import store as catalog
+from pgmilvus.pg import connection
 from pgmilvus.errors import MilvusException
 
 READS: dict[str, Callable[[MilvusClient], Any]] = {

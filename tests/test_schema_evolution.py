@@ -14,7 +14,9 @@ from typing import Any, Callable
 
 import pytest
 
-from pgmilvus import DataType, MilvusClient, catalog, connection
+from pgmilvus import DataType, MilvusClient
+from pgmilvus.catalog import store as catalog
+from pgmilvus.pg import connection
 from pgmilvus.errors import MilvusException
 
 D = DataType

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from pgmilvus import AnnSearchRequest, DataType, MilvusClient, MilvusException, ParamError, RRFRanker
-from pgmilvus.search_results import Hit, Hits, SearchResult
+from pgmilvus.search.results import Hit, Hits, SearchResult
 
 POINTS = [([1, 0], "a"), ([3, 4], "b"), ([-1, 0], "c"), ([0, 2], "d")]
 
@@ -502,7 +502,7 @@ def test_sparse_vectors_inner_product(client: MilvusClient) -> None:
     ([(3, 0.1), (2, 0.2), (3, 0.2), (2, 0.5)], [(3, 0.1), (2, 0.2)]),
 ])
 def test_hits_are_deduplicated_by_primary_key(rows: list, kept: list) -> None:
-    from pgmilvus.search import _dedupe
+    from pgmilvus.search.ann import _dedupe
 
     assert _dedupe(rows) == kept
 

@@ -9,7 +9,7 @@ import pytest
 
 from pgmilvus import (AnnSearchRequest, DataType, MilvusClient, MilvusException, ParamError, RRFRanker,
                       WeightedRanker)
-from pgmilvus.search_results import SearchPage
+from pgmilvus.search.results import SearchPage
 
 ROWS = 120
 

@@ -53,7 +53,7 @@ def lite_client(pg_dsn: str):
     import psycopg
     from psycopg import sql
 
-    from pgmilvus.connection import dsn_with
+    from pgmilvus.pg.connection import dsn_with
 
     db = f"t_lite_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(pg_dsn, autocommit=True) as conn:

@@ -21,7 +21,7 @@ import pytest
 from psycopg import sql
 
 from pgmilvus import DataType, MilvusClient
-from pgmilvus import strategy
+from pgmilvus.search import strategy
 
 ROWS = 50_000
 DIM = 64
@@ -44,7 +44,7 @@ def clustered(seed: int, rows: int, queries: int, dim: int = DIM, clusters: int 
 def loaded(pg_dsn: str):
     from pgvector.psycopg import register_vector
 
-    from pgmilvus.connection import dsn_with
+    from pgmilvus.pg.connection import dsn_with
 
     db = f"t_recall_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(pg_dsn, autocommit=True) as conn:

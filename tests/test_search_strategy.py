@@ -5,8 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pgmilvus import DataType, MilvusClient, collections, search, strategy
-from pgmilvus.search_params import build_request
+from pgmilvus import DataType, MilvusClient
+from pgmilvus.catalog import collections
+from pgmilvus.search import ann as search
+from pgmilvus.search import strategy
+from pgmilvus.search.params import build_request
 
 # One line per case: the estimate (rows matching, rows searched, the filter needs a sequential
 # scan, the planner's cost of finding the rows, the table over a quarter of shared_buffers, dim,
@@ -176,7 +179,7 @@ def test_a_filtered_index_scan_stays_an_index_scan_on_large_vectors(client: Milv
     statement = plan.statements[(True, False, 10, False, False, True)]  # nq 1, index scan, limit 10, fenced
 
     def explain(conn, text: bytes, q) -> str:
-        from pgmilvus.values import wire_adapters
+        from pgmilvus.data.values import wire_adapters
         wire_adapters(conn)
         return "\n".join(r[0] for r in conn.execute(b"EXPLAIN " + text, {"q": q}).fetchall())
     wire = plan.encoder(query, 0)

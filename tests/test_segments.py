@@ -10,7 +10,8 @@ import numpy as np
 import psycopg
 import pytest
 
-from pgmilvus import catalog, segments
+from pgmilvus.catalog import store as catalog
+from pgmilvus.catalog import segments
 from pgmilvus.errors import MilvusException
 
 from .subproc import run_python
@@ -162,7 +163,8 @@ def test_killed_builder_leaves_a_segment_the_next_claimant_builds(client) -> Non
         psycopg.sql.Identifier(info.schema_name, sealed_leaf)))
     victim = run_python(f"""
         import psycopg
-        from pgmilvus import catalog, segments
+        from pgmilvus.catalog import store as catalog
+        from pgmilvus.catalog import segments
         conn = psycopg.connect({client._server!r}, autocommit=True)
         info = catalog.get_collection(conn, {info.db_name!r}, "seg", aliases=False)
         print(conn.info.backend_pid, flush=True)

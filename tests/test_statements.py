@@ -15,8 +15,8 @@ import psycopg
 import pytest
 from psycopg import errors as pge
 
-from pgmilvus import statements
-from pgmilvus.statements import _Converted
+from pgmilvus.pg import callers, statements
+from pgmilvus.pg.statements import _Converted
 
 # statement, query sent, parameter names in order
 CONVERSIONS = [
@@ -168,3 +168,24 @@ def test_the_psycopg_internals_pgmilvus_relies_on_are_there(conn: psycopg.Connec
     assert callable(generators.execute) and callable(conn.wait)
     assert Transformer(conn).adapters is conn.adapters
     assert isinstance(conn._adapters, AdaptersMap) and conn._adapters is conn.adapters
+
+
+def test_the_psycopg_internals_the_async_twin_relies_on_are_there(fresh_db: str) -> None:
+    """callers.twin runs the synchronous core on an AsyncConnection's libpq connection: the
+    handlers it gives back, the autocommit flag it copies and psycopg's pooled-connection marker
+    must still be what they are, or this fails first."""
+    import asyncio
+    import inspect
+
+    from psycopg import _connection_base
+
+    async def scenario() -> None:
+        async with await psycopg.AsyncConnection.connect(fresh_db, autocommit=True) as aconn:
+            handlers = aconn.pgconn.notice_handler, aconn.pgconn.notify_handler
+            twin = callers.twin(aconn)
+            assert (aconn.pgconn.notice_handler, aconn.pgconn.notify_handler) == handlers
+            assert twin.pgconn is aconn.pgconn and twin._autocommit is True and twin.autocommit
+            assert twin.execute("SELECT 1").fetchone() == (1,)
+
+    asyncio.run(scenario())
+    assert 'hasattr(self, "_pool")' in inspect.getsource(_connection_base.BaseConnection.__del__)

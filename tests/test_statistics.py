@@ -14,7 +14,8 @@ from typing import Iterator, Optional
 import psycopg
 import pytest
 
-from pgmilvus import DataType, MilvusClient, stats
+from pgmilvus import DataType, MilvusClient
+from pgmilvus.catalog import stats
 
 ROWS = 3000
 

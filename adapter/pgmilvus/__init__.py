@@ -8,13 +8,14 @@ from .errors import (AmbiguousIndexName, AutoIDException, CannotInferSchemaExcep
                      IndexNotExistException, InvalidConsistencyLevel, MilvusException,
                      MilvusUnavailableException, ParamError, PartitionAlreadyExistException,
                      PartitionKeyException, PrimaryKeyException, SchemaNotReadyException)
-from .schema import CollectionSchema, FieldSchema, Function
-from .index_params import IndexParam, IndexParams
-from .client import MilvusClient
-from .async_client import AsyncMilvusClient
+from .schema.model import CollectionSchema, FieldSchema, Function
+from .schema.index_params import IndexParam, IndexParams
+from .client.milvus_client import MilvusClient
+from .client.async_client import AsyncMilvusClient
+from .pg.connection import ConnectionLost
 from .types import ConsistencyLevel, DataType, FunctionType, IndexType, LoadState
-from .rerank import AnnSearchRequest, BaseRanker, RRFRanker, WeightedRanker
-from .function_rank import FunctionScore
-from .search_results import Hit, Hits, HybridHits, SearchPage, SearchResult
+from .search.rerank import AnnSearchRequest, BaseRanker, RRFRanker, WeightedRanker
+from .search.function_rank import FunctionScore
+from .search.results import Hit, Hits, HybridHits, SearchPage, SearchResult
 
-__version__ = "0.1.0"
+from .version import __version__

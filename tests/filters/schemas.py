@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pgmilvus.schema import CollectionSchema, FieldSchema
+from pgmilvus.schema.model import CollectionSchema, FieldSchema
 from pgmilvus.types import DataType
 
 

@@ -11,7 +11,10 @@ from typing import Any, Optional
 
 import pytest
 
-from pgmilvus import DataType, MilvusClient, bound_filters, collections, reads
+from pgmilvus import DataType, MilvusClient
+from pgmilvus.data import bound_filters
+from pgmilvus.catalog import collections
+from pgmilvus.data import reads
 from pgmilvus.filters import bind, filter_sql
 
 from .schemas import appendix_schema

@@ -30,7 +30,7 @@ def auth_dsn(tcp_dsn: str) -> Iterator[str]:
     import psycopg
     from psycopg import sql
 
-    from pgmilvus.connection import dsn_with
+    from pgmilvus.pg.connection import dsn_with
 
     name = f"auth_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(tcp_dsn, autocommit=True) as conn:

@@ -24,7 +24,7 @@ from typing import Optional
 from sqlglot import exp
 
 from ..errors import ParamError
-from ..schema import CollectionSchema
+from ..schema.model import CollectionSchema
 from . import cache, ir
 from .compile import to_sql
 from .errors import FilterError, SyntaxProblem

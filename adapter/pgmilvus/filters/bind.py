@@ -31,7 +31,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
-from ..schema import CollectionSchema
+from ..schema.model import CollectionSchema
 from ..types import DataType, INT_RANGES
 from . import lexer
 from .errors import SyntaxProblem

@@ -22,7 +22,7 @@ from collections import OrderedDict
 from threading import Lock
 from typing import Any, Callable, Hashable, Optional, TypeVar
 
-from ..schema import CollectionSchema
+from ..schema.model import CollectionSchema
 
 T = TypeVar("T")
 

@@ -24,7 +24,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Optional, Union
 
-from ..schema import DYNAMIC_FIELD, CollectionSchema
+from ..schema.model import DYNAMIC_FIELD, CollectionSchema
 from ..types import FLOAT_TYPES, INTEGER_TYPES, STRING_TYPES, VECTOR_TYPES, DataType
 from . import ast, ir
 from .errors import INT64_MAX as _INT64_MAX, INT64_MIN as _INT64_MIN, SyntaxProblem, int64_out_of_range

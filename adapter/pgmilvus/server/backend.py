@@ -14,7 +14,7 @@ import logging
 import threading
 from typing import Callable, Optional
 
-from ..client import MilvusClient
+from ..client.milvus_client import MilvusClient
 from ..errors import MilvusException
 from .auth import FAILED, MISSING, Credentials, Unauthenticated
 

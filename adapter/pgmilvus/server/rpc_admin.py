@@ -11,9 +11,9 @@ from typing import Any
 
 from pymilvus.grpc_gen import common_pb2, milvus_pb2
 
-from .. import __version__
+from ..version import __version__
 from ..errors import ErrorCode, MilvusException, collection_not_found
-from ..index_params import IndexParams
+from ..schema.index_params import IndexParams
 from ..types import LoadState
 from .convert.params import json_object, kv_dict, kv_value
 from .convert.schema import collection_schema, describe_response

@@ -8,10 +8,10 @@ from typing import Any, Optional
 from pymilvus.grpc_gen import milvus_pb2, schema_pb2
 
 from ..errors import ErrorCode
-from ..function_rank import FunctionScore
-from ..outputs import COUNT_STAR, output_plan
-from ..rerank import AnnSearchRequest, BaseRanker, RRFRanker, WeightedRanker
-from ..schema import DYNAMIC_FIELD, CollectionSchema
+from ..search.function_rank import FunctionScore
+from ..data.outputs import COUNT_STAR, output_plan
+from ..search.rerank import AnnSearchRequest, BaseRanker, RRFRanker, WeightedRanker
+from ..schema.model import DYNAMIC_FIELD, CollectionSchema
 from ..types import DataType
 from .convert.columns import rows_from_columns
 from .convert.fields import columns, count_column

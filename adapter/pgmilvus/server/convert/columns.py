@@ -14,7 +14,7 @@ from typing import Any, Sequence
 import numpy as np
 from pymilvus.grpc_gen import schema_pb2
 
-from ...schema import DYNAMIC_FIELD
+from ...schema.model import DYNAMIC_FIELD
 from ...types import DataType
 from ..status import bad_request
 from .schema import data_type

@@ -15,7 +15,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 from pymilvus.grpc_gen import schema_pb2
 
-from ...schema import DYNAMIC_FIELD, FieldSchema
+from ...schema.model import DYNAMIC_FIELD, FieldSchema
 from ...types import DataType
 from .slots import BYTE_VECTORS, SCALAR_SLOTS, ZERO
 

@@ -12,7 +12,7 @@ from typing import Any
 from google.protobuf.message import DecodeError
 from pymilvus.grpc_gen import common_pb2, milvus_pb2, schema_pb2
 
-from ...schema import CollectionSchema, FieldSchema, Function
+from ...schema.model import CollectionSchema, FieldSchema, Function
 from ...types import DataType, FunctionType
 from ..status import bad_request
 from .params import kv_value

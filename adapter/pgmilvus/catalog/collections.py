@@ -1,0 +1,353 @@
+"""Collection-level operations: create, describe, drop, rename, stats, load state.
+
+Each function runs inside the caller's transaction on one connection, so a
+failure anywhere (catalog row, table DDL, index build) leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any, Optional
+
+import psycopg
+from psycopg import sql
+
+from . import store as catalog, indexes, segments
+from ..schema import ddl, names
+from ..rbac import roles as rbac
+from .store import CollectionInfo
+from ..errors import (AutoIDException, ErrorCode, InvalidConsistencyLevel, MilvusException, ParamError,
+                     PrimaryKeyException, check_argument, collection_not_found, database_not_found, illegal,
+                     invalid_parameter)
+from ..schema.index_params import IndexParams
+from ..schema.model import CollectionSchema
+from ..types import ConsistencyLevel, DataType, LoadState, ReplicaInfo, Shard
+
+_log = logging.getLogger("pgmilvus")
+#: Milvus 2.6's default for partition-key collections (its e2e suite expects 16; a 2.3.5 server made 64).
+DEFAULT_NUM_PARTITIONS = 16
+#: Milvus's rootCoord.maxPartitionNum and proxy.maxShardNum defaults.
+MAX_NUM_PARTITIONS = 1024
+MAX_SHARDS = 16
+
+
+def require(conn: psycopg.Connection, db_name: str, name: str, *, describe: bool = False,
+            for_update: bool = False) -> CollectionInfo:
+    """The collection (or alias target) ``name``, or Milvus's not-found error."""
+    names.collection_name(name)
+    info = catalog.get_collection(conn, db_name, name, for_update=for_update)
+    if info is None:
+        raise collection_not_found(name, db_name, describe=describe)
+    return info
+
+
+def schema_name_of(conn: psycopg.Connection, db_name: str) -> str:
+    schema_name = catalog.database_schema(conn, db_name)
+    if schema_name is None:
+        raise database_not_found(db_name)
+    return schema_name
+
+
+def consistency_level(value: Any) -> int:
+    """Accepted like pymilvus (name or int) and stored; reads are always strong here."""
+    if value is None:
+        return int(ConsistencyLevel.Bounded)
+    if isinstance(value, str) and value in ConsistencyLevel.__members__:
+        return int(ConsistencyLevel[value])
+    if isinstance(value, int) and value in ConsistencyLevel._value2member_map_:
+        return int(value)  # pymilvus takes True as 1 (Session) too
+    shown = f": {value}" if isinstance(value, (int, str)) else ""
+    raise InvalidConsistencyLevel(message=f"invalid consistency level{shown} (use one of "
+                                          f"{', '.join(ConsistencyLevel.__members__)})")
+
+
+def quick_schema(dimension: Any, primary_field_name: str, id_type: Any, vector_field_name: str,
+                 auto_id: Any, kwargs: dict[str, Any]) -> CollectionSchema:
+    """The schema pymilvus's quick setup builds (dynamic field on unless told otherwise)."""
+    check_argument("dimension", dimension, int, "quick setup needs an int dimension (or pass schema=...)")
+    if isinstance(dimension, bool):
+        raise illegal("dimension", dimension, "quick setup needs an int dimension (or pass schema=...)")
+    if not isinstance(auto_id, bool):
+        raise AutoIDException(message=f"Param auto_id must be bool type. (got {auto_id!r})")
+    schema = CollectionSchema(auto_id=auto_id,
+                              enable_dynamic_field=kwargs.pop("enable_dynamic_field", True))
+    if id_type in ("int", DataType.INT64):
+        schema.add_field(primary_field_name, DataType.INT64, is_primary=True, auto_id=auto_id)
+    elif id_type in ("string", "str", DataType.VARCHAR):
+        schema.add_field(primary_field_name, DataType.VARCHAR, is_primary=True, auto_id=auto_id,
+                         max_length=kwargs.pop("max_length", None))
+    else:
+        raise PrimaryKeyException(message="Param primary_field must be int or str type.")
+    schema.add_field(vector_field_name, DataType.FLOAT_VECTOR, dim=dimension)
+    return schema
+
+
+def _num_partitions(schema: CollectionSchema, value: Any) -> Optional[int]:
+    """pymilvus's checks (type, >= 1), then Milvus's limit for partition-key collections."""
+    if value is not None:
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ParamError(message=f"invalid num_partitions type, got {type(value)}, expected int")
+        if value < 1:
+            raise ParamError(message=f"The specified num_partitions should be greater than or equal to 1, got "
+                                     f"{value}")
+    if schema.partition_key_field is None:
+        return None
+    if value is None:
+        return DEFAULT_NUM_PARTITIONS
+    if value > MAX_NUM_PARTITIONS:
+        raise invalid_parameter(f"partition number ({value}) exceeds max configuration ({MAX_NUM_PARTITIONS})")
+    return value
+
+
+def _num_shards(kwargs: dict[str, Any]) -> int:
+    """pymilvus's checks, then Milvus's: at most 16; 0 or less means the default, 1."""
+    given = [key for key in ("num_shards", "shards_num") if key in kwargs]
+    if len(given) > 1:
+        raise ParamError(message="got both num_shards and shards_num in kwargs, expected only one of them")
+    shards = kwargs[given[0]] if given else 1
+    if not isinstance(shards, int):
+        raise ParamError(message=f"invalid num_shards type, got {type(shards)}, expected int")
+    if shards > MAX_SHARDS:
+        raise MilvusException(ErrorCode.SERVER_ERROR, f"maximum shards's number should be limited to {MAX_SHARDS}")
+    return max(int(shards), 1)
+
+
+def create(conn: psycopg.Connection, db_name: str, name: str, schema: CollectionSchema,
+           index_params: Optional[IndexParams], kwargs: dict[str, Any]) -> bool:
+    """Create the catalog rows, the partitioned table and its partitions.
+
+    Returns False when an identical collection already exists (Milvus treats
+    that as success); a different one with the same name is an error.
+    """
+    from . import index_ops  # index_ops imports this module
+
+    names.collection_name(name)
+    schema.verify()
+    level = consistency_level(kwargs.get("consistency_level"))
+    shards = _num_shards(kwargs)
+    properties = kwargs.get("properties") or {}
+    if not isinstance(properties, dict):
+        raise ParamError(message=f"properties must be a dict, got {properties!r}")
+    num_parts = _num_partitions(schema, kwargs.get("num_partitions"))
+    schema_name = schema_name_of(conn, db_name)
+    existing = catalog.get_collection(conn, db_name, name, aliases=False)
+    if existing is not None:
+        if existing.schema == schema:
+            return False
+        raise invalid_parameter(f"create duplicate collection with different parameters, collection: {name}")
+    if catalog.alias_target(conn, db_name, name) is not None:
+        raise MilvusException(ErrorCode.ALIAS_COLLECTION_NAME_CONFLICT,
+                              f"collection name [{name}] conflicts with an existing alias, please choose "
+                              "a unique name")
+    table = ddl.pg_name(name)
+    if catalog.table_name_taken(conn, schema_name, table):
+        raise MilvusException(ErrorCode.INVALID_PARAMETER,
+                              f"a table named {table!r} already exists in Postgres schema {schema_name!r} "
+                              f"and is not a pgmilvus collection: choose another collection name")
+    collection_id = catalog.add_collection(conn, db_name, name, table, schema, properties=properties,
+                                           consistency_level=level, num_shards=shards,
+                                           num_partitions=num_parts, segmented=num_parts is None)
+    conn.execute(ddl.create_collection_table(schema_name, table, schema, segmented=num_parts is None))
+    loaded = bool(index_params)
+    if num_parts is None:
+        _add_partition(conn, schema_name, table, collection_id, ddl.DEFAULT_PARTITION, loaded, True)
+    else:
+        for i in range(num_parts):
+            child = ddl.pg_name(table, f"{ddl.DEFAULT_PARTITION}_{i}")
+            conn.execute(ddl.create_hash_partition(schema_name, table, child, num_parts, i))
+            catalog.add_partition(conn, collection_id, f"{ddl.DEFAULT_PARTITION}_{i}", child,
+                                  catalog.next_partition_ordinal(conn, collection_id), loaded)
+    if index_params:
+        info = catalog.get_collection(conn, db_name, name, aliases=False)
+        assert info is not None
+        index_ops.create(conn, info, index_params)
+    rbac.sync_collection(conn, db_name, name)
+    return True
+
+
+def _add_partition(conn: psycopg.Connection, schema_name: str, table: str, collection_id: int,
+                   partition: str, loaded: bool, segmented: bool) -> None:
+    child = ddl.pg_name(table, partition)
+    conn.execute(ddl.create_list_partition(schema_name, table, child, partition, segmented))
+    catalog.add_partition(conn, collection_id, partition, child,
+                          catalog.next_partition_ordinal(conn, collection_id), loaded)
+    if segmented:
+        segments.create_outside(conn, schema_name, child)
+        segments.create_growing(conn, schema_name, collection_id, partition, child)
+
+
+def add_partition(conn: psycopg.Connection, info: CollectionInfo, partition: str) -> None:
+    if len(info.partitions) >= MAX_NUM_PARTITIONS:
+        raise invalid_parameter(f"partition number ({len(info.partitions)}) exceeds max configuration "
+                                f"({MAX_NUM_PARTITIONS}), collection: {info.name}")
+    _add_partition(conn, info.schema_name, info.table_name, info.id, partition, info.loaded, info.segmented)
+    # Postgres doesn't copy the parent's grants to a new partition table.
+    rbac.sync_collection(conn, info.db_name, info.name)
+
+
+def describe(info: CollectionInfo) -> dict[str, Any]:
+    """The dict pymilvus 2.6's describe_collection returns, key for key."""
+    schema = info.schema
+    fields = [f.to_dict(100 + i) for i, f in enumerate(schema.fields)]
+    return {
+        "collection_name": info.name,
+        "auto_id": schema.primary_field.auto_id,
+        "num_shards": info.num_shards,
+        "description": schema.description,
+        "fields": fields,
+        "functions": [],
+        "aliases": list(info.aliases),
+        "collection_id": info.id,
+        "consistency_level": info.consistency_level,
+        "consistency_level_name": ConsistencyLevel(info.consistency_level).name,
+        "properties": {k: str(v) for k, v in info.properties.items()},
+        "num_partitions": len(info.partitions),
+        "enable_dynamic_field": schema.enable_dynamic_field,
+        "enable_namespace": False,
+        "created_timestamp": hybrid_timestamp(info.created_at),
+        # Milvus 2.6: the last schema or property change (the creation until then).
+        "update_timestamp": hybrid_timestamp(info.updated_at or info.created_at),
+    }
+
+
+def hybrid_timestamp(moment: datetime) -> int:
+    """Milvus's hybrid timestamp: physical milliseconds shifted over an 18-bit logical counter."""
+    return int(moment.timestamp() * 1000) << 18
+
+
+def drop(conn: psycopg.Connection, db_name: str, name: str) -> None:
+    names.collection_name(name)
+    info = catalog.get_collection(conn, db_name, name, aliases=False, for_update=True)
+    if info is None:
+        if catalog.alias_target(conn, db_name, name) is not None:
+            # Milvus (rootcoord dropCollectionTask.validate) refuses; dropping the target by its
+            # alias would be an easy accident.
+            raise MilvusException(ErrorCode.ALIAS_NOT_FOUND, f"cannot drop the collection via alias = {name}")
+        return
+    if info.aliases:
+        raise invalid_parameter(f"cannot drop the collection via alias = {info.aliases[0]}: collection "
+                                f"{name} has aliases {info.aliases}, please remove all aliases before "
+                                "dropping the collection")
+    catalog.lock_collection(conn, info)  # waits for writers in flight
+    conn.execute(ddl.drop_table(info.schema_name, info.table_name))
+    catalog.remove_collection(conn, info.id)
+
+
+def rename(conn: psycopg.Connection, db_name: str, old_name: str, new_name: str, target_db: str) -> None:
+    names.collection_name(new_name)
+    info = require(conn, db_name, old_name, for_update=True)
+    if info.name != old_name:
+        raise invalid_parameter(f"{old_name} is an alias; rename the collection {info.name} instead")
+    catalog.lock_collection(conn, info)  # waits for writers in flight
+    target_db = target_db or db_name
+    target_schema = schema_name_of(conn, target_db)
+    if (catalog.get_collection(conn, target_db, new_name) is not None
+            or catalog.alias_target(conn, target_db, new_name) is not None):
+        raise MilvusException(ErrorCode.SERVER_ERROR,
+                              f"duplicated new collection name {target_db}:{new_name} with other "
+                              "collection name or alias")
+    new_table = ddl.pg_name(new_name)
+    if catalog.table_name_taken(conn, target_schema, new_table) and not (
+            target_schema == info.schema_name and new_table == info.table_name):
+        raise MilvusException(ErrorCode.INVALID_PARAMETER,
+                              f"a table named {new_table!r} already exists in Postgres schema "
+                              f"{target_schema!r}: choose another collection name")
+    if target_schema != info.schema_name:
+        if info.aliases:
+            raise invalid_parameter(f"collection {old_name} has aliases; drop them before moving it to "
+                                    f"database {target_db}")
+        children = segments.descendants(conn, info)  # partitions, and segments' leaves
+        conn.execute(ddl.move_table(info.schema_name, info.table_name, target_schema))
+        for table in children:
+            conn.execute(ddl.move_table(info.schema_name, table, target_schema))
+    conn.execute(ddl.rename_table(target_schema, info.table_name, new_table))
+    _rename_indexes(conn, target_schema, info, new_table)
+    for part in info.partitions:
+        child = ddl.pg_name(new_table, part.name)
+        conn.execute(ddl.rename_table(target_schema, part.table_name, child))
+        if info.segmented:  # segment 0 is named after its partition (the others by a unique id)
+            conn.execute(ddl.rename_table(target_schema, segments.leaf_name(part.table_name, 0),
+                                          segments.leaf_name(child, 0)))
+        conn.execute(f"UPDATE {catalog.CATALOG}.partitions SET table_name = %s"
+                     " WHERE collection_id = %s AND name = %s", (child, info.id, part.name))
+    catalog.rename_collection(conn, info.id, target_db, new_name, new_table)
+    rbac.sync_collection(conn, target_db, new_name)
+
+
+def _rename_indexes(conn: psycopg.Connection, schema_name: str, info: CollectionInfo, new_table: str) -> None:
+    """Give the collection's Postgres indexes names after its new table name.
+
+    They are named after the table (indexes.pg_index_name); left as they were,
+    they would keep the old name taken, and a collection created again under
+    it could not create its indexes.
+    """
+    renamed: dict[str, str] = {}
+    for index in info.indexes:
+        for old, new in ((indexes.pg_index_name(info.table_name, index.index_name),
+                          indexes.pg_index_name(new_table, index.index_name)),
+                         (ddl.pg_name(info.table_name, "jidx", index.index_name),
+                          ddl.pg_name(new_table, "jidx", index.index_name))):
+            if old not in renamed and old != new and catalog.table_name_taken(conn, schema_name, old):
+                conn.execute(ddl.rename_index(schema_name, old, new))
+                renamed[old] = new
+    for index in info.indexes:
+        facts = index.params.get(indexes.PG_KEY)
+        path_index = facts.get("path_index") if isinstance(facts, dict) else None
+        if index.pg_index_name in renamed or path_index in renamed:
+            if path_index in renamed:
+                index.params = {**index.params, indexes.PG_KEY: {**facts, "path_index": renamed[path_index]}}
+            index.pg_index_name = renamed.get(index.pg_index_name, index.pg_index_name)
+            catalog.rename_index_objects(conn, info.id, index)
+
+
+def row_count(conn: psycopg.Connection, info: CollectionInfo, partition: Optional[str] = None) -> int:
+    """Live rows (Milvus counts physical rows, deleted ones too, until compaction)."""
+    if partition is None:
+        query = sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(info.schema_name, info.table_name))
+    else:
+        part = info.partition(partition)
+        assert part is not None
+        query = sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(info.schema_name, part.table_name))
+    return conn.execute(query).fetchone()[0]
+
+
+def load_state(info: Optional[CollectionInfo], partition: str = "") -> dict[str, Any]:
+    if info is None:
+        return {"state": LoadState.NotExist}
+    if partition:
+        part = info.partition(partition)
+        if part is None:
+            return {"state": LoadState.NotExist}
+        return {"state": LoadState.Loaded if part.loaded else LoadState.NotLoad}
+    return {"state": LoadState.Loaded if info.loaded else LoadState.NotLoad}
+
+
+#: The one query node of a standalone Milvus, and its resource group.
+_NODE_ID = 1
+_RESOURCE_GROUP = "__default_resource_group"
+
+
+def replicas(info: CollectionInfo) -> list[ReplicaInfo]:
+    """describe_replica: the single in-memory replica a standalone Milvus has once the collection is loaded.
+
+    Postgres serves every read from the same tables, so the replica, its
+    shards (one DML channel per ``num_shards``, named as Milvus names them)
+    and its node are a description, not something to manage.
+    """
+    if not info.loaded:
+        raise MilvusException(ErrorCode.COLLECTION_NOT_LOADED,
+                              f"collection not loaded[collection={info.id}]")
+    shards = [Shard(f"by-dev-rootcoord-dml_{i}_{info.id}v{i}", [_NODE_ID], _NODE_ID)
+              for i in range(info.num_shards)]
+    return [ReplicaInfo(info.id, shards, [_NODE_ID], _RESOURCE_GROUP, {})]
+
+
+def require_vector_index(info: CollectionInfo) -> None:
+    """Milvus refuses to load a collection whose vector fields have no index."""
+    indexed = {i.field_name for i in info.indexes}
+    missing = [f.name for f in info.schema.vector_fields if f.name not in indexed]
+    if missing:
+        raise MilvusException(ErrorCode.INDEX_NOT_FOUND,
+                              f"index not found[collection={info.name}]: create an index on vector field "
+                              f"{missing[0]} (create_index) before loading")

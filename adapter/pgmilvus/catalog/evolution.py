@@ -1,0 +1,329 @@
+"""Schema changes on an existing collection: add / alter / drop a field, index properties.
+
+Milvus 2.6 adds nullable fields to a live collection (``add_collection_field``)
+and alters a few field and index properties in place.  Here each change is
+one transaction: the ``ALTER TABLE`` on the collection's (partitioned) table
+and the catalog rows commit together, or neither does.  The catalog change
+bumps the collection's revision (sql/catalog/004_revision.sql), which moves
+its revision marker and notifies every process: cached descriptions and
+prepared statements built on the old schema are dropped, so every client,
+in any process, sees the new field on its next call.
+
+The checks and their order follow Milvus's proxy (``addCollectionFieldTask``,
+``alterCollectionFieldTask``, ``alterIndexTask``) and its messages.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from . import store as catalog
+from ..schema import ddl
+from .store import CollectionInfo
+from ..errors import ErrorCode, MilvusException, ParamError, invalid_parameter
+from ..schema.model import MAX_CAPACITY, MAX_VARCHAR, FieldSchema
+from ..types import DENSE_VECTOR_TYPES, DataType
+
+#: Milvus's proxy.maxFieldNum and proxy.maxVectorFieldNum defaults.
+MAX_FIELDS = 64
+MAX_VECTOR_FIELDS = 4
+#: Names Milvus keeps for its own columns (the dynamic field's ``$meta`` fails the name check first).
+_SYSTEM_FIELDS = ("RowID", "Timestamp")
+_CLUSTERING_KEY_TYPES = {DataType.INT8, DataType.INT16, DataType.INT32, DataType.INT64, DataType.FLOAT,
+                         DataType.DOUBLE, DataType.VARCHAR, DataType.FLOAT_VECTOR}
+#: alter_collection_field's keys (Milvus's allowedAlterProps); ``mmap_enabled`` is read as ``mmap.enabled``.
+_MMAP = "mmap.enabled"
+_WARMUP_KEYS = ("warmup", "warmup.scalarField", "warmup.scalarIndex", "warmup.vectorField",
+                "warmup.vectorIndex")
+_ALTERABLE_FIELD_KEYS = ("max_length", _MMAP, "max_capacity", *_WARMUP_KEYS)
+#: Index properties that may change after the index is built (Milvus's configurable index params).
+_ALTERABLE_INDEX_KEYS = (_MMAP,)
+#: Milvus's merr.ErrCollectionLoaded.
+COLLECTION_LOADED = 104
+
+
+# -- add_collection_field ------------------------------------------------------------------------
+
+def new_field(field_name: str, data_type: Any, desc: str, kwargs: dict[str, Any]) -> FieldSchema:
+    """pymilvus's client side of add_collection_field: its own check, then create_field_schema."""
+    dtype = data_type if isinstance(data_type, DataType) else None
+    if dtype is None and isinstance(data_type, int) and not isinstance(data_type, bool):
+        dtype = DataType(data_type) if data_type in DataType._value2member_map_ else None
+    if dtype is not None and dtype.value in range(100, 106) and not kwargs.get("nullable", False):
+        raise ParamError(message="Adding vector field to existing collection requires nullable=True")
+    default = kwargs.get("default_value")
+    if default is not None and not isinstance(default, (bool, int, float, str)):
+        # pymilvus turns the default into a protobuf scalar when the FieldSchema is built.
+        raise ParamError(message=f"Default value unsupported data type: {DataType.UNKNOWN.value}")
+    options = {k: v for k, v in kwargs.items() if k not in ("timeout",)}
+    return FieldSchema(field_name, data_type, desc, **options)
+
+
+def add_field(conn: psycopg.Connection, info: CollectionInfo, field: FieldSchema) -> None:
+    """Add ``field`` to the collection: one nullable (or defaulted) column on every partition."""
+    _check_new_field(info, field)
+    info = catalog.lock_collection(conn, info)  # waits for writers in flight
+    schema = info.schema.copy()
+    schema.fields.append(field)
+    conn.execute(sql.SQL("ALTER TABLE {} ADD COLUMN {}").format(
+        ddl.qualified(info.schema_name, info.table_name), ddl.column_def(field)))
+    catalog.add_field(conn, info.id, schema)
+
+
+def _check_new_field(info: CollectionInfo, field: FieldSchema) -> None:
+    """Milvus's validateAddFieldRequest + the nullable rule + ValidateField, in that order."""
+    schema, name = info.schema, field.name
+    if len(schema.fields) >= MAX_FIELDS:
+        raise invalid_parameter(f"The number of fields has reached the maximum value {MAX_FIELDS}")
+    if schema.field(name) is not None:
+        raise invalid_parameter(f"duplicated field name {name}")
+    if name in _SYSTEM_FIELDS:
+        raise invalid_parameter(f"not support to add system field, field name = {name}")
+    if field.is_primary:
+        raise invalid_parameter(f"not support to add pk field, field name = {name}")
+    if field.is_partition_key:
+        raise invalid_parameter(f"not support to add partition key field, field name  = {name}")
+    if field.is_clustering_key:
+        if field.dtype not in _CLUSTERING_KEY_TYPES:
+            raise invalid_parameter(f"clustering key field {name} has unsupported data type "
+                                    f"{field.dtype.name}")
+        if any(f.is_clustering_key for f in schema.fields):
+            raise invalid_parameter(f"already has another clustering key field, field name: {name}")
+    if field.is_vector:
+        if len(schema.vector_fields) >= MAX_VECTOR_FIELDS:
+            raise MilvusException(ErrorCode.SERVER_ERROR, "maximum vector field's number should be "
+                                                          f"limited to {MAX_VECTOR_FIELDS}")
+        if field.dtype in DENSE_VECTOR_TYPES and field.dim is None:
+            raise invalid_parameter(f"vector field must have dimension specified, field name = {name}")
+    if not field.nullable:
+        raise invalid_parameter(f"added field must be nullable, please check it, field name = {name}")
+    if field.dtype == DataType.VARCHAR or (field.dtype == DataType.ARRAY
+                                           and field.element_type == DataType.VARCHAR):
+        if field.max_length is None:
+            raise MilvusException(ErrorCode.MISSING_PARAMETER,
+                                  f"type param(max_length) should be specified for the field({name}) of "
+                                  f"collection {info.name}: missing parameter")
+        _check_max_length(name, field.max_length)
+    field.verify()
+
+
+def _check_max_length(name: str, value: int) -> None:
+    if not 0 < value <= MAX_VARCHAR:
+        raise invalid_parameter(f"the maximum length specified for the field({name}) should be in "
+                                f"(0, {MAX_VARCHAR}], but got {value} instead")
+
+
+# -- drop_collection_field (pymilvus 3.0) ---------------------------------------------------------
+
+def drop_field(conn: psycopg.Connection, info: CollectionInfo, field_name: str, field_id: int) -> None:
+    """Drop a field, its column on every partition and its indexes; other fields keep their data."""
+    from . import index_ops  # index_ops imports collections, which imports catalog
+
+    field = _field_to_drop(info, field_name, field_id)
+    if field.is_primary or field.is_partition_key:
+        kind = "primary key" if field.is_primary else "partition key"
+        raise invalid_parameter(f"can not drop the {kind} field {field.name}")
+    if field.is_vector and len(info.schema.vector_fields) == 1:
+        raise invalid_parameter(f"can not drop {field.name}: it is the only vector field of collection "
+                                f"{info.name}")
+    info = catalog.lock_collection(conn, info)
+    for index in [i for i in info.indexes if i.field_name == field.name]:
+        index_ops.drop(conn, info, index.index_name)
+    conn.execute(sql.SQL("ALTER TABLE {} DROP COLUMN {}").format(
+        ddl.qualified(info.schema_name, info.table_name), sql.Identifier(field.name)))
+    schema = info.schema.copy()
+    schema.fields = [f for f in schema.fields if f.name != field.name]
+    catalog.remove_field(conn, info.id, schema, field.name)
+
+
+def _field_to_drop(info: CollectionInfo, field_name: str, field_id: int) -> FieldSchema:
+    """The field named ``field_name``, or else the one whose describe_collection field_id is ``field_id``."""
+    if field_name:
+        field = info.schema.field(field_name)
+    elif isinstance(field_id, int) and 100 <= field_id < 100 + len(info.schema.fields):
+        field = info.schema.fields[field_id - 100]
+    else:
+        raise ParamError(message="pass the field_name (or the field_id) of the field to drop")
+    if field is None:
+        raise MilvusException(ErrorCode.FIELD_NOT_FOUND, f"field not found[field={field_name or field_id}]")
+    return field
+
+
+# -- alter_collection_field ----------------------------------------------------------------------
+
+def alter_field(conn: psycopg.Connection, info: CollectionInfo, field_name: str,
+                field_params: Any) -> None:
+    """Change max_length / max_capacity / mmap.enabled of one field (Milvus's alterable keys).
+
+    A larger max_length widens the column; a smaller one only tightens the
+    check on new rows, since Milvus keeps the existing longer values too.
+    """
+    if not isinstance(field_params, dict):
+        raise ParamError(message=f"field_params must be a dict, got {type(field_params).__name__}")
+    params = {(_MMAP if key == "mmap_enabled" else key): value for key, value in field_params.items()}
+    field = info.schema.field(field_name)
+    for key, value in params.items():
+        _check_field_param(info, field, field_name, key, value)
+    if field is None:
+        raise MilvusException(ErrorCode.FIELD_NOT_FOUND, f"field not found[field={field_name}]")
+    info = catalog.lock_collection(conn, info)
+    changed = copy.deepcopy(field)
+    for key, value in params.items():
+        if key == _MMAP:
+            changed.params["mmap_enabled"] = str(value).lower() == "true"
+        elif key in ("max_length", "max_capacity"):
+            changed.params[key] = int(str(value))
+    if changed.max_length != field.max_length:
+        _resize_strings(conn, info, changed)
+    if changed.max_capacity != field.max_capacity:
+        _replace_checks(conn, info, changed)
+    schema = info.schema.copy()
+    schema.fields = [changed if f.name == field_name else f for f in schema.fields]
+    catalog.set_field(conn, info.id, schema, field_name)
+
+
+def _check_field_param(info: CollectionInfo, field: Any, name: str, key: str, value: Any) -> None:
+    if key not in _ALTERABLE_FIELD_KEYS:
+        raise invalid_parameter(f"{key} does not allow update in collection field param")
+    if key == _MMAP or key in _WARMUP_KEYS:
+        if info.loaded:
+            what = "collection field properties" if key == _MMAP else "warmup"
+            raise collection_loaded(info.name, f"can not alter {what} if collection loaded")
+        if key == _MMAP and str(value).lower() not in ("true", "false"):
+            raise invalid_parameter(f"invalid {_MMAP} value: {value}, expected: true, false")
+    elif key == "max_length":
+        strings = field is not None and (field.dtype == DataType.VARCHAR or (
+            field.dtype == DataType.ARRAY and field.element_type == DataType.VARCHAR))
+        if not strings:
+            raise invalid_parameter(f"{name} can not modify the maxlength for non-string types")
+        number = _int_param(value)
+        if number is None:
+            raise invalid_parameter(f"max_length should be an integer, but got {value!r}")
+        if number > MAX_VARCHAR:
+            raise invalid_parameter(f"{number} exceeds the maximum allowed value {MAX_VARCHAR}")
+        _check_max_length(name, number)
+    elif key == "max_capacity":
+        if field is None or field.dtype != DataType.ARRAY:
+            raise invalid_parameter(f"{name} can not modify the maxcapacity for non-array types")
+        number = _int_param(value)
+        if number is None:
+            raise invalid_parameter(f"the value for max_capacity of field {name} must be an integer")
+        if not 0 < number <= MAX_CAPACITY:
+            raise invalid_parameter(f"the maximum capacity specified for a Array should be in "
+                                    f"(0, {MAX_CAPACITY}]")
+
+
+def _int_param(value: Any) -> Any:
+    """The int Milvus reads from the string pymilvus sends (``str(value)``), or None."""
+    if isinstance(value, bool):
+        return None
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
+
+
+def collection_loaded(name: str, message: str) -> MilvusException:
+    return MilvusException(COLLECTION_LOADED, f"{message}: collection already loaded[collection={name}]")
+
+
+def _resize_strings(conn: psycopg.Connection, info: CollectionInfo, field: FieldSchema) -> None:
+    """Widen the column when max_length grows past its Postgres length; move the byte check either way."""
+    current = conn.execute(
+        f"SELECT atttypmod - 4 FROM pg_attribute WHERE attrelid = {_TABLE_OID} AND attname = %s",
+        (*_regclass(info), field.name)).fetchone()[0]
+    key = info.schema.partition_key_field
+    if field.max_length > current and key is not None and key.name == field.name:
+        raise MilvusException(ErrorCode.UNSUPPORTED,
+                              f"max_length of partition key field {field.name} can not grow beyond {current} "
+                              "in pgmilvus: PostgreSQL can not change the type of a partitioning column")
+    # The old check goes first: Postgres rebuilds a column's constraints when its type changes.
+    _drop_checks(conn, info, field)
+    if field.max_length > current:
+        conn.execute(sql.SQL("ALTER TABLE {} ALTER COLUMN {} TYPE {}").format(
+            ddl.qualified(info.schema_name, info.table_name), sql.Identifier(field.name),
+            ddl.column_type(field)))
+    _add_checks(conn, info, field)
+
+
+def _replace_checks(conn: psycopg.Connection, info: CollectionInfo, field: FieldSchema) -> None:
+    _drop_checks(conn, info, field)
+    _add_checks(conn, info, field)
+
+
+def _drop_checks(conn: psycopg.Connection, info: CollectionInfo, field: FieldSchema) -> None:
+    names = conn.execute(
+        "SELECT c.conname FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid"
+        f" AND a.attnum = ANY (c.conkey) WHERE c.conrelid = {_TABLE_OID} AND c.contype = 'c'"
+        " AND a.attname = %s AND cardinality(c.conkey) = 1", (*_regclass(info), field.name)).fetchall()
+    for (name,) in names:
+        conn.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(
+            ddl.qualified(info.schema_name, info.table_name), sql.Identifier(name)))
+
+
+def _add_checks(conn: psycopg.Connection, info: CollectionInfo, field: FieldSchema) -> None:
+    """The field's limits as CHECK constraints for new rows only.
+
+    NOT VALID: rows written under the old limit stay (as in Milvus), and no
+    scan of the table is needed.
+    """
+    for check in ddl.column_checks(field):
+        conn.execute(sql.SQL("ALTER TABLE {} ADD {} NOT VALID").format(
+            ddl.qualified(info.schema_name, info.table_name), check))
+
+
+_TABLE_OID = "format('%%I.%%I', %s::text, %s::text)::regclass"
+
+
+def _regclass(info: CollectionInfo) -> tuple[str, str]:
+    """Bound values for ``_TABLE_OID``: the collection table's oid, whatever its name holds."""
+    return info.schema_name, info.table_name
+
+
+# -- index properties -----------------------------------------------------------------------------
+
+def alter_index_properties(conn: psycopg.Connection, info: CollectionInfo, index_name: str,
+                           properties: Any) -> None:
+    """Store index properties Milvus lets change (``mmap.enabled``); shown by describe_index.
+
+    Postgres has nothing to map them to: the index itself is unchanged.
+    """
+    if not isinstance(properties, dict):
+        raise ParamError(message=f"properties must be a dict, got {type(properties).__name__}")
+    for key, value in properties.items():
+        if key not in _ALTERABLE_INDEX_KEYS:
+            raise invalid_parameter(f"{key} is not a configable index property")
+        if str(value).lower() not in ("true", "false"):
+            raise invalid_parameter(f"invalid {key} value: {value}, expected: true, false")
+    index = _index_to_change(info, index_name)
+    # pymilvus sends every value as str(value): True is stored and shown as "True".
+    catalog.set_index_params(conn, info.id, index.index_name,
+                             {**index.params, **{k: str(v) for k, v in properties.items()}})
+
+
+def drop_index_properties(conn: psycopg.Connection, info: CollectionInfo, index_name: str,
+                          property_keys: Any) -> None:
+    if not isinstance(property_keys, (list, tuple)):
+        raise ParamError(message=f"property_keys must be a list, got {type(property_keys).__name__}")
+    for key in property_keys:
+        if key not in _ALTERABLE_INDEX_KEYS:
+            raise invalid_parameter(f"{key} is not a configable index property")
+    index = _index_to_change(info, index_name)
+    catalog.set_index_params(conn, info.id, index.index_name,
+                             {k: v for k, v in index.params.items() if k not in set(property_keys)})
+
+
+def _index_to_change(info: CollectionInfo, index_name: str) -> catalog.IndexInfo:
+    if info.loaded:
+        raise collection_loaded(info.name, "can't alter index on loaded collection, please release the "
+                                           "collection first")
+    index = next((i for i in info.indexes if i.index_name == index_name), None)
+    if index is None:
+        raise MilvusException(ErrorCode.INDEX_NOT_FOUND,
+                              f"index not found[collection={info.name}][indexName={index_name}]")
+    return index
+

@@ -1,0 +1,168 @@
+"""create_index / list_indexes / describe_index / drop_index on a connection."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Optional
+
+import psycopg
+
+from . import store as catalog, collections, indexes, json_index, segments
+from .store import CollectionInfo, IndexInfo
+from ..schema.ddl import pg_name
+from ..errors import ErrorCode, MilvusException, ParamError, invalid_parameter
+from ..schema.index_params import IndexParam, IndexParams
+from ..types import DataType
+
+_log = logging.getLogger("pgmilvus")
+
+def has_vectorscale(conn: psycopg.Connection) -> bool:
+    """pgvectorscale installed in this database (DISKANN then maps to its diskann index)."""
+    return conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'vectorscale'").fetchone() is not None
+
+
+def _plan(info: CollectionInfo, param: IndexParam, vectorscale: bool = False) -> indexes.IndexPlan:
+    field = info.schema.field(param.field_name)
+    index_name = param.index_name or param.field_name
+    dynamic_key = field is None and info.schema.enable_dynamic_field  # Milvus: a key of $meta, never 1700
+    if dynamic_key or (field is not None and field.dtype == DataType.JSON
+                       and json_index.is_json_path_index(param.params)):
+        if param.metric_type:
+            raise invalid_parameter(f"metric_type is not allowed for scalar field {param.field_name}")
+        if not param.index_name:
+            index_name = json_index.default_index_name(info.schema, param.field_name, param.params)
+        return indexes.plan_json_path_index(info.schema, param.field_name, index_name, param.index_type,
+                                            param.params)
+    if field is None:
+        raise MilvusException(ErrorCode.FIELD_NOT_FOUND,
+                              f"cannot create index on non-exist field: {param.field_name}: field not "
+                              f"found[field={param.field_name}]")
+    if field.is_vector:
+        return indexes.plan_vector_index(field, index_name, param.index_type, param.metric_type, param.params,
+                                         has_vectorscale=vectorscale)
+    # A metric_type given with a scalar index is ignored, as Milvus ignores it (e2e cause #22).
+    return indexes.plan_scalar_index(field, index_name, param.index_type, param.params)
+
+
+def create(conn: psycopg.Connection, info: CollectionInfo, index_params: Any) -> bool:
+    """Create the indexes; True when one of them indexes an expression (a JSON path), whose
+    statistics only an ANALYZE of the table gathers."""
+    if isinstance(index_params, IndexParam):
+        index_params = [index_params]
+    if not isinstance(index_params, (IndexParams, list)):
+        raise ParamError(message=f"index_params must be an IndexParams (prepare_index_params()), got "
+                                 f"{type(index_params).__name__}")
+    if not index_params:
+        raise ParamError(message="IndexParams is empty, no index can be created")
+    for param in index_params:
+        if not isinstance(param, IndexParam):
+            raise ParamError(message=f"index_params items must be IndexParam, got {param!r}")
+    # Transaction-local (the callers run in one transaction): the pooled connection keeps its defaults.
+    for key, value in indexes.build_settings().items():
+        conn.execute("SELECT set_config(%s, %s, true)", (key, value))
+    vectorscale = any(str(p.index_type).upper() == "DISKANN" for p in index_params) and has_vectorscale(conn)
+    expressions = False
+    for param in index_params:
+        plan = _plan(info, param, vectorscale)
+        if plan.index_type == "DISKANN" and plan.method == "hnsw":
+            _log.info("DISKANN on %s.%s is built as an HNSW index (pgvectorscale is not installed in this "
+                      "database)", info.name, plan.field_name)
+        expressions = _create_one(conn, info, plan) or expressions
+    return expressions
+
+
+def _create_one(conn: psycopg.Connection, info: CollectionInfo, plan: indexes.IndexPlan) -> bool:
+    """Create one index (True if it indexes an expression)."""
+    schema = info.schema
+    column = json_index.column_of(schema, plan.field_name)  # JSON indexes of one column share its GIN
+    shared: Optional[str] = None
+    for existing in info.indexes:
+        same_field = existing.field_name == plan.field_name
+        same_column = column is not None and json_index.column_of(schema, existing.field_name) == column
+        if existing.index_name == plan.index_name or same_field or same_column:
+            if (same_field and existing.index_name == plan.index_name
+                    and existing.index_type == plan.index_type and existing.metric_type == plan.metric_type
+                    and _user_params(existing.params) == plan.params):
+                return False  # identical index: a no-op, as in Milvus
+            if same_column and existing.index_name != plan.index_name:
+                if (json_index.path_of(schema, existing.field_name, existing.params)
+                        != json_index.path_of(schema, plan.field_name, plan.params)):
+                    shared = shared or existing.pg_index_name  # another path: same GIN index
+                    continue
+                path = existing.params.get("json_path", existing.field_name)
+                raise MilvusException(ErrorCode.SERVER_ERROR,
+                                      "CreateIndex failed: creating multiple indexes on same field is not "
+                                      f"supported: JSON field {existing.field_name} already has index "
+                                      f"{existing.index_name} on path {path!r}: one index per JSON path; drop "
+                                      "it first (drop_index)")
+            raise invalid_parameter(f"at most one distinct index is allowed per field; field "
+                                    f"{existing.field_name} already has index {existing.index_name}: "
+                                    "drop it first (release_collection, drop_index)")
+    statement = None if shared else indexes.create_index_sql(info.schema_name, info.table_name, plan)
+    pg_index = shared or (indexes.pg_index_name(info.table_name, plan.index_name) if statement else None)
+    if statement is not None and info.segmented and segments.is_vector_plan(plan):
+        segments.create_vector_index(conn, info, plan)  # per sealed segment; growing ones scan exactly
+    elif statement is not None:
+        conn.execute(statement)
+    stored = plan.stored_params if pg_index is not None else plan.params
+    expression = False
+    if column is not None and json_index.range_cast(schema, plan.field_name, plan.params):
+        btree = pg_name(info.table_name, "jidx", plan.index_name)
+        conn.execute(json_index.create_btree_sql(info.schema_name, info.table_name, btree, schema,
+                                                 plan.field_name, plan.params))
+        stored = {**stored, indexes.PG_KEY: {"path_index": btree}}
+        expression = True
+    record = IndexInfo(plan.index_name, plan.field_name, plan.index_type, plan.metric_type, stored, pg_index)
+    catalog.add_index(conn, info.id, record)
+    info.indexes.append(record)
+    info.plans.clear()  # what was planned or worked out for the old set of indexes
+    return expression
+
+
+def _user_params(params: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in params.items() if k != indexes.PG_KEY}
+
+
+def list_names(info: CollectionInfo, field_name: Optional[str]) -> list[str]:
+    return [i.index_name for i in info.indexes if not field_name or i.field_name == field_name]
+
+
+def find(info: CollectionInfo, index_name: str) -> Optional[IndexInfo]:
+    return next((i for i in info.indexes if i.index_name == index_name), None)
+
+
+def describe(conn: psycopg.Connection, info: CollectionInfo, index_name: str) -> Optional[dict[str, Any]]:
+    index = find(info, index_name)
+    if index is None:
+        return None
+    field = info.schema.field(index.field_name)
+    if info.segmented and field is not None and field.is_vector and index.pg_index_name:
+        rows, indexed, pending = segments.index_progress(conn, info)
+    else:
+        rows = collections.row_count(conn, info)
+        indexed, pending = rows, 0
+    out = indexes.describe(index.params, index.index_type, index.metric_type, index.field_name,
+                           index.index_name, rows)
+    out.update(indexed_rows=indexed, pending_index_rows=pending,
+               state="InProgress" if pending else "Finished")
+    return out
+
+
+def drop(conn: psycopg.Connection, info: CollectionInfo, index_name: str) -> None:
+    index = find(info, index_name)
+    if index is None:
+        return
+    field = info.schema.field(index.field_name)
+    if info.loaded and field is not None and field.is_vector:
+        raise MilvusException(ErrorCode.SERVER_ERROR, "index cannot be dropped, collection is loaded, "
+                                                      "please release it first")
+    # JSON path indexes of one field share a GIN index: the last of them drops it.
+    sharing = [i for i in info.indexes if i.pg_index_name == index.pg_index_name and i.index_name != index_name]
+    if index.pg_index_name and not sharing:
+        conn.execute(indexes.drop_index_sql(info.schema_name, index.pg_index_name))
+        if info.segmented and field is not None and field.is_vector:
+            segments.drop_vector_index(conn, info, index_name)
+    path_index = (index.params.get(indexes.PG_KEY) or {}).get("path_index")
+    if path_index:
+        conn.execute(indexes.drop_index_sql(info.schema_name, path_index))
+    catalog.remove_index(conn, info.id, index_name)

@@ -1,0 +1,61 @@
+"""alter_collection_properties / drop_collection_properties, with the keys Milvus acts on.
+
+Most properties are stored and shown by describe_collection, nothing more.
+``dynamicfield.enabled`` changes the schema instead (Milvus 2.6, rootcoord's
+alter dynamic field): ``True`` adds the dynamic field to an existing
+collection, so inserts may carry keys beyond the schema from then on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+
+from . import store as catalog
+from ..schema import ddl
+from .store import CollectionInfo
+from ..errors import invalid_parameter
+
+DYNAMIC_FIELD_KEY = "dynamicfield.enabled"
+#: The spellings Milvus's property parser (Go's strconv.ParseBool) takes; pymilvus sends str(value).
+_TRUE, _FALSE = {"1", "t", "T", "true", "TRUE", "True"}, {"0", "f", "F", "false", "FALSE", "False"}
+
+
+def alter(conn: psycopg.Connection, info: CollectionInfo, properties: dict[str, Any]) -> None:
+    if DYNAMIC_FIELD_KEY in properties:
+        _alter_dynamic_field(conn, info, properties)
+        return
+    catalog.set_properties(conn, info.id, {**info.properties, **properties})
+
+
+def drop(conn: psycopg.Connection, info: CollectionInfo, property_keys: list[str]) -> None:
+    if DYNAMIC_FIELD_KEY in property_keys:
+        raise invalid_parameter(f"cannot delete key {DYNAMIC_FIELD_KEY}")
+    catalog.set_properties(conn, info.id, {k: v for k, v in info.properties.items() if k not in property_keys})
+
+
+def _alter_dynamic_field(conn: psycopg.Connection, info: CollectionInfo, properties: dict[str, Any]) -> None:
+    """Milvus's rules: alone in the call; the current value is a no-op; it cannot be turned off."""
+    if len(properties) != 1:
+        raise invalid_parameter("cannot alter dynamic schema with other properties at the same time")
+    enabled = _as_bool(properties[DYNAMIC_FIELD_KEY])
+    if enabled == info.schema.enable_dynamic_field:
+        return
+    if not enabled:
+        raise invalid_parameter("dynamic schema cannot supported to be disabled")
+    info = catalog.lock_collection(conn, info)  # waits for writers in flight
+    conn.execute(ddl.add_dynamic_column(info.schema_name, info.table_name))
+    schema = info.schema.copy()
+    schema.enable_dynamic_field = True
+    catalog.set_schema(conn, info.id, schema)
+
+
+def _as_bool(value: Any) -> bool:
+    text = str(value)
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise invalid_parameter(f"invalid value {value!r} for collection property {DYNAMIC_FIELD_KEY}: use True or "
+                            "False")

@@ -1,0 +1,312 @@
+"""Milvus's segments on Postgres partitions: writes at COPY speed into an indexed collection.
+
+pgvector keeps an HNSW index up to date row by row (~600 rows/s for 128-d); a bulk
+CREATE INDEX is ~20x faster.  So, as Milvus does, writes never wait for an index:
+
+- each Milvus partition's table of a *segmented* collection (every collection created
+  without a partition key, 008_segments.sql) is LIST-partitioned on "$segment";
+- the *growing* segment's leaf has no vector index: inserts and upserts COPY into it,
+  searches sort its exact distances;
+- once it holds ``seal_rows`` rows the writer *seals* it in its own transaction
+  (all-or-nothing with the write) and a new growing leaf takes the writes;
+- a *sealed* segment gets its vector indexes by ``CREATE INDEX CONCURRENTLY`` on its
+  leaf (readers and writers, deletes included, go on), by whichever process claims
+  it first with a session advisory lock: the client's background thread
+  (builder.py), flush() (which seals every growing segment and waits), any other
+  process.  A builder killed mid-build leaves an INVALID index and its lock is gone
+  with its session: the next claimant drops the index and builds again.
+
+A search over the parent plans a Merge Append of the sealed leaves' index scans
+and a sort of the growing leaf's distances.  Primary keys stay unique across
+segments: Postgres's key on a partitioned table must include "$segment", so the
+writers check the whole table under the collection lock (writes.py).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from typing import Iterator, Optional
+
+import psycopg
+from psycopg import sql
+
+from ..schema import ddl
+from . import indexes
+from ..rbac import roles as rbac
+from .store import CATALOG, CollectionInfo
+
+#: A growing segment is sealed at about this many bytes of vectors (an exact scan of it
+#: stays a few ms), within [MIN_SEAL_ROWS, MAX_SEAL_ROWS] rows; PGMILVUS_SEGMENT_ROWS overrides.
+SEAL_VECTOR_BYTES = 16 << 20
+MIN_SEAL_ROWS = 2_000
+MAX_SEAL_ROWS = 100_000
+#: First half of a segment's two-int advisory lock key (the second: its id).
+_SEGMENT_LOCK_SPACE = 0x7073  # "ps"
+#: The "$segment" of rows written by plain SQL (the column's default): a leaf with no vector index.
+OUTSIDE_SEGMENT = 0
+#: How often flush() looks whether another session finished building a segment.
+_POLL_SECONDS = 0.05
+
+
+def seal_rows(info: CollectionInfo) -> int:
+    """Rows after which the growing segment is sealed (tuned in bench/insert.py)."""
+    forced = os.environ.get("PGMILVUS_SEGMENT_ROWS")
+    if forced:
+        return max(1, int(forced))
+    width = sum(4 * int(f.dim or 0) for f in info.schema.vector_fields if f.dim) or 512
+    return max(MIN_SEAL_ROWS, min(MAX_SEAL_ROWS, SEAL_VECTOR_BYTES // width))
+
+
+def leaf_name(partition_table: str, segment_id: int) -> str:
+    return ddl.pg_name(partition_table, f"s{segment_id}")
+
+
+def leaf_index_name(leaf: str, index_name: str) -> str:
+    return ddl.pg_name(leaf, index_name)
+
+
+# -- growing segments and sealing (inside the writer's transaction) -------------------------------
+
+def create_growing(conn: psycopg.Connection, schema_name: str, collection_id: int, partition: str,
+                   partition_table: str) -> int:
+    """A new growing segment (leaf table) for ``partition``; its id."""
+    segment_id = conn.execute(f"SELECT nextval('{CATALOG}.segment_ids')").fetchone()[0]
+    leaf = leaf_name(partition_table, segment_id)
+    conn.execute(ddl.create_segment(schema_name, partition_table, leaf, segment_id))
+    _analyze_empty(conn, schema_name, leaf)
+    conn.execute(f"INSERT INTO {CATALOG}.segments (id, collection_id, partition_name, table_name, state)"
+                 " VALUES (%s, %s, %s, %s, 'growing')", (segment_id, collection_id, partition, leaf))
+    return segment_id
+
+
+def create_outside(conn: psycopg.Connection, schema_name: str, partition_table: str) -> None:
+    """Segment 0 of a partition: rows INSERTed by plain SQL (the column's default), searched
+    exactly; flush() moves them into the growing segment."""
+    leaf = leaf_name(partition_table, OUTSIDE_SEGMENT)
+    conn.execute(ddl.create_segment(schema_name, partition_table, leaf, OUTSIDE_SEGMENT))
+    _analyze_empty(conn, schema_name, leaf)
+
+
+def _analyze_empty(conn: psycopg.Connection, schema_name: str, leaf: str) -> None:
+    """Tell the planner a new leaf is empty (never analyzed, it would be costed as 10 pages)."""
+    conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(schema_name, leaf)))
+
+
+def descendants(conn: psycopg.Connection, info: CollectionInfo) -> list[str]:
+    """Every table under the collection's parent (partitions, segments' leaves)."""
+    rows = conn.execute("SELECT c.relname FROM pg_partition_tree(%s::regclass) t JOIN pg_class c"
+                        " ON c.oid = t.relid WHERE t.level > 0",
+                        (sql.Identifier(info.schema_name, info.table_name).as_string(conn),)).fetchall()
+    return [r[0] for r in rows]
+
+
+def adopt_outside_rows(conn: psycopg.Connection, info: CollectionInfo, partition: str) -> None:
+    """Move rows written by plain SQL (segment 0) into the partition's growing segment.
+
+    Copied, then segment 0 truncated and analyzed empty (moving them by UPDATE would leave
+    their dead tuples for every exact scan to read, and stale statistics).  Segment 0 is locked
+    first, so a plain-SQL writer in flight either committed before the copy or waits for it.
+    """
+    part = info.partition(partition)
+    assert part is not None
+    leaf = sql.Identifier(info.schema_name, leaf_name(part.table_name, OUTSIDE_SEGMENT))
+    if conn.execute(sql.SQL("SELECT NOT EXISTS (SELECT FROM {})").format(leaf)).fetchone()[0]:
+        return
+    conn.execute(sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(leaf))
+    target = growing(conn, info, partition)
+    columns = [r[0] for r in conn.execute(
+        "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped"
+        " AND attname <> %s ORDER BY attnum", (leaf.as_string(conn), ddl.SEGMENT_COLUMN)).fetchall()]
+    names = sql.SQL(", ").join(sql.Identifier(c) for c in columns)
+    moved = conn.execute(sql.SQL("INSERT INTO {} ({}, {}) SELECT {}, %s FROM {}").format(
+        sql.Identifier(info.schema_name, part.table_name), names, sql.Identifier(ddl.SEGMENT_COLUMN), names,
+        leaf), (target.id,)).rowcount
+    conn.execute(sql.SQL("TRUNCATE {}").format(leaf))
+    conn.execute(sql.SQL("ANALYZE {}").format(leaf))
+    conn.execute(f"UPDATE {CATALOG}.segments SET rows = rows + %s WHERE id = %s", (moved, target.id))
+
+
+@dataclass
+class Growing:
+    """The growing segment a write goes to, and whether this writer may seal it."""
+
+    id: int
+    rows: int
+    may_seal: bool
+    may_read: bool   # the user may read the collection (checks keys across segments, writes.py)
+
+
+def growing(conn: psycopg.Connection, info: CollectionInfo, partition: str) -> Growing:
+    row = conn.execute(
+        f"SELECT id, rows, has_table_privilege('{CATALOG}.segments', 'UPDATE')"
+        f" AND has_schema_privilege(%s, 'CREATE'), has_table_privilege(%s::regclass, 'SELECT')"
+        f" FROM {CATALOG}.segments WHERE collection_id = %s AND partition_name = %s AND state = 'growing'",
+        (info.schema_name, sql.Identifier(info.schema_name, info.table_name).as_string(conn), info.id,
+         partition)).fetchone()
+    assert row is not None, f"partition {partition} of {info.name} has no growing segment"
+    return Growing(*row)
+
+
+class SegmentWriter:
+    """Counts the rows a call writes into its partition's growing segment; seals it when full.
+
+    The seal runs once the call's rows are written (the new leaf's creation locks the
+    partition's table until commit, so it is the last statement of the transaction).
+    """
+
+    def __init__(self, conn: psycopg.Connection, info: CollectionInfo, partition: str) -> None:
+        self.conn, self.info, self.partition = conn, info, partition
+        self.segment = growing(conn, info, partition)
+        self.sealed = False
+
+    def wrote(self, rows: int) -> None:
+        if self.segment.may_seal and rows:
+            self.conn.execute(f"UPDATE {CATALOG}.segments SET rows = rows + %s WHERE id = %s",
+                              (rows, self.segment.id))
+            self.segment.rows += rows
+
+    def finish(self) -> bool:
+        """Seal the segment if it is full; True when one was sealed (builders have work)."""
+        if self.segment.may_seal and self.segment.rows >= seal_rows(self.info):
+            seal(self.conn, self.info, self.partition)
+            self.sealed = True
+        return self.sealed
+
+
+def seal(conn: psycopg.Connection, info: CollectionInfo, partition: str) -> None:
+    """Seal ``partition``'s growing segment and give the partition a new one."""
+    part = info.partition(partition)
+    assert part is not None
+    conn.execute(f"UPDATE {CATALOG}.segments SET state = 'sealed'"
+                 " WHERE collection_id = %s AND partition_name = %s AND state = 'growing'", (info.id, partition))
+    create_growing(conn, info.schema_name, info.id, partition, part.table_name)
+    rbac.sync_collection(conn, info.db_name, info.name)  # Postgres gives a new leaf no grants
+
+
+def seal_all(conn: psycopg.Connection, info: CollectionInfo) -> int:
+    """flush(): seal every growing segment holding rows; how many were sealed (none when this
+    user may not create tables in the collection's schema: its owner's writes or flush seal)."""
+    if not conn.execute(f"SELECT has_table_privilege('{CATALOG}.segments', 'UPDATE')"
+                        " AND has_schema_privilege(%s, 'CREATE')", (info.schema_name,)).fetchone()[0]:
+        return 0
+    for part in info.partitions:
+        adopt_outside_rows(conn, info, part.name)
+    rows = conn.execute(f"SELECT partition_name FROM {CATALOG}.segments WHERE collection_id = %s"
+                        " AND state = 'growing' AND rows > 0", (info.id,)).fetchall()
+    for (partition,) in rows:
+        seal(conn, info, partition)
+    return len(rows)
+
+
+# -- index builds (autocommit connection: CREATE INDEX CONCURRENTLY) ------------------------------
+
+def vector_plans(info: CollectionInfo) -> Iterator[indexes.IndexPlan]:
+    """The vector indexes every sealed segment gets, planned again from the catalog rows."""
+    for index in info.indexes:
+        field = info.schema.field(index.field_name)
+        if field is None or not field.is_vector or not index.pg_index_name:
+            continue
+        facts = index.params.get(indexes.PG_KEY) or {}
+        params = {k: v for k, v in index.params.items() if k != indexes.PG_KEY}
+        plan = indexes.plan_vector_index(field, index.index_name, index.index_type, index.metric_type, params,
+                                         has_vectorscale=facts.get("method") == "diskann")
+        if plan.method is not None:
+            yield plan
+
+
+def is_vector_plan(plan: indexes.IndexPlan) -> bool:
+    return plan.method in ("hnsw", "ivfflat", "diskann")
+
+
+def segment_tables(conn: psycopg.Connection, info: CollectionInfo,
+                   states: tuple[str, ...] = ("sealed", "indexed")) -> list[tuple[int, str]]:
+    return conn.execute(f"SELECT id, table_name FROM {CATALOG}.segments WHERE collection_id = %s"
+                        " AND state = ANY(%s) ORDER BY id", (info.id, list(states))).fetchall()
+
+
+def _index_state(conn: psycopg.Connection, schema_name: str, name: str) -> Optional[bool]:
+    """True: a valid index ``name``; False: an invalid one (a killed build); None: none."""
+    row = conn.execute("SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+                       " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = %s",
+                       (schema_name, name)).fetchone()
+    return None if row is None else bool(row[0])
+
+
+def build_segment(conn: psycopg.Connection, info: CollectionInfo, segment_id: int, leaf: str,
+                  wait: bool) -> bool:
+    """Build a sealed segment's vector indexes if this session claims it; True if it did.
+
+    ``wait``: wait for another builder of the segment (flush) instead of skipping it.
+    """
+    key = (_SEGMENT_LOCK_SPACE, segment_id % (1 << 31))
+    while not conn.execute("SELECT pg_try_advisory_lock(%s::int, %s::int)", key).fetchone()[0]:
+        # Another session builds it.  Poll, never block: a statement waiting on the lock holds a
+        # snapshot, which that session's CREATE INDEX CONCURRENTLY would wait for (a deadlock).
+        if not wait:
+            return False
+        time.sleep(_POLL_SECONDS)
+    try:
+        row = conn.execute(f"SELECT state FROM {CATALOG}.segments WHERE id = %s", (segment_id,)).fetchone()
+        if row is None or row[0] != "sealed":
+            return False  # built meanwhile, or dropped
+        for name, value in indexes.build_settings().items():
+            conn.execute("SELECT set_config(%s, %s, false)", (name, value))
+        for plan in vector_plans(info):
+            name = leaf_index_name(leaf, plan.index_name)
+            state = _index_state(conn, info.schema_name, name)
+            if state:
+                continue
+            if state is False:
+                conn.execute(sql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}").format(
+                    sql.Identifier(info.schema_name, name)))
+            statement = indexes.create_index_sql(info.schema_name, leaf, plan, name=name, concurrently=True)
+            assert statement is not None
+            conn.execute(statement)
+        conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(info.schema_name, leaf)))
+        conn.execute(f"UPDATE {CATALOG}.segments SET state = 'indexed' WHERE id = %s AND state = 'sealed'",
+                     (segment_id,))
+        return True
+    finally:
+        conn.execute("RESET maintenance_work_mem; RESET max_parallel_maintenance_workers")
+        conn.execute("SELECT pg_advisory_unlock(%s::int, %s::int)", key)
+
+
+def build_pending(conn: psycopg.Connection, info: CollectionInfo, wait: bool = False) -> int:
+    """Build every sealed segment of the collection this session can claim; how many it built."""
+    built = 0
+    for segment_id, leaf in segment_tables(conn, info, ("sealed",)):
+        built += build_segment(conn, info, segment_id, leaf, wait)
+    return built
+
+
+# -- create_index / drop_index on a segmented collection (inside their transaction) ---------------
+
+def create_vector_index(conn: psycopg.Connection, info: CollectionInfo, plan: indexes.IndexPlan) -> None:
+    """A new vector index: built now on every sealed and indexed segment (never the growing one)."""
+    for _, leaf in segment_tables(conn, info):
+        name = leaf_index_name(leaf, plan.index_name)
+        statement = indexes.create_index_sql(info.schema_name, leaf, plan, name=name)
+        assert statement is not None
+        conn.execute(statement)
+
+
+def drop_vector_index(conn: psycopg.Connection, info: CollectionInfo, index_name: str) -> None:
+    for _, leaf in segment_tables(conn, info, ("growing", "sealed", "indexed")):
+        conn.execute(indexes.drop_index_sql(info.schema_name, leaf_index_name(leaf, index_name)))
+
+
+def index_progress(conn: psycopg.Connection, info: CollectionInfo) -> tuple[int, int, int]:
+    """describe_index's (total_rows, indexed_rows, pending_index_rows) of a vector index, as
+    Milvus counts them: rows of built segments are indexed, rows of sealed ones wait for their
+    build, rows of growing segments (searched exactly) are neither."""
+    by_state = dict(conn.execute(f"SELECT state, array_agg(id) FROM {CATALOG}.segments"
+                                 " WHERE collection_id = %s GROUP BY state", (info.id,)).fetchall())
+    segment = sql.Identifier(ddl.SEGMENT_COLUMN)
+    row = conn.execute(sql.SQL("SELECT count(*), count(*) FILTER (WHERE {s} = ANY(%s)),"
+                               " count(*) FILTER (WHERE {s} = ANY(%s)) FROM {t}").format(
+        s=segment, t=sql.Identifier(info.schema_name, info.table_name)),
+        (by_state.get("indexed", []), by_state.get("sealed", []))).fetchone()
+    return int(row[0]), int(row[1]), int(row[2])
+

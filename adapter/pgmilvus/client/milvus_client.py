@@ -1,0 +1,922 @@
+"""MilvusClient: pymilvus's names, signatures and return shapes on PostgreSQL.
+
+The client only checks arguments, picks a connection and calls the
+operation modules (collections, index_ops, writes, reads, search), which
+build SQL; it holds no SQL of its own.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import itertools
+import logging
+from typing import Any, Callable, Dict, List, Optional, TypeVar, Union
+
+from ..catalog import store as catalog, collections, index_ops, stats
+from ..schema import ddl, names
+from ..search import hybrid, ann as search_mod
+from ..rbac import roles as rbac
+from ..data import reads, writes
+from ..catalog import builder, evolution as schema_evolution, segments
+from ..search import ranked as search_ranked
+from ..pg import callers
+from . import uri as uri_mod
+from ..catalog import properties as properties_mod
+from ..pg.connection import Database
+from ..errors import (DataTypeNotMatchException, ErrorCode, MilvusException, ParamError, PermissionDenied,
+                     check_argument, database_not_found, illegal, partition_not_found)
+from ..schema.index_params import IndexParams
+from ..rbac.privileges import METHOD_PRIVILEGES
+from ..search.iterator import SearchIterator
+from ..search.rerank import BaseRanker
+from ..search.params import build_request, check_guarantee_timestamp, check_ignore_growing, check_output_fields
+from ..schema.model import CollectionSchema, FieldSchema, Function
+from ..types import DataType
+
+_log = logging.getLogger("pgmilvus")
+_RESERVED_SCHEMAS = {"pgmilvus_catalog", "information_schema", "public"}
+_compaction_ids = itertools.count(1)
+T = TypeVar("T")
+
+
+class MilvusClient:
+    """Drop-in for ``pymilvus.MilvusClient`` backed by PostgreSQL + pgvector."""
+
+    def __init__(self, uri: str = "", user: str = "", password: str = "", db_name: str = "",
+                 token: str = "", timeout: Optional[float] = None, **kwargs: Any) -> None:
+        target = uri_mod.resolve(uri, user, password, token)
+        if target.embedded_path is not None:
+            from ..pg import embedded
+
+            dsn = embedded.acquire(target.embedded_path)
+        else:
+            assert target.dsn is not None
+            dsn = target.dsn
+        self._timeout = timeout
+        self._db = Database(dsn, timeout=timeout, max_size=int(kwargs.get("pool_size", 8)),
+                            listen={catalog.CHANGES_CHANNEL: catalog.invalidate_cache})
+        # The description cache is the process's: what it holds from clients already closed was not
+        # kept fresh by anyone listening since (DDL by another process in the meantime).
+        catalog.invalidate_cache()
+        self._closed = False
+        try:
+            with self._db.connection() as conn:
+                catalog.install(conn)
+                db_name = db_name or "default"
+                names.database_name(db_name)
+                if catalog.database_schema(conn, db_name) is None:
+                    raise database_not_found(db_name)
+        except BaseException:
+            self._db.close()
+            raise
+        self._db_name = db_name
+        self._server = self._db.conninfo
+        self._settler = stats.Settler(self._server, self._settle_table)
+        self._builder = builder.Builder(self._server)
+
+    # -- plumbing --------------------------------------------------------------------------------
+    def _conn(self, timeout: Optional[float] = None):
+        _check_timeout(timeout)
+        if self._closed:
+            raise MilvusException(message="should create connection first")
+        return self._db.connection(timeout)
+
+    def _read(self, call: Callable[[Any], T], timeout: Optional[float] = None) -> T:
+        """Run a read-only call on a cached catalog, without the checkout round trip.
+
+        See connection.Database.read: a stale cache or a dead connection makes
+        the call run again, on a checked connection and a freshly read catalog.
+        """
+        _check_timeout(timeout)
+        if self._closed:
+            raise MilvusException(message="should create connection first")
+        return self._db.read(call, timeout, on_stale=catalog.invalidate_cache)
+
+    def _tx(self, timeout: Optional[float] = None):
+        _check_timeout(timeout)
+        if self._closed:
+            raise MilvusException(message="should create connection first")
+        return self._db.transaction(timeout)
+
+    def bind(self, connection: Any):
+        """pgmilvus's own: within ``with client.bind(conn):``, this client's calls (in this thread or
+        task) run on the application's psycopg connection, inside the transaction it opened, each in
+        a savepoint; pgmilvus never commits or rolls back that transaction (docs/integrations.md)."""
+        if self._closed:
+            raise MilvusException(message="should create connection first")
+        return self._db.bind(connection)
+
+    def close(self) -> None:
+        if not self._closed:
+            self._settler.stop()
+            self._builder.stop()
+            self._closed = True
+            self._db.close()
+
+    # -- statistics (stats.py) ---------------------------------------------------------------------
+    def _wrote(self, info: catalog.CollectionInfo, rows: int) -> None:
+        """Count a committed write toward the collection's next ANALYZE."""
+        stats.wrote(self._server, info.id, info.schema_name, info.table_name, rows)
+        self._settler.poke()
+        self._builder.poke(info)  # sealed segments get their vector indexes (segments.py)
+
+    def _fresh(self, conn: Any, info: catalog.CollectionInfo) -> catalog.CollectionInfo:
+        """``info``, its statistics refreshed first if this process's writes made them stale."""
+        if stats.due(self._server, info.id):
+            stats.settle(conn, self._server, info.id, info.schema_name, info.table_name)
+        return info
+
+    def _settle(self, info: catalog.CollectionInfo, everything: bool = False) -> None:
+        self._settle_table(info.id, info.schema_name, info.table_name, everything)
+
+    def _settle_table(self, collection_id: int, schema_name: str, table_name: str,
+                      everything: bool = False) -> None:
+        """Check the server's statistics of a collection (and refresh them) on a connection of its
+        own; after DDL calls, from the background thread (stats.Settler) and at close()."""
+        if not self._closed:
+            with self._db.connection() as conn:
+                stats.settle(conn, self._server, collection_id, schema_name, table_name, everything=everything)
+
+    def __enter__(self) -> "MilvusClient":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def get_server_version(self, timeout: Optional[float] = None, detail: bool = False, **kwargs: Any):
+        with self._conn(timeout) as conn:
+            pg = conn.execute("SHOW server_version").fetchone()[0]
+            vec = conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'").fetchone()[0]
+        from ..version import __version__
+
+        version = f"pgmilvus-{__version__} (PostgreSQL {pg}, pgvector {vec})"
+        return {"version": version, "postgresql": pg, "pgvector": vec} if detail else version
+
+    def get_server_type(self) -> str:
+        """"milvus", as pymilvus says for any self-hosted server (it says "zilliz" for Zilliz Cloud hosts).
+
+        Client code branches on it for cloud-only features; pgmilvus offers none of them.
+        """
+        return "milvus"
+
+    def describe_replica(self, collection_name: str, timeout: Optional[float] = None,
+                         **kwargs: Any) -> List[Any]:
+        """The one replica of a loaded collection, shaped like pymilvus's ReplicaInfo list."""
+        with self._conn(timeout) as conn:
+            info = collections.require(conn, self._db_name, collection_name, describe=True)
+        return collections.replicas(info)
+
+    # -- schema helpers ----------------------------------------------------------------------------
+    @classmethod
+    def create_schema(cls, **kwargs: Any) -> CollectionSchema:
+        kwargs.pop("check_fields", None)
+        return CollectionSchema([], **kwargs)
+
+    @classmethod
+    def create_field_schema(cls, name: str, data_type: DataType, desc: str = "", **kwargs: Any) -> FieldSchema:
+        return FieldSchema(name, data_type, desc, **kwargs)
+
+    @classmethod
+    def prepare_index_params(cls, field_name: str = "", **kwargs: Any) -> IndexParams:
+        params = IndexParams()
+        if field_name:
+            check_argument("field_name", field_name, str)
+            params.add_index(field_name, **kwargs)
+        return params
+
+    # -- collections -------------------------------------------------------------------------------
+    def create_collection(self, collection_name: str, dimension: Optional[int] = None,
+                          primary_field_name: str = "id", id_type: str = "int",
+                          vector_field_name: str = "vector", metric_type: str = "COSINE",
+                          auto_id: bool = False, timeout: Optional[float] = None,
+                          schema: Optional[CollectionSchema] = None,
+                          index_params: Optional[IndexParams] = None, **kwargs: Any) -> None:
+        names.collection_name(collection_name)
+        if schema is None:
+            schema = collections.quick_schema(dimension, primary_field_name, id_type, vector_field_name,
+                                              auto_id, kwargs)
+            index_params = self.prepare_index_params(vector_field_name, index_type="AUTOINDEX",
+                                                     metric_type=metric_type)
+        elif not isinstance(schema, CollectionSchema):
+            raise ParamError(message=f"schema must be a CollectionSchema (create_schema()), got "
+                                     f"{type(schema).__name__}")
+        with self._tx(timeout) as conn:
+            collections.create(conn, self._db_name, collection_name, schema, index_params, kwargs)
+
+    def describe_collection(self, collection_name: str, timeout: Optional[float] = None,
+                            **kwargs: Any) -> Dict[str, Any]:
+        with self._conn(timeout) as conn:
+            info = collections.require(conn, self._db_name, collection_name, describe=True)
+        return collections.describe(info)
+
+    def collection_schema(self, collection_name: str, timeout: Optional[float] = None) -> CollectionSchema:
+        """pgmilvus's own: the collection's schema object (what describe_collection describes), read
+        like a search reads its catalog: from the cached description, without a checkout round trip.
+        ``pgmilvus serve`` encodes each query and search answer with it."""
+        return self._read(lambda conn: collections.require(conn, self._db_name, collection_name).schema, timeout)
+
+    def list_collections(self, **kwargs: Any) -> List[str]:
+        with self._conn() as conn:
+            return catalog.list_collections(conn, self._db_name)
+
+    def has_collection(self, collection_name: str, timeout: Optional[float] = None, **kwargs: Any) -> bool:
+        names.collection_name(collection_name)
+        with self._conn(timeout) as conn:
+            return catalog.get_collection(conn, self._db_name, collection_name) is not None
+
+    def drop_collection(self, collection_name: str, timeout: Optional[float] = None, **kwargs: Any) -> None:
+        with self._tx(timeout) as conn:
+            collections.drop(conn, self._db_name, collection_name)
+
+    def rename_collection(self, old_name: str, new_name: str, target_db: Optional[str] = "",
+                          timeout: Optional[float] = None, **kwargs: Any) -> None:
+        if target_db is not None and not isinstance(target_db, str):
+            raise illegal("db_name", target_db, f"target_db must be a str, got {type(target_db).__name__}")
+        with self._tx(timeout) as conn:
+            collections.rename(conn, self._db_name, old_name, new_name, target_db or "")
+
+    def truncate_collection(self, collection_name: str, timeout: Optional[float] = None,
+                            **kwargs: Any) -> None:
+        from psycopg import sql
+
+        with self._tx(timeout) as conn:
+            info = collections.require(conn, self._db_name, collection_name)
+            conn.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier(info.schema_name, info.table_name)))
+
+    def get_collection_stats(self, collection_name: str, timeout: Optional[float] = None,
+                             **kwargs: Any) -> Dict[str, int]:
+        with self._conn(timeout) as conn:
+            info = collections.require(conn, self._db_name, collection_name)
+            return {"row_count": collections.row_count(conn, info)}
+
+    def load_collection(self, collection_name: str, timeout: Optional[float] = None, **kwargs: Any) -> None:
+        _check_replicas(kwargs)
+        with self._tx(timeout) as conn:
+            info = collections.require(conn, self._db_name, collection_name)
+            collections.require_vector_index(info)
+            catalog.set_loaded(conn, info.id, True)
+        self._settle(info)
+
+    def release_collection(self, collection_name: str, timeout: Optional[float] = None,
+                           **kwargs: Any) -> None:
+        with self._tx(timeout) as conn:
+            info = collections.require(conn, self._db_name, collection_name)
+            catalog.set_loaded(conn, info.id, False)
+
+    def refresh_load(self, collection_name: str, timeout: Optional[float] = None, **kwargs: Any) -> None:
+        with self._conn(timeout) as conn:
+            collections.require(conn, self._db_name, collection_name)
+
+    def get_load_state(self, collection_name: str, partition_name: Optional[str] = "",
+                       timeout: Optional[float] = None, **kwargs: Any) -> Dict[str, Any]:
+        names.collection_name(collection_name)
+        with self._conn(timeout) as conn:
+            info = catalog.get_collection(conn, self._db_name, collection_name)
+        return collections.load_state(info, partition_name or "")
+
+    def flush(self, collection_name: str, timeout: Optional[float] = None, **kwargs: Any) -> None:
+        """Every committed write is already durable in Postgres.  As Milvus's flush, seals the growing
+        segments and returns once every sealed segment has its vector indexes (segments.py); then
+        refreshes the planner's statistics when the writes since the last ANALYZE call for it."""
+        check_argument("collection_name", collection_name, str)
+        with self._tx(timeout) as conn:
+            info = collections.require(conn, self._db_name, collection_name)
+            if info.segmented:
+                info = catalog.lock_collection(conn, info)
+                segments.seal_all(conn, info)
+        with self._conn(timeout) as conn:
+            # In the caller's transaction (bind) the seal is not committed yet: nothing can be built
+            # concurrently inside it, so the background builder builds once the caller commits.
+            if info.segmented and not callers.is_callers(conn):
+                segments.build_pending(conn, info, wait=True)
+            stats.settle(conn, self._server, info.id, info.schema_name, info.table_name)
+
+    def compact(self, collection_name: str, is_clustering: Optional[bool] = False,
+                is_l0: Optional[bool] = False, target_size: Optional[int] = None,
+                target_size_unit: str = "mb", timeout: Optional[float] = None, **kwargs: Any) -> int:
+        """VACUUM (ANALYZE) the collection's table: reclaims deleted rows, refreshes planner stats."""
+        from psycopg import sql
+
+        with self._db.own_connection(timeout) as conn:  # VACUUM runs outside any transaction
+            info = collections.require(conn, self._db_name, collection_name)
+            conn.execute(sql.SQL("VACUUM (ANALYZE) {}").format(
+                sql.Identifier(info.schema_name, info.table_name)))
+        return next(_compaction_ids)
+
+    def get_compaction_state(self, job_id: int, timeout: Optional[float] = None, **kwargs: Any) -> str:
+        return "Completed"
+
+    def alter_collection_properties(self, collection_name: str, properties: dict,
+                                    timeout: Optional[float] = None, **kwargs: Any) -> None:
+        if not properties or not isinstance(properties, dict):
+            raise illegal("properties", properties, "give a non-empty dict")
+        with self._tx(timeout) as conn:
+            info = collections.require(conn, self._db_name, collection_name, for_update=True)
+            properties_mod.alter(conn, info, properties)
+
+    def drop_collection_properties(self, collection_name: str, property_keys: List[str],
+                                   timeout: Optional[float] = None, **kwargs: Any) -> None:
+        if not isinstance(property_keys, (list, tuple)):
+            raise ParamError(message=f"property_keys must be a list, got {type(property_keys).__name__}")
+        with self._tx(timeout) as conn:
+            info = collections.require(conn, self._db_name, collection_name, for_update=True)
+            properties_mod.drop(conn, info, list(property_keys))
+
+    # -- schema evolution (schema_evolution.py) ---------------------------------------------------
+    def add_collection_field(self, collection_name: str, field_name: str, data_type: DataType,
+                             desc: str = "", timeout: Optional[float] = None, **kwargs: Any) -> None:
+        """Add a nullable field: existing rows read NULL (or its default_value); see docs/user-guide.md."""
+        field = schema_evolution.new_field(field_name, data_type, desc, kwargs)
+        with self._tx(timeout) as conn:
+            info = collections.require(conn, self._db_name, collection_name, for_update=True)
+            schema_evolution.add_field(conn, info, field)
+
+    def alter_collection_field(self, collection_name: str, field_name: str, field_params: dict,
+                               timeout: Optional[float] = None, **kwargs: Any) -> None:
+        """Change a field's max_length, max_capacity or mmap.enabled, as Milvus allows."""
+        if not field_params or not isinstance(field_params, dict):
+            raise illegal("properties", field_params, "field_params must be a non-empty dict")
+        with self._tx(timeout) as conn:
+            info = collections.require(conn, self._db_name, collection_name, for_update=True)
+            schema_evolution.alter_field(conn, info, field_name, field_params)
+
+    def drop_collection_field(self, collection_name: str, field_name: str = "", field_id: int = 0,
+                              timeout: Optional[float] = None, **kwargs: Any) -> None:
+        """pymilvus 3.0: drop a field (its column and its indexes) from a collection."""
+        with self._tx(timeout) as conn:
+            info = collections.require(conn, self._db_name, collection_name, for_update=True)
+            schema_evolution.drop_field(conn, info, field_name, field_id)
+
+    def alter_index_properties(self, collection_name: str, index_name: str, properties: dict,
+                               timeout: Optional[float] = None, **kwargs: Any) -> None:
+        """Store ``mmap.enabled`` on an index (shown by describe_index; nothing to do in Postgres)."""
+        with self._tx(timeout) as conn:
+            info = collections.require(conn, self._db_name, collection_name, for_update=True)
+            schema_evolution.alter_index_properties(conn, info, index_name, properties)
+
+    def drop_index_properties(self, collection_name: str, index_name: str, property_keys: List[str],
+                              timeout: Optional[float] = None, **kwargs: Any) -> None:
+        with self._tx(timeout) as conn:
+            info = collections.require(conn, self._db_name, collection_name, for_update=True)
+            schema_evolution.drop_index_properties(conn, info, index_name, property_keys)
+
+    # -- indexes -----------------------------------------------------------------------------------
+    def create_index(self, collection_name: str, index_params: IndexParams, timeout: Optional[float] = None,
+                     **kwargs: Any) -> None:
+        check_argument("collection_name", collection_name, str)
+        check_argument("index_params", index_params, IndexParams)
+        with self._tx(timeout) as conn:
+            info = collections.require(conn, self._db_name, collection_name, for_update=True)
+            expressions = index_ops.create(conn, info, index_params)
+        # A freshly loaded collection gets its statistics here; a new expression index its own.
+        self._settle(info, everything=expressions)
+
+    def list_indexes(self, collection_name: str, field_name: Optional[str] = "", **kwargs: Any) -> List[str]:
+        with self._conn() as conn:
+            info = collections.require(conn, self._db_name, collection_name)
+        return index_ops.list_names(info, field_name)
+
+    def describe_index(self, collection_name: str, index_name: str, timeout: Optional[float] = None,
+                       **kwargs: Any) -> Optional[Dict[str, Any]]:
+        _index_name(index_name)
+        with self._conn(timeout) as conn:
+            info = collections.require(conn, self._db_name, collection_name)
+            return index_ops.describe(conn, info, index_name)
+
+    def drop_index(self, collection_name: str, index_name: str, timeout: Optional[float] = None,
+                   **kwargs: Any) -> None:
+        _index_name(index_name)
+        with self._tx(timeout) as conn:
+            info = collections.require(conn, self._db_name, collection_name, for_update=True)
+            index_ops.drop(conn, info, index_name)
+
+    # -- partitions --------------------------------------------------------------------------------
+    def _manual_partitions(self, info: catalog.CollectionInfo) -> None:
+        if info.schema.partition_key_field is not None:
+            raise MilvusException(ErrorCode.SERVER_ERROR,
+                                  "disable create partition if partition key mode is used")
+
+    def create_partition(self, collection_name: str, partition_name: str, timeout: Optional[float] = None,
+                         **kwargs: Any) -> None:
+        names.partition_name(partition_name)
+        with self._tx(timeout) as conn:
+            info = collections.require(conn, self._db_name, collection_name, for_update=True)
+            self._manual_partitions(info)
+            if info.partition(partition_name) is None:
+                collections.add_partition(conn, info, partition_name)
+
+    def drop_partition(self, collection_name: str, partition_name: str, timeout: Optional[float] = None,
+                       **kwargs: Any) -> None:
+        names.partition_name(partition_name)
+        with self._tx(timeout) as conn:
+            info = collections.require(conn, self._db_name, collection_name, for_update=True)
+            if info.schema.partition_key_field is not None:
+                raise MilvusException(ErrorCode.SERVER_ERROR,
+                                      "disable drop partition if partition key mode is used")
+            if partition_name == ddl.DEFAULT_PARTITION:
+                raise MilvusException(ErrorCode.SERVER_ERROR, "default partition cannot be deleted")
+            part = info.partition(partition_name)
+            if part is None:
+                return
+            if part.loaded:
+                raise MilvusException(ErrorCode.SERVER_ERROR, "partition cannot be dropped, partition is "
+                                                              "loaded, please release it first")
+            conn.execute(ddl.drop_table(info.schema_name, part.table_name))
+            catalog.remove_partition(conn, info.id, partition_name)
+
+    def has_partition(self, collection_name: str, partition_name: str, timeout: Optional[float] = None,
+                      **kwargs: Any) -> bool:
+        names.partition_name(partition_name)
+        with self._conn(timeout) as conn:
+            info = collections.require(conn, self._db_name, collection_name)
+        return info.partition(partition_name) is not None
+
+    def list_partitions(self, collection_name: str, timeout: Optional[float] = None,
+                        **kwargs: Any) -> List[str]:
+        with self._conn(timeout) as conn:
+            info = collections.require(conn, self._db_name, collection_name)
+        return [p.name for p in info.partitions]
+
+    def _partition_list(self, info: catalog.CollectionInfo, partition_names: Any) -> List[str]:
+        if isinstance(partition_names, str):
+            partition_names = [partition_names]
+        if not isinstance(partition_names, (list, tuple)) or not all(isinstance(p, str) for p in partition_names):
+            raise illegal("partition_name_array", partition_names, "give a str or a list of str")
+        for name in partition_names:
+            if info.partition(name) is None:
+                raise partition_not_found(name)
+        return list(partition_names)
+
+    def load_partitions(self, collection_name: str, partition_names: Union[str, List[str]],
+                        timeout: Optional[float] = None, **kwargs: Any) -> None:
+        _check_replicas(kwargs)
+        with self._tx(timeout) as conn:
+            info = collections.require(conn, self._db_name, collection_name)
+            parts = self._partition_list(info, partition_names)
+            collections.require_vector_index(info)
+            catalog.set_loaded(conn, info.id, True, parts)
+        self._settle(info)
+
+    def release_partitions(self, collection_name: str, partition_names: Union[str, List[str]],
+                           timeout: Optional[float] = None, **kwargs: Any) -> None:
+        with self._tx(timeout) as conn:
+            info = collections.require(conn, self._db_name, collection_name)
+            catalog.set_loaded(conn, info.id, False, self._partition_list(info, partition_names))
+
+    def get_partition_stats(self, collection_name: str, partition_name: str, timeout: Optional[float] = None,
+                            **kwargs: Any) -> Dict[str, int]:
+        if not isinstance(partition_name, str):
+            raise TypeError(f"wrong type of argument 'partition_name', str expected, got "
+                            f"'{type(partition_name).__name__}'")
+        with self._conn(timeout) as conn:
+            info = collections.require(conn, self._db_name, collection_name)
+            if info.partition(partition_name) is None:
+                raise partition_not_found(partition_name)
+            return {"row_count": collections.row_count(conn, info, partition_name)}
+
+    # -- databases ---------------------------------------------------------------------------------
+    def create_database(self, db_name: str, properties: Optional[dict] = None, timeout: Optional[float] = None,
+                        **kwargs: Any) -> None:
+        names.database_name(db_name)
+        if db_name in _RESERVED_SCHEMAS or db_name.startswith("pg_"):
+            raise MilvusException(ErrorCode.DATABASE_INVALID_NAME,
+                                  f"database name {db_name} is reserved by PostgreSQL or pgmilvus: choose "
+                                  "another name")
+        if properties is not None and not isinstance(properties, dict):
+            raise ParamError(message=f"properties must be a dict, got {type(properties).__name__}")
+        with self._tx(timeout) as conn:
+            if catalog.database_schema(conn, db_name) is not None:
+                raise MilvusException(ErrorCode.SERVER_ERROR, f"database already exist: {db_name}")
+            if conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (db_name,)).fetchone():
+                raise MilvusException(ErrorCode.DATABASE_INVALID_NAME,
+                                      f"a Postgres schema named {db_name} already exists and is not a "
+                                      "pgmilvus database: choose another name")
+            conn.execute(ddl.create_schema(db_name))
+            catalog.add_database(conn, db_name, db_name, {k: str(v) for k, v in (properties or {}).items()})
+            rbac.sync_collection(conn, db_name, "*")
+
+    def drop_database(self, db_name: str, **kwargs: Any) -> None:
+        names.database_name(db_name)
+        if db_name == "default":
+            raise MilvusException(ErrorCode.SERVER_ERROR, "can not drop default database")
+        with self._tx() as conn:
+            schema_name = catalog.database_schema(conn, db_name)
+            if schema_name is None:
+                return
+            if catalog.count_collections(conn, db_name):
+                raise MilvusException(ErrorCode.SERVER_ERROR,
+                                      f"database:{db_name} not empty, must drop all collections before "
+                                      "drop database")
+            conn.execute(f"DELETE FROM {catalog.CATALOG}.aliases WHERE db_name = %s", (db_name,))
+            catalog.remove_database(conn, db_name)
+            conn.execute(ddl.drop_schema(schema_name))
+        if self._db_name == db_name:
+            self._db_name = "default"
+
+    def list_databases(self, timeout: Optional[float] = None, **kwargs: Any) -> List[str]:
+        with self._conn(timeout) as conn:
+            return catalog.list_databases(conn)
+
+    def describe_database(self, db_name: str, **kwargs: Any) -> Dict[str, Any]:
+        names.database_name(db_name)
+        with self._conn() as conn:
+            props = catalog.describe_database(conn, db_name)
+        if props is None:
+            raise database_not_found(db_name)
+        return {"name": db_name, **props}
+
+    def alter_database_properties(self, db_name: str, properties: dict, **kwargs: Any) -> None:
+        if not isinstance(properties, dict):
+            raise ParamError(message=f"properties must be a dict, got {type(properties).__name__}")
+        with self._tx() as conn:
+            props = catalog.describe_database(conn, db_name)
+            if props is None:
+                raise database_not_found(db_name)
+            catalog.set_database_properties(conn, db_name, {**props, **{k: str(v) for k, v in properties.items()}})
+
+    def drop_database_properties(self, db_name: str, property_keys: List[str], **kwargs: Any) -> None:
+        with self._tx() as conn:
+            props = catalog.describe_database(conn, db_name)
+            if props is None:
+                raise database_not_found(db_name)
+            catalog.set_database_properties(conn, db_name,
+                                            {k: v for k, v in props.items() if k not in property_keys})
+
+    def use_database(self, db_name: str, **kwargs: Any) -> None:
+        self.describe_database(db_name)
+        self._db_name = db_name
+
+    def using_database(self, db_name: str, **kwargs: Any) -> None:
+        self.use_database(db_name)
+
+    # -- aliases -----------------------------------------------------------------------------------
+    def create_alias(self, collection_name: str, alias: str, timeout: Optional[float] = None,
+                     **kwargs: Any) -> None:
+        names.alias_name(alias)
+        with self._tx(timeout) as conn:
+            info = collections.require(conn, self._db_name, collection_name)
+            if catalog.get_collection(conn, self._db_name, alias, aliases=False) is not None:
+                raise MilvusException(ErrorCode.ALIAS_COLLECTION_NAME_CONFLICT,
+                                      f"alias and collection name conflict[database={self._db_name}]"
+                                      f"[alias={alias}]")
+            current = catalog.alias_target(conn, self._db_name, alias)
+            if current is not None and current != info.name:
+                raise MilvusException(ErrorCode.ALIAS_ALREADY_EXIST,
+                                      f"{alias} is alias to another collection: {current}: alias already "
+                                      f"exist[database={self._db_name}][alias={alias}]")
+            catalog.set_alias(conn, self._db_name, alias, info.id)
+
+    def alter_alias(self, collection_name: str, alias: str, timeout: Optional[float] = None,
+                    **kwargs: Any) -> None:
+        names.alias_name(alias)
+        with self._tx(timeout) as conn:
+            info = collections.require(conn, self._db_name, collection_name)
+            if catalog.alias_target(conn, self._db_name, alias) is None:
+                raise MilvusException(ErrorCode.ALIAS_NOT_FOUND,
+                                      f"alias not found[database={self._db_name}][alias={alias}]")
+            catalog.set_alias(conn, self._db_name, alias, info.id)
+
+    def drop_alias(self, alias: str, timeout: Optional[float] = None, **kwargs: Any) -> None:
+        names.alias_name(alias)
+        with self._tx(timeout) as conn:
+            catalog.remove_alias(conn, self._db_name, alias)
+
+    def describe_alias(self, alias: str, timeout: Optional[float] = None, **kwargs: Any) -> Dict[str, str]:
+        names.alias_name(alias)
+        with self._conn(timeout) as conn:
+            target = catalog.alias_target(conn, self._db_name, alias)
+        if target is None:
+            raise MilvusException(ErrorCode.ALIAS_NOT_FOUND,
+                                  f"alias not found[database={self._db_name}][alias={alias}]")
+        return {"alias": alias, "collection_name": target, "db_name": self._db_name}
+
+    def list_aliases(self, collection_name: str = "", timeout: Optional[float] = None,
+                     **kwargs: Any) -> Dict[str, Any]:
+        with self._conn(timeout) as conn:
+            if collection_name:
+                info = collections.require(conn, self._db_name, collection_name)
+                aliases = catalog.list_aliases(conn, self._db_name, info.id)
+            else:
+                aliases = catalog.list_aliases(conn, self._db_name)
+        return {"aliases": aliases, "collection_name": collection_name, "db_name": self._db_name}
+
+    # -- data plane (writes.py / reads.py) ------------------------------------------------------------
+    def insert(self, collection_name: str, data: Union[Dict, List[Dict]], timeout: Optional[float] = None,
+               partition_name: Optional[str] = "", **kwargs: Any) -> Dict[str, Any]:
+        """Insert rows (all or none); a primary key that exists already is refused (use upsert)."""
+        rows = writes.normalize_rows(data)
+        if isinstance(rows, list) and not rows:
+            return {"insert_count": 0, "ids": []}
+        with self._tx(timeout) as conn:
+            info = collections.require(conn, self._db_name, collection_name, describe=True)
+            result = writes.insert(conn, info, rows, partition_name or None)
+        self._wrote(info, result["insert_count"])
+        return result
+
+    def upsert(self, collection_name: str, data: Union[Dict, List[Dict]], timeout: Optional[float] = None,
+               partition_name: Optional[str] = "", **kwargs: Any) -> Dict[str, Any]:
+        """Replace (or with ``partial_update=True`` merge into) entities by primary key."""
+        partial = kwargs.get("partial_update", False)
+        if not isinstance(partial, bool):
+            raise ParamError(message=f"partial_update must be a bool, got {partial!r}")
+        if kwargs.get("field_ops"):
+            raise MilvusException(ErrorCode.UNSUPPORTED, "field_ops is not supported by pgmilvus yet: "
+                                                         "upsert the whole new array value instead")
+        rows = writes.normalize_rows(data)
+        if isinstance(rows, list) and not rows:
+            return {"upsert_count": 0, "ids": []}
+        with self._tx(timeout) as conn:
+            info = collections.require(conn, self._db_name, collection_name, describe=True)
+            result = writes.upsert(conn, info, rows, partition_name or None, partial_update=partial)
+        self._wrote(info, 2 * result["upsert_count"])  # a replaced row is a delete and an insert
+        return result
+
+    def delete(self, collection_name: str, ids: Optional[Union[list, str, int]] = None,
+               timeout: Optional[float] = None, filter: Optional[str] = None,
+               partition_name: Optional[str] = None, **kwargs: Any) -> Dict[str, int]:
+        """Delete by primary keys or by filter; ``delete_count`` is the number of rows deleted."""
+        if partition_name is not None and not isinstance(partition_name, str):
+            raise ParamError(message=f"Illegal nullable str variables: {{'partition_name': {partition_name!r}}}, "
+                                     "expect None or non-empty str")
+        _consistency(kwargs)
+        pks = writes.delete_pks_argument(ids, kwargs.get("pks"))
+        if filter and pks:
+            raise ParamError(message="Ambiguous filter parameter, only one deletion condition can be "
+                                     "specified.")
+        if pks:
+            with self._tx(timeout) as conn:
+                info = collections.require(conn, self._db_name, collection_name, describe=True)
+                result = writes.delete_ids(conn, info, pks, partition_name)
+            self._wrote(info, result["delete_count"])
+            return result
+        if not isinstance(filter, str):
+            raise DataTypeNotMatchException(message=f"The type of expr must be string ,but {type(filter)} "
+                                                    "is given.")
+        if not filter.strip():
+            raise ParamError(message=f"Illegal str variables: {{'filter': {filter!r}}}, expect non-empty str")
+        with self._tx(timeout) as conn:
+            info = collections.require(conn, self._db_name, collection_name)
+            where = reads.compile_where(info, filter, kwargs.get("filter_params"), "delete")
+            result = writes.delete_where(conn, info, where, partition_name)
+        self._wrote(info, result["delete_count"])
+        return result
+
+    def get(self, collection_name: str, ids: Union[list, str, int], output_fields: Optional[List[str]] = None,
+            timeout: Optional[float] = None, partition_names: Optional[List[str]] = None,
+            **kwargs: Any) -> List[dict]:
+        """Entities by primary key (missing ones are simply absent), ordered by primary key."""
+        _consistency(kwargs)
+        if not isinstance(ids, list):
+            ids = [ids]
+        if not ids:
+            return []
+        ids = reads.normalize_ids(ids)
+        return self._read(lambda conn: reads.query(
+            conn, self._fresh(conn, collections.require(conn, self._db_name, collection_name, describe=True)),
+            ids=ids,
+            output_fields=output_fields, partition_names=partition_names), timeout)
+
+    def query(self, collection_name: str, filter: str = "", output_fields: Optional[List[str]] = None,
+              timeout: Optional[float] = None, ids: Optional[Union[List, str, int]] = None,
+              partition_names: Optional[List[str]] = None, **kwargs: Any) -> List[dict]:
+        """Rows matching ``filter`` (or ``ids``), ordered by primary key; see docs/compatibility.md."""
+        _consistency(kwargs)
+        check_ignore_growing(kwargs.get("ignore_growing"))
+        if filter and not isinstance(filter, str):
+            raise DataTypeNotMatchException(message=f"The type of expr must be string ,but {type(filter)} "
+                                                    "is given.")
+        if filter and ids is not None:
+            raise ParamError(message="Ambiguous parameter, either ids or filter should be specified, cannot "
+                                     "support both.")
+        id_list = reads.normalize_ids(ids) if ids is not None else None
+
+        def call(conn: Any) -> List[dict]:
+            info = self._fresh(conn, collections.require(conn, self._db_name, collection_name,
+                                                         describe=bool(id_list)))
+            return reads.query(conn, info, filter=filter or "", output_fields=output_fields,
+                               ids=id_list or None, partition_names=partition_names,
+                               limit=kwargs.get("limit"), offset=kwargs.get("offset"),
+                               filter_params=kwargs.get("filter_params"))
+        return self._read(call, timeout)
+
+    def query_iterator(self, collection_name: str, batch_size: Optional[int] = 1000,
+                       limit: Optional[int] = -1, filter: Optional[str] = "",
+                       output_fields: Optional[List[str]] = None, partition_names: Optional[List[str]] = None,
+                       timeout: Optional[float] = None, **kwargs: Any) -> reads.QueryIterator:
+        """Pages of rows in primary-key order (``next()`` -> ``[]`` at the end), constant memory."""
+        return reads.QueryIterator(lambda call: self._read(call, timeout),
+                                   lambda conn: self._fresh(conn, collections.require(
+                                       conn, self._db_name, collection_name)),
+                                   batch_size=batch_size, limit=limit, filter=filter or "",
+                                   output_fields=output_fields, partition_names=partition_names,
+                                   filter_params=kwargs.get("filter_params"), offset=kwargs.get("offset", 0))
+
+    # -- end data plane ------------------------------------------------------------------------------
+
+    # -- search (search.py) ------------------------------------------------------------------------
+    def search(self, collection_name: str, data: Optional[Union[List[list], list]] = None, filter: str = "",
+               limit: int = 10, output_fields: Optional[List[str]] = None,
+               search_params: Optional[dict] = None, timeout: Optional[float] = None,
+               partition_names: Optional[List[str]] = None, anns_field: Optional[str] = None,
+               **kwargs: Any):
+        """Vector search; results shaped like pymilvus 2.6's SearchResult (see docs/search.md)."""
+        check_argument("collection_name", collection_name, str)
+        _consistency(kwargs)
+        ranker = kwargs.pop("ranker", None)
+        request = build_request(data, filter, limit, output_fields, search_params, partition_names,
+                                anns_field, kwargs)
+        if ranker is not None:  # a rerank Function (decay): search_ranked.py
+            return self._read(lambda conn: search_ranked.search_with_ranker(
+                conn, collections.require(conn, self._db_name, collection_name), request, ranker), timeout)
+        return self._read(lambda conn: search_mod.search(
+            conn, self._fresh(conn, collections.require(conn, self._db_name, collection_name)), request),
+            timeout)
+
+    def hybrid_search(self, collection_name: str, reqs: List[Any], ranker: Any, limit: int = 10,
+                      output_fields: Optional[List[str]] = None, timeout: Optional[float] = None,
+                      partition_names: Optional[List[str]] = None, **kwargs: Any):
+        """Several ANN searches fused by RRFRanker / WeightedRanker (pymilvus's hybrid_search)."""
+        check_argument("collection_name", collection_name, str)
+        if ranker is not None and not isinstance(ranker, (Function, BaseRanker)):
+            raise ParamError(message="The hybrid search rerank must be a Function or a Ranker.")
+        check_output_fields(output_fields)
+        check_guarantee_timestamp(kwargs.get("guarantee_timestamp"))
+        _consistency(kwargs)
+        return self._read(lambda conn: hybrid.hybrid_search(
+            conn, self._fresh(conn, collections.require(conn, self._db_name, collection_name)), reqs, ranker, limit,
+            output_fields, partition_names, kwargs), timeout)
+
+    def search_iterator(self, collection_name: str, data: Any, batch_size: Optional[int] = 1000,
+                        filter: Optional[str] = None, limit: Optional[int] = -1,
+                        output_fields: Optional[List[str]] = None, search_params: Optional[dict] = None,
+                        timeout: Optional[float] = None, partition_names: Optional[List[str]] = None,
+                        anns_field: Optional[str] = None, round_decimal: int = -1, **kwargs: Any):
+        """Pages of hits ordered by distance (nq = 1), like pymilvus's SearchIteratorV2."""
+        return SearchIterator(lambda call: self._read(call, timeout), self._db_name, collection_name, data,
+                              batch_size=batch_size, filter=filter, limit=limit, output_fields=output_fields,
+                              search_params=search_params, partition_names=partition_names,
+                              anns_field=anns_field, round_decimal=round_decimal, kwargs=kwargs)
+    # -- end search ----------------------------------------------------------------------------------
+
+    # -- access control (rbac.py) ------------------------------------------------------------------
+    # Users and roles are PostgreSQL roles, privileges are GRANTs (see rbac.py); these methods only
+    # check arguments like pymilvus and pick a connection.
+    def create_user(self, user_name: str, password: str, timeout: Optional[float] = None,
+                    description: Optional[str] = None, **kwargs: Any) -> None:
+        name, secret = rbac.user_name(user_name), rbac.password(password)
+        with self._tx(timeout) as conn:
+            rbac.create_user(conn, self._db_name, name, secret, description or "")
+
+    def drop_user(self, user_name: str, timeout: Optional[float] = None, **kwargs: Any) -> None:
+        if not isinstance(user_name, str):
+            raise ParamError(message=f"invalid user {user_name}")
+        name = rbac.user_name(user_name)
+        with self._tx(timeout) as conn:
+            rbac.drop_user(conn, self._db_name, name)
+
+    def update_password(self, user_name: str, old_password: str, new_password: str,
+                        reset_connection: Optional[bool] = False, timeout: Optional[float] = None,
+                        description: Optional[str] = None, **kwargs: Any) -> None:
+        from ..rbac import roles as rbac
+        from ..pg.connection import dsn_with
+
+        name = rbac.user_name(user_name)
+        rbac.param_type("password", old_password, allow_empty=True)
+        secret = rbac.password(new_password)
+        with self._tx(timeout) as conn:
+            rbac.update_password(conn, self._db.conninfo, self._db_name, name, old_password, secret)
+            connected_as = rbac.current_user(conn)
+        if reset_connection and connected_as == name:
+            old = self._db
+            self._db = Database(dsn_with(old.conninfo, password=secret), timeout=self._timeout,
+                                max_size=old.pool.max_size)
+            old.close()
+
+    def list_users(self, timeout: Optional[float] = None, **kwargs: Any) -> List[str]:
+        with self._conn(timeout) as conn:
+            return rbac.list_users(conn)
+
+    def describe_user(self, user_name: str, timeout: Optional[float] = None, **kwargs: Any) -> Dict[str, Any]:
+        name = rbac.user_name(user_name)
+        with self._conn(timeout) as conn:
+            return rbac.describe_user(conn, name)
+
+    def create_role(self, role_name: str, timeout: Optional[float] = None, description: str = "",
+                    **kwargs: Any) -> None:
+        name = rbac.role_name(role_name)
+        with self._tx(timeout) as conn:
+            rbac.create_role(conn, self._db_name, name, description or "")
+
+    def drop_role(self, role_name: str, force_drop: bool = False, timeout: Optional[float] = None,
+                  **kwargs: Any) -> None:
+        name = rbac.role_name(role_name)
+        with self._tx(timeout) as conn:
+            rbac.drop_role(conn, self._db_name, name, bool(force_drop))
+
+    def grant_role(self, user_name: str, role_name: str, timeout: Optional[float] = None, **kwargs: Any) -> None:
+        user, role = rbac.user_name(user_name), rbac.role_name(role_name)
+        with self._tx(timeout) as conn:
+            rbac.grant_role(conn, self._db_name, user, role)
+
+    def revoke_role(self, user_name: str, role_name: str, timeout: Optional[float] = None,
+                    **kwargs: Any) -> None:
+        user, role = rbac.user_name(user_name), rbac.role_name(role_name)
+        with self._tx(timeout) as conn:
+            rbac.revoke_role(conn, self._db_name, user, role)
+
+    def list_roles(self, timeout: Optional[float] = None, **kwargs: Any) -> List[str]:
+        with self._conn(timeout) as conn:
+            return rbac.list_roles(conn)
+
+    def describe_role(self, role_name: str, timeout: Optional[float] = None, **kwargs: Any) -> Dict[str, Any]:
+        name = rbac.role_name(role_name)
+        db_name = rbac.db_name_of(kwargs.pop("db_name", ""), self._db_name)
+        with self._conn(timeout) as conn:
+            return rbac.describe_role(conn, name, db_name)
+
+    def grant_privilege(self, role_name: str, object_type: str, privilege: str, object_name: str,
+                        db_name: Optional[str] = "", timeout: Optional[float] = None, **kwargs: Any) -> None:
+        role = rbac.role_name(role_name)
+        self._change_privilege(rbac.grant_privilege, role, *rbac.privilege_for(object_type, privilege),
+                               rbac.object_name(object_name), rbac.db_name_of(db_name, self._db_name), timeout)
+
+    def revoke_privilege(self, role_name: str, object_type: str, privilege: str, object_name: str,
+                         db_name: Optional[str] = "", timeout: Optional[float] = None, **kwargs: Any) -> None:
+        role = rbac.role_name(role_name)
+        self._change_privilege(rbac.revoke_privilege, role, *rbac.privilege_for(object_type, privilege),
+                               rbac.object_name(object_name), rbac.db_name_of(db_name, self._db_name), timeout)
+
+    def grant_privilege_v2(self, role_name: str, privilege: str, collection_name: str,
+                           db_name: Optional[str] = None, timeout: Optional[float] = None, **kwargs: Any) -> None:
+        role = rbac.role_name(role_name)
+        self._change_privilege(rbac.grant_privilege, role, *rbac.privilege_v2(privilege, collection_name),
+                               rbac.db_name_of(db_name, self._db_name), timeout)
+
+    def revoke_privilege_v2(self, role_name: str, privilege: str, collection_name: str,
+                            db_name: Optional[str] = None, timeout: Optional[float] = None,
+                            **kwargs: Any) -> None:
+        role = rbac.role_name(role_name)
+        self._change_privilege(rbac.revoke_privilege, role, *rbac.privilege_v2(privilege, collection_name),
+                               rbac.db_name_of(db_name, self._db_name), timeout)
+
+    def _change_privilege(self, change: Callable[..., None], role: str, object_type: str, privilege: str,
+                          target: str, db: str, timeout: Optional[float]) -> None:
+        """Grant or revoke (``change``) an already-checked privilege, in one transaction."""
+        with self._tx(timeout) as conn:
+            change(conn, self._db_name, role, object_type, privilege, target, db)
+    # -- end access control --------------------------------------------------------------------------
+
+
+def _check_replicas(kwargs: dict[str, Any]) -> None:
+    """pymilvus's check of load_collection's / load_partitions' ``replica_number`` (one replica here)."""
+    replicas = kwargs.get("replica_number")
+    if replicas is not None and not isinstance(replicas, int):
+        raise illegal("replica_number", replicas)
+
+
+def _check_timeout(timeout: Any) -> None:
+    """pymilvus's is_legal_timeout: None or a number of seconds."""
+    if timeout is not None and not isinstance(timeout, (int, float)):
+        raise illegal("timeout", timeout)
+
+
+def _index_name(index_name: Any) -> None:
+    if not isinstance(index_name, str):
+        raise illegal("index_name", index_name, f"expected a str, got {type(index_name).__name__}")
+
+
+def _consistency(kwargs: Dict[str, Any]) -> None:
+    """A read's or delete's consistency_level is checked like pymilvus (then ignored: reads are strong)."""
+    if kwargs.get("consistency_level") is not None:
+        collections.consistency_level(kwargs["consistency_level"])
+
+
+def _name_privileges(cls: type) -> type:
+    """Rewrite Postgres's refusals as Milvus's ``Privilege<X>: permission deny to <user> ...``.
+
+    Postgres enforces the grants; only the client knows which Milvus call was
+    refused, so each public method names its privilege here.
+    """
+    def wrap(name: str, method: Any) -> Any:
+        privilege = METHOD_PRIVILEGES.get(name)
+
+        @functools.wraps(method)
+        def call(self: MilvusClient, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return method(self, *args, **kwargs)
+            except PermissionDenied as exc:
+                if exc.message.startswith("Privilege"):
+                    raise
+                user = exc.user or self._db.user
+                raise PermissionDenied(rbac.denied_message(privilege, user, self._db_name),
+                                       user=user) from None
+        return call
+
+    for name, member in list(vars(cls).items()):
+        if not name.startswith("_") and inspect.isfunction(member):
+            setattr(cls, name, wrap(name, member))
+    return cls
+
+
+_name_privileges(MilvusClient)

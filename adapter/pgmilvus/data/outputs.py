@@ -1,0 +1,254 @@
+"""Which columns a read returns, and how a stored row becomes the dict pymilvus gives.
+
+Shared by query/get/query_iterator (reads.py) and search (search.py): both
+resolve ``output_fields`` the same way ("*", "$meta", dynamic keys,
+``count(*)``, unknown names) and both must hand back values in pymilvus's
+Python shapes (float vectors as ``list[float]``, byte vectors as
+``[bytes]``, sparse as ``{int: float}``), so the rules live here once.
+
+Usage (the signatures are stable)::
+
+    plan = output_plan(schema, output_fields)              # query: None -> "*"
+    plan = output_plan(schema, output_fields, default_all=False, include_pk=False)  # search entity
+    sql.SQL(", ").join(plan.select_items("t"))             # the SELECT list (qualified by alias "t")
+    row_dict = plan.decode(values)                         # values: the plan.width selected values
+
+``plan.count`` is True for ``count(*)``: then ``select_items`` is ``[count(*)]``
+and ``decode`` gives ``{"count(*)": n}``.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable, Optional, Sequence
+
+import numpy as np
+from psycopg import sql
+
+from ..errors import ErrorCode, MilvusException, ParamError
+from ..filters.lexer import is_identifier
+from ..schema.model import DYNAMIC_FIELD, CollectionSchema, FieldSchema
+from ..types import DataType
+
+COUNT_STAR = "count(*)"
+_F32 = struct.Struct("f")
+
+
+# -- value decoders (stored value -> pymilvus's Python value) ----------------------------------
+
+def _float32(value: float) -> float:
+    """The float32 value as a Python float, as pymilvus returns FLOAT fields (0.1 -> 0.10000000149...)."""
+    return _F32.unpack(_F32.pack(value))[0]
+
+
+def _dense_floats(value: Any) -> list[float]:
+    # pgvector's Vector / HalfVector (or a numpy array): float32 values as Python floats.
+    arr = value.to_numpy() if hasattr(value, "to_numpy") else np.asarray(value)
+    return arr.astype(np.float32).tolist()
+
+
+def _float16_bytes(value: Any) -> list[bytes]:
+    arr = value.to_numpy() if hasattr(value, "to_numpy") else np.asarray(value)
+    return [arr.astype("<f2").tobytes()]
+
+
+def _bfloat16_bytes(value: Any) -> list[bytes]:
+    arr = value.to_numpy() if hasattr(value, "to_numpy") else np.asarray(value)
+    bits = np.ascontiguousarray(arr, dtype=np.float32).view(np.uint32)
+    rounded = ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16).astype("<u2")  # round to nearest even
+    return [rounded.tobytes()]
+
+
+def _int8_bytes(value: Any) -> list[bytes]:
+    arr = value.to_numpy() if hasattr(value, "to_numpy") else np.asarray(value)
+    return [np.rint(arr).astype(np.int8).tobytes()]
+
+
+def _binary_bytes(value: Any) -> list[bytes]:
+    """bit(dim) -> [bytes], most significant bit first (as pgvector's Bit packs it)."""
+    if isinstance(value, str):  # text format: '0101...'
+        return [int(value, 2).to_bytes(len(value) // 8, "big") if value else b""]
+    if hasattr(value, "to_numpy"):
+        return [np.packbits(value.to_numpy()).tobytes()]
+    return [bytes(value)[4:]]  # binary format: bit length (int32), then the packed bits
+
+
+def _sparse_dict(value: Any) -> dict[int, float]:
+    indices = value.indices()
+    values = np.asarray(value.values(), dtype=np.float32).tolist()
+    return dict(zip((int(i) for i in indices), values))
+
+
+def _float_array(value: Any) -> list[float]:
+    return [None if v is None else _float32(v) for v in value]
+
+
+def _timestamp(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def value_decoder(field_schema: FieldSchema) -> Callable[[Any], Any]:
+    """The function that turns a non-NULL stored value of ``field_schema`` into pymilvus's value."""
+    if field_schema.dtype == DataType.ARRAY and field_schema.element_type == DataType.FLOAT:
+        return _float_array
+    return _DECODERS.get(field_schema.dtype, _identity)
+
+
+# -- the plan ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class OutputPlan:
+    """What a read returns: schema fields (in schema order), dynamic keys, or count(*).
+
+    ``fields``: schema fields whose columns are selected, in order.
+    ``dynamic_keys``: dynamic keys named explicitly (taken from ``$meta``).
+    ``all_dynamic``: "*" or "$meta" was asked: every ``$meta`` key is flattened into the row.
+    ``count``: the request was ``count(*)``.
+    """
+
+    fields: tuple[FieldSchema, ...] = ()
+    dynamic_keys: tuple[str, ...] = ()
+    all_dynamic: bool = False
+    count: bool = False
+    _decoders: tuple[Callable[[Any], Any], ...] = field(default=(), repr=False, compare=False)
+
+    @property
+    def needs_meta(self) -> bool:
+        return self.all_dynamic or bool(self.dynamic_keys)
+
+    @property
+    def width(self) -> int:
+        """How many values ``select_items`` selects (and ``decode`` consumes)."""
+        if self.count:
+            return 1
+        return len(self.fields) + (1 if self.needs_meta else 0)
+
+    @property
+    def names(self) -> list[str]:
+        """Schema field names returned (dynamic keys are per row)."""
+        return [f.name for f in self.fields]
+
+    def select_items(self, qualifier: Optional[str] = None) -> list[sql.Composable]:
+        """The SELECT list items, each column qualified by ``qualifier`` (a table alias) if given."""
+        if self.count:
+            return [sql.SQL("count(*)")]
+
+        def col(name: str) -> sql.Identifier:
+            return sql.Identifier(qualifier, name) if qualifier else sql.Identifier(name)
+
+        items: list[sql.Composable] = [col(f.name) for f in self.fields]
+        if self.needs_meta:
+            items.append(col(DYNAMIC_FIELD))
+        return items
+
+    def select_sql(self, qualifier: Optional[str] = None) -> sql.Composable:
+        """``select_items`` joined with commas (``NULL`` when nothing is selected)."""
+        items = self.select_items(qualifier)
+        return sql.SQL(", ").join(items) if items else sql.SQL("NULL")
+
+    def decode_rows(self, rows: list[tuple]) -> list[dict[str, Any]]:
+        """``decode`` of every row, in one loop: a read of plain columns (integers, strings,
+        floats: values that come back from the server as pymilvus returns them) builds each
+        dict with ``zip``, without a call per value."""
+        if self.count or self.needs_meta or any(d is not _identity for d in self._decoders):
+            decode = self.decode
+            return [decode(r) for r in rows]
+        names = self.names
+        return [dict(zip(names, r)) for r in rows]
+
+    def decode(self, values: Sequence[Any]) -> dict[str, Any]:
+        """The selected ``values`` (in ``select_items`` order) as the dict pymilvus returns."""
+        if self.count:
+            return {COUNT_STAR: int(values[0])}
+        row: dict[str, Any] = {}
+        for i, (f, dec) in enumerate(zip(self.fields, self._decoders)):
+            value = values[i]
+            row[f.name] = None if value is None else dec(value)
+        if self.needs_meta:
+            meta = values[len(self.fields)] or {}
+            if self.all_dynamic:
+                for key, value in meta.items():
+                    row.setdefault(key, value)
+            else:
+                for key in self.dynamic_keys:
+                    if key in meta:
+                        row.setdefault(key, meta[key])
+        return row
+
+
+def output_plan(schema: CollectionSchema, output_fields: Optional[Sequence[str]], *,
+                default_all: bool = True, include_pk: bool = True) -> OutputPlan:
+    """Resolve ``output_fields`` like Milvus does.
+
+    ``default_all``: None / [] means "*" (query/get); False means nothing but the PK (search).
+    ``include_pk``: the primary key is always returned (query/get); search passes False since
+    the PK travels as the hit's id.
+    Errors: unknown name with the dynamic field off -> 1100 ``field X not exist``;
+    ``count(*)`` with other names -> ``parse output field name failed: count(*)``.
+    """
+    if output_fields is None or output_fields == "":  # pymilvus sends "" as no output fields
+        names: list[str] = []
+    elif isinstance(output_fields, str) or not isinstance(output_fields, (list, tuple)):
+        raise ParamError(message=f"Invalid query format. 'output_fields' must be a list (got "
+                                 f"{output_fields!r}; e.g. [\"*\"])")
+    else:
+        names = list(output_fields)
+    for name in names:
+        if not isinstance(name, str):
+            raise ParamError(message=f"Invalid query format. 'output_fields' must be a list of str (got "
+                                     f"{output_fields!r})")
+    counts = [n for n in names if n.replace(" ", "").lower() == COUNT_STAR]
+    if counts:
+        if len(names) != 1:
+            raise MilvusException(ErrorCode.INVALID_PARAMETER,
+                                  f"parse output field name failed: {COUNT_STAR}: count(*) cannot be "
+                                  "combined with other output fields")
+        return OutputPlan(count=True)
+    if not names and default_all:
+        names = ["*"]
+
+    wanted: set[str] = set()
+    dynamic_keys: list[str] = []
+    all_dynamic = False
+    for name in names:
+        name = name.strip()
+        if name == "*":
+            wanted.update(f.name for f in schema.fields)
+            all_dynamic = all_dynamic or schema.enable_dynamic_field
+        elif name == DYNAMIC_FIELD:
+            if not schema.enable_dynamic_field:
+                raise MilvusException(ErrorCode.INVALID_PARAMETER, f"field {name} not exist")
+            all_dynamic = True
+        elif schema.field(name) is not None:
+            wanted.add(name)
+        elif schema.enable_dynamic_field:
+            if not is_identifier(name):
+                raise MilvusException(ErrorCode.INVALID_PARAMETER, f"parse output field name failed: {name}")
+            if name not in dynamic_keys:
+                dynamic_keys.append(name)
+        else:
+            raise MilvusException(ErrorCode.INVALID_PARAMETER, f"field {name} not exist")
+    if include_pk:
+        wanted.add(schema.primary_field.name)
+    fields = tuple(f for f in schema.fields if f.name in wanted)
+    return OutputPlan(fields=fields, dynamic_keys=tuple(dynamic_keys) if not all_dynamic else (),
+                      all_dynamic=all_dynamic, _decoders=tuple(value_decoder(f) for f in fields))
+
+
+#: Stored form -> pymilvus's form, per type (every other type comes back as stored).
+_DECODERS: dict[DataType, Callable[[Any], Any]] = {
+    DataType.FLOAT: _float32,
+    DataType.FLOAT_VECTOR: _dense_floats,
+    DataType.FLOAT16_VECTOR: _float16_bytes,
+    DataType.BFLOAT16_VECTOR: _bfloat16_bytes,
+    DataType.INT8_VECTOR: _int8_bytes,
+    DataType.BINARY_VECTOR: _binary_bytes,
+    DataType.SPARSE_FLOAT_VECTOR: _sparse_dict,
+    DataType.TIMESTAMPTZ: _timestamp,
+}

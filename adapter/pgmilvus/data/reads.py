@@ -1,0 +1,396 @@
+"""get / query / query_iterator: SQL for reads and pymilvus's result shapes.
+
+Rows come back ordered by primary key (Milvus's order is segment order,
+i.e. unspecified; a stable order is what lets query_iterator page by key).
+Milvus's limits are kept for compatibility (an empty filter needs a limit,
+offset + limit <= 16384), with its messages; query_iterator pages by primary
+key instead (``pk > last``), so it reads any number of rows in constant
+memory without a window.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Optional, Sequence
+
+import psycopg
+from psycopg import sql
+
+from ..catalog.store import CollectionInfo, revision_guard
+from ..filters import plan_sql, sample_split
+from ..errors import (DataTypeNotMatchException, ErrorCode, MilvusException, ParamError, collection_replaced, illegal,
+                     invalid_parameter)
+from .outputs import OutputPlan, output_plan
+from .results import HybridExtraList
+from ..types import DataType
+from . import bound_filters, values
+from ..schema import ddl
+from ..catalog import json_index
+from ..pg import statements
+
+MAX_WINDOW = 16384
+MAX_BATCH_SIZE = 16384
+
+
+# -- argument checks --------------------------------------------------------------------------
+
+def check_filter_type(expr: Any) -> str:
+    if expr is None:
+        return ""
+    if not isinstance(expr, str):
+        raise DataTypeNotMatchException(message=f"The type of expr must be string ,but {type(expr)} is given.")
+    return expr
+
+
+def normalize_ids(ids: Any) -> list[Any]:
+    """``ids`` as a list, checked like pymilvus (int or str elements)."""
+    if isinstance(ids, (int, str)) and not isinstance(ids, bool):
+        return [ids]
+    if not isinstance(ids, (list, tuple)):
+        raise TypeError(f"wrong type of argument ids, expect list, int or str, got '{type(ids).__name__}'")
+    for item in ids:
+        if isinstance(item, bool) or not isinstance(item, (int, str)):
+            import numpy as np
+
+            if isinstance(item, np.integer):
+                continue
+            raise TypeError(f"wrong type of argument ids, expect list, int or str, got '{type(item).__name__}'")
+    return [int(i) if not isinstance(i, str) else i for i in ids]
+
+
+#: What Go's strconv.ParseInt takes.
+_INT64_TEXT = re.compile(r"[+-]?[0-9]+")
+
+
+def _int_param(name: str, value: Any) -> int:
+    """pymilvus sends ``str(value)`` and Milvus's proxy parses it as an int64 (so ``"10"`` is 10)."""
+    text = str(value)
+    if not _INT64_TEXT.fullmatch(text):
+        raise invalid_parameter(f'{name} [{text}] is invalid, strconv.ParseInt: parsing "{text}": invalid syntax')
+    return int(text)
+
+
+def _client_int(name: str, value: Any) -> int:
+    """pymilvus's own check of the iterators' integer arguments (client side: a ParamError)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise illegal(name, value, "it should be an int")
+    return value
+
+
+def _window_error(detail: str) -> MilvusException:
+    return invalid_parameter(f"invalid max query result window, {detail}")
+
+
+def window(limit: Any, offset: Any) -> tuple[Optional[int], int]:
+    """Milvus's query pagination rules (the proxy's validateMaxQueryResultWindow); returns (limit or
+    None, offset). An offset without a limit is ignored, as Milvus ignores it (it pages nothing).
+    """
+    limit = None if limit is None else _int_param("limit", limit)
+    offset = 0 if offset is None else _int_param("offset", offset)
+    if offset < 0:
+        raise _window_error(f"offset [{offset}] is invalid, should be gte than 0")
+    if limit is None:
+        return None, 0
+    if limit <= 0:
+        raise _window_error(f"limit [{limit}] is invalid, should be greater than 0")
+    if limit + offset > MAX_WINDOW:
+        raise _window_error(f"(offset+limit) should be in range [1, {MAX_WINDOW}], but got {limit + offset}")
+    return limit, offset
+
+
+# -- filters ----------------------------------------------------------------------------------
+
+def compile_where(info: CollectionInfo, expr: str, filter_params: Optional[dict],
+                  operation: str = "query") -> Optional[sql.Composable]:
+    """The WHERE condition of a Milvus filter (None for an empty one), errors prefixed like Milvus's
+    ``failed to create <operation> plan: ...``."""
+    text = plan_sql(expr, info.schema, filter_params, operation, json_index.indexed_paths(info))
+    return None if text is None else sql.SQL(text)
+
+
+def ids_param(info: CollectionInfo, ids: list[Any]) -> list[Any]:
+    """The values of ``ids`` checked against the primary key's type (bound as ``%(ids)s``)."""
+    return values.pk_values(info.schema.primary_field, ids, "query")
+
+
+def partition_where(info: CollectionInfo, partition_names: Any) -> Optional[sql.Composable]:
+    """Restrict to the named partitions (None: all); unknown names fail as Milvus's query does."""
+    if partition_names is None:
+        return None
+    if isinstance(partition_names, str):
+        partition_names = [partition_names]
+    if not isinstance(partition_names, (list, tuple)) or not all(isinstance(p, str) for p in partition_names):
+        raise ParamError(message=f"partition_names must be a list of str, got {partition_names!r}")
+    if not partition_names:
+        return None
+    for name in partition_names:
+        if info.partition(name) is None:
+            raise MilvusException(ErrorCode.SERVER_ERROR, f"partition name {name} not found")
+    if info.schema.partition_key_field is None:
+        return sql.SQL("{} = ANY({})").format(sql.Identifier(ddl.PARTITION_COLUMN),
+                                              sql.Literal(list(partition_names)))
+    tables = [info.partition(n).table_name for n in partition_names]
+    return sql.SQL("tableoid = ANY(ARRAY(SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = "
+                   "c.relnamespace WHERE n.nspname = {} AND c.relname = ANY({})))").format(
+        sql.Literal(info.schema_name), sql.Literal(tables))
+
+
+def _and(parts: Sequence[Optional[sql.Composable]]) -> sql.Composable:
+    conds = [sql.SQL("({})").format(p) for p in parts if p is not None]
+    return sql.SQL(" AND ").join(conds) if conds else sql.SQL("TRUE")
+
+
+# -- query ------------------------------------------------------------------------------------
+
+@dataclass
+class Select:
+    """The parts of a read's statement that do not change from call to call, composed once.
+
+    A read's statement is ``head`` + its own condition (the compiled filter, or
+    a bound array of ids) + ``tail``: the columns, the table, the partitions,
+    the revision guard, the order and the window come from the shape of the
+    request and are kept on the collection's description (``CollectionInfo.plans``),
+    so a repeated read only joins bytes.  Bound values (ids, the iterator's last
+    key) keep the statement's text the same, and statements.fetch_all prepares
+    it from its second use.
+    """
+
+    plan: OutputPlan
+    head: bytes
+    tail: bytes
+
+
+def select_for(conn: psycopg.Connection, info: CollectionInfo, output_fields: Optional[Sequence[str]],
+               partition_names: Any, limit: Optional[int], offset: int, after: bool = False) -> Select:
+    """The Select of one request shape (``after``: pages continue after ``%(after)s``, by key)."""
+    try:
+        key: Any = ("query", tuple(output_fields) if output_fields is not None else None,
+                    tuple(partition_names) if isinstance(partition_names, (list, tuple)) else partition_names,
+                    limit, offset, after)
+        hash(key)
+    except TypeError:
+        key = None
+    found = info.plans.get(key) if key is not None else None
+    if found is not None:
+        return found
+    plan = output_plan(info.schema, output_fields)
+    pk = sql.Identifier(info.schema.primary_field.name)
+    head = sql.SQL("SELECT {} FROM {} WHERE ").format(
+        plan.select_sql(), sql.Identifier(info.schema_name, info.table_name))
+    fixed = [partition_where(info, partition_names), revision_guard(info)]
+    if after:
+        fixed.append(sql.SQL("{} > %(after)s").format(pk))
+    tail = sql.SQL("")
+    if not plan.count:
+        tail = sql.SQL(" ORDER BY {}").format(pk)
+        if limit is not None:
+            tail += sql.SQL(" LIMIT {}").format(sql.Literal(limit))
+        if offset:
+            tail += sql.SQL(" OFFSET {}").format(sql.Literal(offset))
+    select = Select(plan, head.as_bytes(conn),
+                    b" AND " + _and(fixed).as_bytes(conn) + tail.as_bytes(conn))
+    if key is not None:
+        bound_filters.remember(info.plans, key, select)
+    return select
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A read's own condition (statement text), its bound values, and whether the statement may be
+    prepared (prepared from its second use; see statements)."""
+
+    text: bytes
+    params: dict[str, Any]
+    prepare: bool = True
+
+
+def condition(info: CollectionInfo, filter: str, filter_params: Optional[dict],
+              ids: Optional[list[Any]]) -> Condition:
+    """The statement's own condition and its bound values: the ids, the filter, or none."""
+    if ids is not None:
+        return Condition(_ids_condition(info.schema.primary_field.name, info.schema.primary_field.dtype),
+                         {"ids": ids_param(info, ids)})
+    if filter and not filter_params and isinstance(filter, str):
+        found = bound_filters.condition(info, filter)
+        if found is not None:
+            if found.prepare:
+                return Condition(b"(" + found.text + b")", found.params)
+            return Condition(b"(" + found.inline(found.text) + b")", {})
+    text = plan_sql(filter, info.schema, filter_params, "query", json_index.indexed_paths(info))
+    if text is None:
+        return Condition(b"TRUE", {})
+    # The filter holds literals only; a % in them must not be read as a placeholder.
+    return Condition(b"(" + text.replace("%", "%%").encode() + b")", {})
+
+
+def sample_condition(conn: psycopg.Connection, info: CollectionInfo, filter: str,
+                     filter_params: Optional[dict], partition_names: Any) -> Optional[bytes]:
+    """A query's ``... and random_sample(f)``, taken exactly as Milvus does: ``max(1, int(n * f))``
+    of the n rows the rest of the filter matches (in the queried partitions); None for other filters.
+
+    The keys are drawn by ``ORDER BY random() LIMIT k`` with k counted by a second pass: two
+    passes over the matching rows and a sort of their keys, where the plain ``random() < f``
+    (search, delete) is one pass; docs/compatibility.md.
+    """
+    split = sample_split(filter, info.schema, filter_params, "query", json_index.indexed_paths(info))
+    if split is None:
+        return None
+    rest, fraction = split
+    # The filter holds literals only; a % in them must not be read as a placeholder.
+    scope = _and([sql.SQL(rest.replace("%", "%%")) if rest else None,
+                  partition_where(info, partition_names)])
+    table = sql.Identifier(info.schema_name, info.table_name)
+    return sql.SQL("({pk} IN (SELECT {pk} FROM {table} WHERE {scope} ORDER BY random() LIMIT (SELECT "
+                   "greatest(1, floor(count(*) * {fraction}::float8))::bigint FROM {table} WHERE {scope})))").format(
+        pk=sql.Identifier(info.schema.primary_field.name), table=table, scope=scope,
+        fraction=sql.Literal(fraction)).as_bytes(conn)
+
+
+@functools.lru_cache(maxsize=256)
+def _ids_condition(pk: str, dtype: DataType) -> bytes:
+    """``pk = ANY(%(ids)s::bigint[])`` (``text[]`` for a VARCHAR key)."""
+    array = b"bigint[]" if dtype == DataType.INT64 else b"text[]"
+    return b"(" + sql.Identifier(pk).as_string(None).encode() + b" = ANY(%(ids)s::" + array + b"))"
+
+
+def fetch(conn: psycopg.Connection, select: Select, cond: Condition,
+          extra: Optional[dict[str, Any]] = None) -> list[tuple]:
+    """The rows of the statement (``extra``: more bound values, e.g. the iterator's last key)."""
+    params = {**cond.params, **extra} if extra else cond.params
+    return statements.fetch_all(conn, select.head + cond.text + select.tail, params, prepare=cond.prepare)
+
+
+def query(conn: psycopg.Connection, info: CollectionInfo, *, filter: str = "",
+          output_fields: Optional[Sequence[str]] = None, ids: Optional[list[Any]] = None,
+          partition_names: Any = None, limit: Any = None, offset: Any = None,
+          filter_params: Optional[dict] = None) -> HybridExtraList:
+    limit, offset = window(limit, offset)
+    select = select_for(conn, info, output_fields, partition_names, limit, offset)
+    if select.plan.count:
+        if limit is not None:
+            raise MilvusException(ErrorCode.INVALID_PARAMETER,
+                                  "count entities with pagination is not allowed: invalid parameter")
+        if offset:  # Milvus ignores an offset given with count(*)
+            select = select_for(conn, info, output_fields, partition_names, None, 0)
+    sampled = sample_condition(conn, info, filter, filter_params, partition_names) if ids is None else None
+    cond = Condition(sampled, {}) if sampled is not None else condition(info, filter, filter_params, ids)
+    if cond.text == b"TRUE" and limit is None and not select.plan.count:
+        raise MilvusException(ErrorCode.INVALID_PARAMETER,
+                              "empty expression should be used with limit: invalid parameter")
+    # The guard lets the client run reads on a cached catalog without a checkout round trip.
+    return HybridExtraList(select.plan.decode_rows(fetch(conn, select, cond)), extra={"cost": 0})
+
+
+# -- query_iterator ---------------------------------------------------------------------------
+
+class QueryIterator:
+    """pymilvus's QueryIterator: ``next()`` gives the next page (``[]`` when done), ``close()``.
+
+    Pages are read by primary key (``pk > last ORDER BY pk LIMIT batch``), each a read of
+    its own (``read``: MilvusClient._read, no checkout round trip, the revision guard):
+    memory and server state stay constant whatever the collection's size.  Rows written
+    between pages may or may not be seen (no snapshot).  A catalog change between pages
+    (an index, a new field) is followed; a collection dropped and created again under the
+    same name ends the iteration with an error, as its pages would mix two collections.
+    """
+
+    def __init__(self, read: Callable[[Callable[[psycopg.Connection], Any]], Any],
+                 locate: Callable[[psycopg.Connection], CollectionInfo], *, batch_size: Any = 1000,
+                 limit: Any = -1, filter: str = "", output_fields: Optional[Sequence[str]] = None,
+                 partition_names: Any = None, filter_params: Optional[dict] = None, offset: Any = 0) -> None:
+        self._read, self._locate = read, locate
+        self._batch = _batch_size(batch_size)
+        limit = -1 if limit is None else _client_int("limit", limit)
+        if limit < -1:
+            raise ParamError(message=f"`limit` value {limit} is illegal: use -1 for no limit or a "
+                                     "positive int")
+        self._remaining: Optional[int] = None if limit == -1 else limit
+        self._offset = 0 if offset is None else _client_int("offset", offset)
+        if self._offset < 0:
+            raise ParamError(message=f"`offset` value {self._offset} is illegal: it should be >= 0")
+        self._args = (check_filter_type(filter), output_fields, partition_names, filter_params)
+        self._shape: Optional[_PageShape] = None
+        self._collection_id: Optional[int] = None  # of the collection the first page read
+        self._last: Any = None
+        self._done = False
+        read(lambda conn: self._shape_for(conn, locate(conn)))  # bad arguments fail now, as in pymilvus
+
+    def _shape_for(self, conn: psycopg.Connection, info: CollectionInfo) -> "_PageShape":
+        """The statement parts for ``info``'s revision (built again after a change)."""
+        shape = self._shape
+        if shape is not None and shape.revision == (info.id, info.revision):
+            return shape
+        filter, output_fields, partition_names, filter_params = self._args
+        first = select_for(conn, info, output_fields, partition_names, None, 0)
+        if first.plan.count:
+            raise ParamError(message="count(*) is not supported by query_iterator: use query(..., "
+                                     "output_fields=[\"count(*)\"])")
+        cond = condition(info, filter, filter_params, None)
+        pk = info.schema.primary_field.name
+        self._shape = _PageShape((info.id, info.revision), output_fields, partition_names,
+                                 first.plan.names.index(pk), cond)
+        return self._shape
+
+    def next(self) -> list[dict[str, Any]]:
+        if self._done:
+            return []
+        size = self._batch if self._remaining is None else min(self._batch, self._remaining)
+        if size <= 0:
+            self.close()
+            return []
+        collection_id, plan, pk_pos, rows = self._read(lambda conn: self._page(conn, size))
+        self._offset = 0
+        if not rows:
+            self.close()
+            return []
+        self._collection_id = collection_id
+        self._last = rows[-1][pk_pos]
+        if self._remaining is not None:
+            self._remaining -= len(rows)
+        page = plan.decode_rows(rows)
+        if len(rows) < size:
+            self._done = True
+        return page
+
+    def _page(self, conn: psycopg.Connection, size: int) -> tuple[int, OutputPlan, int, list[tuple]]:
+        info = self._locate(conn)
+        if self._collection_id is not None and info.id != self._collection_id:
+            raise collection_replaced(info.name, "query_iterator")
+        shape = self._shape_for(conn, info)
+        after = self._last is not None
+        select = select_for(conn, info, shape.output_fields, shape.partition_names, size, self._offset, after)
+        extra = {"after": self._last} if after else None
+        return info.id, select.plan, shape.pk_pos, fetch(conn, select, shape.cond, extra)
+
+    def close(self) -> None:
+        self._done = True
+
+    def __iter__(self):
+        while True:
+            page = self.next()
+            if not page:
+                return
+            yield page
+
+
+@dataclass
+class _PageShape:
+    revision: tuple[int, int]       # (collection id, catalog revision) it was built for
+    output_fields: Optional[Sequence[str]]
+    partition_names: Any
+    pk_pos: int                     # the primary key's position in the rows
+    cond: Condition                 # the compiled filter
+
+
+def _batch_size(value: Any) -> int:
+    if value is None:
+        return 1000
+    value = _client_int("batch_size", value)
+    if value < 0:
+        raise ParamError(message="batch size cannot be less than zero")
+    if value > MAX_BATCH_SIZE:
+        raise ParamError(message=f"batch size cannot be larger than {MAX_BATCH_SIZE}")
+    return value or 1000
+

@@ -1,0 +1,715 @@
+"""Validation and encoding of field values for writing, with pymilvus's and Milvus's errors.
+
+Every value is checked here, before Postgres sees it, so a bad row fails
+with the exception class and message a pymilvus user knows (plus the row
+index, the field and the value) instead of a driver error, and nothing of
+the batch is written.
+
+Encoded values are ready for psycopg's *binary* protocol: plain Python
+scalars for scalar columns, and the wire bytes themselves (wrapped in the
+marker classes below) for pgvector and jsonb columns, so COPY does no
+per-value conversion work of its own.  ``writes.py`` registers the dumpers
+for the marker classes (``wire_dumpers``).
+
+Decoding (stored value -> pymilvus's Python value) lives in ``outputs.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import struct
+from datetime import datetime, timezone
+from typing import Any, Callable, Sequence
+
+import numpy as np
+from psycopg.adapt import Dumper
+from psycopg.pq import Format
+
+from ..errors import DataNotMatchException, ErrorCode, MilvusException
+from ..schema.model import DYNAMIC_FIELD, FieldSchema
+from ..types import DataType, INT_RANGES
+
+#: The dimension every sparsevec is stored with: pgvector needs one, and both sides of a
+#: distance must have the same; Milvus indices are < 2**32 - 1, pgvector's are < 1e9.
+SPARSE_DIM = 1_000_000_000
+SPARSE_MAX_NNZ = 16_000
+_F32_MAX = float(np.finfo(np.float32).max)
+_F16_MAX = 65504.0
+
+Encoder = Callable[[Any, int], Any]
+
+
+# -- wire markers (bytes already in the binary format of the column type) ---------------------
+
+class VectorWire(bytes):
+    """pgvector ``vector`` binary: dim u16, unused u16, dim big-endian float32."""
+
+
+class HalfvecWire(bytes):
+    """pgvector ``halfvec`` binary: dim u16, unused u16, dim big-endian float16."""
+
+
+class BitWire(bytes):
+    """``bit``/``varbit`` binary: bit length int32, then the packed bits."""
+
+
+class SparseWire(bytes):
+    """pgvector ``sparsevec`` binary: dim, nnz, unused (int32), nnz indices (0-based), nnz float32."""
+
+
+class JsonbWire(bytes):
+    """``jsonb`` binary: version byte 1, then the JSON text in UTF-8."""
+
+
+WIRE_TYPES = {"vector": VectorWire, "halfvec": HalfvecWire, "bit": BitWire,
+              "sparsevec": SparseWire, "jsonb": JsonbWire}
+EMPTY_OBJECT = JsonbWire(b"\x01{}")
+
+
+class _WireDumper(Dumper):
+    """Pass bytes that are already in the column type's binary format through untouched."""
+
+    format = Format.BINARY
+
+    def dump(self, obj: bytes) -> bytes:
+        return obj
+
+
+def wire_adapters(conn: Any) -> None:
+    """Let ``conn`` send the wire markers above as-is, in binary, with their types' oids.
+
+    Registered once per (pooled) connection, for COPY and for query parameters
+    alike; the marker classes are pgmilvus's own, so no other value is affected.
+    The oids come from the connection's type registry (pgvector's types are
+    registered on every pooled connection), so this costs no query.
+    """
+    if getattr(conn, "_pgmilvus_wire", False):
+        return
+    for type_name, cls in WIRE_TYPES.items():
+        info = conn.adapters.types.get(type_name)
+        if info is not None:
+            conn.adapters.register_dumper(cls, type(f"{cls.__name__}Dumper", (_WireDumper,),
+                                                    {"oid": info.oid}))
+    conn._pgmilvus_wire = True
+
+
+# -- error helpers ------------------------------------------------------------------------------
+
+_LABELS = {DataType.INT8: "int", DataType.INT16: "int", DataType.INT32: "int",
+           DataType.TIMESTAMPTZ: "string"}
+
+
+def _label(dtype: DataType) -> str:
+    return _LABELS.get(dtype, dtype.name.lower())
+
+
+def _show(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def type_mismatch(field: FieldSchema, value: Any, row: int, detail: str = "") -> DataNotMatchException:
+    """pymilvus's FieldDataInconsistent message, with the row and value appended."""
+    message = (f"The Input data type is inconsistent with defined schema, {{{field.name}}} field should "
+               f"be a {_label(field.dtype)}, but got a {{{type(value)}}} instead.")
+    where = f"row {row}, value {_show(value)}"
+    return DataNotMatchException(message=f"{message} Detail: {detail + '; ' if detail else ''}{where}")
+
+
+def not_finite(field: FieldSchema, value: float, row: int) -> MilvusException:
+    """Milvus's server check on float data (Go's %f spelling of NaN / +Inf / -Inf)."""
+    text = "NaN" if math.isnan(value) else ("+Inf" if value > 0 else "-Inf")
+    return MilvusException(ErrorCode.SERVER_ERROR,
+                           f"value '{text}' is not a number or infinity (row {row}, field {field.name}): "
+                           "Milvus stores only finite floats")
+
+
+def wrong_dim(field: FieldSchema, got: int, row: int) -> MilvusException:
+    return MilvusException(ErrorCode.INVALID_PARAMETER,
+                           f"the dim ({got}) of field data({field.name}) is not equal to schema dim "
+                           f"({field.dim}) (row {row}): invalid parameter[expected={field.dim}][actual={got}]")
+
+
+def missing_field(field: FieldSchema, row: int) -> DataNotMatchException:
+    return DataNotMatchException(
+        message=f"Insert missed an field `{field.name}` to collection without set nullable==true or set "
+                f"default_value (row {row}: give `{field.name}` a value)")
+
+
+def unexpected_field(name: Any, row: int) -> DataNotMatchException:
+    return DataNotMatchException(
+        message=f"Attempt to insert an unexpected field `{name}` to collection without enabling dynamic "
+                f"field (row {row}: remove the key or create the collection with "
+                "enable_dynamic_field=True)")
+
+
+# -- scalars -------------------------------------------------------------------------------------
+
+def _is_int(value: Any) -> bool:
+    return (isinstance(value, int) and not isinstance(value, bool)) or isinstance(value, np.integer)
+
+
+def _is_number(value: Any) -> bool:
+    return _is_int(value) or isinstance(value, (float, np.floating))
+
+
+def _int_encoder(field: FieldSchema) -> Encoder:
+    lo, hi = INT_RANGES[field.dtype]
+
+    def encode(value: Any, row: int) -> int:
+        if not _is_int(value):
+            raise type_mismatch(field, value, row)
+        value = int(value)
+        if not lo <= value <= hi:
+            raise type_mismatch(field, value, row, f"Value out of range: {value}")
+        return value
+    return encode
+
+
+def _float_encoder(field: FieldSchema) -> Encoder:
+    single = field.dtype == DataType.FLOAT
+
+    def encode(value: Any, row: int) -> float:
+        if not _is_number(value):
+            raise type_mismatch(field, value, row)
+        value = float(value)
+        if not math.isfinite(value):
+            raise not_finite(field, value, row)
+        if single and abs(value) > _F32_MAX:
+            raise MilvusException(ErrorCode.INVALID_PARAMETER,
+                                  f"value {value} of field {field.name} (row {row}) is out of the FLOAT "
+                                  "(float32) range: invalid parameter; use a DOUBLE field for larger values")
+        return value
+    return encode
+
+
+def _bool_encoder(field: FieldSchema) -> Encoder:
+    def encode(value: Any, row: int) -> bool:
+        if isinstance(value, (bool, np.bool_)) or _is_int(value):
+            return bool(value)
+        raise type_mismatch(field, value, row)
+    return encode
+
+
+def _check_text(field: FieldSchema, value: str, row: int, what: str = "string") -> None:
+    if "\x00" in value:
+        raise MilvusException(ErrorCode.INVALID_PARAMETER,
+                              f"the {row}th {what} of field {field.name} contains a NUL character (\\x00), "
+                              "which PostgreSQL text cannot store: invalid parameter; remove it")
+
+
+def _varchar_encoder(field: FieldSchema) -> Encoder:
+    max_length = field.byte_limit
+
+    def encode(value: Any, row: int) -> str:
+        if not isinstance(value, str):
+            raise type_mismatch(field, value, row)
+        # Milvus counts UTF-8 bytes, not characters.
+        if len(value) * 4 > max_length:
+            size = len(value.encode())
+            if size > max_length:
+                raise MilvusException(
+                    ErrorCode.INVALID_PARAMETER,
+                    f"the length ({size}) of {row}th string exceeds max length ({max_length}): invalid "
+                    "parameter[expected=valid length string][actual=string length exceeds max length] "
+                    f"(field {field.name}, value {_show(value)})")
+        _check_text(field, value, row)
+        return value
+    return encode
+
+
+def _text_encoder(field: FieldSchema) -> Encoder:
+    def encode(value: Any, row: int) -> str:
+        if not isinstance(value, str):
+            raise type_mismatch(field, value, row)
+        _check_text(field, value, row)
+        return value
+    return encode
+
+
+def _timestamp_encoder(field: FieldSchema) -> Encoder:
+    def encode(value: Any, row: int) -> datetime:
+        if isinstance(value, datetime):
+            parsed = value
+        elif isinstance(value, str):
+            try:
+                parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError as exc:
+                raise type_mismatch(field, value, row, f"not an ISO 8601 timestamp ({exc})") from None
+        else:
+            raise type_mismatch(field, value, row)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return encode
+
+
+# -- JSON ----------------------------------------------------------------------------------------
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _check_keys(value: Any) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise DataNotMatchException(message="JSON key must be str.")
+            if isinstance(item, (dict, list)):
+                _check_keys(item)
+    elif isinstance(value, list):
+        for item in value:
+            if isinstance(item, (dict, list)):
+                _check_keys(item)
+
+
+def json_text(value: Any, where: str) -> str:
+    """Serialise one JSON value, refusing what Milvus/Postgres refuse (with ``where`` in the message)."""
+    try:
+        _check_keys(value)
+    except DataNotMatchException as exc:
+        raise DataNotMatchException(message=f"{exc.message} ({where})") from None
+    try:
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False,
+                          default=_json_default)
+    except (TypeError, ValueError) as exc:
+        raise DataNotMatchException(message=f"Invalid JSON value: {exc} ({where}, value "
+                                            f"{_show(value)}); use only str/int/float/bool/None/list/dict "
+                                            "with finite numbers") from None
+    if "\\u0000" in text:
+        raise DataNotMatchException(message=f"Invalid JSON value: strings containing \\u0000 cannot be "
+                                            f"stored by PostgreSQL jsonb ({where})")
+    return text
+
+
+def _json_encoder(field: FieldSchema) -> Encoder:
+    def encode(value: Any, row: int) -> JsonbWire:
+        if isinstance(value, (str, bytes)):
+            # pymilvus parses a str given for a JSON field as JSON text.
+            try:
+                value = json.loads(value)
+            except ValueError as exc:
+                raise DataNotMatchException(message=f"Invalid JSON string: {exc}. Input string: "
+                                                    f"{_show(value)} (row {row}, field {field.name})") from None
+        return JsonbWire(b"\x01" + json_text(value, f"row {row}, field {field.name}").encode())
+    return encode
+
+
+def encode_meta(extra: dict[str, Any], row: int) -> JsonbWire:
+    """The dynamic-field object of one row (keys not in the schema)."""
+    if not extra:
+        return EMPTY_OBJECT
+    return JsonbWire(b"\x01" + json_text(extra, f"row {row}, dynamic field {DYNAMIC_FIELD}").encode())
+
+
+# -- arrays --------------------------------------------------------------------------------------
+
+def _array_encoder(field: FieldSchema) -> Encoder:
+    assert field.element_type is not None
+    element_field = FieldSchema(field.name, field.element_type,
+                                **({"max_length": field.max_length} if field.max_length else {}))
+    element = scalar_encoder(element_field)
+    capacity = int(field.max_capacity or 4096)
+
+    def encode(value: Any, row: int) -> list:
+        if isinstance(value, np.ndarray):
+            value = value.tolist()
+        if not isinstance(value, (list, tuple)):
+            raise type_mismatch(field, value, row)
+        if len(value) > capacity:
+            raise MilvusException(
+                ErrorCode.INVALID_PARAMETER,
+                f"the length ({len(value)}) of {row}th array exceeds max capacity ({capacity}): invalid "
+                "parameter[expected=valid length array][actual=array length exceeds max capacity] "
+                f"(field {field.name})")
+        out = []
+        for item in value:
+            try:
+                if item is None:
+                    raise type_mismatch(element_field, item, row)
+                out.append(element(item, row))
+            except DataNotMatchException as exc:
+                raise type_mismatch(field, value, row,
+                                    f"element {_show(item)} is not a valid {field.element_type.name}: "
+                                    f"{exc.message}") from None
+        return out
+    return encode
+
+
+# -- vectors ----------------------------------------------------------------------------------------
+
+def _numeric_array(field: FieldSchema, value: Any, row: int) -> np.ndarray:
+    if isinstance(value, np.ndarray):
+        arr = value
+    elif isinstance(value, (list, tuple)):
+        try:
+            arr = np.asarray(value)
+        except (ValueError, TypeError) as exc:
+            raise type_mismatch(field, value, row, str(exc)) from None
+    else:
+        raise type_mismatch(field, value, row)
+    if arr.ndim != 1 or arr.dtype.kind not in "fiu":
+        raise type_mismatch(field, value, row, "expected a flat list of numbers")
+    return arr
+
+
+#: ``a.all()`` without ndarray.all's Python-level wrapper (searches encode vectors on every call).
+_all_true = np.logical_and.reduce
+
+
+def _check_finite(field: FieldSchema, arr: np.ndarray, row: int) -> None:
+    if not np.isfinite(arr).all():
+        bad = float(arr[~np.isfinite(arr)][0])
+        raise not_finite(field, bad, row)
+
+
+def _float_vector_encoder(field: FieldSchema) -> Encoder:
+    dim = int(field.dim)
+    header = struct.pack(">HH", dim, 0)
+
+    def encode(value: Any, row: int) -> VectorWire:
+        arr = _numeric_array(field, value, row)
+        if arr.shape[0] != dim:
+            raise wrong_dim(field, arr.shape[0], row)
+        if arr.dtype == np.float32:
+            # Nothing can overflow: no errstate, which costs as much as the cast (searches encode
+            # their query vectors on every call).
+            big = arr.astype(">f4")
+            finite = _all_true(np.isfinite(arr))
+        else:
+            with np.errstate(over="ignore", invalid="ignore"):
+                big = arr.astype(">f4")
+            finite = arr.dtype.kind != "f" or np.isfinite(big).all()
+        if not finite:
+            _check_finite(field, big.astype(np.float32), row)
+        return VectorWire(header + big.tobytes())
+    return encode
+
+
+def _int8_vector_encoder(field: FieldSchema) -> Encoder:
+    dim = int(field.dim)
+    header = struct.pack(">HH", dim, 0)
+
+    def encode(value: Any, row: int) -> VectorWire:
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            arr = np.frombuffer(bytes(value), dtype=np.int8)
+        else:
+            arr = _numeric_array(field, value, row)
+            if arr.dtype.kind == "f" or (arr.size and (arr.min() < -128 or arr.max() > 127)):
+                raise type_mismatch(field, value, row, "INT8_VECTOR elements must be ints in [-128, 127]")
+        if arr.shape[0] != dim:
+            raise wrong_dim(field, arr.shape[0], row)
+        return VectorWire(header + arr.astype(">f4").tobytes())
+    return encode
+
+
+def _half_vector_encoder(field: FieldSchema) -> Encoder:
+    dim = int(field.dim)
+    header = struct.pack(">HH", dim, 0)
+    brain = field.dtype == DataType.BFLOAT16_VECTOR
+
+    def encode(value: Any, row: int) -> HalfvecWire:
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            raw = bytes(value)
+            if len(raw) % 2:
+                raise type_mismatch(field, value, row, "an odd number of bytes is not 16-bit floats")
+            if brain:
+                arr = (np.frombuffer(raw, dtype="<u2").astype(np.uint32) << 16).view(np.float32)
+            else:
+                arr = np.frombuffer(raw, dtype="<f2").astype(np.float32)
+        elif isinstance(value, np.ndarray) and value.dtype.name == "bfloat16":
+            arr = value.astype(np.float32)
+        else:
+            arr = _numeric_array(field, value, row).astype(np.float32)
+        if arr.shape[0] != dim:
+            raise wrong_dim(field, arr.shape[0], row)
+        _check_finite(field, arr, row)
+        if arr.size and float(np.abs(arr).max()) > _F16_MAX:
+            raise MilvusException(ErrorCode.INVALID_PARAMETER,
+                                  f"value {float(np.abs(arr).max())} of field {field.name} (row {row}) is out "
+                                  f"of the 16-bit float range (|x| <= {_F16_MAX}) that pgvector halfvec "
+                                  "stores: invalid parameter; scale the vector or use FLOAT_VECTOR")
+        return HalfvecWire(header + arr.astype(">f2").tobytes())
+    return encode
+
+
+def _binary_vector_encoder(field: FieldSchema) -> Encoder:
+    dim = int(field.dim)
+    header = struct.pack(">i", dim)
+
+    def encode(value: Any, row: int) -> BitWire:
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            raw = bytes(value)
+        elif isinstance(value, np.ndarray) and value.dtype == np.uint8 and value.ndim == 1:
+            raw = value.tobytes()
+        elif isinstance(value, list) and len(value) == 1 and isinstance(value[0], bytes):
+            raw = value[0]  # the shape query returns: [bytes]
+        else:
+            raise type_mismatch(field, value, row, "a BINARY_VECTOR is bytes of dim/8 bytes "
+                                                   "(e.g. numpy.packbits(bits).tobytes())")
+        if len(raw) * 8 != dim:
+            raise wrong_dim(field, len(raw) * 8, row)
+        return BitWire(header + raw)
+    return encode
+
+
+def _sparse_items(value: Any) -> list[tuple[Any, Any]]:
+    if isinstance(value, dict):
+        return list(value.items())
+    if hasattr(value, "tocoo"):  # scipy sparse row
+        coo = value.tocoo()
+        if coo.shape[0] != 1:
+            raise ValueError("a scipy sparse matrix must have exactly one row per entity")
+        return list(zip(coo.col.tolist(), coo.data.tolist()))
+    if isinstance(value, (list, tuple)):
+        items = []
+        for pair in value:
+            if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+                raise ValueError("expected (index, value) pairs")
+            items.append((pair[0], pair[1]))
+        return items
+    raise ValueError("expected a dict {index: value}, a list of (index, value) pairs or a scipy sparse row")
+
+
+def _sparse_encoder(field: FieldSchema) -> Encoder:
+    def encode(value: Any, row: int) -> SparseWire:
+        try:
+            items = _sparse_items(value)
+        except ValueError as exc:
+            raise type_mismatch(field, value, row, str(exc)) from None
+        pairs: dict[int, float] = {}
+        for index, item in items:
+            if not _is_int(index) or not _is_number(item):
+                raise type_mismatch(field, value, row, "sparse indices must be ints and values numbers")
+            index, item = int(index), float(item)
+            if not 0 <= index < SPARSE_DIM:
+                raise MilvusException(ErrorCode.INVALID_PARAMETER,
+                                      f"sparse vector index {index} of field {field.name} (row {row}) is out "
+                                      f"of range: invalid parameter; pgmilvus stores indices in [0, "
+                                      f"{SPARSE_DIM})")
+            if not math.isfinite(item):
+                raise not_finite(field, item, row)
+            if index in pairs:
+                raise MilvusException(ErrorCode.INVALID_PARAMETER,
+                                      f"sparse vector of field {field.name} (row {row}) has index {index} "
+                                      "twice: invalid parameter")
+            if item != 0.0:
+                pairs[index] = item
+        if len(pairs) > SPARSE_MAX_NNZ:
+            raise MilvusException(ErrorCode.INVALID_PARAMETER,
+                                  f"sparse vector of field {field.name} (row {row}) has {len(pairs)} non-zero "
+                                  f"elements; pgvector stores at most {SPARSE_MAX_NNZ}: invalid parameter")
+        indices = sorted(pairs)
+        nnz = len(indices)
+        return SparseWire(struct.pack(f">iii{nnz}i{nnz}f", SPARSE_DIM, nnz, 0, *indices,
+                                      *(pairs[i] for i in indices)))
+    return encode
+
+
+# -- dispatch ------------------------------------------------------------------------------------
+
+def scalar_encoder(field: FieldSchema) -> Encoder:
+    dtype = field.dtype
+    if dtype in INT_RANGES:
+        return _int_encoder(field)
+    if dtype in (DataType.FLOAT, DataType.DOUBLE):
+        return _float_encoder(field)
+    if dtype == DataType.BOOL:
+        return _bool_encoder(field)
+    if dtype == DataType.VARCHAR:
+        return _varchar_encoder(field)
+    if dtype == DataType.TEXT:
+        return _text_encoder(field)
+    if dtype == DataType.TIMESTAMPTZ:
+        return _timestamp_encoder(field)
+    raise MilvusException(ErrorCode.UNSUPPORTED, f"field {field.name}: {dtype.name} is not writable")
+
+
+def field_encoder(field: FieldSchema) -> Encoder:
+    """``encode(value, row_index) -> wire value`` for one field (value is not None)."""
+    dtype = field.dtype
+    if dtype == DataType.JSON:
+        return _json_encoder(field)
+    if dtype == DataType.ARRAY:
+        return _array_encoder(field)
+    if dtype == DataType.FLOAT_VECTOR:
+        return _float_vector_encoder(field)
+    if dtype == DataType.INT8_VECTOR:
+        return _int8_vector_encoder(field)
+    if dtype in (DataType.FLOAT16_VECTOR, DataType.BFLOAT16_VECTOR):
+        return _half_vector_encoder(field)
+    if dtype == DataType.BINARY_VECTOR:
+        return _binary_vector_encoder(field)
+    if dtype == DataType.SPARSE_FLOAT_VECTOR:
+        return _sparse_encoder(field)
+    return scalar_encoder(field)
+
+
+def encode_default(field: FieldSchema) -> Any:
+    """The wire value of ``field``'s default_value (validated at create time)."""
+    return field_encoder(field)(field.default_value, 0) if field.default_value is not None else None
+
+
+def encode_value(field: FieldSchema, value: Any, row: int = 0) -> Any:
+    """One value of ``field`` in wire form (None -> default / NULL / error as Milvus decides)."""
+    if value is None:
+        if field.has_default and field.default_value is not None:
+            return encode_default(field)
+        if field.nullable:
+            return None
+        raise type_mismatch(field, value, row, "None is only allowed for nullable fields")
+    return field_encoder(field)(value, row)
+
+
+def pk_value(field: FieldSchema, value: Any, row: int) -> Any:
+    """A primary key as a Python value (int or str), checked like the field's other values."""
+    if value is None:
+        raise type_mismatch(field, value, row, "the primary key cannot be None")
+    return field_encoder(field)(value, row)
+
+
+def pk_values(field: FieldSchema, ids: Sequence[Any], operation: str) -> list[Any]:
+    """Primary keys named in ``ids=`` (get/query/delete), checked against the key's type.
+
+    A mismatch is Milvus's plan error for the ``pk in [...]`` expression pymilvus
+    builds from ``ids``; ``operation`` is "query" or "delete".
+    """
+    if field.dtype == DataType.INT64:
+        lo, hi = INT_RANGES[DataType.INT64]
+        if all(type(v) is int and lo <= v <= hi for v in ids):
+            return list(ids)  # the common case, checked in one pass
+    out = []
+    encode = field_encoder(field)
+    for i, value in enumerate(ids):
+        try:
+            if value is None:
+                raise type_mismatch(field, value, i, "the primary key cannot be None")
+            out.append(encode(value, i))
+        except MilvusException:
+            raise MilvusException(
+                ErrorCode.INVALID_PARAMETER,
+                f"failed to create {operation} plan: cannot parse expression: {field.name} in "
+                f"{list(ids)!r:.80}, error: value {value!r} does not match the type of primary key "
+                f"{field.name} ({field.dtype.name}): invalid parameter") from None
+    return out
+
+
+def sparse_query_wire(value: Any) -> SparseWire:
+    """A sparse query vector in the same stored form (for search)."""
+    return _sparse_encoder(FieldSchema("query", DataType.SPARSE_FLOAT_VECTOR))(value, 0)
+
+
+
+# -- column fast paths ---------------------------------------------------------------------------
+# A batch is encoded column by column: when every value of a column is of the plain expected
+# type and within limits, numpy / builtins check and encode the whole column at C speed.
+# Anything else (None, wrong types, out-of-range values) returns None and the caller falls back
+# to the per-value encoders above, which raise the precise error with the row index.
+
+def _ints_fast(field: FieldSchema, col: list) -> Any:
+    if not all(type(v) is int for v in col):
+        return None
+    lo, hi = INT_RANGES[field.dtype]
+    return col if lo <= min(col) and max(col) <= hi else None
+
+
+def _floats_fast(field: FieldSchema, col: list) -> Any:
+    if not all(type(v) is float or type(v) is int for v in col):
+        return None
+    if not all(map(math.isfinite, col)):
+        return None
+    if field.dtype == DataType.FLOAT and max(map(abs, col)) > _F32_MAX:
+        return None
+    return col
+
+
+def _bools_fast(field: FieldSchema, col: list) -> Any:
+    return col if all(type(v) is bool for v in col) else None
+
+
+def _strings_fast(field: FieldSchema, col: list) -> Any:
+    if not all(type(v) is str for v in col):
+        return None
+    if field.dtype == DataType.VARCHAR:
+        limit = field.byte_limit
+        if max(map(len, col)) * 4 > limit and any(len(v.encode()) > limit for v in col):
+            return None
+    if any("\x00" in v for v in col):
+        return None
+    return col
+
+
+def _dense_fast(field: FieldSchema, col: list) -> Any:
+    dim = int(field.dim)
+    try:
+        matrix = np.stack(col) if all(type(v) is np.ndarray for v in col) else np.asarray(col)
+    except (ValueError, TypeError):
+        return None
+    if matrix.ndim != 2 or matrix.shape[1] != dim or matrix.dtype.kind not in "fiu":
+        return None
+    if field.dtype == DataType.INT8_VECTOR:
+        if matrix.dtype.kind == "f" or (matrix.size and (matrix.min() < -128 or matrix.max() > 127)):
+            return None
+    with np.errstate(over="ignore", invalid="ignore"):
+        big = matrix.astype(">f4")
+    if matrix.dtype.kind == "f" and not np.isfinite(big).all():
+        return None
+    header = struct.pack(">HH", dim, 0)
+    buf = big.tobytes()
+    step = dim * 4
+    return [header + buf[i:i + step] for i in range(0, len(buf), step)]
+
+
+_FAST = {
+    DataType.INT8: _ints_fast, DataType.INT16: _ints_fast, DataType.INT32: _ints_fast,
+    DataType.INT64: _ints_fast, DataType.FLOAT: _floats_fast, DataType.DOUBLE: _floats_fast,
+    DataType.BOOL: _bools_fast, DataType.VARCHAR: _strings_fast, DataType.TEXT: _strings_fast,
+    DataType.FLOAT_VECTOR: _dense_fast, DataType.INT8_VECTOR: _dense_fast,
+}
+
+
+def encode_column_fast(field: FieldSchema, col: list) -> Any:
+    """The whole column encoded at once, or None when a value needs the per-value path."""
+    fast = _FAST.get(field.dtype)
+    if fast is None or not col:
+        return None
+    if any(v is None for v in col):
+        return None
+    return fast(field, col)
+
+
+_META_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False,
+                                 default=_json_default)
+def _c_encoder() -> Any:
+    """json's C encoder built once (json.dumps rebuilds it on every call), or None without it."""
+    from json import encoder as json_encoder
+
+    make = getattr(json_encoder, "c_make_encoder", None)
+    if make is None:
+        return None
+    return make(None, _json_default, json_encoder.encode_basestring, None, ":", ",", False, False, False)
+
+
+_flat_json = _c_encoder()
+_SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
+_STR_TYPE = frozenset({str})
+
+
+def encode_meta_fast(extra: dict[str, Any]) -> Any:
+    """The dynamic object as jsonb wire bytes when it is a flat dict of plain scalars, else None.
+
+    The checks run as C-level set operations; anything unusual (non-str keys, nested values,
+    NaN, NUL characters) returns None and takes the careful path (values.encode_meta).
+    """
+    if not _STR_TYPE.issuperset(map(type, extra)) or not _SCALAR_TYPES.issuperset(map(type, extra.values())):
+        return None
+    try:
+        text = "".join(_flat_json(extra, 0)) if _flat_json is not None else _META_ENCODER.encode(extra)
+    except ValueError:  # NaN / inf
+        return None
+    if "\\u0000" in text:
+        return None
+    return b"\x01" + text.encode()

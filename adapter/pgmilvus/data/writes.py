@@ -1,0 +1,661 @@
+"""insert / upsert / delete on one connection, inside the caller's transaction.
+
+All-or-nothing: the client runs each call in one transaction, and every
+row is validated (values.py) before it is sent, so the first bad row raises
+with its index and nothing of the batch stays.
+
+Speed and memory: rows are encoded straight into the binary wire format and
+streamed with ``COPY ... (FORMAT BINARY)`` in chunks of ``CHUNK_ROWS``, so a
+1M-row generator never sits in memory at once (only the returned ids do).
+
+Primary keys are unique across the whole collection (Milvus keeps duplicates
+and then answers inconsistently): the table's primary key includes the
+partition column, so uniqueness across partitions is checked here under a
+per-collection advisory lock that serialises inserts and upserts.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable, Iterator, Optional
+
+import psycopg
+from psycopg import sql
+
+from ..catalog import store as catalog, segments
+from ..schema import ddl
+from . import values
+from ..catalog.store import CollectionInfo
+from ..errors import DataNotMatchException, ErrorCode, MilvusException, partition_not_found
+from ..schema.names import partition_name as check_partition_name
+from .results import OmitZeroDict
+from ..schema.model import DYNAMIC_FIELD, FieldSchema
+from ..types import DataType
+
+CHUNK_ROWS = 10_000
+_PK_PREVIEW = 5
+
+
+def column_oids(conn: psycopg.Connection, info: CollectionInfo, columns: list[str]) -> list[int]:
+    """The type oid of each column, in ``columns`` order (for COPY's set_types)."""
+    qualified = sql.Identifier(info.schema_name, info.table_name).as_string(conn)
+    rows = conn.execute("SELECT attname, atttypid::int FROM pg_attribute WHERE attrelid = %s::regclass"
+                        " AND attnum > 0 AND NOT attisdropped", (qualified,)).fetchall()
+    by_name = dict(rows)
+    return [by_name[c] for c in columns]
+
+
+# -- rows -> encoded tuples -------------------------------------------------------------------
+
+def allow_insert_auto_id(info: CollectionInfo) -> bool:
+    return str(info.properties.get("allow_insert_auto_id", "false")).lower() == "true"
+
+
+def target_partition(info: CollectionInfo, partition_name: Optional[str]) -> Optional[str]:
+    """The Milvus partition rows go to (None for partition-key collections)."""
+    if info.schema.partition_key_field is not None:
+        if partition_name:
+            raise MilvusException(ErrorCode.INVALID_PARAMETER,
+                                  "not support manually specifying the partition names if partition key "
+                                  "mode is used")
+        return None
+    name = partition_name or ddl.DEFAULT_PARTITION
+    if not isinstance(name, str):
+        raise MilvusException(ErrorCode.INVALID_PARAMETER,
+                              f"partition_name must be a str, got {type(name).__name__}")
+    if info.partition(name) is None:
+        check_partition_name(name)  # Milvus's proxy checks the name before looking it up
+        raise partition_not_found(name)
+    return name
+
+
+@dataclass
+class EncodedChunk:
+    """One chunk, encoded: ``rows`` are tuples in RowEncoder.columns order, ready for COPY."""
+
+    rows: list[tuple]
+    pks: list[Any]                    # the stored primary keys, in row order
+    given: list[Any]                  # primary keys the rows carried (to check / to replace)
+    base: int                         # index of the chunk's first row in the whole call
+
+
+class RowEncoder:
+    """Turns row dicts into wire values for every column of the collection's table.
+
+    Encoding is column by column (values.encode_column_fast) with a per-value fallback that
+    raises pymilvus's / Milvus's error naming the row.
+
+    ``pk_policy``: "given" (the row must carry the PK), "auto" (the PK must be absent and is
+    generated), "auto_or_given" (auto_id with allow_insert_auto_id: given PKs are kept), or
+    "auto_replace" (upsert on auto_id: the row must carry the PK of the entity it replaces,
+    and gets a fresh one).
+    """
+
+    def __init__(self, info: CollectionInfo, partition: Optional[str], pk_policy: str) -> None:
+        schema = info.schema
+        self.info = info
+        self.pk_field = schema.primary_field
+        self.pk_policy = pk_policy
+        self.fields: list[FieldSchema] = list(schema.fields)
+        self.field_names = frozenset(f.name for f in self.fields)
+        self.dynamic = schema.enable_dynamic_field
+        self.partition = partition
+        self.columns = [f.name for f in self.fields]
+        if self.dynamic:
+            self.columns.append(DYNAMIC_FIELD)
+        if partition is not None:
+            self.columns.append(ddl.PARTITION_COLUMN)
+        #: The growing segment rows go to (segmented collections; set by the writer, segments.py).
+        self.segment: Optional[int] = None
+        if info.segmented:
+            self.columns.append(ddl.SEGMENT_COLUMN)
+        self.pk_index = self.columns.index(self.pk_field.name)
+        self._encoders = {f.name: values.field_encoder(f) for f in self.fields}
+        self._defaults = {f.name: values.encode_default(f) if f.has_default else None for f in self.fields}
+
+    # -- whole chunk --------------------------------------------------------------------------
+    def encode_chunk(self, conn: psycopg.Connection, chunk: list[Any], base: int) -> EncodedChunk:
+        for i, row in enumerate(chunk):
+            if type(row) is not dict and not isinstance(row, dict):
+                raise not_a_row(row, base + i)
+        columns: list[list[Any]] = []
+        given: list[Any] = []
+        for field in self.fields:
+            if field is self.pk_field:
+                pk_col, given = self._pk_column(conn, chunk, base)
+                columns.append(pk_col)
+            else:
+                columns.append(self._column(field, chunk, base))
+        if self.dynamic:
+            columns.append(self._meta_column(chunk, base))
+        else:
+            self._refuse_extra_keys(chunk, base)
+        if self.partition is not None:
+            columns.append([self.partition] * len(chunk))
+        if self.info.segmented:
+            columns.append([self.segment] * len(chunk))
+        return EncodedChunk(list(zip(*columns)), columns[self.pk_index], given, base)
+
+    def _column(self, field: FieldSchema, chunk: list[dict], base: int) -> list[Any]:
+        name = field.name
+        col = [row.get(name) for row in chunk]
+        fast = values.encode_column_fast(field, col)
+        if fast is not None:
+            return fast
+        encode, default = self._encoders[name], self._defaults[name]
+        out = []
+        for i, value in enumerate(col):
+            if value is None:
+                if field.has_default and field.default_value is not None:
+                    out.append(default)
+                elif field.nullable:
+                    out.append(None)
+                elif name in chunk[i]:
+                    raise values.type_mismatch(field, None, base + i, "None is only allowed for nullable fields")
+                else:
+                    raise values.missing_field(field, base + i)
+            else:
+                out.append(encode(value, base + i))
+        return out
+
+    def _pk_column(self, conn: psycopg.Connection, chunk: list[dict], base: int) -> tuple[list, list]:
+        """(stored PKs, PKs given by the rows) under the collection's auto_id policy."""
+        field, policy = self.pk_field, self.pk_policy
+        name = field.name
+        if policy == "auto":
+            for i, row in enumerate(chunk):
+                if name in row:
+                    raise MilvusException(
+                        ErrorCode.INVALID_PARAMETER,
+                        f"can not assign primary field data when auto id enabled and allow_insert_auto_id is "
+                        f"false {name}: invalid parameter (row {base + i}: leave `{name}` out, or set the "
+                        "collection property allow_insert_auto_id to \"true\")")
+            return self._new_ids(conn, len(chunk)), []
+        if policy == "auto_or_given":
+            col = [row.get(name) for row in chunk]
+            missing = [i for i, v in enumerate(col) if v is None]
+            given_rows = [i for i, v in enumerate(col) if v is not None]
+            given = [values.pk_value(field, col[i], base + i) for i in given_rows]
+            for i, value in zip(given_rows, given):
+                col[i] = value
+            for i, new_id in zip(missing, self._new_ids(conn, len(missing))):
+                col[i] = new_id
+            return col, given
+        col = [row.get(name) for row in chunk]
+        given = values.encode_column_fast(field, col)
+        if given is None:
+            given = []
+            for i, (row, value) in enumerate(zip(chunk, col)):
+                if value is None and name not in row:
+                    raise values.missing_field(field, base + i)
+                given.append(values.pk_value(field, value, base + i))
+        if policy == "auto_replace":
+            return self._new_ids(conn, len(chunk)), given
+        return given, given
+
+    def _new_ids(self, conn: psycopg.Connection, count: int) -> list[Any]:
+        if not count:
+            return []
+        ids = catalog.next_auto_ids(conn, count)
+        return [str(i) for i in ids] if self.pk_field.dtype == DataType.VARCHAR else ids
+
+    def _meta_column(self, chunk: list[dict], base: int) -> list[Any]:
+        names = self.field_names
+        out = []
+        for i, row in enumerate(chunk):
+            extra = {k: v for k, v in row.items() if k not in names}
+            if not extra:
+                out.append(values.EMPTY_OBJECT)
+                continue
+            fast = None if DYNAMIC_FIELD in extra else values.encode_meta_fast(extra)
+            out.append(fast if fast is not None else self._meta_slow(extra, base + i))
+        return out
+
+    def _meta_slow(self, extra: dict[Any, Any], index: int) -> Any:
+        merged: dict[Any, Any] = {}
+        for key, value in extra.items():
+            if key == DYNAMIC_FIELD:
+                if not isinstance(value, dict):
+                    raise DataNotMatchException(
+                        message=f"the dynamic field {DYNAMIC_FIELD} must be a dict (a JSON object), got "
+                                f"{type(value).__name__} (row {index})")
+                merged.update(value)
+            else:
+                merged[key] = value
+        return values.encode_meta(merged, index)
+
+    def _refuse_extra_keys(self, chunk: list[dict], base: int) -> None:
+        names = self.field_names
+        for i, row in enumerate(chunk):
+            if not names.issuperset(row):
+                extra = next(k for k in row if k not in names)
+                raise values.unexpected_field(extra, base + i)
+
+
+def chunks(rows: Iterable[Any], size: int = CHUNK_ROWS) -> Iterator[list[Any]]:
+    iterator = iter(rows)
+    while True:
+        chunk = list(itertools.islice(iterator, size))
+        if not chunk:
+            return
+        yield chunk
+
+
+# -- SQL pieces -----------------------------------------------------------------------------
+
+def _table(info: CollectionInfo, partition: Optional[str] = None) -> sql.Identifier:
+    if partition is None:
+        return sql.Identifier(info.schema_name, info.table_name)
+    part = info.partition(partition)
+    assert part is not None
+    return sql.Identifier(info.schema_name, part.table_name)
+
+
+def pk_array_type(info: CollectionInfo) -> sql.SQL:
+    return sql.SQL("bigint[]" if info.schema.primary_field.dtype == DataType.INT64 else "text[]")
+
+
+def _existing_pks(conn: psycopg.Connection, info: CollectionInfo, pks: list[Any],
+                  tables: list[sql.Identifier]) -> list[Any]:
+    """Up to a few of ``pks`` already stored in ``tables`` (children of the collection's table)."""
+    pk = sql.Identifier(info.schema.primary_field.name)
+    parts = [sql.SQL("SELECT {pk} FROM {t} WHERE {pk} = ANY(%(pks)s::{arr})").format(
+        pk=pk, t=t, arr=pk_array_type(info)) for t in tables]
+    query = sql.SQL("SELECT * FROM ({}) AS found ORDER BY 1 LIMIT {}").format(
+        sql.SQL(" UNION ALL ").join(parts), sql.Literal(_PK_PREVIEW))
+    return [r[0] for r in conn.execute(query, {"pks": pks}).fetchall()]
+
+
+def _duplicate_scope(info: CollectionInfo, partition: Optional[str]) -> list[sql.Identifier]:
+    """Tables where an inserted PK must not exist beyond what the table's own key already refuses.
+
+    LIST layout: the primary key (pk, "$partition") refuses a duplicate inside the target
+    partition, so only the other partitions are searched (none at all for a single partition).
+    Partition-key layout: the key (pk, keyfield) allows the same pk with another key value, so
+    the whole table is searched; so is a segmented collection's (its key has "$segment" too).
+    """
+    if partition is None or info.segmented:
+        return [_table(info)]  # segmented: the key includes "$segment", every segment is searched
+    return [sql.Identifier(info.schema_name, p.table_name) for p in info.partitions if p.name != partition]
+
+
+def _delete_pks(conn: psycopg.Connection, info: CollectionInfo, pks: list[Any],
+                partition: Optional[str] = None) -> int:
+    pk = sql.Identifier(info.schema.primary_field.name)
+    query = sql.SQL("DELETE FROM {t} WHERE {pk} = ANY(%s::{arr})").format(
+        t=_table(info, partition), pk=pk, arr=pk_array_type(info))
+    return conn.execute(query, (pks,)).rowcount
+
+
+def _copy_rows(conn: psycopg.Connection, info: CollectionInfo, encoder: RowEncoder,
+               rows: list[tuple], oids: list[int]) -> None:
+    """COPY encoded rows into the partition's own table (or the parent for partition keys)."""
+    target = _table(info, encoder.partition)
+    statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
+        target, sql.SQL(", ").join(sql.Identifier(c) for c in encoder.columns))
+    with conn.cursor() as cur:
+        with cur.copy(statement) as copy:
+            copy.set_types(oids)
+            write = copy.write_row
+            for row in rows:
+                write(row)
+
+
+def _segment_writer(conn: psycopg.Connection, info: CollectionInfo, encoder: RowEncoder
+                    ) -> Optional[segments.SegmentWriter]:
+    """The growing segment the call writes into (segmented collections), set on ``encoder``."""
+    if not info.segmented or encoder.partition is None:
+        return None
+    writer = segments.SegmentWriter(conn, info, encoder.partition)
+    encoder.segment = writer.segment.id
+    return writer
+
+
+def _first_duplicate(pks: list[Any]) -> Optional[Any]:
+    seen: set[Any] = set()
+    for pk in pks:
+        if pk in seen:
+            return pk
+        seen.add(pk)
+    return None
+
+
+# -- insert -------------------------------------------------------------------------------------
+
+def _insert_policy(info: CollectionInfo) -> str:
+    if not info.schema.primary_field.auto_id:
+        return "given"
+    return "auto_or_given" if allow_insert_auto_id(info) else "auto"
+
+
+def insert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterable[Any],
+           partition_name: Optional[str] = None) -> OmitZeroDict:
+    """Insert every row or none; refuses a primary key that exists already (use upsert)."""
+    partition = target_partition(info, partition_name)
+    policy = _insert_policy(info)
+    # Re-read under the lock: partitions created since ``info`` was read must be searched too.
+    info = catalog.lock_collection(conn, info)
+    encoder = RowEncoder(info, partition, policy)
+    oids = column_oids(conn, info, encoder.columns)
+    values.wire_adapters(conn)
+    scope = _duplicate_scope(info, partition)
+    writer = _segment_writer(conn, info, encoder)
+    if writer is not None and not writer.segment.may_read:
+        scope = []  # Insert without Query privilege: only the growing segment's own key checks
+    ids: list[Any] = []
+    base = 0
+    for chunk in chunks(rows):
+        encoded = encoder.encode_chunk(conn, chunk, base)
+        if encoded.given:
+            _refuse_duplicates(conn, info, encoded, scope)
+        try:
+            _copy_rows(conn, info, encoder, encoded.rows, oids)
+        except psycopg.errors.UniqueViolation as exc:
+            raise _stored_duplicate(info, exc, encoded) from None
+        if writer is not None:
+            writer.wrote(len(chunk))
+        ids.extend(encoded.pks)
+        base += len(chunk)
+    if writer is not None:
+        writer.finish()
+    return OmitZeroDict({"insert_count": len(ids), "ids": ids, "cost": 0})
+
+
+def _refuse_duplicates(conn: psycopg.Connection, info: CollectionInfo, encoded: EncodedChunk,
+                       scope: list[sql.Identifier]) -> None:
+    pk_name = info.schema.primary_field.name
+    pks = encoded.given
+    dup = _first_duplicate(pks)
+    if dup is not None:
+        rows = [encoded.base + i for i, pk in enumerate(encoded.pks) if pk == dup][:2]
+        raise MilvusException(
+            ErrorCode.INVALID_PARAMETER,
+            f"duplicate primary key {dup!r} in the inserted data (rows {rows[0]} and {rows[1]}): pgmilvus "
+            f"keeps `{pk_name}` unique; nothing was inserted. Use upsert() to replace entities")
+    existing = _existing_pks(conn, info, pks, scope) if scope else []
+    if existing:
+        row = encoded.base + encoded.pks.index(existing[0])
+        others = f" (also {', '.join(map(repr, existing[1:]))})" if len(existing) > 1 else ""
+        raise MilvusException(
+            ErrorCode.INVALID_PARAMETER,
+            f"primary key {existing[0]!r} (row {row}) already exists in collection {info.name}{others}: "
+            f"pgmilvus keeps `{pk_name}` unique; nothing was inserted. Use upsert() to replace existing "
+            "entities")
+
+
+def _stored_duplicate(info: CollectionInfo, exc: psycopg.errors.UniqueViolation,
+                      encoded: EncodedChunk) -> MilvusException:
+    """The table's own key refused a PK stored in the target partition already."""
+    detail = (exc.diag.message_detail or "").strip()
+    match = re.search(r"=\((.*), [^,]*\) already exists", detail)
+    text = match.group(1) if match else None
+    where = f"rows {encoded.base}..{encoded.base + len(encoded.pks) - 1}"
+    pk: Any = text
+    for i, candidate in enumerate(encoded.pks):
+        if str(candidate) == text:
+            where, pk = f"row {encoded.base + i}", candidate
+            break
+    return MilvusException(
+        ErrorCode.INVALID_PARAMETER,
+        f"primary key {pk!r} ({where}) already exists in collection {info.name}: pgmilvus keeps "
+        f"`{info.schema.primary_field.name}` unique; nothing was inserted. Use upsert() to replace "
+        "existing entities")
+
+
+# -- upsert -------------------------------------------------------------------------------------
+
+def _upsert_policy(info: CollectionInfo) -> str:
+    if not info.schema.primary_field.auto_id or allow_insert_auto_id(info):
+        return "given"
+    return "auto_replace"
+
+
+def upsert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterable[Any],
+           partition_name: Optional[str] = None, partial_update: bool = False) -> OmitZeroDict:
+    """Replace whole entities (or only given fields with ``partial_update``), moving them to the
+    target partition; entities that do not exist are inserted.
+
+    On an auto_id collection (without allow_insert_auto_id) each row names the entity it
+    replaces; the replacement gets a new primary key, returned in ``ids`` (Milvus 2.6).
+    """
+    partition = target_partition(info, partition_name)
+    if partial_update:
+        return _partial_upsert(conn, info, rows, partition, move=bool(partition_name))
+    policy = _upsert_policy(info)
+    info = catalog.lock_collection(conn, info)
+    encoder = RowEncoder(info, partition, policy)
+    oids = column_oids(conn, info, encoder.columns)
+    values.wire_adapters(conn)
+    writer = _segment_writer(conn, info, encoder)
+    ids: list[Any] = []
+    named = _NamedKeys()
+    count = 0
+    base = 0
+    for chunk in chunks(rows):
+        encoded = encoder.encode_chunk(conn, chunk, base)
+        named.refuse_repeats(encoded.given, base)   # given[i] is row base + i under both policies
+        _delete_pks(conn, info, encoded.given)
+        _copy_rows(conn, info, encoder, encoded.rows, oids)
+        if writer is not None:
+            writer.wrote(len(chunk))
+        ids.extend(encoded.pks)
+        count += len(chunk)
+        base += len(chunk)
+    if writer is not None:
+        writer.finish()
+    return OmitZeroDict({"upsert_count": count, "cost": 0, "ids": ids})
+
+
+class _NamedKeys:
+    """The primary keys the rows of one upsert call named so far, with the row of each.
+
+    Milvus (2.6 proxy, upsert task) refuses a batch that names one key twice: which row should
+    win is not defined.  A call is one batch however many chunks its rows are written in.
+    """
+
+    def __init__(self) -> None:
+        self._rows: dict[Any, int] = {}
+
+    def refuse_repeats(self, keys: list[Any], base: int) -> None:
+        """``keys[i]`` is named by row ``base + i``."""
+        rows = self._rows
+        for i, key in enumerate(keys):
+            first = rows.setdefault(key, base + i)
+            if first != base + i:
+                raise MilvusException(
+                    ErrorCode.INVALID_PARAMETER,
+                    "duplicate primary keys are not allowed in the same batch: invalid parameter (primary "
+                    f"key {key!r} in rows {first} and {base + i}; nothing was written: merge the two rows)")
+
+
+def _partial_upsert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterable[Any],
+                    partition: Optional[str], move: bool) -> OmitZeroDict:
+    """Merge mode (pymilvus 2.6 ``partial_update=True``): only the given fields change.
+
+    Existing entities get an UPDATE of the given columns (dynamic keys merged into ``$meta``;
+    moved to ``partition`` only when ``move``, i.e. a partition_name was given); entities that
+    do not exist must be complete rows and are inserted into ``partition``.
+    """
+    schema = info.schema
+    pk_field = schema.primary_field
+    info = catalog.lock_collection(conn, info)
+    full_encoder = RowEncoder(info, partition, "given")
+    writer = _segment_writer(conn, info, full_encoder)
+    oids = column_oids(conn, info, full_encoder.columns)
+    values.wire_adapters(conn)
+    ids: list[Any] = []
+    named = _NamedKeys()
+    base = 0
+    for chunk in chunks(rows):
+        pks = []
+        for i, row in enumerate(chunk):
+            if not isinstance(row, dict):
+                raise not_a_row(row, base + i)
+            if pk_field.name not in row:
+                raise values.missing_field(pk_field, base + i)
+            pks.append(values.pk_value(pk_field, row[pk_field.name], base + i))
+        named.refuse_repeats(pks, base)
+        existing = set(_all_existing_pks(conn, info, pks))
+        updates: dict[tuple[str, ...], list[list[Any]]] = {}
+        inserts: list[tuple[int, dict]] = []
+        for i, (row, pk) in enumerate(zip(chunk, pks)):
+            if pk in existing:
+                columns, params = _partial_params(info, row, base + i, partition if move else None,
+                                                  full_encoder.segment)
+                updates.setdefault(columns, []).append(params + [pk])
+            else:
+                inserts.append((base + i, row))
+        if inserts:
+            # Entities that do not exist yet must be complete rows (errors name the row's index).
+            new_rows = [full_encoder.encode_chunk(conn, [row], index).rows[0] for index, row in inserts]
+            _copy_rows(conn, info, full_encoder, new_rows, oids)
+            if writer is not None:
+                writer.wrote(len(new_rows))
+        with conn.cursor() as cur:
+            for columns, param_rows in updates.items():
+                cur.executemany(_partial_update_sql(info, columns), param_rows)
+        ids.extend(pks)
+        base += len(chunk)
+    if writer is not None:
+        writer.finish()
+    return OmitZeroDict({"upsert_count": len(ids), "cost": 0, "ids": ids})
+
+
+def _all_existing_pks(conn: psycopg.Connection, info: CollectionInfo, pks: list[Any]) -> list[Any]:
+    pk = sql.Identifier(info.schema.primary_field.name)
+    query = sql.SQL("SELECT {pk} FROM {t} WHERE {pk} = ANY(%s::{arr})").format(
+        pk=pk, t=_table(info), arr=pk_array_type(info))
+    return [r[0] for r in conn.execute(query, (pks,)).fetchall()]
+
+
+def _partial_params(info: CollectionInfo, row: dict, index: int, partition: Optional[str],
+                    segment: Optional[int] = None) -> tuple[tuple[str, ...], list[Any]]:
+    """Columns and values an update sets; a row moved to ``partition`` goes to its growing
+    ``segment`` (segmented collections)."""
+    schema = info.schema
+    columns: list[str] = []
+    params: list[Any] = []
+    extra: dict[str, Any] = {}
+    for key, value in row.items():
+        field = schema.field(key) if isinstance(key, str) else None
+        if field is not None:
+            if field.is_primary:
+                continue
+            columns.append(key)
+            params.append(values.encode_value(field, value, index))
+        elif not schema.enable_dynamic_field:
+            raise values.unexpected_field(key, index)
+        elif key == DYNAMIC_FIELD:
+            if not isinstance(value, dict):
+                raise DataNotMatchException(message=f"the dynamic field {DYNAMIC_FIELD} must be a dict "
+                                                    f"(a JSON object) (row {index})")
+            extra.update(value)
+        else:
+            extra[key] = value
+    if extra:
+        columns.append(DYNAMIC_FIELD)
+        params.append(values.encode_meta(extra, index))
+    if partition is not None:
+        columns.append(ddl.PARTITION_COLUMN)
+        params.append(partition)
+        if segment is not None:
+            columns.append(ddl.SEGMENT_COLUMN)
+            params.append(segment)
+    return tuple(columns), params
+
+
+def _partial_update_sql(info: CollectionInfo, columns: tuple[str, ...]) -> sql.Composed:
+    sets = []
+    for column in columns:
+        ident = sql.Identifier(column)
+        if column == DYNAMIC_FIELD:
+            sets.append(sql.SQL("{c} = {c} || %b").format(c=ident))
+        elif column in (ddl.PARTITION_COLUMN, ddl.SEGMENT_COLUMN):
+            sets.append(sql.SQL("{c} = %s").format(c=ident))
+        else:
+            sets.append(sql.SQL("{c} = %b").format(c=ident))
+    if not sets:  # only the PK was given: nothing changes, but the entity must exist
+        sets.append(sql.SQL("{c} = {c}").format(c=sql.Identifier(info.schema.primary_field.name)))
+    return sql.SQL("UPDATE {t} SET {sets} WHERE {pk} = %s").format(
+        t=_table(info), sets=sql.SQL(", ").join(sets), pk=sql.Identifier(info.schema.primary_field.name))
+
+
+# -- delete -------------------------------------------------------------------------------------
+
+def delete_ids(conn: psycopg.Connection, info: CollectionInfo, ids: list[Any],
+               partition_name: Optional[str] = None) -> OmitZeroDict:
+    """Delete by primary keys (in one partition when named); the count is rows really deleted."""
+    partition = _delete_partition(info, partition_name)
+    pks = values.pk_values(info.schema.primary_field, ids, "delete")
+    deleted = 0
+    for chunk in chunks(pks, 50_000):
+        deleted += _delete_pks(conn, info, chunk, partition)
+    return OmitZeroDict({"delete_count": deleted, "cost": 0})
+
+
+def delete_where(conn: psycopg.Connection, info: CollectionInfo, where: sql.Composable,
+                 partition_name: Optional[str] = None) -> OmitZeroDict:
+    """Delete the rows matching an already-compiled filter (``where`` is SQL built from literals)."""
+    partition = _delete_partition(info, partition_name)
+    query = sql.SQL("DELETE FROM {} WHERE {}").format(_table(info, partition), where)
+    return OmitZeroDict({"delete_count": conn.execute(query).rowcount, "cost": 0})
+
+
+def _delete_partition(info: CollectionInfo, partition_name: Optional[str]) -> Optional[str]:
+    if not partition_name:
+        return None
+    if info.schema.partition_key_field is not None:
+        raise MilvusException(ErrorCode.INVALID_PARAMETER,
+                              "not support manually specifying the partition names if partition key mode "
+                              "is used")
+    if info.partition(partition_name) is None:
+        check_partition_name(partition_name)
+        raise partition_not_found(partition_name)
+    return partition_name
+
+
+# -- argument normalisation (client-side checks pymilvus makes) ---------------------------------
+
+def not_a_row(row: Any, number: int) -> DataNotMatchException:
+    """A row that is not a dict (e.g. column-based data): pymilvus's message, then which row."""
+    return DataNotMatchException(message="The Input data type is inconsistent with defined schema, please "
+                                         f"check it. Detail: row {number} is a {type(row).__name__} "
+                                         f"({row!r:.80}); the data should be a list of dicts, one per row")
+
+
+def normalize_rows(data: Any) -> Any:
+    """A dict becomes [dict]; lists pass; other iterables (generators) stream through as well.
+
+    pymilvus accepts only a dict or a list; pgmilvus also takes any iterable of dicts so a large
+    load needs no list in memory.
+    """
+    if isinstance(data, dict):
+        return [data]
+    if isinstance(data, list):
+        return data
+    if isinstance(data, tuple) or (hasattr(data, "__iter__") and hasattr(data, "__next__")):
+        return data
+    raise TypeError(f"wrong type of argument 'data',expected 'Dict' or list of 'Dict', got "
+                    f"'{type(data).__name__}'")
+
+
+def delete_pks_argument(ids: Any, pks: Any) -> list[Any]:
+    """``ids`` (and the legacy ``pks`` kwarg) as one list, element types checked like pymilvus."""
+    out: list[Any] = []
+    for name, value in (("pks", pks), ("ids", ids)):
+        if value is None:
+            continue
+        if isinstance(value, (int, str)) and not isinstance(value, bool):
+            out.append(value)
+            continue
+        if not isinstance(value, list):
+            raise TypeError(f"wrong type of argument {name}, expect list, int or str, got "
+                            f"'{type(value).__name__}'")
+        for item in value:
+            if isinstance(item, bool) or not isinstance(item, (int, str)):
+                raise TypeError(f"wrong type of argument {name}, expect list, int or str, got "
+                                f"'{type(item).__name__}'")
+        out.extend(value)
+    return out

@@ -1,0 +1,400 @@
+"""The one thin I/O layer: a psycopg pool with pgvector types, and error translation.
+
+Everything above this module builds SQL without touching a socket; this is
+where SQL meets the server, so it is also the one place where psycopg's
+exceptions become MilvusExceptions (no raw driver error reaches a user).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import logging
+import math
+import threading
+from typing import Any, Callable, Iterator, Optional, TypeVar
+from urllib.parse import quote, urlencode
+
+import psycopg
+from psycopg import errors as pge
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from . import callers
+from ..errors import ErrorCode, MilvusException, PermissionDenied
+
+_log = logging.getLogger("pgmilvus")
+MIN_PGVECTOR = (0, 8, 0)
+T = TypeVar("T")
+#: The name every revision marker starts with (catalog.revision_guard): a statement naming one
+#: that no longer exists (SQLSTATE 42883) was built from a stale catalog.
+REVISION_MARKER = "revision_"
+#: Errors after which a read made without the checkout check is run again, checked: the
+#: connection died (server restart, terminated backend) or the cached catalog was stale.
+_RETRY_STATES = {"42P01", "42703", "42704", "42883"}
+#: Reads a kept connection serves before it goes back through the pool (Database._keep).
+_KEPT_USES = 256
+#: Set while a read call takes a connection without the checkout check (see Database.read).
+_unchecked = contextvars.ContextVar("pgmilvus_unchecked", default=False)
+
+
+class ConnectionLost(MilvusException):
+    """The server went away mid-call; the call may be retried (nothing was committed)."""
+
+
+def dsn_with(dsn: str, **overrides: Optional[str]) -> str:
+    """Return ``dsn`` as a postgresql:// URI with some parameters replaced."""
+    params = {k: v for k, v in conninfo_to_dict(dsn).items() if v is not None}
+    params.update({k: v for k, v in overrides.items() if v is not None})
+    user = quote(str(params.pop("user", "")), safe="")
+    password = params.pop("password", None)
+    dbname = quote(str(params.pop("dbname", "")), safe="")
+    host = params.pop("host", "")
+    port = params.pop("port", None)
+    auth = f"{user}:{quote(str(password), safe='')}@" if password else (f"{user}@" if user else "")
+    netloc = ""
+    query: dict[str, Any] = {}
+    if host and not str(host).startswith("/"):
+        netloc = str(host) + (f":{port}" if port else "")
+    else:
+        if host:
+            query["host"] = host
+        if port:
+            query["port"] = port
+    query.update(params)
+    tail = f"?{urlencode(query)}" if query else ""
+    return f"postgresql://{auth}{netloc}/{dbname}{tail}"
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    parts = []
+    for piece in text.split("."):
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        parts.append(int(digits or 0))
+    return tuple(parts)
+
+
+def ensure_pgvector(conn: psycopg.Connection) -> None:
+    """CREATE EXTENSION vector when allowed; a clear error naming the fix otherwise."""
+    row = conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'").fetchone()
+    if row is None:
+        available = conn.execute(
+            "SELECT default_version FROM pg_available_extensions WHERE name = 'vector'").fetchone()
+        if available is None:
+            raise MilvusException(ErrorCode.UNEXPECTED_ERROR,
+                                  "the PostgreSQL server has no pgvector extension: install pgvector "
+                                  ">= 0.8 on the server (e.g. the pgvector/pgvector:pg18 image), then "
+                                  "reconnect")
+        try:
+            with conn.transaction():
+                conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+        except pge.InsufficientPrivilege:
+            raise MilvusException(ErrorCode.PERMISSION_DENIED,
+                                  "pgvector is installed on the server but not enabled in this "
+                                  "database, and this user may not enable it: run `CREATE EXTENSION "
+                                  "vector;` as a superuser or the database owner") from None
+        except pge.UniqueViolation:
+            pass  # another process created it at the same moment
+        row = conn.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'").fetchone()
+    assert row is not None
+    if _version_tuple(row[0]) < MIN_PGVECTOR:
+        raise MilvusException(ErrorCode.UNEXPECTED_ERROR,
+                              f"pgvector {row[0]} is too old: pgmilvus needs >= 0.8; run "
+                              "`ALTER EXTENSION vector UPDATE;` after upgrading pgvector on the server")
+
+
+@contextlib.contextmanager
+def _first_connection(conninfo: str, timeout: Optional[float]) -> Iterator[psycopg.Connection]:
+    """The connection made at client creation: failing here is pymilvus's code 2, not a lost call."""
+    try:
+        conn = psycopg.connect(conninfo, autocommit=True,
+                               connect_timeout=max(2, math.ceil(timeout or 10)))
+    except psycopg.OperationalError as exc:
+        params = conninfo_to_dict(conninfo)
+        where = f"{params.get('host') or 'localhost'}:{params.get('port') or 5432}"
+        raise MilvusException(2, f"Fail connecting to server on {where}, illegal connection params or "
+                                 f"server unavailable: {_first_line(exc)}") from None
+    with conn:
+        yield conn
+
+
+class _Listener:
+    """Channels every pooled connection LISTENs on, and what to call when one fires.
+
+    Notifications reach a connection while it runs a query, the checkout
+    check included (psycopg's notify handler).
+    """
+
+    def __init__(self, channels: dict[str, Callable[[], None]]) -> None:
+        self.channels = channels
+
+    def configure(self, conn: psycopg.Connection) -> None:
+        from pgvector.psycopg import register_vector
+
+        register_vector(conn)
+        for channel in self.channels:
+            conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+        conn.add_notify_handler(lambda notify: self.fire(notify.channel))
+
+    def fire(self, channel: str) -> None:
+        callback = self.channels.get(channel)
+        if callback is not None:
+            callback()
+
+    def check(self, conn: psycopg.Connection) -> None:
+        """Pool check at checkout: one empty statement (skipped by Database.read).
+
+        It proves the connection still works (a server restart or a terminated
+        backend is replaced before the call uses it, a bare socket read cannot
+        tell in time), and psycopg hands any notification that arrived while
+        the connection sat in the pool to the handler on the way.
+        """
+        if not _unchecked.get():
+            ConnectionPool.check_connection(conn)
+
+
+class Database:
+    """A pool of connections to one PostgreSQL database, pgvector types registered."""
+
+    def __init__(self, conninfo: str, *, max_size: int = 8, timeout: Optional[float] = None,
+                 listen: Optional[dict[str, Callable[[], None]]] = None) -> None:
+        self.conninfo = conninfo
+        listener = _Listener(dict(listen or {}))
+        self.user = str(conninfo_to_dict(conninfo).get("user") or "")
+        self.timeout = timeout
+        with translate_errors():
+            with _first_connection(conninfo, timeout) as conn:
+                ensure_pgvector(conn)
+                self.dbname = conn.info.dbname
+            self.pool = ConnectionPool(conninfo, min_size=1, max_size=max_size, open=False,
+                                       kwargs={"autocommit": True}, configure=listener.configure,
+                                       check=listener.check,
+                                       timeout=timeout or 30.0, name="pgmilvus")
+            self.pool.open(wait=True, timeout=timeout or 30.0)
+        # The connection the last read gave back, kept out of the pool for the next read: a search
+        # then pays no pool checkout and return (see _take_kept / _keep).
+        self._kept: Optional[psycopg.Connection] = None
+        self._kept_uses = 0
+        self._kept_lock = threading.Lock()
+        self._closing = False
+
+    @contextlib.contextmanager
+    def connection(self, timeout: Optional[float] = None) -> Iterator[psycopg.Connection]:
+        """A pooled autocommit connection, checked at checkout; errors become MilvusExceptions.
+
+        ``timeout`` (seconds, pymilvus's per-call argument; else the client's)
+        becomes the session's statement_timeout for as long as the block runs.
+        """
+        callers_conn = callers.bound(id(self))
+        if callers_conn is not None:
+            with translate_errors(), callers.call_on(callers_conn) as conn:
+                yield conn
+            return
+        with self.own_connection(timeout) as conn:
+            yield conn
+
+    @contextlib.contextmanager
+    def own_connection(self, timeout: Optional[float] = None) -> Iterator[psycopg.Connection]:
+        """A pooled connection even when a caller's connection is bound (VACUUM cannot run inside
+        the caller's transaction)."""
+        with translate_errors(), self._pooled(timeout, checked=True) as conn:
+            yield conn
+
+    def bind(self, conn: Any) -> contextlib.AbstractContextManager:
+        """Run this database's calls on the caller's connection within the block (callers.py)."""
+        return callers.bind(id(self), callers.check(conn, self.dbname, self._adapters_template))
+
+    def _adapters_template(self) -> Any:
+        """A pooled connection's adapters (pgvector's types, JSON decoded), for callers.check."""
+        with self._pooled(None, checked=False) as pooled:
+            return pooled.adapters
+
+    def read(self, call: Callable[[psycopg.Connection], T], timeout: Optional[float] = None,
+             on_stale: Optional[Callable[[], None]] = None) -> T:
+        """Run a read-only ``call`` without the checkout round trip; again, checked, if it must.
+
+        The checkout check costs a round trip, as much as a small search
+        itself.  A read can do without it: a dead connection fails the call
+        before anything happened, and a statement built from a stale cached
+        catalog fails on its revision guard (catalog.revision_guard).  Either
+        way the call runs again on a checked connection, after ``on_stale``
+        dropped the cached catalog; a read has no effect to repeat.
+        """
+        if callers.bound(id(self)) is not None:
+            with self.connection(timeout) as conn:
+                return call(conn)
+        # Plain try blocks rather than context managers: this runs on every search.
+        try:
+            for attempt in range(3):
+                conn = self._checkout(timeout, checked=attempt > 0)
+                try:
+                    return call(conn)
+                except psycopg.Error as exc:
+                    if attempt == 2 or not _worth_retrying(exc):
+                        raise
+                    _log.debug("read call retried on a checked connection: %s", _first_line(exc))
+                    if on_stale is not None:
+                        on_stale()
+                finally:
+                    self._checkin(conn, timeout, keep=True)
+        except MilvusException:
+            raise
+        except _TRANSLATED as exc:
+            raise translated(exc) from None
+        raise AssertionError("unreachable")
+
+    @contextlib.contextmanager
+    def _pooled(self, timeout: Optional[float], checked: bool) -> Iterator[psycopg.Connection]:
+        conn = self._checkout(timeout, checked)
+        try:
+            yield conn
+        finally:
+            self._checkin(conn, timeout)
+
+    def _checkout(self, timeout: Optional[float], checked: bool) -> psycopg.Connection:
+        """A pooled connection (checked: after the pool's check), with the call's statement_timeout."""
+        timeout = timeout if timeout is not None else self.timeout
+        conn = None if checked else self._take_kept()
+        if conn is None:
+            if checked:
+                self._release_kept()  # a checked caller may need it: the pool is bounded
+            token = _unchecked.set(not checked)
+            try:
+                conn = self.pool.getconn()
+            finally:
+                _unchecked.reset(token)
+        if timeout:
+            try:
+                conn.execute("SELECT set_config('statement_timeout', %s, false)",
+                             (str(max(1, int(timeout * 1000))),))
+            except BaseException:
+                self.pool.putconn(conn)
+                raise
+        return conn
+
+    def _checkin(self, conn: psycopg.Connection, timeout: Optional[float], keep: bool = False) -> None:
+        try:
+            if ((timeout if timeout is not None else self.timeout) and not conn.closed
+                    and conn.pgconn.transaction_status == psycopg.pq.TransactionStatus.IDLE):
+                conn.execute("RESET statement_timeout")
+        finally:
+            # The pool rolls back a transaction left open and discards a broken connection.
+            if not (keep and self._keep(conn)):
+                self.pool.putconn(conn)
+
+    def _take_kept(self) -> Optional[psycopg.Connection]:
+        with self._kept_lock:
+            conn, self._kept = self._kept, None
+            return conn
+
+    def _keep(self, conn: psycopg.Connection) -> bool:
+        """Keep ``conn`` for the next read, if it is healthy and idle and none is kept yet.
+
+        Every ``_KEPT_USES`` reads it goes back through the pool instead, which
+        applies its lifetime limit and its checks to it.
+        """
+        if conn.closed or conn.pgconn.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            return False
+        with self._kept_lock:
+            if self._closing or self._kept is not None:
+                return False
+            self._kept_uses += 1
+            if self._kept_uses >= _KEPT_USES:
+                self._kept_uses = 0
+                return False  # through the pool this time
+            self._kept = conn
+            return True
+
+    def _release_kept(self) -> None:
+        conn = self._take_kept()
+        if conn is not None:
+            self.pool.putconn(conn)
+
+    @contextlib.contextmanager
+    def transaction(self, timeout: Optional[float] = None) -> Iterator[psycopg.Connection]:
+        """A connection inside one transaction: all of the block, or nothing."""
+        with self.connection(timeout) as conn:
+            if callers.is_callers(conn):  # connection() opened its savepoint already
+                yield conn
+                return
+            with translate_errors(), conn.transaction():
+                yield conn
+
+    def close(self) -> None:
+        with self._kept_lock:
+            self._closing = True
+        self._release_kept()
+        self.pool.close()
+
+
+@contextlib.contextmanager
+def translate_errors() -> Iterator[None]:
+    """Turn driver errors into MilvusExceptions with a message a user can act on."""
+    try:
+        yield
+    except MilvusException:
+        raise
+    except _TRANSLATED as exc:
+        raise translated(exc) from None
+
+
+#: The errors ``translated`` rewrites.
+_TRANSLATED = (PoolTimeout, psycopg.Error)
+
+
+def translated(exc: BaseException) -> MilvusException:
+    """The MilvusException a driver error (one of ``_TRANSLATED``) becomes."""
+    if isinstance(exc, PoolTimeout):
+        return ConnectionLost(ErrorCode.UNEXPECTED_ERROR,
+                              f"could not get a connection to PostgreSQL in time ({exc}); the server "
+                              "may be down or overloaded: retry the call")
+    if isinstance(exc, pge.QueryCanceled):
+        return MilvusException(ErrorCode.UNEXPECTED_ERROR,
+                               f"the statement was cancelled ({_first_line(exc)}): the timeout was "
+                               "reached; raise `timeout=` or narrow the request")
+    if isinstance(exc, pge.UndefinedTable):
+        return MilvusException(ErrorCode.COLLECTION_NOT_FOUND,
+                               f"collection not found: {_first_line(exc)} (the collection was dropped or "
+                               "renamed while this call ran)")
+    if isinstance(exc, pge.InsufficientPrivilege):
+        pgconn = getattr(exc, "pgconn", None)
+        user = (pgconn.user or b"").decode() if pgconn is not None else ""
+        return PermissionDenied(f"permission deny to {user}: {_first_line(exc)}; ask for the "
+                                "privilege with grant_privilege or connect as a user that has it",
+                                user=user)
+    if isinstance(exc, pge.DiskFull):
+        return MilvusException(ErrorCode.UNEXPECTED_ERROR,
+                               f"the PostgreSQL server is out of disk space ({_first_line(exc)}); "
+                               "nothing of this call was written: free space and retry")
+    if isinstance(exc, (pge.SerializationFailure, pge.DeadlockDetected)):
+        return ConnectionLost(ErrorCode.UNEXPECTED_ERROR,
+                              f"the call conflicted with a concurrent one ({_first_line(exc)}); nothing "
+                              "was written: retry it")
+    if isinstance(exc, psycopg.OperationalError):
+        return ConnectionLost(ErrorCode.UNEXPECTED_ERROR,
+                              f"lost the connection to PostgreSQL ({_first_line(exc)}); nothing of this "
+                              "call was committed: retry it")
+    if _names_old_revision(exc):
+        return ConnectionLost(ErrorCode.UNEXPECTED_ERROR,
+                              "the collection was changed by another call again and again while this "
+                              "one ran; nothing was written: retry it")
+    return MilvusException(ErrorCode.UNEXPECTED_ERROR, f"PostgreSQL error: {_first_line(exc)}")
+
+
+def _names_old_revision(exc: BaseException) -> bool:
+    """Whether ``exc`` is a statement's call of a revision marker that is gone (a stale catalog)."""
+    return (isinstance(exc, pge.UndefinedFunction)
+            and f"pgmilvus_catalog.{REVISION_MARKER}" in (exc.diag.message_primary or ""))
+
+
+def _worth_retrying(exc: psycopg.Error) -> bool:
+    """A failure a checked connection and a fresh catalog could cure (see Database.read)."""
+    if isinstance(exc, psycopg.OperationalError):
+        return not isinstance(exc, pge.QueryCanceled)
+    return exc.sqlstate in _RETRY_STATES
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -1,0 +1,600 @@
+"""Milvus access control (users, roles, privileges) as PostgreSQL roles and GRANTs.
+
+A Milvus user is a PostgreSQL LOGIN role of the same name, a Milvus role is a
+NOLOGIN role (``milvus_role$<database>$<role>``, namespaced by the PostgreSQL
+database because roles are cluster-wide and two pgmilvus databases on one
+server must not share grants), ``grant_role`` is ``GRANT role TO user`` and a
+privilege on a collection is a GRANT on its tables. So PostgreSQL itself
+refuses what a user may not do, whichever client sends the statement; this
+layer only remembers the Milvus view (catalog tables ``rbac_*``) and turns
+PostgreSQL's refusal into Milvus's error.
+
+Every GRANT a role holds is recomputed from the catalog on each change
+(``_sync_role``), so a revoke can never strip a PostgreSQL privilege another
+Milvus grant still needs, and drift can't accumulate.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+from dataclasses import dataclass
+from typing import Any, Iterable, Optional
+
+import psycopg
+from psycopg import sql
+from psycopg.rows import dict_row
+
+from ..catalog import store as catalog
+from ..schema import ddl
+from ..catalog.store import CATALOG
+from ..errors import ErrorCode, MilvusException, ParamError, PermissionDenied
+
+from .privileges import (ALL_PRIVILEGES, ANY, BUILTIN_ROLES, CATALOG_GRANTS, DATABASE_CREATE,
+                              NAME_MAX_LEN, NOT_AUTHENTICATED, OBJECT_PRIVILEGES, OBJECT_TYPES,
+                              PASSWORD_MAX_LEN, PASSWORD_MIN_LEN, PRIVILEGE_GROUPS, SCHEMA_CREATE,
+                              SEQUENCE_USAGE, TABLE_GRANTS, USER_MAX_LEN, USER_PRIVILEGES)
+
+# -- validation (Milvus's rules, checked before any SQL) ----------------------------------------------
+
+def param_type(kind: str, value: Any, *, allow_empty: bool = False) -> str:
+    """pymilvus's client-side check: code 1, "`<kind>` value <v> is illegal"."""
+    if not isinstance(value, str) or (not value and not allow_empty):
+        raise ParamError(message=f"`{kind}` value {value} is illegal")
+    return value
+
+
+def _invalid(message: str) -> MilvusException:
+    return MilvusException(ErrorCode.INVALID_PARAMETER, f"{message}: invalid parameter")
+
+
+def user_name(name: Any) -> str:
+    """Milvus's ValidateUsername: a letter, then letters, digits, underscores; <= 32."""
+    param_type("user", name, allow_empty=True)
+    name = name.strip()
+    if not name:
+        raise _invalid("username must be not empty")
+    if len(name) > USER_MAX_LEN:
+        raise _invalid(f"invalid username {name} with length {len(name)}, the length of username must be "
+                       f"less than {USER_MAX_LEN}")
+    if not (name[0].isascii() and name[0].isalpha()):
+        raise _invalid(f"invalid user name {name}, the first character must be a letter, but got {name[0]}")
+    for ch in name[1:]:
+        if not (ch.isascii() and (ch.isalnum() or ch == "_")):
+            raise _invalid(f"invalid user name {name}, username must contain only numbers, letters and "
+                           f"underscores, but got {ch}")
+    if name.lower().startswith("pg_"):
+        raise _invalid(f"invalid user name {name}, PostgreSQL reserves role names starting with pg_")
+    return name
+
+
+def password(value: Any) -> str:
+    """Milvus's ValidatePassword: 6..256 bytes."""
+    param_type("password", value, allow_empty=True)
+    size = len(value.encode("utf-8"))
+    if not PASSWORD_MIN_LEN <= size <= PASSWORD_MAX_LEN:
+        raise MilvusException(ErrorCode.INVALID_PARAMETER,
+                              f"invalid password length: invalid parameter[expected=[{PASSWORD_MIN_LEN}, "
+                              f"{PASSWORD_MAX_LEN}]][actual={size}]")
+    if "\x00" in value:
+        raise _invalid("invalid password: it must not contain NUL characters")
+    return value
+
+
+def _entity_name(kind: str, name: str) -> str:
+    """Milvus's validateName (roles, object names, privileges): letters, digits, ``_`` and ``$``."""
+    name = name.strip()
+    if not name:
+        raise _invalid(f"{kind} should be not empty")
+    if len(name) > NAME_MAX_LEN:
+        raise MilvusException(ErrorCode.INVALID_PARAMETER,
+                              f"the length of {kind} must be not greater than limit: invalid parameter"
+                              f"[expected=[0, {NAME_MAX_LEN}]][actual={len(name)}]")
+    if not (name[0].isascii() and (name[0].isalpha() or name[0] == "_")):
+        raise _invalid(f"the first character of {kind} must be an underscore or letter")
+    for i, ch in enumerate(name[1:], start=1):
+        if not (ch.isascii() and (ch.isalnum() or ch in "_$")):
+            raise _invalid(f"{kind} can only contain numbers, letters, dollars and underscores, found {ch} "
+                           f"at {i}")
+    return name
+
+
+def role_name(name: Any) -> str:
+    return _entity_name("role name", param_type("role_name", name))
+
+
+def object_name(name: Any) -> str:
+    name = param_type("object_name", name)
+    return ANY if name.strip() == ANY else _entity_name("object name", name)
+
+
+def db_name_of(value: Any, current: str) -> str:
+    """The database a grant is about: the client's one when not given, ``*`` for all."""
+    if value is None or value == "":
+        return current
+    if not isinstance(value, str):
+        raise ParamError(message=f"`db_name` value {value} is illegal")
+    from ..schema import names
+
+    return ANY if value == ANY else names.database_name(value)
+
+
+def privilege_for(object_type: Any, privilege: Any) -> tuple[str, str]:
+    """Check a (v1) object type and privilege pair the way Milvus's rootcoord does."""
+    object_type = param_type("object", object_type)
+    privilege = param_type("privilege", privilege)
+    if object_type not in OBJECT_PRIVILEGES:
+        raise MilvusException(ErrorCode.SERVER_ERROR,
+                              f"not found the object type[name: {object_type}], supported the object types: "
+                              f"{list(OBJECT_TYPES)}")
+    if privilege == ANY:
+        return object_type, ANY
+    _entity_name("Privilege", privilege)
+    if privilege not in ALL_PRIVILEGES and privilege not in PRIVILEGE_GROUPS:
+        raise MilvusException(ErrorCode.SERVER_ERROR, f"not found the privilege name[{privilege}]")
+    if privilege not in OBJECT_PRIVILEGES[object_type]:
+        raise MilvusException(ErrorCode.SERVER_ERROR,
+                              f"not found the privilege name[{privilege}] in object[{object_type}]")
+    return object_type, privilege
+
+
+def privilege_v2(privilege: Any, collection: Any) -> tuple[str, str, str]:
+    """(object_type, privilege, object_name) for the 2.5+ API, where the level picks the type."""
+    privilege = param_type("privilege", privilege)
+    collection = param_type("collection_name", collection)
+    collection = ANY if collection == ANY else _entity_name("collection name", collection)
+    if privilege == ANY:
+        return "Global", ANY, ANY
+    if privilege not in ALL_PRIVILEGES and privilege not in PRIVILEGE_GROUPS:
+        raise MilvusException(ErrorCode.SERVER_ERROR, f"not found the privilege name[{privilege}]")
+    if privilege in OBJECT_PRIVILEGES["Collection"] or privilege == "CollectionAdmin":
+        return "Collection", privilege, collection
+    if privilege in USER_PRIVILEGES:
+        return "User", privilege, ANY
+    return "Global", privilege, ANY
+
+
+def expand(privilege: str) -> frozenset[str]:
+    """The plain privileges a grant stands for (groups and ``*``/``All`` expanded)."""
+    if privilege in (ANY, "All"):
+        return ALL_PRIVILEGES
+    return frozenset(PRIVILEGE_GROUPS.get(privilege, (privilege,)))
+
+
+# -- errors --------------------------------------------------------------------------------------------
+
+def _server_error(message: str) -> MilvusException:
+    return MilvusException(ErrorCode.SERVER_ERROR, message)
+
+
+def _role_not_found() -> MilvusException:
+    return _server_error("not found the role, maybe the role isn't existed or internal system error")
+
+
+def _user_not_found() -> MilvusException:
+    return _server_error("not found the user, maybe the user isn't existed or internal system error")
+
+
+def denied_message(privilege: Optional[str], user: str, db_name: str) -> str:
+    """Milvus's PrivilegeInterceptor text: ``PrivilegeInsert: permission deny to u in the `db` database``."""
+    prefix = f"Privilege{privilege}: " if privilege else ""
+    return f"{prefix}permission deny to {user} in the `{db_name}` database"
+
+
+def current_user(conn: psycopg.Connection) -> str:
+    return conn.execute("SELECT current_user").fetchone()[0]
+
+
+def require_manager(conn: psycopg.Connection, db_name: str, privilege: str) -> str:
+    """The connected role, if it may create roles and grant; else a clear refusal naming the fix."""
+    user, allowed = conn.execute(
+        "SELECT current_user, rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user").fetchone()
+    if not allowed:
+        raise PermissionDenied(
+            denied_message(privilege, user, db_name) + ": managing Milvus users and roles needs a PostgreSQL "
+            f"role with CREATEROLE; run `ALTER ROLE \"{user}\" CREATEROLE;` as a superuser, or connect as a "
+            "superuser (the embedded server's user is one)", user=user)
+    return user
+
+
+# -- catalog rows ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Role:
+    name: str
+    pg_role: str
+    description: str = ""
+
+
+def pg_role_name(conn: psycopg.Connection, name: str) -> str:
+    """``milvus_role$<pg database>$<role>``, hashed down to PostgreSQL's 63 bytes when longer."""
+    database = conn.execute("SELECT current_database()").fetchone()[0]
+    return ddl.pg_name("milvus_role", database, name)
+
+
+def _role(conn: psycopg.Connection, name: str) -> Optional[Role]:
+    row = conn.execute(f"SELECT name, pg_role, description FROM {CATALOG}.rbac_roles WHERE name = %s",
+                       (name,)).fetchone()
+    return Role(*row) if row else None
+
+
+def _user_exists(conn: psycopg.Connection, name: str) -> bool:
+    return conn.execute(f"SELECT 1 FROM {CATALOG}.rbac_users WHERE name = %s", (name,)).fetchone() is not None
+
+
+def _pg_role_exists(conn: psycopg.Connection, name: str) -> bool:
+    return conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone() is not None
+
+
+def ensure_builtin_roles(conn: psycopg.Connection) -> None:
+    """Create ``admin`` and ``public`` (catalog rows and PostgreSQL roles) on first use.
+
+    Done lazily, not in the migration, because creating roles needs CREATEROLE
+    and any user may be the first to open a client on a new database.
+    """
+    for name in BUILTIN_ROLES:
+        if _role(conn, name) is not None:
+            continue
+        pg = pg_role_name(conn, name)
+        if not _pg_role_exists(conn, pg):
+            conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(pg)))
+        conn.execute(f"INSERT INTO {CATALOG}.rbac_roles (name, pg_role) VALUES (%s, %s)", (name, pg))
+        if name == "admin":
+            _sync_role(conn, Role(name, pg))
+
+
+# -- passwords ------------------------------------------------------------------------------------------
+
+def scram_verifier(secret: str, *, iterations: int = 4096, salt: Optional[bytes] = None) -> str:
+    """A SCRAM-SHA-256 verifier PostgreSQL stores as is, so the clear password never reaches the server
+    (nor its statement log). Only used for printable ASCII, where SASLprep is the identity."""
+    salt = salt if salt is not None else os.urandom(16)
+    salted = hashlib.pbkdf2_hmac("sha256", secret.encode("utf-8"), salt, iterations)
+    client_key = hmac.new(salted, b"Client Key", "sha256").digest()
+    server_key = hmac.new(salted, b"Server Key", "sha256").digest()
+    stored_key = hashlib.sha256(client_key).digest()
+    b64 = lambda raw: base64.b64encode(raw).decode("ascii")  # noqa: E731
+    return f"SCRAM-SHA-256${iterations}:{b64(salt)}${b64(stored_key)}:{b64(server_key)}"
+
+
+def _password_literal(secret: str) -> sql.Literal:
+    if secret.isascii() and secret.isprintable():
+        return sql.Literal(scram_verifier(secret))
+    return sql.Literal(secret)  # PostgreSQL applies SASLprep itself
+
+
+def _set_password(conn: psycopg.Connection, user: str, secret: str) -> None:
+    conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(user), _password_literal(secret)))
+
+
+def _stored_password_matches(stored: Optional[str], user: str, secret: str) -> bool:
+    """Check a password against pg_authid.rolpassword (SCRAM or md5) without logging in."""
+    if not stored:
+        return False
+    if stored.startswith("md5"):
+        return hmac.compare_digest(stored, "md5" + hashlib.md5((secret + user).encode()).hexdigest())
+    if stored.startswith("SCRAM-SHA-256$"):
+        try:
+            head, keys = stored[len("SCRAM-SHA-256$"):].split("$", 1)
+            iterations, salt = head.split(":", 1)
+            stored_key = keys.split(":", 1)[0]
+            expected = scram_verifier(secret, iterations=int(iterations), salt=base64.b64decode(salt))
+        except ValueError:
+            return False
+        return hmac.compare_digest(expected.split("$")[2].split(":")[0], stored_key)
+    return hmac.compare_digest(stored, secret)
+
+
+def password_matches(conn: psycopg.Connection, conninfo: str, user: str, secret: str) -> bool:
+    """Whether ``secret`` is ``user``'s password: read from pg_authid when allowed (superuser), else
+    by logging in once as the user (the only other way PostgreSQL answers)."""
+    readable = conn.execute("SELECT has_table_privilege('pg_authid', 'SELECT')").fetchone()[0]
+    if readable:
+        row = conn.execute("SELECT rolpassword FROM pg_authid WHERE rolname = %s", (user,)).fetchone()
+        return row is not None and _stored_password_matches(row[0], user, secret)
+    from ..pg.connection import dsn_with
+
+    try:
+        with psycopg.connect(dsn_with(conninfo, user=user, password=secret), connect_timeout=10):
+            return True
+    except psycopg.OperationalError:
+        return False
+
+
+# -- users ----------------------------------------------------------------------------------------------
+
+def create_user(conn: psycopg.Connection, db_name: str, name: str, secret: str, description: str = "") -> None:
+    require_manager(conn, db_name, "CreateOwnership")
+    ensure_builtin_roles(conn)
+    if _user_exists(conn, name):
+        raise _server_error(f"user already exists: {name}")
+    if _pg_role_exists(conn, name):
+        raise _server_error(f"user already exists: {name} (a PostgreSQL role of that name exists and is not "
+                            "a pgmilvus user: choose another name)")
+    conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(name)))
+    _set_password(conn, name, secret)
+    conn.execute(f"INSERT INTO {CATALOG}.rbac_users (name, description) VALUES (%s, %s)",
+                 (name, description or ""))
+    public = _role(conn, "public")
+    assert public is not None
+    conn.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(public.pg_role), sql.Identifier(name)))
+
+
+def drop_user(conn: psycopg.Connection, db_name: str, name: str) -> None:
+    """Like Milvus, dropping an unknown user succeeds; a PostgreSQL role pgmilvus didn't create is never touched."""
+    me = require_manager(conn, db_name, "DropOwnership")
+    if not _user_exists(conn, name):
+        return
+    if name == me:
+        raise _invalid(f"user {name} is the current user and can not be dropped")
+    deps = {r[0] for r in conn.execute(
+        "SELECT DISTINCT deptype FROM pg_shdepend d JOIN pg_roles r ON r.oid = d.refobjid "
+        "WHERE r.rolname = %s AND d.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())",
+        (name,)).fetchall()}
+    if "o" in deps:
+        conn.execute(sql.SQL("REASSIGN OWNED BY {} TO CURRENT_USER").format(sql.Identifier(name)))
+    if deps:
+        conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(name)))
+    conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
+    conn.execute(f"DELETE FROM {CATALOG}.rbac_users WHERE name = %s", (name,))
+
+
+def update_password(conn: psycopg.Connection, conninfo: str, db_name: str, name: str, old: str,
+                    new: str) -> None:
+    """Milvus checks the old password first (error 1400); a user may change their own without CREATEROLE."""
+    own = name == current_user(conn)
+    if not own:
+        require_manager(conn, db_name, "UpdateUser")
+    # a user always exists as themselves; others must be pgmilvus users (never foreign roles)
+    if not (own or _user_exists(conn, name)) or not password_matches(conn, conninfo, name, old):
+        raise MilvusException(NOT_AUTHENTICATED, f"old password not correct for {name}: not authenticated")
+    _set_password(conn, name, new)
+
+
+def list_users(conn: psycopg.Connection) -> list[str]:
+    return [r[0] for r in conn.execute(f"SELECT name FROM {CATALOG}.rbac_users ORDER BY created_at, name")]
+
+
+def describe_user(conn: psycopg.Connection, name: str) -> dict[str, Any]:
+    """``{'user_name', 'roles', 'description'}`` as pymilvus builds it, or ``{}`` for an unknown user."""
+    row = conn.execute(f"SELECT description FROM {CATALOG}.rbac_users WHERE name = %s", (name,)).fetchone()
+    if row is None:
+        return {}
+    roles = [r[0] for r in conn.execute(
+        f"SELECT role_name FROM {CATALOG}.rbac_user_roles WHERE user_name = %s ORDER BY role_name", (name,))]
+    return {"user_name": name, "roles": tuple(roles), "description": row[0]}
+
+
+# -- roles ----------------------------------------------------------------------------------------------
+
+def create_role(conn: psycopg.Connection, db_name: str, name: str, description: str = "") -> None:
+    require_manager(conn, db_name, "CreateOwnership")
+    ensure_builtin_roles(conn)
+    if _role(conn, name) is not None:
+        raise _server_error(f'role [name:"{name}"] already exists')
+    pg = pg_role_name(conn, name)
+    if _pg_role_exists(conn, pg):
+        # left over by a database dropped without drop_role: start it from a clean slate
+        conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(pg)))
+    else:
+        conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(pg)))
+    conn.execute(f"INSERT INTO {CATALOG}.rbac_roles (name, pg_role, description) VALUES (%s, %s, %s)",
+                 (name, pg, description or ""))
+
+
+def drop_role(conn: psycopg.Connection, db_name: str, name: str, force_drop: bool = False) -> None:
+    require_manager(conn, db_name, "DropOwnership")
+    if name in BUILTIN_ROLES:
+        raise _server_error(f"the role[{name}] is a default role, which can't be dropped")
+    role = _role(conn, name)
+    if role is None:
+        raise _role_not_found()
+    granted = conn.execute(f"SELECT count(*) FROM {CATALOG}.rbac_grants WHERE role_name = %s",
+                           (name,)).fetchone()[0]
+    if granted and not force_drop:
+        raise _server_error(f"fail to drop the role that it has privileges. Use REVOKE API to revoke "
+                            f"privileges, or drop_role(\"{name}\", force_drop=True)")
+    conn.execute(f"DELETE FROM {CATALOG}.rbac_roles WHERE name = %s", (name,))
+    conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role.pg_role)))
+    conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role.pg_role)))
+
+
+def grant_role(conn: psycopg.Connection, db_name: str, user: str, name: str) -> None:
+    require_manager(conn, db_name, "ManageOwnership")
+    ensure_builtin_roles(conn)
+    role = _role(conn, name)
+    if role is None:
+        raise _role_not_found()
+    if not _user_exists(conn, user):
+        raise _user_not_found()
+    conn.execute(f"INSERT INTO {CATALOG}.rbac_user_roles (user_name, role_name) VALUES (%s, %s)"
+                 " ON CONFLICT DO NOTHING", (user, name))
+    conn.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(role.pg_role), sql.Identifier(user)))
+
+
+def revoke_role(conn: psycopg.Connection, db_name: str, user: str, name: str) -> None:
+    """Revoking a role the user doesn't have succeeds, as in Milvus; ``public`` stays with every user."""
+    require_manager(conn, db_name, "ManageOwnership")
+    role = _role(conn, name)
+    if role is None:
+        raise _role_not_found()
+    if not _user_exists(conn, user):
+        raise _user_not_found()
+    if name == "public":
+        return
+    conn.execute(f"DELETE FROM {CATALOG}.rbac_user_roles WHERE user_name = %s AND role_name = %s", (user, name))
+    conn.execute(sql.SQL("REVOKE {} FROM {}").format(sql.Identifier(role.pg_role), sql.Identifier(user)))
+
+
+def list_roles(conn: psycopg.Connection) -> list[str]:
+    rows = [r[0] for r in conn.execute(f"SELECT name FROM {CATALOG}.rbac_roles ORDER BY created_at, name")]
+    custom = [r for r in rows if r not in BUILTIN_ROLES]
+    return list(BUILTIN_ROLES) + custom
+
+
+def describe_role(conn: psycopg.Connection, name: str, db_name: str) -> dict[str, Any]:
+    """``{'role', 'description', 'privileges': [...]}``: the grants in ``db_name``, like Milvus."""
+    if name in BUILTIN_ROLES:
+        role = _role(conn, name) or Role(name, "")
+    else:
+        role = _role(conn, name)
+        if role is None:
+            raise _role_not_found()
+    with conn.cursor(row_factory=dict_row) as cur:
+        rows = cur.execute(
+            f"SELECT object_type, object_name, db_name, role_name, privilege, grantor_name"
+            f" FROM {CATALOG}.rbac_grants WHERE role_name = %s AND db_name = %s"
+            " ORDER BY object_type, object_name, privilege", (name, db_name)).fetchall()
+    return {"role": name, "description": role.description, "privileges": [dict(r) for r in rows]}
+
+
+# -- privileges ------------------------------------------------------------------------------------------
+
+def grant_privilege(conn: psycopg.Connection, current_db: str, role: str, object_type: str, privilege: str,
+                    object_: str, db_name: str) -> None:
+    """Record the grant, then recompute the role's GRANTs (idempotent, like Milvus)."""
+    grantor = require_manager(conn, current_db, "ManageOwnership")
+    ensure_builtin_roles(conn)
+    found = _role(conn, role)
+    if found is None:
+        raise _role_not_found()
+    if db_name != ANY and catalog.database_schema(conn, db_name) is None:
+        from ..errors import database_not_found
+
+        raise database_not_found(db_name)
+    conn.execute(f"INSERT INTO {CATALOG}.rbac_grants (role_name, object_type, object_name, db_name, privilege,"
+                 " grantor_name) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                 (role, object_type, object_, db_name, privilege, grantor))
+    _sync_role(conn, found)
+
+
+def revoke_privilege(conn: psycopg.Connection, current_db: str, role: str, object_type: str, privilege: str,
+                     object_: str, db_name: str) -> None:
+    """Forget the grant and recompute: GRANTs another remaining grant implies are kept."""
+    require_manager(conn, current_db, "ManageOwnership")
+    found = _role(conn, role)
+    if found is None:
+        raise _role_not_found()
+    conn.execute(f"DELETE FROM {CATALOG}.rbac_grants WHERE role_name = %s AND object_type = %s"
+                 " AND object_name = %s AND db_name = %s AND privilege = %s",
+                 (role, object_type, object_, db_name, privilege))
+    _sync_role(conn, found)
+
+
+def sync_collection(conn: psycopg.Connection, db_name: str, name: str = ANY) -> None:
+    """Re-apply the GRANTs of every role with a grant on collection ``name`` of ``db_name``.
+
+    PostgreSQL doesn't copy a parent's ACL to a new table or partition, so call
+    this after create_collection, create_partition and rename_collection (and
+    with ``name="*"`` after create_database). A no-op unless the connected user
+    manages access (superuser or CREATEROLE), the only one who may grant.
+    """
+    manager = conn.execute(
+        "SELECT (rolsuper OR rolcreaterole) AND to_regclass('pgmilvus_catalog.rbac_grants') IS NOT NULL"
+        " FROM pg_roles WHERE rolname = current_user").fetchone()[0]
+    if not manager:
+        return
+    rows = conn.execute(f"SELECT DISTINCT role_name FROM {CATALOG}.rbac_grants"
+                        " WHERE object_name IN (%s, '*') AND db_name IN (%s, '*')", (name, db_name)).fetchall()
+    for role_name_ in {r[0] for r in rows} | {"admin"}:
+        found = _role(conn, role_name_)
+        if found is not None:
+            _sync_role(conn, found)
+
+
+def _grants_of(conn: psycopg.Connection, role: Role) -> list[tuple[str, str, str, str]]:
+    if role.name == "admin":
+        return [("Global", ANY, ANY, ANY)]
+    return conn.execute(f"SELECT object_type, object_name, db_name, privilege FROM {CATALOG}.rbac_grants"
+                        " WHERE role_name = %s", (role.name,)).fetchall()
+
+
+def _sync_role(conn: psycopg.Connection, role: Role) -> None:
+    """Make the PostgreSQL role hold exactly the GRANTs its Milvus grants imply."""
+    schemas = dict(conn.execute(f"SELECT name, schema_name FROM {CATALOG}.databases").fetchall())
+    database = conn.execute("SELECT current_database()").fetchone()[0]
+    for stmt in _revoke_all(role.pg_role, database, schemas.values()):
+        conn.execute(stmt)
+    plan = _Plan(database)
+    for object_type, obj, db, privilege in _grants_of(conn, role):
+        targets = schemas if db == ANY else {db: schemas[db]} if db in schemas else {}
+        _plan_grant(conn, plan, object_type, obj, privilege, targets)
+    for stmt in plan.statements(role.pg_role):
+        conn.execute(stmt)
+
+
+class _Plan:
+    """The GRANTs to issue, collected first so each object is granted once."""
+
+    def __init__(self, database: str) -> None:
+        self.database = database
+        self.tables: dict[tuple[str, str], set[str]] = {}
+        self.all_tables: dict[str, set[str]] = {}
+        self.schema_usage: set[str] = set()
+        self.schema_create: set[str] = set()
+        self.catalog: set[tuple[str, str, tuple[str, ...]]] = set()
+        self.sequence = False
+        self.database_create = False
+
+    def statements(self, pg_role: str) -> Iterable[sql.Composed]:
+        grantee = sql.Identifier(pg_role)
+        for schema in sorted(self.schema_usage | self.schema_create):
+            kinds = "USAGE, CREATE" if schema in self.schema_create else "USAGE"
+            yield sql.SQL("GRANT {} ON SCHEMA {} TO {}").format(sql.SQL(kinds), sql.Identifier(schema), grantee)
+        for schema, privs in sorted(self.all_tables.items()):
+            listed = sql.SQL(", ").join(sql.SQL(p) for p in sorted(privs))
+            yield sql.SQL("GRANT {} ON ALL TABLES IN SCHEMA {} TO {}").format(listed, sql.Identifier(schema),
+                                                                              grantee)
+            yield sql.SQL("ALTER DEFAULT PRIVILEGES IN SCHEMA {} GRANT {} ON TABLES TO {}").format(
+                sql.Identifier(schema), listed, grantee)
+        for (schema, table), privs in sorted(self.tables.items()):
+            listed = sql.SQL(", ").join(sql.SQL(p) for p in sorted(privs))
+            yield sql.SQL("GRANT {} ON TABLE {} TO {}").format(listed, sql.Identifier(schema, table), grantee)
+        for table, priv, columns in sorted(self.catalog):
+            cols = sql.SQL(" ({})").format(sql.SQL(", ").join(map(sql.Identifier, columns))) if columns \
+                else sql.SQL("")
+            yield sql.SQL("GRANT {}{} ON TABLE {} TO {}").format(sql.SQL(priv), cols,
+                                                                sql.Identifier(CATALOG, table), grantee)
+        if self.sequence:
+            yield sql.SQL("GRANT USAGE ON SEQUENCE {} TO {}").format(sql.Identifier(CATALOG, "auto_id"), grantee)
+        if self.database_create:
+            yield sql.SQL("GRANT CREATE ON DATABASE {} TO {}").format(sql.Identifier(self.database), grantee)
+
+
+def _plan_grant(conn: psycopg.Connection, plan: _Plan, object_type: str, obj: str, privilege: str,
+                schemas: dict[str, str]) -> None:
+    atoms = expand(privilege)
+    table_privs = set().union(*(TABLE_GRANTS.get(a, ()) for a in atoms))
+    for atom in atoms:
+        plan.catalog.update(CATALOG_GRANTS.get(atom, ()))
+    plan.sequence |= bool(atoms & SEQUENCE_USAGE)
+    plan.database_create |= bool(atoms & DATABASE_CREATE)
+    for db, schema in schemas.items():
+        if atoms & SCHEMA_CREATE:
+            plan.schema_create.add(schema)
+        if not table_privs:
+            continue
+        plan.schema_usage.add(schema)
+        if object_type == "Global" or obj == ANY:
+            plan.all_tables.setdefault(schema, set()).update(table_privs)
+            continue
+        info = catalog.get_collection(conn, db, obj, aliases=False)
+        if info is None:
+            continue  # Milvus accepts grants on collections created later (see sync_collection)
+        for table in [info.table_name] + [p.table_name for p in info.partitions]:
+            plan.tables.setdefault((info.schema_name, table), set()).update(table_privs)
+
+
+def _revoke_all(pg_role: str, database: str, schemas: Iterable[str]) -> Iterable[sql.Composed]:
+    grantee = sql.Identifier(pg_role)
+    for schema in schemas:
+        ident = sql.Identifier(schema)
+        yield sql.SQL("REVOKE ALL ON ALL TABLES IN SCHEMA {} FROM {}").format(ident, grantee)
+        yield sql.SQL("ALTER DEFAULT PRIVILEGES IN SCHEMA {} REVOKE ALL ON TABLES FROM {}").format(ident, grantee)
+        yield sql.SQL("REVOKE ALL ON SCHEMA {} FROM {}").format(ident, grantee)
+    # PUBLIC's SELECT on the catalog (002_rbac.sql) is a separate grant and stays.
+    yield sql.SQL("REVOKE ALL ON ALL TABLES IN SCHEMA {} FROM {}").format(sql.Identifier(CATALOG), grantee)
+    yield sql.SQL("REVOKE ALL ON SEQUENCE {} FROM {}").format(sql.Identifier(CATALOG, "auto_id"), grantee)
+    yield sql.SQL("REVOKE CREATE ON DATABASE {} FROM {}").format(sql.Identifier(database), grantee)

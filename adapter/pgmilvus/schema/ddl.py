@@ -1,0 +1,198 @@
+"""SQL for collection tables, partitions and indexes: pure builders, no I/O.
+
+Layout of a collection (see docs/user-guide.md):
+- one table per collection in the Postgres schema of its database, one column
+  per field (same name, quoted), the dynamic field as jsonb column ``$meta``;
+- a LIST-partitioned parent on the hidden column ``$partition`` (text), one
+  child table per Milvus partition; a partition-key collection is instead
+  HASH-partitioned on its partition-key field with ``num_partitions`` children.
+Field names can never start with ``$``, so the hidden columns never collide.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from psycopg import sql
+
+from .model import DYNAMIC_FIELD, CollectionSchema, FieldSchema
+from ..types import DataType, INT_RANGES
+
+PARTITION_COLUMN = "$partition"
+#: Segmented collections (segments.py): the segment a row was written into.
+SEGMENT_COLUMN = "$segment"
+DEFAULT_PARTITION = "_default"
+PG_NAME_LIMIT = 63
+
+_SCALAR_TYPES = {
+    DataType.BOOL: "boolean",
+    DataType.INT8: "smallint",
+    DataType.INT16: "smallint",
+    DataType.INT32: "integer",
+    DataType.INT64: "bigint",
+    DataType.FLOAT: "real",
+    DataType.DOUBLE: "double precision",
+    DataType.JSON: "jsonb",
+    DataType.TEXT: "text",
+    DataType.TIMESTAMPTZ: "timestamptz",
+}
+_VECTOR_TYPES = {
+    DataType.FLOAT_VECTOR: "vector",
+    DataType.INT8_VECTOR: "vector",
+    DataType.FLOAT16_VECTOR: "halfvec",
+    DataType.BFLOAT16_VECTOR: "halfvec",
+    DataType.BINARY_VECTOR: "bit",
+}
+
+
+def pg_name(*parts: str) -> str:
+    """Join parts with ``$`` into a Postgres identifier of at most 63 bytes.
+
+    Milvus names run to 255 characters; longer ones keep a readable prefix and
+    a hash of the whole so distinct names stay distinct.
+    """
+    name = "$".join(parts)
+    if len(name.encode()) <= PG_NAME_LIMIT:
+        return name
+    digest = hashlib.sha1(name.encode()).hexdigest()[:10]
+    return f"{name[:PG_NAME_LIMIT - 11]}_{digest}"
+
+
+def element_sql_type(field: FieldSchema) -> str:
+    assert field.element_type is not None
+    if field.element_type == DataType.VARCHAR:
+        return f"varchar({int(field.max_length or 65535)})"
+    return _SCALAR_TYPES[field.element_type]
+
+
+def column_type(field: FieldSchema) -> sql.Composable:
+    """The Postgres type of one field (typmods are ints we validated, never user text)."""
+    dtype = field.dtype
+    # Strings sort and compare byte-wise in Milvus: the "C" collation does the same,
+    # and lets B-tree indexes serve LIKE 'prefix%' too.
+    if dtype == DataType.VARCHAR:
+        return sql.SQL('varchar({}) COLLATE "C"').format(sql.Literal(field.byte_limit))
+    if dtype == DataType.TEXT:
+        return sql.SQL('text COLLATE "C"')
+    if dtype == DataType.ARRAY:
+        collate = ' COLLATE "C"' if field.element_type == DataType.VARCHAR else ""
+        return sql.SQL(element_sql_type(field) + "[]" + collate)
+    if dtype in _VECTOR_TYPES:
+        return sql.SQL(_VECTOR_TYPES[dtype] + "({})").format(sql.Literal(int(field.dim)))
+    if dtype == DataType.SPARSE_FLOAT_VECTOR:
+        return sql.SQL("sparsevec")
+    return sql.SQL(_SCALAR_TYPES[dtype])
+
+
+def column_checks(field: FieldSchema) -> list[sql.Composable]:
+    """CHECK constraints so Postgres itself holds Milvus's limits, whoever writes."""
+    col = sql.Identifier(field.name)
+    out: list[sql.Composable] = []
+    if field.dtype == DataType.INT8:
+        lo, hi = INT_RANGES[DataType.INT8]
+        out.append(sql.SQL("CHECK ({} BETWEEN {} AND {})").format(col, sql.Literal(lo), sql.Literal(hi)))
+    if field.dtype == DataType.VARCHAR:
+        out.append(sql.SQL("CHECK (octet_length({}) <= {})").format(col, sql.Literal(field.byte_limit)))
+    if field.dtype == DataType.ARRAY:
+        out.append(sql.SQL("CHECK (cardinality({}) <= {})").format(col, sql.Literal(int(field.max_capacity))))
+    return out
+
+
+def column_def(field: FieldSchema) -> sql.Composable:
+    parts: list[sql.Composable] = [sql.Identifier(field.name), column_type(field)]
+    if not field.nullable:
+        parts.append(sql.SQL("NOT NULL"))
+    if field.has_default and field.default_value is not None:
+        parts.append(sql.SQL("DEFAULT {}").format(sql.Literal(field.default_value)))
+    parts.extend(column_checks(field))
+    return sql.SQL(" ").join(parts)
+
+
+def qualified(schema_name: str, table: str) -> sql.Identifier:
+    return sql.Identifier(schema_name, table)
+
+
+#: The dynamic field's column: every key a row has beyond the schema's fields.
+DYNAMIC_COLUMN = sql.SQL("{} jsonb NOT NULL DEFAULT '{{}}'::jsonb").format(sql.Identifier(DYNAMIC_FIELD))
+
+
+def create_collection_table(schema_name: str, table: str, schema: CollectionSchema,
+                            segmented: bool = False) -> sql.Composed:
+    """The parent table; ``segmented``: with the hidden "$segment" column, also in the primary key
+    (Postgres wants every partitioning column in it: uniqueness of the pk alone is checked by the
+    writers under the collection lock, writes.py)."""
+    columns = [column_def(f) for f in schema.fields]
+    if schema.enable_dynamic_field:
+        columns.append(DYNAMIC_COLUMN)
+    key = schema.partition_key_field
+    pk = sql.Identifier(schema.primary_field.name)
+    if key is None:
+        columns.append(sql.SQL("{} text NOT NULL DEFAULT {}").format(
+            sql.Identifier(PARTITION_COLUMN), sql.Literal(DEFAULT_PARTITION)))
+        part_col = sql.Identifier(PARTITION_COLUMN)
+        method = sql.SQL("LIST")
+    else:
+        part_col = sql.Identifier(key.name)
+        method = sql.SQL("HASH")
+    key_columns = [pk, part_col]
+    if segmented:
+        # 0: rows written by plain SQL, outside pgmilvus (segments.OUTSIDE_SEGMENT).  integer, not
+        # bigint: 4 bytes less per row keep e.g. 14 rather than 13 rows of 128-d vectors per page.
+        columns.append(sql.SQL("{} integer NOT NULL DEFAULT 0").format(sql.Identifier(SEGMENT_COLUMN)))
+        key_columns.append(sql.Identifier(SEGMENT_COLUMN))
+    columns.append(sql.SQL("PRIMARY KEY ({})").format(sql.SQL(", ").join(key_columns)))
+    return sql.SQL("CREATE TABLE {} ({}) PARTITION BY {} ({})").format(
+        qualified(schema_name, table), sql.SQL(", ").join(columns), method, part_col)
+
+
+def create_list_partition(schema_name: str, table: str, child: str, partition: str,
+                          segmented: bool = False) -> sql.Composed:
+    """A Milvus partition's table; ``segmented``: itself partitioned, one leaf per segment."""
+    by_segment = sql.SQL(" PARTITION BY LIST ({})").format(sql.Identifier(SEGMENT_COLUMN)) if segmented \
+        else sql.SQL("")
+    return sql.SQL("CREATE TABLE {} PARTITION OF {} FOR VALUES IN ({}){}").format(
+        qualified(schema_name, child), qualified(schema_name, table), sql.Literal(partition), by_segment)
+
+
+def create_segment(schema_name: str, child: str, leaf: str, segment_id: int) -> sql.Composed:
+    """One segment's leaf table under its Milvus partition's table."""
+    return sql.SQL("CREATE TABLE {} PARTITION OF {} FOR VALUES IN ({})").format(
+        qualified(schema_name, leaf), qualified(schema_name, child), sql.Literal(int(segment_id)))
+
+
+def create_hash_partition(schema_name: str, table: str, child: str, modulus: int,
+                          remainder: int) -> sql.Composed:
+    return sql.SQL("CREATE TABLE {} PARTITION OF {} FOR VALUES WITH (MODULUS {}, REMAINDER {})").format(
+        qualified(schema_name, child), qualified(schema_name, table), sql.Literal(modulus),
+        sql.Literal(remainder))
+
+
+def add_dynamic_column(schema_name: str, table: str) -> sql.Composed:
+    """The dynamic field on an existing table (a constant default: no table rewrite)."""
+    return sql.SQL("ALTER TABLE {} ADD COLUMN {}").format(qualified(schema_name, table), DYNAMIC_COLUMN)
+
+
+def drop_table(schema_name: str, table: str) -> sql.Composed:
+    return sql.SQL("DROP TABLE IF EXISTS {}").format(qualified(schema_name, table))
+
+
+def rename_table(schema_name: str, table: str, new_table: str) -> sql.Composed:
+    return sql.SQL("ALTER TABLE {} RENAME TO {}").format(qualified(schema_name, table),
+                                                          sql.Identifier(new_table))
+
+
+def rename_index(schema_name: str, index: str, new_index: str) -> sql.Composed:
+    return sql.SQL("ALTER INDEX {} RENAME TO {}").format(qualified(schema_name, index), sql.Identifier(new_index))
+
+
+def move_table(schema_name: str, table: str, new_schema: str) -> sql.Composed:
+    return sql.SQL("ALTER TABLE {} SET SCHEMA {}").format(qualified(schema_name, table),
+                                                          sql.Identifier(new_schema))
+
+
+def create_schema(schema_name: str) -> sql.Composed:
+    return sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema_name))
+
+
+def drop_schema(schema_name: str) -> sql.Composed:
+    return sql.SQL("DROP SCHEMA IF EXISTS {}").format(sql.Identifier(schema_name))

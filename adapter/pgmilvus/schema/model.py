@@ -1,0 +1,515 @@
+"""CollectionSchema / FieldSchema with pymilvus's names, kwargs and checks.
+
+The schema is the single description every other layer reads: DDL builds
+columns from it, the filter compiler types expressions with it, writes
+validate rows against it.  It round-trips through the catalog as JSON
+(``to_catalog`` / ``from_catalog``), so any process sees the same schema.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any, Iterable, Optional
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, ValidationError
+
+from . import names
+from ..errors import (AutoIDException, ClusteringKeyException, DataTypeNotSupportException, ErrorCode,
+                     MilvusException, ParamError, PartitionKeyException, PrimaryKeyException, invalid_parameter)
+from ..types import (DENSE_VECTOR_TYPES, INT_RANGES, INTEGER_TYPES, FLOAT_TYPES, DataType, FunctionType,
+                    VECTOR_TYPES)
+
+DYNAMIC_FIELD = "$meta"
+MAX_DIM = 32768
+MIN_DIM = 2
+#: Milvus's word for each dense vector type in its dimension errors, and its largest dimension
+#: (binary vectors: 8 x MAX_DIM bits).
+_DIM_RANGE = {DataType.FLOAT_VECTOR: ("float", MAX_DIM), DataType.FLOAT16_VECTOR: ("float16", MAX_DIM),
+              DataType.BFLOAT16_VECTOR: ("bfloat16", MAX_DIM), DataType.INT8_VECTOR: ("int8", MAX_DIM),
+              DataType.BINARY_VECTOR: ("binary", 8 * MAX_DIM)}
+#: pgvector's column types hold fewer dimensions than Milvus allows (vector.h / halfvec.h VECTOR_MAX_DIM,
+#: HALFVEC_MAX_DIM); BINARY_VECTOR (bit) holds Milvus's whole range.
+PGVECTOR_MAX_DIM = {DataType.FLOAT_VECTOR: ("vector", 16000), DataType.INT8_VECTOR: ("vector", 16000),
+                    DataType.FLOAT16_VECTOR: ("halfvec", 16000), DataType.BFLOAT16_VECTOR: ("halfvec", 16000)}
+MAX_VARCHAR = 65535
+#: Milvus's VARCHAR auto_id keys are its int64 ids in decimal (18-19 characters), whatever the
+#: field's max_length says (proxy autoGenPrimaryFieldData: strconv.FormatInt).
+AUTO_ID_KEY_LENGTH = 19
+MAX_CAPACITY = 4096
+#: Longer column names would be truncated by PostgreSQL (NAMEDATALEN - 1).
+PG_COLUMN_LIMIT = 63
+
+#: Types Postgres + pgvector cannot hold faithfully; refused at create time.
+UNSUPPORTED_TYPES = {
+    DataType.NONE: "NONE is not a storable type",
+    DataType.UNKNOWN: "UNKNOWN is not a storable type",
+    DataType.STRING: "STRING is reserved by Milvus and not usable; use VARCHAR",
+    DataType.GEOMETRY: "GEOMETRY needs PostGIS, which pgmilvus does not use",
+    DataType._ARRAY_OF_VECTOR: "arrays of vectors have no pgvector column type",
+    DataType._ARRAY_OF_STRUCT: "arrays of structs are not supported",
+    DataType.STRUCT: "STRUCT fields are not supported",
+}
+_ARRAY_ELEMENT_TYPES = {DataType.BOOL, DataType.INT8, DataType.INT16, DataType.INT32, DataType.INT64,
+                        DataType.FLOAT, DataType.DOUBLE, DataType.VARCHAR}
+#: Keys pymilvus keeps in FieldSchema.params (orm/constants.COMMON_TYPE_PARAMS).
+_TYPE_PARAMS = ("dim", "max_length", "max_capacity", "enable_match", "enable_analyzer",
+                "analyzer_params", "multi_analyzer_params", "mmap_enabled")
+
+
+class _FieldArgs(BaseModel):
+    """Types of the add_field kwargs; pydantic rejects e.g. is_primary="yes"."""
+
+    model_config = ConfigDict(extra="allow", arbitrary_types_allowed=True)
+
+    is_primary: StrictBool = False
+    auto_id: Optional[StrictBool] = None
+    nullable: StrictBool = False
+    is_partition_key: StrictBool = False
+    is_clustering_key: StrictBool = False
+    is_dynamic: StrictBool = False
+    is_function_output: StrictBool = False
+    dim: Optional[StrictInt] = None
+    max_length: Optional[StrictInt] = None
+    max_capacity: Optional[StrictInt] = None
+    element_type: Optional[DataType] = None
+
+
+#: add_field kwargs whose type pymilvus checks in add_field itself (the others wait for create_collection).
+#: The flags pymilvus's FieldSchema checks itself: its exception class and text come first.
+_CHECKED_BY_PYMILVUS = {"is_primary": PrimaryKeyException, "auto_id": AutoIDException,
+                        "is_partition_key": PartitionKeyException, "is_clustering_key": ClusteringKeyException}
+
+
+def _param_error(exc: ValidationError, field: str) -> ParamError:
+    first = exc.errors()[0]
+    key = ".".join(str(p) for p in first["loc"])
+    detail = f"invalid value {first.get('input')!r} for `{key}` of field {field}: {first['msg']}"
+    pymilvus_class = _CHECKED_BY_PYMILVUS.get(key)
+    if pymilvus_class is not None:
+        return pymilvus_class(message=f"Param {key} must be bool type. ({detail})")
+    return ParamError(message=detail)
+
+
+def _to_datatype(value: Any, what: str) -> DataType:
+    if isinstance(value, DataType):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            return DataType(value)
+        except ValueError:
+            pass
+    raise DataTypeNotSupportException(message=f"Field dtype must be of DataType: {what} must be a DataType, "
+                                              f"got {value!r}")
+
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar (``np.int32(1)``, ``np.float32(1.0)``, ``np.str_``...) as the Python value it
+    holds: pymilvus accepts them as default values, and the catalog (JSON) and SQL take plain ones."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+class FieldSchema:
+    """One field; constructor and attributes follow pymilvus's FieldSchema."""
+
+    def __init__(self, name: str, dtype: DataType, description: str = "", **kwargs: Any) -> None:
+        # pymilvus checks only a few things here (the type, the flags' types, auto_id and a None
+        # default); the rest is Milvus's server-side checks, which surface at create_collection:
+        # they are kept in _deferred and raised by verify(), so code that catches them there works.
+        self._deferred: Optional[MilvusException] = None
+        try:
+            names.field_name(name)
+        except MilvusException as exc:
+            self._deferred = exc
+        self.name = name
+        self.dtype = _to_datatype(dtype, f"data type of field {name}")
+        if not isinstance(description, str):
+            self._deferred = self._deferred or ParamError(message=f"description of field {name} must be a str")
+        self.description = description
+        for key in ("dim", "max_length", "max_capacity"):
+            # pymilvus coerces numeric strings ("128") for type params.
+            if isinstance(kwargs.get(key), str) and kwargs[key].isdigit():
+                kwargs[key] = int(kwargs[key])
+        try:
+            args = _FieldArgs(**kwargs)
+        except ValidationError as exc:
+            if exc.errors()[0]["loc"][0] in _CHECKED_BY_PYMILVUS:
+                raise _param_error(exc, name) from None
+            self._deferred = self._deferred or _param_error(exc, name)
+            args = _FieldArgs.model_construct(**kwargs)
+        if args.auto_id and not args.is_primary:
+            raise PrimaryKeyException(message="The auto_id can only be specified on the primary key field")
+        self.is_primary = args.is_primary
+        self.auto_id = bool(args.auto_id)
+        self.nullable = args.nullable
+        self.is_partition_key = args.is_partition_key
+        self.is_clustering_key = args.is_clustering_key
+        self.is_dynamic = args.is_dynamic
+        self.is_function_output = args.is_function_output
+        self.element_type = args.element_type
+        self.has_default = "default_value" in kwargs
+        self.default_value = _plain(kwargs.get("default_value"))
+        self.params: dict[str, Any] = {}
+        for key in _TYPE_PARAMS:
+            if kwargs.get(key) is not None:
+                value = kwargs[key]
+                if isinstance(value, str) and value.lower() in ("true", "false"):
+                    value = value.lower() == "true"
+                self.params[key] = value
+        if self.has_default and self.default_value is None and not self.nullable:
+            raise ParamError(message="Default value cannot be None for a field that is defined "
+                                     "as nullable == false.")
+
+    # -- convenience accessors -------------------------------------------------------------
+    @property
+    def dim(self) -> Optional[int]:
+        return self.params.get("dim")
+
+    @property
+    def max_length(self) -> Optional[int]:
+        return self.params.get("max_length")
+
+    @property
+    def byte_limit(self) -> int:
+        """The UTF-8 bytes a VARCHAR value may take: ``max_length``, widened for an auto_id
+        primary key so it holds the keys Milvus generates even when max_length is smaller."""
+        limit = int(self.max_length or MAX_VARCHAR)
+        return max(limit, AUTO_ID_KEY_LENGTH) if self.auto_id else limit
+
+    @property
+    def max_capacity(self) -> Optional[int]:
+        return self.params.get("max_capacity")
+
+    @property
+    def is_vector(self) -> bool:
+        return self.dtype in VECTOR_TYPES
+
+    def verify(self) -> None:
+        """Milvus's server-side field checks, with Milvus's messages."""
+        if self._deferred is not None:
+            raise self._deferred
+        names.field_name_not_keyword(self.name)
+        if len(self.name.encode()) > PG_COLUMN_LIMIT:
+            raise invalid_parameter(f"field name {self.name} is {len(self.name.encode())} bytes long; "
+                                    f"PostgreSQL column names hold at most {PG_COLUMN_LIMIT} bytes: use a "
+                                    "shorter field name")
+        reason = UNSUPPORTED_TYPES.get(self.dtype)
+        if reason:
+            raise MilvusException(ErrorCode.UNSUPPORTED,
+                                  f"field {self.name}: data type {self.dtype.name} is not supported "
+                                  f"by pgmilvus ({reason})")
+        if self.dtype in (DataType.VARCHAR,) or (self.dtype == DataType.ARRAY
+                                                 and self.element_type == DataType.VARCHAR):
+            if self.max_length is None:
+                raise MilvusException(ErrorCode.SERVER_ERROR,
+                                      f"type param(max_length) should be specified for varChar field "
+                                      f"{self.name}")
+            if not 0 < self.max_length <= MAX_VARCHAR:
+                raise invalid_parameter(f"the maximum length specified for a VarChar field "
+                                        f"{self.name} should be in (0, {MAX_VARCHAR}], got "
+                                        f"{self.max_length}")
+        if self.dtype in DENSE_VECTOR_TYPES:
+            self._verify_dim()
+        if self.dtype == DataType.ARRAY:
+            self._verify_array()
+        if self.has_default and self.default_value is not None:
+            self._verify_default()
+        if self.nullable and self.is_primary:
+            raise invalid_parameter(f"primary field {self.name} can not be nullable")
+        if self.nullable and self.is_partition_key:
+            raise invalid_parameter(f"partition key field {self.name} can not be nullable")
+
+    def _verify_dim(self) -> None:
+        if self.dim is None:
+            raise MilvusException(ErrorCode.INVALID_PARAMETER,
+                                  f"dimension is not defined in field type params of field "
+                                  f"{self.name}: invalid parameter")
+        # Milvus 2.6's checks, in its order and words (proxy validateDimension).
+        if self.dim < MIN_DIM:
+            raise MilvusException(ErrorCode.INVALID_PARAMETER, f"invalid dimension: {self.dim}. should be in range "
+                                                               f"{MIN_DIM} ~ {MAX_DIM} (field {self.name})")
+        if self.dtype == DataType.BINARY_VECTOR and self.dim % 8:
+            raise invalid_parameter(f"invalid dimension: {self.dim} of field {self.name}. "
+                                    f"should be multiple of 8. ")
+        kind, largest = _DIM_RANGE.get(self.dtype, ("", MAX_DIM))
+        if self.dim > largest:
+            raise MilvusException(ErrorCode.INVALID_PARAMETER,
+                                  f"invalid dimension: {self.dim} of field {self.name}. {kind} vector dimension "
+                                  f"should be in range {MIN_DIM} ~ {largest}")
+        column, limit = PGVECTOR_MAX_DIM.get(self.dtype, (None, MAX_DIM))
+        if self.dim > limit:
+            raise MilvusException(ErrorCode.UNSUPPORTED,
+                                  f"invalid dimension: {self.dim} of field {self.name}: pgmilvus stores "
+                                  f"{self.dtype.name} as pgvector's {column}, which holds at most {limit} "
+                                  f"dimensions (Milvus allows {MAX_DIM}); reduce the dimension")
+
+    def _verify_array(self) -> None:
+        if self.element_type is None:
+            raise invalid_parameter(f"element data type of array field {self.name} is not set; "
+                                    f"pass element_type=DataType.X")
+        if self.element_type not in _ARRAY_ELEMENT_TYPES:
+            raise invalid_parameter(f"element type {self.element_type.name} is not supported "
+                                    f"(array field {self.name})")
+        if self.max_capacity is None:
+            raise invalid_parameter(f"type param(max_capacity) should be specified for array field "
+                                    f"{self.name}")
+        if not 0 < self.max_capacity <= MAX_CAPACITY:
+            raise invalid_parameter(f"the maximum capacity specified for an array field {self.name} "
+                                    f"should be in (0, {MAX_CAPACITY}], got {self.max_capacity}")
+
+    def _verify_default(self) -> None:
+        if self.is_primary or self.is_vector or self.dtype in (DataType.JSON, DataType.ARRAY):
+            raise invalid_parameter(f"default value is not supported for field {self.name} of type "
+                                    f"{self.dtype.name}")
+        value = self.default_value
+        ok = {
+            DataType.BOOL: isinstance(value, bool),
+            DataType.VARCHAR: isinstance(value, str),
+            DataType.TEXT: isinstance(value, str),
+            DataType.TIMESTAMPTZ: isinstance(value, str),
+        }.get(self.dtype)
+        if self.dtype in INTEGER_TYPES:
+            lo, hi = INT_RANGES[self.dtype]
+            ok = isinstance(value, int) and not isinstance(value, bool) and lo <= value <= hi
+        elif self.dtype in FLOAT_TYPES:
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not ok:
+            raise invalid_parameter(f"type (default_value) of field {self.name} is not matched: "
+                                    f"{value!r} is not a valid {self.dtype.name}")
+        if self.dtype == DataType.VARCHAR and len(value.encode()) > self.max_length:
+            raise invalid_parameter(f"the length ({len(value.encode())}) of the default value of "
+                                    f"field {self.name} exceeds max length ({self.max_length})")
+
+    # -- (de)serialisation ---------------------------------------------------------------------
+    def to_dict(self, field_id: Optional[int] = None) -> dict[str, Any]:
+        """The field dict describe_collection returns (keys only when set, as pymilvus)."""
+        out: dict[str, Any] = {}
+        if field_id is not None:
+            out["field_id"] = field_id
+        out.update(name=self.name, description=self.description, type=self.dtype,
+                   params=dict(self.params))
+        # Same key order as pymilvus's FieldSchema.dict(), so printed dicts look alike.
+        if self.has_default and self.default_value is not None:
+            out["default_value"] = self.default_value
+        if self.element_type is not None:
+            out["element_type"] = self.element_type
+        for key in ("is_partition_key", "is_dynamic", "auto_id", "nullable", "is_primary",
+                    "is_clustering_key", "is_function_output"):
+            if getattr(self, key):
+                out[key] = True
+        return out
+
+    def to_catalog(self) -> dict[str, Any]:
+        data = self.to_dict()
+        data["type"] = int(self.dtype)
+        if self.element_type is not None:
+            data["element_type"] = int(self.element_type)
+        data["has_default"] = self.has_default
+        data["default_value"] = self.default_value
+        return data
+
+    @classmethod
+    def from_catalog(cls, data: dict[str, Any]) -> "FieldSchema":
+        kwargs = dict(data.get("params") or {})
+        for key in ("is_primary", "auto_id", "is_partition_key", "is_clustering_key", "nullable",
+                    "is_function_output"):
+            if data.get(key):
+                kwargs[key] = True
+        if data.get("element_type") is not None:
+            kwargs["element_type"] = DataType(data["element_type"])
+        if data.get("has_default"):
+            kwargs["default_value"] = data.get("default_value")
+        return cls(data["name"], DataType(data["type"]), data.get("description", ""), **kwargs)
+
+    def __repr__(self) -> str:
+        return f"FieldSchema({self.to_dict()!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FieldSchema) and self.to_catalog() == other.to_catalog()
+
+
+def _foreign_function(value: Any) -> "Function":
+    """pymilvus's own Function (code that imports it beside pgmilvus's client) as pgmilvus's."""
+    attrs = ("name", "type", "input_field_names", "output_field_names", "description", "params")
+    if not all(hasattr(value, a) for a in attrs):
+        raise ParamError(message=f"add_function expects a Function, got {value!r}")
+    return Function(value.name, FunctionType(int(value.type)), list(value.input_field_names),
+                    list(value.output_field_names), value.description, dict(value.params or {}))
+
+
+class Function:
+    """pymilvus's Function (BM25, embeddings, rerank); accepted but not executable here."""
+
+    def __init__(self, name: str, function_type: FunctionType, input_field_names: Any,
+                 output_field_names: Any = None, description: str = "",
+                 params: Optional[dict] = None) -> None:
+        self.name = name
+        self.type = FunctionType(function_type)
+        self.input_field_names = [input_field_names] if isinstance(input_field_names, str) \
+            else list(input_field_names)
+        if output_field_names is None:
+            output_field_names = []
+        self.output_field_names = [output_field_names] if isinstance(output_field_names, str) \
+            else list(output_field_names)
+        self.description = description
+        self.params = params or {}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "description": self.description, "type": self.type,
+                "input_field_names": self.input_field_names,
+                "output_field_names": self.output_field_names, "params": self.params}
+
+
+class _SchemaArgs(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    auto_id: Optional[StrictBool] = None
+    enable_dynamic_field: Optional[StrictBool] = None
+    primary_field: Optional[str] = None
+    partition_key_field: Optional[str] = None
+    clustering_key_field: Optional[str] = None
+    enable_namespace: Optional[StrictBool] = None
+
+
+class CollectionSchema:
+    """pymilvus's CollectionSchema: add_field is chainable, verify() runs at create time."""
+
+    def __init__(self, fields: Optional[Iterable[FieldSchema]] = None, description: str = "",
+                 functions: Optional[list[Function]] = None, **kwargs: Any) -> None:
+        kwargs.pop("check_fields", None)
+        try:
+            args = _SchemaArgs(**kwargs)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            key = ".".join(str(p) for p in first["loc"])
+            if key == "auto_id":
+                raise AutoIDException(message="Param auto_id must be bool type.") from None
+            raise ParamError(message=f"invalid value {first.get('input')!r} for schema argument "
+                                     f"`{key}`: {first['msg']}") from None
+        if not isinstance(description, str):
+            raise ParamError(message="schema description must be a str")
+        self.description = description
+        self.auto_id = bool(args.auto_id)
+        self._auto_id_given = args.auto_id is not None
+        self.enable_dynamic_field = bool(args.enable_dynamic_field)
+        self._primary_field = args.primary_field
+        self._partition_key_field = args.partition_key_field
+        self._clustering_key_field = args.clustering_key_field
+        self.enable_namespace = bool(args.enable_namespace)
+        self.functions: list[Function] = list(functions or [])
+        self.fields: list[FieldSchema] = []
+        for field in fields or []:
+            if not isinstance(field, FieldSchema):
+                raise ParamError(message=f"schema fields must be FieldSchema objects, got {field!r}")
+            self._append(field)
+
+    def _append(self, field: FieldSchema) -> None:
+        if self._primary_field == field.name:
+            field.is_primary = True
+        if self._partition_key_field == field.name:
+            field.is_partition_key = True
+        if self._clustering_key_field == field.name:
+            field.is_clustering_key = True
+        if field.is_primary and self._auto_id_given and self.auto_id:
+            field.auto_id = True
+        self.fields.append(field)
+
+    def add_field(self, field_name: str, datatype: DataType, **kwargs: Any) -> "CollectionSchema":
+        description = kwargs.pop("description", "")
+        self._append(FieldSchema(field_name, datatype, description, **kwargs))
+        return self
+
+    def add_function(self, function: Function) -> "CollectionSchema":
+        if not isinstance(function, Function):
+            function = _foreign_function(function)
+        self.functions.append(function)
+        return self
+
+    # -- lookups -------------------------------------------------------------------------------
+    @property
+    def primary_field(self) -> FieldSchema:
+        for field in self.fields:
+            if field.is_primary:
+                return field
+        raise PrimaryKeyException(message="Schema must have a primary key field.")
+
+    @property
+    def partition_key_field(self) -> Optional[FieldSchema]:
+        return next((f for f in self.fields if f.is_partition_key), None)
+
+    @property
+    def vector_fields(self) -> list[FieldSchema]:
+        return [f for f in self.fields if f.is_vector]
+
+    def field(self, name: str) -> Optional[FieldSchema]:
+        return next((f for f in self.fields if f.name == name), None)
+
+    # -- checks --------------------------------------------------------------------------------
+    def verify(self) -> None:
+        """pymilvus's client checks, then Milvus's server checks, before any DDL runs."""
+        primaries = [f.name for f in self.fields if f.is_primary]
+        if not primaries:
+            raise PrimaryKeyException(message="Schema must have a primary key field.")
+        if len(primaries) > 1:
+            raise PrimaryKeyException(message=f"Expected only one primary key field, got "
+                                              f"[{', '.join(primaries)}].")
+        pk = self.primary_field
+        if pk.dtype not in (DataType.INT64, DataType.VARCHAR):
+            raise PrimaryKeyException(message="Primary key type must be DataType.INT64 or "
+                                              "DataType.VARCHAR.")
+        seen: set[str] = set()
+        for field in self.fields:
+            if field.name in seen:
+                raise MilvusException(ErrorCode.SERVER_ERROR, f"duplicated field name {field.name}")
+            seen.add(field.name)
+            if field.auto_id and not field.is_primary:
+                raise PrimaryKeyException(message="The auto_id can only be specified on the primary key "
+                                                  "field")
+            field.verify()
+        keys = [f for f in self.fields if f.is_partition_key]
+        if len(keys) > 1:
+            raise PartitionKeyException(message="Expected only one partition key field, got "
+                                                f"[{', '.join(f.name for f in keys)}].")
+        for field in keys:
+            if field.is_primary or field.dtype not in (DataType.INT64, DataType.VARCHAR):
+                raise PartitionKeyException(message=f"Partition key field {field.name} must be a "
+                                                    "non-primary INT64 or VARCHAR field.")
+        if not self.vector_fields:
+            raise invalid_parameter("schema does not contain vector field; add one with "
+                                    "add_field(name, DataType.FLOAT_VECTOR, dim=N)")
+        for function in self.functions:
+            raise MilvusException(ErrorCode.UNSUPPORTED,
+                                  f"function {function.name} ({function.type.name}) is not supported "
+                                  "by pgmilvus: compute embeddings before insert")
+
+    # -- (de)serialisation ---------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return {"auto_id": self.primary_field.auto_id if any(f.is_primary for f in self.fields)
+                else self.auto_id,
+                "description": self.description,
+                "fields": [f.to_dict() for f in self.fields],
+                "enable_dynamic_field": self.enable_dynamic_field}
+
+    def to_catalog(self) -> str:
+        return json.dumps({"description": self.description,
+                           "enable_dynamic_field": self.enable_dynamic_field,
+                           "fields": [f.to_catalog() for f in self.fields]}, sort_keys=True)
+
+    @classmethod
+    def from_catalog(cls, data: Any) -> "CollectionSchema":
+        if isinstance(data, str):
+            data = json.loads(data)
+        schema = cls(description=data.get("description", ""),
+                     enable_dynamic_field=bool(data.get("enable_dynamic_field")))
+        schema.fields = [FieldSchema.from_catalog(f) for f in data["fields"]]
+        return schema
+
+    def copy(self) -> "CollectionSchema":
+        return copy.deepcopy(self)
+
+    def __repr__(self) -> str:
+        return f"CollectionSchema({self.to_dict()!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, CollectionSchema) and self.to_catalog() == other.to_catalog()

@@ -1,0 +1,456 @@
+"""search(): Milvus's vector search on pgvector, one round trip for all query vectors.
+
+How a search runs (see docs/search.md):
+
+1. ``search_params`` / kwargs are checked like pymilvus and Milvus
+   (``search_params.build_request``); the field, index, metric, partitions and
+   query vectors are resolved (``search_target``).
+2. A strategy is chosen (``strategy.choose``): an index scan with pgvector's
+   iterative scans, or an exact scan when there is no usable index, when the
+   search groups, or when the filter is selective enough that scanning the
+   matching rows is cheaper and exact (decided from the planner's estimate).
+3. One statement (``search_sql``) serves every query vector; the index-scan
+   GUCs go in the same pipeline, so a search costs one network round trip.
+4. Hits are re-sorted by (distance, pk), de-duplicated by PK, cut by range
+   search's far bound, offset and limit, and turned into Milvus's distances.
+   A query whose index scan came back short (iterative scan limits) is re-run
+   as an exact scan, so a search returns ``limit`` hits whenever at least
+   ``limit`` rows match.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from operator import itemgetter
+from typing import Any, Callable, Optional, Sequence, Union
+
+import psycopg
+from psycopg import sql
+
+from ..data import bound_filters, outputs
+from ..catalog import json_index
+from . import sql as search_sql, strategy
+from ..pg import statements
+from ..catalog.store import CollectionInfo, revision_guard
+from ..errors import invalid_parameter
+from ..filters import plan_sql
+from .params import SearchRequest
+from .results import Hit, Hits, SearchResult
+from .target import Resolved, array_type, encode_queries, group_field, query_encoder, resolve
+from ..data.values import wire_adapters
+
+_log = logging.getLogger("pgmilvus")
+_new_dict = dict.__new__  # a Hit without its Python-level __init__ (Prepared.hits)
+
+
+#: A hit before it becomes a ``Hit`` is a row of the statement, best first after sorting:
+#: ``(pk, pgvector distance, [group value,] output values..., [group rank])`` (batched
+#: statements' leading query number is taken off).  Rows stay tuples until the final
+#: hits are known: offset, limit and duplicates drop rows that need no decoding.
+Row = tuple
+PK, RAW = 0, 1
+_ORDER = itemgetter(RAW, PK)               # (distance, pk): Milvus's order, ties by pk
+_GROUPED_ORDER = itemgetter(-1, RAW, PK)   # grouping search: group rank first
+
+
+@dataclass
+class Plan:
+    """What a search of one shape needs, whatever its query vectors: kept per collection.
+
+    A shape is every argument but the vectors (field, metric, partitions,
+    filter and its params, outputs, grouping, range).  Repeated searches of
+    one shape (the common case: an application issues the same search with
+    new vectors) reuse the plan and its statements, built once; the plan
+    lives on the cached CollectionInfo, so a catalog change drops it.
+    """
+
+    resolved: Resolved
+    out: outputs.OutputPlan
+    conditions: list[sql.Composable]     # the partitions searched, and the filter (for estimates)
+    params: dict[str, Any]
+    group_column: Optional[str]
+    filter: Optional[sql.Composable]     # the compiled filter, None without one
+    guard: sql.Composable
+    revision: tuple[int, int]            # (collection id, catalog revision) the plan was built on
+    encoder: Any = None                  # the query vectors' encoder (values.field_encoder)
+    statements: dict[Any, bytes] = field(default_factory=dict)
+    choices: dict[Any, tuple[float, Any]] = field(default_factory=dict)  # strategy.choose's, kept
+    quiet_until: float = 0.0             # no short-scan warning before this time (_warn_short_scan)
+
+    @property
+    def has_filter(self) -> bool:
+        return self.filter is not None
+
+    def statement(self, conn: psycopg.Connection, key: Any, build: Callable[[], sql.Composable]) -> bytes:
+        """The statement ``key`` as bytes, composed on first use only."""
+        text = self.statements.get(key)
+        if text is None:
+            text = self.statements[key] = build().as_bytes(conn)
+        return text
+
+
+@dataclass
+class Prepared:
+    """Everything needed to run (and re-run) the statement of one search."""
+
+    plan: Plan
+    request: SearchRequest
+    vectors: list[Any]
+    keyset: Optional[tuple[float, list[Any]]] = None  # (last distance, keys returned at it)
+    bound: Optional[bound_filters.Bound] = None        # the filter's bound values (bound_filters)
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The plan's parameters and this search's bound filter values (a bound range's values are
+        written into the statement instead: ``statement_for``)."""
+        return {**self.plan.params, **self.bound.params} if self.bound else self.plan.params
+
+    def statement_for(self, statement: bytes) -> bytes:
+        """The statement to run: a bound range's values written in, so each set of values gets a
+        plan of its own (bound_filters)."""
+        return statement if self.bound is None or self.bound.prepare else self.bound.inline(statement)
+
+    @property
+    def choice_key(self) -> Optional[tuple]:
+        """What, beyond the plan, the scan choice depends on: a bound range's values (how many
+        rows ``f < x`` matches depends on x; strategy.choose).  A bound equality's estimate is
+        the same for every value outside the column's most common ones, so equalities share it."""
+        if self.bound is None or self.bound.prepare:
+            return None
+        return tuple(self.bound.params.values())
+
+    @property
+    def resolved(self) -> Resolved:
+        return self.plan.resolved
+
+    @property
+    def group_column(self) -> Optional[str]:
+        return self.plan.group_column
+
+    @property
+    def has_filter(self) -> bool:
+        return self.plan.has_filter
+
+    def entities(self) -> Optional[Callable[[Row], dict[str, Any]]]:
+        """The function from a hit row to its output fields (pymilvus's ``entity`` dict);
+        None without output fields."""
+        out = self.plan.out
+        width = out.width
+        if not width:
+            return None
+        start = 3 if self.plan.group_column is not None else 2
+        decode = out.decode
+        return lambda row: decode(row[start:start + width])
+
+    def hits(self, pk_name: str, selected: list[tuple[Row, float]]) -> list[Hit]:
+        """The ``Hit`` of each (hit row, Milvus distance).
+
+        ``search_results.make_hit``, inlined: a search makes one per hit, and a
+        call per hit (and one for its entity) is a measurable part of a small search.
+        """
+        entity = self.entities()
+        named = pk_name != "id"
+        out = []
+        for row, distance in selected:
+            hit = _new_dict(Hit)
+            hit[pk_name] = row[PK]
+            hit["distance"] = distance
+            hit["entity"] = {} if entity is None else entity(row)
+            if named:
+                hit._pk_name = pk_name
+            out.append(hit)
+        return out
+
+
+# -- entry points ------------------------------------------------------------------------------
+
+def search(conn: psycopg.Connection, info: CollectionInfo, request: SearchRequest) -> SearchResult:
+    prepared = prepare(info, request)
+    per_query = run(conn, prepared)
+    return to_result(info, prepared, per_query)
+
+
+def prepare(info: CollectionInfo, request: SearchRequest, keyset: Optional[tuple[float, list[Any]]] = None
+            ) -> Prepared:
+    """Resolve and check everything that needs no database access."""
+    bound = None
+    if request.filter and not request.filter_params and isinstance(request.filter, str):
+        bound = bound_filters.condition(info, request.filter)
+    key = _shape(request, bound)
+    plans: dict[Any, Plan] = info.plans
+    plan = plans.get(key) if key is not None else None
+    if plan is None:
+        plan = _plan(info, request, bound)
+        if key is not None:
+            bound_filters.remember(plans, key, plan)
+    _check_range(plan.resolved, request)
+    vectors = encode_queries(plan.resolved.field, request.data, plan.encoder)
+    return Prepared(plan, request, vectors, keyset, bound)
+
+
+def _shape(request: SearchRequest, bound: Optional[bound_filters.Bound] = None) -> Optional[tuple[Any, ...]]:
+    """Every argument the plan depends on, hashable; None when some are not hashable.
+
+    A filter whose values are bound counts by its shape: searches that differ only in those
+    values share a plan (and its statements, prepared on the server, and its scan choice).
+    """
+    try:
+        key = (request.anns_field, request.metric_type,
+               tuple(request.partition_names) if request.partition_names else None,
+               ("bound", bound.shape) if bound is not None else request.filter,
+               _freeze(request.filter_params) if request.filter_params else None,
+               tuple(request.output_fields) if request.output_fields is not None else None,
+               request.group_by_field)
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def _freeze(value: Any) -> Any:
+    """A hashable stand-in for nested lists and dicts (cache keys)."""
+    if isinstance(value, (list, tuple)):
+        return tuple(_freeze(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
+    return value
+
+
+def _plan(info: CollectionInfo, request: SearchRequest, bound: Optional[bound_filters.Bound] = None) -> Plan:
+    resolved = resolve(info, request.anns_field, request.metric_type, request.partition_names)
+    out = outputs.output_plan(info.schema, request.output_fields, default_all=False, include_pk=False)
+    if out.count:
+        raise invalid_parameter("count(*) is not an output field of search; use query(output_fields="
+                                "[\"count(*)\"])")
+    conditions = list(resolved.conditions)
+    params = dict(resolved.params)
+    if bound is not None:  # the text has %(bN)s placeholders, and its other % doubled
+        filter_cond: Optional[sql.Composable] = sql.SQL("({})").format(sql.SQL(bound.text.decode()))
+    else:
+        filter_cond = filter_condition(request.filter, info, request.filter_params)
+    if filter_cond is not None:
+        conditions.append(filter_cond)
+    group_column = None
+    if request.group_by_field:
+        group_column = group_field(info, request.group_by_field).name
+    return Plan(resolved, out, conditions, params, group_column, filter_cond,
+                revision_guard(info), (info.id, info.revision), query_encoder(resolved.field))
+
+
+def filter_condition(expr: str, info: CollectionInfo, filter_params: dict[str, Any]) -> Optional[sql.Composable]:
+    """The compiled filter as a SQL condition (None for an empty filter)."""
+    text = plan_sql(expr, info.schema, filter_params, "query", json_index.indexed_paths(info))
+    if text is None:
+        return None
+    # The text is embedded in a statement that has bound parameters: a literal % must be doubled.
+    return sql.SQL("({})").format(sql.SQL(text.replace("%", "%%")))
+
+
+def _check_range(resolved: Resolved, request: SearchRequest) -> None:
+    """Milvus's checks on radius / range_filter (range_filter must be on the near side)."""
+    radius, range_filter = request.radius, request.range_filter
+    if request.group_by_field and (radius is not None or range_filter is not None):
+        raise invalid_parameter("Not allowed to do range-search when doing search-group-by")
+    if range_filter is not None and radius is None:
+        raise invalid_parameter("range_filter is set but radius is not: set radius for a range search")
+    if radius is None or range_filter is None:
+        return
+    if resolved.target.metric.larger_is_better and not range_filter > radius:
+        raise invalid_parameter(f"range_filter must be greater than radius for {resolved.target.metric.name}"
+                                f" (radius={radius}, range_filter={range_filter})")
+    if not resolved.target.metric.larger_is_better and not range_filter < radius:
+        raise invalid_parameter(f"range_filter must be less than radius for {resolved.target.metric.name}"
+                                f" (radius={radius}, range_filter={range_filter})")
+
+
+# -- running -----------------------------------------------------------------------------------
+
+def run(conn: psycopg.Connection, prepared: Prepared) -> list[list[Row]]:
+    """Hits per query vector, best first, complete (exact re-run of short index scans)."""
+    chosen = strategy.choose(conn, prepared)
+    if chosen.fence is None:
+        chosen.fence = not chosen.exact and prepared.has_filter and _planner_sorts(conn, prepared, chosen)
+    per_query = _execute(conn, prepared, list(range(len(prepared.vectors))), chosen.exact,
+                         chosen.settings, prepared.request.window, chosen.fence)
+    if chosen.exact or prepared.group_column is not None:
+        return per_query
+    window = prepared.request.window
+    undefined = prepared.resolved.target.metric.undefined is not None  # a zero query vector: NaN
+    short = [i for i, hits in enumerate(per_query)
+             if len(hits) < window or undefined and any(row[RAW] != row[RAW] for row in hits)]
+    if short:
+        redo = _execute(conn, prepared, short, True, {}, window)
+        for i, hits in zip(short, redo):
+            if len(hits) > len(per_query[i]):
+                _warn_short_scan(prepared, chosen, i, len(per_query[i]), len(hits))
+            per_query[i] = hits
+    return per_query
+
+
+#: A search shape warns of short index scans at most this often (seconds): an application
+#: repeats its searches, and one warning a minute says as much as one per call.
+_SHORT_SCAN_WARNING_EVERY = 60.0
+
+
+def _warn_short_scan(prepared: Prepared, chosen: strategy.Chosen, query: int, found: int, exact: int) -> None:
+    plan = prepared.plan
+    now = time.monotonic()
+    level = logging.WARNING if now >= plan.quiet_until else logging.DEBUG
+    if level == logging.WARNING:
+        plan.quiet_until = now + _SHORT_SCAN_WARNING_EVERY
+    _log.log(level, "search on %s: the index scan (%s) found %d of %d hits for query vector %d (%s); re-ran "
+             "it as an exact scan, which found %d. Raise ef / nprobe or hnsw.max_scan_tuples to avoid the "
+             "second scan; if many rows were updated or deleted since the last VACUUM, the index is full of "
+             "dead entries: compact() (VACUUM) or autovacuum clears them.%s (Said at most once a minute per "
+             "search shape.)", prepared.resolved.field.name, prepared.resolved.method, found,
+             prepared.request.window, query, chosen.reason, exact,
+             " With COSINE, vectors of all zeros are not in the index." if prepared.resolved.target.metric.undefined
+             else "")
+
+
+def _planner_sorts(conn: psycopg.Connection, prepared: Prepared, chosen: strategy.Chosen) -> bool:
+    """Whether the server would sort the filtered rows instead of running the index scan chosen.
+
+    It does so when the vectors are stored out of line (see search_sql.inner_select); the
+    statement is then written with the filter above a fence.  Asked once per choice (the
+    choice is kept on the plan), with the settings of the scan, which the server's costs
+    depend on.
+    """
+    statement, params = _statement(conn, prepared, [0], False, prepared.request.window, fence=False)
+    plan = execute(conn, b"EXPLAIN (FORMAT JSON) " + statement, params, chosen.settings, prepare=False)[0][0]
+    return strategy.sorts_instead_of_index_scan(plan)
+
+
+def _execute(conn: psycopg.Connection, prepared: Prepared, which: Sequence[int], exact: bool,
+             settings: dict[str, str], window: int, fence: bool = False) -> list[list[Row]]:
+    """Run the statement for the query vectors ``which``; de-duplicated hits per vector."""
+    fetch = window
+    while True:
+        statement, params = _statement(conn, prepared, which, exact, fetch, fence)
+        rows = execute(conn, prepared.statement_for(statement), params, settings)
+        per_query = _split(prepared, rows, len(which))
+        hits = [_dedupe(h) for h in per_query]
+        # Duplicate primary keys (legal in Milvus) can leave fewer than `window` distinct hits
+        # although more rows exist: fetch more for those vectors.
+        lacking = [k for k, (raw, ded) in enumerate(zip(per_query, hits))
+                   if len(raw) >= fetch and len(ded) < window]
+        if not lacking or prepared.group_column is not None or fetch >= 8 * window + 1024:
+            return hits
+        fetch *= 2
+        exact = True
+
+
+def _statement(conn: psycopg.Connection, prepared: Prepared, which: Sequence[int], exact: bool, fetch: int,
+               fence: bool) -> tuple[bytes, dict[str, Any]]:
+    """The statement (cached on the plan) and its parameters for the query vectors ``which``."""
+    plan, request = prepared.plan, prepared.request
+    nq = len(which)
+    range_filter = request.range_filter is not None
+    keyset = prepared.keyset is not None
+    limit = request.window if plan.group_column is not None else fetch
+    target = plan.resolved.target
+    fence = fence and not exact
+    statement = plan.statement(conn, (nq == 1, exact, limit, range_filter, keyset, fence), lambda: search_sql.search_statement(
+        target, nq, plan.resolved.conditions, plan.out.select_items("t"), exact=exact, limit=limit,
+        range_filter=range_filter, group_column=plan.group_column, keyset=keyset,
+        array_type=array_type(target.query_type), guard=plan.guard, filter_condition=plan.filter,
+        fence=fence))
+    params = dict(prepared.params)
+    if nq == 1:
+        params["q"] = prepared.vectors[which[0]]
+    else:
+        params["qs"] = [prepared.vectors[i] for i in which]
+    if plan.group_column is not None:
+        params["group_size"] = request.group_size
+    if range_filter:
+        params["range_filter"] = request.range_filter
+    if keyset:
+        params["last_d"], params["tied"] = prepared.keyset
+    return statement, params
+
+
+def execute(conn: psycopg.Connection, statement: Union[bytes, sql.Composable], params: dict[str, Any],
+            settings: dict[str, str], prepare: bool = True) -> list[tuple]:
+    """Apply the index-scan settings (when they changed) and run the statement.
+
+    Settings are applied at session level (set_config(..., false)) rather than
+    SET LOCAL: that needs no transaction, hence no BEGIN/COMMIT round trips, and
+    the values last applied are remembered per pooled connection, so repeated
+    searches with the same settings cost one round trip.  Every search that uses
+    an index sets all the GUCs it relies on, so a value left on the connection
+    never leaks into another search (exact scans do not read them).
+    """
+    wire_adapters(conn)
+    apply_settings(conn, settings)
+    return statements.fetch_all(conn, statement, params, prepare=prepare)
+
+
+def apply_settings(conn: psycopg.Connection, settings: dict[str, str]) -> None:
+    if not settings:
+        return
+    current: dict[str, str] = getattr(conn, "_pgmilvus_gucs", {})
+    if settings.items() <= current.items():
+        return
+    changed = {k: v for k, v in settings.items() if current.get(k) != v}
+    set_stmt, set_params = search_sql.settings_statement(changed)
+    idle = conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    conn.execute(set_stmt, set_params)
+    # Outside a transaction the change is committed at once; inside one it could still be
+    # rolled back, so it is not remembered.
+    conn._pgmilvus_gucs = {**current, **changed} if idle else {}
+
+
+# -- turning rows into hits --------------------------------------------------------------------
+
+def _split(prepared: Prepared, rows: list[tuple], nq: int) -> list[list[Row]]:
+    """Rows of the statement -> hit rows per query vector, sorted by (distance, pk)."""
+    if nq == 1:
+        per_query = [rows]
+    else:                                   # batched rows start with the query vector's number
+        per_query = [[] for _ in range(nq)]
+        for row in rows:
+            per_query[row[0] - 1].append(row[1:])
+    key = _GROUPED_ORDER if prepared.group_column is not None else _ORDER
+    for part in per_query:
+        part.sort(key=key)                  # C-level keys: this runs on every search
+    return per_query
+
+
+def _dedupe(rows: list[Row]) -> list[Row]:
+    if len({row[PK] for row in rows}) == len(rows):   # the common case: nothing to drop
+        return rows
+    seen: set[Any] = set()
+    out = []
+    for row in rows:
+        if row[PK] not in seen:
+            seen.add(row[PK])
+            out.append(row)
+    return out
+
+
+def to_result(info: CollectionInfo, prepared: Prepared, per_query: list[list[Row]]) -> SearchResult:
+    """Milvus's distances, range search's far bound, offset / limit, then Hit objects."""
+    pk_name = info.schema.primary_field.name
+    return SearchResult([Hits(prepared.hits(pk_name, finish(prepared, rows)), pk_name=pk_name)
+                         for rows in per_query])
+
+
+def finish(prepared: Prepared, rows: list[Row]) -> list[tuple[Row, float]]:
+    """(hit row, Milvus distance) after the range bound, offset and limit of the request."""
+    request = prepared.request
+    metric = prepared.resolved.target.metric
+    values = metric.to_milvus([row[RAW] for row in rows])
+    if request.radius is not None:
+        radius = search_sql.float32([request.radius])[0]
+        keep = [(d > radius if metric.larger_is_better else d < radius) for d in values]
+        rows = [r for r, k in zip(rows, keep) if k]
+        values = [d for d, k in zip(values, keep) if k]
+    if request.round_decimal > 0:
+        values = [round(v, request.round_decimal) for v in values]
+    out = list(zip(rows, values))
+    if prepared.group_column is not None:
+        lo, hi = request.offset, request.offset + request.limit
+        return [(r, d) for r, d in out if lo < r[-1] <= hi]
+    return out[request.offset:request.offset + request.limit]

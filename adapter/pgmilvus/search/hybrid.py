@@ -1,0 +1,119 @@
+"""hybrid_search(): several ANN searches fused by a ranker, as Milvus's proxy does.
+
+Each AnnSearchRequest runs as an ordinary search (its own field, metric,
+``param``, ``limit`` and filter; the same partitions), hits de-duplicated by
+PK; the ranker fuses the per-request lists (rerank.py); offset / limit cut
+the fused list; then the output fields of the final PKs are read in one
+statement.  ``distance`` in the result is the fused score (larger is better).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence
+
+import numpy as np
+import psycopg
+
+from . import function_rank, ann as search, sql as search_sql
+from ..data import outputs
+from ..catalog.store import CollectionInfo, revision_guard
+from ..errors import ErrorCode, MilvusException, ParamError, invalid_parameter
+from .rerank import AnnSearchRequest, BaseRanker, fuse
+from .params import SearchRequest, build_request, check_limit, check_round_decimal, check_window
+from .results import Hits, SearchResult, make_hit
+from ..data.values import wire_adapters
+
+
+def _requests(reqs: Any, partition_names: Optional[Sequence[str]]) -> list[SearchRequest]:
+    if not isinstance(reqs, (list, tuple)) or not reqs:
+        raise ParamError(message=f"`reqs` value {reqs} is illegal: give a non-empty list of AnnSearchRequest")
+    out = []
+    for req in reqs:
+        if not isinstance(req, AnnSearchRequest):
+            raise ParamError(message=f"`reqs` items must be AnnSearchRequest, got {type(req).__name__}")
+        param = req.param or {}
+        param = dict(param) if isinstance(param, dict) else param  # not a dict: build_request says so
+        out.append(build_request(req.data, req.expr or "", req.limit, None, param, partition_names,
+                                 req.anns_field, {"filter_params": req.expr_params or {}}))
+    nqs = {len(r.data) for r in out}
+    if len(nqs) != 1:
+        raise invalid_parameter(f"the nq of all AnnSearchRequest must be the same, got {sorted(nqs)}")
+    return out
+
+
+def hybrid_search(conn: psycopg.Connection, info: CollectionInfo, reqs: Any, ranker: Any, limit: Any,
+                  output_fields: Optional[Sequence[str]], partition_names: Optional[Sequence[str]],
+                  kwargs: dict[str, Any]) -> SearchResult:
+    limit = check_limit(limit)
+    round_decimal = check_round_decimal(kwargs.get("round_decimal", -1))
+    offset = kwargs.get("offset", 0) or 0
+    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+        raise ParamError(message=f"wrong type for offset, expect int, got {type(offset)}")
+    check_window(limit, offset)
+    if ranker is None:
+        raise MilvusException(ErrorCode.UNSUPPORTED, "hybrid_search without a ranker is not supported by "
+                                                     "pgmilvus: pass RRFRanker(), WeightedRanker(...) or a "
+                                                     "rerank Function")
+    if not isinstance(ranker, BaseRanker):
+        if not function_rank.is_ranker_function(ranker):
+            raise ParamError(message="The hybrid search rerank must be a Function or a Ranker.")
+        ranker = function_rank.parse(ranker, info.schema, hybrid=True)
+    requests = _requests(reqs, partition_names)
+    out_plan = outputs.output_plan(info.schema, output_fields, default_all=False, include_pk=False)
+    per_request, metrics = [], []
+    for request in requests:
+        prepared = search.prepare(info, request)
+        metrics.append(prepared.resolved.target.metric.name)
+        found = search.run(conn, prepared)
+        per_request.append([[(row[search.PK], distance) for row, distance in search.finish(prepared, hits)]
+                            for hits in found])
+    nq = len(requests[0].data)
+    if isinstance(ranker, function_rank.DecayRanker):
+        fused = _decayed(conn, info, ranker, per_request, metrics, nq, offset, limit)
+    else:
+        fused = [fuse(ranker, [r[q] for r in per_request], metrics)[offset:offset + limit] for q in range(nq)]
+    entities = entities_by_pk(conn, info, out_plan, {pk for hits in fused for pk, _ in hits})
+    pk_name = info.schema.primary_field.name
+    data = []
+    for hits in fused:
+        row = []
+        for pk, score in hits:
+            value = float(np.float32(score))
+            if round_decimal > 0:
+                value = round(value, round_decimal)
+            row.append(make_hit(pk_name, pk, value, dict(entities.get(pk, {}))))
+        data.append(Hits(row, pk_name=pk_name))
+    return SearchResult(data)
+
+
+def _decayed(conn: psycopg.Connection, info: CollectionInfo, ranker: "function_rank.DecayRanker",
+             per_request: list, metrics: list[str], nq: int, offset: int, limit: int) -> list:
+    """Decay in hybrid_search: per entity, the best normalized score over the requests that
+    found it (Milvus's maxMerge), times the decay of its field value."""
+    plan = outputs.output_plan(info.schema, [ranker.field], default_all=False, include_pk=False)
+    pks = {pk for r in per_request for hits in r for pk, _ in hits}
+    values = {pk: e.get(ranker.field) for pk, e in entities_by_pk(conn, info, plan, pks).items()}
+    out = []
+    for q in range(nq):
+        best: dict[Any, float] = {}
+        for r, metric in zip(per_request, metrics):
+            for pk, distance in r[q]:
+                score = function_rank.normalized(metric, distance)
+                best[pk] = max(best.get(pk, score), score)
+        out.append(function_rank.rank(ranker, list(best.items()), values)[offset:offset + limit])
+    return out
+
+
+def entities_by_pk(conn: psycopg.Connection, info: CollectionInfo, plan: outputs.OutputPlan,
+              pks: set[Any]) -> dict[Any, dict[str, Any]]:
+    """Output fields of the fused hits, read once for all query vectors."""
+    if not pks or plan.width == 0:
+        return {}
+    from psycopg import sql
+
+    table = sql.Identifier(info.schema_name, info.table_name)
+    statement = search_sql.fetch_by_pk(table, info.schema.primary_field.name, plan.select_items("t"),
+                                       revision_guard(info))
+    wire_adapters(conn)
+    rows = conn.execute(statement, {"ids": list(pks)}, binary=True).fetchall()
+    return {row[0]: plan.decode(row[1:]) for row in rows}

@@ -1,0 +1,112 @@
+"""search_iterator(): pages of hits ordered by distance, like pymilvus's SearchIteratorV2.
+
+Paging is keyset paging on the pgvector distance: each page asks for the rows
+farther than the last hit of the previous page, or at the same distance but not
+returned yet (exact ties), ordered by distance.  That
+needs no server-side state (nothing to release if the caller never closes)
+and every page sees committed data at the moment it runs.  Exact scans give
+a strictly ordered, complete walk; index scans run pgvector's iterative scan
+in ``strict_order`` so pages stay ordered.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Optional
+
+import psycopg
+
+from ..catalog import collections
+from . import ann as search
+from ..errors import ParamError, collection_replaced, illegal
+from .params import MAX_TOPK, build_request
+from .results import SearchPage
+
+
+class SearchIterator:
+    """``next()`` -> a SearchPage (a list of Hit); an empty page once exhausted."""
+
+    def __init__(self, read: Callable[[Callable[[psycopg.Connection], Any]], Any], db_name: str,
+                 collection_name: str, data: Any, *, batch_size: Optional[int],
+                 filter: Optional[str], limit: Optional[int], output_fields: Any, search_params: Any,
+                 partition_names: Any, anns_field: Any, round_decimal: int, kwargs: dict[str, Any]) -> None:
+        batch_size = 1000 if batch_size is None else batch_size
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int):
+            raise illegal("limit", batch_size, "batch_size must be an int")  # pymilvus: batch_size is the limit
+        if batch_size < 0:
+            raise ParamError(message="batch size cannot be less than zero")
+        if batch_size == 0:
+            raise illegal("limit", batch_size, "batch_size must be at least 1")
+        if batch_size > MAX_TOPK:
+            raise ParamError(message=f"batch size cannot be larger than {MAX_TOPK}")
+        if kwargs.get("offset", 0):
+            raise ParamError(message="Offset is not supported for search_iterator_v2")
+        rows = _num_rows(data)
+        if rows > 1:
+            raise ParamError(message="search_iterator_v2 does not support processing multiple vectors "
+                                     "simultaneously")
+        if rows == 0:
+            raise ParamError(message="The vector data for search cannot be empty")
+        self._read = read  # runs a read call on a pooled connection (MilvusClient._read)
+        self._db_name = db_name
+        self._collection = collection_name
+        self._batch = batch_size
+        self._left: Optional[int] = None if limit is None or limit < 0 else int(limit)
+        extra = {k: v for k, v in kwargs.items() if k in ("filter_params", "expr_params")}
+        extra["round_decimal"] = round_decimal
+        # Checked once here (bad arguments fail at creation, as in pymilvus); the limit is per page.
+        self._request = build_request(data, filter or "", batch_size, output_fields, search_params,
+                                      partition_names, anns_field, extra)
+        self._last: Optional[tuple[float, list[Any]]] = None  # (last distance, keys returned at it)
+        self._done = False
+        self._collection_id: Optional[int] = None  # of the collection the first page read
+        # field, metric, filter errors now
+        read(lambda conn: search.prepare(collections.require(conn, db_name, collection_name), self._request))
+
+    def next(self) -> SearchPage:
+        want = self._batch if self._left is None else min(self._batch, self._left)
+        if self._done or want <= 0:
+            return SearchPage()
+        self._request.limit = want
+
+        def page(conn: psycopg.Connection) -> tuple[Any, search.Prepared, list[search.Row]]:
+            info = collections.require(conn, self._db_name, self._collection)
+            if self._collection_id is not None and info.id != self._collection_id:
+                raise collection_replaced(info.name, "search_iterator")
+            prepared = search.prepare(info, self._request, keyset=self._last)
+            return info, prepared, search.run(conn, prepared)[0]
+        info, prepared, found = self._read(page)
+        self._collection_id = info.id
+        selected = search.finish(prepared, found)
+        pk_name = info.schema.primary_field.name
+        if len(found) < want or len(selected) < len(found):  # exhausted, or past range search's radius
+            self._done = True
+        if found:
+            last_d = float(found[-1][search.RAW])
+            tied = [row[search.PK] for row in found if float(row[search.RAW]) == last_d]
+            if self._last is not None and self._last[0] == last_d:
+                tied = self._last[1] + tied  # the tie spans several pages
+            self._last = (last_d, tied)
+        if self._left is not None:
+            self._left -= len(selected)
+        return SearchPage(prepared.hits(pk_name, selected))
+
+    def close(self) -> None:
+        self._done = True
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> SearchPage:
+        page = self.next()
+        if not page:
+            raise StopIteration
+        return page
+
+
+def _num_rows(data: Any) -> int:
+    if hasattr(data, "shape") and hasattr(data, "tocsr"):
+        return int(data.shape[0])
+    try:
+        return len(data)
+    except TypeError:
+        return 1

@@ -1,0 +1,351 @@
+"""Checking and normalising search()'s arguments the way pymilvus and Milvus do.
+
+pymilvus validates many arguments client-side (ParamError, code 1) and the
+server the rest (1100 ``invalid parameter``); user code may catch either, so
+both kinds are reproduced here with their messages.  The result is one
+``SearchRequest`` every later step (planning, SQL, results) reads.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Optional, Sequence
+
+import numpy as np
+
+from ..errors import ErrorCode, MilvusException, ParamError, illegal, invalid_parameter
+
+#: Milvus's cap on topk and on offset + topk.
+MAX_TOPK = 16384
+#: Milvus's proxy.maxNQ: query vectors per search.
+MAX_NQ = 16384
+
+
+@dataclass
+class SearchRequest:
+    """One search as every later step sees it (validated, defaults applied)."""
+
+    data: Sequence[Any]
+    limit: int
+    offset: int = 0
+    filter: str = ""
+    filter_params: dict[str, Any] = field(default_factory=dict)
+    output_fields: Optional[list[str]] = None
+    partition_names: Optional[list[str]] = None
+    anns_field: Optional[str] = None
+    metric_type: Optional[str] = None
+    params: dict[str, Any] = field(default_factory=dict)    # flattened search_params["params"]
+    round_decimal: int = -1
+    group_by_field: Optional[str] = None
+    group_size: int = 1
+    strict_group_size: bool = False
+
+    @property
+    def window(self) -> int:
+        """How many hits per query must be found before offset is applied."""
+        return self.limit + self.offset
+
+    # Checked when read (after the collection was found, as Milvus checks them), several times
+    # per search: the common case, no range search, returns at once.
+    @property
+    def radius(self) -> Optional[float]:
+        value = self.params.get("radius")
+        return None if value is None else _number_or_none(value, "radius")
+
+    @property
+    def range_filter(self) -> Optional[float]:
+        value = self.params.get("range_filter")
+        return None if value is None else _number_or_none(value, "range_filter")
+
+    def with_data(self, data: Sequence[Any]) -> "SearchRequest":
+        """A copy of this request for other query vectors (the other fields are shared, never changed)."""
+        copy = object.__new__(SearchRequest)
+        copy.__dict__.update(self.__dict__)
+        copy.data = data
+        return copy
+
+
+def _number_or_none(value: Any, name: str) -> Optional[float]:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise invalid_parameter(f"{name} must be a number, got {value!r}") from None
+    value = float(value)
+    if not math.isfinite(value):
+        raise invalid_parameter(f"{name} must be a finite number, got {value!r}")
+    return value
+
+
+def flatten_search_params(search_params: Optional[dict]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(top-level dict, flattened params) as pymilvus >= 2.5.2 builds them.
+
+    Every top-level key is also copied into ``params``; a key present in both with
+    different values is ambiguous (ParamError).
+    """
+    if search_params is None:
+        search_params = {}
+    if not isinstance(search_params, dict):
+        raise ParamError(message=f"Search params must be a dict, got {type(search_params)}")
+    inner = search_params.get("params", {})
+    if inner is None:
+        inner = {}
+    if not isinstance(inner, dict):
+        raise ParamError(message=f"Search params must be a dict, got {type(inner)}")
+    params = dict(inner)
+    for key, value in search_params.items():
+        if key == "params":
+            continue
+        if key in params:
+            if params[key] != value:
+                raise ParamError(message=f"ambiguous parameter: {key}, in search_param: {value}, in "
+                                         f"search_param.params: {params[key]}")
+        else:
+            params[key] = value
+    return search_params, params
+
+
+def check_limit(limit: Any) -> int:
+    if isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit <= 0:
+        raise illegal("limit", limit)
+    return int(limit)
+
+
+def check_window(limit: int, offset: int) -> None:
+    """Milvus's server check: topk and offset + topk in [1, 16384]."""
+    if limit > MAX_TOPK:
+        raise invalid_parameter(f"topk [{limit}] is invalid, top k should be in range [1, {MAX_TOPK}], but "
+                                f"got {limit}")
+    if limit + offset > MAX_TOPK:
+        raise invalid_parameter(f"offset+topk [{limit + offset}] is invalid, it should be in range [1, "
+                                f"{MAX_TOPK}], but got {limit + offset}")
+
+
+def check_data(data: Any) -> Sequence[Any]:
+    """The query vectors as a sequence (pymilvus's is_legal_search_data)."""
+    if data is None:
+        raise ParamError(message="Either ids or data must be provided")
+    if hasattr(data, "tocsr") and hasattr(data, "shape"):  # scipy sparse matrix: one row per query
+        csr = data.tocsr()
+        return [csr[i] for i in range(csr.shape[0])]
+    if isinstance(data, np.ndarray):
+        if data.ndim == 1 and data.dtype != object:
+            raise illegal("search_data", data.tolist())
+        return list(data)
+    if not isinstance(data, (list, tuple)):
+        raise illegal("search_data", data)
+    if not all(isinstance(v, (list, tuple, bytes, np.ndarray, str, dict)) or hasattr(v, "tocoo")
+               for v in data):
+        raise illegal("search_data", list(data))
+    if len(data) == 0:
+        raise MilvusException(ErrorCode.UNEXPECTED_ERROR,
+                              "Unexpected error, message=<list index out of range>: `data` holds no query "
+                              "vector")
+    if len(data) > MAX_NQ:
+        raise invalid_parameter(f"nq (number of search vector per search request) should be in range [1, "
+                                f"{MAX_NQ}], but got {len(data)}")
+    return list(data)
+
+
+def check_round_decimal(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not -2 < value < 7:
+        raise illegal("round_decimal", value)
+    return value
+
+
+def check_guarantee_timestamp(value: Any) -> None:
+    """pymilvus's check (search, hybrid_search); the value has no effect here (every read is strong)."""
+    if value is not None and not (isinstance(value, int) and value >= 0):
+        raise illegal("guarantee_timestamp", value)
+
+
+#: The spellings Go's strconv.ParseBool takes: pymilvus sends ``str(ignore_growing)``.
+_GO_BOOLS = frozenset(["1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FALSE", "false", "False"])
+
+
+def check_ignore_growing(value: Any) -> None:
+    """Milvus's proxy parses ``ignore_growing`` with strconv.ParseBool (search and query).
+
+    The flag itself is a no-op here: PostgreSQL has no growing segments, every
+    committed row is searched (docs/compatibility.md).
+    """
+    if value is not None and str(value) not in _GO_BOOLS:
+        raise MilvusException(ErrorCode.UNEXPECTED_ERROR, f"parse search growing failed: ignore_growing "
+                                                          f"{value!r} is not a bool")
+
+
+def check_output_fields(output_fields: Any) -> None:
+    """pymilvus's search/hybrid_search check: a list of non-empty str (or None)."""
+    if output_fields is not None and (not isinstance(output_fields, (list, tuple))
+                                      or not all(isinstance(f, str) and f for f in output_fields)):
+        raise illegal("output_fields", output_fields)
+
+
+def _offset(kwargs: dict[str, Any], top: dict[str, Any]) -> int:
+    if "offset" in kwargs and "offset" in top:
+        raise ParamError(message="Provide offset both in kwargs and param, expect just one")
+    offset = kwargs.get("offset") or top.get("offset")
+    if offset is None:
+        return 0
+    if isinstance(offset, bool) or not isinstance(offset, (int, np.integer)):
+        raise ParamError(message=f"wrong type for offset, expect int, got {type(offset)}")
+    if offset < 0:
+        raise invalid_parameter(f"offset [{offset}] is invalid, it should be in range [0, {MAX_TOPK}]")
+    return int(offset)
+
+
+def _group(kwargs: dict[str, Any], params: dict[str, Any]) -> tuple[Optional[str], int, bool]:
+    field_name = kwargs.get("group_by_field", params.get("group_by_field"))
+    size = kwargs.get("group_size", params.get("group_size"))
+    strict = kwargs.get("strict_group_size", params.get("strict_group_size",
+                                                          kwargs.get("group_strict_size", False)))
+    if field_name is not None and not isinstance(field_name, str):
+        raise ParamError(message=f"group_by_field must be a str, got {field_name!r}")
+    if size is None:
+        size = 1
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size <= 0:
+        raise invalid_parameter(f"group_size [{size}] is invalid, it should be a positive int")
+    return field_name or None, int(size), bool(strict)
+
+
+#: Index search parameters that must be positive integers when given.
+_POSITIVE_INT_PARAMS = ("ef", "nprobe", "search_list", "max_empty_result_buckets")
+
+
+def _check_positive_ints(params: dict[str, Any]) -> None:
+    """Milvus (knowhere) refuses a non-integer or out-of-range ef / nprobe with 1100 naming it."""
+    for key in _POSITIVE_INT_PARAMS:
+        if key not in params or params[key] is None:
+            continue
+        value = params[key]
+        ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+        if isinstance(value, str) and value.strip().lstrip("+").isdigit():
+            ok, value = True, int(value)
+        if not ok or not 1 <= int(value) <= 2**31 - 1:
+            raise invalid_parameter(f"param '{key}' ({params[key]!r}) should be an integer in range [1, "
+                                    f"{2**31 - 1}]")
+
+
+#: Checked requests (without their query vectors) by their arguments, for calls whose arguments
+#: make a key (``_arguments_key``): an application repeats a search with new vectors, and the
+#: same arguments pass the same checks.
+_checked: dict[tuple[Any, ...], SearchRequest] = {}
+_CHECKED_LIMIT = 256
+
+
+def build_request(data: Any, filter: Any, limit: Any, output_fields: Any, search_params: Any,
+                  partition_names: Any, anns_field: Any, kwargs: dict[str, Any]) -> SearchRequest:
+    """Validate search()'s arguments (client-side checks first, like pymilvus)."""
+    key = _arguments_key(filter, limit, output_fields, search_params, partition_names, anns_field, kwargs)
+    if key is not None:
+        checked = _checked.get(key)
+        if checked is not None:
+            return checked.with_data(check_data(data))
+    request = _checked_request(data, filter, limit, output_fields, search_params, partition_names,
+                               anns_field, kwargs)
+    if key is not None:
+        if len(_checked) >= _CHECKED_LIMIT:
+            _checked.clear()
+        _checked[key] = request.with_data(())
+    return request
+
+
+def _arguments_key(filter: Any, limit: Any, output_fields: Any, search_params: Any, partition_names: Any,
+                   anns_field: Any, kwargs: dict[str, Any]) -> Optional[tuple[Any, ...]]:
+    """A key for the arguments when each is of a plain type (None otherwise: no reuse).
+
+    Types are part of the key: ``True == 1`` and ``hash(True) == hash(1)``, but a
+    bool limit or ef is refused where the int is not.
+    """
+    if kwargs or type(filter) is not str or type(limit) is not int:
+        return None
+    if anns_field is not None and type(anns_field) is not str:
+        return None
+    fields = _names_key(output_fields)
+    parts = _names_key(partition_names)
+    params = _params_key(search_params)
+    if fields is False or parts is False or params is False:
+        return None
+    return filter, limit, anns_field, fields, parts, params
+
+
+def _names_key(names: Any) -> Any:
+    """None, a tuple of str, or False (not a plain list of names)."""
+    if names is None:
+        return None
+    if type(names) not in (list, tuple) or not all(type(n) is str for n in names):
+        return False
+    return type(names), tuple(names)
+
+
+_PLAIN = (str, int, float, type(None))
+
+
+def _params_key(search_params: Any) -> Any:
+    """search_params as ((key, type, value), ...) when its values (and params') are plain; else False."""
+    if search_params is None:
+        return None
+    if type(search_params) is not dict:
+        return False
+    out = []
+    for name, value in search_params.items():
+        if name == "params" and type(value) is dict:
+            if not all(type(v) in _PLAIN for v in value.values()):
+                return False
+            value = tuple((k, type(v), v) for k, v in value.items())
+        elif type(value) not in _PLAIN:
+            return False
+        out.append((name, type(value), value))
+    return tuple(out)
+
+
+def _checked_request(data: Any, filter: Any, limit: Any, output_fields: Any, search_params: Any,
+                     partition_names: Any, anns_field: Any, kwargs: dict[str, Any]) -> SearchRequest:
+    if kwargs.get("ids") is not None:
+        if data is not None:
+            raise ParamError(message="Either ids or data must be provided, not both")
+        raise MilvusException(ErrorCode.UNSUPPORTED, "search by ids (the stored vectors of primary keys) is "
+                                                     "not supported by pgmilvus: get() the vectors and pass "
+                                                     "them as data")
+    if kwargs.get("ranker") is not None:
+        raise MilvusException(ErrorCode.UNSUPPORTED, "search_iterator(ranker=...) is not supported by "
+                                                     "pgmilvus: rerank functions apply to search() and "
+                                                     "hybrid_search()")
+    limit = check_limit(limit)
+    round_decimal = check_round_decimal(kwargs.get("round_decimal", -1))
+    check_guarantee_timestamp(kwargs.get("guarantee_timestamp"))
+    if anns_field is not None and not isinstance(anns_field, str):
+        raise illegal("anns_field", anns_field)
+    if partition_names is not None and (not isinstance(partition_names, (list, tuple))
+                                        or not all(isinstance(p, str) for p in partition_names)):
+        raise illegal("partition_name_array", partition_names)
+    check_output_fields(output_fields)
+    check_ignore_growing(kwargs.get("ignore_growing"))
+    if isinstance(search_params, dict):
+        check_ignore_growing(search_params.get("ignore_growing"))
+    if filter is None:
+        filter = ""
+    if not isinstance(filter, str):
+        raise ParamError(message=f"The type of expr must be string ,but {type(filter)} is given.")
+    filter_params = kwargs.get("filter_params") or kwargs.get("expr_params") or {}
+    if not isinstance(filter_params, dict):
+        raise ParamError(message=f"filter_params must be a dict, got {type(filter_params).__name__}")
+    vectors = check_data(data)
+    top, params = flatten_search_params(search_params)
+    offset = _offset(kwargs, top)
+    check_window(limit, offset)
+    metric = top.get("metric_type") or params.get("metric_type")
+    if metric is not None and not isinstance(metric, str):
+        raise invalid_parameter(f"metric type {metric!r} not found or not supported")
+    _check_positive_ints(params)
+    group_by, group_size, strict = _group(kwargs, params)
+    return SearchRequest(data=vectors, limit=limit, offset=offset, filter=filter,
+                         filter_params=dict(filter_params),
+                         output_fields=list(output_fields) if output_fields is not None else None,
+                         partition_names=list(partition_names) if partition_names else None,
+                         anns_field=anns_field or None, metric_type=metric.upper() if metric else None,
+                         params=params, round_decimal=round_decimal, group_by_field=group_by,
+                         group_size=group_size, strict_group_size=strict)

@@ -1,0 +1,50 @@
+"""search(ranker=...): the vector search, then a rerank function over its hits (function_rank.py).
+
+The search runs as without a ranker for ``limit + offset`` candidates per
+query (range bounds included); the ranker's input field is read for the
+candidates by primary key; the decayed scores order them; offset, limit and
+round_decimal apply last, as in Milvus's proxy.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import psycopg
+
+from . import function_rank, hybrid, ann as search
+from ..data import outputs
+from ..catalog.store import CollectionInfo
+from ..errors import ErrorCode, MilvusException
+from .params import SearchRequest
+from .results import Hits, SearchResult
+
+
+def search_with_ranker(conn: psycopg.Connection, info: CollectionInfo, request: SearchRequest, ranker: Any
+                       ) -> SearchResult:
+    decay = function_rank.parse(ranker, info.schema)
+    if request.group_by_field is not None:
+        raise MilvusException(ErrorCode.UNSUPPORTED, "a decay ranker with group_by_field is not supported by "
+                                                     "pgmilvus: search without grouping, or group the hits")
+    stage = dataclasses.replace(request, limit=request.window, offset=0, round_decimal=-1)
+    prepared = search.prepare(info, stage)
+    metric = prepared.resolved.target.metric.name
+    per_query = [search.finish(prepared, rows) for rows in search.run(conn, prepared)]
+    values = field_values(conn, info, decay.field, {row[search.PK] for rows in per_query for row, _ in rows})
+    pk_name = info.schema.primary_field.name
+    data = []
+    for rows in per_query:
+        by_pk = {row[search.PK]: row for row, _ in rows}
+        candidates = [(row[search.PK], function_rank.normalized(metric, d)) for row, d in rows]
+        ranked = function_rank.rank(decay, candidates, values)[request.offset:request.offset + request.limit]
+        if request.round_decimal != -1:
+            ranked = [(pk, round(score, request.round_decimal)) for pk, score in ranked]
+        data.append(Hits(prepared.hits(pk_name, [(by_pk[pk], score) for pk, score in ranked]), pk_name=pk_name))
+    return SearchResult(data)
+
+
+def field_values(conn: psycopg.Connection, info: CollectionInfo, field: str, pks: set[Any]) -> dict[Any, Any]:
+    """The value of ``field`` for each primary key (one statement for every query vector)."""
+    plan = outputs.output_plan(info.schema, [field], default_all=False, include_pk=False)
+    return {pk: entity.get(field) for pk, entity in hybrid.entities_by_pk(conn, info, plan, pks).items()}

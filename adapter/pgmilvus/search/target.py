@@ -1,0 +1,212 @@
+"""What one search reads: the vector field, its index and metric, the query vectors.
+
+Resolves the Milvus-level choices (``anns_field``, the index's metric versus
+``search_params["metric_type"]``, partitions) into a ``search_sql.Target``
+and encodes the query vectors into pgvector's binary form, with Milvus's
+errors when something does not fit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional, Sequence
+
+import numpy as np
+from psycopg import sql
+
+from ..catalog import indexes
+from ..data import values
+from ..catalog.store import CollectionInfo, IndexInfo
+from ..errors import DataNotMatchException, ErrorCode, MilvusException, ParamError, invalid_parameter
+from ..schema.model import FieldSchema
+from .params import illegal
+from .sql import METRICS, Target, partition_condition
+from ..types import DataType
+
+#: Field types a grouping search accepts (Milvus: integers, bool, varchar).
+GROUPABLE = {DataType.INT8, DataType.INT16, DataType.INT32, DataType.INT64, DataType.BOOL, DataType.VARCHAR}
+
+
+@dataclass
+class Resolved:
+    """The field, index, metric and SQL target of one search."""
+
+    field: FieldSchema
+    index: Optional[IndexInfo]
+    method: Optional[str]          # hnsw | ivfflat | diskann | None (exact scan only)
+    target: Target
+    conditions: list[sql.Composable]
+    params: dict[str, Any]
+
+
+def anns_field(info: CollectionInfo, name: Optional[str]) -> FieldSchema:
+    """The vector field to search (Milvus's errors for unknown / ambiguous)."""
+    vector_fields = info.schema.vector_fields
+    if name:
+        field = info.schema.field(name)
+        if field is None or not field.is_vector:
+            raise invalid_parameter(f"failed to create query plan: failed to get field schema by name: "
+                                    f"fieldName({name}) not found")
+        return field
+    if len(vector_fields) == 1:
+        return vector_fields[0]
+    if not vector_fields:
+        raise invalid_parameter(f"collection {info.name} has no vector field to search")
+    raise invalid_parameter("multiple anns_fields exist, please specify a anns_field in search_params "
+                            f"(one of {[f.name for f in vector_fields]})")
+
+
+def field_index(info: CollectionInfo, field: FieldSchema) -> Optional[IndexInfo]:
+    return next((i for i in info.indexes if i.field_name == field.name), None)
+
+
+def metric_for(field: FieldSchema, index: Optional[IndexInfo], requested: Optional[str]) -> str:
+    """The index's metric; a different ``metric_type`` in search_params is Milvus's error."""
+    if index is not None and index.metric_type:
+        if requested and requested != index.metric_type:
+            raise MilvusException(ErrorCode.INVALID_PARAMETER,
+                                  f"metric type not match: invalid parameter[expected={index.metric_type}]"
+                                  f"[actual={requested}]")
+        return index.metric_type
+    return indexes.check_metric(field, requested)
+
+
+def index_method(field: FieldSchema, index: Optional[IndexInfo]) -> Optional[str]:
+    """Which pgvector access method serves the index (None: exact scans only)."""
+    if index is None or not index.pg_index_name:
+        return None
+    return indexes.search_method(index.index_type, index.params)
+
+
+def _column(field: FieldSchema, index: Optional[IndexInfo], method: Optional[str]) -> tuple[sql.Composable, str]:
+    """The column expression (cast like the index, so the index serves it) and the query type."""
+    kind = indexes.vector_column_kind(field)
+    column: sql.Composable = sql.Identifier("t", field.name)
+    cast = indexes.index_cast(field, index.params) if method and index is not None else None
+    if cast:
+        return sql.SQL("({}::{})").format(column, sql.SQL(cast)), cast
+    if kind == "sparsevec":
+        return column, "sparsevec"
+    return column, f"{kind}({int(field.dim)})"
+
+
+def resolve(info: CollectionInfo, name: Optional[str], requested_metric: Optional[str],
+            partition_names: Optional[Sequence[str]]) -> Resolved:
+    field = anns_field(info, name)
+    index = field_index(info, field)
+    metric = METRICS[metric_for(field, index, requested_metric)]
+    method = index_method(field, index)
+    column, query_type = _column(field, index, method)
+    table, conditions, params = _source(info, partition_names)
+    if field.nullable:
+        # A row whose vector is NULL has no distance: Milvus never returns it as a hit.
+        conditions.append(sql.SQL("{} IS NOT NULL").format(sql.Identifier("t", field.name)))
+    target = Target(table=table, pk=info.schema.primary_field.name, column=column,
+                    query_type=query_type, metric=metric)
+    return Resolved(field, index, method, target, conditions, params)
+
+
+def _source(info: CollectionInfo, partition_names: Optional[Sequence[str]]
+            ) -> tuple[sql.Composable, list[sql.Composable], dict[str, Any]]:
+    """The table to read and the partition condition: one named partition reads its child table."""
+    parent = sql.Identifier(info.schema_name, info.table_name)
+    if not partition_names:
+        return parent, [], {}
+    if info.schema.partition_key_field is not None:
+        raise invalid_parameter("not support manually specifying the partition names if partition key "
+                                "mode is used")
+    names = list(dict.fromkeys(partition_names))
+    for part_name in names:
+        if info.partition(part_name) is None:
+            raise MilvusException(ErrorCode.PARTITION_NOT_FOUND, f"partition name {part_name} not found: "
+                                                                 f"partition not found[partition={part_name}]")
+    if len(names) == 1:
+        part = info.partition(names[0])
+        assert part is not None
+        return sql.Identifier(info.schema_name, part.table_name), [], {}
+    return parent, [partition_condition()], {"parts": names}
+
+
+def group_field(info: CollectionInfo, name: str) -> FieldSchema:
+    field = info.schema.field(name)
+    if field is None:
+        raise invalid_parameter(f"failed to get field schema by name: groupBy field({name}) not found")
+    if field.dtype not in GROUPABLE:
+        raise invalid_parameter(f"unsupported data type {field.dtype.name} for group by operator: group by "
+                                "needs an INT8-INT64, BOOL or VARCHAR field")
+    return field
+
+
+# -- query vectors ---------------------------------------------------------------------------------
+
+def _dense_len(field: FieldSchema, value: Any) -> Optional[int]:
+    """The dimension of one query vector as given (None when the shape is not a dense vector)."""
+    if field.dtype == DataType.BINARY_VECTOR:
+        if isinstance(value, (bytes, bytearray)):
+            return len(value) * 8
+        if isinstance(value, np.ndarray) and value.dtype == np.uint8:
+            return value.shape[0] * 8
+        return None
+    if isinstance(value, (bytes, bytearray)):
+        width = 1 if field.dtype == DataType.INT8_VECTOR else 2
+        return len(value) // width if field.dtype != DataType.FLOAT_VECTOR else None
+    if isinstance(value, np.ndarray):
+        return value.shape[0] if value.ndim == 1 else None
+    if isinstance(value, (list, tuple)):
+        return len(value)
+    return None
+
+
+def query_encoder(field: FieldSchema) -> Optional[Any]:
+    """The encoder of the field's query vectors (None for sparse vectors: they have their own)."""
+    return None if field.dtype == DataType.SPARSE_FLOAT_VECTOR else values.field_encoder(field)
+
+
+def encode_queries(field: FieldSchema, data: Sequence[Any], encoder: Optional[Any] = None) -> list[Any]:
+    """Query vectors in pgvector's binary wire form (values.py's encoders), Milvus's errors."""
+    if field.dtype == DataType.SPARSE_FLOAT_VECTOR:
+        return [_encode_one(field, v, values.sparse_query_wire) for v in data]
+    encoder = encoder or values.field_encoder(field)
+    out = []
+    for i, value in enumerate(data):
+        if isinstance(value, str):
+            raise invalid_parameter(f"text query {value!r} needs a BM25 function on field {field.name}, "
+                                    "which pgmilvus does not support: pass vectors")
+        got = _dense_len(field, value)
+        if got is None:
+            raise illegal("search_data", _show(data))
+        if got != field.dim:
+            raise invalid_parameter(f"vector dimension mismatch, expected vector size {field.dim}, actual "
+                                    f"{got} (query vector {i}, field {field.name})")
+        try:
+            out.append(encoder(value, i))
+        except DataNotMatchException as exc:
+            raise _illegal_query(field, value, exc) from None
+    return out
+
+
+def _encode_one(field: FieldSchema, value: Any, encode: Any) -> Any:
+    try:
+        return encode(value)
+    except DataNotMatchException as exc:
+        raise _illegal_query(field, value, exc) from None
+
+
+def _illegal_query(field: FieldSchema, value: Any, exc: DataNotMatchException) -> ParamError:
+    return ParamError(message=f"`search_data` value {_show(value)} is illegal for field {field.name}: "
+                              f"{exc.message}")
+
+
+def _show(value: Any) -> str:
+    text = repr(value.tolist() if isinstance(value, np.ndarray) else value)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def array_type(query_type: str) -> str:
+    """The array type of ``query_type``.
+
+    Typmods are left out (each element is cast to ``query_type`` afterwards); ``bit``
+    becomes ``varbit`` because a bare ``bit`` is ``bit(1)`` and would truncate.
+    """
+    base = query_type.split("(")[0]
+    return ("varbit" if base == "bit" else base) + "[]"
