@@ -17,7 +17,8 @@ same arguments:
 
 The hand-written side is what an asyncio application would write: a psycopg
 ``AsyncConnectionPool`` of the same size as the client's pool, pgvector's
-``register_vector_async``, ``SELECT id, v <-> %s, k FROM t ORDER BY 2 LIMIT 10`` (and the
+``register_vector_async``, ``hnsw.ef_search = 64`` (the ef pgmilvus is given),
+``SELECT id, v <-> %s, k FROM t ORDER BY 2 LIMIT 10`` (and the
 matching ``WHERE`` statements for query and get).  pgmilvus runs each call in a worker thread
 on the synchronous core (docs/integrations.md).
 
@@ -49,6 +50,7 @@ from turns import bench_client  # noqa: E402
 
 TABLE = '"default"."abench"'
 POOL = 8
+EF = {"params": {"ef": 64}}  # both sides search with ef 64 (pgvector's default is 40, pgmilvus's 100)
 
 
 def load(client: Any, rows: int, dim: int, rng: np.random.Generator) -> np.ndarray:
@@ -93,8 +95,9 @@ async def run(dsn: str, vectors: np.ndarray, args: argparse.Namespace) -> list[t
     client = AsyncMilvusClient(dsn, pool_size=POOL)
 
     async def configure(conn: Any) -> None:
-        await register_vector_async(conn)
         await conn.set_autocommit(True)
+        await register_vector_async(conn)
+        await conn.execute("SET hnsw.ef_search = 64")
 
     pool = AsyncConnectionPool(dsn, min_size=POOL, max_size=POOL, configure=configure, open=False)
     await pool.open()
@@ -105,7 +108,7 @@ async def run(dsn: str, vectors: np.ndarray, args: argparse.Namespace) -> list[t
             return await (await conn.execute(statement, params, prepare=True)).fetchall()
 
     work = {
-        "search": (lambda q: client.search("abench", [q], limit=10, output_fields=["k"]),
+        "search": (lambda q: client.search("abench", [q], limit=10, output_fields=["k"], search_params=EF),
                    lambda q: sql(f"SELECT id, v <-> %s AS d, k FROM {TABLE} ORDER BY d LIMIT 10", [q]),
                    [vectors[i] + 0.01 for i in rng.integers(0, rows, args.calls)]),
         "query": (lambda k: client.query("abench", filter=f"k == {k}", output_fields=["k"]),

@@ -24,13 +24,13 @@ import contextlib
 import contextvars
 import functools
 import inspect
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, AsyncIterator, Callable, Dict, List, Optional, TypeVar
 
 import psycopg
 
 from ..pg import callers
 from .milvus_client import MilvusClient
+from .workers import Workers
 from ..errors import MilvusException
 from ..types import LoadState
 
@@ -56,8 +56,7 @@ class AsyncMilvusClient:
                           timeout=timeout, **kwargs)
         self._sync: Optional[MilvusClient] = None
         self._opening = asyncio.Lock()
-        self._workers = ThreadPoolExecutor(max_workers=int(kwargs.get("pool_size", 8)),
-                                           thread_name_prefix="pgmilvus-async")
+        self._workers = Workers(int(kwargs.get("pool_size", 8)), "pgmilvus-async")
         self._closed = False
 
     # -- plumbing --------------------------------------------------------------------------------
@@ -68,20 +67,15 @@ class AsyncMilvusClient:
         if self._sync is None:
             async with self._opening:
                 if self._sync is None:
-                    loop = asyncio.get_running_loop()
-                    self._sync = await loop.run_in_executor(self._workers,
-                                                            functools.partial(MilvusClient, **self._args))
+                    self._sync = await self._workers.run(functools.partial(MilvusClient, **self._args))
         return self._sync
 
     async def _call(self, method: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """``method`` of the synchronous client, run in a worker (on the bound connection, if any)."""
         sync = await self._client()
         aconn = _bound.get().get(id(self))
-        loop = asyncio.get_running_loop()
-        context = contextvars.copy_context()
         if aconn is None:
-            return await loop.run_in_executor(
-                self._workers, functools.partial(context.run, method, sync, *args, **kwargs))
+            return await self._workers.run(functools.partial(method, sync, *args, **kwargs))
         async with aconn.lock:
             twin = callers.twin(aconn)
 
@@ -89,7 +83,7 @@ class AsyncMilvusClient:
                 with sync.bind(twin):
                     return method(sync, *args, **kwargs)
 
-            running = loop.run_in_executor(self._workers, functools.partial(context.run, on_twin))
+            running = self._workers.run(on_twin)
             try:
                 return await asyncio.shield(running)
             except asyncio.CancelledError:
@@ -123,8 +117,8 @@ class AsyncMilvusClient:
             return
         self._closed = True
         if self._sync is not None:
-            await asyncio.get_running_loop().run_in_executor(self._workers, self._sync.close)
-        self._workers.shutdown(wait=False)
+            await self._workers.run(self._sync.close)
+        self._workers.stop()
 
     async def __aenter__(self) -> "AsyncMilvusClient":
         return self
