@@ -43,8 +43,20 @@ i + 1 == 2 => -
 s == "a\\"b" => -
 s == 5 => -
 i == "5" => -
-dyn_key == 5 => -
-j["a"] == 5 => -
+dyn_key == 5 => "$meta" @> CAST(%(b0)s AS JSONB) | {'b0': '{"dyn_key": 5}'}
+j["a"] == 5 => "j" @> CAST(%(b0)s AS JSONB) | {'b0': '{"a": 5}'}
+j["a"]["b"] == "x" => "j" @> CAST(%(b0)s AS JSONB) | {'b0': '{"a": {"b": "x"}}'}
+dyn_key["z"] == "q" => "$meta" @> CAST(%(b0)s AS JSONB) | {'b0': '{"dyn_key": {"z": "q"}}'}
+$meta["x"] == 1 => "$meta" @> CAST(%(b0)s AS JSONB) | {'b0': '{"x": 1}'}
+dyn_key == "50 %" => "$meta" @> CAST(%(b0)s AS JSONB) | {'b0': '{"dyn_key": "50 %"}'}
+dyn_key == "é" and i == 3 => "$meta" @> CAST(%(b0)s AS JSONB) AND "i" = %(b1)s | {'b0': '{"dyn_key": "é"}', 'b1': 3}
+s like "%(b" and dyn_key == 1 => "s" LIKE '%%(b' ESCAPE '\\' AND "$meta" @> CAST(%(b0)s AS JSONB) | {'b0': '{"dyn_key": 1}'}
+j["a"][0] == 1 => -
+j == 5 => -
+j["a"] > 5 => -
+dyn_key != 5 => -
+dyn_key == 1.5 => -
+dyn_key == true => -
 array_contains(a, 5) => -
 i in [1, "a"] => -
 i in [1, 2] + x => -
@@ -66,9 +78,9 @@ def _bound(expr: str) -> Optional[tuple[str, dict[str, Any]]]:
     mask = bind.mask(found, SCHEMA)
     if not any(mask):
         return None
-    text = bind.template(found, mask, lambda t: filter_sql(t, SCHEMA))
-    params = found.values(mask)
-    return None if text is None or params is None else (text, params)
+    made = bind.template(found, mask, lambda t: filter_sql(t, SCHEMA))
+    params = None if made is None else found.values(mask, made.docs)
+    return None if made is None or params is None else (made.text, params)
 
 
 @pytest.mark.parametrize("expr, expected", _cases())
@@ -88,6 +100,8 @@ i == 7 && f > 0.5 => prepared
 i > 3 and i < 9 => planned
 s != "x" => planned
 i == 1 or i >= 2 => planned
+dyn_key == "red" and j["a"] == 1 => prepared
+dyn_key == "red" and i > 1 => planned
 """
 
 
@@ -111,7 +125,9 @@ def test_the_same_shape_has_the_same_key_whatever_its_values() -> None:
 
 FILTERS = ['k == 3', 'k != 3', 'k in [1, 5, 9]', 's == "s_4"', 's in ["s_1", "s_7", "nope"]',
            's > "s_5" and k < 8', '(k >= 2) or (s == "s_9")', 'k == 4 and f > 0.25',
-           's == "it\'s"', "s == 'it\"s'", 's == "50%"', 's like "s_%" and k == 1']
+           's == "it\'s"', "s == 'it\"s'", 's == "50%"', 's like "s_%" and k == 1',
+           'color == "red"', 'j["a"] == 1', 'j["t"] == "t0" and k > 2', 'color == "it\'s %"',
+           'j["a"] == 2 or color == "blue"', 'j["n"]["m"] == 3', 'color == 7']
 
 
 @pytest.fixture
@@ -122,11 +138,14 @@ def filled(client: MilvusClient) -> MilvusClient:
     schema.add_field("k", DataType.INT64)
     schema.add_field("s", DataType.VARCHAR, max_length=16)
     schema.add_field("f", DataType.DOUBLE)
+    schema.add_field("j", DataType.JSON)
     client.create_collection("c", schema=schema)
-    rows = [{"id": i, "v": [0.0, float(i)], "k": i, "s": f"s_{i}", "f": i / 10} for i in range(10)]
-    rows += [{"id": 10, "v": [1.0, 1.0], "k": 10, "s": "it's", "f": 0.0},
-             {"id": 11, "v": [1.0, 1.0], "k": 11, "s": 'it"s', "f": 0.0},
-             {"id": 12, "v": [1.0, 1.0], "k": 12, "s": "50%", "f": 0.0}]
+    rows = [{"id": i, "v": [0.0, float(i)], "k": i, "s": f"s_{i}", "f": i / 10,
+             "j": {"a": i % 3, "t": f"t{i % 2}", "n": {"m": i}}, "color": ["red", "blue", 7][i % 3]}
+            for i in range(10)]
+    rows += [{"id": 10, "v": [1.0, 1.0], "k": 10, "s": "it's", "f": 0.0, "j": {}, "color": "it's %"},
+             {"id": 11, "v": [1.0, 1.0], "k": 11, "s": 'it"s', "f": 0.0, "j": [1]},
+             {"id": 12, "v": [1.0, 1.0], "k": 12, "s": "50%", "f": 0.0, "j": {"a": 1.0}}]
     client.insert("c", rows)
     return client
 
@@ -192,3 +211,14 @@ def test_a_bound_equality_is_prepared_on_the_server_and_a_bound_range_is_not(fil
     statements = prepared_statements()
     assert any('"k" = $1' in text for text in statements), statements
     assert not any('"k" > $1' in text for text in statements), statements
+
+
+def test_a_json_key_equality_is_one_prepared_statement_whatever_its_value(filled: MilvusClient):
+    for k in range(6):
+        color = ["red", "blue"][k % 2]
+        assert {r["color"] for r in filled.query("c", filter=f'color == "{color}"', output_fields=["color"])} \
+            == {color}
+    statements = filled._read(lambda conn: [r[0] for r in conn.execute(
+        "SELECT statement FROM pg_prepared_statements WHERE statement LIKE '%%$meta%%'")])
+    assert [text for text in statements if "@>" in text] == [
+        next(text for text in statements if '"$meta" @> CAST($1 AS JSONB)' in text)], statements

@@ -86,12 +86,11 @@ def condition(info: CollectionInfo, filter: str) -> Optional[Bound]:
         text = None
         if bind.mask(found, info.schema) == mask:  # this text binds as its skeleton says
             paths = json_index.indexed_paths(info)
-            made = bind.template(found, mask, lambda t: plan_sql(t, info.schema, None, "query", paths))
-            text = None if made is None else made.encode()
+            text = bind.template(found, mask, lambda t: plan_sql(t, info.schema, None, "query", paths))
         remember(plans, key, text)
     if text is None:
         return None
-    params = found.values(mask)
+    params = found.values(mask, text.docs)
     if params is None:
         return None
     first = plans.get(("first", shape))
@@ -102,7 +101,7 @@ def condition(info: CollectionInfo, filter: str) -> Optional[Bound]:
         if first == params:
             return None
         plans[("first", shape)] = _VARYING
-    return Bound(text, shape, params, skeleton[2])
+    return Bound(text.sql, shape, params, skeleton[2])
 
 
 def remember(plans: dict, key: Any, value: Any) -> Any:

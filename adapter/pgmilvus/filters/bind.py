@@ -14,6 +14,10 @@ What is abstracted (everything else stays in the shape, verbatim):
 
 * an integer literal compared with an INT64 field, or in its ``in [...]`` list;
 * a string literal compared with a VARCHAR field, or in its ``in [...]`` list;
+* an integer or string literal that a JSON key is ``==`` to (``j["a"] == 5``, a dynamic
+  field's ``color == "red"``): the compiler renders it inside a JSON document
+  (``col @> '{"a": 5}'``), so the parameter is that document, rebuilt per call
+  from the shape's document with the value's JSON in place (``Template.docs``);
 
 where the comparison stands alone between ``and`` / ``or`` / parentheses, so
 the literal is the whole right-hand side.  The template is made by compiling
@@ -27,8 +31,9 @@ value that fails sends that call the ordinary way too.
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
 from ..schema.model import CollectionSchema
@@ -57,6 +62,24 @@ _CANDIDATE = re.compile(r"""("[^"\\\n]*"|'[^'\\\n]*')"""
 #: other literals vary: each would cost two compilations instead of one).
 MISSES_PER_SKELETON = 16
 _MARKERS = {lexer.STR: "\x00S", lexer.INT: "\x00I", lexer.FLOAT: "\x00F"}
+#: Where a bound value goes in a JSON document of ``Template.docs``.
+_VALUE = "\x00V"
+#: A JSON document literal of the compiled SQL (``_jsonb`` in compile.py).
+_JSONB_LITERAL = re.compile(r"CAST\('((?:[^']|'')*)' AS JSONB\)")
+
+
+@dataclass(frozen=True)
+class Template:
+    """The SQL of a shape with ``%(bN)s`` placeholders (other ``%`` doubled), and for each bound
+    value the JSON document it is the parameter of (``_VALUE`` where the value goes), or None
+    when the value is the parameter itself."""
+
+    text: str
+    docs: tuple
+    sql: bytes = field(init=False, compare=False)  # the text as sent
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sql", self.text.encode())
 
 
 @dataclass(frozen=True)
@@ -75,14 +98,18 @@ class Scan:
         return (self.skeleton,) + tuple(self.expr[a:b] for (a, b), bound in zip(self.spans, mask)
                                         if not bound)
 
-    def values(self, mask: tuple) -> Optional[dict[str, Any]]:
-        """The bound values as parameters, or None when one of them cannot be bound as is."""
+    def values(self, mask: tuple, docs: tuple = ()) -> Optional[dict[str, Any]]:
+        """The bound values as parameters (a value inside a JSON document of ``docs`` as that
+        document's text), or None when one of them cannot be bound as is."""
         out: dict[str, Any] = {}
         for (a, b), kind, bound in zip(self.spans, self.kinds, mask):
             if bound:
                 value: Any = self.expr[a + 1:b - 1] if kind == lexer.STR else int(self.expr[a:b])
                 if not _valid(kind, value):
                     return None
+                doc = docs[len(out)] if docs else None
+                if doc is not None:
+                    value = doc.replace(_VALUE, json.dumps(value, ensure_ascii=False))
                 out[f"b{len(out)}"] = value
         return out
 
@@ -165,7 +192,15 @@ def _slots(tokens: list[lexer.Token], schema: CollectionSchema) -> dict[int, str
     out: dict[int, str] = {}
     n = len(tokens)
     for i, tok in enumerate(tokens):
-        if tok.kind != lexer.IDENT or (i and _key(tokens[i - 1]) not in _BEFORE):
+        if tok.kind not in (lexer.IDENT, lexer.PATH) or (i and _key(tokens[i - 1]) not in _BEFORE):
+            continue
+        if _json_key(tok, schema):
+            j = i + 2
+            if (j + 1 < n and _key(tokens[i + 1]) == (lexer.OP, "==") and tokens[j].kind in (lexer.INT, lexer.STR)
+                    and _key(tokens[j + 1]) in _AFTER):
+                out[j] = "=="
+            continue
+        if tok.kind == lexer.PATH:
             continue
         field = schema.field(tok.text)
         literal = _BINDABLE.get(field.dtype) if field is not None else None
@@ -179,6 +214,18 @@ def _slots(tokens: list[lexer.Token], schema: CollectionSchema) -> dict[int, str
         elif nxt is not None and nxt.kind == lexer.KW and nxt.value == "in":
             out.update(dict.fromkeys(_list_items(tokens, i + 2, literal), "in"))
     return out
+
+
+def _json_key(tok: lexer.Token, schema: CollectionSchema) -> bool:
+    """``tok`` names a key of a JSON document by string keys only (``j["a"]``, a dynamic field's
+    ``color`` or ``color["x"]``, ``$meta["k"]``): its ``==`` compiles to ``@>`` containment."""
+    name, keys = tok.value if tok.kind == lexer.PATH else (tok.text, ())
+    if not all(isinstance(key, str) for key in keys):
+        return False
+    field = schema.field(name)
+    if field is not None:
+        return field.dtype == DataType.JSON and bool(keys)
+    return bool(schema.enable_dynamic_field)
 
 
 def _list_items(tokens: list[lexer.Token], j: int, literal: str) -> list[int]:
@@ -204,9 +251,9 @@ def _key(tok: lexer.Token) -> tuple:
                                                           else tok.text)
 
 
-def template(found: Scan, bound: tuple, compile_text: Callable[[str], Optional[str]]) -> Optional[str]:
-    """The SQL of the filter's shape with ``%(bN)s`` for its bound values (other ``%`` doubled), or
-    None when the compiler does not render every value verbatim, once, the same way for any value."""
+def template(found: Scan, bound: tuple, compile_text: Callable[[str], Optional[str]]) -> Optional[Template]:
+    """The SQL of the filter's shape with ``%(bN)s`` for its bound values, or None when the
+    compiler does not render every value verbatim, once, the same way for any value."""
     kinds = found.bound_kinds(bound)
     made = []
     for variant in (0, 1):
@@ -216,12 +263,38 @@ def template(found: Scan, bound: tuple, compile_text: Callable[[str], Optional[s
             return None
         if text is None:
             return None
-        made.append(_placeholders(text.replace("%", "%%"), kinds, variant))
+        made.append(_placeholders(text, kinds, variant))
     return made[0] if made[0] is not None and made[0] == made[1] else None
 
 
-def _placeholders(text: str, kinds: tuple, variant: int) -> Optional[str]:
+def _sentinel_json(kind: str, variant: int, i: int) -> str:
+    return str(_SENTINEL_INTS[variant] + i) if kind == lexer.INT else f'"{_SENTINEL_STRS[variant]}{i}"'
+
+
+def _documents(text: str, kinds: tuple, variant: int) -> tuple[str, list]:
+    """``text`` (``%`` doubled) with each JSON document literal holding one sentinel replaced by
+    that value's placeholder, and each value's document (None for a value not inside one)."""
+    docs: list = [None] * len(kinds)
+
+    def replace(match: re.Match) -> str:
+        doc = match.group(1).replace("%%", "%").replace("''", "'")
+        for i, kind in enumerate(kinds):
+            sentinel = _sentinel_json(kind, variant, i)
+            if doc.count(sentinel) == 1 and docs[i] is None:
+                docs[i] = doc.replace(sentinel, _VALUE)
+                return f"CAST(%(b{i})s AS JSONB)"
+        return match.group(0)
+
+    return _JSONB_LITERAL.sub(replace, text), docs
+
+
+def _placeholders(text: str, kinds: tuple, variant: int) -> Optional[Template]:
+    text, docs = _documents(text.replace("%", "%%"), kinds, variant)
     for i, kind in enumerate(kinds):
+        if docs[i] is not None:
+            if text.count(f"%(b{i})s") != 1:
+                return None
+            continue
         if kind == lexer.INT:
             pattern = r"(?<![\w.'\"])" + str(_SENTINEL_INTS[variant] + i) + r"(?![\w.'\"])"
         else:
@@ -229,4 +302,7 @@ def _placeholders(text: str, kinds: tuple, variant: int) -> Optional[str]:
         text, count = re.subn(pattern, f"%(b{i})s", text)
         if count != 1:
             return None
-    return text
+    if any(_SENTINEL_STRS[variant] in text or str(_SENTINEL_INTS[variant] + i) in text
+           for i in range(len(kinds))):
+        return None  # a value also rendered somewhere else (in another form)
+    return Template(text, tuple(docs))
