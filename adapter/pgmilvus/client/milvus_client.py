@@ -18,7 +18,7 @@ from ..schema import ddl, names
 from ..search import hybrid, ann as search_mod
 from ..rbac import roles as rbac
 from ..data import reads, writes
-from ..catalog import builder, evolution as schema_evolution, segments
+from ..catalog import builder, compaction, evolution as schema_evolution, segments
 from ..search import ranked as search_ranked
 from ..pg import callers
 from . import uri as uri_mod
@@ -295,11 +295,13 @@ class MilvusClient:
     def compact(self, collection_name: str, is_clustering: Optional[bool] = False,
                 is_l0: Optional[bool] = False, target_size: Optional[int] = None,
                 target_size_unit: str = "mb", timeout: Optional[float] = None, **kwargs: Any) -> int:
-        """VACUUM (ANALYZE) the collection's table: reclaims deleted rows, refreshes planner stats."""
+        """Merge small indexed segments (catalog/compaction.py), then VACUUM (ANALYZE) the
+        collection's table: deleted rows reclaimed, planner statistics fresh.  Done when it returns."""
         from psycopg import sql
 
         with self._db.own_connection(timeout) as conn:  # VACUUM runs outside any transaction
             info = collections.require(conn, self._db_name, collection_name)
+            compaction.compact(conn, info)
             conn.execute(sql.SQL("VACUUM (ANALYZE) {}").format(
                 sql.Identifier(info.schema_name, info.table_name)))
         return next(_compaction_ids)

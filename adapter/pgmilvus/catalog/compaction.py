@@ -1,0 +1,231 @@
+"""compact(): a partition's small indexed segments merged into one, its indexes built in bulk.
+
+Many small segments (a collection loaded in many small batches, or flushed often) make every
+search a Merge Append of many small HNSW scans; Milvus merges them (compaction), so does this:
+consecutive indexed segments of a partition whose live rows fit ``merge_rows`` are merged into a
+new segment, deleted rows left behind.  Readers and writers are kept waiting only for the swap:
+
+1. *Copy* (one REPEATABLE READ transaction, no lock beyond reading): the sources' live rows go
+   into a new standalone table (``LIKE`` the partition's table: its columns, constraints and
+   indexes), and each row's (primary key, xmin) into a session table, from the same snapshot.
+   The new segment is in the catalog as ``merging`` from the start, so a process killed from
+   here on leaves a table the next compact() drops.
+2. *Build*: the vector indexes, in bulk, on the table nobody else sees (compact() waits).
+3. *Swap* (one transaction, the collection's write lock, then SHARE ROW EXCLUSIVE on the
+   partition's table: writers wait, readers go on): rows changed since the copy (their
+   (key, xmin) is gone: deleted, updated in place, moved by an upsert) are deleted from the new
+   table and the sources' current versions copied in; the sources are detached and dropped and
+   the new table attached, taking ACCESS EXCLUSIVE on the partition's table until the commit
+   (milliseconds).  A reader sees the old segments or the new one, never both.
+
+If the collection changed meanwhile (a field added, an index created or dropped), the swap
+gives up and the new table is dropped: the next compact() starts again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from typing import Callable, Optional
+
+import psycopg
+from psycopg import sql
+
+from ..rbac import roles as rbac
+from ..schema import ddl
+from . import indexes, segments
+from . import store as catalog
+from .store import CATALOG, CollectionInfo
+
+#: Merged segments hold up to this many seal sizes of rows (Milvus: 1 GB segments from
+#: ~120 MB seals); PGMILVUS_MERGE_ROWS overrides.
+MERGE_FACTOR = 8
+#: First half of the advisory lock key of a collection's compaction (the second: its id).
+_COMPACTION_LOCK_SPACE = 0x7063  # "pc"
+#: Called between the build and the swap (tests: writes in between, a kill).
+between: Optional[Callable[[], None]] = None
+
+
+def merge_rows(info: CollectionInfo) -> int:
+    forced = os.environ.get("PGMILVUS_MERGE_ROWS")
+    return max(1, int(forced)) if forced else MERGE_FACTOR * segments.seal_rows(info)
+
+
+def groups(live: list[tuple[int, int]], target: int) -> list[list[int]]:
+    """Runs of consecutive segments ((id, live rows), in id order) whose rows fit ``target``;
+    only runs of two or more, or a lone segment with deleted rows to leave behind, are merged."""
+    out: list[list[int]] = []
+    run: list[int] = []
+    total = 0
+    for segment_id, rows in live:
+        if run and total + rows > target:
+            out.append(run)
+            run, total = [], 0
+        if rows <= target:
+            run.append(segment_id)
+            total += rows
+    if run:
+        out.append(run)
+    return [g for g in out if len(g) > 1]
+
+
+def compact(conn: psycopg.Connection, info: CollectionInfo) -> int:
+    """Merge what can be merged in every partition of ``info``; how many segments were merged
+    away.  ``conn`` is autocommit; another process compacting the collection makes this a no-op."""
+    if not info.segmented:
+        return 0
+    key = (_COMPACTION_LOCK_SPACE, info.id % (1 << 31))
+    if not conn.execute("SELECT pg_try_advisory_lock(%s::int, %s::int)", key).fetchone()[0]:
+        return 0
+    try:
+        _drop_leftovers(conn, info)
+        merged = 0
+        for part in info.partitions:
+            for group in groups(_live_rows(conn, info, part.name, part.table_name), merge_rows(info)):
+                merged += _merge(conn, info, part.name, group)
+        return merged
+    finally:
+        conn.execute("SELECT pg_advisory_unlock(%s::int, %s::int)", key)
+
+
+def _drop_leftovers(conn: psycopg.Connection, info: CollectionInfo) -> None:
+    """Tables of merges a killed process left (never attached: nobody reads them)."""
+    for segment_id, table in conn.execute(f"SELECT id, table_name FROM {CATALOG}.segments"
+                                          " WHERE collection_id = %s AND state = 'merging'", (info.id,)).fetchall():
+        with conn.transaction():
+            conn.execute(ddl.drop_table(info.schema_name, table))
+            conn.execute(f"DELETE FROM {CATALOG}.segments WHERE id = %s", (segment_id,))
+
+
+def _live_rows(conn: psycopg.Connection, info: CollectionInfo, partition: str, table: str) -> list[tuple[int, int]]:
+    """(id, live rows) of the partition's indexed segments, in id order."""
+    ids = [r[0] for r in conn.execute(f"SELECT id FROM {CATALOG}.segments WHERE collection_id = %s"
+                                      " AND partition_name = %s AND state = 'indexed' ORDER BY id",
+                                      (info.id, partition)).fetchall()]
+    counts = dict(conn.execute(sql.SQL("SELECT {s}, count(*) FROM {t} WHERE {s} = ANY(%s) GROUP BY 1").format(
+        s=sql.Identifier(ddl.SEGMENT_COLUMN), t=sql.Identifier(info.schema_name, table)), (ids,)).fetchall())
+    return [(i, int(counts.get(i, 0))) for i in ids]
+
+
+def _merge(conn: psycopg.Connection, info: CollectionInfo, partition: str, sources: list[int]) -> int:
+    part = info.partition(partition)
+    assert part is not None
+    schema, parent = info.schema_name, part.table_name
+    with conn.transaction():
+        new_id = conn.execute(f"SELECT nextval('{CATALOG}.segment_ids')").fetchone()[0]
+        leaf = segments.leaf_name(parent, new_id)
+        conn.execute(sql.SQL("CREATE TABLE {} (LIKE {} INCLUDING ALL)").format(
+            sql.Identifier(schema, leaf), sql.Identifier(schema, parent)))
+        conn.execute(f"INSERT INTO {CATALOG}.segments (id, collection_id, partition_name, table_name, state)"
+                     " VALUES (%s, %s, %s, %s, 'merging')", (new_id, info.id, partition, leaf))
+    try:
+        _copy(conn, info, parent, leaf, new_id, sources)
+        _build(conn, info, leaf)
+        if between is not None:
+            between()
+        if not _swap(conn, info, partition, parent, leaf, new_id, sources):
+            _abandon(conn, info, leaf, new_id)
+            return 0
+    except BaseException:
+        if not conn.closed and conn.pgconn.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+            _abandon(conn, info, leaf, new_id)
+        raise
+    finally:
+        with contextlib.suppress(psycopg.Error):
+            conn.execute("DROP TABLE IF EXISTS pg_temp.pgmilvus_merge_seen")
+    conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(schema, leaf)))
+    return len(sources)
+
+
+def _columns(conn: psycopg.Connection, info: CollectionInfo, table: str) -> list[str]:
+    return [r[0] for r in conn.execute(
+        "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped"
+        " AND attname <> %s ORDER BY attnum",
+        (sql.Identifier(info.schema_name, table).as_string(conn), ddl.SEGMENT_COLUMN)).fetchall()]
+
+
+def _copy_statement(conn: psycopg.Connection, info: CollectionInfo, parent: str, leaf: str,
+                    where: sql.Composable) -> sql.Composed:
+    names = sql.SQL(", ").join(sql.Identifier(c) for c in _columns(conn, info, parent))
+    return sql.SQL("INSERT INTO {leaf} ({names}, {s}) SELECT {names}, %(new)s FROM {parent} AS src WHERE {where}").format(
+        leaf=sql.Identifier(info.schema_name, leaf), parent=sql.Identifier(info.schema_name, parent), names=names,
+        s=sql.Identifier(ddl.SEGMENT_COLUMN), where=where)
+
+
+def _copy(conn: psycopg.Connection, info: CollectionInfo, parent: str, leaf: str, new_id: int,
+          sources: list[int]) -> None:
+    """The sources' live rows into the new table, and their (key, xmin), from one snapshot."""
+    pk, segment = sql.Identifier(info.schema.primary_field.name), sql.Identifier(ddl.SEGMENT_COLUMN)
+    in_sources = sql.SQL("src.{} = ANY(%(sources)s)").format(segment)
+    params = {"new": new_id, "sources": sources}
+    conn.execute("DROP TABLE IF EXISTS pg_temp.pgmilvus_merge_seen")
+    conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+    try:
+        conn.execute(_copy_statement(conn, info, parent, leaf, in_sources), params)
+        conn.execute(sql.SQL("CREATE TEMP TABLE pgmilvus_merge_seen AS SELECT src.{pk} AS pk, src.xmin::text AS x"
+                             " FROM {parent} AS src WHERE {where}").format(
+            pk=pk, parent=sql.Identifier(info.schema_name, parent), where=in_sources), params)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    # The partition constraint, proved once here, spares ATTACH a scan under the swap's locks.
+    conn.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} CHECK ({} = {})").format(
+        sql.Identifier(info.schema_name, leaf), sql.Identifier(ddl.pg_name(leaf, "segment")), segment,
+        sql.Literal(int(new_id))))
+
+
+def _build(conn: psycopg.Connection, info: CollectionInfo, leaf: str) -> None:
+    """The vector indexes on the new table, in bulk (nobody reads it yet: no CONCURRENTLY)."""
+    for name, value in indexes.build_settings().items():
+        conn.execute("SELECT set_config(%s, %s, false)", (name, value))
+    try:
+        for plan in segments.vector_plans(info):
+            statement = indexes.create_index_sql(info.schema_name, leaf, plan,
+                                                 name=segments.leaf_index_name(leaf, plan.index_name))
+            assert statement is not None
+            conn.execute(statement)
+    finally:
+        conn.execute("RESET maintenance_work_mem; RESET max_parallel_maintenance_workers")
+
+
+def _swap(conn: psycopg.Connection, info: CollectionInfo, partition: str, parent: str, leaf: str,
+          new_id: int, sources: list[int]) -> bool:
+    """Catch up with writes since the copy and put the new segment in the sources' place; False
+    (nothing changed) when the collection's description changed meanwhile."""
+    schema = info.schema_name
+    pk, segment = sql.Identifier(info.schema.primary_field.name), sql.Identifier(ddl.SEGMENT_COLUMN)
+    target, source_table = sql.Identifier(schema, leaf), sql.Identifier(schema, parent)
+    with conn.transaction():
+        fresh = catalog.lock_collection(conn, info)
+        conn.execute(sql.SQL("LOCK TABLE ONLY {} IN SHARE ROW EXCLUSIVE MODE").format(source_table))
+        if fresh.revision != info.revision:
+            return False
+        in_sources = sql.SQL("src.{} = ANY(%(sources)s)").format(segment)
+        params = {"new": new_id, "sources": sources}
+        # Gone or rewritten since the copy: out of the new table; their current versions back in.
+        conn.execute(sql.SQL("DELETE FROM {t} AS n USING pgmilvus_merge_seen AS seen WHERE n.{pk} = seen.pk"
+                             " AND NOT EXISTS (SELECT FROM {p} AS src WHERE {w} AND src.{pk} = seen.pk"
+                             " AND src.xmin::text = seen.x)").format(t=target, pk=pk, p=source_table, w=in_sources),
+                     params)
+        changed = sql.SQL("{} AND NOT EXISTS (SELECT FROM pgmilvus_merge_seen AS seen WHERE seen.pk = src.{}"
+                          " AND seen.x = src.xmin::text)").format(in_sources, pk)
+        conn.execute(_copy_statement(conn, info, parent, leaf, changed), params)
+        old = conn.execute(f"SELECT table_name FROM {CATALOG}.segments WHERE id = ANY(%s)", (sources,)).fetchall()
+        for (table,) in old:
+            conn.execute(sql.SQL("ALTER TABLE {} DETACH PARTITION {}").format(source_table, sql.Identifier(schema, table)))
+        conn.execute(sql.SQL("ALTER TABLE {} ATTACH PARTITION {} FOR VALUES IN ({})").format(
+            source_table, target, sql.Literal(int(new_id))))
+        for (table,) in old:
+            conn.execute(ddl.drop_table(schema, table))
+        rows = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(target)).fetchone()[0]
+        conn.execute(f"UPDATE {CATALOG}.segments SET state = 'indexed', rows = %s WHERE id = %s", (rows, new_id))
+        conn.execute(f"DELETE FROM {CATALOG}.segments WHERE id = ANY(%s)", (sources,))
+        rbac.sync_collection(conn, info.db_name, info.name)  # Postgres gives a new leaf no grants
+    return True
+
+
+def _abandon(conn: psycopg.Connection, info: CollectionInfo, leaf: str, new_id: int) -> None:
+    with conn.transaction():
+        conn.execute(ddl.drop_table(info.schema_name, leaf))
+        conn.execute(f"DELETE FROM {CATALOG}.segments WHERE id = %s", (new_id,))

@@ -1,0 +1,140 @@
+"""compact() on a segmented collection (catalog/compaction.py): small indexed segments merged into
+one with its indexes built in bulk; every row found exactly once at every moment."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import psycopg
+import pytest
+
+from pgmilvus.catalog import compaction
+
+from .subproc import run_python
+from .test_search_recall import clustered
+from .test_segments import SEAL, _check_nearest, _l2_collection, _rows, _segments, _vectors
+
+
+@pytest.fixture(autouse=True)
+def small_segments(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PGMILVUS_SEGMENT_ROWS", str(SEAL))
+    monkeypatch.setenv("PGMILVUS_MERGE_ROWS", str(4 * SEAL))
+
+
+GROUPS = [  # (id, live rows) in id order, target -> merged runs
+    ([(1, 100), (2, 100), (3, 100)], 300, [[1, 2, 3]]),
+    ([(1, 100), (2, 100), (3, 100)], 250, [[1, 2]]),
+    ([(1, 300), (2, 10), (3, 10)], 300, [[2, 3]]),
+    ([(1, 500), (2, 10), (3, 500), (4, 10)], 300, []),
+    ([(1, 10)], 300, []),
+    ([], 300, []),
+]
+
+
+@pytest.mark.parametrize("live, target, expected", GROUPS)
+def test_groups(live, target, expected) -> None:
+    assert compaction.groups(live, target) == expected
+
+
+def _loaded(client, n: int = 1500) -> np.ndarray:
+    _l2_collection(client)
+    vectors = _vectors(n)
+    for start in range(0, n, SEAL):
+        client.insert("seg", _rows(vectors[start:start + SEAL], start))
+    client.flush("seg")
+    return vectors
+
+
+def _ids(client) -> list[int]:
+    return sorted(r["id"] for r in client.query("seg", filter="id >= 0", limit=16384))
+
+
+def test_compact_merges_small_segments_and_keeps_every_row(client) -> None:
+    vectors = _loaded(client)
+    client.delete("seg", filter="id in [3, 4, 5]")
+    before = [s for s, _ in _segments(client, "seg")]
+    assert before.count("indexed") == 5
+    job = client.compact("seg")
+    assert client.get_compaction_state(job) == "Completed"
+    assert sorted(_segments(client, "seg")) == [("growing", 0), ("indexed", SEAL), ("indexed", 4 * SEAL - 3)]
+    assert _ids(client) == [i for i in range(1500) if i not in (3, 4, 5)]
+    _check_nearest(client, vectors, [0, 700, 1100, 1499])
+    described = client.describe_index("seg", "vector")
+    assert (described["indexed_rows"], described["pending_index_rows"]) == (1497, 0)
+    client.compact("seg")   # nothing left to merge (the merged segment is full)
+    assert sorted(_segments(client, "seg")) == [("growing", 0), ("indexed", SEAL), ("indexed", 4 * SEAL - 3)]
+
+
+def test_writes_between_the_copy_and_the_swap_are_carried(client, monkeypatch) -> None:
+    vectors = _loaded(client, 4 * SEAL)
+
+    def writes() -> None:   # another session, while compact() is between its build and its swap
+        with psycopg.connect(client._db.conninfo) as other:
+            other.execute('DELETE FROM "default"."seg" WHERE id IN (10, 11)')
+        client.upsert("seg", [{"id": 20, "vector": [9.0] * 8, "tag": 1}])          # moved to growing
+        client.upsert("seg", [{"id": 30, "tag": 99}], partial_update=True)        # updated in place
+    monkeypatch.setattr(compaction, "between", writes)
+    client.compact("seg")
+    assert _ids(client) == [i for i in range(4 * SEAL) if i not in (10, 11)]
+    assert client.get("seg", ids=[20, 30], output_fields=["tag"]) == [{"id": 20, "tag": 1}, {"id": 30, "tag": 99}]
+    assert client.search("seg", [[9.0] * 8], limit=1)[0][0]["id"] == 20
+    _check_nearest(client, vectors, [0, 599, 1199])
+
+
+def test_searches_during_compaction_see_each_row_once(client) -> None:
+    vectors = _loaded(client)
+    seen: list[list[int]] = []
+    counts: list[int] = []
+    done = threading.Event()
+
+    def search() -> None:
+        while not done.is_set():
+            hits = client.search("seg", [vectors[42].tolist()], limit=1500,
+                                 search_params={"metric_type": "L2", "params": {"ef": 1000}})
+            seen.append(sorted(h["id"] for h in hits[0]))
+            counts.append(client.query("seg", filter="", output_fields=["count(*)"])[0]["count(*)"])
+    reader = threading.Thread(target=search)
+    reader.start()
+    try:
+        client.compact("seg")
+    finally:
+        done.set()
+        reader.join()
+    assert seen and all(len(ids) == len(set(ids)) for ids in seen)
+    assert set(counts) == {1500}
+
+
+def test_a_merge_killed_before_its_swap_is_cleaned_up_by_the_next_compact(client) -> None:
+    vectors = _loaded(client)
+    run_python(f"""
+        import os
+        from pgmilvus import MilvusClient
+        from pgmilvus.catalog import compaction
+        compaction.between = lambda: os._exit(9)
+        MilvusClient({client._db.conninfo!r}).compact("seg")
+    """)  # the environment (small segments) is inherited
+    assert "merging" in [s for s, _ in _segments(client, "seg")]
+    assert _ids(client) == list(range(1500))
+    client.compact("seg")
+    assert sorted(s for s, _ in _segments(client, "seg")) == ["growing", "indexed", "indexed"]
+    assert _ids(client) == list(range(1500))
+    _check_nearest(client, vectors, [1, 900])
+
+
+def test_recall_after_compaction_on_clustered_data(client) -> None:
+    data, queries = clustered(5, 1200, 40, dim=16)
+    index = client.prepare_index_params()
+    index.add_index("vector", index_type="HNSW", metric_type="L2", params={"M": 16, "efConstruction": 64})
+    schema = client.create_schema()
+    schema.add_field("id", 5, is_primary=True)
+    schema.add_field("vector", 101, dim=16)
+    client.create_collection("seg", schema=schema, index_params=index)
+    for start in range(0, 1200, SEAL):
+        client.insert("seg", [{"id": start + i, "vector": v.tolist()} for i, v in enumerate(data[start:start + SEAL])])
+    client.flush("seg")
+    client.compact("seg")
+    found = client.search("seg", queries.tolist(), limit=10, search_params={"params": {"ef": 64}})
+    exact = np.argsort(((queries[:, None, :] - data[None, :, :]) ** 2).sum(-1), axis=1)[:, :10]
+    recall = np.mean([len({h["id"] for h in hits} & set(truth)) / 10 for hits, truth in zip(found, exact)])
+    assert recall >= 0.95
