@@ -138,3 +138,24 @@ def test_recall_after_compaction_on_clustered_data(client) -> None:
     exact = np.argsort(((queries[:, None, :] - data[None, :, :]) ** 2).sum(-1), axis=1)[:, :10]
     recall = np.mean([len({h["id"] for h in hits} & set(truth)) / 10 for hits, truth in zip(found, exact)])
     assert recall >= 0.95
+
+
+def test_segments_are_listed_as_milvus_lists_them(client) -> None:
+    from pgmilvus import SegmentState
+
+    _loaded(client, 3 * SEAL)
+    client.insert("seg", _rows(_vectors(10, seed=1), 5000))
+    listed = client.list_persistent_segments("seg")
+    assert [(s.state, s.num_rows, s.partition_id, s.collection_name) for s in listed] \
+        == [(SegmentState.Flushed, SEAL, 1, "seg")] * 3
+    everything = client.list_segments("seg")
+    assert [s.state_name for s in everything] == ["Flushed"] * 3 + ["Growing"] and everything[-1].num_rows == 10
+    assert [s.state for s in client.list_persistent_segments("seg", states=[SegmentState.Growing])] \
+        == [SegmentState.Growing]
+    loaded = client.list_loaded_segments("seg")
+    assert [(s.segment_id, s.index_name, s.node_ids) for s in loaded] \
+        == [(s.segment_id, "vector", [1]) for s in listed] and all(s.mem_size > 0 for s in loaded)
+    client.release_collection("seg")
+    assert client.list_loaded_segments("seg") == []
+    client.compact("seg")
+    assert [s.num_rows for s in client.list_persistent_segments("seg")] == [3 * SEAL]

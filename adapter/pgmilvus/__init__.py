@@ -13,7 +13,8 @@ from .schema.index_params import IndexParam, IndexParams
 from .client.milvus_client import MilvusClient
 from .client.async_client import AsyncMilvusClient
 from .pg.connection import ConnectionLost
-from .types import ConsistencyLevel, DataType, FunctionType, IndexType, LoadState
+from .types import (ConsistencyLevel, DataType, FunctionType, IndexType, LoadedSegmentInfo, LoadState,
+                    SegmentInfo, SegmentState)
 from .search.rerank import AnnSearchRequest, BaseRanker, RRFRanker, WeightedRanker
 from .search.function_rank import FunctionScore
 from .search.results import Hit, Hits, HybridHits, SearchPage, SearchResult

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from enum import Enum, IntEnum
+from typing import List
 
 
 class DataType(IntEnum):
@@ -60,19 +62,23 @@ INT_RANGES = {
 }
 
 
-class LoadState(IntEnum):
-    """pymilvus's LoadState: repr ``<LoadState: Loaded>``, str ``Loaded``."""
+class _Shown(IntEnum):
+    """pymilvus's enums: repr ``<LoadState: Loaded>``, str ``Loaded``."""
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}: {self.name}>"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LoadState(_Shown):
+    """pymilvus's LoadState."""
 
     NotExist = 0
     NotLoad = 1
     Loading = 2
     Loaded = 3
-
-    def __repr__(self) -> str:
-        return f"<LoadState: {self.name}>"
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class ConsistencyLevel(IntEnum):
@@ -173,3 +179,55 @@ class ReplicaInfo:
     @property
     def num_outbound_node(self) -> dict:
         return self._num_outbound_node
+
+
+class SegmentState(_Shown):
+    """pymilvus's SegmentState (Milvus's common.SegmentState numbers)."""
+
+    SegmentStateNone = 0
+    NotExist = 1
+    Growing = 2
+    Sealed = 3
+    Flushed = 4
+    Flushing = 5
+    Dropped = 6
+    Importing = 7
+
+
+#: Milvus's SegmentLevel names by number (pymilvus keeps the protobuf enum's number).
+SEGMENT_LEVELS = ("Legacy", "L0", "L1", "L2")
+
+
+@dataclass
+class SegmentInfo:
+    """pymilvus's SegmentInfo: what list_persistent_segments / list_segments return a list of."""
+
+    segment_id: int
+    collection_id: int
+    collection_name: str
+    num_rows: int
+    is_sorted: bool
+    state: SegmentState
+    level: int
+    storage_version: int
+    partition_id: int = 0
+    insert_channel: str = ""
+    compaction_from: List[int] = field(default_factory=list)
+
+    @property
+    def state_name(self) -> str:
+        return self.state.name
+
+    @property
+    def level_name(self) -> str:
+        return SEGMENT_LEVELS[self.level]
+
+
+@dataclass
+class LoadedSegmentInfo(SegmentInfo):
+    """pymilvus's LoadedSegmentInfo (list_loaded_segments): a segment a query node serves."""
+
+    index_name: str = ""
+    index_id: int = 0
+    node_ids: List[int] = field(default_factory=list)
+    mem_size: int = 0

@@ -131,3 +131,18 @@ def test_partition_calls_compaction_and_properties(two_vectors, local_client) ->
     assert local_client.describe_collection(NAME)["properties"] == {}
     two_vectors.truncate_collection(NAME)
     assert local_client.query(NAME, output_fields=["count(*)"])[0]["count(*)"] == 0
+
+
+def test_segments_are_listed_over_the_wire(two_vectors, local_client) -> None:
+    from pymilvus.client.types import SegmentState
+
+    two_vectors.flush(NAME)
+    wire = two_vectors.list_persistent_segments(NAME)
+    local = local_client.list_persistent_segments(NAME)
+    assert [(s.segment_id, s.num_rows, s.state_name, s.partition_id, s.level_name) for s in wire] \
+        == [(s.segment_id, s.num_rows, s.state_name, s.partition_id, s.level_name) for s in local]
+    assert sum(s.num_rows for s in wire) == 40 and {s.state for s in wire} == {SegmentState.Flushed}
+    growing = two_vectors.list_persistent_segments(NAME, states=[SegmentState.Growing])
+    assert [s.state_name for s in growing] == ["Growing"]
+    loaded = two_vectors.list_loaded_segments(NAME)
+    assert [(s.segment_id, s.index_name, s.node_ids) for s in loaded] == [(s.segment_id, "dense", [1]) for s in wire]

@@ -35,6 +35,7 @@ from psycopg import sql
 from ..schema import ddl
 from . import indexes
 from ..rbac import roles as rbac
+from ..types import LoadedSegmentInfo, SegmentInfo, SegmentState
 from .store import CATALOG, CollectionInfo
 
 #: A growing segment is sealed at about this many bytes of vectors (an exact scan of it
@@ -310,3 +311,50 @@ def index_progress(conn: psycopg.Connection, info: CollectionInfo) -> tuple[int,
         (by_state.get("indexed", []), by_state.get("sealed", []))).fetchone()
     return int(row[0]), int(row[1]), int(row[2])
 
+
+
+# -- what list_persistent_segments / list_loaded_segments report ----------------------------------
+
+#: pgmilvus's states as Milvus names them: a sealed segment waiting for its vector indexes is
+#: Sealed, one whose indexes are built is Flushed (persisted, indexed); a merge in progress is
+#: not a segment yet.
+MILVUS_STATES = {"growing": SegmentState.Growing, "sealed": SegmentState.Sealed, "indexed": SegmentState.Flushed}
+#: The node every segment is served by (collections.replicas names it too).
+_NODE_ID = 1
+
+
+def infos(conn: psycopg.Connection, info: CollectionInfo, states: tuple) -> list[SegmentInfo]:
+    """The collection's segments in ``states`` (SegmentState values), with their live rows.
+    Partition ids are positions in the partition list, as ShowPartitions numbers them."""
+    wanted = [name for name, state in MILVUS_STATES.items() if state in states]
+    rows = conn.execute(f"SELECT id, partition_name, state FROM {CATALOG}.segments WHERE collection_id = %s"
+                        " AND state = ANY(%s) ORDER BY id", (info.id, wanted)).fetchall()
+    live = dict(conn.execute(sql.SQL("SELECT {s}, count(*) FROM {t} GROUP BY 1").format(
+        s=sql.Identifier(ddl.SEGMENT_COLUMN), t=sql.Identifier(info.schema_name, info.table_name))).fetchall())
+    positions = {p.name: i + 1 for i, p in enumerate(info.partitions)}
+    return [SegmentInfo(segment_id=segment_id, collection_id=info.id, collection_name=info.name,
+                        num_rows=int(live.get(segment_id, 0)), is_sorted=False, state=MILVUS_STATES[state],
+                        level=0, storage_version=0, partition_id=positions.get(partition, 0),
+                        insert_channel=f"by-dev-rootcoord-dml_0_{info.id}v0")
+            for segment_id, partition, state in rows]
+
+
+def loaded_infos(conn: psycopg.Connection, info: CollectionInfo) -> list[LoadedSegmentInfo]:
+    """The sealed segments of the collection's loaded partitions, as a query node reports them
+    (Milvus lists no growing segment here), with their tables' size on disk as mem_size."""
+    loaded = {p.name for p in info.partitions if p.loaded}
+    vector = next((i for i in info.indexes if (f := info.schema.field(i.field_name)) is not None and f.is_vector),
+                  None)
+    out = []
+    for seg in infos(conn, info, (SegmentState.Sealed, SegmentState.Flushed)):
+        partition = info.partitions[seg.partition_id - 1]
+        if partition.name not in loaded:
+            continue
+        size = conn.execute("SELECT pg_total_relation_size(%s::regclass)", (sql.Identifier(
+            info.schema_name, leaf_name(partition.table_name, seg.segment_id)).as_string(conn),)).fetchone()[0]
+        out.append(LoadedSegmentInfo(
+            segment_id=seg.segment_id, collection_id=seg.collection_id, collection_name=seg.collection_name,
+            num_rows=seg.num_rows, is_sorted=False, state=seg.state, level=0, storage_version=0,
+            partition_id=seg.partition_id, index_name=vector.index_name if vector else "", index_id=0,
+            node_ids=[_NODE_ID], mem_size=int(size)))
+    return out

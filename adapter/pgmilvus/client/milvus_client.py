@@ -11,7 +11,7 @@ import functools
 import inspect
 import itertools
 import logging
-from typing import Any, Callable, Dict, List, Optional, TypeVar, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, TypeVar, Union
 
 from ..catalog import store as catalog, collections, index_ops, stats
 from ..schema import ddl, names
@@ -32,11 +32,16 @@ from ..search.iterator import SearchIterator
 from ..search.rerank import BaseRanker
 from ..search.params import build_request, check_guarantee_timestamp, check_ignore_growing, check_output_fields
 from ..schema.model import CollectionSchema, FieldSchema, Function
-from ..types import DataType
+from ..types import DataType, LoadedSegmentInfo, SegmentInfo, SegmentState
 
 _log = logging.getLogger("pgmilvus")
 _RESERVED_SCHEMAS = {"pgmilvus_catalog", "information_schema", "public"}
 _compaction_ids = itertools.count(1)
+#: list_persistent_segments without states: what Milvus's proxy asks its data coordinator for.
+_PERSISTED = (SegmentState.Sealed, SegmentState.Flushing, SegmentState.Flushed)
+#: list_segments without states (pymilvus's retained lifecycle states).
+_RETAINED = (SegmentState.Growing, SegmentState.Sealed, SegmentState.Flushing, SegmentState.Flushed,
+             SegmentState.Importing, SegmentState.Dropped)
 T = TypeVar("T")
 
 
@@ -308,6 +313,25 @@ class MilvusClient:
 
     def get_compaction_state(self, job_id: int, timeout: Optional[float] = None, **kwargs: Any) -> str:
         return "Completed"
+
+    def list_persistent_segments(self, collection_name: str, timeout: Optional[float] = None,
+                                 states: Optional[Sequence[SegmentState]] = None, **kwargs: Any) -> List[SegmentInfo]:
+        """The collection's segments (catalog/segments.py): growing is Growing, sealed and waiting
+        for its indexes Sealed, indexed Flushed; without ``states``, Milvus's persisted ones."""
+        with self._conn(timeout) as conn:
+            info = collections.require(conn, self._db_name, collection_name)
+            return segments.infos(conn, info, tuple(states) if states is not None else _PERSISTED)
+
+    def list_segments(self, collection_name: str, states: Optional[Sequence[SegmentState]] = None,
+                      timeout: Optional[float] = None, **kwargs: Any) -> List[SegmentInfo]:
+        return self.list_persistent_segments(collection_name, timeout=timeout,
+                                             states=states if states is not None else _RETAINED)
+
+    def list_loaded_segments(self, collection_name: str, timeout: Optional[float] = None,
+                             **kwargs: Any) -> List[LoadedSegmentInfo]:
+        with self._conn(timeout) as conn:
+            info = collections.require(conn, self._db_name, collection_name)
+            return segments.loaded_infos(conn, info)
 
     def alter_collection_properties(self, collection_name: str, properties: dict,
                                     timeout: Optional[float] = None, **kwargs: Any) -> None:

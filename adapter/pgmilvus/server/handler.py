@@ -31,7 +31,7 @@ class Call:
     def __init__(self, rpc: str, request: Any, context: grpc.ServicerContext) -> None:
         self.rpc = rpc
         metadata = dict(context.invocation_metadata() or ())
-        db = getattr(request, "db_name", "")
+        db = getattr(request, "db_name", "") or getattr(request, "dbName", "")  # older messages: dbName
         self.db_name = db or metadata.get("dbname") or "default"
         self.identifier = metadata.get("identifier", "")
         self.caller = credentials(metadata.get("authorization"))

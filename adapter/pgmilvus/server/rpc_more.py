@@ -10,6 +10,7 @@ from typing import Any
 
 from pymilvus.grpc_gen import common_pb2, milvus_pb2
 
+from ..types import SegmentState
 from .convert.params import kv_dict
 from .handler import Call, RPCBase, rpc
 from .status import SUCCESS
@@ -127,6 +128,27 @@ class MoreRPCs(RPCBase):
         """Compaction (VACUUM) ran inside ManualCompaction: every job is completed."""
         return milvus_pb2.GetCompactionStateResponse(status=SUCCESS, state=common_pb2.CompactionState.Completed,
                                                      completedPlanNo=1)
+
+    @rpc
+    def GetPersistentSegmentInfo(self, call: Call, request: Any) -> Any:
+        states = [SegmentState(s) for s in getattr(request, "states", ())] or None  # pymilvus 2.6: none
+        listed = self._client(call).list_persistent_segments(request.collectionName, states=states)
+        channel = {"insert_channel"} & set(milvus_pb2.PersistentSegmentInfo.DESCRIPTOR.fields_by_name)
+        return milvus_pb2.GetPersistentSegmentInfoResponse(status=SUCCESS, infos=[
+            milvus_pb2.PersistentSegmentInfo(
+                segmentID=s.segment_id, collectionID=s.collection_id, partitionID=s.partition_id,
+                num_rows=s.num_rows, state=int(s.state), level=s.level, is_sorted=s.is_sorted,
+                storage_version=s.storage_version, **{k: s.insert_channel for k in channel}) for s in listed])
+
+    @rpc
+    def GetQuerySegmentInfo(self, call: Call, request: Any) -> Any:
+        listed = self._client(call).list_loaded_segments(request.collectionName)
+        return milvus_pb2.GetQuerySegmentInfoResponse(status=SUCCESS, infos=[
+            milvus_pb2.QuerySegmentInfo(
+                segmentID=s.segment_id, collectionID=s.collection_id, partitionID=s.partition_id,
+                mem_size=s.mem_size, num_rows=s.num_rows, index_name=s.index_name, indexID=s.index_id,
+                nodeID=s.node_ids[0], nodeIds=s.node_ids, state=int(s.state), level=s.level,
+                is_sorted=s.is_sorted, storage_version=s.storage_version) for s in listed])
 
     @rpc
     def GetCompactionStateWithPlans(self, call: Call, request: Any) -> Any:
