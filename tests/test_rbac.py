@@ -154,6 +154,16 @@ def test_token_login_and_insert_grant(admin, admin_dsn, opened):
     with pytest.raises(MilvusException) as excinfo:
         cli.query(coll, filter="id >= 0")
     _denied(excinfo, "Query", user)
+    # keys stored in a sealed segment are refused though the user may not read them
+    admin.flush(coll)
+    with pytest.raises(MilvusException, match=r"primary key 3 \(row 1\) already exists in collection"):
+        cli.insert(coll, [{"id": 101, "vector": [0.5] * DIM}, {"id": 3, "vector": [0.5] * DIM}])
+    assert admin.query(coll, filter="id >= 100", output_fields=["id"]) == [{"id": 100}]
+    # and the catalog's function answers nothing about tables the caller may not insert into
+    with psycopg.connect(dsn_with(admin_dsn, user=user, password=PASSWORD), autocommit=True) as conn:
+        with pytest.raises(pge.InsufficientPrivilege):
+            conn.execute("SELECT * FROM pgmilvus_catalog.existing_keys('pgmilvus_catalog.rbac_grants', "
+                         "ARRAY[1::bigint], 5)")
 
 
 def test_revoke_keeps_what_another_grant_still_needs(admin, admin_dsn, opened):

@@ -27,7 +27,7 @@ from psycopg import sql
 from ..catalog import store as catalog, segments
 from ..schema import ddl
 from . import values
-from ..catalog.store import CollectionInfo
+from ..catalog.store import CATALOG, CollectionInfo
 from ..errors import DataNotMatchException, ErrorCode, MilvusException, partition_not_found
 from ..schema.names import partition_name as check_partition_name
 from .results import OmitZeroDict
@@ -268,6 +268,15 @@ def _existing_pks(conn: psycopg.Connection, info: CollectionInfo, pks: list[Any]
     return [r[0] for r in conn.execute(query, {"pks": pks}).fetchall()]
 
 
+def _existing_pks_unread(conn: psycopg.Connection, info: CollectionInfo, pks: list[Any]) -> list[Any]:
+    """Up to a few of ``pks`` stored anywhere in the collection, for a writer who may not read it
+    (010_existing_keys.sql: the catalog's function answers which keys exist, nothing else)."""
+    return [r[0] for r in conn.execute(
+        sql.SQL("SELECT * FROM {}.existing_keys(%(t)s::regclass, %(pks)s::{}, {})").format(
+            sql.Identifier(CATALOG), pk_array_type(info), sql.Literal(_PK_PREVIEW)),
+        {"t": _table(info).as_string(conn), "pks": pks}).fetchall()]
+
+
 def _duplicate_scope(info: CollectionInfo, partition: Optional[str]) -> list[sql.Identifier]:
     """Tables where an inserted PK must not exist beyond what the table's own key already refuses.
 
@@ -343,7 +352,7 @@ def insert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterable[Any],
     scope = _duplicate_scope(info, partition)
     writer = _segment_writer(conn, info, encoder)
     if writer is not None and not writer.segment.may_read:
-        scope = []  # Insert without Query privilege: only the growing segment's own key checks
+        scope = None  # Insert without Query privilege: the catalog's function looks for the keys
     ids: list[Any] = []
     base = 0
     for chunk in chunks(rows):
@@ -364,7 +373,9 @@ def insert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterable[Any],
 
 
 def _refuse_duplicates(conn: psycopg.Connection, info: CollectionInfo, encoded: EncodedChunk,
-                       scope: list[sql.Identifier]) -> None:
+                       scope: Optional[list[sql.Identifier]]) -> None:
+    """Refuse keys repeated in the chunk or stored in ``scope`` (None: the whole collection, by a
+    writer who may not read it)."""
     pk_name = info.schema.primary_field.name
     pks = encoded.given
     dup = _first_duplicate(pks)
@@ -374,7 +385,10 @@ def _refuse_duplicates(conn: psycopg.Connection, info: CollectionInfo, encoded: 
             ErrorCode.INVALID_PARAMETER,
             f"duplicate primary key {dup!r} in the inserted data (rows {rows[0]} and {rows[1]}): pgmilvus "
             f"keeps `{pk_name}` unique; nothing was inserted. Use upsert() to replace entities")
-    existing = _existing_pks(conn, info, pks, scope) if scope else []
+    if scope is None:
+        existing = _existing_pks_unread(conn, info, pks)
+    else:
+        existing = _existing_pks(conn, info, pks, scope) if scope else []
     if existing:
         row = encoded.base + encoded.pks.index(existing[0])
         others = f" (also {', '.join(map(repr, existing[1:]))})" if len(existing) > 1 else ""

@@ -140,4 +140,5 @@ METHOD_PRIVILEGES: dict[str, str] = {
 #: none: a refusal by PostgreSQL is reported without a privilege name.
 UNCHECKED_METHODS = frozenset({"describe_replica", "get_compaction_state", "get_server_type",
                                "get_server_version", "use_database", "using_database", "close",
+                               "list_persistent_segments", "list_segments", "list_loaded_segments",
                                "bind"})  # pgmilvus's own: sends nothing itself
