@@ -1,8 +1,11 @@
 """Copy one collection's rows in checkpointed batches.
 
-The checkpoint is a JSON sidecar file (``--checkpoint``, default ``<target>.migrate.json``) written after each
-target insert returns: it records the last primary key copied per collection.  The source is read in primary-key
-order (query_iterator), so ``--resume`` reads on from ``pk > last`` and neither repeats nor skips a row.
+The checkpoint is a JSON sidecar file (``--checkpoint``, default ``<target>.migrate.json``): before each target
+insert it records the batch's last key as ``pending``, after it the new ``last`` key copied per collection and
+partition.  The source is read in primary-key order (query_iterator), so ``--resume`` reads on from
+``pk > last``; a batch whose insert may have landed before a kill (its keys up to ``pending``) is written
+with upsert, which replaces what is there: no row is repeated or skipped, whatever ``--batch`` the resumed
+run uses.
 """
 
 from __future__ import annotations
@@ -41,9 +44,17 @@ def copy_rows(src: Any, dst: Any, name: str, pk: str, pk_is_str: bool, batch: in
             if not rows:
                 break
             rows = [_plain(r) for r in rows]
-            dst.insert(name, rows, partition_name=partition)
+            entry = state.get(key, {})
+            pending = entry.get("pending")
+            state[key] = {**entry, "pending": rows[-1][pk]}
+            save(ckpt, state)
+            if pending is not None and rows[0][pk] <= pending:
+                dst.upsert(name, rows, partition_name=partition)  # may have landed before a kill
+            else:
+                dst.insert(name, rows, partition_name=partition)
             copied += len(rows)
-            state[key] = {"last": rows[-1][pk], "rows": state.get(key, {}).get("rows", 0) + len(rows)}
+            state[key] = {"last": rows[-1][pk], "rows": entry.get("rows", 0) + len(rows),
+                          **({"pending": pending} if pending is not None and rows[-1][pk] < pending else {})}
             save(ckpt, state)
             on_batch(len(rows))
     finally:
