@@ -48,15 +48,31 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _migrate(args: argparse.Namespace) -> int:
+    """Run ``pgmilvus migrate``; a failure is one line naming it (exit 2), never a traceback."""
+    from pymilvus.exceptions import MilvusException as SourceError
+
+    from .errors import MilvusException
+    from .migrate.run import migrate as run_migrate
+
+    # Milvus Lite serves pymilvus from a gRPC server in this process and logs a traceback for each
+    # RPC it lacks (pymilvus asks for AllocTimestamp, then does without): not the user's problem.
+    logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
+    try:
+        return run_migrate(args.source, args.target, [c for c in args.collections.split(",") if c],
+                           args.batch, args.resume, args.allow_lossy, args.checkpoint)
+    except (MilvusException, SourceError, ValueError, OSError) as exc:
+        print(f"pgmilvus migrate: {exc}; nothing past the last checkpoint was lost: fix it and run again "
+              "with --resume", file=sys.stderr)
+        return 2
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.command == "migrate":
-        from .migrate.run import migrate as run_migrate
-
-        return run_migrate(args.source, args.target, [c for c in args.collections.split(",") if c],
-                           args.batch, args.resume, args.allow_lossy, args.checkpoint)
+        return _migrate(args)
     if args.command == "serve":
         if args.workers < 1 or args.max_receive_message_mb < 1 or args.max_send_message_mb < 1:
             print("pgmilvus serve: --workers, --max-receive-message-mb and --max-send-message-mb must be at "

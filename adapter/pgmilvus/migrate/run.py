@@ -36,6 +36,7 @@ def migrate(source: str, target: str, collections: Optional[List[str]], batch: i
     state = copy_mod.load(ckpt) if resume else {}
     names = collections or src.list_collections()
     lost: List[str] = []
+    assumed: List[str] = []
     t0 = time.time()
     total_rows = 0
     for name in names:
@@ -44,7 +45,7 @@ def migrate(source: str, target: str, collections: Optional[List[str]], batch: i
         pk = next(f for f in desc["fields"] if f.get("is_primary"))
         keyed = any(f.get("is_partition_key") for f in desc["fields"])
         if not dst.has_collection(name):
-            dst.create_collection(name, schema=schema_of(desc, dst))
+            dst.create_collection(name, schema=schema_of(desc, dst, assumed))
             for part in src.list_partitions(name):
                 if part != "_default" and not keyed and not dst.has_partition(name, part):
                     dst.create_partition(name, part)
@@ -60,6 +61,8 @@ def migrate(source: str, target: str, collections: Optional[List[str]], batch: i
     for name in names:
         print(f"{name}: source {src.query(name, output_fields=['count(*)'])[0]['count(*)']} rows, "
               f"target {dst.query(name, output_fields=['count(*)'])[0]['count(*)']} rows")
+    for note in assumed:
+        print(f"NOTE: {note}")
     for note in lost:
         print(f"LOSSY: {note}")
     return 1 if lost and not allow_lossy else 0

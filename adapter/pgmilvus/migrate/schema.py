@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from pymilvus import DataType
 
@@ -14,16 +14,38 @@ _FLAGS = ("is_primary", "auto_id", "nullable", "default_value", "is_partition_ke
           "description", "is_clustering_key")
 
 
-def schema_of(desc: Dict[str, Any], client: Any) -> Any:
-    """The source's described schema rebuilt with the target client's own create_schema/add_field."""
+#: Milvus's largest VARCHAR: the length given to VARCHAR elements whose source does not describe theirs.
+_MAX_VARCHAR = 65535
+
+
+def schema_of(desc: Dict[str, Any], client: Any, notes: Optional[List[str]] = None) -> Any:
+    """The source's described schema rebuilt with the target client's own create_schema/add_field;
+    what had to be assumed is added to ``notes``."""
     schema = client.create_schema(auto_id=bool(desc.get("auto_id")),
                                   enable_dynamic_field=bool(desc.get("enable_dynamic_field")),
                                   description=desc.get("description", ""))
     for f in desc["fields"]:
         kwargs = {k: f[k] for k in _FLAGS if f.get(k) not in (None, "")}
+        if "default_value" in kwargs:
+            kwargs["default_value"] = _plain_default(kwargs["default_value"])
         kwargs.update(f.get("params") or {})
+        if f.get("element_type") == DataType.VARCHAR and "max_length" not in kwargs:
+            # Milvus Lite describes an ARRAY of VARCHAR without its elements' max_length
+            kwargs["max_length"] = _MAX_VARCHAR
+            if notes is not None:
+                notes.append(f"{desc.get('collection_name', '?')}.{f['name']}: the source does not describe its "
+                             f"VARCHAR elements' max_length; {_MAX_VARCHAR} used")
         schema.add_field(f["name"], f["type"], **kwargs)
     return schema
+
+
+def _plain_default(value: Any) -> Any:
+    """A default value as Python: pymilvus describes it as a protobuf ValueField (``double_data: 1.5``)."""
+    which = getattr(value, "WhichOneof", None)
+    if which is None:
+        return value
+    kind = which("data")
+    return getattr(value, kind) if kind else None
 
 
 def lossy_notes(desc: Dict[str, Any], target_kind: str) -> List[str]:
