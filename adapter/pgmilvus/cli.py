@@ -44,26 +44,47 @@ def _parser() -> argparse.ArgumentParser:
     migrate.add_argument("--checkpoint", default=None, help="checkpoint sidecar file")
     migrate.add_argument("--allow-lossy", action="store_true", help="exit 0 even if a mapping lost something")
     migrate.set_defaults(log_level="WARNING")
+    export = commands.add_parser("export", help="a collection to Milvus bulk-writer files (JSON, JSONL, Parquet)")
+    export.add_argument("--from", dest="source", required=True, help="same schemes as migrate --from")
+    export.add_argument("--collection", required=True)
+    export.add_argument("--out", required=True, help="folder for the files")
+    export.add_argument("--format", default="json", choices=("json", "jsonl", "parquet"))
+    export.add_argument("--batch", type=int, default=5000, help="rows per read (default: 5000)")
+    export.set_defaults(log_level="WARNING")
+    imports = commands.add_parser("import", help="Milvus bulk-writer files into an existing collection")
+    imports.add_argument("--to", dest="target", required=True, help="same schemes as migrate --to")
+    imports.add_argument("--collection", required=True)
+    imports.add_argument("--partition", default="", help="partition to insert into (default: _default)")
+    imports.add_argument("--batch", type=int, default=5000, help="rows per insert (default: 5000)")
+    imports.add_argument("files", nargs="+", help=".json / .jsonl / .parquet files, or folders of them")
+    imports.set_defaults(log_level="WARNING")
     serve.add_argument("--log-level", default="INFO", help="logging level (default: INFO: one line per call)")
     return parser
 
 
-def _migrate(args: argparse.Namespace) -> int:
-    """Run ``pgmilvus migrate``; a failure is one line naming it (exit 2), never a traceback."""
+def _data_tool(args: argparse.Namespace) -> int:
+    """Run ``pgmilvus migrate`` / ``export`` / ``import``; a failure is one line naming it (exit 2),
+    never a traceback."""
     from pymilvus.exceptions import MilvusException as SourceError
 
     from .errors import MilvusException
+    from .migrate.files import export_collection, import_files
     from .migrate.run import migrate as run_migrate
 
     # Milvus Lite serves pymilvus from a gRPC server in this process and logs a traceback for each
     # RPC it lacks (pymilvus asks for AllocTimestamp, then does without): not the user's problem.
     logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
     try:
+        if args.command == "export":
+            return export_collection(args.source, args.collection, args.out, args.format, args.batch)
+        if args.command == "import":
+            return import_files(args.target, args.collection, args.files, args.batch, args.partition)
         return run_migrate(args.source, args.target, [c for c in args.collections.split(",") if c],
                            args.batch, args.resume, args.allow_lossy, args.checkpoint)
     except (MilvusException, SourceError, ValueError, OSError) as exc:
-        print(f"pgmilvus migrate: {exc}; nothing past the last checkpoint was lost: fix it and run again "
-              "with --resume", file=sys.stderr)
+        hint = ("nothing past the last checkpoint was lost: fix it and run again with --resume"
+                if args.command == "migrate" else "fix it and run again")
+        print(f"pgmilvus {args.command}: {getattr(exc, 'message', None) or exc}; {hint}", file=sys.stderr)
         return 2
 
 
@@ -71,8 +92,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if args.command == "migrate":
-        return _migrate(args)
+    if args.command in ("migrate", "export", "import"):
+        return _data_tool(args)
     if args.command == "serve":
         if args.workers < 1 or args.max_receive_message_mb < 1 or args.max_send_message_mb < 1:
             print("pgmilvus serve: --workers, --max-receive-message-mb and --max-send-message-mb must be at "
