@@ -50,3 +50,4 @@ for start in range(0, n, 2000):
     rows = [row(i) for i in range(start, min(n, start + 2000))]
     c.insert("all", [r for r in rows if r["id"] < half])
     c.insert("all", [r for r in rows if r["id"] >= half], partition_name="p1")
+c.create_alias("all", "all_alias")

@@ -176,6 +176,9 @@ def test_every_field_type_goes_to_pgmilvus_and_back_with_the_same_answers(tmp_pa
     assert there.returncode == 0, there.stderr
     assert "all: source 20000 rows, target 20000 rows" in there.stdout
     assert "NOTE: all.as: the source does not describe its VARCHAR elements' max_length; 65535 used" in there.stdout
+    for line in ("all/_default: source 10000 rows, target 10000 rows", "all/p1: source 10000 rows, target 10000 rows",
+                 "all: sample of 100 rows compared field by field, 0 differences"):
+        assert line in there.stdout
     home = _run("--from", f"pgmilvus://{dst}", "--to", f"milvus-lite://{back}", "--batch", "4000",
                 "--checkpoint", str(tmp_path / "b.json"))
     assert home.returncode == 0, home.stderr
@@ -185,6 +188,7 @@ def test_every_field_type_goes_to_pgmilvus_and_back_with_the_same_answers(tmp_pa
         for side in (sides[0], sides[2]):
             side.load_collection("all")
         assert [sorted(s.list_partitions("all")) for s in sides] == [["_default", "p1"]] * 3
+        assert [s.list_aliases(collection_name="all")["aliases"] for s in sides] == [["all_alias"]] * 3
         for expr in FILTERS:
             first = _query_all(sides[0], expr)
             assert first, expr

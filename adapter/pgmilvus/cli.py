@@ -43,6 +43,8 @@ def _parser() -> argparse.ArgumentParser:
     migrate.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
     migrate.add_argument("--checkpoint", default=None, help="checkpoint sidecar file")
     migrate.add_argument("--allow-lossy", action="store_true", help="exit 0 even if a mapping lost something")
+    migrate.add_argument("--sample", type=int, default=100,
+                         help="rows per collection compared field by field in the report (default: 100)")
     migrate.set_defaults(log_level="WARNING")
     export = commands.add_parser("export", help="a collection to Milvus bulk-writer files (JSON, JSONL, Parquet)")
     export.add_argument("--from", dest="source", required=True, help="same schemes as migrate --from")
@@ -80,7 +82,7 @@ def _data_tool(args: argparse.Namespace) -> int:
         if args.command == "import":
             return import_files(args.target, args.collection, args.files, args.batch, args.partition)
         return run_migrate(args.source, args.target, [c for c in args.collections.split(",") if c],
-                           args.batch, args.resume, args.allow_lossy, args.checkpoint)
+                           args.batch, args.resume, args.allow_lossy, args.checkpoint, args.sample)
     except (MilvusException, SourceError, ValueError, OSError) as exc:
         hint = ("nothing past the last checkpoint was lost: fix it and run again with --resume"
                 if args.command == "migrate" else "fix it and run again")

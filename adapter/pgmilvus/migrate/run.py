@@ -9,7 +9,7 @@ from typing import Any, Dict, List, Optional
 
 from pymilvus import DataType
 
-from . import copy as copy_mod
+from . import copy as copy_mod, verify
 from .endpoints import parse
 from .schema import lossy_notes, schema_of
 
@@ -29,7 +29,7 @@ def _progress(name: str, total: int) -> Any:
 
 
 def migrate(source: str, target: str, collections: Optional[List[str]], batch: int, resume: bool,
-            allow_lossy: bool, checkpoint: Optional[str] = None) -> int:
+            allow_lossy: bool, checkpoint: Optional[str] = None, sample: int = 100) -> int:
     src_ep, dst_ep = parse(source), parse(target)
     src, dst = src_ep.open(), dst_ep.open()
     ckpt = Path(checkpoint or (dst_ep.uri.split("?")[0].replace("/", "_")[-60:] + ".migrate.json"))
@@ -49,6 +49,8 @@ def migrate(source: str, target: str, collections: Optional[List[str]], batch: i
             for part in src.list_partitions(name):
                 if part != "_default" and not keyed and not dst.has_partition(name, part):
                     dst.create_partition(name, part)
+            assumed += _carry_properties(dst, name, desc.get("properties") or {})
+        assumed += _carry_aliases(src, dst, name)
         src.load_collection(name)
         n = src.get_collection_stats(name).get("row_count", 0)
         bar = _progress(name, int(n))
@@ -58,14 +60,47 @@ def migrate(source: str, target: str, collections: Optional[List[str]], batch: i
         _copy_indexes(src, dst, name)
     secs = time.time() - t0
     print(f"copied {total_rows} rows in {secs:.1f}s ({total_rows / max(secs, 1e-9):.0f} rows/s)")
+    mismatched = False
     for name in names:
         print(f"{name}: source {src.query(name, output_fields=['count(*)'])[0]['count(*)']} rows, "
               f"target {dst.query(name, output_fields=['count(*)'])[0]['count(*)']} rows")
+        fields = src.describe_collection(name)["fields"]
+        pk = next(f for f in fields if f.get("is_primary"))
+        keyed = any(f.get("is_partition_key") for f in fields)
+        every_row = f'{pk["name"]} >= ""' if pk["type"] == DataType.VARCHAR else f'{pk["name"]} >= {-2 ** 63}'
+        for line in (verify.partition_counts(src, dst, name, keyed, every_row)
+                     + verify.sample(src, dst, name, pk["name"], sample)):
+            mismatched |= line.startswith("MISMATCH")
+            print(line)
     for note in assumed:
         print(f"NOTE: {note}")
     for note in lost:
         print(f"LOSSY: {note}")
-    return 1 if lost and not allow_lossy else 0
+    return 1 if mismatched or (lost and not allow_lossy) else 0
+
+
+def _carry_properties(dst: Any, name: str, properties: Dict[str, Any]) -> List[str]:
+    """The collection's properties set on the target; what it refuses becomes a NOTE."""
+    notes = []
+    for key, value in properties.items():
+        try:
+            dst.alter_collection_properties(name, {key: value})
+        except Exception as exc:  # the target's refusal, whatever its client raises
+            notes.append(f"{name}: property {key}={value!r} not carried ({getattr(exc, 'message', exc)})")
+    return notes
+
+
+def _carry_aliases(src: Any, dst: Any, name: str) -> List[str]:
+    """The source's aliases of ``name`` created on the target (where missing)."""
+    try:
+        aliases = src.list_aliases(collection_name=name).get("aliases", [])
+    except Exception as exc:  # a source without aliases (Milvus Lite lacks some calls)
+        return [f"{name}: aliases not read from the source ({getattr(exc, 'message', exc)})"]
+    have = set(dst.list_aliases(collection_name=name).get("aliases", []))
+    for alias in aliases:
+        if alias not in have:
+            dst.create_alias(name, alias)
+    return []
 
 
 def _copy_indexes(src: Any, dst: Any, name: str) -> None:
