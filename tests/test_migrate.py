@@ -209,3 +209,30 @@ def test_every_field_type_goes_to_pgmilvus_and_back_with_the_same_answers(tmp_pa
         embedded.release(str(dst))
         sides[0].close()
         sides[2].close()
+
+
+def test_databases_are_carried(tmp_path: Path) -> None:
+    src, dst = tmp_path / "src.db", tmp_path / "dst.db"
+    subprocess.run([sys.executable, "-c", f"""
+from pymilvus import MilvusClient
+MilvusClient({str(src)!r}).create_database("other")
+for db, rows in (("default", 30), ("other", 20)):
+    client = MilvusClient({str(src)!r}, db_name=db)
+    client.create_collection(f"in_{{db}}", dimension=4)
+    client.insert(f"in_{{db}}", [{{"id": i, "vector": [i, 1.0, 2.0, 3.0]}} for i in range(rows)])
+"""], check=True)  # in a process of its own: Milvus Lite holds the file while its process lives
+    done = _run("--from", f"milvus-lite://{src}", "--to", f"pgmilvus://{dst}", "--databases", "*",
+                "--checkpoint", str(tmp_path / "ck.json"))
+    assert done.returncode == 0, done.stderr
+    assert "in_default: source 30 rows, target 30 rows" in done.stdout
+    assert "database other:\nin_other: source 20 rows, target 20 rows" in done.stdout
+    from pgmilvus import MilvusClient
+    from pgmilvus.pg import embedded
+
+    client = MilvusClient(str(dst), db_name="other")
+    try:
+        assert client.list_collections() == ["in_other"]
+        assert sorted(r["id"] for r in client.query("in_other", filter="id >= 0")) == list(range(20))
+    finally:
+        client.close()
+        embedded.release(str(dst))

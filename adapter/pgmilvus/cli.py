@@ -39,6 +39,8 @@ def _parser() -> argparse.ArgumentParser:
                          help="milvus://host:port, milvus-lite:///x.db, postgresql://... or pgmilvus:///x.db")
     migrate.add_argument("--to", dest="target", required=True, help="same schemes as --from")
     migrate.add_argument("--collections", default="", help="comma-separated names (default: all)")
+    migrate.add_argument("--databases", default="",
+                         help="comma-separated databases, or * for all (default: the default database)")
     migrate.add_argument("--batch", type=int, default=5000, help="rows per checkpointed batch (default: 5000)")
     migrate.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
     migrate.add_argument("--checkpoint", default=None, help="checkpoint sidecar file")
@@ -82,7 +84,8 @@ def _data_tool(args: argparse.Namespace) -> int:
         if args.command == "import":
             return import_files(args.target, args.collection, args.files, args.batch, args.partition)
         return run_migrate(args.source, args.target, [c for c in args.collections.split(",") if c],
-                           args.batch, args.resume, args.allow_lossy, args.checkpoint, args.sample)
+                           args.batch, args.resume, args.allow_lossy, args.checkpoint, args.sample,
+                           [d for d in args.databases.split(",") if d])
     except (MilvusException, SourceError, ValueError, OSError) as exc:
         hint = ("nothing past the last checkpoint was lost: fix it and run again with --resume"
                 if args.command == "migrate" else "fix it and run again")

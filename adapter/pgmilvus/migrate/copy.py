@@ -28,9 +28,10 @@ def save(path: Path, state: Dict[str, Any]) -> None:
 
 
 def copy_rows(src: Any, dst: Any, name: str, pk: str, pk_is_str: bool, batch: int, state: Dict[str, Any],
-              ckpt: Path, on_batch: Callable[[int], None], partition: str = "") -> int:
-    """Copy rows of ``name`` after the checkpointed key; returns rows copied in this run."""
-    key = f"{name}/{partition}"
+              ckpt: Path, on_batch: Callable[[int], None], partition: str = "", scope: str = "") -> int:
+    """Copy rows of ``name`` after the checkpointed key; returns rows copied in this run.
+    ``scope`` prefixes the checkpoint's key (``db.`` outside the default database)."""
+    key = f"{scope}{name}/{partition}"
     last = state.get(key, {}).get("last")
     flt = ""
     if last is not None:

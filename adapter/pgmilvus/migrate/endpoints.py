@@ -11,13 +11,14 @@ class Endpoint:
     kind: str  # "milvus" (pymilvus) or "pgmilvus"
     uri: str   # what the client is opened with
 
-    def open(self) -> Any:
-        """The client for this endpoint: pymilvus's for Milvus/Milvus Lite, pgmilvus's for pgmilvus."""
+    def open(self, db_name: str = "") -> Any:
+        """The client for this endpoint (of ``db_name``, else the default database): pymilvus's for
+        Milvus/Milvus Lite, pgmilvus's for pgmilvus."""
         if self.kind == "milvus":
             from pymilvus import MilvusClient
         else:
             from pgmilvus import MilvusClient
-        return MilvusClient(self.uri)
+        return MilvusClient(self.uri, db_name=db_name) if db_name else MilvusClient(self.uri)
 
 
 def parse(uri: str) -> Endpoint:

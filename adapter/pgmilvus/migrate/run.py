@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
@@ -28,55 +29,85 @@ def _progress(name: str, total: int) -> Any:
     return line
 
 
+DEFAULT_DB = "default"
+
+
+@dataclass
+class Outcome:
+    """What a run copied and found, over every database."""
+
+    rows: int = 0
+    lost: List[str] = field(default_factory=list)
+    assumed: List[str] = field(default_factory=list)
+    report: List[str] = field(default_factory=list)
+    mismatched: bool = False
+
+
 def migrate(source: str, target: str, collections: Optional[List[str]], batch: int, resume: bool,
-            allow_lossy: bool, checkpoint: Optional[str] = None, sample: int = 100) -> int:
+            allow_lossy: bool, checkpoint: Optional[str] = None, sample: int = 100,
+            databases: Optional[List[str]] = None) -> int:
+    """Copy ``collections`` (default: all) of ``databases`` (default: the default one; ``*``: all)."""
     src_ep, dst_ep = parse(source), parse(target)
-    src, dst = src_ep.open(), dst_ep.open()
+    home_src, home_dst = src_ep.open(), dst_ep.open()
     ckpt = Path(checkpoint or (dst_ep.uri.split("?")[0].replace("/", "_")[-60:] + ".migrate.json"))
     state = copy_mod.load(ckpt) if resume else {}
-    names = collections or src.list_collections()
-    lost: List[str] = []
-    assumed: List[str] = []
+    names = databases or [DEFAULT_DB]
+    if names == ["*"]:
+        names = home_src.list_databases()
+    out = Outcome()
     t0 = time.time()
-    total_rows = 0
+    for db in names:
+        if db != DEFAULT_DB and db not in home_dst.list_databases():
+            home_dst.create_database(db)
+        src, dst = (home_src, home_dst) if db == DEFAULT_DB else (src_ep.open(db), dst_ep.open(db))
+        _copy_database(src, dst, dst_ep.kind, db, collections, batch, state, ckpt, sample, out)
+    secs = time.time() - t0
+    print(f"copied {out.rows} rows in {secs:.1f}s ({out.rows / max(secs, 1e-9):.0f} rows/s)")
+    for line in out.report:
+        print(line)
+    for note in out.assumed:
+        print(f"NOTE: {note}")
+    for note in out.lost:
+        print(f"LOSSY: {note}")
+    return 1 if out.mismatched or (out.lost and not allow_lossy) else 0
+
+
+def _copy_database(src: Any, dst: Any, dst_kind: str, db: str, collections: Optional[List[str]], batch: int,
+                   state: Dict[str, Any], ckpt: Path, sample: int, out: Outcome) -> None:
+    scope = "" if db == DEFAULT_DB else f"{db}."
+    names = collections or src.list_collections()
     for name in names:
         desc = src.describe_collection(name)
-        lost += lossy_notes(desc, dst_ep.kind)
+        out.lost += lossy_notes(desc, dst_kind)
         pk = next(f for f in desc["fields"] if f.get("is_primary"))
         keyed = any(f.get("is_partition_key") for f in desc["fields"])
         if not dst.has_collection(name):
-            dst.create_collection(name, schema=schema_of(desc, dst, assumed))
+            dst.create_collection(name, schema=schema_of(desc, dst, out.assumed))
             for part in src.list_partitions(name):
                 if part != "_default" and not keyed and not dst.has_partition(name, part):
                     dst.create_partition(name, part)
-            assumed += _carry_properties(dst, name, desc.get("properties") or {})
-        assumed += _carry_aliases(src, dst, name)
+            out.assumed += _carry_properties(dst, name, desc.get("properties") or {})
+        out.assumed += _carry_aliases(src, dst, name)
         src.load_collection(name)
         n = src.get_collection_stats(name).get("row_count", 0)
-        bar = _progress(name, int(n))
+        bar = _progress(scope + name, int(n))
         for part in ([""] if keyed else src.list_partitions(name)):
-            total_rows += copy_mod.copy_rows(src, dst, name, pk["name"], pk["type"] == DataType.VARCHAR, batch,
-                                             state, ckpt, bar, part)
+            out.rows += copy_mod.copy_rows(src, dst, name, pk["name"], pk["type"] == DataType.VARCHAR, batch,
+                                           state, ckpt, bar, part, scope)
         _copy_indexes(src, dst, name)
-    secs = time.time() - t0
-    print(f"copied {total_rows} rows in {secs:.1f}s ({total_rows / max(secs, 1e-9):.0f} rows/s)")
-    mismatched = False
+    if scope:
+        out.report.append(f"database {db}:")
     for name in names:
-        print(f"{name}: source {src.query(name, output_fields=['count(*)'])[0]['count(*)']} rows, "
-              f"target {dst.query(name, output_fields=['count(*)'])[0]['count(*)']} rows")
+        out.report.append(f"{name}: source {src.query(name, output_fields=['count(*)'])[0]['count(*)']} rows, "
+                          f"target {dst.query(name, output_fields=['count(*)'])[0]['count(*)']} rows")
         fields = src.describe_collection(name)["fields"]
         pk = next(f for f in fields if f.get("is_primary"))
         keyed = any(f.get("is_partition_key") for f in fields)
         every_row = f'{pk["name"]} >= ""' if pk["type"] == DataType.VARCHAR else f'{pk["name"]} >= {-2 ** 63}'
         for line in (verify.partition_counts(src, dst, name, keyed, every_row)
                      + verify.sample(src, dst, name, pk["name"], sample)):
-            mismatched |= line.startswith("MISMATCH")
-            print(line)
-    for note in assumed:
-        print(f"NOTE: {note}")
-    for note in lost:
-        print(f"LOSSY: {note}")
-    return 1 if mismatched or (lost and not allow_lossy) else 0
+            out.mismatched |= line.startswith("MISMATCH")
+            out.report.append(line)
 
 
 def _carry_properties(dst: Any, name: str, properties: Dict[str, Any]) -> List[str]:
