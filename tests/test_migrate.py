@@ -236,3 +236,34 @@ for db, rows in (("default", 30), ("other", 20)):
     finally:
         client.close()
         embedded.release(str(dst))
+
+
+def test_a_partition_key_collection_keeps_its_key(tmp_path: Path) -> None:
+    src, dst = tmp_path / "src.db", tmp_path / "dst.db"
+    subprocess.run([sys.executable, "-c", f"""
+from pymilvus import DataType, MilvusClient
+c = MilvusClient({str(src)!r})
+s = c.create_schema()
+s.add_field("id", DataType.INT64, is_primary=True)
+s.add_field("tenant", DataType.VARCHAR, max_length=16, is_partition_key=True)
+s.add_field("v", DataType.FLOAT_VECTOR, dim=4)
+ip = c.prepare_index_params()
+ip.add_index("v", index_type="HNSW", metric_type="COSINE", params={{"M": 8, "efConstruction": 32}})
+c.create_collection("keyed", schema=s, index_params=ip)
+c.insert("keyed", [{{"id": i, "tenant": f"t{{i % 5}}", "v": [1.0, i, 2.0, 3.0]}} for i in range(500)])
+"""], check=True)
+    done = _run("--from", f"milvus-lite://{src}", "--to", f"pgmilvus://{dst}", "--checkpoint", str(tmp_path / "k.json"))
+    assert done.returncode == 0, done.stderr
+    assert "keyed: sample of 100 rows compared field by field, 0 differences" in done.stdout
+    from pgmilvus import MilvusClient
+    from pgmilvus.pg import embedded
+
+    client = MilvusClient(str(dst))
+    try:
+        tenant = next(f for f in client.describe_collection("keyed")["fields"] if f["name"] == "tenant")
+        assert tenant.get("is_partition_key") is True
+        assert len(client.query("keyed", filter='tenant == "t3"', output_fields=["id"], limit=1000)) == 100
+        assert client.describe_index("keyed", "v")["index_type"] == "HNSW"
+    finally:
+        client.close()
+        embedded.release(str(dst))
