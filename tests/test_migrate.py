@@ -267,3 +267,28 @@ c.insert("keyed", [{{"id": i, "tenant": f"t{{i % 5}}", "v": [1.0, i, 2.0, 3.0]}}
     finally:
         client.close()
         embedded.release(str(dst))
+
+
+def test_an_index_the_target_refuses_is_reported_and_the_rows_still_go(tmp_path: Path) -> None:
+    from pgmilvus import DataType, MilvusClient
+    from pgmilvus.pg import embedded
+
+    src, dst = tmp_path / "src.db", tmp_path / "dst.db"
+    client = MilvusClient(str(src))
+    schema = client.create_schema()
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("t", DataType.VARCHAR, max_length=8)
+    schema.add_field("v", DataType.FLOAT_VECTOR, dim=4)
+    index = client.prepare_index_params()
+    index.add_index("v", index_type="HNSW", metric_type="L2")
+    index.add_index("t", index_type="BITMAP", index_name="t_bitmap")
+    client.create_collection("docs", schema=schema, index_params=index)
+    client.insert("docs", [{"id": i, "t": f"t{i % 3}", "v": [i, 1.0, 2.0, 3.0]} for i in range(50)])
+    client.close()
+    embedded.release(str(src))
+    done = _run("--from", f"pgmilvus://{src}", "--to", f"milvus-lite://{dst}", "--checkpoint", str(tmp_path / "c.json"))
+    assert done.returncode == 1, done.stderr
+    assert "docs: source 50 rows, target 50 rows" in done.stdout
+    assert "LOSSY: docs.t: index t_bitmap (BITMAP) not created: scalar index_type 'BITMAP' is not implemented" \
+        in done.stdout
+    assert "Traceback" not in done.stderr + done.stdout

@@ -78,6 +78,8 @@ def _data_tool(args: argparse.Namespace) -> int:
     # Milvus Lite serves pymilvus from a gRPC server in this process and logs a traceback for each
     # RPC it lacks (pymilvus asks for AllocTimestamp, then does without): not the user's problem.
     logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
+    # pymilvus logs each refused call with its traceback; the report names what was refused
+    logging.getLogger("pymilvus").setLevel(logging.CRITICAL)
     try:
         if args.command == "export":
             return export_collection(args.source, args.collection, args.out, args.format, args.batch)

@@ -94,7 +94,7 @@ def _copy_database(src: Any, dst: Any, dst_kind: str, db: str, collections: Opti
         for part in ([""] if keyed else src.list_partitions(name)):
             out.rows += copy_mod.copy_rows(src, dst, name, pk["name"], pk["type"] == DataType.VARCHAR, batch,
                                            state, ckpt, bar, part, scope)
-        _copy_indexes(src, dst, name)
+        out.lost += _copy_indexes(src, dst, name)
     if scope:
         out.report.append(f"database {db}:")
     for name in names:
@@ -134,9 +134,11 @@ def _carry_aliases(src: Any, dst: Any, name: str) -> List[str]:
     return []
 
 
-def _copy_indexes(src: Any, dst: Any, name: str) -> None:
-    """Indexes are built after the data (one bulk build), then the collection is loaded."""
-    params = dst.prepare_index_params()
+def _copy_indexes(src: Any, dst: Any, name: str) -> List[str]:
+    """Indexes are built after the data (one bulk build each), then the collection is loaded; an
+    index the target refuses (a type or parameter it has no equivalent for) is reported, the
+    others are built, and the rows stay searchable (exactly) without it."""
+    lost = []
     have = set(dst.list_indexes(name))
     for idx in src.list_indexes(name):
         if idx in have:
@@ -146,7 +148,14 @@ def _copy_indexes(src: Any, dst: Any, name: str) -> None:
         metric = d.pop("metric_type", None)
         for k in ("index_name", "total_rows", "indexed_rows", "pending_index_rows", "state"):
             d.pop(k, None)
+        params = dst.prepare_index_params()
         params.add_index(field_name=field, index_type=itype, index_name=idx, metric_type=metric, params=d)
-    if len(params):
-        dst.create_index(name, params)
-    dst.load_collection(name)
+        try:
+            dst.create_index(name, params)
+        except Exception as exc:  # the target's refusal, whatever its client raises
+            lost.append(f"{name}.{field}: index {idx} ({itype}) not created: {getattr(exc, 'message', exc)}")
+    try:
+        dst.load_collection(name)
+    except Exception as exc:  # Milvus loads only with every vector field indexed
+        lost.append(f"{name}: not loaded on the target: {getattr(exc, 'message', exc)}")
+    return lost
