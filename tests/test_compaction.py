@@ -122,6 +122,28 @@ def test_a_merge_killed_before_its_swap_is_cleaned_up_by_the_next_compact(client
     _check_nearest(client, vectors, [1, 900])
 
 
+@pytest.mark.parametrize("then", ["drop", "rename"])
+def test_a_killed_merge_leaves_nothing_behind_a_drop_or_rename(client, then: str) -> None:
+    _loaded(client)
+    run_python(f"""
+        import os
+        from pgmilvus import MilvusClient
+        from pgmilvus.catalog import compaction
+        compaction.between = lambda: os._exit(9)
+        MilvusClient({client._db.conninfo!r}).compact("seg")
+    """)
+    with client._conn() as conn:
+        left = conn.execute("SELECT table_name FROM pgmilvus_catalog.segments WHERE state = 'merging'").fetchall()
+    assert len(left) == 1
+    if then == "drop":
+        client.drop_collection("seg")
+    else:
+        client.create_database("elsewhere")
+        client.rename_collection("seg", "moved", target_db="elsewhere")
+    with client._conn() as conn:
+        assert conn.execute("SELECT count(*) FROM pg_class WHERE relname = %s", left[0]).fetchone()[0] == 0
+
+
 def test_recall_after_compaction_on_clustered_data(client) -> None:
     data, queries = clustered(5, 1200, 40, dim=16)
     index = client.prepare_index_params()

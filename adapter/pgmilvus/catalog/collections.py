@@ -13,7 +13,7 @@ from typing import Any, Optional
 import psycopg
 from psycopg import sql
 
-from . import store as catalog, indexes, segments
+from . import store as catalog, compaction, indexes, segments
 from ..schema import ddl, names
 from ..rbac import roles as rbac
 from .store import CollectionInfo
@@ -230,6 +230,7 @@ def drop(conn: psycopg.Connection, db_name: str, name: str) -> None:
                                 f"{name} has aliases {info.aliases}, please remove all aliases before "
                                 "dropping the collection")
     catalog.lock_collection(conn, info)  # waits for writers in flight
+    compaction.drop_leftovers(conn, info)
     conn.execute(ddl.drop_table(info.schema_name, info.table_name))
     catalog.remove_collection(conn, info.id)
 
@@ -240,6 +241,7 @@ def rename(conn: psycopg.Connection, db_name: str, old_name: str, new_name: str,
     if info.name != old_name:
         raise invalid_parameter(f"{old_name} is an alias; rename the collection {info.name} instead")
     catalog.lock_collection(conn, info)  # waits for writers in flight
+    compaction.drop_leftovers(conn, info)
     target_db = target_db or db_name
     target_schema = schema_name_of(conn, target_db)
     if (catalog.get_collection(conn, target_db, new_name) is not None

@@ -78,7 +78,7 @@ def compact(conn: psycopg.Connection, info: CollectionInfo) -> int:
     if not conn.execute("SELECT pg_try_advisory_lock(%s::int, %s::int)", key).fetchone()[0]:
         return 0
     try:
-        _drop_leftovers(conn, info)
+        drop_leftovers(conn, info)
         merged = 0
         for part in info.partitions:
             for group in groups(_live_rows(conn, info, part.name, part.table_name), merge_rows(info)):
@@ -88,8 +88,10 @@ def compact(conn: psycopg.Connection, info: CollectionInfo) -> int:
         conn.execute("SELECT pg_advisory_unlock(%s::int, %s::int)", key)
 
 
-def _drop_leftovers(conn: psycopg.Connection, info: CollectionInfo) -> None:
-    """Tables of merges a killed process left (never attached: nobody reads them)."""
+def drop_leftovers(conn: psycopg.Connection, info: CollectionInfo) -> None:
+    """Tables of merges a killed process left (never attached: nobody reads them).  Also run by
+    drop_collection and rename_collection: such a table is not under the collection's table, so
+    dropping or moving that would miss it."""
     for segment_id, table in conn.execute(f"SELECT id, table_name FROM {CATALOG}.segments"
                                           " WHERE collection_id = %s AND state = 'merging'", (info.id,)).fetchall():
         with conn.transaction():
