@@ -139,16 +139,9 @@ def _merge(conn: psycopg.Connection, info: CollectionInfo, partition: str, sourc
     return len(sources)
 
 
-def _columns(conn: psycopg.Connection, info: CollectionInfo, table: str) -> list[str]:
-    return [r[0] for r in conn.execute(
-        "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped"
-        " AND attname <> %s ORDER BY attnum",
-        (sql.Identifier(info.schema_name, table).as_string(conn), ddl.SEGMENT_COLUMN)).fetchall()]
-
-
 def _copy_statement(conn: psycopg.Connection, info: CollectionInfo, parent: str, leaf: str,
                     where: sql.Composable) -> sql.Composed:
-    names = sql.SQL(", ").join(sql.Identifier(c) for c in _columns(conn, info, parent))
+    names = segments.row_columns(conn, sql.Identifier(info.schema_name, parent))
     return sql.SQL("INSERT INTO {leaf} ({names}, {s}) SELECT {names}, %(new)s FROM {parent} AS src WHERE {where}").format(
         leaf=sql.Identifier(info.schema_name, leaf), parent=sql.Identifier(info.schema_name, parent), names=names,
         s=sql.Identifier(ddl.SEGMENT_COLUMN), where=where)

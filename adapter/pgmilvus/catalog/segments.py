@@ -117,16 +117,21 @@ def adopt_outside_rows(conn: psycopg.Connection, info: CollectionInfo, partition
         return
     conn.execute(sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(leaf))
     target = growing(conn, info, partition)
-    columns = [r[0] for r in conn.execute(
-        "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped"
-        " AND attname <> %s ORDER BY attnum", (leaf.as_string(conn), ddl.SEGMENT_COLUMN)).fetchall()]
-    names = sql.SQL(", ").join(sql.Identifier(c) for c in columns)
+    names = row_columns(conn, leaf)
     moved = conn.execute(sql.SQL("INSERT INTO {} ({}, {}) SELECT {}, %s FROM {}").format(
         sql.Identifier(info.schema_name, part.table_name), names, sql.Identifier(ddl.SEGMENT_COLUMN), names,
         leaf), (target.id,)).rowcount
     conn.execute(sql.SQL("TRUNCATE {}").format(leaf))
     conn.execute(sql.SQL("ANALYZE {}").format(leaf))
     conn.execute(f"UPDATE {CATALOG}.segments SET rows = rows + %s WHERE id = %s", (moved, target.id))
+
+
+def row_columns(conn: psycopg.Connection, table: sql.Identifier) -> sql.Composed:
+    """The columns of ``table`` but "$segment", as a list: what moving rows between segments copies."""
+    columns = conn.execute(
+        "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped"
+        " AND attname <> %s ORDER BY attnum", (table.as_string(conn), ddl.SEGMENT_COLUMN)).fetchall()
+    return sql.SQL(", ").join(sql.Identifier(r[0]) for r in columns)
 
 
 @dataclass

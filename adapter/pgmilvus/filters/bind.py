@@ -119,8 +119,7 @@ class Scan:
         for (a, b), kind, bound in zip(self.spans, self.kinds, mask):
             if bound:
                 out.append(self.expr[start:a])
-                out.append(str(_SENTINEL_INTS[variant] + n) if kind == lexer.INT
-                           else f'"{_SENTINEL_STRS[variant]}{n}"')
+                out.append(_sentinel_json(kind, variant, n))
                 start, n = b, n + 1
         out.append(self.expr[start:])
         return "".join(out)
@@ -268,6 +267,7 @@ def template(found: Scan, bound: tuple, compile_text: Callable[[str], Optional[s
 
 
 def _sentinel_json(kind: str, variant: int, i: int) -> str:
+    """Sentinel ``i`` of set ``variant`` as a filter literal; it is also its JSON spelling."""
     return str(_SENTINEL_INTS[variant] + i) if kind == lexer.INT else f'"{_SENTINEL_STRS[variant]}{i}"'
 
 

@@ -76,11 +76,13 @@ def _copy_database(src: Any, dst: Any, dst_kind: str, db: str, collections: Opti
                    state: Dict[str, Any], ckpt: Path, sample: int, out: Outcome) -> None:
     scope = "" if db == DEFAULT_DB else f"{db}."
     names = collections or src.list_collections()
+    keys: Dict[str, tuple] = {}   # name -> (primary field, partition-keyed), for the report
     for name in names:
         desc = src.describe_collection(name)
         out.lost += lossy_notes(desc, dst_kind)
         pk = next(f for f in desc["fields"] if f.get("is_primary"))
         keyed = any(f.get("is_partition_key") for f in desc["fields"])
+        keys[name] = (pk, keyed)
         if not dst.has_collection(name):
             dst.create_collection(name, schema=schema_of(desc, dst, out.assumed))
             for part in src.list_partitions(name):
@@ -100,9 +102,7 @@ def _copy_database(src: Any, dst: Any, dst_kind: str, db: str, collections: Opti
     for name in names:
         out.report.append(f"{name}: source {src.query(name, output_fields=['count(*)'])[0]['count(*)']} rows, "
                           f"target {dst.query(name, output_fields=['count(*)'])[0]['count(*)']} rows")
-        fields = src.describe_collection(name)["fields"]
-        pk = next(f for f in fields if f.get("is_primary"))
-        keyed = any(f.get("is_partition_key") for f in fields)
+        pk, keyed = keys[name]
         every_row = f'{pk["name"]} >= ""' if pk["type"] == DataType.VARCHAR else f'{pk["name"]} >= {-2 ** 63}'
         for line in (verify.partition_counts(src, dst, name, keyed, every_row)
                      + verify.sample(src, dst, name, pk["name"], sample)):
