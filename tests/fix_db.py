@@ -17,6 +17,11 @@ from typing import Iterator
 
 import pytest
 
+# The clients' background compaction (catalog/builder.py) merges a quiet collection's segments
+# 30 s after its last write: a test that looks at segments must not race it.  The tests of it
+# turn it on (tests/test_compaction.py).
+os.environ.setdefault("PGMILVUS_AUTO_COMPACT_SECONDS", "0")
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--test-dsn", default=os.environ.get("PGMILVUS_TEST_DSN"),

@@ -4,12 +4,13 @@ one with its indexes built in bulk; every row found exactly once at every moment
 from __future__ import annotations
 
 import threading
+import time
 
 import numpy as np
 import psycopg
 import pytest
 
-from pgmilvus.catalog import compaction
+from pgmilvus.catalog import builder, compaction
 
 from .subproc import run_python
 from .test_search_recall import clustered
@@ -35,6 +36,18 @@ GROUPS = [  # (id, live rows) in id order, target -> merged runs
 @pytest.mark.parametrize("live, target, expected", GROUPS)
 def test_groups(live, target, expected) -> None:
     assert compaction.groups(live, target) == expected
+
+
+BACKGROUND_GROUPS = [  # what the background compaction merges: runs of AUTO_MERGE_SEGMENTS or more
+    ([(1, 10), (2, 10), (3, 10), (4, 10)], 300, [[1, 2, 3, 4]]),
+    ([(1, 10), (2, 10), (3, 10)], 300, []),
+    ([(1, 100), (2, 100), (3, 100), (4, 100), (5, 10)], 300, []),
+]
+
+
+@pytest.mark.parametrize("live, target, expected", BACKGROUND_GROUPS)
+def test_background_groups(live, target, expected) -> None:
+    assert compaction.groups(live, target, builder.AUTO_MERGE_SEGMENTS) == expected
 
 
 def _loaded(client, n: int = 1500) -> np.ndarray:
@@ -110,7 +123,7 @@ def test_a_merge_killed_before_its_swap_is_cleaned_up_by_the_next_compact(client
     run_python(f"""
         import os
         from pgmilvus import MilvusClient
-        from pgmilvus.catalog import compaction
+        from pgmilvus.catalog import builder, compaction
         compaction.between = lambda: os._exit(9)
         MilvusClient({client._db.conninfo!r}).compact("seg")
     """)  # the environment (small segments) is inherited
@@ -128,7 +141,7 @@ def test_a_killed_merge_leaves_nothing_behind_a_drop_or_rename(client, then: str
     run_python(f"""
         import os
         from pgmilvus import MilvusClient
-        from pgmilvus.catalog import compaction
+        from pgmilvus.catalog import builder, compaction
         compaction.between = lambda: os._exit(9)
         MilvusClient({client._db.conninfo!r}).compact("seg")
     """)
@@ -181,3 +194,16 @@ def test_segments_are_listed_as_milvus_lists_them(client) -> None:
     assert client.list_loaded_segments("seg") == []
     client.compact("seg")
     assert [s.num_rows for s in client.list_persistent_segments("seg")] == [3 * SEAL]
+
+
+def test_a_quiet_collection_is_compacted_in_the_background(client, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No compact() call: a second after the last write, the client's builder merges the run of
+    four small segments (the fifth does not fit the merged segment), every row still found."""
+    monkeypatch.setenv("PGMILVUS_AUTO_COMPACT_SECONDS", "1")
+    vectors = _loaded(client)
+    deadline = time.monotonic() + 60
+    while ("indexed", 4 * SEAL) not in _segments(client, "seg") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert sorted(_segments(client, "seg")) == [("growing", 0), ("indexed", SEAL), ("indexed", 4 * SEAL)]
+    assert _ids(client) == list(range(len(vectors)))
+    _check_nearest(client, vectors, list(range(0, len(vectors), 97)))

@@ -228,3 +228,67 @@ def test_rows_written_by_plain_sql_are_adopted_by_flush(client) -> None:
         assert conn.execute(psycopg.sql.SQL("SELECT count(*) FROM {}").format(
             psycopg.sql.Identifier(info.schema_name, leaf))).fetchone()[0] == 0
     _check_nearest(client, vectors, [0, 49])
+
+
+# -- partition-key collections: a growing segment per hash partition ------------------------------
+
+HASHED_KEYS = [  # partition-key type, values: where the writer thinks a row goes is where Postgres puts it
+    ("INT64", [0, 1, -1, 7, 2**31, -(2**31) - 1, 2**63 - 1, -(2**63)] + list(range(-500, 500, 7))),
+    ("VARCHAR", ["", "a", "tenant_7", "ünïcödé", "x" * 200] + [f"t{i}" for i in range(100)]),
+]
+
+
+@pytest.mark.parametrize("dtype, keys", HASHED_KEYS)
+def test_hash_remainders_match_the_servers_routing(client, dtype: str, keys: list) -> None:
+    _keyed_collection(client, dtype)
+    client.insert("keyed", [{"id": i, "vector": [0.5] * 8, "tenant": key} for i, key in enumerate(keys)])
+    with client._conn() as conn:
+        info = catalog.get_collection(conn, "default", "keyed")
+        # each row's hash partition: the parent of the segment leaf it landed in
+        landed = dict(conn.execute('SELECT k.id, c.relname FROM "default"."keyed" k JOIN pg_inherits i'
+                                   " ON i.inhrelid = k.tableoid JOIN pg_class c ON c.oid = i.inhparent").fetchall())
+        computed = segments.hash_remainders(conn, info, keys)
+    remainder_of = {p.table_name: int(p.name.rsplit("_", 1)[1]) for p in info.partitions}
+    assert [remainder_of[landed[i]] for i in range(len(keys))] == computed
+
+
+def _keyed_collection(client, dtype: str = "INT64", name: str = "keyed") -> None:
+    index = client.prepare_index_params()
+    index.add_index("vector", index_type="AUTOINDEX", metric_type="L2")
+    schema = client.create_schema(auto_id=False)
+    schema.add_field("id", 5, is_primary=True)
+    schema.add_field("vector", 101, dim=8)
+    if dtype == "INT64":
+        schema.add_field("tenant", 5, is_partition_key=True)
+    else:
+        schema.add_field("tenant", 21, max_length=256, is_partition_key=True)
+    client.create_collection(name, schema=schema, index_params=index, num_partitions=4)
+
+
+def test_partition_key_collection_is_segmented_per_hash_partition(client) -> None:
+    """Rows are found at once, at exact distances, while each hash partition's segments are
+    sealed and built; flush() indexes everything; a partial update that changes a row's key
+    moves it to the growing segment of its new hash partition."""
+    _keyed_collection(client)
+    vectors = _vectors(2400)
+    for start in range(0, 2400, 400):
+        client.insert("keyed", [{"id": start + i, "vector": v.tolist(), "tenant": (start + i) % 10}
+                                for i, v in enumerate(vectors[start:start + 400])])
+        _check_nearest(client, vectors, [start, start + 399, max(0, start - 250)], name="keyed")
+    states = _segments(client, "keyed")
+    assert [s for s, _ in states].count("growing") == 4
+    assert any(s in ("sealed", "indexed") for s, _ in states)
+    client.flush("keyed")
+    assert {k: client.describe_index("keyed", "vector")[k] for k in ("indexed_rows", "pending_index_rows")} \
+        == {"indexed_rows": 2400, "pending_index_rows": 0}
+    assert {s for s, _ in _segments(client, "keyed")} == {"indexed", "growing"}
+    listed = client.list_persistent_segments("keyed")
+    assert sum(s.num_rows for s in listed) == 2400
+    for tenant in (3, 4):
+        assert client.query("keyed", filter=f"tenant == {tenant}", output_fields=["count(*)"])[0]["count(*)"] == 240
+    client.upsert("keyed", [{"id": 3, "tenant": 4}], partial_update=True)
+    assert client.get("keyed", ids=[3], output_fields=["tenant"])[0]["tenant"] == 4
+    assert client.query("keyed", filter="tenant == 4", output_fields=["count(*)"])[0]["count(*)"] == 241
+    _check_nearest(client, vectors, [0, 3, 1234, 2399], name="keyed")
+    with pytest.raises(MilvusException, match="already exists"):
+        client.insert("keyed", [{"id": 5, "vector": vectors[5].tolist(), "tenant": 9}])

@@ -147,17 +147,19 @@ def create(conn: psycopg.Connection, db_name: str, name: str, schema: Collection
                               f"and is not a pgmilvus collection: choose another collection name")
     collection_id = catalog.add_collection(conn, db_name, name, table, schema, properties=properties,
                                            consistency_level=level, num_shards=shards,
-                                           num_partitions=num_parts, segmented=num_parts is None)
-    conn.execute(ddl.create_collection_table(schema_name, table, schema, segmented=num_parts is None))
+                                           num_partitions=num_parts, segmented=True)
+    conn.execute(ddl.create_collection_table(schema_name, table, schema, segmented=True))
     loaded = bool(index_params)
     if num_parts is None:
         _add_partition(conn, schema_name, table, collection_id, ddl.DEFAULT_PARTITION, loaded, True)
     else:
         for i in range(num_parts):
-            child = ddl.pg_name(table, f"{ddl.DEFAULT_PARTITION}_{i}")
-            conn.execute(ddl.create_hash_partition(schema_name, table, child, num_parts, i))
-            catalog.add_partition(conn, collection_id, f"{ddl.DEFAULT_PARTITION}_{i}", child,
+            partition = segments.hash_partition_name(i)
+            child = ddl.pg_name(table, partition)
+            conn.execute(ddl.create_hash_partition(schema_name, table, child, num_parts, i, segmented=True))
+            catalog.add_partition(conn, collection_id, partition, child,
                                   catalog.next_partition_ordinal(conn, collection_id), loaded)
+            _add_segments(conn, schema_name, collection_id, partition, child)
     if index_params:
         info = catalog.get_collection(conn, db_name, name, aliases=False)
         assert info is not None
@@ -173,8 +175,14 @@ def _add_partition(conn: psycopg.Connection, schema_name: str, table: str, colle
     catalog.add_partition(conn, collection_id, partition, child,
                           catalog.next_partition_ordinal(conn, collection_id), loaded)
     if segmented:
-        segments.create_outside(conn, schema_name, child)
-        segments.create_growing(conn, schema_name, collection_id, partition, child)
+        _add_segments(conn, schema_name, collection_id, partition, child)
+
+
+def _add_segments(conn: psycopg.Connection, schema_name: str, collection_id: int, partition: str,
+                  child: str) -> None:
+    """A new partition's segment 0 (rows written by plain SQL) and growing segment."""
+    segments.create_outside(conn, schema_name, child)
+    segments.create_growing(conn, schema_name, collection_id, partition, child)
 
 
 def add_partition(conn: psycopg.Connection, info: CollectionInfo, partition: str) -> None:

@@ -51,9 +51,9 @@ def merge_rows(info: CollectionInfo) -> int:
     return max(1, int(forced)) if forced else MERGE_FACTOR * segments.seal_rows(info)
 
 
-def groups(live: list[tuple[int, int]], target: int) -> list[list[int]]:
+def groups(live: list[tuple[int, int]], target: int, min_segments: int = 2) -> list[list[int]]:
     """Runs of consecutive segments ((id, live rows), in id order) whose rows fit ``target``;
-    only runs of two or more, or a lone segment with deleted rows to leave behind, are merged."""
+    only runs of ``min_segments`` or more are merged."""
     out: list[list[int]] = []
     run: list[int] = []
     total = 0
@@ -66,11 +66,12 @@ def groups(live: list[tuple[int, int]], target: int) -> list[list[int]]:
             total += rows
     if run:
         out.append(run)
-    return [g for g in out if len(g) > 1]
+    return [g for g in out if len(g) >= min_segments]
 
 
-def compact(conn: psycopg.Connection, info: CollectionInfo) -> int:
-    """Merge what can be merged in every partition of ``info``; how many segments were merged
+def compact(conn: psycopg.Connection, info: CollectionInfo, min_segments: int = 2) -> int:
+    """Merge what can be merged in every partition of ``info`` (runs of ``min_segments`` or more:
+    the background compaction asks for longer runs, builder.py); how many segments were merged
     away.  ``conn`` is autocommit; another process compacting the collection makes this a no-op."""
     if not info.segmented:
         return 0
@@ -81,7 +82,8 @@ def compact(conn: psycopg.Connection, info: CollectionInfo) -> int:
         drop_leftovers(conn, info)
         merged = 0
         for part in info.partitions:
-            for group in groups(_live_rows(conn, info, part.name, part.table_name), merge_rows(info)):
+            for group in groups(_live_rows(conn, info, part.name, part.table_name), merge_rows(info),
+                                min_segments):
                 merged += _merge(conn, info, part.name, group)
         return merged
     finally:

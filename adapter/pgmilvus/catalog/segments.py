@@ -3,8 +3,9 @@
 pgvector keeps an HNSW index up to date row by row (~600 rows/s for 128-d); a bulk
 CREATE INDEX is ~20x faster.  So, as Milvus does, writes never wait for an index:
 
-- each Milvus partition's table of a *segmented* collection (every collection created
-  without a partition key, 008_segments.sql) is LIST-partitioned on "$segment";
+- each Milvus partition's table of a *segmented* collection (every collection created since
+  008_segments.sql; a partition-key collection's hash partitions too) is LIST-partitioned on
+  "$segment";
 - the *growing* segment's leaf has no vector index: inserts and upserts COPY into it,
   searches sort its exact distances;
 - once it holds ``seal_rows`` rows the writer *seals* it in its own transaction
@@ -27,7 +28,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
-from typing import Iterator, Optional
+from typing import Any, Iterator, Optional
 
 import psycopg
 from psycopg import sql
@@ -35,7 +36,7 @@ from psycopg import sql
 from ..schema import ddl
 from . import indexes
 from ..rbac import roles as rbac
-from ..types import LoadedSegmentInfo, SegmentInfo, SegmentState
+from ..types import DataType, LoadedSegmentInfo, SegmentInfo, SegmentState
 from .store import CATALOG, CollectionInfo
 
 #: A growing segment is sealed at about this many bytes of vectors (an exact scan of it
@@ -142,42 +143,114 @@ class Growing:
     rows: int
     may_seal: bool
     may_read: bool   # the user may read the collection (checks keys across segments, writes.py)
+    partition: str = ""
+
+
+def _growing_rows(conn: psycopg.Connection, info: CollectionInfo, partition: Optional[str]) -> list[Growing]:
+    """The growing segment of ``partition``, or of every partition when None."""
+    where = "" if partition is None else " AND partition_name = %s"
+    params: tuple = (info.schema_name, sql.Identifier(info.schema_name, info.table_name).as_string(conn), info.id)
+    rows = conn.execute(
+        f"SELECT id, rows, has_table_privilege('{CATALOG}.segments', 'UPDATE')"
+        f" AND has_schema_privilege(%s, 'CREATE'), has_table_privilege(%s::regclass, 'SELECT'), partition_name"
+        f" FROM {CATALOG}.segments WHERE collection_id = %s AND state = 'growing'{where}",
+        params + ((partition,) if partition is not None else ())).fetchall()
+    return [Growing(*row) for row in rows]
 
 
 def growing(conn: psycopg.Connection, info: CollectionInfo, partition: str) -> Growing:
-    row = conn.execute(
-        f"SELECT id, rows, has_table_privilege('{CATALOG}.segments', 'UPDATE')"
-        f" AND has_schema_privilege(%s, 'CREATE'), has_table_privilege(%s::regclass, 'SELECT')"
-        f" FROM {CATALOG}.segments WHERE collection_id = %s AND partition_name = %s AND state = 'growing'",
-        (info.schema_name, sql.Identifier(info.schema_name, info.table_name).as_string(conn), info.id,
-         partition)).fetchone()
-    assert row is not None, f"partition {partition} of {info.name} has no growing segment"
-    return Growing(*row)
+    found = _growing_rows(conn, info, partition)
+    assert found, f"partition {partition} of {info.name} has no growing segment"
+    return found[0]
+
+
+# -- partition-key collections: which hash partition a row goes to --------------------------------
+
+#: PostgreSQL's hash partitioning (partbounds.c, compute_partition_hash_value): the key's extended
+#: hash with this seed, combined into 0 by hash_combine64 (which adds the second constant; a NULL
+#: key is not combined), the sum modulo 2^64 and then modulo the partition count.
+_HASH_SEED = 0x7A5B22367996DCFD
+_HASH_COMBINE = 0x49A0F4DD15E5A8E3
+
+
+def hash_partition_name(remainder: int) -> str:
+    """The Milvus partition name of a partition-key collection's hash partition ``remainder``."""
+    return f"{ddl.DEFAULT_PARTITION}_{remainder}"
+
+
+def hash_remainders(conn: psycopg.Connection, info: CollectionInfo, keys: Any) -> list[int]:
+    """The hash partition (remainder) each partition-key value of ``keys`` (an array parameter)
+    is routed to, computed by the server as its routing does (tests/test_segments.py compares
+    them with where the rows land)."""
+    field = info.schema.partition_key_field
+    assert field is not None
+    text = field.dtype != DataType.INT64
+    statement = sql.SQL(
+        "SELECT COALESCE(((({fn}(k, %(seed)s)::numeric + %(wrap)s + %(combine)s) %% %(wrap)s) %% %(m)s)::int, 0)"
+        " FROM unnest(%(keys)s::{arr}) WITH ORDINALITY AS u(k, n) ORDER BY n").format(
+        fn=sql.SQL("hashtextextended" if text else "hashint8extended"), arr=sql.SQL("text[]" if text else "bigint[]"))
+    return [r[0] for r in conn.execute(statement, {"seed": _HASH_SEED, "wrap": 1 << 64, "combine": _HASH_COMBINE,
+                                                   "m": len(info.partitions), "keys": keys}).fetchall()]
 
 
 class SegmentWriter:
-    """Counts the rows a call writes into its partition's growing segment; seals it when full.
+    """The growing segments a call writes into; counts the rows written and seals full segments.
 
-    The seal runs once the call's rows are written (the new leaf's creation locks the
-    partition's table until commit, so it is the last statement of the transaction).
+    A call into a Milvus partition writes into that partition's growing segment.  A call into a
+    partition-key collection (``partition`` None) writes into each hash partition's own growing
+    segment: a row's is found from its key's hash (``hash_remainders``).  The seals run once
+    the call's rows are written (a new leaf's creation locks the partition's table until commit,
+    so it is the last statement of the transaction).
     """
 
-    def __init__(self, conn: psycopg.Connection, info: CollectionInfo, partition: str) -> None:
-        self.conn, self.info, self.partition = conn, info, partition
-        self.segment = growing(conn, info, partition)
+    def __init__(self, conn: psycopg.Connection, info: CollectionInfo, partition: Optional[str]) -> None:
+        self.conn, self.info = conn, info
+        self.keyed = partition is None
+        self.growing = {g.partition: g for g in _growing_rows(conn, info, partition)}
+        assert self.growing, f"{info.name} has no growing segment"
+        self.may_read = all(g.may_read for g in self.growing.values())
+        self._by_remainder = {int(name.rsplit("_", 1)[1]): g for name, g in self.growing.items()} \
+            if self.keyed else {}
+        self._pending: dict[str, int] = {}
         self.sealed = False
 
-    def wrote(self, rows: int) -> None:
-        if self.segment.may_seal and rows:
-            self.conn.execute(f"UPDATE {CATALOG}.segments SET rows = rows + %s WHERE id = %s",
-                              (rows, self.segment.id))
-            self.segment.rows += rows
+    def segments(self, rows: int, keys: Any = None) -> list[int]:
+        """The "$segment" of each of a chunk's ``rows`` (``keys``: their partition-key values as an
+        array parameter, for a partition-key collection), counted as pending until ``wrote``."""
+        pending = self._pending
+        if not self.keyed:
+            (name, segment), = self.growing.items()
+            pending[name] = pending.get(name, 0) + rows
+            return [segment.id] * rows
+        out = []
+        for remainder in hash_remainders(self.conn, self.info, keys):
+            segment = self._by_remainder[remainder]
+            pending[segment.partition] = pending.get(segment.partition, 0) + 1
+            out.append(segment.id)
+        return out
+
+    def segment_for(self, keys: Any) -> int:
+        """The growing segment a row with this one partition-key value (``keys``: a one-value array
+        parameter) moves to when an update changes its key."""
+        return self._by_remainder[hash_remainders(self.conn, self.info, keys)[0]].id
+
+    def wrote(self) -> None:
+        """The pending rows were written: count them toward their segments' seals."""
+        for name, rows in self._pending.items():
+            segment = self.growing[name]
+            if segment.may_seal and rows:
+                self.conn.execute(f"UPDATE {CATALOG}.segments SET rows = rows + %s WHERE id = %s",
+                                  (rows, segment.id))
+                segment.rows += rows
+        self._pending = {}
 
     def finish(self) -> bool:
-        """Seal the segment if it is full; True when one was sealed (builders have work)."""
-        if self.segment.may_seal and self.segment.rows >= seal_rows(self.info):
-            seal(self.conn, self.info, self.partition)
-            self.sealed = True
+        """Seal the segments that are full; True when one was (builders have work)."""
+        limit = seal_rows(self.info)
+        for name, segment in self.growing.items():
+            if segment.may_seal and segment.rows >= limit:
+                seal(self.conn, self.info, name)
+                self.sealed = True
         return self.sealed
 
 

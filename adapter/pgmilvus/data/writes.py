@@ -17,6 +17,7 @@ per-collection advisory lock that serialises inserts and upserts.
 from __future__ import annotations
 
 import itertools
+from itertools import chain
 import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Optional
@@ -26,7 +27,7 @@ from psycopg import sql
 
 from ..catalog import store as catalog, segments
 from ..schema import ddl
-from . import values
+from . import copy_binary, values
 from ..catalog.store import CATALOG, CollectionInfo
 from ..errors import DataNotMatchException, ErrorCode, MilvusException, partition_not_found
 from ..schema.names import partition_name as check_partition_name
@@ -73,9 +74,9 @@ def target_partition(info: CollectionInfo, partition_name: Optional[str]) -> Opt
 
 @dataclass
 class EncodedChunk:
-    """One chunk, encoded: ``rows`` are tuples in RowEncoder.columns order, ready for COPY."""
+    """One chunk, encoded: ``columns`` are value lists in RowEncoder.columns order, ready for COPY."""
 
-    rows: list[tuple]
+    columns: list[list[Any]]
     pks: list[Any]                    # the stored primary keys, in row order
     given: list[Any]                  # primary keys the rows carried (to check / to replace)
     base: int                         # index of the chunk's first row in the whole call
@@ -107,8 +108,10 @@ class RowEncoder:
             self.columns.append(DYNAMIC_FIELD)
         if partition is not None:
             self.columns.append(ddl.PARTITION_COLUMN)
-        #: The growing segment rows go to (segmented collections; set by the writer, segments.py).
-        self.segment: Optional[int] = None
+        #: The growing segments rows go to (segmented collections; set by _segment_writer, segments.py).
+        self.writer: Optional[segments.SegmentWriter] = None
+        key = schema.partition_key_field
+        self.key_index = self.columns.index(key.name) if key is not None else None
         if info.segmented:
             self.columns.append(ddl.SEGMENT_COLUMN)
         self.pk_index = self.columns.index(self.pk_field.name)
@@ -135,8 +138,20 @@ class RowEncoder:
         if self.partition is not None:
             columns.append([self.partition] * len(chunk))
         if self.info.segmented:
-            columns.append([self.segment] * len(chunk))
-        return EncodedChunk(list(zip(*columns)), columns[self.pk_index], given, base)
+            columns.append(self._segments(columns, len(chunk)))
+        return EncodedChunk(columns, columns[self.pk_index], given, base)
+
+    def _segments(self, columns: list[list[Any]], rows: int) -> list[Any]:
+        """The "$segment" column: the growing segment of the row's partition (segments.py)."""
+        if self.writer is None:
+            return [None] * rows  # refused by the table: a segmented collection's writes have a writer
+        keys = None
+        if self.writer.keyed:
+            assert self.key_index is not None
+            key = self.info.schema.partition_key_field
+            assert key is not None
+            keys = array_param(self.writer.conn, key.dtype, columns[self.key_index])
+        return self.writer.segments(rows, keys)
 
     def _column(self, field: FieldSchema, chunk: list[dict], base: int) -> list[Any]:
         name = field.name
@@ -205,10 +220,10 @@ class RowEncoder:
         names = self.field_names
         out = []
         for i, row in enumerate(chunk):
-            extra = {k: v for k, v in row.items() if k not in names}
-            if not extra:
+            if names.issuperset(row):  # no dynamic keys (the common case: checked at C speed)
                 out.append(values.EMPTY_OBJECT)
                 continue
+            extra = {k: v for k, v in row.items() if k not in names}
             fast = None if DYNAMIC_FIELD in extra else values.encode_meta_fast(extra)
             out.append(fast if fast is not None else self._meta_slow(extra, base + i))
         return out
@@ -257,6 +272,24 @@ def pk_array_type(info: CollectionInfo) -> sql.SQL:
     return sql.SQL("bigint[]" if info.schema.primary_field.dtype == DataType.INT64 else "text[]")
 
 
+def pk_param(conn: psycopg.Connection, info: CollectionInfo, pks: list[Any]) -> Any:
+    """A batch's primary keys as one array parameter (``pk_array_type``) on ``conn``."""
+    return array_param(conn, info.schema.primary_field.dtype, pks)
+
+
+def array_param(conn: psycopg.Connection, dtype: DataType, keys: list[Any]) -> Any:
+    """Key values as one ``bigint[]`` / ``text[]`` parameter on ``conn``, INT64 ones in binary (a
+    10k-int list costs psycopg ~12 ms to dump, this well under one)."""
+    # A connection whose cursors bind on the client (Django's default) writes parameters into
+    # the statement as text: it gets the plain list.
+    if dtype == DataType.INT64 and not issubclass(conn.cursor_factory, psycopg.ClientCursor):
+        values.wire_adapters(conn)
+        wire = copy_binary.int8_array(keys)
+        if wire is not None:
+            return values.Int8ArrayWire(wire)
+    return keys
+
+
 def _existing_pks(conn: psycopg.Connection, info: CollectionInfo, pks: list[Any],
                   tables: list[sql.Identifier]) -> list[Any]:
     """Up to a few of ``pks`` already stored in ``tables`` (children of the collection's table)."""
@@ -265,7 +298,7 @@ def _existing_pks(conn: psycopg.Connection, info: CollectionInfo, pks: list[Any]
         pk=pk, t=t, arr=pk_array_type(info)) for t in tables]
     query = sql.SQL("SELECT * FROM ({}) AS found ORDER BY 1 LIMIT {}").format(
         sql.SQL(" UNION ALL ").join(parts), sql.Literal(_PK_PREVIEW))
-    return [r[0] for r in conn.execute(query, {"pks": pks}).fetchall()]
+    return [r[0] for r in conn.execute(query, {"pks": pk_param(conn, info, pks)}).fetchall()]
 
 
 def _existing_pks_unread(conn: psycopg.Connection, info: CollectionInfo, pks: list[Any]) -> list[Any]:
@@ -274,7 +307,7 @@ def _existing_pks_unread(conn: psycopg.Connection, info: CollectionInfo, pks: li
     return [r[0] for r in conn.execute(
         sql.SQL("SELECT * FROM {}.existing_keys(%(t)s::regclass, %(pks)s::{}, {})").format(
             sql.Identifier(CATALOG), pk_array_type(info), sql.Literal(_PK_PREVIEW)),
-        {"t": _table(info).as_string(conn), "pks": pks}).fetchall()]
+        {"t": _table(info).as_string(conn), "pks": pk_param(conn, info, pks)}).fetchall()]
 
 
 def _duplicate_scope(info: CollectionInfo, partition: Optional[str]) -> list[sql.Identifier]:
@@ -295,30 +328,37 @@ def _delete_pks(conn: psycopg.Connection, info: CollectionInfo, pks: list[Any],
     pk = sql.Identifier(info.schema.primary_field.name)
     query = sql.SQL("DELETE FROM {t} WHERE {pk} = ANY(%s::{arr})").format(
         t=_table(info, partition), pk=pk, arr=pk_array_type(info))
-    return conn.execute(query, (pks,)).rowcount
+    return conn.execute(query, (pk_param(conn, info, pks),)).rowcount
 
 
 def _copy_rows(conn: psycopg.Connection, info: CollectionInfo, encoder: RowEncoder,
-               rows: list[tuple], oids: list[int]) -> None:
-    """COPY encoded rows into the partition's own table (or the parent for partition keys)."""
+               columns: list[list[Any]], oids: list[int]) -> None:
+    """COPY encoded columns into the partition's own table (or the parent for partition keys):
+    built in bulk (copy_binary.py) when every column allows, else row by row by psycopg."""
     target = _table(info, encoder.partition)
     statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
         target, sql.SQL(", ").join(sql.Identifier(c) for c in encoder.columns))
+    pieces = copy_binary.encode(columns, oids)
     with conn.cursor() as cur:
         with cur.copy(statement) as copy:
+            if pieces is not None:
+                for piece in pieces:
+                    copy.write(piece)
+                return
             copy.set_types(oids)
             write = copy.write_row
-            for row in rows:
+            for row in zip(*columns):
                 write(row)
 
 
 def _segment_writer(conn: psycopg.Connection, info: CollectionInfo, encoder: RowEncoder
                     ) -> Optional[segments.SegmentWriter]:
-    """The growing segment the call writes into (segmented collections), set on ``encoder``."""
-    if not info.segmented or encoder.partition is None:
+    """The growing segments the call writes into (segmented collections), set on ``encoder``:
+    its partition's, or each hash partition's for a partition-key collection."""
+    if not info.segmented:
         return None
     writer = segments.SegmentWriter(conn, info, encoder.partition)
-    encoder.segment = writer.segment.id
+    encoder.writer = writer
     return writer
 
 
@@ -351,7 +391,7 @@ def insert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterable[Any],
     values.wire_adapters(conn)
     scope = _duplicate_scope(info, partition)
     writer = _segment_writer(conn, info, encoder)
-    if writer is not None and not writer.segment.may_read:
+    if writer is not None and not writer.may_read:
         scope = None  # Insert without Query privilege: the catalog's function looks for the keys
     ids: list[Any] = []
     base = 0
@@ -360,11 +400,11 @@ def insert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterable[Any],
         if encoded.given:
             _refuse_duplicates(conn, info, encoded, scope)
         try:
-            _copy_rows(conn, info, encoder, encoded.rows, oids)
+            _copy_rows(conn, info, encoder, encoded.columns, oids)
         except psycopg.errors.UniqueViolation as exc:
             raise _stored_duplicate(info, exc, encoded) from None
         if writer is not None:
-            writer.wrote(len(chunk))
+            writer.wrote()
         ids.extend(encoded.pks)
         base += len(chunk)
     if writer is not None:
@@ -451,9 +491,9 @@ def upsert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterable[Any],
         encoded = encoder.encode_chunk(conn, chunk, base)
         named.refuse_repeats(encoded.given, base)   # given[i] is row base + i under both policies
         _delete_pks(conn, info, encoded.given)
-        _copy_rows(conn, info, encoder, encoded.rows, oids)
+        _copy_rows(conn, info, encoder, encoded.columns, oids)
         if writer is not None:
-            writer.wrote(len(chunk))
+            writer.wrote()
         ids.extend(encoded.pks)
         count += len(chunk)
         base += len(chunk)
@@ -516,17 +556,16 @@ def _partial_upsert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterab
         inserts: list[tuple[int, dict]] = []
         for i, (row, pk) in enumerate(zip(chunk, pks)):
             if pk in existing:
-                columns, params = _partial_params(info, row, base + i, partition if move else None,
-                                                  full_encoder.segment)
+                columns, params = _partial_params(info, row, base + i, partition if move else None, writer)
                 updates.setdefault(columns, []).append(params + [pk])
             else:
                 inserts.append((base + i, row))
         if inserts:
             # Entities that do not exist yet must be complete rows (errors name the row's index).
-            new_rows = [full_encoder.encode_chunk(conn, [row], index).rows[0] for index, row in inserts]
-            _copy_rows(conn, info, full_encoder, new_rows, oids)
+            new_rows = [full_encoder.encode_chunk(conn, [row], index).columns for index, row in inserts]
+            _copy_rows(conn, info, full_encoder, [list(chain.from_iterable(c)) for c in zip(*new_rows)], oids)
             if writer is not None:
-                writer.wrote(len(new_rows))
+                writer.wrote()
         with conn.cursor() as cur:
             for columns, param_rows in updates.items():
                 cur.executemany(_partial_update_sql(info, columns), param_rows)
@@ -541,13 +580,14 @@ def _all_existing_pks(conn: psycopg.Connection, info: CollectionInfo, pks: list[
     pk = sql.Identifier(info.schema.primary_field.name)
     query = sql.SQL("SELECT {pk} FROM {t} WHERE {pk} = ANY(%s::{arr})").format(
         pk=pk, t=_table(info), arr=pk_array_type(info))
-    return [r[0] for r in conn.execute(query, (pks,)).fetchall()]
+    return [r[0] for r in conn.execute(query, (pk_param(conn, info, pks),)).fetchall()]
 
 
 def _partial_params(info: CollectionInfo, row: dict, index: int, partition: Optional[str],
-                    segment: Optional[int] = None) -> tuple[tuple[str, ...], list[Any]]:
-    """Columns and values an update sets; a row moved to ``partition`` goes to its growing
-    ``segment`` (segmented collections)."""
+                    writer: Optional[segments.SegmentWriter] = None) -> tuple[tuple[str, ...], list[Any]]:
+    """Columns and values an update sets; in a segmented collection (``writer``), a row moved to
+    ``partition``, or to another hash partition by a new partition-key value, goes to that
+    partition's growing segment."""
     schema = info.schema
     columns: list[str] = []
     params: list[Any] = []
@@ -574,9 +614,14 @@ def _partial_params(info: CollectionInfo, row: dict, index: int, partition: Opti
     if partition is not None:
         columns.append(ddl.PARTITION_COLUMN)
         params.append(partition)
-        if segment is not None:
+        if writer is not None:
             columns.append(ddl.SEGMENT_COLUMN)
-            params.append(segment)
+            params.append(writer.growing[partition].id)
+    key = schema.partition_key_field
+    if writer is not None and writer.keyed and key is not None and key.name in columns:
+        columns.append(ddl.SEGMENT_COLUMN)
+        new_key = params[columns.index(key.name)]
+        params.append(writer.segment_for(array_param(writer.conn, key.dtype, [new_key])))
     return tuple(columns), params
 
 

@@ -5,7 +5,9 @@ Layout of a collection (see docs/user-guide.md):
   per field (same name, quoted), the dynamic field as jsonb column ``$meta``;
 - a LIST-partitioned parent on the hidden column ``$partition`` (text), one
   child table per Milvus partition; a partition-key collection is instead
-  HASH-partitioned on its partition-key field with ``num_partitions`` children.
+  HASH-partitioned on its partition-key field with ``num_partitions`` children;
+- each child is LIST-partitioned again on ``$segment``, one leaf per segment
+  (catalog/segments.py).
 Field names can never start with ``$``, so the hidden columns never collide.
 """
 
@@ -148,10 +150,13 @@ def create_collection_table(schema_name: str, table: str, schema: CollectionSche
 def create_list_partition(schema_name: str, table: str, child: str, partition: str,
                           segmented: bool = False) -> sql.Composed:
     """A Milvus partition's table; ``segmented``: itself partitioned, one leaf per segment."""
-    by_segment = sql.SQL(" PARTITION BY LIST ({})").format(sql.Identifier(SEGMENT_COLUMN)) if segmented \
-        else sql.SQL("")
     return sql.SQL("CREATE TABLE {} PARTITION OF {} FOR VALUES IN ({}){}").format(
-        qualified(schema_name, child), qualified(schema_name, table), sql.Literal(partition), by_segment)
+        qualified(schema_name, child), qualified(schema_name, table), sql.Literal(partition),
+        _by_segment(segmented))
+
+
+def _by_segment(segmented: bool) -> sql.Composable:
+    return sql.SQL(" PARTITION BY LIST ({})").format(sql.Identifier(SEGMENT_COLUMN)) if segmented else sql.SQL("")
 
 
 def create_segment(schema_name: str, child: str, leaf: str, segment_id: int) -> sql.Composed:
@@ -161,10 +166,11 @@ def create_segment(schema_name: str, child: str, leaf: str, segment_id: int) -> 
 
 
 def create_hash_partition(schema_name: str, table: str, child: str, modulus: int,
-                          remainder: int) -> sql.Composed:
-    return sql.SQL("CREATE TABLE {} PARTITION OF {} FOR VALUES WITH (MODULUS {}, REMAINDER {})").format(
+                          remainder: int, segmented: bool = False) -> sql.Composed:
+    """One of a partition-key collection's partitions; ``segmented``: one leaf per segment."""
+    return sql.SQL("CREATE TABLE {} PARTITION OF {} FOR VALUES WITH (MODULUS {}, REMAINDER {}){}").format(
         qualified(schema_name, child), qualified(schema_name, table), sql.Literal(modulus),
-        sql.Literal(remainder))
+        sql.Literal(remainder), _by_segment(segmented))
 
 
 def add_dynamic_column(schema_name: str, table: str) -> sql.Composed:
