@@ -25,7 +25,6 @@ merge rewrites the rows and builds their index again.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from typing import Callable, Optional
@@ -47,7 +46,8 @@ AUTO_MERGE_SEGMENTS = 4
 def compact_after() -> float:
     """Seconds without a write before the background compaction looks at a collection
     (PGMILVUS_AUTO_COMPACT_SECONDS overrides; 0 turns it off)."""
-    return float(os.environ.get("PGMILVUS_AUTO_COMPACT_SECONDS", "30"))
+    forced = segments.env_setting("PGMILVUS_AUTO_COMPACT_SECONDS")
+    return 30.0 if forced is None else forced
 
 
 class Builder:

@@ -25,7 +25,6 @@ gives up and the new table is dropped: the next compact() starts again.
 from __future__ import annotations
 
 import contextlib
-import os
 from typing import Callable, Optional
 
 import psycopg
@@ -47,8 +46,8 @@ between: Optional[Callable[[], None]] = None
 
 
 def merge_rows(info: CollectionInfo) -> int:
-    forced = os.environ.get("PGMILVUS_MERGE_ROWS")
-    return max(1, int(forced)) if forced else MERGE_FACTOR * segments.seal_rows(info)
+    forced = segments.env_setting("PGMILVUS_MERGE_ROWS")
+    return max(1, int(forced)) if forced is not None else MERGE_FACTOR * segments.seal_rows(info)
 
 
 def groups(live: list[tuple[int, int]], target: int, min_segments: int = 2) -> list[list[int]]:

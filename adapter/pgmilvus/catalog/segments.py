@@ -25,6 +25,7 @@ writers check the whole table under the collection lock (writes.py).
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from dataclasses import dataclass
@@ -39,6 +40,8 @@ from ..rbac import roles as rbac
 from ..types import DataType, LoadedSegmentInfo, SegmentInfo, SegmentState
 from .store import CATALOG, CollectionInfo
 
+_log = logging.getLogger("pgmilvus")
+
 #: A growing segment is sealed at about this many bytes of vectors (an exact scan of it
 #: stays a few ms), within [MIN_SEAL_ROWS, MAX_SEAL_ROWS] rows; PGMILVUS_SEGMENT_ROWS overrides.
 SEAL_VECTOR_BYTES = 16 << 20
@@ -52,10 +55,23 @@ OUTSIDE_SEGMENT = 0
 _POLL_SECONDS = 0.05
 
 
+def env_setting(name: str) -> Optional[float]:
+    """The number an environment setting holds (PGMILVUS_SEGMENT_ROWS, ...), None when unset; a
+    value that is not a number is logged and ignored (a write must not fail on it)."""
+    value = os.environ.get(name)
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        _log.warning("%s=%r is not a number: ignored", name, value)
+        return None
+
+
 def seal_rows(info: CollectionInfo) -> int:
     """Rows after which the growing segment is sealed (tuned in bench/insert.py)."""
-    forced = os.environ.get("PGMILVUS_SEGMENT_ROWS")
-    if forced:
+    forced = env_setting("PGMILVUS_SEGMENT_ROWS")
+    if forced is not None:
         return max(1, int(forced))
     width = sum(4 * int(f.dim or 0) for f in info.schema.vector_fields if f.dim) or 512
     return max(MIN_SEAL_ROWS, min(MAX_SEAL_ROWS, SEAL_VECTOR_BYTES // width))
