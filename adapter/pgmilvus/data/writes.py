@@ -17,7 +17,6 @@ per-collection advisory lock that serialises inserts and upserts.
 from __future__ import annotations
 
 import itertools
-from itertools import chain
 import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Optional
@@ -563,7 +562,8 @@ def _partial_upsert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterab
         if inserts:
             # Entities that do not exist yet must be complete rows (errors name the row's index).
             new_rows = [full_encoder.encode_chunk(conn, [row], index).columns for index, row in inserts]
-            _copy_rows(conn, info, full_encoder, [list(chain.from_iterable(c)) for c in zip(*new_rows)], oids)
+            new_columns = [list(itertools.chain.from_iterable(c)) for c in zip(*new_rows)]
+            _copy_rows(conn, info, full_encoder, new_columns, oids)
             if writer is not None:
                 writer.wrote()
         with conn.cursor() as cur:
