@@ -292,3 +292,21 @@ def test_partition_key_collection_is_segmented_per_hash_partition(client) -> Non
     _check_nearest(client, vectors, [0, 3, 1234, 2399], name="keyed")
     with pytest.raises(MilvusException, match="already exists"):
         client.insert("keyed", [{"id": 5, "vector": vectors[5].tolist(), "tenant": 9}])
+
+
+def test_background_builds_wait_for_a_pause_in_the_writes(client, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sealed segment is not built while the process keeps writing (the build's workers would
+    take the writer's cores); once the writes pause, it is built without a flush()."""
+    from pgmilvus.catalog import builder
+
+    monkeypatch.setattr(builder, "QUIET", 3.0)
+    _l2_collection(client)
+    vectors = _vectors(2 * SEAL)
+    client.insert("seg", _rows(vectors[:SEAL + 10]))
+    client.insert("seg", _rows(vectors[SEAL + 10:], SEAL + 10))
+    assert [s for s, _ in _segments(client, "seg")].count("sealed") == 1  # not built yet: no pause
+    _check_nearest(client, vectors, [0, SEAL + 20])
+    deadline = time.monotonic() + 30
+    while "sealed" in [s for s, _ in _segments(client, "seg")] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert [s for s, _ in _segments(client, "seg")][0] == "indexed"
