@@ -194,6 +194,11 @@ def hash_partition_name(remainder: int) -> str:
     return f"{ddl.DEFAULT_PARTITION}_{remainder}"
 
 
+def hash_partition_remainder(name: str) -> int:
+    """The remainder of the hash partition ``hash_partition_name`` named ``name``."""
+    return int(name.rsplit("_", 1)[1])
+
+
 def hash_remainders(conn: psycopg.Connection, info: CollectionInfo, keys: Any) -> list[int]:
     """The hash partition (remainder) each partition-key value of ``keys`` (an array parameter)
     is routed to, computed by the server as its routing does (tests/test_segments.py compares
@@ -225,7 +230,7 @@ class SegmentWriter:
         self.growing = {g.partition: g for g in _growing_rows(conn, info, partition)}
         assert self.growing, f"{info.name} has no growing segment"
         self.may_read = all(g.may_read for g in self.growing.values())
-        self._by_remainder = {int(name.rsplit("_", 1)[1]): g for name, g in self.growing.items()} \
+        self._by_remainder = {hash_partition_remainder(name): g for name, g in self.growing.items()} \
             if self.keyed else {}
         self._pending: dict[str, int] = {}
         self.sealed = False

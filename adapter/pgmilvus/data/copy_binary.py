@@ -103,16 +103,23 @@ def _numeric_fields(col: list[Any], oid: int, dtype: str) -> Optional[list[bytes
             return None
     elif not all(type(v) is float or type(v) is int for v in col):
         return None
-    size = np.dtype(dtype).itemsize
-    records = np.empty(len(col), dtype=[("length", ">i4"), ("value", dtype)])
-    records["length"] = size
+    buf = _records(col, dtype)
+    if buf is None:
+        return None
+    width = 4 + np.dtype(dtype).itemsize
+    return [buf[i:i + width] for i in range(0, len(buf), width)]
+
+
+def _records(values: list[Any], dtype: str) -> Optional[bytes]:
+    """``values`` as back-to-back (int32 length, big-endian value) fields, the layout of a binary
+    COPY field and of a binary array's elements; None when one is out of ``dtype``'s range."""
+    records = np.empty(len(values), dtype=[("length", ">i4"), ("value", dtype)])
+    records["length"] = np.dtype(dtype).itemsize
     try:
-        records["value"] = col
+        records["value"] = values
     except (OverflowError, ValueError):
         return None
-    buf = records.tobytes()
-    width = 4 + size
-    return [buf[i:i + width] for i in range(0, len(buf), width)]
+    return records.tobytes()
 
 
 def int8_array(values: list[int]) -> Optional[bytes]:
@@ -120,11 +127,8 @@ def int8_array(values: list[int]) -> Optional[bytes]:
     in well under one), or None when they are not all ints in range."""
     if not all(type(v) is int for v in values):
         return None
-    header = struct.pack(">iiiii", 1, 0, 20, len(values), 1) if values else struct.pack(">iii", 0, 0, 20)
-    records = np.empty(len(values), dtype=[("length", ">i4"), ("value", ">i8")])
-    records["length"] = 8
-    try:
-        records["value"] = values
-    except (OverflowError, ValueError):
+    elements = _records(values, ">i8")
+    if elements is None:
         return None
-    return header + records.tobytes()
+    header = struct.pack(">iiiii", 1, 0, 20, len(values), 1) if values else struct.pack(">iii", 0, 0, 20)
+    return header + elements
