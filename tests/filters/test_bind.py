@@ -222,3 +222,13 @@ def test_a_json_key_equality_is_one_prepared_statement_whatever_its_value(filled
         "SELECT statement FROM pg_prepared_statements WHERE statement LIKE '%%$meta%%'")])
     assert [text for text in statements if "@>" in text] == [
         next(text for text in statements if '"$meta" @> CAST($1 AS JSONB)' in text)], statements
+
+
+def test_a_repeated_filter_text_binds_once_its_shape_has_other_values(filled: MilvusClient):
+    info = filled._read(lambda conn: collections.require(conn, "default", "c"))
+    for _ in range(3):   # the same text, word for word: remembered as unbound after the first
+        assert bound_filters.condition(info, "k == 3") is None
+    assert bound_filters.condition(info, "k == 4").params == {"b0": 4}   # the shape now varies
+    assert bound_filters.condition(info, "k == 3").params == {"b0": 3}
+    assert bound_filters.condition(info, "k > f") is None                  # nothing to bind, ever
+    assert bound_filters.condition(info, "k > f") is None

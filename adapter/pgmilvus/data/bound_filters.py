@@ -35,6 +35,9 @@ from ..catalog import json_index
 ENTRIES_PER_COLLECTION = 256
 _UNKNOWN = object()
 _VARYING = object()   # a shape seen with more than one set of values
+_NEVER = object()     # a filter text that never binds
+#: Filter texts remembered per collection description as not binding (``_unbound``).
+TEXTS_PER_COLLECTION = 64
 
 
 @dataclass(frozen=True)
@@ -63,10 +66,15 @@ def condition(info: CollectionInfo, filter: str) -> Optional[Bound]:
     runs once per skeleton and the compiler twice per shape.  A skeleton whose shapes keep
     missing (its unbound literals vary) stops being bound: each miss costs two compilations.
     """
+    plans = info.plans
+    texts = plans.get(("texts",))
+    if texts is not None:
+        known = texts.get(filter)
+        if known is _NEVER or known is not None and plans.get(("first", known)) is not _VARYING:
+            return None
     found = bind.scan(filter)
     if found is None:
-        return None
-    plans = info.plans
+        return _unbound(plans, filter, _NEVER)
     skeleton = plans.get(("mask", found.skeleton))
     if skeleton is None:
         made_mask = bind.mask(found, info.schema)
@@ -74,7 +82,7 @@ def condition(info: CollectionInfo, filter: str) -> Optional[Bound]:
                             [made_mask, 0, bind.only_equalities(found, info.schema, made_mask)])
     mask = skeleton[0]
     if not any(mask):
-        return None
+        return _unbound(plans, filter, _NEVER)
     shape = found.key(mask)
     key = ("bound", shape)
     text = plans.get(key, _UNKNOWN)
@@ -96,12 +104,24 @@ def condition(info: CollectionInfo, filter: str) -> Optional[Bound]:
     first = plans.get(("first", shape))
     if first is None:
         remember(plans, ("first", shape), params)
-        return None
+        return _unbound(plans, filter, shape)
     if first is not _VARYING:
         if first == params:
-            return None
+            return _unbound(plans, filter, shape)
         plans[("first", shape)] = _VARYING
     return Bound(text.sql, shape, params, skeleton[2])
+
+
+def _unbound(plans: dict, filter: str, why: Any) -> None:
+    """Remember that ``filter`` runs unbound: for good (``_NEVER``), or while its ``shape`` has been
+    seen with these values only (the first ones).  The filter an application repeats word for word
+    then costs one lookup per call instead of the regex pass; a text whose values vary is not
+    remembered (each text comes once), so the memo stays small."""
+    texts = plans.get(("texts",))
+    if texts is None or len(texts) >= TEXTS_PER_COLLECTION:
+        texts = remember(plans, ("texts",), {})
+    texts[filter] = why
+    return None
 
 
 def remember(plans: dict, key: Any, value: Any) -> Any:
