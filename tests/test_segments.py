@@ -310,3 +310,27 @@ def test_background_builds_wait_for_a_pause_in_the_writes(client, monkeypatch: p
     while "sealed" in [s for s, _ in _segments(client, "seg")] and time.monotonic() < deadline:
         time.sleep(0.2)
     assert [s for s, _ in _segments(client, "seg")][0] == "indexed"
+
+
+def test_an_idle_growing_segment_worth_an_index_is_sealed_and_built_without_flush(client) -> None:
+    """A collection loaded below the seal size and then only searched: once the writes pause, its
+    growing segment is sealed and built in the background (from idle_seal_rows up); a smaller
+    one stays growing."""
+    _l2_collection(client)
+    least = 256
+    assert segments.idle_seal_rows(_info(client)) == least
+    vectors = _vectors(least + 100)
+    client.insert("seg", _rows(vectors[:least]))
+    deadline = time.monotonic() + 30
+    while _segments(client, "seg")[0][0] != "indexed" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _segments(client, "seg") == [("indexed", least), ("growing", 0)]
+    client.insert("seg", _rows(vectors[least:], least))   # 100 rows: below idle_seal_rows
+    time.sleep(2.0)
+    assert _segments(client, "seg") == [("indexed", least), ("growing", 100)]
+    _check_nearest(client, vectors, [0, least - 1, least + 50])
+
+
+def _info(client):
+    with client._conn() as conn:
+        return catalog.get_collection(conn, "default", "seg")

@@ -13,7 +13,8 @@ workers take the cores a bulk load's COPY needs (measured, bench/insert.py --ind
 100k x 128-d loaded at 0.49x COPY speed with builds running alongside, ~0.6x without), and
 a load of many batches is done sooner, and indexed no later, when its segments are built
 after its last batch.  A steady stream of writes still gets its segments built every
-``MAX_DEFER`` seconds; flush() never waits for the pause.
+``MAX_DEFER`` seconds; flush() never waits for the pause.  At a pause, growing segments big
+enough to be worth an index are sealed first (segments.seal_idle).
 
 The same thread compacts (compaction.py): once the process has not written to a collection
 for ``compact_after()`` seconds (30 by default), a partition with ``AUTO_MERGE_SEGMENTS`` or
@@ -86,9 +87,11 @@ class Builder:
                 self._each(work, self._compact, "compaction")  # no write for ``after`` seconds
                 continue
             self._wake.clear()
-            self._wait_for_pause()
+            paused = self._wait_for_pause()
             with self._lock:
                 work, self._pending = list(self._pending.values()), {}
+            if paused:
+                self._each(work, self._seal_idle, "seal of an idle segment")
             self._each(work, self._build, "index build")
         self._drop_connection()
 
@@ -108,15 +111,28 @@ class Builder:
                 _log.info("background %s of %s failed: %s", what, info.name, exc)
                 self._drop_connection()
 
-    def _wait_for_pause(self) -> None:
-        """Until no write came for QUIET seconds, or MAX_DEFER seconds passed (see the module)."""
+    def _wait_for_pause(self) -> bool:
+        """Until no write came for QUIET seconds (True), or MAX_DEFER seconds passed (see the module)."""
         deadline = time.monotonic() + MAX_DEFER
         while not self._stop.is_set():
             now = time.monotonic()
-            left = min(self._last_poke + max(QUIET, 2 * self._gap), deadline) - now
-            if left <= 0:
-                return
-            self._stop.wait(left)
+            pause_at = self._last_poke + max(QUIET, 2 * self._gap)
+            if pause_at <= now:
+                return True
+            if deadline <= now:
+                return False
+            self._stop.wait(min(pause_at, deadline) - now)
+        return False
+
+    def _seal_idle(self, info: CollectionInfo) -> None:
+        """The writes paused: seal the growing segments big enough to be worth an index
+        (segments.seal_idle), so searches of a collection loaded below the seal size stop
+        sorting all its rows; a steady stream of writes (no pause) seals only when full."""
+        assert self._conn is not None
+        with self._conn.transaction():
+            sealed = segments.seal_idle(self._conn, info)
+        if sealed:
+            _log.debug("sealed %d idle growing segment(s) of %s", sealed, info.name)
 
     def _build(self, info: CollectionInfo) -> None:
         assert self._conn is not None
