@@ -159,6 +159,19 @@ def test_token_login_and_insert_grant(admin, admin_dsn, opened):
     with pytest.raises(MilvusException, match=r"primary key 3 \(row 1\) already exists in collection"):
         cli.insert(coll, [{"id": 101, "vector": [0.5] * DIM}, {"id": 3, "vector": [0.5] * DIM}])
     assert admin.query(coll, filter="id >= 100", output_fields=["id"]) == [{"id": 100}]
+    # the growing segment flush() made has the collection's grants (rbac.copy_grants)
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        grants = conn.execute(
+            "SELECT c.relname = %s, array_agg(a.privilege_type ORDER BY a.privilege_type)"
+            " FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace"
+            " CROSS JOIN LATERAL aclexplode(c.relacl) AS a JOIN pgmilvus_catalog.rbac_roles AS r"
+            " ON r.pg_role = pg_get_userbyid(a.grantee) WHERE n.nspname = 'default' AND r.name = %s"
+            " AND (c.relname = %s OR c.relname = (SELECT table_name FROM pgmilvus_catalog.segments"
+            " WHERE state = 'growing' AND collection_id = (SELECT id FROM pgmilvus_catalog.collections"
+            " WHERE name = %s))) GROUP BY 1 ORDER BY 1", (coll, role, coll, coll)).fetchall()
+    assert [privileges for _, privileges in grants] == [["INSERT"], ["INSERT"]], grants
+    cli.insert(coll, [{"id": 102, "vector": [0.5] * DIM}])
+    assert admin.query(coll, filter="id >= 100", output_fields=["id"]) == [{"id": 100}, {"id": 102}]
     # and the catalog's function answers nothing about tables the caller may not insert into
     with psycopg.connect(dsn_with(admin_dsn, user=user, password=PASSWORD), autocommit=True) as conn:
         with pytest.raises(pge.InsufficientPrivilege):

@@ -217,7 +217,7 @@ def _swap(conn: psycopg.Connection, info: CollectionInfo, partition: str, parent
         rows = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(target)).fetchone()[0]
         conn.execute(f"UPDATE {CATALOG}.segments SET state = 'indexed', rows = %s WHERE id = %s", (rows, new_id))
         conn.execute(f"DELETE FROM {CATALOG}.segments WHERE id = ANY(%s)", (sources,))
-        rbac.sync_collection(conn, info.db_name, info.name)  # Postgres gives a new leaf no grants
+        rbac.copy_grants(conn, schema, parent, leaf)  # Postgres gives a new leaf no grants
     return True
 
 

@@ -106,6 +106,7 @@ def create_growing(conn: psycopg.Connection, schema_name: str, collection_id: in
     segment_id = conn.execute(f"SELECT nextval('{CATALOG}.segment_ids')").fetchone()[0]
     leaf = leaf_name(partition_table, segment_id)
     conn.execute(ddl.create_segment(schema_name, partition_table, leaf, segment_id))
+    rbac.copy_grants(conn, schema_name, partition_table, leaf)
     _analyze_empty(conn, schema_name, leaf)
     conn.execute(f"INSERT INTO {CATALOG}.segments (id, collection_id, partition_name, table_name, state)"
                  " VALUES (%s, %s, %s, %s, 'growing')", (segment_id, collection_id, partition, leaf))
@@ -295,7 +296,6 @@ def seal(conn: psycopg.Connection, info: CollectionInfo, partition: str) -> None
     conn.execute(f"UPDATE {CATALOG}.segments SET state = 'sealed'"
                  " WHERE collection_id = %s AND partition_name = %s AND state = 'growing'", (info.id, partition))
     create_growing(conn, info.schema_name, info.id, partition, part.table_name)
-    rbac.sync_collection(conn, info.db_name, info.name)  # Postgres gives a new leaf no grants
 
 
 def seal_all(conn: psycopg.Connection, info: CollectionInfo) -> int:

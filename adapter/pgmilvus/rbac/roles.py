@@ -504,6 +504,32 @@ def sync_collection(conn: psycopg.Connection, db_name: str, name: str = ANY) -> 
             _sync_role(conn, found)
 
 
+#: The table privileges aclexplode() names (the only words copy_grants writes into a GRANT).
+_TABLE_PRIVILEGES = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER",
+                               "MAINTAIN"})
+
+
+def copy_grants(conn: psycopg.Connection, schema_name: str, parent: str, leaf: str) -> None:
+    """GRANT on a collection's new ``leaf`` table (a segment) what its ``parent`` table holds.
+
+    PostgreSQL gives a new partition no grants, and the writers COPY into a segment's leaf
+    directly.  The parent's grants are the collection's (sync_collection keeps them); copying
+    them touches the new leaf only, where sync_collection re-grants every table of every
+    database and so takes locks on other collections' tables (a seal then deadlocked with a
+    concurrent drop_collection of another collection, seen in bench/serve.py).
+    """
+    rows = conn.execute(
+        "SELECT a.grantee = 0, pg_get_userbyid(a.grantee), array_agg(a.privilege_type)"
+        " FROM pg_class AS c CROSS JOIN LATERAL aclexplode(c.relacl) AS a"
+        " WHERE c.oid = %s::regclass AND a.grantee <> c.relowner GROUP BY a.grantee",
+        (sql.Identifier(schema_name, parent).as_string(conn),)).fetchall()
+    target = sql.Identifier(schema_name, leaf)
+    for public, grantee, privileges in rows:
+        listed = sql.SQL(", ").join(sql.SQL(p) for p in sorted(set(privileges) & _TABLE_PRIVILEGES))
+        conn.execute(sql.SQL("GRANT {} ON TABLE {} TO {}").format(
+            listed, target, sql.SQL("PUBLIC") if public else sql.Identifier(grantee)))
+
+
 def _grants_of(conn: psycopg.Connection, role: Role) -> list[tuple[str, str, str, str]]:
     if role.name == "admin":
         return [("Global", ANY, ANY, ANY)]
