@@ -15,7 +15,7 @@ import psycopg
 import pytest
 from psycopg import errors as pge
 
-from pgmilvus.pg import callers, statements
+from pgmilvus.pg import green, statements
 from pgmilvus.pg.statements import _Converted
 
 # statement, query sent, parameter names in order
@@ -171,9 +171,9 @@ def test_the_psycopg_internals_pgmilvus_relies_on_are_there(conn: psycopg.Connec
 
 
 def test_the_psycopg_internals_the_async_twin_relies_on_are_there(fresh_db: str) -> None:
-    """callers.twin runs the synchronous core on an AsyncConnection's libpq connection: the
-    handlers it gives back, the autocommit flag it copies and psycopg's pooled-connection marker
-    must still be what they are, or this fails first."""
+    """green.twin runs the synchronous core on an AsyncConnection's libpq connection: the
+    handlers it gives back, the adapters it shares, the autocommit flag it copies and psycopg's
+    pooled-connection marker must still be what they are, or this fails first."""
     import asyncio
     import inspect
 
@@ -182,10 +182,80 @@ def test_the_psycopg_internals_the_async_twin_relies_on_are_there(fresh_db: str)
     async def scenario() -> None:
         async with await psycopg.AsyncConnection.connect(fresh_db, autocommit=True) as aconn:
             handlers = aconn.pgconn.notice_handler, aconn.pgconn.notify_handler
-            twin = callers.twin(aconn)
+            twin = green.twin(aconn)
             assert (aconn.pgconn.notice_handler, aconn.pgconn.notify_handler) == handlers
             assert twin.pgconn is aconn.pgconn and twin._autocommit is True and twin.autocommit
-            assert twin.execute("SELECT 1").fetchone() == (1,)
+            assert twin.adapters is aconn.adapters and twin is green.twin(aconn)
+            assert await green.run_green(lambda: twin.execute("SELECT 1").fetchone()) == (1,)
 
     asyncio.run(scenario())
     assert 'hasattr(self, "_pool")' in inspect.getsource(_connection_base.BaseConnection.__del__)
+
+
+def test_every_socket_wait_of_the_twin_is_awaited_on_the_loop(fresh_db: str,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """In a green call, every path the core takes on the twin waits through its ``wait`` (awaited
+    on the event loop): execute, executemany, fetches, COPY both ways, transactions and
+    savepoints, statements.fetch_all, notifications.  psycopg's blocking waits are booby-trapped:
+    a psycopg release that waits on the socket some other way fails here first."""
+    import asyncio
+
+    from psycopg import waiting
+
+    def blocking(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a blocking psycopg wait inside a green call")
+
+    heard: list[str] = []
+
+    def core(twin: psycopg.Connection) -> list:
+        cur = twin.cursor()
+        cur.execute("CREATE TABLE t (id int PRIMARY KEY, v text)")
+        cur.executemany("INSERT INTO t VALUES (%s, %s)", [(1, "a"), (2, "b")])
+        with twin.transaction():
+            with cur.copy("COPY t FROM STDIN") as copy:
+                copy.write_row((3, "c"))
+            with pytest.raises(pge.UniqueViolation), twin.transaction():  # a savepoint
+                cur.execute("INSERT INTO t VALUES (1, 'again')")
+        with cur.copy("COPY t (id) TO STDOUT") as copy:
+            copied = [int(row[0]) for row in copy.rows()]
+        cur.execute("SELECT pg_sleep(0.2), pg_notify('pgm_test', 'hi')")  # the loop runs meanwhile
+        prepared = [statements.fetch_all(twin, b"SELECT count(*) FROM t WHERE id > %(x)s", {"x": 0})
+                    for _ in range(2)]
+        return [copied, prepared, cur.execute("SELECT v FROM t ORDER BY id").fetchall()]
+
+    async def scenario() -> tuple:
+        async with await psycopg.AsyncConnection.connect(fresh_db, autocommit=True) as aconn:
+            await aconn.execute("LISTEN pgm_test")
+            aconn.add_notify_handler(lambda n: heard.append(n.payload))
+            twin = green.twin(aconn)
+            ticks = 0
+
+            async def ticker() -> None:
+                nonlocal ticks
+                while True:
+                    await asyncio.sleep(0.01)
+                    ticks += 1
+
+            ticking = asyncio.ensure_future(ticker())
+            monkeypatch.setattr(waiting, "wait", blocking)
+            monkeypatch.setattr(waiting, "wait_conn", blocking)
+            try:
+                found = await green.run_green(core, twin)
+            finally:
+                monkeypatch.undo()
+                ticking.cancel()
+            return found, ticks
+
+    (copied, prepared, rows), ticks = asyncio.run(scenario())
+    assert copied == [1, 2, 3] and prepared == [[(3,)], [(3,)]] and rows == [("a",), ("b",), ("c",)]
+    assert heard == ["hi"] and ticks >= 10
+
+
+def test_await_outside_a_green_call_is_refused() -> None:
+    import asyncio
+
+    from pgmilvus import MilvusException
+
+    assert not green.in_green()
+    with pytest.raises(MilvusException, match="awaited outside AsyncMilvusClient's green call"):
+        green.await_(asyncio.sleep(0))

@@ -69,29 +69,6 @@ def bind(key: int, conn: psycopg.Connection) -> Iterator[psycopg.Connection]:
         _bound.reset(token)
 
 
-def twin(aconn: psycopg.AsyncConnection) -> psycopg.Connection:
-    """A synchronous psycopg Connection on ``aconn``'s libpq connection, made once per ``aconn``.
-
-    AsyncMilvusClient runs the synchronous core in a worker thread while the caller's task awaits
-    it holding ``aconn.lock``: the twin shares the session and its open transaction, not psycopg's
-    Python-side state.  Its own prepared statements are off (psycopg names them ``_pg3_N`` per
-    Connection object: the twin's would collide with ``aconn``'s in the one session); the notice
-    and notify handlers its constructor takes over are given back to ``aconn``.  It is never
-    closed (the connection is ``aconn``'s); ``_pool`` tells psycopg not to warn when it is dropped.
-    """
-    found = getattr(aconn, "_pgmilvus_twin", None)
-    if found is None:
-        pgconn = aconn.pgconn
-        handlers = pgconn.notice_handler, pgconn.notify_handler
-        found = psycopg.Connection(pgconn)
-        pgconn.notice_handler, pgconn.notify_handler = handlers
-        found.prepare_threshold = None
-        found._pool = None  # type: ignore[attr-defined]
-        aconn._pgmilvus_twin = found  # type: ignore[attr-defined]
-    found._autocommit = aconn.autocommit  # the application may switch it between calls
-    return found
-
-
 def bound(key: int) -> Optional[psycopg.Connection]:
     """The caller's connection for Database ``key`` in this context, or None."""
     found = _bound.get()
