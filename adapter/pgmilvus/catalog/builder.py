@@ -33,6 +33,7 @@ from typing import Callable, Optional
 import psycopg
 
 from . import compaction, store as catalog, segments
+from ..pg import green
 from .store import CollectionInfo
 
 _log = logging.getLogger("pgmilvus")
@@ -167,4 +168,4 @@ class Builder:
             except Exception:
                 pass
         if self._thread is not None:
-            self._thread.join(wait)
+            green.join(self._thread, wait)

@@ -27,13 +27,13 @@ from __future__ import annotations
 
 import logging
 import os
-import time
 from dataclasses import dataclass
 from typing import Any, Iterator, Optional
 
 import psycopg
 from psycopg import sql
 
+from ..pg import green
 from ..schema import ddl
 from . import indexes
 from ..rbac import roles as rbac
@@ -392,7 +392,7 @@ def build_segment(conn: psycopg.Connection, info: CollectionInfo, segment_id: in
         # snapshot, which that session's CREATE INDEX CONCURRENTLY would wait for (a deadlock).
         if not wait:
             return False
-        time.sleep(_POLL_SECONDS)
+        green.sleep(_POLL_SECONDS)  # in AsyncMilvusClient's call, the loop runs meanwhile
     try:
         row = conn.execute(f"SELECT state FROM {CATALOG}.segments WHERE id = %s", (segment_id,)).fetchone()
         if row is None or row[0] != "sealed":

@@ -21,7 +21,8 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from . import callers
+from . import callers, green
+from .green_pool import GreenPool
 from ..errors import ErrorCode, MilvusException, PermissionDenied
 
 _log = logging.getLogger("pgmilvus")
@@ -133,9 +134,21 @@ class _Listener:
         from pgvector.psycopg import register_vector
 
         register_vector(conn)
-        for channel in self.channels:
-            conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
+        for statement in self._listens():
+            conn.execute(statement)
         conn.add_notify_handler(lambda notify: self.fire(notify.channel))
+
+    async def configure_async(self, aconn: psycopg.AsyncConnection) -> None:
+        """``configure`` for the AsyncConnectionPool of AsyncMilvusClient (green_pool.py)."""
+        from pgvector.psycopg import register_vector_async
+
+        await register_vector_async(aconn)
+        for statement in self._listens():
+            await aconn.execute(statement)
+        aconn.add_notify_handler(lambda notify: self.fire(notify.channel))
+
+    def _listens(self) -> list[sql.Composable]:
+        return [sql.SQL("LISTEN {}").format(sql.Identifier(channel)) for channel in self.channels]
 
     def fire(self, channel: str) -> None:
         callback = self.channels.get(channel)
@@ -160,7 +173,8 @@ class Database:
     def __init__(self, conninfo: str, *, max_size: int = 8, timeout: Optional[float] = None,
                  listen: Optional[dict[str, Callable[[], None]]] = None) -> None:
         self.conninfo = conninfo
-        listener = _Listener(dict(listen or {}))
+        self._listener = listener = _Listener(dict(listen or {}))
+        self._max_size = max_size
         self.user = str(conninfo_to_dict(conninfo).get("user") or "")
         self.timeout = timeout
         with translate_errors():
@@ -172,12 +186,32 @@ class Database:
                                        check=listener.check,
                                        timeout=timeout or 30.0, name="pgmilvus")
             self.pool.open(wait=True, timeout=timeout or 30.0)
-        # The connection the last read gave back, kept out of the pool for the next read: a search
-        # then pays no pool checkout and return (see _take_kept / _keep).
-        self._kept: Optional[psycopg.Connection] = None
-        self._kept_uses = 0
+        #: AsyncMilvusClient's pool (open_green): the connections of green calls.
+        self.green_pool: Optional[GreenPool] = None
+        # Per pool, the connection the last read gave back, kept out of it for the next read: a
+        # search then pays no pool checkout and return (see _take_kept / _keep).
+        self._kept: dict[Any, psycopg.Connection] = {}
+        self._kept_uses: dict[Any, int] = {}
         self._kept_lock = threading.Lock()
         self._closing = False
+
+    async def open_green(self) -> None:
+        """Open AsyncMilvusClient's AsyncConnectionPool on the running loop: from now on, calls run
+        by green.run_green take their connections from it (the synchronous pool stays for the
+        background threads)."""
+        pool = GreenPool(self.conninfo, max_size=self._max_size, timeout=self.timeout or 30.0,
+                         configure=self._listener.configure_async)
+        with translate_errors():
+            await pool.open()
+        self.green_pool = pool
+
+    def _source(self) -> Any:
+        """The pool this call's connections come from: the green one inside a green call."""
+        return self.green_pool if self.green_pool is not None and green.in_green() else self.pool
+
+    def _owner(self, conn: psycopg.Connection) -> Any:
+        """The pool ``conn`` came from."""
+        return self.green_pool if isinstance(conn, green.GreenConnection) else self.pool
 
     @contextlib.contextmanager
     def connection(self, timeout: Optional[float] = None) -> Iterator[psycopg.Connection]:
@@ -255,23 +289,29 @@ class Database:
     def _checkout(self, timeout: Optional[float], checked: bool) -> psycopg.Connection:
         """A pooled connection (checked: after the pool's check), with the call's statement_timeout."""
         timeout = timeout if timeout is not None else self.timeout
-        conn = None if checked else self._take_kept()
+        source = self._source()
+        conn = None if checked else self._take_kept(source)
         if conn is None:
             if checked:
-                self._release_kept()  # a checked caller may need it: the pool is bounded
-            token = _unchecked.set(not checked)
-            try:
-                conn = self.pool.getconn()
-            finally:
-                _unchecked.reset(token)
+                self._release_kept(source)  # a checked caller may need it: the pool is bounded
+            conn = self._get(source, checked)
         if timeout:
             try:
                 conn.execute("SELECT set_config('statement_timeout', %s, false)",
                              (str(max(1, int(timeout * 1000))),))
             except BaseException:
-                self.pool.putconn(conn)
+                source.putconn(conn)
                 raise
         return conn
+
+    def _get(self, source: Any, checked: bool) -> psycopg.Connection:
+        if source is self.pool:
+            token = _unchecked.set(not checked)
+            try:
+                return self.pool.getconn()
+            finally:
+                _unchecked.reset(token)
+        return source.getconn(checked)
 
     def _checkin(self, conn: psycopg.Connection, timeout: Optional[float], keep: bool = False) -> None:
         try:
@@ -281,12 +321,11 @@ class Database:
         finally:
             # The pool rolls back a transaction left open and discards a broken connection.
             if not (keep and self._keep(conn)):
-                self.pool.putconn(conn)
+                self._owner(conn).putconn(conn)
 
-    def _take_kept(self) -> Optional[psycopg.Connection]:
+    def _take_kept(self, source: Any) -> Optional[psycopg.Connection]:
         with self._kept_lock:
-            conn, self._kept = self._kept, None
-            return conn
+            return self._kept.pop(source, None)
 
     def _keep(self, conn: psycopg.Connection) -> bool:
         """Keep ``conn`` for the next read, if it is healthy and idle and none is kept yet.
@@ -296,20 +335,21 @@ class Database:
         """
         if conn.closed or conn.pgconn.transaction_status != psycopg.pq.TransactionStatus.IDLE:
             return False
+        source = self._owner(conn)
         with self._kept_lock:
-            if self._closing or self._kept is not None:
+            if self._closing or source in self._kept:
                 return False
-            self._kept_uses += 1
-            if self._kept_uses >= _KEPT_USES:
-                self._kept_uses = 0
+            uses = self._kept_uses[source] = self._kept_uses.get(source, 0) + 1
+            if uses >= _KEPT_USES:
+                self._kept_uses[source] = 0
                 return False  # through the pool this time
-            self._kept = conn
+            self._kept[source] = conn
             return True
 
-    def _release_kept(self) -> None:
-        conn = self._take_kept()
+    def _release_kept(self, source: Any) -> None:
+        conn = self._take_kept(source)
         if conn is not None:
-            self.pool.putconn(conn)
+            source.putconn(conn)
 
     @contextlib.contextmanager
     def transaction(self, timeout: Optional[float] = None) -> Iterator[psycopg.Connection]:
@@ -322,9 +362,13 @@ class Database:
                 yield conn
 
     def close(self) -> None:
+        """Close the pools; the green one only from a green call (AsyncMilvusClient.close)."""
         with self._kept_lock:
             self._closing = True
-        self._release_kept()
+        if self.green_pool is not None and green.in_green():
+            self._release_kept(self.green_pool)
+            self.green_pool.close()
+        self._release_kept(self.pool)
         self.pool.close()
 
 
