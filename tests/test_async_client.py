@@ -251,3 +251,123 @@ def test_add_field_over_async(fresh_db: str) -> None:
             return await client.describe_collection("docs")
 
     assert [f["name"] for f in run(scenario())["fields"]] == ["id", "vector", "note"]
+
+
+# -- on the event loop, on psycopg's AsyncConnections (pg/green.py) ---------------------------------------
+async def _table(dsn: str) -> psycopg.sql.Composable:
+    """The Postgres table of the collection "docs"."""
+    async with await psycopg.AsyncConnection.connect(dsn) as conn:
+        found = await (await conn.execute(
+            "SELECT n.nspname, c.relname FROM pgmilvus_catalog.collections k JOIN pg_class c ON "
+            "c.relname = k.table_name JOIN pg_namespace n ON n.oid = c.relnamespace WHERE k.name = 'docs'"
+        )).fetchone()
+    return psycopg.sql.Identifier(*found)
+
+
+async def _lock_row(dsn: str, row_id: int) -> psycopg.AsyncConnection:
+    """Another application's connection holding a row lock on row ``row_id`` of "docs"."""
+    blocker = await psycopg.AsyncConnection.connect(dsn)
+    await blocker.execute(psycopg.sql.SQL("SELECT 1 FROM {} WHERE id = %s FOR UPDATE").format(
+        await _table(dsn)), (row_id,))
+    return blocker
+
+
+async def _waiting_on_locks(dsn: str) -> int:
+    async with await psycopg.AsyncConnection.connect(dsn) as conn:
+        return (await (await conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")).fetchone())[0]
+
+
+def test_calls_run_on_the_loops_thread_and_on_async_connections(fresh_db: str,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    waits: list[tuple[str, int]] = []
+    async_wait, sync_wait = psycopg.AsyncConnection.wait, psycopg.Connection.wait
+
+    def on_async(self, *args: Any, **kwargs: Any) -> Any:
+        waits.append(("async", threading.get_ident()))
+        return async_wait(self, *args, **kwargs)
+
+    def on_sync(self, *args: Any, **kwargs: Any) -> Any:
+        waits.append(("sync", threading.get_ident()))
+        return sync_wait(self, *args, **kwargs)
+
+    async def scenario() -> tuple:
+        async with AsyncMilvusClient(fresh_db) as client:
+            await client.create_collection("docs", dimension=2)
+            monkeypatch.setattr(psycopg.AsyncConnection, "wait", on_async)
+            monkeypatch.setattr(psycopg.Connection, "wait", on_sync)
+            threads = set(threading.enumerate())
+            await client.insert("docs", [{"id": i, "vector": [i, 1]} for i in range(10)])
+            hits = await client.search("docs", [[3, 1]], limit=2)
+            rows = await client.query("docs", filter="id < 3")
+            return threading.get_ident(), {t.name for t in set(threading.enumerate()) - threads}, hits, rows
+
+    loop_thread, started, hits, rows = run(scenario())
+    monkeypatch.undo()
+    assert len(hits[0]) == 2 and len(rows) == 3
+    assert {kind for kind, _ in waits} == {"async"}                # no synchronous wait on a socket
+    assert {thread for _, thread in waits} == {loop_thread}         # every wait on the loop's thread
+    assert started <= {"pgmilvus-stats", "pgmilvus-segments"}       # no worker thread, the background
+    #                                                                 helpers of any write only
+
+
+def test_the_loop_runs_while_a_call_waits_on_postgres(fresh_db: str) -> None:
+    async def scenario() -> tuple:
+        async with AsyncMilvusClient(fresh_db) as client:
+            await client.create_collection("docs", dimension=2)
+            await client.insert("docs", [{"id": 1, "vector": [0.1, 0.2]}, {"id": 2, "vector": [0.3, 0.4]}])
+            blocker = await _lock_row(fresh_db, 1)
+            ticks = 0
+            try:
+                deleting = asyncio.ensure_future(client.delete("docs", ids=[1], timeout=10))
+                while ticks < 50:                # half a second of ticks while the delete waits
+                    await asyncio.sleep(0.01)
+                    ticks += 1
+                waited = not deleting.done() and await _waiting_on_locks(fresh_db) == 1
+                await blocker.commit()
+                deleted = await deleting
+            finally:
+                await blocker.close()
+            return waited, deleted, await client.query("docs", filter="id >= 0")
+
+    waited, deleted, rows = run(scenario())
+    assert waited and deleted["delete_count"] == 1 and [r["id"] for r in rows] == [2]
+
+
+def test_gather_of_more_calls_than_the_pool_has_connections(fresh_db: str) -> None:
+    async def scenario() -> tuple:
+        async with AsyncMilvusClient(fresh_db, pool_size=2) as client:
+            await client.create_collection("docs", dimension=2, metric_type="L2")
+            inserted = await asyncio.gather(*[client.insert("docs", [{"id": i, "vector": [i, 0]}])
+                                              for i in range(40)])
+            hits = await asyncio.gather(*[client.search("docs", [[i, 0]], limit=1) for i in range(40)])
+            gets = await asyncio.gather(*[client.get("docs", ids=[i]) for i in range(40)])
+            return inserted, hits, gets
+
+    inserted, hits, gets = run(scenario())
+    assert sum(r["insert_count"] for r in inserted) == 40
+    assert [h[0][0]["id"] for h in hits] == list(range(40))
+    assert [g[0]["id"] for g in gets] == list(range(40))
+
+
+def test_a_call_timed_out_by_asyncio_is_cancelled_and_the_pool_stays_usable(fresh_db: str) -> None:
+    async def scenario() -> tuple:
+        async with AsyncMilvusClient(fresh_db, pool_size=2) as client:
+            await client.create_collection("docs", dimension=2)
+            await client.insert("docs", [{"id": 1, "vector": [0.1, 0.2]}, {"id": 2, "vector": [0.3, 0.4]}])
+            blocker = await _lock_row(fresh_db, 1)
+            try:
+                for _ in range(3):                       # more than the pool's connections
+                    with pytest.raises(asyncio.TimeoutError):
+                        await asyncio.wait_for(client.delete("docs", ids=[1]), timeout=0.3)
+                    assert await _waiting_on_locks(fresh_db) == 0   # cancelled on the server too
+                others = await asyncio.gather(*[client.get("docs", ids=[2]) for _ in range(4)])
+            finally:
+                await blocker.close()
+            return others, await client.query("docs", filter="id >= 0")
+
+    others, rows = run(scenario())
+    assert [o[0]["id"] for o in others] == [2] * 4
+    assert [r["id"] for r in rows] == [1, 2]                      # the cancelled deletes left nothing

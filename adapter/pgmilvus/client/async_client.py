@@ -1,20 +1,25 @@
 """``AsyncMilvusClient``: pymilvus's asyncio client, in process, over the one core.
 
 Every method is a coroutine that runs ``MilvusClient``'s method of the same
-name in a worker thread of the client's own, so each rule (validation, typing,
-SQL, the per-call transaction) exists once and the event loop never waits on
-Postgres.  The workers are as many as the client's pool has connections, so
+name on the event loop's thread, in a greenlet (pg/green.py): each rule
+(validation, typing, SQL, the per-call transaction) exists once, and wherever
+the core waits on Postgres, the wait is awaited on psycopg's
+``AsyncConnection``, so the loop runs other tasks meanwhile.  The connections
+come from an ``AsyncConnectionPool`` of the client's own (``pool_size``), so
 ``asyncio.gather`` of N calls runs min(N, pool size) of them at once.
 
-As pymilvus's, the constructor does not connect: the embedded server is started
-(or the DSN's server reached) by the first call, in a worker thread.
+As pymilvus's, the constructor does not connect: the first call starts the
+embedded server (or reaches the DSN's server) and migrates the catalog, the
+synchronous client's one-time setup, in a thread; then it opens the
+AsyncConnectionPool on the loop.
 
 ``async with client.bind(aconn):`` runs the calls of that task on the
 application's ``psycopg.AsyncConnection``, inside its transaction (see
-callers.py): the connection's lock is held for the call, the call runs on a
-synchronous twin of the same libpq connection (callers.twin), and a call
-cancelled by asyncio is cancelled on the server too, so the connection is free
-again when the ``CancelledError`` reaches the caller.
+callers.py): the connection's lock is held for the call, the call runs on the
+connection's green twin (green.twin), and a call cancelled by asyncio is
+cancelled on the server too (AsyncConnection.wait does it), its savepoint
+rolled back, so the connection is free again when the ``CancelledError``
+reaches the caller.
 """
 
 from __future__ import annotations
@@ -28,9 +33,8 @@ from typing import Any, AsyncIterator, Callable, Dict, List, Optional, TypeVar
 
 import psycopg
 
-from ..pg import callers
+from ..pg import green
 from .milvus_client import MilvusClient
-from .workers import Workers
 from ..errors import MilvusException
 from ..types import LoadState
 
@@ -56,43 +60,35 @@ class AsyncMilvusClient:
                           timeout=timeout, **kwargs)
         self._sync: Optional[MilvusClient] = None
         self._opening = asyncio.Lock()
-        self._workers = Workers(int(kwargs.get("pool_size", 8)), "pgmilvus-async")
         self._closed = False
 
     # -- plumbing --------------------------------------------------------------------------------
     async def _client(self) -> MilvusClient:
-        """The synchronous client, opened by the first call (pymilvus connects lazily too)."""
+        """The synchronous client, opened by the first call (pymilvus connects lazily too): its
+        one-time setup in a thread, then its AsyncConnectionPool opened on this loop."""
         if self._closed:
             raise MilvusException(message="should create connection first")
         if self._sync is None:
             async with self._opening:
                 if self._sync is None:
-                    self._sync = await self._workers.run(functools.partial(MilvusClient, **self._args))
+                    sync = await asyncio.to_thread(functools.partial(MilvusClient, **self._args))
+                    try:
+                        await sync._db.open_green()
+                    except BaseException:
+                        await asyncio.to_thread(sync.close)
+                        raise
+                    self._sync = sync
         return self._sync
 
     async def _call(self, method: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """``method`` of the synchronous client, run in a worker (on the bound connection, if any)."""
+        """``method`` of the synchronous client, run green on this loop (on the bound connection,
+        if any)."""
         sync = await self._client()
         aconn = _bound.get().get(id(self))
         if aconn is None:
-            return await self._workers.run(functools.partial(method, sync, *args, **kwargs))
+            return await green.run_green(method, sync, *args, **kwargs)
         async with aconn.lock:
-            twin = callers.twin(aconn)
-
-            def on_twin() -> T:
-                with sync.bind(twin):
-                    return method(sync, *args, **kwargs)
-
-            running = self._workers.run(on_twin)
-            try:
-                return await asyncio.shield(running)
-            except asyncio.CancelledError:
-                # The worker is using the caller's connection: stop its statement on the server and
-                # wait until it gave the connection back (its savepoint rolled back), then cancel.
-                twin.cancel_safe()
-                with contextlib.suppress(BaseException):
-                    await running
-                raise
+            return await green.run_green(_on, green.twin(aconn), method, sync, *args, **kwargs)
 
     @contextlib.asynccontextmanager
     async def bind(self, connection: Any) -> AsyncIterator[Any]:
@@ -103,7 +99,7 @@ class AsyncMilvusClient:
             raise MilvusException(message=f"AsyncMilvusClient.bind() needs a psycopg 3 AsyncConnection, got "
                                           f"{type(connection).__name__} (a psycopg Connection binds to "
                                           "MilvusClient.bind)")
-        twin = callers.twin(connection)
+        twin = green.twin(connection)
         await self._call(lambda sync: sync.bind(twin) and None)  # the same checks as MilvusClient.bind
         token = _bound.set({**_bound.get(), id(self): connection})
         try:
@@ -117,8 +113,7 @@ class AsyncMilvusClient:
             return
         self._closed = True
         if self._sync is not None:
-            await self._workers.run(self._sync.close)
-        self._workers.stop()
+            await green.run_green(self._sync.close)
 
     async def __aenter__(self) -> "AsyncMilvusClient":
         return self
@@ -144,6 +139,13 @@ class AsyncMilvusClient:
                 await self._call(MilvusClient.get_load_state, collection_name, partition_name=name,
                                  timeout=timeout)
         return await self._call(MilvusClient.refresh_load, collection_name, timeout=timeout, **kwargs)
+
+
+def _on(twin: psycopg.Connection, method: Callable[..., T], sync: MilvusClient, *args: Any,
+        **kwargs: Any) -> T:
+    """``method`` of ``sync`` on the caller's connection (its green twin)."""
+    with sync.bind(twin):
+        return method(sync, *args, **kwargs)
 
 
 #: Load states from least to most loaded.
