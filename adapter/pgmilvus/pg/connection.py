@@ -168,7 +168,14 @@ class _Listener:
 
 
 class Database:
-    """A pool of connections to one PostgreSQL database, pgvector types registered."""
+    """A pool of connections to one PostgreSQL database, pgvector types registered.
+
+    AsyncMilvusClient's Database has a second pool (``open_green``): psycopg's
+    AsyncConnectionPool, whose connections the calls run green on the event loop take (as their
+    GreenConnection twins); every other caller (the synchronous face, the background threads)
+    takes the synchronous pool's.  Everything else (the kept read connection, the checkout check,
+    the statement_timeout, the error translation) is the same code for both.
+    """
 
     def __init__(self, conninfo: str, *, max_size: int = 8, timeout: Optional[float] = None,
                  listen: Optional[dict[str, Callable[[], None]]] = None) -> None:

@@ -9,6 +9,7 @@ Database.read), and what the core gets is the connection's GreenConnection.
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 from typing import Awaitable, Callable, Optional
 
@@ -53,8 +54,9 @@ class GreenPool:
             _skip_check.reset(token)
 
     def putconn(self, conn: psycopg.Connection) -> None:
-        """Give a twin's connection back (the pool rolls back what is open, drops what is broken)."""
-        green.await_(self._pool.putconn(_async_of(conn)))
+        """Give a twin's connection back (the pool rolls back what is open, drops what is broken);
+        shielded: a task cancelled meanwhile (again) must not lose the connection to the pool."""
+        green.await_(asyncio.shield(self._pool.putconn(_async_of(conn))))
 
     def close(self) -> None:
         """Close the pool (in a green call)."""

@@ -17,7 +17,8 @@ has nothing to do that cannot be done once per statement:
 
 The call still goes through psycopg's ``Connection.wait`` under the
 connection's lock, so Ctrl-C cancels a running statement as it does for any
-psycopg query, and errors are psycopg's own exception classes (the connection
+psycopg query (and on AsyncMilvusClient's GreenConnection the wait is awaited
+on the event loop, green.py), and errors are psycopg's own exception classes (the connection
 module translates them).  A prepared statement the server no longer has
 (``DISCARD ALL``, ``DEALLOCATE``) or whose cached plan no longer fits the
 table (``cached plan must not change result type``) is prepared again and the
