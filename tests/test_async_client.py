@@ -371,3 +371,28 @@ def test_a_call_timed_out_by_asyncio_is_cancelled_and_the_pool_stays_usable(fres
     others, rows = run(scenario())
     assert [o[0]["id"] for o in others] == [2] * 4
     assert [r["id"] for r in rows] == [1, 2]                      # the cancelled deletes left nothing
+
+
+def test_a_user_changes_their_password_with_reset_connection(server_db: str) -> None:
+    """The client's pools are opened again with the new password: the async face's green pool too,
+    and the login check of a user who may not read pg_authid runs off the loop."""
+    import uuid
+
+    from psycopg.conninfo import conninfo_to_dict
+
+    user = f"u_{uuid.uuid4().hex[:10]}"
+    params = conninfo_to_dict(server_db)
+    bare = f"postgresql://{params['host']}:{params['port']}/{params['dbname']}"
+
+    async def scenario() -> list:
+        async with AsyncMilvusClient(server_db) as admin:
+            await admin.create_user(user, "s3cret-Pass")
+            try:
+                async with AsyncMilvusClient(bare, user=user, password="s3cret-Pass") as client:
+                    await client.update_password(user, "s3cret-Pass", "n3w-Password", reset_connection=True)
+                    assert client._sync._db.green_pool is not None
+                    return await client.list_collections()
+            finally:
+                await admin.drop_user(user)
+
+    assert run(scenario()) == []

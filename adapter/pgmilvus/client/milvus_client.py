@@ -815,8 +815,7 @@ class MilvusClient:
             connected_as = rbac.current_user(conn)
         if reset_connection and connected_as == name:
             old = self._db
-            self._db = Database(dsn_with(old.conninfo, password=secret), timeout=self._timeout,
-                                max_size=old.pool.max_size)
+            self._db = old.reopened(dsn_with(old.conninfo, password=secret))
             old.close()
 
     def list_users(self, timeout: Optional[float] = None, **kwargs: Any) -> List[str]:

@@ -212,6 +212,15 @@ class Database:
             await pool.open()
         self.green_pool = pool
 
+    def reopened(self, conninfo: str) -> "Database":
+        """A Database as this one (pool size, timeout, LISTEN channels, a green pool if it has one)
+        on ``conninfo`` (the same server, another password)."""
+        fresh = green.blocking(Database, conninfo, max_size=self._max_size, timeout=self.timeout,
+                               listen=self._listener.channels)
+        if self.green_pool is not None:
+            green.await_(fresh.open_green())
+        return fresh
+
     def _source(self) -> Any:
         """The pool this call's connections come from: the green one inside a green call."""
         return self.green_pool if self.green_pool is not None and green.in_green() else self.pool

@@ -77,6 +77,14 @@ def sleep(seconds: float) -> None:
         time.sleep(seconds)
 
 
+def blocking(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``fn(*args, **kwargs)``, which blocks without psycopg's ``wait`` (a connect, a pool's start):
+    inside a green call, run in a thread and awaited, so the loop runs meanwhile."""
+    if in_green():
+        return await_(asyncio.to_thread(fn, *args, **kwargs))
+    return fn(*args, **kwargs)
+
+
 def join(thread: threading.Thread, timeout: float) -> None:
     """``thread.join(timeout)``; inside a green call, polled with ``sleep`` so the loop runs on."""
     if not in_green():

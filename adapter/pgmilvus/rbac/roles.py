@@ -31,6 +31,7 @@ from ..catalog import store as catalog
 from ..schema import ddl
 from ..catalog.store import CATALOG
 from ..errors import ErrorCode, MilvusException, ParamError, PermissionDenied
+from ..pg import green
 
 from .privileges import (ALL_PRIVILEGES, ANY, BUILTIN_ROLES, CATALOG_GRANTS, DATABASE_CREATE,
                               NAME_MAX_LEN, NOT_AUTHENTICATED, OBJECT_PRIVILEGES, OBJECT_TYPES,
@@ -296,8 +297,12 @@ def password_matches(conn: psycopg.Connection, conninfo: str, user: str, secret:
         return row is not None and _stored_password_matches(row[0], user, secret)
     from ..pg.connection import dsn_with
 
+    return green.blocking(_logs_in, dsn_with(conninfo, user=user, password=secret))
+
+
+def _logs_in(dsn: str) -> bool:
     try:
-        with psycopg.connect(dsn_with(conninfo, user=user, password=secret), connect_timeout=10):
+        with psycopg.connect(dsn, connect_timeout=10):
             return True
     except psycopg.OperationalError:
         return False
