@@ -385,7 +385,7 @@ class Database:
             self._release_kept(self.green_pool)
             self.green_pool.close()
         self._release_kept(self.pool)
-        self.pool.close()
+        green.blocking(self.pool.close)  # it joins its worker threads
 
 
 @contextlib.contextmanager
