@@ -19,8 +19,8 @@ The hand-written side is what an asyncio application would write: a psycopg
 ``AsyncConnectionPool`` of the same size as the client's pool, pgvector's
 ``register_vector_async``, ``hnsw.ef_search = 64`` (the ef pgmilvus is given),
 ``SELECT id, v <-> %s, k FROM t ORDER BY 2 LIMIT 10`` (and the
-matching ``WHERE`` statements for query and get).  pgmilvus runs each call in a worker thread
-on the synchronous core (docs/integrations.md).
+matching ``WHERE`` statements for query and get).  pgmilvus runs each call of the synchronous
+core on the event loop, its waits awaited on its own AsyncConnectionPool (docs/integrations.md).
 
 Prints calls/s per side and the ratio pgmilvus / SQL: the median over turns of the two sides'
 turn times.
