@@ -18,7 +18,7 @@ import pytest
 
 from pgmilvus import AnnSearchRequest, DataType, MilvusClient, RRFRanker
 from pgmilvus.catalog import store as catalog
-from pgmilvus.pg import connection
+from pgmilvus.pg import connection, green_pool
 from pgmilvus.errors import MilvusException
 
 READS: dict[str, Callable[[MilvusClient], Any]] = {
@@ -73,6 +73,12 @@ def checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         seen.append(1)
         original(conn)
     monkeypatch.setattr(connection.ConnectionPool, "check_connection", staticmethod(counting))
+    original_async = green_pool.AsyncConnectionPool.check_connection
+
+    async def counting_async(aconn: psycopg.AsyncConnection) -> None:   # AsyncMilvusClient's pool
+        seen.append(1)
+        await original_async(aconn)
+    monkeypatch.setattr(green_pool.AsyncConnectionPool, "check_connection", staticmethod(counting_async))
     return seen
 
 
@@ -260,6 +266,12 @@ def checkouts(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         seen.append(1)
         return original(pool, *args, **kwargs)
     monkeypatch.setattr(connection.ConnectionPool, "getconn", counting)
+    original_green = green_pool.GreenPool.getconn
+
+    def counting_green(pool: green_pool.GreenPool, *args: Any, **kwargs: Any) -> psycopg.Connection:
+        seen.append(1)   # AsyncMilvusClient's pool
+        return original_green(pool, *args, **kwargs)
+    monkeypatch.setattr(green_pool.GreenPool, "getconn", counting_green)
     return seen
 
 
@@ -270,8 +282,8 @@ def _backend(c: MilvusClient) -> int:
 def test_reads_in_a_row_reuse_the_kept_connection(client: MilvusClient, checkouts: list[int]) -> None:
     _create(client)
     READS["search"](client)
+    pid = _backend(client)  # on the async face: the synchronous pool's (the iterators use it too)
     checkouts.clear()
-    pid = _backend(client)
     for op in READS:
         READS[op](client)
     assert _backend(client) == pid and checkouts == []
@@ -304,10 +316,10 @@ def test_close_closes_the_kept_connection(server_db: str) -> None:
     c = MilvusClient(server_db)
     _create(c)
     READS["query"](c)
-    kept = c._db._kept
-    assert kept is not None and not kept.closed
+    [kept] = c._db._kept[c._db.pool]
+    assert not kept.closed
     c.close()
-    assert kept.closed and c._db._kept is None
+    assert kept.closed and not c._db._kept[c._db.pool]
 
 
 def test_a_dead_kept_connection_is_replaced(server_db: str) -> None:

@@ -170,6 +170,31 @@ def test_the_psycopg_internals_pgmilvus_relies_on_are_there(conn: psycopg.Connec
     assert isinstance(conn._adapters, AdaptersMap) and conn._adapters is conn.adapters
 
 
+def test_the_pool_internals_pgmilvus_relies_on_are_there(fresh_db: str) -> None:
+    """Database._keep keeps a read's connection only while nobody waits in the pool: it reads
+    psycopg_pool's queue of waiting callers, in both pools."""
+    import asyncio
+
+    from psycopg_pool import AsyncConnectionPool, ConnectionPool
+
+    with ConnectionPool(fresh_db, min_size=1, max_size=1, timeout=0.2) as pool:
+        assert not pool._waiting
+        with pool.connection():
+            with pytest.raises(Exception):
+                pool.getconn()
+        assert len(pool._waiting) == 0
+
+    async def scenario() -> None:
+        async with AsyncConnectionPool(fresh_db, min_size=1, max_size=1, open=False) as pool:
+            async with pool.connection():
+                waiter = asyncio.ensure_future(pool.getconn())
+                await asyncio.sleep(0.05)
+                assert len(pool._waiting) == 1
+            await pool.putconn(await waiter)
+
+    asyncio.run(scenario())
+
+
 def test_the_psycopg_internals_the_async_twin_relies_on_are_there(fresh_db: str) -> None:
     """green.twin runs the synchronous core on an AsyncConnection's libpq connection: the
     handlers it gives back, the adapters it shares, the autocommit flag it copies and psycopg's

@@ -167,6 +167,13 @@ class _Listener:
             ConnectionPool.check_connection(conn)
 
 
+class _Pool(ConnectionPool):
+    """psycopg's ConnectionPool, telling whether a caller waits for a connection (Database._keep)."""
+
+    def waiting(self) -> bool:
+        return bool(self._waiting)   # psycopg_pool's queue of waiting clients (tests/test_statements.py)
+
+
 class Database:
     """A pool of connections to one PostgreSQL database, pgvector types registered.
 
@@ -188,16 +195,19 @@ class Database:
             with _first_connection(conninfo, timeout) as conn:
                 ensure_pgvector(conn)
                 self.dbname = conn.info.dbname
-            self.pool = ConnectionPool(conninfo, min_size=1, max_size=max_size, open=False,
+            self.pool = _Pool(conninfo, min_size=1, max_size=max_size, open=False,
                                        kwargs={"autocommit": True}, configure=listener.configure,
                                        check=listener.check,
                                        timeout=timeout or 30.0, name="pgmilvus")
             self.pool.open(wait=True, timeout=timeout or 30.0)
         #: AsyncMilvusClient's pool (open_green): the connections of green calls.
         self.green_pool: Optional[GreenPool] = None
-        # Per pool, the connection the last read gave back, kept out of it for the next read: a
-        # search then pays no pool checkout and return (see _take_kept / _keep).
-        self._kept: dict[Any, psycopg.Connection] = {}
+        # Per pool, the connections the last reads gave back, kept out of it for the next reads: a
+        # search then pays no pool checkout and return (see _take_kept / _keep).  As many as the
+        # pool holds: reads running side by side (threads, or AsyncMilvusClient's gather) each
+        # find one, where the pool's own checkout costs more than a small read (AsyncConnectionPool's
+        # most of all: a future and a loop turn each way).
+        self._kept: dict[Any, list[psycopg.Connection]] = {}
         self._kept_uses: dict[Any, int] = {}
         self._kept_lock = threading.Lock()
         self._closing = False
@@ -341,10 +351,11 @@ class Database:
 
     def _take_kept(self, source: Any) -> Optional[psycopg.Connection]:
         with self._kept_lock:
-            return self._kept.pop(source, None)
+            kept = self._kept.get(source)
+            return kept.pop() if kept else None
 
     def _keep(self, conn: psycopg.Connection) -> bool:
-        """Keep ``conn`` for the next read, if it is healthy and idle and none is kept yet.
+        """Keep ``conn`` for a next read, if it is healthy and idle.
 
         Every ``_KEPT_USES`` reads it goes back through the pool instead, which
         applies its lifetime limit and its checks to it.
@@ -353,18 +364,21 @@ class Database:
             return False
         source = self._owner(conn)
         with self._kept_lock:
-            if self._closing or source in self._kept:
+            kept = self._kept.setdefault(source, [])
+            # Never while a caller waits in the pool, and never the pool's last connection: a caller
+            # that found none kept and is about to wait gets the next one given back.
+            if self._closing or len(kept) >= self._max_size - 1 or source.waiting():
                 return False
             uses = self._kept_uses[source] = self._kept_uses.get(source, 0) + 1
             if uses >= _KEPT_USES:
                 self._kept_uses[source] = 0
                 return False  # through the pool this time
-            self._kept[source] = conn
+            kept.append(conn)
             return True
 
     def _release_kept(self, source: Any) -> None:
-        conn = self._take_kept(source)
-        if conn is not None:
+        """Give every kept connection back (a checked caller may need one: the pool is bounded)."""
+        while (conn := self._take_kept(source)) is not None:
             source.putconn(conn)
 
     @contextlib.contextmanager

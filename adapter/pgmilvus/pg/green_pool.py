@@ -53,6 +53,10 @@ class GreenPool:
         finally:
             _skip_check.reset(token)
 
+    def waiting(self) -> bool:
+        """Whether a caller waits for a connection (Database._keep)."""
+        return bool(self._pool._waiting)   # psycopg_pool's queue (tests/test_statements.py)
+
     def putconn(self, conn: psycopg.Connection) -> None:
         """Give a twin's connection back (the pool rolls back what is open, drops what is broken);
         shielded: a task cancelled meanwhile (again) must not lose the connection to the pool."""
