@@ -150,6 +150,16 @@ def filled(client: MilvusClient) -> MilvusClient:
     return client
 
 
+def _on_reads_connection(client: MilvusClient, fn: Any) -> Any:
+    """``fn(conn)`` on the connection the client's reads run on (prepared statements are the
+    session's): the async face's are its AsyncConnectionPool's, used in a green call."""
+    if hasattr(client, "_aclient"):
+        from pgmilvus.pg import green
+
+        return client.run(green.run_green(client._read, fn))
+    return client._read(fn)
+
+
 def _same_shape_other_values(client: MilvusClient, expr: str) -> str:
     """``expr`` with other values (sentinels): querying it first makes ``expr``'s values bound,
     since binding starts with a shape's second set of values."""
@@ -202,7 +212,7 @@ def test_bad_values_still_get_the_ordinary_errors(filled: MilvusClient):
 
 def test_a_bound_equality_is_prepared_on_the_server_and_a_bound_range_is_not(filled: MilvusClient):
     def prepared_statements() -> list[str]:
-        return filled._read(lambda conn: [r[0] for r in conn.execute(
+        return _on_reads_connection(filled, lambda conn: [r[0] for r in conn.execute(
             "SELECT statement FROM pg_prepared_statements WHERE statement LIKE '%$1%'")])
 
     for k in range(4):
@@ -218,7 +228,7 @@ def test_a_json_key_equality_is_one_prepared_statement_whatever_its_value(filled
         color = ["red", "blue"][k % 2]
         assert {r["color"] for r in filled.query("c", filter=f'color == "{color}"', output_fields=["color"])} \
             == {color}
-    statements = filled._read(lambda conn: [r[0] for r in conn.execute(
+    statements = _on_reads_connection(filled, lambda conn: [r[0] for r in conn.execute(
         "SELECT statement FROM pg_prepared_statements WHERE statement LIKE '%%$meta%%'")])
     assert [text for text in statements if "@>" in text] == [
         next(text for text in statements if '"$meta" @> CAST($1 AS JSONB)' in text)], statements
