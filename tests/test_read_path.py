@@ -304,7 +304,7 @@ def test_a_write_after_reads_gets_a_checked_connection_even_from_a_pool_of_one(s
                                                                                checks: list[int]) -> None:
     c = MilvusClient(server_db, pool_size=1)
     _create(c)
-    READS["search"](c)  # the only connection is now kept for reads
+    READS["search"](c)  # a read before: the pool's only connection is never kept (Database._keep)
     checks.clear()
     c.insert("c", [{"pk": 100, "v": [0.0, 0.0, 0.0, 1.0]}])  # does not wait for a free connection
     assert checks == [1]

@@ -203,8 +203,8 @@ class Database:
         #: AsyncMilvusClient's pool (open_green): the connections of green calls.
         self.green_pool: Optional[GreenPool] = None
         # Per pool, the connections the last reads gave back, kept out of it for the next reads: a
-        # search then pays no pool checkout and return (see _take_kept / _keep).  As many as the
-        # pool holds: reads running side by side (threads, or AsyncMilvusClient's gather) each
+        # search then pays no pool checkout and return (see _take_kept / _keep).  Up to the pool's
+        # size less one: reads running side by side (threads, or AsyncMilvusClient's gather) each
         # find one, where the pool's own checkout costs more than a small read (AsyncConnectionPool's
         # most of all: a future and a loop turn each way).
         self._kept: dict[Any, list[psycopg.Connection]] = {}
@@ -319,7 +319,7 @@ class Database:
         conn = None if checked else self._take_kept(source)
         if conn is None:
             if checked:
-                self._release_kept(source)  # a checked caller may need it: the pool is bounded
+                self._release_kept(source, every=False)  # this caller may need one: the pool is bounded
             conn = self._get(source, checked)
         if timeout:
             try:
@@ -376,10 +376,14 @@ class Database:
             kept.append(conn)
             return True
 
-    def _release_kept(self, source: Any) -> None:
-        """Give every kept connection back (a checked caller may need one: the pool is bounded)."""
+    def _release_kept(self, source: Any, every: bool = True) -> None:
+        """Give the kept connections back to ``source``: all of them (close), or one (a checked
+        caller's checkout: one is all it may need from a bounded pool, and the rest keep serving
+        reads; in the green pool each give-back is an awaited call)."""
         while (conn := self._take_kept(source)) is not None:
             source.putconn(conn)
+            if not every:
+                return
 
     @contextlib.contextmanager
     def transaction(self, timeout: Optional[float] = None) -> Iterator[psycopg.Connection]:

@@ -530,7 +530,10 @@ def copy_grants(conn: psycopg.Connection, schema_name: str, parent: str, leaf: s
         (sql.Identifier(schema_name, parent).as_string(conn),)).fetchall()
     target = sql.Identifier(schema_name, leaf)
     for public, grantee, privileges in rows:
-        listed = sql.SQL(", ").join(sql.SQL(p) for p in sorted(set(privileges) & _TABLE_PRIVILEGES))
+        known = sorted(set(privileges) & _TABLE_PRIVILEGES)
+        if not known:
+            continue  # a privilege this module does not know: never written into a GRANT
+        listed = sql.SQL(", ").join(sql.SQL(p) for p in known)
         conn.execute(sql.SQL("GRANT {} ON TABLE {} TO {}").format(
             listed, target, sql.SQL("PUBLIC") if public else sql.Identifier(grantee)))
 
