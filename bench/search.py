@@ -259,10 +259,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="passes over the queries")
     parser.add_argument("--dsn", help="an existing PostgreSQL + pgvector (default: embedded under /tmp)")
     parser.add_argument("--no-lite", action="store_true", help="skip milvus-lite even when importable")
+    parser.add_argument("--pin", action="store_true",
+                        help="this process on one CPU, the server on the others (turns.pin_server_apart)")
     args = parser.parse_args()
     shapes = [tuple(int(n) for n in s.lower().split("x")) for s in (args.shape or ["50000x128", "30000x64"])]
 
     with turns.bench_client(args.dsn, "search") as (client, dsn, folder):
+        if args.pin:
+            print(turns.pin_server_apart(), flush=True)
         header = (f"{'scenario':<44} {'calls/s':>9} {'vectors/s':>10} {'p50 ms':>8} {'p99 ms':>8} "
                   f"{'cpu µs':>7} {'recall':>8} {'ratio':>6}")
         lines = [header, "-" * len(header)]

@@ -67,6 +67,34 @@ def turn_ratio(base: Side, side: Side) -> float:
     return statistics.median(b / t for b, t in zip(base.turns, side.turns))
 
 
+def pin_server_apart() -> str:
+    """Run this process on CPU 0 and every PostgreSQL process of this machine on the others.
+
+    On a small VM the scheduler places each side's server backend near or far from
+    the client anew in every run, and that alone moved the ratios by 5-10% from run
+    to run.  Pinned, both sides' backends share the same CPUs, away from the client
+    (new backends inherit the postmaster's CPUs).  Linux only; what was done, as a
+    line for the report.
+    """
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2 or not os.path.isdir("/proc"):
+        return "not pinned (needs Linux and 2 CPUs)"
+    client, rest = {cpus[0]}, set(cpus[1:])
+    pinned = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/comm") as f:
+                if f.read().strip() != "postgres":
+                    continue
+            for task in os.listdir(f"/proc/{pid}/task"):
+                os.sched_setaffinity(int(task), rest)
+            pinned += 1
+        except (OSError, PermissionError):
+            continue
+    os.sched_setaffinity(0, client)
+    return f"pinned: this process on CPU {cpus[0]}, {pinned} PostgreSQL processes on CPU {sorted(rest)}"
+
+
 @contextlib.contextmanager
 def bench_client(dsn: Optional[str], name: str) -> Iterator[tuple[Any, str, str]]:
     """(client, DSN, scratch folder): on ``dsn``, else on an embedded server in a folder under /tmp

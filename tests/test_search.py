@@ -557,6 +557,7 @@ def test_a_cosine_index_scan_does_not_return_stored_zero_vectors(client: MilvusC
     assert hits.distances == pytest.approx(distances, rel=1e-6)
 
 
+@pytest.mark.filterwarnings("ignore:overflow encountered in dot")  # pytest shows what values.py hides
 def test_a_float32_query_vector_with_huge_finite_values_is_accepted(client: MilvusClient) -> None:
     """Its sum of squares overflows float32 (the cheap finiteness test fails); every value is finite."""
     client.create_collection("big", dimension=2, metric_type="IP")

@@ -242,3 +242,16 @@ def test_a_repeated_filter_text_binds_once_its_shape_has_other_values(filled: Mi
     assert bound_filters.condition(info, "k == 3").params == {"b0": 3}
     assert bound_filters.condition(info, "k > f") is None                  # nothing to bind, ever
     assert bound_filters.condition(info, "k > f") is None
+
+
+def test_a_bound_filter_text_that_comes_back_is_one_lookup_and_inlined_once(filled: MilvusClient):
+    info = filled._read(lambda conn: collections.require(conn, "default", "c"))
+    bound_filters.condition(info, "k < 100")
+    first = bound_filters.condition(info, "k < 10")          # the shape varies: bound
+    assert bound_filters.condition(info, "k < 10") is first   # the text again: the same Bound
+    statement = b"SELECT 1 WHERE " + first.text
+    assert first.inline(statement) == b'SELECT 1 WHERE "k" < 10'
+    assert first.inline(statement) is first.inline(statement)
+    bound_filters.condition(info, 's > "a" and k < 4')
+    other = bound_filters.condition(info, 's > "it\'s 5%" and k < 3')
+    assert other.inline(other.text) == b"\"s\" COLLATE \"C\" > 'it''s 5%%' AND \"k\" < 3"

@@ -20,6 +20,7 @@ import json
 import math
 import struct
 import sys
+import warnings
 from datetime import datetime, timezone
 from typing import Any, Callable, Optional, Sequence
 
@@ -377,8 +378,10 @@ def _numeric_array(field: FieldSchema, value: Any, row: int) -> np.ndarray:
     return arr
 
 
-#: ``a.all()`` without ndarray.all's Python-level wrapper (searches encode vectors on every call).
-_all_true = np.logical_and.reduce
+_NDARRAY, _FLOAT32 = np.ndarray, np.dtype(np.float32)
+_isfinite = math.isfinite
+# A finite vector past 1.8e19 in _float_vector_encoder's check: it is accepted, as Milvus does.
+warnings.filterwarnings("ignore", "overflow encountered in dot", RuntimeWarning, __name__)
 
 
 def _check_finite(field: FieldSchema, arr: np.ndarray, row: int) -> None:
@@ -392,14 +395,20 @@ def _float_vector_encoder(field: FieldSchema) -> Encoder:
     header = struct.pack(">HH", dim, 0)
 
     def encode(value: Any, row: int) -> VectorWire:
-        arr = _numeric_array(field, value, row)
+        # A float32 row of a numpy matrix is the common query vector: checked without a call.
+        arr = value if type(value) is _NDARRAY and value.dtype == _FLOAT32 and value.ndim == 1 \
+            else _numeric_array(field, value, row)
         if arr.shape[0] != dim:
             raise wrong_dim(field, arr.shape[0], row)
-        if arr.dtype == np.float32:
+        if arr.dtype == _FLOAT32:
             # Nothing can overflow: no errstate, which costs as much as the cast (searches encode
-            # their query vectors on every call).
+            # their query vectors on every call).  The sum of squares is finite when every value
+            # is (inf and NaN carry through it without a floating-point warning): one call and no
+            # temporary array, where isfinite and all() cost two (measured 15 -> 10 µs per query
+            # vector right after a search's wait).  Values past 1.8e19 overflow it: the exact
+            # check decides then.
             big = arr.astype(">f4")
-            finite = _all_true(np.isfinite(arr))
+            finite = _isfinite(arr.dot(arr)) or bool(np.isfinite(arr).all())
         else:
             with np.errstate(over="ignore", invalid="ignore"):
                 big = arr.astype(">f4")

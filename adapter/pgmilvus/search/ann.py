@@ -75,6 +75,8 @@ class Plan:
     guard: sql.Composable
     revision: tuple[int, int]            # (collection id, catalog revision) the plan was built on
     encoder: Any = None                  # the query vectors' encoder (values.field_encoder)
+    pk_name: str = "id"                  # the primary key's name: a hit's key for it
+    entity: Optional[Callable[[Row], dict[str, Any]]] = None  # hit row -> output fields (None: none)
     statements: dict[Any, bytes] = field(default_factory=dict)
     choices: dict[Any, tuple[float, Any]] = field(default_factory=dict)  # strategy.choose's, kept
     quiet_until: float = 0.0             # no short-scan warning before this time (_warn_short_scan)
@@ -133,24 +135,13 @@ class Prepared:
     def has_filter(self) -> bool:
         return self.plan.has_filter
 
-    def entities(self) -> Optional[Callable[[Row], dict[str, Any]]]:
-        """The function from a hit row to its output fields (pymilvus's ``entity`` dict);
-        None without output fields."""
-        out = self.plan.out
-        width = out.width
-        if not width:
-            return None
-        start = 3 if self.plan.group_column is not None else 2
-        decode = out.decode
-        return lambda row: decode(row[start:start + width])
-
     def hits(self, pk_name: str, selected: list[tuple[Row, float]]) -> list[Hit]:
         """The ``Hit`` of each (hit row, Milvus distance).
 
         ``search_results.make_hit``, inlined: a search makes one per hit, and a
         call per hit (and one for its entity) is a measurable part of a small search.
         """
-        entity = self.entities()
+        entity = self.plan.entity
         named = pk_name != "id"
         out = []
         for row, distance in selected:
@@ -169,7 +160,7 @@ class Prepared:
 def search(conn: psycopg.Connection, info: CollectionInfo, request: SearchRequest) -> SearchResult:
     prepared = prepare(info, request)
     per_query = run(conn, prepared)
-    return to_result(info, prepared, per_query)
+    return to_result(prepared, per_query)
 
 
 def prepare(info: CollectionInfo, request: SearchRequest, keyset: Optional[tuple[float, list[Any]]] = None
@@ -236,7 +227,19 @@ def _plan(info: CollectionInfo, request: SearchRequest, bound: Optional[bound_fi
     if request.group_by_field:
         group_column = group_field(info, request.group_by_field).name
     return Plan(resolved, out, conditions, params, group_column, filter_cond,
-                revision_guard(info), (info.id, info.revision), query_encoder(resolved.field))
+                revision_guard(info), (info.id, info.revision), query_encoder(resolved.field),
+                info.schema.primary_field.name, _entities(out, group_column))
+
+
+def _entities(out: outputs.OutputPlan, group_column: Optional[str]) -> Optional[Callable[[Row], dict[str, Any]]]:
+    """The function from a hit row to its output fields (pymilvus's ``entity`` dict); None
+    without output fields."""
+    width = out.width
+    if not width:
+        return None
+    start = 3 if group_column is not None else 2
+    decode = out.decode
+    return lambda row: decode(row[start:start + width])
 
 
 def filter_condition(expr: str, info: CollectionInfo, filter_params: dict[str, Any]) -> Optional[sql.Composable]:
@@ -274,10 +277,11 @@ def run(conn: psycopg.Connection, prepared: Prepared) -> list[list[Row]]:
         chosen.fence = not chosen.exact and prepared.has_filter and _planner_sorts(conn, prepared, chosen)
     per_query = _execute(conn, prepared, list(range(len(prepared.vectors))), chosen.exact,
                          chosen.settings, prepared.request.window, chosen.fence)
-    if chosen.exact or prepared.group_column is not None:
+    plan = prepared.plan
+    if chosen.exact or plan.group_column is not None:
         return per_query
     window = prepared.request.window
-    undefined = prepared.resolved.target.metric.undefined is not None  # a zero query vector: NaN
+    undefined = plan.resolved.target.metric.undefined is not None  # a zero query vector: NaN
     short = [i for i, hits in enumerate(per_query)
              if len(hits) < window or undefined and any(row[RAW] != row[RAW] for row in hits)]
     if short:
@@ -336,7 +340,7 @@ def _execute(conn: psycopg.Connection, prepared: Prepared, which: Sequence[int],
         # although more rows exist: fetch more for those vectors.
         lacking = [k for k, (raw, ded) in enumerate(zip(per_query, hits))
                    if len(raw) >= fetch and len(ded) < window]
-        if not lacking or prepared.group_column is not None or fetch >= 8 * window + 1024:
+        if not lacking or prepared.plan.group_column is not None or fetch >= 8 * window + 1024:
             return hits
         fetch *= 2
         exact = True
@@ -412,7 +416,7 @@ def _split(prepared: Prepared, rows: list[tuple], nq: int) -> list[list[Row]]:
         per_query = [[] for _ in range(nq)]
         for row in rows:
             per_query[row[0] - 1].append(row[1:])
-    key = _GROUPED_ORDER if prepared.group_column is not None else _ORDER
+    key = _GROUPED_ORDER if prepared.plan.group_column is not None else _ORDER
     for part in per_query:
         part.sort(key=key)                  # C-level keys: this runs on every search
     return per_query
@@ -430,9 +434,9 @@ def _dedupe(rows: list[Row]) -> list[Row]:
     return out
 
 
-def to_result(info: CollectionInfo, prepared: Prepared, per_query: list[list[Row]]) -> SearchResult:
+def to_result(prepared: Prepared, per_query: list[list[Row]]) -> SearchResult:
     """Milvus's distances, range search's far bound, offset / limit, then Hit objects."""
-    pk_name = info.schema.primary_field.name
+    pk_name = prepared.plan.pk_name
     return SearchResult([Hits(prepared.hits(pk_name, finish(prepared, rows)), pk_name=pk_name)
                          for rows in per_query])
 
@@ -440,7 +444,8 @@ def to_result(info: CollectionInfo, prepared: Prepared, per_query: list[list[Row
 def finish(prepared: Prepared, rows: list[Row]) -> list[tuple[Row, float]]:
     """(hit row, Milvus distance) after the range bound, offset and limit of the request."""
     request = prepared.request
-    metric = prepared.resolved.target.metric
+    plan = prepared.plan
+    metric = plan.resolved.target.metric
     values = metric.to_milvus([row[RAW] for row in rows])
     if request.radius is not None:
         radius = search_sql.float32([request.radius])[0]
@@ -450,7 +455,7 @@ def finish(prepared: Prepared, rows: list[Row]) -> list[tuple[Row, float]]:
     if request.round_decimal > 0:
         values = [round(v, request.round_decimal) for v in values]
     out = list(zip(rows, values))
-    if prepared.group_column is not None:
+    if plan.group_column is not None:
         lo, hi = request.offset, request.offset + request.limit
         return [(r, d) for r, d in out if lo < r[-1] <= hi]
     return out[request.offset:request.offset + request.limit]

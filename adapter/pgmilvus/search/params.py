@@ -264,8 +264,8 @@ def _arguments_key(filter: Any, limit: Any, output_fields: Any, search_params: A
         return None
     if anns_field is not None and type(anns_field) is not str:
         return None
-    fields = _names_key(output_fields)
-    parts = _names_key(partition_names)
+    fields = None if output_fields is None else _names_key(output_fields)
+    parts = None if partition_names is None else _names_key(partition_names)
     params = _params_key(search_params)
     if fields is False or parts is False or params is False:
         return None

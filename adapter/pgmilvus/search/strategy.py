@@ -86,20 +86,21 @@ def choose(conn: psycopg.Connection, prepared: Any) -> Chosen:
     the planner's estimate, for good otherwise: repeated searches of one shape
     neither EXPLAIN again nor recompute the settings.
     """
-    resolved, request = prepared.resolved, prepared.request
+    plan, request = prepared.plan, prepared.request
+    resolved = plan.resolved
     if resolved.method is None:
         return _NO_INDEX
-    if prepared.group_column is not None:
+    if plan.group_column is not None:
         return _GROUPING
     params = request.params
     key = (request.window, prepared.keyset is not None, params.get("ef"), params.get("nprobe"),
            params.get("search_list"), prepared.choice_key)
-    choices = prepared.plan.choices
+    choices = plan.choices
     now = time.monotonic()
     kept = choices.get(key)
     if kept is not None and kept[0] > now:
         return kept[1]
-    estimate = estimate_rows(conn, prepared) if prepared.has_filter else None
+    estimate = estimate_rows(conn, prepared) if plan.filter is not None else None
     chosen = _choose(resolved.method, request.params, request.window, estimate, prepared.keyset is not None)
     if len(choices) >= _CHOICES_PER_PLAN:
         choices.clear()

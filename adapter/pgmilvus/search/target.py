@@ -167,22 +167,30 @@ def encode_queries(field: FieldSchema, data: Sequence[Any], encoder: Optional[An
     if field.dtype == DataType.SPARSE_FLOAT_VECTOR:
         return [_encode_one(field, v, values.sparse_query_wire) for v in data]
     encoder = encoder or values.field_encoder(field)
+    dim = field.dim if field.dtype != DataType.BINARY_VECTOR else None
     out = []
     for i, value in enumerate(data):
-        if isinstance(value, str):
-            raise invalid_parameter(f"text query {value!r} needs a BM25 function on field {field.name}, "
-                                    "which pgmilvus does not support: pass vectors")
-        got = _dense_len(field, value)
-        if got is None:
-            raise illegal("search_data", _show(data))
-        if got != field.dim:
-            raise invalid_parameter(f"vector dimension mismatch, expected vector size {field.dim}, actual "
-                                    f"{got} (query vector {i}, field {field.name})")
+        # A numpy row of the field's length (the common case) passes _check_query: skipped.
+        if not (type(value) is np.ndarray and value.ndim == 1 and value.shape[0] == dim):
+            _check_query(field, data, i, value)
         try:
             out.append(encoder(value, i))
         except DataNotMatchException as exc:
             raise _illegal_query(field, value, exc) from None
     return out
+
+
+def _check_query(field: FieldSchema, data: Sequence[Any], i: int, value: Any) -> None:
+    """Query vector ``i`` is a vector of the field's dimension (Milvus's errors)."""
+    if isinstance(value, str):
+        raise invalid_parameter(f"text query {value!r} needs a BM25 function on field {field.name}, "
+                                "which pgmilvus does not support: pass vectors")
+    got = _dense_len(field, value)
+    if got is None:
+        raise illegal("search_data", _show(data))
+    if got != field.dim:
+        raise invalid_parameter(f"vector dimension mismatch, expected vector size {field.dim}, actual "
+                                f"{got} (query vector {i}, field {field.name})")
 
 
 def _encode_one(field: FieldSchema, value: Any, encode: Any) -> Any:
