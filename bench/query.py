@@ -46,7 +46,7 @@ from psycopg.types.json import Jsonb  # noqa: E402
 
 from pgmilvus import DataType, MilvusClient  # noqa: E402
 
-from turns import Side, bench_client, measure_sides, turn_ratio  # noqa: E402
+from turns import Side, bench_client, measure_sides, pin_server_apart, turn_ratio  # noqa: E402
 
 TURN = 25
 OUT = ["k", "s", "f"]
@@ -144,9 +144,13 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=200, help="calls per read and round")
     parser.add_argument("--rounds", type=int, default=3, help="passes over the calls")
     parser.add_argument("--dsn", help="an existing PostgreSQL + pgvector (default: embedded under /tmp)")
+    parser.add_argument("--pin", action="store_true",
+                        help="this process on one CPU, the server on the others (turns.pin_server_apart)")
     args = parser.parse_args()
 
     with bench_client(args.dsn, "query") as (client, dsn, _folder):
+        if args.pin:
+            print(pin_server_apart(), flush=True)
         print(f"loading {args.rows} rows with client.insert, then create_index ...", flush=True)
         print(f"  loaded + indexed in {load(client, args.rows):.1f} s", flush=True)
         raw = psycopg.connect(dsn, autocommit=True)
