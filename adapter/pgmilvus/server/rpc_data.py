@@ -203,14 +203,17 @@ def search_result_data(result: Any, schema: CollectionSchema, output_fields: Opt
     scores: list[float] = []
     topks: list[int] = []
     rows: list[dict[str, Any]] = []
+    columns_wanted = bool(fields) or plan.needs_meta
     for hits in result:
         topks.append(len(hits))
-        for hit in hits:
-            key = hit[pk.name] if pk.name in hit else hit["id"]
-            ids.append(key)
-            scores.append(hit["distance"])
-            entity = hit.get("entity") or {}
-            rows.append({**entity, pk.name: key} if pk_wanted else entity)
+        # Hits' own lists (plain dict reads): Hit's item access falls back into the entity, in Python.
+        keys = hits.ids
+        ids.extend(keys)
+        scores.extend(hits.distances)
+        if columns_wanted:
+            for hit, key in zip(hits, keys):
+                entity = dict.get(hit, "entity") or {}
+                rows.append({**entity, pk.name: key} if pk_wanted else entity)
     data = schema_pb2.SearchResultData(num_queries=len(topks), top_k=int(limit or 0), topks=topks, scores=scores,
                                        ids=ids_proto(ids) if ids else _empty_ids(pk.dtype),
                                        primary_field_name=pk.name)
