@@ -4,6 +4,7 @@ segments get their vector indexes in bulk; searches are right at every moment.""
 from __future__ import annotations
 
 import signal
+import threading
 import time
 
 import numpy as np
@@ -192,6 +193,64 @@ def test_killed_builder_leaves_a_segment_the_next_claimant_builds(client) -> Non
     with client._conn() as conn:
         assert conn.execute(_INVALID).fetchone()[0] == 0
     _check_nearest(client, vectors, [0, 100, SEAL + 5])
+
+
+def _unbuilt_sealed_segment(client, vectors: np.ndarray) -> catalog.CollectionInfo:
+    """A collection "seg" whose first segment is sealed without its vector index, this client's
+    builder stopped (the test builds it)."""
+    _l2_collection(client)
+    client.insert("seg", _rows(vectors))
+    client._builder.stop()
+    with client._conn() as conn:
+        info = catalog.get_collection(conn, "default", "seg")
+        conn.execute("UPDATE pgmilvus_catalog.segments SET state = 'sealed' WHERE collection_id = %s"
+                     " AND state = 'indexed'", (info.id,))
+        for _, leaf in segments.segment_tables(conn, info):
+            conn.execute(psycopg.sql.SQL("DROP INDEX IF EXISTS {}").format(
+                psycopg.sql.Identifier(info.schema_name, segments.leaf_index_name(leaf, "vector"))))
+    return info
+
+
+@pytest.mark.parametrize("client", ["embedded"], indirect=True)
+def test_drop_collection_stops_a_build_in_flight_instead_of_deadlocking_with_it(client) -> None:
+    """A builder's CREATE INDEX CONCURRENTLY waits for older transactions to end, the dropping one
+    included, while DROP TABLE waits for the build's lock: the drop cancels the build first."""
+    info = _unbuilt_sealed_segment(client, _vectors(SEAL + 10))
+    holder = psycopg.connect(client._server, autocommit=True)
+    holder.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
+    holder.execute("SELECT 1")  # a snapshot the build waits for at its end, holding its lock meanwhile
+    builder = psycopg.connect(client._server, autocommit=True)
+    failure: list[BaseException] = []
+
+    def build() -> None:
+        try:
+            segments.build_pending(builder, info)
+        except psycopg.errors.QueryCanceled as exc:
+            failure.append(exc)
+
+    thread = threading.Thread(target=build)
+    thread.start()
+    release = threading.Timer(20, holder.execute, ("ROLLBACK",))   # unblocks a drop that waits
+    release.start()
+    try:
+        with psycopg.connect(client._server, autocommit=True) as watcher:
+            deadline = time.monotonic() + 30
+            while watcher.execute("SELECT count(*) FROM pg_stat_progress_create_index WHERE pid = %s AND "
+                                  "phase = 'waiting for old snapshots'", (builder.info.backend_pid,)
+                                  ).fetchone()[0] == 0:
+                assert time.monotonic() < deadline, "the build never waited for the old snapshot"
+                time.sleep(0.05)
+        started = time.monotonic()
+        client.drop_collection("seg")
+        assert time.monotonic() - started < 10   # not after the holder's ROLLBACK
+        thread.join(10)
+        assert failure and "canceling statement" in str(failure[0])
+        assert not client.has_collection("seg")
+    finally:
+        release.cancel()
+        holder.close()
+        thread.join(10)
+        builder.close()
 
 
 @pytest.mark.parametrize("client", ["embedded"], indirect=True)

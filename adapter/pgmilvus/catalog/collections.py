@@ -237,7 +237,7 @@ def drop(conn: psycopg.Connection, db_name: str, name: str) -> None:
         raise invalid_parameter(f"cannot drop the collection via alias = {info.aliases[0]}: collection "
                                 f"{name} has aliases {info.aliases}, please remove all aliases before "
                                 "dropping the collection")
-    catalog.lock_collection(conn, info)  # waits for writers in flight
+    segments.lock_for_ddl(conn, info)  # waits for writers in flight, stops builds in flight
     compaction.drop_leftovers(conn, info)
     conn.execute(ddl.drop_table(info.schema_name, info.table_name))
     catalog.remove_collection(conn, info.id)
@@ -248,7 +248,7 @@ def rename(conn: psycopg.Connection, db_name: str, old_name: str, new_name: str,
     info = require(conn, db_name, old_name, for_update=True)
     if info.name != old_name:
         raise invalid_parameter(f"{old_name} is an alias; rename the collection {info.name} instead")
-    catalog.lock_collection(conn, info)  # waits for writers in flight
+    segments.lock_for_ddl(conn, info)  # waits for writers in flight, stops builds in flight
     compaction.drop_leftovers(conn, info)
     target_db = target_db or db_name
     target_schema = schema_name_of(conn, target_db)

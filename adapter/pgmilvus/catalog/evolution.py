@@ -21,7 +21,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from . import store as catalog
+from . import segments, store as catalog
 from ..schema import ddl
 from .store import CollectionInfo
 from ..errors import ErrorCode, MilvusException, ParamError, invalid_parameter
@@ -66,7 +66,7 @@ def new_field(field_name: str, data_type: Any, desc: str, kwargs: dict[str, Any]
 def add_field(conn: psycopg.Connection, info: CollectionInfo, field: FieldSchema) -> None:
     """Add ``field`` to the collection: one nullable (or defaulted) column on every partition."""
     _check_new_field(info, field)
-    info = catalog.lock_collection(conn, info)  # waits for writers in flight
+    info = segments.lock_for_ddl(conn, info)  # waits for writers in flight, stops builds
     schema = info.schema.copy()
     schema.fields.append(field)
     conn.execute(sql.SQL("ALTER TABLE {} ADD COLUMN {}").format(
@@ -130,7 +130,7 @@ def drop_field(conn: psycopg.Connection, info: CollectionInfo, field_name: str, 
     if field.is_vector and len(info.schema.vector_fields) == 1:
         raise invalid_parameter(f"can not drop {field.name}: it is the only vector field of collection "
                                 f"{info.name}")
-    info = catalog.lock_collection(conn, info)
+    info = segments.lock_for_ddl(conn, info)
     for index in [i for i in info.indexes if i.field_name == field.name]:
         index_ops.drop(conn, info, index.index_name)
     conn.execute(sql.SQL("ALTER TABLE {} DROP COLUMN {}").format(
@@ -170,7 +170,7 @@ def alter_field(conn: psycopg.Connection, info: CollectionInfo, field_name: str,
         _check_field_param(info, field, field_name, key, value)
     if field is None:
         raise MilvusException(ErrorCode.FIELD_NOT_FOUND, f"field not found[field={field_name}]")
-    info = catalog.lock_collection(conn, info)
+    info = segments.lock_for_ddl(conn, info)
     changed = copy.deepcopy(field)
     for key, value in params.items():
         if key == _MMAP:

@@ -12,7 +12,7 @@ from typing import Any
 
 import psycopg
 
-from . import store as catalog
+from . import segments, store as catalog
 from ..schema import ddl
 from .store import CollectionInfo
 from ..errors import invalid_parameter
@@ -44,7 +44,7 @@ def _alter_dynamic_field(conn: psycopg.Connection, info: CollectionInfo, propert
         return
     if not enabled:
         raise invalid_parameter("dynamic schema cannot supported to be disabled")
-    info = catalog.lock_collection(conn, info)  # waits for writers in flight
+    info = segments.lock_for_ddl(conn, info)  # waits for writers in flight, stops builds
     conn.execute(ddl.add_dynamic_column(info.schema_name, info.table_name))
     schema = info.schema.copy()
     schema.enable_dynamic_field = True

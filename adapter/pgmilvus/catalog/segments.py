@@ -419,6 +419,33 @@ def build_segment(conn: psycopg.Connection, info: CollectionInfo, segment_id: in
         conn.execute("SELECT pg_advisory_unlock(%s::int, %s::int)", key)
 
 
+def cancel_builds(conn: psycopg.Connection, info: CollectionInfo) -> int:
+    """Cancel the index builds running on the collection's tables (any process's builder), before
+    it is dropped: how many were asked to stop.
+
+    A CREATE INDEX CONCURRENTLY waits, before it ends, for every transaction older than its
+    snapshot, the dropping one included, while DROP TABLE waits for the build's lock on the leaf:
+    PostgreSQL breaks that deadlock by failing one of the two, the drop as often as the build
+    (seen in bench/serve.py).  A cancelled build leaves an invalid index, dropped with its table;
+    its builder logs the failure and goes on.  Builds of a role this session may not signal are
+    left to the deadlock detector.
+    """
+    return conn.execute(
+        "SELECT count(pg_cancel_backend(p.pid)) FROM pg_stat_progress_create_index p"
+        " JOIN pg_stat_activity a ON a.pid = p.pid"
+        " WHERE p.relid IN (SELECT relid FROM pg_partition_tree(%s::regclass)) AND a.usesysid IS NOT NULL"
+        " AND pg_has_role(a.usesysid, 'MEMBER')",
+        (sql.Identifier(info.schema_name, info.table_name).as_string(conn),)).fetchone()[0]
+
+
+def lock_for_ddl(conn: psycopg.Connection, info: CollectionInfo) -> CollectionInfo:
+    """``lock_collection`` for DDL that takes every leaf's lock (DROP, RENAME, ALTER TABLE), with
+    the index builds in flight cancelled (``cancel_builds``): the collection as read again."""
+    info = lock_collection(conn, info)
+    cancel_builds(conn, info)
+    return info
+
+
 def build_pending(conn: psycopg.Connection, info: CollectionInfo, wait: bool = False) -> int:
     """Build every sealed segment of the collection this session can claim; how many it built."""
     built = 0
