@@ -142,13 +142,13 @@ def _wait_for(watcher: psycopg.Connection, backend: int, victim) -> None:
     raise AssertionError(f"the build never waited: {row}")
 
 
-def test_killed_builder_leaves_a_segment_the_next_claimant_builds(client) -> None:
+def _unbuilt_sealed_segment(client, vectors: np.ndarray) -> catalog.CollectionInfo:
+    """A collection "seg" whose first segment is sealed without its vector index, this client's
+    builder stopped (the test builds it)."""
     _l2_collection(client)
-    vectors = _vectors(SEAL + 10)
     client.insert("seg", _rows(vectors))
-    assert [s for s, _ in _segments(client, "seg")] == ["sealed", "growing"] or \
-        [s for s, _ in _segments(client, "seg")] == ["indexed", "growing"]
-    client._builder.stop()  # this test's builder must not take the segment first
+    assert [s for s, _ in _segments(client, "seg")] in (["sealed", "growing"], ["indexed", "growing"])
+    client._builder.stop()  # the test must take the segment first
     with client._conn() as conn:
         info = catalog.get_collection(conn, "default", "seg")
         conn.execute("UPDATE pgmilvus_catalog.segments SET state = 'sealed' WHERE collection_id = %s"
@@ -156,6 +156,12 @@ def test_killed_builder_leaves_a_segment_the_next_claimant_builds(client) -> Non
         for _, leaf in segments.segment_tables(conn, info):
             conn.execute(psycopg.sql.SQL("DROP INDEX IF EXISTS {}").format(
                 psycopg.sql.Identifier(info.schema_name, segments.leaf_index_name(leaf, "vector"))))
+    return info
+
+
+def test_killed_builder_leaves_a_segment_the_next_claimant_builds(client) -> None:
+    vectors = _vectors(SEAL + 10)
+    info = _unbuilt_sealed_segment(client, vectors)
     holder = psycopg.connect(client._server, autocommit=True)
     holder.execute("BEGIN")
     sealed_leaf = segments.segment_tables(holder, info)[0][1]
@@ -193,22 +199,6 @@ def test_killed_builder_leaves_a_segment_the_next_claimant_builds(client) -> Non
     with client._conn() as conn:
         assert conn.execute(_INVALID).fetchone()[0] == 0
     _check_nearest(client, vectors, [0, 100, SEAL + 5])
-
-
-def _unbuilt_sealed_segment(client, vectors: np.ndarray) -> catalog.CollectionInfo:
-    """A collection "seg" whose first segment is sealed without its vector index, this client's
-    builder stopped (the test builds it)."""
-    _l2_collection(client)
-    client.insert("seg", _rows(vectors))
-    client._builder.stop()
-    with client._conn() as conn:
-        info = catalog.get_collection(conn, "default", "seg")
-        conn.execute("UPDATE pgmilvus_catalog.segments SET state = 'sealed' WHERE collection_id = %s"
-                     " AND state = 'indexed'", (info.id,))
-        for _, leaf in segments.segment_tables(conn, info):
-            conn.execute(psycopg.sql.SQL("DROP INDEX IF EXISTS {}").format(
-                psycopg.sql.Identifier(info.schema_name, segments.leaf_index_name(leaf, "vector"))))
-    return info
 
 
 @pytest.mark.parametrize("client", ["embedded"], indirect=True)
