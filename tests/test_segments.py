@@ -201,10 +201,25 @@ def test_killed_builder_leaves_a_segment_the_next_claimant_builds(client) -> Non
     _check_nearest(client, vectors, [0, 100, SEAL + 5])
 
 
+_LEAF_DDL = {
+    "drop_collection": lambda c: c.drop_collection("seg"),
+    "drop_index": lambda c: (c.release_collection("seg"), c.drop_index("seg", "vector")),
+    "create_index": lambda c: c.create_index("seg", _scalar_index(c)),
+    "add_collection_field": lambda c: c.add_collection_field("seg", "extra", 5, nullable=True),
+}
+
+
+def _scalar_index(client):
+    index = client.prepare_index_params()
+    index.add_index("id", index_type="STL_SORT")
+    return index
+
+
 @pytest.mark.parametrize("client", ["embedded"], indirect=True)
-def test_drop_collection_stops_a_build_in_flight_instead_of_deadlocking_with_it(client) -> None:
-    """A builder's CREATE INDEX CONCURRENTLY waits for older transactions to end, the dropping one
-    included, while DROP TABLE waits for the build's lock: the drop cancels the build first."""
+@pytest.mark.parametrize("ddl", list(_LEAF_DDL))
+def test_ddl_stops_a_build_in_flight_instead_of_deadlocking_with_it(client, ddl: str) -> None:
+    """A builder's CREATE INDEX CONCURRENTLY waits for older transactions to end, the DDL's
+    included, while the DDL waits for the build's lock on the leaf: the DDL cancels the build."""
     info = _unbuilt_sealed_segment(client, _vectors(SEAL + 10))
     holder = psycopg.connect(client._server, autocommit=True)
     holder.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
@@ -231,11 +246,11 @@ def test_drop_collection_stops_a_build_in_flight_instead_of_deadlocking_with_it(
                 assert time.monotonic() < deadline, "the build never waited for the old snapshot"
                 time.sleep(0.05)
         started = time.monotonic()
-        client.drop_collection("seg")
+        _LEAF_DDL[ddl](client)
         assert time.monotonic() - started < 10   # not after the holder's ROLLBACK
         thread.join(10)
         assert failure and "canceling statement" in str(failure[0])
-        assert not client.has_collection("seg")
+        assert client.has_collection("seg") == (ddl != "drop_collection")
     finally:
         release.cancel()
         holder.close()

@@ -57,6 +57,8 @@ def create(conn: psycopg.Connection, info: CollectionInfo, index_params: Any) ->
     for param in index_params:
         if not isinstance(param, IndexParam):
             raise ParamError(message=f"index_params items must be IndexParam, got {param!r}")
+    if info.segmented:
+        segments.cancel_builds(conn, info)  # a build in flight would deadlock with the leaves' CREATE INDEX
     # Transaction-local (the callers run in one transaction): the pooled connection keeps its defaults.
     for key, value in indexes.build_settings().items():
         conn.execute("SELECT set_config(%s, %s, true)", (key, value))
@@ -159,6 +161,8 @@ def drop(conn: psycopg.Connection, info: CollectionInfo, index_name: str) -> Non
     # JSON path indexes of one field share a GIN index: the last of them drops it.
     sharing = [i for i in info.indexes if i.pg_index_name == index.pg_index_name and i.index_name != index_name]
     if index.pg_index_name and not sharing:
+        if info.segmented:
+            segments.cancel_builds(conn, info)  # a build in flight and the DROP INDEX would deadlock
         conn.execute(indexes.drop_index_sql(info.schema_name, index.pg_index_name))
         if info.segmented and field is not None and field.is_vector:
             segments.drop_vector_index(conn, info, index_name)

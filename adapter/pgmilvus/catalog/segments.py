@@ -420,8 +420,9 @@ def build_segment(conn: psycopg.Connection, info: CollectionInfo, segment_id: in
 
 
 def cancel_builds(conn: psycopg.Connection, info: CollectionInfo) -> int:
-    """Cancel the index builds running on the collection's tables (any process's builder), before
-    it is dropped: how many were asked to stop.
+    """Cancel the segment index builds running on the collection's tables (any process's builder,
+    ``CREATE INDEX CONCURRENTLY``; a caller's create_index is never one), before DDL that locks
+    its leaves: how many were asked to stop.
 
     A CREATE INDEX CONCURRENTLY waits, before it ends, for every transaction older than its
     snapshot, the dropping one included, while DROP TABLE waits for the build's lock on the leaf:
@@ -433,7 +434,8 @@ def cancel_builds(conn: psycopg.Connection, info: CollectionInfo) -> int:
     return conn.execute(
         "SELECT count(pg_cancel_backend(p.pid)) FROM pg_stat_progress_create_index p"
         " JOIN pg_stat_activity a ON a.pid = p.pid"
-        " WHERE p.relid IN (SELECT relid FROM pg_partition_tree(%s::regclass)) AND a.usesysid IS NOT NULL"
+        " WHERE p.command = 'CREATE INDEX CONCURRENTLY' AND a.usesysid IS NOT NULL"
+        " AND p.relid IN (SELECT relid FROM pg_partition_tree(%s::regclass))"
         " AND pg_has_role(a.usesysid, 'MEMBER')",
         (sql.Identifier(info.schema_name, info.table_name).as_string(conn),)).fetchone()[0]
 
