@@ -3,6 +3,7 @@
     python bench/search.py                              # embedded server under /tmp: 50k x 128, 30k x 64
     python bench/search.py --shape 100000x96 --queries 300
     python bench/search.py --dsn postgresql://user:pw@host/db
+    python bench/search.py --shape 30000x64 --no-lite --queries 500 --rounds 5 --pin   # steadier ratios
 
 Data: per ``--shape`` (rows x dimension; by default 50k x 128 and a small, low-dimensional
 30k x 64), clustered float32 vectors (seeded), an INT64 ``bucket`` (row % 200) to
@@ -27,7 +28,9 @@ not enter the ratio; the ratio is the median over turns of (SQL time / pgmilvus
 time), so a turn disturbed by something else on the machine does not skew it
 either.
 With milvus-lite importable (``pip install pymilvus milvus-lite``), it is timed on
-the same data too (``--no-lite`` to skip).
+the same data too (``--no-lite`` to skip).  ``--pin`` runs the bench on one CPU and the
+server's processes on the others (turns.pin_server_apart): on a small VM where the scheduler
+puts each side's backend is otherwise worth 5-10% of a ratio from run to run.
 """
 
 from __future__ import annotations
