@@ -353,6 +353,12 @@ def test_partition_key_collection_is_segmented_per_hash_partition(client) -> Non
     client.upsert("keyed", [{"id": 3, "tenant": 4}], partial_update=True)
     assert client.get("keyed", ids=[3], output_fields=["tenant"])[0]["tenant"] == 4
     assert client.query("keyed", filter="tenant == 4", output_fields=["count(*)"])[0]["count(*)"] == 241
+    # Several keys at once, to several hash partitions (their segments found in one round trip).
+    moved = {10: 5, 11: 6, 12: 7, 13: 8, 14: 9, 15: 0}
+    client.upsert("keyed", [{"id": i, "tenant": t} for i, t in moved.items()] + [{"id": 16, "vector": vectors[16].tolist()}],
+                  partial_update=True)
+    got = client.get("keyed", ids=list(moved), output_fields=["tenant"])
+    assert {r["id"]: r["tenant"] for r in got} == moved
     _check_nearest(client, vectors, [0, 3, 1234, 2399], name="keyed")
     with pytest.raises(MilvusException, match="already exists"):
         client.insert("keyed", [{"id": 5, "vector": vectors[5].tolist(), "tenant": 9}])

@@ -264,10 +264,10 @@ class SegmentWriter:
             out.append(segment.id)
         return out
 
-    def segment_for(self, keys: Any) -> int:
-        """The growing segment a row with this one partition-key value (``keys``: a one-value array
-        parameter) moves to when an update changes its key."""
-        return self._by_remainder[hash_remainders(self.conn, self.info, keys)[0]].id
+    def segments_for(self, keys: Any) -> list[int]:
+        """The growing segment each row moves to when an update changes its partition-key value
+        (``keys``: the new values, an array parameter): one round trip for them all."""
+        return [self._by_remainder[r].id for r in hash_remainders(self.conn, self.info, keys)]
 
     def wrote(self) -> None:
         """The pending rows were written: count them toward their segments' seals."""

@@ -559,6 +559,8 @@ def _partial_upsert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterab
                 updates.setdefault(columns, []).append(params + [pk])
             else:
                 inserts.append((base + i, row))
+        if writer is not None and writer.keyed:
+            _route_new_keys(info, writer, updates)
         if inserts:
             # Entities that do not exist yet must be complete rows (errors name the row's index).
             new_rows = [full_encoder.encode_chunk(conn, [row], index).columns for index, row in inserts]
@@ -620,9 +622,23 @@ def _partial_params(info: CollectionInfo, row: dict, index: int, partition: Opti
     key = schema.partition_key_field
     if writer is not None and writer.keyed and key is not None and key.name in columns:
         columns.append(ddl.SEGMENT_COLUMN)
-        new_key = params[columns.index(key.name)]
-        params.append(writer.segment_for(array_param(writer.conn, key.dtype, [new_key])))
+        params.append(None)  # the new key's segment: _route_new_keys, for the whole chunk at once
     return tuple(columns), params
+
+
+def _route_new_keys(info: CollectionInfo, writer: segments.SegmentWriter,
+                    updates: dict[tuple[str, ...], list[list[Any]]]) -> None:
+    """Fill in the growing segment of each update that gives a partition-key value (its new hash
+    partition's), hashing the chunk's keys in one round trip rather than one per row."""
+    key = info.schema.partition_key_field
+    assert key is not None
+    waiting = [(row, columns.index(key.name), columns.index(ddl.SEGMENT_COLUMN))
+               for columns, rows in updates.items() if ddl.SEGMENT_COLUMN in columns for row in rows]
+    if not waiting:
+        return
+    keys = array_param(writer.conn, key.dtype, [row[k] for row, k, _ in waiting])
+    for (row, _, at), segment in zip(waiting, writer.segments_for(keys)):
+        row[at] = segment
 
 
 def _partial_update_sql(info: CollectionInfo, columns: tuple[str, ...]) -> sql.Composed:
