@@ -135,13 +135,13 @@ class Prepared:
     def has_filter(self) -> bool:
         return self.plan.has_filter
 
-    def hits(self, pk_name: str, selected: list[tuple[Row, float]]) -> list[Hit]:
-        """The ``Hit`` of each (hit row, Milvus distance).
+    def hits(self, selected: list[tuple[Row, float]]) -> list[Hit]:
+        """The ``Hit`` of each (hit row, Milvus distance), keyed by the plan's primary key name.
 
         ``search_results.make_hit``, inlined: a search makes one per hit, and a
         call per hit (and one for its entity) is a measurable part of a small search.
         """
-        entity = self.plan.entity
+        pk_name, entity = self.plan.pk_name, self.plan.entity
         named = pk_name != "id"
         out = []
         for row, distance in selected:
@@ -437,7 +437,7 @@ def _dedupe(rows: list[Row]) -> list[Row]:
 def to_result(prepared: Prepared, per_query: list[list[Row]]) -> SearchResult:
     """Milvus's distances, range search's far bound, offset / limit, then Hit objects."""
     pk_name = prepared.plan.pk_name
-    return SearchResult([Hits(prepared.hits(pk_name, finish(prepared, rows)), pk_name=pk_name)
+    return SearchResult([Hits(prepared.hits(finish(prepared, rows)), pk_name=pk_name)
                          for rows in per_query])
 
 

@@ -77,7 +77,6 @@ class SearchIterator:
         info, prepared, found = self._read(page)
         self._collection_id = info.id
         selected = search.finish(prepared, found)
-        pk_name = info.schema.primary_field.name
         if len(found) < want or len(selected) < len(found):  # exhausted, or past range search's radius
             self._done = True
         if found:
@@ -88,7 +87,7 @@ class SearchIterator:
             self._last = (last_d, tied)
         if self._left is not None:
             self._left -= len(selected)
-        return SearchPage(prepared.hits(pk_name, selected))
+        return SearchPage(prepared.hits(selected))
 
     def close(self) -> None:
         self._done = True

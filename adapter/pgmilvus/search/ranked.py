@@ -32,7 +32,7 @@ def search_with_ranker(conn: psycopg.Connection, info: CollectionInfo, request: 
     metric = prepared.resolved.target.metric.name
     per_query = [search.finish(prepared, rows) for rows in search.run(conn, prepared)]
     values = field_values(conn, info, decay.field, {row[search.PK] for rows in per_query for row, _ in rows})
-    pk_name = info.schema.primary_field.name
+    pk_name = prepared.plan.pk_name
     data = []
     for rows in per_query:
         by_pk = {row[search.PK]: row for row, _ in rows}
@@ -40,7 +40,7 @@ def search_with_ranker(conn: psycopg.Connection, info: CollectionInfo, request: 
         ranked = function_rank.rank(decay, candidates, values)[request.offset:request.offset + request.limit]
         if request.round_decimal != -1:
             ranked = [(pk, round(score, request.round_decimal)) for pk, score in ranked]
-        data.append(Hits(prepared.hits(pk_name, [(by_pk[pk], score) for pk, score in ranked]), pk_name=pk_name))
+        data.append(Hits(prepared.hits([(by_pk[pk], score) for pk, score in ranked]), pk_name=pk_name))
     return SearchResult(data)
 
 
