@@ -37,7 +37,7 @@ from ..catalog.store import CollectionInfo, revision_guard
 from ..errors import invalid_parameter
 from ..filters import plan_sql
 from .params import SearchRequest
-from .results import Hit, Hits, SearchResult
+from .results import Hit, SearchResult, search_result
 from .target import Resolved, array_type, encode_queries, group_field, query_encoder, resolve
 from ..data.values import wire_adapters
 
@@ -53,6 +53,7 @@ Row = tuple
 PK, RAW = 0, 1
 _ORDER = itemgetter(RAW, PK)               # (distance, pk): Milvus's order, ties by pk
 _GROUPED_ORDER = itemgetter(-1, RAW, PK)   # grouping search: group rank first
+_PK_OF, _RAW_OF = itemgetter(PK), itemgetter(RAW)
 
 
 @dataclass
@@ -275,15 +276,17 @@ def run(conn: psycopg.Connection, prepared: Prepared) -> list[list[Row]]:
     chosen = strategy.choose(conn, prepared)
     if chosen.fence is None:
         chosen.fence = not chosen.exact and prepared.has_filter and _planner_sorts(conn, prepared, chosen)
+    window = prepared.request.window
     per_query = _execute(conn, prepared, list(range(len(prepared.vectors))), chosen.exact,
-                         chosen.settings, prepared.request.window, chosen.fence)
+                         chosen.settings, window, chosen.fence)
     plan = prepared.plan
     if chosen.exact or plan.group_column is not None:
         return per_query
-    window = prepared.request.window
     undefined = plan.resolved.target.metric.undefined is not None  # a zero query vector: NaN
-    short = [i for i, hits in enumerate(per_query)
-             if len(hits) < window or undefined and any(row[RAW] != row[RAW] for row in hits)]
+    short = []
+    for i, hits in enumerate(per_query):  # a loop, not a comprehension: this runs on every search
+        if len(hits) < window or undefined and any(row[RAW] != row[RAW] for row in hits):
+            short.append(i)
     if short:
         redo = _execute(conn, prepared, short, True, {}, window)
         for i, hits in zip(short, redo):
@@ -334,12 +337,14 @@ def _execute(conn: psycopg.Connection, prepared: Prepared, which: Sequence[int],
     while True:
         statement, params = _statement(conn, prepared, which, exact, fetch, fence)
         rows = execute(conn, prepared.statement_for(statement), params, settings)
-        per_query = _split(prepared, rows, len(which))
-        hits = [_dedupe(h) for h in per_query]
+        hits = _split(prepared, rows, len(which))
         # Duplicate primary keys (legal in Milvus) can leave fewer than `window` distinct hits
         # although more rows exist: fetch more for those vectors.
-        lacking = [k for k, (raw, ded) in enumerate(zip(per_query, hits))
-                   if len(raw) >= fetch and len(ded) < window]
+        lacking = False
+        for k, raw in enumerate(hits):
+            if len(set(map(_PK_OF, raw))) < len(raw):
+                hits[k] = ded = _dedupe(raw)
+                lacking = lacking or len(raw) >= fetch and len(ded) < window
         if not lacking or prepared.plan.group_column is not None or fetch >= 8 * window + 1024:
             return hits
         fetch *= 2
@@ -351,17 +356,21 @@ def _statement(conn: psycopg.Connection, prepared: Prepared, which: Sequence[int
     """The statement (cached on the plan) and its parameters for the query vectors ``which``."""
     plan, request = prepared.plan, prepared.request
     nq = len(which)
-    range_filter = request.range_filter is not None
+    range_filter = request.params.get("range_filter") is not None  # checked by prepare (_check_range)
     keyset = prepared.keyset is not None
     limit = request.window if plan.group_column is not None else fetch
     target = plan.resolved.target
     fence = fence and not exact
-    statement = plan.statement(conn, (nq == 1, exact, limit, range_filter, keyset, fence), lambda: search_sql.search_statement(
-        target, nq, plan.resolved.conditions, plan.out.select_items("t"), exact=exact, limit=limit,
-        range_filter=range_filter, group_column=plan.group_column, keyset=keyset,
-        array_type=array_type(target.query_type), guard=plan.guard, filter_condition=plan.filter,
-        fence=fence))
-    params = dict(prepared.params)
+    key = (nq == 1, exact, limit, range_filter, keyset, fence)
+    statement = plan.statements.get(key)
+    if statement is None:
+        statement = plan.statement(conn, key, lambda: search_sql.search_statement(
+            target, nq, plan.resolved.conditions, plan.out.select_items("t"), exact=exact, limit=limit,
+            range_filter=range_filter, group_column=plan.group_column, keyset=keyset,
+            array_type=array_type(target.query_type), guard=plan.guard, filter_condition=plan.filter,
+            fence=fence))
+    params = prepared.params
+    params = dict(params) if params else {}
     if nq == 1:
         params["q"] = prepared.vectors[which[0]]
     else:
@@ -423,8 +432,7 @@ def _split(prepared: Prepared, rows: list[tuple], nq: int) -> list[list[Row]]:
 
 
 def _dedupe(rows: list[Row]) -> list[Row]:
-    if len({row[PK] for row in rows}) == len(rows):   # the common case: nothing to drop
-        return rows
+    """The rows with a primary key seen before dropped (best first: the first of each is kept)."""
     seen: set[Any] = set()
     out = []
     for row in rows:
@@ -436,9 +444,9 @@ def _dedupe(rows: list[Row]) -> list[Row]:
 
 def to_result(prepared: Prepared, per_query: list[list[Row]]) -> SearchResult:
     """Milvus's distances, range search's far bound, offset / limit, then Hit objects."""
-    pk_name = prepared.plan.pk_name
-    return SearchResult([Hits(prepared.hits(finish(prepared, rows)), pk_name=pk_name)
-                         for rows in per_query])
+    if len(per_query) == 1:  # one query vector (the common case): no comprehension's call
+        return search_result([prepared.hits(finish(prepared, per_query[0]))], prepared.plan.pk_name)
+    return search_result([prepared.hits(finish(prepared, rows)) for rows in per_query], prepared.plan.pk_name)
 
 
 def finish(prepared: Prepared, rows: list[Row]) -> list[tuple[Row, float]]:
@@ -446,8 +454,8 @@ def finish(prepared: Prepared, rows: list[Row]) -> list[tuple[Row, float]]:
     request = prepared.request
     plan = prepared.plan
     metric = plan.resolved.target.metric
-    values = metric.to_milvus([row[RAW] for row in rows])
-    if request.radius is not None:
+    values = metric.to_milvus(list(map(_RAW_OF, rows)))
+    if request.params.get("radius") is not None:  # checked by prepare (_check_range)
         radius = search_sql.float32([request.radius])[0]
         keep = [(d > radius if metric.larger_is_better else d < radius) for d in values]
         rows = [r for r, k in zip(rows, keep) if k]

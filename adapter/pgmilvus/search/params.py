@@ -126,15 +126,15 @@ def check_window(limit: int, offset: int) -> None:
 
 def check_data(data: Any) -> Sequence[Any]:
     """The query vectors as a sequence (pymilvus's is_legal_search_data)."""
+    if isinstance(data, np.ndarray):  # first: the common input (hasattr's miss below raises inside)
+        if data.ndim == 1 and data.dtype != object:
+            raise illegal("search_data", data.tolist())
+        return list(data)
     if data is None:
         raise ParamError(message="Either ids or data must be provided")
     if hasattr(data, "tocsr") and hasattr(data, "shape"):  # scipy sparse matrix: one row per query
         csr = data.tocsr()
         return [csr[i] for i in range(csr.shape[0])]
-    if isinstance(data, np.ndarray):
-        if data.ndim == 1 and data.dtype != object:
-            raise illegal("search_data", data.tolist())
-        return list(data)
     if not isinstance(data, (list, tuple)):
         raise illegal("search_data", data)
     if not all(isinstance(v, (list, tuple, bytes, np.ndarray, str, dict)) or hasattr(v, "tocoo")
@@ -262,6 +262,8 @@ def _arguments_key(filter: Any, limit: Any, output_fields: Any, search_params: A
     """
     if kwargs or type(filter) is not str or type(limit) is not int:
         return None
+    if output_fields is None and search_params is None and partition_names is None and anns_field is None:
+        return filter, limit  # the common call: no other argument (a key of its own length)
     if anns_field is not None and type(anns_field) is not str:
         return None
     fields = None if output_fields is None else _names_key(output_fields)
