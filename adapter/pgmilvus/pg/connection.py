@@ -36,6 +36,7 @@ REVISION_MARKER = "revision_"
 _RETRY_STATES = {"42P01", "42703", "42704", "42883"}
 #: Reads a kept connection serves before it goes back through the pool (Database._keep).
 _KEPT_USES = 256
+_CONNECTION_BAD, _TX_IDLE = psycopg.pq.ConnStatus.BAD, psycopg.pq.TransactionStatus.IDLE
 #: Set while a read call takes a connection without the checkout check (see Database.read).
 _unchecked = contextvars.ContextVar("pgmilvus_unchecked", default=False)
 
@@ -360,9 +361,10 @@ class Database:
         Every ``_KEPT_USES`` reads it goes back through the pool instead, which
         applies its lifetime limit and its checks to it.
         """
-        if conn.closed or conn.pgconn.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        pgconn = conn.pgconn  # conn.closed and the transaction status, read once: every read runs this
+        if pgconn.status == _CONNECTION_BAD or pgconn.transaction_status != _TX_IDLE:
             return False
-        source = self._owner(conn)
+        source = self.green_pool if isinstance(conn, green.GreenConnection) else self.pool  # _owner
         with self._kept_lock:
             kept = self._kept.setdefault(source, [])
             # Never while a caller waits in the pool, and never the pool's last connection: a caller

@@ -177,7 +177,8 @@ def prepare(info: CollectionInfo, request: SearchRequest, keyset: Optional[tuple
         plan = _plan(info, request, bound)
         if key is not None:
             bound_filters.remember(plans, key, plan)
-    _check_range(plan.resolved, request)
+    if request.params.get("radius") is not None or request.params.get("range_filter") is not None:
+        _check_range(plan.resolved, request)  # else nothing to check (most searches)
     vectors = encode_queries(plan.resolved.field, request.data, plan.encoder)
     return Prepared(plan, request, vectors, keyset, bound)
 
