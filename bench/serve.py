@@ -148,6 +148,8 @@ def run_shape(rows: int, dim: int, args: argparse.Namespace) -> None:
         if args.milvus_uri:
             sides["milvus"] = (pymilvus.MilvusClient(uri=args.milvus_uri), pymilvus.DataType)
         try:
+            if args.pin:
+                print(turns.pin_server_apart(servers=[server.proc.pid]))
             load(local, pgmilvus.DataType, vectors, flush=False)
             if args.milvus_uri:
                 load(sides["milvus"][0], pymilvus.DataType, vectors, flush=True)
@@ -182,6 +184,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--insert-batches", type=int, default=10, help="1,000-row batches per side")
     parser.add_argument("--dsn", help="an existing PostgreSQL + pgvector (default: embedded under /tmp)")
+    parser.add_argument("--pin", action="store_true",
+                        help="this process on CPU 0; PostgreSQL, pgmilvus serve and Milvus on the others")
     parser.add_argument("--milvus-uri", help="a Milvus server to time on the same data (e.g. http://127.0.0.1:19530)")
     args = parser.parse_args()
     tempfile.tempdir = "/tmp"

@@ -17,7 +17,7 @@ import statistics
 import tempfile
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Optional, Sequence
+from typing import Any, Callable, Iterable, Iterator, Optional, Sequence
 
 
 @dataclass
@@ -67,8 +67,12 @@ def turn_ratio(base: Side, side: Side) -> float:
     return statistics.median(b / t for b, t in zip(base.turns, side.turns))
 
 
-def pin_server_apart() -> str:
-    """Run this process on CPU 0 and every PostgreSQL process of this machine on the others.
+_ALL_CPUS = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+
+
+def pin_server_apart(servers: Iterable[int] = (), names: Sequence[str] = ("postgres", "milvus")) -> str:
+    """Run this process on CPU 0 and every server process (PostgreSQL's and Milvus's, by name,
+    plus the ``servers`` pids: a ``pgmilvus serve``) on the others.
 
     On a small VM the scheduler places each side's server backend near or far from
     the client anew in every run, and that alone moved the ratios by 5-10% from run
@@ -76,23 +80,25 @@ def pin_server_apart() -> str:
     (new backends inherit the postmaster's CPUs).  Linux only; what was done, as a
     line for the report.
     """
-    cpus = sorted(os.sched_getaffinity(0))
+    cpus = _ALL_CPUS  # not this process's own: it may be pinned already (an earlier shape)
     if len(cpus) < 2 or not os.path.isdir("/proc"):
         return "not pinned (needs Linux and 2 CPUs)"
     client, rest = {cpus[0]}, set(cpus[1:])
+    extra = {str(pid) for pid in servers}
     pinned = 0
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
-            with open(f"/proc/{pid}/comm") as f:
-                if f.read().strip() != "postgres":
-                    continue
+            if pid not in extra:
+                with open(f"/proc/{pid}/comm") as f:
+                    if f.read().strip() not in names:
+                        continue
             for task in os.listdir(f"/proc/{pid}/task"):
                 os.sched_setaffinity(int(task), rest)
             pinned += 1
         except (OSError, PermissionError):
             continue
     os.sched_setaffinity(0, client)
-    return f"pinned: this process on CPU {cpus[0]}, {pinned} PostgreSQL processes on CPU {sorted(rest)}"
+    return f"pinned: this process on CPU {cpus[0]}, {pinned} server processes on CPU {sorted(rest)}"
 
 
 @contextlib.contextmanager
