@@ -93,7 +93,8 @@ class MilvusClient:
         See connection.Database.read: a stale cache or a dead connection makes
         the call run again, on a checked connection and a freshly read catalog.
         """
-        _check_timeout(timeout)
+        if timeout is not None:
+            _check_timeout(timeout)
         if self._closed:
             raise MilvusException(message="should create connection first")
         return self._db.read(call, timeout, on_stale=catalog.invalidate_cache)
@@ -748,8 +749,10 @@ class MilvusClient:
                partition_names: Optional[List[str]] = None, anns_field: Optional[str] = None,
                **kwargs: Any):
         """Vector search; results shaped like pymilvus 2.6's SearchResult (see docs/search.md)."""
-        check_argument("collection_name", collection_name, str)
-        _consistency(kwargs)
+        if type(collection_name) is not str:  # guards before the calls: a search's every call counts
+            check_argument("collection_name", collection_name, str)
+        if kwargs:
+            _consistency(kwargs)
         ranker = kwargs.pop("ranker", None)
         request = build_request(data, filter, limit, output_fields, search_params, partition_names,
                                 anns_field, kwargs)
