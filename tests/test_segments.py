@@ -294,6 +294,29 @@ def test_rows_written_by_plain_sql_are_adopted_by_flush(client) -> None:
     _check_nearest(client, vectors, [0, 49])
 
 
+def test_a_built_segment_is_vacuumed_so_scans_skip_visibility_checks(client) -> None:
+    """After its build, an indexed segment's pages are all-visible (VACUUM), and the planner has
+    its statistics (ANALYZE)."""
+    _l2_collection(client)
+    vectors = _vectors(SEAL + 20)
+    client.insert("seg", _rows(vectors))
+    client.flush("seg")
+    with client._conn() as conn:
+        info = catalog.get_collection(conn, "default", "seg")
+        built = conn.execute("SELECT id FROM pgmilvus_catalog.segments WHERE collection_id = %s"
+                             " AND state = 'indexed' AND rows > 0", (info.id,)).fetchall()
+        assert built
+        for (segment_id,) in built:
+            leaf = psycopg.sql.Identifier(info.schema_name, segments.leaf_name(
+                info.partition("_default").table_name, segment_id)).as_string(conn)
+            pages, all_visible, vacuumed, analyzed = conn.execute(
+                "SELECT relpages, relallvisible, pg_stat_get_last_vacuum_time(oid) IS NOT NULL,"
+                " pg_stat_get_last_analyze_time(oid) IS NOT NULL FROM pg_class WHERE oid = %s::regclass",
+                (leaf,)).fetchone()
+            assert pages > 0 and all_visible == pages and vacuumed and analyzed
+    _check_nearest(client, vectors, [0, SEAL + 19])
+
+
 # -- partition-key collections: a growing segment per hash partition ------------------------------
 
 HASHED_KEYS = [  # partition-key type, values: where the writer thinks a row goes is where Postgres puts it

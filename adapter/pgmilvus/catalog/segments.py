@@ -410,7 +410,12 @@ def build_segment(conn: psycopg.Connection, info: CollectionInfo, segment_id: in
             statement = indexes.create_index_sql(info.schema_name, leaf, plan, name=name, concurrently=True)
             assert statement is not None
             conn.execute(statement)
-        conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(info.schema_name, leaf)))
+        # VACUUM as well as ANALYZE (statistics for the planner): a sealed segment takes no new
+        # rows, so its pages can be marked all-visible now, once.  A sequential scan then skips
+        # the per-row visibility check (a filtered exact search over a 20k x 128-d segment: 1.64
+        # -> 1.31 ms), and index-only scans skip the heap.  It costs ANALYZE's pass over the rows
+        # (20k rows: 27 ms either way; 100k: 95 -> 137 ms).
+        conn.execute(sql.SQL("VACUUM (ANALYZE) {}").format(sql.Identifier(info.schema_name, leaf)))
         conn.execute(f"UPDATE {CATALOG}.segments SET state = 'indexed' WHERE id = %s AND state = 'sealed'",
                      (segment_id,))
         return True
