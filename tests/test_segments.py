@@ -206,6 +206,7 @@ _LEAF_DDL = {
     "drop_index": lambda c: (c.release_collection("seg"), c.drop_index("seg", "vector")),
     "create_index": lambda c: c.create_index("seg", _scalar_index(c)),
     "add_collection_field": lambda c: c.add_collection_field("seg", "extra", 5, nullable=True),
+    "truncate_collection": lambda c: c.truncate_collection("seg"),
 }
 
 
@@ -292,6 +293,18 @@ def test_rows_written_by_plain_sql_are_adopted_by_flush(client) -> None:
         assert conn.execute(psycopg.sql.SQL("SELECT count(*) FROM {}").format(
             psycopg.sql.Identifier(info.schema_name, leaf))).fetchone()[0] == 0
     _check_nearest(client, vectors, [0, 49])
+
+
+def test_truncate_empties_every_segment_and_writes_go_on(client) -> None:
+    _l2_collection(client)
+    client.insert("seg", _rows(_vectors(SEAL + 20)))
+    client.flush("seg")
+    client.truncate_collection("seg")
+    assert client.query("seg", filter="", output_fields=["count(*)"])[0]["count(*)"] == 0
+    assert {rows for _state, rows in _segments(client, "seg")} == {0}
+    vectors = _vectors(30, seed=1)
+    client.insert("seg", _rows(vectors))
+    _check_nearest(client, vectors, [0, 29])
 
 
 def test_a_built_segment_is_vacuumed_so_scans_skip_visibility_checks(client) -> None:

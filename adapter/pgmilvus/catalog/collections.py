@@ -243,6 +243,14 @@ def drop(conn: psycopg.Connection, db_name: str, name: str) -> None:
     catalog.remove_collection(conn, info.id)
 
 
+def truncate(conn: psycopg.Connection, db_name: str, name: str) -> None:
+    """Every row gone at once (TRUNCATE); the table, its leaves and indexes stay."""
+    info = require(conn, db_name, name, for_update=True)
+    info = segments.lock_for_ddl(conn, info)  # TRUNCATE locks every leaf: stop builds in flight first
+    conn.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier(info.schema_name, info.table_name)))
+    segments.emptied(conn, info)
+
+
 def rename(conn: psycopg.Connection, db_name: str, old_name: str, new_name: str, target_db: str) -> None:
     names.collection_name(new_name)
     info = require(conn, db_name, old_name, for_update=True)

@@ -453,6 +453,12 @@ def lock_for_ddl(conn: psycopg.Connection, info: CollectionInfo) -> CollectionIn
     return info
 
 
+def emptied(conn: psycopg.Connection, info: CollectionInfo) -> None:
+    """Every segment of the collection holds no row any more (TRUNCATE): their counts say so, so
+    the growing segment is not sealed early and list_persistent_segments reports no rows."""
+    conn.execute(f"UPDATE {CATALOG}.segments SET rows = 0 WHERE collection_id = %s", (info.id,))
+
+
 def build_pending(conn: psycopg.Connection, info: CollectionInfo, wait: bool = False) -> int:
     """Build every sealed segment of the collection this session can claim; how many it built."""
     built = 0

@@ -244,11 +244,8 @@ class MilvusClient:
 
     def truncate_collection(self, collection_name: str, timeout: Optional[float] = None,
                             **kwargs: Any) -> None:
-        from psycopg import sql
-
         with self._tx(timeout) as conn:
-            info = collections.require(conn, self._db_name, collection_name)
-            conn.execute(sql.SQL("TRUNCATE {}").format(sql.Identifier(info.schema_name, info.table_name)))
+            collections.truncate(conn, self._db_name, collection_name)
 
     def get_collection_stats(self, collection_name: str, timeout: Optional[float] = None,
                              **kwargs: Any) -> Dict[str, int]:
