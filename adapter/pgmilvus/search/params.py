@@ -125,29 +125,31 @@ def check_window(limit: int, offset: int) -> None:
 
 
 def check_data(data: Any) -> Sequence[Any]:
-    """The query vectors as a sequence (pymilvus's is_legal_search_data)."""
+    """The query vectors as a list (pymilvus's is_legal_search_data), 1 to MAX_NQ of them."""
     if isinstance(data, np.ndarray):  # first: the common input (hasattr's miss below raises inside)
         if data.ndim == 1 and data.dtype != object:
             raise illegal("search_data", data.tolist())
-        return list(data)
-    if data is None:
+        rows = list(data)
+    elif data is None:
         raise ParamError(message="Either ids or data must be provided")
-    if hasattr(data, "tocsr") and hasattr(data, "shape"):  # scipy sparse matrix: one row per query
+    elif hasattr(data, "tocsr") and hasattr(data, "shape"):  # scipy sparse matrix: one row per query
         csr = data.tocsr()
-        return [csr[i] for i in range(csr.shape[0])]
-    if not isinstance(data, (list, tuple)):
-        raise illegal("search_data", data)
-    if not all(isinstance(v, (list, tuple, bytes, np.ndarray, str, dict)) or hasattr(v, "tocoo")
-               for v in data):
-        raise illegal("search_data", list(data))
-    if len(data) == 0:
+        rows = [csr[i] for i in range(csr.shape[0])]
+    else:
+        if not isinstance(data, (list, tuple)):
+            raise illegal("search_data", data)
+        if not all(isinstance(v, (list, tuple, bytes, np.ndarray, str, dict)) or hasattr(v, "tocoo")
+                   for v in data):
+            raise illegal("search_data", list(data))
+        rows = list(data)
+    if 0 < len(rows) <= MAX_NQ:
+        return rows
+    if not rows:
         raise MilvusException(ErrorCode.UNEXPECTED_ERROR,
                               "Unexpected error, message=<list index out of range>: `data` holds no query "
                               "vector")
-    if len(data) > MAX_NQ:
-        raise invalid_parameter(f"nq (number of search vector per search request) should be in range [1, "
-                                f"{MAX_NQ}], but got {len(data)}")
-    return list(data)
+    raise invalid_parameter(f"nq (number of search vector per search request) should be in range [1, "
+                            f"{MAX_NQ}], but got {len(rows)}")
 
 
 def check_round_decimal(value: Any) -> int:
