@@ -23,7 +23,7 @@ from .rpc_admin import hybrid_ts
 from .status import SUCCESS, bad_request
 
 #: Search parameters (pymilvus's search_params KVs) passed to search() as keyword arguments.
-_SEARCH_KWARGS = ("offset", "round_decimal", "group_by_field", "group_size", "strict_group_size")
+_SEARCH_KWARGS = ("offset", "round_decimal", "group_by_field", "group_size", "strict_group_size", "ignore_growing")
 #: SDKs that build search hits from ``fields_data`` only (never from ``ids``): they need the pk column.
 _PK_COLUMN_SDKS = {"nodejs"}
 
@@ -78,6 +78,7 @@ class DataRPCs(RPCBase):
         rows = self._client(call).query(request.collection_name, filter=request.expr, output_fields=output_fields,
                                         partition_names=list(request.partition_names) or None,
                                         limit=params.get("limit"), offset=params.get("offset"),
+                                        ignore_growing=params.get("ignore_growing"),
                                         filter_params=template_values(request.expr_template_values))
         response = milvus_pb2.QueryResults(status=SUCCESS, collection_name=request.collection_name,
                                            session_ts=hybrid_ts())
