@@ -168,9 +168,9 @@ class OutputPlan:
             return {COUNT_STAR: int(values[0])}
         row: dict[str, Any] = {}
         for i, (f, dec) in enumerate(zip(self.fields, self._decoders)):
-            value = values[i]
-            row[f.name] = None if value is None else dec(value)
-        if self.needs_meta:
+            value = values[i]  # a plain column's value as it comes (no call per value)
+            row[f.name] = value if value is None or dec is _identity else dec(value)
+        if self.all_dynamic or self.dynamic_keys:  # needs_meta, read without a call per row
             meta = values[len(self.fields)] or {}
             if self.all_dynamic:
                 for key, value in meta.items():
