@@ -364,7 +364,7 @@ class Database:
         pgconn = conn.pgconn  # conn.closed and the transaction status, read once: every read runs this
         if pgconn.status == _CONNECTION_BAD or pgconn.transaction_status != _TX_IDLE:
             return False
-        source = self.green_pool if isinstance(conn, green.GreenConnection) else self.pool  # _owner
+        source = self._owner(conn)
         with self._kept_lock:
             kept = self._kept.setdefault(source, [])
             # Never while a caller waits in the pool, and never the pool's last connection: a caller
