@@ -133,6 +133,13 @@ def _typed_schema():
     return s
 
 
+def _typed_schema_ns():
+    s = MilvusClient.create_schema(enable_namespace=True)
+    s.add_field("pk", DataType.INT64, is_primary=True)
+    s.add_field("v", DataType.FLOAT_VECTOR, dim=2)
+    return s
+
+
 def _schema(pk_type=DataType.INT64, vec_type=DataType.FLOAT_VECTOR, dim=2, **pk_kw):
     s = MilvusClient.create_schema()
     s.add_field("x", pk_type, is_primary=True, **pk_kw)
@@ -502,6 +509,18 @@ CASES = [
     case("qiter-unknown-coll", lambda c: c.query_iterator("nope"), E, CNF, "collection=nope"),
     case("qiter-output-unknown", lambda c: c.query_iterator("typed", output_fields=["nofield"]), E, 1100, "field nofield not exist"),
     # --- search ---------------------------------------------------------------------------------------------
+    # --- namespaces (pymilvus 3): refused at create, and any namespace gets Milvus's answer for a collection without them
+    case("create-namespace-quick", lambda c: c.create_collection("ns", dimension=2, enable_namespace=True), E, 3000, "namespaces (enable_namespace=True) are not supported"),
+    case("create-namespace-schema", lambda c: c.create_collection("ns", schema=_typed_schema_ns()), E, 3000, "is_partition_key=True for the tenant"),
+    case("insert-namespace", lambda c: c.insert("typed", [R(pk=9)], namespace="t1"), E, 1100, "namespace data is set but namespace disabled (namespace 't1'"),
+    case("upsert-namespace", lambda c: c.upsert("typed", [R(pk=1)], namespace="t1"), E, 1100, "namespace data is set but namespace disabled"),
+    case("delete-namespace", lambda c: c.delete("typed", ids=[1], namespace="t1"), E, 1100, "namespace data is set but namespace disabled"),
+    case("query-namespace", lambda c: c.query("typed", filter="pk > 0", namespace="t1"), E, 1100, "namespace data is set but namespace disabled"),
+    case("get-namespace", lambda c: c.get("typed", ids=[1], namespace=""), E, 1100, "namespace ''"),
+    case("search-namespace", lambda c: c.search("typed", data=V2, namespace="t1"), E, 1100, "namespace data is set but namespace disabled"),
+    case("hybrid-namespace", lambda c: c.hybrid_search("typed", [_ann()], RRFRanker(), namespace="t1"), E, 1100, "namespace data is set but namespace disabled"),
+    case("query-iterator-namespace", lambda c: c.query_iterator("typed", namespace="t1"), E, 1100, "namespace data is set but namespace disabled"),
+    case("search-iterator-namespace", lambda c: c.search_iterator("typed", data=V2, namespace="t1"), E, 1100, "namespace data is set but namespace disabled"),
     case("search-dim-3", lambda c: c.search("typed", data=[[0.1, 0.2, 0.3]]), E, 1100, "expected vector size 2, actual 3"),
     case("search-dim-1", lambda c: c.search("typed", data=[[0.1]]), E, 1100, "actual 1"),
     case("search-data-str", lambda c: c.search("typed", data="x"), ParamError, 1, "search_data"),

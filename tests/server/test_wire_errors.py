@@ -68,6 +68,25 @@ def test_ignore_growing_is_checked_over_the_wire_too(seeded, value) -> None:
     assert len(seeded.search(NAME, [[1, 2, 3]], limit=2, ignore_growing=False)[0]) == 2
 
 
+def test_a_namespace_is_refused_not_dropped(seeded, local_client) -> None:
+    """pymilvus 3 sends ``enable_namespace`` in the schema and ``namespace`` on insert, query, search
+    and hybrid search: refused as in process, where dropping them would mix tenants' rows."""
+    with pytest.raises(MilvusException) as info:
+        seeded.create_collection("nsx", dimension=3, enable_namespace=True)
+    assert info.value.code == 3000 and "enable_namespace=True" in info.value.message
+    assert not seeded.has_collection("nsx")
+    disabled = "namespace data is set but namespace disabled"
+    _raises(lambda: seeded.insert(NAME, [{"id": 9, "vector": [1, 2, 3]}], namespace="t1"), 1100, 5, disabled)
+    _raises(lambda: seeded.query(NAME, filter="id > 0", namespace="t1"), 1100, 5, disabled)
+    _raises(lambda: seeded.get(NAME, ids=[1], namespace="t1"), 1100, 5, disabled)
+    _raises(lambda: seeded.search(NAME, [[1, 2, 3]], limit=2, namespace="t1"), 1100, 5, disabled)
+    from pymilvus import AnnSearchRequest, RRFRanker
+    req = AnnSearchRequest([[1, 2, 3]], "vector", {}, limit=2)
+    _raises(lambda: seeded.hybrid_search(NAME, [req], RRFRanker(), limit=2, namespace="t1"), 1100, 5, disabled)
+    assert local_client.query(NAME, output_fields=["count(*)"])[0]["count(*)"] == 5
+    assert len(seeded.query(NAME, filter="id > 0")) == 4  # no namespace: as before
+
+
 def test_duplicate_insert_and_bad_values_write_nothing(seeded, local_client) -> None:
     with pytest.raises(MilvusException) as info:
         seeded.insert(NAME, [{"id": 1, "vector": [0, 0, 0]}])

@@ -62,6 +62,17 @@ def consistency_level(value: Any) -> int:
                                           f"{', '.join(ConsistencyLevel.__members__)})")
 
 
+def refuse_namespace(namespace: Any) -> None:
+    """A call's ``namespace`` (pymilvus 3 sends it on insert, query, search and hybrid search):
+    no pgmilvus collection has namespaces (``enable_namespace`` is refused at create time, see
+    model.CollectionSchema.verify), so any namespace gets Milvus's own answer for such a collection,
+    rather than being dropped, which would read and write across tenants."""
+    if namespace is not None:
+        raise invalid_parameter(f"namespace data is set but namespace disabled (namespace {namespace!r}: "
+                                "pgmilvus collections have no namespaces; filter on a partition key "
+                                "field instead)")
+
+
 def quick_schema(dimension: Any, primary_field_name: str, id_type: Any, vector_field_name: str,
                  auto_id: Any, kwargs: dict[str, Any]) -> CollectionSchema:
     """The schema pymilvus's quick setup builds (dynamic field on unless told otherwise)."""
@@ -71,7 +82,8 @@ def quick_schema(dimension: Any, primary_field_name: str, id_type: Any, vector_f
     if not isinstance(auto_id, bool):
         raise AutoIDException(message=f"Param auto_id must be bool type. (got {auto_id!r})")
     schema = CollectionSchema(auto_id=auto_id,
-                              enable_dynamic_field=kwargs.pop("enable_dynamic_field", True))
+                              enable_dynamic_field=kwargs.pop("enable_dynamic_field", True),
+                              enable_namespace=kwargs.pop("enable_namespace", None))
     if id_type in ("int", DataType.INT64):
         schema.add_field(primary_field_name, DataType.INT64, is_primary=True, auto_id=auto_id)
     elif id_type in ("string", "str", DataType.VARCHAR):

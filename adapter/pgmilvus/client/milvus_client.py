@@ -630,6 +630,7 @@ class MilvusClient:
     def insert(self, collection_name: str, data: Union[Dict, List[Dict]], timeout: Optional[float] = None,
                partition_name: Optional[str] = "", **kwargs: Any) -> Dict[str, Any]:
         """Insert rows (all or none); a primary key that exists already is refused (use upsert)."""
+        collections.refuse_namespace(kwargs.get("namespace"))
         rows = writes.normalize_rows(data)
         if isinstance(rows, list) and not rows:
             return {"insert_count": 0, "ids": []}
@@ -648,6 +649,7 @@ class MilvusClient:
         if kwargs.get("field_ops"):
             raise MilvusException(ErrorCode.UNSUPPORTED, "field_ops is not supported by pgmilvus yet: "
                                                          "upsert the whole new array value instead")
+        collections.refuse_namespace(kwargs.get("namespace"))
         rows = writes.normalize_rows(data)
         if isinstance(rows, list) and not rows:
             return {"upsert_count": 0, "ids": []}
@@ -730,6 +732,7 @@ class MilvusClient:
                        output_fields: Optional[List[str]] = None, partition_names: Optional[List[str]] = None,
                        timeout: Optional[float] = None, **kwargs: Any) -> reads.QueryIterator:
         """Pages of rows in primary-key order (``next()`` -> ``[]`` at the end), constant memory."""
+        collections.refuse_namespace(kwargs.get("namespace"))
         return reads.QueryIterator(lambda call: self._read(call, timeout),
                                    lambda conn: self._fresh(conn, collections.require(
                                        conn, self._db_name, collection_name)),
@@ -780,6 +783,7 @@ class MilvusClient:
                         timeout: Optional[float] = None, partition_names: Optional[List[str]] = None,
                         anns_field: Optional[str] = None, round_decimal: int = -1, **kwargs: Any):
         """Pages of hits ordered by distance (nq = 1), like pymilvus's SearchIteratorV2."""
+        collections.refuse_namespace(kwargs.get("namespace"))
         return SearchIterator(lambda call: self._read(call, timeout), self._db_name, collection_name, data,
                               batch_size=batch_size, filter=filter, limit=limit, output_fields=output_fields,
                               search_params=search_params, partition_names=partition_names,
@@ -913,9 +917,11 @@ def _index_name(index_name: Any) -> None:
 
 
 def _consistency(kwargs: Dict[str, Any]) -> None:
-    """A read's or delete's consistency_level is checked like pymilvus (then ignored: reads are strong)."""
+    """A read's or delete's consistency_level is checked like pymilvus (then ignored: reads are strong),
+    and its namespace refused (collections.refuse_namespace)."""
     if kwargs.get("consistency_level") is not None:
         collections.consistency_level(kwargs["consistency_level"])
+    collections.refuse_namespace(kwargs.get("namespace"))
 
 
 def _name_privileges(cls: type) -> type:

@@ -475,6 +475,10 @@ class CollectionSchema:
             if field.is_primary or field.dtype not in (DataType.INT64, DataType.VARCHAR):
                 raise PartitionKeyException(message=f"Partition key field {field.name} must be a "
                                                     "non-primary INT64 or VARCHAR field.")
+        if self.enable_namespace:
+            raise MilvusException(ErrorCode.UNSUPPORTED,
+                                  "namespaces (enable_namespace=True) are not supported by pgmilvus: add a "
+                                  "VARCHAR field with is_partition_key=True for the tenant and filter on it")
         if not self.vector_fields:
             raise invalid_parameter("schema does not contain vector field; add one with "
                                     "add_field(name, DataType.FLOAT_VECTOR, dim=N)")

@@ -45,7 +45,8 @@ def collection_schema(raw: bytes) -> CollectionSchema:
     fields = [field_schema(f) for f in proto.fields if not f.is_dynamic]
     functions = [function(f) for f in proto.functions]
     return CollectionSchema(fields, proto.description, functions=functions, auto_id=proto.autoID,
-                            enable_dynamic_field=proto.enable_dynamic_field)
+                            enable_dynamic_field=proto.enable_dynamic_field,
+                            enable_namespace=getattr(proto, "enable_namespace", False))  # pymilvus 3's stubs
 
 
 def function(proto: schema_pb2.FunctionSchema) -> Function:
