@@ -30,10 +30,10 @@ def _parser() -> argparse.ArgumentParser:
                             "(needs a postgresql:// URI)")
     serve.add_argument("--tls-cert", default="", help="PEM certificate (chain): serve TLS instead of plaintext")
     serve.add_argument("--tls-key", default="", help="PEM private key of --tls-cert")
-    serve.add_argument("--max-receive-message-mb", type=int, default=256,
-                       help="largest request accepted, in MB (default: 256, as Milvus)")
+    serve.add_argument("--max-receive-message-mb", type=int, default=64,
+                       help="largest request accepted, in MB (default: 64, as Milvus's proxy)")
     serve.add_argument("--max-send-message-mb", type=int, default=256,
-                       help="largest response sent, in MB (default: 256, as Milvus)")
+                       help="largest response sent, in MB (default: 256, as Milvus's proxy)")
     migrate = commands.add_parser("migrate", help="copy collections between Milvus/Milvus Lite and pgmilvus")
     migrate.add_argument("--from", dest="source", required=True,
                          help="milvus://host:port, milvus-lite:///x.db, postgresql://... or pgmilvus:///x.db")

@@ -38,6 +38,7 @@ def test_request_and_response_limits(small_limits: str, serve_dsn: str) -> None:
             client.insert("limits", _rows(6000))
         assert refused.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
         assert "limit of 1 MB" in refused.value.details()
+        assert refused.value.details().startswith("received message larger than max (")  # gRPC's words
         assert "--max-receive-message-mb" in refused.value.details()
         assert client.query("limits", output_fields=["count(*)"])[0]["count(*)"] == 0  # nothing written
         for start in (0, 3000):

@@ -13,7 +13,7 @@ import grpc
 from pymilvus.grpc_gen import milvus_pb2_grpc
 
 from .backend import Backend
-from .limits import DEFAULT_MB, SizeLimits
+from .limits import DEFAULT_RECEIVE_MB, DEFAULT_SEND_MB, SizeLimits
 from .servicer import MilvusServicer
 
 _log = logging.getLogger("pgmilvus.server")
@@ -30,8 +30,8 @@ class Options:
     require_auth: bool = False
     tls_cert: str = ""
     tls_key: str = ""
-    max_receive_message_mb: int = DEFAULT_MB
-    max_send_message_mb: int = DEFAULT_MB
+    max_receive_message_mb: int = DEFAULT_RECEIVE_MB
+    max_send_message_mb: int = DEFAULT_SEND_MB
 
 
 class Server:

@@ -1,13 +1,14 @@
 """Message size limits, like Milvus's, with an error that says which limit and how to raise it.
 
-Milvus refuses requests and responses larger than 256 MB by default
-(``proxy.grpc.serverMaxRecvSize`` / ``serverMaxSendSize``) with gRPC
-RESOURCE_EXHAUSTED.  gRPC's own refusal ("received message larger than max")
-names neither the setting nor the fix, so gRPC's limits are left open and
-this interceptor applies ours: an oversized request is never parsed (its
-deserializer returns a marker) and the call answers RESOURCE_EXHAUSTED naming
-the size, the limit and the ``pgmilvus serve`` option; a response that would
-be too large is replaced by the same kind of error.  Nothing runs for a
+Milvus's proxy refuses requests larger than 64 MB and responses larger than
+256 MB by default (``proxy.grpc.serverMaxRecvSize`` / ``serverMaxSendSize`` in
+milvus.yaml) with gRPC RESOURCE_EXHAUSTED and gRPC's own text ("received
+message larger than max (N vs. M)"), which names neither the setting nor the
+fix.  So gRPC's limits are left open and this interceptor applies ours: an
+oversized request is never parsed (its deserializer returns a marker) and the
+call answers RESOURCE_EXHAUSTED with gRPC's words first (tools match on them),
+then the size, the limit and the ``pgmilvus serve`` option; a response that
+would be too large is replaced by the same kind of error.  Nothing runs for a
 refused request, so nothing is written.
 """
 
@@ -17,8 +18,9 @@ from typing import Any, Callable, Optional
 
 import grpc
 
-#: Milvus's default for both directions, in MB.
-DEFAULT_MB = 256
+#: Milvus's proxy defaults, in MB: what it receives, what it sends.
+DEFAULT_RECEIVE_MB = 64
+DEFAULT_SEND_MB = 256
 _MB = 1024 * 1024
 
 
@@ -32,15 +34,16 @@ class _Oversize:
 
 
 def _message(what: str, size: int, limit_mb: int, option: str) -> str:
-    return (f"{what} of {size} bytes is larger than pgmilvus serve's limit of {limit_mb} MB "
-            f"({limit_mb * _MB} bytes); split it into smaller calls, or start the server with a larger "
-            f"{option}")
+    grpc_words = "received message" if what == "request" else "trying to send message"
+    return (f"{grpc_words} larger than max ({size} vs. {limit_mb * _MB}): the {what} of {size} bytes is "
+            f"larger than pgmilvus serve's limit of {limit_mb} MB; split it into smaller calls, or start "
+            f"the server with a larger {option}")
 
 
 class SizeLimits(grpc.ServerInterceptor):
     """Refuse requests above ``receive_mb`` and responses above ``send_mb`` (unary RPCs)."""
 
-    def __init__(self, receive_mb: int = DEFAULT_MB, send_mb: int = DEFAULT_MB) -> None:
+    def __init__(self, receive_mb: int = DEFAULT_RECEIVE_MB, send_mb: int = DEFAULT_SEND_MB) -> None:
         self.receive_mb, self.send_mb = receive_mb, send_mb
         self._receive, self._send = receive_mb * _MB, send_mb * _MB
         self._handlers: dict[str, Optional[grpc.RpcMethodHandler]] = {}
