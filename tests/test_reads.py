@@ -74,6 +74,25 @@ def test_query_output_fields_forms(filled: MilvusClient) -> None:
     assert q("c", filter="id == 1", output_fields=["vector", "*"]) == q("c", filter="id == 1")
 
 
+@pytest.mark.parametrize("names, expected", [
+    (['$meta["color"]'], [{"id": 1, "color": "c1"}]),
+    (["$meta['color']", "color"], [{"id": 1, "color": "c1"}]),
+    ([' $meta["nosuch"] '], [{"id": 1}]),
+    (['$meta["age"]'], [{"id": 1}]),  # a schema field's name: shadowed, neither comes back (Milvus #41702)
+    (["age", '$meta["age"]'], [{"id": 1, "age": 10}]),
+])
+def test_query_explicit_dynamic_key_output_field(filled: MilvusClient, names, expected) -> None:
+    """Milvus takes ``$meta["key"]`` as the dynamic key ``key``, one level, string keys only."""
+    assert filled.query("c", filter="id == 1", output_fields=names) == expected
+
+
+@pytest.mark.parametrize("name", ['$meta["a"]["b"]', "$meta[0]", 'vector["a"]', '$meta["a"'])
+def test_query_other_paths_as_output_fields_are_refused(filled: MilvusClient, name: str) -> None:
+    with pytest.raises(MilvusException) as exc:
+        filled.query("c", filter="id == 1", output_fields=[name])
+    assert (exc.value.code, exc.value.message) == (1100, f"parse output field name failed: {name}")
+
+
 def test_query_unknown_output_field_without_dynamic(client: MilvusClient) -> None:
     plain(client, dynamic=False)
     with pytest.raises(MilvusException) as exc:

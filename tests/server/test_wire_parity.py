@@ -85,6 +85,7 @@ QUERIES = [
     dict(filter="color == 'red'", output_fields=["count(*)"]),
     dict(filter="doc['k'] > 100", output_fields=["*"]),
     dict(filter='doc in ["s0", "s5", "s10"]', output_fields=["doc"]),
+    dict(filter="pk >= 0", output_fields=['$meta["color"]', "title", '$meta["title"]']),
 ]
 
 
@@ -104,6 +105,7 @@ SEARCHES = [
     dict(limit=4, output_fields=["*"], search_params={"params": {"ef": 64}}),
     dict(limit=2, offset=1, output_fields=["pk", "tags"]),
     dict(limit=3, filter="i8 in {v}", filter_params={"v": [-5, 0, 5]}, output_fields=["$meta"]),
+    dict(limit=4, output_fields=['$meta["extra"]']),
 ]
 
 

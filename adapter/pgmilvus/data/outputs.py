@@ -28,7 +28,10 @@ import numpy as np
 from psycopg import sql
 
 from ..errors import ErrorCode, MilvusException, ParamError
+from ..filters.ast import Path
+from ..filters.errors import SyntaxProblem
 from ..filters.lexer import is_identifier
+from ..filters.parser import parse
 from ..schema.model import DYNAMIC_FIELD, CollectionSchema, FieldSchema
 from ..types import DataType
 
@@ -228,10 +231,13 @@ def output_plan(schema: CollectionSchema, output_fields: Optional[Sequence[str]]
         elif schema.field(name) is not None:
             wanted.add(name)
         elif schema.enable_dynamic_field:
-            if not is_identifier(name):
+            key = _dynamic_key(name)
+            if key is None:
                 raise MilvusException(ErrorCode.INVALID_PARAMETER, f"parse output field name failed: {name}")
-            if name not in dynamic_keys:
-                dynamic_keys.append(name)
+            # ``$meta["x"]`` where x is also a schema field (added by add_collection_field) gives
+            # neither: the field was not named, the key is shadowed (Milvus issue 41702)
+            if key not in dynamic_keys and schema.field(key) is None:
+                dynamic_keys.append(key)
         else:
             raise MilvusException(ErrorCode.INVALID_PARAMETER, f"field {name} not exist")
     if include_pk:
@@ -239,6 +245,24 @@ def output_plan(schema: CollectionSchema, output_fields: Optional[Sequence[str]]
     fields = tuple(f for f in schema.fields if f.name in wanted)
     return OutputPlan(fields=fields, dynamic_keys=tuple(dynamic_keys) if not all_dynamic else (),
                       all_dynamic=all_dynamic, _decoders=tuple(value_decoder(f) for f in fields))
+
+
+def _dynamic_key(name: str) -> Optional[str]:
+    """The dynamic key an output field names: a bare identifier, or Milvus's explicit form
+    ``$meta["key"]`` (one string key); None for anything else (a JSON field's subkey, two levels),
+    which Milvus refuses too."""
+    if is_identifier(name):
+        return name
+    if not name.startswith(DYNAMIC_FIELD):
+        return None
+    try:
+        node = parse(name)
+    except SyntaxProblem:
+        return None
+    if isinstance(node, Path) and node.base == DYNAMIC_FIELD and len(node.keys) == 1 \
+            and isinstance(node.keys[0], str):
+        return node.keys[0]
+    return None
 
 
 #: Stored form -> pymilvus's form, per type (every other type comes back as stored).
