@@ -306,6 +306,8 @@ INDEX_REFUSED = [
     ({"mmap.enabled": 20}, "invalid mmap.enabled value: 20, expected: true, false"),
     ({"mmap.enabled": 0.01}, "invalid mmap.enabled value: 0.01, expected: true, false"),
     ({"mmap.enabled": "new_value"}, "invalid mmap.enabled value: new_value, expected: true, false"),
+    ({"indexoffsetcache.enabled": "yes"}, "invalid indexoffsetcache.enabled value: yes, expected: true, false"),
+    ({"warmup": "eager"}, "invalid warmup policy: eager, must be 'disable', 'sync' or 'async'"),
 ]
 
 
@@ -314,6 +316,28 @@ def test_alter_index_properties_refusals(client: MilvusClient, properties: dict,
     _create(client, loaded=False)
     error = _error(lambda: client.alter_index_properties("c", "v", properties=properties))
     assert message in error.message
+
+
+def test_bitmap_offset_cache_and_warmup_are_stored_and_shown(client: MilvusClient) -> None:
+    """Milvus's other configurable index keys: BITMAP's offset cache, and warmup on any index."""
+    _create(client, loaded=False)
+    ip = client.prepare_index_params()
+    ip.add_index("tag", index_type="BITMAP")
+    ip.add_index("v", index_type="FLAT", metric_type="L2")
+    client.create_index("c", ip)
+    error = _error(lambda: client.alter_index_properties("c", "v", properties={"indexoffsetcache.enabled": True}))
+    assert error.message == ("invalid offset cache index params: only bitmap index support indexoffsetcache.enabled "
+                             "now (index v is FLAT): invalid parameter")
+    client.alter_index_properties("c", "tag", properties={"indexoffsetcache.enabled": True})
+    assert client.describe_index("c", "tag")["indexoffsetcache.enabled"] == "True"
+    client.alter_index_properties("c", "tag", properties={"indexoffsetcache.enabled": False})
+    client.alter_index_properties("c", "v", properties={"warmup": "sync", "indexoffsetcache.enabled": False})
+    assert (client.describe_index("c", "tag")["indexoffsetcache.enabled"], client.describe_index("c", "v")["warmup"]) \
+        == ("False", "sync")
+    client.drop_index_properties("c", "tag", property_keys=["indexoffsetcache.enabled"])
+    assert "indexoffsetcache.enabled" not in client.describe_index("c", "tag")
+    client.load_collection("c")
+    assert client.query("c", filter='tag == "a"', output_fields=["count(*)"])[0]["count(*)"] >= 0
 
 
 def test_index_properties_of_a_missing_index(client: MilvusClient) -> None:

@@ -41,7 +41,10 @@ _WARMUP_KEYS = ("warmup", "warmup.scalarField", "warmup.scalarIndex", "warmup.ve
                 "warmup.vectorIndex")
 _ALTERABLE_FIELD_KEYS = ("max_length", _MMAP, "max_capacity", *_WARMUP_KEYS)
 #: Index properties that may change after the index is built (Milvus's configurable index params).
-_ALTERABLE_INDEX_KEYS = (_MMAP,)
+#: alter_index_properties' keys (Milvus's configableIndexParams): stored and shown, nothing to tune here.
+_OFFSET_CACHE = "indexoffsetcache.enabled"
+_ALTERABLE_INDEX_KEYS = (_MMAP, _OFFSET_CACHE, "warmup")
+_WARMUP_POLICIES = ("disable", "sync", "async")
 #: Milvus's merr.ErrCollectionLoaded.
 COLLECTION_LOADED = 104
 
@@ -288,7 +291,8 @@ def _regclass(info: CollectionInfo) -> tuple[str, str]:
 
 def alter_index_properties(conn: psycopg.Connection, info: CollectionInfo, index_name: str,
                            properties: Any) -> None:
-    """Store index properties Milvus lets change (``mmap.enabled``); shown by describe_index.
+    """Store index properties Milvus lets change (``mmap.enabled``, BITMAP's
+    ``indexoffsetcache.enabled``, ``warmup``); shown by describe_index.
 
     Postgres has nothing to map them to: the index itself is unchanged.
     """
@@ -297,9 +301,16 @@ def alter_index_properties(conn: psycopg.Connection, info: CollectionInfo, index
     for key, value in properties.items():
         if key not in _ALTERABLE_INDEX_KEYS:
             raise invalid_parameter(f"{key} is not a configable index property")
-        if str(value).lower() not in ("true", "false"):
+        if key == "warmup":
+            if value not in _WARMUP_POLICIES:
+                raise invalid_parameter(f"invalid warmup params: invalid warmup policy: {value}, must be "
+                                        "'disable', 'sync' or 'async'")
+        elif str(value).lower() not in ("true", "false"):
             raise invalid_parameter(f"invalid {key} value: {value}, expected: true, false")
     index = _index_to_change(info, index_name)
+    if str(properties.get(_OFFSET_CACHE, "")).lower() == "true" and index.index_type.upper() != "BITMAP":
+        raise invalid_parameter(f"invalid offset cache index params: only bitmap index support {_OFFSET_CACHE} "
+                                f"now (index {index_name} is {index.index_type})")
     # pymilvus sends every value as str(value): True is stored and shown as "True".
     catalog.set_index_params(conn, info.id, index.index_name,
                              {**index.params, **{k: str(v) for k, v in properties.items()}})
