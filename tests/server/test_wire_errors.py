@@ -163,6 +163,23 @@ def test_malformed_search_gets_a_status(seeded, stub) -> None:
     assert stub.HasCollection(milvus_pb2.HasCollectionRequest(collection_name=NAME)).value is True
 
 
+@pytest.mark.parametrize("rpc, response, data", [
+    ("Query", milvus_pb2.QueryResults, b"\x12\xff\xff\xff"),  # a string field longer than the message
+    ("Insert", milvus_pb2.MutationResult, b"\x22\x02\xc3\x28"),  # collection_name, not UTF-8
+    ("DropCollection", common_pb2.Status, b"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01"),
+])
+def test_bytes_that_are_no_message_get_a_status(seeded, serve_address, local_client, rpc, response, data) -> None:
+    """Not gRPC's bare INTERNAL "Exception deserializing request!": a Status naming the RPC."""
+    with grpc.insecure_channel(serve_address) as channel:
+        call = channel.unary_unary(f"/milvus.proto.milvus.MilvusService/{rpc}", request_serializer=None,
+                                   response_deserializer=response.FromString)
+        answer = call(data, timeout=30)
+    status = answer if response is common_pb2.Status else answer.status
+    assert (status.code, status.error_code) == (1100, common_pb2.IllegalArgument)
+    assert status.reason.startswith(f"the {rpc} request is not a valid protobuf message (")
+    assert local_client.query(NAME, output_fields=["count(*)"])[0]["count(*)"] == 5
+
+
 def test_connect_version_health_and_unimplemented(stub, serve_process) -> None:
     connected = stub.Connect(milvus_pb2.ConnectRequest(client_info=common_pb2.ClientInfo(sdk_type="Python")))
     assert connected.status.code == 0 and connected.status.error_code == 0 and connected.identifier > 0

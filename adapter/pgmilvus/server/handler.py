@@ -17,7 +17,7 @@ import grpc
 from pymilvus.grpc_gen import common_pb2, milvus_pb2
 
 from .auth import Unauthenticated, credentials
-from .status import from_exception
+from .status import BadMessage, from_exception
 
 _log = logging.getLogger("pgmilvus.server")
 SERVICE = milvus_pb2.DESCRIPTOR.services_by_name["MilvusService"]
@@ -67,6 +67,8 @@ def rpc(handler: Callable[..., Any]) -> Callable[..., Any]:
         start = time.perf_counter()
         try:
             call = Call(name, request, context)
+            if type(request) is BadMessage:
+                raise request.error
             response, code = handler(self, call, request), 0
         except Unauthenticated as exc:
             _log.info("%s unauthenticated: %s", name, exc)

@@ -9,7 +9,10 @@ oversized request is never parsed (its deserializer returns a marker) and the
 call answers RESOURCE_EXHAUSTED with gRPC's words first (tools match on them),
 then the size, the limit and the ``pgmilvus serve`` option; a response that
 would be too large is replaced by the same kind of error.  Nothing runs for a
-refused request, so nothing is written.
+refused request, so nothing is written.  The same deserializer hands bytes
+that are no valid message of the RPC to its handler as a ``BadMessage``,
+answered with a Status naming the RPC and protobuf's complaint, where gRPC
+would answer a bare INTERNAL "Exception deserializing request!".
 """
 
 from __future__ import annotations
@@ -17,6 +20,9 @@ from __future__ import annotations
 from typing import Any, Callable, Optional
 
 import grpc
+from google.protobuf.message import DecodeError
+
+from .status import BadMessage
 
 #: Milvus's proxy defaults, in MB: what it receives, what it sends.
 DEFAULT_RECEIVE_MB = 64
@@ -52,22 +58,30 @@ class SizeLimits(grpc.ServerInterceptor):
                           details: grpc.HandlerCallDetails) -> Optional[grpc.RpcMethodHandler]:
         method = details.method
         if method not in self._handlers:  # one wrapped handler per method (handlers never change)
-            self._handlers[method] = self._wrap(continuation(details))
+            self._handlers[method] = self._wrap(continuation(details), method)
         return self._handlers[method]
 
-    def _wrap(self, handler: Optional[grpc.RpcMethodHandler]) -> Optional[grpc.RpcMethodHandler]:
+    def _wrap(self, handler: Optional[grpc.RpcMethodHandler], method: str) -> Optional[grpc.RpcMethodHandler]:
         if handler is None or handler.unary_unary is None or not hasattr(handler, "_replace"):
             return handler
-        return handler._replace(request_deserializer=self._guard(handler.request_deserializer),
+        return handler._replace(request_deserializer=self._guard(handler.request_deserializer, method),
                                 unary_unary=self._checked(handler.unary_unary))
 
-    def _guard(self, deserialize: Optional[Callable[[bytes], Any]]) -> Callable[[bytes], Any]:
+    def _guard(self, deserialize: Optional[Callable[[bytes], Any]], method: str) -> Callable[[bytes], Any]:
+        """The request's deserializer, refusing what is too large unparsed, and handing bytes that
+        are no valid message to the RPC as a BadMessage (answered with a Status naming it)."""
         limit = self._receive
+        rpc = method.rsplit("/", 1)[-1]
 
         def guarded(data: bytes) -> Any:
             if len(data) > limit:
                 return _Oversize(len(data))
-            return deserialize(data) if deserialize else data
+            if deserialize is None:
+                return data
+            try:
+                return deserialize(data)
+            except DecodeError as exc:
+                return BadMessage(rpc, str(exc))
         return guarded
 
     def _checked(self, behaviour: Callable[[Any, grpc.ServicerContext], Any]) -> Callable[..., Any]:

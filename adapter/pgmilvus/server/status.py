@@ -58,3 +58,16 @@ def bad_request(message: str, code: Optional[int] = None) -> MilvusException:
     if code is None or code == ErrorCode.INVALID_PARAMETER:
         return MilvusException(ErrorCode.INVALID_PARAMETER, f"{message}: invalid parameter")
     return MilvusException(code, message)
+
+
+class BadMessage:
+    """Stands in for a request whose bytes are no valid protobuf message of its RPC (limits.py's
+    deserializer returns it instead of letting gRPC answer a bare INTERNAL "Exception
+    deserializing request!"); the RPC wrapper answers with ``error`` as the call's Status."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, rpc: str, reason: str) -> None:
+        self.error = bad_request(f"the {rpc} request is not a valid protobuf message ({reason}); send it "
+                                 "with a Milvus SDK or check the bytes")
+
