@@ -354,8 +354,11 @@ def test_load_release_keeps_state(client: MilvusClient) -> None:
     client.create_index("c", _hnsw())
     client.load_collection("c")
     assert client.get_load_state("c") == {"state": LoadState.Loaded}
-    with pytest.raises(MilvusException, match="index cannot be dropped, collection is loaded"):
+    with pytest.raises(MilvusException) as info:
         client.drop_index("c", "my_idx")
+    assert info.value.code == 1100
+    assert info.value.message.startswith("vector index cannot be dropped on loaded collection: ")
+    assert info.value.message.endswith(" (release collection c first): invalid parameter")
     client.release_collection("c")
     assert client.get_load_state("c") == {"state": LoadState.NotLoad}
     client.drop_index("c", "my_idx")

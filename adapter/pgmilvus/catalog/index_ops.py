@@ -156,8 +156,8 @@ def drop(conn: psycopg.Connection, info: CollectionInfo, index_name: str) -> Non
         return
     field = info.schema.field(index.field_name)
     if info.loaded and field is not None and field.is_vector:
-        raise MilvusException(ErrorCode.SERVER_ERROR, "index cannot be dropped, collection is loaded, "
-                                                      "please release it first")
+        raise invalid_parameter(f"vector index cannot be dropped on loaded collection: {info.id} (release "
+                                f"collection {info.name} first)")  # Milvus 2.6's datacoord text
     # JSON path indexes of one field share a GIN index: the last of them drops it.
     sharing = [i for i in info.indexes if i.pg_index_name == index.pg_index_name and i.index_name != index_name]
     if index.pg_index_name and not sharing:
