@@ -171,10 +171,20 @@ def search_method(index_type: str, params: dict[str, Any]) -> str:
     return "ivfflat" if index_type.upper() in _IVF else "hnsw"
 
 
+def unknown_index_type(given: str, fix: str) -> MilvusException:
+    """A type that is no Milvus index at all: Milvus's proxy text (the type as given), then the fix."""
+    return MilvusException(ErrorCode.INVALID_PARAMETER,
+                           f"invalid parameter[expected=valid index][actual=invalid index type: {given}]: {fix}")
+
+
 def plan_vector_index(field: FieldSchema, index_name: str, index_type: str, metric: Optional[str],
                       params: dict[str, Any], has_vectorscale: bool = False) -> IndexPlan:
+    given = index_type
     index_type = (index_type or "AUTOINDEX").upper()
     if index_type not in VECTOR_INDEX_TYPES:
+        if index_type not in SCALAR_INDEX_TYPES:
+            raise unknown_index_type(given, f"use one of HNSW, IVF_FLAT, FLAT, AUTOINDEX for vector field "
+                                            f"{field.name}")
         raise invalid_parameter(f"invalid index type: {index_type} for vector field {field.name}; use "
                                 "one of HNSW, IVF_FLAT, FLAT, AUTOINDEX")
     if field.dtype == DataType.INT8_VECTOR and not (index_type == "AUTOINDEX" or index_type.startswith("HNSW")):
@@ -229,8 +239,11 @@ def plan_vector_index(field: FieldSchema, index_name: str, index_type: str, metr
 
 
 def _scalar_type(field_name: str, index_type: str) -> str:
-    index_type = (index_type or "").upper()
+    given, index_type = index_type, (index_type or "").upper()
     if index_type not in SCALAR_INDEX_TYPES:
+        if index_type not in VECTOR_INDEX_TYPES:
+            raise unknown_index_type(given, f"use one of INVERTED, STL_SORT, Trie, BITMAP, AUTOINDEX for "
+                                            f"scalar field {field_name}")
         raise invalid_parameter(f"invalid index type: {index_type} for scalar field {field_name}; use "
                                 "one of INVERTED, STL_SORT, Trie, BITMAP, AUTOINDEX")
     return index_type
