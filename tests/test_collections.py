@@ -421,6 +421,37 @@ def test_partition_count_is_limited(client: MilvusClient, monkeypatch: pytest.Mo
     assert client.list_partitions("c") == ["_default", "p1", "p2"]
 
 
+def test_a_collection_of_1024_partitions_is_read_and_dropped(fresh_db: str) -> None:
+    """Milvus's maximum partition count: its DROP locks ~10k tables, indexes and toast tables at
+    once, past PostgreSQL's default lock table (max_locks_per_transaction 64); the embedded server
+    is created with 512.  Where a server has less, the error says so and names the setting."""
+    with psycopg.connect(fresh_db) as conn:
+        if int(conn.execute("SHOW max_locks_per_transaction").fetchone()[0]) < 512:
+            pytest.skip("this server has max_locks_per_transaction < 512 (not pgmilvus's embedded one)")
+    client = MilvusClient(fresh_db)
+    client.create_collection("many", dimension=2)
+    for i in range(1023):
+        client.create_partition("many", f"p{i}")
+    client.insert("many", [{"id": i, "vector": [0.1, i]} for i in range(3)], partition_name="p1022")
+    assert client.query("many", filter="id >= 0", output_fields=["count(*)"])[0]["count(*)"] == 3
+    assert len(client.search("many", [[0.1, 1.0]], limit=5)[0]) == 3
+    client.drop_collection("many")
+    assert client.list_collections() == []
+    client.close()
+
+
+def test_out_of_shared_memory_is_not_a_lost_connection() -> None:
+    """SQLSTATE 53200 is an answer (retrying fails the same way): it names the setting to raise."""
+    from psycopg import errors as pge
+
+    from pgmilvus.pg.connection import ConnectionLost, translated
+
+    error = translated(pge.OutOfMemory("out of shared memory"))
+    assert not isinstance(error, ConnectionLost)
+    assert error.message.startswith("the PostgreSQL server ran out of memory (out of shared memory); nothing")
+    assert "max_locks_per_transaction" in error.message
+
+
 def test_partitions_lifecycle(client: MilvusClient) -> None:
     client.create_collection("c", dimension=2)
     client.create_partition("c", "partitionA")

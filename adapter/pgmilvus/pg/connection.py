@@ -451,6 +451,12 @@ def translated(exc: BaseException) -> MilvusException:
         return ConnectionLost(ErrorCode.UNEXPECTED_ERROR,
                               f"the call conflicted with a concurrent one ({_first_line(exc)}); nothing "
                               "was written: retry it")
+    if isinstance(exc, pge.OutOfMemory):  # an answer, not a lost connection: a retry fails the same way
+        return MilvusException(ErrorCode.UNEXPECTED_ERROR,
+                               f"the PostgreSQL server ran out of memory ({_first_line(exc)}); nothing of "
+                               "this call was written. 'out of shared memory' on a collection with many "
+                               "partitions: raise the server's max_locks_per_transaction (pgmilvus's "
+                               "embedded server has 512), or drop partitions first")
     if isinstance(exc, psycopg.OperationalError):
         return ConnectionLost(ErrorCode.UNEXPECTED_ERROR,
                               f"lost the connection to PostgreSQL ({_first_line(exc)}); nothing of this "

@@ -89,6 +89,8 @@ unix_socket_permissions = 0700     # trust auth below: only the server's OS user
 max_connections = 100              # a few processes x a pool of 8 per client
 shared_buffers = 128MB             # modest: this server shares the machine with its users
 maintenance_work_mem = 256MB       # HNSW / IVFFlat index builds want more than 64MB
+max_locks_per_transaction = 512    # dropping a collection of 1,024 partitions (Milvus's maximum) locks
+                                   # ~10k tables, indexes and toast tables at once; 64 x 100 is too few
 fsync = on                         # durability matters more than speed here
 synchronous_commit = on
 full_page_writes = on
