@@ -454,8 +454,14 @@ def lock_for_ddl(conn: psycopg.Connection, info: CollectionInfo) -> CollectionIn
 
 
 def emptied(conn: psycopg.Connection, info: CollectionInfo) -> None:
-    """Every segment of the collection holds no row any more (TRUNCATE): their counts say so, so
-    the growing segment is not sealed early and list_persistent_segments reports no rows."""
+    """After TRUNCATE: the sealed segments, empty now, go (their leaves and catalog rows), as Milvus
+    drops a truncated collection's segments, so list_persistent_segments lists none; the growing
+    ones stay for the next writes, their counts at 0 so they are not sealed early.  Runs in the
+    truncate's transaction, under its locks (lock_for_ddl stopped builds in flight)."""
+    for _segment_id, leaf in segment_tables(conn, info, ("sealed", "indexed")):
+        conn.execute(ddl.drop_table(info.schema_name, leaf))
+    conn.execute(f"DELETE FROM {CATALOG}.segments WHERE collection_id = %s AND state IN ('sealed', 'indexed')",
+                 (info.id,))
     conn.execute(f"UPDATE {CATALOG}.segments SET rows = 0 WHERE collection_id = %s", (info.id,))
 
 
