@@ -291,6 +291,9 @@ CASES = [
     case("alter-props-str", lambda c: c.alter_collection_properties("quick", "x"), ParamError, 1, "`properties` value x is illegal"),
     case("alter-props-unknown", lambda c: c.alter_collection_properties("nope", {"a": 1}), E, CNF, "collection=nope"),
     case("drop-props-str", lambda c: c.drop_collection_properties("quick", "x"), ParamError, 1, "property_keys must be a list"),
+    case("drop-props-empty", lambda c: c.drop_collection_properties("quick", []), E, 1100, "no properties or delete keys provided: invalid parameter"),
+    case("drop-props-empty-str", lambda c: c.drop_collection_properties("quick", ""), E, 1100, "no properties or delete keys provided"),
+    case("drop-props-empty-dict", lambda c: c.drop_collection_properties("quick", {}), E, 1100, "no properties or delete keys provided"),
     case("drop-props-unknown", lambda c: c.drop_collection_properties("nope", ["a"]), E, CNF, "collection=nope"),
     # --- partitions -----------------------------------------------------------------------------------------
     case("part-create-empty", lambda c: c.create_partition("quick", ""), ParamError, 1, "partition_name"),
@@ -336,6 +339,8 @@ CASES = [
     case("db-alter-props-unknown", lambda c: c.alter_database_properties("nodb", {"a": 1}), E, 800, "database=nodb"),
     case("db-alter-props-str", lambda c: c.alter_database_properties("default", "x"), ParamError, 1, "properties must be a dict"),
     case("db-drop-props-unknown", lambda c: c.drop_database_properties("nodb", ["a"]), E, 800, "database=nodb"),
+    case("db-drop-props-empty", lambda c: c.drop_database_properties("default", []), E, 1100, "alter database with empty properties and delete keys, expected to set either properties or delete keys"),
+    case("db-alter-props-empty", lambda c: c.alter_database_properties("default", {}), E, 1100, "alter database with empty properties and delete keys"),
     # --- indexes --------------------------------------------------------------------------------------------
     case("index-list-unknown-coll", lambda c: c.list_indexes("nope"), E, CNF, "collection=nope"),
     case("index-describe-unknown-coll", lambda c: c.describe_index("nope", "v"), E, CNF, "collection=nope"),

@@ -87,6 +87,17 @@ def test_a_namespace_is_refused_not_dropped(seeded, local_client) -> None:
     assert len(seeded.query(NAME, filter="id > 0")) == 4  # no namespace: as before
 
 
+def test_an_alter_with_nothing_to_alter_is_refused(seeded) -> None:
+    """pymilvus sends an empty AlterCollection / AlterDatabase as it is; Milvus 2.6's rootcoord refuses."""
+    for keys in ([], "", {}):
+        _raises(lambda: seeded.drop_collection_properties(NAME, keys), 1100, 5,
+                "no properties or delete keys provided")
+    _raises(lambda: seeded.drop_database_properties("default", []), 1100, 5,
+            "alter database with empty properties and delete keys")
+    seeded.alter_collection_properties(NAME, {"collection.ttl.seconds": 60})
+    seeded.drop_collection_properties(NAME, ["collection.ttl.seconds"])
+
+
 def test_duplicate_insert_and_bad_values_write_nothing(seeded, local_client) -> None:
     with pytest.raises(MilvusException) as info:
         seeded.insert(NAME, [{"id": 1, "vector": [0, 0, 0]}])

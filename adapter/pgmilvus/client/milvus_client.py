@@ -25,7 +25,7 @@ from . import uri as uri_mod
 from ..catalog import properties as properties_mod
 from ..pg.connection import Database
 from ..errors import (DataTypeNotMatchException, ErrorCode, MilvusException, ParamError, PermissionDenied,
-                     check_argument, database_not_found, illegal, partition_not_found)
+                     check_argument, database_not_found, illegal, invalid_parameter, partition_not_found)
 from ..schema.index_params import IndexParams
 from ..rbac.privileges import METHOD_PRIVILEGES
 from ..search.iterator import SearchIterator
@@ -333,7 +333,7 @@ class MilvusClient:
 
     def alter_collection_properties(self, collection_name: str, properties: dict,
                                     timeout: Optional[float] = None, **kwargs: Any) -> None:
-        if not properties or not isinstance(properties, dict):
+        if not properties or not isinstance(properties, dict):  # pymilvus's own check
             raise illegal("properties", properties, "give a non-empty dict")
         with self._tx(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name, for_update=True)
@@ -341,6 +341,8 @@ class MilvusClient:
 
     def drop_collection_properties(self, collection_name: str, property_keys: List[str],
                                    timeout: Optional[float] = None, **kwargs: Any) -> None:
+        if not property_keys and isinstance(property_keys, (dict, list, tuple, str)):
+            raise _nothing_to_alter()  # pymilvus sends the empty request: Milvus's rootcoord answers
         if not isinstance(property_keys, (list, tuple)):
             raise ParamError(message=f"property_keys must be a list, got {type(property_keys).__name__}")
         with self._tx(timeout) as conn:
@@ -552,6 +554,8 @@ class MilvusClient:
         return {"name": db_name, **props}
 
     def alter_database_properties(self, db_name: str, properties: dict, **kwargs: Any) -> None:
+        if not properties and isinstance(properties, (dict, list, tuple, str)):
+            raise _nothing_to_alter(database=True)
         if not isinstance(properties, dict):
             raise ParamError(message=f"properties must be a dict, got {type(properties).__name__}")
         with self._tx() as conn:
@@ -561,6 +565,8 @@ class MilvusClient:
             catalog.set_database_properties(conn, db_name, {**props, **{k: str(v) for k, v in properties.items()}})
 
     def drop_database_properties(self, db_name: str, property_keys: List[str], **kwargs: Any) -> None:
+        if not property_keys and isinstance(property_keys, (dict, list, tuple, str)):
+            raise _nothing_to_alter(database=True)
         with self._tx() as conn:
             props = catalog.describe_database(conn, db_name)
             if props is None:
@@ -914,6 +920,14 @@ def _check_timeout(timeout: Any) -> None:
 def _index_name(index_name: Any) -> None:
     if not isinstance(index_name, str):
         raise illegal("index_name", index_name, f"expected a str, got {type(index_name).__name__}")
+
+
+def _nothing_to_alter(database: bool = False) -> MilvusException:
+    """An alter with no property to set or drop (pymilvus sends it as it is): Milvus 2.6's rootcoord text."""
+    if database:
+        return invalid_parameter("alter database with empty properties and delete keys, expected to set "
+                                 "either properties or delete keys")
+    return invalid_parameter("no properties or delete keys provided")
 
 
 def _consistency(kwargs: Dict[str, Any]) -> None:

@@ -48,10 +48,10 @@ class MoreRPCs(RPCBase):
     @rpc
     def AlterDatabase(self, call: Call, request: milvus_pb2.AlterDatabaseRequest) -> Any:
         client = self._default_client(call)
-        if request.properties:
-            client.alter_database_properties(request.db_name, kv_dict(request.properties, parse=False))
         if request.delete_keys:
             client.drop_database_properties(request.db_name, list(request.delete_keys))
+        if request.properties or not request.delete_keys:  # neither: the core's "nothing to alter"
+            client.alter_database_properties(request.db_name, kv_dict(request.properties, parse=False))
         return SUCCESS
 
     # -- aliases ---------------------------------------------------------------------------------
@@ -98,7 +98,7 @@ class MoreRPCs(RPCBase):
         client = self._client(call)
         if request.properties:
             client.alter_collection_properties(request.collection_name, kv_dict(request.properties, parse=False))
-        if request.delete_keys:
+        if request.delete_keys or not request.properties:  # neither: the core's "nothing to alter"
             client.drop_collection_properties(request.collection_name, list(request.delete_keys))
         return SUCCESS
 
