@@ -466,6 +466,8 @@ class MilvusClient:
         return [p.name for p in info.partitions]
 
     def _partition_list(self, info: catalog.CollectionInfo, partition_names: Any) -> List[str]:
+        if partition_names is None:  # pymilvus sends no names at all
+            return []
         if isinstance(partition_names, str):
             partition_names = [partition_names]
         if not isinstance(partition_names, (list, tuple)) or not all(isinstance(p, str) for p in partition_names):
@@ -480,8 +482,11 @@ class MilvusClient:
         _check_replicas(kwargs)
         with self._tx(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name)
+            collections.require_vector_index(info)  # Milvus checks the index before the partitions
             parts = self._partition_list(info, partition_names)
-            collections.require_vector_index(info)
+            if not parts:  # pymilvus sends the empty list: Milvus's proxy answers
+                raise MilvusException(ErrorCode.SERVER_ERROR, "failed to load partition, due to no partition "
+                                                              "specified (name at least one partition)")
             catalog.set_loaded(conn, info.id, True, parts)
         self._settle(info)
 
@@ -489,7 +494,11 @@ class MilvusClient:
                            timeout: Optional[float] = None, **kwargs: Any) -> None:
         with self._tx(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name)
-            catalog.set_loaded(conn, info.id, False, self._partition_list(info, partition_names))
+            parts = self._partition_list(info, partition_names)
+            if not parts:  # Milvus's query coordinator's answer
+                raise MilvusException(ErrorCode.INVALID_PARAMETER, "invalid parameter[expected=any partition]"
+                                                                   "[actual=empty partition list]")
+            catalog.set_loaded(conn, info.id, False, parts)
 
     def get_partition_stats(self, collection_name: str, partition_name: str, timeout: Optional[float] = None,
                             **kwargs: Any) -> Dict[str, int]:
