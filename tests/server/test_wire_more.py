@@ -151,3 +151,16 @@ def test_segments_are_listed_over_the_wire(two_vectors, local_client) -> None:
 
         listed = two_vectors.list_persistent_segments(NAME, states=[SegmentState.Growing])
         assert [int(s.state) for s in listed] == [growing]
+
+
+def test_describe_replica_over_the_wire(two_vectors, local_client) -> None:
+    """pymilvus names the collection of GetReplicas by id: the one replica pgmilvus describes in process."""
+    def shape(replicas):
+        return [(r.id, sorted((s.channel_name, s.shard_leader, tuple(sorted(s.shard_nodes))) for s in r.shards),
+                 tuple(r.group_nodes), r.resource_group) for r in replicas]
+
+    assert shape(two_vectors.describe_replica(NAME)) == shape(local_client.describe_replica(NAME))
+    two_vectors.release_collection(NAME)
+    with pytest.raises(Exception) as info:
+        two_vectors.describe_replica(NAME)
+    assert getattr(info.value, "code", None) == 101  # collection not loaded, as in process

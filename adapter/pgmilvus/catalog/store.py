@@ -272,6 +272,13 @@ def _read_collection(conn: psycopg.Connection, db_name: str, name: str, *,
     return None if row is None else _to_info(row, name)
 
 
+def collection_name_of(conn: psycopg.Connection, db_name: str, collection_id: int) -> Optional[str]:
+    """The name of the collection with Milvus id ``collection_id`` in ``db_name`` (None: no such one)."""
+    row = conn.execute(f"SELECT name FROM {CATALOG}.collections WHERE db_name = %s AND id = %s",
+                       (db_name, collection_id)).fetchone()
+    return None if row is None else row[0]
+
+
 def list_collections(conn: psycopg.Connection, db_name: str) -> list[str]:
     rows = conn.execute(f"SELECT name FROM {CATALOG}.collections WHERE db_name = %s ORDER BY id",
                         (db_name,)).fetchall()

@@ -222,6 +222,13 @@ class MilvusClient:
         ``pgmilvus serve`` encodes each query and search answer with it."""
         return self._read(lambda conn: collections.require(conn, self._db_name, collection_name).schema, timeout)
 
+    def collection_name_of(self, collection_id: int, timeout: Optional[float] = None) -> Optional[str]:
+        """pgmilvus's own: the name of this database's collection with Milvus id ``collection_id``
+        (None: none). ``pgmilvus serve`` answers GetReplicas with it: pymilvus names the collection
+        of describe_replica by id."""
+        with self._conn(timeout) as conn:
+            return catalog.collection_name_of(conn, self._db_name, int(collection_id))
+
     def list_collections(self, **kwargs: Any) -> List[str]:
         with self._conn() as conn:
             return catalog.list_collections(conn, self._db_name)

@@ -111,6 +111,22 @@ class AdminRPCs(RPCBase):
         return SUCCESS
 
     @rpc
+    def GetReplicas(self, call: Call, request: milvus_pb2.GetReplicasRequest) -> Any:
+        """describe_replica: pymilvus names the collection by id (collectionID), others may by name."""
+        client = self._client(call)
+        name = request.collection_name or client.collection_name_of(request.collectionID)
+        if name is None:
+            raise MilvusException(ErrorCode.COLLECTION_NOT_FOUND, f"collection not found[collection={request.collectionID}]")
+        collection_id = request.collectionID or client.describe_collection(name)["collection_id"]
+        replicas = [milvus_pb2.ReplicaInfo(
+            replicaID=r.id, collectionID=collection_id, node_ids=list(r.group_nodes),
+            resource_group_name=r.resource_group, num_outbound_node=r.num_outbound_node,
+            shard_replicas=[milvus_pb2.ShardReplica(leaderID=s.shard_leader, dm_channel_name=s.channel_name,
+                                                    node_ids=sorted(s.shard_nodes)) for s in r.shards])
+            for r in client.describe_replica(name)]
+        return milvus_pb2.GetReplicasResponse(status=SUCCESS, replicas=replicas)
+
+    @rpc
     def GetLoadState(self, call: Call, request: milvus_pb2.GetLoadStateRequest) -> Any:
         partition = request.partition_names[0] if request.partition_names else ""
         state = self._client(call).get_load_state(request.collection_name, partition_name=partition)["state"]
