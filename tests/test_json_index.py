@@ -349,9 +349,6 @@ def test_dynamic_key_indexes_at_create_collection_and_on_meta(client: MilvusClie
     (True, "my_json", {}, 1100, "json index must specify cast type: missing parameter"
      "[missing_param=json_cast_type]: invalid parameter[expected=valid index params][actual=invalid index params]"),
     (True, "my_json", {"json_path": 'my_json["a"]'}, 1100, "json index must specify cast type"),
-    (True, "my_json", {"json_cast_type": "VARCHAR"}, 1100, "json index must specify json path: missing parameter"
-     "[missing_param=json_path]: invalid parameter[expected=valid index params][actual=invalid index params]: "
-     "set params json_path for the index on dynamic field key my_json, e.g. 'my_json' or 'my_json[\"key\"]'"),
     (True, "my_json", {"json_path": 'other["a"]', "json_cast_type": "DOUBLE"}, 1100,
      "json_path 'other[\"a\"]' of the index on JSON field my_json must start with the field name"),
     (True, "my_json", {"json_path": 'my_json["a"]', "json_cast_type": "INT64"}, 1100,
@@ -369,6 +366,20 @@ def test_bad_dynamic_key_indexes(client: MilvusClient, dynamic: bool, field: str
         client.create_index("c", index)
     assert info.value.code == code and message in info.value.message, info.value.message
     assert client.list_indexes("c") == [] and _gin_indexes(client) == []
+
+
+def test_a_dynamic_key_index_without_json_path_covers_the_key(client: MilvusClient) -> None:
+    """Milvus 2.6 fills in json_path with the key's name: the index covers the whole key."""
+    schema = client.create_schema(enable_dynamic_field=True)
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("v", DataType.FLOAT_VECTOR, dim=2)
+    client.create_collection("c", schema=schema)
+    client.insert("c", [{"id": i, "v": [0.1, 0.2], "my_json": f"s{i}"} for i in range(20)])
+    index = client.prepare_index_params()
+    index.add_index("my_json", index_type="INVERTED", index_name="k", params={"json_cast_type": "varchar"})
+    client.create_index("c", index)
+    assert client.list_indexes("c") == ["k"]
+    assert _ids(client, 'my_json == "s7"') == [7]
 
 
 #: Unnamed path indexes take Milvus's default name: the field and the path as a JSON pointer.

@@ -105,9 +105,7 @@ def check(schema: CollectionSchema, field_name: str, index_type: str, params: di
     if cast is None:
         raise _missing("cast type", "json_cast_type", f"set params json_cast_type for the index on {field_name} "
                                                       f"to one of {', '.join(CAST_TYPES)}")
-    if schema.field(field_name) is None and "json_path" not in params:
-        raise _missing("json path", "json_path", f"set params json_path for the index on dynamic field key "
-                                                 f"{field_name}, e.g. '{field_name}' or '{field_name}[\"key\"]'")
+    # no json_path: the whole field, or the whole dynamic key (Milvus 2.6's proxy fills in the field name)
     if not isinstance(cast, str) or cast.upper() not in CAST_TYPES:
         raise invalid_parameter(f"json_cast_type {cast!r} of the index on JSON field {field_name} is not "
                                 f"supported: use one of {', '.join(CAST_TYPES)}")
