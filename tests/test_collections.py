@@ -298,11 +298,23 @@ def test_stats_flush_compact_truncate_properties(client: MilvusClient) -> None:
     client.flush("c")
     job = client.compact("c")
     assert isinstance(job, int) and client.get_compaction_state(job) == "Completed"
+    with pytest.raises(MilvusException) as info:  # Milvus 2.6: only on a released collection
+        client.alter_collection_properties("c", {"collection.ttl.seconds": 60, "mmap.enabled": True})
+    assert (info.value.code, info.value.message) == (
+        104, "can not alter mmap properties if collection loaded: collection already loaded[collection=c]")
+    with pytest.raises(MilvusException, match="can not alter warmup properties if collection loaded"):
+        client.alter_collection_properties("c", {"warmup.vectorIndex": "sync"})
+    client.release_collection("c")
     client.alter_collection_properties("c", {"collection.ttl.seconds": 60, "mmap.enabled": True})
     assert client.describe_collection("c")["properties"] == {"collection.ttl.seconds": "60",
                                                             "mmap.enabled": "True"}
+    client.load_collection("c")
+    with pytest.raises(MilvusException, match="can not delete mmap properties if collection loaded"):
+        client.drop_collection_properties("c", ["mmap.enabled"])
+    client.release_collection("c")
     client.drop_collection_properties("c", ["mmap.enabled"])
     assert client.describe_collection("c")["properties"] == {"collection.ttl.seconds": "60"}
+    client.alter_collection_properties("c", {"collection.ttl.seconds": 30})  # others: loaded or not
     client.truncate_collection("c")
     assert client.get_collection_stats("c") == {"row_count": 0}
 
@@ -315,7 +327,7 @@ def test_alter_dynamicfield_enabled_adds_the_dynamic_field(client: MilvusClient)
     with pytest.raises(DataNotMatchException, match="unexpected field `x`"):
         client.insert("c", [{"id": 2, "vector": [1, 2], "x": 1}])
     client.alter_collection_properties("c", {"dynamicfield.enabled": False})   # the current value: no-op
-    errors = [({"dynamicfield.enabled": True, "mmap.enabled": True},
+    errors = [({"dynamicfield.enabled": True, "collection.ttl.seconds": 5},
                "cannot alter dynamic schema with other properties at the same time: invalid parameter"),
               ({"dynamicfield.enabled": "yes"}, "invalid value 'yes' for collection property "
                                                 "dynamicfield.enabled: use True or False: invalid parameter")]

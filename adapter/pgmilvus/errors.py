@@ -20,6 +20,7 @@ class ErrorCode(IntEnum):
     FORCE_DENY = 9
     COLLECTION_NOT_FOUND = 100
     COLLECTION_NOT_LOADED = 101
+    COLLECTION_LOADED = 104
     PARTITION_NOT_FOUND = 200
     PARTITION_NOT_LOADED = 201
     INDEX_NOT_FOUND = 700
@@ -116,6 +117,11 @@ class PermissionDenied(MilvusException):
 def invalid_parameter(message: str) -> MilvusException:
     """A 1100 error; Milvus appends ': invalid parameter' to these."""
     return MilvusException(ErrorCode.INVALID_PARAMETER, f"{message}: invalid parameter")
+
+
+def collection_loaded(name: str, message: str) -> MilvusException:
+    """Milvus's ErrCollectionLoaded (104): what cannot change while the collection is loaded."""
+    return MilvusException(ErrorCode.COLLECTION_LOADED, f"{message}: collection already loaded[collection={name}]")
 
 
 def collection_not_found(name: str, db_name: str = "default", *, describe: bool = False) -> MilvusException:

@@ -24,7 +24,7 @@ from psycopg import sql
 from . import segments, store as catalog
 from ..schema import ddl
 from .store import CollectionInfo
-from ..errors import ErrorCode, MilvusException, ParamError, invalid_parameter
+from ..errors import ErrorCode, MilvusException, ParamError, collection_loaded, invalid_parameter
 from ..schema.model import MAX_CAPACITY, MAX_VARCHAR, FieldSchema
 from ..types import DENSE_VECTOR_TYPES, DataType
 
@@ -45,8 +45,6 @@ _ALTERABLE_FIELD_KEYS = ("max_length", _MMAP, "max_capacity", *_WARMUP_KEYS)
 _OFFSET_CACHE = "indexoffsetcache.enabled"
 _ALTERABLE_INDEX_KEYS = (_MMAP, _OFFSET_CACHE, "warmup")
 _WARMUP_POLICIES = ("disable", "sync", "async")
-#: Milvus's merr.ErrCollectionLoaded.
-COLLECTION_LOADED = 104
 
 
 # -- add_collection_field ------------------------------------------------------------------------
@@ -228,10 +226,6 @@ def _int_param(value: Any) -> Any:
         return int(str(value))
     except ValueError:
         return None
-
-
-def collection_loaded(name: str, message: str) -> MilvusException:
-    return MilvusException(COLLECTION_LOADED, f"{message}: collection already loaded[collection={name}]")
 
 
 def _resize_strings(conn: psycopg.Connection, info: CollectionInfo, field: FieldSchema) -> None:

@@ -15,14 +15,36 @@ import psycopg
 from . import segments, store as catalog
 from ..schema import ddl
 from .store import CollectionInfo
-from ..errors import invalid_parameter
+from ..errors import collection_loaded, invalid_parameter
 
 DYNAMIC_FIELD_KEY = "dynamicfield.enabled"
 #: The spellings Milvus's property parser (Go's strconv.ParseBool) takes; pymilvus sends str(value).
 _TRUE, _FALSE = {"1", "t", "T", "true", "TRUE", "True"}, {"0", "f", "F", "false", "FALSE", "False"}
 
 
+#: Properties a loaded collection's replica was built with (Milvus's hasMmapProp / hasLazyLoadProp /
+#: hasWarmupProp): nothing to tune here, but Milvus refuses to change them while loaded.
+_LOAD_KEYS = ("mmap.enabled", "lazyload.enabled")
+_WARMUP_KEYS = ("warmup", "warmup.scalarField", "warmup.scalarIndex", "warmup.vectorField", "warmup.vectorIndex")
+
+
+def _check_not_loaded(info: CollectionInfo, keys: Any, verb: str) -> None:
+    """Milvus 2.6's proxy: mmap, lazy-load and warmup properties change only on a released
+    collection; its texts name mmap for both of the first two ("alter"), the key itself ("delete")."""
+    if not info.loaded:
+        return
+    named = [k for k in keys if k in _LOAD_KEYS or k in _WARMUP_KEYS]
+    if not named:
+        return
+    if verb == "alter":
+        what = "mmap" if any(k in _LOAD_KEYS for k in named) else "warmup"
+    else:
+        what = "mmap" if named[0] == "mmap.enabled" else named[0]
+    raise collection_loaded(info.name, f"can not {verb} {what} properties if collection loaded")
+
+
 def alter(conn: psycopg.Connection, info: CollectionInfo, properties: dict[str, Any]) -> None:
+    _check_not_loaded(info, properties, "alter")
     if DYNAMIC_FIELD_KEY in properties:
         _alter_dynamic_field(conn, info, properties)
         return
@@ -30,6 +52,7 @@ def alter(conn: psycopg.Connection, info: CollectionInfo, properties: dict[str, 
 
 
 def drop(conn: psycopg.Connection, info: CollectionInfo, property_keys: list[str]) -> None:
+    _check_not_loaded(info, property_keys, "delete")
     if DYNAMIC_FIELD_KEY in property_keys:
         raise invalid_parameter(f"cannot delete key {DYNAMIC_FIELD_KEY}")
     catalog.set_properties(conn, info.id, {k: v for k, v in info.properties.items() if k not in property_keys})
