@@ -617,8 +617,14 @@ class MilvusClient:
     def alter_alias(self, collection_name: str, alias: str, timeout: Optional[float] = None,
                     **kwargs: Any) -> None:
         names.alias_name(alias)
-        with self._tx(timeout) as conn:
-            info = collections.require(conn, self._db_name, collection_name)
+        with self._tx(timeout) as conn:  # Milvus 2.6's order (rootcoord CheckIfAliasAlterable) and texts
+            if catalog.get_collection(conn, self._db_name, alias, aliases=False) is not None:
+                raise MilvusException(ErrorCode.ALIAS_COLLECTION_NAME_CONFLICT, f"alias and collection name "
+                                      f"conflict[database={self._db_name}][alias={alias}]")
+            info = catalog.get_collection(conn, self._db_name, collection_name, aliases=False)
+            if info is None:
+                raise MilvusException(ErrorCode.COLLECTION_NOT_FOUND,
+                                      f"collection not found[collection={collection_name}]")
             if catalog.alias_target(conn, self._db_name, alias) is None:
                 raise MilvusException(ErrorCode.ALIAS_NOT_FOUND,
                                       f"alias not found[database={self._db_name}][alias={alias}]")
