@@ -197,12 +197,12 @@ def test_connect_version_health_and_unimplemented(stub, serve_process) -> None:
     assert stub.GetVersion(milvus_pb2.GetVersionRequest()).version.startswith("pgmilvus-")
     assert stub.CheckHealth(milvus_pb2.CheckHealthRequest()).isHealthy is True
     with pytest.raises(grpc.RpcError) as info:
-        stub.ListResourceGroups(milvus_pb2.ListResourceGroupsRequest())
+        stub.DescribeResourceGroup(milvus_pb2.DescribeResourceGroupRequest(resource_group="rg"))
     assert info.value.code() == grpc.StatusCode.UNIMPLEMENTED
-    assert "pgmilvus serve does not implement ListResourceGroups" in info.value.details()
+    assert "pgmilvus serve does not implement DescribeResourceGroup" in info.value.details()
     log = serve_process.log()
     assert "Connect db=default collection=- code=0" in log
-    assert "ListResourceGroups unimplemented" in log
+    assert "DescribeResourceGroup unimplemented" in log
 
 
 def test_database_header_and_field(seeded, stub) -> None:

@@ -164,3 +164,4 @@ def test_describe_replica_over_the_wire(two_vectors, local_client) -> None:
     with pytest.raises(Exception) as info:
         two_vectors.describe_replica(NAME)
     assert getattr(info.value, "code", None) == 101  # collection not loaded, as in process
+    assert two_vectors.list_resource_groups() == local_client.list_resource_groups() == ["__default_resource_group"]

@@ -358,6 +358,12 @@ _NODE_ID = 1
 _RESOURCE_GROUP = "__default_resource_group"
 
 
+def resource_groups() -> list[str]:
+    """list_resource_groups: a standalone Milvus has its default group only, and so has pgmilvus
+    (PostgreSQL places the work; there is nothing to group)."""
+    return [_RESOURCE_GROUP]
+
+
 def replicas(info: CollectionInfo) -> list[ReplicaInfo]:
     """describe_replica: the single in-memory replica a standalone Milvus has once the collection is loaded.
 

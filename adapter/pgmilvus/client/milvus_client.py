@@ -166,6 +166,10 @@ class MilvusClient:
         """
         return "milvus"
 
+    def list_resource_groups(self, timeout: Optional[float] = None, **kwargs: Any) -> List[str]:
+        """Milvus standalone's one resource group (tools such as Attu and Milvus's test harness ask)."""
+        return collections.resource_groups()
+
     def describe_replica(self, collection_name: str, timeout: Optional[float] = None,
                          **kwargs: Any) -> List[Any]:
         """The one replica of a loaded collection, shaped like pymilvus's ReplicaInfo list."""

@@ -111,6 +111,11 @@ class AdminRPCs(RPCBase):
         return SUCCESS
 
     @rpc
+    def ListResourceGroups(self, call: Call, request: Any) -> Any:
+        return milvus_pb2.ListResourceGroupsResponse(status=SUCCESS,
+                                                     resource_groups=self._client(call).list_resource_groups())
+
+    @rpc
     def GetReplicas(self, call: Call, request: milvus_pb2.GetReplicasRequest) -> Any:
         """describe_replica: pymilvus names the collection by id (collectionID), others may by name."""
         client = self._client(call)
