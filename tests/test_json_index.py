@@ -82,14 +82,16 @@ def test_the_gin_index_serves_equality_on_an_indexed_path(client: MilvusClient) 
 
 @pytest.mark.parametrize("index_type,path,cast,extra,message", [
     ("HNSW", 'metadata["a"]', "DOUBLE", {}, "invalid index type: HNSW for scalar field metadata"),
-    ("TRIE", 'metadata["a"]', "VARCHAR", {}, "index type TRIE is not supported on a JSON path"),
+    ("TRIE", 'metadata["a"]', "VARCHAR", {}, "TRIE are only supported on varchar field (metadata is JSON)"),
     ("INVERTED", 'metadata["a"]', "INT64", {}, "json_cast_type 'INT64' of the index on JSON field metadata"),
     ("INVERTED", 'metadata["a"]', None, {}, "json index must specify cast type: missing parameter"
      "[missing_param=json_cast_type]: invalid parameter[expected=valid index params][actual=invalid index "
      "params]: set params json_cast_type for the index on metadata to one of BOOL, DOUBLE"),
     ("INVERTED", 'meta["a"]', "VARCHAR", {}, "must start with the field name"),
-    ("INVERTED", 'metadata.a', "VARCHAR", {}, "is not a path of JSON field metadata"),
-    ("INVERTED", 'metadata["a"', "VARCHAR", {}, "is not a path of JSON field metadata"),
+    ("INVERTED", 'metadata.a', "VARCHAR", {}, "cannot parse identifier: metadata.a, error: token recognition error at: '.'"),
+    ("INVERTED", 'metadata["a"', "VARCHAR", {}, "cannot parse identifier: metadata[\"a\""),
+    ("INVERTED", "/", "VARCHAR", {}, "cannot parse identifier: /, error: mismatched input '/'"),  # Milvus's parser texts
+    ("INVERTED", 1, "VARCHAR", {}, "cannot parse identifier: 1; write 'metadata["),
     ("INVERTED", 'metadata["a"]', "VARCHAR", {"json_cast_function": "STRING_TO_DOUBLE"},
      "json_cast_function 'STRING_TO_DOUBLE' does not apply to json_cast_type VARCHAR"),
 ])
@@ -138,19 +140,25 @@ def test_single_quoted_json_paths_are_the_same_path(client: MilvusClient) -> Non
 @pytest.mark.parametrize("path,keys", [
     ("metadata['a']['b']", ("a", "b")), ('metadata["a"][\'b\'][0]', ("a", "b", 0)),
     ("metadata['it\\'s']", ("it's",)), ('metadata["q\\"x"]', ('q"x',)), ("metadata", ()),
+    ("metadata['a'] ", ("a",)),
 ])
 def test_parse_path_reads_both_quote_styles(path: str, keys: tuple) -> None:
     field = MilvusClient.create_schema().add_field("metadata", DataType.JSON).fields[0]
     assert json_index.parse_path(field, path) == keys
 
 
-@pytest.mark.parametrize("path", ["metadata['a'", "metadata[a]", "metadatax['a']", "metadata['a'] ",
-                                  "metadata['']", "metadata[-1]"])
-def test_parse_path_refuses_what_is_not_a_path(path: str) -> None:
+@pytest.mark.parametrize("path, message", [
+    ("metadata['a'", "cannot parse identifier: metadata['a', error: missing ']' after JSON key or index"),
+    ("metadata[a]", "cannot parse identifier: metadata[a], error: json key must be enclosed in double quotes"),
+    ("metadatax['a']", "json_path \"metadatax['a']\" of the index on JSON field metadata must start with the field"),
+    ("metadata['']", "cannot parse identifier: metadata[''], error: invalid identifier: empty JSON key"),
+    ("metadata[-1]", "cannot parse identifier: metadata[-1], error: json key must be enclosed"),
+])
+def test_parse_path_refuses_what_is_not_a_path(path: str, message: str) -> None:
     field = MilvusClient.create_schema().add_field("metadata", DataType.JSON).fields[0]
     with pytest.raises(MilvusException) as info:
         json_index.parse_path(field, path)
-    assert "is not a path of JSON field metadata" in info.value.message
+    assert info.value.message.startswith(message), info.value.message
 
 TRICKY = [
     {"price": 3}, {"price": 5.5}, {"price": 9}, {"price": "7"}, {"price": None}, {}, {"price": True},

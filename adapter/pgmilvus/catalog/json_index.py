@@ -32,7 +32,8 @@ from psycopg import sql
 from ..errors import ErrorCode, MilvusException, invalid_parameter
 from ..filters.compile import JSON_VALUE_FUNCTIONS, json_value
 from ..filters.errors import SyntaxProblem
-from ..filters.lexer import IDENT, PATH, tokenize
+from ..filters.ast import Ident, Path
+from ..filters.parser import parse
 from ..schema.model import DYNAMIC_FIELD, CollectionSchema, FieldSchema
 from ..types import DataType
 
@@ -53,20 +54,19 @@ def parse_path(field: FieldSchema, path: Any) -> tuple[Any, ...]:
     Read with the filter lexer, so a path is written as in a filter: keys in double or
     single quotes (Milvus accepts both), array positions as numbers.
     """
-    if not isinstance(path, str) or not path.startswith(field.name):
+    text = str(path)  # pymilvus sends every index param as its str()
+    fix = (f"write '{field.name}[\"key\"][\"nested\"]' (keys in double or single quotes, array positions as "
+           "numbers)")
+    try:
+        node = parse(text)
+    except SyntaxProblem as exc:  # Milvus parses the path as a filter identifier
+        raise invalid_parameter(f"cannot parse identifier: {text}, error: {exc}; {fix}") from None
+    if not isinstance(node, (Ident, Path)):
+        raise invalid_parameter(f"cannot parse identifier: {text}; {fix}")
+    if (node.name if isinstance(node, Ident) else node.base) != field.name:
         raise invalid_parameter(f"json_path {path!r} of the index on JSON field {field.name} must start with "
                                 f"the field name, e.g. '{field.name}[\"key\"]'")
-    try:
-        tokens = tokenize(path)
-    except SyntaxProblem:
-        tokens = []
-    first = tokens[0] if len(tokens) == 2 and tokens[0].kind in (IDENT, PATH) else None
-    base = None if first is None else first.value if first.kind == IDENT else first.value[0]
-    if first is None or base != field.name or first.text != path:
-        raise invalid_parameter(f"json_path {path!r} is not a path of JSON field {field.name}: write "
-                                f"'{field.name}[\"key\"][\"nested\"]' (keys in double or single quotes, "
-                                "array positions as numbers)")
-    return () if first.kind == IDENT else first.value[1]
+    return () if isinstance(node, Ident) else node.keys
 
 
 def column_of(schema: CollectionSchema, field_name: str) -> Optional[str]:
@@ -98,6 +98,9 @@ def _keys(schema: CollectionSchema, field_name: str, params: dict[str, Any]) -> 
 def check(schema: CollectionSchema, field_name: str, index_type: str, params: dict[str, Any]
           ) -> tuple[Any, ...]:
     """Milvus's rules for a JSON path index on a JSON field or a dynamic key; returns the path."""
+    if index_type == "TRIE":  # Milvus 2.6's trie checker
+        raise invalid_parameter(f"TRIE are only supported on varchar field ({field_name} is JSON): use INVERTED, "
+                                "AUTOINDEX, STL_SORT or BITMAP")
     if index_type not in INDEX_TYPES:
         raise invalid_parameter(f"index type {index_type or '(none)'} is not supported on a JSON path of field "
                                 f"{field_name}: use INVERTED, AUTOINDEX, STL_SORT or BITMAP")
