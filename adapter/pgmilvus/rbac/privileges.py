@@ -141,4 +141,6 @@ METHOD_PRIVILEGES: dict[str, str] = {
 UNCHECKED_METHODS = frozenset({"describe_replica", "get_compaction_state", "get_server_type",
                                "get_server_version", "use_database", "using_database", "close",
                                "list_persistent_segments", "list_segments", "list_loaded_segments",
-                               "bind"})  # pgmilvus's own: sends nothing itself
+                               "bind",  # pgmilvus's own: sends nothing itself
+                               "list_resource_groups",  # a constant: standalone's default group
+                               "collection_name_of"})  # pgmilvus's own: a catalog lookup, as describe_replica's
