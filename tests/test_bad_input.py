@@ -323,6 +323,8 @@ CASES = [
     case("alias-create-digit", lambda c: c.create_alias("quick", "12name"), E, 1100, "Invalid collection alias: 12name. the first character of a collection alias must be an underscore or letter: invalid parameter"),
     case("alias-create-256", lambda c: c.create_alias("quick", "a" * 256), E, 1100, "the length of a collection alias must be less than 255 characters: invalid parameter"),
     case("alias-create-bad-coll", lambda c: c.create_alias("12-s", "al"), E, 1100, "Invalid collection name: 12-s. the first character of a collection name must be an underscore or letter"),
+    case("alias-create-none", lambda c: c.create_alias("quick", None), E, 1100, "collection alias should not be empty: invalid parameter"),
+    case("alias-describe-none", lambda c: c.describe_alias(None), ParamError, 1, "`alias` value None is illegal"),
     case("alias-alter-empty", lambda c: c.alter_alias("quick", ""), E, 1100, "collection alias should not be empty: invalid parameter"),
     case("alias-describe-empty", lambda c: c.describe_alias(""), ParamError, 1, "`alias` value  is illegal"),
     case("alias-create-space", lambda c: c.create_alias("quick", "a b"), E, 1100, "Invalid collection alias: a b. collection alias can only contain numbers, letters and underscores: invalid parameter"),

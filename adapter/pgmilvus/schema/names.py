@@ -88,7 +88,10 @@ def collection_lookup(name: object) -> str:
 
 
 def alias_name(name: object, *, client_checks_empty: bool = False) -> str:
-    """An alias as Milvus's proxy checks it; pymilvus checks "" itself only in describe_alias."""
+    """An alias as Milvus's proxy checks it; pymilvus checks "" itself only in describe_alias.
+    Where it does not check, pymilvus sends None as "" (protobuf leaves the field unset)."""
+    if name is None and not client_checks_empty:
+        name = ""
     return _collection_or_alias("alias", name, "alias", client_checks_empty=client_checks_empty)
 
 
