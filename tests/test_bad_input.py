@@ -518,6 +518,8 @@ CASES = [
     case("query-count-with-field", lambda c: c.query("typed", filter="pk > 0", output_fields=["count(*)", "pk"]), E, 1100, "parse output field name failed: count(*)"),
     case("query-count-with-limit", lambda c: c.query("typed", filter="pk > 0", output_fields=["count(*)"], limit=5), E, 1100, "count entities with pagination is not allowed"),
     case("query-unknown-partition", lambda c: c.query("typed", filter="pk > 0", partition_names=["nope"]), E, 65535, "nope not found"),
+    case("query-partition-blank", lambda c: c.query("typed", filter="pk > 0", partition_names=[" "]), E, 65535, "Invalid partition name: . Partition name should not be empty."),
+    case("query-partition-hyphen-unknown", lambda c: c.query("typed", filter="pk > 0", partition_names=["2024-01"]), E, 65535, "partition name 2024-01 not found"),
     case("query-partitions-int", lambda c: c.query("typed", filter="pk > 0", partition_names=5), ParamError, 1, "partition_names"),
     case("query-template-missing", lambda c: c.query("typed", filter="pk == {x}"), E, 1100, "{x} is not given"),
     case("query-template-wrong-type", lambda c: c.query("typed", filter="pk == {x}", filter_params={"x": "str"}), E, 1100, "Int64"),
@@ -571,6 +573,7 @@ CASES = [
     case("search-params-str", lambda c: c.search("typed", data=[[0.1, 0.2]], search_params="x"), ParamError, 1, "Search params must be a dict"),
     case("search-ef-str", lambda c: c.search("typed", data=[[0.1, 0.2]], search_params={"params": {"ef": "x"}}), E, 1100, "ef"),
     case("search-unknown-partition", lambda c: c.search("typed", data=[[0.1, 0.2]], partition_names=["nope"]), E, 200, "partition=nope"),
+    case("search-partition-256", lambda c: c.search("typed", data=[[0.1, 0.2]], partition_names=["p" * 256]), E, 65535, "The length of a partition name must be less than 255 characters."),
     case("search-unknown-coll", lambda c: c.search("nope", data=[[0.1, 0.2]]), E, CNF, "collection=nope"),
     case("search-binary-floats", lambda c: c.search("bv", data=[[0.1, 0.2]]), ParamError, 1, "search_data"),
     # --- hybrid_search / search_iterator ----------------------------------------------------------------------

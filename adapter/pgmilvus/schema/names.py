@@ -61,7 +61,6 @@ def _collection_or_alias(entity: str, name: object, argument: str, *, client_che
     return name
 
 
-
 #: Collection names that passed the check: every read checks its collection's name again.
 _valid_collection_names: set[str] = set()
 
@@ -99,7 +98,8 @@ def partition_name(name: object, *, strict: bool = True) -> str:
     """Milvus's validatePartitionTag: checked after trimming spaces; ``strict`` (create, drop, has,
     insert, delete) also checks the characters, a read's partition_names only emptiness and length.
     Milvus returns a plain error here: code 65535, no ': invalid parameter'."""
-    tag = _a_str("partition_name", name).strip()
+    name = _a_str("partition_name", name)
+    tag = name.strip()
     invalid = f"Invalid partition name: {tag}. "
     if tag == "":
         raise MilvusException(ErrorCode.SERVER_ERROR, f"{invalid}Partition name should not be empty.")
@@ -112,7 +112,7 @@ def partition_name(name: object, *, strict: bool = True) -> str:
     if strict and not _PARTITION.match(tag):
         raise MilvusException(ErrorCode.SERVER_ERROR,
                               f"{invalid}Partition name can only contain numbers, letters and underscores.")
-    return name  # type: ignore[return-value]
+    return name
 
 
 def field_name(name: object) -> str:
