@@ -48,8 +48,7 @@ def _collection_or_alias(entity: str, name: object, argument: str, *, client_che
     """
     name = _a_str(argument, name)
     if name == "":
-        answer = invalid_parameter(f"collection {entity} should not be empty")
-        raise client_side(illegal(argument, name), answer) if client_checks_empty else answer
+        raise _empty(entity, argument, client_checks_empty)
     invalid = f"Invalid collection {entity}: {name}."
     if len(name.encode()) > _MAX:  # Go counts bytes
         raise invalid_parameter(f"{invalid} the length of a collection {entity} must be less than {_MAX} characters")
@@ -63,6 +62,13 @@ def _collection_or_alias(entity: str, name: object, argument: str, *, client_che
 
 #: Collection names that passed the check: every read checks its collection's name again.
 _valid_collection_names: set[str] = set()
+
+
+def _empty(entity: str, argument: str, client_checks_empty: bool) -> MilvusException:
+    """Milvus's answer to an empty collection name or alias; where pymilvus refuses "" before
+    sending, its own error, carrying Milvus's answer for the server to send (errors.client_side)."""
+    answer = invalid_parameter(f"collection {entity} should not be empty")
+    return client_side(illegal(argument, ""), answer) if client_checks_empty else answer
 
 
 def collection_name(name: object) -> str:
@@ -81,8 +87,7 @@ def collection_lookup(name: object) -> str:
     found; pymilvus still refuses a non-str or "" before sending."""
     name = _a_str("collection_name", name)
     if name == "":
-        raise client_side(illegal("collection_name", name),
-                          invalid_parameter("collection name should not be empty"))
+        raise _empty("name", "collection_name", client_checks_empty=True)
     return name
 
 
