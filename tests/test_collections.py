@@ -267,11 +267,13 @@ def test_unknown_collection_errors(client: MilvusClient) -> None:
 
 
 @pytest.mark.parametrize("name, message", [
-    ("a-b", "Invalid collection name: a-b. Collection name can only contain numbers, letters and underscores."),
-    ("1a", "Invalid collection name: 1a. The first character of a collection name must be an underscore or letter."),
-    ("x" * 256, "must be less than 256 characters"),
-    ('a"; DROP TABLE x; --', "can only contain numbers, letters and underscores"),
-    ("é", "The first character of a collection name must be an underscore or letter."),
+    ("a-b", "Invalid collection name: a-b. collection name can only contain numbers, letters and underscores: "
+            "invalid parameter"),
+    ("12-s", "Invalid collection name: 12-s. the first character of a collection name must be an underscore or "
+             "letter: invalid parameter"),
+    ("x" * 256, "the length of a collection name must be less than 255 characters: invalid parameter"),
+    ('a"; DROP TABLE x; --', "collection name can only contain numbers, letters and underscores"),
+    ("é", "Invalid collection name: é. the first character of a collection name must be an underscore or letter"),
 ])
 def test_invalid_collection_names(client: MilvusClient, name: str, message: str) -> None:
     with pytest.raises(MilvusException) as info:
@@ -495,8 +497,31 @@ def test_partitions_lifecycle(client: MilvusClient) -> None:
     assert info.value.code == 200
     with pytest.raises(TypeError):
         client.get_partition_stats("c", 1)
-    with pytest.raises(MilvusException, match="Invalid partition name: 1bad-name"):
-        client.create_partition("c", "1bad-name")
+    with pytest.raises(MilvusException, match="Invalid partition name: 1bad name"):
+        client.create_partition("c", "1bad name")
+
+
+def test_date_named_partitions_work_end_to_end(client: MilvusClient) -> None:
+    """Milvus 2.6 lets a partition name start with a digit and hold '-' ("2024-01", Milvus #38494):
+    created, written, read by name (query, search, delete) and dropped, its table name quoted."""
+    client.create_collection("c", dimension=2)
+    for name in ("2024-01", "2024-02"):
+        client.create_partition("c", name)
+    assert client.list_partitions("c") == ["_default", "2024-01", "2024-02"]
+    assert client.has_partition("c", "2024-01")
+    client.insert("c", [{"id": 1, "vector": [0.1, 0.2]}], partition_name="2024-01")
+    client.insert("c", [{"id": 2, "vector": [0.3, 0.4]}], partition_name="2024-02")
+    assert [r["id"] for r in client.query("c", filter="id > 0", partition_names=["2024-01"])] == [1]
+    hits = client.search("c", data=[[0.3, 0.4]], limit=5, partition_names=["2024-02"])
+    assert [h["id"] for h in hits[0]] == [2]
+    assert client.get_partition_stats("c", "2024-02") == {"row_count": 1}
+    assert client.delete("c", filter="id in [2]", partition_name="2024-02")["delete_count"] == 1
+    client.release_partitions("c", ["2024-01", "2024-02"])
+    client.drop_partition("c", "2024-02")
+    assert client.list_partitions("c") == ["_default", "2024-01"]
+    client.rename_collection("c", "c2")
+    assert client.query("c2", filter="id > 0", partition_names=["2024-01"])[0]["id"] == 1
+    client.drop_collection("c2")
 
 
 def test_partition_rows_live_in_child_tables(client: MilvusClient) -> None:

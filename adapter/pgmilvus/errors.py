@@ -157,6 +157,14 @@ def illegal(key: str, value: object, detail: str = "") -> ParamError:
     return ParamError(message=f"`{key}` value {value} is illegal" + (f": {detail}" if detail else ""))
 
 
+def client_side(pymilvus_error: ParamError, server_answer: MilvusException) -> ParamError:
+    """pymilvus's client-side error, carrying what a Milvus server answers when the request is sent
+    anyway (by an SDK that does not check): in process the caller gets the former, as from pymilvus;
+    ``pgmilvus serve`` answers with the latter (server/status.py)."""
+    pymilvus_error.server_answer = server_answer  # type: ignore[attr-defined]
+    return pymilvus_error
+
+
 def check_argument(name: str, value: object, expected: "type | tuple[type, ...]", detail: str = "") -> None:
     """pymilvus's validate_param (MilvusClient.search, hybrid_search, create_index, flush,
     quick-setup dimension): "missing required argument: [<name>]" for None, else

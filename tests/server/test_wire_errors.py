@@ -212,3 +212,32 @@ def test_database_header_and_field(seeded, stub) -> None:
                                          metadata=[("dbname", "nope")])[0]
     assert reply.status.code == 800
     assert json.loads("1") == 1
+
+
+def test_name_checks_answer_as_milvus_2_6(seeded, stub) -> None:
+    """Milvus 2.6's name texts and codes over the wire; an empty alias or partition name (pymilvus
+    does not check those) gets Milvus's answer, not pymilvus's client-side text; calls 2.6 does not
+    name-check find nothing instead."""
+    _raises(lambda: seeded.create_collection("12-s", dimension=3), 1100, 5,
+            "Invalid collection name: 12-s. the first character of a collection name must be an underscore or "
+            "letter: invalid parameter")
+    _raises(lambda: seeded.create_alias(NAME, ""), 1100, 5, "collection alias should not be empty: invalid parameter")
+    _raises(lambda: seeded.create_partition(NAME, ""), 65535, 1,
+            "Invalid partition name: . Partition name should not be empty.")
+    _raises(lambda: seeded.create_database("12-s"), 802, 1,
+            "the first character of a database name must be an underscore or letter: invalid database "
+            "name[database=12-s]")
+    _raises(lambda: seeded.describe_database("12-s"), 800, 1, "database not found[database=12-s]")
+    index = seeded.prepare_index_params("vector", index_type="FLAT", metric_type="L2")
+    _raises(lambda: seeded.create_index("12-s", index), 100, 4, "collection not found[database=default][collection=12-s]")
+    seeded.drop_collection("12-s")  # 2.6 permits dropping a badly named collection: nothing to drop
+    seeded.create_partition(NAME, "2024-01")
+    assert seeded.has_partition(NAME, "2024-01")
+
+
+def test_empty_names_pymilvus_checks_get_milvus_s_answer_from_the_server(stub) -> None:
+    """pymilvus refuses "" client-side before sending; another SDK's request gets the server's text."""
+    reply = stub.DescribeCollection(milvus_pb2.DescribeCollectionRequest(collection_name=""))
+    assert (reply.status.code, reply.status.reason) == (1100, "collection name should not be empty: invalid parameter")
+    reply = stub.DescribeAlias(milvus_pb2.DescribeAliasRequest(alias=""))
+    assert (reply.status.code, reply.status.reason) == (1100, "collection alias should not be empty: invalid parameter")

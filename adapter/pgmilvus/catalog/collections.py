@@ -33,9 +33,14 @@ MAX_SHARDS = 16
 
 
 def require(conn: psycopg.Connection, db_name: str, name: str, *, describe: bool = False,
-            for_update: bool = False) -> CollectionInfo:
-    """The collection (or alias target) ``name``, or Milvus's not-found error."""
-    names.collection_name(name)
+            for_update: bool = False, name_check: bool = True) -> CollectionInfo:
+    """The collection (or alias target) ``name``, or Milvus's not-found error.  ``name_check=False``
+    for the calls whose Milvus 2.6 proxy does not check the name (create_index, alter/drop_collection_
+    properties, rename's old name): a badly formed name is then simply not found."""
+    if name_check:
+        names.collection_name(name)
+    else:
+        names.collection_lookup(name)
     info = catalog.get_collection(conn, db_name, name, for_update=for_update)
     if info is None:
         raise collection_not_found(name, db_name, describe=describe)
@@ -237,7 +242,9 @@ def hybrid_timestamp(moment: datetime) -> int:
 
 
 def drop(conn: psycopg.Connection, db_name: str, name: str) -> None:
-    names.collection_name(name)
+    """Milvus 2.6 does not check the name here ("permit drop collection one with bad collection name",
+    dropCollectionTask.PreExecute): an unknown name, however formed, is dropped already."""
+    names.collection_lookup(name)
     info = catalog.get_collection(conn, db_name, name, aliases=False, for_update=True)
     if info is None:
         if catalog.alias_target(conn, db_name, name) is not None:
@@ -264,8 +271,8 @@ def truncate(conn: psycopg.Connection, db_name: str, name: str) -> None:
 
 
 def rename(conn: psycopg.Connection, db_name: str, old_name: str, new_name: str, target_db: str) -> None:
-    names.collection_name(new_name)
-    info = require(conn, db_name, old_name, for_update=True)
+    names.collection_name(new_name)  # Milvus 2.6 checks only the new name (Proxy.RenameCollection)
+    info = require(conn, db_name, old_name, for_update=True, name_check=False)
     if info.name != old_name:
         raise invalid_parameter(f"{old_name} is an alias; rename the collection {info.name} instead")
     segments.lock_for_ddl(conn, info)  # waits for writers in flight, stops builds in flight

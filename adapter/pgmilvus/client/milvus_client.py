@@ -347,7 +347,7 @@ class MilvusClient:
         if not properties or not isinstance(properties, dict):  # pymilvus's own check
             raise illegal("properties", properties, "give a non-empty dict")
         with self._tx(timeout) as conn:
-            info = collections.require(conn, self._db_name, collection_name, for_update=True)
+            info = collections.require(conn, self._db_name, collection_name, for_update=True, name_check=False)
             properties_mod.alter(conn, info, properties)
 
     def drop_collection_properties(self, collection_name: str, property_keys: List[str],
@@ -357,7 +357,7 @@ class MilvusClient:
         if not isinstance(property_keys, (list, tuple)):
             raise ParamError(message=f"property_keys must be a list, got {type(property_keys).__name__}")
         with self._tx(timeout) as conn:
-            info = collections.require(conn, self._db_name, collection_name, for_update=True)
+            info = collections.require(conn, self._db_name, collection_name, for_update=True, name_check=False)
             properties_mod.drop(conn, info, list(property_keys))
 
     # -- schema evolution (schema_evolution.py) ---------------------------------------------------
@@ -404,7 +404,7 @@ class MilvusClient:
         check_argument("collection_name", collection_name, str)
         check_argument("index_params", index_params, IndexParams)
         with self._tx(timeout) as conn:
-            info = collections.require(conn, self._db_name, collection_name, for_update=True)
+            info = collections.require(conn, self._db_name, collection_name, for_update=True, name_check=False)
             expressions = index_ops.create(conn, info, index_params)
         # A freshly loaded collection gets its statistics here; a new expression index its own.
         self._settle(info, everything=expressions)
@@ -566,7 +566,9 @@ class MilvusClient:
             return catalog.list_databases(conn)
 
     def describe_database(self, db_name: str, **kwargs: Any) -> Dict[str, Any]:
-        names.database_name(db_name)
+        """Milvus 2.6 does not check the name here (describeDatabaseTask.PreExecute is empty): a
+        badly formed one is not found, and "" is the default database (its rootcoord's rule)."""
+        db_name = names.database_lookup(db_name)
         with self._conn() as conn:
             props = catalog.describe_database(conn, db_name)
         if props is None:
@@ -640,7 +642,7 @@ class MilvusClient:
             catalog.remove_alias(conn, self._db_name, alias)
 
     def describe_alias(self, alias: str, timeout: Optional[float] = None, **kwargs: Any) -> Dict[str, str]:
-        names.alias_name(alias)
+        names.alias_name(alias, client_checks_empty=True)  # pymilvus's describe_alias checks "" itself
         with self._conn(timeout) as conn:
             target = catalog.alias_target(conn, self._db_name, alias)
         if target is None:

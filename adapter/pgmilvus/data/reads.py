@@ -26,7 +26,7 @@ from .outputs import OutputPlan, output_plan
 from .results import HybridExtraList
 from ..types import DataType
 from . import bound_filters, values
-from ..schema import ddl
+from ..schema import ddl, names
 from ..catalog import json_index
 from ..pg import statements
 
@@ -127,6 +127,7 @@ def partition_where(info: CollectionInfo, partition_names: Any) -> Optional[sql.
         return None
     for name in partition_names:
         if info.partition(name) is None:
+            names.partition_name(name, strict=False)  # Milvus's query checks the name before looking it up
             raise MilvusException(ErrorCode.SERVER_ERROR, f"partition name {name} not found")
     if info.schema.partition_key_field is None:
         return sql.SQL("{} = ANY({})").format(sql.Identifier(ddl.PARTITION_COLUMN),

@@ -19,6 +19,7 @@ from ..data import values
 from ..catalog.store import CollectionInfo, IndexInfo
 from ..errors import DataNotMatchException, ErrorCode, MilvusException, ParamError, invalid_parameter
 from ..schema.model import FieldSchema
+from ..schema.names import partition_name as check_partition_name
 from .params import illegal
 from .sql import METRICS, Target, partition_condition
 from ..types import DataType
@@ -118,6 +119,7 @@ def _source(info: CollectionInfo, partition_names: Optional[Sequence[str]]
     names = list(dict.fromkeys(partition_names))
     for part_name in names:
         if info.partition(part_name) is None:
+            check_partition_name(part_name, strict=False)  # Milvus's search checks it before the lookup
             raise MilvusException(ErrorCode.PARTITION_NOT_FOUND, f"partition name {part_name} not found: "
                                                                  f"partition not found[partition={part_name}]")
     if len(names) == 1:

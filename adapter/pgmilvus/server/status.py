@@ -45,7 +45,9 @@ def status(code: int, reason: str) -> common_pb2.Status:
 
 
 def from_exception(exc: BaseException, rpc: str) -> common_pb2.Status:
-    """The Status a failed call answers with; unexpected errors are logged with their traceback."""
+    """The Status a failed call answers with; unexpected errors are logged with their traceback.
+    A check pymilvus makes client-side answers with the Milvus server's text (errors.client_side)."""
+    exc = getattr(exc, "server_answer", None) or exc
     if isinstance(exc, MilvusException):
         return status(exc.code or int(ErrorCode.UNEXPECTED_ERROR), exc.message)
     _log.error("%s failed unexpectedly", rpc, exc_info=exc)
