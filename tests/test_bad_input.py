@@ -280,6 +280,7 @@ CASES = [
     case("rename-unknown", lambda c: c.rename_collection("nope", "x2"), E, CNF, "collection=nope"),
     case("rename-old-bad-name", lambda c: c.rename_collection("12-s", "x2"), E, CNF, "[collection=12-s]"),
     case("rename-onto-existing", lambda c: c.rename_collection("quick", "typed"), E, 65535, "duplicated new collection name"),
+    case("rename-onto-itself", lambda c: c.rename_collection("quick", "quick"), E, 1100, "collection name or database name should be different: invalid parameter"),
     case("rename-onto-alias", lambda c: c.rename_collection("typed", "qa"), E, 65535, "qa"),
     case("rename-new-space", lambda c: c.rename_collection("quick", "a b"), E, 1100, "Invalid collection name: a b"),
     case("rename-new-empty", lambda c: c.rename_collection("quick", ""), ParamError, 1, "collection_name"),

@@ -272,6 +272,8 @@ def truncate(conn: psycopg.Connection, db_name: str, name: str) -> None:
 
 def rename(conn: psycopg.Connection, db_name: str, old_name: str, new_name: str, target_db: str) -> None:
     names.collection_name(new_name)  # Milvus 2.6 checks only the new name (Proxy.RenameCollection)
+    if old_name == new_name and (target_db or db_name) == db_name:  # 2.6's rootcoord, before any lookup
+        raise invalid_parameter("collection name or database name should be different")
     info = require(conn, db_name, old_name, for_update=True, name_check=False)
     if info.name != old_name:
         raise invalid_parameter(f"{old_name} is an alias; rename the collection {info.name} instead")
