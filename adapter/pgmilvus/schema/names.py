@@ -13,6 +13,9 @@ from ..errors import ErrorCode, MilvusException, illegal
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _MAX = 255
+#: What a name may contain, as each of Milvus 2.6's checks words it (its field check has the
+#: Oxford comma, the others not).
+_CONTENTS = {"field": "numbers, letters, and underscores"}
 #: The argument names pymilvus's client-side check prints ("`alias` value 5 is illegal").
 _ARGUMENT = {"collection": "collection_name", "partition": "partition_name", "alias": "alias",
              "database": "db_name", "field": "field_name"}
@@ -31,8 +34,9 @@ def _check(kind: str, name: object, code: int, *, suffix: str = "") -> str:
         raise MilvusException(code, f"Invalid {kind} name: {name}. The first character of a {kind} "
                                     f"name must be an underscore or letter.{suffix}")
     if not _NAME.match(name):
+        contents = _CONTENTS.get(kind, "numbers, letters and underscores")
         raise MilvusException(code, f"Invalid {kind} name: {name}. {label} name can only contain "
-                                    f"numbers, letters and underscores.{suffix}")
+                                    f"{contents}.{suffix}")
     return name
 
 
