@@ -140,6 +140,16 @@ def _typed_schema_ns():
     return s
 
 
+def _wide_schema(fields=6, vectors=1):
+    """``fields`` fields in all, ``vectors`` of them vectors: Milvus's limits are 64 and 4."""
+    s = _schema()
+    for i in range(vectors - 1):
+        s.add_field(f"v{i}", DataType.FLOAT_VECTOR, dim=2)
+    for i in range(fields - vectors - 1):
+        s.add_field(f"f{i}", DataType.INT64)
+    return s
+
+
 def _schema(pk_type=DataType.INT64, vec_type=DataType.FLOAT_VECTOR, dim=2, **pk_kw):
     s = MilvusClient.create_schema()
     s.add_field("x", pk_type, is_primary=True, **pk_kw)
@@ -223,9 +233,9 @@ CASES = [
     # --- create_collection: quick-setup arguments --------------------------------------------------------
     case("create-dim-str", lambda c: c.create_collection("q1", dimension="4"), ParamError, 1, "dimension"),
     case("create-dim-none", lambda c: c.create_collection("q1"), ParamError, 1, "dimension"),
-    case("create-dim-zero", lambda c: c.create_collection("q1", dimension=0), E, 1100, "invalid dimension: 0"),
-    case("create-dim-negative", lambda c: c.create_collection("q1", dimension=-1), E, 1100, "invalid dimension: -1"),
-    case("create-dim-huge", lambda c: c.create_collection("q1", dimension=100000), E, 1100, "32768"),
+    case("create-dim-zero", lambda c: c.create_collection("q1", dimension=0), E, 65535, "invalid dimension: 0. should be in range 2 ~ 32768"),
+    case("create-dim-negative", lambda c: c.create_collection("q1", dimension=-1), E, 65535, "invalid dimension: -1"),
+    case("create-dim-huge", lambda c: c.create_collection("q1", dimension=100000), E, 65535, "invalid dimension: 100000 of field vector. float vector dimension should be in range 2 ~ 32768"),
     case("create-metric-unknown", lambda c: c.create_collection("q1", dimension=4, metric_type="FOO"), E, 1100, "metric type FOO"),
     case("create-id-type-float", lambda c: c.create_collection("q1", dimension=4, id_type="float"), PrimaryKeyException, 1, "int or str"),
     case("create-pk-name-empty", lambda c: c.create_collection("q1", dimension=4, primary_field_name=""), ParamError, 1, "field_name"),
@@ -236,13 +246,15 @@ CASES = [
     case("create-schema-str", lambda c: c.create_collection("q1", schema="notaschema"), ParamError, 1, "CollectionSchema"),
     case("create-existing-different", lambda c: c.create_collection("quick", dimension=8), E, 1100, "create duplicate collection with different parameters"),
     # --- create_collection: custom schemas ----------------------------------------------------------------
-    case("schema-no-vector", lambda c: c.create_collection("q1", schema=MilvusClient.create_schema().add_field("x", DataType.INT64, is_primary=True)), E, 1100, "vector field"),
+    case("schema-no-vector", lambda c: c.create_collection("q1", schema=MilvusClient.create_schema().add_field("x", DataType.INT64, is_primary=True)), E, 1100, "schema does not contain vector field: invalid parameter (add one with add_field"),
+    case("schema-65-fields", lambda c: c.create_collection("q1", schema=_wide_schema(fields=65)), E, 65535, "maximum field's number should be limited to 64"),
+    case("schema-5-vectors", lambda c: c.create_collection("q1", schema=_wide_schema(vectors=5)), E, 65535, "maximum vector field's number should be limited to 4"),
     case("schema-no-pk", lambda c: c.create_collection("q1", schema=MilvusClient.create_schema().add_field("x", DataType.INT64).add_field("v", DataType.FLOAT_VECTOR, dim=2)), PrimaryKeyException, 1, "primary key"),
     case("schema-float-pk", lambda c: c.create_collection("q1", schema=_schema(DataType.FLOAT)), PrimaryKeyException, 1, "INT64 or DataType.VARCHAR"),
-    case("schema-dup-field", lambda c: c.create_collection("q1", schema=_schema().add_field("x", DataType.INT32)), E, 65535, "duplicated field name x"),
+    case("schema-dup-field", lambda c: c.create_collection("q1", schema=_schema().add_field("x", DataType.INT32)), E, 65535, "duplicated field name x found"),
     case("schema-geometry", lambda c: c.create_collection("q1", schema=_schema().add_field("g", DataType.GEOMETRY)), E, 3000, "GEOMETRY"),
     case("schema-unknown-type", lambda c: c.create_collection("q1", schema=_schema().add_field("u", DataType.UNKNOWN)), E, 3000, "UNKNOWN"),
-    case("schema-string-type", lambda c: c.create_collection("q1", schema=_schema().add_field("u", DataType.STRING)), E, 3000, "STRING"),
+    case("schema-string-type", lambda c: c.create_collection("q1", schema=_schema().add_field("u", DataType.STRING)), E, 65535, "string data type not supported yet, please use VarChar type instead"),
     case("schema-dtype-int", lambda c: MilvusClient.create_schema().add_field("x", 12345), DataTypeNotSupportException, 1, "Field dtype must be of DataType"),
     case("schema-dtype-str", lambda c: MilvusClient.create_schema().add_field("x", "INT64"), DataTypeNotSupportException, 1, "Field dtype must be of DataType"),
     case("schema-field-int-name", lambda c: c.create_collection("q1", schema=_schema().add_field(5, DataType.INT64)), ParamError, 1, "field_name"),
@@ -255,14 +267,29 @@ CASES = [
     case("schema-field-keyword-null-any-case", lambda c: c.create_collection("q1", schema=_schema().add_field("nUlL", DataType.INT64)), E, 1701, "nUlL is keyword in milvus."),
     case("schema-is-primary-str", lambda c: MilvusClient.create_schema().add_field("x", DataType.INT64, is_primary="yes"), PrimaryKeyException, 1, "Param is_primary must be bool type."),
     case("schema-auto-id-non-pk", lambda c: MilvusClient.create_schema().add_field("x", DataType.INT64, auto_id=True), PrimaryKeyException, 1, "primary key"),
-    case("schema-varchar-no-length", lambda c: c.create_collection("q1", schema=_schema().add_field("s", DataType.VARCHAR)), E, 65535, "max_length"),
-    case("schema-varchar-too-long", lambda c: c.create_collection("q1", schema=_schema().add_field("s", DataType.VARCHAR, max_length=70000)), E, 1100, "65535"),
-    case("schema-vector-no-dim", lambda c: c.create_collection("q1", schema=_schema().add_field("w", DataType.FLOAT_VECTOR)), E, 1100, "dim"),
-    case("schema-binary-dim-7", lambda c: c.create_collection("q1", schema=_schema(vec_type=DataType.BINARY_VECTOR, dim=7)), E, 1100, "multiple of 8"),
-    case("schema-array-json", lambda c: c.create_collection("q1", schema=_schema().add_field("a", DataType.ARRAY, element_type=DataType.JSON, max_capacity=3)), E, 1100, "element type JSON"),
-    case("schema-array-no-capacity", lambda c: c.create_collection("q1", schema=_schema().add_field("a", DataType.ARRAY, element_type=DataType.INT64)), E, 1100, "max_capacity"),
-    case("schema-default-wrong-type", lambda c: c.create_collection("q1", schema=_schema().add_field("n", DataType.INT64, default_value="str")), E, 1100, "default"),
-    case("schema-nullable-pk", lambda c: c.create_collection("q1", schema=_schema(nullable=True)), E, 1100, "can not be nullable"),
+    case("schema-varchar-no-length", lambda c: c.create_collection("q1", schema=_schema().add_field("s", DataType.VARCHAR)), E, 65535, "type param(max_length) should be specified for the field(s) of collection q1"),
+    case("schema-array-varchar-no-length", lambda c: c.create_collection("q1", schema=_schema().add_field("a", DataType.ARRAY, element_type=DataType.VARCHAR, max_capacity=2)), E, 65535, "type param(max_length) should be specified for the field(a) of collection q1"),
+    case("schema-varchar-too-long", lambda c: c.create_collection("q1", schema=_schema().add_field("s", DataType.VARCHAR, max_length=70000)), E, 1100, "the maximum length specified for the field(s) should be in (0, 65535], but got 70000 instead: invalid parameter"),
+    case("schema-vector-no-dim", lambda c: c.create_collection("q1", schema=_schema().add_field("w", DataType.FLOAT_VECTOR)), E, 65535, "dimension is not defined in field type params of field w, check type param `dim` for vector field"),
+    case("schema-binary-dim-7", lambda c: c.create_collection("q1", schema=_schema(vec_type=DataType.BINARY_VECTOR, dim=7)), E, 65535, "invalid dimension: 7 of field v. binary vector dimension should be multiple of 8."),
+    case("schema-array-json", lambda c: c.create_collection("q1", schema=_schema().add_field("a", DataType.ARRAY, element_type=DataType.JSON, max_capacity=3)), E, 65535, "element type JSON is not supported"),
+    case("schema-array-no-element", lambda c: c.create_collection("q1", schema=_schema().add_field("a", DataType.ARRAY, max_capacity=3)), E, 65535, "element data type None is not valid"),
+    case("schema-array-vector", lambda c: c.create_collection("q1", schema=_schema().add_field("a", DataType.ARRAY, element_type=DataType.BINARY_VECTOR, max_capacity=3)), E, 65535, "element type BinaryVector is not supported"),
+    case("schema-array-unknown-element", lambda c: c.create_collection("q1", schema=_schema().add_field("a", DataType.ARRAY, element_type=1001, max_capacity=3)), E, 65535, "element type 1001 is not supported"),
+    case("schema-array-no-capacity", lambda c: c.create_collection("q1", schema=_schema().add_field("a", DataType.ARRAY, element_type=DataType.INT64)), E, 65535, "type param(max_capacity) should be specified for array field a of collection q1"),
+    case("schema-array-capacity-none", lambda c: c.create_collection("q1", schema=_schema().add_field("a", DataType.ARRAY, element_type=DataType.INT64, max_capacity=None)), E, 65535, "the value for max_capacity of field a must be an integer"),
+    case("schema-array-capacity-str", lambda c: c.create_collection("q1", schema=_schema().add_field("a", DataType.ARRAY, element_type=DataType.INT64, max_capacity="a")), E, 65535, "the value for max_capacity of field a must be an integer"),
+    case("schema-array-capacity-list", lambda c: c.create_collection("q1", schema=_schema().add_field("a", DataType.ARRAY, element_type=DataType.INT64, max_capacity=[])), E, 65535, "the value for max_capacity of field a must be an integer"),
+    case("schema-array-capacity-4097", lambda c: c.create_collection("q1", schema=_schema().add_field("a", DataType.ARRAY, element_type=DataType.INT64, max_capacity=4097)), E, 65535, "the maximum capacity specified for a Array should be in (0, 4096]"),
+    case("schema-default-wrong-type", lambda c: c.create_collection("q1", schema=_schema().add_field("n", DataType.INT64, default_value="str")), E, 1100, "type (Int64) of field (n) is not equal to the type(DataType_VarChar) of default_value: invalid parameter"),
+    case("schema-default-int8-bool", lambda c: c.create_collection("q1", schema=_schema().add_field("n", DataType.INT8, default_value=False)), E, 1100, "type (Int8) of field (n) is not equal to the type(DataType_Bool) of default_value"),
+    case("schema-default-float-str", lambda c: c.create_collection("q1", schema=_schema().add_field("f", DataType.FLOAT, default_value="abc")), E, 1100, "type (Float) of field (f) is not equal to the type(DataType_VarChar) of default_value"),
+    case("schema-default-too-long", lambda c: c.create_collection("q1", schema=_schema().add_field("s", DataType.VARCHAR, max_length=2, default_value="abc")), E, 1100, "the length (3) of string exceeds max length (2): invalid parameter[expected=valid length string][actual=string length exceeds max length]"),
+    case("schema-default-pk", lambda c: c.create_collection("q1", schema=_schema(default_value=1)), E, 1100, "primary field not support default_value, type:Int64, name:x: invalid parameter"),
+    case("schema-default-vector", lambda c: c.create_collection("q1", schema=_schema().add_field("w", DataType.FLOAT_VECTOR, dim=2, default_value=1.0)), E, 1100, "type not support default_value, type:FloatVector, name:w: invalid parameter"),
+    case("schema-default-json", lambda c: c.create_collection("q1", schema=_schema().add_field("j", DataType.JSON, default_value="{}")), E, 1100, "type not support default_value, type:JSON, name:j"),
+    case("schema-nullable-pk", lambda c: c.create_collection("q1", schema=_schema(nullable=True)), E, 1100, "primary field not support null, type:Int64, name:x: invalid parameter"),
+    case("schema-nullable-partition-key", lambda c: c.create_collection("q1", schema=_schema().add_field("k", DataType.INT64, is_partition_key=True, nullable=True)), E, 1100, "partition key field not support nullable: invalid parameter"),
     case("schema-bad-index-type", lambda c: c.create_collection("q1", schema=_schema(), index_params=_ip(index_type="FOO", metric_type="L2")), E, 1100, "invalid index type: FOO"),
     # --- describe / has / drop / rename / truncate / stats / load -----------------------------------------
     case("describe-unknown", lambda c: c.describe_collection("nope"), DCE, CNF, "collection=nope"),

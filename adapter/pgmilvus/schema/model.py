@@ -183,6 +183,10 @@ class FieldSchema:
                 raise _param_error(exc, name) from None
             self._deferred = self._deferred or _param_error(exc, name)
             args = _FieldArgs.model_construct(**kwargs)
+        if "max_capacity" in kwargs and kwargs["max_capacity"] is None:
+            # pymilvus sends the None on ("null"), which Milvus cannot read as an integer
+            self._deferred = self._deferred or MilvusException(
+                ErrorCode.SERVER_ERROR, f"the value for max_capacity of field {name} must be an integer")
         if args.auto_id and not args.is_primary:
             raise PrimaryKeyException(message="The auto_id can only be specified on the primary key field")
         self.is_primary = args.is_primary
@@ -355,8 +359,9 @@ class FieldSchema:
         if self.dtype in INTEGER_TYPES:
             lo, hi = INT_RANGES[self.dtype]
             if not lo <= value <= hi:
-                raise invalid_parameter(f"default value out of range: invalid parameter[{value} out of range "
-                                        f"{lo} <= value <= {hi}]")
+                raise MilvusException(ErrorCode.INVALID_PARAMETER,
+                                      f"default value out of range: invalid parameter[{value} out of range "
+                                      f"{lo} <= value <= {hi}]")
         if self.dtype == DataType.VARCHAR and len(value.encode()) > self.max_length:
             raise MilvusException(ErrorCode.INVALID_PARAMETER,
                                   f"the length ({len(value.encode())}) of string exceeds max length "
