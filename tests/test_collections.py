@@ -86,7 +86,9 @@ def test_quick_setup_options(client: MilvusClient) -> None:
     ({"dimension": 5, "id_type": "string"}, MilvusException,
      "type param(max_length) should be specified for the field(id) of collection bad"),
     ({"dimension": 0}, MilvusException, "invalid dimension: 0"),
-    ({"dimension": 5, "metric_type": "EUCLID"}, MilvusException, "metric type EUCLID not found or not supported"),
+    ({"dimension": 5, "metric_type": "EUCLID"}, MilvusException,
+     "float vector index does not support metric type: EUCLID: invalid parameter[expected=valid index params]"
+     "[actual=invalid index params] (field vector takes L2, IP, COSINE)"),
     ({"dimension": 5, "auto_id": "yes"}, AutoIDException, "Param auto_id must be bool type."),
     ({"dimension": 5, "consistency_level": "Whenever"}, InvalidConsistencyLevel,
      "invalid consistency level: Whenever"),
