@@ -572,6 +572,7 @@ CASES = [
     case("search-window-huge", lambda c: c.search("typed", data=[[0.1, 0.2]], limit=10, offset=16380), E, 1100, "16390"),
     case("search-filter-syntax", lambda c: c.search("typed", data=[[0.1, 0.2]], filter="pk >"), E, 1100, "cannot parse expression"),
     case("search-filter-int", lambda c: c.search("typed", data=[[0.1, 0.2]], filter=5), ParamError, 1, "The type of expr must be string"),
+    case("search-filter-vector-is-null", lambda c: c.search("typed", data=[[0.1, 0.2]], filter="v is null"), E, 1100, "IsNull/IsNotNull operations are not supported on vector fields"),
     case("search-template-missing", lambda c: c.search("typed", data=[[0.1, 0.2]], filter="pk == {x}"), E, 1100, "{x}"),
     case("search-output-unknown", lambda c: c.search("typed", data=[[0.1, 0.2]], output_fields=["nofield"]), E, 1100, "field nofield not exist"),
     case("search-metric-mismatch", lambda c: c.search("typed", data=[[0.1, 0.2]], search_params={"metric_type": "IP"}), E, 1100, "metric type not match"),

@@ -501,6 +501,10 @@ class _Checker:
         return ir.KeyExists(target)
 
     def visit_IsNull(self, node: ast.IsNull) -> "ir.Pred":
+        if isinstance(node.target, ast.Ident):
+            field = self.schema.field(node.target.name)
+            if field is not None and field.dtype in VECTOR_TYPES:  # Milvus 2.6's parser words
+                raise SyntaxProblem("IsNull/IsNotNull operations are not supported on vector fields", node.pos)
         target = self.visit(node.target)
         if isinstance(target, ir.JsonRef) and target.keys:
             # Milvus 2.6 rewrites `path is null` to `not exists path`.
