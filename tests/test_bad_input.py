@@ -398,8 +398,9 @@ CASES = [
     case("insert-partition-digit", lambda c: c.insert("typed", [R()], partition_name="12 s"), E, 1100, "Invalid partition name: 12 s."),
     case("delete-partition-hyphen", lambda c: c.delete("typed", ids=[1], partition_name="a-b"), E, 1100, "Invalid partition name: a-b."),
     # --- insert: vectors ------------------------------------------------------------------------------------
-    case("insert-vec-dim-3", lambda c: c.insert("typed", [R(v=[0.1, 0.2, 0.3])]), E, 1100, "schema dim (2)"),
-    case("insert-vec-dim-1", lambda c: c.insert("typed", [R(v=[0.1])]), E, 1100, "the dim (1)"),
+    case("insert-vec-dim-3", lambda c: c.insert("typed", [R(v=[0.1, 0.2, 0.3])]), E, 65535, "the length(3) of float data should divide the dim(2) (row 0 of field v has 3 dimensions)"),
+    case("insert-vec-dim-4-of-2", lambda c: c.insert("typed", [R(v=[0.1, 0.2, 0.3, 0.4])]), E, 1100, "the dim (4) of field data(v) is not equal to schema dim (2)"),
+    case("insert-vec-dim-1", lambda c: c.insert("typed", [R(v=[0.1])]), E, 65535, "the length(1) of float data should divide the dim(2)"),
     case("insert-vec-str", lambda c: c.insert("typed", [R(v="ab")]), DataNotMatchException, 1, "{v} field should be a float_vector"),
     case("insert-vec-strs", lambda c: c.insert("typed", [R(v=["a", "b"])]), DataNotMatchException, 1, "float_vector"),
     case("insert-vec-dict", lambda c: c.insert("typed", [R(v={"a": 1})]), DataNotMatchException, 1, "float_vector"),
@@ -457,7 +458,7 @@ CASES = [
     case("insert-meta-int-key", lambda c: c.insert("quick", [{**Q(), 5: 1}]), DataNotMatchException, 1, "JSON key must be str"),
     # --- upsert ---------------------------------------------------------------------------------------------
     case("upsert-data-str", lambda c: c.upsert("typed", "x"), T, None, "wrong type of argument 'data'"),
-    case("upsert-vec-dim", lambda c: c.upsert("typed", [R(pk=1, v=[1.0])]), E, 1100, "schema dim (2)"),
+    case("upsert-vec-dim", lambda c: c.upsert("typed", [R(pk=1, v=[1.0])]), E, 65535, "the length(1) of float data should divide the dim(2)"),
     case("upsert-missing-field", lambda c: c.upsert("typed", [{"pk": 1}]), DataNotMatchException, 1, "Insert missed an field"),
     case("upsert-missing-pk", lambda c: c.upsert("typed", [without("pk")]), DataNotMatchException, 1, "`pk`"),
     case("upsert-varchar-too-long", lambda c: c.upsert("typed", [R(pk=1, s="toolong")]), E, 1100, "exceeds max length"),

@@ -163,8 +163,10 @@ BAD_ROWS = [
     ({"a": [2**40]}, DataNotMatchException, 1, "Value out of range"),
     ({"a": 5}, DataNotMatchException, 1, "{a} field should be a array, but got a {<class 'int'>}"),
     ({"sa": ["abcd"]}, MilvusException, 1100, "exceeds max length (3)"),
-    ({"vec": [1.0, 2.0]}, MilvusException, 1100,
-     "the dim (2) of field data(vec) is not equal to schema dim (3)"),
+    ({"vec": [1.0, 2.0]}, MilvusException, 65535,   # Milvus 2.6 counts the batch's floats first
+     "the length(2999) of float data should divide the dim(3) (row 537 of field vec has 2 dimensions)"),
+    ({"vec": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]}, MilvusException, 1100,   # they divide: the dims differ
+     "the dim (6) of field data(vec) is not equal to schema dim (3) (row 537)"),
     ({"vec": [1.0, float("nan"), 2.0]}, MilvusException, 65535, "value 'NaN' is not a number or infinity"),
     ({"vec": [1.0, 2.0, 1e39]}, MilvusException, 65535, "value '+Inf' is not a number or infinity"),
     ({"vec": ["a", "b", "c"]}, DataNotMatchException, 1, "{vec} field should be a float_vector"),
