@@ -180,6 +180,9 @@ BAD_FIELDS = [
     ("a", D.INT64, {"auto_id": "x"}, AutoIDException, "Param auto_id must be bool type."),
     ("a", D.INT64, {"auto_id": True}, PrimaryKeyException,
      "The auto_id can only be specified on the primary key field"),
+    ("a", D.ARRAY, {"element_type": D.INT64, "max_capacity": 2, "default_value": [1]}, ParamError,
+     "Default value unsupported data type: 999"),
+    ("a", D.JSON, {"default_value": {"k": 1}}, ParamError, "Default value unsupported data type: 999"),
     ("a", D.INT64, {"default_value": None}, ParamError,
      "Default value cannot be None for a field that is defined as nullable == false."),
 ]

@@ -206,6 +206,9 @@ class FieldSchema:
                 if isinstance(value, str) and value.lower() in ("true", "false"):
                     value = value.lower() == "true"
                 self.params[key] = value
+        if isinstance(self.default_value, (list, tuple, dict, set)):
+            # pymilvus cannot put a container in a ValueField: its client-side error, at add_field
+            raise ParamError(message=f"Default value unsupported data type: {DataType.UNKNOWN.value}")
         if self.has_default and self.default_value is None and not self.nullable:
             raise ParamError(message="Default value cannot be None for a field that is defined "
                                      "as nullable == false.")
