@@ -106,17 +106,12 @@ def _element_type(value: Any) -> Any:
     return value
 
 
+#: The ValueField slot pymilvus sends a (plain) default value in, as Milvus's messages name it.
+_DEFAULT_KINDS = {bool: "DataType_Bool", int: "DataType_Int64", float: "DataType_Double", str: "DataType_VarChar"}
+
+
 def _default_kind(value: Any) -> str:
-    """The ValueField slot pymilvus sends a default value in, as Milvus's messages name it."""
-    if isinstance(value, bool):
-        return "DataType_Bool"
-    if isinstance(value, int):
-        return "DataType_Int64"
-    if isinstance(value, float):
-        return "DataType_Double"
-    if isinstance(value, str):
-        return "DataType_VarChar"
-    return type(value).__name__
+    return _DEFAULT_KINDS.get(type(value), type(value).__name__)
 
 
 def check_max_length(name: str, value: int) -> None:
