@@ -140,6 +140,16 @@ def _typed_schema_ns():
     return s
 
 
+def _wide_schema(fields=6, vectors=1):
+    """``fields`` fields in all, ``vectors`` of them vectors: Milvus's limits are 64 and 4."""
+    s = _schema()
+    for i in range(vectors - 1):
+        s.add_field(f"v{i}", DataType.FLOAT_VECTOR, dim=2)
+    for i in range(fields - vectors - 1):
+        s.add_field(f"f{i}", DataType.INT64)
+    return s
+
+
 def _schema(pk_type=DataType.INT64, vec_type=DataType.FLOAT_VECTOR, dim=2, **pk_kw):
     s = MilvusClient.create_schema()
     s.add_field("x", pk_type, is_primary=True, **pk_kw)
@@ -225,10 +235,11 @@ CASES = [
     # --- create_collection: quick-setup arguments --------------------------------------------------------
     case("create-dim-str", lambda c: c.create_collection("q1", dimension="4"), ParamError, 1, "dimension"),
     case("create-dim-none", lambda c: c.create_collection("q1"), ParamError, 1, "dimension"),
-    case("create-dim-zero", lambda c: c.create_collection("q1", dimension=0), E, 1100, "invalid dimension: 0"),
-    case("create-dim-negative", lambda c: c.create_collection("q1", dimension=-1), E, 1100, "invalid dimension: -1"),
-    case("create-dim-huge", lambda c: c.create_collection("q1", dimension=100000), E, 1100, "32768"),
-    case("create-metric-unknown", lambda c: c.create_collection("q1", dimension=4, metric_type="FOO"), E, 1100, "metric type FOO"),
+    case("create-dim-zero", lambda c: c.create_collection("q1", dimension=0), E, 65535, "invalid dimension: 0. should be in range 2 ~ 32768"),
+    case("create-dim-negative", lambda c: c.create_collection("q1", dimension=-1), E, 65535, "invalid dimension: -1"),
+    case("create-dim-huge", lambda c: c.create_collection("q1", dimension=100000), E, 65535, "invalid dimension: 100000 of field vector. float vector dimension should be in range 2 ~ 32768"),
+    case("create-metric-unknown", lambda c: c.create_collection("q1", dimension=4, metric_type="FOO"), E, 1100, "float vector index does not support metric type: FOO: invalid parameter"),
+    case("create-metric-digit", lambda c: c.create_collection("q1", dimension=4, metric_type="1"), E, 1100, "float vector index does not support metric type: 1"),
     case("create-id-type-float", lambda c: c.create_collection("q1", dimension=4, id_type="float"), PrimaryKeyException, 1, "int or str"),
     case("create-pk-name-empty", lambda c: c.create_collection("q1", dimension=4, primary_field_name=""), E, 1701, "field name should not be empty: field name invalid[field=]"),
     case("create-pk-name-256", lambda c: c.create_collection("q1", dimension=4, primary_field_name="f" * 256), E, 1701, "The length of a field name must be less than 255 characters."),
@@ -240,13 +251,15 @@ CASES = [
     case("create-schema-str", lambda c: c.create_collection("q1", schema="notaschema"), ParamError, 1, "CollectionSchema"),
     case("create-existing-different", lambda c: c.create_collection("quick", dimension=8), E, 1100, "create duplicate collection with different parameters"),
     # --- create_collection: custom schemas ----------------------------------------------------------------
-    case("schema-no-vector", lambda c: c.create_collection("q1", schema=MilvusClient.create_schema().add_field("x", DataType.INT64, is_primary=True)), E, 1100, "vector field"),
+    case("schema-no-vector", lambda c: c.create_collection("q1", schema=MilvusClient.create_schema().add_field("x", DataType.INT64, is_primary=True)), E, 1100, "schema does not contain vector field: invalid parameter (add one with add_field"),
+    case("schema-65-fields", lambda c: c.create_collection("q1", schema=_wide_schema(fields=65)), E, 65535, "maximum field's number should be limited to 64"),
+    case("schema-5-vectors", lambda c: c.create_collection("q1", schema=_wide_schema(vectors=5)), E, 65535, "maximum vector field's number should be limited to 4"),
     case("schema-no-pk", lambda c: c.create_collection("q1", schema=MilvusClient.create_schema().add_field("x", DataType.INT64).add_field("v", DataType.FLOAT_VECTOR, dim=2)), PrimaryKeyException, 1, "primary key"),
     case("schema-float-pk", lambda c: c.create_collection("q1", schema=_schema(DataType.FLOAT)), PrimaryKeyException, 1, "INT64 or DataType.VARCHAR"),
-    case("schema-dup-field", lambda c: c.create_collection("q1", schema=_schema().add_field("x", DataType.INT32)), E, 65535, "duplicated field name x"),
+    case("schema-dup-field", lambda c: c.create_collection("q1", schema=_schema().add_field("x", DataType.INT32)), E, 65535, "duplicated field name x found"),
     case("schema-geometry", lambda c: c.create_collection("q1", schema=_schema().add_field("g", DataType.GEOMETRY)), E, 3000, "GEOMETRY"),
     case("schema-unknown-type", lambda c: c.create_collection("q1", schema=_schema().add_field("u", DataType.UNKNOWN)), E, 3000, "UNKNOWN"),
-    case("schema-string-type", lambda c: c.create_collection("q1", schema=_schema().add_field("u", DataType.STRING)), E, 3000, "STRING"),
+    case("schema-string-type", lambda c: c.create_collection("q1", schema=_schema().add_field("u", DataType.STRING)), E, 65535, "string data type not supported yet, please use VarChar type instead"),
     case("schema-dtype-int", lambda c: MilvusClient.create_schema().add_field("x", 12345), DataTypeNotSupportException, 1, "Field dtype must be of DataType"),
     case("schema-dtype-str", lambda c: MilvusClient.create_schema().add_field("x", "INT64"), DataTypeNotSupportException, 1, "Field dtype must be of DataType"),
     case("schema-field-int-name", lambda c: c.create_collection("q1", schema=_schema().add_field(5, DataType.INT64)), ParamError, 1, "field_name"),
@@ -259,14 +272,29 @@ CASES = [
     case("schema-field-keyword-null-any-case", lambda c: c.create_collection("q1", schema=_schema().add_field("nUlL", DataType.INT64)), E, 1701, "nUlL is keyword in milvus."),
     case("schema-is-primary-str", lambda c: MilvusClient.create_schema().add_field("x", DataType.INT64, is_primary="yes"), PrimaryKeyException, 1, "Param is_primary must be bool type."),
     case("schema-auto-id-non-pk", lambda c: MilvusClient.create_schema().add_field("x", DataType.INT64, auto_id=True), PrimaryKeyException, 1, "primary key"),
-    case("schema-varchar-no-length", lambda c: c.create_collection("q1", schema=_schema().add_field("s", DataType.VARCHAR)), E, 65535, "max_length"),
-    case("schema-varchar-too-long", lambda c: c.create_collection("q1", schema=_schema().add_field("s", DataType.VARCHAR, max_length=70000)), E, 1100, "65535"),
-    case("schema-vector-no-dim", lambda c: c.create_collection("q1", schema=_schema().add_field("w", DataType.FLOAT_VECTOR)), E, 1100, "dim"),
-    case("schema-binary-dim-7", lambda c: c.create_collection("q1", schema=_schema(vec_type=DataType.BINARY_VECTOR, dim=7)), E, 1100, "multiple of 8"),
-    case("schema-array-json", lambda c: c.create_collection("q1", schema=_schema().add_field("a", DataType.ARRAY, element_type=DataType.JSON, max_capacity=3)), E, 1100, "element type JSON"),
-    case("schema-array-no-capacity", lambda c: c.create_collection("q1", schema=_schema().add_field("a", DataType.ARRAY, element_type=DataType.INT64)), E, 1100, "max_capacity"),
-    case("schema-default-wrong-type", lambda c: c.create_collection("q1", schema=_schema().add_field("n", DataType.INT64, default_value="str")), E, 1100, "default"),
-    case("schema-nullable-pk", lambda c: c.create_collection("q1", schema=_schema(nullable=True)), E, 1100, "can not be nullable"),
+    case("schema-varchar-no-length", lambda c: c.create_collection("q1", schema=_schema().add_field("s", DataType.VARCHAR)), E, 65535, "type param(max_length) should be specified for the field(s) of collection q1"),
+    case("schema-array-varchar-no-length", lambda c: c.create_collection("q1", schema=_schema().add_field("a", DataType.ARRAY, element_type=DataType.VARCHAR, max_capacity=2)), E, 65535, "type param(max_length) should be specified for the field(a) of collection q1"),
+    case("schema-varchar-too-long", lambda c: c.create_collection("q1", schema=_schema().add_field("s", DataType.VARCHAR, max_length=70000)), E, 1100, "the maximum length specified for the field(s) should be in (0, 65535], but got 70000 instead: invalid parameter"),
+    case("schema-vector-no-dim", lambda c: c.create_collection("q1", schema=_schema().add_field("w", DataType.FLOAT_VECTOR)), E, 65535, "dimension is not defined in field type params of field w, check type param `dim` for vector field"),
+    case("schema-binary-dim-7", lambda c: c.create_collection("q1", schema=_schema(vec_type=DataType.BINARY_VECTOR, dim=7)), E, 65535, "invalid dimension: 7 of field v. binary vector dimension should be multiple of 8."),
+    case("schema-array-json", lambda c: c.create_collection("q1", schema=_schema().add_field("a", DataType.ARRAY, element_type=DataType.JSON, max_capacity=3)), E, 65535, "element type JSON is not supported"),
+    case("schema-array-no-element", lambda c: c.create_collection("q1", schema=_schema().add_field("a", DataType.ARRAY, max_capacity=3)), E, 65535, "element data type None is not valid"),
+    case("schema-array-vector", lambda c: c.create_collection("q1", schema=_schema().add_field("a", DataType.ARRAY, element_type=DataType.BINARY_VECTOR, max_capacity=3)), E, 65535, "element type BinaryVector is not supported"),
+    case("schema-array-unknown-element", lambda c: c.create_collection("q1", schema=_schema().add_field("a", DataType.ARRAY, element_type=1001, max_capacity=3)), E, 65535, "element type 1001 is not supported"),
+    case("schema-array-no-capacity", lambda c: c.create_collection("q1", schema=_schema().add_field("a", DataType.ARRAY, element_type=DataType.INT64)), E, 65535, "type param(max_capacity) should be specified for array field a of collection q1"),
+    case("schema-array-capacity-none", lambda c: c.create_collection("q1", schema=_schema().add_field("a", DataType.ARRAY, element_type=DataType.INT64, max_capacity=None)), E, 65535, "the value for max_capacity of field a must be an integer"),
+    case("schema-array-capacity-str", lambda c: c.create_collection("q1", schema=_schema().add_field("a", DataType.ARRAY, element_type=DataType.INT64, max_capacity="a")), E, 65535, "the value for max_capacity of field a must be an integer"),
+    case("schema-array-capacity-list", lambda c: c.create_collection("q1", schema=_schema().add_field("a", DataType.ARRAY, element_type=DataType.INT64, max_capacity=[])), E, 65535, "the value for max_capacity of field a must be an integer"),
+    case("schema-array-capacity-4097", lambda c: c.create_collection("q1", schema=_schema().add_field("a", DataType.ARRAY, element_type=DataType.INT64, max_capacity=4097)), E, 65535, "the maximum capacity specified for a Array should be in (0, 4096]"),
+    case("schema-default-wrong-type", lambda c: c.create_collection("q1", schema=_schema().add_field("n", DataType.INT64, default_value="str")), E, 1100, "type (Int64) of field (n) is not equal to the type(DataType_VarChar) of default_value: invalid parameter"),
+    case("schema-default-int8-bool", lambda c: c.create_collection("q1", schema=_schema().add_field("n", DataType.INT8, default_value=False)), E, 1100, "type (Int8) of field (n) is not equal to the type(DataType_Bool) of default_value"),
+    case("schema-default-float-str", lambda c: c.create_collection("q1", schema=_schema().add_field("f", DataType.FLOAT, default_value="abc")), E, 1100, "type (Float) of field (f) is not equal to the type(DataType_VarChar) of default_value"),
+    case("schema-default-too-long", lambda c: c.create_collection("q1", schema=_schema().add_field("s", DataType.VARCHAR, max_length=2, default_value="abc")), E, 1100, "the length (3) of string exceeds max length (2): invalid parameter[expected=valid length string][actual=string length exceeds max length]"),
+    case("schema-default-pk", lambda c: c.create_collection("q1", schema=_schema(default_value=1)), E, 1100, "primary field not support default_value, type:Int64, name:x: invalid parameter"),
+    case("schema-default-vector", lambda c: c.create_collection("q1", schema=_schema().add_field("w", DataType.FLOAT_VECTOR, dim=2, default_value=1.0)), E, 1100, "type not support default_value, type:FloatVector, name:w: invalid parameter"),
+    case("schema-default-json", lambda c: c.create_collection("q1", schema=_schema().add_field("j", DataType.JSON, default_value="{}")), E, 1100, "type not support default_value, type:JSON, name:j"),
+    case("schema-nullable-pk", lambda c: c.create_collection("q1", schema=_schema(nullable=True)), E, 1100, "primary field not support null, type:Int64, name:x: invalid parameter"),
+    case("schema-nullable-partition-key", lambda c: c.create_collection("q1", schema=_schema().add_field("k", DataType.INT64, is_partition_key=True, nullable=True)), E, 1100, "partition key field not support nullable: invalid parameter"),
     case("schema-bad-index-type", lambda c: c.create_collection("q1", schema=_schema(), index_params=_ip(index_type="FOO", metric_type="L2")), E, 1100, "invalid index type: FOO"),
     # --- describe / has / drop / rename / truncate / stats / load -----------------------------------------
     case("describe-unknown", lambda c: c.describe_collection("nope"), DCE, CNF, "collection=nope"),
@@ -381,7 +409,8 @@ CASES = [
     case("index-int8-diskann", lambda c: c.create_index("i8", _ip(index_type="DISKANN", metric_type="L2")), E, 1100, "data type Int8Vector can't build with this index DISKANN"),
     case("index-create-unknown-type", lambda c: c.create_index("noidx", _ip(index_type="FOO", metric_type="L2")), E, 1100, "invalid parameter[expected=valid index][actual=invalid index type: FOO]: use one of HNSW, IVF_FLAT, FLAT, AUTOINDEX for vector field v"),
     case("index-create-unknown-type-as-given", lambda c: c.create_index("noidx", _ip(index_type="12-s", metric_type="L2")), E, 1100, "[actual=invalid index type: 12-s]"),
-    case("index-create-unknown-metric", lambda c: c.create_index("noidx", _ip(index_type="HNSW", metric_type="FOO")), E, 1100, "metric type FOO"),
+    case("index-create-unknown-metric", lambda c: c.create_index("noidx", _ip(index_type="HNSW", metric_type="FOO")), E, 1100, "float vector index does not support metric type: FOO"),
+    case("index-create-binary-metric", lambda c: c.create_index("bv", _ip(index_type="BIN_FLAT", metric_type="L2")), E, 1100, "binary vector index does not support metric type: L2"),
     case("index-create-param-str", lambda c: c.create_index("noidx", _ip(index_type="HNSW", metric_type="L2", params={"M": "x"})), E, 1100, "M='x'"),
     case("index-create-param-range", lambda c: c.create_index("noidx", _ip(index_type="HNSW", metric_type="L2", params={"M": 100000})), E, 1100, "out of range"),
     case("index-create-scalar-hnsw", lambda c: c.create_index("typed", _ip("s", index_type="HNSW", metric_type="L2")), E, 1100, "invalid index type: HNSW for scalar field s"),
@@ -403,8 +432,9 @@ CASES = [
     case("delete-partition-space", lambda c: c.delete("typed", ids=[1], partition_name="a b"), E, 65535, "Invalid partition name: a b."),
     case("delete-partition-hyphen", lambda c: c.delete("typed", ids=[1], partition_name="a-b"), E, 200, "partition not found[partition=a-b]"),
     # --- insert: vectors ------------------------------------------------------------------------------------
-    case("insert-vec-dim-3", lambda c: c.insert("typed", [R(v=[0.1, 0.2, 0.3])]), E, 1100, "schema dim (2)"),
-    case("insert-vec-dim-1", lambda c: c.insert("typed", [R(v=[0.1])]), E, 1100, "the dim (1)"),
+    case("insert-vec-dim-3", lambda c: c.insert("typed", [R(v=[0.1, 0.2, 0.3])]), E, 65535, "the length(3) of float data should divide the dim(2) (row 0 of field v has 3 dimensions)"),
+    case("insert-vec-dim-4-of-2", lambda c: c.insert("typed", [R(v=[0.1, 0.2, 0.3, 0.4])]), E, 1100, "the dim (4) of field data(v) is not equal to schema dim (2)"),
+    case("insert-vec-dim-1", lambda c: c.insert("typed", [R(v=[0.1])]), E, 65535, "the length(1) of float data should divide the dim(2)"),
     case("insert-vec-str", lambda c: c.insert("typed", [R(v="ab")]), DataNotMatchException, 1, "{v} field should be a float_vector"),
     case("insert-vec-strs", lambda c: c.insert("typed", [R(v=["a", "b"])]), DataNotMatchException, 1, "float_vector"),
     case("insert-vec-dict", lambda c: c.insert("typed", [R(v={"a": 1})]), DataNotMatchException, 1, "float_vector"),
@@ -462,7 +492,7 @@ CASES = [
     case("insert-meta-int-key", lambda c: c.insert("quick", [{**Q(), 5: 1}]), DataNotMatchException, 1, "JSON key must be str"),
     # --- upsert ---------------------------------------------------------------------------------------------
     case("upsert-data-str", lambda c: c.upsert("typed", "x"), T, None, "wrong type of argument 'data'"),
-    case("upsert-vec-dim", lambda c: c.upsert("typed", [R(pk=1, v=[1.0])]), E, 1100, "schema dim (2)"),
+    case("upsert-vec-dim", lambda c: c.upsert("typed", [R(pk=1, v=[1.0])]), E, 65535, "the length(1) of float data should divide the dim(2)"),
     case("upsert-missing-field", lambda c: c.upsert("typed", [{"pk": 1}]), DataNotMatchException, 1, "Insert missed an field"),
     case("upsert-missing-pk", lambda c: c.upsert("typed", [without("pk")]), DataNotMatchException, 1, "`pk`"),
     case("upsert-varchar-too-long", lambda c: c.upsert("typed", [R(pk=1, s="toolong")]), E, 1100, "exceeds max length"),
@@ -579,6 +609,7 @@ CASES = [
     case("search-window-huge", lambda c: c.search("typed", data=[[0.1, 0.2]], limit=10, offset=16380), E, 1100, "16390"),
     case("search-filter-syntax", lambda c: c.search("typed", data=[[0.1, 0.2]], filter="pk >"), E, 1100, "cannot parse expression"),
     case("search-filter-int", lambda c: c.search("typed", data=[[0.1, 0.2]], filter=5), ParamError, 1, "The type of expr must be string"),
+    case("search-filter-vector-is-null", lambda c: c.search("typed", data=[[0.1, 0.2]], filter="v is null"), E, 1100, "IsNull/IsNotNull operations are not supported on vector fields"),
     case("search-template-missing", lambda c: c.search("typed", data=[[0.1, 0.2]], filter="pk == {x}"), E, 1100, "{x}"),
     case("search-output-unknown", lambda c: c.search("typed", data=[[0.1, 0.2]], output_fields=["nofield"]), E, 1100, "field nofield not exist"),
     case("search-metric-mismatch", lambda c: c.search("typed", data=[[0.1, 0.2]], search_params={"metric_type": "IP"}), E, 1100, "metric type not match"),

@@ -48,6 +48,28 @@ VECTOR_TYPES = frozenset({
     DataType.BFLOAT16_VECTOR, DataType.SPARSE_FLOAT_VECTOR, DataType.INT8_VECTOR,
 })
 DENSE_VECTOR_TYPES = VECTOR_TYPES - {DataType.SPARSE_FLOAT_VECTOR}
+#: Milvus (Go) names of the data types, as its error messages spell them.
+GO_NAMES = {
+    DataType.BOOL: "Bool", DataType.INT8: "Int8", DataType.INT16: "Int16",
+    DataType.INT32: "Int32", DataType.INT64: "Int64", DataType.FLOAT: "Float",
+    DataType.DOUBLE: "Double", DataType.VARCHAR: "VarChar", DataType.TEXT: "Text",
+    DataType.ARRAY: "Array", DataType.JSON: "JSON", DataType.TIMESTAMPTZ: "Timestamptz",
+    DataType.GEOMETRY: "Geometry", DataType.FLOAT_VECTOR: "FloatVector",
+    DataType.BINARY_VECTOR: "BinaryVector", DataType.FLOAT16_VECTOR: "Float16Vector",
+    DataType.BFLOAT16_VECTOR: "BFloat16Vector", DataType.SPARSE_FLOAT_VECTOR: "SparseFloatVector",
+    DataType.INT8_VECTOR: "Int8Vector", DataType.NONE: "None", DataType.STRING: "String",
+    DataType._ARRAY_OF_VECTOR: "ArrayOfVector", DataType._ARRAY_OF_STRUCT: "ArrayOfStruct",
+    DataType.STRUCT: "Struct",
+}
+
+
+def go_name(value: int) -> str:
+    """Milvus's (Go protobuf's) name of a data type; an unknown number prints as itself, as Go's
+    enum String() does, so messages about a type the client invented still read like Milvus's."""
+    member = DataType._value2member_map_.get(int(value))
+    return GO_NAMES.get(member, str(int(value)))
+
+
 INTEGER_TYPES = frozenset({DataType.INT8, DataType.INT16, DataType.INT32, DataType.INT64})
 FLOAT_TYPES = frozenset({DataType.FLOAT, DataType.DOUBLE})
 NUMERIC_TYPES = INTEGER_TYPES | FLOAT_TYPES

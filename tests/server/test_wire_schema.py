@@ -107,3 +107,43 @@ def test_a_bad_decay_ranker_is_the_same_error(coll, local_client) -> None:
         local_client.search(NAME, [[0.1, 0.2, 0.3, 0.4]], limit=3, ranker=bad(pgmilvus))
     assert (wire.value.code, wire.value.message) == (local.value.code, local.value.message)
     assert "must be numeric" in wire.value.message
+
+
+def _bad_schema(client, extra):
+    schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
+    schema.add_field("id", DataType.INT64, is_primary=True, nullable=extra == "nullable-pk")
+    schema.add_field("v", DataType.FLOAT_VECTOR, dim=4)
+    if extra == "array-1001":
+        schema.add_field("a", DataType.ARRAY, element_type=1001, max_capacity=2)
+    elif extra == "capacity-none":
+        schema.add_field("a", DataType.ARRAY, element_type=DataType.INT64, max_capacity=None)
+    elif extra == "int8-default-str":
+        schema.add_field("i8", DataType.INT8, default_value="abc")
+    elif extra == "5-vectors":
+        for i in range(4):
+            schema.add_field(f"v{i}", DataType.FLOAT_VECTOR, dim=4)
+    elif extra == "string":
+        schema.add_field("s", DataType.STRING)
+    return schema
+
+
+@pytest.mark.parametrize("extra, code, message", [
+    ("nullable-pk", 1100, "primary field not support null, type:Int64, name:id: invalid parameter"),
+    ("array-1001", 65535, "element type 1001 is not supported"),
+    ("capacity-none", 65535, "the value for max_capacity of field a must be an integer"),
+    ("int8-default-str", 1100, "type (Int8) of field (i8) is not equal to the type(DataType_VarChar) of default_value"),
+    ("5-vectors", 65535, "maximum vector field's number should be limited to 4"),
+    ("string", 65535, "string data type not supported yet, please use VarChar type instead"),
+])
+def test_create_collection_schema_checks_say_what_milvus_says(wire_client, local_client, extra, code,
+                                                              message) -> None:
+    """create_collection's schema checks (schema/model.py) answer over the wire as in process, in
+    Milvus 2.6's words: pymilvus passes these schemas on unchecked."""
+    from pgmilvus import MilvusException as LocalError
+
+    with pytest.raises(MilvusException) as wire:
+        wire_client.create_collection("bad", schema=_bad_schema(wire_client, extra))
+    with pytest.raises(LocalError) as local:
+        local_client.create_collection("bad", schema=_bad_schema(local_client, extra))
+    assert message in wire.value.message and message in local.value.message
+    assert wire.value.code == local.value.code == code

@@ -140,7 +140,7 @@ def create(conn: psycopg.Connection, db_name: str, name: str, schema: Collection
     from . import index_ops  # index_ops imports this module
 
     names.collection_name(name)
-    schema.verify()
+    schema.verify(name)
     level = consistency_level(kwargs.get("consistency_level"))
     shards = _num_shards(kwargs)
     properties = kwargs.get("properties") or {}

@@ -25,12 +25,10 @@ from . import segments, store as catalog
 from ..schema import ddl
 from .store import CollectionInfo
 from ..errors import ErrorCode, MilvusException, ParamError, collection_loaded, invalid_parameter
-from ..schema.model import MAX_CAPACITY, MAX_VARCHAR, FieldSchema
+from ..schema.model import (MAX_CAPACITY, MAX_FIELDS, MAX_VARCHAR, FieldSchema, check_field_counts,
+                            check_max_length)
 from ..types import DENSE_VECTOR_TYPES, DataType
 
-#: Milvus's proxy.maxFieldNum and proxy.maxVectorFieldNum defaults.
-MAX_FIELDS = 64
-MAX_VECTOR_FIELDS = 4
 #: Names Milvus keeps for its own columns (the dynamic field's ``$meta`` fails the name check first).
 _SYSTEM_FIELDS = ("RowID", "Timestamp")
 _CLUSTERING_KEY_TYPES = {DataType.INT8, DataType.INT16, DataType.INT32, DataType.INT64, DataType.FLOAT,
@@ -95,9 +93,7 @@ def _check_new_field(info: CollectionInfo, field: FieldSchema) -> None:
         if any(f.is_clustering_key for f in schema.fields):
             raise invalid_parameter(f"already has another clustering key field, field name: {name}")
     if field.is_vector:
-        if len(schema.vector_fields) >= MAX_VECTOR_FIELDS:
-            raise MilvusException(ErrorCode.SERVER_ERROR, "maximum vector field's number should be "
-                                                          f"limited to {MAX_VECTOR_FIELDS}")
+        check_field_counts(len(schema.fields) + 1, len(schema.vector_fields) + 1)
         if field.dtype in DENSE_VECTOR_TYPES and field.dim is None:
             raise invalid_parameter(f"vector field must have dimension specified, field name = {name}")
     if not field.nullable:
@@ -108,14 +104,8 @@ def _check_new_field(info: CollectionInfo, field: FieldSchema) -> None:
             raise MilvusException(ErrorCode.MISSING_PARAMETER,
                                   f"type param(max_length) should be specified for the field({name}) of "
                                   f"collection {info.name}: missing parameter")
-        _check_max_length(name, field.max_length)
-    field.verify()
-
-
-def _check_max_length(name: str, value: int) -> None:
-    if not 0 < value <= MAX_VARCHAR:
-        raise invalid_parameter(f"the maximum length specified for the field({name}) should be in "
-                                f"(0, {MAX_VARCHAR}], but got {value} instead")
+        check_max_length(name, field.max_length)
+    field.verify(info.name)
 
 
 # -- drop_collection_field (pymilvus 3.0) ---------------------------------------------------------
@@ -206,7 +196,7 @@ def _check_field_param(info: CollectionInfo, field: Any, name: str, key: str, va
             raise invalid_parameter(f"max_length should be an integer, but got {value!r}")
         if number > MAX_VARCHAR:
             raise invalid_parameter(f"{number} exceeds the maximum allowed value {MAX_VARCHAR}")
-        _check_max_length(name, number)
+        check_max_length(name, number)
     elif key == "max_capacity":
         if field is None or field.dtype != DataType.ARRAY:
             raise invalid_parameter(f"{name} can not modify the maxcapacity for non-array types")

@@ -154,6 +154,26 @@ def wrong_dim(field: FieldSchema, got: int, row: int) -> MilvusException:
                            f"({field.dim}) (row {row}): invalid parameter[expected={field.dim}][actual={got}]")
 
 
+def undivided_float_data(field: FieldSchema, column: list[Any], base: int) -> Optional[MilvusException]:
+    """Milvus 2.6's proxy first checks that a FLOAT_VECTOR column's floats, all rows end to end as
+    pymilvus sends them, divide into vectors of the schema's dim (funcutil.GetNumRowsOfFloatVectorField),
+    before any other check of the column: its text when they do not (pgmilvus's row detail after
+    it), else None.  Only for columns of sequences: anything else fails pymilvus's own checks."""
+    if field.dtype != DataType.FLOAT_VECTOR:
+        return None
+    present = [value for value in column if value is not None]
+    if not all(isinstance(value, (list, tuple, np.ndarray)) for value in present):
+        return None
+    dim = int(field.dim)
+    floats = sum(len(value) for value in present)
+    if floats % dim == 0:
+        return None
+    row = next(i for i, value in enumerate(column) if value is not None and len(value) != dim)
+    return MilvusException(ErrorCode.SERVER_ERROR,
+                           f"the length({floats}) of float data should divide the dim({dim}) "
+                           f"(row {base + row} of field {field.name} has {len(column[row])} dimensions)")
+
+
 def missing_field(field: FieldSchema, row: int) -> DataNotMatchException:
     return DataNotMatchException(
         message=f"Insert missed an field `{field.name}` to collection without set nullable==true or set "

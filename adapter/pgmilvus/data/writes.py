@@ -153,8 +153,16 @@ class RowEncoder:
         return self.writer.segments(rows, keys)
 
     def _column(self, field: FieldSchema, chunk: list[dict], base: int) -> list[Any]:
+        col = [row.get(field.name) for row in chunk]
+        try:
+            return self._encode_column(field, col, chunk, base)
+        except DataNotMatchException:
+            raise  # pymilvus's own check, made before the request leaves the client
+        except MilvusException as exc:
+            raise (values.undivided_float_data(field, col, base) or exc) from None
+
+    def _encode_column(self, field: FieldSchema, col: list[Any], chunk: list[dict], base: int) -> list[Any]:
         name = field.name
-        col = [row.get(name) for row in chunk]
         fast = values.encode_column_fast(field, col)
         if fast is not None:
             return fast

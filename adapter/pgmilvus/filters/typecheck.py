@@ -25,21 +25,10 @@ from dataclasses import dataclass
 from typing import Any, Optional, Union
 
 from ..schema.model import DYNAMIC_FIELD, CollectionSchema
-from ..types import FLOAT_TYPES, INTEGER_TYPES, STRING_TYPES, VECTOR_TYPES, DataType
+from ..types import FLOAT_TYPES, GO_NAMES, INTEGER_TYPES, STRING_TYPES, VECTOR_TYPES, DataType
 from . import ast, ir
 from .errors import INT64_MAX as _INT64_MAX, INT64_MIN as _INT64_MIN, SyntaxProblem, int64_out_of_range
 
-#: Milvus (Go) names of the data types, as its error messages spell them.
-GO_NAMES = {
-    DataType.BOOL: "Bool", DataType.INT8: "Int8", DataType.INT16: "Int16",
-    DataType.INT32: "Int32", DataType.INT64: "Int64", DataType.FLOAT: "Float",
-    DataType.DOUBLE: "Double", DataType.VARCHAR: "VarChar", DataType.TEXT: "Text",
-    DataType.ARRAY: "Array", DataType.JSON: "JSON", DataType.TIMESTAMPTZ: "Timestamptz",
-    DataType.GEOMETRY: "Geometry", DataType.FLOAT_VECTOR: "FloatVector",
-    DataType.BINARY_VECTOR: "BinaryVector", DataType.FLOAT16_VECTOR: "Float16Vector",
-    DataType.BFLOAT16_VECTOR: "BFloat16Vector", DataType.SPARSE_FLOAT_VECTOR: "SparseFloatVector",
-    DataType.INT8_VECTOR: "Int8Vector",
-}
 _FLIP = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 _COMPARISONS = set(_FLIP)
 _ARITH = {"+", "-", "*", "/", "%", "**"}
@@ -512,6 +501,10 @@ class _Checker:
         return ir.KeyExists(target)
 
     def visit_IsNull(self, node: ast.IsNull) -> "ir.Pred":
+        if isinstance(node.target, ast.Ident):
+            field = self.schema.field(node.target.name)
+            if field is not None and field.dtype in VECTOR_TYPES:  # Milvus 2.6's parser words
+                raise SyntaxProblem("IsNull/IsNotNull operations are not supported on vector fields", node.pos)
         target = self.visit(node.target)
         if isinstance(target, ir.JsonRef) and target.keys:
             # Milvus 2.6 rewrites `path is null` to `not exists path`.

@@ -19,16 +19,15 @@ from . import names
 from ..errors import (AutoIDException, ClusteringKeyException, DataTypeNotSupportException, ErrorCode,
                      MilvusException, ParamError, PartitionKeyException, PrimaryKeyException, invalid_parameter)
 from ..types import (DENSE_VECTOR_TYPES, INT_RANGES, INTEGER_TYPES, FLOAT_TYPES, DataType, FunctionType,
-                    VECTOR_TYPES)
+                    VECTOR_TYPES, go_name)
 
 DYNAMIC_FIELD = "$meta"
 MAX_DIM = 32768
 MIN_DIM = 2
-#: Milvus's word for each dense vector type in its dimension errors, and its largest dimension
-#: (binary vectors: 8 x MAX_DIM bits).
-_DIM_RANGE = {DataType.FLOAT_VECTOR: ("float", MAX_DIM), DataType.FLOAT16_VECTOR: ("float16", MAX_DIM),
-              DataType.BFLOAT16_VECTOR: ("bfloat16", MAX_DIM), DataType.INT8_VECTOR: ("int8", MAX_DIM),
-              DataType.BINARY_VECTOR: ("binary", 8 * MAX_DIM)}
+#: Milvus's proxy.maxFieldNum and proxy.maxVectorFieldNum defaults: create_collection and
+#: add_collection_field hold a collection to the same limits.
+MAX_FIELDS = 64
+MAX_VECTOR_FIELDS = 4
 #: pgvector's column types hold fewer dimensions than Milvus allows (vector.h / halfvec.h VECTOR_MAX_DIM,
 #: HALFVEC_MAX_DIM); BINARY_VECTOR (bit) holds Milvus's whole range.
 PGVECTOR_MAX_DIM = {DataType.FLOAT_VECTOR: ("vector", 16000), DataType.INT8_VECTOR: ("vector", 16000),
@@ -43,9 +42,7 @@ PG_COLUMN_LIMIT = 63
 
 #: Types Postgres + pgvector cannot hold faithfully; refused at create time.
 UNSUPPORTED_TYPES = {
-    DataType.NONE: "NONE is not a storable type",
     DataType.UNKNOWN: "UNKNOWN is not a storable type",
-    DataType.STRING: "STRING is reserved by Milvus and not usable; use VARCHAR",
     DataType.GEOMETRY: "GEOMETRY needs PostGIS, which pgmilvus does not use",
     DataType._ARRAY_OF_VECTOR: "arrays of vectors have no pgvector column type",
     DataType._ARRAY_OF_STRUCT: "arrays of structs are not supported",
@@ -73,7 +70,6 @@ class _FieldArgs(BaseModel):
     dim: Optional[StrictInt] = None
     max_length: Optional[StrictInt] = None
     max_capacity: Optional[StrictInt] = None
-    element_type: Optional[DataType] = None
 
 
 #: add_field kwargs whose type pymilvus checks in add_field itself (the others wait for create_collection).
@@ -82,14 +78,48 @@ _CHECKED_BY_PYMILVUS = {"is_primary": PrimaryKeyException, "auto_id": AutoIDExce
                         "is_partition_key": PartitionKeyException, "is_clustering_key": ClusteringKeyException}
 
 
-def _param_error(exc: ValidationError, field: str) -> ParamError:
+#: Type params Milvus parses as integers (strconv.ParseInt) when it checks the field.
+_INT_PARAMS = ("dim", "max_length", "max_capacity")
+
+
+def _param_error(exc: ValidationError, field: str) -> MilvusException:
+    """A wrongly typed add_field kwarg, in the words of whoever refuses it: pymilvus for its flags,
+    Milvus's proxy for the integer type params (its max_capacity text, which pgmilvus uses for
+    dim and max_length too); never pydantic's own text, which no Milvus client has seen."""
     first = exc.errors()[0]
     key = ".".join(str(p) for p in first["loc"])
-    detail = f"invalid value {first.get('input')!r} for `{key}` of field {field}: {first['msg']}"
     pymilvus_class = _CHECKED_BY_PYMILVUS.get(key)
     if pymilvus_class is not None:
+        detail = f"invalid value {first.get('input')!r} for `{key}` of field {field}: {first['msg']}"
         return pymilvus_class(message=f"Param {key} must be bool type. ({detail})")
-    return ParamError(message=detail)
+    if key in _INT_PARAMS:
+        return MilvusException(ErrorCode.SERVER_ERROR, f"the value for {key} of field {field} must be an integer")
+    return ParamError(message=f"invalid value {first.get('input')!r} for `{key}` of field {field}: "
+                              "expected a bool")
+
+
+def _element_type(value: Any) -> Any:
+    """An array's element type as a DataType when it is one; anything else is kept as given, so
+    the create-time check can name it as Milvus does (``element type 1001 is not supported``)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value in DataType._value2member_map_:
+        return DataType(value)
+    return value
+
+
+#: The ValueField slot pymilvus sends a (plain) default value in, as Milvus's messages name it.
+_DEFAULT_KINDS = {bool: "DataType_Bool", int: "DataType_Int64", float: "DataType_Double", str: "DataType_VarChar"}
+
+
+def _default_kind(value: Any) -> str:
+    return _DEFAULT_KINDS.get(type(value), type(value).__name__)
+
+
+def check_max_length(name: str, value: int) -> None:
+    """Milvus's range for a VARCHAR's max_length (proxy validateMaxLengthPerRow): create_collection,
+    add_collection_field and alter_collection_field say the same."""
+    if not 0 < value <= MAX_VARCHAR:
+        raise invalid_parameter(f"the maximum length specified for the field({name}) should be in "
+                                f"(0, {MAX_VARCHAR}], but got {value} instead")
 
 
 def _to_datatype(value: Any, what: str) -> DataType:
@@ -108,6 +138,16 @@ def _plain(value: Any) -> Any:
     """A numpy scalar (``np.int32(1)``, ``np.float32(1.0)``, ``np.str_``...) as the Python value it
     holds: pymilvus accepts them as default values, and the catalog (JSON) and SQL take plain ones."""
     return value.item() if isinstance(value, np.generic) else value
+
+
+def check_field_counts(fields: int, vectors: int) -> None:
+    """Milvus's proxy.maxFieldNum / maxVectorFieldNum for a schema of ``fields`` fields, ``vectors``
+    of them vectors (create_collection; add_collection_field counts the field it adds)."""
+    if fields > MAX_FIELDS:
+        raise MilvusException(ErrorCode.SERVER_ERROR, f"maximum field's number should be limited to {MAX_FIELDS}")
+    if vectors > MAX_VECTOR_FIELDS:
+        raise MilvusException(ErrorCode.SERVER_ERROR,
+                              f"maximum vector field's number should be limited to {MAX_VECTOR_FIELDS}")
 
 
 class FieldSchema:
@@ -138,6 +178,10 @@ class FieldSchema:
                 raise _param_error(exc, name) from None
             self._deferred = self._deferred or _param_error(exc, name)
             args = _FieldArgs.model_construct(**kwargs)
+        if "max_capacity" in kwargs and kwargs["max_capacity"] is None:
+            # pymilvus sends the None on ("null"), which Milvus cannot read as an integer
+            self._deferred = self._deferred or MilvusException(
+                ErrorCode.SERVER_ERROR, f"the value for max_capacity of field {name} must be an integer")
         if args.auto_id and not args.is_primary:
             raise PrimaryKeyException(message="The auto_id can only be specified on the primary key field")
         self.is_primary = args.is_primary
@@ -147,7 +191,7 @@ class FieldSchema:
         self.is_clustering_key = args.is_clustering_key
         self.is_dynamic = args.is_dynamic
         self.is_function_output = args.is_function_output
-        self.element_type = args.element_type
+        self.element_type = _element_type(kwargs.get("element_type"))
         self.has_default = "default_value" in kwargs
         self.default_value = _plain(kwargs.get("default_value"))
         self.params: dict[str, Any] = {}
@@ -157,6 +201,9 @@ class FieldSchema:
                 if isinstance(value, str) and value.lower() in ("true", "false"):
                     value = value.lower() == "true"
                 self.params[key] = value
+        if isinstance(self.default_value, (list, tuple, dict, set)):
+            # pymilvus cannot put a container in a ValueField: its client-side error, at add_field
+            raise ParamError(message=f"Default value unsupported data type: {DataType.UNKNOWN.value}")
         if self.has_default and self.default_value is None and not self.nullable:
             raise ParamError(message="Default value cannot be None for a field that is defined "
                                      "as nullable == false.")
@@ -185,11 +232,49 @@ class FieldSchema:
     def is_vector(self) -> bool:
         return self.dtype in VECTOR_TYPES
 
-    def verify(self) -> None:
-        """Milvus's server-side field checks, with Milvus's messages."""
+    def verify(self, collection_name: str = "") -> None:
+        """Milvus 2.6's server-side checks of one field, in its order and words: the proxy's type
+        check, its parameter checks, then rootcoord's (add_collection_field runs them all at once;
+        create_collection runs each stage over every field, as Milvus does)."""
+        self.verify_type()
+        self.verify_params(collection_name)
+        self.verify_stored()
+
+    def verify_type(self) -> None:
+        """The proxy's validateFieldType: types Milvus has no column for."""
+        if self.dtype == DataType.STRING:
+            raise MilvusException(ErrorCode.SERVER_ERROR,
+                                  "string data type not supported yet, please use VarChar type instead")
+        if self.dtype == DataType.NONE:
+            raise MilvusException(ErrorCode.SERVER_ERROR, "data type None is not valid")
+        if self.dtype == DataType.ARRAY:
+            self._verify_element_type()
+
+    def _verify_element_type(self) -> None:
+        element = self.element_type
+        if element is None or element == DataType.NONE:
+            raise MilvusException(ErrorCode.SERVER_ERROR, "element data type None is not valid")
+        if element == DataType.STRING:
+            raise MilvusException(ErrorCode.SERVER_ERROR,
+                                  "string data type not supported yet, please use VarChar type instead")
+        if element not in _ARRAY_ELEMENT_TYPES:
+            shown = go_name(element) if isinstance(element, int) and not isinstance(element, bool) \
+                else repr(element)
+            raise MilvusException(ErrorCode.SERVER_ERROR, f"element type {shown} is not supported")
+
+    def verify_params(self, collection_name: str = "") -> None:
+        """The proxy's ValidateField (name, dim, max_length, max_capacity), then what only
+        PostgreSQL limits: column name length, types pgmilvus cannot store, pgvector's dims."""
         if self._deferred is not None:
             raise self._deferred
         names.field_name_not_keyword(self.name)
+        if self.dtype in DENSE_VECTOR_TYPES:
+            self._verify_dim()
+        if self.dtype == DataType.VARCHAR or (self.dtype == DataType.ARRAY
+                                              and self.element_type == DataType.VARCHAR):
+            self._verify_max_length(collection_name)
+        if self.dtype == DataType.ARRAY:
+            self._verify_capacity(collection_name)
         if len(self.name.encode()) > PG_COLUMN_LIMIT:
             raise invalid_parameter(f"field name {self.name} is {len(self.name.encode())} bytes long; "
                                     f"PostgreSQL column names hold at most {PG_COLUMN_LIMIT} bytes: use a "
@@ -199,44 +284,56 @@ class FieldSchema:
             raise MilvusException(ErrorCode.UNSUPPORTED,
                                   f"field {self.name}: data type {self.dtype.name} is not supported "
                                   f"by pgmilvus ({reason})")
-        if self.dtype in (DataType.VARCHAR,) or (self.dtype == DataType.ARRAY
-                                                 and self.element_type == DataType.VARCHAR):
-            if self.max_length is None:
-                raise MilvusException(ErrorCode.SERVER_ERROR,
-                                      f"type param(max_length) should be specified for varChar field "
-                                      f"{self.name}")
-            if not 0 < self.max_length <= MAX_VARCHAR:
-                raise invalid_parameter(f"the maximum length specified for a VarChar field "
-                                        f"{self.name} should be in (0, {MAX_VARCHAR}], got "
-                                        f"{self.max_length}")
         if self.dtype in DENSE_VECTOR_TYPES:
-            self._verify_dim()
-        if self.dtype == DataType.ARRAY:
-            self._verify_array()
+            self._verify_pgvector_dim()
+
+    def verify_stored(self) -> None:
+        """rootcoord's checkFieldSchema, which runs after every proxy check: null and default values."""
+        if self.nullable and self.is_primary:
+            raise invalid_parameter(f"primary field not support null, type:{go_name(self.dtype)}, "
+                                    f"name:{self.name}")
         if self.has_default and self.default_value is not None:
             self._verify_default()
-        if self.nullable and self.is_primary:
-            raise invalid_parameter(f"primary field {self.name} can not be nullable")
-        if self.nullable and self.is_partition_key:
-            raise invalid_parameter(f"partition key field {self.name} can not be nullable")
+
+    def _verify_max_length(self, collection_name: str) -> None:
+        if self.max_length is None:
+            raise MilvusException(ErrorCode.SERVER_ERROR,
+                                  f"type param(max_length) should be specified for the field({self.name}) "
+                                  f"of collection {collection_name}")
+        check_max_length(self.name, self.max_length)
+
+    def _verify_capacity(self, collection_name: str) -> None:
+        if self.max_capacity is None:
+            raise MilvusException(ErrorCode.SERVER_ERROR,
+                                  f"type param(max_capacity) should be specified for array field "
+                                  f"{self.name} of collection {collection_name}")
+        if not 0 < self.max_capacity <= MAX_CAPACITY:
+            raise MilvusException(ErrorCode.SERVER_ERROR, "the maximum capacity specified for a Array "
+                                                          f"should be in (0, {MAX_CAPACITY}]")
 
     def _verify_dim(self) -> None:
+        """Milvus 2.6's proxy validateDimension: its order, words and code (plain errors: 65535)."""
         if self.dim is None:
-            raise MilvusException(ErrorCode.INVALID_PARAMETER,
-                                  f"dimension is not defined in field type params of field "
-                                  f"{self.name}: invalid parameter")
-        # Milvus 2.6's checks, in its order and words (proxy validateDimension).
+            raise MilvusException(ErrorCode.SERVER_ERROR,
+                                  f"dimension is not defined in field type params of field {self.name}, "
+                                  "check type param `dim` for vector field")
         if self.dim < MIN_DIM:
-            raise MilvusException(ErrorCode.INVALID_PARAMETER, f"invalid dimension: {self.dim}. should be in range "
-                                                               f"{MIN_DIM} ~ {MAX_DIM} (field {self.name})")
-        if self.dtype == DataType.BINARY_VECTOR and self.dim % 8:
-            raise invalid_parameter(f"invalid dimension: {self.dim} of field {self.name}. "
-                                    f"should be multiple of 8. ")
-        kind, largest = _DIM_RANGE.get(self.dtype, ("", MAX_DIM))
+            raise MilvusException(ErrorCode.SERVER_ERROR, f"invalid dimension: {self.dim}. should be in range "
+                                                          f"{MIN_DIM} ~ {MAX_DIM} (field {self.name})")
+        if self.dtype == DataType.BINARY_VECTOR:
+            if self.dim % 8:
+                raise MilvusException(ErrorCode.SERVER_ERROR,
+                                      f"invalid dimension: {self.dim} of field {self.name}. binary vector "
+                                      "dimension should be multiple of 8. ")
+            kind, largest = "binary", 8 * MAX_DIM
+        else:
+            kind, largest = "float", MAX_DIM
         if self.dim > largest:
-            raise MilvusException(ErrorCode.INVALID_PARAMETER,
+            raise MilvusException(ErrorCode.SERVER_ERROR,
                                   f"invalid dimension: {self.dim} of field {self.name}. {kind} vector dimension "
                                   f"should be in range {MIN_DIM} ~ {largest}")
+
+    def _verify_pgvector_dim(self) -> None:
         column, limit = PGVECTOR_MAX_DIM.get(self.dtype, (None, MAX_DIM))
         if self.dim > limit:
             raise MilvusException(ErrorCode.UNSUPPORTED,
@@ -244,42 +341,41 @@ class FieldSchema:
                                   f"{self.dtype.name} as pgvector's {column}, which holds at most {limit} "
                                   f"dimensions (Milvus allows {MAX_DIM}); reduce the dimension")
 
-    def _verify_array(self) -> None:
-        if self.element_type is None:
-            raise invalid_parameter(f"element data type of array field {self.name} is not set; "
-                                    f"pass element_type=DataType.X")
-        if self.element_type not in _ARRAY_ELEMENT_TYPES:
-            raise invalid_parameter(f"element type {self.element_type.name} is not supported "
-                                    f"(array field {self.name})")
-        if self.max_capacity is None:
-            raise invalid_parameter(f"type param(max_capacity) should be specified for array field "
-                                    f"{self.name}")
-        if not 0 < self.max_capacity <= MAX_CAPACITY:
-            raise invalid_parameter(f"the maximum capacity specified for an array field {self.name} "
-                                    f"should be in (0, {MAX_CAPACITY}], got {self.max_capacity}")
-
     def _verify_default(self) -> None:
-        if self.is_primary or self.is_vector or self.dtype in (DataType.JSON, DataType.ARRAY):
-            raise invalid_parameter(f"default value is not supported for field {self.name} of type "
-                                    f"{self.dtype.name}")
+        """rootcoord's default-value checks, in its words.  One leniency: pymilvus sends every
+        Python int as int64 data and Milvus then refuses it on INT8/16/32, FLOAT and DOUBLE fields;
+        pgmilvus takes any int that fits the field (docs/compatibility.md)."""
+        where = f"type:{go_name(self.dtype)}, name:{self.name}"
+        if self.is_primary:
+            raise invalid_parameter(f"primary field not support default_value, {where}")
+        if self.is_vector or self.dtype in (DataType.JSON, DataType.ARRAY):
+            raise invalid_parameter(f"type not support default_value, {where}")
         value = self.default_value
-        ok = {
-            DataType.BOOL: isinstance(value, bool),
-            DataType.VARCHAR: isinstance(value, str),
-            DataType.TEXT: isinstance(value, str),
-            DataType.TIMESTAMPTZ: isinstance(value, str),
-        }.get(self.dtype)
+        if not self._default_type_ok(value):
+            raise invalid_parameter(f"type ({go_name(self.dtype)}) of field ({self.name}) is not equal to the "
+                                    f"type({_default_kind(value)}) of default_value")
         if self.dtype in INTEGER_TYPES:
             lo, hi = INT_RANGES[self.dtype]
-            ok = isinstance(value, int) and not isinstance(value, bool) and lo <= value <= hi
-        elif self.dtype in FLOAT_TYPES:
-            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-        if not ok:
-            raise invalid_parameter(f"type (default_value) of field {self.name} is not matched: "
-                                    f"{value!r} is not a valid {self.dtype.name}")
+            if not lo <= value <= hi:
+                raise MilvusException(ErrorCode.INVALID_PARAMETER,
+                                      f"default value out of range: invalid parameter[{value} out of range "
+                                      f"{lo} <= value <= {hi}]")
         if self.dtype == DataType.VARCHAR and len(value.encode()) > self.max_length:
-            raise invalid_parameter(f"the length ({len(value.encode())}) of the default value of "
-                                    f"field {self.name} exceeds max length ({self.max_length})")
+            raise MilvusException(ErrorCode.INVALID_PARAMETER,
+                                  f"the length ({len(value.encode())}) of string exceeds max length "
+                                  f"({self.max_length}): invalid parameter[expected=valid length string]"
+                                  "[actual=string length exceeds max length]")
+
+    def _default_type_ok(self, value: Any) -> bool:
+        if isinstance(value, bool):
+            return self.dtype == DataType.BOOL
+        if isinstance(value, int):
+            return self.dtype in INTEGER_TYPES or self.dtype in FLOAT_TYPES
+        if isinstance(value, float):
+            return self.dtype in FLOAT_TYPES
+        if isinstance(value, str):
+            return self.dtype in (DataType.VARCHAR, DataType.TEXT, DataType.TIMESTAMPTZ)
+        return False
 
     # -- (de)serialisation ---------------------------------------------------------------------
     def to_dict(self, field_id: Optional[int] = None) -> dict[str, Any]:
@@ -446,28 +542,44 @@ class CollectionSchema:
         return next((f for f in self.fields if f.name == name), None)
 
     # -- checks --------------------------------------------------------------------------------
-    def verify(self) -> None:
-        """pymilvus's client checks, then Milvus's server checks, before any DDL runs."""
+    def verify(self, collection_name: str = "") -> None:
+        """pymilvus's client checks, then Milvus 2.6's proxy checks (createCollectionTask.PreExecute)
+        and rootcoord's (checkFieldSchema), in their order, before any DDL runs: a schema with
+        several faults is refused for the one Milvus names."""
+        self._verify_client()
+        self._verify_counts()
+        for field in self.fields:
+            field.verify_type()
+        for field in self.partition_keys:
+            if field.nullable:
+                raise invalid_parameter("partition key field not support nullable")
+        for field in self.fields:
+            field.verify_params(collection_name)
+        self._verify_field_names()
+        for field in self.fields:
+            field.verify_stored()
+        self._verify_pgmilvus()
+
+    @property
+    def partition_keys(self) -> list[FieldSchema]:
+        return [f for f in self.fields if f.is_partition_key]
+
+    def _verify_client(self) -> None:
+        """What pymilvus checks before the request leaves the client: keys and their types."""
         primaries = [f.name for f in self.fields if f.is_primary]
         if not primaries:
             raise PrimaryKeyException(message="Schema must have a primary key field.")
         if len(primaries) > 1:
             raise PrimaryKeyException(message=f"Expected only one primary key field, got "
                                               f"[{', '.join(primaries)}].")
-        pk = self.primary_field
-        if pk.dtype not in (DataType.INT64, DataType.VARCHAR):
+        if self.primary_field.dtype not in (DataType.INT64, DataType.VARCHAR):
             raise PrimaryKeyException(message="Primary key type must be DataType.INT64 or "
                                               "DataType.VARCHAR.")
-        seen: set[str] = set()
         for field in self.fields:
-            if field.name in seen:
-                raise MilvusException(ErrorCode.SERVER_ERROR, f"duplicated field name {field.name}")
-            seen.add(field.name)
             if field.auto_id and not field.is_primary:
                 raise PrimaryKeyException(message="The auto_id can only be specified on the primary key "
                                                   "field")
-            field.verify()
-        keys = [f for f in self.fields if f.is_partition_key]
+        keys = self.partition_keys
         if len(keys) > 1:
             raise PartitionKeyException(message="Expected only one partition key field, got "
                                                 f"[{', '.join(f.name for f in keys)}].")
@@ -475,13 +587,29 @@ class CollectionSchema:
             if field.is_primary or field.dtype not in (DataType.INT64, DataType.VARCHAR):
                 raise PartitionKeyException(message=f"Partition key field {field.name} must be a "
                                                     "non-primary INT64 or VARCHAR field.")
+
+    def _verify_counts(self) -> None:
+        """The proxy's first checks: Milvus's field limits, then at least one vector field (its
+        text first, pgmilvus's hint after it)."""
+        check_field_counts(len(self.fields), len(self.vector_fields))
+        if not self.vector_fields:
+            raise MilvusException(ErrorCode.INVALID_PARAMETER,
+                                  "schema does not contain vector field: invalid parameter (add one with "
+                                  "add_field(name, DataType.FLOAT_VECTOR, dim=N))")
+
+    def _verify_field_names(self) -> None:
+        seen: set[str] = set()
+        for field in self.fields:
+            if field.name in seen:
+                raise MilvusException(ErrorCode.SERVER_ERROR, f"duplicated field name {field.name} found")
+            seen.add(field.name)
+
+    def _verify_pgmilvus(self) -> None:
+        """What Milvus 2.6 accepts and pgmilvus cannot run: namespaces, functions."""
         if self.enable_namespace:
             raise MilvusException(ErrorCode.UNSUPPORTED,
                                   "namespaces (enable_namespace=True) are not supported by pgmilvus: add a "
                                   "VARCHAR field with is_partition_key=True for the tenant and filter on it")
-        if not self.vector_fields:
-            raise invalid_parameter("schema does not contain vector field; add one with "
-                                    "add_field(name, DataType.FLOAT_VECTOR, dim=N)")
         for function in self.functions:
             raise MilvusException(ErrorCode.UNSUPPORTED,
                                   f"function {function.name} ({function.type.name}) is not supported "

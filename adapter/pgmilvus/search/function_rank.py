@@ -32,10 +32,9 @@ from typing import Any, Optional, Sequence
 import numpy as np
 
 from ..errors import ErrorCode, MilvusException, ParamError
-from ..filters.typecheck import GO_NAMES
 from .rerank import RRFRanker, WeightedRanker, pk_order
 from ..schema.model import CollectionSchema
-from ..types import DataType, FunctionType
+from ..types import GO_NAMES, DataType, FunctionType
 
 DECAY_FUNCTIONS = ("gauss", "exp", "linear")
 NUMERIC_TYPES = (DataType.INT8, DataType.INT16, DataType.INT32, DataType.INT64, DataType.FLOAT, DataType.DOUBLE)

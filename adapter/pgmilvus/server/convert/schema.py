@@ -69,7 +69,8 @@ def field_arguments(proto: schema_pb2.FieldSchema) -> tuple[str, DataType, str, 
         if getattr(proto, attr):
             kwargs[key] = True
     if dtype == DataType.ARRAY:
-        kwargs["element_type"] = data_type(proto.element_type, f"the elements of field {proto.name}")
+        # as sent, even a number that is no data type: create_collection names it as Milvus does
+        kwargs["element_type"] = proto.element_type
     if proto.HasField("default_value"):
         slot = proto.default_value.WhichOneof("data")
         kwargs["default_value"] = getattr(proto.default_value, slot) if slot else None
