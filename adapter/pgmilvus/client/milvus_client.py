@@ -622,12 +622,14 @@ class MilvusClient:
 
     def alter_alias(self, collection_name: str, alias: str, timeout: Optional[float] = None,
                     **kwargs: Any) -> None:
-        names.alias_name(alias)
-        with self._tx(timeout) as conn:  # Milvus 2.6's order (rootcoord CheckIfAliasAlterable) and texts
+        names.alias_name(alias)  # Milvus 2.6's proxy checks both names, the alias first
+        names.collection_name(collection_name)
+        with self._tx(timeout) as conn:  # then rootcoord's CheckIfAliasAlterable, in its order and texts
             if catalog.get_collection(conn, self._db_name, alias, aliases=False) is not None:
                 raise MilvusException(ErrorCode.ALIAS_COLLECTION_NAME_CONFLICT, f"alias and collection name "
                                       f"conflict[database={self._db_name}][alias={alias}]")
-            info = catalog.get_collection(conn, self._db_name, collection_name, aliases=False)
+            # the proxy resolves a target given by its alias to the collection
+            info = catalog.get_collection(conn, self._db_name, collection_name)
             if info is None:
                 raise MilvusException(ErrorCode.COLLECTION_NOT_FOUND,
                                       f"collection not found[collection={collection_name}]")
