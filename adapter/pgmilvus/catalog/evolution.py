@@ -23,6 +23,7 @@ from psycopg import sql
 
 from . import segments, store as catalog
 from ..schema import ddl
+from .properties import MMAP_KEY, WARMUP_KEYS
 from .store import CollectionInfo
 from ..errors import ErrorCode, MilvusException, ParamError, collection_loaded, invalid_parameter
 from ..schema.model import (MAX_CAPACITY, MAX_FIELDS, MAX_VARCHAR, FieldSchema, check_field_counts,
@@ -34,14 +35,10 @@ _SYSTEM_FIELDS = ("RowID", "Timestamp")
 _CLUSTERING_KEY_TYPES = {DataType.INT8, DataType.INT16, DataType.INT32, DataType.INT64, DataType.FLOAT,
                          DataType.DOUBLE, DataType.VARCHAR, DataType.FLOAT_VECTOR}
 #: alter_collection_field's keys (Milvus's allowedAlterProps); ``mmap_enabled`` is read as ``mmap.enabled``.
-_MMAP = "mmap.enabled"
-_WARMUP_KEYS = ("warmup", "warmup.scalarField", "warmup.scalarIndex", "warmup.vectorField",
-                "warmup.vectorIndex")
-_ALTERABLE_FIELD_KEYS = ("max_length", _MMAP, "max_capacity", *_WARMUP_KEYS)
-#: Index properties that may change after the index is built (Milvus's configurable index params).
+_ALTERABLE_FIELD_KEYS = ("max_length", MMAP_KEY, "max_capacity", *WARMUP_KEYS)
 #: alter_index_properties' keys (Milvus's configableIndexParams): stored and shown, nothing to tune here.
 _OFFSET_CACHE = "indexoffsetcache.enabled"
-_ALTERABLE_INDEX_KEYS = (_MMAP, _OFFSET_CACHE, "warmup")
+_ALTERABLE_INDEX_KEYS = (MMAP_KEY, _OFFSET_CACHE, "warmup")
 _WARMUP_POLICIES = ("disable", "sync", "async")
 
 
@@ -155,7 +152,7 @@ def alter_field(conn: psycopg.Connection, info: CollectionInfo, field_name: str,
     """
     if not isinstance(field_params, dict):
         raise ParamError(message=f"field_params must be a dict, got {type(field_params).__name__}")
-    params = {(_MMAP if key == "mmap_enabled" else key): value for key, value in field_params.items()}
+    params = {(MMAP_KEY if key == "mmap_enabled" else key): value for key, value in field_params.items()}
     field = info.schema.field(field_name)
     for key, value in params.items():
         _check_field_param(info, field, field_name, key, value)
@@ -164,7 +161,7 @@ def alter_field(conn: psycopg.Connection, info: CollectionInfo, field_name: str,
     info = segments.lock_for_ddl(conn, info)
     changed = copy.deepcopy(field)
     for key, value in params.items():
-        if key == _MMAP:
+        if key == MMAP_KEY:
             changed.params["mmap_enabled"] = str(value).lower() == "true"
         elif key in ("max_length", "max_capacity"):
             changed.params[key] = int(str(value))
@@ -180,12 +177,12 @@ def alter_field(conn: psycopg.Connection, info: CollectionInfo, field_name: str,
 def _check_field_param(info: CollectionInfo, field: Any, name: str, key: str, value: Any) -> None:
     if key not in _ALTERABLE_FIELD_KEYS:
         raise invalid_parameter(f"{key} does not allow update in collection field param")
-    if key == _MMAP or key in _WARMUP_KEYS:
+    if key == MMAP_KEY or key in WARMUP_KEYS:
         if info.loaded:
-            what = "collection field properties" if key == _MMAP else "warmup"
+            what = "collection field properties" if key == MMAP_KEY else "warmup"
             raise collection_loaded(info.name, f"can not alter {what} if collection loaded")
-        if key == _MMAP and str(value).lower() not in ("true", "false"):
-            raise invalid_parameter(f"invalid {_MMAP} value: {value}, expected: true, false")
+        if key == MMAP_KEY and str(value).lower() not in ("true", "false"):
+            raise invalid_parameter(f"invalid {MMAP_KEY} value: {value}, expected: true, false")
     elif key == "max_length":
         strings = field is not None and (field.dtype == DataType.VARCHAR or (
             field.dtype == DataType.ARRAY and field.element_type == DataType.VARCHAR))

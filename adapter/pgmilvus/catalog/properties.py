@@ -24,8 +24,10 @@ _TRUE, _FALSE = {"1", "t", "T", "true", "TRUE", "True"}, {"0", "f", "F", "false"
 
 #: Properties a loaded collection's replica was built with (Milvus's hasMmapProp / hasLazyLoadProp /
 #: hasWarmupProp): nothing to tune here, but Milvus refuses to change them while loaded.
-_LOAD_KEYS = ("mmap.enabled", "lazyload.enabled")
-_WARMUP_KEYS = ("warmup", "warmup.scalarField", "warmup.scalarIndex", "warmup.vectorField", "warmup.vectorIndex")
+MMAP_KEY = "mmap.enabled"
+_LOAD_KEYS = (MMAP_KEY, "lazyload.enabled")
+#: Milvus's warmup keys: the field-level one, then the collection-level ones (common.IsWarmupKey).
+WARMUP_KEYS = ("warmup", "warmup.scalarField", "warmup.scalarIndex", "warmup.vectorField", "warmup.vectorIndex")
 
 
 def _check_not_loaded(info: CollectionInfo, keys: Any, verb: str) -> None:
@@ -33,13 +35,13 @@ def _check_not_loaded(info: CollectionInfo, keys: Any, verb: str) -> None:
     collection; its texts name mmap for both of the first two ("alter"), the key itself ("delete")."""
     if not info.loaded:
         return
-    named = [k for k in keys if k in _LOAD_KEYS or k in _WARMUP_KEYS]
+    named = [k for k in keys if k in _LOAD_KEYS or k in WARMUP_KEYS]
     if not named:
         return
     if verb == "alter":
         what = "mmap" if any(k in _LOAD_KEYS for k in named) else "warmup"
     else:
-        what = "mmap" if named[0] == "mmap.enabled" else named[0]
+        what = "mmap" if named[0] == MMAP_KEY else named[0]
     raise collection_loaded(info.name, f"can not {verb} {what} properties if collection loaded")
 
 
