@@ -352,7 +352,7 @@ class MilvusClient:
 
     def drop_collection_properties(self, collection_name: str, property_keys: List[str],
                                    timeout: Optional[float] = None, **kwargs: Any) -> None:
-        if not property_keys and isinstance(property_keys, (dict, list, tuple, str)):
+        if _empty_request(property_keys):
             raise _nothing_to_alter()  # pymilvus sends the empty request: Milvus's rootcoord answers
         if not isinstance(property_keys, (list, tuple)):
             raise ParamError(message=f"property_keys must be a list, got {type(property_keys).__name__}")
@@ -576,7 +576,7 @@ class MilvusClient:
         return {"name": db_name, **props}
 
     def alter_database_properties(self, db_name: str, properties: dict, **kwargs: Any) -> None:
-        if not properties and isinstance(properties, (dict, list, tuple, str)):
+        if _empty_request(properties):
             raise _nothing_to_alter(database=True)
         if not isinstance(properties, dict):
             raise ParamError(message=f"properties must be a dict, got {type(properties).__name__}")
@@ -587,7 +587,7 @@ class MilvusClient:
             catalog.set_database_properties(conn, db_name, {**props, **{k: str(v) for k, v in properties.items()}})
 
     def drop_database_properties(self, db_name: str, property_keys: List[str], **kwargs: Any) -> None:
-        if not property_keys and isinstance(property_keys, (dict, list, tuple, str)):
+        if _empty_request(property_keys):
             raise _nothing_to_alter(database=True)
         with self._tx() as conn:
             props = catalog.describe_database(conn, db_name)
@@ -950,6 +950,11 @@ def _check_timeout(timeout: Any) -> None:
 def _index_name(index_name: Any) -> None:
     if not isinstance(index_name, str):
         raise illegal("index_name", index_name, f"expected a str, got {type(index_name).__name__}")
+
+
+def _empty_request(value: Any) -> bool:
+    """An empty list, dict or str of properties or keys: pymilvus sends it on as an empty request."""
+    return not value and isinstance(value, (dict, list, tuple, str))
 
 
 def _nothing_to_alter(database: bool = False) -> MilvusException:
