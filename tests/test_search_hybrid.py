@@ -94,6 +94,63 @@ def test_hybrid_errors(client: MilvusClient) -> None:
                                                "params": {"weights": [0.5, 0.5], "norm_score": True}}
 
 
+def _grouped(hits: list[tuple[int, float]], size: int, scorer: str, limit: int) -> list[tuple[int, float]]:
+    """Milvus 2.6's regrouping of fused hits, written out plainly (g = id % 4 here)."""
+    groups: dict[int, list[tuple[int, float]]] = {}
+    for pk, score in sorted(hits, key=lambda h: (-h[1], h[0])):
+        if len(groups.setdefault(pk % 4, [])) < size:
+            groups[pk % 4].append((pk, score))
+    agg = {"max": max, "sum": sum, "avg": lambda s: sum(s) / len(s)}[scorer]
+    ranked = sorted(groups.values(), key=lambda m: (-agg([s for _, s in m]), -len(m), m[0][0]))
+    return [hit for members in ranked[:limit] for hit in members]
+
+
+@pytest.mark.parametrize("scorer", [None, "max", "sum", "avg"])
+def test_grouping_hybrid_search_groups_the_fused_hits(client: MilvusClient, scorer) -> None:
+    reqs = _requests(client, nq=1)
+    singles = [client.search("h", r.data, limit=r.limit, anns_field=r.anns_field, filter=r.expr or "",
+                             search_params=r.param, group_by_field="g", group_size=2)[0] for r in reqs]
+    scores: dict[int, float] = {}
+    for per in singles:
+        for rank, hit in enumerate(per, start=1):
+            scores[hit["id"]] = scores.get(hit["id"], 0) + 1 / (60 + rank)
+    extra = {"rank_group_scorer": scorer} if scorer else {}
+    res = client.hybrid_search("h", reqs, RRFRanker(), limit=3, group_by_field="g", group_size=2,
+                               output_fields=["g"], **extra)
+    expected = _grouped(list(scores.items()), 2, scorer or "max", 3)
+    assert res[0].ids == [pk for pk, _ in expected]
+    assert res[0].distances == pytest.approx([s for _, s in expected], rel=1e-6)
+    assert len({h["g"] for h in res[0]}) == 3 and len(res[0]) == 6
+
+
+def test_grouping_hybrid_search_limit_counts_groups(fresh_client: MilvusClient) -> None:
+    """Milvus's e2e case (weighted_groupby_l2_no_norm_score): ``limit`` counts groups, so two
+    groups of two hits, the nearest group first and the farthest left out."""
+    schema = fresh_client.create_schema()
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("v1", DataType.FLOAT_VECTOR, dim=8)
+    schema.add_field("v2", DataType.FLOAT_VECTOR, dim=8)
+    schema.add_field("category", DataType.VARCHAR, max_length=16)
+    index = fresh_client.prepare_index_params()
+    index.add_index("v1", index_type="FLAT", metric_type="L2")
+    index.add_index("v2", index_type="FLAT", metric_type="L2")
+    fresh_client.create_collection("gl2", schema=schema, index_params=index)
+    rows = [(1, 0.1, "A"), (2, 0.2, "A"), (3, 0.5, "A"), (4, 1.0, "B"), (5, 2.0, "B"), (6, 5.0, "C")]
+    fresh_client.insert("gl2", [{"id": i, "v1": [x] * 8, "v2": [x] * 8, "category": c} for i, x, c in rows])
+    reqs = [AnnSearchRequest([[0.0] * 8], field, {"level": 1}, 10) for field in ("v1", "v2")]
+    res = fresh_client.hybrid_search("gl2", reqs, WeightedRanker(0.5, 0.5), limit=2, group_by_field="category",
+                                     group_size=2, output_fields=["category"])
+    assert [(h["id"], h["category"]) for h in res[0]] == [(1, "A"), (2, "A"), (4, "B"), (5, "B")]
+
+
+def test_grouping_hybrid_search_errors(client: MilvusClient) -> None:
+    reqs = _requests(client, nq=1)
+    with pytest.raises(MilvusException, match="input group scorer type: median is not supported!: invalid"):
+        client.hybrid_search("h", reqs, RRFRanker(), limit=3, group_by_field="g", rank_group_scorer="median")
+    with pytest.raises(MilvusException, match=r"groupBy field\(nope\) not found"):
+        client.hybrid_search("h", reqs, RRFRanker(), limit=3, group_by_field="nope")
+
+
 @pytest.mark.parametrize("field", ["a", "b"])
 def test_search_iterator_pages_in_distance_order(client: MilvusClient, field: str) -> None:
     a, b = client.vectors

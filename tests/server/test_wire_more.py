@@ -57,6 +57,27 @@ def test_hybrid_search_matches_in_process(two_vectors, local_client, ranker) -> 
            [[(h["id"], round(h["distance"], 5), h["entity"]) for h in hits] for hits in local]
 
 
+@pytest.mark.parametrize("scorer", [None, "sum"])
+def test_grouping_hybrid_search_matches_in_process(two_vectors, local_client, scorer) -> None:
+    """group_by_field / group_size / rank_group_scorer travel in HybridSearch's rank_params."""
+    import pgmilvus
+    import pymilvus
+
+    queries = [[0.1, 0.2, 0.3, 0.4]]
+    extra = {"rank_group_scorer": scorer} if scorer else {}
+
+    def run(client, module):
+        reqs = [module.AnnSearchRequest(queries, "dense", {"metric_type": "L2"}, 3),
+                module.AnnSearchRequest(queries, "other", {"metric_type": "IP"}, 3)]
+        res = client.hybrid_search(NAME, reqs, module.RRFRanker(), limit=2, group_by_field="tag", group_size=2,
+                                   output_fields=["tag"], **extra)
+        return [[(h["id"], round(h["distance"], 5), h["entity"]) for h in hits] for hits in res]
+
+    wire = run(two_vectors, pymilvus)
+    assert wire == run(local_client, pgmilvus)
+    assert len(wire[0]) == 4 and len({e["tag"] for _, _, e in wire[0]}) == 2
+
+
 def test_query_iterator_pages(two_vectors, local_client) -> None:
     it = two_vectors.query_iterator(NAME, batch_size=7, filter="id >= 3", output_fields=["tag"])
     pages = []

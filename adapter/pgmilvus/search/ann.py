@@ -50,7 +50,7 @@ _new_dict = dict.__new__  # a Hit without its Python-level __init__ (Prepared.hi
 #: statements' leading query number is taken off).  Rows stay tuples until the final
 #: hits are known: offset, limit and duplicates drop rows that need no decoding.
 Row = tuple
-PK, RAW = 0, 1
+PK, RAW, GROUP = 0, 1, 2  # GROUP: the group value, in grouping searches only
 _ORDER = itemgetter(RAW, PK)               # (distance, pk): Milvus's order, ties by pk
 _GROUPED_ORDER = itemgetter(-1, RAW, PK)   # grouping search: group rank first
 _PK_OF, _RAW_OF = itemgetter(PK), itemgetter(RAW)

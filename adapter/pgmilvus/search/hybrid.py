@@ -5,6 +5,12 @@ Each AnnSearchRequest runs as an ordinary search (its own field, metric,
 PK; the ranker fuses the per-request lists (rerank.py); offset / limit cut
 the fused list; then the output fields of the final PKs are read in one
 statement.  ``distance`` in the result is the fused score (larger is better).
+
+With ``group_by_field`` every sub-search is a grouping search (its ``limit``
+groups of ``group_size`` hits), and the fused hits are grouped again as
+Milvus 2.6's rerank does: best first, at most ``group_size`` per group value,
+groups ranked by their best, summed or mean score (``rank_group_scorer``),
+``offset`` / ``limit`` counting groups.
 """
 
 from __future__ import annotations
@@ -18,13 +24,19 @@ from . import function_rank, ann as search, sql as search_sql
 from ..data import outputs
 from ..catalog.store import CollectionInfo, revision_guard
 from ..errors import ErrorCode, MilvusException, ParamError, invalid_parameter
-from .rerank import AnnSearchRequest, BaseRanker, fuse
+from .rerank import AnnSearchRequest, BaseRanker, fuse, pk_order
 from .params import SearchRequest, build_request, check_limit, check_round_decimal, check_window
 from .results import Hits, SearchResult, make_hit
 from ..data.values import wire_adapters
 
 
-def _requests(reqs: Any, partition_names: Optional[Sequence[str]]) -> list[SearchRequest]:
+#: search kwargs a grouping hybrid search hands to each sub-search
+_GROUP_KWARGS = ("group_by_field", "group_size", "strict_group_size")
+GROUP_SCORERS = ("max", "sum", "avg")
+
+
+def _requests(reqs: Any, partition_names: Optional[Sequence[str]], group: dict[str, Any]
+              ) -> list[SearchRequest]:
     if not isinstance(reqs, (list, tuple)) or not reqs:
         raise ParamError(message=f"`reqs` value {reqs} is illegal: give a non-empty list of AnnSearchRequest")
     out = []
@@ -34,7 +46,7 @@ def _requests(reqs: Any, partition_names: Optional[Sequence[str]]) -> list[Searc
         param = req.param or {}
         param = dict(param) if isinstance(param, dict) else param  # not a dict: build_request says so
         out.append(build_request(req.data, req.expr or "", req.limit, None, param, partition_names,
-                                 req.anns_field, {"filter_params": req.expr_params or {}}))
+                                 req.anns_field, {"filter_params": req.expr_params or {}, **group}))
     nqs = {len(r.data) for r in out}
     if len(nqs) != 1:
         raise invalid_parameter(f"the nq of all AnnSearchRequest must be the same, got {sorted(nqs)}")
@@ -58,18 +70,28 @@ def hybrid_search(conn: psycopg.Connection, info: CollectionInfo, reqs: Any, ran
         if not function_rank.is_ranker_function(ranker):
             raise ParamError(message="The hybrid search rerank must be a Function or a Ranker.")
         ranker = function_rank.parse(ranker, info.schema, hybrid=True)
-    requests = _requests(reqs, partition_names)
+    group = {k: kwargs[k] for k in _GROUP_KWARGS if kwargs.get(k) is not None}
+    scorer = _group_scorer(kwargs) if group.get("group_by_field") else None
+    if scorer is not None and isinstance(ranker, function_rank.DecayRanker):
+        raise MilvusException(ErrorCode.UNSUPPORTED, "a decay ranker with group_by_field is not supported by "
+                                                     "pgmilvus: search without grouping, or group the hits")
+    requests = _requests(reqs, partition_names, group)
     out_plan = outputs.output_plan(info.schema, output_fields, default_all=False, include_pk=False)
-    per_request, metrics = [], []
+    per_request, metrics, group_of = [], [], {}
     for request in requests:
         prepared = search.prepare(info, request)
         metrics.append(prepared.resolved.target.metric.name)
-        found = search.run(conn, prepared)
-        per_request.append([[(row[search.PK], distance) for row, distance in search.finish(prepared, hits)]
-                            for hits in found])
+        found = [search.finish(prepared, hits) for hits in search.run(conn, prepared)]
+        if scorer is not None:
+            group_of.update((row[search.PK], row[search.GROUP]) for hits in found for row, _ in hits)
+        per_request.append([[(row[search.PK], distance) for row, distance in hits] for hits in found])
     nq = len(requests[0].data)
     if isinstance(ranker, function_rank.DecayRanker):
         fused = _decayed(conn, info, ranker, per_request, metrics, nq, offset, limit)
+    elif scorer is not None:
+        size = requests[0].group_size
+        fused = [grouped(fuse(ranker, [r[q] for r in per_request], metrics), group_of, size, scorer,
+                         offset, limit) for q in range(nq)]
     else:
         fused = [fuse(ranker, [r[q] for r in per_request], metrics)[offset:offset + limit] for q in range(nq)]
     entities = entities_by_pk(conn, info, out_plan, {pk for hits in fused for pk, _ in hits})
@@ -84,6 +106,33 @@ def hybrid_search(conn: psycopg.Connection, info: CollectionInfo, reqs: Any, ran
             row.append(make_hit(pk_name, pk, value, dict(entities.get(pk, {}))))
         data.append(Hits(row, pk_name=pk_name))
     return SearchResult(data)
+
+
+def _group_scorer(kwargs: dict[str, Any]) -> str:
+    scorer = kwargs.get("rank_group_scorer") or "max"
+    if scorer not in GROUP_SCORERS:
+        raise invalid_parameter(f"input group scorer type: {scorer} is not supported!")
+    return scorer
+
+
+def grouped(hits: list[tuple[Any, float]], group_of: dict[Any, Any], size: int, scorer: str, offset: int,
+            limit: int) -> list[tuple[Any, float]]:
+    """Fused hits (best first) regrouped as Milvus 2.6's rerank does (newGroupingIDScores): the
+    best ``size`` of each group value; groups ordered by their score (ties: the larger group,
+    then the smaller first key); the hits of groups ``offset`` to ``offset + limit``."""
+    groups: dict[Any, list[tuple[Any, float]]] = {}
+    for pk, score in hits:
+        members = groups.setdefault(group_of.get(pk), [])
+        if len(members) < size:
+            members.append((pk, score))
+
+    def rank(members: list[tuple[Any, float]]) -> tuple:
+        scores = [score for _, score in members]
+        value = {"max": max(scores), "sum": sum(scores), "avg": sum(scores) / len(scores)}[scorer]
+        return -value, -len(members), pk_order(members[0][0])
+
+    ordered = sorted(groups.values(), key=rank)[offset:offset + limit]
+    return [hit for members in ordered for hit in members]
 
 
 def _decayed(conn: psycopg.Connection, info: CollectionInfo, ranker: "function_rank.DecayRanker",

@@ -24,6 +24,8 @@ from .status import SUCCESS, bad_request
 
 #: Search parameters (pymilvus's search_params KVs) passed to search() as keyword arguments.
 _SEARCH_KWARGS = ("offset", "round_decimal", "group_by_field", "group_size", "strict_group_size", "ignore_growing")
+_HYBRID_KWARGS = ("offset", "round_decimal", "group_by_field", "group_size", "strict_group_size",
+                  "rank_group_scorer")
 #: SDKs that build search hits from ``fields_data`` only (never from ``ids``): they need the pk column.
 _PK_COLUMN_SDKS = {"nodejs"}
 
@@ -135,7 +137,7 @@ class DataRPCs(RPCBase):
             reqs.append(AnnSearchRequest(ann.data, ann.anns_field, ann.search_params, ann.limit,
                                          expr=sub.dsl or None, expr_params=ann.kwargs["filter_params"]))
         rank = kv_dict(request.rank_params)
-        kwargs = {k: rank[k] for k in ("offset", "round_decimal") if rank.get(k) not in (None, "")}
+        kwargs = {k: rank[k] for k in _HYBRID_KWARGS if rank.get(k) not in (None, "")}
         output_fields = list(request.output_fields) or None
         if request.HasField("function_score"):  # Function(reranker="rrf" | "weighted" | "decay")
             score = function_score(request.function_score)
