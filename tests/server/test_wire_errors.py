@@ -230,6 +230,8 @@ def test_name_checks_answer_as_milvus_2_6(seeded, stub) -> None:
     _raises(lambda: seeded.describe_database("12-s"), 800, 1, "database not found[database=12-s]")
     index = seeded.prepare_index_params("vector", index_type="FLAT", metric_type="L2")
     _raises(lambda: seeded.create_index("12-s", index), 100, 4, "collection not found[database=default][collection=12-s]")
+    _raises(lambda: seeded.search("12-s", [[0.1, 0.2, 0.3]]), 100, 4,
+            "collection not found[database=default][collection=12-s]")
     seeded.drop_collection("12-s")  # 2.6 permits dropping a badly named collection: nothing to drop
     seeded.create_partition(NAME, "2024-01")
     assert seeded.has_partition(NAME, "2024-01")

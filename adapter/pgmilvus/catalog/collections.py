@@ -36,7 +36,8 @@ def require(conn: psycopg.Connection, db_name: str, name: str, *, describe: bool
             for_update: bool = False, name_check: bool = True) -> CollectionInfo:
     """The collection (or alias target) ``name``, or Milvus's not-found error.  ``name_check=False``
     for the calls whose Milvus 2.6 proxy does not check the name (create_index, alter/drop_collection_
-    properties, rename's old name): a badly formed name is then simply not found."""
+    properties, rename's old name, search, hybrid_search and search_iterator): a badly formed name is
+    then simply not found."""
     if name_check:
         names.collection_name(name)
     else:

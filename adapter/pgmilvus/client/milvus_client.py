@@ -794,10 +794,14 @@ class MilvusClient:
                                 anns_field, kwargs)
         if ranker is not None:  # a rerank Function (decay): search_ranked.py
             return self._read(lambda conn: search_ranked.search_with_ranker(
-                conn, collections.require(conn, self._db_name, collection_name), request, ranker), timeout)
+                conn, self._searched(conn, collection_name), request, ranker), timeout)
         return self._read(lambda conn: search_mod.search(
-            conn, self._fresh(conn, collections.require(conn, self._db_name, collection_name)), request),
-            timeout)
+            conn, self._fresh(conn, self._searched(conn, collection_name)), request), timeout)
+
+    def _searched(self, conn: Any, collection_name: str) -> catalog.CollectionInfo:
+        """The collection a search reads: Milvus 2.6's search task does not check the name's form,
+        so a malformed name is simply not found (``collection not found[...]``)."""
+        return collections.require(conn, self._db_name, collection_name, name_check=False)
 
     def hybrid_search(self, collection_name: str, reqs: List[Any], ranker: Any, limit: int = 10,
                       output_fields: Optional[List[str]] = None, timeout: Optional[float] = None,
@@ -810,7 +814,7 @@ class MilvusClient:
         check_guarantee_timestamp(kwargs.get("guarantee_timestamp"))
         _consistency(kwargs)
         return self._read(lambda conn: hybrid.hybrid_search(
-            conn, self._fresh(conn, collections.require(conn, self._db_name, collection_name)), reqs, ranker, limit,
+            conn, self._fresh(conn, self._searched(conn, collection_name)), reqs, ranker, limit,
             output_fields, partition_names, kwargs), timeout)
 
     def search_iterator(self, collection_name: str, data: Any, batch_size: Optional[int] = 1000,

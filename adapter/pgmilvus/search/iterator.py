@@ -60,7 +60,8 @@ class SearchIterator:
         self._done = False
         self._collection_id: Optional[int] = None  # of the collection the first page read
         # field, metric, filter errors now
-        read(lambda conn: search.prepare(collections.require(conn, db_name, collection_name), self._request))
+        read(lambda conn: search.prepare(collections.require(conn, db_name, collection_name, name_check=False),
+                                         self._request))
 
     def next(self) -> SearchPage:
         want = self._batch if self._left is None else min(self._batch, self._left)
@@ -69,7 +70,7 @@ class SearchIterator:
         self._request.limit = want
 
         def page(conn: psycopg.Connection) -> tuple[Any, search.Prepared, list[search.Row]]:
-            info = collections.require(conn, self._db_name, self._collection)
+            info = collections.require(conn, self._db_name, self._collection, name_check=False)
             if self._collection_id is not None and info.id != self._collection_id:
                 raise collection_replaced(info.name, "search_iterator")
             prepared = search.prepare(info, self._request, keyset=self._last)
