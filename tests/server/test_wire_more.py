@@ -78,6 +78,20 @@ def test_grouping_hybrid_search_matches_in_process(two_vectors, local_client, sc
     assert len(wire[0]) == 4 and len({e["tag"] for _, _, e in wire[0]}) == 2
 
 
+def test_search_by_ids_matches_in_process(two_vectors, local_client) -> None:
+    """SearchRequest.ids (pymilvus's search(ids=...)) runs the keys' stored vectors."""
+    kwargs = dict(anns_field="dense", limit=4, filter="tag != 't1'", output_fields=["tag"])
+    wire = two_vectors.search(NAME, ids=[6, 3], **kwargs)
+    local = local_client.search(NAME, ids=[6, 3], **kwargs)
+    assert [[(h["id"], round(h["distance"], 5), h["entity"]) for h in hits] for hits in wire] == \
+           [[(h["id"], round(h["distance"], 5), h["entity"]) for h in hits] for hits in local]
+    assert wire[0][0]["id"] == 6 and wire[0][0]["distance"] == pytest.approx(0.0, abs=1e-6)
+    from pymilvus import MilvusException
+
+    with pytest.raises(MilvusException, match=r"missing IDs = \[99\]: invalid parameter"):
+        two_vectors.search(NAME, ids=[7, 99], anns_field="dense")
+
+
 def test_query_iterator_pages(two_vectors, local_client) -> None:
     it = two_vectors.query_iterator(NAME, batch_size=7, filter="id >= 3", output_fields=["tag"])
     pages = []

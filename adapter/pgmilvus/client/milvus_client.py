@@ -15,7 +15,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, TypeVar, Union
 
 from ..catalog import store as catalog, collections, index_ops, stats
 from ..schema import ddl, names
-from ..search import hybrid, ann as search_mod
+from ..search import by_ids, hybrid, ann as search_mod
 from ..rbac import roles as rbac
 from ..data import reads, writes
 from ..catalog import builder, compaction, evolution as schema_evolution, segments
@@ -790,6 +790,9 @@ class MilvusClient:
         if kwargs:
             _consistency(kwargs)
         ranker = kwargs.pop("ranker", None)
+        if kwargs.get("ids") is not None:
+            return self._search_by_ids(collection_name, data, filter, limit, output_fields, search_params, timeout,
+                                       partition_names, anns_field, ranker, kwargs)
         request = build_request(data, filter, limit, output_fields, search_params, partition_names,
                                 anns_field, kwargs)
         if ranker is not None:  # a rerank Function (decay): search_ranked.py
@@ -797,6 +800,31 @@ class MilvusClient:
                 conn, self._searched(conn, collection_name), request, ranker), timeout)
         return self._read(lambda conn: search_mod.search(
             conn, self._fresh(conn, self._searched(conn, collection_name)), request), timeout)
+
+    def _search_by_ids(self, collection_name: str, data: Any, filter: str, limit: int, output_fields: Any,
+                       search_params: Any, timeout: Optional[float], partition_names: Any, anns_field: Any,
+                       ranker: Any, kwargs: dict[str, Any]) -> Any:
+        """search(ids=[...]): the keys' stored vectors are the query vectors (search/by_ids.py)."""
+        if data is not None:
+            raise ParamError(message="Either ids or data must be provided, not both")
+        ids = by_ids.check_ids(kwargs.pop("ids"))
+
+        def call(conn: Any) -> Any:
+            info = self._fresh(conn, self._searched(conn, collection_name))
+            field = by_ids.search_field(info, ids, anns_field)
+            vectors = by_ids.stored_vectors(conn, info, ids, field, partition_names)
+            present = [v is not None for v in vectors]
+            pk_name = info.schema.primary_field.name
+            if not any(present):
+                return by_ids.spread(by_ids.SearchResult(), present, pk_name)
+            request = build_request([v for v in vectors if v is not None], filter, limit, output_fields,
+                                    search_params, partition_names, field, kwargs)
+            if ranker is not None:
+                result = search_ranked.search_with_ranker(conn, info, request, ranker)
+            else:
+                result = search_mod.search(conn, info, request)
+            return by_ids.spread(result, present, pk_name)
+        return self._read(call, timeout)
 
     def _searched(self, conn: Any, collection_name: str) -> catalog.CollectionInfo:
         """The collection a search reads: Milvus 2.6's search task does not check the name's form,

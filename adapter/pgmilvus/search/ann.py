@@ -259,7 +259,8 @@ def _check_range(resolved: Resolved, request: SearchRequest) -> None:
     if request.group_by_field and (radius is not None or range_filter is not None):
         raise invalid_parameter("Not allowed to do range-search when doing search-group-by")
     if range_filter is not None and radius is None:
-        raise invalid_parameter("range_filter is set but radius is not: set radius for a range search")
+        raise invalid_parameter("range_filter requires radius to be set; range_filter alone is not a valid range "
+                                "search parameter")  # Milvus master's words (2.6 ignores it)
     if radius is None or range_filter is None:
         return
     if resolved.target.metric.larger_is_better and not range_filter > radius:

@@ -308,12 +308,6 @@ def _params_key(search_params: Any) -> Any:
 
 def _checked_request(data: Any, filter: Any, limit: Any, output_fields: Any, search_params: Any,
                      partition_names: Any, anns_field: Any, kwargs: dict[str, Any]) -> SearchRequest:
-    if kwargs.get("ids") is not None:
-        if data is not None:
-            raise ParamError(message="Either ids or data must be provided, not both")
-        raise MilvusException(ErrorCode.UNSUPPORTED, "search by ids (the stored vectors of primary keys) is "
-                                                     "not supported by pgmilvus: get() the vectors and pass "
-                                                     "them as data")
     if kwargs.get("ranker") is not None:
         raise MilvusException(ErrorCode.UNSUPPORTED, "search_iterator(ranker=...) is not supported by "
                                                      "pgmilvus: rerank functions apply to search() and "

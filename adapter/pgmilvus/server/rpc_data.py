@@ -162,7 +162,7 @@ class DataRPCs(RPCBase):
 class Ann:
     """One ANN search of a SearchRequest (or of a hybrid sub-request) as search() arguments."""
 
-    data: list[Any]
+    data: Optional[list[Any]]  # None in a search by ids
     limit: Any
     anns_field: Optional[str]
     search_params: dict[str, Any]
@@ -170,8 +170,9 @@ class Ann:
 
     @classmethod
     def of(cls, request: Any) -> "Ann":
-        data = query_vectors(request.placeholder_group)
-        if request.nq and request.nq != len(data):
+        ids = search_ids(request)
+        data = query_vectors(request.placeholder_group) if ids is None else None
+        if data is not None and request.nq and request.nq != len(data):
             raise bad_request(f"nq ({request.nq}) is not the number of query vectors ({len(data)})")
         params = kv_dict(request.search_params)
         inner = params.get("params") or {}
@@ -182,8 +183,21 @@ class Ann:
             search_params["metric_type"] = params["metric_type"]
         kwargs = {k: params[k] for k in _SEARCH_KWARGS if params.get(k) not in (None, "")}
         kwargs["filter_params"] = template_values(request.expr_template_values)
+        if ids is not None:
+            kwargs["ids"] = ids
         return cls(data, params.get("topk", params.get("limit")), params.get("anns_field") or None,
                    search_params, kwargs)
+
+
+def search_ids(request: Any) -> Optional[list[Any]]:
+    """The primary keys of a search by ids (SearchRequest's ``ids``, pymilvus 2.6.x / 3), or None
+    when the request carries query vectors."""
+    if "ids" not in request.DESCRIPTOR.fields_by_name or not request.HasField("ids"):
+        return None
+    kind = request.ids.WhichOneof("id_field")
+    if kind is None:
+        return []
+    return list(getattr(request.ids, kind).data)
 
 
 def ranker(rank: dict[str, Any]) -> BaseRanker:

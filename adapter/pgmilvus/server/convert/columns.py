@@ -15,6 +15,7 @@ import numpy as np
 from pymilvus.grpc_gen import schema_pb2
 
 from ...schema.model import DYNAMIC_FIELD
+from ...errors import ErrorCode
 from ...types import DataType
 from ..status import bad_request
 from .schema import data_type
@@ -116,8 +117,8 @@ def _float_vectors(col: schema_pb2.FieldData) -> list[Any]:
     if dim <= 0:
         raise bad_request(f"field {col.field_name}: the vectors' dim is {dim}")
     if len(flat) % dim:
-        raise bad_request(f"field {col.field_name}: {len(flat)} floats do not divide into vectors of dim {dim} "
-                          "(a truncated vector?)")
+        raise bad_request(f"the length({len(flat)}) of float data should divide the dim({dim}) (field "
+                          f"{col.field_name}: a truncated vector?)", int(ErrorCode.SERVER_ERROR))
     return list(np.asarray(flat, dtype=np.float32).reshape(-1, dim))
 
 
@@ -128,9 +129,20 @@ def _byte_vectors(col: schema_pb2.FieldData, dtype: DataType) -> list[bytes]:
     if dim <= 0 or width <= 0 or dim * per_dim != width:
         raise bad_request(f"field {col.field_name}: dim {dim} is not valid for {dtype.name}")
     if len(raw) % width:
-        raise bad_request(f"field {col.field_name}: {len(raw)} bytes do not divide into {dtype.name} vectors of "
-                          f"{width} bytes (a truncated vector?)")
+        raise bad_request(f"{_undivided(dtype, len(raw), dim)} (field {col.field_name}: a truncated vector?)",
+                          int(ErrorCode.SERVER_ERROR))
     return [raw[i:i + width] for i in range(0, len(raw), width)]
+
+
+def _undivided(dtype: DataType, size: int, dim: int) -> str:
+    """Milvus 2.6's proxy text (funcutil.GetNumRowsOf*VectorField) for vector bytes that are no
+    whole number of vectors."""
+    if dtype == DataType.BINARY_VECTOR:
+        return f"the num({8 * size}) of all bits should divide the dim({dim})"
+    if dtype == DataType.INT8_VECTOR:
+        return f"the length({size}) of int8 data should divide the dim({dim})"
+    kind = "float16" if dtype == DataType.FLOAT16_VECTOR else "bfloat"
+    return f"the length({size}) of {kind} data should divide the row width({2 * dim})"
 
 
 def _sparse_row(raw: bytes, name: str) -> dict[int, float]:
