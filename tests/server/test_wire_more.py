@@ -121,6 +121,42 @@ def test_search_iterator_pages(two_vectors, local_client) -> None:
     assert ids == [h["id"] for h in expected]
 
 
+def test_search_iterator_is_pymilvus_s_v2_and_keeps_ties(wire_client) -> None:
+    """pymilvus's SearchIteratorV2 (not its V1 fallback): pages follow the server's token, hits tied
+    at a page's last distance are neither lost nor repeated, and external_filter_func works."""
+    wire_client.create_collection("ties", dimension=2, metric_type="L2")
+    wire_client.insert("ties", [{"id": i, "vector": [float(i // 3), 0.0]} for i in range(40)])  # ties of 3
+
+    def pages(**kwargs):
+        it = wire_client.search_iterator("ties", data=[[0.0, 0.0]], **kwargs)
+        assert type(it).__name__ == "SearchIteratorV2"
+        out = []
+        while page := it.next():
+            out.append([h["id"] for h in page])
+        return out
+
+    assert sum(pages(batch_size=4), []) == list(range(40))
+    assert pages(batch_size=5, external_filter_func=lambda hits: [h for h in hits if h["id"] % 2 == 0]) == \
+        [list(range(0, 10, 2)), list(range(10, 20, 2)), list(range(20, 30, 2)), list(range(30, 40, 2))]
+    assert pages(batch_size=5, limit=7, search_params={"params": {"radius": 50.0}}) == [[0, 1, 2, 3, 4], [5, 6]]
+
+
+def test_an_unknown_search_iterator_token_is_an_error(two_vectors, serve_address) -> None:
+    import grpc
+    from pymilvus.grpc_gen import common_pb2, milvus_pb2, milvus_pb2_grpc
+
+    group = common_pb2.PlaceholderGroup(placeholders=[common_pb2.PlaceholderValue(
+        tag="$0", type=common_pb2.FloatVector, values=[np.zeros(DIM, np.float32).tobytes()])])
+    params = {"topk": "3", "anns_field": "dense", "search_iter_v2": "True", "search_iter_batch_size": "3",
+              "search_iter_id": "pgm-gone", "search_iter_last_bound": "0.5"}
+    with grpc.insecure_channel(serve_address) as channel:
+        reply = milvus_pb2_grpc.MilvusServiceStub(channel).Search(milvus_pb2.SearchRequest(
+            collection_name=NAME, placeholder_group=group.SerializeToString(), dsl_type=common_pb2.BoolExprV1,
+            search_params=[common_pb2.KeyValuePair(key=k, value=v) for k, v in params.items()]))
+    assert reply.status.code == 1100
+    assert "search iterator pgm-gone is not known to this server" in reply.status.reason
+
+
 def test_databases_and_aliases(wire_client, serve_address, local_client) -> None:
     wire_client.create_database("analytics", properties={"database.replica.number": 1})
     assert set(wire_client.list_databases()) == set(local_client.list_databases()) == {"default", "analytics"}

@@ -90,6 +90,7 @@ class RPCBase:
 
     backend: Any
     sessions: Any
+    search_iterators: Any
 
     def _client(self, call: Call) -> Any:
         """The client of the call's database, connected as the caller."""

@@ -11,6 +11,7 @@ from ..errors import ErrorCode
 from ..search.function_rank import FunctionScore
 from ..data.outputs import COUNT_STAR, output_plan
 from ..search.rerank import AnnSearchRequest, BaseRanker, RRFRanker, WeightedRanker
+from ..search.results import Hits
 from ..schema.model import DYNAMIC_FIELD, CollectionSchema
 from ..types import DataType
 from .convert.columns import rows_from_columns
@@ -19,6 +20,7 @@ from .convert.params import json_object, kv_dict, template_values
 from .convert.schema import function
 from .convert.vectors import query_vectors
 from .handler import Call, RPCBase, rpc
+from .iterators import ITER_KEYS, SearchIterators
 from .rpc_admin import hybrid_ts
 from .status import SUCCESS, bad_request
 
@@ -118,6 +120,8 @@ class DataRPCs(RPCBase):
         if request.HasField("function_score"):
             ann.kwargs["ranker"] = function_score(request.function_score)
         output_fields = list(request.output_fields) or None
+        if ann.iterator.get("search_iter_v2"):
+            return self._search_page(call, request, ann, output_fields)
         result = self._client(call).search(
             request.collection_name, data=ann.data, filter=request.dsl, limit=ann.limit,
             output_fields=output_fields, search_params=ann.search_params,
@@ -150,6 +154,36 @@ class DataRPCs(RPCBase):
                                                   **namespace(request))
         return self._search_results(call, request.collection_name, result, output_fields, rank.get("limit"))
 
+    def _search_page(self, call: Call, request: milvus_pb2.SearchRequest, ann: "Ann",
+                     output_fields: Optional[list[str]]) -> milvus_pb2.SearchResults:
+        """One page of pymilvus's SearchIteratorV2 (server/iterators.py): a new core iterator for a
+        request without a token, else the token's."""
+        owner = (call.caller, call.db_name, request.collection_name)
+        token = str(ann.iterator.get("search_iter_id") or "")
+        if token:
+            iterator = self.search_iterators.get(owner, token)
+            if iterator is None:
+                raise bad_request(f"search iterator {token} is not known to this server (idle for more than "
+                                  f"{SearchIterators.IDLE_SECONDS / 60:.0f} minutes, or the server restarted): "
+                                  "start a new search_iterator")
+        else:
+            kwargs = {k: v for k, v in ann.kwargs.items() if k != "round_decimal"}
+            iterator = self._client(call).search_iterator(
+                request.collection_name, ann.data, batch_size=ann.iterator.get("search_iter_batch_size", ann.limit),
+                filter=request.dsl or None, limit=-1, output_fields=output_fields,
+                search_params=ann.search_params, partition_names=list(request.partition_names) or None,
+                anns_field=ann.anns_field, round_decimal=ann.kwargs.get("round_decimal", -1), **kwargs,
+                **namespace(request))
+            token = self.search_iterators.start(owner, iterator)
+        page = iterator.next()
+        schema = self._schema(call, request.collection_name)
+        response = self._search_results(call, request.collection_name,
+                                        [Hits(page, pk_name=schema.primary_field.name)], output_fields, ann.limit)
+        last = page[-1]["distance"] if page else ann.iterator.get("search_iter_last_bound", 0.0)
+        response.results.search_iterator_v2_results.token = token
+        response.results.search_iterator_v2_results.last_bound = float(last)
+        return response
+
     def _search_results(self, call: Call, collection: str, result: Any, output_fields: Optional[list[str]],
                         limit: Any) -> milvus_pb2.SearchResults:
         results = search_result_data(result, self._schema(call, collection), output_fields, limit,
@@ -167,6 +201,7 @@ class Ann:
     anns_field: Optional[str]
     search_params: dict[str, Any]
     kwargs: dict[str, Any]
+    iterator: dict[str, Any]  # pymilvus's SearchIteratorV2 keys (server/iterators.py)
 
     @classmethod
     def of(cls, request: Any) -> "Ann":
@@ -186,7 +221,7 @@ class Ann:
         if ids is not None:
             kwargs["ids"] = ids
         return cls(data, params.get("topk", params.get("limit")), params.get("anns_field") or None,
-                   search_params, kwargs)
+                   search_params, kwargs, {k: params[k] for k in ITER_KEYS if k in params})
 
 
 def search_ids(request: Any) -> Optional[list[Any]]:

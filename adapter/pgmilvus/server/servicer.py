@@ -20,6 +20,7 @@ from .rpc_data import DataRPCs
 from .rpc_more import MoreRPCs
 from .rpc_rbac import RbacRPCs
 from .rpc_schema import SchemaRPCs
+from .iterators import SearchIterators
 from .sessions import Sessions
 
 _log = logging.getLogger("pgmilvus.server")
@@ -29,6 +30,7 @@ class MilvusServicer(AdminRPCs, DataRPCs, MoreRPCs, RbacRPCs, SchemaRPCs, milvus
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
         self.sessions = Sessions()
+        self.search_iterators = SearchIterators()
 
 
 def _unimplemented(name: str) -> Callable[..., Any]:
