@@ -499,7 +499,7 @@ CASES = [
     case("upsert-unknown-coll", lambda c: c.upsert("nope", [R()]), DCE, CNF, "collection=nope"),
     case("upsert-unknown-partition", lambda c: c.upsert("typed", [R(pk=1)], partition_name="nope"), E, 200, "partition=nope"),
     case("upsert-partial-str", lambda c: c.upsert("typed", [R()], partial_update="yes"), ParamError, 1, "partial_update"),
-    case("upsert-partial-new-incomplete", lambda c: c.upsert("typed", [{"pk": 999, "i32": 1}], partial_update=True), DataNotMatchException, 1, "Insert missed an field"),
+    case("upsert-partial-new-incomplete", lambda c: c.upsert("typed", [{"pk": 999, "i32": 1}], partial_update=True), E, 1100, "fieldSchema(b) has no corresponding fieldData pass in: invalid parameter (row 0: a partial update of an entity that does not exist yet must give every field that is not nullable and has no default)"),
     case("upsert-partial-wrong-type", lambda c: c.upsert("typed", [{"pk": 1, "i32": "x"}], partial_update=True), DataNotMatchException, 1, "{i32}"),
     case("upsert-bad-last-row", lambda c: c.upsert("typed", [R(pk=1, s="new"), R(pk=3, s="new"), R(pk=4, b="x")]), DataNotMatchException, 1, "row 2"),
     # --- delete ---------------------------------------------------------------------------------------------

@@ -516,7 +516,7 @@ def test_partial_update(client: MilvusClient) -> None:
     assert (one["color"], one["size"], one["w"]) == ("blue", 2, 1)  # $meta keys merged
     assert client.get("t", 3)[0]["i8"] == 3  # a new entity is inserted
     # a new entity must be complete
-    with pytest.raises(DataNotMatchException, match="missed an field `vec`"):
+    with pytest.raises(MilvusException, match=r"fieldSchema\(vec\) has no corresponding fieldData pass in"):
         client.upsert("t", [{"id": 4, "i8": 1}], partial_update=True)
     # invalid values are refused as on insert
     with pytest.raises(DataNotMatchException, match="Value out of range"):

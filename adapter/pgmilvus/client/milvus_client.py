@@ -429,10 +429,11 @@ class MilvusClient:
             index_ops.drop(conn, info, index_name)
 
     # -- partitions --------------------------------------------------------------------------------
-    def _manual_partitions(self, info: catalog.CollectionInfo) -> None:
+    def _manual_partitions(self, info: catalog.CollectionInfo, what: str = "create partition") -> None:
+        """Milvus 2.6's proxy refuses to create, drop, load or release named partitions of a
+        partition-key collection."""
         if info.schema.partition_key_field is not None:
-            raise MilvusException(ErrorCode.SERVER_ERROR,
-                                  "disable create partition if partition key mode is used")
+            raise MilvusException(ErrorCode.SERVER_ERROR, f"disable {what} if partition key mode is used")
 
     def create_partition(self, collection_name: str, partition_name: str, timeout: Optional[float] = None,
                          **kwargs: Any) -> None:
@@ -448,9 +449,7 @@ class MilvusClient:
         names.partition_name(partition_name)
         with self._tx(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name, for_update=True)
-            if info.schema.partition_key_field is not None:
-                raise MilvusException(ErrorCode.SERVER_ERROR,
-                                      "disable drop partition if partition key mode is used")
+            self._manual_partitions(info, "drop partition")
             if partition_name == ddl.DEFAULT_PARTITION:
                 raise MilvusException(ErrorCode.SERVER_ERROR, "default partition cannot be deleted")
             part = info.partition(partition_name)
@@ -493,6 +492,7 @@ class MilvusClient:
         _check_replicas(kwargs)
         with self._tx(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name)
+            self._manual_partitions(info, "load partitions")
             collections.require_vector_index(info)  # Milvus checks the index before the partitions
             parts = self._partition_list(info, partition_names)
             if not parts:  # pymilvus sends the empty list: Milvus's proxy answers
@@ -505,6 +505,7 @@ class MilvusClient:
                            timeout: Optional[float] = None, **kwargs: Any) -> None:
         with self._tx(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name)
+            self._manual_partitions(info, "release partitions")
             parts = self._partition_list(info, partition_names)
             if not parts:  # Milvus's query coordinator's answer
                 raise MilvusException(ErrorCode.INVALID_PARAMETER, "invalid parameter[expected=any partition]"

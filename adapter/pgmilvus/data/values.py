@@ -180,6 +180,15 @@ def missing_field(field: FieldSchema, row: int) -> DataNotMatchException:
                 f"default_value (row {row}: give `{field.name}` a value)")
 
 
+def unsent_field(field: FieldSchema, row: int) -> MilvusException:
+    """Milvus 2.6's proxy text for a partial update of a new entity that lacks a field (pymilvus
+    does not check a partial row; the server does)."""
+    return MilvusException(ErrorCode.INVALID_PARAMETER,
+                           f"fieldSchema({field.name}) has no corresponding fieldData pass in: invalid parameter "
+                           f"(row {row}: a partial update of an entity that does not exist yet must give every "
+                           "field that is not nullable and has no default)")
+
+
 def unexpected_field(name: Any, row: int) -> DataNotMatchException:
     return DataNotMatchException(
         message=f"Attempt to insert an unexpected field `{name}` to collection without enabling dynamic "

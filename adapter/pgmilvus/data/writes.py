@@ -548,6 +548,8 @@ def _partial_upsert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterab
     values.wire_adapters(conn)
     ids: list[Any] = []
     named = _NamedKeys()
+    required = [f for f in schema.fields
+                if not (f.is_primary or f.nullable or (f.has_default and f.default_value is not None))]
     base = 0
     for chunk in chunks(rows):
         pks = []
@@ -571,6 +573,10 @@ def _partial_upsert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterab
             _route_new_keys(info, writer, updates)
         if inserts:
             # Entities that do not exist yet must be complete rows (errors name the row's index).
+            for index, row in inserts:
+                for field in required:
+                    if field.name not in row:
+                        raise values.unsent_field(field, index)
             new_rows = [full_encoder.encode_chunk(conn, [row], index).columns for index, row in inserts]
             new_columns = [list(itertools.chain.from_iterable(c)) for c in zip(*new_rows)]
             _copy_rows(conn, info, full_encoder, new_columns, oids)

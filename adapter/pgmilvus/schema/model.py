@@ -583,10 +583,12 @@ class CollectionSchema:
         if len(keys) > 1:
             raise PartitionKeyException(message="Expected only one partition key field, got "
                                                 f"[{', '.join(f.name for f in keys)}].")
-        for field in keys:
-            if field.is_primary or field.dtype not in (DataType.INT64, DataType.VARCHAR):
-                raise PartitionKeyException(message=f"Partition key field {field.name} must be a "
-                                                    "non-primary INT64 or VARCHAR field.")
+        for field in keys:  # pymilvus means to refuse a primary partition key too, but never raises
+            if field.is_primary:
+                raise MilvusException(ErrorCode.SERVER_ERROR, "the partition key field must not be primary field")
+            if field.dtype not in (DataType.INT64, DataType.VARCHAR):
+                raise PartitionKeyException(message="Partition key field type must be DataType.INT64 or "
+                                                    f"DataType.VARCHAR. (field {field.name})")
 
     def _verify_counts(self) -> None:
         """The proxy's first checks: Milvus's field limits, then at least one vector field (its
