@@ -15,7 +15,7 @@ compiled by pgmilvus; the matched ids must be identical, except:
 
   - a JSON / dynamic value that is missing, JSON null, a bool, an array or an
     object, or a string compared with a number (server: ``!=``, ``not`` match
-    missing/mistyped keys, ``exists`` is true for null, ``true`` is not 1);
+    missing/mistyped keys, ``exists`` is false for null, {} and [], ``true`` is not 1);
   - a NULL in the nullable field ``n`` (server: NULL never satisfies ``!=``);
   - an ARRAY shorter than the index used (server: out of range is false, so
     ``not (a[3] > 0)`` matches);

@@ -273,12 +273,18 @@ SERVER_26 = {
     "array_length(a) > 1": [1, 2, 5],
     # 11.4: modulus by a constant 0 is rejected ("division or modulus by zero").
     "i % 0 == 0": "ERR",
-    # 11.5 / 11.8: is [not] null on fields (2.5) and JSON paths (2.6: = not exists).
-    'j["x"] is null': [5],
-    'j["x"] is not null': [1, 2, 3, 4, 6, 7],
-    'j["x"] IS NULL': [5],
-    "color is null": [4, 6],
-    "color is not null": [1, 2, 3, 5, 7],
+    # 11.5 / 11.8: is [not] null on fields (2.5) and JSON paths (2.6: = not exists).  2.6's
+    # exists (Json::exist) is false for a JSON null, {} or [] (row 4: "x": null).
+    'j["x"] is null': [4, 5],
+    'j["x"] is not null': [1, 2, 3, 6, 7],
+    'j["x"] IS NULL': [4, 5],
+    'exists j["x"]': [1, 2, 3, 6, 7],
+    'not exists j["x"]': [4, 5],
+    'exists(j["x"])': [1, 2, 3, 6, 7],
+    "exists color": [1, 2, 3, 5],           # row 7: "color": null
+    'exists $meta["color"]': [1, 2, 3, 5],
+    "color is null": [4, 6, 7],
+    "color is not null": [1, 2, 3, 5],
     "s is null": [],
     "s is not null": [1, 2, 3, 4, 5, 6, 7],
     "i is null": [],
@@ -324,7 +330,7 @@ EXTRA = [
     ('not (nj["x"] == 1)', [3, 4, 5, 6, 7]),
     ("nj is null", [2]),
     ("nj is not null", [1, 3, 4, 5, 6, 7]),
-    ('exists nj["x"]', [1, 3, 4]),
+    ('exists nj["x"]', [1, 3]),              # row 4: "x": null (2.6: not there)
     # the whole JSON field: nj holds [1, 2] in row 6 and 7 in row 7, NULL in row 2
     ("json_contains(nj, 1)", [6]),
     ("json_contains(nj, 7)", []),

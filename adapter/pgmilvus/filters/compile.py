@@ -442,8 +442,13 @@ def _in_list(pred: ir.InList) -> exp.Expression:
     return _guard(target, test)
 
 
+#: Milvus 2.6's Json::exist: the key holds something other than null, {} or [] (nested all the way
+#: down: {"b": null} and [[], {}] count as empty), i.e. at least one scalar that is not null.
+_NON_EMPTY = '.** ? (@.type() != "null" && @.type() != "object" && @.type() != "array")'
+
+
 def _exists(pred: ir.KeyExists) -> exp.Expression:
-    return _jsonpath(pred.target, f"exists({_jp_path(pred.target)})")
+    return _jsonpath(pred.target, f"exists({_jp_path(pred.target)}{_NON_EMPTY})")
 
 
 def _null_test(pred: ir.NullTest) -> exp.Expression:
