@@ -484,7 +484,7 @@ CASES = [
     case("insert-pk-dup-in-batch", lambda c: c.insert("typed", [R(pk=5), R(pk=5)]), E, 1100, "duplicate primary key 5"),
     case("insert-str-pk-int", lambda c: c.insert("strpk", [{"x": 5, "v": [0.1, 0.2]}]), DataNotMatchException, 1, "{x} field should be a varchar"),
     case("insert-str-pk-too-long", lambda c: c.insert("strpk", [{"x": "abcde", "v": [0.1, 0.2]}]), E, 1100, "max length (4)"),
-    case("insert-auto-id-given", lambda c: c.insert("auto", [{"id": 1, "vector": [0.1, 0.2]}]), E, 1100, "auto id"),
+    case("insert-auto-id-given", lambda c: c.insert("auto", [{"id": 1, "vector": [0.1, 0.2]}]), E, 1100, "more fieldData has pass in: invalid parameter[expected=3][actual=4] (row 0: `id` is an auto_id primary key"),
     # --- insert: dynamic field ($meta) ----------------------------------------------------------------------
     case("insert-meta-not-dict", lambda c: c.insert("quick", [Q(**{"$meta": 5})]), DataNotMatchException, 1, "$meta"),
     case("insert-meta-object", lambda c: c.insert("quick", [Q(k=object())]), DataNotMatchException, 1, "Invalid JSON value"),

@@ -188,11 +188,12 @@ class RowEncoder:
         name = field.name
         if policy == "auto":
             for i, row in enumerate(chunk):
-                if name in row:
+                if name in row:  # 2.6's proxy counts the columns first (checkFieldsDataBySchema)
+                    fields = len(self.info.schema.fields) + int(self.info.schema.enable_dynamic_field)
                     raise MilvusException(
                         ErrorCode.INVALID_PARAMETER,
-                        f"can not assign primary field data when auto id enabled and allow_insert_auto_id is "
-                        f"false {name}: invalid parameter (row {base + i}: leave `{name}` out, or set the "
+                        f"more fieldData has pass in: invalid parameter[expected={fields}][actual={fields + 1}] "
+                        f"(row {base + i}: `{name}` is an auto_id primary key; leave it out, or set the "
                         "collection property allow_insert_auto_id to \"true\")")
             return self._new_ids(conn, len(chunk)), []
         if policy == "auto_or_given":
