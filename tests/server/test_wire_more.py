@@ -157,6 +157,22 @@ def test_an_unknown_search_iterator_token_is_an_error(two_vectors, serve_address
     assert "search iterator pgm-gone is not known to this server" in reply.status.reason
 
 
+def test_field_mmap_flags_travel_as_milvus_s_mmap_enabled(wire_client, local_client) -> None:
+    """pymilvus sends a field's ``mmap_enabled`` as the type param ``mmap.enabled`` and reads it back
+    from there: set at create time and by alter_collection_field, describe shows it both ways."""
+    schema = wire_client.create_schema()
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("v", DataType.FLOAT_VECTOR, dim=2, mmap_enabled=True)
+    schema.add_field("t", DataType.VARCHAR, max_length=16, mmap_enabled=True)
+    schema.add_field("j", DataType.JSON, mmap_enabled=False)
+    wire_client.create_collection("mm", schema=schema)
+    wire_client.alter_collection_field("mm", "t", field_params={"mmap.enabled": False})
+    params = {f["name"]: f["params"] for f in wire_client.describe_collection("mm")["fields"]}
+    assert params == {"id": {}, "v": {"dim": 2, "mmap_enabled": True}, "t": {"max_length": 16, "mmap_enabled": False},
+                      "j": {"mmap_enabled": False}}
+    assert params == {f["name"]: f["params"] for f in local_client.describe_collection("mm")["fields"]}
+
+
 def test_databases_and_aliases(wire_client, serve_address, local_client) -> None:
     wire_client.create_database("analytics", properties={"database.replica.number": 1})
     assert set(wire_client.list_databases()) == set(local_client.list_databases()) == {"default", "analytics"}

@@ -56,6 +56,12 @@ def function(proto: schema_pb2.FunctionSchema) -> Function:
                     proto.description, {kv.key: kv_value(kv.value) for kv in proto.params})
 
 
+#: a field's mmap flag: ``mmap_enabled`` in pymilvus's FieldSchema, ``mmap.enabled`` on the wire
+#: (pymilvus turns one into the other both ways)
+_MMAP_NAMES = {"mmap.enabled": "mmap_enabled"}
+_MMAP_KEYS = {"mmap_enabled": "mmap.enabled"}
+
+
 def field_schema(proto: schema_pb2.FieldSchema) -> FieldSchema:
     name, dtype, description, kwargs = field_arguments(proto)
     return FieldSchema(name, dtype, description, **kwargs)
@@ -64,7 +70,7 @@ def field_schema(proto: schema_pb2.FieldSchema) -> FieldSchema:
 def field_arguments(proto: schema_pb2.FieldSchema) -> tuple[str, DataType, str, dict[str, Any]]:
     """A FieldSchema message as FieldSchema's (and add_collection_field's) arguments."""
     dtype = data_type(proto.data_type, f"field {proto.name}")
-    kwargs: dict[str, Any] = {kv.key: kv_value(kv.value) for kv in proto.type_params}
+    kwargs: dict[str, Any] = {_MMAP_NAMES.get(kv.key, kv.key): kv_value(kv.value) for kv in proto.type_params}
     for attr, key in _FLAGS.items():
         if getattr(proto, attr):
             kwargs[key] = True
@@ -103,7 +109,7 @@ def _field_proto(field: dict[str, Any]) -> schema_pb2.FieldSchema:
         nullable=bool(field.get("nullable")), is_partition_key=bool(field.get("is_partition_key")),
         is_clustering_key=bool(field.get("is_clustering_key")),
         is_function_output=bool(field.get("is_function_output")), is_dynamic=bool(field.get("is_dynamic")),
-        type_params=[common_pb2.KeyValuePair(key=k, value=_param_text(v))
+        type_params=[common_pb2.KeyValuePair(key=_MMAP_KEYS.get(k, k), value=_param_text(v))
                      for k, v in (field.get("params") or {}).items()])
     if field.get("element_type") is not None:
         proto.element_type = int(field["element_type"])
