@@ -260,12 +260,11 @@ def _varchar_encoder(field: FieldSchema) -> Encoder:
         # Milvus counts UTF-8 bytes, not characters.
         if len(value) * 4 > max_length:
             size = len(value.encode())
-            if size > max_length:
+            if size > max_length:  # Milvus 2.6's proxy text (validate_util.go)
                 raise MilvusException(
                     ErrorCode.INVALID_PARAMETER,
-                    f"the length ({size}) of {row}th string exceeds max length ({max_length}): invalid "
-                    "parameter[expected=valid length string][actual=string length exceeds max length] "
-                    f"(field {field.name}, value {_show(value)})")
+                    f"length of varchar field {field.name} exceeds max length, row number: {row}, length: "
+                    f"{size}, max length: {max_length}: invalid parameter (value {_show(value)})")
         _check_text(field, value, row)
         return value
     return encode
@@ -365,6 +364,7 @@ def _array_encoder(field: FieldSchema) -> Encoder:
                                 **({"max_length": field.max_length} if field.max_length else {}))
     element = scalar_encoder(element_field)
     capacity = int(field.max_capacity or 4096)
+    limit = element_field.byte_limit if field.element_type == DataType.VARCHAR else 0
 
     def encode(value: Any, row: int) -> list:
         if isinstance(value, np.ndarray):
@@ -378,10 +378,16 @@ def _array_encoder(field: FieldSchema) -> Encoder:
                 "parameter[expected=valid length array][actual=array length exceeds max capacity] "
                 f"(field {field.name})")
         out = []
-        for item in value:
+        for index, item in enumerate(value):
             try:
                 if item is None:
                     raise type_mismatch(element_field, item, row)
+                if limit and isinstance(item, str) and len(item) * 4 > limit and len(item.encode()) > limit:
+                    raise MilvusException(
+                        ErrorCode.INVALID_PARAMETER,
+                        f'length of VarChar array field "{field.name}" exceeds max length, row number: {row}, '
+                        f"array index: {index}, length: {len(item.encode())}, max length: {limit}: invalid "
+                        f"parameter (value {_show(item)})")
                 out.append(element(item, row))
             except DataNotMatchException as exc:
                 raise type_mismatch(field, value, row,
