@@ -194,8 +194,9 @@ def _offset(kwargs: dict[str, Any], top: dict[str, Any]) -> int:
         return 0
     if isinstance(offset, bool) or not isinstance(offset, (int, np.integer)):
         raise ParamError(message=f"wrong type for offset, expect int, got {type(offset)}")
-    if offset < 0:
-        raise invalid_parameter(f"offset [{offset}] is invalid, it should be in range [0, {MAX_TOPK}]")
+    if offset != 0 and not 0 < offset <= MAX_TOPK:  # 2.6's proxy: validateLimit(offset) before offset+topk
+        raise invalid_parameter(f"offset [{offset}] is invalid, it should be in range [1, {MAX_TOPK}], but got "
+                                f"{offset}")
     return int(offset)
 
 
