@@ -63,8 +63,9 @@ def parse(text: str) -> Optional[ast.Node]:
     tok = parser.peek()
     if tok.kind == OP and tok.text == "=":
         raise SyntaxProblem("token recognition error at: '=' (use == for equality)", tok.pos)
-    if tok.kind != EOF:
-        raise SyntaxProblem(f"extraneous input {describe(tok)} expecting <EOF>", tok.pos)
+    if tok.kind != EOF:  # Milvus 2.6: a whole expression followed by more tokens
+        raise SyntaxProblem(f"invalid expression: {text} (extraneous input {describe(tok)} expecting <EOF>)",
+                            tok.pos)
     return node
 
 

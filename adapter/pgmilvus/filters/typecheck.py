@@ -71,6 +71,22 @@ def _go_float(value: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
+def _source(node: ast.Node) -> str:
+    """A constant or a name as written (Milvus prints the operand's text in some errors)."""
+    if isinstance(node, ast.Const):
+        return node.text
+    if isinstance(node, ast.Ident):
+        return node.name
+    return "an expression"
+
+
+def generic_value_text(value: Any) -> str:
+    """A list element as Milvus 2.6 prints it when a cast fails: the protobuf text of its
+    GenericValue (``int64_val:0``, ``float_val:1``, ``string_val:"a"``, ``bool_val:true``)."""
+    slot = {"bool": "bool_val", "int": "int64_val", "float": "float_val", "str": "string_val"}.get(kind_of(value))
+    return f"{slot}:{value_text(value)}" if slot else value_text(value)
+
+
 def value_text(value: Any) -> str:
     """How Milvus prints a constant inside an error message."""
     if isinstance(value, bool):
@@ -150,10 +166,13 @@ class _Checker:
         return "None"
 
     def mismatch(self, left: Any, right: Any, pos: int) -> SyntaxProblem:
-        return SyntaxProblem(
-            f"comparisons between {self.type_name(left)}, element_type: {self.element_name(left)} "
-            f"and {self.type_name(right)} elementType: {self.element_name(right)} are not "
-            f"supported", pos)
+        """Milvus 2.6's HandleCompare text (an array shows as ``Array[Int64]``)."""
+        return SyntaxProblem(f"comparisons between {self.compared_name(left)} and {self.compared_name(right)} "
+                             "are not supported", pos)
+
+    def compared_name(self, typed: Any) -> str:
+        name = self.type_name(typed)
+        return f"{name}[{self.element_name(typed)}]" if isinstance(typed, ir.ArrayCol) else name
 
     @staticmethod
     def describe(typed: Any) -> str:
@@ -434,7 +453,7 @@ class _Checker:
         try:
             return self.cast_to(dtype, target, Value(item, kind_of(item), text), pos)
         except SyntaxProblem:
-            raise SyntaxProblem(f"value '{text}' in list cannot be casted to "
+            raise SyntaxProblem(f"value '{generic_value_text(item)}' in list cannot be casted to "
                                 f"{GO_NAMES.get(dtype, dtype.name)}", pos) from None
 
     # -- other constructs ------------------------------------------------------------------
@@ -475,8 +494,9 @@ class _Checker:
             values = [self.cast_list_item(target, v, value_text(v), node.values.pos)
                       for v in typed.value]
         else:
-            raise SyntaxProblem("the right operand of 'in' must be a list like [1, 2] or a "
-                                "template", node.values.pos)
+            raise SyntaxProblem(f"the right-hand side of 'in' must be a list, but got: "
+                                f"{_source(node.values)} (give a list like [1, 2] or a template)",
+                                node.values.pos)
         return ir.InList(target, tuple(values), node.negated)
 
     def visit_Like(self, node: ast.Like) -> "ir.Pred":
@@ -630,8 +650,10 @@ class _Checker:
 
     def random_sample(self, node: ast.Call) -> "ir.Pred":
         (factor,) = self.args(node, 1)
-        if not isinstance(factor, Value) or factor.kind != "float" or not 0 < factor.value < 1:
-            raise SyntaxProblem("the sample factor should be a float between 0 and 1", node.pos)
+        if not isinstance(factor, Value) or factor.kind != "float" or not 1e-10 < factor.value < 1 - 1e-10:
+            shown = value_text(factor.value) if isinstance(factor, Value) else "an expression"
+            raise SyntaxProblem("the sample factor should be between 0 and 1 and not too close to 0 or 1(the "
+                                f"difference should be larger than 1e-10), but got {shown}", node.pos)
         return ir.RandomSample(factor.value)
 
 
