@@ -723,8 +723,8 @@ PYMILVUS_TEXTS = [
     px("quick-auto-id-str", lambda c: c.create_collection("q1", dimension=4, auto_id="yes"), AutoIDException, "Param auto_id must be bool type.", " (got 'yes')"),
     px("schema-auto-id-non-pk", lambda c: MilvusClient.create_schema().add_field("x", DataType.INT64, auto_id=True), PrimaryKeyException, "The auto_id can only be specified on the primary key field"),
     # Milvus's proxy text (strconv.ParseBool of str(ignore_growing)); e2e tests expect code 1
-    px("search-ignore-growing-str", lambda c: c.search("typed", data=V2, ignore_growing="maybe"), MilvusException, "parse search growing failed", ": ignore_growing 'maybe' is not a bool"),
-    px("query-ignore-growing-int", lambda c: c.query("typed", filter="pk > 0", ignore_growing=5), MilvusException, "parse search growing failed", ": ignore_growing 5 is not a bool"),
+    px("search-ignore-growing-str", lambda c: c.search("typed", data=V2, ignore_growing="maybe"), MilvusException, "parse ignore growing field failed", ": ignore_growing 'maybe' is not a bool"),
+    px("query-ignore-growing-int", lambda c: c.query("typed", filter="pk > 0", ignore_growing=5), MilvusException, "parse ignore growing field failed", ": ignore_growing 5 is not a bool"),
     # pymilvus itself fails here with a Python error; ours names the argument
     px("hybrid-ann-param-str", lambda c: c.hybrid_search("typed", [_ann(param="x")], RRFRanker()), ParamError, "Search params must be a dict, got <class 'str'>"),
 ]

@@ -175,7 +175,7 @@ def check_ignore_growing(value: Any) -> None:
     committed row is searched (docs/compatibility.md).
     """
     if value is not None and str(value) not in _GO_BOOLS:
-        raise MilvusException(ErrorCode.UNEXPECTED_ERROR, f"parse search growing failed: ignore_growing "
+        raise MilvusException(ErrorCode.UNEXPECTED_ERROR, f"parse ignore growing field failed: ignore_growing "
                                                           f"{value!r} is not a bool")
 
 
