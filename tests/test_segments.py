@@ -442,3 +442,29 @@ def test_an_idle_growing_segment_worth_an_index_is_sealed_and_built_without_flus
 def _info(client):
     with client._conn() as conn:
         return catalog.get_collection(conn, "default", "seg")
+
+
+def test_ignore_growing_reads_the_sealed_segments_only(client) -> None:
+    """Milvus's ignore_growing skips the growing (unflushed) segments: query, count(*), search and
+    hybrid_search see the flushed rows only; without it every row is read."""
+    _l2_collection(client)
+    vectors = _vectors(120, seed=4)
+    client.insert("seg", _rows(vectors[:100]))
+    client.flush("seg")                                      # 100 rows sealed
+    client.insert("seg", _rows(vectors[100:], start=100))    # 20 rows growing
+    assert [s for s, _ in _segments(client, "seg")][-1] == "growing"
+    for flag, expected in ((True, 100), ("true", 100), (False, 120), (None, 120)):
+        kwargs = {} if flag is None else {"ignore_growing": flag}
+        rows = client.query("seg", filter="id >= 0", limit=500, **kwargs)
+        assert len(rows) == expected and (expected == 120 or max(r["id"] for r in rows) == 99)
+        assert client.query("seg", output_fields=["count(*)"], **kwargs)[0]["count(*)"] == expected
+        hits = client.search("seg", [vectors[110].tolist()], limit=200, **kwargs)[0]
+        assert len(hits) == expected and (hits[0]["id"] == 110) == (expected == 120)
+        sub = client.search("seg", [vectors[110].tolist()], limit=200, search_params={"ignore_growing": flag})[0] \
+            if flag is not None else hits
+        assert len(sub) == expected
+    from pgmilvus import AnnSearchRequest, RRFRanker
+
+    req = AnnSearchRequest([vectors[110].tolist()], "vector", {"metric_type": "L2"}, 50)
+    assert all(h["id"] < 100 for h in client.hybrid_search("seg", [req], RRFRanker(), limit=50,
+                                                            ignore_growing=True)[0])

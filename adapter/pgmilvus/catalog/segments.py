@@ -113,6 +113,17 @@ def create_growing(conn: psycopg.Connection, schema_name: str, collection_id: in
     return segment_id
 
 
+def sealed_only(info: CollectionInfo, alias: Optional[str] = None) -> Optional[sql.Composable]:
+    """``ignore_growing=True``: the rows of sealed segments only, as Milvus skips its growing
+    (unflushed) segments; rows written by plain SQL (segment 0) count as growing.  None for a
+    collection made before segments (it has no "$segment"): every row is read."""
+    if not info.segmented:
+        return None
+    column = sql.Identifier(alias, "$segment") if alias else sql.Identifier("$segment")
+    return sql.SQL("{} = ANY(ARRAY(SELECT id FROM {} WHERE collection_id = {} AND state <> 'growing'))").format(
+        column, sql.Identifier(CATALOG, "segments"), sql.Literal(info.id))
+
+
 def create_outside(conn: psycopg.Connection, schema_name: str, partition_table: str) -> None:
     """Segment 0 of a partition: rows INSERTed by plain SQL (the column's default), searched
     exactly; flush() moves them into the growing segment."""

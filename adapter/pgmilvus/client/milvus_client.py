@@ -746,7 +746,7 @@ class MilvusClient:
               partition_names: Optional[List[str]] = None, **kwargs: Any) -> List[dict]:
         """Rows matching ``filter`` (or ``ids``), ordered by primary key; see docs/compatibility.md."""
         _consistency(kwargs)
-        check_ignore_growing(kwargs.get("ignore_growing"))
+        ignore_growing = check_ignore_growing(kwargs.get("ignore_growing"))
         if filter and not isinstance(filter, str):
             raise DataTypeNotMatchException(message=f"The type of expr must be string ,but {type(filter)} "
                                                     "is given.")
@@ -761,7 +761,7 @@ class MilvusClient:
             return reads.query(conn, info, filter=filter or "", output_fields=output_fields,
                                ids=id_list or None, partition_names=partition_names,
                                limit=kwargs.get("limit"), offset=kwargs.get("offset"),
-                               filter_params=kwargs.get("filter_params"))
+                               filter_params=kwargs.get("filter_params"), ignore_growing=ignore_growing)
         return self._read(call, timeout)
 
     def query_iterator(self, collection_name: str, batch_size: Optional[int] = 1000,

@@ -27,7 +27,7 @@ from .results import HybridExtraList
 from ..types import DataType
 from . import bound_filters, values
 from ..schema import ddl, names
-from ..catalog import json_index
+from ..catalog import json_index, segments
 from ..pg import statements
 
 MAX_WINDOW = 16384
@@ -164,12 +164,14 @@ class Select:
 
 
 def select_for(conn: psycopg.Connection, info: CollectionInfo, output_fields: Optional[Sequence[str]],
-               partition_names: Any, limit: Optional[int], offset: int, after: bool = False) -> Select:
-    """The Select of one request shape (``after``: pages continue after ``%(after)s``, by key)."""
+               partition_names: Any, limit: Optional[int], offset: int, after: bool = False,
+               ignore_growing: bool = False) -> Select:
+    """The Select of one request shape (``after``: pages continue after ``%(after)s``, by key;
+    ``ignore_growing``: sealed segments only)."""
     try:
         key: Any = ("query", tuple(output_fields) if output_fields is not None else None,
                     tuple(partition_names) if isinstance(partition_names, (list, tuple)) else partition_names,
-                    limit, offset, after)
+                    limit, offset, after, ignore_growing)
         hash(key)
     except TypeError:
         key = None
@@ -181,6 +183,9 @@ def select_for(conn: psycopg.Connection, info: CollectionInfo, output_fields: Op
     head = sql.SQL("SELECT {} FROM {} WHERE ").format(
         plan.select_sql(), sql.Identifier(info.schema_name, info.table_name))
     fixed = [partition_where(info, partition_names), revision_guard(info)]
+    sealed = segments.sealed_only(info) if ignore_growing else None
+    if sealed is not None:
+        fixed.append(sealed)
     if after:
         fixed.append(sql.SQL("{} > %(after)s").format(pk))
     tail = sql.SQL("")
@@ -266,15 +271,15 @@ def fetch(conn: psycopg.Connection, select: Select, cond: Condition,
 def query(conn: psycopg.Connection, info: CollectionInfo, *, filter: str = "",
           output_fields: Optional[Sequence[str]] = None, ids: Optional[list[Any]] = None,
           partition_names: Any = None, limit: Any = None, offset: Any = None,
-          filter_params: Optional[dict] = None) -> HybridExtraList:
+          filter_params: Optional[dict] = None, ignore_growing: bool = False) -> HybridExtraList:
     limit, offset = window(limit, offset)
-    select = select_for(conn, info, output_fields, partition_names, limit, offset)
+    select = select_for(conn, info, output_fields, partition_names, limit, offset, ignore_growing=ignore_growing)
     if select.plan.count:
         if limit is not None:
             raise MilvusException(ErrorCode.INVALID_PARAMETER,
                                   "count entities with pagination is not allowed: invalid parameter")
         if offset:  # Milvus ignores an offset given with count(*)
-            select = select_for(conn, info, output_fields, partition_names, None, 0)
+            select = select_for(conn, info, output_fields, partition_names, None, 0, ignore_growing=ignore_growing)
     sampled = sample_condition(conn, info, filter, filter_params, partition_names) if ids is None else None
     cond = Condition(sampled, {}) if sampled is not None else condition(info, filter, filter_params, ids)
     if cond.text == b"TRUE" and limit is None and not select.plan.count:

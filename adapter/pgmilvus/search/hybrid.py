@@ -30,12 +30,12 @@ from .results import Hits, SearchResult, make_hit
 from ..data.values import wire_adapters
 
 
-#: search kwargs a grouping hybrid search hands to each sub-search
-_GROUP_KWARGS = ("group_by_field", "group_size", "strict_group_size")
+#: hybrid_search kwargs handed to each sub-search (grouping, and ignore_growing as 2.6 does)
+_SUB_KWARGS = ("group_by_field", "group_size", "strict_group_size", "ignore_growing")
 GROUP_SCORERS = ("max", "sum", "avg")
 
 
-def _requests(reqs: Any, partition_names: Optional[Sequence[str]], group: dict[str, Any]
+def _requests(reqs: Any, partition_names: Optional[Sequence[str]], sub: dict[str, Any]
               ) -> list[SearchRequest]:
     if not isinstance(reqs, (list, tuple)) or not reqs:
         raise ParamError(message=f"`reqs` value {reqs} is illegal: give a non-empty list of AnnSearchRequest")
@@ -46,7 +46,7 @@ def _requests(reqs: Any, partition_names: Optional[Sequence[str]], group: dict[s
         param = req.param or {}
         param = dict(param) if isinstance(param, dict) else param  # not a dict: build_request says so
         out.append(build_request(req.data, req.expr or "", req.limit, None, param, partition_names,
-                                 req.anns_field, {"filter_params": req.expr_params or {}, **group}))
+                                 req.anns_field, {"filter_params": req.expr_params or {}, **sub}))
     nqs = {len(r.data) for r in out}
     if len(nqs) != 1:
         raise invalid_parameter(f"the nq of all AnnSearchRequest must be the same, got {sorted(nqs)}")
@@ -70,12 +70,12 @@ def hybrid_search(conn: psycopg.Connection, info: CollectionInfo, reqs: Any, ran
         if not function_rank.is_ranker_function(ranker):
             raise ParamError(message="The hybrid search rerank must be a Function or a Ranker.")
         ranker = function_rank.parse(ranker, info.schema, hybrid=True)
-    group = {k: kwargs[k] for k in _GROUP_KWARGS if kwargs.get(k) is not None}
-    scorer = _group_scorer(kwargs) if group.get("group_by_field") else None
+    sub = {k: kwargs[k] for k in _SUB_KWARGS if kwargs.get(k) is not None}
+    scorer = _group_scorer(kwargs) if sub.get("group_by_field") else None
     if scorer is not None and isinstance(ranker, function_rank.DecayRanker):
         raise MilvusException(ErrorCode.UNSUPPORTED, "a decay ranker with group_by_field is not supported by "
                                                      "pgmilvus: search without grouping, or group the hits")
-    requests = _requests(reqs, partition_names, group)
+    requests = _requests(reqs, partition_names, sub)
     out_plan = outputs.output_plan(info.schema, output_fields, default_all=False, include_pk=False)
     per_request, metrics, group_of = [], [], {}
     for request in requests:

@@ -40,6 +40,7 @@ class SearchRequest:
     group_by_field: Optional[str] = None
     group_size: int = 1
     strict_group_size: bool = False
+    ignore_growing: bool = False
 
     @property
     def window(self) -> int:
@@ -165,18 +166,20 @@ def check_guarantee_timestamp(value: Any) -> None:
 
 
 #: The spellings Go's strconv.ParseBool takes: pymilvus sends ``str(ignore_growing)``.
-_GO_BOOLS = frozenset(["1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FALSE", "false", "False"])
+_GO_TRUE = frozenset(["1", "t", "T", "TRUE", "true", "True"])
+_GO_BOOLS = _GO_TRUE | {"0", "f", "F", "FALSE", "false", "False"}
 
 
-def check_ignore_growing(value: Any) -> None:
-    """Milvus's proxy parses ``ignore_growing`` with strconv.ParseBool (search and query).
-
-    The flag itself is a no-op here: PostgreSQL has no growing segments, every
-    committed row is searched (docs/compatibility.md).
-    """
-    if value is not None and str(value) not in _GO_BOOLS:
+def check_ignore_growing(value: Any) -> bool:
+    """Milvus's proxy parses ``ignore_growing`` with strconv.ParseBool (search and query); True
+    reads sealed segments only (catalog/segments.py sealed_only)."""
+    if value is None:
+        return False
+    text = str(value)
+    if text not in _GO_BOOLS:
         raise MilvusException(ErrorCode.UNEXPECTED_ERROR, f"parse ignore growing field failed: ignore_growing "
                                                           f"{value!r} is not a bool")
+    return text in _GO_TRUE
 
 
 def check_output_fields(output_fields: Any) -> None:
@@ -322,9 +325,9 @@ def _checked_request(data: Any, filter: Any, limit: Any, output_fields: Any, sea
                                         or not all(isinstance(p, str) for p in partition_names)):
         raise illegal("partition_name_array", partition_names)
     check_output_fields(output_fields)
-    check_ignore_growing(kwargs.get("ignore_growing"))
+    ignore_growing = check_ignore_growing(kwargs.get("ignore_growing"))
     if isinstance(search_params, dict):
-        check_ignore_growing(search_params.get("ignore_growing"))
+        ignore_growing = check_ignore_growing(search_params.get("ignore_growing")) or ignore_growing
     if filter is None:
         filter = ""
     if not isinstance(filter, str):
@@ -347,4 +350,4 @@ def _checked_request(data: Any, filter: Any, limit: Any, output_fields: Any, sea
                          partition_names=list(partition_names) if partition_names else None,
                          anns_field=anns_field or None, metric_type=metric.upper() if metric else None,
                          params=params, round_decimal=round_decimal, group_by_field=group_by,
-                         group_size=group_size, strict_group_size=strict)
+                         group_size=group_size, strict_group_size=strict, ignore_growing=ignore_growing)

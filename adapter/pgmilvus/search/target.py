@@ -14,7 +14,7 @@ from typing import Any, Optional, Sequence
 import numpy as np
 from psycopg import sql
 
-from ..catalog import indexes
+from ..catalog import indexes, segments
 from ..data import values
 from ..catalog.store import CollectionInfo, IndexInfo
 from ..errors import DataNotMatchException, ErrorCode, MilvusException, ParamError, invalid_parameter
@@ -92,13 +92,16 @@ def _column(field: FieldSchema, index: Optional[IndexInfo], method: Optional[str
 
 
 def resolve(info: CollectionInfo, name: Optional[str], requested_metric: Optional[str],
-            partition_names: Optional[Sequence[str]]) -> Resolved:
+            partition_names: Optional[Sequence[str]], ignore_growing: bool = False) -> Resolved:
     field = anns_field(info, name)
     index = field_index(info, field)
     metric = METRICS[metric_for(field, index, requested_metric)]
     method = index_method(field, index)
     column, query_type = _column(field, index, method)
     table, conditions, params = _source(info, partition_names)
+    sealed = segments.sealed_only(info, "t") if ignore_growing else None
+    if sealed is not None:
+        conditions.append(sealed)
     if field.nullable:
         # A row whose vector is NULL has no distance: Milvus never returns it as a hit.
         conditions.append(sql.SQL("{} IS NOT NULL").format(sql.Identifier("t", field.name)))

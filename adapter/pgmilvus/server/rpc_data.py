@@ -27,7 +27,7 @@ from .status import SUCCESS, bad_request
 #: Search parameters (pymilvus's search_params KVs) passed to search() as keyword arguments.
 _SEARCH_KWARGS = ("offset", "round_decimal", "group_by_field", "group_size", "strict_group_size", "ignore_growing")
 _HYBRID_KWARGS = ("offset", "round_decimal", "group_by_field", "group_size", "strict_group_size",
-                  "rank_group_scorer")
+                  "rank_group_scorer", "ignore_growing")
 #: SDKs that build search hits from ``fields_data`` only (never from ``ids``): they need the pk column.
 _PK_COLUMN_SDKS = {"nodejs"}
 
