@@ -48,7 +48,8 @@ def test_quick_setup_matches_pymilvus_describe(client: MilvusClient) -> None:
              "params": {"dim": 5}},
         ],
         "functions": [], "aliases": [], "consistency_level": 2, "consistency_level_name": "Bounded",
-        "properties": {}, "num_partitions": 1, "enable_dynamic_field": True, "enable_namespace": False,
+        "properties": {"timezone": "UTC"}, "num_partitions": 1, "enable_dynamic_field": True,
+        "enable_namespace": False,
     }
     # Same top-level keys, in the same order, as milvus-lite / pymilvus 2.6 print them.
     assert list(client.describe_collection("quick_setup")) == [
@@ -327,14 +328,14 @@ def test_stats_flush_compact_truncate_properties(client: MilvusClient) -> None:
         client.alter_collection_properties("c", {"warmup.vectorIndex": "sync"})
     client.release_collection("c")
     client.alter_collection_properties("c", {"collection.ttl.seconds": 60, "mmap.enabled": True})
-    assert client.describe_collection("c")["properties"] == {"collection.ttl.seconds": "60",
+    assert client.describe_collection("c")["properties"] == {"timezone": "UTC", "collection.ttl.seconds": "60",
                                                             "mmap.enabled": "True"}
     client.load_collection("c")
     with pytest.raises(MilvusException, match="can not delete mmap properties if collection loaded"):
         client.drop_collection_properties("c", ["mmap.enabled"])
     client.release_collection("c")
     client.drop_collection_properties("c", ["mmap.enabled"])
-    assert client.describe_collection("c")["properties"] == {"collection.ttl.seconds": "60"}
+    assert client.describe_collection("c")["properties"] == {"timezone": "UTC", "collection.ttl.seconds": "60"}
     client.alter_collection_properties("c", {"collection.ttl.seconds": 30})  # others: loaded or not
     client.truncate_collection("c")
     assert client.get_collection_stats("c") == {"row_count": 0}
@@ -358,7 +359,7 @@ def test_alter_dynamicfield_enabled_adds_the_dynamic_field(client: MilvusClient)
         assert (info.value.code, info.value.message) == (1100, message)
     client.alter_collection_properties("c", {"dynamicfield.enabled": True})
     described = client.describe_collection("c")
-    assert described["enable_dynamic_field"] is True and described["properties"] == {}
+    assert described["enable_dynamic_field"] is True and described["properties"] == {"timezone": "UTC"}
     assert [f["name"] for f in described["fields"]] == ["id", "vector"]
     client.insert("c", [{"id": 2, "vector": [3, 4], "x": 1}])
     assert client.query("c", filter="id >= 0", output_fields=["*"]) == [

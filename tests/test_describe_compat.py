@@ -4,7 +4,8 @@ The expected dicts were recorded by tests/fixtures/record_describe.py. Milvus
 Lite differs from the Milvus server in a few fields, and pgmilvus follows the
 server there: field_id (Lite 0, server 100, 101, ...), collection_id,
 consistency level (Lite Strong, server default Bounded), created_timestamp and
-update_timestamp (Lite omits them) and the collection description (Lite drops it).
+update_timestamp (Lite omits them), the collection description (Lite drops it) and the
+``timezone`` property (a Milvus 2.6 server gives every collection one; Lite none).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ def _plain(value: Any) -> Any:
 def _comparable(desc: dict) -> dict:
     out = {k: v for k, v in desc.items() if k not in SERVER_ONLY}
     out["fields"] = [{k: v for k, v in f.items() if k != "field_id"} for f in desc["fields"]]
+    out["properties"] = {k: v for k, v in desc["properties"].items() if k != "timezone"}
     return out
 
 

@@ -215,9 +215,9 @@ def test_partition_calls_compaction_and_properties(two_vectors, local_client) ->
     job = two_vectors.compact(NAME)
     assert two_vectors.get_compaction_state(job) == "Completed"
     two_vectors.alter_collection_properties(NAME, {"collection.ttl.seconds": 60})
-    assert local_client.describe_collection(NAME)["properties"] == {"collection.ttl.seconds": "60"}
+    assert local_client.describe_collection(NAME)["properties"] == {"timezone": "UTC", "collection.ttl.seconds": "60"}
     two_vectors.drop_collection_properties(NAME, ["collection.ttl.seconds"])
-    assert local_client.describe_collection(NAME)["properties"] == {}
+    assert local_client.describe_collection(NAME)["properties"] == {"timezone": "UTC"}
     two_vectors.truncate_collection(NAME)
     assert local_client.query(NAME, output_fields=["count(*)"])[0]["count(*)"] == 0
 

@@ -14,6 +14,7 @@ import psycopg
 from psycopg import sql
 
 from . import store as catalog, compaction, indexes, segments
+from ..data import timestamps
 from ..schema import ddl, names
 from ..rbac import roles as rbac
 from .store import CollectionInfo
@@ -147,6 +148,7 @@ def create(conn: psycopg.Connection, db_name: str, name: str, schema: Collection
     properties = kwargs.get("properties") or {}
     if not isinstance(properties, dict):
         raise ParamError(message=f"properties must be a dict, got {properties!r}")
+    timestamps.check_properties(properties)
     num_parts = _num_partitions(schema, kwargs.get("num_partitions"))
     schema_name = schema_name_of(conn, db_name)
     existing = catalog.get_collection(conn, db_name, name, aliases=False)
@@ -163,6 +165,8 @@ def create(conn: psycopg.Connection, db_name: str, name: str, schema: Collection
         raise MilvusException(ErrorCode.INVALID_PARAMETER,
                               f"a table named {table!r} already exists in Postgres schema {schema_name!r} "
                               f"and is not a pgmilvus collection: choose another collection name")
+    # Milvus 2.6: every collection has a timezone (the database's, else UTC), shown by describe
+    properties = timestamps.default_properties(properties, catalog.describe_database(conn, db_name) or {})
     collection_id = catalog.add_collection(conn, db_name, name, table, schema, properties=properties,
                                            consistency_level=level, num_shards=shards,
                                            num_partitions=num_parts, segmented=True)

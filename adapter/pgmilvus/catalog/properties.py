@@ -13,6 +13,7 @@ from typing import Any
 import psycopg
 
 from . import segments, store as catalog
+from ..data import timestamps
 from ..schema import ddl
 from .store import CollectionInfo
 from ..errors import collection_loaded, invalid_parameter
@@ -47,6 +48,7 @@ def _check_not_loaded(info: CollectionInfo, keys: Any, verb: str) -> None:
 
 def alter(conn: psycopg.Connection, info: CollectionInfo, properties: dict[str, Any]) -> None:
     _check_not_loaded(info, properties, "alter")
+    timestamps.check_properties(properties)  # Milvus 2.6 checks the zone before the dynamic field
     if DYNAMIC_FIELD_KEY in properties:
         _alter_dynamic_field(conn, info, properties)
         return

@@ -17,7 +17,7 @@ from ..catalog import store as catalog, collections, index_ops, stats
 from ..schema import ddl, names
 from ..search import by_ids, hybrid, ann as search_mod
 from ..rbac import roles as rbac
-from ..data import reads, writes
+from ..data import reads, timestamps, writes
 from ..catalog import builder, compaction, evolution as schema_evolution, segments
 from ..search import ranked as search_ranked
 from ..pg import callers
@@ -533,6 +533,7 @@ class MilvusClient:
                                   "another name")
         if properties is not None and not isinstance(properties, dict):
             raise ParamError(message=f"properties must be a dict, got {type(properties).__name__}")
+        timestamps.check_properties(properties or {})
         with self._tx(timeout) as conn:
             if catalog.database_schema(conn, db_name) is not None:
                 raise MilvusException(ErrorCode.SERVER_ERROR, f"database already exist: {db_name}")
@@ -581,6 +582,7 @@ class MilvusClient:
             raise _nothing_to_alter(database=True)
         if not isinstance(properties, dict):
             raise ParamError(message=f"properties must be a dict, got {type(properties).__name__}")
+        timestamps.check_properties(properties)
         with self._tx() as conn:
             props = catalog.describe_database(conn, db_name)
             if props is None:
@@ -738,8 +740,8 @@ class MilvusClient:
         ids = reads.normalize_ids(ids)
         return self._read(lambda conn: reads.query(
             conn, self._fresh(conn, collections.require(conn, self._db_name, collection_name, describe=True)),
-            ids=ids,
-            output_fields=output_fields, partition_names=partition_names), timeout)
+            ids=ids, output_fields=output_fields, partition_names=partition_names,
+            timezone=kwargs.get("timezone"), time_fields=kwargs.get("time_fields")), timeout)
 
     def query(self, collection_name: str, filter: str = "", output_fields: Optional[List[str]] = None,
               timeout: Optional[float] = None, ids: Optional[Union[List, str, int]] = None,
@@ -761,7 +763,8 @@ class MilvusClient:
             return reads.query(conn, info, filter=filter or "", output_fields=output_fields,
                                ids=id_list or None, partition_names=partition_names,
                                limit=kwargs.get("limit"), offset=kwargs.get("offset"),
-                               filter_params=kwargs.get("filter_params"), ignore_growing=ignore_growing)
+                               filter_params=kwargs.get("filter_params"), timezone=kwargs.get("timezone"),
+                               time_fields=kwargs.get("time_fields"), ignore_growing=ignore_growing)
         return self._read(call, timeout)
 
     def query_iterator(self, collection_name: str, batch_size: Optional[int] = 1000,
@@ -775,7 +778,8 @@ class MilvusClient:
                                        conn, self._db_name, collection_name)),
                                    batch_size=batch_size, limit=limit, filter=filter or "",
                                    output_fields=output_fields, partition_names=partition_names,
-                                   filter_params=kwargs.get("filter_params"), offset=kwargs.get("offset", 0))
+                                   filter_params=kwargs.get("filter_params"), offset=kwargs.get("offset", 0),
+                                   timezone=kwargs.get("timezone"), time_fields=kwargs.get("time_fields"))
 
     # -- end data plane ------------------------------------------------------------------------------
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
@@ -34,6 +33,7 @@ from ..filters.lexer import is_identifier
 from ..filters.parser import parse
 from ..schema.model import DYNAMIC_FIELD, CollectionSchema, FieldSchema
 from ..types import DataType
+from . import timestamps
 
 COUNT_STAR = "count(*)"
 _F32 = struct.Struct("f")
@@ -88,16 +88,16 @@ def _float_array(value: Any) -> list[float]:
     return [None if v is None else _float32(v) for v in value]
 
 
-def _timestamp(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else value
-
-
 def _identity(value: Any) -> Any:
     return value
 
 
-def value_decoder(field_schema: FieldSchema) -> Callable[[Any], Any]:
-    """The function that turns a non-NULL stored value of ``field_schema`` into pymilvus's value."""
+def value_decoder(field_schema: FieldSchema, timezone_name: str = timestamps.DEFAULT_TIMEZONE,
+                  time_fields: Optional[tuple[str, ...]] = None) -> Callable[[Any], Any]:
+    """The function that turns a non-NULL stored value of ``field_schema`` into pymilvus's value
+    (a TIMESTAMPTZ one rendered in ``timezone_name``, or as its ``time_fields``: timestamps.py)."""
+    if field_schema.dtype == DataType.TIMESTAMPTZ:
+        return timestamps.decoder(timezone_name, time_fields)
     if field_schema.dtype == DataType.ARRAY and field_schema.element_type == DataType.FLOAT:
         return _float_array
     return _DECODERS.get(field_schema.dtype, _identity)
@@ -186,12 +186,16 @@ class OutputPlan:
 
 
 def output_plan(schema: CollectionSchema, output_fields: Optional[Sequence[str]], *,
-                default_all: bool = True, include_pk: bool = True) -> OutputPlan:
+                default_all: bool = True, include_pk: bool = True,
+                timezone: str = timestamps.DEFAULT_TIMEZONE,
+                time_fields: Optional[tuple[str, ...]] = None) -> OutputPlan:
     """Resolve ``output_fields`` like Milvus does.
 
     ``default_all``: None / [] means "*" (query/get); False means nothing but the PK (search).
     ``include_pk``: the primary key is always returned (query/get); search passes False since
     the PK travels as the hit's id.
+    ``timezone`` / ``time_fields``: how TIMESTAMPTZ values are returned (timestamps.read_timezone,
+    timestamps.time_fields).
     Errors: unknown name with the dynamic field off -> 1100 ``field X not exist``;
     ``count(*)`` with other names -> ``parse output field name failed: count(*)``.
     """
@@ -244,7 +248,7 @@ def output_plan(schema: CollectionSchema, output_fields: Optional[Sequence[str]]
         wanted.add(schema.primary_field.name)
     fields = tuple(f for f in schema.fields if f.name in wanted)
     return OutputPlan(fields=fields, dynamic_keys=tuple(dynamic_keys) if not all_dynamic else (),
-                      all_dynamic=all_dynamic, _decoders=tuple(value_decoder(f) for f in fields))
+                      all_dynamic=all_dynamic, _decoders=tuple(value_decoder(f, timezone, time_fields) for f in fields))
 
 
 def _dynamic_key(name: str) -> Optional[str]:
@@ -274,5 +278,4 @@ _DECODERS: dict[DataType, Callable[[Any], Any]] = {
     DataType.INT8_VECTOR: _int8_bytes,
     DataType.BINARY_VECTOR: _binary_bytes,
     DataType.SPARSE_FLOAT_VECTOR: _sparse_dict,
-    DataType.TIMESTAMPTZ: _timestamp,
 }

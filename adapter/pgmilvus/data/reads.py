@@ -25,7 +25,7 @@ from ..errors import (DataTypeNotMatchException, ErrorCode, MilvusException, Par
 from .outputs import OutputPlan, output_plan
 from .results import HybridExtraList
 from ..types import DataType
-from . import bound_filters, values
+from . import bound_filters, timestamps, values
 from ..schema import ddl, names
 from ..catalog import json_index, segments
 from ..pg import statements
@@ -165,20 +165,22 @@ class Select:
 
 def select_for(conn: psycopg.Connection, info: CollectionInfo, output_fields: Optional[Sequence[str]],
                partition_names: Any, limit: Optional[int], offset: int, after: bool = False,
-               ignore_growing: bool = False) -> Select:
+               render: Optional[timestamps.Rendering] = None, ignore_growing: bool = False) -> Select:
     """The Select of one request shape (``after``: pages continue after ``%(after)s``, by key;
+    ``render``: the TIMESTAMPTZ zone and time_fields, the collection's zone by default;
     ``ignore_growing``: sealed segments only)."""
+    render = render or timestamps.rendering(info.properties)
     try:
         key: Any = ("query", tuple(output_fields) if output_fields is not None else None,
                     tuple(partition_names) if isinstance(partition_names, (list, tuple)) else partition_names,
-                    limit, offset, after, ignore_growing)
+                    limit, offset, after, render, ignore_growing)
         hash(key)
     except TypeError:
         key = None
     found = info.plans.get(key) if key is not None else None
     if found is not None:
         return found
-    plan = output_plan(info.schema, output_fields)
+    plan = output_plan(info.schema, output_fields, timezone=render[0], time_fields=render[1])
     pk = sql.Identifier(info.schema.primary_field.name)
     head = sql.SQL("SELECT {} FROM {} WHERE ").format(
         plan.select_sql(), sql.Identifier(info.schema_name, info.table_name))
@@ -271,15 +273,22 @@ def fetch(conn: psycopg.Connection, select: Select, cond: Condition,
 def query(conn: psycopg.Connection, info: CollectionInfo, *, filter: str = "",
           output_fields: Optional[Sequence[str]] = None, ids: Optional[list[Any]] = None,
           partition_names: Any = None, limit: Any = None, offset: Any = None,
-          filter_params: Optional[dict] = None, ignore_growing: bool = False) -> HybridExtraList:
+          filter_params: Optional[dict] = None, timezone: Any = None,
+          time_fields: Any = None, ignore_growing: bool = False) -> HybridExtraList:
+    """query / get; ``timezone`` and ``time_fields`` say how TIMESTAMPTZ values come back
+    (timestamps.rendering: the collection's zone by default); ``ignore_growing``: sealed
+    segments only."""
     limit, offset = window(limit, offset)
-    select = select_for(conn, info, output_fields, partition_names, limit, offset, ignore_growing=ignore_growing)
+    render = timestamps.rendering(info.properties, timezone, time_fields)
+    select = select_for(conn, info, output_fields, partition_names, limit, offset, render=render,
+                        ignore_growing=ignore_growing)
     if select.plan.count:
         if limit is not None:
             raise MilvusException(ErrorCode.INVALID_PARAMETER,
                                   "count entities with pagination is not allowed: invalid parameter")
         if offset:  # Milvus ignores an offset given with count(*)
-            select = select_for(conn, info, output_fields, partition_names, None, 0, ignore_growing=ignore_growing)
+            select = select_for(conn, info, output_fields, partition_names, None, 0, render=render,
+                                ignore_growing=ignore_growing)
     sampled = sample_condition(conn, info, filter, filter_params, partition_names) if ids is None else None
     cond = Condition(sampled, {}) if sampled is not None else condition(info, filter, filter_params, ids)
     if cond.text == b"TRUE" and limit is None and not select.plan.count:
@@ -305,7 +314,8 @@ class QueryIterator:
     def __init__(self, read: Callable[[Callable[[psycopg.Connection], Any]], Any],
                  locate: Callable[[psycopg.Connection], CollectionInfo], *, batch_size: Any = 1000,
                  limit: Any = -1, filter: str = "", output_fields: Optional[Sequence[str]] = None,
-                 partition_names: Any = None, filter_params: Optional[dict] = None, offset: Any = 0) -> None:
+                 partition_names: Any = None, filter_params: Optional[dict] = None, offset: Any = 0,
+                 timezone: Any = None, time_fields: Any = None) -> None:
         self._read, self._locate = read, locate
         self._batch = _batch_size(batch_size)
         limit = -1 if limit is None else _client_int("limit", limit)
@@ -317,6 +327,7 @@ class QueryIterator:
         if self._offset < 0:
             raise ParamError(message=f"`offset` value {self._offset} is illegal: it should be >= 0")
         self._args = (check_filter_type(filter), output_fields, partition_names, filter_params)
+        self._render_args = (timezone, time_fields)  # TIMESTAMPTZ output (timestamps.rendering)
         self._shape: Optional[_PageShape] = None
         self._collection_id: Optional[int] = None  # of the collection the first page read
         self._last: Any = None
@@ -329,14 +340,15 @@ class QueryIterator:
         if shape is not None and shape.revision == (info.id, info.revision):
             return shape
         filter, output_fields, partition_names, filter_params = self._args
-        first = select_for(conn, info, output_fields, partition_names, None, 0)
+        render = timestamps.rendering(info.properties, *self._render_args)
+        first = select_for(conn, info, output_fields, partition_names, None, 0, render=render)
         if first.plan.count:
             raise ParamError(message="count(*) is not supported by query_iterator: use query(..., "
                                      "output_fields=[\"count(*)\"])")
         cond = condition(info, filter, filter_params, None)
         pk = info.schema.primary_field.name
         self._shape = _PageShape((info.id, info.revision), output_fields, partition_names,
-                                 first.plan.names.index(pk), cond)
+                                 first.plan.names.index(pk), cond, render)
         return self._shape
 
     def next(self) -> list[dict[str, Any]]:
@@ -366,7 +378,8 @@ class QueryIterator:
             raise collection_replaced(info.name, "query_iterator")
         shape = self._shape_for(conn, info)
         after = self._last is not None
-        select = select_for(conn, info, shape.output_fields, shape.partition_names, size, self._offset, after)
+        select = select_for(conn, info, shape.output_fields, shape.partition_names, size, self._offset, after,
+                            shape.render)
         extra = {"after": self._last} if after else None
         return info.id, select.plan, shape.pk_pos, fetch(conn, select, shape.cond, extra)
 
@@ -388,6 +401,7 @@ class _PageShape:
     partition_names: Any
     pk_pos: int                     # the primary key's position in the rows
     cond: Condition                 # the compiled filter
+    render: timestamps.Rendering    # TIMESTAMPTZ output: zone, time_fields
 
 
 def _batch_size(value: Any) -> int:

@@ -22,7 +22,7 @@ import struct
 import sys
 import warnings
 from array import array
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
@@ -32,6 +32,7 @@ from psycopg.pq import Format
 from ..errors import DataNotMatchException, ErrorCode, MilvusException
 from ..schema.model import DYNAMIC_FIELD, FieldSchema
 from ..types import DataType, INT_RANGES
+from . import timestamps
 
 #: The dimension every sparsevec is stored with: pgvector needs one, and both sides of a
 #: distance must have the same; Milvus indices are < 2**32 - 1, pgvector's are < 1e9.
@@ -279,18 +280,25 @@ def _text_encoder(field: FieldSchema) -> Encoder:
     return encode
 
 
-def _timestamp_encoder(field: FieldSchema) -> Encoder:
+def _timestamp_encoder(field: FieldSchema, timezone_name: str) -> Encoder:
+    """ISO strings as Milvus 2.6 takes them (timestamps.parse), or datetimes; a value without an
+    offset is a local time in the collection's zone ``timezone_name``."""
+    tz = timestamps.zone(timezone_name)
+
     def encode(value: Any, row: int) -> datetime:
         if isinstance(value, datetime):
-            parsed = value
-        elif isinstance(value, str):
-            try:
-                parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            except ValueError as exc:
-                raise type_mismatch(field, value, row, f"not an ISO 8601 timestamp ({exc})") from None
-        else:
+            return value if value.tzinfo else value.replace(tzinfo=tz)
+        if not isinstance(value, str):
             raise type_mismatch(field, value, row)
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+        parsed = timestamps.parse(value, timezone_name)
+        if parsed is None:
+            raise MilvusException(
+                ErrorCode.INVALID_PARAMETER,
+                f"got invalid timestamptz string '{value}': invalid timezone name; must be a valid IANA Time "
+                f"Zone ID (e.g., 'Asia/Shanghai' or 'UTC'): invalid parameter (field {field.name}, row {row}: "
+                "use ISO 8601 like '2024-12-31T22:00:00+08:00', '2024-12-31 22:00:00Z' or a local "
+                "'2024-12-31 22:00:00', offsets within -12:00..+14:00)")
+        return parsed
     return encode
 
 
@@ -605,7 +613,9 @@ def _sparse_encoder(field: FieldSchema) -> Encoder:
 
 # -- dispatch ------------------------------------------------------------------------------------
 
-def scalar_encoder(field: FieldSchema) -> Encoder:
+def scalar_encoder(field: FieldSchema, timezone_name: str = timestamps.DEFAULT_TIMEZONE) -> Encoder:
+    """``encode(value, row_index)`` for a scalar field; ``timezone_name``: the zone a TIMESTAMPTZ
+    string without an offset is local to (the collection's ``timezone`` property)."""
     dtype = field.dtype
     if dtype in INT_RANGES:
         return _int_encoder(field)
@@ -618,12 +628,13 @@ def scalar_encoder(field: FieldSchema) -> Encoder:
     if dtype == DataType.TEXT:
         return _text_encoder(field)
     if dtype == DataType.TIMESTAMPTZ:
-        return _timestamp_encoder(field)
+        return _timestamp_encoder(field, timezone_name)
     raise MilvusException(ErrorCode.UNSUPPORTED, f"field {field.name}: {dtype.name} is not writable")
 
 
-def field_encoder(field: FieldSchema) -> Encoder:
-    """``encode(value, row_index) -> wire value`` for one field (value is not None)."""
+def field_encoder(field: FieldSchema, timezone_name: str = timestamps.DEFAULT_TIMEZONE) -> Encoder:
+    """``encode(value, row_index) -> wire value`` for one field (value is not None); see
+    scalar_encoder for ``timezone_name``."""
     dtype = field.dtype
     if dtype == DataType.JSON:
         return _json_encoder(field)
@@ -639,15 +650,18 @@ def field_encoder(field: FieldSchema) -> Encoder:
         return _binary_vector_encoder(field)
     if dtype == DataType.SPARSE_FLOAT_VECTOR:
         return _sparse_encoder(field)
-    return scalar_encoder(field)
+    return scalar_encoder(field, timezone_name)
 
 
 def encode_default(field: FieldSchema) -> Any:
-    """The wire value of ``field``'s default_value (validated at create time)."""
+    """The wire value of ``field``'s default_value (validated at create time).  A TIMESTAMPTZ
+    default without an offset is UTC whatever the collection's zone: Milvus 2.6 fixes it at create
+    time from the schema's own properties, which pymilvus never sets."""
     return field_encoder(field)(field.default_value, 0) if field.default_value is not None else None
 
 
-def encode_value(field: FieldSchema, value: Any, row: int = 0) -> Any:
+def encode_value(field: FieldSchema, value: Any, row: int = 0,
+                 timezone_name: str = timestamps.DEFAULT_TIMEZONE) -> Any:
     """One value of ``field`` in wire form (None -> default / NULL / error as Milvus decides)."""
     if value is None:
         if field.has_default and field.default_value is not None:
@@ -655,7 +669,7 @@ def encode_value(field: FieldSchema, value: Any, row: int = 0) -> Any:
         if field.nullable:
             return None
         raise type_mismatch(field, value, row, "None is only allowed for nullable fields")
-    return field_encoder(field)(value, row)
+    return field_encoder(field, timezone_name)(value, row)
 
 
 def pk_value(field: FieldSchema, value: Any, row: int) -> Any:

@@ -26,7 +26,7 @@ from psycopg import sql
 
 from ..catalog import store as catalog, segments
 from ..schema import ddl
-from . import copy_binary, values
+from . import copy_binary, timestamps, values
 from ..catalog.store import CATALOG, CollectionInfo
 from ..errors import DataNotMatchException, ErrorCode, MilvusException, partition_not_found
 from ..schema.names import partition_name as check_partition_name
@@ -114,7 +114,8 @@ class RowEncoder:
         if info.segmented:
             self.columns.append(ddl.SEGMENT_COLUMN)
         self.pk_index = self.columns.index(self.pk_field.name)
-        self._encoders = {f.name: values.field_encoder(f) for f in self.fields}
+        zone = timestamps.collection_timezone(info.properties)  # TIMESTAMPTZ strings without an offset
+        self._encoders = {f.name: values.field_encoder(f, zone) for f in self.fields}
         self._defaults = {f.name: values.encode_default(f) if f.has_default else None for f in self.fields}
 
     # -- whole chunk --------------------------------------------------------------------------
@@ -606,6 +607,7 @@ def _partial_params(info: CollectionInfo, row: dict, index: int, partition: Opti
     ``partition``, or to another hash partition by a new partition-key value, goes to that
     partition's growing segment."""
     schema = info.schema
+    zone = timestamps.collection_timezone(info.properties)  # TIMESTAMPTZ strings without an offset
     columns: list[str] = []
     params: list[Any] = []
     extra: dict[str, Any] = {}
@@ -615,7 +617,7 @@ def _partial_params(info: CollectionInfo, row: dict, index: int, partition: Opti
             if field.is_primary:
                 continue
             columns.append(key)
-            params.append(values.encode_value(field, value, index))
+            params.append(values.encode_value(field, value, index, zone))
         elif not schema.enable_dynamic_field:
             raise values.unexpected_field(key, index)
         elif key == DYNAMIC_FIELD:

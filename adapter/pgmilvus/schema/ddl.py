@@ -17,6 +17,7 @@ import hashlib
 
 from psycopg import sql
 
+from ..data import timestamps
 from .model import DYNAMIC_FIELD, CollectionSchema, FieldSchema
 from ..types import DataType, INT_RANGES, VECTOR_TYPES
 
@@ -105,7 +106,10 @@ def column_def(field: FieldSchema) -> sql.Composable:
     if not field.nullable:
         parts.append(sql.SQL("NOT NULL"))
     if field.has_default and field.default_value is not None:
-        parts.append(sql.SQL("DEFAULT {}").format(sql.Literal(field.default_value)))
+        default = field.default_value
+        if field.dtype == DataType.TIMESTAMPTZ:  # the instant (UTC if no offset), not the session's zone
+            default = timestamps.parse(default, timestamps.DEFAULT_TIMEZONE) or default
+        parts.append(sql.SQL("DEFAULT {}").format(sql.Literal(default)))
     parts.extend(column_checks(field))
     return sql.SQL(" ").join(parts)
 

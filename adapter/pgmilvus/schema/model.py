@@ -354,6 +354,8 @@ class FieldSchema:
         if not self._default_type_ok(value):
             raise invalid_parameter(f"type ({go_name(self.dtype)}) of field ({self.name}) is not equal to the "
                                     f"type({_default_kind(value)}) of default_value")
+        if self.dtype == DataType.TIMESTAMPTZ:
+            self._verify_timestamp_default(value)
         if self.dtype in INTEGER_TYPES:
             lo, hi = INT_RANGES[self.dtype]
             if not lo <= value <= hi:
@@ -365,6 +367,16 @@ class FieldSchema:
                                   f"the length ({len(value.encode())}) of string exceeds max length "
                                   f"({self.max_length}): invalid parameter[expected=valid length string]"
                                   "[actual=string length exceeds max length]")
+
+    def _verify_timestamp_default(self, value: str) -> None:
+        """Milvus 2.6 parses a TIMESTAMPTZ default at create time (timestamptz.ParseTimeTz, UTC
+        when it has no offset) and refuses what it cannot read, in its words."""
+        from ..data import timestamps  # data imports the schema model
+
+        if timestamps.parse(value, timestamps.DEFAULT_TIMEZONE) is None:
+            raise invalid_parameter(f"invalid timestamp string: '{value}'. Does not match any known format "
+                                    f"(default_value of field {self.name}: use ISO 8601 like "
+                                    "'2025-01-01T00:00:00Z' or '2025-01-01 08:00:00+08:00')")
 
     def _default_type_ok(self, value: Any) -> bool:
         if isinstance(value, bool):

@@ -29,7 +29,7 @@ from typing import Any, Callable, Optional, Sequence, Union
 import psycopg
 from psycopg import sql
 
-from ..data import bound_filters, outputs
+from ..data import bound_filters, outputs, timestamps
 from ..catalog import json_index
 from . import sql as search_sql, strategy
 from ..pg import statements
@@ -195,7 +195,7 @@ def _shape(request: SearchRequest, bound: Optional[bound_filters.Bound] = None) 
                ("bound", bound.shape) if bound is not None else request.filter,
                _freeze(request.filter_params) if request.filter_params else None,
                tuple(request.output_fields) if request.output_fields is not None else None,
-               request.group_by_field, request.ignore_growing)
+               request.group_by_field, request.ignore_growing, request.timezone, request.time_fields)
         hash(key)
     except TypeError:
         return None
@@ -213,7 +213,9 @@ def _freeze(value: Any) -> Any:
 
 def _plan(info: CollectionInfo, request: SearchRequest, bound: Optional[bound_filters.Bound] = None) -> Plan:
     resolved = resolve(info, request.anns_field, request.metric_type, request.partition_names, request.ignore_growing)
-    out = outputs.output_plan(info.schema, request.output_fields, default_all=False, include_pk=False)
+    zone, parts = timestamps.rendering(info.properties, request.timezone, request.time_fields)
+    out = outputs.output_plan(info.schema, request.output_fields, default_all=False, include_pk=False,
+                              timezone=zone, time_fields=parts)
     if out.count:
         raise invalid_parameter("count(*) is not an output field of search; use query(output_fields="
                                 "[\"count(*)\"])")

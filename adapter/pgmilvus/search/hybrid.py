@@ -21,7 +21,7 @@ import numpy as np
 import psycopg
 
 from . import function_rank, ann as search, sql as search_sql
-from ..data import outputs
+from ..data import outputs, timestamps
 from ..catalog.store import CollectionInfo, revision_guard
 from ..errors import ErrorCode, MilvusException, ParamError, invalid_parameter
 from .rerank import AnnSearchRequest, BaseRanker, fuse, pk_order
@@ -76,7 +76,9 @@ def hybrid_search(conn: psycopg.Connection, info: CollectionInfo, reqs: Any, ran
         raise MilvusException(ErrorCode.UNSUPPORTED, "a decay ranker with group_by_field is not supported by "
                                                      "pgmilvus: search without grouping, or group the hits")
     requests = _requests(reqs, partition_names, sub)
-    out_plan = outputs.output_plan(info.schema, output_fields, default_all=False, include_pk=False)
+    zone, parts = timestamps.rendering(info.properties, kwargs.get("timezone"), kwargs.get("time_fields"))
+    out_plan = outputs.output_plan(info.schema, output_fields, default_all=False, include_pk=False,
+                                   timezone=zone, time_fields=parts)
     per_request, metrics, group_of = [], [], {}
     for request in requests:
         prepared = search.prepare(info, request)

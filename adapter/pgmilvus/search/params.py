@@ -41,6 +41,8 @@ class SearchRequest:
     group_size: int = 1
     strict_group_size: bool = False
     ignore_growing: bool = False
+    timezone: Optional[str] = None                           # TIMESTAMPTZ output (timestamps.rendering)
+    time_fields: Optional[str] = None
 
     @property
     def window(self) -> int:
@@ -350,4 +352,5 @@ def _checked_request(data: Any, filter: Any, limit: Any, output_fields: Any, sea
                          partition_names=list(partition_names) if partition_names else None,
                          anns_field=anns_field or None, metric_type=metric.upper() if metric else None,
                          params=params, round_decimal=round_decimal, group_by_field=group_by,
-                         group_size=group_size, strict_group_size=strict, ignore_growing=ignore_growing)
+                         group_size=group_size, strict_group_size=strict, ignore_growing=ignore_growing,
+                         timezone=kwargs.get("timezone"), time_fields=kwargs.get("time_fields"))

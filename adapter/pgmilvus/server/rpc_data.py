@@ -26,6 +26,8 @@ from .status import SUCCESS, bad_request
 
 #: Search parameters (pymilvus's search_params KVs) passed to search() as keyword arguments.
 _SEARCH_KWARGS = ("offset", "round_decimal", "group_by_field", "group_size", "strict_group_size", "ignore_growing")
+#: How TIMESTAMPTZ values come back (Milvus 2.6's query and search params), passed on as sent: names.
+_TIME_KWARGS = ("timezone", "time_fields")
 _HYBRID_KWARGS = ("offset", "round_decimal", "group_by_field", "group_size", "strict_group_size",
                   "rank_group_scorer", "ignore_growing")
 #: SDKs that build search hits from ``fields_data`` only (never from ``ids``): they need the pk column.
@@ -95,7 +97,7 @@ class DataRPCs(RPCBase):
                                         limit=params.get("limit"), offset=params.get("offset"),
                                         ignore_growing=params.get("ignore_growing"),
                                         filter_params=template_values(request.expr_template_values),
-                                        **namespace(request))
+                                        **time_kwargs(request.query_params), **namespace(request))
         response = milvus_pb2.QueryResults(status=SUCCESS, collection_name=request.collection_name,
                                            session_ts=hybrid_ts())
         if rows and COUNT_STAR in rows[0]:
@@ -217,11 +219,20 @@ class Ann:
         if params.get("metric_type"):
             search_params["metric_type"] = params["metric_type"]
         kwargs = {k: params[k] for k in _SEARCH_KWARGS if params.get(k) not in (None, "")}
+        kwargs.update(time_kwargs(request.search_params))
         kwargs["filter_params"] = template_values(request.expr_template_values)
         if ids is not None:
             kwargs["ids"] = ids
         return cls(data, params.get("topk", params.get("limit")), params.get("anns_field") or None,
                    search_params, kwargs, {k: params[k] for k in ITER_KEYS if k in params})
+
+
+def time_kwargs(pairs: Any) -> dict[str, str]:
+    """A read's ``timezone`` / ``time_fields`` (query_params or search_params) as the client's
+    keyword arguments, the text as sent (a zone name is no JSON to parse), so the core renders
+    TIMESTAMPTZ values and checks the names exactly as in process."""
+    raw = kv_dict(pairs, parse=False)
+    return {k: raw[k] for k in _TIME_KWARGS if k in raw}
 
 
 def search_ids(request: Any) -> Optional[list[Any]]:

@@ -44,6 +44,8 @@ def count_column(count: int) -> schema_pb2.FieldData:
 
 
 def column(field: FieldSchema, values: list[Any]) -> schema_pb2.FieldData:
+    if field.dtype == DataType.TIMESTAMPTZ and any(type(v) is list for v in values):
+        field = _time_parts_field(field)
     fd = schema_pb2.FieldData(type=int(field.dtype), field_name=field.name)
     nulls = [v is None for v in values]
     if any(nulls) or field.nullable:
@@ -84,6 +86,13 @@ def _fill_scalars(fd: schema_pb2.FieldData, field: FieldSchema, values: list[Any
         zero = ZERO[slot]
         data = [zero if v is None else v for v in values]
     getattr(fd.scalars, slot).data.extend(data)
+
+
+def _time_parts_field(field: FieldSchema) -> FieldSchema:
+    """A TIMESTAMPTZ column read with ``time_fields`` (each value the list of its parts): Milvus 2.6's
+    proxy sends it as an Array of Int64 (extractFieldsFromResults), and so SDKs return the lists."""
+    return FieldSchema(field.name, DataType.ARRAY, element_type=DataType.INT64, max_capacity=4096,
+                       nullable=field.nullable)
 
 
 def _json_bytes(value: Any) -> bytes:

@@ -1,0 +1,195 @@
+"""TIMESTAMPTZ values and the ``timezone`` property, as Milvus 2.6 handles them.
+
+Milvus 2.6 keeps a TIMESTAMPTZ value as an instant (UTC microseconds) and
+gives every collection a ``timezone`` property at create time (the database's
+``timezone``, else ``UTC``; rootcoord's createCollectionTask.Prepare).  That
+zone is used twice: a string without an offset is taken as a local time there
+(pkg/util/timestamptz.ParseTimeTz), and query/search results render each value
+in it (proxy's timestamptzUTC2IsoStr), unless the call names its own
+``timezone``; ``time_fields`` gives the value's parts instead of the string
+(proxy's extractFieldsFromResults).  pgmilvus stores the instant in a
+``timestamptz`` column, so only these conversions live here, once, for the
+in-process client and ``pgmilvus serve`` alike.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from datetime import datetime, timedelta, timezone, tzinfo
+from typing import Any, Callable, Mapping, Optional
+from zoneinfo import ZoneInfo
+
+from ..errors import ErrorCode, MilvusException
+
+TIMEZONE_KEY = "timezone"
+DEFAULT_TIMEZONE = "UTC"
+#: The parts ``time_fields`` may name (Milvus's common.Tsz*), each a reader of the local time.
+TIME_PARTS: dict[str, Callable[[datetime], int]] = {
+    "year": lambda t: t.year, "month": lambda t: t.month, "day": lambda t: t.day,
+    "hour": lambda t: t.hour, "minute": lambda t: t.minute, "second": lambda t: t.second,
+    "microsecond": lambda t: t.microsecond,
+}
+#: The UTC offsets Milvus accepts in a value (timestamptz.validateOffset): -12:00 .. +14:00.
+_MIN_OFFSET, _MAX_OFFSET = timedelta(hours=-12), timedelta(hours=14)
+#: Go's layouts in ParseTimeTz: RFC 3339 with a T (offset "Z" or "+hh:mm"), or a space (offset "Z",
+#: "+hh:mm" or "+hh"), or no offset at all (a local time); fractional seconds of any length.
+_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})([T ])(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?"
+                  r"(Z|[+-]\d{2}:\d{2}|[+-]\d{2})?")
+
+
+# -- the timezone property -------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=64)
+def zone(name: str) -> tzinfo:
+    """The tzinfo of an IANA name (cached: reads look it up once per distinct name)."""
+    return timezone.utc if name == DEFAULT_TIMEZONE else ZoneInfo(name)
+
+
+def is_valid(name: Any) -> bool:
+    """Go's ``time.LoadLocation`` succeeds (Milvus's IsTimezoneValid): a known IANA name, not ""."""
+    if not isinstance(name, str) or not name:
+        return False
+    try:
+        zone(name)
+    except (KeyError, ValueError, OSError):  # unknown (ZoneInfoNotFoundError), malformed, unreadable
+        return False
+    return True
+
+
+def check_timezone(name: Any, what: str = "timezone") -> str:
+    """``name`` if it is an IANA time zone, else Milvus 2.6's 1100 (the text of its proxy and
+    rootcoord), with what was being set and how to fix it."""
+    if not is_valid(name):
+        raise MilvusException(ErrorCode.INVALID_PARAMETER,
+                              f"unknown or invalid IANA Time Zone ID: {name}: invalid parameter ({what} "
+                              f"{name!r}: use an IANA time zone name such as 'UTC' or 'Asia/Shanghai')")
+    return str(name)
+
+
+def check_properties(properties: Mapping[str, Any]) -> None:
+    """A create/alter call's ``timezone`` property, if any, is a valid zone (Milvus 2.6 checks
+    collections and databases alike)."""
+    if TIMEZONE_KEY in properties:
+        check_timezone(properties[TIMEZONE_KEY], "the timezone property")
+
+
+def default_properties(properties: Mapping[str, Any], database_properties: Mapping[str, Any]) -> dict[str, Any]:
+    """A new collection's properties: ``timezone`` added (the database's, else UTC) unless given,
+    as Milvus 2.6's rootcoord does."""
+    if TIMEZONE_KEY in properties:
+        return dict(properties)
+    return {**properties, TIMEZONE_KEY: database_properties.get(TIMEZONE_KEY) or DEFAULT_TIMEZONE}
+
+
+def collection_timezone(properties: Mapping[str, Any]) -> str:
+    """The zone a collection's values are read and written in (Milvus's getColTimezone: UTC when
+    the property is missing, e.g. on collections created before pgmilvus set it)."""
+    return str(properties.get(TIMEZONE_KEY) or DEFAULT_TIMEZONE)
+
+
+def read_timezone(properties: Mapping[str, Any], requested: Any) -> str:
+    """The zone of a read: the call's ``timezone`` (checked) if given, else the collection's."""
+    if requested is None or requested == "":
+        return collection_timezone(properties)
+    return check_timezone(requested, "the timezone argument")
+
+
+#: How a read returns TIMESTAMPTZ values: (zone name, time_fields or None); part of plan cache keys.
+Rendering = tuple[str, Optional[tuple[str, ...]]]
+
+
+def rendering(properties: Mapping[str, Any], requested_timezone: Any = None,
+              requested_fields: Any = None) -> Rendering:
+    """A read's (zone, time_fields) from the collection's properties and the call's arguments."""
+    return read_timezone(properties, requested_timezone), time_fields(requested_fields)
+
+
+def time_fields(value: Any) -> Optional[tuple[str, ...]]:
+    """A read's ``time_fields`` ("year, month" ...) as names, split on commas and spaces like
+    Milvus's proxy; None when not asked (or empty: Milvus's query then renders strings)."""
+    if value is None:
+        return None
+    names = tuple(p for p in re.split(r"[, ]", str(value)) if p)
+    return names or None
+
+
+# -- values out ----------------------------------------------------------------------------------
+
+def render(value: datetime, tz: tzinfo) -> str:
+    """``value`` in ``tz`` as Milvus 2.6 prints it (FormatTimeMicroWithoutTrailingZeros):
+    RFC 3339, no trailing zeros in the fraction, ``Z`` for a zero offset, seconds of an
+    offset dropped (Go's layout has none)."""
+    local = value.astimezone(tz)
+    text = local.strftime("%Y-%m-%dT%H:%M:%S")
+    if local.microsecond:
+        text += f".{local.microsecond:06d}".rstrip("0")
+    return text + _offset(local.utcoffset())
+
+
+def _offset(delta: Optional[timedelta]) -> str:
+    """Go's ``Z07:00``: ``Z`` for zero, else the sign and hh:mm of the offset truncated to minutes."""
+    seconds = int(delta.total_seconds()) if delta is not None else 0
+    if seconds == 0:
+        return "Z"
+    sign = "-" if seconds < 0 else "+"
+    minutes = abs(seconds) // 60
+    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+@functools.lru_cache(maxsize=64)
+def decoder(timezone_name: str, parts: Optional[tuple[str, ...]] = None) -> Callable[[Any], Any]:
+    """The stored value -> what a read returns: the string in ``timezone_name``, or with ``parts``
+    the list of those parts of the local time (Milvus turns the column into an Int64 array).
+    Cached, so a plan built twice holds the same function."""
+    tz = zone(timezone_name)
+    if parts is None:
+        return lambda value: render(value, tz) if isinstance(value, datetime) else value
+    readers = [_part_reader(p) for p in parts]
+
+    def extract(value: Any) -> Any:
+        local = value.astimezone(tz)
+        return [read(local) for read in readers]
+    return extract
+
+
+def _part_reader(name: str) -> Callable[[datetime], int]:
+    """One ``time_fields`` part; an unknown one fails when a value is read, as in Milvus (a read
+    without TIMESTAMPTZ values never checks the names)."""
+    reader = TIME_PARTS.get(name.lower())
+    if reader is not None:
+        return reader
+
+    def unknown(_: datetime) -> int:
+        raise MilvusException(ErrorCode.INVALID_PARAMETER,
+                              f"unsupported field for extraction: {name}, fields should be seprated by ',' or "
+                              f"' ': invalid parameter (time_fields {name!r}: use {', '.join(TIME_PARTS)})")
+    return unknown
+
+
+# -- values in -----------------------------------------------------------------------------------
+
+def parse(text: str, timezone_name: str) -> Optional[datetime]:
+    """An input string as an aware datetime (microseconds, as Milvus keeps), or None when Milvus's
+    ParseTimeTz refuses it: not one of its layouts, a date or time out of range, or an offset
+    outside -12:00 .. +14:00.  A string without an offset is a local time in ``timezone_name``."""
+    match = _ISO.fullmatch(text)
+    if match is None:
+        return None
+    year, month, day, sep, hour, minute, second, fraction, offset = match.groups()
+    if offset is not None and sep == "T" and offset != "Z" and ":" not in offset:
+        return None  # RFC 3339 wants "+hh:mm"; Go's short "+hh" layout has a space
+    try:
+        micro = int((fraction or "0")[:6].ljust(6, "0"))
+        naive = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), micro)
+        if offset is None:
+            return naive.replace(tzinfo=zone(timezone_name))
+        if offset == "Z":
+            return naive.replace(tzinfo=timezone.utc)
+        sign = -1 if offset[0] == "-" else 1
+        delta = sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6] or 0))
+        if not _MIN_OFFSET <= delta <= _MAX_OFFSET:
+            return None
+        return naive.replace(tzinfo=timezone(delta))
+    except ValueError:
+        return None

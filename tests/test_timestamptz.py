@@ -1,0 +1,232 @@
+"""TIMESTAMPTZ fields and the ``timezone`` property, as Milvus 2.6 has them.
+
+Every collection gets a ``timezone`` property at create time (the database's,
+else UTC); values come back rendered in it (``Z`` for a zero offset, no
+trailing zeros), or in the call's own ``timezone``, or as ``time_fields``; a
+string without an offset is a local time of the collection's zone.  Each table
+line is one case; every case runs on a new database, once per face.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pgmilvus import AnnSearchRequest, DataType, MilvusException, RRFRanker
+
+DIM = 2
+BAD_ZONE = "unknown or invalid IANA Time Zone ID: {}: invalid parameter"
+
+
+def _collection(client, name: str = "c", properties: dict | None = None, **kwargs) -> None:
+    schema = client.create_schema(enable_dynamic_field=False)
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("vec", DataType.FLOAT_VECTOR, dim=DIM)
+    schema.add_field("ts", DataType.TIMESTAMPTZ, nullable=True)
+    index = client.prepare_index_params()
+    index.add_index("vec", index_type="FLAT", metric_type="L2")
+    client.create_collection(name, schema=schema, index_params=index, properties=properties, **kwargs)
+
+
+def _value(client, stored: str, name: str = "c", **read) -> object:
+    """``stored`` written as row 1 of a fresh ``name``, read back by query with ``read``."""
+    client.insert(name, [{"id": 1, "vec": [0.0, 0.0], "ts": stored}])
+    return client.query(name, filter="id == 1", output_fields=["ts"], **read)[0]["ts"]
+
+
+def _error(call) -> MilvusException:
+    with pytest.raises(MilvusException) as info:
+        call()
+    return info.value
+
+
+# -- the timezone property -----------------------------------------------------------------------
+
+#: (database properties, collection properties, timezone describe shows)
+CREATE_CASES = [
+    ({}, None, "UTC"),
+    ({"timezone": "Asia/Shanghai"}, None, "Asia/Shanghai"),
+    ({"timezone": "Asia/Shanghai"}, {"timezone": "America/New_York"}, "America/New_York"),
+    ({}, {"timezone": "Europe/London", "collection.ttl.seconds": 60}, "Europe/London"),
+]
+
+
+@pytest.mark.parametrize("db_props, props, expected", CREATE_CASES)
+def test_create_sets_timezone(fresh_client, db_props, props, expected) -> None:
+    fresh_client.create_database("d", properties=db_props)
+    fresh_client.use_database("d")
+    _collection(fresh_client, properties=props)
+    assert fresh_client.describe_collection("c")["properties"]["timezone"] == expected
+
+
+#: (call, the bad zone): each refused with Milvus 2.6's 1100, nothing changed
+REFUSED_ZONES = [
+    (lambda c: _collection(c, "c2", properties={"timezone": "Mars/Olympus"}), "Mars/Olympus"),
+    (lambda c: c.alter_collection_properties("c", {"timezone": "UTC+8"}), "UTC+8"),
+    (lambda c: c.alter_collection_properties("c", {"timezone": ""}), ""),
+    (lambda c: c.create_database("d2", properties={"timezone": "Asia/Nowhere"}), "Asia/Nowhere"),
+    (lambda c: c.alter_database_properties("default", {"timezone": "+08:00"}), "+08:00"),
+    (lambda c: c.query("c", filter="id >= 0", timezone="Asia/Shangha"), "Asia/Shangha"),
+    (lambda c: c.search("c", [[0.0, 0.0]], timezone="asia/shanghai"), "asia/shanghai"),
+]
+
+
+@pytest.mark.parametrize("call, zone", REFUSED_ZONES)
+def test_bad_timezone_refused(fresh_client, call, zone) -> None:
+    _collection(fresh_client)
+    error = _error(lambda: call(fresh_client))
+    assert error.code == 1100 and error.message.startswith(BAD_ZONE.format(zone)), error.message
+    assert fresh_client.describe_collection("c")["properties"]["timezone"] == "UTC"
+    assert "timezone" not in fresh_client.describe_database("default")
+
+
+def test_database_timezone_applies_to_new_collections_only(fresh_client) -> None:
+    _collection(fresh_client, "before")
+    fresh_client.alter_database_properties("default", {"timezone": "America/New_York"})
+    _collection(fresh_client, "after")
+    assert fresh_client.describe_collection("before")["properties"]["timezone"] == "UTC"
+    assert fresh_client.describe_collection("after")["properties"]["timezone"] == "America/New_York"
+
+
+# -- values in and out ---------------------------------------------------------------------------
+
+#: (collection timezone, stored string, the read's timezone, what query returns)
+VALUE_CASES = [
+    ("UTC", "2024-12-31T22:00:00+08:00", None, "2024-12-31T14:00:00Z"),
+    ("UTC", "2024-12-31 22:00:00", None, "2024-12-31T22:00:00Z"),
+    ("UTC", "2024-12-31T22:00:00.120000Z", None, "2024-12-31T22:00:00.12Z"),
+    ("UTC", "2024-12-31T22:00:00.1234567Z", None, "2024-12-31T22:00:00.123456Z"),
+    ("UTC", "2024-12-31 22:00:00-08", None, "2025-01-01T06:00:00Z"),
+    ("Asia/Shanghai", "2024-12-31 22:00:00", None, "2024-12-31T22:00:00+08:00"),
+    ("Asia/Shanghai", "2024-12-31 22:00:00Z", None, "2025-01-01T06:00:00+08:00"),
+    ("Asia/Shanghai", "2024-12-31T22:00:00-08:00", None, "2025-01-01T14:00:00+08:00"),
+    ("Asia/Shanghai", "2024-12-31T22:00:00", "America/New_York", "2024-12-31T09:00:00-05:00"),
+    ("America/New_York", "2024-07-01T12:00:00", None, "2024-07-01T12:00:00-04:00"),
+    ("America/New_York", "2024-07-01T12:00:00Z", "UTC", "2024-07-01T12:00:00Z"),
+    ("Europe/London", "2024-01-15T08:30:00Z", None, "2024-01-15T08:30:00Z"),
+    ("Asia/Kolkata", "2024-02-29T00:00:00Z", None, "2024-02-29T05:30:00+05:30"),
+]
+
+
+@pytest.mark.parametrize("zone, stored, read_zone, expected", VALUE_CASES)
+def test_values_render_in_zone(fresh_client, zone, stored, read_zone, expected) -> None:
+    _collection(fresh_client, properties={"timezone": zone})
+    assert _value(fresh_client, stored, timezone=read_zone) == expected
+
+
+#: (collection timezone, stored string, time_fields, the read's timezone, what query returns)
+TIME_FIELDS_CASES = [
+    ("UTC", "2024-12-31T22:00:00.5Z", "year, month, day, hour, minute, second, microsecond", None,
+     [2024, 12, 31, 22, 0, 0, 500000]),
+    ("UTC", "2024-12-31T22:00:00Z", "year,HOUR day", "Asia/Shanghai", [2025, 6, 1]),
+    ("Asia/Shanghai", "2024-12-31 22:00:00", "day hour", None, [31, 22]),
+]
+
+
+@pytest.mark.parametrize("zone, stored, fields, read_zone, expected", TIME_FIELDS_CASES)
+def test_time_fields(fresh_client, zone, stored, fields, read_zone, expected) -> None:
+    _collection(fresh_client, properties={"timezone": zone})
+    assert _value(fresh_client, stored, time_fields=fields, timezone=read_zone) == expected
+
+
+def test_unknown_time_field_refused(fresh_client) -> None:
+    _collection(fresh_client)
+    assert fresh_client.query("c", filter="id >= 0", time_fields="week") == []  # no value: not checked
+    error = _error(lambda: _value(fresh_client, "2024-01-01T00:00:00Z", time_fields="year week"))
+    assert error.code == 1100 and error.message.startswith(
+        "unsupported field for extraction: week, fields should be seprated by ',' or ' ': invalid parameter")
+
+
+def test_alter_timezone_changes_reads_and_local_inputs(fresh_client) -> None:
+    _collection(fresh_client)
+    fresh_client.insert("c", [{"id": 1, "vec": [0.0, 0.0], "ts": "2024-12-31 22:00:00"}])
+    fresh_client.alter_collection_properties("c", {"timezone": "Asia/Shanghai"})
+    fresh_client.insert("c", [{"id": 2, "vec": [0.0, 0.0], "ts": "2024-12-31 22:00:00"}])
+    rows = fresh_client.query("c", filter="id >= 0", output_fields=["ts"])
+    assert [r["ts"] for r in rows] == ["2025-01-01T06:00:00+08:00", "2024-12-31T22:00:00+08:00"]
+
+
+#: stored strings Milvus 2.6's ParseTimeTz refuses
+BAD_VALUES = ["2024-12-31", "2024-12-31T22:00:00+08", "2024-12-31T22:00:00+15:00", "2024-02-30T00:00:00Z",
+              "2024/12/31 22:00:00", "2024-12-31T22:00:00 UTC", "yesterday"]
+
+
+@pytest.mark.parametrize("stored", BAD_VALUES)
+def test_bad_value_refused(fresh_client, stored) -> None:
+    _collection(fresh_client)
+    error = _error(lambda: _value(fresh_client, stored))
+    assert error.code == 1100 and error.message.startswith(
+        f"got invalid timestamptz string '{stored}': invalid timezone name; must be a valid IANA Time Zone ID "
+        "(e.g., 'Asia/Shanghai' or 'UTC'): invalid parameter (field ts, row 0"), error.message
+
+
+# -- every read path -----------------------------------------------------------------------------
+
+#: (read, what it returns for row 1, stored as 2024-12-31T22:00:00Z in an Asia/Shanghai collection)
+READS = [
+    (lambda c, **kw: c.get("c", ids=[1], output_fields=["ts"], **kw)[0]["ts"], {}, "2025-01-01T06:00:00+08:00"),
+    (lambda c, **kw: c.get("c", ids=[1], output_fields=["ts"], **kw)[0]["ts"], {"timezone": "UTC"},
+     "2024-12-31T22:00:00Z"),
+    (lambda c, **kw: c.search("c", [[0.0, 0.0]], output_fields=["ts"], **kw)[0][0]["entity"]["ts"], {},
+     "2025-01-01T06:00:00+08:00"),
+    (lambda c, **kw: c.search("c", [[0.0, 0.0]], output_fields=["ts"], **kw)[0][0]["entity"]["ts"],
+     {"timezone": "America/Los_Angeles"}, "2024-12-31T14:00:00-08:00"),
+    (lambda c, **kw: c.search("c", [[0.0, 0.0]], output_fields=["ts"], **kw)[0][0]["entity"]["ts"],
+     {"time_fields": "year month"}, [2025, 1]),
+    (lambda c, **kw: c.query_iterator("c", output_fields=["ts"], **kw).next()[0]["ts"], {},
+     "2025-01-01T06:00:00+08:00"),
+    (lambda c, **kw: c.query_iterator("c", output_fields=["ts"], **kw).next()[0]["ts"], {"timezone": "UTC"},
+     "2024-12-31T22:00:00Z"),
+    (lambda c, **kw: c.search_iterator("c", [[0.0, 0.0]], output_fields=["ts"], **kw).next()[0]["entity"]["ts"],
+     {"timezone": "UTC"}, "2024-12-31T22:00:00Z"),
+    (lambda c, **kw: _hybrid(c, **kw), {}, "2025-01-01T06:00:00+08:00"),
+    (lambda c, **kw: _hybrid(c, **kw), {"time_fields": "day", "timezone": "UTC"}, [31]),
+]
+
+
+def _hybrid(client, **kwargs):
+    request = AnnSearchRequest([[0.0, 0.0]], "vec", {"metric_type": "L2"}, limit=1)
+    return client.hybrid_search("c", [request], RRFRanker(), limit=1, output_fields=["ts"],
+                                **kwargs)[0][0]["entity"]["ts"]
+
+
+@pytest.mark.parametrize("read, kwargs, expected", READS)
+def test_every_read_renders(fresh_client, read, kwargs, expected) -> None:
+    _collection(fresh_client, properties={"timezone": "Asia/Shanghai"})
+    fresh_client.insert("c", [{"id": 1, "vec": [0.0, 0.0], "ts": "2024-12-31T22:00:00Z"}])
+    assert read(fresh_client, **kwargs) == expected
+
+
+def test_null_and_default(fresh_client) -> None:
+    """A default without an offset is UTC whatever the zone (Milvus fixes it at create time)."""
+    schema = fresh_client.create_schema(enable_dynamic_field=False)
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("vec", DataType.FLOAT_VECTOR, dim=DIM)
+    schema.add_field("ts", DataType.TIMESTAMPTZ, nullable=True)
+    schema.add_field("d", DataType.TIMESTAMPTZ, default_value="2025-01-01T00:00:00")
+    fresh_client.create_collection("c", schema=schema, properties={"timezone": "Asia/Shanghai"})
+    fresh_client.insert("c", [{"id": 1, "vec": [0.0, 0.0], "ts": None}])
+    assert fresh_client.query("c", filter="id == 1", output_fields=["ts", "d"]) == [
+        {"id": 1, "ts": None, "d": "2025-01-01T08:00:00+08:00"}]
+
+
+#: TIMESTAMPTZ defaults Milvus 2.6's ParseTimeTz refuses, at create time and in add_collection_field
+BAD_DEFAULTS = ["timestamp", "1234", "2025-01-01"]
+
+
+@pytest.mark.parametrize("default", BAD_DEFAULTS)
+@pytest.mark.parametrize("how", ["create", "add_field"])
+def test_bad_default_refused(fresh_client, default, how) -> None:
+    if how == "create":
+        schema = fresh_client.create_schema(enable_dynamic_field=False)
+        schema.add_field("id", DataType.INT64, is_primary=True)
+        schema.add_field("vec", DataType.FLOAT_VECTOR, dim=DIM)
+        schema.add_field("d", DataType.TIMESTAMPTZ, nullable=True, default_value=default)
+        call = lambda: fresh_client.create_collection("c", schema=schema)  # noqa: E731
+    else:
+        _collection(fresh_client)
+        call = lambda: fresh_client.add_collection_field("c", "d", DataType.TIMESTAMPTZ,  # noqa: E731
+                                                         nullable=True, default_value=default)
+    error = _error(call)
+    assert error.code == 1100 and error.message.startswith(
+        f"invalid timestamp string: '{default}'. Does not match any known format (default_value of field d"), \
+        error.message
