@@ -581,7 +581,8 @@ class _Checker:
             values = (value.value,)
         else:
             if value.kind != "list":
-                raise SyntaxProblem(f"contains_{mode} operation element must be an array", node.pos)
+                raise SyntaxProblem(f"Contains{mode.capitalize()} operation element must be an array",
+                                    node.pos)  # 2.6's JSONContainsExpr_JSONOp names
             values = tuple(value.value)
         if isinstance(target, ir.ArrayCol):
             checked = []
