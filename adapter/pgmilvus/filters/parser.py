@@ -6,7 +6,8 @@ tighter.  Flattened, from loosest to tightest:
     or  <  and  <  |  <  ^  <  &  <  == !=  <  < <= > >= (and chained ranges)
     <  in / not in  <  << >>  <  + -  <  * / %  <  unary + - ~ not !
     <  **  <  like  <  exists  <  primaries (literals, fields, paths,
-    calls, ``x is [not] null``, ``(e)``, ``[..]``, ``{tmpl}``)
+    calls, ``x is [not] null``, ``(e)``, ``[..]``, ``{tmpl}``,
+    ``ISO '...'``, ``INTERVAL '...'``)
 
 so ``not i == 1`` is ``(not i) == 1`` (a type error, as in Milvus) and
 ``not s like "a%"`` is ``not (s like "a%")``.  All binary levels are
@@ -166,6 +167,11 @@ class _Parser:
             if self.is_op("("):
                 return self.call(tok)
             return self.null_test(ast.Ident(tok.pos, tok.value))
+        if tok.kind == KW and tok.value in ("iso", "interval"):
+            self.advance()
+            string = self.advance()  # the lexer makes these keywords only right before a string
+            node = ast.Iso if tok.value == "iso" else ast.Interval
+            return node(tok.pos, string.value, f"{tok.text} {string.text}")
         if tok.kind == PATH:
             self.advance()
             base, keys = tok.value
