@@ -120,11 +120,30 @@ def render(value: datetime, tz: tzinfo) -> str:
     """``value`` in ``tz`` as Milvus 2.6 prints it (FormatTimeMicroWithoutTrailingZeros):
     RFC 3339, no trailing zeros in the fraction, ``Z`` for a zero offset, seconds of an
     offset dropped (Go's layout has none)."""
-    local = value.astimezone(tz)
-    text = local.strftime("%Y-%m-%dT%H:%M:%S")
+    try:
+        local = value.astimezone(tz)
+    except OverflowError:  # the local time is in year 0 or 10000, beyond Python's datetime
+        return _render_beyond(value, tz)
+    text = (f"{local.year:04d}-{local.month:02d}-{local.day:02d}T{local.hour:02d}:{local.minute:02d}:"
+            f"{local.second:02d}")  # not strftime: glibc's %Y does not pad years before 1000
     if local.microsecond:
         text += f".{local.microsecond:06d}".rstrip("0")
     return text + _offset(local.utcoffset())
+
+
+#: 400 Gregorian years: the calendar (leap years, weekdays) repeats exactly.
+_CYCLE = timedelta(days=146097)
+
+
+def _render_beyond(value: datetime, tz: tzinfo) -> str:
+    """:func:`render` of a value whose local time leaves years 1..9999 (9999-12-31T23:00:00Z in
+    +08:00 is Go's ``10000-01-01T07:00:00+08:00``): rendered 400 years nearer, the year put back
+    (a zone's rules that far out repeat: the POSIX rule after the last transition, LMT before the
+    first)."""
+    years = 400 if value.year > 5000 else -400
+    text = render(value - _CYCLE if years > 0 else value + _CYCLE, tz)
+    year, rest = text.split("-", 1)
+    return f"{int(year) + years:04d}-{rest}"
 
 
 def _offset(delta: Optional[timedelta]) -> str:
