@@ -169,7 +169,11 @@ class _Parser:
             return self.null_test(ast.Ident(tok.pos, tok.value))
         if tok.kind == KW and tok.value in ("iso", "interval"):
             self.advance()
-            string = self.advance()  # the lexer makes these keywords only right before a string
+            string = self.advance()  # the lexer makes these keywords only before a string or a {
+            if string.kind != STR:
+                raise SyntaxProblem(f"{tok.text} takes a string literal, as in {tok.text} "
+                                    f"'{'2025-01-01T00:00:00Z' if tok.value == 'iso' else 'P1D'}' (Milvus 2.6 "
+                                    f"has no template there)", string.pos)
             node = ast.Iso if tok.value == "iso" else ast.Interval
             return node(tok.pos, string.value, f"{tok.text} {string.text}")
         if tok.kind == PATH:
