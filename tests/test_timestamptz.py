@@ -104,6 +104,8 @@ VALUE_CASES = [
     ("America/New_York", "2024-07-01T12:00:00Z", "UTC", "2024-07-01T12:00:00Z"),
     ("Europe/London", "2024-01-15T08:30:00Z", None, "2024-01-15T08:30:00Z"),
     ("Asia/Kolkata", "2024-02-29T00:00:00Z", None, "2024-02-29T05:30:00+05:30"),
+    ("UTC", "9999-12-31T23:46:05Z", "Asia/Shanghai", "10000-01-01T07:46:05+08:00"),  # as Go prints it
+    ("UTC", "0001-01-01T01:00:00Z", "America/New_York", "0000-12-31T20:03:58-04:56"),
 ]
 
 
@@ -230,3 +232,102 @@ def test_bad_default_refused(fresh_client, default, how) -> None:
     assert error.code == 1100 and error.message.startswith(
         f"invalid timestamp string: '{default}'. Does not match any known format (default_value of field d"), \
         error.message
+
+
+# -- filters on TIMESTAMPTZ fields (ISO, INTERVAL) ------------------------------------------------
+
+#: id -> stored value, in a collection whose timezone is Asia/Shanghai (UTC in the comments)
+FILTER_ROWS = {
+    1: "2024-12-31T22:00:00Z",           # 2024-12-31 22:00
+    2: "2024-12-31 22:00:00",            # a Shanghai time: 2024-12-31 14:00
+    3: "2024-12-31T22:00:00-08:00",      # 2025-01-01 06:00
+    4: "2025-01-31T12:00:00.75Z",        # 2025-01-31 12:00:00.75
+    5: "2024-01-31 20:00:00+08:00",      # 2024-01-31 12:00 (a leap year's January)
+    6: None,
+    7: "0001-01-01T00:00:00Z",
+    8: "9999-12-31T23:59:59.999999Z",
+}
+EVERY = [1, 2, 3, 4, 5, 7, 8]
+
+#: (filter, ids matched, read kwargs)
+FILTER_CASES = [
+    ("ts == ISO '2024-12-31T22:00:00Z'", [1], {}),
+    ("ts == ISO '2025-01-01T06:00:00+08:00'", [1], {}),
+    ("ts == ISO '2025-01-01 06:00:00'", [1], {}),                               # the collection's zone
+    ("ts == ISO '2024-12-31 22:00:00'", [2], {}),
+    ("ts == ISO '2024-12-31 17:00:00'", [1], {"timezone": "America/New_York"}),  # the call's zone
+    ("ts == ISO '2024-12-31 22:00:00'", [1], {"timezone": "UTC"}),
+    ("ts == ISO '2025-01-31T12:00:00.75Z'", [4], {}),
+    ("ts == ISO '2025-01-31T12:00:00Z'", [], {}),
+    ("ts > ISO '2024-12-31T22:00:00Z'", [3, 4, 8], {}),
+    ("ISO '2024-12-31T22:00:00Z' >= ts", [1, 2, 5, 7], {}),
+    ("not (ts > ISO '2024-12-31T22:00:00Z')", [1, 2, 5, 7], {}),               # NULL matches neither
+    ("ts != ISO '2024-12-31T22:00:00Z'", [2, 3, 4, 5, 7, 8], {}),
+    ("ts is null", [6], {}),
+    ("ts is not null", EVERY, {}),
+    ("ts in [ISO '2024-12-31T22:00:00Z', ISO '2025-01-01 14:00:00']", [1, 3], {}),
+    ("ts not in [ISO '2024-12-31T22:00:00Z']", [2, 3, 4, 5, 7, 8], {}),
+    ("ISO '2024-12-31T14:00:00Z' <= ts < ISO '2025-01-01T06:00:00Z'", [1, 2], {}),
+    ("ts + INTERVAL 'P1M' == ISO '2025-03-03T12:00:00Z'", [4], {}),            # Feb 31 is Mar 3, no fraction
+    ("ts + INTERVAL 'P1M' == ISO '2024-03-02T12:00:00Z'", [5], {}),            # Feb 31 is Mar 2 in 2024
+    ("ts + INTERVAL 'P' == ISO '2025-01-31T12:00:00Z'", [4], {}),
+    ("ts + INTERVAL 'PT8H' == ISO '2025-01-01 06:00:00'", [2], {}),
+    ("ts + interval 'P1Y1M1DT1H1M1S' == ISO '2026-02-01T23:01:01Z'", [1], {}),
+    ("ISO '2025-01-01T00:00:00Z' < ts - INTERVAL 'PT6H'", [4, 8], {}),
+    ("ts - INTERVAL 'P1D' < ISO '0001-01-01T00:00:00Z'", [7], {}),
+    ("ts + INTERVAL 'P1D' > ISO '9999-12-31T23:59:59Z'", [8], {}),
+    ("not (ts + INTERVAL 'P1D' > ISO '2000-01-01T00:00:00Z')", [7], {}),
+    ("ts - INTERVAL 'P3D' >= ISO '1970-01-01T00:00:00Z' and id < 4", [1, 2, 3], {}),
+]
+
+
+@pytest.fixture
+def filter_rows(fresh_client):
+    _collection(fresh_client, properties={"timezone": "Asia/Shanghai"})
+    fresh_client.insert("c", [{"id": i, "vec": [float(i), 0.0], "ts": s} for i, s in FILTER_ROWS.items()])
+    return fresh_client
+
+
+def test_filters_on_real_rows(filter_rows) -> None:
+    """Every case on one collection (rows in different offsets, a non-UTC timezone property)."""
+    for expr, expected, read in FILTER_CASES:
+        rows = filter_rows.query("c", filter=expr, output_fields=["id"], **read)
+        assert sorted(r["id"] for r in rows) == expected, expr
+        hits = filter_rows.search("c", [[0.0, 0.0]], filter=expr, limit=10, **read)[0]
+        assert sorted(h["id"] for h in hits) == expected, expr
+
+
+def test_filter_reads_and_delete(filter_rows) -> None:
+    expr = "ts == ISO '2024-12-31 22:00:00'"   # a Shanghai time: row 2 (row 1 read in UTC)
+    iterator = filter_rows.query_iterator("c", filter=expr, batch_size=1, timezone="UTC")
+    assert [r["id"] for r in iterator.next()] == [1]
+    iterator.close()
+    assert [r["id"] for r in filter_rows.query("c", filter=f"{expr} or id == 6", limit=5)] == [2, 6]
+    filter_rows.delete("c", filter=expr)   # delete reads it in the collection's zone, as Milvus 2.6
+    assert sorted(r["id"] for r in filter_rows.query("c", filter="id >= 0")) == [1, 3, 4, 5, 6, 7, 8]
+
+
+def test_filter_follows_timezone_property(filter_rows) -> None:
+    expr = "ts == ISO '2024-12-31 22:00:00'"
+    assert [r["id"] for r in filter_rows.query("c", filter=expr)] == [2]
+    filter_rows.alter_collection_properties("c", {"timezone": "UTC"})
+    assert [r["id"] for r in filter_rows.query("c", filter=expr)] == [1]
+
+
+#: (filter, Milvus 2.6's text in the error)
+FILTER_ERRORS = [
+    ("ts > ISO '2025-01-01'", "invalid timestamp string: '2025-01-01'. Does not match any known format"),
+    ("ts > ISO '2025-01-01T00:00:00+15:00'", "UTC offset hour 15 is out of the valid range [-12, 14]"),
+    ("ts + INTERVAL '1D' > ISO '2025-01-01T00:00:00Z'", "invalid ISO 8601 duration: 1D"),
+    ("id > ISO '2025-01-01T00:00:00Z'", "field 'id' is not a timestamptz datatype"),
+]
+
+
+@pytest.mark.parametrize("expr, text", FILTER_ERRORS)
+def test_bad_filter_refused(fresh_client, expr, text) -> None:
+    _collection(fresh_client)
+    error = _error(lambda: fresh_client.query("c", filter=expr))
+    assert error.code == 1100
+    assert error.message.startswith(f"failed to create query plan: cannot parse expression: {expr}, error: "), \
+        error.message
+    assert text in error.message

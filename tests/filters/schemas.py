@@ -30,3 +30,18 @@ def appendix_schema(dynamic: bool = True) -> CollectionSchema:
         FieldSchema("fa", DataType.ARRAY, element_type=DataType.FLOAT, max_capacity=10),
     ]
     return CollectionSchema(fields, enable_dynamic_field=dynamic)
+
+
+def timestamptz_schema() -> CollectionSchema:
+    """id INT64 pk, vec FLOAT_VECTOR(2), ts TIMESTAMPTZ nullable, ts2 TIMESTAMPTZ, i INT64,
+    s VARCHAR(64), j JSON, dynamic field on (cases.txt lines starting ``tsz:``)."""
+    fields = [
+        FieldSchema("id", DataType.INT64, is_primary=True),
+        FieldSchema("vec", DataType.FLOAT_VECTOR, dim=2),
+        FieldSchema("ts", DataType.TIMESTAMPTZ, nullable=True),
+        FieldSchema("ts2", DataType.TIMESTAMPTZ),
+        FieldSchema("i", DataType.INT64),
+        FieldSchema("s", DataType.VARCHAR, max_length=64),
+        FieldSchema("j", DataType.JSON),
+    ]
+    return CollectionSchema(fields, enable_dynamic_field=True)

@@ -5,6 +5,8 @@ Line formats (no database needed)::
     <milvus filter> => <expected Postgres SQL>
     <milvus filter> =! <expected error detail (exact text after "error: column N: ")>
     nodyn: <filter> ...     same, against the schema without the dynamic field
+    tsz: <filter> ...       against :func:`schemas.timestamptz_schema` (TIMESTAMPTZ fields)
+    tsz@<zone>: <filter>    same, ``ISO`` times without an offset read in ``<zone>`` (else UTC)
 
 ``#`` starts a comment line.  Templates read :data:`PARAMS`.
 """
@@ -20,9 +22,10 @@ from pgmilvus.errors import MilvusException
 from pgmilvus.filters import FilterError, compile_filter, filter_sql, parse_filter
 from pgmilvus.filters.compile import like_to_pg, like_to_regex
 
-from .schemas import appendix_schema
+from .schemas import appendix_schema, timestamptz_schema
 
-SCHEMAS = {"dyn": appendix_schema(dynamic=True), "nodyn": appendix_schema(dynamic=False)}
+SCHEMAS = {"dyn": appendix_schema(dynamic=True), "nodyn": appendix_schema(dynamic=False),
+           "tsz": timestamptz_schema()}
 PARAMS = {"x": 3, "y": 7, "s": "red", "lst": [1, 2], "strs": ["a", "b"], "fl": 1.5,
           "mixed": [1, "a", True], "pat": "r%", "flag": True, "obj": {"a": 1},
           "nul": "a\0b", "big": 2**70, "nan": math.nan, "none": None, "two": 2.0, "bigs": [1, 2**63]}
@@ -34,14 +37,18 @@ def _load_cases() -> list:
     for number, raw in enumerate(CASES_FILE.read_text(encoding="utf-8").splitlines(), 1):
         if not raw.strip() or raw.startswith("#"):
             continue
-        schema = "dyn"
+        schema, zone = "dyn", "UTC"
         line = raw
         if line.startswith("nodyn: "):
             schema, line = "nodyn", line[len("nodyn: "):]
+        elif line.startswith("tsz"):
+            prefix, line = line.split(": ", 1)
+            schema, _, zone = prefix.partition("@")
+            zone = zone or "UTC"
         for sep, kind in ((" => ", "sql"), (" =! ", "error")):
             if sep in line:
                 expr, expected = line.split(sep, 1)
-                cases.append(pytest.param(schema, expr, kind, expected, id=f"L{number}"))
+                cases.append(pytest.param(schema, expr, kind, expected, zone, id=f"L{number}"))
                 break
         else:
             raise AssertionError(f"cases.txt line {number} has no ' => ' or ' =! ': {raw!r}")
@@ -55,13 +62,13 @@ def test_case_count():
     assert len(CASES) >= 300
 
 
-@pytest.mark.parametrize("schema,expr,kind,expected", CASES)
-def test_case(schema, expr, kind, expected):
+@pytest.mark.parametrize("schema,expr,kind,expected,zone", CASES)
+def test_case(schema, expr, kind, expected, zone):
     if kind == "sql":
-        assert filter_sql(expr, SCHEMAS[schema], PARAMS) == expected
+        assert filter_sql(expr, SCHEMAS[schema], PARAMS, timezone=zone) == expected
     else:
         with pytest.raises(FilterError) as info:
-            filter_sql(expr, SCHEMAS[schema], PARAMS)
+            filter_sql(expr, SCHEMAS[schema], PARAMS, timezone=zone)
         assert info.value.detail == expected
         assert info.value.code == 1100
         assert info.value.message.startswith(f"cannot parse expression: {expr}, error: ")

@@ -109,3 +109,28 @@ def test_only_selects_ran(db):
     conn, _ = db
     row = conn.execute("SELECT query FROM pg_stat_activity WHERE pid = pg_backend_pid()").fetchone()
     assert row[0].lstrip().upper().startswith("SELECT")
+
+
+#: The only string literals a TIMESTAMPTZ comparison may put in SQL: an instant (isoformat of a
+#: datetime), an interval built from integers, the 'UTC' zone and DATE_TRUNC's units.
+_TIME_LITERALS = (r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{6})?[+-]\d\d:\d\d",
+                  r"-?\d+ months -?\d+ days -?\d+ seconds", "UTC", "month", "second")
+_ISO_TEMPLATES = ["ts > ISO '2025-01-01T00:00:00{v}'", "ts == ISO \"{v}\"", "ts in [ISO '{v}']",
+                  "ts + INTERVAL 'P{v}' > ISO '2025-01-01T00:00:00Z'", "ISO '{v}' < ts - INTERVAL '{v}'"]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(template=st.sampled_from(_ISO_TEMPLATES),
+       value=st.one_of(nasty_text, st.sampled_from(["Z", "+08:00", "1D", "T1H", "+14:00", "-12:00", ".5Z"])))
+def test_timestamptz_literals_cannot_inject(template, value):
+    import re
+    from .schemas import timestamptz_schema
+    text = template.replace("{v}", value)
+    try:
+        where = compile_filter(text, timestamptz_schema(), None, timezone="Asia/Shanghai")
+    except MilvusException:
+        return
+    literals = [lit.this for lit in where.find_all(exp.Literal) if lit.is_string]
+    assert all(any(re.fullmatch(p, lit) for p in _TIME_LITERALS) for lit in literals), (text, literals)
+    parsed = sqlglot.parse(f"SELECT id FROM t WHERE {where.sql(dialect='postgres')}", read="postgres")
+    assert len(parsed) == 1 and not any(parsed[0].find_all(*BAD_NODES))

@@ -68,3 +68,27 @@ def test_bad_timezone_refused(tz_collection, call, zone) -> None:
         call(tz_collection)
     assert info.value.code == 1100
     assert f"unknown or invalid IANA Time Zone ID: {zone}: invalid parameter" in info.value.message
+
+
+#: (filter, read keyword arguments): TIMESTAMPTZ filters over the wire select what they select in process
+FILTERS = [
+    ("ts == ISO '2024-12-31T22:00:00Z'", {}),
+    ("ts == ISO '2024-12-31 22:00:00'", {}),                          # the collection's zone (Shanghai)
+    ("ts == ISO '2024-12-31 17:00:00'", {"timezone": "America/New_York"}),  # the call's zone
+    ("ts + INTERVAL 'P1D' > ISO '2025-01-01T06:00:00+08:00'", {}),
+    ("ISO '2024-07-01T00:00:00Z' <= ts < ISO '2025-01-01T00:00:00Z' or ts is null", {}),
+]
+
+
+@pytest.mark.parametrize("expr, kwargs", FILTERS, ids=[f for f, _ in FILTERS])
+def test_timestamptz_filter_matches_in_process(tz_collection, local_client, expr, kwargs) -> None:
+    query = dict(filter=expr, output_fields=["ts"], **kwargs)
+    wire, local = tz_collection.query(NAME, **query), local_client.query(NAME, **query)
+    assert [dict(r) for r in wire] == [dict(r) for r in local] and local
+
+
+def test_bad_timestamptz_filter_over_the_wire(tz_collection) -> None:
+    with pytest.raises(MilvusException) as info:
+        tz_collection.query(NAME, filter="ts > ISO '2025-13-01T00:00:00Z'")
+    assert info.value.code == 1100
+    assert "invalid timestamp string: '2025-13-01T00:00:00Z'. Does not match any known format" in info.value.message

@@ -106,7 +106,8 @@ def compile_where(info: CollectionInfo, expr: str, filter_params: Optional[dict]
                   operation: str = "query") -> Optional[sql.Composable]:
     """The WHERE condition of a Milvus filter (None for an empty one), errors prefixed like Milvus's
     ``failed to create <operation> plan: ...``."""
-    text = plan_sql(expr, info.schema, filter_params, operation, json_index.indexed_paths(info))
+    text = plan_sql(expr, info.schema, filter_params, operation, json_index.indexed_paths(info),
+                    timestamps.collection_timezone(info.properties))  # delete: the collection's zone, as 2.6
     return None if text is None else sql.SQL(text)
 
 
@@ -215,8 +216,9 @@ class Condition:
 
 
 def condition(info: CollectionInfo, filter: str, filter_params: Optional[dict],
-              ids: Optional[list[Any]]) -> Condition:
-    """The statement's own condition and its bound values: the ids, the filter, or none."""
+              ids: Optional[list[Any]], timezone: str = timestamps.DEFAULT_TIMEZONE) -> Condition:
+    """The statement's own condition and its bound values: the ids, the filter, or none.
+    ``timezone``: the read's (timestamps.read_timezone), for ``ISO`` times without an offset."""
     if ids is not None:
         return Condition(_ids_condition(info.schema.primary_field.name, info.schema.primary_field.dtype),
                          {"ids": ids_param(info, ids)})
@@ -226,7 +228,7 @@ def condition(info: CollectionInfo, filter: str, filter_params: Optional[dict],
             if found.prepare:
                 return Condition(b"(" + found.text + b")", found.params)
             return Condition(b"(" + found.inline(found.text) + b")", {})
-    text = plan_sql(filter, info.schema, filter_params, "query", json_index.indexed_paths(info))
+    text = plan_sql(filter, info.schema, filter_params, "query", json_index.indexed_paths(info), timezone)
     if text is None:
         return Condition(b"TRUE", {})
     # The filter holds literals only; a % in them must not be read as a placeholder.
@@ -234,7 +236,8 @@ def condition(info: CollectionInfo, filter: str, filter_params: Optional[dict],
 
 
 def sample_condition(conn: psycopg.Connection, info: CollectionInfo, filter: str,
-                     filter_params: Optional[dict], partition_names: Any) -> Optional[bytes]:
+                     filter_params: Optional[dict], partition_names: Any,
+                     timezone: str = timestamps.DEFAULT_TIMEZONE) -> Optional[bytes]:
     """A query's ``... and random_sample(f)``, taken exactly as Milvus does: ``max(1, int(n * f))``
     of the n rows the rest of the filter matches (in the queried partitions); None for other filters.
 
@@ -242,7 +245,7 @@ def sample_condition(conn: psycopg.Connection, info: CollectionInfo, filter: str
     passes over the matching rows and a sort of their keys, where the plain ``random() < f``
     (search, delete) is one pass; docs/compatibility.md.
     """
-    split = sample_split(filter, info.schema, filter_params, "query", json_index.indexed_paths(info))
+    split = sample_split(filter, info.schema, filter_params, "query", json_index.indexed_paths(info), timezone)
     if split is None:
         return None
     rest, fraction = split
@@ -289,8 +292,8 @@ def query(conn: psycopg.Connection, info: CollectionInfo, *, filter: str = "",
         if offset:  # Milvus ignores an offset given with count(*)
             select = select_for(conn, info, output_fields, partition_names, None, 0, render=render,
                                 ignore_growing=ignore_growing)
-    sampled = sample_condition(conn, info, filter, filter_params, partition_names) if ids is None else None
-    cond = Condition(sampled, {}) if sampled is not None else condition(info, filter, filter_params, ids)
+    sampled = sample_condition(conn, info, filter, filter_params, partition_names, render[0]) if ids is None else None
+    cond = Condition(sampled, {}) if sampled is not None else condition(info, filter, filter_params, ids, render[0])
     if cond.text == b"TRUE" and limit is None and not select.plan.count:
         raise MilvusException(ErrorCode.INVALID_PARAMETER,
                               "empty expression should be used with limit: invalid parameter")
@@ -345,7 +348,7 @@ class QueryIterator:
         if first.plan.count:
             raise ParamError(message="count(*) is not supported by query_iterator: use query(..., "
                                      "output_fields=[\"count(*)\"])")
-        cond = condition(info, filter, filter_params, None)
+        cond = condition(info, filter, filter_params, None, render[0])
         pk = info.schema.primary_field.name
         self._shape = _PageShape((info.id, info.revision), output_fields, partition_names,
                                  first.plan.names.index(pk), cond, render)

@@ -120,11 +120,30 @@ def render(value: datetime, tz: tzinfo) -> str:
     """``value`` in ``tz`` as Milvus 2.6 prints it (FormatTimeMicroWithoutTrailingZeros):
     RFC 3339, no trailing zeros in the fraction, ``Z`` for a zero offset, seconds of an
     offset dropped (Go's layout has none)."""
-    local = value.astimezone(tz)
-    text = local.strftime("%Y-%m-%dT%H:%M:%S")
+    try:
+        local = value.astimezone(tz)
+    except OverflowError:  # the local time is in year 0 or 10000, beyond Python's datetime
+        return _render_beyond(value, tz)
+    text = (f"{local.year:04d}-{local.month:02d}-{local.day:02d}T{local.hour:02d}:{local.minute:02d}:"
+            f"{local.second:02d}")  # not strftime: glibc's %Y does not pad years before 1000
     if local.microsecond:
         text += f".{local.microsecond:06d}".rstrip("0")
     return text + _offset(local.utcoffset())
+
+
+#: 400 Gregorian years: the calendar (leap years, weekdays) repeats exactly.
+_CYCLE = timedelta(days=146097)
+
+
+def _render_beyond(value: datetime, tz: tzinfo) -> str:
+    """:func:`render` of a value whose local time leaves years 1..9999 (9999-12-31T23:00:00Z in
+    +08:00 is Go's ``10000-01-01T07:00:00+08:00``): rendered 400 years nearer, the year put back
+    (a zone's rules that far out repeat: the POSIX rule after the last transition, LMT before the
+    first)."""
+    years = 400 if value.year > 5000 else -400
+    text = render(value - _CYCLE if years > 0 else value + _CYCLE, tz)
+    year, rest = text.split("-", 1)
+    return f"{int(year) + years:04d}-{rest}"
 
 
 def _offset(delta: Optional[timedelta]) -> str:
@@ -173,12 +192,25 @@ def parse(text: str, timezone_name: str) -> Optional[datetime]:
     """An input string as an aware datetime (microseconds, as Milvus keeps), or None when Milvus's
     ParseTimeTz refuses it: not one of its layouts, a date or time out of range, or an offset
     outside -12:00 .. +14:00.  A string without an offset is a local time in ``timezone_name``."""
+    parsed = _parse(text, timezone_name)
+    return parsed if isinstance(parsed, datetime) else None
+
+
+def parse_problem(text: str) -> str:
+    """Why :func:`parse` refused ``text``, in Milvus 2.6's words (ParseTimeTz / validateOffset)."""
+    problem = _parse(text, DEFAULT_TIMEZONE)
+    return problem if isinstance(problem, str) else ""
+
+
+def _parse(text: str, timezone_name: str) -> "datetime | str":
+    """:func:`parse`, with Milvus's message instead of None."""
+    invalid = f"invalid timestamp string: '{text}'. Does not match any known format"
     match = _ISO.fullmatch(text)
     if match is None:
-        return None
+        return invalid
     year, month, day, sep, hour, minute, second, fraction, offset = match.groups()
     if offset is not None and sep == "T" and offset != "Z" and ":" not in offset:
-        return None  # RFC 3339 wants "+hh:mm"; Go's short "+hh" layout has a space
+        return invalid  # RFC 3339 wants "+hh:mm"; Go's short "+hh" layout has a space
     try:
         micro = int((fraction or "0")[:6].ljust(6, "0"))
         naive = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), micro)
@@ -187,9 +219,36 @@ def parse(text: str, timezone_name: str) -> Optional[datetime]:
         if offset == "Z":
             return naive.replace(tzinfo=timezone.utc)
         sign = -1 if offset[0] == "-" else 1
-        delta = sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6] or 0))
+        hours, minutes = int(offset[1:3]), int(offset[4:6] or 0)
+        if hours > 23 or minutes > 59:
+            return invalid  # Go: "time zone offset hour out of range", then no layout matches
+        delta = sign * timedelta(hours=hours, minutes=minutes)
         if not _MIN_OFFSET <= delta <= _MAX_OFFSET:
-            return None
+            shown = int(sign * (hours * 3600 + minutes * 60) / 3600)  # Go's int division truncates
+            return (f"UTC offset hour {shown} is out of the valid range "
+                    f"[{int(_MIN_OFFSET.total_seconds()) // 3600}, {int(_MAX_OFFSET.total_seconds()) // 3600}]")
         return naive.replace(tzinfo=timezone(delta))
     except ValueError:
-        return None
+        return invalid
+
+
+#: Milvus 2.6's ISO 8601 durations (planparserv2.parseISODuration): ``P[nY][nM][nD][T[nH][nM][nS]]``,
+#: whole numbers only, every part optional (``P`` and ``PT`` are zero).
+_DURATION = re.compile(r"P(?:([0-9]+)Y)?(?:([0-9]+)M)?(?:([0-9]+)D)?(?:T(?:([0-9]+)H)?(?:([0-9]+)M)?(?:([0-9]+)S)?)?")
+_DURATION_UNITS = ("year", "month", "day", "hour", "minute", "second")
+_INT64_MAX = 2**63 - 1
+
+
+def parse_duration(text: str) -> "tuple[int, int, int, int, int, int] | str":
+    """An INTERVAL's (years, months, days, hours, minutes, seconds), or Milvus 2.6's message."""
+    match = _DURATION.fullmatch(text)
+    if match is None:
+        return f"invalid ISO 8601 duration: {text}"
+    parts = []
+    for unit, digits in zip(_DURATION_UNITS, match.groups()):
+        value = int(digits) if digits else 0
+        if value > _INT64_MAX:
+            return (f"invalid {unit} value '{digits}' in duration: strconv.ParseInt: parsing "
+                    f"\"{digits}\": value out of range")
+        parts.append(value)
+    return tuple(parts)  # type: ignore[return-value]

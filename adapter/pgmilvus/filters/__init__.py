@@ -23,6 +23,7 @@ from typing import Optional
 
 from sqlglot import exp
 
+from ..data.timestamps import DEFAULT_TIMEZONE
 from ..errors import ParamError
 from ..schema.model import CollectionSchema
 from . import cache, ir
@@ -58,17 +59,18 @@ def parse_filter(expr: str):
 
 
 def _compiled(expr: str, schema: CollectionSchema, params: Optional[dict],
-              json_indexes: frozenset = frozenset()) -> Optional[tuple[exp.Expression, str]]:
+              json_indexes: frozenset = frozenset(),
+              timezone: str = DEFAULT_TIMEZONE) -> Optional[tuple[exp.Expression, str]]:
     if params is not None and not isinstance(params, dict):
         raise FilterError(expr, f"filter_params must be a dict, got {type(params).__name__}")
-    key = (cache.schema_key(schema), expr, cache.params_key(params), json_indexes)
+    key = (cache.schema_key(schema), expr, cache.params_key(params), json_indexes, timezone)
 
     def build():
         tree = parse_filter(expr)
         if tree is None:
             return None
         try:
-            pred = check(tree, schema, params, expr)
+            pred = check(tree, schema, params, expr, timezone)
             sql = to_sql(pred, json_indexes)
         except SyntaxProblem as problem:
             raise problem.to_filter_error(expr) from None
@@ -79,43 +81,49 @@ def _compiled(expr: str, schema: CollectionSchema, params: Optional[dict],
     return cache.compile_cache.get_or_build(key, build)
 
 
-def compile_filter(expr: str, schema: CollectionSchema,
-                   params: Optional[dict] = None) -> Optional[exp.Expression]:
+def compile_filter(expr: str, schema: CollectionSchema, params: Optional[dict] = None,
+                   timezone: str = DEFAULT_TIMEZONE) -> Optional[exp.Expression]:
     """A boolean sqlglot expression for Milvus filter ``expr``; None if it is empty.
 
     Raises FilterError (code 1100) for anything Milvus would reject.  The
     returned tree is a private copy: callers may embed or mutate it.
+    ``timezone``: the zone of an ``ISO '...'`` timestamp without an offset (the read's
+    ``timezone``, else the collection's property; timestamps.read_timezone).
     """
-    compiled = _compiled(expr, schema, params)
+    compiled = _compiled(expr, schema, params, timezone=timezone)
     return None if compiled is None else compiled[0].copy()
 
 
 def filter_sql(expr: str, schema: CollectionSchema, params: Optional[dict] = None,
-               json_indexes: frozenset = frozenset()) -> Optional[str]:
+               json_indexes: frozenset = frozenset(), timezone: str = DEFAULT_TIMEZONE) -> Optional[str]:
     """The Postgres SQL text of :func:`compile_filter` (cached), or None."""
-    compiled = _compiled(expr, schema, params, json_indexes)
+    compiled = _compiled(expr, schema, params, json_indexes, timezone)
     return None if compiled is None else compiled[1]
 
 
 def plan_sql(expr: str, schema: CollectionSchema, params: Optional[dict],
-             operation: str, json_indexes: frozenset = frozenset()) -> Optional[str]:
+             operation: str, json_indexes: frozenset = frozenset(),
+             timezone: str = DEFAULT_TIMEZONE) -> Optional[str]:
     """:func:`filter_sql` for a query, search or delete plan: Milvus's argument check and error shape.
 
     ``operation`` names the plan in errors: ``failed to create <operation> plan: ...``.
     ``json_indexes``: the collection's B-tree-indexed JSON paths (json_index.indexed_paths).
+    ``timezone``: of ``ISO`` timestamps without an offset (query/search: the call's ``timezone``,
+    else the collection's; delete: the collection's, as Milvus 2.6's proxy).
     """
     if not expr or not expr.strip():
         return None
     if params is not None and not isinstance(params, dict):
         raise ParamError(message=f"filter_params must be a dict, got {type(params).__name__}")
     try:
-        return filter_sql(expr, schema, params, json_indexes)
+        return filter_sql(expr, schema, params, json_indexes, timezone)
     except FilterError as exc:
         raise exc.wrap(f"failed to create {operation} plan") from None
 
 
 def sample_split(expr: str, schema: CollectionSchema, params: Optional[dict], operation: str,
-                 json_indexes: frozenset = frozenset()) -> Optional[tuple[Optional[str], float]]:
+                 json_indexes: frozenset = frozenset(),
+                 timezone: str = DEFAULT_TIMEZONE) -> Optional[tuple[Optional[str], float]]:
     """For a filter ending in ``random_sample(f)``: (the SQL of the rest of it, or None; f), else None.
 
     random_sample may only be the whole filter or the last operand of a top-level and
@@ -126,12 +134,12 @@ def sample_split(expr: str, schema: CollectionSchema, params: Optional[dict], op
         return None
     if params is not None and not isinstance(params, dict):
         raise ParamError(message=f"filter_params must be a dict, got {type(params).__name__}")
-    key = ("sample", cache.schema_key(schema), expr, cache.params_key(params), json_indexes)
+    key = ("sample", cache.schema_key(schema), expr, cache.params_key(params), json_indexes, timezone)
 
     def build():
         tree = parse_filter(expr)
         try:
-            pred = check(tree, schema, params, expr) if tree is not None else None
+            pred = check(tree, schema, params, expr, timezone) if tree is not None else None
             if isinstance(pred, ir.RandomSample):
                 return None, pred.fraction
             if isinstance(pred, ir.Logic) and pred.op == "and" and isinstance(pred.items[-1], ir.RandomSample):

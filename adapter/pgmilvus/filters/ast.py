@@ -110,3 +110,20 @@ class Call(Node):
     args: tuple[Node, ...]
     options: tuple[tuple[str, Node], ...] = ()
     spelled: Optional[str] = None
+
+
+@dataclass(frozen=True, slots=True)
+class Iso(Node):
+    """``ISO '2025-01-01T00:00:00Z'``: a TIMESTAMPTZ constant; ``value`` is the unquoted string
+    (parsed by the type checker, which knows the time zone of a value without an offset)."""
+
+    value: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Interval(Node):
+    """``INTERVAL 'P1DT2H'``: an ISO 8601 duration added to or subtracted from a TIMESTAMPTZ field."""
+
+    value: str
+    text: str

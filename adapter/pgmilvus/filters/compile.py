@@ -20,6 +20,10 @@ Choices, and why:
 * Arithmetic that could overflow the column's integer type is widened
   (BIGINT, then NUMERIC) and float arithmetic runs in NUMERIC, so no row
   can make Postgres raise an out-of-range error.
+* TIMESTAMPTZ columns compare with ``CAST('<UTC time>' AS TIMESTAMPTZ)`` (an
+  instant, exact to the microsecond as Milvus's int64 microseconds), which a
+  B-tree serves.  ``ts + INTERVAL ...`` is Milvus 2.6's civil arithmetic in UTC
+  on whole seconds, written with Postgres timestamps (``_time_shift``).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from __future__ import annotations
 import json
 import re
 from contextvars import ContextVar
+from datetime import datetime, timezone
 from typing import Any, Callable, Union
 
 import numpy as np
@@ -81,6 +86,8 @@ def _number(value: Union[int, float]) -> exp.Expression:
 
 def _literal(value: Any, dtype: DataType) -> exp.Expression:
     """A constant already cast (by the type checker) to ``dtype``."""
+    if dtype == DataType.TIMESTAMPTZ:
+        return _timestamptz(value)
     if dtype == DataType.BOOL:
         return exp.true() if value else exp.false()
     if dtype in STRING_TYPES:
@@ -99,6 +106,17 @@ def _real(value: Union[int, float]) -> exp.Expression:
     else:
         text = exp.Literal.number(repr(float(f32)) if f32 == 0 else str(f32).replace("e+", "e"))
     return exp.cast(text, "REAL")
+
+
+def _timestamptz(value: datetime) -> exp.Expression:
+    """An aware datetime as ``CAST('2024-12-31 22:00:00+00:00' AS TIMESTAMPTZ)``: the text is
+    Python's isoformat of a datetime (digits, ``-``, ``:``, ``.``, ``+``), in UTC unless that leaves
+    Python's years (a time of year 1 or 9999 with an offset), then with its own offset."""
+    try:
+        value = value.astimezone(timezone.utc)
+    except OverflowError:
+        pass
+    return exp.cast(exp.Literal.string(value.isoformat(sep=" ")), "TIMESTAMPTZ")
 
 
 def _array_type(element: DataType) -> exp.DataType:
@@ -380,9 +398,32 @@ def _like(pred: ir.LikeMatch) -> exp.Expression:
     return _guard(pred.target, like)
 
 
+def _utc(value: exp.Expression) -> exp.Expression:
+    """A timestamptz as the UTC civil time (``timestamp``), where Milvus's interval arithmetic runs."""
+    return exp.AtTimeZone(this=value, zone=exp.Literal.string("UTC"))
+
+
+def _time_shift(shift: ir.TimeShift, op: str, value: datetime) -> exp.Expression:
+    """``ts +/- INTERVAL ... <op> ISO ...`` as Milvus 2.6 evaluates it (TimestamptzArithCompareExpr):
+    the value's UTC civil second (fraction dropped), each part moved by the interval's and normalised
+    like absl::CivilSecond (Jan 31 + 1 month is Mar 2 or 3, not Feb's last day), compared with the
+    constant.  Postgres clamps ``+ 1 month`` to the end of a month, so the months are added to the
+    first of the month and the rest of the value after:
+    ``m + interval + (u - m)`` with ``u`` the value truncated to the second and ``m`` its month."""
+    second = _call("DATE_TRUNC", exp.Literal.string("second"), _utc(_col(shift.target.name)))
+    month = _call("DATE_TRUNC", exp.Literal.string("month"), _utc(_col(shift.target.name)))
+    interval = exp.cast(exp.Literal.string(f"{shift.months} months {shift.days} days {shift.seconds} seconds"),
+                        "INTERVAL")
+    moved = exp.Add(this=exp.Add(this=month, expression=interval),
+                    expression=_paren(exp.Sub(this=second, expression=month.copy())))
+    return _SQL_OPS[op](this=_paren(moved), expression=_utc(_timestamptz(value)))
+
+
 # -- per-predicate compilers -----------------------------------------------------------------
 def _compare(pred: ir.Compare) -> exp.Expression:
     target = pred.target
+    if isinstance(target, ir.TimeShift):
+        return _time_shift(target, pred.op, pred.value)
     if isinstance(target, ir.Arith):
         if isinstance(target.target, ir.JsonRef):
             return _arith_json(target, pred.op, pred.value)

@@ -61,6 +61,18 @@ class Length:
     target: Union[ArrayCol, JsonRef]
 
 
+@dataclass(frozen=True, slots=True)
+class TimeShift:
+    """``ts + INTERVAL 'P1M2DT3H'`` (or ``-``): a TIMESTAMPTZ column moved by a calendar interval,
+    signed, as Milvus 2.6 applies it (UTC civil time, whole seconds); only compared with an ISO
+    constant."""
+
+    target: Column
+    months: int
+    days: int
+    seconds: int
+
+
 Operand = Union[Column, JsonRef, ArrayCol, ArrayElem, Length]
 
 
@@ -79,7 +91,7 @@ class Compare:
     """``target op value``; ``value`` is a checked Python constant."""
 
     op: str
-    target: Union[Operand, Arith]
+    target: Union[Operand, Arith, TimeShift]
     value: Any
 
 

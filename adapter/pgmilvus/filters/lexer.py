@@ -26,6 +26,10 @@ _KEYWORDS = {}
 for _word in ("and", "or", "not", "in", "like", "exists"):
     _KEYWORDS[_word] = _word
     _KEYWORDS[_word.upper()] = _word
+#: ``ISO '...'`` and ``INTERVAL '...'`` (TIMESTAMPTZ comparisons, Plan.g4's ISO / INTERVAL): keywords
+#: here only right before a string (or a ``{template}``, to say it is not taken), so a field named ``iso``
+#: or ``interval`` still reads as a field.
+_STRING_PREFIXES = {"iso": "iso", "ISO": "iso", "interval": "interval", "INTERVAL": "interval"}
 _BOOLS = {"true": True, "True": True, "TRUE": True,
           "false": False, "False": False, "FALSE": False}
 #: `is null` family: exact spellings, single spaces (Plan.g4 ISNULL/ISNOTNULL).
@@ -186,6 +190,8 @@ class _Lexer:
             raise SyntaxProblem(f"string prefix {word} is not supported", start)
         if word in _KEYWORDS:
             self.out.append(Token(KW, word, start, _KEYWORDS[word]))
+        elif word in _STRING_PREFIXES and self.text[self.i:].lstrip(" \t\r\n")[:1] in ("\"", "'", "{"):
+            self.out.append(Token(KW, word, start, _STRING_PREFIXES[word]))
         elif word in _BOOLS:
             self.out.append(Token(BOOL, word, start, _BOOLS[word]))
         else:

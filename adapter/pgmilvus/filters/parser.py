@@ -6,7 +6,8 @@ tighter.  Flattened, from loosest to tightest:
     or  <  and  <  |  <  ^  <  &  <  == !=  <  < <= > >= (and chained ranges)
     <  in / not in  <  << >>  <  + -  <  * / %  <  unary + - ~ not !
     <  **  <  like  <  exists  <  primaries (literals, fields, paths,
-    calls, ``x is [not] null``, ``(e)``, ``[..]``, ``{tmpl}``)
+    calls, ``x is [not] null``, ``(e)``, ``[..]``, ``{tmpl}``,
+    ``ISO '...'``, ``INTERVAL '...'``)
 
 so ``not i == 1`` is ``(not i) == 1`` (a type error, as in Milvus) and
 ``not s like "a%"`` is ``not (s like "a%")``.  All binary levels are
@@ -166,6 +167,15 @@ class _Parser:
             if self.is_op("("):
                 return self.call(tok)
             return self.null_test(ast.Ident(tok.pos, tok.value))
+        if tok.kind == KW and tok.value in ("iso", "interval"):
+            self.advance()
+            string = self.advance()  # the lexer makes these keywords only before a string or a {
+            if string.kind != STR:
+                raise SyntaxProblem(f"{tok.text} takes a string literal, as in {tok.text} "
+                                    f"'{'2025-01-01T00:00:00Z' if tok.value == 'iso' else 'P1D'}' (Milvus 2.6 "
+                                    f"has no template there)", string.pos)
+            node = ast.Iso if tok.value == "iso" else ast.Interval
+            return node(tok.pos, string.value, f"{tok.text} {string.text}")
         if tok.kind == PATH:
             self.advance()
             base, keys = tok.value

@@ -13,7 +13,11 @@ with its messages where users may recognise them:
 * ``%`` only on integer fields / elements / JSON values, with an integer;
 * a whole JSON field compares its top-level value like a path's value;
 * arithmetic only in the shape ``field op const  cmp  const``;
-* the whole filter must be a predicate (a bare BOOL field is not one).
+* the whole filter must be a predicate (a bare BOOL field is not one);
+* a TIMESTAMPTZ field compares with ``ISO '<timestamp>'`` only, optionally
+  moved by ``+`` / ``- INTERVAL '<ISO 8601 duration>'`` (a timestamp without an
+  offset is a local time of the read's time zone: the call's ``timezone``, else
+  the collection's).
 
 The output is an :mod:`.ir` predicate tree that the SQL compiler trusts.
 """
@@ -24,6 +28,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Optional, Union
 
+from ..data import timestamps
 from ..schema.model import DYNAMIC_FIELD, CollectionSchema
 from ..types import FLOAT_TYPES, GO_NAMES, INTEGER_TYPES, STRING_TYPES, VECTOR_TYPES, DataType
 from . import ast, ir
@@ -37,6 +42,14 @@ _BIT_ERRORS = {"&": "BitAnd is not supported", "|": "BitOr is not supported",
                ">>": "shift is not supported"}
 _NUMERIC = INTEGER_TYPES | FLOAT_TYPES
 _MODULO_ERROR = "modulo can only apply on integer types"
+#: Kinds of the TIMESTAMPTZ constants (``ISO '...'``, ``INTERVAL '...'``): usable only with a TIMESTAMPTZ field.
+_TIME_KINDS = ("iso", "interval")
+_ISO_HINT = ("ISO takes 'YYYY-MM-DDTHH:MM:SS[.ffffff]' and Z, +hh:mm or no offset: a time of the query's "
+             "timezone, else the collection's")
+_INTERVAL_HINT = "INTERVAL takes an ISO 8601 duration of whole numbers, P[nY][nM][nD][T[nH][nM][nS]], e.g. 'P1DT2H'"
+#: pgmilvus shifts TIMESTAMPTZ values in Postgres timestamps (4713 BC to 294276 AD): an INTERVAL longer
+#: than this (in days, months counted as 31) could leave that range for a stored value of year 1..9999.
+_MAX_SHIFT_DAYS = 4000 * 366
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,9 +113,11 @@ def value_text(value: Any) -> str:
     return str(value)
 
 
-def check(node: ast.Node, schema: CollectionSchema, params: Optional[dict], text: str) -> "ir.Pred":
-    """Type ``node`` against ``schema``; the whole filter must be a predicate."""
-    checker = _Checker(schema, params or {})
+def check(node: ast.Node, schema: CollectionSchema, params: Optional[dict], text: str,
+          timezone: str = timestamps.DEFAULT_TIMEZONE) -> "ir.Pred":
+    """Type ``node`` against ``schema``; the whole filter must be a predicate.  ``timezone``: the
+    zone of an ``ISO`` timestamp written without an offset."""
+    checker = _Checker(schema, params or {}, timezone)
     typed = checker.visit(node)
     if not isinstance(typed, ir.PRED_TYPES):
         raise SyntaxProblem(f"predicate is not a boolean expression: {text}, data type: "
@@ -135,16 +150,17 @@ def _check_random_sample(pred: "ir.Pred", pos: int, top: bool) -> None:
 
 
 class _Checker:
-    def __init__(self, schema: CollectionSchema, params: dict) -> None:
+    def __init__(self, schema: CollectionSchema, params: dict, timezone: str) -> None:
         self.schema = schema
         self.params = params
+        self.timezone = timezone
 
     # -- helpers ---------------------------------------------------------------------------
     @staticmethod
     def type_name(typed: Any) -> str:
         if isinstance(typed, Value):
             return {"int": "Int64", "float": "Double", "bool": "Bool", "str": "VarChar",
-                    "list": "Array", "json": "JSON"}[typed.kind]
+                    "list": "Array", "json": "JSON", "iso": "Timestamptz", "interval": "Interval"}[typed.kind]
         if isinstance(typed, ir.Column):
             return GO_NAMES.get(typed.dtype, typed.dtype.name)
         if isinstance(typed, ir.JsonRef):
@@ -155,7 +171,7 @@ class _Checker:
             return GO_NAMES[typed.array.element]
         if isinstance(typed, ir.Length):
             return "Int64"
-        if isinstance(typed, ir.Arith):
+        if isinstance(typed, (ir.Arith, ir.TimeShift)):
             return _Checker.type_name(typed.target)
         return "Bool"
 
@@ -185,6 +201,8 @@ class _Checker:
             return base
         if isinstance(typed, ir.ArrayElem):
             return typed.array.name
+        if isinstance(typed, (ir.Arith, ir.TimeShift)):
+            return _Checker.describe(typed.target)
         return "expression"
 
     # -- dispatch --------------------------------------------------------------------------
@@ -203,6 +221,7 @@ class _Checker:
             typed = self.visit(item)
             if not isinstance(typed, Value):
                 raise SyntaxProblem("list elements must be constants", item.pos)
+            self.no_time_constant(typed, None, item.pos)
             items.append(typed.value)
         text = "[" + ", ".join(value_text(v) for v in items) + "]"
         return Value(items, "list", text)
@@ -213,6 +232,12 @@ class _Checker:
                                 node.pos)
         value = _template_value(self.params[node.name], node.name, node.pos)
         return Value(value, kind_of(value), value_text(value), template=True)
+
+    def visit_Iso(self, node: ast.Iso) -> Value:
+        return Value(node.value, "iso", node.text)   # parsed where it meets its field (timestamp)
+
+    def visit_Interval(self, node: ast.Interval) -> Value:
+        return Value(node.value, "interval", node.text)
 
     def visit_Ident(self, node: ast.Ident) -> Typed:
         return self.resolve(node.name, (), node.pos)
@@ -311,8 +336,10 @@ class _Checker:
             if isinstance(side, ir.PRED_TYPES):
                 raise SyntaxProblem(f"arithmetic operation {op} cannot be applied to a boolean "
                                     f"expression", pos)
-            if isinstance(side, ir.Arith):
+            if isinstance(side, (ir.Arith, ir.TimeShift)):
                 raise SyntaxProblem("complicated arithmetic operations are not supported", pos)
+        if any(isinstance(side, Value) and side.kind in _TIME_KINDS for side in (left, right)):
+            return self.time_shift(op, left, right, pos)
         if not isinstance(left, Value) and not isinstance(right, Value):
             raise SyntaxProblem("not supported to do arithmetic operations between multiple fields",
                                 pos)
@@ -330,6 +357,52 @@ class _Checker:
         if op in ("/", "%") and value == 0:
             raise SyntaxProblem("division or modulus by zero", pos)
         return ir.Arith(target, op, value)
+
+    def time_shift(self, op: str, left: Typed, right: Typed, pos: int) -> ir.TimeShift:
+        """``ts + INTERVAL 'P1D'`` / ``ts - INTERVAL '...'`` (Plan.g4's TimestamptzCompare forms)."""
+        if not isinstance(right, Value) or right.kind != "interval":
+            constant = left if isinstance(left, Value) else right
+            raise SyntaxProblem(f"{constant.text} can only follow a TIMESTAMPTZ field and + or -, as in "
+                                f"ts + INTERVAL 'P1D' > ISO '2025-01-01T00:00:00Z'", pos)
+        if not self.is_time_column(left):
+            raise SyntaxProblem(f"field '{self.describe(left)}' is not a timestamptz datatype", pos)
+        if op not in ("+", "-"):
+            raise SyntaxProblem(f"an INTERVAL can only be added (+) or subtracted (-), got {op}", pos)
+        parts = timestamps.parse_duration(right.value)
+        if isinstance(parts, str):
+            raise SyntaxProblem(f"{parts} ({_INTERVAL_HINT})", pos)
+        years, months, days, hours, minutes, seconds = parts
+        months += 12 * years
+        seconds += 3600 * hours + 60 * minutes
+        if months * 31 + days + seconds / 86400 > _MAX_SHIFT_DAYS:
+            raise SyntaxProblem(f"{right.text} is longer than pgmilvus supports (about 4000 years)", pos)
+        sign = 1 if op == "+" else -1
+        return ir.TimeShift(left, sign * months, sign * days, sign * seconds)
+
+    @staticmethod
+    def is_time_column(typed: Typed) -> bool:
+        return isinstance(typed, ir.Column) and typed.dtype == DataType.TIMESTAMPTZ
+
+    def no_time_constant(self, value: Value, target: Typed, pos: int) -> None:
+        """An ISO or INTERVAL constant anywhere but with a TIMESTAMPTZ field: Milvus's text when a
+        field is named, else ours (Plan.g4 has no other place for them)."""
+        if value.kind not in _TIME_KINDS:
+            return
+        if target is not None and not isinstance(target, Value) and value.kind == "iso":
+            raise SyntaxProblem(f"field '{self.describe(target)}' is not a timestamptz datatype", pos)
+        raise SyntaxProblem(f"{value.text} can only be compared with a TIMESTAMPTZ field, as in "
+                            f"ts > ISO '2025-01-01T00:00:00Z'", pos)
+
+    def timestamp(self, value: Value, pos: int) -> Any:
+        """An ISO constant as an aware datetime (a time without an offset is in ``self.timezone``);
+        any other value: a TIMESTAMPTZ field compares with ISO constants only."""
+        if value.kind != "iso":
+            raise SyntaxProblem(f"a TIMESTAMPTZ field is compared with ISO '<timestamp>', as in ts > ISO "
+                                f"'2025-01-01T00:00:00Z', got {value.text}", pos)
+        parsed = timestamps.parse(value.value, self.timezone)
+        if parsed is None:
+            raise SyntaxProblem(f"{timestamps.parse_problem(value.value)} ({_ISO_HINT})", pos)
+        return parsed
 
     @staticmethod
     def arith_target(target: Typed) -> bool:
@@ -352,6 +425,8 @@ class _Checker:
 
     def comparison(self, op: str, left: Typed, right: Typed, pos: int) -> Typed:
         if isinstance(left, Value) and isinstance(right, Value):
+            for side in (left, right):
+                self.no_time_constant(side, None, pos)
             return _fold_comparison(op, left, right, pos, self)
         if isinstance(left, ir.PRED_TYPES) or isinstance(right, ir.PRED_TYPES):
             raise self.mismatch(left, right, pos)
@@ -361,9 +436,15 @@ class _Checker:
             return self.compare(_FLIP[op], right, left, pos)
         if isinstance(left, ir.Arith) or isinstance(right, ir.Arith):
             raise SyntaxProblem("only comparison between two fields is supported", pos)
+        if isinstance(left, ir.TimeShift) or isinstance(right, ir.TimeShift):
+            raise SyntaxProblem("a TIMESTAMPTZ field moved by an INTERVAL can only be compared with "
+                                "ISO '<timestamp>'", pos)
         return self.compare_columns(op, left, right, pos)
 
     def compare(self, op: str, target: Typed, value: Value, pos: int) -> "ir.Pred":
+        if isinstance(target, ir.TimeShift) or self.is_time_column(target):
+            return ir.Compare(op, target, self.timestamp(value, pos))
+        self.no_time_constant(value, target, pos)
         if isinstance(target, ir.JsonRef):
             if value.kind in ("list", "json") and op not in ("==", "!="):
                 raise SyntaxProblem(f"operator {op} cannot compare JSON with {self.type_name(value)}",
@@ -392,8 +473,6 @@ class _Checker:
                 families.append(col.dtype)
         if families[0] != families[1]:
             raise self.mismatch(left, right, pos)
-        if col.dtype == DataType.TIMESTAMPTZ:
-            raise SyntaxProblem("filtering on TIMESTAMPTZ fields is not supported", pos)
         return ir.CompareColumns(op, left, right)
 
     # -- value casting (Milvus castValue) --------------------------------------------------
@@ -412,13 +491,15 @@ class _Checker:
     def cast(self, target: Typed, value: Value, pos: int) -> Any:
         dtype = self.scalar_type(target)
         if dtype is None:  # JSON accepts anything
+            self.no_time_constant(value, target, pos)
             return value.value
         return self.cast_to(dtype, target, value, pos)
 
     def cast_to(self, dtype: DataType, target: Typed, value: Value, pos: int) -> Any:
         kind = value.kind
         if dtype == DataType.TIMESTAMPTZ:
-            raise SyntaxProblem("filtering on TIMESTAMPTZ fields is not supported", pos)
+            return self.timestamp(value, pos)
+        self.no_time_constant(value, target, pos)
         if dtype in INTEGER_TYPES:
             if kind == "int":
                 return value.value
@@ -485,12 +566,18 @@ class _Checker:
                 typed = self.visit(item)
                 if not isinstance(typed, Value):
                     raise SyntaxProblem("list elements must be constants", item.pos)
+                if self.is_time_column(target) or typed.kind in _TIME_KINDS:
+                    values.append(self.cast(target, typed, item.pos))  # ISO constants: pgmilvus's extension
+                    continue
                 values.append(self.cast_list_item(target, typed.value, typed.text, item.pos))
         elif isinstance(node.values, ast.Template):
             typed = self.visit(node.values)
             if typed.kind != "list":
                 raise SyntaxProblem(f"the value of template {{{node.values.name}}} used with 'in' "
                                     f"must be a list", node.values.pos)
+            if self.is_time_column(target):
+                raise SyntaxProblem(f"a TIMESTAMPTZ field is compared with ISO '<timestamp>', got the "
+                                    f"template {{{node.values.name}}}", node.values.pos)
             values = [self.cast_list_item(target, v, value_text(v), node.values.pos)
                       for v in typed.value]
         else:
@@ -577,6 +664,7 @@ class _Checker:
         if not isinstance(value, Value):
             raise SyntaxProblem("the second argument of contains operations must be a constant",
                                 node.args[1].pos)
+        self.no_time_constant(value, None, node.args[1].pos)
         if mode == "one":
             values = (value.value,)
         else:

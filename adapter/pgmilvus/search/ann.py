@@ -224,7 +224,7 @@ def _plan(info: CollectionInfo, request: SearchRequest, bound: Optional[bound_fi
     if bound is not None:  # the text has %(bN)s placeholders, and its other % doubled
         filter_cond: Optional[sql.Composable] = sql.SQL("({})").format(sql.SQL(bound.text.decode()))
     else:
-        filter_cond = filter_condition(request.filter, info, request.filter_params)
+        filter_cond = filter_condition(request.filter, info, request.filter_params, zone)
     if filter_cond is not None:
         conditions.append(filter_cond)
     group_column = None
@@ -246,9 +246,11 @@ def _entities(out: outputs.OutputPlan, group_column: Optional[str]) -> Optional[
     return lambda row: decode(row[start:start + width])
 
 
-def filter_condition(expr: str, info: CollectionInfo, filter_params: dict[str, Any]) -> Optional[sql.Composable]:
-    """The compiled filter as a SQL condition (None for an empty filter)."""
-    text = plan_sql(expr, info.schema, filter_params, "query", json_index.indexed_paths(info))
+def filter_condition(expr: str, info: CollectionInfo, filter_params: dict[str, Any],
+                     timezone: str = timestamps.DEFAULT_TIMEZONE) -> Optional[sql.Composable]:
+    """The compiled filter as a SQL condition (None for an empty filter); ``timezone``: the
+    search's (its ``timezone``, else the collection's), for ``ISO`` times without an offset."""
+    text = plan_sql(expr, info.schema, filter_params, "query", json_index.indexed_paths(info), timezone)
     if text is None:
         return None
     # The text is embedded in a statement that has bound parameters: a literal % must be doubled.

@@ -30,8 +30,9 @@ from .results import Hits, SearchResult, make_hit
 from ..data.values import wire_adapters
 
 
-#: hybrid_search kwargs handed to each sub-search (grouping, and ignore_growing as 2.6 does)
-_SUB_KWARGS = ("group_by_field", "group_size", "strict_group_size", "ignore_growing")
+#: hybrid_search kwargs handed to each sub-search (grouping, and ignore_growing as 2.6 does; timezone:
+#: the zone of ``ISO`` times without an offset in the requests' filters, as a search's own)
+_SUB_KWARGS = ("group_by_field", "group_size", "strict_group_size", "ignore_growing", "timezone")
 GROUP_SCORERS = ("max", "sum", "avg")
 
 
