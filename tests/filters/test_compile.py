@@ -71,7 +71,10 @@ def test_case(schema, expr, kind, expected, zone):
             filter_sql(expr, SCHEMAS[schema], PARAMS, timezone=zone)
         assert info.value.detail == expected
         assert info.value.code == 1100
-        assert info.value.message.startswith(f"cannot parse expression: {expr}, error: ")
+        if expected.startswith("predicate is not a boolean expression"):  # 2.6 says it after parsing
+            assert info.value.message == expected
+        else:
+            assert info.value.message.startswith(f"cannot parse expression: {expr}, error: ")
 
 
 # -- API behaviour beyond the table ----------------------------------------------------------

@@ -60,11 +60,13 @@ def test_milvus_codes_reach_pymilvus(seeded) -> None:
 @pytest.mark.parametrize("value", [2.3, "str"])
 def test_ignore_growing_is_checked_over_the_wire_too(seeded, value) -> None:
     """pymilvus sends ``ignore_growing`` as a query / search param; Milvus's proxy parses it with
-    strconv.ParseBool, as pgmilvus does in-process (a bool-like value is a no-op)."""
+    strconv.ParseBool, as pgmilvus does in-process (true: the sealed segments only, and these rows
+    were never flushed)."""
     _raises(lambda: seeded.query(NAME, filter="id > 0", ignore_growing=value), 1, 1, "parse ignore growing field failed")
     _raises(lambda: seeded.search(NAME, [[1, 2, 3]], limit=2, ignore_growing=value), 1, 1,
             "parse ignore growing field failed")
-    assert len(seeded.query(NAME, filter="id > 0", ignore_growing=True)) == 4
+    assert len(seeded.query(NAME, filter="id > 0", ignore_growing=True)) == 0
+    assert len(seeded.query(NAME, filter="id > 0", ignore_growing=False)) == 4
     assert len(seeded.search(NAME, [[1, 2, 3]], limit=2, ignore_growing=False)[0]) == 2
 
 

@@ -23,13 +23,14 @@ class FilterError(MilvusException):
     into the message as ``column N: ...`` so users see where to look.
     """
 
-    def __init__(self, expr: str, detail: str, column: Optional[int] = None) -> None:
+    def __init__(self, expr: str, detail: str, column: Optional[int] = None, whole: bool = False) -> None:
         self.expr = expr
         self.detail = detail
         self.column = column
         where = f"column {column}: " if column is not None else ""
+        # ``whole``: Milvus reports it after parsing, as the whole message (not "cannot parse ...")
         super().__init__(ErrorCode.INVALID_PARAMETER,
-                         f"cannot parse expression: {expr}, error: {where}{detail}")
+                         detail if whole else f"cannot parse expression: {expr}, error: {where}{detail}")
 
     def wrap(self, prefix: str) -> MilvusException:
         """The server-shaped error, e.g. ``wrap("failed to create query plan")``."""
@@ -44,13 +45,14 @@ class SyntaxProblem(Exception):
     caller; :func:`filters.compile_filter` turns it into a FilterError.
     """
 
-    def __init__(self, detail: str, pos: Optional[int] = None) -> None:
+    def __init__(self, detail: str, pos: Optional[int] = None, whole: bool = False) -> None:
         super().__init__(detail)
         self.detail = detail
         self.pos = pos
+        self.whole = whole
 
     def to_filter_error(self, expr: str) -> FilterError:
-        return FilterError(expr, self.detail, None if self.pos is None else self.pos + 1)
+        return FilterError(expr, self.detail, None if self.pos is None else self.pos + 1, self.whole)
 
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1

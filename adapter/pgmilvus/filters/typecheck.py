@@ -93,6 +93,13 @@ def _source(node: ast.Node) -> str:
     return "an expression"
 
 
+def _source_text(node: ast.Node) -> str:
+    """A name or path as written, without spaces (Milvus prints the parser's GetText())."""
+    if isinstance(node, ast.Path):
+        return node.base + "".join(f"[{k}]" if isinstance(k, int) else f'["{k}"]' for k in node.keys)
+    return _source(node)
+
+
 def generic_value_text(value: Any) -> str:
     """A list element as Milvus 2.6 prints it when a cast fails: the protobuf text of its
     GenericValue (``int64_val:0``, ``float_val:1``, ``string_val:"a"``, ``bool_val:true``)."""
@@ -121,7 +128,7 @@ def check(node: ast.Node, schema: CollectionSchema, params: Optional[dict], text
     typed = checker.visit(node)
     if not isinstance(typed, ir.PRED_TYPES):
         raise SyntaxProblem(f"predicate is not a boolean expression: {text}, data type: "
-                            f"{checker.type_name(typed)}", node.pos)
+                            f"{checker.type_name(typed)}", node.pos, whole=True)  # 2.6: after parsing
     _check_random_sample(typed, node.pos, top=True)
     return typed
 
@@ -613,6 +620,9 @@ class _Checker:
             if field is not None and field.dtype in VECTOR_TYPES:  # Milvus 2.6's parser words
                 raise SyntaxProblem("IsNull/IsNotNull operations are not supported on vector fields", node.pos)
         target = self.visit(node.target)
+        if isinstance(target, ir.ArrayElem):
+            raise SyntaxProblem("IsNull/IsNotNull operations are not supported on array element access, got: "
+                                f"{_source_text(node.target)}", node.pos)
         if isinstance(target, ir.JsonRef) and target.keys:
             # Milvus 2.6 rewrites `path is null` to `not exists path`.
             exists = ir.KeyExists(target)

@@ -120,7 +120,7 @@ def check_limit(limit: Any) -> int:
 def check_window(limit: int, offset: int) -> None:
     """Milvus's server check: topk and offset + topk in [1, 16384]."""
     if limit > MAX_TOPK:
-        raise invalid_parameter(f"topk [{limit}] is invalid, top k should be in range [1, {MAX_TOPK}], but "
+        raise invalid_parameter(f"topk [{limit}] is invalid, it should be in range [1, {MAX_TOPK}], but "
                                 f"got {limit}")
     if limit + offset > MAX_TOPK:
         raise invalid_parameter(f"offset+topk [{limit + offset}] is invalid, it should be in range [1, "
