@@ -90,8 +90,9 @@ def run_file(stem: str, args: argparse.Namespace, targets: list[str]) -> str:
     xml, log = args.out / "results" / f"{stem}.xml", args.out / "logs" / f"{stem}.out"
     env = dict(os.environ, CI_LOG_PATH=str(args.out / "logs" / stem), OMP_NUM_THREADS="1",
                OPENBLAS_NUM_THREADS="1", PYTHONDONTWRITEBYTECODE="1")
+    # --host / --port too: some files (rbac) build their own uri from them, not from --uri
     command = [args.client_python, "-m", "pytest", *targets, "--uri", f"http://127.0.0.1:{args.port}",
-               "--token", "root:Milvus", "-p", "no:cacheprovider", "-p", "no:rerunfailures", "--timeout", "120",
+               "--host", "127.0.0.1", "--port", str(args.port), "--token", "root:Milvus", "-p", "no:cacheprovider", "-p", "no:rerunfailures", "--timeout", "120",
                "--timeout-method=signal", "-q", "-q", f"--junitxml={xml}", "-o", "junit_logging=log",
                "-o", "junit_log_passing_tests=False"]
     started = time.monotonic()
