@@ -173,6 +173,23 @@ def test_field_mmap_flags_travel_as_milvus_s_mmap_enabled(wire_client, local_cli
     assert params == {f["name"]: f["params"] for f in local_client.describe_collection("mm")["fields"]}
 
 
+def test_partition_key_isolation_over_the_wire(wire_client) -> None:
+    """The property travels in CreateCollection's properties; a search must name one key value."""
+    from pymilvus import MilvusException
+
+    schema = wire_client.create_schema()
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("v", DataType.FLOAT_VECTOR, dim=2)
+    schema.add_field("t", DataType.VARCHAR, max_length=8, is_partition_key=True)
+    wire_client.create_collection("iso", schema=schema, properties={"partitionkey.isolation": "true"})
+    wire_client.insert("iso", [{"id": i, "v": [float(i), 1.0], "t": f"t{i % 3}"} for i in range(12)])
+    assert {h["t"] for h in wire_client.search("iso", [[1.0, 1.0]], filter='t == "t2"', limit=3,
+                                                output_fields=["t"])[0]} == {"t2"}
+    with pytest.raises(MilvusException) as info:
+        wire_client.search("iso", [[1.0, 1.0]], filter='t in ["t2"]', limit=3)
+    assert (info.value.code, info.value.message) == (65535, "partition key isolation does not support IN")
+
+
 def test_databases_and_aliases(wire_client, serve_address, local_client) -> None:
     wire_client.create_database("analytics", properties={"database.replica.number": 1})
     assert set(wire_client.list_databases()) == set(local_client.list_databases()) == {"default", "analytics"}

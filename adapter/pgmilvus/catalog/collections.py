@@ -14,6 +14,7 @@ import psycopg
 from psycopg import sql
 
 from . import store as catalog, compaction, indexes, segments
+from . import properties as properties_mod
 from ..data import timestamps
 from ..schema import ddl, names
 from ..rbac import roles as rbac
@@ -149,6 +150,7 @@ def create(conn: psycopg.Connection, db_name: str, name: str, schema: Collection
     if not isinstance(properties, dict):
         raise ParamError(message=f"properties must be a dict, got {properties!r}")
     timestamps.check_properties(properties)
+    properties_mod.check_isolation(name, schema, properties)
     num_parts = _num_partitions(schema, kwargs.get("num_partitions"))
     schema_name = schema_name_of(conn, db_name)
     existing = catalog.get_collection(conn, db_name, name, aliases=False)

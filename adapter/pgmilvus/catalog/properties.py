@@ -16,7 +16,7 @@ from . import segments, store as catalog
 from ..data import timestamps
 from ..schema import ddl
 from .store import CollectionInfo
-from ..errors import collection_loaded, invalid_parameter
+from ..errors import ErrorCode, MilvusException, collection_loaded, invalid_parameter
 
 DYNAMIC_FIELD_KEY = "dynamicfield.enabled"
 #: The spellings Milvus's property parser (Go's strconv.ParseBool) takes; pymilvus sends str(value).
@@ -29,6 +29,46 @@ MMAP_KEY = "mmap.enabled"
 _LOAD_KEYS = (MMAP_KEY, "lazyload.enabled")
 #: Milvus's warmup keys: the field-level one, then the collection-level ones (common.IsWarmupKey).
 WARMUP_KEYS = ("warmup", "warmup.scalarField", "warmup.scalarIndex", "warmup.vectorField", "warmup.vectorIndex")
+
+
+ISOLATION_KEY = "partitionkey.isolation"
+
+
+def isolation_value(properties: dict[str, Any]) -> bool:
+    """Milvus's IsPartitionKeyIsolationKvEnabled: the key's value through Go's ParseBool, lower-cased."""
+    if ISOLATION_KEY not in properties:
+        return False
+    text = str(properties[ISOLATION_KEY]).lower()
+    if text not in _TRUE | _FALSE:
+        raise invalid_parameter(f"failed to parse partition key isolation: strconv.ParseBool: parsing \"{text}\": "
+                                "invalid syntax (use true or false)")
+    return text in _TRUE
+
+
+def isolated(info: CollectionInfo) -> bool:
+    """Whether searches of ``info`` must name one partition key value (filters/isolation.py)."""
+    return ISOLATION_KEY in info.properties and info.schema.partition_key_field is not None and \
+        isolation_value(info.properties)
+
+
+def check_isolation(name: str, schema: Any, properties: dict[str, Any]) -> None:
+    """Milvus 2.6's validatePartitionKeyIsolation, at create and alter time."""
+    if isolation_value(properties) and schema.partition_key_field is None:
+        raise MilvusException(ErrorCode.COLLECTION_ILLEGAL_SCHEMA,
+                              "partition key isolation mode is enabled but no partition key field is set. Please set "
+                              f"the partition key first: illegal collection schema[collection={name}]")
+
+
+def _check_isolation_change(info: CollectionInfo, new: dict[str, Any]) -> None:
+    """Changing the isolation mode needs the vector index dropped first (2.6's alter check)."""
+    if isolation_value(new) == isolation_value(info.properties):
+        return
+    vector = next((i for i in info.indexes if (f := info.schema.field(i.field_name)) is not None and f.is_vector),
+                  None)
+    if vector is not None:
+        raise MilvusException(ErrorCode.INDEX_DUPLICATE,
+                              "can not alter partition key isolation mode if the collection already has a vector "
+                              f"index. Please drop the index first: index duplicates[indexName={vector.field_name}]")
 
 
 def _check_not_loaded(info: CollectionInfo, keys: Any, verb: str) -> None:
@@ -49,6 +89,9 @@ def _check_not_loaded(info: CollectionInfo, keys: Any, verb: str) -> None:
 def alter(conn: psycopg.Connection, info: CollectionInfo, properties: dict[str, Any]) -> None:
     _check_not_loaded(info, properties, "alter")
     timestamps.check_properties(properties)  # Milvus 2.6 checks the zone before the dynamic field
+    if ISOLATION_KEY in properties:
+        check_isolation(info.name, info.schema, properties)
+        _check_isolation_change(info, {**info.properties, **properties})
     if DYNAMIC_FIELD_KEY in properties:
         _alter_dynamic_field(conn, info, properties)
         return
@@ -59,6 +102,8 @@ def drop(conn: psycopg.Connection, info: CollectionInfo, property_keys: list[str
     _check_not_loaded(info, property_keys, "delete")
     if DYNAMIC_FIELD_KEY in property_keys:
         raise invalid_parameter(f"cannot delete key {DYNAMIC_FIELD_KEY}")
+    if ISOLATION_KEY in property_keys:
+        _check_isolation_change(info, {k: v for k, v in info.properties.items() if k != ISOLATION_KEY})
     catalog.set_properties(conn, info.id, {k: v for k, v in info.properties.items() if k not in property_keys})
 
 

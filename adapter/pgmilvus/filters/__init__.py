@@ -26,7 +26,7 @@ from sqlglot import exp
 from ..data.timestamps import DEFAULT_TIMEZONE
 from ..errors import ParamError
 from ..schema.model import CollectionSchema
-from . import cache, ir
+from . import cache, ir, isolation
 from .compile import to_sql
 from .errors import FilterError, SyntaxProblem
 from .parser import parse
@@ -79,6 +79,21 @@ def _compiled(expr: str, schema: CollectionSchema, params: Optional[dict],
         return sql, sql.sql(dialect="postgres")
 
     return cache.compile_cache.get_or_build(key, build)
+
+
+def isolation_problem(expr: str, schema: CollectionSchema, params: Optional[dict] = None,
+                      timezone: str = DEFAULT_TIMEZONE) -> Optional[str]:
+    """Under partition key isolation, Milvus's refusal of a search filter (isolation.py), or None.
+    The filter itself was compiled first, so it parses and types."""
+    key = schema.partition_key_field
+    if key is None:
+        return None
+    tree = parse_filter(expr)
+    try:
+        pred = check(tree, schema, params, expr, timezone) if tree is not None else None
+    except SyntaxProblem as problem:
+        raise problem.to_filter_error(expr) from None
+    return isolation.problem(pred, key.name)
 
 
 def compile_filter(expr: str, schema: CollectionSchema, params: Optional[dict] = None,

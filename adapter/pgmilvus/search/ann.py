@@ -31,11 +31,12 @@ from psycopg import sql
 
 from ..data import bound_filters, outputs, timestamps
 from ..catalog import json_index
+from ..catalog.properties import isolated
 from . import sql as search_sql, strategy
 from ..pg import statements
 from ..catalog.store import CollectionInfo, revision_guard
-from ..errors import invalid_parameter
-from ..filters import plan_sql
+from ..errors import ErrorCode, MilvusException, invalid_parameter
+from ..filters import isolation_problem, plan_sql
 from .params import SearchRequest
 from .results import Hit, SearchResult, search_result
 from .target import Resolved, array_type, encode_queries, group_field, query_encoder, resolve
@@ -227,6 +228,10 @@ def _plan(info: CollectionInfo, request: SearchRequest, bound: Optional[bound_fi
         filter_cond = filter_condition(request.filter, info, request.filter_params, zone)
     if filter_cond is not None:
         conditions.append(filter_cond)
+    if isolated(info):
+        refused = isolation_problem(request.filter, info.schema, request.filter_params, zone)
+        if refused is not None:
+            raise MilvusException(ErrorCode.SERVER_ERROR, refused)
     group_column = None
     if request.group_by_field:
         group_column = group_field(info, request.group_by_field).name
