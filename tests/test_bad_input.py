@@ -594,6 +594,7 @@ CASES = [
     case("hybrid-group-scorer", lambda c: c.hybrid_search("typed", [_ann()], RRFRanker(), group_by_field="i64", rank_group_scorer="median"), E, 1100, "input group scorer type: median is not supported!: invalid parameter"),
     case("search-range-filter-alone", lambda c: c.search("typed", data=V2, search_params={"params": {"range_filter": 0.5}}), E, 1100, "range_filter requires radius to be set; range_filter alone is not a valid range search parameter: invalid parameter"),
     case("search-dim-max-score-ratio", lambda c: c.search("typed", data=V2, search_params={"params": {"dim_max_score_ratio": 1.4}}), E, 1100, "Out of range in json: param 'dim_max_score_ratio' (1.400000) should be in range [0.500000, 1.300000]"),
+    case("search-drop-ratio-search-str", lambda c: c.search("typed", data=V2, search_params={"params": {"drop_ratio_search": "x"}}), E, 1100, "param 'drop_ratio_search' ('x') should be a number"),
     case("search-drop-ratio-search", lambda c: c.search("typed", data=V2, search_params={"params": {"drop_ratio_search": 1}}), E, 1100, "param 'drop_ratio_search' (1.000000) should be in range [0.000000, 1.000000)"),
     case("search-dim-3", lambda c: c.search("typed", data=[[0.1, 0.2, 0.3]]), E, 1100, "expected vector size 2, actual 3"),
     case("search-dim-1", lambda c: c.search("typed", data=[[0.1]]), E, 1100, "actual 1"),

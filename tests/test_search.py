@@ -570,3 +570,16 @@ def test_a_float32_query_vector_with_huge_finite_values_is_accepted(client: Milv
     hits = client.search("big", np.array([[3e38, 0.0]], np.float32), limit=2)[0]
     assert [h["id"] for h in hits] == [1, 2]
     assert hits[0]["distance"] == pytest.approx(3e38, rel=1e-6) and hits[1]["distance"] == 0.0
+
+
+def test_sparse_search_params_take_numbers_and_numeric_strings(client: MilvusClient) -> None:
+    """knowhere turns "0.2" into 0.2; pgvector has no use for these params, but Milvus's range holds."""
+    schema = client.create_schema()
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("s", DataType.SPARSE_FLOAT_VECTOR)
+    client.create_collection("sp", schema=schema)
+    client.insert("sp", [{"id": 1, "s": {1: 0.5}}, {"id": 2, "s": {2: 0.5}}])
+    for params in ({"drop_ratio_search": 0.2}, {"drop_ratio_search": "0.2", "dim_max_score_ratio": "1.3"}):
+        assert client.search("sp", [{1: 1.0}], anns_field="s", search_params={"params": params})[0].ids == [1, 2]
+    with pytest.raises(MilvusException, match=r"param 'dim_max_score_ratio' \(0.490000\) should be in range"):
+        client.search("sp", [{1: 1.0}], anns_field="s", search_params={"params": {"dim_max_score_ratio": "0.49"}})

@@ -248,8 +248,13 @@ def _check_float_ranges(params: dict[str, Any]) -> None:
         value = params.get(key)
         if value is None:
             continue
+        if isinstance(value, str):  # knowhere's FormatAndCheck turns numeric strings ("0.2") into numbers
+            try:
+                value = float(value)
+            except ValueError:
+                pass
         if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-            raise invalid_parameter(f"param '{key}' ({value!r}) should be a number")
+            raise invalid_parameter(f"param '{key}' ({params[key]!r}) should be a number")
         if not (low <= value <= high if closed else low <= value < high):
             raise invalid_parameter(f"Out of range in json: param '{key}' ({float(value):.6f}) should be in range "
                                     f"[{low:.6f}, {high:.6f}{']' if closed else ')'}")
