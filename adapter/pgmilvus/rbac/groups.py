@@ -136,10 +136,12 @@ def _alterable(conn: psycopg.Connection, db_name: str, name: str, privileges: Se
 
 
 def _levels(privileges: Sequence[str]) -> str:
+    """Each privilege with its level, so a mixed-level refusal shows which one doesn't fit."""
     return ", ".join(f"{p} ({privilege_level(p) or 'no level'})" for p in privileges) or "nothing"
 
 
 def _store(conn: psycopg.Connection, name: str, privileges: list[str]) -> None:
+    """Save the group's privileges and re-sync the roles granted it, in the call's one transaction."""
     conn.execute(f"UPDATE {CATALOG}.rbac_privilege_groups SET privileges = %s WHERE name = %s",
                  (privileges, name))
     sync_group_roles(conn)
