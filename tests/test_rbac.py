@@ -498,3 +498,179 @@ def test_schema_change_refused_names_the_privilege(admin, admin_dsn, opened):
         cli.alter_collection_properties(name, {"mmap.enabled": True})
     _denied(excinfo, "CreateCollection", user)
     assert "extra" not in [f["name"] for f in admin.describe_collection(name)["fields"]]
+
+
+# -- custom privilege groups (rbac/groups.py) -----------------------------------------------------------
+
+def _groups(dsn: str) -> list[tuple]:
+    """The catalog's groups and grants, to show a refused call changed nothing."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        return conn.execute("SELECT name, privileges FROM pgmilvus_catalog.rbac_privilege_groups ORDER BY 1"
+                            ).fetchall() + conn.execute("SELECT role_name, privilege, object_name FROM "
+                                                        "pgmilvus_catalog.rbac_grants ORDER BY 1, 2, 3").fetchall()
+
+
+# (call on client c, with group g holding Insert and granted to role r; exception class, code, message start)
+GROUP_CASES = [
+    ("create_int", lambda c, g, r: c.create_privilege_group(1), ParamError, 1, "`privilege_group` value 1 is"),
+    ("create_float", lambda c, g, r: c.create_privilege_group(1.0), ParamError, 1, "`privilege_group` value 1.0 is"),
+    ("create_empty", lambda c, g, r: c.create_privilege_group(""), ParamError, 1, "`privilege_group` value  is illegal"),
+    ("create_dash", lambda c, g, r: c.create_privilege_group("test-role"), MilvusException, 1100,
+     "privilege group name test-role can only contain numbers, letters and underscores: invalid parameter"),
+    ("create_space", lambda c, g, r: c.create_privilege_group("ff ff"), MilvusException, 1100,
+     "privilege group name ff ff can only contain numbers, letters and underscores: invalid parameter"),
+    ("create_digit_first", lambda c, g, r: c.create_privilege_group("1g"), MilvusException, 1402,
+     "the first character of a privilege group name 1g must be an underscore or letter: invalid privilege group name"),
+    ("create_too_long", lambda c, g, r: c.create_privilege_group("g" * 256), MilvusException, 1402,
+     f"the length of a privilege group name {'g' * 256} must be less than 255 characters"),
+    ("create_existing", lambda c, g, r: c.create_privilege_group(g), MilvusException, 1100,
+     "failed to check if privilege group creatable: privilege group name [{g}] is defined by users: invalid parameter"),
+    ("create_builtin_group", lambda c, g, r: c.create_privilege_group("CollectionReadOnly"), MilvusException, 1100,
+     "failed to check if privilege group creatable: privilege group name [CollectionReadOnly] is defined by built in "
+     "privileges or privilege groups in system: invalid parameter"),
+    ("create_builtin_privilege", lambda c, g, r: c.create_privilege_group("Insert"), MilvusException, 1100,
+     "failed to check if privilege group creatable: privilege group name [Insert] is defined by built in"),
+    ("drop_int", lambda c, g, r: c.drop_privilege_group(1), ParamError, 1, "`privilege_group` value 1 is illegal"),
+    ("drop_dash", lambda c, g, r: c.drop_privilege_group("a-b"), MilvusException, 1100, "privilege group name a-b can"),
+    ("drop_granted", lambda c, g, r: c.drop_privilege_group(g), MilvusException, 65535,
+     "failed to check if privilege group dropable: privilege group [{g}] is used by role [{r}], Use REVOKE API to "
+     "revoke it first"),
+    ("add_group_int", lambda c, g, r: c.add_privileges_to_group(1, ["Insert"]), ParamError, 1,
+     "`privilege_group` value 1 is illegal"),
+    ("add_group_dash", lambda c, g, r: c.add_privileges_to_group("n%$#@!", ["Insert"]), MilvusException, 1100,
+     "privilege group name n%$#@! can only contain numbers, letters and underscores: invalid parameter"),
+    ("add_privileges_str", lambda c, g, r: c.add_privileges_to_group(g, "Insert"), ParamError, 1,
+     "`privileges` value Insert is illegal"),
+    ("add_privileges_empty", lambda c, g, r: c.add_privileges_to_group(g, []), ParamError, 1,
+     "`privileges` value [] is illegal"),
+    ("add_privileges_int", lambda c, g, r: c.add_privileges_to_group(g, [1]), ParamError, 1,
+     "`privileges` value [1] is illegal"),
+    ("add_privilege_dash", lambda c, g, r: c.add_privileges_to_group(g, ["In-sert"]), MilvusException, 1100,
+     "Privilege can only contain numbers, letters, dollars and underscores, found - at 2: invalid parameter"),
+    ("add_to_missing_group", lambda c, g, r: c.add_privileges_to_group("privilege_group_not_exist", ["Insert"]),
+     MilvusException, 1100, "failed to check if privilege group alterable: there is no privilege group name "
+     "[privilege_group_not_exist] defined in system to operate: invalid parameter"),
+    ("add_to_builtin_group", lambda c, g, r: c.add_privileges_to_group("CollectionReadOnly", ["Insert"]),
+     MilvusException, 1100, "failed to check if privilege group alterable: there is no privilege group name "
+     "[CollectionReadOnly] defined in system to operate"),
+    ("add_unknown_privilege", lambda c, g, r: c.add_privileges_to_group(g, ["invalid_privilege"]), MilvusException,
+     1100, "failed to check if privilege group alterable: there is no privilege name or privilege group name "
+     "[invalid_privilege] defined in system to operate: invalid parameter"),
+    ("add_other_level", lambda c, g, r: c.add_privileges_to_group(g, ["CreateCollection"]), MilvusException, 1100,
+     "failed to check if privilege group alterable: privileges are not the same privilege level: invalid parameter"),
+    ("add_mixed_levels", lambda c, g, r: c.add_privileges_to_group(g, ["Search", "ListDatabases"]), MilvusException,
+     1100, "failed to check if privilege group alterable: privileges are not the same privilege level"),
+    ("remove_group_int", lambda c, g, r: c.remove_privileges_from_group(1.0, ["Insert"]), ParamError, 1,
+     "`privilege_group` value 1.0 is illegal"),
+    ("remove_privileges_str", lambda c, g, r: c.remove_privileges_from_group(g, "invalid_privilege"), ParamError, 1,
+     "`privileges` value invalid_privilege is illegal"),
+    ("remove_from_missing_group", lambda c, g, r: c.remove_privileges_from_group("nope", ["Insert"]),
+     MilvusException, 1100, "failed to check if privilege group alterable: there is no privilege group name [nope]"),
+    ("grant_cluster_level_on_collection", lambda c, g, r: c.grant_privilege_v2(r, "ClusterReadOnly", "coll"),
+     MilvusException, 1100, "dbName and collectionName should be * for the cluster level privilege: "
+     "ClusterReadOnly: invalid parameter"),
+    ("grant_database_level_on_collection", lambda c, g, r: c.grant_privilege_v2(r, "DatabaseAdmin", "coll"),
+     MilvusException, 1100, "collectionName should be * for the database level privilege: DatabaseAdmin: invalid "
+     "parameter"),
+    ("grant_collection_level_any_db", lambda c, g, r: c.grant_privilege_v2(r, g, "coll", db_name="*"),
+     MilvusException, 1100, "please specify database name for the collection level privilege: {g}: invalid "
+     "parameter"),
+    ("grant_unknown_group", lambda c, g, r: c.grant_privilege_v2(r, "no_such_group", "*"), MilvusException, 65535,
+     "not found the privilege name[no_such_group]"),
+]
+
+
+@pytest.fixture
+def granted_group(admin) -> Iterator[tuple[str, str]]:
+    """A group holding Insert, granted to a role on every collection of ``default``."""
+    group, role = _name("g"), _name("r")
+    admin.create_privilege_group(group)
+    admin.add_privileges_to_group(group, ["Insert"])
+    admin.create_role(role)
+    admin.grant_privilege_v2(role, group, "*", db_name="default")
+    yield group, role
+    admin.drop_role(role, force_drop=True)
+    admin.drop_privilege_group(group)
+
+
+@pytest.mark.parametrize("case, call, exc, code, text", GROUP_CASES, ids=[c[0] for c in GROUP_CASES])
+def test_privilege_group_refusals(admin, admin_dsn, granted_group, case, call, exc, code, text):
+    """Milvus 2.6's (or pymilvus's) class, code and text; nothing changed in the catalog."""
+    group, role = granted_group
+    before = _groups(admin_dsn)
+    with pytest.raises(MilvusException) as excinfo:
+        call(admin, group, role)
+    err = excinfo.value
+    assert type(err) is exc and err.code == code, err
+    assert err.message.startswith(text.replace("{g}", group).replace("{r}", role)), err.message
+    assert _groups(admin_dsn) == before
+
+
+def test_privilege_group_lifecycle_and_listing(admin, admin_dsn):
+    group = _name("g")
+    admin.create_privilege_group(group)
+    listed = admin.list_privilege_groups()
+    assert {"privilege_group": group, "privileges": ()} in listed
+    builtin = [g["privilege_group"] for g in listed if g["privilege_group"] != group]
+    assert builtin[:3] == ["CollectionReadOnly", "CollectionReadWrite", "CollectionAdmin"]  # after the custom ones
+    admin.add_privileges_to_group(group, ["Search", "Query"])
+    admin.add_privileges_to_group(group, ["Query", "Load"])  # already there: kept once
+    admin.remove_privileges_from_group(group, ["Search", "Release"])  # absent: ignored, as in Milvus
+    assert {"privilege_group": group, "privileges": ("Query", "Load")} in admin.list_privilege_groups()
+    admin.drop_privilege_group(group)
+    admin.drop_privilege_group(group)  # no such custom group: succeeds, as in Milvus
+    admin.drop_privilege_group("CollectionReadOnly")  # a built-in one: succeeds, and stays
+    names = [g["privilege_group"] for g in admin.list_privilege_groups()]
+    assert group not in names and "CollectionReadOnly" in names
+
+
+def test_granted_group_follows_its_privileges(admin, admin_dsn, opened):
+    """A role granted a group may do what the group holds now: adding or removing a privilege
+    re-syncs the role's PostgreSQL GRANTs; the grant covers only the collection it names."""
+    coll, other, group = _name("c"), _name("c"), _name("g")
+    _collection(admin, admin_dsn, coll)
+    _collection(admin, admin_dsn, other)
+    user, role = _user_with_role(admin)
+    admin.create_privilege_group(group)
+    admin.add_privileges_to_group(group, ["Query"])
+    admin.grant_privilege_v2(role, group, coll)
+    assert [p for p in admin.describe_role(role)["privileges"]] == [
+        {"object_type": "Global", "object_name": coll, "db_name": "default", "role_name": role,
+         "privilege": group, "grantor_name": conninfo_to_dict(admin_dsn)["user"]}]
+    cli = _connect(admin_dsn, user, opened=opened)
+    assert len(cli.query(coll, filter="id >= 0")) == 5
+    with pytest.raises(MilvusException) as excinfo:
+        cli.query(other, filter="id >= 0")
+    _denied(excinfo, "Query", user)
+    with pytest.raises(MilvusException) as excinfo:
+        cli.insert(coll, [{"id": 100, "vector": [0.5] * DIM}])
+    _denied(excinfo, "Insert", user)
+    admin.add_privileges_to_group(group, ["Insert"])
+    cli.insert(coll, [{"id": 100, "vector": [0.5] * DIM}])
+    admin.remove_privileges_from_group(group, ["Query"])
+    with pytest.raises(MilvusException) as excinfo:
+        cli.query(coll, filter="id >= 0")
+    _denied(excinfo, "Query", user)
+    with psycopg.connect(dsn_with(admin_dsn, user=user, password=PASSWORD), autocommit=True) as conn:
+        with pytest.raises(pge.InsufficientPrivilege):  # PostgreSQL itself refuses it
+            conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier("default", coll)))
+    admin.revoke_privilege_v2(role, group, coll)
+    with pytest.raises(MilvusException) as excinfo:
+        cli.insert(coll, [{"id": 101, "vector": [0.5] * DIM}])
+    _denied(excinfo, "Insert", user)
+    admin.drop_privilege_group(group)  # no longer granted
+
+
+def test_privilege_groups_need_a_manager(admin, admin_dsn, opened):
+    """A user without CREATEROLE may not change groups; ListPrivilegeGroups (ClusterReadOnly) lets it list them."""
+    user, role = _user_with_role(admin)
+    cli = _connect(admin_dsn, user, opened=opened)
+    with pytest.raises(MilvusException) as excinfo:
+        cli.create_privilege_group(_name("g"))
+    assert excinfo.value.code == ErrorCode.PERMISSION_DENIED
+    assert excinfo.value.message.startswith(f"PrivilegeCreatePrivilegeGroup: permission deny to {user}")
+    with pytest.raises(MilvusException) as excinfo:
+        cli.list_privilege_groups()
+    _denied(excinfo, "ListPrivilegeGroups", user)
+    admin.grant_privilege_v2(role, "ClusterReadOnly", "*", db_name="*")
+    assert "ClusterAdmin" in [g["privilege_group"] for g in cli.list_privilege_groups()]

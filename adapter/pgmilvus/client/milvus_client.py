@@ -16,7 +16,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, TypeVar, Union
 from ..catalog import store as catalog, collections, index_ops, stats
 from ..schema import ddl, names
 from ..search import by_ids, hybrid, ann as search_mod
-from ..rbac import roles as rbac
+from ..rbac import groups, roles as rbac
 from ..data import reads, timestamps, writes
 from ..catalog import builder, compaction, evolution as schema_evolution, segments
 from ..search import ranked as search_ranked
@@ -952,22 +952,57 @@ class MilvusClient:
 
     def grant_privilege_v2(self, role_name: str, privilege: str, collection_name: str,
                            db_name: Optional[str] = None, timeout: Optional[float] = None, **kwargs: Any) -> None:
-        role = rbac.role_name(role_name)
-        self._change_privilege(rbac.grant_privilege, role, *rbac.privilege_v2(privilege, collection_name),
-                               rbac.db_name_of(db_name, self._db_name), timeout)
+        self._change_privilege_v2(rbac.grant_privilege, role_name, privilege, collection_name, db_name, timeout)
 
     def revoke_privilege_v2(self, role_name: str, privilege: str, collection_name: str,
                             db_name: Optional[str] = None, timeout: Optional[float] = None,
                             **kwargs: Any) -> None:
+        self._change_privilege_v2(rbac.revoke_privilege, role_name, privilege, collection_name, db_name, timeout)
+
+    def _change_privilege_v2(self, change: Callable[..., None], role_name: Any, privilege: Any,
+                             collection_name: Any, db_name: Any, timeout: Optional[float]) -> None:
+        """Grant or revoke a 2.5+ privilege: only the catalog knows the custom privilege groups, so the
+        name is resolved in the call's transaction (after pymilvus's checks of the arguments)."""
         role = rbac.role_name(role_name)
-        self._change_privilege(rbac.revoke_privilege, role, *rbac.privilege_v2(privilege, collection_name),
-                               rbac.db_name_of(db_name, self._db_name), timeout)
+        privilege, collection = rbac.v2_arguments(privilege, collection_name)
+        db = rbac.db_name_of(db_name, self._db_name)
+        with self._tx(timeout) as conn:
+            rbac.require_manager(conn, self._db_name, "ManageOwnership")
+            target = rbac.privilege_v2(privilege, collection, db, rbac.custom_groups(conn))
+            change(conn, self._db_name, role, *target, db)
 
     def _change_privilege(self, change: Callable[..., None], role: str, object_type: str, privilege: str,
                           target: str, db: str, timeout: Optional[float]) -> None:
         """Grant or revoke (``change``) an already-checked privilege, in one transaction."""
         with self._tx(timeout) as conn:
             change(conn, self._db_name, role, object_type, privilege, target, db)
+
+    # Custom privilege groups (rbac/groups.py): pymilvus's argument checks, then one transaction.
+    def create_privilege_group(self, group_name: str, timeout: Optional[float] = None, **kwargs: Any) -> None:
+        name = groups.group_name(group_name)
+        with self._tx(timeout) as conn:
+            groups.create_privilege_group(conn, self._db_name, name)
+
+    def drop_privilege_group(self, group_name: str, timeout: Optional[float] = None, **kwargs: Any) -> None:
+        name = groups.group_name(group_name)
+        with self._tx(timeout) as conn:
+            groups.drop_privilege_group(conn, self._db_name, name)
+
+    def list_privilege_groups(self, timeout: Optional[float] = None, **kwargs: Any) -> List[Dict[str, Any]]:
+        with self._conn(timeout) as conn:
+            return groups.list_privilege_groups(conn)
+
+    def add_privileges_to_group(self, group_name: str, privileges: List[str], timeout: Optional[float] = None,
+                                **kwargs: Any) -> None:
+        name, names = groups.group_name(group_name), groups.privilege_names(privileges)
+        with self._tx(timeout) as conn:
+            groups.add_privileges_to_group(conn, self._db_name, name, names)
+
+    def remove_privileges_from_group(self, group_name: str, privileges: List[str],
+                                     timeout: Optional[float] = None, **kwargs: Any) -> None:
+        name, names = groups.group_name(group_name), groups.privilege_names(privileges)
+        with self._tx(timeout) as conn:
+            groups.remove_privileges_from_group(conn, self._db_name, name, names)
     # -- end access control --------------------------------------------------------------------------
 
 

@@ -61,6 +61,13 @@ PRIVILEGE_GROUPS: dict[str, tuple[str, ...]] = {
                                    "RenameCollection", "CreatePrivilegeGroup", "DropPrivilegeGroup",
                                    "OperatePrivilegeGroup"),
 }
+#: Milvus 2.6's privilege levels (util.GetPrivilegeLevel): the first group listing a privilege
+#: gives its level; a privilege in none (``All``, a group's name) has the level "".
+PRIVILEGE_LEVELS: tuple[tuple[str, frozenset[str]], ...] = (
+    ("Cluster", frozenset(PRIVILEGE_GROUPS["ClusterAdmin"])),
+    ("Database", frozenset(PRIVILEGE_GROUPS["DatabaseAdmin"])),
+    ("Collection", frozenset(PRIVILEGE_GROUPS["CollectionAdmin"])),
+)
 OBJECT_PRIVILEGES: dict[str, frozenset[str]] = {
     "Collection": frozenset(_COLLECTION_PRIVILEGES) | {"CollectionReadOnly", "CollectionReadWrite"},
     "Global": frozenset(_GLOBAL_PRIVILEGES) | frozenset(PRIVILEGE_GROUPS),
@@ -78,7 +85,7 @@ TABLE_GRANTS: dict[str, tuple[str, ...]] = {
     "Delete": ("DELETE", "SELECT"),
     "Upsert": ("INSERT", "UPDATE", "DELETE", "SELECT"),
 }
-#: Writes to catalog tables the operation performs (table -> privilege, optional columns).
+#: Catalog tables the operation writes (or, for ListPrivilegeGroups, reads: private tables) -> privilege, columns.
 CATALOG_GRANTS: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
     "Load": (("partitions", "UPDATE", ("loaded",)),),
     "Release": (("partitions", "UPDATE", ("loaded",)),),
@@ -88,6 +95,7 @@ CATALOG_GRANTS: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
     "DropPartition": (("partitions", "DELETE", ()),),
     "CreateAlias": (("aliases", "INSERT", ()), ("aliases", "UPDATE", ("collection_id",))),
     "DropAlias": (("aliases", "DELETE", ()),),
+    "ListPrivilegeGroups": (("rbac_privilege_groups", "SELECT", ()),),
     "CreateCollection": (("collections", "INSERT", ()), ("collections", "UPDATE", ("next_partition",)),
                          ("fields", "INSERT", ()), ("partitions", "INSERT", ()), ("indexes", "INSERT", ())),
     "DropCollection": (("collections", "DELETE", ()),),
@@ -127,6 +135,9 @@ METHOD_PRIVILEGES: dict[str, str] = {
     "grant_privilege_v2": "ManageOwnership", "revoke_privilege_v2": "ManageOwnership",
     "update_password": "UpdateUser", "list_users": "SelectUser", "describe_user": "SelectUser",
     "list_roles": "SelectOwnership", "describe_role": "SelectOwnership",
+    "create_privilege_group": "CreatePrivilegeGroup", "drop_privilege_group": "DropPrivilegeGroup",
+    "list_privilege_groups": "ListPrivilegeGroups", "add_privileges_to_group": "OperatePrivilegeGroup",
+    "remove_privileges_from_group": "OperatePrivilegeGroup",
     # the privilege_ext_obj option of each request in milvus.proto (AlterCollection, AlterCollectionField
     # -> CreateCollection; AlterIndex -> CreateIndex; drop_collection_field is AlterCollectionSchema)
     "alter_collection_properties": "CreateCollection", "drop_collection_properties": "CreateCollection",

@@ -21,7 +21,7 @@ import hashlib
 import hmac
 import os
 from dataclasses import dataclass
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable, Mapping, Optional, Sequence
 
 import psycopg
 from psycopg import sql
@@ -35,7 +35,7 @@ from ..pg import green
 
 from .privileges import (ALL_PRIVILEGES, ANY, BUILTIN_ROLES, CATALOG_GRANTS, DATABASE_CREATE,
                               NAME_MAX_LEN, NOT_AUTHENTICATED, OBJECT_PRIVILEGES, OBJECT_TYPES,
-                              PASSWORD_MAX_LEN, PASSWORD_MIN_LEN, PRIVILEGE_GROUPS, SCHEMA_CREATE,
+                              PASSWORD_MAX_LEN, PASSWORD_MIN_LEN, PRIVILEGE_GROUPS, PRIVILEGE_LEVELS, SCHEMA_CREATE,
                               SEQUENCE_USAGE, TABLE_GRANTS, USER_MAX_LEN, USER_PRIVILEGES)
 
 # -- validation (Milvus's rules, checked before any SQL) ----------------------------------------------
@@ -141,15 +141,29 @@ def privilege_for(object_type: Any, privilege: Any) -> tuple[str, str]:
     return object_type, privilege
 
 
-def privilege_v2(privilege: Any, collection: Any) -> tuple[str, str, str]:
-    """(object_type, privilege, object_name) for the 2.5+ API, where the level picks the type."""
+def v2_arguments(privilege: Any, collection: Any) -> tuple[str, str]:
+    """pymilvus's and Milvus's proxy's checks of a 2.5+ grant's privilege and collection (``*`` or a name)."""
     privilege = param_type("privilege", privilege)
     collection = param_type("collection_name", collection)
-    collection = ANY if collection == ANY else _entity_name("collection name", collection)
+    return privilege, ANY if collection == ANY else _entity_name("collection name", collection)
+
+
+def privilege_v2(privilege: Any, collection: Any, db_name: str = ANY,
+                 custom: Mapping[str, Sequence[str]] = {}) -> tuple[str, str, str]:
+    """(object_type, privilege, object_name) for the 2.5+ API, where the level picks the type.
+
+    ``custom`` are the catalog's privilege groups (custom_groups): Milvus stores a custom group's
+    grant as a Global one on the collection named, and checks a group's level against the
+    database and collection like a built-in group's (check_group_scope)."""
+    privilege, collection = v2_arguments(privilege, collection)
     if privilege == ANY:
         return "Global", ANY, ANY
+    if privilege in custom:
+        check_group_scope(privilege, custom[privilege], db_name, collection)
+        return "Global", privilege, collection
     if privilege not in ALL_PRIVILEGES and privilege not in PRIVILEGE_GROUPS:
         raise MilvusException(ErrorCode.SERVER_ERROR, f"not found the privilege name[{privilege}]")
+    check_group_scope(privilege, PRIVILEGE_GROUPS.get(privilege, ()), db_name, collection)
     if privilege in OBJECT_PRIVILEGES["Collection"] or privilege == "CollectionAdmin":
         return "Collection", privilege, collection
     if privilege in USER_PRIVILEGES:
@@ -157,10 +171,36 @@ def privilege_v2(privilege: Any, collection: Any) -> tuple[str, str, str]:
     return "Global", privilege, ANY
 
 
-def expand(privilege: str) -> frozenset[str]:
-    """The plain privileges a grant stands for (groups and ``*``/``All`` expanded)."""
+def privilege_level(privilege: str) -> str:
+    """Milvus 2.6's GetPrivilegeLevel: Cluster, Database, Collection, or "" (``All``, a group's name)."""
+    return next((level for level, names in PRIVILEGE_LEVELS if privilege in names), "")
+
+
+def check_group_scope(group: str, members: Sequence[str], db_name: str, collection: str) -> None:
+    """Milvus 2.6's validatePrivilegeGroupParams: a group is granted at its level (its first
+    privilege's; a group's privileges share one); a plain privilege or an empty group isn't checked."""
+    if not members:
+        return
+    level = privilege_level(members[0])
+    if level == "Cluster" and (db_name != ANY or collection != ANY):
+        raise _invalid(f"dbName and collectionName should be * for the cluster level privilege: {group}")
+    if level == "Database" and collection not in ("", ANY):
+        raise _invalid(f"collectionName should be * for the database level privilege: {group}")
+    if level == "Collection" and db_name == ANY and collection not in ("", ANY):
+        raise _invalid(f"please specify database name for the collection level privilege: {group}")
+    if not level:
+        raise _server_error(f"not found the privilege level: group {group} holds {members[0]}, which has "
+                            "no level (Cluster, Database or Collection); remove it from the group")
+
+
+def expand(privilege: str, custom: Mapping[str, Sequence[str]] = {}) -> frozenset[str]:
+    """The plain privileges a grant stands for (built-in and custom groups and ``*``/``All`` expanded).
+
+    A custom group's members expand one level, as Milvus's expandPrivilegeGroups does."""
     if privilege in (ANY, "All"):
         return ALL_PRIVILEGES
+    if privilege in custom:
+        return frozenset().union(*(expand(member) for member in custom[privilege]))
     return frozenset(PRIVILEGE_GROUPS.get(privilege, (privilege,)))
 
 
@@ -219,6 +259,12 @@ def _role(conn: psycopg.Connection, name: str) -> Optional[Role]:
     row = conn.execute(f"SELECT name, pg_role, description FROM {CATALOG}.rbac_roles WHERE name = %s",
                        (name,)).fetchone()
     return Role(*row) if row else None
+
+
+def custom_groups(conn: psycopg.Connection) -> dict[str, tuple[str, ...]]:
+    """The catalog's custom privilege groups (011_privilege_groups.sql): name -> privileges, by name."""
+    rows = conn.execute(f"SELECT name, privileges FROM {CATALOG}.rbac_privilege_groups ORDER BY name")
+    return {name: tuple(privileges) for name, privileges in rows}
 
 
 def _user_exists(conn: psycopg.Connection, name: str) -> bool:
@@ -509,6 +555,17 @@ def sync_collection(conn: psycopg.Connection, db_name: str, name: str = ANY) -> 
             _sync_role(conn, found)
 
 
+def sync_group_roles(conn: psycopg.Connection) -> None:
+    """Re-apply the GRANTs of every role granted a custom privilege group (after the group changed)."""
+    rows = conn.execute(f"SELECT DISTINCT g.role_name FROM {CATALOG}.rbac_grants AS g"
+                        f" JOIN {CATALOG}.rbac_privilege_groups AS p ON p.name = g.privilege"
+                        " ORDER BY 1").fetchall()
+    for (name,) in rows:
+        found = _role(conn, name)
+        if found is not None:
+            _sync_role(conn, found)
+
+
 #: The table privileges aclexplode() names (the only words copy_grants writes into a GRANT).
 _TABLE_PRIVILEGES = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER",
                                "MAINTAIN"})
@@ -552,9 +609,12 @@ def _sync_role(conn: psycopg.Connection, role: Role) -> None:
     for stmt in _revoke_all(role.pg_role, database, schemas.values()):
         conn.execute(stmt)
     plan = _Plan(database)
+    custom = custom_groups(conn)
     for object_type, obj, db, privilege in _grants_of(conn, role):
         targets = schemas if db == ANY else {db: schemas[db]} if db in schemas else {}
-        _plan_grant(conn, plan, object_type, obj, privilege, targets)
+        # a Global grant covers every table, but a custom group's is on the collection it names
+        whole = obj == ANY or (object_type == "Global" and privilege not in custom)
+        _plan_grant(conn, plan, whole, obj, expand(privilege, custom), targets)
     for stmt in plan.statements(role.pg_role):
         conn.execute(stmt)
 
@@ -597,9 +657,9 @@ class _Plan:
             yield sql.SQL("GRANT CREATE ON DATABASE {} TO {}").format(sql.Identifier(self.database), grantee)
 
 
-def _plan_grant(conn: psycopg.Connection, plan: _Plan, object_type: str, obj: str, privilege: str,
+def _plan_grant(conn: psycopg.Connection, plan: _Plan, whole: bool, obj: str, atoms: frozenset[str],
                 schemas: dict[str, str]) -> None:
-    atoms = expand(privilege)
+    """Add to ``plan`` the GRANTs of privileges ``atoms`` on collection ``obj`` (every table when ``whole``)."""
     table_privs = set().union(*(TABLE_GRANTS.get(a, ()) for a in atoms))
     for atom in atoms:
         plan.catalog.update(CATALOG_GRANTS.get(atom, ()))
@@ -611,7 +671,7 @@ def _plan_grant(conn: psycopg.Connection, plan: _Plan, object_type: str, obj: st
         if not table_privs:
             continue
         plan.schema_usage.add(schema)
-        if object_type == "Global" or obj == ANY:
+        if whole:
             plan.all_tables.setdefault(schema, set()).update(table_privs)
             continue
         info = catalog.get_collection(conn, db, obj, aliases=False)

@@ -20,6 +20,8 @@ from .status import SUCCESS, bad_request
 
 _GRANT = milvus_pb2.OperatePrivilegeType.Grant
 _ADD = milvus_pb2.OperateUserRoleType.AddUserToRole
+_ADD_TO_GROUP = milvus_pb2.OperatePrivilegeGroupType.AddPrivilegesToGroup
+_REMOVE_FROM_GROUP = milvus_pb2.OperatePrivilegeGroupType.RemovePrivilegesFromGroup
 
 
 def _password(raw: Any, what: str) -> str:
@@ -137,4 +139,34 @@ class RbacRPCs(RPCBase):
         change = client.grant_privilege_v2 if request.type == _GRANT else client.revoke_privilege_v2
         change(request.role.name, request.grantor.privilege.name, request.collection_name,
                db_name=request.db_name or None)
+        return SUCCESS
+
+    # -- custom privilege groups (rbac/groups.py) --------------------------------------------------
+    @rpc
+    def CreatePrivilegeGroup(self, call: Call, request: milvus_pb2.CreatePrivilegeGroupRequest) -> Any:
+        self._client(call).create_privilege_group(request.group_name)
+        return SUCCESS
+
+    @rpc
+    def DropPrivilegeGroup(self, call: Call, request: milvus_pb2.DropPrivilegeGroupRequest) -> Any:
+        self._client(call).drop_privilege_group(request.group_name)
+        return SUCCESS
+
+    @rpc
+    def ListPrivilegeGroups(self, call: Call, request: milvus_pb2.ListPrivilegeGroupsRequest) -> Any:
+        return milvus_pb2.ListPrivilegeGroupsResponse(status=SUCCESS, privilege_groups=[
+            milvus_pb2.PrivilegeGroupInfo(group_name=g["privilege_group"],
+                                          privileges=[milvus_pb2.PrivilegeEntity(name=p) for p in g["privileges"]])
+            for g in self._client(call).list_privilege_groups()])
+
+    @rpc
+    def OperatePrivilegeGroup(self, call: Call, request: milvus_pb2.OperatePrivilegeGroupRequest) -> Any:
+        client = self._client(call)
+        change = {_ADD_TO_GROUP: client.add_privileges_to_group,
+                  _REMOVE_FROM_GROUP: client.remove_privileges_from_group}.get(request.type)
+        if change is None:  # rootcoord's text (after its checks of the group, which need a type here)
+            raise bad_request(f"invalid operate privilege group type: got {request.type}, expected "
+                              f"AddPrivilegesToGroup ({_ADD_TO_GROUP}) or RemovePrivilegesFromGroup "
+                              f"({_REMOVE_FROM_GROUP})", code=65535)
+        change(request.group_name, [p.name for p in request.privileges])
         return SUCCESS
