@@ -23,18 +23,17 @@ class FilterError(MilvusException):
     into the message as ``column N: ...`` so users see where to look.
     """
 
-    def __init__(self, expr: str, detail: str, column: Optional[int] = None) -> None:
+    def __init__(self, expr: str, detail: str, column: Optional[int] = None,
+                 code: int = ErrorCode.INVALID_PARAMETER) -> None:
         self.expr = expr
         self.detail = detail
         self.column = column
         where = f"column {column}: " if column is not None else ""
-        super().__init__(ErrorCode.INVALID_PARAMETER,
-                         f"cannot parse expression: {expr}, error: {where}{detail}")
+        super().__init__(code, f"cannot parse expression: {expr}, error: {where}{detail}")
 
     def wrap(self, prefix: str) -> MilvusException:
         """The server-shaped error, e.g. ``wrap("failed to create query plan")``."""
-        return MilvusException(ErrorCode.INVALID_PARAMETER,
-                               f"{prefix}: {self.message}: invalid parameter")
+        return MilvusException(self.code, f"{prefix}: {self.message}: invalid parameter")
 
 
 class SyntaxProblem(Exception):
@@ -44,13 +43,15 @@ class SyntaxProblem(Exception):
     caller; :func:`filters.compile_filter` turns it into a FilterError.
     """
 
-    def __init__(self, detail: str, pos: Optional[int] = None) -> None:
+    def __init__(self, detail: str, pos: Optional[int] = None, code: int = ErrorCode.INVALID_PARAMETER) -> None:
         super().__init__(detail)
         self.detail = detail
         self.pos = pos
+        #: 1100 for what Milvus refuses too; 3000 (UNSUPPORTED) for what Milvus runs and pgmilvus cannot.
+        self.code = code
 
     def to_filter_error(self, expr: str) -> FilterError:
-        return FilterError(expr, self.detail, None if self.pos is None else self.pos + 1)
+        return FilterError(expr, self.detail, None if self.pos is None else self.pos + 1, self.code)
 
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
