@@ -257,7 +257,7 @@ CASES = [
     case("schema-no-pk", lambda c: c.create_collection("q1", schema=MilvusClient.create_schema().add_field("x", DataType.INT64).add_field("v", DataType.FLOAT_VECTOR, dim=2)), PrimaryKeyException, 1, "primary key"),
     case("schema-float-pk", lambda c: c.create_collection("q1", schema=_schema(DataType.FLOAT)), PrimaryKeyException, 1, "INT64 or DataType.VARCHAR"),
     case("schema-dup-field", lambda c: c.create_collection("q1", schema=_schema().add_field("x", DataType.INT32)), E, 65535, "duplicated field name x found"),
-    case("schema-geometry", lambda c: c.create_collection("q1", schema=_schema().add_field("g", DataType.GEOMETRY)), E, 3000, "GEOMETRY"),
+    case("schema-geometry-default", lambda c: c.create_collection("q1", schema=_schema().add_field("g", DataType.GEOMETRY, default_value="POINT (")), E, 1100, "invalid default value for geometry field: invalid parameter"),
     case("schema-unknown-type", lambda c: c.create_collection("q1", schema=_schema().add_field("u", DataType.UNKNOWN)), E, 3000, "UNKNOWN"),
     case("schema-string-type", lambda c: c.create_collection("q1", schema=_schema().add_field("u", DataType.STRING)), E, 65535, "string data type not supported yet, please use VarChar type instead"),
     case("schema-dtype-int", lambda c: MilvusClient.create_schema().add_field("x", 12345), DataTypeNotSupportException, 1, "Field dtype must be of DataType"),

@@ -182,7 +182,7 @@ def test_every_storable_datatype_gets_its_postgres_type(client: MilvusClient) ->
         "id": "bigint", "sv": "sparsevec", "i8v": "vector(3)"}
 
 
-@pytest.mark.parametrize("dtype", [D.GEOMETRY, D.STRUCT, D._ARRAY_OF_STRUCT, D._ARRAY_OF_VECTOR, D.UNKNOWN])
+@pytest.mark.parametrize("dtype", [D.STRUCT, D._ARRAY_OF_STRUCT, D._ARRAY_OF_VECTOR, D.UNKNOWN])
 def test_unstorable_datatypes_refused_at_create(client: MilvusClient, dtype: DataType) -> None:
     schema = _custom_schema()
     schema.add_field("x", dtype)

@@ -269,3 +269,58 @@ def test_describe_replica_over_the_wire(two_vectors, local_client) -> None:
         two_vectors.describe_replica(NAME)
     assert getattr(info.value, "code", None) == 101  # collection not loaded, as in process
     assert two_vectors.list_resource_groups() == local_client.list_resource_groups() == ["__default_resource_group"]
+
+
+GEO_ROWS = [{"id": 1, "v": [0.0, 0.0], "g": "point(1 2)", "d": "MULTIPOINT((1 2),(3 4))"},
+            {"id": 2, "v": [0.0, 1.0], "g": None},
+            {"id": 3, "v": [1.0, 1.0], "g": "GEOMETRYCOLLECTION(POINT(1 2 3))", "d": None}]
+
+
+@pytest.fixture
+def geometry(wire_client):
+    schema = wire_client.create_schema(auto_id=False)
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("v", DataType.FLOAT_VECTOR, dim=2)
+    schema.add_field("g", DataType.GEOMETRY, nullable=True)
+    schema.add_field("d", DataType.GEOMETRY, default_value="POINT(0 0)")
+    index = wire_client.prepare_index_params()
+    index.add_index("v", index_type="FLAT", metric_type="L2")
+    index.add_index("g", index_type="RTREE")
+    wire_client.create_collection("geo", schema=schema, index_params=index)
+    wire_client.insert("geo", GEO_ROWS)
+    return wire_client
+
+
+def test_geometry_reads_match_in_process(geometry, local_client) -> None:
+    """pymilvus sends geometry_wkt_data and reads geometry_wkt_data back, as with Milvus 2.6."""
+    for client in (geometry, local_client):
+        rows = client.query("geo", "id > 0", output_fields=["g", "d"])
+        assert {r["id"]: (r["g"], r["d"]) for r in rows} == {
+            1: ("POINT (1 2)", "MULTIPOINT (1 2, 3 4)"), 2: (None, "POINT (0 0)"),
+            3: ("GEOMETRYCOLLECTION Z (POINT Z (1 2 3))", "POINT (0 0)")}
+        assert [r["id"] for r in client.query("geo", "g is null")] == [2]
+        hits = client.search("geo", [[0.0, 0.0]], limit=3, output_fields=["g"])[0]
+        assert [(h["id"], h["entity"]["g"]) for h in hits] == [(1, "POINT (1 2)"), (2, None),
+                                                                (3, "GEOMETRYCOLLECTION Z (POINT Z (1 2 3))")]
+        fields = {f["name"]: f for f in client.describe_collection("geo")["fields"]}
+        default = fields["d"]["default_value"]  # pymilvus shows the wire's ValueField as is
+        assert fields["g"]["type"] == DataType.GEOMETRY and getattr(default, "string_data", default) == "POINT(0 0)"
+        assert client.describe_index("geo", "g")["index_type"] == "RTREE"
+
+
+@pytest.mark.parametrize("call,code,text", [
+    (lambda c: c.insert("geo", [{"id": 9, "v": [0.0, 0.0], "g": "POINT ()"}]), 1001,
+     "IO failed: syntax error: unexpected ')', expecting NUM at line 1, pos 7"),
+    (lambda c: c.query("geo", 'ST_CONTAINS(g, "POINT (1 2)")'), 3000, "ST_CONTAINS is not supported by pgmilvus"),
+])
+def test_geometry_errors_match_in_process(geometry, local_client, call, code, text) -> None:
+    from pymilvus import MilvusException as WireError
+
+    import pgmilvus
+
+    with pytest.raises(WireError) as wire:
+        call(geometry)
+    with pytest.raises(pgmilvus.MilvusException) as local:
+        call(local_client)
+    assert (wire.value.code, wire.value.message) == (local.value.code, local.value.message)
+    assert local.value.code == code and text in local.value.message

@@ -35,7 +35,7 @@ from . import json_index
 from ..schema.ddl import pg_name
 from ..errors import ErrorCode, MilvusException, ParamError, invalid_parameter
 from ..schema.model import CollectionSchema, FieldSchema
-from ..types import DataType
+from ..types import DataType, go_name
 
 _log = logging.getLogger("pgmilvus")
 
@@ -63,7 +63,7 @@ VECTOR_INDEX_TYPES = {"FLAT", "IVF_FLAT", "IVF_SQ8", "IVF_PQ", "IVF_RABITQ", "SC
                       "HNSW_PQ", "HNSW_PRQ", "DISKANN", "AUTOINDEX", "BIN_FLAT", "BIN_IVF_FLAT",
                       "SPARSE_INVERTED_INDEX", "SPARSE_WAND", "GPU_IVF_FLAT", "GPU_IVF_PQ",
                       "GPU_CAGRA", "GPU_BRUTE_FORCE"}
-SCALAR_INDEX_TYPES = {"", "AUTOINDEX", "INVERTED", "STL_SORT", "TRIE", "BITMAP", "NGRAM"}
+SCALAR_INDEX_TYPES = {"", "AUTOINDEX", "INVERTED", "STL_SORT", "TRIE", "BITMAP", "NGRAM", "RTREE"}
 _IVF = {"IVF_FLAT", "IVF_SQ8", "IVF_PQ", "IVF_RABITQ", "SCANN", "BIN_IVF_FLAT", "GPU_IVF_FLAT", "GPU_IVF_PQ"}
 _EXACT = {"FLAT", "BIN_FLAT", "GPU_BRUTE_FORCE"}
 #: pgvector's limits on indexed dimensions, per column type.
@@ -279,9 +279,28 @@ def plan_json_path_index(schema: CollectionSchema, field_name: str, index_name: 
                      column=column)
 
 
+def _plan_geometry_index(field: FieldSchema, index_name: str, index_type: str,
+                         params: dict[str, Any]) -> IndexPlan:
+    """RTREE (or AUTOINDEX, Milvus's ScalarGeometryIndexType) on a GEOMETRY field: recorded and
+    described, with no Postgres index behind it, since no filter reads GEOMETRY values
+    (typecheck.GEOMETRY_FILTERS_WHY); Milvus's other scalar index types are refused as its
+    checkers refuse them."""
+    if index_type not in ("", "AUTOINDEX", "RTREE"):
+        shown = "Trie" if index_type == "TRIE" else index_type
+        raise invalid_parameter(f"{shown} are not supported on Geometry field (field {field.name}); "
+                                "use RTREE or AUTOINDEX")
+    return IndexPlan(index_name, field.name, index_type or "AUTOINDEX", None, dict(params), None, None, {})
+
+
 def plan_scalar_index(field: FieldSchema, index_name: str, index_type: str,
                       params: dict[str, Any]) -> IndexPlan:
     index_type = _scalar_type(field.name, index_type)
+    if field.dtype == DataType.GEOMETRY:
+        return _plan_geometry_index(field, index_name, index_type, params)
+    if index_type == "RTREE":
+        raise invalid_parameter(f"RTREE index can only be built on geometry field, got "
+                                f"{go_name(field.dtype)} (field {field.name}); use INVERTED, STL_SORT or "
+                                "AUTOINDEX")
     if field.dtype in (DataType.JSON, DataType.ARRAY):
         method, opclass = "gin", ("jsonb_path_ops" if field.dtype == DataType.JSON else None)
     elif index_type == "TRIE" or (field.dtype == DataType.VARCHAR and index_type == "NGRAM"):

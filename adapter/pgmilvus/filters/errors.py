@@ -23,19 +23,18 @@ class FilterError(MilvusException):
     into the message as ``column N: ...`` so users see where to look.
     """
 
-    def __init__(self, expr: str, detail: str, column: Optional[int] = None, whole: bool = False) -> None:
+    def __init__(self, expr: str, detail: str, column: Optional[int] = None, whole: bool = False,
+                 code: int = ErrorCode.INVALID_PARAMETER) -> None:
         self.expr = expr
         self.detail = detail
         self.column = column
         where = f"column {column}: " if column is not None else ""
         # ``whole``: Milvus reports it after parsing, as the whole message (not "cannot parse ...")
-        super().__init__(ErrorCode.INVALID_PARAMETER,
-                         detail if whole else f"cannot parse expression: {expr}, error: {where}{detail}")
+        super().__init__(code, detail if whole else f"cannot parse expression: {expr}, error: {where}{detail}")
 
     def wrap(self, prefix: str) -> MilvusException:
         """The server-shaped error, e.g. ``wrap("failed to create query plan")``."""
-        return MilvusException(ErrorCode.INVALID_PARAMETER,
-                               f"{prefix}: {self.message}: invalid parameter")
+        return MilvusException(self.code, f"{prefix}: {self.message}: invalid parameter")
 
 
 class SyntaxProblem(Exception):
@@ -45,14 +44,17 @@ class SyntaxProblem(Exception):
     caller; :func:`filters.compile_filter` turns it into a FilterError.
     """
 
-    def __init__(self, detail: str, pos: Optional[int] = None, whole: bool = False) -> None:
+    def __init__(self, detail: str, pos: Optional[int] = None, whole: bool = False,
+                 code: int = ErrorCode.INVALID_PARAMETER) -> None:
         super().__init__(detail)
         self.detail = detail
         self.pos = pos
         self.whole = whole
+        #: 1100 for what Milvus refuses too; 3000 (UNSUPPORTED) for what Milvus runs and pgmilvus cannot.
+        self.code = code
 
     def to_filter_error(self, expr: str) -> FilterError:
-        return FilterError(expr, self.detail, None if self.pos is None else self.pos + 1, self.whole)
+        return FilterError(expr, self.detail, None if self.pos is None else self.pos + 1, self.whole, self.code)
 
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1

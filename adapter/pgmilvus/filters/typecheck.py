@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any, Optional, Union
 
 from ..data import timestamps
+from ..errors import ErrorCode
 from ..schema.model import DYNAMIC_FIELD, CollectionSchema
 from ..types import FLOAT_TYPES, GO_NAMES, INTEGER_TYPES, STRING_TYPES, VECTOR_TYPES, DataType
 from . import ast, ir
@@ -41,6 +42,11 @@ _BIT_ERRORS = {"&": "BitAnd is not supported", "|": "BitOr is not supported",
                "^": "BitXor is not supported", "<<": "shift is not supported",
                ">>": "shift is not supported"}
 _NUMERIC = INTEGER_TYPES | FLOAT_TYPES
+#: Why GEOMETRY values cannot be filtered (code 3000): Milvus's ST_* functions are GEOS predicates
+#: (exact planar geometry on WKB, ST_DWITHIN in metres on a sphere), and pgmilvus's PostgreSQL has no
+#: PostGIS; the values are stored as WKT text and come back in outputs.
+GEOMETRY_FILTERS_WHY = ("spatial predicates need PostGIS, which pgmilvus's PostgreSQL does not have; "
+                        "filter on other fields and test the WKT in output_fields client-side")
 _MODULO_ERROR = "modulo can only apply on integer types"
 #: Kinds of the TIMESTAMPTZ constants (``ISO '...'``, ``INTERVAL '...'``): usable only with a TIMESTAMPTZ field.
 _TIME_KINDS = ("iso", "interval")
@@ -277,9 +283,12 @@ class _Checker:
         if keys:
             raise SyntaxProblem(f"{GO_NAMES.get(dtype, dtype.name)} data type not supported "
                                 f"accessed with []", pos)
-        if dtype in VECTOR_TYPES or dtype == DataType.GEOMETRY:
+        if dtype in VECTOR_TYPES:
             raise SyntaxProblem(f"field {name} of type {GO_NAMES.get(dtype, dtype.name)} cannot be "
                                 f"used in a filter expression", pos)
+        if dtype == DataType.GEOMETRY:
+            raise SyntaxProblem(f"field {name} of type Geometry can only be tested with is null / is not "
+                                f"null: {GEOMETRY_FILTERS_WHY}", pos, code=ErrorCode.UNSUPPORTED)
         return ir.Column(name, dtype, bool(field.nullable))
 
     # -- operators -------------------------------------------------------------------------
@@ -619,6 +628,8 @@ class _Checker:
             field = self.schema.field(node.target.name)
             if field is not None and field.dtype in VECTOR_TYPES:  # Milvus 2.6's parser words
                 raise SyntaxProblem("IsNull/IsNotNull operations are not supported on vector fields", node.pos)
+            if field is not None and field.dtype == DataType.GEOMETRY:
+                return ir.NullTest(ir.Column(field.name, field.dtype, bool(field.nullable)), node.negated)
         target = self.visit(node.target)
         if isinstance(target, ir.ArrayElem):
             raise SyntaxProblem("IsNull/IsNotNull operations are not supported on array element access, got: "
@@ -648,8 +659,8 @@ class _Checker:
         if name == "random_sample":
             return self.random_sample(node)
         if name.startswith("st_"):
-            raise SyntaxProblem(f"{node.spelled} is not supported: pgmilvus has no GEOMETRY fields",
-                                node.pos)
+            raise SyntaxProblem(f"{node.spelled} is not supported by pgmilvus: {GEOMETRY_FILTERS_WHY}",
+                                node.pos, code=ErrorCode.UNSUPPORTED)
         if name in ("element_filter", "match_all", "match_any", "match_least", "match_most",
                     "match_exact"):
             raise SyntaxProblem(f"{node.spelled} is not supported: pgmilvus has no array-of-struct "

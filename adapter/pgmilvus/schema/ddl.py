@@ -38,6 +38,8 @@ _SCALAR_TYPES = {
     DataType.JSON: "jsonb",
     DataType.TEXT: "text",
     DataType.TIMESTAMPTZ: "timestamptz",
+    # GEOMETRY: the WKT Milvus would return (data/wkt.normalize); no PostGIS type is available.
+    DataType.GEOMETRY: "text",
 }
 _VECTOR_TYPES = {
     DataType.FLOAT_VECTOR: "vector",

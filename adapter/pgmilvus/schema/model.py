@@ -16,6 +16,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, ValidationError
 
 from . import names
+from ..data import wkt
 from ..errors import (AutoIDException, ClusteringKeyException, DataTypeNotSupportException, ErrorCode,
                      MilvusException, ParamError, PartitionKeyException, PrimaryKeyException, invalid_parameter)
 from ..types import (DENSE_VECTOR_TYPES, INT_RANGES, INTEGER_TYPES, FLOAT_TYPES, DataType, FunctionType,
@@ -43,7 +44,6 @@ PG_COLUMN_LIMIT = 63
 #: Types Postgres + pgvector cannot hold faithfully; refused at create time.
 UNSUPPORTED_TYPES = {
     DataType.UNKNOWN: "UNKNOWN is not a storable type",
-    DataType.GEOMETRY: "GEOMETRY needs PostGIS, which pgmilvus does not use",
     DataType._ARRAY_OF_VECTOR: "arrays of vectors have no pgvector column type",
     DataType._ARRAY_OF_STRUCT: "arrays of structs are not supported",
     DataType.STRUCT: "STRUCT fields are not supported",
@@ -351,6 +351,8 @@ class FieldSchema:
         if self.is_vector or self.dtype in (DataType.JSON, DataType.ARRAY):
             raise invalid_parameter(f"type not support default_value, {where}")
         value = self.default_value
+        if self.dtype == DataType.GEOMETRY:
+            return self._verify_geometry_default(value)
         if not self._default_type_ok(value):
             raise invalid_parameter(f"type ({go_name(self.dtype)}) of field ({self.name}) is not equal to the "
                                     f"type({_default_kind(value)}) of default_value")
@@ -377,6 +379,17 @@ class FieldSchema:
             raise invalid_parameter(f"invalid timestamp string: '{value}'. Does not match any known format "
                                     f"(default_value of field {self.name}: use ISO 8601 like "
                                     "'2025-01-01T00:00:00Z' or '2025-01-01 08:00:00+08:00')")
+
+    def _verify_geometry_default(self, value: Any) -> None:
+        """rootcoord checkGeometryDefaultValue: the default must parse as WKT (a non-string
+        reaches it as "", which does not); it is kept as given and normalized on insert."""
+        try:
+            wkt.parse(value if isinstance(value, str) else "")
+        except wkt.WKTError as exc:
+            raise MilvusException(ErrorCode.INVALID_PARAMETER,
+                                  f"invalid default value for geometry field: invalid parameter (field "
+                                  f"{self.name}, default_value {value!r}: {str(exc).splitlines()[0]}; "
+                                  "give a WKT string such as 'POINT (1 2)')") from None
 
     def _default_type_ok(self, value: Any) -> bool:
         if isinstance(value, bool):

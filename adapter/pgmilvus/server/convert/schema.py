@@ -25,7 +25,7 @@ _FLAGS = {"is_primary_key": "is_primary", "autoID": "auto_id", "nullable": "null
 _VALUE_SLOTS = {DataType.BOOL: "bool_data", DataType.INT8: "int_data", DataType.INT16: "int_data",
                 DataType.INT32: "int_data", DataType.INT64: "long_data", DataType.FLOAT: "float_data",
                 DataType.DOUBLE: "double_data", DataType.VARCHAR: "string_data", DataType.TEXT: "string_data",
-                DataType.TIMESTAMPTZ: "string_data"}
+                DataType.TIMESTAMPTZ: "string_data", DataType.GEOMETRY: "string_data"}
 
 
 def data_type(value: int, what: str) -> DataType:

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from ...types import DataType
 
-#: ScalarField slot per scalar type (TIMESTAMPTZ travels as ISO strings, as pymilvus sends it).
+#: ScalarField slot per scalar type (TIMESTAMPTZ travels as ISO strings, as pymilvus sends it;
+#: GEOMETRY as WKT both ways: pymilvus sends geometry_wkt_data, and Milvus 2.6's proxy turns the
+#: WKB it stores back into geometry_wkt_data before answering, validateGeometryFieldSearchResult).
 SCALAR_SLOTS = {
     DataType.BOOL: "bool_data", DataType.INT8: "int_data", DataType.INT16: "int_data",
     DataType.INT32: "int_data", DataType.INT64: "long_data", DataType.FLOAT: "float_data",
     DataType.DOUBLE: "double_data", DataType.STRING: "string_data", DataType.VARCHAR: "string_data",
     DataType.TEXT: "string_data", DataType.TIMESTAMPTZ: "string_data", DataType.JSON: "json_data",
-    DataType.ARRAY: "array_data",
+    DataType.ARRAY: "array_data", DataType.GEOMETRY: "geometry_wkt_data",
 }
 
 #: Placeholder for a NULL cell in a full-length column (Milvus fills nulls with the zero value).
 ZERO = {"bool_data": False, "int_data": 0, "long_data": 0, "float_data": 0.0, "double_data": 0.0,
-        "string_data": "", "json_data": b"null"}
+        "string_data": "", "json_data": b"null",
+        "geometry_wkt_data": ""}
 
 #: VectorField slot and bytes per dimension of the vectors stored as bytes.
 BYTE_VECTORS = {
