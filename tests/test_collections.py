@@ -728,3 +728,30 @@ def test_two_clients_see_the_same_catalog(client: MilvusClient) -> None:
         assert client.list_partitions("shared") == ["_default", "p"]
     finally:
         other.close()
+
+
+def test_concurrent_create_partition_never_passes_the_maximum(client: MilvusClient, monkeypatch) -> None:
+    """Eight threads creating partitions at once: the count is taken after the collection's lock, so
+    the 1,024 maximum holds (it used to be passed by the calls that waited for the lock)."""
+    import threading
+
+    from pgmilvus.catalog import collections as collections_mod
+
+    monkeypatch.setattr(collections_mod, "MAX_NUM_PARTITIONS", 12)
+    client.create_collection("cap", dimension=2)
+    threads = [threading.Thread(target=lambda k=k: [_try(lambda: client.create_partition("cap", f"p{k}_{i}"))
+                                                    for i in range(3)]) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(client.list_partitions("cap")) == 12
+    with pytest.raises(MilvusException, match=r"partition number \(12\) exceeds max configuration \(12\)"):
+        client.create_partition("cap", "one_more")
+
+
+def _try(call) -> None:
+    try:
+        call()
+    except MilvusException:
+        pass

@@ -210,8 +210,13 @@ def _add_segments(conn: psycopg.Connection, schema_name: str, collection_id: int
 
 
 def add_partition(conn: psycopg.Connection, info: CollectionInfo, partition: str) -> None:
-    if len(info.partitions) >= MAX_NUM_PARTITIONS:
-        raise invalid_parameter(f"partition number ({len(info.partitions)}) exceeds max configuration "
+    """A new partition (none if it exists), under the collection's row lock (``info`` read FOR
+    UPDATE); the partitions are counted afresh, so concurrent calls never pass Milvus's maximum."""
+    existing = catalog.partition_names(conn, info.id)
+    if partition in existing:
+        return
+    if len(existing) >= MAX_NUM_PARTITIONS:
+        raise invalid_parameter(f"partition number ({len(existing)}) exceeds max configuration "
                                 f"({MAX_NUM_PARTITIONS}), collection: {info.name}")
     _add_partition(conn, info.schema_name, info.table_name, info.id, partition, info.loaded, info.segmented)
     # Postgres doesn't copy the parent's grants to a new partition table.

@@ -368,6 +368,13 @@ def next_partition_ordinal(conn: psycopg.Connection, collection_id: int) -> int:
                         " WHERE id = %s RETURNING next_partition - 1", (collection_id,)).fetchone()[0]
 
 
+def partition_names(conn: psycopg.Connection, collection_id: int) -> list[str]:
+    """The partitions as committed now: a description read with FOR UPDATE that waited for
+    another DDL keeps its older partition list (READ COMMITTED re-checks only the locked row)."""
+    return [r[0] for r in conn.execute(f"SELECT name FROM {CATALOG}.partitions WHERE collection_id = %s",
+                                       (collection_id,)).fetchall()]
+
+
 def add_partition(conn: psycopg.Connection, collection_id: int, name: str, table: str, ordinal: int,
                   loaded: bool) -> None:
     conn.execute(f"INSERT INTO {CATALOG}.partitions (collection_id, name, table_name, ordinal, loaded)"
