@@ -161,7 +161,7 @@ BAD_ROWS = [
     ({"a": [1, "x"]}, DataNotMatchException, 1, "{a} field should be a array, but got a {<class 'list'>}"),
     ({"a": [2**40]}, DataNotMatchException, 1, "Value out of range"),
     ({"a": 5}, DataNotMatchException, 1, "{a} field should be a array, but got a {<class 'int'>}"),
-    ({"sa": ["ab", "abcd"]}, MilvusException, 1100, 'length of VarChar array field "sa" exceeds max length, row '
+    ({"sa": ["ab", "abcd"]}, MilvusException, 1100, 'length of Array array field "sa" exceeds max length, row '
      "number: 0, array index: 1, length: 4, max length: 3: invalid parameter"),
     ({"vec": [1.0, 2.0]}, MilvusException, 65535,   # Milvus 2.6 counts the batch's floats first
      "the length(2999) of float data should divide the dim(3) (row 537 of field vec has 2 dimensions)"),

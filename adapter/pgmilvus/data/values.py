@@ -420,7 +420,7 @@ def _array_encoder(field: FieldSchema) -> Encoder:
                 if limit and isinstance(item, str) and len(item) * 4 > limit and len(item.encode()) > limit:
                     raise MilvusException(
                         ErrorCode.INVALID_PARAMETER,
-                        f'length of VarChar array field "{field.name}" exceeds max length, row number: {row}, '
+                        f'length of Array array field "{field.name}" exceeds max length, row number: {row}, '  # 2.6 prints the field's type
                         f"array index: {index}, length: {len(item.encode())}, max length: {limit}: invalid "
                         f"parameter (value {_show(item)})")
                 out.append(element(item, row))
