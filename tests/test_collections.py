@@ -755,3 +755,15 @@ def _try(call) -> None:
         call()
     except MilvusException:
         pass
+
+
+def test_index_mmap_given_at_create_time_is_described_as_pymilvus_sent_it(client: MilvusClient) -> None:
+    """pymilvus sends mmap.enabled as str(True); Milvus describes it as sent, "True"."""
+    schema = client.create_schema()
+    schema.add_field("id", D.INT64, is_primary=True)
+    schema.add_field("v", D.FLOAT_VECTOR, dim=2)
+    index = client.prepare_index_params()
+    index.add_index("v", index_type="HNSW", metric_type="L2", params={"M": 16, "mmap.enabled": True})
+    client.create_collection("mi", schema=schema, index_params=index)
+    described = client.describe_index("mi", "v")
+    assert (described["mmap.enabled"], described["M"]) == ("True", "16")

@@ -345,7 +345,7 @@ def pg_index_name(table: str, index_name: str) -> str:
 def describe(plan_params: dict[str, Any], index_type: str, metric: Optional[str], field_name: str,
              index_name: str, total_rows: int) -> dict[str, Any]:
     """describe_index's dict: user params as strings, as Milvus returns them."""
-    out: dict[str, Any] = {str(k): _as_str(v) for k, v in plan_params.items() if k != PG_KEY}
+    out: dict[str, Any] = {str(k): _as_str(v, str(k)) for k, v in plan_params.items() if k != PG_KEY}
     out["index_type"] = index_type
     if metric:
         out["metric_type"] = metric
@@ -354,7 +354,11 @@ def describe(plan_params: dict[str, Any], index_type: str, metric: Optional[str]
     return out
 
 
-def _as_str(value: Any) -> str:
+def _as_str(value: Any, key: str = "") -> str:
+    """A param as Milvus shows it: ``mmap.enabled`` as pymilvus sent it (str(True): "True", a
+    top-level key), other bools as JSON inside ``params`` ("true")."""
     if isinstance(value, bool):
+        if key == "mmap.enabled":
+            return str(value)
         return "true" if value else "false"
     return str(value)
