@@ -147,7 +147,7 @@ def test_grouping_hybrid_search_errors(client: MilvusClient) -> None:
     reqs = _requests(client, nq=1)
     with pytest.raises(MilvusException, match="input group scorer type: median is not supported!: invalid"):
         client.hybrid_search("h", reqs, RRFRanker(), limit=3, group_by_field="g", rank_group_scorer="median")
-    with pytest.raises(MilvusException, match=r"groupBy field\(nope\) not found"):
+    with pytest.raises(MilvusException, match=r"groupBy field not found in schema: field not found\[field=nope\]"):
         client.hybrid_search("h", reqs, RRFRanker(), limit=3, group_by_field="nope")
 
 

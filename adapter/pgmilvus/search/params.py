@@ -210,8 +210,8 @@ def _group(kwargs: dict[str, Any], params: dict[str, Any]) -> tuple[Optional[str
     size = kwargs.get("group_size", params.get("group_size"))
     strict = kwargs.get("strict_group_size", params.get("strict_group_size",
                                                           kwargs.get("group_strict_size", False)))
-    if field_name is not None and not isinstance(field_name, str):
-        raise ParamError(message=f"group_by_field must be a str, got {field_name!r}")
+    if field_name is not None and not isinstance(field_name, str):  # pymilvus sends str(value): not found
+        field_name = str(field_name)
     if size is None:
         size = 1
     if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size <= 0:
