@@ -5,7 +5,7 @@
 -- re-syncs the roles granted it.  Private like the other rbac_* tables: managers only,
 -- plus roles granted ListPrivilegeGroups (privileges.py, CATALOG_GRANTS).
 
-CREATE TABLE pgmilvus_catalog.rbac_privilege_groups (
+CREATE TABLE IF NOT EXISTS pgmilvus_catalog.rbac_privilege_groups (  -- re-runnable, as 008
     name       text PRIMARY KEY,                 -- the group's Milvus name
     privileges text[] NOT NULL DEFAULT '{}',     -- Milvus API names, in the order they were added
     created_at timestamptz NOT NULL DEFAULT now()
