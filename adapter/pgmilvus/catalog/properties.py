@@ -20,7 +20,8 @@ from ..errors import ErrorCode, MilvusException, collection_loaded, invalid_para
 
 DYNAMIC_FIELD_KEY = "dynamicfield.enabled"
 #: The spellings Milvus's property parser (Go's strconv.ParseBool) takes; pymilvus sends str(value).
-_TRUE, _FALSE = {"1", "t", "T", "true", "TRUE", "True"}, {"0", "f", "F", "false", "FALSE", "False"}
+GO_TRUE = frozenset({"1", "t", "T", "true", "TRUE", "True"})
+GO_FALSE = frozenset({"0", "f", "F", "false", "FALSE", "False"})
 
 
 #: Properties a loaded collection's replica was built with (Milvus's hasMmapProp / hasLazyLoadProp /
@@ -39,16 +40,15 @@ def isolation_value(properties: dict[str, Any]) -> bool:
     if ISOLATION_KEY not in properties:
         return False
     text = str(properties[ISOLATION_KEY]).lower()
-    if text not in _TRUE | _FALSE:
+    if text not in GO_TRUE | GO_FALSE:
         raise invalid_parameter(f"failed to parse partition key isolation: strconv.ParseBool: parsing \"{text}\": "
                                 "invalid syntax (use true or false)")
-    return text in _TRUE
+    return text in GO_TRUE
 
 
 def isolated(info: CollectionInfo) -> bool:
     """Whether searches of ``info`` must name one partition key value (filters/isolation.py)."""
-    return ISOLATION_KEY in info.properties and info.schema.partition_key_field is not None and \
-        isolation_value(info.properties)
+    return info.schema.partition_key_field is not None and isolation_value(info.properties)
 
 
 def check_isolation(name: str, schema: Any, properties: dict[str, Any]) -> None:
@@ -125,9 +125,9 @@ def _alter_dynamic_field(conn: psycopg.Connection, info: CollectionInfo, propert
 
 def _as_bool(value: Any) -> bool:
     text = str(value)
-    if text in _TRUE:
+    if text in GO_TRUE:
         return True
-    if text in _FALSE:
+    if text in GO_FALSE:
         return False
     raise invalid_parameter(f"invalid value {value!r} for collection property {DYNAMIC_FIELD_KEY}: use True or "
                             "False")

@@ -14,6 +14,7 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
+from ..catalog.properties import GO_FALSE, GO_TRUE
 from ..errors import ErrorCode, MilvusException, ParamError, illegal, invalid_parameter
 
 #: Milvus's cap on topk and on offset + topk.
@@ -168,8 +169,7 @@ def check_guarantee_timestamp(value: Any) -> None:
 
 
 #: The spellings Go's strconv.ParseBool takes: pymilvus sends ``str(ignore_growing)``.
-_GO_TRUE = frozenset(["1", "t", "T", "TRUE", "true", "True"])
-_GO_BOOLS = _GO_TRUE | {"0", "f", "F", "FALSE", "false", "False"}
+_GO_BOOLS = GO_TRUE | GO_FALSE
 
 
 def check_ignore_growing(value: Any) -> bool:
@@ -181,7 +181,7 @@ def check_ignore_growing(value: Any) -> bool:
     if text not in _GO_BOOLS:
         raise MilvusException(ErrorCode.UNEXPECTED_ERROR, f"parse ignore growing field failed: ignore_growing "
                                                           f"{value!r} is not a bool")
-    return text in _GO_TRUE
+    return text in GO_TRUE
 
 
 def check_output_fields(output_fields: Any) -> None:
