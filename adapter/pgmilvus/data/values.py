@@ -155,6 +155,19 @@ def wrong_dim(field: FieldSchema, got: int, row: int) -> MilvusException:
                            f"({field.dim}) (row {row}): invalid parameter[expected={field.dim}][actual={got}]")
 
 
+def undivided_text(dtype: DataType, size: int, dim: int) -> str:
+    """Milvus 2.6's proxy text (funcutil.GetNumRowsOf*VectorField) for a column whose ``size``
+    (floats for FLOAT_VECTOR, else bytes) is no whole number of vectors of ``dim``."""
+    if dtype == DataType.FLOAT_VECTOR:
+        return f"the length({size}) of float data should divide the dim({dim})"
+    if dtype == DataType.BINARY_VECTOR:
+        return f"the num({8 * size}) of all bits should divide the dim({dim})"
+    if dtype == DataType.INT8_VECTOR:
+        return f"the length({size}) of int8 data should divide the dim({dim})"
+    kind = "float16" if dtype == DataType.FLOAT16_VECTOR else "bfloat"
+    return f"the length({size}) of {kind} data should divide the row width({2 * dim})"
+
+
 def undivided_float_data(field: FieldSchema, column: list[Any], base: int) -> Optional[MilvusException]:
     """Milvus 2.6's proxy first checks that a FLOAT_VECTOR column's floats, all rows end to end as
     pymilvus sends them, divide into vectors of the schema's dim (funcutil.GetNumRowsOfFloatVectorField),
@@ -171,7 +184,7 @@ def undivided_float_data(field: FieldSchema, column: list[Any], base: int) -> Op
         return None
     row = next(i for i, value in enumerate(column) if value is not None and len(value) != dim)
     return MilvusException(ErrorCode.SERVER_ERROR,
-                           f"the length({floats}) of float data should divide the dim({dim}) "
+                           f"{undivided_text(DataType.FLOAT_VECTOR, floats, dim)} "
                            f"(row {base + row} of field {field.name} has {len(column[row])} dimensions)")
 
 

@@ -16,6 +16,7 @@ from pymilvus.grpc_gen import schema_pb2
 
 from ...schema.model import DYNAMIC_FIELD
 from ...errors import ErrorCode
+from ...data.values import undivided_text
 from ...types import DataType
 from ..status import bad_request
 from .schema import data_type
@@ -117,8 +118,8 @@ def _float_vectors(col: schema_pb2.FieldData) -> list[Any]:
     if dim <= 0:
         raise bad_request(f"field {col.field_name}: the vectors' dim is {dim}")
     if len(flat) % dim:
-        raise bad_request(f"the length({len(flat)}) of float data should divide the dim({dim}) (field "
-                          f"{col.field_name}: a truncated vector?)", int(ErrorCode.SERVER_ERROR))
+        raise bad_request(f"{undivided_text(DataType.FLOAT_VECTOR, len(flat), dim)} (field {col.field_name}: a "
+                          "truncated vector?)", int(ErrorCode.SERVER_ERROR))
     return list(np.asarray(flat, dtype=np.float32).reshape(-1, dim))
 
 
@@ -129,20 +130,9 @@ def _byte_vectors(col: schema_pb2.FieldData, dtype: DataType) -> list[bytes]:
     if dim <= 0 or width <= 0 or dim * per_dim != width:
         raise bad_request(f"field {col.field_name}: dim {dim} is not valid for {dtype.name}")
     if len(raw) % width:
-        raise bad_request(f"{_undivided(dtype, len(raw), dim)} (field {col.field_name}: a truncated vector?)",
+        raise bad_request(f"{undivided_text(dtype, len(raw), dim)} (field {col.field_name}: a truncated vector?)",
                           int(ErrorCode.SERVER_ERROR))
     return [raw[i:i + width] for i in range(0, len(raw), width)]
-
-
-def _undivided(dtype: DataType, size: int, dim: int) -> str:
-    """Milvus 2.6's proxy text (funcutil.GetNumRowsOf*VectorField) for vector bytes that are no
-    whole number of vectors."""
-    if dtype == DataType.BINARY_VECTOR:
-        return f"the num({8 * size}) of all bits should divide the dim({dim})"
-    if dtype == DataType.INT8_VECTOR:
-        return f"the length({size}) of int8 data should divide the dim({dim})"
-    kind = "float16" if dtype == DataType.FLOAT16_VECTOR else "bfloat"
-    return f"the length({size}) of {kind} data should divide the row width({2 * dim})"
 
 
 def _sparse_row(raw: bytes, name: str) -> dict[int, float]:
