@@ -241,6 +241,58 @@ def test_group_by(client: MilvusClient) -> None:
         client.search("t", [query.tolist()], limit=3, group_by_field="f")
 
 
+#: Grouping by JSON values, TIMESTAMPTZ and dynamic keys (Milvus 2.6; a dynamic key's name as
+#: master reads it): (group_by_field, extra kwargs, limit, group_size, expected ids).  Row i is at
+#: distance i from the query; see _grouped_rows for its values.
+GROUP_CASES = [
+    ("meta['n']", {}, 3, 2, [0, 3, 1, 4, 2, 5]),                       # a JSON path: i % 3
+    ('meta["n"]', {}, 2, 1, [0, 1]),
+    ("color", {}, 3, 2, [0, 3, 1, 4, 2, 5]),                            # a dynamic key: i % 3
+    ("nested['k']", {}, 2, 2, [0, 5, 1, 6]),                            # a dynamic key's path: i % 5
+    ("meta", {}, 2, 2, [0, 12, 1, 13]),                                 # the whole JSON value: i % 12
+    ("meta", {"json_path": "meta['s']"}, 2, 2, [0, 4, 1, 5]),           # json_path overrides: i % 4
+    ("nothere", {}, 3, 2, [0, 1]),                                      # a missing key: one null group
+    ("meta['n']", {"json_type": DataType.VARCHAR}, 3, 2, [0, 1]),       # numbers are no VarChar: null
+    ("meta['s']", {"json_type": DataType.VARCHAR}, 2, 1, [0, 1]),
+    ("meta['w']", {"json_type": DataType.INT8}, 2, 2, [0, 1]),          # 256 wraps to 0 as int8
+    ("meta['w']", {"json_type": DataType.INT16}, 2, 2, [0, 2, 1, 3]),
+    ("meta['b']", {"json_type": DataType.BOOL}, 2, 2, [0, 2, 1, 3]),
+    ("meta['b']", {"json_type": DataType.INT64}, 2, 2, [0, 1]),         # bools are no Int64: null
+    ("meta['n']", {"json_type": DataType.INT64, "strict_cast": True}, 3, 1, [0, 1, 2]),
+    ("ts", {}, 3, 2, [0, 3, 1, 4, 2, 5]),                               # TIMESTAMPTZ: i % 3 days
+]
+
+
+def _grouped_rows(client: MilvusClient) -> None:
+    schema = client.create_schema(enable_dynamic_field=True)
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("v", DataType.FLOAT_VECTOR, dim=2)
+    schema.add_field("meta", DataType.JSON)
+    schema.add_field("ts", DataType.TIMESTAMPTZ)
+    index = client.prepare_index_params()
+    index.add_index("v", index_type="FLAT", metric_type="L2")
+    client.create_collection("grp", schema=schema, index_params=index)
+    client.insert("grp", [{"id": i, "v": [float(i), 0.0], "ts": f"2025-01-0{1 + i % 3}T00:00:00Z",
+                           "meta": {"n": i % 3, "s": f"s{i % 4}", "w": [0, 256][i % 2], "b": i % 2 == 0},
+                           "color": ["red", "green", "blue"][i % 3], "nested": {"k": i % 5}}
+                          for i in range(30)])
+
+
+def test_group_by_json_timestamptz_and_dynamic_keys(client: MilvusClient) -> None:
+    _grouped_rows(client)
+    for field, kwargs, limit, size, expected in GROUP_CASES:
+        res = client.search("grp", [[0.0, 0.0]], limit=limit, group_by_field=field, group_size=size,
+                            **kwargs)[0]
+        assert res.ids == expected, (field, kwargs)
+    with pytest.raises(MilvusException, match="failed to cast json value to int64_t"):
+        client.search("grp", [[0.0, 0.0]], limit=3, group_by_field="meta['s']", json_type=DataType.INT64,
+                      strict_cast=True)
+    hybrid = client.hybrid_search("grp", [AnnSearchRequest([[0.0, 0.0]], "v", {}, 3),
+                                          AnnSearchRequest([[1.0, 0.0]], "v", {}, 3)], RRFRanker(), limit=2,
+                                  group_by_field="meta", group_size=2)[0]
+    assert sorted(hybrid.ids) == [0, 1, 12, 13]   # whole JSON values are hashable group values (their text)
+
+
 def test_partitions_prune_and_unknown_partition_fails(client: MilvusClient) -> None:
     quick(client)
     client.create_partition("c", "p1")

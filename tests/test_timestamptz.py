@@ -121,6 +121,8 @@ TIME_FIELDS_CASES = [
      [2024, 12, 31, 22, 0, 0, 500000]),
     ("UTC", "2024-12-31T22:00:00Z", "year,HOUR day", "Asia/Shanghai", [2025, 6, 1]),
     ("Asia/Shanghai", "2024-12-31 22:00:00", "day hour", None, [31, 22]),
+    ("UTC", "9999-12-31T23:46:05Z", "year month day hour", "Asia/Shanghai", [10000, 1, 1, 7]),  # beyond datetime
+    ("UTC", "0001-01-01T01:00:00Z", "year day hour", "America/New_York", [0, 31, 20]),
 ]
 
 
@@ -317,6 +319,7 @@ def test_filter_follows_timezone_property(filter_rows) -> None:
 #: (filter, Milvus 2.6's text in the error)
 FILTER_ERRORS = [
     ("ts > ISO '2025-01-01'", "invalid timestamp string: '2025-01-01'. Does not match any known format"),
+    ("ts > ISO '٢٠٢٥-01-01T00:00:00Z'", "invalid timestamp string: '٢٠٢٥-01-01T00:00:00Z'. Does not match any known format"),  # Arabic-Indic digits: Go reads 0-9 only
     ("ts > ISO '2025-01-01T00:00:00+15:00'", "UTC offset hour 15 is out of the valid range [-12, 14]"),
     ("ts + INTERVAL '1D' > ISO '2025-01-01T00:00:00Z'", "invalid ISO 8601 duration: 1D"),
     ("id > ISO '2025-01-01T00:00:00Z'", "field 'id' is not a timestamptz datatype"),

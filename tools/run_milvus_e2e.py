@@ -8,7 +8,9 @@ PostgreSQL, so the harness runs exactly as it does against a Milvus server
         --client-python $E2E/venv/bin/python --out /tmp/e2e-wire  insert upsert query ...
     python tools/run_milvus_e2e.py ... --lite-script $LITE/tools/run_upstream_milvus_client_supported.sh allowlist
 
-Each stem names ``milvus_client/test_milvus_client_<stem>.py``; ``allowlist`` runs the
+Each stem names ``milvus_client/test_milvus_client_<stem>.py`` (a stem with a ``/``, such as
+``expressions/json_filtering``, a file in that sub-folder; one ending in ``.py``, that file of
+``milvus_client``); ``allowlist`` runs the
 test ids of Milvus Lite's script (ids whose class moved upstream are found by file and
 function name).  ``--client-python`` is a venv with the harness's requirements (see
 /work/shared/reference/milvus-e2e.md); the server runs with this interpreter.  Results:
@@ -128,8 +130,10 @@ def main(argv: Optional[list[str]] = None) -> int:
                     raise SystemExit("allowlist needs --lite-script")
                 targets = allowlist_ids(args.lite_script, args.tests, args.client_python)
             else:
-                targets = [f"milvus_client/test_milvus_client_{stem}.py"]
-            line = run_file(stem, args, targets)
+                folder, _, name = stem.rpartition("/")
+                file = name if name.endswith(".py") else f"test_milvus_client_{name}.py"
+                targets = [str(Path("milvus_client", folder, file))]
+            line = run_file(stem.replace("/", "-").removesuffix(".py"), args, targets)
             with open(summary, "a") as f:
                 f.write(line + "\n")
             print(line, flush=True)

@@ -78,6 +78,44 @@ def test_grouping_hybrid_search_matches_in_process(two_vectors, local_client, sc
     assert len(wire[0]) == 4 and len({e["tag"] for _, _, e in wire[0]}) == 2
 
 
+@pytest.mark.parametrize("field, kwargs", [
+    ("tag", {}), ("color", {}), ("meta['n']", {"json_type": DataType.INT64}),
+    ("meta", {"json_path": "meta['s']", "strict_cast": True}),
+], ids=["varchar", "dynamic-key", "json-type", "json-path"])
+def test_grouping_by_json_matches_in_process(two_vectors, local_client, field, kwargs) -> None:
+    """json_path / json_type / strict_cast travel in search_params, as pymilvus sends them."""
+    import pgmilvus
+
+    two_vectors.create_collection("grp", schema=_json_schema(), index_params=_flat("v"))
+    two_vectors.insert("grp", [{"id": i, "v": [float(i), 0.0], "tag": f"t{i % 3}", "color": f"c{i % 4}",
+                                "meta": {"n": i % 5, "s": f"s{i % 2}"}} for i in range(20)])
+    local_kwargs = {k: pgmilvus.DataType(int(v)) if k == "json_type" else v for k, v in kwargs.items()}
+    wire = two_vectors.search("grp", [[0.0, 0.0]], limit=2, group_by_field=field, group_size=2, **kwargs)
+    local = local_client.search("grp", [[0.0, 0.0]], limit=2, group_by_field=field, group_size=2, **local_kwargs)
+    assert [h["id"] for h in wire[0]] == [h["id"] for h in local[0]]
+    assert len(wire[0]) == 4
+    from pymilvus import MilvusException
+
+    with pytest.raises(MilvusException, match="failed to cast json value to int64_t"):
+        two_vectors.search("grp", [[0.0, 0.0]], limit=2, group_by_field="meta['s']", json_type=DataType.INT64,
+                           strict_cast=True)
+
+
+def _json_schema():
+    schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=True)
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("v", DataType.FLOAT_VECTOR, dim=2)
+    schema.add_field("tag", DataType.VARCHAR, max_length=8)
+    schema.add_field("meta", DataType.JSON)
+    return schema
+
+
+def _flat(field):
+    index = MilvusClient.prepare_index_params()
+    index.add_index(field, index_type="FLAT", metric_type="L2")
+    return index
+
+
 def test_search_by_ids_matches_in_process(two_vectors, local_client) -> None:
     """SearchRequest.ids (pymilvus's search(ids=...)) runs the keys' stored vectors."""
     kwargs = dict(anns_field="dense", limit=4, filter="tag != 't1'", output_fields=["tag"])

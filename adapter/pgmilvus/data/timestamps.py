@@ -35,7 +35,7 @@ _MIN_OFFSET, _MAX_OFFSET = timedelta(hours=-12), timedelta(hours=14)
 #: Go's layouts in ParseTimeTz: RFC 3339 with a T (offset "Z" or "+hh:mm"), or a space (offset "Z",
 #: "+hh:mm" or "+hh"), or no offset at all (a local time); fractional seconds of any length.
 _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})([T ])(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?"
-                  r"(Z|[+-]\d{2}:\d{2}|[+-]\d{2})?")
+                  r"(Z|[+-]\d{2}:\d{2}|[+-]\d{2})?", re.ASCII)  # ASCII: Go's digits are 0-9 only
 
 
 # -- the timezone property -------------------------------------------------------------------------
@@ -120,11 +120,8 @@ def render(value: datetime, tz: tzinfo) -> str:
     """``value`` in ``tz`` as Milvus 2.6 prints it (FormatTimeMicroWithoutTrailingZeros):
     RFC 3339, no trailing zeros in the fraction, ``Z`` for a zero offset, seconds of an
     offset dropped (Go's layout has none)."""
-    try:
-        local = value.astimezone(tz)
-    except OverflowError:  # the local time is in year 0 or 10000, beyond Python's datetime
-        return _render_beyond(value, tz)
-    text = (f"{local.year:04d}-{local.month:02d}-{local.day:02d}T{local.hour:02d}:{local.minute:02d}:"
+    local, years = local_time(value, tz)
+    text = (f"{local.year + years:04d}-{local.month:02d}-{local.day:02d}T{local.hour:02d}:{local.minute:02d}:"
             f"{local.second:02d}")  # not strftime: glibc's %Y does not pad years before 1000
     if local.microsecond:
         text += f".{local.microsecond:06d}".rstrip("0")
@@ -135,15 +132,17 @@ def render(value: datetime, tz: tzinfo) -> str:
 _CYCLE = timedelta(days=146097)
 
 
-def _render_beyond(value: datetime, tz: tzinfo) -> str:
-    """:func:`render` of a value whose local time leaves years 1..9999 (9999-12-31T23:00:00Z in
-    +08:00 is Go's ``10000-01-01T07:00:00+08:00``): rendered 400 years nearer, the year put back
-    (a zone's rules that far out repeat: the POSIX rule after the last transition, LMT before the
-    first)."""
-    years = 400 if value.year > 5000 else -400
-    text = render(value - _CYCLE if years > 0 else value + _CYCLE, tz)
-    year, rest = text.split("-", 1)
-    return f"{int(year) + years:04d}-{rest}"
+def local_time(value: datetime, tz: tzinfo) -> tuple[datetime, int]:
+    """``value`` in ``tz``, and the years to add to its year: a local time beyond years 1..9999
+    (9999-12-31T23:00:00Z in +08:00 is Go's ``10000-01-01T07:00:00+08:00``) is taken 400 years
+    nearer, which Python's datetime can hold (a zone's rules that far out repeat: the POSIX rule
+    after the last transition, LMT before the first)."""
+    try:
+        return value.astimezone(tz), 0
+    except OverflowError:
+        if value.year > 5000:
+            return (value - _CYCLE).astimezone(tz), 400
+        return (value + _CYCLE).astimezone(tz), -400
 
 
 def _offset(delta: Optional[timedelta]) -> str:
@@ -164,11 +163,11 @@ def decoder(timezone_name: str, parts: Optional[tuple[str, ...]] = None) -> Call
     tz = zone(timezone_name)
     if parts is None:
         return lambda value: render(value, tz) if isinstance(value, datetime) else value
-    readers = [_part_reader(p) for p in parts]
+    readers = [(_part_reader(p), p.lower() == "year") for p in parts]
 
     def extract(value: Any) -> Any:
-        local = value.astimezone(tz)
-        return [read(local) for read in readers]
+        local, years = local_time(value, tz)
+        return [read(local) + years if year else read(local) for read, year in readers]
     return extract
 
 

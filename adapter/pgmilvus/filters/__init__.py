@@ -26,14 +26,14 @@ from sqlglot import exp
 from ..data.timestamps import DEFAULT_TIMEZONE
 from ..errors import ParamError
 from ..schema.model import CollectionSchema
-from . import cache, ir, isolation
+from . import ast, cache, ir, isolation
 from .compile import to_sql
 from .errors import FilterError, SyntaxProblem
 from .parser import parse
-from .typecheck import check
+from .typecheck import check, resolve
 
 __all__ = ["FilterError", "compile_filter", "filter_sql", "plan_sql", "parse_filter", "sample_split",
-           "clear_cache"]
+           "identifier", "clear_cache"]
 
 
 def parse_filter(expr: str):
@@ -79,6 +79,24 @@ def _compiled(expr: str, schema: CollectionSchema, params: Optional[dict],
         return sql, sql.sql(dialect="postgres")
 
     return cache.compile_cache.get_or_build(key, build)
+
+
+def identifier(text: str, schema: CollectionSchema) -> Optional[tuple[str, tuple]]:
+    """The column and key path ``text`` names when it is one field, JSON path, array element or
+    dynamic key (``f``, ``j["k"][0]``, ``color``), as Milvus's ParseIdentifier reads it; None
+    when it is anything else or names nothing ("cannot parse identifier")."""
+    try:
+        tree = parse(text)
+        if not isinstance(tree, (ast.Ident, ast.Path)):
+            return None
+        found = resolve(tree, schema)
+    except (SyntaxProblem, RecursionError):
+        return None
+    if isinstance(found, ir.JsonRef):
+        return found.column, found.keys
+    if isinstance(found, ir.ArrayElem):
+        return found.array.name, (found.index,)
+    return found.name, ()
 
 
 def isolation_problem(expr: str, schema: CollectionSchema, params: Optional[dict] = None,

@@ -139,6 +139,12 @@ def check(node: ast.Node, schema: CollectionSchema, params: Optional[dict], text
     return typed
 
 
+def resolve(node: "ast.Ident | ast.Path", schema: CollectionSchema) -> Typed:
+    """What a field name or path names in ``schema`` (a column, JSON path, array or element);
+    SyntaxProblem when it names nothing a filter can use."""
+    return _Checker(schema, {}, timestamps.DEFAULT_TIMEZONE).visit(node)
+
+
 def _is_element(target: Typed) -> bool:
     """An ARRAY field, one of its elements, or arithmetic on an element: Milvus casts a float
     constant without a fractional part to an integer element type there (5.0 -> 5)."""

@@ -39,8 +39,10 @@ from ..errors import ErrorCode, MilvusException, invalid_parameter
 from ..filters import isolation_problem, plan_sql
 from .params import SearchRequest
 from .results import Hit, SearchResult, search_result
-from .target import Resolved, array_type, encode_queries, group_field, query_encoder, resolve
+from .grouping import GroupBy, group_by
+from .target import Resolved, array_type, encode_queries, query_encoder, resolve
 from ..data.values import wire_adapters
+from ..types import DataType
 
 _log = logging.getLogger("pgmilvus")
 _new_dict = dict.__new__  # a Hit without its Python-level __init__ (Prepared.hits)
@@ -72,7 +74,7 @@ class Plan:
     out: outputs.OutputPlan
     conditions: list[sql.Composable]     # the partitions searched, and the filter (for estimates)
     params: dict[str, Any]
-    group_column: Optional[str]
+    group: Optional[GroupBy]             # a grouping search's group value (grouping.py)
     filter: Optional[sql.Composable]     # the compiled filter, None without one
     guard: sql.Composable
     revision: tuple[int, int]            # (collection id, catalog revision) the plan was built on
@@ -128,10 +130,6 @@ class Prepared:
     @property
     def resolved(self) -> Resolved:
         return self.plan.resolved
-
-    @property
-    def group_column(self) -> Optional[str]:
-        return self.plan.group_column
 
     @property
     def has_filter(self) -> bool:
@@ -196,7 +194,8 @@ def _shape(request: SearchRequest, bound: Optional[bound_filters.Bound] = None) 
                ("bound", bound.shape) if bound is not None else request.filter,
                _freeze(request.filter_params) if request.filter_params else None,
                tuple(request.output_fields) if request.output_fields is not None else None,
-               request.group_by_field, request.ignore_growing, request.timezone, request.time_fields)
+               request.group_by_field, request.group_json_path, request.group_json_type, request.group_strict_cast,
+               request.ignore_growing, request.timezone, request.time_fields)
         hash(key)
     except TypeError:
         return None
@@ -232,21 +231,24 @@ def _plan(info: CollectionInfo, request: SearchRequest, bound: Optional[bound_fi
         refused = isolation_problem(request.filter, info.schema, request.filter_params, zone)
         if refused is not None:
             raise MilvusException(ErrorCode.SERVER_ERROR, refused)
-    group_column = None
+    group = None
     if request.group_by_field:
-        group_column = group_field(info, request.group_by_field).name
-    return Plan(resolved, out, conditions, params, group_column, filter_cond,
+        group = group_by(info, request)
+        if resolved.field.dtype == DataType.BINARY_VECTOR:  # 2.6's proxy, after parsing the grouping
+            raise MilvusException(ErrorCode.SERVER_ERROR, "not support search_group_by operation based on "
+                                                          "binary vector column")
+    return Plan(resolved, out, conditions, params, group, filter_cond,
                 revision_guard(info), (info.id, info.revision), query_encoder(resolved.field),
-                info.schema.primary_field.name, _entities(out, group_column))
+                info.schema.primary_field.name, _entities(out, group is not None))
 
 
-def _entities(out: outputs.OutputPlan, group_column: Optional[str]) -> Optional[Callable[[Row], dict[str, Any]]]:
+def _entities(out: outputs.OutputPlan, grouped: bool) -> Optional[Callable[[Row], dict[str, Any]]]:
     """The function from a hit row to its output fields (pymilvus's ``entity`` dict); None
     without output fields."""
     width = out.width
     if not width:
         return None
-    start = 3 if group_column is not None else 2
+    start = 3 if grouped else 2
     decode = out.decode
     return lambda row: decode(row[start:start + width])
 
@@ -288,10 +290,12 @@ def run(conn: psycopg.Connection, prepared: Prepared) -> list[list[Row]]:
     if chosen.fence is None:
         chosen.fence = not chosen.exact and prepared.has_filter and _planner_sorts(conn, prepared, chosen)
     window = prepared.request.window
+    if prepared.plan.group is not None and prepared.plan.group.strict_cast:
+        _check_cast(conn, prepared)
     per_query = _execute(conn, prepared, list(range(len(prepared.vectors))), chosen.exact,
                          chosen.settings, window, chosen.fence)
     plan = prepared.plan
-    if chosen.exact or plan.group_column is not None:
+    if chosen.exact or plan.group is not None:
         return per_query
     undefined = plan.resolved.target.metric.undefined is not None  # a zero query vector: NaN
     short = []
@@ -310,6 +314,20 @@ def run(conn: psycopg.Connection, prepared: Prepared) -> list[list[Row]]:
 #: A search shape warns of short index scans at most this often (seconds): an application
 #: repeats its searches, and one warning a minute says as much as one per call.
 _SHORT_SCAN_WARNING_EVERY = 60.0
+
+
+def _check_cast(conn: psycopg.Connection, prepared: Prepared) -> None:
+    """A grouping search with ``strict_cast``: segcore's error when a searched row's JSON value
+    is not of ``json_type`` (one EXISTS over the searched rows before the search)."""
+    plan = prepared.plan
+    assert plan.group is not None
+    refused = plan.group.uncastable()
+    if refused is None:
+        return
+    statement = plan.statement(conn, "strict cast", lambda: sql.SQL("SELECT EXISTS ({})").format(
+        search_sql.count_statement(plan.resolved.target.table, [*plan.conditions, refused])))
+    if execute(conn, statement, prepared.params, {}, prepare=False)[0][0]:
+        raise plan.group.cast_error()
 
 
 def _warn_short_scan(prepared: Prepared, chosen: strategy.Chosen, query: int, found: int, exact: int) -> None:
@@ -356,7 +374,7 @@ def _execute(conn: psycopg.Connection, prepared: Prepared, which: Sequence[int],
             if len(set(map(_PK_OF, raw))) < len(raw):
                 hits[k] = ded = _dedupe(raw)
                 lacking = lacking or len(raw) >= fetch and len(ded) < window
-        if not lacking or prepared.plan.group_column is not None or fetch >= 8 * window + 1024:
+        if not lacking or prepared.plan.group is not None or fetch >= 8 * window + 1024:
             return hits
         fetch *= 2
         exact = True
@@ -369,7 +387,7 @@ def _statement(conn: psycopg.Connection, prepared: Prepared, which: Sequence[int
     nq = len(which)
     range_filter = request.params.get("range_filter") is not None  # checked by prepare (_check_range)
     keyset = prepared.keyset is not None
-    limit = request.window if plan.group_column is not None else fetch
+    limit = request.window if plan.group is not None else fetch
     target = plan.resolved.target
     fence = fence and not exact
     key = (nq == 1, exact, limit, range_filter, keyset, fence)
@@ -377,7 +395,7 @@ def _statement(conn: psycopg.Connection, prepared: Prepared, which: Sequence[int
     if statement is None:
         statement = plan.statement(conn, key, lambda: search_sql.search_statement(
             target, nq, plan.resolved.conditions, plan.out.select_items("t"), exact=exact, limit=limit,
-            range_filter=range_filter, group_column=plan.group_column, keyset=keyset,
+            range_filter=range_filter, group=plan.group.expression() if plan.group is not None else None, keyset=keyset,
             array_type=array_type(target.query_type), guard=plan.guard, filter_condition=plan.filter,
             fence=fence))
     params = prepared.params
@@ -386,7 +404,7 @@ def _statement(conn: psycopg.Connection, prepared: Prepared, which: Sequence[int
         params["q"] = prepared.vectors[which[0]]
     else:
         params["qs"] = [prepared.vectors[i] for i in which]
-    if plan.group_column is not None:
+    if plan.group is not None:
         params["group_size"] = request.group_size
     if range_filter:
         params["range_filter"] = request.range_filter
@@ -436,7 +454,7 @@ def _split(prepared: Prepared, rows: list[tuple], nq: int) -> list[list[Row]]:
         per_query = [[] for _ in range(nq)]
         for row in rows:
             per_query[row[0] - 1].append(row[1:])
-    key = _GROUPED_ORDER if prepared.plan.group_column is not None else _ORDER
+    key = _GROUPED_ORDER if prepared.plan.group is not None else _ORDER
     for part in per_query:
         part.sort(key=key)                  # C-level keys: this runs on every search
     return per_query
@@ -474,7 +492,7 @@ def finish(prepared: Prepared, rows: list[Row]) -> list[tuple[Row, float]]:
     if request.round_decimal > 0:
         values = [round(v, request.round_decimal) for v in values]
     out = list(zip(rows, values))
-    if plan.group_column is not None:
+    if plan.group is not None:
         lo, hi = request.offset, request.offset + request.limit
         return [(r, d) for r, d in out if lo < r[-1] <= hi]
     return out[request.offset:request.offset + request.limit]

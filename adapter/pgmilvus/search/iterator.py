@@ -17,7 +17,7 @@ import psycopg
 
 from ..catalog import collections
 from . import ann as search
-from ..errors import ParamError, collection_replaced, illegal
+from ..errors import ParamError, collection_replaced, illegal, invalid_parameter
 from .params import MAX_TOPK, build_request
 from .results import SearchPage
 
@@ -40,6 +40,8 @@ class SearchIterator:
             raise ParamError(message=f"batch size cannot be larger than {MAX_TOPK}")
         if kwargs.get("offset", 0):
             raise ParamError(message="Offset is not supported for search_iterator_v2")
+        if kwargs.get("group_by_field"):
+            raise invalid_parameter("Not allowed to do groupBy when doing iteration")
         rows = _num_rows(data)
         if rows > 1:
             raise ParamError(message="search_iterator_v2 does not support processing multiple vectors "

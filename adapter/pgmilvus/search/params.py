@@ -16,6 +16,7 @@ import numpy as np
 
 from ..catalog.properties import GO_FALSE, GO_TRUE
 from ..errors import ErrorCode, MilvusException, ParamError, illegal, invalid_parameter
+from ..types import DataType
 
 #: Milvus's cap on topk and on offset + topk.
 MAX_TOPK = 16384
@@ -41,6 +42,9 @@ class SearchRequest:
     group_by_field: Optional[str] = None
     group_size: int = 1
     strict_group_size: bool = False
+    group_json_path: Optional[str] = None                   # json_path / json_type / strict_cast (grouping.py)
+    group_json_type: Optional[str] = None
+    group_strict_cast: bool = False
     ignore_growing: bool = False
     timezone: Optional[str] = None                           # TIMESTAMPTZ output (timestamps.rendering)
     time_fields: Optional[str] = None
@@ -205,18 +209,63 @@ def _offset(kwargs: dict[str, Any], top: dict[str, Any]) -> int:
     return int(offset)
 
 
-def _group(kwargs: dict[str, Any], params: dict[str, Any]) -> tuple[Optional[str], int, bool]:
+def _group(kwargs: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """The grouping arguments of a search (grouping.py reads them against the schema)."""
     field_name = kwargs.get("group_by_field", params.get("group_by_field"))
-    size = kwargs.get("group_size", params.get("group_size"))
     strict = kwargs.get("strict_group_size", params.get("strict_group_size",
                                                           kwargs.get("group_strict_size", False)))
     if field_name is not None and not isinstance(field_name, str):  # pymilvus sends str(value): not found
         field_name = str(field_name)
+    json_path = kwargs.get("json_path", params.get("json_path"))
+    return {"group_by_field": field_name or None,
+            "group_size": _group_size(kwargs.get("group_size", params.get("group_size"))),
+            "strict_group_size": _go_bool(strict),
+            "group_json_path": None if json_path in (None, "") else str(json_path),
+            "group_json_type": _json_type(kwargs.get("json_type", params.get("json_type"))),
+            "group_strict_cast": _go_bool(kwargs.get("strict_cast", params.get("strict_cast")))}
+
+
+def _json_type(value: Any) -> Optional[str]:
+    """json_type as Milvus's proxy receives it: pymilvus sends a DataType's name (Int8, VarChar...)
+    and refuses other DataTypes; a name the proxy does not know is ignored, as 2.6 does."""
+    if value is None or isinstance(value, str):
+        return value
+    name = _JSON_TYPE_NAMES.get(value) if isinstance(value, int) else None
+    if name is None:
+        raise ParamError(message=f"Unsupported json cast type: {value}")
+    return name
+
+
+def _group_size(size: Any) -> int:
+    """group_size as Milvus 2.6's proxy parses it (parseGroupByInfo)."""
     if size is None:
-        size = 1
-    if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size <= 0:
-        raise invalid_parameter(f"group_size [{size}] is invalid, it should be a positive int")
-    return field_name or None, int(size), bool(strict)
+        return 1
+    if isinstance(size, bool) or not isinstance(size, int):
+        try:
+            size = int(str(size).strip(), 0)
+        except ValueError:
+            raise invalid_parameter(f"failed to parse input group size:{size}") from None
+    if size <= 0:
+        raise invalid_parameter(f"input group size:{size} is negative, failed to do search_groupby")
+    if size > MAX_GROUP_SIZE:
+        raise invalid_parameter(f"input group size:{size} exceeds configured max group size:{MAX_GROUP_SIZE}")
+    return int(size)
+
+
+def _go_bool(value: Any) -> bool:
+    """strict_group_size / strict_cast: a bool, or a Go ParseBool spelling over the wire (anything else: false)."""
+    if isinstance(value, bool):
+        return value
+    return value is not None and str(value) in GO_TRUE
+
+
+#: pymilvus's json_type DataTypes and the names it sends for them.
+_JSON_TYPE_NAMES = {DataType.INT8: "Int8", DataType.INT16: "Int16", DataType.INT32: "Int32", DataType.INT64: "Int64",
+                    DataType.BOOL: "Bool", DataType.VARCHAR: "VarChar"}
+
+
+#: Milvus's largest group_size (quotaAndLimits.limits.maxGroupSize's default).
+MAX_GROUP_SIZE = 10
 
 
 #: Index search parameters that must be positive integers when given.
@@ -369,12 +418,10 @@ def _checked_request(data: Any, filter: Any, limit: Any, output_fields: Any, sea
         raise invalid_parameter(f"metric type {metric!r} not found or not supported")
     _check_positive_ints(params)
     _check_float_ranges(params)
-    group_by, group_size, strict = _group(kwargs, params)
     return SearchRequest(data=vectors, limit=limit, offset=offset, filter=filter,
                          filter_params=dict(filter_params),
                          output_fields=list(output_fields) if output_fields is not None else None,
                          partition_names=list(partition_names) if partition_names else None,
                          anns_field=anns_field or None, metric_type=metric.upper() if metric else None,
-                         params=params, round_decimal=round_decimal, group_by_field=group_by,
-                         group_size=group_size, strict_group_size=strict, ignore_growing=ignore_growing,
+                         params=params, round_decimal=round_decimal, ignore_growing=ignore_growing, **_group(kwargs, params),
                          timezone=kwargs.get("timezone"), time_fields=kwargs.get("time_fields"))

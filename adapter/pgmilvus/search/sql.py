@@ -216,16 +216,16 @@ def inner_select(target: Target, query: sql.Composable, conditions: Sequence[sql
 
 
 def grouped_select(target: Target, query: sql.Composable, conditions: Sequence[sql.Composable],
-                   outputs: Sequence[sql.Composable], group_column: str, groups: int) -> sql.Composable:
+                   outputs: Sequence[sql.Composable], group: sql.Composable, groups: int) -> sql.Composable:
     """Grouping search, exactly: the best ``group_size`` hits of the best ``groups`` groups.
 
     Groups are ranked by their best hit (ties by the group value); the rows of
     one group by (distance, pk).  Window functions over the filtered rows, so it
-    is an exact scan (a grouping search cannot stop an index scan early).
+    is an exact scan (a grouping search cannot stop an index scan early).  ``group``: the
+    group value of a row of ``t`` (grouping.GroupBy.expression).
     """
     raw = target.metric.raw(target.column, query, True)
     pk = sql.Identifier("t", target.pk)
-    group = sql.Identifier("t", group_column)
     inner = sql.SQL(
         "SELECT {pk} AS {pk_alias}, {raw} AS {d}, {group} AS {g}{outputs}, "
         "row_number() OVER (PARTITION BY {group} ORDER BY {raw}, {pk}) AS \"$rn\", "
@@ -255,7 +255,7 @@ def batched(target: Target, inner: sql.Composable, array_type: str,
 
 def search_statement(target: Target, nq: int, conditions: Sequence[sql.Composable],
                      outputs: Sequence[sql.Composable], *, exact: bool, limit: int, range_filter: bool = False,
-                     group_column: Optional[str] = None, keyset: bool = False,
+                     group: Optional[sql.Composable] = None, keyset: bool = False,
                      array_type: str = "", guard: Optional[sql.Composable] = None,
                      filter_condition: Optional[sql.Composable] = None, fence: bool = False) -> sql.Composable:
     """The whole statement for ``nq`` query vectors (a scalar parameter when nq == 1).
@@ -270,9 +270,9 @@ def search_statement(target: Target, nq: int, conditions: Sequence[sql.Composabl
     (measured 3% on an exact scan of 50k rows).
     """
     query = query_param(target) if nq == 1 else _lateral_query(target)
-    if group_column is not None:
+    if group is not None:
         everything = [*conditions, filter_condition] if filter_condition is not None else conditions
-        inner = grouped_select(target, query, everything, outputs, group_column, limit)
+        inner = grouped_select(target, query, everything, outputs, group, limit)
     else:
         inner = inner_select(target, query, conditions, outputs, exact, limit, range_filter=range_filter,
                              keyset=keyset, filter_condition=filter_condition, fence=fence)

@@ -90,7 +90,7 @@ def choose(conn: psycopg.Connection, prepared: Any) -> Chosen:
     resolved = plan.resolved
     if resolved.method is None:
         return _NO_INDEX
-    if plan.group_column is not None:
+    if plan.group is not None:
         return _GROUPING
     params = request.params
     key = (request.window, prepared.keyset is not None, params.get("ef"), params.get("nprobe"),

@@ -24,10 +24,6 @@ from .params import illegal
 from .sql import METRICS, Target, partition_condition
 from ..types import DataType
 
-#: Field types a grouping search accepts (Milvus: integers, bool, varchar).
-GROUPABLE = {DataType.INT8, DataType.INT16, DataType.INT32, DataType.INT64, DataType.BOOL, DataType.VARCHAR}
-
-
 @dataclass
 class Resolved:
     """The field, index, metric and SQL target of one search."""
@@ -130,25 +126,6 @@ def _source(info: CollectionInfo, partition_names: Optional[Sequence[str]]
         assert part is not None
         return sql.Identifier(info.schema_name, part.table_name), [], {}
     return parent, [partition_condition()], {"parts": names}
-
-
-#: segcore's names of the vector types (milvus::DataType), which its group-by error prints
-_SEGCORE_NAMES = {DataType.FLOAT_VECTOR: "VECTOR_FLOAT", DataType.BINARY_VECTOR: "VECTOR_BINARY",
-                  DataType.FLOAT16_VECTOR: "VECTOR_FLOAT16", DataType.BFLOAT16_VECTOR: "VECTOR_BFLOAT16",
-                  DataType.SPARSE_FLOAT_VECTOR: "VECTOR_SPARSE_FLOAT", DataType.INT8_VECTOR: "VECTOR_INT8"}
-
-
-def group_field(info: CollectionInfo, name: Any) -> FieldSchema:
-    """The group-by field, with Milvus 2.6's errors (parseGroupByInfo, then segcore's operator)."""
-    field = info.schema.field(str(name))
-    if field is None:
-        raise MilvusException(ErrorCode.FIELD_NOT_FOUND, f"groupBy field not found in schema: field not "
-                                                         f"found[field={name}]")
-    if field.dtype not in GROUPABLE:
-        kind = _SEGCORE_NAMES.get(field.dtype, field.dtype.name)
-        raise invalid_parameter(f"unsupported data type {kind} for group by operator: group by needs an "
-                                "INT8-INT64, BOOL or VARCHAR field")
-    return field
 
 
 # -- query vectors ---------------------------------------------------------------------------------

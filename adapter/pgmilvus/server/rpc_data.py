@@ -25,7 +25,8 @@ from .rpc_admin import hybrid_ts
 from .status import SUCCESS, bad_request
 
 #: Search parameters (pymilvus's search_params KVs) passed to search() as keyword arguments.
-_SEARCH_KWARGS = ("offset", "round_decimal", "group_by_field", "group_size", "strict_group_size", "ignore_growing")
+_SEARCH_KWARGS = ("offset", "round_decimal", "group_by_field", "group_size", "strict_group_size", "json_path",
+                  "json_type", "strict_cast", "ignore_growing")
 #: How TIMESTAMPTZ values come back (Milvus 2.6's query and search params), passed on as sent: names.
 _TIME_KWARGS = ("timezone", "time_fields")
 _HYBRID_KWARGS = ("offset", "round_decimal", "group_by_field", "group_size", "strict_group_size",
