@@ -141,7 +141,7 @@ def _typed_schema_ns():
 
 
 def _wide_schema(fields=6, vectors=1):
-    """``fields`` fields in all, ``vectors`` of them vectors: Milvus's limits are 64 and 4."""
+    """``fields`` fields in all, ``vectors`` of them vectors: Milvus's limits are 64 and 10."""
     s = _schema()
     for i in range(vectors - 1):
         s.add_field(f"v{i}", DataType.FLOAT_VECTOR, dim=2)
@@ -253,7 +253,7 @@ CASES = [
     # --- create_collection: custom schemas ----------------------------------------------------------------
     case("schema-no-vector", lambda c: c.create_collection("q1", schema=MilvusClient.create_schema().add_field("x", DataType.INT64, is_primary=True)), E, 1100, "schema does not contain vector field: invalid parameter (add one with add_field"),
     case("schema-65-fields", lambda c: c.create_collection("q1", schema=_wide_schema(fields=65)), E, 65535, "maximum field's number should be limited to 64"),
-    case("schema-5-vectors", lambda c: c.create_collection("q1", schema=_wide_schema(vectors=5)), E, 65535, "maximum vector field's number should be limited to 4"),
+    case("schema-11-vectors", lambda c: c.create_collection("q1", schema=_wide_schema(vectors=11)), E, 65535, "maximum vector field's number should be limited to 10"),
     case("schema-no-pk", lambda c: c.create_collection("q1", schema=MilvusClient.create_schema().add_field("x", DataType.INT64).add_field("v", DataType.FLOAT_VECTOR, dim=2)), PrimaryKeyException, 1, "primary key"),
     case("schema-float-pk", lambda c: c.create_collection("q1", schema=_schema(DataType.FLOAT)), PrimaryKeyException, 1, "INT64 or DataType.VARCHAR"),
     case("schema-dup-field", lambda c: c.create_collection("q1", schema=_schema().add_field("x", DataType.INT32)), E, 65535, "duplicated field name x found"),

@@ -100,8 +100,8 @@ BAD_SCHEMAS = [
      "BFLOAT16_VECTOR as pgvector's halfvec, which holds at most 16000 dimensions"),
     ([PK], MilvusException, "schema does not contain vector field: invalid parameter (add one with "),
     ([PK, ("s", D.VARCHAR, {})], MilvusException, "schema does not contain vector field: "),  # checked first
-    ([PK] + [(f"v{i}", D.FLOAT_VECTOR, {"dim": 4}) for i in range(5)], MilvusException,
-     "maximum vector field's number should be limited to 4"),
+    ([PK] + [(f"v{i}", D.FLOAT_VECTOR, {"dim": 4}) for i in range(11)], MilvusException,
+     "maximum vector field's number should be limited to 10"),
     ([PK, VEC] + [(f"f{i}", D.INT64, {}) for i in range(63)], MilvusException,
      "maximum field's number should be limited to 64"),
     ([PK, VEC, ("a", D.ARRAY, {"max_capacity": 3})], MilvusException,

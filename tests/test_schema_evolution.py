@@ -191,15 +191,15 @@ def test_add_collection_field_refusals(client: MilvusClient, kwargs: dict, code:
     assert (error.code, message in error.message) == (code, True), error.message
 
 
-def test_a_second_clustering_key_and_a_fifth_vector_field_are_refused(client: MilvusClient) -> None:
+def test_a_second_clustering_key_and_an_eleventh_vector_field_are_refused(client: MilvusClient) -> None:
     _create(client, loaded=False)
     client.add_collection_field("c", "ck", D.INT64, nullable=True, is_clustering_key=True)
     error = _error(lambda: client.add_collection_field("c", "ck2", D.INT64, nullable=True, is_clustering_key=True))
     assert error.message == "already has another clustering key field, field name: ck2: invalid parameter"
-    for i in range(3):
+    for i in range(9):
         client.add_collection_field("c", f"v{i}", D.FLOAT_VECTOR, dim=2, nullable=True)
-    error = _error(lambda: client.add_collection_field("c", "v9", D.FLOAT_VECTOR, dim=2, nullable=True))
-    assert error.message == "maximum vector field's number should be limited to 4"
+    error = _error(lambda: client.add_collection_field("c", "v10", D.FLOAT_VECTOR, dim=2, nullable=True))
+    assert error.message == "maximum vector field's number should be limited to 10"
 
 
 def test_add_collection_field_on_a_missing_collection(client: MilvusClient) -> None:

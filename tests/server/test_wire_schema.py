@@ -119,8 +119,8 @@ def _bad_schema(client, extra):
         schema.add_field("a", DataType.ARRAY, element_type=DataType.INT64, max_capacity=None)
     elif extra == "int8-default-str":
         schema.add_field("i8", DataType.INT8, default_value="abc")
-    elif extra == "5-vectors":
-        for i in range(4):
+    elif extra == "11-vectors":
+        for i in range(10):
             schema.add_field(f"v{i}", DataType.FLOAT_VECTOR, dim=4)
     elif extra == "string":
         schema.add_field("s", DataType.STRING)
@@ -132,7 +132,7 @@ def _bad_schema(client, extra):
     ("array-1001", 65535, "element type 1001 is not supported"),
     ("capacity-none", 65535, "the value for max_capacity of field a must be an integer"),
     ("int8-default-str", 1100, "type (Int8) of field (i8) is not equal to the type(DataType_VarChar) of default_value"),
-    ("5-vectors", 65535, "maximum vector field's number should be limited to 4"),
+    ("11-vectors", 65535, "maximum vector field's number should be limited to 10"),
     ("string", 65535, "string data type not supported yet, please use VarChar type instead"),
 ])
 def test_create_collection_schema_checks_say_what_milvus_says(wire_client, local_client, extra, code,

@@ -25,10 +25,10 @@ from ..types import (DENSE_VECTOR_TYPES, INT_RANGES, INTEGER_TYPES, FLOAT_TYPES,
 DYNAMIC_FIELD = "$meta"
 MAX_DIM = 32768
 MIN_DIM = 2
-#: Milvus's proxy.maxFieldNum and proxy.maxVectorFieldNum defaults: create_collection and
-#: add_collection_field hold a collection to the same limits.
+#: Milvus 2.6's proxy.maxFieldNum and proxy.maxVectorFieldNum defaults (2.5's vector limit was 4):
+#: create_collection and add_collection_field hold a collection to the same limits.
 MAX_FIELDS = 64
-MAX_VECTOR_FIELDS = 4
+MAX_VECTOR_FIELDS = 10
 #: pgvector's column types hold fewer dimensions than Milvus allows (vector.h / halfvec.h VECTOR_MAX_DIM,
 #: HALFVEC_MAX_DIM); BINARY_VECTOR (bit) holds Milvus's whole range.
 PGVECTOR_MAX_DIM = {DataType.FLOAT_VECTOR: ("vector", 16000), DataType.INT8_VECTOR: ("vector", 16000),
