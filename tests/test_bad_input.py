@@ -618,7 +618,7 @@ CASES = [
     case("search-data-nan-float32", lambda c: c.search("typed", data=np.array([[0.1, NAN]], np.float32)), E, 65535, "NaN"),
     case("search-data-inf-float32", lambda c: c.search("typed", data=np.array([[-INF, 0.1]], np.float32)), E, 65535, "Inf"),
     case("search-data-empty", lambda c: c.search("typed", data=[]), E, 1, "data"),
-    case("search-nq-huge", lambda c: c.search("typed", data=[[0.1, 0.2]] * 16385), E, 1100, "should be in range [1, 16384], but got 16385"),
+    case("search-nq-huge", lambda c: c.search("typed", data=[[0.1, 0.2]] * 16385), E, 1100, "nq [16385] is invalid, nq (number of search vector per search request) should be in range [1, 16384], but got 16385: invalid parameter"),
     case("search-data-empty-numpy", lambda c: c.search("typed", data=np.zeros((0, 2), np.float32)), E, 1, "holds no query vector"),
     case("search-nq-huge-numpy", lambda c: c.search("typed", data=np.zeros((16385, 2), np.float32)), E, 1100, "should be in range [1, 16384], but got 16385"),
     case("search-anns-unknown", lambda c: c.search("typed", data=[[0.1, 0.2]], anns_field="nofield"), E, 1100, "fieldName(nofield) not found"),

@@ -78,7 +78,7 @@ def test_search_by_ids_varchar_keys_and_null_vectors(fresh_client: MilvusClient)
     (dict(ids=[1], anns_field="zz"), MilvusException, 1700, "vector field not found in schema: field not found[field=zz]"),
     (dict(ids=["1"], anns_field="f"), MilvusException, 1100, "primary key is int64, but IDs type mismatch: invalid parameter[expected=int64 IDs][actual=got other type]"),
     (dict(ids=[1, 99, 98], anns_field="f"), MilvusException, 1100, "some of the provided primary key IDs do not exist: missing IDs = [99 98]: invalid parameter"),
-    (dict(ids=list(range(16385)), anns_field="f"), MilvusException, 1100, "nq [16385] is invalid"),
+    (dict(ids=list(range(16385)), anns_field="f"), MilvusException, 1100, "nq [16385] is invalid, nq (number of search vector per search request) should be in range [1, 16384], but got 16385: invalid parameter"),
 ])
 def test_search_by_ids_errors(client: MilvusClient, kwargs, error, code, text) -> None:
     with pytest.raises(error) as info:

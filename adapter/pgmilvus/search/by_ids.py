@@ -18,7 +18,7 @@ from ..catalog.store import CollectionInfo
 from ..data import reads
 from ..errors import ErrorCode, MilvusException, ParamError, illegal, invalid_parameter
 from ..types import DataType
-from .params import MAX_NQ
+from .params import MAX_NQ, nq_invalid
 from .results import Hits, SearchResult
 
 
@@ -37,8 +37,7 @@ def check_ids(ids: Any) -> list[Any]:
     if len(set(ids)) != len(ids):
         raise invalid_parameter("duplicate IDs found in search request")
     if len(ids) > MAX_NQ:
-        raise invalid_parameter(f"nq [{len(ids)}] is invalid, nq (number of search vector per search request) "
-                                f"should be in range [1, {MAX_NQ}]")
+        raise nq_invalid(len(ids))
     return list(ids)
 
 

@@ -156,8 +156,13 @@ def check_data(data: Any) -> Sequence[Any]:
         raise MilvusException(ErrorCode.UNEXPECTED_ERROR,
                               "Unexpected error, message=<list index out of range>: `data` holds no query "
                               "vector")
-    raise invalid_parameter(f"nq (number of search vector per search request) should be in range [1, "
-                            f"{MAX_NQ}], but got {len(rows)}")
+    raise nq_invalid(len(rows))
+
+
+def nq_invalid(nq: int) -> MilvusException:
+    """Milvus 2.6's proxy text for too many query vectors (or keys, in a search by ids)."""
+    return invalid_parameter(f"nq [{nq}] is invalid, nq (number of search vector per search request) should be in "
+                             f"range [1, {MAX_NQ}], but got {nq}")
 
 
 def check_round_decimal(value: Any) -> int:
