@@ -141,6 +141,9 @@ BAD_INSERTS = {
                      "holds bytes that are not JSON"),
     "unknown data type": ([_long_column("id", [10]), schema_pb2.FieldData(type=77, field_name="vector")], 1,
                           "unknown data type 77 of field vector"),
+    "no vector at all": ([_long_column("id", [10, 11]), _float_column("vector", [], 3)], 2,  # pymilvus: all None
+                         "float vector field 'vector' is illegal, array type mismatch: invalid "
+                         "parameter[expected=need float vector][actual=got nil]"),
 }
 
 

@@ -362,3 +362,20 @@ def test_geometry_errors_match_in_process(geometry, local_client, call, code, te
         call(local_client)
     assert (wire.value.code, wire.value.message) == (local.value.code, local.value.message)
     assert local.value.code == code and text in local.value.message
+
+
+def test_vector_columns_without_a_vector(wire_client, local_client) -> None:
+    """pymilvus sends a vector field whose rows are all None as a column with no vector: nulls in a
+    nullable field, Milvus's "array type mismatch" in a field that is not."""
+    schema = MilvusClient.create_schema(auto_id=False)
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("v", DataType.FLOAT_VECTOR, dim=2)
+    schema.add_field("w", DataType.FLOAT_VECTOR, dim=2, nullable=True)
+    wire_client.create_collection("nulls", schema=schema)
+    wire_client.insert("nulls", [{"id": i, "v": [1.0, float(i)], "w": None} for i in range(3)])
+    assert [r["w"] for r in local_client.query("nulls", filter="id >= 0", output_fields=["w"])] == [None] * 3
+    from pymilvus import MilvusException
+
+    with pytest.raises(MilvusException, match=r"float vector field 'v' is illegal, array type mismatch: invalid "
+                                              r"parameter\[expected=need float vector\]\[actual=got nil\]"):
+        wire_client.insert("nulls", [{"id": 9, "v": None, "w": [1.0, 2.0]}])

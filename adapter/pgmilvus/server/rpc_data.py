@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from pymilvus.grpc_gen import milvus_pb2, schema_pb2
 
@@ -58,10 +58,19 @@ class DataRPCs(RPCBase):
     def _schema(self, call: Call, collection: str) -> CollectionSchema:
         return self._client(call).collection_schema(collection)
 
+    def _nullable(self, call: Call, collection: str) -> Callable[[str], bool]:
+        """Whether a field of ``collection`` may hold nulls, for rows_from_columns (the schema is
+        read only if a column needs it)."""
+        def nullable(name: str) -> bool:
+            field = self._schema(call, collection).field(name)
+            return field is None or bool(field.nullable)
+        return nullable
+
     # -- writes ----------------------------------------------------------------------------------
     @rpc
     def Insert(self, call: Call, request: milvus_pb2.InsertRequest) -> milvus_pb2.MutationResult:
-        rows = rows_from_columns(request.fields_data, request.num_rows)
+        rows = rows_from_columns(request.fields_data, request.num_rows,
+                                 self._nullable(call, request.collection_name))
         result = self._client(call).insert(request.collection_name, rows, partition_name=request.partition_name,
                                            **namespace(request))
         count = result["insert_count"]
@@ -72,7 +81,8 @@ class DataRPCs(RPCBase):
     def Upsert(self, call: Call, request: milvus_pb2.UpsertRequest) -> milvus_pb2.MutationResult:
         if request.field_ops:
             raise bad_request("field_ops (partial array updates) are not supported by pgmilvus serve")
-        rows = rows_from_columns(request.fields_data, request.num_rows)
+        rows = rows_from_columns(request.fields_data, request.num_rows,
+                                 self._nullable(call, request.collection_name))
         result = self._client(call).upsert(request.collection_name, rows, partition_name=request.partition_name,
                                            partial_update=bool(request.partial_update), **namespace(request))
         count = result["upsert_count"]

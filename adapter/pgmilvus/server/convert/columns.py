@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 import struct
-from typing import Any, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 from pymilvus.grpc_gen import schema_pb2
 
 from ...schema.model import DYNAMIC_FIELD
-from ...errors import ErrorCode
+from ...errors import ErrorCode, MilvusException
 from ...data.values import undivided_text
 from ...types import DataType
 from ..status import bad_request
@@ -25,9 +25,21 @@ from .slots import BYTE_VECTORS, SCALAR_SLOTS
 _SPARSE_PAIR = struct.Struct("<If")
 
 
-def rows_from_columns(columns: Sequence[schema_pb2.FieldData], num_rows: int) -> list[dict[str, Any]]:
-    """The rows of an InsertRequest / UpsertRequest (``num_rows`` 0: taken from the columns)."""
+#: Milvus's names of the vector types in its proxy's "array type mismatch" text.
+_VECTOR_NAMES = {DataType.FLOAT_VECTOR: "float vector", DataType.FLOAT16_VECTOR: "float16 vector",
+                 DataType.BFLOAT16_VECTOR: "bfloat16 vector", DataType.BINARY_VECTOR: "binary vector",
+                 DataType.SPARSE_FLOAT_VECTOR: "sparse float vector", DataType.INT8_VECTOR: "int8 vector"}
+
+
+def rows_from_columns(columns: Sequence[schema_pb2.FieldData], num_rows: int,
+                      nullable: Callable[[str], bool] = lambda name: True) -> list[dict[str, Any]]:
+    """The rows of an InsertRequest / UpsertRequest (``num_rows`` 0: taken from the columns).
+
+    ``nullable(name)``: whether the collection's field may hold nulls; a vector column sent with no
+    vector at all is then all nulls, else Milvus's proxy refuses it (validate_util's "array type
+    mismatch": pymilvus sends a non-nullable vector field whose rows are all None that way)."""
     decoded = [(col, _values(col)) for col in columns]
+    decoded = [(col, _nil_vectors(col, nullable, num_rows) if values is None else values) for col, values in decoded]
     lengths = {col.field_name or DYNAMIC_FIELD: len(values) for col, values in decoded}
     if not num_rows and lengths:
         num_rows = max(lengths.values())
@@ -54,9 +66,21 @@ def rows_from_columns(columns: Sequence[schema_pb2.FieldData], num_rows: int) ->
     return rows
 
 
-def _values(col: schema_pb2.FieldData) -> list[Any]:
-    """One column's values, one per row (None where ``valid_data`` says null)."""
+def _nil_vectors(col: schema_pb2.FieldData, nullable: Callable[[str], bool], num_rows: int) -> list[Any]:
+    """A vector column without a single vector (Milvus: its array is nil)."""
+    if not nullable(col.field_name):
+        kind = _VECTOR_NAMES[DataType(col.type)]
+        raise MilvusException(ErrorCode.INVALID_PARAMETER, f"{kind} field '{col.field_name}' is illegal, array type "
+                                                           f"mismatch: invalid parameter[expected=need {kind}][actual=got nil]")
+    return [None] * (num_rows or len(col.valid_data))
+
+
+def _values(col: schema_pb2.FieldData) -> Optional[list[Any]]:
+    """One column's values, one per row (None where ``valid_data`` says null); None for a vector
+    column that holds no vector at all (see _nil_vectors)."""
     dtype = data_type(col.type, f"field {col.field_name}")
+    if dtype in _VECTOR_NAMES and not col.valid_data and _no_vectors(col, dtype):
+        return None
     if dtype in SCALAR_SLOTS:
         values = _scalars(col.scalars, dtype, col.field_name, col)
     elif dtype == DataType.FLOAT_VECTOR:
@@ -69,6 +93,15 @@ def _values(col: schema_pb2.FieldData) -> list[Any]:
         raise bad_request(f"field {col.field_name}: data type {dtype.name} cannot be inserted through "
                           "pgmilvus serve")
     return _apply_valid(values, list(col.valid_data), col.field_name)
+
+
+def _no_vectors(col: schema_pb2.FieldData, dtype: DataType) -> bool:
+    vectors = col.vectors
+    if dtype == DataType.FLOAT_VECTOR:
+        return not vectors.float_vector.data
+    if dtype == DataType.SPARSE_FLOAT_VECTOR:
+        return not vectors.sparse_float_vector.contents
+    return not getattr(vectors, BYTE_VECTORS[dtype][0])
 
 
 def _apply_valid(values: list[Any], valid: list[bool], name: str) -> list[Any]:
