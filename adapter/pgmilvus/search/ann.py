@@ -166,6 +166,10 @@ def search(conn: psycopg.Connection, info: CollectionInfo, request: SearchReques
 def prepare(info: CollectionInfo, request: SearchRequest, keyset: Optional[tuple[float, list[Any]]] = None
             ) -> Prepared:
     """Resolve and check everything that needs no database access."""
+    ranged = request.params.get("radius") is not None or request.params.get("range_filter") is not None
+    if ranged and request.radius is None:  # Milvus master's words, checked before the metric (2.6 ignores it)
+        raise invalid_parameter("range_filter requires radius to be set; range_filter alone is not a valid range "
+                                "search parameter")
     bound = None
     if request.filter and not request.filter_params and isinstance(request.filter, str):
         bound = bound_filters.condition(info, request.filter)
@@ -176,7 +180,7 @@ def prepare(info: CollectionInfo, request: SearchRequest, keyset: Optional[tuple
         plan = _plan(info, request, bound)
         if key is not None:
             bound_filters.remember(plans, key, plan)
-    if request.params.get("radius") is not None or request.params.get("range_filter") is not None:
+    if ranged:
         _check_range(plan.resolved, request)  # else nothing to check (most searches)
     vectors = encode_queries(plan.resolved.field, request.data, plan.encoder)
     return Prepared(plan, request, vectors, keyset, bound)
@@ -269,9 +273,6 @@ def _check_range(resolved: Resolved, request: SearchRequest) -> None:
     radius, range_filter = request.radius, request.range_filter
     if request.group_by_field and (radius is not None or range_filter is not None):
         raise invalid_parameter("Not allowed to do range-search when doing search-group-by")
-    if range_filter is not None and radius is None:
-        raise invalid_parameter("range_filter requires radius to be set; range_filter alone is not a valid range "
-                                "search parameter")  # Milvus master's words (2.6 ignores it)
     if radius is None or range_filter is None:
         return
     if resolved.target.metric.larger_is_better and not range_filter > radius:
