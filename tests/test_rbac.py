@@ -179,6 +179,32 @@ def test_token_login_and_insert_grant(admin, admin_dsn, opened):
                          "ARRAY[1::bigint], 5)")
 
 
+def test_insert_only_user_reuses_the_key_of_an_expired_entity(admin, admin_dsn, opened):
+    """A collection TTL (catalog/ttl.py): the expired rows of the inserted keys go through the
+    catalog's drop_expired, which a user with Insert (no Delete, no Query) may call for its table;
+    it deletes expired rows only, whatever the caller passes."""
+    coll = _name("c")
+    admin.create_collection(coll, dimension=DIM, properties={"collection.ttl.seconds": 100})
+    admin.insert(coll, [{"id": i, "vector": [float(i + 1)] * DIM} for i in range(3)])
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(sql.SQL("""UPDATE {} SET "$ts" = now() - interval '101 seconds' WHERE id = 0""").format(
+            sql.Identifier("default", coll)))
+    user, role = _user_with_role(admin)
+    admin.grant_privilege(role, "Collection", "Insert", coll)
+    cli = _connect(admin_dsn, user, opened=opened)
+    assert cli.insert(coll, [{"id": 0, "vector": [9.0] * DIM}])["insert_count"] == 1
+    with pytest.raises(MilvusException, match=r"primary key 1 \(row 0\) already exists"):
+        cli.insert(coll, [{"id": 1, "vector": [9.0] * DIM}])
+    assert [r["vector"][0] for r in admin.query(coll, filter="id >= 0", output_fields=["vector"])] == [9.0, 2.0, 3.0]
+    with psycopg.connect(dsn_with(admin_dsn, user=user, password=PASSWORD), autocommit=True) as conn:
+        table = sql.Identifier("default", coll).as_string(conn)
+        assert conn.execute("SELECT pgmilvus_catalog.drop_expired(%s::regclass, ARRAY[1, 2]::bigint[])",
+                            (table,)).fetchone()[0] == 0   # live rows stay
+        with pytest.raises(pge.InsufficientPrivilege):
+            conn.execute("SELECT pgmilvus_catalog.drop_expired('pgmilvus_catalog.rbac_grants', NULL::bigint[])")
+    assert admin.query(coll, output_fields=["count(*)"])[0]["count(*)"] == 3
+
+
 def test_revoke_keeps_what_another_grant_still_needs(admin, admin_dsn, opened):
     coll = _name("c")
     _collection(admin, admin_dsn, coll)

@@ -379,3 +379,31 @@ def test_vector_columns_without_a_vector(wire_client, local_client) -> None:
     with pytest.raises(MilvusException, match=r"float vector field 'v' is illegal, array type mismatch: invalid "
                                               r"parameter\[expected=need float vector\]\[actual=got nil\]"):
         wire_client.insert("nulls", [{"id": 9, "v": None, "w": [1.0, 2.0]}])
+
+
+def test_collection_ttl_hides_expired_entities_over_the_wire(wire_client, serve_dsn) -> None:
+    """``collection.ttl.seconds`` (catalog/ttl.py) over the wire: rows whose write time is older than
+    the TTL are gone from query, count(*), get, search and hybrid search, and back when it grows."""
+    import psycopg
+
+    wire_client.create_collection(NAME, dimension=DIM, metric_type="L2",
+                                  properties={"collection.ttl.seconds": 100})
+    wire_client.insert(NAME, [{"id": i, "vector": [1.0, float(i), 0.0, 0.5]} for i in range(6)])
+    with psycopg.connect(serve_dsn, autocommit=True) as conn:  # rows 0..2 written 101 s ago
+        conn.execute('UPDATE "default".more SET "$ts" = "$ts" - interval \'101 seconds\' WHERE id < 3')
+    live = [3, 4, 5]
+    query = [r["id"] for r in wire_client.query(NAME, filter="id >= 0")]
+    count = wire_client.query(NAME, output_fields=["count(*)"])[0]["count(*)"]
+    got = [r["id"] for r in wire_client.get(NAME, ids=[0, 1, 2, 3, 4, 5])]
+    search = sorted(h["id"] for h in wire_client.search(NAME, data=[[1.0, 0.0, 0.0, 0.5]], limit=6)[0])
+    hybrid = sorted(h["id"] for h in wire_client.hybrid_search(
+        NAME, [AnnSearchRequest([[1.0, 0.0, 0.0, 0.5]], "vector", {}, 6)], RRFRanker(), limit=6)[0])
+    assert (sorted(query), count, sorted(got), search, hybrid) == (live, 3, live, live, live)
+    assert wire_client.insert(NAME, [{"id": 0, "vector": [0.0] * DIM}])["insert_count"] == 1  # expired: free
+    wire_client.alter_collection_properties(NAME, {"collection.ttl.seconds": 1000})
+    assert wire_client.query(NAME, output_fields=["count(*)"])[0]["count(*)"] == 6
+    assert wire_client.describe_collection(NAME)["properties"]["collection.ttl.seconds"] == "1000"
+    with pytest.raises(Exception) as info:
+        wire_client.alter_collection_properties(NAME, {"collection.ttl.seconds": "abc"})
+    assert (info.value.code, info.value.message) == (
+        1100, "collection TTL is not a valid positive integer: invalid parameter")

@@ -13,7 +13,7 @@ from typing import Any, Optional
 import psycopg
 from psycopg import sql
 
-from . import store as catalog, compaction, indexes, segments
+from . import store as catalog, compaction, indexes, segments, ttl
 from . import properties as properties_mod
 from ..data import timestamps
 from ..schema import ddl, names
@@ -151,6 +151,7 @@ def create(conn: psycopg.Connection, db_name: str, name: str, schema: Collection
         raise ParamError(message=f"properties must be a dict, got {properties!r}")
     timestamps.check_properties(properties)
     properties_mod.check_isolation(name, schema, properties)
+    ttl.check(properties)  # Milvus 2.6's createCollectionTask: after the isolation and the zone
     num_parts = _num_partitions(schema, kwargs.get("num_partitions"))
     schema_name = schema_name_of(conn, db_name)
     existing = catalog.get_collection(conn, db_name, name, aliases=False)
@@ -172,7 +173,8 @@ def create(conn: psycopg.Connection, db_name: str, name: str, schema: Collection
     collection_id = catalog.add_collection(conn, db_name, name, table, schema, properties=properties,
                                            consistency_level=level, num_shards=shards,
                                            num_partitions=num_parts, segmented=True)
-    conn.execute(ddl.create_collection_table(schema_name, table, schema, segmented=True))
+    conn.execute(ddl.create_collection_table(schema_name, table, schema, segmented=True,
+                                             write_times=ttl.seconds(properties) > 0))
     loaded = bool(index_params)
     if num_parts is None:
         _add_partition(conn, schema_name, table, collection_id, ddl.DEFAULT_PARTITION, loaded, True)

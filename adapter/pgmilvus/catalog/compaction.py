@@ -20,6 +20,9 @@ new segment, deleted rows left behind.  Readers and writers are kept waiting onl
 
 If the collection changed meanwhile (a field added, an index created or dropped), the swap
 gives up and the new table is dropped: the next compact() starts again.
+
+With a collection TTL, compact() first deletes the expired rows (ttl.purge), as Milvus's
+compaction drops expired entities; reads never depended on it.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from psycopg import sql
 
 from ..rbac import roles as rbac
 from ..schema import ddl
-from . import indexes, segments
+from . import indexes, segments, ttl
 from . import store as catalog
 from .store import CATALOG, CollectionInfo
 
@@ -71,7 +74,9 @@ def groups(live: list[tuple[int, int]], target: int, min_segments: int = 2) -> l
 def compact(conn: psycopg.Connection, info: CollectionInfo, min_segments: int = 2) -> int:
     """Merge what can be merged in every partition of ``info`` (runs of ``min_segments`` or more:
     the background compaction asks for longer runs, builder.py); how many segments were merged
-    away.  ``conn`` is autocommit; another process compacting the collection makes this a no-op."""
+    away.  ``conn`` is autocommit; another process compacting the collection makes this a no-op
+    (but for the expired rows of a TTL collection, deleted first by whichever process calls)."""
+    ttl.purge(conn, info)
     if not info.segmented:
         return 0
     key = (_COMPACTION_LOCK_SPACE, info.id % (1 << 31))

@@ -4,6 +4,8 @@ Most properties are stored and shown by describe_collection, nothing more.
 ``dynamicfield.enabled`` changes the schema instead (Milvus 2.6, rootcoord's
 alter dynamic field): ``True`` adds the dynamic field to an existing
 collection, so inserts may carry keys beyond the schema from then on.
+``collection.ttl.seconds`` makes entities expire (ttl.py): the first TTL adds
+the write-time column the reads test.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any
 
 import psycopg
 
-from . import segments, store as catalog
+from . import segments, store as catalog, ttl
 from ..data import timestamps
 from ..schema import ddl
 from .store import CollectionInfo
@@ -89,12 +91,15 @@ def _check_not_loaded(info: CollectionInfo, keys: Any, verb: str) -> None:
 def alter(conn: psycopg.Connection, info: CollectionInfo, properties: dict[str, Any]) -> None:
     _check_not_loaded(info, properties, "alter")
     timestamps.check_properties(properties)  # Milvus 2.6 checks the zone before the dynamic field
+    ttl.check(properties)  # then the TTL (its proxy's alterCollectionTask)
     if ISOLATION_KEY in properties:
         check_isolation(info.name, info.schema, properties)
         _check_isolation_change(info, {**info.properties, **properties})
     if DYNAMIC_FIELD_KEY in properties:
         _alter_dynamic_field(conn, info, properties)
         return
+    if ttl.needs_column(info, properties):
+        info = ttl.add_column(conn, info)
     catalog.set_properties(conn, info.id, {**info.properties, **properties})
 
 

@@ -20,6 +20,7 @@ from psycopg.types.json import Jsonb
 from ..pg import callers, sqlfiles
 from ..pg.connection import REVISION_MARKER, ConnectionLost
 from ..errors import ErrorCode, collection_not_found
+from ..schema import ddl
 from ..schema.model import CollectionSchema
 
 CATALOG = "pgmilvus_catalog"
@@ -70,6 +71,8 @@ class CollectionInfo:
     looked_up_as: str = ""
     #: Milvus partitions partitioned by segment (008_segments.sql, segments.py).
     segmented: bool = False
+    #: The table has the hidden "$ts" column (write times, added when a TTL is set: catalog/ttl.py).
+    write_times: bool = False
     revision: int = 0             # grows with every committed catalog change (004_revision.sql)
     #: Search plans by request shape (search.Plan): they live and die with this description.
     plans: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
@@ -175,6 +178,9 @@ def lock_collection(conn: psycopg.Connection, info: "CollectionInfo") -> "Collec
 _COLLECTION_SELECT = f"""
 SELECT c.id, c.db_name, d.schema_name, c.name, c.table_name, c.schema, c.properties,
        c.consistency_level, c.num_shards, c.num_partitions, c.created_at, c.updated_at, c.revision, c.segmented,
+       EXISTS (SELECT FROM pg_attribute a
+               WHERE a.attrelid = to_regclass(quote_ident(d.schema_name) || '.' || quote_ident(c.table_name))
+               AND a.attname = {sql.Literal(ddl.TS_COLUMN).as_string(None)} AND NOT a.attisdropped) AS write_times,
        COALESCE((SELECT json_agg(json_build_object('name', p.name, 'table_name', p.table_name,
                                                    'ordinal', p.ordinal, 'loaded', p.loaded)
                                  ORDER BY p.ordinal)
@@ -200,7 +206,7 @@ def _to_info(row: dict[str, Any], looked_up_as: str) -> CollectionInfo:
         partitions=[PartitionInfo(**p) for p in row["partitions"]],
         indexes=[IndexInfo(**i) for i in row["indexes"]],
         aliases=list(row["aliases"]), looked_up_as=looked_up_as, revision=row["revision"],
-        segmented=row["segmented"])
+        segmented=row["segmented"], write_times=row["write_times"])
 
 
 def revision_guard(info: CollectionInfo) -> sql.Composable:

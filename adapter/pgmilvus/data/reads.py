@@ -27,7 +27,7 @@ from .results import HybridExtraList
 from ..types import DataType
 from . import bound_filters, timestamps, values
 from ..schema import ddl, names
-from ..catalog import json_index, segments
+from ..catalog import json_index, segments, ttl
 from ..pg import statements
 
 MAX_WINDOW = 16384
@@ -185,7 +185,7 @@ def select_for(conn: psycopg.Connection, info: CollectionInfo, output_fields: Op
     pk = sql.Identifier(info.schema.primary_field.name)
     head = sql.SQL("SELECT {} FROM {} WHERE ").format(
         plan.select_sql(), sql.Identifier(info.schema_name, info.table_name))
-    fixed = [partition_where(info, partition_names), revision_guard(info)]
+    fixed = [partition_where(info, partition_names), revision_guard(info), ttl.live(info)]
     sealed = segments.sealed_only(info) if ignore_growing else None
     if sealed is not None:
         fixed.append(sealed)
@@ -251,7 +251,7 @@ def sample_condition(conn: psycopg.Connection, info: CollectionInfo, filter: str
     rest, fraction = split
     # The filter holds literals only; a % in them must not be read as a placeholder.
     scope = _and([sql.SQL(rest.replace("%", "%%")) if rest else None,
-                  partition_where(info, partition_names)])
+                  partition_where(info, partition_names), ttl.live(info)])
     table = sql.Identifier(info.schema_name, info.table_name)
     return sql.SQL("({pk} IN (SELECT {pk} FROM {table} WHERE {scope} ORDER BY random() LIMIT (SELECT "
                    "greatest(1, floor(count(*) * {fraction}::float8))::bigint FROM {table} WHERE {scope})))").format(

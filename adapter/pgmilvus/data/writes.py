@@ -24,7 +24,7 @@ from typing import Any, Iterable, Iterator, Optional
 import psycopg
 from psycopg import sql
 
-from ..catalog import store as catalog, segments
+from ..catalog import store as catalog, segments, ttl
 from ..schema import ddl
 from . import copy_binary, timestamps, values
 from ..catalog.store import CATALOG, CollectionInfo
@@ -332,12 +332,25 @@ def _duplicate_scope(info: CollectionInfo, partition: Optional[str]) -> list[sql
     return [sql.Identifier(info.schema_name, p.table_name) for p in info.partitions if p.name != partition]
 
 
+def _drop_expired_keys(conn: psycopg.Connection, info: CollectionInfo, pks: list[Any]) -> None:
+    """Rows of ``pks`` whose entities expired (a collection TTL, catalog/ttl.py), deleted first."""
+    if ttl.expiring(info):
+        ttl.drop_expired(conn, info, pk_param(conn, info, pks), pk_array_type(info))
+
+
 def _delete_pks(conn: psycopg.Connection, info: CollectionInfo, pks: list[Any],
                 partition: Optional[str] = None) -> int:
+    """Delete every row of ``pks``; how many of them were live (with a collection TTL, an expired
+    row goes too, as Milvus's delete by key reaches it, but its entity was gone already)."""
     pk = sql.Identifier(info.schema.primary_field.name)
     query = sql.SQL("DELETE FROM {t} WHERE {pk} = ANY(%s::{arr})").format(
         t=_table(info, partition), pk=pk, arr=pk_array_type(info))
-    return conn.execute(query, (pk_param(conn, info, pks),)).rowcount
+    alive = ttl.live(info)
+    if alive is None:
+        return conn.execute(query, (pk_param(conn, info, pks),)).rowcount
+    counted = sql.SQL("WITH gone AS ({} RETURNING {} AS live) SELECT count(*) FILTER (WHERE live) FROM gone").format(
+        query, alive)
+    return conn.execute(counted, (pk_param(conn, info, pks),)).fetchone()[0]
 
 
 def _copy_rows(conn: psycopg.Connection, info: CollectionInfo, encoder: RowEncoder,
@@ -407,6 +420,7 @@ def insert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterable[Any],
     for chunk in chunks(rows):
         encoded = encoder.encode_chunk(conn, chunk, base)
         if encoded.given:
+            _drop_expired_keys(conn, info, encoded.given)  # an expired entity's key is free again
             _refuse_duplicates(conn, info, encoded, scope)
         try:
             _copy_rows(conn, info, encoder, encoded.columns, oids)
@@ -562,6 +576,7 @@ def _partial_upsert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterab
                 raise values.missing_field(pk_field, base + i)
             pks.append(values.pk_value(pk_field, row[pk_field.name], base + i))
         named.refuse_repeats(pks, base)
+        _drop_expired_keys(conn, info, pks)  # an expired entity does not exist: the row must be complete
         existing = set(_all_existing_pks(conn, info, pks))
         updates: dict[tuple[str, ...], list[list[Any]]] = {}
         inserts: list[tuple[int, dict]] = []
@@ -668,6 +683,8 @@ def _partial_update_sql(info: CollectionInfo, columns: tuple[str, ...]) -> sql.C
             sets.append(sql.SQL("{c} = %s").format(c=ident))
         else:
             sets.append(sql.SQL("{c} = %b").format(c=ident))
+    if info.write_times:  # the entity is written again: its TTL clock restarts (catalog/ttl.py)
+        sets.append(sql.SQL("{} = now()").format(sql.Identifier(ddl.TS_COLUMN)))
     if not sets:  # only the PK was given: nothing changes, but the entity must exist
         sets.append(sql.SQL("{c} = {c}").format(c=sql.Identifier(info.schema.primary_field.name)))
     return sql.SQL("UPDATE {t} SET {sets} WHERE {pk} = %s").format(
@@ -689,8 +706,12 @@ def delete_ids(conn: psycopg.Connection, info: CollectionInfo, ids: list[Any],
 
 def delete_where(conn: psycopg.Connection, info: CollectionInfo, where: sql.Composable,
                  partition_name: Optional[str] = None) -> OmitZeroDict:
-    """Delete the rows matching an already-compiled filter (``where`` is SQL built from literals)."""
+    """Delete the rows matching an already-compiled filter (``where`` is SQL built from literals);
+    with a collection TTL only live ones, as Milvus deletes the entities its query finds."""
     partition = _delete_partition(info, partition_name)
+    alive = ttl.live(info)
+    if alive is not None:
+        where = sql.SQL("({}) AND {}").format(where, alive)
     query = sql.SQL("DELETE FROM {} WHERE {}").format(_table(info, partition), where)
     return OmitZeroDict({"delete_count": conn.execute(query).rowcount, "cost": 0})
 

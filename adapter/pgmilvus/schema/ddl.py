@@ -7,7 +7,9 @@ Layout of a collection (see docs/user-guide.md):
   child table per Milvus partition; a partition-key collection is instead
   HASH-partitioned on its partition-key field with ``num_partitions`` children;
 - each child is LIST-partitioned again on ``$segment``, one leaf per segment
-  (catalog/segments.py).
+  (catalog/segments.py);
+- a collection with a TTL (``collection.ttl.seconds``, catalog/ttl.py) has ``$ts``, the time
+  each row was written.
 Field names can never start with ``$``, so the hidden columns never collide.
 """
 
@@ -24,6 +26,9 @@ from ..types import DataType, INT_RANGES, VECTOR_TYPES
 PARTITION_COLUMN = "$partition"
 #: Segmented collections (segments.py): the segment a row was written into.
 SEGMENT_COLUMN = "$segment"
+#: Collections with a TTL (catalog/ttl.py): when the row was written (its default: the writing
+#: transaction's time, so every write path that leaves it out stamps the row).
+TS_COLUMN = "$ts"
 DEFAULT_PARTITION = "_default"
 PG_NAME_LIMIT = 63
 
@@ -124,6 +129,11 @@ def qualified(schema_name: str, table: str) -> sql.Identifier:
 DYNAMIC_COLUMN = sql.SQL("{} jsonb NOT NULL DEFAULT '{{}}'::jsonb").format(sql.Identifier(DYNAMIC_FIELD))
 
 
+#: The write time's column.  ``now()`` is stable, not volatile: added to a table that has rows,
+#: it is stored once as the rows' missing value (no rewrite), so they count from the ALTER.
+TS_COLUMN_DEF = sql.SQL("{} timestamptz NOT NULL DEFAULT now()").format(sql.Identifier(TS_COLUMN))
+
+
 #: Physical column order (``storage_order``): fixed-width scalars by alignment, widest first, then
 #: variable-width scalars, then vectors; fields of one rank keep their schema order.
 _STORAGE_RANK = {DataType.INT64: 0, DataType.DOUBLE: 0, DataType.TIMESTAMPTZ: 0,
@@ -144,11 +154,14 @@ def storage_order(fields: list[FieldSchema]) -> list[FieldSchema]:
 
 
 def create_collection_table(schema_name: str, table: str, schema: CollectionSchema,
-                            segmented: bool = False) -> sql.Composed:
+                            segmented: bool = False, write_times: bool = False) -> sql.Composed:
     """The parent table; ``segmented``: with the hidden "$segment" column, also in the primary key
     (Postgres wants every partitioning column in it: uniqueness of the pk alone is checked by the
-    writers under the collection lock, writes.py)."""
-    columns = [column_def(f) for f in storage_order(schema.fields)]
+    writers under the collection lock, writes.py); ``write_times``: with the hidden "$ts" column
+    (a TTL given at create time), first, so the expiry test of every read finds it at a fixed
+    offset of the row."""
+    columns = [TS_COLUMN_DEF] if write_times else []
+    columns += [column_def(f) for f in storage_order(schema.fields)]
     if schema.enable_dynamic_field:
         columns.append(DYNAMIC_COLUMN)
     key = schema.partition_key_field
@@ -201,6 +214,12 @@ def create_hash_partition(schema_name: str, table: str, child: str, modulus: int
 def add_dynamic_column(schema_name: str, table: str) -> sql.Composed:
     """The dynamic field on an existing table (a constant default: no table rewrite)."""
     return sql.SQL("ALTER TABLE {} ADD COLUMN {}").format(qualified(schema_name, table), DYNAMIC_COLUMN)
+
+
+def add_ts_column(schema_name: str, table: str) -> sql.Composed:
+    """"$ts" on an existing collection table (a TTL set by alter_collection_properties): added to
+    the partitioned parent, Postgres adds it to every partition and segment leaf."""
+    return sql.SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {}").format(qualified(schema_name, table), TS_COLUMN_DEF)
 
 
 def drop_table(schema_name: str, table: str) -> sql.Composed:

@@ -14,7 +14,7 @@ from typing import Any, Optional, Sequence
 import numpy as np
 from psycopg import sql
 
-from ..catalog import indexes, segments
+from ..catalog import indexes, segments, ttl
 from ..data import values
 from ..catalog.store import CollectionInfo, IndexInfo
 from ..errors import DataNotMatchException, ErrorCode, MilvusException, ParamError, invalid_parameter
@@ -98,6 +98,9 @@ def resolve(info: CollectionInfo, name: Optional[str], requested_metric: Optiona
     sealed = segments.sealed_only(info, "t") if ignore_growing else None
     if sealed is not None:
         conditions.append(sealed)
+    alive = ttl.live(info, "t")  # expired entities are no hits (a collection TTL)
+    if alive is not None:
+        conditions.append(alive)
     if field.nullable:
         # A row whose vector is NULL has no distance: Milvus never returns it as a hit.
         conditions.append(sql.SQL("{} IS NOT NULL").format(sql.Identifier("t", field.name)))
