@@ -307,7 +307,8 @@ INDEX_REFUSED = [
     ({"mmap.enabled": 0.01}, "invalid mmap.enabled value: 0.01, expected: true, false"),
     ({"mmap.enabled": "new_value"}, "invalid mmap.enabled value: new_value, expected: true, false"),
     ({"indexoffsetcache.enabled": "yes"}, "invalid indexoffsetcache.enabled value: yes, expected: true, false"),
-    ({"warmup": "eager"}, "invalid warmup policy: eager, must be 'disable', 'sync' or 'async'"),
+    ({"warmup": "eager"}, "invalid warmup params: invalid warmup policy: eager, must be 'disable' or 'sync'"),
+    ({"warmup": "async"}, "invalid warmup params: invalid warmup policy: async, must be 'disable' or 'sync'"),
 ]
 
 
@@ -316,6 +317,54 @@ def test_alter_index_properties_refusals(client: MilvusClient, properties: dict,
     _create(client, loaded=False)
     error = _error(lambda: client.alter_index_properties("c", "v", properties=properties))
     assert message in error.message
+
+
+#: Milvus 2.6's warmup policies ("disable" / "sync") at each level it takes one, and its texts for others.
+WARMUP_REFUSED = [
+    ("field", lambda c, s: s.add_field("w", D.INT64, nullable=True, warmup="Sync"),
+     "invalid warmup policy for field w: invalid warmup policy: Sync, must be 'disable' or 'sync': invalid parameter"),
+    ("field-empty", lambda c, s: s.add_field("w", D.INT64, nullable=True, warmup=""),
+     "invalid warmup policy for field w: invalid warmup policy: , must be 'disable' or 'sync': invalid parameter"),
+    ("collection", lambda c, s: c.alter_collection_properties("c", {"warmup.scalarField": "x"}),
+     "invalid warmup value for key warmup.scalarField: invalid warmup policy: x, must be 'disable' or 'sync': "
+     "invalid parameter"),
+    ("collection-field-key", lambda c, s: c.alter_collection_properties("c", {"warmup": "sync"}),
+     "warmup key 'warmup' is only allowed at field level, use warmup.scalarField/warmup.scalarIndex/"
+     "warmup.vectorField/warmup.vectorIndex at collection level: invalid parameter"),
+    ("alter-field", lambda c, s: c.alter_collection_field("c", "tag", {"warmup": "async"}),
+     "invalid warmup policy: async, must be 'disable' or 'sync': invalid parameter"),
+    ("create-index", lambda c, s: c.create_index("c", c.prepare_index_params("tag", index_type="INVERTED",
+                                                                               warmup="later")),
+     "invalid warmup params: invalid warmup policy: later, must be 'disable' or 'sync': invalid parameter"),
+]
+
+
+@pytest.mark.parametrize("call, message", [c[1:] for c in WARMUP_REFUSED], ids=[c[0] for c in WARMUP_REFUSED])
+def test_warmup_policies_are_checked(client: MilvusClient, call, message: str) -> None:
+    _create(client, loaded=False)
+    schema = client.create_schema()
+    schema.add_field("id", D.INT64, is_primary=True)
+    schema.add_field("v", D.FLOAT_VECTOR, dim=2)
+
+    def run():
+        call(client, schema)
+        if len(schema.fields) > 2:
+            client.create_collection("c2", schema=schema)
+    assert _error(run).message == message
+
+
+def test_field_warmup_is_stored_and_shown(client: MilvusClient) -> None:
+    """add_field(warmup=...) and alter_collection_field's ``warmup``: in the field's params, as describe shows."""
+    schema = client.create_schema()
+    schema.add_field("id", D.INT64, is_primary=True)
+    schema.add_field("v", D.FLOAT_VECTOR, dim=2, warmup="sync")
+    schema.add_field("n", D.INT64, nullable=True, warmup="disable")
+    client.create_collection("w", schema=schema, properties={"warmup.vectorField": "sync"})
+    client.release_collection("w")
+    client.alter_collection_field("w", "n", {"warmup": "sync"})
+    described = client.describe_collection("w")
+    assert {f["name"]: f["params"].get("warmup") for f in described["fields"]} == {"id": None, "v": "sync", "n": "sync"}
+    assert described["properties"]["warmup.vectorField"] == "sync"
 
 
 def test_bitmap_offset_cache_and_warmup_are_stored_and_shown(client: MilvusClient) -> None:

@@ -407,3 +407,19 @@ def test_collection_ttl_hides_expired_entities_over_the_wire(wire_client, serve_
         wire_client.alter_collection_properties(NAME, {"collection.ttl.seconds": "abc"})
     assert (info.value.code, info.value.message) == (
         1100, "collection TTL is not a valid positive integer: invalid parameter")
+
+
+def test_field_warmup_travels_as_a_type_param(wire_client) -> None:
+    """pymilvus puts add_field(warmup=...) among the field's type_params; describe shows it back."""
+    schema = MilvusClient.create_schema(auto_id=False)
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("v", DataType.FLOAT_VECTOR, dim=2, warmup="sync")
+    wire_client.create_collection("warm", schema=schema)
+    assert [f["params"].get("warmup") for f in wire_client.describe_collection("warm")["fields"]] == [None, "sync"]
+    from pymilvus import MilvusException
+
+    bad = MilvusClient.create_schema(auto_id=False)
+    bad.add_field("id", DataType.INT64, is_primary=True)
+    bad.add_field("v", DataType.FLOAT_VECTOR, dim=2, warmup="Sync")
+    with pytest.raises(MilvusException, match="invalid warmup policy for field v: invalid warmup policy: Sync"):
+        wire_client.create_collection("warm2", schema=bad)

@@ -152,6 +152,7 @@ def create(conn: psycopg.Connection, db_name: str, name: str, schema: Collection
     timestamps.check_properties(properties)
     properties_mod.check_isolation(name, schema, properties)
     ttl.check(properties)  # Milvus 2.6's createCollectionTask: after the isolation and the zone
+    properties_mod.check_warmup(properties)
     num_parts = _num_partitions(schema, kwargs.get("num_partitions"))
     schema_name = schema_name_of(conn, db_name)
     existing = catalog.get_collection(conn, db_name, name, aliases=False)

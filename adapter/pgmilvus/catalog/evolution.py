@@ -27,7 +27,7 @@ from .properties import MMAP_KEY, WARMUP_KEYS
 from .store import CollectionInfo
 from ..errors import ErrorCode, MilvusException, ParamError, collection_loaded, invalid_parameter
 from ..schema.model import (MAX_CAPACITY, MAX_FIELDS, MAX_VARCHAR, FieldSchema, check_field_counts,
-                            check_max_length)
+                            check_max_length, warmup_problem)
 from ..types import DENSE_VECTOR_TYPES, DataType
 
 #: Names Milvus keeps for its own columns (the dynamic field's ``$meta`` fails the name check first).
@@ -39,7 +39,6 @@ _ALTERABLE_FIELD_KEYS = ("max_length", MMAP_KEY, "max_capacity", *WARMUP_KEYS)
 #: alter_index_properties' keys (Milvus's configableIndexParams): stored and shown, nothing to tune here.
 _OFFSET_CACHE = "indexoffsetcache.enabled"
 _ALTERABLE_INDEX_KEYS = (MMAP_KEY, _OFFSET_CACHE, "warmup")
-_WARMUP_POLICIES = ("disable", "sync", "async")
 
 
 # -- add_collection_field ------------------------------------------------------------------------
@@ -165,6 +164,8 @@ def alter_field(conn: psycopg.Connection, info: CollectionInfo, field_name: str,
             changed.params["mmap_enabled"] = str(value).lower() == "true"
         elif key in ("max_length", "max_capacity"):
             changed.params[key] = int(str(value))
+        elif key == "warmup":
+            changed.params[key] = str(value)
     if changed.max_length != field.max_length:
         _resize_strings(conn, info, changed)
     if changed.max_capacity != field.max_capacity:
@@ -183,6 +184,9 @@ def _check_field_param(info: CollectionInfo, field: Any, name: str, key: str, va
             raise collection_loaded(info.name, f"can not alter {what} if collection loaded")
         if key == MMAP_KEY and str(value).lower() not in ("true", "false"):
             raise invalid_parameter(f"invalid {MMAP_KEY} value: {value}, expected: true, false")
+        problem = warmup_problem(value) if key == "warmup" else None
+        if problem:
+            raise invalid_parameter(problem)
     elif key == "max_length":
         strings = field is not None and (field.dtype == DataType.VARCHAR or (
             field.dtype == DataType.ARRAY and field.element_type == DataType.VARCHAR))
@@ -283,9 +287,9 @@ def alter_index_properties(conn: psycopg.Connection, info: CollectionInfo, index
         if key not in _ALTERABLE_INDEX_KEYS:
             raise invalid_parameter(f"{key} is not a configable index property")
         if key == "warmup":
-            if value not in _WARMUP_POLICIES:
-                raise invalid_parameter(f"invalid warmup params: invalid warmup policy: {value}, must be "
-                                        "'disable', 'sync' or 'async'")
+            problem = warmup_problem(value)
+            if problem:
+                raise invalid_parameter(f"invalid warmup params: {problem}")
         elif str(value).lower() not in ("true", "false"):
             raise invalid_parameter(f"invalid {key} value: {value}, expected: true, false")
     index = _index_to_change(info, index_name)

@@ -12,6 +12,7 @@ from .store import CollectionInfo, IndexInfo
 from ..schema.ddl import pg_name
 from ..errors import ErrorCode, MilvusException, ParamError, invalid_parameter
 from ..schema.index_params import IndexParam, IndexParams
+from ..schema.model import warmup_problem
 from ..types import DataType
 
 _log = logging.getLogger("pgmilvus")
@@ -66,6 +67,9 @@ def create(conn: psycopg.Connection, info: CollectionInfo, index_params: Any) ->
     expressions = False
     for param in index_params:
         plan = _plan(info, param, vectorscale)
+        problem = warmup_problem(param.params["warmup"]) if "warmup" in (param.params or {}) else None
+        if problem:  # 2.6's proxy: after the index type is known
+            raise invalid_parameter(f"invalid warmup params: {problem}")
         if plan.index_type == "DISKANN" and plan.method == "hnsw":
             _log.info("DISKANN on %s.%s is built as an HNSW index (pgvectorscale is not installed in this "
                       "database)", info.name, plan.field_name)

@@ -17,6 +17,7 @@ import psycopg
 from . import segments, store as catalog, ttl
 from ..data import timestamps
 from ..schema import ddl
+from ..schema.model import warmup_problem
 from .store import CollectionInfo
 from ..errors import ErrorCode, MilvusException, collection_loaded, invalid_parameter
 
@@ -32,6 +33,18 @@ MMAP_KEY = "mmap.enabled"
 _LOAD_KEYS = (MMAP_KEY, "lazyload.enabled")
 #: Milvus's warmup keys: the field-level one, then the collection-level ones (common.IsWarmupKey).
 WARMUP_KEYS = ("warmup", "warmup.scalarField", "warmup.scalarIndex", "warmup.vectorField", "warmup.vectorIndex")
+
+
+def check_warmup(properties: dict[str, Any]) -> None:
+    """A collection's warmup properties (Milvus 2.6's create / alter collection, after the TTL): only the
+    ``warmup.*`` keys, each a policy Milvus knows."""
+    for key, value in properties.items():
+        if key == "warmup":
+            raise invalid_parameter("warmup key 'warmup' is only allowed at field level, use warmup.scalarField/"
+                                    "warmup.scalarIndex/warmup.vectorField/warmup.vectorIndex at collection level")
+        problem = warmup_problem(value) if key in WARMUP_KEYS else None
+        if problem:
+            raise invalid_parameter(f"invalid warmup value for key {key}: {problem}")
 
 
 ISOLATION_KEY = "partitionkey.isolation"
@@ -92,6 +105,7 @@ def alter(conn: psycopg.Connection, info: CollectionInfo, properties: dict[str, 
     _check_not_loaded(info, properties, "alter")
     timestamps.check_properties(properties)  # Milvus 2.6 checks the zone before the dynamic field
     ttl.check(properties)  # then the TTL (its proxy's alterCollectionTask)
+    check_warmup(properties)
     if ISOLATION_KEY in properties:
         check_isolation(info.name, info.schema, properties)
         _check_isolation_change(info, {**info.properties, **properties})

@@ -50,9 +50,19 @@ UNSUPPORTED_TYPES = {
 }
 _ARRAY_ELEMENT_TYPES = {DataType.BOOL, DataType.INT8, DataType.INT16, DataType.INT32, DataType.INT64,
                         DataType.FLOAT, DataType.DOUBLE, DataType.VARCHAR}
-#: Keys pymilvus keeps in FieldSchema.params (orm/constants.COMMON_TYPE_PARAMS).
+#: Keys pymilvus keeps in FieldSchema.params (orm/constants.COMMON_TYPE_PARAMS, and 2.6's ``warmup``).
 _TYPE_PARAMS = ("dim", "max_length", "max_capacity", "enable_match", "enable_analyzer",
-                "analyzer_params", "multi_analyzer_params", "mmap_enabled")
+                "analyzer_params", "multi_analyzer_params", "mmap_enabled", "warmup")
+#: Milvus 2.6's warmup policies (common.ValidateWarmupPolicy): of a field, an index or a collection's
+#: ``warmup.*`` properties.  Postgres has nothing to warm: they are checked, stored and shown.
+WARMUP_POLICIES = ("disable", "sync")
+
+
+def warmup_problem(value: Any) -> Optional[str]:
+    """Milvus's text for a warmup policy it refuses, None for "disable" / "sync"."""
+    if value in WARMUP_POLICIES:
+        return None
+    return f"invalid warmup policy: {value}, must be 'disable' or 'sync'"
 
 
 class _FieldArgs(BaseModel):
@@ -286,6 +296,9 @@ class FieldSchema:
                                   f"by pgmilvus ({reason})")
         if self.dtype in DENSE_VECTOR_TYPES:
             self._verify_pgvector_dim()
+        problem = warmup_problem(self.params["warmup"]) if "warmup" in self.params else None
+        if problem:
+            raise invalid_parameter(f"invalid warmup policy for field {self.name}: {problem}")
 
     def verify_stored(self) -> None:
         """rootcoord's checkFieldSchema, which runs after every proxy check: null and default values."""
