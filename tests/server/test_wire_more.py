@@ -423,3 +423,20 @@ def test_field_warmup_travels_as_a_type_param(wire_client) -> None:
     bad.add_field("v", DataType.FLOAT_VECTOR, dim=2, warmup="Sync")
     with pytest.raises(MilvusException, match="invalid warmup policy for field v: invalid warmup policy: Sync"):
         wire_client.create_collection("warm2", schema=bad)
+
+
+def test_field_ops_travel_in_upsert_requests(wire_client, local_client) -> None:
+    """pymilvus's FieldOp.array_append() / array_remove() (UpsertRequest.field_ops) merge arrays."""
+    from pymilvus import FieldOp, MilvusException
+
+    schema = MilvusClient.create_schema(auto_id=False)
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("v", DataType.FLOAT_VECTOR, dim=2)
+    schema.add_field("tags", DataType.ARRAY, element_type=DataType.VARCHAR, max_capacity=3, max_length=8)
+    wire_client.create_collection("ops", schema=schema)
+    wire_client.insert("ops", [{"id": 1, "v": [1.0, 0.0], "tags": ["a", "b"]}])
+    wire_client.upsert("ops", [{"id": 1, "tags": ["c"]}], field_ops={"tags": FieldOp.array_append()})
+    wire_client.upsert("ops", [{"id": 1, "tags": ["a"]}], field_ops={"tags": FieldOp.array_remove()})
+    assert local_client.get("ops", ids=[1], output_fields=["tags"])[0]["tags"] == ["b", "c"]
+    with pytest.raises(MilvusException, match="array length 4 exceeds max_capacity 3"):
+        wire_client.upsert("ops", [{"id": 1, "tags": ["x", "y"]}], field_ops={"tags": "array_append"})

@@ -17,7 +17,7 @@ from ..catalog import store as catalog, collections, index_ops, stats
 from ..schema import ddl, names
 from ..search import by_ids, hybrid, ann as search_mod
 from ..rbac import groups, roles as rbac
-from ..data import reads, timestamps, writes
+from ..data import field_ops, reads, timestamps, writes
 from ..catalog import builder, compaction, evolution as schema_evolution, segments
 from ..search import ranked as search_ranked
 from ..pg import callers
@@ -685,16 +685,14 @@ class MilvusClient:
         partial = kwargs.get("partial_update", False)
         if not isinstance(partial, bool):
             raise ParamError(message=f"partial_update must be a bool, got {partial!r}")
-        if kwargs.get("field_ops"):
-            raise MilvusException(ErrorCode.UNSUPPORTED, "field_ops is not supported by pgmilvus yet: "
-                                                         "upsert the whole new array value instead")
+        ops = field_ops.normalize(kwargs.get("field_ops"))
         collections.refuse_namespace(kwargs.get("namespace"))
         rows = writes.normalize_rows(data)
         if isinstance(rows, list) and not rows:
             return {"upsert_count": 0, "ids": []}
         with self._tx(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name, describe=True)
-            result = writes.upsert(conn, info, rows, partition_name or None, partial_update=partial)
+            result = writes.upsert(conn, info, rows, partition_name or None, partial_update=partial, field_ops=ops)
         self._wrote(info, 2 * result["upsert_count"])  # a replaced row is a delete and an insert
         return result
 

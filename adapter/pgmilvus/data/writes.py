@@ -26,7 +26,7 @@ from psycopg import sql
 
 from ..catalog import store as catalog, segments, ttl
 from ..schema import ddl
-from . import copy_binary, timestamps, values
+from . import copy_binary, field_ops as array_ops, timestamps, values
 from ..catalog.store import CATALOG, CollectionInfo
 from ..errors import DataNotMatchException, ErrorCode, MilvusException, partition_not_found
 from ..schema.names import partition_name as check_partition_name
@@ -490,16 +490,18 @@ def _upsert_policy(info: CollectionInfo) -> str:
 
 
 def upsert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterable[Any],
-           partition_name: Optional[str] = None, partial_update: bool = False) -> OmitZeroDict:
+           partition_name: Optional[str] = None, partial_update: bool = False,
+           field_ops: Optional[dict[str, str]] = None) -> OmitZeroDict:
     """Replace whole entities (or only given fields with ``partial_update``), moving them to the
-    target partition; entities that do not exist are inserted.
+    target partition; entities that do not exist are inserted.  ``field_ops`` (field_ops.py,
+    normalized): ARRAY fields appended to or removed from, a partial update.
 
     On an auto_id collection (without allow_insert_auto_id) each row names the entity it
     replaces; the replacement gets a new primary key, returned in ``ids`` (Milvus 2.6).
     """
     partition = target_partition(info, partition_name)
-    if partial_update:
-        return _partial_upsert(conn, info, rows, partition, move=bool(partition_name))
+    if partial_update or field_ops:
+        return _partial_upsert(conn, info, rows, partition, move=bool(partition_name), ops=field_ops or {})
     policy = _upsert_policy(info)
     info = catalog.lock_collection(conn, info)
     encoder = RowEncoder(info, partition, policy)
@@ -548,7 +550,7 @@ class _NamedKeys:
 
 
 def _partial_upsert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterable[Any],
-                    partition: Optional[str], move: bool) -> OmitZeroDict:
+                    partition: Optional[str], move: bool, ops: dict[str, str]) -> OmitZeroDict:
     """Merge mode (pymilvus 2.6 ``partial_update=True``): only the given fields change.
 
     Existing entities get an UPDATE of the given columns (dynamic keys merged into ``$meta``;
@@ -566,6 +568,9 @@ def _partial_upsert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterab
     named = _NamedKeys()
     required = [f for f in schema.fields
                 if not (f.is_primary or f.nullable or (f.has_default and f.default_value is not None))]
+    if ops:
+        rows = list(rows)
+        array_ops.check(ops, schema, rows)
     base = 0
     for chunk in chunks(rows):
         pks = []
@@ -580,8 +585,14 @@ def _partial_upsert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterab
         existing = set(_all_existing_pks(conn, info, pks))
         updates: dict[tuple[str, ...], list[list[Any]]] = {}
         inserts: list[tuple[int, dict]] = []
+        if ops:
+            merged = [(pk, row) for row, pk in zip(chunk, pks) if pk in existing]
+            array_ops.check_capacity(conn, _table(info), schema, ops, merged,
+                                     (sql.SQL("%s::{}").format(pk_array_type(info)), pk_param(conn, info, pks)))
         for i, (row, pk) in enumerate(zip(chunk, pks)):
             if pk in existing:
+                if ops:  # a null value under an operator leaves the stored array as it is
+                    row = {k: v for k, v in row.items() if not (k in ops and v is None)}
                 columns, params = _partial_params(info, row, base + i, partition if move else None, writer)
                 updates.setdefault(columns, []).append(params + [pk])
             else:
@@ -601,7 +612,7 @@ def _partial_upsert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterab
                 writer.wrote()
         with conn.cursor() as cur:
             for columns, param_rows in updates.items():
-                cur.executemany(_partial_update_sql(info, columns), param_rows)
+                cur.executemany(_partial_update_sql(info, columns, ops), param_rows)
         ids.extend(pks)
         base += len(chunk)
     if writer is not None:
@@ -673,7 +684,8 @@ def _route_new_keys(info: CollectionInfo, writer: segments.SegmentWriter,
         row[at] = segment
 
 
-def _partial_update_sql(info: CollectionInfo, columns: tuple[str, ...]) -> sql.Composed:
+def _partial_update_sql(info: CollectionInfo, columns: tuple[str, ...],
+                        ops: Optional[dict[str, str]] = None) -> sql.Composed:
     sets = []
     for column in columns:
         ident = sql.Identifier(column)
@@ -682,7 +694,7 @@ def _partial_update_sql(info: CollectionInfo, columns: tuple[str, ...]) -> sql.C
         elif column in (ddl.PARTITION_COLUMN, ddl.SEGMENT_COLUMN):
             sets.append(sql.SQL("{c} = %s").format(c=ident))
         else:
-            sets.append(sql.SQL("{c} = %b").format(c=ident))
+            sets.append(array_ops.set_clause(column, (ops or {}).get(column)))
     if info.write_times:  # the entity is written again: its TTL clock restarts (catalog/ttl.py)
         sets.append(sql.SQL("{} = now()").format(sql.Identifier(ddl.TS_COLUMN)))
     if not sets:  # only the PK was given: nothing changes, but the entity must exist

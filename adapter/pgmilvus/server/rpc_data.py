@@ -79,12 +79,12 @@ class DataRPCs(RPCBase):
 
     @rpc
     def Upsert(self, call: Call, request: milvus_pb2.UpsertRequest) -> milvus_pb2.MutationResult:
-        if request.field_ops:
-            raise bad_request("field_ops (partial array updates) are not supported by pgmilvus serve")
         rows = rows_from_columns(request.fields_data, request.num_rows,
                                  self._nullable(call, request.collection_name))
         result = self._client(call).upsert(request.collection_name, rows, partition_name=request.partition_name,
-                                           partial_update=bool(request.partial_update), **namespace(request))
+                                           partial_update=bool(request.partial_update),
+                                           field_ops={op.field_name: op.op for op in request.field_ops},
+                                           **namespace(request))
         count = result["upsert_count"]
         return milvus_pb2.MutationResult(status=SUCCESS, IDs=ids_proto(result["ids"]), upsert_cnt=count,
                                          succ_index=range(count), timestamp=hybrid_ts())
