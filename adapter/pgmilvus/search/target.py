@@ -198,8 +198,9 @@ def encode_queries(field: FieldSchema, data: Sequence[Any], encoder: Optional[An
 def _check_query(field: FieldSchema, data: Sequence[Any], i: int, value: Any) -> None:
     """Query vector ``i`` is a vector of the field's dimension (Milvus's errors)."""
     if isinstance(value, str):
-        raise invalid_parameter(f"text query {value!r} needs a BM25 function on field {field.name}, "
-                                "which pgmilvus does not support: pass vectors")
+        raise invalid_parameter(f"text query {value!r} needs a BM25 function on field {field.name}, which "
+                                "has none: search the output field of the collection's BM25 function, or pass "
+                                "vectors")
     got = _dense_len(field, value)
     if got is None:
         raise illegal("search_data", _show(data))
