@@ -343,3 +343,19 @@ def test_rename_drop_and_recreate(docs):
     assert [h["id"] for h in docs.search("docs2", data=["fox"], anns_field="sparse", limit=1)[0]] == [4]
     docs.drop_collection("docs2")
     assert [h["id"] for h in docs.search("docs", data=["fox"], anns_field="sparse", limit=1)[0]] == [1]
+
+
+def test_search_iterator_pages_follow_the_scores(docs):
+    """search_iterator on the BM25 field: pages continue after the last score (keyset), best first."""
+    query = "quick brown fox dog"
+    iterator = docs.search_iterator("docs", data=[query], anns_field="sparse", batch_size=2, limit=7)
+    seen = []
+    while True:
+        page = iterator.next()
+        if not page:
+            break
+        seen.extend((h["id"], h["distance"]) for h in page)
+    iterator.close()
+    expected = ranked(bm25(DOCS, query), 7)
+    assert [pk for pk, _ in seen] == [pk for pk, _ in expected]
+    assert [d for _, d in seen] == pytest.approx([s for _, s in expected], rel=1e-5)
