@@ -292,3 +292,39 @@ def test_an_index_the_target_refuses_is_reported_and_the_rows_still_go(tmp_path:
     assert "LOSSY: docs.t: index t_bitmap (BITMAP) not created: scalar index_type 'BITMAP' is not implemented" \
         in done.stdout
     assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_a_bm25_function_is_carried_and_recomputed(tmp_path: Path) -> None:
+    """The output field cannot be read (Milvus's rule), so the target computes it from the text."""
+    from pgmilvus import DataType, Function, FunctionType, MilvusClient
+    from pgmilvus.pg import embedded
+
+    src, dst = tmp_path / "src.db", tmp_path / "dst.db"
+    source = MilvusClient(str(src))
+    try:
+        schema = source.create_schema()
+        schema.add_field("id", DataType.INT64, is_primary=True)
+        schema.add_field("text", DataType.VARCHAR, max_length=100, enable_analyzer=True)
+        schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+        schema.add_function(Function("bm25", FunctionType.BM25, ["text"], ["sparse"]))
+        index = source.prepare_index_params()
+        index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25", params={"bm25_b": 0.5})
+        source.create_collection("texts", schema=schema, index_params=index)
+        source.insert("texts", [{"id": i, "text": f"word{i % 7} common word{i % 3}"} for i in range(60)])
+        expected = source.search("texts", data=["word3 word1"], anns_field="sparse", limit=5)
+    finally:
+        source.close()
+        embedded.release(str(src))
+    done = _run("--from", f"pgmilvus://{src}", "--to", f"pgmilvus://{dst}", "--checkpoint", str(tmp_path / "c.json"))
+    assert done.returncode == 0, done.stderr
+    assert "texts: source 60 rows, target 60 rows" in done.stdout
+    assert "not carried" not in done.stdout
+    target = MilvusClient(str(dst))
+    try:
+        assert target.describe_collection("texts")["functions"][0]["output_field_names"] == ["sparse"]
+        assert target.describe_index("texts", "sparse")["bm25_b"] == "0.5"
+        got = target.search("texts", data=["word3 word1"], anns_field="sparse", limit=5)
+        assert [(h["id"], h["distance"]) for h in got[0]] == [(h["id"], h["distance"]) for h in expected[0]]
+    finally:
+        target.close()
+        embedded.release(str(dst))

@@ -274,5 +274,5 @@ def test_a_pymilvus_function_is_taken_as_pgmilvus_s() -> None:
     assert isinstance(got, Function)
     assert (got.name, got.type, got.input_field_names, got.output_field_names) == ("bm", FunctionType.BM25, ["t"],
                                                                                  ["sp"])
-    with pytest.raises(ParamError, match="add_function expects a Function, got {'a': 1}"):
+    with pytest.raises(ParamError, match="The function of schema type must be Function."):
         schema.add_function({"a": 1})

@@ -178,7 +178,9 @@ def test_malformed_search_gets_a_status(seeded, stub) -> None:
     cases = [(_group([b"\x00" * 7]), "7 bytes is not whole float32 values"),
              (b"\xff\xff garbage", "not a valid PlaceholderGroup"),
              (_group([]), ""),
-             (_group([struct.pack("<3f", 1, 0, 1)]), "topk [100000] is invalid")]
+             (_group([struct.pack("<3f", 1, 0, 1)]), "topk [100000] is invalid"),
+             (_group([b"\xff\xfe"], common_pb2.VarChar), "string data must be utf8 format"),
+             (_group([b"hello"], common_pb2.VarChar), "text query 'hello' needs a BM25 function")]
     for i, (placeholder, text) in enumerate(cases):
         reply = _search(stub, placeholder, **({"topk": "100000"} if i == 3 else {}))
         assert reply.status.code != 0, i

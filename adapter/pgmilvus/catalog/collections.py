@@ -176,6 +176,8 @@ def create(conn: psycopg.Connection, db_name: str, name: str, schema: Collection
                                            num_partitions=num_parts, segmented=True)
     conn.execute(ddl.create_collection_table(schema_name, table, schema, segmented=True,
                                              write_times=ttl.seconds(properties) > 0))
+    for output in schema.bm25_outputs:
+        conn.execute(ddl.bm25_term_index(schema_name, table, output))
     loaded = bool(index_params)
     if num_parts is None:
         _add_partition(conn, schema_name, table, collection_id, ddl.DEFAULT_PARTITION, loaded, True)
@@ -236,7 +238,7 @@ def describe(info: CollectionInfo) -> dict[str, Any]:
         "num_shards": info.num_shards,
         "description": schema.description,
         "fields": fields,
-        "functions": [],
+        "functions": _functions(schema),
         "aliases": list(info.aliases),
         "collection_id": info.id,
         "consistency_level": info.consistency_level,
@@ -249,6 +251,19 @@ def describe(info: CollectionInfo) -> dict[str, Any]:
         # Milvus 2.6: the last schema or property change (the creation until then).
         "update_timestamp": hybrid_timestamp(info.updated_at or info.created_at),
     }
+
+
+def _functions(schema: CollectionSchema) -> list[dict[str, Any]]:
+    """describe_collection's functions as pymilvus builds them from Milvus's answer (FunctionSchema.dict):
+    ids from 100 in schema order (rootcoord's StartOfUserFunctionID), field ids as describe numbers them."""
+    ids = {f.name: 100 + i for i, f in enumerate(schema.fields)}
+    return [{"name": f.name, "id": 100 + i, "description": f.description, "type": f.type,
+             "params": {k: str(v) for k, v in f.params.items()},
+             "input_field_names": list(f.input_field_names),
+             "input_field_ids": [ids[n] for n in f.input_field_names if n in ids],
+             "output_field_names": list(f.output_field_names),
+             "output_field_ids": [ids[n] for n in f.output_field_names if n in ids]}
+            for i, f in enumerate(schema.functions)]
 
 
 def hybrid_timestamp(moment: datetime) -> int:
@@ -353,6 +368,10 @@ def _rename_indexes(conn: psycopg.Connection, schema_name: str, info: Collection
                 index.params = {**index.params, indexes.PG_KEY: {**facts, "path_index": renamed[path_index]}}
             index.pg_index_name = renamed.get(index.pg_index_name, index.pg_index_name)
             catalog.rename_index_objects(conn, info.id, index)
+    for output in info.schema.bm25_outputs:  # ddl.bm25_term_index, named after the table too
+        old, new = ddl.pg_name(info.table_name, "bm25", output), ddl.pg_name(new_table, "bm25", output)
+        if old != new:
+            conn.execute(ddl.rename_index(schema_name, old, new))
 
 
 def row_count(conn: psycopg.Connection, info: CollectionInfo, partition: Optional[str] = None) -> int:

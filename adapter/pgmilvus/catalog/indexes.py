@@ -195,8 +195,49 @@ def unknown_index_type(given: str, fix: str) -> MilvusException:
                            f"invalid parameter[expected=valid index][actual=invalid index type: {given}]: {fix}")
 
 
+#: Milvus's sparse index types, the only ones a BM25 output field takes.
+BM25_INDEX_TYPES = ("SPARSE_INVERTED_INDEX", "SPARSE_WAND", "AUTOINDEX")
+#: What Milvus's proxy adds to a BM25 field's index params when absent (createIndexTask
+#: parseFunctionParamsToIndex); describe_index shows them.
+BM25_DEFAULTS = {"bm25_k1": "1.2", "bm25_b": "0.75", "bm25_avgdl": "100"}
+
+
+def bm25_number(params: dict[str, Any], key: str) -> float:
+    """``bm25_k1`` / ``bm25_b`` of a BM25 index (catalog params, strings or numbers)."""
+    value = params.get(key, BM25_DEFAULTS[key])
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise invalid_parameter(f"param '{key}' ({value!r}) should be a number") from None
+    if not (number >= 0 and (key != "bm25_b" or number <= 1)):
+        raise invalid_parameter(f"param '{key}' ({value}) out of range: {key} must be "
+                                f"{'in [0, 1]' if key == 'bm25_b' else '>= 0'}")
+    return number
+
+
+def plan_bm25_index(field: FieldSchema, index_name: str, index_type: str, metric: Optional[str],
+                    params: dict[str, Any]) -> IndexPlan:
+    """A BM25 function output field's index: Milvus's defaults and checks, no Postgres index of its
+    own (the GIN index on its terms is built with the table, ddl.bm25_term_index; search/bm25.py
+    reads k1 and b from these params)."""
+    index_type = (index_type or "AUTOINDEX").upper()
+    metric = metric.upper() if isinstance(metric, str) and metric else metric or "BM25"
+    if metric != "BM25":
+        raise MilvusException(ErrorCode.SERVER_ERROR,
+                              f"index metric type of BM25 function output field must be BM25, got {metric}")
+    if index_type not in BM25_INDEX_TYPES:
+        raise invalid_parameter(f"invalid index type: {index_type} for BM25 function output field {field.name}; "
+                                f"use one of {', '.join(BM25_INDEX_TYPES)}")
+    stored = {**BM25_DEFAULTS, **params}
+    for key in ("bm25_k1", "bm25_b"):
+        bm25_number(stored, key)
+    return IndexPlan(index_name, field.name, index_type, "BM25", stored, None, None, {})
+
+
 def plan_vector_index(field: FieldSchema, index_name: str, index_type: str, metric: Optional[str],
                       params: dict[str, Any], has_vectorscale: bool = False) -> IndexPlan:
+    if field.is_function_output:
+        return plan_bm25_index(field, index_name, index_type, metric, params)
     given = index_type
     index_type = (index_type or "AUTOINDEX").upper()
     if index_type not in VECTOR_INDEX_TYPES:

@@ -223,11 +223,14 @@ def output_plan(schema: CollectionSchema, output_fields: Optional[Sequence[str]]
     wanted: set[str] = set()
     dynamic_keys: list[str] = []
     all_dynamic = False
+    hidden = schema.bm25_outputs  # Milvus's schemaInfo.CanRetrieveRawFieldData: BM25 outputs are not
     for name in names:
         name = name.strip()
         if name == "*":
-            wanted.update(f.name for f in schema.fields)
+            wanted.update(f.name for f in schema.fields if f.name not in hidden)
             all_dynamic = all_dynamic or schema.enable_dynamic_field
+        elif name in hidden:
+            raise MilvusException(ErrorCode.SERVER_ERROR, f"not allowed to retrieve raw data of field {name}")
         elif name == DYNAMIC_FIELD:
             if not schema.enable_dynamic_field:
                 raise MilvusException(ErrorCode.INVALID_PARAMETER, f"field {name} not exist")

@@ -26,7 +26,7 @@ from psycopg import sql
 
 from ..catalog import store as catalog, segments, ttl
 from ..schema import ddl
-from . import copy_binary, field_ops as array_ops, timestamps, values
+from . import analyzer, copy_binary, field_ops as array_ops, timestamps, values
 from ..catalog.store import CATALOG, CollectionInfo
 from ..errors import DataNotMatchException, ErrorCode, MilvusException, partition_not_found
 from ..schema.names import partition_name as check_partition_name
@@ -115,6 +115,9 @@ class RowEncoder:
             self.columns.append(ddl.SEGMENT_COLUMN)
         self.pk_index = self.columns.index(self.pk_field.name)
         zone = timestamps.collection_timezone(info.properties)  # TIMESTAMPTZ strings without an offset
+        #: BM25 output field -> (its column's position, its input field's column position)
+        self.bm25 = {name: (self.columns.index(name), self.columns.index(source.name))
+                     for name, source in schema.bm25_outputs.items()}
         self._encoders = {f.name: values.field_encoder(f, zone) for f in self.fields}
         self._defaults = {f.name: values.encode_default(f) if f.has_default else None for f in self.fields}
 
@@ -125,12 +128,18 @@ class RowEncoder:
                 raise not_a_row(row, base + i)
         columns: list[list[Any]] = []
         given: list[Any] = []
+        if self.bm25:
+            refuse_function_outputs(self.info, chunk, base)
         for field in self.fields:
-            if field is self.pk_field:
+            if field.name in self.bm25:
+                columns.append([])  # computed from its input field's column below
+            elif field is self.pk_field:
                 pk_col, given = self._pk_column(conn, chunk, base)
                 columns.append(pk_col)
             else:
                 columns.append(self._column(field, chunk, base))
+        for at, source in self.bm25.values():
+            columns[at] = [bm25_document(self.info, self.columns[at], text) for text in columns[source]]
         if self.dynamic:
             columns.append(self._meta_column(chunk, base))
         else:
@@ -256,6 +265,24 @@ class RowEncoder:
             if not names.issuperset(row):
                 extra = next(k for k in row if k not in names)
                 raise values.unexpected_field(extra, base + i)
+
+
+def refuse_function_outputs(info: CollectionInfo, chunk: list[Any], base: int) -> None:
+    """A row giving a BM25 output field: pymilvus refuses it before sending (Prepare.row_insert_param),
+    Milvus computes the field from the text."""
+    outputs = info.schema.bm25_outputs
+    for i, row in enumerate(chunk):
+        if isinstance(row, dict) and not outputs.keys().isdisjoint(row):
+            name = next(k for k in outputs if k in row)
+            raise DataNotMatchException(message=f"Attempt to insert an unexpected function output field `{name}` "
+                                                f"to collection (row {base + i}: Milvus computes it from field "
+                                                f"{outputs[name].name})")
+
+
+def bm25_document(info: CollectionInfo, output: str, text: Optional[str]) -> values.JsonbWire:
+    """The stored value of BM25 output field ``output`` for its input field's ``text``."""
+    source = info.schema.bm25_outputs[output]
+    return values.JsonbWire(b"\x01" + analyzer.document(analyzer.for_field(source).frequencies(text)))
 
 
 def chunks(rows: Iterable[Any], size: int = CHUNK_ROWS) -> Iterator[list[Any]]:
@@ -566,14 +593,15 @@ def _partial_upsert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterab
     values.wire_adapters(conn)
     ids: list[Any] = []
     named = _NamedKeys()
-    required = [f for f in schema.fields
-                if not (f.is_primary or f.nullable or (f.has_default and f.default_value is not None))]
+    required = [f for f in schema.fields if not (f.is_primary or f.nullable or f.is_function_output
+                                                 or (f.has_default and f.default_value is not None))]
     if ops:
         rows = list(rows)
         array_ops.check(ops, schema, rows)
     base = 0
     for chunk in chunks(rows):
         pks = []
+        refuse_function_outputs(info, chunk, base)
         for i, row in enumerate(chunk):
             if not isinstance(row, dict):
                 raise not_a_row(row, base + i)
@@ -653,6 +681,11 @@ def _partial_params(info: CollectionInfo, row: dict, index: int, partition: Opti
             extra.update(value)
         else:
             extra[key] = value
+    for output, source in schema.bm25_outputs.items():
+        if source.name in columns:  # the text changes: so do its term frequencies
+            columns.append(output)
+            text = row[source.name] if row[source.name] is not None else source.default_value
+            params.append(bm25_document(info, output, text))
     if extra:
         columns.append(DYNAMIC_FIELD)
         params.append(values.encode_meta(extra, index))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any, Dict, List, Optional
 
-from pymilvus import DataType
+from pymilvus import DataType, FunctionType
 
 _HALFVEC_LIMIT = 4000
 _VECTOR_INDEX_LIMIT = 2000
@@ -36,7 +37,15 @@ def schema_of(desc: Dict[str, Any], client: Any, notes: Optional[List[str]] = No
                 notes.append(f"{desc.get('collection_name', '?')}.{f['name']}: the source does not describe its "
                              f"VARCHAR elements' max_length; {_MAX_VARCHAR} used")
         schema.add_field(f["name"], f["type"], **kwargs)
+    for fn in _bm25_functions(desc):  # the target computes the output field from the copied text
+        module = sys.modules[type(client).__module__.split(".")[0]]  # pgmilvus's or pymilvus's Function
+        schema.add_function(module.Function(fn["name"], module.FunctionType.BM25, list(fn["input_field_names"]),
+                                            list(fn["output_field_names"]), fn.get("description", "")))
     return schema
+
+
+def _bm25_functions(desc: Dict[str, Any]) -> List[Dict[str, Any]]:
+    return [fn for fn in desc.get("functions", []) or [] if int(fn.get("type", 0)) == int(FunctionType.BM25)]
 
 
 def _plain_default(value: Any) -> Any:
@@ -64,5 +73,7 @@ def lossy_notes(desc: Dict[str, Any], target_kind: str) -> List[str]:
             notes.append(f"{name}.{f['name']}: {dim}-dim vector above pgvector's {_VECTOR_INDEX_LIMIT}-dim "
                          "index limit: left unindexed")
     for fn in desc.get("functions", []) or []:
+        if fn in _bm25_functions(desc):
+            continue
         notes.append(f"{name}: function {fn.get('name')} ({fn.get('type')}) not carried")
     return notes

@@ -89,6 +89,8 @@ def column_type(field: FieldSchema) -> sql.Composable:
         return sql.SQL(element_sql_type(field) + "[]" + collate)
     if dtype in _VECTOR_TYPES:
         return sql.SQL(_VECTOR_TYPES[dtype] + "({})").format(sql.Literal(int(field.dim)))
+    if dtype == DataType.SPARSE_FLOAT_VECTOR and field.is_function_output:
+        return sql.SQL("jsonb")  # a BM25 function's term frequencies (search/bm25.py)
     if dtype == DataType.SPARSE_FLOAT_VECTOR:
         return sql.SQL("sparsevec")
     return sql.SQL(_SCALAR_TYPES[dtype])
@@ -183,6 +185,15 @@ def create_collection_table(schema_name: str, table: str, schema: CollectionSche
     columns.append(sql.SQL("PRIMARY KEY ({})").format(sql.SQL(", ").join(key_columns)))
     return sql.SQL("CREATE TABLE {} ({}) PARTITION BY {} ({})").format(
         qualified(schema_name, table), sql.SQL(", ").join(columns), method, part_col)
+
+
+def bm25_term_index(schema_name: str, table: str, field: str) -> sql.Composed:
+    """The GIN index finding the rows that hold any of a query's terms (``col -> 't' ?| terms``), on
+    the parent so every partition and segment has it; built with the table, whatever Milvus index
+    is created on the field later: GIN keeps up with row-by-row writes (its pending list), unlike
+    the vector indexes that wait for a sealed segment (segments.py)."""
+    return sql.SQL("CREATE INDEX {} ON {} USING gin (({} -> 't'))").format(
+        sql.Identifier(pg_name(table, "bm25", field)), qualified(schema_name, table), sql.Identifier(field))
 
 
 def create_list_partition(schema_name: str, table: str, child: str, partition: str,

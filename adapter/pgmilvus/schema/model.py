@@ -15,7 +15,7 @@ from typing import Any, Iterable, Optional
 import numpy as np
 from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, ValidationError
 
-from . import names
+from . import functions as function_checks, names
 from ..data import wkt
 from ..errors import (AutoIDException, ClusteringKeyException, DataTypeNotSupportException, ErrorCode,
                      MilvusException, ParamError, PartitionKeyException, PrimaryKeyException, invalid_parameter)
@@ -467,32 +467,70 @@ def _foreign_function(value: Any) -> "Function":
     """pymilvus's own Function (code that imports it beside pgmilvus's client) as pgmilvus's."""
     attrs = ("name", "type", "input_field_names", "output_field_names", "description", "params")
     if not all(hasattr(value, a) for a in attrs):
-        raise ParamError(message=f"add_function expects a Function, got {value!r}")
+        raise ParamError(message="The function of schema type must be Function.")
     return Function(value.name, FunctionType(int(value.type)), list(value.input_field_names),
                     list(value.output_field_names), value.description, dict(value.params or {}))
 
 
 class Function:
-    """pymilvus's Function (BM25, embeddings, rerank); accepted but not executable here."""
+    """pymilvus's Function: BM25 runs here (data/analyzer.py, search/bm25.py); embedding functions are
+    refused at create time, rerank functions serve search (search/function_rank.py).
+
+    The constructor makes pymilvus's own client-side checks, in its words (orm/schema.py Function)."""
 
     def __init__(self, name: str, function_type: FunctionType, input_field_names: Any,
                  output_field_names: Any = None, description: str = "",
                  params: Optional[dict] = None) -> None:
+        if not isinstance(name, str):
+            raise ParamError(message=f"The name of the function should be a string, but got {type(name)}")
+        if not isinstance(description, str):
+            raise ParamError(message="The description of the function should be a string, but got "
+                                     f"{type(description)}")
+        try:
+            self.type = FunctionType(function_type)
+        except ValueError:
+            raise ParamError(message="Unknown function type.") from None
         self.name = name
-        self.type = FunctionType(function_type)
         self.input_field_names = [input_field_names] if isinstance(input_field_names, str) \
             else list(input_field_names)
         if output_field_names is None:
             output_field_names = []
         self.output_field_names = [output_field_names] if isinstance(output_field_names, str) \
             else list(output_field_names)
+        for field_name in self.input_field_names + self.output_field_names:
+            if not isinstance(field_name, str):
+                raise ParamError(message="The type of function input and output must be str.")
+        if len(self.input_field_names) != len(set(self.input_field_names)):
+            raise ParamError(message="Duplicate input field names are not allowed in function.")
+        if len(self.output_field_names) != len(set(self.output_field_names)):
+            raise ParamError(message="Duplicate output field names are not allowed in function.")
+        if set(self.input_field_names) & set(self.output_field_names):
+            raise ParamError(message="Input and output field names must be different.")
         self.description = description
-        self.params = params or {}
+        self.params = params if params is not None else {}
+        if not isinstance(self.params, dict):
+            raise ParamError(message="The parameters of the function should be a dictionary.")
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "description": self.description, "type": self.type,
                 "input_field_names": self.input_field_names,
                 "output_field_names": self.output_field_names, "params": self.params}
+
+    def to_catalog(self) -> dict[str, Any]:
+        data = self.to_dict()
+        data["type"] = int(self.type)
+        return data
+
+    @classmethod
+    def from_catalog(cls, data: dict[str, Any]) -> "Function":
+        return cls(data["name"], FunctionType(data["type"]), list(data["input_field_names"]),
+                   list(data["output_field_names"]), data.get("description", ""), dict(data.get("params") or {}))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Function) and self.to_catalog() == other.to_catalog()
+
+    def __repr__(self) -> str:
+        return str(self.to_dict())
 
 
 class _SchemaArgs(BaseModel):
@@ -558,7 +596,31 @@ class CollectionSchema:
         if not isinstance(function, Function):
             function = _foreign_function(function)
         self.functions.append(function)
+        self._mark_outputs()
         return self
+
+    def _mark_outputs(self) -> None:
+        """pymilvus's add_function marks the output fields; Milvus's proxy then derives the flag
+        from the functions alone (validateFunction resets it first), and so does this."""
+        outputs = {name for f in self.functions for name in f.output_field_names}
+        for field in self.fields:
+            field.is_function_output = field.name in outputs
+
+    def bm25_function(self, output: str) -> Optional[Function]:
+        """The BM25 function whose output is the field ``output`` (None: not such a field)."""
+        return next((f for f in self.functions if f.type == FunctionType.BM25
+                     and f.output_field_names == [output]), None)
+
+    @property
+    def bm25_outputs(self) -> dict[str, FieldSchema]:
+        """BM25 output field name -> its input (text) field."""
+        out = {}
+        for function in self.functions:
+            if function.type == FunctionType.BM25 and len(function.output_field_names) == 1:
+                source = self.field(function.input_field_names[0])
+                if source is not None:
+                    out[function.output_field_names[0]] = source
+        return out
 
     # -- lookups -------------------------------------------------------------------------------
     @property
@@ -585,6 +647,8 @@ class CollectionSchema:
         and rootcoord's (checkFieldSchema), in their order, before any DDL runs: a schema with
         several faults is refused for the one Milvus names."""
         self._verify_client()
+        function_checks.verify_client(self)
+        function_checks.verify_server(self)
         self._verify_counts()
         for field in self.fields:
             field.verify_type()
@@ -650,23 +714,26 @@ class CollectionSchema:
             raise MilvusException(ErrorCode.UNSUPPORTED,
                                   "namespaces (enable_namespace=True) are not supported by pgmilvus: add a "
                                   "VARCHAR field with is_partition_key=True for the tenant and filter on it")
-        for function in self.functions:
-            raise MilvusException(ErrorCode.UNSUPPORTED,
-                                  f"function {function.name} ({function.type.name}) is not supported "
-                                  "by pgmilvus: compute embeddings before insert")
+        function_checks.verify_pgmilvus(self)
 
     # -- (de)serialisation ---------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        return {"auto_id": self.primary_field.auto_id if any(f.is_primary for f in self.fields)
-                else self.auto_id,
-                "description": self.description,
-                "fields": [f.to_dict() for f in self.fields],
-                "enable_dynamic_field": self.enable_dynamic_field}
+        out = {"auto_id": self.primary_field.auto_id if any(f.is_primary for f in self.fields)
+               else self.auto_id,
+               "description": self.description,
+               "fields": [f.to_dict() for f in self.fields],
+               "enable_dynamic_field": self.enable_dynamic_field}
+        if self.functions:  # as pymilvus: the key only when there are functions
+            out["functions"] = [f.to_dict() for f in self.functions]
+        return out
 
     def to_catalog(self) -> str:
-        return json.dumps({"description": self.description,
-                           "enable_dynamic_field": self.enable_dynamic_field,
-                           "fields": [f.to_catalog() for f in self.fields]}, sort_keys=True)
+        data: dict[str, Any] = {"description": self.description,
+                                "enable_dynamic_field": self.enable_dynamic_field,
+                                "fields": [f.to_catalog() for f in self.fields]}
+        if self.functions:  # older catalogs (and schemas without functions) have no key
+            data["functions"] = [f.to_catalog() for f in self.functions]
+        return json.dumps(data, sort_keys=True)
 
     @classmethod
     def from_catalog(cls, data: Any) -> "CollectionSchema":
@@ -675,6 +742,7 @@ class CollectionSchema:
         schema = cls(description=data.get("description", ""),
                      enable_dynamic_field=bool(data.get("enable_dynamic_field")))
         schema.fields = [FieldSchema.from_catalog(f) for f in data["fields"]]
+        schema.functions = [Function.from_catalog(f) for f in data.get("functions") or []]
         return schema
 
     def copy(self) -> "CollectionSchema":

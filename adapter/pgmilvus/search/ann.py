@@ -32,7 +32,7 @@ from psycopg import sql
 from ..data import bound_filters, outputs, timestamps
 from ..catalog import json_index
 from ..catalog.properties import isolated
-from . import sql as search_sql, strategy
+from . import bm25, sql as search_sql, strategy
 from ..pg import statements
 from ..catalog.store import CollectionInfo, revision_guard
 from ..errors import ErrorCode, MilvusException, invalid_parameter
@@ -106,6 +106,7 @@ class Prepared:
     vectors: list[Any]
     keyset: Optional[tuple[float, list[Any]]] = None  # (last distance, keys returned at it)
     bound: Optional[bound_filters.Bound] = None        # the filter's bound values (bound_filters)
+    terms: Optional[list[dict[str, int]]] = None       # BM25: each query text's terms (weighed by run)
 
     @property
     def params(self) -> dict[str, Any]:
@@ -182,6 +183,8 @@ def prepare(info: CollectionInfo, request: SearchRequest, keyset: Optional[tuple
             bound_filters.remember(plans, key, plan)
     if ranged:
         _check_range(plan.resolved, request)  # else nothing to check (most searches)
+    if plan.resolved.source is not None:  # BM25: the texts' terms now, their weights in run()
+        return Prepared(plan, request, [], keyset, bound, bm25.query_terms(plan.resolved.source, request.data))
     vectors = encode_queries(plan.resolved.field, request.data, plan.encoder)
     return Prepared(plan, request, vectors, keyset, bound)
 
@@ -287,6 +290,11 @@ def _check_range(resolved: Resolved, request: SearchRequest) -> None:
 
 def run(conn: psycopg.Connection, prepared: Prepared) -> list[list[Row]]:
     """Hits per query vector, best first, complete (exact re-run of short index scans)."""
+    if prepared.terms is not None and not prepared.vectors:
+        weighed = bm25.weigh(conn, prepared.plan.resolved.bm25, prepared.terms)
+        if weighed is None:  # no token in the collection: Milvus skips the search
+            return [[] for _ in prepared.terms]
+        prepared.vectors = weighed
     chosen = strategy.choose(conn, prepared)
     if chosen.fence is None:
         chosen.fence = not chosen.exact and prepared.has_filter and _planner_sorts(conn, prepared, chosen)

@@ -68,6 +68,11 @@ class Metric:
             call = sql.SQL("COALESCE(NULLIF({}, 'NaN'), {})").format(call, sql.SQL(self.undefined))
         return sql.SQL("(-{})").format(call) if self.negate_function else call
 
+    def matches(self, column: sql.Composable, query: sql.Composable) -> Optional[sql.Composable]:
+        """A condition every hit meets, given the query (None: every row has a distance; BM25's
+        rows must hold a query term, search/bm25.py)."""
+        return None
+
     def milvus_sql(self, raw: sql.Composable) -> sql.Composable:
         """Milvus's distance from ``raw``, in SQL (as float4, the precision Milvus returns)."""
         text = {"L2": "(({0}) * ({0}))", "IP": "(-({0}))", "COSINE": "(1 - ({0}))"}.get(self.name, "({0})")
@@ -186,7 +191,7 @@ def inner_select(target: Target, query: sql.Composable, conditions: Sequence[sql
     """
     raw = target.metric.raw(target.column, query, exact)
     pk = sql.Identifier("t", target.pk)
-    conds = list(conditions)
+    conds = _with_match(target, query, conditions)
     if range_filter:
         conds.append(range_condition(target, raw, "range_filter", closer_side=True))
     if keyset:
@@ -215,6 +220,12 @@ def inner_select(target: Target, query: sql.Composable, conditions: Sequence[sql
         table=target.table, where=_where(conds), order=order, limit=sql.Literal(int(limit)))
 
 
+def _with_match(target: Target, query: sql.Composable, conditions: Sequence[sql.Composable]
+                ) -> list[sql.Composable]:
+    match = target.metric.matches(target.column, query)
+    return [*conditions, match] if match is not None else list(conditions)
+
+
 def grouped_select(target: Target, query: sql.Composable, conditions: Sequence[sql.Composable],
                    outputs: Sequence[sql.Composable], group: sql.Composable, groups: int) -> sql.Composable:
     """Grouping search, exactly: the best ``group_size`` hits of the best ``groups`` groups.
@@ -226,6 +237,7 @@ def grouped_select(target: Target, query: sql.Composable, conditions: Sequence[s
     """
     raw = target.metric.raw(target.column, query, True)
     pk = sql.Identifier("t", target.pk)
+    conditions = _with_match(target, query, conditions)
     inner = sql.SQL(
         "SELECT {pk} AS {pk_alias}, {raw} AS {d}, {group} AS {g}{outputs}, "
         "row_number() OVER (PARTITION BY {group} ORDER BY {raw}, {pk}) AS \"$rn\", "

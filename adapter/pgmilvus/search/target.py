@@ -14,6 +14,7 @@ from typing import Any, Optional, Sequence
 import numpy as np
 from psycopg import sql
 
+from . import bm25
 from ..catalog import indexes, segments, ttl
 from ..data import values
 from ..catalog.store import CollectionInfo, IndexInfo
@@ -34,6 +35,8 @@ class Resolved:
     target: Target
     conditions: list[sql.Composable]
     params: dict[str, Any]
+    bm25: Optional[bm25.Bm25Field] = None   # a BM25 output field: how its queries are weighed
+    source: Optional[FieldSchema] = None    # ... and its input field (the analyzer of the queries)
 
 
 def anns_field(info: CollectionInfo, name: Optional[str]) -> FieldSchema:
@@ -87,10 +90,34 @@ def _column(field: FieldSchema, index: Optional[IndexInfo], method: Optional[str
     return column, f"{kind}({int(field.dim)})"
 
 
+def _resolve_bm25(info: CollectionInfo, field: FieldSchema, index: Optional[IndexInfo],
+                  requested_metric: Optional[str], partition_names: Optional[Sequence[str]],
+                  ignore_growing: bool) -> Resolved:
+    """A search of a BM25 function's output field (search/bm25.py): its metric is BM25, with an
+    index or without one (Milvus needs the index to load; pgmilvus scores the same either way)."""
+    if requested_metric and requested_metric != "BM25":
+        raise MilvusException(ErrorCode.INVALID_PARAMETER, "metric type not match: invalid parameter"
+                                                           f"[expected=BM25][actual={requested_metric}]")
+    table, conditions, params = _source(info, partition_names)
+    sealed = segments.sealed_only(info, "t") if ignore_growing else None
+    if sealed is not None:
+        conditions.append(sealed)
+    alive = ttl.live(info, "t")  # expired entities are neither hits nor in the statistics
+    if alive is not None:
+        conditions.append(alive)
+    target = Target(table=table, pk=info.schema.primary_field.name, column=sql.Identifier("t", field.name),
+                    query_type="jsonb", metric=bm25.BM25)
+    parent = sql.Identifier(info.schema_name, info.table_name)
+    return Resolved(field, index, None, target, conditions, params, bm25.field_info(parent, field, index, alive),
+                    info.schema.bm25_outputs[field.name])
+
+
 def resolve(info: CollectionInfo, name: Optional[str], requested_metric: Optional[str],
             partition_names: Optional[Sequence[str]], ignore_growing: bool = False) -> Resolved:
     field = anns_field(info, name)
     index = field_index(info, field)
+    if field.name in info.schema.bm25_outputs:
+        return _resolve_bm25(info, field, index, requested_metric, partition_names, ignore_growing)
     metric = METRICS[metric_for(field, index, requested_metric)]
     method = index_method(field, index)
     column, query_type = _column(field, index, method)
@@ -177,8 +204,9 @@ def encode_queries(field: FieldSchema, data: Sequence[Any], encoder: Optional[An
 def _check_query(field: FieldSchema, data: Sequence[Any], i: int, value: Any) -> None:
     """Query vector ``i`` is a vector of the field's dimension (Milvus's errors)."""
     if isinstance(value, str):
-        raise invalid_parameter(f"text query {value!r} needs a BM25 function on field {field.name}, "
-                                "which pgmilvus does not support: pass vectors")
+        raise invalid_parameter(f"text query {value!r} needs a BM25 function on field {field.name}, which "
+                                "has none: search the output field of the collection's BM25 function, or pass "
+                                "vectors")
     got = _dense_len(field, value)
     if got is None:
         raise illegal("search_data", _show(data))

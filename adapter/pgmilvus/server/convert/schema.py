@@ -89,6 +89,7 @@ def describe_response(desc: dict[str, Any], db_name: str) -> milvus_pb2.Describe
     fields = [_field_proto(f) for f in desc["fields"]]
     schema = schema_pb2.CollectionSchema(name=desc["collection_name"], description=desc["description"],
                                          autoID=bool(desc["auto_id"]), fields=fields,
+                                         functions=[_function_proto(f) for f in desc.get("functions") or []],
                                          enable_dynamic_field=bool(desc["enable_dynamic_field"]))
     ts = int(desc.get("created_timestamp") or 0)
     return milvus_pb2.DescribeCollectionResponse(
@@ -99,6 +100,16 @@ def describe_response(desc: dict[str, Any], db_name: str) -> milvus_pb2.Describe
         properties=[common_pb2.KeyValuePair(key=k, value=str(v))
                     for k, v in (desc.get("properties") or {}).items()],
         num_partitions=int(desc.get("num_partitions") or 0))
+
+
+def _function_proto(function: dict[str, Any]) -> schema_pb2.FunctionSchema:
+    """describe_collection's function dict (catalog/collections.py) as Milvus sends it."""
+    return schema_pb2.FunctionSchema(
+        name=function["name"], id=int(function["id"]), description=function.get("description", ""),
+        type=int(function["type"]), input_field_names=function["input_field_names"],
+        input_field_ids=function["input_field_ids"], output_field_names=function["output_field_names"],
+        output_field_ids=function["output_field_ids"],
+        params=[common_pb2.KeyValuePair(key=k, value=str(v)) for k, v in function["params"].items()])
 
 
 def _field_proto(field: dict[str, Any]) -> schema_pb2.FieldSchema:

@@ -35,11 +35,17 @@ def query_vectors(raw: bytes) -> list[Any]:
         return [bytes(v) for v in holder.values]
     if kind == _P.SparseFloatVector:
         return [_sparse(v) for v in holder.values]
-    if kind == _P.VarChar:
-        raise bad_request("search with text (BM25 / embedding functions) is not supported by pgmilvus: "
-                          "pass vectors", int(ErrorCode.UNSUPPORTED))
+    if kind == _P.VarChar:  # full-text search: pymilvus sends each text as UTF-8 bytes
+        return [_text(v) for v in holder.values]
     name = _P.Name(kind) if kind in _P.values() else str(kind)
     raise bad_request(f"placeholder type {name} is not supported by pgmilvus serve", int(ErrorCode.UNSUPPORTED))
+
+
+def _text(raw: bytes) -> str:
+    try:
+        return bytes(raw).decode("utf-8")
+    except UnicodeDecodeError:  # Milvus's BM25 function refuses such a text (bm25_function.go run)
+        raise bad_request(f"string data must be utf8 format: {bytes(raw)!r}") from None
 
 
 def _floats(raw: bytes) -> np.ndarray:

@@ -1,0 +1,144 @@
+"""A schema's functions at create time: pymilvus's client checks, Milvus 2.6's proxy checks
+(internal/proxy/util.go validateFunction, checkFunctionBasicParams / InputField / OutputField),
+then what pgmilvus cannot run.
+
+Kept apart from model.py (the schema itself) so every rule about functions is in one place;
+each check takes the schema, reads its fields, and raises in the words of whoever refuses it
+in Milvus: pymilvus's ParamError texts first (its ``schema.verify()`` runs before the request
+leaves the client), then the proxy's plain errors (code 65535, as Milvus's fmt.Errorf reach
+the client).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..data import analyzer
+from ..errors import ErrorCode, MilvusException, ParamError
+from ..types import DataType, FunctionType, go_name
+
+_TEXT_TYPES = (DataType.VARCHAR, DataType.TEXT)
+
+
+def _server(message: str) -> MilvusException:
+    return MilvusException(ErrorCode.SERVER_ERROR, message)
+
+
+def verify_client(schema: Any) -> None:
+    """pymilvus's CollectionSchema._check_functions (orm/schema.py), for schema functions."""
+    for function in schema.functions:
+        if function.type == FunctionType.RERANK:
+            continue  # not a schema function: refused by verify_pgmilvus
+        for name in function.output_field_names:
+            field = schema.field(name)
+            if field is None:
+                raise ParamError(message=f"Function output field not found in collection schema.: {name}")
+            if field.is_primary or field.is_partition_key or field.is_clustering_key:
+                raise ParamError(message="The output field must not be primary key, partition key, "
+                                         "clustering key.")
+        for name in function.input_field_names:
+            if schema.field(name) is None:
+                raise ParamError(message=f"Function input field not found in collection schema.: {name}")
+        if function.type == FunctionType.BM25:
+            _client_bm25(schema, function)
+        elif function.type == FunctionType.UNKNOWN:
+            raise ParamError(message="Unknown function type.")
+
+
+def _client_bm25(schema: Any, function: Any) -> None:
+    """pymilvus's Function._check_bm25_function."""
+    if len(function.input_field_names) != 1 or len(function.output_field_names) != 1:
+        raise ParamError(message="BM25 function must have exact 1 input and 1 output field.")
+    if schema.field(function.input_field_names[0]).dtype not in _TEXT_TYPES:
+        raise ParamError(message="BM25 function input field must be VARCHAR.")
+    if schema.field(function.output_field_names[0]).dtype != DataType.SPARSE_FLOAT_VECTOR:
+        raise ParamError(message="BM25 function output field must be SPARSE_FLOAT_VECTOR.")
+
+
+def verify_server(schema: Any) -> None:
+    """The proxy's validateFunction for BM25 functions, in its order and words; it also decides
+    which fields are function outputs (the flag a client sent is ignored, as Milvus resets it)."""
+    used_names: set[str] = set()
+    used_outputs: set[str] = set()
+    for field in schema.fields:
+        field.is_function_output = False
+    for function in schema.functions:
+        if function.type != FunctionType.BM25:
+            continue  # refused by verify_pgmilvus
+        _basic_params(function)
+        if function.name in used_names:
+            raise _server(f"duplicate function name: {function.name}")
+        used_names.add(function.name)
+        inputs = []
+        for name in function.input_field_names:
+            field = schema.field(name)
+            if field is None:
+                raise _server(f"function input field not found: {name}")
+            inputs.append(field)
+        _bm25_input(inputs)
+        outputs = []
+        for name in function.output_field_names:
+            field = schema.field(name)
+            if field is None:
+                raise _server(f"function output field not found: {name}")
+            _output_flags(function, field)
+            field.is_function_output = True
+            outputs.append(field)
+            if name in used_outputs:
+                raise _server(f"duplicate function output field: function {function.name}, field {name}")
+            used_outputs.add(name)
+        if len(outputs) != 1:
+            raise _server(f"BM25 function only need 1 output field, but got {len(outputs)}")
+        if outputs[0].dtype != DataType.SPARSE_FLOAT_VECTOR:
+            raise _server("BM25 function output field must be a SparseFloatVector field, but got "
+                          f"{go_name(outputs[0].dtype)}")
+
+
+def _output_flags(function: Any, field: Any) -> None:
+    if field.is_primary:
+        raise _server(f"function output field cannot be primary key: function {function.name}, "
+                      f"field {field.name}")
+    if field.is_partition_key or field.is_clustering_key:
+        raise _server(f"function output field cannot be partition key or clustering key: function "
+                      f"{function.name}, field {field.name}")
+    if field.nullable:
+        raise _server(f"function output field cannot be nullable: function {function.name}, field {field.name}")
+
+
+def _basic_params(function: Any) -> None:
+    """checkFunctionBasicParams (the names' checks pymilvus's constructor mostly made already)."""
+    if function.name == "":
+        raise _server("function name cannot be empty")
+    if not function.input_field_names:
+        raise _server(f"function input field names cannot be empty, function: {function.name}")
+    if not function.output_field_names:
+        raise _server(f"function output field names cannot be empty, function: {function.name}")
+    for name in function.input_field_names:
+        if name == "":
+            raise _server(f"function input field name cannot be empty string, function: {function.name}")
+    for name in function.output_field_names:
+        if name == "":
+            raise _server(f"function output field name cannot be empty string, function: {function.name}")
+    if function.params:
+        raise _server("BM25 function accepts no params")
+
+
+def _bm25_input(fields: list[Any]) -> None:
+    """checkFunctionInputField for BM25: one VARCHAR / TEXT field with enable_analyzer."""
+    if len(fields) != 1 or fields[0].dtype not in _TEXT_TYPES:
+        raise _server(f"BM25 function input field must be a VARCHAR/TEXT field, got {len(fields)} field "
+                      f"with type {go_name(fields[0].dtype)}")
+    if fields[0].params.get("enable_analyzer") is not True:
+        raise _server("BM25 function input field must set enable_analyzer to true")
+
+
+def verify_pgmilvus(schema: Any) -> None:
+    """What Milvus 2.6 runs and pgmilvus cannot: embedding / MinHash functions (a model or
+    hashing pgmilvus does not have), and analyzers data/analyzer.py does not implement."""
+    for function in schema.functions:
+        if function.type != FunctionType.BM25:
+            raise MilvusException(ErrorCode.UNSUPPORTED,
+                                  f"function {function.name} ({function.type.name}) is not supported "
+                                  "by pgmilvus: compute embeddings before insert")
+    for source in schema.bm25_outputs.values():
+        analyzer.for_field(source)

@@ -1,0 +1,153 @@
+"""Full-text search on a BM25 function's output field: Milvus's scores, computed in SQL.
+
+Storage (schema/ddl.py, data/writes.py): the output field's column is ``jsonb`` holding
+``{"l": document length, "t": {term: tf}}``, written by the writers from the input text with
+the field's analyzer (data/analyzer.py); a GIN index on ``col -> 't'`` (ddl.bm25_term_index)
+finds the rows holding any query term.  Terms are stored as text, not as Milvus's uint32
+token hashes: pgvector's sparsevec cannot index 2^32 dimensions, and text keeps two distinct
+tokens from sharing a hash.
+
+Statistics, as Milvus's delegator computes them (querynodev2/delegator/idf_oracle.go,
+storage/stats.go BM25Stats) but over the live rows only, read at search time in one
+statement: N (rows of the whole collection, every partition, deleted rows gone), the total
+token count (avgdl = tokens / N) and df(term) per query term (counted through the GIN index).
+Milvus keeps them collection-wide too, so partitions and filters narrow the hits, not the
+statistics.  Reading them per search rather than keeping counters up to date costs one scan
+of the collection's rows for N and avgdl (measured in bench/bm25.py; docs/search.md), and
+needs no bookkeeping in every insert, upsert, delete and migration path.
+
+Scoring (knowhere's BM25 metric, Milvus's query weights): each query term weighs
+``qtf * idf`` with ``idf = ln(1 + (N - df + 0.5) / (df + 0.5))`` (float32, as Milvus), and a
+document scores ``sum(w * tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl)))`` over the
+query terms it holds; k1 and b come from the field's index params (1.2 and 0.75 without
+one).  The score is the hit's distance, larger is better; rows holding no query term are
+never hits (an inverted index never visits them).  The statement orders by ``-score`` like
+every other search (search/sql.py), so filters, partitions, offsets, range search, group_by,
+iterators and hybrid search work as for IP.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from operator import neg
+from typing import Any, Optional, Sequence
+
+import numpy as np
+import psycopg
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+from ..catalog import indexes
+from ..catalog.store import IndexInfo
+from ..data import analyzer
+from ..errors import invalid_parameter
+from ..pg import statements
+from ..schema.model import FieldSchema
+from .sql import Metric, float32
+
+#: Milvus's names of the data types a non-text query arrives as (the placeholder's type).
+_SHAPES = {dict: "SparseFloatVector", bytes: "BinaryVector"}
+
+
+@dataclass(frozen=True)
+class Bm25Metric(Metric):
+    """The BM25 "metric": the raw value is ``-score`` (search/sql.py orders ascending)."""
+
+    def raw(self, column: sql.Composable, query: sql.Composable, exact: bool) -> sql.Composable:
+        return sql.SQL("(-{})").format(score_sql(column, query))
+
+    def matches(self, column: sql.Composable, query: sql.Composable) -> Optional[sql.Composable]:
+        """Rows holding at least one query term (the GIN index serves it)."""
+        return sql.SQL("(({}) -> 't') ?| ARRAY(SELECT jsonb_object_keys(({}) -> 'w'))").format(column, query)
+
+    def milvus_sql(self, raw: sql.Composable) -> sql.Composable:
+        return sql.SQL("((-({}))::real)").format(raw)
+
+    def to_milvus(self, raw: list[float]) -> list[float]:
+        return float32(list(map(neg, raw)))
+
+
+BM25 = Bm25Metric("BM25", "", "", False, True)
+
+
+def score_sql(column: sql.Composable, query: sql.Composable) -> sql.Composable:
+    """The BM25 score of the stored document ``column`` for ``query`` (a jsonb
+    ``{"w": {term: weight}, "k1": .., "b": .., "avgdl": ..}``), 0 when it holds none of the terms."""
+    return sql.SQL(
+        "(SELECT COALESCE(sum(w.value::float8 * x.tf * (p.k1 + 1) / (x.tf + p.k1 * (1 - p.b + p.b * "
+        "(({c}) ->> 'l')::float8 / p.avgdl))), 0) "
+        "FROM (SELECT (({q}) ->> 'k1')::float8 AS k1, (({q}) ->> 'b')::float8 AS b, "
+        "(({q}) ->> 'avgdl')::float8 AS avgdl) AS p "
+        "CROSS JOIN jsonb_each_text(({q}) -> 'w') AS w "
+        "CROSS JOIN LATERAL (SELECT ((({c}) -> 't') ->> w.key)::float8 AS tf) AS x "
+        "WHERE x.tf IS NOT NULL)").format(c=column, q=query)
+
+
+@dataclass(frozen=True)
+class Bm25Field:
+    """What weighing a BM25 search's queries needs: where the statistics come from, k1 and b."""
+
+    parent: sql.Composable   # the collection's parent table: statistics are collection-wide
+    column: str
+    k1: float
+    b: float
+    live: Optional[sql.Composable] = None   # a collection TTL's condition on "t" (catalog/ttl.py)
+
+
+def field_info(parent: sql.Composable, field: FieldSchema, index: Optional[IndexInfo],
+               live: Optional[sql.Composable] = None) -> Bm25Field:
+    params = index.params if index is not None else {}
+    return Bm25Field(parent, field.name, indexes.bm25_number(params, "bm25_k1"),
+                     indexes.bm25_number(params, "bm25_b"), live)
+
+
+def _shape(value: Any) -> str:
+    if hasattr(value, "tocoo") or isinstance(value, dict):
+        return "SparseFloatVector"
+    return _SHAPES.get(type(value), "FloatVector")
+
+
+def query_terms(source: FieldSchema, data: Sequence[Any]) -> list[dict[str, int]]:
+    """Each query text's term frequencies (the same analyzer as the stored documents); any other
+    query is Milvus's error (delegator buildBM25IDF)."""
+    out = []
+    for value in data:
+        if not isinstance(value, str):
+            raise invalid_parameter(f"please provide varchar/text for BM25 Function based search, got "
+                                    f"{_shape(value)}")
+        out.append(analyzer.for_field(source).frequencies(value))
+    return out
+
+
+def _stats_statement(target: Bm25Field) -> sql.Composable:
+    col = sql.Identifier("t", target.column)
+    alive = sql.SQL(" AND {}").format(target.live) if target.live is not None else sql.SQL("")
+    where = sql.SQL(" WHERE {}").format(target.live) if target.live is not None else sql.SQL("")
+    return sql.SQL(
+        "SELECT s.n, s.tokens, ARRAY(SELECT (SELECT count(*) FROM {parent} AS t WHERE ({col} -> 't') ? u.term{alive}) "
+        "FROM unnest(%(terms)s::text[]) WITH ORDINALITY AS u(term, i) ORDER BY u.i) "
+        "FROM (SELECT count(*) AS n, COALESCE(sum(({col} ->> 'l')::float8), 0) AS tokens "
+        "FROM {parent} AS t{where}) AS s").format(parent=target.parent, col=col, alive=alive, where=where)
+
+
+def weigh(conn: psycopg.Connection, target: Bm25Field, queries: list[dict[str, int]]) -> Optional[list[Jsonb]]:
+    """The queries as jsonb search payloads, weighted by the collection's statistics read now;
+    None when the collection holds no token (Milvus skips such a search: no hits)."""
+    terms = sorted({t for q in queries for t in q})
+    rows = statements.fetch_all(conn, _stats_statement(target).as_bytes(conn), {"terms": terms}, prepare=False)
+    n, tokens, dfs = rows[0]
+    if not n or not tokens:
+        return None
+    df = dict(zip(terms, dfs))
+    avgdl = float(tokens) / float(n)
+    out = []
+    for query in queries:
+        weights = {t: float(np.float32(tf) * np.float32(_idf(n, df[t]))) for t, tf in query.items()}
+        out.append(Jsonb({"w": weights, "k1": target.k1, "b": target.b, "avgdl": avgdl}))
+    return out
+
+
+def _idf(n: int, df: int) -> float:
+    """Milvus's BM25Stats.BuildIDF."""
+    return math.log(1 + (n - df + 0.5) / (df + 0.5))

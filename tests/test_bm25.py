@@ -1,0 +1,361 @@
+"""Full-text search with a BM25 function (Milvus 2.5+): schema, writes, scores, errors, describe.
+
+Scores are checked against a small BM25 written here from Milvus's definition (tokenizer:
+runs of letters and digits, lowercased; idf = ln(1 + (N - df + 0.5) / (df + 0.5)); statistics
+over the live rows of the whole collection).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+
+import pytest
+
+from pgmilvus import (AnnSearchRequest, DataType, Function, FunctionType, MilvusException, ParamError,
+                      RRFRanker)
+from pgmilvus.errors import DataNotMatchException
+
+DOCS = {
+    1: "The quick brown fox jumps over the lazy dog",
+    2: "A quick brown dog outpaces a quick red fox",
+    3: "Lorem ipsum dolor sit amet",
+    4: "Foxes are quick; FOX, fox!",
+    5: "the dog sleeps",
+    6: "Über straße café: Ünïcode words, 42 numbers_and_underscores",
+    7: "",
+    8: "brown bread and brown butter",
+}
+PARTITION = "p1"
+IN_PARTITION = {5, 6, 7, 8}
+
+
+def tokenize(text: str, lower: bool = True) -> list[str]:
+    tokens = re.findall(r"[^\W_]+", text)
+    return [t.lower() for t in tokens] if lower else tokens
+
+
+def bm25(docs: dict[int, str], query: str, k1: float = 1.2, b: float = 0.75) -> dict[int, float]:
+    """Every matching document's score, statistics over ``docs`` (the live rows)."""
+    tfs = {pk: Counter(tokenize(text)) for pk, text in docs.items()}
+    n = len(docs)
+    avgdl = sum(sum(c.values()) for c in tfs.values()) / n
+    scores: dict[int, float] = {}
+    for term, qtf in Counter(tokenize(query)).items():
+        df = sum(1 for c in tfs.values() if term in c)
+        idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+        for pk, counts in tfs.items():
+            tf = counts.get(term)
+            if tf:
+                dl = sum(counts.values())
+                scores[pk] = scores.get(pk, 0.0) + qtf * idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl))
+    return scores
+
+
+def ranked(scores: dict[int, float], limit: int) -> list[tuple[int, float]]:
+    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+
+
+def bm25_schema(cli, analyzer_params=None):
+    schema = cli.create_schema()
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    kwargs = {"analyzer_params": analyzer_params} if analyzer_params is not None else {}
+    schema.add_field("text", DataType.VARCHAR, max_length=1000, enable_analyzer=True, **kwargs)
+    schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+    schema.add_field("dense", DataType.FLOAT_VECTOR, dim=4)
+    schema.add_field("tag", DataType.INT64)
+    schema.add_function(Function(name="bm25", function_type=FunctionType.BM25, input_field_names=["text"],
+                                 output_field_names=["sparse"]))
+    return schema
+
+
+def vector(pk: int) -> list[float]:
+    return [float(pk), 1.0, float(pk % 3), 0.5]
+
+
+def rows(docs: dict[int, str]) -> list[dict]:
+    return [{"id": pk, "text": text, "dense": vector(pk), "tag": pk % 2} for pk, text in docs.items()]
+
+
+@pytest.fixture
+def docs(fresh_client):
+    cli = fresh_client
+    index = cli.prepare_index_params()
+    index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25",
+                    params={"bm25_k1": 1.2, "bm25_b": 0.75})
+    index.add_index("dense", index_type="HNSW", metric_type="COSINE")
+    cli.create_collection("docs", schema=bm25_schema(cli), index_params=index)
+    cli.create_partition("docs", PARTITION)
+    cli.insert("docs", rows({k: v for k, v in DOCS.items() if k not in IN_PARTITION}))
+    cli.insert("docs", rows({k: v for k, v in DOCS.items() if k in IN_PARTITION}), partition_name=PARTITION)
+    return cli
+
+
+def check_hits(hits, expected: list[tuple[int, float]]) -> None:
+    assert [h["id"] for h in hits] == [pk for pk, _ in expected]
+    for hit, (_, score) in zip(hits, expected):
+        assert hit["distance"] == pytest.approx(score, rel=1e-5)
+
+
+@pytest.mark.parametrize("query", ["quick fox", "brown brown dog", "FOX", "über CAFÉ 42", "nothing matches"])
+def test_scores_match_bm25(docs, query):
+    res = docs.search("docs", data=[query], anns_field="sparse", limit=5, output_fields=["text"],
+                      search_params={"metric_type": "BM25"})
+    check_hits(res[0], ranked(bm25(DOCS, query), 5))
+    for hit in res[0]:
+        assert hit["entity"] == {"text": DOCS[hit["id"]]}
+
+
+def test_several_queries_offset_round_decimal(docs):
+    res = docs.search("docs", data=["quick", "brown dog"], anns_field="sparse", limit=2, offset=1,
+                      round_decimal=3)
+    for hits, query in zip(res, ["quick", "brown dog"]):
+        expected = ranked(bm25(DOCS, query), 3)[1:]
+        assert [h["id"] for h in hits] == [pk for pk, _ in expected]
+        assert [h["distance"] for h in hits] == [round(float(s), 3) for _, s in expected] or all(
+            abs(h["distance"] - s) < 1e-3 for h, (_, s) in zip(hits, expected))
+
+
+def test_filters_and_partitions_narrow_hits_not_statistics(docs):
+    scores = bm25(DOCS, "brown dog fox")
+    res = docs.search("docs", data=["brown dog fox"], anns_field="sparse", limit=10, filter="tag == 0")
+    check_hits(res[0], ranked({k: v for k, v in scores.items() if k % 2 == 0}, 10))
+    res = docs.search("docs", data=["brown dog fox"], anns_field="sparse", limit=10, partition_names=[PARTITION])
+    check_hits(res[0], ranked({k: v for k, v in scores.items() if k in IN_PARTITION}, 10))
+
+
+def test_writes_change_statistics(docs):
+    docs.delete("docs", ids=[2, 4])
+    docs.upsert("docs", rows({1: "lazy lazy cat"}))
+    docs.insert("docs", rows({9: "a fox in the brown snow"}))
+    live = {k: v for k, v in DOCS.items() if k not in (2, 4)}
+    live.update({1: "lazy lazy cat", 9: "a fox in the brown snow"})
+    for query in ("fox brown", "lazy cat"):
+        res = docs.search("docs", data=[query], anns_field="sparse", limit=10)
+        check_hits(res[0], ranked(bm25(live, query), 10))
+
+
+def test_partial_update_recomputes_terms(docs):
+    docs.upsert("docs", [{"id": 3, "text": "fox fox fox"}], partial_update=True)
+    docs.upsert("docs", [{"id": 5, "tag": 7}], partial_update=True)  # text kept, terms kept
+    live = {**DOCS, 3: "fox fox fox"}
+    res = docs.search("docs", data=["fox dog"], anns_field="sparse", limit=10)
+    check_hits(res[0], ranked(bm25(live, "fox dog"), 10))
+    with pytest.raises(DataNotMatchException, match="Attempt to insert an unexpected function output field "
+                                                    "`sparse` to collection"):
+        docs.upsert("docs", [{"id": 3, "sparse": {1: 0.5}}], partial_update=True)
+
+
+def test_range_search_and_group_by(docs):
+    scores = bm25(DOCS, "quick fox brown")
+    radius = sorted(scores.values())[2]
+    res = docs.search("docs", data=["quick fox brown"], anns_field="sparse", limit=10,
+                      search_params={"params": {"radius": radius}})
+    check_hits(res[0], ranked({k: v for k, v in scores.items() if v > radius}, 10))
+    res = docs.search("docs", data=["quick fox brown"], anns_field="sparse", limit=2, group_by_field="tag",
+                      output_fields=["tag"])
+    best = {}
+    for pk, score in ranked(scores, 10):
+        best.setdefault(pk % 2, (pk, score))
+    check_hits(res[0], sorted(best.values(), key=lambda kv: -kv[1]))
+
+
+def test_hybrid_with_dense(docs):
+    reqs = [AnnSearchRequest(["quick fox"], "sparse", {"metric_type": "BM25"}, 5),
+            AnnSearchRequest([vector(4)], "dense", {}, 5)]
+    res = docs.hybrid_search("docs", reqs, RRFRanker(), limit=3, output_fields=["text"])
+    text_rank = [pk for pk, _ in ranked(bm25(DOCS, "quick fox"), 5)]
+    dense = docs.search("docs", data=[vector(4)], anns_field="dense", limit=5)[0]
+    fused: dict[int, float] = {}
+    for ranking in (text_rank, [h["id"] for h in dense]):
+        for rank, pk in enumerate(ranking):
+            fused[pk] = fused.get(pk, 0.0) + 1 / (60 + rank + 1)
+    assert [h["id"] for h in res[0]] == [pk for pk, _ in ranked(fused, 3)]
+    assert all(h["entity"]["text"] == DOCS[h["id"]] for h in res[0])
+
+
+def test_output_fields(docs):
+    hits = docs.search("docs", data=["fox"], anns_field="sparse", limit=1, output_fields=["*"])[0]
+    assert set(hits[0]["entity"]) == {"id", "text", "dense", "tag"}
+    assert set(docs.query("docs", filter="id == 1")[0]) == {"id", "text", "dense", "tag"}
+    for call in (lambda: docs.query("docs", filter="id == 1", output_fields=["sparse"]),
+                 lambda: docs.search("docs", data=["fox"], anns_field="sparse", output_fields=["sparse"])):
+        with pytest.raises(MilvusException, match="not allowed to retrieve raw data of field sparse") as err:
+            call()
+        assert err.value.code == 65535
+
+
+def test_search_errors(docs):
+    with pytest.raises(MilvusException) as err:
+        docs.search("docs", data=[{1: 0.5}], anns_field="sparse")
+    assert (err.value.code, err.value.message) == (
+        1100, "please provide varchar/text for BM25 Function based search, got SparseFloatVector: invalid parameter")
+    with pytest.raises(MilvusException, match=r"metric type not match: invalid parameter\[expected=BM25\]"
+                                              r"\[actual=IP\]"):
+        docs.search("docs", data=["fox"], anns_field="sparse", search_params={"metric_type": "IP"})
+
+
+def test_insert_refuses_output_field(docs):
+    row = dict(rows({20: "x"})[0], sparse={1: 0.5})
+    with pytest.raises(DataNotMatchException) as err:
+        docs.insert("docs", [row])
+    assert err.value.message == ("Attempt to insert an unexpected function output field `sparse` to collection "
+                                 "(row 0: Milvus computes it from field text)")
+
+
+def test_describe(docs):
+    desc = docs.describe_collection("docs")
+    assert desc["functions"] == [{
+        "name": "bm25", "id": 100, "description": "", "type": FunctionType.BM25, "params": {},
+        "input_field_names": ["text"], "input_field_ids": [101], "output_field_names": ["sparse"],
+        "output_field_ids": [102]}]
+    sparse = next(f for f in desc["fields"] if f["name"] == "sparse")
+    assert sparse.get("is_function_output") is True
+    index = docs.describe_index("docs", "sparse")
+    assert (index["index_type"], index["metric_type"], index["bm25_k1"], index["bm25_b"], index["bm25_avgdl"]) == (
+        "SPARSE_INVERTED_INDEX", "BM25", "1.2", "0.75", "100")
+
+
+def test_empty_collection_and_no_index(fresh_client):
+    cli = fresh_client
+    cli.create_collection("plain", schema=bm25_schema(cli))
+    assert cli.search("plain", data=["fox"], anns_field="sparse", limit=3)[0] == []
+    cli.insert("plain", rows({1: "fox", 2: "dog"}))
+    res = cli.search("plain", data=["fox"], anns_field="sparse", limit=3)
+    check_hits(res[0], ranked(bm25({1: "fox", 2: "dog"}, "fox"), 3))
+    index = cli.prepare_index_params()
+    index.add_index("sparse", index_type="AUTOINDEX", metric_type="BM25", params={"bm25_k1": 2.0, "bm25_b": 0.3})
+    cli.create_index("plain", index)
+    res = cli.search("plain", data=["fox"], anns_field="sparse", limit=3)
+    check_hits(res[0], ranked(bm25({1: "fox", 2: "dog"}, "fox", k1=2.0, b=0.3), 3))
+
+
+def test_custom_analyzer_without_lowercase(fresh_client):
+    """{"tokenizer": "standard"} has no lowercase filter (Milvus's custom analyzers)."""
+    cli = fresh_client
+    cli.create_collection("c", schema=bm25_schema(cli, {"tokenizer": "standard",
+                                                         "filter": [{"type": "stop", "stop_words": ["the"]}]}))
+    cli.insert("c", rows({1: "Fox the fox", 2: "THE fox"}))
+    hits = cli.search("c", data=["Fox"], anns_field="sparse", limit=3)[0]
+    assert [h["id"] for h in hits] == [1]
+    assert cli.search("c", data=["the"], anns_field="sparse", limit=3)[0] == []
+
+
+def _schema_with(cli, change):
+    schema = bm25_schema(cli)
+    change(schema)
+    return schema
+
+
+def _set(field_name, **attrs):
+    def change(schema):
+        field = schema.field(field_name) if hasattr(schema, "field") else None
+        field = field or next(f for f in schema.fields if f.name == field_name)
+        for key, value in attrs.items():
+            if key in ("enable_analyzer", "analyzer_params"):
+                field.params[key] = value
+            else:
+                setattr(field, key, value)
+    return change
+
+
+def _add_function(**kwargs):
+    def change(schema):
+        args = {"name": "bm25b", "function_type": FunctionType.BM25, "input_field_names": ["text"],
+                "output_field_names": ["sparse"]}
+        args.update(kwargs)
+        schema.add_function(Function(**args))
+    return change
+
+
+@pytest.mark.parametrize("change, code, message", [
+    (_set("text", enable_analyzer=False), 65535, "BM25 function input field must set enable_analyzer to true"),
+    (_set("sparse", nullable=True), 65535, "function output field cannot be nullable: function bm25, field sparse"),
+    (_add_function(name="bm25"), 65535, "duplicate function name: bm25"),
+    (_add_function(), 65535, "duplicate function output field: function bm25b, field sparse"),
+    (_add_function(name="b2", params={"k": 1}), 65535, "BM25 function accepts no params"),
+    (_add_function(name="b2", input_field_names=["tag"]), 1, "BM25 function input field must be VARCHAR."),
+    (_add_function(name="b2", output_field_names=["dense"]), 1,
+     "BM25 function output field must be SPARSE_FLOAT_VECTOR."),
+    (_add_function(name="b2", output_field_names=["nope"]), 1,
+     "Function output field not found in collection schema.: nope"),
+    (_add_function(name="b2", input_field_names=["nope"]), 1,
+     "Function input field not found in collection schema.: nope"),
+    (_add_function(name="b2", output_field_names=["id"]), 1,
+     "The output field must not be primary key, partition key, clustering key."),
+    (_set("text", analyzer_params={"type": "english"}), 3000,
+     "analyzer of field text: the built-in english analyzer is not supported by pgmilvus"),
+    (_set("text", analyzer_params={"tokenizer": "jieba"}), 3000,
+     "analyzer of field text: the jieba tokenizer is not supported by pgmilvus"),
+    (_set("text", analyzer_params={"tokenizer": "standard", "filter": [{"type": "stemmer", "language": "english"}]}),
+     3000, "analyzer of field text: the stemmer filter is not supported by pgmilvus"),
+    (_set("text", analyzer_params={"type": "standard", "stop_words": ["_english_"]}), 3000,
+     "analyzer of field text: the built-in stop word list _english_ is not supported by pgmilvus"),
+    (_add_function(name="e", function_type=FunctionType.TEXTEMBEDDING, output_field_names=["dense"],
+                   params={"provider": "openai"}), 3000,
+     "function e (TEXTEMBEDDING) is not supported by pgmilvus: compute embeddings before insert"),
+], ids=lambda v: v if isinstance(v, int) else None)
+def test_schema_errors(fresh_client, change, code, message):
+    with pytest.raises((MilvusException, ParamError)) as err:
+        fresh_client.create_collection("bad", schema=_schema_with(fresh_client, change))
+    assert err.value.code == code
+    assert err.value.message.startswith(message)
+    assert not fresh_client.has_collection("bad")
+
+
+@pytest.mark.parametrize("inputs, outputs, message", [
+    (["t"], ["t"], "Input and output field names must be different."),
+    (["t", "t"], ["s"], "Duplicate input field names are not allowed in function."),
+    (["t"], ["s", "s"], "Duplicate output field names are not allowed in function."),
+    (["t", 1], ["s"], "The type of function input and output must be str."),
+])
+def test_function_constructor_errors(inputs, outputs, message):
+    """pymilvus's own checks in Function(), made before any request."""
+    with pytest.raises(ParamError) as err:
+        Function("f", FunctionType.BM25, inputs, outputs)
+    assert err.value.message == message
+
+
+def test_index_errors(fresh_client):
+    cli = fresh_client
+    cli.create_collection("c", schema=bm25_schema(cli))
+    index = cli.prepare_index_params()
+    index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="IP")
+    with pytest.raises(MilvusException) as err:
+        cli.create_index("c", index)
+    assert (err.value.code, err.value.message) == (
+        65535, "index metric type of BM25 function output field must be BM25, got IP")
+    schema = cli.create_schema()
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("s", DataType.SPARSE_FLOAT_VECTOR)
+    cli.create_collection("plain_sparse", schema=schema)
+    index = cli.prepare_index_params()
+    index.add_index("s", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
+    with pytest.raises(MilvusException, match="only BM25 Function output field support BM25 metric type"):
+        cli.create_index("plain_sparse", index)
+
+
+def test_rename_drop_and_recreate(docs):
+    docs.rename_collection("docs", "docs2")
+    docs.create_collection("docs", schema=bm25_schema(docs))
+    docs.insert("docs", rows({1: "fox"}))
+    assert [h["id"] for h in docs.search("docs2", data=["fox"], anns_field="sparse", limit=1)[0]] == [4]
+    docs.drop_collection("docs2")
+    assert [h["id"] for h in docs.search("docs", data=["fox"], anns_field="sparse", limit=1)[0]] == [1]
+
+
+def test_search_iterator_pages_follow_the_scores(docs):
+    """search_iterator on the BM25 field: pages continue after the last score (keyset), best first."""
+    query = "quick brown fox dog"
+    iterator = docs.search_iterator("docs", data=[query], anns_field="sparse", batch_size=2, limit=7)
+    seen = []
+    while True:
+        page = iterator.next()
+        if not page:
+            break
+        seen.extend((h["id"], h["distance"]) for h in page)
+    iterator.close()
+    expected = ranked(bm25(DOCS, query), 7)
+    assert [pk for pk, _ in seen] == [pk for pk, _ in expected]
+    assert [d for _, d in seen] == pytest.approx([s for _, s in expected], rel=1e-5)
