@@ -335,3 +335,29 @@ def test_a_catalog_before_ttl_is_migrated(fresh_db) -> None:
         for _ in range(2):  # re-runnable
             conn.execute(sqlfiles.read("catalog/012_collection_ttl.sql"))
     assert _stored(fresh_db) == list(range(10))
+
+
+def test_bm25_search_sees_live_entities_only(fresh_client, fresh_db) -> None:
+    """A BM25 search's hits and its statistics (N, avgdl, df) leave expired entities out: after the
+    others expire, scores are those of a collection holding the live rows alone."""
+    from pgmilvus import Function, FunctionType
+
+    def make(name: str, ttl_seconds: int) -> None:
+        schema = fresh_client.create_schema()
+        schema.add_field("id", DataType.INT64, is_primary=True)
+        schema.add_field("text", DataType.VARCHAR, max_length=100, enable_analyzer=True)
+        schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+        schema.add_function(Function(name="bm25", function_type=FunctionType.BM25, input_field_names=["text"],
+                                     output_field_names=["sparse"]))
+        fresh_client.create_collection(name, schema=schema, properties={"collection.ttl.seconds": ttl_seconds})
+
+    texts = ["red fox", "red red dog", "blue fox jumps", "green tree"]
+    make("c", 100)
+    fresh_client.insert("c", [{"id": i, "text": t} for i, t in enumerate(texts)])
+    _age(fresh_db, [2, 3], 101)
+    make("live", 100)
+    fresh_client.insert("live", [{"id": i, "text": t} for i, t in enumerate(texts[:2])])
+    hits = fresh_client.search("c", ["red fox"], anns_field="sparse", limit=5)[0]
+    alone = fresh_client.search("live", ["red fox"], anns_field="sparse", limit=5)[0]
+    assert [(h["id"], round(h["distance"], 5)) for h in hits] == [(h["id"], round(h["distance"], 5)) for h in alone]
+    assert {h["id"] for h in hits} == {0, 1}
