@@ -80,3 +80,12 @@ def test_describe_and_refusals(texts):
         schema.add_function(Function(name="f", function_type=FunctionType.BM25, input_field_names=["t"],
                                      output_field_names=["s"]))
         texts.create_collection("bad", schema=schema)
+
+
+def test_run_analyzer_matches_in_process(texts, local_client) -> None:
+    """RunAnalyzer: the tokens (with details and hashes) pgmilvus gives in process, by params or field."""
+    params = {"tokenizer": "standard", "filter": ["lowercase", {"type": "stop", "stop_words": ["the"]}]}
+    wire = texts.run_analyzer(["The Zoë fox", "x"], analyzer_params=params, with_detail=True, with_hash=True)
+    local = local_client.run_analyzer(["The Zoë fox", "x"], analyzer_params=params, with_detail=True, with_hash=True)
+    assert [[t.dict for t in r.tokens] for r in wire] == [[t.dict for t in r.tokens] for r in local]
+    assert texts.run_analyzer("Brown BREAD", collection_name=NAME, field_name="text").tokens == ["brown", "bread"]

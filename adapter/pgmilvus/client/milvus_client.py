@@ -17,7 +17,7 @@ from ..catalog import store as catalog, collections, index_ops, stats
 from ..schema import ddl, names
 from ..search import by_ids, hybrid, ann as search_mod
 from ..rbac import groups, roles as rbac
-from ..data import field_ops, reads, timestamps, writes
+from ..data import analyze, analyzer, field_ops, reads, timestamps, writes
 from ..catalog import builder, compaction, evolution as schema_evolution, segments
 from ..search import ranked as search_ranked
 from ..pg import callers
@@ -225,6 +225,30 @@ class MilvusClient:
         like a search reads its catalog: from the cached description, without a checkout round trip.
         ``pgmilvus serve`` encodes each query and search answer with it."""
         return self._read(lambda conn: collections.require(conn, self._db_name, collection_name).schema, timeout)
+
+    def run_analyzer(self, texts: Union[str, List[str]], analyzer_params: Optional[Union[str, Dict]] = None,
+                     with_hash: bool = False, with_detail: bool = False, collection_name: Optional[str] = None,
+                     field_name: Optional[str] = None, analyzer_names: Optional[Union[str, List[str]]] = None,
+                     timeout: Optional[float] = None) -> Any:
+        """The tokens an analyzer makes of ``texts`` (Milvus 2.5+): ``analyzer_params``' analyzer,
+        or the analyzer of ``collection_name``'s field ``field_name`` (data/analyze.py)."""
+        if not collection_name:
+            chosen = analyzer.from_params(analyzer_params, "run_analyzer")
+        else:  # Milvus's proxy: validateRunAnalyzer
+            if analyzer_params:
+                raise MilvusException(ErrorCode.SERVER_ERROR, "run analyzer can't use analyzer params and "
+                                                              "(collection,field) in same time")
+            if not field_name:
+                raise MilvusException(ErrorCode.SERVER_ERROR, "must set field name when collection name was set")
+            if analyzer_names:
+                raise MilvusException(ErrorCode.UNSUPPORTED, "analyzer_names (multi-analyzer fields) are not "
+                                                             "supported by pgmilvus")
+            field = self.collection_schema(collection_name, timeout).field(field_name)
+            if field is None or not field.params.get("enable_analyzer"):
+                raise invalid_parameter(f"field {field_name} of collection {collection_name} has no analyzer "
+                                        "(enable_analyzer is not set)")
+            chosen = analyzer.for_field(field)
+        return analyze.run(chosen, texts, bool(with_hash), bool(with_detail))
 
     def collection_name_of(self, collection_id: int, timeout: Optional[float] = None) -> Optional[str]:
         """pgmilvus's own: the name of this database's collection with Milvus id ``collection_id``

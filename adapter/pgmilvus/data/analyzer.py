@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import json
 import re
+import zlib
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
@@ -74,6 +75,22 @@ class Analyzer:
         out = self.split.findall(text)
         for apply in self.filters:
             out = apply(out)
+        return out
+
+    def detailed(self, text: str) -> list[dict[str, Any]]:
+        """run_analyzer's ``with_detail`` tokens: the token, its UTF-8 byte offsets in ``text`` and
+        its position among the tokenizer's tokens (a token a filter drops keeps its position
+        number used, as tantivy's filters do)."""
+        out = []
+        for position, found in enumerate(self.split.finditer(text)):
+            kept = [found.group()]
+            for apply in self.filters:  # every filter maps or drops one token at a time
+                kept = apply(kept)
+            if kept:
+                start = len(text[:found.start()].encode())
+                out.append({"token": kept[0], "start_offset": start,
+                            "end_offset": start + len(found.group().encode()), "position": position,
+                            "position_length": 1})
         return out
 
     def frequencies(self, text: Optional[str]) -> dict[str, int]:
@@ -193,6 +210,25 @@ def analyzer_params(field: Any) -> dict[str, Any]:
     if not isinstance(params, dict):
         raise invalid(field.name, "params should be a json map")
     return params
+
+
+def from_params(params: Any, label: str = "") -> Analyzer:
+    """The analyzer of run_analyzer's ``analyzer_params`` (a dict or its JSON text; none: standard)."""
+    if params is None or params == "":
+        return STANDARD
+    if isinstance(params, str):
+        try:
+            params = json.loads(params)
+        except ValueError:
+            raise invalid(label, f"analyzer params should be a json map: {params!r}") from None
+    if not isinstance(params, dict):
+        raise invalid(label, "params should be a json map")
+    return _cached(label, json.dumps(params, sort_keys=True))
+
+
+def token_hash(token: str) -> int:
+    """Milvus's hash of a token (typeutil.HashString2LessUint32: CRC-32 of its first 100 bytes)."""
+    return zlib.crc32(token.encode()[:100]) % 0xFFFFFFFF
 
 
 def for_field(field: Any) -> Analyzer:

@@ -18,6 +18,22 @@ from .status import SUCCESS
 
 class MoreRPCs(RPCBase):
 
+    # -- analyzers -------------------------------------------------------------------------------
+    @rpc
+    def RunAnalyzer(self, call: Call, request: milvus_pb2.RunAnalyzerRequest) -> Any:
+        """client.run_analyzer: the core's analyzers (data/analyzer.py), with or without details."""
+        texts = [bytes(raw).decode("utf-8", "replace") for raw in request.placeholder]
+        results = self._client(call).run_analyzer(
+            texts, analyzer_params=request.analyzer_params or None, with_hash=request.with_hash,
+            with_detail=request.with_detail, collection_name=request.collection_name or None,
+            field_name=request.field_name or None, analyzer_names=list(request.analyzer_names) or None)
+        response = milvus_pb2.RunAnalyzerResponse(status=SUCCESS)
+        for result in results:
+            tokens = response.results.add().tokens
+            for token in result.tokens:
+                tokens.add(**(token.dict if hasattr(token, "dict") else {"token": token}))
+        return response
+
     # -- databases -------------------------------------------------------------------------------
     @rpc
     def CreateDatabase(self, call: Call, request: milvus_pb2.CreateDatabaseRequest) -> Any:
