@@ -197,8 +197,8 @@ def _ip(field="v", **kw):
 def _ann(data=None, anns_field="v", **kw):
     from pgmilvus import AnnSearchRequest
 
-    return AnnSearchRequest(data=data or [[0.1, 0.2]], anns_field=anns_field, param=kw.pop("param", {}), limit=5,
-                            **kw)
+    return AnnSearchRequest(data=data or [[0.1, 0.2]], anns_field=anns_field, param=kw.pop("param", {}),
+                            limit=kw.pop("limit", 5), **kw)
 
 
 def case(id: str, call: Callable[[MilvusClient], Any], exc: type, code: int | None, fragment: str,
@@ -645,7 +645,10 @@ CASES = [
     case("search-binary-floats", lambda c: c.search("bv", data=[[0.1, 0.2]]), ParamError, 1, "search_data"),
     # --- hybrid_search / search_iterator ----------------------------------------------------------------------
     case("hybrid-reqs-str", lambda c: c.hybrid_search("typed", reqs="x", ranker=RRFRanker()), ParamError, 1, "`reqs`"),
-    case("hybrid-reqs-empty", lambda c: c.hybrid_search("typed", reqs=[], ranker=RRFRanker()), ParamError, 1, "`reqs`"),
+    case("hybrid-reqs-empty", lambda c: c.hybrid_search("typed", reqs=[], ranker=RRFRanker()), E, 1100, "nq [0] is invalid, nq (number of search vector per search request) should be in range [1, 16384], but got 0: invalid parameter"),
+    case("hybrid-reqs-1025", lambda c: c.hybrid_search("typed", reqs=[_ann()] * 1025, ranker=RRFRanker()), E, 65535, "maximum of ann search requests is 1024"),
+    case("hybrid-window", lambda c: c.hybrid_search("typed", reqs=[_ann()], ranker=RRFRanker(), limit=16000, offset=385), E, 65535, "invalid max query result window, (offset+limit) should be in range [1, 16384], but got 16385"),
+    case("hybrid-sub-limit-0", lambda c: c.hybrid_search("typed", reqs=[_ann(limit=0)], ranker=RRFRanker()), E, 1100, "topk [0] is invalid, it should be in range [1, 16384], but got 0: invalid parameter"),
     case("hybrid-ranker-none", lambda c: c.hybrid_search("typed", reqs=[_ann()], ranker=None), E, None, "ranker"),
     case("hybrid-unknown-coll", lambda c: c.hybrid_search("nope", reqs=[_ann()], ranker=RRFRanker()), E, CNF, "collection=nope"),
     case("hybrid-dim", lambda c: c.hybrid_search("typed", reqs=[_ann(data=[[0.1, 0.2, 0.3]])], ranker=RRFRanker()), E, 1100, "actual 3"),

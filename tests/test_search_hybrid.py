@@ -62,6 +62,17 @@ def test_rrf_matches_the_formula(client: MilvusClient) -> None:
         assert all(h["entity"]["tag"] == f"x{h['id']}" and h["g"] == h["id"] % 4 for h in hits)
 
 
+def test_a_sub_request_without_limit_takes_the_hybrid_window(client: MilvusClient) -> None:
+    """Milvus 2.6 (parseSearchInfo): a sub-request's missing limit is the hybrid's limit + offset."""
+    a, b = client.vectors
+    reqs = [AnnSearchRequest(a[:1].tolist(), "a", {"metric_type": "L2"}, None),
+            AnnSearchRequest(b[:1].tolist(), "b", {}, None)]
+    res = client.hybrid_search("h", reqs, RRFRanker(), limit=4, offset=3)
+    full = [AnnSearchRequest(a[:1].tolist(), "a", {"metric_type": "L2"}, 7), AnnSearchRequest(b[:1].tolist(), "b", {}, 7)]
+    assert res[0].ids == client.hybrid_search("h", full, RRFRanker(), limit=4, offset=3)[0].ids
+    assert len(res[0]) == 4
+
+
 @pytest.mark.parametrize("norm", [True, False])
 def test_weighted_matches_the_formula(client: MilvusClient, norm: bool) -> None:
     reqs = _requests(client, nq=1)

@@ -25,7 +25,7 @@ from ..data import outputs, timestamps
 from ..catalog.store import CollectionInfo, revision_guard
 from ..errors import ErrorCode, MilvusException, ParamError, invalid_parameter
 from .rerank import AnnSearchRequest, BaseRanker, fuse, pk_order
-from .params import SearchRequest, build_request, check_limit, check_round_decimal, check_window
+from .params import MAX_TOPK, SearchRequest, build_request, check_limit, check_round_decimal, nq_invalid
 from .results import Hits, SearchResult, make_hit
 from ..data.values import wire_adapters
 
@@ -36,22 +36,46 @@ _SUB_KWARGS = ("group_by_field", "group_size", "strict_group_size", "ignore_grow
 GROUP_SCORERS = ("max", "sum", "avg")
 
 
-def _requests(reqs: Any, partition_names: Optional[Sequence[str]], sub: dict[str, Any]
+#: Milvus's most sub-requests in one hybrid search (proxy defaultMaxSearchRequest).
+MAX_REQUESTS = 1024
+
+
+def _requests(reqs: Any, partition_names: Optional[Sequence[str]], sub: dict[str, Any], window: int
               ) -> list[SearchRequest]:
-    if not isinstance(reqs, (list, tuple)) or not reqs:
+    """The sub-searches, with Milvus 2.6's proxy checks: at most 1024, none empty (nq 0), each
+    sub-request's limit in [1, 16384], a missing or unreadable one being the hybrid's ``window``
+    (limit + offset: parseSearchInfo's externalLimit)."""
+    if not isinstance(reqs, (list, tuple)):
         raise ParamError(message=f"`reqs` value {reqs} is illegal: give a non-empty list of AnnSearchRequest")
+    if len(reqs) > MAX_REQUESTS:
+        raise MilvusException(ErrorCode.SERVER_ERROR, f"maximum of ann search requests is {MAX_REQUESTS}")
+    if not reqs:
+        raise nq_invalid(0)
     out = []
     for req in reqs:
         if not isinstance(req, AnnSearchRequest):
             raise ParamError(message=f"`reqs` items must be AnnSearchRequest, got {type(req).__name__}")
         param = req.param or {}
         param = dict(param) if isinstance(param, dict) else param  # not a dict: build_request says so
-        out.append(build_request(req.data, req.expr or "", req.limit, None, param, partition_names,
-                                 req.anns_field, {"filter_params": req.expr_params or {}, **sub}))
+        out.append(build_request(req.data, req.expr or "", _sub_limit(req.limit, window), None, param,
+                                 partition_names, req.anns_field, {"filter_params": req.expr_params or {}, **sub}))
     nqs = {len(r.data) for r in out}
     if len(nqs) != 1:
         raise invalid_parameter(f"the nq of all AnnSearchRequest must be the same, got {sorted(nqs)}")
     return out
+
+
+def _sub_limit(limit: Any, window: int) -> int:
+    if isinstance(limit, str):
+        try:
+            limit = int(limit.strip(), 0)
+        except ValueError:
+            limit = None
+    if limit is None or isinstance(limit, bool) or not isinstance(limit, (int, np.integer)):
+        return window
+    if not 1 <= limit <= MAX_TOPK:
+        raise invalid_parameter(f"topk [{limit}] is invalid, it should be in range [1, {MAX_TOPK}], but got {limit}")
+    return int(limit)
 
 
 def hybrid_search(conn: psycopg.Connection, info: CollectionInfo, reqs: Any, ranker: Any, limit: Any,
@@ -62,7 +86,9 @@ def hybrid_search(conn: psycopg.Connection, info: CollectionInfo, reqs: Any, ran
     offset = kwargs.get("offset", 0) or 0
     if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
         raise ParamError(message=f"wrong type for offset, expect int, got {type(offset)}")
-    check_window(limit, offset)
+    if limit + offset > MAX_TOPK:  # 2.6's parseRankParams (validateMaxQueryResultWindow)
+        raise MilvusException(ErrorCode.SERVER_ERROR, f"invalid max query result window, (offset+limit) should be "
+                                                      f"in range [1, {MAX_TOPK}], but got {limit + offset}")
     if ranker is None:
         raise MilvusException(ErrorCode.UNSUPPORTED, "hybrid_search without a ranker is not supported by "
                                                      "pgmilvus: pass RRFRanker(), WeightedRanker(...) or a "
@@ -76,7 +102,7 @@ def hybrid_search(conn: psycopg.Connection, info: CollectionInfo, reqs: Any, ran
     if scorer is not None and isinstance(ranker, function_rank.DecayRanker):
         raise MilvusException(ErrorCode.UNSUPPORTED, "a decay ranker with group_by_field is not supported by "
                                                      "pgmilvus: search without grouping, or group the hits")
-    requests = _requests(reqs, partition_names, sub)
+    requests = _requests(reqs, partition_names, sub, limit + offset)
     zone, parts = timestamps.rendering(info.properties, kwargs.get("timezone"), kwargs.get("time_fields"))
     out_plan = outputs.output_plan(info.schema, output_fields, default_all=False, include_pk=False,
                                    timezone=zone, time_fields=parts)
