@@ -103,6 +103,19 @@ def float32(values: list[float]) -> list[float]:
             return np.asarray(values, dtype=np.float64).astype(np.float32).tolist()
 
 
+@dataclass(frozen=True)
+class OverlapMetric(Metric):
+    """IP on sparse vectors: Milvus's inverted index only visits rows sharing a dimension with the
+    query, so a row with nothing in common (inner product 0, an empty query) is never a hit, where
+    pgvector would fill ``limit`` with them at distance 0."""
+
+    def matches(self, column: sql.Composable, query: sql.Composable) -> Optional[sql.Composable]:
+        return sql.SQL("({} <#> {}) <> 0").format(column, query)
+
+
+#: The sparse IP search's metric (target.resolve picks it for SPARSE_FLOAT_VECTOR fields).
+SPARSE_IP = OverlapMetric("IP", "<#>", "inner_product", True, True)
+
 METRICS = {
     "L2": Metric("L2", "<->", "l2_distance", False, False),
     "IP": Metric("IP", "<#>", "inner_product", True, True),

@@ -22,7 +22,7 @@ from ..errors import DataNotMatchException, ErrorCode, MilvusException, ParamErr
 from ..schema.model import FieldSchema
 from ..schema.names import partition_name as check_partition_name
 from .params import illegal
-from .sql import METRICS, Target, partition_condition
+from .sql import METRICS, SPARSE_IP, Target, partition_condition
 from ..types import DataType
 
 @dataclass
@@ -119,6 +119,8 @@ def resolve(info: CollectionInfo, name: Optional[str], requested_metric: Optiona
     if field.name in info.schema.bm25_outputs:
         return _resolve_bm25(info, field, index, requested_metric, partition_names, ignore_growing)
     metric = METRICS[metric_for(field, index, requested_metric)]
+    if field.dtype == DataType.SPARSE_FLOAT_VECTOR and metric.name == "IP":
+        metric = SPARSE_IP
     method = index_method(field, index)
     column, query_type = _column(field, index, method)
     table, conditions, params = _source(info, partition_names)
