@@ -429,6 +429,18 @@ def test_index_errors_and_idempotency(client: MilvusClient) -> None:
     assert described["index_type"] == "INVERTED" and "metric_type" not in described
 
 
+@pytest.mark.parametrize("given, shown", [("TRIE", "TRIE"), ("Trie", "Trie"), ("trie", "Trie")])
+def test_a_trie_index_is_described_as_given(client: MilvusClient, given: str, shown: str) -> None:
+    """Milvus 2.6's checkers know both "TRIE" and "Trie" and keep the spelling given."""
+    schema = client.create_schema()
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("v", DataType.FLOAT_VECTOR, dim=2)
+    schema.add_field("color", DataType.VARCHAR, max_length=8)
+    client.create_collection("t", schema=schema)
+    client.create_index("t", MilvusClient.prepare_index_params("color", index_type=given, index_name="c"))
+    assert client.describe_index("t", "c")["index_type"] == shown
+
+
 # -- partitions --------------------------------------------------------------------------------------
 
 def test_shards_are_checked_and_stored(client: MilvusClient) -> None:

@@ -335,7 +335,7 @@ def _plan_geometry_index(field: FieldSchema, index_name: str, index_type: str,
 
 def plan_scalar_index(field: FieldSchema, index_name: str, index_type: str,
                       params: dict[str, Any]) -> IndexPlan:
-    index_type = _scalar_type(field.name, index_type)
+    given, index_type = index_type, _scalar_type(field.name, index_type)
     if field.dtype == DataType.GEOMETRY:
         return _plan_geometry_index(field, index_name, index_type, params)
     if index_type == "RTREE":
@@ -350,7 +350,8 @@ def plan_scalar_index(field: FieldSchema, index_name: str, index_type: str,
         method, opclass = "btree", "varchar_pattern_ops"
     else:
         method, opclass = "btree", None
-    shown_type = "Trie" if index_type == "TRIE" else index_type
+    # Milvus 2.6 takes "TRIE" and "Trie" (its checkers know both) and describes the one given
+    shown_type = (given if given in ("TRIE", "Trie") else "Trie") if index_type == "TRIE" else index_type
     return IndexPlan(index_name, field.name, shown_type, None, dict(params), method, opclass, {})
 
 
