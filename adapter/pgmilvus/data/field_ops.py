@@ -64,8 +64,7 @@ def check(ops: dict[str, str], schema: CollectionSchema, rows: list[Any]) -> Non
             raise invalid_parameter(f'field "{name}" not found in collection schema')
         if field.dtype != DataType.ARRAY:
             raise invalid_parameter(f'op {op} requires Array field, but field "{name}" is {go_name(field.dtype)}')
-        given = [row.get(name) for row in rows if isinstance(row, dict) and name in row]
-        if not given:
+        if not any(isinstance(row, dict) and name in row for row in rows):
             raise invalid_parameter(f'partial-update op targets field "{name}" not present in fields_data')
         if op == APPEND and field.max_capacity is not None:
             for index, value in enumerate(row.get(name) if isinstance(row, dict) else None for row in rows):

@@ -139,7 +139,7 @@ class RowEncoder:
             else:
                 columns.append(self._column(field, chunk, base))
         for at, source in self.bm25.values():
-            columns[at] = [bm25_document(self.info, self.columns[at], text) for text in columns[source]]
+            columns[at] = bm25_documents(self.info, self.columns[at], columns[source])
         if self.dynamic:
             columns.append(self._meta_column(chunk, base))
         else:
@@ -271,6 +271,8 @@ def refuse_function_outputs(info: CollectionInfo, chunk: list[Any], base: int) -
     """A row giving a BM25 output field: pymilvus refuses it before sending (Prepare.row_insert_param),
     Milvus computes the field from the text."""
     outputs = info.schema.bm25_outputs
+    if not outputs:
+        return
     for i, row in enumerate(chunk):
         if isinstance(row, dict) and not outputs.keys().isdisjoint(row):
             name = next(k for k in outputs if k in row)
@@ -279,10 +281,11 @@ def refuse_function_outputs(info: CollectionInfo, chunk: list[Any], base: int) -
                                                 f"{outputs[name].name})")
 
 
-def bm25_document(info: CollectionInfo, output: str, text: Optional[str]) -> values.JsonbWire:
-    """The stored value of BM25 output field ``output`` for its input field's ``text``."""
-    source = info.schema.bm25_outputs[output]
-    return values.JsonbWire(b"\x01" + analyzer.document(analyzer.for_field(source).frequencies(text)))
+def bm25_documents(info: CollectionInfo, output: str, texts: list[Optional[str]]) -> list[values.JsonbWire]:
+    """The stored values of BM25 output field ``output`` for its input field's ``texts`` (the
+    field's analyzer looked up once per column, not per row)."""
+    frequencies = analyzer.for_field(info.schema.bm25_outputs[output]).frequencies
+    return [values.JsonbWire(b"\x01" + analyzer.document(frequencies(text))) for text in texts]
 
 
 def chunks(rows: Iterable[Any], size: int = CHUNK_ROWS) -> Iterator[list[Any]]:
@@ -685,7 +688,7 @@ def _partial_params(info: CollectionInfo, row: dict, index: int, partition: Opti
         if source.name in columns:  # the text changes: so do its term frequencies
             columns.append(output)
             text = row[source.name] if row[source.name] is not None else source.default_value
-            params.append(bm25_document(info, output, text))
+            params.append(bm25_documents(info, output, [text])[0])
     if extra:
         columns.append(DYNAMIC_FIELD)
         params.append(values.encode_meta(extra, index))

@@ -98,16 +98,11 @@ def _resolve_bm25(info: CollectionInfo, field: FieldSchema, index: Optional[Inde
     if requested_metric and requested_metric != "BM25":
         raise MilvusException(ErrorCode.INVALID_PARAMETER, "metric type not match: invalid parameter"
                                                            f"[expected=BM25][actual={requested_metric}]")
-    table, conditions, params = _source(info, partition_names)
-    sealed = segments.sealed_only(info, "t") if ignore_growing else None
-    if sealed is not None:
-        conditions.append(sealed)
-    alive = ttl.live(info, "t")  # expired entities are neither hits nor in the statistics
-    if alive is not None:
-        conditions.append(alive)
+    table, conditions, params = _source(info, partition_names, ignore_growing)
     target = Target(table=table, pk=info.schema.primary_field.name, column=sql.Identifier("t", field.name),
                     query_type="jsonb", metric=bm25.BM25)
     parent = sql.Identifier(info.schema_name, info.table_name)
+    alive = ttl.live(info, "t")  # expired entities are not in the statistics either
     return Resolved(field, index, None, target, conditions, params, bm25.field_info(parent, field, index, alive),
                     info.schema.bm25_outputs[field.name])
 
@@ -123,13 +118,7 @@ def resolve(info: CollectionInfo, name: Optional[str], requested_metric: Optiona
         metric = SPARSE_IP
     method = index_method(field, index)
     column, query_type = _column(field, index, method)
-    table, conditions, params = _source(info, partition_names)
-    sealed = segments.sealed_only(info, "t") if ignore_growing else None
-    if sealed is not None:
-        conditions.append(sealed)
-    alive = ttl.live(info, "t")  # expired entities are no hits (a collection TTL)
-    if alive is not None:
-        conditions.append(alive)
+    table, conditions, params = _source(info, partition_names, ignore_growing)
     if field.nullable:
         # A row whose vector is NULL has no distance: Milvus never returns it as a hit.
         conditions.append(sql.SQL("{} IS NOT NULL").format(sql.Identifier("t", field.name)))
@@ -138,8 +127,20 @@ def resolve(info: CollectionInfo, name: Optional[str], requested_metric: Optiona
     return Resolved(field, index, method, target, conditions, params)
 
 
-def _source(info: CollectionInfo, partition_names: Optional[Sequence[str]]
+def _source(info: CollectionInfo, partition_names: Optional[Sequence[str]], ignore_growing: bool
             ) -> tuple[sql.Composable, list[sql.Composable], dict[str, Any]]:
+    """The table to read and the conditions on its rows: the partitions (one named partition reads
+    its child table), the sealed segments only with ``ignore_growing``, the live rows under a
+    collection TTL (expired entities are no hits)."""
+    table, conditions, params = _partitions(info, partition_names)
+    for condition in (segments.sealed_only(info, "t") if ignore_growing else None, ttl.live(info, "t")):
+        if condition is not None:
+            conditions.append(condition)
+    return table, conditions, params
+
+
+def _partitions(info: CollectionInfo, partition_names: Optional[Sequence[str]]
+                ) -> tuple[sql.Composable, list[sql.Composable], dict[str, Any]]:
     """The table to read and the partition condition: one named partition reads its child table."""
     parent = sql.Identifier(info.schema_name, info.table_name)
     if not partition_names:
