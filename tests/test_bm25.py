@@ -10,7 +10,9 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from typing import Optional
 
+import psycopg
 import pytest
 
 from pgmilvus import (AnnSearchRequest, DataType, Function, FunctionType, MilvusException, ParamError,
@@ -36,11 +38,14 @@ def tokenize(text: str, lower: bool = True) -> list[str]:
     return [t.lower() for t in tokens] if lower else tokens
 
 
-def bm25(docs: dict[int, str], query: str, k1: float = 1.2, b: float = 0.75) -> dict[int, float]:
-    """Every matching document's score, statistics over ``docs`` (the live rows)."""
+def bm25(docs: dict[int, str], query: str, k1: float = 1.2, b: float = 0.75,
+         counted: Optional[dict[int, str]] = None) -> dict[int, float]:
+    """Every matching document's score, statistics over ``docs`` (the live rows); N and avgdl
+    over ``counted`` when given (a sealed segment's deleted rows count until compact())."""
     tfs = {pk: Counter(tokenize(text)) for pk, text in docs.items()}
-    n = len(docs)
-    avgdl = sum(sum(c.values()) for c in tfs.values()) / n
+    counted = docs if counted is None else counted
+    n = len(counted)
+    avgdl = sum(len(tokenize(text)) for text in counted.values()) / n
     scores: dict[int, float] = {}
     for term, qtf in Counter(tokenize(query)).items():
         df = sum(1 for c in tfs.values() if term in c)
@@ -134,6 +139,47 @@ def test_writes_change_statistics(docs):
     for query in ("fox brown", "lazy cat"):
         res = docs.search("docs", data=[query], anns_field="sparse", limit=10)
         check_hits(res[0], ranked(bm25(live, query), 10))
+
+
+def _kept(dsn: str) -> list:
+    with psycopg.connect(dsn) as conn:
+        return conn.execute("SELECT s.state, s.bm25 FROM pgmilvus_catalog.segments s JOIN pgmilvus_catalog.collections c"
+                            " ON c.id = s.collection_id WHERE c.name = 'docs' AND s.bm25 IS NOT NULL").fetchall()
+
+
+def test_sealed_segments_keep_their_statistics_until_compact(docs, fresh_db):
+    """As Milvus's: a flushed segment's N and token total are fixed when it is sealed, so rows
+    deleted from it count in N and avgdl until compact(); df counts the live rows; rows written
+    since are counted as they come."""
+    docs.flush("docs")
+    kept = _kept(fresh_db)
+    assert sorted(v["sparse"][0] for _, v in kept) == [4, 4]
+    assert sum(v["sparse"][1] for _, v in kept) == sum(len(tokenize(t)) for t in DOCS.values())
+    docs.delete("docs", ids=[2, 4])
+    docs.insert("docs", rows({9: "a fox in the brown snow"}))
+    live = {k: v for k, v in DOCS.items() if k not in (2, 4)}
+    live[9] = "a fox in the brown snow"
+    counted = {**DOCS, 9: live[9]}
+    for query in ("fox brown", "quick dog"):
+        res = docs.search("docs", data=[query], anns_field="sparse", limit=10)
+        check_hits(res[0], ranked(bm25(live, query, counted=counted), 10))
+    docs.compact("docs")
+    for query in ("fox brown", "quick dog"):
+        res = docs.search("docs", data=[query], anns_field="sparse", limit=10)
+        check_hits(res[0], ranked(bm25(live, query), 10))
+
+
+def test_segments_sealed_without_statistics_are_counted(docs, fresh_db):
+    """A segment sealed before the catalog kept statistics (bm25 NULL) is counted row by row."""
+    docs.flush("docs")
+    docs.insert("docs", rows({9: "a fox in the brown snow"}))
+    with psycopg.connect(fresh_db) as conn:
+        conn.execute("UPDATE pgmilvus_catalog.segments SET bm25 = NULL WHERE id = (SELECT min(id) FROM"
+                     " pgmilvus_catalog.segments WHERE bm25 IS NOT NULL)")
+    assert len(_kept(fresh_db)) == 1
+    live = {**DOCS, 9: "a fox in the brown snow"}
+    res = docs.search("docs", data=["fox brown"], anns_field="sparse", limit=10)
+    check_hits(res[0], ranked(bm25(live, "fox brown"), 10))
 
 
 def test_partial_update_recomputes_terms(docs):

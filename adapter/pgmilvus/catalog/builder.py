@@ -144,7 +144,7 @@ class Builder:
     def _compact(self, info: CollectionInfo) -> None:
         """Merge the collection's runs of small segments (written to before the pause)."""
         assert self._conn is not None
-        merged = compaction.compact(self._conn, info, min_segments=AUTO_MERGE_SEGMENTS)
+        merged = compaction.compact(self._conn, info, min_segments=AUTO_MERGE_SEGMENTS, statistics=False)
         if merged:
             _log.info("background compaction of %s merged %d segments", info.name, merged)
 

@@ -35,7 +35,7 @@ from psycopg import sql
 
 from ..rbac import roles as rbac
 from ..schema import ddl
-from . import indexes, segments, ttl
+from . import bm25_stats, indexes, segments, ttl
 from . import store as catalog
 from .store import CATALOG, CollectionInfo
 
@@ -71,11 +71,13 @@ def groups(live: list[tuple[int, int]], target: int, min_segments: int = 2) -> l
     return [g for g in out if len(g) >= min_segments]
 
 
-def compact(conn: psycopg.Connection, info: CollectionInfo, min_segments: int = 2) -> int:
+def compact(conn: psycopg.Connection, info: CollectionInfo, min_segments: int = 2, statistics: bool = True) -> int:
     """Merge what can be merged in every partition of ``info`` (runs of ``min_segments`` or more:
     the background compaction asks for longer runs, builder.py); how many segments were merged
     away.  ``conn`` is autocommit; another process compacting the collection makes this a no-op
-    (but for the expired rows of a TTL collection, deleted first by whichever process calls)."""
+    (but for the expired rows of a TTL collection, deleted first by whichever process calls).
+    ``statistics``: also recompute the sealed segments' BM25 statistics (bm25_stats.refresh;
+    the user's compact(), not the background one)."""
     ttl.purge(conn, info)
     if not info.segmented:
         return 0
@@ -89,6 +91,8 @@ def compact(conn: psycopg.Connection, info: CollectionInfo, min_segments: int = 
             for group in groups(_live_rows(conn, info, part.name, part.table_name), merge_rows(info),
                                 min_segments):
                 merged += _merge(conn, info, part.name, group)
+        if statistics:
+            bm25_stats.refresh(conn, info)
         return merged
     finally:
         conn.execute("SELECT pg_advisory_unlock(%s::int, %s::int)", key)
@@ -221,6 +225,7 @@ def _swap(conn: psycopg.Connection, info: CollectionInfo, partition: str, parent
             conn.execute(ddl.drop_table(schema, table))
         rows = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(target)).fetchone()[0]
         conn.execute(f"UPDATE {CATALOG}.segments SET state = 'indexed', rows = %s WHERE id = %s", (rows, new_id))
+        bm25_stats.record(conn, info, new_id, leaf)
         conn.execute(f"DELETE FROM {CATALOG}.segments WHERE id = ANY(%s)", (sources,))
         rbac.copy_grants(conn, schema, parent, leaf)  # Postgres gives a new leaf no grants
     return True

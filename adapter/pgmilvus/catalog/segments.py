@@ -35,7 +35,7 @@ from psycopg import sql
 
 from ..pg import green
 from ..schema import ddl
-from . import indexes
+from . import bm25_stats, indexes
 from ..rbac import roles as rbac
 from ..types import DataType, LoadedSegmentInfo, SegmentInfo, SegmentState
 from .store import CATALOG, CollectionInfo, lock_collection
@@ -304,8 +304,11 @@ def seal(conn: psycopg.Connection, info: CollectionInfo, partition: str) -> None
     """Seal ``partition``'s growing segment and give the partition a new one."""
     part = info.partition(partition)
     assert part is not None
-    conn.execute(f"UPDATE {CATALOG}.segments SET state = 'sealed'"
-                 " WHERE collection_id = %s AND partition_name = %s AND state = 'growing'", (info.id, partition))
+    sealed = conn.execute(f"UPDATE {CATALOG}.segments SET state = 'sealed' WHERE collection_id = %s"
+                          " AND partition_name = %s AND state = 'growing' RETURNING id, table_name",
+                          (info.id, partition)).fetchall()
+    for segment_id, leaf in sealed:
+        bm25_stats.record(conn, info, segment_id, leaf)
     create_growing(conn, info.schema_name, info.id, partition, part.table_name)
 
 

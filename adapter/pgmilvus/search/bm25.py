@@ -8,13 +8,13 @@ token hashes: pgvector's sparsevec cannot index 2^32 dimensions, and text keeps 
 tokens from sharing a hash.
 
 Statistics, as Milvus's delegator computes them (querynodev2/delegator/idf_oracle.go,
-storage/stats.go BM25Stats) but over the live rows only, read at search time in one
-statement: N (rows of the whole collection, every partition, deleted rows gone), the total
-token count (avgdl = tokens / N) and df(term) per query term (counted through the GIN index).
-Milvus keeps them collection-wide too, so partitions and filters narrow the hits, not the
-statistics.  Reading them per search rather than keeping counters up to date costs one scan
-of the collection's rows for N and avgdl (measured in bench/bm25.py; docs/search.md), and
-needs no bookkeeping in every insert, upsert, delete and migration path.
+storage/stats.go BM25Stats), collection-wide: partitions and filters narrow the hits, not the
+statistics.  N (rows of every partition) and the token total (avgdl = tokens / N) add up the
+sealed segments' totals kept in the catalog (catalog/bm25_stats.py: fixed when a segment is
+sealed, as Milvus's, until compact()) and a count of the other leaves' rows; df(term) per
+query term is counted over the live rows through the GIN index.  Two statements: the ids of
+the segments with kept totals, then everything else with those ids as a constant, so the
+planner prunes their leaves from the count (an array from a subquery prunes nothing).
 
 Scoring (knowhere's BM25 metric, Milvus's query weights): each query term weighs
 ``qtf * idf`` with ``idf = ln(1 + (N - df + 0.5) / (df + 0.5))`` (float32, as Milvus), and a
@@ -38,11 +38,12 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from ..catalog import indexes
+from ..catalog import bm25_stats, indexes
 from ..catalog.store import IndexInfo
 from ..data import analyzer
 from ..errors import invalid_parameter
 from ..pg import statements
+from ..schema import ddl
 from ..schema.model import FieldSchema
 from .sql import Metric, float32
 
@@ -93,13 +94,14 @@ class Bm25Field:
     k1: float
     b: float
     live: Optional[sql.Composable] = None   # a collection TTL's condition on "t" (catalog/ttl.py)
+    collection_id: Optional[int] = None     # segmented collections: sealed segments' totals are kept
 
 
 def field_info(parent: sql.Composable, field: FieldSchema, index: Optional[IndexInfo],
-               live: Optional[sql.Composable] = None) -> Bm25Field:
+               live: Optional[sql.Composable] = None, collection_id: Optional[int] = None) -> Bm25Field:
     params = index.params if index is not None else {}
     return Bm25Field(parent, field.name, indexes.bm25_number(params, "bm25_k1"),
-                     indexes.bm25_number(params, "bm25_b"), live)
+                     indexes.bm25_number(params, "bm25_b"), live, collection_id)
 
 
 def _shape(value: Any) -> str:
@@ -123,19 +125,29 @@ def query_terms(source: FieldSchema, data: Sequence[Any]) -> list[dict[str, int]
 def _stats_statement(target: Bm25Field) -> sql.Composable:
     col = sql.Identifier("t", target.column)
     alive = sql.SQL(" AND {}").format(target.live) if target.live is not None else sql.SQL("")
-    where = sql.SQL(" WHERE {}").format(target.live) if target.live is not None else sql.SQL("")
+    counted = [sql.SQL("t.{} <> ALL(%(kept)s::bigint[])").format(sql.Identifier(ddl.SEGMENT_COLUMN))] \
+        if target.collection_id is not None else []
+    if target.live is not None:
+        counted.append(target.live)
+    where = sql.SQL(" WHERE {}").format(sql.SQL(" AND ").join(counted)) if counted else sql.SQL("")
     return sql.SQL(
-        "SELECT s.n, s.tokens, ARRAY(SELECT (SELECT count(*) FROM {parent} AS t WHERE ({col} -> 't') ? u.term{alive}) "
-        "FROM unnest(%(terms)s::text[]) WITH ORDINALITY AS u(term, i) ORDER BY u.i) "
-        "FROM (SELECT count(*) AS n, COALESCE(sum(({col} ->> 'l')::float8), 0) AS tokens "
-        "FROM {parent} AS t{where}) AS s").format(parent=target.parent, col=col, alive=alive, where=where)
+        "SELECT (s.n + k.n)::bigint, s.tokens + k.tokens, ARRAY(SELECT (SELECT count(*) FROM {parent} AS t "
+        "WHERE ({col} -> 't') ? u.term{alive}) FROM unnest(%(terms)s::text[]) WITH ORDINALITY AS u(term, i) "
+        "ORDER BY u.i) FROM ({counts}) AS s, ({kept}) AS k").format(
+            parent=target.parent, col=col, alive=alive, counts=bm25_stats.totals_sql(target.column, target.parent, where),
+            kept=bm25_stats.kept_totals_sql())
 
 
 def weigh(conn: psycopg.Connection, target: Bm25Field, queries: list[dict[str, int]]) -> Optional[list[Jsonb]]:
     """The queries as jsonb search payloads, weighted by the collection's statistics read now;
     None when the collection holds no token (Milvus skips such a search: no hits)."""
     terms = sorted({t for q in queries for t in q})
-    rows = statements.fetch_all(conn, _stats_statement(target).as_bytes(conn), {"terms": terms}, prepare=False)
+    params: dict[str, Any] = {"terms": terms, "field": target.column, "kept": []}
+    if target.collection_id is not None:
+        found = statements.fetch_all(conn, bm25_stats.kept_sql().as_bytes(conn),
+                                     {"collection": target.collection_id, "field": target.column})
+        params["kept"] = [r[0] for r in found]
+    rows = statements.fetch_all(conn, _stats_statement(target).as_bytes(conn), params, prepare=False)
     n, tokens, dfs = rows[0]
     if not n or not tokens:
         return None

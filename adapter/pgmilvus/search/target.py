@@ -103,8 +103,8 @@ def _resolve_bm25(info: CollectionInfo, field: FieldSchema, index: Optional[Inde
                     query_type="jsonb", metric=bm25.BM25)
     parent = sql.Identifier(info.schema_name, info.table_name)
     alive = ttl.live(info, "t")  # expired entities are not in the statistics either
-    return Resolved(field, index, None, target, conditions, params, bm25.field_info(parent, field, index, alive),
-                    info.schema.bm25_outputs[field.name])
+    weighing = bm25.field_info(parent, field, index, alive, info.id if info.segmented else None)
+    return Resolved(field, index, None, target, conditions, params, weighing, info.schema.bm25_outputs[field.name])
 
 
 def resolve(info: CollectionInfo, name: Optional[str], requested_metric: Optional[str],
