@@ -193,6 +193,53 @@ def test_partial_update_recomputes_terms(docs):
         docs.upsert("docs", [{"id": 3, "sparse": {1: 0.5}}], partial_update=True)
 
 
+def _common_docs() -> dict[int, str]:
+    """200 documents all holding "the" (and most "a"); "zebra" in 6, "yak" in 2."""
+    docs = {}
+    for pk in range(1, 201):
+        words = ["the"] * (1 + pk % 3) + ["a"] * (pk % 5 > 0) + [f"filler{pk % 17}"] * (1 + pk % 4)
+        words += ["zebra"] * (pk % 29 == 0) + ["yak"] * (pk % 67 == 0)
+        docs[pk] = " ".join(words)
+    return docs
+
+
+@pytest.mark.parametrize("query, limit, offset, where", [
+    ("the zebra", 5, 0, None),         # the 6 zebra documents fill the window: scored first, alone
+    ("the zebra", 15, 0, None),        # they cannot: every document holding "the" is scored
+    ("the a zebra yak", 4, 2, None),
+    ("the yak", 3, 0, None),
+    ("the yak", 3, 0, "tag == 1"),     # the filter leaves 1 yak document: all are scored
+    ("the zebra", 5, 0, "tag == 0"),   # 3 even zebra documents: all are scored
+    ("the zebra", 2, 0, "tag == 0"),
+    ("the a", 5, 0, None),             # only common terms
+])
+def test_common_terms_scored_only_when_they_can_matter(fresh_client, query, limit, offset, where):
+    """A query's common terms weigh little: documents holding only them are scored only when
+    the documents holding a rarer term cannot fill the window (search/bm25.py Weighed)."""
+    cli = fresh_client
+    cli.create_collection("common", schema=bm25_schema(cli))
+    docs = _common_docs()
+    cli.insert("common", rows(docs))
+    res = cli.search("common", data=[query], anns_field="sparse", limit=limit, offset=offset,
+                     filter=where or "")
+    expected = bm25(docs, query)
+    if where:
+        expected = {k: v for k, v in expected.items() if k % 2 == int(where[-1])}
+    check_hits(res[0], ranked(expected, limit + offset)[offset:])
+
+
+def test_common_terms_several_queries(fresh_client):
+    """One query's rarer documents fill its window, the other's do not: each is answered right."""
+    cli = fresh_client
+    cli.create_collection("common", schema=bm25_schema(cli))
+    docs = _common_docs()
+    cli.insert("common", rows(docs))
+    queries = ["the zebra", "the yak", "a zebra the"]
+    res = cli.search("common", data=queries, anns_field="sparse", limit=4)
+    for hits, query in zip(res, queries):
+        check_hits(hits, ranked(bm25(docs, query), 4))
+
+
 def test_range_search_and_group_by(docs):
     scores = bm25(DOCS, "quick fox brown")
     radius = sorted(scores.values())[2]

@@ -290,11 +290,15 @@ def _check_range(resolved: Resolved, request: SearchRequest) -> None:
 
 def run(conn: psycopg.Connection, prepared: Prepared) -> list[list[Row]]:
     """Hits per query vector, best first, complete (exact re-run of short index scans)."""
+    weighed = None
     if prepared.terms is not None and not prepared.vectors:
         weighed = bm25.weigh(conn, prepared.plan.resolved.bm25, prepared.terms)
         if weighed is None:  # no token in the collection: Milvus skips the search
             return [[] for _ in prepared.terms]
-        prepared.vectors = weighed
+        if _may_prune(prepared):
+            prepared.vectors = [w.first if w.first is not None else w.payload for w in weighed]
+        else:
+            prepared.vectors, weighed = [w.payload for w in weighed], None
     chosen = strategy.choose(conn, prepared)
     if chosen.fence is None:
         chosen.fence = not chosen.exact and prepared.has_filter and _planner_sorts(conn, prepared, chosen)
@@ -303,6 +307,8 @@ def run(conn: psycopg.Connection, prepared: Prepared) -> list[list[Row]]:
         _check_cast(conn, prepared)
     per_query = _execute(conn, prepared, list(range(len(prepared.vectors))), chosen.exact,
                          chosen.settings, window, chosen.fence)
+    if weighed is not None:
+        _score_the_rest(conn, prepared, weighed, per_query, chosen, window)
     plan = prepared.plan
     if chosen.exact or plan.group is not None:
         return per_query
@@ -318,6 +324,25 @@ def run(conn: psycopg.Connection, prepared: Prepared) -> list[list[Row]]:
                 _warn_short_scan(prepared, chosen, i, len(per_query[i]), len(hits))
             per_query[i] = hits
     return per_query
+
+
+def _may_prune(prepared: Prepared) -> bool:
+    """A BM25 search may first score only the documents holding a rarer term (bm25.Weighed):
+    a plain top-k, not a range, grouping or iterator page, whose rows beyond the window matter."""
+    request = prepared.request
+    return (prepared.plan.group is None and prepared.keyset is None and request.radius is None
+            and request.params.get("range_filter") is None)
+
+
+def _score_the_rest(conn: psycopg.Connection, prepared: Prepared, weighed: list[bm25.Weighed],
+                    per_query: list[list[Row]], chosen: strategy.Chosen, window: int) -> None:
+    """Re-run with every document the queries whose first try cannot vouch for its window."""
+    prepared.vectors = [w.payload for w in weighed]
+    redo = [i for i, w in enumerate(weighed) if w.first is not None and not (
+        len(per_query[i]) >= window and -per_query[i][-1][RAW] > w.rest)]
+    if redo:
+        for i, hits in zip(redo, _execute(conn, prepared, redo, chosen.exact, chosen.settings, window)):
+            per_query[i] = hits
 
 
 #: A search shape warns of short index scans at most this often (seconds): an application

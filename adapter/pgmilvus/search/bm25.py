@@ -59,8 +59,8 @@ class Bm25Metric(Metric):
         return sql.SQL("(-{})").format(score_sql(column, query))
 
     def matches(self, column: sql.Composable, query: sql.Composable) -> Optional[sql.Composable]:
-        """Rows holding at least one query term (the GIN index serves it)."""
-        return sql.SQL("(({}) -> 't') ?| ARRAY(SELECT jsonb_object_keys(({}) -> 'w'))").format(column, query)
+        """Rows holding at least one of the payload's terms to match (the GIN index serves it)."""
+        return sql.SQL("(({}) -> 't') ?| ARRAY(SELECT jsonb_array_elements_text(({}) -> 'm'))").format(column, query)
 
     def milvus_sql(self, raw: sql.Composable) -> sql.Composable:
         return sql.SQL("((-({}))::real)").format(raw)
@@ -138,9 +138,33 @@ def _stats_statement(target: Bm25Field) -> sql.Composable:
             kept=bm25_stats.kept_totals_sql())
 
 
-def weigh(conn: psycopg.Connection, target: Bm25Field, queries: list[dict[str, int]]) -> Optional[list[Jsonb]]:
-    """The queries as jsonb search payloads, weighted by the collection's statistics read now;
-    None when the collection holds no token (Milvus skips such a search: no hits)."""
+#: A query term held by this share of the rows or more is a common one: a search first scores
+#: only the documents holding one of the query's other terms (Weighed).
+COMMON_SHARE = 0.05
+
+
+@dataclass(frozen=True)
+class Weighed:
+    """One query's search payload, and a cheaper one for a first try.
+
+    A document holding only a query's common terms scores at most ``rest`` (each term's weight
+    times k1 + 1, as tf / (tf + K) < 1), little, as common terms have a small idf.  So ``first``
+    scores the same way but only the documents holding one of the other terms (often a few
+    hundred where the common ones are in most rows): when it finds the whole result window
+    and its last hit scores more than ``rest``, no other document can be in the window (search/
+    ann.py checks, and runs ``payload`` when it cannot tell).  Milvus's inverted index prunes
+    such documents the same way (MaxScore / WAND).  None without a common term, or with
+    nothing but common terms."""
+
+    payload: Jsonb
+    first: Optional[Jsonb] = None
+    rest: float = 0.0
+
+
+def weigh(conn: psycopg.Connection, target: Bm25Field, queries: list[dict[str, int]]) -> Optional[list[Weighed]]:
+    """The queries as jsonb search payloads (``{"w": {term: weight}, "m": [terms to match],
+    "k1", "b", "avgdl"}``), weighted by the collection's statistics read now; None when the
+    collection holds no token (Milvus skips such a search: no hits)."""
     terms = sorted({t for q in queries for t in q})
     params: dict[str, Any] = {"terms": terms, "field": target.column, "kept": []}
     if target.collection_id is not None:
@@ -156,7 +180,14 @@ def weigh(conn: psycopg.Connection, target: Bm25Field, queries: list[dict[str, i
     out = []
     for query in queries:
         weights = {t: float(np.float32(tf) * np.float32(_idf(n, df[t]))) for t, tf in query.items()}
-        out.append(Jsonb({"w": weights, "k1": target.k1, "b": target.b, "avgdl": avgdl}))
+        shared = {"w": weights, "k1": target.k1, "b": target.b, "avgdl": avgdl}
+        common = [t for t in weights if df[t] >= COMMON_SHARE * n]
+        payload = Jsonb({**shared, "m": list(weights)})
+        if not common or len(common) == len(weights):
+            out.append(Weighed(payload))
+            continue
+        rare = [t for t in weights if t not in common]
+        out.append(Weighed(payload, Jsonb({**shared, "m": rare}), sum(weights[t] for t in common) * (target.k1 + 1)))
     return out
 
 
