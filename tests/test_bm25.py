@@ -40,15 +40,15 @@ def tokenize(text: str, lower: bool = True) -> list[str]:
 
 def bm25(docs: dict[int, str], query: str, k1: float = 1.2, b: float = 0.75,
          counted: Optional[dict[int, str]] = None) -> dict[int, float]:
-    """Every matching document's score, statistics over ``docs`` (the live rows); N and avgdl
-    over ``counted`` when given (a sealed segment's deleted rows count until compact())."""
+    """Every matching document's score, statistics over ``docs`` (the live rows), or over
+    ``counted`` when given (a sealed segment's deleted rows count until compact())."""
     tfs = {pk: Counter(tokenize(text)) for pk, text in docs.items()}
-    counted = docs if counted is None else counted
-    n = len(counted)
-    avgdl = sum(len(tokenize(text)) for text in counted.values()) / n
+    counted_tfs = tfs if counted is None else {pk: Counter(tokenize(text)) for pk, text in counted.items()}
+    n = len(counted_tfs)
+    avgdl = sum(sum(c.values()) for c in counted_tfs.values()) / n
     scores: dict[int, float] = {}
     for term, qtf in Counter(tokenize(query)).items():
-        df = sum(1 for c in tfs.values() if term in c)
+        df = sum(1 for c in counted_tfs.values() if term in c)
         idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
         for pk, counts in tfs.items():
             tf = counts.get(term)
@@ -147,14 +147,21 @@ def _kept(dsn: str) -> list:
                             " ON c.id = s.collection_id WHERE c.name = 'docs' AND s.bm25 IS NOT NULL").fetchall()
 
 
+def _kept_df(dsn: str, term: str) -> int:
+    with psycopg.connect(dsn) as conn:
+        return conn.execute("SELECT COALESCE(sum(df), 0) FROM pgmilvus_catalog.bm25_terms WHERE term = %s",
+                            (term,)).fetchone()[0]
+
+
 def test_sealed_segments_keep_their_statistics_until_compact(docs, fresh_db):
-    """As Milvus's: a flushed segment's N and token total are fixed when it is sealed, so rows
-    deleted from it count in N and avgdl until compact(); df counts the live rows; rows written
-    since are counted as they come."""
+    """As Milvus's: a flushed segment's statistics (rows, tokens, each term's df) are fixed once
+    it is sealed and built, so rows deleted from it count until compact(); rows written since
+    are counted as they come."""
     docs.flush("docs")
     kept = _kept(fresh_db)
     assert sorted(v["sparse"][0] for _, v in kept) == [4, 4]
     assert sum(v["sparse"][1] for _, v in kept) == sum(len(tokenize(t)) for t in DOCS.values())
+    assert _kept_df(fresh_db, "brown") == sum(1 for t in DOCS.values() if "brown" in tokenize(t)) == 3
     docs.delete("docs", ids=[2, 4])
     docs.insert("docs", rows({9: "a fox in the brown snow"}))
     live = {k: v for k, v in DOCS.items() if k not in (2, 4)}
@@ -167,6 +174,9 @@ def test_sealed_segments_keep_their_statistics_until_compact(docs, fresh_db):
     for query in ("fox brown", "quick dog"):
         res = docs.search("docs", data=[query], anns_field="sparse", limit=10)
         check_hits(res[0], ranked(bm25(live, query), 10))
+    assert _kept_df(fresh_db, "brown") == 2
+    docs.drop_collection("docs")
+    assert _kept_df(fresh_db, "brown") == 0
 
 
 def test_segments_sealed_without_statistics_are_counted(docs, fresh_db):

@@ -1,18 +1,20 @@
 """Each sealed segment's BM25 statistics, kept in the catalog as Milvus keeps them.
 
-A BM25 search weighs its terms by the collection's row count N and average document length
-(search/bm25.py).  Milvus's delegator adds up per-segment statistics: a sealed segment's are
-written when it is flushed, a growing segment's grow with its rows, and a delete changes none
-of them until compaction rewrites the segment (querynodev2/delegator/idf_oracle.go).
+A BM25 search weighs its terms by the collection's row count N, average document length and
+each term's document frequency (search/bm25.py).  Milvus's delegator adds up per-segment
+statistics: a sealed segment's are written when it is flushed, a growing segment's grow with
+its rows, and a delete changes none of them until compaction rewrites the segment
+(querynodev2/delegator/idf_oracle.go).
 
-pgmilvus keeps a sealed segment's row count and token total, per BM25 output field, in
-``pgmilvus_catalog.segments.bm25`` (``{"field": [rows, tokens]}``, sql/catalog/013): written in
-the transaction that seals the segment or swaps in a merged one, and recomputed from the live
-rows by compact().  A search adds them up and counts only the rows of the other leaves (the
-growing segments, rows written by plain SQL, segments sealed before version 13), instead of
-reading every row of the collection (20 of a 21 ms search on 50k documents, bench/bm25.py).
-So, as in Milvus, rows deleted or expired in a sealed segment count in N and avgdl until
-compact(); document frequencies are counted over the live rows at search time.
+pgmilvus keeps a sealed segment's row count and token total per BM25 output field in
+``pgmilvus_catalog.segments.bm25`` (``{"field": [rows, tokens]}``) and its terms' document
+frequencies in ``pgmilvus_catalog.bm25_terms`` (sql/catalog/013), computed in one transaction
+by whoever builds the segment's indexes after it is sealed (segments.build_segment: the
+background builder or flush()), when a merge makes a segment, and again for every segment at
+compact().  A search adds them up and counts only the rows of the other leaves (the growing
+segments, rows written by plain SQL, segments not built yet), instead of reading every row of
+the collection: on 50k documents, 20 of a 21 ms search with rare words (bench/bm25.py).  So,
+as in Milvus, rows deleted or expired from a sealed segment count until compact().
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from psycopg import sql
 from .store import CATALOG, CollectionInfo
 
 _SEGMENTS = sql.Identifier(CATALOG, "segments")
+_TERMS = sql.Identifier(CATALOG, "bm25_terms")
 
 
 def totals_sql(column: str, table: sql.Composable, where: sql.Composable = sql.SQL("")) -> sql.Composable:
@@ -32,11 +35,17 @@ def totals_sql(column: str, table: sql.Composable, where: sql.Composable = sql.S
 
 
 def record(conn: psycopg.Connection, info: CollectionInfo, segment_id: int, leaf: str) -> None:
-    """Store the statistics of segment ``segment_id`` (its table ``leaf``) as its rows are now."""
+    """Store the statistics of segment ``segment_id`` (its table ``leaf``) as its rows are now
+    (in the caller's transaction: the totals and the terms together)."""
     outputs = list(info.schema.bm25_outputs)
     if not outputs:
         return
     table = sql.Identifier(info.schema_name, leaf)
+    conn.execute(sql.SQL("DELETE FROM {} WHERE segment_id = %s").format(_TERMS), (segment_id,))
+    for name in outputs:
+        conn.execute(sql.SQL("INSERT INTO {} (term, field, segment_id, df) SELECT k, %s, %s, count(*) FROM {} AS t,"
+                             " jsonb_object_keys({} -> 't') AS k GROUP BY k").format(
+            _TERMS, table, sql.Identifier("t", name)), (name, segment_id))
     pairs = [sql.SQL("{}, (SELECT jsonb_build_array(s.n, s.tokens) FROM ({}) AS s)").format(
         sql.Literal(name), totals_sql(name, table)) for name in outputs]
     conn.execute(sql.SQL("UPDATE {} SET bm25 = jsonb_build_object({}) WHERE id = %s").format(
@@ -44,12 +53,13 @@ def record(conn: psycopg.Connection, info: CollectionInfo, segment_id: int, leaf
 
 
 def refresh(conn: psycopg.Connection, info: CollectionInfo) -> None:
-    """compact(): every sealed segment's statistics from its live rows, as Milvus's compaction
-    rewrites a segment without its deleted (and expired) rows."""
+    """compact(): every built segment's statistics from its live rows, as Milvus's compaction
+    rewrites a segment without its deleted (and expired) rows.  Sealed segments not built yet
+    get theirs from their builder."""
     if not info.segmented or not info.schema.bm25_outputs:
         return
     for segment_id, leaf in conn.execute(f"SELECT id, table_name FROM {CATALOG}.segments WHERE collection_id = %s"
-                                         " AND state IN ('sealed', 'indexed')", (info.id,)).fetchall():
+                                         " AND state = 'indexed'", (info.id,)).fetchall():
         with conn.transaction():
             record(conn, info, segment_id, leaf)
 
@@ -65,3 +75,9 @@ def kept_totals_sql() -> sql.Composable:
     return sql.SQL("SELECT COALESCE(sum((bm25 -> %(field)s ->> 0)::bigint), 0) AS n,"
                    " COALESCE(sum((bm25 -> %(field)s ->> 1)::float8), 0) AS tokens"
                    " FROM {} WHERE id = ANY(%(kept)s::bigint[])").format(_SEGMENTS)
+
+
+def kept_df_sql(term: sql.Composable) -> sql.Composable:
+    """The document frequency of ``term`` summed over the kept segments %(kept)s."""
+    return sql.SQL("COALESCE((SELECT sum(df) FROM {} WHERE term = {} AND field = %(field)s"
+                   " AND segment_id = ANY(%(kept)s::bigint[])), 0)").format(_TERMS, term)

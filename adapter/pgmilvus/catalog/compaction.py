@@ -133,6 +133,8 @@ def _merge(conn: psycopg.Connection, info: CollectionInfo, partition: str, sourc
     try:
         _copy(conn, info, parent, leaf, new_id, sources)
         _build(conn, info, leaf)
+        with conn.transaction():  # out of the swap's locks; rows changed meanwhile are not counted
+            bm25_stats.record(conn, info, new_id, leaf)
         if between is not None:
             between()
         if not _swap(conn, info, partition, parent, leaf, new_id, sources):
@@ -225,7 +227,6 @@ def _swap(conn: psycopg.Connection, info: CollectionInfo, partition: str, parent
             conn.execute(ddl.drop_table(schema, table))
         rows = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(target)).fetchone()[0]
         conn.execute(f"UPDATE {CATALOG}.segments SET state = 'indexed', rows = %s WHERE id = %s", (rows, new_id))
-        bm25_stats.record(conn, info, new_id, leaf)
         conn.execute(f"DELETE FROM {CATALOG}.segments WHERE id = ANY(%s)", (sources,))
         rbac.copy_grants(conn, schema, parent, leaf)  # Postgres gives a new leaf no grants
     return True

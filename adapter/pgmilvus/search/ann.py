@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from operator import itemgetter
 from typing import Any, Callable, Optional, Sequence, Union
 
@@ -424,7 +424,11 @@ def _statement(conn: psycopg.Connection, prepared: Prepared, which: Sequence[int
     limit = request.window if plan.group is not None else fetch
     target = plan.resolved.target
     fence = fence and not exact
-    key = (nq == 1, exact, limit, range_filter, keyset, fence)
+    key: tuple = (nq == 1, exact, limit, range_filter, keyset, fence)
+    slotted = bm25.slotted(prepared.vectors[which[0]]) if nq == 1 and prepared.terms is not None else None
+    if slotted is not None:  # BM25, one query: scored term by term (slot_params below)
+        target = replace(target, metric=slotted)
+        key += (slotted.slots,)
     statement = plan.statements.get(key)
     if statement is None:
         statement = plan.statement(conn, key, lambda: search_sql.search_statement(
@@ -436,6 +440,8 @@ def _statement(conn: psycopg.Connection, prepared: Prepared, which: Sequence[int
     params = dict(params) if params else {}
     if nq == 1:
         params["q"] = prepared.vectors[which[0]]
+        if slotted is not None:
+            params.update(bm25.slot_params(params["q"]))
     else:
         params["qs"] = [prepared.vectors[i] for i in which]
     if plan.group is not None:

@@ -9,12 +9,12 @@ tokens from sharing a hash.
 
 Statistics, as Milvus's delegator computes them (querynodev2/delegator/idf_oracle.go,
 storage/stats.go BM25Stats), collection-wide: partitions and filters narrow the hits, not the
-statistics.  N (rows of every partition) and the token total (avgdl = tokens / N) add up the
-sealed segments' totals kept in the catalog (catalog/bm25_stats.py: fixed when a segment is
-sealed, as Milvus's, until compact()) and a count of the other leaves' rows; df(term) per
-query term is counted over the live rows through the GIN index.  Two statements: the ids of
-the segments with kept totals, then everything else with those ids as a constant, so the
-planner prunes their leaves from the count (an array from a subquery prunes nothing).
+statistics.  N (rows of every partition), the token total (avgdl = tokens / N) and each
+query term's df add up the built segments' statistics kept in the catalog (catalog/
+bm25_stats.py: fixed once a segment is built, as Milvus's, until compact()) and counts over
+the other leaves' rows (df through the GIN index).  Two statements: the ids of the segments
+with kept statistics, then everything else with those ids as a constant, so the planner
+prunes their leaves from the counts (an array from a subquery prunes nothing).
 
 Scoring (knowhere's BM25 metric, Milvus's query weights): each query term weighs
 ``qtf * idf`` with ``idf = ln(1 + (N - df + 0.5) / (df + 0.5))`` (float32, as Milvus), and a
@@ -23,7 +23,8 @@ query terms it holds; k1 and b come from the field's index params (1.2 and 0.75 
 one).  The score is the hit's distance, larger is better; rows holding no query term are
 never hits (an inverted index never visits them).  The statement orders by ``-score`` like
 every other search (search/sql.py), so filters, partitions, offsets, range search, group_by,
-iterators and hybrid search work as for IP.
+iterators and hybrid search work as for IP.  A one-query statement scores term by term
+(SlottedBm25); a query's common terms are first left out of the documents scored (Weighed).
 """
 
 from __future__ import annotations
@@ -70,6 +71,47 @@ class Bm25Metric(Metric):
 
 
 BM25 = Bm25Metric("BM25", "", "", False, True)
+
+#: The most terms a one-query statement scores term by term (SlottedBm25); longer queries take
+#: score_sql's form.
+MAX_SLOTS = 16
+
+
+@dataclass(frozen=True)
+class SlottedBm25(Bm25Metric):
+    """BM25 of one query of ``slots`` terms, written out term by term with each term, weight
+    and length constant bound on its own (slot_params).  Each term adds ``w / (1 + K / tf)``
+    (= w * tf / (tf + K), with w = weight * (k1 + 1) and K = k1 * (1 - b + b * dl / avgdl) =
+    c1 + c2 * dl), NULL (0) when the document lacks it: one path lookup of tf and one of dl per
+    term and row, where score_sql runs a subquery over the query's terms per row (and ``->``
+    copies the nested object).  Measured by hand on 200k documents, 2026-12-05: see
+    docs/search.md."""
+
+    slots: int = 1
+
+    def raw(self, column: sql.Composable, query: sql.Composable, exact: bool) -> sql.Composable:
+        parts = [sql.SQL("COALESCE({w} / (1 + ({c1} + {c2} * (({col}) ->> 'l')::float8)"
+                         " / (({col}) #>> ARRAY['t', {t}])::float8), 0)").format(
+            w=sql.Placeholder(f"bm25_w{i}"), c1=sql.Placeholder("bm25_c1"), c2=sql.Placeholder("bm25_c2"),
+            col=column, t=sql.Placeholder(f"bm25_t{i}")) for i in range(self.slots)]
+        return sql.SQL("(-({}))").format(sql.SQL(" + ").join(parts))
+
+
+def slotted(payload: Jsonb) -> Optional[SlottedBm25]:
+    """The metric scoring ``payload``'s query term by term; None past MAX_SLOTS terms."""
+    count = len(payload.obj["w"])
+    return SlottedBm25("BM25", "", "", False, True, slots=count) if 0 < count <= MAX_SLOTS else None
+
+
+def slot_params(payload: Jsonb) -> dict[str, Any]:
+    """The values SlottedBm25's statement binds for ``payload``."""
+    query = payload.obj
+    k1, b = query["k1"], query["b"]
+    params: dict[str, Any] = {"bm25_c1": k1 * (1 - b), "bm25_c2": k1 * b / query["avgdl"]}
+    for i, (term, weight) in enumerate(query["w"].items()):
+        params[f"bm25_t{i}"] = term
+        params[f"bm25_w{i}"] = weight * (k1 + 1)
+    return params
 
 
 def score_sql(column: sql.Composable, query: sql.Composable) -> sql.Composable:
@@ -123,18 +165,20 @@ def query_terms(source: FieldSchema, data: Sequence[Any]) -> list[dict[str, int]
 
 
 def _stats_statement(target: Bm25Field) -> sql.Composable:
+    """N, the token total and each term's df: the kept segments' (%(kept)s) from the catalog,
+    plus the other rows counted (live ones: a TTL's expired rows are out)."""
     col = sql.Identifier("t", target.column)
-    alive = sql.SQL(" AND {}").format(target.live) if target.live is not None else sql.SQL("")
     counted = [sql.SQL("t.{} <> ALL(%(kept)s::bigint[])").format(sql.Identifier(ddl.SEGMENT_COLUMN))] \
         if target.collection_id is not None else []
     if target.live is not None:
         counted.append(target.live)
-    where = sql.SQL(" WHERE {}").format(sql.SQL(" AND ").join(counted)) if counted else sql.SQL("")
+    where = sql.SQL("").join(sql.SQL(" AND {}").format(c) for c in counted)
     return sql.SQL(
-        "SELECT (s.n + k.n)::bigint, s.tokens + k.tokens, ARRAY(SELECT (SELECT count(*) FROM {parent} AS t "
-        "WHERE ({col} -> 't') ? u.term{alive}) FROM unnest(%(terms)s::text[]) WITH ORDINALITY AS u(term, i) "
-        "ORDER BY u.i) FROM ({counts}) AS s, ({kept}) AS k").format(
-            parent=target.parent, col=col, alive=alive, counts=bm25_stats.totals_sql(target.column, target.parent, where),
+        "SELECT (s.n + k.n)::bigint, s.tokens + k.tokens, ARRAY(SELECT ((SELECT count(*) FROM {parent} AS t "
+        "WHERE ({col} -> 't') ? u.term{where}) + {kept_df})::bigint FROM unnest(%(terms)s::text[]) "
+        "WITH ORDINALITY AS u(term, i) ORDER BY u.i) FROM ({counts}) AS s, ({kept}) AS k").format(
+            parent=target.parent, col=col, where=where, kept_df=bm25_stats.kept_df_sql(sql.SQL("u.term")),
+            counts=bm25_stats.totals_sql(target.column, target.parent, sql.SQL(" WHERE TRUE{}").format(where)),
             kept=bm25_stats.kept_totals_sql())
 
 
@@ -147,14 +191,14 @@ COMMON_SHARE = 0.05
 class Weighed:
     """One query's search payload, and a cheaper one for a first try.
 
-    A document holding only a query's common terms scores at most ``rest`` (each term's weight
-    times k1 + 1, as tf / (tf + K) < 1), little, as common terms have a small idf.  So ``first``
-    scores the same way but only the documents holding one of the other terms (often a few
-    hundred where the common ones are in most rows): when it finds the whole result window
-    and its last hit scores more than ``rest``, no other document can be in the window (search/
-    ann.py checks, and runs ``payload`` when it cannot tell).  Milvus's inverted index prunes
-    such documents the same way (MaxScore / WAND).  None without a common term, or with
-    nothing but common terms."""
+    A document holding only some of a query's terms scores less than ``rest``, their weights
+    times k1 + 1 (as tf / (tf + K) < 1): little for common terms, whose idf is small.  So
+    ``first`` scores the same way but only the documents holding one of the other terms
+    (_first_terms; often a few hundred where a common term is in most rows): when it finds
+    the whole result window and its last hit scores more than ``rest``, no other document can
+    be in the window (search/ann.py checks, and runs ``payload`` when it cannot tell).
+    Milvus's inverted index prunes such documents the same way (MaxScore / WAND).  ``first``
+    is None when there is no such split."""
 
     payload: Jsonb
     first: Optional[Jsonb] = None
@@ -181,14 +225,29 @@ def weigh(conn: psycopg.Connection, target: Bm25Field, queries: list[dict[str, i
     for query in queries:
         weights = {t: float(np.float32(tf) * np.float32(_idf(n, df[t]))) for t, tf in query.items()}
         shared = {"w": weights, "k1": target.k1, "b": target.b, "avgdl": avgdl}
-        common = [t for t in weights if df[t] >= COMMON_SHARE * n]
         payload = Jsonb({**shared, "m": list(weights)})
-        if not common or len(common) == len(weights):
+        first = _first_terms(weights, df, n)
+        if first is None:
             out.append(Weighed(payload))
             continue
-        rare = [t for t in weights if t not in common]
-        out.append(Weighed(payload, Jsonb({**shared, "m": rare}), sum(weights[t] for t in common) * (target.k1 + 1)))
+        rest = sum(w for t, w in weights.items() if t not in first) * (target.k1 + 1)
+        out.append(Weighed(payload, Jsonb({**shared, "m": first}), rest))
     return out
+
+
+def _first_terms(weights: dict[str, float], df: dict[str, int], n: int) -> Optional[list[str]]:
+    """The terms whose documents a search scores first (Weighed): the rare ones (held by fewer
+    than COMMON_SHARE of the rows); when every term is common, the heaviest one, if the others
+    together weigh less (else their documents would rarely be left out).  None: no such split."""
+    rare = [t for t in weights if df[t] < COMMON_SHARE * n]
+    if rare:
+        return rare if len(rare) < len(weights) else None
+    if len(weights) < 2:
+        return None
+    heaviest = max(weights, key=lambda t: (weights[t], t))
+    if sum(weights.values()) - weights[heaviest] < weights[heaviest]:
+        return [heaviest]
+    return None
 
 
 def _idf(n: int, df: int) -> float:
