@@ -182,6 +182,7 @@ def bi(request: pytest.FixtureRequest, pg_dsn: str) -> Iterator[Prepared]:
     c.create_collection("bv", schema=_schema(vec_type=DataType.BINARY_VECTOR, dim=8))
     c.create_collection("noidx", schema=_schema())
     c.create_collection("i8", schema=_schema(vec_type=DataType.INT8_VECTOR, dim=2))
+    c.create_collection("sp", schema=_schema(vec_type=DataType.SPARSE_FLOAT_VECTOR))
     c.create_alias("quick", "qa")
     c.create_database("db2")
     yield Prepared(c, dsn)
@@ -399,6 +400,14 @@ CASES = [
     case("index-list-unknown-coll", lambda c: c.list_indexes("nope"), E, CNF, "collection=nope"),
     case("index-describe-unknown-coll", lambda c: c.describe_index("nope", "v"), E, CNF, "collection=nope"),
     case("index-drop-unknown-coll", lambda c: c.drop_index("nope", "v"), E, CNF, "collection=nope"),
+    # knowhere's sparse index checks (schema/knowhere.py)
+    case("index-sparse-algo", lambda c: c.create_index("sp", _ip(index_type="SPARSE_INVERTED_INDEX", metric_type="IP", params={"inverted_index_algo": "INVALID_ALGO"})), E, 1100, "inverted_index_algo INVALID_ALGO not found or not supported, supported: [TAAT_NAIVE DAAT_WAND DAAT_MAXSCORE BLOCK_MAX_MAXSCORE BLOCK_MAX_WAND SINDI]: invalid parameter"),
+    case("index-sparse-codec", lambda c: c.create_index("sp", _ip(index_type="SPARSE_INVERTED_INDEX", metric_type="IP", params={"inverted_index_codec": "zip"})), E, 1100, "inverted_index_codec zip not found or not supported, supported: [block_streamvbyte block_maskedvbyte block_adaptive]"),
+    case("index-sparse-quant-ip", lambda c: c.create_index("sp", _ip(index_type="SPARSE_WAND", metric_type="IP", params={"quant_type": "u16"})), E, 1100, "quant_type for IP metric must be 'fp16' or 'fp32', got 'u16': invalid parameter"),
+    case("index-sparse-window-low", lambda c: c.create_index("sp", _ip(index_type="SPARSE_INVERTED_INDEX", metric_type="IP", params={"inverted_index_algo": "SINDI", "sindi_window_size": 512})), E, 1100, "Out of range in json: param 'sindi_window_size' (512) should be in range [1024, 65535]: invalid parameter"),
+    case("index-sparse-window-str", lambda c: c.create_index("sp", _ip(index_type="SPARSE_INVERTED_INDEX", metric_type="IP", params={"sindi_window_size": "big"})), E, 1100, "Type conflict in json: param 'sindi_window_size' (\"big\") should be integer"),
+    case("index-sparse-block-size", lambda c: c.create_index("sp", _ip(index_type="SPARSE_INVERTED_INDEX", metric_type="IP", params={"block_max_block_size": "0"})), E, 1100, "Out of range in json: param 'block_max_block_size' (0) should be in range [1, 2147483647]: invalid parameter"),
+    case("index-sparse-drop-ratio-build", lambda c: c.create_index("sp", _ip(index_type="SPARSE_INVERTED_INDEX", metric_type="IP", params={"drop_ratio_build": 1})), E, 1100, "Out of range in json: param 'drop_ratio_build' (1) should be in range [0.000000, 1.000000)"),
     case("index-create-unknown-coll", lambda c: c.create_index("nope", _ip(index_type="HNSW", metric_type="L2")), E, CNF, "collection=nope"),
     case("index-create-bad-name", lambda c: c.create_index("12-s", _ip(index_type="HNSW", metric_type="L2")), E, CNF, "[collection=12-s]"),
     case("index-create-name-256", lambda c: c.create_index("a" * 256, _ip(index_type="HNSW", metric_type="L2")), E, CNF, "collection not found"),
@@ -594,9 +603,9 @@ CASES = [
     case("hybrid-group-scorer", lambda c: c.hybrid_search("typed", [_ann()], RRFRanker(), group_by_field="i64", rank_group_scorer="median"), E, 1100, "input group scorer type: median is not supported!: invalid parameter"),
     case("search-range-filter-alone", lambda c: c.search("typed", data=V2, search_params={"params": {"range_filter": 0.5}}), E, 1100, "range_filter requires radius to be set; range_filter alone is not a valid range search parameter: invalid parameter"),
     case("search-range-filter-alone-wrong-metric", lambda c: c.search("typed", data=V2, search_params={"metric_type": "IP", "params": {"range_filter": 0.5}}), E, 1100, "range_filter requires radius to be set; range_filter alone is not a valid range search parameter: invalid parameter"),
-    case("search-dim-max-score-ratio", lambda c: c.search("typed", data=V2, search_params={"params": {"dim_max_score_ratio": 1.4}}), E, 1100, "Out of range in json: param 'dim_max_score_ratio' (1.400000) should be in range [0.500000, 1.300000]"),
-    case("search-drop-ratio-search-str", lambda c: c.search("typed", data=V2, search_params={"params": {"drop_ratio_search": "x"}}), E, 1100, "param 'drop_ratio_search' ('x') should be a number"),
-    case("search-drop-ratio-search", lambda c: c.search("typed", data=V2, search_params={"params": {"drop_ratio_search": 1}}), E, 1100, "param 'drop_ratio_search' (1.000000) should be in range [0.000000, 1.000000)"),
+    case("search-dim-max-score-ratio", lambda c: c.search("typed", data=V2, search_params={"params": {"dim_max_score_ratio": 1.4}}), E, 1100, "Out of range in json: param 'dim_max_score_ratio' (1.4) should be in range [0.500000, 1.300000]"),
+    case("search-drop-ratio-search-str", lambda c: c.search("typed", data=V2, search_params={"params": {"drop_ratio_search": "x"}}), E, 1100, "Type conflict in json: param 'drop_ratio_search' (\"x\") should be a number"),
+    case("search-drop-ratio-search", lambda c: c.search("typed", data=V2, search_params={"params": {"drop_ratio_search": 1}}), E, 1100, "param 'drop_ratio_search' (1) should be in range [0.000000, 1.000000)"),
     case("search-group-by-unknown", lambda c: c.search("typed", data=V2, group_by_field="nope"), E, 1700, "groupBy field not found in schema: field not found[field=nope]"),
     case("search-group-by-int", lambda c: c.search("typed", data=V2, group_by_field=21), E, 1700, "groupBy field not found in schema: field not found[field=21]"),
     case("search-group-by-vector", lambda c: c.search("typed", data=V2, group_by_field="v"), E, 1100, "unsupported data type VECTOR_FLOAT for group by operator"),

@@ -437,6 +437,20 @@ def test_index_errors(fresh_client):
     index.add_index("s", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
     with pytest.raises(MilvusException, match="only BM25 Function output field support BM25 metric type"):
         cli.create_index("plain_sparse", index)
+    for params, message in [
+            ({"bm25_k1": 3.5}, "Out of range in json: param 'bm25_k1' (3.5) should be in range [0.000000, 3.000000]"),
+            ({"bm25_b": "-0.1"}, "Out of range in json: param 'bm25_b' (-0.1) should be in range [0.000000, 1.000000]"),
+            ({"bm25_k1": "high"}, "Type conflict in json: param 'bm25_k1' (\"high\") should be a number"),
+            ({"quant_type": "fp16"}, "quant_type for BM25 metric must be 'u16' or 'u32', got 'fp16'")]:
+        index = cli.prepare_index_params()
+        index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25", params=params)
+        with pytest.raises(MilvusException) as err:
+            cli.create_index("c", index)
+        assert (err.value.code, err.value.message) == (1100, message + ": invalid parameter")
+    index = cli.prepare_index_params()
+    index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25",
+                    params={"inverted_index_algo": "SINDI", "sindi_window_size": 4096, "quant_type": "u16"})
+    cli.create_index("c", index)   # knowhere's newer algorithms and their params are taken
 
 
 def test_rename_drop_and_recreate(docs):

@@ -32,6 +32,7 @@ from typing import Any, Optional
 from psycopg import sql
 
 from . import json_index
+from ..schema import knowhere
 from ..schema.ddl import pg_name
 from ..errors import ErrorCode, MilvusException, ParamError, invalid_parameter
 from ..schema.model import CollectionSchema, FieldSchema
@@ -203,16 +204,9 @@ BM25_DEFAULTS = {"bm25_k1": "1.2", "bm25_b": "0.75", "bm25_avgdl": "100"}
 
 
 def bm25_number(params: dict[str, Any], key: str) -> float:
-    """``bm25_k1`` / ``bm25_b`` of a BM25 index (catalog params, strings or numbers)."""
-    value = params.get(key, BM25_DEFAULTS[key])
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise invalid_parameter(f"param '{key}' ({value!r}) should be a number") from None
-    if not (number >= 0 and (key != "bm25_b" or number <= 1)):
-        raise invalid_parameter(f"param '{key}' ({value}) out of range: {key} must be "
-                                f"{'in [0, 1]' if key == 'bm25_b' else '>= 0'}")
-    return number
+    """``bm25_k1`` / ``bm25_b`` of a BM25 index (catalog params, strings or numbers; checked by
+    plan_bm25_index)."""
+    return float(params.get(key, BM25_DEFAULTS[key]))
 
 
 def plan_bm25_index(field: FieldSchema, index_name: str, index_type: str, metric: Optional[str],
@@ -229,8 +223,7 @@ def plan_bm25_index(field: FieldSchema, index_name: str, index_type: str, metric
         raise invalid_parameter(f"invalid index type: {index_type} for BM25 function output field {field.name}; "
                                 f"use one of {', '.join(BM25_INDEX_TYPES)}")
     stored = {**BM25_DEFAULTS, **params}
-    for key in ("bm25_k1", "bm25_b"):
-        bm25_number(stored, key)
+    knowhere.check_sparse_index("BM25", stored)
     return IndexPlan(index_name, field.name, index_type, "BM25", stored, None, None, {})
 
 
@@ -251,6 +244,8 @@ def plan_vector_index(field: FieldSchema, index_name: str, index_type: str, metr
         raise invalid_parameter(f"data type Int8Vector can't build with this index {index_type} (field "
                                 f"{field.name}): use HNSW or AUTOINDEX")
     metric = check_metric(field, metric)
+    if index_type in ("SPARSE_INVERTED_INDEX", "SPARSE_WAND"):
+        knowhere.check_sparse_index(metric, params)
     kind = vector_column_kind(field)
     method: Optional[str] = "hnsw"
     with_params: dict[str, int] = {}

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..catalog.properties import GO_FALSE, GO_TRUE
 from ..errors import ErrorCode, MilvusException, ParamError, illegal, invalid_parameter
+from ..schema import knowhere
 from ..types import DataType
 
 #: Milvus's cap on topk and on offset + topk.
@@ -291,29 +292,6 @@ def _check_positive_ints(params: dict[str, Any]) -> None:
                                     f"{2**31 - 1}]")
 
 
-#: Sparse search parameters and knowhere's ranges for them (closed unless marked): pgvector has no
-#: use for them, but a value Milvus refuses is refused here too.
-_FLOAT_RANGES = {"drop_ratio_search": (0.0, 1.0, False), "dim_max_score_ratio": (0.5, 1.3, True)}
-
-
-def _check_float_ranges(params: dict[str, Any]) -> None:
-    """knowhere's range check (``should be in range [0.500000, 1.300000]``, 1100)."""
-    for key, (low, high, closed) in _FLOAT_RANGES.items():
-        value = params.get(key)
-        if value is None:
-            continue
-        if isinstance(value, str):  # knowhere's FormatAndCheck turns numeric strings ("0.2") into numbers
-            try:
-                value = float(value)
-            except ValueError:
-                pass
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-            raise invalid_parameter(f"param '{key}' ({params[key]!r}) should be a number")
-        if not (low <= value <= high if closed else low <= value < high):
-            raise invalid_parameter(f"Out of range in json: param '{key}' ({float(value):.6f}) should be in range "
-                                    f"[{low:.6f}, {high:.6f}{']' if closed else ')'}")
-
-
 #: Checked requests (without their query vectors) by their arguments, for calls whose arguments
 #: make a key (``_arguments_key``): an application repeats a search with new vectors, and the
 #: same arguments pass the same checks.
@@ -422,7 +400,7 @@ def _checked_request(data: Any, filter: Any, limit: Any, output_fields: Any, sea
     if metric is not None and not isinstance(metric, str):
         raise invalid_parameter(f"metric type {metric!r} not found or not supported")
     _check_positive_ints(params)
-    _check_float_ranges(params)
+    knowhere.check_sparse_search(params)
     return SearchRequest(data=vectors, limit=limit, offset=offset, filter=filter,
                          filter_params=dict(filter_params),
                          output_fields=list(output_fields) if output_fields is not None else None,

@@ -1,0 +1,124 @@
+"""knowhere's checks of vector index and search parameters, in its words.
+
+Milvus hands index params (create_index) and search params to knowhere, its vector index
+library, whose Config refuses a value out of a declared range or of the wrong type and whose
+index configs refuse unknown algorithms (include/knowhere/config.h, src/index/sparse/
+sparse_index_config.h); the proxy reports the text with ``: invalid parameter`` (1100).
+pgvector has no use for most of these parameters, but a value Milvus refuses is refused here
+too, and one it takes is taken.  The sparse index checks are knowhere's current ones, which
+accept 2.6's three algorithms and the newer SINDI / BLOCK_MAX_* with their parameters.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from ..errors import invalid_parameter
+
+INT32_MAX = 2**31 - 1
+FLT_MAX = 3.4028234663852886e38   # std::numeric_limits<float>::max()
+
+
+@dataclass(frozen=True)
+class Range:
+    """A Config field's range (knowhere's Range): bounds and whether each is included."""
+
+    low: float
+    high: float
+    integer: bool = False
+    include_low: bool = True
+    include_high: bool = True
+
+    def within(self, value: float) -> bool:
+        above = self.low < value or self.include_low and self.low <= value
+        below = value < self.high or self.include_high and value <= self.high
+        return above and below
+
+    def text(self) -> str:
+        """std::to_string of each bound: ``[1, 2147483647]``, ``[0.000000, 1.000000)``."""
+        shown = (str(int(self.low)), str(int(self.high))) if self.integer else (f"{self.low:.6f}", f"{self.high:.6f}")
+        return f"{'[' if self.include_low else '('}{shown[0]}, {shown[1]}{']' if self.include_high else ')'}"
+
+
+def _json_text(value: Any) -> str:
+    """How knowhere's error shows a param's JSON value (nlohmann's dump: 0, 1.5, "abc")."""
+    try:
+        return json.dumps(value)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def _loaded(value: Any) -> Any:
+    """knowhere's FormatAndCheck: a numeric string becomes the number (Milvus sends strings)."""
+    if isinstance(value, str):
+        text = value.strip()
+        for cast in (int, float):
+            try:
+                return cast(text)
+            except ValueError:
+                continue
+    return value
+
+
+def check_range(key: str, given: Any, allowed: Range) -> None:
+    """knowhere's type and range check of one numeric param (absent params are not given)."""
+    value = _loaded(given)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or allowed.integer and not isinstance(value, int):
+        raise invalid_parameter(f"Type conflict in json: param '{key}' ({_json_text(value)}) should be "
+                                f"{'integer' if allowed.integer else 'a number'}")
+    if not allowed.within(value):
+        raise invalid_parameter(f"Out of range in json: param '{key}' ({_json_text(value)}) should be in range "
+                                f"{allowed.text()}")
+
+
+def check_ranges(params: dict[str, Any], ranges: dict[str, Range]) -> None:
+    for key, allowed in ranges.items():
+        if params.get(key) is not None:
+            check_range(key, params[key], allowed)
+
+
+#: Sparse index params (SparseInvertedIndexConfig, for train) and BM25's (BaseConfig).
+SPARSE_TRAIN_RANGES = {
+    "drop_ratio_build": Range(0.0, 1.0, include_high=False),
+    "block_max_block_size": Range(1, INT32_MAX, integer=True),
+    "sindi_window_size": Range(1024, 65535, integer=True),
+}
+BM25_RANGES = {"bm25_k1": Range(0.0, 3.0), "bm25_b": Range(0.0, 1.0), "bm25_avgdl": Range(0.0, FLT_MAX)}
+#: Sparse search params (for search).
+SPARSE_SEARCH_RANGES = {"drop_ratio_search": Range(0.0, 1.0, include_high=False),
+                        "dim_max_score_ratio": Range(0.5, 1.3)}
+
+SPARSE_ALGOS = ("TAAT_NAIVE", "DAAT_WAND", "DAAT_MAXSCORE", "BLOCK_MAX_MAXSCORE", "BLOCK_MAX_WAND", "SINDI")
+SPARSE_CODECS = ("block_streamvbyte", "block_maskedvbyte", "block_adaptive")
+QUANT_TYPES = {"IP": ("fp16", "fp32"), "BM25": ("u16", "u32")}
+
+
+def check_sparse_index(metric: Optional[str], params: dict[str, Any]) -> None:
+    """A sparse inverted index's build params (SPARSE_INVERTED_INDEX, SPARSE_WAND; IP or BM25)."""
+    check_ranges(params, SPARSE_TRAIN_RANGES)
+    if metric == "BM25":
+        check_ranges(params, BM25_RANGES)
+    _one_of(params, "inverted_index_algo", SPARSE_ALGOS, upper=True)
+    _one_of(params, "inverted_index_codec", SPARSE_CODECS)
+    quant = params.get("quant_type")
+    if quant is not None and str(quant) != "" and metric in QUANT_TYPES:
+        allowed = QUANT_TYPES[metric]
+        if str(quant) not in allowed:
+            raise invalid_parameter(f"quant_type for {metric} metric must be '{allowed[0]}' or '{allowed[1]}', "
+                                    f"got '{quant}'")
+
+
+def _one_of(params: dict[str, Any], key: str, allowed: tuple[str, ...], upper: bool = False) -> None:
+    value = params.get(key)
+    if value is None:
+        return
+    text = str(value).upper() if upper else str(value)
+    if text and text not in allowed:
+        raise invalid_parameter(f"{key} {value} not found or not supported, supported: [{' '.join(allowed)}]")
+
+
+def check_sparse_search(params: dict[str, Any]) -> None:
+    """Sparse search params' ranges (``should be in range [0.500000, 1.300000]``)."""
+    check_ranges(params, SPARSE_SEARCH_RANGES)
