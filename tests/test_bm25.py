@@ -8,7 +8,9 @@ over the live rows of the whole collection).
 from __future__ import annotations
 
 import math
+import random
 import re
+import string
 from collections import Counter
 from typing import Optional
 
@@ -62,11 +64,11 @@ def ranked(scores: dict[int, float], limit: int) -> list[tuple[int, float]]:
     return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
 
 
-def bm25_schema(cli, analyzer_params=None):
+def bm25_schema(cli, analyzer_params=None, max_length=1000):
     schema = cli.create_schema()
     schema.add_field("id", DataType.INT64, is_primary=True)
     kwargs = {"analyzer_params": analyzer_params} if analyzer_params is not None else {}
-    schema.add_field("text", DataType.VARCHAR, max_length=1000, enable_analyzer=True, **kwargs)
+    schema.add_field("text", DataType.VARCHAR, max_length=max_length, enable_analyzer=True, **kwargs)
     schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
     schema.add_field("dense", DataType.FLOAT_VECTOR, dim=4)
     schema.add_field("tag", DataType.INT64)
@@ -177,6 +179,22 @@ def test_sealed_segments_keep_their_statistics_until_compact(docs, fresh_db):
     assert _kept_df(fresh_db, "brown") == 2
     docs.drop_collection("docs")
     assert _kept_df(fresh_db, "brown") == 0
+
+
+def test_a_long_token_is_counted_in_a_built_segment(fresh_client):
+    """A token longer than a B-tree key may be (base64, a URL: over 2,704 bytes) is kept in the
+    catalog by a hash of it."""
+    cli = fresh_client
+    cli.create_collection("long", schema=bm25_schema(cli, max_length=10000))
+    letters = string.ascii_lowercase + string.digits
+    rng = random.Random(5)
+    long_word = "".join(rng.choice(letters) for _ in range(8000))  # ~5 kB compressed
+    docs = {1: f"{long_word} fox", 2: long_word, 3: "fox and dog", 4: "a dog"}
+    cli.insert("long", rows(docs))
+    cli.flush("long")
+    for query in (long_word, f"fox {long_word}"):
+        res = cli.search("long", data=[query], anns_field="sparse", limit=3)
+        check_hits(res[0], ranked(bm25(docs, query), 3))
 
 
 def test_segments_sealed_without_statistics_are_counted(docs, fresh_db):

@@ -779,3 +779,16 @@ def test_index_mmap_given_at_create_time_is_described_as_pymilvus_sent_it(client
     client.create_collection("mi", schema=schema, index_params=index)
     described = client.describe_index("mi", "v")
     assert (described["mmap.enabled"], described["M"]) == ("True", "16")
+
+
+def test_a_postgres_limit_is_not_a_lost_connection() -> None:
+    """SQLSTATE 54000 (an index row too large, ...) is an OperationalError to psycopg, but a retry
+    fails the same way: no "lost the connection ... retry it"."""
+    from psycopg import errors as pge
+
+    from pgmilvus.pg.connection import ConnectionLost, translated
+
+    error = translated(pge.ProgramLimitExceeded("index row size 8032 exceeds btree version 4 maximum 2704"))
+    assert not isinstance(error, ConnectionLost)
+    assert error.message == ("over one of PostgreSQL's limits (index row size 8032 exceeds btree version 4 "
+                             "maximum 2704); nothing of this call was written: make the request smaller")

@@ -8,7 +8,7 @@ its rows, and a delete changes none of them until compaction rewrites the segmen
 
 pgmilvus keeps a sealed segment's row count and token total per BM25 output field in
 ``pgmilvus_catalog.segments.bm25`` (``{"field": [rows, tokens]}``) and its terms' document
-frequencies in ``pgmilvus_catalog.bm25_terms`` (sql/catalog/013), computed in one transaction
+frequencies in ``pgmilvus_catalog.bm25_terms`` (sql/catalog/013, 014), computed in one transaction
 by whoever builds the segment's indexes after it is sealed (segments.build_segment: the
 background builder or flush()), when a merge makes a segment, and again for every segment at
 compact().  A search adds them up and counts only the rows of the other leaves (the growing
@@ -43,9 +43,9 @@ def record(conn: psycopg.Connection, info: CollectionInfo, segment_id: int, leaf
     table = sql.Identifier(info.schema_name, leaf)
     conn.execute(sql.SQL("DELETE FROM {} WHERE segment_id = %s").format(_TERMS), (segment_id,))
     for name in outputs:
-        conn.execute(sql.SQL("INSERT INTO {} (term, field, segment_id, df) SELECT k, %s, %s, count(*) FROM {} AS t,"
+        conn.execute(sql.SQL("INSERT INTO {} (term, field, segment_id, df) SELECT {}, %s, %s, count(*) FROM {} AS t,"
                              " jsonb_object_keys({} -> 't') AS k GROUP BY k").format(
-            _TERMS, table, sql.Identifier("t", name)), (name, segment_id))
+            _TERMS, _term_key(sql.SQL("k")), table, sql.Identifier("t", name)), (name, segment_id))
     pairs = [sql.SQL("{}, (SELECT jsonb_build_array(s.n, s.tokens) FROM ({}) AS s)").format(
         sql.Literal(name), totals_sql(name, table)) for name in outputs]
     conn.execute(sql.SQL("UPDATE {} SET bm25 = jsonb_build_object({}) WHERE id = %s").format(
@@ -80,4 +80,14 @@ def kept_totals_sql() -> sql.Composable:
 def kept_df_sql(term: sql.Composable) -> sql.Composable:
     """The document frequency of ``term`` summed over the kept segments %(kept)s."""
     return sql.SQL("COALESCE((SELECT sum(df) FROM {} WHERE term = {} AND field = %(field)s"
-                   " AND segment_id = ANY(%(kept)s::bigint[])), 0)").format(_TERMS, term)
+                   " AND segment_id = ANY(%(kept)s::bigint[])), 0)").format(_TERMS, _term_key(term))
+
+
+#: Terms longer than this many bytes are kept by their SHA-256: a B-tree key holds at most
+#: 2,704 bytes, and a token can be longer (a URL, base64: the standard tokenizer has no limit).
+_LONGEST_KEY = 1000
+
+
+def _term_key(term: sql.Composable) -> sql.Composable:
+    return sql.SQL("(CASE WHEN octet_length({t}) <= {n} THEN {t} ELSE 'sha256:' || "
+                   "encode(sha256(convert_to({t}, 'UTF8')), 'hex') END)").format(t=term, n=sql.Literal(_LONGEST_KEY))

@@ -457,6 +457,10 @@ def translated(exc: BaseException) -> MilvusException:
                                "this call was written. 'out of shared memory' on a collection with many "
                                "partitions: raise the server's max_locks_per_transaction (pgmilvus's "
                                "embedded server has 512), or drop partitions first")
+    if isinstance(exc, pge.ProgramLimitExceeded):  # an OperationalError, but no retry will pass
+        return MilvusException(ErrorCode.UNEXPECTED_ERROR,
+                               f"over one of PostgreSQL's limits ({_first_line(exc)}); nothing of this call "
+                               "was written: make the request smaller")
     if isinstance(exc, psycopg.OperationalError):
         return ConnectionLost(ErrorCode.UNEXPECTED_ERROR,
                               f"lost the connection to PostgreSQL ({_first_line(exc)}); nothing of this "
