@@ -89,3 +89,26 @@ def test_run_analyzer_matches_in_process(texts, local_client) -> None:
     local = local_client.run_analyzer(["The Zoë fox", "x"], analyzer_params=params, with_detail=True, with_hash=True)
     assert [[t.dict for t in r.tokens] for r in wire] == [[t.dict for t in r.tokens] for r in local]
     assert texts.run_analyzer("Brown BREAD", collection_name=NAME, field_name="text").tokens == ["brown", "bread"]
+
+
+@pytest.mark.parametrize("call, code, message", [
+    (lambda c, m: c.add_collection_function(NAME, m.Function("b2", m.FunctionType.BM25, ["text"], ["sparse"])),
+     65535, "currently does not support adding BM25 function"),
+    (lambda c, m: c.alter_collection_function(NAME, "bm25", m.Function("bm25", m.FunctionType.BM25, ["text"], ["sparse"])),
+     65535, "currently does not support alter BM25 function"),
+    (lambda c, m: c.drop_collection_function(NAME, "bm25"), 65535, "currently does not support droping BM25 function"),
+    (lambda c, m: c.alter_collection_function(NAME, "nope", m.Function("nope", m.FunctionType.TEXTEMBEDDING, ["text"],
+                                                                       ["dense"])), 65535, "function nope not found"),
+    (lambda c, m: c.add_collection_function(NAME, m.Function("emb", m.FunctionType.TEXTEMBEDDING, ["text"], ["dense"])),
+     3000, "function emb (TEXTEMBEDDING) is not supported by pgmilvus: compute embeddings before insert"),
+])
+def test_function_changes_refused_as_in_process(texts, local_client, call, code, message):
+    """Milvus 2.6 neither adds, alters nor drops a BM25 function; pgmilvus runs no embedding model."""
+    import pgmilvus
+
+    for client, module in ((texts, pymilvus), (local_client, pgmilvus)):
+        with pytest.raises(module.MilvusException) as err:
+            call(client, module)
+        assert (err.value.code, err.value.message) == (code, message)
+    texts.drop_collection_function(NAME, "not_there")   # a function the collection lacks: nothing to do
+    assert [f["name"] for f in texts.describe_collection(NAME)["functions"]] == ["bm25"]

@@ -144,6 +144,8 @@ METHOD_PRIVILEGES: dict[str, str] = {
     "add_collection_field": "AddCollectionField", "alter_collection_field": "CreateCollection",
     "drop_collection_field": "AlterCollectionSchema", "alter_index_properties": "CreateIndex",
     "drop_index_properties": "CreateIndex",
+    "add_collection_function": "CreateCollection", "alter_collection_function": "CreateCollection",
+    "drop_collection_function": "CreateCollection",
     # pgmilvus's own: the schema a describe gives (the wire server types answers with it)
     "collection_schema": "DescribeCollection",
 }

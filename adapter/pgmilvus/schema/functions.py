@@ -142,3 +142,41 @@ def verify_pgmilvus(schema: Any) -> None:
                                   "by pgmilvus: compute embeddings before insert")
     for source in schema.bm25_outputs.values():
         analyzer.for_field(source)
+
+
+# -- add / alter / drop a function of an existing collection (Milvus 2.6's function_task.go) -------
+
+def check_add(function: Any) -> None:
+    """add_collection_function, before the collection is looked up (2.6's PreExecute order)."""
+    if function is None:
+        raise _server("function schema is empty")
+    if function.type == FunctionType.BM25:
+        raise _server("currently does not support adding BM25 function")
+
+
+def check_alter(function_name: str, function: Any) -> None:
+    """alter_collection_function, before the collection is looked up."""
+    if function is None:
+        raise _server("function schema is empty")
+    if function.type == FunctionType.BM25:
+        raise _server("currently does not support alter BM25 function")
+    if function_name != function.name:
+        raise _server("invalid function config, name not match")
+
+
+def refuse_change(schema: Any, verb: str, function_name: str, function: Any = None) -> None:
+    """The rest, with the collection's schema: what 2.6 refuses, then what pgmilvus cannot run
+    (every function other than BM25 needs a model service).  Dropping a function the schema
+    lacks changes nothing, as in 2.6; altering one is ``function X not found``."""
+    existing = next((f for f in schema.functions if f.name == function_name), None)
+    if existing is not None and existing.type == FunctionType.BM25:
+        raise _server("currently does not support alter BM25 function" if verb == "alter"
+                      else "currently does not support droping BM25 function")  # sic, 2.6's spelling
+    if existing is None and verb == "alter":
+        raise _server(f"function {function_name} not found")
+    if existing is None and verb == "drop":
+        return
+    shown = function if function is not None else existing
+    raise MilvusException(ErrorCode.UNSUPPORTED,
+                          f"function {shown.name} ({shown.type.name}) is not supported by pgmilvus: "
+                          "compute embeddings before insert")

@@ -14,6 +14,7 @@ from pymilvus.grpc_gen import milvus_pb2, schema_pb2
 
 from ..errors import ErrorCode
 from .convert.params import kv_dict
+from .convert import schema as convert_schema
 from .convert.schema import field_arguments
 from .handler import Call, RPCBase, rpc
 from .status import SUCCESS, bad_request
@@ -40,6 +41,23 @@ class SchemaRPCs(RPCBase):
         except DecodeError:
             raise bad_request("AddCollectionField.schema is not a valid schema.FieldSchema message") from None
         self._add_field(call, request.collection_name, proto)
+        return SUCCESS
+
+    @rpc
+    def AddCollectionFunction(self, call: Call, request: milvus_pb2.AddCollectionFunctionRequest) -> Any:
+        given = convert_schema.function(request.functionSchema) if request.HasField("functionSchema") else None
+        self._client(call).add_collection_function(request.collection_name, given)
+        return SUCCESS
+
+    @rpc
+    def AlterCollectionFunction(self, call: Call, request: milvus_pb2.AlterCollectionFunctionRequest) -> Any:
+        given = convert_schema.function(request.functionSchema) if request.HasField("functionSchema") else None
+        self._client(call).alter_collection_function(request.collection_name, request.function_name, given)
+        return SUCCESS
+
+    @rpc
+    def DropCollectionFunction(self, call: Call, request: milvus_pb2.DropCollectionFunctionRequest) -> Any:
+        self._client(call).drop_collection_function(request.collection_name, request.function_name)
         return SUCCESS
 
     @rpc
