@@ -54,3 +54,26 @@ def test_delete_by_id_and_by_filter(store, local_client) -> None:
     left = store.similarity_search("anything", k=10)
     assert sorted(d.metadata["n"] for d in left) == [2, 3]
     assert local_client.query("lc_docs", output_fields=["count(*)"])[0]["count(*)"] == 2
+
+
+def test_full_text_and_hybrid_search_with_bm25(serve_address, wire_client) -> None:
+    """langchain-milvus's BM25BuiltInFunction: a BM25 function in the collection's schema; full-text
+    search alone, then hybrid with the dense embeddings (RRF)."""
+    from langchain_milvus import BM25BuiltInFunction
+
+    docs = [Document(page_content=t, metadata={"color": c}) for t, c in zip(TEXTS, COLORS)]
+    text_only = Milvus(embedding_function=None, builtin_function=BM25BuiltInFunction(), vector_field="sparse",
+                       collection_name="lc_bm25", drop_old=True, auto_id=True,
+                       connection_args={"uri": f"http://{serve_address}"})
+    text_only.add_documents(docs)
+    found = text_only.similarity_search("yellow lemons", k=2)
+    assert [d.page_content for d in found] == ["lemons are yellow", "bananas are yellow"]
+    hybrid = Milvus(embedding_function=LetterEmbeddings(), builtin_function=BM25BuiltInFunction(),
+                    vector_field=["dense", "sparse"], collection_name="lc_hybrid", drop_old=True, auto_id=True,
+                    connection_args={"uri": f"http://{serve_address}"})
+    hybrid.add_documents(docs)
+    found = hybrid.similarity_search("cherries are red", k=2, ranker_type="rrf", ranker_params={"k": 60})
+    assert found[0].page_content == "cherries are red"
+    found = hybrid.similarity_search("red", k=3, ranker_type="weighted", ranker_params={"weights": [0.0, 1.0]},
+                                     expr='color == "red"')
+    assert sorted(d.page_content for d in found) == ["apples are red", "cherries are red"]
