@@ -338,8 +338,8 @@ def _score_the_rest(conn: psycopg.Connection, prepared: Prepared, weighed: list[
                     per_query: list[list[Row]], chosen: strategy.Chosen, window: int) -> None:
     """Re-run with every document the queries whose first try cannot vouch for its window."""
     prepared.vectors = [w.payload for w in weighed]
-    redo = [i for i, w in enumerate(weighed) if w.first is not None and not (
-        len(per_query[i]) >= window and -per_query[i][-1][RAW] > w.rest)]
+    redo = [i for i, w in enumerate(weighed) if w.first is not None and not (  # margin: rounding of the sums
+        len(per_query[i]) >= window and -per_query[i][-1][RAW] > w.rest * (1 + 1e-9) + 1e-12)]
     if redo:
         for i, hits in zip(redo, _execute(conn, prepared, redo, chosen.exact, chosen.settings, window)):
             per_query[i] = hits
