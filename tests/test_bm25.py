@@ -11,6 +11,7 @@ import math
 import random
 import re
 import string
+import time
 from collections import Counter
 from typing import Optional
 
@@ -195,6 +196,23 @@ def test_a_long_token_is_counted_in_a_built_segment(fresh_client):
     for query in (long_word, f"fox {long_word}"):
         res = cli.search("long", data=[query], anns_field="sparse", limit=3)
         check_hits(res[0], ranked(bm25(docs, query), 3))
+
+
+def test_an_idle_segment_is_sealed_for_its_statistics(fresh_client, fresh_db, monkeypatch):
+    """Without a vector index to build, a BM25 collection's growing segment is still sealed and
+    built once the writes pause, so its statistics are kept rather than counted per search."""
+    monkeypatch.setenv("PGMILVUS_IDLE_SEAL_ROWS", "4")
+    cli = fresh_client
+    index = cli.prepare_index_params()
+    index.add_index("dense", index_type="FLAT", metric_type="L2")
+    cli.create_collection("docs", schema=bm25_schema(cli), index_params=index)
+    cli.insert("docs", rows(DOCS))
+    deadline = time.monotonic() + 30
+    while not _kept(fresh_db) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert [v["sparse"][0] for _, v in _kept(fresh_db)] == [len(DOCS)]
+    res = cli.search("docs", data=["quick fox"], anns_field="sparse", limit=5)
+    check_hits(res[0], ranked(bm25(DOCS, "quick fox"), 5))
 
 
 def test_segments_sealed_without_statistics_are_counted(docs, fresh_db):

@@ -344,10 +344,12 @@ def seal_idle(conn: psycopg.Connection, info: CollectionInfo) -> int:
     would pay that on every search until flush(); Milvus's growing segments have an
     interim index instead.  Smaller segments stay growing: scanning them costs about what
     an index scan does, and sealing each small pause would leave many tiny segments
-    (background compaction merges the ones sealed here)."""
+    (background compaction merges the ones sealed here).  A collection with a BM25 function is
+    sealed even without a vector index: a built segment's BM25 statistics are kept
+    (bm25_stats), where a growing one's are counted at every search."""
     least = idle_seal_rows(info)
-    if not least or not any(True for _ in vector_plans(info)):
-        return 0   # no vector index to build: a sealed segment would be scanned exactly too
+    if not least or not (any(True for _ in vector_plans(info)) or info.schema.bm25_outputs):
+        return 0   # nothing to build: a sealed segment would be scanned exactly too
     if not _growing_partitions(conn, info, least) or not _may_seal(conn, info):
         return 0
     info = lock_collection(conn, info)  # waits for writers in flight; the rows are read again
