@@ -36,6 +36,7 @@ def _coll(client: MilvusClient, metric: str = "COSINE", dtype: DataType = DataTy
     schema.add_field("s", DataType.VARCHAR, max_length=8)
     schema.add_field("j", DataType.JSON)
     schema.add_field("arr", DataType.ARRAY, element_type=DataType.INT64, max_capacity=4)
+    schema.add_field("at", DataType.TIMESTAMPTZ, nullable=True)
     index = client.prepare_index_params()
     index.add_index("v", index_type="FLAT", metric_type=metric)
     index.add_index("w", index_type="FLAT", metric_type="L2")
@@ -153,6 +154,8 @@ BAD = [
      'decay: invalid function "1", must be one of [gauss, exp, linear]'),
     ({"reranker": "invalid"}, "unsupported reranker invalid"),
     ({"reranker": 1}, "unsupported reranker 1"),
+    ({"reranker": ""}, "reranker name not specified"),
+    ({}, "reranker name not specified"),
 ]
 
 
@@ -169,6 +172,7 @@ def test_bad_decay_parameters_get_milvus_errors(client: MilvusClient, params: di
     (["ts", "id"], "decay reranker requires exactly 1 input field, got 2"),
     (["dyn"], "input field dyn not found in collection schema"),
     (["s"], "decay input field s must be numeric, got VarChar"),
+    (["at"], "decay input field at must be numeric, got Timestamptz"),  # Milvus master
     (["j"], "unsupported field type: JSON"),
     (["arr"], "unsupported field type: Array"),
     (["v"], "unsupported field type: FloatVector"),

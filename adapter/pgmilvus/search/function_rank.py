@@ -38,8 +38,9 @@ from ..types import GO_NAMES, DataType, FunctionType
 
 DECAY_FUNCTIONS = ("gauss", "exp", "linear")
 NUMERIC_TYPES = (DataType.INT8, DataType.INT16, DataType.INT32, DataType.INT64, DataType.FLOAT, DataType.DOUBLE)
-#: Scalar types Milvus names in "must be numeric"; the others are "unsupported field type".
-_SCALAR_TYPES = (DataType.BOOL, DataType.VARCHAR, DataType.TEXT)
+#: Scalar types Milvus names in "must be numeric"; the others are "unsupported field type".  A
+#: TIMESTAMPTZ input is refused as Milvus master refuses it (2.6 listed the type but never ran it).
+_SCALAR_TYPES = (DataType.BOOL, DataType.VARCHAR, DataType.TEXT, DataType.TIMESTAMPTZ)
 _LARGER_IS_BETTER = ("COSINE", "IP", "BM25")
 
 
@@ -144,7 +145,7 @@ def parse(ranker: Any, schema: CollectionSchema, hybrid: bool = False) -> Any:
         raise MilvusException(ErrorCode.UNSUPPORTED,
                               f"{name} reranker in search() is not supported by pgmilvus: use a decay ranker, "
                               "or hybrid_search with RRFRanker / WeightedRanker")
-    raise _server_error(f"unsupported reranker {name}")
+    raise _server_error(f"unsupported reranker {name}" if name else "reranker name not specified")
 
 
 def _fusion(name: str, params: dict[str, Any]) -> Any:
