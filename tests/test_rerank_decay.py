@@ -203,10 +203,6 @@ def test_model_rankers_and_other_refusals(client: MilvusClient) -> None:
     with pytest.raises(MilvusException) as info:
         client.search("c", [[0.1, 0.2, 0.3, 0.4]], anns_field="v", ranker=two)
     assert info.value.code == 3000 and "FunctionScore of 2 rerank functions" in info.value.message
-    with pytest.raises(MilvusException) as info:
-        client.search("c", [[0.1, 0.2, 0.3, 0.4]], anns_field="v", group_by_field="ts",
-                      ranker=_decay("gauss", origin=0, scale=1))
-    assert info.value.code == 3000
 
 
 def test_null_field_values_rank_last_with_score_zero(client: MilvusClient) -> None:
@@ -238,3 +234,40 @@ def test_weighted_function_in_hybrid_search_is_weighted_ranker(client: MilvusCli
     got = client.hybrid_search("c", reqs, weighted, limit=8)[0]
     want = client.hybrid_search("c", reqs, WeightedRanker(0.3, 0.7, norm_score=True), limit=8)[0]
     assert [(h["id"], h["distance"]) for h in got] == [(h["id"], h["distance"]) for h in want]
+
+
+@pytest.mark.parametrize("offset", [0, 1])
+def test_decay_with_group_by_regroups_the_grouped_hits(client: MilvusClient, offset: int) -> None:
+    """As Milvus 2.6's rerank: the grouping search's hits (limit + offset groups of group_size),
+    each score decayed, regrouped (best group_size per group; groups by their best score, ties by
+    size then first key), then offset and limit on the groups."""
+    schema = client.create_schema()
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("v", DataType.FLOAT_VECTOR, dim=4)
+    schema.add_field("ts", DataType.INT64)
+    schema.add_field("g", DataType.INT64)
+    index = client.prepare_index_params()
+    index.add_index("v", index_type="FLAT", metric_type="COSINE")
+    client.create_collection("grp", schema=schema, index_params=index)
+    vectors = _vectors()
+    client.insert("grp", [{"id": i, "v": vectors[i].tolist(), "ts": 10 * i, "g": i % 7} for i in range(N)])
+    query, limit, size = vectors[2].tolist(), 3, 2
+    grouped = client.search("grp", [query], limit=limit + offset, anns_field="v", group_by_field="g",
+                            group_size=size, output_fields=["g"])[0]
+    decayed = sorted(((h["id"], h["distance"] * expected_factor("gauss", 10 * h["id"], 0, 100, 0, 0.5),
+                       h["entity"]["g"]) for h in grouped), key=lambda t: (-t[1], t[0]))
+    groups: dict[int, list] = {}
+    for pk, score, g in decayed:
+        groups.setdefault(g, []).append((pk, score))
+    order = sorted(groups.values(), key=lambda m: (-max(s for _, s in m), -len(m), m[0][0]))[offset:offset + limit]
+    expected = [hit for members in order for hit in members]
+    hits = client.search("grp", [query], limit=limit, offset=offset, anns_field="v", group_by_field="g",
+                         group_size=size, ranker=_decay("gauss", origin=0, scale=100), output_fields=["g"])[0]
+    assert [h["id"] for h in hits] == [pk for pk, _ in expected]
+    assert [h["distance"] for h in hits] == pytest.approx([s for _, s in expected], rel=1e-5)
+    assert all(h["entity"]["g"] == h["id"] % 7 for h in hits)
+    # hybrid_search of the same request twice: each entity's best score is its score, so the same
+    reqs = [AnnSearchRequest([query], "v", {}, limit + offset) for _ in range(2)]
+    both = client.hybrid_search("grp", reqs, _decay("gauss", origin=0, scale=100), limit=limit, offset=offset,
+                                group_by_field="g", group_size=size)[0]
+    assert [(h["id"], pytest.approx(h["distance"], rel=1e-5)) for h in both] == [(h["id"], h["distance"]) for h in hits]

@@ -99,9 +99,6 @@ def hybrid_search(conn: psycopg.Connection, info: CollectionInfo, reqs: Any, ran
         ranker = function_rank.parse(ranker, info.schema, hybrid=True)
     sub = {k: kwargs[k] for k in _SUB_KWARGS if kwargs.get(k) is not None}
     scorer = _group_scorer(kwargs) if sub.get("group_by_field") else None
-    if scorer is not None and isinstance(ranker, function_rank.DecayRanker):
-        raise MilvusException(ErrorCode.UNSUPPORTED, "a decay ranker with group_by_field is not supported by "
-                                                     "pgmilvus: search without grouping, or group the hits")
     requests = _requests(reqs, partition_names, sub, limit + offset)
     zone, parts = timestamps.rendering(info.properties, kwargs.get("timezone"), kwargs.get("time_fields"))
     out_plan = outputs.output_plan(info.schema, output_fields, default_all=False, include_pk=False,
@@ -116,7 +113,9 @@ def hybrid_search(conn: psycopg.Connection, info: CollectionInfo, reqs: Any, ran
         per_request.append([[(row[search.PK], distance) for row, distance in hits] for hits in found])
     nq = len(requests[0].data)
     if isinstance(ranker, function_rank.DecayRanker):
-        fused = _decayed(conn, info, ranker, per_request, metrics, nq, offset, limit)
+        decayed = _decayed(conn, info, ranker, per_request, metrics, nq)
+        fused = [grouped(hits, group_of, requests[0].group_size, scorer, offset, limit) if scorer is not None
+                 else hits[offset:offset + limit] for hits in decayed]
     elif scorer is not None:
         size = requests[0].group_size
         fused = [grouped(fuse(ranker, [r[q] for r in per_request], metrics), group_of, size, scorer,
@@ -165,7 +164,7 @@ def grouped(hits: list[tuple[Any, float]], group_of: dict[Any, Any], size: int, 
 
 
 def _decayed(conn: psycopg.Connection, info: CollectionInfo, ranker: "function_rank.DecayRanker",
-             per_request: list, metrics: list[str], nq: int, offset: int, limit: int) -> list:
+             per_request: list, metrics: list[str], nq: int) -> list:
     """Decay in hybrid_search: per entity, the best normalized score over the requests that
     found it (Milvus's maxMerge), times the decay of its field value."""
     plan = outputs.output_plan(info.schema, [ranker.field], default_all=False, include_pk=False)
@@ -178,7 +177,7 @@ def _decayed(conn: psycopg.Connection, info: CollectionInfo, ranker: "function_r
             for pk, distance in r[q]:
                 score = function_rank.normalized(metric, distance)
                 best[pk] = max(best.get(pk, score), score)
-        out.append(function_rank.rank(ranker, list(best.items()), values)[offset:offset + limit])
+        out.append(function_rank.rank(ranker, list(best.items()), values))
     return out
 
 

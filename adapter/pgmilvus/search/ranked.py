@@ -1,8 +1,9 @@
 """search(ranker=...): the vector search, then a rerank function over its hits (function_rank.py).
 
 The search runs as without a ranker for ``limit + offset`` candidates per
-query (range bounds included); the ranker's input field is read for the
-candidates by primary key; the decayed scores order them; offset, limit and
+query (range bounds included; ``limit + offset`` groups for a grouping search);
+the ranker's input field is read for the candidates by primary key; the decayed
+scores order them (and regroup them: hybrid.grouped); offset, limit and
 round_decimal apply last, as in Milvus's proxy.
 """
 
@@ -16,7 +17,6 @@ import psycopg
 from . import function_rank, hybrid, ann as search
 from ..data import outputs
 from ..catalog.store import CollectionInfo
-from ..errors import ErrorCode, MilvusException
 from .params import SearchRequest
 from .results import Hits, SearchResult
 
@@ -24,9 +24,6 @@ from .results import Hits, SearchResult
 def search_with_ranker(conn: psycopg.Connection, info: CollectionInfo, request: SearchRequest, ranker: Any
                        ) -> SearchResult:
     decay = function_rank.parse(ranker, info.schema)
-    if request.group_by_field is not None:
-        raise MilvusException(ErrorCode.UNSUPPORTED, "a decay ranker with group_by_field is not supported by "
-                                                     "pgmilvus: search without grouping, or group the hits")
     stage = dataclasses.replace(request, limit=request.window, offset=0, round_decimal=-1)
     prepared = search.prepare(info, stage)
     metric = prepared.resolved.target.metric.name
@@ -37,7 +34,12 @@ def search_with_ranker(conn: psycopg.Connection, info: CollectionInfo, request: 
     for rows in per_query:
         by_pk = {row[search.PK]: row for row, _ in rows}
         candidates = [(row[search.PK], function_rank.normalized(metric, d)) for row, d in rows]
-        ranked = function_rank.rank(decay, candidates, values)[request.offset:request.offset + request.limit]
+        ranked = function_rank.rank(decay, candidates, values)
+        if request.group_by_field is None:
+            ranked = ranked[request.offset:request.offset + request.limit]
+        else:  # the grouped search's hits regrouped by their decayed scores, as Milvus 2.6's rerank does
+            group_of = {row[search.PK]: row[search.GROUP] for row, _ in rows}
+            ranked = hybrid.grouped(ranked, group_of, request.group_size, "max", request.offset, request.limit)
         if request.round_decimal != -1:
             ranked = [(pk, round(score, request.round_decimal)) for pk, score in ranked]
         data.append(Hits(prepared.hits([(by_pk[pk], score) for pk, score in ranked]), pk_name=pk_name))
