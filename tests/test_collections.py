@@ -441,6 +441,26 @@ def test_a_trie_index_is_described_as_given(client: MilvusClient, given: str, sh
     assert client.describe_index("t", "c")["index_type"] == shown
 
 
+def test_a_trie_index_on_text_is_recorded_and_one_on_a_number_refused(client: MilvusClient) -> None:
+    """2.6 takes TRIE on any string field, TEXT included (its values are long: no B-tree here, prefix
+    filters scan); other types are refused in 2.6's words."""
+    schema = client.create_schema()
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("v", DataType.FLOAT_VECTOR, dim=2)
+    schema.add_field("body", DataType.TEXT)
+    schema.add_field("n", DataType.INT64)
+    client.create_collection("t", schema=schema)
+    client.create_index("t", MilvusClient.prepare_index_params("body", index_type="TRIE", index_name="b"))
+    assert client.describe_index("t", "b")["index_type"] == "TRIE"
+    client.insert("t", [{"id": 1, "v": [0.1, 0.2], "body": "x" * 10000 + " tail", "n": 1},
+                        {"id": 2, "v": [0.1, 0.2], "body": "short", "n": 2}])
+    assert [r["id"] for r in client.query("t", filter='body like "xx%"')] == [1]
+    with pytest.raises(MilvusException) as err:
+        client.create_index("t", MilvusClient.prepare_index_params("n", index_type="Trie", index_name="nn"))
+    assert (err.value.code, err.value.message) == (65535, "TRIE are only supported on varchar field (field n is "
+                                                          "Int64)")
+
+
 # -- partitions --------------------------------------------------------------------------------------
 
 def test_shards_are_checked_and_stored(client: MilvusClient) -> None:

@@ -339,9 +339,14 @@ def plan_scalar_index(field: FieldSchema, index_name: str, index_type: str,
                                 "AUTOINDEX")
     if field.dtype in (DataType.JSON, DataType.ARRAY):
         method, opclass = "gin", ("jsonb_path_ops" if field.dtype == DataType.JSON else None)
+    elif index_type == "TRIE" and field.dtype == DataType.TEXT:
+        # 2.6 takes TRIE on TEXT (IsStringType); a B-tree key holds 2,704 bytes and TEXT values are
+        # long, so the index is recorded and described, and prefix filters scan
+        method, opclass = None, None
     elif index_type == "TRIE" or (field.dtype == DataType.VARCHAR and index_type == "NGRAM"):
         if field.dtype != DataType.VARCHAR:
-            raise invalid_parameter(f"Trie index is only supported on VARCHAR fields, not {field.name}")
+            raise MilvusException(ErrorCode.SERVER_ERROR, f"TRIE are only supported on varchar field (field "
+                                                          f"{field.name} is {go_name(field.dtype)})")
         method, opclass = "btree", "varchar_pattern_ops"
     else:
         method, opclass = "btree", None
