@@ -10,12 +10,15 @@ median and p90 latency of a pgmilvus search (statistics statements + scoring sta
 the statistics alone (N, avgdl, df per term: search/bm25.py reads them per search, adding the
 sealed segments' totals kept in the catalog), and of the statistics counted from every row (as
 for segments sealed before catalog version 13), then the plan of the scoring statement (the GIN
-index on the terms must appear in it).  The documents are flushed (sealed) after the load.
+index on the terms must appear in it).  The documents are flushed (sealed) after the load, or
+with ``--growing`` kept in the growing segment (as right after a bulk load, before a flush or
+the idle seal).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -38,7 +41,7 @@ def words(rng: np.random.Generator, count: int) -> list[str]:
     return [f"w{r}" for r in ranks]
 
 
-def create(client, rows: int) -> None:
+def create(client, rows: int, flush: bool = True) -> None:
     schema = client.create_schema()
     schema.add_field("id", DataType.INT64, is_primary=True)
     schema.add_field("text", DataType.VARCHAR, max_length=2000, enable_analyzer=True)
@@ -60,7 +63,8 @@ def create(client, rows: int) -> None:
             batch = []
     if batch:
         client.insert("bm25_bench", batch)
-    client.flush("bm25_bench")
+    if flush:
+        client.flush("bm25_bench")
     print(f"inserted {rows} documents in {time.perf_counter() - start:.1f} s", flush=True)
 
 
@@ -80,9 +84,14 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=50_000)
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--dsn", help="an existing PostgreSQL + pgvector (default: embedded under /tmp)")
+    parser.add_argument("--growing", action="store_true",
+                        help="no flush, no idle seal: every document stays in the growing segment, whose "
+                             "statistics are counted at each search (right after a bulk load)")
     args = parser.parse_args()
+    if args.growing:
+        os.environ["PGMILVUS_IDLE_SEAL_ROWS"] = "0"   # before the client starts its builder
     with turns.bench_client(args.dsn, "bm25") as (client, dsn, folder):
-        create(client, args.rows)
+        create(client, args.rows, flush=not args.growing)
         import psycopg
         from pgmilvus.catalog import store
         from pgmilvus.search import bm25
