@@ -639,3 +639,18 @@ def test_sparse_search_params_take_numbers_and_numeric_strings(client: MilvusCli
         assert client.search("sp", [{1: 1.0}], anns_field="s", search_params={"params": params})[0].ids == [1]
     with pytest.raises(MilvusException, match=r"param 'dim_max_score_ratio' \(0.49\) should be in range"):
         client.search("sp", [{1: 1.0}], anns_field="s", search_params={"params": {"dim_max_score_ratio": "0.49"}})
+
+
+def test_sparse_search_params_take_numpy_numbers(client: MilvusClient) -> None:
+    """numpy scalars are numbers to knowhere's checks (a JSON number over the wire); a bool is not."""
+    import numpy as np
+
+    schema = client.create_schema()
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("s", DataType.SPARSE_FLOAT_VECTOR)
+    client.create_collection("sp", schema=schema)
+    client.insert("sp", [{"id": 1, "s": {1: 0.5}}])
+    params = {"drop_ratio_search": np.float32(0.2), "dim_max_score_ratio": np.float64(1.1)}
+    assert client.search("sp", [{1: 1.0}], anns_field="s", search_params={"params": params})[0].ids == [1]
+    with pytest.raises(MilvusException, match=r"Type conflict in json: param 'drop_ratio_search' \(true\) should be"):
+        client.search("sp", [{1: 1.0}], anns_field="s", search_params={"params": {"drop_ratio_search": np.bool_(True)}})

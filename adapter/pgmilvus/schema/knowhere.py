@@ -13,8 +13,11 @@ SINDI / BLOCK_MAX_* with their parameters.
 from __future__ import annotations
 
 import json
+import numbers
 from dataclasses import dataclass
 from typing import Any, Optional
+
+import numpy as np
 
 from ..errors import invalid_parameter
 
@@ -66,6 +69,12 @@ def _loaded(value: Any) -> Any:
 def check_range(key: str, given: Any, allowed: Range) -> None:
     """knowhere's type and range check of one numeric param (absent params are not given)."""
     value = _loaded(given)
+    if isinstance(value, (bool, np.bool_)):
+        value = bool(value)    # JSON true is no number
+    elif isinstance(value, numbers.Integral):
+        value = int(value)     # numpy's too
+    elif isinstance(value, numbers.Real):
+        value = float(value)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or allowed.integer and not isinstance(value, int):
         raise invalid_parameter(f"Type conflict in json: param '{key}' ({_json_text(value)}) should be "
                                 f"{'integer' if allowed.integer else 'a number'}")
