@@ -52,18 +52,6 @@ def record(conn: psycopg.Connection, info: CollectionInfo, segment_id: int, leaf
         _SEGMENTS, sql.SQL(", ").join(pairs)), (segment_id,))
 
 
-def refresh(conn: psycopg.Connection, info: CollectionInfo) -> None:
-    """compact(): every built segment's statistics from its live rows, as Milvus's compaction
-    rewrites a segment without its deleted (and expired) rows.  Sealed segments not built yet
-    get theirs from their builder."""
-    if not info.segmented or not info.schema.bm25_outputs:
-        return
-    for segment_id, leaf in conn.execute(f"SELECT id, table_name FROM {CATALOG}.segments WHERE collection_id = %s"
-                                         " AND state = 'indexed'", (info.id,)).fetchall():
-        with conn.transaction():
-            record(conn, info, segment_id, leaf)
-
-
 def kept_sql() -> sql.Composable:
     """The ids of the collection's segments whose statistics of field %(field)s are kept."""
     return sql.SQL("SELECT id FROM {} WHERE collection_id = %(collection)s AND state IN ('sealed', 'indexed')"

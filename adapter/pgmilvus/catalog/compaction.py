@@ -76,8 +76,8 @@ def compact(conn: psycopg.Connection, info: CollectionInfo, min_segments: int = 
     the background compaction asks for longer runs, builder.py); how many segments were merged
     away.  ``conn`` is autocommit; another process compacting the collection makes this a no-op
     (but for the expired rows of a TTL collection, deleted first by whichever process calls).
-    ``statistics``: also recompute the sealed segments' BM25 statistics (bm25_stats.refresh;
-    the user's compact(), not the background one)."""
+    ``statistics``: also recompute the built segments' BM25 statistics (the user's compact(),
+    not the background one)."""
     ttl.purge(conn, info)
     if not info.segmented:
         return 0
@@ -91,8 +91,13 @@ def compact(conn: psycopg.Connection, info: CollectionInfo, min_segments: int = 
             for group in groups(_live_rows(conn, info, part.name, part.table_name), merge_rows(info),
                                 min_segments):
                 merged += _merge(conn, info, part.name, group)
-        if statistics:
-            bm25_stats.refresh(conn, info)
+        if statistics and info.schema.bm25_outputs:
+            # every built segment's BM25 statistics from its live rows, as Milvus's compaction
+            # rewrites a segment without its deleted (and expired) rows; a sealed one not built
+            # yet gets them from its builder
+            for segment_id, leaf in segments.segment_tables(conn, info, ("indexed",)):
+                with conn.transaction():
+                    bm25_stats.record(conn, info, segment_id, leaf)
         return merged
     finally:
         conn.execute("SELECT pg_advisory_unlock(%s::int, %s::int)", key)

@@ -407,25 +407,21 @@ class MilvusClient:
         """Milvus 2.6 adds embedding functions to a live collection and refuses BM25; pgmilvus runs
         no embedding model, so every function is refused, in 2.6's words where 2.6 refuses it."""
         schema_functions.check_add(function)
-        with self._conn(timeout) as conn:
-            info = collections.require(conn, self._db_name, collection_name)
-        schema_functions.refuse_change(info.schema, "add", function.name, function)
+        schema_functions.refuse_change(self.collection_schema(collection_name, timeout), "add", function.name,
+                                       function)
 
     def alter_collection_function(self, collection_name: str, function_name: str, function: Any,
                                   timeout: Optional[float] = None, **kwargs: Any) -> None:
         """Refused as add_collection_function is (2.6: BM25 functions cannot be altered)."""
         schema_functions.check_alter(function_name, function)
-        with self._conn(timeout) as conn:
-            info = collections.require(conn, self._db_name, collection_name)
-        schema_functions.refuse_change(info.schema, "alter", function_name, function)
+        schema_functions.refuse_change(self.collection_schema(collection_name, timeout), "alter", function_name,
+                                       function)
 
     def drop_collection_function(self, collection_name: str, function_name: str,
                                  timeout: Optional[float] = None, **kwargs: Any) -> None:
         """2.6 drops embedding functions and refuses BM25 ones; a function the collection lacks is
         no error."""
-        with self._conn(timeout) as conn:
-            info = collections.require(conn, self._db_name, collection_name)
-        schema_functions.refuse_change(info.schema, "drop", function_name)
+        schema_functions.refuse_change(self.collection_schema(collection_name, timeout), "drop", function_name)
 
     def drop_collection_field(self, collection_name: str, field_name: str = "", field_id: int = 0,
                               timeout: Optional[float] = None, **kwargs: Any) -> None:

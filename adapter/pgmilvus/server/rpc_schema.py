@@ -14,8 +14,7 @@ from pymilvus.grpc_gen import milvus_pb2, schema_pb2
 
 from ..errors import ErrorCode
 from .convert.params import kv_dict
-from .convert import schema as convert_schema
-from .convert.schema import field_arguments
+from .convert.schema import field_arguments, function as function_of
 from .handler import Call, RPCBase, rpc
 from .status import SUCCESS, bad_request
 
@@ -45,14 +44,13 @@ class SchemaRPCs(RPCBase):
 
     @rpc
     def AddCollectionFunction(self, call: Call, request: milvus_pb2.AddCollectionFunctionRequest) -> Any:
-        given = convert_schema.function(request.functionSchema) if request.HasField("functionSchema") else None
-        self._client(call).add_collection_function(request.collection_name, given)
+        self._client(call).add_collection_function(request.collection_name, _function(request))
         return SUCCESS
 
     @rpc
     def AlterCollectionFunction(self, call: Call, request: milvus_pb2.AlterCollectionFunctionRequest) -> Any:
-        given = convert_schema.function(request.functionSchema) if request.HasField("functionSchema") else None
-        self._client(call).alter_collection_function(request.collection_name, request.function_name, given)
+        self._client(call).alter_collection_function(request.collection_name, request.function_name,
+                                                     _function(request))
         return SUCCESS
 
     @rpc
@@ -99,3 +97,9 @@ class SchemaRPCs(RPCBase):
         if drop.function_name:
             raise bad_request("dropping a function is not supported by pgmilvus", int(ErrorCode.UNSUPPORTED))
         self._client(call).drop_collection_field(collection, field_name=drop.field_name, field_id=drop.field_id)
+
+
+def _function(request: Any) -> Any:
+    """The request's FunctionSchema as pgmilvus's Function; None when it carries none (the core
+    answers 2.6's ``function schema is empty``)."""
+    return function_of(request.functionSchema) if request.HasField("functionSchema") else None
