@@ -199,10 +199,6 @@ def test_model_rankers_and_other_refusals(client: MilvusClient) -> None:
     assert info.value.code == 3000 and "provider tei" in info.value.message
     with pytest.raises(ParamError, match="The search ranker must be a Function or FunctionScore"):
         client.search("c", [[0.1, 0.2, 0.3, 0.4]], anns_field="v", ranker="Function")
-    two = FunctionScore([_decay("gauss", origin=0, scale=1), _decay("exp", origin=0, scale=1)])
-    with pytest.raises(MilvusException) as info:
-        client.search("c", [[0.1, 0.2, 0.3, 0.4]], anns_field="v", ranker=two)
-    assert info.value.code == 3000 and "FunctionScore of 2 rerank functions" in info.value.message
 
 
 def test_null_field_values_rank_last_with_score_zero(client: MilvusClient) -> None:

@@ -109,6 +109,40 @@ def test_a_bad_decay_ranker_is_the_same_error(coll, local_client) -> None:
     assert "must be numeric" in wire.value.message
 
 
+def _boosts(module, weight: str = "2.5") -> object:
+    """Boost functions as pymilvus sends them: text weights, a random_score dict (JSON on the wire)."""
+    def fn(name, **params):
+        return module.Function(name=name, input_field_names=[], function_type=module.FunctionType.RERANK,
+                               params={"reranker": "boost", **params})
+
+    return module.FunctionScore(functions=[fn("a", weight=weight, filter="ts >= {low}"),
+                                           fn("b", weight="0.5", random_score={"seed": 3, "field": "ts"})],
+                                params={"boost_mode": "sum", "function_mode": "multiply"})
+
+
+@pytest.mark.parametrize("weight", ["2.5", "bad"])
+def test_search_with_boost_functions(coll, local_client, weight) -> None:
+    import pgmilvus
+    import pymilvus
+
+    query = [[0.1, 0.5, 0.2, 0.9], [0.3, 0.3, 0.3, 0.3]]
+    kwargs = {"limit": 6, "output_fields": ["ts"], "filter_params": {"low": 60}}
+    if weight == "bad":
+        with pytest.raises(MilvusException) as wire:
+            coll.search(NAME, query, ranker=_boosts(pymilvus, weight), **kwargs)
+        with pytest.raises(pgmilvus.MilvusException) as local:
+            local_client.search(NAME, query, ranker=_boosts(pgmilvus, weight), **kwargs)
+        assert (wire.value.code, wire.value.message) == (local.value.code, local.value.message)
+        assert wire.value.code == 1100 and 'parsing "bad": invalid syntax' in wire.value.message
+        return
+    wire = coll.search(NAME, query, ranker=_boosts(pymilvus), **kwargs)
+    local = local_client.search(NAME, query, ranker=_boosts(pgmilvus), **kwargs)
+    plain = local_client.search(NAME, query, limit=6)
+    assert [[(h["id"], round(h["distance"], 5), h["entity"]) for h in hits] for hits in wire] == \
+           [[(h["id"], round(h["distance"], 5), h["entity"]) for h in hits] for hits in local]
+    assert [h["id"] for h in wire[0]] != [h["id"] for h in plain[0]]
+
+
 def _bad_schema(client, extra):
     schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
     schema.add_field("id", DataType.INT64, is_primary=True, nullable=extra == "nullable-pk")

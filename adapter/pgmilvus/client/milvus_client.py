@@ -29,6 +29,7 @@ from ..errors import (DataTypeNotMatchException, ErrorCode, MilvusException, Par
 from ..schema.index_params import IndexParams
 from ..rbac.privileges import METHOD_PRIVILEGES
 from ..search.iterator import SearchIterator
+from ..search.function_rank import FunctionScore
 from ..search.rerank import BaseRanker
 from ..search.params import build_request, check_guarantee_timestamp, check_ignore_growing, check_output_fields
 from ..schema.model import CollectionSchema, FieldSchema, Function
@@ -882,9 +883,12 @@ class MilvusClient:
     def hybrid_search(self, collection_name: str, reqs: List[Any], ranker: Any, limit: int = 10,
                       output_fields: Optional[List[str]] = None, timeout: Optional[float] = None,
                       partition_names: Optional[List[str]] = None, **kwargs: Any):
-        """Several ANN searches fused by RRFRanker / WeightedRanker (pymilvus's hybrid_search)."""
+        """Several ANN searches fused by RRFRanker / WeightedRanker (pymilvus's hybrid_search).
+
+        ``ranker`` may also be a FunctionScore (boost functions beside the fusion), which Milvus's
+        server takes and pymilvus's client-side check refuses."""
         check_argument("collection_name", collection_name, str)
-        if ranker is not None and not isinstance(ranker, (Function, BaseRanker)):
+        if ranker is not None and not isinstance(ranker, (Function, BaseRanker, FunctionScore)):
             raise ParamError(message="The hybrid search rerank must be a Function or a Ranker.")
         check_output_fields(output_fields)
         check_guarantee_timestamp(kwargs.get("guarantee_timestamp"))

@@ -1,4 +1,5 @@
-"""``ranker=Function(...)`` rerank functions: decay rankers, computed over the hits.
+"""``ranker=Function(...)`` / ``FunctionScore`` rerank functions: decay rankers, computed over the
+hits, beside any boost functions (boost.py); ``plan`` reads a ranker as Milvus's proxy does.
 
 Milvus 2.6 (``internal/util/function/rerank/decay_function.go``, docs "Decay
 Ranker Overview"):
@@ -31,7 +32,10 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
+from ..catalog.store import CollectionInfo
+from ..data.timestamps import DEFAULT_TIMEZONE
 from ..errors import ErrorCode, MilvusException, ParamError
+from . import boost
 from .rerank import RRFRanker, WeightedRanker, pk_order
 from ..schema.model import CollectionSchema
 from ..types import GO_NAMES, DataType, FunctionType
@@ -114,25 +118,56 @@ def _server_error(message: str) -> MilvusException:
     return MilvusException(ErrorCode.SERVER_ERROR, message)
 
 
-def parse(ranker: Any, schema: CollectionSchema, hybrid: bool = False) -> Any:
-    """The ranker a ``ranker=`` argument asks for: a DecayRanker, or (hybrid_search) an
-    RRFRanker / WeightedRanker for the rrf / weighted functions.  Everything else is refused."""
+@dataclass(frozen=True)
+class Rerank:
+    """What a ``ranker=`` asks for: boost functions applied to the search's hits (boost.py), then
+    one reranker (a DecayRanker, or in hybrid_search an RRFRanker / WeightedRanker); either may be
+    None."""
+
+    boosts: Optional[boost.Boosts]
+    ranker: Any
+
+
+def plan(ranker: Any, info: CollectionInfo, hybrid: bool = False, filter_params: Optional[dict] = None,
+         timezone: str = DEFAULT_TIMEZONE) -> Rerank:
+    """The rerank a ``ranker=`` argument (a Function or FunctionScore) asks for, checked in Milvus's
+    order: the boost functions with the search plan (their filters use the search's
+    ``filter_params`` and ``timezone``), then the proxy's reranker.  Milvus runs one reranker
+    besides any number of boost functions."""
     if not is_ranker_function(ranker):
         raise ParamError(message="The search ranker must be a Function or FunctionScore.")
-    if hasattr(ranker, "functions"):
-        functions = list(ranker.functions or [])
-        if len(functions) != 1:
-            raise MilvusException(ErrorCode.UNSUPPORTED,
-                                  f"a FunctionScore of {len(functions)} rerank functions is not supported by "
-                                  "pgmilvus (score_mode / boost_mode combine boost rankers): pass one decay "
-                                  "Function")
-        ranker = functions[0]
-    if FunctionType(int(ranker.type)) != FunctionType.RERANK:
-        raise _server_error(f"{FunctionType(int(ranker.type)).name} is not rerank function.")
-    params = {str(k).lower(): v for k, v in (ranker.params or {}).items()}
-    name = _sent(params.get("reranker", "")).lower()
+    functions = list(ranker.functions or []) if hasattr(ranker, "functions") else [ranker]
+    sent = [{str(k): _sent(v) for k, v in (f.params or {}).items()} for f in functions]
+    names = [_rerank_name(p) for p in sent]
+    boosts = boost.parse([s for s, n in zip(sent, names) if boost.is_boost(n)],
+                         {str(k): _sent(v) for k, v in (getattr(ranker, "params", None) or {}).items()},
+                         info, filter_params, timezone)
+    chosen = None
+    for function, name in zip(functions, names):
+        found = _reranker(function, name, info.schema, hybrid)
+        if found is not None and chosen is not None:
+            raise _server_error("currently only supports one rerank")
+        chosen = found if found is not None else chosen
+    return Rerank(boosts, chosen)
+
+
+def _rerank_name(params: dict[str, str]) -> str:
+    """Milvus's GetRerankName: the value of the first ``reranker`` key in any case, lower-cased."""
+    return next((v.lower() for k, v in params.items() if k.lower() == "reranker"), "")
+
+
+def _reranker(function: Any, name: str, schema: CollectionSchema, hybrid: bool) -> Any:
+    """One function as Milvus's proxy reads it (``createFunction``): None for a boost function."""
+    if FunctionType(int(function.type)) != FunctionType.RERANK:
+        raise _server_error(f"{FunctionType(int(function.type)).name} is not rerank function.")
+    outputs = list(getattr(function, "output_field_names", None) or [])
+    if outputs:
+        raise _server_error(f"rerank function should not have output field, but now is {len(outputs)}")
+    params = {str(k).lower(): v for k, v in (function.params or {}).items()}
+    if boost.is_boost(name):
+        return None
     if name == "decay":
-        return _decay(ranker, params, schema)
+        return _decay(function, params, schema)
     if name == "model":
         provider = _sent(params.get("provider", "(none)"))
         raise MilvusException(ErrorCode.UNSUPPORTED,
@@ -141,7 +176,7 @@ def parse(ranker: Any, schema: CollectionSchema, hybrid: bool = False) -> Any:
                               "ranker, RRFRanker or WeightedRanker")
     if name in ("rrf", "weighted") and hybrid:
         return _fusion(name, params)
-    if name in ("rrf", "weighted", "boost"):
+    if name in ("rrf", "weighted"):
         raise MilvusException(ErrorCode.UNSUPPORTED,
                               f"{name} reranker in search() is not supported by pgmilvus: use a decay ranker, "
                               "or hybrid_search with RRFRanker / WeightedRanker")

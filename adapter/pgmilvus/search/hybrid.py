@@ -20,7 +20,7 @@ from typing import Any, Optional, Sequence
 import numpy as np
 import psycopg
 
-from . import function_rank, ann as search, sql as search_sql
+from . import boost, function_rank, ann as search, sql as search_sql
 from ..data import outputs, timestamps
 from ..catalog.store import CollectionInfo, revision_guard
 from ..errors import ErrorCode, MilvusException, ParamError, invalid_parameter
@@ -93,14 +93,15 @@ def hybrid_search(conn: psycopg.Connection, info: CollectionInfo, reqs: Any, ran
         raise MilvusException(ErrorCode.UNSUPPORTED, "hybrid_search without a ranker is not supported by "
                                                      "pgmilvus: pass RRFRanker(), WeightedRanker(...) or a "
                                                      "rerank Function")
-    if not isinstance(ranker, BaseRanker):
-        if not function_rank.is_ranker_function(ranker):
-            raise ParamError(message="The hybrid search rerank must be a Function or a Ranker.")
-        ranker = function_rank.parse(ranker, info.schema, hybrid=True)
+    if not isinstance(ranker, BaseRanker) and not function_rank.is_ranker_function(ranker):
+        raise ParamError(message="The hybrid search rerank must be a Function or a Ranker.")
     sub = {k: kwargs[k] for k in _SUB_KWARGS if kwargs.get(k) is not None}
     scorer = _group_scorer(kwargs) if sub.get("group_by_field") else None
     requests = _requests(reqs, partition_names, sub, limit + offset)
     zone, parts = timestamps.rendering(info.properties, kwargs.get("timezone"), kwargs.get("time_fields"))
+    boosts = None
+    if not isinstance(ranker, BaseRanker):
+        ranker, boosts = _fusion_of(ranker, info, zone, scorer is not None)
     out_plan = outputs.output_plan(info.schema, output_fields, default_all=False, include_pk=False,
                                    timezone=zone, time_fields=parts)
     per_request, metrics, group_of = [], [], {}
@@ -110,7 +111,10 @@ def hybrid_search(conn: psycopg.Connection, info: CollectionInfo, reqs: Any, ran
         found = [search.finish(prepared, hits) for hits in search.run(conn, prepared)]
         if scorer is not None:
             group_of.update((row[search.PK], row[search.GROUP]) for hits in found for row, _ in hits)
-        per_request.append([[(row[search.PK], distance) for row, distance in hits] for hits in found])
+        hits = [[(row[search.PK], distance) for row, distance in hits] for hits in found]
+        if boosts is not None:  # Milvus's sub-searches share the request's function_score
+            hits = boost.apply(conn, info, boosts, hits, prepared.resolved.target.metric.larger_is_better)
+        per_request.append(hits)
     nq = len(requests[0].data)
     if isinstance(ranker, function_rank.DecayRanker):
         decayed = _decayed(conn, info, ranker, per_request, metrics, nq)
@@ -134,6 +138,18 @@ def hybrid_search(conn: psycopg.Connection, info: CollectionInfo, reqs: Any, ran
             row.append(make_hit(pk_name, pk, value, dict(entities.get(pk, {}))))
         data.append(Hits(row, pk_name=pk_name))
     return SearchResult(data)
+
+
+def _fusion_of(ranker: Any, info: CollectionInfo, zone: str, grouping: bool) -> tuple[Any, Any]:
+    """A rerank Function or FunctionScore as (the fusion ranker, the boosts of every sub-search)."""
+    rerank = function_rank.plan(ranker, info, hybrid=True, timezone=zone)
+    if rerank.boosts is not None and grouping:
+        raise boost.refuse_grouping()
+    if rerank.ranker is None:
+        raise MilvusException(ErrorCode.UNSUPPORTED, "hybrid_search needs a ranker that fuses its requests: "
+                                                     "add an rrf, weighted or decay Function beside the boost "
+                                                     "functions")
+    return rerank.ranker, rerank.boosts
 
 
 def _group_scorer(kwargs: dict[str, Any]) -> str:

@@ -1,9 +1,10 @@
-"""search(ranker=...): the vector search, then a rerank function over its hits (function_rank.py).
+"""search(ranker=...): the vector search, then rerank functions over its hits (function_rank.py).
 
 The search runs as without a ranker for ``limit + offset`` candidates per
 query (range bounds included; ``limit + offset`` groups for a grouping search);
-the ranker's input field is read for the candidates by primary key; the decayed
-scores order them (and regroup them: hybrid.grouped); offset, limit and
+boost functions (boost.py) rescore and reorder them, as Milvus's segments do;
+a decay ranker's input field is read for the candidates by primary key and the
+decayed scores order them (and regroup them: hybrid.grouped); offset, limit and
 round_decimal apply last, as in Milvus's proxy.
 """
 
@@ -14,8 +15,8 @@ from typing import Any
 
 import psycopg
 
-from . import function_rank, hybrid, ann as search
-from ..data import outputs
+from . import boost, function_rank, hybrid, ann as search
+from ..data import outputs, timestamps
 from ..catalog.store import CollectionInfo
 from .params import SearchRequest
 from .results import Hits, SearchResult
@@ -23,18 +24,29 @@ from .results import Hits, SearchResult
 
 def search_with_ranker(conn: psycopg.Connection, info: CollectionInfo, request: SearchRequest, ranker: Any
                        ) -> SearchResult:
-    decay = function_rank.parse(ranker, info.schema)
     stage = dataclasses.replace(request, limit=request.window, offset=0, round_decimal=-1)
     prepared = search.prepare(info, stage)
-    metric = prepared.resolved.target.metric.name
+    zone = timestamps.rendering(info.properties, request.timezone, request.time_fields)[0]
+    rerank = function_rank.plan(ranker, info, filter_params=request.filter_params, timezone=zone)
+    if rerank.boosts is not None and request.group_by_field:
+        raise boost.refuse_grouping()
+    if rerank.boosts is None and rerank.ranker is None:  # FunctionScore(functions=[]): no rerank
+        return search.search(conn, info, request)
+    metric = prepared.resolved.target.metric
     per_query = [search.finish(prepared, rows) for rows in search.run(conn, prepared)]
-    values = field_values(conn, info, decay.field, {row[search.PK] for rows in per_query for row, _ in rows})
+    hits = [[(row[search.PK], distance) for row, distance in rows] for rows in per_query]
+    if rerank.boosts is not None:
+        hits = boost.apply(conn, info, rerank.boosts, hits, metric.larger_is_better)
+    decay = rerank.ranker
+    values = {} if decay is None else field_values(conn, info, decay.field, {pk for h in hits for pk, _ in h})
     pk_name = prepared.plan.pk_name
     data = []
-    for rows in per_query:
+    for rows, found in zip(per_query, hits):
         by_pk = {row[search.PK]: row for row, _ in rows}
-        candidates = [(row[search.PK], function_rank.normalized(metric, d)) for row, d in rows]
-        ranked = function_rank.rank(decay, candidates, values)
+        ranked = found
+        if decay is not None:
+            ranked = function_rank.rank(decay, [(pk, function_rank.normalized(metric.name, d)) for pk, d in found],
+                                        values)
         if request.group_by_field is None:
             ranked = ranked[request.offset:request.offset + request.limit]
         else:  # the grouped search's hits regrouped by their decayed scores, as Milvus 2.6's rerank does
