@@ -19,7 +19,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator, Optional
+from typing import Any, Iterable, Iterator, Optional, Sequence
 
 import psycopg
 from psycopg import sql
@@ -384,23 +384,60 @@ def _delete_pks(conn: psycopg.Connection, info: CollectionInfo, pks: list[Any],
 
 
 def _copy_rows(conn: psycopg.Connection, info: CollectionInfo, encoder: RowEncoder,
-               columns: list[list[Any]], oids: list[int]) -> None:
+               columns: list[list[Any]], oids: list[int], base: int = 0) -> None:
     """COPY encoded columns into the partition's own table (or the parent for partition keys):
     built in bulk (copy_binary.py) when every column allows, else row by row by psycopg."""
     target = _table(info, encoder.partition)
     statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
         target, sql.SQL(", ").join(sql.Identifier(c) for c in encoder.columns))
     pieces = copy_binary.encode(columns, oids)
-    with conn.cursor() as cur:
-        with cur.copy(statement) as copy:
-            if pieces is not None:
-                for piece in pieces:
-                    copy.write(piece)
-                return
-            copy.set_types(oids)
-            write = copy.write_row
-            for row in zip(*columns):
-                write(row)
+    try:
+        with conn.cursor() as cur:
+            with cur.copy(statement) as copy:
+                if pieces is not None:
+                    for piece in pieces:
+                        copy.write(piece)
+                    return
+                copy.set_types(oids)
+                write = copy.write_row
+                for row in zip(*columns):
+                    write(row)
+    except psycopg.errors.ProgramLimitExceeded as exc:
+        found = too_long_for_index(info, encoder.columns, columns, base)
+        if found is None:
+            raise
+        raise MilvusException(ErrorCode.UNEXPECTED_ERROR, f"{found} ({str(exc).splitlines()[0]}); nothing of "
+                                                          "this call was written") from None
+
+
+#: Postgres's B-tree entry limit (a third of a page), after the value's compression.
+BTREE_ENTRY_BYTES = 2704
+
+
+def too_long_for_index(info: CollectionInfo, names: Sequence[str], columns: list[list[Any]],
+                       base: int = 0) -> Optional[str]:
+    """What an index-row-size error of a write is about: the longest string in a B-tree-indexed
+    column (the primary key, or a field with an INVERTED / STL_SORT / TRIE / AUTOINDEX scalar
+    index), named with its row and the fix; None when no such value is past the limit."""
+    indexed = {info.schema.primary_field.name: "the primary key's index"}
+    for index in info.indexes:
+        if index.metric_type is None and index.pg_index_name:
+            indexed.setdefault(index.field_name, f"the {index.index_type} index {index.index_name!r}")
+    longest = None
+    for name, values_ in zip(names, columns):
+        if name not in indexed:
+            continue
+        for row, value in enumerate(values_):
+            size = len(value.encode("utf-8", "surrogatepass")) if isinstance(value, str) else 0
+            if size > BTREE_ENTRY_BYTES and (longest is None or size > longest[0]):
+                longest = (size, name, base + row)
+    if longest is None:
+        return None
+    size, name, row = longest
+    fix = ("keep primary keys shorter (a hash of a long key, for one)" if name == info.schema.primary_field.name
+           else f"keep the values shorter, or drop the scalar index on {name}")
+    return (f"the value of field {name} in row {row} is {size:,} bytes, too long for {indexed[name]}: a "
+            f"PostgreSQL B-tree entry holds at most {BTREE_ENTRY_BYTES:,} bytes after compression; {fix}")
 
 
 def _segment_writer(conn: psycopg.Connection, info: CollectionInfo, encoder: RowEncoder
@@ -453,7 +490,7 @@ def insert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterable[Any],
             _drop_expired_keys(conn, info, encoded.given)  # an expired entity's key is free again
             _refuse_duplicates(conn, info, encoded, scope)
         try:
-            _copy_rows(conn, info, encoder, encoded.columns, oids)
+            _copy_rows(conn, info, encoder, encoded.columns, oids, encoded.base)
         except psycopg.errors.UniqueViolation as exc:
             raise _stored_duplicate(info, exc, encoded) from None
         if writer is not None:
@@ -546,7 +583,7 @@ def upsert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterable[Any],
         encoded = encoder.encode_chunk(conn, chunk, base)
         named.refuse_repeats(encoded.given, base)   # given[i] is row base + i under both policies
         _delete_pks(conn, info, encoded.given)
-        _copy_rows(conn, info, encoder, encoded.columns, oids)
+        _copy_rows(conn, info, encoder, encoded.columns, oids, encoded.base)
         if writer is not None:
             writer.wrote()
         ids.extend(encoded.pks)
