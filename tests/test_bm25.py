@@ -425,8 +425,12 @@ def _add_function(**kwargs):
      "The output field must not be primary key, partition key, clustering key."),
     (_set("text", analyzer_params={"type": "english"}), 3000,
      "analyzer of field text: the built-in english analyzer is not supported by pgmilvus"),
-    (_set("text", analyzer_params={"tokenizer": "jieba"}), 3000,
-     "analyzer of field text: the jieba tokenizer is not supported by pgmilvus"),
+    (_set("text", analyzer_params={"tokenizer": "icu"}), 3000,
+     "analyzer of field text: the icu tokenizer is not supported by pgmilvus"),
+    (_set("text", analyzer_params={"tokenizer": {"type": "jieba", "dict": ["_extend_default_"]}}), 3000,
+     "analyzer of field text: jieba's _extend_default_ dictionary (dict.txt.big) is not supported by pgmilvus"),
+    (_set("text", analyzer_params={"tokenizer": {"type": "jieba", "mode": "full"}}), 65535,
+     'create analyzer failed with error: jieba tokenizer mode must be "exact" or "search" (field text)'),
     (_set("text", analyzer_params={"tokenizer": "standard", "filter": [{"type": "stemmer", "language": "english"}]}),
      3000, "analyzer of field text: the stemmer filter is not supported by pgmilvus"),
     (_set("text", analyzer_params={"type": "standard", "stop_words": ["_english_"]}), 3000,
@@ -512,3 +516,35 @@ def test_search_iterator_pages_follow_the_scores(docs):
     expected = ranked(bm25(DOCS, query), 7)
     assert [pk for pk, _ in seen] == [pk for pk, _ in expected]
     assert [d for _, d in seen] == pytest.approx([s for _, s in expected], rel=1e-5)
+
+
+ZH_DOCS = ["向量数据库是一种专门存储向量的数据库", "混合搜索结合了稀疏向量和稠密向量", "今天天气很好，我们去公园散步",
+           "Milvus 是一个开源的向量数据库"]
+
+
+def test_chinese_full_text_search_and_text_match(fresh_client):
+    """The chinese analyzer (jieba + cnalphanumonly) on a BM25 field: documents holding the query's
+    words rank first; text_match on the field reads the function's stored terms (the analyzer's
+    tokens, exactly); a jieba field without a BM25 function cannot answer text_match (3000)."""
+    schema = fresh_client.create_schema()
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("text", DataType.VARCHAR, max_length=1000, enable_analyzer=True, enable_match=True,
+                     analyzer_params={"type": "chinese"})
+    schema.add_field("other", DataType.VARCHAR, max_length=1000, enable_analyzer=True, enable_match=True,
+                     analyzer_params={"tokenizer": "jieba"})
+    schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+    schema.add_function(Function(name="bm", function_type=FunctionType.BM25, input_field_names=["text"],
+                                 output_field_names=["sparse"]))
+    index = fresh_client.prepare_index_params()
+    index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
+    fresh_client.create_collection("zh", schema=schema, index_params=index)
+    fresh_client.insert("zh", [{"id": i, "text": d, "other": d} for i, d in enumerate(ZH_DOCS)])
+    hits = fresh_client.search("zh", ["向量数据库"], anns_field="sparse", limit=4)[0]
+    assert [h["id"] for h in hits] == [0, 3, 1]  # doc 0 holds 向量 twice and 数据库 twice; doc 2 none
+    assert sorted(r["id"] for r in fresh_client.query("zh", filter="text_match(text, '天气 公园')")) == [2]
+    assert sorted(r["id"] for r in fresh_client.query("zh", filter="text_match(text, '稠密 Milvus')")) == [1, 3]
+    assert fresh_client.query("zh", filter="text_match(text, '，')") == []
+    for expr in ("text_match(other, '天气')", "phrase_match(other, '天气')"):
+        with pytest.raises(MilvusException) as info:
+            fresh_client.query("zh", filter=expr)
+        assert info.value.code == 3000 and "analyzed by jieba, is not supported by pgmilvus" in info.value.message

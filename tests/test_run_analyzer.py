@@ -15,6 +15,17 @@ CASES = [
     ("The Quick fox", {"type": "standard", "stop_words": ["the"]}, ["quick", "fox"]),
     ("The Quick-fox", {"tokenizer": "whitespace"}, ["The", "Quick-fox"]),
     ("The Quick-fox", '{"tokenizer": "standard", "filter": ["lowercase"]}', ["the", "quick", "fox"]),
+    # jieba (search mode by default: a long word's dictionary 2-grams come before it), the chinese
+    # analyzer (jieba + cnalphanumonly: punctuation and spaces go), a user dictionary in exact mode
+    ("结巴分词器", {"tokenizer": "jieba"}, ["结巴", "分词", "分词器"]),
+    ("结巴分词器", {"tokenizer": {"type": "jieba", "mode": "exact"}}, ["结巴", "分词器"]),
+    ("我爱北京, ok!", {"tokenizer": "jieba"}, ["我", "爱", "北京", ",", " ", "ok", "!"]),
+    ("我爱北京, ok!", {"type": "chinese"}, ["我", "爱", "北京", "ok"]),
+    ("我爱北京, ok!", {"type": "chinese", "stop_words": ["我"]}, ["爱", "北京", "ok"]),
+    ("我爱北京, ok!", {"tokenizer": "jieba", "filter": ["cncharonly"]}, ["我", "爱", "北京"]),
+    ("稀疏向量很好", {"tokenizer": {"type": "jieba", "dict": ["稀疏向量"], "mode": "exact", "hmm": False}},
+     ["稀疏向量", "很", "好"]),
+    ("稀疏向量", {"tokenizer": {"type": "jieba", "dict": ["_default_", "稀疏向量"], "mode": "exact"}}, ["稀疏向量"]),
 ]
 
 
@@ -33,6 +44,39 @@ def test_details_and_hashes(fresh_client) -> None:
          "hash": zlib.crc32("zoë".encode())},
         {"token": "fox", "start_offset": 10, "end_offset": 13, "position": 2, "position_length": 1,
          "hash": zlib.crc32(b"fox")}]  # byte offsets; "the" keeps position 1
+
+
+def test_jieba_details_follow_milvus_s_tokenizer(fresh_client) -> None:
+    """jieba_tokenizer.rs: byte offsets; the position is the first character's index and the
+    length the character count."""
+    result = fresh_client.run_analyzer("结巴分词器", analyzer_params={"tokenizer": "jieba"}, with_detail=True)
+    assert [(t.token, t.start_offset, t.end_offset, t.position, t.position_length) for t in result.tokens] == [
+        ("结巴", 0, 6, 0, 2), ("分词", 6, 12, 2, 2), ("分词器", 6, 15, 2, 3)]
+
+
+def test_search_mode_is_jieba_rs_s_cut_for_search(fresh_client) -> None:
+    """Milvus's e2e tests take rjieba (jieba-rs) as the reference of its jieba tokenizer."""
+    rjieba = pytest.importorskip("rjieba")
+    text = "向量数据库混合搜索结合了稀疏向量和稠密向量，中华人民共和国成立了"
+    assert fresh_client.run_analyzer(text, analyzer_params={"tokenizer": "jieba"}).tokens == \
+        list(rjieba.cut_for_search(text, True))
+    assert fresh_client.run_analyzer(text, analyzer_params={
+        "tokenizer": {"type": "jieba", "mode": "exact", "hmm": False}}).tokens == list(rjieba.cut(text, False))
+
+
+@pytest.mark.parametrize("tokenizer, message", [
+    ({"type": "jieba", "dict": "稀疏"}, "jieba tokenizer dict must be array"),
+    ({"type": "jieba", "dict": [1]}, "jieba tokenizer dict item must be string"),
+    ({"type": "jieba", "dict": ["_default_", "_default_"]}, "jieba tokenizer dict can only set one default dict"),
+    ({"type": "jieba", "mode": 1}, "jieba tokenizer mode must be string"),
+    ({"type": "jieba", "mode": "full"}, 'jieba tokenizer mode must be "exact" or "search"'),
+    ({"type": "jieba", "hmm": "yes"}, "jieba tokenizer mode must be boolean"),
+])
+def test_bad_jieba_parameters(fresh_client, tokenizer, message) -> None:
+    with pytest.raises(MilvusException) as info:
+        fresh_client.run_analyzer("x", analyzer_params={"tokenizer": tokenizer})
+    assert (info.value.code, info.value.message) == (65535, f"create analyzer failed with error: {message} "
+                                                            "(field run_analyzer)")
 
 
 def test_a_field_s_analyzer(fresh_client) -> None:

@@ -10,16 +10,20 @@ Supported, exactly as tantivy does it:
 * no ``analyzer_params`` / ``{}`` / ``{"type": "standard"}``: tantivy's SimpleTokenizer (a token is
   a maximal run of ``char::is_alphanumeric`` characters) then LowerCaser; ``stop_words`` (literal
   words) on the standard type adds a StopWordFilter;
-* ``{"tokenizer": "standard" | "whitespace", "filter": [...]}``: a custom analyzer, *without*
+* ``{"tokenizer": "standard" | "whitespace" | "jieba", "filter": [...]}``: a custom analyzer, *without*
   lowercasing unless ``"lowercase"`` is among the filters (as in Milvus); filters
-  ``"lowercase"``, ``"alphanumonly"`` (ASCII letters and digits only), ``{"type": "length", "max": n}``
-  (tokens of at most n UTF-8 bytes), ``{"type": "stop", "stop_words": [...]}`` (literal words).
+  ``"lowercase"``, ``"alphanumonly"`` (ASCII letters and digits only), ``"cncharonly"`` /
+  ``"cnalphanumonly"`` (tokens holding a Han character / or an ASCII letter or digit),
+  ``{"type": "length", "max": n}`` (tokens of at most n UTF-8 bytes), ``{"type": "stop",
+  "stop_words": [...]}`` (literal words);
+* ``{"type": "chinese"}``: jieba, then cnalphanumonly, then any ``stop_words``.  jieba is Milvus's
+  own jieba-rs crate (the ``rjieba`` binding) with ``dict`` / ``mode`` / ``hmm`` as Milvus reads them.
 
 Refused with code 3000 naming the analyzer (never silently replaced by another): the ``english``
-and ``chinese`` types, stemmers, jieba / lindera / icu / char_group / language_identifier / grpc
-tokenizers, ``asciifolding`` / ``removepunct`` / ``cncharonly`` / ``cnalphanumonly`` / decompounder /
-regex filters, the ``_english_``-style built-in stop word lists, multi-analyzer fields: each needs
-a dictionary or a stemming algorithm whose exact output Python's standard library cannot give.
+type, stemmers, lindera / icu / char_group / language_identifier / grpc tokenizers, jieba's
+``_extend_default_`` dictionary, ``asciifolding`` / ``removepunct`` / decompounder / regex filters,
+the ``_english_``-style built-in stop word lists, multi-analyzer fields: each needs a dictionary or
+a stemming algorithm whose exact output pgmilvus cannot give.
 
 One known difference: Python's ``str.isalnum`` (the regex ``[^\\W_]``) leaves out the Unicode
 ``Other_Alphabetic`` combining marks (e.g. Devanagari vowel signs U+093E..U+094C), which Rust's
@@ -35,7 +39,7 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterator, Optional
 
 from ..errors import ErrorCode, MilvusException
 
@@ -44,10 +48,20 @@ _SIMPLE = re.compile(r"[^\W_]+")
 #: tantivy's WhitespaceTokenizer splits on Rust's ``is_ascii_whitespace`` (no vertical tab).
 _WHITESPACE = re.compile(r"[^ \t\n\f\r]+")
 _ASCII_ALNUM = re.compile(r"[A-Za-z0-9]+")
+#: Unicode's Han script (Rust regex's ``\\p{Han}``, Unicode 15): the CJK ideograph blocks, radicals,
+#: and the iteration / numeral marks 々 〇 〡-〩 〸-〻.
+_HAN_CLASS = ("\u2e80-\u2e99\u2e9b-\u2ef3\u2f00-\u2fd5\u3005\u3007\u3021-\u3029\u3038-\u303b"
+              "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufa6d\ufa70-\ufad9\U00016fe2\U00016fe3"
+              "\U00016ff0\U00016ff1\U00020000-\U0002a6df\U0002a700-\U0002b739\U0002b740-\U0002b81d"
+              "\U0002b820-\U0002cea1\U0002ceb0-\U0002ebe0\U0002f800-\U0002fa1d\U00030000-\U0003134a"
+              "\U00031350-\U000323af")
+_HAN = re.compile(f"[{_HAN_CLASS}]")
+_HAN_ALNUM = re.compile(f"[{_HAN_CLASS}a-zA-Z0-9]")
 
-SUPPORTED = ("no analyzer_params (standard tokenizer + lowercase), {\"type\": \"standard\"} with optional "
-             "literal stop_words, or {\"tokenizer\": \"standard\" | \"whitespace\", \"filter\": [\"lowercase\", "
-             "\"alphanumonly\", {\"type\": \"length\", \"max\": n}, {\"type\": \"stop\", \"stop_words\": [...]}]}")
+SUPPORTED = ("no analyzer_params (standard tokenizer + lowercase), {\"type\": \"standard\" | \"chinese\"} with "
+             "optional literal stop_words, or {\"tokenizer\": \"standard\" | \"whitespace\" | \"jieba\", \"filter\": "
+             "[\"lowercase\", \"alphanumonly\", \"cncharonly\", \"cnalphanumonly\", {\"type\": \"length\", \"max\": n}, "
+             "{\"type\": \"stop\", \"stop_words\": [...]}]}")
 
 
 def unsupported(field: str, what: str) -> MilvusException:
@@ -65,32 +79,64 @@ Filter = Callable[[list[str]], list[str]]
 
 
 @dataclass(frozen=True)
+class Regex:
+    """tantivy's Simple and Whitespace tokenizers: the runs a pattern matches, positions 0, 1, 2..."""
+
+    pattern: "re.Pattern[str]"
+
+    def words(self, text: str) -> list[str]:
+        return self.pattern.findall(text)
+
+    def spans(self, text: str) -> Iterator[tuple[str, int, int, int, int]]:
+        """(token, start, end character, position, position length) of every token."""
+        return ((m.group(), m.start(), m.end(), i, 1) for i, m in enumerate(self.pattern.finditer(text)))
+
+
+@dataclass(frozen=True)
+class Jieba:
+    """Milvus's jieba tokenizer (tantivy-binding's jieba_tokenizer.rs), on the same jieba-rs crate
+    through rjieba: ``search`` mode (the default) adds a long word's dictionary 2- and 3-grams before
+    it; a token's position is its first character's index and its length its character count."""
+
+    segmenter: Any
+    mode: str = "search"
+    hmm: bool = True
+
+    def words(self, text: str) -> list[str]:
+        return [word for word, _, _ in self.segmenter.tokenize(text, self.mode, self.hmm)]
+
+    def spans(self, text: str) -> Iterator[tuple[str, int, int, int, int]]:
+        return ((word, start, end, start, end - start)
+                for word, start, end in self.segmenter.tokenize(text, self.mode, self.hmm))
+
+
+@dataclass(frozen=True)
 class Analyzer:
     """A tokenizer and its filters, applied in order (tantivy's TextAnalyzer)."""
 
-    split: "re.Pattern[str]"
+    split: Any   # Regex | Jieba
     filters: tuple[Filter, ...] = ()
 
     def tokens(self, text: str) -> list[str]:
-        out = self.split.findall(text)
+        out = self.split.words(text)
         for apply in self.filters:
             out = apply(out)
         return out
 
     def detailed(self, text: str) -> list[dict[str, Any]]:
         """run_analyzer's ``with_detail`` tokens: the token, its UTF-8 byte offsets in ``text`` and
-        its position among the tokenizer's tokens (a token a filter drops keeps its position
-        number used, as tantivy's filters do)."""
+        its position (a token a filter drops keeps its position number used, as tantivy's
+        filters do)."""
         out = []
-        for position, found in enumerate(self.split.finditer(text)):
-            kept = [found.group()]
+        for token, start, end, position, length in self.split.spans(text):
+            kept = [token]
             for apply in self.filters:  # every filter maps or drops one token at a time
                 kept = apply(kept)
             if kept:
-                start = len(text[:found.start()].encode())
-                out.append({"token": kept[0], "start_offset": start,
-                            "end_offset": start + len(found.group().encode()), "position": position,
-                            "position_length": 1})
+                first = len(text[:start].encode())
+                out.append({"token": kept[0], "start_offset": first,
+                            "end_offset": first + len(text[start:end].encode()), "position": position,
+                            "position_length": length})
         return out
 
     def frequencies(self, text: Optional[str]) -> dict[str, int]:
@@ -108,6 +154,16 @@ def _alnum_only(tokens: list[str]) -> list[str]:
     return [t for t in tokens if _ASCII_ALNUM.fullmatch(t)]
 
 
+def _cn_char_only(tokens: list[str]) -> list[str]:
+    """tantivy-binding's CnCharOnlyFilter: tokens holding a Han character (``\\p{Han}+`` found)."""
+    return [t for t in tokens if _HAN.search(t)]
+
+
+def _cn_alnum_only(tokens: list[str]) -> list[str]:
+    """CnAlphaNumOnlyFilter: tokens holding a Han character or an ASCII letter or digit."""
+    return [t for t in tokens if _HAN_ALNUM.search(t)]
+
+
 def _max_bytes(limit: int) -> Filter:
     """tantivy's RemoveLongFilter::limit(max + 1): keeps tokens shorter than max + 1 bytes."""
     return lambda tokens: [t for t in tokens if len(t.encode()) <= limit]
@@ -117,7 +173,7 @@ def _stop(words: frozenset[str]) -> Filter:
     return lambda tokens: [t for t in tokens if t not in words]
 
 
-STANDARD = Analyzer(_SIMPLE, (_lower,))
+STANDARD = Analyzer(Regex(_SIMPLE), (_lower,))
 
 
 def _stop_words(field: str, value: Any) -> frozenset[str]:
@@ -135,7 +191,11 @@ def _filter(field: str, spec: Any) -> Filter:
             return _lower
         if spec == "alphanumonly":
             return _alnum_only
-        if spec in ("asciifolding", "removepunct", "cncharonly", "cnalphanumonly"):
+        if spec == "cncharonly":
+            return _cn_char_only
+        if spec == "cnalphanumonly":
+            return _cn_alnum_only
+        if spec in ("asciifolding", "removepunct"):
             raise unsupported(field, f"the filter {spec!r}")
         raise invalid(field, f"build analyzer failed, filter not found :{spec}")
     if not isinstance(spec, dict):
@@ -155,15 +215,62 @@ def _filter(field: str, spec: Any) -> Filter:
     raise invalid(field, f"unsupport filter type: {kind}")
 
 
-def _tokenizer(field: str, spec: Any) -> "re.Pattern[str]":
+def _tokenizer(field: str, spec: Any) -> Any:
     name = spec.get("type") if isinstance(spec, dict) else spec
     if name == "standard":
-        return _SIMPLE
+        return Regex(_SIMPLE)
     if name == "whitespace":
-        return _WHITESPACE
-    if name in ("jieba", "lindera", "icu", "char_group", "language_identifier", "grpc"):
+        return Regex(_WHITESPACE)
+    if name == "jieba":
+        return jieba(field, spec if isinstance(spec, dict) else {})
+    if name in ("lindera", "icu", "char_group", "language_identifier", "grpc"):
         raise unsupported(field, f"the {name} tokenizer")
     raise invalid(field, f"unsupported tokenizer: {name}")
+
+
+def jieba(field: str, params: dict[str, Any]) -> Jieba:
+    """jieba_tokenizer.rs's from_json: ``dict`` (words; ``_default_`` adds jieba's dictionary, which
+    an absent ``dict`` means), ``mode`` (``exact`` | ``search``), ``hmm`` (new words by HMM)."""
+    words: tuple[str, ...] = ()
+    system: Optional[str] = "_default_"
+    if "dict" in params:
+        value = params["dict"]
+        if not isinstance(value, list):
+            raise invalid(field, "jieba tokenizer dict must be array")
+        system, found = None, []
+        for word in value:
+            if not isinstance(word, str):
+                raise invalid(field, "jieba tokenizer dict item must be string")
+            if word in ("_default_", "_extend_default_"):
+                if system is not None:
+                    raise invalid(field, "jieba tokenizer dict can only set one default dict")
+                system = word
+            elif word:
+                found.append(word)
+        words = tuple(found)
+    if system == "_extend_default_":
+        raise unsupported(field, "jieba's _extend_default_ dictionary (dict.txt.big)")
+    mode = params.get("mode", "search")
+    if not isinstance(mode, str):
+        raise invalid(field, "jieba tokenizer mode must be string")
+    if mode not in ("exact", "search"):
+        raise invalid(field, 'jieba tokenizer mode must be "exact" or "search"')
+    hmm = params.get("hmm", True)
+    if not isinstance(hmm, bool):
+        raise invalid(field, "jieba tokenizer mode must be boolean")  # sic, Milvus's text
+    return Jieba(_segmenter(system is not None, words), "default" if mode == "exact" else "search", hmm)
+
+
+@lru_cache(maxsize=16)
+def _segmenter(default_dictionary: bool, words: tuple[str, ...]) -> Any:
+    """A jieba-rs segmenter with jieba's dictionary (or none) and the user's words, each added with
+    the frequency that keeps it whole (add_word without a frequency); built once per word list."""
+    import rjieba
+
+    segmenter = rjieba.Jieba() if default_dictionary else rjieba.Jieba.empty()
+    for word in words:
+        segmenter.add_word(word, None, None)
+    return segmenter
 
 
 def _build(field: str, params: dict[str, Any]) -> Analyzer:
@@ -172,12 +279,15 @@ def _build(field: str, params: dict[str, Any]) -> Analyzer:
         return STANDARD
     if "type" in params:
         kind = params["type"]
-        if kind != "standard":
-            if kind in ("english", "chinese"):
-                raise unsupported(field, f"the built-in {kind} analyzer")
-            raise invalid(field, f"unknown build-in analyzer type: {kind}")
         words = _stop_words(field, params["stop_words"]) if "stop_words" in params else frozenset()
-        return Analyzer(_SIMPLE, (_lower, _stop(words))) if words else STANDARD
+        stop = (_stop(words),) if words else ()
+        if kind == "chinese":  # build_in_analyzer.rs: jieba, CnAlphaNumOnlyFilter, the stop words
+            return Analyzer(jieba(field, {}), (_cn_alnum_only, *stop))
+        if kind != "standard":
+            if kind == "english":
+                raise unsupported(field, "the built-in english analyzer")
+            raise invalid(field, f"unknown build-in analyzer type: {kind}")
+        return Analyzer(Regex(_SIMPLE), (_lower, *stop)) if words else STANDARD
     if "tokenizer" not in params:
         raise invalid(field, "tokenizer name or type must be set")
     split = _tokenizer(field, params["tokenizer"])

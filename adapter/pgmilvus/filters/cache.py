@@ -72,10 +72,13 @@ compile_cache = LRU(COMPILE_CACHE_SIZE)
 
 
 def schema_key(schema: CollectionSchema) -> tuple:
-    """What of a schema the compiler reads: names, types, nullability, text-match flags."""
-    return (bool(schema.enable_dynamic_field),) + tuple(
+    """What of a schema the compiler reads: names, types, nullability, text-match flags and
+    analyzers, and the BM25 functions (text_match reads their terms)."""
+    bm25 = tuple(sorted((output, source.name) for output, source in schema.bm25_outputs.items()))
+    return (bool(schema.enable_dynamic_field), bm25) + tuple(
         (f.name, int(f.dtype), int(f.element_type) if f.element_type is not None else None,
-         bool(f.nullable), f.params.get("max_length"), bool(f.params.get("enable_match")))
+         bool(f.nullable), f.params.get("max_length"), bool(f.params.get("enable_match")),
+         str(f.params.get("analyzer_params")) if f.params.get("enable_match") else None)
         for f in schema.fields)
 
 

@@ -552,6 +552,13 @@ def _element_equal(ref: ir.JsonRef, value: Any) -> exp.Expression:
 
 
 def _text_match(pred: ir.TextMatch) -> exp.Expression:
+    if pred.terms is not None:  # ("out" -> 't') ?| ARRAY[tokens]: the GIN index of BM25 serves it
+        if not pred.tokens:
+            return exp.false()
+        stored = exp.JSONExtract(this=_col(pred.terms), expression=exp.JSONPath(
+            expressions=[exp.JSONPathRoot(), exp.JSONPathKey(this="t")]), only_json_types=True)
+        return exp.JSONBContainsAnyTopKeys(this=_paren(stored), expression=exp.Array(
+            expressions=[exp.Literal.string(t) for t in pred.tokens]))
     tokens = [t for t in re.findall(r"\w+", pred.query.lower()) if t != "or"]
     if not tokens:
         return exp.false()

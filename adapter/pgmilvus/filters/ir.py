@@ -146,8 +146,13 @@ class Contains:
 
 @dataclass(frozen=True, slots=True)
 class TextMatch:
+    """``terms``: the BM25 output field of ``column`` (its stored terms answer exactly, ``tokens``
+    being the query's by the field's analyzer); None: Postgres's full-text match approximates."""
+
     column: str
     query: str
+    terms: Optional[str] = None
+    tokens: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Optional, Union
 
-from ..data import timestamps
+from ..data import analyzer, timestamps
 from ..errors import ErrorCode
 from ..schema.model import DYNAMIC_FIELD, CollectionSchema
 from ..types import FLOAT_TYPES, GO_NAMES, INTEGER_TYPES, STRING_TYPES, VECTOR_TYPES, DataType
@@ -747,11 +747,22 @@ class _Checker:
             if opt.value != 1:
                 raise SyntaxProblem("minimum_should_match other than 1 is not supported by pgmilvus",
                                     option.pos)
+        chosen = analyzer.for_field(self.schema.field(column.name))
+        terms = next((out for out, source in self.schema.bm25_outputs.items() if source.name == column.name), None)
+        if terms is not None:  # the analyzer's own tokens, matched against the stored terms
+            return ir.TextMatch(column.name, query.value, terms, tuple(dict.fromkeys(chosen.tokens(query.value))))
+        if isinstance(chosen.split, analyzer.Jieba):
+            raise SyntaxProblem(f"{node.spelled} on field {column.name}, analyzed by jieba, is not supported by "
+                                "pgmilvus without a BM25 function on the field: add one (its terms answer "
+                                "text_match)", node.pos, code=ErrorCode.UNSUPPORTED)
         return ir.TextMatch(column.name, query.value)
 
     def phrase_match(self, node: ast.Call) -> "ir.Pred":
         typed = self.args(node, 2, optional=1)
         column = self.text_column(node, typed[0])
+        if isinstance(analyzer.for_field(self.schema.field(column.name)).split, analyzer.Jieba):
+            raise SyntaxProblem(f"{node.spelled} on field {column.name}, analyzed by jieba, is not supported by "
+                                "pgmilvus", node.pos, code=ErrorCode.UNSUPPORTED)
         phrase = typed[1]
         if not isinstance(phrase, Value) or phrase.kind != "str":
             raise SyntaxProblem(f"the phrase of {node.spelled} must be a string", node.args[1].pos)
