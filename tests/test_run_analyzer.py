@@ -26,6 +26,14 @@ CASES = [
     ("稀疏向量很好", {"tokenizer": {"type": "jieba", "dict": ["稀疏向量"], "mode": "exact", "hmm": False}},
      ["稀疏向量", "很", "好"]),
     ("稀疏向量", {"tokenizer": {"type": "jieba", "dict": ["_default_", "稀疏向量"], "mode": "exact"}}, ["稀疏向量"]),
+    # english: lowercase, Porter2 stems, then Snowball's English stop words (matched after stemming)
+    ("The Milvus vector database is built for scale!", {"type": "english"},
+     ["milvus", "vector", "databas", "built", "scale"]),
+    ("Running flies", {"type": "english", "stop_words": ["fli"]}, ["run"]),
+    ("Les chanteuses", {"tokenizer": "standard", "filter": ["lowercase", {"type": "stemmer", "language": "French"}]},
+     ["le", "chanteux"]),
+    ("The _x_ and it", {"tokenizer": "whitespace", "filter": [{"type": "stop", "stop_words": ["_english_", "_x_"]}]},
+     ["The"]),
 ]
 
 
@@ -96,5 +104,5 @@ def test_a_field_s_analyzer(fresh_client) -> None:
     with pytest.raises(MilvusException, match="field id of collection docs has no analyzer"):
         fresh_client.run_analyzer("x", collection_name="docs", field_name="id")
     with pytest.raises(MilvusException) as info:
-        fresh_client.run_analyzer("x", analyzer_params={"type": "english"})
+        fresh_client.run_analyzer("x", analyzer_params={"tokenizer": "icu"})
     assert info.value.code == 3000

@@ -17,13 +17,16 @@ Supported, exactly as tantivy does it:
   ``{"type": "length", "max": n}`` (tokens of at most n UTF-8 bytes), ``{"type": "stop",
   "stop_words": [...]}`` (literal words);
 * ``{"type": "chinese"}``: jieba, then cnalphanumonly, then any ``stop_words``.  jieba is Milvus's
-  own jieba-rs crate (the ``rjieba`` binding) with ``dict`` / ``mode`` / ``hmm`` as Milvus reads them.
+  own jieba-rs crate (the ``rjieba`` binding) with ``dict`` / ``mode`` / ``hmm`` as Milvus reads them;
+* ``{"type": "english"}``: standard, lowercase, the English stemmer, the English stop words, then
+  any ``stop_words``; ``{"type": "stemmer", "language": ...}`` filters (tantivy's rust-stemmers
+  languages) run the same Snowball algorithms from ``snowballstemmer``; ``_english_`` in a stop
+  word list stands for Snowball's English list.
 
-Refused with code 3000 naming the analyzer (never silently replaced by another): the ``english``
-type, stemmers, lindera / icu / char_group / language_identifier / grpc tokenizers, jieba's
-``_extend_default_`` dictionary, ``asciifolding`` / ``removepunct`` / decompounder / regex filters,
-the ``_english_``-style built-in stop word lists, multi-analyzer fields: each needs a dictionary or
-a stemming algorithm whose exact output pgmilvus cannot give.
+Refused with code 3000 naming the analyzer (never silently replaced by another): lindera / icu /
+char_group / language_identifier / grpc tokenizers, jieba's ``_extend_default_`` dictionary,
+``asciifolding`` / ``removepunct`` / decompounder / regex filters, the other languages' built-in
+stop word lists, multi-analyzer fields.
 
 One known difference: Python's ``str.isalnum`` (the regex ``[^\\W_]``) leaves out the Unicode
 ``Other_Alphabetic`` combining marks (e.g. Devanagari vowel signs U+093E..U+094C), which Rust's
@@ -35,6 +38,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import zlib
 from collections import Counter
 from dataclasses import dataclass
@@ -58,10 +62,11 @@ _HAN_CLASS = ("\u2e80-\u2e99\u2e9b-\u2ef3\u2f00-\u2fd5\u3005\u3007\u3021-\u3029\
 _HAN = re.compile(f"[{_HAN_CLASS}]")
 _HAN_ALNUM = re.compile(f"[{_HAN_CLASS}a-zA-Z0-9]")
 
-SUPPORTED = ("no analyzer_params (standard tokenizer + lowercase), {\"type\": \"standard\" | \"chinese\"} with "
+SUPPORTED = ("no analyzer_params (standard tokenizer + lowercase), {\"type\": \"standard\" | \"english\" | "
+             "\"chinese\"} with "
              "optional literal stop_words, or {\"tokenizer\": \"standard\" | \"whitespace\" | \"jieba\", \"filter\": "
              "[\"lowercase\", \"alphanumonly\", \"cncharonly\", \"cnalphanumonly\", {\"type\": \"length\", \"max\": n}, "
-             "{\"type\": \"stop\", \"stop_words\": [...]}]}")
+             "{\"type\": \"stop\", \"stop_words\": [...]}, {\"type\": \"stemmer\", \"language\": ...}]}")
 
 
 def unsupported(field: str, what: str) -> MilvusException:
@@ -176,13 +181,62 @@ def _stop(words: frozenset[str]) -> Filter:
 STANDARD = Analyzer(Regex(_SIMPLE), (_lower,))
 
 
+#: Snowball's English stop words, tantivy-binding's ``_english_`` list (Lucene's English set).
+ENGLISH_STOP_WORDS = frozenset(
+    "a an and are as at be but by for if in into is it no not of on or such that the their then there "
+    "these they this to was will with".split())
+#: tantivy-binding's other built-in lists (Snowball's): not carried by pgmilvus
+_OTHER_STOP_LISTS = ("_danish_", "_dutch_", "_finnish_", "_french_", "_german_", "_hungarian_", "_italian_",
+                     "_norwegian_", "_portuguese_", "_russian_", "_spanish_", "_swedish_")
+
+
 def _stop_words(field: str, value: Any) -> frozenset[str]:
+    """A stop word list: literal words, ``_english_`` standing for the English list (any other
+    ``_name_`` that is no list is a literal word, as in tantivy-binding)."""
     if not isinstance(value, list) or not all(isinstance(w, str) for w in value):
         raise invalid(field, "stop_words should be a list of strings")
+    words: set[str] = set()
     for word in value:
-        if word.startswith("_") and word.endswith("_") and len(word) > 2:
+        if word in _OTHER_STOP_LISTS:
             raise unsupported(field, f"the built-in stop word list {word}")
-    return frozenset(value)
+        words.update(ENGLISH_STOP_WORDS if word == "_english_" else (word,))
+    return frozenset(words)
+
+
+#: tantivy's stemmer languages (rust-stemmers) -> the Snowball algorithm it runs; Snowball 3
+#: renamed the Dutch stemmer rust-stemmers has to dutch_porter.
+_STEMMERS = {"arabic": "arabic", "arabig": "arabic", "danish": "danish", "dutch": "dutch_porter",
+             "english": "english", "finnish": "finnish", "french": "french", "german": "german",
+             "greek": "greek", "hungarian": "hungarian", "italian": "italian", "norwegian": "norwegian",
+             "portuguese": "portuguese", "romanian": "romanian", "russian": "russian", "spanish": "spanish",
+             "swedish": "swedish", "tamil": "tamil", "turkish": "turkish"}
+
+
+def _stemmer_filter(field: str, spec: dict[str, Any]) -> Filter:
+    """``{"type": "stemmer", "language": ...}``: tantivy's Stemmer (Snowball algorithms)."""
+    language = spec.get("language")
+    if not isinstance(language, str):
+        raise invalid(field, "stemmer language field should be string")
+    name = _STEMMERS.get(language.lower())
+    if name is None:
+        raise invalid(field, f"create stemmer failed : unsupport language: {language.lower()}")
+    return stemmer(name)
+
+
+@lru_cache(maxsize=None)
+def stemmer(algorithm: str) -> Filter:
+    """A filter stemming every token with a Snowball algorithm (``snowballstemmer``); a stemmer
+    object keeps state while it works, so each thread (the server's workers) has its own."""
+    import snowballstemmer
+
+    local = threading.local()
+
+    def stem(tokens: list[str]) -> list[str]:
+        found = getattr(local, "stemmer", None)
+        if found is None:
+            found = local.stemmer = snowballstemmer.stemmer(algorithm)
+        return found.stemWords(tokens)
+    return stem
 
 
 def _filter(field: str, spec: Any) -> Filter:
@@ -210,7 +264,9 @@ def _filter(field: str, spec: Any) -> Filter:
         if "stop_words" not in spec:
             raise invalid(field, "stop filter stop_words can't be empty")
         return _stop(_stop_words(field, spec["stop_words"]))
-    if kind in ("stemmer", "decompounder", "regex"):
+    if kind == "stemmer":
+        return _stemmer_filter(field, spec)
+    if kind in ("decompounder", "regex"):
         raise unsupported(field, f"the {kind} filter")
     raise invalid(field, f"unsupport filter type: {kind}")
 
@@ -283,9 +339,9 @@ def _build(field: str, params: dict[str, Any]) -> Analyzer:
         stop = (_stop(words),) if words else ()
         if kind == "chinese":  # build_in_analyzer.rs: jieba, CnAlphaNumOnlyFilter, the stop words
             return Analyzer(jieba(field, {}), (_cn_alnum_only, *stop))
+        if kind == "english":  # standard, lowercase, English stemmer, then the English stop words
+            return Analyzer(Regex(_SIMPLE), (_lower, stemmer("english"), _stop(ENGLISH_STOP_WORDS), *stop))
         if kind != "standard":
-            if kind == "english":
-                raise unsupported(field, "the built-in english analyzer")
             raise invalid(field, f"unknown build-in analyzer type: {kind}")
         return Analyzer(Regex(_SIMPLE), (_lower, *stop)) if words else STANDARD
     if "tokenizer" not in params:
