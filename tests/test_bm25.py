@@ -550,3 +550,77 @@ def test_chinese_full_text_search_and_text_match(fresh_client):
         with pytest.raises(MilvusException) as info:
             fresh_client.query("zh", filter=expr)
         assert info.value.code == 3000 and "analyzed by jieba, is not supported by pgmilvus" in info.value.message
+
+
+MULTI = {"by_field": "lang", "alias": {"cn": "zh"},
+         "analyzers": {"en": {"type": "english"}, "zh": {"type": "chinese"}, "default": {"tokenizer": "whitespace"}}}
+
+
+def _multi_schema(cli, multi=MULTI, **text_params):
+    schema = cli.create_schema()
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("lang", DataType.VARCHAR, max_length=16)
+    schema.add_field("n", DataType.INT64)
+    schema.add_field("text", DataType.VARCHAR, max_length=1000, enable_analyzer=True, multi_analyzer_params=multi,
+                     **text_params)
+    schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+    schema.add_function(Function(name="bm", function_type=FunctionType.BM25, input_field_names=["text"],
+                                 output_field_names=["sparse"]))
+    return schema
+
+
+def test_multi_analyzer_fields_pick_an_analyzer_per_row_and_per_search(fresh_client):
+    """multi_analyzer_params: each row's text is analyzed by the analyzer its by_field names (through
+    alias; unknown names: default); a search analyzes its text with search_params' analyzer_name
+    (none: default); run_analyzer takes analyzer_names."""
+    index = fresh_client.prepare_index_params()
+    index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
+    fresh_client.create_collection("ml", schema=_multi_schema(fresh_client), index_params=index)
+    fresh_client.insert("ml", [{"id": 1, "lang": "en", "n": 1, "text": "Running databases quickly"},
+                               {"id": 2, "lang": "cn", "n": 2, "text": "向量数据库很好"},
+                               {"id": 3, "lang": "fr", "n": 3, "text": "Running Databases"}])
+
+    def found(text, name=None):
+        params = {"analyzer_name": name} if name else {}
+        return [h["id"] for h in fresh_client.search("ml", [text], anns_field="sparse", limit=3,
+                                                     search_params=params)[0]]
+
+    assert found("run database", "en") == [1]            # stems on both sides
+    assert found("数据库", "zh") == found("数据库", "cn") == [2]
+    assert found("Running Databases") == [3]              # default: whitespace, case kept
+    assert found("Running Databases", "unknown") == [3]
+    assert [r.tokens for r in fresh_client.run_analyzer(["Running fast", "向量数据库", "a B"], collection_name="ml",
+                                                        field_name="text", analyzer_names=["en", "cn", "x"])] == \
+        [["run", "fast"], ["向量", "数据", "据库", "数据库"], ["a", "B"]]
+    assert fresh_client.run_analyzer("Running", collection_name="ml", field_name="text",
+                                     analyzer_names="en").tokens == ["run"]
+    with pytest.raises(MilvusException, match="but now analzer name num: 2, text num: 3"):
+        fresh_client.run_analyzer(["a", "b", "c"], collection_name="ml", field_name="text", analyzer_names=["en", "zh"])
+    fresh_client.upsert("ml", [{"id": 3, "lang": "en", "text": "Running Databases"}], partial_update=True)
+    assert sorted(found("run", "en")) == [1, 3]
+    with pytest.raises(MilvusException) as info:
+        fresh_client.upsert("ml", [{"id": 3, "text": "Running"}], partial_update=True)
+    assert info.value.code == 3000 and "must give both" in info.value.message
+
+
+@pytest.mark.parametrize("multi, extra, message", [
+    ({"analyzers": {"default": {}}}, {},
+     "multi analyzer params now must set by_field to specify with field decide analyzer"),
+    ({"by_field": 1, "analyzers": {"default": {}}}, {}, "multi analyzer params by_field must be string but now: 1"),
+    ({"by_field": "nope", "analyzers": {"default": {}}}, {},
+     'multi analyzer dependent field "nope" not exist in collection bad'),
+    ({"by_field": "n", "analyzers": {"default": {}}}, {},
+     "multi analyzer params now only support by string field, but field n is not string"),
+    ({"by_field": "lang", "alias": {"a": 1}, "analyzers": {"default": {}}}, {},
+     'multi analyzer alias must be string map but now: {"a": 1}'),
+    ({"by_field": "lang"}, {}, "multi analyzer params must set analyzers "),
+    ({"by_field": "lang", "analyzers": {"en": {}}}, {}, "multi analyzer must set default analyzer for all unknown value"),
+    (MULTI, {"enable_match": True}, "multi analyzer now only support for bm25, but now field text enable match"),
+    (MULTI, {"analyzer_params": {"type": "english"}},
+     "field text analyzer params should be none if has multi analyzer params"),
+])
+def test_bad_multi_analyzer_params(fresh_client, multi, extra, message):
+    with pytest.raises(MilvusException) as info:
+        fresh_client.create_collection("bad", schema=_multi_schema(fresh_client, multi, **extra))
+    assert (info.value.code, info.value.message) == (65535, message)
+    assert not fresh_client.has_collection("bad")

@@ -112,3 +112,33 @@ def test_function_changes_refused_as_in_process(texts, local_client, call, code,
         assert (err.value.code, err.value.message) == (code, message)
     texts.drop_collection_function(NAME, "not_there")   # a function the collection lacks: nothing to do
     assert [f["name"] for f in texts.describe_collection(NAME)["functions"]] == ["bm25"]
+
+
+def test_multi_analyzer_field_over_the_wire(wire_client, local_client) -> None:
+    """multi_analyzer_params travel as a type param (JSON text, as Milvus describes it), a search's
+    ``analyzer_name`` in its search params, run_analyzer's ``analyzer_names``; Chinese through jieba."""
+    import json
+
+    multi = {"by_field": "lang", "analyzers": {"en": {"type": "english"}, "zh": {"type": "chinese"},
+                                                "default": {"type": "standard"}}}
+    schema = wire_client.create_schema()
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("lang", DataType.VARCHAR, max_length=8)
+    schema.add_field("text", DataType.VARCHAR, max_length=200, enable_analyzer=True, multi_analyzer_params=multi)
+    schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+    schema.add_function(Function(name="bm25", function_type=FunctionType.BM25, input_field_names=["text"],
+                                 output_field_names=["sparse"]))
+    index = wire_client.prepare_index_params()
+    index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
+    wire_client.create_collection("ml", schema=schema, index_params=index)
+    wire_client.insert("ml", [{"id": 1, "lang": "en", "text": "Running databases"},
+                              {"id": 2, "lang": "zh", "text": "向量数据库很好"}, {"id": 3, "lang": "xx", "text": "run"}])
+    field = next(f for f in wire_client.describe_collection("ml")["fields"] if f["name"] == "text")
+    assert json.loads(field["params"]["multi_analyzer_params"]) == multi
+    for text, name in (("runs", "en"), ("数据库", "zh"), ("run", None)):
+        params = {"analyzer_name": name} if name else {}
+        wire = wire_client.search("ml", [text], anns_field="sparse", limit=3, search_params=params)
+        local = local_client.search("ml", [text], anns_field="sparse", limit=3, search_params=params)
+        assert _hits(wire) == _hits(local) and wire[0]
+    assert [r.tokens for r in wire_client.run_analyzer(["Running", "数据库"], collection_name="ml", field_name="text",
+                                                       analyzer_names=["en", "zh"])] == [["run"], ["数据", "据库", "数据库"]]

@@ -241,14 +241,21 @@ class MilvusClient:
                                                               "(collection,field) in same time")
             if not field_name:
                 raise MilvusException(ErrorCode.SERVER_ERROR, "must set field name when collection name was set")
-            if analyzer_names:
-                raise MilvusException(ErrorCode.UNSUPPORTED, "analyzer_names (multi-analyzer fields) are not "
-                                                             "supported by pgmilvus")
+            names = [analyzer_names] if isinstance(analyzer_names, str) else list(analyzer_names or [])
+            count = 1 if isinstance(texts, str) else len(texts)
+            if names and len(names) not in (1, count):
+                raise MilvusException(ErrorCode.SERVER_ERROR, "only support set one analyzer name for all text or "
+                                                              "set analyzer name for each text, but now analzer name "
+                                                              f"num: {len(names)}, text num: {count}")
             field = self.collection_schema(collection_name, timeout).field(field_name)
             if field is None or not field.params.get("enable_analyzer"):
                 raise invalid_parameter(f"field {field_name} of collection {collection_name} has no analyzer "
                                         "(enable_analyzer is not set)")
-            chosen = analyzer.for_field(field)
+            if len(names) > 1:  # a multi-analyzer field's analyzer per text
+                found = [analyze.analyze(analyzer.for_field(field, name), text, bool(with_hash), bool(with_detail))
+                         for text, name in zip(texts, names)]
+                return found
+            chosen = analyzer.for_field(field, names[0] if names else None)
         return analyze.run(chosen, texts, bool(with_hash), bool(with_detail))
 
     def collection_name_of(self, collection_id: int, timeout: Optional[float] = None) -> Optional[str]:

@@ -26,7 +26,8 @@ Supported, exactly as tantivy does it:
 Refused with code 3000 naming the analyzer (never silently replaced by another): lindera / icu /
 char_group / language_identifier / grpc tokenizers, jieba's ``_extend_default_`` dictionary,
 ``asciifolding`` / ``removepunct`` / decompounder / regex filters, the other languages' built-in
-stop word lists, multi-analyzer fields.
+stop word lists.  Multi-analyzer fields (``multi_analyzer_params``) pick one of these per row
+(MultiAnalyzer).
 
 One known difference: Python's ``str.isalnum`` (the regex ``[^\\W_]``) leaves out the Unicode
 ``Other_Alphabetic`` combining marks (e.g. Devanagari vowel signs U+093E..U+094C), which Rust's
@@ -397,12 +398,95 @@ def token_hash(token: str) -> int:
     return zlib.crc32(token.encode()[:100]) % 0xFFFFFFFF
 
 
-def for_field(field: Any) -> Analyzer:
+def for_field(field: Any, name: Optional[str] = None) -> Analyzer:
     """The analyzer of a BM25 input field (built once per distinct params); raises for params
-    Milvus refuses (65535) or pgmilvus cannot run (3000)."""
-    if field.params.get("multi_analyzer_params") is not None:
-        raise unsupported(field.name, "multi_analyzer_params (one analyzer per language)")
+    Milvus refuses (65535) or pgmilvus cannot run (3000).  A multi-analyzer field's: the one
+    ``name`` picks (a row's by_field value, a search's ``analyzer_name``; None: ``default``)."""
+    multi = multi_for_field(field)
+    if multi is not None:
+        return multi.pick(name)
     return _cached(field.name, json.dumps(analyzer_params(field), sort_keys=True))
+
+
+@dataclass(frozen=True)
+class MultiAnalyzer:
+    """``multi_analyzer_params``: one analyzer per language, picked per row by the VARCHAR field
+    ``by_field`` (Milvus 2.6's MultiAnalyzerBM25FunctionRunner): a name goes through ``alias``,
+    then names an analyzer, else ``default`` is used."""
+
+    by_field: str
+    alias: tuple[tuple[str, str], ...]
+    analyzers: tuple[tuple[str, Analyzer], ...]
+
+    def pick(self, name: Optional[str]) -> Analyzer:
+        found, alias = dict(self.analyzers), dict(self.alias)
+        name = alias.get(name or "", name or "")
+        if name in found:
+            return found[name]
+        return found.get(alias.get("default", "default"), found["default"])
+
+
+def _server(message: str) -> MilvusException:
+    return MilvusException(ErrorCode.SERVER_ERROR, message)
+
+
+def multi_for_field(field: Any) -> Optional[MultiAnalyzer]:
+    """The field's MultiAnalyzer, or None without ``multi_analyzer_params``."""
+    params = field.params.get("multi_analyzer_params")
+    if params is None or params == "":
+        return None
+    text = params if isinstance(params, str) else json.dumps(params, sort_keys=True)
+    return _multi(field.name, text)
+
+
+@lru_cache(maxsize=64)
+def _multi(field: str, text: str) -> MultiAnalyzer:
+    """rootcoord's validateMultiAnalyzerParams, its words and order, then each analyzer built."""
+    try:
+        params = json.loads(text)
+    except ValueError as exc:
+        raise _server(f"multi analyzer params is not valid JSON: {exc}") from None
+    if not isinstance(params, dict):
+        raise _server("json: cannot unmarshal multi analyzer params into Go value of type map[string]json.RawMessage")
+    if "by_field" not in params:
+        raise _server("multi analyzer params now must set by_field to specify with field decide analyzer")
+    by_field = params["by_field"]
+    if not isinstance(by_field, str):
+        raise _server(f"multi analyzer params by_field must be string but now: {json.dumps(by_field)}")
+    alias = params.get("alias", {})
+    if not isinstance(alias, dict) or not all(isinstance(v, str) for v in alias.values()):
+        raise _server(f"multi analyzer alias must be string map but now: {json.dumps(alias)}")
+    if "analyzers" not in params:
+        raise _server("multi analyzer params must set analyzers ")
+    analyzers = params["analyzers"]
+    if not isinstance(analyzers, dict):
+        raise _server(f"unmarshal analyzers failed: json: cannot unmarshal {json.dumps(analyzers)} into Go "
+                      "value of type map[string]json.RawMessage")
+    if "default" not in analyzers:
+        raise _server("multi analyzer must set default analyzer for all unknown value")
+    built = []
+    for name, spec in analyzers.items():
+        if not isinstance(spec, dict):
+            raise invalid(field, f"analyzer {name}: params should be a json map")
+        built.append((name, _cached(field, json.dumps(spec, sort_keys=True))))
+    return MultiAnalyzer(by_field, tuple(sorted(alias.items())), tuple(built))
+
+
+def check_multi(field: Any, schema: Any, collection_name: str = "") -> None:
+    """rootcoord's validateAnalyzer for a multi-analyzer field (before the analyzers are built)."""
+    if field.params.get("multi_analyzer_params") in (None, ""):
+        return
+    if field.params.get("enable_match"):
+        raise _server(f"multi analyzer now only support for bm25, but now field {field.name} enable match")
+    if field.params.get("analyzer_params") not in (None, ""):
+        raise _server(f"field {field.name} analyzer params should be none if has multi analyzer params")
+    multi = multi_for_field(field)
+    by = schema.field(multi.by_field)
+    if by is None:
+        raise _server(f'multi analyzer dependent field "{multi.by_field}" not exist in collection {collection_name}')
+    if by.dtype.name != "VARCHAR":
+        raise _server(f"multi analyzer params now only support by string field, but field {by.name} is not string")
+
 
 
 def document(freqs: dict[str, int]) -> bytes:

@@ -139,7 +139,9 @@ class RowEncoder:
             else:
                 columns.append(self._column(field, chunk, base))
         for at, source in self.bm25.values():
-            columns[at] = bm25_documents(self.info, self.columns[at], columns[source])
+            multi = analyzer.multi_for_field(self.info.schema.bm25_outputs[self.columns[at]])
+            names = columns[self.columns.index(multi.by_field)] if multi is not None else None
+            columns[at] = bm25_documents(self.info, self.columns[at], columns[source], names)
         if self.dynamic:
             columns.append(self._meta_column(chunk, base))
         else:
@@ -281,10 +283,16 @@ def refuse_function_outputs(info: CollectionInfo, chunk: list[Any], base: int) -
                                                 f"{outputs[name].name})")
 
 
-def bm25_documents(info: CollectionInfo, output: str, texts: list[Optional[str]]) -> list[values.JsonbWire]:
+def bm25_documents(info: CollectionInfo, output: str, texts: list[Optional[str]],
+                   names: Optional[list[Optional[str]]] = None) -> list[values.JsonbWire]:
     """The stored values of BM25 output field ``output`` for its input field's ``texts`` (the
-    field's analyzer looked up once per column, not per row)."""
-    frequencies = analyzer.for_field(info.schema.bm25_outputs[output]).frequencies
+    field's analyzer looked up once per column, not per row); ``names``: a multi-analyzer
+    field's by_field values, each row's analyzer."""
+    source = info.schema.bm25_outputs[output]
+    if names is not None:
+        return [values.JsonbWire(b"\x01" + analyzer.document(analyzer.for_field(source, name).frequencies(text)))
+                for text, name in zip(texts, names)]
+    frequencies = analyzer.for_field(source).frequencies
     return [values.JsonbWire(b"\x01" + analyzer.document(frequencies(text))) for text in texts]
 
 
@@ -722,10 +730,16 @@ def _partial_params(info: CollectionInfo, row: dict, index: int, partition: Opti
         else:
             extra[key] = value
     for output, source in schema.bm25_outputs.items():
+        multi = analyzer.multi_for_field(source)
+        if multi is not None and (source.name in columns) != (multi.by_field in columns):
+            raise MilvusException(ErrorCode.UNSUPPORTED,
+                                  f"a partial update of {source.name} or {multi.by_field} (the field choosing "
+                                  f"{source.name}'s analyzer) must give both in pgmilvus (row {index})")
         if source.name in columns:  # the text changes: so do its term frequencies
             columns.append(output)
             text = row[source.name] if row[source.name] is not None else source.default_value
-            params.append(bm25_documents(info, output, [text])[0])
+            names = [row[multi.by_field]] if multi is not None else None
+            params.append(bm25_documents(info, output, [text], names)[0])
     if extra:
         columns.append(DYNAMIC_FIELD)
         params.append(values.encode_meta(extra, index))

@@ -132,7 +132,7 @@ def _bm25_input(fields: list[Any]) -> None:
         raise _server("BM25 function input field must set enable_analyzer to true")
 
 
-def verify_pgmilvus(schema: Any) -> None:
+def verify_pgmilvus(schema: Any, collection_name: str = "") -> None:
     """What Milvus 2.6 runs and pgmilvus cannot: embedding / MinHash functions (a model or
     hashing pgmilvus does not have), and analyzers data/analyzer.py does not implement."""
     for function in schema.functions:
@@ -141,6 +141,7 @@ def verify_pgmilvus(schema: Any) -> None:
                                   f"function {function.name} ({function.type.name}) is not supported "
                                   "by pgmilvus: compute embeddings before insert")
     for source in schema.bm25_outputs.values():
+        analyzer.check_multi(source, schema, collection_name)
         analyzer.for_field(source)
 
 

@@ -660,7 +660,7 @@ class CollectionSchema:
         self._verify_field_names()
         for field in self.fields:
             field.verify_stored()
-        self._verify_pgmilvus()
+        self._verify_pgmilvus(collection_name)
 
     @property
     def partition_keys(self) -> list[FieldSchema]:
@@ -708,13 +708,14 @@ class CollectionSchema:
                 raise MilvusException(ErrorCode.SERVER_ERROR, f"duplicated field name {field.name} found")
             seen.add(field.name)
 
-    def _verify_pgmilvus(self) -> None:
-        """What Milvus 2.6 accepts and pgmilvus cannot run: namespaces, functions."""
+    def _verify_pgmilvus(self, collection_name: str = "") -> None:
+        """What Milvus 2.6 accepts and pgmilvus cannot run: namespaces, functions (and the analyzers
+        of BM25 input fields checked as rootcoord checks them)."""
         if self.enable_namespace:
             raise MilvusException(ErrorCode.UNSUPPORTED,
                                   "namespaces (enable_namespace=True) are not supported by pgmilvus: add a "
                                   "VARCHAR field with is_partition_key=True for the tenant and filter on it")
-        function_checks.verify_pgmilvus(self)
+        function_checks.verify_pgmilvus(self, collection_name)
 
     # -- (de)serialisation ---------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

@@ -184,7 +184,8 @@ def prepare(info: CollectionInfo, request: SearchRequest, keyset: Optional[tuple
     if ranged:
         _check_range(plan.resolved, request)  # else nothing to check (most searches)
     if plan.resolved.source is not None:  # BM25: the texts' terms now, their weights in run()
-        return Prepared(plan, request, [], keyset, bound, bm25.query_terms(plan.resolved.source, request.data))
+        return Prepared(plan, request, [], keyset, bound, bm25.query_terms(plan.resolved.source, request.data,
+                                                                         request.params.get("analyzer_name")))
     vectors = encode_queries(plan.resolved.field, request.data, plan.encoder)
     return Prepared(plan, request, vectors, keyset, bound)
 

@@ -152,15 +152,18 @@ def _shape(value: Any) -> str:
     return _SHAPES.get(type(value), "FloatVector")
 
 
-def query_terms(source: FieldSchema, data: Sequence[Any]) -> list[dict[str, int]]:
-    """Each query text's term frequencies (the same analyzer as the stored documents); any other
+def query_terms(source: FieldSchema, data: Sequence[Any], analyzer_name: Optional[str] = None
+                ) -> list[dict[str, int]]:
+    """Each query text's term frequencies (the same analyzer as the stored documents; a
+    multi-analyzer field's named by the search's ``analyzer_name``, else its default); any other
     query is Milvus's error (delegator buildBM25IDF)."""
+    chosen = analyzer.for_field(source, analyzer_name if isinstance(analyzer_name, str) else None)
     out = []
     for value in data:
         if not isinstance(value, str):
             raise invalid_parameter(f"please provide varchar/text for BM25 Function based search, got "
                                     f"{_shape(value)}")
-        out.append(analyzer.for_field(source).frequencies(value))
+        out.append(chosen.frequencies(value))
     return out
 
 

@@ -227,8 +227,9 @@ class Ann:
         if isinstance(inner, str):
             inner = json_object(inner, "search params")
         search_params: dict[str, Any] = {"params": inner}
-        if params.get("metric_type"):
-            search_params["metric_type"] = params["metric_type"]
+        for key in ("metric_type", "analyzer_name"):  # analyzer_name: a multi-analyzer BM25 field's
+            if params.get(key):
+                search_params[key] = params[key]
         kwargs = {k: params[k] for k in _SEARCH_KWARGS if params.get(k) not in (None, "")}
         kwargs.update(time_kwargs(request.search_params))
         kwargs["filter_params"] = template_values(request.expr_template_values)
