@@ -546,6 +546,10 @@ def test_chinese_full_text_search_and_text_match(fresh_client):
     assert sorted(r["id"] for r in fresh_client.query("zh", filter="text_match(text, '天气 公园')")) == [2]
     assert sorted(r["id"] for r in fresh_client.query("zh", filter="text_match(text, '稠密 Milvus')")) == [1, 3]
     assert fresh_client.query("zh", filter="text_match(text, '，')") == []
+    # minimum_should_match counts the distinct query tokens a row holds
+    assert [r["id"] for r in fresh_client.query("zh", filter="text_match(text, '天气 公园 向量', "
+                                                              "minimum_should_match=2)")] == [2]
+    assert fresh_client.query("zh", filter="text_match(text, '天气 公园', minimum_should_match=3)") == []
     for expr in ("text_match(other, '天气')", "phrase_match(other, '天气')"):
         with pytest.raises(MilvusException) as info:
             fresh_client.query("zh", filter=expr)

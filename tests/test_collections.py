@@ -441,17 +441,21 @@ def test_a_trie_index_is_described_as_given(client: MilvusClient, given: str, sh
     assert client.describe_index("t", "c")["index_type"] == shown
 
 
-def test_a_trie_index_on_text_is_recorded_and_one_on_a_number_refused(client: MilvusClient) -> None:
-    """2.6 takes TRIE on any string field, TEXT included (its values are long: no B-tree here, prefix
-    filters scan); other types are refused in 2.6's words."""
+@pytest.mark.parametrize("index_type", ["TRIE", "INVERTED", "STL_SORT", "BITMAP", "NGRAM", "AUTOINDEX"])
+def test_no_scalar_index_on_text_and_trie_only_on_varchar(client: MilvusClient, index_type: str) -> None:
+    """Milvus master refuses every user-created scalar index on a TEXT field (its values are large
+    objects; here no B-tree entry would hold them), and a TEXT default value; TRIE on other types
+    is refused in 2.6's words.  Long texts stay writable and prefix filters scan."""
     schema = client.create_schema()
     schema.add_field("id", DataType.INT64, is_primary=True)
     schema.add_field("v", DataType.FLOAT_VECTOR, dim=2)
     schema.add_field("body", DataType.TEXT)
     schema.add_field("n", DataType.INT64)
     client.create_collection("t", schema=schema)
-    client.create_index("t", MilvusClient.prepare_index_params("body", index_type="TRIE", index_name="b"))
-    assert client.describe_index("t", "b")["index_type"] == "TRIE"
+    with pytest.raises(MilvusException) as err:
+        client.create_index("t", MilvusClient.prepare_index_params("body", index_type=index_type, index_name="b"))
+    assert (err.value.code, err.value.message) == (1100, "TEXT field does not support user-created scalar index: "
+                                                         "invalid parameter")
     client.insert("t", [{"id": 1, "v": [0.1, 0.2], "body": "x" * 10000 + " tail", "n": 1},
                         {"id": 2, "v": [0.1, 0.2], "body": "short", "n": 2}])
     assert [r["id"] for r in client.query("t", filter='body like "xx%"')] == [1]
@@ -459,6 +463,14 @@ def test_a_trie_index_on_text_is_recorded_and_one_on_a_number_refused(client: Mi
         client.create_index("t", MilvusClient.prepare_index_params("n", index_type="Trie", index_name="nn"))
     assert (err.value.code, err.value.message) == (65535, "TRIE are only supported on varchar field (field n is "
                                                           "Int64)")
+    bad = client.create_schema()
+    bad.add_field("id", DataType.INT64, is_primary=True)
+    bad.add_field("v", DataType.FLOAT_VECTOR, dim=2)
+    bad.add_field("body", DataType.TEXT, default_value="x")
+    with pytest.raises(MilvusException) as err:
+        client.create_collection("bad", schema=bad)
+    assert (err.value.code, err.value.message) == (1100, "type not support default_value, type:Text, name:body: "
+                                                         "invalid parameter")
 
 
 # -- partitions --------------------------------------------------------------------------------------

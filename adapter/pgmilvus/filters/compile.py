@@ -553,12 +553,22 @@ def _element_equal(ref: ir.JsonRef, value: Any) -> exp.Expression:
 
 def _text_match(pred: ir.TextMatch) -> exp.Expression:
     if pred.terms is not None:  # ("out" -> 't') ?| ARRAY[tokens]: the GIN index of BM25 serves it
-        if not pred.tokens:
+        if len(pred.tokens) < pred.minimum:
             return exp.false()
-        stored = exp.JSONExtract(this=_col(pred.terms), expression=exp.JSONPath(
-            expressions=[exp.JSONPathRoot(), exp.JSONPathKey(this="t")]), only_json_types=True)
-        return exp.JSONBContainsAnyTopKeys(this=_paren(stored), expression=exp.Array(
+
+        def stored() -> exp.Expression:
+            return _paren(exp.JSONExtract(this=_col(pred.terms), expression=exp.JSONPath(
+                expressions=[exp.JSONPathRoot(), exp.JSONPathKey(this="t")]), only_json_types=True))
+        any_of = exp.JSONBContainsAnyTopKeys(this=stored(), expression=exp.Array(
             expressions=[exp.Literal.string(t) for t in pred.tokens]))
+        if pred.minimum == 1:
+            return any_of
+        held = [exp.cast(exp.JSONBContainsTopKey(this=stored(), expression=exp.Literal.string(t)), "INT")
+                for t in pred.tokens]
+        count = held[0]
+        for item in held[1:]:
+            count = exp.Add(this=count, expression=item)
+        return exp.and_(any_of, exp.GTE(this=_paren(count), expression=exp.Literal.number(pred.minimum)))
     tokens = [t for t in re.findall(r"\w+", pred.query.lower()) if t != "or"]
     if not tokens:
         return exp.false()

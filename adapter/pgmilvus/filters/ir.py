@@ -153,6 +153,7 @@ class TextMatch:
     query: str
     terms: Optional[str] = None
     tokens: tuple[str, ...] = ()
+    minimum: int = 1          # minimum_should_match: distinct query tokens a row must hold (terms only)
 
 
 @dataclass(frozen=True, slots=True)

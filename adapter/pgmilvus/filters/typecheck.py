@@ -737,6 +737,7 @@ class _Checker:
         column = self.text_column(node, target)
         if not isinstance(query, Value) or query.kind != "str":
             raise SyntaxProblem(f"the query of {node.spelled} must be a string", node.args[1].pos)
+        minimum, minimum_pos = 1, None
         for key, option in node.options:
             opt = self.visit(option)
             if key != "minimum_should_match":
@@ -744,13 +745,15 @@ class _Checker:
             if not isinstance(opt, Value) or opt.kind != "int" or not 1 <= opt.value <= 1000:
                 raise SyntaxProblem("minimum_should_match should be an integer in [1, 1000]",
                                     option.pos)
-            if opt.value != 1:
-                raise SyntaxProblem("minimum_should_match other than 1 is not supported by pgmilvus",
-                                    option.pos)
+            minimum, minimum_pos = opt.value, option.pos
         chosen = analyzer.for_field(self.schema.field(column.name))
         terms = next((out for out, source in self.schema.bm25_outputs.items() if source.name == column.name), None)
         if terms is not None:  # the analyzer's own tokens, matched against the stored terms
-            return ir.TextMatch(column.name, query.value, terms, tuple(dict.fromkeys(chosen.tokens(query.value))))
+            return ir.TextMatch(column.name, query.value, terms, tuple(dict.fromkeys(chosen.tokens(query.value))),
+                                minimum)
+        if minimum != 1:
+            raise SyntaxProblem("minimum_should_match other than 1 is not supported by pgmilvus on a field "
+                                "without a BM25 function", minimum_pos)
         if isinstance(chosen.split, analyzer.Jieba):
             raise SyntaxProblem(f"{node.spelled} on field {column.name}, analyzed by jieba, is not supported by "
                                 "pgmilvus without a BM25 function on the field: add one (its terms answer "

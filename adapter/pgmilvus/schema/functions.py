@@ -143,6 +143,14 @@ def verify_pgmilvus(schema: Any, collection_name: str = "") -> None:
     for source in schema.bm25_outputs.values():
         analyzer.check_multi(source, schema, collection_name)
         analyzer.for_field(source)
+    bm25_inputs = {source.name for source in schema.bm25_outputs.values()}
+    for field in schema.fields:  # rootcoord validates a text_match field's analyzer too
+        if field.params.get("enable_match") and field.name not in bm25_inputs:
+            try:
+                analyzer.for_field(field)
+            except MilvusException as exc:
+                if exc.code != ErrorCode.UNSUPPORTED:  # text_match there reads Postgres's parser
+                    raise
 
 
 # -- add / alter / drop a function of an existing collection (Milvus 2.6's function_task.go) -------

@@ -361,7 +361,7 @@ class FieldSchema:
         where = f"type:{go_name(self.dtype)}, name:{self.name}"
         if self.is_primary:
             raise invalid_parameter(f"primary field not support default_value, {where}")
-        if self.is_vector or self.dtype in (DataType.JSON, DataType.ARRAY):
+        if self.is_vector or self.dtype in (DataType.JSON, DataType.ARRAY, DataType.TEXT):  # TEXT: Milvus master
             raise invalid_parameter(f"type not support default_value, {where}")
         value = self.default_value
         if self.dtype == DataType.GEOMETRY:
