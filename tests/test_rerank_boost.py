@@ -179,3 +179,25 @@ def test_bad_boost_functions_get_milvus_errors(client: MilvusClient, functions: 
         assert info.value.message.startswith(PLAN + "parse expr failed with error: {cannot parse expression: n > 'a'")
     else:
         assert info.value.message == message
+
+
+def test_boost_on_full_text_search(client: MilvusClient) -> None:
+    """Boosts read their filters in the BM25 statements too (term by term, pruned and not)."""
+    schema = client.create_schema()
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("text", DataType.VARCHAR, max_length=200, enable_analyzer=True)
+    schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+    schema.add_field("n", DataType.INT64)
+    schema.add_function(Function(name="bm", function_type=FunctionType.BM25, input_field_names=["text"],
+                                 output_field_names=["sparse"]))
+    index = client.prepare_index_params()
+    index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
+    client.create_collection("t", schema=schema, index_params=index)
+    client.insert("t", [{"id": i, "text": "fox " * (5 - i) + "dog", "n": i} for i in range(5)])
+    for text in ("fox", "fox dog"):
+        plain = {h["id"]: h["distance"] for h in client.search("t", [text], anns_field="sparse", limit=5)[0]}
+        hits = client.search("t", [text], anns_field="sparse", limit=5, output_fields=["n"],
+                             ranker=FunctionScore(boost(100.0, "n == 3"), {"boost_mode": "sum"}))[0]
+        assert hits[0]["id"] == 3 and hits[0]["entity"] == {"n": 3}
+        assert math.isclose(hits[0]["distance"], plain[3] + 100, rel_tol=1e-5)
+        assert [h["id"] for h in hits[1:]] == [pk for pk in sorted(plain, key=lambda k: -plain[k]) if pk != 3]

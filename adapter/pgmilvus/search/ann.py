@@ -203,7 +203,7 @@ def _shape(request: SearchRequest, bound: Optional[bound_filters.Bound] = None) 
                _freeze(request.filter_params) if request.filter_params else None,
                tuple(request.output_fields) if request.output_fields is not None else None,
                request.group_by_field, request.group_json_path, request.group_json_type, request.group_strict_cast,
-               request.ignore_growing, request.timezone, request.time_fields)
+               request.ignore_growing, request.timezone, request.time_fields, request.extra_columns)
         hash(key)
     except TypeError:
         return None
@@ -433,7 +433,7 @@ def _statement(conn: psycopg.Connection, prepared: Prepared, which: Sequence[int
     statement = plan.statements.get(key)
     if statement is None:
         statement = plan.statement(conn, key, lambda: search_sql.search_statement(
-            target, nq, plan.resolved.conditions, plan.out.select_items("t"), exact=exact, limit=limit,
+            target, nq, plan.resolved.conditions, _selected(plan, request), exact=exact, limit=limit,
             range_filter=range_filter, group=plan.group.expression() if plan.group is not None else None, keyset=keyset,
             array_type=array_type(target.query_type), guard=plan.guard, filter_condition=plan.filter,
             fence=fence))
@@ -452,6 +452,18 @@ def _statement(conn: psycopg.Connection, prepared: Prepared, which: Sequence[int
     if keyset:
         params["last_d"], params["tied"] = prepared.keyset
     return statement, params
+
+
+def _selected(plan: Plan, request: SearchRequest) -> list[sql.Composable]:
+    """The output fields' select items, then the request's extra columns (after them in each row:
+    ``extras``).  The extras are pgmilvus's compiled SQL, literals only: a % is doubled for the
+    statement's placeholders."""
+    return [*plan.out.select_items("t"), *(sql.SQL(text.replace("%", "%%")) for text in request.extra_columns)]
+
+
+def extras(prepared: Prepared, row: Row) -> Row:
+    """The values of the request's extra columns in a hit row (not grouped: boosts refuse it)."""
+    return row[2 + prepared.plan.out.width:]
 
 
 def execute(conn: psycopg.Connection, statement: Union[bytes, sql.Composable], params: dict[str, Any],

@@ -29,15 +29,13 @@ from dataclasses import dataclass
 from typing import Any, Optional, Sequence
 
 import numpy as np
-import psycopg
-from psycopg import sql
+from sqlglot import exp
 
 from ..catalog import json_index
-from ..catalog.store import CollectionInfo, revision_guard
+from ..catalog.store import CollectionInfo
 from ..errors import invalid_parameter
 from ..filters import FilterError, filter_sql
 from ..types import DataType, GO_NAMES
-from . import sql as search_sql
 from .rerank import pk_order
 
 MODES = ("multiply", "sum")
@@ -163,19 +161,28 @@ def refuse_grouping() -> Exception:
 
 # -- applying ---------------------------------------------------------------------------------------
 
-def apply(conn: psycopg.Connection, info: CollectionInfo, boosts: Boosts,
-          per_query: list[list[tuple[Any, float]]], larger_is_better: bool) -> list[list[tuple[Any, float]]]:
-    """Each query's (pk, distance) hits boosted and sorted again (best first, ties by key)."""
-    pks = {pk for hits in per_query for pk, _ in hits}
-    if not pks:
-        return per_query
-    values = _boost_values(conn, info, boosts, pks)
+def columns(boosts: Boosts) -> tuple[str, ...]:
+    """What the search selects of each hit for the boosts (SearchRequest.extra_columns): per
+    function, whether its filter holds, then the seed field's value for a random score.  Read
+    in the search's own statement: no second round trip."""
+    out: list[str] = []
+    for scorer in boosts.scorers:
+        out.append("TRUE" if scorer.filter is None else f"({scorer.filter}) IS TRUE")
+        if scorer.field is not None:
+            out.append(exp.column(scorer.field, quoted=True).sql(dialect="postgres"))
+    return tuple(out)
+
+
+def apply(boosts: Boosts, per_query: list[list[tuple[Any, float, Sequence[Any]]]], larger_is_better: bool
+          ) -> list[list[tuple[Any, float]]]:
+    """Each query's (pk, distance, the hit's ``columns`` values) boosted and sorted again: (pk,
+    boosted distance), best first, ties by key."""
     out = []
     for hits in per_query:
         boosted = []
-        for pk, distance in hits:
+        for pk, distance, values in hits:
             score = np.float32(distance if larger_is_better else -distance)
-            boost = values.get(pk)
+            boost = _value(boosts, pk, values)
             if boost is not None:
                 score = score * boost if boosts.boost_mode == "multiply" else score + boost
             boosted.append((pk, score))
@@ -184,36 +191,22 @@ def apply(conn: psycopg.Connection, info: CollectionInfo, boosts: Boosts,
     return out
 
 
-def _boost_values(conn: psycopg.Connection, info: CollectionInfo, boosts: Boosts,
-                  pks: set[Any]) -> dict[Any, np.float32]:
-    """The combined boost value of each hit some function matches (one statement for all)."""
-    columns: list[sql.Composable] = []
+def _value(boosts: Boosts, pk: Any, values: Sequence[Any]) -> Optional[np.float32]:
+    """The combined value of the functions a hit matches (None: it matches none)."""
+    cells, combined = iter(values), None
     for scorer in boosts.scorers:
-        # The filter holds literals only; a % in them must not be read as a placeholder.
-        columns.append(sql.SQL("TRUE") if scorer.filter is None
-                       else sql.SQL("({}) IS TRUE").format(sql.SQL(scorer.filter.replace("%", "%%"))))
-        if scorer.field is not None:
-            columns.append(sql.Identifier("t", scorer.field))
-    table = sql.Identifier(info.schema_name, info.table_name)
-    statement = search_sql.fetch_by_pk(table, info.schema.primary_field.name, columns, revision_guard(info))
-    found: dict[Any, np.float32] = {}
-    for row in conn.execute(statement, {"ids": list(pks)}).fetchall():
-        pk, cells, combined = row[0], iter(row[1:]), None
-        for scorer in boosts.scorers:
-            matched = next(cells)
-            key = next(cells) if scorer.field is not None else _pk_key(pk)
-            if not matched:
-                continue
-            value = scorer.weight
-            if scorer.random:
-                value = np.float32(np.float32(random_value(0 if key is None else key, scorer.seed)) * scorer.weight)
-            if combined is None:
-                combined = value
-            else:
-                combined = combined * value if boosts.function_mode == "multiply" else combined + value
-        if combined is not None:
-            found[pk] = np.float32(combined)
-    return found
+        matched = next(cells)
+        key = next(cells) if scorer.field is not None else _pk_key(pk)
+        if not matched:
+            continue
+        value = scorer.weight
+        if scorer.random:
+            value = np.float32(np.float32(random_value(0 if key is None else key, scorer.seed)) * scorer.weight)
+        if combined is None:
+            combined = value
+        else:
+            combined = combined * value if boosts.function_mode == "multiply" else combined + value
+    return None if combined is None else np.float32(combined)
 
 
 def _pk_key(pk: Any) -> int:

@@ -15,6 +15,7 @@ groups ranked by their best, summed or mean score (``rank_group_scorer``),
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Optional, Sequence
 
 import numpy as np
@@ -106,15 +107,19 @@ def hybrid_search(conn: psycopg.Connection, info: CollectionInfo, reqs: Any, ran
                                    timezone=zone, time_fields=parts)
     per_request, metrics, group_of = [], [], {}
     for request in requests:
+        if boosts is not None:  # Milvus's sub-searches share the request's function_score
+            request = dataclasses.replace(request, extra_columns=boost.columns(boosts))
         prepared = search.prepare(info, request)
         metrics.append(prepared.resolved.target.metric.name)
         found = [search.finish(prepared, hits) for hits in search.run(conn, prepared)]
         if scorer is not None:
             group_of.update((row[search.PK], row[search.GROUP]) for hits in found for row, _ in hits)
-        hits = [[(row[search.PK], distance) for row, distance in hits] for hits in found]
-        if boosts is not None:  # Milvus's sub-searches share the request's function_score
-            hits = boost.apply(conn, info, boosts, hits, prepared.resolved.target.metric.larger_is_better)
-        per_request.append(hits)
+        if boosts is not None:
+            per_request.append(boost.apply(boosts, [[(row[search.PK], distance, search.extras(prepared, row))
+                                                     for row, distance in hits] for hits in found],
+                                           prepared.resolved.target.metric.larger_is_better))
+        else:
+            per_request.append([[(row[search.PK], distance) for row, distance in hits] for hits in found])
     nq = len(requests[0].data)
     if isinstance(ranker, function_rank.DecayRanker):
         decayed = _decayed(conn, info, ranker, per_request, metrics, nq)

@@ -49,6 +49,9 @@ class SearchRequest:
     ignore_growing: bool = False
     timezone: Optional[str] = None                           # TIMESTAMPTZ output (timestamps.rendering)
     time_fields: Optional[str] = None
+    #: SQL expressions over the searched row, selected after the output fields: what boost
+    #: functions read of each hit (search/boost.py), compiled by pgmilvus (literals only)
+    extra_columns: tuple[str, ...] = ()
 
     @property
     def window(self) -> int:

@@ -18,6 +18,7 @@ import psycopg
 from . import boost, function_rank, hybrid, ann as search
 from ..data import outputs, timestamps
 from ..catalog.store import CollectionInfo
+from ..errors import MilvusException
 from .params import SearchRequest
 from .results import Hits, SearchResult
 
@@ -25,18 +26,28 @@ from .results import Hits, SearchResult
 def search_with_ranker(conn: psycopg.Connection, info: CollectionInfo, request: SearchRequest, ranker: Any
                        ) -> SearchResult:
     stage = dataclasses.replace(request, limit=request.window, offset=0, round_decimal=-1)
-    prepared = search.prepare(info, stage)
     zone = timestamps.rendering(info.properties, request.timezone, request.time_fields)[0]
-    rerank = function_rank.plan(ranker, info, filter_params=request.filter_params, timezone=zone)
-    if rerank.boosts is not None and request.group_by_field:
-        raise boost.refuse_grouping()
+    try:
+        rerank = function_rank.plan(ranker, info, filter_params=request.filter_params, timezone=zone)
+    except MilvusException:
+        search.prepare(info, stage)  # Milvus checks the search itself first: its error comes first
+        raise
+    if rerank.boosts is not None:
+        if request.group_by_field:
+            search.prepare(info, stage)
+            raise boost.refuse_grouping()
+        stage = dataclasses.replace(stage, extra_columns=boost.columns(rerank.boosts))
+    prepared = search.prepare(info, stage)
     if rerank.boosts is None and rerank.ranker is None:  # FunctionScore(functions=[]): no rerank
         return search.search(conn, info, request)
     metric = prepared.resolved.target.metric
     per_query = [search.finish(prepared, rows) for rows in search.run(conn, prepared)]
-    hits = [[(row[search.PK], distance) for row, distance in rows] for rows in per_query]
     if rerank.boosts is not None:
-        hits = boost.apply(conn, info, rerank.boosts, hits, metric.larger_is_better)
+        hits = boost.apply(rerank.boosts, [[(row[search.PK], distance, search.extras(prepared, row))
+                                            for row, distance in rows] for rows in per_query],
+                           metric.larger_is_better)
+    else:
+        hits = [[(row[search.PK], distance) for row, distance in rows] for rows in per_query]
     decay = rerank.ranker
     values = {} if decay is None else field_values(conn, info, decay.field, {pk for h in hits for pk, _ in h})
     pk_name = prepared.plan.pk_name
