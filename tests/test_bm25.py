@@ -7,6 +7,8 @@ over the live rows of the whole collection).
 
 from __future__ import annotations
 
+import json
+
 import math
 import random
 import re
@@ -351,6 +353,22 @@ def test_describe(docs):
         "output_field_ids": [102]}]
     sparse = next(f for f in desc["fields"] if f["name"] == "sparse")
     assert sparse.get("is_function_output") is True
+    multi = docs.create_schema()  # analyzer params come back as the JSON text pymilvus sends (orjson's)
+    multi.add_field("id", DataType.INT64, is_primary=True)
+    multi.add_field("lang", DataType.VARCHAR, max_length=8)
+    multi.add_field("text", DataType.VARCHAR, max_length=100, enable_analyzer=True, enable_match=True,
+                    analyzer_params={"type": "chinese", "stop_words": ["的"]})
+    multi.add_field("other", DataType.VARCHAR, max_length=100, enable_analyzer=True, multi_analyzer_params=MULTI)
+    multi.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+    multi.add_function(Function(name="bm", function_type=FunctionType.BM25, input_field_names=["other"],
+                                output_field_names=["sparse"]))
+    docs.create_collection("texts", schema=multi)
+    params = {f["name"]: f["params"] for f in docs.describe_collection("texts")["fields"]}
+    for name, key, given in (("text", "analyzer_params", {"type": "chinese", "stop_words": ["的"]}),
+                             ("other", "multi_analyzer_params", MULTI)):
+        text = params[name][key]  # compact, UTF-8; the catalog's jsonb does not keep the keys' order
+        assert isinstance(text, str) and json.loads(text) == given
+        assert ", " not in text and ": " not in text and "\\u" not in text
     index = docs.describe_index("docs", "sparse")
     assert (index["index_type"], index["metric_type"], index["bm25_k1"], index["bm25_b"], index["bm25_avgdl"]) == (
         "SPARSE_INVERTED_INDEX", "BM25", "1.2", "0.75", "100")

@@ -6,6 +6,7 @@ failure anywhere (catalog row, table DDL, index build) leaves nothing behind.
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import datetime
 from typing import Any, Optional
@@ -228,10 +229,22 @@ def add_partition(conn: psycopg.Connection, info: CollectionInfo, partition: str
     rbac.sync_collection(conn, info.db_name, info.name)
 
 
+#: Field params Milvus keeps as the JSON text pymilvus sent (orjson's, compact) and describes so.
+_JSON_TEXT_PARAMS = ("analyzer_params", "multi_analyzer_params")
+
+
+def _described_field(field: dict[str, Any]) -> dict[str, Any]:
+    params = field["params"]
+    for key in _JSON_TEXT_PARAMS:
+        if isinstance(params.get(key), (dict, list)):
+            params[key] = json.dumps(params[key], separators=(",", ":"), ensure_ascii=False)
+    return field
+
+
 def describe(info: CollectionInfo) -> dict[str, Any]:
     """The dict pymilvus 2.6's describe_collection returns, key for key."""
     schema = info.schema
-    fields = [f.to_dict(100 + i) for i, f in enumerate(schema.fields)]
+    fields = [_described_field(f.to_dict(100 + i)) for i, f in enumerate(schema.fields)]
     return {
         "collection_name": info.name,
         "auto_id": schema.primary_field.auto_id,

@@ -132,6 +132,6 @@ def _field_proto(field: dict[str, Any]) -> schema_pb2.FieldSchema:
 def _param_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (dict, list)):
-        return json.dumps(value)
+    if isinstance(value, (dict, list)):  # as pymilvus sends it (orjson: compact, UTF-8)
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
     return str(value)
