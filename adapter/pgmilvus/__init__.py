@@ -17,6 +17,7 @@ from .types import (ConsistencyLevel, DataType, FunctionType, IndexType, LoadedS
                     SegmentInfo, SegmentState)
 from .search.rerank import AnnSearchRequest, BaseRanker, RRFRanker, WeightedRanker
 from .search.function_rank import FunctionScore
+from .search.highlight import LexicalHighlighter
 from .search.results import Hit, Hits, HybridHits, SearchPage, SearchResult
 
 from .version import __version__

@@ -142,3 +142,20 @@ def test_multi_analyzer_field_over_the_wire(wire_client, local_client) -> None:
         assert _hits(wire) == _hits(local) and wire[0]
     assert [r.tokens for r in wire_client.run_analyzer(["Running", "数据库"], collection_name="ml", field_name="text",
                                                        analyzer_names=["en", "zh"])] == [["run"], ["数据", "据库", "数据库"]]
+
+
+def test_lexical_highlighter_over_the_wire(texts, local_client) -> None:
+    """SearchRequest.highlighter in, SearchResultData.highlight_results out: pymilvus's hits carry
+    the same ``highlight`` as in process."""
+    import pgmilvus
+
+    def highlighter(module):
+        return module.LexicalHighlighter(highlight_search_text=True, fragment_size=8, pre_tags=["<b>"],
+                                         post_tags=["</b>"],
+                                         highlight_query=[{"type": "TextMatch", "field": "text", "text": "dog"}])
+
+    wire = texts.search(NAME, ["quick fox"], anns_field="sparse", limit=3, highlighter=highlighter(pymilvus))
+    local = local_client.search(NAME, ["quick fox"], anns_field="sparse", limit=3, highlighter=highlighter(pgmilvus))
+    assert [[(h["id"], h["highlight"]) for h in hits] for hits in wire] == \
+           [[(h["id"], h["highlight"]) for h in hits] for hits in local]
+    assert all(h["highlight"]["text"]["fragments"][0].startswith("<b>") for h in wire[0])

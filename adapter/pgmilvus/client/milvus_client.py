@@ -15,7 +15,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, TypeVar, Union
 
 from ..catalog import store as catalog, collections, index_ops, stats
 from ..schema import ddl, functions as schema_functions, names
-from ..search import by_ids, hybrid, ann as search_mod
+from ..search import by_ids, highlight, hybrid, ann as search_mod
 from ..rbac import groups, roles as rbac
 from ..data import analyze, analyzer, field_ops, reads, timestamps, writes
 from ..catalog import builder, compaction, evolution as schema_evolution, segments
@@ -846,16 +846,34 @@ class MilvusClient:
         if kwargs:
             _consistency(kwargs)
         ranker = kwargs.pop("ranker", None)
+        highlighter = kwargs.pop("highlighter", None)
         if kwargs.get("ids") is not None:
             return self._search_by_ids(collection_name, data, filter, limit, output_fields, search_params, timeout,
                                        partition_names, anns_field, ranker, kwargs)
         request = build_request(data, filter, limit, output_fields, search_params, partition_names,
                                 anns_field, kwargs)
-        if ranker is not None:  # a rerank Function (decay): search_ranked.py
+        if highlighter is not None:  # search/highlight.py
+            marked = highlight.parse(highlighter)
+            return self._read(lambda conn: self._highlighted(conn, collection_name, request, ranker, marked), timeout)
+        if ranker is not None:  # a rerank Function (decay, boost): search_ranked.py
             return self._read(lambda conn: search_ranked.search_with_ranker(
                 conn, self._searched(conn, collection_name), request, ranker), timeout)
         return self._read(lambda conn: search_mod.search(
             conn, self._fresh(conn, self._searched(conn, collection_name)), request), timeout)
+
+    def _highlighted(self, conn: Any, collection_name: str, request: Any, ranker: Any,
+                     marked: "highlight.Highlight") -> Any:
+        """A search whose hits get Milvus's lexical ``highlight`` (fragments of their text fields)."""
+        info = self._fresh(conn, self._searched(conn, collection_name))
+        target = search_mod.prepare(info, request).resolved
+        found = highlight.tasks(marked, info.schema, request.data, target.target.metric.name, target.field.name,
+                                request.params.get("analyzer_name"))
+        if ranker is not None:
+            result = search_ranked.search_with_ranker(conn, info, request, ranker)
+        else:
+            result = search_mod.search(conn, info, request)
+        highlight.attach(conn, info, marked, found, result)
+        return result
 
     def _search_by_ids(self, collection_name: str, data: Any, filter: str, limit: int, output_fields: Any,
                        search_params: Any, timeout: Optional[float], partition_names: Any, anns_field: Any,

@@ -134,16 +134,23 @@ class Analyzer:
         its position (a token a filter drops keeps its position number used, as tantivy's
         filters do)."""
         out = []
+        for token, start, end, position, length in self._filtered(text):
+            first = len(text[:start].encode())
+            out.append({"token": token, "start_offset": first, "end_offset": first + len(text[start:end].encode()),
+                        "position": position, "position_length": length})
+        return out
+
+    def marks(self, text: str) -> list[tuple[str, int, int]]:
+        """(token, start, end character) of every token the filters keep (highlighters)."""
+        return [(token, start, end) for token, start, end, _, _ in self._filtered(text)]
+
+    def _filtered(self, text: str) -> Iterator[tuple[str, int, int, int, int]]:
         for token, start, end, position, length in self.split.spans(text):
             kept = [token]
             for apply in self.filters:  # every filter maps or drops one token at a time
                 kept = apply(kept)
             if kept:
-                first = len(text[:start].encode())
-                out.append({"token": kept[0], "start_offset": first,
-                            "end_offset": first + len(text[start:end].encode()), "position": position,
-                            "position_length": length})
-        return out
+                yield kept[0], start, end, position, length
 
     def frequencies(self, text: Optional[str]) -> dict[str, int]:
         """The term -> count map Milvus's BM25 function builds (an empty text / NULL: none)."""

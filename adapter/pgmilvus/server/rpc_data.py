@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any, Callable, Optional
 
-from pymilvus.grpc_gen import milvus_pb2, schema_pb2
+from pymilvus.grpc_gen import common_pb2, milvus_pb2, schema_pb2
 
 from ..errors import ErrorCode
 from ..search.function_rank import FunctionScore
@@ -132,6 +133,9 @@ class DataRPCs(RPCBase):
                               int(ErrorCode.UNSUPPORTED))
         if request.HasField("function_score"):
             ann.kwargs["ranker"] = function_score(request.function_score)
+        if request.HasField("highlighter"):  # its params as pymilvus sent them (text)
+            ann.kwargs["highlighter"] = SimpleNamespace(type=request.highlighter.type,
+                                                        params=kv_dict(request.highlighter.params, parse=False))
         output_fields = list(request.output_fields) or None
         if ann.iterator.get("search_iter_v2"):
             return self._search_page(call, request, ann, output_fields)
@@ -308,7 +312,19 @@ def search_result_data(result: Any, schema: CollectionSchema, output_fields: Opt
                                        primary_field_name=pk.name)
     data.fields_data.extend(columns(rows, fields, plan.needs_meta))
     data.output_fields.extend([f.name for f in fields] + ([DYNAMIC_FIELD] if plan.needs_meta else []))
+    data.highlight_results.extend(_highlights(result))
     return data
+
+
+def _highlights(result: Any) -> list[Any]:
+    """The hits' ``highlight`` dicts (search/highlight.py) as Milvus's HighlightResults: one per
+    field, with one HighlightData per hit of every query, in the hits' order."""
+    hits = [hit for found in result for hit in found if dict.get(hit, "highlight") is not None]
+    if not hits:
+        return []
+    return [common_pb2.HighlightResult(field_name=name, datas=[
+        common_pb2.HighlightData(fragments=hit["highlight"][name]["fragments"]) for hit in hits])
+        for name in dict.get(hits[0], "highlight")]
 
 
 def _empty_ids(dtype: DataType) -> schema_pb2.IDs:
