@@ -51,7 +51,7 @@ CASES = [  # highlighter arguments, the fragments of the text of hit 1 for the s
 
 @pytest.mark.parametrize("arguments, fragments", CASES)
 def test_fragments(client: MilvusClient, arguments: dict, fragments: list) -> None:
-    hits = client.search("hl", ["vector database"], anns_field="sparse", limit=2,
+    hits = client.search("hl", ["vector database"], anns_field="sparse", limit=2, search_params={"metric_type": "BM25"},
                          highlighter=LexicalHighlighter(**arguments))[0]
     by_id = {h["id"]: h["highlight"] for h in hits}
     if fragments == [TEXT]:  # from the first mark (offset 0), 100 characters: the rest of the text
@@ -78,11 +78,23 @@ def test_queries_on_other_fields_and_dense_searches(client: MilvusClient) -> Non
      "unmarshal highlight queries failed: must set `field` in query"),
     ({"highlight_query": [{"type": "TextMatch", "field": "nope", "text": "x"}]}, {},
      "highlight field not found in schema: nope"),
-    ({"highlight_search_text": True}, {"anns_field": "dense", "data": [[0.0, 0.0]]},
-     'Search highlight only support with metric type "BM25" but was: L2'),
+    # Milvus reads the metric as given: a BM25 search must name it to highlight its text
+    ({"highlight_search_text": True}, {}, 'Search highlight only support with metric type "BM25" but was: '),
+    ({"highlight_search_text": True}, {"anns_field": "dense", "data": [[0.0, 0.0]], "search_params": {"metric_type": "L2"}},
+     'Search highlight only support with metric type "BM25" but was: '),   # sic: Milvus's empty metric
+    ({"highlight_search_text": True}, {"data": [[0.0, 0.0]], "search_params": {"metric_type": "BM25"}},
+     "please provide varchar/text for BM25 Function based search, got FloatVector"),
 ])
 def test_bad_highlighters(client: MilvusClient, arguments: dict, kwargs: dict, message: str) -> None:
     args = {"anns_field": "sparse", "data": ["vector"], **kwargs}
     with pytest.raises(MilvusException) as info:
         client.search("hl", limit=2, highlighter=LexicalHighlighter(**arguments), **args)
     assert (info.value.code, info.value.message) == (1100, f"{message}: invalid parameter")
+
+
+def test_highlighting_a_dense_search_text_needs_a_bm25_field(client: MilvusClient) -> None:
+    with pytest.raises(MilvusException) as info:
+        client.search("hl", [[0.0, 0.0]], anns_field="dense", limit=2, search_params={"metric_type": "BM25"},
+                      highlighter=LexicalHighlighter(highlight_search_text=True))
+    assert (info.value.code, info.value.message) == (5, "service internal error: Search with highlight failed, "
+                                                        "input field of BM25 annsField not found")

@@ -16,6 +16,7 @@ class ErrorCode(IntEnum):
 
     SUCCESS = 0
     UNEXPECTED_ERROR = 1
+    SERVICE_INTERNAL = 5
     RATE_LIMIT = 8
     FORCE_DENY = 9
     COLLECTION_NOT_FOUND = 100

@@ -154,8 +154,11 @@ def test_lexical_highlighter_over_the_wire(texts, local_client) -> None:
                                          post_tags=["</b>"],
                                          highlight_query=[{"type": "TextMatch", "field": "text", "text": "dog"}])
 
-    wire = texts.search(NAME, ["quick fox"], anns_field="sparse", limit=3, highlighter=highlighter(pymilvus))
-    local = local_client.search(NAME, ["quick fox"], anns_field="sparse", limit=3, highlighter=highlighter(pgmilvus))
+    bm25 = {"metric_type": "BM25"}
+    wire = texts.search(NAME, ["quick fox"], anns_field="sparse", limit=3, search_params=bm25,
+                        highlighter=highlighter(pymilvus))
+    local = local_client.search(NAME, ["quick fox"], anns_field="sparse", limit=3, search_params=bm25,
+                                highlighter=highlighter(pgmilvus))
     assert [[(h["id"], h["highlight"]) for h in hits] for hits in wire] == \
            [[(h["id"], h["highlight"]) for h in hits] for hits in local]
     assert all(h["highlight"]["text"]["fragments"][0].startswith("<b>") for h in wire[0])

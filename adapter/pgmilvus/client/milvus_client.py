@@ -865,8 +865,11 @@ class MilvusClient:
                      marked: "highlight.Highlight") -> Any:
         """A search whose hits get Milvus's lexical ``highlight`` (fragments of their text fields)."""
         info = self._fresh(conn, self._searched(conn, collection_name))
-        target = search_mod.prepare(info, request).resolved
-        found = highlight.tasks(marked, info.schema, request.data, target.target.metric.name, target.field.name,
+        anns = request.anns_field
+        if anns is None:  # the proxy's default: the only vector field (several: the search's own error)
+            vectors = info.schema.vector_fields
+            anns = vectors[0].name if len(vectors) == 1 else search_mod.prepare(info, request).resolved.field.name
+        found = highlight.tasks(marked, info.schema, request.data, request.metric_type or "", anns,
                                 request.params.get("analyzer_name"))
         if ranker is not None:
             result = search_ranked.search_with_ranker(conn, info, request, ranker)

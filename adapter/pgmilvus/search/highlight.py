@@ -25,8 +25,9 @@ import psycopg
 
 from ..catalog.store import CollectionInfo
 from ..data import analyzer, outputs
-from ..errors import invalid_parameter
+from ..errors import ErrorCode, MilvusException, invalid_parameter
 from ..schema.model import CollectionSchema
+from . import bm25
 
 DEFAULT_PRE_TAG, DEFAULT_POST_TAG = "<em>", "</em>"
 DEFAULT_FRAGMENT_SIZE, DEFAULT_FRAGMENT_NUM = 100, 5
@@ -174,12 +175,15 @@ def tasks(highlight: Highlight, schema: CollectionSchema, search_texts: Optional
           metric: str, anns_field: str, analyzer_name: Optional[str]) -> list[Task]:
     """The fields to highlight (createLexicalHighlighter, then initHighlightQueries)."""
     found: dict[str, Task] = {}
-    if highlight.search_text:
-        if metric != "BM25":
-            raise invalid_parameter(f'Search highlight only support with metric type "BM25" but was: {metric}')
+    if highlight.search_text:  # the metric as given, checked before the search runs
+        if metric != "BM25":  # Milvus names the task's metric, not known yet at that point: ""
+            raise invalid_parameter('Search highlight only support with metric type "BM25" but was: ')
         source = schema.bm25_outputs.get(anns_field)
-        chosen = analyzer.for_field(source, analyzer_name)
-        found[source.name] = Task(source, [frozenset(chosen.tokens(t)) for t in search_texts or []])
+        if source is None:
+            raise MilvusException(ErrorCode.SERVICE_INTERNAL, "service internal error: Search with highlight failed, "
+                                                              "input field of BM25 annsField not found")
+        found[source.name] = Task(source, [frozenset(terms) for terms in
+                                           bm25.query_terms(source, search_texts or [], analyzer_name)])
     for name, text in highlight.queries:
         target = schema.field(name)
         if target is None:
