@@ -166,7 +166,7 @@ class Task:
     """One highlighted field: its analyzer's tokens of each query's search text and of the
     highlight queries' texts."""
 
-    field: Any
+    source: Any                       # the highlighted text field
     per_query: list[frozenset[str]] = field(default_factory=list)
     shared: set[str] = field(default_factory=set)
 
@@ -202,8 +202,8 @@ def attach(conn: psycopg.Connection, info: CollectionInfo, highlight: Highlight,
         return
     from .hybrid import entities_by_pk
 
-    names = [t.field.name for t in found]
-    multi = {t.field.name: analyzer.multi_for_field(t.field) for t in found}
+    names = [t.source.name for t in found]
+    multi = {t.source.name: analyzer.multi_for_field(t.source) for t in found}
     names += [m.by_field for m in multi.values() if m is not None]
     plan = outputs.output_plan(info.schema, list(dict.fromkeys(names)), default_all=False, include_pk=False)
     texts = entities_by_pk(conn, info, plan, {_pk(hit) for hits in result for hit in hits})
@@ -212,12 +212,12 @@ def attach(conn: psycopg.Connection, info: CollectionInfo, highlight: Highlight,
             row = texts.get(_pk(hit), {})
             marks = {}
             for task in found:
-                by = multi[task.field.name]
-                chosen = analyzer.for_field(task.field, row.get(by.by_field) if by is not None else None)
+                by = multi[task.source.name]
+                chosen = analyzer.for_field(task.source, row.get(by.by_field) if by is not None else None)
                 wanted = task.shared | (task.per_query[q] if q < len(task.per_query) else frozenset())
-                text = row.get(task.field.name) or ""
+                text = row.get(task.source.name) or ""
                 spans = merge([(s, e) for token, s, e in chosen.marks(text) if token in wanted])
-                marks[task.field.name] = {"fragments": render(text, fragments(text, spans, highlight), highlight),
+                marks[task.source.name] = {"fragments": render(text, fragments(text, spans, highlight), highlight),
                                           "scores": []}
             hit["highlight"] = marks
 
