@@ -92,7 +92,8 @@ class _Lexer:
                 continue
             if ch == "\0":
                 raise SyntaxProblem("NUL characters are not allowed in filter expressions", self.i)
-            if ch.isdigit() or (ch == "." and self.i + 1 < n and text[self.i + 1].isdigit()):
+            # ASCII digits only: str.isdigit() also takes "²" or "٣", which no number rule reads
+            if "0" <= ch <= "9" or (ch == "." and self.i + 1 < n and "0" <= text[self.i + 1] <= "9"):
                 self._number()
             elif ch in "\"'":
                 start = self.i
