@@ -422,15 +422,14 @@ class MultiAnalyzer:
     then names an analyzer, else ``default`` is used."""
 
     by_field: str
-    alias: tuple[tuple[str, str], ...]
-    analyzers: tuple[tuple[str, Analyzer], ...]
+    alias: dict[str, str]
+    analyzers: dict[str, Analyzer]
 
     def pick(self, name: Optional[str]) -> Analyzer:
-        found, alias = dict(self.analyzers), dict(self.alias)
-        name = alias.get(name or "", name or "")
-        if name in found:
-            return found[name]
-        return found.get(alias.get("default", "default"), found["default"])
+        name = self.alias.get(name or "", name or "")
+        if name in self.analyzers:
+            return self.analyzers[name]
+        return self.analyzers.get(self.alias.get("default", "default"), self.analyzers["default"])
 
 
 def _server(message: str) -> MilvusException:
@@ -476,7 +475,7 @@ def _multi(field: str, text: str) -> MultiAnalyzer:
         if not isinstance(spec, dict):
             raise invalid(field, f"analyzer {name}: params should be a json map")
         built.append((name, _cached(field, json.dumps(spec, sort_keys=True))))
-    return MultiAnalyzer(by_field, tuple(sorted(alias.items())), tuple(built))
+    return MultiAnalyzer(by_field, dict(alias), dict(built))
 
 
 def check_multi(field: Any, schema: Any, collection_name: str = "") -> None:

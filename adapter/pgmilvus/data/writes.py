@@ -289,8 +289,9 @@ def bm25_documents(info: CollectionInfo, output: str, texts: list[Optional[str]]
     field's analyzer looked up once per column, not per row); ``names``: a multi-analyzer
     field's by_field values, each row's analyzer."""
     source = info.schema.bm25_outputs[output]
-    if names is not None:
-        return [values.JsonbWire(b"\x01" + analyzer.document(analyzer.for_field(source, name).frequencies(text)))
+    if names is not None:  # the field's analyzers looked up once, each row's picked by name
+        pick = analyzer.multi_for_field(source).pick
+        return [values.JsonbWire(b"\x01" + analyzer.document(pick(name).frequencies(text)))
                 for text, name in zip(texts, names)]
     frequencies = analyzer.for_field(source).frequencies
     return [values.JsonbWire(b"\x01" + analyzer.document(frequencies(text))) for text in texts]

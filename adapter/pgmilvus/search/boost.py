@@ -196,12 +196,13 @@ def _value(boosts: Boosts, pk: Any, values: Sequence[Any]) -> Optional[np.float3
     cells, combined = iter(values), None
     for scorer in boosts.scorers:
         matched = next(cells)
-        key = next(cells) if scorer.field is not None else _pk_key(pk)
+        seed_value = next(cells) if scorer.field is not None else None
         if not matched:
             continue
         value = scorer.weight
-        if scorer.random:
-            value = np.float32(np.float32(random_value(0 if key is None else key, scorer.seed)) * scorer.weight)
+        if scorer.random:  # the seed field's value (NULL: 0), else the key's (hashed only here)
+            key = (seed_value or 0) if scorer.field is not None else _pk_key(pk)
+            value = np.float32(np.float32(random_value(key, scorer.seed)) * scorer.weight)
         if combined is None:
             combined = value
         else:

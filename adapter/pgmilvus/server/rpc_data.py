@@ -319,12 +319,13 @@ def search_result_data(result: Any, schema: CollectionSchema, output_fields: Opt
 def _highlights(result: Any) -> list[Any]:
     """The hits' ``highlight`` dicts (search/highlight.py) as Milvus's HighlightResults: one per
     field, with one HighlightData per hit of every query, in the hits' order."""
-    hits = [hit for found in result for hit in found if dict.get(hit, "highlight") is not None]
-    if not hits:
+    first = next((hit for found in result for hit in found), None)
+    if first is None or dict.get(first, "highlight") is None:  # a highlighter marks every hit
         return []
+    hits = [hit for found in result for hit in found]
     return [common_pb2.HighlightResult(field_name=name, datas=[
         common_pb2.HighlightData(fragments=hit["highlight"][name]["fragments"]) for hit in hits])
-        for name in dict.get(hits[0], "highlight")]
+        for name in dict.get(first, "highlight")]
 
 
 def _empty_ids(dtype: DataType) -> schema_pb2.IDs:
