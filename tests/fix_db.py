@@ -66,6 +66,16 @@ def pg_dsn(request: pytest.FixtureRequest, test_root: Path) -> Iterator[str]:
 @pytest.fixture
 def fresh_db(pg_dsn: str) -> Iterator[str]:
     """A brand-new Postgres database on the session server, so each test starts empty."""
+    yield from _new_database(pg_dsn)
+
+
+@pytest.fixture(scope="module")
+def module_db(pg_dsn: str) -> Iterator[str]:
+    """A brand-new database shared by one module's tests (a table of cases read from one collection)."""
+    yield from _new_database(pg_dsn)
+
+
+def _new_database(pg_dsn: str) -> Iterator[str]:
     import psycopg
     from psycopg import sql
 

@@ -45,3 +45,13 @@ def timestamptz_schema() -> CollectionSchema:
         FieldSchema("j", DataType.JSON),
     ]
     return CollectionSchema(fields, enable_dynamic_field=True)
+
+
+def stored_tokens_schema() -> CollectionSchema:
+    """appendix_schema as a collection made now has it: the tokens of t stored in its hidden
+    column (ddl.match_column), plus tz, a jieba-analyzed text_match field (cases.txt ``tok:``)."""
+    schema = appendix_schema(dynamic=True)
+    schema.add_field("tz", DataType.VARCHAR, max_length=200, enable_analyzer=True, enable_match=True,
+                     analyzer_params={"tokenizer": "jieba"})
+    schema.token_fields = frozenset({"t", "tz"})
+    return schema

@@ -5,6 +5,7 @@ Line formats (no database needed)::
     <milvus filter> => <expected Postgres SQL>
     <milvus filter> =! <expected error detail (exact text after "error: column N: ")>
     nodyn: <filter> ...     same, against the schema without the dynamic field
+    tok: <filter> ...       against :func:`schemas.stored_tokens_schema` (text_match tokens stored)
     tsz: <filter> ...       against :func:`schemas.timestamptz_schema` (TIMESTAMPTZ fields)
     tsz@<zone>: <filter>    same, ``ISO`` times without an offset read in ``<zone>`` (else UTC)
 
@@ -22,10 +23,10 @@ from pgmilvus.errors import MilvusException
 from pgmilvus.filters import FilterError, compile_filter, filter_sql, parse_filter
 from pgmilvus.filters.compile import like_to_pg, like_to_regex
 
-from .schemas import appendix_schema, timestamptz_schema
+from .schemas import appendix_schema, stored_tokens_schema, timestamptz_schema
 
 SCHEMAS = {"dyn": appendix_schema(dynamic=True), "nodyn": appendix_schema(dynamic=False),
-           "tsz": timestamptz_schema()}
+           "tsz": timestamptz_schema(), "tok": stored_tokens_schema()}
 PARAMS = {"x": 3, "y": 7, "s": "red", "lst": [1, 2], "strs": ["a", "b"], "fl": 1.5,
           "mixed": [1, "a", True], "pat": "r%", "flag": True, "obj": {"a": 1},
           "nul": "a\0b", "big": 2**70, "nan": math.nan, "none": None, "two": 2.0, "bigs": [1, 2**63]}
@@ -39,8 +40,8 @@ def _load_cases() -> list:
             continue
         schema, zone = "dyn", "UTC"
         line = raw
-        if line.startswith("nodyn: "):
-            schema, line = "nodyn", line[len("nodyn: "):]
+        if line.startswith(("nodyn: ", "tok: ")):
+            schema, line = line.split(": ", 1)
         elif line.startswith("tsz"):
             prefix, line = line.split(": ", 1)
             schema, _, zone = prefix.partition("@")

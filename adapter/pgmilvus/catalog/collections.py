@@ -16,7 +16,7 @@ from psycopg import sql
 
 from . import store as catalog, compaction, indexes, segments, ttl
 from . import properties as properties_mod
-from ..data import timestamps
+from ..data import analyzer, timestamps
 from ..schema import ddl, names
 from ..rbac import roles as rbac
 from .store import CollectionInfo
@@ -175,10 +175,14 @@ def create(conn: psycopg.Connection, db_name: str, name: str, schema: Collection
     collection_id = catalog.add_collection(conn, db_name, name, table, schema, properties=properties,
                                            consistency_level=level, num_shards=shards,
                                            num_partitions=num_parts, segmented=True)
+    token_fields = tuple(f.name for f in analyzer.token_fields(schema))
     conn.execute(ddl.create_collection_table(schema_name, table, schema, segmented=True,
-                                             write_times=ttl.seconds(properties) > 0))
+                                             write_times=ttl.seconds(properties) > 0,
+                                             token_fields=token_fields))
     for output in schema.bm25_outputs:
         conn.execute(ddl.bm25_term_index(schema_name, table, output))
+    for field_name in token_fields:
+        conn.execute(ddl.match_index(schema_name, table, field_name))
     loaded = bool(index_params)
     if num_parts is None:
         _add_partition(conn, schema_name, table, collection_id, ddl.DEFAULT_PARTITION, loaded, True)
@@ -381,8 +385,10 @@ def _rename_indexes(conn: psycopg.Connection, schema_name: str, info: Collection
                 index.params = {**index.params, indexes.PG_KEY: {**facts, "path_index": renamed[path_index]}}
             index.pg_index_name = renamed.get(index.pg_index_name, index.pg_index_name)
             catalog.rename_index_objects(conn, info.id, index)
-    for output in info.schema.bm25_outputs:  # ddl.bm25_term_index, named after the table too
-        old, new = ddl.pg_name(info.table_name, "bm25", output), ddl.pg_name(new_table, "bm25", output)
+    named_after_table = [("bm25", output) for output in info.schema.bm25_outputs]  # ddl.bm25_term_index
+    named_after_table += [("match", field) for field in info.schema.token_fields]  # ddl.match_index
+    for kind, field in named_after_table:
+        old, new = ddl.pg_name(info.table_name, kind, field), ddl.pg_name(new_table, kind, field)
         if old != new:
             conn.execute(ddl.rename_index(schema_name, old, new))
 

@@ -22,6 +22,7 @@ import psycopg
 from psycopg import sql
 
 from . import segments, store as catalog
+from ..data import analyzer
 from ..schema import ddl
 from .properties import MMAP_KEY, WARMUP_KEYS
 from .store import CollectionInfo
@@ -64,8 +65,13 @@ def add_field(conn: psycopg.Connection, info: CollectionInfo, field: FieldSchema
     info = segments.lock_for_ddl(conn, info)  # waits for writers in flight, stops builds
     schema = info.schema.copy()
     schema.fields.append(field)
-    conn.execute(sql.SQL("ALTER TABLE {} ADD COLUMN {}").format(
-        ddl.qualified(info.schema_name, info.table_name), ddl.column_def(field)))
+    table = ddl.qualified(info.schema_name, info.table_name)
+    conn.execute(sql.SQL("ALTER TABLE {} ADD COLUMN {}").format(table, ddl.column_def(field)))
+    if analyzer.stores_tokens(field):  # every row holds the default (or NULL): so do its tokens
+        default = field.default_value if field.has_default and field.default_value is not None else None
+        stored = None if default is None else analyzer.match_document(analyzer.for_field(field).positions(default))
+        conn.execute(sql.SQL("ALTER TABLE {} ADD COLUMN {}").format(table, ddl.match_column_def(field.name, stored)))
+        conn.execute(ddl.match_index(info.schema_name, info.table_name, field.name))
     catalog.add_field(conn, info.id, schema)
 
 
@@ -122,6 +128,9 @@ def drop_field(conn: psycopg.Connection, info: CollectionInfo, field_name: str, 
         index_ops.drop(conn, info, index.index_name)
     conn.execute(sql.SQL("ALTER TABLE {} DROP COLUMN {}").format(
         ddl.qualified(info.schema_name, info.table_name), sql.Identifier(field.name)))
+    if field.name in info.schema.token_fields:  # its index goes with it
+        conn.execute(sql.SQL("ALTER TABLE {} DROP COLUMN {}").format(
+            ddl.qualified(info.schema_name, info.table_name), sql.Identifier(ddl.match_column(field.name))))
     schema = info.schema.copy()
     schema.fields = [f for f in schema.fields if f.name != field.name]
     catalog.remove_field(conn, info.id, schema, field.name)

@@ -181,6 +181,11 @@ SELECT c.id, c.db_name, d.schema_name, c.name, c.table_name, c.schema, c.propert
        EXISTS (SELECT FROM pg_attribute a
                WHERE a.attrelid = to_regclass(quote_ident(d.schema_name) || '.' || quote_ident(c.table_name))
                AND a.attname = {sql.Literal(ddl.TS_COLUMN).as_string(None)} AND NOT a.attisdropped) AS write_times,
+       ARRAY(SELECT a.attname::text FROM pg_attribute a
+             WHERE a.attrelid = to_regclass(quote_ident(d.schema_name) || '.' || quote_ident(c.table_name))
+             AND starts_with(a.attname::text, {sql.Literal(ddl.MATCH_PREFIX + "$").as_string(None)})
+             AND NOT a.attisdropped)
+           AS match_columns,
        COALESCE((SELECT json_agg(json_build_object('name', p.name, 'table_name', p.table_name,
                                                    'ordinal', p.ordinal, 'loaded', p.loaded)
                                  ORDER BY p.ordinal)
@@ -197,9 +202,12 @@ FROM {CATALOG}.collections c JOIN {CATALOG}.databases d ON d.name = c.db_name
 
 
 def _to_info(row: dict[str, Any], looked_up_as: str) -> CollectionInfo:
+    schema = CollectionSchema.from_catalog(row["schema"])
+    stored = set(row["match_columns"])
+    schema.token_fields = frozenset(f.name for f in schema.fields if ddl.match_column(f.name) in stored)
     return CollectionInfo(
         id=row["id"], db_name=row["db_name"], schema_name=row["schema_name"], name=row["name"],
-        table_name=row["table_name"], schema=CollectionSchema.from_catalog(row["schema"]),
+        table_name=row["table_name"], schema=schema,
         properties=dict(row["properties"]), consistency_level=row["consistency_level"],
         num_shards=row["num_shards"], num_partitions=row["num_partitions"],
         created_at=row["created_at"], updated_at=row["updated_at"],

@@ -152,6 +152,42 @@ class Analyzer:
             if kept:
                 yield kept[0], start, end, position, length
 
+    def sequence(self, text: str) -> list[tuple[str, int]]:
+        """(token, position) in token order: a phrase query's terms and offsets."""
+        return [(token, position) for token, _, _, position, _ in self._filtered(text)]
+
+    def positions(self, text: Optional[str]) -> dict[str, list[int]]:
+        """token -> its positions, ascending: what tantivy's index of a text_match field records
+        (a token a filter drops keeps its position used; jieba's position is the token's first
+        character).  The filters run on the whole list first; only when one drops a token are
+        they run token by token to keep each survivor's position."""
+        if not text:
+            return {}
+        split = self.split
+        if isinstance(split, Jieba):
+            spans = split.segmenter.tokenize(text, split.mode, split.hmm)
+            words, places = [w for w, _, _ in spans], [start for _, start, _ in spans]
+        else:
+            words = split.words(text)
+            places = range(len(words))
+        kept = words
+        for apply in self.filters:
+            kept = apply(kept)
+        pairs: Any = zip(kept, places) if len(kept) == len(words) else (
+            (token, position) for token, _, _, position, _ in self._filtered(text))
+        out: dict[str, list[int]] = {}
+        for token, position in pairs:
+            held = out.get(token)
+            if held is None:
+                out[token] = [position]
+            else:
+                held.append(position)
+        if isinstance(split, Jieba):  # search mode's sub-words may come before their word's start
+            for token, held in out.items():
+                if any(a >= b for a, b in zip(held, held[1:])):
+                    out[token] = sorted(held)
+        return out
+
     def frequencies(self, text: Optional[str]) -> dict[str, int]:
         """The term -> count map Milvus's BM25 function builds (an empty text / NULL: none)."""
         if not text:
@@ -415,6 +451,24 @@ def for_field(field: Any, name: Optional[str] = None) -> Analyzer:
     return _cached(field.name, json.dumps(analyzer_params(field), sort_keys=True))
 
 
+def token_fields(schema: Any) -> list[Any]:
+    """The text_match fields (``enable_match``) whose tokens a new table stores (ddl.match_column):
+    those whose analyzer pgmilvus runs.  A field whose analyzer it cannot run (icu, lindera...)
+    gets no column; text_match there falls back to Postgres's parser (filters/compile.py)."""
+    return [field for field in schema.fields if stores_tokens(field)]
+
+
+def stores_tokens(field: Any) -> bool:
+    """Whether a table made now stores ``field``'s tokens (token_fields)."""
+    if not field.params.get("enable_match") or multi_for_field(field) is not None:
+        return False
+    try:
+        for_field(field)
+    except MilvusException:
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class MultiAnalyzer:
     """``multi_analyzer_params``: one analyzer per language, picked per row by the VARCHAR field
@@ -493,6 +547,14 @@ def check_multi(field: Any, schema: Any, collection_name: str = "") -> None:
     if by.dtype.name != "VARCHAR":
         raise _server(f"multi analyzer params now only support by string field, but field {by.name} is not string")
 
+
+
+def match_document(positions: dict[str, list[int]]) -> bytes:
+    """A text_match field's stored tokens as JSON text: ``{"t": [token, ...], "p": {token:
+    [position, ...]}}``.  The GIN index covers ``-> 't'`` alone (an array of strings: no position
+    number becomes an index entry); phrase_match reads ``-> 'p'``."""
+    return json.dumps({"t": list(positions), "p": positions}, ensure_ascii=False,
+                      separators=(",", ":")).encode()
 
 
 def document(freqs: dict[str, int]) -> bytes:

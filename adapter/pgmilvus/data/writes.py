@@ -103,6 +103,9 @@ class RowEncoder:
         self.dynamic = schema.enable_dynamic_field
         self.partition = partition
         self.columns = [f.name for f in self.fields]
+        #: text_match field -> its column's position (its tokens' column follows the fields)
+        self.matched = {name: self.columns.index(name) for name in sorted(schema.token_fields)}
+        self.columns += [ddl.match_column(name) for name in self.matched]
         if self.dynamic:
             self.columns.append(DYNAMIC_FIELD)
         if partition is not None:
@@ -138,10 +141,19 @@ class RowEncoder:
                 columns.append(pk_col)
             else:
                 columns.append(self._column(field, chunk, base))
+        placed = {name: self._positions(name, columns[at]) for name, at in self.matched.items()}
         for at, source in self.bm25.values():
+            if self.columns[source] in placed:  # the text's tokens counted, not analyzed again
+                columns[at] = [values.JsonbWire(b"\x01" + analyzer.document(
+                    {token: len(held) for token, held in p.items()} if p is not None else {}))
+                    for p in placed[self.columns[source]]]
+                continue
             multi = analyzer.multi_for_field(self.info.schema.bm25_outputs[self.columns[at]])
             names = columns[self.columns.index(multi.by_field)] if multi is not None else None
             columns[at] = bm25_documents(self.info, self.columns[at], columns[source], names)
+        for positions in placed.values():
+            columns.append([None if p is None else values.JsonbWire(b"\x01" + analyzer.match_document(p))
+                            for p in positions])
         if self.dynamic:
             columns.append(self._meta_column(chunk, base))
         else:
@@ -151,6 +163,11 @@ class RowEncoder:
         if self.info.segmented:
             columns.append(self._segments(columns, len(chunk)))
         return EncodedChunk(columns, columns[self.pk_index], given, base)
+
+    def _positions(self, name: str, texts: list[Optional[str]]) -> list[Optional[dict[str, list[int]]]]:
+        """Each text's tokens and positions by text_match field ``name``'s analyzer (None: NULL)."""
+        positions = analyzer.for_field(self.info.schema.field(name)).positions
+        return [None if text is None else positions(text) for text in texts]
 
     def _segments(self, columns: list[list[Any]], rows: int) -> list[Any]:
         """The "$segment" column: the growing segment of the row's partition (segments.py)."""
@@ -295,6 +312,13 @@ def bm25_documents(info: CollectionInfo, output: str, texts: list[Optional[str]]
                 for text, name in zip(texts, names)]
     frequencies = analyzer.for_field(source).frequencies
     return [values.JsonbWire(b"\x01" + analyzer.document(frequencies(text))) for text in texts]
+
+
+def match_documents(info: CollectionInfo, field: str, texts: list[Optional[str]]) -> list[Optional[values.JsonbWire]]:
+    """The stored tokens of text_match field ``field`` for its ``texts`` (NULL for NULL)."""
+    positions = analyzer.for_field(info.schema.field(field)).positions
+    return [None if text is None else values.JsonbWire(b"\x01" + analyzer.match_document(positions(text)))
+            for text in texts]
 
 
 def chunks(rows: Iterable[Any], size: int = CHUNK_ROWS) -> Iterator[list[Any]]:
@@ -741,6 +765,12 @@ def _partial_params(info: CollectionInfo, row: dict, index: int, partition: Opti
             text = row[source.name] if row[source.name] is not None else source.default_value
             names = [row[multi.by_field]] if multi is not None else None
             params.append(bm25_documents(info, output, [text], names)[0])
+    for name in sorted(schema.token_fields):
+        if name in columns:  # the text changes: so do its stored tokens
+            field = schema.field(name)
+            text = row[name] if row[name] is not None or not field.has_default else field.default_value
+            columns.append(ddl.match_column(name))
+            params.append(match_documents(info, name, [text])[0])
     if extra:
         columns.append(DYNAMIC_FIELD)
         params.append(values.encode_meta(extra, index))

@@ -73,9 +73,9 @@ compile_cache = LRU(COMPILE_CACHE_SIZE)
 
 def schema_key(schema: CollectionSchema) -> tuple:
     """What of a schema the compiler reads: names, types, nullability, text-match flags and
-    analyzers, and the BM25 functions (text_match reads their terms)."""
+    analyzers, the BM25 functions and the stored tokens (text_match reads them)."""
     bm25 = tuple(sorted((output, source.name) for output, source in schema.bm25_outputs.items()))
-    return (bool(schema.enable_dynamic_field), bm25) + tuple(
+    return (bool(schema.enable_dynamic_field), bm25, tuple(sorted(schema.token_fields))) + tuple(
         (f.name, int(f.dtype), int(f.element_type) if f.element_type is not None else None,
          bool(f.nullable), f.params.get("max_length"), bool(f.params.get("enable_match")),
          str(f.params.get("analyzer_params")) if f.params.get("enable_match") else None)

@@ -557,10 +557,9 @@ def _text_match(pred: ir.TextMatch) -> exp.Expression:
             return exp.false()
 
         def stored() -> exp.Expression:
-            return _paren(exp.JSONExtract(this=_col(pred.terms), expression=exp.JSONPath(
-                expressions=[exp.JSONPathRoot(), exp.JSONPathKey(this="t")]), only_json_types=True))
+            return _stored(pred.terms, "t")
         any_of = exp.JSONBContainsAnyTopKeys(this=stored(), expression=exp.Array(
-            expressions=[exp.Literal.string(t) for t in pred.tokens]))
+            expressions=[exp.Literal.string(t) for t in dict.fromkeys(pred.tokens)]))
         if pred.minimum == 1:
             return any_of
         held = [exp.cast(exp.JSONBContainsTopKey(this=stored(), expression=exp.Literal.string(t)), "INT")
@@ -578,8 +577,22 @@ def _text_match(pred: ir.TextMatch) -> exp.Expression:
 
 
 def _phrase_match(pred: ir.PhraseMatch) -> exp.Expression:
+    if pred.stored is not None:  # rows holding every token (the GIN index), then their positions
+        tokens = exp.Array(expressions=[exp.Literal.string(t) for t in pred.tokens])
+        every = exp.JSONBContainsAllTopKeys(this=_stored(pred.stored, "t"), expression=tokens.copy())
+        offsets = exp.Array(expressions=[exp.Literal.number(p) for p in pred.offsets])
+        placed = exp.Dot(this=exp.to_identifier("pgmilvus_catalog"), expression=exp.Anonymous(
+            this="phrase_match", expressions=[_stored(pred.stored, "p"), tokens, exp.cast(offsets, "INT[]"),
+                                              exp.Literal.number(pred.slop)]))
+        return exp.and_(every, placed)
     query = _call("phraseto_tsquery", exp.Literal.string("simple"), exp.Literal.string(pred.phrase))
     return exp.MatchAgainst(this=query, expressions=[_tsvector(pred.column)])
+
+
+def _stored(column: str, key: str) -> exp.Expression:
+    """``("column" -> 'key')``: a stored tokens column's part (ddl.match_column, BM25 terms)."""
+    return _paren(exp.JSONExtract(this=_col(column), expression=exp.JSONPath(
+        expressions=[exp.JSONPathRoot(), exp.JSONPathKey(this=key)]), only_json_types=True))
 
 
 def _tsvector(column: str) -> exp.Expression:

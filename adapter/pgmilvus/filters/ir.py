@@ -146,20 +146,32 @@ class Contains:
 
 @dataclass(frozen=True, slots=True)
 class TextMatch:
-    """``terms``: the BM25 output field of ``column`` (its stored terms answer exactly, ``tokens``
-    being the query's by the field's analyzer); None: Postgres's full-text match approximates."""
+    """``terms``: a column holding ``column``'s tokens under ``-> 't'`` (its hidden match column,
+    or a BM25 output field's terms), which answers exactly, ``tokens`` being the query's by the
+    field's analyzer; None: Postgres's full-text match approximates (collections made before
+    pgmilvus stored tokens, analyzers it cannot run)."""
 
     column: str
     query: str
     terms: Optional[str] = None
     tokens: tuple[str, ...] = ()
-    minimum: int = 1          # minimum_should_match: distinct query tokens a row must hold (terms only)
+    #: minimum_should_match: query tokens a row must hold, a repeated token counting once per
+    #: occurrence (tantivy's BooleanQuery has a clause per token)
+    minimum: int = 1
 
 
 @dataclass(frozen=True, slots=True)
 class PhraseMatch:
+    """``stored``: the hidden match column of ``column`` (tokens and positions, Milvus's exact
+    phrase with ``slop``; ``tokens`` / ``offsets``: the phrase's, by offset); None: Postgres's
+    ``phraseto_tsquery`` approximates, slop 0 only."""
+
     column: str
     phrase: str
+    stored: Optional[str] = None
+    tokens: tuple[str, ...] = ()
+    offsets: tuple[int, ...] = ()
+    slop: int = 0
 
 
 @dataclass(frozen=True, slots=True)

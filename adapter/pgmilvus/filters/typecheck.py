@@ -30,6 +30,7 @@ from typing import Any, Optional, Union
 
 from ..data import analyzer, timestamps
 from ..errors import ErrorCode
+from ..schema import ddl
 from ..schema.model import DYNAMIC_FIELD, CollectionSchema
 from ..types import FLOAT_TYPES, GO_NAMES, INTEGER_TYPES, STRING_TYPES, VECTOR_TYPES, DataType
 from . import ast, ir
@@ -747,35 +748,60 @@ class _Checker:
                                     option.pos)
             minimum, minimum_pos = opt.value, option.pos
         chosen = analyzer.for_field(self.schema.field(column.name))
-        terms = next((out for out, source in self.schema.bm25_outputs.items() if source.name == column.name), None)
-        if terms is not None:  # the analyzer's own tokens, matched against the stored terms
-            return ir.TextMatch(column.name, query.value, terms, tuple(dict.fromkeys(chosen.tokens(query.value))),
+        if column.name in self.schema.token_fields:
+            terms: Optional[str] = ddl.match_column(column.name)
+        else:  # a collection made before pgmilvus stored tokens: a BM25 function's terms, if any
+            terms = next((out for out, source in self.schema.bm25_outputs.items() if source.name == column.name),
+                         None)
+        if terms is not None:  # the analyzer's own tokens, matched against the stored ones
+            return ir.TextMatch(column.name, query.value, terms, tuple(chosen.tokens(query.value)),
                                 minimum)
         if minimum != 1:
-            raise SyntaxProblem("minimum_should_match other than 1 is not supported by pgmilvus on a field "
-                                "without a BM25 function", minimum_pos)
+            raise SyntaxProblem(f"minimum_should_match other than 1 is not supported by pgmilvus on field "
+                                f"{column.name}: its collection was made before pgmilvus stored a text_match "
+                                "field's tokens", minimum_pos)
         if isinstance(chosen.split, analyzer.Jieba):
             raise SyntaxProblem(f"{node.spelled} on field {column.name}, analyzed by jieba, is not supported by "
-                                "pgmilvus without a BM25 function on the field: add one (its terms answer "
-                                "text_match)", node.pos, code=ErrorCode.UNSUPPORTED)
+                                "pgmilvus on a collection made before it stored a text_match field's tokens",
+                                node.pos, code=ErrorCode.UNSUPPORTED)
         return ir.TextMatch(column.name, query.value)
 
     def phrase_match(self, node: ast.Call) -> "ir.Pred":
         typed = self.args(node, 2, optional=1)
         column = self.text_column(node, typed[0])
-        if isinstance(analyzer.for_field(self.schema.field(column.name)).split, analyzer.Jieba):
-            raise SyntaxProblem(f"{node.spelled} on field {column.name}, analyzed by jieba, is not supported by "
-                                "pgmilvus", node.pos, code=ErrorCode.UNSUPPORTED)
         phrase = typed[1]
         if not isinstance(phrase, Value) or phrase.kind != "str":
             raise SyntaxProblem(f"the phrase of {node.spelled} must be a string", node.args[1].pos)
-        if len(typed) == 3:
-            slop = typed[2]
-            if not isinstance(slop, Value) or slop.kind != "int" or slop.value < 0:
-                raise SyntaxProblem("slop should be a non-negative integer", node.args[2].pos)
-            if slop.value != 0:
-                raise SyntaxProblem("phrase_match with slop > 0 is not supported by pgmilvus",
+        slop = 0
+        if len(typed) == 3:  # Milvus's parser (VisitPhraseMatch): a uint32 constant
+            given = typed[2]
+            if not isinstance(given, Value) or given.kind != "int":
+                raise SyntaxProblem('"slop" should be a const integer expression with "uint32" value',
                                     node.args[2].pos)
+            if given.value < 0:
+                raise SyntaxProblem(f'"slop" should not be a negative interger. "slop" passed: {given.value}',
+                                    node.args[2].pos)
+            if given.value > 0xFFFFFFFF:
+                raise SyntaxProblem(f'"slop" exceeds the range of "uint32". "slop" expression passed: '
+                                    f'{given.value}', node.args[2].pos)
+            slop = given.value
+        chosen = analyzer.for_field(self.schema.field(column.name))
+        if column.name in self.schema.token_fields:
+            # tantivy's PhraseQuery sorts its terms by offset (stably); one term or none: a text match
+            terms = sorted(chosen.sequence(phrase.value), key=lambda pair: pair[1])
+            if len(terms) <= 1:
+                return ir.TextMatch(column.name, phrase.value, ddl.match_column(column.name),
+                                    tuple(t for t, _ in terms))
+            return ir.PhraseMatch(column.name, phrase.value, ddl.match_column(column.name),
+                                  tuple(t for t, _ in terms), tuple(p for _, p in terms), slop)
+        if isinstance(chosen.split, analyzer.Jieba):
+            raise SyntaxProblem(f"{node.spelled} on field {column.name}, analyzed by jieba, is not supported by "
+                                "pgmilvus on a collection made before it stored a text_match field's tokens",
+                                node.pos, code=ErrorCode.UNSUPPORTED)
+        if slop != 0:
+            raise SyntaxProblem(f"phrase_match with slop > 0 is not supported by pgmilvus on field {column.name}: "
+                                "its collection was made before pgmilvus stored a text_match field's tokens",
+                                node.args[2].pos)
         return ir.PhraseMatch(column.name, phrase.value)
 
     def random_sample(self, node: ast.Call) -> "ir.Pred":

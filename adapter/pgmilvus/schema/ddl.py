@@ -16,6 +16,7 @@ Field names can never start with ``$``, so the hidden columns never collide.
 from __future__ import annotations
 
 import hashlib
+from typing import Optional
 
 from psycopg import sql
 
@@ -29,6 +30,8 @@ SEGMENT_COLUMN = "$segment"
 #: Collections with a TTL (catalog/ttl.py): when the row was written (its default: the writing
 #: transaction's time, so every write path that leaves it out stamps the row).
 TS_COLUMN = "$ts"
+#: text_match fields (data/analyzer.token_fields): the tokens of the field's text, ``"$match$<field>"``.
+MATCH_PREFIX = "$match"
 DEFAULT_PARTITION = "_default"
 PG_NAME_LIMIT = 63
 
@@ -155,17 +158,41 @@ def storage_order(fields: list[FieldSchema]) -> list[FieldSchema]:
     return sorted(fields, key=rank)
 
 
+def match_column(field: str) -> str:
+    """The hidden column holding the tokens of text_match field ``field`` (data/analyzer.py
+    match_document): pgmilvus's analyzer runs at write time, as Milvus's text index does."""
+    return pg_name(MATCH_PREFIX, field)
+
+
+def match_column_def(field: str, default: Optional[bytes] = None) -> sql.Composed:
+    """``default``: the stored tokens of the field's default value, for the rows of a table the
+    column is added to (a constant: no rewrite); NULL when the field has none."""
+    return sql.SQL("{} jsonb{}").format(
+        sql.Identifier(match_column(field)),
+        sql.SQL(" DEFAULT {}::jsonb").format(sql.Literal(default.decode())) if default is not None else sql.SQL(""))
+
+
+def match_index(schema_name: str, table: str, field: str) -> sql.Composed:
+    """The GIN index finding the rows that hold any / all of a query's tokens (``-> 't' ?| / ?&``),
+    on the parent so every partition and segment has it, built with the column."""
+    return sql.SQL("CREATE INDEX {} ON {} USING gin (({} -> 't'))").format(
+        sql.Identifier(pg_name(table, "match", field)), qualified(schema_name, table),
+        sql.Identifier(match_column(field)))
+
+
 def create_collection_table(schema_name: str, table: str, schema: CollectionSchema,
-                            segmented: bool = False, write_times: bool = False) -> sql.Composed:
+                            segmented: bool = False, write_times: bool = False,
+                            token_fields: tuple[str, ...] = ()) -> sql.Composed:
     """The parent table; ``segmented``: with the hidden "$segment" column, also in the primary key
     (Postgres wants every partitioning column in it: uniqueness of the pk alone is checked by the
     writers under the collection lock, writes.py); ``write_times``: with the hidden "$ts" column
     (a TTL given at create time), first, so the expiry test of every read finds it at a fixed
-    offset of the row."""
+    offset of the row; ``token_fields``: text_match fields whose tokens are stored (match_column)."""
     columns = [TS_COLUMN_DEF] if write_times else []
     columns += [column_def(f) for f in storage_order(schema.fields)]
     if schema.enable_dynamic_field:
         columns.append(DYNAMIC_COLUMN)
+    columns += [match_column_def(name) for name in token_fields]
     key = schema.partition_key_field
     pk = sql.Identifier(schema.primary_field.name)
     if key is None:

@@ -570,6 +570,9 @@ class CollectionSchema:
         self._clustering_key_field = args.clustering_key_field
         self.enable_namespace = bool(args.enable_namespace)
         self.functions: list[Function] = list(functions or [])
+        #: The fields whose tokens the collection's table stores (ddl.match_column), read from the
+        #: table by the catalog (catalog/store.py); not part of the schema Milvus describes.
+        self.token_fields: frozenset[str] = frozenset()
         self.fields: list[FieldSchema] = []
         for field in fields or []:
             if not isinstance(field, FieldSchema):
