@@ -139,6 +139,9 @@ def test_writes_keep_tokens(fresh_client):
     assert 7 not in _ids(fresh_client, 'not text_match(t, "c")')  # a NULL text matches neither way
     fresh_client.delete("tm", ids=[6])
     assert _ids(fresh_client, 'text_match(t, "theta")') == []
+    fresh_client.upsert("tm", [{"id": 1, "zh": 'a"b\\c'}], partial_update=True)  # jieba keeps " and \
+    for query in ('q"', "q\\\\", 'q"\\\\', "b"):
+        assert _ids(fresh_client, f"text_match(zh, '{query}')") == [1], query
 
 
 def test_added_and_dropped_field(fresh_client):

@@ -17,9 +17,9 @@ from pgmilvus.catalog import collections
 from pgmilvus.data import reads
 from pgmilvus.filters import bind, filter_sql
 
-from .schemas import appendix_schema
+from .schemas import stored_tokens_schema
 
-SCHEMA = appendix_schema()
+SCHEMA = stored_tokens_schema()
 
 CASES = """
 s == "red" => "s" = %(b0)s | {'b0': 'red'}
@@ -60,6 +60,16 @@ dyn_key == true => -
 array_contains(a, 5) => -
 i in [1, "a"] => -
 i in [1, 2] + x => -
+text_match(t, "Hello, World") => ("$match$t" -> 't') ?| CAST(%(b0)s AS TEXT[]) | {'b0': '{"hello","world"}'}
+TEXT_MATCH(t, "a a b") and i == 3 => ("$match$t" -> 't') ?| CAST(%(b0)s AS TEXT[]) AND "i" = %(b1)s | {'b0': '{"a","b"}', 'b1': 3}
+not text_match(t, "x") => NOT (("$match$t" -> 't') ?| CAST(%(b0)s AS TEXT[])) | {'b0': '{"x"}'}
+text_match(t, "...") => ("$match$t" -> 't') ?| CAST(%(b0)s AS TEXT[]) | {'b0': '{}'}
+text_match(t, 'say "hi"') => ("$match$t" -> 't') ?| CAST(%(b0)s AS TEXT[]) | {'b0': '{"say","hi"}'}
+text_match(t, 'a\\"b') => -
+text_match(tz, "网球滑雪") => ("$match$tz" -> 't') ?| CAST(%(b0)s AS TEXT[]) | {'b0': '{"网球","滑雪"}'}
+text_match(t, "x", minimum_should_match=2) => -
+phrase_match(t, "a b") => -
+text_match(s, "x") => -
 """
 
 
@@ -78,7 +88,7 @@ def _bound(expr: str) -> Optional[tuple[str, dict[str, Any]]]:
     mask = bind.mask(found, SCHEMA)
     if not any(mask):
         return None
-    made = bind.template(found, mask, lambda t: filter_sql(t, SCHEMA))
+    made = bind.template(found, mask, lambda t: filter_sql(t, SCHEMA), SCHEMA)
     params = None if made is None else found.values(mask, made.docs)
     return None if made is None or params is None else (made.text, params)
 
@@ -102,6 +112,7 @@ s != "x" => planned
 i == 1 or i >= 2 => planned
 dyn_key == "red" and j["a"] == 1 => prepared
 dyn_key == "red" and i > 1 => planned
+text_match(t, "fox") => planned
 """
 
 
@@ -127,7 +138,9 @@ FILTERS = ['k == 3', 'k != 3', 'k in [1, 5, 9]', 's == "s_4"', 's in ["s_1", "s_
            's > "s_5" and k < 8', '(k >= 2) or (s == "s_9")', 'k == 4 and f > 0.25',
            's == "it\'s"', "s == 'it\"s'", 's == "50%"', 's like "s_%" and k == 1',
            'color == "red"', 'j["a"] == 1', 'j["t"] == "t0" and k > 2', 'color == "it\'s %"',
-           'j["a"] == 2 or color == "blue"', 'j["n"]["m"] == 3', 'color == 7']
+           'j["a"] == 2 or color == "blue"', 'j["n"]["m"] == 3', 'color == 7',
+           'text_match(t, "red fox")', 'not text_match(t, "Fox")', 'text_match(t, "blue") and k > 2',
+           'text_match(t, "...")', 'text_match(t, "it\'s") or k == 1']
 
 
 @pytest.fixture
@@ -139,13 +152,14 @@ def filled(client: MilvusClient) -> MilvusClient:
     schema.add_field("s", DataType.VARCHAR, max_length=16)
     schema.add_field("f", DataType.DOUBLE)
     schema.add_field("j", DataType.JSON)
+    schema.add_field("t", DataType.VARCHAR, max_length=64, enable_analyzer=True, enable_match=True)
     client.create_collection("c", schema=schema)
     rows = [{"id": i, "v": [0.0, float(i)], "k": i, "s": f"s_{i}", "f": i / 10,
-             "j": {"a": i % 3, "t": f"t{i % 2}", "n": {"m": i}}, "color": ["red", "blue", 7][i % 3]}
-            for i in range(10)]
-    rows += [{"id": 10, "v": [1.0, 1.0], "k": 10, "s": "it's", "f": 0.0, "j": {}, "color": "it's %"},
-             {"id": 11, "v": [1.0, 1.0], "k": 11, "s": 'it"s', "f": 0.0, "j": [1]},
-             {"id": 12, "v": [1.0, 1.0], "k": 12, "s": "50%", "f": 0.0, "j": {"a": 1.0}}]
+             "j": {"a": i % 3, "t": f"t{i % 2}", "n": {"m": i}}, "color": ["red", "blue", 7][i % 3],
+             "t": ["red fox", "blue bird", "lazy dog"][i % 3] + f" w{i}"} for i in range(10)]
+    rows += [{"id": 10, "v": [1.0, 1.0], "k": 10, "s": "it's", "f": 0.0, "j": {}, "color": "it's %", "t": "it's"},
+             {"id": 11, "v": [1.0, 1.0], "k": 11, "s": 'it"s', "f": 0.0, "j": [1], "t": "fox"},
+             {"id": 12, "v": [1.0, 1.0], "k": 12, "s": "50%", "f": 0.0, "j": {"a": 1.0}, "t": "50%"}]
     client.insert("c", rows)
     return client
 

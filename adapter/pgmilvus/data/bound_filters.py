@@ -112,7 +112,7 @@ def condition(info: CollectionInfo, filter: str) -> Optional[Bound]:
         text = None
         if bind.mask(found, info.schema) == mask:  # this text binds as its skeleton says
             paths = json_index.indexed_paths(info)
-            text = bind.template(found, mask, lambda t: plan_sql(t, info.schema, None, "query", paths))
+            text = bind.template(found, mask, lambda t: plan_sql(t, info.schema, None, "query", paths), info.schema)
         remember(plans, key, text)
     if text is None:
         return None

@@ -14,6 +14,10 @@ What is abstracted (everything else stays in the shape, verbatim):
 
 * an integer literal compared with an INT64 field, or in its ``in [...]`` list;
 * a string literal compared with a VARCHAR field, or in its ``in [...]`` list;
+* the query string of ``text_match(field, "...")`` (no options) on a field whose tokens the
+  collection stores: the compiler renders the query's tokens (the field's analyzer) as one
+  ``text[]`` literal, so the parameter is that literal's text, made per call by the analyzer
+  (``Tokens``);
 * an integer or string literal that a JSON key is ``==`` to (``j["a"] == 5``, a dynamic
   field's ``color == "red"``): the compiler renders it inside a JSON document
   (``col @> '{"a": 5}'``), so the parameter is that document, rebuilt per call
@@ -36,9 +40,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
+from ..data import analyzer
 from ..schema.model import CollectionSchema
 from ..types import DataType, INT_RANGES
 from . import lexer
+from .compile import token_array
 from .errors import SyntaxProblem
 
 _COMPARISONS = frozenset(("==", "!=", "<", "<=", ">", ">="))
@@ -69,10 +75,22 @@ _JSONB_LITERAL = re.compile(r"CAST\('((?:[^']|'')*)' AS JSONB\)")
 
 
 @dataclass(frozen=True)
+class Tokens:
+    """A bound text_match query: its parameter is the ``text[]`` text of its tokens by the
+    field's analyzer (compile.token_array), as the compiler renders them."""
+
+    column: str
+    analyzer: Any = field(compare=False)
+
+    def __call__(self, text: str) -> str:
+        return token_array(self.analyzer.tokens(text))
+
+
+@dataclass(frozen=True)
 class Template:
     """The SQL of a shape with ``%(bN)s`` placeholders (other ``%`` doubled), and for each bound
-    value the JSON document it is the parameter of (``_VALUE`` where the value goes), or None
-    when the value is the parameter itself."""
+    value the JSON document it is the parameter of (``_VALUE`` where the value goes), the
+    ``Tokens`` that make its parameter, or None when the value is the parameter itself."""
 
     text: str
     docs: tuple
@@ -108,7 +126,9 @@ class Scan:
                 if not _valid(kind, value):
                     return None
                 doc = docs[len(out)] if docs else None
-                if doc is not None:
+                if doc.__class__ is Tokens:
+                    value = doc(value)
+                elif doc is not None:
                     value = doc.replace(_VALUE, json.dumps(value, ensure_ascii=False))
                 out[f"b{len(out)}"] = value
         return out
@@ -157,8 +177,9 @@ def mask(found: Scan, schema: CollectionSchema) -> tuple:
         # An ISO timestamp without an offset is read in the read's time zone, which a shape
         # (compiled once per collection) does not know: such filters take the ordinary path.
         return (False,) * len(found.spans)
-    slots = {(tokens[i].pos, tokens[i].pos + len(tokens[i].text)) for i in _slots(tokens, schema)}
-    return tuple(span in slots for span in found.spans)
+    slots = {(tokens[i].pos, tokens[i].pos + len(tokens[i].text)): op for i, op in _slots(tokens, schema).items()}
+    return tuple((op if isinstance(op, tuple) else True) if (op := slots.get(span)) is not None else False
+                 for span in found.spans)
 
 
 def only_equalities(found: Scan, schema: CollectionSchema, bound: tuple) -> bool:
@@ -192,10 +213,18 @@ def _valid(kind: str, value: Any) -> bool:
 def _slots(tokens: list[lexer.Token], schema: CollectionSchema) -> dict[int, str]:
     """Positions of the literals that are the whole right-hand side of a typed field's comparison,
     each with its operator (``in`` for a list item)."""
-    out: dict[int, str] = {}
+    out: dict[int, Any] = {}
     n = len(tokens)
     for i, tok in enumerate(tokens):
         if tok.kind not in (lexer.IDENT, lexer.PATH) or (i and _key(tokens[i - 1]) not in _BEFORE):
+            if not (i and _key(tokens[i - 1]) == (lexer.KW, "not") and tok.kind == lexer.IDENT):
+                continue
+        if tok.kind == lexer.IDENT and tok.text.lower() == "text_match":
+            matched = _text_match_query(tokens, i, schema)
+            if matched is not None:
+                out[i + 4] = ("text_match", matched)
+            continue
+        if i and _key(tokens[i - 1]) not in _BEFORE:
             continue
         if _json_key(tok, schema):
             j = i + 2
@@ -217,6 +246,20 @@ def _slots(tokens: list[lexer.Token], schema: CollectionSchema) -> dict[int, str
         elif nxt is not None and nxt.kind == lexer.KW and nxt.value == "in":
             out.update(dict.fromkeys(_list_items(tokens, i + 2, literal), "in"))
     return out
+
+
+def _text_match_query(tokens: list[lexer.Token], i: int, schema: CollectionSchema) -> Optional[str]:
+    """The field of ``text_match(field, "query")`` at ``i`` (no options, a field whose tokens are
+    stored, followed by a boundary), else None."""
+    if i + 6 > len(tokens) - 1:
+        return None
+    opening, column, comma, query, closing = tokens[i + 1:i + 6]
+    if (_key(opening), column.kind, _key(comma), query.kind, _key(closing)) != (
+            (lexer.OP, "("), lexer.IDENT, (lexer.OP, ","), lexer.STR, (lexer.OP, ")")):
+        return None
+    if column.text not in schema.token_fields or _key(tokens[i + 6]) not in _AFTER:
+        return None
+    return column.text
 
 
 def _json_key(tok: lexer.Token, schema: CollectionSchema) -> bool:
@@ -254,10 +297,14 @@ def _key(tok: lexer.Token) -> tuple:
                                                           else tok.text)
 
 
-def template(found: Scan, bound: tuple, compile_text: Callable[[str], Optional[str]]) -> Optional[Template]:
+def template(found: Scan, bound: tuple, compile_text: Callable[[str], Optional[str]],
+             schema: CollectionSchema) -> Optional[Template]:
     """The SQL of the filter's shape with ``%(bN)s`` for its bound values, or None when the
-    compiler does not render every value verbatim, once, the same way for any value."""
+    compiler does not render every value verbatim (a text_match query: its tokens), once, the
+    same way for any value."""
     kinds = found.bound_kinds(bound)
+    transforms = [Tokens(b[1], analyzer.for_field(schema.field(b[1]))) if isinstance(b, tuple) else None
+                  for b in bound if b]
     made = []
     for variant in (0, 1):
         try:
@@ -266,7 +313,7 @@ def template(found: Scan, bound: tuple, compile_text: Callable[[str], Optional[s
             return None
         if text is None:
             return None
-        made.append(_placeholders(text, kinds, variant))
+        made.append(_placeholders(text, kinds, variant, transforms))
     return made[0] if made[0] is not None and made[0] == made[1] else None
 
 
@@ -292,8 +339,15 @@ def _documents(text: str, kinds: tuple, variant: int) -> tuple[str, list]:
     return _JSONB_LITERAL.sub(replace, text), docs
 
 
-def _placeholders(text: str, kinds: tuple, variant: int) -> Optional[Template]:
+def _placeholders(text: str, kinds: tuple, variant: int, transforms: list) -> Optional[Template]:
     text, docs = _documents(text.replace("%", "%%"), kinds, variant)
+    for i, tokens in enumerate(transforms):
+        if tokens is not None:  # the sentinel's tokens, rendered as compile.token_array renders them
+            rendered = "CAST('" + tokens(f"{_SENTINEL_STRS[variant]}{i}").replace("'", "''") + "' AS TEXT[])"
+            if text.count(rendered) != 1:
+                return None
+            text = text.replace(rendered, f"CAST(%(b{i})s AS TEXT[])")
+            docs[i] = tokens
     for i, kind in enumerate(kinds):
         if docs[i] is not None:
             if text.count(f"%(b{i})s") != 1:

@@ -32,7 +32,7 @@ import json
 import re
 from contextvars import ContextVar
 from datetime import datetime, timezone
-from typing import Any, Callable, Union
+from typing import Any, Callable, Iterable, Union
 
 import numpy as np
 from sqlglot import exp
@@ -558,8 +558,8 @@ def _text_match(pred: ir.TextMatch) -> exp.Expression:
 
         def stored() -> exp.Expression:
             return _stored(pred.terms, "t")
-        any_of = exp.JSONBContainsAnyTopKeys(this=stored(), expression=exp.Array(
-            expressions=[exp.Literal.string(t) for t in dict.fromkeys(pred.tokens)]))
+        any_of = exp.JSONBContainsAnyTopKeys(this=stored(), expression=exp.cast(
+            exp.Literal.string(token_array(pred.tokens)), "TEXT[]"))
         if pred.minimum == 1:
             return any_of
         held = [exp.cast(exp.JSONBContainsTopKey(this=stored(), expression=exp.Literal.string(t)), "INT")
@@ -587,6 +587,13 @@ def _phrase_match(pred: ir.PhraseMatch) -> exp.Expression:
         return exp.and_(every, placed)
     query = _call("phraseto_tsquery", exp.Literal.string("simple"), exp.Literal.string(pred.phrase))
     return exp.MatchAgainst(this=query, expressions=[_tsvector(pred.column)])
+
+
+def token_array(tokens: Iterable[str]) -> str:
+    """The ``text[]`` input text of the distinct ``tokens``, each quoted (any token is one element):
+    one literal the filter binder (bind.py) can give as a parameter instead."""
+    quoted = ('"' + t.replace("\\", "\\\\").replace('"', '\\"') + '"' for t in dict.fromkeys(tokens))
+    return "{" + ",".join(quoted) + "}"
 
 
 def _stored(column: str, key: str) -> exp.Expression:
