@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 import numpy as np
+import psycopg
 import pytest
 
 from pgmilvus import AnnSearchRequest, DataType, MilvusClient, MilvusException, ParamError, RRFRanker
@@ -471,9 +472,64 @@ def test_halfvec_index_and_dimension_limits(client: MilvusClient, caplog: pytest
     assert res[0].ids[0] == 4
     assert client.describe_index("t", "v")["halfvec"] == "true"
     with caplog.at_level(logging.WARNING, logger="pgmilvus"):
-        big = typed(client, name="big", index_type="HNSW", dim=2048, rows=20)
+        big = typed(client, name="big", index_type="HNSW", dim=4096, rows=20)
     assert "over pgvector's vector index limit" in caplog.text
     assert client.search("big", [big[7].tolist()], limit=1)[0].ids == [7]
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="pgmilvus"):  # refused halfvec: no index, exact scans
+        big = typed(client, name="big2", index_type="HNSW", dim=2048, rows=20, index_params={"halfvec": False})
+    assert "over pgvector's vector index limit" in caplog.text and "params={'halfvec': True}" in caplog.text
+    assert client.search("big2", [big[7].tolist()], limit=1)[0].ids == [7]
+
+
+@pytest.mark.parametrize("metric", ["L2", "COSINE"])
+def test_wide_float_vectors_get_a_halfvec_index_and_exact_distances(fresh_client, fresh_db, monkeypatch,
+                                                                    metric) -> None:
+    """3,072-d vectors (over pgvector's 2,000 for a vector index): HNSW on ``v::halfvec(3072)``
+    finds the candidates, their distances are computed on the stored float vectors, as Milvus's
+    HNSW returns exact distances of approximate neighbours."""
+    from pgmilvus.search import sql as search_sql
+
+    rows, dim = 1500, 3072
+    vectors = typed(fresh_client, "wide", index_type="HNSW", metric=metric, dim=dim, rows=rows, seed=3)
+    fresh_client.flush("wide")
+    fresh_client.compact("wide")
+    with psycopg.connect(fresh_db) as conn:
+        definitions = [r[0] for r in conn.execute("SELECT indexdef FROM pg_indexes WHERE indexdef LIKE '%hnsw%'")]
+    assert definitions and all("::halfvec(3072)" in d for d in definitions), definitions
+    refined: list = []
+    real = search_sql._refined
+    monkeypatch.setattr(search_sql, "_refined", lambda *a, **k: refined.append(1) or real(*a, **k))
+    rng = np.random.default_rng(5)
+    queries = vectors[[3, 70, 900]] + 0.05 * rng.standard_normal((3, dim)).astype(np.float32)
+    results = fresh_client.search("wide", queries.tolist(), limit=10, output_fields=["g"])
+    assert refined  # the index's statement
+    for q, hits, own in zip(queries, results, [3, 70, 900]):
+        assert hits[0]["id"] == own
+        if metric == "L2":  # Milvus's L2 is the squared distance; COSINE the similarity, larger first
+            exact = ((vectors - q) ** 2).sum(1)
+        else:
+            exact = (vectors @ q) / (np.linalg.norm(vectors, axis=1) * np.linalg.norm(q))
+        for hit in hits:
+            assert hit["distance"] == pytest.approx(float(exact[hit["id"]]), rel=1e-5, abs=1e-6)
+            assert hit["entity"]["g"] == hit["id"] % 5
+        distances = [h["distance"] for h in hits]
+        assert distances == sorted(distances, reverse=metric == "COSINE")
+        truth = set(np.argsort(exact if metric == "L2" else -exact)[:10].tolist())
+        assert len(truth & {h["id"] for h in hits}) >= 8
+    # a range on the exact distances: the candidates met it at halfvec precision, the hits exactly
+    first = results[0]
+    params = {"radius": first[5]["distance"], "range_filter": first[1]["distance"]}
+    ranged = fresh_client.search("wide", [queries[0].tolist()], limit=10, search_params={"params": params})[0]
+    assert [h["id"] for h in ranged] == [h["id"] for h in first[1:5]]
+    filtered = fresh_client.search("wide", [queries[1].tolist()], limit=5, filter="g == 0")[0]
+    assert filtered[0]["id"] == 70 and all(h["id"] % 5 == 0 for h in filtered)
+    if hasattr(fresh_client, "search_iterator"):  # pages follow each other by exact distance
+        pages = fresh_client.search_iterator("wide", [queries[2].tolist()], batch_size=7, limit=28)
+        seen = [hit for page in iter(pages.next, []) for hit in page]
+        distances = [h["distance"] for h in seen]
+        assert len({h["id"] for h in seen}) == len(seen) == 28 and seen[0]["id"] == 900
+        assert distances == sorted(distances, reverse=metric == "COSINE")
 
 
 def test_float16_vectors(client: MilvusClient) -> None:

@@ -8,8 +8,9 @@ extension is installed in the database, else hnsw; FLAT / BIN_FLAT -> no index
 (``vector_l2_ops``, ``halfvec_cosine_ops``, ``bit_hamming_ops``,
 ``sparsevec_ip_ops``...).  Dimensions over pgvector's index limits (2,000 for
 vector, 4,000 for halfvec) get no index and a warning (searches scan
-exactly), unless the user asks for ``params={"halfvec": True}``: a FLOAT_VECTOR
-is then indexed as ``(col::halfvec(dim))`` (up to 4,000 dims, half the memory).
+exactly).  A FLOAT_VECTOR of 2,001 to 4,000 dims (or any, with ``params={"halfvec": True}``)
+is indexed as ``(col::halfvec(dim))`` (half the memory); its searches take the index's
+candidates and compute their distances on the stored vectors.
 
 Scalar indexes: INVERTED on JSON / ARRAY -> GIN, Trie -> B-tree with a pattern
 opclass (serves ``LIKE 'prefix%'``), the rest (INVERTED, STL_SORT, BITMAP,
@@ -165,8 +166,16 @@ def _truthy(value: Any) -> bool:
 
 
 def wants_halfvec(field: FieldSchema, params: dict[str, Any]) -> bool:
-    """The user asked to index a FLOAT_VECTOR as halfvec (``params={"halfvec": True}``)."""
-    return field.dtype in (DataType.FLOAT_VECTOR, DataType.INT8_VECTOR) and _truthy(params.get("halfvec"))
+    """Index a FLOAT_VECTOR / INT8_VECTOR as halfvec: asked for (``params={"halfvec": True}``), or,
+    unless refused (``"halfvec": False``), when its dimension is over pgvector's 2,000 for
+    ``vector`` and within the 4,000 of ``halfvec`` (3,072-d embeddings, for one): an index on
+    ``col::halfvec`` finds the candidates, whose distances are then computed exactly
+    (search/sql.py), where without it every search would scan every vector."""
+    if field.dtype not in (DataType.FLOAT_VECTOR, DataType.INT8_VECTOR):
+        return False
+    if "halfvec" in params:
+        return _truthy(params["halfvec"])
+    return MAX_INDEX_DIM["vector"] < int(field.dim or 0) <= MAX_INDEX_DIM["halfvec"]
 
 
 def index_cast(field: FieldSchema, params: dict[str, Any]) -> Optional[str]:

@@ -78,16 +78,21 @@ def index_method(field: FieldSchema, index: Optional[IndexInfo]) -> Optional[str
     return indexes.search_method(index.index_type, index.params)
 
 
-def _column(field: FieldSchema, index: Optional[IndexInfo], method: Optional[str]) -> tuple[sql.Composable, str]:
-    """The column expression (cast like the index, so the index serves it) and the query type."""
+def _column(field: FieldSchema, index: Optional[IndexInfo], method: Optional[str]
+            ) -> tuple[sql.Composable, str, Optional[str]]:
+    """The column expression (cast like the index, so the index serves it), the query type, and
+    the type an index on a cast of a float vector orders by (``halfvec(3072)``: the column and
+    the query stay full-precision, for the distances; sql.inner_select)."""
     kind = indexes.vector_column_kind(field)
     column: sql.Composable = sql.Identifier("t", field.name)
     cast = indexes.index_cast(field, index.params) if method and index is not None else None
+    if cast and kind == "vector" and cast.startswith("halfvec"):
+        return column, f"vector({int(field.dim)})", cast
     if cast:
-        return sql.SQL("({}::{})").format(column, sql.SQL(cast)), cast
+        return sql.SQL("({}::{})").format(column, sql.SQL(cast)), cast, None
     if kind == "sparsevec":
-        return column, "sparsevec"
-    return column, f"{kind}({int(field.dim)})"
+        return column, "sparsevec", None
+    return column, f"{kind}({int(field.dim)})", None
 
 
 def _resolve_bm25(info: CollectionInfo, field: FieldSchema, index: Optional[IndexInfo],
@@ -117,13 +122,13 @@ def resolve(info: CollectionInfo, name: Optional[str], requested_metric: Optiona
     if field.dtype == DataType.SPARSE_FLOAT_VECTOR and metric.name == "IP":
         metric = SPARSE_IP
     method = index_method(field, index)
-    column, query_type = _column(field, index, method)
+    column, query_type, approx = _column(field, index, method)
     table, conditions, params = _source(info, partition_names, ignore_growing)
     if field.nullable:
         # A row whose vector is NULL has no distance: Milvus never returns it as a hit.
         conditions.append(sql.SQL("{} IS NOT NULL").format(sql.Identifier("t", field.name)))
     target = Target(table=table, pk=info.schema.primary_field.name, column=column,
-                    query_type=query_type, metric=metric)
+                    query_type=query_type, metric=metric, approx=approx)
     return Resolved(field, index, method, target, conditions, params)
 
 
