@@ -24,12 +24,10 @@ speed (median over turns of 25 calls timed alternately on the same queries: benc
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 from pathlib import Path
 
 import numpy as np
-import psycopg
 from psycopg import sql
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "adapter"))
@@ -68,11 +66,7 @@ def run_shape(client, dsn: str, rows: int, dim: int, args: argparse.Namespace) -
     chosen = search_bench.strategy_of(client, "", dim)
     kind = "exact" if chosen.exact else "index"
     lines = [f"-- {rows} x {dim}: loaded, indexed and flushed in {seconds:.1f} s; search strategy: {kind}"]
-    raw = psycopg.connect(dsn, autocommit=True)
-    from pgvector.psycopg import register_vector
-    register_vector(raw)
-    for key, value in chosen.settings.items():  # what pgmilvus sets for this search
-        raw.execute("SELECT set_config(%s, %s, false)", (key, value))
+    raw = search_bench.sql_session(dsn, chosen.settings)
     calls = [q for q in queries]
     for name, ranker in RANKERS.items():
         text = INNER if name == "plain" else BOOSTED
@@ -86,32 +80,15 @@ def run_shape(client, dsn: str, rows: int, dim: int, args: argparse.Namespace) -
         sides = turns.measure_sides({"sql": theirs, "pgmilvus": ours}, calls, args.rounds, TURN)
         ratio = turns.turn_ratio(sides["sql"], sides["pgmilvus"])
         same = float(np.mean([a == b for a, b in zip(sides["sql"].found, sides["pgmilvus"].found)]))
-        lines.append(f"{name:<14} {_cell(sides['pgmilvus'])} {_cell(sides['sql'])} {ratio:6.3f} {same:6.2f}")
+        lines.append(f"{name:<14} {turns.cell(sides['pgmilvus'])} {turns.cell(sides['sql'])} {ratio:6.3f} {same:6.2f}")
     raw.close()
     return lines
 
 
-def _cell(side: turns.Side) -> str:
-    qps = len(side.times) / sum(side.times)
-    return f"{qps:9.1f} {statistics.median(side.times) * 1000:7.2f} {np.percentile(side.times, 99) * 1000:7.2f}"
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--shape", action="append", metavar="ROWSxDIM",
-                        help="data shape, repeatable (default: 20000x128 and 50000x32)")
-    parser.add_argument("--queries", type=int, default=200)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--dsn", help="an existing PostgreSQL + pgvector (default: embedded under /tmp)")
-    args = parser.parse_args()
-    shapes = [tuple(int(n) for n in s.lower().split("x")) for s in (args.shape or ["20000x128", "50000x32"])]
-    with turns.bench_client(args.dsn, "boost") as (client, dsn, _folder):
-        header = (f"{'scenario':<14} {'pgm/s':>9} {'p50':>7} {'p99':>7} {'sql/s':>9} {'p50':>7} {'p99':>7} "
-                  f"{'ratio':>6} {'same':>6}")
-        lines = [header, "-" * len(header)]
-        for rows, dim in shapes:
-            lines += run_shape(client, dsn, rows, dim, args)
-        print("\n".join(lines))
+    header = (f"{'scenario':<14} {'pgm/s':>9} {'p50':>7} {'p99':>7} {'sql/s':>9} {'p50':>7} {'p99':>7} "
+              f"{'ratio':>6} {'same':>6}")
+    turns.shapes_main(__doc__, "boost", ['20000x128', '50000x32'], 200, header, run_shape, "ROWSxDIM")
 
 
 if __name__ == "__main__":

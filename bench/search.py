@@ -124,6 +124,18 @@ def raw_search(conn: psycopg.Connection, statement: sql.Composable, batch: np.nd
     return out
 
 
+def sql_session(dsn: str, settings: dict[str, str]) -> psycopg.Connection:
+    """The hand-written side's connection: pgvector's types, and the settings pgmilvus uses for
+    the search (strategy_of), set once for the session."""
+    from pgvector.psycopg import register_vector
+
+    conn = psycopg.connect(dsn, autocommit=True)
+    register_vector(conn)
+    for key, value in settings.items():
+        conn.execute("SELECT set_config(%s, %s, false)", (key, value))
+    return conn
+
+
 def strategy_of(client: MilvusClient, expr: str, dim: int) -> Any:
     """The scan pgmilvus picks for this filter (and its pgvector settings), as search() would."""
     from pgmilvus.catalog import collections

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -114,7 +113,12 @@ def scenarios(vocabulary: list[str], rng: random.Random, calls: int) -> dict[str
     return out
 
 
-def run_shape(client, raw: psycopg.Connection, rows: int, length: int, args: argparse.Namespace) -> list[str]:
+def run_shape(client, dsn: str, rows: int, length: int, args: argparse.Namespace) -> list[str]:
+    with psycopg.connect(dsn, autocommit=True) as raw:
+        return _run_shape(client, raw, rows, length, args)
+
+
+def _run_shape(client, raw: psycopg.Connection, rows: int, length: int, args: argparse.Namespace) -> list[str]:
     rng = random.Random(rows * 31 + length)
     vocabulary = words_of(rng)
     texts = documents(rows, length, vocabulary, rng)
@@ -137,36 +141,17 @@ def run_shape(client, raw: psycopg.Connection, rows: int, length: int, args: arg
             sides = turns.measure_sides({"sql": theirs_fn, "pgmilvus": ours_fn}, calls, args.rounds, TURN)
             ratio = turns.turn_ratio(sides["sql"], sides["pgmilvus"])
             same = float(np.mean([a == b for a, b in zip(sides["sql"].found, sides["pgmilvus"].found)]))
-            lines.append(f"{state:<12} {name:<15} {_cell(sides['pgmilvus'])} {_cell(sides['sql'])} "
+            lines.append(f"{state:<12} {name:<15} {turns.cell(sides['pgmilvus'])} {turns.cell(sides['sql'])} "
                          f"{ratio:6.2f} {same:5.2f}")
     client.drop_collection("tm")
     raw.execute("DROP TABLE bench_text")
     return lines
 
 
-def _cell(side: turns.Side) -> str:
-    qps = len(side.times) / sum(side.times)
-    return f"{qps:8.0f} {statistics.median(side.times) * 1000:7.2f} {np.percentile(side.times, 99) * 1000:7.2f}"
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--shape", action="append", metavar="ROWSxWORDS",
-                        help="documents and words per document, repeatable (default: 20000x12 and 50000x60)")
-    parser.add_argument("--queries", type=int, default=100)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--dsn", help="an existing PostgreSQL + pgvector (default: embedded under /tmp)")
-    args = parser.parse_args()
-    shapes = [tuple(int(n) for n in s.lower().split("x")) for s in (args.shape or ["20000x12", "50000x60"])]
-    with turns.bench_client(args.dsn, "text-match") as (client, dsn, _folder):
-        raw = psycopg.connect(dsn, autocommit=True)
-        header = (f"{'state':<12} {'scenario':<15} {'pgm/s':>8} {'p50':>7} {'p99':>7} {'sql/s':>8} {'p50':>7} "
-                  f"{'p99':>7} {'ratio':>6} {'same':>5}")
-        lines = [header, "-" * len(header)]
-        for rows, length in shapes:
-            lines += run_shape(client, raw, rows, length, args)
-        raw.close()
-        print("\n".join(lines))
+    header = (f"{'state':<12} {'scenario':<15} {'pgm/s':>9} {'p50':>7} {'p99':>7} {'sql/s':>9} {'p50':>7} "
+              f"{'p99':>7} {'ratio':>6} {'same':>5}")
+    turns.shapes_main(__doc__, "text-match", ['20000x12', '50000x60'], 100, header, run_shape, "ROWSxWORDS")
 
 
 if __name__ == "__main__":

@@ -61,6 +61,14 @@ def measure_sides(fns: dict[str, Callable[[Any], Any]], calls: Sequence[Any], ro
     return out
 
 
+def cell(side: Side, width: int = 9) -> str:
+    """``calls/s  p50 ms  p99 ms`` of one side, for a bench's table row."""
+    times = sorted(side.times)
+    p99 = times[min(len(times) - 1, int(round(0.99 * (len(times) - 1))))]
+    qps = len(times) / sum(times)
+    return f"{qps:{width}.1f} {statistics.median(times) * 1000:7.2f} {p99 * 1000:7.2f}"
+
+
 def turn_ratio(base: Side, side: Side) -> float:
     """Median over turns of (base time / time): each turn times both sides on the same arguments,
     next to each other, so a turn disturbed by something else on the machine does not skew it."""
@@ -99,6 +107,28 @@ def pin_server_apart(servers: Iterable[int] = (), names: Sequence[str] = ("postg
             continue
     os.sched_setaffinity(0, client)
     return f"pinned: this process on CPU {cpus[0]}, {pinned} server processes on CPU {sorted(rest)}"
+
+
+def shapes_main(description: str, name: str, default_shapes: Sequence[str], queries: int, header: str,
+                run_shape: Callable[[Any, str, int, int, Any], list[str]], label: str = "ROWSxDIM") -> None:
+    """The command line of a bench run per data shape: ``--shape`` (repeatable), ``--queries``,
+    ``--rounds``, ``--dsn``; prints ``header`` and each shape's lines from ``run_shape(client, dsn,
+    rows, second number, args)``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--shape", action="append", metavar=label,
+                        help=f"data shape, repeatable (default: {' and '.join(default_shapes)})")
+    parser.add_argument("--queries", type=int, default=queries)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--dsn", help="an existing PostgreSQL + pgvector (default: embedded under /tmp)")
+    args = parser.parse_args()
+    shapes = [tuple(int(n) for n in s.lower().split("x")) for s in (args.shape or default_shapes)]
+    with bench_client(args.dsn, name) as (client, dsn, _folder):
+        lines = [header, "-" * len(header)]
+        for rows, second in shapes:
+            lines += run_shape(client, dsn, rows, second, args)
+        print("\n".join(lines))
 
 
 @contextlib.contextmanager

@@ -22,12 +22,10 @@ difference between a distance pgmilvus returns and numpy's float32 distance of t
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 from pathlib import Path
 
 import numpy as np
-import psycopg
 from psycopg import sql
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "adapter"))
@@ -45,11 +43,7 @@ def run_shape(client, dsn: str, rows: int, dim: int, args: argparse.Namespace) -
     chosen = search_bench.strategy_of(client, "", dim)
     lines = [f"-- {rows} x {dim}: loaded, indexed and flushed in {seconds:.1f} s; search strategy: "
              f"{'exact' if chosen.exact else 'index'}"]
-    raw = psycopg.connect(dsn, autocommit=True)
-    from pgvector.psycopg import register_vector
-    register_vector(raw)
-    for key, value in chosen.settings.items():
-        raw.execute("SELECT set_config(%s, %s, false)", (key, value))
+    raw = search_bench.sql_session(dsn, chosen.settings)
     half = f"halfvec({dim})"
     statements = {
         "halfvec+rerank": sql.SQL("SELECT id, v <-> %(q)s::vector AS d FROM (SELECT id, v FROM {t} ORDER BY "
@@ -68,7 +62,7 @@ def run_shape(client, dsn: str, rows: int, dim: int, args: argparse.Namespace) -
         sides = turns.measure_sides({"sql": theirs, "pgmilvus": ours}, calls[:40] if name == "exact" else calls,
                                     args.rounds if name != "exact" else 1, TURN if name != "exact" else 5)
         ratio = turns.turn_ratio(sides["sql"], sides["pgmilvus"])
-        lines.append(f"{name:<15} {_cell(sides['pgmilvus'])} {_cell(sides['sql'])} {ratio:7.2f}")
+        lines.append(f"{name:<15} {turns.cell(sides['pgmilvus'])} {turns.cell(sides['sql'])} {ratio:7.2f}")
     recall, worst = [], 0.0
     for q in queries[:50]:
         hits = client.search("bench", [q.tolist()], limit=10)[0]
@@ -80,27 +74,10 @@ def run_shape(client, dsn: str, rows: int, dim: int, args: argparse.Namespace) -
     return lines
 
 
-def _cell(side: turns.Side) -> str:
-    qps = len(side.times) / sum(side.times)
-    return f"{qps:8.1f} {statistics.median(side.times) * 1000:8.2f} {np.percentile(side.times, 99) * 1000:8.2f}"
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--shape", action="append", metavar="ROWSxDIM",
-                        help="data shape, repeatable (default: 10000x3072 and 20000x2048)")
-    parser.add_argument("--queries", type=int, default=100)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--dsn", help="an existing PostgreSQL + pgvector (default: embedded under /tmp)")
-    args = parser.parse_args()
-    shapes = [tuple(int(n) for n in s.lower().split("x")) for s in (args.shape or ["10000x3072", "20000x2048"])]
-    with turns.bench_client(args.dsn, "wide") as (client, dsn, _folder):
-        header = (f"{'sql side':<15} {'pgm/s':>8} {'p50':>8} {'p99':>8} {'sql/s':>8} {'p50':>8} {'p99':>8} "
-                  f"{'ratio':>7}")
-        lines = [header, "-" * len(header)]
-        for rows, dim in shapes:
-            lines += run_shape(client, dsn, rows, dim, args)
-        print("\n".join(lines))
+    header = (f"{'sql side':<15} {'pgm/s':>9} {'p50':>7} {'p99':>7} {'sql/s':>9} {'p50':>7} {'p99':>7} "
+              f"{'ratio':>7}")
+    turns.shapes_main(__doc__, "wide", ['10000x3072', '20000x2048'], 100, header, run_shape, "ROWSxDIM")
 
 
 if __name__ == "__main__":
