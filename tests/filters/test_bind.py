@@ -112,7 +112,7 @@ s != "x" => planned
 i == 1 or i >= 2 => planned
 dyn_key == "red" and j["a"] == 1 => prepared
 dyn_key == "red" and i > 1 => planned
-text_match(t, "fox") => planned
+text_match(t, "fox") => prepared
 """
 
 

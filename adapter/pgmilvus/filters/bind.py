@@ -183,7 +183,8 @@ def mask(found: Scan, schema: CollectionSchema) -> tuple:
 
 
 def only_equalities(found: Scan, schema: CollectionSchema, bound: tuple) -> bool:
-    """Whether every bound value of ``found`` is compared by ``==`` or listed by ``in``.
+    """Whether every bound value of ``found`` is compared by ``==``, listed by ``in`` or a
+    text_match query (its GIN index serves any word: a generic plan does as well).
 
     PostgreSQL's generic plan estimates those from the column's statistics whatever the value
     (a statement prepared for them plans as well as one per call); a range's generic estimate
@@ -193,7 +194,7 @@ def only_equalities(found: Scan, schema: CollectionSchema, bound: tuple) -> bool
     except SyntaxProblem:
         return False
     ranges = {(tokens[i].pos, tokens[i].pos + len(tokens[i].text))
-              for i, op in _slots(tokens, schema).items() if op not in ("==", "in")}
+              for i, op in _slots(tokens, schema).items() if op not in ("==", "in") and not isinstance(op, tuple)}
     return not any(span in ranges for span, is_bound in zip(found.spans, bound) if is_bound)
 
 
