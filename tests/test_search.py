@@ -471,8 +471,8 @@ def test_halfvec_index_and_dimension_limits(client: MilvusClient, caplog: pytest
     res = client.search("t", [vectors[4].tolist()], limit=3)
     assert res[0].ids[0] == 4
     assert client.describe_index("t", "v")["halfvec"] == "true"
-    with caplog.at_level(logging.WARNING, logger="pgmilvus"):
-        big = typed(client, name="big", index_type="HNSW", dim=4096, rows=20)
+    with caplog.at_level(logging.WARNING, logger="pgmilvus"):  # refused quantization: no index, exact scans
+        big = typed(client, name="big", index_type="HNSW", dim=4096, rows=20, index_params={"halfvec": False})
     assert "over pgvector's vector index limit" in caplog.text
     assert client.search("big", [big[7].tolist()], limit=1)[0].ids == [7]
     caplog.clear()
@@ -482,21 +482,24 @@ def test_halfvec_index_and_dimension_limits(client: MilvusClient, caplog: pytest
     assert client.search("big2", [big[7].tolist()], limit=1)[0].ids == [7]
 
 
-@pytest.mark.parametrize("metric", ["L2", "COSINE"])
-def test_wide_float_vectors_get_a_halfvec_index_and_exact_distances(fresh_client, fresh_db, monkeypatch,
-                                                                    metric) -> None:
-    """3,072-d vectors (over pgvector's 2,000 for a vector index): HNSW on ``v::halfvec(3072)``
-    finds the candidates, their distances are computed on the stored float vectors, as Milvus's
-    HNSW returns exact distances of approximate neighbours."""
+@pytest.mark.parametrize("metric,dim,cast,recall", [("L2", 3072, "::halfvec(3072)", 8),
+                                                     ("COSINE", 3072, "::halfvec(3072)", 8),
+                                                     ("COSINE", 4096, "(subvector(v, 1, 4000))::halfvec(4000)) halfvec_cosine_ops", 8)])
+def test_wide_float_vectors_get_a_cast_index_and_exact_distances(fresh_client, fresh_db, monkeypatch,
+                                                                 metric, dim, cast, recall) -> None:
+    """Vectors over pgvector's 2,000 dims for a vector index: HNSW on ``v::halfvec(3072)`` (up to
+    4,000 dims) or on the first 4,000 (``subvector(v, 1, 4000)::halfvec(4000)``) finds the
+    candidates, their distances are computed on the stored float vectors, as Milvus's HNSW
+    returns exact distances of approximate neighbours (recall: of the exact top 10)."""
     from pgmilvus.search import sql as search_sql
 
-    rows, dim = 1500, 3072
+    rows = 1500
     vectors = typed(fresh_client, "wide", index_type="HNSW", metric=metric, dim=dim, rows=rows, seed=3)
     fresh_client.flush("wide")
     fresh_client.compact("wide")
     with psycopg.connect(fresh_db) as conn:
         definitions = [r[0] for r in conn.execute("SELECT indexdef FROM pg_indexes WHERE indexdef LIKE '%hnsw%'")]
-    assert definitions and all("::halfvec(3072)" in d for d in definitions), definitions
+    assert definitions and all(cast in d for d in definitions), definitions
     refined: list = []
     real = search_sql._refined
     monkeypatch.setattr(search_sql, "_refined", lambda *a, **k: refined.append(1) or real(*a, **k))
@@ -516,7 +519,7 @@ def test_wide_float_vectors_get_a_halfvec_index_and_exact_distances(fresh_client
         distances = [h["distance"] for h in hits]
         assert distances == sorted(distances, reverse=metric == "COSINE")
         truth = set(np.argsort(exact if metric == "L2" else -exact)[:10].tolist())
-        assert len(truth & {h["id"] for h in hits}) >= 8
+        assert len(truth & {h["id"] for h in hits}) >= recall
     # a range on the exact distances: the candidates met it at halfvec precision, the hits exactly
     first = results[0]
     params = {"radius": first[5]["distance"], "range_filter": first[1]["distance"]}

@@ -9,8 +9,9 @@ extension is installed in the database, else hnsw; FLAT / BIN_FLAT -> no index
 ``sparsevec_ip_ops``...).  Dimensions over pgvector's index limits (2,000 for
 vector, 4,000 for halfvec) get no index and a warning (searches scan
 exactly).  A FLOAT_VECTOR of 2,001 to 4,000 dims (or any, with ``params={"halfvec": True}``)
-is indexed as ``(col::halfvec(dim))`` (half the memory); its searches take the index's
-candidates and compute their distances on the stored vectors.
+is indexed as ``(col::halfvec(dim))`` (half the memory), one of more dims on its first 4,000
+(``subvector(col, 1, 4000)::halfvec(4000)``); their searches take the index's candidates and
+compute their distances on the stored vectors.
 
 Scalar indexes: INVERTED on JSON / ARRAY -> GIN, Trie -> B-tree with a pattern
 opclass (serves ``LIKE 'prefix%'``), the rest (INVERTED, STL_SORT, BITMAP,
@@ -34,7 +35,7 @@ from psycopg import sql
 
 from . import json_index
 from ..schema import knowhere
-from ..schema.ddl import pg_name
+from ..schema.ddl import cast_sql, pg_name
 from ..errors import ErrorCode, MilvusException, ParamError, invalid_parameter
 from ..schema.model import CollectionSchema, FieldSchema
 from ..types import DataType, go_name
@@ -168,14 +169,22 @@ def _truthy(value: Any) -> bool:
 def wants_halfvec(field: FieldSchema, params: dict[str, Any]) -> bool:
     """Index a FLOAT_VECTOR / INT8_VECTOR as halfvec: asked for (``params={"halfvec": True}``), or,
     unless refused (``"halfvec": False``), when its dimension is over pgvector's 2,000 for
-    ``vector`` and within the 4,000 of ``halfvec`` (3,072-d embeddings, for one): an index on
-    ``col::halfvec`` finds the candidates, whose distances are then computed exactly
-    (search/sql.py), where without it every search would scan every vector."""
+    ``vector`` (3,072-d embeddings, for one): an index on ``col::halfvec`` (over 4,000 dims, the
+    halfvec limit: on its first 4,000, ``halfvec_cast``) finds the candidates, whose distances are
+    then computed exactly (search/sql.py), where without it every search would scan every vector."""
     if field.dtype not in (DataType.FLOAT_VECTOR, DataType.INT8_VECTOR):
         return False
     if "halfvec" in params:
         return _truthy(params["halfvec"])
-    return MAX_INDEX_DIM["vector"] < int(field.dim or 0) <= MAX_INDEX_DIM["halfvec"]
+    return int(field.dim or 0) > MAX_INDEX_DIM["vector"]
+
+
+def halfvec_cast(dim: int) -> str:
+    """The cast a halfvec index of a ``dim``-d float vector orders by (ddl.cast_sql): the whole
+    vector up to 4,000 dims, else its first 4,000 (``subvector(4000)``), whose distances rank the
+    candidates as a random projection would (and exactly a Matryoshka embedding's prefix)."""
+    limit = MAX_INDEX_DIM["halfvec"]
+    return f"halfvec({dim})" if dim <= limit else f"subvector({limit})"
 
 
 def index_cast(field: FieldSchema, params: dict[str, Any]) -> Optional[str]:
@@ -187,7 +196,7 @@ def index_cast(field: FieldSchema, params: dict[str, Any]) -> Optional[str]:
     if isinstance(facts, dict):
         return facts.get("cast") or None
     if wants_halfvec(field, params):
-        return f"halfvec({int(field.dim)})"
+        return halfvec_cast(int(field.dim))
     return _SPARSE_CAST if field.dtype == DataType.SPARSE_FLOAT_VECTOR else None
 
 
@@ -280,7 +289,8 @@ def plan_vector_index(field: FieldSchema, index_name: str, index_type: str, metr
     if method == "diskann":
         halfvec = False
     index_kind = "halfvec" if method and halfvec else kind
-    if method and field.dim and field.dim > MAX_INDEX_DIM.get(index_kind, 1 << 30):
+    indexed_dim = min(field.dim, MAX_INDEX_DIM["halfvec"]) if field.dim and index_kind == "halfvec" else field.dim
+    if method and indexed_dim and indexed_dim > MAX_INDEX_DIM.get(index_kind, 1 << 30):
         hint = (" (params={'halfvec': True} indexes up to 4000 dimensions)"
                 if index_kind == "vector" and field.dim <= MAX_INDEX_DIM["halfvec"] else "")
         _log.warning("field %s has %d dimensions, over pgvector's %s index limit (%d): index %s is kept "
@@ -294,7 +304,7 @@ def plan_vector_index(field: FieldSchema, index_name: str, index_type: str, metr
         opclass = f"{index_kind}_{_OPS[metric]}_ops"
     cast = None
     if method and halfvec:
-        cast = f"halfvec({int(field.dim)})"
+        cast = halfvec_cast(int(field.dim))
     elif method and kind == "sparsevec":
         cast = _SPARSE_CAST  # the column has no typmod; pgvector's HNSW needs one
     return IndexPlan(index_name, field.name, index_type, metric, dict(params), method, opclass, with_params,
@@ -370,7 +380,7 @@ def create_index_sql(schema_name: str, table: str, plan: IndexPlan, name: Option
         return None
     column: sql.Composable = sql.Identifier(plan.column or plan.field_name)
     if plan.cast is not None:
-        column = sql.SQL("(({})::{})").format(column, sql.SQL(plan.cast))
+        column = sql.SQL("({})").format(cast_sql(column, plan.cast))
     if plan.opclass:
         column = sql.SQL("{} {}").format(column, sql.SQL(plan.opclass))
     with_clause = sql.SQL("")

@@ -158,6 +158,16 @@ def storage_order(fields: list[FieldSchema]) -> list[FieldSchema]:
     return sorted(fields, key=rank)
 
 
+def cast_sql(expression: sql.Composable, cast: str) -> sql.Composable:
+    """``expression`` as the type an index orders it by (catalog/indexes.py ``cast``):
+    ``subvector(n)`` is a float vector's first n dims as a halfvec, any other a plain cast
+    (``halfvec(n)``, sparsevec's typmod)."""
+    if cast.startswith("subvector("):
+        dims = int(cast[len("subvector("):-1])
+        return sql.SQL("(subvector({}, 1, {})::halfvec({}))").format(expression, sql.Literal(dims), sql.Literal(dims))
+    return sql.SQL("({}::{})").format(expression, sql.SQL(cast))
+
+
 def match_column(field: str) -> str:
     """The hidden column holding the tokens of text_match field ``field`` (data/analyzer.py
     match_document): pgmilvus's analyzer runs at write time, as Milvus's text index does."""

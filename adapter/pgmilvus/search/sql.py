@@ -41,7 +41,7 @@ import numpy as np
 from psycopg import sql
 from psycopg.adapt import PyFormat
 
-from ..schema.ddl import PARTITION_COLUMN
+from ..schema.ddl import PARTITION_COLUMN, cast_sql
 
 #: Column aliases used inside search statements; field names cannot start with "$".
 PK, DIST, GROUP, BEST, RANK, QVEC, QNUM = "$pk", "$d", "$g", "$best", "$rank", "$v", "$i"
@@ -241,34 +241,39 @@ def _after_last_page(raw: sql.Composable, pk: sql.Composable) -> sql.Composable:
         raw=raw, d=sql.Placeholder("last_d"), pk=pk, tied=sql.Placeholder("tied"))
 
 
-def _cast(expression: sql.Composable, to: str) -> sql.Composable:
-    return sql.SQL("({}::{})").format(expression, sql.SQL(to))
+#: Candidates an index on a vector's first dims (catalog/indexes.py halfvec_cast) takes per hit
+#: asked for: its order is coarser than the whole vector's.
+PREFIX_CANDIDATES = 4
 
 
 def _refined(target: Target, query: sql.Composable, conditions: Sequence[sql.Composable],
              outputs: Sequence[sql.Composable], limit: int, range_filter: bool, keyset: bool,
              filter_condition: Optional[sql.Composable], fence: bool) -> sql.Composable:
-    """An index scan on the ``approx`` cast (a halfvec index of a float vector) finds the top
-    ``limit`` candidates, whose distances are then computed on the stored vectors and the query
-    as given, and ordered by them: Milvus's HNSW returns approximate neighbours at their exact
-    distances.  The exact distance rides along as the last output of the candidates' statement;
+    """An index scan on the ``approx`` cast of a float vector finds the candidates: the top
+    ``limit`` of a halfvec index, four times as many of one on the vector's first 4,000 dims.  Their distances are then computed on the stored vectors and
+    the query as given, and the ``limit`` nearest returned in that order: Milvus's HNSW returns
+    approximate neighbours at their exact distances.  The exact distance rides along as the last output of the candidates' statement;
     a range_filter and a search iterator's last page are checked on it as the index scan goes
     (at halfvec precision a hit on the bound could fall either side), so an iterator's pages
     follow each other by exact distance too."""
-    approx = replace(target, column=_cast(target.column, target.approx), approx=None)
+    prefix = target.approx.startswith("subvector")
+    approx = replace(target, column=cast_sql(target.column, target.approx), approx=None)
     exact_distance = target.metric.raw(target.column, query, False)
     conditions = list(conditions)
     if range_filter:
         conditions.append(range_condition(target, exact_distance, "range_filter", closer_side=True))
     if keyset:
         conditions.append(_after_last_page(exact_distance, sql.Identifier("t", target.pk)))
-    candidates = inner_select(approx, _cast(query, target.approx), conditions, [*outputs, exact_distance], False,
-                              limit, filter_condition=filter_condition, fence=fence)
+    candidates = inner_select(approx, cast_sql(query, target.approx), conditions, [*outputs, exact_distance],
+                              False, limit * PREFIX_CANDIDATES if prefix else limit,
+                              filter_condition=filter_condition, fence=fence)
     distance = sql.Identifier(f"$o{len(outputs)}")
     kept = [sql.Identifier(f"$o{i}") for i in range(len(outputs))]
-    return sql.SQL("SELECT {pk}, {distance} AS {d}{kept} FROM ({candidates}) AS c ORDER BY {distance}, {pk}").format(
+    return sql.SQL("SELECT {pk}, {distance} AS {d}{kept} FROM ({candidates}) AS c ORDER BY {distance}, {pk} "
+                   "LIMIT {limit}").format(
         pk=sql.Identifier(PK), distance=distance, d=sql.Identifier(DIST),
-        kept=sql.SQL("").join(sql.SQL(", ") + item for item in kept), candidates=candidates)
+        kept=sql.SQL("").join(sql.SQL(", ") + item for item in kept), candidates=candidates,
+        limit=sql.Literal(int(limit)))
 
 
 def _with_match(target: Target, query: sql.Composable, conditions: Sequence[sql.Composable]

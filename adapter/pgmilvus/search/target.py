@@ -81,12 +81,12 @@ def index_method(field: FieldSchema, index: Optional[IndexInfo]) -> Optional[str
 def _column(field: FieldSchema, index: Optional[IndexInfo], method: Optional[str]
             ) -> tuple[sql.Composable, str, Optional[str]]:
     """The column expression (cast like the index, so the index serves it), the query type, and
-    the type an index on a cast of a float vector orders by (``halfvec(3072)``: the column and
-    the query stay full-precision, for the distances; sql.inner_select)."""
+    the type an index on a cast of a float vector orders by (``halfvec(3072)``, ``subvector(4000)``: the
+    column and the query stay full-precision, for the distances; sql.inner_select)."""
     kind = indexes.vector_column_kind(field)
     column: sql.Composable = sql.Identifier("t", field.name)
     cast = indexes.index_cast(field, index.params) if method and index is not None else None
-    if cast and kind == "vector" and cast.startswith("halfvec"):
+    if cast and kind == "vector" and cast.startswith(("halfvec", "subvector")):
         return column, f"vector({int(field.dim)})", cast
     if cast:
         return sql.SQL("({}::{})").format(column, sql.SQL(cast)), cast, None
