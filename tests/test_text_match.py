@@ -177,6 +177,19 @@ def test_collection_made_before_tokens_were_stored(fresh_client, fresh_db):
     with pytest.raises(MilvusException) as info:
         client.query("tm", filter='text_match(zh, "滑雪")')
     assert info.value.code == 3000
+    client.compact("tm")  # adds the columns back and tokenizes every row
+    assert _ids(client, 'phrase_match(t, "a b", 1)') == [0, 2, 6, 7]
+    assert _ids(client, 'text_match(zh, "滑雪")') == [0, 1]
+
+
+def test_rows_written_by_plain_sql_get_their_tokens_from_compact(fresh_client, fresh_db):
+    _make(fresh_client)
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        conn.execute("""INSERT INTO "default".tm (id, v, t, zh, en) VALUES (50, '[0, 1]', 'plain sql text', 'x', 'x')""")
+    assert _ids(fresh_client, 'text_match(t, "plain")') == []  # no tokens stored for it yet
+    fresh_client.compact("tm")
+    assert _ids(fresh_client, 'phrase_match(t, "plain sql")') == [50]
+    assert _ids(fresh_client, 'text_match(t, "a")') == [0, 1, 2, 3, 6, 7]  # the others as they were
 
 
 SPAN_DOCS = ["b d a d b", "a c b d", "d c b a", "a x x b c", "c b a"]

@@ -35,7 +35,7 @@ from psycopg import sql
 
 from ..rbac import roles as rbac
 from ..schema import ddl
-from . import bm25_stats, indexes, segments, ttl
+from . import bm25_stats, indexes, segments, tokens, ttl
 from . import store as catalog
 from .store import CATALOG, CollectionInfo
 
@@ -76,9 +76,11 @@ def compact(conn: psycopg.Connection, info: CollectionInfo, min_segments: int = 
     the background compaction asks for longer runs, builder.py); how many segments were merged
     away.  ``conn`` is autocommit; another process compacting the collection makes this a no-op
     (but for the expired rows of a TTL collection, deleted first by whichever process calls).
-    ``statistics``: also recompute the built segments' BM25 statistics (the user's compact(),
-    not the background one)."""
+    ``statistics``: also recompute the built segments' BM25 statistics and complete the stored
+    tokens of text_match fields (tokens.py): the user's compact(), not the background one."""
     ttl.purge(conn, info)
+    if statistics:  # the user's compact(): text_match tokens of rows written without them
+        info = tokens.complete(conn, info)
     if not info.segmented:
         return 0
     key = (_COMPACTION_LOCK_SPACE, info.id % (1 << 31))
