@@ -890,7 +890,7 @@ def test_long_field_name_is_refused_as_documented(bi: Prepared, length: int) -> 
 # compares equal (True == 1, hash(True) == hash(1)).
 REPEATS = [
     ("limit", dict(limit=1), dict(limit=True), ParamError, "`limit` value True is illegal"),
-    ("ef", dict(search_params={"params": {"ef": 1}}), dict(search_params={"params": {"ef": True}}),
+    ("ef", dict(search_params={"params": {"ef": 3}}), dict(search_params={"params": {"ef": True}}),
      MilvusException, "param 'ef' (True) should be an integer"),
     ("nprobe", dict(search_params={"nprobe": 1}), dict(search_params={"nprobe": 1.0}),
      MilvusException, "param 'nprobe' (1.0) should be an integer"),

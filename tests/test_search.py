@@ -535,6 +535,28 @@ def test_wide_float_vectors_get_a_cast_index_and_exact_distances(fresh_client, f
         assert distances == sorted(distances, reverse=metric == "COSINE")
 
 
+def test_hnsw_ef_must_cover_limit_and_offset(client: MilvusClient) -> None:
+    """knowhere refuses an HNSW search whose ef is below its top k (limit + offset); range
+    searches, iterators and indexes of other types take any ef."""
+    vectors = typed(client, index_type="HNSW", dim=4, rows=40)
+    query = [vectors[3].tolist()]
+    with pytest.raises(MilvusException) as info:
+        client.search("t", query, limit=10, offset=5, search_params={"params": {"ef": 12}})
+    assert info.value.code == 65535 and "ef(12) should be larger than k(15)" in info.value.message
+    assert "query failed: N6milvus21ExecOperatorExceptionE :Operator::GetOutput failed" in info.value.message
+    assert len(client.search("t", query, limit=10, offset=5, search_params={"params": {"ef": 15}})[0]) == 10
+    assert len(client.search("t", query, limit=10, search_params={"params": {"ef": 5, "radius": 100.0}})[0]) >= 1
+    typed(client, name="flat", index_type="IVF_FLAT", dim=4, rows=40)
+    assert len(client.search("flat", query, limit=10, search_params={"params": {"ef": 5}})[0]) == 10
+    typed(client, name="scann", index_type="SCANN", dim=4, rows=40)
+    with pytest.raises(MilvusException) as info:
+        client.search("scann", query, limit=11, search_params={"params": {"reorder_k": 10}})
+    assert info.value.code == 65535 and "reorder_k(10) should be larger than k(11)" in info.value.message
+    with pytest.raises(MilvusException) as info:  # knowhere's JSON parser's words close the message
+        client.search("t", query, limit=10, search_params={"params": {"radius": "far", "range_filter": 0}})
+    assert info.value.code == 1100 and "type must be number, but is string" in info.value.message
+
+
 def test_float16_vectors(client: MilvusClient) -> None:
     schema = client.create_schema()
     schema.add_field("id", DataType.INT64, is_primary=True)

@@ -164,9 +164,10 @@ def search(conn: psycopg.Connection, info: CollectionInfo, request: SearchReques
     return to_result(prepared, per_query)
 
 
-def prepare(info: CollectionInfo, request: SearchRequest, keyset: Optional[tuple[float, list[Any]]] = None
-            ) -> Prepared:
-    """Resolve and check everything that needs no database access."""
+def prepare(info: CollectionInfo, request: SearchRequest, keyset: Optional[tuple[float, list[Any]]] = None,
+            iterating: bool = False) -> Prepared:
+    """Resolve and check everything that needs no database access (``iterating``: a search
+    iterator's page, whose ef knowhere leaves unchecked)."""
     ranged = request.params.get("radius") is not None or request.params.get("range_filter") is not None
     if ranged and request.radius is None:  # Milvus master's words, checked before the metric (2.6 ignores it)
         raise invalid_parameter("range_filter requires radius to be set; range_filter alone is not a valid range "
@@ -183,6 +184,9 @@ def prepare(info: CollectionInfo, request: SearchRequest, keyset: Optional[tuple
             bound_filters.remember(plans, key, plan)
     if ranged:
         _check_range(plan.resolved, request)  # else nothing to check (most searches)
+    elif not iterating and keyset is None and request.group_by_field is None and (
+            "ef" in request.params or "reorder_k" in request.params):
+        _check_top_k(plan.resolved, request)
     if plan.resolved.source is not None:  # BM25: the texts' terms now, their weights in run()
         return Prepared(plan, request, [], keyset, bound, bm25.query_terms(plan.resolved.source, request.data,
                                                                          request.params.get("analyzer_name")))
@@ -270,6 +274,28 @@ def filter_condition(expr: str, info: CollectionInfo, filter_params: dict[str, A
         return None
     # The text is embedded in a statement that has bound parameters: a literal % must be doubled.
     return sql.SQL("({})").format(sql.SQL(text.replace("%", "%%")))
+
+
+#: Index types whose knowhere config refuses a search parameter below the top k (CheckAndAdjust):
+#: HNSW's ``ef`` (BaseHnswConfig), SCANN's ``reorder_k``.
+_AT_LEAST_K = (("HNSW", "ef"), ("SCANN", "reorder_k"))
+
+
+def _check_top_k(resolved: Resolved, request: SearchRequest) -> None:
+    """knowhere's search checks: an HNSW ``ef`` or a SCANN ``reorder_k`` smaller than the top k
+    (limit + offset) is refused; Milvus's query node reports it inside its operator error."""
+    index = resolved.index
+    if index is None:
+        return
+    k = request.window
+    for prefix, name in _AT_LEAST_K:
+        value = request.params.get(name)
+        if value is None or not index.index_type.upper().startswith(prefix) or int(value) >= k:
+            continue
+        raise MilvusException(ErrorCode.SERVER_ERROR,
+                              "fail to search on QueryNode: worker query failed: N6milvus21ExecOperatorExceptionE "
+                              f":Operator::GetOutput failed: {name}({int(value)}) should be larger than k({k}) "
+                              f"(search_params {name} must be at least limit + offset, {k})")
 
 
 def _check_range(resolved: Resolved, request: SearchRequest) -> None:

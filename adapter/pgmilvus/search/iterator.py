@@ -63,7 +63,7 @@ class SearchIterator:
         self._collection_id: Optional[int] = None  # of the collection the first page read
         # field, metric, filter errors now
         read(lambda conn: search.prepare(collections.require(conn, db_name, collection_name, name_check=False),
-                                         self._request))
+                                         self._request, iterating=True))
 
     def next(self) -> SearchPage:
         want = self._batch if self._left is None else min(self._batch, self._left)
@@ -75,7 +75,7 @@ class SearchIterator:
             info = collections.require(conn, self._db_name, self._collection, name_check=False)
             if self._collection_id is not None and info.id != self._collection_id:
                 raise collection_replaced(info.name, "search_iterator")
-            prepared = search.prepare(info, self._request, keyset=self._last)
+            prepared = search.prepare(info, self._request, keyset=self._last, iterating=True)
             return info, prepared, search.run(conn, prepared)[0]
         info, prepared, found = self._read(page)
         self._collection_id = info.id

@@ -84,8 +84,11 @@ def _number_or_none(value: Any, name: str) -> Optional[float]:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
         try:
             value = float(value)
-        except (TypeError, ValueError):
-            raise invalid_parameter(f"{name} must be a number, got {value!r}") from None
+        except (TypeError, ValueError):  # knowhere parses the params as JSON: nlohmann's words
+            kind = {str: "string", list: "array", tuple: "array", dict: "object", bool: "boolean"}.get(
+                type(value), type(value).__name__)
+            raise invalid_parameter(f"{name} must be a number, got {value!r} ([json.exception.type_error.302] "
+                                    f"type must be number, but is {kind})") from None
     value = float(value)
     if not math.isfinite(value):
         raise invalid_parameter(f"{name} must be a finite number, got {value!r}")
@@ -278,7 +281,7 @@ MAX_GROUP_SIZE = 10
 
 
 #: Index search parameters that must be positive integers when given.
-_POSITIVE_INT_PARAMS = ("ef", "nprobe", "search_list", "max_empty_result_buckets")
+_POSITIVE_INT_PARAMS = ("ef", "nprobe", "search_list", "max_empty_result_buckets", "reorder_k")
 
 
 def _check_positive_ints(params: dict[str, Any]) -> None:
