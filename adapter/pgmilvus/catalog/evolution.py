@@ -126,11 +126,10 @@ def drop_field(conn: psycopg.Connection, info: CollectionInfo, field_name: str, 
     info = segments.lock_for_ddl(conn, info)
     for index in [i for i in info.indexes if i.field_name == field.name]:
         index_ops.drop(conn, info, index.index_name)
-    conn.execute(sql.SQL("ALTER TABLE {} DROP COLUMN {}").format(
-        ddl.qualified(info.schema_name, info.table_name), sql.Identifier(field.name)))
-    if field.name in info.schema.token_fields:  # its index goes with it
+    columns = [field.name] + ([ddl.match_column(field.name)] if field.name in info.schema.token_fields else [])
+    for column in columns:  # the field's tokens go with it, and their index with them
         conn.execute(sql.SQL("ALTER TABLE {} DROP COLUMN {}").format(
-            ddl.qualified(info.schema_name, info.table_name), sql.Identifier(ddl.match_column(field.name))))
+            ddl.qualified(info.schema_name, info.table_name), sql.Identifier(column)))
     schema = info.schema.copy()
     schema.fields = [f for f in schema.fields if f.name != field.name]
     catalog.remove_field(conn, info.id, schema, field.name)

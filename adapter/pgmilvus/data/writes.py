@@ -141,7 +141,7 @@ class RowEncoder:
                 columns.append(pk_col)
             else:
                 columns.append(self._column(field, chunk, base))
-        placed = {name: self._positions(name, columns[at]) for name, at in self.matched.items()}
+        placed = {name: token_positions(self.info, name, columns[at]) for name, at in self.matched.items()}
         for at, source in self.bm25.values():
             if self.columns[source] in placed:  # the text's tokens counted, not analyzed again
                 columns[at] = [values.JsonbWire(b"\x01" + analyzer.document(
@@ -152,8 +152,7 @@ class RowEncoder:
             names = columns[self.columns.index(multi.by_field)] if multi is not None else None
             columns[at] = bm25_documents(self.info, self.columns[at], columns[source], names)
         for positions in placed.values():
-            columns.append([None if p is None else values.JsonbWire(b"\x01" + analyzer.match_document(p))
-                            for p in positions])
+            columns.append([_match_wire(p) for p in positions])
         if self.dynamic:
             columns.append(self._meta_column(chunk, base))
         else:
@@ -163,11 +162,6 @@ class RowEncoder:
         if self.info.segmented:
             columns.append(self._segments(columns, len(chunk)))
         return EncodedChunk(columns, columns[self.pk_index], given, base)
-
-    def _positions(self, name: str, texts: list[Optional[str]]) -> list[Optional[dict[str, list[int]]]]:
-        """Each text's tokens and positions by text_match field ``name``'s analyzer (None: NULL)."""
-        positions = analyzer.for_field(self.info.schema.field(name)).positions
-        return [None if text is None else positions(text) for text in texts]
 
     def _segments(self, columns: list[list[Any]], rows: int) -> list[Any]:
         """The "$segment" column: the growing segment of the row's partition (segments.py)."""
@@ -314,11 +308,16 @@ def bm25_documents(info: CollectionInfo, output: str, texts: list[Optional[str]]
     return [values.JsonbWire(b"\x01" + analyzer.document(frequencies(text))) for text in texts]
 
 
-def match_documents(info: CollectionInfo, field: str, texts: list[Optional[str]]) -> list[Optional[values.JsonbWire]]:
-    """The stored tokens of text_match field ``field`` for its ``texts`` (NULL for NULL)."""
+def token_positions(info: CollectionInfo, field: str, texts: list[Optional[str]]
+                    ) -> list[Optional[dict[str, list[int]]]]:
+    """Each text's tokens and positions by text_match field ``field``'s analyzer (None: NULL)."""
     positions = analyzer.for_field(info.schema.field(field)).positions
-    return [None if text is None else values.JsonbWire(b"\x01" + analyzer.match_document(positions(text)))
-            for text in texts]
+    return [None if text is None else positions(text) for text in texts]
+
+
+def _match_wire(positions: Optional[dict[str, list[int]]]) -> Optional[values.JsonbWire]:
+    """A text_match field's stored tokens as COPY's / a parameter's jsonb (NULL for a NULL text)."""
+    return None if positions is None else values.JsonbWire(b"\x01" + analyzer.match_document(positions))
 
 
 def chunks(rows: Iterable[Any], size: int = CHUNK_ROWS) -> Iterator[list[Any]]:
@@ -770,7 +769,7 @@ def _partial_params(info: CollectionInfo, row: dict, index: int, partition: Opti
             field = schema.field(name)
             text = row[name] if row[name] is not None or not field.has_default else field.default_value
             columns.append(ddl.match_column(name))
-            params.append(match_documents(info, name, [text])[0])
+            params.append(_match_wire(token_positions(info, name, [text])[0]))
     if extra:
         columns.append(DYNAMIC_FIELD)
         params.append(values.encode_meta(extra, index))

@@ -217,15 +217,15 @@ def _slots(tokens: list[lexer.Token], schema: CollectionSchema) -> dict[int, str
     out: dict[int, Any] = {}
     n = len(tokens)
     for i, tok in enumerate(tokens):
-        if tok.kind not in (lexer.IDENT, lexer.PATH) or (i and _key(tokens[i - 1]) not in _BEFORE):
-            if not (i and _key(tokens[i - 1]) == (lexer.KW, "not") and tok.kind == lexer.IDENT):
-                continue
-        if tok.kind == lexer.IDENT and tok.text.lower() == "text_match":
+        if tok.kind not in (lexer.IDENT, lexer.PATH):
+            continue
+        before = _key(tokens[i - 1]) if i else None
+        if tok.kind == lexer.IDENT and tok.text.lower() == "text_match":  # a call: `not` may precede it
             matched = _text_match_query(tokens, i, schema)
-            if matched is not None:
+            if matched is not None and (before is None or before in _BEFORE or before == (lexer.KW, "not")):
                 out[i + 4] = ("text_match", matched)
             continue
-        if i and _key(tokens[i - 1]) not in _BEFORE:
+        if before is not None and before not in _BEFORE:
             continue
         if _json_key(tok, schema):
             j = i + 2

@@ -250,12 +250,13 @@ def _refined(target: Target, query: sql.Composable, conditions: Sequence[sql.Com
              outputs: Sequence[sql.Composable], limit: int, range_filter: bool, keyset: bool,
              filter_condition: Optional[sql.Composable], fence: bool) -> sql.Composable:
     """An index scan on the ``approx`` cast of a float vector finds the candidates: the top
-    ``limit`` of a halfvec index, four times as many of one on the vector's first 4,000 dims.  Their distances are then computed on the stored vectors and
-    the query as given, and the ``limit`` nearest returned in that order: Milvus's HNSW returns
-    approximate neighbours at their exact distances.  The exact distance rides along as the last output of the candidates' statement;
-    a range_filter and a search iterator's last page are checked on it as the index scan goes
-    (at halfvec precision a hit on the bound could fall either side), so an iterator's pages
-    follow each other by exact distance too."""
+    ``limit`` of a halfvec index, four times as many of one on the vector's first 4,000 dims.
+    Their distances are then computed on the stored vectors and the query as given, and the
+    ``limit`` nearest returned in that order: Milvus's HNSW returns approximate neighbours at
+    their exact distances.  The exact distance rides along as the last output of the candidates'
+    statement; a range_filter and a search iterator's last page are checked on it as the index
+    scan goes (at halfvec precision a hit on the bound could fall either side), so an iterator's
+    pages follow each other by exact distance too."""
     prefix = target.approx.startswith("subvector")
     approx = replace(target, column=cast_sql(target.column, target.approx), approx=None)
     exact_distance = target.metric.raw(target.column, query, False)
