@@ -31,11 +31,14 @@ def quick(client: MilvusClient, metric: str = "L2", name: str = "c") -> None:
 
 def typed(client: MilvusClient, name: str = "t", *, pk: str = "pk", pk_type=DataType.INT64,
           index_type: str = "FLAT", metric: str = "L2", dim: int = 4, rows: int = 50,
-          extra_vector: bool = False, index_params: dict | None = None, seed: int = 0) -> np.ndarray:
+          extra_vector: bool = False, index_params: dict | None = None, seed: int = 0,
+          vector_type: DataType = DataType.FLOAT_VECTOR) -> np.ndarray:
+    """A collection ``name`` of ``rows`` random vectors ``v``; returns them (as stored: a FLOAT16
+    vector's float16 values, as float32)."""
     schema = client.create_schema(enable_dynamic_field=True)
     kwargs = {"max_length": 16} if pk_type == DataType.VARCHAR else {}
     schema.add_field(pk, pk_type, is_primary=True, **kwargs)
-    schema.add_field("v", DataType.FLOAT_VECTOR, dim=dim)
+    schema.add_field("v", vector_type, dim=dim)
     schema.add_field("g", DataType.INT64)
     schema.add_field("f", DataType.FLOAT)
     if extra_vector:
@@ -46,9 +49,13 @@ def typed(client: MilvusClient, name: str = "t", *, pk: str = "pk", pk_type=Data
         index.add_index("w", index_type="FLAT", metric_type="IP")
     client.create_collection(name, schema=schema, index_params=index)
     vectors = np.random.default_rng(seed).standard_normal((rows, dim)).astype(np.float32)
+    half = vector_type == DataType.FLOAT16_VECTOR
+    if half:
+        vectors = vectors.astype(np.float16).astype(np.float32)
     data = []
     for i in range(rows):
-        row = {pk: (f"k{i}" if pk_type == DataType.VARCHAR else i), "v": vectors[i].tolist(), "g": i % 5,
+        value = vectors[i].astype(np.float16) if half else vectors[i].tolist()
+        row = {pk: (f"k{i}" if pk_type == DataType.VARCHAR else i), "v": value, "g": i % 5,
                "f": i / 2, "tag": f"t{i % 3}"}
         if extra_vector:
             row["w"] = vectors[(i + 1) % rows].tolist()
@@ -482,19 +489,27 @@ def test_halfvec_index_and_dimension_limits(client: MilvusClient, caplog: pytest
     assert client.search("big2", [big[7].tolist()], limit=1)[0].ids == [7]
 
 
-@pytest.mark.parametrize("metric,dim,cast,recall", [("L2", 3072, "::halfvec(3072)", 8),
-                                                     ("COSINE", 3072, "::halfvec(3072)", 8),
-                                                     ("COSINE", 4096, "(subvector(v, 1, 4000))::halfvec(4000)) halfvec_cosine_ops", 8)])
+_PREFIX = "(subvector(v, 1, 4000))::halfvec(4000)) halfvec_cosine_ops"
+
+
+@pytest.mark.parametrize("metric,dim,cast,recall,vector_type", [
+    ("L2", 3072, "::halfvec(3072)", 8, DataType.FLOAT_VECTOR),
+    ("COSINE", 3072, "::halfvec(3072)", 8, DataType.FLOAT_VECTOR),
+    ("COSINE", 4096, _PREFIX, 8, DataType.FLOAT_VECTOR),
+    ("COSINE", 4096, _PREFIX, 8, DataType.FLOAT16_VECTOR),  # a halfvec column past halfvec's limit
+])
 def test_wide_float_vectors_get_a_cast_index_and_exact_distances(fresh_client, fresh_db, monkeypatch,
-                                                                 metric, dim, cast, recall) -> None:
-    """Vectors over pgvector's 2,000 dims for a vector index: HNSW on ``v::halfvec(3072)`` (up to
-    4,000 dims) or on the first 4,000 (``subvector(v, 1, 4000)::halfvec(4000)``) finds the
-    candidates, their distances are computed on the stored float vectors, as Milvus's HNSW
-    returns exact distances of approximate neighbours (recall: of the exact top 10)."""
+                                                                 metric, dim, cast, recall, vector_type) -> None:
+    """Vectors over pgvector's 2,000 dims for a vector index (4,000 for FLOAT16): HNSW on
+    ``v::halfvec(3072)`` (up to 4,000 dims) or on the first 4,000 (``subvector(v, 1,
+    4000)::halfvec(4000)``) finds the candidates, their distances are computed on the stored
+    vectors, as Milvus's HNSW returns exact distances of approximate neighbours (recall: of the
+    exact top 10)."""
     from pgmilvus.search import sql as search_sql
 
     rows = 1500
-    vectors = typed(fresh_client, "wide", index_type="HNSW", metric=metric, dim=dim, rows=rows, seed=3)
+    vectors = typed(fresh_client, "wide", index_type="HNSW", metric=metric, dim=dim, rows=rows, seed=3,
+                    vector_type=vector_type)
     fresh_client.flush("wide")
     fresh_client.compact("wide")
     with psycopg.connect(fresh_db) as conn:
@@ -505,7 +520,13 @@ def test_wide_float_vectors_get_a_cast_index_and_exact_distances(fresh_client, f
     monkeypatch.setattr(search_sql, "_refined", lambda *a, **k: refined.append(1) or real(*a, **k))
     rng = np.random.default_rng(5)
     queries = vectors[[3, 70, 900]] + 0.05 * rng.standard_normal((3, dim)).astype(np.float32)
-    results = fresh_client.search("wide", queries.tolist(), limit=10, output_fields=["g"])
+    half = vector_type == DataType.FLOAT16_VECTOR
+    if half:  # a FLOAT16 field's queries are float16 (pymilvus sends them as such)
+        queries = queries.astype(np.float16).astype(np.float32)
+
+    def given(*rows: int) -> list:
+        return [queries[i].astype(np.float16) if half else queries[i].tolist() for i in rows]
+    results = fresh_client.search("wide", given(0, 1, 2), limit=10, output_fields=["g"])
     assert refined  # the index's statement
     for q, hits, own in zip(queries, results, [3, 70, 900]):
         assert hits[0]["id"] == own
@@ -523,12 +544,12 @@ def test_wide_float_vectors_get_a_cast_index_and_exact_distances(fresh_client, f
     # a range on the exact distances: the candidates met it at halfvec precision, the hits exactly
     first = results[0]
     params = {"radius": first[5]["distance"], "range_filter": first[1]["distance"]}
-    ranged = fresh_client.search("wide", [queries[0].tolist()], limit=10, search_params={"params": params})[0]
+    ranged = fresh_client.search("wide", given(0), limit=10, search_params={"params": params})[0]
     assert [h["id"] for h in ranged] == [h["id"] for h in first[1:5]]
-    filtered = fresh_client.search("wide", [queries[1].tolist()], limit=5, filter="g == 0")[0]
+    filtered = fresh_client.search("wide", given(1), limit=5, filter="g == 0")[0]
     assert filtered[0]["id"] == 70 and all(h["id"] % 5 == 0 for h in filtered)
     if hasattr(fresh_client, "search_iterator"):  # pages follow each other by exact distance
-        pages = fresh_client.search_iterator("wide", [queries[2].tolist()], batch_size=7, limit=28)
+        pages = fresh_client.search_iterator("wide", given(2), batch_size=7, limit=28)
         seen = [hit for page in iter(pages.next, []) for hit in page]
         distances = [h["distance"] for h in seen]
         assert len({h["id"] for h in seen}) == len(seen) == 28 and seen[0]["id"] == 900

@@ -10,8 +10,9 @@ extension is installed in the database, else hnsw; FLAT / BIN_FLAT -> no index
 vector, 4,000 for halfvec) get no index and a warning (searches scan
 exactly).  A FLOAT_VECTOR of 2,001 to 4,000 dims (or any, with ``params={"halfvec": True}``)
 is indexed as ``(col::halfvec(dim))`` (half the memory), one of more dims on its first 4,000
-(``subvector(col, 1, 4000)::halfvec(4000)``); their searches take the index's candidates and
-compute their distances on the stored vectors.
+(``subvector(col, 1, 4000)::halfvec(4000)``), as is a FLOAT16 / BFLOAT16 vector of more than
+4,000; their searches take the index's candidates and compute their distances on the stored
+vectors.
 
 Scalar indexes: INVERTED on JSON / ARRAY -> GIN, Trie -> B-tree with a pattern
 opclass (serves ``LIKE 'prefix%'``), the rest (INVERTED, STL_SORT, BITMAP,
@@ -179,6 +180,15 @@ def wants_halfvec(field: FieldSchema, params: dict[str, Any]) -> bool:
     return int(field.dim or 0) > MAX_INDEX_DIM["vector"]
 
 
+def wants_prefix(field: FieldSchema, params: dict[str, Any]) -> bool:
+    """Index a FLOAT16 / BFLOAT16 vector (a ``halfvec`` column) of more than pgvector's 4,000
+    dims on its first 4,000, as a wider FLOAT_VECTOR is (``halfvec_cast``), unless refused
+    (``"halfvec": False``): its searches then rerank the candidates on the whole vectors."""
+    if vector_column_kind(field) != "halfvec" or int(field.dim or 0) <= MAX_INDEX_DIM["halfvec"]:
+        return False
+    return _truthy(params.get("halfvec", True))
+
+
 def halfvec_cast(dim: int) -> str:
     """The cast a halfvec index of a ``dim``-d float vector orders by (ddl.cast_sql): the whole
     vector up to 4,000 dims, else its first 4,000 (``subvector(4000)``), whose distances rank the
@@ -195,7 +205,7 @@ def index_cast(field: FieldSchema, params: dict[str, Any]) -> Optional[str]:
     facts = params.get(PG_KEY)
     if isinstance(facts, dict):
         return facts.get("cast") or None
-    if wants_halfvec(field, params):
+    if wants_halfvec(field, params) or wants_prefix(field, params):
         return halfvec_cast(int(field.dim))
     return _SPARSE_CAST if field.dtype == DataType.SPARSE_FLOAT_VECTOR else None
 
@@ -267,7 +277,7 @@ def plan_vector_index(field: FieldSchema, index_name: str, index_type: str, metr
     kind = vector_column_kind(field)
     method: Optional[str] = "hnsw"
     with_params: dict[str, int] = {}
-    halfvec = wants_halfvec(field, params)
+    halfvec = wants_halfvec(field, params) or wants_prefix(field, params)
     if index_type in _EXACT:
         method = None
     elif index_type == "DISKANN" and has_vectorscale and kind == "vector" and metric in FLOAT_METRICS:
@@ -289,7 +299,7 @@ def plan_vector_index(field: FieldSchema, index_name: str, index_type: str, metr
     if method == "diskann":
         halfvec = False
     index_kind = "halfvec" if method and halfvec else kind
-    indexed_dim = min(field.dim, MAX_INDEX_DIM["halfvec"]) if field.dim and index_kind == "halfvec" else field.dim
+    indexed_dim = min(field.dim, MAX_INDEX_DIM["halfvec"]) if field.dim and method and halfvec else field.dim
     if method and indexed_dim and indexed_dim > MAX_INDEX_DIM.get(index_kind, 1 << 30):
         hint = (" (params={'halfvec': True} indexes up to 4000 dimensions)"
                 if index_kind == "vector" and field.dim <= MAX_INDEX_DIM["halfvec"] else "")

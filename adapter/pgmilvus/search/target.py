@@ -86,7 +86,7 @@ def _column(field: FieldSchema, index: Optional[IndexInfo], method: Optional[str
     kind = indexes.vector_column_kind(field)
     column: sql.Composable = sql.Identifier("t", field.name)
     cast = indexes.index_cast(field, index.params) if method and index is not None else None
-    if cast and kind == "vector" and cast.startswith(("halfvec", "subvector")):
+    if cast and (kind == "vector" and cast.startswith("halfvec") or cast.startswith("subvector")):
         return column, f"vector({int(field.dim)})", cast
     if cast:
         return sql.SQL("({}::{})").format(column, sql.SQL(cast)), cast, None
