@@ -14,8 +14,10 @@ compiled by pgmilvus; the matched ids must be identical, except:
   the trigger of one of them for an operand the expression uses:
 
   - a JSON / dynamic value that is missing, JSON null, a bool, an array or an
-    object, or a string compared with a number (server: ``!=``, ``not`` match
-    missing/mistyped keys, ``exists`` is false for null, {} and [], ``true`` is not 1);
+    object, a string compared with a number or a number with a string, or no
+    array in ``json_contains`` (server 2.6 since #50723: such a value makes the
+    comparison UNKNOWN, which ``!=``, ``not in`` and ``not`` keep UNKNOWN; Lite
+    selects it there; ``exists`` is false for null, {} and [], ``true`` is not 1);
   - a NULL in the nullable field ``n`` (server: NULL never satisfies ``!=``);
   - an ARRAY shorter than the index used (server: out of range is false, so
     ``not (a[3] > 0)`` matches);
@@ -85,20 +87,23 @@ def _lookup(doc, keys):
     return doc
 
 
-def _odd_json(value, numeric_compare: bool, string_compare: bool) -> bool:
-    """Missing, null, bool, container, or of the other kind than a compared constant."""
+def _odd_json(value, numeric_compare: bool, string_compare: bool, contains: bool = False) -> bool:
+    """Missing, null, bool, container, of the other kind than a compared constant, or (for
+    json_contains) no array."""
     return (value is _MISSING or value is None or isinstance(value, (bool, list, dict))
             or (numeric_compare and isinstance(value, str))
-            or (string_compare and isinstance(value, (int, float))))
+            or (string_compare and isinstance(value, (int, float)))
+            or (contains and not isinstance(value, list)))
 
 
 def explained(expr: str, row: dict) -> bool:
     """Does ``row`` carry the trigger of a documented difference for ``expr``?"""
-    numeric = bool(re.search(r"[<>=] -?\d", expr))
-    stringy = bool(re.search(r'[<>=] "', expr))
+    numeric = bool(re.search(r"[<>=] -?\d|\bin \[-?\d", expr))
+    stringy = bool(re.search(r'[<>=] "|\bin \["', expr))
+    contains = "json_contains" in expr.lower()
     for match in _PATH.finditer(expr):
         keys = [json.loads(k) for k in _KEY.findall(match.group(1))]
-        if _odd_json(_lookup(row["j"], keys), numeric, stringy):
+        if _odd_json(_lookup(row["j"], keys), numeric, stringy, contains):
             return True
         if keys and _odd_json(_lookup(row["j"], keys[:1]), numeric, stringy):
             return True

@@ -8,12 +8,18 @@ Choices, and why:
   rounded to float32 (``CAST(0.1 AS REAL)``), as Milvus casts it.
 * JSON and ``$meta`` predicates are jsonpath tests
   ``col @? 'strict $ ? (<condition on @>)'``: a GIN index (jsonb_ops or
-  jsonb_path_ops) serves them, a missing key or a value of another type
-  makes the condition *unknown* (so the row is not selected) instead of
-  raising, and the result is never SQL NULL for a non-NULL column, so
-  ``NOT (...)`` selects rows with a missing key exactly as Milvus's ``!=``
-  and ``not`` do.  Equality with a scalar on a plain key path uses
-  ``col @> '{"k": v}'`` (also GIN-served, and the form people index for).
+  jsonb_path_ops) serves them, and a missing key or a value of another type
+  makes the condition false instead of raising.  Equality with a scalar on a
+  plain key path uses ``col @> '{"k": v}'`` (also GIN-served, and the form
+  people index for).  Milvus 2.6 (since #50723) gives a comparison, range,
+  ``in``, ``like`` or ``json_contains`` of a missing, null or mistyped JSON
+  value SQL's UNKNOWN, which ``not`` keeps UNKNOWN (the row is not selected
+  either way).  A WHERE clause keeps only TRUE rows, and a Kleene formula that
+  is TRUE stays TRUE whatever its UNKNOWN leaves are, so each such leaf is
+  compiled for where it stands (``_known``): as the plain test (UNKNOWN as
+  false) under an even number of ``not``, as ``value not of the compared type
+  OR test`` (UNKNOWN as true) under an odd number; ``!=`` and ``not in`` are
+  the negations of ``==`` and ``in``.
 * Nothing the user wrote is pasted into SQL: values become sqlglot literals,
   identifiers are quoted, and the jsonpath text is built here from
   ``json.dumps`` of keys and values, so it is always well-formed.
@@ -60,6 +66,8 @@ _REGEX_SPECIAL = set("\\^$.|?*+()[]{}")
 #: (JSON column, path keys, "DOUBLE" | "VARCHAR") of the B-tree-indexed JSON paths of the
 #: collection being compiled for (json_index.indexed_paths); set by to_sql.
 _json_indexes: ContextVar[frozenset] = ContextVar("pgmilvus_json_indexes", default=frozenset())
+#: Whether the leaf being compiled stands under an odd number of ``not`` (``_known``).
+_negated: ContextVar[bool] = ContextVar("pgmilvus_filter_negated", default=False)
 
 
 def to_sql(pred: "ir.Pred", json_indexes: frozenset = frozenset()) -> exp.Expression:
@@ -137,7 +145,7 @@ def _col(name: str) -> exp.Column:
 
 
 def _paren(expr: exp.Expression) -> exp.Expression:
-    return exp.Paren(this=expr)
+    return expr if isinstance(expr, exp.Paren) else exp.Paren(this=expr)
 
 
 def _call(name: str, *args: exp.Expression) -> exp.Expression:
@@ -265,14 +273,54 @@ def _jp_cmp(path: str, op: str, value: Any) -> str:
     return f"{path} {op} {_jp_value(value)}"
 
 
+def _json_type(value: Any) -> str:
+    """The ``jsonb_typeof`` of the JSON values Milvus compares ``value`` with (any number with a
+    number: int64 and double paths read both)."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, (list, tuple)) else "object"
+
+
+def _known(ref: ir.JsonRef, types: Iterable[str], test: exp.Expression) -> exp.Expression:
+    """A JSON leaf ``test`` (true only on a value of one of ``types``), compiled for where it stands
+    (module docstring): as is, or under an odd number of ``not`` as ``NOT (value of one of types)
+    OR test``, so the enclosing ``not`` leaves a missing, null or mistyped value unselected."""
+    if not _negated.get():
+        return test
+    kinds = sorted(set(types))
+    typeof = _call("jsonb_typeof", _json_extract(ref))  # NULL: no such path, or a NULL column
+    literals = [exp.Literal.string(k) for k in kinds]
+    mistyped = (exp.NullSafeNEQ(this=typeof, expression=literals[0]) if len(literals) == 1 else
+                exp.Coalesce(this=exp.Not(this=exp.In(this=typeof, expressions=literals)),
+                             expressions=[exp.true()]))
+    return _paren(exp.Or(this=mistyped, expression=_paren(test)))
+
+
+def _under_not(make: Callable[[], exp.Expression]) -> exp.Expression:
+    """``NOT (...)`` of what ``make`` compiles, its JSON leaves compiled for the other side of the
+    ``not`` (``not``, ``!=`` and ``not in``)."""
+    token = _negated.set(not _negated.get())
+    try:
+        leaf = make()
+    finally:
+        _negated.reset(token)
+    return exp.Not(this=_paren(leaf))
+
+
 def _compare_json(op: str, ref: ir.JsonRef, value: Any) -> exp.Expression:
+    if op == "!=":
+        return _under_not(lambda: _compare_json("==", ref, value))
+    kind = [_json_type(value)]
     if isinstance(value, (list, dict)):
-        equal = _two_valued(ref, exp.EQ(this=_json_extract(ref), expression=_jsonb(value)))
-        return equal if op == "==" else exp.Not(this=_paren(equal))
-    if op in ("==", "!="):
-        equal = _json_equal(ref, value)
-        return equal if op == "==" else exp.Not(this=_paren(equal))
-    return _indexed_range(ref, _jsonpath(ref, _jp_cmp(_jp_path(ref), op, value)), [(op, value)])
+        return _known(ref, kind, _two_valued(ref, exp.EQ(this=_json_extract(ref), expression=_jsonb(value))))
+    if op == "==":
+        return _known(ref, kind, _json_equal(ref, value))
+    return _known(ref, kind, _indexed_range(ref, _jsonpath(ref, _jp_cmp(_jp_path(ref), op, value)),
+                                            [(op, value)]))
 
 
 JSON_VALUE_FUNCTIONS = {"DOUBLE": "json_number", "VARCHAR": "json_text"}
@@ -391,7 +439,8 @@ def like_to_regex(pattern: str) -> str:
 def _like(pred: ir.LikeMatch) -> exp.Expression:
     if isinstance(pred.target, ir.JsonRef):
         regex = json.dumps(like_to_regex(pred.pattern), ensure_ascii=False)
-        return _jsonpath(pred.target, f'{_jp_path(pred.target)} like_regex {regex} flag "s"')
+        return _known(pred.target, ["string"],
+                      _jsonpath(pred.target, f'{_jp_path(pred.target)} like_regex {regex} flag "s"'))
     sql, _ = _scalar(pred.target)
     like = exp.Escape(this=exp.Like(this=sql, expression=exp.Literal.string(like_to_pg(pred.pattern))),
                       expression=exp.Literal.string("\\"))
@@ -458,7 +507,8 @@ def _between(pred: ir.Between) -> exp.Expression:
         path = _jp_path(target)
         test = _jsonpath(target, f"{_jp_cmp(path, lo_op, pred.lower)} && "
                                  f"{_jp_cmp(path, hi_op, pred.upper)}")
-        return _indexed_range(target, test, [(lo_op, pred.lower), (hi_op, pred.upper)])
+        return _known(target, [_json_type(pred.lower), _json_type(pred.upper)],
+                      _indexed_range(target, test, [(lo_op, pred.lower), (hi_op, pred.upper)]))
     sql, dtype = _scalar(target)
     both = exp.And(this=_cmp(lo_op, sql, _literal(pred.lower, dtype), dtype),
                    expression=_cmp(hi_op, sql.copy(), _literal(pred.upper, dtype), dtype))
@@ -474,8 +524,10 @@ def _in_list(pred: ir.InList) -> exp.Expression:
     if isinstance(target, ir.JsonRef):
         path = _jp_path(target)
         cond = " || ".join(_jp_cmp(path, "==", v) for v in pred.values)
-        test = _jsonpath(target, cond)
-        return exp.Not(this=_paren(test)) if pred.negated else test
+
+        def test() -> exp.Expression:
+            return _known(target, map(_json_type, pred.values), _jsonpath(target, cond))
+        return _under_not(test) if pred.negated else test()
     sql, dtype = _scalar(target)
     test = exp.In(this=sql, expressions=[_literal(v, dtype) for v in pred.values])
     if pred.negated:
@@ -509,7 +561,7 @@ def _contains(pred: ir.Contains) -> exp.Expression:
         if pred.mode == "all":
             return exp.ArrayContainsAll(this=column, expression=array)
         return exp.ArrayOverlaps(this=column, expression=array)
-    return _contains_json(pred.mode, target, pred.values)
+    return _known(target, ["array"], _contains_json(pred.mode, target, pred.values))
 
 
 def _contains_json(mode: str, ref: ir.JsonRef, values: tuple) -> exp.Expression:
@@ -617,7 +669,7 @@ def _logic(pred: ir.Logic) -> exp.Expression:
 
 
 def _negate(pred: ir.Negate) -> exp.Expression:
-    return exp.Not(this=_paren(_compile(pred.item)))
+    return _under_not(lambda: _compile(pred.item))
 
 
 _COMPILERS: dict[type, Callable[[Any], exp.Expression]] = {
