@@ -19,8 +19,8 @@ compiled by pgmilvus; the matched ids must be identical, except:
     comparison UNKNOWN, which ``!=``, ``not in`` and ``not`` keep UNKNOWN; Lite
     selects it there; ``exists`` is false for null, {} and [], ``true`` is not 1);
   - a NULL in the nullable field ``n`` (server: NULL never satisfies ``!=``);
-  - an ARRAY shorter than the index used (server: out of range is false, so
-    ``not (a[3] > 0)`` matches);
+  - an ARRAY shorter than the index used (server 2.6 since #51135: out of range
+    is UNKNOWN, so ``not (a[3] > 0)`` does not match it either);
   - a negative dividend under ``/`` (server truncates like C);
   - a backslash escape in a LIKE pattern (server: ``\\%`` is a literal ``%``).
 """

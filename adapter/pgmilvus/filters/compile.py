@@ -11,10 +11,10 @@ Choices, and why:
   jsonb_path_ops) serves them, and a missing key or a value of another type
   makes the condition false instead of raising.  Equality with a scalar on a
   plain key path uses ``col @> '{"k": v}'`` (also GIN-served, and the form
-  people index for).  Milvus 2.6 (since #50723) gives a comparison, range,
-  ``in``, ``like`` or ``json_contains`` of a missing, null or mistyped JSON
-  value SQL's UNKNOWN, which ``not`` keeps UNKNOWN (the row is not selected
-  either way).  A WHERE clause keeps only TRUE rows, and a Kleene formula that
+  people index for).  Milvus 2.6 (since #50723 and #51135) gives a comparison,
+  range, ``in``, ``like``, ``json_contains``, arithmetic comparison or
+  ``array_length`` of a missing, null or mistyped JSON value SQL's UNKNOWN,
+  which ``not`` keeps UNKNOWN (the row is not selected either way).  A WHERE clause keeps only TRUE rows, and a Kleene formula that
   is TRUE stays TRUE whatever its UNKNOWN leaves are, so each such leaf is
   compiled for where it stands (``_known``): as the plain test (UNKNOWN as
   false) under an even number of ``not``, as ``value not of the compared type
@@ -23,6 +23,7 @@ Choices, and why:
 * Nothing the user wrote is pasted into SQL: values become sqlglot literals,
   identifiers are quoted, and the jsonpath text is built here from
   ``json.dumps`` of keys and values, so it is always well-formed.
+* An ARRAY element past the end is Postgres's NULL, Milvus 2.6's UNKNOWN (#51135).
 * Arithmetic that could overflow the column's integer type is widened
   (BIGINT, then NUMERIC) and float arithmetic runs in NUMERIC, so no row
   can make Postgres raise an out-of-range error.
@@ -161,15 +162,6 @@ def _scalar(target: Union[ir.Column, ir.ArrayElem]) -> tuple[exp.Expression, Dat
     return element, target.array.element
 
 
-def _guard(target: Any, pred: exp.Expression) -> exp.Expression:
-    """Array elements: out of range is false (not NULL), as in Milvus."""
-    if isinstance(target, ir.ArrayElem):
-        bound = exp.GT(this=_call("cardinality", _col(target.array.name)),
-                       expression=exp.Literal.number(target.index))
-        return _paren(exp.And(this=bound, expression=pred))
-    return pred
-
-
 def _cmp(op: str, left: exp.Expression, right: exp.Expression, dtype: DataType) -> exp.Expression:
     if dtype in STRING_TYPES and op not in ("==", "!="):
         left = exp.Collate(this=left, expression=_C_COLLATION.copy())
@@ -178,7 +170,7 @@ def _cmp(op: str, left: exp.Expression, right: exp.Expression, dtype: DataType) 
 
 def _compare_typed(op: str, target: Union[ir.Column, ir.ArrayElem], value: Any) -> exp.Expression:
     sql, dtype = _scalar(target)
-    return _guard(target, _cmp(op, sql, _literal(value, dtype), dtype))
+    return _cmp(op, sql, _literal(value, dtype), dtype)
 
 
 def _arith_typed(arith: ir.Arith, op: str, value: Any) -> exp.Expression:
@@ -188,19 +180,19 @@ def _arith_typed(arith: ir.Arith, op: str, value: Any) -> exp.Expression:
         # Exact over integers and overflow-free: `i + 1 == 3` is `i = 2`, which
         # a B-tree index on the column also serves.
         shifted = value - const if arith.op == "+" else value + const
-        return _guard(arith.target, _SQL_OPS[op](this=sql, expression=_number(shifted)))
+        return _SQL_OPS[op](this=sql, expression=_number(shifted))
     if dtype in INTEGER_TYPES:
         sql, widened = _widen_int(sql, dtype, arith.op, const)
         node_cls = exp.IntDiv if (arith.op == "/" and widened == "NUMERIC") else _ARITH_OPS[arith.op]
         expr = node_cls(this=sql, expression=_number(const))
         if node_cls is exp.Div:
             expr.set("typed", True)
-        return _guard(arith.target, _SQL_OPS[op](this=_paren(expr), expression=_number(value)))
+        return _SQL_OPS[op](this=_paren(expr), expression=_number(value))
     # FLOAT / DOUBLE: NUMERIC arithmetic never overflows or raises.
     expr = _ARITH_OPS[arith.op](this=exp.cast(sql, "NUMERIC"), expression=_number(const))
     if isinstance(expr, exp.Div):
         expr.set("typed", True)
-    return _guard(arith.target, _SQL_OPS[op](this=_paren(expr), expression=_number(value)))
+    return _SQL_OPS[op](this=_paren(expr), expression=_number(value))
 
 
 def _widen_int(sql: exp.Expression, dtype: DataType, op: str,
@@ -378,8 +370,13 @@ def _json_equal(ref: ir.JsonRef, value: Any) -> exp.Expression:
 
 
 def _arith_json(arith: ir.Arith, op: str, value: Any) -> exp.Expression:
-    if op == "!=":  # Milvus: a missing key or non-number satisfies `!=`
-        return exp.Not(this=_paren(_arith_json(arith, "==", value)))
+    """A number's arithmetic compared (jsonpath); UNKNOWN for any other value, also for ``!=``."""
+    if op == "!=":
+        return _under_not(lambda: _arith_json(arith, "==", value))
+    return _known(arith.target, ["number"], _arith_json_test(arith, op, value))
+
+
+def _arith_json_test(arith: ir.Arith, op: str, value: Any) -> exp.Expression:
     path = _jp_path(arith.target)
     const = _jp_value(arith.value)
     if arith.op == "/" and isinstance(arith.value, int):
@@ -444,7 +441,7 @@ def _like(pred: ir.LikeMatch) -> exp.Expression:
     sql, _ = _scalar(pred.target)
     like = exp.Escape(this=exp.Like(this=sql, expression=exp.Literal.string(like_to_pg(pred.pattern))),
                       expression=exp.Literal.string("\\"))
-    return _guard(pred.target, like)
+    return like
 
 
 def _utc(value: exp.Expression) -> exp.Expression:
@@ -488,9 +485,9 @@ def _compare(pred: ir.Compare) -> exp.Expression:
             return _SQL_OPS[pred.op](this=_call("cardinality", _col(inner.name)),
                                      expression=_number(pred.value))
         path = f"{_jp_path(inner)}.size()"
-        if pred.op == "!=":
-            return exp.Not(this=_paren(_jsonpath(inner, _jp_cmp(path, "==", pred.value))))
-        return _jsonpath(inner, _jp_cmp(path, pred.op, pred.value))
+        if pred.op == "!=":  # UNKNOWN for a value that is no array, also for `!=`
+            return _under_not(lambda: _known(inner, ["array"], _jsonpath(inner, _jp_cmp(path, "==", pred.value))))
+        return _known(inner, ["array"], _jsonpath(inner, _jp_cmp(path, pred.op, pred.value)))
     return _compare_typed(pred.op, target, pred.value)
 
 
@@ -512,7 +509,7 @@ def _between(pred: ir.Between) -> exp.Expression:
     sql, dtype = _scalar(target)
     both = exp.And(this=_cmp(lo_op, sql, _literal(pred.lower, dtype), dtype),
                    expression=_cmp(hi_op, sql.copy(), _literal(pred.upper, dtype), dtype))
-    return _guard(target, _paren(both) if not isinstance(target, ir.ArrayElem) else both)
+    return _paren(both)
 
 
 def _in_list(pred: ir.InList) -> exp.Expression:
@@ -532,7 +529,7 @@ def _in_list(pred: ir.InList) -> exp.Expression:
     test = exp.In(this=sql, expressions=[_literal(v, dtype) for v in pred.values])
     if pred.negated:
         test = exp.Not(this=test)
-    return _guard(target, test)
+    return test
 
 
 #: Milvus 2.6's Json::exist: the key holds something other than null, {} or [] (nested all the way
