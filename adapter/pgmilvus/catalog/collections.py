@@ -152,6 +152,7 @@ def create(conn: psycopg.Connection, db_name: str, name: str, schema: Collection
         raise ParamError(message=f"properties must be a dict, got {properties!r}")
     timestamps.check_properties(properties)
     properties_mod.check_isolation(name, schema, properties)
+    properties_mod.check_query_mode(properties)
     ttl.check(properties)  # Milvus 2.6's createCollectionTask: after the isolation and the zone
     properties_mod.check_warmup(properties)
     num_parts = _num_partitions(schema, kwargs.get("num_partitions"))

@@ -5,11 +5,14 @@ Most properties are stored and shown by describe_collection, nothing more.
 alter dynamic field): ``True`` adds the dynamic field to an existing
 collection, so inserts may carry keys beyond the schema from then on.
 ``collection.ttl.seconds`` makes entities expire (ttl.py): the first TTL adds
-the write-time column the reads test.
+the write-time column the reads test.  ``query_mode: large_topk`` (Milvus 2.6.14)
+raises the collection's search topk and query window from 16,384 to 1,000,000
+(``topk_limit``).
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import psycopg
@@ -78,12 +81,57 @@ def _check_isolation_change(info: CollectionInfo, new: dict[str, Any]) -> None:
     """Changing the isolation mode needs the vector index dropped first (2.6's alter check)."""
     if isolation_value(new) == isolation_value(info.properties):
         return
-    vector = next((i for i in info.indexes if (f := info.schema.field(i.field_name)) is not None and f.is_vector),
-                  None)
+    vector = _vector_index(info)
     if vector is not None:
         raise MilvusException(ErrorCode.INDEX_DUPLICATE,
                               "can not alter partition key isolation mode if the collection already has a vector "
                               f"index. Please drop the index first: index duplicates[indexName={vector.field_name}]")
+
+
+QUERY_MODE_KEY = "query_mode"
+LARGE_TOPK = "large_topk"
+#: Milvus's quotaAndLimits.limits.topK / maxQueryResultWindow, and their large_topk counterparts
+#: (largeTopK / largeMaxQueryResultWindow, 2.6.14).
+TOPK_LIMIT, LARGE_TOPK_LIMIT = 16384, 1_000_000
+
+
+def topk_limit(info: CollectionInfo) -> int:
+    """The most hits a search of ``info`` may ask for (topk, offset + topk), and rows a query."""
+    return LARGE_TOPK_LIMIT if info.properties.get(QUERY_MODE_KEY) == LARGE_TOPK else TOPK_LIMIT
+
+
+def check_query_mode(properties: dict[str, Any]) -> None:
+    """Milvus 2.6's ValidateQueryMode, on the properties in their order: the key's one value is
+    ``large_topk``, exactly; a key that is ``query_mode`` in another case is a mistake."""
+    for key, value in properties.items():
+        if key == QUERY_MODE_KEY:
+            if str(value) != LARGE_TOPK:
+                raise invalid_parameter(f"invalid query_mode value {_go_quoted(str(value))}, valid values: "
+                                        f"[{LARGE_TOPK}]")
+            return
+        if isinstance(key, str) and key.casefold() == QUERY_MODE_KEY:
+            raise invalid_parameter(f'invalid property key {_go_quoted(key)}, did you mean "{QUERY_MODE_KEY}"?')
+
+
+def _go_quoted(text: str) -> str:
+    """Go's %q of a printable string (what Milvus's messages show)."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _check_query_mode_change(info: CollectionInfo, new: dict[str, Any]) -> None:
+    """Changing the query mode needs the vector index dropped first (2.6's detectQueryModeChange)."""
+    if new.get(QUERY_MODE_KEY) == info.properties.get(QUERY_MODE_KEY):
+        return
+    vector = _vector_index(info)
+    if vector is not None:
+        raise MilvusException(ErrorCode.INDEX_DUPLICATE,
+                              f"can not alter {QUERY_MODE_KEY} if the collection already has a vector index. "
+                              f"Please drop the index first: index duplicates[indexName={vector.field_name}]")
+
+
+def _vector_index(info: CollectionInfo) -> Any:
+    return next((i for i in info.indexes if (f := info.schema.field(i.field_name)) is not None and f.is_vector),
+                None)
 
 
 def _check_not_loaded(info: CollectionInfo, keys: Any, verb: str) -> None:
@@ -109,6 +157,9 @@ def alter(conn: psycopg.Connection, info: CollectionInfo, properties: dict[str, 
     if ISOLATION_KEY in properties:
         check_isolation(info.name, info.schema, properties)
         _check_isolation_change(info, {**info.properties, **properties})
+    if QUERY_MODE_KEY in properties:
+        check_query_mode(properties)
+        _check_query_mode_change(info, {**info.properties, **properties})
     if DYNAMIC_FIELD_KEY in properties:
         _alter_dynamic_field(conn, info, properties)
         return
@@ -123,6 +174,8 @@ def drop(conn: psycopg.Connection, info: CollectionInfo, property_keys: list[str
         raise invalid_parameter(f"cannot delete key {DYNAMIC_FIELD_KEY}")
     if ISOLATION_KEY in property_keys:
         _check_isolation_change(info, {k: v for k, v in info.properties.items() if k != ISOLATION_KEY})
+    if QUERY_MODE_KEY in property_keys:
+        _check_query_mode_change(info, {k: v for k, v in info.properties.items() if k != QUERY_MODE_KEY})
     catalog.set_properties(conn, info.id, {k: v for k, v in info.properties.items() if k not in property_keys})
 
 

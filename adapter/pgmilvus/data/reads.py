@@ -28,6 +28,7 @@ from ..types import DataType
 from . import bound_filters, timestamps, values
 from ..schema import ddl, names
 from ..catalog import json_index, segments, ttl
+from ..catalog.properties import topk_limit
 from ..pg import statements
 
 MAX_WINDOW = 16384
@@ -83,9 +84,10 @@ def _window_error(detail: str) -> MilvusException:
     return invalid_parameter(f"invalid max query result window, {detail}")
 
 
-def window(limit: Any, offset: Any) -> tuple[Optional[int], int]:
-    """Milvus's query pagination rules (the proxy's validateMaxQueryResultWindow); returns (limit or
-    None, offset). An offset without a limit is ignored, as Milvus ignores it (it pages nothing).
+def window(limit: Any, offset: Any, maximum: int = MAX_WINDOW) -> tuple[Optional[int], int]:
+    """Milvus's query pagination rules (the proxy's validateMaxQueryResultWindow; ``maximum`` is
+    1,000,000 for a ``query_mode: large_topk`` collection); returns (limit or None, offset). An
+    offset without a limit is ignored, as Milvus ignores it (it pages nothing).
     """
     limit = None if limit is None else _int_param("limit", limit)
     offset = 0 if offset is None else _int_param("offset", offset)
@@ -95,8 +97,8 @@ def window(limit: Any, offset: Any) -> tuple[Optional[int], int]:
         return None, 0
     if limit <= 0:
         raise _window_error(f"limit [{limit}] is invalid, should be greater than 0")
-    if limit + offset > MAX_WINDOW:
-        raise _window_error(f"(offset+limit) should be in range [1, {MAX_WINDOW}], but got {limit + offset}")
+    if limit + offset > maximum:
+        raise _window_error(f"(offset+limit) should be in range [1, {maximum}], but got {limit + offset}")
     return limit, offset
 
 
@@ -281,7 +283,7 @@ def query(conn: psycopg.Connection, info: CollectionInfo, *, filter: str = "",
     """query / get; ``timezone`` and ``time_fields`` say how TIMESTAMPTZ values come back
     (timestamps.rendering: the collection's zone by default); ``ignore_growing``: sealed
     segments only."""
-    limit, offset = window(limit, offset)
+    limit, offset = window(limit, offset, topk_limit(info))
     render = timestamps.rendering(info.properties, timezone, time_fields)
     select = select_for(conn, info, output_fields, partition_names, limit, offset, render=render,
                         ignore_growing=ignore_growing)

@@ -31,13 +31,13 @@ from psycopg import sql
 
 from ..data import bound_filters, outputs, timestamps
 from ..catalog import json_index
-from ..catalog.properties import isolated
+from ..catalog.properties import isolated, topk_limit
 from . import bm25, sql as search_sql, strategy
 from ..pg import statements
 from ..catalog.store import CollectionInfo, revision_guard
 from ..errors import ErrorCode, MilvusException, invalid_parameter
 from ..filters import isolation_problem, plan_sql
-from .params import SearchRequest
+from .params import SearchRequest, check_window
 from .results import Hit, SearchResult, search_result
 from .grouping import GroupBy, group_by
 from .target import Resolved, array_type, encode_queries, query_encoder, resolve
@@ -168,6 +168,7 @@ def prepare(info: CollectionInfo, request: SearchRequest, keyset: Optional[tuple
             iterating: bool = False) -> Prepared:
     """Resolve and check everything that needs no database access (``iterating``: a search
     iterator's page, whose ef knowhere leaves unchecked)."""
+    check_window(request.limit, request.offset, topk_limit(info))
     ranged = request.params.get("radius") is not None or request.params.get("range_filter") is not None
     if ranged and request.radius is None:  # Milvus master's words, checked before the metric (2.6 ignores it)
         raise invalid_parameter("range_filter requires radius to be set; range_filter alone is not a valid range "

@@ -23,10 +23,11 @@ import psycopg
 
 from . import boost, function_rank, ann as search, sql as search_sql
 from ..data import outputs, timestamps
+from ..catalog.properties import topk_limit
 from ..catalog.store import CollectionInfo, revision_guard
 from ..errors import ErrorCode, MilvusException, ParamError, invalid_parameter
 from .rerank import AnnSearchRequest, BaseRanker, fuse, pk_order
-from .params import MAX_TOPK, SearchRequest, build_request, check_limit, check_round_decimal, nq_invalid
+from .params import SearchRequest, build_request, check_limit, check_round_decimal, nq_invalid
 from .results import Hits, SearchResult, make_hit
 from ..data.values import wire_adapters
 
@@ -41,10 +42,10 @@ GROUP_SCORERS = ("max", "sum", "avg")
 MAX_REQUESTS = 1024
 
 
-def _requests(reqs: Any, partition_names: Optional[Sequence[str]], sub: dict[str, Any], window: int
-              ) -> list[SearchRequest]:
+def _requests(reqs: Any, partition_names: Optional[Sequence[str]], sub: dict[str, Any], window: int,
+              maximum: int) -> list[SearchRequest]:
     """The sub-searches, with Milvus 2.6's proxy checks: at most 1024, none empty (nq 0), each
-    sub-request's limit in [1, 16384], a missing or unreadable one being the hybrid's ``window``
+    sub-request's limit in [1, ``maximum``], a missing or unreadable one being the hybrid's ``window``
     (limit + offset: parseSearchInfo's externalLimit)."""
     if not isinstance(reqs, (list, tuple)):
         raise ParamError(message=f"`reqs` value {reqs} is illegal: give a non-empty list of AnnSearchRequest")
@@ -58,7 +59,7 @@ def _requests(reqs: Any, partition_names: Optional[Sequence[str]], sub: dict[str
             raise ParamError(message=f"`reqs` items must be AnnSearchRequest, got {type(req).__name__}")
         param = req.param or {}
         param = dict(param) if isinstance(param, dict) else param  # not a dict: build_request says so
-        out.append(build_request(req.data, req.expr or "", _sub_limit(req.limit, window), None, param,
+        out.append(build_request(req.data, req.expr or "", _sub_limit(req.limit, window, maximum), None, param,
                                  partition_names, req.anns_field, {"filter_params": req.expr_params or {}, **sub}))
     nqs = {len(r.data) for r in out}
     if len(nqs) != 1:
@@ -66,7 +67,7 @@ def _requests(reqs: Any, partition_names: Optional[Sequence[str]], sub: dict[str
     return out
 
 
-def _sub_limit(limit: Any, window: int) -> int:
+def _sub_limit(limit: Any, window: int, maximum: int) -> int:
     if isinstance(limit, str):
         try:
             limit = int(limit.strip(), 0)
@@ -74,8 +75,8 @@ def _sub_limit(limit: Any, window: int) -> int:
             limit = None
     if limit is None or isinstance(limit, bool) or not isinstance(limit, (int, np.integer)):
         return window
-    if not 1 <= limit <= MAX_TOPK:
-        raise invalid_parameter(f"topk [{limit}] is invalid, it should be in range [1, {MAX_TOPK}], but got {limit}")
+    if not 1 <= limit <= maximum:
+        raise invalid_parameter(f"topk [{limit}] is invalid, it should be in range [1, {maximum}], but got {limit}")
     return int(limit)
 
 
@@ -87,9 +88,10 @@ def hybrid_search(conn: psycopg.Connection, info: CollectionInfo, reqs: Any, ran
     offset = kwargs.get("offset", 0) or 0
     if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
         raise ParamError(message=f"wrong type for offset, expect int, got {type(offset)}")
-    if limit + offset > MAX_TOPK:  # 2.6's parseRankParams (validateMaxQueryResultWindow)
+    maximum = topk_limit(info)
+    if limit + offset > maximum:  # 2.6's parseRankParams (validateMaxQueryResultWindow)
         raise MilvusException(ErrorCode.SERVER_ERROR, f"invalid max query result window, (offset+limit) should be "
-                                                      f"in range [1, {MAX_TOPK}], but got {limit + offset}")
+                                                      f"in range [1, {maximum}], but got {limit + offset}")
     if ranker is None:
         raise MilvusException(ErrorCode.UNSUPPORTED, "hybrid_search without a ranker is not supported by "
                                                      "pgmilvus: pass RRFRanker(), WeightedRanker(...) or a "
@@ -98,7 +100,7 @@ def hybrid_search(conn: psycopg.Connection, info: CollectionInfo, reqs: Any, ran
         raise ParamError(message="The hybrid search rerank must be a Function or a Ranker.")
     sub = {k: kwargs[k] for k in _SUB_KWARGS if kwargs.get(k) is not None}
     scorer = _group_scorer(kwargs) if sub.get("group_by_field") else None
-    requests = _requests(reqs, partition_names, sub, limit + offset)
+    requests = _requests(reqs, partition_names, sub, limit + offset, maximum)
     zone, parts = timestamps.rendering(info.properties, kwargs.get("timezone"), kwargs.get("time_fields"))
     boosts = None
     if not isinstance(ranker, BaseRanker):

@@ -129,14 +129,19 @@ def check_limit(limit: Any) -> int:
     return int(limit)
 
 
-def check_window(limit: int, offset: int) -> None:
-    """Milvus's server check: topk and offset + topk in [1, 16384]."""
-    if limit > MAX_TOPK:
-        raise invalid_parameter(f"topk [{limit}] is invalid, it should be in range [1, {MAX_TOPK}], but "
+def check_window(limit: int, offset: int, maximum: int = MAX_TOPK) -> None:
+    """Milvus 2.6's parseSearchInfo, once the collection is known: topk, a non-zero offset and
+    offset + topk in [1, ``maximum``] (16,384; 1,000,000 for a ``query_mode: large_topk``
+    collection, catalog/properties.py topk_limit), in that order."""
+    if limit > maximum:
+        raise invalid_parameter(f"topk [{limit}] is invalid, it should be in range [1, {maximum}], but "
                                 f"got {limit}")
-    if limit + offset > MAX_TOPK:
+    if offset != 0 and not 0 < offset <= maximum:
+        raise invalid_parameter(f"offset [{offset}] is invalid, it should be in range [1, {maximum}], but got "
+                                f"{offset}")
+    if limit + offset > maximum:
         raise invalid_parameter(f"offset+topk [{limit + offset}] is invalid, it should be in range [1, "
-                                f"{MAX_TOPK}], but got {limit + offset}")
+                                f"{maximum}], but got {limit + offset}")
 
 
 def check_data(data: Any) -> Sequence[Any]:
@@ -215,10 +220,7 @@ def _offset(kwargs: dict[str, Any], top: dict[str, Any]) -> int:
         return 0
     if isinstance(offset, bool) or not isinstance(offset, (int, np.integer)):
         raise ParamError(message=f"wrong type for offset, expect int, got {type(offset)}")
-    if offset != 0 and not 0 < offset <= MAX_TOPK:  # 2.6's proxy: validateLimit(offset) before offset+topk
-        raise invalid_parameter(f"offset [{offset}] is invalid, it should be in range [1, {MAX_TOPK}], but got "
-                                f"{offset}")
-    return int(offset)
+    return int(offset)  # its range: check_window, once the collection is known
 
 
 def _group(kwargs: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
@@ -401,7 +403,6 @@ def _checked_request(data: Any, filter: Any, limit: Any, output_fields: Any, sea
     vectors = check_data(data)
     top, params = flatten_search_params(search_params)
     offset = _offset(kwargs, top)
-    check_window(limit, offset)
     metric = top.get("metric_type") or params.get("metric_type")
     if metric is not None and not isinstance(metric, str):
         raise invalid_parameter(f"metric type {metric!r} not found or not supported")
