@@ -851,3 +851,27 @@ def test_a_value_too_long_for_its_index_is_named(client: MilvusClient, pk_type: 
     assert err.value.message.startswith(message)
     assert err.value.message.endswith("); nothing of this call was written")
     assert client.query("lim", output_fields=["count(*)"])[0]["count(*)"] == 0
+
+
+def test_alter_description_and_consistency_level(client: MilvusClient) -> None:
+    """Milvus 2.6's rootcoord: ``collection.description`` and ``consistency_level`` change the
+    collection itself (describe_collection's description and level), they are no properties; a
+    description is at most 1,024 bytes (proxy.maxCollectionDescriptionLength)."""
+    client.create_collection("ad", dimension=4, description="first")
+    described = client.describe_collection("ad")
+    assert (described["description"], described["consistency_level"]) == ("first", 2)
+    client.alter_collection_properties("ad", {"collection.description": "second", "consistency_level": "Strong",
+                                              "note": "kept"})
+    client.alter_collection_properties("ad", {"consistency_level": "NoSuchLevel"})  # ignored, as in Milvus
+    described = client.describe_collection("ad")
+    assert (described["description"], described["consistency_level"]) == ("second", 0)
+    assert "collection.description" not in described["properties"] and described["properties"]["note"] == "kept"
+    too_long = "é" * 513  # 1,026 bytes
+    with pytest.raises(MilvusException) as info:
+        client.alter_collection_properties("ad", {"collection.description": too_long})
+    assert (info.value.code, info.value.message) == (
+        1100, "the length of a collection description must not exceed 1024 bytes: invalid parameter")
+    with pytest.raises(MilvusException) as info:
+        client.create_collection("ad2", dimension=4, description=too_long)
+    assert info.value.code == 1100 and not client.has_collection("ad2")
+    client.create_collection("ad3", dimension=4, description="é" * 512)  # 1,024 bytes

@@ -90,7 +90,7 @@ def quick_schema(dimension: Any, primary_field_name: str, id_type: Any, vector_f
         raise illegal("dimension", dimension, "quick setup needs an int dimension (or pass schema=...)")
     if not isinstance(auto_id, bool):
         raise AutoIDException(message=f"Param auto_id must be bool type. (got {auto_id!r})")
-    schema = CollectionSchema(auto_id=auto_id,
+    schema = CollectionSchema(auto_id=auto_id, description=kwargs.get("description", ""),
                               enable_dynamic_field=kwargs.pop("enable_dynamic_field", True),
                               enable_namespace=kwargs.pop("enable_namespace", None))
     if id_type in ("int", DataType.INT64):
@@ -144,6 +144,7 @@ def create(conn: psycopg.Connection, db_name: str, name: str, schema: Collection
     from . import index_ops  # index_ops imports this module
 
     names.collection_name(name)
+    properties_mod.check_description(schema.description or "")
     schema.verify(name)
     level = consistency_level(kwargs.get("consistency_level"))
     shards = _num_shards(kwargs)

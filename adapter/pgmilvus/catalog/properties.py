@@ -7,7 +7,8 @@ collection, so inserts may carry keys beyond the schema from then on.
 ``collection.ttl.seconds`` makes entities expire (ttl.py): the first TTL adds
 the write-time column the reads test.  ``query_mode: large_topk`` (Milvus 2.6.14)
 raises the collection's search topk and query window from 16,384 to 1,000,000
-(``topk_limit``).
+(``topk_limit``).  ``collection.description`` and ``consistency_level`` change the
+collection's description and consistency level instead of being stored (2.6's rootcoord).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ..data import timestamps
 from ..schema import ddl
 from ..schema.model import warmup_problem
 from .store import CollectionInfo
+from ..types import ConsistencyLevel
 from ..errors import ErrorCode, MilvusException, collection_loaded, invalid_parameter
 
 DYNAMIC_FIELD_KEY = "dynamicfield.enabled"
@@ -134,6 +136,44 @@ def _vector_index(info: CollectionInfo) -> Any:
                 None)
 
 
+DESCRIPTION_KEY = "collection.description"
+CONSISTENCY_KEY = "consistency_level"
+#: Milvus's proxy.maxCollectionDescriptionLength (2.6, #50178), in UTF-8 bytes.
+MAX_DESCRIPTION_BYTES = 1024
+
+
+def check_description(description: str) -> None:
+    """Milvus 2.6's validateCollectionDescription (create_collection and the alter key)."""
+    if len(description.encode("utf-8", "surrogatepass")) > MAX_DESCRIPTION_BYTES:
+        raise invalid_parameter(f"the length of a collection description must not exceed {MAX_DESCRIPTION_BYTES} "
+                                "bytes")
+
+
+def _consistency_level(value: Any) -> Any:
+    """rootcoord's unmarshalConsistencyLevel: a level's number or name, else None (the key is then
+    ignored, not stored)."""
+    text = str(value)
+    try:
+        number = int(text, 10)
+    except ValueError:
+        return int(ConsistencyLevel[text]) if text in ConsistencyLevel.__members__ else None
+    return number if number in ConsistencyLevel._value2member_map_ else None
+
+
+def _alter_collection_attributes(conn: psycopg.Connection, info: CollectionInfo, properties: dict[str, Any]
+                                 ) -> dict[str, Any]:
+    """Apply the keys that are no properties (description, consistency level); the rest."""
+    if DESCRIPTION_KEY in properties and str(properties[DESCRIPTION_KEY]) != info.schema.description:
+        schema = info.schema.copy()
+        schema.description = str(properties[DESCRIPTION_KEY])
+        catalog.set_description(conn, info.id, schema)
+    if CONSISTENCY_KEY in properties:
+        level = _consistency_level(properties[CONSISTENCY_KEY])
+        if level is not None and level != info.consistency_level:
+            catalog.set_consistency_level(conn, info.id, level)
+    return {k: v for k, v in properties.items() if k not in (DESCRIPTION_KEY, CONSISTENCY_KEY)}
+
+
 def _check_not_loaded(info: CollectionInfo, keys: Any, verb: str) -> None:
     """Milvus 2.6's proxy: mmap, lazy-load and warmup properties change only on a released
     collection; its texts name mmap for both of the first two ("alter"), the key itself ("delete")."""
@@ -160,9 +200,12 @@ def alter(conn: psycopg.Connection, info: CollectionInfo, properties: dict[str, 
     if QUERY_MODE_KEY in properties:
         check_query_mode(properties)
         _check_query_mode_change(info, {**info.properties, **properties})
+    if DESCRIPTION_KEY in properties:
+        check_description(str(properties[DESCRIPTION_KEY]))
     if DYNAMIC_FIELD_KEY in properties:
         _alter_dynamic_field(conn, info, properties)
         return
+    properties = _alter_collection_attributes(conn, info, properties)
     if ttl.needs_column(info, properties):
         info = ttl.add_column(conn, info)
     catalog.set_properties(conn, info.id, {**info.properties, **properties})

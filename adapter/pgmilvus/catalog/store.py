@@ -339,6 +339,18 @@ def set_schema(conn: psycopg.Connection, collection_id: int, schema: CollectionS
                  (Jsonb(json.loads(schema.to_catalog())), collection_id))
 
 
+def set_description(conn: psycopg.Connection, collection_id: int, schema: CollectionSchema) -> None:
+    """Store ``schema`` whose description changed (alter_collection_properties'
+    ``collection.description``): the schema and the description column."""
+    conn.execute(f"UPDATE {CATALOG}.collections SET description = %s, schema = %s, updated_at = now() WHERE id = %s",
+                 (schema.description, Jsonb(json.loads(schema.to_catalog())), collection_id))
+
+
+def set_consistency_level(conn: psycopg.Connection, collection_id: int, level: int) -> None:
+    conn.execute(f"UPDATE {CATALOG}.collections SET consistency_level = %s, updated_at = now() WHERE id = %s",
+                 (level, collection_id))
+
+
 def set_properties(conn: psycopg.Connection, collection_id: int, properties: dict[str, Any]) -> None:
     conn.execute(f"UPDATE {CATALOG}.collections SET properties = %s, updated_at = now() WHERE id = %s",
                  (Jsonb(properties), collection_id))
