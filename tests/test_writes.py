@@ -281,7 +281,7 @@ def test_json_field_holds_any_json_value_and_whole_field_filters_see_it(client: 
     assert ids("j / 1 == 1") == [6]            # exact division, as for a JSON path (filters.md)
     assert ids('j == "x"') == [1]
     assert ids("j == true") == [5]
-    assert ids("j != 5") == [1, 2, 3, 4, 5, 6, 8]  # a NULL JSON field matches no comparison
+    assert ids("j != 5") == [6, 8]  # only other numbers: a string, an array... is UNKNOWN (2.6, #50723)
     assert ids("j in [5, 9]") == [0, 8]
     assert ids('j["k"] == 1') == [4]
 
