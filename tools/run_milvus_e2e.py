@@ -34,11 +34,13 @@ from typing import Optional
 _ID = re.compile(r'"\$MILVUS_CLIENT_TEST_DIR/([^"]+)"')
 
 
-def start_server(out: Path, port: int) -> subprocess.Popen:
-    """``pgmilvus serve`` on an embedded PostgreSQL under ``out``; returns once it accepts calls."""
+def start_server(out: Path, port: int, require_auth: bool = False) -> subprocess.Popen:
+    """``pgmilvus serve`` on an embedded PostgreSQL under ``out``; returns once it accepts calls
+    (``require_auth``: as a Milvus server with authorization on; the harness logs in as root:Milvus)."""
     log = open(out / "server.log", "ab")
     proc = subprocess.Popen([sys.executable, "-m", "pgmilvus.cli", "serve", "--uri", str(out / "pgm.db"),
-                             "--port", str(port), "--workers", "8", "--log-level", "WARNING"],
+                             "--port", str(port), "--workers", "8", "--log-level", "WARNING",
+                             *(["--require-auth"] if require_auth else [])],
                             stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
@@ -116,12 +118,14 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--port", type=int, default=19631)
     parser.add_argument("--lite-script", type=Path, help="milvus-lite's tools/run_upstream_milvus_client_supported.sh")
     parser.add_argument("--file-timeout", type=int, default=3600, help="seconds per file (default 3600)")
+    parser.add_argument("--require-auth", action="store_true",
+                        help="serve with --require-auth: passwords and RBAC checked (the rbac file needs it)")
     parser.add_argument("stems", nargs="+", help="insert, upsert, query, ... or allowlist")
     args = parser.parse_args(argv)
     args.tests = args.tests.resolve()
     for sub in ("results", "logs"):
         (args.out / sub).mkdir(parents=True, exist_ok=True)
-    server = start_server(args.out, args.port)
+    server = start_server(args.out, args.port, args.require_auth)
     summary = args.out / "summary.md"
     try:
         for stem in args.stems:

@@ -27,7 +27,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--password", default="", help="PostgreSQL password (if not in the URI)")
     serve.add_argument("--require-auth", action="store_true",
                        help="refuse calls without credentials; each call runs as its caller's PostgreSQL role "
-                            "(needs a postgresql:// URI)")
+                            "(an embedded server's passwords are checked by pgmilvus; Milvus's root user, "
+                            "password Milvus, is created)")
     serve.add_argument("--tls-cert", default="", help="PEM certificate (chain): serve TLS instead of plaintext")
     serve.add_argument("--tls-key", default="", help="PEM private key of --tls-cert")
     serve.add_argument("--max-receive-message-mb", type=int, default=64,

@@ -176,14 +176,41 @@ def test_rbac_privilege_groups_over_the_wire(auth_server, auth_dsn) -> None:
         local.close()
 
 
-def test_require_auth_refuses_an_embedded_uri(tmp_path: Path) -> None:
-    import sys
-
-    done = subprocess.run([sys.executable, "-m", "pgmilvus.cli", "serve", "--uri", str(tmp_path / "x.db"),
-                           "--port", "0", "--require-auth"], capture_output=True, text=True, timeout=60,
-                          env=_env())
-    assert done.returncode == 1
-    assert "--require-auth needs a postgresql:// URI" in done.stderr
+def test_require_auth_over_an_embedded_server(tmp_path: Path) -> None:
+    """An embedded server trusts its local connections: with --require-auth, ``pgmilvus serve``
+    checks the passwords itself and creates Milvus's root user (password Milvus), so logins and
+    RBAC work as on a Milvus server with authorization on."""
+    folder = tmp_path / "emb"
+    folder.mkdir()
+    folder.chmod(0o755)
+    server = ServeProcess(str(folder / "auth.db"), tmp_path / "serve.log", extra=("--require-auth",))
+    uri = f"http://{server.address}"
+    try:
+        for kwargs in ({}, {"token": "root:wrong"}, {"token": "postgres:anything"}):  # the superuser too
+            with pytest.raises(MilvusException) as info:
+                MilvusClient(uri=uri, **kwargs)
+            assert info.value.code == 2, kwargs
+        root = MilvusClient(uri=uri, token="root:Milvus")
+        assert root.list_users() == ["root"]
+        root.create_collection("guarded", dimension=3)
+        root.insert("guarded", [{"id": 1, "vector": [1, 2, 3]}])
+        root.create_user("alice", "Secret-123")
+        alice = MilvusClient(uri=uri, user="alice", password="Secret-123")
+        with pytest.raises(MilvusException) as info:
+            alice.query("guarded", filter="id > 0")
+        assert info.value.code == 1401 and "alice" in info.value.message
+        root.create_role("reader")
+        root.grant_privilege("reader", "Collection", "Query", "guarded")
+        root.grant_role("alice", "reader")
+        assert alice.query("guarded", filter="id > 0", output_fields=["id"]) == [{"id": 1}]
+        with pytest.raises(MilvusException) as info:
+            MilvusClient(uri=uri, user="alice", password="Secret-999")
+        assert info.value.code == 2
+        alice.close()
+        root.close()
+    finally:
+        assert server.stop() == 0
+    assert "created Milvus's root user" in server.log()
 
 
 def _env() -> dict:

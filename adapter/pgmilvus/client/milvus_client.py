@@ -971,6 +971,19 @@ class MilvusClient:
             self._db = old.reopened(dsn_with(old.conninfo, password=secret))
             old.close()
 
+    def verify_password(self, user_name: str, password: str, timeout: Optional[float] = None) -> bool:
+        """pgmilvus only: whether ``password`` is ``user_name``'s, checked against PostgreSQL's stored
+        verifier (read as a superuser, else by logging in once). ``pgmilvus serve`` over an embedded
+        server, whose local connections need no password, checks logins with it."""
+        with self._conn(timeout) as conn:
+            return rbac.password_matches(conn, self._db.conninfo, user_name, password)
+
+    def ensure_root_user(self, timeout: Optional[float] = None) -> bool:
+        """pgmilvus only: create Milvus's ``root`` user (password ``Milvus``) unless it exists; True
+        when created (rbac/roles.py ensure_root)."""
+        with self._tx(timeout) as conn:
+            return rbac.ensure_root(conn, self._db_name)
+
     def list_users(self, timeout: Optional[float] = None, **kwargs: Any) -> List[str]:
         with self._conn(timeout) as conn:
             return rbac.list_users(conn)

@@ -157,4 +157,7 @@ UNCHECKED_METHODS = frozenset({"describe_replica", "get_compaction_state", "get_
                                "bind",  # pgmilvus's own: sends nothing itself
                                "list_resource_groups",  # a constant: standalone's default group
                                "run_analyzer",  # RunAnalyzerRequest has no privilege_ext_obj
-                               "collection_name_of"})  # pgmilvus's own: a catalog lookup, as describe_replica's
+                               "collection_name_of",  # pgmilvus's own: a catalog lookup, as describe_replica's
+                               # pgmilvus's own, for pgmilvus serve over an embedded server: PostgreSQL's
+                               # privileges decide (pg_authid is a superuser's; creating root needs CREATEROLE)
+                               "verify_password", "ensure_root_user"})

@@ -373,6 +373,21 @@ def create_user(conn: psycopg.Connection, db_name: str, name: str, secret: str, 
     conn.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(public.pg_role), sql.Identifier(name)))
 
 
+#: Milvus's built-in user and its default password (Milvus's common.security.defaultRootPassword).
+ROOT_USER, ROOT_PASSWORD = "root", "Milvus"
+
+
+def ensure_root(conn: psycopg.Connection, db_name: str) -> bool:
+    """Create Milvus's ``root`` user (password ``Milvus`` until changed) as a superuser role, unless it
+    exists: what an embedded server's ``pgmilvus serve --require-auth`` logs clients in against, as
+    a Milvus server with authorization on. True when created."""
+    if _user_exists(conn, ROOT_USER):
+        return False
+    create_user(conn, db_name, ROOT_USER, ROOT_PASSWORD)
+    conn.execute(sql.SQL("ALTER ROLE {} SUPERUSER").format(sql.Identifier(ROOT_USER)))
+    return True
+
+
 def drop_user(conn: psycopg.Connection, db_name: str, name: str) -> None:
     """Like Milvus, dropping an unknown user succeeds; a PostgreSQL role pgmilvus didn't create is never touched."""
     me = require_manager(conn, db_name, "DropOwnership")

@@ -4,9 +4,11 @@ pymilvus and the Node SDK send ``authorization: base64(user:password)`` (a
 ``token`` of the form ``user:password`` travels the same way).  With a
 ``postgresql://`` URI the call runs on a connection opened as that role, so
 PostgreSQL checks the password and its privileges (pgmilvus's RBAC) apply to
-the caller.  An embedded server trusts local connections and cannot check a
-password: there, as on a Milvus server without authorization, credentials are
-ignored and ``--require-auth`` is refused at start.
+the caller.  An embedded server trusts local connections: there, as on a Milvus
+server without authorization, credentials are ignored, unless ``--require-auth``
+is given: then the backend checks each caller's password against PostgreSQL's
+stored verifier before connecting as its role (backend.py), and Milvus's
+``root`` user (password ``Milvus``) is created.
 """
 
 from __future__ import annotations
