@@ -47,6 +47,22 @@ def auth_server(auth_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     assert server.stop() == 0
 
 
+def _reader_alice(admin: MilvusClient, uri: str) -> MilvusClient:
+    """``alice``, logged in: refused a query of the collection ``guarded`` (one row inserted here)
+    until granted the role ``reader`` with Query on it, then served."""
+    admin.insert("guarded", [{"id": 1, "vector": [1, 2, 3]}])
+    admin.create_user("alice", "Secret-123")
+    alice = MilvusClient(uri=uri, user="alice", password="Secret-123")
+    with pytest.raises(MilvusException) as info:
+        alice.query("guarded", filter="id > 0")
+    assert info.value.code == 1401 and "alice" in info.value.message
+    admin.create_role("reader")
+    admin.grant_privilege("reader", "Collection", "Query", "guarded")
+    admin.grant_role("alice", "reader")
+    assert alice.query("guarded", filter="id > 0", output_fields=["id"]) == [{"id": 1}]
+    return alice
+
+
 def test_login_is_checked_by_postgres(auth_server, auth_dsn) -> None:
     import pgmilvus
 
@@ -71,17 +87,8 @@ def test_login_is_checked_by_postgres(auth_server, auth_dsn) -> None:
     local = pgmilvus.MilvusClient(auth_dsn)
     try:
         admin.create_collection("guarded", dimension=3)
-        admin.insert("guarded", [{"id": 1, "vector": [1, 2, 3]}])
-        admin.create_user("alice", "Secret-123")
-        alice = MilvusClient(uri=uri, user="alice", password="Secret-123")
+        alice = _reader_alice(admin, uri)
         try:
-            with pytest.raises(MilvusException) as info:
-                alice.query("guarded", filter="id > 0")
-            assert info.value.code == 1401 and "alice" in info.value.message
-            admin.create_role("reader")
-            admin.grant_privilege("reader", "Collection", "Query", "guarded")
-            admin.grant_role("alice", "reader")
-            assert alice.query("guarded", filter="id > 0", output_fields=["id"]) == [{"id": 1}]
             with pytest.raises(MilvusException) as info:
                 alice.create_user("mallory", "Secret-456")
             assert info.value.code == 1401
@@ -193,16 +200,7 @@ def test_require_auth_over_an_embedded_server(tmp_path: Path) -> None:
         root = MilvusClient(uri=uri, token="root:Milvus")
         assert root.list_users() == ["root"]
         root.create_collection("guarded", dimension=3)
-        root.insert("guarded", [{"id": 1, "vector": [1, 2, 3]}])
-        root.create_user("alice", "Secret-123")
-        alice = MilvusClient(uri=uri, user="alice", password="Secret-123")
-        with pytest.raises(MilvusException) as info:
-            alice.query("guarded", filter="id > 0")
-        assert info.value.code == 1401 and "alice" in info.value.message
-        root.create_role("reader")
-        root.grant_privilege("reader", "Collection", "Query", "guarded")
-        root.grant_role("alice", "reader")
-        assert alice.query("guarded", filter="id > 0", output_fields=["id"]) == [{"id": 1}]
+        alice = _reader_alice(root, uri)
         with pytest.raises(MilvusException) as info:
             MilvusClient(uri=uri, user="alice", password="Secret-999")
         assert info.value.code == 2
