@@ -700,3 +700,21 @@ def test_privilege_groups_need_a_manager(admin, admin_dsn, opened):
     _denied(excinfo, "ListPrivilegeGroups", user)
     admin.grant_privilege_v2(role, "ClusterReadOnly", "*", db_name="*")
     assert "ClusterAdmin" in [g["privilege_group"] for g in cli.list_privilege_groups()]
+
+
+def test_load_and_release_need_only_their_privileges(admin, admin_dsn, opened):
+    """A role granted Load and Release on a collection loads and releases it: the catalog read
+    needs no USAGE on the collection's schema (it finds the table in pg_class by name), and the
+    loaded flag's revision trigger runs as the catalog's owner (migration 016)."""
+    name = _name("c")
+    _collection(admin, admin_dsn, name)
+    user, role = _user_with_role(admin)
+    cli = _connect(admin_dsn, user, opened=opened)
+    with pytest.raises(MilvusException) as info:
+        cli.load_collection(name)
+    assert info.value.code == 1401 and "PrivilegeLoad" in info.value.message
+    for privilege in ("Load", "Release"):
+        admin.grant_privilege(role, "Collection", privilege, name)
+    cli.release_collection(name)
+    cli.load_collection(name)
+    assert admin.get_load_state(name)["state"].name == "Loaded"

@@ -175,16 +175,20 @@ def lock_collection(conn: psycopg.Connection, info: "CollectionInfo") -> "Collec
     return fresh
 
 
+#: The live columns of the collection's table, found by name in the system catalogs: to_regclass of a
+#: schema-qualified name needs USAGE on the schema, which a role granted only catalog privileges
+#: (RBAC's Load, CreateIndex, ...) lacks ("permission denied for schema").
+_TABLE_COLUMNS = """pg_attribute a JOIN pg_class r ON r.oid = a.attrelid
+                 JOIN pg_namespace n ON n.oid = r.relnamespace
+               WHERE n.nspname = d.schema_name AND r.relname = c.table_name AND NOT a.attisdropped"""
+
 _COLLECTION_SELECT = f"""
 SELECT c.id, c.db_name, d.schema_name, c.name, c.table_name, c.schema, c.properties,
        c.consistency_level, c.num_shards, c.num_partitions, c.created_at, c.updated_at, c.revision, c.segmented,
-       EXISTS (SELECT FROM pg_attribute a
-               WHERE a.attrelid = to_regclass(quote_ident(d.schema_name) || '.' || quote_ident(c.table_name))
-               AND a.attname = {sql.Literal(ddl.TS_COLUMN).as_string(None)} AND NOT a.attisdropped) AS write_times,
-       ARRAY(SELECT a.attname::text FROM pg_attribute a
-             WHERE a.attrelid = to_regclass(quote_ident(d.schema_name) || '.' || quote_ident(c.table_name))
-             AND starts_with(a.attname::text, {sql.Literal(ddl.MATCH_PREFIX + "$").as_string(None)})
-             AND NOT a.attisdropped)
+       EXISTS (SELECT FROM {_TABLE_COLUMNS}
+               AND a.attname = {sql.Literal(ddl.TS_COLUMN).as_string(None)}) AS write_times,
+       ARRAY(SELECT a.attname::text FROM {_TABLE_COLUMNS}
+             AND starts_with(a.attname::text, {sql.Literal(ddl.MATCH_PREFIX + "$").as_string(None)}))
            AS match_columns,
        COALESCE((SELECT json_agg(json_build_object('name', p.name, 'table_name', p.table_name,
                                                    'ordinal', p.ordinal, 'loaded', p.loaded)
