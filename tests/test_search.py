@@ -756,3 +756,25 @@ def test_sparse_search_params_take_numpy_numbers(client: MilvusClient) -> None:
     assert client.search("sp", [{1: 1.0}], anns_field="s", search_params={"params": params})[0].ids == [1]
     with pytest.raises(MilvusException, match=r"Type conflict in json: param 'drop_ratio_search' \(true\) should be"):
         client.search("sp", [{1: 1.0}], anns_field="s", search_params={"params": {"drop_ratio_search": np.bool_(True)}})
+
+
+@pytest.mark.parametrize("search_params,refused", [
+    ({"hints": "iterative_filter"}, None),
+    ({"hints": "disable"}, None),
+    ({"params": {"hints": "iterative_filter"}}, None),
+    ({"hints": "not_supported_hints"}, "hints: not_supported_hints not supported"),
+    ({"params": {"hints": "disable"}}, 'hints: "disable" not supported'),  # segcore's json value, quoted
+    ({"hints": "bogus", "params": {"radius": 100.0}}, None),  # a range search takes no hint
+])
+def test_search_hints(client: MilvusClient, search_params: dict, refused: str | None) -> None:
+    """Milvus's segcore takes the execution hints iterative_filter (and, at the top, disable) and
+    refuses others (``hints: X not supported``); pgmilvus's planner picks its own scan anyway."""
+    vectors = typed(client, index_type="HNSW", dim=4, rows=30)
+    call = lambda: client.search("t", [vectors[2].tolist()], limit=5, filter="g >= 0",  # noqa: E731
+                                 search_params=search_params)
+    if refused is None:
+        assert len(call()[0]) >= 1
+        return
+    with pytest.raises(MilvusException) as info:
+        call()
+    assert info.value.code == 65535 and refused in info.value.message

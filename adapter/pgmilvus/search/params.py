@@ -8,6 +8,8 @@ both kinds are reproduced here with their messages.  The result is one
 
 from __future__ import annotations
 
+import json
+
 import math
 from dataclasses import dataclass, field
 from typing import Any, Optional, Sequence
@@ -300,6 +302,28 @@ def _check_positive_ints(params: dict[str, Any]) -> None:
                                     f"{2**31 - 1}]")
 
 
+#: The execution hints Milvus's segcore takes (PlanProto.cpp): at the top of search_params also
+#: ``disable``; in ``params`` only ``iterative_filter``.  pgmilvus's planner chooses its own scan
+#: (strategy.py), so a valid hint changes nothing here.
+_TOP_HINTS, _PARAM_HINTS = ("iterative_filter", "disable"), ("iterative_filter",)
+
+
+def _check_hints(top: dict[str, Any], params: dict[str, Any]) -> None:
+    """segcore refuses an unknown hint (``hints: X not supported``), except in a range search."""
+    if params.get("radius") is not None:
+        return
+    hints = top.get("hints")
+    if hints not in (None, ""):
+        if hints not in _TOP_HINTS:
+            raise MilvusException(ErrorCode.SERVER_ERROR,
+                                  f"fail to search on QueryNode: worker query failed: hints: {hints} not supported")
+        return
+    inner = (top.get("params") or {}).get("hints") if isinstance(top.get("params"), dict) else None
+    if inner is not None and inner not in _PARAM_HINTS:
+        raise MilvusException(ErrorCode.SERVER_ERROR, "fail to search on QueryNode: worker query failed: "
+                                                      f"hints: {json.dumps(inner)} not supported")
+
+
 #: Checked requests (without their query vectors) by their arguments, for calls whose arguments
 #: make a key (``_arguments_key``): an application repeats a search with new vectors, and the
 #: same arguments pass the same checks.
@@ -407,6 +431,7 @@ def _checked_request(data: Any, filter: Any, limit: Any, output_fields: Any, sea
     if metric is not None and not isinstance(metric, str):
         raise invalid_parameter(f"metric type {metric!r} not found or not supported")
     _check_positive_ints(params)
+    _check_hints(top, params)
     knowhere.check_sparse_search(params)
     return SearchRequest(data=vectors, limit=limit, offset=offset, filter=filter,
                          filter_params=dict(filter_params),

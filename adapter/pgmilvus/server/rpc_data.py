@@ -231,7 +231,7 @@ class Ann:
         if isinstance(inner, str):
             inner = json_object(inner, "search params")
         search_params: dict[str, Any] = {"params": inner}
-        for key in ("metric_type", "analyzer_name"):  # analyzer_name: a multi-analyzer BM25 field's
+        for key in ("metric_type", "analyzer_name", "hints"):  # analyzer_name: a multi-analyzer BM25 field's
             if params.get(key):
                 search_params[key] = params[key]
         kwargs = {k: params[k] for k in _SEARCH_KWARGS if params.get(k) not in (None, "")}
