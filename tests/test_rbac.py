@@ -464,7 +464,24 @@ def test_managing_access_needs_createrole(admin, admin_dsn, opened):
     assert "CREATEROLE" in excinfo.value.message
     with pytest.raises(MilvusException) as excinfo:
         cli.list_users()  # the rbac_* catalog tables are private to managers
-    _denied(excinfo, "SelectUser", user)
+    _denied(excinfo, "SelectOwnership", user)
+
+
+def test_select_ownership_reads_users_and_roles(admin, admin_dsn, opened):
+    """Global SelectOwnership lets a user list users and roles and describe a role (milvus.proto:
+    ListCredUsers and SelectRole), SelectUser describe a user; without them: 1401."""
+    user, role = _user_with_role(admin)
+    cli = _connect(admin_dsn, user, opened=opened)
+    for call, privilege in ((cli.list_users, "SelectOwnership"), (cli.list_roles, "SelectOwnership"),
+                            (lambda: cli.describe_user(user), "SelectUser")):
+        with pytest.raises(MilvusException) as excinfo:
+            call()
+        _denied(excinfo, privilege, user)
+    admin.grant_privilege(role, "Global", "SelectOwnership", "*")
+    admin.grant_privilege(role, "User", "SelectUser", "*")
+    assert user in cli.list_users() and role in cli.list_roles()
+    assert cli.describe_role(role) == admin.describe_role(role)
+    assert cli.describe_user(user) == admin.describe_user(user)
 
 
 # -- pure helpers ---------------------------------------------------------------------------------------

@@ -96,6 +96,12 @@ CATALOG_GRANTS: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
     "CreateAlias": (("aliases", "INSERT", ()), ("aliases", "UPDATE", ("collection_id",))),
     "DropAlias": (("aliases", "DELETE", ()),),
     "ListPrivilegeGroups": (("rbac_privilege_groups", "SELECT", ()),),
+    # list_users / list_roles / describe_role (Global SelectOwnership) and describe_user (SelectUser)
+    # read the private rbac_* rows: users, roles, memberships, grants (never passwords: PostgreSQL's)
+    "SelectOwnership": (("rbac_users", "SELECT", ()), ("rbac_roles", "SELECT", ()),
+                        ("rbac_user_roles", "SELECT", ()), ("rbac_grants", "SELECT", ()),
+                        ("rbac_privilege_groups", "SELECT", ())),
+    "SelectUser": (("rbac_users", "SELECT", ()), ("rbac_user_roles", "SELECT", ())),
     "CreateCollection": (("collections", "INSERT", ()), ("collections", "UPDATE", ("next_partition",)),
                          ("fields", "INSERT", ()), ("partitions", "INSERT", ()), ("indexes", "INSERT", ())),
     "DropCollection": (("collections", "DELETE", ()),),
@@ -133,7 +139,7 @@ METHOD_PRIVILEGES: dict[str, str] = {
     "drop_role": "DropOwnership", "grant_role": "ManageOwnership", "revoke_role": "ManageOwnership",
     "grant_privilege": "ManageOwnership", "revoke_privilege": "ManageOwnership",
     "grant_privilege_v2": "ManageOwnership", "revoke_privilege_v2": "ManageOwnership",
-    "update_password": "UpdateUser", "list_users": "SelectUser", "describe_user": "SelectUser",
+    "update_password": "UpdateUser", "list_users": "SelectOwnership", "describe_user": "SelectUser",
     "list_roles": "SelectOwnership", "describe_role": "SelectOwnership",
     "create_privilege_group": "CreatePrivilegeGroup", "drop_privilege_group": "DropPrivilegeGroup",
     "list_privilege_groups": "ListPrivilegeGroups", "add_privileges_to_group": "OperatePrivilegeGroup",
