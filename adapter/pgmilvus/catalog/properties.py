@@ -14,7 +14,7 @@ collection's description and consistency level instead of being stored (2.6's ro
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Optional
 
 import psycopg
 
@@ -149,7 +149,7 @@ def check_description(description: str) -> None:
                                 "bytes")
 
 
-def _consistency_level(value: Any) -> Any:
+def _consistency_level(value: Any) -> Optional[int]:
     """rootcoord's unmarshalConsistencyLevel: a level's number or name, else None (the key is then
     ignored, not stored)."""
     text = str(value)

@@ -28,10 +28,10 @@ from ..types import DataType
 from . import bound_filters, timestamps, values
 from ..schema import ddl, names
 from ..catalog import json_index, segments, ttl
-from ..catalog.properties import topk_limit
+from ..catalog.properties import TOPK_LIMIT, topk_limit
 from ..pg import statements
 
-MAX_WINDOW = 16384
+MAX_WINDOW = TOPK_LIMIT
 MAX_BATCH_SIZE = 16384
 
 

@@ -14,12 +14,13 @@ Choices, and why:
   people index for).  Milvus 2.6 (since #50723 and #51135) gives a comparison,
   range, ``in``, ``like``, ``json_contains``, arithmetic comparison or
   ``array_length`` of a missing, null or mistyped JSON value SQL's UNKNOWN,
-  which ``not`` keeps UNKNOWN (the row is not selected either way).  A WHERE clause keeps only TRUE rows, and a Kleene formula that
-  is TRUE stays TRUE whatever its UNKNOWN leaves are, so each such leaf is
-  compiled for where it stands (``_known``): as the plain test (UNKNOWN as
-  false) under an even number of ``not``, as ``value not of the compared type
-  OR test`` (UNKNOWN as true) under an odd number; ``!=`` and ``not in`` are
-  the negations of ``==`` and ``in``.
+  which ``not`` keeps UNKNOWN (the row is not selected either way).  A WHERE
+  clause keeps only TRUE rows, and a Kleene formula that is TRUE stays TRUE
+  whatever its UNKNOWN leaves are, so each such leaf is compiled for where it
+  stands (``_known``): as the plain test (UNKNOWN as false) under an even
+  number of ``not``, as ``value not of the compared type OR test`` (UNKNOWN
+  as true) under an odd number; ``!=`` and ``not in`` are the negations of
+  ``==`` and ``in``.
 * Nothing the user wrote is pasted into SQL: values become sqlglot literals,
   identifiers are quoted, and the jsonpath text is built here from
   ``json.dumps`` of keys and values, so it is always well-formed.
@@ -439,9 +440,8 @@ def _like(pred: ir.LikeMatch) -> exp.Expression:
         return _known(pred.target, ["string"],
                       _jsonpath(pred.target, f'{_jp_path(pred.target)} like_regex {regex} flag "s"'))
     sql, _ = _scalar(pred.target)
-    like = exp.Escape(this=exp.Like(this=sql, expression=exp.Literal.string(like_to_pg(pred.pattern))),
+    return exp.Escape(this=exp.Like(this=sql, expression=exp.Literal.string(like_to_pg(pred.pattern))),
                       expression=exp.Literal.string("\\"))
-    return like
 
 
 def _utc(value: exp.Expression) -> exp.Expression:
@@ -485,9 +485,9 @@ def _compare(pred: ir.Compare) -> exp.Expression:
             return _SQL_OPS[pred.op](this=_call("cardinality", _col(inner.name)),
                                      expression=_number(pred.value))
         path = f"{_jp_path(inner)}.size()"
-        if pred.op == "!=":  # UNKNOWN for a value that is no array, also for `!=`
-            return _under_not(lambda: _known(inner, ["array"], _jsonpath(inner, _jp_cmp(path, "==", pred.value))))
-        return _known(inner, ["array"], _jsonpath(inner, _jp_cmp(path, pred.op, pred.value)))
+        def size(op: str) -> exp.Expression:  # UNKNOWN for a value that is no array, also for `!=`
+            return _known(inner, ["array"], _jsonpath(inner, _jp_cmp(path, op, pred.value)))
+        return _under_not(lambda: size("==")) if pred.op == "!=" else size(pred.op)
     return _compare_typed(pred.op, target, pred.value)
 
 

@@ -16,13 +16,13 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
-from ..catalog.properties import GO_FALSE, GO_TRUE
+from ..catalog.properties import GO_FALSE, GO_TRUE, TOPK_LIMIT
 from ..errors import ErrorCode, MilvusException, ParamError, illegal, invalid_parameter
 from ..schema import knowhere
 from ..types import DataType
 
 #: Milvus's cap on topk and on offset + topk.
-MAX_TOPK = 16384
+MAX_TOPK = TOPK_LIMIT
 #: Milvus's proxy.maxNQ: query vectors per search.
 MAX_NQ = 16384
 
@@ -318,7 +318,7 @@ def _check_hints(top: dict[str, Any], params: dict[str, Any]) -> None:
             raise MilvusException(ErrorCode.SERVER_ERROR,
                                   f"fail to search on QueryNode: worker query failed: hints: {hints} not supported")
         return
-    inner = (top.get("params") or {}).get("hints") if isinstance(top.get("params"), dict) else None
+    inner = params.get("hints")  # not at the top: from search_params["params"]
     if inner is not None and inner not in _PARAM_HINTS:
         raise MilvusException(ErrorCode.SERVER_ERROR, "fail to search on QueryNode: worker query failed: "
                                                       f"hints: {json.dumps(inner)} not supported")
