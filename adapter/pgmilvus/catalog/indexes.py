@@ -172,21 +172,16 @@ def wants_halfvec(field: FieldSchema, params: dict[str, Any]) -> bool:
     unless refused (``"halfvec": False``), when its dimension is over pgvector's 2,000 for
     ``vector`` (3,072-d embeddings, for one): an index on ``col::halfvec`` (over 4,000 dims, the
     halfvec limit: on its first 4,000, ``halfvec_cast``) finds the candidates, whose distances are
-    then computed exactly (search/sql.py), where without it every search would scan every vector."""
+    then computed exactly (search/sql.py), where without it every search would scan every vector.
+    A FLOAT16 / BFLOAT16 vector (a ``halfvec`` column) is cast only past those 4,000 dims, to its
+    first 4,000, unless refused."""
+    if vector_column_kind(field) == "halfvec":
+        return int(field.dim or 0) > MAX_INDEX_DIM["halfvec"] and _truthy(params.get("halfvec", True))
     if field.dtype not in (DataType.FLOAT_VECTOR, DataType.INT8_VECTOR):
         return False
     if "halfvec" in params:
         return _truthy(params["halfvec"])
     return int(field.dim or 0) > MAX_INDEX_DIM["vector"]
-
-
-def wants_prefix(field: FieldSchema, params: dict[str, Any]) -> bool:
-    """Index a FLOAT16 / BFLOAT16 vector (a ``halfvec`` column) of more than pgvector's 4,000
-    dims on its first 4,000, as a wider FLOAT_VECTOR is (``halfvec_cast``), unless refused
-    (``"halfvec": False``): its searches then rerank the candidates on the whole vectors."""
-    if vector_column_kind(field) != "halfvec" or int(field.dim or 0) <= MAX_INDEX_DIM["halfvec"]:
-        return False
-    return _truthy(params.get("halfvec", True))
 
 
 def halfvec_cast(dim: int) -> str:
@@ -205,7 +200,7 @@ def index_cast(field: FieldSchema, params: dict[str, Any]) -> Optional[str]:
     facts = params.get(PG_KEY)
     if isinstance(facts, dict):
         return facts.get("cast") or None
-    if wants_halfvec(field, params) or wants_prefix(field, params):
+    if wants_halfvec(field, params):
         return halfvec_cast(int(field.dim))
     return _SPARSE_CAST if field.dtype == DataType.SPARSE_FLOAT_VECTOR else None
 
@@ -277,7 +272,7 @@ def plan_vector_index(field: FieldSchema, index_name: str, index_type: str, metr
     kind = vector_column_kind(field)
     method: Optional[str] = "hnsw"
     with_params: dict[str, int] = {}
-    halfvec = wants_halfvec(field, params) or wants_prefix(field, params)
+    halfvec = wants_halfvec(field, params)
     if index_type in _EXACT:
         method = None
     elif index_type == "DISKANN" and has_vectorscale and kind == "vector" and metric in FLOAT_METRICS:

@@ -38,10 +38,10 @@ class Backend:
         self._clients: dict[tuple[str, str, str], MilvusClient] = {}
         self._lock = threading.Lock()
         self._warned = False
-        # Connect as the server's own role (and install the catalog) before serving.
-        self._clients[(DEFAULT_DB, "", "")] = self._connect(DEFAULT_DB, None)
         #: An embedded server's URI, when this backend checks its callers' passwords itself.
         self._trusting: Optional[str] = None
+        # Connect as the server's own role (and install the catalog) before serving.
+        self._clients[(DEFAULT_DB, "", "")] = self._connect(DEFAULT_DB, None)
         if embedded and require_auth:
             from ..client import uri as uri_mod
             from ..pg import embedded as embedded_server
