@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from pgmilvus import DataType, MilvusClient
-from pgmilvus.catalog import collections
+from pgmilvus.catalog import collections, segments
 from pgmilvus.search import ann as search
 from pgmilvus.search import strategy
 from pgmilvus.search.params import build_request
@@ -92,8 +92,16 @@ def coll(client: MilvusClient) -> MilvusClient:
     index.add_index("v", index_type="HNSW", metric_type="L2")
     client.create_index("c", index)
     client.flush("c")    # a settled collection: every row in an indexed segment (segments.py)
+    _without_segment_btrees(client, "c")
     client.compact("c")  # ANALYZE: the planner's estimates
     return client
+
+
+def _without_segment_btrees(client: MilvusClient, name: str) -> None:
+    """The sealed segments' own B-tree of ``bucket`` dropped: a filter read by a sequential scan, as
+    on a growing segment or a field no B-tree serves (JSON, ARRAY, BOOL, a long VARCHAR)."""
+    with client._conn() as conn:
+        segments.drop_scalar_btrees(conn, collections.require(conn, "default", name), "bucket")
 
 
 def _choice(client: MilvusClient, expr: str) -> bool:

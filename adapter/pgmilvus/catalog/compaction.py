@@ -190,11 +190,11 @@ def _copy(conn: psycopg.Connection, info: CollectionInfo, parent: str, leaf: str
 
 
 def _build(conn: psycopg.Connection, info: CollectionInfo, leaf: str) -> None:
-    """The vector indexes on the new table, in bulk (nobody reads it yet: no CONCURRENTLY)."""
+    """The segment's indexes on the new table, in bulk (nobody reads it yet: no CONCURRENTLY)."""
     for name, value in indexes.build_settings().items():
         conn.execute("SELECT set_config(%s, %s, false)", (name, value))
     try:
-        for plan in segments.vector_plans(info):
+        for plan in segments.segment_plans(info):
             statement = indexes.create_index_sql(info.schema_name, leaf, plan,
                                                  name=segments.leaf_index_name(leaf, plan.index_name))
             assert statement is not None

@@ -243,6 +243,8 @@ def _resize_strings(conn: psycopg.Connection, info: CollectionInfo, field: Field
         conn.execute(sql.SQL("ALTER TABLE {} ALTER COLUMN {} TYPE {}").format(
             ddl.qualified(info.schema_name, info.table_name), sql.Identifier(field.name),
             ddl.column_type(field)))
+        if field.byte_limit > segments.SEGMENT_BTREE_MAX_BYTES:
+            segments.drop_scalar_btrees(conn, info, field.name)
     _add_checks(conn, info, field)
 
 

@@ -375,6 +375,49 @@ def vector_plans(info: CollectionInfo) -> Iterator[indexes.IndexPlan]:
             yield plan
 
 
+#: Scalar types a sealed segment indexes by itself (``scalar_plans``).
+_SEGMENT_BTREE_TYPES = frozenset({DataType.INT8, DataType.INT16, DataType.INT32, DataType.INT64, DataType.FLOAT,
+                                  DataType.DOUBLE, DataType.TIMESTAMPTZ, DataType.VARCHAR})
+#: The longest VARCHAR (bytes) a segment's own B-tree takes: an entry holds at most ~2,700 bytes,
+#: and a partial update may write a value of the full length into a sealed segment.
+SEGMENT_BTREE_MAX_BYTES = 2000
+#: Prefix of those indexes' names (``$`` is not in Milvus's index names: no clash with a user's).
+_SEGMENT_BTREE_PREFIX = "$"
+
+
+def scalar_plans(info: CollectionInfo) -> Iterator[indexes.IndexPlan]:
+    """A B-tree of each plain scalar field without an index of the user's, built on every sealed
+    segment (never the growing one, whose writes stay at COPY speed).
+
+    Milvus filters a segment by scanning its field in memory; PostgreSQL's scan of the heap reads
+    the vectors' pages too (a 20k x 128-d segment: 1,472 pages, about 1 ms for any filter).  With
+    the segment's B-tree a selective filter reads only its rows (``bucket == k`` over 0.5% of
+    20k x 128-d rows: 1.03 -> 0.16 ms in-process), and the search's strategy sees that in the
+    planner's estimate.  A sealed segment takes no new rows, so the index costs its build (a few
+    ms per field in the background builder) and its pages, never an insert's time."""
+    indexed = {index.field_name for index in info.indexes}
+    for field in info.schema.fields:
+        if (field.dtype not in _SEGMENT_BTREE_TYPES or field.is_primary or field.name in indexed
+                or field.dtype == DataType.VARCHAR and field.byte_limit > SEGMENT_BTREE_MAX_BYTES):
+            continue
+        yield indexes.IndexPlan(_SEGMENT_BTREE_PREFIX + field.name, field.name, "STL_SORT", None, {}, "btree",
+                                None, {})
+
+
+def segment_plans(info: CollectionInfo) -> Iterator[indexes.IndexPlan]:
+    """Every index a sealed segment gets: the vector indexes, then its scalar B-trees."""
+    yield from vector_plans(info)
+    yield from scalar_plans(info)
+
+
+def drop_scalar_btrees(conn: psycopg.Connection, info: CollectionInfo, field_name: str) -> None:
+    """The sealed segments' own B-trees of ``field_name`` go (a VARCHAR grown past
+    SEGMENT_BTREE_MAX_BYTES: a partial update could write a value no B-tree entry holds)."""
+    for _, leaf in segment_tables(conn, info):
+        conn.execute(indexes.drop_index_sql(info.schema_name,
+                                            leaf_index_name(leaf, _SEGMENT_BTREE_PREFIX + field_name)))
+
+
 def is_vector_plan(plan: indexes.IndexPlan) -> bool:
     return plan.method in ("hnsw", "ivfflat", "diskann")
 
@@ -395,7 +438,7 @@ def _index_state(conn: psycopg.Connection, schema_name: str, name: str) -> Optio
 
 def build_segment(conn: psycopg.Connection, info: CollectionInfo, segment_id: int, leaf: str,
                   wait: bool) -> bool:
-    """Build a sealed segment's vector indexes if this session claims it; True if it did.
+    """Build a sealed segment's indexes (segment_plans) if this session claims it; True if it did.
 
     ``wait``: wait for another builder of the segment (flush) instead of skipping it.
     """
@@ -412,7 +455,7 @@ def build_segment(conn: psycopg.Connection, info: CollectionInfo, segment_id: in
             return False  # built meanwhile, or dropped
         for name, value in indexes.build_settings().items():
             conn.execute("SELECT set_config(%s, %s, false)", (name, value))
-        for plan in vector_plans(info):
+        for plan in segment_plans(info):
             name = leaf_index_name(leaf, plan.index_name)
             state = _index_state(conn, info.schema_name, name)
             if state:
