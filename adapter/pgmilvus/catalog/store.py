@@ -154,13 +154,18 @@ def count_collections(conn: psycopg.Connection, db_name: str) -> int:
 # -- collections -------------------------------------------------------------------------------
 
 def lock_collection(conn: psycopg.Connection, info: "CollectionInfo") -> "CollectionInfo":
-    """Take the collection's write lock (until the transaction ends) and re-read it.
+    """Take the collection's write lock (until the transaction ends) and re-read it, unless its
+    revision shows that nothing changed since ``info`` was read (a writer's usual case: the read
+    and parse of the catalog rows cost about 1 ms, a fifth of a 1,000-row 128-d insert's own work).
 
     Writers that check primary-key uniqueness across partitions, and DDL that
     drops or renames the table, take it: a writer then either finishes before
     the drop or sees that the collection is gone (code 100), never a half state.
     """
     conn.execute("SELECT pg_advisory_xact_lock(%s::int, %s::int)", (_COLLECTION_LOCK_SPACE, info.id))
+    row = conn.execute(f"SELECT revision FROM {CATALOG}.collections WHERE id = %s", (info.id,)).fetchone()
+    if row is not None and row[0] == info.revision:
+        return info   # nothing of the collection changed since ``info`` was read: no second parse
     fresh = _read_collection(conn, info.db_name, info.name, aliases=False, for_update=False)
     if fresh is None:
         raise collection_not_found(info.looked_up_as or info.name, info.db_name, describe=True)

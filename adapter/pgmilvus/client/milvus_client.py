@@ -7,11 +7,12 @@ build SQL; it holds no SQL of its own.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import itertools
 import logging
-from typing import Any, Callable, Dict, List, Optional, Sequence, TypeVar, Union
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, TypeVar, Union
 
 from ..catalog import store as catalog, collections, index_ops, stats
 from ..schema import ddl, functions as schema_functions, names
@@ -23,7 +24,7 @@ from ..search import ranked as search_ranked
 from ..pg import callers
 from . import uri as uri_mod
 from ..catalog import properties as properties_mod
-from ..pg.connection import Database
+from ..pg.connection import Database, begin
 from ..errors import (DataTypeNotMatchException, ErrorCode, MilvusException, ParamError, PermissionDenied,
                      check_argument, database_not_found, illegal, invalid_parameter, partition_not_found)
 from ..schema.index_params import IndexParams
@@ -105,6 +106,20 @@ class MilvusClient:
         if self._closed:
             raise MilvusException(message="should create connection first")
         return self._db.transaction(timeout)
+
+    @contextlib.contextmanager
+    def _write(self, collection_name: str, timeout: Optional[float] = None,
+               describe: bool = True) -> Iterator[tuple[Any, catalog.CollectionInfo]]:
+        """A write's connection, inside its transaction, and its collection, looked up before the
+        transaction begins: so the process's cached description serves the lookup (one read in a
+        transaction is never cached), and the writer's lock_collection confirms it by its revision."""
+        _check_timeout(timeout)
+        if self._closed:
+            raise MilvusException(message="should create connection first")
+        with self._db.connection(timeout) as conn:
+            info = collections.require(conn, self._db_name, collection_name, describe=describe)
+            with begin(conn):
+                yield conn, info
 
     def bind(self, connection: Any):
         """pgmilvus's own: within ``with client.bind(conn):``, this client's calls (in this thread or
@@ -726,8 +741,7 @@ class MilvusClient:
         rows = writes.normalize_rows(data)
         if isinstance(rows, list) and not rows:
             return {"insert_count": 0, "ids": []}
-        with self._tx(timeout) as conn:
-            info = collections.require(conn, self._db_name, collection_name, describe=True)
+        with self._write(collection_name, timeout) as (conn, info):
             result = writes.insert(conn, info, rows, partition_name or None)
         self._wrote(info, result["insert_count"])
         return result
@@ -743,8 +757,7 @@ class MilvusClient:
         rows = writes.normalize_rows(data)
         if isinstance(rows, list) and not rows:
             return {"upsert_count": 0, "ids": []}
-        with self._tx(timeout) as conn:
-            info = collections.require(conn, self._db_name, collection_name, describe=True)
+        with self._write(collection_name, timeout) as (conn, info):
             result = writes.upsert(conn, info, rows, partition_name or None, partial_update=partial, field_ops=ops)
         self._wrote(info, 2 * result["upsert_count"])  # a replaced row is a delete and an insert
         return result
@@ -762,8 +775,7 @@ class MilvusClient:
             raise ParamError(message="Ambiguous filter parameter, only one deletion condition can be "
                                      "specified.")
         if pks:
-            with self._tx(timeout) as conn:
-                info = collections.require(conn, self._db_name, collection_name, describe=True)
+            with self._write(collection_name, timeout) as (conn, info):
                 result = writes.delete_ids(conn, info, pks, partition_name)
             self._wrote(info, result["delete_count"])
             return result
@@ -772,8 +784,7 @@ class MilvusClient:
                                                     "is given.")
         if not filter.strip():
             raise ParamError(message=f"Illegal str variables: {{'filter': {filter!r}}}, expect non-empty str")
-        with self._tx(timeout) as conn:
-            info = collections.require(conn, self._db_name, collection_name)
+        with self._write(collection_name, timeout, describe=False) as (conn, info):
             where = reads.compile_where(info, filter, kwargs.get("filter_params"), "delete")
             result = writes.delete_where(conn, info, where, partition_name)
         self._wrote(info, result["delete_count"])

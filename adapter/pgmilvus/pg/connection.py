@@ -390,12 +390,8 @@ class Database:
     @contextlib.contextmanager
     def transaction(self, timeout: Optional[float] = None) -> Iterator[psycopg.Connection]:
         """A connection inside one transaction: all of the block, or nothing."""
-        with self.connection(timeout) as conn:
-            if callers.is_callers(conn):  # connection() opened its savepoint already
-                yield conn
-                return
-            with translate_errors(), conn.transaction():
-                yield conn
+        with self.connection(timeout) as conn, begin(conn):
+            yield conn
 
     def close(self) -> None:
         """Close the pools; the green one only from a green call (AsyncMilvusClient.close)."""
@@ -406,6 +402,18 @@ class Database:
             self.green_pool.close()
         self._release_kept(self.pool)
         green.blocking(self.pool.close)  # it joins its worker threads
+
+
+@contextlib.contextmanager
+def begin(conn: psycopg.Connection) -> Iterator[None]:
+    """One transaction on ``conn`` (from Database.connection) for the block: all of it, or nothing.
+    What the caller read on ``conn`` before it (a write's collection, from the process's cache of
+    descriptions, which keeps none read inside a transaction) stays outside."""
+    if callers.is_callers(conn):  # connection() opened its savepoint already
+        yield
+        return
+    with translate_errors(), conn.transaction():
+        yield
 
 
 @contextlib.contextmanager
