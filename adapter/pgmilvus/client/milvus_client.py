@@ -84,9 +84,7 @@ class MilvusClient:
 
     # -- plumbing --------------------------------------------------------------------------------
     def _conn(self, timeout: Optional[float] = None):
-        _check_timeout(timeout)
-        if self._closed:
-            raise MilvusException(message="should create connection first")
+        self._check_open(timeout)
         return self._db.connection(timeout)
 
     def _read(self, call: Callable[[Any], T], timeout: Optional[float] = None) -> T:
@@ -102,10 +100,13 @@ class MilvusClient:
         return self._db.read(call, timeout, on_stale=catalog.invalidate_cache)
 
     def _tx(self, timeout: Optional[float] = None):
+        self._check_open(timeout)
+        return self._db.transaction(timeout)
+
+    def _check_open(self, timeout: Optional[float]) -> None:
         _check_timeout(timeout)
         if self._closed:
             raise MilvusException(message="should create connection first")
-        return self._db.transaction(timeout)
 
     @contextlib.contextmanager
     def _write(self, collection_name: str, timeout: Optional[float] = None,
@@ -113,10 +114,7 @@ class MilvusClient:
         """A write's connection, inside its transaction, and its collection, looked up before the
         transaction begins: so the process's cached description serves the lookup (one read in a
         transaction is never cached), and the writer's lock_collection confirms it by its revision."""
-        _check_timeout(timeout)
-        if self._closed:
-            raise MilvusException(message="should create connection first")
-        with self._db.connection(timeout) as conn:
+        with self._conn(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name, describe=describe)
             with begin(conn):
                 yield conn, info
