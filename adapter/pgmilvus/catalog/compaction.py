@@ -196,7 +196,7 @@ def _build(conn: psycopg.Connection, info: CollectionInfo, leaf: str) -> None:
     try:
         for plan in segments.segment_plans(info):
             statement = indexes.create_index_sql(info.schema_name, leaf, plan,
-                                                 name=segments.leaf_index_name(leaf, plan.index_name))
+                                                 name=segments.segment_index_name(leaf, plan))
             assert statement is not None
             conn.execute(statement)
     finally:

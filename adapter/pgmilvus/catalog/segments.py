@@ -381,8 +381,6 @@ _SEGMENT_BTREE_TYPES = frozenset({DataType.INT8, DataType.INT16, DataType.INT32,
 #: The longest VARCHAR (bytes) a segment's own B-tree takes: an entry holds at most ~2,700 bytes,
 #: and a partial update may write a value of the full length into a sealed segment.
 SEGMENT_BTREE_MAX_BYTES = 2000
-#: Prefix of those indexes' names (``$`` is not in Milvus's index names: no clash with a user's).
-_SEGMENT_BTREE_PREFIX = "$"
 
 
 def scalar_plans(info: CollectionInfo) -> Iterator[indexes.IndexPlan]:
@@ -400,8 +398,20 @@ def scalar_plans(info: CollectionInfo) -> Iterator[indexes.IndexPlan]:
         if (field.dtype not in _SEGMENT_BTREE_TYPES or field.is_primary or field.name in indexed
                 or field.dtype == DataType.VARCHAR and field.byte_limit > SEGMENT_BTREE_MAX_BYTES):
             continue
-        yield indexes.IndexPlan(_SEGMENT_BTREE_PREFIX + field.name, field.name, "STL_SORT", None, {}, "btree",
-                                None, {})
+        yield indexes.IndexPlan(field.name, field.name, "STL_SORT", None, {}, "btree", None, {})
+
+
+def segment_index_name(leaf: str, plan: indexes.IndexPlan) -> str:
+    """The name of ``plan``'s index on the segment ``leaf``: ``<leaf>$<index name>`` for a vector
+    index, ``$<leaf>$<field>`` for the segment's own B-tree (Milvus takes any index name, so only
+    a name no ``<leaf>$...`` can be keeps the two apart; no collection's table begins with ``$``)."""
+    if plan.method == "btree":
+        return _btree_name(leaf, plan.field_name)
+    return leaf_index_name(leaf, plan.index_name)
+
+
+def _btree_name(leaf: str, field_name: str) -> str:
+    return ddl.pg_name("$" + leaf, field_name)
 
 
 def segment_plans(info: CollectionInfo) -> Iterator[indexes.IndexPlan]:
@@ -414,8 +424,7 @@ def drop_scalar_btrees(conn: psycopg.Connection, info: CollectionInfo, field_nam
     """The sealed segments' own B-trees of ``field_name`` go (a VARCHAR grown past
     SEGMENT_BTREE_MAX_BYTES: a partial update could write a value no B-tree entry holds)."""
     for _, leaf in segment_tables(conn, info):
-        conn.execute(indexes.drop_index_sql(info.schema_name,
-                                            leaf_index_name(leaf, _SEGMENT_BTREE_PREFIX + field_name)))
+        conn.execute(indexes.drop_index_sql(info.schema_name, _btree_name(leaf, field_name)))
 
 
 def is_vector_plan(plan: indexes.IndexPlan) -> bool:
@@ -456,7 +465,7 @@ def build_segment(conn: psycopg.Connection, info: CollectionInfo, segment_id: in
         for name, value in indexes.build_settings().items():
             conn.execute("SELECT set_config(%s, %s, false)", (name, value))
         for plan in segment_plans(info):
-            name = leaf_index_name(leaf, plan.index_name)
+            name = segment_index_name(leaf, plan)
             state = _index_state(conn, info.schema_name, name)
             if state:
                 continue
