@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from psycopg import sql
 
 from pgmilvus import DataType
 from pgmilvus.catalog import segments
@@ -67,7 +68,7 @@ def _leaf_btrees(client) -> dict[tuple[str, str], list[str]]:
                 "SELECT a.attname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
                 " JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]"
                 " WHERE i.indrelid = %s::regclass AND c.relname LIKE '$%%' AND i.indnatts = 1",
-                (f'"{info.schema_name}"."{leaf}"',)))
+                (sql.Identifier(info.schema_name, leaf).as_string(conn),)))
     return out
 
 
@@ -113,8 +114,8 @@ def test_a_selective_filter_reads_the_segments_btree(client, monkeypatch: pytest
     client.flush("wide")
     with client._conn() as conn:
         info = catalog.get_collection(conn, "default", "wide")
-        plan = "\n".join(r[0] for r in conn.execute(
-            f'EXPLAIN SELECT id FROM "{info.schema_name}"."{info.table_name}" WHERE bucket = 7'))
+        plan = "\n".join(r[0] for r in conn.execute(sql.SQL("EXPLAIN SELECT id FROM {} WHERE bucket = 7").format(
+            sql.Identifier(info.schema_name, info.table_name))))
         built = [leaf for _, leaf in segments.segment_tables(conn, info)]
     assert len(built) == 1 and f'Index Scan on "${built[0]}$bucket"' in plan, plan
     hits = client.search("wide", [vectors[7]], limit=10, filter="bucket == 7")[0]

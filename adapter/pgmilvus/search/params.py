@@ -9,7 +9,6 @@ both kinds are reproduced here with their messages.  The result is one
 from __future__ import annotations
 
 import json
-
 import math
 from dataclasses import dataclass, field
 from typing import Any, Optional, Sequence
