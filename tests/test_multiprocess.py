@@ -114,6 +114,29 @@ def test_catalog_changes_by_another_process_are_seen_at_once(test_root: Path) ->
         client.close()
 
 
+def test_a_write_right_after_another_process_recreated_the_collection(test_root: Path) -> None:
+    """A write looks its collection up in the cache before BEGIN, on a connection not checked at
+    checkout: the notification BEGIN delivers sends it back to the catalog, not to an error."""
+    from pgmilvus import MilvusClient
+
+    path = test_root / "notify_write_mp.db"
+    client = MilvusClient(str(path))
+    try:
+        client.create_collection("c", dimension=2)
+        assert client.insert("c", [{"id": 1, "vector": [1.0, 2.0]}])["insert_count"] == 1
+        other = run_python(f"""
+            from pgmilvus import MilvusClient
+            c = MilvusClient({str(path)!r})
+            c.drop_collection("c")
+            c.create_collection("c", dimension=3)
+        """)
+        assert other.returncode == 0, other.stderr
+        assert client.insert("c", [{"id": 2, "vector": [0.0, 0.0, 1.0]}])["insert_count"] == 1
+        assert client.query("c", filter="id > 0", output_fields=["id"]) == [{"id": 2}]
+    finally:
+        client.close()
+
+
 def test_a_new_client_does_not_trust_what_a_closed_one_cached(fresh_db: str) -> None:
     """The description cache is the process's: DDL another process made while no client of this
     one was listening must not be hidden from the next client (a dropped collection 'existed')."""

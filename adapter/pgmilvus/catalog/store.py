@@ -248,11 +248,21 @@ CHANGES_CHANNEL = "pgmilvus_catalog"
 #: (server, database, Milvus database, name) -> CollectionInfo, valid until a notification.
 _cache: dict[tuple[Any, ...], CollectionInfo] = {}
 _CACHE_LIMIT = 1024
+#: How many times the cache was dropped (only ever grows; see cache_generation).
+_dropped = 0
 
 
 def invalidate_cache() -> None:
     """Forget every parsed collection: called for each catalog change notification."""
+    global _dropped
     _cache.clear()
+    _dropped += 1
+
+
+def cache_generation() -> int:
+    """Changes whenever the cache is dropped: a write that looked its collection up from the cache
+    before BEGIN, whose BEGIN then delivered a change notification, looks it up again."""
+    return _dropped
 
 
 def get_collection(conn: psycopg.Connection, db_name: str, name: str, *,

@@ -24,7 +24,7 @@ from ..search import ranked as search_ranked
 from ..pg import callers
 from . import uri as uri_mod
 from ..catalog import properties as properties_mod
-from ..pg.connection import Database, begin
+from ..pg.connection import Database
 from ..errors import (DataTypeNotMatchException, ErrorCode, MilvusException, ParamError, PermissionDenied,
                      check_argument, database_not_found, illegal, invalid_parameter, partition_not_found)
 from ..schema.index_params import IndexParams
@@ -113,11 +113,19 @@ class MilvusClient:
                describe: bool = True) -> Iterator[tuple[Any, catalog.CollectionInfo]]:
         """A write's connection, inside its transaction, and its collection, looked up before the
         transaction begins: so the process's cached description serves the lookup (one read in a
-        transaction is never cached), and the writer's lock_collection confirms it by its revision."""
-        with self._conn(timeout) as conn:
-            info = collections.require(conn, self._db_name, collection_name, describe=describe)
-            with begin(conn):
-                yield conn, info
+        transaction is never cached), and the writer's lock_collection confirms it by its revision.
+        The connection skips the checkout check (Database.begun): when BEGIN delivers a catalog
+        notification, the collection is looked up again, inside the transaction."""
+        self._check_open(timeout)
+
+        def lookup(conn: Any) -> tuple[int, catalog.CollectionInfo]:
+            return catalog.cache_generation(), collections.require(conn, self._db_name, collection_name,
+                                                                   describe=describe)
+
+        with self._db.begun(lookup, timeout) as (conn, (generation, info)):
+            if catalog.cache_generation() != generation:
+                info = collections.require(conn, self._db_name, collection_name, describe=describe)
+            yield conn, info
 
     def bind(self, connection: Any):
         """pgmilvus's own: within ``with client.bind(conn):``, this client's calls (in this thread or

@@ -306,6 +306,40 @@ class Database:
         raise AssertionError("unreachable")
 
     @contextlib.contextmanager
+    def begun(self, prepare: Callable[[psycopg.Connection], T],
+              timeout: Optional[float] = None) -> Iterator[tuple[psycopg.Connection, T]]:
+        """A write's connection inside its transaction, with what ``prepare(conn)`` returned,
+        having run on it before BEGIN (a write's collection lookup, served by the cache).
+
+        The checkout check's round trip is left out, as for a read: BEGIN proves the connection
+        alive (and hands over any notification that waited on it).  A connection that fails in
+        ``prepare`` or at BEGIN has done nothing, so the call takes a checked one and runs
+        ``prepare`` again; once BEGIN returned, nothing is repeated.
+        """
+        if callers.bound(id(self)) is not None:
+            with self.connection(timeout) as conn:
+                value = prepare(conn)
+                with begin(conn):
+                    yield conn, value
+            return
+        with translate_errors(), contextlib.ExitStack() as stack:
+            for attempt in range(2):
+                with contextlib.ExitStack() as attempt_stack:
+                    conn = self._checkout(timeout, checked=attempt > 0)
+                    attempt_stack.callback(self._checkin, conn, timeout, True)
+                    try:
+                        value = prepare(conn)
+                        attempt_stack.enter_context(conn.transaction())
+                    except psycopg.Error as exc:
+                        if attempt or not _worth_retrying(exc):
+                            raise
+                        _log.debug("write retried on a checked connection: %s", _first_line(exc))
+                        continue
+                    stack.enter_context(attempt_stack.pop_all())
+                    break
+            yield conn, value
+
+    @contextlib.contextmanager
     def _pooled(self, timeout: Optional[float], checked: bool) -> Iterator[psycopg.Connection]:
         conn = self._checkout(timeout, checked)
         try:
