@@ -4,6 +4,7 @@
     python bench/serve.py                                  # embedded server under /tmp: 20k x 128, 10k x 768
     python bench/serve.py --shape 50000x128 --calls 300
     python bench/serve.py --milvus-uri http://127.0.0.1:19530   # a Milvus server too (e.g. 2.3.5, see docs/server.md)
+    python bench/serve.py --commit-off     # the inserts again, synchronous_commit off on pgmilvus's sides
 
 Data per ``--shape`` (rows x dimension): clustered float32 vectors (seeded), an INT64 ``bucket``
 (row % 200), HNSW (M=16, efConstruction=64), L2, loaded in batches of 5,000 through each
@@ -23,12 +24,13 @@ and query, >= 0.5x for insert rows/s, and ahead of the Milvus server on every li
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -135,6 +137,38 @@ def measure_inserts(sides: dict[str, tuple[Any, Any]], vectors: np.ndarray, batc
     return out
 
 
+def print_inserts(how: str, measured: dict[str, Side]) -> None:
+    print(f" insert, batches of {INSERT_BATCH} into an indexed collection{how}")
+    for name, side in measured.items():
+        base = None if name == "in-process" else measured["in-process"]
+        print(line(name, side, INSERT_BATCH, base, None))
+
+
+@contextlib.contextmanager
+def unsynced_sides(sides: dict[str, tuple[Any, Any]], dsn: str, folder: str) -> Iterator[dict[str, tuple[Any, Any]]]:
+    """pgmilvus's two sides again, on connections whose commits do not wait for the WAL's flush to
+    disk (``synchronous_commit = off``, set through the DSN's ``options``): the durability of
+    Milvus's own insert, acknowledged once its message is written to rocksmq's RocksDB without a
+    sync.  A crash of the machine may then lose the last commits (never a part of one)."""
+    import pymilvus
+
+    import pgmilvus
+    from pgmilvus.pg.connection import dsn_with
+    from tests.fix_server import ServeProcess
+
+    unsynced_dsn = dsn_with(dsn, options="-c synchronous_commit=off")
+    local = pgmilvus.MilvusClient(unsynced_dsn)
+    server = ServeProcess(unsynced_dsn, Path(folder) / "serve-unsynced.log", workers=4)
+    wire = pymilvus.MilvusClient(uri=f"http://{server.address}")
+    try:
+        yield {"in-process": (local, pgmilvus.DataType), "wire": (wire, pymilvus.DataType),
+               **{name: side for name, side in sides.items() if name == "milvus"}}
+    finally:
+        wire.close()
+        local.close()
+        server.stop()
+
+
 def line(name: str, side: Side, per_call: int, base: Side | None, agree: float | None) -> str:
     rate = len(side.times) / sum(side.times) * per_call
     p50 = statistics.median(side.times) * 1000
@@ -180,11 +214,11 @@ def run_shape(rows: int, dim: int, args: argparse.Namespace) -> None:
                 for name, side in measured.items():
                     agree = None if name == "in-process" else agreement(side.found, base.found)
                     print(line(name, side, 1, None if name == "in-process" else base, agree))
-            measured = measure_inserts(sides, vectors, args.insert_batches)
-            print(f" insert, batches of {INSERT_BATCH} into an indexed collection")
-            for name, side in measured.items():
-                base = None if name == "in-process" else measured["in-process"]
-                print(line(name, side, INSERT_BATCH, base, None))
+            print_inserts("", measure_inserts(sides, vectors, args.insert_batches))
+            if args.commit_off:
+                with unsynced_sides(sides, dsn, folder) as unsynced:
+                    print_inserts(", synchronous_commit off on pgmilvus's sides",
+                                  measure_inserts(unsynced, vectors, args.insert_batches))
         finally:
             wire.close()
             local.drop_collection(NAME)
@@ -203,6 +237,8 @@ def main() -> None:
     parser.add_argument("--dsn", help="an existing PostgreSQL + pgvector (default: embedded under /tmp)")
     parser.add_argument("--pin", action="store_true",
                         help="this process on CPU 0; PostgreSQL, pgmilvus serve and Milvus on the others")
+    parser.add_argument("--commit-off", action="store_true",
+                        help="also time the inserts with synchronous_commit off on pgmilvus's sides")
     parser.add_argument("--milvus-uri", help="a Milvus server to time on the same data (e.g. http://127.0.0.1:19530)")
     args = parser.parse_args()
     tempfile.tempdir = "/tmp"

@@ -121,6 +121,20 @@ def test_a_second_database_on_the_same_server_works_too(new_db: str) -> None:
         second.close()
 
 
+def test_the_uris_libpq_options_reach_reads_and_writes(new_db: str) -> None:
+    """docs/reliability.md: synchronous_commit off for the connections of one client, by its URI."""
+    from pgmilvus import MilvusClient
+
+    client = MilvusClient(dsn_with(new_db, options="-c synchronous_commit=off"))
+    show = "SHOW synchronous_commit"
+    try:
+        assert client._db.read(lambda conn: conn.execute(show).fetchone()[0]) == "off"
+        with client._db.begun(lambda conn: None) as (conn, _):
+            assert conn.execute(show).fetchone()[0] == "off"
+    finally:
+        client.close()
+
+
 # ---------------------------------------------------------------- error paths
 
 def test_unreachable_server_is_a_milvus_exception() -> None:

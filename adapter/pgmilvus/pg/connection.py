@@ -65,7 +65,7 @@ def dsn_with(dsn: str, **overrides: Optional[str]) -> str:
         if port:
             query["port"] = port
     query.update(params)
-    tail = f"?{urlencode(query)}" if query else ""
+    tail = f"?{urlencode(query, quote_via=quote)}" if query else ""  # a space as %20: libpq reads no "+"
     return f"postgresql://{auth}{netloc}/{dbname}{tail}"
 
 
