@@ -163,3 +163,32 @@ def test_a_users_index_may_take_any_name(client) -> None:
         client.drop_index(NAME, name)
     assert all(columns == ["at", "bucket", "price", "small", "tag"]
                for (state, _), columns in _leaf_btrees(client).items() if state == "indexed")
+
+
+@pytest.mark.parametrize("field, index_type", [("bucket", "STL_SORT"), ("tag", "Trie")])   # Trie: another opclass
+def test_a_users_index_of_the_field_takes_them_over_and_its_drop_gives_them_back(client, field: str,
+                                                                               index_type: str) -> None:
+    """The user's index, created on the whole table, takes each segment's own B-tree of the field
+    as its part on that segment (PostgreSQL attaches an equal index), and its drop takes them
+    along: the built segments index the field again at once, and a segment sealed afterwards gets
+    its B-tree from its build."""
+    _collection(client)
+    index = client.prepare_index_params()
+    index.add_index(field, index_type=index_type)
+    client.create_index(NAME, index)
+    assert all(columns == ["at", "bucket", "price", "small", "tag"]
+               for (state, _), columns in _leaf_btrees(client).items() if state == "indexed")
+    client.drop_index(NAME, field)
+    client.drop_index(NAME, "user")
+    assert sorted(client.list_indexes(NAME)) == ["v"]
+    vectors = _vectors(SEAL)
+    client.insert(NAME, [{"id": ROWS + i, "v": vectors[i], "bucket": i % 50, "small": 1, "price": 1.0,
+                          "at": "2026-01-02T00:00:00Z", "tag": "new", "body": "", "flag": True, "meta": {},
+                          "nums": [], "user": i % 9} for i in range(SEAL)])
+    client.flush(NAME)
+    built = [columns for (state, _), columns in _leaf_btrees(client).items() if state == "indexed"]
+    assert len(built) == 4
+    assert all(columns == ["at", "bucket", "price", "small", "tag", "user"] for columns in built)
+    assert client.query(NAME, filter="user == 4 and bucket == 4", output_fields=["id"]) == [
+        {"id": i} for i in range(ROWS) if i % 9 == 4 and i % 50 == 4] + [
+        {"id": ROWS + i} for i in range(SEAL) if i % 9 == 4 and i % 50 == 4]

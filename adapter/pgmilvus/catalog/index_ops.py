@@ -109,7 +109,7 @@ def _create_one(conn: psycopg.Connection, info: CollectionInfo, plan: indexes.In
     if statement is not None and info.segmented and segments.is_vector_plan(plan):
         segments.create_vector_index(conn, info, plan)  # per sealed segment; growing ones scan exactly
     elif statement is not None:
-        conn.execute(statement)
+        conn.execute(statement)  # on the parent: a segment's own B-tree of the field becomes its part
     stored = plan.stored_params if pg_index is not None else plan.params
     expression = False
     if column is not None and json_index.range_cast(schema, plan.field_name, plan.params):
@@ -174,3 +174,6 @@ def drop(conn: psycopg.Connection, info: CollectionInfo, index_name: str) -> Non
     if path_index:
         conn.execute(indexes.drop_index_sql(info.schema_name, path_index))
     catalog.remove_index(conn, info.id, index_name)
+    if info.segmented and field is not None and not field.is_vector:
+        info.indexes = [i for i in info.indexes if i.index_name != index_name]
+        segments.create_scalar_btrees(conn, info, field.name)  # the sealed segments index it themselves again

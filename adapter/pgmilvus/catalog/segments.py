@@ -427,6 +427,26 @@ def drop_scalar_btrees(conn: psycopg.Connection, info: CollectionInfo, field_nam
         conn.execute(indexes.drop_index_sql(info.schema_name, _btree_name(leaf, field_name)))
 
 
+def create_scalar_btrees(conn: psycopg.Connection, info: CollectionInfo, field_name: str) -> None:
+    """The built segments' own B-trees of ``field_name``, built again now that the user's index of
+    it is dropped (``info`` without it).  PostgreSQL made each segment's B-tree of the field a part
+    of that index when it was created on the parent table (an equal index on a partition is
+    attached, not built twice), so the drop took them too; rebuilt here, as a new vector index is
+    built on every segment at once, a filter on the field never falls back to reading whole
+    segments.  Segments still waiting for their build get theirs from it (build_segment)."""
+    for plan in scalar_plans(info):
+        if plan.field_name != field_name:
+            continue
+        for _, leaf in segment_tables(conn, info, ("indexed",)):
+            name = _btree_name(leaf, field_name)
+            if _index_state(conn, info.schema_name, name):
+                continue  # not attached to the user's index (one of another kind): it stayed
+            conn.execute(indexes.drop_index_sql(info.schema_name, name))  # an invalid one, if any
+            statement = indexes.create_index_sql(info.schema_name, leaf, plan, name=name)
+            assert statement is not None
+            conn.execute(statement)
+
+
 def is_vector_plan(plan: indexes.IndexPlan) -> bool:
     return plan.method in ("hnsw", "ivfflat", "diskann")
 
