@@ -69,9 +69,11 @@ _FIRST_CALLS = {
 }
 
 
+@pytest.mark.parametrize("timeout", [None, 10], ids=["no-timeout", "timeout"])  # timeout: set at checkout
 @pytest.mark.parametrize("first", list(_FIRST_CALLS))
-def test_server_restart_between_calls_next_call_succeeds(private_path: Path, first: str) -> None:
-    c = MilvusClient(str(private_path))
+def test_server_restart_between_calls_next_call_succeeds(private_path: Path, first: str,
+                                                         timeout: float | None) -> None:
+    c = MilvusClient(str(private_path), timeout=timeout)
     c.create_collection("c", schema=_schema())
     c.insert("c", _rows(0, 100))
     c.get("c", ids=[0])   # a read keeps its connection for the next call

@@ -360,6 +360,13 @@ class Database:
             try:
                 conn.execute("SELECT set_config('statement_timeout', %s, false)",
                              (str(max(1, int(timeout * 1000))),))
+            except psycopg.Error as exc:
+                source.putconn(conn)  # a broken one is discarded by the pool
+                if checked or not _worth_retrying(exc):
+                    raise
+                # An unchecked connection (a read's, a write's) that died in the pool: this
+                # statement was its check, and the call goes on with a checked one.
+                return self._checkout(timeout, checked=True)
             except BaseException:
                 source.putconn(conn)
                 raise
