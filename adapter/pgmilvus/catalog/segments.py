@@ -438,13 +438,8 @@ def create_scalar_btrees(conn: psycopg.Connection, info: CollectionInfo, field_n
         if plan.field_name != field_name:
             continue
         for _, leaf in segment_tables(conn, info, ("indexed",)):
-            name = _btree_name(leaf, field_name)
-            if _index_state(conn, info.schema_name, name):
-                continue  # not attached to the user's index (one of another kind): it stayed
-            conn.execute(indexes.drop_index_sql(info.schema_name, name))  # an invalid one, if any
-            statement = indexes.create_index_sql(info.schema_name, leaf, plan, name=name)
-            assert statement is not None
-            conn.execute(statement)
+            # One not attached to the user's index (an index of another kind) stayed: kept.
+            _ensure_index(conn, info, leaf, plan, concurrently=False)
 
 
 def is_vector_plan(plan: indexes.IndexPlan) -> bool:
@@ -463,6 +458,23 @@ def _index_state(conn: psycopg.Connection, schema_name: str, name: str) -> Optio
                        " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = %s",
                        (schema_name, name)).fetchone()
     return None if row is None else bool(row[0])
+
+
+def _ensure_index(conn: psycopg.Connection, info: CollectionInfo, leaf: str, plan: indexes.IndexPlan,
+                  concurrently: bool) -> None:
+    """``plan``'s index on the segment ``leaf``, unless a valid one is there already; an invalid
+    one (left by a killed build) is dropped first.  ``concurrently``: on an autocommit connection
+    (the builders), else inside the caller's transaction."""
+    name = segment_index_name(leaf, plan)
+    state = _index_state(conn, info.schema_name, name)
+    if state:
+        return
+    if state is False:
+        conn.execute(sql.SQL("DROP INDEX {}IF EXISTS {}").format(
+            sql.SQL("CONCURRENTLY " if concurrently else ""), sql.Identifier(info.schema_name, name)))
+    statement = indexes.create_index_sql(info.schema_name, leaf, plan, name=name, concurrently=concurrently)
+    assert statement is not None
+    conn.execute(statement)
 
 
 def build_segment(conn: psycopg.Connection, info: CollectionInfo, segment_id: int, leaf: str,
@@ -485,16 +497,7 @@ def build_segment(conn: psycopg.Connection, info: CollectionInfo, segment_id: in
         for name, value in indexes.build_settings().items():
             conn.execute("SELECT set_config(%s, %s, false)", (name, value))
         for plan in segment_plans(info):
-            name = segment_index_name(leaf, plan)
-            state = _index_state(conn, info.schema_name, name)
-            if state:
-                continue
-            if state is False:
-                conn.execute(sql.SQL("DROP INDEX CONCURRENTLY IF EXISTS {}").format(
-                    sql.Identifier(info.schema_name, name)))
-            statement = indexes.create_index_sql(info.schema_name, leaf, plan, name=name, concurrently=True)
-            assert statement is not None
-            conn.execute(statement)
+            _ensure_index(conn, info, leaf, plan, concurrently=True)
         # VACUUM as well as ANALYZE (statistics for the planner): a sealed segment takes no new
         # rows, so its pages can be marked all-visible now, once.  A sequential scan then skips
         # the per-row visibility check (a filtered exact search over a 20k x 128-d segment: 1.64
