@@ -118,13 +118,15 @@ class MilvusClient:
         notification, the collection is looked up again, inside the transaction."""
         self._check_open(timeout)
 
-        def lookup(conn: Any) -> tuple[int, catalog.CollectionInfo]:
-            return catalog.cache_generation(), collections.require(conn, self._db_name, collection_name,
-                                                                   describe=describe)
+        def look_up(conn: Any) -> catalog.CollectionInfo:
+            return collections.require(conn, self._db_name, collection_name, describe=describe)
 
-        with self._db.begun(lookup, timeout) as (conn, (generation, info)):
-            if catalog.cache_generation() != generation:
-                info = collections.require(conn, self._db_name, collection_name, describe=describe)
+        def prepare(conn: Any) -> tuple[int, catalog.CollectionInfo]:
+            return catalog.cache_generation(), look_up(conn)
+
+        with self._db.begun(prepare, timeout) as (conn, (generation, info)):
+            if catalog.cache_generation() != generation:  # BEGIN delivered a catalog notification
+                info = look_up(conn)
             yield conn, info
 
     def bind(self, connection: Any):
