@@ -18,7 +18,7 @@ from ..catalog import store as catalog, collections, index_ops, stats
 from ..schema import ddl, functions as schema_functions, names
 from ..search import by_ids, highlight, hybrid, ann as search_mod
 from ..rbac import groups, roles as rbac
-from ..data import analyze, analyzer, field_ops, reads, timestamps, writes
+from ..data import analyze, analyzer, field_ops, order_by, reads, timestamps, writes
 from ..catalog import builder, compaction, evolution as schema_evolution, segments
 from ..search import ranked as search_ranked
 from ..pg import callers
@@ -826,6 +826,7 @@ class MilvusClient:
             raise ParamError(message="Ambiguous parameter, either ids or filter should be specified, cannot "
                                      "support both.")
         id_list = reads.normalize_ids(ids) if ids is not None else None
+        order = order_by.specs(kwargs.get("order_by_fields"), kwargs.get("order_by"))
 
         def call(conn: Any) -> List[dict]:
             info = self._fresh(conn, collections.require(conn, self._db_name, collection_name,
@@ -834,7 +835,8 @@ class MilvusClient:
                                ids=id_list or None, partition_names=partition_names,
                                limit=kwargs.get("limit"), offset=kwargs.get("offset"),
                                filter_params=kwargs.get("filter_params"), timezone=kwargs.get("timezone"),
-                               time_fields=kwargs.get("time_fields"), ignore_growing=ignore_growing)
+                               time_fields=kwargs.get("time_fields"), ignore_growing=ignore_growing,
+                               order=order)
         return self._read(call, timeout)
 
     def query_iterator(self, collection_name: str, batch_size: Optional[int] = 1000,
@@ -843,6 +845,7 @@ class MilvusClient:
                        timeout: Optional[float] = None, **kwargs: Any) -> reads.QueryIterator:
         """Pages of rows in primary-key order (``next()`` -> ``[]`` at the end), constant memory."""
         collections.refuse_namespace(kwargs.get("namespace"))
+        order_by.refuse_iterator(order_by.specs(kwargs.get("order_by_fields"), kwargs.get("order_by")))
         return reads.QueryIterator(lambda call: self._read(call, timeout),
                                    lambda conn: self._fresh(conn, collections.require(
                                        conn, self._db_name, collection_name)),

@@ -1,7 +1,8 @@
 """get / query / query_iterator: SQL for reads and pymilvus's result shapes.
 
 Rows come back ordered by primary key (Milvus's order is segment order,
-i.e. unspecified; a stable order is what lets query_iterator page by key).
+i.e. unspecified; a stable order is what lets query_iterator page by key),
+or by the fields of ``order_by_fields`` (order_by.py), then the key.
 Milvus's limits are kept for compatibility (an empty filter needs a limit,
 offset + limit <= 16384), with its messages; query_iterator pages by primary
 key instead (``pk > last``), so it reads any number of rows in constant
@@ -25,7 +26,7 @@ from ..errors import (DataTypeNotMatchException, ErrorCode, MilvusException, Par
 from .outputs import OutputPlan, output_plan
 from .results import HybridExtraList
 from ..types import DataType
-from . import bound_filters, timestamps, values
+from . import bound_filters, order_by, timestamps, values
 from ..schema import ddl, names
 from ..catalog import json_index, segments, ttl
 from ..catalog.properties import TOPK_LIMIT, topk_limit
@@ -168,15 +169,16 @@ class Select:
 
 def select_for(conn: psycopg.Connection, info: CollectionInfo, output_fields: Optional[Sequence[str]],
                partition_names: Any, limit: Optional[int], offset: int, after: bool = False,
-               render: Optional[timestamps.Rendering] = None, ignore_growing: bool = False) -> Select:
+               render: Optional[timestamps.Rendering] = None, ignore_growing: bool = False,
+               order: tuple[order_by.SortKey, ...] = ()) -> Select:
     """The Select of one request shape (``after``: pages continue after ``%(after)s``, by key;
     ``render``: the TIMESTAMPTZ zone and time_fields, the collection's zone by default;
-    ``ignore_growing``: sealed segments only)."""
+    ``ignore_growing``: sealed segments only; ``order``: sorted by these keys, not the key alone)."""
     render = render or timestamps.rendering(info.properties)
     try:
         key: Any = ("query", tuple(output_fields) if output_fields is not None else None,
                     tuple(partition_names) if isinstance(partition_names, (list, tuple)) else partition_names,
-                    limit, offset, after, render, ignore_growing)
+                    limit, offset, after, render, ignore_growing, order)
         hash(key)
     except TypeError:
         key = None
@@ -195,7 +197,8 @@ def select_for(conn: psycopg.Connection, info: CollectionInfo, output_fields: Op
         fixed.append(sql.SQL("{} > %(after)s").format(pk))
     tail = sql.SQL("")
     if not plan.count:
-        tail = sql.SQL(" ORDER BY {}").format(pk)
+        tail = order_by.order_sql(order, info.schema.primary_field.name) if order else sql.SQL(" ORDER BY {}").format(
+            pk)
         if limit is not None:
             tail += sql.SQL(" LIMIT {}").format(sql.Literal(limit))
         if offset:
@@ -279,14 +282,20 @@ def query(conn: psycopg.Connection, info: CollectionInfo, *, filter: str = "",
           output_fields: Optional[Sequence[str]] = None, ids: Optional[list[Any]] = None,
           partition_names: Any = None, limit: Any = None, offset: Any = None,
           filter_params: Optional[dict] = None, timezone: Any = None,
-          time_fields: Any = None, ignore_growing: bool = False) -> HybridExtraList:
+          time_fields: Any = None, ignore_growing: bool = False, order: Sequence[str] = ()) -> HybridExtraList:
     """query / get; ``timezone`` and ``time_fields`` say how TIMESTAMPTZ values come back
     (timestamps.rendering: the collection's zone by default); ``ignore_growing``: sealed
-    segments only."""
+    segments only; ``order``: the ORDER BY key texts (order_by.specs)."""
     limit, offset = window(limit, offset, topk_limit(info))
+    order_by.require_limit(order, limit)
     render = timestamps.rendering(info.properties, timezone, time_fields)
     select = select_for(conn, info, output_fields, partition_names, limit, offset, render=render,
                         ignore_growing=ignore_growing)
+    if order:
+        if select.plan.count:
+            order_by.refuse_with_aggregates(order, [])
+        select = select_for(conn, info, output_fields, partition_names, limit, offset, render=render,
+                            ignore_growing=ignore_growing, order=order_by.parse(order, info.schema))
     if select.plan.count:
         if limit is not None:
             raise MilvusException(ErrorCode.INVALID_PARAMETER,

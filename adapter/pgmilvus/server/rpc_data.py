@@ -11,6 +11,7 @@ from pymilvus.grpc_gen import common_pb2, milvus_pb2, schema_pb2
 from ..errors import ErrorCode
 from ..search.function_rank import FunctionScore
 from ..data.outputs import COUNT_STAR, output_plan
+from ..data import order_by
 from ..search.rerank import AnnSearchRequest, BaseRanker, RRFRanker, WeightedRanker
 from ..search.results import Hits
 from ..schema.model import DYNAMIC_FIELD, CollectionSchema
@@ -103,11 +104,14 @@ class DataRPCs(RPCBase):
     @rpc
     def Query(self, call: Call, request: milvus_pb2.QueryRequest) -> milvus_pb2.QueryResults:
         params = kv_dict(request.query_params)
+        order = kv_dict(request.query_params, parse=False).get("order_by_fields")
+        if params.get("iterator") is True:  # pymilvus's QueryIterator pages by key, as pgmilvus's
+            order_by.refuse_iterator(order_by.specs(order))
         output_fields = list(request.output_fields) or None
         rows = self._client(call).query(request.collection_name, filter=request.expr, output_fields=output_fields,
                                         partition_names=list(request.partition_names) or None,
                                         limit=params.get("limit"), offset=params.get("offset"),
-                                        ignore_growing=params.get("ignore_growing"),
+                                        ignore_growing=params.get("ignore_growing"), order_by_fields=order,
                                         filter_params=template_values(request.expr_template_values),
                                         **time_kwargs(request.query_params), **namespace(request))
         response = milvus_pb2.QueryResults(status=SUCCESS, collection_name=request.collection_name,
