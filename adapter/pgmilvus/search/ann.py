@@ -32,7 +32,7 @@ from psycopg import sql
 from ..data import bound_filters, outputs, timestamps
 from ..catalog import json_index
 from ..catalog.properties import isolated, topk_limit
-from . import bm25, sql as search_sql, strategy
+from . import bm25, order as order_mod, sql as search_sql, strategy
 from ..pg import statements
 from ..catalog.store import CollectionInfo, revision_guard
 from ..errors import ErrorCode, MilvusException, invalid_parameter
@@ -81,6 +81,7 @@ class Plan:
     encoder: Any = None                  # the query vectors' encoder (values.field_encoder)
     pk_name: str = "id"                  # the primary key's name: a hit's key for it
     entity: Optional[Callable[[Row], dict[str, Any]]] = None  # hit row -> output fields (None: none)
+    order: tuple[order_mod.HitKey, ...] = ()  # order_by_fields: the hits re-sorted by these (order.py)
     statements: dict[Any, bytes] = field(default_factory=dict)
     choices: dict[Any, tuple[float, Any]] = field(default_factory=dict)  # strategy.choose's, kept
     quiet_until: float = 0.0             # no short-scan warning before this time (_warn_short_scan)
@@ -208,7 +209,8 @@ def _shape(request: SearchRequest, bound: Optional[bound_filters.Bound] = None) 
                _freeze(request.filter_params) if request.filter_params else None,
                tuple(request.output_fields) if request.output_fields is not None else None,
                request.group_by_field, request.group_json_path, request.group_json_type, request.group_strict_cast,
-               request.ignore_growing, request.timezone, request.time_fields, request.extra_columns)
+               request.ignore_growing, request.timezone, request.time_fields, request.extra_columns,
+               request.order_by)
         hash(key)
     except TypeError:
         return None
@@ -250,9 +252,10 @@ def _plan(info: CollectionInfo, request: SearchRequest, bound: Optional[bound_fi
         if resolved.field.dtype == DataType.BINARY_VECTOR:  # 2.6's proxy, after parsing the grouping
             raise MilvusException(ErrorCode.SERVER_ERROR, "not support search_group_by operation based on "
                                                           "binary vector column")
+    keys = order_mod.parse(request.order_by, info.schema) if request.order_by else ()
     return Plan(resolved, out, conditions, params, group, filter_cond,
                 revision_guard(info), (info.id, info.revision), query_encoder(resolved.field),
-                info.schema.primary_field.name, _entities(out, group is not None))
+                info.schema.primary_field.name, _entities(out, group is not None), keys)
 
 
 def _entities(out: outputs.OutputPlan, grouped: bool) -> Optional[Callable[[Row], dict[str, Any]]]:
@@ -485,7 +488,8 @@ def _selected(plan: Plan, request: SearchRequest) -> list[sql.Composable]:
     """The output fields' select items, then the request's extra columns (after them in each row:
     ``extras``).  The extras are pgmilvus's compiled SQL, literals only: a % is doubled for the
     statement's placeholders."""
-    return [*plan.out.select_items("t"), *(sql.SQL(text.replace("%", "%%")) for text in request.extra_columns)]
+    return [*plan.out.select_items("t"), *(sql.SQL(text.replace("%", "%%")) for text in request.extra_columns),
+            *(sql.SQL(key.column.replace("%", "%%")) for key in plan.order)]
 
 
 def extras(prepared: Prepared, row: Row) -> Row:
@@ -572,7 +576,28 @@ def finish(prepared: Prepared, rows: list[Row]) -> list[tuple[Row, float]]:
     if request.round_decimal > 0:
         values = [round(v, request.round_decimal) for v in values]
     out = list(zip(rows, values))
+    if plan.order:
+        return _ordered(prepared, out)
     if plan.group is not None:
         lo, hi = request.offset, request.offset + request.limit
         return [(r, d) for r, d in out if lo < r[-1] <= hi]
     return out[request.offset:request.offset + request.limit]
+
+
+def _ordered(prepared: Prepared, out: list[tuple[Row, float]]) -> list[tuple[Row, float]]:
+    """order_by_fields: the window's hits (groups) sorted by the keys' values, then offset and limit."""
+    plan, request = prepared.plan, prepared.request
+    grouped = plan.group is not None
+    start = (3 if grouped else 2) + plan.out.width + len(request.extra_columns)
+    stop = start + len(plan.order)
+
+    def values(hit: tuple[Row, float]) -> Row:
+        return hit[0][start:stop]
+
+    if not grouped:
+        return order_mod.ordered(out[:request.window], plan.order, values)[request.offset:request.window]
+    window = [hit for hit in out if hit[0][-1] <= request.window]
+    hits = order_mod.ordered(window, plan.order, values, group_of=lambda hit: hit[0][-1])
+    ranks = list(dict.fromkeys(hit[0][-1] for hit in hits))[request.offset:request.window]
+    kept = set(ranks)
+    return [hit for hit in hits if hit[0][-1] in kept]

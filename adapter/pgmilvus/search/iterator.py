@@ -16,7 +16,7 @@ from typing import Any, Callable, Optional
 import psycopg
 
 from ..catalog import collections
-from . import ann as search
+from . import ann as search, order
 from ..errors import ParamError, collection_replaced, illegal, invalid_parameter
 from .params import MAX_TOPK, build_request
 from .results import SearchPage
@@ -42,6 +42,7 @@ class SearchIterator:
             raise ParamError(message="Offset is not supported for search_iterator_v2")
         if kwargs.get("group_by_field"):
             raise invalid_parameter("Not allowed to do groupBy when doing iteration")
+        order.refuse_iterator(order.specs(kwargs.get("order_by_fields")))
         rows = _num_rows(data)
         if rows > 1:
             raise ParamError(message="search_iterator_v2 does not support processing multiple vectors "

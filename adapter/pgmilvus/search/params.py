@@ -18,6 +18,7 @@ import numpy as np
 from ..catalog.properties import GO_FALSE, GO_TRUE, TOPK_LIMIT
 from ..errors import ErrorCode, MilvusException, ParamError, illegal, invalid_parameter
 from ..schema import knowhere
+from . import order
 from ..types import DataType
 
 #: Milvus's cap on topk and on offset + topk.
@@ -53,6 +54,8 @@ class SearchRequest:
     #: SQL expressions over the searched row, selected after the output fields: what boost
     #: functions read of each hit (search/boost.py), compiled by pgmilvus (literals only)
     extra_columns: tuple[str, ...] = ()
+    #: ``order_by_fields`` as pymilvus sends it ("price:asc,meta[\"a\"]:desc"; search/order.py), None: by distance
+    order_by: Optional[str] = None
 
     @property
     def window(self) -> int:
@@ -438,4 +441,5 @@ def _checked_request(data: Any, filter: Any, limit: Any, output_fields: Any, sea
                          partition_names=list(partition_names) if partition_names else None,
                          anns_field=anns_field or None, metric_type=metric.upper() if metric else None,
                          params=params, round_decimal=round_decimal, ignore_growing=ignore_growing, **_group(kwargs, params),
-                         timezone=kwargs.get("timezone"), time_fields=kwargs.get("time_fields"))
+                         timezone=kwargs.get("timezone"), time_fields=kwargs.get("time_fields"),
+                         order_by=order.specs(kwargs.get("order_by_fields")))

@@ -15,7 +15,7 @@ from typing import Any
 
 import psycopg
 
-from . import boost, function_rank, hybrid, ann as search
+from . import boost, function_rank, hybrid, order, ann as search
 from ..data import outputs, timestamps
 from ..catalog.store import CollectionInfo
 from ..errors import MilvusException
@@ -25,6 +25,7 @@ from .results import Hits, SearchResult
 
 def search_with_ranker(conn: psycopg.Connection, info: CollectionInfo, request: SearchRequest, ranker: Any
                        ) -> SearchResult:
+    order.refuse_ranker(request.order_by)
     stage = dataclasses.replace(request, limit=request.window, offset=0, round_decimal=-1)
     zone = timestamps.rendering(info.properties, request.timezone, request.time_fields)[0]
     try:

@@ -240,6 +240,9 @@ class Ann:
                 search_params[key] = params[key]
         kwargs = {k: params[k] for k in _SEARCH_KWARGS if params.get(k) not in (None, "")}
         kwargs.update(time_kwargs(request.search_params))
+        order = kv_dict(request.search_params, parse=False).get("order_by_fields")
+        if order:  # pymilvus's text ("price:asc,..."), read by the core as in process
+            kwargs["order_by_fields"] = order
         kwargs["filter_params"] = template_values(request.expr_template_values)
         if ids is not None:
             kwargs["ids"] = ids
