@@ -1,4 +1,5 @@
-"""search(..., order_by_fields=[...]): the nearest hits re-sorted by scalar values (Milvus master)."""
+"""pymilvus 3's search arguments: order_by_fields (the nearest hits re-sorted by scalar values, Milvus
+master), group_by_fields, search_aggregation."""
 
 from __future__ import annotations
 
@@ -109,3 +110,23 @@ def test_refused_without_dynamic_field(fresh_client) -> None:
         fresh_client.search("plain", Q, limit=3, order_by_fields=[{"field": "nope"}])
     with pytest.raises(MilvusException, match="order_by field 'x' not found in schema and no dynamic field available"):
         fresh_client.search("plain", Q, limit=3, order_by_fields=[{"field": 'x["a"]'}])
+
+
+def test_group_by_fields_of_one_field_groups(shop: MilvusClient) -> None:
+    plural = shop.search("shop", Q, limit=2, group_by_fields=["cat"], group_size=2, output_fields=["cat"])
+    singular = shop.search("shop", Q, limit=2, group_by_field="cat", group_size=2, output_fields=["cat"])
+    assert [[(h["id"], h["entity"]) for h in hits] for hits in plural] == \
+           [[(h["id"], h["entity"]) for h in hits] for hits in singular]
+    assert len(plural[0]) == 4
+
+
+@pytest.mark.parametrize("kwargs, error, code, message", [
+    (dict(group_by_fields="cat"), ParamError, 1, "group_by_fields must be a list"),
+    (dict(group_by_fields=["cat", "price"]), MilvusException, 3000,
+     "group_by_fields=['cat', 'price']: grouping a search by several fields is not supported by pgmilvus"),
+    (dict(search_aggregation=object()), MilvusException, 3000, "search_aggregation is not supported by pgmilvus"),
+])
+def test_refused_rather_than_ignored(shop: MilvusClient, kwargs, error, code, message) -> None:
+    with pytest.raises(error) as exc:
+        shop.search("shop", Q, limit=3, **kwargs)
+    assert (exc.value.code, exc.value.message[:len(message)]) == (code, message)

@@ -7,7 +7,7 @@ import pytest
 
 pytest.importorskip("pymilvus")
 
-from pymilvus import DataType, MilvusException  # noqa: E402
+from pymilvus import DataType, MilvusException, SearchAggregation  # noqa: E402
 
 NAME = "ordered"
 Q = [[0.0, 0.0]]
@@ -47,6 +47,7 @@ def test_query_order_matches_in_process(shop, local_client, kwargs) -> None:
     dict(order_by_fields=[{"field": 'j["p"]', "order": "desc"}], limit=5, offset=2),
     dict(order_by_fields=[{"field": "dyn"}, {"field": "price", "order": "desc"}], limit=4),
     dict(order_by_fields=[{"field": "price", "order": "desc"}], limit=2, group_by_field="cat", group_size=2),
+    dict(limit=2, group_by_fields=["cat"], group_size=2),
 ])
 def test_search_order_matches_in_process(shop, local_client, kwargs) -> None:
     wire = shop.search(NAME, Q, output_fields=["price"], **kwargs)
@@ -70,6 +71,10 @@ def test_search_order_matches_in_process(shop, local_client, kwargs) -> None:
      "invalid order direction 'up' for field 'price', expected 'asc' or 'desc'"),
     (lambda c: c.search_iterator(NAME, Q, batch_size=3, order_by_fields=[{"field": "price"}]).next(), 1100,
      "order_by is not supported when using search iterator"),
+    (lambda c: c.search(NAME, Q, limit=3, group_by_fields=["cat", "price"]), 3000,
+     "grouping a search by several fields is not supported by pgmilvus"),
+    (lambda c: c.search(NAME, Q, limit=3, search_aggregation=SearchAggregation(fields=["cat"], size=2)), 3000,
+     "search_aggregation is not supported by pgmilvus"),
 ])
 def test_refusals_as_in_process(shop, call, code, message) -> None:
     with pytest.raises(MilvusException) as exc:

@@ -230,6 +230,8 @@ def _offset(kwargs: dict[str, Any], top: dict[str, Any]) -> int:
 def _group(kwargs: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     """The grouping arguments of a search (grouping.py reads them against the schema)."""
     field_name = kwargs.get("group_by_field", params.get("group_by_field"))
+    if field_name is None:
+        field_name = _one_group_field(kwargs.get("group_by_fields"))
     strict = kwargs.get("strict_group_size", params.get("strict_group_size",
                                                           kwargs.get("group_strict_size", False)))
     if field_name is not None and not isinstance(field_name, str):  # pymilvus sends str(value): not found
@@ -241,6 +243,30 @@ def _group(kwargs: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
             "group_json_path": None if json_path in (None, "") else str(json_path),
             "group_json_type": _json_type(kwargs.get("json_type", params.get("json_type"))),
             "group_strict_cast": _go_bool(kwargs.get("strict_cast", params.get("strict_cast")))}
+
+
+def _one_group_field(names: Any) -> Optional[str]:
+    """pymilvus 3's ``group_by_fields``: a list (ParamError otherwise, as pymilvus checks it); one
+    name groups as ``group_by_field`` does (Milvus's proxy reads both); several, Milvus master's
+    grouping by a tuple of fields, are refused rather than ignored."""
+    if names is None:
+        return None
+    if not isinstance(names, list):
+        raise ParamError(message="group_by_fields must be a list")
+    names = [str(n).strip() for n in names if str(n).strip()]
+    if len(names) > 1:
+        raise MilvusException(ErrorCode.UNSUPPORTED, f"group_by_fields={names}: grouping a search by several "
+                                                     "fields is not supported by pgmilvus; group by one field "
+                                                     "(group_by_field), or by a JSON field holding the tuple")
+    return names[0] if names else None
+
+
+def refuse_search_aggregation(value: Any) -> None:
+    """pymilvus 3's ``search_aggregation`` (Milvus master's bucketed hits): not built, so refused
+    rather than answered as a plain search."""
+    if value is not None:
+        raise MilvusException(ErrorCode.UNSUPPORTED, "search_aggregation is not supported by pgmilvus; use "
+                                                     "group_by_field, or query(group_by_fields=...) for counts")
 
 
 def _json_type(value: Any) -> Optional[str]:
@@ -407,6 +433,7 @@ def _checked_request(data: Any, filter: Any, limit: Any, output_fields: Any, sea
         raise MilvusException(ErrorCode.UNSUPPORTED, "search_iterator(ranker=...) is not supported by "
                                                      "pgmilvus: rerank functions apply to search() and "
                                                      "hybrid_search()")
+    refuse_search_aggregation(kwargs.get("search_aggregation"))
     limit = check_limit(limit)
     round_decimal = check_round_decimal(kwargs.get("round_decimal", -1))
     check_guarantee_timestamp(kwargs.get("guarantee_timestamp"))

@@ -135,6 +135,8 @@ class DataRPCs(RPCBase):
         if getattr(request, "function_chains", None):  # pymilvus 3's stubs only
             raise bad_request("function chains are not supported by pgmilvus: pass one decay ranker",
                               int(ErrorCode.UNSUPPORTED))
+        if "search_aggregation" in request.DESCRIPTOR.fields_by_name and request.HasField("search_aggregation"):
+            ann.kwargs["search_aggregation"] = request.search_aggregation  # pymilvus 3's stubs only
         if request.HasField("function_score"):
             ann.kwargs["ranker"] = function_score(request.function_score)
         if request.HasField("highlighter"):  # its params as pymilvus sent them (text)
@@ -240,9 +242,11 @@ class Ann:
                 search_params[key] = params[key]
         kwargs = {k: params[k] for k in _SEARCH_KWARGS if params.get(k) not in (None, "")}
         kwargs.update(time_kwargs(request.search_params))
-        order = kv_dict(request.search_params, parse=False).get("order_by_fields")
-        if order:  # pymilvus's text ("price:asc,..."), read by the core as in process
-            kwargs["order_by_fields"] = order
+        raw = kv_dict(request.search_params, parse=False)
+        if raw.get("order_by_fields"):  # pymilvus's text ("price:asc,..."), read by the core as in process
+            kwargs["order_by_fields"] = raw["order_by_fields"]
+        if "group_by_fields" in raw:  # "a,b": the list pymilvus was given
+            kwargs["group_by_fields"] = [n.strip() for n in raw["group_by_fields"].split(",") if n.strip()]
         kwargs["filter_params"] = template_values(request.expr_template_values)
         if ids is not None:
             kwargs["ids"] = ids
