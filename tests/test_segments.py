@@ -468,3 +468,29 @@ def test_ignore_growing_reads_the_sealed_segments_only(client) -> None:
     req = AnnSearchRequest([vectors[110].tolist()], "vector", {"metric_type": "L2"}, 50)
     assert all(h["id"] < 100 for h in client.hybrid_search("seg", [req], RRFRanker(), limit=50,
                                                             ignore_growing=True)[0])
+
+
+def test_flush_all_flushes_every_collection_of_every_database(client) -> None:
+    vectors = _vectors(100)
+    _l2_collection(client, "one")
+    client.insert("one", _rows(vectors))
+    client.create_database("other")
+    client.using_database("other")
+    try:
+        _l2_collection(client, "two")
+        client.insert("two", _rows(vectors))
+        client.flush_all(db="other")  # that database only
+        assert client.describe_index("two", "vector")["indexed_rows"] == 100
+        client.using_database("default")
+        assert [s for s, _ in _segments(client, "one")] == ["growing"]
+        client.flush_all()
+        assert client.get_flush_all_state() is True
+        assert [s for s, _ in _segments(client, "one")] == ["indexed", "growing"]
+        assert client.describe_index("one", "vector")["indexed_rows"] == 100
+        with pytest.raises(MilvusException, match="database not found"):
+            client.flush_all(db="nope")
+    finally:
+        client.using_database("other")
+        client.drop_collection("two")
+        client.using_database("default")
+        client.drop_database("other")

@@ -440,3 +440,10 @@ def test_field_ops_travel_in_upsert_requests(wire_client, local_client) -> None:
     assert local_client.get("ops", ids=[1], output_fields=["tags"])[0]["tags"] == ["b", "c"]
     with pytest.raises(MilvusException, match="array length 4 exceeds max_capacity 3"):
         wire_client.upsert("ops", [{"id": 1, "tags": ["x", "y"]}], field_ops={"tags": "array_append"})
+
+
+def test_flush_all_over_the_wire(two_vectors, local_client) -> None:
+    """pymilvus's flush_all (FlushAll, then GetFlushAllState until flushed) seals and indexes."""
+    two_vectors.flush_all(timeout=60)
+    index = local_client.describe_index(NAME, "dense")
+    assert (index["indexed_rows"], index["pending_index_rows"]) == (40, 0)

@@ -349,8 +349,11 @@ class MilvusClient:
         segments and returns once every sealed segment has its vector indexes (segments.py); then
         refreshes the planner's statistics when the writes since the last ANALYZE call for it."""
         check_argument("collection_name", collection_name, str)
+        self._flush(self._db_name, collection_name, timeout)
+
+    def _flush(self, db_name: str, collection_name: str, timeout: Optional[float]) -> None:
         with self._tx(timeout) as conn:
-            info = collections.require(conn, self._db_name, collection_name)
+            info = collections.require(conn, db_name, collection_name)
             if info.segmented:
                 info = catalog.lock_collection(conn, info)
                 segments.seal_all(conn, info)
@@ -360,6 +363,22 @@ class MilvusClient:
             if info.segmented and not callers.is_callers(conn):
                 segments.build_pending(conn, info, wait=True)
             stats.settle(conn, self._server, info.id, info.schema_name, info.table_name)
+
+    def flush_all(self, timeout: Optional[float] = None, **kwargs: Any) -> None:
+        """Milvus's FlushAll: flush every collection of the database ``db`` (pymilvus's keyword), or
+        of every database; returns when all of them are flushed, as pymilvus waits for it."""
+        db = kwargs.get("db") or ""
+        with self._conn(timeout) as conn:
+            databases = [names.database_lookup(db)] if db else catalog.list_databases(conn)
+            if db and catalog.describe_database(conn, databases[0]) is None:
+                raise database_not_found(databases[0])
+            targets = [(d, c) for d in databases for c in catalog.list_collections(conn, d)]
+        for db_name, collection in targets:
+            self._flush(db_name, collection, timeout)
+
+    def get_flush_all_state(self, timeout: Optional[float] = None, **kwargs: Any) -> bool:
+        """flush_all returns once everything is flushed: its state is always done."""
+        return True
 
     def compact(self, collection_name: str, is_clustering: Optional[bool] = False,
                 is_l0: Optional[bool] = False, target_size: Optional[int] = None,

@@ -164,6 +164,15 @@ class AdminRPCs(RPCBase):
     def GetFlushState(self, call: Call, request: Any) -> Any:
         return milvus_pb2.GetFlushStateResponse(status=SUCCESS, flushed=True)
 
+    @rpc
+    def FlushAll(self, call: Call, request: Any) -> Any:
+        self._client(call).flush_all(db=request.db_name)
+        return milvus_pb2.FlushAllResponse(status=SUCCESS, flush_all_ts=hybrid_ts())
+
+    @rpc
+    def GetFlushAllState(self, call: Call, request: Any) -> Any:
+        return milvus_pb2.GetFlushAllStateResponse(status=SUCCESS, flushed=True)
+
     # -- partitions ------------------------------------------------------------------------------
     @rpc
     def CreatePartition(self, call: Call, request: Any) -> Any:
