@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 from psycopg import sql
 
 from pgmilvus import DataType, MilvusClient
+from pgmilvus.data import aggregates
 from pgmilvus.pg.connection import dsn_with
 from pgmilvus.errors import MilvusException
 
@@ -231,8 +232,9 @@ def test_fuzzed_output_fields(inj: dict[str, Any], fields: list[str]) -> None:
         rows = c.query("inj", filter="pk < 3", output_fields=fields)
     except MilvusException:
         return
-    if fields == ["count(*)"]:
-        assert rows == [{"count(*)": 3}]
+    if any(aggregates.match(f.strip()) for f in fields):  # Milvus master: aggregates only, one row of them
+        assert len(rows) == 1 and set(rows[0]) <= set(fields), rows
+        assert "count(*)" not in fields or rows[0]["count(*)"] == 3
         return
     assert sorted(r["pk"] for r in rows) == [0, 1, 2]
     allowed = {"pk", "s", "j", "v"}

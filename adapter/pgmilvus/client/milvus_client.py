@@ -18,7 +18,7 @@ from ..catalog import store as catalog, collections, index_ops, stats
 from ..schema import ddl, functions as schema_functions, names
 from ..search import by_ids, highlight, hybrid, ann as search_mod
 from ..rbac import groups, roles as rbac
-from ..data import analyze, analyzer, field_ops, order_by, reads, timestamps, writes
+from ..data import aggregates, analyze, analyzer, field_ops, order_by, reads, timestamps, writes
 from ..catalog import builder, compaction, evolution as schema_evolution, segments
 from ..search import ranked as search_ranked
 from ..pg import callers
@@ -835,7 +835,8 @@ class MilvusClient:
     def query(self, collection_name: str, filter: str = "", output_fields: Optional[List[str]] = None,
               timeout: Optional[float] = None, ids: Optional[Union[List, str, int]] = None,
               partition_names: Optional[List[str]] = None, **kwargs: Any) -> List[dict]:
-        """Rows matching ``filter`` (or ``ids``), ordered by primary key; see docs/compatibility.md."""
+        """Rows matching ``filter`` (or ``ids``), ordered by primary key; with aggregates in
+        ``output_fields`` or ``group_by_fields``, one row per group; see docs/compatibility.md."""
         _consistency(kwargs)
         ignore_growing = check_ignore_growing(kwargs.get("ignore_growing"))
         if filter and not isinstance(filter, str):
@@ -846,6 +847,7 @@ class MilvusClient:
                                      "support both.")
         id_list = reads.normalize_ids(ids) if ids is not None else None
         order = order_by.specs(kwargs.get("order_by_fields"), kwargs.get("order_by"))
+        group_by = aggregates.group_by_names(kwargs.get("group_by_fields", []))
 
         def call(conn: Any) -> List[dict]:
             info = self._fresh(conn, collections.require(conn, self._db_name, collection_name,
@@ -855,7 +857,7 @@ class MilvusClient:
                                limit=kwargs.get("limit"), offset=kwargs.get("offset"),
                                filter_params=kwargs.get("filter_params"), timezone=kwargs.get("timezone"),
                                time_fields=kwargs.get("time_fields"), ignore_growing=ignore_growing,
-                               order=order)
+                               order=order, group_by=group_by)
         return self._read(call, timeout)
 
     def query_iterator(self, collection_name: str, batch_size: Optional[int] = 1000,

@@ -4,7 +4,7 @@ The request names its keys as pymilvus 3 sends them: one ``"field[:asc|desc[:nul
 text per key, joined by commas (pymilvus turns ``[{"field": "price", "order": "desc"}]`` and
 ``order_by="price:desc,rating"`` into that text; ``pgmilvus serve`` receives it as the query
 parameter ``order_by_fields``).  The rules are Milvus's proxy's (``orderby.ParseOrderByFields``,
-``validateOrderByFieldsWithGroupBy``): only schema fields of a sortable type, ASC by default,
+``validateOrderByFieldsWithGroupBy``, in aggregates.py): only schema fields of a sortable type, ASC by default,
 NULLS LAST for ASC and NULLS FIRST for DESC (PostgreSQL's own defaults) unless overridden,
 an explicit ``limit`` required, no iterator.  Milvus leaves the order of equal keys unspecified;
 here the primary key breaks ties, so pages of one sort never overlap.
@@ -69,17 +69,6 @@ def refuse_iterator(keys: Sequence[str]) -> None:
     if keys:
         raise _invalid("ORDER BY with iterator is not supported",
                        "use query() with limit and offset to page a sorted result")
-
-
-def refuse_with_aggregates(keys: Sequence[str], group_by: Sequence[str]) -> None:
-    """With aggregates (count(*) ...) or GROUP BY, only GROUP BY columns may be sorted by."""
-    targets = {name.strip().lower() for name in group_by}
-    for key in keys:
-        name = key.split(":")[0].strip().lower()
-        if name not in targets:
-            raise _invalid(
-                f"ORDER BY field '{name}' is not valid: when using GROUP BY or aggregates, ORDER BY can only "
-                f"reference GROUP BY columns. Valid targets are: [{' '.join(group_by)}]")
 
 
 def parse(keys: Sequence[str], schema: CollectionSchema) -> tuple[SortKey, ...]:

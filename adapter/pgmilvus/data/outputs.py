@@ -199,17 +199,7 @@ def output_plan(schema: CollectionSchema, output_fields: Optional[Sequence[str]]
     Errors: unknown name with the dynamic field off -> 1100 ``field X not exist``;
     ``count(*)`` with other names -> ``parse output field name failed: count(*)``.
     """
-    if output_fields is None or output_fields == "":  # pymilvus sends "" as no output fields
-        names: list[str] = []
-    elif isinstance(output_fields, str) or not isinstance(output_fields, (list, tuple)):
-        raise ParamError(message=f"Invalid query format. 'output_fields' must be a list (got "
-                                 f"{output_fields!r}; e.g. [\"*\"])")
-    else:
-        names = list(output_fields)
-    for name in names:
-        if not isinstance(name, str):
-            raise ParamError(message=f"Invalid query format. 'output_fields' must be a list of str (got "
-                                     f"{output_fields!r})")
+    names = checked_names(output_fields)
     counts = [n for n in names if n.replace(" ", "").lower() == COUNT_STAR]
     if counts:
         if len(names) != 1:
@@ -252,6 +242,21 @@ def output_plan(schema: CollectionSchema, output_fields: Optional[Sequence[str]]
     fields = tuple(f for f in schema.fields if f.name in wanted)
     return OutputPlan(fields=fields, dynamic_keys=tuple(dynamic_keys) if not all_dynamic else (),
                       all_dynamic=all_dynamic, _decoders=tuple(value_decoder(f, timezone, time_fields) for f in fields))
+
+
+def checked_names(output_fields: Any) -> list[str]:
+    """``output_fields`` as a list of names, refused as pymilvus refuses anything but a list of str
+    (None and ``""``, which pymilvus sends for none, are no names)."""
+    if output_fields is None or output_fields == "":
+        return []
+    if isinstance(output_fields, str) or not isinstance(output_fields, (list, tuple)):
+        raise ParamError(message=f"Invalid query format. 'output_fields' must be a list (got "
+                                 f"{output_fields!r}; e.g. [\"*\"])")
+    for name in output_fields:
+        if not isinstance(name, str):
+            raise ParamError(message=f"Invalid query format. 'output_fields' must be a list of str (got "
+                                     f"{output_fields!r})")
+    return list(output_fields)
 
 
 def _dynamic_key(name: str) -> Optional[str]:

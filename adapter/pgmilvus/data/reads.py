@@ -2,7 +2,8 @@
 
 Rows come back ordered by primary key (Milvus's order is segment order,
 i.e. unspecified; a stable order is what lets query_iterator page by key),
-or by the fields of ``order_by_fields`` (order_by.py), then the key.
+or by the fields of ``order_by_fields`` (order_by.py), then the key; a query
+with aggregates or ``group_by_fields`` returns groups instead (aggregates.py).
 Milvus's limits are kept for compatibility (an empty filter needs a limit,
 offset + limit <= 16384), with its messages; query_iterator pages by primary
 key instead (``pk > last``), so it reads any number of rows in constant
@@ -14,7 +15,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence, Union
 
 import psycopg
 from psycopg import sql
@@ -26,7 +27,7 @@ from ..errors import (DataTypeNotMatchException, ErrorCode, MilvusException, Par
 from .outputs import OutputPlan, output_plan
 from .results import HybridExtraList
 from ..types import DataType
-from . import bound_filters, order_by, timestamps, values
+from . import aggregates, bound_filters, order_by, timestamps, values
 from ..schema import ddl, names
 from ..catalog import json_index, segments, ttl
 from ..catalog.properties import TOPK_LIMIT, topk_limit
@@ -162,7 +163,7 @@ class Select:
     it from its second use.
     """
 
-    plan: OutputPlan
+    plan: Union[OutputPlan, "aggregates.AggPlan"]
     head: bytes
     tail: bytes
 
@@ -189,10 +190,7 @@ def select_for(conn: psycopg.Connection, info: CollectionInfo, output_fields: Op
     pk = sql.Identifier(info.schema.primary_field.name)
     head = sql.SQL("SELECT {} FROM {} WHERE ").format(
         plan.select_sql(), sql.Identifier(info.schema_name, info.table_name))
-    fixed = [partition_where(info, partition_names), revision_guard(info), ttl.live(info)]
-    sealed = segments.sealed_only(info) if ignore_growing else None
-    if sealed is not None:
-        fixed.append(sealed)
+    fixed = _scope(info, partition_names, ignore_growing)
     if after:
         fixed.append(sql.SQL("{} > %(after)s").format(pk))
     tail = sql.SQL("")
@@ -205,6 +203,42 @@ def select_for(conn: psycopg.Connection, info: CollectionInfo, output_fields: Op
             tail += sql.SQL(" OFFSET {}").format(sql.Literal(offset))
     select = Select(plan, head.as_bytes(conn),
                     b" AND " + _and(fixed).as_bytes(conn) + tail.as_bytes(conn))
+    if key is not None:
+        bound_filters.remember(info.plans, key, select)
+    return select
+
+
+def _scope(info: CollectionInfo, partition_names: Any, ignore_growing: bool) -> list[Optional[sql.Composable]]:
+    """The conditions every read of a request shape adds to its own: the partitions, the revision
+    guard, live rows (TTL), and sealed segments only for ``ignore_growing``."""
+    fixed = [partition_where(info, partition_names), revision_guard(info), ttl.live(info)]
+    sealed = segments.sealed_only(info) if ignore_growing else None
+    if sealed is not None:
+        fixed.append(sealed)
+    return fixed
+
+
+def aggregate_select(conn: psycopg.Connection, info: CollectionInfo, agg: aggregates.AggPlan,
+                     keys: tuple[order_by.SortKey, ...], output_fields: Any, group_by: Sequence[str],
+                     partition_names: Any, limit: Optional[int], offset: int, render: timestamps.Rendering,
+                     ignore_growing: bool = False) -> Select:
+    """The Select of an aggregating query (aggregates.py): its columns, the table, the scope of
+    ``select_for``, then GROUP BY, the order of the groups and the window; kept per request shape."""
+    try:
+        key: Any = ("aggregate", tuple(output_fields) if isinstance(output_fields, (list, tuple)) else output_fields,
+                    tuple(group_by), tuple(partition_names) if isinstance(partition_names, (list, tuple))
+                    else partition_names, limit, offset, render, ignore_growing, keys)
+        hash(key)
+    except TypeError:
+        key = None
+    found = info.plans.get(key) if key is not None else None
+    if found is not None:
+        return found
+    head = sql.SQL("SELECT {} FROM {} WHERE ").format(agg.select_sql(), sql.Identifier(info.schema_name,
+                                                                                       info.table_name))
+    tail = b" AND " + _and(_scope(info, partition_names, ignore_growing)).as_bytes(conn) + \
+        agg.tail_sql(keys, limit, offset).as_bytes(conn)
+    select = Select(agg, head.as_bytes(conn), tail)
     if key is not None:
         bound_filters.remember(info.plans, key, select)
     return select
@@ -282,34 +316,56 @@ def query(conn: psycopg.Connection, info: CollectionInfo, *, filter: str = "",
           output_fields: Optional[Sequence[str]] = None, ids: Optional[list[Any]] = None,
           partition_names: Any = None, limit: Any = None, offset: Any = None,
           filter_params: Optional[dict] = None, timezone: Any = None,
-          time_fields: Any = None, ignore_growing: bool = False, order: Sequence[str] = ()) -> HybridExtraList:
+          time_fields: Any = None, ignore_growing: bool = False, order: Sequence[str] = (),
+          group_by: Sequence[str] = ()) -> HybridExtraList:
     """query / get; ``timezone`` and ``time_fields`` say how TIMESTAMPTZ values come back
     (timestamps.rendering: the collection's zone by default); ``ignore_growing``: sealed
-    segments only; ``order``: the ORDER BY key texts (order_by.specs)."""
+    segments only; ``order``: the ORDER BY key texts (order_by.specs); ``group_by``: the GROUP BY
+    field names (aggregates.group_by_names).  Aggregates or a GROUP BY make it an aggregating query."""
     limit, offset = window(limit, offset, topk_limit(info))
     order_by.require_limit(order, limit)
     render = timestamps.rendering(info.properties, timezone, time_fields)
+    if aggregates.requested(output_fields, group_by):
+        return _aggregate(conn, info, filter, output_fields, ids, partition_names, limit, offset, filter_params,
+                          render, ignore_growing, order, group_by)
     select = select_for(conn, info, output_fields, partition_names, limit, offset, render=render,
                         ignore_growing=ignore_growing)
     if order:
-        if select.plan.count:
-            order_by.refuse_with_aggregates(order, [])
         select = select_for(conn, info, output_fields, partition_names, limit, offset, render=render,
                             ignore_growing=ignore_growing, order=order_by.parse(order, info.schema))
-    if select.plan.count:
-        if limit is not None:
-            raise MilvusException(ErrorCode.INVALID_PARAMETER,
-                                  "count entities with pagination is not allowed: invalid parameter")
-        if offset:  # Milvus ignores an offset given with count(*)
-            select = select_for(conn, info, output_fields, partition_names, None, 0, render=render,
-                                ignore_growing=ignore_growing)
-    sampled = sample_condition(conn, info, filter, filter_params, partition_names, render[0]) if ids is None else None
-    cond = Condition(sampled, {}) if sampled is not None else condition(info, filter, filter_params, ids, render[0])
-    if cond.text == b"TRUE" and limit is None and not select.plan.count:
+    cond = _own_condition(conn, info, filter, filter_params, ids, partition_names, render)
+    if cond.text == b"TRUE" and limit is None:
         raise MilvusException(ErrorCode.INVALID_PARAMETER,
                               "empty expression should be used with limit: invalid parameter")
     # The guard lets the client run reads on a cached catalog without a checkout round trip.
     return HybridExtraList(select.plan.decode_rows(fetch(conn, select, cond)), extra={"cost": 0})
+
+
+def _own_condition(conn: psycopg.Connection, info: CollectionInfo, filter: str, filter_params: Optional[dict],
+                   ids: Optional[list[Any]], partition_names: Any, render: timestamps.Rendering) -> Condition:
+    """The request's condition: a ``random_sample`` draw, the ids or the filter."""
+    sampled = sample_condition(conn, info, filter, filter_params, partition_names, render[0]) if ids is None else None
+    return Condition(sampled, {}) if sampled is not None else condition(info, filter, filter_params, ids, render[0])
+
+
+def _aggregate(conn: psycopg.Connection, info: CollectionInfo, filter: str, output_fields: Any,
+               ids: Optional[list[Any]], partition_names: Any, limit: Optional[int], offset: int,
+               filter_params: Optional[dict], render: timestamps.Rendering, ignore_growing: bool,
+               order: Sequence[str], group_by: Sequence[str]) -> HybridExtraList:
+    """An aggregating query, its checks in the proxy's order (PreExecute): the filter, the plan
+    (aggregates.plan), an empty filter without limit (allowed with aggregates: one row per group at
+    most), the partitions, then ``count(*)`` with ``limit`` and no GROUP BY (a single count)."""
+    cond = _own_condition(conn, info, filter, filter_params, ids, partition_names, render)
+    agg, keys = aggregates.plan(info.schema, output_fields, group_by, order, render)
+    if cond.text == b"TRUE" and limit is None and not agg.aggregates:
+        raise MilvusException(ErrorCode.INVALID_PARAMETER,
+                              "empty expression should be used with limit: invalid parameter")
+    select = aggregate_select(conn, info, agg, keys, output_fields, group_by, partition_names, limit, offset,
+                              render, ignore_growing)
+    if agg.count_star and limit is not None and not agg.group_by:
+        raise MilvusException(ErrorCode.INVALID_PARAMETER,
+                              "count entities with pagination is not allowed: invalid parameter")
+    return HybridExtraList(agg.decode_rows(fetch(conn, select, cond)), extra={"cost": 0})
 
 
 # -- query_iterator ---------------------------------------------------------------------------
