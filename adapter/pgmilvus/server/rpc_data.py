@@ -10,14 +10,14 @@ from pymilvus.grpc_gen import common_pb2, milvus_pb2, schema_pb2
 
 from ..errors import ErrorCode
 from ..search.function_rank import FunctionScore
-from ..data.outputs import COUNT_STAR, output_plan
-from ..data import order_by
+from ..data.outputs import output_plan
+from ..data import aggregates, order_by
 from ..search.rerank import AnnSearchRequest, BaseRanker, RRFRanker, WeightedRanker
 from ..search.results import Hits
 from ..schema.model import DYNAMIC_FIELD, CollectionSchema
 from ..types import DataType
 from .convert.columns import rows_from_columns
-from .convert.fields import columns, count_column
+from .convert.fields import aggregate_columns, columns
 from .convert.params import json_object, kv_dict, template_values
 from .convert.schema import function
 from .convert.vectors import query_vectors
@@ -104,27 +104,32 @@ class DataRPCs(RPCBase):
     @rpc
     def Query(self, call: Call, request: milvus_pb2.QueryRequest) -> milvus_pb2.QueryResults:
         params = kv_dict(request.query_params)
-        order = kv_dict(request.query_params, parse=False).get("order_by_fields")
+        texts = kv_dict(request.query_params, parse=False)
+        order = texts.get("order_by_fields")
         if params.get("iterator") is True:  # pymilvus's QueryIterator pages by key, as pgmilvus's
             order_by.refuse_iterator(order_by.specs(order))
+        group_by = [texts["group_by_fields"]] if texts.get("group_by_fields") else []  # "a,b": split by the core
         output_fields = list(request.output_fields) or None
         rows = self._client(call).query(request.collection_name, filter=request.expr, output_fields=output_fields,
                                         partition_names=list(request.partition_names) or None,
                                         limit=params.get("limit"), offset=params.get("offset"),
                                         ignore_growing=params.get("ignore_growing"), order_by_fields=order,
+                                        group_by_fields=group_by,
                                         filter_params=template_values(request.expr_template_values),
                                         **time_kwargs(request.query_params), **namespace(request))
         response = milvus_pb2.QueryResults(status=SUCCESS, collection_name=request.collection_name,
                                            session_ts=hybrid_ts())
-        if rows and COUNT_STAR in rows[0]:
-            response.fields_data.append(count_column(rows[0][COUNT_STAR]))
-            response.output_fields.append(COUNT_STAR)
-            return response
         schema = self._schema(call, request.collection_name)
+        response.primary_field_name = schema.primary_field.name
+        groups = aggregates.group_by_names(group_by)
+        if aggregates.requested(output_fields, groups):  # one column per output, typed as Milvus types it
+            agg, _ = aggregates.plan(schema, output_fields, groups)
+            response.fields_data.extend(aggregate_columns(rows, agg.columns))
+            response.output_fields.extend(agg.names)
+            return response
         plan = output_plan(schema, output_fields)
         response.fields_data.extend(columns(rows, plan.fields, plan.needs_meta))
         response.output_fields.extend(plan.names + ([DYNAMIC_FIELD] if plan.needs_meta else []))
-        response.primary_field_name = schema.primary_field.name
         return response
 
     @rpc

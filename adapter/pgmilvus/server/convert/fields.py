@@ -37,10 +37,11 @@ def columns(rows: Sequence[dict[str, Any]], fields: Iterable[FieldSchema], dynam
     return out
 
 
-def count_column(count: int) -> schema_pb2.FieldData:
-    fd = schema_pb2.FieldData(type=int(DataType.INT64), field_name="count(*)")
-    fd.scalars.long_data.data.append(count)
-    return fd
+def aggregate_columns(rows: Sequence[dict[str, Any]], outputs: Iterable[Any]) -> list[schema_pb2.FieldData]:
+    """The columns of an aggregating query (aggregates.Column: a name as the user wrote it, the type
+    and nullability Milvus gives it), one entry per group."""
+    return [column(FieldSchema(c.name, c.dtype, nullable=c.nullable), [row.get(c.name) for row in rows])
+            for c in outputs]
 
 
 def column(field: FieldSchema, values: list[Any]) -> schema_pb2.FieldData:
