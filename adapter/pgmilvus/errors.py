@@ -120,9 +120,11 @@ class PermissionDenied(MilvusException):
 
 # --- helpers that build the server-side messages Milvus users recognise ---
 
-def invalid_parameter(message: str) -> MilvusException:
-    """A 1100 error; Milvus appends ': invalid parameter' to these."""
-    return MilvusException(ErrorCode.INVALID_PARAMETER, f"{message}: invalid parameter")
+def invalid_parameter(message: str, hint: str = "", wraps: int = 1) -> MilvusException:
+    """A 1100 error; Milvus appends ': invalid parameter' to these (once per time its proxy wraps
+    the error), then pgmilvus's ``hint`` after "; "."""
+    text = message + ": invalid parameter" * wraps
+    return MilvusException(ErrorCode.INVALID_PARAMETER, f"{text}; {hint}" if hint else text)
 
 
 def collection_loaded(name: str, message: str) -> MilvusException:

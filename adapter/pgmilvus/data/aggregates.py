@@ -26,7 +26,7 @@ from typing import Any, Callable, Optional, Sequence
 
 from psycopg import sql
 
-from ..errors import ErrorCode, MilvusException
+from ..errors import ErrorCode, MilvusException, invalid_parameter
 from ..schema.model import CollectionSchema, FieldSchema
 from ..types import FLOAT_TYPES, GO_NAMES, INTEGER_TYPES, DataType
 from . import order_by, outputs, timestamps
@@ -182,10 +182,10 @@ def check_order_targets(keys: Sequence[str], group_by: Sequence[str]) -> None:
     for key in keys:
         name = key.split(":")[0].strip().lower()
         if match(name) is not None:
-            raise _invalid(f"ORDER BY on aggregate expression '{name}' is not yet supported",
-                           "sort by GROUP BY columns")
+            raise invalid_parameter(f"ORDER BY on aggregate expression '{name}' is not yet supported",
+                                    "sort by GROUP BY columns")
         if name not in targets:
-            raise _invalid(
+            raise invalid_parameter(
                 f"ORDER BY field '{name}' is not valid: when using GROUP BY or aggregates, ORDER BY can only "
                 f"reference GROUP BY columns. Valid targets are: [{' '.join(group_by)}]")
 
@@ -225,9 +225,9 @@ def _aggregated_field(schema: CollectionSchema, function: str, argument: str) ->
         return source
     if argument == "*":
         if function != "count":
-            raise _invalid(f"{function}(*) is not supported, only count(*) is allowed")
+            raise invalid_parameter(f"{function}(*) is not supported, only count(*) is allowed")
         return None
-    raise _invalid(f"target field {argument} for aggregation:{function} does not exist")
+    raise invalid_parameter(f"target field {argument} for aggregation:{function} does not exist")
 
 
 def _type_name(dtype: DataType) -> str:
@@ -242,8 +242,8 @@ def _group_field(schema: CollectionSchema, name: str) -> FieldSchema:
     if found is None:
         raise MilvusException(ErrorCode.SERVER_ERROR, f"field {name} not exist")
     if found.dtype not in GROUPABLE:
-        raise _invalid(f"group by field {name} has unsupported data type {_type_name(found.dtype)}",
-                       "group by an integer, VARCHAR or TIMESTAMPTZ field")
+        raise invalid_parameter(f"group by field {name} has unsupported data type {_type_name(found.dtype)}",
+                                "group by an integer, VARCHAR or TIMESTAMPTZ field")
     return found
 
 
@@ -263,13 +263,15 @@ def _columns(names: Sequence[str], groups: Sequence[FieldSchema], request: _Requ
             function, source = request.functions[name]
             out[name] = Column(name, function, source, _result_type(function, source), function != "count")
         elif groups:
-            raise _invalid(f"output field '{name}' is not allowed: when using GROUP BY, output_fields can only "
-                           f"contain group_by fields ([{' '.join(group_names)}]) or aggregation expressions",
-                           "name GROUP BY fields and aggregates only", wraps=2)
+            raise invalid_parameter(
+                f"output field '{name}' is not allowed: when using GROUP BY, output_fields can only contain "
+                f"group_by fields ([{' '.join(group_names)}]) or aggregation expressions",
+                "name GROUP BY fields and aggregates only", wraps=2)
         else:
-            raise _invalid(f"output field '{name}' is not allowed: when using aggregation functions (e.g., "
-                           "count(*)), output_fields can only contain aggregation expressions, not regular columns",
-                           "pass group_by_fields to return a field beside aggregates", wraps=2)
+            raise invalid_parameter(
+                f"output field '{name}' is not allowed: when using aggregation functions (e.g., count(*)), "
+                "output_fields can only contain aggregation expressions, not regular columns",
+                "pass group_by_fields to return a field beside aggregates", wraps=2)
     return tuple(out.values())
 
 
@@ -294,9 +296,3 @@ def _decoder(column: Column, render: timestamps.Rendering) -> Callable[[Any], An
 
 def _same(value: Any) -> Any:
     return value
-
-
-def _invalid(message: str, hint: str = "", wraps: int = 1) -> MilvusException:
-    """Milvus's 1100 text (``: invalid parameter`` once per wrap), then pgmilvus's hint."""
-    text = message + ": invalid parameter" * wraps
-    return MilvusException(ErrorCode.INVALID_PARAMETER, f"{text}; {hint}" if hint else text)

@@ -17,7 +17,7 @@ from typing import Any, Optional, Sequence
 
 from psycopg import sql
 
-from ..errors import ErrorCode, MilvusException
+from ..errors import invalid_parameter
 from ..schema.model import CollectionSchema
 from ..types import GO_NAMES, DataType
 
@@ -61,13 +61,13 @@ def specs(order_by_fields: Any = None, order_by: Any = None) -> list[str]:
 def require_limit(keys: Sequence[str], limit: Optional[int]) -> None:
     """Milvus sorts every matching row in memory, so it refuses an ORDER BY without ``limit``."""
     if keys and limit is None:
-        raise _invalid("ORDER BY requires explicit limit", "pass limit= (and offset= to page)")
+        raise invalid_parameter("ORDER BY requires explicit limit", "pass limit= (and offset= to page)")
 
 
 def refuse_iterator(keys: Sequence[str]) -> None:
     """query_iterator pages by primary key; Milvus refuses ORDER BY there too."""
     if keys:
-        raise _invalid("ORDER BY with iterator is not supported",
+        raise invalid_parameter("ORDER BY with iterator is not supported",
                        "use query() with limit and offset to page a sorted result")
 
 
@@ -81,31 +81,28 @@ def parse(keys: Sequence[str], schema: CollectionSchema) -> tuple[SortKey, ...]:
         name = parts[0].strip()
         direction = parts[1].strip().lower() if len(parts) > 1 else ""
         if direction not in _ASCENDING:
-            raise _invalid(f"invalid order direction '{direction}' for field '{name}', must be 'asc' or 'desc'",
-                           wraps=2)
+            raise invalid_parameter(
+                f"invalid order direction '{direction}' for field '{name}', must be 'asc' or 'desc'", wraps=2)
         ascending = _ASCENDING[direction]
         nulls_first = not ascending
         if len(parts) > 2:
             nulls = parts[2].strip().lower()
             if nulls not in _NULLS:
-                raise _invalid(f"invalid null ordering '{nulls}', must be 'nulls_first' or 'nulls_last'",
-                               wraps=2)
+                raise invalid_parameter(
+                    f"invalid null ordering '{nulls}', must be 'nulls_first' or 'nulls_last'", wraps=2)
             nulls_first = _NULLS[nulls]
         field = fields.get(name)
         if field is None:
-            raise _invalid(f"order_by field '{name}' does not exist in collection schema",
-                           "name a scalar field of the schema (dynamic keys and JSON paths cannot be sorted by)", 2)
+            raise invalid_parameter(
+                f"order_by field '{name}' does not exist in collection schema",
+                "name a scalar field of the schema (dynamic keys and JSON paths cannot be sorted by)", 2)
         if field.dtype not in SORTABLE:
-            raise _invalid(f"order_by field '{name}' has type {GO_NAMES.get(field.dtype, field.dtype.name)} which is "
-                           "not sortable", "sort by a BOOL, integer, FLOAT, DOUBLE or VARCHAR field", 2)
+            raise invalid_parameter(
+                f"order_by field '{name}' has type {GO_NAMES.get(field.dtype, field.dtype.name)} which is not sortable",
+                "sort by a BOOL, integer, FLOAT, DOUBLE or VARCHAR field", 2)
         out.append(SortKey(name, ascending, nulls_first))
     return tuple(out)
 
-
-def _invalid(message: str, hint: str = "", wraps: int = 1) -> MilvusException:
-    """Milvus's 1100 text (the proxy wraps ParseOrderByFields's errors twice), then pgmilvus's hint."""
-    text = message + ": invalid parameter" * wraps
-    return MilvusException(ErrorCode.INVALID_PARAMETER, f"{text}; {hint}" if hint else text)
 
 
 def order_sql(keys: Sequence[SortKey], pk: str) -> sql.Composable:

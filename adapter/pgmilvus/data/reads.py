@@ -218,22 +218,23 @@ def _scope(info: CollectionInfo, partition_names: Any, ignore_growing: bool) -> 
     return fixed
 
 
-def aggregate_select(conn: psycopg.Connection, info: CollectionInfo, agg: aggregates.AggPlan,
-                     keys: tuple[order_by.SortKey, ...], output_fields: Any, group_by: Sequence[str],
-                     partition_names: Any, limit: Optional[int], offset: int, render: timestamps.Rendering,
-                     ignore_growing: bool = False) -> Select:
-    """The Select of an aggregating query (aggregates.py): its columns, the table, the scope of
-    ``select_for``, then GROUP BY, the order of the groups and the window; kept per request shape."""
+def aggregate_select(conn: psycopg.Connection, info: CollectionInfo, output_fields: Any, group_by: Sequence[str],
+                     order: Sequence[str], partition_names: Any, limit: Optional[int], offset: int,
+                     render: timestamps.Rendering, ignore_growing: bool = False) -> Select:
+    """The Select of an aggregating query (its ``plan`` an aggregates.AggPlan): its columns, the
+    table, the scope of ``select_for``, then GROUP BY, the order of the groups and the window; the
+    plan and the statement are made once per request shape, as ``select_for``'s."""
     try:
         key: Any = ("aggregate", tuple(output_fields) if isinstance(output_fields, (list, tuple)) else output_fields,
-                    tuple(group_by), tuple(partition_names) if isinstance(partition_names, (list, tuple))
-                    else partition_names, limit, offset, render, ignore_growing, keys)
+                    tuple(group_by), tuple(order), tuple(partition_names) if isinstance(partition_names, (list, tuple))
+                    else partition_names, limit, offset, render, ignore_growing)
         hash(key)
     except TypeError:
         key = None
     found = info.plans.get(key) if key is not None else None
     if found is not None:
         return found
+    agg, keys = aggregates.plan(info.schema, output_fields, group_by, order, render)
     head = sql.SQL("SELECT {} FROM {} WHERE ").format(agg.select_sql(), sql.Identifier(info.schema_name,
                                                                                        info.table_name))
     tail = b" AND " + _and(_scope(info, partition_names, ignore_growing)).as_bytes(conn) + \
@@ -352,16 +353,18 @@ def _aggregate(conn: psycopg.Connection, info: CollectionInfo, filter: str, outp
                ids: Optional[list[Any]], partition_names: Any, limit: Optional[int], offset: int,
                filter_params: Optional[dict], render: timestamps.Rendering, ignore_growing: bool,
                order: Sequence[str], group_by: Sequence[str]) -> HybridExtraList:
-    """An aggregating query, its checks in the proxy's order (PreExecute): the filter, the plan
-    (aggregates.plan), an empty filter without limit (allowed with aggregates: one row per group at
-    most), the partitions, then ``count(*)`` with ``limit`` and no GROUP BY (a single count)."""
+    """An aggregating query, its checks nearly in the proxy's order (PreExecute): the filter, the plan
+    (aggregates.plan) and the partitions (made together, once per request shape), an empty filter
+    without limit (allowed with aggregates: one row per group at most), then ``count(*)`` with
+    ``limit`` and no GROUP BY (a single count)."""
     cond = _own_condition(conn, info, filter, filter_params, ids, partition_names, render)
-    agg, keys = aggregates.plan(info.schema, output_fields, group_by, order, render)
+    select = aggregate_select(conn, info, output_fields, group_by, order, partition_names, limit, offset, render,
+                              ignore_growing)
+    agg = select.plan
+    assert isinstance(agg, aggregates.AggPlan)
     if cond.text == b"TRUE" and limit is None and not agg.aggregates:
         raise MilvusException(ErrorCode.INVALID_PARAMETER,
                               "empty expression should be used with limit: invalid parameter")
-    select = aggregate_select(conn, info, agg, keys, output_fields, group_by, partition_names, limit, offset,
-                              render, ignore_growing)
     if agg.count_star and limit is not None and not agg.group_by:
         raise MilvusException(ErrorCode.INVALID_PARAMETER,
                               "count entities with pagination is not allowed: invalid parameter")
