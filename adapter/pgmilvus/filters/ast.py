@@ -92,6 +92,24 @@ class Like(Node):
 
 
 @dataclass(frozen=True, slots=True)
+class Regex(Node):
+    """``target =~ pattern`` (``negated``: ``!~``)."""
+
+    target: Node
+    pattern: Node
+    negated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RegexLiteral(Node):
+    """A string literal right of ``=~`` / ``!~``: ``pattern`` as Milvus reads it there (backslash
+    sequences kept), ``text`` as written."""
+
+    pattern: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class Exists(Node):
     operand: Node
 

@@ -444,6 +444,20 @@ def _like(pred: ir.LikeMatch) -> exp.Expression:
                       expression=exp.Literal.string("\\"))
 
 
+# -- regular expressions (=~) ------------------------------------------------------------------
+def _regex(pred: ir.RegexMatch) -> exp.Expression:
+    """``"s" ~ '<ARE>'`` (NULL stays NULL: UNKNOWN); a JSON string value by jsonpath ``like_regex``
+    (flag ``s``: ``.`` takes newlines there too), any other JSON value UNKNOWN (``_known``).  The
+    ARE uses no flag, class or case rule that depends on a collation (regex.py)."""
+    target = pred.target
+    if isinstance(target, ir.JsonRef):
+        regex = json.dumps(pred.regex, ensure_ascii=False)
+        return _known(target, ["string"],
+                      _jsonpath(target, f'{_jp_path(target)} like_regex {regex} flag "s"'))
+    sql, _ = _scalar(target)
+    return exp.RegexpLike(this=sql, expression=exp.Literal.string(pred.regex))
+
+
 def _utc(value: exp.Expression) -> exp.Expression:
     """A timestamptz as the UTC civil time (``timestamp``), where Milvus's interval arithmetic runs."""
     return exp.AtTimeZone(this=value, zone=exp.Literal.string("UTC"))
@@ -671,7 +685,8 @@ def _negate(pred: ir.Negate) -> exp.Expression:
 
 _COMPILERS: dict[type, Callable[[Any], exp.Expression]] = {
     ir.Compare: _compare, ir.CompareColumns: _compare_columns, ir.Between: _between,
-    ir.InList: _in_list, ir.LikeMatch: _like, ir.KeyExists: _exists, ir.NullTest: _null_test,
+    ir.InList: _in_list, ir.LikeMatch: _like, ir.RegexMatch: _regex, ir.KeyExists: _exists,
+    ir.NullTest: _null_test,
     ir.Contains: _contains, ir.TextMatch: _text_match, ir.PhraseMatch: _phrase_match,
     ir.RandomSample: _random_sample, ir.Logic: _logic, ir.Negate: _negate,
 }

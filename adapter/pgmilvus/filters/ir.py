@@ -125,6 +125,16 @@ class LikeMatch:
 
 
 @dataclass(frozen=True, slots=True)
+class RegexMatch:
+    """``target =~ pattern``: ``pattern`` as written (RE2), ``regex`` the PostgreSQL ARE that
+    matches the same strings (regex.translate)."""
+
+    target: Union[Column, JsonRef, ArrayElem]
+    pattern: str
+    regex: str
+
+
+@dataclass(frozen=True, slots=True)
 class KeyExists:
     target: JsonRef
 
@@ -190,7 +200,7 @@ class Negate:
     item: "Pred"
 
 
-Pred = Union[Compare, CompareColumns, Between, InList, LikeMatch, KeyExists, NullTest,
+Pred = Union[Compare, CompareColumns, Between, InList, LikeMatch, RegexMatch, KeyExists, NullTest,
              Contains, TextMatch, PhraseMatch, RandomSample, Logic, Negate]
-PRED_TYPES = (Compare, CompareColumns, Between, InList, LikeMatch, KeyExists, NullTest,
+PRED_TYPES = (Compare, CompareColumns, Between, InList, LikeMatch, RegexMatch, KeyExists, NullTest,
               Contains, TextMatch, PhraseMatch, RandomSample, Logic, Negate)

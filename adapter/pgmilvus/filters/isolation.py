@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Optional
 
 from . import ir
+from .regex import optimized_op
 
 #: Milvus's planpb.OpType names, for the comparisons isolation refuses on the key.
 _OP_NAMES = {"!=": "NotEqual", ">": "GreaterThan", ">=": "GreaterEqual", "<": "LessThan", "<=": "LessEqual"}
@@ -55,6 +56,11 @@ def _names_key(pred: "ir.Pred", key: str) -> bool:
     if isinstance(pred, ir.LikeMatch):
         op = _like_op(pred.pattern)
         if op == "Equal":  # a pattern without wildcards is an equality to Milvus's parser
+            return True
+        raise _Refused(f"partition key isolation does not support {op}")
+    if isinstance(pred, ir.RegexMatch):
+        op = optimized_op(pred.pattern)
+        if op == "Equal":  # ^literal$ is an equality to Milvus's parser
             return True
         raise _Refused(f"partition key isolation does not support {op}")
     return False

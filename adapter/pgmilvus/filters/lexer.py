@@ -61,6 +61,15 @@ _SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "
 
 
 @dataclass(frozen=True, slots=True)
+class BadString:
+    """The value of a string literal whose escapes are not C's (``"\\d"``): an error where a string
+    is read as text, but the pattern of ``=~`` / ``!~`` (Milvus keeps its backslashes for the
+    regular expression), so the lexer defers it to the parser."""
+
+    problem: SyntaxProblem
+
+
+@dataclass(frozen=True, slots=True)
 class Token:
     """One lexeme; ``value`` is the decoded literal / canonical keyword."""
 
@@ -97,7 +106,7 @@ class _Lexer:
                 self._number()
             elif ch in "\"'":
                 start = self.i
-                value = self._string()
+                value = self._string(defer=True)
                 self.out.append(Token(STR, text[start:self.i], start, value))
             elif ch in "rR" and self.i + 1 < n and text[self.i + 1] in "\"'":
                 start = self.i
@@ -234,13 +243,15 @@ class _Lexer:
         else:
             self.out.append(Token(IDENT, base, start, base))
 
-    def _string(self, raw: bool = False) -> str:
-        """A quoted literal at self.i; C escapes unless raw.  Rejects NUL."""
+    def _string(self, raw: bool = False, defer: bool = False) -> Any:
+        """A quoted literal at self.i; C escapes unless raw.  Rejects NUL.  ``defer``: a bad escape
+        or a NUL makes the value a BadString instead of raising (the token still ends at its quote)."""
         text = self.text
         quote = text[self.i]
         start = self.i
         self.i += 1
         parts: list[str] = []
+        deferred: Optional[SyntaxProblem] = None
         while True:
             if self.i >= len(text):
                 raise SyntaxProblem("unterminated string literal", start)
@@ -257,13 +268,23 @@ class _Lexer:
                     parts.append(ch + nxt)
                     self.i += 2 if nxt else 1
                     continue
-                parts.append(self._escape())
+                try:
+                    parts.append(self._escape())
+                except SyntaxProblem as problem:
+                    if not defer:
+                        raise
+                    deferred = deferred or problem
+                    self.i += 2 if text[self.i + 1:self.i + 2] not in ("", "\r", "\n") else 1
                 continue
             parts.append(ch)
             self.i += 1
         value = "".join(parts)
-        if "\0" in value:
-            raise SyntaxProblem("NUL characters are not allowed in strings", start)
+        if deferred is None and "\0" in value:
+            deferred = SyntaxProblem("NUL characters are not allowed in strings", start)
+        if deferred is not None:
+            if not defer:
+                raise deferred
+            return BadString(deferred)
         return value
 
     def _escape(self) -> str:

@@ -5,12 +5,12 @@ tighter.  Flattened, from loosest to tightest:
 
     or  <  and  <  |  <  ^  <  &  <  == !=  <  < <= > >= (and chained ranges)
     <  in / not in  <  << >>  <  + -  <  * / %  <  unary + - ~ not !
-    <  **  <  like  <  exists  <  primaries (literals, fields, paths,
+    <  **  <  =~ !~  <  like  <  exists  <  primaries (literals, fields, paths,
     calls, ``x is [not] null``, ``(e)``, ``[..]``, ``{tmpl}``,
     ``ISO '...'``, ``INTERVAL '...'``)
 
 so ``not i == 1`` is ``(not i) == 1`` (a type error, as in Milvus) and
-``not s like "a%"`` is ``not (s like "a%")``.  All binary levels are
+``not s like "a%"`` is ``not (s like "a%")``, ``not s =~ "x"`` ``not (s =~ "x")``.  All binary levels are
 left-associative, ``**`` included.
 """
 
@@ -20,7 +20,8 @@ from typing import Optional
 
 from . import ast
 from .errors import SyntaxProblem
-from .lexer import BOOL, EOF, FLOAT, IDENT, INT, KW, OP, PATH, STR, Token, describe, tokenize
+from .lexer import BOOL, EOF, FLOAT, IDENT, INT, KW, OP, PATH, STR, BadString, Token, describe, tokenize
+from .regex import literal_pattern
 
 # Binding power of each infix operator (higher binds tighter).
 _INFIX = {
@@ -126,10 +127,23 @@ class _Parser:
             return ast.In(tok.pos, left, self.expr(bp), False)
         if name == "like":
             return ast.Like(tok.pos, left, self.expr(bp))
+        if name in ("=~", "!~"):
+            return ast.Regex(tok.pos, left, self.regex_pattern(bp), name == "!~")
         right = self.expr(bp)
         if name in _LOWER_DIR or name in _UPPER_DIR:
             return self.maybe_range(left, tok, name, right, bp)
         return ast.Binary(tok.pos, _CANONICAL.get(name, name), left, right)
+
+    def regex_pattern(self, bp: int) -> ast.Node:
+        """The right of ``=~`` / ``!~``: a string literal is read as Milvus reads a pattern
+        (regex.literal_pattern: ``"\\d"`` is ``\\d``, not an escape error), anything else as an
+        operand (the type checker takes only a template)."""
+        tok = self.peek()
+        follower = self.infix_name(self.peek(1))
+        if tok.kind == STR and not (follower and _INFIX.get(follower, 0) > bp):
+            self.advance()
+            return ast.RegexLiteral(tok.pos, literal_pattern(tok.text), tok.text)
+        return self.expr(bp)
 
     def maybe_range(self, left: ast.Node, tok: Token, op1: str, middle: ast.Node,
                     bp: int) -> ast.Node:
@@ -161,7 +175,7 @@ class _Parser:
         tok = self.peek()
         if tok.kind in (INT, FLOAT, BOOL, STR):
             self.advance()
-            return ast.Const(tok.pos, tok.value, tok.text)
+            return ast.Const(tok.pos, _text_value(tok), tok.text)
         if tok.kind == IDENT:
             self.advance()
             if self.is_op("("):
@@ -175,7 +189,7 @@ class _Parser:
                                     f"'{'2025-01-01T00:00:00Z' if tok.value == 'iso' else 'P1D'}' (Milvus 2.6 "
                                     f"has no template there)", string.pos)
             node = ast.Iso if tok.value == "iso" else ast.Interval
-            return node(tok.pos, string.value, f"{tok.text} {string.text}")
+            return node(tok.pos, _text_value(string), f"{tok.text} {string.text}")
         if tok.kind == PATH:
             self.advance()
             base, keys = tok.value
@@ -250,3 +264,10 @@ class _Parser:
                                     tok.pos)
         self.advance()
         return ast.Call(name_tok.pos, lowered, tuple(args), tuple(options), spelled)
+
+
+def _text_value(tok: Token):
+    """A literal's value; a string whose escapes are not C's is an error here (only ``=~`` reads it)."""
+    if isinstance(tok.value, BadString):
+        raise tok.value.problem
+    return tok.value

@@ -35,6 +35,7 @@ from ..schema.model import DYNAMIC_FIELD, CollectionSchema
 from ..types import FLOAT_TYPES, GO_NAMES, INTEGER_TYPES, STRING_TYPES, VECTOR_TYPES, DataType
 from . import ast, ir
 from .errors import INT64_MAX as _INT64_MAX, INT64_MIN as _INT64_MIN, SyntaxProblem, int64_out_of_range
+from .regex import RegexProblem, translate
 
 _FLIP = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 _COMPARISONS = set(_FLIP)
@@ -97,6 +98,23 @@ def _source(node: ast.Node) -> str:
         return node.text
     if isinstance(node, ast.Ident):
         return node.name
+    return "an expression"
+
+
+def _written(node: ast.Node) -> str:
+    """An operand as Milvus's errors print it (the parser's GetText(): its tokens, no spaces)."""
+    if isinstance(node, (ast.Const, ast.RegexLiteral)):
+        return node.text
+    if isinstance(node, (ast.Ident, ast.Path)):
+        return _source_text(node)
+    if isinstance(node, ast.ListExpr):
+        return "[" + ",".join(_written(item) for item in node.items) + "]"
+    if isinstance(node, ast.Template):
+        return "{" + node.name + "}"
+    if isinstance(node, ast.Unary):
+        return node.op + _written(node.operand)
+    if isinstance(node, ast.Binary):
+        return _written(node.left) + node.op + _written(node.right)
     return "an expression"
 
 
@@ -325,8 +343,6 @@ class _Checker:
         op = node.op
         if op in _BIT_ERRORS:
             raise SyntaxProblem(_BIT_ERRORS[op], node.pos)
-        if op in ("=~", "!~"):
-            raise SyntaxProblem("regular expression match (=~, !~) is not supported", node.pos)
         left = self.visit(node.left)
         right = self.visit(node.right)
         if op in ("and", "or"):
@@ -621,6 +637,39 @@ class _Checker:
         if not isinstance(pattern, Value) or pattern.kind != "str":
             raise SyntaxProblem("the pattern of like must be a string", node.pattern.pos)
         return ir.LikeMatch(target, pattern.value)
+
+    def visit_Regex(self, node: ast.Regex) -> "ir.Pred":
+        """``target =~ pattern`` / ``!~`` (Milvus master's VisitRegexMatch / VisitRegexNotMatch, its
+        checks in its order and words; ``!~`` is ``not (=~)``)."""
+        target = self.visit(node.target)
+        if not isinstance(target, (ir.Column, ir.JsonRef, ir.ArrayCol, ir.ArrayElem)):
+            raise SyntaxProblem("regex match on complicated expr is unsupported", node.pos)
+        if isinstance(target, ir.ArrayCol):
+            raise SyntaxProblem("can not comparisons array fields directly", node.pos)
+        if not (isinstance(target, ir.JsonRef) or
+                (isinstance(target, ir.Column) and target.dtype in STRING_TYPES) or
+                (isinstance(target, ir.ArrayElem) and target.array.element in STRING_TYPES)):
+            raise SyntaxProblem("regex match on non-string or non-json field is unsupported", node.pos)
+        pattern = self.regex_pattern(node.pattern)
+        try:
+            regex = translate(pattern)
+        except RegexProblem as problem:
+            raise SyntaxProblem(f"invalid regex pattern: {problem.detail}", node.pattern.pos) from None
+        pred = ir.RegexMatch(target, pattern, regex)
+        return ir.Negate(pred) if node.negated else pred
+
+    def regex_pattern(self, node: ast.Node) -> str:
+        """The pattern right of ``=~``: a string literal or a template variable holding a string."""
+        if isinstance(node, ast.RegexLiteral):
+            return node.pattern
+        typed = self.visit(node)
+        if isinstance(typed, Value) and typed.template and isinstance(node, ast.Template):
+            if typed.kind != "str":
+                raise SyntaxProblem(f"the value of regex expression template variable {{{node.name}}} is not "
+                                    f"string", node.pos)
+            return typed.value
+        raise SyntaxProblem(f"regex pattern should be a string literal or template variable, got: "
+                            f"{_written(node)}", node.pos)
 
     def visit_Exists(self, node: ast.Exists) -> "ir.Pred":
         target = self.visit(node.operand)
