@@ -18,6 +18,9 @@ What is abstracted (everything else stays in the shape, verbatim):
   collection stores: the compiler renders the query's tokens (the field's analyzer) as one
   ``text[]`` literal, so the parameter is that literal's text, made per call by the analyzer
   (``Tokens``);
+* the pattern of ``field =~ "..."`` / ``!~`` on a VARCHAR field: the compiler renders its
+  PostgreSQL form (regex.translate), so the parameter is that, made per call (``Pattern``; a
+  pattern Milvus refuses sends the call the ordinary way, which raises its error);
 * an integer or string literal that a JSON key is ``==`` to (``j["a"] == 5``, a dynamic
   field's ``color == "red"``): the compiler renders it inside a JSON document
   (``col @> '{"a": 5}'``), so the parameter is that document, rebuilt per call
@@ -46,8 +49,10 @@ from ..types import DataType, INT_RANGES
 from . import lexer
 from .compile import token_array
 from .errors import SyntaxProblem
+from .regex import RegexProblem, translate
 
 _COMPARISONS = frozenset(("==", "!=", "<", "<=", ">", ">="))
+_REGEX_OPS = frozenset(("=~", "!~"))
 #: Tokens that may stand right before a bound comparison's field, and right after its value.
 _BEFORE = frozenset((("OP", "("), ("OP", "&&"), ("OP", "||"), ("KW", "and"), ("KW", "or")))
 _AFTER = frozenset((("OP", ")"), ("OP", "&&"), ("OP", "||"), ("KW", "and"), ("KW", "or"), ("EOF", None)))
@@ -84,6 +89,15 @@ class Tokens:
 
     def __call__(self, text: str) -> str:
         return token_array(self.analyzer.tokens(text))
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """A bound ``=~`` / ``!~`` pattern: its parameter is the PostgreSQL regular expression the
+    compiler renders it as (a bound literal has no backslash, so its text is the pattern)."""
+
+    def __call__(self, text: str) -> str:
+        return translate(text)
 
 
 @dataclass(frozen=True)
@@ -128,6 +142,11 @@ class Scan:
                 doc = docs[len(out)] if docs else None
                 if doc.__class__ is Tokens:
                     value = doc(value)
+                elif doc.__class__ is Pattern:
+                    try:
+                        value = doc(value)
+                    except (RegexProblem, RecursionError):
+                        return None
                 elif doc is not None:
                     value = doc.replace(_VALUE, json.dumps(value, ensure_ascii=False))
                 out[f"b{len(out)}"] = value
@@ -184,7 +203,8 @@ def mask(found: Scan, schema: CollectionSchema) -> tuple:
 
 def only_equalities(found: Scan, schema: CollectionSchema, bound: tuple) -> bool:
     """Whether every bound value of ``found`` is compared by ``==``, listed by ``in`` or a
-    text_match query (its GIN index serves any word: a generic plan does as well).
+    text_match query (its GIN index serves any word: a generic plan does as well); a regular
+    expression, as a range, is planned with its value.
 
     PostgreSQL's generic plan estimates those from the column's statistics whatever the value
     (a statement prepared for them plans as well as one per call); a range's generic estimate
@@ -194,7 +214,8 @@ def only_equalities(found: Scan, schema: CollectionSchema, bound: tuple) -> bool
     except SyntaxProblem:
         return False
     ranges = {(tokens[i].pos, tokens[i].pos + len(tokens[i].text))
-              for i, op in _slots(tokens, schema).items() if op not in ("==", "in") and not isinstance(op, tuple)}
+              for i, op in _slots(tokens, schema).items()
+              if op not in ("==", "in") and not (isinstance(op, tuple) and op[0] == "text_match")}
     return not any(span in ranges for span, is_bound in zip(found.spans, bound) if is_bound)
 
 
@@ -244,6 +265,10 @@ def _slots(tokens: list[lexer.Token], schema: CollectionSchema) -> dict[int, str
             j = i + 2
             if j + 1 < n and tokens[j].kind == literal and _key(tokens[j + 1]) in _AFTER:
                 out[j] = nxt.text
+        elif nxt is not None and nxt.kind == lexer.OP and nxt.text in _REGEX_OPS and literal == lexer.STR:
+            j = i + 2
+            if j + 1 < n and tokens[j].kind == lexer.STR and _key(tokens[j + 1]) in _AFTER:
+                out[j] = ("regex",)
         elif nxt is not None and nxt.kind == lexer.KW and nxt.value == "in":
             out.update(dict.fromkeys(_list_items(tokens, i + 2, literal), "in"))
     return out
@@ -304,8 +329,8 @@ def template(found: Scan, bound: tuple, compile_text: Callable[[str], Optional[s
     compiler does not render every value verbatim (a text_match query: its tokens), once, the
     same way for any value."""
     kinds = found.bound_kinds(bound)
-    transforms = [Tokens(b[1], analyzer.for_field(schema.field(b[1]))) if isinstance(b, tuple) else None
-                  for b in bound if b]
+    transforms = [(Pattern() if b[0] == "regex" else Tokens(b[1], analyzer.for_field(schema.field(b[1]))))
+                  if isinstance(b, tuple) else None for b in bound if b]
     made = []
     for variant in (0, 1):
         try:
@@ -343,7 +368,7 @@ def _documents(text: str, kinds: tuple, variant: int) -> tuple[str, list]:
 def _placeholders(text: str, kinds: tuple, variant: int, transforms: list) -> Optional[Template]:
     text, docs = _documents(text.replace("%", "%%"), kinds, variant)
     for i, tokens in enumerate(transforms):
-        if tokens is not None:  # the sentinel's tokens, rendered as compile.token_array renders them
+        if tokens.__class__ is Tokens:  # the sentinel's tokens, rendered as compile.token_array renders them
             rendered = "CAST('" + tokens(f"{_SENTINEL_STRS[variant]}{i}").replace("'", "''") + "' AS TEXT[])"
             if text.count(rendered) != 1:
                 return None
@@ -364,4 +389,9 @@ def _placeholders(text: str, kinds: tuple, variant: int, transforms: list) -> Op
     if any(_SENTINEL_STRS[variant] in text or str(_SENTINEL_INTS[variant] + i) in text
            for i in range(len(kinds))):
         return None  # a value also rendered somewhere else (in another form)
+    for i, made in enumerate(transforms):
+        if made.__class__ is Pattern:  # rendered verbatim (a sentinel translates to itself)
+            if docs[i] is not None:
+                return None
+            docs[i] = made
     return Template(text, tuple(docs))
