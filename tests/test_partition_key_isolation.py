@@ -23,9 +23,10 @@ def client(fresh_client):
 
 
 @pytest.mark.parametrize("expr", ['t == "t1"', 't == "t1" and x > 3', 'x > 3 and t == "t1"', 't like "t1"',
-                                  '(t == "t1") and (x < 20 or x > 25)'])
+                                  '(t == "t1") and (x < 20 or x > 25)', 't =~ "^t1$"', 't =~ {p}'])
 def test_a_search_naming_one_key_value_runs(client: MilvusClient, expr: str) -> None:
-    hits = client.search("iso", [[1.0, 1.0]], filter=expr, limit=5, output_fields=["t"])[0]
+    hits = client.search("iso", [[1.0, 1.0]], filter=expr, limit=5, output_fields=["t"],
+                         filter_params={"p": "^t1$"})[0]
     assert hits and {h["t"] for h in hits} == {"t1"}
 
 
@@ -39,6 +40,10 @@ def test_a_search_naming_one_key_value_runs(client: MilvusClient, expr: str) -> 
     ('"t0" < t < "t2"', "partition key isolation does not support BinaryRange"),
     ('t like "t%"', "partition key isolation does not support PrefixMatch"),
     ('not (t == "t1")', "partition key isolation does not support NOT"),
+    ('t =~ "t1"', "partition key isolation does not support RegexMatch"),   # Milvus master's =~
+    ('t =~ "^t"', "partition key isolation does not support PrefixMatch"),  # its LIKE rewrites
+    ('t =~ "1$"', "partition key isolation does not support PostfixMatch"),
+    ('t !~ "^t1$"', "partition key isolation does not support NOT"),
     ('t == "t1" or x > 3', "partition key isolation does not support OR"),
 ])
 def test_a_search_not_naming_one_key_value_is_refused(client: MilvusClient, expr: str, text: str) -> None:
