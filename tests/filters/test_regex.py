@@ -139,6 +139,7 @@ PATTERNS = [
     (r"\b+cache", [3]),
     ("a" * 10000, []),
     ("|".join(f"alt_{i}" for i in range(1000)), []),
+    ("(a|b" * 1000 + ")" * 1000, [2, 3, 5, 7, 8, 10, 11, 12, 14, 19, 20, 21]),   # Go's deepest nesting
 ]
 
 SCHEMA = CollectionSchema([

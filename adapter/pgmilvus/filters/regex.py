@@ -653,17 +653,20 @@ def _parse_repeat(s: str, i: int) -> Optional[tuple[int, int, int]]:
 
 def _repeat_valid(node: _Node, n: int) -> bool:
     """Go's repeatIsValid: nested ``{}`` counts multiply to at most ``n`` copies."""
-    if isinstance(node, _Repeat) and node.braces:
-        m = node.hi if node.hi >= 0 else node.lo
-        if m == 0:
-            return True
-        if m > n:
-            return False
-        n //= m
-    if isinstance(node, _Repeat):
-        return _repeat_valid(node.sub, n)
-    if isinstance(node, (_Concat, _Alt)):
-        return all(_repeat_valid(item, n) for item in node.items)
+    stack = [(node, n)]
+    while stack:
+        node, n = stack.pop()
+        if isinstance(node, _Repeat) and node.braces:
+            m = node.hi if node.hi >= 0 else node.lo
+            if m == 0:
+                continue
+            if m > n:
+                return False
+            n //= m
+        if isinstance(node, _Repeat):
+            stack.append((node.sub, n))
+        elif isinstance(node, (_Concat, _Alt)):
+            stack.extend((item, n) for item in node.items)
     return True
 
 
@@ -734,33 +737,36 @@ def _remove(ranges: Ranges, gone: Ranges) -> Ranges:
     return tuple(out)
 
 
-def _zero_width(node: _Node) -> bool:
-    if isinstance(node, _Assert):
-        return True
-    if isinstance(node, (_Concat, _Alt)):
-        return all(_zero_width(item) for item in node.items)
-    if isinstance(node, _Repeat):
-        return _zero_width(node.sub)
-    return False
+def _emit(root: _Node) -> str:
+    """The ARE of a tree, children first (no recursion: Go takes 1000 nested groups)."""
+    text: dict[int, str] = {}
+    zero: dict[int, bool] = {}  # matches only the empty string (anchors, empty groups)
+    stack: list = [(root, False)]
+    while stack:
+        node, ready = stack.pop()
+        key = id(node)
+        if isinstance(node, _Set):
+            text[key], zero[key] = _set(node.ranges), False
+        elif isinstance(node, _Assert):
+            text[key], zero[key] = _ASSERTS[node.kind], True
+        elif not ready:
+            stack.append((node, True))
+            children = [node.sub] if isinstance(node, _Repeat) else node.items
+            stack.extend((child, False) for child in children)
+        elif isinstance(node, _Repeat):
+            zero[key] = zero[id(node.sub)]
+            text[key] = _emit_repeat(node, text[id(node.sub)], zero[key])
+        else:
+            parts = [text[id(item)] for item in node.items]
+            zero[key] = all(zero[id(item)] for item in node.items)
+            text[key] = "".join(parts) if isinstance(node, _Concat) else "(?:" + "|".join(parts) + ")"
+    return text[id(root)]
 
 
-def _emit(node: _Node) -> str:
-    if isinstance(node, _Set):
-        return _set(node.ranges)
-    if isinstance(node, _Assert):
-        return _ASSERTS[node.kind]
-    if isinstance(node, _Concat):
-        return "".join(_emit(item) for item in node.items)
-    if isinstance(node, _Alt):
-        return "(?:" + "|".join(_emit(item) for item in node.items) + ")"
-    return _emit_repeat(node)
-
-
-def _emit_repeat(node: _Repeat) -> str:
+def _emit_repeat(node: _Repeat, sub: str, zero_width: bool) -> str:
     lo, hi = node.lo, node.hi
-    if _zero_width(node.sub) or hi == 0:  # x{0} matches the empty string; zero-width x* too
-        return _emit(node.sub) if lo > 0 and hi != 0 else ""
-    sub = _emit(node.sub)
+    if zero_width or hi == 0:  # x{0} matches the empty string; a repeated anchor is one anchor
+        return sub if lo > 0 and hi != 0 else ""
     atom = sub if isinstance(node.sub, _Set) else f"(?:{sub})"
     if hi < 0 and lo <= 1:
         return atom + ("*" if lo == 0 else "+")
