@@ -1,5 +1,5 @@
 """Regular expression filters (``=~`` / ``!~``, Milvus master) on a real Postgres: RE2 patterns
-rewritten as PostgreSQL AREs (filters/regex.py) must match exactly the rows RE2's PartialMatch
+rewritten as PostgreSQL AREs (filters/regex/) must match exactly the rows RE2's PartialMatch
 matches, on a VARCHAR column, a JSON string value and an ARRAY<VARCHAR> element alike.
 
 ``PATTERNS`` is one case a line: a pattern as RE2 reads it and the ids of ``ROWS`` it matches.

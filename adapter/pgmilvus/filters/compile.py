@@ -448,7 +448,7 @@ def _like(pred: ir.LikeMatch) -> exp.Expression:
 def _regex(pred: ir.RegexMatch) -> exp.Expression:
     """``"s" ~ '<ARE>'`` (NULL stays NULL: UNKNOWN); a JSON string value by jsonpath ``like_regex``
     (flag ``s``: ``.`` takes newlines there too), any other JSON value UNKNOWN (``_known``).  The
-    ARE uses no flag, class or case rule that depends on a collation (regex.py)."""
+    ARE uses no flag, class or case rule that depends on a collation (filters/regex/)."""
     target = pred.target
     if isinstance(target, ir.JsonRef):
         regex = json.dumps(pred.regex, ensure_ascii=False)
