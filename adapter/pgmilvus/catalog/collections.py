@@ -155,6 +155,7 @@ def create(conn: psycopg.Connection, db_name: str, name: str, schema: Collection
     properties_mod.check_isolation(name, schema, properties)
     properties_mod.check_query_mode(properties)
     ttl.check(properties)  # Milvus 2.6's createCollectionTask: after the isolation and the zone
+    ttl.check_field(properties, schema)  # Milvus master's validateTTL: the TTL field, one TTL of two
     properties_mod.check_warmup(properties)
     num_parts = _num_partitions(schema, kwargs.get("num_partitions"))
     schema_name = schema_name_of(conn, db_name)

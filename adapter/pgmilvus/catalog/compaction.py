@@ -21,8 +21,9 @@ new segment, deleted rows left behind.  Readers and writers are kept waiting onl
 If the collection changed meanwhile (a field added, an index created or dropped), the swap
 gives up and the new table is dropped: the next compact() starts again.
 
-With a collection TTL, compact() first deletes the expired rows (ttl.purge), as Milvus's
-compaction drops expired entities; reads never depended on it.
+With a collection TTL or a TTL field (``ttl_field``), compact() first deletes the expired rows
+(ttl.purge), as Milvus's compaction drops expired entities (its EntityFilter: isEntityExpired,
+isEntityExpiredByTTLField); reads never depended on it.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from . import segments, store as catalog
+from . import segments, store as catalog, ttl
 from ..data import analyzer
 from ..schema import ddl
 from .properties import MMAP_KEY, WARMUP_KEYS
@@ -120,6 +120,7 @@ def drop_field(conn: psycopg.Connection, info: CollectionInfo, field_name: str, 
     if field.is_primary or field.is_partition_key:
         kind = "primary key" if field.is_primary else "partition key"
         raise invalid_parameter(f"can not drop the {kind} field {field.name}")
+    ttl.check_drop_field(info, field.name)
     if field.is_vector and len(info.schema.vector_fields) == 1:
         raise invalid_parameter(f"can not drop {field.name}: it is the only vector field of collection "
                                 f"{info.name}")

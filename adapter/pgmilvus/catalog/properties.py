@@ -5,7 +5,8 @@ Most properties are stored and shown by describe_collection, nothing more.
 alter dynamic field): ``True`` adds the dynamic field to an existing
 collection, so inserts may carry keys beyond the schema from then on.
 ``collection.ttl.seconds`` makes entities expire (ttl.py): the first TTL adds
-the write-time column the reads test.  ``query_mode: large_topk`` (Milvus 2.6.14)
+the write-time column the reads test; ``ttl_field`` names the TIMESTAMPTZ field
+holding each entity's expiry (ttl.py, Milvus master).  ``query_mode: large_topk`` (Milvus 2.6.14)
 raises the collection's search topk and query window from 16,384 to 1,000,000
 (``topk_limit``).  ``collection.description`` and ``consistency_level`` change the
 collection's description and consistency level instead of being stored (2.6's rootcoord).
@@ -193,6 +194,7 @@ def alter(conn: psycopg.Connection, info: CollectionInfo, properties: dict[str, 
     _check_not_loaded(info, properties, "alter")
     timestamps.check_properties(properties)  # Milvus 2.6 checks the zone before the dynamic field
     ttl.check(properties)  # then the TTL (its proxy's alterCollectionTask)
+    ttl.check_field(properties, info.schema, info.properties)  # Milvus master: the TTL field, one TTL of two
     check_warmup(properties)
     if ISOLATION_KEY in properties:
         check_isolation(info.name, info.schema, properties)
@@ -208,6 +210,7 @@ def alter(conn: psycopg.Connection, info: CollectionInfo, properties: dict[str, 
     properties = _alter_collection_attributes(conn, info, properties)
     if ttl.needs_column(info, properties):
         info = ttl.add_column(conn, info)
+    ttl.forget_expired(conn, info, {**info.properties, **properties})
     catalog.set_properties(conn, info.id, {**info.properties, **properties})
 
 
@@ -219,7 +222,9 @@ def drop(conn: psycopg.Connection, info: CollectionInfo, property_keys: list[str
         _check_isolation_change(info, {k: v for k, v in info.properties.items() if k != ISOLATION_KEY})
     if QUERY_MODE_KEY in property_keys:
         _check_query_mode_change(info, {k: v for k, v in info.properties.items() if k != QUERY_MODE_KEY})
-    catalog.set_properties(conn, info.id, {k: v for k, v in info.properties.items() if k not in property_keys})
+    remaining = {k: v for k, v in info.properties.items() if k not in property_keys}
+    ttl.forget_expired(conn, info, remaining)
+    catalog.set_properties(conn, info.id, remaining)
 
 
 def _alter_dynamic_field(conn: psycopg.Connection, info: CollectionInfo, properties: dict[str, Any]) -> None:

@@ -20,6 +20,17 @@ Milvus stamps every row with its write time and masks, at read time, the rows ol
   go through the catalog's ``drop_expired`` (sql/catalog/012_collection_ttl.sql), which reads
   the TTL from the catalog itself, so a writer allowed to insert but not to delete can clear
   the way for its keys and nothing else.
+
+Entity TTL (``ttl_field``, Milvus master, issue #47413): the property names a TIMESTAMPTZ field of
+the schema, and each entity expires at the instant its field holds (NULL: never).  The same paths
+apply it: ``live`` adds ``field IS NULL OR field > now()`` (segcore's CreateTTLFieldFilterExpression
+keeps ``null OR ttl > query time``: an entity is expired at its instant), ``expiring`` is true, and
+``drop_expired`` / ``purge`` delete such rows (sql/catalog/017_entity_ttl.sql).  No hidden column:
+the field is the user's.  Milvus's proxy refuses a field that is missing or not TIMESTAMPTZ and
+either TTL while the other is set (``check_field``); changing or dropping the property first
+deletes the entities expired under it (``forget_expired``), since Milvus documents that dropping
+``ttl_field`` does not resurface them.  The field named by the property cannot be dropped while it
+is (``check_drop_field``).
 """
 
 from __future__ import annotations
@@ -30,12 +41,16 @@ from typing import Any, Mapping, Optional
 import psycopg
 from psycopg import sql
 
-from ..errors import invalid_parameter
+from ..errors import ErrorCode, MilvusException
 from ..schema import ddl
+from ..schema.model import CollectionSchema, FieldSchema
+from ..types import DataType
 from . import segments
 from .store import CATALOG, CollectionInfo
 
 TTL_KEY = "collection.ttl.seconds"
+#: Milvus master's common.CollectionTTLFieldKey: the TIMESTAMPTZ field holding each entity's expiry.
+TTL_FIELD_KEY = "ttl_field"
 #: Milvus's common.MaxTTLSeconds (100 years).
 MAX_TTL_SECONDS = 3155760000
 #: What Go's strconv.Atoi takes (ASCII digits, one optional sign; its int64 range checked apart).
@@ -50,10 +65,61 @@ def check(properties: Mapping[str, Any]) -> None:
         return
     text = str(properties[TTL_KEY])
     if not _GO_INT.fullmatch(text) or int(text) not in _INT64:
-        raise invalid_parameter("collection TTL is not a valid positive integer")
+        raise _refused("collection TTL is not a valid positive integer")
     value = int(text)
     if not -1 <= value <= MAX_TTL_SECONDS:
-        raise invalid_parameter(f"collection TTL is out of range, expect [-1, {MAX_TTL_SECONDS}], got {value}")
+        raise _refused(f"collection TTL is out of range, expect [-1, {MAX_TTL_SECONDS}], got {value}")
+
+
+def _refused(message: str, fix: str = "") -> MilvusException:
+    """Milvus's merr.WrapErrParameterInvalidMsg (1100, ``<message>: invalid parameter``), and after
+    it what to do, where Milvus's text alone leaves the caller guessing."""
+    return MilvusException(ErrorCode.INVALID_PARAMETER, f"{message}: invalid parameter" + (f"; {fix}" if fix else ""))
+
+
+def check_field(properties: Mapping[str, Any], schema: CollectionSchema,
+                current: Optional[Mapping[str, Any]] = None) -> None:
+    """Milvus master's proxy on ``ttl_field`` (createCollectionTask.validateTTL; alterCollectionTask
+    with the collection's ``current`` properties): the name is a TIMESTAMPTZ field of ``schema``, and
+    the two TTLs exclude each other, in the properties given and against those already set (the
+    keys' presence counts, whatever their values: Milvus's hasTTLProp / hasTTLFieldProp)."""
+    has_ttl = TTL_KEY in properties
+    has_field = TTL_FIELD_KEY in properties
+    if has_field:
+        name = str(properties[TTL_FIELD_KEY])
+        named = schema.field(name)
+        if named is None:
+            raise _refused(f"ttl field name {name} not found in schema",
+                           "add a TIMESTAMPTZ field first (add_collection_field, nullable=True)")
+        if named.dtype != DataType.TIMESTAMPTZ:
+            raise _refused(f"ttl field must be timestamptz, field name = {name}", "name a TIMESTAMPTZ field")
+    if has_ttl and has_field:
+        raise _refused("collection TTL and ttl field cannot be set at the same time",
+                       f"set either {TTL_KEY} or {TTL_FIELD_KEY}")
+    if current is None:
+        return
+    if has_ttl and TTL_FIELD_KEY in current:
+        raise _refused("ttl field is already exists, cannot be set collection TTL",
+                       f"drop the {TTL_FIELD_KEY} property first")
+    if has_field and TTL_KEY in current:
+        raise _refused("collection TTL is already set, cannot be set ttl field",
+                       f"drop the {TTL_KEY} property first")
+
+
+def field(info: CollectionInfo) -> Optional[FieldSchema]:
+    """The field whose value is each entity's expiry, or None: no ``ttl_field``, or one naming no
+    TIMESTAMPTZ field of the schema (Milvus's getTTLFieldID then returns -1: nothing expires)."""
+    name = info.properties.get(TTL_FIELD_KEY)
+    found = info.schema.field(str(name)) if name is not None else None
+    return found if found is not None and found.dtype == DataType.TIMESTAMPTZ else None
+
+
+def check_drop_field(info: CollectionInfo, name: str) -> None:
+    """drop_collection_field of the field ``ttl_field`` names: refused, as Milvus's query nodes treat
+    a ``ttl_field`` naming no field as a broken schema; the property goes first."""
+    if info.properties.get(TTL_FIELD_KEY) is not None and str(info.properties[TTL_FIELD_KEY]) == name:
+        raise _refused(f"field {name} is the collection's {TTL_FIELD_KEY}",
+                       f"drop the {TTL_FIELD_KEY} property first (drop_collection_properties)")
 
 
 def seconds(properties: Mapping[str, Any]) -> int:
@@ -66,21 +132,37 @@ def seconds(properties: Mapping[str, Any]) -> int:
     return value if 0 < value <= MAX_TTL_SECONDS else 0
 
 
-def expiring(info: CollectionInfo) -> bool:
-    """Whether rows of ``info`` can expire: a TTL in force and write times to apply it to (a TTL
-    stored by a pgmilvus older than this rule has no "$ts": it takes effect once set again)."""
+def _collection_ttl(info: CollectionInfo) -> bool:
+    """A collection TTL in force, with write times to apply it to (a TTL stored by a pgmilvus older
+    than this rule has no "$ts": it takes effect once set again)."""
     return info.write_times and seconds(info.properties) > 0
+
+
+def expiring(info: CollectionInfo) -> bool:
+    """Whether rows of ``info`` can expire: under the collection TTL or an entity TTL field."""
+    return _collection_ttl(info) or field(info) is not None
 
 
 def live(info: CollectionInfo, alias: Optional[str] = None) -> Optional[sql.Composable]:
     """The condition a row of ``info`` must meet to be seen (None: every row is): written less
-    than the TTL ago.  The TTL is a literal, so a statement built for one TTL is never reused
-    for another (plans are kept per catalog revision, and the property's change bumps it)."""
-    if not expiring(info):
-        return None
-    column = sql.Identifier(alias, ddl.TS_COLUMN) if alias else sql.Identifier(ddl.TS_COLUMN)
-    return sql.SQL("{} > now() - make_interval(secs => {})").format(
-        column, sql.Literal(seconds(info.properties)))
+    than the TTL ago, and its TTL field NULL or after the reading transaction's time (segcore keeps
+    ``ttl IS NULL OR ttl > now``).  The TTL and the field are in the text, so a statement built for
+    one is never reused for another (plans are kept per catalog revision, which a property bumps)."""
+    def column(name: str) -> sql.Identifier:
+        return sql.Identifier(alias, name) if alias else sql.Identifier(name)
+
+    conditions: list[sql.Composable] = []
+    if _collection_ttl(info):
+        conditions.append(sql.SQL("{} > now() - make_interval(secs => {})").format(
+            column(ddl.TS_COLUMN), sql.Literal(seconds(info.properties))))
+    expiry = field(info)
+    if expiry is not None:
+        later = sql.SQL("{} > now()").format(column(expiry.name))
+        conditions.append(sql.SQL("({} IS NULL OR {})").format(column(expiry.name), later)
+                          if expiry.nullable else later)
+    if len(conditions) < 2:
+        return conditions[0] if conditions else None
+    return sql.SQL("({})").format(sql.SQL(" AND ").join(conditions))
 
 
 def needs_column(info: CollectionInfo, properties: Mapping[str, Any]) -> bool:
@@ -98,7 +180,7 @@ def add_column(conn: psycopg.Connection, info: CollectionInfo) -> CollectionInfo
 
 
 def drop_expired(conn: psycopg.Connection, info: CollectionInfo, keys: Any, array_type: sql.Composable) -> int:
-    """Delete the rows of ``info`` expired under the collection's TTL that hold one of ``keys`` (an
+    """Delete the rows of ``info`` expired (collection TTL or TTL field) that hold one of ``keys`` (an
     array parameter of ``array_type``; None: every expired row), through the catalog's
     drop_expired; how many.  Writers call it for their keys before an insert or partial update:
     an expired entity's key is free for Milvus, and its row must not come back if the TTL grows."""
@@ -114,3 +196,14 @@ def purge(conn: psycopg.Connection, info: CollectionInfo) -> int:
         return 0
     with conn.transaction():
         return drop_expired(conn, info, None, sql.SQL("bigint[]"))
+
+
+def forget_expired(conn: psycopg.Connection, info: CollectionInfo, properties: Mapping[str, Any]) -> int:
+    """Before ``info``'s properties become ``properties``: if that changes or drops ``ttl_field``,
+    delete the entities expired under the field in force (how many).  Milvus documents that
+    dropping ``ttl_field`` does not resurface expired entities (an upsert with a NULL or later
+    expiry is the way back); read-time masking alone would bring them back, so they go now."""
+    new = properties.get(TTL_FIELD_KEY)
+    if field(info) is None or (new is not None and str(new) == str(info.properties.get(TTL_FIELD_KEY))):
+        return 0
+    return purge(conn, info)

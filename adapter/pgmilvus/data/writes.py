@@ -402,14 +402,14 @@ def _duplicate_scope(info: CollectionInfo, partition: Optional[str]) -> list[sql
 
 
 def _drop_expired_keys(conn: psycopg.Connection, info: CollectionInfo, pks: list[Any]) -> None:
-    """Rows of ``pks`` whose entities expired (a collection TTL, catalog/ttl.py), deleted first."""
+    """Rows of ``pks`` whose entities expired (collection TTL or TTL field, catalog/ttl.py), deleted first."""
     if ttl.expiring(info):
         ttl.drop_expired(conn, info, pk_param(conn, info, pks), pk_array_type(info))
 
 
 def _delete_pks(conn: psycopg.Connection, info: CollectionInfo, pks: list[Any],
                 partition: Optional[str] = None) -> int:
-    """Delete every row of ``pks``; how many of them were live (with a collection TTL, an expired
+    """Delete every row of ``pks``; how many of them were live (with a TTL, an expired
     row goes too, as Milvus's delete by key reaches it, but its entity was gone already)."""
     pk = sql.Identifier(info.schema.primary_field.name)
     query = sql.SQL("DELETE FROM {t} WHERE {pk} = ANY(%s::{arr})").format(
@@ -843,7 +843,7 @@ def delete_ids(conn: psycopg.Connection, info: CollectionInfo, ids: list[Any],
 def delete_where(conn: psycopg.Connection, info: CollectionInfo, where: sql.Composable,
                  partition_name: Optional[str] = None) -> OmitZeroDict:
     """Delete the rows matching an already-compiled filter (``where`` is SQL built from literals);
-    with a collection TTL only live ones, as Milvus deletes the entities its query finds."""
+    with a TTL only live ones, as Milvus deletes the entities its query finds."""
     partition = _delete_partition(info, partition_name)
     alive = ttl.live(info)
     if alive is not None:

@@ -135,7 +135,7 @@ class Bm25Field:
     column: str
     k1: float
     b: float
-    live: Optional[sql.Composable] = None   # a collection TTL's condition on "t" (catalog/ttl.py)
+    live: Optional[sql.Composable] = None   # a TTL's condition on "t" (catalog/ttl.py)
     collection_id: Optional[int] = None     # segmented collections: sealed segments' totals are kept
 
 

@@ -136,7 +136,7 @@ def _source(info: CollectionInfo, partition_names: Optional[Sequence[str]], igno
             ) -> tuple[sql.Composable, list[sql.Composable], dict[str, Any]]:
     """The table to read and the conditions on its rows: the partitions (one named partition reads
     its child table), the sealed segments only with ``ignore_growing``, the live rows under a
-    collection TTL (expired entities are no hits)."""
+    collection TTL or a TTL field (expired entities are no hits)."""
     table, conditions, params = _partitions(info, partition_names)
     for condition in (segments.sealed_only(info, "t") if ignore_growing else None, ttl.live(info, "t")):
         if condition is not None:
