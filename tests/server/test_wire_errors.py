@@ -130,7 +130,8 @@ def _meta_column(raw: list[bytes]) -> schema_pb2.FieldData:
 
 BAD_INSERTS = {
     "columns of different lengths": ([_long_column("id", [10, 11]), _float_column("vector", [1, 2, 3], 3)], 2,
-                                     "the num_rows (1) of field (vector) is not equal to passed num_rows (2)"),
+                                     "the num_rows (1) of field (vector) is not equal to passed num_rows (2): "
+                                     "invalid parameter[expected=2][actual=1]"),
     "truncated vector": ([_long_column("id", [10, 11]), _float_column("vector", [1, 2, 3, 4, 5], 3)], 2,
                          "the length(5) of float data should divide the dim(3) (field vector: a truncated vector?)"),
     "truncated binary vector": ([_long_column("id", [10]), schema_pb2.FieldData(

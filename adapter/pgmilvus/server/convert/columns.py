@@ -44,9 +44,10 @@ def rows_from_columns(columns: Sequence[schema_pb2.FieldData], num_rows: int,
     if not num_rows and lengths:
         num_rows = max(lengths.values())
     for name, length in lengths.items():
-        if length != num_rows:
-            raise bad_request(f"the num_rows ({length}) of field ({name}) is not equal to passed num_rows "
-                              f"({num_rows})")
+        if length != num_rows:  # Milvus's checkAligned: merr.WrapErrParameterInvalid(passed, field's, msg)
+            raise MilvusException(ErrorCode.INVALID_PARAMETER,
+                                  f"the num_rows ({length}) of field ({name}) is not equal to passed num_rows "
+                                  f"({num_rows}): invalid parameter[expected={num_rows}][actual={length}]")
     rows: list[dict[str, Any]] = [{} for _ in range(num_rows)]
     for col, values in decoded:
         if col.is_dynamic:
