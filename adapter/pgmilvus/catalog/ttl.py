@@ -41,7 +41,7 @@ from typing import Any, Mapping, Optional
 import psycopg
 from psycopg import sql
 
-from ..errors import ErrorCode, MilvusException
+from ..errors import invalid_parameter
 from ..schema import ddl
 from ..schema.model import CollectionSchema, FieldSchema
 from ..types import DataType
@@ -65,16 +65,10 @@ def check(properties: Mapping[str, Any]) -> None:
         return
     text = str(properties[TTL_KEY])
     if not _GO_INT.fullmatch(text) or int(text) not in _INT64:
-        raise _refused("collection TTL is not a valid positive integer")
+        raise invalid_parameter("collection TTL is not a valid positive integer")
     value = int(text)
     if not -1 <= value <= MAX_TTL_SECONDS:
-        raise _refused(f"collection TTL is out of range, expect [-1, {MAX_TTL_SECONDS}], got {value}")
-
-
-def _refused(message: str, fix: str = "") -> MilvusException:
-    """Milvus's merr.WrapErrParameterInvalidMsg (1100, ``<message>: invalid parameter``), and after
-    it what to do, where Milvus's text alone leaves the caller guessing."""
-    return MilvusException(ErrorCode.INVALID_PARAMETER, f"{message}: invalid parameter" + (f"; {fix}" if fix else ""))
+        raise invalid_parameter(f"collection TTL is out of range, expect [-1, {MAX_TTL_SECONDS}], got {value}")
 
 
 def check_field(properties: Mapping[str, Any], schema: CollectionSchema,
@@ -89,20 +83,20 @@ def check_field(properties: Mapping[str, Any], schema: CollectionSchema,
         name = str(properties[TTL_FIELD_KEY])
         named = schema.field(name)
         if named is None:
-            raise _refused(f"ttl field name {name} not found in schema",
+            raise invalid_parameter(f"ttl field name {name} not found in schema",
                            "add a TIMESTAMPTZ field first (add_collection_field, nullable=True)")
         if named.dtype != DataType.TIMESTAMPTZ:
-            raise _refused(f"ttl field must be timestamptz, field name = {name}", "name a TIMESTAMPTZ field")
+            raise invalid_parameter(f"ttl field must be timestamptz, field name = {name}", "name a TIMESTAMPTZ field")
     if has_ttl and has_field:
-        raise _refused("collection TTL and ttl field cannot be set at the same time",
+        raise invalid_parameter("collection TTL and ttl field cannot be set at the same time",
                        f"set either {TTL_KEY} or {TTL_FIELD_KEY}")
     if current is None:
         return
     if has_ttl and TTL_FIELD_KEY in current:
-        raise _refused("ttl field is already exists, cannot be set collection TTL",
+        raise invalid_parameter("ttl field is already exists, cannot be set collection TTL",
                        f"drop the {TTL_FIELD_KEY} property first")
     if has_field and TTL_KEY in current:
-        raise _refused("collection TTL is already set, cannot be set ttl field",
+        raise invalid_parameter("collection TTL is already set, cannot be set ttl field",
                        f"drop the {TTL_KEY} property first")
 
 
@@ -118,7 +112,7 @@ def check_drop_field(info: CollectionInfo, name: str) -> None:
     """drop_collection_field of the field ``ttl_field`` names: refused, as Milvus's query nodes treat
     a ``ttl_field`` naming no field as a broken schema; the property goes first."""
     if info.properties.get(TTL_FIELD_KEY) is not None and str(info.properties[TTL_FIELD_KEY]) == name:
-        raise _refused(f"field {name} is the collection's {TTL_FIELD_KEY}",
+        raise invalid_parameter(f"field {name} is the collection's {TTL_FIELD_KEY}",
                        f"drop the {TTL_FIELD_KEY} property first (drop_collection_properties)")
 
 

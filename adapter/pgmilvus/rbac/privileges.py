@@ -127,7 +127,7 @@ METHOD_PRIVILEGES: dict[str, str] = {
     "rename_collection": "RenameCollection", "truncate_collection": "Delete",
     "load_collection": "Load", "refresh_load": "Load", "load_partitions": "Load",
     "release_collection": "Release", "release_partitions": "Release", "get_load_state": "GetLoadState",
-    "flush": "Flush", "compact": "Compaction", "get_collection_stats": "GetStatistics",
+    "flush": "Flush", "flush_all": "FlushAll", "compact": "Compaction", "get_collection_stats": "GetStatistics",
     "get_partition_stats": "GetStatistics", "create_index": "CreateIndex", "drop_index": "DropIndex",
     "describe_index": "IndexDetail", "list_indexes": "IndexDetail", "create_partition": "CreatePartition",
     "drop_partition": "DropPartition", "has_partition": "HasPartition", "list_partitions": "ShowPartitions",
@@ -157,7 +157,7 @@ METHOD_PRIVILEGES: dict[str, str] = {
 }
 #: Methods whose request Milvus checks no privilege for (GetReplicas, GetVersion, ...) or that send
 #: none: a refusal by PostgreSQL is reported without a privilege name.
-UNCHECKED_METHODS = frozenset({"describe_replica", "get_compaction_state", "get_server_type",
+UNCHECKED_METHODS = frozenset({"describe_replica", "get_compaction_state", "get_flush_all_state", "get_server_type",
                                "get_server_version", "use_database", "using_database", "close",
                                "list_persistent_segments", "list_segments", "list_loaded_segments",
                                "bind",  # pgmilvus's own: sends nothing itself
