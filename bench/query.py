@@ -14,7 +14,9 @@ Reads, each ``limit=10`` with output fields ``k, s, f`` (the values differ on ev
 formatted into the filter text as Milvus code usually does):
 
 * equality ``s == "str_123"``, ``in`` ``k in [5 values]``, range ``f >= x and f < x + d``
-  (~50 rows), JSON path ``j["a"] == 123`` (~100 rows), ``get(ids=[10 ids])``.
+  (~50 rows), JSON path ``j["a"] == 123`` (~100 rows), ``get(ids=[10 ids])``;
+* Milvus master's query ORDER BY (``order_by_fields=[{"field": "f", "order": "desc"}]`` over a
+  1,000-row span of ``k``) and aggregates (``count(*)``, ``avg(f)`` over such a span).
 
 The hand-written side is what a PostgreSQL user would write for the same request, with
 bound parameters (psycopg prepares it after five runs): ``SELECT id, k, s, f FROM t
@@ -93,26 +95,42 @@ def reads(rows: int, calls: int) -> list[tuple[str, list[Any], Callable, Callabl
     def sql(where: str) -> str:
         return f"SELECT id, k, s, f FROM {TABLE} WHERE {where} ORDER BY id LIMIT 10"
 
+    def ids(rows: list[Any]) -> list[Any]:  # what both sides must agree on: the ids, in order
+        return [r["id"] if isinstance(r, dict) else r[0] for r in rows]
+
+    def span(x: int) -> str:
+        return f"k >= {x} and k < {x + 1000}"
+
     return [
         ("equality s == str", values(lambda: f"str_{rng.integers(rows)}"),
-         lambda c, x: c.query("qbench", filter=f's == "{x}"', output_fields=OUT, limit=10),
-         lambda r, x: r.execute(sql("s = %s"), (x,)).fetchall()),
+         lambda c, x: ids(c.query("qbench", filter=f's == "{x}"', output_fields=OUT, limit=10)),
+         lambda r, x: ids(r.execute(sql("s = %s"), (x,)).fetchall())),
         ("in k in [5 ints]", values(lambda: [int(v) for v in rng.integers(0, rows, 5)]),
-         lambda c, x: c.query("qbench", filter=f"k in {x}", output_fields=OUT, limit=10),
-         lambda r, x: r.execute(sql("k = ANY(%s)"), (x,)).fetchall()),
+         lambda c, x: ids(c.query("qbench", filter=f"k in {x}", output_fields=OUT, limit=10)),
+         lambda r, x: ids(r.execute(sql("k = ANY(%s)"), (x,)).fetchall())),
         ("range f (~50 rows)", values(lambda: float(rng.random())),
-         lambda c, x: c.query("qbench", filter=f"f >= {x!r} and f < {x + width!r}", output_fields=OUT,
-                              limit=10),
-         lambda r, x: r.execute(sql("f >= %s AND f < %s"), (x, x + width)).fetchall()),
+         lambda c, x: ids(c.query("qbench", filter=f"f >= {x!r} and f < {x + width!r}", output_fields=OUT,
+                                  limit=10)),
+         lambda r, x: ids(r.execute(sql("f >= %s AND f < %s"), (x, x + width)).fetchall())),
         ('json j["a"] == n', values(lambda: int(rng.integers(1000))),
-         lambda c, x: c.query("qbench", filter=f'j["a"] == {x}', output_fields=OUT, limit=10),
-         lambda r, x: r.execute(sql("j @> %s"), (Jsonb({"a": x}),)).fetchall()),
+         lambda c, x: ids(c.query("qbench", filter=f'j["a"] == {x}', output_fields=OUT, limit=10)),
+         lambda r, x: ids(r.execute(sql("j @> %s"), (Jsonb({"a": x}),)).fetchall())),
         ("get 10 ids", values(lambda: [int(v) for v in rng.integers(0, rows, 10)]),
-         lambda c, x: c.get("qbench", ids=x, output_fields=OUT),
-         lambda r, x: r.execute(f"SELECT id, k, s, f FROM {TABLE} WHERE id = ANY(%s) ORDER BY id",
-                                (x,)).fetchall()),
+         lambda c, x: ids(c.get("qbench", ids=x, output_fields=OUT)),
+         lambda r, x: ids(r.execute(f"SELECT id, k, s, f FROM {TABLE} WHERE id = ANY(%s) ORDER BY id",
+                                    (x,)).fetchall())),
+        # Milvus master's query ORDER BY and aggregates (pymilvus 3): one statement each
+        ("order_by f desc, k span (1k rows)", values(lambda: int(rng.integers(max(1, rows - 1000)))),
+         lambda c, x: ids(c.query("qbench", filter=span(x), output_fields=OUT, limit=10,
+                                  order_by_fields=[{"field": "f", "order": "desc"}])),
+         lambda r, x: ids(r.execute(f"SELECT id, k, s, f FROM {TABLE} WHERE k >= %s AND k < %s "
+                                    "ORDER BY f DESC, id LIMIT 10", (x, x + 1000)).fetchall())),
+        ("count(*), avg(f), k span (1k rows)", values(lambda: int(rng.integers(max(1, rows - 1000)))),
+         lambda c, x: [tuple(r.values()) for r in c.query("qbench", filter=span(x),
+                                                           output_fields=["count(*)", "avg(f)"])],
+         lambda r, x: [tuple(row) for row in r.execute(f"SELECT count(*), avg(f) FROM {TABLE} WHERE k >= %s "
+                                                       "AND k < %s", (x, x + 1000)).fetchall()]),
     ]
-
 
 def row(name: str, side: Side, ratio: float | None = None) -> str:
     qps = len(side.times) / sum(side.times)
@@ -126,9 +144,8 @@ def row(name: str, side: Side, ratio: float | None = None) -> str:
 def run_all(client: MilvusClient, raw: psycopg.Connection, state: str, plan: list, rounds: int) -> list[str]:
     lines = []
     for name, vals, pgm, hand in plan:
-        # pgmilvus returns dicts, SQL tuples: compare the ids each side found on the first pass
-        timed = measure_sides({"sql": lambda x, h=hand: [r[0] for r in h(raw, x)],
-                               "pgmilvus": lambda x, p=pgm: [r["id"] for r in p(client, x)]},
+        # each side returns what the other must match (the ids, or an aggregate's values)
+        timed = measure_sides({"sql": lambda x, h=hand: h(raw, x), "pgmilvus": lambda x, p=pgm: p(client, x)},
                               vals, rounds, TURN)
         sql_side, pgm_side = timed["sql"], timed["pgmilvus"]
         if sql_side.found != pgm_side.found:
