@@ -54,6 +54,8 @@ def group_by_names(value: Any) -> list[str]:
     reach the caller as pymilvus's decorator turns them: code 1, ``Unexpected error, message=<...>``),
     then the proxy's split, each piece trimmed, empty ones dropped (``pgmilvus serve`` passes the
     joined text as a one-item list, so both faces read it here)."""
+    if value.__class__ is list and not value:  # the common call: no GROUP BY
+        return []
     try:
         if not isinstance(value, list):
             raise TypeError("group_by_fields must be a list")
@@ -69,7 +71,10 @@ def requested(output_fields: Any, group_by: Sequence[str]) -> bool:
         return True
     if not isinstance(output_fields, (list, tuple)):
         return False
-    return any(isinstance(name, str) and match(name.strip()) is not None for name in output_fields)
+    for name in output_fields:  # every query asks this: a plain loop, and the pattern only where "(" is
+        if isinstance(name, str) and "(" in name and match(name.strip()) is not None:
+            return True
+    return False
 
 
 # -- the plan --------------------------------------------------------------------------------------

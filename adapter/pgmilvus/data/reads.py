@@ -324,7 +324,8 @@ def query(conn: psycopg.Connection, info: CollectionInfo, *, filter: str = "",
     segments only; ``order``: the ORDER BY key texts (order_by.specs); ``group_by``: the GROUP BY
     field names (aggregates.group_by_names).  Aggregates or a GROUP BY make it an aggregating query."""
     limit, offset = window(limit, offset, topk_limit(info))
-    order_by.require_limit(order, limit)
+    if order:
+        order_by.require_limit(order, limit)
     render = timestamps.rendering(info.properties, timezone, time_fields)
     if aggregates.requested(output_fields, group_by):
         return _aggregate(conn, info, filter, output_fields, ids, partition_names, limit, offset, filter_params,
