@@ -176,16 +176,35 @@ def select_for(conn: psycopg.Connection, info: CollectionInfo, output_fields: Op
     ``render``: the TIMESTAMPTZ zone and time_fields, the collection's zone by default;
     ``ignore_growing``: sealed segments only; ``order``: sorted by these keys, not the key alone)."""
     render = render or timestamps.rendering(info.properties)
+    return _remembered(info, lambda: ("query", tuple(output_fields) if output_fields is not None else None,
+                                      _names(partition_names), limit, offset, after, render, ignore_growing, order),
+                       lambda: _plain_select(conn, info, output_fields, partition_names, limit, offset, after,
+                                             render, ignore_growing, order))
+
+
+def _remembered(info: CollectionInfo, key: Callable[[], Any], build: Callable[[], Select]) -> Select:
+    """The Select of a request shape, built once and kept on the collection's description
+    (``key()``: the shape; an argument that is not hashable builds it every time)."""
     try:
-        key: Any = ("query", tuple(output_fields) if output_fields is not None else None,
-                    tuple(partition_names) if isinstance(partition_names, (list, tuple)) else partition_names,
-                    limit, offset, after, render, ignore_growing, order)
-        hash(key)
+        shape = key()
+        hash(shape)
     except TypeError:
-        key = None
-    found = info.plans.get(key) if key is not None else None
-    if found is not None:
-        return found
+        return build()
+    found = info.plans.get(shape)
+    if found is None:
+        found = build()
+        bound_filters.remember(info.plans, shape, found)
+    return found
+
+
+def _names(partition_names: Any) -> Any:
+    return tuple(partition_names) if isinstance(partition_names, (list, tuple)) else partition_names
+
+
+def _plain_select(conn: psycopg.Connection, info: CollectionInfo, output_fields: Optional[Sequence[str]],
+                  partition_names: Any, limit: Optional[int], offset: int, after: bool,
+                  render: timestamps.Rendering, ignore_growing: bool,
+                  order: tuple[order_by.SortKey, ...]) -> Select:
     plan = output_plan(info.schema, output_fields, timezone=render[0], time_fields=render[1])
     pk = sql.Identifier(info.schema.primary_field.name)
     head = sql.SQL("SELECT {} FROM {} WHERE ").format(
@@ -201,11 +220,7 @@ def select_for(conn: psycopg.Connection, info: CollectionInfo, output_fields: Op
             tail += sql.SQL(" LIMIT {}").format(sql.Literal(limit))
         if offset:
             tail += sql.SQL(" OFFSET {}").format(sql.Literal(offset))
-    select = Select(plan, head.as_bytes(conn),
-                    b" AND " + _and(fixed).as_bytes(conn) + tail.as_bytes(conn))
-    if key is not None:
-        bound_filters.remember(info.plans, key, select)
-    return select
+    return Select(plan, head.as_bytes(conn), b" AND " + _and(fixed).as_bytes(conn) + tail.as_bytes(conn))
 
 
 def _scope(info: CollectionInfo, partition_names: Any, ignore_growing: bool) -> list[Optional[sql.Composable]]:
@@ -224,25 +239,17 @@ def aggregate_select(conn: psycopg.Connection, info: CollectionInfo, output_fiel
     """The Select of an aggregating query (its ``plan`` an aggregates.AggPlan): its columns, the
     table, the scope of ``select_for``, then GROUP BY, the order of the groups and the window; the
     plan and the statement are made once per request shape, as ``select_for``'s."""
-    try:
-        key: Any = ("aggregate", tuple(output_fields) if isinstance(output_fields, (list, tuple)) else output_fields,
-                    tuple(group_by), tuple(order), tuple(partition_names) if isinstance(partition_names, (list, tuple))
-                    else partition_names, limit, offset, render, ignore_growing)
-        hash(key)
-    except TypeError:
-        key = None
-    found = info.plans.get(key) if key is not None else None
-    if found is not None:
-        return found
-    agg, keys = aggregates.plan(info.schema, output_fields, group_by, order, render)
-    head = sql.SQL("SELECT {} FROM {} WHERE ").format(agg.select_sql(), sql.Identifier(info.schema_name,
-                                                                                       info.table_name))
-    tail = b" AND " + _and(_scope(info, partition_names, ignore_growing)).as_bytes(conn) + \
-        agg.tail_sql(keys, limit, offset).as_bytes(conn)
-    select = Select(agg, head.as_bytes(conn), tail)
-    if key is not None:
-        bound_filters.remember(info.plans, key, select)
-    return select
+    def build() -> Select:
+        agg, keys = aggregates.plan(info.schema, output_fields, group_by, order, render)
+        head = sql.SQL("SELECT {} FROM {} WHERE ").format(agg.select_sql(),
+                                                          sql.Identifier(info.schema_name, info.table_name))
+        tail = (b" AND " + _and(_scope(info, partition_names, ignore_growing)).as_bytes(conn)
+                + agg.tail_sql(keys, limit, offset).as_bytes(conn))
+        return Select(agg, head.as_bytes(conn), tail)
+
+    return _remembered(info, lambda: ("aggregate", tuple(output_fields) if isinstance(output_fields, (list, tuple))
+                                      else output_fields, tuple(group_by), tuple(order), _names(partition_names),
+                                      limit, offset, render, ignore_growing), build)
 
 
 @dataclass(frozen=True)
