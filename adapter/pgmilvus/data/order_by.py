@@ -24,7 +24,8 @@ from ..types import GO_NAMES, DataType
 #: Field types a query may be sorted by (Milvus's orderby.IsSortableType).
 SORTABLE = frozenset({DataType.BOOL, DataType.INT8, DataType.INT16, DataType.INT32, DataType.INT64,
                       DataType.FLOAT, DataType.DOUBLE, DataType.VARCHAR, DataType.STRING})
-_ASCENDING = {"asc": True, "ascending": True, "": True, "desc": False, "descending": False}
+#: A key's direction, lower-cased (none given: ascending); search keys read it too (search/order.py).
+DIRECTIONS = {"asc": True, "ascending": True, "": True, "desc": False, "descending": False}
 _NULLS = {"nulls_first": True, "nulls_last": False}
 
 
@@ -80,10 +81,10 @@ def parse(keys: Sequence[str], schema: CollectionSchema) -> tuple[SortKey, ...]:
         parts = key.split(":")
         name = parts[0].strip()
         direction = parts[1].strip().lower() if len(parts) > 1 else ""
-        if direction not in _ASCENDING:
+        if direction not in DIRECTIONS:
             raise invalid_parameter(
                 f"invalid order direction '{direction}' for field '{name}', must be 'asc' or 'desc'", wraps=2)
-        ascending = _ASCENDING[direction]
+        ascending = DIRECTIONS[direction]
         nulls_first = not ascending
         if len(parts) > 2:
             nulls = parts[2].strip().lower()

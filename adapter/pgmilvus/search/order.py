@@ -26,10 +26,7 @@ from ..errors import ErrorCode, MilvusException, ParamError, invalid_parameter
 from ..filters import identifier
 from ..schema.model import CollectionSchema
 from ..types import GO_NAMES, DataType
-from ..data.order_by import SORTABLE
-
-_ASCENDING = {"asc": True, "ascending": True, "desc": False, "descending": False}
-
+from ..data.order_by import DIRECTIONS, SORTABLE
 
 @dataclass(frozen=True)
 class HitKey:
@@ -84,7 +81,7 @@ def parse(text: str, schema: CollectionSchema) -> tuple[HitKey, ...]:
         spec, direction = _split(pair)
         if not spec:
             raise _plain("empty field name in order_by_fields")
-        ascending = _ASCENDING.get(direction.lower(), None) if direction else True
+        ascending = DIRECTIONS.get(direction.lower())
         if ascending is None:
             raise _plain(f"invalid order direction '{direction}' for field '{spec}', expected 'asc' or 'desc'")
         keys.append(_key(spec, ascending, schema))
@@ -149,7 +146,7 @@ def ordered(hits: list[Any], keys: Sequence[HitKey], values: Callable[[Any], Seq
     values; with ``group_of`` whole groups move, ranked by their first hit."""
     compare = functools.cmp_to_key(lambda a, b: _compare(keys, a, b))
     if group_of is None:
-        return [hit for hit, _ in sorted(((h, values(h)) for h in hits), key=lambda pair: compare(pair[1]))]
+        return sorted(hits, key=lambda hit: compare(values(hit)))
     groups: list[list[Any]] = []
     for hit in hits:
         if groups and group_of(groups[-1][0]) == group_of(hit):

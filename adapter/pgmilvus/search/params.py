@@ -246,14 +246,15 @@ def _group(kwargs: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
 
 
 def _one_group_field(names: Any) -> Optional[str]:
-    """pymilvus 3's ``group_by_fields``: a list (ParamError otherwise, as pymilvus checks it); one
+    """pymilvus 3's ``group_by_fields``: a list (ParamError otherwise, as pymilvus checks it), sent
+    comma-joined and split by the proxy (so ``pgmilvus serve`` passes the text as one item); one
     name groups as ``group_by_field`` does (Milvus's proxy reads both); several, Milvus master's
     grouping by a tuple of fields, are refused rather than ignored."""
     if names is None:
         return None
     if not isinstance(names, list):
         raise ParamError(message="group_by_fields must be a list")
-    names = [str(n).strip() for n in names if str(n).strip()]
+    names = [piece.strip() for piece in ",".join(map(str, names)).split(",") if piece.strip()]
     if len(names) > 1:
         raise MilvusException(ErrorCode.UNSUPPORTED, f"group_by_fields={names}: grouping a search by several "
                                                      "fields is not supported by pgmilvus; group by one field "

@@ -250,8 +250,8 @@ class Ann:
         raw = kv_dict(request.search_params, parse=False)
         if raw.get("order_by_fields"):  # pymilvus's text ("price:asc,..."), read by the core as in process
             kwargs["order_by_fields"] = raw["order_by_fields"]
-        if "group_by_fields" in raw:  # "a,b": the list pymilvus was given
-            kwargs["group_by_fields"] = [n.strip() for n in raw["group_by_fields"].split(",") if n.strip()]
+        if "group_by_fields" in raw:  # "a,b": split by the core, as the proxy splits it
+            kwargs["group_by_fields"] = [raw["group_by_fields"]]
         kwargs["filter_params"] = template_values(request.expr_template_values)
         if ids is not None:
             kwargs["ids"] = ids
