@@ -59,17 +59,17 @@ def build_settings() -> dict[str, str]:
     return {"maintenance_work_mem": memory, "max_parallel_maintenance_workers": workers}
 
 FLOAT_METRICS = ("L2", "IP", "COSINE")
-BINARY_METRICS = ("HAMMING", "JACCARD")
+BINARY_METRICS = ("HAMMING", "JACCARD", "MHJACCARD")
 #: Milvus's other binary metrics (BIN_FLAT only); pgvector has no equivalent.
 UNSUPPORTED_METRICS = ("SUBSTRUCTURE", "SUPERSTRUCTURE")
 SPARSE_METRICS = ("IP",)
 VECTOR_INDEX_TYPES = {"FLAT", "IVF_FLAT", "IVF_SQ8", "IVF_PQ", "IVF_RABITQ", "SCANN", "HNSW", "HNSW_SQ",
                       "HNSW_PQ", "HNSW_PRQ", "DISKANN", "AUTOINDEX", "BIN_FLAT", "BIN_IVF_FLAT",
                       "SPARSE_INVERTED_INDEX", "SPARSE_WAND", "GPU_IVF_FLAT", "GPU_IVF_PQ",
-                      "GPU_CAGRA", "GPU_BRUTE_FORCE"}
+                      "GPU_CAGRA", "GPU_BRUTE_FORCE", "MINHASH_LSH"}
 SCALAR_INDEX_TYPES = {"", "AUTOINDEX", "INVERTED", "STL_SORT", "TRIE", "BITMAP", "NGRAM", "RTREE"}
 _IVF = {"IVF_FLAT", "IVF_SQ8", "IVF_PQ", "IVF_RABITQ", "SCANN", "BIN_IVF_FLAT", "GPU_IVF_FLAT", "GPU_IVF_PQ"}
-_EXACT = {"FLAT", "BIN_FLAT", "GPU_BRUTE_FORCE"}
+_EXACT = {"FLAT", "BIN_FLAT", "GPU_BRUTE_FORCE", "MINHASH_LSH"}
 #: pgvector's limits on indexed dimensions, per column type.
 MAX_INDEX_DIM = {"vector": 2000, "halfvec": 4000, "bit": 64000}
 DEFAULT_METRIC = {DataType.BINARY_VECTOR: "HAMMING", DataType.SPARSE_FLOAT_VECTOR: "IP"}
@@ -250,12 +250,37 @@ def plan_bm25_index(field: FieldSchema, index_name: str, index_type: str, metric
     return IndexPlan(index_name, field.name, index_type, "BM25", stored, None, None, {})
 
 
+def _minhash_index(field: FieldSchema, index_type: str, metric: str, params: dict[str, Any]) -> str:
+    """MHJACCARD belongs to MINHASH_LSH (AUTOINDEX becomes it, as Milvus's deduplicate
+    auto-index does), and a MinHash function's output takes nothing else; pgvector has no such
+    index, so searches compare the signatures exactly (search/sql.py MinHashMetric)."""
+    if index_type == "AUTOINDEX" and (metric == "MHJACCARD" or field.is_function_output):
+        index_type = "MINHASH_LSH"
+    if field.is_function_output and (index_type != "MINHASH_LSH" or metric not in ("", "MHJACCARD")):
+        raise MilvusException(ErrorCode.UNEXPECTED_ERROR,
+                              f"MinHash function output field {field.name} takes index type MINHASH_LSH with "
+                              f"metric type MHJACCARD, got {index_type} / {metric or 'none'}")
+    if index_type == "MINHASH_LSH" and metric not in ("", "MHJACCARD"):
+        raise MilvusException(ErrorCode.UNEXPECTED_ERROR,
+                              f"index type MINHASH_LSH takes metric type MHJACCARD, got {metric} (field {field.name})")
+    if index_type != "MINHASH_LSH" and metric == "MHJACCARD":
+        raise _metric_not_supported(field, metric, ("HAMMING", "JACCARD"))
+    if index_type == "MINHASH_LSH":
+        knowhere.check_minhash_index(params)
+    return index_type
+
+
 def plan_vector_index(field: FieldSchema, index_name: str, index_type: str, metric: Optional[str],
                       params: dict[str, Any], has_vectorscale: bool = False) -> IndexPlan:
-    if field.is_function_output:
+    if field.is_function_output and field.dtype == DataType.SPARSE_FLOAT_VECTOR:
         return plan_bm25_index(field, index_name, index_type, metric, params)
     given = index_type
     index_type = (index_type or "AUTOINDEX").upper()
+    if field.dtype == DataType.BINARY_VECTOR:
+        upper = metric.upper() if isinstance(metric, str) else ""
+        index_type = _minhash_index(field, index_type, upper, params)
+        if index_type == "MINHASH_LSH":
+            metric = "MHJACCARD"
     if index_type not in VECTOR_INDEX_TYPES:
         if index_type not in SCALAR_INDEX_TYPES:
             raise unknown_index_type(given, f"use one of HNSW, IVF_FLAT, FLAT, AUTOINDEX for vector field "

@@ -26,7 +26,7 @@ from psycopg import sql
 
 from ..catalog import store as catalog, segments, ttl
 from ..schema import ddl
-from . import analyzer, copy_binary, field_ops as array_ops, timestamps, values
+from . import analyzer, copy_binary, field_ops as array_ops, minhash, timestamps, values
 from ..catalog.store import CATALOG, CollectionInfo
 from ..errors import DataNotMatchException, ErrorCode, MilvusException, partition_not_found
 from ..schema.names import partition_name as check_partition_name
@@ -128,6 +128,9 @@ class RowEncoder:
         #: BM25 output field -> (its column's position, its input field's column position)
         self.bm25 = {name: (self.columns.index(name), self.columns.index(source.name))
                      for name, source in schema.bm25_outputs.items()}
+        #: MinHash output field -> (its column's position, its input field's column position)
+        self.minhash = {name: (self.columns.index(name), self.columns.index(source.name))
+                        for name, (source, _) in schema.minhash_outputs.items()}
         self._encoders = {f.name: values.field_encoder(f, zone) for f in self.fields}
         self._defaults = {f.name: values.encode_default(f) if f.has_default else None for f in self.fields}
 
@@ -138,10 +141,10 @@ class RowEncoder:
                 raise not_a_row(row, base + i)
         columns: list[list[Any]] = []
         given: list[Any] = []
-        if self.bm25:
+        if self.bm25 or self.minhash:
             refuse_function_outputs(self.info, chunk, base)
         for field in self.fields:
-            if field.name in self.bm25:
+            if field.name in self.bm25 or field.name in self.minhash:
                 columns.append([])  # computed from its input field's column below
             elif field is self.pk_field:
                 pk_col, given = self._pk_column(conn, chunk, base)
@@ -158,6 +161,8 @@ class RowEncoder:
             multi = analyzer.multi_for_field(self.info.schema.bm25_outputs[self.columns[at]])
             names = columns[self.columns.index(multi.by_field)] if multi is not None else None
             columns[at] = bm25_documents(self.info, self.columns[at], columns[source], names)
+        for name, (at, source) in self.minhash.items():
+            columns[at] = minhash_vectors(self.info, name, columns[source])
         for positions in placed.values():
             columns.append([_match_wire(p) for p in positions])
         if self.dynamic:
@@ -288,9 +293,9 @@ class RowEncoder:
 
 
 def refuse_function_outputs(info: CollectionInfo, chunk: list[Any], base: int) -> None:
-    """A row giving a BM25 output field: pymilvus refuses it before sending (Prepare.row_insert_param),
-    Milvus computes the field from the text."""
-    outputs = info.schema.bm25_outputs
+    """A row giving a BM25 or MinHash output field: pymilvus refuses it before sending
+    (Prepare.row_insert_param), Milvus computes the field from the text."""
+    outputs = info.schema.computed_fields
     if not outputs:
         return
     for i, row in enumerate(chunk):
@@ -313,6 +318,17 @@ def bm25_documents(info: CollectionInfo, output: str, texts: list[Optional[str]]
                 for text, name in zip(texts, names)]
     frequencies = analyzer.for_field(source).frequencies
     return [values.JsonbWire(b"\x01" + analyzer.document(frequencies(text))) for text in texts]
+
+
+def minhash_vectors(info: CollectionInfo, output: str, texts: list[Optional[str]]) -> list[Any]:
+    """The stored values of MinHash output field ``output`` for its input field's ``texts``
+    (data/minhash.py; a NULL text hashes as an empty one)."""
+    field = info.schema.field(output)
+    source, function = info.schema.minhash_outputs[output]
+    params = minhash.read_params(function.params, field.dim)
+    tokens = None if params.char_level else analyzer.for_field(source).tokens
+    encode = values.field_encoder(field)
+    return [encode(signature, i) for i, signature in enumerate(minhash.signatures(params, texts, tokens))]
 
 
 def token_positions(info: CollectionInfo, field: str, texts: list[Optional[str]]
@@ -771,6 +787,11 @@ def _partial_params(info: CollectionInfo, row: dict, index: int, partition: Opti
             text = row[source.name] if row[source.name] is not None else source.default_value
             names = [row[multi.by_field]] if multi is not None else None
             params.append(bm25_documents(info, output, [text], names)[0])
+    for output, (source, _) in schema.minhash_outputs.items():
+        if source.name in columns:  # the text changes: so does its signature
+            columns.append(output)
+            text = row[source.name] if row[source.name] is not None else source.default_value
+            params.append(minhash_vectors(info, output, [text])[0])
     for name in sorted(schema.token_fields):
         if name in columns:  # the text changes: so do its stored tokens
             field = schema.field(name)

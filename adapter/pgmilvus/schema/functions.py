@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..data import analyzer
+from ..data import analyzer, minhash
 from ..errors import ErrorCode, MilvusException, ParamError
 from ..types import DataType, FunctionType, go_name
 
@@ -55,15 +55,20 @@ def _client_bm25(schema: Any, function: Any) -> None:
         raise ParamError(message="BM25 function output field must be SPARSE_FLOAT_VECTOR.")
 
 
+_RUN_HERE = (FunctionType.BM25, FunctionType.MINHASH)
+
+
 def verify_server(schema: Any) -> None:
-    """The proxy's validateFunction for BM25 functions, in its order and words; it also decides
-    which fields are function outputs (the flag a client sent is ignored, as Milvus resets it)."""
+    """The proxy's validateFunction for the functions pgmilvus runs (BM25, MinHash), in its order
+    and words; it also decides which fields are function outputs (the flag a client sent is
+    ignored, as Milvus resets it).  MinHash's own checks (master's ValidateMinHashFunction) come
+    after every function's common ones, as its runtime check does."""
     used_names: set[str] = set()
     used_outputs: set[str] = set()
     for field in schema.fields:
         field.is_function_output = False
     for function in schema.functions:
-        if function.type != FunctionType.BM25:
+        if function.type not in _RUN_HERE:
             continue  # refused by verify_pgmilvus
         _basic_params(function)
         if function.name in used_names:
@@ -75,7 +80,7 @@ def verify_server(schema: Any) -> None:
             if field is None:
                 raise _server(f"function input field not found: {name}")
             inputs.append(field)
-        _bm25_input(inputs)
+        _text_input(function, inputs)
         outputs = []
         for name in function.output_field_names:
             field = schema.field(name)
@@ -87,11 +92,33 @@ def verify_server(schema: Any) -> None:
             if name in used_outputs:
                 raise _server(f"duplicate function output field: function {function.name}, field {name}")
             used_outputs.add(name)
-        if len(outputs) != 1:
-            raise _server(f"BM25 function only need 1 output field, but got {len(outputs)}")
-        if outputs[0].dtype != DataType.SPARSE_FLOAT_VECTOR:
-            raise _server("BM25 function output field must be a SparseFloatVector field, but got "
-                          f"{go_name(outputs[0].dtype)}")
+        _output_type(function, outputs)
+    for function in schema.functions:
+        if function.type == FunctionType.MINHASH:
+            _minhash(schema, function)
+
+
+def _output_type(function: Any, outputs: list[Any]) -> None:
+    """checkFunctionOutputField: one output, of the function's vector type."""
+    label, wanted = (("BM25", DataType.SPARSE_FLOAT_VECTOR) if function.type == FunctionType.BM25
+                     else ("MinHash", DataType.BINARY_VECTOR))
+    if len(outputs) != 1:
+        raise _server(f"{label} function only need 1 output field, but got {len(outputs)}")
+    if outputs[0].dtype != wanted:
+        raise _server(f"{label} function output field must be a {go_name(wanted)} field, but got "
+                      f"{go_name(outputs[0].dtype)}")
+
+
+def _minhash(schema: Any, function: Any) -> None:
+    """Milvus master's ValidateMinHashFunction: the input is a VARCHAR, the params parse, the
+    output's dim is num_hashes * 32 (or, without num_hashes, a multiple of 32)."""
+    source, output = schema.field(function.input_field_names[0]), schema.field(function.output_field_names[0])
+    if source.dtype != DataType.VARCHAR:
+        raise _server(f"minhash function input field '{source.name}' is not string type, is "
+                      f"{go_name(source.dtype)}: invalid parameter")
+    params = minhash.read_params(function.params, output.dim)
+    explicit = any(str(k).lower() == "num_hashes" for k in function.params)
+    minhash.check_output_dim(params, explicit, output.name, output.dim)
 
 
 def _output_flags(function: Any, field: Any) -> None:
@@ -119,29 +146,32 @@ def _basic_params(function: Any) -> None:
     for name in function.output_field_names:
         if name == "":
             raise _server(f"function output field name cannot be empty string, function: {function.name}")
-    if function.params:
+    if function.params and function.type == FunctionType.BM25:  # MinHash's are optional
         raise _server("BM25 function accepts no params")
 
 
-def _bm25_input(fields: list[Any]) -> None:
-    """checkFunctionInputField for BM25: one VARCHAR / TEXT field with enable_analyzer."""
+def _text_input(function: Any, fields: list[Any]) -> None:
+    """checkFunctionInputField: one VARCHAR / TEXT field; BM25's with enable_analyzer."""
+    label = "BM25" if function.type == FunctionType.BM25 else "MinHash"
     if len(fields) != 1 or fields[0].dtype not in _TEXT_TYPES:
-        raise _server(f"BM25 function input field must be a VARCHAR/TEXT field, got {len(fields)} field "
+        raise _server(f"{label} function input field must be a VARCHAR/TEXT field, got {len(fields)} field "
                       f"with type {go_name(fields[0].dtype)}")
-    if fields[0].params.get("enable_analyzer") is not True:
+    if function.type == FunctionType.BM25 and fields[0].params.get("enable_analyzer") is not True:
         raise _server("BM25 function input field must set enable_analyzer to true")
 
 
 def verify_pgmilvus(schema: Any, collection_name: str = "") -> None:
-    """What Milvus 2.6 runs and pgmilvus cannot: embedding / MinHash functions (a model or
-    hashing pgmilvus does not have), and analyzers data/analyzer.py does not implement."""
+    """What Milvus runs and pgmilvus cannot: embedding functions (a model service), and analyzers
+    data/analyzer.py does not implement."""
     for function in schema.functions:
-        if function.type != FunctionType.BM25:
+        if function.type not in _RUN_HERE:
             raise MilvusException(ErrorCode.UNSUPPORTED,
                                   f"function {function.name} ({function.type.name}) is not supported "
                                   "by pgmilvus: compute embeddings before insert")
     for source in schema.bm25_outputs.values():
         analyzer.check_multi(source, schema, collection_name)
+        analyzer.for_field(source)
+    for source, _ in schema.minhash_outputs.values():  # word-level shingles use its analyzer
         analyzer.for_field(source)
     bm25_inputs = {source.name for source in schema.bm25_outputs.values()}
     for field in schema.fields:  # rootcoord validates a text_match field's analyzer too

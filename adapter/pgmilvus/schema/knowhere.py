@@ -54,7 +54,7 @@ def _json_text(value: Any) -> str:
         return repr(value)
 
 
-def _loaded(value: Any) -> Any:
+def loaded(value: Any) -> Any:
     """knowhere's FormatAndCheck: a numeric string becomes the number (Milvus sends strings)."""
     if isinstance(value, str):
         text = value.strip()
@@ -68,7 +68,7 @@ def _loaded(value: Any) -> Any:
 
 def check_range(key: str, given: Any, allowed: Range) -> None:
     """knowhere's type and range check of one numeric param (absent params are not given)."""
-    value = _loaded(given)
+    value = loaded(given)
     if isinstance(value, (bool, np.bool_)):
         value = bool(value)    # JSON true is no number
     elif isinstance(value, numbers.Integral):
@@ -132,3 +132,24 @@ def check_sparse_index(metric: Optional[str], params: dict[str, Any]) -> None:
 def check_sparse_search(params: dict[str, Any]) -> None:
     """Sparse search params' ranges (``should be in range [0.500000, 1.300000]``)."""
     check_ranges(params, SPARSE_SEARCH_RANGES)
+
+
+#: MINHASH_LSH's build params (MinHashLSHConfig and BaseConfig's mh_* fields).
+MINHASH_TRAIN_RANGES = {
+    "mh_lsh_band": Range(-INT32_MAX - 1, INT32_MAX, integer=True),
+    "mh_element_bit_width": Range(8, 256, integer=True),
+    "mh_lsh_aligned_block_size": Range(4096, INT32_MAX, integer=True),
+    "mh_lsh_bloom_false_positive_prob": Range(0.0, 1.0),
+}
+#: ... and its search params.
+MINHASH_SEARCH_RANGES = {"refine_k": Range(1, INT32_MAX, integer=True)}
+
+
+def check_minhash_index(params: dict[str, Any]) -> None:
+    """A MINHASH_LSH index's build params; an element width that is not whole bytes fails
+    knowhere's build (``Expecting ... mh_element_bit_width % 8 == 0``), refused here at once."""
+    check_ranges(params, MINHASH_TRAIN_RANGES)
+    width = params.get("mh_element_bit_width")
+    if width is not None and int(loaded(width)) % 8 != 0:
+        raise invalid_parameter(f"mh_element_bit_width {width} is not a multiple of 8 (a MinHash element is "
+                                "whole bytes)")

@@ -625,6 +625,25 @@ class CollectionSchema:
                     out[function.output_field_names[0]] = source
         return out
 
+    @property
+    def minhash_outputs(self) -> dict[str, tuple[FieldSchema, "Function"]]:
+        """MinHash output field name -> (its input (text) field, the function: its params)."""
+        out = {}
+        for function in self.functions:
+            if function.type == FunctionType.MINHASH and len(function.output_field_names) == 1 \
+                    and len(function.input_field_names) == 1:
+                source = self.field(function.input_field_names[0])
+                if source is not None:
+                    out[function.output_field_names[0]] = (source, function)
+        return out
+
+    @property
+    def computed_fields(self) -> dict[str, FieldSchema]:
+        """Every field a function computes on insert (BM25 and MinHash outputs) -> its input field."""
+        out = self.bm25_outputs
+        out.update((name, source) for name, (source, _) in self.minhash_outputs.items())
+        return out
+
     # -- lookups -------------------------------------------------------------------------------
     @property
     def primary_field(self) -> FieldSchema:

@@ -32,7 +32,7 @@ from psycopg import sql
 from ..data import bound_filters, outputs, timestamps
 from ..catalog import json_index
 from ..catalog.properties import isolated, topk_limit
-from . import bm25, order as order_mod, sql as search_sql, strategy
+from . import bm25, minhash, order as order_mod, sql as search_sql, strategy
 from ..pg import statements
 from ..catalog.store import CollectionInfo, revision_guard
 from ..errors import ErrorCode, MilvusException, invalid_parameter
@@ -192,7 +192,8 @@ def prepare(info: CollectionInfo, request: SearchRequest, keyset: Optional[tuple
     if plan.resolved.source is not None:  # BM25: the texts' terms now, their weights in run()
         return Prepared(plan, request, [], keyset, bound, bm25.query_terms(plan.resolved.source, request.data,
                                                                          request.params.get("analyzer_name")))
-    vectors = encode_queries(plan.resolved.field, request.data, plan.encoder)
+    data = request.data if plan.resolved.signatures is None else plan.resolved.signatures(request.data)
+    vectors = encode_queries(plan.resolved.field, data, plan.encoder)
     return Prepared(plan, request, vectors, keyset, bound)
 
 
@@ -210,7 +211,7 @@ def _shape(request: SearchRequest, bound: Optional[bound_filters.Bound] = None) 
                tuple(request.output_fields) if request.output_fields is not None else None,
                request.group_by_field, request.group_json_path, request.group_json_type, request.group_strict_cast,
                request.ignore_growing, request.timezone, request.time_fields, request.extra_columns,
-               request.order_by)
+               request.order_by, request.params.get("mh_search_with_jaccard"))
         hash(key)
     except TypeError:
         return None
@@ -227,7 +228,8 @@ def _freeze(value: Any) -> Any:
 
 
 def _plan(info: CollectionInfo, request: SearchRequest, bound: Optional[bound_filters.Bound] = None) -> Plan:
-    resolved = resolve(info, request.anns_field, request.metric_type, request.partition_names, request.ignore_growing)
+    resolved = resolve(info, request.anns_field, request.metric_type, request.partition_names, request.ignore_growing,
+                       request.params)
     zone, parts = timestamps.rendering(info.properties, request.timezone, request.time_fields)
     out = outputs.output_plan(info.schema, request.output_fields, default_all=False, include_pk=False,
                               timezone=zone, time_fields=parts)
@@ -307,6 +309,8 @@ def _check_range(resolved: Resolved, request: SearchRequest) -> None:
     radius, range_filter = request.radius, request.range_filter
     if request.group_by_field and (radius is not None or range_filter is not None):
         raise invalid_parameter("Not allowed to do range-search when doing search-group-by")
+    if resolved.target.metric.name == "MHJACCARD":
+        raise minhash.refuse_range()
     if radius is None or range_filter is None:
         return
     if resolved.target.metric.larger_is_better and not range_filter > radius:

@@ -9,14 +9,14 @@ errors when something does not fit.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 from psycopg import sql
 
-from . import bm25
+from . import bm25, minhash
 from ..catalog import indexes, segments, ttl
-from ..data import values
+from ..data import analyzer, minhash as minhash_data, values
 from ..catalog.store import CollectionInfo, IndexInfo
 from ..errors import DataNotMatchException, ErrorCode, MilvusException, ParamError, invalid_parameter
 from ..schema.model import FieldSchema
@@ -37,6 +37,8 @@ class Resolved:
     params: dict[str, Any]
     bm25: Optional[bm25.Bm25Field] = None   # a BM25 output field: how its queries are weighed
     source: Optional[FieldSchema] = None    # ... and its input field (the analyzer of the queries)
+    #: A MinHash output field: its query texts' signatures (query vectors are taken as they are)
+    signatures: Optional[Callable[[Sequence[Any]], list[Any]]] = None
 
 
 def anns_field(info: CollectionInfo, name: Optional[str]) -> FieldSchema:
@@ -112,13 +114,50 @@ def _resolve_bm25(info: CollectionInfo, field: FieldSchema, index: Optional[Inde
     return Resolved(field, index, None, target, conditions, params, weighing, info.schema.bm25_outputs[field.name])
 
 
+def _minhash_texts(info: CollectionInfo, field: FieldSchema) -> Callable[[Sequence[Any]], list[Any]]:
+    """Query texts of a MinHash output field hashed as its function hashes the stored texts
+    (Milvus's delegator runs the function on them); signatures given as bytes pass through."""
+    source, function = info.schema.minhash_outputs[field.name]
+    params = minhash_data.read_params(function.params, field.dim)
+    tokens = None if params.char_level else analyzer.for_field(source).tokens
+
+    def signatures(data: Sequence[Any]) -> list[Any]:
+        texts = [i for i, v in enumerate(data) if isinstance(v, str)]
+        if not texts:
+            return list(data)
+        signed = minhash_data.signatures(params, [data[i] for i in texts], tokens)
+        out = list(data)
+        for i, signature in zip(texts, signed):
+            out[i] = signature
+        return out
+    return signatures
+
+
+def _minhash_metric(info: CollectionInfo, field: FieldSchema, index: Optional[IndexInfo],
+                    requested: Optional[str]) -> Optional[str]:
+    """A MinHash function's output is searched by MHJACCARD only (Milvus master's delegator)."""
+    if field.name not in info.schema.minhash_outputs:
+        return requested
+    if requested and requested != "MHJACCARD":
+        raise MilvusException(ErrorCode.SERVER_ERROR,
+                              "must use MHJACCARD metric type when searching against MinHash Function output "
+                              f"field: invalid parameter[expected=MHJACCARD][actual={requested}]")
+    return "MHJACCARD" if index is None else requested
+
+
 def resolve(info: CollectionInfo, name: Optional[str], requested_metric: Optional[str],
-            partition_names: Optional[Sequence[str]], ignore_growing: bool = False) -> Resolved:
+            partition_names: Optional[Sequence[str]], ignore_growing: bool = False,
+            search_params: Optional[dict[str, Any]] = None) -> Resolved:
     field = anns_field(info, name)
     index = field_index(info, field)
     if field.name in info.schema.bm25_outputs:
         return _resolve_bm25(info, field, index, requested_metric, partition_names, ignore_growing)
-    metric = METRICS[metric_for(field, index, requested_metric)]
+    if field.dtype == DataType.BINARY_VECTOR:
+        requested_metric = _minhash_metric(info, field, index, requested_metric)
+    name = metric_for(field, index, requested_metric)
+    if name == "MHJACCARD":
+        return _resolve_minhash(info, field, index, partition_names, ignore_growing, search_params or {})
+    metric = METRICS[name]
     if field.dtype == DataType.SPARSE_FLOAT_VECTOR and metric.name == "IP":
         metric = SPARSE_IP
     method = index_method(field, index)
@@ -130,6 +169,20 @@ def resolve(info: CollectionInfo, name: Optional[str], requested_metric: Optiona
     target = Target(table=table, pk=info.schema.primary_field.name, column=column,
                     query_type=query_type, metric=metric, approx=approx)
     return Resolved(field, index, method, target, conditions, params)
+
+
+def _resolve_minhash(info: CollectionInfo, field: FieldSchema, index: Optional[IndexInfo],
+                     partition_names: Optional[Sequence[str]], ignore_growing: bool,
+                     search_params: dict[str, Any]) -> Resolved:
+    """An MHJACCARD search (search/minhash.py): exact, whatever the index."""
+    metric = minhash.metric(int(field.dim), index.params if index is not None else None, search_params)
+    table, conditions, params = _source(info, partition_names, ignore_growing)
+    if field.nullable:
+        conditions.append(sql.SQL("{} IS NOT NULL").format(sql.Identifier("t", field.name)))
+    target = Target(table=table, pk=info.schema.primary_field.name, column=sql.Identifier("t", field.name),
+                    query_type=f"bit({int(field.dim)})", metric=metric)
+    texts = _minhash_texts(info, field) if field.name in info.schema.minhash_outputs else None
+    return Resolved(field, index, None, target, conditions, params, signatures=texts)
 
 
 def _source(info: CollectionInfo, partition_names: Optional[Sequence[str]], ignore_growing: bool
