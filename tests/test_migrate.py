@@ -328,3 +328,43 @@ def test_a_bm25_function_is_carried_and_recomputed(tmp_path: Path) -> None:
     finally:
         target.close()
         embedded.release(str(dst))
+
+
+def test_a_minhash_function_is_carried_and_recomputed(tmp_path: Path) -> None:
+    """The signature can be read, but the target refuses it on insert: it is left out of the copied
+    rows, computed again from the text with the same params, and the samples still compare equal."""
+    from pgmilvus import DataType, Function, FunctionType, MilvusClient
+    from pgmilvus.pg import embedded
+
+    src, dst = tmp_path / "src.db", tmp_path / "dst.db"
+    source = MilvusClient(str(src))
+    try:
+        schema = source.create_schema()
+        schema.add_field("id", DataType.INT64, is_primary=True)
+        schema.add_field("text", DataType.VARCHAR, max_length=100)
+        schema.add_field("sig", DataType.BINARY_VECTOR, dim=256)
+        schema.add_function(Function("mh", FunctionType.MINHASH, ["text"], ["sig"],
+                                     params={"num_hashes": 8, "token_level": "char", "seed": 7}))
+        index = source.prepare_index_params()
+        index.add_index("sig", index_type="MINHASH_LSH", metric_type="MHJACCARD", params={"mh_lsh_band": 4})
+        source.create_collection("texts", schema=schema, index_params=index)
+        source.insert("texts", [{"id": i, "text": f"word{i % 7} common word{i % 3}"} for i in range(40)])
+        params = {"metric_type": "MHJACCARD", "params": {"mh_search_with_jaccard": True}}
+        expected = source.search("texts", data=["word3 common word1"], anns_field="sig", limit=5,
+                                 search_params=params)
+    finally:
+        source.close()
+        embedded.release(str(src))
+    done = _run("--from", f"pgmilvus://{src}", "--to", f"pgmilvus://{dst}", "--checkpoint", str(tmp_path / "c.json"),
+                "--sample", "5")
+    assert done.returncode == 0, done.stderr + done.stdout
+    assert "texts: source 40 rows, target 40 rows" in done.stdout
+    assert "not carried" not in done.stdout and "MISMATCH" not in done.stdout
+    target = MilvusClient(str(dst))
+    try:
+        assert target.describe_collection("texts")["functions"][0]["params"]["seed"] in (7, "7")
+        got = target.search("texts", data=["word3 common word1"], anns_field="sig", limit=5, search_params=params)
+        assert [(h["id"], h["distance"]) for h in got[0]] == [(h["id"], h["distance"]) for h in expected[0]]
+    finally:
+        target.close()
+        embedded.release(str(dst))

@@ -28,9 +28,11 @@ def save(path: Path, state: Dict[str, Any]) -> None:
 
 
 def copy_rows(src: Any, dst: Any, name: str, pk: str, pk_is_str: bool, batch: int, state: Dict[str, Any],
-              ckpt: Path, on_batch: Callable[[int], None], partition: str = "", scope: str = "") -> int:
+              ckpt: Path, on_batch: Callable[[int], None], partition: str = "", scope: str = "",
+              computed: frozenset = frozenset()) -> int:
     """Copy rows of ``name`` after the checkpointed key; returns rows copied in this run.
-    ``scope`` prefixes the checkpoint's key (``db.`` outside the default database)."""
+    ``scope`` prefixes the checkpoint's key (``db.`` outside the default database); ``computed``:
+    fields the target's functions compute, left out of the copied rows."""
     key = f"{scope}{name}/{partition}"
     last = state.get(key, {}).get("last")
     flt = ""
@@ -44,7 +46,7 @@ def copy_rows(src: Any, dst: Any, name: str, pk: str, pk_is_str: bool, batch: in
             rows = it.next()
             if not rows:
                 break
-            rows = [_plain(r) for r in rows]
+            rows = [_plain(r, computed) for r in rows]
             entry = state.get(key, {})
             pending = entry.get("pending")
             state[key] = {**entry, "pending": rows[-1][pk]}
@@ -63,9 +65,11 @@ def copy_rows(src: Any, dst: Any, name: str, pk: str, pk_is_str: bool, batch: in
     return copied
 
 
-def _plain(row: Dict[str, Any]) -> Dict[str, Any]:
-    """Rows as plain Python values (numpy/bytes-backed vectors become lists the other client accepts)."""
+def _plain(row: Dict[str, Any], computed: frozenset = frozenset()) -> Dict[str, Any]:
+    """Rows as plain Python values (numpy/bytes-backed vectors become lists the other client
+    accepts), without the ``computed`` fields."""
     out = {}
     for k, v in row.items():
-        out[k] = v.tolist() if hasattr(v, "tolist") else v
+        if k not in computed:
+            out[k] = v.tolist() if hasattr(v, "tolist") else v
     return out

@@ -12,7 +12,7 @@ from pymilvus import DataType
 
 from . import copy as copy_mod, verify
 from .endpoints import parse
-from .schema import lossy_notes, schema_of
+from .schema import computed_fields, lossy_notes, schema_of
 
 
 def _progress(name: str, total: int) -> Any:
@@ -95,7 +95,7 @@ def _copy_database(src: Any, dst: Any, dst_kind: str, db: str, collections: Opti
         bar = _progress(scope + name, int(n))
         for part in ([""] if keyed else src.list_partitions(name)):
             out.rows += copy_mod.copy_rows(src, dst, name, pk["name"], pk["type"] == DataType.VARCHAR, batch,
-                                           state, ckpt, bar, part, scope)
+                                           state, ckpt, bar, part, scope, computed_fields(desc))
         out.lost += _copy_indexes(src, dst, name)
     if scope:
         out.report.append(f"database {db}:")

@@ -37,15 +37,26 @@ def schema_of(desc: Dict[str, Any], client: Any, notes: Optional[List[str]] = No
                 notes.append(f"{desc.get('collection_name', '?')}.{f['name']}: the source does not describe its "
                              f"VARCHAR elements' max_length; {_MAX_VARCHAR} used")
         schema.add_field(f["name"], f["type"], **kwargs)
-    for fn in _bm25_functions(desc):  # the target computes the output field from the copied text
+    for fn in _carried_functions(desc):  # the target computes the output field from the copied text
         module = sys.modules[type(client).__module__.split(".")[0]]  # pgmilvus's or pymilvus's Function
-        schema.add_function(module.Function(fn["name"], module.FunctionType.BM25, list(fn["input_field_names"]),
-                                            list(fn["output_field_names"]), fn.get("description", "")))
+        schema.add_function(module.Function(fn["name"], module.FunctionType(int(fn["type"])),
+                                            list(fn["input_field_names"]), list(fn["output_field_names"]),
+                                            fn.get("description", ""), params=dict(fn.get("params") or {}) or None))
     return schema
 
 
-def _bm25_functions(desc: Dict[str, Any]) -> List[Dict[str, Any]]:
-    return [fn for fn in desc.get("functions", []) or [] if int(fn.get("type", 0)) == int(FunctionType.BM25)]
+#: Functions both sides run on insert: BM25's term frequencies, MinHash's signatures.
+_CARRIED = (int(FunctionType.BM25), 4)  # 4: FunctionType.MINHASH (pymilvus 2.6.2+)
+
+
+def _carried_functions(desc: Dict[str, Any]) -> List[Dict[str, Any]]:
+    return [fn for fn in desc.get("functions", []) or [] if int(fn.get("type", 0)) in _CARRIED]
+
+
+def computed_fields(desc: Dict[str, Any]) -> frozenset:
+    """The fields the target computes itself: the carried functions' outputs (not copied; a
+    MinHash signature is readable on the source, and the target refuses it on insert)."""
+    return frozenset(name for fn in _carried_functions(desc) for name in fn.get("output_field_names", []))
 
 
 def _plain_default(value: Any) -> Any:
@@ -73,7 +84,7 @@ def lossy_notes(desc: Dict[str, Any], target_kind: str) -> List[str]:
             notes.append(f"{name}.{f['name']}: {dim}-dim vector above pgvector's {_VECTOR_INDEX_LIMIT}-dim "
                          "index limit: left unindexed")
     for fn in desc.get("functions", []) or []:
-        if fn in _bm25_functions(desc):
+        if fn in _carried_functions(desc):
             continue
         notes.append(f"{name}: function {fn.get('name')} ({fn.get('type')}) not carried")
     return notes
