@@ -574,9 +574,9 @@ def finish(prepared: Prepared, rows: list[Row]) -> list[tuple[Row, float]]:
     values = metric.to_milvus(list(map(_RAW_OF, rows)))
     if request.params.get("radius") is not None:  # checked by prepare (_check_range)
         radius = search_sql.float32([request.radius])[0]
-        keep = [(d > radius if metric.larger_is_better else d < radius) for d in values]
-        rows = [r for r, k in zip(rows, keep) if k]
-        values = [d for d, k in zip(values, keep) if k]
+        rows, values = _kept(rows, values, [(d > radius if metric.larger_is_better else d < radius) for d in values])
+    elif metric.positive_only and values and not values[-1] > 0:
+        rows, values = _kept(rows, values, [d > 0 for d in values])
     if request.round_decimal > 0:
         values = [round(v, request.round_decimal) for v in values]
     out = list(zip(rows, values))
@@ -586,6 +586,10 @@ def finish(prepared: Prepared, rows: list[Row]) -> list[tuple[Row, float]]:
         lo, hi = request.offset, request.offset + request.limit
         return [(r, d) for r, d in out if lo < r[-1] <= hi]
     return out[request.offset:request.offset + request.limit]
+
+
+def _kept(rows: list[Row], values: list[float], keep: list[bool]) -> tuple[list[Row], list[float]]:
+    return [r for r, k in zip(rows, keep) if k], [d for d, k in zip(values, keep) if k]
 
 
 def _ordered(prepared: Prepared, out: list[tuple[Row, float]]) -> list[tuple[Row, float]]:

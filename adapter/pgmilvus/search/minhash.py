@@ -76,9 +76,6 @@ class MinHashMetric(Metric):
         unequal = self._unequal(column, query, per_band * self.element_bits, bands)
         return sql.SQL("(-(({} < {})::int::real))").format(unequal, sql.Literal(bands))
 
-    def matches(self, column: sql.Composable, query: sql.Composable) -> Optional[sql.Composable]:
-        return sql.SQL("{} < 0").format(self.raw(column, query, True))
-
     def milvus_sql(self, raw: sql.Composable) -> sql.Composable:
         return sql.SQL("(-({}))::real").format(raw)
 
@@ -93,7 +90,7 @@ def metric(dim: int, index_params: Optional[dict[str, Any]], search_params: dict
     knowhere.check_ranges(search_params, knowhere.MINHASH_SEARCH_RANGES)
     width = int(knowhere.loaded(index_params.get("mh_element_bit_width", DEFAULT_ELEMENT_BITS)))
     bands = int(knowhere.loaded(index_params.get("mh_lsh_band", DEFAULT_BANDS)))
-    return MinHashMetric("MHJACCARD", "", "", False, True, dim=dim, element_bits=width, bands=bands,
+    return MinHashMetric("MHJACCARD", "", "", False, True, positive_only=True, dim=dim, element_bits=width, bands=bands,
                          jaccard=_flag(search_params.get("mh_search_with_jaccard", False)))
 
 

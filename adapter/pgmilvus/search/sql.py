@@ -57,6 +57,9 @@ class Metric:
     negate_function: bool
     larger_is_better: bool
     undefined: Optional[str] = None   # the exact form's value where pgvector's is NaN (zero vectors)
+    #: Rows at distance 0 are no hits (MHJACCARD): they sort last, and the answer drops them
+    #: (ann.finish) rather than a condition computing the distance a second time.
+    positive_only: bool = False
 
     def raw(self, column: sql.Composable, query: sql.Composable, exact: bool) -> sql.Composable:
         """pgvector's distance (smaller = closer) in index-orderable or exact form."""
