@@ -37,6 +37,12 @@ def test_signatures(text, num_hashes, shingle, sha1, char_level, seed, expected)
     assert minhash.signatures(params, [text], str.split)[0].hex() == expected
 
 
+def test_a_column_is_hashed_as_its_texts_one_by_one():
+    params = minhash.MinHashParams(5, 2, False, True, 9)
+    column = ["", "abc", None, "x", "hello world", "", "zz"]
+    assert minhash.signatures(params, column) == [minhash.signatures(params, [t])[0] for t in column]
+
+
 def test_permutations_follow_std_mt19937_64():
     """C++ fixes the 10000th number of a default-seeded std::mt19937_64 ([rand.predef])."""
     rng = minhash._MersenneTwister64(5489)

@@ -183,31 +183,52 @@ def _word_shingles(tokens: list[str], size: int) -> list[bytes]:
     return ["".join(tokens[i:i + size]).encode() for i in range(len(tokens) - size + 1)]
 
 
-def _signature(base: list[int], a: np.ndarray, b: np.ndarray) -> bytes:
-    if not base:
-        return b"\xff" * (4 * len(a))
-    hashes = np.asarray(base, dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        permuted = a[:, None] * hashes[None, :] + b[:, None]  # wraps modulo 2^64, as uint64 in C++
-        permuted = (permuted & np.uint64(MERSENNE_PRIME)) + (permuted >> np.uint64(61))
-    permuted = np.where(permuted >= np.uint64(MERSENNE_PRIME), permuted - np.uint64(MERSENNE_PRIME), permuted)
-    return (permuted & np.uint64(0xFFFFFFFF)).min(axis=1).astype("<u4").tobytes()
+#: Permuted hashes per matrix (shingles x permutations): 32 KB of uint64, within the CPU's L1 cache;
+#: 2 MB matrices made a 1,000-text column 2.5x slower than one matrix per text (numpy's broadcast
+#: multiply leaving the cache), 32 KB ones ~20% faster than one per text (fewer calls).
+_MATRIX = 1 << 12
 
 
 def signatures(params: MinHashParams, texts: Sequence[Optional[str]],
                tokens: Optional[Callable[[str], list[str]]] = None) -> list[bytes]:
     """The signature of each text (NULL counts as empty: all 0xFF, as in Milvus); ``tokens``:
-    the input field's analyzer, for word-level shingles."""
-    a, b = permutations(params.num_hashes, params.seed)
+    the input field's analyzer, for word-level shingles.  Texts are taken in runs whose shingles
+    are permuted in one matrix, each text's minimum found by ``minimum.reduceat``."""
     digest = _sha1_low32 if params.sha1 else _xxh3_low32
-    out = []
-    for text in texts:
+    empty = b"\xff" * (4 * params.num_hashes)
+    out = [empty] * len(texts)
+    run: list[int] = []      # the run's base hashes
+    owners: list[tuple[int, int]] = []  # (text's position, its first hash in the run)
+    for i, text in enumerate(texts):
         if not text:
-            shingles: list[bytes] = []
-        elif params.char_level:
+            continue
+        if params.char_level:
             shingles = _char_shingles(text, params.shingle_size)
         else:
             assert tokens is not None, "word-level MinHash needs the field's analyzer"
             shingles = _word_shingles(tokens(text), params.shingle_size)
-        out.append(_signature([digest(s) for s in shingles], a, b))
+        if not shingles:
+            continue
+        owners.append((i, len(run)))
+        run.extend(map(digest, shingles))
+        if len(run) * params.num_hashes >= _MATRIX:
+            _minima(params, run, owners, out)
+            run, owners = [], []
+    if run:
+        _minima(params, run, owners, out)
     return out
+
+
+def _minima(params: MinHashParams, base: list[int], owners: list[tuple[int, int]], out: list[bytes]) -> None:
+    """Each owner's signature from its run of ``base`` hashes, written into ``out``."""
+    a, b = permutations(params.num_hashes, params.seed)
+    hashes = np.asarray(base, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        permuted = hashes[:, None] * a[None, :] + b[None, :]  # wraps modulo 2^64, as uint64 in C++
+        permuted = (permuted & np.uint64(MERSENNE_PRIME)) + (permuted >> np.uint64(61))
+    permuted = np.where(permuted >= np.uint64(MERSENNE_PRIME), permuted - np.uint64(MERSENNE_PRIME), permuted)
+    low = (permuted & np.uint64(0xFFFFFFFF)).astype("<u4")
+    minima = np.minimum.reduceat(low, [start for _, start in owners], axis=0).tobytes()
+    width = 4 * params.num_hashes
+    for row, (i, _) in enumerate(owners):
+        out[i] = minima[row * width:(row + 1) * width]
