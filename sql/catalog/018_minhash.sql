@@ -25,3 +25,14 @@ BEGIN
     RETURN bit_count(x & mask);
 END
 $$;
+
+-- A MINHASH_LSH index: the signature's bands, each tagged with its position (16 bits), in a GIN
+-- index on this expression (catalog/indexes.py, cast "mhbands(width,bands)").  Two signatures
+-- share an element of these arrays exactly when some band of one equals the same band of the
+-- other: MinHash LSH's hit, which a search asks for with && (search/minhash.py).
+CREATE OR REPLACE FUNCTION pgmilvus_catalog.mh_bands(sig bit varying, width int, bands int)
+RETURNS bit varying[]
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT array_agg((i::bit(16)) || substring(sig FROM i * width + 1 FOR width) ORDER BY i)
+    FROM generate_series(0, bands - 1) AS i
+$$;

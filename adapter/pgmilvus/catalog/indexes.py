@@ -69,7 +69,7 @@ VECTOR_INDEX_TYPES = {"FLAT", "IVF_FLAT", "IVF_SQ8", "IVF_PQ", "IVF_RABITQ", "SC
                       "GPU_CAGRA", "GPU_BRUTE_FORCE", "MINHASH_LSH"}
 SCALAR_INDEX_TYPES = {"", "AUTOINDEX", "INVERTED", "STL_SORT", "TRIE", "BITMAP", "NGRAM", "RTREE"}
 _IVF = {"IVF_FLAT", "IVF_SQ8", "IVF_PQ", "IVF_RABITQ", "SCANN", "BIN_IVF_FLAT", "GPU_IVF_FLAT", "GPU_IVF_PQ"}
-_EXACT = {"FLAT", "BIN_FLAT", "GPU_BRUTE_FORCE", "MINHASH_LSH"}
+_EXACT = {"FLAT", "BIN_FLAT", "GPU_BRUTE_FORCE"}
 #: pgvector's limits on indexed dimensions, per column type.
 MAX_INDEX_DIM = {"vector": 2000, "halfvec": 4000, "bit": 64000}
 DEFAULT_METRIC = {DataType.BINARY_VECTOR: "HAMMING", DataType.SPARSE_FLOAT_VECTOR: "IP"}
@@ -252,8 +252,7 @@ def plan_bm25_index(field: FieldSchema, index_name: str, index_type: str, metric
 
 def _minhash_index(field: FieldSchema, index_type: str, metric: str, params: dict[str, Any]) -> str:
     """MHJACCARD belongs to MINHASH_LSH (AUTOINDEX becomes it, as Milvus's deduplicate
-    auto-index does), and a MinHash function's output takes nothing else; pgvector has no such
-    index, so searches compare the signatures exactly (search/sql.py MinHashMetric)."""
+    auto-index does), and a MinHash function's output takes nothing else."""
     if index_type == "AUTOINDEX" and (metric == "MHJACCARD" or field.is_function_output):
         index_type = "MINHASH_LSH"
     if field.is_function_output and (index_type != "MINHASH_LSH" or metric not in ("", "MHJACCARD")):
@@ -270,6 +269,14 @@ def _minhash_index(field: FieldSchema, index_type: str, metric: str, params: dic
     return index_type
 
 
+def _minhash_plan(field: FieldSchema, index_name: str, params: dict[str, Any]) -> IndexPlan:
+    """MINHASH_LSH: a GIN index on the signatures' LSH bands (ddl.mh_bands_sql), which an LSH
+    search matches with ``&&`` (search/minhash.py); its band shape is the one searches use."""
+    _, band_bits, bands = knowhere.minhash_shape(int(field.dim), params)
+    return IndexPlan(index_name, field.name, "MINHASH_LSH", "MHJACCARD", dict(params), "gin", None, {},
+                     cast=f"mhbands({band_bits},{bands})")
+
+
 def plan_vector_index(field: FieldSchema, index_name: str, index_type: str, metric: Optional[str],
                       params: dict[str, Any], has_vectorscale: bool = False) -> IndexPlan:
     if field.is_function_output and field.dtype == DataType.SPARSE_FLOAT_VECTOR:
@@ -280,7 +287,7 @@ def plan_vector_index(field: FieldSchema, index_name: str, index_type: str, metr
         upper = metric.upper() if isinstance(metric, str) else ""
         index_type = _minhash_index(field, index_type, upper, params)
         if index_type == "MINHASH_LSH":
-            metric = "MHJACCARD"
+            return _minhash_plan(field, index_name, params)
     if index_type not in VECTOR_INDEX_TYPES:
         if index_type not in SCALAR_INDEX_TYPES:
             raise unknown_index_type(given, f"use one of HNSW, IVF_FLAT, FLAT, AUTOINDEX for vector field "

@@ -160,12 +160,23 @@ def storage_order(fields: list[FieldSchema]) -> list[FieldSchema]:
 
 def cast_sql(expression: sql.Composable, cast: str) -> sql.Composable:
     """``expression`` as the type an index orders it by (catalog/indexes.py ``cast``):
-    ``subvector(n)`` is a float vector's first n dims as a halfvec, any other a plain cast
-    (``halfvec(n)``, sparsevec's typmod)."""
+    ``subvector(n)`` is a float vector's first n dims as a halfvec, ``mhbands(width,bands)`` a
+    MinHash signature's LSH bands (a GIN index's array), any other a plain cast (``halfvec(n)``,
+    sparsevec's typmod)."""
     if cast.startswith("subvector("):
         dims = int(cast[len("subvector("):-1])
         return sql.SQL("(subvector({}, 1, {})::halfvec({}))").format(expression, sql.Literal(dims), sql.Literal(dims))
+    if cast.startswith("mhbands("):
+        width, bands = (int(n) for n in cast[len("mhbands("):-1].split(","))
+        return mh_bands_sql(expression, width, bands)
     return sql.SQL("({}::{})").format(expression, sql.SQL(cast))
+
+
+def mh_bands_sql(signature: sql.Composable, width: int, bands: int) -> sql.Composable:
+    """A MinHash signature's LSH bands (``bands`` of ``width`` bits), the expression a MINHASH_LSH
+    index holds and a search matches (catalog migration 018)."""
+    return sql.SQL("pgmilvus_catalog.mh_bands(({})::varbit, {}, {})").format(
+        signature, sql.Literal(int(width)), sql.Literal(int(bands)))
 
 
 def match_column(field: str) -> str:

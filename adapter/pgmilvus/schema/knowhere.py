@@ -153,3 +153,24 @@ def check_minhash_index(params: dict[str, Any]) -> None:
     if width is not None and int(loaded(width)) % 8 != 0:
         raise invalid_parameter(f"mh_element_bit_width {width} is not a multiple of 8 (a MinHash element is "
                                 "whole bytes)")
+
+
+#: knowhere's MinHash defaults (BaseConfig): 8-bit elements, one band.
+MINHASH_ELEMENT_BITS = 8
+MINHASH_BANDS = 1
+
+
+def minhash_shape(dim: int, params: Optional[dict[str, Any]]) -> tuple[int, int, int]:
+    """(element bits, band bits, bands) of a ``dim``-bit signature under an index's params: the
+    elements cut into ``mh_lsh_band`` bands of whole elements, the rest left out
+    (OptimizeMinHashLSHParams: at least one band, at most one per element)."""
+    params = params or {}
+    width = int(loaded(params.get("mh_element_bit_width", MINHASH_ELEMENT_BITS)))
+    bands = int(loaded(params.get("mh_lsh_band", MINHASH_BANDS)))
+    elements = dim // width
+    if elements == 0:
+        return width, width, 0  # no whole element: no band, no hit
+    if bands <= 0:
+        bands = 1
+    bands = min(bands, elements)
+    return width, elements // bands * width, bands

@@ -10,11 +10,12 @@ default 8, a MINHASH function writes 32-bit hashes).  knowhere answers two ways
   ``mh_lsh_band`` bands (OptimizeMinHashLSHParams), a row is a hit (distance 1.0) when some band
   is equal as a whole; rows with no equal band are no hits.
 
-Larger is closer.  There is no PostgreSQL index for either: every search compares each row's
-signature, in SQL (pgmilvus_catalog.mh_unequal, sql/catalog/018_minhash.sql, counts the windows
-of a XOR that hold a set bit).  Milvus's MINHASH_LSH index narrows a jaccard search to LSH
-candidates first (``refine_k``); here the jaccard ranking is exact, as Milvus's brute-force path
-(growing segments) gives it.  Range search is refused as knowhere refuses it.
+Larger is closer.  The comparisons are SQL (sql/catalog/018_minhash.sql): ``mh_unequal`` counts
+the windows of two signatures' XOR that hold a set bit (unequal elements or bands).  A
+MINHASH_LSH index is a GIN index on the signatures' bands (``mh_bands``), so an LSH search asks
+it for the rows sharing a band; a jaccard search compares every row, exactly, as Milvus's
+brute-force path (growing segments) does, where Milvus's index first narrows it to LSH
+candidates (``refine_k``).  Range search is refused as knowhere refuses it.
 """
 
 from __future__ import annotations
@@ -25,12 +26,8 @@ from typing import Any, Optional
 from psycopg import sql
 
 from ..errors import ErrorCode, MilvusException
-from ..schema import knowhere
+from ..schema import ddl, knowhere
 from .sql import Metric
-
-#: knowhere's defaults (BaseConfig): 8-bit elements, one band.
-DEFAULT_ELEMENT_BITS = 8
-DEFAULT_BANDS = 1
 
 
 def _mask(windows: int, width: int, length: int) -> str:
@@ -42,25 +39,16 @@ def _mask(windows: int, width: int, length: int) -> str:
 @dataclass(frozen=True)
 class MinHashMetric(Metric):
     """MHJACCARD on a ``dim``-bit signature column; ``raw`` is minus the similarity (or minus
-    the LSH hit, 1 or 0), so the ascending order of every statement puts the closest first."""
+    the LSH hit, 1 or 0), so the ascending order of every statement puts the closest first.
+    ``indexed``: a MINHASH_LSH index holds the column's bands (ddl.mh_bands_sql), so an LSH
+    search asks it for the rows sharing a band instead of testing every row."""
 
     dim: int = 0
-    element_bits: int = DEFAULT_ELEMENT_BITS
-    bands: int = DEFAULT_BANDS
+    element_bits: int = knowhere.MINHASH_ELEMENT_BITS
+    band_bits: int = knowhere.MINHASH_ELEMENT_BITS
+    bands: int = knowhere.MINHASH_BANDS
     jaccard: bool = False
-
-    @property
-    def elements(self) -> int:
-        return self.dim // self.element_bits
-
-    def _band_shape(self) -> tuple[int, int]:
-        """(bands, elements per band): OptimizeMinHashLSHParams."""
-        n, bands = self.elements, self.bands
-        if bands <= 0:
-            return 1, n
-        if bands > n:
-            return n, 1
-        return bands, n // bands
+    indexed: bool = False
 
     def _unequal(self, column: sql.Composable, query: sql.Composable, width: int, windows: int) -> sql.Composable:
         mask = sql.Literal(_mask(windows, width, self.dim))
@@ -69,12 +57,19 @@ class MinHashMetric(Metric):
 
     def raw(self, column: sql.Composable, query: sql.Composable, exact: bool) -> sql.Composable:
         if self.jaccard:
-            n = sql.Literal(self.elements)
-            unequal = self._unequal(column, query, self.element_bits, self.elements)
-            return sql.SQL("(-((({n} - {u})::real / {n}::real)))").format(n=n, u=unequal)
-        bands, per_band = self._band_shape()
-        unequal = self._unequal(column, query, per_band * self.element_bits, bands)
-        return sql.SQL("(-(({} < {})::int::real))").format(unequal, sql.Literal(bands))
+            elements = self.dim // self.element_bits
+            unequal = self._unequal(column, query, self.element_bits, elements)
+            return sql.SQL("(-((({n} - {u})::real / {n}::real)))").format(n=sql.Literal(elements), u=unequal)
+        if self.indexed:
+            return sql.SQL("(-1)::real")  # every row ``matches`` lets through is a hit
+        unequal = self._unequal(column, query, self.band_bits, self.bands)
+        return sql.SQL("(-(({} < {})::int::real))").format(unequal, sql.Literal(self.bands))
+
+    def matches(self, column: sql.Composable, query: sql.Composable) -> Optional[sql.Composable]:
+        if self.jaccard or not self.indexed:
+            return None  # rows at 0 are dropped from the answer instead (Metric.positive_only)
+        return sql.SQL("{} && {}").format(ddl.mh_bands_sql(column, self.band_bits, self.bands),
+                                          ddl.mh_bands_sql(query, self.band_bits, self.bands))
 
     def milvus_sql(self, raw: sql.Composable) -> sql.Composable:
         return sql.SQL("(-({}))::real").format(raw)
@@ -83,14 +78,14 @@ class MinHashMetric(Metric):
         return [-d for d in raw]
 
 
-def metric(dim: int, index_params: Optional[dict[str, Any]], search_params: dict[str, Any]) -> MinHashMetric:
-    """The MHJACCARD metric of one search: the index's band and element width (Milvus passes the
+def metric(dim: int, index_params: Optional[dict[str, Any]], indexed: bool,
+           search_params: dict[str, Any]) -> MinHashMetric:
+    """The MHJACCARD metric of one search: the index's element width and bands (Milvus passes the
     index's to a brute-force search too), the search's ``mh_search_with_jaccard``."""
-    index_params = index_params or {}
     knowhere.check_ranges(search_params, knowhere.MINHASH_SEARCH_RANGES)
-    width = int(knowhere.loaded(index_params.get("mh_element_bit_width", DEFAULT_ELEMENT_BITS)))
-    bands = int(knowhere.loaded(index_params.get("mh_lsh_band", DEFAULT_BANDS)))
-    return MinHashMetric("MHJACCARD", "", "", False, True, positive_only=True, dim=dim, element_bits=width, bands=bands,
+    width, band_bits, bands = knowhere.minhash_shape(dim, index_params)
+    return MinHashMetric("MHJACCARD", "", "", False, True, positive_only=True, dim=dim, element_bits=width,
+                         band_bits=band_bits, bands=bands, indexed=indexed and bands > 0,
                          jaccard=_flag(search_params.get("mh_search_with_jaccard", False)))
 
 

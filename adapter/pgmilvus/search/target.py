@@ -175,7 +175,8 @@ def _resolve_minhash(info: CollectionInfo, field: FieldSchema, index: Optional[I
                      partition_names: Optional[Sequence[str]], ignore_growing: bool,
                      search_params: dict[str, Any]) -> Resolved:
     """An MHJACCARD search (search/minhash.py): exact, whatever the index."""
-    metric = minhash.metric(int(field.dim), index.params if index is not None else None, search_params)
+    indexed = index is not None and index.index_type == "MINHASH_LSH" and bool(index.pg_index_name)
+    metric = minhash.metric(int(field.dim), index.params if index is not None else None, indexed, search_params)
     table, conditions, params = _source(info, partition_names, ignore_growing)
     if field.nullable:
         conditions.append(sql.SQL("{} IS NOT NULL").format(sql.Identifier("t", field.name)))
