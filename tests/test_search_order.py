@@ -126,7 +126,8 @@ def test_group_by_fields_of_one_field_groups(shop: MilvusClient) -> None:
      "group_by_fields=['cat', 'price']: grouping a search by several fields is not supported by pgmilvus"),
     (dict(group_by_fields=["cat,price"]), MilvusException, 3000,  # sent comma-joined: the proxy splits it
      "group_by_fields=['cat', 'price']: grouping a search by several fields is not supported by pgmilvus"),
-    (dict(search_aggregation=object()), MilvusException, 3000, "search_aggregation is not supported by pgmilvus"),
+    (dict(search_aggregation=object()), ParamError, 1, "search_aggregation must be a SearchAggregation instance, "
+                                                      "got object"),
 ])
 def test_refused_rather_than_ignored(shop: MilvusClient, kwargs, error, code, message) -> None:
     with pytest.raises(error) as exc:

@@ -19,5 +19,7 @@ from .search.rerank import AnnSearchRequest, BaseRanker, RRFRanker, WeightedRank
 from .search.function_rank import FunctionScore
 from .search.highlight import LexicalHighlighter
 from .search.results import Hit, Hits, HybridHits, SearchPage, SearchResult
+from .search.aggregation.spec import SearchAggregation, TopHits
+from .search.aggregation.buckets import AggregationBucket, AggregationHit
 
 from .version import __version__

@@ -73,8 +73,8 @@ def test_search_order_matches_in_process(shop, local_client, kwargs) -> None:
      "order_by is not supported when using search iterator"),
     (lambda c: c.search(NAME, Q, limit=3, group_by_fields=["cat", "price"]), 3000,
      "grouping a search by several fields is not supported by pgmilvus"),
-    (lambda c: c.search(NAME, Q, limit=3, search_aggregation=SearchAggregation(fields=["cat"], size=2)), 3000,
-     "search_aggregation is not supported by pgmilvus"),
+    (lambda c: c.search(NAME, Q, limit=3, search_aggregation=SearchAggregation(fields=["price"], size=2)), 1100,
+     'group_by field "price": FLOAT / DOUBLE fields are not supported with search_aggregation'),
 ])
 def test_refusals_as_in_process(shop, call, code, message) -> None:
     with pytest.raises(MilvusException) as exc:

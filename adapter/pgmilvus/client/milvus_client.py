@@ -895,6 +895,8 @@ class MilvusClient:
                                        partition_names, anns_field, ranker, kwargs)
         request = build_request(data, filter, limit, output_fields, search_params, partition_names,
                                 anns_field, kwargs)
+        if request.aggregation is not None and (highlighter is not None or ranker is not None):
+            _refuse_with_aggregation(highlighter)
         if highlighter is not None:  # search/highlight.py
             marked = highlight.parse(highlighter)
             return self._read(lambda conn: self._highlighted(conn, collection_name, request, ranker, marked), timeout)
@@ -961,6 +963,8 @@ class MilvusClient:
         check_argument("collection_name", collection_name, str)
         if ranker is not None and not isinstance(ranker, (Function, BaseRanker, FunctionScore)):
             raise ParamError(message="The hybrid search rerank must be a Function or a Ranker.")
+        if kwargs.get("search_aggregation") is not None:  # pymilvus's check
+            raise ParamError(message="search_aggregation is not supported in hybrid_search")
         check_output_fields(output_fields)
         check_guarantee_timestamp(kwargs.get("guarantee_timestamp"))
         _consistency(kwargs)
@@ -1166,6 +1170,15 @@ def _nothing_to_alter(database: bool = False) -> MilvusException:
         return invalid_parameter("alter database with empty properties and delete keys, expected to set "
                                  "either properties or delete keys")
     return invalid_parameter("no properties or delete keys provided")
+
+
+def _refuse_with_aggregation(highlighter: Any) -> None:
+    """search_aggregation beside a highlighter (Milvus refuses it) or a rerank function (pgmilvus
+    does not rank the aggregation's hits)."""
+    if highlighter is not None:
+        raise invalid_parameter("highlighter and search_aggregation cannot be used simultaneously")
+    raise MilvusException(ErrorCode.UNSUPPORTED, "search_aggregation with a ranker is not supported by "
+                                                 "pgmilvus: the buckets are computed from the nearest hits")
 
 
 def _consistency(kwargs: Dict[str, Any]) -> None:

@@ -33,6 +33,7 @@ from ..data import bound_filters, outputs, timestamps
 from ..catalog import json_index
 from ..catalog.properties import isolated, topk_limit
 from . import bm25, minhash, order as order_mod, sql as search_sql, strategy
+from .aggregation import plan as agg_plan, compute as agg_compute
 from ..pg import statements
 from ..catalog.store import CollectionInfo, revision_guard
 from ..errors import ErrorCode, MilvusException, invalid_parameter
@@ -82,6 +83,7 @@ class Plan:
     pk_name: str = "id"                  # the primary key's name: a hit's key for it
     entity: Optional[Callable[[Row], dict[str, Any]]] = None  # hit row -> output fields (None: none)
     order: tuple[order_mod.HitKey, ...] = ()  # order_by_fields: the hits re-sorted by these (order.py)
+    agg: Optional[agg_plan.AggPlan] = None    # search_aggregation: the buckets' plan (aggregation/)
     statements: dict[Any, bytes] = field(default_factory=dict)
     choices: dict[Any, tuple[float, Any]] = field(default_factory=dict)  # strategy.choose's, kept
     quiet_until: float = 0.0             # no short-scan warning before this time (_warn_short_scan)
@@ -170,6 +172,7 @@ def prepare(info: CollectionInfo, request: SearchRequest, keyset: Optional[tuple
     """Resolve and check everything that needs no database access (``iterating``: a search
     iterator's page, whose ef knowhere leaves unchecked)."""
     check_window(request.limit, request.offset, topk_limit(info))
+    aggregating = request.aggregation is not None
     ranged = request.params.get("radius") is not None or request.params.get("range_filter") is not None
     if ranged and request.radius is None:  # Milvus master's words, checked before the metric (2.6 ignores it)
         raise invalid_parameter("range_filter requires radius to be set; range_filter alone is not a valid range "
@@ -184,6 +187,8 @@ def prepare(info: CollectionInfo, request: SearchRequest, keyset: Optional[tuple
         plan = _plan(info, request, bound)
         if key is not None:
             bound_filters.remember(plans, key, plan)
+    if aggregating:  # the search finds the aggregation's composite groups instead of ``limit`` hits
+        request = _aggregation_request(plan, request)
     if ranged:
         _check_range(plan.resolved, request)  # else nothing to check (most searches)
     elif not iterating and keyset is None and request.group_by_field is None and (
@@ -211,7 +216,7 @@ def _shape(request: SearchRequest, bound: Optional[bound_filters.Bound] = None) 
                tuple(request.output_fields) if request.output_fields is not None else None,
                request.group_by_field, request.group_json_path, request.group_json_type, request.group_strict_cast,
                request.ignore_growing, request.timezone, request.time_fields, request.extra_columns,
-               request.order_by, request.params.get("mh_search_with_jaccard"))
+               request.order_by, request.params.get("mh_search_with_jaccard"), request.aggregation)
         hash(key)
     except TypeError:
         return None
@@ -248,16 +253,32 @@ def _plan(info: CollectionInfo, request: SearchRequest, bound: Optional[bound_fi
         refused = isolation_problem(request.filter, info.schema, request.filter_params, zone)
         if refused is not None:
             raise MilvusException(ErrorCode.SERVER_ERROR, refused)
-    group = None
+    group: Optional[Any] = None
+    agg = None
     if request.group_by_field:
         group = group_by(info, request)
         if resolved.field.dtype == DataType.BINARY_VECTOR:  # 2.6's proxy, after parsing the grouping
             raise MilvusException(ErrorCode.SERVER_ERROR, "not support search_group_by operation based on "
                                                           "binary vector column")
-    keys = order_mod.parse(request.order_by, info.schema) if request.order_by else ()
+    elif request.aggregation is not None:  # master's aggregation: a grouping by every level's fields
+        agg = agg_plan.build(request.aggregation, info.schema)
+        group = agg_plan.CompositeGroup(agg.group_names)
+    keys = order_mod.parse(request.order_by, info.schema) if request.order_by and agg is None else ()
     return Plan(resolved, out, conditions, params, group, filter_cond,
                 revision_guard(info), (info.id, info.revision), query_encoder(resolved.field),
-                info.schema.primary_field.name, _entities(out, group is not None), keys)
+                info.schema.primary_field.name, _entities(out, group is not None), keys, agg=agg)
+
+
+def _aggregation_request(plan: Plan, request: SearchRequest) -> SearchRequest:
+    """The request an aggregation search runs: ``topk`` composite groups of ``group_size`` hits (the
+    caller's limit is checked, then ignored, as Milvus does), after Milvus's later checks."""
+    assert plan.agg is not None
+    agg_plan.check_entries(plan.agg, len(request.data))
+    if request.offset > 0:
+        raise invalid_parameter("offset is not supported with search_aggregation")
+    copy = request.with_data(request.data)
+    copy.limit, copy.group_size = plan.agg.topk, plan.agg.group_size
+    return copy
 
 
 def _entities(out: outputs.OutputPlan, grouped: bool) -> Optional[Callable[[Row], dict[str, Any]]]:
@@ -493,7 +514,8 @@ def _selected(plan: Plan, request: SearchRequest) -> list[sql.Composable]:
     ``extras``).  The extras are pgmilvus's compiled SQL, literals only: a % is doubled for the
     statement's placeholders."""
     return [*plan.out.select_items("t"), *(sql.SQL(text.replace("%", "%%")) for text in request.extra_columns),
-            *(sql.SQL(key.column.replace("%", "%%")) for key in plan.order)]
+            *(sql.SQL(key.column.replace("%", "%%")) for key in plan.order),
+            *(sql.Identifier("t", name) for name in (plan.agg.columns if plan.agg is not None else ()))]
 
 
 def extras(prepared: Prepared, row: Row) -> Row:
@@ -561,9 +583,34 @@ def _dedupe(rows: list[Row]) -> list[Row]:
 
 def to_result(prepared: Prepared, per_query: list[list[Row]]) -> SearchResult:
     """Milvus's distances, range search's far bound, offset / limit, then Hit objects."""
+    if prepared.plan.agg is not None:
+        return _aggregated(prepared, per_query)
     if len(per_query) == 1:  # one query vector (the common case): no comprehension's call
         return search_result([prepared.hits(finish(prepared, per_query[0]))], prepared.plan.pk_name)
     return search_result([prepared.hits(finish(prepared, rows)) for rows in per_query], prepared.plan.pk_name)
+
+
+def _aggregated(prepared: Prepared, per_query: list[list[Row]]) -> SearchResult:
+    """An aggregation search's result: no hits (Milvus returns none), ``agg_buckets`` per query."""
+    plan = prepared.plan
+    agg = plan.agg
+    assert agg is not None
+    start = 3 + plan.out.width + len(prepared.request.extra_columns)
+    stop = start + len(agg.columns)
+    entity = plan.entity
+    value = agg_compute.hit_value
+    out = []
+    for rows in per_query:
+        kept = finish(prepared, rows)
+        kept.sort(key=lambda hit: (hit[0][RAW], hit[0][PK]))  # best first over all groups, as Milvus walks them
+        scores = search_sql.float32([distance for _, distance in kept])  # Milvus's scores are float32
+        hits = [agg_compute.Row(row[PK], score, row[start:stop], {} if entity is None else
+                                {k: value(v) for k, v in entity(row).items() if v is not None})
+                for (row, _), score in zip(kept, scores)]
+        out.append(agg_compute.buckets(agg, hits, agg.field_ids))
+    result = search_result([[] for _ in per_query], plan.pk_name)
+    result.agg_buckets = out
+    return result
 
 
 def finish(prepared: Prepared, rows: list[Row]) -> list[tuple[Row, float]]:

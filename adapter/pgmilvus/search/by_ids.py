@@ -94,5 +94,9 @@ def _as_query(value: Any) -> Any:
 def spread(result: SearchResult, present: list[bool], pk_name: str) -> SearchResult:
     """The hits of the keys with a vector, and an empty list at each key without one."""
     hits = iter(result)
-    return SearchResult([next(hits) if has else Hits([], pk_name=pk_name) for has in present],
-                        extra=result.extra, recalls=result.recalls)
+    out = SearchResult([next(hits) if has else Hits([], pk_name=pk_name) for has in present],
+                       extra=result.extra, recalls=result.recalls)
+    if result.agg_buckets:  # search_aggregation: no buckets for a key without a vector
+        buckets = iter(result.agg_buckets)
+        out.agg_buckets = [next(buckets) if has else [] for has in present]
+    return out

@@ -126,11 +126,16 @@ def group_by(info: CollectionInfo, request: SearchRequest) -> GroupBy:
     dtype = field.dtype if field is not None else DataType.JSON
     keys = _keys(path, info, column) if path else ()
     if dtype not in GROUPABLE:
-        kind = _SEGCORE_NAMES.get(dtype, dtype.name)
-        raise invalid_parameter(f"unsupported data type {kind} for group by operator: group by needs an "
-                                "INT8-INT64, TIMESTAMPTZ, BOOL, VARCHAR or JSON field")
+        raise ungroupable(dtype)
     json_type = request.group_json_type if request.group_json_type in JSON_TYPES else None
     return GroupBy(column, dtype == DataType.JSON, keys, json_type, request.group_strict_cast)
+
+
+def ungroupable(dtype: DataType) -> MilvusException:
+    """segcore's refusal of a field type it cannot group by (grouping searches, search_aggregation)."""
+    kind = _SEGCORE_NAMES.get(dtype, dtype.name)
+    return invalid_parameter(f"unsupported data type {kind} for group by operator: group by needs an "
+                             "INT8-INT64, TIMESTAMPTZ, BOOL, VARCHAR or JSON field")
 
 
 def _keys(path: str, info: CollectionInfo, column: str) -> tuple[str, ...]:

@@ -43,6 +43,8 @@ class SearchIterator:
         if kwargs.get("group_by_field"):
             raise invalid_parameter("Not allowed to do groupBy when doing iteration")
         order.refuse_iterator(order.specs(kwargs.get("order_by_fields")))
+        if kwargs.get("search_aggregation") is not None:
+            raise invalid_parameter("search iterator is not supported with search_aggregation")
         rows = _num_rows(data)
         if rows > 1:
             raise ParamError(message="search_iterator_v2 does not support processing multiple vectors "

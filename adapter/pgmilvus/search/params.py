@@ -16,9 +16,11 @@ from typing import Any, Optional, Sequence
 import numpy as np
 
 from ..catalog.properties import GO_FALSE, GO_TRUE, TOPK_LIMIT
-from ..errors import ErrorCode, MilvusException, ParamError, illegal, invalid_parameter
+from ..errors import ErrorCode, MilvusException, ParamError, client_side, illegal, invalid_parameter
 from ..schema import knowhere
 from . import order
+from .aggregation import spec as aggregation_spec
+from .aggregation.spec import Level
 from ..types import DataType
 
 #: Milvus's cap on topk and on offset + topk.
@@ -56,6 +58,8 @@ class SearchRequest:
     extra_columns: tuple[str, ...] = ()
     #: ``order_by_fields`` as pymilvus sends it ("price:asc,meta[\"a\"]:desc"; search/order.py), None: by distance
     order_by: Optional[str] = None
+    #: ``search_aggregation`` (Milvus master's buckets; aggregation/spec.py), None: a plain search
+    aggregation: Optional[Level] = None
 
     @property
     def window(self) -> int:
@@ -262,12 +266,21 @@ def _one_group_field(names: Any) -> Optional[str]:
     return names[0] if names else None
 
 
-def refuse_search_aggregation(value: Any) -> None:
-    """pymilvus 3's ``search_aggregation`` (Milvus master's bucketed hits): not built, so refused
-    rather than answered as a plain search."""
-    if value is not None:
-        raise MilvusException(ErrorCode.UNSUPPORTED, "search_aggregation is not supported by pgmilvus; use "
-                                                     "group_by_field, or query(group_by_fields=...) for counts")
+def _aggregation(kwargs: dict[str, Any], params: dict[str, Any]) -> Optional[Level]:
+    """``search_aggregation`` read (aggregation/spec.py) and checked against the grouping arguments:
+    pymilvus refuses the pairs client-side, Milvus's proxy with its own words (``client_side``)."""
+    value = kwargs.get("search_aggregation")
+    if value is None:
+        return None
+    level = aggregation_spec.read(value)
+    if kwargs.get("group_by_field", params.get("group_by_field")) is not None:
+        raise client_side(ParamError(message="search_aggregation and group_by_field are mutually exclusive"),
+                          invalid_parameter("group_by_field and search_aggregation cannot be used simultaneously"))
+    if kwargs.get("group_by_fields"):
+        raise client_side(ParamError(message="search_aggregation and group_by_fields are mutually exclusive"),
+                          invalid_parameter("group_by_fields and search_aggregation cannot be used "
+                                            "simultaneously"))
+    return level
 
 
 def _json_type(value: Any) -> Optional[str]:
@@ -434,7 +447,6 @@ def _checked_request(data: Any, filter: Any, limit: Any, output_fields: Any, sea
         raise MilvusException(ErrorCode.UNSUPPORTED, "search_iterator(ranker=...) is not supported by "
                                                      "pgmilvus: rerank functions apply to search() and "
                                                      "hybrid_search()")
-    refuse_search_aggregation(kwargs.get("search_aggregation"))
     limit = check_limit(limit)
     round_decimal = check_round_decimal(kwargs.get("round_decimal", -1))
     check_guarantee_timestamp(kwargs.get("guarantee_timestamp"))
@@ -463,11 +475,13 @@ def _checked_request(data: Any, filter: Any, limit: Any, output_fields: Any, sea
     _check_positive_ints(params)
     _check_hints(top, params)
     knowhere.check_sparse_search(params)
+    aggregation = _aggregation(kwargs, params) if kwargs.get("search_aggregation") is not None else None
+    group = _group(kwargs, params)
     return SearchRequest(data=vectors, limit=limit, offset=offset, filter=filter,
                          filter_params=dict(filter_params),
                          output_fields=list(output_fields) if output_fields is not None else None,
                          partition_names=list(partition_names) if partition_names else None,
                          anns_field=anns_field or None, metric_type=metric.upper() if metric else None,
-                         params=params, round_decimal=round_decimal, ignore_growing=ignore_growing, **_group(kwargs, params),
+                         params=params, round_decimal=round_decimal, ignore_growing=ignore_growing, **group,
                          timezone=kwargs.get("timezone"), time_fields=kwargs.get("time_fields"),
-                         order_by=order.specs(kwargs.get("order_by_fields")))
+                         order_by=order.specs(kwargs.get("order_by_fields")), aggregation=aggregation)

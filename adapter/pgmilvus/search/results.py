@@ -184,6 +184,15 @@ class SearchResult(list):
 
     __repr__ = __str__
 
+    @property
+    def agg_buckets(self) -> list:
+        """search_aggregation's buckets, one list per query (search/aggregation/); [] otherwise."""
+        return self.__dict__.get("_agg_buckets") or []
+
+    @agg_buckets.setter
+    def agg_buckets(self, value: list) -> None:
+        self.__dict__["_agg_buckets"] = value
+
     def materialize(self) -> None:
         """pymilvus decodes lazily; results here are always materialized."""
 

@@ -12,10 +12,12 @@ from ..errors import ErrorCode
 from ..search.function_rank import FunctionScore
 from ..data.outputs import output_plan
 from ..data import aggregates, order_by
+from ..search.aggregation import spec as aggregation_spec
 from ..search.rerank import AnnSearchRequest, BaseRanker, RRFRanker, WeightedRanker
 from ..search.results import Hits
 from ..schema.model import DYNAMIC_FIELD, CollectionSchema
 from ..types import DataType
+from .convert import aggregation
 from .convert.columns import rows_from_columns
 from .convert.fields import aggregate_columns, columns
 from .convert.params import json_object, kv_dict, template_values
@@ -141,7 +143,7 @@ class DataRPCs(RPCBase):
             raise bad_request("function chains are not supported by pgmilvus: pass one decay ranker",
                               int(ErrorCode.UNSUPPORTED))
         if "search_aggregation" in request.DESCRIPTOR.fields_by_name and request.HasField("search_aggregation"):
-            ann.kwargs["search_aggregation"] = request.search_aggregation  # pymilvus 3's stubs only
+            ann.kwargs["search_aggregation"] = aggregation_spec.from_message(request.search_aggregation)
         if request.HasField("function_score"):
             ann.kwargs["ranker"] = function_score(request.function_score)
         if request.HasField("highlighter"):  # its params as pymilvus sent them (text)
@@ -329,6 +331,9 @@ def search_result_data(result: Any, schema: CollectionSchema, output_fields: Opt
     data.fields_data.extend(columns(rows, fields, plan.needs_meta))
     data.output_fields.extend([f.name for f in fields] + ([DYNAMIC_FIELD] if plan.needs_meta else []))
     data.highlight_results.extend(_highlights(result))
+    buckets = getattr(result, "agg_buckets", None)  # search_aggregation's (a SearchResult's)
+    if buckets:
+        aggregation.fill(data, buckets, schema)
     return data
 
 
