@@ -113,6 +113,12 @@ def test_filter_and_range_search(shop: MilvusClient) -> None:
     # rows 4, 6, 7, 8 pass the filter, and lie within radius 0.2 (row 9: 0.2025)
     assert sorted((b.key[0]["value"] or "", sorted(h.pk for h in b.hits)) for b in res.agg_buckets[0]) == \
            [("", [7]), ("a", [4, 6, 8])]
+    res = shop.search("shop", Q, limit=3, filter="price > 35", search_params={"params": {"radius": 0.2,
+                                                                                     "range_filter": 0.05}},
+                      search_aggregation=SearchAggregation(fields=["brand"], size=5, top_hits=TopHits(size=5)))
+    # range_filter keeps the groups' nearer rows out too (row 4: 0.04)
+    assert sorted((b.key[0]["value"] or "", sorted(h.pk for h in b.hits)) for b in res.agg_buckets[0]) == \
+           [("", [7]), ("a", [6, 8])]
 
 
 def test_pymilvus_objects_are_taken(shop: MilvusClient) -> None:

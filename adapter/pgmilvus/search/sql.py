@@ -343,7 +343,10 @@ def search_statement(target: Target, nq: int, conditions: Sequence[sql.Composabl
     """
     query = query_param(target) if nq == 1 else _lateral_query(target)
     if group is not None:
-        everything = [*conditions, filter_condition] if filter_condition is not None else conditions
+        everything = [*conditions, filter_condition] if filter_condition is not None else list(conditions)
+        if range_filter:  # search_aggregation's range search (a grouping search refuses one)
+            raw = target.metric.raw(target.column, query, True)
+            everything.append(range_condition(target, raw, "range_filter", closer_side=True))
         inner = grouped_select(target, query, everything, outputs, group, limit)
     else:
         inner = inner_select(target, query, conditions, outputs, exact, limit, range_filter=range_filter,
