@@ -23,23 +23,30 @@ def brand(i: int) -> Any:
     return None if i % 7 == 0 else "ab"[i % 2]
 
 
+def build_shop(client: Any, types: Any, name: str, n: int) -> None:
+    """The shop collection, for pgmilvus (``types``: its DataType) or pymilvus (its own)."""
+    s = client.create_schema(enable_dynamic_field=False)
+    s.add_field("id", types.INT64, is_primary=True)
+    s.add_field("v", types.FLOAT_VECTOR, dim=2)
+    s.add_field("brand", types.VARCHAR, max_length=4, nullable=True)
+    s.add_field("color", types.VARCHAR, max_length=4)
+    s.add_field("price", types.INT64, nullable=True)
+    s.add_field("rating", types.FLOAT)
+    s.add_field("j", types.JSON)
+    s.add_field("weight", types.DOUBLE)
+    s.add_field("ok", types.BOOL)
+    index = client.prepare_index_params()
+    index.add_index("v", index_type="FLAT", metric_type="L2")
+    client.create_collection(name, schema=s, index_params=index)
+    client.insert(name, [{"id": i, "v": [i / 20, 0.0], "brand": brand(i), "color": "xyz"[i % 3],
+                          "price": None if i % 5 == 0 else i * 10, "rating": i / 4, "j": {"a": i},
+                          "weight": i / 7, "ok": i % 4 == 0} for i in range(n)])
+
+
 @pytest.fixture
 def shop(fresh_client) -> MilvusClient:
-    c = fresh_client
-    s = c.create_schema(enable_dynamic_field=False)
-    s.add_field("id", DataType.INT64, is_primary=True)
-    s.add_field("v", DataType.FLOAT_VECTOR, dim=2)
-    s.add_field("brand", DataType.VARCHAR, max_length=4, nullable=True)
-    s.add_field("color", DataType.VARCHAR, max_length=4)
-    s.add_field("price", DataType.INT64, nullable=True)
-    s.add_field("rating", DataType.FLOAT)
-    s.add_field("j", DataType.JSON)
-    index = c.prepare_index_params()
-    index.add_index("v", index_type="FLAT", metric_type="L2")
-    c.create_collection("shop", schema=s, index_params=index)
-    c.insert("shop", [{"id": i, "v": [i / 20, 0.0], "brand": brand(i), "color": "xyz"[i % 3],
-                       "price": None if i % 5 == 0 else i * 10, "rating": i / 4, "j": {"a": i}} for i in range(N)])
-    return c
+    build_shop(fresh_client, DataType, "shop", N)
+    return fresh_client
 
 
 def tree(buckets) -> list:

@@ -11,6 +11,7 @@ pytest.importorskip("pymilvus")
 from pymilvus import DataType, MilvusException, SearchAggregation, TopHits  # noqa: E402
 
 import pgmilvus  # noqa: E402
+from tests.test_search_aggregation import build_shop  # noqa: E402
 
 NAME = "agg"
 Q = [[0.0, 0.0], [0.5, 0.0]]
@@ -18,21 +19,7 @@ Q = [[0.0, 0.0], [0.5, 0.0]]
 
 @pytest.fixture
 def shop(wire_client):
-    s = wire_client.create_schema(enable_dynamic_field=False)
-    s.add_field("id", DataType.INT64, is_primary=True)
-    s.add_field("v", DataType.FLOAT_VECTOR, dim=2)
-    s.add_field("brand", DataType.VARCHAR, max_length=4, nullable=True)
-    s.add_field("color", DataType.VARCHAR, max_length=4)
-    s.add_field("price", DataType.INT64, nullable=True)
-    s.add_field("rating", DataType.FLOAT)
-    s.add_field("weight", DataType.DOUBLE)
-    s.add_field("ok", DataType.BOOL)
-    index = wire_client.prepare_index_params()
-    index.add_index("v", index_type="FLAT", metric_type="L2")
-    wire_client.create_collection(NAME, schema=s, index_params=index)
-    wire_client.insert(NAME, [{"id": i, "v": [i / 20, 0.0], "brand": None if i % 7 == 0 else "ab"[i % 2],
-                               "color": "xyz"[i % 3], "price": None if i % 5 == 0 else i * 10, "rating": i / 3,
-                               "weight": i / 7, "ok": i % 4 == 0} for i in range(20)])
+    build_shop(wire_client, DataType, NAME, 20)
     return wire_client
 
 

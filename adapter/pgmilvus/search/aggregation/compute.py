@@ -78,7 +78,7 @@ def _level(plan: AggPlan, index: int, rows: list[Row], field_ids: dict[str, int]
     level = plan.levels[index]
     groups: dict[tuple, list[Row]] = {}
     for row in rows:
-        key = tuple(_key_value(row.values[k]) for k in level.keys)
+        key = tuple(milvus_value(row.values[k]) for k in level.keys)
         groups.setdefault(key, []).append(row)
     found = [(key, members, _metrics(level.metrics, members)) for key, members in groups.items()]
     if level.order:
@@ -91,11 +91,6 @@ def _level(plan: AggPlan, index: int, rows: list[Row], field_ids: dict[str, int]
         subs = _level(plan, index + 1, members, field_ids) if index + 1 < len(plan.levels) else []
         out.append(AggregationBucket(entries, len(members), metrics, hits, subs))
     return out
-
-
-def _key_value(value: Any) -> Any:
-    """A bucket key's value (hashable; a TIMESTAMPTZ in microseconds, as Milvus sends it)."""
-    return milvus_value(value)
 
 
 # -- metrics -----------------------------------------------------------------------------------

@@ -52,7 +52,6 @@ class AggPlan:
     levels: tuple[LevelPlan, ...]
     columns: tuple[str, ...]    # the fields the statement selects for the aggregation, by index
     ids: tuple[int, ...]        # their Milvus field ids (100 + schema position)
-    dtypes: tuple[DataType, ...]
     group_names: tuple[str, ...]    # the composite group key: every level's fields, in order
     topk: int
     group_size: int
@@ -100,7 +99,7 @@ def build(spec: Level, schema: CollectionSchema) -> AggPlan:
         if topk > _INT64_MAX:
             raise invalid_parameter("search_aggregation derived topK overflows int64")
     group_size = max([1] + [lv.top_hits[0] for lv in levels if lv.top_hits is not None])
-    return AggPlan(tuple(levels), tuple(builder.columns), tuple(builder.ids), tuple(builder.dtypes),
+    return AggPlan(tuple(levels), tuple(builder.columns), tuple(builder.ids),
                    tuple(builder.columns[k] for lv in levels for k in lv.keys), topk, group_size,
                    {f.name: 100 + i for i, f in enumerate(schema.fields)})
 
@@ -127,7 +126,6 @@ class _Builder:
         self.schema = schema
         self.columns: list[str] = []
         self.ids: list[int] = []
-        self.dtypes: list[DataType] = []
         self.grouped: set[str] = set()
 
     def column(self, name: str) -> int:
@@ -135,7 +133,6 @@ class _Builder:
             field = self.schema.field(name)
             self.columns.append(name)
             self.ids.append(100 + self.schema.fields.index(field))
-            self.dtypes.append(field.dtype)
         return self.columns.index(name)
 
     def field(self, name: str, usage: str, wrap: str = "") -> DataType:
