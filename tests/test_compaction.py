@@ -207,3 +207,27 @@ def test_a_quiet_collection_is_compacted_in_the_background(client, monkeypatch: 
     assert sorted(_segments(client, "seg")) == [("growing", 0), ("indexed", SEAL), ("indexed", 4 * SEAL)]
     assert _ids(client) == list(range(len(vectors)))
     _check_nearest(client, vectors, list(range(0, len(vectors), 97)))
+
+
+def test_optimize_builds_merges_and_reports_its_stages(client) -> None:
+    """pymilvus 3's optimize: the same merge as compact, its stages and result as pymilvus gives them."""
+    from pgmilvus import ParamError
+
+    _loaded(client)
+    client.load_collection("seg")
+    result = client.optimize("seg", target_size="512MB")
+    assert (result.status, result.collection_name, result.target_size) == ("success", "seg", "512MB")
+    assert result.progress == ["initializing", "waiting for indexes", "compacting", "waiting for compaction",
+                               "waiting for index rebuild", "refreshing load"]
+    assert sorted(_segments(client, "seg")) == [("growing", 0), ("indexed", SEAL), ("indexed", 4 * SEAL)]
+    task = client.optimize("seg", wait=False)
+    assert task.done() and not task.cancel() and task.progress() == "refreshing load"
+    done = task.result()
+    done = client.run(done) if hasattr(done, "__await__") else done  # AsyncOptimizeTask's is awaited
+    assert done.compaction_id != result.compaction_id
+    for size, message in (("12XB", "Invalid unit: 'xb'. Supported units: B, KB, MB, GB, TB, PB"),
+                          ("1KB", "target size too small: 1KB, must be at least 1MB"),
+                          ([1], "target_size must be a string or number, got list")):
+        with pytest.raises(ParamError) as err:
+            client.optimize("seg", target_size=size)
+        assert err.value.message == message

@@ -35,6 +35,7 @@ import psycopg
 
 from ..pg import green
 from .milvus_client import MilvusClient
+from .optimize import AsyncOptimizeTask
 from ..errors import MilvusException
 from ..types import LoadState
 
@@ -44,7 +45,7 @@ T = TypeVar("T")
 _PLAIN = ("create_schema", "create_field_schema", "prepare_index_params", "get_server_type")
 #: MilvusClient methods with no asyncio twin: the face's own lifecycle, and the iterators, which
 #: pymilvus's AsyncMilvusClient does not have either.
-_NOT_WRAPPED = ("bind", "close", "query_iterator", "search_iterator", "get_load_state", "refresh_load")
+_NOT_WRAPPED = ("bind", "close", "query_iterator", "search_iterator", "get_load_state", "refresh_load", "optimize")
 
 #: The caller's async connection of this task, per AsyncMilvusClient (id -> connection).
 _bound: contextvars.ContextVar[Dict[int, psycopg.AsyncConnection]] = contextvars.ContextVar(
@@ -139,6 +140,13 @@ class AsyncMilvusClient:
                 await self._call(MilvusClient.get_load_state, collection_name, partition_name=name,
                                  timeout=timeout)
         return await self._call(MilvusClient.refresh_load, collection_name, timeout=timeout, **kwargs)
+
+    async def optimize(self, collection_name: str, target_size: Optional[str] = None, wait: bool = True,
+                       timeout: Optional[float] = None, **kwargs: Any) -> Any:
+        """MilvusClient.optimize; ``wait=False`` returns pymilvus's AsyncOptimizeTask shape (an
+        awaited ``result()``), already finished."""
+        result = await self._call(MilvusClient.optimize, collection_name, target_size, True, timeout, **kwargs)
+        return result if wait else AsyncOptimizeTask(result)
 
 
 def _on(twin: psycopg.Connection, method: Callable[..., T], sync: MilvusClient, *args: Any,

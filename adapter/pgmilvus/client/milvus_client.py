@@ -22,7 +22,7 @@ from ..data import aggregates, analyze, analyzer, field_ops, order_by, reads, ti
 from ..catalog import builder, compaction, evolution as schema_evolution, segments
 from ..search import ranked as search_ranked
 from ..pg import callers
-from . import uri as uri_mod
+from . import optimize, uri as uri_mod
 from ..catalog import properties as properties_mod
 from ..pg.connection import Database
 from ..errors import (DataTypeNotMatchException, ErrorCode, MilvusException, ParamError, PermissionDenied,
@@ -34,7 +34,7 @@ from ..search.function_rank import FunctionScore
 from ..search.rerank import BaseRanker
 from ..search.params import build_request, check_guarantee_timestamp, check_ignore_growing, check_output_fields
 from ..schema.model import CollectionSchema, FieldSchema, Function
-from ..types import DataType, LoadedSegmentInfo, SegmentInfo, SegmentState
+from ..types import DataType, LoadedSegmentInfo, LoadState, SegmentInfo, SegmentState
 
 _log = logging.getLogger("pgmilvus")
 _RESERVED_SCHEMAS = {"pgmilvus_catalog", "information_schema", "public"}
@@ -393,6 +393,28 @@ class MilvusClient:
             conn.execute(sql.SQL("VACUUM (ANALYZE) {}").format(
                 sql.Identifier(info.schema_name, info.table_name)))
         return next(_compaction_ids)
+
+    def optimize(self, collection_name: str, target_size: Optional[str] = None, wait: bool = True,
+                 timeout: Optional[float] = None, **kwargs: Any) -> Union[optimize.OptimizeResult,
+                                                                           optimize.OptimizeTask]:
+        """pymilvus 3's optimize (client/optimize.py): the sealed segments' indexes built, the indexed
+        segments merged (compact), and the load refreshed, each step done when it returns; with
+        ``wait=False`` the task returned is already finished.  ``target_size`` is checked as pymilvus
+        checks it; the merge ignores it (compaction.py merges what fits its own segment size)."""
+        check_argument("collection_name", collection_name, str)
+        optimize.target_mb(target_size)
+        stages = [optimize.ProgressStage.INITIALIZING, optimize.ProgressStage.WAITING_FOR_INDEXES]
+        with self._conn(timeout) as conn:
+            info = collections.require(conn, self._db_name, collection_name)
+            if info.segmented and not callers.is_callers(conn):
+                segments.build_pending(conn, info, wait=True)
+        stages.append(optimize.ProgressStage.COMPACTING)
+        job = self.compact(collection_name, timeout=timeout)
+        stages += [optimize.ProgressStage.WAITING_FOR_COMPACTION, optimize.ProgressStage.WAITING_FOR_INDEX_REBUILD]
+        if self.get_load_state(collection_name, timeout=timeout)["state"] == LoadState.Loaded:
+            stages.append(optimize.ProgressStage.REFRESHING_LOAD)
+        result = optimize.OptimizeResult("success", collection_name, job, target_size, stages)
+        return result if wait else optimize.OptimizeTask(result)
 
     def get_compaction_state(self, job_id: int, timeout: Optional[float] = None, **kwargs: Any) -> str:
         return "Completed"
