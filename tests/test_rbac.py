@@ -735,3 +735,34 @@ def test_load_and_release_need_only_their_privileges(admin, admin_dsn, opened):
     cli.release_collection(name)
     cli.load_collection(name)
     assert admin.get_load_state(name)["state"].name == "Loaded"
+
+
+def test_descriptions_of_users_and_roles(admin):
+    """pymilvus 3's update_user / alter_role (Milvus master) change the descriptions create_* gave."""
+    user, role = _name("u"), _name("r")
+    admin.create_user(user, "Passw0rd!", description="first")
+    admin.create_role(role, description="readers")
+    admin.update_user(user, "second")
+    admin.alter_role(role, "writers")
+    assert admin.describe_user(user)["description"] == "second"
+    assert admin.describe_role(role)["description"] == "writers"
+    for call, code, message in [
+        (lambda: admin.update_user(_name("nobody"), "x"), 65535,
+         "not found the user, maybe the user isn't existed or internal system error"),
+        (lambda: admin.alter_role(_name("nobody"), "x"), 65535,
+         "not found the role, maybe the role isn't existed or internal system error"),
+        (lambda: admin.alter_role("admin", "x"), 1401,
+         "the role[admin] is a default role, which can't be altered: privilege not permitted"),
+        (lambda: admin.alter_role(role, "x" * 1025), 1100,
+         "the length of role description must be not greater than limit: invalid parameter[expected=in range "
+         "[0, 1024]][actual=1025]"),
+        (lambda: admin.update_user(user, "é" * 513), 1100,
+         "invalid user description with length 1026, the length of user description must be less than or equal "
+         "to 1024: invalid parameter"),
+    ]:
+        with pytest.raises(MilvusException) as err:
+            call()
+        assert (err.value.code, err.value.message) == (code, message)
+    assert admin.describe_role(role)["description"] == "writers"
+    admin.drop_user(user)
+    admin.drop_role(role)

@@ -447,3 +447,25 @@ def test_flush_all_over_the_wire(two_vectors, local_client) -> None:
     two_vectors.flush_all(timeout=60)
     index = local_client.describe_index(NAME, "dense")
     assert (index["indexed_rows"], index["pending_index_rows"]) == (40, 0)
+
+
+def test_user_and_role_descriptions(wire_client) -> None:
+    """pymilvus 3's update_user (UpdateCredential with a description) and alter_role (AlterRole)."""
+    import uuid
+
+    from pymilvus import MilvusException
+
+    user, role = f"u_{uuid.uuid4().hex[:8]}", f"r_{uuid.uuid4().hex[:8]}"
+    wire_client.create_user(user, "Passw0rd!", description="first")
+    wire_client.create_role(role, description="readers")
+    try:
+        wire_client.update_user(user, "second")
+        wire_client.alter_role(role, "writers")
+        assert wire_client.describe_user(user)["description"] == "second"
+        assert wire_client.describe_role(role)["description"] == "writers"
+        with pytest.raises(MilvusException) as err:
+            wire_client.alter_role("public", "x")
+        assert err.value.code == 1401 and "default role" in err.value.message
+    finally:
+        wire_client.drop_user(user)
+        wire_client.drop_role(role)

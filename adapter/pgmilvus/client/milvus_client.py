@@ -1013,8 +1013,17 @@ class MilvusClient:
     def create_user(self, user_name: str, password: str, timeout: Optional[float] = None,
                     description: Optional[str] = None, **kwargs: Any) -> None:
         name, secret = rbac.user_name(user_name), rbac.password(password)
+        description = rbac.user_description(rbac.param_type("description", description or "", allow_empty=True))
         with self._tx(timeout) as conn:
-            rbac.create_user(conn, self._db_name, name, secret, description or "")
+            rbac.create_user(conn, self._db_name, name, secret, description)
+
+    def update_user(self, user_name: str, description: str, timeout: Optional[float] = None,
+                    **kwargs: Any) -> None:
+        """pymilvus 3 (UpdateCredential with a description only): change a user's description."""
+        name = rbac.user_name(user_name)
+        description = rbac.user_description(rbac.param_type("description", description, allow_empty=True))
+        with self._tx(timeout) as conn:
+            rbac.update_user(conn, self._db_name, name, description)
 
     def drop_user(self, user_name: str, timeout: Optional[float] = None, **kwargs: Any) -> None:
         if not isinstance(user_name, str):
@@ -1065,8 +1074,17 @@ class MilvusClient:
     def create_role(self, role_name: str, timeout: Optional[float] = None, description: str = "",
                     **kwargs: Any) -> None:
         name = rbac.role_name(role_name)
+        description = rbac.role_description(rbac.param_type("description", description or "", allow_empty=True))
         with self._tx(timeout) as conn:
-            rbac.create_role(conn, self._db_name, name, description or "")
+            rbac.create_role(conn, self._db_name, name, description)
+
+    def alter_role(self, role_name: str, description: str, timeout: Optional[float] = None,
+                   **kwargs: Any) -> None:
+        """pymilvus 3 / Milvus master: change a role's description."""
+        name = rbac.role_name(role_name)
+        description = rbac.role_description(rbac.param_type("description", description, allow_empty=True))
+        with self._tx(timeout) as conn:
+            rbac.alter_role(conn, self._db_name, name, description)
 
     def drop_role(self, role_name: str, force_drop: bool = False, timeout: Optional[float] = None,
                   **kwargs: Any) -> None:

@@ -140,7 +140,7 @@ METHOD_PRIVILEGES: dict[str, str] = {
     "drop_role": "DropOwnership", "grant_role": "ManageOwnership", "revoke_role": "ManageOwnership",
     "grant_privilege": "ManageOwnership", "revoke_privilege": "ManageOwnership",
     "grant_privilege_v2": "ManageOwnership", "revoke_privilege_v2": "ManageOwnership",
-    "update_password": "UpdateUser", "list_users": "SelectOwnership", "describe_user": "SelectUser",
+    "update_password": "UpdateUser", "update_user": "UpdateUser", "alter_role": "CreateOwnership", "list_users": "SelectOwnership", "describe_user": "SelectUser",
     "list_roles": "SelectOwnership", "describe_role": "SelectOwnership",
     "create_privilege_group": "CreatePrivilegeGroup", "drop_privilege_group": "DropPrivilegeGroup",
     "list_privilege_groups": "ListPrivilegeGroups", "add_privileges_to_group": "OperatePrivilegeGroup",

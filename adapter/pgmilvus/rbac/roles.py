@@ -51,6 +51,29 @@ def _invalid(message: str) -> MilvusException:
     return MilvusException(ErrorCode.INVALID_PARAMETER, f"{message}: invalid parameter")
 
 
+#: Milvus's proxy.maxUserDescriptionLength and proxy.maxRoleDescriptionLength (bytes).
+DESCRIPTION_MAX_LEN = 1024
+
+
+def user_description(description: str) -> str:
+    """ValidateUserDescription (Milvus 2.6.19+)."""
+    size = len(description.encode())
+    if size > DESCRIPTION_MAX_LEN:
+        raise _invalid(f"invalid user description with length {size}, the length of user description must be "
+                       f"less than or equal to {DESCRIPTION_MAX_LEN}")
+    return description
+
+
+def role_description(description: str) -> str:
+    """rbacutil.ValidateRoleDescription (Milvus master)."""
+    size = len(description.encode())
+    if size > DESCRIPTION_MAX_LEN:
+        raise MilvusException(ErrorCode.INVALID_PARAMETER,
+                              "the length of role description must be not greater than limit: invalid parameter"
+                              f"[expected=in range [0, {DESCRIPTION_MAX_LEN}]][actual={size}]")
+    return description
+
+
 def user_name(name: Any) -> str:
     """Milvus's ValidateUsername: a letter, then letters, digits, underscores; <= 32."""
     param_type("user", name, allow_empty=True)
@@ -419,6 +442,15 @@ def update_password(conn: psycopg.Connection, conninfo: str, db_name: str, name:
     _set_password(conn, name, new)
 
 
+def update_user(conn: psycopg.Connection, db_name: str, name: str, description: str) -> None:
+    """UpdateCredential with a description only (pymilvus 3's update_user): the catalog's text."""
+    if name != current_user(conn):
+        require_manager(conn, db_name, "UpdateUser")
+    if not _user_exists(conn, name):
+        raise _user_not_found()
+    conn.execute(f"UPDATE {CATALOG}.rbac_users SET description = %s WHERE name = %s", (description, name))
+
+
 def list_users(conn: psycopg.Connection) -> list[str]:
     return [r[0] for r in conn.execute(f"SELECT name FROM {CATALOG}.rbac_users ORDER BY created_at, name")]
 
@@ -448,6 +480,17 @@ def create_role(conn: psycopg.Connection, db_name: str, name: str, description: 
         conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(pg)))
     conn.execute(f"INSERT INTO {CATALOG}.rbac_roles (name, pg_role, description) VALUES (%s, %s, %s)",
                  (name, pg, description or ""))
+
+
+def alter_role(conn: psycopg.Connection, db_name: str, name: str, description: str) -> None:
+    """AlterRole (Milvus master): a role's description; the built-in roles are not altered."""
+    require_manager(conn, db_name, "CreateOwnership")
+    if name in BUILTIN_ROLES:
+        raise MilvusException(ErrorCode.PERMISSION_DENIED,
+                              f"the role[{name}] is a default role, which can't be altered: privilege not permitted")
+    if _role(conn, name) is None:
+        raise _role_not_found()
+    conn.execute(f"UPDATE {CATALOG}.rbac_roles SET description = %s WHERE name = %s", (description, name))
 
 
 def drop_role(conn: psycopg.Connection, db_name: str, name: str, force_drop: bool = False) -> None:

@@ -41,9 +41,20 @@ class RbacRPCs(RPCBase):
 
     @rpc
     def UpdateCredential(self, call: Call, request: milvus_pb2.UpdateCredentialRequest) -> Any:
+        described = request.HasField("description")
+        if not request.newPassword and described:  # pymilvus 3's update_user: the description only
+            self._client(call).update_user(request.username, request.description)
+            return SUCCESS
         self._client(call).update_password(request.username, _password(request.oldPassword, "oldPassword"),
                                            _password(request.newPassword, "newPassword"))
+        if described:
+            self._client(call).update_user(request.username, request.description)
         self.backend.forget_user(request.username)
+        return SUCCESS
+
+    @rpc
+    def AlterRole(self, call: Call, request: milvus_pb2.AlterRoleRequest) -> Any:
+        self._client(call).alter_role(request.role_name, request.description)
         return SUCCESS
 
     @rpc
