@@ -52,6 +52,15 @@ def record(conn: psycopg.Connection, info: CollectionInfo, segment_id: int, leaf
         _SEGMENTS, sql.SQL(", ").join(pairs)), (segment_id,))
 
 
+def forget(conn: psycopg.Connection, info: CollectionInfo, field: str) -> None:
+    """Drop the statistics of BM25 output ``field`` (drop_function_field): a field of that name
+    added again counts its own."""
+    conn.execute(sql.SQL("UPDATE {} SET bm25 = bm25 - %s WHERE collection_id = %s AND bm25 ? %s").format(_SEGMENTS),
+                 (field, info.id, field))
+    conn.execute(sql.SQL("DELETE FROM {} WHERE field = %s AND segment_id IN (SELECT id FROM {} WHERE collection_id = %s)")
+                 .format(_TERMS, _SEGMENTS), (field, info.id))
+
+
 def kept_sql() -> sql.Composable:
     """The ids of the collection's segments whose statistics of field %(field)s are kept."""
     return sql.SQL("SELECT id FROM {} WHERE collection_id = %(collection)s AND state IN ('sealed', 'indexed')"

@@ -27,8 +27,8 @@ from ..schema import ddl
 from .properties import MMAP_KEY, WARMUP_KEYS
 from .store import CollectionInfo
 from ..errors import ErrorCode, MilvusException, ParamError, collection_loaded, invalid_parameter
-from ..schema.model import (MAX_CAPACITY, MAX_FIELDS, MAX_VARCHAR, FieldSchema, check_field_counts,
-                            check_max_length, warmup_problem)
+from ..schema.model import (MAX_CAPACITY, MAX_FIELDS, MAX_VARCHAR, CollectionSchema, FieldSchema,
+                            check_field_counts, check_max_length, warmup_problem)
 from ..types import DENSE_VECTOR_TYPES, DataType
 
 #: Names Milvus keeps for its own columns (the dynamic field's ``$meta`` fails the name check first).
@@ -61,7 +61,7 @@ def new_field(field_name: str, data_type: Any, desc: str, kwargs: dict[str, Any]
 
 def add_field(conn: psycopg.Connection, info: CollectionInfo, field: FieldSchema) -> None:
     """Add ``field`` to the collection: one nullable (or defaulted) column on every partition."""
-    _check_new_field(info, field)
+    check_new_field(info, field)
     info = segments.lock_for_ddl(conn, info)  # waits for writers in flight, stops builds
     schema = info.schema.copy()
     schema.fields.append(field)
@@ -75,8 +75,9 @@ def add_field(conn: psycopg.Connection, info: CollectionInfo, field: FieldSchema
     catalog.add_field(conn, info.id, schema)
 
 
-def _check_new_field(info: CollectionInfo, field: FieldSchema) -> None:
-    """Milvus's validateAddFieldRequest + the nullable rule + ValidateField, in that order."""
+def check_new_field(info: CollectionInfo, field: FieldSchema, function_output: bool = False) -> None:
+    """Milvus's validateAddFieldRequest + the nullable rule + ValidateField, in that order; a
+    ``function_output`` field (add_function_field) is not nullable: the function validator says so."""
     schema, name = info.schema, field.name
     if len(schema.fields) >= MAX_FIELDS:
         raise invalid_parameter(f"The number of fields has reached the maximum value {MAX_FIELDS}")
@@ -98,7 +99,7 @@ def _check_new_field(info: CollectionInfo, field: FieldSchema) -> None:
         check_field_counts(len(schema.fields) + 1, len(schema.vector_fields) + 1)
         if field.dtype in DENSE_VECTOR_TYPES and field.dim is None:
             raise invalid_parameter(f"vector field must have dimension specified, field name = {name}")
-    if not field.nullable:
+    if not field.nullable and not function_output:
         raise invalid_parameter(f"added field must be nullable, please check it, field name = {name}")
     if field.dtype == DataType.VARCHAR or (field.dtype == DataType.ARRAY
                                            and field.element_type == DataType.VARCHAR):
@@ -114,8 +115,6 @@ def _check_new_field(info: CollectionInfo, field: FieldSchema) -> None:
 
 def drop_field(conn: psycopg.Connection, info: CollectionInfo, field_name: str, field_id: int) -> None:
     """Drop a field, its column on every partition and its indexes; other fields keep their data."""
-    from . import index_ops  # index_ops imports collections, which imports catalog
-
     field = _field_to_drop(info, field_name, field_id)
     if field.is_primary or field.is_partition_key:
         kind = "primary key" if field.is_primary else "partition key"
@@ -124,16 +123,29 @@ def drop_field(conn: psycopg.Connection, info: CollectionInfo, field_name: str, 
     if field.is_vector and len(info.schema.vector_fields) == 1:
         raise invalid_parameter(f"can not drop {field.name}: it is the only vector field of collection "
                                 f"{info.name}")
+    for function in info.schema.functions:  # master's validateDropField, after the other rules
+        role = ("input" if field.name in function.input_field_names
+                else "output" if field.name in function.output_field_names else None)
+        if role is not None:
+            raise invalid_parameter(f"field is referenced by function {function.name} as {role}, drop function first")
     info = segments.lock_for_ddl(conn, info)
-    for index in [i for i in info.indexes if i.field_name == field.name]:
-        index_ops.drop(conn, info, index.index_name)
-    columns = [field.name] + ([ddl.match_column(field.name)] if field.name in info.schema.token_fields else [])
+    schema = info.schema.copy()
+    schema.fields = [f for f in schema.fields if f.name != field.name]
+    remove_column(conn, info, field.name, schema)
+
+
+def remove_column(conn: psycopg.Connection, info: CollectionInfo, name: str, schema: CollectionSchema) -> None:
+    """Drop field ``name``'s indexes and column (its tokens' too) and store ``schema``, the
+    collection's without it (drop_collection_field, drop_function_field; under lock_for_ddl)."""
+    from . import index_ops  # index_ops imports collections, which imports catalog
+
+    for index in [i for i in info.indexes if i.field_name == name]:
+        index_ops.drop(conn, info, index.index_name, with_field=True)
+    columns = [name] + ([ddl.match_column(name)] if name in info.schema.token_fields else [])
     for column in columns:  # the field's tokens go with it, and their index with them
         conn.execute(sql.SQL("ALTER TABLE {} DROP COLUMN {}").format(
             ddl.qualified(info.schema_name, info.table_name), sql.Identifier(column)))
-    schema = info.schema.copy()
-    schema.fields = [f for f in schema.fields if f.name != field.name]
-    catalog.remove_field(conn, info.id, schema, field.name)
+    catalog.remove_field(conn, info.id, schema, name)
 
 
 def _field_to_drop(info: CollectionInfo, field_name: str, field_id: int) -> FieldSchema:

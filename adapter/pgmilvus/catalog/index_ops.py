@@ -154,12 +154,14 @@ def describe(conn: psycopg.Connection, info: CollectionInfo, index_name: str) ->
     return out
 
 
-def drop(conn: psycopg.Connection, info: CollectionInfo, index_name: str) -> None:
+def drop(conn: psycopg.Connection, info: CollectionInfo, index_name: str, with_field: bool = False) -> None:
+    """Drop an index; ``with_field``: its field is dropped too (drop_collection_field,
+    drop_function_field), which Milvus allows on a loaded collection."""
     index = find(info, index_name)
     if index is None:
         return
     field = info.schema.field(index.field_name)
-    if info.loaded and field is not None and field.is_vector:
+    if info.loaded and field is not None and field.is_vector and not with_field:
         raise invalid_parameter(f"vector index cannot be dropped on loaded collection: {info.id} (release "
                                 f"collection {info.name} first)")  # Milvus 2.6's datacoord text
     # JSON path indexes of one field share a GIN index: the last of them drops it.

@@ -15,11 +15,11 @@ import logging
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, TypeVar, Union
 
 from ..catalog import store as catalog, collections, index_ops, stats
-from ..schema import ddl, functions as schema_functions, names
+from ..schema import ddl, function_fields as function_checks, functions as schema_functions, names
 from ..search import by_ids, highlight, hybrid, ann as search_mod
 from ..rbac import groups, roles as rbac
 from ..data import aggregates, analyze, analyzer, field_ops, order_by, reads, timestamps, writes
-from ..catalog import builder, compaction, evolution as schema_evolution, segments
+from ..catalog import builder, compaction, evolution as schema_evolution, function_fields, segments
 from ..search import ranked as search_ranked
 from ..pg import callers
 from . import optimize, uri as uri_mod
@@ -34,7 +34,7 @@ from ..search.function_rank import FunctionScore
 from ..search.rerank import BaseRanker
 from ..search.params import build_request, check_guarantee_timestamp, check_ignore_growing, check_output_fields
 from ..schema.model import CollectionSchema, FieldSchema, Function
-from ..types import DataType, LoadedSegmentInfo, LoadState, SegmentInfo, SegmentState
+from ..types import DataType, FunctionType, LoadedSegmentInfo, LoadState, SegmentInfo, SegmentState
 
 _log = logging.getLogger("pgmilvus")
 _RESERVED_SCHEMAS = {"pgmilvus_catalog", "information_schema", "public"}
@@ -501,6 +501,49 @@ class MilvusClient:
         with self._tx(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name, for_update=True)
             schema_evolution.drop_field(conn, info, field_name, field_id)
+
+    def add_function_field(self, collection_name: str, field_schema: FieldSchema, func: Function,
+                           index_params: IndexParams, timeout: Optional[float] = None, **kwargs: Any) -> None:
+        """pymilvus 3 / Milvus master: add a BM25 or MinHash function, its output field and that
+        field's index; the rows already stored are filled before it returns (docs/user-guide.md)."""
+        check_argument("collection_name", collection_name, str)
+        index = function_checks.client_checks(field_schema, func, index_params)
+        self.alter_collection_schema_add(collection_name, field_schema, func, index, timeout)
+
+    def drop_function_field(self, collection_name: str, function_name: str, timeout: Optional[float] = None,
+                            **kwargs: Any) -> None:
+        """pymilvus 3 / Milvus master: drop a BM25 or MinHash function with its output field."""
+        check_argument("collection_name", collection_name, str)
+        if function_name is None:  # pymilvus's _alter_collection_schema: then neither add nor drop
+            raise ParamError(message="Must specify either Add operation (field_schema/func) or Drop operation "
+                                     "(drop_field_name/drop_field_id/drop_function_name)")
+        if function_name == "":
+            raise ParamError(message="Must specify exactly one valid Drop identifier "
+                                     "(drop_field_name/drop_field_id/drop_function_name)")
+        self.alter_collection_schema_drop(collection_name, function_name, True, timeout)
+
+    def alter_collection_schema_add(self, collection_name: str, field: Optional[FieldSchema], function: Function,
+                                    index: Optional[Any] = None, timeout: Optional[float] = None) -> None:
+        """pgmilvus's own: AlterCollectionSchema's add_request of a function after pymilvus's checks
+        (``pgmilvus serve`` calls it): with its output field and that field's index (None: the
+        request gave no index params), or alone (refused, as add_collection_function is)."""
+        if field is None:
+            if function.type == FunctionType.BM25:
+                raise invalid_parameter("BM25 function must be added with its output field in add_function_field "
+                                        "interface")
+            self.add_collection_function(collection_name, function, timeout)
+            return
+        with self._tx(timeout) as conn:
+            info = collections.require(conn, self._db_name, collection_name, describe=True, for_update=True)
+            function_fields.add(conn, info, field, function, index)
+
+    def alter_collection_schema_drop(self, collection_name: str, function_name: str, cascade: bool,
+                                     timeout: Optional[float] = None) -> None:
+        """pgmilvus's own: AlterCollectionSchema's drop_request of a function; ``cascade``: its
+        output field goes too (drop_function_field), else it stays a plain field."""
+        with self._tx(timeout) as conn:
+            info = collections.require(conn, self._db_name, collection_name, describe=True, for_update=True)
+            function_fields.drop(conn, info, function_name, cascade)
 
     def alter_index_properties(self, collection_name: str, index_name: str, properties: dict,
                                timeout: Optional[float] = None, **kwargs: Any) -> None:

@@ -153,6 +153,8 @@ METHOD_PRIVILEGES: dict[str, str] = {
     "drop_index_properties": "CreateIndex",
     "add_collection_function": "CreateCollection", "alter_collection_function": "CreateCollection",
     "drop_collection_function": "CreateCollection",
+    "add_function_field": "AlterCollectionSchema", "drop_function_field": "AlterCollectionSchema",
+    "alter_collection_schema_add": "AlterCollectionSchema", "alter_collection_schema_drop": "AlterCollectionSchema",
     # pgmilvus's own: the schema a describe gives (the wire server types answers with it)
     "collection_schema": "DescribeCollection",
 }

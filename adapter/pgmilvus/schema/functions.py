@@ -20,8 +20,21 @@ from ..types import DataType, FunctionType, go_name
 _TEXT_TYPES = (DataType.VARCHAR, DataType.TEXT)
 
 
+class Refusal(MilvusException):
+    """The proxy's refusal of a function (code 65535 at create time); ``missing``: Milvus's
+    ErrParameterMissing rather than ErrParameterInvalid (add_function_field answers 1101 / 1100)."""
+
+    def __init__(self, message: str, missing: bool = False) -> None:
+        super().__init__(ErrorCode.SERVER_ERROR, message)
+        self.missing = missing
+
+
 def _server(message: str) -> MilvusException:
-    return MilvusException(ErrorCode.SERVER_ERROR, message)
+    return Refusal(message)
+
+
+def _missing(message: str) -> MilvusException:
+    return Refusal(message, missing=True)
 
 
 def verify_client(schema: Any) -> None:
@@ -135,17 +148,17 @@ def _output_flags(function: Any, field: Any) -> None:
 def _basic_params(function: Any) -> None:
     """checkFunctionBasicParams (the names' checks pymilvus's constructor mostly made already)."""
     if function.name == "":
-        raise _server("function name cannot be empty")
+        raise _missing("function name cannot be empty")
     if not function.input_field_names:
-        raise _server(f"function input field names cannot be empty, function: {function.name}")
+        raise _missing(f"function input field names cannot be empty, function: {function.name}")
     if not function.output_field_names:
-        raise _server(f"function output field names cannot be empty, function: {function.name}")
+        raise _missing(f"function output field names cannot be empty, function: {function.name}")
     for name in function.input_field_names:
         if name == "":
-            raise _server(f"function input field name cannot be empty string, function: {function.name}")
+            raise _missing(f"function input field name cannot be empty string, function: {function.name}")
     for name in function.output_field_names:
         if name == "":
-            raise _server(f"function output field name cannot be empty string, function: {function.name}")
+            raise _missing(f"function output field name cannot be empty string, function: {function.name}")
     if function.params and function.type == FunctionType.BM25:  # MinHash's are optional
         raise _server("BM25 function accepts no params")
 

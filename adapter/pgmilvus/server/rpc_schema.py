@@ -2,7 +2,10 @@
 
 pymilvus 3 adds and drops fields through ``AlterCollectionSchema`` and falls
 back to ``AddCollectionField`` when a server does not implement it; both
-arrive at the same MilvusClient calls the in-process client makes.
+arrive at the same MilvusClient calls the in-process client makes.  A field
+with a function (add_function_field) and a function's drop (drop_function_field)
+arrive at MilvusClient.alter_collection_schema_add / _drop, after the checks
+pymilvus made on the client.
 """
 
 from __future__ import annotations
@@ -13,9 +16,12 @@ from google.protobuf.message import DecodeError
 from pymilvus.grpc_gen import milvus_pb2, schema_pb2
 
 from ..errors import ErrorCode
+from ..schema.index_params import IndexParam
+from ..schema.model import FieldSchema
 from .convert.params import kv_dict
 from .convert.schema import field_arguments, function as function_of
 from .handler import Call, RPCBase, rpc
+from .rpc_admin import index_arguments
 from .status import SUCCESS, bad_request
 
 
@@ -78,12 +84,20 @@ class SchemaRPCs(RPCBase):
         return SUCCESS
 
     def _add(self, call: Call, collection: str, add: Any) -> None:
+        """Master's ParseAlterSchemaAddRequest: at most one field and one function; a field with a
+        function is add_function_field (its index from the field's index_name / extra_params)."""
+        if len(add.func_schema) > 1:
+            raise bad_request("For now, at most one function schema is supported")
+        if len(add.field_infos) > 1:
+            raise bad_request("For now, only one field info is supported")
+        if not add.field_infos and not add.func_schema:
+            raise bad_request("fieldInfos and function schema are both empty")
+        info = add.field_infos[0] if add.field_infos else None
         if add.func_schema:
-            raise bad_request("adding a function to a collection is not supported by pgmilvus",
-                              int(ErrorCode.UNSUPPORTED))
-        if len(add.field_infos) != 1:
-            raise bad_request(f"AlterCollectionSchema adds one field per call, got {len(add.field_infos)}")
-        info = add.field_infos[0]
+            field = _field(info.field_schema) if info is not None else None
+            index = _bound_index(info) if info is not None and info.extra_params else None
+            self._client(call).alter_collection_schema_add(collection, field, function_of(add.func_schema[0]), index)
+            return
         if info.index_name or info.extra_params:
             raise bad_request("adding a field with its index in one call is not supported by pgmilvus: "
                               "add the field, then create_index", int(ErrorCode.UNSUPPORTED))
@@ -95,8 +109,21 @@ class SchemaRPCs(RPCBase):
 
     def _drop(self, call: Call, collection: str, drop: Any) -> None:
         if drop.function_name:
-            raise bad_request("dropping a function is not supported by pgmilvus", int(ErrorCode.UNSUPPORTED))
+            self._client(call).alter_collection_schema_drop(collection, drop.function_name,
+                                                            drop.drop_function_output_fields)
+            return
         self._client(call).drop_collection_field(collection, field_name=drop.field_name, field_id=drop.field_id)
+
+
+def _field(proto: schema_pb2.FieldSchema) -> FieldSchema:
+    name, dtype, description, kwargs = field_arguments(proto)
+    return FieldSchema(name, dtype, description, **kwargs)
+
+
+def _bound_index(info: Any) -> IndexParam:
+    """A FieldInfo's index_name and extra_params as the index create_index would take (the JSON
+    ``params`` and flat keys both build parameters; no index_type: AUTOINDEX, refused as implicit)."""
+    return IndexParam(info.field_schema.name, index_name=info.index_name, **index_arguments(info.extra_params))
 
 
 def _function(request: Any) -> Any:
