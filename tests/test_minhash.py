@@ -247,14 +247,12 @@ def test_describe(texts):
     assert (index["index_type"], index["metric_type"], index["mh_lsh_band"]) == ("MINHASH_LSH", "MHJACCARD", "8")
 
 
-def test_functions_of_an_existing_collection_refused(texts):
+def test_a_function_alone_is_not_added_to_an_existing_collection(texts):
     function = Function(name="mh2", function_type=FunctionType.MINHASH, input_field_names=["text"],
                         output_field_names=["sig"])
     with pytest.raises(MilvusException) as err:
         texts.add_collection_function("texts", function)
     assert (err.value.code, err.value.message) == (
-        3000, "function mh2 (MINHASH): pgmilvus cannot add a MinHash function of an existing collection; create "
-              "the collection with it")
-    with pytest.raises(MilvusException, match="cannot drop a MinHash function"):
-        texts.drop_collection_function("texts", "mh")
+        3000, "function mh2 (MINHASH): pgmilvus cannot add a MinHash function alone; add_function_field adds one "
+              "with its output field")
     assert texts.describe_collection("texts")["functions"][0]["name"] == "mh"

@@ -492,8 +492,13 @@ class MilvusClient:
     def drop_collection_function(self, collection_name: str, function_name: str,
                                  timeout: Optional[float] = None, **kwargs: Any) -> None:
         """2.6 drops embedding functions and refuses BM25 ones; a function the collection lacks is
-        no error."""
-        schema_functions.refuse_change(self.collection_schema(collection_name, timeout), "drop", function_name)
+        no error.  A MinHash function is dropped alone, as master drops it: its output field and
+        index stay, a plain field the writers must then give (drop_function_field drops both)."""
+        schema = self.collection_schema(collection_name, timeout)
+        if any(f.name == function_name and f.type == FunctionType.MINHASH for f in schema.functions):
+            self.alter_collection_schema_drop(collection_name, function_name, False, timeout)
+            return
+        schema_functions.refuse_change(schema, "drop", function_name)
 
     def drop_collection_field(self, collection_name: str, field_name: str = "", field_id: int = 0,
                               timeout: Optional[float] = None, **kwargs: Any) -> None:

@@ -229,10 +229,10 @@ def refuse_change(schema: Any, verb: str, function_name: str, function: Any = No
     if existing is None and verb == "drop":
         return
     shown = function if function is not None else existing
-    if shown.type == FunctionType.MINHASH:  # master backfills the signatures; pgmilvus does not yet
+    if shown.type == FunctionType.MINHASH:  # master adds one with its field (add_function_field)
         raise MilvusException(ErrorCode.UNSUPPORTED,
-                              f"function {shown.name} (MINHASH): pgmilvus cannot {verb} a MinHash function of an "
-                              "existing collection; create the collection with it")
+                              f"function {shown.name} (MINHASH): pgmilvus cannot {verb} a MinHash function alone; "
+                              "add_function_field adds one with its output field")
     raise MilvusException(ErrorCode.UNSUPPORTED,
                           f"function {shown.name} ({shown.type.name}) is not supported by pgmilvus: "
                           "compute embeddings before insert")
