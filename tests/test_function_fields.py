@@ -69,6 +69,14 @@ def _bound(cli: Any, field: str, index_type: str, metric: str, **params: Any) ->
     return index
 
 
+def _add(cli: Any, name: str, make: Any) -> tuple[FieldSchema, Function, str]:
+    """A collection with old rows, then ``make``'s function field added: its field, function, metric."""
+    field, function, (index_type, metric) = make()
+    _create(cli, name)
+    cli.add_function_field(name, field, function, _bound(cli, field.name, index_type, metric))
+    return field, function, metric
+
+
 def _hits(cli: Any, name: str, field: str, text: str, metric: str) -> list[tuple[int, float]]:
     found = cli.search(name, [text], anns_field=field, limit=10, search_params={"metric_type": metric})
     return [(hit["id"], round(hit["distance"], 5)) for hit in found[0]]
@@ -77,10 +85,8 @@ def _hits(cli: Any, name: str, field: str, text: str, metric: str) -> list[tuple
 @pytest.mark.parametrize("make", [_bm25, _minhash], ids=["bm25", "minhash"])
 def test_old_and_new_rows_score_as_in_a_collection_created_with_the_function(fresh_client, make) -> None:
     cli = fresh_client
-    field, function, (index_type, metric) = make()
-    _create(cli, "added")
-    cli.add_function_field("added", field, function, _bound(cli, field.name, index_type, metric))
-    _create(cli, "created", function, (field.name, field.dtype, field.params), (index_type, metric))
+    field, function, metric = _add(cli, "added", make)
+    _create(cli, "created", function, (field.name, field.dtype, field.params), make()[2])
     for name in ("added", "created"):
         cli.insert(name, NEW)
     queries = ["alpha", "theta milvus growing", "gamma milvus new document alpha"]
@@ -95,9 +101,7 @@ def test_old_and_new_rows_score_as_in_a_collection_created_with_the_function(fre
 
 def test_describe_shows_the_field_the_function_and_the_bound_index(fresh_client) -> None:
     cli = fresh_client
-    field, function, _ = _bm25()
-    _create(cli, "c")
-    cli.add_function_field("c", field, function, _bound(cli, "sparse", "SPARSE_INVERTED_INDEX", "BM25"))
+    _add(cli, "c", _bm25)
     desc = cli.describe_collection("c")
     assert desc["fields"][-1] == {"field_id": 105, "name": "sparse", "description": "",
                                   "type": D.SPARSE_FLOAT_VECTOR, "params": {}, "is_function_output": True}
@@ -233,16 +237,14 @@ def test_unknown_collection(fresh_client) -> None:
 @pytest.mark.parametrize("make", [_bm25, _minhash], ids=["bm25", "minhash"])
 def test_drop_function_field_removes_the_field_its_index_and_lets_it_be_added_again(fresh_client, make) -> None:
     cli = fresh_client
-    field, function, (index_type, metric) = make()
-    _create(cli, "c")
-    cli.add_function_field("c", field, function, _bound(cli, field.name, index_type, metric))
+    field, function, metric = _add(cli, "c", make)
     cli.drop_function_field("c", function.name)
     desc = cli.describe_collection("c")
     assert [f["name"] for f in desc["fields"]] == ["id", "text", "plain", "num", "vec"]
     assert desc["functions"] == [] and cli.list_indexes("c") == ["vec"]
     cli.insert("c", NEW)
     assert len(cli.query("c", "id >= 0", output_fields=["id"])) == 5
-    cli.add_function_field("c", field, function, _bound(cli, field.name, index_type, metric))
+    cli.add_function_field("c", field, function, _bound(cli, field.name, *make()[2]))
     assert _hits(cli, "c", field.name, "gamma milvus new document alpha", metric)[0][0] == 20
 
 
@@ -263,7 +265,7 @@ def test_drop_function_field_refusals(fresh_client, name, code, message) -> None
 
 def test_the_last_vector_field_and_a_function_field_cannot_be_dropped_alone(fresh_client) -> None:
     cli = fresh_client
-    field, function, (index_type, metric) = _bm25()
+    field, function, _ = _bm25()
     schema = cli.create_schema(enable_dynamic_field=False)
     schema.add_field("id", D.INT64, is_primary=True)
     schema.add_field("text", D.VARCHAR, max_length=64, enable_analyzer=True)
@@ -275,8 +277,7 @@ def test_the_last_vector_field_and_a_function_field_cannot_be_dropped_alone(fres
     assert info.value.message == "cannot drop function bm25_fn: it would leave no vector field in the collection: " \
                                  "invalid parameter"
     for name, role in (("text", "input"), ("sparse", "output")):
-        _create(cli, "d")
-        cli.add_function_field("d", field, function, _bound(cli, "sparse", index_type, metric))
+        _add(cli, "d", _bm25)
         with pytest.raises(MilvusException) as info:
             cli.drop_collection_field("d", name)
         assert (info.value.code, info.value.message) == (
@@ -287,9 +288,7 @@ def test_the_last_vector_field_and_a_function_field_cannot_be_dropped_alone(fres
 def test_drop_collection_function_detaches_a_minhash_function(fresh_client) -> None:
     """Master drops a MinHash function alone: its field and index stay, and inserts must give it."""
     cli = fresh_client
-    field, function, (index_type, metric) = _minhash()
-    _create(cli, "c")
-    cli.add_function_field("c", field, function, _bound(cli, "mh", index_type, metric))
+    _add(cli, "c", _minhash)
     cli.drop_collection_function("c", "mh_fn")
     desc = cli.describe_collection("c")
     assert desc["functions"] == [] and desc["fields"][-1]["name"] == "mh" and "is_function_output" not in desc["fields"][-1]
