@@ -11,8 +11,9 @@ class IndexParam:
     """One index request; ``params={...}`` is flattened into the configs as in pymilvus."""
 
     def __init__(self, field_name: str, index_type: str = "", index_name: str = "", **kwargs: Any) -> None:
-        if not isinstance(field_name, str) or not field_name:
-            raise ParamError(message=f"field_name of an index must be a non-empty str, got {field_name!r}")
+        if not isinstance(field_name, str):  # an empty name is the server's to refuse (or to fill in:
+            # add_function_field binds its one index to the new field), as pymilvus leaves it
+            raise ParamError(message=f"field_name of an index must be a str, got {field_name!r}")
         if not isinstance(index_type, str):
             raise ParamError(message=f"index_type must be a str, got {index_type!r}")
         if not isinstance(index_name, str):
