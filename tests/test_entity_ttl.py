@@ -226,8 +226,8 @@ REFUSED = [
      "collection TTL is already set, cannot be set ttl field"),
     (lambda c: (_create(c, {TTL_FIELD_KEY: "ttl"}), _alter(c, {TTL_KEY: 60})),
      "ttl field is already exists, cannot be set collection TTL"),
-    (lambda c: (_create(c, {TTL_FIELD_KEY: "ttl"}), c.drop_collection_field("c", "ttl")),   # pgmilvus's own
-     "field ttl is the collection's ttl_field"),
+    (lambda c: (_create(c, {TTL_FIELD_KEY: "ttl"}), c.drop_collection_field("c", "ttl")),
+     "cannot drop field ttl because it is referenced by collection property ttl_field, drop the property first"),
 ]
 
 

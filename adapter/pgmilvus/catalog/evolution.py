@@ -116,13 +116,14 @@ def check_new_field(info: CollectionInfo, field: FieldSchema, function_output: b
 def drop_field(conn: psycopg.Connection, info: CollectionInfo, field_name: str, field_id: int) -> None:
     """Drop a field, its column on every partition and its indexes; other fields keep their data."""
     field = _field_to_drop(info, field_name, field_id)
-    if field.is_primary or field.is_partition_key:
-        kind = "primary key" if field.is_primary else "partition key"
-        raise invalid_parameter(f"can not drop the {kind} field {field.name}")
-    ttl.check_drop_field(info, field.name)
+    ttl.check_drop_field(info, field.name)  # master's validateDropField, in its order and words
+    for refused, kind in ((field.is_primary, "primary key"), (field.is_partition_key, "partition key"),
+                          (field.is_clustering_key, "clustering key")):
+        if refused:
+            raise invalid_parameter(f"cannot drop {kind} field: {field.name}")
     if field.is_vector and len(info.schema.vector_fields) == 1:
-        raise invalid_parameter(f"can not drop {field.name}: it is the only vector field of collection "
-                                f"{info.name}")
+        raise invalid_parameter(f"cannot drop the last vector field: {field.name}",
+                                f"collection {info.name} needs a vector field")
     for function in info.schema.functions:  # master's validateDropField, after the other rules
         role = ("input" if field.name in function.input_field_names
                 else "output" if field.name in function.output_field_names else None)
@@ -156,8 +157,10 @@ def _field_to_drop(info: CollectionInfo, field_name: str, field_id: int) -> Fiel
         field = info.schema.fields[field_id - 100]
     else:
         raise ParamError(message="pass the field_name (or the field_id) of the field to drop")
+    if field is None and field_name:
+        raise invalid_parameter(f"field not found: {field_name}")
     if field is None:
-        raise MilvusException(ErrorCode.FIELD_NOT_FOUND, f"field not found[field={field_name or field_id}]")
+        raise invalid_parameter(f"field not found with id: {field_id}")
     return field
 
 

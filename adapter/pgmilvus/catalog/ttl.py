@@ -109,11 +109,11 @@ def field(info: CollectionInfo) -> Optional[FieldSchema]:
 
 
 def check_drop_field(info: CollectionInfo, name: str) -> None:
-    """drop_collection_field of the field ``ttl_field`` names: refused, as Milvus's query nodes treat
-    a ``ttl_field`` naming no field as a broken schema; the property goes first."""
+    """drop_collection_field of the field ``ttl_field`` names: refused in Milvus master's words
+    (validateDropField); the property goes first."""
     if info.properties.get(TTL_FIELD_KEY) is not None and str(info.properties[TTL_FIELD_KEY]) == name:
-        raise invalid_parameter(f"field {name} is the collection's {TTL_FIELD_KEY}",
-                       f"drop the {TTL_FIELD_KEY} property first (drop_collection_properties)")
+        raise invalid_parameter(f"cannot drop field {name} because it is referenced by collection property "
+                                f"{TTL_FIELD_KEY}, drop the property first", "drop_collection_properties")
 
 
 def seconds(properties: Mapping[str, Any]) -> int:
