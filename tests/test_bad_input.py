@@ -922,3 +922,18 @@ def test_keyword_field_names_are_refused_at_create_collection_not_add_field() ->
             "array_length", "RANDOM_SAMPLE", "text_match", "PHRASE_MATCH"} <= FIELD_NAME_KEYWORDS
     for name in ("Like", "IN", "likes", "json_Contains", "nulls"):
         assert field_name_not_keyword(name) == name
+
+
+@pytest.mark.parametrize("method, args", [
+    ("create_resource_group", ("rg",)), ("session", ("cluster",)), ("add_file_resource", ("f", "s3://x")),
+    ("refresh_external_collection", ("c",)), ("get_compaction_plans", (1,)),
+    ("add_collection_struct_field", ("c", None)),
+])
+def test_pymilvus_3_methods_for_what_pgmilvus_lacks_are_refused(client, method, args):
+    """Code written for pymilvus 3 gets Milvus's "unsupported" code and what is missing, never an
+    AttributeError (client/unsupported.py)."""
+    from pgmilvus.client.unsupported import REFUSED
+
+    with pytest.raises(MilvusException) as err:
+        getattr(client, method)(*args)
+    assert (err.value.code, err.value.message) == (3000, f"{method}: {REFUSED[method]}")

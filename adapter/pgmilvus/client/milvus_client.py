@@ -22,7 +22,7 @@ from ..data import aggregates, analyze, analyzer, field_ops, order_by, reads, ti
 from ..catalog import builder, compaction, evolution as schema_evolution, function_fields, segments
 from ..search import ranked as search_ranked
 from ..pg import callers
-from . import optimize, uri as uri_mod
+from . import optimize, unsupported, uri as uri_mod
 from ..catalog import properties as properties_mod
 from ..pg.connection import Database
 from ..errors import (DataTypeNotMatchException, ErrorCode, MilvusException, ParamError, PermissionDenied,
@@ -1305,3 +1305,4 @@ def _name_privileges(cls: type) -> type:
 
 
 _name_privileges(MilvusClient)
+unsupported.install(MilvusClient)  # after the privileges: a refusal sends nothing

@@ -1,0 +1,54 @@
+"""pymilvus 3 MilvusClient methods for parts of Milvus pgmilvus does not have.
+
+Code written for pymilvus that calls one of them gets a MilvusException (code 3000) naming what
+is missing and what to use instead, rather than an AttributeError from a missing method; over the
+wire the same calls answer UNIMPLEMENTED (docs/server.md).  Each refusal is marked
+(``pgmilvus_refused``) so the RBAC map (rbac/privileges.py) does not list them as operations.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from ..errors import ErrorCode, MilvusException
+
+_STRUCTS = "ARRAY<STRUCT> fields are not supported by pgmilvus (no faithful PostgreSQL storage yet)"
+_FILES = "file resources (remote files for analyzers) are not supported by pgmilvus"
+_GROUPS = ("resource groups are not supported by pgmilvus: PostgreSQL serves every collection from the "
+           "default group (list_resource_groups)")
+_REPLICATION = ("Milvus's replication and WAL messages are not supported by pgmilvus: use PostgreSQL's "
+                "streaming or logical replication")
+_EXTERNAL = "external collections are not supported by pgmilvus"
+_COMPACTION = ("compaction tasks are not kept by pgmilvus: compact() merges before it returns, and "
+               "get_compaction_state() says Completed")
+
+#: method -> why it is refused.
+REFUSED: dict[str, str] = {
+    "add_collection_struct_field": _STRUCTS, "create_struct_field_schema": _STRUCTS,
+    "add_file_resource": _FILES, "list_file_resources": _FILES, "remove_file_resource": _FILES,
+    "create_resource_group": _GROUPS, "drop_resource_group": _GROUPS, "describe_resource_group": _GROUPS,
+    "update_resource_groups": _GROUPS, "transfer_replica": _GROUPS,
+    "dump_messages": _REPLICATION, "get_replicate_configuration": _REPLICATION,
+    "get_replicate_info": _REPLICATION, "update_replicate_configuration": _REPLICATION,
+    "session": _REPLICATION,
+    "refresh_external_collection": _EXTERNAL, "get_refresh_external_collection_progress": _EXTERNAL,
+    "list_refresh_external_collection_jobs": _EXTERNAL,
+    "get_compaction_plans": _COMPACTION, "list_compaction_tasks": _COMPACTION,
+}
+
+
+def _refusal(name: str, why: str) -> Callable[..., Any]:
+    def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+        raise MilvusException(ErrorCode.UNSUPPORTED, f"{name}: {why}")
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"Refused: {why}."
+    method.pgmilvus_refused = True  # type: ignore[attr-defined]
+    return method
+
+
+def install(cls: type) -> type:
+    """Add the refusals to ``cls`` for the names it does not define itself."""
+    for name, why in REFUSED.items():
+        if name not in vars(cls):
+            setattr(cls, name, _refusal(name, why))
+    return cls
