@@ -140,6 +140,23 @@ def test_float_values_are_float32_sums_double(fresh_client) -> None:
     assert got == [{"min(w)": f32, "sum(w)": f32 + f32 + f32, "avg(w)": (f32 + f32 + f32) / 3}]
 
 
+def test_an_int64_sum_leaving_the_range_is_refused(fresh_client) -> None:
+    """segcore's checkPlus: an INT64 sum past int64 fails the query (INT8-INT32 sums cannot)."""
+    c = fresh_client
+    s = c.create_schema()
+    s.add_field("id", DataType.INT64, is_primary=True)
+    s.add_field("v", DataType.FLOAT_VECTOR, dim=2)
+    s.add_field("n", DataType.INT64)
+    c.create_collection("g", schema=s)
+    c.insert("g", [{"id": i, "v": [0.0, 1.0], "n": 2 ** 62} for i in range(2)])
+    assert c.query("g", filter="id == 0", output_fields=["sum(n)"]) == [{"sum(n)": 2 ** 62}]
+    with pytest.raises(MilvusException) as err:
+        c.query("g", output_fields=["sum(n)"])
+    assert (err.value.code, err.value.message) == (65535, "integer overflow: a sum of INT64 values leaves the int64 "
+                                                          "range; sum fewer rows (a narrower filter or more groups)")
+    assert c.query("g", output_fields=["count(*)"]) == [{"count(*)": 2}]  # the client is fine afterwards
+
+
 def test_timestamptz_keys_and_extremes(shop: MilvusClient) -> None:
     got = shop.query("shop", "id < 6", output_fields=["ts", "count(*)"], group_by_fields=["ts"],
                      timezone="Asia/Shanghai")

@@ -376,7 +376,13 @@ def _aggregate(conn: psycopg.Connection, info: CollectionInfo, filter: str, outp
     if agg.count_star and limit is not None and not agg.group_by:
         raise MilvusException(ErrorCode.INVALID_PARAMETER,
                               "count entities with pagination is not allowed: invalid parameter")
-    return HybridExtraList(agg.decode_rows(fetch(conn, select, cond)), extra={"cost": 0})
+    try:
+        rows = fetch(conn, select, cond)
+    except psycopg.errors.NumericValueOutOfRange:
+        # segcore's checkPlus refuses an INT64 sum leaving the range ("integer overflow: a + b")
+        raise MilvusException(ErrorCode.SERVER_ERROR, "integer overflow: a sum of INT64 values leaves the int64 "
+                                                      "range; sum fewer rows (a narrower filter or more groups)") from None
+    return HybridExtraList(agg.decode_rows(rows), extra={"cost": 0})
 
 
 # -- query_iterator ---------------------------------------------------------------------------
