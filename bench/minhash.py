@@ -102,9 +102,11 @@ def sides(client: Any, raw: psycopg.Connection, num_hashes: int, jaccard: bool,
                      f"32, %(m)s::varbit))::real / {num_hashes} AS s FROM {TABLE} ORDER BY s DESC, id LIMIT 10")
     else:
         mask = ""
-        statement = (f"SELECT id FROM {TABLE} WHERE pgmilvus_catalog.mh_bands((sig)::varbit, {band_bits}, {bands}) "
-                     f"&& pgmilvus_catalog.mh_bands((%(q)s::bit({bits}))::varbit, {band_bits}, {bands}) "
-                     "ORDER BY id LIMIT 10")
+        # the hits first (the GIN index), then their order: a plain ORDER BY id LIMIT would walk the key's
+        # B-tree testing every row's bands, the planner taking && to keep 15% of the rows
+        statement = (f"WITH hits AS MATERIALIZED (SELECT id FROM {TABLE} WHERE pgmilvus_catalog.mh_bands((sig)::varbit, "
+                     f"{band_bits}, {bands}) && pgmilvus_catalog.mh_bands((%(q)s::bit({bits}))::varbit, {band_bits}, "
+                     f"{bands})) SELECT id FROM hits ORDER BY id LIMIT 10")
     search_params = {"params": {"mh_search_with_jaccard": jaccard}}
 
     def ours(text: str) -> list[Any]:

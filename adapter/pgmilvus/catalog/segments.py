@@ -443,7 +443,10 @@ def create_scalar_btrees(conn: psycopg.Connection, info: CollectionInfo, field_n
 
 
 def is_vector_plan(plan: indexes.IndexPlan) -> bool:
-    return plan.method in ("hnsw", "ivfflat", "diskann")
+    """A vector index, built on each sealed segment (never on the parent, whose index every new
+    segment would inherit and the growing one maintain on every insert): pgvector's, and
+    MINHASH_LSH's GIN index of bands."""
+    return plan.method in ("hnsw", "ivfflat", "diskann") or plan.index_type == "MINHASH_LSH"
 
 
 def segment_tables(conn: psycopg.Connection, info: CollectionInfo,

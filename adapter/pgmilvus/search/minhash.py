@@ -61,7 +61,11 @@ class MinHashMetric(Metric):
             unequal = self._unequal(column, query, self.element_bits, elements)
             return sql.SQL("(-((({n} - {u})::real / {n}::real)))").format(n=sql.Literal(elements), u=unequal)
         if self.indexed:
-            return sql.SQL("(-1)::real")  # every row ``matches`` lets through is a hit
+            # Every row ``matches`` lets through is a hit (-1).  Written so it depends on the row: a
+            # constant would leave ORDER BY the primary key alone, and the planner then walks the
+            # key's B-tree testing each row's bands (it takes && to keep 15% of rows, where a band
+            # is shared by a handful): 1.3-1.8 s on 50k x 128 hashes, against 5-9 ms through GIN.
+            return sql.SQL("((-1)::real - (0 * length({}))::real)").format(column)
         unequal = self._unequal(column, query, self.band_bits, self.bands)
         return sql.SQL("(-(({} < {})::int::real))").format(unequal, sql.Literal(self.bands))
 
