@@ -253,3 +253,31 @@ class LoadedSegmentInfo(SegmentInfo):
     index_id: int = 0
     node_ids: List[int] = field(default_factory=list)
     mem_size: int = 0
+
+
+@dataclass
+class SnapshotInfo:
+    """pymilvus's SnapshotInfo (describe_snapshot); create_ts is a hybrid timestamp, as Milvus's."""
+
+    name: str
+    description: str
+    collection_name: str
+    partition_names: List[str]
+    create_ts: int
+    s3_location: str
+
+
+@dataclass
+class RestoreSnapshotJobInfo:
+    """pymilvus's RestoreSnapshotJobInfo (get_restore_snapshot_state, list_restore_snapshot_jobs):
+    state is a RestoreSnapshotState name ('RestoreSnapshotCompleted', ...)."""
+
+    job_id: int
+    snapshot_name: str
+    db_name: str
+    collection_name: str
+    state: str
+    progress: int
+    reason: str
+    start_time: int
+    time_cost: int

@@ -19,10 +19,10 @@ from ..schema import ddl, function_fields as function_checks, functions as schem
 from ..search import by_ids, highlight, hybrid, ann as search_mod
 from ..rbac import groups, roles as rbac
 from ..data import aggregates, analyze, analyzer, field_ops, order_by, reads, timestamps, writes
-from ..catalog import builder, compaction, evolution as schema_evolution, function_fields, segments
+from ..catalog import builder, compaction, evolution as schema_evolution, function_fields, segments, snapshots
 from ..search import ranked as search_ranked
 from ..pg import callers
-from . import optimize, unsupported, uri as uri_mod
+from . import optimize, snapshot_args, unsupported, uri as uri_mod
 from ..catalog import properties as properties_mod
 from ..pg.connection import Database
 from ..errors import (DataTypeNotMatchException, ErrorCode, MilvusException, ParamError, PermissionDenied,
@@ -34,7 +34,8 @@ from ..search.function_rank import FunctionScore
 from ..search.rerank import BaseRanker
 from ..search.params import build_request, check_guarantee_timestamp, check_ignore_growing, check_output_fields
 from ..schema.model import CollectionSchema, FieldSchema, Function
-from ..types import DataType, FunctionType, LoadedSegmentInfo, LoadState, SegmentInfo, SegmentState
+from ..types import (DataType, FunctionType, LoadedSegmentInfo, LoadState, RestoreSnapshotJobInfo, SegmentInfo,
+                     SegmentState, SnapshotInfo)
 
 _log = logging.getLogger("pgmilvus")
 _RESERVED_SCHEMAS = {"pgmilvus_catalog", "information_schema", "public"}
@@ -1228,6 +1229,65 @@ class MilvusClient:
             groups.remove_privileges_from_group(conn, self._db_name, name, names)
     # -- end access control --------------------------------------------------------------------------
 
+    # -- snapshots (Milvus master; catalog/snapshots.py) --------------------------------------------
+    def create_snapshot(self, snapshot_name: str, collection_name: str, db_name: str = "", description: str = "",
+                        compaction_protection_seconds: int = 0, timeout: Optional[float] = None,
+                        **kwargs: Any) -> None:
+        snapshot_args.names(snapshot_name=snapshot_name, collection_name=collection_name)
+        snapshot_args.non_negative("compaction_protection_seconds", compaction_protection_seconds)
+        with self._tx(timeout) as conn:
+            snapshots.create(conn, db_name or self._db_name, collection_name, snapshot_name, description,
+                             compaction_protection_seconds)
+
+    def drop_snapshot(self, snapshot_name: str, collection_name: str, db_name: str = "",
+                      timeout: Optional[float] = None, **kwargs: Any) -> None:
+        snapshot_args.names(snapshot_name=snapshot_name, collection_name=collection_name)
+        with self._tx(timeout) as conn:
+            snapshots.drop(conn, db_name or self._db_name, collection_name, snapshot_name)
+
+    def list_snapshots(self, collection_name: str = "", db_name: str = "", timeout: Optional[float] = None,
+                       **kwargs: Any) -> List[str]:
+        with self._conn(timeout) as conn:
+            return snapshots.list_names(conn, db_name or self._db_name, collection_name or "")
+
+    def describe_snapshot(self, snapshot_name: str, collection_name: str, db_name: str = "",
+                          timeout: Optional[float] = None, **kwargs: Any) -> SnapshotInfo:
+        snapshot_args.names(snapshot_name=snapshot_name, collection_name=collection_name)
+        with self._conn(timeout) as conn:
+            return snapshots.describe(conn, db_name or self._db_name, collection_name, snapshot_name)
+
+    def restore_snapshot(self, snapshot_name: str, source_collection_name: str, target_collection_name: str,
+                         source_db_name: str = "", target_db_name: str = "", timeout: Optional[float] = None,
+                         **kwargs: Any) -> int:
+        """Completes within the call (Milvus's runs as a job): the job id answers as completed."""
+        snapshot_args.names(snapshot_name=snapshot_name, target_collection_name=target_collection_name,
+                            source_collection_name=source_collection_name)
+        with self._tx(timeout) as conn:
+            return snapshots.restore(conn, source_db_name or self._db_name, source_collection_name,
+                                     snapshot_name, target_db_name or "", target_collection_name)
+
+    def get_restore_snapshot_state(self, job_id: int, timeout: Optional[float] = None,
+                                   **kwargs: Any) -> RestoreSnapshotJobInfo:
+        snapshot_args.positive("job_id", job_id, bools=True)
+        with self._conn(timeout) as conn:
+            return snapshots.job_state(conn, int(job_id))
+
+    def list_restore_snapshot_jobs(self, collection_name: str = "", db_name: str = "",
+                                   timeout: Optional[float] = None, **kwargs: Any) -> List[RestoreSnapshotJobInfo]:
+        with self._conn(timeout) as conn:
+            return snapshots.jobs(conn, db_name or self._db_name, collection_name or "")
+
+    def pin_snapshot_data(self, snapshot_name: str, collection_name: str, db_name: str = "", ttl_seconds: int = 0,
+                          timeout: Optional[float] = None, **kwargs: Any) -> int:
+        snapshot_args.names(snapshot_name=snapshot_name, collection_name=collection_name)
+        snapshot_args.non_negative("ttl_seconds", ttl_seconds)
+        with self._tx(timeout) as conn:
+            return snapshots.pin(conn, db_name or self._db_name, collection_name, snapshot_name, ttl_seconds)
+
+    def unpin_snapshot_data(self, pin_id: int, timeout: Optional[float] = None, **kwargs: Any) -> None:
+        snapshot_args.positive("pin_id", pin_id)
+        with self._tx(timeout) as conn:
+            snapshots.unpin(conn, pin_id)
 
 def _check_replicas(kwargs: dict[str, Any]) -> None:
     """pymilvus's check of load_collection's / load_partitions' ``replica_number`` (one replica here)."""

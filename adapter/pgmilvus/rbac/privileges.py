@@ -158,6 +158,11 @@ METHOD_PRIVILEGES: dict[str, str] = {
     "alter_collection_schema_add": "AlterCollectionSchema", "alter_collection_schema_drop": "AlterCollectionSchema",
     # pgmilvus's own: the schema a describe gives (the wire server types answers with it)
     "collection_schema": "DescribeCollection",
+    # Milvus master's snapshot RPCs (commonpb.ObjectPrivilege: PrivilegeCreateSnapshot, ...)
+    "create_snapshot": "CreateSnapshot", "drop_snapshot": "DropSnapshot", "describe_snapshot": "DescribeSnapshot",
+    "list_snapshots": "ListSnapshots", "restore_snapshot": "RestoreSnapshot",
+    "get_restore_snapshot_state": "RestoreSnapshot", "list_restore_snapshot_jobs": "RestoreSnapshot",
+    "pin_snapshot_data": "PinSnapshotData", "unpin_snapshot_data": "UnpinSnapshotData",
 }
 #: Methods whose request Milvus checks no privilege for (GetReplicas, GetVersion, ...) or that send
 #: none: a refusal by PostgreSQL is reported without a privilege name.

@@ -1,0 +1,154 @@
+"""Collection snapshots (catalog/snapshots.py): a frozen copy restored into a new collection with
+the same schema, partitions, indexes and rows; pins, restore jobs, Milvus master's texts."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from pgmilvus import DataType
+from pgmilvus.errors import MilvusException, ParamError
+
+DIM = 8
+
+
+def _vectors(n: int) -> list[list[float]]:
+    rng = random.Random(7)
+    return [[rng.random() for _ in range(DIM)] for _ in range(n)]
+
+
+def _source(client, name: str = "src", rows: int = 50) -> list[list[float]]:
+    """A collection with a dynamic field, a user partition, a scalar index and rows in both partitions."""
+    schema = client.create_schema(enable_dynamic_field=True, description="the source")
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("vector", DataType.FLOAT_VECTOR, dim=DIM)
+    schema.add_field("tag", DataType.VARCHAR, max_length=32)
+    index = client.prepare_index_params()
+    index.add_index("vector", index_type="HNSW", metric_type="L2", params={"M": 8, "efConstruction": 64})
+    index.add_index("tag", index_type="INVERTED", index_name="tag_idx")
+    client.create_collection(name, schema=schema, index_params=index)
+    client.create_partition(name, "p1")
+    vectors = _vectors(rows + 5)
+    client.insert(name, [{"id": i, "vector": vectors[i], "tag": f"t{i}", "extra": i} for i in range(rows)])
+    client.insert(name, [{"id": 1000 + i, "vector": vectors[rows + i], "tag": "p"} for i in range(5)],
+                  partition_name="p1")
+    return vectors
+
+
+def test_restore_copies_schema_partitions_indexes_and_rows(fresh_client) -> None:
+    c = fresh_client
+    _source(c)
+    c.create_snapshot("s1", "src", description="daily")
+    c.insert("src", [{"id": 999, "vector": [0.0] * DIM, "tag": "later"}])  # after the snapshot: not restored
+    job = c.restore_snapshot("s1", "src", "dst")
+    state = c.get_restore_snapshot_state(job)
+    assert (state.state, state.progress, state.snapshot_name, state.db_name, state.collection_name) == \
+        ("RestoreSnapshotCompleted", 100, "s1", "default", "dst")
+    src, dst = c.describe_collection("src"), c.describe_collection("dst")
+    assert dst["fields"] == src["fields"] and dst["description"] == "the source"
+    assert dst["enable_dynamic_field"] is True
+    assert sorted(c.list_partitions("dst")) == ["_default", "p1"]
+    assert sorted(c.list_indexes("dst")) == ["tag_idx", "vector"]
+    assert c.describe_index("dst", "vector")["index_type"] == "HNSW"
+    c.load_collection("dst")
+    assert c.query("dst", "", output_fields=["count(*)"])[0]["count(*)"] == 55
+    assert c.query("dst", "id == 3", output_fields=["tag", "extra"]) == [{"id": 3, "tag": "t3", "extra": 3}]
+    assert c.query("dst", "", output_fields=["count(*)"], partition_names=["p1"])[0]["count(*)"] == 5
+    assert c.query("dst", "id == 999") == []
+
+
+def test_describe_list_and_drop(fresh_client) -> None:
+    c = fresh_client
+    c.create_collection("a", DIM)
+    c.create_collection("b", DIM)
+    c.create_snapshot("shared", "a", description="first")
+    c.create_snapshot("shared", "b")  # unique per collection, as in Milvus
+    c.create_snapshot("second", "a")
+    assert c.list_snapshots("a") == ["shared", "second"]
+    info = c.describe_snapshot("shared", "a")
+    assert (info.name, info.description, info.collection_name, info.partition_names, info.s3_location) == \
+        ("shared", "first", "a", ["_default"], "")
+    assert info.create_ts > 0
+    c.drop_snapshot("shared", "a")
+    c.drop_snapshot("shared", "a")  # idempotent
+    assert c.list_snapshots("a") == ["second"]
+    c.rename_collection("a", "a2")  # a snapshot follows its collection
+    assert c.list_snapshots("a2") == ["second"]
+    assert c.describe_snapshot("second", "a2").collection_name == "a2"
+    c.drop_collection("a2")
+    c.create_collection("a2", DIM)
+    assert c.list_snapshots("a2") == []  # dropped with its collection
+
+
+def test_pins_block_drop(fresh_client) -> None:
+    c = fresh_client
+    c.create_collection("a", DIM)
+    c.create_snapshot("s", "a")
+    pin = c.pin_snapshot_data("s", "a", ttl_seconds=60)
+    assert pin > 0
+    with pytest.raises(MilvusException) as info:
+        c.drop_snapshot("s", "a")
+    assert (info.value.code, info.value.message) == \
+        (2601, "active pins exist, unpin before dropping: snapshot is pinned[snapshot=s]")
+    c.unpin_snapshot_data(pin)
+    c.unpin_snapshot_data(pin)  # idempotent
+    c.drop_snapshot("s", "a")
+    assert c.list_snapshots("a") == []
+
+
+def test_restore_jobs_by_database(fresh_client) -> None:
+    c = fresh_client
+    c.create_database("other")
+    c.create_collection("a", DIM)
+    c.create_snapshot("s", "a")
+    job = c.restore_snapshot("s", "a", "copy", target_db_name="other")
+    assert [j.job_id for j in c.list_restore_snapshot_jobs(db_name="other")] == [job]
+    assert c.list_restore_snapshot_jobs() == []
+    assert c.list_restore_snapshot_jobs(collection_name="copy", db_name="other")[0].collection_name == "copy"
+
+
+ERRORS = [  # (call, code, message)
+    (lambda c: c.create_snapshot("s", "a"), 1100, "snapshot name s already exists in collection {id}: invalid parameter"),
+    (lambda c: c.create_snapshot(" ", "a"), 1100,
+     "snapshot name should be not empty: invalid parameter[expected=not empty][actual=]"),
+    (lambda c: c.create_snapshot("a-b", "a"), 1100, "snapshot name can only contain numbers, letters, underscores, "
+                                                     "and allowed characters ($), found - at 1: invalid parameter"),
+    (lambda c: c.create_snapshot("s" * 256, "a"), 1100, "the length of snapshot name must be not greater than "
+                                                         "limit: invalid parameter[expected=255][actual=256]"),
+    (lambda c: c.create_snapshot("t", "a", compaction_protection_seconds=604801), 1100,
+     "compaction_protection_seconds must not exceed 604800: invalid parameter"),
+    (lambda c: c.create_snapshot("t", "nope"), 100, "collection not found[database=default][collection=nope]"),
+    (lambda c: c.create_snapshot("", "a"), 1, "snapshot_name must be a non-empty string"),
+    (lambda c: c.create_snapshot("t", "a", compaction_protection_seconds=-1), 1,
+     "compaction_protection_seconds must be a non-negative integer"),
+    (lambda c: c.describe_snapshot("nope", "a"), 2600, "collection {id}: snapshot not found[snapshot=nope]"),
+    (lambda c: c.restore_snapshot("nope", "a", "t"), 2600,
+     "failed to pin source snapshot under restore lock: collection {id}: snapshot not found[snapshot=nope]"),
+    (lambda c: c.restore_snapshot("s", "a", "a"), 65535, "failed to restore collection: create duplicate collection "
+                                                          "with different parameters, collection: a: invalid parameter"),
+    (lambda c: c.restore_snapshot("s", "a", "al"), 1601, "failed to restore collection: please choose a unique name: "
+                                                          "alias and collection name conflict[database=default][alias=al]"),
+    (lambda c: c.get_restore_snapshot_state(99999), 2101,
+     "restore job not found: jobID=99999: importing data failed on server side"),
+    (lambda c: c.get_restore_snapshot_state(0), 1, "job_id must be a positive integer"),
+    (lambda c: c.list_snapshots(), 1101, "collection_name is required for ListSnapshots: missing parameter"),
+    (lambda c: c.pin_snapshot_data("s", "a", ttl_seconds=2_592_001), 1100,
+     "ttl_seconds exceeds maximum of 2592000 (30 days): invalid parameter"),
+    (lambda c: c.pin_snapshot_data("nope", "a"), 2600, "collection {id}: snapshot not found[snapshot=nope]"),
+    (lambda c: c.unpin_snapshot_data(0), 1, "pin_id must be a positive integer"),
+]
+
+
+@pytest.mark.parametrize("call, code, message", ERRORS)
+def test_errors(fresh_client, call, code, message) -> None:
+    c = fresh_client
+    c.create_collection("a", DIM)
+    c.create_alias("a", "al")
+    c.create_snapshot("s", "a")
+    collection_id = c.describe_collection("a")["collection_id"]
+    with pytest.raises(MilvusException) as info:
+        call(c)
+    assert (info.value.code, info.value.message) == (code, message.format(id=collection_id))
+    assert isinstance(info.value, ParamError) == (code == 1)
+    assert sorted(c.list_collections()) == ["a"]  # nothing half-written
