@@ -20,13 +20,15 @@ from .rpc_data import DataRPCs
 from .rpc_more import MoreRPCs
 from .rpc_rbac import RbacRPCs
 from .rpc_schema import SchemaRPCs
+from .rpc_snapshots import SnapshotRPCs
 from .iterators import SearchIterators
 from .sessions import Sessions
 
 _log = logging.getLogger("pgmilvus.server")
 
 
-class MilvusServicer(AdminRPCs, DataRPCs, MoreRPCs, RbacRPCs, SchemaRPCs, milvus_pb2_grpc.MilvusServiceServicer):
+class MilvusServicer(AdminRPCs, DataRPCs, MoreRPCs, RbacRPCs, SchemaRPCs, SnapshotRPCs,
+                     milvus_pb2_grpc.MilvusServiceServicer):
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
         self.sessions = Sessions()
