@@ -39,8 +39,10 @@ def _source(client, name: str = "src", rows: int = 50) -> list[list[float]]:
 def test_restore_copies_schema_partitions_indexes_and_rows(fresh_client) -> None:
     c = fresh_client
     _source(c)
+    c.flush("src")
+    c.insert("src", [{"id": 999, "vector": [0.0] * DIM, "tag": "later"}])  # not flushed: not in the snapshot
     c.create_snapshot("s1", "src", description="daily")
-    c.insert("src", [{"id": 999, "vector": [0.0] * DIM, "tag": "later"}])  # after the snapshot: not restored
+    c.insert("src", [{"id": 998, "vector": [0.0] * DIM, "tag": "later"}])  # after the snapshot
     job = c.restore_snapshot("s1", "src", "dst")
     state = c.get_restore_snapshot_state(job)
     assert (state.state, state.progress, state.snapshot_name, state.db_name, state.collection_name) == \
@@ -55,7 +57,7 @@ def test_restore_copies_schema_partitions_indexes_and_rows(fresh_client) -> None
     assert c.query("dst", "", output_fields=["count(*)"])[0]["count(*)"] == 55
     assert c.query("dst", "id == 3", output_fields=["tag", "extra"]) == [{"id": 3, "tag": "t3", "extra": 3}]
     assert c.query("dst", "", output_fields=["count(*)"], partition_names=["p1"])[0]["count(*)"] == 5
-    assert c.query("dst", "id == 999") == []
+    assert c.query("dst", "id in [998, 999]") == []
 
 
 def test_describe_list_and_drop(fresh_client) -> None:

@@ -15,6 +15,7 @@ DIM = 8
 def test_lifecycle(wire_client, local_client):
     wire_client.create_collection("src", DIM)
     wire_client.insert("src", [{"id": i, "vector": [float(i)] * DIM} for i in range(20)])
+    wire_client.flush("src")
     wire_client.create_snapshot("s1", "src", description="d")
     assert wire_client.list_snapshots(collection_name="src") == local_client.list_snapshots("src") == ["s1"]
     info = wire_client.describe_snapshot("s1", "src")

@@ -41,8 +41,10 @@ def names(conn: psycopg.Connection, collection_id: int) -> list[str]:
     return [r[0] for r in rows]
 
 
-def add(conn: psycopg.Connection, info: CollectionInfo, name: str, description: str, protection: int) -> int:
-    """Record the snapshot of ``info`` and copy every row of its table (hidden columns included)."""
+def add(conn: psycopg.Connection, info: CollectionInfo, name: str, description: str, protection: int,
+        rows: Optional[sql.Composable]) -> int:
+    """Record the snapshot of ``info`` and copy the rows of its table that match ``rows`` (None:
+    every row), every column (hidden ones included)."""
     snapshot_id = conn.execute(
         f"INSERT INTO {CATALOG}.snapshots (collection_id, name, description, db_name, collection_name, schema,"
         " properties, consistency_level, num_shards, num_partitions, partitions, indexes, data_table,"
@@ -54,8 +56,8 @@ def add(conn: psycopg.Connection, info: CollectionInfo, name: str, description: 
          Jsonb([_index_row(i) for i in info.indexes]), protection)).fetchone()[0]
     table = data_table(snapshot_id)
     conn.execute(f"UPDATE {CATALOG}.snapshots SET data_table = %s WHERE id = %s", (table.as_string(conn), snapshot_id))
-    conn.execute(sql.SQL("CREATE TABLE {} AS SELECT * FROM {}").format(
-        table, sql.Identifier(info.schema_name, info.table_name)))
+    conn.execute(sql.SQL("CREATE TABLE {} AS SELECT * FROM {} WHERE {}").format(
+        table, sql.Identifier(info.schema_name, info.table_name), rows if rows is not None else sql.SQL("true")))
     return snapshot_id
 
 

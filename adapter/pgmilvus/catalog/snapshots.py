@@ -1,7 +1,8 @@
 """Collection snapshots (Milvus master): create, describe, list, drop, restore, pins, restore jobs.
 
 Milvus's snapshot names the segment files of a collection; here it is a frozen copy of the
-collection's table (snapshot_store.py).  A restore creates the target collection through the
+collection's table (snapshot_store.py), of its sealed segments only (Milvus's snapshot holds the
+flushed segments: rows not yet flushed are not in it).  A restore creates the target collection through the
 same path create_collection takes (collections.create, add_partition, index_ops.create), copies
 the rows into each partition's growing segment and seals it, so the background builder indexes
 the restored segments as it does any sealed segment.  A restore completes within its call
@@ -86,7 +87,9 @@ def create(conn: psycopg.Connection, db_name: str, collection_name: str, name: s
     info = collections.require(conn, db_name, collection_name, for_update=True)
     if store.find(conn, info.id, name) is not None:
         raise invalid_parameter(f"snapshot name {name} already exists in collection {info.id}")
-    store.add(conn, info, name, description or "", protection)
+    # Milvus copies the segments that are persisted (flushed), not its growing segments' buffers:
+    # here the sealed segments, as ignore_growing reads them (flush() first to include every row).
+    store.add(conn, info, name, description or "", protection, segments.sealed_only(info))
 
 
 def drop(conn: psycopg.Connection, db_name: str, collection_name: str, name: str) -> None:
