@@ -47,3 +47,24 @@ CREATE TABLE IF NOT EXISTS pgmilvus_catalog.restore_jobs (
     start_time     bigint NOT NULL,
     time_cost      bigint NOT NULL
 );
+
+-- Milvus binds a snapshot's life to its collection's: dropping the collection drops its
+-- snapshots.  A trigger, run as the catalog's owner, so that a role allowed to drop a collection
+-- (DELETE on collections) needs no privilege on the snapshot store.
+CREATE OR REPLACE FUNCTION pgmilvus_catalog.drop_collection_snapshots()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    snapshot_id bigint;
+BEGIN
+    FOR snapshot_id IN SELECT id FROM pgmilvus_catalog.snapshots WHERE collection_id = OLD.id LOOP
+        EXECUTE format('DROP TABLE IF EXISTS pgmilvus_snapshots.%I', 's' || snapshot_id);
+    END LOOP;
+    DELETE FROM pgmilvus_catalog.snapshots WHERE collection_id = OLD.id;
+    RETURN OLD;
+END
+$$;
+
+DROP TRIGGER IF EXISTS drop_snapshots ON pgmilvus_catalog.collections;
+CREATE TRIGGER drop_snapshots AFTER DELETE ON pgmilvus_catalog.collections
+    FOR EACH ROW EXECUTE FUNCTION pgmilvus_catalog.drop_collection_snapshots();

@@ -14,7 +14,7 @@ from typing import Any, Optional
 import psycopg
 from psycopg import sql
 
-from . import store as catalog, compaction, indexes, segments, snapshot_store, ttl
+from . import store as catalog, compaction, indexes, segments, ttl
 from . import properties as properties_mod
 from ..data import analyzer, timestamps
 from ..schema import ddl, names
@@ -309,7 +309,6 @@ def drop(conn: psycopg.Connection, db_name: str, name: str) -> None:
     segments.lock_for_ddl(conn, info)  # waits for writers in flight, stops builds in flight
     compaction.drop_leftovers(conn, info)
     conn.execute(ddl.drop_table(info.schema_name, info.table_name))
-    snapshot_store.remove_all(conn, info.id)  # Milvus master: a collection's snapshots go with it
     catalog.remove_collection(conn, info.id)
 
 

@@ -2,8 +2,8 @@
 
 A snapshot's rows live in ``pgmilvus_snapshots.s<id>``, its description in
 ``pgmilvus_catalog.snapshots``; pins and restore jobs have tables of their own.
-Kept apart from snapshots.py so that dropping a collection (collections.drop)
-can drop its snapshots without importing the restore path.
+Dropping a collection drops its snapshots (a trigger of 019_snapshots.sql, run as the
+catalog's owner).
 """
 
 from __future__ import annotations
@@ -69,13 +69,6 @@ def _index_row(index: Any) -> dict[str, Any]:
 def remove(conn: psycopg.Connection, snapshot_id: int) -> None:
     conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(data_table(snapshot_id)))
     conn.execute(f"DELETE FROM {CATALOG}.snapshots WHERE id = %s", (snapshot_id,))
-
-
-def remove_all(conn: psycopg.Connection, collection_id: int) -> None:
-    """Milvus binds a snapshot's life to its collection's: dropping the collection drops them."""
-    for (snapshot_id,) in conn.execute(f"SELECT id FROM {CATALOG}.snapshots WHERE collection_id = %s",
-                                       (collection_id,)).fetchall():
-        remove(conn, snapshot_id)
 
 
 def columns(conn: psycopg.Connection, table: sql.Identifier) -> list[str]:
