@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import random
 
+import psycopg
 import pytest
+from psycopg import sql
 
 from pgmilvus import DataType
 from pgmilvus.errors import MilvusException, ParamError
+from pgmilvus.pg.connection import dsn_with
+
+from .test_rbac import PASSWORD, _connect, _denied, _user_with_role, admin, admin_dsn, opened  # noqa: F401
 
 DIM = 8
 
@@ -154,3 +159,36 @@ def test_errors(fresh_client, call, code, message) -> None:
     assert (info.value.code, info.value.message) == (code, message.format(id=collection_id))
     assert isinstance(info.value, ParamError) == (code == 1)
     assert sorted(c.list_collections()) == ["a"]  # nothing half-written
+
+
+# -- access control: PostgreSQL refuses what a role was not granted -------------------------------------
+
+
+
+def test_snapshots_need_privileges_and_go_with_a_collection_dropped_by_a_user(admin, admin_dsn, opened):
+    """Without grants a user's snapshot calls are refused with Milvus's text (pgmilvus grants no
+    snapshot privilege yet: only a superuser or the catalog's owner takes snapshots); a user
+    allowed to drop a collection drops its snapshots with it (a trigger run as the catalog's owner)."""
+    admin.create_collection("a", DIM)
+    admin.create_snapshot("s", "a")
+    user, role = _user_with_role(admin)
+    cli = _connect(admin_dsn, user, opened=opened)
+    for call, privilege in [(lambda: cli.create_snapshot("t", "a"), "CreateSnapshot"),
+                            (lambda: cli.list_snapshots("a"), "ListSnapshots"),
+                            (lambda: cli.restore_snapshot("s", "a", "b"), "RestoreSnapshot"),
+                            (lambda: cli.pin_snapshot_data("s", "a"), "PinSnapshotData")]:
+        with pytest.raises(MilvusException) as excinfo:
+            call()
+        _denied(excinfo, privilege, user)
+    # DropCollection is DELETE on the catalog's collections (privileges.CATALOG_GRANTS): a role with
+    # only that deletes the collection's row, and the trigger drops its snapshots, rows and table
+    collection_id = admin.describe_collection("a")["collection_id"]
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(sql.SQL("GRANT DELETE ON pgmilvus_catalog.collections TO {}").format(sql.Identifier(user)))
+        table = conn.execute("SELECT data_table FROM pgmilvus_catalog.snapshots WHERE collection_id = %s",
+                             (collection_id,)).fetchone()[0]
+    with psycopg.connect(dsn_with(admin_dsn, user=user, password=PASSWORD), autocommit=True) as conn:
+        conn.execute("DELETE FROM pgmilvus_catalog.collections WHERE id = %s", (collection_id,))
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        assert conn.execute("SELECT count(*) FROM pgmilvus_catalog.snapshots").fetchone()[0] == 0
+        assert conn.execute("SELECT to_regclass(%s)", (table,)).fetchone()[0] is None
