@@ -65,6 +65,33 @@ def test_restore_copies_schema_partitions_indexes_and_rows(fresh_client) -> None
     assert c.query("dst", "id in [998, 999]") == []
 
 
+
+def test_restore_partition_key_collection(fresh_client) -> None:
+    """Each row lands in the hash partition its key routes it to, as an insert would."""
+    c = fresh_client
+    schema = c.create_schema()
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("vector", DataType.FLOAT_VECTOR, dim=DIM)
+    schema.add_field("key", DataType.VARCHAR, max_length=16, is_partition_key=True)
+    index = c.prepare_index_params()
+    index.add_index("vector", index_type="FLAT", metric_type="L2")
+    c.create_collection("src", schema=schema, num_partitions=4, index_params=index)
+    vectors = _vectors(40)
+    c.insert("src", [{"id": i, "vector": vectors[i], "key": f"k{i % 7}"} for i in range(40)])
+    c.flush("src")
+    c.create_snapshot("s", "src")
+    c.restore_snapshot("s", "src", "dst")
+    assert c.describe_collection("dst")["num_partitions"] == 4
+    counts = [c.get_partition_stats("src", f"_default_{i}")["row_count"] for i in range(4)]
+    assert [c.get_partition_stats("dst", f"_default_{i}")["row_count"] for i in range(4)] == counts
+    assert sum(counts) == 40 and counts.count(0) < 4
+    c.load_collection("dst")
+    for key in ("k0", "k3"):
+        expected = c.query("src", f'key == "{key}"', output_fields=["id"])
+        assert c.query("dst", f'key == "{key}"', output_fields=["id"]) == expected and expected
+    c.insert("dst", [{"id": 100, "vector": vectors[0], "key": "k3"}])  # routed as the copied rows
+    assert len(c.query("dst", 'key == "k3"', output_fields=["id"])) == len(expected) + 1
+
 def test_describe_list_and_drop(fresh_client) -> None:
     c = fresh_client
     c.create_collection("a", DIM)
