@@ -133,6 +133,8 @@ def test_pins_block_drop(fresh_client) -> None:
 
 def test_restore_jobs_by_database(fresh_client) -> None:
     c = fresh_client
+    with pytest.raises(MilvusException, match="pgmilvus_snapshots is reserved"):
+        c.create_database("pgmilvus_snapshots")  # the snapshot store's schema
     c.create_database("other")
     c.create_collection("a", DIM)
     c.create_snapshot("s", "a")

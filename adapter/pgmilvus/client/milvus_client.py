@@ -38,7 +38,7 @@ from ..types import (DataType, FunctionType, LoadedSegmentInfo, LoadState, Resto
                      SegmentState, SnapshotInfo)
 
 _log = logging.getLogger("pgmilvus")
-_RESERVED_SCHEMAS = {"pgmilvus_catalog", "information_schema", "public"}
+_RESERVED_SCHEMAS = {"pgmilvus_catalog", "pgmilvus_snapshots", "information_schema", "public"}
 _compaction_ids = itertools.count(1)
 #: list_persistent_segments without states: what Milvus's proxy asks its data coordinator for.
 _PERSISTED = (SegmentState.Sealed, SegmentState.Flushing, SegmentState.Flushed)
