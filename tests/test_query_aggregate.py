@@ -126,15 +126,20 @@ def test_result_types_and_names(shop: MilvusClient) -> None:
     assert [type(first[k]) for k in first] == [str, int, float, float, int, float, int]
 
 
-def test_float_values_are_float32_sums_double(fresh_client) -> None:
-    """min/max of a FLOAT field keep float32 values; sum and avg accumulate them in double (segcore)."""
-    c = fresh_client
+def _one_field(c: MilvusClient, dtype: DataType, values: list[Any]) -> MilvusClient:
+    """Collection "g": an id, a vector and field "w" of ``dtype`` holding ``values``, one per row."""
     s = c.create_schema()
     s.add_field("id", DataType.INT64, is_primary=True)
     s.add_field("v", DataType.FLOAT_VECTOR, dim=2)
-    s.add_field("w", DataType.FLOAT)
+    s.add_field("w", dtype)
     c.create_collection("g", schema=s)
-    c.insert("g", [{"id": i, "v": [0.0, 1.0], "w": 0.1} for i in range(3)])
+    c.insert("g", [{"id": i, "v": [0.0, 1.0], "w": value} for i, value in enumerate(values)])
+    return c
+
+
+def test_float_values_are_float32_sums_double(fresh_client) -> None:
+    """min/max of a FLOAT field keep float32 values; sum and avg accumulate them in double (segcore)."""
+    c = _one_field(fresh_client, DataType.FLOAT, [0.1] * 3)
     got = c.query("g", output_fields=["min(w)", "sum(w)", "avg(w)"])
     f32 = 0.10000000149011612
     assert got == [{"min(w)": f32, "sum(w)": f32 + f32 + f32, "avg(w)": (f32 + f32 + f32) / 3}]
@@ -142,16 +147,10 @@ def test_float_values_are_float32_sums_double(fresh_client) -> None:
 
 def test_an_int64_sum_leaving_the_range_is_refused(fresh_client) -> None:
     """segcore's checkPlus: an INT64 sum past int64 fails the query (INT8-INT32 sums cannot)."""
-    c = fresh_client
-    s = c.create_schema()
-    s.add_field("id", DataType.INT64, is_primary=True)
-    s.add_field("v", DataType.FLOAT_VECTOR, dim=2)
-    s.add_field("n", DataType.INT64)
-    c.create_collection("g", schema=s)
-    c.insert("g", [{"id": i, "v": [0.0, 1.0], "n": 2 ** 62} for i in range(2)])
-    assert c.query("g", filter="id == 0", output_fields=["sum(n)"]) == [{"sum(n)": 2 ** 62}]
+    c = _one_field(fresh_client, DataType.INT64, [2 ** 62] * 2)
+    assert c.query("g", filter="id == 0", output_fields=["sum(w)"]) == [{"sum(w)": 2 ** 62}]
     with pytest.raises(MilvusException) as err:
-        c.query("g", output_fields=["sum(n)"])
+        c.query("g", output_fields=["sum(w)"])
     assert (err.value.code, err.value.message) == (65535, "integer overflow: a sum of INT64 values leaves the int64 "
                                                           "range; sum fewer rows (a narrower filter or more groups)")
     assert c.query("g", output_fields=["count(*)"]) == [{"count(*)": 2}]  # the client is fine afterwards
