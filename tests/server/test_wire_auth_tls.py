@@ -170,6 +170,8 @@ def test_rbac_privilege_groups_over_the_wire(auth_server, auth_dsn) -> None:
         finally:
             member.close()
         admin.revoke_privilege_v2(role, group, coll)
+        admin.grant_privilege_v2(role, "Search", "*", db_name="*")  # every database: none to connect to
+        admin.revoke_privilege_v2(role, "Search", "*", db_name="*")
         admin.drop_privilege_group(group)
         assert group not in [g["privilege_group"] for g in local.list_privilege_groups()]
     finally:

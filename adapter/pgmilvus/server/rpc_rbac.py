@@ -146,7 +146,8 @@ class RbacRPCs(RPCBase):
 
     @rpc
     def OperatePrivilegeV2(self, call: Call, request: milvus_pb2.OperatePrivilegeV2Request) -> Any:
-        client = self._client(call)
+        # db_name is the grant's target, "*" for every database: no database to connect to
+        client = self._default_client(call) if request.db_name == "*" else self._client(call)
         change = client.grant_privilege_v2 if request.type == _GRANT else client.revoke_privilege_v2
         change(request.role.name, request.grantor.privilege.name, request.collection_name,
                db_name=request.db_name or None)
