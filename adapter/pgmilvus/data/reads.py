@@ -382,7 +382,9 @@ def _aggregate(conn: psycopg.Connection, info: CollectionInfo, filter: str, outp
         # segcore's checkPlus refuses an INT64 sum leaving the range ("integer overflow: a + b")
         raise MilvusException(ErrorCode.SERVER_ERROR, "integer overflow: a sum of INT64 values leaves the int64 "
                                                       "range; sum fewer rows (a narrower filter or more groups)") from None
-    return HybridExtraList(agg.decode_rows(rows), extra={"cost": 0})
+    result = HybridExtraList(agg.decode_rows(rows), extra={"cost": 0})
+    result.aggregate = agg  # its columns, for pgmilvus serve's typed answer (no second plan)
+    return result
 
 
 # -- query_iterator ---------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from pymilvus.grpc_gen import common_pb2, milvus_pb2, schema_pb2
 from ..errors import ErrorCode
 from ..search.function_rank import FunctionScore
 from ..data.outputs import output_plan
-from ..data import aggregates, order_by
+from ..data import order_by
 from ..search.aggregation import spec as aggregation_spec
 from ..search.rerank import AnnSearchRequest, BaseRanker, RRFRanker, WeightedRanker
 from ..search.results import Hits
@@ -123,9 +123,8 @@ class DataRPCs(RPCBase):
                                            session_ts=hybrid_ts())
         schema = self._schema(call, request.collection_name)
         response.primary_field_name = schema.primary_field.name
-        groups = aggregates.group_by_names(group_by)
-        if aggregates.requested(output_fields, groups):  # one column per output, typed as Milvus types it
-            agg, _ = aggregates.plan(schema, output_fields, groups)
+        agg = getattr(rows, "aggregate", None)  # the core's plan of an aggregating query (data/reads.py)
+        if agg is not None:  # one column per output, typed as Milvus types it
             response.fields_data.extend(aggregate_columns(rows, agg.columns))
             response.output_fields.extend(agg.names)
             return response
