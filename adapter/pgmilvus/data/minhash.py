@@ -27,6 +27,7 @@ from typing import Any, Callable, Optional, Sequence
 import numpy as np
 import xxhash
 
+from . import analyzer
 from ..errors import ErrorCode, MilvusException
 
 MERSENNE_PRIME = (1 << 61) - 1
@@ -232,3 +233,13 @@ def _minima(params: MinHashParams, base: list[int], owners: list[tuple[int, int]
     width = 4 * params.num_hashes
     for row, (i, _) in enumerate(owners):
         out[i] = minima[row * width:(row + 1) * width]
+
+
+def hasher(schema: Any, output: str) -> Callable[[Sequence[Optional[str]]], list[bytes]]:
+    """The signatures of MinHash output field ``output``'s function, for a column of its input
+    field's texts: the function's params read once, word shingles by the input field's analyzer.
+    Inserts and searches both hash through it, so a query text gets the stored texts' signature."""
+    source, function = schema.minhash_outputs[output]
+    params = read_params(function.params, schema.field(output).dim)
+    tokens = None if params.char_level else analyzer.for_field(source).tokens
+    return lambda texts: signatures(params, texts, tokens)

@@ -323,12 +323,8 @@ def bm25_documents(info: CollectionInfo, output: str, texts: list[Optional[str]]
 def minhash_vectors(info: CollectionInfo, output: str, texts: list[Optional[str]]) -> list[Any]:
     """The stored values of MinHash output field ``output`` for its input field's ``texts``
     (data/minhash.py; a NULL text hashes as an empty one)."""
-    field = info.schema.field(output)
-    source, function = info.schema.minhash_outputs[output]
-    params = minhash.read_params(function.params, field.dim)
-    tokens = None if params.char_level else analyzer.for_field(source).tokens
-    encode = values.field_encoder(field)
-    return [encode(signature, i) for i, signature in enumerate(minhash.signatures(params, texts, tokens))]
+    encode = values.field_encoder(info.schema.field(output))
+    return [encode(signature, i) for i, signature in enumerate(minhash.hasher(info.schema, output)(texts))]
 
 
 def token_positions(info: CollectionInfo, field: str, texts: list[Optional[str]]

@@ -16,7 +16,7 @@ from psycopg import sql
 
 from . import bm25, minhash
 from ..catalog import indexes, segments, ttl
-from ..data import analyzer, minhash as minhash_data, values
+from ..data import minhash as minhash_data, values
 from ..catalog.store import CollectionInfo, IndexInfo
 from ..errors import DataNotMatchException, ErrorCode, MilvusException, ParamError, invalid_parameter
 from ..schema.model import FieldSchema
@@ -117,15 +117,13 @@ def _resolve_bm25(info: CollectionInfo, field: FieldSchema, index: Optional[Inde
 def _minhash_texts(info: CollectionInfo, field: FieldSchema) -> Callable[[Sequence[Any]], list[Any]]:
     """Query texts of a MinHash output field hashed as its function hashes the stored texts
     (Milvus's delegator runs the function on them); signatures given as bytes pass through."""
-    source, function = info.schema.minhash_outputs[field.name]
-    params = minhash_data.read_params(function.params, field.dim)
-    tokens = None if params.char_level else analyzer.for_field(source).tokens
+    hash_texts = minhash_data.hasher(info.schema, field.name)
 
     def signatures(data: Sequence[Any]) -> list[Any]:
         texts = [i for i, v in enumerate(data) if isinstance(v, str)]
         if not texts:
             return list(data)
-        signed = minhash_data.signatures(params, [data[i] for i in texts], tokens)
+        signed = hash_texts([data[i] for i in texts])
         out = list(data)
         for i, signature in zip(texts, signed):
             out[i] = signature
