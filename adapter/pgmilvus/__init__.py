@@ -9,6 +9,7 @@ from .errors import (AmbiguousIndexName, AutoIDException, CannotInferSchemaExcep
                      MilvusUnavailableException, ParamError, PartitionAlreadyExistException,
                      PartitionKeyException, PrimaryKeyException, SchemaNotReadyException)
 from .schema.model import CollectionSchema, FieldSchema, Function
+from .schema.structs import StructFieldSchema
 from .schema.index_params import IndexParam, IndexParams
 from .client.milvus_client import MilvusClient
 from .client.async_client import AsyncMilvusClient

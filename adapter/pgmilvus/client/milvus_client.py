@@ -34,6 +34,7 @@ from ..search.function_rank import FunctionScore
 from ..search.rerank import BaseRanker
 from ..search.params import build_request, check_guarantee_timestamp, check_ignore_growing, check_output_fields
 from ..schema.model import CollectionSchema, FieldSchema, Function
+from ..schema.structs import StructFieldSchema
 from ..types import (DataType, FunctionType, LoadedSegmentInfo, LoadState, RestoreSnapshotJobInfo, SegmentInfo,
                      SegmentState, SnapshotInfo)
 
@@ -211,6 +212,11 @@ class MilvusClient:
     @classmethod
     def create_field_schema(cls, name: str, data_type: DataType, desc: str = "", **kwargs: Any) -> FieldSchema:
         return FieldSchema(name, data_type, desc, **kwargs)
+
+    @classmethod
+    def create_struct_field_schema(cls, **kwargs: Any) -> StructFieldSchema:
+        """The sub-fields of an ARRAY<STRUCT> field (schema/structs.py), as pymilvus's."""
+        return StructFieldSchema(**kwargs)
 
     @classmethod
     def prepare_index_params(cls, field_name: str = "", **kwargs: Any) -> IndexParams:

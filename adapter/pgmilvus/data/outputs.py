@@ -33,7 +33,7 @@ from ..filters.lexer import is_identifier
 from ..filters.parser import parse
 from ..schema.model import DYNAMIC_FIELD, CollectionSchema, FieldSchema
 from ..types import DataType
-from . import timestamps
+from . import structs, timestamps
 
 COUNT_STAR = "count(*)"
 _F32 = struct.Struct("f")
@@ -120,6 +120,9 @@ class OutputPlan:
     all_dynamic: bool = False
     count: bool = False
     _decoders: tuple[Callable[[Any], Any], ...] = field(default=(), repr=False, compare=False)
+    #: struct array fields returned: (name, the sub-field columns selected, their zipper), after
+    #: the fields (data/structs.py)
+    structs: tuple[tuple[str, tuple[FieldSchema, ...], Callable[[Sequence[Any]], Any]], ...] = ()
 
     @property
     def needs_meta(self) -> bool:
@@ -130,12 +133,21 @@ class OutputPlan:
         """How many values ``select_items`` selects (and ``decode`` consumes)."""
         if self.count:
             return 1
-        return len(self.fields) + (1 if self.needs_meta else 0)
+        return len(self.fields) + self._struct_width + (1 if self.needs_meta else 0)
+
+    @property
+    def _struct_width(self) -> int:
+        return sum(len(columns) for _, columns, _ in self.structs)
 
     @property
     def names(self) -> list[str]:
         """Schema field names returned (dynamic keys are per row)."""
         return [f.name for f in self.fields]
+
+    @property
+    def struct_names(self) -> list[str]:
+        """Struct array fields returned (after ``names``)."""
+        return [name for name, _, _ in self.structs]
 
     def select_items(self, qualifier: Optional[str] = None) -> list[sql.Composable]:
         """The SELECT list items, each column qualified by ``qualifier`` (a table alias) if given."""
@@ -146,6 +158,7 @@ class OutputPlan:
             return sql.Identifier(qualifier, name) if qualifier else sql.Identifier(name)
 
         items: list[sql.Composable] = [col(f.name) for f in self.fields]
+        items += [col(c.name) for _, columns, _ in self.structs for c in columns]
         if self.needs_meta:
             items.append(col(DYNAMIC_FIELD))
         return items
@@ -159,7 +172,7 @@ class OutputPlan:
         """``decode`` of every row, in one loop: a read of plain columns (integers, strings,
         floats: values that come back from the server as pymilvus returns them) builds each
         dict with ``zip``, without a call per value."""
-        if self.count or self.needs_meta or any(d is not _identity for d in self._decoders):
+        if self.count or self.needs_meta or self.structs or any(d is not _identity for d in self._decoders):
             decode = self.decode
             return [decode(r) for r in rows]
         names = self.names
@@ -173,8 +186,12 @@ class OutputPlan:
         for i, (f, dec) in enumerate(zip(self.fields, self._decoders)):
             value = values[i]  # a plain column's value as it comes (no call per value)
             row[f.name] = value if value is None or dec is _identity else dec(value)
+        at = len(self.fields)
+        for name, columns, zip_row in self.structs:
+            row[name] = zip_row(values[at:at + len(columns)])
+            at += len(columns)
         if self.all_dynamic or self.dynamic_keys:  # needs_meta, read without a call per row
-            meta = values[len(self.fields)] or {}
+            meta = values[at] or {}
             if self.all_dynamic:
                 for key, value in meta.items():
                     row.setdefault(key, value)
@@ -211,6 +228,7 @@ def output_plan(schema: CollectionSchema, output_fields: Optional[Sequence[str]]
         names = ["*"]
 
     wanted: set[str] = set()
+    struct_subs: dict[str, set[str]] = {}  # struct field -> its sub-fields asked for
     dynamic_keys: list[str] = []
     all_dynamic = False
     hidden = schema.bm25_outputs  # Milvus's schemaInfo.CanRetrieveRawFieldData: BM25 outputs are not
@@ -218,7 +236,10 @@ def output_plan(schema: CollectionSchema, output_fields: Optional[Sequence[str]]
         name = name.strip()
         if name == "*":
             wanted.update(f.name for f in schema.fields if f.name not in hidden)
+            struct_subs.update((s.name, {f.name for f in s.fields}) for s in schema.struct_fields)
             all_dynamic = all_dynamic or schema.enable_dynamic_field
+        elif schema.struct_field(name) is not None:
+            struct_subs[name] = {f.name for f in schema.struct_field(name).fields}
         elif name in hidden:
             raise MilvusException(ErrorCode.SERVER_ERROR, f"not allowed to retrieve raw data of field {name}")
         elif name == DYNAMIC_FIELD:
@@ -226,7 +247,11 @@ def output_plan(schema: CollectionSchema, output_fields: Optional[Sequence[str]]
                 raise MilvusException(ErrorCode.INVALID_PARAMETER, f"field {name} not exist")
             all_dynamic = True
         elif schema.field(name) is not None:
-            wanted.add(name)
+            column = schema.field(name)
+            if column.struct_name is not None:  # "struct[sub]": the structs with that sub-field only
+                struct_subs.setdefault(column.struct_name, set()).add(column.sub_name)
+            else:
+                wanted.add(name)
         elif schema.enable_dynamic_field:
             key = _dynamic_key(name)
             if key is None:
@@ -241,7 +266,21 @@ def output_plan(schema: CollectionSchema, output_fields: Optional[Sequence[str]]
         wanted.add(schema.primary_field.name)
     fields = tuple(f for f in schema.fields if f.name in wanted)
     return OutputPlan(fields=fields, dynamic_keys=tuple(dynamic_keys) if not all_dynamic else (),
-                      all_dynamic=all_dynamic, _decoders=tuple(value_decoder(f, timezone, time_fields) for f in fields))
+                      all_dynamic=all_dynamic, _decoders=tuple(value_decoder(f, timezone, time_fields) for f in fields),
+                      structs=_struct_outputs(schema, struct_subs, timezone))
+
+
+def _struct_outputs(schema: CollectionSchema, asked: dict[str, set[str]], timezone: str) -> tuple:
+    """The struct arrays of a plan, in schema order, each with its asked sub-fields in struct order."""
+    out = []
+    for struct in schema.struct_fields:
+        subs = asked.get(struct.name)
+        if not subs:
+            continue
+        columns = tuple(c for c in struct.columns() if c.sub_name in subs)
+        decoders = [value_decoder(FieldSchema(c.name, c.element_type, dim=c.dim), timezone) for c in columns]
+        out.append((struct.name, columns, structs.zipper(struct, [c.sub_name for c in columns], decoders)))
+    return tuple(out)
 
 
 def checked_names(output_fields: Any) -> list[str]:

@@ -66,6 +66,18 @@ class JsonbWire(bytes):
     """``jsonb`` binary: version byte 1, then the JSON text in UTF-8."""
 
 
+class VectorArrayWire(bytes):
+    """``vector[]`` binary (a struct array's vector sub-field, data/structs.py): array_send's layout."""
+
+
+class HalfvecArrayWire(bytes):
+    """``halfvec[]`` binary."""
+
+
+class BitArrayWire(bytes):
+    """``bit[]`` binary."""
+
+
 class Int8ArrayWire(bytes):
     """``bigint[]`` binary (copy_binary.int8_array): a batch's primary keys as one parameter."""
 
@@ -114,8 +126,20 @@ def wire_adapters(conn: Any) -> None:
         if info is not None:
             conn.adapters.register_dumper(cls, type(f"{cls.__name__}Dumper", (_WireDumper,),
                                                     {"oid": info.oid}))
+        if info is not None and type_name in ("vector", "halfvec"):
+            _register_array(conn, {"vector": VectorArrayWire, "halfvec": HalfvecArrayWire}[type_name], info.array_oid)
+    _register_array(conn, BitArrayWire, _BIT_ARRAY_OID)
     conn.adapters.register_dumper(Int8ArrayWire, _Int8ArrayDumper)
     conn._pgmilvus_wire = True
+
+
+_BIT_ARRAY_OID = 1561
+
+
+def _register_array(conn: Any, cls: type, oid: int) -> None:
+    """A struct array's vector column: psycopg's COPY picks dumpers by the column's oid, so the
+    passthrough is registered for the array type (only struct sub-field columns have it)."""
+    conn.adapters.register_dumper(cls, type(f"{cls.__name__}Dumper", (_WireDumper,), {"oid": oid}))
 
 
 # -- error helpers ------------------------------------------------------------------------------

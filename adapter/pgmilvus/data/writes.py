@@ -26,7 +26,7 @@ from psycopg import sql
 
 from ..catalog import store as catalog, segments, ttl
 from ..schema import ddl
-from . import analyzer, copy_binary, field_ops as array_ops, minhash, timestamps, values
+from . import analyzer, copy_binary, field_ops as array_ops, minhash, structs, timestamps, values
 from ..catalog.store import CATALOG, CollectionInfo
 from ..errors import DataNotMatchException, ErrorCode, MilvusException, partition_not_found
 from ..schema.names import partition_name as check_partition_name
@@ -110,6 +110,11 @@ class RowEncoder:
         self.dynamic = schema.enable_dynamic_field
         self.partition = partition
         self.columns = [f.name for f in self.fields]
+        #: struct array fields, their sub-field columns following the fields (data/structs.py)
+        self.structs = list(schema.struct_fields)
+        self.field_names = self.field_names.union(s.name for s in self.structs)
+        self.columns += [c.name for c in schema.struct_columns]
+        self._struct_encoders: Optional[list[structs.StructColumns]] = None
         #: text_match field -> its column's position (its tokens' column follows the fields)
         self.matched = {name: self.columns.index(name) for name in sorted(schema.token_fields)}
         self.columns += [ddl.match_column(name) for name in self.matched]
@@ -151,6 +156,8 @@ class RowEncoder:
                 columns.append(pk_col)
             else:
                 columns.append(self._column(field, chunk, base))
+        if self.structs:
+            columns.extend(self._struct_columns(conn, chunk, base))
         placed = {name: token_positions(self.info, name, columns[at]) for name, at in self.matched.items()}
         for at, source in self.bm25.values():
             if self.columns[source] in placed:  # the text's tokens counted, not analyzed again
@@ -174,6 +181,12 @@ class RowEncoder:
         if self.info.segmented:
             columns.append(self._segments(columns, len(chunk)))
         return EncodedChunk(columns, columns[self.pk_index], given, base)
+
+    def _struct_columns(self, conn: psycopg.Connection, chunk: list[dict], base: int) -> list[list[Any]]:
+        if self._struct_encoders is None:
+            zone = timestamps.collection_timezone(self.info.properties)
+            self._struct_encoders = [structs.StructColumns(s, conn, zone) for s in self.structs]
+        return [col for encoder in self._struct_encoders for col in encoder.encode(chunk, base)]
 
     def _segments(self, columns: list[list[Any]], rows: int) -> list[Any]:
         """The "$segment" column: the growing segment of the row's partition (segments.py)."""

@@ -15,7 +15,8 @@ from typing import Any, Iterable, Optional
 import numpy as np
 from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, ValidationError
 
-from . import functions as function_checks, names
+from . import functions as function_checks, names, structs
+from .structs import StructFieldSchema
 from ..data import wkt
 from ..errors import (AutoIDException, ClusteringKeyException, DataTypeNotSupportException, ErrorCode,
                      MilvusException, ParamError, PartitionKeyException, PrimaryKeyException, invalid_parameter)
@@ -162,6 +163,11 @@ def check_field_counts(fields: int, vectors: int) -> None:
 
 class FieldSchema:
     """One field; constructor and attributes follow pymilvus's FieldSchema."""
+
+    #: The column of a struct array's sub-field (schema/structs.py): the struct field's name and
+    #: the sub-field's own; None for every field of the schema itself.
+    struct_name: Optional[str] = None
+    sub_name: Optional[str] = None
 
     def __init__(self, name: str, dtype: DataType, description: str = "", **kwargs: Any) -> None:
         # pymilvus checks only a few things here (the type, the flags' types, auto_id and a None
@@ -550,6 +556,7 @@ class CollectionSchema:
     def __init__(self, fields: Optional[Iterable[FieldSchema]] = None, description: str = "",
                  functions: Optional[list[Function]] = None, **kwargs: Any) -> None:
         kwargs.pop("check_fields", None)
+        struct_fields = kwargs.pop("struct_fields", None)
         try:
             args = _SchemaArgs(**kwargs)
         except ValidationError as exc:
@@ -574,10 +581,14 @@ class CollectionSchema:
         #: table by the catalog (catalog/store.py); not part of the schema Milvus describes.
         self.token_fields: frozenset[str] = frozenset()
         self.fields: list[FieldSchema] = []
+        #: ARRAY<STRUCT> fields (schema/structs.py), in the order they were added.
+        self.struct_fields: list[StructFieldSchema] = []
         for field in fields or []:
             if not isinstance(field, FieldSchema):
                 raise ParamError(message=f"schema fields must be FieldSchema objects, got {field!r}")
             self._append(field)
+        for struct in struct_fields or []:
+            self.add_struct_field(struct)
 
     def _append(self, field: FieldSchema) -> None:
         if self._primary_field == field.name:
@@ -591,9 +602,51 @@ class CollectionSchema:
         self.fields.append(field)
 
     def add_field(self, field_name: str, datatype: DataType, **kwargs: Any) -> "CollectionSchema":
+        if datatype == DataType.ARRAY and kwargs.get("element_type") == DataType.STRUCT:
+            return self._add_struct(field_name, **kwargs)
         description = kwargs.pop("description", "")
         self._append(FieldSchema(field_name, datatype, description, **kwargs))
         return self
+
+    def _add_struct(self, field_name: str, **kwargs: Any) -> "CollectionSchema":
+        """pymilvus's add_field of an ARRAY whose elements are STRUCTs: its client-side checks."""
+        if "struct_schema" not in kwargs:
+            raise ParamError(message="Param struct_schema is required when datatype is STRUCT")
+        struct = structs.foreign(kwargs["struct_schema"]).copy()
+        struct.name = field_name
+        struct._nullable = kwargs.get("nullable", False)
+        if "max_capacity" not in kwargs:
+            raise ParamError(message="Param max_capacity is required when datatype is STRUCT")
+        struct.max_capacity = kwargs["max_capacity"]
+        if "description" in kwargs:
+            struct._description = kwargs["description"]
+        for key in ("mmap_enabled", "warmup"):
+            if key in kwargs:
+                struct._type_params[key] = kwargs[key]
+        self.struct_fields.append(struct)
+        return self
+
+    def add_struct_field(self, struct_field_schema: Any) -> "CollectionSchema":
+        self.struct_fields.append(structs.foreign(struct_field_schema))
+        return self
+
+    @property
+    def struct_columns(self) -> list[FieldSchema]:
+        """The columns of every struct array's sub-fields (``struct[sub]``), struct by struct."""
+        key = tuple(map(id, self.struct_fields))
+        cached = getattr(self, "_struct_columns", None)
+        if cached is None or cached[0] != key:
+            cached = (key, [column for struct in self.struct_fields for column in struct.columns()])
+            self._struct_columns = cached
+        return cached[1]
+
+    @property
+    def columns(self) -> list[FieldSchema]:
+        """Every stored field: the schema's fields, then the struct arrays' sub-field columns."""
+        return self.fields + self.struct_columns if self.struct_fields else self.fields
+
+    def struct_field(self, name: str) -> Optional[StructFieldSchema]:
+        return next((s for s in self.struct_fields if s.name == name), None)
 
     def add_function(self, function: Function) -> "CollectionSchema":
         if not isinstance(function, Function):
@@ -661,7 +714,11 @@ class CollectionSchema:
         return [f for f in self.fields if f.is_vector]
 
     def field(self, name: str) -> Optional[FieldSchema]:
-        return next((f for f in self.fields if f.name == name), None)
+        """The field ``name``, or the column of a struct array's sub-field named ``struct[sub]``."""
+        found = next((f for f in self.fields if f.name == name), None)
+        if found is None and self.struct_fields and name.endswith("]"):
+            found = next((c for c in self.struct_columns if c.name == name), None)
+        return found
 
     # -- checks --------------------------------------------------------------------------------
     def verify(self, collection_name: str = "") -> None:
@@ -746,6 +803,8 @@ class CollectionSchema:
                "description": self.description,
                "fields": [f.to_dict() for f in self.fields],
                "enable_dynamic_field": self.enable_dynamic_field}
+        if self.struct_fields:  # as pymilvus: the key only when there are struct fields
+            out["struct_fields"] = [s.to_dict() for s in self.struct_fields]
         if self.functions:  # as pymilvus: the key only when there are functions
             out["functions"] = [f.to_dict() for f in self.functions]
         return out
@@ -756,6 +815,8 @@ class CollectionSchema:
                                 "fields": [f.to_catalog() for f in self.fields]}
         if self.functions:  # older catalogs (and schemas without functions) have no key
             data["functions"] = [f.to_catalog() for f in self.functions]
+        if self.struct_fields:
+            data["struct_fields"] = [s.to_catalog() for s in self.struct_fields]
         return json.dumps(data, sort_keys=True)
 
     @classmethod
@@ -766,6 +827,7 @@ class CollectionSchema:
                      enable_dynamic_field=bool(data.get("enable_dynamic_field")))
         schema.fields = [FieldSchema.from_catalog(f) for f in data["fields"]]
         schema.functions = [Function.from_catalog(f) for f in data.get("functions") or []]
+        schema.struct_fields = [StructFieldSchema.from_catalog(s) for s in data.get("struct_fields") or []]
         return schema
 
     def copy(self) -> "CollectionSchema":

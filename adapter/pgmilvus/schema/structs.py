@@ -1,0 +1,176 @@
+"""ARRAY<STRUCT> fields: pymilvus's StructFieldSchema, and the columns that hold one.
+
+Milvus stores a struct array column by column: each sub-field ``s`` of the struct field ``clips``
+is an ARRAY (scalar sub-fields) or an ArrayOfVector (vector sub-fields) named ``clips[s]``, one
+element per struct of the row (typeutil.ConcatStructFieldName).  pgmilvus does the same in
+PostgreSQL: ``clips[s]`` is a column of type ``varchar(n)[]``, ``bigint[]``, ``vector(d)[]``...,
+so a filter on ``clips[s]`` is an array filter, an element filter walks the columns in step
+(``unnest`` of several arrays), and a row's structs are the columns zipped back.
+
+The sub-field columns are FieldSchemas like any other (``columns``), marked with the struct they
+belong to (``struct_name``), so DDL, encoders and decoders serve them unchanged.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Iterable, Optional
+
+from ..errors import ParamError
+from ..types import DataType, VECTOR_TYPES
+
+#: Sub-field types pymilvus refuses in StructFieldSchema.add_field.
+_NESTED = {DataType.ARRAY, DataType._ARRAY_OF_VECTOR, DataType.STRUCT, DataType._ARRAY_OF_STRUCT}
+
+
+def column_name(struct: str, sub: str) -> str:
+    """Milvus's ConcatStructFieldName: the sub-field ``sub`` of ``struct`` as ``struct[sub]``."""
+    return f"{struct}[{sub}]"
+
+
+def split_column_name(name: str) -> Optional[tuple[str, str]]:
+    """``("clips", "s")`` for ``"clips[s]"``; None for a name of no such form."""
+    if not name.endswith("]") or "[" not in name:
+        return None
+    struct, _, sub = name[:-1].partition("[")
+    if not struct or not sub or "[" in sub or "]" in sub:
+        return None
+    return struct, sub
+
+
+class StructFieldSchema:
+    """pymilvus's StructFieldSchema (MilvusClient.create_struct_field_schema): the sub-fields of
+    an ARRAY<STRUCT> field; its name, ``max_capacity`` and ``nullable`` are set when the schema's
+    add_field(..., DataType.ARRAY, element_type=DataType.STRUCT, struct_schema=...) adds it."""
+
+    def __init__(self, nullable: bool = False, description: str = "") -> None:
+        if not isinstance(nullable, bool):
+            raise ParamError(message="nullable must be boolean")
+        if not isinstance(description, str):
+            raise ParamError(message="description must be string")
+        self.name = ""
+        self._fields: list[Any] = []
+        self._description = description
+        self._type_params: dict[str, Any] = {}
+        self._nullable = nullable
+        self.max_capacity: Optional[int] = None
+
+    def add_field(self, field_name: str, datatype: DataType, **kwargs: Any) -> "StructFieldSchema":
+        from .model import FieldSchema  # the model imports this module
+
+        if datatype in _NESTED:
+            raise ParamError(message="Struct field schema does not support Array, ArrayOfVector or Struct")
+        self._fields.append(FieldSchema(field_name, datatype, **kwargs))
+        return self
+
+    @property
+    def fields(self) -> list[Any]:
+        return self._fields
+
+    @property
+    def description(self) -> str:
+        return self._description
+
+    @property
+    def nullable(self) -> bool:
+        return self._nullable
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return self._type_params
+
+    @property
+    def dtype(self) -> DataType:
+        return DataType.STRUCT
+
+    def sub_field(self, name: str) -> Any:
+        return next((f for f in self._fields if f.name == name), None)
+
+    def columns(self) -> list[Any]:
+        """One FieldSchema per sub-field, as Milvus's proto holds it: ``struct[sub]``, an ARRAY of
+        the sub-field's type, or an ArrayOfVector of its vector type (``dim`` kept)."""
+        from .model import FieldSchema
+
+        out = []
+        for sub in self._fields:
+            kwargs: dict[str, Any] = {"element_type": sub.dtype, "max_capacity": self.max_capacity,
+                                      "nullable": self._nullable}
+            for key in ("dim", "max_length"):
+                if sub.params.get(key) is not None:
+                    kwargs[key] = sub.params[key]
+            dtype = DataType._ARRAY_OF_VECTOR if sub.dtype in VECTOR_TYPES else DataType.ARRAY
+            column = FieldSchema(column_name(self.name, sub.name), dtype, sub.description, **kwargs)
+            column.struct_name = self.name
+            column.sub_name = sub.name
+            out.append(column)
+        return out
+
+    # -- describe and catalog ------------------------------------------------------------------
+    def to_dict(self, field_id: Optional[int] = None, sub_ids: Optional[Iterable[int]] = None) -> dict[str, Any]:
+        """The field dict MilvusClient.describe_collection gives (pymilvus's
+        convert_struct_fields_to_user_format): an ARRAY of STRUCT with its sub-fields."""
+        out: dict[str, Any] = {}
+        if field_id is not None:
+            out["field_id"] = field_id
+        out.update(name=self.name, description=self._description, type=DataType.ARRAY,
+                   element_type=DataType.STRUCT, params={})
+        if self._nullable:
+            out["nullable"] = True
+        if self.max_capacity:
+            out["params"]["max_capacity"] = self.max_capacity
+        ids = list(sub_ids) if sub_ids is not None else [None] * len(self._fields)
+        subs = []
+        for sub, sub_id in zip(self._fields, ids):
+            item: dict[str, Any] = {}
+            if sub_id is not None:
+                item["field_id"] = sub_id
+            item.update(name=sub.name, type=sub.dtype, description=sub.description)
+            if sub.params:
+                item["params"] = dict(sub.params)
+            subs.append(item)
+        out["struct_fields"] = subs
+        return out
+
+    def to_catalog(self) -> dict[str, Any]:
+        return {"name": self.name, "description": self._description, "nullable": self._nullable,
+                "max_capacity": self.max_capacity, "params": dict(self._type_params),
+                "fields": [f.to_catalog() for f in self._fields]}
+
+    @classmethod
+    def from_catalog(cls, data: dict[str, Any]) -> "StructFieldSchema":
+        from .model import FieldSchema
+
+        struct = cls(bool(data.get("nullable")), data.get("description", ""))
+        struct.name = data["name"]
+        struct.max_capacity = data.get("max_capacity")
+        struct._type_params = dict(data.get("params") or {})
+        struct._fields = [FieldSchema.from_catalog(f) for f in data["fields"]]
+        return struct
+
+    def copy(self) -> "StructFieldSchema":
+        return copy.deepcopy(self)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, StructFieldSchema) and self.to_catalog() == other.to_catalog()
+
+    def __repr__(self) -> str:
+        return f"StructFieldSchema({self.to_dict()!r})"
+
+
+def foreign(value: Any) -> StructFieldSchema:
+    """pymilvus's own StructFieldSchema (code that builds it with pymilvus beside pgmilvus) as
+    pgmilvus's; pgmilvus's is returned as it is."""
+    if isinstance(value, StructFieldSchema):
+        return value
+    if not all(hasattr(value, a) for a in ("fields", "nullable", "description", "params")):
+        raise ParamError(message="struct_schema must be StructFieldSchema")
+    from .model import FieldSchema
+
+    struct = StructFieldSchema(bool(value.nullable), value.description or "")
+    struct.name = getattr(value, "name", "") or ""
+    struct.max_capacity = getattr(value, "max_capacity", None)
+    struct._type_params = dict(value.params or {})
+    for sub in value.fields:
+        kwargs = dict(getattr(sub, "params", {}) or {})
+        struct._fields.append(FieldSchema(sub.name, DataType(int(sub.dtype)), sub.description or "", **kwargs))
+    return struct
