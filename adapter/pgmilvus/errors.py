@@ -70,6 +70,16 @@ class MilvusException(Exception):
     def __str__(self) -> str:
         return f"<{type(self).__name__}: (code={self.code}, message={self.message})>"
 
+    def __reduce__(self) -> tuple:
+        """Copied and pickled with its code (a schema holding a deferred error is deep-copied)."""
+        return _rebuild, (type(self), self._code, self._message, self._compatible_code)
+
+
+def _rebuild(cls: type, code: int, message: str, compatible_code: int) -> MilvusException:
+    error = cls.__new__(cls)
+    MilvusException.__init__(error, code, message, compatible_code)
+    return error
+
 
 class _ClientError(MilvusException):
     """Client-side check: pymilvus raises these with code 1 unless told otherwise."""

@@ -252,11 +252,8 @@ def describe(info: CollectionInfo) -> dict[str, Any]:
     """The dict pymilvus 2.6's describe_collection returns, key for key."""
     schema = info.schema
     fields = [_described_field(f.to_dict(100 + i)) for i, f in enumerate(schema.fields)]
-    next_id = 100 + len(schema.fields)
-    for struct in schema.struct_fields:  # pymilvus lists them after the fields, ARRAY of STRUCT
-        subs = range(next_id + 1, next_id + 1 + len(struct.fields))
-        fields.append(struct.to_dict(next_id, subs))
-        next_id = subs.stop
+    for struct, struct_id, sub_ids in schema.struct_ids():  # pymilvus lists them after the fields
+        fields.append(struct.to_dict(struct_id, sub_ids))
     return {
         "collection_name": info.name,
         "auto_id": schema.primary_field.auto_id,

@@ -16,17 +16,18 @@ The checks and their order follow Milvus's proxy (``addCollectionFieldTask``,
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, Optional
 
 import psycopg
 from psycopg import sql
 
-from . import segments, store as catalog, ttl
+from . import segments, store as catalog, struct_fields, ttl
 from ..data import analyzer
 from ..schema import ddl
 from .properties import MMAP_KEY, WARMUP_KEYS
 from .store import CollectionInfo
 from ..errors import ErrorCode, MilvusException, ParamError, collection_loaded, invalid_parameter
+from ..schema.structs import StructFieldSchema
 from ..schema.model import (MAX_CAPACITY, MAX_FIELDS, MAX_VARCHAR, CollectionSchema, FieldSchema,
                             check_field_counts, check_max_length, warmup_problem)
 from ..types import DENSE_VECTOR_TYPES, DataType
@@ -81,7 +82,7 @@ def check_new_field(info: CollectionInfo, field: FieldSchema, function_output: b
     schema, name = info.schema, field.name
     if len(schema.fields) >= MAX_FIELDS:
         raise invalid_parameter(f"The number of fields has reached the maximum value {MAX_FIELDS}")
-    if schema.field(name) is not None:
+    if schema.field(name) is not None or schema.struct_field(name) is not None:
         raise invalid_parameter(f"duplicated field name {name}")
     if name in _SYSTEM_FIELDS:
         raise invalid_parameter(f"not support to add system field, field name = {name}")
@@ -115,6 +116,11 @@ def check_new_field(info: CollectionInfo, field: FieldSchema, function_output: b
 
 def drop_field(conn: psycopg.Connection, info: CollectionInfo, field_name: str, field_id: int) -> None:
     """Drop a field, its column on every partition and its indexes; other fields keep their data."""
+    if field_name:
+        struct_fields.sub_field_to_drop(info, field_name)
+    struct = _struct_to_drop(info, field_name, field_id)
+    if struct is not None:
+        return struct_fields.drop_struct(conn, info, struct)
     field = _field_to_drop(info, field_name, field_id)
     ttl.check_drop_field(info, field.name)  # master's validateDropField, in its order and words
     for refused, kind in ((field.is_primary, "primary key"), (field.is_partition_key, "partition key"),
@@ -149,10 +155,26 @@ def remove_column(conn: psycopg.Connection, info: CollectionInfo, name: str, sch
     catalog.remove_field(conn, info.id, schema, name)
 
 
+def _struct_to_drop(info: CollectionInfo, field_name: str, field_id: int) -> Optional[StructFieldSchema]:
+    """The struct array named ``field_name`` or numbered ``field_id`` (a sub-field's id is refused)."""
+    schema = info.schema
+    if field_name:
+        return schema.struct_field(field_name)
+    for struct, struct_id, sub_ids in schema.struct_ids():
+        if field_id == struct_id:
+            return struct
+        if field_id in sub_ids:
+            sub = struct.fields[list(sub_ids).index(field_id)]
+            raise invalid_parameter(f"cannot drop sub-field of struct array field: {struct.name}.{sub.name}")
+    return None
+
+
 def _field_to_drop(info: CollectionInfo, field_name: str, field_id: int) -> FieldSchema:
     """The field named ``field_name``, or else the one whose describe_collection field_id is ``field_id``."""
     if field_name:
         field = info.schema.field(field_name)
+        if field is not None and field.struct_name is not None:
+            field = None  # a struct's sub-field column: dropped only with its struct
     elif isinstance(field_id, int) and 100 <= field_id < 100 + len(info.schema.fields):
         field = info.schema.fields[field_id - 100]
     else:
@@ -176,6 +198,12 @@ def alter_field(conn: psycopg.Connection, info: CollectionInfo, field_name: str,
     if not isinstance(field_params, dict):
         raise ParamError(message=f"field_params must be a dict, got {type(field_params).__name__}")
     params = {(MMAP_KEY if key == "mmap_enabled" else key): value for key, value in field_params.items()}
+    if struct_fields.names_struct(info, field_name):
+        for key, value in params.items():
+            if key not in ("max_length", "max_capacity"):
+                _check_field_param(info, None, field_name, key, value)
+        struct_fields.alter_struct(conn, info, field_name, params)
+        return
     field = info.schema.field(field_name)
     for key, value in params.items():
         _check_field_param(info, field, field_name, key, value)

@@ -401,6 +401,12 @@ def remove_field(conn: psycopg.Connection, collection_id: int, schema: Collectio
     _set_schema(conn, collection_id, schema)
 
 
+def change_schema(conn: psycopg.Connection, collection_id: int, schema: CollectionSchema) -> None:
+    """Store ``schema`` after a change of its struct arrays (catalog/struct_fields.py); as every
+    schema change, it moves describe_collection's update_timestamp."""
+    _set_schema(conn, collection_id, schema)
+
+
 def _set_schema(conn: psycopg.Connection, collection_id: int, schema: CollectionSchema) -> None:
     conn.execute(f"UPDATE {CATALOG}.collections SET schema = %s, updated_at = now() WHERE id = %s",
                  (Jsonb(json.loads(schema.to_catalog())), collection_id))

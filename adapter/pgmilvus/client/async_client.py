@@ -43,7 +43,7 @@ T = TypeVar("T")
 
 #: MilvusClient methods that stay synchronous on pymilvus's AsyncMilvusClient (no server call).
 _PLAIN = ("create_schema", "create_field_schema", "prepare_index_params", "get_server_type",
-          # plain on pymilvus's AsyncMilvusClient too; refused here (client/unsupported.py)
+          # plain on pymilvus's AsyncMilvusClient too (the last two refused here: client/unsupported.py)
           "create_struct_field_schema", "dump_messages", "session")
 #: MilvusClient methods with no asyncio twin: the face's own lifecycle, and the iterators, which
 #: pymilvus's AsyncMilvusClient does not have either.

@@ -19,7 +19,8 @@ from ..schema import ddl, function_fields as function_checks, functions as schem
 from ..search import by_ids, highlight, hybrid, ann as search_mod
 from ..rbac import groups, roles as rbac
 from ..data import aggregates, analyze, analyzer, field_ops, order_by, reads, timestamps, writes
-from ..catalog import builder, compaction, evolution as schema_evolution, function_fields, segments, snapshots
+from ..catalog import (builder, compaction, evolution as schema_evolution, function_fields, segments, snapshots,
+                       struct_fields as struct_evolution)
 from ..search import ranked as search_ranked
 from ..pg import callers
 from . import optimize, snapshot_args, unsupported, uri as uri_mod
@@ -471,6 +472,15 @@ class MilvusClient:
         with self._tx(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name, for_update=True)
             schema_evolution.add_field(conn, info, field)
+
+    def add_collection_struct_field(self, collection_name: str, field_name: str, struct_schema: StructFieldSchema,
+                                    max_capacity: int, desc: Optional[str] = None, timeout: Optional[float] = None,
+                                    **kwargs: Any) -> None:
+        """Milvus master: add a nullable ARRAY<STRUCT> field; stored rows read NULL (docs/user-guide.md)."""
+        struct = struct_evolution.new_struct(field_name, struct_schema, max_capacity, desc, kwargs)
+        with self._tx(timeout) as conn:
+            info = collections.require(conn, self._db_name, collection_name, for_update=True)
+            struct_evolution.add_struct(conn, info, struct)
 
     def alter_collection_field(self, collection_name: str, field_name: str, field_params: dict,
                                timeout: Optional[float] = None, **kwargs: Any) -> None:

@@ -12,8 +12,6 @@ from typing import Any, Callable
 
 from ..errors import ErrorCode, MilvusException
 
-_STRUCTS = ("adding an ARRAY<STRUCT> field to an existing collection is not supported by pgmilvus: "
-            "declare it in the schema given to create_collection")
 _FILES = "file resources (remote files for analyzers) are not supported by pgmilvus"
 _GROUPS = ("resource groups are not supported by pgmilvus: PostgreSQL serves every collection from the "
            "default group (list_resource_groups)")
@@ -25,7 +23,6 @@ _COMPACTION = ("compaction tasks are not kept by pgmilvus: compact() merges befo
 
 #: method -> why it is refused.
 REFUSED: dict[str, str] = {
-    "add_collection_struct_field": _STRUCTS,
     "add_file_resource": _FILES, "list_file_resources": _FILES, "remove_file_resource": _FILES,
     "create_resource_group": _GROUPS, "drop_resource_group": _GROUPS, "describe_resource_group": _GROUPS,
     "update_resource_groups": _GROUPS, "transfer_replica": _GROUPS,

@@ -49,18 +49,29 @@ def vector_array_encoder(column: FieldSchema, oid: int) -> values.Encoder:
     empty = marker(binary.pack(">iii", 0, 0, oid))
     pack = binary.Struct(">i").pack
 
+    capacity = int(column.max_capacity or 4096)
+
     def encode(value: Sequence[Any], row: int) -> bytes:
         if not value:
             return empty
+        if len(value) > capacity:
+            raise MilvusException(
+                ErrorCode.INVALID_PARAMETER,
+                f"the length ({len(value)}) of array of vector field {column.name} exceeds max capacity "
+                f"({capacity}): invalid parameter[expected=valid length array][actual=array length exceeds max "
+                f"capacity] (row {row})")
         parts = [element(v, row) for v in value]
         return marker(binary.pack(">iiiii", 1, 0, oid, len(parts), 1)
                       + b"".join(pack(len(p)) + p for p in parts))
     return encode
 
 
-def _struct_problem(struct: StructFieldSchema, row: int, detail: str) -> DataNotMatchException:
-    return DataNotMatchException(message=f"The Input data type is inconsistent with defined schema, "
-                                         f"{{{struct.name}}} field should be a list of dict, {detail} (row {row})")
+def _inconsistent(struct: StructFieldSchema, value: Any, row: int, detail: str) -> DataNotMatchException:
+    """pymilvus's refusal of a struct array value (prepare.py, before the request leaves the client)."""
+    return DataNotMatchException(
+        message=f"The Input data type is inconsistent with defined schema, {{{struct.name}}} field should be a "
+                f"struct array, but got a {{{type(value)}}} instead. Detail: Field '{struct.name}': {detail} "
+                f"(row {row})")
 
 
 class StructColumns:
@@ -94,47 +105,68 @@ class StructColumns:
     def _transpose(self, value: Any, row: int) -> list[list[Any]]:
         if isinstance(value, np.ndarray):
             value = value.tolist()
-        if not isinstance(value, (list, tuple)):
-            raise _struct_problem(self.struct, row, f"but got a {type(value)} instead")
-        capacity = int(self.struct.max_capacity or 0)
-        if capacity and len(value) > capacity:
-            raise MilvusException(
-                ErrorCode.INVALID_PARAMETER,
-                f"the length ({len(value)}) of {row}th struct array exceeds max capacity ({capacity}): "
-                "invalid parameter[expected=valid length array][actual=array length exceeds max capacity] "
-                f"(field {self.struct.name})")
+        if not isinstance(value, list):
+            raise _inconsistent(self.struct, value, row, f"Expected list, got {type(value).__name__}")
         subs = self.subs
         out: list[list[Any]] = [[] for _ in subs]
         for index, element in enumerate(value):
             if not isinstance(element, dict):
-                raise _struct_problem(self.struct, row, f"but element {index} is a {type(element)}")
+                raise _inconsistent(self.struct, value, row,
+                                    f"Element at index {index} must be dict, got {type(element).__name__}")
             if element.keys() != self.sub_set:
-                self._refuse_keys(element, row, index)
+                self._refuse_keys(value, element, row, index)
             for col, sub in zip(out, subs):
-                col.append(element[sub])
+                item = element[sub]
+                if item is None:
+                    raise _inconsistent(self.struct, value, row,
+                                        f"Field '{sub}' in element at index {index} cannot be None")
+                col.append(item)
         return out
 
-    def _refuse_keys(self, element: dict, row: int, index: int) -> None:
-        missing = [s for s in self.subs if s not in element]
+    def _refuse_keys(self, value: Any, element: dict, row: int, index: int) -> None:
+        missing = {s for s in self.subs if s not in element}
         if missing:
-            raise DataNotMatchException(
-                message=f"field {missing[0]} of struct {self.struct.name} is missing in element {index} "
-                        f"(row {row}): every struct gives all of {', '.join(self.subs)}")
-        extra = next(k for k in element if k not in self.sub_set)
-        raise DataNotMatchException(
-            message=f"field {extra} is not a field of struct {self.struct.name} (element {index}, row {row}): "
-                    f"its fields are {', '.join(self.subs)}")
+            raise _inconsistent(self.struct, value, row,
+                                f"Element at index {index} missing required fields: {missing}")
+        extra = {k for k in element if k not in self.sub_set}
+        raise _inconsistent(self.struct, value, row, f"Element at index {index} has unexpected fields: {extra}")
 
     def _missing(self, row: dict, index: int) -> DataNotMatchException:
         name = self.struct.name
         if name in row:
-            return DataNotMatchException(
-                message=f"The Input data type is inconsistent with defined schema, {{{name}}} field should be "
-                        f"a list of dict, but got a {{{type(None)}}} instead. Detail: None is only allowed "
-                        f"for nullable fields; row {index}")
+            return _inconsistent(self.struct, None, index, "Expected list, got NoneType")
         return DataNotMatchException(
             message=f"Insert missed an field `{name}` to collection without set nullable==true or set "
                     f"default_value (row {index}: give `{name}` a value)")
+
+
+def refuse_sub_field_keys(schema: Any, chunk: list[Any], base: int, partial: bool) -> None:
+    """An upsert row naming a struct's sub-field (``clips[label]``) as a field of its own: pymilvus
+    refuses it before sending (Prepare._raise_struct_sub_field_update_error); a struct is written whole."""
+    if not schema.struct_fields:
+        return
+    for i, row in enumerate(chunk):
+        if not isinstance(row, dict):
+            continue
+        for key in row:
+            column = schema.field(key) if isinstance(key, str) and key.endswith("]") else None
+            if column is not None and column.struct_name is not None:
+                what = (f"Partial struct update is unsupported for struct sub-field `{key}`; update the whole struct "
+                        f"field `{column.struct_name}` instead") if partial else (
+                        f"Struct sub-field `{key}` cannot be used as a top-level field; write the whole struct field "
+                        f"`{column.struct_name}` instead")
+                raise DataNotMatchException(message=f"{what} (row {base + i})")
+
+
+def refuse_unsent(schema: Any, row: dict, index: int) -> None:
+    """A partial update of an entity that does not exist yet must give every struct array that is
+    not nullable (Milvus 2.6's proxy text)."""
+    for struct in schema.struct_fields:
+        if not struct.nullable and struct.name not in row:
+            raise MilvusException(ErrorCode.INVALID_PARAMETER,
+                                  f"structFieldSchema({struct.name}) has no corresponding fieldData pass in: invalid "
+                                  f"parameter (row {index}: a partial update of an entity that does not exist yet "
+                                  "must give every struct array that is not nullable)")
 
 
 # -- reads ------------------------------------------------------------------------------------

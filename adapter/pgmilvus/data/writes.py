@@ -182,11 +182,15 @@ class RowEncoder:
             columns.append(self._segments(columns, len(chunk)))
         return EncodedChunk(columns, columns[self.pk_index], given, base)
 
-    def _struct_columns(self, conn: psycopg.Connection, chunk: list[dict], base: int) -> list[list[Any]]:
+    def struct_encoders(self, conn: psycopg.Connection) -> list[structs.StructColumns]:
+        """The encoders of the collection's struct array fields (their vector types' oids read from ``conn``)."""
         if self._struct_encoders is None:
             zone = timestamps.collection_timezone(self.info.properties)
             self._struct_encoders = [structs.StructColumns(s, conn, zone) for s in self.structs]
-        return [col for encoder in self._struct_encoders for col in encoder.encode(chunk, base)]
+        return self._struct_encoders
+
+    def _struct_columns(self, conn: psycopg.Connection, chunk: list[dict], base: int) -> list[list[Any]]:
+        return [col for encoder in self.struct_encoders(conn) for col in encoder.encode(chunk, base)]
 
     def _segments(self, columns: list[list[Any]], rows: int) -> list[Any]:
         """The "$segment" column: the growing segment of the row's partition (segments.py)."""
@@ -644,6 +648,7 @@ def upsert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterable[Any],
     count = 0
     base = 0
     for chunk in chunks(rows):
+        structs.refuse_sub_field_keys(info.schema, chunk, base, partial=False)
         encoded = encoder.encode_chunk(conn, chunk, base)
         named.refuse_repeats(encoded.given, base)   # given[i] is row base + i under both policies
         _delete_pks(conn, info, encoded.given)
@@ -706,6 +711,7 @@ def _partial_upsert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterab
     for chunk in chunks(rows):
         pks = []
         refuse_function_outputs(info, chunk, base)
+        structs.refuse_sub_field_keys(schema, chunk, base, partial=True)
         for i, row in enumerate(chunk):
             if not isinstance(row, dict):
                 raise not_a_row(row, base + i)
@@ -725,7 +731,8 @@ def _partial_upsert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterab
             if pk in existing:
                 if ops:  # a null value under an operator leaves the stored array as it is
                     row = {k: v for k, v in row.items() if not (k in ops and v is None)}
-                columns, params = _partial_params(info, row, base + i, partition if move else None, writer)
+                columns, params = _partial_params(info, row, base + i, partition if move else None, writer,
+                                                  full_encoder.struct_encoders(conn))
                 updates.setdefault(columns, []).append(params + [pk])
             else:
                 inserts.append((base + i, row))
@@ -737,6 +744,7 @@ def _partial_upsert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterab
                 for field in required:
                     if field.name not in row:
                         raise values.unsent_field(field, index)
+                structs.refuse_unsent(schema, row, index)
             new_rows = [full_encoder.encode_chunk(conn, [row], index).columns for index, row in inserts]
             new_columns = [list(itertools.chain.from_iterable(c)) for c in zip(*new_rows)]
             _copy_rows(conn, info, full_encoder, new_columns, oids)
@@ -760,18 +768,25 @@ def _all_existing_pks(conn: psycopg.Connection, info: CollectionInfo, pks: list[
 
 
 def _partial_params(info: CollectionInfo, row: dict, index: int, partition: Optional[str],
-                    writer: Optional[segments.SegmentWriter] = None) -> tuple[tuple[str, ...], list[Any]]:
+                    writer: Optional[segments.SegmentWriter] = None,
+                    struct_encoders: Sequence[structs.StructColumns] = ()) -> tuple[tuple[str, ...], list[Any]]:
     """Columns and values an update sets; in a segmented collection (``writer``), a row moved to
     ``partition``, or to another hash partition by a new partition-key value, goes to that
-    partition's growing segment."""
+    partition's growing segment.  A struct array given is replaced whole (Milvus 2.6's partial
+    update), every sub-field column at once."""
     schema = info.schema
     zone = timestamps.collection_timezone(info.properties)  # TIMESTAMPTZ strings without an offset
     columns: list[str] = []
     params: list[Any] = []
     extra: dict[str, Any] = {}
+    by_struct = {encoder.struct.name: encoder for encoder in struct_encoders}
     for key, value in row.items():
         field = schema.field(key) if isinstance(key, str) else None
-        if field is not None:
+        if key in by_struct:
+            encoder = by_struct[key]
+            columns.extend(c.name for c in encoder.columns)
+            params.extend(col[0] for col in encoder.encode([row], index))
+        elif field is not None:
             if field.is_primary:
                 continue
             columns.append(key)

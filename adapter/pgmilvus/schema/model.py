@@ -648,6 +648,17 @@ class CollectionSchema:
     def struct_field(self, name: str) -> Optional[StructFieldSchema]:
         return next((s for s in self.struct_fields if s.name == name), None)
 
+    def struct_ids(self) -> list[tuple[StructFieldSchema, int, range]]:
+        """Each struct array with the field ids describe_collection gives it and its sub-fields:
+        after the fields' (100, 101, ...), a struct's id, then its sub-fields' (Milvus's rootcoord)."""
+        out = []
+        next_id = 100 + len(self.fields)
+        for struct in self.struct_fields:
+            subs = range(next_id + 1, next_id + 1 + len(struct.fields))
+            out.append((struct, next_id, subs))
+            next_id = subs.stop
+        return out
+
     def add_function(self, function: Function) -> "CollectionSchema":
         if not isinstance(function, Function):
             function = _foreign_function(function)
@@ -726,9 +737,13 @@ class CollectionSchema:
         and rootcoord's (checkFieldSchema), in their order, before any DDL runs: a schema with
         several faults is refused for the one Milvus names."""
         self._verify_client()
+        for struct in self.struct_fields:
+            structs.verify_client(struct)
         function_checks.verify_client(self)
         function_checks.verify_server(self)
         self._verify_counts()
+        for struct in self.struct_fields:
+            structs.verify_reserved(struct)
         for field in self.fields:
             field.verify_type()
         for field in self.partition_keys:
@@ -736,6 +751,8 @@ class CollectionSchema:
                 raise invalid_parameter("partition key field not support nullable")
         for field in self.fields:
             field.verify_params(collection_name)
+        for struct in self.struct_fields:
+            structs.verify_server(struct, collection_name)
         self._verify_field_names()
         for field in self.fields:
             field.verify_stored()
@@ -774,15 +791,19 @@ class CollectionSchema:
     def _verify_counts(self) -> None:
         """The proxy's first checks: Milvus's field limits, then at least one vector field (its
         text first, pgmilvus's hint after it)."""
-        check_field_counts(len(self.fields), len(self.vector_fields))
-        if not self.vector_fields:
+        struct_vectors = [c for c in self.struct_columns if c.dtype == DataType._ARRAY_OF_VECTOR]
+        check_field_counts(len(self.fields) + sum(1 + len(s.fields) for s in self.struct_fields),
+                           len(self.vector_fields) + len(struct_vectors))
+        if not self.vector_fields and not struct_vectors:
             raise MilvusException(ErrorCode.INVALID_PARAMETER,
                                   "schema does not contain vector field: invalid parameter (add one with "
                                   "add_field(name, DataType.FLOAT_VECTOR, dim=N))")
 
     def _verify_field_names(self) -> None:
+        """Milvus's validateDuplicatedFieldName over the fields, the structs and their ``struct[sub]``
+        columns: a struct's sub-field may share a name with a field or another struct's sub-field."""
         seen: set[str] = set()
-        for field in self.fields:
+        for field in self.fields + self.struct_fields + self.struct_columns:
             if field.name in seen:
                 raise MilvusException(ErrorCode.SERVER_ERROR, f"duplicated field name {field.name} found")
             seen.add(field.name)

@@ -16,11 +16,18 @@ from __future__ import annotations
 import copy
 from typing import Any, Iterable, Optional
 
-from ..errors import ParamError
-from ..types import DataType, VECTOR_TYPES
+from ..errors import ErrorCode, MilvusException, ParamError
+from ..types import DENSE_VECTOR_TYPES, DataType, VECTOR_TYPES, go_name
 
 #: Sub-field types pymilvus refuses in StructFieldSchema.add_field.
 _NESTED = {DataType.ARRAY, DataType._ARRAY_OF_VECTOR, DataType.STRUCT, DataType._ARRAY_OF_STRUCT}
+
+
+#: Element types of a struct's scalar sub-fields (Milvus's validateElementType).
+SCALAR_SUB_TYPES = {DataType.BOOL, DataType.INT8, DataType.INT16, DataType.INT32, DataType.INT64,
+                    DataType.FLOAT, DataType.DOUBLE, DataType.VARCHAR}
+#: Names Milvus keeps for itself (common.IsSystemField, its reserved-name check of create_collection).
+RESERVED_NAMES = ("RowID", "Timestamp", "__virtual_pk__")
 
 
 def column_name(struct: str, sub: str) -> str:
@@ -100,6 +107,7 @@ class StructFieldSchema:
                     kwargs[key] = sub.params[key]
             dtype = DataType._ARRAY_OF_VECTOR if sub.dtype in VECTOR_TYPES else DataType.ARRAY
             column = FieldSchema(column_name(self.name, sub.name), dtype, sub.description, **kwargs)
+            column._deferred = None  # "clips[emb]" is no field name: the struct's names were checked
             column.struct_name = self.name
             column.sub_name = sub.name
             out.append(column)
@@ -174,3 +182,106 @@ def foreign(value: Any) -> StructFieldSchema:
         kwargs = dict(getattr(sub, "params", {}) or {})
         struct._fields.append(FieldSchema(sub.name, DataType(int(sub.dtype)), sub.description or "", **kwargs))
     return struct
+
+
+# -- checks ---------------------------------------------------------------------------------------
+
+def verify_client(struct: StructFieldSchema) -> None:
+    """pymilvus's checks when it builds the request (Prepare.get_struct_array_field_schema,
+    StructFieldSchema._check_fields), in its order and words."""
+    if struct.max_capacity is None:
+        raise ParamError(message=f"max_capacity not set for struct field: {struct.name}")
+    if not struct.fields:
+        raise ParamError(message="Struct field must have at least one field")
+    where = f"in struct '{struct.name}'"
+    for sub in struct.fields:
+        for flag, what in (("is_primary", "be primary key"), ("is_partition_key", "be partition key"),
+                           ("is_clustering_key", "be clustering key"), ("is_dynamic", "be dynamic field")):
+            if getattr(sub, flag):
+                raise ParamError(message=f"Field '{sub.name}' {where} cannot {what}")
+        if sub.nullable:
+            raise ParamError(message=f"Field '{sub.name}' {where} cannot be nullable individually, set nullable "
+                                     "on the struct instead")
+        if sub.auto_id:
+            raise ParamError(message=f"Field '{sub.name}' {where} cannot have auto_id")
+        if sub.has_default and sub.default_value is not None:
+            raise ParamError(message=f"Field '{sub.name}' {where} cannot have default value")
+    names = [f.name for f in struct.fields]
+    duplicated = {n for n in names if names.count(n) > 1}
+    if duplicated:
+        raise ParamError(message=f"Duplicate field names in struct '{struct.name}': {duplicated}")
+
+
+def verify_reserved(struct: StructFieldSchema) -> None:
+    """The proxy's reserved-name check: the struct's name and its sub-fields' bare names."""
+    for name in [struct.name] + [f.name for f in struct.fields]:
+        if name in RESERVED_NAMES:
+            raise MilvusException(ErrorCode.FIELD_NAME_INVALID,
+                                  f'field name "{name}" is reserved for internal use and cannot be used in user '
+                                  f"schemas: field name invalid[field={name}]")
+
+
+def verify_server(struct: StructFieldSchema, collection_name: str = "") -> None:
+    """Milvus's ValidateStructArrayField: the struct, then each sub-field (ValidateFieldsInStruct)
+    with its bare name; pgmilvus also checks the struct's own name, which Milvus does not (it
+    becomes part of the columns' names)."""
+    from . import names
+    from .model import check_max_length, warmup_problem
+
+    names.field_name(struct.name)
+    if not struct.fields:
+        raise MilvusException(ErrorCode.SERVER_ERROR, f"struct array field {struct.name} has no sub-fields")
+    if "warmup" in struct.params:
+        problem = warmup_problem(struct.params["warmup"])
+        if problem:
+            raise MilvusException(ErrorCode.INVALID_PARAMETER, f"invalid warmup policy for struct field "
+                                                               f"{struct.name}: {problem}: invalid parameter")
+    for sub in struct.fields:
+        names.field_name(sub.name)
+        names.field_name_not_keyword(sub.name)
+        _verify_sub_type(sub)
+        if sub.dtype in DENSE_VECTOR_TYPES:
+            sub._verify_dim()
+            sub._verify_pgvector_dim()
+        if sub.dtype == DataType.VARCHAR:
+            if sub.max_length is None:
+                raise MilvusException(ErrorCode.MISSING_PARAMETER,
+                                      f"type param(max_length) should be specified for the field({sub.name}) of "
+                                      f"collection {collection_name}: missing parameter")
+            check_max_length(sub.name, sub.max_length)
+        _verify_capacity(struct, sub)
+    for column in struct.columns():
+        if len(column.name.encode()) > 63:
+            raise MilvusException(ErrorCode.INVALID_PARAMETER,
+                                  f"field name {column.name} is {len(column.name.encode())} bytes long; PostgreSQL "
+                                  "column names hold at most 63 bytes: use a shorter struct or sub-field name: "
+                                  "invalid parameter")
+
+
+def _verify_sub_type(sub: object) -> None:
+    dtype = sub.dtype  # type: ignore[attr-defined]
+    name = sub.name  # type: ignore[attr-defined]
+    if dtype in (DataType.ARRAY, DataType._ARRAY_OF_VECTOR, DataType._ARRAY_OF_STRUCT, DataType.STRUCT):
+        raise MilvusException(ErrorCode.SERVER_ERROR, f"nested array is not supported {name}")
+    if dtype in VECTOR_TYPES and dtype not in DENSE_VECTOR_TYPES:
+        raise MilvusException(ErrorCode.SERVER_ERROR,
+                              f"Unsupported element type {go_name(dtype)} of ArrayOfVector field {name}, only "
+                              "fixed dimension vector types are supported")
+    if dtype in VECTOR_TYPES:
+        return
+    if dtype == DataType.STRING:
+        raise MilvusException(ErrorCode.SERVER_ERROR,
+                              "string data type not supported yet, please use VarChar type instead")
+    if dtype == DataType.NONE:
+        raise MilvusException(ErrorCode.SERVER_ERROR, "element data type None is not valid")
+    if dtype not in SCALAR_SUB_TYPES:
+        raise MilvusException(ErrorCode.SERVER_ERROR, f"element type {go_name(dtype)} is not supported")
+
+
+def _verify_capacity(struct: StructFieldSchema, sub: object) -> None:
+    capacity = struct.max_capacity
+    if not isinstance(capacity, int) or isinstance(capacity, bool):
+        raise MilvusException(ErrorCode.SERVER_ERROR,
+                              f"the value for max_capacity of field {sub.name} must be an integer")  # type: ignore[attr-defined]
+    if not 0 < capacity <= 4096:
+        raise MilvusException(ErrorCode.SERVER_ERROR, "the maximum capacity specified for a Array should be in (0, 4096]")
