@@ -270,6 +270,21 @@ def output_plan(schema: CollectionSchema, output_fields: Optional[Sequence[str]]
                       structs=_struct_outputs(schema, struct_subs, timezone))
 
 
+#: A struct's vector sub-field, one element, as pymilvus decodes it (entity_helper's
+#: _materialize_vector_array_value): 16-bit and int8 vectors as lists of numpy scalars (bfloat16
+#: as uint16 where numpy has no bfloat16), not the [bytes] of a vector field.
+_ELEMENT_NUMPY = {DataType.FLOAT16_VECTOR: (_float16_bytes, "<f2"), DataType.INT8_VECTOR: (_int8_bytes, "i1"),
+                  DataType.BFLOAT16_VECTOR: (_bfloat16_bytes, "<u2")}
+
+
+def _struct_element_decoder(column: FieldSchema, timezone: str) -> Callable[[Any], Any]:
+    element = column.element_type
+    if element in _ELEMENT_NUMPY:
+        to_bytes, dtype = _ELEMENT_NUMPY[element]
+        return lambda value: list(np.frombuffer(to_bytes(value)[0], dtype=dtype))
+    return value_decoder(FieldSchema(column.name, element, dim=column.dim), timezone)
+
+
 def _struct_outputs(schema: CollectionSchema, asked: dict[str, set[str]], timezone: str) -> tuple:
     """The struct arrays of a plan, in schema order, each with its asked sub-fields in struct order."""
     out = []
@@ -278,7 +293,7 @@ def _struct_outputs(schema: CollectionSchema, asked: dict[str, set[str]], timezo
         if not subs:
             continue
         columns = tuple(c for c in struct.columns() if c.sub_name in subs)
-        decoders = [value_decoder(FieldSchema(c.name, c.element_type, dim=c.dim), timezone) for c in columns]
+        decoders = [_struct_element_decoder(c, timezone) for c in columns]
         out.append((struct.name, columns, structs.zipper(struct, [c.sub_name for c in columns], decoders)))
     return tuple(out)
 
