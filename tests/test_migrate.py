@@ -368,3 +368,43 @@ def test_a_minhash_function_is_carried_and_recomputed(tmp_path: Path) -> None:
     finally:
         target.close()
         embedded.release(str(dst))
+
+
+def test_a_struct_array_is_carried(tmp_path: Path) -> None:
+    """An ARRAY<STRUCT> field is recreated with its sub-fields and its rows copied whole (NULL ones too)."""
+    from pgmilvus import DataType, MilvusClient
+    from pgmilvus.pg import embedded
+
+    src, dst = tmp_path / "src.db", tmp_path / "dst.db"
+    rows = [{"id": i, "v": [0.5, i, 1.0, 2.0],
+             "clips": None if i % 5 == 0 else [{"emb": [float(i), float(j)], "label": f"l{j}", "n": j}
+                                              for j in range(i % 3)]} for i in range(20)]
+    source = MilvusClient(str(src))
+    try:
+        schema = source.create_schema()
+        schema.add_field("id", DataType.INT64, is_primary=True)
+        schema.add_field("v", DataType.FLOAT_VECTOR, dim=4)
+        struct = source.create_struct_field_schema()
+        struct.add_field("emb", DataType.FLOAT_VECTOR, dim=2).add_field("label", DataType.VARCHAR, max_length=8)
+        struct.add_field("n", DataType.INT32)
+        schema.add_field("clips", DataType.ARRAY, element_type=DataType.STRUCT, struct_schema=struct, max_capacity=4,
+                         nullable=True)
+        index = source.prepare_index_params()
+        index.add_index("v", index_type="FLAT", metric_type="L2")
+        source.create_collection("structs", schema=schema, index_params=index)
+        source.insert("structs", rows)
+        described = source.describe_collection("structs")["fields"]
+    finally:
+        source.close()
+        embedded.release(str(src))
+    done = _run("--from", f"pgmilvus://{src}", "--to", f"pgmilvus://{dst}", "--checkpoint", str(tmp_path / "c.json"))
+    assert done.returncode == 0, done.stderr + done.stdout
+    assert "structs: source 20 rows, target 20 rows" in done.stdout
+    target = MilvusClient(str(dst))
+    try:
+        assert target.describe_collection("structs")["fields"] == described
+        got = target.query("structs", "id >= 0", output_fields=["clips"])
+        assert got == [{"id": r["id"], "clips": r["clips"]} for r in rows]
+    finally:
+        target.close()
+        embedded.release(str(dst))

@@ -26,6 +26,9 @@ def schema_of(desc: Dict[str, Any], client: Any, notes: Optional[List[str]] = No
                                   enable_dynamic_field=bool(desc.get("enable_dynamic_field")),
                                   description=desc.get("description", ""))
     for f in desc["fields"]:
+        if f.get("element_type") == DataType.STRUCT and "struct_fields" in f:
+            _add_struct(schema, f, client)
+            continue
         kwargs = {k: f[k] for k in _FLAGS if f.get(k) not in (None, "")}
         if "default_value" in kwargs:
             kwargs["default_value"] = _plain_default(kwargs["default_value"])
@@ -43,6 +46,18 @@ def schema_of(desc: Dict[str, Any], client: Any, notes: Optional[List[str]] = No
                                             list(fn["input_field_names"]), list(fn["output_field_names"]),
                                             fn.get("description", ""), params=dict(fn.get("params") or {}) or None))
     return schema
+
+
+def _add_struct(schema: Any, f: Dict[str, Any], client: Any) -> None:
+    """A described ARRAY<STRUCT> field (pymilvus's user format: its sub-fields under
+    ``struct_fields``) rebuilt with the target client's create_struct_field_schema."""
+    struct = client.create_struct_field_schema()
+    for sub in f["struct_fields"]:
+        struct.add_field(sub["name"], sub["type"], description=sub.get("description", ""), **(sub.get("params") or {}))
+    params = dict(f.get("params") or {})
+    schema.add_field(f["name"], DataType.ARRAY, element_type=DataType.STRUCT, struct_schema=struct,
+                     max_capacity=params.pop("max_capacity", None), nullable=bool(f.get("nullable")),
+                     description=f.get("description", ""), **params)
 
 
 #: Functions both sides run on insert: BM25's term frequencies, MinHash's signatures.
