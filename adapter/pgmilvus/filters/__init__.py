@@ -28,12 +28,13 @@ from ..errors import ParamError
 from ..schema.model import CollectionSchema
 from . import ast, cache, ir, isolation
 from .compile import to_sql
+from .elements import ElementSplit, element_split
 from .errors import FilterError, SyntaxProblem
 from .parser import parse
 from .typecheck import check, resolve
 
 __all__ = ["FilterError", "compile_filter", "filter_sql", "plan_sql", "parse_filter", "sample_split",
-           "identifier", "clear_cache"]
+           "identifier", "clear_cache", "element_split", "ElementSplit"]
 
 
 def parse_filter(expr: str):

@@ -55,6 +55,30 @@ class Path(Node):
 
 
 @dataclass(frozen=True, slots=True)
+class StructField(Node):
+    """``S[a]``: the sub-field ``a`` of struct array ``S``, a whole ARRAY column (``"S[a]"``)."""
+
+    struct: str
+    sub: str
+
+
+@dataclass(frozen=True, slots=True)
+class StructIndex(Node):
+    """``S[i][a]``: sub-field ``a`` of element ``i`` (0-based), as ``arr[i]`` of an ARRAY field."""
+
+    struct: str
+    index: int
+    sub: str
+
+
+@dataclass(frozen=True, slots=True)
+class SubField(Node):
+    """``$[a]``: the current element's sub-field ``a`` (only inside element_filter / MATCH_*)."""
+
+    sub: str
+
+
+@dataclass(frozen=True, slots=True)
 class Unary(Node):
     op: str           # '+', '-', '~', 'not'
     operand: Node
@@ -128,6 +152,8 @@ class Call(Node):
     args: tuple[Node, ...]
     options: tuple[tuple[str, Node], ...] = ()
     spelled: Optional[str] = None
+    #: each argument as written, tokens without spaces (ANTLR's GetText, which Milvus's errors print)
+    arg_texts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -79,7 +79,7 @@ def schema_key(schema: CollectionSchema) -> tuple:
         (f.name, int(f.dtype), int(f.element_type) if f.element_type is not None else None,
          bool(f.nullable), f.params.get("max_length"), bool(f.params.get("enable_match")),
          str(f.params.get("analyzer_params")) if f.params.get("enable_match") else None)
-        for f in schema.fields)
+        for f in (schema.columns if schema.struct_fields else schema.fields))  # struct sub-field columns too
 
 
 def _tagged(value: Any) -> Any:

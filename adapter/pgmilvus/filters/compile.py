@@ -40,7 +40,7 @@ import json
 import re
 from contextvars import ContextVar
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterable, Union
+from typing import Any, Callable, Iterable, Optional, Union
 
 import numpy as np
 from sqlglot import exp
@@ -70,19 +70,31 @@ _REGEX_SPECIAL = set("\\^$.|?*+()[]{}")
 _json_indexes: ContextVar[frozenset] = ContextVar("pgmilvus_json_indexes", default=frozenset())
 #: Whether the leaf being compiled stands under an odd number of ``not`` (``_known``).
 _negated: ContextVar[bool] = ContextVar("pgmilvus_filter_negated", default=False)
+#: The elements of a struct array, walked by element_filter / MATCH_* (``"$g"("$i")``: the 1-based
+#: subscripts of the first sub-field column; every sub-field column has the same length).
+ELEMENTS, SUBSCRIPT = "$g", "$i"
+#: The 1-based subscript of the element a ``$[a]`` reads (an ``ir.Column`` with ``element``).
+_position: ContextVar[exp.Expression] = ContextVar(
+    "pgmilvus_filter_position", default=exp.column(SUBSCRIPT, ELEMENTS, quoted=True))
 
 
-def to_sql(pred: "ir.Pred", json_indexes: frozenset = frozenset()) -> exp.Expression:
+def to_sql(pred: "ir.Pred", json_indexes: frozenset = frozenset(),
+           position: Optional[exp.Expression] = None) -> exp.Expression:
     """The Postgres boolean expression for a checked predicate.
 
     ``json_indexes``: range comparisons on these paths also get the indexed
     expression (``_indexed_range``), so a B-tree on it can serve them.
+    ``position``: the 1-based subscript a ``$[a]`` reads (an element predicate compiled alone,
+    filters.elements); by default ``"$g"."$i"`` of the element_filter / MATCH_* around it.
     """
     token = _json_indexes.set(json_indexes)
+    placed = _position.set(position) if position is not None else None
     try:
         return _compile(pred)
     finally:
         _json_indexes.reset(token)
+        if placed is not None:
+            _position.reset(placed)
 
 
 def _compile(pred: "ir.Pred") -> exp.Expression:
@@ -157,6 +169,8 @@ def _call(name: str, *args: exp.Expression) -> exp.Expression:
 # -- typed scalar columns --------------------------------------------------------------------
 def _scalar(target: Union[ir.Column, ir.ArrayElem]) -> tuple[exp.Expression, DataType]:
     if isinstance(target, ir.Column):
+        if target.element:  # $[a]: "S[a]"[position]
+            return exp.Bracket(this=_col(target.name), expressions=[_position.get().copy()], offset=1), target.dtype
         return _col(target.name), target.dtype
     element = exp.Bracket(this=_col(target.array.name),
                           expressions=[exp.Literal.number(target.index + 1)], offset=1)
@@ -507,7 +521,7 @@ def _compare(pred: ir.Compare) -> exp.Expression:
 
 def _compare_columns(pred: ir.CompareColumns) -> exp.Expression:
     dtype = pred.left.dtype
-    return _cmp(pred.op, _col(pred.left.name), _col(pred.right.name), dtype)
+    return _cmp(pred.op, _scalar(pred.left)[0], _scalar(pred.right)[0], dtype)
 
 
 def _between(pred: ir.Between) -> exp.Expression:
@@ -673,6 +687,43 @@ def _random_sample(pred: ir.RandomSample) -> exp.Expression:
     return exp.LT(this=_call("random"), expression=_number(pred.fraction))
 
 
+def _elements_where(column: str, pred: "ir.Pred", negate: bool = False) -> exp.Select:
+    """``SELECT 1 FROM generate_subscripts("S[a]", 1) AS "$g"("$i") WHERE [NOT] (pred)``: the
+    elements of the row's struct array where ``pred`` (or its negation) is TRUE; ``pred`` is
+    compiled on its own (TRUE selects; NULL, never produced by sub-fields, skips)."""
+    token = _negated.set(False)
+    placed = _position.set(exp.column(SUBSCRIPT, ELEMENTS, quoted=True))
+    try:
+        cond = _compile(pred)
+    finally:
+        _negated.reset(token)
+        _position.reset(placed)
+    if negate:
+        cond = exp.Not(this=_paren(cond))
+    source = exp.Table(this=_call("generate_subscripts", _col(column), exp.Literal.number(1)),
+                       alias=exp.TableAlias(this=exp.to_identifier(ELEMENTS, quoted=True),
+                                            columns=[exp.to_identifier(SUBSCRIPT, quoted=True)]))
+    return exp.select(exp.Literal.number(1)).from_(source).where(cond)
+
+
+def _element_filter(pred: ir.ElementFilter) -> exp.Expression:
+    """As a row condition (delete, row-level search): the row has a selected element."""
+    return exp.Exists(this=_elements_where(pred.column, pred.pred))
+
+
+def _match(pred: ir.Match) -> exp.Expression:
+    """MATCH_* (ir.Match): EXISTS for any, NOT EXISTS of a failing element for all, else the count
+    of TRUE elements compared with the threshold; never NULL (a NULL array has no elements)."""
+    if pred.kind == "any":
+        return exp.Exists(this=_elements_where(pred.column, pred.pred))
+    if pred.kind == "all":
+        return exp.Not(this=exp.Exists(this=_elements_where(pred.column, pred.pred, negate=True)))
+    counted = _elements_where(pred.column, pred.pred)
+    counted.set("expressions", [exp.Count(this=exp.Star())])
+    op = {"least": exp.GTE, "most": exp.LTE, "exact": exp.EQ}[pred.kind]
+    return op(this=exp.Subquery(this=counted), expression=exp.Literal.number(pred.count))
+
+
 def _logic(pred: ir.Logic) -> exp.Expression:
     items = [_compile(item) for item in pred.items]
     combine = exp.and_ if pred.op == "and" else exp.or_
@@ -689,4 +740,5 @@ _COMPILERS: dict[type, Callable[[Any], exp.Expression]] = {
     ir.NullTest: _null_test,
     ir.Contains: _contains, ir.TextMatch: _text_match, ir.PhraseMatch: _phrase_match,
     ir.RandomSample: _random_sample, ir.Logic: _logic, ir.Negate: _negate,
+    ir.ElementFilter: _element_filter, ir.Match: _match,
 }

@@ -11,10 +11,18 @@ takes the two parts apart with :func:`element_split`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional
 
 from sqlglot import exp
+
+from ..data.timestamps import DEFAULT_TIMEZONE
+from ..errors import ParamError
+from ..schema.model import CollectionSchema
+from . import cache, ir
+from .compile import to_sql
+from .errors import FilterError, SyntaxProblem
+from .typecheck import check
 
 
 @dataclass(frozen=True)
@@ -31,7 +39,9 @@ class ElementSplit:
     struct: str
     row_sql: Optional[str]
     first_column: str
-    _element: exp.Expression
+    pred: "ir.Pred"
+    json_indexes: frozenset = frozenset()
+    _made: dict = field(default_factory=dict, repr=False, compare=False)
 
     def element_sql(self, position: str) -> str:
         """P at one element, as a Postgres boolean: ``position`` is a trusted SQL expression (the
@@ -39,15 +49,55 @@ class ElementSplit:
         ``e."$o"`` of ``unnest(t."S[v]") WITH ORDINALITY AS e("$e", "$o")``; each ``$[a]`` becomes
         ``"S[a]"[<position>]`` (unqualified columns of the row).  TRUE selects the element, FALSE or
         NULL does not."""
-        raise NotImplementedError
+        made = self._made.get(position)
+        if made is None:
+            made = to_sql(self.pred, self.json_indexes, exp.Var(this=position)).sql(dialect="postgres")
+            self._made[position] = made
+        return made
 
 
-def element_split(expr: str, schema, params: Optional[dict] = None, operation: str = "search",
-                  json_indexes: frozenset = frozenset(), timezone: Optional[str] = None) -> Optional[ElementSplit]:
+def element_split(expr: str, schema: CollectionSchema, params: Optional[dict] = None, operation: str = "search",
+                  json_indexes: frozenset = frozenset(),
+                  timezone: str = DEFAULT_TIMEZONE) -> Optional[ElementSplit]:
     """The :class:`ElementSplit` of ``expr``, or None when it holds no ``element_filter``.
 
     Raises Milvus's errors as :func:`filters.plan_sql` does (``failed to create <operation> plan:
     ...``), including the placement rules (element_filter only as the whole filter or the last
     operand of the top-level ``&&``).  Cached like every compiled filter.
     """
-    raise NotImplementedError
+    if not isinstance(expr, str) or "element_filter" not in expr.lower() or not expr.strip():
+        return None
+    if params is not None and not isinstance(params, dict):
+        raise ParamError(message=f"filter_params must be a dict, got {type(params).__name__}")
+    from . import parse_filter  # the package imports this module
+
+    key = ("element", cache.schema_key(schema), expr, cache.params_key(params), json_indexes, timezone)
+
+    def build():
+        tree = parse_filter(expr)
+        try:
+            pred = check(tree, schema, params, expr, timezone) if tree is not None else None
+            if not ir.ends_in_element_filter(pred):
+                return False  # "element_filter" was a name or a string, or stood inside MATCH_* (refused there)
+            rest: Optional[ir.Pred] = None
+            if isinstance(pred, ir.Logic):
+                items = pred.items[:-1]
+                rest = items[0] if len(items) == 1 else ir.Logic("and", items)
+                pred = pred.items[-1]
+            row = None if rest is None else to_sql(rest, json_indexes).sql(dialect="postgres")
+        except SyntaxProblem as problem:
+            raise problem.to_filter_error(expr) from None
+        except RecursionError:
+            raise FilterError(expr, "expression is nested too deeply") from None
+        return ElementSplit(pred.struct, row, pred.column, pred.pred, json_indexes)
+
+    try:
+        found = cache.compile_cache.get_or_build(key, build)
+    except FilterError as exc:
+        raise exc.wrap(f"failed to create {operation} plan") from None
+    return found or None
+
+
+def is_element_level(expr: object) -> bool:
+    """Whether a filter may hold an element_filter (a cheap test before :func:`element_split`)."""
+    return isinstance(expr, str) and "element_filter" in expr.lower()

@@ -17,11 +17,16 @@ from ..types import DataType
 # -- operands --------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class Column:
-    """A typed scalar column (numbers, strings, bool, timestamptz)."""
+    """A typed scalar column (numbers, strings, bool, timestamptz).
+
+    ``element``: ``$[a]`` inside element_filter / MATCH_*: the current element's value of the
+    struct sub-field column ``name`` (``"S[a]"``), of type ``dtype`` (compiled as the column's
+    subscript at the element's position)."""
 
     name: str
     dtype: DataType
     nullable: bool
+    element: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +195,32 @@ class RandomSample:
 
 
 @dataclass(frozen=True, slots=True)
+class ElementFilter:
+    """``element_filter(S, pred)``: elements of struct array ``struct`` where ``pred`` holds; only
+    the whole filter or the last operand of the top-level ``and`` (typecheck).  ``column``: the
+    first sub-field column, whose subscripts enumerate the elements.  As a row condition (delete,
+    row-level search): the row has at least one such element."""
+
+    struct: str
+    column: str
+    pred: "Pred"
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """``MATCH_<kind>(S, pred[, threshold=count])``, kind all/any/least/most/exact: a row condition
+    on k, the number of elements where ``pred`` is TRUE (n: where it is not NULL): all k == n,
+    any k >= 1, least k >= count, most k <= count, exact k == count; a NULL struct array has no
+    elements (MatchExpr.cpp)."""
+
+    kind: str
+    struct: str
+    column: str
+    pred: "Pred"
+    count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class Logic:
     op: str                     # 'and' | 'or'
     items: tuple["Pred", ...]
@@ -201,6 +232,12 @@ class Negate:
 
 
 Pred = Union[Compare, CompareColumns, Between, InList, LikeMatch, RegexMatch, KeyExists, NullTest,
-             Contains, TextMatch, PhraseMatch, RandomSample, Logic, Negate]
+             Contains, TextMatch, PhraseMatch, RandomSample, ElementFilter, Match, Logic, Negate]
 PRED_TYPES = (Compare, CompareColumns, Between, InList, LikeMatch, RegexMatch, KeyExists, NullTest,
-              Contains, TextMatch, PhraseMatch, RandomSample, Logic, Negate)
+              Contains, TextMatch, PhraseMatch, RandomSample, ElementFilter, Match, Logic, Negate)
+
+
+def ends_in_element_filter(pred: object) -> bool:
+    """``pred`` is an element_filter, or a top-level ``and`` whose last operand is one."""
+    return isinstance(pred, ElementFilter) or (
+        isinstance(pred, Logic) and pred.op == "and" and isinstance(pred.items[-1], ElementFilter))

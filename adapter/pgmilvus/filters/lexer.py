@@ -17,6 +17,8 @@ from .errors import INT64_MAX, SyntaxProblem, int64_out_of_range
 # Token kinds
 INT, FLOAT, BOOL, STR, IDENT, PATH, OP, KW, EOF = (
     "INT", "FLOAT", "BOOL", "STR", "IDENT", "PATH", "OP", "KW", "EOF")
+#: Struct array forms (Plan.g4): ``S[a]`` (value (S, a)), ``S[0][a]`` (value (S, 0, a)), ``$[a]`` (value a).
+STRUCT_FIELD, STRUCT_INDEX, SUB_FIELD = "STRUCT_FIELD", "STRUCT_INDEX", "SUB_FIELD"
 
 META = "$meta"
 
@@ -55,6 +57,8 @@ _NUMBER_RE = re.compile(
     r"(?P<float>(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[0-9]+[eE][+-]?[0-9]+)"
     r"|(?P<hex>0[xX][0-9a-fA-F]+)|(?P<bin>0[bB][01]+)|(?P<dec>[0-9]+)")
 _INDEX_RE = re.compile(r"[0-9]+")
+_STRUCT_FIELD_RE = re.compile(r"\[([A-Za-z_][A-Za-z0-9_]*)\]")
+_STRUCT_INDEX_RE = re.compile(r"\[(0|[1-9][0-9]*)\]\[([A-Za-z_][A-Za-z0-9_]*)\]")
 
 _SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f",
                    "v": "\v", "?": "?", "\\": "\\", "'": "'", '"': '"'}
@@ -174,6 +178,12 @@ class _Lexer:
 
     def _meta(self) -> None:
         start = self.i
+        if self.text.startswith("$[", start):  # $[a]: a struct's sub-field inside element_filter / MATCH_*
+            m = _IDENT_RE.match(self.text, start + 2)
+            if m is not None and self.text.startswith("]", m.end()):
+                self.i = m.end() + 1
+                self.out.append(Token(SUB_FIELD, self.text[start:self.i], start, m.group(0)))
+                return
         if not self.text.startswith(META, start) or (
                 start + 5 < len(self.text) and (self.text[start + 5].isalnum() or self.text[start + 5] == "_")):
             raise SyntaxProblem("token recognition error at: '$'", start)
@@ -211,6 +221,8 @@ class _Lexer:
         """``name`` or ``name["k"][0]...`` (no spaces, as Plan.g4's JSONIdentifier)."""
         keys: list[Any] = []
         text = self.text
+        if base != META and self._struct_form(start, base):
+            return
         while self.i < len(text) and text[self.i] == "[":
             open_pos = self.i
             self.i += 1
@@ -242,6 +254,22 @@ class _Lexer:
             self.out.append(Token(PATH, text[start:self.i], start, (base, tuple(keys))))
         else:
             self.out.append(Token(IDENT, base, start, base))
+
+    def _struct_form(self, start: int, base: str) -> bool:
+        """``S[a]`` or ``S[0][a]`` (Plan.g4's StructFieldIdentifier / StructIndexFieldIdentifier:
+        an unquoted identifier key, no spaces); False (nothing consumed) for anything else."""
+        text = self.text
+        m = _STRUCT_FIELD_RE.match(text, self.i)
+        if m is not None:
+            self.i = m.end()
+            self.out.append(Token(STRUCT_FIELD, text[start:self.i], start, (base, m.group(1))))
+            return True
+        m = _STRUCT_INDEX_RE.match(text, self.i)
+        if m is not None:
+            self.i = m.end()
+            self.out.append(Token(STRUCT_INDEX, text[start:self.i], start, (base, int(m.group(1)), m.group(2))))
+            return True
+        return False
 
     def _string(self, raw: bool = False, defer: bool = False) -> Any:
         """A quoted literal at self.i; C escapes unless raw.  Rejects NUL.  ``defer``: a bad escape

@@ -20,7 +20,8 @@ from typing import Optional
 
 from . import ast
 from .errors import SyntaxProblem
-from .lexer import BOOL, EOF, FLOAT, IDENT, INT, KW, OP, PATH, STR, BadString, Token, describe, tokenize
+from .lexer import (BOOL, EOF, FLOAT, IDENT, INT, KW, OP, PATH, STR, STRUCT_FIELD, STRUCT_INDEX, SUB_FIELD, BadString,
+                    Token, describe, tokenize)
 from .regex import literal_pattern
 
 # Binding power of each infix operator (higher binds tighter).
@@ -150,7 +151,7 @@ class _Parser:
         """``1 < x <= 5`` / ``5 > x > 1``: the middle must be a field or path."""
         nxt = self.peek()
         same_dir = _LOWER_DIR if op1 in _LOWER_DIR else _UPPER_DIR
-        if (isinstance(middle, (ast.Ident, ast.Path)) and nxt.kind == OP
+        if (isinstance(middle, (ast.Ident, ast.Path, ast.SubField, ast.StructIndex)) and nxt.kind == OP
                 and nxt.text in same_dir):
             self.advance()
             upper = self.expr(bp)
@@ -194,6 +195,15 @@ class _Parser:
             self.advance()
             base, keys = tok.value
             return self.null_test(ast.Path(tok.pos, base, keys))
+        if tok.kind == STRUCT_FIELD:
+            self.advance()
+            return ast.StructField(tok.pos, *tok.value)
+        if tok.kind == STRUCT_INDEX:
+            self.advance()
+            return ast.StructIndex(tok.pos, *tok.value)
+        if tok.kind == SUB_FIELD:
+            self.advance()
+            return ast.SubField(tok.pos, tok.value)
         if tok.kind == OP:
             if tok.text == "(":
                 self.advance()
@@ -245,6 +255,7 @@ class _Parser:
                                 name_tok.pos)
         self.expect_op("(")
         args: list[ast.Node] = []
+        texts: list[str] = []
         options: list[tuple[str, ast.Node]] = []
         while not self.is_op(")"):
             if self.peek().kind == IDENT and self.is_op("=", 1):
@@ -255,7 +266,9 @@ class _Parser:
                 if options:
                     tok = self.peek()
                     raise SyntaxProblem("positional argument after keyword argument", tok.pos)
+                first = self.i
                 args.append(self.expr(0))
+                texts.append("".join(t.text for t in self.tokens[first:self.i]))
             if self.is_op(","):
                 self.advance()
             elif not self.is_op(")"):
@@ -263,7 +276,7 @@ class _Parser:
                 raise SyntaxProblem(f"mismatched input {describe(tok)} expecting {{',', ')'}}",
                                     tok.pos)
         self.advance()
-        return ast.Call(name_tok.pos, lowered, tuple(args), tuple(options), spelled)
+        return ast.Call(name_tok.pos, lowered, tuple(args), tuple(options), spelled, tuple(texts))
 
 
 def _text_value(tok: Token):

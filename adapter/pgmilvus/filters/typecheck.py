@@ -33,7 +33,7 @@ from ..errors import ErrorCode
 from ..schema import ddl
 from ..schema.model import DYNAMIC_FIELD, CollectionSchema
 from ..types import FLOAT_TYPES, GO_NAMES, INTEGER_TYPES, STRING_TYPES, VECTOR_TYPES, DataType
-from . import ast, ir
+from . import ast, ir, structcheck
 from .errors import INT64_MAX as _INT64_MAX, INT64_MIN as _INT64_MIN, SyntaxProblem, int64_out_of_range
 from .regex import RegexProblem, translate
 
@@ -192,6 +192,8 @@ class _Checker:
         self.schema = schema
         self.params = params
         self.timezone = timezone
+        #: the struct array of the element_filter / MATCH_* being checked (``$[a]`` names its sub-fields)
+        self.struct: Optional[str] = None
 
     # -- helpers ---------------------------------------------------------------------------
     @staticmethod
@@ -283,6 +285,15 @@ class _Checker:
     def visit_Path(self, node: ast.Path) -> Typed:
         return self.resolve(node.base, node.keys, node.pos)
 
+    def visit_StructField(self, node: ast.StructField) -> Typed:
+        return structcheck.struct_array(self, node.struct, node.sub, node.pos)
+
+    def visit_StructIndex(self, node: ast.StructIndex) -> Typed:
+        return structcheck.struct_index(self, node)
+
+    def visit_SubField(self, node: ast.SubField) -> Typed:
+        return structcheck.sub_field(self, node)
+
     def resolve(self, name: str, keys: tuple, pos: int) -> Typed:
         dynamic = self.schema.enable_dynamic_field
         if name == DYNAMIC_FIELD:
@@ -322,6 +333,7 @@ class _Checker:
             # -9223372036854775808: the one literal whose digits alone leave int64
             return Value(_INT64_MIN, "int", value_text(_INT64_MIN))
         operand = self.visit(node.operand)
+        structcheck.no_unary(operand, node.pos)
         if node.op == "not":
             if not isinstance(operand, ir.PRED_TYPES):
                 raise SyntaxProblem("not op can only be applied on boolean expression", node.pos)
@@ -352,6 +364,7 @@ class _Checker:
         return self.comparison(op, left, right, node.pos)
 
     def logic(self, op: str, left: Typed, right: Typed, pos: int) -> "ir.Pred":
+        structcheck.placement(op, left, right, pos)
         for side in (left, right):
             if not isinstance(side, ir.PRED_TYPES):
                 raise SyntaxProblem(f"{op} op can only be applied on boolean expression", pos)
@@ -578,7 +591,10 @@ class _Checker:
 
     # -- other constructs ------------------------------------------------------------------
     def visit_Range(self, node: ast.Range) -> "ir.Pred":
-        target = self.visit(node.target)
+        if isinstance(node.target, ast.SubField):  # VisitRange's own words outside element_filter
+            target: Typed = structcheck.sub_field(self, node.target, in_range=True)
+        else:
+            target = self.visit(node.target)
         if isinstance(target, ir.ArrayCol):
             raise SyntaxProblem("can not comparisons array fields directly", node.pos)
         bounds = []
@@ -680,6 +696,9 @@ class _Checker:
         return ir.KeyExists(target)
 
     def visit_IsNull(self, node: ast.IsNull) -> "ir.Pred":
+        struct = structcheck.parent(self, node.target)
+        if struct is not None:  # `S is null`: the struct array (every sub-field column) is NULL
+            return ir.NullTest(struct, node.negated)
         if isinstance(node.target, ast.Ident):
             field = self.schema.field(node.target.name)
             if field is not None and field.dtype in VECTOR_TYPES:  # Milvus 2.6's parser words
@@ -717,10 +736,8 @@ class _Checker:
         if name.startswith("st_"):
             raise SyntaxProblem(f"{node.spelled} is not supported by pgmilvus: {GEOMETRY_FILTERS_WHY}",
                                 node.pos, code=ErrorCode.UNSUPPORTED)
-        if name in ("element_filter", "match_all", "match_any", "match_least", "match_most",
-                    "match_exact"):
-            raise SyntaxProblem(f"{node.spelled} is not supported: pgmilvus has no array-of-struct "
-                                f"fields", node.pos)
+        if name in structcheck.ELEMENT_CALLS:
+            return structcheck.element_call(self, node)
         raise SyntaxProblem(f"function {node.spelled} is not supported", node.pos)
 
     def args(self, node: ast.Call, count: int, optional: int = 0) -> list[Typed]:
@@ -735,7 +752,8 @@ class _Checker:
     def contains(self, node: ast.Call) -> "ir.Pred":
         target, value = self.args(node, 2)
         mode = "all" if node.name.endswith("_all") else "any" if node.name.endswith("_any") else "one"
-        if not isinstance(target, (ir.JsonRef, ir.ArrayCol)):
+        if not isinstance(target, (ir.JsonRef, ir.ArrayCol)) or (
+                isinstance(target, ir.ArrayCol) and target.element in VECTOR_TYPES):
             raise SyntaxProblem(f"contains operation are only supported on json or array fields now, "
                                 f"got: {self.describe(target)}", node.pos)
         if not isinstance(value, Value):
@@ -766,6 +784,12 @@ class _Checker:
         return ir.Contains(mode, target, values)
 
     def array_length(self, node: ast.Call) -> ir.Length:
+        if len(node.args) == 1 and isinstance(node.args[0], (ast.StructIndex, ast.SubField)):
+            raise SyntaxProblem(f"mismatched input '{node.arg_texts[0]}' expecting {{Identifier, JSONIdentifier, "
+                                "StructFieldIdentifier}", node.args[0].pos)  # Plan.g4's ArrayLength
+        struct = structcheck.parent(self, node.args[0]) if len(node.args) == 1 else None
+        if struct is not None:  # array_length(S): its elements, counted on the first sub-field
+            return ir.Length(struct)
         (target,) = self.args(node, 1)
         if not isinstance(target, (ir.JsonRef, ir.ArrayCol)):
             raise SyntaxProblem(f"array_length operation are only supported on array or json "
