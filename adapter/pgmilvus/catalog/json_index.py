@@ -32,7 +32,7 @@ from psycopg import sql
 from ..errors import ErrorCode, MilvusException, invalid_parameter
 from ..filters.compile import JSON_VALUE_FUNCTIONS, json_value
 from ..filters.errors import SyntaxProblem
-from ..filters.ast import Ident, Path
+from ..filters.ast import Ident, Path, StructField
 from ..filters.parser import parse
 from ..schema.model import DYNAMIC_FIELD, CollectionSchema, FieldSchema
 from ..types import DataType
@@ -61,6 +61,9 @@ def parse_path(field: FieldSchema, path: Any) -> tuple[Any, ...]:
         node = parse(text)
     except SyntaxProblem as exc:  # Milvus parses the path as a filter identifier
         raise invalid_parameter(f"cannot parse identifier: {text}, error: {exc}; {fix}") from None
+    if isinstance(node, StructField):  # field[key]: a struct sub-field's form, an unquoted key here
+        raise invalid_parameter(f"cannot parse identifier: {text}, error: json key must be enclosed in double quotes "
+                                f"or single quotes; {fix}")
     if not isinstance(node, (Ident, Path)):
         raise invalid_parameter(f"cannot parse identifier: {text}; {fix}")
     if (node.name if isinstance(node, Ident) else node.base) != field.name:

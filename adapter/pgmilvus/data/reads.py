@@ -21,7 +21,9 @@ import psycopg
 from psycopg import sql
 
 from ..catalog.store import CollectionInfo, revision_guard
-from ..filters import plan_sql, sample_split
+from ..filters import element_split, plan_sql, sample_split
+from ..filters.compile import ELEMENTS, SUBSCRIPT
+from ..filters.elements import is_element_level
 from ..errors import (DataTypeNotMatchException, ErrorCode, MilvusException, ParamError, collection_replaced, illegal,
                      invalid_parameter)
 from .outputs import OutputPlan, output_plan
@@ -171,15 +173,19 @@ class Select:
 def select_for(conn: psycopg.Connection, info: CollectionInfo, output_fields: Optional[Sequence[str]],
                partition_names: Any, limit: Optional[int], offset: int, after: bool = False,
                render: Optional[timestamps.Rendering] = None, ignore_growing: bool = False,
-               order: tuple[order_by.SortKey, ...] = ()) -> Select:
+               order: tuple[order_by.SortKey, ...] = (), element: Optional[str] = None) -> Select:
     """The Select of one request shape (``after``: pages continue after ``%(after)s``, by key;
     ``render``: the TIMESTAMPTZ zone and time_fields, the collection's zone by default;
-    ``ignore_growing``: sealed segments only; ``order``: sorted by these keys, not the key alone)."""
+    ``ignore_growing``: sealed segments only; ``order``: sorted by these keys, not the key alone;
+    ``element``: an element-level read of the struct array whose first sub-field column this is
+    (``element_source``): one row per element, its 0-based index selected last, ordered by key
+    then index, and ``after`` continues after ``(%(after)s, %(after_offset)s)``)."""
     render = render or timestamps.rendering(info.properties)
     return _remembered(info, lambda: ("query", tuple(output_fields) if output_fields is not None else None,
-                                      _names(partition_names), limit, offset, after, render, ignore_growing, order),
+                                      _names(partition_names), limit, offset, after, render, ignore_growing, order,
+                                      element),
                        lambda: _plain_select(conn, info, output_fields, partition_names, limit, offset, after,
-                                             render, ignore_growing, order))
+                                             render, ignore_growing, order, element))
 
 
 def _remembered(info: CollectionInfo, key: Callable[[], Any], build: Callable[[], Select]) -> Select:
@@ -204,23 +210,44 @@ def _names(partition_names: Any) -> Any:
 def _plain_select(conn: psycopg.Connection, info: CollectionInfo, output_fields: Optional[Sequence[str]],
                   partition_names: Any, limit: Optional[int], offset: int, after: bool,
                   render: timestamps.Rendering, ignore_growing: bool,
-                  order: tuple[order_by.SortKey, ...]) -> Select:
+                  order: tuple[order_by.SortKey, ...], element: Optional[str] = None) -> Select:
     plan = output_plan(info.schema, output_fields, timezone=render[0], time_fields=render[1])
     pk = sql.Identifier(info.schema.primary_field.name)
-    head = sql.SQL("SELECT {} FROM {} WHERE ").format(
-        plan.select_sql(), sql.Identifier(info.schema_name, info.table_name))
+    items = plan.select_sql()
+    if element is not None and not plan.count:
+        items = sql.SQL("{}, {} - 1").format(items, _SUBSCRIPT)
+    head = sql.SQL("SELECT {} FROM {} WHERE ").format(items, element_source(info, element))
     fixed = _scope(info, partition_names, ignore_growing)
     if after:
-        fixed.append(sql.SQL("{} > %(after)s").format(pk))
+        fixed.append(sql.SQL("{} > %(after)s").format(pk) if element is None else
+                     sql.SQL("({}, {}) > (%(after)s, %(after_offset)s + 1)").format(pk, _SUBSCRIPT))
     tail = sql.SQL("")
     if not plan.count:
         tail = order_by.order_sql(order, info.schema.primary_field.name) if order else sql.SQL(" ORDER BY {}").format(
             pk)
+        if element is not None:
+            tail += sql.SQL(", {}").format(_SUBSCRIPT)
         if limit is not None:
             tail += sql.SQL(" LIMIT {}").format(sql.Literal(limit))
         if offset:
             tail += sql.SQL(" OFFSET {}").format(sql.Literal(offset))
     return Select(plan, head.as_bytes(conn), b" AND " + _and(fixed).as_bytes(conn) + tail.as_bytes(conn))
+
+
+#: The element subscript of an element-level read (1-based), from ``element_source``.
+_SUBSCRIPT = sql.Identifier(ELEMENTS, SUBSCRIPT)
+
+
+def element_source(info: CollectionInfo, element: Optional[str]) -> sql.Composable:
+    """The FROM of a read: the table, and for an element-level read (``element``: the first
+    sub-field column of the element_filter's struct array) one row per element,
+    ``CROSS JOIN LATERAL generate_subscripts("S[a]", 1) AS "$g"("$i")`` (no rows for a NULL or
+    empty struct array)."""
+    table = sql.Identifier(info.schema_name, info.table_name)
+    if element is None:
+        return table
+    return sql.SQL("{} CROSS JOIN LATERAL generate_subscripts({}, 1) AS {}({})").format(
+        table, sql.Identifier(element), sql.Identifier(ELEMENTS), sql.Identifier(SUBSCRIPT))
 
 
 def _scope(info: CollectionInfo, partition_names: Any, ignore_growing: bool) -> list[Optional[sql.Composable]]:
@@ -235,21 +262,21 @@ def _scope(info: CollectionInfo, partition_names: Any, ignore_growing: bool) -> 
 
 def aggregate_select(conn: psycopg.Connection, info: CollectionInfo, output_fields: Any, group_by: Sequence[str],
                      order: Sequence[str], partition_names: Any, limit: Optional[int], offset: int,
-                     render: timestamps.Rendering, ignore_growing: bool = False) -> Select:
+                     render: timestamps.Rendering, ignore_growing: bool = False,
+                     element: Optional[str] = None) -> Select:
     """The Select of an aggregating query (its ``plan`` an aggregates.AggPlan): its columns, the
     table, the scope of ``select_for``, then GROUP BY, the order of the groups and the window; the
     plan and the statement are made once per request shape, as ``select_for``'s."""
     def build() -> Select:
         agg, keys = aggregates.plan(info.schema, output_fields, group_by, order, render)
-        head = sql.SQL("SELECT {} FROM {} WHERE ").format(agg.select_sql(),
-                                                          sql.Identifier(info.schema_name, info.table_name))
+        head = sql.SQL("SELECT {} FROM {} WHERE ").format(agg.select_sql(), element_source(info, element))
         tail = (b" AND " + _and(_scope(info, partition_names, ignore_growing)).as_bytes(conn)
                 + agg.tail_sql(keys, limit, offset).as_bytes(conn))
         return Select(agg, head.as_bytes(conn), tail)
 
     return _remembered(info, lambda: ("aggregate", tuple(output_fields) if isinstance(output_fields, (list, tuple))
                                       else output_fields, tuple(group_by), tuple(order), _names(partition_names),
-                                      limit, offset, render, ignore_growing), build)
+                                      limit, offset, render, ignore_growing, element), build)
 
 
 @dataclass(frozen=True)
@@ -325,29 +352,76 @@ def query(conn: psycopg.Connection, info: CollectionInfo, *, filter: str = "",
           partition_names: Any = None, limit: Any = None, offset: Any = None,
           filter_params: Optional[dict] = None, timezone: Any = None,
           time_fields: Any = None, ignore_growing: bool = False, order: Sequence[str] = (),
-          group_by: Sequence[str] = ()) -> HybridExtraList:
+          group_by: Sequence[str] = (), element_after: Optional[tuple[Any, int]] = None) -> HybridExtraList:
     """query / get; ``timezone`` and ``time_fields`` say how TIMESTAMPTZ values come back
     (timestamps.rendering: the collection's zone by default); ``ignore_growing``: sealed
     segments only; ``order``: the ORDER BY key texts (order_by.specs); ``group_by``: the GROUP BY
-    field names (aggregates.group_by_names).  Aggregates or a GROUP BY make it an aggregating query."""
+    field names (aggregates.group_by_names).  Aggregates or a GROUP BY make it an aggregating query.
+
+    A filter holding ``element_filter(S, P)`` makes an element-level query (Milvus master): one
+    result per selected element (a row passing the rest of the filter, an element where P holds),
+    ordered by primary key then element index, ``limit`` / ``offset`` / ``count(*)`` counting
+    elements; each dict is the whole row with ``"offset"`` (the 0-based element index) right after
+    its first key, as pymilvus expands QueryResults.element_indices.  The result then has
+    ``element_level = True``: consecutive dicts of one primary key are one wire row whose
+    ``element_indices`` are their offsets (pgmilvus serve).  ``element_after``: ``(pk, offset)``,
+    elements after that one only (a query iterator's ``query_iter_last_pk`` /
+    ``query_iter_last_element_offset``)."""
     limit, offset = window(limit, offset, topk_limit(info))
     if order:
         order_by.require_limit(order, limit)
     render = timestamps.rendering(info.properties, timezone, time_fields)
+    element = element_condition(info, filter, filter_params, ids, render[0])
+    column = element[1] if element is not None else None
     if aggregates.requested(output_fields, group_by):
         return _aggregate(conn, info, filter, output_fields, ids, partition_names, limit, offset, filter_params,
-                          render, ignore_growing, order, group_by)
-    select = select_for(conn, info, output_fields, partition_names, limit, offset, render=render,
-                        ignore_growing=ignore_growing)
+                          render, ignore_growing, order, group_by, element)
+    after = element is not None and element_after is not None
+    select = select_for(conn, info, output_fields, partition_names, limit, offset, after, render=render,
+                        ignore_growing=ignore_growing, element=column)
     if order:
-        select = select_for(conn, info, output_fields, partition_names, limit, offset, render=render,
-                            ignore_growing=ignore_growing, order=order_by.parse(order, info.schema))
-    cond = _own_condition(conn, info, filter, filter_params, ids, partition_names, render)
+        select = select_for(conn, info, output_fields, partition_names, limit, offset, after, render=render,
+                            ignore_growing=ignore_growing, order=order_by.parse(order, info.schema), element=column)
+    cond = element[0] if element is not None else _own_condition(conn, info, filter, filter_params, ids,
+                                                                  partition_names, render)
     if cond.text == b"TRUE" and limit is None:
         raise MilvusException(ErrorCode.INVALID_PARAMETER,
                               "empty expression should be used with limit: invalid parameter")
     # The guard lets the client run reads on a cached catalog without a checkout round trip.
-    return HybridExtraList(select.plan.decode_rows(fetch(conn, select, cond)), extra={"cost": 0})
+    extra = {"after": element_after[0], "after_offset": int(element_after[1])} if after else None
+    rows = fetch(conn, select, cond, extra)
+    if column is None or select.plan.count:
+        return HybridExtraList(select.plan.decode_rows(rows), extra={"cost": 0})
+    result = HybridExtraList(element_rows(select.plan, rows), extra={"cost": 0})
+    result.element_level = True
+    return result
+
+
+def element_condition(info: CollectionInfo, filter: str, filter_params: Optional[dict], ids: Optional[list[Any]],
+                      timezone: str = timestamps.DEFAULT_TIMEZONE) -> Optional[tuple[Condition, str]]:
+    """An element-level read's condition (the doc-level part of the filter and the element
+    predicate at ``"$g"."$i"``, element_source) and the struct's first sub-field column; None when
+    the read is by ids or its filter holds no element_filter."""
+    if ids is not None or not is_element_level(filter):
+        return None
+    split = element_split(filter, info.schema, filter_params, "query", json_index.indexed_paths(info), timezone)
+    if split is None:
+        return None
+    position = sql.Identifier(ELEMENTS, SUBSCRIPT).as_string(None)
+    parts = [p for p in (split.row_sql, split.element_sql(position)) if p]
+    text = " AND ".join(f"({p})" for p in parts)
+    # The filter holds literals only; a % in them must not be read as a placeholder.
+    return Condition(b"(" + text.replace("%", "%%").encode() + b")", {}), split.first_column
+
+
+def element_rows(plan: OutputPlan, rows: list[tuple]) -> list[dict[str, Any]]:
+    """Rows of an element-level read (the element index selected last) as pymilvus's dicts: the
+    row's, with ``"offset"`` inserted right after the first key (pymilvus's order)."""
+    out = []
+    for decoded, row in zip(plan.decode_rows([r[:-1] for r in rows]), rows):
+        items = list(decoded.items())
+        out.append(dict(items[:1] + [("offset", int(row[-1]))] + items[1:]))
+    return out
 
 
 def _own_condition(conn: psycopg.Connection, info: CollectionInfo, filter: str, filter_params: Optional[dict],
@@ -360,14 +434,18 @@ def _own_condition(conn: psycopg.Connection, info: CollectionInfo, filter: str, 
 def _aggregate(conn: psycopg.Connection, info: CollectionInfo, filter: str, output_fields: Any,
                ids: Optional[list[Any]], partition_names: Any, limit: Optional[int], offset: int,
                filter_params: Optional[dict], render: timestamps.Rendering, ignore_growing: bool,
-               order: Sequence[str], group_by: Sequence[str]) -> HybridExtraList:
+               order: Sequence[str], group_by: Sequence[str],
+               element: Optional[tuple[Condition, str]] = None) -> HybridExtraList:
     """An aggregating query, its checks nearly in the proxy's order (PreExecute): the filter, the plan
     (aggregates.plan) and the partitions (made together, once per request shape), an empty filter
     without limit (allowed with aggregates: one row per group at most), then ``count(*)`` with
-    ``limit`` and no GROUP BY (a single count)."""
-    cond = _own_condition(conn, info, filter, filter_params, ids, partition_names, render)
+    ``limit`` and no GROUP BY (a single count).  ``element``: an element-level query's condition
+    and struct column (element_condition): the aggregates run over the selected elements
+    (``count(*)`` counts them, as Milvus's)."""
+    cond = element[0] if element is not None else _own_condition(conn, info, filter, filter_params, ids,
+                                                                  partition_names, render)
     select = aggregate_select(conn, info, output_fields, group_by, order, partition_names, limit, offset, render,
-                              ignore_growing)
+                              ignore_growing, element[1] if element is not None else None)
     agg = select.plan
     assert isinstance(agg, aggregates.AggPlan)
     if cond.text == b"TRUE" and limit is None and not agg.aggregates:
@@ -420,6 +498,7 @@ class QueryIterator:
         self._shape: Optional[_PageShape] = None
         self._collection_id: Optional[int] = None  # of the collection the first page read
         self._last: Any = None
+        self._last_offset = 0  # element-level: the index of the last element returned
         self._done = False
         read(lambda conn: self._shape_for(conn, locate(conn)))  # bad arguments fail now, as in pymilvus
 
@@ -434,10 +513,11 @@ class QueryIterator:
         if first.plan.count:
             raise ParamError(message="count(*) is not supported by query_iterator: use query(..., "
                                      "output_fields=[\"count(*)\"])")
-        cond = condition(info, filter, filter_params, None, render[0])
+        element = element_condition(info, filter, filter_params, None, render[0])
+        cond = element[0] if element is not None else condition(info, filter, filter_params, None, render[0])
         pk = info.schema.primary_field.name
         self._shape = _PageShape((info.id, info.revision), output_fields, partition_names,
-                                 first.plan.names.index(pk), cond, render)
+                                 first.plan.names.index(pk), cond, render, element[1] if element else None)
         return self._shape
 
     def next(self) -> list[dict[str, Any]]:
@@ -448,15 +528,18 @@ class QueryIterator:
             self.close()
             return []
         collection_id, plan, pk_pos, rows = self._read(lambda conn: self._page(conn, size))
+        element = self._shape is not None and self._shape.element is not None
         self._offset = 0
         if not rows:
             self.close()
             return []
         self._collection_id = collection_id
         self._last = rows[-1][pk_pos]
+        if element:  # element-level: pages continue after the last (pk, element index)
+            self._last_offset = rows[-1][-1]
         if self._remaining is not None:
             self._remaining -= len(rows)
-        page = plan.decode_rows(rows)
+        page = element_rows(plan, rows) if element else plan.decode_rows(rows)
         if len(rows) < size:
             self._done = True
         return page
@@ -468,8 +551,9 @@ class QueryIterator:
         shape = self._shape_for(conn, info)
         after = self._last is not None
         select = select_for(conn, info, shape.output_fields, shape.partition_names, size, self._offset, after,
-                            shape.render)
-        extra = {"after": self._last} if after else None
+                            shape.render, element=shape.element)
+        extra = ({"after": self._last} if shape.element is None else
+                 {"after": self._last, "after_offset": self._last_offset}) if after else None
         return info.id, select.plan, shape.pk_pos, fetch(conn, select, shape.cond, extra)
 
     def close(self) -> None:
@@ -491,6 +575,7 @@ class _PageShape:
     pk_pos: int                     # the primary key's position in the rows
     cond: Condition                 # the compiled filter
     render: timestamps.Rendering    # TIMESTAMPTZ output: zone, time_fields
+    element: Optional[str] = None   # element-level: the struct's first sub-field column (element_source)
 
 
 def _batch_size(value: Any) -> int:
