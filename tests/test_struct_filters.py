@@ -246,3 +246,34 @@ def test_errors(sf, expr: str, detail: str) -> None:
     with pytest.raises(MilvusException) as info:
         sf.query("sf", filter=expr, output_fields=["id"])
     assert (info.value.code, info.value.message) == (1100, _refused(expr, detail))
+
+
+# index on a scalar sub-field (field_name "S[a]") -> Milvus's refusal, or None when accepted
+SUB_FIELD_INDEXES = [
+    ("clips[n]", "INVERTED", None),
+    ("clips[color]", "STL_SORT", None),
+    ("clips[score]", "STL_SORT", None),
+    ("clips[ok]", "BITMAP", None),
+    ("clips[n]", "AUTOINDEX", None),
+    ("clips[ok]", "STL_SORT",
+     "STL_SORT are only supported on numeric, varchar or timestamptz field, got struct sub-field of Bool: "
+     "invalid parameter"),
+    ("clips[score]", "BITMAP", "bitmap index are only supported on bool, int, string for array field: invalid "
+                               "parameter"),
+    ("clips[x]", "INVERTED", "cannot create index on non-exist field: clips[x]: field not found[field=clips[x]]"),
+]
+
+
+@pytest.mark.parametrize("field, index_type, refusal", SUB_FIELD_INDEXES)
+def test_sub_field_indexes(fresh_client, field: str, index_type: str, refusal) -> None:
+    _make(fresh_client)
+    params = fresh_client.prepare_index_params()
+    params.add_index(field, index_type=index_type)
+    if refusal is not None:
+        with pytest.raises(MilvusException) as info:
+            fresh_client.create_index("sf", params)
+        assert info.value.message == refusal
+        return
+    fresh_client.create_index("sf", params)
+    assert fresh_client.describe_index("sf", field)["field_name"] == field
+    assert _ids(fresh_client, "array_contains(clips[n], 3) || MATCH_ANY(clips, $[ok] == true)") == [0, 1, 5]

@@ -39,7 +39,7 @@ from ..schema import knowhere
 from ..schema.ddl import cast_sql, pg_name
 from ..errors import ErrorCode, MilvusException, ParamError, invalid_parameter
 from ..schema.model import CollectionSchema, FieldSchema
-from ..types import DataType, go_name
+from ..types import INTEGER_TYPES, NUMERIC_TYPES, STRING_TYPES, DataType, go_name
 
 _log = logging.getLogger("pgmilvus")
 
@@ -384,11 +384,26 @@ def _plan_geometry_index(field: FieldSchema, index_name: str, index_type: str,
     return IndexPlan(index_name, field.name, index_type or "AUTOINDEX", None, dict(params), None, None, {})
 
 
+def _check_struct_sub_field(field: FieldSchema, index_type: str) -> None:
+    """Milvus's checkers on a struct's scalar sub-field ``S[a]`` (an ARRAY column): STL_SORT takes
+    numeric and VARCHAR elements (stl_sort_checker.go), BITMAP bool, integer and VARCHAR ones
+    (bitmap_index_checker.go); INVERTED and AUTOINDEX any.  pgmilvus builds the GIN index of an
+    ARRAY for each (it serves ``array_contains*`` on ``S[a]``); results never depend on it."""
+    element = field.element_type
+    if index_type == "STL_SORT" and element not in NUMERIC_TYPES | STRING_TYPES:
+        raise invalid_parameter("STL_SORT are only supported on numeric, varchar or timestamptz field, got struct "
+                                f"sub-field of {go_name(element)}")
+    if index_type == "BITMAP" and element not in INTEGER_TYPES | STRING_TYPES | {DataType.BOOL}:
+        raise invalid_parameter("bitmap index are only supported on bool, int, string for array field")
+
+
 def plan_scalar_index(field: FieldSchema, index_name: str, index_type: str,
                       params: dict[str, Any]) -> IndexPlan:
     if field.dtype == DataType.TEXT:  # Milvus master's proxy (2.6 took some): no B-tree holds LOB values
         raise invalid_parameter("TEXT field does not support user-created scalar index")
     given, index_type = index_type, _scalar_type(field.name, index_type)
+    if field.struct_name is not None:
+        _check_struct_sub_field(field, index_type)
     if field.dtype == DataType.GEOMETRY:
         return _plan_geometry_index(field, index_name, index_type, params)
     if index_type == "RTREE":
