@@ -19,7 +19,7 @@ The expression references columns unqualified and quoted (``"i"``,
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Callable, Optional
 
 from sqlglot import exp
 
@@ -29,7 +29,7 @@ from ..schema.model import CollectionSchema
 from . import ast, cache, ir, isolation
 from .compile import to_sql
 from .elements import ElementSplit, element_split
-from .errors import FilterError, SyntaxProblem
+from .errors import FilterError, SyntaxProblem, reported
 from .parser import parse
 from .typecheck import check, resolve
 
@@ -166,25 +166,29 @@ def sample_split(expr: str, schema: CollectionSchema, params: Optional[dict], op
     """
     if not isinstance(expr, str) or "random_sample" not in expr.lower():
         return None
+    return split_filter(expr, schema, params, operation, json_indexes, timezone, ir.RandomSample,
+                        lambda rest, sample: (rest, sample.fraction))
+
+
+def split_filter(expr: str, schema: CollectionSchema, params: Optional[dict], operation: str,
+                 json_indexes: frozenset, timezone: str, kind: type, make: Callable[[Optional[str], Any], Any]) -> Any:
+    """``make(SQL of the rest or None, the last operand)`` for a filter that is an ir ``kind``
+    (random_sample, element_filter) or a top-level ``and`` ending in one, cached; None for any
+    other filter; Milvus's errors as :func:`plan_sql` gives them."""
     if params is not None and not isinstance(params, dict):
         raise ParamError(message=f"filter_params must be a dict, got {type(params).__name__}")
-    key = ("sample", cache.schema_key(schema), expr, cache.params_key(params), json_indexes, timezone)
+    key = (kind.__name__, cache.schema_key(schema), expr, cache.params_key(params), json_indexes, timezone)
 
     def build():
         tree = parse_filter(expr)
-        try:
-            pred = check(tree, schema, params, expr, timezone) if tree is not None else None
-            if isinstance(pred, ir.RandomSample):
-                return None, pred.fraction
-            if isinstance(pred, ir.Logic) and pred.op == "and" and isinstance(pred.items[-1], ir.RandomSample):
-                rest = pred.items[:-1]
-                rest_pred = rest[0] if len(rest) == 1 else ir.Logic("and", rest)
-                return to_sql(rest_pred, json_indexes).sql(dialect="postgres"), pred.items[-1].fraction
-        except SyntaxProblem as problem:
-            raise problem.to_filter_error(expr) from None
-        except RecursionError:
-            raise FilterError(expr, "expression is nested too deeply") from None
-        return False  # "random_sample" was only a name or a string: not a sample
+
+        def split():
+            found = ir.split_last(check(tree, schema, params, expr, timezone) if tree is not None else None, kind)
+            if found is None:
+                return False  # the function's name was only a field name or in a string
+            rest, last = found
+            return make(None if rest is None else to_sql(rest, json_indexes).sql(dialect="postgres"), last)
+        return reported(expr, split)
 
     try:
         found = cache.compile_cache.get_or_build(key, build)

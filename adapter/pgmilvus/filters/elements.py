@@ -17,12 +17,9 @@ from typing import Optional
 from sqlglot import exp
 
 from ..data.timestamps import DEFAULT_TIMEZONE
-from ..errors import ParamError
 from ..schema.model import CollectionSchema
-from . import cache, ir
+from . import ir
 from .compile import to_sql
-from .errors import FilterError, SyntaxProblem
-from .typecheck import check
 
 
 @dataclass(frozen=True)
@@ -65,37 +62,12 @@ def element_split(expr: str, schema: CollectionSchema, params: Optional[dict] = 
     ...``), including the placement rules (element_filter only as the whole filter or the last
     operand of the top-level ``&&``).  Cached like every compiled filter.
     """
-    if not isinstance(expr, str) or "element_filter" not in expr.lower() or not expr.strip():
+    if not is_element_level(expr) or not expr.strip():
         return None
-    if params is not None and not isinstance(params, dict):
-        raise ParamError(message=f"filter_params must be a dict, got {type(params).__name__}")
-    from . import parse_filter  # the package imports this module
+    from . import split_filter  # the package imports this module
 
-    key = ("element", cache.schema_key(schema), expr, cache.params_key(params), json_indexes, timezone)
-
-    def build():
-        tree = parse_filter(expr)
-        try:
-            pred = check(tree, schema, params, expr, timezone) if tree is not None else None
-            if not ir.ends_in_element_filter(pred):
-                return False  # "element_filter" was a name or a string, or stood inside MATCH_* (refused there)
-            rest: Optional[ir.Pred] = None
-            if isinstance(pred, ir.Logic):
-                items = pred.items[:-1]
-                rest = items[0] if len(items) == 1 else ir.Logic("and", items)
-                pred = pred.items[-1]
-            row = None if rest is None else to_sql(rest, json_indexes).sql(dialect="postgres")
-        except SyntaxProblem as problem:
-            raise problem.to_filter_error(expr) from None
-        except RecursionError:
-            raise FilterError(expr, "expression is nested too deeply") from None
-        return ElementSplit(pred.struct, row, pred.column, pred.pred, json_indexes)
-
-    try:
-        found = cache.compile_cache.get_or_build(key, build)
-    except FilterError as exc:
-        raise exc.wrap(f"failed to create {operation} plan") from None
-    return found or None
+    return split_filter(expr, schema, params, operation, json_indexes, timezone, ir.ElementFilter,
+                        lambda rest, found: ElementSplit(found.struct, rest, found.column, found.pred, json_indexes))
 
 
 def is_element_level(expr: object) -> bool:

@@ -10,7 +10,7 @@ search and delete alike.
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Callable, Optional, TypeVar
 
 from ..errors import ErrorCode, MilvusException
 
@@ -55,6 +55,20 @@ class SyntaxProblem(Exception):
 
     def to_filter_error(self, expr: str) -> FilterError:
         return FilterError(expr, self.detail, None if self.pos is None else self.pos + 1, self.whole, self.code)
+
+
+T = TypeVar("T")
+
+
+def reported(expr: str, work: Callable[[], T]) -> T:
+    """``work()``, the stages' internal errors (SyntaxProblem, a tree too deep) raised as the
+    FilterError of ``expr``."""
+    try:
+        return work()
+    except SyntaxProblem as problem:
+        raise problem.to_filter_error(expr) from None
+    except RecursionError:
+        raise FilterError(expr, "expression is nested too deeply") from None
 
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1

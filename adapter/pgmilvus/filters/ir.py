@@ -237,6 +237,17 @@ PRED_TYPES = (Compare, CompareColumns, Between, InList, LikeMatch, RegexMatch, K
               Contains, TextMatch, PhraseMatch, RandomSample, ElementFilter, Match, Logic, Negate)
 
 
+def split_last(pred: object, kind: type) -> Optional[tuple[Optional["Pred"], "Pred"]]:
+    """``(the rest, the last operand)`` when ``pred`` is a ``kind`` (rest None) or a top-level
+    ``and`` ending in one (random_sample, element_filter); None otherwise."""
+    if isinstance(pred, kind):
+        return None, pred
+    if isinstance(pred, Logic) and pred.op == "and" and isinstance(pred.items[-1], kind):
+        rest = pred.items[:-1]
+        return (rest[0] if len(rest) == 1 else Logic("and", rest)), pred.items[-1]
+    return None
+
+
 def ends_in_element_filter(pred: object) -> bool:
     """``pred`` is an element_filter, or a top-level ``and`` whose last operand is one."""
     return isinstance(pred, ElementFilter) or (
