@@ -579,6 +579,8 @@ def _contains(pred: ir.Contains) -> exp.Expression:
     target = pred.target
     if isinstance(target, ir.ArrayCol):
         column = _col(target.name)
+        if pred.mode == "one" and target.name.endswith("]"):  # a struct sub-field: @>, which its GIN index serves
+            return exp.ArrayContainsAll(this=column, expression=_array_literal(pred.values, target.element))
         if pred.mode == "one":
             return exp.EQ(this=_literal(pred.values[0], target.element),
                           expression=exp.Any(this=_paren(column)))
