@@ -220,7 +220,8 @@ def _plain_select(conn: psycopg.Connection, info: CollectionInfo, output_fields:
     fixed = _scope(info, partition_names, ignore_growing)
     if after:
         fixed.append(sql.SQL("{} > %(after)s").format(pk) if element is None else
-                     sql.SQL("({}, {}) > (%(after)s, %(after_offset)s + 1)").format(pk, _SUBSCRIPT))
+                     sql.SQL("{0} >= %(after)s AND ({0}, {1}) > (%(after)s, %(after_offset)s + 1)").format(
+                         pk, _SUBSCRIPT))  # the first half for the key's index
     tail = sql.SQL("")
     if not plan.count:
         tail = order_by.order_sql(order, info.schema.primary_field.name) if order else sql.SQL(" ORDER BY {}").format(
