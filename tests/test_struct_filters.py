@@ -277,3 +277,16 @@ def test_sub_field_indexes(fresh_client, field: str, index_type: str, refusal) -
     fresh_client.create_index("sf", params)
     assert fresh_client.describe_index("sf", field)["field_name"] == field
     assert _ids(fresh_client, "array_contains(clips[n], 3) || MATCH_ANY(clips, $[ok] == true)") == [0, 1, 5]
+
+
+def test_element_after(sf) -> None:
+    """reads.query's ``element_after`` (pymilvus's query_iterator over the wire sends ``pk >= last and
+    (<filter>)`` with query_iter_last_pk / query_iter_last_element_offset): the elements after that one."""
+    from pgmilvus.catalog import collections
+    from pgmilvus.data import reads
+
+    def call(conn):
+        info = sf._fresh(conn, collections.require(conn, sf._db_name, "sf"))
+        return reads.query(conn, info, filter="id >= 1 and (element_filter(clips, $[n] > 0))", output_fields=["id"],
+                           limit=3, element_after=(1, 0))
+    assert [(r["id"], r["offset"]) for r in sf._read(call)] == [(1, 1), (1, 2), (5, 0)]
