@@ -15,6 +15,10 @@ Callers::
 
 The expression references columns unqualified and quoted (``"i"``,
 ``"$meta"``); it contains literals only, no bind parameters.
+
+A filter holding ``element_filter(S, P)`` compiles, through these, to its row-level meaning
+(rows with a selected element); element-level reads take it apart with
+:func:`element_split` (elements.py): the row-level SQL and P at an element position.
 """
 
 from __future__ import annotations
