@@ -123,8 +123,8 @@ def _syntax(node: ast.Call) -> None:
     if len(node.args) < 2:
         raise SyntaxProblem("mismatched input ')' expecting ','", node.pos)
     if len(node.args) > 2:
-        raise SyntaxProblem(f"mismatched input ',' expecting {'THRESHOLD' if threshold else chr(39) + ')' + chr(39)}",
-                            node.args[2].pos)
+        expected = "THRESHOLD" if threshold else "')'"
+        raise SyntaxProblem(f"mismatched input ',' expecting {expected}", node.args[2].pos)
     if not threshold and node.options:
         raise SyntaxProblem(f"mismatched input '{node.options[0][0]}' expecting ')'", node.options[0][1].pos)
     if threshold:
