@@ -16,7 +16,7 @@ from __future__ import annotations
 import copy
 from typing import Any, Iterable, Optional
 
-from ..errors import ErrorCode, MilvusException, ParamError
+from ..errors import ErrorCode, MilvusException, ParamError, invalid_parameter
 from ..types import DENSE_VECTOR_TYPES, DataType, VECTOR_TYPES, go_name
 
 #: Sub-field types pymilvus refuses in StructFieldSchema.add_field.
@@ -285,3 +285,77 @@ def _verify_capacity(struct: StructFieldSchema, sub: object) -> None:
                               f"the value for max_capacity of field {sub.name} must be an integer")  # type: ignore[attr-defined]
     if not 0 < capacity <= 4096:
         raise MilvusException(ErrorCode.SERVER_ERROR, "the maximum capacity specified for a Array should be in (0, 4096]")
+
+
+# -- Milvus's stored form -----------------------------------------------------------------------
+
+def from_stored(name: str, subs: list[tuple[str, int, str, dict[str, Any]]], *, nullable: bool,
+                description: str = "", params: Optional[dict[str, Any]] = None,
+                collection_name: str = "") -> StructFieldSchema:
+    """A struct array as Milvus's CollectionSchema message holds it (StructArrayFieldSchema: one
+    Array / ArrayOfVector FieldSchema per sub-field, each with the struct's ``max_capacity`` and
+    nullability) as the StructFieldSchema pymilvus built it from.  ``subs``: each sub-field's
+    FieldSchema arguments as sent (name, data type number, description, keyword arguments with
+    ``element_type``, ``max_capacity``, flags and type params).
+
+    What pymilvus always sends right and only a hand-built request gets wrong is refused here in
+    Milvus's words (its proxy's and rootcoord's); everything else is left to ``verify_server``."""
+    for attr, what in (("is_primary", "primary key"), ("auto_id", "autoID")):
+        for sub_name, _, _, kwargs in subs:
+            if kwargs.get(attr):
+                raise invalid_parameter(f"{what} is not supported for struct field, field name = {sub_name}")
+    for sub_name, dtype, _, _ in subs:
+        if dtype not in (DataType.ARRAY, DataType._ARRAY_OF_VECTOR):
+            raise invalid_parameter(f"fields in StructArrayField must be Array or ArrayOfVector, field name = "
+                                    f"{sub_name}, field type = {go_name(dtype)}")
+    for attr, what in (("is_partition_key", "partition key"), ("is_clustering_key", "clustering key")):
+        for sub_name, _, _, kwargs in subs:
+            if kwargs.get(attr):
+                raise MilvusException(ErrorCode.COLLECTION_ILLEGAL_SCHEMA,
+                                      f"{what} is not supported for struct field, field name = {sub_name}: illegal "
+                                      f"collection schema[collection={collection_name}]")
+    struct = StructFieldSchema(nullable, description)
+    struct.name = name
+    struct._type_params = dict(params or {})
+    struct.max_capacity = _stored_capacity(name, subs, collection_name)
+    for sub_name, dtype, sub_description, kwargs in subs:
+        if not nullable and kwargs.get("nullable"):
+            raise invalid_parameter(f"sub-field in non-nullable struct cannot be nullable individually, set "
+                                    f"nullable on the struct instead: structName={name}, subFieldName={sub_name}")
+        if kwargs.get("default_value") is not None:
+            raise invalid_parameter(f"fields in struct array field not support default_value, data type:"
+                                    f"{go_name(dtype)}, element type:{go_name(kwargs.get('element_type') or 0)}, "
+                                    f"name:{column_name(name, sub_name)}")
+        struct._fields.append(_stored_sub(sub_name, sub_description, kwargs))
+    return struct
+
+
+def _stored_capacity(name: str, subs: list[tuple[str, int, str, dict[str, Any]]], collection_name: str) -> Any:
+    """The struct's ``max_capacity``: every sub-field carries it, all the same (Milvus's
+    validateStructArrayFieldMaxCapacity); a value that is no integer is judged by verify_server."""
+    expected: Any = None
+    for sub_name, _, _, kwargs in subs:
+        if "max_capacity" not in kwargs:
+            raise MilvusException(ErrorCode.MISSING_PARAMETER,
+                                  f"type param(max_capacity) should be specified for array field {sub_name} of "
+                                  f"collection {collection_name}: missing parameter")
+        capacity = kwargs["max_capacity"]
+        if expected is None:
+            expected = capacity
+        elif capacity != expected and isinstance(capacity, int) and isinstance(expected, int):
+            raise invalid_parameter(f"all sub-fields in struct array field must have the same max_capacity: "
+                                    f"structName={name}, subFieldName={sub_name}, max_capacity={capacity}, "
+                                    f"expected={expected}")
+    return expected
+
+
+def _stored_sub(name: str, description: str, kwargs: dict[str, Any]) -> Any:
+    """One sub-field as the user declared it: the element type is its type; the struct's
+    capacity and nullability are the struct's."""
+    from .model import FieldSchema
+
+    rest = {k: v for k, v in kwargs.items()
+            if k not in ("element_type", "max_capacity", "nullable", "default_value")}
+    element = kwargs.get("element_type") or 0
+    dtype = DataType(element) if element in DataType._value2member_map_ else element
+    return FieldSchema(name, dtype, description, **rest)  # any type: verify_server names a bad one

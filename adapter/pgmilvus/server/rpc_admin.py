@@ -65,8 +65,8 @@ class AdminRPCs(RPCBase):
                                   "properties": kv_dict(request.properties, parse=False)}
         if request.num_partitions:
             kwargs["num_partitions"] = int(request.num_partitions)
-        self._client(call).create_collection(request.collection_name, schema=collection_schema(request.schema),
-                                             **kwargs)
+        schema = collection_schema(request.schema, request.collection_name)
+        self._client(call).create_collection(request.collection_name, schema=schema, **kwargs)
         return SUCCESS
 
     @rpc

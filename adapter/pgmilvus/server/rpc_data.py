@@ -17,7 +17,7 @@ from ..search.rerank import AnnSearchRequest, BaseRanker, RRFRanker, WeightedRan
 from ..search.results import Hits
 from ..schema.model import DYNAMIC_FIELD, CollectionSchema
 from ..types import DataType
-from .convert import aggregation
+from .convert import aggregation, structs
 from .convert.columns import rows_from_columns
 from .convert.fields import aggregate_columns, columns
 from .convert.params import json_object, kv_dict, template_values
@@ -70,11 +70,23 @@ class DataRPCs(RPCBase):
             return field is None or bool(field.nullable)
         return nullable
 
+    def _rows(self, call: Call, request: Any, every_struct: bool) -> list[dict[str, Any]]:
+        """An Insert / Upsert request's rows; ``every_struct``: each struct array that is not
+        nullable must be sent (an insert, a full upsert)."""
+        collection = request.collection_name
+
+        def struct_values(col: schema_pb2.FieldData) -> Optional[list[Any]]:
+            return structs.struct_values(col, self._schema(call, collection).struct_field(col.field_name), collection)
+
+        if every_struct and any(c.type == DataType._ARRAY_OF_STRUCT for c in request.fields_data):
+            structs.missing_structs(self._schema(call, collection), request.fields_data)
+        return rows_from_columns(request.fields_data, request.num_rows, self._nullable(call, collection),
+                                 struct_values)
+
     # -- writes ----------------------------------------------------------------------------------
     @rpc
     def Insert(self, call: Call, request: milvus_pb2.InsertRequest) -> milvus_pb2.MutationResult:
-        rows = rows_from_columns(request.fields_data, request.num_rows,
-                                 self._nullable(call, request.collection_name))
+        rows = self._rows(call, request, every_struct=True)
         result = self._client(call).insert(request.collection_name, rows, partition_name=request.partition_name,
                                            **namespace(request))
         count = result["insert_count"]
@@ -83,8 +95,7 @@ class DataRPCs(RPCBase):
 
     @rpc
     def Upsert(self, call: Call, request: milvus_pb2.UpsertRequest) -> milvus_pb2.MutationResult:
-        rows = rows_from_columns(request.fields_data, request.num_rows,
-                                 self._nullable(call, request.collection_name))
+        rows = self._rows(call, request, every_struct=not request.partial_update)
         result = self._client(call).upsert(request.collection_name, rows, partition_name=request.partition_name,
                                            partial_update=bool(request.partial_update),
                                            field_ops={op.field_name: op.op for op in request.field_ops},
@@ -129,8 +140,9 @@ class DataRPCs(RPCBase):
             response.output_fields.extend(agg.names)
             return response
         plan = output_plan(schema, output_fields)
-        response.fields_data.extend(columns(rows, plan.fields, plan.needs_meta))
-        response.output_fields.extend(plan.names + ([DYNAMIC_FIELD] if plan.needs_meta else []))
+        response.fields_data.extend(columns(rows, plan.fields, plan.needs_meta, plan.struct_names))
+        response.fields_data.extend(structs.struct_columns(rows, plan, schema))
+        response.output_fields.extend(plan.names + plan.struct_names + ([DYNAMIC_FIELD] if plan.needs_meta else []))
         return response
 
     @rpc
@@ -313,7 +325,7 @@ def search_result_data(result: Any, schema: CollectionSchema, output_fields: Opt
     scores: list[float] = []
     topks: list[int] = []
     rows: list[dict[str, Any]] = []
-    columns_wanted = bool(fields) or plan.needs_meta
+    columns_wanted = bool(fields) or plan.needs_meta or bool(plan.structs)
     for hits in result:
         topks.append(len(hits))
         # Hits' own lists (plain dict reads): Hit's item access falls back into the entity, in Python.
@@ -327,8 +339,10 @@ def search_result_data(result: Any, schema: CollectionSchema, output_fields: Opt
     data = schema_pb2.SearchResultData(num_queries=len(topks), top_k=int(limit or 0), topks=topks, scores=scores,
                                        ids=ids_proto(ids) if ids else _empty_ids(pk.dtype),
                                        primary_field_name=pk.name)
-    data.fields_data.extend(columns(rows, fields, plan.needs_meta))
-    data.output_fields.extend([f.name for f in fields] + ([DYNAMIC_FIELD] if plan.needs_meta else []))
+    data.fields_data.extend(columns(rows, fields, plan.needs_meta, plan.struct_names))
+    data.fields_data.extend(structs.struct_columns(rows, plan, schema))
+    data.output_fields.extend([f.name for f in fields] + plan.struct_names
+                              + ([DYNAMIC_FIELD] if plan.needs_meta else []))
     data.highlight_results.extend(_highlights(result))
     buckets = getattr(result, "agg_buckets", None)  # search_aggregation's (a SearchResult's)
     if buckets:

@@ -32,14 +32,26 @@ _VECTOR_NAMES = {DataType.FLOAT_VECTOR: "float vector", DataType.FLOAT16_VECTOR:
 
 
 def rows_from_columns(columns: Sequence[schema_pb2.FieldData], num_rows: int,
-                      nullable: Callable[[str], bool] = lambda name: True) -> list[dict[str, Any]]:
+                      nullable: Callable[[str], bool] = lambda name: True,
+                      structs: Optional[Callable[[schema_pb2.FieldData], Optional[list[Any]]]] = None
+                      ) -> list[dict[str, Any]]:
     """The rows of an InsertRequest / UpsertRequest (``num_rows`` 0: taken from the columns).
 
     ``nullable(name)``: whether the collection's field may hold nulls; a vector column sent with no
     vector at all is then all nulls, else Milvus's proxy refuses it (validate_util's "array type
-    mismatch": pymilvus sends a non-nullable vector field whose rows are all None that way)."""
-    decoded = [(col, _values(col)) for col in columns]
-    decoded = [(col, _nil_vectors(col, nullable, num_rows) if values is None else values) for col, values in decoded]
+    mismatch": pymilvus sends a non-nullable vector field whose rows are all None that way).
+    ``structs(column)``: an ArrayOfStruct column's values (convert/structs.struct_values), None
+    when it carries no payload at all (its rows are then NULL)."""
+    decoded = []
+    for col in columns:
+        if col.type == DataType._ARRAY_OF_STRUCT:
+            if structs is None:
+                raise bad_request(f"field {col.field_name}: struct arrays cannot be written here")
+            values = structs(col)
+            decoded.append((col, [None] * (num_rows or _mask_rows(col)) if values is None else values))
+        else:
+            values = _values(col)
+            decoded.append((col, _nil_vectors(col, nullable, num_rows) if values is None else values))
     lengths = {col.field_name or DYNAMIC_FIELD: len(values) for col, values in decoded}
     if not num_rows and lengths:
         num_rows = max(lengths.values())
@@ -65,6 +77,11 @@ def rows_from_columns(columns: Sequence[schema_pb2.FieldData], num_rows: int,
             for row, value in zip(rows, values):
                 row[name] = value
     return rows
+
+
+def _mask_rows(col: schema_pb2.FieldData) -> int:
+    """The rows of a struct sent with no payload: as many as its sub-fields' valid_data flags."""
+    return max((len(sub.valid_data) for sub in col.struct_arrays.fields), default=0)
 
 
 def _nil_vectors(col: schema_pb2.FieldData, nullable: Callable[[str], bool], num_rows: int) -> list[Any]:

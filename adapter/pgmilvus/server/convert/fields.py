@@ -22,10 +22,12 @@ from .slots import BYTE_VECTORS, SCALAR_SLOTS, ZERO
 _SPARSE_PAIR = struct.Struct("<If")
 
 
-def columns(rows: Sequence[dict[str, Any]], fields: Iterable[FieldSchema], dynamic: bool) -> list[schema_pb2.FieldData]:
-    """One FieldData per schema field in ``fields`` (+ ``$meta`` when ``dynamic``), one entry per row."""
+def columns(rows: Sequence[dict[str, Any]], fields: Iterable[FieldSchema], dynamic: bool,
+            other: Iterable[str] = ()) -> list[schema_pb2.FieldData]:
+    """One FieldData per schema field in ``fields`` (+ ``$meta`` when ``dynamic``), one entry per row;
+    ``other``: row keys that are no dynamic key (struct arrays, sent in columns of their own)."""
     out = []
-    names = set()
+    names = set(other)
     for field in fields:
         names.add(field.name)
         out.append(column(field, [row.get(field.name) for row in rows]))

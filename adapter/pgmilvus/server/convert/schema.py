@@ -12,8 +12,10 @@ from typing import Any
 from google.protobuf.message import DecodeError
 from pymilvus.grpc_gen import common_pb2, milvus_pb2, schema_pb2
 
+from ...schema import structs
 from ...schema.model import CollectionSchema, FieldSchema, Function
-from ...types import DataType, FunctionType
+from ...schema.structs import StructFieldSchema
+from ...types import VECTOR_TYPES, DataType, FunctionType
 from ..status import bad_request
 from .params import kv_value
 
@@ -35,7 +37,7 @@ def data_type(value: int, what: str) -> DataType:
         raise bad_request(f"unknown data type {value} of {what}") from None
 
 
-def collection_schema(raw: bytes) -> CollectionSchema:
+def collection_schema(raw: bytes, collection_name: str = "") -> CollectionSchema:
     """CreateCollectionRequest.schema (serialized ``schema.CollectionSchema``) as pgmilvus's schema."""
     proto = schema_pb2.CollectionSchema()
     try:
@@ -46,7 +48,24 @@ def collection_schema(raw: bytes) -> CollectionSchema:
     functions = [function(f) for f in proto.functions]
     return CollectionSchema(fields, proto.description, functions=functions, auto_id=proto.autoID,
                             enable_dynamic_field=proto.enable_dynamic_field,
-                            enable_namespace=getattr(proto, "enable_namespace", False))  # pymilvus 3's stubs
+                            enable_namespace=getattr(proto, "enable_namespace", False),  # pymilvus 3's stubs
+                            struct_fields=[struct_schema(s, collection_name) for s in proto.struct_array_fields])
+
+
+def struct_schema(proto: schema_pb2.StructArrayFieldSchema, collection_name: str = "") -> StructFieldSchema:
+    """A StructArrayFieldSchema (bare sub-field names, each an Array / ArrayOfVector carrying the
+    struct's max_capacity) as the StructFieldSchema pymilvus built it from (structs.from_stored)."""
+    params = {_MMAP_NAMES.get(kv.key, kv.key): kv_value(kv.value) for kv in proto.type_params}
+    subs = [(f.name, f.data_type, f.description, _sub_arguments(f)) for f in proto.fields]
+    return structs.from_stored(proto.name, subs, nullable=proto.nullable, description=proto.description,
+                               params=params, collection_name=collection_name)
+
+
+def _sub_arguments(proto: schema_pb2.FieldSchema) -> dict[str, Any]:
+    """A sub-field's arguments: a field's, with its element type whatever its data type."""
+    kwargs = field_arguments(proto)[3] if proto.data_type in DataType._value2member_map_ else {}
+    kwargs["element_type"] = proto.element_type
+    return kwargs
 
 
 def function(proto: schema_pb2.FunctionSchema) -> Function:
@@ -86,9 +105,11 @@ def field_arguments(proto: schema_pb2.FieldSchema) -> tuple[str, DataType, str, 
 # -- describe_collection dict -> DescribeCollectionResponse -------------------------------------------
 
 def describe_response(desc: dict[str, Any], db_name: str) -> milvus_pb2.DescribeCollectionResponse:
-    fields = [_field_proto(f) for f in desc["fields"]]
+    fields = [_field_proto(f) for f in desc["fields"] if f.get("element_type") != DataType.STRUCT]
+    struct_fields = [_struct_proto(f) for f in desc["fields"] if f.get("element_type") == DataType.STRUCT]
     schema = schema_pb2.CollectionSchema(name=desc["collection_name"], description=desc["description"],
                                          autoID=bool(desc["auto_id"]), fields=fields,
+                                         struct_array_fields=struct_fields,
                                          functions=[_function_proto(f) for f in desc.get("functions") or []],
                                          enable_dynamic_field=bool(desc["enable_dynamic_field"]))
     ts = int(desc.get("created_timestamp") or 0)
@@ -127,6 +148,25 @@ def _field_proto(field: dict[str, Any]) -> schema_pb2.FieldSchema:
     if field.get("default_value") is not None and dtype in _VALUE_SLOTS:
         setattr(proto.default_value, _VALUE_SLOTS[dtype], field["default_value"])
     return proto
+
+
+def _struct_proto(field: dict[str, Any]) -> schema_pb2.StructArrayFieldSchema:
+    """describe_collection's struct dict (pymilvus's user form: an ARRAY of STRUCT listing its
+    sub-fields) as Milvus describes it: bare sub-field names, each an Array / ArrayOfVector of its
+    type carrying the struct's max_capacity and nullability; no struct-level type params."""
+    nullable = bool(field.get("nullable"))
+    capacity = field["params"].get("max_capacity")
+    subs = []
+    for sub in field["struct_fields"]:
+        dtype = DataType(sub["type"])
+        params = dict(sub.get("params") or {})
+        if capacity is not None:
+            params["max_capacity"] = capacity
+        subs.append(_field_proto({**sub, "type": DataType._ARRAY_OF_VECTOR if dtype in VECTOR_TYPES else DataType.ARRAY,
+                                  "element_type": dtype, "params": params, "nullable": nullable}))
+    return schema_pb2.StructArrayFieldSchema(fieldID=int(field.get("field_id") or 0), name=field["name"],
+                                             description=field.get("description", ""), nullable=nullable,
+                                             fields=subs)
 
 
 def _param_text(value: Any) -> str:
