@@ -137,3 +137,180 @@ def test_vector_sub_field_types(wire_client, local_client, dtype, dim, value) ->
           for x in e.values()] for e in local]
     assert [type(x) for x in wire[0]["e"]] == [type(x) for x in local[0]["e"]]
     assert len(wire) == 2
+
+
+# -- hand-built requests: what pymilvus never sends gets Milvus's refusal --------------------------
+
+@pytest.fixture
+def stub(serve_address):
+    import grpc
+    from pymilvus.grpc_gen import milvus_pb2_grpc
+
+    with grpc.insecure_channel(serve_address) as channel:
+        yield milvus_pb2_grpc.MilvusServiceStub(channel)
+
+
+def kv(**params) -> list:
+    from pymilvus.grpc_gen import common_pb2
+
+    return [common_pb2.KeyValuePair(key=k, value=str(v)) for k, v in params.items()]
+
+
+def sub(name: str, element: D = D.INT64, dtype: D = D.ARRAY, **flags) -> schema_pb2.FieldSchema:
+    params = flags.pop("params", {"max_capacity": 2})
+    return schema_pb2.FieldSchema(name=name, data_type=int(dtype), element_type=int(element),
+                                  type_params=kv(**params), **flags)
+
+
+def raw_schema(*subs: schema_pb2.FieldSchema, nullable: bool = False) -> bytes:
+    return schema_pb2.CollectionSchema(
+        name="raw", fields=[schema_pb2.FieldSchema(name="id", data_type=int(D.INT64), is_primary_key=True),
+                            schema_pb2.FieldSchema(name="v", data_type=int(D.FLOAT_VECTOR), type_params=kv(dim=2))],
+        struct_array_fields=[schema_pb2.StructArrayFieldSchema(name="s", fields=subs, nullable=nullable)]
+    ).SerializeToString()
+
+
+BAD_SCHEMAS = [
+    ((sub("a", dtype=D.INT64),), 1100,
+     "fields in StructArrayField must be Array or ArrayOfVector, field name = a, field type = Int64: invalid parameter"),
+    ((sub("a", is_primary_key=True),), 1100, "primary key is not supported for struct field, field name = a: invalid"),
+    ((sub("a", autoID=True),), 1100, "autoID is not supported for struct field, field name = a: invalid parameter"),
+    ((sub("a", is_partition_key=True),), 105, "partition key is not supported for struct field, field name = a: "
+                                              "illegal collection schema[collection=raw]"),
+    ((sub("a"), sub("b", params={"max_capacity": 3})), 1100,
+     "all sub-fields in struct array field must have the same max_capacity: structName=s, subFieldName=b, "
+     "max_capacity=3, expected=2: invalid parameter"),
+    ((sub("a", params={}),), 1101, "type param(max_capacity) should be specified for array field a of collection raw: "
+                                   "missing parameter"),
+    ((sub("a", nullable=True),), 1100, "sub-field in non-nullable struct cannot be nullable individually, set nullable "
+                                       "on the struct instead: structName=s, subFieldName=a: invalid parameter"),
+    ((sub("a", element=D.JSON),), 65535, "element type JSON is not supported"),
+    ((sub("a", element=D._ARRAY_OF_STRUCT),), 65535, "nested array is not supported a"),
+    # pgmilvus checks a schema as pymilvus does first: Milvus's proxy says "duplicated field name s[a] found"
+    ((sub("a"), sub("a")), 1, "Duplicate field names in struct 's': {'a'}"),
+]
+
+
+@pytest.mark.parametrize("subs,code,text", BAD_SCHEMAS)
+def test_raw_create_refusals(stub, wire_client, subs, code, text) -> None:
+    status = stub.CreateCollection(milvus_pb2.CreateCollectionRequest(collection_name="raw", schema=raw_schema(*subs)))
+    assert (status.code, status.reason[:len(text)]) == (code, text)
+    assert not wire_client.has_collection("raw")
+
+
+def test_raw_create_nullable_struct(stub, wire_client, local_client) -> None:
+    subs = (sub("a", nullable=True), sub("e", D.FLOAT_VECTOR, D._ARRAY_OF_VECTOR, nullable=True,
+                                         params={"dim": 2, "max_capacity": 2}))
+    status = stub.CreateCollection(milvus_pb2.CreateCollectionRequest(collection_name="raw",
+                                                                      schema=raw_schema(*subs, nullable=True)))
+    assert status.code == 0, status.reason
+    struct = local_client.collection_schema("raw").struct_field("s")
+    assert (struct.nullable, struct.max_capacity, [f.dtype for f in struct.fields]) == \
+        (True, 2, [D.INT64, D.FLOAT_VECTOR])
+
+
+def scalar_cells(*rows: list) -> schema_pb2.FieldData:
+    fd = schema_pb2.FieldData(type=int(D.ARRAY), field_name="a")
+    for values in rows:
+        cell = fd.scalars.array_data.data.add()
+        if values is not None:
+            cell.long_data.data.extend(values)
+    return fd
+
+
+def vector_cells(*rows: list, name: str = "e") -> schema_pb2.FieldData:
+    fd = schema_pb2.FieldData(type=int(D._ARRAY_OF_VECTOR), field_name=name)
+    fd.vectors.vector_array.dim = 2
+    fd.vectors.vector_array.element_type = int(D.FLOAT_VECTOR)
+    for values in rows:
+        fd.vectors.vector_array.data.add(dim=2).float_vector.data.extend(values)
+    return fd
+
+
+def struct_data(*subs: schema_pb2.FieldData, name: str = "s") -> schema_pb2.FieldData:
+    fd = schema_pb2.FieldData(type=int(D._ARRAY_OF_STRUCT), field_name=name)
+    fd.struct_arrays.fields.extend(subs)
+    return fd
+
+
+BAD_PAYLOADS = [
+    (struct_data(scalar_cells([1])), "length of fields of struct field mismatch length of the fields in schema, "
+                                     "fieldName: s, collectionName:raw, fieldData fields length:1, schema fields length:2"),
+    (struct_data(scalar_cells([1]), vector_cells([1, 2, 3, 4])),
+     "inconsistent struct element count in struct 's' at row 0: 'a' has 1, 'e' has 2: invalid parameter"),
+    (struct_data(scalar_cells([1]), vector_cells([1, 2, 3])),
+     "struct 's' row 0 sub-field 'e': payload length 3 is not divisible by vector width 2: invalid parameter"),
+    (struct_data(scalar_cells([1]), vector_cells([1, 2], name="x")), "sub-field 'x' not found in struct schema 's'"),
+    (struct_data(scalar_cells(None), vector_cells([1, 2])),
+     "struct 's' row 0 sub-field 'a': nil array data: invalid parameter"),
+    (struct_data(scalar_cells([1]), vector_cells([1, 2]), name="t"),
+     "fieldName t not exist in collection schema, fieldType ArrayOfStruct, fieldId 0"),
+    (struct_data(scalar_cells([1], [2]), vector_cells([1, 2])),
+     "inconsistent array length in struct field 's': expected 2, got 1 for sub-field 'e'"),
+    (struct_data(scalar_cells([1, 2, 3]), vector_cells([1, 2] * 3)), "the length (3) of 0th array exceeds max capacity"),
+]
+
+
+@pytest.fixture
+def raw(stub, wire_client):
+    subs = (sub("a"), sub("e", D.FLOAT_VECTOR, D._ARRAY_OF_VECTOR, params={"dim": 2, "max_capacity": 2}))
+    assert stub.CreateCollection(milvus_pb2.CreateCollectionRequest(collection_name="raw",
+                                                                    schema=raw_schema(*subs))).code == 0
+    return stub
+
+
+def insert_request(struct: schema_pb2.FieldData, ids: tuple = (1,)) -> milvus_pb2.InsertRequest:
+    pk = schema_pb2.FieldData(type=int(D.INT64), field_name="id")
+    pk.scalars.long_data.data.extend(ids)
+    vec = schema_pb2.FieldData(type=int(D.FLOAT_VECTOR), field_name="v")
+    vec.vectors.dim = 2
+    vec.vectors.float_vector.data.extend([0.5, 0.5] * len(ids))
+    return milvus_pb2.InsertRequest(collection_name="raw", num_rows=len(ids), fields_data=[pk, vec, struct])
+
+
+@pytest.mark.parametrize("struct,text", BAD_PAYLOADS)
+def test_raw_insert_refusals(raw, local_client, struct, text) -> None:
+    result = raw.Insert(insert_request(struct))
+    assert result.status.reason[:len(text)] == text, result.status.reason
+    assert local_client.query("raw", "id > 0") == []
+
+
+def test_raw_insert_stored_sub_names(raw, local_client) -> None:
+    """Sub-fields may be named ``s[a]`` as Milvus stores them; an element type may be left unset."""
+    cells = scalar_cells([1, 2], [])
+    cells.field_name = "s[a]"
+    result = raw.Insert(insert_request(struct_data(cells, vector_cells([1, 2, 3, 4], [])), ids=(1, 2)))
+    assert result.status.code == 0, result.status.reason
+    rows = local_client.query("raw", "id > 0", output_fields=["s"])
+    assert rows == [{"id": 1, "s": [{"a": 1, "e": [1.0, 2.0]}, {"a": 2, "e": [3.0, 4.0]}]}, {"id": 2, "s": []}]
+
+
+def test_add_collection_struct_field(docs, local_client) -> None:
+    docs.insert(NAME, ROWS[:2])
+    extra = docs.create_struct_field_schema()
+    extra.add_field("k", D.VARCHAR, max_length=4)
+    extra.add_field("x", D.FLOAT_VECTOR, dim=2)
+    docs.add_collection_struct_field(NAME, "more", extra, max_capacity=2)
+    wire, local = docs.describe_collection(NAME), local_client.describe_collection(NAME)
+    assert wire["fields"] == local["fields"] and wire["fields"][-1]["nullable"] is True
+    docs.insert(NAME, [{**row(9, 1), "more": [{"k": "ab", "x": [1.0, 2.0]}]}])
+    got = {r["id"]: r["more"] for r in docs.query(NAME, "id > 0", output_fields=["more"])}
+    assert got == {1: None, 2: None, 9: [{"k": "ab", "x": [1.0, 2.0]}]}
+    with pytest.raises(MilvusException, match="duplicated field name clips"):
+        docs.add_collection_struct_field(NAME, "clips", extra, max_capacity=2)
+
+
+def test_embedding_list_placeholders() -> None:
+    """EmbList* placeholders (one value per list of vectors) become one flat array per list, the
+    core's search taking them with is_embedding_list=True."""
+    from pymilvus.grpc_gen import common_pb2
+
+    from pgmilvus.server.convert.vectors import EmbeddingLists, query_vectors
+
+    group = common_pb2.PlaceholderGroup(placeholders=[common_pb2.PlaceholderValue(
+        tag="$0", type=301, values=[np.arange(4, dtype="<f4").tobytes(), np.ones(2, dtype="<f4").tobytes()])])
+    data = query_vectors(group.SerializeToString())
+    assert isinstance(data, EmbeddingLists) and [d.tolist() for d in data] == [[0, 1, 2, 3], [1, 1]]
+    group.placeholders[0].type = 302
+    group.placeholders[0].values[:] = [np.array([0.5, 2], dtype="<f2").tobytes()]
+    assert query_vectors(group.SerializeToString())[0].dtype == np.float16

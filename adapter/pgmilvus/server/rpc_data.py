@@ -22,7 +22,7 @@ from .convert.columns import rows_from_columns
 from .convert.fields import aggregate_columns, columns
 from .convert.params import json_object, kv_dict, template_values
 from .convert.schema import function
-from .convert.vectors import query_vectors
+from .convert.vectors import EmbeddingLists, query_vectors
 from .handler import Call, RPCBase, rpc
 from .iterators import ITER_KEYS, SearchIterators
 from .rpc_admin import hybrid_ts
@@ -78,10 +78,11 @@ class DataRPCs(RPCBase):
         def struct_values(col: schema_pb2.FieldData) -> Optional[list[Any]]:
             return structs.struct_values(col, self._schema(call, collection).struct_field(col.field_name), collection)
 
+        rows = rows_from_columns(request.fields_data, request.num_rows, self._nullable(call, collection),
+                                 struct_values)
         if every_struct and any(c.type == DataType._ARRAY_OF_STRUCT for c in request.fields_data):
             structs.missing_structs(self._schema(call, collection), request.fields_data)
-        return rows_from_columns(request.fields_data, request.num_rows, self._nullable(call, collection),
-                                 struct_values)
+        return rows
 
     # -- writes ----------------------------------------------------------------------------------
     @rpc
@@ -140,6 +141,11 @@ class DataRPCs(RPCBase):
             response.output_fields.extend(agg.names)
             return response
         plan = output_plan(schema, output_fields)
+        regrouped = structs.element_rows(rows, schema.primary_field.name)
+        if regrouped is not None:
+            rows, indices = regrouped
+            for positions in indices:
+                response.element_indices.add().indices.data.extend(positions)
         response.fields_data.extend(columns(rows, plan.fields, plan.needs_meta, plan.struct_names))
         response.fields_data.extend(structs.struct_columns(rows, plan, schema))
         response.output_fields.extend(plan.names + plan.struct_names + ([DYNAMIC_FIELD] if plan.needs_meta else []))
@@ -266,6 +272,8 @@ class Ann:
         if "group_by_fields" in raw:  # "a,b": split by the core, as the proxy splits it
             kwargs["group_by_fields"] = [raw["group_by_fields"]]
         kwargs["filter_params"] = template_values(request.expr_template_values)
+        if isinstance(data, EmbeddingLists):
+            kwargs["is_embedding_list"] = True
         if ids is not None:
             kwargs["ids"] = ids
         return cls(data, params.get("topk", params.get("limit")), params.get("anns_field") or None,
@@ -326,8 +334,10 @@ def search_result_data(result: Any, schema: CollectionSchema, output_fields: Opt
     topks: list[int] = []
     rows: list[dict[str, Any]] = []
     columns_wanted = bool(fields) or plan.needs_meta or bool(plan.structs)
+    offsets: list[int] = []
     for hits in result:
         topks.append(len(hits))
+        offsets.extend(structs.hit_offsets(hits, pk.name) or [])
         # Hits' own lists (plain dict reads): Hit's item access falls back into the entity, in Python.
         keys = hits.ids
         ids.extend(keys)
@@ -339,6 +349,8 @@ def search_result_data(result: Any, schema: CollectionSchema, output_fields: Opt
     data = schema_pb2.SearchResultData(num_queries=len(topks), top_k=int(limit or 0), topks=topks, scores=scores,
                                        ids=ids_proto(ids) if ids else _empty_ids(pk.dtype),
                                        primary_field_name=pk.name)
+    if offsets:
+        data.element_indices.data.extend(offsets)
     data.fields_data.extend(columns(rows, fields, plan.needs_meta, plan.struct_names))
     data.fields_data.extend(structs.struct_columns(rows, plan, schema))
     data.output_fields.extend([f.name for f in fields] + plan.struct_names

@@ -19,7 +19,7 @@ from ..errors import ErrorCode
 from ..schema.index_params import IndexParam
 from ..schema.model import FieldSchema
 from .convert.params import kv_dict
-from .convert.schema import field_arguments, function as function_of
+from .convert.schema import field_arguments, function as function_of, struct_schema
 from .handler import Call, RPCBase, rpc
 from .rpc_admin import index_arguments
 from .status import SUCCESS, bad_request
@@ -46,6 +46,16 @@ class SchemaRPCs(RPCBase):
         except DecodeError:
             raise bad_request("AddCollectionField.schema is not a valid schema.FieldSchema message") from None
         self._add_field(call, request.collection_name, proto)
+        return SUCCESS
+
+    @rpc
+    def AddCollectionStructField(self, call: Call, request: Any) -> Any:
+        """Milvus master's add of an ARRAY<STRUCT> field: the in-process call, with the struct as
+        pymilvus built it (its mmap / warmup params kept in it)."""
+        struct = struct_schema(request.struct_array_field_schema, request.collection_name)
+        self._client(call).add_collection_struct_field(request.collection_name, struct.name, struct,
+                                                       struct.max_capacity, struct.description or None,
+                                                       nullable=struct.nullable)
         return SUCCESS
 
     @rpc

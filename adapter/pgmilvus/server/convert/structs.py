@@ -19,7 +19,7 @@ from pymilvus.grpc_gen import schema_pb2
 from ...errors import invalid_parameter
 from ...schema.model import FieldSchema
 from ...schema.structs import StructFieldSchema, split_column_name
-from ...types import DataType
+from ...types import DataType, go_name
 from .slots import BYTE_VECTORS, SCALAR_SLOTS
 
 #: Bytes per dimension of a vector sub-field's payload (float vectors: one float per dimension).
@@ -34,8 +34,7 @@ def struct_values(col: schema_pb2.FieldData, struct: Optional[StructFieldSchema]
     sub-field is empty, which Milvus takes for a struct not sent (all NULL if nullable)."""
     name = col.field_name
     if struct is None:
-        raise invalid_parameter(f"fieldName {name} not exist in collection schema, fieldType "
-                                f"{DataType(col.type).name if col.type in DataType._value2member_map_ else col.type}, "
+        raise invalid_parameter(f"fieldName {name} not exist in collection schema, fieldType {go_name(col.type)}, "
                                 f"fieldId {col.field_id}")
     if col.WhichOneof("field") != "struct_arrays":
         raise invalid_parameter(f"field convert FieldData_StructArrays fail in fieldData, fieldName: {name}, "
@@ -233,3 +232,41 @@ def struct_columns(rows: Sequence[dict[str, Any]], plan: Any, schema: Any) -> li
         struct, struct_id, sub_ids = ids[name]
         out.append(struct_column(struct, struct_id, sub_ids, columns, [row.get(name) for row in rows]))
     return out
+
+
+# -- element-level results ---------------------------------------------------------------------------
+
+#: The key of a hit's (and an element-level query row's) element position, as pymilvus shows it.
+OFFSET = "offset"
+
+
+def hit_offsets(hits: Sequence[Any], pk_name: str) -> Optional[list[int]]:
+    """SearchResultData.element_indices of an element-level search (a struct's vector sub-field
+    searched with a plain vector): the core gives each hit its element's position as
+    ``hit["offset"]`` (search/structs.py); None for row-level hits, which carry none."""
+    if pk_name == OFFSET or not hits or dict.get(hits[0], OFFSET) is None:
+        return None
+    return [int(dict.get(hit, OFFSET)) for hit in hits]
+
+
+def element_rows(rows: Sequence[dict[str, Any]], pk_name: str
+                 ) -> Optional[tuple[list[dict[str, Any]], list[list[int]]]]:
+    """An element-level query's rows (one per selected element, with ``"offset"``) regrouped as
+    Milvus sends them: one row per entity, and QueryResults.element_indices listing its elements'
+    positions.  None for any other result.
+
+    STUB MARKER: the core does not mark element-level query results on this branch yet; this
+    reads ``rows.element_level`` (a flag on the core's result list, as ``rows.aggregate`` marks an
+    aggregating query) and does nothing until the core sets it."""
+    if not getattr(rows, "element_level", False):
+        return None
+    entities: list[dict[str, Any]] = []
+    indices: list[list[int]] = []
+    for row in rows:
+        entity = {k: v for k, v in row.items() if k != OFFSET}
+        if entities and entity.get(pk_name) == entities[-1].get(pk_name):
+            indices[-1].append(int(row[OFFSET]))
+            continue
+        entities.append(entity)
+        indices.append([int(row[OFFSET])])
+    return entities, indices

@@ -16,6 +16,8 @@ _P = common_pb2.PlaceholderType
 _SPARSE_PAIR = struct.Struct("<If")
 #: Dense placeholder types whose values pgmilvus takes as raw bytes (one ``bytes`` per query).
 _BYTE_TYPES = {_P.BinaryVector, _P.Float16Vector, _P.BFloat16Vector, _P.Int8Vector}
+#: Embedding-list placeholder types (one value per list of vectors) and their elements' numpy type.
+_EMB_LISTS = {300: "binary", 301: "<f4", 302: "<f2", 303: "bfloat16", 305: "int8"}
 
 
 def query_vectors(raw: bytes) -> list[Any]:
@@ -37,8 +39,36 @@ def query_vectors(raw: bytes) -> list[Any]:
         return [_sparse(v) for v in holder.values]
     if kind == _P.VarChar:  # full-text search: pymilvus sends each text as UTF-8 bytes
         return [_text(v) for v in holder.values]
+    if kind in _EMB_LISTS:
+        return EmbeddingLists(embedding_list(v, _EMB_LISTS[kind]) for v in holder.values)
     name = _P.Name(kind) if kind in _P.values() else str(kind)
     raise bad_request(f"placeholder type {name} is not supported by pgmilvus serve", int(ErrorCode.UNSUPPORTED))
+
+
+class EmbeddingLists(list):
+    """The queries of an EmbList* placeholder (a search of a struct's vector sub-field with
+    MAX_SIM_* metrics): one flat array per embedding list, its vectors concatenated, which the
+    core's search takes with ``is_embedding_list=True`` as pymilvus's MilvusClient.search does."""
+
+
+def embedding_list(raw: bytes, dtype: str) -> Any:
+    """One EmbList* placeholder value (one embedding list: its vectors' bytes concatenated, each
+    encoded as a plain vector) as a flat numpy array of the element type (binary: the bytes).  The
+    core cuts it into vectors by the sub-field's dim and refuses a ragged one in Milvus's words;
+    should it rather take the core's EmbeddingList, this is the one place to build it."""
+    raw = bytes(raw)
+    if dtype == "binary":
+        return raw
+    numpy_type = _bfloat16() if dtype == "bfloat16" else np.dtype(dtype)
+    if len(raw) % numpy_type.itemsize:
+        raise bad_request(f"an embedding list of {len(raw)} bytes is not whole {dtype} values (a truncated vector?)")
+    return np.frombuffer(raw, dtype=numpy_type)
+
+
+def _bfloat16() -> np.dtype:
+    import ml_dtypes  # pymilvus's own dependency for bfloat16 vectors
+
+    return np.dtype(ml_dtypes.bfloat16)
 
 
 def _text(raw: bytes) -> str:
