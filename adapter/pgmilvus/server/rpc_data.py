@@ -185,6 +185,9 @@ class DataRPCs(RPCBase):
         reqs = []
         for sub in request.requests:
             ann = Ann.of(sub)
+            if isinstance(ann.data, EmbeddingLists):
+                column = self._schema(call, request.collection_name).field(ann.anns_field or "")
+                ann.data = ann.data.objects(int(column.dim or 0) if column is not None else 0)
             reqs.append(AnnSearchRequest(ann.data, ann.anns_field, ann.search_params, ann.limit,
                                          expr=sub.dsl or None, expr_params=ann.kwargs["filter_params"]))
         rank = kv_dict(request.rank_params)

@@ -50,6 +50,21 @@ class EmbeddingLists(list):
     MAX_SIM_* metrics): one flat array per embedding list, its vectors concatenated, which the
     core's search takes with ``is_embedding_list=True`` as pymilvus's MilvusClient.search does."""
 
+    def objects(self, dim: int) -> list[Any]:
+        """The lists as EmbeddingList objects of vectors of ``dim`` (a hybrid sub-search's data:
+        AnnSearchRequest has no ``is_embedding_list``).  pymilvus's class, which the core's search
+        takes as its own (search/embedding_list.is_embedding_list, branch struct-search)."""
+        from pymilvus.client.embedding_list import EmbeddingList
+
+        out = []
+        for flat in self:
+            array = np.frombuffer(flat, dtype=np.uint8) if isinstance(flat, bytes) else flat
+            width = dim // 8 if isinstance(flat, bytes) else dim
+            if width <= 0 or len(array) % width:
+                raise bad_request(f"an embedding list of {len(array)} values is no whole number of vectors of dim {dim}")
+            out.append(EmbeddingList(array.reshape(-1, width)))
+        return out
+
 
 def embedding_list(raw: bytes, dtype: str) -> Any:
     """One EmbList* placeholder value (one embedding list: its vectors' bytes concatenated, each
