@@ -96,8 +96,13 @@ def test_insert_query_upsert_delete(docs, local_client) -> None:
     got = {r["id"]: r for r in docs.query(NAME, "id in [1, 4]", output_fields=["clips", "tags"])}
     assert got[1]["clips"] == [clip(1, 0)] and got[1]["tags"] == [{"t": "z", "ok": False}]
     assert got[4]["tags"] is None and got[4]["clips"] == [clip(4, 0)]
+    docs.upsert(NAME, [{"id": 5, "clips": [clip(7, 0), clip(7, 1)]}], partial_update=True)
+    assert docs.get(NAME, ids=[5], output_fields=["clips", "tags"])[0] == \
+        {"id": 5, "clips": [clip(7, 0), clip(7, 1)], "tags": []}
+    docs.insert(NAME, [row(6), row(7, tags=None)])  # a batch whose nullable struct is all NULL: no payload
+    assert [r["tags"] for r in docs.query(NAME, "id >= 6", output_fields=["tags"])] == [None, None]
     assert docs.delete(NAME, filter="id in [1, 2]")["delete_count"] == 2
-    assert [r["id"] for r in docs.query(NAME, "id > 0", output_fields=["id"])] == [3, 4, 5]
+    assert [r["id"] for r in docs.query(NAME, "id > 0", output_fields=["id"])] == [3, 4, 5, 6, 7]
 
 
 def test_search_outputs(docs, local_client) -> None:
