@@ -110,7 +110,7 @@ def _values(col: schema_pb2.FieldData) -> Optional[list[Any]]:
     else:
         raise bad_request(f"field {col.field_name}: data type {dtype.name} cannot be inserted through "
                           "pgmilvus serve")
-    return _apply_valid(values, list(col.valid_data), col.field_name)
+    return apply_valid(values, list(col.valid_data), col.field_name)
 
 
 def _no_vectors(col: schema_pb2.FieldData, dtype: DataType) -> bool:
@@ -122,7 +122,7 @@ def _no_vectors(col: schema_pb2.FieldData, dtype: DataType) -> bool:
     return not getattr(vectors, BYTE_VECTORS[dtype][0])
 
 
-def _apply_valid(values: list[Any], valid: list[bool], name: str) -> list[Any]:
+def apply_valid(values: list[Any], valid: list[bool], name: str) -> list[Any]:
     """Nulls from ``valid_data``: full form (one value per row) or compact (values of valid rows only)."""
     if not valid:
         return values

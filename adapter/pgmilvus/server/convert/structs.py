@@ -20,6 +20,7 @@ from ...errors import invalid_parameter
 from ...schema.model import FieldSchema
 from ...schema.structs import StructFieldSchema, split_column_name
 from ...types import DataType, go_name
+from .columns import apply_valid
 from .slots import BYTE_VECTORS, SCALAR_SLOTS
 
 #: Bytes per dimension of a vector sub-field's payload (float vectors: one float per dimension).
@@ -32,6 +33,24 @@ def struct_values(col: schema_pb2.FieldData, struct: Optional[StructFieldSchema]
                   collection: str) -> Optional[list[Optional[list[dict[str, Any]]]]]:
     """The rows' values of one ArrayOfStruct column (None per NULL row); None when every
     sub-field is empty, which Milvus takes for a struct not sent (all NULL if nullable)."""
+    subs = _struct_fields(col, struct, collection)
+    assert struct is not None
+    if not _has_payload(col.field_name, subs):
+        return None
+    if struct.nullable:
+        _same_masks(col.field_name, subs)
+    columns = [_sub_column(struct, sub) for sub in subs]
+    per_sub = [_sub_rows(col.field_name, sub, column, len(subs)) for sub, column in zip(subs, columns)]
+    valid = list(subs[0].valid_data)
+    _same_counts(col.field_name, subs, per_sub, valid)
+    names = [c.sub_name for c in columns]
+    values = [[dict(zip(names, items)) for items in zip(*row)] for row in zip(*per_sub)]
+    return apply_valid(values, valid, col.field_name)
+
+
+def _struct_fields(col: schema_pb2.FieldData, struct: Optional[StructFieldSchema],
+                   collection: str) -> list[schema_pb2.FieldData]:
+    """The column's sub-field FieldData, one per sub-field of the schema's struct."""
     name = col.field_name
     if struct is None:
         raise invalid_parameter(f"fieldName {name} not exist in collection schema, fieldType {go_name(col.type)}, "
@@ -44,6 +63,11 @@ def struct_values(col: schema_pb2.FieldData, struct: Optional[StructFieldSchema]
         raise invalid_parameter(f"length of fields of struct field mismatch length of the fields in schema, fieldName: "
                                 f"{name}, collectionName:{collection}, fieldData fields length:{len(subs)}, schema "
                                 f"fields length:{len(struct.fields)}")
+    return subs
+
+
+def _has_payload(name: str, subs: list[schema_pb2.FieldData]) -> bool:
+    """Whether the sub-fields carry rows: all of them, or none (then no row may claim to be valid)."""
     filled = sum(1 for s in subs if _payload_rows(s) is not None)
     if filled == 0:
         for sub in subs:
@@ -51,37 +75,32 @@ def struct_values(col: schema_pb2.FieldData, struct: Optional[StructFieldSchema]
                 row = list(sub.valid_data).index(True)
                 raise invalid_parameter(f"sub-field '{sub.field_name}' in struct '{name}' claims row {row} is valid but "
                                         "no payload is provided")
-        return None
+        return False
     if filled != len(subs):
         raise invalid_parameter(f"inconsistent sub-field data in struct '{name}': {filled} of {len(subs)} sub-fields "
                                 "have data, all must be present or all absent")
-    if struct.nullable:
-        _same_masks(name, subs)
-    columns = [_sub_column(struct, sub) for sub in subs]
-    per_sub = [_sub_rows(name, sub, column, len(subs)) for sub, column in zip(subs, columns)]
+    return True
+
+
+def _same_counts(name: str, subs: list[schema_pb2.FieldData], per_sub: list[list[list[Any]]],
+                 valid: list[bool]) -> None:
+    """As many payload rows in every sub-field, as many as ``valid_data`` marks valid, and as many
+    elements in each row of every sub-field (rows named by their logical number)."""
     payload_rows = len(per_sub[0])
     for sub, rows in zip(subs[1:], per_sub[1:]):
         if len(rows) != payload_rows:
             raise invalid_parameter(f"inconsistent array length in struct field '{name}': expected {payload_rows}, got "
                                     f"{len(rows)} for sub-field '{sub.field_name}'")
-    valid = list(subs[0].valid_data)
-    if valid and sum(valid) != payload_rows and len(valid) != payload_rows:
+    compact = bool(valid) and sum(valid) == payload_rows
+    if valid and not compact and len(valid) != payload_rows:
         raise invalid_parameter(f"invalid ValidData for struct '{name}': true count {sum(valid)} does not match payload "
                                 f"row count {payload_rows}")
-    logical = [i for i, ok in enumerate(valid) if ok] if valid and sum(valid) == payload_rows else range(payload_rows)
+    logical = [i for i, ok in enumerate(valid) if ok] if compact else list(range(payload_rows))
     for sub, rows in zip(subs[1:], per_sub[1:]):
         for at, (first, other) in enumerate(zip(per_sub[0], rows)):
             if len(first) != len(other):
                 raise invalid_parameter(f"inconsistent struct element count in struct '{name}' at row {logical[at]}: "
                                         f"'{subs[0].field_name}' has {len(first)}, '{sub.field_name}' has {len(other)}")
-    names = [c.sub_name for c in columns]
-    values = [[dict(zip(names, items)) for items in zip(*row)] for row in zip(*per_sub)]
-    if not valid:
-        return values  # type: ignore[return-value]
-    if len(valid) == payload_rows and sum(valid) != payload_rows:  # dense: one payload row per row
-        return [v if ok else None for v, ok in zip(values, valid)]
-    it = iter(values)
-    return [next(it) if ok else None for ok in valid]
 
 
 def missing_structs(schema: Any, columns: Sequence[schema_pb2.FieldData]) -> None:
