@@ -51,11 +51,7 @@ ROWS = [row(1), row(2, 0, tags=[{"t": "a", "ok": True}]), row(3, 3, tags=None),
 
 @pytest.fixture
 def docs(wire_client):
-    wire_client.create_collection(NAME, schema=build_schema(wire_client))
-    index = wire_client.prepare_index_params()
-    index.add_index("v", index_type="FLAT", metric_type="L2")
-    wire_client.create_index(NAME, index)
-    wire_client.load_collection(NAME)
+    wire_client.create_collection(NAME, schema=build_schema(wire_client))  # not loaded: pgmilvus reads it anyway
     return wire_client
 
 
@@ -319,3 +315,64 @@ def test_embedding_list_placeholders() -> None:
     group.placeholders[0].type = 302
     group.placeholders[0].values[:] = [np.array([0.5, 2], dtype="<f2").tobytes()]
     assert query_vectors(group.SerializeToString())[0].dtype == np.float16
+
+
+# -- searches of vector sub-fields (the core's search/structs.py, branch struct-search) ---------------
+
+def _struct_search_core() -> None:
+    try:
+        import pgmilvus.search.structs  # noqa: F401
+    except ImportError:
+        pytest.skip("the core has no struct sub-field search yet (branch struct-search)")
+
+
+@pytest.fixture
+def lists(wire_client):
+    _struct_search_core()
+    schema = wire_client.create_schema()
+    schema.add_field("id", D.INT64, is_primary=True)
+    schema.add_field("v", D.FLOAT_VECTOR, dim=2)
+    sub = wire_client.create_struct_field_schema()
+    sub.add_field("e", D.FLOAT_VECTOR, dim=2)
+    sub.add_field("t", D.VARCHAR, max_length=8)
+    schema.add_field("s", D.ARRAY, element_type=D.STRUCT, struct_schema=sub, max_capacity=4)
+    wire_client.create_collection("el", schema=schema)
+    wire_client.insert("el", [{"id": i, "v": [1.0, float(i)], "s": [{"e": [1.0, float(i + 2 * j)], "t": f"t{i}{j}"}
+                                                                    for j in range(3)]} for i in range(6)])
+    return wire_client
+
+
+def _index(client: MilvusClient, metric: str) -> None:
+    index = client.prepare_index_params()
+    index.add_index("v", index_type="FLAT", metric_type="L2")
+    index.add_index("s[e]", index_type="HNSW", metric_type=metric, params={"M": 8, "efConstruction": 64})
+    client.create_index("el", index)
+    client.load_collection("el")
+
+
+def _hits(result) -> list:
+    return [[(h["id"], round(h["distance"], 4), h.get("offset"), h["entity"]) for h in hits] for hits in result]
+
+
+def test_element_level_search_offsets(lists, local_client) -> None:
+    _index(lists, "L2")
+    kwargs = {"anns_field": "s[e]", "limit": 4, "output_fields": ["s[t]"]}
+    wire = lists.search("el", data=[[1.0, 2.0], [1.0, 7.0]], **kwargs)
+    assert _hits(wire) == _hits(local_client.search("el", data=[[1.0, 2.0], [1.0, 7.0]], **kwargs))
+    assert all(h.get("offset") is not None for hits in wire for h in hits)
+
+
+def test_embedding_list_search(lists, local_client) -> None:
+    from pymilvus import AnnSearchRequest, RRFRanker
+    from pymilvus.client.embedding_list import EmbeddingList
+
+    _index(lists, "MAX_SIM_L2")
+    query = [EmbeddingList(np.array([[1.0, 2.0], [1.0, 3.0]], dtype=np.float32))]
+    kwargs = {"anns_field": "s[e]", "limit": 3, "output_fields": ["s[t]"]}
+    wire = lists.search("el", data=query, **kwargs)
+    assert _hits(wire) == _hits(local_client.search("el", data=query, **kwargs))
+    assert all(h.get("offset") is None for h in wire[0])
+    reqs = [AnnSearchRequest(query, "s[e]", {"metric_type": "MAX_SIM_L2"}, 3),
+            AnnSearchRequest([[1.0, 2.0]], "v", {"metric_type": "L2"}, 3)]
+    assert _hits(lists.hybrid_search("el", reqs, RRFRanker(), limit=3)) == \
+        _hits(local_client.hybrid_search("el", reqs, RRFRanker(), limit=3))
