@@ -372,7 +372,12 @@ def test_embedding_list_search(lists, local_client) -> None:
     wire = lists.search("el", data=query, **kwargs)
     assert _hits(wire) == _hits(local_client.search("el", data=query, **kwargs))
     assert all(h.get("offset") is None for h in wire[0])
-    reqs = [AnnSearchRequest(query, "s[e]", {"metric_type": "MAX_SIM_L2"}, 3),
-            AnnSearchRequest([[1.0, 2.0]], "v", {"metric_type": "L2"}, 3)]
-    assert _hits(lists.hybrid_search("el", reqs, RRFRanker(), limit=3)) == \
-        _hits(local_client.hybrid_search("el", reqs, RRFRanker(), limit=3))
+    import pgmilvus
+
+    def hybrid(client, request_class, ranker):
+        reqs = [request_class(query, "s[e]", {"metric_type": "MAX_SIM_L2"}, 3),
+                request_class([[1.0, 2.0]], "v", {"metric_type": "L2"}, 3)]
+        return _hits(client.hybrid_search("el", reqs, ranker, limit=3))
+
+    assert hybrid(lists, AnnSearchRequest, RRFRanker()) == \
+        hybrid(local_client, pgmilvus.AnnSearchRequest, pgmilvus.RRFRanker())
