@@ -944,7 +944,9 @@ class MilvusClient:
                                limit=kwargs.get("limit"), offset=kwargs.get("offset"),
                                filter_params=kwargs.get("filter_params"), timezone=kwargs.get("timezone"),
                                time_fields=kwargs.get("time_fields"), ignore_growing=ignore_growing,
-                               order=order, group_by=group_by)
+                               order=order, group_by=group_by,
+                               element_after=reads.element_cursor(info, kwargs.get("query_iter_last_pk"),
+                                                                  kwargs.get("query_iter_last_element_offset")))
         return self._read(call, timeout)
 
     def query_iterator(self, collection_name: str, batch_size: Optional[int] = 1000,

@@ -348,6 +348,21 @@ def fetch(conn: psycopg.Connection, select: Select, cond: Condition,
     return statements.fetch_all(conn, select.head + cond.text + select.tail, params, prepare=cond.prepare)
 
 
+def element_cursor(info: CollectionInfo, last_pk: Any, last_offset: Any) -> Optional[tuple[Any, int]]:
+    """pymilvus's element-level query iterator position (``query_iter_last_pk`` /
+    ``query_iter_last_element_offset``, strings over the wire) as ``query``'s ``element_after``."""
+    if last_pk is None or last_offset is None:
+        return None
+    pk = info.schema.primary_field
+    try:
+        key = int(last_pk) if pk.dtype == DataType.INT64 else str(last_pk)
+        return key, int(last_offset)
+    except (TypeError, ValueError):
+        raise MilvusException(ErrorCode.INVALID_PARAMETER,
+                              f"invalid query iterator position: query_iter_last_pk={last_pk!r}, "
+                              f"query_iter_last_element_offset={last_offset!r}: invalid parameter") from None
+
+
 def query(conn: psycopg.Connection, info: CollectionInfo, *, filter: str = "",
           output_fields: Optional[Sequence[str]] = None, ids: Optional[list[Any]] = None,
           partition_names: Any = None, limit: Any = None, offset: Any = None,

@@ -130,6 +130,8 @@ class DataRPCs(RPCBase):
                                         ignore_growing=params.get("ignore_growing"), order_by_fields=order,
                                         group_by_fields=group_by,
                                         filter_params=template_values(request.expr_template_values),
+                                        query_iter_last_pk=texts.get("query_iter_last_pk"),
+                                        query_iter_last_element_offset=texts.get("query_iter_last_element_offset"),
                                         **time_kwargs(request.query_params), **namespace(request))
         response = milvus_pb2.QueryResults(status=SUCCESS, collection_name=request.collection_name,
                                            session_ts=hybrid_ts())
