@@ -383,15 +383,19 @@ def test_embedding_list_search(lists, local_client) -> None:
         hybrid(local_client, pgmilvus.AnnSearchRequest, pgmilvus.RRFRanker())
 
 
-def test_element_level_query_and_iterator(docs, local_client) -> None:
+def test_element_level_query_and_iterator(wire_client, local_client) -> None:
     """element_filter: one row per matching element with its offset (QueryResults.element_indices),
-    and pymilvus's query iterator pages through them by (pk, element offset) as in process."""
-    docs.insert(NAME, ROWS)
+    and pymilvus's query iterator pages through them by (pk, element offset) as in process.  A
+    collection of its own name: pymilvus caches a schema per name (another test adds a struct)."""
+    name = "elements"
+    wire_client.create_collection(name, schema=build_schema(wire_client))
+    docs = wire_client
+    docs.insert(name, ROWS)
     expr = "element_filter(clips, $[n] >= 0)"
-    wire = docs.query(NAME, expr, output_fields=["id"], limit=10)
-    assert list(wire) == list(local_client.query(NAME, expr, output_fields=["id"], limit=10))
+    wire = docs.query(name, expr, output_fields=["id"], limit=10)
+    assert list(wire) == list(local_client.query(name, expr, output_fields=["id"], limit=10))
     assert [(r["id"], r["offset"]) for r in wire] == [(1, 0), (1, 1), (3, 0), (3, 1), (3, 2), (4, 0), (5, 0)]
-    iterator = docs.query_iterator(NAME, batch_size=2, filter=expr, output_fields=["id"])
+    iterator = docs.query_iterator(name, batch_size=2, filter=expr, output_fields=["id"])
     pages = []
     while page := iterator.next():
         pages.append([(r["id"], r["offset"]) for r in page])
