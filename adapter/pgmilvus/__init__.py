@@ -19,6 +19,7 @@ from .types import (ConsistencyLevel, DataType, FunctionType, IndexType, LoadedS
 from .search.rerank import AnnSearchRequest, BaseRanker, RRFRanker, WeightedRanker
 from .search.function_rank import FunctionScore
 from .search.highlight import LexicalHighlighter
+from .search.embedding_list import EmbeddingList
 from .search.results import Hit, Hits, HybridHits, SearchPage, SearchResult
 from .search.aggregation.spec import SearchAggregation, TopHits
 from .search.aggregation.buckets import AggregationBucket, AggregationHit

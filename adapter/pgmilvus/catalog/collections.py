@@ -454,3 +454,9 @@ def require_vector_index(info: CollectionInfo) -> None:
         raise MilvusException(ErrorCode.INDEX_NOT_FOUND,
                               f"index not found[collection={info.name}]: create an index on vector field "
                               f"{missing[0]} (create_index) before loading")
+    # Milvus master's proxy counts struct arrays' vector sub-fields (clips[emb]) too, in its words.
+    subs = [c.name for c in info.schema.struct_columns
+            if c.dtype == DataType._ARRAY_OF_VECTOR and c.name not in indexed]
+    if subs:
+        raise invalid_parameter(f"there is no vector index on field: [{' '.join(subs)}], please create index "
+                                "firstly")

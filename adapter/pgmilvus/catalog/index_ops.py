@@ -7,7 +7,7 @@ from typing import Any, Optional
 
 import psycopg
 
-from . import store as catalog, collections, indexes, json_index, segments
+from . import store as catalog, collections, indexes, json_index, segments, struct_indexes
 from .store import CollectionInfo, IndexInfo
 from ..schema.ddl import pg_name
 from ..errors import ErrorCode, MilvusException, ParamError, invalid_parameter
@@ -38,6 +38,8 @@ def _plan(info: CollectionInfo, param: IndexParam, vectorscale: bool = False) ->
         raise MilvusException(ErrorCode.FIELD_NOT_FOUND,
                               f"cannot create index on non-exist field: {param.field_name}: field not "
                               f"found[field={param.field_name}]")
+    if field.dtype == DataType._ARRAY_OF_VECTOR:  # a struct array's vector sub-field
+        return struct_indexes.plan(field, index_name, param.index_type, param.metric_type, param.params)
     if field.is_vector:
         return indexes.plan_vector_index(field, index_name, param.index_type, param.metric_type, param.params,
                                          has_vectorscale=vectorscale)
@@ -161,7 +163,8 @@ def drop(conn: psycopg.Connection, info: CollectionInfo, index_name: str, with_f
     if index is None:
         return
     field = info.schema.field(index.field_name)
-    if info.loaded and field is not None and field.is_vector and not with_field:
+    vector = field is not None and (field.is_vector or field.dtype == DataType._ARRAY_OF_VECTOR)
+    if info.loaded and vector and not with_field:
         raise invalid_parameter(f"vector index cannot be dropped on loaded collection: {info.id} (release "
                                 f"collection {info.name} first)")  # Milvus 2.6's datacoord text
     # JSON path indexes of one field share a GIN index: the last of them drops it.

@@ -32,7 +32,7 @@ from psycopg import sql
 from ..data import bound_filters, outputs, timestamps
 from ..catalog import json_index
 from ..catalog.properties import isolated, topk_limit
-from . import bm25, minhash, order as order_mod, sql as search_sql, strategy
+from . import bm25, minhash, order as order_mod, sql as search_sql, strategy, structs
 from .aggregation import plan as agg_plan, compute as agg_compute
 from ..pg import statements
 from ..catalog.store import CollectionInfo, revision_guard
@@ -162,6 +162,9 @@ class Prepared:
 # -- entry points ------------------------------------------------------------------------------
 
 def search(conn: psycopg.Connection, info: CollectionInfo, request: SearchRequest) -> SearchResult:
+    sub_field = structs.sub_field(info, request.anns_field)
+    if sub_field is not None:  # a struct array's vector sub-field (search/structs.py)
+        return structs.search(conn, info, request, sub_field)
     prepared = prepare(info, request)
     per_query = run(conn, prepared)
     return to_result(prepared, per_query)
@@ -194,6 +197,8 @@ def prepare(info: CollectionInfo, request: SearchRequest, keyset: Optional[tuple
     elif not iterating and keyset is None and request.group_by_field is None and (
             "ef" in request.params or "reorder_k" in request.params):
         _check_top_k(plan.resolved, request)
+    if request.embedding_list or structs.is_emb_list_data(request):
+        structs.refuse_emb_list_on(info, request, plan.resolved.field)
     if plan.resolved.source is not None:  # BM25: the texts' terms now, their weights in run()
         return Prepared(plan, request, [], keyset, bound, bm25.query_terms(plan.resolved.source, request.data,
                                                                          request.params.get("analyzer_name")))

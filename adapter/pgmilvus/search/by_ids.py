@@ -55,6 +55,8 @@ def search_field(info: CollectionInfo, ids: list[Any], name: Optional[str]) -> s
     if field is None:
         raise MilvusException(ErrorCode.FIELD_NOT_FOUND, f"vector field not found in schema: field not "
                                                          f"found[field={name}]")
+    if field.dtype == DataType._ARRAY_OF_VECTOR:  # a struct array's vector sub-field (Milvus master's proxy)
+        raise invalid_parameter("array of vector is not supported for search by IDs")
     if not field.is_vector:
         raise invalid_parameter(f"field ({name}) to search is not of vector data type")
     pk = schema.primary_field

@@ -21,6 +21,7 @@ from ..schema import knowhere
 from . import order
 from .aggregation import spec as aggregation_spec
 from .aggregation.spec import Level
+from .embedding_list import is_embedding_list
 from ..types import DataType
 
 #: Milvus's cap on topk and on offset + topk.
@@ -60,6 +61,9 @@ class SearchRequest:
     order_by: Optional[str] = None
     #: ``search_aggregation`` (Milvus master's buckets; aggregation/spec.py), None: a plain search
     aggregation: Optional[Level] = None
+    #: pymilvus's ``is_embedding_list``: each query is a flat array of an embedding list's vectors
+    #: (search/structs.py; EmbeddingList objects say so themselves)
+    embedding_list: bool = False
 
     @property
     def window(self) -> int:
@@ -167,7 +171,7 @@ def check_data(data: Any) -> Sequence[Any]:
         if not isinstance(data, (list, tuple)):
             raise illegal("search_data", data)
         if not all(isinstance(v, (list, tuple, bytes, np.ndarray, str, dict)) or hasattr(v, "tocoo")
-                   for v in data):
+                   or is_embedding_list(v) for v in data):
             raise illegal("search_data", list(data))
         rows = list(data)
     if 0 < len(rows) <= MAX_NQ:
@@ -484,4 +488,5 @@ def _checked_request(data: Any, filter: Any, limit: Any, output_fields: Any, sea
                          anns_field=anns_field or None, metric_type=metric.upper() if metric else None,
                          params=params, round_decimal=round_decimal, ignore_growing=ignore_growing, **group,
                          timezone=kwargs.get("timezone"), time_fields=kwargs.get("time_fields"),
-                         order_by=order.specs(kwargs.get("order_by_fields")), aggregation=aggregation)
+                         order_by=order.specs(kwargs.get("order_by_fields")), aggregation=aggregation,
+                         embedding_list=bool(kwargs.get("is_embedding_list")))

@@ -1,0 +1,288 @@
+"""Vector search on a struct array's vector sub-field (``anns_field="clips[emb]"``).
+
+Two searches exist, chosen by the sub-field's index metric (catalog/struct_indexes.py) and the
+kind of query data, as Milvus chooses them (segcore takes the metric from the index):
+
+* **embedding list** (MAX_SIM_* index, ``data=[EmbeddingList, ...]``): each query is a list of
+  vectors; a row's score is, over the query's vectors, the sum of the best pair with the row's
+  vectors (MAX_SIM / MAX_SIM_COSINE / MAX_SIM_IP: larger is better; MAX_SIM_L2 (squared),
+  MAX_SIM_HAMMING, MAX_SIM_JACCARD: smaller).  Hits are rows, each pk once.
+* **element level** (plain-metric index, plain query vectors): every element of every row is
+  a candidate; hits are the top-``limit`` elements, the same pk possibly several times, each
+  hit with its element's 0-based position as ``hit["offset"]`` (pymilvus exposes
+  SearchResultData.element_indices so; the wire server reads the positions from there).
+
+Rows whose struct array is NULL or empty are never hits.  The statements: struct_sql.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional, Sequence
+
+import numpy as np
+import psycopg
+from psycopg import sql
+
+from ..catalog import struct_indexes
+from ..catalog.store import CollectionInfo, IndexInfo, revision_guard
+from ..data import outputs, structs as struct_data, timestamps
+from ..data.values import wire_adapters
+from ..errors import ErrorCode, MilvusException, invalid_parameter
+from ..schema.model import FieldSchema
+from ..types import DataType, go_name
+from . import struct_sql, target as target_mod
+from .embedding_list import is_embedding_list
+from .params import SearchRequest, check_window
+from .results import Hit, SearchResult, search_result
+from .sql import DIST, METRICS, PK, Target, float32
+
+#: The per-pair metric of each MAX_SIM metric (knowhere's emb_list_utils).
+SUB_METRIC = {"MAX_SIM": "COSINE", "MAX_SIM_COSINE": "COSINE", "MAX_SIM_IP": "IP", "MAX_SIM_L2": "L2",
+              "MAX_SIM_HAMMING": "HAMMING", "MAX_SIM_JACCARD": "JACCARD"}
+#: Placeholder type names (Milvus's PlaceholderType) of plain and embedding-list queries.
+_PLACEHOLDERS = {DataType.FLOAT_VECTOR: "FloatVector", DataType.FLOAT16_VECTOR: "Float16Vector",
+                 DataType.BFLOAT16_VECTOR: "BFloat16Vector", DataType.BINARY_VECTOR: "BinaryVector",
+                 DataType.INT8_VECTOR: "Int8Vector", DataType.SPARSE_FLOAT_VECTOR: "SparseFloatVector"}
+#: Bytes per vector element in Milvus's placeholder (binary: a bit).
+_WIDTH = {DataType.FLOAT_VECTOR: 4, DataType.FLOAT16_VECTOR: 2, DataType.BFLOAT16_VECTOR: 2, DataType.INT8_VECTOR: 1}
+
+
+def wrapped(message: str) -> MilvusException:
+    """merr.WrapErrParameterInvalid("", "", msg): the proxy's refusals of struct searches."""
+    return MilvusException(ErrorCode.INVALID_PARAMETER, f"{message}: invalid parameter[expected=][actual=]")
+
+
+def sub_field(info: CollectionInfo, name: Optional[str]) -> Optional[FieldSchema]:
+    """The vector sub-field ``name`` names, or None (an ordinary field, or no name)."""
+    if not name or not info.schema.struct_fields:
+        return None
+    field = info.schema.field(name)
+    return field if field is not None and field.dtype == DataType._ARRAY_OF_VECTOR else None
+
+
+def is_emb_list_data(request: SearchRequest) -> bool:
+    """EmbeddingList queries, or flat arrays sent with pymilvus's ``is_embedding_list``."""
+    return request.embedding_list or any(is_embedding_list(v) for v in request.data[:1])
+
+
+def refuse_emb_list_on(info: CollectionInfo, request: SearchRequest, field: FieldSchema) -> None:
+    """Embedding lists on an ordinary vector field: segcore's placeholder check."""
+    if is_emb_list_data(request):
+        raise invalid_parameter(f"vector type must be the same, field {field.name} - type {go_name(field.dtype)}, "
+                                f"search ph type EmbList{_PLACEHOLDERS.get(field.dtype, '')}")
+
+
+@dataclass
+class StructPlan:
+    """One search of a vector sub-field, resolved."""
+
+    field: FieldSchema
+    element: FieldSchema            # one element as a plain vector field
+    index: Optional[IndexInfo]
+    metric_name: str                # the index's metric (MAX_SIM_*: embedding-list search)
+    target: Target                  # table, pk, per-pair metric, query SQL type
+    column: sql.Composable
+    conditions: list[sql.Composable]
+    params: dict[str, Any]
+    out: outputs.OutputPlan
+    pk_name: str
+    element_filter: Optional[sql.Composable] = None
+
+    @property
+    def emb_list(self) -> bool:
+        return self.metric_name in SUB_METRIC
+
+    @property
+    def larger_is_better(self) -> bool:
+        return self.target.metric.larger_is_better
+
+
+def _metric(field: FieldSchema, index: Optional[IndexInfo], requested: Optional[str], emb: bool) -> str:
+    """The index's metric; a request's other metric is Milvus's mismatch (without an index,
+    which Milvus's load refuses, the request's or the data kind's default)."""
+    if index is not None and index.metric_type:
+        if requested and requested != index.metric_type:
+            raise MilvusException(ErrorCode.INVALID_PARAMETER, f"metric type not match: invalid parameter"
+                                                               f"[expected={index.metric_type}][actual={requested}]")
+        return index.metric_type
+    if requested:
+        return requested
+    binary = field.element_type == DataType.BINARY_VECTOR
+    return ("MAX_SIM_HAMMING" if binary else "MAX_SIM_COSINE") if emb else ("HAMMING" if binary else "COSINE")
+
+
+def plan(info: CollectionInfo, request: SearchRequest, field: FieldSchema, iterating: bool = False) -> StructPlan:
+    """Resolve and check a search of ``field`` (Milvus's refusals, in its words)."""
+    check_window(request.limit, request.offset)
+    emb = is_emb_list_data(request)
+    index = target_mod.field_index(info, field)
+    name = _metric(field, index, request.metric_type, emb)
+    wants_list = name in SUB_METRIC
+    if wants_list != emb:
+        need = ("requires embedding list search, but search data is plain vector" if wants_list else
+                "does not support embedding list search, but search data is embedding list")
+        raise invalid_parameter(f"search type mismatch for VECTOR_ARRAY field {field.name}: metric_type {name} {need}")
+    if emb:
+        _check_emb_list(request, iterating)
+    elif request.group_by_field and request.group_by_field != info.schema.primary_field.name:
+        raise wrapped("only group by primary key is supported for element-level search")
+    if request.aggregation is not None or request.order_by:
+        raise MilvusException(ErrorCode.UNSUPPORTED, f"search_aggregation / order_by_fields on struct array "
+                                                     f"sub-field {field.name} are not supported by pgmilvus")
+    element = struct_indexes.element_field(field)
+    kind = struct_indexes.indexes.vector_column_kind(element)
+    metric = METRICS[SUB_METRIC.get(name, name)]
+    table, conditions, params = target_mod._source(info, request.partition_names, request.ignore_growing)
+    query_type = f"{kind}({int(field.dim)})" + ("[]" if emb else "")
+    target = Target(table=table, pk=info.schema.primary_field.name, column=sql.Identifier("t", field.name),
+                    query_type=query_type, metric=metric)
+    zone, parts = timestamps.rendering(info.properties, request.timezone, request.time_fields)
+    from .ann import filter_condition  # ann dispatches here
+    condition = filter_condition(request.filter, info, request.filter_params, zone)
+    conditions = [*conditions, *([condition] if condition is not None else []), revision_guard(info)]
+    out = outputs.output_plan(info.schema, request.output_fields, default_all=False, include_pk=False,
+                              timezone=zone, time_fields=parts)
+    return StructPlan(field, element, index, name, target, sql.Identifier("t", field.name), conditions, params, out,
+                      info.schema.primary_field.name)
+
+
+def _check_emb_list(request: SearchRequest, iterating: bool) -> None:
+    """Milvus's proxy refusals for embedding-list ("multi-search-multi") searches."""
+    if request.params.get("radius") is not None:
+        raise wrapped("range search is not supported for multi-search-multi on embedding list fields")
+    if iterating or request.params.get("iterator"):
+        raise wrapped("search iterator is not supported for multi-search-multi on embedding list fields")
+    if request.group_by_field:
+        raise wrapped("group by is not supported for multi-search-multi on embedding list fields")
+    ratio = request.params.get("retrieval_ann_ratio")
+    if ratio is not None and float(ratio) <= 0:
+        raise invalid_parameter("retrieval_ann_ratio could not be less than or equal to 0")
+
+
+# -- query data ----------------------------------------------------------------------------------
+
+def _query_lists(p: StructPlan, request: SearchRequest) -> list[list[Any]]:
+    """Each query's vectors: an EmbeddingList's, or a flat array cut into vectors of the dim."""
+    dim = int(p.field.dim)
+    per_vector = dim // 8 if p.element.dtype == DataType.BINARY_VECTOR else dim
+    out = []
+    for value in request.data:
+        if is_embedding_list(value):
+            if len(value) == 0:
+                raise ValueError("EmbeddingList is empty")
+            out.append([np.asarray(v) for v in value])
+            continue
+        flat = np.frombuffer(value, dtype=np.uint8) if isinstance(value, (bytes, bytearray)) else np.asarray(value)
+        if flat.ndim == 2:
+            out.append(list(flat))
+            continue
+        if flat.ndim != 1 or len(flat) == 0 or len(flat) % per_vector:
+            width = _WIDTH.get(p.element.dtype, 1)
+            size = len(flat) * (1 if p.element.dtype == DataType.BINARY_VECTOR else width)
+            step = per_vector * (1 if p.element.dtype == DataType.BINARY_VECTOR else width)
+            raise invalid_parameter(f"line.size() % bytes_per_vec == 0 assert failed, line.size() = {size}, "
+                                    f"dim = {dim}, bytes_per_vec = {step}")
+        out.append([flat[i:i + per_vector] for i in range(0, len(flat), per_vector)])
+    return out
+
+
+def encode(conn: psycopg.Connection, p: StructPlan, request: SearchRequest) -> list[Any]:
+    """The query values bound as ``%(q)s``: an array of vectors per list, else one vector each."""
+    wire_adapters(conn)
+    if not p.emb_list:
+        return target_mod.encode_queries(p.element, request.data)
+    array = struct_data.vector_array_encoder(p.field, struct_data.element_oid(conn, p.element.dtype))
+    lists = _query_lists(p, request)
+    for i, vectors in enumerate(lists):  # each vector checked as a plain query vector of the element type
+        target_mod.encode_queries(p.element, vectors)
+    return [array(vectors, i) for i, vectors in enumerate(lists)]
+
+
+# -- running -------------------------------------------------------------------------------------
+
+def _statement(p: StructPlan, request: SearchRequest, keyset: bool = False) -> sql.Composable:
+    items = p.out.select_items("t")
+    if p.emb_list:
+        return struct_sql.emb_list_statement(p.target, p.column, p.conditions, items, request.window)
+    conds = struct_sql.element_conditions(p.target, p.conditions, request.radius is not None,
+                                          request.range_filter is not None, keyset, p.element_filter)
+    if request.group_by_field:
+        return struct_sql.grouped_element_statement(p.target, p.column, conds, items, request.window)
+    return struct_sql.element_statement(p.target, p.column, conds, items, request.window)
+
+
+def _check_range(p: StructPlan, request: SearchRequest) -> None:
+    radius, range_filter = request.radius, request.range_filter
+    if request.params.get("range_filter") is not None and radius is None:
+        raise invalid_parameter("range_filter requires radius to be set; range_filter alone is not a valid range "
+                                "search parameter")
+    if request.group_by_field and radius is not None:
+        raise invalid_parameter("Not allowed to do range-search when doing search-group-by")
+    if radius is None or range_filter is None:
+        return
+    name = p.target.metric.name
+    if p.larger_is_better and not range_filter > radius:
+        raise invalid_parameter(f"range_filter must be greater than radius for {name} (radius={radius}, "
+                                f"range_filter={range_filter})")
+    if not p.larger_is_better and not range_filter < radius:
+        raise invalid_parameter(f"range_filter must be less than radius for {name} (radius={radius}, "
+                                f"range_filter={range_filter})")
+
+
+def rows(conn: psycopg.Connection, p: StructPlan, request: SearchRequest,
+         keyset: Optional[tuple[float, Any, int]] = None) -> list[list[tuple]]:
+    """The statement's rows per query, best first: ``(pk, raw key, [position,] outputs...)``."""
+    if not p.emb_list:
+        _check_range(p, request)
+    statement = _statement(p, request, keyset is not None).as_bytes(conn)
+    base = dict(p.params)
+    if request.radius is not None:
+        base["radius"] = request.radius
+    if request.range_filter is not None:
+        base["range_filter"] = request.range_filter
+    if request.group_by_field:
+        base["group_size"] = request.group_size
+    if keyset is not None:
+        base["last_d"], base["last_pk"], base["last_o"] = keyset
+    out = []
+    for value in encode(conn, p, request):
+        out.append(conn.execute(statement, {**base, "q": value}, binary=True).fetchall())
+    return out
+
+
+def distances(p: StructPlan, raw: list[float]) -> list[float]:
+    """Milvus's distances from the statements' keys (float32, as Milvus returns them)."""
+    if p.emb_list:
+        return float32([-d for d in raw] if p.larger_is_better else list(raw))
+    return p.target.metric.to_milvus(list(raw))
+
+
+def hits(p: StructPlan, request: SearchRequest, found: list[tuple]) -> list[Hit]:
+    """The request's window of hits (offset applied), element positions as ``hit["offset"]``."""
+    if request.group_by_field:
+        lo, hi = request.offset, request.window
+        found = [r for r in found if lo < r[-1] <= hi]
+    else:
+        found = found[request.offset:request.window]
+    values = distances(p, [r[1] for r in found])
+    if request.round_decimal > 0:
+        values = [round(v, request.round_decimal) for v in values]
+    start = 2 if p.emb_list else 3
+    width = p.out.width
+    out = []
+    for row, distance in zip(found, values):
+        hit = Hit(pk_name=p.pk_name)
+        hit[p.pk_name] = row[0]
+        hit["distance"] = distance
+        if not p.emb_list:
+            hit["offset"] = row[2]
+        hit["entity"] = p.out.decode(row[start:start + width]) if width else {}
+        out.append(hit)
+    return out
+
+
+def search(conn: psycopg.Connection, info: CollectionInfo, request: SearchRequest,
+           field: FieldSchema) -> SearchResult:
+    p = plan(info, request, field)
+    return search_result([hits(p, request, found) for found in rows(conn, p, request)], p.pk_name)

@@ -1,0 +1,296 @@
+"""Vector search on ARRAY<STRUCT> vector sub-fields: embedding-list (MAX_SIM_*) and element-level
+searches, their indexes and Milvus's refusals (real Postgres; distances checked against numpy)."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from pgmilvus import (AnnSearchRequest, DataType, EmbeddingList, MilvusClient, MilvusException, RRFRanker,
+                      WeightedRanker)
+
+DIM = 4
+ROWS = 40
+
+
+@pytest.fixture
+def client(fresh_client):
+    return fresh_client
+
+
+def _data(seed: int = 0, binary: bool = False) -> list[dict]:
+    """Rows with 0 to 4 structs; every 7th row's struct array is NULL, every 11th empty."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(ROWS):
+        n = int(rng.integers(1, 5))
+        if binary:
+            clips = [{"emb": rng.integers(0, 256, DIM // 8 or 1, dtype=np.uint8).tobytes(), "desc": f"d{i}_{j}",
+                      "n": j} for j in range(n)]
+        else:
+            clips = [{"emb": rng.standard_normal(DIM).astype(np.float32).tolist(), "desc": f"d{i}_{j}", "n": j}
+                     for j in range(n)]
+        if i % 7 == 3:
+            clips = None
+        elif i % 11 == 5:
+            clips = []
+        vec = [1.0, 0.0, 0.0, 0.0] if binary else rng.standard_normal(DIM).astype(np.float32).tolist()
+        rows.append({"id": i, "vec": vec, "doc": i % 3, "clips": clips})
+    return rows
+
+
+def make(client: MilvusClient, name: str, metric: str = "MAX_SIM_COSINE", index_type: str = "HNSW",
+         element_type: DataType = DataType.FLOAT_VECTOR, dim: int = DIM, seed: int = 0, index: bool = True) -> list:
+    schema = client.create_schema()
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("vec", DataType.FLOAT_VECTOR, dim=DIM)
+    schema.add_field("doc", DataType.INT64)
+    struct = client.create_struct_field_schema()
+    struct.add_field("emb", element_type, dim=dim)
+    struct.add_field("desc", DataType.VARCHAR, max_length=32)
+    struct.add_field("n", DataType.INT64)
+    schema.add_field("clips", DataType.ARRAY, element_type=DataType.STRUCT, struct_schema=struct, max_capacity=8,
+                     nullable=True)
+    client.create_collection(name, schema=schema)
+    rows = _data(seed, element_type == DataType.BINARY_VECTOR)
+    client.insert(name, rows)
+    params = client.prepare_index_params()
+    params.add_index("vec", index_type="FLAT", metric_type="COSINE")
+    if index:
+        params.add_index("clips[emb]", index_type=index_type, metric_type=metric)
+    client.create_index(name, params)
+    if index:
+        client.load_collection(name)
+    return rows
+
+
+# -- numpy ground truth ---------------------------------------------------------------------------
+
+def _pair(metric: str, q: np.ndarray, d: np.ndarray) -> float:
+    if metric == "COSINE":
+        return float(q @ d / (np.linalg.norm(q) * np.linalg.norm(d)))
+    if metric == "IP":
+        return float(q @ d)
+    return float(((q - d) ** 2).sum())  # squared L2
+
+
+_SUB = {"MAX_SIM": "COSINE", "MAX_SIM_COSINE": "COSINE", "MAX_SIM_IP": "IP", "MAX_SIM_L2": "L2"}
+
+
+def maxsim_truth(rows: list, queries: np.ndarray, metric: str) -> list[tuple[int, float]]:
+    """(pk, score) best first: Σ over query vectors of the best element (knowhere's definition)."""
+    sub = _SUB[metric]
+    larger = sub != "L2"
+    out = []
+    for row in rows:
+        if not row["clips"]:
+            continue
+        docs = np.array([c["emb"] for c in row["clips"]], dtype=np.float32)
+        pairs = [[_pair(sub, q, d) for d in docs] for q in queries]
+        score = sum(max(p) if larger else min(p) for p in pairs)
+        out.append((row["id"], score))
+    out.sort(key=lambda x: (-x[1] if larger else x[1], x[0]))
+    return out
+
+
+def element_truth(rows: list, q: np.ndarray, metric: str) -> list[tuple[int, int, float]]:
+    """(pk, position, distance) of every element, best first."""
+    larger = metric != "L2"
+    out = [(row["id"], j, _pair(metric, q, np.array(c["emb"], dtype=np.float32)))
+           for row in rows for j, c in enumerate(row["clips"] or [])]
+    out.sort(key=lambda x: ((-x[2] if larger else x[2]), x[0], x[1]))
+    return out
+
+
+class refused:
+    """``with refused(pattern):`` the block raises a MilvusException whose message matches."""
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind, exc, tb) -> bool:
+        assert isinstance(exc, MilvusException), f"no MilvusException: {exc!r}"
+        assert re.search(self.pattern, exc.message), exc.message
+        return True
+
+
+def _queries(seed: int, n: int) -> np.ndarray:
+    return np.random.default_rng(seed).standard_normal((n, DIM)).astype(np.float32)
+
+
+# -- embedding-list search --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("metric", ["MAX_SIM", "MAX_SIM_COSINE", "MAX_SIM_IP", "MAX_SIM_L2"])
+def test_emb_list_scores_match_numpy(client, metric):
+    rows = make(client, "e", metric)
+    lists = [_queries(1, 3), _queries(2, 1)]
+    res = client.search("e", data=[EmbeddingList(q) for q in lists], anns_field="clips[emb]", limit=10,
+                        search_params={"metric_type": metric})
+    assert len(res) == 2
+    for hits, q in zip(res, lists):
+        truth = maxsim_truth(rows, q, metric)[:10]
+        assert [h["id"] for h in hits] == [pk for pk, _ in truth]
+        np.testing.assert_allclose([h["distance"] for h in hits], [s for _, s in truth], rtol=1e-5, atol=1e-5)
+        assert all("offset" not in h for h in hits)
+
+
+def test_emb_list_skips_null_and_empty_rows_filters_outputs_offset(client):
+    rows = make(client, "e")
+    q = _queries(3, 2)
+    res = client.search("e", data=[EmbeddingList(q)], anns_field="clips[emb]", limit=100, filter="doc == 1",
+                        output_fields=["clips", "doc"])
+    kept = [r for r in rows if r["doc"] == 1]
+    truth = maxsim_truth(kept, q, "MAX_SIM_COSINE")
+    assert [h["id"] for h in res[0]] == [pk for pk, _ in truth]
+    by_id = {r["id"]: r for r in rows}
+    for hit in res[0]:
+        assert hit["entity"]["doc"] == 1
+        assert [c["desc"] for c in hit["entity"]["clips"]] == [c["desc"] for c in by_id[hit["id"]]["clips"]]
+    paged = client.search("e", data=[EmbeddingList(q)], anns_field="clips[emb]", limit=3, offset=2, filter="doc == 1")
+    assert [h["id"] for h in paged[0]] == [pk for pk, _ in truth[2:5]]
+
+
+def test_emb_list_pymilvus_flat_form(client):
+    """pymilvus sends an EmbeddingList as its flat array with ``is_embedding_list=True``."""
+    rows = make(client, "e")
+    q = _queries(4, 3)
+    res = client.search("e", data=[q.reshape(-1)], anns_field="clips[emb]", limit=5, is_embedding_list=True)
+    assert [h["id"] for h in res[0]] == [pk for pk, _ in maxsim_truth(rows, q, "MAX_SIM_COSINE")[:5]]
+
+
+@pytest.mark.parametrize("kwargs, search_params, text", [
+    ({}, {"params": {"radius": 0.5}},
+     "range search is not supported for multi-search-multi on embedding list fields: invalid parameter[expected=][actual=]"),
+    ({"group_by_field": "doc"}, {},
+     "group by is not supported for multi-search-multi on embedding list fields: invalid parameter[expected=][actual=]"),
+    ({}, {"params": {"retrieval_ann_ratio": 0}},
+     "retrieval_ann_ratio could not be less than or equal to 0: invalid parameter"),
+    ({}, {"metric_type": "MAX_SIM"}, "metric type not match: invalid parameter[expected=MAX_SIM_COSINE][actual=MAX_SIM]"),
+])
+def test_emb_list_refusals(client, kwargs, search_params, text):
+    make(client, "e")
+    with pytest.raises(MilvusException) as err:
+        client.search("e", data=[EmbeddingList(_queries(5, 2))], anns_field="clips[emb]", limit=5,
+                      search_params=search_params, **kwargs)
+    assert err.value.code == 1100 and err.value.message == text
+
+
+def test_emb_list_mode_mismatch_and_by_ids(client):
+    make(client, "e")
+    with refused(r"^search type mismatch for VECTOR_ARRAY field clips\[emb\]: metric_type "
+                                              r"MAX_SIM_COSINE requires embedding list search, but search data is plain "
+                                              r"vector: invalid parameter$"):
+        client.search("e", data=[_queries(6, 1)[0].tolist()], anns_field="clips[emb]", limit=5)
+    with refused(r"^vector type must be the same, field vec - type FloatVector, search ph "
+                                              r"type EmbListFloatVector: invalid parameter$"):
+        client.search("e", data=[EmbeddingList(_queries(6, 2))], anns_field="vec", limit=5)
+    with refused(r"^array of vector is not supported for search by IDs: invalid parameter$"):
+        client.search("e", ids=[1], anns_field="clips[emb]", limit=5)
+
+
+# -- indexes ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("index_type, metric, text", [
+    ("HNSW", "BM25", "array of vector with float element type does not support metric type: BM25, supported: "
+                     "[L2 IP COSINE MAX_SIM MAX_SIM_COSINE MAX_SIM_L2 MAX_SIM_IP]: invalid parameter"
+                     "[expected=valid index params][actual=invalid index params]"),
+    ("HNSW", "MAX_SIM_HAMMING", "array of vector with float element type does not support metric type: "
+                                "MAX_SIM_HAMMING, supported: [L2 IP COSINE MAX_SIM MAX_SIM_COSINE MAX_SIM_L2 "
+                                "MAX_SIM_IP]: invalid parameter[expected=valid index params][actual=invalid index params]"),
+    ("FLAT", "MAX_SIM_COSINE", "data type ArrayOfVector can't build with this index FLAT: invalid parameter"),
+    ("IVF_PQ", "MAX_SIM_IP", "data type ArrayOfVector can't build with this index IVF_PQ: invalid parameter"),
+])
+def test_index_refusals(client, index_type, metric, text):
+    make(client, "e", index=False)
+    params = client.prepare_index_params()
+    params.add_index("clips[emb]", index_type=index_type, metric_type=metric)
+    with pytest.raises(MilvusException) as err:
+        client.create_index("e", params)
+    assert err.value.code == 1100 and err.value.message == text
+
+
+def test_index_diskann_strategy_and_normal_field_max_sim(client):
+    make(client, "e", index=False)
+    params = client.prepare_index_params()
+    params.add_index("clips[emb]", index_type="DISKANN", metric_type="MAX_SIM_COSINE",
+                     params={"emb_list_strategy": "muvera"})
+    with refused(r"^DiskANN only supports TokenANN strategy, got 'muvera': invalid "
+                                              r"parameter$"):
+        client.create_index("e", params)
+    params = client.prepare_index_params()
+    params.add_index("vec", index_type="HNSW", metric_type="MAX_SIM_COSINE")
+    client.drop_index("e", "vec")
+    with refused(r"^float vector index does not support metric type: MAX_SIM_COSINE: "
+                                              r"invalid parameter\[expected=valid index params\]"):
+        client.create_index("e", params)
+
+
+def test_index_autoindex_describe_list_drop_and_load(client):
+    make(client, "e", index=False)
+    with refused(r"^there is no vector index on field: \[clips\[emb\]\], please create "
+                                              r"index firstly: invalid parameter$"):
+        client.load_collection("e")
+    params = client.prepare_index_params()
+    params.add_index("clips[emb]", index_type="AUTOINDEX")
+    client.create_index("e", params)
+    assert "clips[emb]" in client.list_indexes("e")
+    described = client.describe_index("e", "clips[emb]")
+    assert (described["field_name"], described["index_name"], described["metric_type"]) == (
+        "clips[emb]", "clips[emb]", "MAX_SIM_COSINE")
+    client.load_collection("e")
+    client.release_collection("e")
+    client.drop_index("e", "clips[emb]")
+    assert client.list_indexes("e") == ["vec"]
+
+
+# -- element-level search -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("metric", ["L2", "IP", "COSINE"])
+def test_element_search_matches_numpy(client, metric):
+    rows = make(client, "el", metric, "FLAT")
+    q = _queries(7, 2)
+    res = client.search("el", data=q.tolist(), anns_field="clips[emb]", limit=12, output_fields=["clips"])
+    for hits, vector in zip(res, q):
+        truth = element_truth(rows, vector, metric)[:12]
+        assert [(h["id"], h["offset"]) for h in hits] == [(pk, pos) for pk, pos, _ in truth]
+        np.testing.assert_allclose([h["distance"] for h in hits], [d for *_, d in truth], rtol=1e-5, atol=1e-5)
+        assert all(len(h["entity"]["clips"]) > h["offset"] for h in hits)
+
+
+def test_element_search_filter_offset_range_group(client):
+    rows = make(client, "el", "L2", "HNSW")
+    q = _queries(8, 1)[0]
+    truth = element_truth([r for r in rows if r["doc"] != 0], q, "L2")
+    res = client.search("el", data=[q.tolist()], anns_field="clips[emb]", limit=5, offset=3, filter="doc != 0")
+    assert [(h["id"], h["offset"]) for h in res[0]] == [(pk, pos) for pk, pos, _ in truth[3:8]]
+    radius, near = truth[9][2] + 1e-4, truth[2][2] + 1e-4
+    ranged = client.search("el", data=[q.tolist()], anns_field="clips[emb]", limit=50, filter="doc != 0",
+                           search_params={"params": {"radius": radius, "range_filter": near}})
+    assert [(h["id"], h["offset"]) for h in ranged[0]] == [(pk, pos) for pk, pos, _ in truth[3:10]]
+    grouped = client.search("el", data=[q.tolist()], anns_field="clips[emb]", limit=3, group_by_field="id",
+                            group_size=2, filter="doc != 0")
+    best: dict = {}
+    for pk, pos, d in truth:
+        best.setdefault(pk, []).append((pos, d))
+    firsts = list(best)[:3]
+    assert [h["id"] for h in grouped[0]] == [pk for pk in firsts for _ in best[pk][:2]]
+    assert [h["offset"] for h in grouped[0]] == [pos for pk in firsts for pos, _ in best[pk][:2]]
+
+
+def test_element_search_refusals(client):
+    make(client, "el", "COSINE", "FLAT")
+    q = [_queries(9, 1)[0].tolist()]
+    with refused(r"^only group by primary key is supported for element-level search: "
+                                              r"invalid parameter\[expected=\]\[actual=\]$"):
+        client.search("el", data=q, anns_field="clips[emb]", limit=3, group_by_field="doc")
+    with refused(r"^search type mismatch for VECTOR_ARRAY field clips\[emb\]: metric_type "
+                                              r"COSINE does not support embedding list search, but search data is "
+                                              r"embedding list: invalid parameter$"):
+        client.search("el", data=[EmbeddingList(_queries(9, 2))], anns_field="clips[emb]", limit=3)
+    with refused(r"^vector dimension mismatch"):
+        client.search("el", data=[[1.0, 2.0]], anns_field="clips[emb]", limit=3)
