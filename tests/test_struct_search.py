@@ -294,3 +294,162 @@ def test_element_search_refusals(client):
         client.search("el", data=[EmbeddingList(_queries(9, 2))], anns_field="clips[emb]", limit=3)
     with refused(r"^vector dimension mismatch"):
         client.search("el", data=[[1.0, 2.0]], anns_field="clips[emb]", limit=3)
+
+
+# -- other element types ------------------------------------------------------------------------------
+
+def _typed(client: MilvusClient, element_type: DataType, metric: str, index_type: str = "HNSW") -> list:
+    """A collection of 16-d vectors of ``element_type`` (as numpy arrays of their dtype)."""
+    rng = np.random.default_rng(11)
+    dtype = {DataType.FLOAT16_VECTOR: np.float16, DataType.INT8_VECTOR: np.int8,
+             DataType.BINARY_VECTOR: np.uint8, DataType.BFLOAT16_VECTOR: np.float32}[element_type]
+    width = 2 if element_type == DataType.BINARY_VECTOR else 16
+
+    def vector():
+        if dtype == np.uint8:
+            return rng.integers(0, 256, width, dtype=np.uint8)
+        if dtype == np.int8:
+            return rng.integers(-20, 20, width, dtype=np.int8)
+        return rng.standard_normal(width).astype(dtype)
+
+    schema = client.create_schema()
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("vec", DataType.FLOAT_VECTOR, dim=2)
+    struct = client.create_struct_field_schema()
+    struct.add_field("emb", element_type, dim=16)
+    schema.add_field("clips", DataType.ARRAY, element_type=DataType.STRUCT, struct_schema=struct, max_capacity=8)
+    client.create_collection("ty", schema=schema)
+    rows = [{"id": i, "clips": [{"emb": vector()} for _ in range(1 + i % 3)]} for i in range(30)]
+    client.insert("ty", [{"id": r["id"], "vec": [1.0, 0.0], "clips": [{"emb": c["emb"].tobytes() if dtype == np.uint8 else
+                                                    c["emb"]} for c in r["clips"]]} for r in rows])
+    params = client.prepare_index_params()
+    params.add_index("clips[emb]", index_type=index_type, metric_type=metric)
+    params.add_index("vec", index_type="FLAT", metric_type="L2")
+    client.create_index("ty", params)
+    client.load_collection("ty")
+    return rows, vector
+
+
+def _binary_pair(metric: str, q: np.ndarray, d: np.ndarray) -> float:
+    a, b = np.unpackbits(q), np.unpackbits(d)
+    if metric.endswith("HAMMING"):
+        return float((a != b).sum())
+    return float(1 - (a & b).sum() / max(1, (a | b).sum()))
+
+
+@pytest.mark.parametrize("element_type, metric", [
+    (DataType.FLOAT16_VECTOR, "MAX_SIM_L2"), (DataType.BFLOAT16_VECTOR, "MAX_SIM_IP"),
+    (DataType.INT8_VECTOR, "MAX_SIM_COSINE"), (DataType.BINARY_VECTOR, "MAX_SIM_HAMMING"),
+    (DataType.BINARY_VECTOR, "MAX_SIM_JACCARD"),
+])
+def test_emb_list_element_types(client, element_type, metric):
+    rows, vector = _typed(client, element_type, metric)
+    query = [vector() for _ in range(2)]
+    res = client.search("ty", data=[EmbeddingList(query)], anns_field="clips[emb]", limit=30)
+    binary = element_type == DataType.BINARY_VECTOR
+    scores = {}
+    for row in rows:
+        if binary:
+            pairs = [[_binary_pair(metric, q, c["emb"]) for c in row["clips"]] for q in query]
+        else:
+            sub = _SUB[metric]
+            pairs = [[_pair(sub, q.astype(np.float32), c["emb"].astype(np.float32)) for c in row["clips"]]
+                     for q in query]
+        larger = metric in ("MAX_SIM_IP", "MAX_SIM_COSINE")
+        scores[row["id"]] = sum(max(p) if larger else min(p) for p in pairs)
+    got = {h["id"]: h["distance"] for h in res[0]}
+    assert len(got) == 30
+    for pk, score in got.items():
+        assert score == pytest.approx(scores[pk], rel=2e-2, abs=2e-2)  # bf16 keeps 8 bits of mantissa
+
+
+@pytest.mark.parametrize("element_type, metric", [(DataType.BINARY_VECTOR, "HAMMING"),
+                                                  (DataType.FLOAT16_VECTOR, "L2"), (DataType.INT8_VECTOR, "IP")])
+def test_element_search_element_types(client, element_type, metric):
+    rows, vector = _typed(client, element_type, metric, "HNSW")
+    q = vector()
+    res = client.search("ty", data=[q.tobytes() if element_type == DataType.BINARY_VECTOR else q.tolist()],
+                        anns_field="clips[emb]", limit=200)
+    assert len(res[0]) == sum(len(r["clips"]) for r in rows)
+    by_id = {r["id"]: r for r in rows}
+    for hit in res[0]:
+        d = by_id[hit["id"]]["clips"][hit["offset"]]["emb"]
+        if element_type == DataType.BINARY_VECTOR:
+            assert hit["distance"] == _binary_pair(metric, q, d)
+        else:
+            assert hit["distance"] == pytest.approx(_pair(metric, q.astype(np.float32), d.astype(np.float32)),
+                                                    rel=1e-3, abs=1e-3)
+
+
+# -- hybrid_search ------------------------------------------------------------------------------------
+
+def _rrf(*lists, k: int = 60) -> list[tuple]:
+    scores: dict = {}
+    for ids in lists:
+        for rank, key in enumerate(ids, start=1):
+            scores[key] = scores.get(key, 0.0) + 1.0 / (k + rank)
+    return sorted(scores.items(), key=lambda item: -item[1])
+
+
+def test_hybrid_emb_list_with_normal_vector(client):
+    make(client, "e")
+    lists, vec = [EmbeddingList(_queries(12, 2))], _queries(13, 1).tolist()
+    emb = client.search("e", data=lists, anns_field="clips[emb]", limit=5, filter="doc != 2")
+    plain = client.search("e", data=vec, anns_field="vec", limit=5)
+    res = client.hybrid_search("e", [AnnSearchRequest(lists, "clips[emb]", {}, 5, expr="doc != 2"),
+                                     AnnSearchRequest(vec, "vec", {}, 5)], RRFRanker(), limit=6,
+                               output_fields=["doc"])
+    expected = _rrf([h["id"] for h in emb[0]], [h["id"] for h in plain[0]])[:6]
+    assert [round(h["distance"], 5) for h in res[0]] == [round(s, 5) for _, s in expected]
+    assert {h["id"] for h in res[0]} == {pk for pk, _ in expected} and all("offset" not in h for h in res[0])
+    weighted = client.hybrid_search("e", [AnnSearchRequest(lists, "clips[emb]", {}, 5)], WeightedRanker(1.0), limit=3)
+    raw = client.search("e", data=lists, anns_field="clips[emb]", limit=3)
+    assert [h["distance"] for h in weighted[0]] == pytest.approx(
+        [0.5 + np.arctan(h["distance"]) / np.pi for h in raw[0]], rel=1e-5)
+
+
+def test_hybrid_element_level_collapse_and_same_struct_fusion(client):
+    rows = make(client, "el", "L2", "FLAT")
+    q = _queries(14, 1)
+    vec = _queries(15, 1).tolist()
+    elements = client.search("el", data=q.tolist(), anns_field="clips[emb]", limit=8)
+    rows_of = list(dict.fromkeys(h["id"] for h in elements[0]))  # max-collapse: each row at its best element
+    plain = client.search("el", data=vec, anns_field="vec", limit=8)
+    res = client.hybrid_search("el", [AnnSearchRequest(q.tolist(), "clips[emb]", {}, 8),
+                                      AnnSearchRequest(vec, "vec", {}, 8)], RRFRanker(), limit=20)
+    expected = _rrf(rows_of, [h["id"] for h in plain[0]])
+    assert sorted(round(h["distance"], 6) for h in res[0]) == sorted(round(s, 6) for _, s in expected)
+    assert len({h["id"] for h in res[0]}) == len(res[0]) and all("offset" not in h for h in res[0])
+    fused = client.hybrid_search("el", [AnnSearchRequest(q.tolist(), "clips[emb]", {}, 8),
+                                        AnnSearchRequest(q.tolist(), "clips[emb]", {}, 8)], RRFRanker(), limit=8)
+    assert [(h["id"], h["offset"]) for h in fused[0]] == [(h["id"], h["offset"]) for h in elements[0]]
+
+
+@pytest.mark.parametrize("param, kwargs, text", [
+    ({"radius": 1.0}, {}, "range search is not supported for vector array (embedding-list) fields in hybrid search, "
+                          "fieldName:clips[emb]: invalid parameter[expected=][actual=]"),
+    ({}, {"group_by_field": "doc"}, "group by search is not supported for vector array (embedding-list) fields in "
+                                    "hybrid search, fieldName:clips[emb]: invalid parameter[expected=][actual=]"),
+])
+def test_hybrid_emb_list_refusals(client, param, kwargs, text):
+    make(client, "e")
+    with refused("^" + re.escape(text) + "$"):
+        client.hybrid_search("e", [AnnSearchRequest([EmbeddingList(_queries(16, 2))], "clips[emb]",
+                                                    {"params": param}, 5),
+                                   AnnSearchRequest(_queries(17, 1).tolist(), "vec", {}, 5)], RRFRanker(), limit=5,
+                             **kwargs)
+
+
+@pytest.mark.parametrize("scope, text", [
+    ({"collapse": {"strategy": "sum"}}, "element_scope.collapse.strategy sum is only supported for positively related "
+                                        "metrics: invalid parameter[expected=][actual=]"),
+    ({"collapse": {"strategy": "topk_avg"}}, "element_scope.collapse.topk is required for strategy topk_avg: invalid "
+                                             "parameter[expected=][actual=]"),
+    ({"other": 1}, "element_scope.collapse is required: invalid parameter[expected=][actual=]"),
+])
+def test_hybrid_element_scope_refusals(client, scope, text):
+    make(client, "el", "L2", "FLAT")
+    with refused("^" + re.escape(text) + "$"):
+        client.hybrid_search("el", [AnnSearchRequest(_queries(18, 1).tolist(), "clips[emb]",
+                                                     {"params": {"element_scope": scope}}, 5),
+                                    AnnSearchRequest(_queries(19, 1).tolist(), "vec", {}, 5)], RRFRanker(), limit=5)

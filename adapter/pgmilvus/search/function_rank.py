@@ -45,7 +45,7 @@ NUMERIC_TYPES = (DataType.INT8, DataType.INT16, DataType.INT32, DataType.INT64, 
 #: Scalar types Milvus names in "must be numeric"; the others are "unsupported field type".  A
 #: TIMESTAMPTZ input is refused as Milvus master refuses it (2.6 listed the type but never ran it).
 _SCALAR_TYPES = (DataType.BOOL, DataType.VARCHAR, DataType.TEXT, DataType.TIMESTAMPTZ)
-_LARGER_IS_BETTER = ("COSINE", "IP", "BM25")
+_LARGER_IS_BETTER = ("COSINE", "IP", "BM25", "MAX_SIM", "MAX_SIM_IP", "MAX_SIM_COSINE")
 
 
 class FunctionScore:

@@ -21,7 +21,7 @@ from typing import Any, Optional, Sequence
 import numpy as np
 import psycopg
 
-from . import boost, function_rank, ann as search, sql as search_sql
+from . import boost, function_rank, ann as search, sql as search_sql, struct_hybrid, structs
 from ..data import outputs, timestamps
 from ..catalog.properties import topk_limit
 from ..catalog.store import CollectionInfo, revision_guard
@@ -108,7 +108,21 @@ def hybrid_search(conn: psycopg.Connection, info: CollectionInfo, reqs: Any, ran
     out_plan = outputs.output_plan(info.schema, output_fields, default_all=False, include_pk=False,
                                    timezone=zone, time_fields=parts)
     per_request, metrics, group_of = [], [], {}
+    whole = _element_fusion(info, requests, scorer is not None)  # fusion keys (pk, position)
     for request in requests:
+        field = structs.sub_field(info, request.anns_field)
+        if field is not None:  # a struct array's vector sub-field (struct_hybrid.py)
+            if boosts is not None:
+                raise MilvusException(ErrorCode.UNSUPPORTED, f"boost functions with a struct array sub-search "
+                                                             f"({field.name}) are not supported by pgmilvus")
+            found, metric = struct_hybrid.sub_search(conn, info, request, field, scorer is not None, whole)
+            per_request.append(found)
+            metrics.append(metric)
+            if whole and scorer is not None:
+                group_of.update((key, key[0]) for hits in found for key, _ in hits)
+            continue
+        if request.params.get("element_scope") is not None:
+            struct_hybrid.element_scope(request, False, False)
         if boosts is not None:  # Milvus's sub-searches share the request's function_score
             request = dataclasses.replace(request, extra_columns=boost.columns(boosts))
         prepared = search.prepare(info, request)
@@ -133,7 +147,7 @@ def hybrid_search(conn: psycopg.Connection, info: CollectionInfo, reqs: Any, ran
                          offset, limit) for q in range(nq)]
     else:
         fused = [fuse(ranker, [r[q] for r in per_request], metrics)[offset:offset + limit] for q in range(nq)]
-    entities = entities_by_pk(conn, info, out_plan, {pk for hits in fused for pk, _ in hits})
+    entities = entities_by_pk(conn, info, out_plan, {key[0] if whole else key for hits in fused for key, _ in hits})
     pk_name = info.schema.primary_field.name
     data = []
     for hits in fused:
@@ -142,9 +156,25 @@ def hybrid_search(conn: psycopg.Connection, info: CollectionInfo, reqs: Any, ran
             value = float(np.float32(score))
             if round_decimal > 0:
                 value = round(value, round_decimal)
+            if whole:  # same-struct element fusion: the element's position as ``offset``
+                row.append(make_hit(pk_name, pk[0], value, dict(entities.get(pk[0], {}))))
+                row[-1]["offset"] = pk[1]
+                continue
             row.append(make_hit(pk_name, pk, value, dict(entities.get(pk, {}))))
         data.append(Hits(row, pk_name=pk_name))
     return SearchResult(data)
+
+
+def _element_fusion(info: CollectionInfo, requests: Sequence[SearchRequest], grouping: bool) -> bool:
+    """Every sub-search element-level on one struct: elements are fused as they are (Milvus
+    master's same-struct element hybrid), grouped by the primary key only."""
+    if struct_hybrid.same_struct(info, requests) is None:
+        return False
+    group = requests[0].group_by_field
+    if grouping and group != info.schema.primary_field.name:
+        raise structs.wrapped("only group by primary key is supported for same-struct element-level vector array "
+                              "fields in hybrid search")
+    return True
 
 
 def _fusion_of(ranker: Any, info: CollectionInfo, zone: str, grouping: bool) -> tuple[Any, Any]:

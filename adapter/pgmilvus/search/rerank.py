@@ -92,7 +92,7 @@ def normalize(metric: str, x: float, norm_score: bool = True) -> float:
     metric = metric.upper()
     if metric == "COSINE":
         return (1.0 + x) / 2.0 if norm_score else x
-    if metric == "IP":
+    if metric in ("IP", "MAX_SIM", "MAX_SIM_IP", "MAX_SIM_COSINE"):  # positive MAX_SIM: operator_merge.go
         return 0.5 + math.atan(x) / math.pi if norm_score else x
     if metric == "BM25":
         return 2.0 * math.atan(x) / math.pi if norm_score else x
@@ -157,5 +157,8 @@ def fuse(ranker: BaseRanker, per_request: List[List[tuple[Any, float]]], metrics
 
 
 def pk_order(pk: Any) -> tuple:
-    """Sort key of a primary key (ints and strings never compared with each other)."""
+    """Sort key of a primary key (ints and strings never compared with each other); a (pk,
+    element position) pair, the key of a same-struct element fusion (struct_hybrid.py), by both."""
+    if isinstance(pk, tuple):
+        return (2, pk_order(pk[0]), pk[1])
     return (0, pk, "") if isinstance(pk, int) else (1, 0, str(pk))
