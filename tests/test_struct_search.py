@@ -453,3 +453,30 @@ def test_hybrid_element_scope_refusals(client, scope, text):
         client.hybrid_search("el", [AnnSearchRequest(_queries(18, 1).tolist(), "clips[emb]",
                                                      {"params": {"element_scope": scope}}, 5),
                                     AnnSearchRequest(_queries(19, 1).tolist(), "vec", {}, 5)], RRFRanker(), limit=5)
+
+
+# -- search_iterator ----------------------------------------------------------------------------------
+
+def test_element_search_iterator_walks_every_element(client):
+    rows = make(client, "el", "COSINE", "FLAT")
+    q = _queries(20, 1)[0]
+    truth = element_truth([r for r in rows if r["doc"] != 1], q, "COSINE")
+    it = client.search_iterator("el", data=[q.tolist()], anns_field="clips[emb]", batch_size=7, filter="doc != 1",
+                                output_fields=["doc"])
+    walked = []
+    while True:
+        page = it.next()
+        if not page:
+            break
+        walked.extend(page)
+    assert [(h["id"], h["offset"]) for h in walked] == [(pk, pos) for pk, pos, _ in truth]
+    np.testing.assert_allclose([h["distance"] for h in walked], [d for *_, d in truth], rtol=1e-5, atol=1e-5)
+    limited = client.search_iterator("el", data=[q.tolist()], anns_field="clips[emb]", batch_size=4, limit=10)
+    assert sum(len(limited.next()) for _ in range(4)) == 10
+
+
+def test_emb_list_search_iterator_refused(client):
+    make(client, "e")
+    with refused(r"^search iterator is not supported for multi-search-multi on embedding list fields: invalid "
+                 r"parameter\[expected=\]\[actual=\]$"):
+        client.search_iterator("e", data=[EmbeddingList(_queries(21, 2))], anns_field="clips[emb]", batch_size=5)

@@ -16,7 +16,7 @@ from typing import Any, Callable, Optional
 import psycopg
 
 from ..catalog import collections
-from . import ann as search, order
+from . import ann as search, order, structs
 from ..errors import ParamError, collection_replaced, illegal, invalid_parameter
 from .params import MAX_TOPK, build_request
 from .results import SearchPage
@@ -64,9 +64,28 @@ class SearchIterator:
         self._last: Optional[tuple[float, list[Any]]] = None  # (last distance, keys returned at it)
         self._done = False
         self._collection_id: Optional[int] = None  # of the collection the first page read
-        # field, metric, filter errors now
-        read(lambda conn: search.prepare(collections.require(conn, db_name, collection_name, name_check=False),
-                                         self._request, iterating=True))
+        self._element_key: Optional[tuple[float, Any, int]] = None  # a struct element walk's last hit
+        read(self._check)  # field, metric, filter errors now
+
+    def _check(self, conn: psycopg.Connection) -> None:
+        info = collections.require(conn, self._db_name, self._collection, name_check=False)
+        field = structs.sub_field(info, self._request.anns_field)
+        if field is not None:  # a struct array's vector sub-field: element by element (structs.py)
+            structs.plan(info, self._request, field, iterating=True)
+        else:
+            search.prepare(info, self._request, iterating=True)
+
+    def _element_page(self, conn: psycopg.Connection, info: Any, field: Any) -> SearchPage:
+        """A page of an element-level walk: after the last (distance, pk, position) returned."""
+        p = structs.plan(info, self._request, field, iterating=True)
+        found = structs.rows(conn, p, self._request, self._element_key)[0]
+        if len(found) < self._request.limit:
+            self._done = True
+        if found:
+            self._element_key = (found[-1][1], found[-1][0], found[-1][2] + 1)
+        if self._left is not None:
+            self._left -= len(found)
+        return SearchPage(structs.hits(p, self._request, found))
 
     def next(self) -> SearchPage:
         want = self._batch if self._left is None else min(self._batch, self._left)
@@ -78,9 +97,15 @@ class SearchIterator:
             info = collections.require(conn, self._db_name, self._collection, name_check=False)
             if self._collection_id is not None and info.id != self._collection_id:
                 raise collection_replaced(info.name, "search_iterator")
+            field = structs.sub_field(info, self._request.anns_field)
+            if field is not None:
+                return info, self._element_page(conn, info, field), None
             prepared = search.prepare(info, self._request, keyset=self._last, iterating=True)
             return info, prepared, search.run(conn, prepared)[0]
         info, prepared, found = self._read(page)
+        if isinstance(prepared, SearchPage):
+            self._collection_id = info.id
+            return prepared
         self._collection_id = info.id
         selected = search.finish(prepared, found)
         if len(found) < want or len(selected) < len(found):  # exhausted, or past range search's radius

@@ -125,6 +125,8 @@ def plan(info: CollectionInfo, request: SearchRequest, field: FieldSchema, itera
         raise invalid_parameter(f"search type mismatch for VECTOR_ARRAY field {field.name}: metric_type {name} {need}")
     if emb:
         _check_emb_list(request, iterating)
+    elif request.params.get("iterator") and not request.params.get("search_iter_v2") and not iterating:
+        raise wrapped("legacy search iterator is not supported for element-level search; use search iterator v2")
     elif request.group_by_field and request.group_by_field != info.schema.primary_field.name:
         raise wrapped("only group by primary key is supported for element-level search")
     if request.aggregation is not None or request.order_by:
