@@ -176,10 +176,7 @@ def prepare(info: CollectionInfo, request: SearchRequest, keyset: Optional[tuple
     iterator's page, whose ef knowhere leaves unchecked)."""
     check_window(request.limit, request.offset, topk_limit(info))
     aggregating = request.aggregation is not None
-    ranged = request.params.get("radius") is not None or request.params.get("range_filter") is not None
-    if ranged and request.radius is None:  # Milvus master's words, checked before the metric (2.6 ignores it)
-        raise invalid_parameter("range_filter requires radius to be set; range_filter alone is not a valid range "
-                                "search parameter")
+    ranged = check_radius(request)
     bound = None
     if request.filter and not request.filter_params and isinstance(request.filter, str):
         bound = bound_filters.condition(info, request.filter)
@@ -193,7 +190,7 @@ def prepare(info: CollectionInfo, request: SearchRequest, keyset: Optional[tuple
     if aggregating:  # the search finds the aggregation's composite groups instead of ``limit`` hits
         request = _aggregation_request(plan, request)
     if ranged:
-        _check_range(plan.resolved, request)  # else nothing to check (most searches)
+        check_range(plan.resolved.target.metric, request)  # else nothing to check (most searches)
     elif not iterating and keyset is None and request.group_by_field is None and (
             "ef" in request.params or "reorder_k" in request.params):
         _check_top_k(plan.resolved, request)
@@ -205,6 +202,16 @@ def prepare(info: CollectionInfo, request: SearchRequest, keyset: Optional[tuple
     data = request.data if plan.resolved.signatures is None else plan.resolved.signatures(request.data)
     vectors = encode_queries(plan.resolved.field, data, plan.encoder)
     return Prepared(plan, request, vectors, keyset, bound)
+
+
+def check_radius(request: SearchRequest) -> bool:
+    """Whether the search is a range search; a range_filter without a radius is refused (Milvus
+    master's words, checked before the metric; 2.6 ignores it)."""
+    ranged = request.params.get("radius") is not None or request.params.get("range_filter") is not None
+    if ranged and request.radius is None:
+        raise invalid_parameter("range_filter requires radius to be set; range_filter alone is not a valid range "
+                                "search parameter")
+    return ranged
 
 
 def _shape(request: SearchRequest, bound: Optional[bound_filters.Bound] = None) -> Optional[tuple[Any, ...]]:
@@ -330,20 +337,20 @@ def _check_top_k(resolved: Resolved, request: SearchRequest) -> None:
                               f"(search_params {name} must be at least limit + offset, {k})")
 
 
-def _check_range(resolved: Resolved, request: SearchRequest) -> None:
+def check_range(metric: search_sql.Metric, request: SearchRequest) -> None:
     """Milvus's checks on radius / range_filter (range_filter must be on the near side)."""
     radius, range_filter = request.radius, request.range_filter
     if request.group_by_field and (radius is not None or range_filter is not None):
         raise invalid_parameter("Not allowed to do range-search when doing search-group-by")
-    if resolved.target.metric.name == "MHJACCARD":
+    if metric.name == "MHJACCARD":
         raise minhash.refuse_range()
     if radius is None or range_filter is None:
         return
-    if resolved.target.metric.larger_is_better and not range_filter > radius:
-        raise invalid_parameter(f"range_filter must be greater than radius for {resolved.target.metric.name}"
+    if metric.larger_is_better and not range_filter > radius:
+        raise invalid_parameter(f"range_filter must be greater than radius for {metric.name}"
                                 f" (radius={radius}, range_filter={range_filter})")
-    if not resolved.target.metric.larger_is_better and not range_filter < radius:
-        raise invalid_parameter(f"range_filter must be less than radius for {resolved.target.metric.name}"
+    if not metric.larger_is_better and not range_filter < radius:
+        raise invalid_parameter(f"range_filter must be less than radius for {metric.name}"
                                 f" (radius={radius}, range_filter={range_filter})")
 
 
@@ -480,7 +487,7 @@ def _statement(conn: psycopg.Connection, prepared: Prepared, which: Sequence[int
     """The statement (cached on the plan) and its parameters for the query vectors ``which``."""
     plan, request = prepared.plan, prepared.request
     nq = len(which)
-    range_filter = request.params.get("range_filter") is not None  # checked by prepare (_check_range)
+    range_filter = request.params.get("range_filter") is not None  # checked by prepare (check_range)
     keyset = prepared.keyset is not None
     limit = request.window if plan.group is not None else fetch
     target = plan.resolved.target
@@ -624,7 +631,7 @@ def finish(prepared: Prepared, rows: list[Row]) -> list[tuple[Row, float]]:
     plan = prepared.plan
     metric = plan.resolved.target.metric
     values = metric.to_milvus(list(map(_RAW_OF, rows)))
-    if request.params.get("radius") is not None:  # checked by prepare (_check_range)
+    if request.params.get("radius") is not None:  # checked by prepare (check_range)
         radius = search_sql.float32([request.radius])[0]
         rows, values = _kept(rows, values, [(d > radius if metric.larger_is_better else d < radius) for d in values])
     elif metric.positive_only and values and not values[-1] > 0:

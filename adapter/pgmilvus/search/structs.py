@@ -102,10 +102,7 @@ def _metric(field: FieldSchema, index: Optional[IndexInfo], requested: Optional[
     """The index's metric; a request's other metric is Milvus's mismatch (without an index,
     which Milvus's load refuses, the request's or the data kind's default)."""
     if index is not None and index.metric_type:
-        if requested and requested != index.metric_type:
-            raise MilvusException(ErrorCode.INVALID_PARAMETER, f"metric type not match: invalid parameter"
-                                                               f"[expected={index.metric_type}][actual={requested}]")
-        return index.metric_type
+        return target_mod.metric_for(field, index, requested)
     if requested:
         return requested
     binary = field.element_type == DataType.BINARY_VECTOR
@@ -214,29 +211,13 @@ def _statement(p: StructPlan, request: SearchRequest, keyset: bool = False) -> s
     return struct_sql.element_statement(p.target, p.column, conds, items, request.window)
 
 
-def _check_range(p: StructPlan, request: SearchRequest) -> None:
-    radius, range_filter = request.radius, request.range_filter
-    if request.params.get("range_filter") is not None and radius is None:
-        raise invalid_parameter("range_filter requires radius to be set; range_filter alone is not a valid range "
-                                "search parameter")
-    if request.group_by_field and radius is not None:
-        raise invalid_parameter("Not allowed to do range-search when doing search-group-by")
-    if radius is None or range_filter is None:
-        return
-    name = p.target.metric.name
-    if p.larger_is_better and not range_filter > radius:
-        raise invalid_parameter(f"range_filter must be greater than radius for {name} (radius={radius}, "
-                                f"range_filter={range_filter})")
-    if not p.larger_is_better and not range_filter < radius:
-        raise invalid_parameter(f"range_filter must be less than radius for {name} (radius={radius}, "
-                                f"range_filter={range_filter})")
-
-
 def rows(conn: psycopg.Connection, p: StructPlan, request: SearchRequest,
          keyset: Optional[tuple[float, Any, int]] = None) -> list[list[tuple]]:
     """The statement's rows per query, best first: ``(pk, raw key, [position,] outputs...)``."""
     if not p.emb_list:
-        _check_range(p, request)
+        from . import ann  # ann dispatches here
+        if ann.check_radius(request):
+            ann.check_range(p.target.metric, request)
     statement = _statement(p, request, keyset is not None).as_bytes(conn)
     base = dict(p.params)
     if request.radius is not None:
