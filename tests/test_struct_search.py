@@ -480,3 +480,6 @@ def test_emb_list_search_iterator_refused(client):
     with refused(r"^search iterator is not supported for multi-search-multi on embedding list fields: invalid "
                  r"parameter\[expected=\]\[actual=\]$"):
         client.search_iterator("e", data=[EmbeddingList(_queries(21, 2))], anns_field="clips[emb]", batch_size=5)
+    with refused(r"^search iterator is not supported for multi-search-multi"):  # pymilvus's flat form
+        client.search_iterator("e", data=[_queries(21, 2).reshape(-1)], anns_field="clips[emb]", batch_size=5,
+                               is_embedding_list=True)

@@ -56,7 +56,8 @@ class SearchIterator:
         self._collection = collection_name
         self._batch = batch_size
         self._left: Optional[int] = None if limit is None or limit < 0 else int(limit)
-        extra = {k: v for k, v in kwargs.items() if k in ("filter_params", "expr_params", "timezone", "time_fields")}
+        extra = {k: v for k, v in kwargs.items()
+                 if k in ("filter_params", "expr_params", "timezone", "time_fields", "is_embedding_list")}
         extra["round_decimal"] = round_decimal
         # Checked once here (bad arguments fail at creation, as in pymilvus); the limit is per page.
         self._request = build_request(data, filter or "", batch_size, output_fields, search_params,
