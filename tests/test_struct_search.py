@@ -483,3 +483,20 @@ def test_emb_list_search_iterator_refused(client):
     with refused(r"^search iterator is not supported for multi-search-multi"):  # pymilvus's flat form
         client.search_iterator("e", data=[_queries(21, 2).reshape(-1)], anns_field="clips[emb]", batch_size=5,
                                is_embedding_list=True)
+
+
+def test_hybrid_same_struct_group_by_pk_and_sub_field_outputs(client):
+    make(client, "el", "IP", "FLAT")
+    q = _queries(22, 1).tolist()
+    reqs = [AnnSearchRequest(q, "clips[emb]", {}, 10), AnnSearchRequest(q, "clips[emb]", {}, 10)]
+    grouped = client.hybrid_search("el", reqs, RRFRanker(), limit=4, group_by_field="id", output_fields=["clips[desc]"])
+    ids = [h["id"] for h in grouped[0]]
+    assert len(ids) == len(set(ids)) == 4 and all("offset" in h for h in grouped[0])
+    assert all(set(c) == {"desc"} for h in grouped[0] for c in h["entity"]["clips"])
+    with refused(r"^only group by primary key is supported for same-struct element-level vector array fields in "
+                 r"hybrid search: invalid parameter\[expected=\]\[actual=\]$"):
+        client.hybrid_search("el", reqs, RRFRanker(), limit=4, group_by_field="doc")
+    with refused(r"^group by search is only supported for same-struct element-level vector array fields in hybrid "
+                 r"search, fieldName:clips\[emb\]"):
+        client.hybrid_search("el", [reqs[0], AnnSearchRequest(q, "vec", {}, 5)], RRFRanker(), limit=4,
+                             group_by_field="id")

@@ -245,6 +245,10 @@ def _freeze(value: Any) -> Any:
 
 
 def _plan(info: CollectionInfo, request: SearchRequest, bound: Optional[bound_filters.Bound] = None) -> Plan:
+    if structs.sub_field(info, request.anns_field) is not None:  # search() / hybrid / iterators dispatch before
+        raise MilvusException(ErrorCode.UNSUPPORTED, f"rerank functions and highlighters on a struct array "
+                                                     f"sub-field search ({request.anns_field}) are not supported by "
+                                                     "pgmilvus: search it without them")
     resolved = resolve(info, request.anns_field, request.metric_type, request.partition_names, request.ignore_growing,
                        request.params)
     zone, parts = timestamps.rendering(info.properties, request.timezone, request.time_fields)
