@@ -39,7 +39,7 @@ import psycopg  # noqa: E402
 from pgmilvus import DataType, Function, FunctionType  # noqa: E402
 from pgmilvus.data import minhash  # noqa: E402
 
-from turns import cell, measure_sides, shapes_main, turn_ratio  # noqa: E402
+from turns import SIDES_HEADER, measure_sides, shapes_main, sides_line  # noqa: E402
 
 NAME = "mhbench"
 TABLE = f'"default"."{NAME}"'
@@ -140,16 +140,13 @@ def run_shape(client: Any, dsn: str, rows: int, num_hashes: int, args: Any) -> l
                 same = timed["sql"].found == timed["pgmilvus"].found
             if not same:
                 raise SystemExit(f"{name}: the two sides found different rows")
-            lines.append(f"{name:<34} {cell(timed['sql'])} {cell(timed['pgmilvus'])} "
-                         f"{turn_ratio(timed['sql'], timed['pgmilvus']):6.2f}")
+            lines.append(sides_line(name, timed["sql"], timed["pgmilvus"]))
     raw.close()
     return lines
 
 
 def main() -> None:
-    header = (f"{'search':<34} {'sql /s':>9} {'p50':>7} {'p99':>7} {'pgm /s':>9} {'p50':>7} {'p99':>7} "
-              f"{'ratio':>6}")
-    shapes_main(__doc__, "minhash", ["5000x16", "50000x128"], 60, header, run_shape, label="ROWSxHASHES")
+    shapes_main(__doc__, "minhash", ["5000x16", "50000x128"], 60, SIDES_HEADER, run_shape, label="ROWSxHASHES")
 
 
 if __name__ == "__main__":

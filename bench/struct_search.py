@@ -27,7 +27,7 @@ import psycopg  # noqa: E402
 
 from pgmilvus import DataType, EmbeddingList  # noqa: E402
 
-from turns import cell, measure_sides, shapes_main, turn_ratio  # noqa: E402
+from turns import SIDES_HEADER, measure_sides, shapes_main, sides_line  # noqa: E402
 
 TURN = 10
 
@@ -105,16 +105,13 @@ def run_shape(client: Any, dsn: str, rows: int, dim: int, args: Any) -> list[str
             label = f"{rows}x{dim} {'emb-list' if emb else 'element'}{', filter' if filtered else ''}"
             if timed["sql"].found != timed["pgmilvus"].found:
                 raise SystemExit(f"{label}: the two sides found different hits")
-            lines.append(f"{label:<34} {cell(timed['sql'])} {cell(timed['pgmilvus'])} "
-                         f"{turn_ratio(timed['sql'], timed['pgmilvus']):6.2f}")
+            lines.append(sides_line(label, timed["sql"], timed["pgmilvus"]))
     raw.close()
     return lines
 
 
 def main() -> None:
-    header = (f"{'search':<34} {'sql /s':>9} {'p50':>7} {'p99':>7} {'pgm /s':>9} {'p50':>7} {'p99':>7} "
-              f"{'ratio':>6}")
-    shapes_main(__doc__, "struct_search", ["2000x64", "20000x128"], 20, header, run_shape)
+    shapes_main(__doc__, "struct_search", ["2000x64", "20000x128"], 20, SIDES_HEADER, run_shape)
 
 
 if __name__ == "__main__":

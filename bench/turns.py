@@ -78,6 +78,16 @@ def turn_ratio(base: Side, side: Side) -> float:
 _ALL_CPUS = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
 
 
+#: The header of a two-sides table (bench/minhash.py, bench/struct_search.py): SQL, then pgmilvus.
+SIDES_HEADER = (f"{'search':<34} {'sql /s':>9} {'p50':>7} {'p99':>7} {'pgm /s':>9} {'p50':>7} {'p99':>7} "
+                f"{'ratio':>6}")
+
+
+def sides_line(name: str, sql_side: Side, pgmilvus: Side) -> str:
+    """One row of a SIDES_HEADER table."""
+    return f"{name:<34} {cell(sql_side)} {cell(pgmilvus)} {turn_ratio(sql_side, pgmilvus):6.2f}"
+
+
 def pin_server_apart(servers: Iterable[int] = (), names: Sequence[str] = ("postgres", "milvus")) -> str:
     """Run this process on CPU 0 and every server process (PostgreSQL's and Milvus's, by name,
     plus the ``servers`` pids: a ``pgmilvus serve``) on the others.

@@ -17,7 +17,7 @@ Rows whose struct array is NULL or empty are never hits.  The statements: struct
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field as dataclass_field
 from typing import Any, Optional, Sequence
 
 import numpy as np
@@ -26,7 +26,7 @@ from psycopg import sql
 
 from ..catalog import struct_indexes
 from ..catalog.store import CollectionInfo, IndexInfo, revision_guard
-from ..data import outputs, structs as struct_data, timestamps
+from ..data import bound_filters, outputs, structs as struct_data, timestamps
 from ..data.values import wire_adapters
 from ..errors import ErrorCode, MilvusException, invalid_parameter
 from ..schema.model import FieldSchema
@@ -88,6 +88,7 @@ class StructPlan:
     out: outputs.OutputPlan
     pk_name: str
     element_filter: Optional[sql.Composable] = None
+    statements: dict[Any, bytes] = dataclass_field(default_factory=dict)  # composed once per (window, range, ...)
 
     @property
     def emb_list(self) -> bool:
@@ -110,9 +111,25 @@ def _metric(field: FieldSchema, index: Optional[IndexInfo], requested: Optional[
 
 
 def plan(info: CollectionInfo, request: SearchRequest, field: FieldSchema, iterating: bool = False) -> StructPlan:
-    """Resolve and check a search of ``field`` (Milvus's refusals, in its words)."""
+    """Resolve and check a search of ``field`` (Milvus's refusals, in its words); kept on the
+    collection's description per search shape, as search/ann.py keeps its plans."""
     check_window(request.limit, request.offset)
     emb = is_emb_list_data(request)
+    from .ann import _shape  # ann dispatches here
+    shape = _shape(request)
+    key = None if shape is None else ("struct", shape, emb, iterating, request.params.get("iterator"),
+                                      request.params.get("search_iter_v2"), request.params.get("retrieval_ann_ratio"),
+                                      request.params.get("radius") is not None)
+    found = info.plans.get(key) if key is not None else None
+    if found is None:
+        found = _plan(info, request, field, emb, iterating)
+        if key is not None:
+            bound_filters.remember(info.plans, key, found)
+    return found
+
+
+def _plan(info: CollectionInfo, request: SearchRequest, field: FieldSchema, emb: bool, iterating: bool
+          ) -> StructPlan:
     index = target_mod.field_index(info, field)
     name = _metric(field, index, request.metric_type, emb)
     wants_list = name in SUB_METRIC
@@ -218,7 +235,11 @@ def rows(conn: psycopg.Connection, p: StructPlan, request: SearchRequest,
         from . import ann  # ann dispatches here
         if ann.check_radius(request):
             ann.check_range(p.target.metric, request)
-    statement = _statement(p, request, keyset is not None).as_bytes(conn)
+    key = (request.window, request.radius is not None, request.range_filter is not None, keyset is not None,
+           bool(request.group_by_field))
+    statement = p.statements.get(key)
+    if statement is None:
+        statement = p.statements[key] = _statement(p, request, keyset is not None).as_bytes(conn)
     base = dict(p.params)
     if request.radius is not None:
         base["radius"] = request.radius
