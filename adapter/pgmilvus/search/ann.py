@@ -252,6 +252,7 @@ def _plan(info: CollectionInfo, request: SearchRequest, bound: Optional[bound_fi
     resolved = resolve(info, request.anns_field, request.metric_type, request.partition_names, request.ignore_growing,
                        request.params)
     zone, parts = timestamps.rendering(info.properties, request.timezone, request.time_fields)
+    structs.refuse_row_level_element_filter(info, request, zone)
     out = outputs.output_plan(info.schema, request.output_fields, default_all=False, include_pk=False,
                               timezone=zone, time_fields=parts)
     if out.count:

@@ -154,13 +154,54 @@ def _plan(info: CollectionInfo, request: SearchRequest, field: FieldSchema, emb:
     target = Target(table=table, pk=info.schema.primary_field.name, column=sql.Identifier("t", field.name),
                     query_type=query_type, metric=metric)
     zone, parts = timestamps.rendering(info.properties, request.timezone, request.time_fields)
-    from .ann import filter_condition  # ann dispatches here
-    condition = filter_condition(request.filter, info, request.filter_params, zone)
+    split = element_split(info, request, zone)
+    element_condition = None
+    if split is not None:  # element_filter(S, P): the rows' part, and P at each element
+        if emb or split.struct != field.struct_name:
+            raise refuse_element_filter()
+        condition = _text_condition(split.row_sql)
+        element_condition = _text_condition(split.element_sql(f'e."{struct_sql.POSITION}"'))
+    else:
+        from .ann import filter_condition  # ann dispatches here
+        condition = filter_condition(request.filter, info, request.filter_params, zone)
     conditions = [*conditions, *([condition] if condition is not None else []), revision_guard(info)]
     out = outputs.output_plan(info.schema, request.output_fields, default_all=False, include_pk=False,
                               timezone=zone, time_fields=parts)
     return StructPlan(field, element, index, name, target, sql.Identifier("t", field.name), conditions, params, out,
-                      info.schema.primary_field.name)
+                      info.schema.primary_field.name, element_condition)
+
+
+def _text_condition(text: Optional[str]) -> Optional[sql.Composable]:
+    """Compiled filter SQL as a condition of a statement with bound parameters (% doubled)."""
+    return None if text is None else sql.SQL("({})").format(sql.SQL(text.replace("%", "%%")))
+
+
+def element_split(info: CollectionInfo, request: SearchRequest, zone: str) -> Any:
+    """The filter's element_filter part (filters.elements), or None without one.  The parser is
+    only asked when the text names the function (spelled all-lower or ALL-UPPER): most filters
+    have none."""
+    text = request.filter
+    if not text or not info.schema.struct_fields or "element_filter" not in text.lower():
+        return None
+    from ..catalog import json_index
+    from ..filters.elements import element_split as split
+    try:
+        return split(text, info.schema, request.filter_params, "search", json_index.indexed_paths(info), zone)
+    except NotImplementedError:  # the contract is committed before its parser (branch struct-filters)
+        raise MilvusException(ErrorCode.UNSUPPORTED, "element_filter is not available in this build of pgmilvus "
+                                                     "yet (filters.elements.element_split)") from None
+
+
+def refuse_element_filter() -> MilvusException:
+    """element_filter in a row-level search (an ordinary vector field, embedding lists, another struct)."""
+    return invalid_parameter("element_filter is only supported for element-level search on vector sub-fields of the "
+                             "same struct array; use MATCH_ANY/MATCH_* for row-level vector search")
+
+
+def refuse_row_level_element_filter(info: CollectionInfo, request: SearchRequest, zone: str) -> None:
+    """A search of an ordinary vector field whose filter holds element_filter: Milvus's refusal."""
+    if element_split(info, request, zone) is not None:
+        raise refuse_element_filter()
 
 
 def _check_emb_list(request: SearchRequest, iterating: bool) -> None:
