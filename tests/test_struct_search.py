@@ -504,15 +504,6 @@ def test_hybrid_same_struct_group_by_pk_and_sub_field_outputs(client):
 
 # -- element_filter (filters/elements.py's element_split) -------------------------------------------
 
-def _element_filter_ready(client, name: str) -> None:
-    """Skip until branch struct-filters implements the element_split its contract declares."""
-    try:
-        client.search(name, data=[[0.1] * DIM], anns_field="vec", limit=1, filter="element_filter(clips, $[n] >= 0)")
-    except MilvusException as exc:
-        if "not available in this build" in exc.message:
-            pytest.skip("filters.elements.element_split is not implemented yet")
-
-
 @pytest.mark.parametrize("expr, row_ok, element_ok", [
     ("element_filter(clips, $[n] >= 1)", lambda r: True, lambda c: c["n"] >= 1),
     ('doc == 1 && element_filter(clips, $[n] == 0 || $[desc] like "d1%")', lambda r: r["doc"] == 1,
@@ -520,7 +511,6 @@ def _element_filter_ready(client, name: str) -> None:
 ])
 def test_element_filter_selects_elements(client, expr, row_ok, element_ok):
     rows = make(client, "el", "L2", "FLAT")
-    _element_filter_ready(client, "el")
     q = _queries(23, 1)[0]
     kept = [dict(r, clips=[c if element_ok(c) else None for c in r["clips"] or []]) for r in rows if row_ok(r)]
     truth = [t for t in element_truth([dict(r, clips=[c or {"emb": [np.inf] * DIM} for c in r["clips"]])
@@ -531,7 +521,6 @@ def test_element_filter_selects_elements(client, expr, row_ok, element_ok):
 
 def test_element_filter_refused_in_row_level_searches(client):
     make(client, "e")
-    _element_filter_ready(client, "e")
     text = (r"^element_filter is only supported for element-level search on vector sub-fields of the same struct "
             r"array; use MATCH_ANY/MATCH_\* for row-level vector search: invalid parameter$")
     with refused(text):
@@ -539,3 +528,28 @@ def test_element_filter_refused_in_row_level_searches(client):
     with refused(text):
         client.search("e", data=[EmbeddingList(_queries(24, 2))], anns_field="clips[emb]", limit=3,
                       filter="element_filter(clips, $[n] > 0)")
+
+
+def test_element_filter_with_range_group_and_iterator(client):
+    rows = make(client, "el", "COSINE", "FLAT")
+    q = _queries(25, 1)[0]
+    kept = [dict(r, clips=[c for c in r["clips"] or [] if c["n"] >= 1]) for r in rows]
+    positions = {(r["id"], j) for r in rows for j, c in enumerate(r["clips"] or []) if c["n"] >= 1}
+    truth = [t for t in element_truth(rows, q, "COSINE") if (t[0], t[1]) in positions]
+    expr = "element_filter(clips, $[n] >= 1)"
+    it = client.search_iterator("el", data=[q.tolist()], anns_field="clips[emb]", batch_size=5, filter=expr)
+    walked = []
+    while page := it.next():
+        walked.extend(page)
+    assert [(h["id"], h["offset"]) for h in walked] == [(pk, pos) for pk, pos, _ in truth]
+    grouped = client.search("el", data=[q.tolist()], anns_field="clips[emb]", limit=4, group_by_field="id",
+                            filter=expr)
+    best: dict = {}
+    for pk, pos, _ in truth:
+        best.setdefault(pk, pos)
+    assert [(h["id"], h["offset"]) for h in grouped[0]] == list(best.items())[:4]
+    radius = truth[6][2] - 1e-4
+    ranged = client.search("el", data=[q.tolist()], anns_field="clips[emb]", limit=50, filter=expr,
+                           search_params={"params": {"radius": radius}})
+    assert [(h["id"], h["offset"]) for h in ranged[0]] == [(pk, pos) for pk, pos, _ in truth[:7]]
+    assert kept  # rows whose elements all fail the predicate are simply absent

@@ -177,19 +177,14 @@ def _text_condition(text: Optional[str]) -> Optional[sql.Composable]:
 
 
 def element_split(info: CollectionInfo, request: SearchRequest, zone: str) -> Any:
-    """The filter's element_filter part (filters.elements), or None without one.  The parser is
-    only asked when the text names the function (spelled all-lower or ALL-UPPER): most filters
-    have none."""
-    text = request.filter
-    if not text or not info.schema.struct_fields or "element_filter" not in text.lower():
+    """The filter's element_filter part (filters.elements), or None without one (most filters:
+    the parser is only asked when the text names the function)."""
+    from ..filters import elements
+    if not info.schema.struct_fields or not elements.is_element_level(request.filter):
         return None
     from ..catalog import json_index
-    from ..filters.elements import element_split as split
-    try:
-        return split(text, info.schema, request.filter_params, "search", json_index.indexed_paths(info), zone)
-    except NotImplementedError:  # the contract is committed before its parser (branch struct-filters)
-        raise MilvusException(ErrorCode.UNSUPPORTED, "element_filter is not available in this build of pgmilvus "
-                                                     "yet (filters.elements.element_split)") from None
+    return elements.element_split(request.filter, info.schema, request.filter_params, "search",
+                                  json_index.indexed_paths(info), zone)
 
 
 def refuse_element_filter() -> MilvusException:
