@@ -104,7 +104,8 @@ def element_statement(target: Target, column: sql.Composable, conditions: Sequen
 def grouped_element_statement(target: Target, column: sql.Composable, conditions: Sequence[sql.Composable],
                               outputs: Sequence[sql.Composable], groups: int) -> sql.Composable:
     """group_by the primary key: the best ``%(group_size)s`` elements of the best ``groups`` rows,
-    rows ranked by their best element (ties by pk); each row ``(pk, distance, position,
+    rows ranked by their best element (ties by pk); the hits in distance order (Milvus's e2e
+    suite expects distances monotonic across groups); each row ``(pk, distance, position,
     outputs..., rn, best, rank)``."""
     pk, raw = sql.Identifier("t", target.pk), element_raw(target)
     inner = sql.SQL(
@@ -115,6 +116,6 @@ def grouped_element_statement(target: Target, column: sql.Composable, conditions
              best=sql.Identifier(BEST), source=_elements(target, column), where=_where(conditions))
     return sql.SQL(
         "SELECT * FROM (SELECT s.*, dense_rank() OVER (ORDER BY {best}, {pk}) AS {rank} FROM ({inner}) AS s "
-        "WHERE {rn} <= %(group_size)s) AS s2 WHERE {rank} <= {groups} ORDER BY {rank}, {d}, {off}").format(
+        "WHERE {rn} <= %(group_size)s) AS s2 WHERE {rank} <= {groups} ORDER BY {d}, {pk}, {off}").format(
         best=sql.Identifier(BEST), pk=sql.Identifier(PK), rank=sql.Identifier(RANK), inner=inner,
         rn=sql.Identifier(RN), groups=sql.Literal(int(groups)), d=sql.Identifier(DIST), off=sql.Identifier(OFFSET))
