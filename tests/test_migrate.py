@@ -391,6 +391,7 @@ def test_a_struct_array_is_carried(tmp_path: Path) -> None:
                          nullable=True)
         index = source.prepare_index_params()
         index.add_index("v", index_type="FLAT", metric_type="L2")
+        index.add_index("clips[emb]", index_type="HNSW", metric_type="MAX_SIM_COSINE")
         source.create_collection("structs", schema=schema, index_params=index)
         source.insert("structs", rows)
         described = source.describe_collection("structs")["fields"]
@@ -403,6 +404,7 @@ def test_a_struct_array_is_carried(tmp_path: Path) -> None:
     target = MilvusClient(str(dst))
     try:
         assert target.describe_collection("structs")["fields"] == described
+        assert target.describe_index("structs", "clips[emb]")["metric_type"] == "MAX_SIM_COSINE"
         got = target.query("structs", "id >= 0", output_fields=["clips"])
         assert got == [{"id": r["id"], "clips": r["clips"]} for r in rows]
     finally:

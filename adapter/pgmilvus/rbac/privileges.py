@@ -149,7 +149,7 @@ METHOD_PRIVILEGES: dict[str, str] = {
     # the privilege_ext_obj option of each request in milvus.proto (AlterCollection, AlterCollectionField
     # -> CreateCollection; AlterIndex -> CreateIndex; drop_collection_field is AlterCollectionSchema)
     "alter_collection_properties": "CreateCollection", "drop_collection_properties": "CreateCollection",
-    "add_collection_field": "AddCollectionField", "alter_collection_field": "CreateCollection",
+    "add_collection_field": "AddCollectionField", "add_collection_struct_field": "AddCollectionField", "alter_collection_field": "CreateCollection",
     "drop_collection_field": "AlterCollectionSchema", "alter_index_properties": "CreateIndex",
     "drop_index_properties": "CreateIndex",
     "add_collection_function": "CreateCollection", "alter_collection_function": "CreateCollection",
