@@ -552,3 +552,29 @@ def test_element_filter_with_range_group_and_iterator(client):
                            search_params={"params": {"radius": radius}})
     assert [(h["id"], h["offset"]) for h in ranged[0]] == [(pk, pos) for pk, pos, _ in truth[:7]]
     assert kept  # rows whose elements all fail the predicate are simply absent
+
+
+@pytest.mark.parametrize("index_metric, data, fields, message", [
+    ("COSINE", [[1.0, 1.0, 1.0, 1.0]], ["g"], "only group by primary key is supported for element-level search"),
+    ("COSINE", [[1.0, 1.0, 1.0, 1.0]], ["id", "g"], "only group by primary key is supported for element-level search"),
+    ("MAX_SIM_COSINE", "list", ["id"], "group by is not supported for multi-search-multi on embedding list fields"),
+])
+def test_search_aggregation_refusals(fresh_client, index_metric, data, fields, message):
+    """search_aggregation is a group_by to Milvus's proxy: its refusals for struct sub-field searches."""
+    from pgmilvus import CollectionSchema, EmbeddingList, SearchAggregation
+
+    cli = fresh_client
+    schema = CollectionSchema()
+    schema.add_field("id", DataType.INT64, is_primary=True).add_field("g", DataType.INT64)
+    sub = cli.create_struct_field_schema()
+    sub.add_field("emb", DataType.FLOAT_VECTOR, dim=4)
+    schema.add_field("clips", DataType.ARRAY, element_type=DataType.STRUCT, struct_schema=sub, max_capacity=3)
+    index = cli.prepare_index_params()
+    index.add_index("clips[emb]", index_type="HNSW", metric_type=index_metric)
+    cli.create_collection("agg", schema=schema, index_params=index)
+    cli.insert("agg", [{"id": i, "g": i % 2, "clips": [{"emb": [1.0, float(i), 2.0, 3.0]}]} for i in range(4)])
+    if data == "list":
+        data = [EmbeddingList()]
+        data[0].add([1.0, 1.0, 1.0, 1.0])
+    with pytest.raises(MilvusException, match=message):
+        cli.search("agg", data, anns_field="clips[emb]", limit=3, search_aggregation=SearchAggregation(fields=fields, size=2))

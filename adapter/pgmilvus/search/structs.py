@@ -139,6 +139,11 @@ def _plan(info: CollectionInfo, request: SearchRequest, field: FieldSchema, emb:
         raise invalid_parameter(f"search type mismatch for VECTOR_ARRAY field {field.name}: metric_type {name} {need}")
     if emb:
         _check_emb_list(request, iterating)
+        if request.aggregation is not None:  # Milvus's search_aggregation is a group_by to the proxy
+            raise wrapped("group by is not supported for multi-search-multi on embedding list fields")
+    elif request.aggregation is not None and any(
+            f != info.schema.primary_field.name for f in request.aggregation.fields):
+        raise wrapped("only group by primary key is supported for element-level search")
     elif request.params.get("iterator") and not request.params.get("search_iter_v2") and not iterating:
         raise wrapped("legacy search iterator is not supported for element-level search; use search iterator v2")
     elif request.group_by_field and request.group_by_field != info.schema.primary_field.name:
