@@ -29,7 +29,7 @@ from .store import CollectionInfo
 from ..errors import ErrorCode, MilvusException, ParamError, collection_loaded, invalid_parameter
 from ..schema.structs import StructFieldSchema
 from ..schema.model import (MAX_CAPACITY, MAX_FIELDS, MAX_VARCHAR, CollectionSchema, FieldSchema,
-                            check_field_counts, check_max_length, warmup_problem)
+                            check_field_counts, check_max_length, check_varchar_length, warmup_problem)
 from ..types import DENSE_VECTOR_TYPES, DataType
 
 #: Names Milvus keeps for its own columns (the dynamic field's ``$meta`` fails the name check first).
@@ -104,11 +104,7 @@ def check_new_field(info: CollectionInfo, field: FieldSchema, function_output: b
         raise invalid_parameter(f"added field must be nullable, please check it, field name = {name}")
     if field.dtype == DataType.VARCHAR or (field.dtype == DataType.ARRAY
                                            and field.element_type == DataType.VARCHAR):
-        if field.max_length is None:
-            raise MilvusException(ErrorCode.MISSING_PARAMETER,
-                                  f"type param(max_length) should be specified for the field({name}) of "
-                                  f"collection {info.name}: missing parameter")
-        check_max_length(name, field.max_length)
+        check_varchar_length(name, field.max_length, info.name)
     field.verify(info.name)
 
 

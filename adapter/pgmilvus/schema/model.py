@@ -133,6 +133,16 @@ def check_max_length(name: str, value: int) -> None:
                                 f"(0, {MAX_VARCHAR}], but got {value} instead")
 
 
+def check_varchar_length(name: str, max_length: Optional[int], collection_name: str) -> None:
+    """Milvus's validateMaxLengthPerRow as add_collection_field and a struct's sub-fields run it:
+    a missing max_length is a missing parameter (1101), then the range."""
+    if max_length is None:
+        raise MilvusException(ErrorCode.MISSING_PARAMETER,
+                              f"type param(max_length) should be specified for the field({name}) of "
+                              f"collection {collection_name}: missing parameter")
+    check_max_length(name, max_length)
+
+
 def _to_datatype(value: Any, what: str) -> DataType:
     if isinstance(value, DataType):
         return value

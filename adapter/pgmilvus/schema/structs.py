@@ -23,9 +23,6 @@ from ..types import DENSE_VECTOR_TYPES, DataType, VECTOR_TYPES, go_name
 _NESTED = {DataType.ARRAY, DataType._ARRAY_OF_VECTOR, DataType.STRUCT, DataType._ARRAY_OF_STRUCT}
 
 
-#: Element types of a struct's scalar sub-fields (Milvus's validateElementType).
-SCALAR_SUB_TYPES = {DataType.BOOL, DataType.INT8, DataType.INT16, DataType.INT32, DataType.INT64,
-                    DataType.FLOAT, DataType.DOUBLE, DataType.VARCHAR}
 #: Names Milvus keeps for itself (common.IsSystemField, its reserved-name check of create_collection).
 RESERVED_NAMES = ("RowID", "Timestamp", "__virtual_pk__")
 
@@ -226,7 +223,7 @@ def verify_server(struct: StructFieldSchema, collection_name: str = "") -> None:
     with its bare name; pgmilvus also checks the struct's own name, which Milvus does not (it
     becomes part of the columns' names)."""
     from . import names
-    from .model import check_max_length, warmup_problem
+    from .model import check_varchar_length, warmup_problem
 
     names.field_name(struct.name)
     if not struct.fields:
@@ -236,20 +233,19 @@ def verify_server(struct: StructFieldSchema, collection_name: str = "") -> None:
         if problem:
             raise MilvusException(ErrorCode.INVALID_PARAMETER, f"invalid warmup policy for struct field "
                                                                f"{struct.name}: {problem}: invalid parameter")
-    for sub in struct.fields:
+    for sub, column in zip(struct.fields, struct.columns()):
         names.field_name(sub.name)
         names.field_name_not_keyword(sub.name)
-        _verify_sub_type(sub)
+        _verify_sub_type(sub, column)
         if sub.dtype in DENSE_VECTOR_TYPES:
             sub._verify_dim()
             sub._verify_pgvector_dim()
         if sub.dtype == DataType.VARCHAR:
-            if sub.max_length is None:
-                raise MilvusException(ErrorCode.MISSING_PARAMETER,
-                                      f"type param(max_length) should be specified for the field({sub.name}) of "
-                                      f"collection {collection_name}: missing parameter")
-            check_max_length(sub.name, sub.max_length)
-        _verify_capacity(struct, sub)
+            check_varchar_length(sub.name, sub.max_length, collection_name)
+        if not isinstance(struct.max_capacity, int) or isinstance(struct.max_capacity, bool):
+            raise MilvusException(ErrorCode.SERVER_ERROR,
+                                  f"the value for max_capacity of field {sub.name} must be an integer")
+        column._verify_capacity(collection_name)  # the range, as any ARRAY's
     for column in struct.columns():
         if len(column.name.encode()) > 63:
             raise MilvusException(ErrorCode.INVALID_PARAMETER,
@@ -258,33 +254,18 @@ def verify_server(struct: StructFieldSchema, collection_name: str = "") -> None:
                                   "invalid parameter")
 
 
-def _verify_sub_type(sub: object) -> None:
-    dtype = sub.dtype  # type: ignore[attr-defined]
-    name = sub.name  # type: ignore[attr-defined]
+def _verify_sub_type(sub: Any, column: Any) -> None:
+    """ValidateFieldsInStruct's type checks: no nesting, fixed-dimension vectors, and for a scalar
+    sub-field the element types of any ARRAY (its column's own check)."""
+    dtype, name = sub.dtype, sub.name
     if dtype in (DataType.ARRAY, DataType._ARRAY_OF_VECTOR, DataType._ARRAY_OF_STRUCT, DataType.STRUCT):
         raise MilvusException(ErrorCode.SERVER_ERROR, f"nested array is not supported {name}")
     if dtype in VECTOR_TYPES and dtype not in DENSE_VECTOR_TYPES:
         raise MilvusException(ErrorCode.SERVER_ERROR,
                               f"Unsupported element type {go_name(dtype)} of ArrayOfVector field {name}, only "
                               "fixed dimension vector types are supported")
-    if dtype in VECTOR_TYPES:
-        return
-    if dtype == DataType.STRING:
-        raise MilvusException(ErrorCode.SERVER_ERROR,
-                              "string data type not supported yet, please use VarChar type instead")
-    if dtype == DataType.NONE:
-        raise MilvusException(ErrorCode.SERVER_ERROR, "element data type None is not valid")
-    if dtype not in SCALAR_SUB_TYPES:
-        raise MilvusException(ErrorCode.SERVER_ERROR, f"element type {go_name(dtype)} is not supported")
-
-
-def _verify_capacity(struct: StructFieldSchema, sub: object) -> None:
-    capacity = struct.max_capacity
-    if not isinstance(capacity, int) or isinstance(capacity, bool):
-        raise MilvusException(ErrorCode.SERVER_ERROR,
-                              f"the value for max_capacity of field {sub.name} must be an integer")  # type: ignore[attr-defined]
-    if not 0 < capacity <= 4096:
-        raise MilvusException(ErrorCode.SERVER_ERROR, "the maximum capacity specified for a Array should be in (0, 4096]")
+    if dtype not in VECTOR_TYPES:
+        column._verify_element_type()
 
 
 # -- Milvus's stored form -----------------------------------------------------------------------
