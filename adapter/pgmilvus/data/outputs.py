@@ -292,7 +292,7 @@ def _struct_outputs(schema: CollectionSchema, asked: dict[str, set[str]], timezo
         subs = asked.get(struct.name)
         if not subs:
             continue
-        columns = tuple(c for c in struct.columns() if c.sub_name in subs)
+        columns = tuple(c for c in schema.struct_columns if c.struct_name == struct.name and c.sub_name in subs)
         decoders = [_struct_element_decoder(c, timezone) for c in columns]
         out.append((struct.name, columns, structs.zipper(struct, [c.sub_name for c in columns], decoders)))
     return tuple(out)

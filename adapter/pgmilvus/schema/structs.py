@@ -233,7 +233,8 @@ def verify_server(struct: StructFieldSchema, collection_name: str = "") -> None:
         if problem:
             raise MilvusException(ErrorCode.INVALID_PARAMETER, f"invalid warmup policy for struct field "
                                                                f"{struct.name}: {problem}: invalid parameter")
-    for sub, column in zip(struct.fields, struct.columns()):
+    columns = struct.columns()
+    for sub, column in zip(struct.fields, columns):
         names.field_name(sub.name)
         names.field_name_not_keyword(sub.name)
         _verify_sub_type(sub, column)
@@ -246,12 +247,12 @@ def verify_server(struct: StructFieldSchema, collection_name: str = "") -> None:
             raise MilvusException(ErrorCode.SERVER_ERROR,
                                   f"the value for max_capacity of field {sub.name} must be an integer")
         column._verify_capacity(collection_name)  # the range, as any ARRAY's
-    for column in struct.columns():
+    for column in columns:  # after every sub-field's Milvus checks: pgmilvus's own limit
         if len(column.name.encode()) > 63:
             raise MilvusException(ErrorCode.INVALID_PARAMETER,
-                                  f"field name {column.name} is {len(column.name.encode())} bytes long; PostgreSQL "
-                                  "column names hold at most 63 bytes: use a shorter struct or sub-field name: "
-                                  "invalid parameter")
+                                  f"field name {column.name} is {len(column.name.encode())} bytes long; "
+                                  "PostgreSQL column names hold at most 63 bytes: use a shorter struct or "
+                                  "sub-field name: invalid parameter")
 
 
 def _verify_sub_type(sub: Any, column: Any) -> None:
