@@ -40,10 +40,6 @@ from .sql import DIST, METRICS, PK, Target, float32
 #: The per-pair metric of each MAX_SIM metric (knowhere's emb_list_utils).
 SUB_METRIC = {"MAX_SIM": "COSINE", "MAX_SIM_COSINE": "COSINE", "MAX_SIM_IP": "IP", "MAX_SIM_L2": "L2",
               "MAX_SIM_HAMMING": "HAMMING", "MAX_SIM_JACCARD": "JACCARD"}
-#: Placeholder type names (Milvus's PlaceholderType) of plain and embedding-list queries.
-_PLACEHOLDERS = {DataType.FLOAT_VECTOR: "FloatVector", DataType.FLOAT16_VECTOR: "Float16Vector",
-                 DataType.BFLOAT16_VECTOR: "BFloat16Vector", DataType.BINARY_VECTOR: "BinaryVector",
-                 DataType.INT8_VECTOR: "Int8Vector", DataType.SPARSE_FLOAT_VECTOR: "SparseFloatVector"}
 #: Bytes per vector element in Milvus's placeholder (binary: a bit).
 _WIDTH = {DataType.FLOAT_VECTOR: 4, DataType.FLOAT16_VECTOR: 2, DataType.BFLOAT16_VECTOR: 2, DataType.INT8_VECTOR: 1}
 
@@ -70,7 +66,7 @@ def refuse_emb_list_on(info: CollectionInfo, request: SearchRequest, field: Fiel
     """Embedding lists on an ordinary vector field: segcore's placeholder check."""
     if is_emb_list_data(request):
         raise invalid_parameter(f"vector type must be the same, field {field.name} - type {go_name(field.dtype)}, "
-                                f"search ph type EmbList{_PLACEHOLDERS.get(field.dtype, '')}")
+                                f"search ph type EmbList{go_name(field.dtype)}")  # Milvus's PlaceholderType names
 
 
 @dataclass
