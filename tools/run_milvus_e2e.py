@@ -12,7 +12,9 @@ Each stem names ``milvus_client/test_milvus_client_<stem>.py`` (a stem with a ``
 ``expressions/json_filtering``, a file in that sub-folder; one ending in ``.py``, that file of
 ``milvus_client``); ``allowlist`` runs the
 test ids of Milvus Lite's script (ids whose class moved upstream are found by file and
-function name).  ``--client-python`` is a venv with the harness's requirements (see
+function name).  ``--s3`` starts an S3 server (moto) on localhost:9000 with the bucket Milvus's
+tests expect of MinIO and serves bulk imports from it (the struct-array, minhash and bulk-insert
+tests upload their files there).  ``--client-python`` is a venv with the harness's requirements (see
 /work/shared/reference/milvus-e2e.md); the server runs with this interpreter.  Results:
 ``<out>/results/<stem>.xml`` (JUnit), ``<out>/logs/<stem>.out``, and a line per file in
 ``<out>/summary.md`` (passed / failed / errors / skipped, wall seconds).
@@ -34,13 +36,38 @@ from typing import Optional
 _ID = re.compile(r'"\$MILVUS_CLIENT_TEST_DIR/([^"]+)"')
 
 
-def start_server(out: Path, port: int, require_auth: bool = False) -> subprocess.Popen:
+#: What Milvus's test conftest expects of its MinIO (``--minio_host`` localhost, ``--minio_bucket``).
+S3_PORT, S3_BUCKET, S3_KEYS = 9000, "milvus-bucket", "minioadmin:minioadmin"
+
+
+def start_s3() -> object:
+    """An S3 server where Milvus's tests expect MinIO (localhost:9000, bucket ``milvus-bucket``):
+    moto's, in this process, so the bulk-import tests upload files that ``pgmilvus serve`` then reads."""
+    import logging
+
+    from minio import Minio
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
+
+    s3 = ThreadedMotoServer(ip_address="127.0.0.1", port=S3_PORT, verbose=False)
+    s3.start()
+    access, secret = S3_KEYS.split(":")
+    store = Minio(f"127.0.0.1:{S3_PORT}", access_key=access, secret_key=secret, secure=False)
+    if not store.bucket_exists(S3_BUCKET):
+        store.make_bucket(S3_BUCKET)
+    return s3
+
+
+def start_server(out: Path, port: int, require_auth: bool = False, import_from: str = "") -> subprocess.Popen:
     """``pgmilvus serve`` on an embedded PostgreSQL under ``out``; returns once it accepts calls
-    (``require_auth``: as a Milvus server with authorization on; the harness logs in as root:Milvus)."""
+    (``require_auth``: as a Milvus server with authorization on; the harness logs in as root:Milvus;
+    ``import_from``: where bulk imports read their files)."""
     log = open(out / "server.log", "ab")
     proc = subprocess.Popen([sys.executable, "-m", "pgmilvus.cli", "serve", "--uri", str(out / "pgm.db"),
                              "--port", str(port), "--workers", "8", "--log-level", "WARNING",
-                             *(["--require-auth"] if require_auth else [])],
+                             *(["--require-auth"] if require_auth else []),
+                             *(["--import-from", import_from] if import_from else [])],
                             stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
@@ -120,12 +147,16 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--file-timeout", type=int, default=3600, help="seconds per file (default 3600)")
     parser.add_argument("--require-auth", action="store_true",
                         help="serve with --require-auth: passwords and RBAC checked (the rbac file needs it)")
+    parser.add_argument("--s3", action="store_true",
+                        help="start an S3 server (moto) where the tests expect MinIO, and serve imports from it")
     parser.add_argument("stems", nargs="+", help="insert, upsert, query, ... or allowlist")
     args = parser.parse_args(argv)
     args.tests = args.tests.resolve()
     for sub in ("results", "logs"):
         (args.out / sub).mkdir(parents=True, exist_ok=True)
-    server = start_server(args.out, args.port, args.require_auth)
+    s3 = start_s3() if args.s3 else None
+    import_from = f"s3://{S3_KEYS}@localhost:{S3_PORT}/{S3_BUCKET}" if s3 else ""
+    server = start_server(args.out, args.port, args.require_auth, import_from)
     summary = args.out / "summary.md"
     try:
         for stem in args.stems:
@@ -144,6 +175,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     finally:
         server.terminate()
         server.wait(60)
+        if s3 is not None:
+            s3.stop()
     return 0
 
 
