@@ -237,6 +237,19 @@ def test_max_length_grows_past_the_column_length_even_on_the_primary_key(client:
     client.insert("c", [{"pk": 80, "v": [0.0, 0.0], "tag": "t", "arr": ["z" * 20]}])
 
 
+def test_field_description_changes_while_loaded_and_stays_out_of_params(client: MilvusClient) -> None:
+    _create(client)
+    before = client.describe_collection("c")
+    for field, text in [("pk", "the key"), ("v", "embedding \u5411\u91cf 'quoted'"), ("v", ""), ("tag", "a tag")]:
+        client.alter_collection_field("c", field, field_params={"field.description": text})
+        desc = {f["name"]: f for f in client.describe_collection("c")["fields"]}
+        assert desc[field]["description"] == text
+    desc = client.describe_collection("c")
+    assert {f["name"]: f["params"] for f in desc["fields"]} == {f["name"]: f["params"] for f in before["fields"]}
+    assert desc["update_timestamp"] > before["update_timestamp"]
+    assert len(client.query("c", "pk >= 0")) == 6
+
+
 def test_mmap_is_stored_and_refused_while_loaded(client: MilvusClient) -> None:
     _create(client)
     error = _error(lambda: client.alter_collection_field("c", "tag", field_params={"mmap.enabled": True}))
@@ -264,7 +277,9 @@ ALTER_REFUSED = [
     ("arr", {"max_capacity": "many"}, "the value for max_capacity of field arr must be an integer"),
     ("arr", {"max_capacity": 4097}, "the maximum capacity specified for a Array should be in (0, 4096]"),
     ("tag", {"mmap.enabled": "yes"}, "invalid mmap.enabled value: yes, expected: true, false"),
-    ("nope", {"mmap.enabled": True}, "field not found[field=nope]"),
+    ("nope", {"mmap.enabled": True}, "field nope does not exist in collection: invalid parameter"),
+    ("nope", {"field.description": "d"}, "field nope does not exist in collection: invalid parameter"),
+    ("", {"field.description": "d"}, "field  does not exist in collection: invalid parameter"),
 ]
 
 

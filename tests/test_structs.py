@@ -204,6 +204,11 @@ def test_add_alter_and_drop_a_struct(fresh_client) -> None:
         {"id": 1, "clips": None}, {"id": 2, "clips": [{"emb": [1.0, 2.0, 3.0, 4.0], "label": "a"}]}]
     cli.alter_collection_field("c", "clips[emb]", {"mmap.enabled": True})
     cli.alter_collection_field("c", "clips", {"warmup": "sync"})
+    cli.alter_collection_field("c", "clips", {"field.description": "video clips"})
+    cli.alter_collection_field("c", "clips[label]", {"field.description": "what is shown"})
+    struct_desc = next(f for f in cli.describe_collection("c")["fields"] if f["name"] == "clips")
+    assert struct_desc["description"] == "video clips"
+    assert [f["description"] for f in struct_desc["struct_fields"]] == ["", "what is shown"]
     for kwargs, message in [({"field_name": "label"}, "cannot drop sub-field of struct array field: clips.label"),
                             ({"field_name": "clips[label]"}, "field not found: clips[label]"),
                             ({"field_id": 104}, "cannot drop sub-field of struct array field: clips.label")]:

@@ -24,7 +24,7 @@ from psycopg import sql
 from . import segments, store as catalog, struct_fields, ttl
 from ..data import analyzer
 from ..schema import ddl
-from .properties import MMAP_KEY, WARMUP_KEYS
+from .properties import FIELD_DESCRIPTION_KEY, MMAP_KEY, WARMUP_KEYS
 from .store import CollectionInfo
 from ..errors import ErrorCode, MilvusException, ParamError, collection_loaded, invalid_parameter
 from ..schema.structs import StructFieldSchema
@@ -37,7 +37,7 @@ _SYSTEM_FIELDS = ("RowID", "Timestamp")
 _CLUSTERING_KEY_TYPES = {DataType.INT8, DataType.INT16, DataType.INT32, DataType.INT64, DataType.FLOAT,
                          DataType.DOUBLE, DataType.VARCHAR, DataType.FLOAT_VECTOR}
 #: alter_collection_field's keys (Milvus's allowedAlterProps); ``mmap_enabled`` is read as ``mmap.enabled``.
-_ALTERABLE_FIELD_KEYS = ("max_length", MMAP_KEY, "max_capacity", *WARMUP_KEYS)
+_ALTERABLE_FIELD_KEYS = ("max_length", MMAP_KEY, "max_capacity", FIELD_DESCRIPTION_KEY, *WARMUP_KEYS)
 #: alter_index_properties' keys (Milvus's configableIndexParams): stored and shown, nothing to tune here.
 _OFFSET_CACHE = "indexoffsetcache.enabled"
 _ALTERABLE_INDEX_KEYS = (MMAP_KEY, _OFFSET_CACHE, "warmup")
@@ -186,7 +186,8 @@ def _field_to_drop(info: CollectionInfo, field_name: str, field_id: int) -> Fiel
 
 def alter_field(conn: psycopg.Connection, info: CollectionInfo, field_name: str,
                 field_params: Any) -> None:
-    """Change max_length / max_capacity / mmap.enabled of one field (Milvus's alterable keys).
+    """Change max_length / max_capacity / mmap.enabled / warmup / the description of one field
+    (Milvus's alterable keys).
 
     A larger max_length widens the column; a smaller one only tightens the
     check on new rows, since Milvus keeps the existing longer values too.
@@ -203,8 +204,8 @@ def alter_field(conn: psycopg.Connection, info: CollectionInfo, field_name: str,
     field = info.schema.field(field_name)
     for key, value in params.items():
         _check_field_param(info, field, field_name, key, value)
-    if field is None:
-        raise MilvusException(ErrorCode.FIELD_NOT_FOUND, f"field not found[field={field_name}]")
+    if field is None:  # rootcoord's GetFieldProperties
+        raise invalid_parameter(f"field {field_name} does not exist in collection")
     info = segments.lock_for_ddl(conn, info)
     changed = copy.deepcopy(field)
     for key, value in params.items():
@@ -214,6 +215,8 @@ def alter_field(conn: psycopg.Connection, info: CollectionInfo, field_name: str,
             changed.params[key] = int(str(value))
         elif key == "warmup":
             changed.params[key] = str(value)
+        elif key == FIELD_DESCRIPTION_KEY:
+            changed.description = str(value)
     if changed.max_length != field.max_length:
         _resize_strings(conn, info, changed)
     if changed.max_capacity != field.max_capacity:

@@ -36,6 +36,8 @@ GO_FALSE = frozenset({"0", "f", "F", "false", "FALSE", "False"})
 #: Properties a loaded collection's replica was built with (Milvus's hasMmapProp / hasLazyLoadProp /
 #: hasWarmupProp): nothing to tune here, but Milvus refuses to change them while loaded.
 MMAP_KEY = "mmap.enabled"
+#: alter_collection_field's key that changes the field's description (Milvus master, #47057), not a param.
+FIELD_DESCRIPTION_KEY = "field.description"
 _LOAD_KEYS = (MMAP_KEY, "lazyload.enabled")
 #: Milvus's warmup keys: the field-level one, then the collection-level ones (common.IsWarmupKey).
 WARMUP_KEYS = ("warmup", "warmup.scalarField", "warmup.scalarIndex", "warmup.vectorField", "warmup.vectorIndex")

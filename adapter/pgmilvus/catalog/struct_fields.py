@@ -16,7 +16,7 @@ import psycopg
 from psycopg import sql
 
 from . import segments, store as catalog
-from .properties import MMAP_KEY
+from .properties import FIELD_DESCRIPTION_KEY, MMAP_KEY
 from .store import CollectionInfo
 from ..errors import ParamError, invalid_parameter
 from ..schema import ddl, names, structs
@@ -140,6 +140,9 @@ def alter_struct(conn: psycopg.Connection, info: CollectionInfo, field_name: str
     for key, value in params.items():
         if key == MMAP_KEY:
             target["mmap_enabled"] = str(value).lower() == "true"
+        elif key == FIELD_DESCRIPTION_KEY:  # Milvus master changes only top-level fields' descriptions
+            owner = target_struct if struct is not None else target_struct.sub_field(column.sub_name)
+            owner.description = str(value)
         else:
             target[key] = copy.deepcopy(value)
     catalog.change_schema(conn, info.id, changed)

@@ -75,6 +75,10 @@ class StructFieldSchema:
     def description(self) -> str:
         return self._description
 
+    @description.setter
+    def description(self, value: str) -> None:  # alter_collection_field's ``field.description``
+        self._description = value
+
     @property
     def nullable(self) -> bool:
         return self._nullable
