@@ -231,3 +231,37 @@ def test_optimize_builds_merges_and_reports_its_stages(client) -> None:
         with pytest.raises(ParamError) as err:
             client.optimize("seg", target_size=size)
         assert err.value.message == message
+
+
+# One line per compact(target_size=...) refusal: size, unit, error class, message (pymilvus's checks,
+# then datacoord's forceMergePolicy against Milvus's 1024 MB segment size).
+TARGET_REFUSED = [
+    ("512", "mb", "ParamError", "target_size must be an int, got str"),
+    (True, "mb", "ParamError", "target_size must be an int, got bool"),
+    (0, "mb", "ParamError", "target_size must be a positive integer, got 0"),
+    (5, "xb", "ParamError", "Invalid unit: 'xb'. Supported units: B, KB, MB, GB, TB, PB"),
+    (100, "kb", "ParamError", "target size too small: 100kb, must be at least 1MB"),
+    (1000, "mb", "MilvusException",
+     "targetSize 1000 MB should be greater than or equal to configMaxSize 1024 MB: invalid parameter"),
+    (1023, "mb", "MilvusException",
+     "targetSize 1023 MB should be greater than or equal to configMaxSize 1024 MB: invalid parameter"),
+]
+
+
+@pytest.mark.parametrize("size, unit, kind, message", TARGET_REFUSED, ids=[str(c[0]) + c[1] for c in TARGET_REFUSED])
+def test_compact_target_size_refusals(client, size, unit, kind: str, message: str) -> None:
+    from pgmilvus import MilvusException
+
+    client.create_collection("t", dimension=2)
+    with pytest.raises(MilvusException) as err:
+        client.compact("t", target_size=size, target_size_unit=unit)
+    assert (type(err.value).__name__, err.value.message) == (kind, message)
+    assert err.value.code == 1100 or kind == "ParamError"
+
+
+def test_compact_target_size_at_or_past_the_segment_size_merges(client) -> None:
+    client.create_collection("t", dimension=2)
+    client.insert("t", [{"id": i, "vector": [float(i), 0.0]} for i in range(5)])
+    for size, unit in ((1024, "mb"), (2, "gb")):
+        assert client.compact("t", target_size=size, target_size_unit=unit) > 0
+    assert client.query("t", "id >= 0", output_fields=["id"]) == [{"id": i} for i in range(5)]

@@ -13,7 +13,7 @@ import pytest
 
 pytest.importorskip("pymilvus")
 
-from pymilvus import AnnSearchRequest, DataType, MilvusClient, RRFRanker, WeightedRanker  # noqa: E402
+from pymilvus import AnnSearchRequest, DataType, MilvusClient, MilvusException, RRFRanker, WeightedRanker  # noqa: E402
 
 NAME = "more"
 DIM = 4
@@ -269,6 +269,12 @@ def test_partition_calls_compaction_and_properties(two_vectors, local_client) ->
     assert str(local_client.get_load_state(NAME, partition_name="p")["state"]) == "NotLoad"
     job = two_vectors.compact(NAME)
     assert two_vectors.get_compaction_state(job) == "Completed"
+    if "target_size" in inspect.signature(two_vectors.compact).parameters:  # pymilvus 3
+        with pytest.raises(MilvusException) as err:
+            two_vectors.compact(NAME, target_size=1000)
+        assert (err.value.code, err.value.message) == (
+            1100, "targetSize 1000 MB should be greater than or equal to configMaxSize 1024 MB: invalid parameter")
+        assert two_vectors.compact(NAME, target_size=1, target_size_unit="gb") > 0
     two_vectors.alter_collection_properties(NAME, {"collection.ttl.seconds": 60})
     assert local_client.describe_collection(NAME)["properties"] == {"timezone": "UTC", "collection.ttl.seconds": "60"}
     two_vectors.drop_collection_properties(NAME, ["collection.ttl.seconds"])

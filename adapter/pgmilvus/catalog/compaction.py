@@ -34,8 +34,10 @@ from typing import Callable, Optional
 import psycopg
 from psycopg import sql
 
+from ..errors import invalid_parameter
 from ..rbac import roles as rbac
 from ..schema import ddl
+from ..types import DENSE_VECTOR_TYPES
 from . import bm25_stats, indexes, segments, tokens, ttl
 from . import store as catalog
 from .store import CATALOG, CollectionInfo
@@ -70,6 +72,23 @@ def groups(live: list[tuple[int, int]], target: int, min_segments: int = 2) -> l
     if run:
         out.append(run)
     return [g for g in out if len(g) >= min_segments]
+
+
+#: Milvus's segment sizes (dataCoord.segment.maxSize, diskSegmentMaxSize), in MB: a force merge's
+#: target may not be smaller than the one that applies.
+SEGMENT_MAX_MB, DISK_SEGMENT_MAX_MB = 1024, 2048
+
+
+def check_target_size(info: CollectionInfo, target_mb: int) -> None:
+    """A force merge's ``target_size`` against Milvus's configured segment size (datacoord's
+    forceMergePolicy: the disk size when every dense vector field has a DISKANN index).  The
+    merge itself keeps sizing segments by ``merge_rows``."""
+    dense = {f.name for f in info.schema.fields if f.dtype in DENSE_VECTOR_TYPES}
+    diskann = {i.field_name for i in info.indexes if i.index_type == "DISKANN"}
+    limit = DISK_SEGMENT_MAX_MB if dense and dense <= diskann else SEGMENT_MAX_MB
+    if target_mb < limit:
+        raise invalid_parameter(f"targetSize {target_mb} MB should be greater than or equal to "
+                                f"configMaxSize {limit} MB")
 
 
 def compact(conn: psycopg.Connection, info: CollectionInfo, min_segments: int = 2, statistics: bool = True) -> int:

@@ -392,11 +392,15 @@ class MilvusClient:
                 is_l0: Optional[bool] = False, target_size: Optional[int] = None,
                 target_size_unit: str = "mb", timeout: Optional[float] = None, **kwargs: Any) -> int:
         """Merge small indexed segments (catalog/compaction.py), then VACUUM (ANALYZE) the
-        collection's table: deleted rows reclaimed, planner statistics fresh.  Done when it returns."""
+        collection's table: deleted rows reclaimed, planner statistics fresh.  Done when it returns.
+        ``target_size`` (a force merge) is checked as Milvus checks it."""
         from psycopg import sql
 
+        target = optimize.compact_target_mb(target_size, target_size_unit)
         with self._db.own_connection(timeout) as conn:  # VACUUM runs outside any transaction
             info = collections.require(conn, self._db_name, collection_name)
+            if target is not None:
+                compaction.check_target_size(info, target)
             compaction.compact(conn, info)
             conn.execute(sql.SQL("VACUUM (ANALYZE) {}").format(
                 sql.Identifier(info.schema_name, info.table_name)))

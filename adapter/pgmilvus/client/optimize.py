@@ -73,6 +73,18 @@ def target_mb(target_size: Any) -> Optional[int]:
     return size
 
 
+def compact_target_mb(target_size: Any, unit: Any) -> Optional[int]:
+    """compact()'s ``target_size`` (a positive int of ``unit``, default MB) in MB, with pymilvus's
+    ParamError texts; None when not given."""
+    if target_size is None:
+        return None
+    if not isinstance(target_size, int) or isinstance(target_size, bool):
+        raise ParamError(message=f"target_size must be an int, got {type(target_size).__name__}")
+    if target_size <= 0:
+        raise ParamError(message=f"target_size must be a positive integer, got {target_size}")
+    return target_mb(f"{target_size}{unit}")
+
+
 class OptimizeTask:
     """A finished optimization, as pymilvus's OptimizeTask shows one."""
 

@@ -136,7 +136,8 @@ class MoreRPCs(RPCBase):
 
     @rpc
     def ManualCompaction(self, call: Call, request: Any) -> Any:
-        job = self._client(call).compact(request.collection_name)
+        # pymilvus sends target_size in MB (0: not given)
+        job = self._client(call).compact(request.collection_name, target_size=request.target_size or None)
         return milvus_pb2.ManualCompactionResponse(status=SUCCESS, compactionID=job, compactionPlanCount=1)
 
     @rpc
