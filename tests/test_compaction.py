@@ -9,6 +9,7 @@ import time
 import numpy as np
 import psycopg
 import pytest
+from psycopg import sql
 
 from pgmilvus.catalog import builder, compaction
 
@@ -265,3 +266,26 @@ def test_compact_target_size_at_or_past_the_segment_size_merges(client) -> None:
     for size, unit in ((1024, "mb"), (2, "gb")):
         assert client.compact("t", target_size=size, target_size_unit=unit) > 0
     assert client.query("t", "id >= 0", output_fields=["id"]) == [{"id": i} for i in range(5)]
+
+
+def test_compact_skips_a_segment_an_index_build_holds(client) -> None:
+    """The background builder's CREATE INDEX CONCURRENTLY holds a segment's table (SHARE UPDATE
+    EXCLUSIVE) and waits for older transactions, compact()'s VACUUM among them: VACUUM must not
+    wait for that table in turn (a deadlock PostgreSQL resolved by failing compact)."""
+    _loaded(client, 2 * SEAL)
+    holder = psycopg.connect(client._db.conninfo)
+    try:
+        (leaf,) = holder.execute("SELECT s.table_name FROM pgmilvus_catalog.segments s JOIN pgmilvus_catalog"
+                                 ".collections c ON c.id = s.collection_id WHERE c.name = 'seg' AND s.state = "
+                                 "'growing'").fetchone()
+        # what CREATE INDEX CONCURRENTLY takes on the segment it indexes (a segment not merged)
+        holder.execute(sql.SQL("LOCK TABLE {} IN SHARE UPDATE EXCLUSIVE MODE").format(
+            sql.Identifier("default", leaf)))
+        finished = threading.Event()
+        worker = threading.Thread(target=lambda: (client.compact("seg"), finished.set()))
+        worker.start()
+        worker.join(30)
+        assert finished.is_set(), "compact() waited for a segment table another session holds"
+    finally:
+        holder.close()
+    assert _ids(client) == list(range(2 * SEAL))

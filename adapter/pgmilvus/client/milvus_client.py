@@ -402,7 +402,9 @@ class MilvusClient:
             if target is not None:
                 compaction.check_target_size(info, target)
             compaction.compact(conn, info)
-            conn.execute(sql.SQL("VACUUM (ANALYZE) {}").format(
+            # SKIP_LOCKED: a segment the background builder is indexing (CREATE INDEX CONCURRENTLY,
+            # which waits for this VACUUM to end) is left for next time, not waited for (a deadlock)
+            conn.execute(sql.SQL("VACUUM (ANALYZE, SKIP_LOCKED) {}").format(
                 sql.Identifier(info.schema_name, info.table_name)))
         return next(_compaction_ids)
 
