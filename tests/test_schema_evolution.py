@@ -404,6 +404,25 @@ def test_bitmap_offset_cache_and_warmup_are_stored_and_shown(client: MilvusClien
     assert client.query("c", filter='tag == "a"', output_fields=["count(*)"])[0]["count(*)"] >= 0
 
 
+def test_create_index_twice_is_a_no_op_unless_it_names_a_configurable_key(client: MilvusClient) -> None:
+    """Milvus's datacoord compares a repeated create_index without the stored index's configurable
+    keys (warmup, mmap.enabled, indexoffsetcache.enabled) but with the request's: with one, the
+    second create is a different index."""
+    _create(client, loaded=False)
+    plain = client.prepare_index_params()
+    plain.add_index("v", index_type="HNSW", metric_type="COSINE", params={"M": 8, "efConstruction": 200})
+    client.create_index("c", plain)
+    client.create_index("c", plain)
+    client.drop_index("c", "v")
+    warm = client.prepare_index_params()
+    warm.add_index("v", index_type="HNSW", metric_type="COSINE", params={"M": 8, "efConstruction": 200,
+                                                                         "warmup": "sync"})
+    client.create_index("c", warm)
+    error = _error(lambda: client.create_index("c", warm))
+    assert error.message.startswith("at most one distinct index is allowed per field")
+    assert client.list_indexes("c", field_name="v") == ["v"]
+
+
 def test_index_properties_of_a_missing_index(client: MilvusClient) -> None:
     _create(client, loaded=False)
     error = _error(lambda: client.alter_index_properties("c", "nope", properties={"mmap.enabled": True}))

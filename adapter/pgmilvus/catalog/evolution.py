@@ -24,7 +24,8 @@ from psycopg import sql
 from . import segments, store as catalog, struct_fields, ttl
 from ..data import analyzer
 from ..schema import ddl
-from .properties import FIELD_DESCRIPTION_KEY, MMAP_KEY, WARMUP_KEYS
+from .properties import (CONFIGURABLE_INDEX_KEYS, FIELD_DESCRIPTION_KEY, MMAP_KEY, OFFSET_CACHE_KEY,
+                         WARMUP_KEYS)
 from .store import CollectionInfo
 from ..errors import ErrorCode, MilvusException, ParamError, collection_loaded, invalid_parameter
 from ..schema.structs import StructFieldSchema
@@ -38,9 +39,6 @@ _CLUSTERING_KEY_TYPES = {DataType.INT8, DataType.INT16, DataType.INT32, DataType
                          DataType.DOUBLE, DataType.VARCHAR, DataType.FLOAT_VECTOR}
 #: alter_collection_field's keys (Milvus's allowedAlterProps); ``mmap_enabled`` is read as ``mmap.enabled``.
 _ALTERABLE_FIELD_KEYS = ("max_length", MMAP_KEY, "max_capacity", FIELD_DESCRIPTION_KEY, *WARMUP_KEYS)
-#: alter_index_properties' keys (Milvus's configableIndexParams): stored and shown, nothing to tune here.
-_OFFSET_CACHE = "indexoffsetcache.enabled"
-_ALTERABLE_INDEX_KEYS = (MMAP_KEY, _OFFSET_CACHE, "warmup")
 
 
 # -- add_collection_field ------------------------------------------------------------------------
@@ -337,7 +335,7 @@ def alter_index_properties(conn: psycopg.Connection, info: CollectionInfo, index
     if not isinstance(properties, dict):
         raise ParamError(message=f"properties must be a dict, got {type(properties).__name__}")
     for key, value in properties.items():
-        if key not in _ALTERABLE_INDEX_KEYS:
+        if key not in CONFIGURABLE_INDEX_KEYS:
             raise invalid_parameter(f"{key} is not a configable index property")
         if key == "warmup":
             problem = warmup_problem(value)
@@ -346,8 +344,8 @@ def alter_index_properties(conn: psycopg.Connection, info: CollectionInfo, index
         elif str(value).lower() not in ("true", "false"):
             raise invalid_parameter(f"invalid {key} value: {value}, expected: true, false")
     index = _index_to_change(info, index_name)
-    if str(properties.get(_OFFSET_CACHE, "")).lower() == "true" and index.index_type.upper() != "BITMAP":
-        raise invalid_parameter(f"invalid offset cache index params: only bitmap index support {_OFFSET_CACHE} "
+    if str(properties.get(OFFSET_CACHE_KEY, "")).lower() == "true" and index.index_type.upper() != "BITMAP":
+        raise invalid_parameter(f"invalid offset cache index params: only bitmap index support {OFFSET_CACHE_KEY} "
                                 f"now (index {index_name} is {index.index_type})")
     # pymilvus sends every value as str(value): True is stored and shown as "True".
     catalog.set_index_params(conn, info.id, index.index_name,
@@ -359,7 +357,7 @@ def drop_index_properties(conn: psycopg.Connection, info: CollectionInfo, index_
     if not isinstance(property_keys, (list, tuple)):
         raise ParamError(message=f"property_keys must be a list, got {type(property_keys).__name__}")
     for key in property_keys:
-        if key not in _ALTERABLE_INDEX_KEYS:
+        if key not in CONFIGURABLE_INDEX_KEYS:
             raise invalid_parameter(f"{key} is not a configable index property")
     index = _index_to_change(info, index_name)
     catalog.set_index_params(conn, info.id, index.index_name,

@@ -9,6 +9,7 @@ import psycopg
 
 from . import store as catalog, collections, indexes, json_index, segments, struct_indexes
 from .store import CollectionInfo, IndexInfo
+from .properties import CONFIGURABLE_INDEX_KEYS
 from ..schema.ddl import pg_name
 from ..errors import ErrorCode, MilvusException, ParamError, invalid_parameter
 from ..schema.index_params import IndexParam, IndexParams
@@ -90,8 +91,11 @@ def _create_one(conn: psycopg.Connection, info: CollectionInfo, plan: indexes.In
         if existing.index_name == plan.index_name or same_field or same_column:
             if (same_field and existing.index_name == plan.index_name
                     and existing.index_type == plan.index_type and existing.metric_type == plan.metric_type
-                    and _user_params(existing.params) == plan.params):
-                return False  # identical index: a no-op, as in Milvus
+                    and _user_params(existing.params) == plan.params
+                    and not any(key in plan.params for key in CONFIGURABLE_INDEX_KEYS)):
+                # identical index: a no-op, as in Milvus, whose datacoord leaves the configurable
+                # keys (warmup, mmap.enabled, ...) out of the stored side only: with one, never identical
+                return False
             if same_column and existing.index_name != plan.index_name:
                 if (json_index.path_of(schema, existing.field_name, existing.params)
                         != json_index.path_of(schema, plan.field_name, plan.params)):

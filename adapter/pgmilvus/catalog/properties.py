@@ -36,6 +36,10 @@ GO_FALSE = frozenset({"0", "f", "F", "false", "FALSE", "False"})
 #: Properties a loaded collection's replica was built with (Milvus's hasMmapProp / hasLazyLoadProp /
 #: hasWarmupProp): nothing to tune here, but Milvus refuses to change them while loaded.
 MMAP_KEY = "mmap.enabled"
+#: Index params Milvus lets alter_index_properties change (its configableIndexParams); given to
+#: create_index they make a repeated create a different index (datacoord's checkParams).
+OFFSET_CACHE_KEY = "indexoffsetcache.enabled"
+CONFIGURABLE_INDEX_KEYS = (MMAP_KEY, OFFSET_CACHE_KEY, "warmup")
 #: alter_collection_field's key that changes the field's description (Milvus master, #47057), not a param.
 FIELD_DESCRIPTION_KEY = "field.description"
 _LOAD_KEYS = (MMAP_KEY, "lazyload.enabled")
