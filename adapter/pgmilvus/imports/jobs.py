@@ -198,7 +198,9 @@ class _Run:
 
     def _run(self, status: Any) -> None:
         try:
-            size = sum(self.source.size(key) for group in self.groups for key in group)
+            size = 0
+            for self.group in self.groups:
+                size += sum(self.source.size(key) for key in self.group)
             import_jobs.update(status, self.job_id, state="Importing", progress=10, file_size=size)
             layout = Layout.of(self.client.describe_collection(self.collection))
             self._load(layout, lambda **cols: import_jobs.update(status, self.job_id, **cols))
