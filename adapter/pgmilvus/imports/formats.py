@@ -157,7 +157,7 @@ def _numpy(paths: Sequence[Path], layout: Layout) -> Iterator[dict]:
     layout.refuse_columns(list(by_name))
     for name in layout.required():
         if name not in by_name:
-            raise import_failed(f"no file for field: {name}, files: [{' '.join(map(str, paths))}]")
+            raise import_failed(f"no file for field: {name}, files: [{' '.join(p.name for p in paths)}]")
     columns = {}
     for name, path in by_name.items():
         if name in layout.fields or (name == R.META and layout.dynamic):
