@@ -357,3 +357,28 @@ def test_a_job_whose_process_died_reads_as_failed(client: MilvusClient) -> None:
     job = imports.describe_job(client, str(job_id))
     assert (job.state, job.progress, job.reason) == ("Failed", 0, import_jobs.ORPHANED)
     assert json.dumps(job.files) == '[["x.json"]]'
+
+
+def test_import_privilege_lets_a_user_run_and_see_jobs(server_db: str, tmp_path: Path) -> None:
+    from tests.test_rbac import _cleanup, _connect, _denied, _user_with_role
+
+    folder = tmp_path / "files"
+    files = [_raw(folder, "r.json", '{"rows": [{"id": 1, "v": [1, 2]}, {"id": 2, "v": [3, 4]}]}')]
+    source = imports.open_source(str(folder))
+    try:
+        with MilvusClient(server_db) as admin:
+            _collection(admin, "granted", _simple())
+            _collection(admin, "withheld", _simple())
+            user, role = _user_with_role(admin)
+            admin.grant_privilege(role, "Collection", "Import", "granted")
+            with _connect(server_db, user) as cli:
+                job = _wait(cli, imports.create_job(cli, source, "granted", files))
+                assert (job.state, job.imported_rows) == ("Completed", 2), job.reason
+                assert [j.job_id for j in imports.list_jobs(cli)] == [job.job_id]
+                with pytest.raises(MilvusException) as err:
+                    imports.create_job(cli, source, "withheld", files)
+                _denied(err, "Import", user)
+            assert admin.query("granted", filter="", output_fields=["count(*)"])[0]["count(*)"] == 2
+            assert imports.describe_job(admin, job.job_id).state == "Completed"
+    finally:
+        _cleanup(server_db)

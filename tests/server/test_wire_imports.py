@@ -13,6 +13,8 @@ import pytest
 
 from tests.fix_server import ServeProcess
 
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # pymilvus 3 deprecates the ORM calls tested
+
 pymilvus = pytest.importorskip("pymilvus")
 bulk_writer = pytest.importorskip("pymilvus.bulk_writer")
 from pymilvus import DataType, MilvusClient, connections, utility  # noqa: E402
