@@ -82,6 +82,8 @@ def _all_types(numpy: bool = False) -> Any:
     schema.add_field("hv", DataType.FLOAT16_VECTOR, dim=4)
     schema.add_field("bf", DataType.BFLOAT16_VECTOR, dim=4)
     schema.add_field("iv", DataType.INT8_VECTOR, dim=4)
+    schema.add_field("ts", DataType.TIMESTAMPTZ, nullable=not numpy)
+    schema.add_field("g", DataType.GEOMETRY)
     if not numpy:
         schema.add_field("ai", DataType.ARRAY, element_type=DataType.INT64, max_capacity=4, nullable=True)
         schema.add_field("sp", DataType.SPARSE_FLOAT_VECTOR)
@@ -101,7 +103,9 @@ def _all_types_row(i: int, numpy: bool = False) -> dict:
            "v": [float(i), 0.5, -1.0, 2.0], "bv": bytes([i % 256, 0b10101010]),
            "hv": np.array([1.0, 0.5, float(i % 8), -2.0], dtype=np.float16),
            "bf": np.array([1.0, 0.5, float(i % 8), -2.0], dtype=ml_dtypes.bfloat16),
-           "iv": np.array([1, -2, i % 100, 4], dtype=np.int8), "extra": f"x{i}"}
+           "iv": np.array([1, -2, i % 100, 4], dtype=np.int8), "extra": f"x{i}",
+           "ts": None if (i % 6 == 1 and not numpy) else f"2025-01-0{1 + i % 3}T0{i % 10}:00:00Z",
+           "g": f"POINT ({i} 2)"}
     if not numpy:
         row.update({"ai": None if i % 5 == 0 else [i, i + 1], "sp": {1: 0.5, 10 + i % 7: float(i + 1)},
                     "st": [{"n": k, "t": f"t{i}.{k}", "e": [float(k), 1.5]} for k in range(i % 3)]})
@@ -111,7 +115,7 @@ def _all_types_row(i: int, numpy: bool = False) -> dict:
 def _comparable(row: dict, numpy: bool = False) -> tuple:
     out = (row["id"], row["b"], row["i8"], row["i32"], row["d"], row["s"], row["j"],
            [round(float(x), 4) for x in row["v"]], bytes(row["bv"][0] if isinstance(row["bv"], list) else row["bv"]),
-           row["extra"])
+           row["extra"], row["ts"], row["g"])
     if not numpy:
         out += (list(row["ai"]) if row["ai"] is not None else None,
                 {int(k): round(float(v), 4) for k, v in dict(row["sp"]).items()},
