@@ -386,3 +386,47 @@ def test_import_privilege_lets_a_user_run_and_see_jobs(server_db: str, tmp_path:
             assert imports.describe_job(admin, job.job_id).state == "Completed"
     finally:
         _cleanup(server_db)
+
+
+_RUN_AND_WAIT = """
+import sys, time
+from pgmilvus import MilvusClient, imports
+client = MilvusClient(sys.argv[1])
+print(imports.create_job(client, imports.open_source(sys.argv[2]), "crashing", [["big.jsonl"]]), flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_killed_process_leaves_a_failed_job_and_no_rows(module_db: str, client: MilvusClient, folder: Path) -> None:
+    """The process running a job dies mid-import (SIGKILL): its transaction and lock die with it."""
+    import subprocess
+    import sys
+
+    from pgmilvus.catalog import import_jobs
+
+    name = _collection(client, "crashing", _simple())
+    folder.mkdir(parents=True)
+    with (folder / "big.jsonl").open("w") as out:
+        for i in range(400_000):
+            out.write(f'{{"id": {i}, "v": [1.0, {i % 7}.0]}}\n')
+    env = {"PYTHONPATH": str(Path(__file__).parent.parent / "adapter"), "PATH": "/usr/bin:/bin"}
+    proc = subprocess.Popen([sys.executable, "-c", _RUN_AND_WAIT, module_db, str(folder)], stdout=subprocess.PIPE,
+                            text=True, env=env)
+    try:
+        job_id = proc.stdout.readline().strip()
+        deadline = time.monotonic() + 120
+        job = imports.describe_job(client, job_id)
+        while job.imported_rows == 0 and job.state != "Failed" and time.monotonic() < deadline:
+            time.sleep(0.05)
+            job = imports.describe_job(client, job_id)
+        assert (job.state, job.reason) == ("Importing", "") and 0 < job.imported_rows < 400_000
+    finally:
+        proc.kill()
+        proc.wait()
+    deadline = time.monotonic() + 30
+    while imports.describe_job(client, job_id).state == "Importing" and time.monotonic() < deadline:
+        time.sleep(0.1)  # PostgreSQL ends the dead client's sessions
+    job = imports.describe_job(client, job_id)
+    assert (job.state, job.progress, job.reason) == ("Failed", 0, import_jobs.ORPHANED)
+    assert [j.state for j in imports.list_jobs(client, name)] == ["Failed"]
+    assert client.query(name, filter="", output_fields=["count(*)"])[0]["count(*)"] == 0
