@@ -13,7 +13,8 @@ import pytest
 
 from tests.fix_server import ServeProcess
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # pymilvus 3 deprecates the ORM calls tested
+# pymilvus 3 deprecates the ORM calls tested here (PyMilvusDeprecationWarning is a FutureWarning)
+pytestmark = pytest.mark.filterwarnings("ignore:.*ORM-style PyMilvus API:FutureWarning")
 
 pymilvus = pytest.importorskip("pymilvus")
 bulk_writer = pytest.importorskip("pymilvus.bulk_writer")
