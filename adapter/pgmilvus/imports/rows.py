@@ -176,6 +176,6 @@ def _dim(spec: Mapping[str, Any]) -> int:
 
 
 def _go_type(value: Any) -> str:
-    """How Go's %T names a decoded JSON value (Milvus's texts show it)."""
-    return {list: "[]interface {}", str: "string", bool: "bool", int: "float64", float: "float64",
+    """How Go's %T names a value Milvus's JSON reader decoded (with UseNumber: numbers are json.Number)."""
+    return {list: "[]interface {}", str: "string", bool: "bool", int: "json.Number", float: "json.Number",
             type(None): "<nil>"}.get(type(value), type(value).__name__)
