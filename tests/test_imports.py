@@ -210,11 +210,28 @@ def _npy(folder: Path, key: str, array: np.ndarray) -> str:
     return key
 
 
+def _parquet(folder: Path, key: str, columns: dict) -> list[str]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.table(columns), folder / key)
+    return [key]
+
+
 FAILURES: list[tuple[str, Callable[[Path], list[list[str]]], bool, str]] = [
     ("auto_id key in the file", lambda f: [_raw(f, "a.json", '{"rows": [{"id": 1, "v": [1, 2]}]}')], True,
      "error: the primary key 'id' is auto-generated, no need to provide: importing data failed, file: a.json"),
     ("missing field", lambda f: [_raw(f, "m.jsonl", '{"id": 1}\n')], False,
      "error: value of field 'v' is missed: importing data failed, file: m.jsonl"),
+    ("null in a non-nullable field (JSON)", lambda f: [_raw(f, "n.json", '{"rows": [{"id": 1, "v": null}]}')],
+     False, "error: expected type 'FloatVector' for field 'v', got type '<nil>' with value '<nil>': importing data "
+     "failed, file: n.json"),
+    ("null in a non-nullable field (Parquet)", lambda f: [_parquet(f, "n.parquet", {"id": [1], "v": [None]})], False,
+     "error: the field 'v' is not nullable but the file contains null value: importing data failed, file: n.parquet"),
+    ("CSV cell of the wrong type", lambda f: [_raw(f, "c.csv", 'id,v\nabc,"[1, 2]"\n')], False,
+     "error: expected type 'Int64' for field 'id', got type 'string' with value 'abc': importing data failed, "
+     "file: c.csv"),
     ("not JSON", lambda f: [_raw(f, "bad.json", "rows: nope")], False,
      "error: invalid JSON format, the content should be started with '{' or '[': importing data failed, "
      "file: bad.json"),

@@ -18,6 +18,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from ..errors import import_failed
+from ..types import go_name
 
 META = "$meta"
 #: DataType values (pymilvus's enum: describe_collection gives them)
@@ -84,8 +85,9 @@ class Layout:
                 raise import_failed(self.rejected[name])
 
 
-def to_insert(raw: Any, layout: Layout) -> dict:
-    """``raw`` (one row of a file) as an insert row, or Milvus's ErrImportFailed."""
+def to_insert(raw: Any, layout: Layout, parquet: bool = False) -> dict:
+    """``raw`` (one row of a file) as an insert row, or Milvus's ErrImportFailed (``parquet``: a
+    Parquet row, whose nulls Milvus refuses in other words)."""
     if not isinstance(raw, dict):
         raise import_failed(f"invalid JSON format, each row should be a key-value map, but got type {_go_type(raw)}")
     if layout.auto_pk and layout.pk in raw:
@@ -97,6 +99,8 @@ def to_insert(raw: Any, layout: Layout) -> dict:
             raise import_failed(layout.rejected[key])
         spec = layout.fields.get(key)
         if spec is not None:
+            if value is None:
+                _refuse_null(spec, parquet)
             out[key] = value_of(spec, value)
         elif layout.dynamic:
             dynamic[key] = value
@@ -107,6 +111,19 @@ def to_insert(raw: Any, layout: Layout) -> dict:
     if layout.dynamic:
         out.update(_dynamic(dynamic))
     return out
+
+
+def _refuse_null(spec: Mapping[str, Any], parquet: bool) -> None:
+    """A null is a value only of a nullable field, or of a defaulted one (which then takes its default)."""
+    if spec.get("nullable") or spec.get("default_value") is not None:
+        return
+    name = spec["name"]
+    if int(spec["type"]) == ARRAY and int(spec.get("element_type", 0)) == STRUCT and not parquet:
+        raise import_failed(f"the struct field '{name}' is not nullable but the file contains null value")
+    if parquet:
+        raise import_failed(f"the field '{name}' is not nullable but the file contains null value")
+    raise import_failed(f"expected type '{go_name(spec['type'])}' for field '{name}', got type '<nil>' with value "
+                        "'<nil>'")
 
 
 def _dynamic(values: dict) -> dict:
