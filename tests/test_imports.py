@@ -250,8 +250,10 @@ FAILURES: list[tuple[str, Callable[[Path], list[list[str]]], bool, str]] = [
     ("second group's bad row undoes the first group",
      lambda f: [_raw(f, "ok.json", '{"rows": [{"id": 1, "v": [1, 2]}]}'),
                 _raw(f, "dim.json", '{"rows": [{"id": 2, "v": [1, 2, 3]}]}')], False,
-     "error: the length(5) of float data should divide the dim(2) (row 1 of field v has 3 dimensions), "
+     "error: expected dim '2' for field 'v' with type 'FloatVector', got dim '3': importing data failed, "
      "file: dim.json"),
+    ("a value insert refuses", lambda f: [_raw(f, "nan.json", '{"rows": [{"id": 1, "v": [1, NaN]}]}')], False,
+     "error: value 'NaN' is not a number or infinity"),
     ("a file that is not there", lambda f: [["nowhere.parquet"]], False,
      "error: failed to read the file 'nowhere.parquet' from "),
 ]

@@ -26,6 +26,7 @@ BOOL, INT8, INT16, INT32, INT64, FLOAT, DOUBLE = 1, 2, 3, 4, 5, 10, 11
 JSON, ARRAY, STRUCT = 23, 22, 201
 BINARY_VECTOR, FLOAT_VECTOR, FLOAT16_VECTOR, BFLOAT16_VECTOR, SPARSE, INT8_VECTOR = 100, 101, 102, 103, 104, 105
 _HALF = (FLOAT16_VECTOR, BFLOAT16_VECTOR)
+_DENSE = (BINARY_VECTOR, FLOAT_VECTOR, FLOAT16_VECTOR, BFLOAT16_VECTOR, INT8_VECTOR)
 #: Values a CSV cell or a Parquet string column holds as JSON text.
 _JSON_TEXT = (JSON, ARRAY, SPARSE, BINARY_VECTOR, FLOAT_VECTOR, FLOAT16_VECTOR, BFLOAT16_VECTOR, INT8_VECTOR)
 #: Milvus's property allowing data for non-BM25 function outputs (pkg/common/common.go).
@@ -159,6 +160,8 @@ def value_of(spec: Mapping[str, Any], value: Any) -> Any:
         if "indices" in value and "values" in value:
             return {int(i): float(v) for i, v in zip(value["indices"], value["values"])}
         return {int(k): float(v) for k, v in value.items()}
+    if kind in _DENSE and isinstance(value, list):
+        _check_dim(spec, len(value) * 8 if kind == BINARY_VECTOR else len(value), value)
     if kind == BINARY_VECTOR and isinstance(value, list):
         return _bytes(spec, value)
     if kind in _HALF and isinstance(value, list) and len(value) == 2 * _dim(spec) \
@@ -169,6 +172,15 @@ def value_of(spec: Mapping[str, Any], value: Any) -> Any:
         return [{k: value_of(subs[k], v) if k in subs else v for k, v in item.items()}
                 if isinstance(item, dict) else item for item in value]
     return value
+
+
+def _check_dim(spec: Mapping[str, Any], dim: int, value: list) -> None:
+    """Milvus's readers' wrapDimError; a 16-bit vector may also come as its 2 * dim bytes."""
+    want = _dim(spec)
+    if dim == want or (int(spec["type"]) in _HALF and dim == 2 * want):
+        return
+    raise import_failed(f"expected dim '{want}' for field '{spec['name']}' with type '{go_name(spec['type'])}', "
+                        f"got dim '{dim}'")
 
 
 def _json_text(spec: Mapping[str, Any], text: str) -> Any:
