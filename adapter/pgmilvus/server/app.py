@@ -12,6 +12,7 @@ from typing import Optional
 import grpc
 from pymilvus.grpc_gen import milvus_pb2_grpc
 
+from ..imports import open_source
 from .backend import Backend
 from .limits import DEFAULT_RECEIVE_MB, DEFAULT_SEND_MB, SizeLimits
 from .servicer import MilvusServicer
@@ -32,6 +33,7 @@ class Options:
     tls_key: str = ""
     max_receive_message_mb: int = DEFAULT_RECEIVE_MB
     max_send_message_mb: int = DEFAULT_SEND_MB
+    import_from: str = ""  # bulk import's files: s3://ACCESS:SECRET@HOST:PORT/BUCKET or a directory
 
 
 class Server:
@@ -40,6 +42,7 @@ class Server:
     def __init__(self, options: Options) -> None:
         self.options = options
         credentials = _tls(options) if options.tls_cert else None
+        source = open_source(options.import_from) if options.import_from else None
         self.backend = Backend(options.uri, pool_size=max(options.workers, 2), user=options.user,
                                password=options.password, require_auth=options.require_auth)
         # gRPC's own limits stay open: SizeLimits applies ours, with an error that names the option.
@@ -51,7 +54,7 @@ class Server:
                      # pymilvus's clients ping, and a stricter server answers "Too many pings"
                      ("grpc.http2.min_ping_interval_without_data_ms", 5000), ("grpc.http2.max_ping_strikes", 0),
                      ("grpc.keepalive_permit_without_calls", 1)])
-        milvus_pb2_grpc.add_MilvusServiceServicer_to_server(MilvusServicer(self.backend), self._grpc)
+        milvus_pb2_grpc.add_MilvusServiceServicer_to_server(MilvusServicer(self.backend, source), self._grpc)
         address = f"{options.host}:{options.port}"
         try:
             self.port = (self._grpc.add_secure_port(address, credentials) if credentials
