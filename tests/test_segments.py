@@ -260,6 +260,49 @@ def test_ddl_stops_a_build_in_flight_instead_of_deadlocking_with_it(client, ddl:
 
 
 @pytest.mark.parametrize("client", ["embedded"], indirect=True)
+@pytest.mark.parametrize("ddl", list(_LEAF_DDL))
+def test_ddl_stops_a_build_that_starts_after_its_first_cancel(client, ddl: str, monkeypatch) -> None:
+    """The race the cancel alone left: a build starting between the DDL's cancel and its lock on
+    the leaves holds its leaf and waits for the DDL's transaction.  The DDL takes the leaves NOWAIT
+    and cancels again: the build is cancelled (never a deadlock, for either side)."""
+    info = _unbuilt_sealed_segment(client, _vectors(SEAL + 10))
+    builder = psycopg.connect(client._server, autocommit=True)
+    failure: list[BaseException] = []
+    real_cancel = segments.cancel_builds
+    thread = threading.Thread(target=lambda: _build_catching(builder, info, failure))
+
+    def cancel_then_a_build_starts(conn, info_):
+        cancelled = real_cancel(conn, info_)
+        if not thread.ident:  # the first call only
+            thread.start()
+            with psycopg.connect(client._server, autocommit=True) as watcher:
+                deadline = time.monotonic() + 30
+                while watcher.execute("SELECT count(*) FROM pg_stat_progress_create_index WHERE pid = %s AND "
+                                      "phase = 'waiting for old snapshots'", (builder.info.backend_pid,)
+                                      ).fetchone()[0] == 0:   # it holds its leaf, waiting for this DDL
+                    assert time.monotonic() < deadline, "the build never waited for the DDL's snapshot"
+                    time.sleep(0.05)
+        return cancelled
+
+    monkeypatch.setattr(segments, "cancel_builds", cancel_then_a_build_starts)
+    try:
+        _LEAF_DDL[ddl](client)
+        thread.join(10)
+        assert failure and isinstance(failure[0], psycopg.errors.QueryCanceled), failure
+        assert client.has_collection("seg") == (ddl != "drop_collection")
+    finally:
+        thread.join(10)
+        builder.close()
+
+
+def _build_catching(builder: psycopg.Connection, info, failure: list[BaseException]) -> None:
+    try:
+        segments.build_pending(builder, info)
+    except psycopg.Error as exc:  # cancelled (or, before hold_leaves, a deadlock's victim)
+        failure.append(exc)
+
+
+@pytest.mark.parametrize("client", ["embedded"], indirect=True)
 def test_recall_after_indexing_catches_up(client, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PGMILVUS_SEGMENT_ROWS", "3000")
     data, queries = clustered(7, 12_000, 40, dim=32)

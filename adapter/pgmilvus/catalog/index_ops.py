@@ -62,7 +62,7 @@ def create(conn: psycopg.Connection, info: CollectionInfo, index_params: Any) ->
         if not isinstance(param, IndexParam):
             raise ParamError(message=f"index_params items must be IndexParam, got {param!r}")
     if info.segmented:
-        segments.cancel_builds(conn, info)  # a build in flight would deadlock with the leaves' CREATE INDEX
+        segments.hold_leaves(conn, info)  # a build in flight would deadlock with the leaves' CREATE INDEX
     # Transaction-local (the callers run in one transaction): the pooled connection keeps its defaults.
     for key, value in indexes.build_settings().items():
         conn.execute("SELECT set_config(%s, %s, true)", (key, value))
@@ -175,7 +175,7 @@ def drop(conn: psycopg.Connection, info: CollectionInfo, index_name: str, with_f
     sharing = [i for i in info.indexes if i.pg_index_name == index.pg_index_name and i.index_name != index_name]
     if index.pg_index_name and not sharing:
         if info.segmented:
-            segments.cancel_builds(conn, info)  # a build in flight and the DROP INDEX would deadlock
+            segments.hold_leaves(conn, info)  # a build in flight and the DROP INDEX would deadlock
         conn.execute(indexes.drop_index_sql(info.schema_name, index.pg_index_name))
         if info.segmented and field is not None and field.is_vector:
             segments.drop_vector_index(conn, info, index_name)

@@ -529,6 +529,8 @@ def cancel_builds(conn: psycopg.Connection, info: CollectionInfo) -> int:
     its builder logs the failure and goes on.  Builds of a role this session may not signal are
     left to the deadlock detector.
     """
+    # A transaction keeps the first view of the sessions it reads; hold_leaves asks again in one.
+    conn.execute("SELECT pg_stat_clear_snapshot()")
     return conn.execute(
         "SELECT count(pg_cancel_backend(p.pid)) FROM pg_stat_progress_create_index p"
         " JOIN pg_stat_activity a ON a.pid = p.pid"
@@ -538,11 +540,47 @@ def cancel_builds(conn: psycopg.Connection, info: CollectionInfo) -> int:
         (sql.Identifier(info.schema_name, info.table_name).as_string(conn),)).fetchone()[0]
 
 
+#: hold_leaves: tries at taking the leaves' locks without waiting, and the pause between two.
+_HOLD_TRIES, _HOLD_PAUSE = 40, 0.05
+
+
+def hold_leaves(conn: psycopg.Connection, info: CollectionInfo) -> None:
+    """SHARE on every leaf of a segmented collection, in the caller's transaction, before DDL that
+    locks them: no segment index build can start on them until the commit.
+
+    ``cancel_builds`` alone leaves a race: a build that starts right after it holds its leaf and
+    waits for this transaction, which then waits for the leaf (a deadlock PostgreSQL ends by failing
+    one of them, the caller's create_index seen failing so in Milvus's e2e tests).  So the locks are
+    taken NOWAIT, builds cancelled again until they are free; after the tries (writers, other
+    DDL) the last attempt waits as any DDL would."""
+    if not info.segmented:
+        cancel_builds(conn, info)
+        return
+    leaves = [sql.Identifier(schema, table) for schema, table in conn.execute(
+        "SELECT n.nspname, c.relname FROM pg_partition_tree(%s::regclass) t JOIN pg_class c ON c.oid = t.relid"
+        " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE t.isleaf",
+        (sql.Identifier(info.schema_name, info.table_name).as_string(conn),)).fetchall()]
+    if not leaves:
+        return
+    statement = sql.SQL("LOCK TABLE {} IN SHARE MODE").format(sql.SQL(", ").join(leaves))
+    for _ in range(_HOLD_TRIES):
+        cancel_builds(conn, info)
+        try:
+            with conn.transaction():  # a savepoint: a refused NOWAIT undoes only itself
+                conn.execute(statement + sql.SQL(" NOWAIT"))
+            return
+        except psycopg.errors.LockNotAvailable:
+            green.sleep(_HOLD_PAUSE)
+    cancel_builds(conn, info)
+    conn.execute(statement)
+
+
 def lock_for_ddl(conn: psycopg.Connection, info: CollectionInfo) -> CollectionInfo:
     """``lock_collection`` for DDL that takes every leaf's lock (DROP, RENAME, ALTER TABLE), with
-    the index builds in flight cancelled (``cancel_builds``): the collection as read again."""
+    the index builds in flight cancelled and none started until the commit (``hold_leaves``): the
+    collection as read again."""
     info = lock_collection(conn, info)
-    cancel_builds(conn, info)
+    hold_leaves(conn, info)
     return info
 
 

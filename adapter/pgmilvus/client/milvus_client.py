@@ -646,7 +646,7 @@ class MilvusClient:
             if part.loaded:
                 raise MilvusException(ErrorCode.SERVER_ERROR, "partition cannot be dropped, partition is "
                                                               "loaded, please release it first")
-            segments.cancel_builds(conn, info)  # a build in flight and the DROP would deadlock
+            segments.hold_leaves(conn, info)  # a build in flight and the DROP would deadlock
             conn.execute(ddl.drop_table(info.schema_name, part.table_name))
             catalog.remove_partition(conn, info.id, partition_name)
 
