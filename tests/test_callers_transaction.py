@@ -175,3 +175,15 @@ def test_flush_in_the_callers_transaction_seals_and_leaves_building_for_later(ap
     client.flush("docs")
     assert _ids(client) == [1, 2, 3]
     assert client.describe_index("docs", client.list_indexes("docs")[0])["pending_index_rows"] == 0
+
+
+def test_a_pooled_connection_bound_as_a_callers_writes_json(app) -> None:
+    """An import job binds one of the client's own pooled connections: after a write on it, its
+    own adapters know pgmilvus's binary markers, the bound map (another connection's copy) had to
+    learn them too, or a JSON value went to psycopg's json dumper (TypeError)."""
+    client, _ = app
+    client.insert("docs", [{"id": 5, "vector": [0.0, 0.1], "note": {"a": 1}}])  # a pooled connection writes
+    with client._db.own_connection() as conn, conn.transaction(), client.bind(conn):
+        client.insert("docs", [{"id": 6, "vector": [0.2, 0.3], "note": {"b": [1, 2]}}])
+    assert client.get("docs", ids=[5, 6], output_fields=["note"]) == [{"id": 5, "note": {"a": 1}},
+                                                                      {"id": 6, "note": {"b": [1, 2]}}]

@@ -114,12 +114,14 @@ _INT8_ARRAY_OID = 1016
 def wire_adapters(conn: Any) -> None:
     """Let ``conn`` send the wire markers above as-is, in binary, with their types' oids.
 
-    Registered once per (pooled) connection, for COPY and for query parameters
-    alike; the marker classes are pgmilvus's own, so no other value is affected.
-    The oids come from the connection's type registry (pgvector's types are
-    registered on every pooled connection), so this costs no query.
+    Registered once per adapters map, for COPY and for query parameters alike; the
+    marker classes are pgmilvus's own, so no other value is affected.  The map, not the
+    connection, keeps the mark: a pooled connection bound as a caller's (callers.py, an
+    import job's transaction) runs with another map swapped in.  The oids come from the
+    connection's type registry (pgvector's types are registered on every pooled
+    connection), so this costs no query.
     """
-    if getattr(conn, "_pgmilvus_wire", False):
+    if getattr(conn.adapters, "_pgmilvus_wire", False):
         return
     for type_name, cls in WIRE_TYPES.items():
         info = conn.adapters.types.get(type_name)
@@ -130,7 +132,7 @@ def wire_adapters(conn: Any) -> None:
             _register_array(conn, {"vector": VectorArrayWire, "halfvec": HalfvecArrayWire}[type_name], info.array_oid)
     _register_array(conn, BitArrayWire, _BIT_ARRAY_OID)
     conn.adapters.register_dumper(Int8ArrayWire, _Int8ArrayDumper)
-    conn._pgmilvus_wire = True
+    conn.adapters._pgmilvus_wire = True
 
 
 _BIT_ARRAY_OID = 1561
