@@ -743,4 +743,5 @@ _COMPILERS: dict[type, Callable[[Any], exp.Expression]] = {
     ir.Contains: _contains, ir.TextMatch: _text_match, ir.PhraseMatch: _phrase_match,
     ir.RandomSample: _random_sample, ir.Logic: _logic, ir.Negate: _negate,
     ir.ElementFilter: _element_filter, ir.Match: _match,
+    ir.Truth: lambda pred: exp.true() if pred.value else exp.false(),
 }

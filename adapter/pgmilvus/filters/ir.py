@@ -231,10 +231,18 @@ class Negate:
     item: "Pred"
 
 
+@dataclass(frozen=True, slots=True)
+class Truth:
+    """A boolean literal standing as a predicate (Milvus master: ``x or true``, ``true and x``, a
+    filter ``true``): always true or always false, never NULL."""
+
+    value: bool
+
+
 Pred = Union[Compare, CompareColumns, Between, InList, LikeMatch, RegexMatch, KeyExists, NullTest,
-             Contains, TextMatch, PhraseMatch, RandomSample, ElementFilter, Match, Logic, Negate]
+             Contains, TextMatch, PhraseMatch, RandomSample, ElementFilter, Match, Logic, Negate, Truth]
 PRED_TYPES = (Compare, CompareColumns, Between, InList, LikeMatch, RegexMatch, KeyExists, NullTest,
-              Contains, TextMatch, PhraseMatch, RandomSample, ElementFilter, Match, Logic, Negate)
+              Contains, TextMatch, PhraseMatch, RandomSample, ElementFilter, Match, Logic, Negate, Truth)
 
 
 def split_last(pred: object, kind: type) -> Optional[tuple[Optional["Pred"], "Pred"]]:

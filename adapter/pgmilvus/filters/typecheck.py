@@ -151,6 +151,8 @@ def check(node: ast.Node, schema: CollectionSchema, params: Optional[dict], text
     zone of an ``ISO`` timestamp written without an offset."""
     checker = _Checker(schema, params or {}, timezone)
     typed = checker.visit(node)
+    if _bool_literal(typed):  # Milvus master: a standalone true / false selects every row or none
+        typed = ir.Truth(typed.value)
     if not isinstance(typed, ir.PRED_TYPES):
         raise SyntaxProblem(f"predicate is not a boolean expression: {text}, data type: "
                             f"{checker.type_name(typed)}", node.pos, whole=True)  # 2.6: after parsing
@@ -170,6 +172,27 @@ def _is_element(target: Typed) -> bool:
     if isinstance(target, ir.Arith):
         target = target.target
     return isinstance(target, (ir.ArrayCol, ir.ArrayElem))
+
+
+def _bool_literal(typed: Typed) -> bool:
+    """A true / false constant (folded, not a template's value)."""
+    return isinstance(typed, Value) and typed.kind == "bool" and not typed.template
+
+
+def _fold_logic(op: str, left: Typed, right: Typed) -> Optional[Typed]:
+    """Milvus master's short-circuit folds of a boolean literal under and / or (VisitLogicalAnd,
+    VisitLogicalOr): two literals fold to one; ``true or x`` is always true, ``false and x``
+    always false, and the other literal leaves ``x``.  None: nothing to fold (or a literal beside
+    something that is no predicate, refused by the caller in its words)."""
+    if _bool_literal(left) and _bool_literal(right):
+        value = (left.value or right.value) if op == "or" else (left.value and right.value)
+        return Value(value, "bool", value_text(value))
+    literal, other = (left, right) if _bool_literal(left) else (right, left)
+    if not _bool_literal(literal) or not isinstance(other, ir.PRED_TYPES):
+        return None
+    if literal.value == (op == "or"):  # true or x, false and x
+        return ir.Truth(literal.value)
+    return other
 
 
 def _check_random_sample(pred: "ir.Pred", pos: int, top: bool) -> None:
@@ -335,6 +358,8 @@ class _Checker:
         operand = self.visit(node.operand)
         structcheck.no_unary(operand, node.pos)
         if node.op == "not":
+            if _bool_literal(operand):  # folded, as Milvus master's Not of a constant
+                return Value(not operand.value, "bool", value_text(not operand.value))
             if not isinstance(operand, ir.PRED_TYPES):
                 raise SyntaxProblem("not op can only be applied on boolean expression", node.pos)
             if isinstance(operand, ir.Negate):
@@ -363,8 +388,11 @@ class _Checker:
             return self.arith(op, left, right, node.pos)
         return self.comparison(op, left, right, node.pos)
 
-    def logic(self, op: str, left: Typed, right: Typed, pos: int) -> "ir.Pred":
+    def logic(self, op: str, left: Typed, right: Typed, pos: int) -> "Typed":
         structcheck.placement(op, left, right, pos)
+        folded = _fold_logic(op, left, right)
+        if folded is not None:
+            return folded
         for side in (left, right):
             if not isinstance(side, ir.PRED_TYPES):
                 raise SyntaxProblem(f"{op} op can only be applied on boolean expression", pos)
@@ -933,7 +961,8 @@ def _fold_comparison(op: str, left: Value, right: Value, pos: int, checker: _Che
             result = {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
     except TypeError:
         raise checker.mismatch(left, right, pos) from None
-    return Value(result, "bool", value_text(result))
+    # a template's value is no literal: Milvus never folds it into a predicate
+    return Value(result, "bool", value_text(result), left.template or right.template)
 
 
 def _template_value(value: Any, name: str, pos: int) -> Any:
