@@ -35,6 +35,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="largest request accepted, in MB (default: 64, as Milvus's proxy)")
     serve.add_argument("--max-send-message-mb", type=int, default=256,
                        help="largest response sent, in MB (default: 256, as Milvus's proxy)")
+    serve.add_argument("--no-rest", dest="rest", action="store_false",
+                       help="gRPC only on the port (default: also Milvus's RESTful API v2 there, as Milvus; "
+                            "a TLS server is gRPC only)")
     migrate = commands.add_parser("migrate", help="copy collections between Milvus/Milvus Lite and pgmilvus")
     migrate.add_argument("--from", dest="source", required=True,
                          help="milvus://host:port, milvus-lite:///x.db, postgresql://... or pgmilvus:///x.db")
@@ -120,7 +123,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                           user=args.user, password=args.password, require_auth=args.require_auth,
                           tls_cert=args.tls_cert, tls_key=args.tls_key,
                           max_receive_message_mb=args.max_receive_message_mb,
-                          max_send_message_mb=args.max_send_message_mb))
+                          max_send_message_mb=args.max_send_message_mb, rest=args.rest))
         except (MilvusException, OSError) as exc:
             print(f"pgmilvus serve: {exc}", file=sys.stderr)
             return 1
