@@ -4,6 +4,7 @@
     python bench/serve.py                                  # embedded server under /tmp: 20k x 128, 10k x 768
     python bench/serve.py --shape 50000x128 --calls 300
     python bench/serve.py --milvus-uri http://127.0.0.1:19530   # a Milvus server too (e.g. 2.3.5, see docs/server.md)
+    python bench/serve.py --no-rest-side   # what sharing the port with REST costs (the mux's relay)
     python bench/serve.py --commit-off     # the inserts again, synchronous_commit off on pgmilvus's sides
 
 Data per ``--shape`` (rows x dimension): clustered float32 vectors (seeded), an INT64 ``bucket``
@@ -194,6 +195,10 @@ def run_shape(rows: int, dim: int, args: argparse.Namespace) -> None:
         wire = pymilvus.MilvusClient(uri=f"http://{server.address}")
         sides: dict[str, tuple[Any, Any]] = {"in-process": (local, pgmilvus.DataType),
                                              "wire": (wire, pymilvus.DataType)}
+        direct = None
+        if args.no_rest_side:  # the same server without the mux: what the shared port costs
+            direct = ServeProcess(dsn, Path(folder) / "serve-no-rest.log", workers=4, extra=("--no-rest",))
+            sides["wire-no-rest"] = (pymilvus.MilvusClient(uri=f"http://{direct.address}"), pymilvus.DataType)
         if args.milvus_uri:
             sides["milvus"] = (pymilvus.MilvusClient(uri=args.milvus_uri), pymilvus.DataType)
         try:
@@ -214,7 +219,12 @@ def run_shape(rows: int, dim: int, args: argparse.Namespace) -> None:
                 for name, side in measured.items():
                     agree = None if name == "in-process" else agreement(side.found, base.found)
                     print(line(name, side, 1, None if name == "in-process" else base, agree))
-            print_inserts("", measure_inserts(sides, vectors, args.insert_batches))
+                if direct is not None:
+                    print(f"  mux: wire / wire-no-rest speed {turn_ratio(measured['wire-no-rest'], measured['wire']):.3f}")
+            inserted = measure_inserts(sides, vectors, args.insert_batches)
+            print_inserts("", inserted)
+            if direct is not None:
+                print(f"  mux: wire / wire-no-rest speed {turn_ratio(inserted['wire-no-rest'], inserted['wire']):.3f}")
             if args.commit_off:
                 with unsynced_sides(sides, dsn, folder) as unsynced:
                     print_inserts(", synchronous_commit off on pgmilvus's sides",
@@ -225,6 +235,9 @@ def run_shape(rows: int, dim: int, args: argparse.Namespace) -> None:
             if args.milvus_uri:
                 sides["milvus"][0].drop_collection(NAME)
             server.stop()
+            if direct is not None:
+                sides["wire-no-rest"][0].close()
+                direct.stop()
 
 
 def main() -> None:
@@ -239,6 +252,8 @@ def main() -> None:
                         help="this process on CPU 0; PostgreSQL, pgmilvus serve and Milvus on the others")
     parser.add_argument("--commit-off", action="store_true",
                         help="also time the inserts with synchronous_commit off on pgmilvus's sides")
+    parser.add_argument("--no-rest-side", action="store_true",
+                        help="also time a second pgmilvus serve with --no-rest (gRPC without the REST mux)")
     parser.add_argument("--milvus-uri", help="a Milvus server to time on the same data (e.g. http://127.0.0.1:19530)")
     args = parser.parse_args()
     tempfile.tempdir = "/tmp"
