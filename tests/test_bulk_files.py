@@ -112,7 +112,7 @@ def test_bulk_writer_files_import_and_export_round_trip(tmp_path: Path, target, 
 
 @pytest.mark.parametrize("args, message", [
     (["--collection", "nope", "missing.json"], "pgmilvus import: missing.json: no such file or folder; fix it"),
-    (["--collection", "nope", "{tmp}"], "pgmilvus import: no bulk-writer files (.json, .jsonl, .parquet) in"),
+    (["--collection", "nope", "{tmp}"], "pgmilvus import: no bulk-writer files (.json, .jsonl, .ndjson, .parquet, .csv) in"),
     (["--collection", "nope", "{tmp}/x.json"],
      "pgmilvus import: can't find collection[database=default][collection=nope]; fix it and run again"),
 ])

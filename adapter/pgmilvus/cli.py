@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from typing import Optional, Sequence
 
@@ -38,6 +39,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-rest", dest="rest", action="store_false",
                        help="gRPC only on the port (default: also Milvus's RESTful API v2 there, as Milvus; "
                             "a TLS server is gRPC only)")
+    serve.add_argument("--import-from", default=os.environ.get("PGMILVUS_IMPORT_FROM", ""),
+                       help="where bulk import jobs read files: s3://ACCESS:SECRET@HOST:PORT/BUCKET (Milvus's "
+                            "object storage; ?secure=true for https) or a directory (default: "
+                            "$PGMILVUS_IMPORT_FROM; none: Import is refused)")
     migrate = commands.add_parser("migrate", help="copy collections between Milvus/Milvus Lite and pgmilvus")
     migrate.add_argument("--from", dest="source", required=True,
                          help="milvus://host:port, milvus-lite:///x.db, postgresql://... or pgmilvus:///x.db")
@@ -123,7 +128,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                           user=args.user, password=args.password, require_auth=args.require_auth,
                           tls_cert=args.tls_cert, tls_key=args.tls_key,
                           max_receive_message_mb=args.max_receive_message_mb,
-                          max_send_message_mb=args.max_send_message_mb, rest=args.rest))
+                          max_send_message_mb=args.max_send_message_mb, rest=args.rest,
+                          import_from=args.import_from))
         except (MilvusException, OSError) as exc:
             print(f"pgmilvus serve: {exc}", file=sys.stderr)
             return 1

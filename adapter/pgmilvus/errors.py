@@ -40,6 +40,8 @@ class ErrorCode(IntEnum):
     ALIAS_ALREADY_EXIST = 1602
     FIELD_NOT_FOUND = 1700
     FIELD_NAME_INVALID = 1701
+    IMPORT_FAILED = 2100
+    IMPORT_SYS_FAILED = 2101
     QUERY_PLAN = 2201
     UNSUPPORTED = 3000
     SERVER_ERROR = 65535
@@ -166,6 +168,11 @@ def partition_not_found(name: str) -> MilvusException:
 
 def database_not_found(name: str) -> MilvusException:
     return MilvusException(ErrorCode.DATABASE_NOT_FOUND, f"database not found[database={name}]")
+
+
+def import_failed(message: str) -> MilvusException:
+    """Milvus's ErrImportFailed (2100): a bulk import's files or request do not fit the collection."""
+    return MilvusException(ErrorCode.IMPORT_FAILED, f"{message}: importing data failed")
 
 
 # --- pymilvus's client-side texts (code 1); user code matches on them, so ours start with them ---

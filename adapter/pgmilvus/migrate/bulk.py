@@ -1,4 +1,5 @@
-"""Milvus bulk-writer files: ``pgmilvus export`` writes them, ``pgmilvus import`` reads them.
+"""Milvus bulk-writer files: ``pgmilvus export`` writes them (``pgmilvus import`` reads them with the
+import jobs' readers, imports/formats.py).
 
 The layouts are the ones pymilvus's ``LocalBulkWriter`` produces, which Milvus's bulk import takes:
 
@@ -16,11 +17,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Dict, Iterable, Iterator, List
+from typing import Any, Dict, Iterable, List
 
 from pymilvus import DataType
 
-META = "$meta"
+from ..imports.rows import META
+
 FORMATS = ("json", "jsonl", "parquet")
 #: Vector types a bulk file holds as byte values.
 _BYTES_VECTORS = (DataType.BINARY_VECTOR, DataType.FLOAT16_VECTOR, DataType.BFLOAT16_VECTOR)
@@ -28,58 +30,6 @@ _BYTES_VECTORS = (DataType.BINARY_VECTOR, DataType.FLOAT16_VECTOR, DataType.BFLO
 
 def field_types(desc: Dict[str, Any]) -> Dict[str, DataType]:
     return {f["name"]: f["type"] for f in desc["fields"]}
-
-
-# -- reading -----------------------------------------------------------------------------------------
-
-def read_rows(paths: List[Path], types: Dict[str, DataType], batch: int) -> Iterator[List[Dict[str, Any]]]:
-    """Rows of the files, as insert() takes them, ``batch`` at a time."""
-    out: List[Dict[str, Any]] = []
-    for path in paths:
-        for row in _file_rows(path):
-            out.append(_to_insert(row, types))
-            if len(out) >= batch:
-                yield out
-                out = []
-    if out:
-        yield out
-
-
-def _file_rows(path: Path) -> Iterator[Dict[str, Any]]:
-    suffix = path.suffix.lower()
-    if suffix == ".parquet":
-        import pyarrow.parquet as pq
-
-        for group in pq.ParquetFile(path).iter_batches():
-            yield from group.to_pylist()
-    elif suffix == ".jsonl":
-        with path.open(encoding="utf-8") as lines:
-            for line in lines:
-                if line.strip():
-                    yield json.loads(line)
-    elif suffix == ".json":
-        data = json.loads(path.read_text(encoding="utf-8"))
-        yield from (data["rows"] if isinstance(data, dict) else data)
-    else:
-        raise ValueError(f"{path}: not a bulk-writer file (.json, .jsonl or .parquet)")
-
-
-def _to_insert(row: Dict[str, Any], types: Dict[str, DataType]) -> Dict[str, Any]:
-    out: Dict[str, Any] = {}
-    for name, value in row.items():
-        if name == META:
-            meta = json.loads(value) if isinstance(value, str) else value
-            out.update(meta or {})
-            continue
-        kind = types.get(name)
-        if isinstance(value, str) and kind in (DataType.JSON, DataType.SPARSE_FLOAT_VECTOR):
-            value = json.loads(value)  # Parquet holds them as JSON text
-        if kind == DataType.SPARSE_FLOAT_VECTOR and isinstance(value, dict):
-            value = {int(k): float(v) for k, v in value.items()}
-        elif kind in _BYTES_VECTORS and isinstance(value, list):
-            value = bytes(value)
-        out[name] = value
-    return out
 
 
 # -- writing -----------------------------------------------------------------------------------------

@@ -6,6 +6,8 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
 
+from ..imports import formats
+from ..imports.rows import Layout
 from . import bulk
 from .endpoints import parse
 
@@ -39,14 +41,27 @@ def import_files(target: str, collection: str, files: List[str], batch: int, par
     """The rows of bulk-writer ``files`` (or folders of them) inserted into ``collection``."""
     paths = _expand(files)
     dst = parse(target).open()
-    types = _types(dst.describe_collection(collection))
+    layout = Layout.of(dst.describe_collection(collection))
     done = 0
-    for rows in bulk.read_rows(paths, types, batch):
+    for rows in _batches(paths, layout, batch):
         dst.insert(collection, rows, partition_name=partition or "")
         done += len(rows)
         print(f"{collection}: {done} rows imported", file=sys.stderr)
     print(f"imported {done} rows into {collection} from {len(paths)} file(s)")
     return 0
+
+
+def _batches(paths: List[Path], layout: Layout, batch: int) -> Iterator[List[Dict[str, Any]]]:
+    """The files' rows, each file read as an import job reads a one-file group, ``batch`` at a time."""
+    out: List[Dict[str, Any]] = []
+    for path in paths:
+        for row in formats.read_group(formats.file_type([path.name]), [path], layout, {}):
+            out.append(row)
+            if len(out) >= batch:
+                yield out
+                out = []
+    if out:
+        yield out
 
 
 def _types(desc: Dict[str, Any]) -> Dict[str, Any]:
@@ -61,11 +76,15 @@ def _expand(files: List[str]) -> List[Path]:
     for name in files:
         path = Path(name)
         if path.is_dir():
-            out += sorted(p for p in path.rglob("*") if p.suffix.lower() in (".json", ".jsonl", ".parquet"))
+            out += sorted(p for p in path.rglob("*") if p.suffix.lower() in _READ)
         elif path.exists():
             out.append(path)
         else:
             raise ValueError(f"{name}: no such file or folder")
     if not out:
-        raise ValueError(f"no bulk-writer files (.json, .jsonl, .parquet) in {', '.join(files)}")
+        raise ValueError(f"no bulk-writer files ({', '.join(_READ)}) in {', '.join(files)}")
     return out
+
+
+#: The one-file formats ``pgmilvus import`` reads from a folder (numpy needs a job's file groups).
+_READ = (".json", ".jsonl", ".ndjson", ".parquet", ".csv")

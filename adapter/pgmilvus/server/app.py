@@ -12,6 +12,7 @@ from typing import Optional
 import grpc
 from pymilvus.grpc_gen import milvus_pb2_grpc
 
+from ..imports import open_source
 from .backend import Backend
 from .mux import Mux, private_grpc_socket, remove_folder
 from .rest import rest_face
@@ -35,6 +36,7 @@ class Options:
     tls_key: str = ""
     max_receive_message_mb: int = DEFAULT_RECEIVE_MB
     max_send_message_mb: int = DEFAULT_SEND_MB
+    import_from: str = ""  # bulk import's files: s3://ACCESS:SECRET@HOST:PORT/BUCKET or a directory
     #: Milvus's RESTful API v2 on the same port (mux.py); not with TLS, where gRPC keeps the port.
     rest: bool = True
 
@@ -45,6 +47,7 @@ class Server:
     def __init__(self, options: Options) -> None:
         self.options = options
         credentials = _tls(options) if options.tls_cert else None
+        source = open_source(options.import_from) if options.import_from else None
         self.backend = Backend(options.uri, pool_size=max(options.workers, 2), user=options.user,
                                password=options.password, require_auth=options.require_auth)
         # gRPC's own limits stay open: SizeLimits applies ours, with an error that names the option.
@@ -56,7 +59,8 @@ class Server:
                      # pymilvus's clients ping, and a stricter server answers "Too many pings"
                      ("grpc.http2.min_ping_interval_without_data_ms", 5000), ("grpc.http2.max_ping_strikes", 0),
                      ("grpc.keepalive_permit_without_calls", 1)])
-        milvus_pb2_grpc.add_MilvusServiceServicer_to_server(MilvusServicer(self.backend), self._grpc)
+        milvus_pb2_grpc.add_MilvusServiceServicer_to_server(MilvusServicer(self.backend, source), self._grpc)
+        self._import_source = source
         self._mux: Optional[Mux] = None
         self._grpc_folder = ""
         try:
@@ -79,7 +83,7 @@ class Server:
         self._grpc_folder, path = private_grpc_socket()
         if not self._grpc.add_insecure_port(f"unix:{path}"):
             return 0
-        self.rest = rest_face(self.backend)
+        self.rest = rest_face(self.backend, self._import_source)
         handler = connection_handler(self.rest, self.options.max_receive_message_mb * 1024 * 1024)
         self._mux = Mux(self.options.host, self.options.port, path, handler)
         return self._mux.port

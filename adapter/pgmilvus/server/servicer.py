@@ -8,15 +8,17 @@ method.
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 import grpc
 from pymilvus.grpc_gen import milvus_pb2_grpc
 
+from ..imports.source import ImportSource
 from .backend import Backend
 from .handler import SERVICE as _SERVICE
 from .rpc_admin import AdminRPCs
 from .rpc_data import DataRPCs
+from .rpc_imports import ImportRPCs
 from .rpc_more import MoreRPCs
 from .rpc_rbac import RbacRPCs
 from .rpc_schema import SchemaRPCs
@@ -27,10 +29,11 @@ from .sessions import Sessions
 _log = logging.getLogger("pgmilvus.server")
 
 
-class MilvusServicer(AdminRPCs, DataRPCs, MoreRPCs, RbacRPCs, SchemaRPCs, SnapshotRPCs,
+class MilvusServicer(AdminRPCs, DataRPCs, ImportRPCs, MoreRPCs, RbacRPCs, SchemaRPCs, SnapshotRPCs,
                      milvus_pb2_grpc.MilvusServiceServicer):
-    def __init__(self, backend: Backend) -> None:
+    def __init__(self, backend: Backend, import_source: Optional[ImportSource] = None) -> None:
         self.backend = backend
+        self.import_source = import_source  # --import-from: where Import reads files
         self.sessions = Sessions()
         self.search_iterators = SearchIterators()
 

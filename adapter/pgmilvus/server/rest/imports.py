@@ -12,12 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from ... import imports
 from .face import RestCall, ok
 
 
 def create(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
-    from ... import imports
-
     job_id = imports.create_job(call.client(), call.import_source, body["collectionName"], body["files"],
                                 partition_name=body["partitionName"], options=body["options"] or {})
     return ok({"jobId": str(job_id)})
@@ -25,8 +24,6 @@ def create(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
 
 def describe(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
     """getImportJobProcess: the job, its total file size and one detail per file group (a Milvus task)."""
-    from ... import imports
-
     job = imports.describe_job(call.client(), body["jobId"])
     data: dict[str, Any] = {"jobId": body["jobId"], "createTime": job.create_time,
                             "collectionName": job.collection_name, "completeTime": job.complete_time,
@@ -53,8 +50,6 @@ def _detail(job: Any, group: list[str]) -> dict[str, Any]:
 
 
 def list_jobs(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
-    from ... import imports
-
     records = []
     for job in imports.list_jobs(call.client(), body["collectionName"]):
         record = {"jobId": job.job_id, "collectionName": job.collection_name, "state": job.state,
