@@ -11,6 +11,8 @@ code 1800.
 from __future__ import annotations
 
 import base64
+import re
+import time
 import uuid
 from pathlib import Path
 from typing import Iterator
@@ -179,3 +181,117 @@ def test_logs_one_line_per_call(serve_process, serve_address) -> None:
     _post(serve_address, "/collections/list", {"dbName": marker})
     lines = [line for line in serve_process.log().splitlines() if marker in line]
     assert len(lines) == 1 and "REST /v2/vectordb/collections/list" in lines[0] and "code=800" in lines[0]
+
+
+# -- bulk import, end to end with pymilvus's own bulk_writer functions --------------------------------
+
+@pytest.fixture(scope="module")
+def import_server(serve_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServeProcess, Path]]:
+    """A server reading import files from a local folder (``--import-from``)."""
+    folder = tmp_path_factory.mktemp("import-files")
+    # 4 workers: with a pool of 2 a running job holds every pooled connection (imports' status and
+    # insert connections) and the job never finishes
+    server = ServeProcess(serve_dsn, folder.parent / "import-serve.log", workers=4,
+                          extra=("--import-from", str(folder)))
+    yield server, folder
+    assert server.stop() == 0
+
+
+def _written(folder: Path, rows: int) -> list[list[str]]:
+    """Parquet files of ``rows`` rows, written by pymilvus's LocalBulkWriter; keys relative to the folder."""
+    from pymilvus.bulk_writer import BulkFileType, LocalBulkWriter
+
+    schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("vector", DataType.FLOAT_VECTOR, dim=4)
+    schema.add_field("label", DataType.VARCHAR, max_length=32)
+    schema.verify()
+    writer = LocalBulkWriter(schema=schema, local_path=str(folder / "bw"), file_type=BulkFileType.PARQUET)
+    for i in range(rows):
+        writer.append_row({"id": i, "vector": [float(i), 1.0, 2.0, 3.0], "label": f"l{i}"})
+    writer.commit()
+    return [[str(Path(f).relative_to(folder)) for f in group] for group in writer.batch_files]
+
+
+def test_bulk_import_end_to_end(import_server) -> None:
+    from pymilvus.bulk_writer import bulk_import, get_import_progress, list_import_jobs
+
+    server, folder = import_server
+    url = f"http://{server.address}"
+    client = MilvusClient(uri=url)
+    schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("vector", DataType.FLOAT_VECTOR, dim=4)
+    schema.add_field("label", DataType.VARCHAR, max_length=32)
+    index = client.prepare_index_params()
+    index.add_index("vector", metric_type="L2")
+    client.create_collection("bulk", schema=schema, index_params=index)
+    try:
+        files = _written(folder, 120)
+        job_id = bulk_import(url=url, collection_name="bulk", files=files).json()["data"]["jobId"]
+        assert isinstance(job_id, str) and job_id.isdigit()
+        deadline = time.monotonic() + 120
+        while True:
+            progress = get_import_progress(url=url, job_id=job_id).json()
+            if progress["data"]["state"] in ("Completed", "Failed") or time.monotonic() > deadline:
+                break
+            time.sleep(0.3)
+        data = progress["data"]
+        assert progress["code"] == 0 and data["state"] == "Completed", data
+        assert set(data) == {"jobId", "createTime", "collectionName", "completeTime", "state", "progress",
+                             "importedRows", "totalRows", "fileSize", "details"}
+        assert (data["jobId"], data["collectionName"], data["progress"], data["importedRows"],
+                data["totalRows"]) == (job_id, "bulk", 100, 120, 120)
+        size = (folder / files[0][0]).stat().st_size
+        assert data["fileSize"] == size and data["createTime"] and data["completeTime"]
+        assert data["details"] == [{"fileName": f"[{files[0][0]}]", "fileSize": size, "progress": 100,
+                                    "completeTime": data["completeTime"], "state": "Completed",
+                                    "importedRows": 120, "totalRows": 120}]
+        assert _post(server.address, "/jobs/import/get_progress", {"jobId": job_id}).json() == progress
+        listed = list_import_jobs(url=url, collection_name="bulk").json()
+        assert listed == {"code": 0, "data": {"records": [
+            {"jobId": job_id, "collectionName": "bulk", "state": "Completed", "progress": 100}]}}
+        assert client.query("bulk", filter="", output_fields=["count(*)"]) == [{"count(*)": 120}]
+    finally:
+        client.drop_collection("bulk")
+        client.close()
+
+
+def test_bulk_import_errors(import_server, serve_address) -> None:
+    from pymilvus.bulk_writer import bulk_import
+
+    server, folder = import_server
+    client = MilvusClient(uri=f"http://{server.address}")
+    client.create_collection("bulk_err", dimension=4)
+    try:
+        from pgmilvus.errors import collection_not_found
+
+        missing = collection_not_found("no_such")  # the core's text, as gRPC's Import answers it
+        cases = [
+            (server.address, "/jobs/import/create", {"collectionName": "no_such", "files": [["a.parquet"]]},
+             missing.code, missing.message),
+            (server.address, "/jobs/import/create", {"collectionName": "bulk_err", "files": []}, 1100,
+             "import request is empty: invalid parameter"),
+            (server.address, "/jobs/import/describe", {"jobId": "abc"}, 1100,
+             'parse job id failed: strconv.ParseInt: parsing "abc": invalid syntax: invalid parameter'),
+        ]
+        for address, path, body, code, message in cases:
+            assert _post(address, path, body).json() == {"code": code, "message": message}, path
+        # pymilvus's bulk_import reports an error envelope as Milvus's does
+        with pytest.raises(MilvusException, match=f"code: 100, message: {re.escape(missing.message)}"):
+            bulk_import(url=f"http://{server.address}", collection_name="no_such", files=[["a.parquet"]])
+        # a missing file fails the job (Milvus finds it out in its pre-import step, after create)
+        job_id = bulk_import(url=f"http://{server.address}", collection_name="bulk_err",
+                             files=[["missing.parquet"]]).json()["data"]["jobId"]
+        deadline = time.monotonic() + 60
+        while (data := _post(server.address, "/jobs/import/describe", {"jobId": job_id}).json()["data"])["state"] \
+                not in ("Completed", "Failed") and time.monotonic() < deadline:
+            time.sleep(0.3)
+        assert data["state"] == "Failed" and "missing.parquet" in data["reason"]
+        assert data["details"][0]["reason"] == data["reason"]
+        # a server without --import-from refuses imports, saying why
+        no_source = _post(serve_address, "/jobs/import/create", {"collectionName": "x", "files": [["a.json"]]})
+        assert no_source.json()["code"] == 2101 and "--import-from" in no_source.json()["message"]
+    finally:
+        client.drop_collection("bulk_err")
+        client.close()
