@@ -36,9 +36,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="largest request accepted, in MB (default: 64, as Milvus's proxy)")
     serve.add_argument("--max-send-message-mb", type=int, default=256,
                        help="largest response sent, in MB (default: 256, as Milvus's proxy)")
-    serve.add_argument("--no-rest", dest="rest", action="store_false",
-                       help="gRPC only on the port (default: also Milvus's RESTful API v2 there, as Milvus; "
-                            "a TLS server is gRPC only)")
+    serve.add_argument("--rest", action="store_true",
+                       help="also answer Milvus's RESTful API v2 (bulk import's jobs, ...) on the port, as Milvus "
+                            "does; costs gRPC calls ~0.07 ms each (docs/server.md); not with --tls-cert")
     serve.add_argument("--import-from", default=os.environ.get("PGMILVUS_IMPORT_FROM", ""),
                        help="where bulk import jobs read files: s3://ACCESS:SECRET@HOST:PORT/BUCKET (Milvus's "
                             "object storage; ?secure=true for https) or a directory (default: "

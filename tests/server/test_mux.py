@@ -1,9 +1,9 @@
 """gRPC and REST on one port (server/mux.py), as a Milvus proxy serves both on 19530.
 
-The session's ``pgmilvus serve`` shares its port: pymilvus's gRPC calls and raw
+This module's ``pgmilvus serve --rest`` shares its port: pymilvus's gRPC calls and raw
 HTTP/1.1 REST calls reach it side by side and concurrently; garbage, half
 prefaces and dropped connections leave it serving; a server with open gRPC and
-idle HTTP connections stops cleanly; ``--no-rest`` keeps gRPC alone on the port.
+idle HTTP connections stops cleanly; without ``--rest`` (the default) gRPC is alone on the port.
 """
 
 from __future__ import annotations
@@ -24,6 +24,17 @@ requests = pytest.importorskip("requests")
 from pymilvus import MilvusClient  # noqa: E402
 
 from tests.fix_server import ServeProcess  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def serve_process(rest_serve_process: ServeProcess) -> ServeProcess:
+    """This module's server answers REST too (``--rest``); ``wire_client`` talks to it."""
+    return rest_serve_process
+
+
+@pytest.fixture(scope="module")
+def serve_address(rest_serve_process: ServeProcess) -> str:
+    return rest_serve_process.address
 
 
 def _post(address: str, path: str, body: dict, **kwargs) -> dict:
@@ -113,7 +124,7 @@ def test_dropped_connections_leave_it_serving(serve_address, wire_client) -> Non
 
 
 def test_stop_is_clean_with_open_connections(serve_dsn, tmp_path: Path) -> None:
-    server = ServeProcess(serve_dsn, tmp_path / "serve.log", workers=2)
+    server = ServeProcess(serve_dsn, tmp_path / "serve.log", workers=2, extra=("--rest",))
     grpc_client = MilvusClient(uri=f"http://{server.address}")
     grpc_client.list_collections()
     idle = requests.Session()
@@ -132,8 +143,8 @@ def test_stop_is_clean_with_open_connections(serve_dsn, tmp_path: Path) -> None:
         socket.create_connection(("127.0.0.1", server.port), timeout=2).close()
 
 
-def test_no_rest_keeps_grpc_alone(serve_dsn, tmp_path: Path) -> None:
-    server = ServeProcess(serve_dsn, tmp_path / "serve.log", workers=2, extra=("--no-rest",))
+def test_without_rest_grpc_is_alone(serve_dsn, tmp_path: Path) -> None:
+    server = ServeProcess(serve_dsn, tmp_path / "serve.log", workers=2)  # the default: no --rest
     try:
         assert "gRPC only" in server.log()
         client = MilvusClient(uri=f"http://{server.address}")

@@ -1,4 +1,4 @@
-"""Milvus's RESTful API v2 on ``pgmilvus serve``'s port, with raw HTTP (``requests``), as Milvus answers it.
+"""Milvus's RESTful API v2 on ``pgmilvus serve --rest``'s port, with raw HTTP (``requests``), as Milvus answers it.
 
 Table-driven: bad bodies and unknown routes get Milvus's codes and texts (gin's
 binding: 1801 / 1802, gin's 404), the database comes from ``dbName`` or the
@@ -27,6 +27,17 @@ from pymilvus import DataType, MilvusClient, MilvusException  # noqa: E402
 
 from tests.fix_db import TCP_PASSWORD, TCP_USER  # noqa: E402
 from tests.fix_server import ServeProcess  # noqa: E402
+
+@pytest.fixture(scope="module")
+def serve_process(rest_serve_process: ServeProcess) -> ServeProcess:
+    """This module's server answers REST too (``--rest``); ``wire_client`` talks to it."""
+    return rest_serve_process
+
+
+@pytest.fixture(scope="module")
+def serve_address(rest_serve_process: ServeProcess) -> str:
+    return rest_serve_process.address
+
 
 REQUIRED = ("missing required parameters, error: Key: '{0}.{1}' Error:Field validation for '{1}' failed on "
             "the 'required' tag")
@@ -152,7 +163,7 @@ def auth_server(tcp_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     with psycopg.connect(tcp_dsn, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     server = ServeProcess(dsn_with(tcp_dsn, dbname=name), tmp_path_factory.mktemp("rest") / "serve.log",
-                          workers=2, extra=("--require-auth",))
+                          workers=2, extra=("--rest", "--require-auth"))
     yield server
     assert server.stop() == 0
     with psycopg.connect(tcp_dsn, autocommit=True) as conn:
@@ -192,7 +203,7 @@ def import_server(serve_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> I
     # 4 workers: with a pool of 2 a running job holds every pooled connection (imports' status and
     # insert connections) and the job never finishes
     server = ServeProcess(serve_dsn, folder.parent / "import-serve.log", workers=4,
-                          extra=("--import-from", str(folder)))
+                          extra=("--rest", "--import-from", str(folder)))
     yield server, folder
     assert server.stop() == 0
 

@@ -37,8 +37,9 @@ class Options:
     max_receive_message_mb: int = DEFAULT_RECEIVE_MB
     max_send_message_mb: int = DEFAULT_SEND_MB
     import_from: str = ""  # bulk import's files: s3://ACCESS:SECRET@HOST:PORT/BUCKET or a directory
-    #: Milvus's RESTful API v2 on the same port (mux.py); not with TLS, where gRPC keeps the port.
-    rest: bool = True
+    #: Milvus's RESTful API v2 on the same port (mux.py; not with TLS, where gRPC keeps the port).
+    #: Opt-in: the relay in front of gRPC costs each gRPC call ~0.07 ms (docs/server.md).
+    rest: bool = False
 
 
 class Server:
@@ -73,7 +74,7 @@ class Server:
             raise OSError(f"cannot listen on {options.host}:{options.port}")
 
     def _listen(self, credentials: Optional[grpc.ServerCredentials]) -> int:
-        """gRPC alone on the public port (``--no-rest``, or TLS)."""
+        """gRPC alone on the public port (the default, and always with TLS)."""
         address = f"{self.options.host}:{self.options.port}"
         return (self._grpc.add_secure_port(address, credentials) if credentials
                 else self._grpc.add_insecure_port(address))
