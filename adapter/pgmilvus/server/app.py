@@ -134,6 +134,9 @@ def serve(options: Options) -> None:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     try:
-        stopping.wait()
+        # Timed waits: the kernel may deliver SIGTERM to another thread (the mux's), and then Python
+        # runs the handler only when the main thread next executes bytecode, never in an endless wait.
+        while not stopping.wait(0.5):
+            pass
     finally:
         server.stop()

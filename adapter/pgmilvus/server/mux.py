@@ -122,7 +122,7 @@ class Mux:
         with self._lock:
             self._stopping = True
             socks = list(self._open)
-        self._listener.close()
+        self.stop_accepting()
         for sock in socks:
             try:
                 sock.shutdown(socket.SHUT_RDWR)
@@ -131,7 +131,12 @@ class Mux:
         self._acceptor.join(timeout=5)
 
     def stop_accepting(self) -> None:
-        """Close the public listener (new connections are refused; open ones keep going)."""
+        """Close the public listener (new connections are refused; open ones keep going).  Closing
+        alone does not wake a thread blocked in ``accept`` on Linux; ``shutdown`` does."""
+        try:
+            self._listener.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self._listener.close()
 
 
