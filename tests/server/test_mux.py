@@ -24,17 +24,7 @@ requests = pytest.importorskip("requests")
 from pymilvus import MilvusClient  # noqa: E402
 
 from tests.fix_server import ServeProcess  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def serve_process(rest_serve_process: ServeProcess) -> ServeProcess:
-    """This module's server answers REST too (``--rest``); ``wire_client`` talks to it."""
-    return rest_serve_process
-
-
-@pytest.fixture(scope="module")
-def serve_address(rest_serve_process: ServeProcess) -> str:
-    return rest_serve_process.address
+from tests.server.fix_rest import rest_module_address, rest_module_process  # noqa: E402,F401 - server: --rest
 
 
 def _post(address: str, path: str, body: dict, **kwargs) -> dict:

@@ -27,17 +27,7 @@ from pymilvus import DataType, MilvusClient, MilvusException  # noqa: E402
 
 from tests.fix_db import TCP_PASSWORD, TCP_USER  # noqa: E402
 from tests.fix_server import ServeProcess  # noqa: E402
-
-@pytest.fixture(scope="module")
-def serve_process(rest_serve_process: ServeProcess) -> ServeProcess:
-    """This module's server answers REST too (``--rest``); ``wire_client`` talks to it."""
-    return rest_serve_process
-
-
-@pytest.fixture(scope="module")
-def serve_address(rest_serve_process: ServeProcess) -> str:
-    return rest_serve_process.address
-
+from tests.server.fix_rest import rest_module_address, rest_module_process  # noqa: E402,F401 - server: --rest
 
 REQUIRED = ("missing required parameters, error: Key: '{0}.{1}' Error:Field validation for '{1}' failed on "
             "the 'required' tag")
