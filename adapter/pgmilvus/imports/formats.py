@@ -18,6 +18,7 @@ from typing import Any, Iterator, Mapping, Sequence
 import numpy as np
 
 from ..errors import import_failed
+from ..types import go_name
 from . import rows as R
 from .rows import Layout, to_insert
 
@@ -60,8 +61,9 @@ def read_group(kind: str, paths: Sequence[Path], layout: Layout, options: Mappin
         return
     path = paths[0]
     if kind == "Parquet":
-        raw = _parquet(path, layout)
-    elif kind == "CSV":
+        yield from _parquet(path, layout)
+        return
+    if kind == "CSV":
         raw = _csv(path, layout, *csv_options(options))
     elif kind == "JSONLines":
         raw = _json_lines(path)
@@ -112,7 +114,8 @@ def _parquet(path: Path, layout: Layout) -> Iterator[dict]:
         if name not in names:
             raise import_failed(f"no parquet field for milvus field '{name}'")
     for batch in source.iter_batches():
-        yield from batch.to_pylist()
+        for row in batch.to_pylist():
+            yield to_insert(row, layout, parquet=True)
 
 
 def _csv(path: Path, layout: Layout, sep: str, nullkey: str) -> Iterator[dict]:
@@ -131,8 +134,8 @@ def _cell(spec: Any, cell: str, nullkey: str) -> Any:
     """A CSV cell as the value rows.py takes (JSON text stays text: value_of parses it)."""
     if spec is None:
         return cell  # "$meta" (JSON text) or a dynamic key
-    if cell == nullkey and spec.get("nullable"):
-        return None
+    if cell == nullkey and (spec.get("nullable") or spec.get("default_value") is not None):
+        return None  # null, or the field's default
     kind = int(spec["type"])
     try:
         if kind == R.BOOL:
@@ -142,14 +145,9 @@ def _cell(spec: Any, cell: str, nullkey: str) -> Any:
         if kind in (R.FLOAT, R.DOUBLE):
             return float(cell)
     except (KeyError, ValueError):
-        raise import_failed(f"illegal value '{cell}' for {_type_name(kind)} field '{spec['name']}'") from None
+        raise import_failed(f"expected type '{go_name(kind)}' for field '{spec['name']}', got type 'string' with "
+                            f"value '{cell}'") from None
     return cell
-
-
-def _type_name(kind: int) -> str:
-    from pymilvus import DataType
-
-    return DataType(kind).name
 
 
 def _numpy(paths: Sequence[Path], layout: Layout) -> Iterator[dict]:
@@ -157,7 +155,7 @@ def _numpy(paths: Sequence[Path], layout: Layout) -> Iterator[dict]:
     layout.refuse_columns(list(by_name))
     for name in layout.required():
         if name not in by_name:
-            raise import_failed(f"no file for field: {name}, files: [{' '.join(map(str, paths))}]")
+            raise import_failed(f"no file for field: {name}, files: [{' '.join(p.name for p in paths)}]")
     columns = {}
     for name, path in by_name.items():
         if name in layout.fields or (name == R.META and layout.dynamic):

@@ -18,6 +18,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from ..errors import import_failed
+from ..types import go_name
 
 META = "$meta"
 #: DataType values (pymilvus's enum: describe_collection gives them)
@@ -25,6 +26,7 @@ BOOL, INT8, INT16, INT32, INT64, FLOAT, DOUBLE = 1, 2, 3, 4, 5, 10, 11
 JSON, ARRAY, STRUCT = 23, 22, 201
 BINARY_VECTOR, FLOAT_VECTOR, FLOAT16_VECTOR, BFLOAT16_VECTOR, SPARSE, INT8_VECTOR = 100, 101, 102, 103, 104, 105
 _HALF = (FLOAT16_VECTOR, BFLOAT16_VECTOR)
+_DENSE = (BINARY_VECTOR, FLOAT_VECTOR, FLOAT16_VECTOR, BFLOAT16_VECTOR, INT8_VECTOR)
 #: Values a CSV cell or a Parquet string column holds as JSON text.
 _JSON_TEXT = (JSON, ARRAY, SPARSE, BINARY_VECTOR, FLOAT_VECTOR, FLOAT16_VECTOR, BFLOAT16_VECTOR, INT8_VECTOR)
 #: Milvus's property allowing data for non-BM25 function outputs (pkg/common/common.go).
@@ -84,8 +86,9 @@ class Layout:
                 raise import_failed(self.rejected[name])
 
 
-def to_insert(raw: Any, layout: Layout) -> dict:
-    """``raw`` (one row of a file) as an insert row, or Milvus's ErrImportFailed."""
+def to_insert(raw: Any, layout: Layout, parquet: bool = False) -> dict:
+    """``raw`` (one row of a file) as an insert row, or Milvus's ErrImportFailed (``parquet``: a
+    Parquet row, whose nulls Milvus refuses in other words)."""
     if not isinstance(raw, dict):
         raise import_failed(f"invalid JSON format, each row should be a key-value map, but got type {_go_type(raw)}")
     if layout.auto_pk and layout.pk in raw:
@@ -97,6 +100,8 @@ def to_insert(raw: Any, layout: Layout) -> dict:
             raise import_failed(layout.rejected[key])
         spec = layout.fields.get(key)
         if spec is not None:
+            if value is None:
+                _refuse_null(spec, parquet)
             out[key] = value_of(spec, value)
         elif layout.dynamic:
             dynamic[key] = value
@@ -107,6 +112,19 @@ def to_insert(raw: Any, layout: Layout) -> dict:
     if layout.dynamic:
         out.update(_dynamic(dynamic))
     return out
+
+
+def _refuse_null(spec: Mapping[str, Any], parquet: bool) -> None:
+    """A null is a value only of a nullable field, or of a defaulted one (which then takes its default)."""
+    if spec.get("nullable") or spec.get("default_value") is not None:
+        return
+    name = spec["name"]
+    if int(spec["type"]) == ARRAY and int(spec.get("element_type", 0)) == STRUCT and not parquet:
+        raise import_failed(f"the struct field '{name}' is not nullable but the file contains null value")
+    if parquet:
+        raise import_failed(f"the field '{name}' is not nullable but the file contains null value")
+    raise import_failed(f"expected type '{go_name(spec['type'])}' for field '{name}', got type '<nil>' with value "
+                        "'<nil>'")
 
 
 def _dynamic(values: dict) -> dict:
@@ -142,6 +160,8 @@ def value_of(spec: Mapping[str, Any], value: Any) -> Any:
         if "indices" in value and "values" in value:
             return {int(i): float(v) for i, v in zip(value["indices"], value["values"])}
         return {int(k): float(v) for k, v in value.items()}
+    if kind in _DENSE and isinstance(value, list):
+        _check_dim(spec, len(value) * 8 if kind == BINARY_VECTOR else len(value), value)
     if kind == BINARY_VECTOR and isinstance(value, list):
         return _bytes(spec, value)
     if kind in _HALF and isinstance(value, list) and len(value) == 2 * _dim(spec) \
@@ -152,6 +172,15 @@ def value_of(spec: Mapping[str, Any], value: Any) -> Any:
         return [{k: value_of(subs[k], v) if k in subs else v for k, v in item.items()}
                 if isinstance(item, dict) else item for item in value]
     return value
+
+
+def _check_dim(spec: Mapping[str, Any], dim: int, value: list) -> None:
+    """Milvus's readers' wrapDimError; a 16-bit vector may also come as its 2 * dim bytes."""
+    want = _dim(spec)
+    if dim == want or (int(spec["type"]) in _HALF and dim == 2 * want):
+        return
+    raise import_failed(f"expected dim '{want}' for field '{spec['name']}' with type '{go_name(spec['type'])}', "
+                        f"got dim '{dim}'")
 
 
 def _json_text(spec: Mapping[str, Any], text: str) -> Any:
@@ -176,6 +205,6 @@ def _dim(spec: Mapping[str, Any]) -> int:
 
 
 def _go_type(value: Any) -> str:
-    """How Go's %T names a decoded JSON value (Milvus's texts show it)."""
-    return {list: "[]interface {}", str: "string", bool: "bool", int: "float64", float: "float64",
+    """How Go's %T names a value Milvus's JSON reader decoded (with UseNumber: numbers are json.Number)."""
+    return {list: "[]interface {}", str: "string", bool: "bool", int: "json.Number", float: "json.Number",
             type(None): "<nil>"}.get(type(value), type(value).__name__)

@@ -10,9 +10,8 @@ temporary file for as long as it is read.
 from __future__ import annotations
 
 import contextlib
-import os
 import tempfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Iterator, Optional, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -102,21 +101,18 @@ class S3Source:
 
     @contextlib.contextmanager
     def local(self, key: str) -> Iterator[Path]:
+        """The object in a temporary folder, under its own file name (numpy's name the field)."""
         from minio.error import S3Error
 
-        fd, name = tempfile.mkstemp(prefix="pgmilvus-import-", suffix=Path(key).suffix)
-        os.close(fd)
-        try:
+        with tempfile.TemporaryDirectory(prefix="pgmilvus-import-") as folder:
+            path = Path(folder) / (PurePosixPath(key).name or "object")
             try:
-                self._client.fget_object(self.bucket, key, name)
+                self._client.fget_object(self.bucket, key, str(path))
             except S3Error as exc:
                 raise _missing(key, self._where, exc.code) from None
             except OSError as exc:
                 raise _missing(key, self._where, str(exc)) from None
-            yield Path(name)
-        finally:
-            with contextlib.suppress(OSError):
-                os.unlink(name)
+            yield path
 
 
 def open_source(spec: str) -> ImportSource:
