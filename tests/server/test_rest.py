@@ -175,6 +175,10 @@ def test_require_auth(auth_server, authorization, status) -> None:
     assert answer.status_code == status
     assert answer.json() == ({"code": 0, "data": []} if status == 200
                              else {"code": 1800, "message": "user hasn't authenticated"})
+    unknown = _post(auth_server.address, "/nope", {}, headers=headers)  # Milvus authenticates before routing
+    assert (unknown.status_code, unknown.text if status == 200 else unknown.json()) == (
+        (404, "404 page not found") if status == 200
+        else (401, {"code": 1800, "message": "user hasn't authenticated"}))
 
 
 def test_logs_one_line_per_call(serve_process, serve_address) -> None:

@@ -93,6 +93,8 @@ class Server:
         self._grpc.start()
         if self._mux is not None:
             self._mux.start()
+        elif self.options.rest:
+            _log.warning("--rest is off with --tls-cert: gRPC serves TLS alone on the port (docs/server.md)")
         _log.info("pgmilvus serve listening on %s:%d (%d workers%s%s%s)", self.options.host, self.port,
                   self.options.workers, ", TLS" if self.options.tls_cert else "",
                   ", gRPC and REST" if self._mux is not None else ", gRPC only",

@@ -5,8 +5,8 @@ the body is bound to the endpoint's request struct (binding.py), the database is
 the body's ``dbName``, else the ``DB-Name`` header, else ``default``; every answer
 is HTTP 200 with ``{"code": 0, "data": ...}`` or ``{"code": <merr code>,
 "message": "..."}``, except a caller who is not authenticated (HTTP 401, code 1800,
-as Milvus's ``authenticate`` middleware) and an unknown path or method (HTTP 404,
-gin's ``404 page not found``).  Failures become codes through status.py, as on the
+as Milvus's ``authenticate`` middleware, which runs before routing) and an unknown
+path or method (HTTP 404, gin's ``404 page not found``).  Failures become codes through status.py, as on the
 gRPC face, so both answer the same texts.
 """
 
@@ -80,15 +80,17 @@ class RestFace:
     def answer(self, method: str, path: str, headers: Mapping[str, str], raw: bytes) -> Answer:
         """The answer to one request; never raises."""
         route = self.routes.get(path) if method == "POST" else None
-        if route is None:
-            _log.info("REST %s %s not found", method, path)
-            return Answer(404, NOT_FOUND)
         start, db_name = time.perf_counter(), "-"
         try:
+            caller = caller_of(headers.get("Authorization"))
+            if route is None:
+                if self.backend.require_auth:  # Milvus authenticates before routing
+                    self.backend.client(None, caller)
+                _log.info("REST %s %s not found", method, path)
+                return Answer(404, NOT_FOUND)
             values = route.body.bind(raw)
             db_name = values.get("dbName") or headers.get("DB-Name") or DEFAULT_DB
-            call = RestCall(path, db_name, caller_of(headers.get("Authorization")), self.backend,
-                            self.import_source)
+            call = RestCall(path, db_name, caller, self.backend, self.import_source)
             answer = Answer(200, route.endpoint(call, values))
         except Unauthenticated as exc:
             _log.info("REST %s db=%s unauthenticated: %s", path, db_name, exc)
