@@ -69,6 +69,16 @@ def test_bad_requests_answer_milvus_codes(serve_address, path, raw, code, messag
     assert body["message"].startswith(message) if message.endswith(": ") else body["message"] == message
 
 
+@pytest.mark.parametrize("raw, answer", [
+    (b"{\"CollectionName\": \"nope\", \"extra\": [1]}", {"code": 0, "data": {"has": False}}),  # as Go decodes
+    (b"{\"collectionName\": null}", {"code": 1802, "message": REQUIRED.format("CollectionNameReq",
+                                                                            "CollectionName")}),
+    (b"{\"collectionName\": \"nope\", \"dbName\": null}", {"code": 0, "data": {"has": False}}),
+])
+def test_bodies_decode_as_go_does(serve_address, raw, answer) -> None:
+    assert _post(serve_address, "/collections/has", raw=raw).json() == answer
+
+
 @pytest.mark.parametrize("method, path", [
     ("POST", "/collections/nope"), ("GET", "/collections/list"), ("PUT", "/collections/has"),
     ("POST", "/entities/search"), ("POST", "/../etc/passwd"),
