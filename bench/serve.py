@@ -4,6 +4,7 @@
     python bench/serve.py                                  # embedded server under /tmp: 20k x 128, 10k x 768
     python bench/serve.py --shape 50000x128 --calls 300
     python bench/serve.py --milvus-uri http://127.0.0.1:19530   # a Milvus server too (e.g. 2.3.5, see docs/server.md)
+    python bench/serve.py --rest-side      # what sharing the port with REST costs (the mux's relay)
     python bench/serve.py --commit-off     # the inserts again, synchronous_commit off on pgmilvus's sides
 
 Data per ``--shape`` (rows x dimension): clustered float32 vectors (seeded), an INT64 ``bucket``
@@ -194,6 +195,10 @@ def run_shape(rows: int, dim: int, args: argparse.Namespace) -> None:
         wire = pymilvus.MilvusClient(uri=f"http://{server.address}")
         sides: dict[str, tuple[Any, Any]] = {"in-process": (local, pgmilvus.DataType),
                                              "wire": (wire, pymilvus.DataType)}
+        direct = None
+        if args.rest_side:  # the same server with the REST mux in front of gRPC: what sharing the port costs
+            direct = ServeProcess(dsn, Path(folder) / "serve-rest.log", workers=4, extra=("--rest",))
+            sides["wire-rest"] = (pymilvus.MilvusClient(uri=f"http://{direct.address}"), pymilvus.DataType)
         if args.milvus_uri:
             sides["milvus"] = (pymilvus.MilvusClient(uri=args.milvus_uri), pymilvus.DataType)
         try:
@@ -206,7 +211,11 @@ def run_shape(rows: int, dim: int, args: argparse.Namespace) -> None:
                   "(the background builder's idle seal; searches are timed from then on)")
             print(f"\n{rows} x {dim}: per side: calls/s (rows/s for insert), p50 ms, speed ratio "
                   "side / in-process, share of the in-process answer's keys returned")
-            for title, (fn, calls, per_call) in workloads(queries, rows, args.calls).items():
+            work = workloads(queries, rows, args.calls)
+            if direct is not None:  # the relay's cost alone: a call with next to no work in it
+                work["has_collection (a round trip)"] = (lambda c, _: [c.has_collection(NAME)],
+                                                         list(range(args.calls)), 1)
+            for title, (fn, calls, per_call) in work.items():
                 fns = {name: (lambda a, c=client, f=fn: [f(c, a)]) for name, (client, _) in sides.items()}
                 measured = turns.measure_sides(fns, calls, args.rounds, TURN)
                 print(f" {title}")
@@ -214,7 +223,12 @@ def run_shape(rows: int, dim: int, args: argparse.Namespace) -> None:
                 for name, side in measured.items():
                     agree = None if name == "in-process" else agreement(side.found, base.found)
                     print(line(name, side, 1, None if name == "in-process" else base, agree))
-            print_inserts("", measure_inserts(sides, vectors, args.insert_batches))
+                if direct is not None:
+                    print(f"  mux: wire-rest / wire speed {turn_ratio(measured['wire'], measured['wire-rest']):.3f}")
+            inserted = measure_inserts(sides, vectors, args.insert_batches)
+            print_inserts("", inserted)
+            if direct is not None:
+                print(f"  mux: wire-rest / wire speed {turn_ratio(inserted['wire'], inserted['wire-rest']):.3f}")
             if args.commit_off:
                 with unsynced_sides(sides, dsn, folder) as unsynced:
                     print_inserts(", synchronous_commit off on pgmilvus's sides",
@@ -225,6 +239,9 @@ def run_shape(rows: int, dim: int, args: argparse.Namespace) -> None:
             if args.milvus_uri:
                 sides["milvus"][0].drop_collection(NAME)
             server.stop()
+            if direct is not None:
+                sides["wire-rest"][0].close()
+                direct.stop()
 
 
 def main() -> None:
@@ -239,6 +256,8 @@ def main() -> None:
                         help="this process on CPU 0; PostgreSQL, pgmilvus serve and Milvus on the others")
     parser.add_argument("--commit-off", action="store_true",
                         help="also time the inserts with synchronous_commit off on pgmilvus's sides")
+    parser.add_argument("--rest-side", action="store_true",
+                        help="also time a second pgmilvus serve with --rest (gRPC behind the REST mux)")
     parser.add_argument("--milvus-uri", help="a Milvus server to time on the same data (e.g. http://127.0.0.1:19530)")
     args = parser.parse_args()
     tempfile.tempdir = "/tmp"

@@ -104,6 +104,16 @@ def serve_address(serve_process: ServeProcess) -> str:
     return serve_process.address
 
 
+@pytest.fixture(scope="module")
+def rest_serve_process(serve_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServeProcess]:
+    """``pgmilvus serve --rest`` on the session's database: gRPC and Milvus's REST API on one port.
+    A module overrides ``serve_process`` / ``serve_address`` with it to run ``wire_client`` there."""
+    server = ServeProcess(serve_dsn, tmp_path_factory.mktemp("rest") / "serve.log", extra=("--rest",))
+    yield server
+    code = server.stop()
+    assert code == 0, f"pgmilvus serve --rest did not stop cleanly ({code}):\n{server.log()[-3000:]}"
+
+
 @pytest.fixture
 def local_client(serve_dsn: str) -> Iterator:
     """pgmilvus in-process, on the database the server serves."""

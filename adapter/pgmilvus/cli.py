@@ -36,6 +36,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="largest request accepted, in MB (default: 64, as Milvus's proxy)")
     serve.add_argument("--max-send-message-mb", type=int, default=256,
                        help="largest response sent, in MB (default: 256, as Milvus's proxy)")
+    serve.add_argument("--rest", action="store_true",
+                       help="also answer Milvus's RESTful API v2 (bulk import's jobs, ...) on the port, as Milvus "
+                            "does; costs gRPC calls ~0.07 ms each (docs/server.md); not with --tls-cert")
     serve.add_argument("--import-from", default=os.environ.get("PGMILVUS_IMPORT_FROM", ""),
                        help="where bulk import jobs read files: s3://ACCESS:SECRET@HOST:PORT/BUCKET (Milvus's "
                             "object storage; ?secure=true for https) or a directory (default: "
@@ -125,7 +128,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                           user=args.user, password=args.password, require_auth=args.require_auth,
                           tls_cert=args.tls_cert, tls_key=args.tls_key,
                           max_receive_message_mb=args.max_receive_message_mb,
-                          max_send_message_mb=args.max_send_message_mb, import_from=args.import_from))
+                          max_send_message_mb=args.max_send_message_mb, rest=args.rest,
+                          import_from=args.import_from))
         except (MilvusException, OSError) as exc:
             print(f"pgmilvus serve: {exc}", file=sys.stderr)
             return 1

@@ -236,7 +236,9 @@ def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 def test_tls(serve_dsn, tls_files, tmp_path) -> None:
     cert, key = tls_files
-    server = ServeProcess(serve_dsn, tmp_path / "tls.log", extra=("--tls-cert", str(cert), "--tls-key", str(key)))
+    # --rest is ignored with TLS: gRPC keeps the port and serves TLS itself (docs/server.md)
+    server = ServeProcess(serve_dsn, tmp_path / "tls.log",
+                          extra=("--rest", "--tls-cert", str(cert), "--tls-key", str(key)))
     try:
         client = MilvusClient(uri=f"https://localhost:{server.port}", server_pem_path=str(cert),
                               server_name="localhost")
@@ -252,6 +254,6 @@ def test_tls(serve_dsn, tls_files, tmp_path) -> None:
 
             with pytest.raises(grpc.RpcError):
                 milvus_pb2_grpc.MilvusServiceStub(channel).GetVersion(milvus_pb2.GetVersionRequest(), timeout=5)
-        assert "TLS" in server.log()
+        assert "TLS" in server.log() and "--rest is off with --tls-cert" in server.log()
     finally:
         assert server.stop() == 0

@@ -12,6 +12,9 @@ rule exists twice.  Layout:
 * ``backend``: one pgmilvus MilvusClient per database, shared by the threads.
 * ``status``: exceptions -> ``common.Status`` (Milvus's ``code`` and legacy ``error_code``).
 * ``convert``: protobuf <-> the Python values pgmilvus takes and returns.
+* ``mux`` and ``rest``: with ``--rest``, Milvus's RESTful API v2 on the same port (the mux relays
+  gRPC's connections to a private socket and hands HTTP/1.1 to the REST face, which calls the
+  same backend and ``status``).
 
 Needs the ``server`` extra: ``pip install "pgmilvus[server]"`` (grpcio, and
 pymilvus for the generated service stubs).

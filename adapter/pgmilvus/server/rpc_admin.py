@@ -208,19 +208,9 @@ class AdminRPCs(RPCBase):
 
     @rpc
     def DescribeIndex(self, call: Call, request: milvus_pb2.DescribeIndexRequest) -> Any:
-        client = self._client(call)
-        names = client.list_indexes(request.collection_name, field_name=request.field_name)
-        if request.index_name:
-            names = [n for n in names if n == request.index_name]
-        if not names:
-            raise MilvusException(ErrorCode.INDEX_NOT_FOUND,
-                                  f"index not found[collection={request.collection_name}]")
-        response = milvus_pb2.DescribeIndexResponse(status=SUCCESS)
-        for name in names:
-            desc = client.describe_index(request.collection_name, name)
-            if desc is not None:
-                response.index_descriptions.append(index_description(desc))
-        return response
+        found = describe_indexes(self._client(call), request.collection_name, request.field_name,
+                                 request.index_name)
+        return milvus_pb2.DescribeIndexResponse(status=SUCCESS, index_descriptions=found)
 
     @rpc
     def DropIndex(self, call: Call, request: milvus_pb2.DropIndexRequest) -> Any:
@@ -246,6 +236,19 @@ def index_arguments(pairs: Any) -> dict[str, Any]:
         params.setdefault(key, kv_value(value))
     arguments["params"] = params
     return arguments
+
+
+def describe_indexes(client: Any, collection: str, field_name: str = "",
+                     index_name: str = "") -> list[milvus_pb2.IndexDescription]:
+    """Milvus's DescribeIndex: the indexes of a field (all with ``""``), or ``index not found`` (700).
+    The REST face's collection description answers the same (rest/collections.py)."""
+    names = client.list_indexes(collection, field_name=field_name)
+    if index_name:
+        names = [n for n in names if n == index_name]
+    if not names:
+        raise MilvusException(ErrorCode.INDEX_NOT_FOUND, f"index not found[collection={collection}]")
+    found = (client.describe_index(collection, name) for name in names)
+    return [index_description(desc) for desc in found if desc is not None]
 
 
 def index_description(desc: dict[str, Any]) -> milvus_pb2.IndexDescription:

@@ -1,0 +1,161 @@
+"""Request bodies -> checked dicts, refused as Milvus's gin binding refuses them.
+
+Milvus decodes each endpoint's body into a Go struct (``request_v2.go``) with
+``encoding/json`` and then checks ``binding:"required"`` tags; this module
+declares the same structs (:class:`Body`) and answers the same codes and texts:
+an empty body or a body that is no JSON object of the right types is 1801 (``can
+only accept json format request, ...``), a missing required field 1802 (``missing
+required parameters, error: Key: 'ImportReq.CollectionName' Error:Field validation
+for 'CollectionName' failed on the 'required' tag``).  As ``encoding/json`` does,
+keys match case-insensitively, unknown keys are ignored and ``null`` leaves the
+zero value.  A syntax error's detail is Python's, not Go's.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from ...errors import MilvusException
+
+#: merr.ErrIncorrectParameterFormat, merr.ErrMissingRequiredParameters (pkg/util/merr/errors.go)
+FORMAT_CODE, FORMAT_TEXT = 1801, "can only accept json format request"
+MISSING_CODE, MISSING_TEXT = 1802, "missing required parameters"
+
+
+@dataclass(frozen=True)
+class Field:
+    """One struct field: its JSON key, Go name, Go type (``string``, ``[]string``, ``[][]string``,
+    ``map[string]string``, ``int32``, ``map[string]interface {}``) and whether it is required."""
+
+    key: str
+    go_name: str
+    go_type: str = "string"
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Body:
+    """One request struct of request_v2.go (``name``: the Go type name in Go's error texts)."""
+
+    name: str
+    fields: tuple[Field, ...]
+
+    def bind(self, raw: bytes) -> dict[str, Any]:
+        """The body's values by JSON key (zero values for absent keys), or Milvus's 1801 / 1802 error."""
+        if not raw.strip():
+            raise MilvusException(FORMAT_CODE, f"{FORMAT_TEXT}, the request body should be nil, however {{}} is valid")
+        try:
+            decoded = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise MilvusException(FORMAT_CODE, f"{FORMAT_TEXT}, error: {exc}") from None
+        if not isinstance(decoded, dict):
+            raise _format(f"json: cannot unmarshal {_json_kind(decoded)} into Go value of type httpserver."
+                          f"{self.name}")
+        lowered = {key.lower(): value for key, value in decoded.items()}
+        values = {f.key: self._value(f, decoded[f.key] if f.key in decoded else lowered.get(f.key.lower()))
+                  for f in self.fields}
+        missing = [f for f in self.fields if f.required and _is_zero(f, values[f.key])]
+        if missing:
+            raise MilvusException(MISSING_CODE, f"{MISSING_TEXT}, error: " + "\n".join(
+                f"Key: '{self.name}.{f.go_name}' Error:Field validation for '{f.go_name}' failed on the "
+                "'required' tag" for f in missing))
+        return values
+
+    def _value(self, field: Field, value: Any) -> Any:
+        if value is None:
+            return _ZEROS[field.go_type]()
+        checker = _CHECKS[field.go_type]
+        if not checker(value):
+            raise _format(f"json: cannot unmarshal {_json_kind(_wrong_part(field.go_type, value))} into Go struct "
+                          f"field {self.name}.{field.key} of type {_leaf_type(field.go_type)}")
+        return _normalise(field.go_type, value)
+
+
+def _format(detail: str) -> MilvusException:
+    return MilvusException(FORMAT_CODE, f"{FORMAT_TEXT}, error: {detail}")
+
+
+def _is_zero(field: Field, value: Any) -> bool:
+    """validator's ``required``: a non-empty string, a non-nil slice or map (``[]`` passes)."""
+    if field.go_type == "string":
+        return value == ""
+    return value is None
+
+
+def _is_int32(value: Any) -> bool:
+    return type(value) is int and -2**31 <= value < 2**31 or type(value) is float and value.is_integer()
+
+
+def _strings(value: Any) -> bool:
+    return isinstance(value, list) and all(v is None or isinstance(v, str) for v in value)
+
+
+_CHECKS: dict[str, Callable[[Any], bool]] = {
+    "string": lambda v: isinstance(v, str),
+    "int32": _is_int32,
+    "[]string": _strings,
+    "[][]string": lambda v: isinstance(v, list) and all(x is None or _strings(x) for x in v),
+    "map[string]string": lambda v: isinstance(v, dict) and all(x is None or isinstance(x, str) for x in v.values()),
+    "map[string]interface {}": lambda v: isinstance(v, dict),
+}
+_ZEROS: dict[str, Callable[[], Any]] = {"string": str, "int32": int, "[]string": lambda: None,
+                                        "[][]string": lambda: None, "map[string]string": lambda: None,
+                                        "map[string]interface {}": lambda: None}
+
+
+def _normalise(go_type: str, value: Any) -> Any:
+    """Go's zero values for the ``null`` items a Go slice or map would hold."""
+    if go_type == "int32":
+        return int(value)
+    if go_type == "[]string":
+        return [v or "" for v in value]
+    if go_type == "[][]string":
+        return [[v or "" for v in x or []] for x in value]
+    if go_type == "map[string]string":
+        return {k: v or "" for k, v in value.items()}
+    return value
+
+
+def _leaf_type(go_type: str) -> str:
+    """The Go type ``encoding/json`` names: the element type when an element was wrong."""
+    return {"[]string": "string", "[][]string": "string", "map[string]string": "string"}.get(go_type, go_type)
+
+
+def _wrong_part(go_type: str, value: Any) -> Any:
+    """The JSON value Go complains about: the container itself, or its first wrong element."""
+    if go_type in ("[]string", "[][]string") and isinstance(value, list):
+        for item in value:
+            if go_type == "[][]string" and isinstance(item, list):
+                bad = [x for x in item if x is not None and not isinstance(x, str)]
+                if bad:
+                    return bad[0]
+            elif item is not None and not isinstance(item, str if go_type == "[]string" else list):
+                return item
+    if go_type == "map[string]string" and isinstance(value, dict):
+        return next((v for v in value.values() if v is not None and not isinstance(v, str)), value)
+    return value
+
+
+def _json_kind(value: Any) -> str:
+    """encoding/json's name of a JSON value's kind."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    return {str: "string", list: "array", dict: "object"}.get(type(value), "value")
+
+
+# The request structs of the endpoints served (request_v2.go).
+_DB = Field("dbName", "DbName")
+DATABASE = Body("DatabaseReq", (_DB,))
+COLLECTION = Body("CollectionNameReq", (_DB, Field("collectionName", "CollectionName", required=True),
+                                        Field("partitionNames", "PartitionNames", "[]string")))
+OPTIONAL_COLLECTION = Body("OptionalCollectionNameReq", (_DB, Field("collectionName", "CollectionName")))
+#: ImportReq decodes through its own alias type (``importReqAlias``), validates as ImportReq.
+IMPORT = Body("ImportReq", (_DB, Field("collectionName", "CollectionName", required=True),
+                            Field("partitionName", "PartitionName"),
+                            Field("files", "Files", "[][]string", required=True),
+                            Field("options", "Options", "map[string]string")))
+JOB_ID = Body("JobIDReq", (Field("jobId", "JobID", required=True),))

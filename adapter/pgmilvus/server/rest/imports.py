@@ -1,0 +1,60 @@
+"""``/v2/vectordb/jobs/import/{create,describe,get_progress,list}``: bulk import, as Milvus shapes it.
+
+What pymilvus's ``bulk_import``, ``get_import_progress`` and ``list_import_jobs``
+send and read (pymilvus/bulk_writer/bulk_import.py), answered as Milvus's
+``createImportJob``, ``getImportJobProcess`` and ``listImportJob``
+(internal/distributed/proxy/httpserver/handler_v2.go).  The jobs themselves are
+pgmilvus.imports' (the same operations the gRPC face calls), reading files from
+the server's ``--import-from`` source.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ... import imports
+from .face import RestCall, ok
+
+
+def create(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
+    job_id = imports.create_job(call.client(), call.import_source, body["collectionName"], body["files"],
+                                partition_name=body["partitionName"], options=body["options"] or {})
+    return ok({"jobId": str(job_id)})
+
+
+def describe(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
+    """getImportJobProcess: the job, its total file size and one detail per file group (a Milvus task)."""
+    job = imports.describe_job(call.client(), body["jobId"])
+    data: dict[str, Any] = {"jobId": body["jobId"], "createTime": job.create_time,
+                            "collectionName": job.collection_name, "completeTime": job.complete_time,
+                            "state": job.state, "progress": job.progress, "importedRows": job.imported_rows,
+                            "totalRows": job.total_rows}
+    if job.reason:
+        data["reason"] = job.reason
+    data["fileSize"] = job.file_size
+    data["details"] = [_detail(job, group) for group in job.files]
+    return ok(data)
+
+
+def _detail(job: Any, group: list[str]) -> dict[str, Any]:
+    """A task's progress: pgmilvus runs a job as one transaction, so each file group shares the job's
+    state (fileName as Milvus prints a path list: ``[a.parquet]``; its size: the job's share)."""
+    detail: dict[str, Any] = {"fileName": f"[{' '.join(group)}]",
+                              "fileSize": job.file_size if len(job.files) == 1 else 0,
+                              "progress": job.progress, "completeTime": job.complete_time, "state": job.state,
+                              "importedRows": job.imported_rows if len(job.files) == 1 else 0,
+                              "totalRows": job.total_rows if len(job.files) == 1 else 0}
+    if job.reason:
+        detail["reason"] = job.reason
+    return detail
+
+
+def list_jobs(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
+    records = []
+    for job in imports.list_jobs(call.client(), body["collectionName"]):
+        record = {"jobId": job.job_id, "collectionName": job.collection_name, "state": job.state,
+                  "progress": job.progress}
+        if job.reason:
+            record["reason"] = job.reason
+        records.append(record)
+    return ok({"records": records})
