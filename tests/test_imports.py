@@ -369,6 +369,24 @@ def test_jobs_are_seen_by_another_client_of_the_database(client: MilvusClient, m
             other.drop_database("elsewhere")
 
 
+def test_jobs_hold_no_pooled_connection(module_db: str, folder: Path) -> None:
+    """A client with a pool of two (pgmilvus serve --workers 2) runs two jobs at once and answers
+    calls meanwhile: a job's connections are its own, not the pool's."""
+    with MilvusClient(module_db, pool_size=2) as small:
+        name = _collection(small, "small_pool", _simple(dynamic=True))
+        rows = [{"id": i, "v": [float(i), 1.0], "note": {"i": i}} for i in range(2000)]
+        for sub in "ab":
+            (folder / sub).mkdir(parents=True)
+        groups = [_write(_simple(dynamic=True), rows[:1000], "json", folder / "a"),
+                  _write(_simple(dynamic=True), rows[1000:], "parquet", folder / "b")]
+        jobs = [imports.create_job(small, imports.open_source(str(folder / sub)), name, group)
+                for sub, group in zip("ab", groups)]
+        assert small.has_collection(name)
+        assert [_wait(small, job).state for job in jobs] == ["Completed", "Completed"]
+        assert small.query(name, output_fields=["count(*)"])[0]["count(*)"] == 2000
+        assert small.get(name, ids=[1500], output_fields=["note"]) == [{"id": 1500, "note": {"i": 1500}}]
+
+
 def test_a_job_whose_process_died_reads_as_failed(client: MilvusClient) -> None:
     from pgmilvus.catalog import import_jobs
 

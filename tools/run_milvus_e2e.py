@@ -13,8 +13,8 @@ Each stem names ``milvus_client/test_milvus_client_<stem>.py`` (a stem with a ``
 ``milvus_client``); ``allowlist`` runs the
 test ids of Milvus Lite's script (ids whose class moved upstream are found by file and
 function name).  ``--s3`` starts an S3 server (moto) on localhost:9000 with the bucket Milvus's
-tests expect of MinIO and serves bulk imports from it (the struct-array, minhash and bulk-insert
-tests upload their files there).  ``--client-python`` is a venv with the harness's requirements (see
+tests expect of MinIO and serves bulk imports from it, REST on the gRPC port too (the struct-array,
+minhash and bulk-insert tests upload their files there and import over REST or gRPC).  ``--client-python`` is a venv with the harness's requirements (see
 /work/shared/reference/milvus-e2e.md); the server runs with this interpreter.  Results:
 ``<out>/results/<stem>.xml`` (JUnit), ``<out>/logs/<stem>.out``, and a line per file in
 ``<out>/summary.md`` (passed / failed / errors / skipped, wall seconds).
@@ -67,7 +67,8 @@ def start_server(out: Path, port: int, require_auth: bool = False, import_from: 
     proc = subprocess.Popen([sys.executable, "-m", "pgmilvus.cli", "serve", "--uri", str(out / "pgm.db"),
                              "--port", str(port), "--workers", "8", "--log-level", "WARNING",
                              *(["--require-auth"] if require_auth else []),
-                             *(["--import-from", import_from] if import_from else [])],
+                             # Milvus's import tests call REST bulk_import on the gRPC port
+                             *(["--import-from", import_from, "--rest"] if import_from else [])],
                             stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:

@@ -6,7 +6,8 @@ insert applies unchanged; the job's Completed state is written in that same tran
 every row lands and the job says Completed, or none does and it says Failed (Milvus commits an import
 segment by segment: a failed Milvus job can leave some behind).  Progress goes to the catalog on a
 second connection, which also holds the job's advisory lock for as long as the run lasts: a job
-whose process died reads as Failed (catalog/import_jobs.py).
+whose process died reads as Failed (catalog/import_jobs.py).  Both connections are the run's own,
+outside the client's pool, which stays whole for the calls however long a job runs.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ class Run:
 
     def _main(self) -> None:
         try:
-            with self.client._db.own_connection() as status:
+            with self.client._db.dedicated_connection() as status:
                 import_jobs.hold(status, self.job_id)
                 self.held.set()
                 try:
@@ -78,7 +79,7 @@ class Run:
 
     def _load(self, layout: Layout, progress: Callable[..., None]) -> None:
         """Every group's rows in one insert transaction that also marks the job Completed."""
-        with self.client._db.own_connection() as conn, conn.transaction(), self.client.bind(conn):
+        with self.client._db.dedicated_connection() as conn, conn.transaction(), self.client.bind(conn):
             self.client.insert(self.collection, self._rows(layout, progress), partition_name=self.partition)
             import_jobs.update(conn, self.job_id, state="Completed", progress=100, reason="",
                                imported_rows=self.rows, total_rows=self.rows)

@@ -262,6 +262,17 @@ class Database:
         with translate_errors(), self._pooled(timeout, checked=True) as conn:
             yield conn
 
+    @contextlib.contextmanager
+    def dedicated_connection(self) -> Iterator[psycopg.Connection]:
+        """A connection of its own, outside the pool (autocommit, pgvector's types), for work that
+        holds one for long (an import job's run): the pool's connections stay for the calls, and a
+        small pool cannot be drained by it."""
+        from pgvector.psycopg import register_vector
+
+        with translate_errors(), psycopg.connect(self.conninfo, autocommit=True) as conn:
+            register_vector(conn)
+            yield conn
+
     def bind(self, conn: Any) -> contextlib.AbstractContextManager:
         """Run this database's calls on the caller's connection within the block (callers.py)."""
         return callers.bind(id(self), callers.check(conn, self.dbname, self._adapters_template))
