@@ -10,20 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from ..backend import Backend
-from . import binding, collections, imports
+from . import collections, imports
 from .face import RestFace, Route
 
 PREFIX = "/v2/vectordb"
 
-ROUTES: dict[str, Route] = {
-    f"{PREFIX}/collections/list": Route(binding.DATABASE, collections.list_collections),
-    f"{PREFIX}/collections/has": Route(binding.COLLECTION, collections.has_collection),
-    f"{PREFIX}/collections/describe": Route(binding.COLLECTION, collections.describe_collection),
-    f"{PREFIX}/jobs/import/create": Route(binding.IMPORT, imports.create),
-    f"{PREFIX}/jobs/import/describe": Route(binding.JOB_ID, imports.describe),
-    f"{PREFIX}/jobs/import/get_progress": Route(binding.JOB_ID, imports.describe),
-    f"{PREFIX}/jobs/import/list": Route(binding.OPTIONAL_COLLECTION, imports.list_jobs),
-}
+#: Each endpoint module's routes (paths under PREFIX), one table: a module adds its own.
+ROUTES: dict[str, Route] = {f"{PREFIX}/{path}": route
+                            for module in (collections, imports) for path, route in module.ROUTES.items()}
 
 
 def rest_face(backend: Backend, import_source: Any = None) -> RestFace:

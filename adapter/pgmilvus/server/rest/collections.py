@@ -17,7 +17,8 @@ from pymilvus.grpc_gen import common_pb2, schema_pb2
 from ...types import VECTOR_TYPES, DataType, LoadState
 from ..convert.schema import describe_response
 from ..rpc_admin import describe_indexes
-from .face import RestCall, ok
+from . import binding
+from .face import RestCall, Route, ok
 
 #: Milvus's hidden fields (common.MetaFieldName, common.NamespaceFieldName): never printed.
 _HIDDEN = ("$meta", "$namespace_id")
@@ -121,3 +122,10 @@ def _go_name(slot: str) -> str:
 
 def _text(exc: Exception) -> str:
     return getattr(exc, "message", None) or str(exc)
+
+
+ROUTES = {
+    "collections/list": Route(binding.DATABASE, list_collections),
+    "collections/has": Route(binding.COLLECTION, has_collection),
+    "collections/describe": Route(binding.COLLECTION, describe_collection),
+}

@@ -13,7 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from ... import imports
-from .face import RestCall, ok
+from . import binding
+from .face import RestCall, Route, ok
 
 
 def create(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
@@ -58,3 +59,11 @@ def list_jobs(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
             record["reason"] = job.reason
         records.append(record)
     return ok({"records": records})
+
+
+ROUTES = {
+    "jobs/import/create": Route(binding.IMPORT, create),
+    "jobs/import/describe": Route(binding.JOB_ID, describe),
+    "jobs/import/get_progress": Route(binding.JOB_ID, describe),
+    "jobs/import/list": Route(binding.OPTIONAL_COLLECTION, list_jobs),
+}
