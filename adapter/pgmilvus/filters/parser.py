@@ -279,6 +279,17 @@ class _Parser:
         return ast.Call(name_tok.pos, lowered, tuple(args), tuple(options), spelled, tuple(texts))
 
 
+def integer_constant(value: ast.Node) -> ast.Const:
+    """``value`` when it is what Plan.g4's ``IntegerConstant`` token is (a literal integer, no sign,
+    no expression: ``threshold=N``, ``max_edit_distance=N``), else ANTLR's refusal of it."""
+    if not isinstance(value, ast.Const) or not isinstance(value.value, int) or isinstance(value.value, bool):
+        shown = value.op if isinstance(value, ast.Unary) else value.text if isinstance(value, ast.Const) \
+            else value.name if isinstance(value, ast.Ident) else "{" if isinstance(value, ast.Template) \
+            else "an expression"
+        raise SyntaxProblem(f"mismatched input '{shown}' expecting IntegerConstant", value.pos)
+    return value
+
+
 def _text_value(tok: Token):
     """A literal's value; a string whose escapes are not C's is an error here (only ``=~`` reads it)."""
     if isinstance(tok.value, BadString):
