@@ -49,7 +49,7 @@ _UPPER_DIR = {">", ">="}
 FUNCTIONS = {
     "json_contains", "json_contains_all", "json_contains_any",
     "array_contains", "array_contains_all", "array_contains_any",
-    "array_length", "text_match", "phrase_match", "random_sample",
+    "array_length", "text_match", "text_match_fuzzy", "phrase_match", "random_sample",
     "element_filter", "match_all", "match_any", "match_least", "match_most", "match_exact",
     "st_equals", "st_touches", "st_overlaps", "st_crosses", "st_contains", "st_intersects",
     "st_within", "st_dwithin", "st_isvalid",

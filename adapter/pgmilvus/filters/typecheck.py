@@ -33,7 +33,7 @@ from ..errors import ErrorCode
 from ..schema import ddl
 from ..schema.model import DYNAMIC_FIELD, CollectionSchema
 from ..types import FLOAT_TYPES, GO_NAMES, INTEGER_TYPES, STRING_TYPES, VECTOR_TYPES, DataType
-from . import ast, ir, structcheck
+from . import ast, fuzzy, ir, structcheck
 from .errors import INT64_MAX as _INT64_MAX, INT64_MIN as _INT64_MIN, SyntaxProblem, int64_out_of_range
 from .regex import RegexProblem, translate
 
@@ -731,6 +731,8 @@ class _Checker:
             return self.text_match(node)
         if name == "phrase_match":
             return self.phrase_match(node)
+        if name == "text_match_fuzzy":
+            return fuzzy.text_match_fuzzy(self, node)
         if name == "random_sample":
             return self.random_sample(node)
         if name.startswith("st_"):
@@ -797,8 +799,8 @@ class _Checker:
         return ir.Length(target)
 
     def text_column(self, node: ast.Call, target: Typed) -> ir.Column:
-        """The field of text_match / phrase_match: a string field with enable_match (Milvus's
-        parseTextMatchOperand, its texts: "text match operation ...")."""
+        """The field of text_match / phrase_match / text_match_fuzzy: a string field with
+        enable_match (Milvus's parseTextMatchOperand, its texts: "text match fuzzy operation ...")."""
         if not isinstance(node.args[0], ast.Ident) or not isinstance(target, ir.Column) \
                 or target.dtype not in STRING_TYPES:
             raise SyntaxProblem(f"{node.name.replace('_', ' ')} operation on non-string is unsupported",
