@@ -10,6 +10,7 @@ computed by the catalog (sql/catalog/021_text_match_fuzzy.sql).  N = 0 is text_m
 
 from __future__ import annotations
 
+import random
 from typing import Iterator
 
 import psycopg
@@ -213,6 +214,31 @@ def conn(module_db: str) -> Iterator[psycopg.Connection]:
 ])
 def test_within_edits(conn, a, b, n, expected):
     assert conn.execute("SELECT pgmilvus_catalog.within_edits(%s, %s, %s)", (a, b, n)).fetchone()[0] is expected
+
+
+def _osa(a: str, b: str) -> int:
+    """The optimal string alignment distance, the textbook table (the reference the catalog's
+    banded, early-exiting within_edits is checked against)."""
+    d = [[i + j if i * j == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[len(a)][len(b)]
+
+
+def test_within_edits_agrees_with_the_table(conn):
+    """3,000 random pairs over a small alphabet (many near misses, swaps, repeats), n = 0..2."""
+    rng = random.Random(7)
+    pairs = [("".join(rng.choice("abcé网") for _ in range(rng.randint(0, 7))),
+              "".join(rng.choice("abcé网") for _ in range(rng.randint(0, 7))), rng.randint(0, 2))
+             for _ in range(3000)]
+    got = conn.execute("SELECT array_agg(pgmilvus_catalog.within_edits(a, b, n) ORDER BY k) "
+                       "FROM unnest(%s::text[], %s::text[], %s::int[]) WITH ORDINALITY AS p(a, b, n, k)",
+                       ([a for a, _, _ in pairs], [b for _, b, _ in pairs], [n for _, _, n in pairs])).fetchone()[0]
+    assert [(a, b, n) for (a, b, n), ok in zip(pairs, got) if ok != (_osa(a, b) <= n)] == []
+    assert sum(got) > 300  # near pairs are common enough to test both answers
 
 
 @pytest.mark.parametrize("tokens,query,n,expected", [
