@@ -337,8 +337,13 @@ def json_value(column: str, keys: tuple[Any, ...], cast: str) -> exp.Expression:
     """``pgmilvus_catalog.json_number("col" -> 'k' -> 0)``: a JSON path's typed value (NULL if
     missing or of another JSON type), the expression B-tree JSON path indexes are built on."""
     ref = ir.JsonRef(column, keys, False, False)
+    return _catalog_call(JSON_VALUE_FUNCTIONS[cast], _json_extract(ref))
+
+
+def _catalog_call(name: str, *args: exp.Expression) -> exp.Expression:
+    """``pgmilvus_catalog.<name>(args)``: a function of pgmilvus's catalog migrations."""
     return exp.Dot(this=exp.to_identifier("pgmilvus_catalog"),
-                   expression=exp.Anonymous(this=JSON_VALUE_FUNCTIONS[cast], expressions=[_json_extract(ref)]))
+                   expression=exp.Anonymous(this=name, expressions=list(args)))
 
 
 def _indexed_range(ref: ir.JsonRef, test: exp.Expression, bounds: list[tuple[str, Any]]) -> exp.Expression:
@@ -655,14 +660,23 @@ def _text_match(pred: ir.TextMatch) -> exp.Expression:
     return exp.MatchAgainst(this=query, expressions=[_tsvector(pred.column)])
 
 
+def _text_match_fuzzy(pred: ir.TextMatchFuzzy) -> exp.Expression:
+    """The catalog's test of the row's stored tokens against the query's (021_text_match_fuzzy.sql):
+    no index narrows an edit distance, so it runs on every row the rest of the filter leaves."""
+    if not pred.tokens:
+        return exp.false()
+    return _catalog_call("text_match_fuzzy", _stored(pred.terms, "t"),
+                         exp.cast(exp.Literal.string(token_array(pred.tokens)), "TEXT[]"),
+                         exp.Literal.number(pred.distance))
+
+
 def _phrase_match(pred: ir.PhraseMatch) -> exp.Expression:
     if pred.stored is not None:  # rows holding every token (the GIN index), then their positions
         tokens = exp.Array(expressions=[exp.Literal.string(t) for t in pred.tokens])
         every = exp.JSONBContainsAllTopKeys(this=_stored(pred.stored, "t"), expression=tokens.copy())
         offsets = exp.Array(expressions=[exp.Literal.number(p) for p in pred.offsets])
-        placed = exp.Dot(this=exp.to_identifier("pgmilvus_catalog"), expression=exp.Anonymous(
-            this="phrase_match", expressions=[_stored(pred.stored, "p"), tokens, exp.cast(offsets, "INT[]"),
-                                              exp.Literal.number(pred.slop)]))
+        placed = _catalog_call("phrase_match", _stored(pred.stored, "p"), tokens, exp.cast(offsets, "INT[]"),
+                               exp.Literal.number(pred.slop))
         return exp.and_(every, placed)
     query = _call("phraseto_tsquery", exp.Literal.string("simple"), exp.Literal.string(pred.phrase))
     return exp.MatchAgainst(this=query, expressions=[_tsvector(pred.column)])
@@ -740,7 +754,8 @@ _COMPILERS: dict[type, Callable[[Any], exp.Expression]] = {
     ir.Compare: _compare, ir.CompareColumns: _compare_columns, ir.Between: _between,
     ir.InList: _in_list, ir.LikeMatch: _like, ir.RegexMatch: _regex, ir.KeyExists: _exists,
     ir.NullTest: _null_test,
-    ir.Contains: _contains, ir.TextMatch: _text_match, ir.PhraseMatch: _phrase_match,
+    ir.Contains: _contains, ir.TextMatch: _text_match, ir.TextMatchFuzzy: _text_match_fuzzy,
+    ir.PhraseMatch: _phrase_match,
     ir.RandomSample: _random_sample, ir.Logic: _logic, ir.Negate: _negate,
     ir.ElementFilter: _element_filter, ir.Match: _match,
     ir.Truth: lambda pred: exp.true() if pred.value else exp.false(),

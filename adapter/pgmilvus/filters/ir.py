@@ -176,6 +176,20 @@ class TextMatch:
 
 
 @dataclass(frozen=True, slots=True)
+class TextMatchFuzzy:
+    """``text_match_fuzzy`` with a distance of 1 or 2 (0 is a ``TextMatch``): some token of the
+    row (``terms``, the hidden match column) is within ``distance`` edits of one of ``tokens``
+    (the query's, by the field's analyzer), a transposition costing one (tantivy's
+    ``FuzzyTermQuery``)."""
+
+    column: str
+    query: str
+    terms: str
+    tokens: tuple[str, ...]
+    distance: int
+
+
+@dataclass(frozen=True, slots=True)
 class PhraseMatch:
     """``stored``: the hidden match column of ``column`` (tokens and positions, Milvus's exact
     phrase with ``slop``; ``tokens`` / ``offsets``: the phrase's, by offset); None: Postgres's
@@ -240,9 +254,11 @@ class Truth:
 
 
 Pred = Union[Compare, CompareColumns, Between, InList, LikeMatch, RegexMatch, KeyExists, NullTest,
-             Contains, TextMatch, PhraseMatch, RandomSample, ElementFilter, Match, Logic, Negate, Truth]
+             Contains, TextMatch, TextMatchFuzzy, PhraseMatch, RandomSample, ElementFilter, Match, Logic, Negate,
+             Truth]
 PRED_TYPES = (Compare, CompareColumns, Between, InList, LikeMatch, RegexMatch, KeyExists, NullTest,
-              Contains, TextMatch, PhraseMatch, RandomSample, ElementFilter, Match, Logic, Negate, Truth)
+              Contains, TextMatch, TextMatchFuzzy, PhraseMatch, RandomSample, ElementFilter, Match, Logic, Negate,
+              Truth)
 
 
 def split_last(pred: object, kind: type) -> Optional[tuple[Optional["Pred"], "Pred"]]:

@@ -49,7 +49,7 @@ _UPPER_DIR = {">", ">="}
 FUNCTIONS = {
     "json_contains", "json_contains_all", "json_contains_any",
     "array_contains", "array_contains_all", "array_contains_any",
-    "array_length", "text_match", "phrase_match", "random_sample",
+    "array_length", "text_match", "text_match_fuzzy", "phrase_match", "random_sample",
     "element_filter", "match_all", "match_any", "match_least", "match_most", "match_exact",
     "st_equals", "st_touches", "st_overlaps", "st_crosses", "st_contains", "st_intersects",
     "st_within", "st_dwithin", "st_isvalid",
@@ -277,6 +277,17 @@ class _Parser:
                                     tok.pos)
         self.advance()
         return ast.Call(name_tok.pos, lowered, tuple(args), tuple(options), spelled, tuple(texts))
+
+
+def integer_constant(value: ast.Node) -> ast.Const:
+    """``value`` when it is what Plan.g4's ``IntegerConstant`` token is (a literal integer, no sign,
+    no expression: ``threshold=N``, ``max_edit_distance=N``), else ANTLR's refusal of it."""
+    if not isinstance(value, ast.Const) or not isinstance(value.value, int) or isinstance(value.value, bool):
+        shown = value.op if isinstance(value, ast.Unary) else value.text if isinstance(value, ast.Const) \
+            else value.name if isinstance(value, ast.Ident) else "{" if isinstance(value, ast.Template) \
+            else "an expression"
+        raise SyntaxProblem(f"mismatched input '{shown}' expecting IntegerConstant", value.pos)
+    return value
 
 
 def _text_value(tok: Token):

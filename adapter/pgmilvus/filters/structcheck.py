@@ -17,6 +17,7 @@ from ..schema.structs import column_name
 from ..types import GO_NAMES, VECTOR_TYPES
 from . import ast, ir
 from .errors import SyntaxProblem
+from .parser import integer_constant
 
 if TYPE_CHECKING:
     from .typecheck import _Checker
@@ -131,14 +132,7 @@ def _syntax(node: ast.Call) -> None:
         if len(node.options) != 1 or node.options[0][0] not in ("threshold", "THRESHOLD"):
             raise SyntaxProblem("mismatched input ')' expecting ','" if not node.options else
                                 f"mismatched input '{node.options[0][0]}' expecting THRESHOLD", node.pos)
-        value = node.options[0][1]
-        if not isinstance(value, ast.Const) or not isinstance(value.value, int) or isinstance(value.value, bool):
-            shown = value.op if isinstance(value, ast.Unary) else _shown(value)
-            raise SyntaxProblem(f"mismatched input '{shown}' expecting IntegerConstant", value.pos)
-
-
-def _shown(node: ast.Node) -> str:
-    return node.text if isinstance(node, ast.Const) else "an expression"
+        integer_constant(node.options[0][1])
 
 
 def _threshold(node: ast.Call, name: str) -> int:

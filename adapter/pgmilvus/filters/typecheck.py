@@ -33,7 +33,7 @@ from ..errors import ErrorCode
 from ..schema import ddl
 from ..schema.model import DYNAMIC_FIELD, CollectionSchema
 from ..types import FLOAT_TYPES, GO_NAMES, INTEGER_TYPES, STRING_TYPES, VECTOR_TYPES, DataType
-from . import ast, ir, structcheck
+from . import ast, fuzzy, ir, structcheck
 from .errors import INT64_MAX as _INT64_MAX, INT64_MIN as _INT64_MIN, SyntaxProblem, int64_out_of_range
 from .regex import RegexProblem, translate
 
@@ -759,6 +759,8 @@ class _Checker:
             return self.text_match(node)
         if name == "phrase_match":
             return self.phrase_match(node)
+        if name == "text_match_fuzzy":
+            return fuzzy.text_match_fuzzy(self, node)
         if name == "random_sample":
             return self.random_sample(node)
         if name.startswith("st_"):
@@ -825,20 +827,29 @@ class _Checker:
         return ir.Length(target)
 
     def text_column(self, node: ast.Call, target: Typed) -> ir.Column:
+        """The field of text_match / phrase_match / text_match_fuzzy: a string field with
+        enable_match (Milvus's parseTextMatchOperand, its texts: "text match fuzzy operation ...")."""
         if not isinstance(node.args[0], ast.Ident) or not isinstance(target, ir.Column) \
                 or target.dtype not in STRING_TYPES:
-            raise SyntaxProblem(f"{node.spelled} can only be applied to a VARCHAR field",
+            raise SyntaxProblem(f"{node.name.replace('_', ' ')} operation on non-string is unsupported",
                                 node.args[0].pos)
         field = self.schema.field(target.name)
         if not field.params.get("enable_match"):
             raise SyntaxProblem(f'field "{target.name}" does not enable match', node.pos)
         return target
 
+    def text_query(self, node: ast.Call, query: Typed) -> str:
+        """The query of a text_match-like call: a string literal or template (Milvus's
+        parseStringLiteralOrTemplate, its text)."""
+        if not isinstance(query, Value) or query.kind != "str":
+            raise SyntaxProblem(f"{node.name} query should be a string literal or template variable, got: "
+                                f"{node.arg_texts[1]}", node.args[1].pos)
+        return query.value
+
     def text_match(self, node: ast.Call) -> "ir.Pred":
         target, query = self.args(node, 2)
         column = self.text_column(node, target)
-        if not isinstance(query, Value) or query.kind != "str":
-            raise SyntaxProblem(f"the query of {node.spelled} must be a string", node.args[1].pos)
+        text = self.text_query(node, query)
         minimum, minimum_pos = 1, None
         for key, option in node.options:
             opt = self.visit(option)
@@ -855,8 +866,7 @@ class _Checker:
             terms = next((out for out, source in self.schema.bm25_outputs.items() if source.name == column.name),
                          None)
         if terms is not None:  # the analyzer's own tokens, matched against the stored ones
-            return ir.TextMatch(column.name, query.value, terms, tuple(chosen.tokens(query.value)),
-                                minimum)
+            return ir.TextMatch(column.name, text, terms, tuple(chosen.tokens(text)), minimum)
         if minimum != 1:
             raise SyntaxProblem(f"minimum_should_match other than 1 is not supported by pgmilvus on field "
                                 f"{column.name}: its collection was made before pgmilvus stored a text_match "
@@ -865,14 +875,12 @@ class _Checker:
             raise SyntaxProblem(f"{node.spelled} on field {column.name}, analyzed by jieba, is not supported by "
                                 "pgmilvus on a collection made before it stored a text_match field's tokens",
                                 node.pos, code=ErrorCode.UNSUPPORTED)
-        return ir.TextMatch(column.name, query.value)
+        return ir.TextMatch(column.name, text)
 
     def phrase_match(self, node: ast.Call) -> "ir.Pred":
         typed = self.args(node, 2, optional=1)
         column = self.text_column(node, typed[0])
-        phrase = typed[1]
-        if not isinstance(phrase, Value) or phrase.kind != "str":
-            raise SyntaxProblem(f"the phrase of {node.spelled} must be a string", node.args[1].pos)
+        phrase = self.text_query(node, typed[1])
         slop = 0
         if len(typed) == 3:  # Milvus's parser (VisitPhraseMatch): a uint32 constant
             given = typed[2]
@@ -889,11 +897,11 @@ class _Checker:
         chosen = analyzer.for_field(self.schema.field(column.name))
         if column.name in self.schema.token_fields:
             # tantivy's PhraseQuery sorts its terms by offset (stably); one term or none: a text match
-            terms = sorted(chosen.sequence(phrase.value), key=lambda pair: pair[1])
+            terms = sorted(chosen.sequence(phrase), key=lambda pair: pair[1])
             if len(terms) <= 1:
-                return ir.TextMatch(column.name, phrase.value, ddl.match_column(column.name),
+                return ir.TextMatch(column.name, phrase, ddl.match_column(column.name),
                                     tuple(t for t, _ in terms))
-            return ir.PhraseMatch(column.name, phrase.value, ddl.match_column(column.name),
+            return ir.PhraseMatch(column.name, phrase, ddl.match_column(column.name),
                                   tuple(t for t, _ in terms), tuple(p for _, p in terms), slop)
         if isinstance(chosen.split, analyzer.Jieba):
             raise SyntaxProblem(f"{node.spelled} on field {column.name}, analyzed by jieba, is not supported by "
@@ -903,7 +911,7 @@ class _Checker:
             raise SyntaxProblem(f"phrase_match with slop > 0 is not supported by pgmilvus on field {column.name}: "
                                 "its collection was made before pgmilvus stored a text_match field's tokens",
                                 node.args[2].pos)
-        return ir.PhraseMatch(column.name, phrase.value)
+        return ir.PhraseMatch(column.name, phrase)
 
     def random_sample(self, node: ast.Call) -> "ir.Pred":
         (factor,) = self.args(node, 1)
