@@ -17,7 +17,7 @@ from ...types import LoadState
 from . import binding
 from .binding import Body, Field
 from .databases import go_properties
-from .face import RestCall, Route, ok
+from .face import Endpoint, RestCall, Route, ok
 
 _DB, _NAME = Field("dbName", "DbName"), Field("collectionName", "CollectionName", required=True)
 RENAME = Body("RenameCollectionReq", (_DB, _NAME, Field("newCollectionName", "NewCollectionName", required=True),
@@ -33,34 +33,18 @@ COMPACTION_STATE = Body("GetCompactionStateReq", (Field("jobID", "JobID", "int64
 FLUSH = Body("FlushReq", (_DB, _NAME))
 
 
-def drop_collection(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
-    call.client().drop_collection(body["collectionName"])
-    return ok({})
+def _by_name(method: str) -> Endpoint:
+    """An endpoint that makes one core call on the named collection and answers ``{}``
+    (drop, truncate, load, refresh_load, release: handler_v2.go's ``wrapperReturnDefault``)."""
+    def endpoint(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
+        getattr(call.client(), method)(body["collectionName"])
+        return ok({})
+    return endpoint
 
 
 def rename_collection(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
     call.client().rename_collection(body["collectionName"], body["newCollectionName"],
                                     target_db=body["newDbName"] or call.db_name)
-    return ok({})
-
-
-def truncate_collection(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
-    call.client().truncate_collection(body["collectionName"])
-    return ok({})
-
-
-def load_collection(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
-    call.client().load_collection(body["collectionName"])
-    return ok({})
-
-
-def refresh_load(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
-    call.client().refresh_load(body["collectionName"])
-    return ok({})
-
-
-def release_collection(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
-    call.client().release_collection(body["collectionName"])
     return ok({})
 
 
@@ -130,12 +114,12 @@ def flush(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
 
 
 ROUTES = {
-    "collections/drop": Route(binding.COLLECTION, drop_collection),
-    "collections/truncate": Route(binding.COLLECTION, truncate_collection),
+    "collections/drop": Route(binding.COLLECTION, _by_name("drop_collection")),
+    "collections/truncate": Route(binding.COLLECTION, _by_name("truncate_collection")),
     "collections/rename": Route(RENAME, rename_collection),
-    "collections/load": Route(binding.COLLECTION, load_collection),
-    "collections/refresh_load": Route(binding.COLLECTION, refresh_load),
-    "collections/release": Route(binding.COLLECTION, release_collection),
+    "collections/load": Route(binding.COLLECTION, _by_name("load_collection")),
+    "collections/refresh_load": Route(binding.COLLECTION, _by_name("refresh_load")),
+    "collections/release": Route(binding.COLLECTION, _by_name("release_collection")),
     "collections/get_load_state": Route(binding.COLLECTION, get_load_state),
     "collections/get_stats": Route(binding.COLLECTION, get_stats),
     "collections/alter_properties": Route(WITH_PROPERTIES, alter_properties),
