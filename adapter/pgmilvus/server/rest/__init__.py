@@ -10,14 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 from ..backend import Backend
-from . import collections, imports
+from . import collection_create, collection_ops, collections, databases, imports
 from .face import RestFace, Route
 
 PREFIX = "/v2/vectordb"
 
 #: Each endpoint module's routes (paths under PREFIX), one table: a module adds its own.
+_MODULES = (collections, collection_create, collection_ops, databases, imports)
 ROUTES: dict[str, Route] = {f"{PREFIX}/{path}": route
-                            for module in (collections, imports) for path, route in module.ROUTES.items()}
+                            for module in _MODULES for path, route in module.ROUTES.items()}
 
 
 def rest_face(backend: Backend, import_source: Any = None) -> RestFace:

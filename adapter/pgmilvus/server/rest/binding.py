@@ -50,6 +50,8 @@ class Body:
             decoded = json.loads(raw)
         except (ValueError, UnicodeDecodeError) as exc:
             raise MilvusException(FORMAT_CODE, f"{FORMAT_TEXT}, error: {exc}") from None
+        if decoded is None:  # encoding/json: null into a struct leaves it as it is
+            decoded = {}
         if not isinstance(decoded, dict):
             raise _format(f"json: cannot unmarshal {_json_kind(decoded)} into Go value of type httpserver."
                           f"{self.name}")
@@ -99,16 +101,23 @@ _CHECKS: dict[str, Callable[[Any], bool]] = {
     "[][]string": lambda v: isinstance(v, list) and all(x is None or _strings(x) for x in v),
     "map[string]string": lambda v: isinstance(v, dict) and all(x is None or isinstance(x, str) for x in v.values()),
     "map[string]interface {}": lambda v: isinstance(v, dict),
+    "bool": lambda v: isinstance(v, bool),
+    "int64": lambda v: type(v) is int and -2**63 <= v < 2**63 or type(v) is float and v.is_integer(),
+    "httpserver.CollectionSchema": lambda v: isinstance(v, dict),
+    "[]httpserver.IndexParam": lambda v: isinstance(v, list) and all(x is None or isinstance(x, dict) for x in v),
 }
 _ZEROS: dict[str, Callable[[], Any]] = {"string": str, "int32": int, "[]string": lambda: None,
                                         "[][]string": lambda: None, "map[string]string": lambda: None,
-                                        "map[string]interface {}": lambda: None}
+                                        "map[string]interface {}": lambda: None, "bool": bool, "int64": int,
+                                        "httpserver.CollectionSchema": dict, "[]httpserver.IndexParam": lambda: None}
 
 
 def _normalise(go_type: str, value: Any) -> Any:
     """Go's zero values for the ``null`` items a Go slice or map would hold."""
-    if go_type == "int32":
+    if go_type in ("int32", "int64"):
         return int(value)
+    if go_type == "[]httpserver.IndexParam":
+        return [v or {} for v in value]
     if go_type == "[]string":
         return [v or "" for v in value]
     if go_type == "[][]string":
@@ -120,7 +129,8 @@ def _normalise(go_type: str, value: Any) -> Any:
 
 def _leaf_type(go_type: str) -> str:
     """The Go type ``encoding/json`` names: the element type when an element was wrong."""
-    return {"[]string": "string", "[][]string": "string", "map[string]string": "string"}.get(go_type, go_type)
+    return {"[]string": "string", "[][]string": "string", "map[string]string": "string",
+            "[]httpserver.IndexParam": "httpserver.IndexParam"}.get(go_type, go_type)
 
 
 def _wrong_part(go_type: str, value: Any) -> Any:
@@ -133,6 +143,8 @@ def _wrong_part(go_type: str, value: Any) -> Any:
                     return bad[0]
             elif item is not None and not isinstance(item, str if go_type == "[]string" else list):
                 return item
+    if go_type == "[]httpserver.IndexParam" and isinstance(value, list):
+        return next((v for v in value if v is not None and not isinstance(v, dict)), value)
     if go_type == "map[string]string" and isinstance(value, dict):
         return next((v for v in value.values() if v is not None and not isinstance(v, str)), value)
     return value
