@@ -10,14 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 from ..backend import Backend
-from . import collections, imports
+from . import aliases, collections, imports, indexes, partitions
 from .face import RestFace, Route
 
 PREFIX = "/v2/vectordb"
 
 #: Each endpoint module's routes (paths under PREFIX), one table: a module adds its own.
+_MODULES = (collections, imports, partitions, aliases, indexes)
 ROUTES: dict[str, Route] = {f"{PREFIX}/{path}": route
-                            for module in (collections, imports) for path, route in module.ROUTES.items()}
+                            for module in _MODULES for path, route in module.ROUTES.items()}
 
 
 def rest_face(backend: Backend, import_source: Any = None) -> RestFace:

@@ -27,7 +27,8 @@ MISSING_CODE, MISSING_TEXT = 1802, "missing required parameters"
 @dataclass(frozen=True)
 class Field:
     """One struct field: its JSON key, Go name, Go type (``string``, ``[]string``, ``[][]string``,
-    ``map[string]string``, ``int32``, ``map[string]interface {}``) and whether it is required."""
+    ``map[string]string``, ``int32``, ``uint64``, ``map[string]interface {}``,
+    ``[]httpserver.IndexParam``: a list of JSON objects) and whether it is required."""
 
     key: str
     go_name: str
@@ -99,15 +100,18 @@ _CHECKS: dict[str, Callable[[Any], bool]] = {
     "[][]string": lambda v: isinstance(v, list) and all(x is None or _strings(x) for x in v),
     "map[string]string": lambda v: isinstance(v, dict) and all(x is None or isinstance(x, str) for x in v.values()),
     "map[string]interface {}": lambda v: isinstance(v, dict),
+    "uint64": lambda v: type(v) in (int, float) and 0 <= v < 2**64 and float(v).is_integer(),
+    "[]httpserver.IndexParam": lambda v: isinstance(v, list) and all(x is None or isinstance(x, dict) for x in v),
 }
 _ZEROS: dict[str, Callable[[], Any]] = {"string": str, "int32": int, "[]string": lambda: None,
                                         "[][]string": lambda: None, "map[string]string": lambda: None,
-                                        "map[string]interface {}": lambda: None}
+                                        "map[string]interface {}": lambda: None, "uint64": int,
+                                        "[]httpserver.IndexParam": lambda: None}
 
 
 def _normalise(go_type: str, value: Any) -> Any:
     """Go's zero values for the ``null`` items a Go slice or map would hold."""
-    if go_type == "int32":
+    if go_type in ("int32", "uint64"):
         return int(value)
     if go_type == "[]string":
         return [v or "" for v in value]
@@ -120,11 +124,14 @@ def _normalise(go_type: str, value: Any) -> Any:
 
 def _leaf_type(go_type: str) -> str:
     """The Go type ``encoding/json`` names: the element type when an element was wrong."""
-    return {"[]string": "string", "[][]string": "string", "map[string]string": "string"}.get(go_type, go_type)
+    return {"[]string": "string", "[][]string": "string", "map[string]string": "string",
+            "[]httpserver.IndexParam": "httpserver.IndexParam"}.get(go_type, go_type)
 
 
 def _wrong_part(go_type: str, value: Any) -> Any:
     """The JSON value Go complains about: the container itself, or its first wrong element."""
+    if go_type == "[]httpserver.IndexParam" and isinstance(value, list):
+        return next(v for v in value if v is not None and not isinstance(v, dict))
     if go_type in ("[]string", "[][]string") and isinstance(value, list):
         for item in value:
             if go_type == "[][]string" and isinstance(item, list):
