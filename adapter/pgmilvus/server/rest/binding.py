@@ -113,6 +113,8 @@ def _normalise(go_type: str, value: Any) -> Any:
     """Go's zero values for the ``null`` items a Go slice or map would hold."""
     if go_type in ("int32", "uint64"):
         return int(value)
+    if go_type == "[]httpserver.IndexParam":
+        return [v or {} for v in value]
     if go_type == "[]string":
         return [v or "" for v in value]
     if go_type == "[][]string":
@@ -131,7 +133,7 @@ def _leaf_type(go_type: str) -> str:
 def _wrong_part(go_type: str, value: Any) -> Any:
     """The JSON value Go complains about: the container itself, or its first wrong element."""
     if go_type == "[]httpserver.IndexParam" and isinstance(value, list):
-        return next(v for v in value if v is not None and not isinstance(v, dict))
+        return next((v for v in value if v is not None and not isinstance(v, dict)), value)
     if go_type in ("[]string", "[][]string") and isinstance(value, list):
         for item in value:
             if go_type == "[][]string" and isinstance(item, list):

@@ -64,7 +64,7 @@ def _described(desc: Any) -> dict[str, Any]:
 def create_index(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
     client = call.client()
     for item in body["indexParams"]:
-        param = INDEX_PARAM.bind(json.dumps(item or {}).encode())
+        param = INDEX_PARAM.bind(json.dumps(item).encode())
         params = IndexParams()
         params.add_index(param["fieldName"], index_name=param["indexName"],
                          **index_arguments(_extra_params(param)))
