@@ -294,15 +294,26 @@ def get_collection(conn: psycopg.Connection, db_name: str, name: str, *,
 
 def _read_collection(conn: psycopg.Connection, db_name: str, name: str, *,
                      aliases: bool, for_update: bool) -> Optional[CollectionInfo]:
-    lock = " FOR UPDATE OF c" if for_update else ""
-    with conn.cursor(row_factory=dict_row) as cur:
-        row = cur.execute(_COLLECTION_SELECT + " WHERE c.db_name = %s AND c.name = %s" + lock,
-                          (db_name, name)).fetchone()
-        if row is None and aliases:
-            row = cur.execute(
-                _COLLECTION_SELECT + f" JOIN {CATALOG}.aliases al ON al.collection_id = c.id"
-                " WHERE al.db_name = %s AND al.alias = %s" + lock, (db_name, name)).fetchone()
+    """``for_update`` locks the row first and reads it in a second statement: under READ COMMITTED a
+    statement that waited for the lock still reads the indexes and partitions (subqueries) as they were
+    before the wait, so two concurrent identical create_index calls both missed the first's index
+    and the second failed on the catalog's primary key."""
+    if for_update:
+        _select_collection(conn, f"SELECT c.id FROM {CATALOG}.collections c", db_name, name, aliases,
+                           " FOR UPDATE OF c")
+    row = _select_collection(conn, _COLLECTION_SELECT, db_name, name, aliases)
     return None if row is None else _to_info(row, name)
+
+
+def _select_collection(conn: psycopg.Connection, select: str, db_name: str, name: str, aliases: bool,
+                       lock: str = "") -> Optional[dict[str, Any]]:
+    """``select``'s row of the collection named ``name`` (or by alias ``name``), None if none."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        row = cur.execute(select + " WHERE c.db_name = %s AND c.name = %s" + lock, (db_name, name)).fetchone()
+        if row is None and aliases:
+            row = cur.execute(select + f" JOIN {CATALOG}.aliases al ON al.collection_id = c.id"
+                              " WHERE al.db_name = %s AND al.alias = %s" + lock, (db_name, name)).fetchone()
+    return row
 
 
 def collection_name_of(conn: psycopg.Connection, db_name: str, collection_id: int) -> Optional[str]:

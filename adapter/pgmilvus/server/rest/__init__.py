@@ -10,13 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from ..backend import Backend
-from . import collection_create, collection_ops, collections, databases, imports
+from . import aliases, collection_create, collection_ops, collections, databases, imports, indexes, partitions
 from .face import RestFace, Route
 
 PREFIX = "/v2/vectordb"
 
 #: Each endpoint module's routes (paths under PREFIX), one table: a module adds its own.
-_MODULES = (collections, collection_create, collection_ops, databases, imports)
+_MODULES = (collections, collection_create, collection_ops, databases, imports, partitions, aliases, indexes)
 ROUTES: dict[str, Route] = {f"{PREFIX}/{path}": route
                             for module in _MODULES for path, route in module.ROUTES.items()}
 

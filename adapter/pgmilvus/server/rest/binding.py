@@ -27,7 +27,8 @@ MISSING_CODE, MISSING_TEXT = 1802, "missing required parameters"
 @dataclass(frozen=True)
 class Field:
     """One struct field: its JSON key, Go name, Go type (``string``, ``[]string``, ``[][]string``,
-    ``map[string]string``, ``int32``, ``map[string]interface {}``) and whether it is required."""
+    ``map[string]string``, ``int32``, ``uint64``, ``map[string]interface {}``,
+    ``[]httpserver.IndexParam``: a list of JSON objects) and whether it is required."""
 
     key: str
     go_name: str
@@ -103,18 +104,20 @@ _CHECKS: dict[str, Callable[[Any], bool]] = {
     "map[string]interface {}": lambda v: isinstance(v, dict),
     "bool": lambda v: isinstance(v, bool),
     "int64": lambda v: type(v) is int and -2**63 <= v < 2**63 or type(v) is float and v.is_integer(),
+    "uint64": lambda v: type(v) in (int, float) and 0 <= v < 2**64 and float(v).is_integer(),
     "httpserver.CollectionSchema": lambda v: isinstance(v, dict),
     "[]httpserver.IndexParam": lambda v: isinstance(v, list) and all(x is None or isinstance(x, dict) for x in v),
 }
 _ZEROS: dict[str, Callable[[], Any]] = {"string": str, "int32": int, "[]string": lambda: None,
                                         "[][]string": lambda: None, "map[string]string": lambda: None,
                                         "map[string]interface {}": lambda: None, "bool": bool, "int64": int,
-                                        "httpserver.CollectionSchema": dict, "[]httpserver.IndexParam": lambda: None}
+                                        "uint64": int, "httpserver.CollectionSchema": dict,
+                                        "[]httpserver.IndexParam": lambda: None}
 
 
 def _normalise(go_type: str, value: Any) -> Any:
     """Go's zero values for the ``null`` items a Go slice or map would hold."""
-    if go_type in ("int32", "int64"):
+    if go_type in ("int32", "int64", "uint64"):
         return int(value)
     if go_type == "[]httpserver.IndexParam":
         return [v or {} for v in value]
@@ -135,6 +138,8 @@ def _leaf_type(go_type: str) -> str:
 
 def _wrong_part(go_type: str, value: Any) -> Any:
     """The JSON value Go complains about: the container itself, or its first wrong element."""
+    if go_type == "[]httpserver.IndexParam" and isinstance(value, list):
+        return next((v for v in value if v is not None and not isinstance(v, dict)), value)
     if go_type in ("[]string", "[][]string") and isinstance(value, list):
         for item in value:
             if go_type == "[][]string" and isinstance(item, list):
