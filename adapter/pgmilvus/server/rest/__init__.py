@@ -10,14 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from ..backend import Backend
-from . import collections, imports
+from . import collections, entities, imports
 from .face import RestFace, Route
 
 PREFIX = "/v2/vectordb"
 
 #: Each endpoint module's routes (paths under PREFIX), one table: a module adds its own.
 ROUTES: dict[str, Route] = {f"{PREFIX}/{path}": route
-                            for module in (collections, imports) for path, route in module.ROUTES.items()}
+                            for module in (collections, imports, entities) for path, route in module.ROUTES.items()}
 
 
 def rest_face(backend: Backend, import_source: Any = None) -> RestFace:

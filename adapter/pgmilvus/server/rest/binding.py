@@ -99,10 +99,16 @@ _CHECKS: dict[str, Callable[[Any], bool]] = {
     "[][]string": lambda v: isinstance(v, list) and all(x is None or _strings(x) for x in v),
     "map[string]string": lambda v: isinstance(v, dict) and all(x is None or isinstance(x, str) for x in v.values()),
     "map[string]interface {}": lambda v: isinstance(v, dict),
+    "interface {}": lambda v: True,
+    "bool": lambda v: isinstance(v, bool),
+    "[]interface {}": lambda v: isinstance(v, list),
+    "[]map[string]interface {}": lambda v: isinstance(v, list) and all(x is None or isinstance(x, dict) for x in v),
 }
 _ZEROS: dict[str, Callable[[], Any]] = {"string": str, "int32": int, "[]string": lambda: None,
                                         "[][]string": lambda: None, "map[string]string": lambda: None,
-                                        "map[string]interface {}": lambda: None}
+                                        "map[string]interface {}": lambda: None, "interface {}": lambda: None,
+                                        "bool": bool, "[]interface {}": lambda: None,
+                                        "[]map[string]interface {}": lambda: None}
 
 
 def _normalise(go_type: str, value: Any) -> Any:
