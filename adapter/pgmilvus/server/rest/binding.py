@@ -99,16 +99,10 @@ _CHECKS: dict[str, Callable[[Any], bool]] = {
     "[][]string": lambda v: isinstance(v, list) and all(x is None or _strings(x) for x in v),
     "map[string]string": lambda v: isinstance(v, dict) and all(x is None or isinstance(x, str) for x in v.values()),
     "map[string]interface {}": lambda v: isinstance(v, dict),
-    "interface {}": lambda v: True,
-    "bool": lambda v: isinstance(v, bool),
-    "[]interface {}": lambda v: isinstance(v, list),
-    "[]map[string]interface {}": lambda v: isinstance(v, list) and all(x is None or isinstance(x, dict) for x in v),
 }
 _ZEROS: dict[str, Callable[[], Any]] = {"string": str, "int32": int, "[]string": lambda: None,
                                         "[][]string": lambda: None, "map[string]string": lambda: None,
-                                        "map[string]interface {}": lambda: None, "interface {}": lambda: None,
-                                        "bool": bool, "[]interface {}": lambda: None,
-                                        "[]map[string]interface {}": lambda: None}
+                                        "map[string]interface {}": lambda: None}
 
 
 def _normalise(go_type: str, value: Any) -> Any:
@@ -151,6 +145,15 @@ def _json_kind(value: Any) -> str:
     if isinstance(value, (int, float)):
         return "number"
     return {str: "string", list: "array", dict: "object"}.get(type(value), "value")
+
+
+# Go types of the entity structs (rest/entities.py): any JSON value, a bool, lists of values / objects.
+_CHECKS.update({"interface {}": lambda v: True, "bool": lambda v: isinstance(v, bool),
+                "[]interface {}": lambda v: isinstance(v, list),
+                "[]map[string]interface {}": lambda v: isinstance(v, list) and all(
+                    x is None or isinstance(x, dict) for x in v)})
+_ZEROS.update({"interface {}": lambda: None, "bool": bool, "[]interface {}": lambda: None,
+               "[]map[string]interface {}": lambda: None})
 
 
 # The request structs of the endpoints served (request_v2.go).
