@@ -107,12 +107,17 @@ _CHECKS: dict[str, Callable[[Any], bool]] = {
     "uint64": lambda v: type(v) in (int, float) and 0 <= v < 2**64 and float(v).is_integer(),
     "httpserver.CollectionSchema": lambda v: isinstance(v, dict),
     "[]httpserver.IndexParam": lambda v: isinstance(v, list) and all(x is None or isinstance(x, dict) for x in v),
+    # the entity structs' (rest/entities.py): any JSON value, lists of values / objects
+    "interface {}": lambda v: True,
+    "[]interface {}": lambda v: isinstance(v, list),
+    "[]map[string]interface {}": lambda v: isinstance(v, list) and all(x is None or isinstance(x, dict) for x in v),
 }
 _ZEROS: dict[str, Callable[[], Any]] = {"string": str, "int32": int, "[]string": lambda: None,
                                         "[][]string": lambda: None, "map[string]string": lambda: None,
                                         "map[string]interface {}": lambda: None, "bool": bool, "int64": int,
                                         "uint64": int, "httpserver.CollectionSchema": dict,
-                                        "[]httpserver.IndexParam": lambda: None}
+                                        "[]httpserver.IndexParam": lambda: None, "interface {}": lambda: None,
+                                        "[]interface {}": lambda: None, "[]map[string]interface {}": lambda: None}
 
 
 def _normalise(go_type: str, value: Any) -> Any:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional
 
 from ..auth import Credentials, Unauthenticated
@@ -39,6 +39,7 @@ class RestCall:
     caller: Optional[Credentials]
     backend: Backend
     import_source: Any = None
+    headers: Mapping[str, str] = field(default_factory=dict)  # e.g. Accept-Type-Allow-Int64
 
     def client(self, db_name: Optional[str] = None) -> Any:
         """The pgmilvus client of the call's database (or ``db_name``), connected as the caller."""
@@ -90,7 +91,7 @@ class RestFace:
                 return Answer(404, NOT_FOUND)
             values = route.body.bind(raw)
             db_name = values.get("dbName") or headers.get("DB-Name") or DEFAULT_DB
-            call = RestCall(path, db_name, caller, self.backend, self.import_source)
+            call = RestCall(path, db_name, caller, self.backend, self.import_source, headers)
             answer = Answer(200, route.endpoint(call, values))
         except Unauthenticated as exc:
             _log.info("REST %s db=%s unauthenticated: %s", path, db_name, exc)

@@ -1,0 +1,180 @@
+"""Entity values between Milvus's REST JSON and the pgmilvus client's Python values.
+
+In: as Milvus's ``checkAndSetData`` (httpserver/utils.go) reads a row: a binary
+or float16 / bfloat16 vector is a base64 string (Go's ``[]byte``) or a list
+(bytes, or float32 values for fp16 / bf16), a sparse vector a ``{"index":
+value}`` or ``{"indices", "values"}`` object.  Out: as ``buildQueryResp``
+prints one: Int64 as a string unless ``Accept-Type-Allow-Int64`` is true,
+float32 values at float32 precision, bytes vectors base64, a JSON field as its
+JSON text, an Array as Go prints a ``ScalarField`` (``{"Data": {"IntData":
+{"data": [...]}}}``), a search hit's score under ``distance``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any, Mapping, Optional
+
+import numpy as np
+
+from ...errors import MilvusException
+from ...types import DataType
+
+#: merr.ErrInvalidInsertData (pkg/util/merr/errors.go)
+INSERT_CODE, INSERT_TEXT = 1804, "fail to deal the insert data"
+ALLOW_INT64 = "Accept-Type-Allow-Int64"  # httpserver/constant.go HTTPHeaderAllowInt64
+DISTANCE = "distance"
+BYTES_VECTORS = (DataType.BINARY_VECTOR, DataType.FLOAT16_VECTOR, DataType.BFLOAT16_VECTOR)
+_INTS = (DataType.INT8, DataType.INT16, DataType.INT32, DataType.INT64)
+#: The ScalarField oneof slot Go names for an Array's element type.
+_ARRAY_SLOTS = {DataType.BOOL: "BoolData", DataType.INT8: "IntData", DataType.INT16: "IntData",
+                DataType.INT32: "IntData", DataType.INT64: "LongData", DataType.FLOAT: "FloatData",
+                DataType.DOUBLE: "DoubleData", DataType.VARCHAR: "StringData", DataType.STRING: "StringData"}
+
+
+def allow_int64(headers: Mapping[str, str]) -> bool:
+    """Go's ``strconv.ParseBool`` of the header: anything unparsable is false."""
+    return (headers.get(ALLOW_INT64) or "").strip() in ("1", "t", "T", "TRUE", "true", "True")
+
+
+def invalid_insert(detail: str) -> MilvusException:
+    return MilvusException(INSERT_CODE, f"{INSERT_TEXT}, error: {detail}")
+
+
+def fields_of(described: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The client's describe_collection fields by name."""
+    return {f["name"]: f for f in described.get("fields", [])}
+
+
+def primary_of(described: dict[str, Any]) -> dict[str, Any]:
+    return next(f for f in described.get("fields", []) if f.get("is_primary"))
+
+
+# -- rows in -------------------------------------------------------------------------------------------
+
+
+def rows_in(data: Optional[list], fields: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The body's ``data`` rows with each schema field's JSON value made the client's value."""
+    if not data:
+        raise MilvusException(1802, "missing required parameters")
+    return [{key: _value_in(fields[key], value) if key in fields and value is not None else value
+             for key, value in (row or {}).items()} for row in data]
+
+
+def query_vector(field: dict[str, Any], value: Any) -> Any:
+    """A search's query vector, read as a row's value of its field."""
+    return _value_in(field, value)
+
+
+def score(value: Any) -> float:
+    """A hit's score: a float32."""
+    return _f32(value)
+
+
+def _value_in(field: dict[str, Any], value: Any) -> Any:
+    dtype = DataType(field["type"])
+    try:
+        if dtype in BYTES_VECTORS:
+            return _bytes_vector(dtype, value)
+        if dtype == DataType.SPARSE_FLOAT_VECTOR:
+            return _sparse(value)
+        if dtype == DataType.JSON and isinstance(value, str):
+            return json.loads(value)
+    except (ValueError, TypeError, binascii.Error) as exc:
+        raise invalid_insert(f"invalid parameter[expected={dtype.name}][actual={value}]: {exc}") from None
+    return value
+
+
+def _bytes_vector(dtype: DataType, value: Any) -> Any:
+    """Go's ``[]byte`` (base64 text or a list of bytes); fp16 / bf16 may also be float32 values
+    (the client reads raw bytes as the vector's little-endian 16-bit floats)."""
+    if isinstance(value, str):
+        return base64.b64decode(value, validate=True)
+    return bytes(value) if dtype == DataType.BINARY_VECTOR else value
+
+
+def _sparse(value: Any) -> dict[int, float]:
+    """typeutil.CreateSparseFloatRowFromJSON: ``{"3": 0.5}`` or ``{"indices": [3], "values": [0.5]}``."""
+    if not isinstance(value, dict):
+        raise ValueError("invalid JSON input for sparse float vector")
+    if set(value) == {"indices", "values"}:
+        return {int(i): float(v) for i, v in zip(value["indices"], value["values"], strict=True)}
+    return {int(k): float(v) for k, v in value.items()}
+
+
+# -- rows out ------------------------------------------------------------------------------------------
+
+
+def row_out(row: Mapping[str, Any], fields: dict[str, dict[str, Any]], int64: bool) -> dict[str, Any]:
+    """One query row (or search hit's entity) as buildQueryResp prints it."""
+    return {key: value_out(fields.get(key), value, int64) for key, value in row.items()}
+
+
+def value_out(field: Optional[dict[str, Any]], value: Any, int64: bool) -> Any:
+    if value is None:
+        return None
+    if field is None:  # a dynamic field (Go re-decodes $meta) or an aggregate such as count(*)
+        return _plain(value)
+    dtype = DataType(field["type"])
+    if dtype == DataType.INT64:
+        return int(value) if int64 else str(int(value))
+    if dtype == DataType.FLOAT:
+        return _f32(value)
+    if dtype == DataType.FLOAT_VECTOR:
+        return [_f32(v) for v in value]
+    if dtype in BYTES_VECTORS:
+        return base64.b64encode(_raw(value)).decode()
+    if dtype == DataType.INT8_VECTOR:
+        return [int(v) for v in _raw_list(value)]
+    if dtype == DataType.SPARSE_FLOAT_VECTOR:
+        return {str(k): _f32(v) for k, v in sorted(dict(value).items())}
+    if dtype == DataType.JSON:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    if dtype == DataType.ARRAY:
+        return _array(field, value)
+    return _plain(value)
+
+
+def count_out(value: Any, int64: bool) -> Any:
+    """``count(*)`` is an Int64 column."""
+    return int(value) if int64 else str(int(value))
+
+
+def _array(field: dict[str, Any], value: list) -> dict[str, Any]:
+    element = DataType(field.get("element_type", DataType.NONE))
+    slot = _ARRAY_SLOTS.get(element, "StringData")
+    items = [_f32(v) if element == DataType.FLOAT else _plain(v) for v in value]
+    return {"Data": {slot: {"data": items} if items else {}}}
+
+
+def _raw(value: Any) -> bytes:
+    """A bytes vector as the client returns it: bytes, a one-item list of bytes, or a numpy array."""
+    if isinstance(value, list) and len(value) == 1 and isinstance(value[0], (bytes, bytearray)):
+        value = value[0]
+    if isinstance(value, np.ndarray):
+        return value.tobytes()
+    return bytes(value)
+
+
+def _raw_list(value: Any) -> list:
+    return list(np.asarray(value).ravel()) if not isinstance(value, list) else value
+
+
+def _f32(value: Any) -> float:
+    """A float32 as Go's encoding/json prints it: the shortest text that reads back as that float32."""
+    return float(str(np.float32(value)))
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars and arrays as JSON values."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
