@@ -81,7 +81,7 @@ def test_bodies_decode_as_go_does(serve_address, raw, answer) -> None:
 
 @pytest.mark.parametrize("method, path", [
     ("POST", "/collections/nope"), ("GET", "/collections/list"), ("PUT", "/collections/has"),
-    ("POST", "/entities/search"), ("POST", "/../etc/passwd"),
+    ("POST", "/entities/nope"), ("POST", "/../etc/passwd"),
 ])
 def test_unknown_routes_answer_gins_404(serve_address, method, path) -> None:
     answer = _post(serve_address, path, body={}, method=method)
