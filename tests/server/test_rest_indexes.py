@@ -165,16 +165,18 @@ def test_indexes(wire_client, serve_address) -> None:
     assert _post(serve_address, "/indexes/list", books) == {"code": 0, "data": ["vi"]}
     described = _post(serve_address, "/indexes/describe", {**books, "indexName": "vi"})
     index = wire_client.describe_index("books", "vi")
-    assert index["index_type"] == "HNSW" and index["metric_type"] == "IP" and index["M"] == "16"
+    assert index["index_type"] == "HNSW" and index["metric_type"] == "IP"  # and the params as sent:
+    assert index["params"] == {"index_type": "HNSW", "M": 16, "efConstruction": 64}
     [entry] = described["data"]
     assert entry == {
         "indexName": "vi", "fieldName": "v", "indexType": "HNSW", "metricType": "IP", "mmap.enabled": "",
         "indexoffsetcache.enabled": "", "warmup": "", "totalRows": 0, "pendingRows": 0, "indexedRows": 0,
         "indexState": "Finished", "failReason": "", "minIndexVersion": 0, "maxIndexVersion": 0,
         "indexParams": entry["indexParams"]}
-    assert {p["key"]: p["value"] for p in entry["indexParams"]} == {
-        k: str(v) for k, v in index.items() if k not in ("field_name", "index_name", "total_rows", "indexed_rows",
-                                                         "pending_index_rows", "state")}
+    pairs = {p["key"]: p["value"] for p in entry["indexParams"]}
+    assert {**pairs, "params": json.loads(pairs["params"])} == {
+        k: v for k, v in index.items() if k not in ("field_name", "index_name", "total_rows", "indexed_rows",
+                                                    "pending_index_rows", "state")}
     vi = {**books, "indexName": "vi"}
     assert _post(serve_address, "/indexes/alter_properties", {**vi, "properties": {"mmap.enabled": True}}) == {
         "code": 0, "data": {}}

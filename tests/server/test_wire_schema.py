@@ -73,6 +73,30 @@ def test_index_properties(coll, local_client) -> None:
     assert "mmap.enabled" not in local_client.describe_index(NAME, "v_idx")
 
 
+def test_an_index_is_described_as_its_request_sent_it(coll, local_client, serve_address) -> None:
+    """Milvus answers DescribeIndex with the CreateIndex request's own pairs: flat from MilvusClient,
+    a ``params`` JSON object from the ORM (and REST), with its values' JSON types."""
+    from pymilvus import Collection, connections
+
+    coll.add_collection_field(NAME, "w", DataType.FLOAT_VECTOR, dim=4, nullable=True)
+    connections.connect("described", uri=f"http://{serve_address}")
+    try:
+        Collection(NAME, using="described").create_index(
+            "w", {"index_type": "HNSW", "metric_type": "L2", "params": {"M": 8, "efConstruction": 40}},
+            index_name="w_idx")
+        [w_idx] = [i for i in Collection(NAME, using="described").indexes if i.index_name == "w_idx"]
+    finally:
+        connections.disconnect("described")
+    sent = {"index_type": "HNSW", "metric_type": "L2", "params": {"M": 8, "efConstruction": 40}}
+    assert w_idx.params == sent
+    assert {k: coll.describe_index(NAME, "w_idx")[k] for k in sent} == sent
+    assert {k: local_client.describe_index(NAME, "w_idx")[k] for k in sent} == sent
+    assert coll.describe_index(NAME, "v_idx")["index_type"] == "HNSW" and "params" not in coll.describe_index(
+        NAME, "v_idx")  # MilvusClient sends flat pairs
+    coll.load_collection(NAME)
+    assert len(coll.search(NAME, [[0.1, 0.2, 0.3, 0.4]], anns_field="w", limit=3)[0]) == 0  # w is null in every row
+
+
 def _decay(module) -> tuple:
     fn = module.Function(name="ts_decay", input_field_names=["ts"], function_type=module.FunctionType.RERANK,
                          params={"reranker": "decay", "function": "gauss", "origin": 100, "scale": 50,

@@ -76,12 +76,14 @@ def create(conn: psycopg.Connection, info: CollectionInfo, index_params: Any) ->
         if plan.index_type == "DISKANN" and plan.method == "hnsw":
             _log.info("DISKANN on %s.%s is built as an HNSW index (pgvectorscale is not installed in this "
                       "database)", info.name, plan.field_name)
-        expressions = _create_one(conn, info, plan) or expressions
+        expressions = _create_one(conn, info, plan, param.sent_params) or expressions
     return expressions
 
 
-def _create_one(conn: psycopg.Connection, info: CollectionInfo, plan: indexes.IndexPlan) -> bool:
-    """Create one index (True if it indexes an expression)."""
+def _create_one(conn: psycopg.Connection, info: CollectionInfo, plan: indexes.IndexPlan,
+                sent: Optional[dict[str, Any]] = None) -> bool:
+    """Create one index (True if it indexes an expression); ``sent``: the request's own pairs
+    (IndexParam.sent_params), kept so describe_index answers them as Milvus does."""
     schema = info.schema
     column = json_index.column_of(schema, plan.field_name)  # JSON indexes of one column share its GIN
     shared: Optional[str] = None
@@ -122,8 +124,10 @@ def _create_one(conn: psycopg.Connection, info: CollectionInfo, plan: indexes.In
         btree = pg_name(info.table_name, "jidx", plan.index_name)
         conn.execute(json_index.create_btree_sql(info.schema_name, info.table_name, btree, schema,
                                                  plan.field_name, plan.params))
-        stored = {**stored, indexes.PG_KEY: {"path_index": btree}}
+        stored = {**stored, indexes.PG_KEY: {**stored.get(indexes.PG_KEY, {}), "path_index": btree}}
         expression = True
+    if sent is not None:
+        stored = {**stored, indexes.PG_KEY: {**stored.get(indexes.PG_KEY, {}), "sent": sent}}
     record = IndexInfo(plan.index_name, plan.field_name, plan.index_type, plan.metric_type, stored, pg_index)
     catalog.add_index(conn, info.id, record)
     info.indexes.append(record)

@@ -35,6 +35,7 @@ from typing import Any, Optional
 from psycopg import sql
 
 from . import json_index
+from .properties import CONFIGURABLE_INDEX_KEYS
 from ..schema import knowhere
 from ..schema.ddl import cast_sql, pg_name
 from ..errors import ErrorCode, MilvusException, ParamError, invalid_parameter
@@ -455,8 +456,15 @@ def pg_index_name(table: str, index_name: str) -> str:
 
 def describe(plan_params: dict[str, Any], index_type: str, metric: Optional[str], field_name: str,
              index_name: str, total_rows: int) -> dict[str, Any]:
-    """describe_index's dict: user params as strings, as Milvus returns them."""
-    out: dict[str, Any] = {str(k): _as_str(v, str(k)) for k, v in plan_params.items() if k != PG_KEY}
+    """describe_index's dict: user params as strings, as Milvus returns them; an index created by a
+    request with a ``params`` JSON object (the ORM's create_index, REST) as that request sent it, the
+    object nested under ``params`` (its configurable keys as they are now)."""
+    sent = (plan_params.get(PG_KEY) or {}).get("sent")
+    if sent is not None:
+        out = {k: v for k, v in sent.items() if k not in CONFIGURABLE_INDEX_KEYS}
+        out.update((k, _as_str(plan_params[k], k)) for k in CONFIGURABLE_INDEX_KEYS if k in plan_params)
+    else:
+        out = {str(k): _as_str(v, str(k)) for k, v in plan_params.items() if k != PG_KEY}
     out["index_type"] = index_type
     if metric:
         out["metric_type"] = metric

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 from ..errors import ParamError
 
@@ -21,6 +21,9 @@ class IndexParam:
         self._field_name = field_name
         self._index_type = index_type
         self._index_name = index_name
+        #: the ``params`` JSON object of a wire request, as sent (rpc_admin.index_arguments): Milvus
+        #: describes an index by the request's own key-value pairs, so such an index is described nested
+        self.sent_params: Optional[dict[str, Any]] = kwargs.pop("_sent_params", None)
         params = kwargs.pop("params", None) or {}
         if not isinstance(params, dict):
             raise ParamError(message=f"params must be a dict or None, got {type(params).__name__}: "

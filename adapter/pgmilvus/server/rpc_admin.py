@@ -6,6 +6,8 @@ its answer into the response message.
 
 from __future__ import annotations
 
+import json
+
 import time
 from typing import Any
 
@@ -229,6 +231,8 @@ def index_arguments(pairs: Any) -> dict[str, Any]:
     params = json_object(raw.pop("params"), "index params") if "params" in raw else {}
     index_type = raw.pop("index_type", "") or "AUTOINDEX"
     arguments: dict[str, Any] = {"index_type": index_type}
+    if params:  # described as sent (Milvus keeps the request's pairs); a bare AUTOINDEX is not
+        arguments["_sent_params"] = {"params": dict(params), **raw}
     metric = raw.pop("metric_type", "")
     if metric:
         arguments["metric_type"] = metric
@@ -253,7 +257,8 @@ def describe_indexes(client: Any, collection: str, field_name: str = "",
 
 def index_description(desc: dict[str, Any]) -> milvus_pb2.IndexDescription:
     """describe_index's dict -> IndexDescription; its parameters as flat KVs, as pgmilvus describes them."""
-    kvs = [common_pb2.KeyValuePair(key=k, value=str(v)) for k, v in desc.items() if k not in _INDEX_FACTS]
+    kvs = [common_pb2.KeyValuePair(key=k, value=json.dumps(v) if isinstance(v, dict) else str(v))
+           for k, v in desc.items() if k not in _INDEX_FACTS]
     return milvus_pb2.IndexDescription(
         index_name=desc["index_name"], field_name=desc["field_name"], params=kvs,
         indexed_rows=int(desc.get("indexed_rows") or 0), total_rows=int(desc.get("total_rows") or 0),

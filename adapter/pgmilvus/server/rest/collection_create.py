@@ -24,6 +24,7 @@ from ..rpc_admin import index_arguments
 from .binding import MISSING_CODE, MISSING_TEXT, Body, Field
 from .databases import go_value
 from .face import RestCall, Route, ok
+from .indexes import extra_params
 
 CREATE = Body("CollectionReq", (
     Field("dbName", "DbName"), Field("collectionName", "CollectionName", required=True),
@@ -255,15 +256,7 @@ def _create_index(client: Any, collection: str, index: dict[str, Any], field_nam
     field = index.get("fieldName") or ""
     if field not in field_names:
         raise MilvusException(MISSING_CODE, f"{MISSING_TEXT}, error: `{field}` hasn't defined in schema")
-    pairs, index_type, params = [], index.get("indexType") or "", index.get("params") or {}
-    if not index_type and "index_type" in params:
-        index_type = go_value(params["index_type"])
-    if index_type:
-        pairs.append(_kv("index_type", index_type))
-    if index.get("metricType"):
-        pairs.append(_kv("metric_type", index["metricType"]))
-    if params:
-        pairs.append(_kv("params", _go_json(params)))
+    pairs = extra_params(index.get("indexType") or "", index.get("metricType") or "", index.get("params") or {})
     index_params = IndexParams()
     index_params.add_index(field, index_name=index.get("indexName") or "", **index_arguments(pairs))
     client.create_index(collection, index_params)

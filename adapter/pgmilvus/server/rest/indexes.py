@@ -73,13 +73,18 @@ def create_index(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _extra_params(param: dict[str, Any]) -> list[common_pb2.KeyValuePair]:
-    """convertToExtraParams (httpserver/utils.go)."""
-    extra, options = [], param["params"] or {}
-    index_type = param["indexType"] or (_go_text(options["index_type"]) if "index_type" in options else "")
+    return extra_params(param["indexType"], param["metricType"], param["params"] or {})
+
+
+def extra_params(index_type: str, metric_type: str, options: dict[str, Any]) -> list[common_pb2.KeyValuePair]:
+    """convertToExtraParams (httpserver/utils.go): ``index_type`` (else ``params.index_type``),
+    ``metric_type``, and ``params`` as Go's json.Marshal writes it (keys sorted, 1.0 as 1)."""
+    extra = []
+    index_type = index_type or (_go_text(options["index_type"]) if "index_type" in options else "")
     if index_type:
         extra.append(("index_type", index_type))
-    if param["metricType"]:
-        extra.append(("metric_type", param["metricType"]))
+    if metric_type:
+        extra.append(("metric_type", metric_type))
     if options:
         extra.append(("params", json.dumps(_go_json(options), sort_keys=True, separators=(",", ":"))))
     return [common_pb2.KeyValuePair(key=k, value=v) for k, v in extra]
