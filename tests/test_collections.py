@@ -379,6 +379,23 @@ def test_alter_dynamicfield_enabled_adds_the_dynamic_field(client: MilvusClient)
 
 # -- load state ----------------------------------------------------------------------------------------
 
+def test_load_names_every_unindexed_vector_field_once_one_index_exists(client: MilvusClient) -> None:
+    """Milvus's proxy: 700 while the collection has no index, then its list of unindexed vector fields."""
+    schema = _custom_schema()
+    schema.add_field("a", D.FLOAT_VECTOR, dim=4)
+    schema.add_field("b", D.FLOAT16_VECTOR, dim=4)
+    client.create_collection("c", schema=schema)
+    with pytest.raises(MilvusException) as info:
+        client.load_collection("c")
+    assert info.value.code == 700
+    client.create_index("c", _hnsw())
+    with pytest.raises(MilvusException) as info:
+        client.load_collection("c")
+    assert (info.value.code, info.value.message) == (
+        1100, "there is no vector index on field: [a b], please create index firstly: invalid parameter")
+    assert client.get_load_state("c") == {"state": LoadState.NotLoad}
+
+
 def test_load_release_keeps_state(client: MilvusClient) -> None:
     client.create_collection("c", schema=_custom_schema())
     assert client.get_load_state("c") == {"state": LoadState.NotLoad}

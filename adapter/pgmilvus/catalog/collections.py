@@ -447,16 +447,17 @@ def replicas(info: CollectionInfo) -> list[ReplicaInfo]:
 
 
 def require_vector_index(info: CollectionInfo) -> None:
-    """Milvus refuses to load a collection whose vector fields have no index."""
+    """Milvus refuses to load a collection whose vector fields have no index: with no index at all,
+    DescribeIndex's ``index not found`` (700); else the proxy's list of the unindexed vector fields,
+    struct arrays' sub-fields (clips[emb]) after the fields, in master's words."""
     indexed = {i.field_name for i in info.indexes}
     missing = [f.name for f in info.schema.vector_fields if f.name not in indexed]
-    if missing:
+    missing += [c.name for c in info.schema.struct_columns
+                if c.dtype == DataType._ARRAY_OF_VECTOR and c.name not in indexed]
+    if missing and not info.indexes:
         raise MilvusException(ErrorCode.INDEX_NOT_FOUND,
                               f"index not found[collection={info.name}]: create an index on vector field "
                               f"{missing[0]} (create_index) before loading")
-    # Milvus master's proxy counts struct arrays' vector sub-fields (clips[emb]) too, in its words.
-    subs = [c.name for c in info.schema.struct_columns
-            if c.dtype == DataType._ARRAY_OF_VECTOR and c.name not in indexed]
-    if subs:
-        raise invalid_parameter(f"there is no vector index on field: [{' '.join(subs)}], please create index "
+    if missing:
+        raise invalid_parameter(f"there is no vector index on field: [{' '.join(missing)}], please create index "
                                 "firstly")
