@@ -12,7 +12,7 @@ pytest.importorskip("grpc")
 pytest.importorskip("pymilvus")
 requests = pytest.importorskip("requests")
 
-from pymilvus import MilvusException  # noqa: E402
+from pymilvus import DataType, MilvusException  # noqa: E402
 
 from tests.server.fix_rest import rest_module_address, rest_module_process  # noqa: E402,F401 - server: --rest
 
@@ -75,6 +75,18 @@ QUICK = {"collectionName": "c", "dimension": 4}
     ("/collections/get_compaction_state", {"jobID": "7"}, 1801, "can only accept json format request, error: "
      "json: cannot unmarshal string into Go struct field GetCompactionStateReq.jobID of type int64"),
     ("/collections/get_load_state", {"collectionName": "nothing"}, 100, "collection not found[collection=nothing]"),
+    ("/collections/fields/add", {"collectionName": "c"}, 1802,
+     REQUIRED.format("CollectionFieldReqWithSchema", "Schema")),
+    ("/collections/fields/add", {"collectionName": "c", "schema": {"dataType": "Int64"}}, 1802,
+     REQUIRED.format("CollectionFieldReqWithSchema.Schema", "FieldName")),
+    ("/collections/fields/add", {"collectionName": "c", "schema": {"fieldName": "f", "dataType": "int64"}}, 1100,
+     "data type int64 is invalid(case sensitive): invalid parameter"),
+    ("/collections/fields/add", {"collectionName": "c", "schema": {
+        "fieldName": "f", "dataType": "Array", "elementDataType": "Struct"}}, 1100,
+     "StructArray field must be added through /v2/vectordb/collections/struct_fields/add: invalid parameter"),
+    ("/collections/fields/add", {"collectionName": "c", "schema": {
+        "fieldName": "f", "dataType": "Int64", "defaultValue": "x"}}, 1100, 'convert defaultValue fail, err: cannot '
+     'use "x"(type: string) as long default value: invalid parameter: invalid parameter'),
     ("/databases/create", {}, 1802, REQUIRED.format("DatabaseReqWithProperties", "DbName")),
     ("/databases/drop_properties", {}, 1802, REQUIRED.format("DropDatabasePropertiesReq", "DbName")),
     ("/databases/describe", {}, 1802, REQUIRED.format("DatabaseReqRequiredName", "DbName")),
@@ -123,6 +135,47 @@ def test_full_schema_without_indexes_stays_unloaded(wire_client, serve_address) 
     assert fields["n"]["default_value"].double_data == 1.5
     assert _post(serve_address, "/collections/get_load_state", {"collectionName": "full"}) == {
         "code": 0, "data": {"loadState": "LoadStateNotLoad"}}
+
+
+def test_add_field_as_over_grpc(wire_client, serve_address) -> None:
+    """fields/add reaches the core's add_collection_field: what pymilvus reads back, and its refusals."""
+    body = {"collectionName": "grow", "schema": {"fields": [  # keys match as encoding/json matches them
+        {"fieldname": "id", "datatype": "Int64", "isprimary": True},
+        {"fieldName": "v", "dataType": "FloatVector", "elementTypeParams": {"dim": 2}}], "autoId": True}}
+    assert _post(serve_address, "/collections/create", body) == {"code": 0, "data": {}}
+    assert wire_client.describe_collection("grow")["auto_id"] is True
+    add = {"collectionName": "grow", "schema": {"fieldName": "tags", "dataType": "Array", "elementDataType": "VarChar",
+                                                "elementTypeParams": {"max_capacity": 4, "max_length": "8"},
+                                                "nullable": True, "description": "labels"}}
+    assert _post(serve_address, "/collections/fields/add", add) == {"code": 0, "data": {}}
+    tags = next(f for f in wire_client.describe_collection("grow")["fields"] if f["name"] == "tags")
+    assert (tags["element_type"].name, tags["params"], tags["nullable"], tags["description"]) == (
+        "VARCHAR", {"max_capacity": 4, "max_length": 8}, True, "labels")
+    with pytest.raises(MilvusException) as grpc:
+        wire_client.add_collection_field("grow", "tags", DataType.INT64, nullable=True)
+    assert _post(serve_address, "/collections/fields/add", add) == {"code": grpc.value.code,
+                                                                    "message": grpc.value.message}
+
+
+def test_describe_lists_every_index(wire_client, serve_address) -> None:
+    """handler_v2 names the first vector field in its DescribeIndex, which Milvus's proxy ignores."""
+    body = {"collectionName": "two", "schema": {"fields": [
+        {"fieldName": "id", "dataType": "Int64", "isPrimary": True},
+        {"fieldName": "a", "dataType": "FloatVector", "elementTypeParams": {"dim": 2}},
+        {"fieldName": "b", "dataType": "FloatVector", "elementTypeParams": {"dim": 2}}]},
+        "indexParams": [{"fieldName": "a", "indexName": "ai", "metricType": "L2"},
+                        {"fieldName": "b", "indexName": "bi", "metricType": "IP"}]}
+    assert _post(serve_address, "/collections/create", body) == {"code": 0, "data": {}}
+    described = _post(serve_address, "/collections/describe", {"collectionName": "two"})["data"]
+    assert described["indexes"] == [{"indexName": "ai", "fieldName": "a", "metricType": "L2"},
+                                    {"indexName": "bi", "fieldName": "b", "metricType": "IP"}]
+    assert described["load"] == "LoadStateLoaded"
+    body = {**body, "collectionName": "one", "indexParams": body["indexParams"][:1]}
+    assert _post(serve_address, "/collections/create", body) == {
+        "code": 1100, "message": "there is no vector index on field: [b], please create index firstly: invalid "
+                                 "parameter"}
+    assert _post(serve_address, "/collections/describe", {"collectionName": "one"})["data"]["load"] == (
+        "LoadStateNotLoad")
 
 
 def test_collection_lifecycle(wire_client, serve_address) -> None:

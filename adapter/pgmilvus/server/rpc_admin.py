@@ -210,8 +210,7 @@ class AdminRPCs(RPCBase):
 
     @rpc
     def DescribeIndex(self, call: Call, request: milvus_pb2.DescribeIndexRequest) -> Any:
-        found = describe_indexes(self._client(call), request.collection_name, request.field_name,
-                                 request.index_name)
+        found = describe_indexes(self._client(call), request.collection_name, request.index_name)
         return milvus_pb2.DescribeIndexResponse(status=SUCCESS, index_descriptions=found)
 
     @rpc
@@ -242,11 +241,11 @@ def index_arguments(pairs: Any) -> dict[str, Any]:
     return arguments
 
 
-def describe_indexes(client: Any, collection: str, field_name: str = "",
-                     index_name: str = "") -> list[milvus_pb2.IndexDescription]:
-    """Milvus's DescribeIndex: the indexes of a field (all with ``""``), or ``index not found`` (700).
-    The REST face's collection description answers the same (rest/collections.py)."""
-    names = client.list_indexes(collection, field_name=field_name)
+def describe_indexes(client: Any, collection: str, index_name: str = "") -> list[milvus_pb2.IndexDescription]:
+    """Milvus's DescribeIndex: the named index (all with ``""``), or ``index not found`` (700); the
+    request's ``field_name`` is ignored, as Milvus's proxy ignores it.  The REST face's collection
+    description answers the same (rest/collections.py)."""
+    names = client.list_indexes(collection)
     if index_name:
         names = [n for n in names if n == index_name]
     if not names:

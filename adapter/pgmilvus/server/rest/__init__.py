@@ -10,13 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from ..backend import Backend
-from . import aliases, collection_create, collection_ops, collections, databases, entities, imports, indexes, partitions
+from . import (aliases, collection_create, collection_ops, collections, databases, entities, fields, imports, indexes,
+               partitions)
 from .face import RestFace, Route
 
 PREFIX = "/v2/vectordb"
 
 #: Each endpoint module's routes (paths under PREFIX), one table: a module adds its own.
-_MODULES = (collections, collection_create, collection_ops, databases, imports, partitions, aliases, indexes,
+_MODULES = (collections, collection_create, collection_ops, fields, databases, imports, partitions, aliases, indexes,
             entities)
 ROUTES: dict[str, Route] = {f"{PREFIX}/{path}": route
                             for module in _MODULES for path, route in module.ROUTES.items()}

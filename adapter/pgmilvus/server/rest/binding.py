@@ -106,6 +106,7 @@ _CHECKS: dict[str, Callable[[Any], bool]] = {
     "int64": lambda v: type(v) is int and -2**63 <= v < 2**63 or type(v) is float and v.is_integer(),
     "uint64": lambda v: type(v) in (int, float) and 0 <= v < 2**64 and float(v).is_integer(),
     "httpserver.CollectionSchema": lambda v: isinstance(v, dict),
+    "*httpserver.FieldSchema": lambda v: isinstance(v, dict),
     "[]httpserver.IndexParam": lambda v: isinstance(v, list) and all(x is None or isinstance(x, dict) for x in v),
     # the entity structs' (rest/entities.py): any JSON value, lists of values / objects
     "interface {}": lambda v: True,
@@ -116,6 +117,7 @@ _ZEROS: dict[str, Callable[[], Any]] = {"string": str, "int32": int, "[]string":
                                         "[][]string": lambda: None, "map[string]string": lambda: None,
                                         "map[string]interface {}": lambda: None, "bool": bool, "int64": int,
                                         "uint64": int, "httpserver.CollectionSchema": dict,
+                                        "*httpserver.FieldSchema": lambda: None,
                                         "[]httpserver.IndexParam": lambda: None, "interface {}": lambda: None,
                                         "[]interface {}": lambda: None, "[]map[string]interface {}": lambda: None}
 
@@ -167,6 +169,19 @@ def _json_kind(value: Any) -> str:
     if isinstance(value, (int, float)):
         return "number"
     return {str: "string", list: "array", dict: "object"}.get(type(value), "value")
+
+
+def go_keys(value: Any, keys: tuple[str, ...]) -> Any:
+    """A nested JSON object's keys as ``encoding/json`` matches a struct's (an exact key, else one
+    equal but for case), for the parts a handler reads unbound; anything but an object as it is."""
+    if not isinstance(value, dict):
+        return value
+    out = dict(value)
+    lowered = {k.lower(): v for k, v in value.items()}
+    for key in keys:
+        if key not in value and key.lower() in lowered:
+            out[key] = lowered[key.lower()]
+    return out
 
 
 # The request structs of the endpoints served (request_v2.go).

@@ -21,7 +21,7 @@ from ...errors import ErrorCode, MilvusException
 from ...schema.index_params import IndexParams
 from ..convert.schema import collection_schema
 from ..rpc_admin import index_arguments
-from .binding import MISSING_CODE, MISSING_TEXT, Body, Field
+from .binding import MISSING_CODE, MISSING_TEXT, Body, Field, go_keys
 from .databases import go_value
 from .face import RestCall, Route, ok
 from .indexes import extra_params
@@ -61,8 +61,19 @@ def invalid_msg(message: str) -> MilvusException:
     return MilvusException(ErrorCode.INVALID_PARAMETER, f"{message}: invalid parameter")
 
 
+#: The keys of request_v2.go's CollectionSchema, FieldSchema, FunctionSchema and IndexParam structs.
+_SCHEMA_KEYS = ("fields", "structFields", "functions", "autoID", "enableDynamicField", "externalSource",
+                "externalSpec")
+_FIELD_KEYS = ("fieldName", "description", "dataType", "elementDataType", "externalField", "isPrimary",
+               "isPartitionKey", "isClusteringKey", "elementTypeParams", "typeParams", "fields", "nullable",
+               "defaultValue")
+_FUNCTION_KEYS = ("name", "description", "type", "inputFieldNames", "outputFieldNames", "params")
+_INDEX_KEYS = ("fieldName", "indexName", "metricType", "indexType", "params")
+
+
 def create_collection(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
-    schema = body["schema"]
+    schema = go_keys(body["schema"], _SCHEMA_KEYS)
+    body = {**body, "schema": schema}
     if body["externalSource"] or body["externalSpec"]:
         raise invalid("schema.externalSource/schema.externalSpec", "top-level externalSource/externalSpec",
                       "externalSource and externalSpec must be set under schema when creating an external collection")
@@ -174,6 +185,7 @@ def _full_schema(body: dict[str, Any], fields: list[Any]) -> schema_pb2.Collecti
 
 
 def _field(field: dict[str, Any], auto_id: bool, outputs: list[str]) -> schema_pb2.FieldSchema:
+    field = go_keys(field, _FIELD_KEYS)
     data_type, name = field.get("dataType") or "", field.get("fieldName") or ""
     if data_type not in schema_pb2.DataType.keys():
         raise MilvusException(ErrorCode.INVALID_PARAMETER,
@@ -240,6 +252,7 @@ def _go_type(value: Any) -> str:
 
 def _function(function: dict[str, Any]) -> schema_pb2.FunctionSchema:
     """genFunctionSchema: the type by its enum name, list and map params as JSON."""
+    function = go_keys(function, _FUNCTION_KEYS)
     kind = function.get("type") or ""
     if kind not in schema_pb2.FunctionType.keys():
         raise invalid_msg(f"Unsupported function type: {kind}")
@@ -253,6 +266,7 @@ def _function(function: dict[str, Any]) -> schema_pb2.FunctionSchema:
 
 def _create_index(client: Any, collection: str, index: dict[str, Any], field_names: set[str]) -> None:
     """One indexParams entry as convertToExtraParams sends it (index_type, metric_type, params JSON)."""
+    index = go_keys(index, _INDEX_KEYS)
     field = index.get("fieldName") or ""
     if field not in field_names:
         raise MilvusException(MISSING_CODE, f"{MISSING_TEXT}, error: `{field}` hasn't defined in schema")

@@ -14,7 +14,7 @@ from typing import Any
 
 from pymilvus.grpc_gen import common_pb2, schema_pb2
 
-from ...types import VECTOR_TYPES, DataType, LoadState
+from ...types import DataType, LoadState
 from ..convert.schema import describe_response
 from ..rpc_admin import describe_indexes
 from . import binding
@@ -41,10 +41,9 @@ def describe_collection(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
         load = "LoadState" + LoadState(client.get_load_state(name)["state"]).name
     except Exception as exc:  # noqa: BLE001 - Milvus notes the failure and answers the rest
         load, notes = "", notes + f"{_text(exc)};"
-    vector = next((f.name for f in schema.fields if f.data_type in _VECTOR_CODES), "")
-    try:
+    try:  # handler_v2 names the first vector field, which the proxy's DescribeIndex ignores
         indexes = [{"indexName": i.index_name, "fieldName": i.field_name, "metricType": _metric(i.params)}
-                   for i in describe_indexes(client, name, vector)]
+                   for i in describe_indexes(client, name)]
     except Exception as exc:  # noqa: BLE001
         indexes, notes = [], notes + f"{_text(exc)};"
     primary = next((f for f in schema.fields if f.is_primary_key), None)
@@ -61,7 +60,6 @@ def describe_collection(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
         "properties": _pairs(described.properties)}, message=notes)
 
 
-_VECTOR_CODES = {int(t) for t in VECTOR_TYPES}
 _TYPE_NAMES = schema_pb2.DataType.Name
 
 
