@@ -10,7 +10,7 @@ from typing import Any
 
 from . import binding
 from .binding import Body, Field
-from .face import RestCall, Route, ok
+from .face import RestCall, Route, ok, plain_call
 
 _ALIAS = Field("aliasName", "AliasName", required=True)
 ALIAS = Body("AliasReq", (Field("dbName", "DbName"), _ALIAS))
@@ -27,25 +27,10 @@ def describe_alias(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
     return ok({"dbName": desc["db_name"], "collectionName": desc["collection_name"], "aliasName": desc["alias"]})
 
 
-def create_alias(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
-    call.client().create_alias(body["collectionName"], body["aliasName"])
-    return ok({})
-
-
-def drop_alias(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
-    call.client().drop_alias(body["aliasName"])
-    return ok({})
-
-
-def alter_alias(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
-    call.client().alter_alias(body["collectionName"], body["aliasName"])
-    return ok({})
-
-
 ROUTES = {
     "aliases/list": Route(binding.OPTIONAL_COLLECTION, list_aliases),
     "aliases/describe": Route(ALIAS, describe_alias),
-    "aliases/create": Route(ALIAS_COLLECTION, create_alias),
-    "aliases/drop": Route(ALIAS, drop_alias),
-    "aliases/alter": Route(ALIAS_COLLECTION, alter_alias),
+    "aliases/create": Route(ALIAS_COLLECTION, plain_call("create_alias", "collectionName", "aliasName")),
+    "aliases/drop": Route(ALIAS, plain_call("drop_alias", "aliasName")),
+    "aliases/alter": Route(ALIAS_COLLECTION, plain_call("alter_alias", "collectionName", "aliasName")),
 }

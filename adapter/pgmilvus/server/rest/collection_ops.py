@@ -17,7 +17,7 @@ from ...types import LoadState
 from . import binding
 from .binding import Body, Field
 from .databases import go_properties
-from .face import Endpoint, RestCall, Route, ok
+from .face import RestCall, Route, ok, plain_call
 
 _DB, _NAME = Field("dbName", "DbName"), Field("collectionName", "CollectionName", required=True)
 RENAME = Body("RenameCollectionReq", (_DB, _NAME, Field("newCollectionName", "NewCollectionName", required=True),
@@ -31,15 +31,6 @@ FIELD_PARAMS = Body("CollectionFieldReqWithParams", (_DB, _NAME, Field("fieldNam
 COMPACT = Body("CompactReq", (_DB, _NAME, Field("isClustering", "IsClustering", "bool")))
 COMPACTION_STATE = Body("GetCompactionStateReq", (Field("jobID", "JobID", "int64"),))
 FLUSH = Body("FlushReq", (_DB, _NAME))
-
-
-def _by_name(method: str) -> Endpoint:
-    """An endpoint that makes one core call on the named collection and answers ``{}``
-    (drop, truncate, load, refresh_load, release: handler_v2.go's ``wrapperReturnDefault``)."""
-    def endpoint(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
-        getattr(call.client(), method)(body["collectionName"])
-        return ok({})
-    return endpoint
 
 
 def rename_collection(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
@@ -114,12 +105,12 @@ def flush(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
 
 
 ROUTES = {
-    "collections/drop": Route(binding.COLLECTION, _by_name("drop_collection")),
-    "collections/truncate": Route(binding.COLLECTION, _by_name("truncate_collection")),
+    "collections/drop": Route(binding.COLLECTION, plain_call("drop_collection", "collectionName")),
+    "collections/truncate": Route(binding.COLLECTION, plain_call("truncate_collection", "collectionName")),
     "collections/rename": Route(RENAME, rename_collection),
-    "collections/load": Route(binding.COLLECTION, _by_name("load_collection")),
-    "collections/refresh_load": Route(binding.COLLECTION, _by_name("refresh_load")),
-    "collections/release": Route(binding.COLLECTION, _by_name("release_collection")),
+    "collections/load": Route(binding.COLLECTION, plain_call("load_collection", "collectionName")),
+    "collections/refresh_load": Route(binding.COLLECTION, plain_call("refresh_load", "collectionName")),
+    "collections/release": Route(binding.COLLECTION, plain_call("release_collection", "collectionName")),
     "collections/get_load_state": Route(binding.COLLECTION, get_load_state),
     "collections/get_stats": Route(binding.COLLECTION, get_stats),
     "collections/alter_properties": Route(WITH_PROPERTIES, alter_properties),

@@ -55,6 +55,15 @@ class Route:
     endpoint: Endpoint
 
 
+def plain_call(method: str, *keys: str) -> Endpoint:
+    """An endpoint that makes one core call with the body's values of ``keys`` and answers ``{}``
+    (handler_v2.go's ``wrapperReturnDefault``: drop, load, release, create a partition, an alias...)."""
+    def endpoint(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
+        getattr(call.client(), method)(*(body[key] for key in keys))
+        return ok({})
+    return endpoint
+
+
 def ok(data: Any, **extra: Any) -> dict[str, Any]:
     """Milvus's success envelope (``HTTPReturnCode: merr.Code(nil)``)."""
     return {"code": 0, "data": data, **extra}

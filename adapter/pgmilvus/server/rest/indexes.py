@@ -22,7 +22,7 @@ from ..rpc_admin import describe_indexes, index_arguments
 from . import binding
 from .binding import Body, Field
 from .collections import _pairs
-from .face import RestCall, Route, ok
+from .face import RestCall, Route, ok, plain_call
 
 _DB_COLLECTION = (Field("dbName", "DbName"), Field("collectionName", "CollectionName", required=True))
 _INDEX_NAME = Field("indexName", "IndexName", required=True)
@@ -90,11 +90,6 @@ def extra_params(index_type: str, metric_type: str, options: dict[str, Any]) -> 
     return [common_pb2.KeyValuePair(key=k, value=v) for k, v in extra]
 
 
-def drop_index(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
-    call.client().drop_index(body["collectionName"], body["indexName"])
-    return ok({})
-
-
 def alter_index_properties(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
     """As the gRPC face's AlterIndex reads the ``%v`` texts Milvus sends (rpc_schema.py)."""
     properties = {k: kv_value(_go_text(v)) for k, v in (body["properties"] or {}).items()}
@@ -139,7 +134,7 @@ ROUTES = {
     "indexes/list": Route(binding.COLLECTION, list_indexes),
     "indexes/describe": Route(INDEX, describe_index),
     "indexes/create": Route(INDEX_PARAMS, create_index),
-    "indexes/drop": Route(INDEX, drop_index),
+    "indexes/drop": Route(INDEX, plain_call("drop_index", "collectionName", "indexName")),
     "indexes/alter_properties": Route(WITH_PROPERTIES, alter_index_properties),
     "indexes/drop_properties": Route(DROP_PROPERTIES, drop_index_properties),
 }

@@ -11,7 +11,7 @@ from typing import Any
 
 from . import binding
 from .binding import Body, Field
-from .face import RestCall, Route, ok
+from .face import RestCall, Route, ok, plain_call
 
 _DB_COLLECTION = (Field("dbName", "DbName"), Field("collectionName", "CollectionName", required=True))
 PARTITION = Body("PartitionReq", (*_DB_COLLECTION, Field("partitionName", "PartitionName", required=True)))
@@ -34,32 +34,12 @@ def partition_stats(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
     return ok({"rowCount": int(text) if text.lstrip("-").isdigit() else text})
 
 
-def create_partition(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
-    call.client().create_partition(body["collectionName"], body["partitionName"])
-    return ok({})
-
-
-def drop_partition(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
-    call.client().drop_partition(body["collectionName"], body["partitionName"])
-    return ok({})
-
-
-def load_partitions(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
-    call.client().load_partitions(body["collectionName"], body["partitionNames"])
-    return ok({})
-
-
-def release_partitions(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
-    call.client().release_partitions(body["collectionName"], body["partitionNames"])
-    return ok({})
-
-
 ROUTES = {
     "partitions/list": Route(binding.COLLECTION, list_partitions),
     "partitions/has": Route(PARTITION, has_partition),
     "partitions/get_stats": Route(PARTITION, partition_stats),
-    "partitions/create": Route(PARTITION, create_partition),
-    "partitions/drop": Route(PARTITION, drop_partition),
-    "partitions/load": Route(PARTITIONS, load_partitions),
-    "partitions/release": Route(PARTITIONS, release_partitions),
+    "partitions/create": Route(PARTITION, plain_call("create_partition", "collectionName", "partitionName")),
+    "partitions/drop": Route(PARTITION, plain_call("drop_partition", "collectionName", "partitionName")),
+    "partitions/load": Route(PARTITIONS, plain_call("load_partitions", "collectionName", "partitionNames")),
+    "partitions/release": Route(PARTITIONS, plain_call("release_partitions", "collectionName", "partitionNames")),
 }
