@@ -154,3 +154,50 @@ def test_upsert_and_delete(things, serve_address, wire_client) -> None:
     assert _post(serve_address, "delete", {"collectionName": things, "id": 7}) == {
         "code": 0, "data": {"deleteCount": 1}}
     assert wire_client.get(things, [5, 6, 7]) == []
+
+
+def _rest(address: str, path: str, body: object) -> dict:
+    """A call outside entities/ (collections/...)."""
+    return requests.post(f"http://{address}/v2/vectordb/{path}", data=json.dumps(body), timeout=30).json()
+
+
+STRUCT_SCHEMA = {"fields": [{"fieldName": "id", "dataType": "Int64", "isPrimary": True},
+                            {"fieldName": "v", "dataType": "FloatVector", "elementTypeParams": {"dim": 2}}],
+                 "structFields": [{"fieldName": "clips", "typeParams": {"max_capacity": 4}, "fields": [
+                     {"fieldName": "label", "dataType": "Array", "elementDataType": "VarChar",
+                      "elementTypeParams": {"max_length": 16}},
+                     {"fieldName": "emb", "dataType": "ArrayOfVector", "elementDataType": "FloatVector",
+                      "elementTypeParams": {"dim": 2}}]}]}
+
+
+def test_struct_arrays(wire_client, serve_address) -> None:
+    """schema.structFields (StructArrayFieldSchema.GetProto), struct rows in and out as
+    extractStructArrayRow prints them, embedding-list search data, struct_fields/add."""
+    indexes = [{"fieldName": "v", "indexName": "vi", "metricType": "L2"},
+               {"fieldName": "clips[emb]", "indexName": "ei", "metricType": "MAX_SIM_L2", "indexType": "HNSW"}]
+    assert _rest(serve_address, "collections/create", {
+        "collectionName": "s", "schema": STRUCT_SCHEMA, "indexParams": indexes}) == {"code": 0, "data": {}}
+    clips = [[{"label": "a", "emb": [0.0, 0.0]}, {"label": "b", "emb": [1.0, 1.0]}], [{"label": "c", "emb": [5.0, 5.0]}]]
+    rows = [{"id": i, "v": [float(i), 0.0], "clips": c} for i, c in enumerate(clips)]
+    assert _post(serve_address, "insert", {"collectionName": "s", "data": rows})["data"]["insertCount"] == 2
+    got = _post(serve_address, "query", {"collectionName": "s", "filter": "id >= 0",
+                                                  "outputFields": ["clips"]})["data"]
+    assert sorted(got, key=lambda r: r["id"]) == [{"id": "0", "clips": clips[0]}, {"id": "1", "clips": clips[1]}]
+    assert [r["clips"] for r in wire_client.query("s", "id >= 0", output_fields=["clips"])] == [
+        [{"label": e["label"], "emb": e["emb"]} for e in c] for c in clips]
+    hits = _post(serve_address, "search", {"collectionName": "s", "annsField": "clips[emb]",
+                                                    "data": [[[5.0, 5.0]]], "limit": 2})["data"]
+    assert [h["id"] for h in hits] == ["1", "0"]
+    refused = _rest(serve_address, "collections/create", {"collectionName": "t", "schema": {
+        **STRUCT_SCHEMA, "structFields": [{**STRUCT_SCHEMA["structFields"][0], "fields": [
+            {"fieldName": "n", "dataType": "Int64"}]}]}})
+    assert refused == {"code": 1100, "message": "sub-field n of struct clips must be Array or ArrayOfVector, got "
+                                                "Int64: invalid parameter"}
+    added = {"fieldName": "more", "dataType": "ArrayOfStruct", "nullable": True, "typeParams": {"max_capacity": 2},
+             "fields": [{"fieldName": "x", "dataType": "Array", "elementDataType": "Int32"}]}
+    assert _rest(serve_address, "collections/struct_fields/add", {"collectionName": "s", "schema": added}) == {
+        "code": 0, "data": {}}
+    assert wire_client.query("s", "id == 0", output_fields=["more"])[0]["more"] is None
+    assert _rest(serve_address, "collections/struct_fields/add", {"collectionName": "s", "schema": {
+        "fieldName": "m", "dataType": "Int64"}}) == {"code": 1100, "message": "StructArray field must use "
+        "ArrayOfStruct or Array with Struct element, got dataType Int64 and elementDataType : invalid parameter"}

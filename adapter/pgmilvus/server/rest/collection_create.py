@@ -24,6 +24,7 @@ from ..rpc_admin import index_arguments
 from .binding import MISSING_CODE, MISSING_TEXT, Body, Field, go_keys
 from .databases import go_value
 from .face import RestCall, Route, ok
+from .go_schema import default_value, invalid, invalid_msg, struct_proto
 from .indexes import extra_params
 
 CREATE = Body("CollectionReq", (
@@ -50,17 +51,6 @@ _PROPERTY_PARAMS = (("ttlField", "ttl_field"), ("partitionKeyIsolation", "partit
 _TTL_KEY = "collection.ttl.seconds"
 
 
-def invalid(expected: Any, actual: Any, message: str) -> MilvusException:
-    """merr.WrapErrParameterInvalid(expected, actual, message)."""
-    return MilvusException(ErrorCode.INVALID_PARAMETER,
-                           f"{message}: invalid parameter[expected={go_value(expected)}][actual={go_value(actual)}]")
-
-
-def invalid_msg(message: str) -> MilvusException:
-    """merr.WrapErrParameterInvalidMsg(message)."""
-    return MilvusException(ErrorCode.INVALID_PARAMETER, f"{message}: invalid parameter")
-
-
 #: The keys of request_v2.go's CollectionSchema, FieldSchema, FunctionSchema and IndexParam structs.
 _SCHEMA_KEYS = ("fields", "structFields", "functions", "autoID", "enableDynamicField", "externalSource",
                 "externalSpec")
@@ -79,7 +69,8 @@ def create_collection(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
                       "externalSource and externalSpec must be set under schema when creating an external collection")
     fields = schema.get("fields") or []
     proto = _full_schema(body, fields) if fields else _quick_schema(body)
-    field_names = {f.name for f in proto.fields}
+    field_names = {f.name for f in proto.fields} | {f"{s.name}[{sub.name}]" for s in proto.struct_array_fields
+                                                     for sub in s.fields}  # typeutil.ConcatStructFieldName
     params = body["params"] or {}
     kwargs: dict[str, Any] = {"shards_num": _int_param(params, "shardsNum") or 1,
                               "consistency_level": _consistency_level(body), "properties": _properties(body)}
@@ -178,9 +169,13 @@ def _full_schema(body: dict[str, Any], fields: list[Any]) -> schema_pb2.Collecti
         outputs += function.get("outputFieldNames") or []
     for field in fields:
         proto.fields.append(_field(field, bool(schema.get("autoID")), outputs))
-    if schema.get("structFields"):
-        raise MilvusException(ErrorCode.UNSUPPORTED, "schema.structFields is not served by pgmilvus's REST "
-                                                     "face yet: create the collection through gRPC")
+    names = {f.name for f in proto.fields}
+    for struct in schema.get("structFields") or []:
+        name = (go_keys(struct, ("fieldName",)) or {}).get("fieldName") if isinstance(struct, dict) else ""
+        if name in names:
+            raise invalid_msg(f"duplicated field name: {name}")
+        proto.struct_array_fields.append(struct_proto(struct))
+        names.add(name)
     return proto
 
 
@@ -194,7 +189,7 @@ def _field(field: dict[str, Any], auto_id: bool, outputs: list[str]) -> schema_p
         name=name, is_primary_key=bool(field.get("isPrimary")), is_partition_key=bool(field.get("isPartitionKey")),
         is_clustering_key=bool(field.get("isClusteringKey")), data_type=schema_pb2.DataType.Value(data_type),
         nullable=bool(field.get("nullable")), is_function_output=name in outputs)
-    default = _default_value(field.get("defaultValue"), proto.data_type)
+    default = default_value(field.get("defaultValue"), proto.data_type)
     if default is not None:
         proto.default_value.CopyFrom(default)
     if proto.data_type == schema_pb2.Array:
@@ -208,46 +203,6 @@ def _field(field: dict[str, Any], auto_id: bool, outputs: list[str]) -> schema_p
     for key, value in (field.get("elementTypeParams") or {}).items():
         proto.type_params.append(_kv(key, value if isinstance(value, str) else _go_json(value)))
     return proto
-
-
-_DEFAULT_KINDS = {
-    schema_pb2.Bool: ("bool", "bool_data", "bool"), schema_pb2.Int8: ("number", "int_data", '"int'),
-    schema_pb2.Int16: ("number", "int_data", '"int'), schema_pb2.Int32: ("number", "int_data", '"int'),
-    schema_pb2.Int64: ("number", "long_data", "long"), schema_pb2.Float: ("number", "float_data", "float"),
-    schema_pb2.Double: ("number", "double_data", "float"), schema_pb2.VarChar: ("string", "string_data", "string"),
-    schema_pb2.String: ("string", "string_data", "string"), schema_pb2.Geometry: ("string", "string_data", "geometry"),
-    schema_pb2.Timestamptz: ("string", "string_data", "")}
-
-
-def _default_value(value: Any, data_type: int) -> Optional[schema_pb2.ValueField]:
-    """convertDefaultValue: JSON numbers for numeric types, strings, booleans; its texts otherwise."""
-    if value is None:
-        return None
-    if data_type not in _DEFAULT_KINDS:
-        raise _default_failed(invalid_msg(f"Unexpected default value type: {schema_pb2.DataType.Name(data_type)}"))
-    kind, slot, noun = _DEFAULT_KINDS[data_type]
-    fits = {"bool": isinstance(value, bool), "string": isinstance(value, str),
-            "number": isinstance(value, (int, float)) and not isinstance(value, bool)}[kind]
-    if not fits:
-        if not noun:
-            raise _default_failed(invalid("string", value, "Wrong defaultValue type"))
-        raise _default_failed(invalid_msg(f'cannot use "{go_value(value)}"(type: {_go_type(value)}) as '
-                                          f'{noun} default value'))
-    if slot in ("int_data", "long_data"):
-        value = int(value)
-    return schema_pb2.ValueField(**{slot: value})
-
-
-def _default_failed(exc: MilvusException) -> MilvusException:
-    return MilvusException(exc.code, f"convert defaultValue fail, err:{exc.message}")
-
-
-def _go_type(value: Any) -> str:
-    """%T of a decoded JSON value."""
-    if isinstance(value, bool):
-        return "bool"
-    return {str: "string", int: "float64", float: "float64", list: "[]interface {}",
-            dict: "map[string]interface {}"}[type(value)]
 
 
 def _function(function: dict[str, Any]) -> schema_pb2.FunctionSchema:

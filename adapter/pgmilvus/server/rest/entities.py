@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from ...errors import MilvusException
+from ...search.embedding_list import EmbeddingList
 from ...search.rerank import AnnSearchRequest
 from ...types import VECTOR_TYPES, DataType
 from ..rpc_data import ranker
@@ -280,9 +281,16 @@ def _query_vectors(described: dict[str, Any], anns: str, data: list[Any]) -> lis
     fields = values.fields_of(described)
     field = fields.get(anns or _only_vector(described))
     if field is None:
+        if values.struct_vector(described, anns) and _embedding_lists(data):
+            return [EmbeddingList(query) for query in data]  # handler_v2: EmbList* placeholders
         return data
     return [v if isinstance(v, str) and DataType(field["type"]) not in values.BYTES_VECTORS
             else values.query_vector(field, v) for v in data]
+
+
+def _embedding_lists(data: list[Any]) -> bool:
+    """isEmbeddingListData: the first query is a list whose first item is a list (a vector)."""
+    return bool(data) and isinstance(data[0], list) and bool(data[0]) and isinstance(data[0][0], list)
 
 
 def _hits_out(call: RestCall, described: dict[str, Any], result: Any) -> dict[str, Any]:

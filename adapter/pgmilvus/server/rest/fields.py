@@ -1,5 +1,6 @@
-"""``/v2/vectordb/collections/fields/add``: a field added to a collection, as Milvus's
-handler_v2.go ``addCollectionField`` answers it.
+"""``/v2/vectordb/collections/fields/add`` and ``/struct_fields/add``: a field or an ARRAY<STRUCT>
+field added to a collection, as Milvus's handler_v2.go ``addCollectionField`` /
+``addCollectionStructField`` answer them.
 
 The body's ``schema`` is request_v2.go's ``FieldSchema``, turned into the
 ``schema.FieldSchema`` message as its ``GetProto`` does (its checks and texts), then
@@ -13,13 +14,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pymilvus.grpc_gen import schema_pb2
-
-from ...errors import MilvusException
-from ..convert.schema import field_arguments
+from ..convert.schema import field_arguments, struct_schema
 from .binding import Body, Field
-from .collection_create import _default_value, invalid_msg
 from .face import RestCall, Route, ok
+from .go_schema import field_proto, invalid_msg, struct_proto
 
 ADD_FIELD = Body("CollectionFieldReqWithSchema", (
     Field("dbName", "DbName"), Field("collectionName", "CollectionName", required=True),
@@ -31,7 +29,8 @@ FIELD_SCHEMA = Body("CollectionFieldReqWithSchema.Schema", (
     Field("externalField", "ExternalField"), Field("isPrimary", "IsPrimary", "bool"),
     Field("isPartitionKey", "IsPartitionKey", "bool"), Field("isClusteringKey", "IsClusteringKey", "bool"),
     Field("elementTypeParams", "ElementTypeParams", "map[string]interface {}"),
-    Field("typeParams", "TypeParams", "map[string]interface {}"), Field("nullable", "Nullable", "bool"),
+    Field("typeParams", "TypeParams", "map[string]interface {}"), Field("fields", "Fields", "[]interface {}"),
+    Field("nullable", "Nullable", "bool"),
     Field("defaultValue", "DefaultValue", "interface {}")))
 
 
@@ -44,31 +43,20 @@ def add_field(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
     return ok({})
 
 
-def field_proto(field: dict[str, Any]) -> schema_pb2.FieldSchema:
-    """FieldSchema.GetProto (request_v2.go): data types by their exact enum names, the default value
-    as convertDefaultValue reads it, element type params as strings or their JSON."""
-    if field["dataType"] not in schema_pb2.DataType.keys():
-        raise invalid_msg(f"data type {field['dataType']} is invalid(case sensitive)")
-    data_type = schema_pb2.DataType.Value(field["dataType"])
-    proto = schema_pb2.FieldSchema(
-        name=field["fieldName"], description=field["description"], is_primary_key=field["isPrimary"],
-        is_partition_key=field["isPartitionKey"], is_clustering_key=field["isClusteringKey"],
-        data_type=data_type, nullable=field["nullable"])
-    try:
-        default = _default_value(field["defaultValue"], data_type)
-    except MilvusException as exc:
-        cause = exc.message.removeprefix("convert defaultValue fail, err:")
-        raise invalid_msg(f"convert defaultValue fail, err: {cause}") from None
-    if default is not None:
-        proto.default_value.CopyFrom(default)
-    if field["dataType"] in ("Array", "ArrayOfVector"):
-        if field["elementDataType"] not in schema_pb2.DataType.keys():
-            raise invalid_msg(f"element data type {field['elementDataType']} is invalid(case sensitive)")
-        proto.element_type = schema_pb2.DataType.Value(field["elementDataType"])
-    for key, value in (field["elementTypeParams"] or {}).items():
-        text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
-        proto.type_params.add(key=key, value=text)
-    return proto
+def add_struct_field(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
+    """addCollectionStructField: FieldSchema.GetStructArrayProto, then the core call the gRPC face's
+    AddCollectionStructField makes."""
+    field = FIELD_SCHEMA.bind(json.dumps(body["schema"]).encode())
+    if not (field["dataType"] == "ArrayOfStruct" or (field["dataType"] == "Array"
+                                                     and field["elementDataType"] == "Struct")):
+        raise invalid_msg(f"StructArray field must use ArrayOfStruct or Array with Struct element, got dataType "
+                          f"{field['dataType']} and elementDataType {field['elementDataType']}")
+    collection = body["collectionName"]
+    struct = struct_schema(struct_proto(body["schema"]), collection)
+    call.client().add_collection_struct_field(collection, struct.name, struct, struct.max_capacity,
+                                              struct.description or None, nullable=struct.nullable)
+    return ok({})
 
 
-ROUTES = {"collections/fields/add": Route(ADD_FIELD, add_field)}
+ROUTES = {"collections/fields/add": Route(ADD_FIELD, add_field),
+          "collections/struct_fields/add": Route(ADD_FIELD, add_struct_field)}

@@ -20,7 +20,7 @@ from typing import Any, Mapping, Optional
 import numpy as np
 
 from ...errors import MilvusException
-from ...types import DataType
+from ...types import VECTOR_TYPES, DataType
 
 #: merr.ErrInvalidInsertData (pkg/util/merr/errors.go)
 INSERT_CODE, INSERT_TEXT = 1804, "fail to deal the insert data"
@@ -46,6 +46,14 @@ def invalid_insert(detail: str) -> MilvusException:
 def fields_of(described: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The client's describe_collection fields by name."""
     return {f["name"]: f for f in described.get("fields", [])}
+
+
+def struct_vector(described: dict[str, Any], name: str) -> bool:
+    """Whether ``name`` is a vector sub-field of a struct array, ``clips[emb]`` (an ArrayOfVector)."""
+    struct, _, sub = name.partition("[")
+    field = fields_of(described).get(struct)
+    return bool(field and sub.endswith("]") and any(
+        s["name"] == sub[:-1] and DataType(s["type"]) in VECTOR_TYPES for s in field.get("struct_fields", [])))
 
 
 def primary_of(described: dict[str, Any]) -> dict[str, Any]:
@@ -132,9 +140,30 @@ def value_out(field: Optional[dict[str, Any]], value: Any, int64: bool) -> Any:
         return {str(k): _f32(v) for k, v in sorted(dict(value).items())}
     if dtype == DataType.JSON:
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    if dtype == DataType.ARRAY and field.get("element_type") == DataType.STRUCT:
+        return _structs(field, value, int64)
     if dtype == DataType.ARRAY:
         return _array(field, value)
     return _plain(value)
+
+
+def _structs(field: dict[str, Any], value: list, int64: bool) -> list[dict[str, Any]]:
+    """extractStructArrayRow: one object per element, its sub-fields by their short names (scalars
+    as their array's elements print, vectors as float32 lists)."""
+    subs = {s["name"]: s for s in field.get("struct_fields", [])}
+    out = []
+    for element in value:
+        row = {}
+        for key, item in element.items():
+            sub = subs.get(key)
+            if sub is not None and DataType(sub["type"]) == DataType.FLOAT_VECTOR:
+                row[key] = [_f32(v) for v in item]
+            elif sub is not None and DataType(sub["type"]) in VECTOR_TYPES:
+                row[key] = value_out(sub, item, int64)
+            else:
+                row[key] = _plain(item)
+        out.append(row)
+    return out
 
 
 def count_out(value: Any, int64: bool) -> Any:
