@@ -267,3 +267,26 @@ def test_drop_collection_racing_inserts_fails_cleanly(ddl_race: dict[str, Any]) 
     assert not raw, f"raw errors reached the user: {raw[:3]}"
     unexpected = [o for o in outcomes if o[0] != "ok" and not (o[1] == 100 or o[0] == "ConnectionLost")]
     assert not unexpected, f"unclean failures: {unexpected[:3]}"
+
+
+def test_identical_concurrent_creates_all_succeed(fresh_db: str) -> None:
+    """Milvus answers every identical create_collection with success, racing ones too (the
+    catalog's unique key used to refuse all but one of a race with a raw code 1)."""
+    clients = [MilvusClient(fresh_db) for _ in range(6)]
+    errors: list[str] = []
+    start = threading.Barrier(len(clients))
+
+    def create(client: MilvusClient) -> None:
+        start.wait()
+        try:
+            client.create_collection("same", dimension=8, metric_type="L2")
+        except Exception as exc:  # noqa: BLE001 - the test reports every failure
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=create, args=(c,)) for c in clients]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert errors == []
+    assert clients[0].list_collections() == ["same"]
+    assert clients[0].get_load_state("same")["state"].name == "Loaded"
+    [c.close() for c in clients]

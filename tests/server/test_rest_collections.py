@@ -75,6 +75,9 @@ QUICK = {"collectionName": "c", "dimension": 4}
     ("/collections/get_compaction_state", {"jobID": "7"}, 1801, "can only accept json format request, error: "
      "json: cannot unmarshal string into Go struct field GetCompactionStateReq.jobID of type int64"),
     ("/collections/get_load_state", {"collectionName": "nothing"}, 100, "collection not found[collection=nothing]"),
+    ("/collections/create", {"collectionName": "c", "schema": {"enableDynamicField": 1, "fields": [
+        {"fieldName": "id", "dataType": "Int64", "isPrimary": True}]}}, 1801, "can only accept json format request, "
+     "error: json: cannot unmarshal number into Go struct field CollectionReq.schema.enableDynamicField of type bool"),
     ("/collections/fields/add", {"collectionName": "c"}, 1802,
      REQUIRED.format("CollectionFieldReqWithSchema", "Schema")),
     ("/collections/fields/add", {"collectionName": "c", "schema": {"dataType": "Int64"}}, 1802,

@@ -159,6 +159,7 @@ def create(conn: psycopg.Connection, db_name: str, name: str, schema: Collection
     properties_mod.check_warmup(properties)
     num_parts = _num_partitions(schema, kwargs.get("num_partitions"))
     schema_name = schema_name_of(conn, db_name)
+    catalog.lock_collection_name(conn, db_name, name)
     existing = catalog.get_collection(conn, db_name, name, aliases=False)
     if existing is not None:
         if existing.schema == schema:

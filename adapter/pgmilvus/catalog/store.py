@@ -153,6 +153,14 @@ def count_collections(conn: psycopg.Connection, db_name: str) -> int:
 
 # -- collections -------------------------------------------------------------------------------
 
+def lock_collection_name(conn: psycopg.Connection, db_name: str, name: str) -> None:
+    """Serialise the creations of one collection name (until the transaction ends): concurrent
+    identical create_collection calls then all succeed, as in Milvus, the later ones finding the
+    first's rows instead of failing on the catalog's unique key."""
+    conn.execute("SELECT pg_advisory_xact_lock(%s::int, hashtext(%s))", (_COLLECTION_LOCK_SPACE + 1,
+                                                                         f"{db_name}.{name}"))  # names hold no "."
+
+
 def lock_collection(conn: psycopg.Connection, info: "CollectionInfo") -> "CollectionInfo":
     """Take the collection's write lock (until the transaction ends) and re-read it, unless its
     revision shows that nothing changed since ``info`` was read (a writer's usual case: the read

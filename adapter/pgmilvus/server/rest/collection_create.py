@@ -52,8 +52,6 @@ _TTL_KEY = "collection.ttl.seconds"
 
 
 #: The keys of request_v2.go's CollectionSchema, FieldSchema, FunctionSchema and IndexParam structs.
-_SCHEMA_KEYS = ("fields", "structFields", "functions", "autoID", "enableDynamicField", "externalSource",
-                "externalSpec")
 _FIELD_KEYS = ("fieldName", "description", "dataType", "elementDataType", "externalField", "isPrimary",
                "isPartitionKey", "isClusteringKey", "elementTypeParams", "typeParams", "fields", "nullable",
                "defaultValue")
@@ -61,8 +59,16 @@ _FUNCTION_KEYS = ("name", "description", "type", "inputFieldNames", "outputField
 _INDEX_KEYS = ("fieldName", "indexName", "metricType", "indexType", "params")
 
 
+#: request_v2.go's CollectionSchema, bound as encoding/json decodes it inside CollectionReq.
+SCHEMA = Body("CollectionReq.schema", (
+    Field("fields", "Fields", "[]interface {}"), Field("structFields", "StructFields", "[]interface {}"),
+    Field("functions", "Functions", "[]interface {}"), Field("autoID", "AutoId", "bool"),
+    Field("enableDynamicField", "EnableDynamicField", "bool"), Field("externalSource", "ExternalSource"),
+    Field("externalSpec", "ExternalSpec")))
+
+
 def create_collection(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
-    schema = go_keys(body["schema"], _SCHEMA_KEYS)
+    schema = SCHEMA.bind(json.dumps(body["schema"]).encode())
     body = {**body, "schema": schema}
     if body["externalSource"] or body["externalSpec"]:
         raise invalid("schema.externalSource/schema.externalSpec", "top-level externalSource/externalSpec",
