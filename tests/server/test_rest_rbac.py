@@ -8,31 +8,22 @@ creates, grants and describes is what pymilvus reads back over gRPC.
 from __future__ import annotations
 
 import json
-import uuid
 from typing import Any, Callable, Iterator
 
 import pytest
 
 pytest.importorskip("grpc")
 pytest.importorskip("pymilvus")
-requests = pytest.importorskip("requests")
+pytest.importorskip("requests")
 
 from pymilvus import MilvusException  # noqa: E402
 
+from tests.server.fix_rest import REQUIRED, UNMARSHAL, answers_as_over_grpc  # noqa: E402
+from tests.server.fix_rest import post as _post  # noqa: E402
 from tests.server.fix_rest import rest_module_address, rest_module_process  # noqa: E402,F401 - server: --rest
 
-REQUIRED = ("missing required parameters, error: Key: '{0}.{1}' Error:Field validation for '{1}' failed on "
-            "the 'required' tag")
-UNMARSHAL = "can only accept json format request, error: json: cannot unmarshal {0} into Go struct field {1} of type {2}"
 USER, ROLE, GROUP = "rest_user", "rest_role", "rest_group"
 NO_CONTENT = {"code": 0, "data": {}}
-
-
-def _post(address: str, path: str, body: Any = None, raw: bytes | None = None) -> dict[str, Any]:
-    data = raw if raw is not None else json.dumps(body).encode()
-    answer = requests.post(f"http://{address}/v2/vectordb{path}", data=data, timeout=60)
-    assert answer.status_code == 200
-    return answer.json()
 
 
 @pytest.fixture
@@ -103,9 +94,7 @@ CORE_REFUSALS: list[tuple[str, dict[str, Any], Callable[[Any], Any]]] = [
 @pytest.mark.parametrize("path, body, grpc_call", CORE_REFUSALS, ids=[p + ":" + json.dumps(b) for p, b, _ in
                                                                      CORE_REFUSALS])
 def test_core_refusals_read_as_over_grpc(wire_client, serve_address, path, body, grpc_call) -> None:
-    with pytest.raises(MilvusException) as grpc_error:
-        grpc_call(wire_client)
-    assert _post(serve_address, path, body) == {"code": grpc_error.value.code, "message": grpc_error.value.message}
+    answers_as_over_grpc(wire_client, serve_address, path, body, grpc_call)
 
 
 def test_users(wire_client, serve_address, cleanup) -> None:
