@@ -16,22 +16,13 @@ import pytest
 
 pytest.importorskip("grpc")
 pytest.importorskip("pymilvus")
-requests = pytest.importorskip("requests")
+pytest.importorskip("requests")
 
-from pymilvus import DataType, MilvusException  # noqa: E402
+from pymilvus import DataType  # noqa: E402
 
+from tests.server.fix_rest import REQUIRED, UNMARSHAL, answers_as_over_grpc  # noqa: E402
+from tests.server.fix_rest import post as _post  # noqa: E402
 from tests.server.fix_rest import rest_module_address, rest_module_process  # noqa: E402,F401 - server: --rest
-
-REQUIRED = ("missing required parameters, error: Key: '{0}.{1}' Error:Field validation for '{1}' failed on "
-            "the 'required' tag")
-UNMARSHAL = "can only accept json format request, error: json: cannot unmarshal {0} into Go struct field {1} of type {2}"
-
-
-def _post(address: str, path: str, body: Any = None, raw: bytes | None = None) -> dict[str, Any]:
-    data = raw if raw is not None else json.dumps(body).encode()
-    answer = requests.post(f"http://{address}/v2/vectordb{path}", data=data, timeout=60)
-    assert answer.status_code == 200
-    return answer.json()
 
 
 def _collection(client: Any, name: str = "books", index: bool = True) -> None:
@@ -105,10 +96,7 @@ def _ip_index(client: Any) -> Any:
                                                                      CORE_REFUSALS])
 def test_core_refusals_read_as_over_grpc(wire_client, serve_address, path, body, grpc_call) -> None:
     _collection(wire_client)
-    with pytest.raises(MilvusException) as grpc_error:
-        grpc_call(wire_client)
-    assert _post(serve_address, path, body) == {"code": grpc_error.value.code,
-                                                "message": grpc_error.value.message}
+    answers_as_over_grpc(wire_client, serve_address, path, body, grpc_call)
 
 
 def test_describe_of_a_missing_index(wire_client, serve_address) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any
+from typing import Any, Optional
 
 from pymilvus.grpc_gen import milvus_pb2
 
@@ -31,6 +31,45 @@ def _password(raw: Any, what: str) -> str:
         raise bad_request(f"{what} is not base64-encoded UTF-8") from None
 
 
+def update_credential(backend: Any, client: Any, user: str, old_password: str, new_password: str,
+                      description: Optional[str]) -> None:
+    """UpdateCredential (passwords decoded; ``description`` None when not sent): no new password but a
+    description changes the description only; a new password closes the clients logged in as ``user``."""
+    if not new_password and description is not None:  # pymilvus 3's update_user
+        client.update_user(user, description)
+        return
+    client.update_password(user, old_password, new_password)
+    if description is not None:
+        client.update_user(user, description)
+    backend.forget_user(user)
+
+
+def delete_credential(backend: Any, client: Any, user: str) -> None:
+    """DeleteCredential: drop the user and close the clients logged in as it."""
+    client.drop_user(user)
+    backend.forget_user(user)
+
+
+def role_grants(described: dict[str, Any], object_type: str = "", object_name: str = "") -> list[dict[str, str]]:
+    """SelectGrant's entities: the grants of a role as the client's ``describe_role`` gives them (of
+    ``object_type`` / ``object_name`` when given), each with ``role_name``, ``object_type``,
+    ``object_name``, ``db_name``, ``grantor_name`` and ``privilege`` ("" when there is none)."""
+    keys = ("role_name", "object_type", "object_name", "db_name", "grantor_name", "privilege")
+    return [{key: grant.get(key) or "" for key in keys}
+            for grant in described.get("privileges", [])
+            if (not object_type or grant["object_type"] == object_type)
+            and (not object_name or grant["object_name"] == object_name)]
+
+
+def operate_privilege_v2(backend: Any, call_db: str, caller: Any, grant: bool, role: str, privilege: str,
+                         collection: str, db_name: str) -> None:
+    """OperatePrivilegeV2: ``db_name`` is the grant's target, "*" for every database (then there is no
+    database to connect to: the caller's default-database client makes the call)."""
+    client = backend.client(None if db_name == "*" else call_db, caller)
+    change = client.grant_privilege_v2 if grant else client.revoke_privilege_v2
+    change(role, privilege, collection, db_name=db_name or None)
+
+
 class RbacRPCs(RPCBase):
     # -- users -----------------------------------------------------------------------------------
     @rpc
@@ -41,15 +80,10 @@ class RbacRPCs(RPCBase):
 
     @rpc
     def UpdateCredential(self, call: Call, request: milvus_pb2.UpdateCredentialRequest) -> Any:
-        described = request.HasField("description")
-        if not request.newPassword and described:  # pymilvus 3's update_user: the description only
-            self._client(call).update_user(request.username, request.description)
-            return SUCCESS
-        self._client(call).update_password(request.username, _password(request.oldPassword, "oldPassword"),
-                                           _password(request.newPassword, "newPassword"))
-        if described:
-            self._client(call).update_user(request.username, request.description)
-        self.backend.forget_user(request.username)
+        description = request.description if request.HasField("description") else None
+        passwords = ("", "") if not request.newPassword and description is not None else (
+            _password(request.oldPassword, "oldPassword"), _password(request.newPassword, "newPassword"))
+        update_credential(self.backend, self._client(call), request.username, *passwords, description)
         return SUCCESS
 
     @rpc
@@ -59,8 +93,7 @@ class RbacRPCs(RPCBase):
 
     @rpc
     def DeleteCredential(self, call: Call, request: milvus_pb2.DeleteCredentialRequest) -> Any:
-        self._client(call).drop_user(request.username)
-        self.backend.forget_user(request.username)
+        delete_credential(self.backend, self._client(call), request.username)
         return SUCCESS
 
     @rpc
@@ -121,18 +154,14 @@ class RbacRPCs(RPCBase):
     @rpc
     def SelectGrant(self, call: Call, request: milvus_pb2.SelectGrantRequest) -> Any:
         entity = request.entity
-        desc = self._client(call).describe_role(entity.role.name, db_name=entity.db_name or call.db_name)
         response = milvus_pb2.SelectGrantResponse(status=SUCCESS)
-        for grant in desc.get("privileges", []):
-            if entity.object.name and grant["object_type"] != entity.object.name:
-                continue
-            if entity.object_name and grant["object_name"] != entity.object_name:
-                continue
+        described = self._client(call).describe_role(entity.role.name, db_name=entity.db_name or call.db_name)
+        for grant in role_grants(described, entity.object.name, entity.object_name):
             response.entities.append(milvus_pb2.GrantEntity(
                 role=milvus_pb2.RoleEntity(name=grant["role_name"]),
                 object=milvus_pb2.ObjectEntity(name=grant["object_type"]), object_name=grant["object_name"],
-                db_name=grant.get("db_name") or "",
-                grantor=milvus_pb2.GrantorEntity(user=milvus_pb2.UserEntity(name=grant.get("grantor_name") or ""),
+                db_name=grant["db_name"],
+                grantor=milvus_pb2.GrantorEntity(user=milvus_pb2.UserEntity(name=grant["grantor_name"]),
                                                  privilege=milvus_pb2.PrivilegeEntity(name=grant["privilege"]))))
         return response
 
@@ -146,11 +175,8 @@ class RbacRPCs(RPCBase):
 
     @rpc
     def OperatePrivilegeV2(self, call: Call, request: milvus_pb2.OperatePrivilegeV2Request) -> Any:
-        # db_name is the grant's target, "*" for every database: no database to connect to
-        client = self._default_client(call) if request.db_name == "*" else self._client(call)
-        change = client.grant_privilege_v2 if request.type == _GRANT else client.revoke_privilege_v2
-        change(request.role.name, request.grantor.privilege.name, request.collection_name,
-               db_name=request.db_name or None)
+        operate_privilege_v2(self.backend, call.db_name, call.caller, request.type == _GRANT, request.role.name,
+                             request.grantor.privilege.name, request.collection_name, request.db_name)
         return SUCCESS
 
     # -- custom privilege groups (rbac/groups.py) --------------------------------------------------

@@ -11,14 +11,14 @@ from typing import Any
 
 from ..backend import Backend
 from . import (aliases, collection_create, collection_ops, collections, databases, entities, fields, imports, indexes,
-               partitions)
+               partitions, rbac)
 from .face import RestFace, Route
 
 PREFIX = "/v2/vectordb"
 
 #: Each endpoint module's routes (paths under PREFIX), one table: a module adds its own.
 _MODULES = (collections, collection_create, collection_ops, fields, databases, imports, partitions, aliases, indexes,
-            entities)
+            entities, rbac)
 ROUTES: dict[str, Route] = {f"{PREFIX}/{path}": route
                             for module in _MODULES for path, route in module.ROUTES.items()}
 

@@ -26,7 +26,7 @@ MISSING_CODE, MISSING_TEXT = 1802, "missing required parameters"
 
 @dataclass(frozen=True)
 class Field:
-    """One struct field: its JSON key, Go name, Go type (``string``, ``[]string``, ``[][]string``,
+    """One struct field: its JSON key, Go name, Go type (``string``, ``*string``, ``[]string``, ``[][]string``,
     ``map[string]string``, ``int32``, ``uint64``, ``map[string]interface {}``,
     ``[]httpserver.IndexParam``: a list of JSON objects) and whether it is required."""
 
@@ -97,6 +97,7 @@ def _strings(value: Any) -> bool:
 
 _CHECKS: dict[str, Callable[[Any], bool]] = {
     "string": lambda v: isinstance(v, str),
+    "*string": lambda v: isinstance(v, str),  # a string that may be absent (None): a description
     "int32": _is_int32,
     "[]string": _strings,
     "[][]string": lambda v: isinstance(v, list) and all(x is None or _strings(x) for x in v),
@@ -113,7 +114,7 @@ _CHECKS: dict[str, Callable[[Any], bool]] = {
     "[]interface {}": lambda v: isinstance(v, list),
     "[]map[string]interface {}": lambda v: isinstance(v, list) and all(x is None or isinstance(x, dict) for x in v),
 }
-_ZEROS: dict[str, Callable[[], Any]] = {"string": str, "int32": int, "[]string": lambda: None,
+_ZEROS: dict[str, Callable[[], Any]] = {"string": str, "*string": lambda: None, "int32": int, "[]string": lambda: None,
                                         "[][]string": lambda: None, "map[string]string": lambda: None,
                                         "map[string]interface {}": lambda: None, "bool": bool, "int64": int,
                                         "uint64": int, "httpserver.CollectionSchema": dict,
@@ -139,7 +140,7 @@ def _normalise(go_type: str, value: Any) -> Any:
 
 def _leaf_type(go_type: str) -> str:
     """The Go type ``encoding/json`` names: the element type when an element was wrong."""
-    return {"[]string": "string", "[][]string": "string", "map[string]string": "string",
+    return {"*string": "string", "[]string": "string", "[][]string": "string", "map[string]string": "string",
             "[]httpserver.IndexParam": "httpserver.IndexParam"}.get(go_type, go_type)
 
 
