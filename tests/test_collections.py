@@ -555,8 +555,10 @@ def test_partitions_lifecycle(client: MilvusClient) -> None:
     assert client.has_partition("c", "partitionA") and not client.has_partition("c", "zz")
     assert client.get_partition_stats("c", "partitionA") == {"row_count": 0}
     assert client.get_load_state("c", partition_name="partitionA") == {"state": LoadState.Loaded}
-    with pytest.raises(MilvusException, match="partition cannot be dropped, partition is loaded"):
+    with pytest.raises(MilvusException) as refused:
         client.drop_partition("c", "partitionA")
+    assert (refused.value.code, refused.value.message) == (
+        1100, "partition cannot be dropped, partition is loaded, please release it first: invalid parameter")
     client.release_partitions("c", "partitionA")
     assert client.get_load_state("c", partition_name="partitionA") == {"state": LoadState.NotLoad}
     assert client.get_load_state("c") == {"state": LoadState.Loaded}
