@@ -400,6 +400,8 @@ CASES = [
     case("index-list-unknown-coll", lambda c: c.list_indexes("nope"), E, CNF, "collection=nope"),
     case("index-describe-unknown-coll", lambda c: c.describe_index("nope", "v"), E, CNF, "collection=nope"),
     case("index-drop-unknown-coll", lambda c: c.drop_index("nope", "v"), E, CNF, "collection=nope"),
+    case("index-name-digit-first", lambda c: c.create_index("sp", _ip(index_type="SPARSE_INVERTED_INDEX", metric_type="IP", index_name="1nDex")), E, 1100, "Invalid index name: 1nDex. The first character of a index name must be an underscore or letter.: invalid parameter"),
+    case("index-name-dash", lambda c: c.create_index("sp", _ip(index_type="SPARSE_INVERTED_INDEX", metric_type="IP", index_name=" a-b ")), E, 1100, "Invalid index name: a-b. Index name can only contain numbers, letters, and underscores.: invalid parameter"),
     # knowhere's sparse index checks (schema/knowhere.py)
     case("index-sparse-algo", lambda c: c.create_index("sp", _ip(index_type="SPARSE_INVERTED_INDEX", metric_type="IP", params={"inverted_index_algo": "INVALID_ALGO"})), E, 1100, "sparse inverted index algo INVALID_ALGO not found or not supported, supported: [TAAT_NAIVE DAAT_WAND DAAT_MAXSCORE BLOCK_MAX_MAXSCORE BLOCK_MAX_WAND SINDI]: invalid parameter"),
     case("index-sparse-codec", lambda c: c.create_index("sp", _ip(index_type="SPARSE_INVERTED_INDEX", metric_type="IP", params={"inverted_index_codec": "zip"})), E, 1100, "inverted_index_codec zip not found or not supported, supported: [block_streamvbyte block_maskedvbyte]: invalid parameter"),

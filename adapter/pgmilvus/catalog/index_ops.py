@@ -10,6 +10,7 @@ import psycopg
 from . import store as catalog, collections, indexes, json_index, segments, struct_indexes
 from .store import CollectionInfo, IndexInfo
 from .properties import CONFIGURABLE_INDEX_KEYS
+from ..schema import names
 from ..schema.ddl import pg_name
 from ..errors import ErrorCode, MilvusException, ParamError, invalid_parameter
 from ..schema.index_params import IndexParam, IndexParams
@@ -61,6 +62,7 @@ def create(conn: psycopg.Connection, info: CollectionInfo, index_params: Any) ->
     for param in index_params:
         if not isinstance(param, IndexParam):
             raise ParamError(message=f"index_params items must be IndexParam, got {param!r}")
+        names.index_name(param.index_name)
     if info.segmented:
         segments.hold_leaves(conn, info)  # a build in flight would deadlock with the leaves' CREATE INDEX
     # Transaction-local (the callers run in one transaction): the pooled connection keeps its defaults.

@@ -99,6 +99,26 @@ def alias_name(name: object, *, client_checks_empty: bool = False) -> str:
     return _collection_or_alias("alias", name, "alias", client_checks_empty=client_checks_empty)
 
 
+#: validCharInIndexName: brackets too, for a struct array's sub-field (clips[emb]).
+_INDEX_CHARS = re.compile(r"[A-Za-z0-9_\[\]]*\Z")
+
+
+def index_name(name: str) -> str:
+    """Milvus master's ValidateIndexName (indexparamcheck) of a given index name, trimmed: an empty
+    one is the field's default name; the checks of the length, the first character and the rest."""
+    name = name.strip()
+    if name == "":
+        return name
+    invalid = f"Invalid index name: {name}. "
+    if len(name.encode()) > _MAX:
+        raise invalid_parameter(f"{invalid}The length of a index name must be less than {_MAX} characters.")
+    if not _first_ok(name):
+        raise invalid_parameter(f"{invalid}The first character of a index name must be an underscore or letter.")
+    if not _INDEX_CHARS.match(name[1:]):
+        raise invalid_parameter(f"{invalid}Index name can only contain numbers, letters, and underscores.")
+    return name
+
+
 def partition_name(name: object, *, strict: bool = True) -> str:
     """Milvus's validatePartitionTag: checked after trimming spaces; ``strict`` (create, drop, has,
     insert, delete) also checks the characters, a read's partition_names only emptiness and length.
