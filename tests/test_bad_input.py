@@ -400,6 +400,8 @@ CASES = [
     case("index-list-unknown-coll", lambda c: c.list_indexes("nope"), E, CNF, "collection=nope"),
     case("index-describe-unknown-coll", lambda c: c.describe_index("nope", "v"), E, CNF, "collection=nope"),
     case("index-drop-unknown-coll", lambda c: c.drop_index("nope", "v"), E, CNF, "collection=nope"),
+    case("index-no-metric", lambda c: c.create_index("sp", _ip(index_type="HNSW", index_name="h")), E, 1100, "metric type not set for vector index: invalid parameter[expected=valid index params][actual=invalid index params]"),
+    case("index-scalar-type-no-metric", lambda c: c.create_index("sp", _ip(index_type="BITMAP")), E, 1100, "metric type not set for vector index: invalid parameter"),
     case("index-name-digit-first", lambda c: c.create_index("sp", _ip(index_type="SPARSE_INVERTED_INDEX", metric_type="IP", index_name="1nDex")), E, 1100, "Invalid index name: 1nDex. The first character of a index name must be an underscore or letter.: invalid parameter"),
     case("index-name-dash", lambda c: c.create_index("sp", _ip(index_type="SPARSE_INVERTED_INDEX", metric_type="IP", index_name=" a-b ")), E, 1100, "Invalid index name: a-b. Index name can only contain numbers, letters, and underscores.: invalid parameter"),
     # knowhere's sparse index checks (schema/knowhere.py)
