@@ -101,6 +101,10 @@ def test_get_by_id(things, serve_address, ids, data) -> None:
     ("search", {"collectionName": "things", "ids": [1], "data": [[1, 2, 3, 4]]}, 1100,
      "primary keys (ids) and query vectors (data) are mutually exclusive. Please provide either 'ids' or "
      "'data', not both"),
+    ("search", {"collectionName": "things", "ids": [1.5], "annsField": "v"}, 1100,
+     "invalid int64 id at index 0: 1.5 has fractional part: invalid parameter"),
+    ("search", {"collectionName": "things", "ids": [True], "annsField": "v"}, 1100,
+     "invalid id type at index 0: expected int64, got bool: invalid parameter"),
     ("hybrid_search", {"collectionName": "things", "functionChains": [{}]}, 1100,
      "functionChains is not supported for hybrid search yet: invalid parameter"),
 ])
@@ -201,3 +205,12 @@ def test_struct_arrays(wire_client, serve_address) -> None:
     assert _rest(serve_address, "collections/struct_fields/add", {"collectionName": "s", "schema": {
         "fieldName": "m", "dataType": "Int64"}}) == {"code": 1100, "message": "StructArray field must use "
         "ArrayOfStruct or Array with Struct element, got dataType Int64 and elementDataType : invalid parameter"}
+
+
+def test_search_by_ids_given_as_strings(things, serve_address) -> None:
+    """convertIDsToSchemapbIDs: Int64 keys may come as decimal strings (no float64 precision loss)."""
+    by_numbers = _post(serve_address, "search", {"collectionName": "things", "ids": [1, 2], "annsField": "v",
+                                                 "limit": 3})
+    by_strings = _post(serve_address, "search", {"collectionName": "things", "ids": ["1", "2"], "annsField": "v",
+                                                 "limit": 3})
+    assert by_numbers["code"] == 0 and by_strings == by_numbers

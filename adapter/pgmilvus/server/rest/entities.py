@@ -199,7 +199,7 @@ def search(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
     if body["offset"]:
         kwargs["offset"] = body["offset"]
     if has_ids:
-        kwargs["ids"] = body["ids"]
+        kwargs["ids"] = values.search_ids(body["ids"], values.primary_of(described))
         data = None
     else:
         data = _query_vectors(described, body["annsField"], body["data"])

@@ -19,8 +19,9 @@ from typing import Any, Mapping, Optional
 
 import numpy as np
 
-from ...errors import MilvusException
+from ...errors import MilvusException, invalid_parameter
 from ...types import VECTOR_TYPES, DataType
+from .databases import go_value
 
 #: merr.ErrInvalidInsertData (pkg/util/merr/errors.go)
 INSERT_CODE, INSERT_TEXT = 1804, "fail to deal the insert data"
@@ -69,6 +70,30 @@ def rows_in(data: Optional[list], fields: dict[str, dict[str, Any]]) -> list[dic
         raise MilvusException(1802, "missing required parameters")
     return [{key: _value_in(fields[key], value) if key in fields and value is not None else value
              for key, value in (row or {}).items()} for row in data]
+
+
+def search_ids(ids: list, primary: dict[str, Any]) -> list:
+    """convertIDsToSchemapbIDs: an Int64 key from a JSON number without a fraction or a decimal
+    string (ids beyond 2**53 survive as strings), a VarChar key from a string or a number."""
+    int64 = DataType(primary["type"]) == DataType.INT64
+    out: list = []
+    for i, value in enumerate(ids):
+        expected = "int64" if int64 else "string"
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            kind = {bool: "bool", list: "[]interface {}", dict: "map[string]interface {}"}.get(type(value), "<nil>")
+            raise invalid_parameter(f"invalid id type at index {i}: expected {expected}, got {kind}")
+        if int64 and isinstance(value, float) and not value.is_integer():
+            raise invalid_parameter(f"invalid int64 id at index {i}: {value!r} has fractional part")
+        if int64 and isinstance(value, str):
+            try:
+                value = int(value, 10)
+            except ValueError:
+                raise invalid_parameter(f"invalid int64 id at index {i}: {value}: strconv.ParseInt: parsing "
+                                        f"{json.dumps(value)}: invalid syntax") from None
+        if not int64 and isinstance(value, str) and value == "":
+            raise invalid_parameter(f"empty string id at index {i}")
+        out.append(int(value) if int64 else value if isinstance(value, str) else go_value(value))
+    return out
 
 
 def query_vector(field: dict[str, Any], value: Any) -> Any:
