@@ -14,7 +14,9 @@ Each stem names ``milvus_client/test_milvus_client_<stem>.py`` (a stem with a ``
 test ids of Milvus Lite's script (ids whose class moved upstream are found by file and
 function name).  ``--s3`` starts an S3 server (moto) on localhost:9000 with the bucket Milvus's
 tests expect of MinIO and serves bulk imports from it, REST on the gRPC port too (the struct-array,
-minhash and bulk-insert tests upload their files there and import over REST or gRPC).  ``--client-python`` is a venv with the harness's requirements (see
+minhash and bulk-insert tests upload their files there and import over REST or gRPC).  ``--rest``
+runs Milvus's REST e2e files instead (``--tests $MILVUS/tests/restful_client_v2``, stems such as
+``collection_operations vector_operations``) against ``pgmilvus serve --rest``.  ``--client-python`` is a venv with the harness's requirements (see
 /work/shared/reference/milvus-e2e.md); the server runs with this interpreter.  Results:
 ``<out>/results/<stem>.xml`` (JUnit), ``<out>/logs/<stem>.out``, and a line per file in
 ``<out>/summary.md`` (passed / failed / errors / skipped, wall seconds).
@@ -59,7 +61,8 @@ def start_s3() -> object:
     return s3
 
 
-def start_server(out: Path, port: int, require_auth: bool = False, import_from: str = "") -> subprocess.Popen:
+def start_server(out: Path, port: int, require_auth: bool = False, import_from: str = "",
+                 rest: bool = False) -> subprocess.Popen:
     """``pgmilvus serve`` on an embedded PostgreSQL under ``out``; returns once it accepts calls
     (``require_auth``: as a Milvus server with authorization on; the harness logs in as root:Milvus;
     ``import_from``: where bulk imports read their files)."""
@@ -68,7 +71,8 @@ def start_server(out: Path, port: int, require_auth: bool = False, import_from: 
                              "--port", str(port), "--workers", "8", "--log-level", "WARNING",
                              *(["--require-auth"] if require_auth else []),
                              # Milvus's import tests call REST bulk_import on the gRPC port
-                             *(["--import-from", import_from, "--rest"] if import_from else [])],
+                             *(["--import-from", import_from] if import_from else []),
+                             *(["--rest"] if import_from or rest else [])],
                             stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
@@ -123,8 +127,10 @@ def run_file(stem: str, args: argparse.Namespace, targets: list[str]) -> str:
     env = dict(os.environ, CI_LOG_PATH=str(args.out / "logs" / stem), OMP_NUM_THREADS="1",
                OPENBLAS_NUM_THREADS="1", PYTHONDONTWRITEBYTECODE="1")
     # --host / --port too: some files (rbac) build their own uri from them, not from --uri
-    command = [args.client_python, "-m", "pytest", *targets, "--uri", f"http://127.0.0.1:{args.port}",
-               "--host", "127.0.0.1", "--port", str(args.port), "--token", "root:Milvus", "-p", "no:cacheprovider", "-p", "no:rerunfailures", "--timeout", "120",
+    where = (["--endpoint", f"http://127.0.0.1:{args.port}"] if args.rest else
+             ["--uri", f"http://127.0.0.1:{args.port}", "--host", "127.0.0.1", "--port", str(args.port)])
+    command = [args.client_python, "-m", "pytest", *targets, *where, "--token", "root:Milvus",
+               "-p", "no:cacheprovider", "-p", "no:rerunfailures", "--timeout", "180" if args.rest else "120",
                "--timeout-method=signal", "-q", "-q", f"--junitxml={xml}", "-o", "junit_logging=log",
                "-o", "junit_log_passing_tests=False"]
     started = time.monotonic()
@@ -150,6 +156,9 @@ def main(argv: Optional[list[str]] = None) -> int:
                         help="serve with --require-auth: passwords and RBAC checked (the rbac file needs it)")
     parser.add_argument("--s3", action="store_true",
                         help="start an S3 server (moto) where the tests expect MinIO, and serve imports from it")
+    parser.add_argument("--rest", action="store_true",
+                        help="--tests is a checkout's tests/restful_client_v2: each stem names testcases/"
+                             "test_<stem>.py, run with --endpoint against a server answering REST")
     parser.add_argument("stems", nargs="+", help="insert, upsert, query, ... or allowlist")
     args = parser.parse_args(argv)
     args.tests = args.tests.resolve()
@@ -157,7 +166,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         (args.out / sub).mkdir(parents=True, exist_ok=True)
     s3 = start_s3() if args.s3 else None
     import_from = f"s3://{S3_KEYS}@localhost:{S3_PORT}/{S3_BUCKET}" if s3 else ""
-    server = start_server(args.out, args.port, args.require_auth, import_from)
+    server = start_server(args.out, args.port, args.require_auth, import_from, args.rest)
     summary = args.out / "summary.md"
     try:
         for stem in args.stems:
@@ -165,6 +174,8 @@ def main(argv: Optional[list[str]] = None) -> int:
                 if not args.lite_script:
                     raise SystemExit("allowlist needs --lite-script")
                 targets = allowlist_ids(args.lite_script, args.tests, args.client_python)
+            elif args.rest:
+                targets = [f"testcases/test_{stem}.py"]
             else:
                 folder, _, name = stem.rpartition("/")
                 file = name if name.endswith(".py") else f"test_milvus_client_{name}.py"
