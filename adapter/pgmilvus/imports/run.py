@@ -7,7 +7,8 @@ every row lands and the job says Completed, or none does and it says Failed (Mil
 segment by segment: a failed Milvus job can leave some behind).  Progress goes to the catalog on a
 second connection, which also holds the job's advisory lock for as long as the run lasts: a job
 whose process died reads as Failed (catalog/import_jobs.py).  Both connections are the run's own,
-outside the client's pool, which stays whole for the calls however long a job runs.
+outside the client's pool, which stays whole for the calls however long a job runs; two jobs of a
+process load at a time, the others stay Pending (as Milvus queues import jobs).
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ from .source import ImportSource
 _log = logging.getLogger("pgmilvus.imports")
 #: Rows between two progress updates.
 _PROGRESS_EVERY = 10_000
+#: Jobs of this process that load at once; the others wait, Pending, holding only their lock
+#: connection (a burst of jobs, each with two connections of its own, exhausted the server's).
+_LOADING = threading.BoundedSemaphore(2)
 
 
 class Run:
@@ -65,9 +69,10 @@ class Run:
             size = 0
             for self.group in self.groups:
                 size += sum(self.source.size(key) for key in self.group)
-            import_jobs.update(status, self.job_id, state="Importing", progress=10, file_size=size)
-            layout = Layout.of(self.client.describe_collection(self.collection))
-            self._load(layout, lambda **cols: import_jobs.update(status, self.job_id, **cols))
+            with _LOADING:
+                import_jobs.update(status, self.job_id, state="Importing", progress=10, file_size=size)
+                layout = Layout.of(self.client.describe_collection(self.collection))
+                self._load(layout, lambda **cols: import_jobs.update(status, self.job_id, **cols))
         except MilvusException as exc:
             where = f", file: {', '.join(self.group)}" if self.group else ""
             import_jobs.update(status, self.job_id, state="Failed", progress=0, imported_rows=0,
