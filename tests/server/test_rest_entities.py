@@ -101,6 +101,8 @@ def test_get_by_id(things, serve_address, ids, data) -> None:
     ("search", {"collectionName": "things", "ids": [1], "data": [[1, 2, 3, 4]]}, 1100,
      "primary keys (ids) and query vectors (data) are mutually exclusive. Please provide either 'ids' or "
      "'data', not both"),
+    ("search", {"collectionName": "things", "data": [[1, 2, 3, 4]], "limit": 0}, 1100,
+     "topk [0] is invalid, it should be in range [1, 16384], but got 0: invalid parameter"),
     ("search", {"collectionName": "things", "ids": [1.5], "annsField": "v"}, 1100,
      "invalid int64 id at index 0: 1.5 has fractional part: invalid parameter"),
     ("search", {"collectionName": "things", "ids": [True], "annsField": "v"}, 1100,

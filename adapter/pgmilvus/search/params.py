@@ -136,8 +136,12 @@ def flatten_search_params(search_params: Optional[dict]) -> tuple[dict[str, Any]
 
 
 def check_limit(limit: Any) -> int:
-    if isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit <= 0:
+    """pymilvus's client-side check; an SDK that sends a limit of 0 or less gets the proxy's topk text."""
+    if isinstance(limit, bool) or not isinstance(limit, (int, np.integer)):
         raise illegal("limit", limit)
+    if limit <= 0:
+        raise client_side(illegal("limit", limit), invalid_parameter(
+            f"topk [{limit}] is invalid, it should be in range [1, {MAX_TOPK}], but got {limit}"))
     return int(limit)
 
 
