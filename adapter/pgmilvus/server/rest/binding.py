@@ -56,9 +56,8 @@ class Body:
         if not isinstance(decoded, dict):
             raise _format(f"json: cannot unmarshal {_json_kind(decoded)} into Go value of type httpserver."
                           f"{self.name}")
-        lowered = {key.lower(): value for key, value in decoded.items()}
-        values = {f.key: self._value(f, decoded[f.key] if f.key in decoded else lowered.get(f.key.lower()))
-                  for f in self.fields}
+        matched = go_keys(decoded, tuple(f.key for f in self.fields))
+        values = {f.key: self._value(f, matched.get(f.key)) for f in self.fields}
         missing = [f for f in self.fields if f.required and _is_zero(f, values[f.key])]
         if missing:
             raise MilvusException(MISSING_CODE, f"{MISSING_TEXT}, error: " + "\n".join(

@@ -24,7 +24,7 @@ from ..rpc_admin import index_arguments
 from .binding import MISSING_CODE, MISSING_TEXT, Body, Field, go_keys
 from .databases import go_value
 from .face import RestCall, Route, ok
-from .go_schema import default_value, invalid, invalid_msg, struct_proto
+from .go_schema import FIELD_ZEROS, default_value, invalid, invalid_msg, struct_proto
 from .indexes import extra_params
 
 CREATE = Body("CollectionReq", (
@@ -51,10 +51,7 @@ _PROPERTY_PARAMS = (("ttlField", "ttl_field"), ("partitionKeyIsolation", "partit
 _TTL_KEY = "collection.ttl.seconds"
 
 
-#: The keys of request_v2.go's CollectionSchema, FieldSchema, FunctionSchema and IndexParam structs.
-_FIELD_KEYS = ("fieldName", "description", "dataType", "elementDataType", "externalField", "isPrimary",
-               "isPartitionKey", "isClusteringKey", "elementTypeParams", "typeParams", "fields", "nullable",
-               "defaultValue")
+#: The keys of request_v2.go's FunctionSchema and IndexParam structs (FieldSchema's: go_schema.FIELD_ZEROS).
 _FUNCTION_KEYS = ("name", "description", "type", "inputFieldNames", "outputFieldNames", "params")
 _INDEX_KEYS = ("fieldName", "indexName", "metricType", "indexType", "params")
 
@@ -186,7 +183,7 @@ def _full_schema(body: dict[str, Any], fields: list[Any]) -> schema_pb2.Collecti
 
 
 def _field(field: dict[str, Any], auto_id: bool, outputs: list[str]) -> schema_pb2.FieldSchema:
-    field = go_keys(field, _FIELD_KEYS)
+    field = go_keys(field, tuple(FIELD_ZEROS))
     data_type, name = field.get("dataType") or "", field.get("fieldName") or ""
     if data_type not in schema_pb2.DataType.keys():
         raise MilvusException(ErrorCode.INVALID_PARAMETER,
