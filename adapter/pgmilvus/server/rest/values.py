@@ -181,10 +181,8 @@ def _structs(field: dict[str, Any], value: list, int64: bool) -> list[dict[str, 
         row = {}
         for key, item in element.items():
             sub = subs.get(key)
-            if sub is not None and DataType(sub["type"]) == DataType.FLOAT_VECTOR:
-                row[key] = [_f32(v) for v in item]
-            elif sub is not None and DataType(sub["type"]) in VECTOR_TYPES:
-                row[key] = value_out(sub, item, int64)
+            if sub is not None and DataType(sub["type"]) in VECTOR_TYPES:
+                row[key] = value_out(sub, item, int64)  # float vectors as float32 lists
             else:
                 row[key] = _plain(item)
         out.append(row)
