@@ -387,6 +387,21 @@ def test_jobs_hold_no_pooled_connection(module_db: str, folder: Path) -> None:
         assert small.get(name, ids=[1500], output_fields=["note"]) == [{"id": 1500, "note": {"i": 1500}}]
 
 
+def test_a_burst_of_jobs_shares_one_lock_connection(client: MilvusClient, folder: Path) -> None:
+    """Every running job's lock is on one connection of the process: a burst of jobs (Milvus's REST
+    jobs e2e file) does not take a connection each and exhaust the server's max_connections."""
+    name = _collection(client, "burst", _simple())
+    files = [_raw(folder, f"b{i}.json", json.dumps({"rows": [{"id": i, "v": [i, 1]}]})) for i in range(24)]
+    jobs = [imports.create_job(client, imports.open_source(str(folder)), name, [group]) for group in files]
+    with client._conn() as conn:
+        holders = conn.execute(
+            "SELECT count(DISTINCT pid) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1"
+            " AND (classid::bigint << 32) + objid::bigint = ANY(%s)", ([int(job) for job in jobs],)).fetchone()[0]
+    assert holders <= 1
+    assert {_wait(client, job).state for job in jobs} == {"Completed"}
+    assert client.query(name, output_fields=["count(*)"])[0]["count(*)"] == 24
+
+
 def test_a_job_whose_process_died_reads_as_failed(client: MilvusClient) -> None:
     from pgmilvus.catalog import import_jobs
 
