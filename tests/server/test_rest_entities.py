@@ -107,6 +107,24 @@ def test_get_by_id(things, serve_address, ids, data) -> None:
      "invalid int64 id at index 0: 1.5 has fractional part: invalid parameter"),
     ("search", {"collectionName": "things", "ids": [True], "annsField": "v"}, 1100,
      "invalid id type at index 0: expected int64, got bool: invalid parameter"),
+    ("insert", {"collectionName": "things", "data": [{**_rows(1)[0], "v": [1, 2, 3, 4, 5]}]}, 1804,
+     "fail to deal the insert data, error: []float32 size 5 doesn't equal to vector dimension 4 of FloatVector: "
+     "invalid parameter"),
+    ("insert", {"collectionName": "things", "data": [{**_rows(1)[0], "b": [1, 2, 3]}]}, 1804,
+     "fail to deal the insert data, error: []byte size 3 doesn't equal to vector dimension 16 of BinaryVector: "
+     "invalid parameter"),
+    ("upsert", {"collectionName": "things", "data": [{**_rows(1)[0], "f": None}]}, 1804,
+     "fail to deal the insert data, error: unable to cast \"\" of type string to float32: invalid "
+     "parameter[expected=Float][actual=]"),
+    ("insert", {"collectionName": "things", "data": [{**_rows(1)[0], "a": None}]}, 1804,
+     "fail to deal the insert data, error: unexpected end of JSON input: invalid parameter[expected=Array of "
+     "Int64][actual=]"),
+    ("insert", {"collectionName": "things", "data": [{"id": 1, "b": "AQI=", "sp": {"1": 0.5}}]}, 1804,
+     "fail to deal the insert data, error: missing vector field: v: invalid parameter[expected=FloatVector]"
+     "[actual=]"),
+    ("insert", {"collectionName": "things", "data": [{**_rows(1)[0], "id": None}]}, 1804,
+     "fail to deal the insert data, error: strconv.ParseInt: parsing \"\": invalid syntax: invalid "
+     "parameter[expected=Int64][actual=]"),
     ("hybrid_search", {"collectionName": "things", "functionChains": [{}]}, 1100,
      "functionChains is not supported for hybrid search yet: invalid parameter"),
 ])

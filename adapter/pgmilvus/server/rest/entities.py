@@ -19,7 +19,7 @@ from ...search.embedding_list import EmbeddingList
 from ...search.rerank import AnnSearchRequest
 from ...types import VECTOR_TYPES, DataType
 from ..rpc_data import ranker
-from . import values
+from . import insert_checks, values
 from .binding import Body, Field
 from .face import RestCall, Route, ok
 
@@ -84,7 +84,7 @@ HYBRID = DefaultBody("HybridSearchReq", _SEARCH_COMMON + (
 def insert(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
     client, name = call.client(), body["collectionName"]
     described = client.describe_collection(name)
-    rows = values.rows_in(body["data"], values.fields_of(described))
+    rows = _rows_in(body["data"], described)
     result = client.insert(name, rows, partition_name=body["partitionName"])
     return ok({"insertCount": result["insert_count"], "insertIds": _ids(call, described, result["ids"])}, cost=0)
 
@@ -92,12 +92,19 @@ def insert(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
 def upsert(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
     client, name = call.client(), body["collectionName"]
     described = client.describe_collection(name)
-    rows = values.rows_in(body["data"], values.fields_of(described))
+    rows = _rows_in(body["data"], described, body["partialUpdate"])
     kwargs: dict[str, Any] = {"partial_update": body["partialUpdate"]}
     if body["fieldOps"]:
         kwargs["field_ops"] = body["fieldOps"]
     result = client.upsert(name, rows, partition_name=body["partitionName"], **kwargs)
     return ok({"upsertCount": result["upsert_count"], "upsertIds": _ids(call, described, result["ids"])}, cost=0)
+
+
+def _rows_in(data: Any, described: dict[str, Any], partial_update: bool = False) -> list[dict[str, Any]]:
+    fields = values.fields_of(described)
+    rows = values.rows_in(data, fields)
+    insert_checks.check_rows(data, fields, partial_update)
+    return rows
 
 
 def _ids(call: RestCall, described: dict[str, Any], ids: Any) -> list[Any]:

@@ -20,11 +20,10 @@ from typing import Any, Mapping, Optional
 import numpy as np
 
 from ...errors import MilvusException, invalid_parameter
-from ...types import VECTOR_TYPES, DataType
+from ...types import VECTOR_TYPES, DataType, go_name
 from .databases import go_value
+from .insert_checks import parameter_invalid
 
-#: merr.ErrInvalidInsertData (pkg/util/merr/errors.go)
-INSERT_CODE, INSERT_TEXT = 1804, "fail to deal the insert data"
 ALLOW_INT64 = "Accept-Type-Allow-Int64"  # httpserver/constant.go HTTPHeaderAllowInt64
 DISTANCE = "distance"
 BYTES_VECTORS = (DataType.BINARY_VECTOR, DataType.FLOAT16_VECTOR, DataType.BFLOAT16_VECTOR)
@@ -38,10 +37,6 @@ _ARRAY_SLOTS = {DataType.BOOL: "BoolData", DataType.INT8: "IntData", DataType.IN
 def allow_int64(headers: Mapping[str, str]) -> bool:
     """Go's ``strconv.ParseBool`` of the header: anything unparsable is false."""
     return (headers.get(ALLOW_INT64) or "").strip() in ("1", "t", "T", "TRUE", "true", "True")
-
-
-def invalid_insert(detail: str) -> MilvusException:
-    return MilvusException(INSERT_CODE, f"{INSERT_TEXT}, error: {detail}")
 
 
 def fields_of(described: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -116,7 +111,7 @@ def _value_in(field: dict[str, Any], value: Any) -> Any:
         if dtype == DataType.JSON and isinstance(value, str):
             return json.loads(value)
     except (ValueError, TypeError, binascii.Error) as exc:
-        raise invalid_insert(f"invalid parameter[expected={dtype.name}][actual={value}]: {exc}") from None
+        raise parameter_invalid(go_name(dtype), value, str(exc)) from None
     return value
 
 
