@@ -227,6 +227,16 @@ def test_struct_arrays(wire_client, serve_address) -> None:
         "ArrayOfStruct or Array with Struct element, got dataType Int64 and elementDataType : invalid parameter"}
 
 
+@pytest.mark.parametrize("key", ["ignoreGrowing", "ignore_growing"])
+def test_search_ignoring_growing_rows(things, serve_address, wire_client, key) -> None:
+    """A top-level ``searchParams`` ``ignoreGrowing`` skips the rows inserted since the last flush."""
+    body = {"collectionName": "things", "data": [[1, 2, 3, 4]], "annsField": "v", "limit": 3}
+    assert _post(serve_address, "search", {**body, "searchParams": {key: True}})["data"] == []
+    assert len(_post(serve_address, "search", {**body, "searchParams": {key: False}})["data"]) == 3
+    wire_client.flush("things")
+    assert len(_post(serve_address, "search", {**body, "searchParams": {key: True}})["data"]) == 3
+
+
 def test_search_by_ids_given_as_strings(things, serve_address) -> None:
     """convertIDsToSchemapbIDs: Int64 keys may come as decimal strings (no float64 precision loss)."""
     by_numbers = _post(serve_address, "search", {"collectionName": "things", "ids": [1, 2], "annsField": "v",

@@ -21,6 +21,7 @@ from ...types import VECTOR_TYPES, DataType
 from ..rpc_data import ranker
 from . import insert_checks, values
 from .binding import Body, Field
+from .databases import go_value
 from .face import RestCall, Route, ok
 
 #: merr.ErrCheckPrimaryKey, merr.ErrParameterInvalid, merr.ErrMissingRequiredParameters
@@ -257,7 +258,8 @@ def _group_kwargs(body: dict[str, Any]) -> dict[str, Any]:
 
 def _search_params(given: dict[str, Any], metric: Optional[str] = None) -> dict[str, Any]:
     """generateSearchParams: ``params`` plus every other key (a key in both must agree), the metric
-    from ``metricType`` / ``metric_type``."""
+    from ``metricType`` / ``metric_type``; a top-level ``ignoreGrowing`` / ``ignore_growing`` is also
+    the request's own ``ignore_growing`` pair, as Milvus sends every top-level key as one."""
     inner = given.get("params") or {}
     if not isinstance(inner, dict):
         raise MilvusException(INVALID_CODE, "searchParams.params must be a dict: invalid parameter")
@@ -273,6 +275,9 @@ def _search_params(given: dict[str, Any], metric: Optional[str] = None) -> dict[
     merged.pop("metricType", None)
     merged.pop("metric_type", None)
     out: dict[str, Any] = {"params": merged}
+    for key in ("ignore_growing", "ignoreGrowing"):
+        if key in given:
+            out["ignore_growing"] = go_value(merged.pop(key))
     if metric:
         out["metric_type"] = metric
     return out
