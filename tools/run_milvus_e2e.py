@@ -42,9 +42,10 @@ _ID = re.compile(r'"\$MILVUS_CLIENT_TEST_DIR/([^"]+)"')
 S3_PORT, S3_BUCKET, S3_KEYS = 9000, "milvus-bucket", "minioadmin:minioadmin"
 
 
-def start_s3() -> object:
-    """An S3 server where Milvus's tests expect MinIO (localhost:9000, bucket ``milvus-bucket``):
-    moto's, in this process, so the bulk-import tests upload files that ``pgmilvus serve`` then reads."""
+def start_s3(host: str) -> object:
+    """An S3 server where Milvus's tests expect MinIO (``host``:9000, bucket ``milvus-bucket``):
+    moto's, in this process, so the bulk-import tests upload files that ``pgmilvus serve`` then reads.
+    The tests fix the port, not the host: runs side by side take 127.0.0.2, 127.0.0.3, ..."""
     import logging
 
     from minio import Minio
@@ -52,10 +53,10 @@ def start_s3() -> object:
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
 
-    s3 = ThreadedMotoServer(ip_address="127.0.0.1", port=S3_PORT, verbose=False)
+    s3 = ThreadedMotoServer(ip_address=host, port=S3_PORT, verbose=False)
     s3.start()
     access, secret = S3_KEYS.split(":")
-    store = Minio(f"127.0.0.1:{S3_PORT}", access_key=access, secret_key=secret, secure=False)
+    store = Minio(f"{host}:{S3_PORT}", access_key=access, secret_key=secret, secure=False)
     if not store.bucket_exists(S3_BUCKET):
         store.make_bucket(S3_BUCKET)
     return s3
@@ -129,6 +130,8 @@ def run_file(stem: str, args: argparse.Namespace, targets: list[str]) -> str:
     # --host / --port too: some files (rbac) build their own uri from them, not from --uri
     where = (["--endpoint", f"http://127.0.0.1:{args.port}"] if args.rest else
              ["--uri", f"http://127.0.0.1:{args.port}", "--host", "127.0.0.1", "--port", str(args.port)])
+    if args.s3:
+        where += ["--minio_host", args.s3_host]
     command = [args.client_python, "-m", "pytest", *targets, *where, "--token", "root:Milvus",
                "-p", "no:cacheprovider", "-p", "no:rerunfailures", "--timeout", "180" if args.rest else "120",
                "--timeout-method=signal", "-q", "-q", f"--junitxml={xml}", "-o", "junit_logging=log",
@@ -156,6 +159,8 @@ def main(argv: Optional[list[str]] = None) -> int:
                         help="serve with --require-auth: passwords and RBAC checked (the rbac file needs it)")
     parser.add_argument("--s3", action="store_true",
                         help="start an S3 server (moto) where the tests expect MinIO, and serve imports from it")
+    parser.add_argument("--s3-host", default="127.0.0.1",
+                        help="the S3 server's loopback address (port 9000 is the tests'): 127.0.0.2 for a second run")
     parser.add_argument("--rest", action="store_true",
                         help="--tests is a checkout's tests/restful_client_v2: each stem names testcases/"
                              "test_<stem>.py, run with --endpoint against a server answering REST")
@@ -164,8 +169,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     args.tests = args.tests.resolve()
     for sub in ("results", "logs"):
         (args.out / sub).mkdir(parents=True, exist_ok=True)
-    s3 = start_s3() if args.s3 else None
-    import_from = f"s3://{S3_KEYS}@localhost:{S3_PORT}/{S3_BUCKET}" if s3 else ""
+    s3 = start_s3(args.s3_host) if args.s3 else None
+    import_from = f"s3://{S3_KEYS}@{args.s3_host}:{S3_PORT}/{S3_BUCKET}" if s3 else ""
     server = start_server(args.out, args.port, args.require_auth, import_from, args.rest)
     summary = args.out / "summary.md"
     try:
