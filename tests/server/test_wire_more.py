@@ -116,6 +116,21 @@ def _flat(field):
     return index
 
 
+def test_a_query_naming_no_output_field_answers_the_key_alone(two_vectors, serve_address) -> None:
+    """Milvus's proxy gives the primary key alone when no output field is named (the ORM's query);
+    MilvusClient sends ``["*"]`` for none and gets every field."""
+    from pymilvus import Collection, connections
+
+    connections.connect("bare", uri=f"http://{serve_address}")
+    try:
+        two_vectors.load_collection(NAME)
+        assert Collection(NAME, using="bare").query("id in [1, 2]") == [{"id": 1}, {"id": 2}]
+        assert Collection(NAME, using="bare").query("id in [1]", output_fields=["tag"]) == [{"id": 1, "tag": "t1"}]
+    finally:
+        connections.disconnect("bare")
+    assert set(two_vectors.query(NAME, "id in [1]")[0]) == {"id", "dense", "other", "tag"}
+
+
 def test_search_by_ids_matches_in_process(two_vectors, local_client) -> None:
     """SearchRequest.ids (pymilvus's search(ids=...)) runs the keys' stored vectors."""
     kwargs = dict(anns_field="dense", limit=4, filter="tag != 't1'", output_fields=["tag"])

@@ -123,7 +123,10 @@ class DataRPCs(RPCBase):
         if params.get("iterator") is True:  # pymilvus's QueryIterator pages by key, as pgmilvus's
             order_by.refuse_iterator(order_by.specs(order))
         group_by = [texts["group_by_fields"]] if texts.get("group_by_fields") else []  # "a,b": split by the core
-        output_fields = list(request.output_fields) or None
+        schema = self._schema(call, request.collection_name)
+        # Milvus's proxy answers a query that names no output field with the primary key alone
+        # (translateToOutputFieldIDs); MilvusClient sends ["*"] for none, the ORM and other SDKs nothing.
+        output_fields = list(request.output_fields) or (None if group_by else [schema.primary_field.name])
         rows = self._client(call).query(request.collection_name, filter=request.expr, output_fields=output_fields,
                                         partition_names=list(request.partition_names) or None,
                                         limit=params.get("limit"), offset=params.get("offset"),
@@ -135,7 +138,6 @@ class DataRPCs(RPCBase):
                                         **time_kwargs(request.query_params), **namespace(request))
         response = milvus_pb2.QueryResults(status=SUCCESS, collection_name=request.collection_name,
                                            session_ts=hybrid_ts())
-        schema = self._schema(call, request.collection_name)
         response.primary_field_name = schema.primary_field.name
         agg = getattr(rows, "aggregate", None)  # the core's plan of an aggregating query (data/reads.py)
         if agg is not None:  # one column per output, typed as Milvus types it
