@@ -162,8 +162,11 @@ def collection_replaced(name: str, iterator: str) -> MilvusException:
                            "iterator")
 
 
-def partition_not_found(name: str) -> MilvusException:
-    return MilvusException(ErrorCode.PARTITION_NOT_FOUND, f"partition not found[partition={name}]")
+def partition_not_found(name: str, context: str = "") -> MilvusException:
+    """merr.WrapErrPartitionNotFound; ``context`` is the text the proxy wraps it in (delete's
+    "Failed to get partition id")."""
+    text = f"partition not found[partition={name}]"
+    return MilvusException(ErrorCode.PARTITION_NOT_FOUND, f"{context}: {text}" if context else text)
 
 
 def database_not_found(name: str) -> MilvusException:

@@ -906,7 +906,7 @@ def _delete_partition(info: CollectionInfo, partition_name: Optional[str]) -> Op
                               "is used")
     if info.partition(partition_name) is None:
         check_partition_name(partition_name)
-        raise partition_not_found(partition_name)
+        raise partition_not_found(partition_name, "Failed to get partition id")
     return partition_name
 
 
