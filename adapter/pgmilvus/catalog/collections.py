@@ -437,11 +437,11 @@ def replicas(info: CollectionInfo) -> list[ReplicaInfo]:
 
     Postgres serves every read from the same tables, so the replica, its
     shards (one DML channel per ``num_shards``, named as Milvus names them)
-    and its node are a description, not something to manage.
+    and its node are a description, not something to manage.  A released collection has none:
+    Milvus master's querycoord answers it with no replica (2.3 refused it as not loaded).
     """
     if not info.loaded:
-        raise MilvusException(ErrorCode.COLLECTION_NOT_LOADED,
-                              f"collection not loaded[collection={info.id}]")
+        return []
     shards = [Shard(f"by-dev-rootcoord-dml_{i}_{info.id}v{i}", [_NODE_ID], _NODE_ID)
               for i in range(info.num_shards)]
     return [ReplicaInfo(info.id, shards, [_NODE_ID], _RESOURCE_GROUP, {})]
