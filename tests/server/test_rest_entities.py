@@ -227,6 +227,28 @@ def test_struct_arrays(wire_client, serve_address) -> None:
         "ArrayOfStruct or Array with Struct element, got dataType Int64 and elementDataType : invalid parameter"}
 
 
+def test_partial_update_field_ops(things, serve_address) -> None:
+    """fieldOps ``[{"fieldName", "op"}]`` (ops named in any case) append to and remove from arrays."""
+    body = {"collectionName": "things", "partialUpdate": True}
+    answer = _post(serve_address, "upsert", {**body, "data": [{"id": 1, "a": [7]}],
+                                             "fieldOps": [{"fieldName": "a", "op": "array_append"}]})
+    assert answer["code"] == 0, answer
+    _post(serve_address, "upsert", {**body, "data": [{"id": 1, "a": [1]}],
+                                    "fieldOps": [{"fieldName": "a", "op": " ARRAY_REMOVE "}]})
+    got = _post(serve_address, "get", {"collectionName": "things", "id": 1, "outputFields": ["a"]}, ALLOW)
+    assert got["data"][0]["a"] == {"Data": {"LongData": {"data": [2, 7]}}}
+
+
+@pytest.mark.parametrize(("ops", "code", "message"), [
+    ([{"fieldName": "a", "op": "MERGE"}], 1100, "unsupported partial update op: MERGE: invalid parameter"),
+    ([{"fieldName": "s", "op": "ARRAY_APPEND"}], 1100,
+     'op ARRAY_APPEND requires Array field, but field "s" is VarChar: invalid parameter'),
+])
+def test_partial_update_field_ops_refused(things, serve_address, ops, code, message) -> None:
+    body = {"collectionName": "things", "partialUpdate": True, "data": [{"id": 1, "s": "x", "a": [1]}], "fieldOps": ops}
+    assert _post(serve_address, "upsert", body) == {"code": code, "message": message}
+
+
 @pytest.mark.parametrize("key", ["ignoreGrowing", "ignore_growing"])
 def test_search_ignoring_growing_rows(things, serve_address, wire_client, key) -> None:
     """A top-level ``searchParams`` ``ignoreGrowing`` skips the rows inserted since the last flush."""

@@ -91,14 +91,27 @@ def insert(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def upsert(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {"partial_update": body["partialUpdate"]}
+    if body["fieldOps"]:
+        kwargs["field_ops"] = _field_ops(body["fieldOps"])
     client, name = call.client(), body["collectionName"]
     described = client.describe_collection(name)
     rows = _rows_in(body["data"], described, body["partialUpdate"])
-    kwargs: dict[str, Any] = {"partial_update": body["partialUpdate"]}
-    if body["fieldOps"]:
-        kwargs["field_ops"] = body["fieldOps"]
     result = client.upsert(name, rows, partition_name=body["partitionName"], **kwargs)
     return ok({"upsertCount": result["upsert_count"], "upsertIds": _ids(call, described, result["ids"])}, cost=0)
+
+
+def _field_ops(items: list[Any]) -> dict[str, str]:
+    """buildFieldPartialUpdateOps: ``[{"fieldName", "op"}]`` with ops named case-insensitively, as
+    the client's ``field_ops`` (its own aliases are Milvus's op names, lower-cased)."""
+    ops: dict[str, str] = {}
+    for item in items:
+        item = item if isinstance(item, dict) else {}
+        op = str(item.get("op") or "")
+        if op.strip().upper() not in ("REPLACE", "ARRAY_APPEND", "ARRAY_REMOVE"):
+            raise MilvusException(INVALID_CODE, f"unsupported partial update op: {op}: invalid parameter")
+        ops[str(item.get("fieldName") or "")] = op.strip().lower()
+    return ops
 
 
 def _rows_in(data: Any, described: dict[str, Any], partial_update: bool = False) -> list[dict[str, Any]]:
