@@ -439,6 +439,21 @@ def test_upsert_on_auto_id_replaces_with_a_new_key(client: MilvusClient) -> None
     assert rows(client, "c") == [{"id": keep, "vector": [5.0, 6.0]}]
 
 
+def test_partial_update_on_auto_id_gives_new_keys(client: MilvusClient) -> None:
+    """Milvus master re-keys a partial update on auto_id as it does a whole upsert: the entity keeps
+    its other fields, under a new key; a row naming no stored entity is inserted with a new key."""
+    quick(client, auto_id=True)
+    old = client.insert("c", [{"vector": [1, 2], "tag": "a"}, {"vector": [3, 4], "tag": "b"}])["ids"]
+    res = client.upsert("c", [{"id": old[0], "tag": "z"}, {"id": 1, "vector": [5, 6], "tag": "n"}], partial_update=True)
+    new = res["ids"]
+    assert res["upsert_count"] == 2 and not set(new) & {old[0], old[1], 1}
+    assert rows(client, "c") == [{"id": old[1], "vector": [3.0, 4.0], "tag": "b"},
+                                 {"id": new[0], "vector": [1.0, 2.0], "tag": "z"},
+                                 {"id": new[1], "vector": [5.0, 6.0], "tag": "n"}]
+    client.alter_collection_properties("c", {"allow_insert_auto_id": "true"})
+    assert client.upsert("c", [{"id": new[0], "tag": "k"}], partial_update=True)["ids"] == [new[0]]
+
+
 # -- upsert ---------------------------------------------------------------------------------------------
 
 def test_upsert_replaces_whole_entity(client: MilvusClient) -> None:

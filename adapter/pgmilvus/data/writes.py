@@ -691,12 +691,15 @@ def _partial_upsert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterab
 
     Existing entities get an UPDATE of the given columns (dynamic keys merged into ``$meta``;
     moved to ``partition`` only when ``move``, i.e. a partition_name was given); entities that
-    do not exist must be complete rows and are inserted into ``partition``.
+    do not exist must be complete rows and are inserted into ``partition``.  On an auto_id
+    collection (without allow_insert_auto_id) every entity written gets a new key, as a whole
+    upsert's replacement does (Milvus master re-keys partial updates too).
     """
     schema = info.schema
     pk_field = schema.primary_field
     info = catalog.lock_collection(conn, info)
     full_encoder = RowEncoder(info, partition, "given")
+    rekey = _upsert_policy(info) == "auto_replace"
     writer = _segment_writer(conn, info, full_encoder)
     oids = column_oids(conn, info, full_encoder.columns)
     values.wire_adapters(conn)
@@ -719,6 +722,7 @@ def _partial_upsert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterab
                 raise values.missing_field(pk_field, base + i)
             pks.append(values.pk_value(pk_field, row[pk_field.name], base + i))
         named.refuse_repeats(pks, base)
+        named_pks = list(pks)
         _drop_expired_keys(conn, info, pks)  # an expired entity does not exist: the row must be complete
         existing = set(_all_existing_pks(conn, info, pks))
         updates: dict[tuple[str, ...], list[list[Any]]] = {}
@@ -736,6 +740,8 @@ def _partial_upsert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterab
                 updates.setdefault(columns, []).append(params + [pk])
             else:
                 inserts.append((base + i, row))
+        if rekey:
+            pks = _new_keys(conn, info, full_encoder, pks, existing, inserts)
         if writer is not None and writer.keyed:
             _route_new_keys(info, writer, updates)
         if inserts:
@@ -753,11 +759,35 @@ def _partial_upsert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterab
         with conn.cursor() as cur:
             for columns, param_rows in updates.items():
                 cur.executemany(_partial_update_sql(info, columns, ops), param_rows)
+        if rekey:
+            _rekey(conn, info, [(old, new) for old, new in zip(named_pks, pks) if old in existing])
         ids.extend(pks)
         base += len(chunk)
     if writer is not None:
         writer.finish()
     return OmitZeroDict({"upsert_count": len(ids), "cost": 0, "ids": ids})
+
+
+def _new_keys(conn: psycopg.Connection, info: CollectionInfo, encoder: "RowEncoder", pks: list[Any],
+              existing: set, inserts: list[tuple[int, dict]]) -> list[Any]:
+    """Fresh auto_id keys for a partial upsert's rows, in order; the rows to insert (in row order
+    too) are given theirs."""
+    fresh = encoder._new_ids(conn, len(pks))
+    unknown = iter(key for key, pk in zip(fresh, pks) if pk not in existing)
+    name = info.schema.primary_field.name
+    inserts[:] = [(index, {**row, name: next(unknown)}) for index, row in inserts]
+    return fresh
+
+
+def _rekey(conn: psycopg.Connection, info: CollectionInfo, pairs: list[tuple[Any, Any]]) -> None:
+    """Give updated entities their new keys (old, new) in one statement."""
+    if not pairs:
+        return
+    pk = sql.Identifier(info.schema.primary_field.name)
+    arr = pk_array_type(info)
+    conn.execute(sql.SQL("UPDATE {t} SET {pk} = n.new FROM unnest(%s::{arr}, %s::{arr}) AS n(old, new) "
+                         "WHERE {t}.{pk} = n.old").format(t=_table(info), pk=pk, arr=arr),
+                 (pk_param(conn, info, [o for o, _ in pairs]), pk_param(conn, info, [n for _, n in pairs])))
 
 
 def _all_existing_pks(conn: psycopg.Connection, info: CollectionInfo, pks: list[Any]) -> list[Any]:
