@@ -17,7 +17,8 @@ tests expect of MinIO and serves bulk imports from it, REST on the gRPC port too
 minhash and bulk-insert tests upload their files there and import over REST or gRPC).  ``--rest``
 runs Milvus's REST e2e files instead (``--tests $MILVUS/tests/restful_client_v2``, stems such as
 ``collection_operations vector_operations``) against ``pgmilvus serve --rest``.  ``--client-python`` is a venv with the harness's requirements (see
-/work/shared/reference/milvus-e2e.md); the server runs with this interpreter.  Results:
+/work/shared/reference/milvus-e2e.md); the server runs with this interpreter.  ``-k EXPR`` runs
+only the tests pytest's ``-k`` selects in each file.  Results:
 ``<out>/results/<stem>.xml`` (JUnit), ``<out>/logs/<stem>.out``, and a line per file in
 ``<out>/summary.md`` (passed / failed / errors / skipped, wall seconds).
 """
@@ -135,7 +136,7 @@ def run_file(stem: str, args: argparse.Namespace, targets: list[str]) -> str:
     command = [args.client_python, "-m", "pytest", *targets, *where, "--token", "root:Milvus",
                "-p", "no:cacheprovider", "-p", "no:rerunfailures", "--timeout", "180" if args.rest else "120",
                "--timeout-method=signal", "-q", "-q", f"--junitxml={xml}", "-o", "junit_logging=log",
-               "-o", "junit_log_passing_tests=False"]
+               "-o", "junit_log_passing_tests=False", *(["-k", args.keyword] if args.keyword else [])]
     started = time.monotonic()
     with open(log, "wb") as sink:
         try:
@@ -164,6 +165,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--rest", action="store_true",
                         help="--tests is a checkout's tests/restful_client_v2: each stem names testcases/"
                              "test_<stem>.py, run with --endpoint against a server answering REST")
+    parser.add_argument("-k", dest="keyword", default="",
+                        help="pytest's -k expression: only the matching tests of each file (e.g. search_aggregation)")
     parser.add_argument("stems", nargs="+", help="insert, upsert, query, ... or allowlist")
     args = parser.parse_args(argv)
     args.tests = args.tests.resolve()

@@ -51,6 +51,11 @@ class Body:
             decoded = json.loads(raw)
         except (ValueError, UnicodeDecodeError) as exc:
             raise MilvusException(FORMAT_CODE, f"{FORMAT_TEXT}, error: {exc}") from None
+        return self.bind_object(decoded)
+
+    def bind_object(self, decoded: Any) -> dict[str, Any]:
+        """A decoded JSON value bound as :meth:`bind` binds the body (a nested struct: ``name`` is its
+        path, ``SearchReqV2.searchAggregation``, as Go's errors name the field)."""
         if decoded is None:  # encoding/json: null into a struct leaves it as it is
             decoded = {}
         if not isinstance(decoded, dict):

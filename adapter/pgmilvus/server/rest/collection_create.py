@@ -65,7 +65,7 @@ SCHEMA = Body("CollectionReq.schema", (
 
 
 def create_collection(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
-    schema = SCHEMA.bind(json.dumps(body["schema"]).encode())
+    schema = SCHEMA.bind_object(body["schema"])
     body = {**body, "schema": schema}
     if body["externalSource"] or body["externalSpec"]:
         raise invalid("schema.externalSource/schema.externalSpec", "top-level externalSource/externalSpec",

@@ -5,7 +5,8 @@ the request structs' defaults (a query's ``limit`` 100 and ``outputFields``
 ``["*"]``, a search's ``limit`` 100), ``get`` and ``delete`` by ``id`` turned
 into ``pk in [...]`` as ``checkGetPrimaryKey`` does, and the answers'
 ``insertCount`` / ``insertIds``, ``upsertCount`` / ``upsertIds``,
-``deleteCount``, rows with ``distance`` and ``topks``, ``cost`` 0.  Values
+``deleteCount``, rows with ``distance`` and ``topks``, ``cost`` 0 (a ``searchAggregation``'s buckets
+instead: aggregation.py).  Values
 convert in values.py; the operations are the pgmilvus client's (its rules, codes
 and texts), search params and rankers as the gRPC face reads them (rpc_data.py).
 """
@@ -19,7 +20,7 @@ from ...search.embedding_list import EmbeddingList
 from ...search.rerank import AnnSearchRequest
 from ...types import VECTOR_TYPES, DataType
 from ..rpc_data import ranker
-from . import insert_checks, values
+from . import aggregation, insert_checks, values
 from .binding import Body, Field
 from .databases import go_value
 from .face import RestCall, Route, ok
@@ -197,7 +198,7 @@ def _rows_out(call: RestCall, described: dict[str, Any], rows: list[dict[str, An
     for row in rows:
         shown = values.row_out({k: v for k, v in row.items() if k != _COUNT}, fields, int64)
         if _COUNT in row:
-            shown[_COUNT] = values.count_out(row[_COUNT], int64)
+            shown[_COUNT] = values.int64_out(row[_COUNT], int64)
         out.append(shown)
     return out
 
@@ -216,6 +217,8 @@ def search(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
     client, name = call.client(), body["collectionName"]
     described = client.describe_collection(name)
     kwargs = _group_kwargs(body)
+    if body["searchAggregation"] is not None:
+        kwargs["search_aggregation"] = aggregation.read(body)
     kwargs["filter_params"] = body["exprParams"] or {}
     if body["offset"]:
         kwargs["offset"] = body["offset"]
@@ -228,6 +231,8 @@ def search(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
                            output_fields=body["outputFields"], search_params=_search_params(body["searchParams"] or {}),
                            partition_names=body["partitionNames"] or None, anns_field=body["annsField"] or None,
                            **kwargs)
+    if "search_aggregation" in kwargs:
+        return aggregation.answer(call, described, result.agg_buckets)
     return _hits_out(call, described, result)
 
 

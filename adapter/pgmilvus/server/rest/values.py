@@ -97,7 +97,7 @@ def query_vector(field: dict[str, Any], value: Any) -> Any:
 
 
 def score(value: Any) -> float:
-    """A hit's score: a float32."""
+    """A float32 as Go prints it: a hit's score, a FLOAT value outside a row."""
     return _f32(value)
 
 
@@ -147,7 +147,7 @@ def value_out(field: Optional[dict[str, Any]], value: Any, int64: bool) -> Any:
         return _plain(value)
     dtype = DataType(field["type"])
     if dtype == DataType.INT64:
-        return int(value) if int64 else str(int(value))
+        return int64_out(value, int64)
     if dtype == DataType.FLOAT:
         return _f32(value)
     if dtype == DataType.FLOAT_VECTOR:
@@ -184,8 +184,9 @@ def _structs(field: dict[str, Any], value: list, int64: bool) -> list[dict[str, 
     return out
 
 
-def count_out(value: Any, int64: bool) -> Any:
-    """``count(*)`` is an Int64 column."""
+def int64_out(value: Any, int64: bool) -> Any:
+    """An Int64 (a column, ``count(*)``, an aggregation's counts): a JSON number only when the caller
+    allows one (``formatRESTInt64``), since JavaScript's numbers lose precision past 2**53."""
     return int(value) if int64 else str(int(value))
 
 
