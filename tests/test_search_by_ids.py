@@ -67,6 +67,26 @@ def test_search_by_ids_varchar_keys_and_null_vectors(fresh_client: MilvusClient)
     assert [list(hits) for hits in fresh_client.search("s", ids=["b"], limit=2)] == [[]]
 
 
+def test_search_by_ids_on_a_bm25_field_queries_with_the_keys_texts(fresh_client: MilvusClient) -> None:
+    """Master's proxy reads a BM25 output field's input text for the keys and searches with it."""
+    from pymilvus import Function, FunctionType
+
+    schema = fresh_client.create_schema()
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("text", DataType.VARCHAR, max_length=64, enable_analyzer=True)
+    schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+    schema.add_function(Function("bm25", FunctionType.BM25, input_field_names=["text"], output_field_names=["sparse"]))
+    index = fresh_client.prepare_index_params()
+    index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
+    fresh_client.create_collection("b", schema=schema, index_params=index)
+    fresh_client.insert("b", [{"id": 1, "text": "red apple pie"}, {"id": 2, "text": "green pear"},
+                              {"id": 3, "text": "red wine"}])
+    by_ids = fresh_client.search("b", ids=[2, 1], anns_field="sparse", limit=3)
+    by_text = fresh_client.search("b", data=["green pear", "red apple pie"], anns_field="sparse", limit=3)
+    assert [[h["id"] for h in hits] for hits in by_ids] == [[h["id"] for h in hits] for hits in by_text]
+    assert [hits[0]["id"] for hits in by_ids] == [2, 1]
+
+
 @pytest.mark.parametrize("kwargs, error, code, text", [
     (dict(ids=[]), ParamError, 1, "`ids` value [] is illegal"),
     (dict(ids=[True]), ParamError, 1, "ids must not contain boolean values"),

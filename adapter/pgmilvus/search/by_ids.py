@@ -75,10 +75,13 @@ def _wrapped(message: str, expected: str, actual: str) -> MilvusException:
 def stored_vectors(conn: psycopg.Connection, info: CollectionInfo, ids: list[Any], field: str,
                    partition_names: Optional[Sequence[str]]) -> list[Any]:
     """The vectors of ``ids`` in their order (None for a NULL vector); every key must exist in the
-    searched partitions (Milvus's error lists the missing ones)."""
+    searched partitions (Milvus's error lists the missing ones).  A BM25 output field's queries are
+    the keys' texts, its function's input (as master's proxy fetches them)."""
     pk = info.schema.primary_field.name
-    rows = reads.query(conn, info, ids=ids, output_fields=[field], partition_names=partition_names)
-    found = {row[pk]: row.get(field) for row in rows}
+    source = info.schema.bm25_outputs.get(field)
+    read = source.name if source is not None else field
+    rows = reads.query(conn, info, ids=ids, output_fields=[read], partition_names=partition_names)
+    found = {row[pk]: row.get(read) for row in rows}
     missing = [i for i in ids if i not in found]
     if missing:
         raise invalid_parameter("some of the provided primary key IDs do not exist: missing IDs = "
