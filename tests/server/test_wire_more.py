@@ -131,6 +131,23 @@ def test_a_query_naming_no_output_field_answers_the_key_alone(two_vectors, serve
     assert set(two_vectors.query(NAME, "id in [1]")[0]) == {"id", "dense", "other", "tag"}
 
 
+def test_loading_progress_checks_the_partitions_named(two_vectors, serve_address) -> None:
+    """GetLoadingProgress: 100% once loaded; each named partition must exist (getPartitionProgress)."""
+    from pymilvus import connections, utility
+
+    connections.connect("progress", uri=f"http://{serve_address}")
+    try:
+        two_vectors.load_collection(NAME)
+        assert utility.loading_progress(NAME, using="progress") == {"loading_progress": "100%"}
+        assert utility.loading_progress(NAME, ["_default"], using="progress") == {"loading_progress": "100%"}
+        for partitions in (["nope"], ["_default", "nope"]):
+            with pytest.raises(MilvusException) as caught:
+                utility.loading_progress(NAME, partitions, using="progress")
+            assert (caught.value.code, caught.value.message) == (200, "partition not found[partition=nope]")
+    finally:
+        connections.disconnect("progress")
+
+
 def test_search_by_ids_matches_in_process(two_vectors, local_client) -> None:
     """SearchRequest.ids (pymilvus's search(ids=...)) runs the keys' stored vectors."""
     kwargs = dict(anns_field="dense", limit=4, filter="tag != 't1'", output_fields=["tag"])

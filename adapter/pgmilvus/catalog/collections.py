@@ -328,14 +328,16 @@ def rename(conn: psycopg.Connection, db_name: str, old_name: str, new_name: str,
     if old_name == new_name and (target_db or db_name) == db_name:  # 2.6's rootcoord, before any lookup
         raise invalid_parameter("collection name or database name should be different")
     info = require(conn, db_name, old_name, for_update=True, name_check=False)
-    if info.name != old_name:
-        raise invalid_parameter(f"{old_name} is an alias; rename the collection {info.name} instead")
+    if info.name != old_name:  # master's rootcoord CheckIfCollectionRenamable, in its order
+        raise invalid_parameter(f"unsupported use an alias to rename collection, alias:{old_name}")
     segments.lock_for_ddl(conn, info)  # waits for writers in flight, stops builds in flight
     compaction.drop_leftovers(conn, info)
     target_db = target_db or db_name
     target_schema = schema_name_of(conn, target_db)
-    if (catalog.get_collection(conn, target_db, new_name) is not None
-            or catalog.alias_target(conn, target_db, new_name) is not None):
+    if catalog.alias_target(conn, target_db, new_name) is not None:
+        raise MilvusException(ErrorCode.ALIAS_COLLECTION_NAME_CONFLICT, "alias and collection name conflict"
+                              f"[database={target_db}][alias={new_name}]")
+    if catalog.get_collection(conn, target_db, new_name) is not None:
         raise MilvusException(ErrorCode.SERVER_ERROR,
                               f"duplicated new collection name {target_db}:{new_name} with other "
                               "collection name or alias")

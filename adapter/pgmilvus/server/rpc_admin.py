@@ -14,7 +14,7 @@ from typing import Any
 from pymilvus.grpc_gen import common_pb2, milvus_pb2
 
 from ..version import __version__
-from ..errors import ErrorCode, MilvusException, collection_not_found
+from ..errors import ErrorCode, MilvusException, collection_not_found, partition_not_found
 from ..schema.index_params import IndexParams
 from ..types import LoadState
 from .convert.params import json_object, kv_dict, kv_value
@@ -141,13 +141,17 @@ class AdminRPCs(RPCBase):
 
     @rpc
     def GetLoadingProgress(self, call: Call, request: Any) -> Any:
-        """Loading is synchronous here: a loaded collection is at 100%, an unloaded one is an error."""
-        state = self._client(call).get_load_state(request.collection_name)["state"]
+        """Loading is synchronous here: a loaded collection (or every named partition) is at 100%,
+        an unloaded one is an error; each named partition must exist (the proxy's getPartitionProgress)."""
+        client, name = self._client(call), request.collection_name
+        state = client.get_load_state(name)["state"]
         if state == LoadState.NotExist:
-            raise collection_not_found(request.collection_name, call.db_name)
+            raise collection_not_found(name, call.db_name)
+        for partition in request.partition_names:
+            if client.get_load_state(name, partition_name=partition)["state"] == LoadState.NotExist:
+                raise partition_not_found(partition)
         if state != LoadState.Loaded:
-            raise MilvusException(ErrorCode.COLLECTION_NOT_LOADED,
-                                  f"collection not loaded[collection={request.collection_name}]")
+            raise MilvusException(ErrorCode.COLLECTION_NOT_LOADED, f"collection not loaded[collection={name}]")
         return milvus_pb2.GetLoadingProgressResponse(status=SUCCESS, progress=100, refresh_progress=100)
 
     @rpc
