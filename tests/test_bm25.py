@@ -382,7 +382,9 @@ def test_empty_collection_and_no_index(fresh_client):
     res = cli.search("plain", data=["fox"], anns_field="sparse", limit=3)
     check_hits(res[0], ranked(bm25({1: "fox", 2: "dog"}, "fox"), 3))
     index = cli.prepare_index_params()
-    index.add_index("sparse", index_type="AUTOINDEX", metric_type="BM25", params={"bm25_k1": 2.0, "bm25_b": 0.3})
+    # (an AUTOINDEX takes no parameters but its metric in Milvus: tests/test_index_checks.py)
+    index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25",
+                    params={"bm25_k1": 2.0, "bm25_b": 0.3})
     cli.create_index("plain", index)
     res = cli.search("plain", data=["fox"], anns_field="sparse", limit=3)
     check_hits(res[0], ranked(bm25({1: "fox", 2: "dog"}, "fox", k1=2.0, b=0.3), 3))

@@ -151,11 +151,23 @@ def test_plain_binary_field_with_mhjaccard(fresh_client):
     schema = cli.create_schema()
     schema.add_field("id", DataType.INT64, is_primary=True)
     schema.add_field("sig", DataType.BINARY_VECTOR, dim=64)
-    index = cli.prepare_index_params()
-    index.add_index("sig", index_type="AUTOINDEX", metric_type="MHJACCARD",
-                    params={"mh_element_bit_width": 32, "mh_lsh_band": 2})
-    cli.create_collection("sigs", schema=schema, index_params=index)
+    auto = cli.prepare_index_params()  # AUTOINDEX with MHJACCARD is MINHASH_LSH, its parameters its own
+    auto.add_index("sig", index_type="AUTOINDEX", metric_type="MHJACCARD", params={"mh_lsh_band": 2})
+    with pytest.raises(MilvusException) as err:
+        cli.create_collection("sigs", schema=schema, index_params=auto)
+    assert err.value.message == "only metric type can be passed when use AutoIndex: invalid parameter"
+    cli.drop_collection("sigs")
+    auto = cli.prepare_index_params()
+    auto.add_index("sig", index_type="AUTOINDEX", metric_type="MHJACCARD")
+    cli.create_collection("sigs", schema=schema, index_params=auto)
     assert cli.describe_index("sigs", "sig")["index_type"] == "MINHASH_LSH"
+    cli.release_collection("sigs")
+    cli.drop_index("sigs", "sig")
+    index = cli.prepare_index_params()
+    index.add_index("sig", index_type="MINHASH_LSH", metric_type="MHJACCARD",
+                    params={"mh_element_bit_width": 32, "mh_lsh_band": 2})
+    cli.create_index("sigs", index)
+    cli.load_collection("sigs")
     words = [struct.pack("<2I", *pair) for pair in ((1, 2), (1, 3), (4, 2), (5, 6))]
     cli.insert("sigs", [{"id": i, "sig": w} for i, w in enumerate(words)])
     jaccard = cli.search("sigs", [words[0]], limit=5, search_params={"params": {"mh_search_with_jaccard": "true"}})[0]

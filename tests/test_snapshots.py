@@ -66,6 +66,29 @@ def test_restore_copies_schema_partitions_indexes_and_rows(fresh_client) -> None
 
 
 
+def test_restored_indexes_are_described_as_their_originals(fresh_client) -> None:
+    """A restore builds the indexes again from their catalog rows, past the checks of a request (an
+    AUTOINDEX altered to mmap takes no parameters when asked for), and keeps what each request sent."""
+    c = fresh_client
+    schema = c.create_schema()
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("vector", DataType.FLOAT_VECTOR, dim=DIM)
+    schema.add_field("tag", DataType.VARCHAR, max_length=32)
+    index = c.prepare_index_params()
+    index.add_index("vector", index_type="AUTOINDEX", metric_type="L2")
+    index.add_index("tag")
+    c.create_collection("src", schema=schema, index_params=index)
+    c.release_collection("src")
+    c.alter_index_properties("src", "vector", properties={"mmap.enabled": True})
+    c.create_snapshot("s", "src")
+    c.restore_snapshot("s", "src", "dst")
+    for name in ("vector", "tag"):
+        assert ({k: v for k, v in c.describe_index("dst", name).items()}
+                == {k: v for k, v in c.describe_index("src", name).items()})
+    assert c.describe_index("dst", "vector")["mmap.enabled"] == "True"
+    assert "index_type" not in c.describe_index("dst", "tag")
+
+
 def test_restore_partition_key_collection(fresh_client) -> None:
     """Each row lands in the hash partition its key routes it to, as an insert would."""
     c = fresh_client

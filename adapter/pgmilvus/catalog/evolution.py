@@ -21,7 +21,7 @@ from typing import Any, Optional
 import psycopg
 from psycopg import sql
 
-from . import segments, store as catalog, struct_fields, ttl
+from . import index_checks, segments, store as catalog, struct_fields, ttl
 from ..data import analyzer
 from ..schema import ddl
 from .properties import (CONFIGURABLE_INDEX_KEYS, FIELD_DESCRIPTION_KEY, MMAP_KEY, OFFSET_CACHE_KEY,
@@ -344,6 +344,8 @@ def alter_index_properties(conn: psycopg.Connection, info: CollectionInfo, index
         elif str(value).lower() not in ("true", "false"):
             raise invalid_parameter(f"invalid {key} value: {value}, expected: true, false")
     index = _index_to_change(info, index_name)
+    if MMAP_KEY in properties:
+        index_checks.check_alter_mmap(index.index_type, info.schema.field(index.field_name), properties[MMAP_KEY])
     if str(properties.get(OFFSET_CACHE_KEY, "")).lower() == "true" and index.index_type.upper() != "BITMAP":
         raise invalid_parameter(f"invalid offset cache index params: only bitmap index support {OFFSET_CACHE_KEY} "
                                 f"now (index {index_name} is {index.index_type})")

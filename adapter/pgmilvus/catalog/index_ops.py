@@ -7,7 +7,7 @@ from typing import Any, Optional
 
 import psycopg
 
-from . import store as catalog, collections, indexes, json_index, segments, struct_indexes
+from . import store as catalog, collections, index_checks, indexes, json_index, segments, struct_indexes
 from .store import CollectionInfo, IndexInfo
 from .properties import CONFIGURABLE_INDEX_KEYS
 from ..schema import names
@@ -24,16 +24,31 @@ def has_vectorscale(conn: psycopg.Connection) -> bool:
     return conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'vectorscale'").fetchone() is not None
 
 
+def _default_name(info: CollectionInfo, param: IndexParam, fallback: str) -> str:
+    """An index asked for without a name (datacoord's CreateIndex): the name of the one index on
+    the field (on a JSON column: on the same path), so asking again for it is the no-op it is in
+    Milvus, else ``fallback``."""
+    schema, column = info.schema, json_index.column_of(info.schema, param.field_name)
+    if column is None:
+        same = [i for i in info.indexes if i.field_name == param.field_name]
+    else:
+        path = json_index.path_of(schema, param.field_name, param.params)
+        same = [i for i in info.indexes if json_index.column_of(schema, i.field_name) == column
+                and json_index.path_of(schema, i.field_name, i.params) == path]
+    return same[0].index_name if len(same) == 1 else fallback
+
+
 def _plan(info: CollectionInfo, param: IndexParam, vectorscale: bool = False) -> indexes.IndexPlan:
     field = info.schema.field(param.field_name)
-    index_name = param.index_name or param.field_name
+    index_name = param.index_name or _default_name(info, param, param.field_name)
     dynamic_key = field is None and info.schema.enable_dynamic_field  # Milvus: a key of $meta, never 1700
     if dynamic_key or (field is not None and field.dtype == DataType.JSON
                        and json_index.is_json_path_index(param.params)):
         if param.metric_type:
             raise invalid_parameter(f"metric_type is not allowed for scalar field {param.field_name}")
         if not param.index_name:
-            index_name = json_index.default_index_name(info.schema, param.field_name, param.params)
+            index_name = _default_name(info, param, json_index.default_index_name(info.schema, param.field_name,
+                                                                                  param.params))
         return indexes.plan_json_path_index(info.schema, param.field_name, index_name, param.index_type,
                                             param.params)
     if field is None:
@@ -49,9 +64,23 @@ def _plan(info: CollectionInfo, param: IndexParam, vectorscale: bool = False) ->
     return indexes.plan_scalar_index(field, index_name, param.index_type, param.params)
 
 
-def create(conn: psycopg.Connection, info: CollectionInfo, index_params: Any) -> bool:
+def _check_request(info: CollectionInfo, param: IndexParam) -> None:
+    """Milvus's proxy checks of what a create_index request carries, before it plans the index:
+    ``mmap.enabled`` for the type asked for, then a vector AUTOINDEX's parameters."""
+    field = info.schema.field(param.field_name)
+    if field is None:
+        return
+    vector = field.is_vector or field.dtype == DataType._ARRAY_OF_VECTOR
+    index_checks.check_create_mmap(param.index_type, vector, param.params)
+    if vector:
+        index_checks.check_autoindex_params(param.index_type, param.params)
+
+
+def create(conn: psycopg.Connection, info: CollectionInfo, index_params: Any, restoring: bool = False) -> bool:
     """Create the indexes; True when one of them indexes an expression (a JSON path), whose
-    statistics only an ANALYZE of the table gathers."""
+    statistics only an ANALYZE of the table gathers.  ``restoring``: a snapshot's indexes, built
+    again from their catalog rows (parameters Milvus's proxy filled in included), unchecked as
+    Milvus restores them past its proxy."""
     if isinstance(index_params, IndexParam):
         index_params = [index_params]
     if not isinstance(index_params, (IndexParams, list)):
@@ -71,6 +100,8 @@ def create(conn: psycopg.Connection, info: CollectionInfo, index_params: Any) ->
     vectorscale = any(str(p.index_type).upper() == "DISKANN" for p in index_params) and has_vectorscale(conn)
     expressions = False
     for param in index_params:
+        if not restoring:
+            _check_request(info, param)
         plan = _plan(info, param, vectorscale)
         problem = warmup_problem(param.params["warmup"]) if "warmup" in (param.params or {}) else None
         if problem:  # 2.6's proxy: after the index type is known
@@ -92,28 +123,21 @@ def _create_one(conn: psycopg.Connection, info: CollectionInfo, plan: indexes.In
     for existing in info.indexes:
         same_field = existing.field_name == plan.field_name
         same_column = column is not None and json_index.column_of(schema, existing.field_name) == column
-        if existing.index_name == plan.index_name or same_field or same_column:
-            if (same_field and existing.index_name == plan.index_name
-                    and existing.index_type == plan.index_type and existing.metric_type == plan.metric_type
-                    and _user_params(existing.params) == plan.params
-                    and not any(key in plan.params for key in CONFIGURABLE_INDEX_KEYS)):
-                # identical index: a no-op, as in Milvus, whose datacoord leaves the configurable
-                # keys (warmup, mmap.enabled, ...) out of the stored side only: with one, never identical
-                return False
-            if same_column and existing.index_name != plan.index_name:
-                if (json_index.path_of(schema, existing.field_name, existing.params)
-                        != json_index.path_of(schema, plan.field_name, plan.params)):
-                    shared = shared or existing.pg_index_name  # another path: same GIN index
-                    continue
-                path = existing.params.get("json_path", existing.field_name)
-                raise MilvusException(ErrorCode.SERVER_ERROR,
-                                      "CreateIndex failed: creating multiple indexes on same field is not "
-                                      f"supported: JSON field {existing.field_name} already has index "
-                                      f"{existing.index_name} on path {path!r}: one index per JSON path; drop "
-                                      "it first (drop_index)")
-            raise invalid_parameter(f"at most one distinct index is allowed per field; field "
-                                    f"{existing.field_name} already has index {existing.index_name}: "
-                                    "drop it first (release_collection, drop_index)")
+        if existing.index_name == plan.index_name:
+            if same_field and _identical(existing, plan):
+                return False  # as in Milvus: asking again for an index is a no-op
+            raise invalid_parameter("at most one distinct index is allowed per field",
+                                    f"field {existing.field_name} already has index {existing.index_name}: drop it "
+                                    "first (release_collection, drop_index)")
+        if same_field or same_column:
+            if (same_column and json_index.path_of(schema, existing.field_name, existing.params)
+                    != json_index.path_of(schema, plan.field_name, plan.params)):
+                shared = shared or existing.pg_index_name  # another JSON path: same GIN index
+                continue
+            raise invalid_parameter("CreateIndex failed: creating multiple indexes on same field is not supported",
+                                    f"field {existing.field_name} already has index {existing.index_name}"
+                                    + (f" on path {existing.params.get('json_path', existing.field_name)!r}"
+                                       if same_column else "") + ": drop it first (drop_index)")
     statement = None if shared else indexes.create_index_sql(info.schema_name, info.table_name, plan)
     pg_index = shared or (indexes.pg_index_name(info.table_name, plan.index_name) if statement else None)
     if statement is not None and info.segmented and segments.is_vector_plan(plan):
@@ -137,8 +161,13 @@ def _create_one(conn: psycopg.Connection, info: CollectionInfo, plan: indexes.In
     return expression
 
 
-def _user_params(params: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in params.items() if k != indexes.PG_KEY}
+def _identical(existing: IndexInfo, plan: indexes.IndexPlan) -> bool:
+    """The request asks for the index that exists (datacoord's checkParams): its configurable keys
+    (warmup, mmap.enabled, ...) are left out of the stored side only, so a request naming one is
+    never identical, and one that does not matches an index altered since."""
+    stored = {k: v for k, v in existing.params.items() if k != indexes.PG_KEY and k not in CONFIGURABLE_INDEX_KEYS}
+    return (existing.index_type == plan.index_type and existing.metric_type == plan.metric_type
+            and stored == plan.params and not any(key in plan.params for key in CONFIGURABLE_INDEX_KEYS))
 
 
 def list_names(info: CollectionInfo, field_name: Optional[str]) -> list[str]:

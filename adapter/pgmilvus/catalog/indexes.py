@@ -34,13 +34,13 @@ from typing import Any, Optional
 
 from psycopg import sql
 
-from . import json_index
+from . import index_checks, json_index
 from .properties import CONFIGURABLE_INDEX_KEYS
 from ..schema import knowhere
 from ..schema.ddl import cast_sql, pg_name
 from ..errors import ErrorCode, MilvusException, ParamError, invalid_parameter
 from ..schema.model import CollectionSchema, FieldSchema
-from ..types import INTEGER_TYPES, NUMERIC_TYPES, STRING_TYPES, DataType, go_name
+from ..types import NUMERIC_TYPES, STRING_TYPES, DataType, go_name
 
 _log = logging.getLogger("pgmilvus")
 
@@ -293,17 +293,16 @@ def plan_vector_index(field: FieldSchema, index_name: str, index_type: str, metr
         # Milvus's proxy: only AUTOINDEX (and a function's output) picks a metric itself; before the type check
         raise MilvusException(ErrorCode.INVALID_PARAMETER, "metric type not set for vector index: invalid "
                               "parameter[expected=valid index params][actual=invalid index params]")
-    if index_type not in VECTOR_INDEX_TYPES:
-        if index_type not in SCALAR_INDEX_TYPES:
-            raise unknown_index_type(given, f"use one of HNSW, IVF_FLAT, FLAT, AUTOINDEX for vector field "
-                                            f"{field.name}")
-        raise invalid_parameter(f"invalid index type: {index_type} for vector field {field.name}; use "
-                                "one of HNSW, IVF_FLAT, FLAT, AUTOINDEX")
+    if index_type not in VECTOR_INDEX_TYPES | SCALAR_INDEX_TYPES:
+        raise unknown_index_type(given, f"use one of HNSW, IVF_FLAT, FLAT, AUTOINDEX for vector field {field.name}")
+    metric = check_metric(field, metric)  # Milvus's proxy: the metric, then whether the type takes the data
+    if index_type not in VECTOR_INDEX_TYPES:  # a scalar index type
+        raise invalid_parameter(f"data type {go_name(field.dtype)} can't build with this index {index_type}",
+                                f"use one of HNSW, IVF_FLAT, FLAT, AUTOINDEX for vector field {field.name}")
     if field.dtype == DataType.INT8_VECTOR and not (index_type == "AUTOINDEX" or index_type.startswith("HNSW")):
         # Milvus (CPU) builds INT8_VECTOR indexes with the HNSW family only
         raise invalid_parameter(f"data type Int8Vector can't build with this index {index_type} (field "
                                 f"{field.name}): use HNSW or AUTOINDEX")
-    metric = check_metric(field, metric)
     if index_type in ("SPARSE_INVERTED_INDEX", "SPARSE_WAND"):
         knowhere.check_sparse_index(metric, params)
     kind = vector_column_kind(field)
@@ -316,7 +315,9 @@ def plan_vector_index(field: FieldSchema, index_name: str, index_type: str, metr
         method = "diskann"
     elif index_type in _IVF:
         method = "ivfflat"
-        with_params["lists"] = _int_param(params, "nlist", 128, 1, 65536, index_type)
+        with_params["lists"] = knowhere.ivf_nlist(params, 128)
+        if index_type == "SCANN":
+            knowhere.check_scann(int(field.dim), params)
     elif index_type.startswith("HNSW"):
         with_params["m"] = _int_param(params, "M", 16, 2, 100, index_type)
         with_params["ef_construction"] = _int_param(params, "efConstruction", 64, 4, 1000, index_type)
@@ -391,15 +392,13 @@ def _plan_geometry_index(field: FieldSchema, index_name: str, index_type: str,
 
 def _check_struct_sub_field(field: FieldSchema, index_type: str) -> None:
     """Milvus's checkers on a struct's scalar sub-field ``S[a]`` (an ARRAY column): STL_SORT takes
-    numeric and VARCHAR elements (stl_sort_checker.go), BITMAP bool, integer and VARCHAR ones
-    (bitmap_index_checker.go); INVERTED and AUTOINDEX any.  pgmilvus builds the GIN index of an
-    ARRAY for each (it serves ``array_contains*`` on ``S[a]``); results never depend on it."""
+    numeric and VARCHAR elements (stl_sort_checker.go), BITMAP those of any array
+    (index_checks.check_bitmap_field); INVERTED and AUTOINDEX any.  pgmilvus builds the GIN index
+    of an ARRAY for each (it serves ``array_contains*`` on ``S[a]``); results never depend on it."""
     element = field.element_type
     if index_type == "STL_SORT" and element not in NUMERIC_TYPES | STRING_TYPES:
         raise invalid_parameter("STL_SORT are only supported on numeric, varchar or timestamptz field, got struct "
                                 f"sub-field of {go_name(element)}")
-    if index_type == "BITMAP" and element not in INTEGER_TYPES | STRING_TYPES | {DataType.BOOL}:
-        raise invalid_parameter("bitmap index are only supported on bool, int, string for array field")
 
 
 def plan_scalar_index(field: FieldSchema, index_name: str, index_type: str,
@@ -411,6 +410,8 @@ def plan_scalar_index(field: FieldSchema, index_name: str, index_type: str,
         _check_struct_sub_field(field, index_type)
     if field.dtype == DataType.GEOMETRY:
         return _plan_geometry_index(field, index_name, index_type, params)
+    if index_type == "BITMAP":
+        index_checks.check_bitmap_field(field)
     if index_type == "RTREE":
         raise invalid_parameter(f"RTREE index can only be built on geometry field, got "
                                 f"{go_name(field.dtype)} (field {field.name}); use INVERTED, STL_SORT or "
@@ -462,14 +463,17 @@ def describe(plan_params: dict[str, Any], index_type: str, metric: Optional[str]
              index_name: str, total_rows: int) -> dict[str, Any]:
     """describe_index's dict: user params as strings, as Milvus returns them; an index created by a
     request with a ``params`` JSON object (the ORM's create_index, REST) as that request sent it, the
-    object nested under ``params`` (its configurable keys as they are now)."""
+    object nested under ``params`` (its configurable keys as they are now).  Milvus keeps the request's
+    own pairs: a scalar index asked for with no index type (or with no pairs at all) is described
+    without one, a vector index always with its type and metric (its proxy's wrapUserIndexParams)."""
     sent = (plan_params.get(PG_KEY) or {}).get("sent")
     if sent is not None:
         out = {k: v for k, v in sent.items() if k not in CONFIGURABLE_INDEX_KEYS}
         out.update((k, _as_str(plan_params[k], k)) for k in CONFIGURABLE_INDEX_KEYS if k in plan_params)
     else:
         out = {str(k): _as_str(v, str(k)) for k, v in plan_params.items() if k != PG_KEY}
-    out["index_type"] = index_type
+    if index_type and (metric or sent != {}):
+        out["index_type"] = index_type
     if metric:
         out["metric_type"] = metric
     out.update(field_name=field_name, index_name=index_name, total_rows=total_rows,

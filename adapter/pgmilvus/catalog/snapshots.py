@@ -197,8 +197,10 @@ def _create_target(conn: psycopg.Connection, row: dict, target_db: str, target_n
             user = {k: v for k, v in index["params"].items() if k != indexes.PG_KEY}
             if index["metric_type"]:
                 user["metric_type"] = index["metric_type"]
-            params.add_index(index["field_name"], index["index_type"] or "", index["index_name"], params=user)
-        index_ops.create(conn, info, params)
+            sent = (index["params"].get(indexes.PG_KEY) or {}).get("sent")  # described as it was
+            params.add_index(index["field_name"], index["index_type"] or "", index["index_name"], params=user,
+                             _sent_params=sent)
+        index_ops.create(conn, info, params, restoring=True)
     return _target(conn, target_db, target_name)
 
 

@@ -66,14 +66,20 @@ def loaded(value: Any) -> Any:
     return value
 
 
-def check_range(key: str, given: Any, allowed: Range) -> None:
-    """knowhere's type and range check of one numeric param (absent params are not given)."""
+def check_range(key: str, given: Any, allowed: Range, build: bool = False) -> None:
+    """knowhere's type and range check of one numeric param (absent params are not given).
+
+    ``build``: an index's build params, which Milvus's proxy hands knowhere as strings; knowhere
+    reads a float field's string as a float, and its errors show it as JSON shows one (``1`` is
+    shown ``1.0``), where a search's params keep their JSON numbers."""
     value = loaded(given)
     if isinstance(value, (bool, np.bool_)):
         value = bool(value)    # JSON true is no number
     elif isinstance(value, numbers.Integral):
         value = int(value)     # numpy's too
     elif isinstance(value, numbers.Real):
+        value = float(value)
+    if build and not allowed.integer and isinstance(value, (int, float)) and not isinstance(value, bool):
         value = float(value)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or allowed.integer and not isinstance(value, int):
         raise invalid_parameter(f"Type conflict in json: param '{key}' ({_json_text(value)}) should be "
@@ -83,10 +89,10 @@ def check_range(key: str, given: Any, allowed: Range) -> None:
                                 f"{allowed.text()}")
 
 
-def check_ranges(params: dict[str, Any], ranges: dict[str, Range]) -> None:
+def check_ranges(params: dict[str, Any], ranges: dict[str, Range], build: bool = False) -> None:
     for key, allowed in ranges.items():
         if params.get(key) is not None:
-            check_range(key, params[key], allowed)
+            check_range(key, params[key], allowed, build)
 
 
 #: Sparse index params (SparseInvertedIndexConfig, for train) and BM25's (BaseConfig).
@@ -114,9 +120,9 @@ def check_sparse_index(metric: Optional[str], params: dict[str, Any]) -> None:
     if algo is not None and str(algo) not in SPARSE_ALGOS:
         raise invalid_parameter(f"sparse inverted index algo {algo} not found or not supported, supported: "
                                 f"[{' '.join(SPARSE_ALGOS)}]")
-    check_ranges(params, SPARSE_TRAIN_RANGES)
+    check_ranges(params, SPARSE_TRAIN_RANGES, build=True)
     if metric == "BM25":
-        check_ranges(params, BM25_RANGES)
+        check_ranges(params, BM25_RANGES, build=True)
     codec = params.get("inverted_index_codec")
     if codec is not None and str(codec) and str(codec) not in SPARSE_CODECS:
         raise invalid_parameter(f"inverted_index_codec {codec} not found or not supported, supported: "
@@ -134,6 +140,35 @@ def check_sparse_search(params: dict[str, Any]) -> None:
     check_ranges(params, SPARSE_SEARCH_RANGES)
 
 
+#: The IVF family's number of clusters (IvfConfig).
+IVF_NLIST = Range(1, 65536, integer=True)
+#: SCANN's sub-space width (ScannConfig): a vector's dimension must be a multiple of it.
+SCANN_SUB_DIM = Range(1, INT32_MAX, integer=True)
+SCANN_DEFAULT_SUB_DIM = 2
+
+
+def ivf_nlist(params: dict[str, Any], default: int) -> int:
+    """An IVF index's ``nlist`` (pgvector's ``lists``), refused as knowhere refuses it."""
+    if params.get("nlist") is None:
+        return default
+    check_range("nlist", params["nlist"], IVF_NLIST, build=True)
+    return int(loaded(params["nlist"]))
+
+
+def check_scann(dim: int, params: dict[str, Any]) -> None:
+    """SCANN quantizes ``sub_dim``-wide slices of a vector (2 unless given), so knowhere refuses a
+    dimension that does not split into them, before any data is read."""
+    sub_dim = params.get("sub_dim")
+    if sub_dim is None:
+        sub_dim = SCANN_DEFAULT_SUB_DIM
+    else:
+        check_range("sub_dim", sub_dim, SCANN_SUB_DIM, build=True)
+        sub_dim = int(loaded(sub_dim))
+    if dim % sub_dim:
+        raise invalid_parameter(f"The dimension of a vector (dim) should be a multiple of sub_dim. Dimension:{dim}, "
+                                f"sub_dim:{sub_dim}")
+
+
 #: MINHASH_LSH's build params (MinHashLSHConfig and BaseConfig's mh_* fields).
 MINHASH_TRAIN_RANGES = {
     "mh_lsh_band": Range(-INT32_MAX - 1, INT32_MAX, integer=True),
@@ -148,7 +183,7 @@ MINHASH_SEARCH_RANGES = {"refine_k": Range(1, INT32_MAX, integer=True)}
 def check_minhash_index(params: dict[str, Any]) -> None:
     """A MINHASH_LSH index's build params; an element width that is not whole bytes fails
     knowhere's build (``Expecting ... mh_element_bit_width % 8 == 0``), refused here at once."""
-    check_ranges(params, MINHASH_TRAIN_RANGES)
+    check_ranges(params, MINHASH_TRAIN_RANGES, build=True)
     width = params.get("mh_element_bit_width")
     if width is not None and int(loaded(width)) % 8 != 0:
         raise invalid_parameter(f"mh_element_bit_width {width} is not a multiple of 8 (a MinHash element is "

@@ -229,13 +229,18 @@ class AdminRPCs(RPCBase):
 
 def index_arguments(pairs: Any) -> dict[str, Any]:
     """CreateIndex ``extra_params`` as add_index arguments: a JSON ``params`` KV (pymilvus, Node) and
-    flat KVs (Java) both become build parameters; a missing ``index_type`` is AUTOINDEX (Node's quick setup)."""
+    flat KVs (Java) both become build parameters; a missing ``index_type`` is AUTOINDEX (Node's quick setup).
+    No pairs at all are sent as none (``_sent_params`` empty): Milvus describes such a scalar index
+    without a type (indexes.describe)."""
     raw = {p.key: p.value for p in pairs}
+    sent_nothing = not raw
     params = json_object(raw.pop("params"), "index params") if "params" in raw else {}
     index_type = raw.pop("index_type", "") or "AUTOINDEX"
     arguments: dict[str, Any] = {"index_type": index_type}
     if params:  # described as sent (Milvus keeps the request's pairs); a bare AUTOINDEX is not
         arguments["_sent_params"] = {"params": dict(params), **raw}
+    elif sent_nothing:
+        arguments["_sent_params"] = {}
     metric = raw.pop("metric_type", "")
     if metric:
         arguments["metric_type"] = metric

@@ -1,0 +1,193 @@
+"""Milvus's refusals of an index request, in its words (Milvus master's proxy, datacoord and
+knowhere), and the repeated / unnamed requests it takes.
+
+One line per request: the field, the index the request asks for, and the exact message (code
+1100 for all).  pgmilvus builds none of these indexes differently for them (mmap, AUTOINDEX's
+parameters, SCANN's sub-spaces mean nothing to pgvector), but an application that runs here
+must run on Milvus.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import pytest
+
+from pgmilvus import DataType, MilvusClient, MilvusException
+
+NAME = "ic"
+#: What Milvus's proxy says of a refused metric, after the reason.
+_METRIC = ": invalid parameter[expected=valid index params][actual=invalid index params]"
+
+
+def _make(client: MilvusClient) -> None:
+    schema = client.create_schema()
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("v", DataType.FLOAT_VECTOR, dim=4)
+    schema.add_field("v3", DataType.FLOAT_VECTOR, dim=3)
+    schema.add_field("sp", DataType.SPARSE_FLOAT_VECTOR)
+    schema.add_field("i16", DataType.INT16)
+    schema.add_field("f", DataType.FLOAT)
+    schema.add_field("tags", DataType.ARRAY, element_type=DataType.VARCHAR, max_capacity=4, max_length=8)
+    schema.add_field("scores", DataType.ARRAY, element_type=DataType.DOUBLE, max_capacity=4)
+    schema.add_field("j", DataType.JSON)
+    client.create_collection(NAME, schema=schema)
+
+
+def _create(client: MilvusClient, field: str, **index: Any) -> None:
+    params = client.prepare_index_params()
+    params.add_index(field, **index)
+    client.create_index(NAME, params)
+
+
+REFUSED = [
+    ("v", dict(index_type="SCANN", metric_type="L2", params={"nlist": 0}),
+     "Out of range in json: param 'nlist' (0) should be in range [1, 65536]: invalid parameter"),
+    ("v", dict(index_type="IVF_FLAT", metric_type="L2", params={"nlist": 65537}),
+     "Out of range in json: param 'nlist' (65537) should be in range [1, 65536]: invalid parameter"),
+    ("v", dict(index_type="IVF_SQ8", metric_type="L2", params={"nlist": "x"}),
+     "Type conflict in json: param 'nlist' (\"x\") should be integer: invalid parameter"),
+    ("v3", dict(index_type="SCANN", metric_type="L2", params={"nlist": 1024}),
+     "The dimension of a vector (dim) should be a multiple of sub_dim. Dimension:3, sub_dim:2: invalid parameter"),
+    ("v", dict(index_type="SCANN", metric_type="L2", params={"sub_dim": 3}),
+     "The dimension of a vector (dim) should be a multiple of sub_dim. Dimension:4, sub_dim:3: invalid parameter"),
+    ("sp", dict(index_type="SPARSE_INVERTED_INDEX", metric_type="IP", params={"drop_ratio_build": 1}),
+     "Out of range in json: param 'drop_ratio_build' (1.0) should be in range [0.000000, 1.000000): invalid "
+     "parameter"),
+    ("sp", dict(index_type="SPARSE_WAND", metric_type="IP", params={"drop_ratio_build": "3"}),
+     "Out of range in json: param 'drop_ratio_build' (3.0) should be in range [0.000000, 1.000000): invalid "
+     "parameter"),
+    ("sp", dict(index_type="SPARSE_WAND", metric_type="IP", params={"drop_ratio_build": 1.1}),
+     "Out of range in json: param 'drop_ratio_build' (1.1) should be in range [0.000000, 1.000000): invalid "
+     "parameter"),
+    ("v", dict(metric_type="L2", params={"nlist": "1024", "M": "100"}),
+     "only metric type can be passed when use AutoIndex: invalid parameter"),
+    ("v", dict(index_type="AUTOINDEX", metric_type="L2", params={"mmap.enabled": True}),
+     "only metric type can be passed when use AutoIndex: invalid parameter"),
+    ("sp", dict(index_type="BITMAP"), "metric type not set for vector index" + _METRIC),
+    ("sp", dict(index_type="BITMAP", metric_type="L2"),
+     "only IP&BM25 is the supported metric type for sparse index" + _METRIC + " (field sp takes IP)"),
+    ("sp", dict(index_type="BITMAP", metric_type="IP"),
+     "data type SparseFloatVector can't build with this index BITMAP: invalid parameter; use one of HNSW, IVF_FLAT, "
+     "FLAT, AUTOINDEX for vector field sp"),
+    ("id", dict(index_type="BITMAP"), "create bitmap index on primary key not supported: invalid parameter"),
+    ("f", dict(index_type="BITMAP"), "bitmap index are only supported on bool, int, string and array field: invalid "
+                                     "parameter"),
+    ("scores", dict(index_type="BITMAP"),
+     "bitmap index are only supported on bool, int, string for array field: invalid parameter"),
+    ("i16", dict(index_type="STL_SORT", params={"mmap.enabled": True}),
+     "invalid mmap type params: index type STL_SORT does not support mmap: invalid parameter: invalid parameter"),
+    ("v", dict(index_type="DISKANN", metric_type="L2", params={"mmap.enabled": "true"}),
+     "invalid mmap type params: index type DISKANN does not support mmap: invalid parameter: invalid parameter"),
+    ("v", dict(index_type="HNSW", metric_type="L2", params={"mmap.enabled": "yes"}),
+     "invalid mmap type params: invalid mmap.enabled value: yes, expected: true, false: invalid parameter: invalid "
+     "parameter"),
+]
+
+
+@pytest.mark.parametrize("field, index, message", REFUSED)
+def test_refused(client: MilvusClient, field: str, index: dict, message: str) -> None:
+    _make(client)
+    with pytest.raises(MilvusException) as info:
+        _create(client, field, **index)
+    assert (info.value.code, info.value.message) == (1100, message)
+    assert client.list_indexes(NAME) == []
+
+
+TAKEN = [
+    ("v", dict(index_type="AUTOINDEX", metric_type="L2")),
+    ("v", dict(index_type="AUTOINDEX", params={"halfvec": True})),  # pgmilvus's own knob
+    ("v", dict(index_type="SCANN", metric_type="L2", params={"nlist": 65536})),
+    ("v", dict(index_type="HNSW", metric_type="L2", params={"mmap.enabled": False})),
+    ("tags", dict(index_type="BITMAP", params={"mmap.enabled": True})),
+    ("i16", dict(index_type="STL_SORT", params={"mmap.enabled": False})),
+]
+
+
+@pytest.mark.parametrize("field, index", TAKEN)
+def test_taken(client: MilvusClient, field: str, index: dict) -> None:
+    _make(client)
+    _create(client, field, **index)
+    assert client.list_indexes(NAME) == [field]
+
+
+# alter_index_properties({"mmap.enabled": True}) on an index: None when Milvus takes it
+ALTER_MMAP = [
+    ("i16", "STL_SORT",
+     "invalid mmap index params: index type STL_SORT does not support mmap: invalid parameter: invalid parameter"),
+    ("i16", "INVERTED", None),
+    ("i16", "AUTOINDEX", None),  # Milvus builds HYBRID
+    ("tags", "BITMAP", None),
+    ("v", "DISKANN",
+     "invalid mmap index params: index type DISKANN does not support mmap: invalid parameter: invalid parameter"),
+    ("v", "HNSW", None),
+]
+
+
+@pytest.mark.parametrize("field, index_type, refusal", ALTER_MMAP)
+def test_alter_mmap(client: MilvusClient, field: str, index_type: str, refusal: Optional[str]) -> None:
+    _make(client)
+    _create(client, field, index_type=index_type, index_name="x",
+            **({"metric_type": "L2"} if field == "v" else {}))
+    if refusal is None:
+        client.alter_index_properties(NAME, "x", properties={"mmap.enabled": True})
+        assert client.describe_index(NAME, "x")["mmap.enabled"] == "True"
+        return
+    with pytest.raises(MilvusException) as info:
+        client.alter_index_properties(NAME, "x", properties={"mmap.enabled": True})
+    assert (info.value.code, info.value.message) == (1100, refusal)
+    assert "mmap.enabled" not in client.describe_index(NAME, "x")
+
+
+def test_one_index_per_field_in_datacoord_s_words(client: MilvusClient) -> None:
+    """Another name on an indexed field: datacoord's ``creating multiple indexes``; the same name
+    (or none: the field's index's own) with other params: ``at most one distinct index``; the
+    same request again: a no-op."""
+    _make(client)
+    _create(client, "v", index_type="HNSW", metric_type="L2", index_name="a")
+    with pytest.raises(MilvusException) as info:
+        _create(client, "v", index_type="HNSW", metric_type="L2", index_name="b")
+    assert (info.value.code, info.value.message) == (
+        1100, "CreateIndex failed: creating multiple indexes on same field is not supported: invalid parameter; "
+              "field v already has index a: drop it first (drop_index)")
+    for name in ("a", ""):
+        with pytest.raises(MilvusException) as info:
+            _create(client, "v", index_type="HNSW", metric_type="IP", index_name=name)
+        assert (info.value.code, info.value.message) == (
+            1100, "at most one distinct index is allowed per field: invalid parameter; field v already has index a: "
+                  "drop it first (release_collection, drop_index)")
+    _create(client, "v", index_type="HNSW", metric_type="L2")  # unnamed: index a, asked for again
+    assert client.list_indexes(NAME) == ["a"]
+
+
+def test_unnamed_json_path_index_is_the_path_s_index(client: MilvusClient) -> None:
+    """On a JSON field datacoord looks for the index of the same path only."""
+    _make(client)
+    path = {"json_path": 'j["a"]', "json_cast_type": "double"}
+    _create(client, "j", index_type="INVERTED", index_name="mine", params=path)
+    _create(client, "j", index_type="INVERTED", params=path)
+    _create(client, "j", index_type="INVERTED", params={"json_path": 'j["b"]', "json_cast_type": "double"})
+    assert sorted(client.list_indexes(NAME)) == ["j/b", "mine"]
+
+
+def test_repeated_create_after_alter_is_a_no_op(client: MilvusClient) -> None:
+    """datacoord leaves an altered index's configurable keys out of the comparison: the request
+    that built it still names it, and the altered keys stay."""
+    _make(client)
+    _create(client, "tags", index_type="BITMAP")
+    client.alter_index_properties(NAME, "tags", properties={"indexoffsetcache.enabled": True, "mmap.enabled": True})
+    _create(client, "tags", index_type="BITMAP")
+    described = client.describe_index(NAME, "tags")
+    assert (described["indexoffsetcache.enabled"], described["mmap.enabled"]) == ("True", "True")
+
+
+def test_scalar_index_asked_for_without_a_type_is_described_without_one(client: MilvusClient) -> None:
+    """Milvus describes an index by the request's own pairs: none for a bare scalar index, the
+    type and metric of a bare vector one (AUTOINDEX)."""
+    _make(client)
+    _create(client, "tags")
+    _create(client, "v")
+    facts = ("field_name", "index_name", "total_rows", "indexed_rows", "pending_index_rows", "state")
+    assert {k: v for k, v in client.describe_index(NAME, "tags").items() if k not in facts} == {}
+    assert {k: v for k, v in client.describe_index(NAME, "v").items() if k not in facts} == {
+        "index_type": "AUTOINDEX", "metric_type": "COSINE"}
