@@ -67,6 +67,7 @@ CASES = [  # metric, functions, FunctionScore params, expected score per id (ord
      {i: d * RANDOM_SEED_7[i] for i, d in {1: 1.0, 2: 0.8, 3: 0.6, 4: 0.0}.items()}),
     ("IP", [boost(2.0, "n == 1", random_score={"seed": 7, "field": "n"})], {"boost_mode": "sum"},
      {1: 1.0 + 2 * RANDOM_SEED_7[1], 2: 0.8, 3: 0.6, 4: 0.0}),
+    ("COSINE", [boost(2.0, 'starts_with(s, "ev")')], None, {1: 1.0, 2: 1.6, 3: 0.6, 4: 0.0}),
     ("L2", [boost(0.25, "n == 3")], {"boost_mode": "multiply"}, {1: 0.0, 2: 0.4, 3: 0.2, 4: 2.0}),
     ("L2", [boost(0.7, "n == 3")], {"boost_mode": "sum"}, {1: 0.0, 2: 0.4, 3: 0.1, 4: 2.0}),
 ]
@@ -143,6 +144,8 @@ BAD = [  # functions, params, search kwargs, code, message
      PLAN + "parse expr failed with error: {cannot parse expression: invalid_field @@@ 123, error: column 15: "
             "token recognition error at: '@'}: invalid parameter"),
     ([boost(1.5, "n > 'a'")], None, {}, 1100, None),
+    ([boost(1.5, "empty(n)")], None, {}, 65535,
+     "fail to search on QueryNode: worker query failed: function empty(int64_t) not found."),
     ([boost(1.5)], None, {"group_by_field": "n"}, 1100,
      PLAN + "don't support use segment scorer with group_by or search_iterator: invalid parameter"),
     ([boost(1.5)], {"boost_mode": "max"}, {}, 1100,

@@ -409,6 +409,19 @@ EXTRA = [
     ('color == {c}', [1]),
     ("j['arr'][3] == 4", [5]),
     ('exists j["y"]["z"] and not exists j["k"]', [1, 2]),
+    # segcore's filter functions (functions.py)
+    ("empty(t)", [4]),
+    ("not EMPTY(t)", [1, 2, 3, 5, 6, 7]),
+    ('starts_with(s, "a")', [1, 4, 6, 7]),
+    ('starts_with(s, "A")', [3]),                # bytes: no case folding
+    ('starts_with(s, "a_b%")', [4]),             # LIKE's wildcards are plain characters here
+    ('starts_with(s, "it\'s \\"")', [5]),
+    ('starts_with(s, "")', [1, 2, 3, 4, 5, 6, 7]),
+    ("starts_with(s, s)", [1, 2, 3, 4, 5, 6, 7]),
+    ('starts_with("abc", s)', [6, 7]),
+    ('starts_with(t, "hello") or starts_with(s, "ban")', [1, 2, 6]),
+    ('not starts_with(s, "a") and empty(t)', []),
+    ("empty(i)", "ERR"),
 ]
 PARAMS = {"obj": {"z": "a"}, "ids": [1, 2, 3], "name": "Apple pie", "c": "red", "jx6": {"x": 6}}
 

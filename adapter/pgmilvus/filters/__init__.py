@@ -141,13 +141,15 @@ def filter_sql(expr: str, schema: CollectionSchema, params: Optional[dict] = Non
 
 def plan_sql(expr: str, schema: CollectionSchema, params: Optional[dict],
              operation: str, json_indexes: frozenset = frozenset(),
-             timezone: str = DEFAULT_TIMEZONE) -> Optional[str]:
+             timezone: str = DEFAULT_TIMEZONE, request: str = "query") -> Optional[str]:
     """:func:`filter_sql` for a query, search or delete plan: Milvus's argument check and error shape.
 
     ``operation`` names the plan in errors: ``failed to create <operation> plan: ...``.
     ``json_indexes``: the collection's B-tree-indexed JSON paths (json_index.indexed_paths).
     ``timezone``: of ``ISO`` timestamps without an offset (query/search: the call's ``timezone``,
     else the collection's; delete: the collection's, as Milvus 2.6's proxy).
+    ``request``: "search" or "query" (delete too), whose query node words a segcore refusal
+    (FilterError.wrap); a search's plan is a query plan to the proxy.
     """
     if not expr or not expr.strip():
         return None
@@ -156,7 +158,7 @@ def plan_sql(expr: str, schema: CollectionSchema, params: Optional[dict],
     try:
         return filter_sql(expr, schema, params, json_indexes, timezone)
     except FilterError as exc:
-        raise exc.wrap(f"failed to create {operation} plan") from None
+        raise exc.wrap(f"failed to create {operation} plan", request) from None
 
 
 def sample_split(expr: str, schema: CollectionSchema, params: Optional[dict], operation: str,
@@ -197,7 +199,8 @@ def split_filter(expr: str, schema: CollectionSchema, params: Optional[dict], op
     try:
         found = cache.compile_cache.get_or_build(key, build)
     except FilterError as exc:
-        raise exc.wrap(f"failed to create {operation} plan") from None
+        request = "search" if operation == "search" else "query"
+        raise exc.wrap(f"failed to create {operation} plan", request) from None
     return found or None
 
 

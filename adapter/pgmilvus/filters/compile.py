@@ -463,6 +463,21 @@ def _like(pred: ir.LikeMatch) -> exp.Expression:
                       expression=exp.Literal.string("\\"))
 
 
+def _function_call(pred: ir.FunctionCall) -> exp.Expression:
+    """segcore's filter functions (functions.py): ``empty(x)`` is ``x = ''``; ``starts_with(x, p)``
+    of a column and a constant is ``x LIKE 'p%'`` (the prefix escaped), the form a B-tree serves,
+    else Postgres's ``STARTS_WITH``.  Both compare bytes, and a NULL argument gives NULL."""
+    args = [_col(arg.name) if isinstance(arg, ir.Column) else exp.Literal.string(arg) for arg in pred.args]
+    if pred.name == "empty":
+        return exp.EQ(this=args[0], expression=exp.Literal.string(""))
+    text, prefix = pred.args
+    if isinstance(text, ir.Column) and isinstance(prefix, str):
+        pattern = "".join("\\" + ch if ch in "%_\\" else ch for ch in prefix) + "%"
+        return exp.Escape(this=exp.Like(this=args[0], expression=exp.Literal.string(pattern)),
+                          expression=exp.Literal.string("\\"))
+    return exp.StartsWith(this=args[0], expression=args[1])
+
+
 # -- regular expressions (=~) ------------------------------------------------------------------
 def _regex(pred: ir.RegexMatch) -> exp.Expression:
     """``"s" ~ '<ARE>'`` (NULL stays NULL: UNKNOWN); a JSON string value by jsonpath ``like_regex``
@@ -755,7 +770,7 @@ _COMPILERS: dict[type, Callable[[Any], exp.Expression]] = {
     ir.InList: _in_list, ir.LikeMatch: _like, ir.RegexMatch: _regex, ir.KeyExists: _exists,
     ir.NullTest: _null_test,
     ir.Contains: _contains, ir.TextMatch: _text_match, ir.TextMatchFuzzy: _text_match_fuzzy,
-    ir.PhraseMatch: _phrase_match,
+    ir.PhraseMatch: _phrase_match, ir.FunctionCall: _function_call,
     ir.RandomSample: _random_sample, ir.Logic: _logic, ir.Negate: _negate,
     ir.ElementFilter: _element_filter, ir.Match: _match,
     ir.Truth: lambda pred: exp.true() if pred.value else exp.false(),

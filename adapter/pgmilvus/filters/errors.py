@@ -6,6 +6,10 @@ Milvus reports a bad filter as ``cannot parse expression: <expr>, error:
 Callers get the bare parse message here and add their operation's prefix
 with :meth:`FilterError.wrap`, so one compiled-filter cache serves query,
 search and delete alike.
+
+A few refusals are not the parser's but segcore's, on the query node, when it
+builds the plan it was sent (a function call its registry does not hold,
+functions.py): code 65535, the message as the query node reports it.
 """
 
 from __future__ import annotations
@@ -14,6 +18,11 @@ from typing import Callable, Optional, TypeVar
 
 from ..errors import ErrorCode, MilvusException
 
+#: How a segcore refusal comes back to the client, by the request the plan was built for (the
+#: query node's words around it; pgmilvus names no node).
+_QUERY_NODE = {"query": "fail to Query on QueryNode: worker query failed",
+               "search": "fail to search on QueryNode: worker query failed"}
+
 
 class FilterError(MilvusException):
     """A filter Milvus would reject; ``detail`` is the part after ``error: ``.
@@ -21,19 +30,24 @@ class FilterError(MilvusException):
     ``column`` is the 1-based character column of the offending token (or
     None when the problem is not tied to one place), and it is also written
     into the message as ``column N: ...`` so users see where to look.
+    ``segcore``: the query node refuses the plan, not the parser (code 65535, the bare detail).
     """
 
     def __init__(self, expr: str, detail: str, column: Optional[int] = None, whole: bool = False,
-                 code: int = ErrorCode.INVALID_PARAMETER) -> None:
+                 code: int = ErrorCode.INVALID_PARAMETER, segcore: bool = False) -> None:
         self.expr = expr
         self.detail = detail
         self.column = column
+        self.segcore = segcore
         where = f"column {column}: " if column is not None else ""
         # ``whole``: Milvus reports it after parsing, as the whole message (not "cannot parse ...")
         super().__init__(code, detail if whole else f"cannot parse expression: {expr}, error: {where}{detail}")
 
-    def wrap(self, prefix: str) -> MilvusException:
-        """The server-shaped error, e.g. ``wrap("failed to create query plan")``."""
+    def wrap(self, prefix: str, request: str = "query") -> MilvusException:
+        """The server-shaped error, e.g. ``wrap("failed to create query plan")``; a segcore
+        refusal is the query node's, worded for ``request`` ("query" or "search")."""
+        if self.segcore:
+            return MilvusException(self.code, f"{_QUERY_NODE[request]}: {self.message}")
         return MilvusException(self.code, f"{prefix}: {self.message}: invalid parameter")
 
 
@@ -45,16 +59,23 @@ class SyntaxProblem(Exception):
     """
 
     def __init__(self, detail: str, pos: Optional[int] = None, whole: bool = False,
-                 code: int = ErrorCode.INVALID_PARAMETER) -> None:
+                 code: int = ErrorCode.INVALID_PARAMETER, segcore: bool = False) -> None:
         super().__init__(detail)
         self.detail = detail
         self.pos = pos
         self.whole = whole
         #: 1100 for what Milvus refuses too; 3000 (UNSUPPORTED) for what Milvus runs and pgmilvus cannot.
         self.code = code
+        self.segcore = segcore
 
     def to_filter_error(self, expr: str) -> FilterError:
-        return FilterError(expr, self.detail, None if self.pos is None else self.pos + 1, self.whole, self.code)
+        return FilterError(expr, self.detail, None if self.pos is None else self.pos + 1, self.whole, self.code,
+                           self.segcore)
+
+
+def segcore_problem(detail: str) -> SyntaxProblem:
+    """segcore's refusal of a plan the parser accepted (code 65535, reported as the query node's)."""
+    return SyntaxProblem(detail, whole=True, code=ErrorCode.SERVER_ERROR, segcore=True)
 
 
 T = TypeVar("T")

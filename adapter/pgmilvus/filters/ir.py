@@ -204,6 +204,17 @@ class PhraseMatch:
 
 
 @dataclass(frozen=True, slots=True)
+class FunctionCall:
+    """A filter function of segcore's registry (functions.py): ``empty(x)``, ``starts_with(x, p)``;
+    each argument a VarChar column or a string constant (``str``).  Its own node, not the
+    LIKE / ``==`` it compiles to: Milvus plans it as a CallExpr, which partition key isolation
+    does not take for a use of the key."""
+
+    name: str
+    args: tuple[Union[Column, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class RandomSample:
     fraction: float
 
@@ -254,11 +265,11 @@ class Truth:
 
 
 Pred = Union[Compare, CompareColumns, Between, InList, LikeMatch, RegexMatch, KeyExists, NullTest,
-             Contains, TextMatch, TextMatchFuzzy, PhraseMatch, RandomSample, ElementFilter, Match, Logic, Negate,
-             Truth]
+             Contains, TextMatch, TextMatchFuzzy, PhraseMatch, FunctionCall, RandomSample, ElementFilter, Match,
+             Logic, Negate, Truth]
 PRED_TYPES = (Compare, CompareColumns, Between, InList, LikeMatch, RegexMatch, KeyExists, NullTest,
-              Contains, TextMatch, TextMatchFuzzy, PhraseMatch, RandomSample, ElementFilter, Match, Logic, Negate,
-              Truth)
+              Contains, TextMatch, TextMatchFuzzy, PhraseMatch, FunctionCall, RandomSample, ElementFilter, Match,
+              Logic, Negate, Truth)
 
 
 def split_last(pred: object, kind: type) -> Optional[tuple[Optional["Pred"], "Pred"]]:

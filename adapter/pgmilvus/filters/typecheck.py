@@ -17,7 +17,9 @@ with its messages where users may recognise them:
 * a TIMESTAMPTZ field compares with ``ISO '<timestamp>'`` only, optionally
   moved by ``+`` / ``- INTERVAL '<ISO 8601 duration>'`` (a timestamp without an
   offset is a local time of the read's time zone: the call's ``timezone``, else
-  the collection's).
+  the collection's);
+* any other call ``name(args)`` is one of segcore's registry (``empty``, ``starts_with``), else its
+  ``function name(types) not found.``, raised after the parser's errors (functions.py).
 
 The output is an :mod:`.ir` predicate tree that the SQL compiler trusts.
 """
@@ -33,8 +35,9 @@ from ..errors import ErrorCode
 from ..schema import ddl
 from ..schema.model import DYNAMIC_FIELD, CollectionSchema
 from ..types import FLOAT_TYPES, GO_NAMES, INTEGER_TYPES, STRING_TYPES, VECTOR_TYPES, DataType
-from . import ast, fuzzy, ir, structcheck
+from . import ast, functions, fuzzy, ir, structcheck
 from .errors import INT64_MAX as _INT64_MAX, INT64_MIN as _INT64_MIN, SyntaxProblem, int64_out_of_range
+from .parser import FUNCTIONS
 from .regex import RegexProblem, translate
 
 _FLIP = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
@@ -44,6 +47,8 @@ _BIT_ERRORS = {"&": "BitAnd is not supported", "|": "BitOr is not supported",
                "^": "BitXor is not supported", "<<": "shift is not supported",
                ">>": "shift is not supported"}
 _NUMERIC = INTEGER_TYPES | FLOAT_TYPES
+#: Milvus's spatial functions (Plan.g4's ST_* rules); any other unknown name is a generic call (functions.py).
+_SPATIAL = frozenset(name for name in FUNCTIONS if name.startswith("st_"))
 #: Why GEOMETRY values cannot be filtered (code 3000): Milvus's ST_* functions are GEOS predicates
 #: (exact planar geometry on WKB, ST_DWITHIN in metres on a sphere), and pgmilvus's PostgreSQL has no
 #: PostGIS; the values are stored as WKT text and come back in outputs.
@@ -55,6 +60,8 @@ _TIME_KINDS = ("iso", "interval")
 _ISO_HINT = ("ISO takes 'YYYY-MM-DDTHH:MM:SS[.ffffff]' and Z, +hh:mm or no offset: a time of the query's "
              "timezone, else the collection's")
 _INTERVAL_HINT = "INTERVAL takes an ISO 8601 duration of whole numbers, P[nY][nM][nD][T[nH][nM][nS]], e.g. 'P1DT2H'"
+#: ``ts + INTERVAL '...'`` anywhere but compared with an ISO constant (Plan.g4 has no other place for it).
+SHIFT_NOT_COMPARED = "a TIMESTAMPTZ field moved by an INTERVAL can only be compared with ISO '<timestamp>'"
 #: pgmilvus shifts TIMESTAMPTZ values in Postgres timestamps (4713 BC to 294276 AD): an INTERVAL longer
 #: than this (in days, months counted as 31) could leave that range for a stored value of year 1..9999.
 _MAX_SHIFT_DAYS = 4000 * 366
@@ -157,6 +164,8 @@ def check(node: ast.Node, schema: CollectionSchema, params: Optional[dict], text
         raise SyntaxProblem(f"predicate is not a boolean expression: {text}, data type: "
                             f"{checker.type_name(typed)}", node.pos, whole=True)  # 2.6: after parsing
     _check_random_sample(typed, node.pos, top=True)
+    if checker.refused is not None:  # the parser took the filter; segcore refuses its plan
+        raise checker.refused
     return typed
 
 
@@ -217,6 +226,13 @@ class _Checker:
         self.timezone = timezone
         #: the struct array of the element_filter / MATCH_* being checked (``$[a]`` names its sub-fields)
         self.struct: Optional[str] = None
+        #: segcore's first refusal of the plan (functions.py), raised once the whole filter has checked
+        self.refused: Optional[SyntaxProblem] = None
+
+    def refuse(self, problem: SyntaxProblem) -> None:
+        """Remember segcore's refusal; the parser's errors, found later in the filter, come first."""
+        if self.refused is None:
+            self.refused = problem
 
     # -- helpers ---------------------------------------------------------------------------
     @staticmethod
@@ -517,8 +533,7 @@ class _Checker:
         if isinstance(left, ir.Arith) or isinstance(right, ir.Arith):
             raise SyntaxProblem("only comparison between two fields is supported", pos)
         if isinstance(left, ir.TimeShift) or isinstance(right, ir.TimeShift):
-            raise SyntaxProblem("a TIMESTAMPTZ field moved by an INTERVAL can only be compared with "
-                                "ISO '<timestamp>'", pos)
+            raise SyntaxProblem(SHIFT_NOT_COMPARED, pos)
         return self.compare_columns(op, left, right, pos)
 
     def compare(self, op: str, target: Typed, value: Value, pos: int) -> "ir.Pred":
@@ -763,12 +778,12 @@ class _Checker:
             return fuzzy.text_match_fuzzy(self, node)
         if name == "random_sample":
             return self.random_sample(node)
-        if name.startswith("st_"):
+        if name in _SPATIAL:
             raise SyntaxProblem(f"{node.spelled} is not supported by pgmilvus: {GEOMETRY_FILTERS_WHY}",
                                 node.pos, code=ErrorCode.UNSUPPORTED)
         if name in structcheck.ELEMENT_CALLS:
             return structcheck.element_call(self, node)
-        raise SyntaxProblem(f"function {node.spelled} is not supported", node.pos)
+        return functions.call(self, node)
 
     def args(self, node: ast.Call, count: int, optional: int = 0) -> list[Typed]:
         if not count <= len(node.args) <= count + optional:

@@ -313,7 +313,8 @@ def filter_condition(expr: str, info: CollectionInfo, filter_params: dict[str, A
                      timezone: str = timestamps.DEFAULT_TIMEZONE) -> Optional[sql.Composable]:
     """The compiled filter as a SQL condition (None for an empty filter); ``timezone``: the
     search's (its ``timezone``, else the collection's), for ``ISO`` times without an offset."""
-    text = plan_sql(expr, info.schema, filter_params, "query", json_index.indexed_paths(info), timezone)
+    text = plan_sql(expr, info.schema, filter_params, "query", json_index.indexed_paths(info), timezone,
+                    request="search")
     if text is None:
         return None
     # The text is embedded in a statement that has bound parameters: a literal % must be doubled.

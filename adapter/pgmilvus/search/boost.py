@@ -102,6 +102,8 @@ def _scorer(params: dict[str, str], info: CollectionInfo, filter_params: Optiona
             text = filter_sql(params["filter"], info.schema, filter_params or None,
                               json_index.indexed_paths(info), timezone)
         except FilterError as exc:
+            if exc.segcore:  # the proxy parsed it; the query node refuses the plan
+                raise exc.wrap("", "search") from None
             raise _plan_error(f"parse expr failed with error: {{{exc.message}}}") from None
     if "weight" not in params:
         raise _plan_error("must set weight params for weight scorer")
