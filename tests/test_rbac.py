@@ -279,6 +279,24 @@ def test_admin_role_reads_and_writes_every_collection(admin, admin_dsn, opened):
     assert len(cli.query(coll, filter="id >= 0")) == 6
 
 
+@pytest.mark.parametrize("privilege", ["All", "CreateCollection"])
+def test_a_user_granted_create_collection_creates_one(admin, admin_dsn, opened, privilege):
+    """Milvus's REST user e2e grants Global All, then creates a collection as the user: a new
+    collection (and partition) starts a growing segment, drawing its id from the catalog's sequence."""
+    user, role = _user_with_role(admin)
+    admin.grant_privilege(role, "Global", privilege, "*")
+    admin.grant_privilege(role, "Collection", "CreatePartition", "*")
+    cli = MilvusClient(_bare(admin_dsn), token=f"{user}:{PASSWORD}")
+    opened.append(cli)
+    coll = _name("own")
+    cli.create_collection(coll, dimension=DIM)
+    cli.create_partition(coll, "p1")
+    assert admin.list_partitions(coll) == ["_default", "p1"]
+    if privilege == "All":
+        cli.insert(coll, [{"id": 1, "vector": [0.5] * DIM}], partition_name="p1")
+        assert admin.get(coll, ids=[1], output_fields=["id"]) == [{"id": 1}]
+
+
 # -- list / describe shapes -------------------------------------------------------------------------------
 
 def test_list_and_describe_shapes(admin, admin_dsn):

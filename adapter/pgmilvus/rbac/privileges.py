@@ -91,7 +91,8 @@ CATALOG_GRANTS: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
     "Release": (("partitions", "UPDATE", ("loaded",)),),
     "CreateIndex": (("indexes", "INSERT", ()), ("indexes", "UPDATE", ("params",))),
     "DropIndex": (("indexes", "DELETE", ()),),
-    "CreatePartition": (("partitions", "INSERT", ()), ("collections", "UPDATE", ("next_partition",))),
+    "CreatePartition": (("partitions", "INSERT", ()), ("collections", "UPDATE", ("next_partition",)),
+                        ("segments", "INSERT", ())),
     "DropPartition": (("partitions", "DELETE", ()),),
     "CreateAlias": (("aliases", "INSERT", ()), ("aliases", "UPDATE", ("collection_id",))),
     "DropAlias": (("aliases", "DELETE", ()),),
@@ -103,7 +104,8 @@ CATALOG_GRANTS: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
                         ("rbac_privilege_groups", "SELECT", ())),
     "SelectUser": (("rbac_users", "SELECT", ()), ("rbac_user_roles", "SELECT", ())),
     "CreateCollection": (("collections", "INSERT", ()), ("collections", "UPDATE", ("next_partition",)),
-                         ("fields", "INSERT", ()), ("partitions", "INSERT", ()), ("indexes", "INSERT", ())),
+                         ("fields", "INSERT", ()), ("partitions", "INSERT", ()), ("indexes", "INSERT", ()),
+                         ("segments", "INSERT", ())),
     "DropCollection": (("collections", "DELETE", ()),),
     "RenameCollection": (("collections", "UPDATE", ("db_name", "name", "table_name")),
                          ("partitions", "UPDATE", ("table_name",))),
@@ -114,7 +116,10 @@ CATALOG_GRANTS: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
 #: Operations that create tables in the database's schema.
 SCHEMA_CREATE = frozenset({"CreateCollection", "CreatePartition"})
 #: Operations that draw auto_id values from the shared sequence.
-SEQUENCE_USAGE = frozenset({"Insert", "Upsert", "Import"})
+#: The catalog sequences each privilege draws from: auto_id keys, and the id of the growing segment
+#: a new collection or partition starts with (segments.create_growing).
+SEQUENCE_USAGE = {"Insert": ("auto_id",), "Upsert": ("auto_id",), "Import": ("auto_id",),
+                  "CreateCollection": ("segment_ids",), "CreatePartition": ("segment_ids",)}
 DATABASE_CREATE = frozenset({"CreateDatabase"})
 
 #: MilvusClient method -> the privilege Milvus checks for it (names the refused privilege).

@@ -687,7 +687,7 @@ class _Plan:
         self.schema_usage: set[str] = set()
         self.schema_create: set[str] = set()
         self.catalog: set[tuple[str, str, tuple[str, ...]]] = set()
-        self.sequence = False
+        self.sequences: set[str] = set()
         self.database_create = False
 
     def statements(self, pg_role: str) -> Iterable[sql.Composed]:
@@ -709,8 +709,8 @@ class _Plan:
                 else sql.SQL("")
             yield sql.SQL("GRANT {}{} ON TABLE {} TO {}").format(sql.SQL(priv), cols,
                                                                 sql.Identifier(CATALOG, table), grantee)
-        if self.sequence:
-            yield sql.SQL("GRANT USAGE ON SEQUENCE {} TO {}").format(sql.Identifier(CATALOG, "auto_id"), grantee)
+        for sequence in sorted(self.sequences):
+            yield sql.SQL("GRANT USAGE ON SEQUENCE {} TO {}").format(sql.Identifier(CATALOG, sequence), grantee)
         if self.database_create:
             yield sql.SQL("GRANT CREATE ON DATABASE {} TO {}").format(sql.Identifier(self.database), grantee)
 
@@ -721,7 +721,8 @@ def _plan_grant(conn: psycopg.Connection, plan: _Plan, whole: bool, obj: str, at
     table_privs = set().union(*(TABLE_GRANTS.get(a, ()) for a in atoms))
     for atom in atoms:
         plan.catalog.update(CATALOG_GRANTS.get(atom, ()))
-    plan.sequence |= bool(atoms & SEQUENCE_USAGE)
+    for atom in atoms:
+        plan.sequences.update(SEQUENCE_USAGE.get(atom, ()))
     plan.database_create |= bool(atoms & DATABASE_CREATE)
     for db, schema in schemas.items():
         if atoms & SCHEMA_CREATE:
@@ -748,5 +749,6 @@ def _revoke_all(pg_role: str, database: str, schemas: Iterable[str]) -> Iterable
         yield sql.SQL("REVOKE ALL ON SCHEMA {} FROM {}").format(ident, grantee)
     # PUBLIC's SELECT on the catalog (002_rbac.sql) is a separate grant and stays.
     yield sql.SQL("REVOKE ALL ON ALL TABLES IN SCHEMA {} FROM {}").format(sql.Identifier(CATALOG), grantee)
-    yield sql.SQL("REVOKE ALL ON SEQUENCE {} FROM {}").format(sql.Identifier(CATALOG, "auto_id"), grantee)
+    for sequence in sorted({name for names in SEQUENCE_USAGE.values() for name in names}):
+        yield sql.SQL("REVOKE ALL ON SEQUENCE {} FROM {}").format(sql.Identifier(CATALOG, sequence), grantee)
     yield sql.SQL("REVOKE CREATE ON DATABASE {} FROM {}").format(sql.Identifier(database), grantee)
