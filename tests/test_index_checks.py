@@ -79,6 +79,14 @@ REFUSED = [
      "invalid mmap type params: index type STL_SORT does not support mmap: invalid parameter: invalid parameter"),
     ("v", dict(index_type="DISKANN", metric_type="L2", params={"mmap.enabled": "true"}),
      "invalid mmap type params: index type DISKANN does not support mmap: invalid parameter: invalid parameter"),
+    ("v", dict(index_type="FAISS", metric_type="L2"),
+     "faiss_index_name is required for index type FAISS: invalid parameter; give a Faiss factory string such as "
+     "IVF1024,Flat or HNSW32,Flat"),
+    ("v", dict(index_type="FAISS", metric_type="L2", params={"faiss_index_name": "IVF0,Flat"}),
+     "Out of range in json: param 'nlist' (0) should be in range [1, 65536]: invalid parameter"),
+    ("sp", dict(index_type="FAISS", metric_type="IP", params={"faiss_index_name": "Flat"}),
+     "data type SparseFloatVector can't build with this index FAISS: invalid parameter; pgmilvus builds FAISS "
+     "factory strings on float vectors only"),
     ("v", dict(index_type="HNSW", metric_type="L2", params={"mmap.enabled": "yes"}),
      "invalid mmap type params: invalid mmap.enabled value: yes, expected: true, false: invalid parameter: invalid "
      "parameter"),
@@ -101,6 +109,9 @@ TAKEN = [
     ("v", dict(index_type="HNSW", metric_type="L2", params={"mmap.enabled": False})),
     ("tags", dict(index_type="BITMAP", params={"mmap.enabled": True})),
     ("i16", dict(index_type="STL_SORT", params={"mmap.enabled": False})),
+    ("v", dict(index_type="FAISS", metric_type="L2", params={"faiss_index_name": "IVF64,Flat"})),
+    ("v", dict(index_type="FAISS", metric_type="IP", params={"faiss_index_name": "HNSW32,SQ8"})),
+    ("v", dict(index_type="FAISS", metric_type="COSINE", params={"faiss_index_name": "Flat"})),
 ]
 
 
@@ -109,6 +120,32 @@ def test_taken(client: MilvusClient, field: str, index: dict) -> None:
     _make(client)
     _create(client, field, **index)
     assert client.list_indexes(NAME) == [field]
+
+
+@pytest.mark.parametrize("name, method", [("IVF64,Flat", "ivfflat"), ("HNSW32,PQ16", "hnsw"), ("Flat", None)])
+def test_faiss_factory_strings_are_pgvector_indexes(client: MilvusClient, name: str, method: Optional[str]) -> None:
+    """Milvus master's FAISS index type: the factory string's structure is what pgvector builds."""
+    _make(client)
+    _create(client, "v", index_type="FAISS", metric_type="L2", params={"faiss_index_name": name})
+    described = client.describe_index(NAME, "v")
+    assert (described["index_type"], described["faiss_index_name"]) == ("FAISS", name)
+    client.insert(NAME, [{"id": i, "v": [i, 1, 0, 0], "v3": [0, 0, 1], "sp": {1: 1.0}, "i16": 1, "f": 0.5,
+                          "tags": [], "scores": [], "j": {}} for i in range(1, 9)])
+    client.flush(NAME)  # the sealed segment gets its vector index
+    info = client.describe_collection(NAME)
+    with client._conn() as conn:
+        methods = conn.execute("SELECT DISTINCT am.amname FROM pg_partition_tree(%s::regclass) AS t"
+                               " JOIN pg_index AS i ON i.indrelid = t.relid JOIN pg_class AS c ON c.oid = i.indexrelid"
+                               " JOIN pg_am AS am ON am.oid = c.relam WHERE am.amname IN ('ivfflat', 'hnsw')",
+                               (f'"{info.get("db_name", "default")}"."{NAME}"',)).fetchall()
+    assert [m for (m,) in methods] == ([method] if method else [])
+
+
+def test_an_unknown_faiss_factory_string_is_unsupported(client: MilvusClient) -> None:
+    _make(client)
+    with pytest.raises(MilvusException) as info:
+        _create(client, "v", index_type="FAISS", metric_type="L2", params={"faiss_index_name": "OPQ16,IVF64,PQ16"})
+    assert info.value.code == 3000 and "the Faiss index 'OPQ16,IVF64,PQ16' is not supported" in info.value.message
 
 
 # alter_index_properties({"mmap.enabled": True}) on an index: None when Milvus takes it

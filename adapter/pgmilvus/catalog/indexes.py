@@ -67,7 +67,7 @@ SPARSE_METRICS = ("IP",)
 VECTOR_INDEX_TYPES = {"FLAT", "IVF_FLAT", "IVF_SQ8", "IVF_PQ", "IVF_RABITQ", "SCANN", "HNSW", "HNSW_SQ",
                       "HNSW_PQ", "HNSW_PRQ", "DISKANN", "AUTOINDEX", "BIN_FLAT", "BIN_IVF_FLAT",
                       "SPARSE_INVERTED_INDEX", "SPARSE_WAND", "GPU_IVF_FLAT", "GPU_IVF_PQ",
-                      "GPU_CAGRA", "GPU_BRUTE_FORCE", "MINHASH_LSH"}
+                      "GPU_CAGRA", "GPU_BRUTE_FORCE", "MINHASH_LSH", "FAISS"}
 SCALAR_INDEX_TYPES = {"", "AUTOINDEX", "INVERTED", "STL_SORT", "TRIE", "BITMAP", "NGRAM", "RTREE"}
 _IVF = {"IVF_FLAT", "IVF_SQ8", "IVF_PQ", "IVF_RABITQ", "SCANN", "BIN_IVF_FLAT", "GPU_IVF_FLAT", "GPU_IVF_PQ"}
 _EXACT = {"FLAT", "BIN_FLAT", "GPU_BRUTE_FORCE"}
@@ -303,6 +303,10 @@ def plan_vector_index(field: FieldSchema, index_name: str, index_type: str, metr
         # Milvus (CPU) builds INT8_VECTOR indexes with the HNSW family only
         raise invalid_parameter(f"data type Int8Vector can't build with this index {index_type} (field "
                                 f"{field.name}): use HNSW or AUTOINDEX")
+    if index_type == "FAISS" and field.dtype not in (DataType.FLOAT_VECTOR, DataType.FLOAT16_VECTOR,
+                                                     DataType.BFLOAT16_VECTOR):
+        raise invalid_parameter(f"data type {go_name(field.dtype)} can't build with this index FAISS",
+                                "pgmilvus builds FAISS factory strings on float vectors only")
     if index_type in ("SPARSE_INVERTED_INDEX", "SPARSE_WAND"):
         knowhere.check_sparse_index(metric, params)
     kind = vector_column_kind(field)
@@ -311,6 +315,9 @@ def plan_vector_index(field: FieldSchema, index_name: str, index_type: str, metr
     halfvec = wants_halfvec(field, params)
     if index_type in _EXACT:
         method = None
+    elif index_type == "FAISS":  # Milvus master: a Faiss factory string (knowhere.faiss_index)
+        structure, with_params = knowhere.faiss_index(params)
+        method = None if structure == "exact" else structure
     elif index_type == "DISKANN" and has_vectorscale and kind == "vector" and metric in FLOAT_METRICS:
         method = "diskann"
     elif index_type in _IVF:
