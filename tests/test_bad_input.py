@@ -532,7 +532,7 @@ CASES = [
     case("delete-unknown-partition", lambda c: c.delete("typed", filter="pk == 1", partition_name="nope"), E, 200, "partition=nope"),
     case("delete-unknown-coll-ids", lambda c: c.delete("nope", ids=[1]), DCE, CNF, "collection=nope"),
     case("delete-unknown-coll-filter", lambda c: c.delete("nope", filter="pk == 1"), E, CNF, "collection=nope"),
-    case("delete-template-missing", lambda c: c.delete("typed", filter="pk == {x}"), E, 1100, "{x} is not given in filter_params"),
+    case("delete-template-missing", lambda c: c.delete("typed", filter="pk == {x}"), E, 1100, "the value of expression template variable name {x} is not found"),
     case("delete-template-other-key", lambda c: c.delete("typed", filter="pk == {x}", filter_params={"y": 1}), E, 1100, "{x}"),
     case("delete-filter-params-str", lambda c: c.delete("typed", filter="pk == {x}", filter_params="x"), ParamError, 1, "filter_params must be a dict"),
     # --- get ------------------------------------------------------------------------------------------------
@@ -577,7 +577,7 @@ CASES = [
     case("query-partition-blank", lambda c: c.query("typed", filter="pk > 0", partition_names=[" "]), E, 65535, "Invalid partition name: . Partition name should not be empty."),
     case("query-partition-hyphen-unknown", lambda c: c.query("typed", filter="pk > 0", partition_names=["2024-01"]), E, 65535, "partition name 2024-01 not found"),
     case("query-partitions-int", lambda c: c.query("typed", filter="pk > 0", partition_names=5), ParamError, 1, "partition_names"),
-    case("query-template-missing", lambda c: c.query("typed", filter="pk == {x}"), E, 1100, "{x} is not given"),
+    case("query-template-missing", lambda c: c.query("typed", filter="pk == {x}"), E, 1100, "the value of expression template variable name {x} is not found"),
     case("query-template-wrong-type", lambda c: c.query("typed", filter="pk == {x}", filter_params={"x": "str"}), E, 1100, "Int64"),
     case("query-template-object", lambda c: c.query("typed", filter="pk == {x}", filter_params={"x": object()}), E, 1100, "unsupported value type"),
     case("query-filter-params-list", lambda c: c.query("typed", filter="pk == {x}", filter_params=[1]), ParamError, 1, "filter_params must be a dict"),

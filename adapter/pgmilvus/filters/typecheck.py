@@ -307,8 +307,8 @@ class _Checker:
 
     def visit_Template(self, node: ast.Template) -> Value:
         if node.name not in self.params:
-            raise SyntaxProblem(f"template variable {{{node.name}}} is not given in filter_params",
-                                node.pos)
+            raise SyntaxProblem(f"the value of expression template variable name {{{node.name}}} is not found "
+                                "(give it in filter_params)", node.pos)  # Milvus's fill_expression_value
         value = _template_value(self.params[node.name], node.name, node.pos)
         return Value(value, kind_of(value), value_text(value), template=True)
 
@@ -671,8 +671,8 @@ class _Checker:
         elif isinstance(node.values, ast.Template):
             typed = self.visit(node.values)
             if typed.kind != "list":
-                raise SyntaxProblem(f"the value of template {{{node.values.name}}} used with 'in' "
-                                    f"must be a list", node.values.pos)
+                raise SyntaxProblem(f"the value of term expression template variable {{{node.values.name}}} is "
+                                    "not array", node.values.pos)
             if self.is_time_column(target):
                 raise SyntaxProblem(f"a TIMESTAMPTZ field is compared with ISO '<timestamp>', got the "
                                     f"template {{{node.values.name}}}", node.values.pos)
