@@ -311,8 +311,31 @@ REFUSALS: list[tuple[str, dict, int, str]] = [
      "The max number of import files should not exceed 1024, but got 1025: importing data failed"),
     ("bad timeout", {"options": {"timeout": "soon"}}, 2100,
      'parse timeout failed: time: invalid duration "soon": importing data failed'),
-    ("backup restore", {"options": {"backup": "true"}}, 3000,
+    ("timeout past Go's longest duration", {"options": {"timeout": "9999999h"}}, 2100,
+     'parse timeout failed: time: invalid duration "9999999h": importing data failed'),
+    ("backup without its partition", {"options": {"backup": "True"}}, 1101,
+     "partition not specified: missing parameter"),
+    ("backup of an unknown partition", {"partition_name": "p9", "options": {"backup": "true"}}, 200,
+     "partition not found[partition=p9]"),
+    ("backup restore (a binlog folder: no file type)", {"files": [["backup/1/2"]], "partition_name": "_default",
+                                                        "options": {"backup": "true"}}, 3000,
      "the import option backup=true (restoring Milvus backups (binlog files)) is not supported by pgmilvus"),
+    ("backup start_ts not a number", {"partition_name": "_default", "options": {"backup": "true", "start_ts": "x"}},
+     2100, 'parse start_ts failed, value=x, err=strconv.ParseUint: parsing "x": invalid syntax: importing data failed'),
+    ("backup endTs not a hybrid timestamp", {"partition_name": "_default", "options": {"backup": "true", "ENDTS": "5"}},
+     2100, "endTs is not a valid hybrid timestamp, value=5: importing data failed"),
+    ("backup time range reversed", {"partition_name": "_default",
+                                    "options": {"backup": "true", "startTs": str(1 << 60), "end_ts": str(1 << 59)}},
+     2100, f"start_ts shouldn't be larger than end_ts, start_ts:{1 << 60}, end_ts:{1 << 59}: importing data failed"),
+    ("backup storage_version not a number", {"partition_name": "_default",
+                                             "options": {"backup": "true", "storage_version": "abc"}}, 2100,
+     'parse storage_version failed, value=abc, err=strconv.ParseInt: parsing "abc": invalid syntax: importing data '
+     "failed"),
+    ("L0 import into a loaded collection", {"collection_name": "loaded", "files": [["l0/1"]],
+                                            "options": {"l0_import": "true"}}, 2100,
+     "for l0 import, collection cannot be loaded, please release it first: importing data failed"),
+    ("L0 import", {"files": [["l0/1"]], "options": {"l0_import": "TRUE"}}, 3000,
+     "the import option l0_import=true (importing deletions (L0 segments)) is not supported by pgmilvus"),
     ("a key out of the folder", {"files": [["../x.json"]]}, 2100, "the file '../x.json' is outside the import directory"),
     ("no source", {"source": None}, 2101, "bulk import needs a place to read files from: start pgmilvus serve with "
                                           "--import-from s3://ACCESS:SECRET@HOST:PORT/BUCKET"),
@@ -325,6 +348,8 @@ def test_create_refuses_what_milvus_refuses(client: MilvusClient, folder: Path, 
     folder.mkdir(parents=True)
     _collection(client, "target", _simple())
     _collection(client, "keyed", _partition_key())
+    if not client.has_collection("loaded"):
+        client.create_collection("loaded", dimension=2)  # indexed and loaded
     before = len(imports.list_jobs(client))
     call = {"source": imports.open_source(str(folder)), "collection_name": "target", "files": [["a.json"]],
             **args}
@@ -337,6 +362,9 @@ def test_create_refuses_what_milvus_refuses(client: MilvusClient, folder: Path, 
 @pytest.mark.parametrize("job_id, code, message", [
     ("12345", 2101, "import job does not exist, jobID=12345: importing data failed on server side"),
     ("abc", 1100, 'parse job id failed: strconv.ParseInt: parsing "abc": invalid syntax: invalid parameter'),
+    (" 12", 1100, 'parse job id failed: strconv.ParseInt: parsing " 12": invalid syntax: invalid parameter'),
+    ("9223372036854775808", 1100, 'parse job id failed: strconv.ParseInt: parsing "9223372036854775808": value out '
+                                  "of range: invalid parameter"),
 ])
 def test_describe_unknown_job(client: MilvusClient, job_id: str, code: int, message: str) -> None:
     with pytest.raises(MilvusException) as err:

@@ -1,12 +1,14 @@
 """For a test module whose ``wire_client`` should talk to ``pgmilvus serve --rest``: import both
 fixtures into the module (``from tests.server.fix_rest import rest_module_address, rest_module_process``) and
-they replace the session's server there by tests/fix_server.py's ``rest_serve_process``; and the
-helpers the REST test modules share: Milvus's 1801 / 1802 texts, a POST, a core refusal read as over gRPC."""
+they replace the session's server there by tests/fix_server.py's ``rest_serve_process``; ``import_server``, a
+REST server of the module's own reading bulk-import files from a folder; and the helpers the REST test modules
+share: Milvus's 1801 / 1802 texts, a POST, a core refusal read as over gRPC."""
 
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from pathlib import Path
+from typing import Any, Callable, Iterator
 
 import pytest
 
@@ -21,6 +23,18 @@ def rest_module_process(rest_serve_process: ServeProcess) -> ServeProcess:
 @pytest.fixture(scope="module", name="serve_address")
 def rest_module_address(rest_serve_process: ServeProcess) -> str:
     return rest_serve_process.address
+
+
+@pytest.fixture(scope="module")
+def import_server(serve_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServeProcess, Path]]:
+    """A server reading import files from a local folder (``--import-from``)."""
+    folder = tmp_path_factory.mktemp("import-files")
+    # 4 workers: with a pool of 2 a running job holds every pooled connection (imports' status and
+    # insert connections) and the job never finishes
+    server = ServeProcess(serve_dsn, folder.with_name(f"{folder.name}.log"), workers=4,
+                          extra=("--rest", "--import-from", str(folder)))
+    yield server, folder
+    assert server.stop() == 0
 
 
 REQUIRED = ("missing required parameters, error: Key: '{0}.{1}' Error:Field validation for '{1}' failed on "

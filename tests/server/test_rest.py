@@ -27,7 +27,7 @@ from pymilvus import DataType, MilvusClient, MilvusException  # noqa: E402
 
 from tests.fix_db import TCP_PASSWORD, TCP_USER  # noqa: E402
 from tests.fix_server import ServeProcess  # noqa: E402
-from tests.server.fix_rest import rest_module_address, rest_module_process  # noqa: E402,F401 - server: --rest
+from tests.server.fix_rest import import_server, rest_module_address, rest_module_process  # noqa: E402,F401
 
 REQUIRED = ("missing required parameters, error: Key: '{0}.{1}' Error:Field validation for '{1}' failed on "
             "the 'required' tag")
@@ -57,7 +57,7 @@ def _post(address: str, path: str, body: object = None, raw: bytes | None = None
     ("/jobs/import/create", b"{\"collectionName\": \"c\"}", 1802, REQUIRED.format("ImportReq", "Files")),
     ("/jobs/import/create", b"{\"collectionName\": \"c\", \"files\": [[\"a\", 1]]}", 1801,
      "can only accept json format request, error: json: cannot unmarshal number into Go struct field "
-     "ImportReq.files of type string"),
+     "importReqAlias.files of type string"),
     ("/jobs/import/create", b"{\"files\": []}", 1802, REQUIRED.format("ImportReq", "CollectionName")),
     ("/collections/list", b"{\"dbName\": \"nope\"}", 800, "database not found[database=nope]"),
 ])
@@ -199,18 +199,6 @@ def test_logs_one_line_per_call(serve_process, serve_address) -> None:
 
 
 # -- bulk import, end to end with pymilvus's own bulk_writer functions --------------------------------
-
-@pytest.fixture(scope="module")
-def import_server(serve_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServeProcess, Path]]:
-    """A server reading import files from a local folder (``--import-from``)."""
-    folder = tmp_path_factory.mktemp("import-files")
-    # 4 workers: with a pool of 2 a running job holds every pooled connection (imports' status and
-    # insert connections) and the job never finishes
-    server = ServeProcess(serve_dsn, folder.parent / "import-serve.log", workers=4,
-                          extra=("--rest", "--import-from", str(folder)))
-    yield server, folder
-    assert server.stop() == 0
-
 
 def _written(folder: Path, rows: int) -> list[list[str]]:
     """Parquet files of ``rows`` rows, written by pymilvus's LocalBulkWriter; keys relative to the folder."""

@@ -157,7 +157,7 @@ def test_convert_refusals(shop, serve_address, agg, message) -> None:
 
 @pytest.mark.parametrize("agg, message", [  # encoding/json's refusals of SearchAggregationReq's types
     ("brand", UNMARSHAL.format("string", "SearchReqV2.searchAggregation", "map[string]interface {}")),
-    ({"fields": "brand", "size": 1}, UNMARSHAL.format("string", "SearchReqV2.searchAggregation.fields", "string")),
+    ({"fields": "brand", "size": 1}, UNMARSHAL.format("string", "SearchReqV2.searchAggregation.fields", "[]string")),
     ({"fields": ["brand"], "size": 1.5}, UNMARSHAL.format("number", "SearchReqV2.searchAggregation.size", "int64")),
     ({"fields": ["brand"], "size": 1, "subAggregation": {"fields": ["ok"], "size": "2"}},
      UNMARSHAL.format("string", "SearchReqV2.searchAggregation.subAggregation.size", "int64")),

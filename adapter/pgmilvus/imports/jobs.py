@@ -3,12 +3,12 @@
 ``create_job`` makes the checks Milvus's proxy makes before answering (collection, partition rules,
 file groups, options; importutilv2's texts), records a Pending job in the catalog
 (catalog/import_jobs.py) and starts its run (run.py) on a thread of this process.
-``describe_job`` and ``list_jobs`` read the records, so every process answers the same state.
+``describe_job`` and ``list_jobs`` read the records, so every process answers the same state;
+commit.py commits and aborts the jobs created with ``auto_commit=false``.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Optional
@@ -19,14 +19,12 @@ from ..catalog import collections, import_jobs
 from ..errors import (ErrorCode, MilvusException, PermissionDenied, import_failed, invalid_parameter,
                       partition_not_found)
 from ..rbac.roles import denied_message
-from . import formats
-from .run import Run
+from . import formats, options as opts
+from .run import Plan, Run
 from .source import ImportSource
 
 #: dataCoord.import.maxFilesPerImportReq's default.
 MAX_FILES = 1024
-_GO_DURATION = re.compile(r"[-+]?(0|((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+)")
-_GO_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 NO_SOURCE = ("bulk import needs a place to read files from: start pgmilvus serve with --import-from "
              "s3://ACCESS:SECRET@HOST:PORT/BUCKET (Milvus's object storage) or --import-from DIRECTORY "
              "(or set PGMILVUS_IMPORT_FROM): importing data failed on server side")
@@ -38,8 +36,9 @@ class ImportJob:
     db_name: str
     collection_name: str
     partition_name: str
-    state: str          # Pending | Importing | Completed | Failed (Milvus's v2 ImportJobState names)
-    progress: int       # 0..100
+    #: Milvus's v2 ImportJobState names: Pending | Importing | Uncommitted | Committing | Completed | Failed
+    state: str
+    progress: int       # 0..100 (99 while Uncommitted or Committing)
     reason: str
     imported_rows: int
     total_rows: int
@@ -58,52 +57,45 @@ def create_job(client: Any, source: Optional[ImportSource], collection_name: str
     db_name = client._db_name
     with client._conn() as conn:
         info = collections.require(conn, db_name, collection_name)
-        _check_partition(info, partition_name)
-        groups = _check_files(source, files)
-        timeout = _check_options(options)
+        _check_partition(info, partition_name, options)
+        groups = _check_files(source, files, opts.restoring(options))
+        timeout = opts.timeout(options)
+        opts.refuse_restore(options)
         _check_privilege(conn, info, db_name)
-        job_id = import_jobs.add(conn, db_name, info.id, info.name, partition_name, groups, options)
-    Run(client, source, job_id, info.name, partition_name, groups, options, timeout).start()
+        job_id = import_jobs.add(conn, db_name, info.id, info.name, partition_name, groups, options, timeout)
+    plan = Plan(job_id, info.id, info.name, partition_name, groups, options, timeout)
+    Run(client, source, plan, keep=opts.auto_commit(options)).start()
     return str(job_id)
 
 
-def _check_partition(info: Any, partition_name: str) -> None:
-    if info.schema.partition_key_field is not None:
-        if partition_name:
-            raise import_failed("not allow to set partition name for collection with partition key")
-    elif partition_name and info.partition(partition_name) is None:
-        raise partition_not_found(partition_name)
+def _check_partition(info: Any, partition_name: str, options: dict[str, str]) -> None:
+    """The proxy's partition rules: a backup names its partition; an L0 import may name one, and
+    needs the collection released; other imports as insert (none on a partition-key collection)."""
+    backup = opts.flag(options, "backup")
+    if backup and not partition_name:
+        raise MilvusException(ErrorCode.MISSING_PARAMETER, "partition not specified: missing parameter")
+    if opts.restoring(options) or info.schema.partition_key_field is None:
+        if partition_name and info.partition(partition_name) is None:
+            raise partition_not_found(partition_name)
+    elif partition_name:
+        raise import_failed("not allow to set partition name for collection with partition key")
+    if not backup and opts.flag(options, "l0_import") and info.loaded:
+        raise import_failed("for l0 import, collection cannot be loaded, please release it first")
 
 
-def _check_files(source: ImportSource, files: list[list[str]]) -> list[list[str]]:
+def _check_files(source: ImportSource, files: list[list[str]], restore: bool) -> list[list[str]]:
+    """The non-empty groups; their file types unless a backup restore names binlog folders."""
     groups = [[str(key) for key in group] for group in files if group]
     if not groups:
         raise invalid_parameter("import request is empty")
     if len(groups) > MAX_FILES:
         raise import_failed(f"The max number of import files should not exceed {MAX_FILES}, but got {len(groups)}")
     for group in groups:
-        formats.file_type(group)
+        if not restore:
+            formats.file_type(group)
         for key in group:
             source.check(key)
     return groups
-
-
-def _check_options(options: dict[str, str]) -> Optional[float]:
-    """The ``timeout`` option in seconds (a Go duration, as Milvus parses it); refuses what pgmilvus lacks."""
-    for flag, what in (("backup", "restoring Milvus backups (binlog files)"),
-                       ("l0_import", "importing deletions (L0 segments)")):
-        if options.get(flag, "").lower() == "true":
-            raise MilvusException(ErrorCode.UNSUPPORTED,
-                                  f"the import option {flag}=true ({what}) is not supported by pgmilvus: import "
-                                  "row files (Parquet, JSON, numpy, CSV), or copy a Milvus collection with "
-                                  "pgmilvus migrate")
-    if "timeout" not in options:
-        return None
-    text = options["timeout"]
-    if not _GO_DURATION.fullmatch(text):
-        raise import_failed(f'parse timeout failed: time: invalid duration "{text}"')
-    seconds = sum(float(n) * _GO_UNITS[u] for n, u in re.findall(r"(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)", text))
-    return -seconds if text.startswith("-") else seconds
 
 
 def _check_privilege(conn: Any, info: Any, db_name: str) -> None:
@@ -117,9 +109,9 @@ def _check_privilege(conn: Any, info: Any, db_name: str) -> None:
 def describe_job(client: Any, job_id: str) -> ImportJob:
     """The job ``job_id`` (Milvus's GetImportProgress answers any database's job by id)."""
     try:
-        number = int(str(job_id), 10)
-    except ValueError:
-        raise invalid_parameter(f'parse job id failed: strconv.ParseInt: parsing "{job_id}": invalid syntax') from None
+        number = opts.go_int(str(job_id))
+    except ValueError as exc:
+        raise invalid_parameter(f"parse job id failed: {exc}") from None
     with client._conn() as conn:
         row = import_jobs.find(conn, number)
     if row is None:

@@ -2,31 +2,36 @@
 
 The rows go through the job's client's ``insert`` (a generator streamed in chunks inside the one
 transaction), so every value check, function (BM25, MinHash), default and dynamic-field rule of
-insert applies unchanged; the job's Completed state is written in that same transaction, so either
-every row lands and the job says Completed, or none does and it says Failed (Milvus commits an import
-segment by segment: a failed Milvus job can leave some behind).  The load's connection is the run's
-own, outside the client's pool, which stays whole for the calls however long a job runs; two jobs of
-a process load at a time, the others stay Pending (as Milvus queues import jobs).  Every job's
-advisory lock (held for as long as its run lasts: a job whose process died reads as Failed,
-catalog/import_jobs.py) and its progress go through ONE status connection per server and process
-(``_Status``): a burst of jobs, each with a lock connection of its own, exhausted the server's
-``max_connections``.
+insert applies unchanged.  A run that keeps its rows (``keep``: an auto-commit job, or the commit of
+an Uncommitted one) writes the job's Completed state in that same transaction, so either every row
+lands and the job says Completed, or none does and it says Failed (Milvus commits an import segment
+by segment: a failed Milvus job can leave some behind).  A run of an ``auto_commit=false`` job rolls
+its transaction back once every row went through insert, and records the job Uncommitted with its
+row count: whatever insert refuses failed the job before that (commit.py explains why).
+
+The load's connection is the run's own, outside the client's pool, which stays whole for the calls
+however long a job runs; two jobs of a process load at a time, the others stay Pending (as Milvus
+queues import jobs).  The run holds the job's lock on its process's status connection
+(status.py) for as long as it lasts; a progress write that finds the job aborted stops the run.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import logging
 import threading
 import time
-from typing import Any, Callable, Iterator, Optional
+from dataclasses import dataclass
+from typing import Any, Iterator, Optional
+
+import psycopg
 
 from ..catalog import import_jobs
 from ..errors import ErrorCode, MilvusException
 from . import formats
 from .rows import Layout
 from .source import ImportSource
+from .status import Status
 
 _log = logging.getLogger("pgmilvus.imports")
 #: Rows between two progress updates.
@@ -35,116 +40,117 @@ _PROGRESS_EVERY = 10_000
 _LOADING = threading.BoundedSemaphore(2)
 
 
-class _Status:
-    """The one connection per server that holds the running jobs' locks and writes their progress.
+@dataclass(frozen=True)
+class Plan:
+    """What a run loads: the job's collection (by id: a collection dropped and made again is not
+    the job's), partition, file groups and options, and the seconds left before its deadline."""
 
-    Opened by the first job and closed with the last, so an idle process keeps no connection for
-    imports; a connection that broke (its locks went with it: those jobs read as Failed) is replaced
-    for the next job.  psycopg serialises the threads' statements on it.
-    """
+    job_id: int
+    collection_id: int
+    collection: str
+    partition: str
+    groups: list[list[str]]
+    options: dict[str, str]
+    timeout: Optional[float]
 
-    _all: dict[str, "_Status"] = {}
-    _guard = threading.Lock()
 
-    def __init__(self, database: Any) -> None:
-        self.database = database
-        self.jobs: set[int] = set()
-        self.conn: Any = None
-        self.stack = contextlib.ExitStack()
-
-    @classmethod
-    def of(cls, database: Any) -> "_Status":
-        with cls._guard:
-            return cls._all.setdefault(database.conninfo, cls(database))
-
-    def hold(self, job_id: int) -> None:
-        with self._guard:
-            if self.conn is None or self.conn.closed:
-                self.stack.close()
-                self.conn = self.stack.enter_context(self.database.dedicated_connection())
-            import_jobs.hold(self.conn, job_id)
-            self.jobs.add(job_id)
-
-    def release(self, job_id: int) -> None:
-        with self._guard:
-            self.jobs.discard(job_id)
-            try:
-                if not self.conn.closed:
-                    import_jobs.release(self.conn, job_id)
-            finally:
-                if not self.jobs:
-                    self.conn = None
-                    self.stack.close()
-
-    def update(self, job_id: int, **columns: Any) -> None:
-        import_jobs.update(self.conn, job_id, **columns)
+class _Stopped(Exception):
+    """The job was aborted while its run went on: the run stops, writing nothing."""
 
 
 class Run:
-    """One job's run on a thread of its own: its lock on the status connection, then the one transaction."""
+    """One job's run on a thread of its own: its lock on the status connection, then the one transaction.
 
-    def __init__(self, client: Any, source: ImportSource, job_id: int, collection: str, partition: str,
-                 groups: list[list[str]], options: dict[str, str], timeout: Optional[float]) -> None:
-        self.client, self.source, self.job_id = client, source, job_id
-        self.collection, self.partition, self.groups, self.options = collection, partition, groups, options
-        self.deadline = None if timeout is None else time.monotonic() + timeout
-        self.status = _Status.of(client._db)
+    ``keep``: the rows stay and the job says Completed (else: rolled back, Uncommitted);
+    ``committing``: the run commits an Uncommitted job (Committing; its caller took the lock).
+    """
+
+    def __init__(self, client: Any, source: ImportSource, plan: Plan, keep: bool, committing: bool = False) -> None:
+        self.client, self.source, self.plan = client, source, plan
+        self.keep, self.committing = keep, committing
+        self.deadline = None if plan.timeout is None else time.monotonic() + plan.timeout
+        self.status = Status.of(client._db)
         self.rows = 0
         self.group: list[str] = []
 
     def start(self) -> None:
-        """Take the job's lock, then start the thread (a Pending job nobody holds is dead)."""
-        try:
-            self.status.hold(self.job_id)
-        except Exception:  # the job reads as Failed (no lock); the log says why
-            _log.exception("import job %s: its status connection failed", self.job_id)
-            return
-        threading.Thread(target=self._main, name=f"pgmilvus-import-{self.job_id}", daemon=True).start()
+        """Take the job's lock (unless a commit took it), then start the thread (a Pending job nobody
+        holds is dead)."""
+        if not self.committing:
+            try:
+                self.status.hold(self.plan.job_id)
+            except Exception:  # the job reads as Failed (no lock); the log says why
+                _log.exception("import job %s: its status connection failed", self.plan.job_id)
+                return
+        threading.Thread(target=self._main, name=f"pgmilvus-import-{self.plan.job_id}", daemon=True).start()
 
     def _main(self) -> None:
         try:
             self._run()
+        except _Stopped:
+            _log.info("import job %s: aborted, stopped", self.plan.job_id)
         except Exception:  # the job reads as Failed (its lock is gone); the log says why
-            _log.exception("import job %s: its status connection failed", self.job_id)
+            _log.exception("import job %s: its status connection failed", self.plan.job_id)
         finally:
-            self.status.release(self.job_id)
+            self.status.release(self.plan.job_id)
+
+    def _set(self, **columns: Any) -> None:
+        """Write the job's state or progress; stop when it was aborted meanwhile."""
+        if not self.status.update(self.plan.job_id, **columns):
+            raise _Stopped()
 
     def _run(self) -> None:
-        update = functools.partial(self.status.update, self.job_id)
         try:
             size = 0
-            for self.group in self.groups:
+            for self.group in self.plan.groups:
                 size += sum(self.source.size(key) for key in self.group)
             with _LOADING:
-                update(state="Importing", progress=10, file_size=size)
-                layout = Layout.of(self.client.describe_collection(self.collection))
-                self._load(layout, update)
+                if not self.committing:
+                    self._set(state="Importing", progress=10, file_size=size)
+                described = self.client.describe_collection(self.plan.collection)
+                if described["collection_id"] != self.plan.collection_id:
+                    self._set(state="Failed", progress=0, imported_rows=0, total_rows=0,
+                              reason=f"collection {self.plan.collection_id} dropped")
+                    return
+                self._load(Layout.of(described))
         except MilvusException as exc:
             where = f", file: {', '.join(self.group)}" if self.group else ""
-            update(state="Failed", progress=0, imported_rows=0, reason=f"error: {exc.message}{where}")
+            self._set(state="Failed", progress=0, imported_rows=0, total_rows=0, reason=f"error: {exc.message}{where}")
+        except _Stopped:
+            raise
         except Exception as exc:  # a bug of pgmilvus: the job says so rather than stay Importing
-            _log.exception("import job %s failed", self.job_id)
-            update(state="Failed", progress=0, imported_rows=0,
-                   reason=f"pgmilvus failed to import: {type(exc).__name__}: {exc}")
+            _log.exception("import job %s failed", self.plan.job_id)
+            self._set(state="Failed", progress=0, imported_rows=0, total_rows=0,
+                      reason=f"pgmilvus failed to import: {type(exc).__name__}: {exc}")
 
-    def _load(self, layout: Layout, progress: Callable[..., None]) -> None:
-        """Every group's rows in one insert transaction that also marks the job Completed."""
-        with self.client._db.dedicated_connection() as conn, conn.transaction(), self.client.bind(conn):
-            self.client.insert(self.collection, self._rows(layout, progress), partition_name=self.partition)
-            import_jobs.update(conn, self.job_id, state="Completed", progress=100, reason="",
-                               imported_rows=self.rows, total_rows=self.rows)
-        _log.info("import job %s: %d rows into %s", self.job_id, self.rows, self.collection)
+    def _load(self, layout: Layout) -> None:
+        """Every group's rows in one insert transaction: Completed in it, or rolled back and Uncommitted."""
+        job_id = self.plan.job_id
+        with self.client._db.dedicated_connection() as conn:
+            with conn.transaction() as tx, self.client.bind(conn):
+                self.client.insert(self.plan.collection, self._rows(layout), partition_name=self.plan.partition)
+                if not self.keep:
+                    raise psycopg.Rollback(tx)
+                if not import_jobs.update(conn, job_id, state="Completed", progress=100, reason="",
+                                          imported_rows=self.rows, total_rows=self.rows):
+                    raise _Stopped()
+        if not self.keep:
+            self._set(state="Uncommitted", progress=99, imported_rows=self.rows, total_rows=self.rows)
+        _log.info("import job %s: %d rows into %s%s", job_id, self.rows, self.plan.collection,
+                  "" if self.keep else ", rolled back: Uncommitted")
 
-    def _rows(self, layout: Layout, progress: Callable[..., None]) -> Iterator[dict]:
-        for done, group in enumerate(self.groups, 1):
+    def _rows(self, layout: Layout) -> Iterator[dict]:
+        groups = self.plan.groups
+        for done, group in enumerate(groups, 1):
             self.group = group
             with contextlib.ExitStack() as files:
                 paths = [files.enter_context(self.source.local(key)) for key in group]
-                for row in formats.read_group(formats.file_type(group), paths, layout, self.options):
+                for row in formats.read_group(formats.file_type(group), paths, layout, self.plan.options):
                     self.rows += 1
                     if self.deadline is not None and time.monotonic() > self.deadline:
                         raise MilvusException(ErrorCode.IMPORT_FAILED, "import timeout")
-                    if self.rows % _PROGRESS_EVERY == 0:
-                        progress(imported_rows=self.rows)
+                    if self.rows % _PROGRESS_EVERY == 0 and not self.committing:
+                        self._set(imported_rows=self.rows)
                     yield row
-            progress(progress=10 + 89 * done // len(self.groups), imported_rows=self.rows)
+            if not self.committing:
+                self._set(progress=10 + 89 * done // len(groups), imported_rows=self.rows)

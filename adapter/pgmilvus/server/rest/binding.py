@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 from ...errors import MilvusException
 
@@ -38,10 +38,16 @@ class Field:
 
 @dataclass(frozen=True)
 class Body:
-    """One request struct of request_v2.go (``name``: the Go type name in Go's error texts)."""
+    """One request struct of request_v2.go (``name``: the Go type name in Go's error texts).
+
+    ``alias``: the type a custom UnmarshalJSON decodes into (ImportReq's ``importReqAlias``), which
+    ``encoding/json``'s texts name; ``check``: what that UnmarshalJSON refuses after decoding (it sees
+    the decoded object, nulls included), before the ``required`` tags are validated."""
 
     name: str
     fields: tuple[Field, ...]
+    alias: str = ""
+    check: Optional[Callable[[dict[str, Any]], None]] = None
 
     def bind(self, raw: bytes) -> dict[str, Any]:
         """The body's values by JSON key (zero values for absent keys), or Milvus's 1801 / 1802 error."""
@@ -58,11 +64,16 @@ class Body:
         path, ``SearchReqV2.searchAggregation``, as Go's errors name the field)."""
         if decoded is None:  # encoding/json: null into a struct leaves it as it is
             decoded = {}
+        decoded_as = self.alias or self.name
         if not isinstance(decoded, dict):
             raise _format(f"json: cannot unmarshal {_json_kind(decoded)} into Go value of type httpserver."
-                          f"{self.name}")
+                          f"{decoded_as}")
         matched = go_keys(decoded, tuple(f.key for f in self.fields))
-        values = {f.key: self._value(f, matched.get(f.key)) for f in self.fields}
+        place = {key.lower(): i for i, key in reversed(list(enumerate(decoded)))}
+        in_body_order = sorted(self.fields, key=lambda f: place.get(f.key.lower(), len(place)))
+        values = {f.key: self._value(f, matched.get(f.key)) for f in in_body_order}  # Go: the first wrong one
+        if self.check is not None:
+            self.check(matched)
         missing = [f for f in self.fields if f.required and _is_zero(f, values[f.key])]
         if missing:
             raise MilvusException(MISSING_CODE, f"{MISSING_TEXT}, error: " + "\n".join(
@@ -73,10 +84,10 @@ class Body:
     def _value(self, field: Field, value: Any) -> Any:
         if value is None:
             return _ZEROS[field.go_type]()
-        checker = _CHECKS[field.go_type]
-        if not checker(value):
-            raise _format(f"json: cannot unmarshal {_json_kind(_wrong_part(field.go_type, value))} into Go struct "
-                          f"field {self.name}.{field.key} of type {_leaf_type(field.go_type)}")
+        if not _CHECKS[field.go_type](value):
+            part, go_type = _wrong_part(field.go_type, value)
+            raise _format(f"json: cannot unmarshal {_json_kind(part)} into Go struct field "
+                          f"{self.alias or self.name}.{field.key} of type {go_type}")
         return _normalise(field.go_type, value)
 
 
@@ -106,6 +117,7 @@ _CHECKS: dict[str, Callable[[Any], bool]] = {
     "[]string": _strings,
     "[][]string": lambda v: isinstance(v, list) and all(x is None or _strings(x) for x in v),
     "map[string]string": lambda v: isinstance(v, dict) and all(x is None or isinstance(x, str) for x in v.values()),
+    "map[string]*string": lambda v: isinstance(v, dict) and all(x is None or isinstance(x, str) for x in v.values()),
     "map[string]interface {}": lambda v: isinstance(v, dict),
     "bool": lambda v: isinstance(v, bool),
     "int64": lambda v: type(v) is int and -2**63 <= v < 2**63 or type(v) is float and v.is_integer(),
@@ -120,6 +132,7 @@ _CHECKS: dict[str, Callable[[Any], bool]] = {
 }
 _ZEROS: dict[str, Callable[[], Any]] = {"string": str, "*string": lambda: None, "int32": int, "[]string": lambda: None,
                                         "[][]string": lambda: None, "map[string]string": lambda: None,
+                                        "map[string]*string": lambda: None,
                                         "map[string]interface {}": lambda: None, "bool": bool, "int64": int,
                                         "uint64": int, "httpserver.CollectionSchema": dict,
                                         "*httpserver.FieldSchema": lambda: None,
@@ -137,34 +150,31 @@ def _normalise(go_type: str, value: Any) -> Any:
         return [v or "" for v in value]
     if go_type == "[][]string":
         return [[v or "" for v in x or []] for x in value]
-    if go_type == "map[string]string":
+    if go_type in ("map[string]string", "map[string]*string"):
         return {k: v or "" for k, v in value.items()}
     return value
 
 
-def _leaf_type(go_type: str) -> str:
-    """The Go type ``encoding/json`` names: the element type when an element was wrong."""
-    return {"*string": "string", "[]string": "string", "[][]string": "string", "map[string]string": "string",
-            "[]httpserver.IndexParam": "httpserver.IndexParam"}.get(go_type, go_type)
-
-
-def _wrong_part(go_type: str, value: Any) -> Any:
-    """The JSON value Go complains about: the container itself, or its first wrong element."""
-    if go_type == "[]httpserver.IndexParam" and isinstance(value, list):
-        return next((v for v in value if v is not None and not isinstance(v, dict)), value)
-    if go_type in ("[]string", "[][]string") and isinstance(value, list):
-        for item in value:
-            if go_type == "[][]string" and isinstance(item, list):
-                bad = [x for x in item if x is not None and not isinstance(x, str)]
-                if bad:
-                    return bad[0]
-            elif item is not None and not isinstance(item, str if go_type == "[]string" else list):
-                return item
-    if go_type == "[]httpserver.IndexParam" and isinstance(value, list):
-        return next((v for v in value if v is not None and not isinstance(v, dict)), value)
-    if go_type == "map[string]string" and isinstance(value, dict):
-        return next((v for v in value.values() if v is not None and not isinstance(v, str)), value)
-    return value
+def _wrong_part(go_type: str, value: Any) -> tuple[Any, str]:
+    """The JSON value ``encoding/json`` complains about and the Go type of its slot: the container
+    itself, or its first wrong element (``[][]string``: a wrong group, or a group's wrong path)."""
+    element = {"*string": "string", "[]string": "string", "[][]string": "[]string", "map[string]string": "string",
+               "map[string]*string": "string", "[]httpserver.IndexParam": "httpserver.IndexParam",
+               "[]map[string]interface {}": "map[string]interface {}"}.get(go_type)
+    if element is None or go_type == "*string":
+        return value, element or go_type
+    items = list(value.values()) if isinstance(value, dict) else value
+    if not isinstance(value, list if go_type.startswith("[]") else dict):
+        return value, go_type
+    if go_type == "[][]string":
+        for item in items:
+            if item is not None and not isinstance(item, list):
+                return item, "[]string"
+            bad = [x for x in item or [] if x is not None and not isinstance(x, str)]
+            if bad:
+                return bad[0], "string"
+    accepted = dict if element.startswith(("httpserver.", "map[")) else str
+    return next((v for v in items if v is not None and not isinstance(v, accepted)), value), element
 
 
 def _json_kind(value: Any) -> str:
@@ -195,9 +205,21 @@ DATABASE = Body("DatabaseReq", (_DB,))
 COLLECTION = Body("CollectionNameReq", (_DB, Field("collectionName", "CollectionName", required=True),
                                         Field("partitionNames", "PartitionNames", "[]string")))
 OPTIONAL_COLLECTION = Body("OptionalCollectionNameReq", (_DB, Field("collectionName", "CollectionName")))
+
+
+def _auto_commit(body: dict[str, Any]) -> None:
+    """ImportReq.UnmarshalJSON: ``options.auto_commit`` is "true" or "false", any case (not null)."""
+    options = body.get("options")
+    if isinstance(options, dict) and "auto_commit" in options:
+        value = options["auto_commit"]
+        if value is None or value.lower() not in ("true", "false"):
+            raise _format('options.auto_commit must be one of "true" or "false": invalid parameter')
+
+
 #: ImportReq decodes through its own alias type (``importReqAlias``), validates as ImportReq.
 IMPORT = Body("ImportReq", (_DB, Field("collectionName", "CollectionName", required=True),
                             Field("partitionName", "PartitionName"),
                             Field("files", "Files", "[][]string", required=True),
-                            Field("options", "Options", "map[string]string")))
+                            Field("options", "Options", "map[string]*string")),
+              alias="importReqAlias", check=_auto_commit)
 JOB_ID = Body("JobIDReq", (Field("jobId", "JobID", required=True),))

@@ -1,11 +1,13 @@
-"""``/v2/vectordb/jobs/import/{create,describe,get_progress,list}``: bulk import, as Milvus shapes it.
+"""``/v2/vectordb/jobs/import/{create,describe,get_progress,list,commit,abort}``: bulk import, as
+Milvus shapes it.
 
 What pymilvus's ``bulk_import``, ``get_import_progress`` and ``list_import_jobs``
 send and read (pymilvus/bulk_writer/bulk_import.py), answered as Milvus's
-``createImportJob``, ``getImportJobProcess`` and ``listImportJob``
-(internal/distributed/proxy/httpserver/handler_v2.go).  The jobs themselves are
-pgmilvus.imports' (the same operations the gRPC face calls), reading files from
-the server's ``--import-from`` source.
+``createImportJob``, ``getImportJobProcess``, ``listImportJob``, ``commitImportJob``
+and ``abortImportJob`` (internal/distributed/proxy/httpserver/handler_v2.go).  The
+jobs themselves are pgmilvus.imports' (the same operations the gRPC face calls,
+which has no commit nor abort), reading files from the server's ``--import-from``
+source.  Commit and abort take a job of any database, as Milvus's do.
 """
 
 from __future__ import annotations
@@ -39,10 +41,13 @@ def describe(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
 
 def _detail(job: Any, group: list[str]) -> dict[str, Any]:
     """A task's progress: pgmilvus runs a job as one transaction, so each file group shares the job's
-    state (fileName as Milvus prints a path list: ``[a.parquet]``; its size: the job's share)."""
+    state (fileName as Milvus prints a path list: ``[a.parquet]``; its size: the job's share); an
+    Uncommitted or Committing job's tasks are done (Completed, 100), as Milvus's are."""
+    done = job.state in ("Uncommitted", "Committing")
     detail: dict[str, Any] = {"fileName": f"[{' '.join(group)}]",
                               "fileSize": job.file_size if len(job.files) == 1 else 0,
-                              "progress": job.progress, "completeTime": job.complete_time, "state": job.state,
+                              "progress": 100 if done else job.progress, "completeTime": job.complete_time,
+                              "state": "Completed" if done else job.state,
                               "importedRows": job.imported_rows if len(job.files) == 1 else 0,
                               "totalRows": job.total_rows if len(job.files) == 1 else 0}
     if job.reason:
@@ -61,9 +66,23 @@ def list_jobs(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
     return ok({"records": records})
 
 
+def commit(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
+    """commitImportJob: the job turns Committing, then Completed once its rows are in."""
+    imports.commit_job(call.client(), call.import_source, body["jobId"], client_of=call.client)
+    return ok({})
+
+
+def abort(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
+    """abortImportJob: the job turns Failed (aborted by user); its rows never land."""
+    imports.abort_job(call.client(), body["jobId"])
+    return ok({})
+
+
 ROUTES = {
     "jobs/import/create": Route(binding.IMPORT, create),
     "jobs/import/describe": Route(binding.JOB_ID, describe),
     "jobs/import/get_progress": Route(binding.JOB_ID, describe),
     "jobs/import/list": Route(binding.OPTIONAL_COLLECTION, list_jobs),
+    "jobs/import/commit": Route(binding.JOB_ID, commit),
+    "jobs/import/abort": Route(binding.JOB_ID, abort),
 }
