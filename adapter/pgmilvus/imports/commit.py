@@ -34,10 +34,9 @@ import time
 from typing import Any, Callable, Optional
 
 from ..catalog import import_jobs
-from ..errors import ErrorCode, MilvusException, PermissionDenied, import_failed
-from ..rbac.roles import denied_message
+from ..errors import ErrorCode, MilvusException, import_failed
 from . import options as opts
-from .jobs import NO_SOURCE
+from .jobs import NO_SOURCE, check_privilege
 from .run import Plan, Run
 from .source import ImportSource
 from .status import Status
@@ -66,7 +65,7 @@ def commit_job(client: Any, source: Optional[ImportSource], job_id: str,
         row = _found(conn, number)
         if _committed(row, number):
             return
-        _check_privilege(conn, row)
+        check_privilege(conn, row["collection_id"], row["db_name"])
     if source is None:
         raise MilvusException(ErrorCode.IMPORT_SYS_FAILED, NO_SOURCE)
     runner = client if row["db_name"] == client._db_name else _client_of(client_of, row["db_name"], number)
@@ -99,7 +98,7 @@ def abort_job(client: Any, job_id: str) -> None:
             if row["state"] in ("Failed", "Committing", "Completed"):
                 raise import_failed(f"job {number} is in terminal/committed state {row['state']}, abort not allowed")
             _check_manual(row, number)
-            _check_privilege(conn, row)
+            check_privilege(conn, row["collection_id"], row["db_name"])
             if import_jobs.abort(conn, number):
                 return
 
@@ -141,13 +140,6 @@ def _committed(row: dict, number: int) -> bool:
 def _check_manual(row: dict, number: int) -> None:
     if opts.auto_commit(row["options"]):
         raise import_failed(f"job {number} is auto-commit, manual commit/abort not allowed")
-
-
-def _check_privilege(conn: Any, row: dict) -> None:
-    """Milvus's Import privilege on the job's collection: INSERT on its table."""
-    user, allowed = import_jobs.may_import(conn, row["collection_id"])
-    if not allowed:
-        raise PermissionDenied(denied_message("Import", user, row["db_name"]), user=user)
 
 
 def _client_of(client_of: Optional[Callable[[str], Any]], db_name: str, number: int) -> Any:

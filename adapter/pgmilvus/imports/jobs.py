@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Optional
 
-from psycopg import sql
-
 from ..catalog import collections, import_jobs
 from ..errors import (ErrorCode, MilvusException, PermissionDenied, import_failed, invalid_parameter,
                       partition_not_found)
@@ -61,7 +59,7 @@ def create_job(client: Any, source: Optional[ImportSource], collection_name: str
         groups = _check_files(source, files, opts.restoring(options))
         timeout = opts.timeout(options)
         opts.refuse_restore(options)
-        _check_privilege(conn, info, db_name)
+        check_privilege(conn, info.id, db_name)
         job_id = import_jobs.add(conn, db_name, info.id, info.name, partition_name, groups, options, timeout)
     plan = Plan(job_id, info.id, info.name, partition_name, groups, options, timeout)
     Run(client, source, plan, keep=opts.auto_commit(options)).start()
@@ -98,10 +96,10 @@ def _check_files(source: ImportSource, files: list[list[str]], restore: bool) ->
     return groups
 
 
-def _check_privilege(conn: Any, info: Any, db_name: str) -> None:
-    """Milvus refuses an import without the Import privilege (INSERT on the collection's table) at once."""
-    table = sql.Identifier(info.schema_name, info.table_name).as_string(conn)
-    user, allowed = conn.execute("SELECT current_user, has_table_privilege(%s, 'INSERT')", (table,)).fetchone()
+def check_privilege(conn: Any, collection_id: int, db_name: str) -> None:
+    """Milvus refuses an import (and its commit or abort) without the Import privilege on the
+    collection (INSERT on its table: catalog may_import) at once."""
+    user, allowed = import_jobs.may_import(conn, collection_id)
     if not allowed:
         raise PermissionDenied(denied_message("Import", user, db_name), user=user)
 
