@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...errors import MilvusException
-from ...types import DENSE_VECTOR_TYPES, VECTOR_TYPES, DataType, go_name
+from ...types import VECTOR_TYPES, DataType, go_name
 
 #: merr.ErrInvalidInsertData (pkg/util/merr/errors.go)
 INSERT_CODE, INSERT_TEXT = 1804, "fail to deal the insert data"
@@ -71,7 +71,7 @@ def _check_present(field: dict[str, Any], value: Any) -> None:
 def _check_length(field: dict[str, Any], value: Any) -> None:
     """A dense vector sent as a JSON list of the wrong length (a base64 one is the core's to check)."""
     dtype = DataType(field["type"])
-    if dtype not in DENSE_VECTOR_TYPES or not isinstance(value, list):
+    if not isinstance(value, list):
         return
     element, per_dim = _ELEMENTS[dtype]
     size = len(value) * (2 if dtype in (DataType.FLOAT16_VECTOR, DataType.BFLOAT16_VECTOR) else 1)
