@@ -423,6 +423,7 @@ CASES = [
     case("index-int8-diskann", lambda c: c.create_index("i8", _ip(index_type="DISKANN", metric_type="L2")), E, 1100, "data type Int8Vector can't build with this index DISKANN"),
     case("index-create-unknown-type", lambda c: c.create_index("noidx", _ip(index_type="FOO", metric_type="L2")), E, 1100, "invalid parameter[expected=valid index][actual=invalid index type: FOO]: use one of HNSW, IVF_FLAT, FLAT, AUTOINDEX for vector field v"),
     case("index-create-unknown-type-as-given", lambda c: c.create_index("noidx", _ip(index_type="12-s", metric_type="L2")), E, 1100, "[actual=invalid index type: 12-s]"),
+    case("index-create-unknown-type-no-metric", lambda c: c.create_index("noidx", _ip(index_type="12 s")), E, 1100, "[actual=invalid index type: 12 s]"),
     case("index-create-unknown-metric", lambda c: c.create_index("noidx", _ip(index_type="HNSW", metric_type="FOO")), E, 1100, "float vector index does not support metric type: FOO"),
     case("index-create-binary-metric", lambda c: c.create_index("bv", _ip(index_type="BIN_FLAT", metric_type="L2")), E, 1100, "binary vector index does not support metric type: L2"),
     case("index-create-param-str", lambda c: c.create_index("noidx", _ip(index_type="HNSW", metric_type="L2", params={"M": "x"})), E, 1100, "M='x'"),

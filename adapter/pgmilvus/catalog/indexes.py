@@ -289,12 +289,13 @@ def plan_vector_index(field: FieldSchema, index_name: str, index_type: str, metr
         index_type = _minhash_index(field, index_type, upper, params)
         if index_type == "MINHASH_LSH":
             return _minhash_plan(field, index_name, params)
+    if index_type not in VECTOR_INDEX_TYPES | SCALAR_INDEX_TYPES:  # Milvus's proxy: no checker, first
+        raise unknown_index_type(given, f"use one of HNSW, IVF_FLAT, FLAT, AUTOINDEX for vector field {field.name}")
     if index_type != "AUTOINDEX" and not field.is_function_output and (metric is None or metric == ""):
-        # Milvus's proxy: only AUTOINDEX (and a function's output) picks a metric itself; before the type check
+        # Milvus's proxy: only AUTOINDEX (and a function's output) picks a metric itself; a known type
+        # that is no vector index (a scalar type on a vector field) gets this too, before its type check
         raise MilvusException(ErrorCode.INVALID_PARAMETER, "metric type not set for vector index: invalid "
                               "parameter[expected=valid index params][actual=invalid index params]")
-    if index_type not in VECTOR_INDEX_TYPES | SCALAR_INDEX_TYPES:
-        raise unknown_index_type(given, f"use one of HNSW, IVF_FLAT, FLAT, AUTOINDEX for vector field {field.name}")
     metric = check_metric(field, metric)  # Milvus's proxy: the metric, then whether the type takes the data
     if index_type not in VECTOR_INDEX_TYPES:  # a scalar index type
         raise invalid_parameter(f"data type {go_name(field.dtype)} can't build with this index {index_type}",
