@@ -258,3 +258,30 @@ def test_empty_names_pymilvus_checks_get_milvus_s_answer_from_the_server(stub) -
     assert (reply.status.code, reply.status.reason) == (1100, "collection name should not be empty: invalid parameter")
     reply = stub.DescribeAlias(milvus_pb2.DescribeAliasRequest(alias=""))
     assert (reply.status.code, reply.status.reason) == (1100, "collection alias should not be empty: invalid parameter")
+
+
+def test_system_info_metrics_tell_one_standalone_process(stub) -> None:
+    """What Attu's system view and Milvus's test harness (MilvusSys) read: the roles of a
+    standalone, each a node of one process, with the hardware of this host."""
+    reply = stub.GetMetrics(milvus_pb2.GetMetricsRequest(request=json.dumps({"metric_type": "system_info"})))
+    assert (reply.status.code, reply.component_name) == (0, "proxy1")
+    nodes = json.loads(reply.response)["nodes_info"]
+    assert [n["infos"]["type"] for n in nodes] == ["proxy", "rootcoord", "datanode", "datacoord", "querynode",
+                                                   "querycoord"]
+    assert all(n["infos"]["has_error"] is False and n["infos"]["system_info"]["build_version"].startswith("pgmilvus-")
+               for n in nodes)
+    assert nodes[0]["infos"]["hardware_infos"]["cpu_core_count"] >= 1 and nodes[0]["infos"]["hardware_infos"]["memory"] > 0
+    assert [e["target_type"] for e in nodes[5]["connected"]] == ["rootcoord", "datacoord", "querynode"]
+    assert nodes[4]["connected"] is None and nodes[4]["infos"]["system_configurations"] == {"simd_type": "auto"}
+
+
+@pytest.mark.parametrize("request_text, code, reason", [
+    ('{"metric_type": "system_statistics"}', 1200, "metric not found[metric=system_statistics]"),
+    ('{"req_type": "qc_target"}', 1200, "metric not found[metric=qc_target]"),
+    ('{"what": 1}', 1100, "metric_type or req_type not found in request: invalid parameter"),
+    ("not json", 1100, "metric_type or req_type not found in request: invalid parameter"),
+    ("", 1100, "metric_type or req_type not found in request: invalid parameter"),
+])
+def test_other_metrics_are_refused_as_milvus_refuses_them(stub, request_text, code, reason) -> None:
+    reply = stub.GetMetrics(milvus_pb2.GetMetricsRequest(request=request_text))
+    assert (reply.status.code, reply.status.reason, reply.response) == (code, reason, "")

@@ -13,12 +13,12 @@ from typing import Any
 
 from pymilvus.grpc_gen import common_pb2, milvus_pb2
 
-from ..version import __version__
 from ..errors import ErrorCode, MilvusException, collection_not_found, partition_not_found
 from ..schema.index_params import IndexParams
 from ..types import LoadState
 from .convert.params import json_object, kv_dict, kv_value
 from .convert.schema import collection_schema, describe_response
+from . import metrics
 from .handler import Call, RPCBase, rpc
 from .status import SUCCESS
 
@@ -39,7 +39,7 @@ class AdminRPCs(RPCBase):
         if call.caller is not None or self.backend.require_auth:
             self._client(call)  # log in now: a wrong password fails the connect, as with Milvus
         identifier = self.sessions.connect(request.client_info.sdk_type)
-        info = common_pb2.ServerInfo(build_tags=f"pgmilvus-{__version__}", deploy_mode="pgmilvus",
+        info = common_pb2.ServerInfo(build_tags=metrics.BUILD_TAGS, deploy_mode=metrics.DEPLOY_MODE,
                                      build_time="", git_commit="")
         return milvus_pb2.ConnectResponse(status=SUCCESS, server_info=info, identifier=identifier)
 
@@ -54,6 +54,12 @@ class AdminRPCs(RPCBase):
         except Exception as exc:  # unhealthy is an answer, not an error
             return milvus_pb2.CheckHealthResponse(status=SUCCESS, isHealthy=False, reasons=[str(exc)])
         return milvus_pb2.CheckHealthResponse(status=SUCCESS, isHealthy=True)
+
+    @rpc
+    def GetMetrics(self, call: Call, request: milvus_pb2.GetMetricsRequest) -> milvus_pb2.GetMetricsResponse:
+        """``system_info``: the topology tools read (server/metrics.py); other types 1200."""
+        response, component = metrics.system_info(request.request)
+        return milvus_pb2.GetMetricsResponse(status=SUCCESS, response=response, component_name=component)
 
     @rpc
     def AllocTimestamp(self, call: Call, request: Any) -> milvus_pb2.AllocTimestampResponse:
