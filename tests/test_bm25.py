@@ -445,8 +445,8 @@ def _add_function(**kwargs):
      "The output field must not be primary key, partition key, clustering key."),
     (_set("text", analyzer_params={"type": "english", "stop_words": "x"}), 65535,
      "create analyzer failed with error: stop_words should be a list of strings (field text)"),
-    (_set("text", analyzer_params={"tokenizer": "icu"}), 3000,
-     "analyzer of field text: the icu tokenizer is not supported by pgmilvus"),
+    (_set("text", analyzer_params={"tokenizer": {"type": "lindera", "dict_kind": "ipadic"}}), 3000,
+     "analyzer of field text: the lindera tokenizer is not supported by pgmilvus"),
     (_set("text", analyzer_params={"tokenizer": {"type": "jieba", "dict": ["_extend_default_"]}}), 3000,
      "analyzer of field text: jieba's _extend_default_ dictionary (dict.txt.big) is not supported by pgmilvus"),
     (_set("text", analyzer_params={"tokenizer": {"type": "jieba", "mode": "full"}}), 65535,
@@ -624,6 +624,27 @@ def test_multi_analyzer_fields_pick_an_analyzer_per_row_and_per_search(fresh_cli
     with pytest.raises(MilvusException) as info:
         fresh_client.upsert("ml", [{"id": 3, "text": "Running"}], partial_update=True)
     assert info.value.code == 3000 and "must give both" in info.value.message
+
+
+def test_multi_analyzer_field_with_icu_analyzers(fresh_client):
+    """Milvus's e2e multi-analyzer fields (util_fts.py) send the languages without an analyzer of
+    their own to icu, through alias or as the default."""
+    multi = {"by_field": "lang", "alias": {"fr": "icu", "jp": "icu"},
+             "analyzers": {"en": {"type": "english"}, "icu": {"tokenizer": "icu"}, "default": {"tokenizer": "icu"}}}
+    index = fresh_client.prepare_index_params()
+    index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
+    fresh_client.create_collection("mi", schema=_multi_schema(fresh_client, multi), index_params=index)
+    fresh_client.insert("mi", [{"id": 1, "lang": "en", "n": 1, "text": "Running databases"},
+                               {"id": 2, "lang": "jp", "n": 2, "text": "東京スカイツリーの駅"},
+                               {"id": 3, "lang": "fr", "n": 3, "text": "L'été à Paris"},
+                               {"id": 4, "lang": "de", "n": 4, "text": "Straße in Paris"}])
+    for text, name, ids in [("run", "en", [1]), ("スカイツリー", "jp", [2]), ("L'été", "fr", [3]),
+                            ("Paris", None, [3, 4]), ("L", "fr", [])]:
+        hits = fresh_client.search("mi", [text], anns_field="sparse", limit=4,
+                                   search_params={"analyzer_name": name} if name else {})[0]
+        assert sorted(h["id"] for h in hits) == ids, (text, name)
+    assert fresh_client.run_analyzer("L'été à Paris", collection_name="mi", field_name="text",
+                                     analyzer_names="fr").tokens == ["L'été", " ", "à", " ", "Paris"]
 
 
 @pytest.mark.parametrize("multi, extra, message", [

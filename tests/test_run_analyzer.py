@@ -34,6 +34,16 @@ CASES = [
      ["le", "chanteux"]),
     ("The _x_ and it", {"tokenizer": "whitespace", "filter": [{"type": "stop", "stop_words": ["_english_", "_x_"]}]},
      ["The"]),
+    # icu: every segment between two word breaks (UAX #29) is a token, spaces and punctuation too;
+    # Han runs by jieba's dictionary, a Hiragana run whole, a Katakana run whole (UAX #29)
+    ("Don't pay $3.14!", {"tokenizer": "icu"}, ["Don't", " ", "pay", " ", "$", "3.14", "!"]),
+    ("a.b@example.com, U.S.A.", {"tokenizer": "icu"}, ["a.b", "@", "example.com", ",", " ", "U.S.A", "."]),
+    ("e-mail  x_y", {"tokenizer": "icu"}, ["e", "-", "mail", "  ", "x_y"]),
+    ("中文分词测试, 東京スカイツリーの駅です", {"tokenizer": "icu"},
+     ["中文", "分词", "测试", ",", " ", "東京", "スカイツリー", "の", "駅", "です"]),
+    ("한국어 샘플 😊🐍", {"tokenizer": "icu"}, ["한국어", " ", "샘플", " ", "😊", "🐍"]),
+    ("The cat, the END", {"tokenizer": {"type": "icu", "ignored": 1}, "filter": [
+        "lowercase", {"type": "stop", "stop_words": ["the", " "]}, {"type": "length", "max": 2}]}, [","]),
 ]
 
 
@@ -62,6 +72,27 @@ def test_jieba_details_follow_milvus_s_tokenizer(fresh_client) -> None:
         ("结巴", 0, 6, 0, 2), ("分词", 6, 12, 2, 2), ("分词器", 6, 15, 2, 3)]
 
 
+def test_icu_details_follow_milvus_s_tokenizer(fresh_client) -> None:
+    """icu_tokneizer.rs: byte offsets; a position advances by the token's character count, which is
+    its length; a token a filter drops keeps its positions used."""
+    result = fresh_client.run_analyzer("Zoë  中文!", analyzer_params={"tokenizer": "icu", "filter": ["cnalphanumonly"]},
+                                       with_detail=True)
+    assert [(t.token, t.start_offset, t.end_offset, t.position, t.position_length) for t in result.tokens] == [
+        ("Zoë", 0, 4, 0, 3), ("中文", 6, 12, 5, 2)]
+    result = fresh_client.run_analyzer("Zoë  中文!", analyzer_params={"tokenizer": "icu"}, with_detail=True)
+    assert [(t.token, t.start_offset, t.end_offset, t.position, t.position_length) for t in result.tokens] == [
+        ("Zoë", 0, 4, 0, 3), ("  ", 4, 6, 3, 2), ("中文", 6, 12, 5, 2), ("!", 12, 13, 7, 1)]
+
+
+def test_icu_on_milvus_s_unit_test_text(fresh_client) -> None:
+    """Milvus's icu_tokneizer.rs test expects 24 tokens: ICU's dictionary makes 最寄り one word where
+    jieba cuts 最 / 寄 / り, and keeps は apart from とうきょう, one Hiragana run here."""
+    text = "tokenizer for global doc, 中文分词测试, 東京スカイツリーの最寄り駅はとうきょうスカイツリー駅です"
+    assert fresh_client.run_analyzer(text, analyzer_params={"tokenizer": "icu"}).tokens == [
+        "tokenizer", " ", "for", " ", "global", " ", "doc", ",", " ", "中文", "分词", "测试", ",", " ", "東京",
+        "スカイツリー", "の", "最", "寄", "り", "駅", "はとうきょう", "スカイツリー", "駅", "です"]
+
+
 def test_search_mode_is_jieba_rs_s_cut_for_search(fresh_client) -> None:
     """Milvus's e2e tests take rjieba (jieba-rs) as the reference of its jieba tokenizer."""
     rjieba = pytest.importorskip("rjieba")
@@ -79,8 +110,13 @@ def test_search_mode_is_jieba_rs_s_cut_for_search(fresh_client) -> None:
     ({"type": "jieba", "mode": 1}, "jieba tokenizer mode must be string"),
     ({"type": "jieba", "mode": "full"}, 'jieba tokenizer mode must be "exact" or "search"'),
     ({"type": "jieba", "hmm": "yes"}, "jieba tokenizer mode must be boolean"),
+    # any tokenizer: a name or a dict with a string type (icu itself takes no parameter to refuse)
+    (1, "tokenizer name should be string or dict"),
+    ({"mode": "exact"}, "customized tokenizer must set type"),
+    ({"type": ["icu"]}, "tokenizer type should be string"),
+    ("icu4x", "unsupported tokenizer: icu4x"),
 ])
-def test_bad_jieba_parameters(fresh_client, tokenizer, message) -> None:
+def test_bad_tokenizer_parameters(fresh_client, tokenizer, message) -> None:
     with pytest.raises(MilvusException) as info:
         fresh_client.run_analyzer("x", analyzer_params={"tokenizer": tokenizer})
     assert (info.value.code, info.value.message) == (65535, f"create analyzer failed with error: {message} "
@@ -104,5 +140,5 @@ def test_a_field_s_analyzer(fresh_client) -> None:
     with pytest.raises(MilvusException, match="field id of collection docs has no analyzer"):
         fresh_client.run_analyzer("x", collection_name="docs", field_name="id")
     with pytest.raises(MilvusException) as info:
-        fresh_client.run_analyzer("x", analyzer_params={"tokenizer": "icu"})
+        fresh_client.run_analyzer("x", analyzer_params={"tokenizer": {"type": "lindera", "dict_kind": "ipadic"}})
     assert info.value.code == 3000

@@ -32,6 +32,7 @@ DOCS = [
 ]
 ZH = ["网球和滑雪", "网球以及滑雪", "x", "x", "x", "x", "x", "x"]
 EN = ["The dogs are running home", "a cat sleeps", "x", "x", "x", "x", "x", "x"]
+IC = ["Don't stop, 3.14!", "stop don't", "中文分词测试", "東京スカイツリーの駅", "a.b@example.com", "x", "x", "x"]
 
 
 def _make(client, name: str = "tm") -> None:
@@ -44,9 +45,11 @@ def _make(client, name: str = "tm") -> None:
                      analyzer_params={"tokenizer": "jieba"})
     schema.add_field("en", DataType.VARCHAR, max_length=500, enable_analyzer=True, enable_match=True,
                      analyzer_params={"type": "english"})
+    schema.add_field("ic", DataType.VARCHAR, max_length=500, enable_analyzer=True, enable_match=True,
+                     analyzer_params={"tokenizer": "icu"}, nullable=True)
     client.create_collection(name, schema=schema)
-    client.insert(name, [{"id": i, "v": [0.0, 1.0], "t": t, "zh": z, "en": e}
-                         for i, (t, z, e) in enumerate(zip(DOCS, ZH, EN))])
+    client.insert(name, [{"id": i, "v": [0.0, 1.0], "t": t, "zh": z, "en": e, "ic": c}
+                         for i, (t, z, e, c) in enumerate(zip(DOCS, ZH, EN, IC))])
 
 
 def _ids(client, expr: str, name: str = "tm") -> list[int]:
@@ -93,6 +96,21 @@ CASES = [
     ('phrase_match(en, "dogs running")', []),
     ('phrase_match(en, "dogs are running")', [0]),
     ('phrase_match(en, "dogs running", 1)', [0]),
+    # icu: UAX #29 segments, spaces and punctuation included, case kept; positions count characters
+    ('text_match(ic, "don\'t")', [1]),
+    ('text_match(ic, "3.14")', [0]),
+    ('text_match(ic, "example.com")', [4]),
+    ('text_match(ic, "example")', []),
+    ('text_match(ic, ", ")', [0, 1]),  # "," or " "
+    ('text_match(ic, "!")', [0]),
+    ('text_match(ic, "分词")', [2]),
+    ('text_match(ic, "スカイツリー")', [3]),
+    ('phrase_match(ic, "stop, 3.14")', [0]),
+    ('phrase_match(ic, "stop 3.14")', []),
+    ('phrase_match(ic, "stop  don\'t")', []),  # "  " is a token of its own, not " "
+    ('phrase_match(ic, "中文测试")', []),
+    ('phrase_match(ic, "中文测试", 2)', [2]),  # 分词 holds two positions
+    ('phrase_match(ic, "中文测试", 1)', []),
 ]
 
 
@@ -160,12 +178,12 @@ def test_added_and_dropped_field(fresh_client):
 
 def test_collection_made_before_tokens_were_stored(fresh_client, fresh_db):
     """A collection without the column (made by an older pgmilvus) keeps Postgres's parser: no
-    phrase slop, and jieba fields are refused, with a message saying why."""
+    phrase slop, and jieba and icu fields are refused, with a message saying why."""
     _make(fresh_client)
     with psycopg.connect(fresh_db, autocommit=True) as conn:
         table = conn.execute("SELECT d.schema_name, c.table_name FROM pgmilvus_catalog.collections c "
                              "JOIN pgmilvus_catalog.databases d ON d.name = c.db_name WHERE c.name = 'tm'").fetchone()
-        for column in ("$match$t", "$match$zh"):
+        for column in ("$match$t", "$match$zh", "$match$ic"):
             conn.execute(sql.SQL("ALTER TABLE {} DROP COLUMN {}").format(sql.Identifier(*table), sql.Identifier(column)))
     invalidate_cache()  # what a catalog change notification does
     client = fresh_client
@@ -177,9 +195,13 @@ def test_collection_made_before_tokens_were_stored(fresh_client, fresh_db):
     with pytest.raises(MilvusException) as info:
         client.query("tm", filter='text_match(zh, "滑雪")')
     assert info.value.code == 3000
+    with pytest.raises(MilvusException) as info:
+        client.query("tm", filter='phrase_match(ic, "中文测试", 2)')
+    assert info.value.code == 3000 and "field ic, analyzed by icu" in info.value.message
     client.compact("tm")  # adds the columns back and tokenizes every row
     assert _ids(client, 'phrase_match(t, "a b", 1)') == [0, 2, 6, 7]
     assert _ids(client, 'text_match(zh, "滑雪")') == [0, 1]
+    assert _ids(client, 'phrase_match(ic, "中文测试", 2)') == [2]
 
 
 def test_rows_written_by_plain_sql_get_their_tokens_from_compact(fresh_client, fresh_db):

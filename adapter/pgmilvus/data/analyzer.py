@@ -10,7 +10,7 @@ Supported, exactly as tantivy does it:
 * no ``analyzer_params`` / ``{}`` / ``{"type": "standard"}``: tantivy's SimpleTokenizer (a token is
   a maximal run of ``char::is_alphanumeric`` characters) then LowerCaser; ``stop_words`` (literal
   words) on the standard type adds a StopWordFilter;
-* ``{"tokenizer": "standard" | "whitespace" | "jieba", "filter": [...]}``: a custom analyzer, *without*
+* ``{"tokenizer": "standard" | "whitespace" | "jieba" | "icu", "filter": [...]}``: a custom analyzer, *without*
   lowercasing unless ``"lowercase"`` is among the filters (as in Milvus); filters
   ``"lowercase"``, ``"alphanumonly"`` (ASCII letters and digits only), ``"cncharonly"`` /
   ``"cnalphanumonly"`` (tokens holding a Han character / or an ASCII letter or digit),
@@ -23,7 +23,11 @@ Supported, exactly as tantivy does it:
   languages) run the same Snowball algorithms from ``snowballstemmer``; ``_english_`` in a stop
   word list stands for Snowball's English list.
 
-Refused with code 3000 naming the analyzer (never silently replaced by another): lindera / icu /
+Approximated: the ``icu`` tokenizer makes every segment between two word breaks a token, as
+Milvus's does, but the breaks are UAX #29's (``regex``) with Han runs cut by jieba's dictionary
+rather than ICU's (data/icu.py).
+
+Refused with code 3000 naming the analyzer (never silently replaced by another): lindera / thai /
 char_group / language_identifier / grpc tokenizers, jieba's ``_extend_default_`` dictionary,
 ``asciifolding`` / ``removepunct`` / decompounder / regex filters, the other languages' built-in
 stop word lists.  Multi-analyzer fields (``multi_analyzer_params``) pick one of these per row
@@ -44,9 +48,10 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, ClassVar, Iterator, Optional
 
 from ..errors import ErrorCode, MilvusException
+from .icu import Icu
 
 #: tantivy's SimpleTokenizer: runs of alphanumeric characters (Python's Unicode ``\w`` minus "_").
 _SIMPLE = re.compile(r"[^\W_]+")
@@ -65,7 +70,8 @@ _HAN_ALNUM = re.compile(f"[{_HAN_CLASS}a-zA-Z0-9]")
 
 SUPPORTED = ("no analyzer_params (standard tokenizer + lowercase), {\"type\": \"standard\" | \"english\" | "
              "\"chinese\"} with "
-             "optional literal stop_words, or {\"tokenizer\": \"standard\" | \"whitespace\" | \"jieba\", \"filter\": "
+             "optional literal stop_words, or {\"tokenizer\": \"standard\" | \"whitespace\" | \"jieba\" | \"icu\", "
+             "\"filter\": "
              "[\"lowercase\", \"alphanumonly\", \"cncharonly\", \"cnalphanumonly\", {\"type\": \"length\", \"max\": n}, "
              "{\"type\": \"stop\", \"stop_words\": [...]}, {\"type\": \"stemmer\", \"language\": ...}]}")
 
@@ -107,6 +113,7 @@ class Jieba:
     segmenter: Any
     mode: str = "search"
     hmm: bool = True
+    name: ClassVar[str] = "jieba"
 
     def words(self, text: str) -> list[str]:
         return [word for word, _, _ in self.segmenter.tokenize(text, self.mode, self.hmm)]
@@ -120,7 +127,7 @@ class Jieba:
 class Analyzer:
     """A tokenizer and its filters, applied in order (tantivy's TextAnalyzer)."""
 
-    split: Any   # Regex | Jieba
+    split: Any   # Regex | Jieba | Icu
     filters: tuple[Filter, ...] = ()
 
     def tokens(self, text: str) -> list[str]:
@@ -164,12 +171,12 @@ class Analyzer:
         if not text:
             return {}
         split = self.split
-        if isinstance(split, Jieba):
-            spans = split.segmenter.tokenize(text, split.mode, split.hmm)
-            words, places = [w for w, _, _ in spans], [start for _, start, _ in spans]
-        else:
+        if isinstance(split, Regex):
             words = split.words(text)
-            places = range(len(words))
+            places: Any = range(len(words))
+        else:  # jieba and icu: a token's position is its first character's index
+            spans = list(split.spans(text))
+            words, places = [span[0] for span in spans], [span[3] for span in spans]
         kept = words
         for apply in self.filters:
             kept = apply(kept)
@@ -316,14 +323,22 @@ def _filter(field: str, spec: Any) -> Filter:
 
 
 def _tokenizer(field: str, spec: Any) -> Any:
+    """tokenizers/tokenizer.rs's get_builder_with_tokenizer: a name or a dict with a ``type``."""
+    if not isinstance(spec, (str, dict)):
+        raise invalid(field, "tokenizer name should be string or dict")
     name = spec.get("type") if isinstance(spec, dict) else spec
+    if isinstance(spec, dict) and not isinstance(name, str):
+        raise invalid(field, "tokenizer type should be string" if "type" in spec
+                      else "customized tokenizer must set type")
     if name == "standard":
         return Regex(_SIMPLE)
     if name == "whitespace":
         return Regex(_WHITESPACE)
     if name == "jieba":
         return jieba(field, spec if isinstance(spec, dict) else {})
-    if name in ("lindera", "icu", "char_group", "language_identifier", "grpc"):
+    if name == "icu":  # icu_builder: no parameters (any others are ignored)
+        return Icu(_segmenter(True, ()))
+    if name in ("lindera", "thai", "char_group", "language_identifier", "grpc"):
         raise unsupported(field, f"the {name} tokenizer")
     raise invalid(field, f"unsupported tokenizer: {name}")
 
@@ -453,7 +468,7 @@ def for_field(field: Any, name: Optional[str] = None) -> Analyzer:
 
 def token_fields(schema: Any) -> list[Any]:
     """The text_match fields (``enable_match``) whose tokens a new table stores (ddl.match_column):
-    those whose analyzer pgmilvus runs.  A field whose analyzer it cannot run (icu, lindera...)
+    those whose analyzer pgmilvus runs.  A field whose analyzer it cannot run (lindera...)
     gets no column; text_match there falls back to Postgres's parser (filters/compile.py)."""
     return [field for field in schema.fields if stores_tokens(field)]
 

@@ -886,11 +886,17 @@ class _Checker:
             raise SyntaxProblem(f"minimum_should_match other than 1 is not supported by pgmilvus on field "
                                 f"{column.name}: its collection was made before pgmilvus stored a text_match "
                                 "field's tokens", minimum_pos)
-        if isinstance(chosen.split, analyzer.Jieba):
-            raise SyntaxProblem(f"{node.spelled} on field {column.name}, analyzed by jieba, is not supported by "
-                                "pgmilvus on a collection made before it stored a text_match field's tokens",
-                                node.pos, code=ErrorCode.UNSUPPORTED)
+        self.parser_can_split(node, column.name, chosen)
         return ir.TextMatch(column.name, text)
+
+    @staticmethod
+    def parser_can_split(node: ast.Call, field: str, chosen: "analyzer.Analyzer") -> None:
+        """Postgres's parser (the fallback without stored tokens) splits as the standard and
+        whitespace tokenizers roughly do, not as a dictionary (jieba, icu): those are refused."""
+        if not isinstance(chosen.split, analyzer.Regex):
+            raise SyntaxProblem(f"{node.spelled} on field {field}, analyzed by {chosen.split.name}, is not supported "
+                                "by pgmilvus on a collection made before it stored a text_match field's tokens "
+                                "(compact() stores them)", node.pos, code=ErrorCode.UNSUPPORTED)
 
     def phrase_match(self, node: ast.Call) -> "ir.Pred":
         typed = self.args(node, 2, optional=1)
@@ -918,10 +924,7 @@ class _Checker:
                                     tuple(t for t, _ in terms))
             return ir.PhraseMatch(column.name, phrase, ddl.match_column(column.name),
                                   tuple(t for t, _ in terms), tuple(p for _, p in terms), slop)
-        if isinstance(chosen.split, analyzer.Jieba):
-            raise SyntaxProblem(f"{node.spelled} on field {column.name}, analyzed by jieba, is not supported by "
-                                "pgmilvus on a collection made before it stored a text_match field's tokens",
-                                node.pos, code=ErrorCode.UNSUPPORTED)
+        self.parser_can_split(node, column.name, chosen)
         if slop != 0:
             raise SyntaxProblem(f"phrase_match with slop > 0 is not supported by pgmilvus on field {column.name}: "
                                 "its collection was made before pgmilvus stored a text_match field's tokens",
