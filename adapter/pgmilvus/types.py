@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum, IntEnum
-from typing import List
+from typing import Any, List
 
 
 class DataType(IntEnum):
@@ -165,6 +165,17 @@ class Shard:
     @property
     def shard_leader(self) -> int:
         return self._shard_leader
+
+
+class ResourceGroupInfo:
+    """pymilvus's ResourceGroupInfo (describe_resource_group): name, capacity, num_available_node,
+    num_loaded_replica, num_outgoing_node, num_incoming_node, config, nodes, as attributes."""
+
+    def __init__(self, **fields: Any) -> None:
+        self.__dict__.update(fields)
+
+    def __repr__(self) -> str:
+        return "ResourceGroupInfo:" + "".join(f"\n<{k}:{v}>" for k, v in self.__dict__.items())
 
 
 class ReplicaInfo:

@@ -212,12 +212,12 @@ def test_connect_version_health_and_unimplemented(stub, serve_process) -> None:
     assert stub.GetVersion(milvus_pb2.GetVersionRequest()).version.startswith("pgmilvus-")
     assert stub.CheckHealth(milvus_pb2.CheckHealthRequest()).isHealthy is True
     with pytest.raises(grpc.RpcError) as info:
-        stub.DescribeResourceGroup(milvus_pb2.DescribeResourceGroupRequest(resource_group="rg"))
+        stub.TransferNode(milvus_pb2.TransferNodeRequest(source_resource_group="rg"))
     assert info.value.code() == grpc.StatusCode.UNIMPLEMENTED
-    assert "pgmilvus serve does not implement DescribeResourceGroup" in info.value.details()
+    assert "pgmilvus serve does not implement TransferNode" in info.value.details()
     log = serve_process.log()
     assert "Connect db=default collection=- code=0" in log
-    assert "DescribeResourceGroup unimplemented" in log
+    assert "TransferNode unimplemented" in log
 
 
 def test_database_header_and_field(seeded, stub) -> None:
@@ -285,3 +285,36 @@ def test_system_info_metrics_tell_one_standalone_process(stub) -> None:
 def test_other_metrics_are_refused_as_milvus_refuses_them(stub, request_text, code, reason) -> None:
     reply = stub.GetMetrics(milvus_pb2.GetMetricsRequest(request=request_text))
     assert (reply.status.code, reply.status.reason, reply.response) == (code, reason, "")
+
+
+def test_index_state_and_progress_of_the_one_named_index(seeded, wire_client, stub) -> None:
+    """The Node SDK's getIndexState / getIndexBuildProgress (it turns UNIMPLEMENTED into an empty
+    success, so these must answer): datacoord's one-index rule."""
+    index = wire_client.list_indexes(NAME)[0]
+    state = stub.GetIndexState(milvus_pb2.GetIndexStateRequest(collection_name=NAME, index_name=index))
+    assert (state.status.code, state.state) == (0, common_pb2.Finished)
+    progress = stub.GetIndexBuildProgress(milvus_pb2.GetIndexBuildProgressRequest(collection_name=NAME))
+    assert (progress.status.code, progress.total_rows) == (0, 5)
+    missing = stub.GetIndexState(milvus_pb2.GetIndexStateRequest(collection_name=NAME, index_name="nope"))
+    assert (missing.status.code, missing.status.reason) == (700, "index not found[indexName=nope]")
+    gone = stub.GetIndexState(milvus_pb2.GetIndexStateRequest(collection_name="nope"))
+    assert gone.status.code == 100
+
+
+def test_batch_describe_answers_each_collection_with_its_own_status(seeded, stub) -> None:
+    reply = stub.BatchDescribeCollection(milvus_pb2.BatchDescribeCollectionRequest(collection_name=[NAME, "nope"]))
+    assert reply.status.code == 0
+    assert [(r.status.code, r.collection_name) for r in reply.responses] == [(0, NAME), (100, "nope")]
+    assert [f.name for f in reply.responses[0].schema.fields][:2] == ["id", "vector"]
+    empty = stub.BatchDescribeCollection(milvus_pb2.BatchDescribeCollectionRequest())
+    assert (empty.status.code, empty.status.reason) == (1101, "collection names cannot be empty: missing parameter")
+
+
+def test_the_default_resource_group_is_described_as_a_standalone_describes_it(seeded, wire_client) -> None:
+    group = wire_client.describe_resource_group("__default_resource_group")
+    assert (group.name, group.capacity, group.num_available_node) == ("__default_resource_group", 1000000, 1)
+    assert group.num_loaded_replica == {NAME: 1} and group.num_outgoing_node == {}
+    assert [n.node_id for n in group.nodes] == [1]
+    with pytest.raises(MilvusException) as info:
+        wire_client.describe_resource_group("rg")
+    assert (info.value.code, info.value.message) == (300, "resource group not found[rg=rg]")

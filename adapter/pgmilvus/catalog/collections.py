@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 from datetime import datetime
 from typing import Any, Optional
 
@@ -424,14 +425,30 @@ def load_state(info: Optional[CollectionInfo], partition: str = "") -> dict[str,
 
 
 #: The one query node of a standalone Milvus, and its resource group.
-_NODE_ID = 1
-_RESOURCE_GROUP = "__default_resource_group"
+NODE_ID = 1
+RESOURCE_GROUP = "__default_resource_group"
+_RESOURCE_GROUP_CAPACITY = 1000000
 
 
 def resource_groups() -> list[str]:
     """list_resource_groups: a standalone Milvus has its default group only, and so has pgmilvus
     (PostgreSQL places the work; there is nothing to group)."""
-    return [_RESOURCE_GROUP]
+    return [RESOURCE_GROUP]
+
+
+def resource_group(conn: psycopg.Connection, db_name: str, name: str) -> dict[str, Any]:
+    """describe_resource_group: the default group, as a standalone Milvus's querycoord describes
+    it (capacity 1,000,000, one node, one replica per loaded collection of the database); any
+    other name is not found (300), as there is no way to create one."""
+    if name != RESOURCE_GROUP:
+        raise MilvusException(ErrorCode.RESOURCE_GROUP_NOT_FOUND, f"resource group not found[rg={name}]")
+    host = socket.gethostname()
+    return {"name": name, "capacity": _RESOURCE_GROUP_CAPACITY, "num_available_node": 1,
+            "num_loaded_replica": {c: 1 for c in catalog.loaded_collections(conn, db_name)},
+            "num_outgoing_node": {}, "num_incoming_node": {},
+            "config": {"requests": {"node_num": 0}, "limits": {"node_num": _RESOURCE_GROUP_CAPACITY},
+                       "transfer_from": [], "transfer_to": []},
+            "nodes": [{"node_id": NODE_ID, "address": host, "hostname": host}]}
 
 
 def replicas(info: CollectionInfo) -> list[ReplicaInfo]:
@@ -444,9 +461,9 @@ def replicas(info: CollectionInfo) -> list[ReplicaInfo]:
     """
     if not info.loaded:
         return []
-    shards = [Shard(f"by-dev-rootcoord-dml_{i}_{info.id}v{i}", [_NODE_ID], _NODE_ID)
+    shards = [Shard(f"by-dev-rootcoord-dml_{i}_{info.id}v{i}", [NODE_ID], NODE_ID)
               for i in range(info.num_shards)]
-    return [ReplicaInfo(info.id, shards, [_NODE_ID], _RESOURCE_GROUP, {})]
+    return [ReplicaInfo(info.id, shards, [NODE_ID], RESOURCE_GROUP, {})]
 
 
 def require_vector_index(info: CollectionInfo) -> None:

@@ -337,6 +337,14 @@ def list_collections(conn: psycopg.Connection, db_name: str) -> list[str]:
     return [r[0] for r in rows]
 
 
+def loaded_collections(conn: psycopg.Connection, db_name: str) -> list[str]:
+    """The database's collections with a loaded partition (describe_resource_group's replicas)."""
+    rows = conn.execute(f"SELECT c.name FROM {CATALOG}.collections c WHERE c.db_name = %s AND EXISTS "
+                        f"(SELECT 1 FROM {CATALOG}.partitions p WHERE p.collection_id = c.id AND p.loaded) "
+                        "ORDER BY c.id", (db_name,)).fetchall()
+    return [r[0] for r in rows]
+
+
 def table_name_taken(conn: psycopg.Connection, schema_name: str, table: str) -> bool:
     row = conn.execute("SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
                        "WHERE n.nspname = %s AND c.relname = %s", (schema_name, table)).fetchone()

@@ -36,7 +36,7 @@ from ..search.rerank import BaseRanker
 from ..search.params import build_request, check_guarantee_timestamp, check_ignore_growing, check_output_fields
 from ..schema.model import CollectionSchema, FieldSchema, Function
 from ..schema.structs import StructFieldSchema
-from ..types import (DataType, FunctionType, LoadedSegmentInfo, LoadState, RestoreSnapshotJobInfo, SegmentInfo,
+from ..types import (DataType, FunctionType, LoadedSegmentInfo, LoadState, ResourceGroupInfo, RestoreSnapshotJobInfo, SegmentInfo,
                      SegmentState, SnapshotInfo)
 
 _log = logging.getLogger("pgmilvus")
@@ -196,6 +196,11 @@ class MilvusClient:
     def list_resource_groups(self, timeout: Optional[float] = None, **kwargs: Any) -> List[str]:
         """Milvus standalone's one resource group (tools such as Attu and Milvus's test harness ask)."""
         return collections.resource_groups()
+
+    def describe_resource_group(self, name: str, timeout: Optional[float] = None, **kwargs: Any) -> ResourceGroupInfo:
+        """The default group, as a standalone Milvus describes it; other names 300 (none can be made)."""
+        with self._conn(timeout) as conn:
+            return ResourceGroupInfo(**collections.resource_group(conn, self._db_name, name))
 
     def describe_replica(self, collection_name: str, timeout: Optional[float] = None,
                          **kwargs: Any) -> List[Any]:

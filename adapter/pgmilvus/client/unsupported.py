@@ -24,7 +24,7 @@ _COMPACTION = ("compaction tasks are not kept by pgmilvus: compact() merges befo
 #: method -> why it is refused.
 REFUSED: dict[str, str] = {
     "add_file_resource": _FILES, "list_file_resources": _FILES, "remove_file_resource": _FILES,
-    "create_resource_group": _GROUPS, "drop_resource_group": _GROUPS, "describe_resource_group": _GROUPS,
+    "create_resource_group": _GROUPS, "drop_resource_group": _GROUPS,
     "update_resource_groups": _GROUPS, "transfer_replica": _GROUPS,
     "dump_messages": _REPLICATION, "get_replicate_configuration": _REPLICATION,
     "get_replicate_info": _REPLICATION, "update_replicate_configuration": _REPLICATION,

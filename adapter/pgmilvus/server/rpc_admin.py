@@ -11,7 +11,7 @@ import json
 import time
 from typing import Any
 
-from pymilvus.grpc_gen import common_pb2, milvus_pb2
+from pymilvus.grpc_gen import common_pb2, milvus_pb2, rg_pb2
 
 from ..errors import ErrorCode, MilvusException, collection_not_found, partition_not_found
 from ..schema.index_params import IndexParams
@@ -20,7 +20,7 @@ from .convert.params import json_object, kv_dict, kv_value
 from .convert.schema import collection_schema, describe_response
 from . import metrics
 from .handler import Call, RPCBase, rpc
-from .status import SUCCESS
+from .status import SUCCESS, from_exception
 
 #: describe_index keys that are bookkeeping, not index parameters.
 _INDEX_FACTS = ("field_name", "index_name", "total_rows", "indexed_rows", "pending_index_rows", "state")
@@ -94,6 +94,22 @@ class AdminRPCs(RPCBase):
         return response
 
     @rpc
+    def BatchDescribeCollection(self, call: Call, request: milvus_pb2.BatchDescribeCollectionRequest) -> Any:
+        """Milvus master's proxy: DescribeCollection for each name, each answer with its own status."""
+        if not request.collection_name:
+            raise MilvusException(ErrorCode.MISSING_PARAMETER, "collection names cannot be empty: missing parameter")
+        return milvus_pb2.BatchDescribeCollectionResponse(
+            status=SUCCESS, responses=[self._describe_one(call, name) for name in request.collection_name])
+
+    def _describe_one(self, call: Call, name: str) -> milvus_pb2.DescribeCollectionResponse:
+        try:
+            return self.DescribeCollection.__wrapped__(self, call, milvus_pb2.DescribeCollectionRequest(
+                collection_name=name))
+        except Exception as exc:
+            return milvus_pb2.DescribeCollectionResponse(status=from_exception(exc, "BatchDescribeCollection"),
+                                                         collection_name=name)
+
+    @rpc
     def ShowCollections(self, call: Call, request: milvus_pb2.ShowCollectionsRequest) -> Any:
         names = self._client(call).list_collections()
         if request.collection_names:
@@ -122,6 +138,17 @@ class AdminRPCs(RPCBase):
     def ListResourceGroups(self, call: Call, request: Any) -> Any:
         return milvus_pb2.ListResourceGroupsResponse(status=SUCCESS,
                                                      resource_groups=self._client(call).list_resource_groups())
+
+    @rpc
+    def DescribeResourceGroup(self, call: Call, request: milvus_pb2.DescribeResourceGroupRequest) -> Any:
+        group = self._client(call).describe_resource_group(request.resource_group)
+        config = rg_pb2.ResourceGroupConfig(requests=rg_pb2.ResourceGroupLimit(node_num=group.config["requests"]["node_num"]),
+                                            limits=rg_pb2.ResourceGroupLimit(node_num=group.config["limits"]["node_num"]))
+        return milvus_pb2.DescribeResourceGroupResponse(status=SUCCESS, resource_group=milvus_pb2.ResourceGroup(
+            name=group.name, capacity=group.capacity, num_available_node=group.num_available_node,
+            num_loaded_replica=group.num_loaded_replica, num_outgoing_node=group.num_outgoing_node,
+            num_incoming_node=group.num_incoming_node, config=config,
+            nodes=[common_pb2.NodeInfo(**node) for node in group.nodes]))
 
     @rpc
     def GetReplicas(self, call: Call, request: milvus_pb2.GetReplicasRequest) -> Any:
@@ -224,6 +251,19 @@ class AdminRPCs(RPCBase):
         return milvus_pb2.DescribeIndexResponse(status=SUCCESS, index_descriptions=found)
 
     @rpc
+    def GetIndexState(self, call: Call, request: milvus_pb2.GetIndexStateRequest) -> Any:
+        """The deprecated state call (Node's getIndexState): the one index ``index_name`` names (all
+        of the collection's with ``""``), as datacoord's GetIndexState; the field is not looked at."""
+        found = _one_index(self._client(call), request.collection_name, request.index_name)
+        return milvus_pb2.GetIndexStateResponse(status=SUCCESS, state=found.state)
+
+    @rpc
+    def GetIndexBuildProgress(self, call: Call, request: milvus_pb2.GetIndexBuildProgressRequest) -> Any:
+        found = _one_index(self._client(call), request.collection_name, request.index_name)
+        return milvus_pb2.GetIndexBuildProgressResponse(status=SUCCESS, indexed_rows=found.indexed_rows,
+                                                        total_rows=found.total_rows)
+
+    @rpc
     def DropIndex(self, call: Call, request: milvus_pb2.DropIndexRequest) -> Any:
         client, name = self._client(call), request.index_name
         if not name and request.field_name:
@@ -267,6 +307,17 @@ def describe_indexes(client: Any, collection: str, index_name: str = "") -> list
         raise MilvusException(ErrorCode.INDEX_NOT_FOUND, f"index not found[collection={collection}]")
     found = (client.describe_index(collection, name) for name in names)
     return [index_description(desc) for desc in found if desc is not None]
+
+
+def _one_index(client: Any, collection: str, index_name: str) -> milvus_pb2.IndexDescription:
+    """datacoord's GetIndexState / GetIndexBuildProgress: exactly one index answers the name
+    (``""`` names every index of the collection), else 700 or 702 naming it."""
+    names = [n for n in client.list_indexes(collection) if not index_name or n == index_name]
+    if not names:
+        raise MilvusException(ErrorCode.INDEX_NOT_FOUND, f"index not found[indexName={index_name}]")
+    if len(names) > 1:
+        raise MilvusException(ErrorCode.INDEX_DUPLICATE, f"index duplicates[indexName={index_name}]")
+    return index_description(client.describe_index(collection, names[0]))
 
 
 def index_description(desc: dict[str, Any]) -> milvus_pb2.IndexDescription:
