@@ -14,7 +14,7 @@ from typing import Any, Optional
 import numpy as np
 import pytest
 
-from pgmilvus import (DataType, ErrorCode, Function, FunctionChain, FunctionChainStage, FunctionScore, FunctionType,
+from pgmilvus import (DataType, Function, FunctionChain, FunctionChainStage, FunctionScore, FunctionType,
                       MilvusClient, MilvusException, ParamError)
 from pgmilvus.function_chain import FunctionChainExpr, FunctionChainOp, col, fn
 
@@ -169,6 +169,9 @@ def _xgb(**params: Any) -> FunctionChainExpr:
 
 
 BUILD = ": invalid parameter: invalid parameter: service internal error"  # operator[i]: map function: ...
+WRAPPED3 = ": invalid parameter: invalid parameter: invalid parameter"  # function chain[i]: op[j] ...: ...
+ORDER_BY = ("order_by and function rerank cannot be used together: they specify conflicting sort criteria: invalid "
+            "parameter")
 REFUSED = [  # chains, search kwargs, exception class, code, message
     (plus_ts(), {"ranker": _boost()}, ParamError, 1, "function_chains and ranker cannot be used together"),
     (FunctionChain(FunctionChainStage.UNSPECIFIED), {}, ParamError, 1,
@@ -176,13 +179,12 @@ REFUSED = [  # chains, search kwargs, exception class, code, message
     ("chain", {}, ParamError, 1, "function_chains must be a FunctionChain or a list of FunctionChain"),
     (chain(L2, ("map", "$id", _num("$score", "ts"))), {}, MilvusException, 1100,
      'function chain[0]: op[0] output "$id": system output "$id" is not writable by L2 rerank function chain'
-     ": invalid parameter: invalid parameter: invalid parameter"),
-    (chain(L2, ("map", "$tmp", _num("$score", "ts"))), {}, MilvusException, 1100,
-     'function chain[0]: op[0] output "$tmp": system output "$tmp" is not writable by L2 rerank function chain'
-     ": invalid parameter: invalid parameter: invalid parameter"),
+     + WRAPPED3),
+    (chain(L2, ("map", "$tmp", _num("$score", "ts"))), {}, MilvusException, 1100, 'function chain[0]: op[0] '
+     'output "$tmp": system output "$tmp" is not writable by L2 rerank function chain' + WRAPPED3),
     (chain(L2, ("map", "$score", _num("$seg_offset", "$score"))), {}, MilvusException, 1100,
      'function chain[0]: op[0] input "$seg_offset": system input "$seg_offset" is not supported by L2 rerank '
-     "function chain: invalid parameter: invalid parameter: invalid parameter"),
+     "function chain" + WRAPPED3),
     (chain(L2, ("map", "$score", _num("nope", "$score"))), {}, MilvusException, 1100,
      'function chain input "nope" is neither a previous output nor a collection field: invalid parameter'),
     (chain(L2, ("sort", "j")), {}, MilvusException, 1100,
@@ -195,11 +197,9 @@ REFUSED = [  # chains, search kwargs, exception class, code, message
     ([plus_ts(), chain(FunctionChainStage.INGESTION, ("limit", 1))], {}, MilvusException, 1100,
      "function chain[1] stage FunctionChainStageIngestion is not supported in search request: invalid parameter"),
     (plus_ts(), {"order_by_fields": [{"field": "ts", "order": "asc"}]}, MilvusException, 1100,
-     "order_by and function rerank cannot be used together: they specify conflicting sort criteria: invalid "
-     "parameter"),
+     ORDER_BY),
     (plus_ts(L0), {"order_by_fields": [{"field": "ts", "order": "asc"}]}, MilvusException, 1100,
-     "order_by and function rerank cannot be used together: they specify conflicting sort criteria: invalid "
-     "parameter"),
+     ORDER_BY),
     (chain(L0, ("sort", "$score")), {}, MilvusException, 1100,
      'querynode function chain[0]: op[0] type "sort" is not supported by L0 rerank function chain: invalid '
      "parameter"),

@@ -14,6 +14,7 @@ from .frame import NUMERIC, Col, f32
 from .params import Reader
 from .plan import FunctionRepr
 from .spec import Literal
+from ..function_rank import DecayRanker
 
 ALL_STAGES = None  # a function every stage runs
 _MODES = ("multiply", "sum", "max", "min", "avg", "weighted")
@@ -109,13 +110,7 @@ def _decay(params: Any) -> Function:
     if kind not in ("gauss", "exp", "linear"):
         raise invalid(f'decay: invalid function "{kind}", must be one of [gauss, exp, linear]')
 
-    def score(value: float) -> float:
-        distance = max(0.0, abs(value - origin) - offset)
-        if kind == "gauss":
-            return math.exp(distance ** 2 / (scale ** 2 / math.log(decay)))
-        if kind == "exp":
-            return math.exp(math.log(decay) / scale * distance)
-        return max(decay, 1 - (1 - decay) / scale * distance)
+    score = DecayRanker("", kind, origin, scale, offset, decay).factor  # the decay ranker's arithmetic
 
     def run(inputs: list[Col]) -> Col:
         if len(inputs) != 1:
