@@ -284,6 +284,13 @@ def test_hybrid_search_refuses_chains(client: MilvusClient) -> None:
     assert info.value.message == "function_chains is not supported for hybrid_search yet"
 
 
+def test_search_iterator_refuses_chains(client: MilvusClient) -> None:
+    with pytest.raises(MilvusException) as info:
+        client.search_iterator("fc", [[0.0, 0.0]], batch_size=2, anns_field="v", function_chains=plus_ts())
+    assert (info.value.code, info.value.message) == (3000, "search_iterator(function_chains=...) is not supported "
+                                                           "by pgmilvus: function chains apply to search()")
+
+
 BUILDER = [  # what pymilvus's builder refuses, with its texts
     (lambda: col(""), "Column name must not be empty"),
     (lambda: FunctionChain(9), "Unknown function chain stage: 9"),
