@@ -18,6 +18,7 @@ from .types import (ConsistencyLevel, DataType, FunctionType, IndexType, LoadedS
                     SegmentInfo, SegmentState)
 from .search.rerank import AnnSearchRequest, BaseRanker, RRFRanker, WeightedRanker
 from .search.function_rank import FunctionScore
+from .function_chain import FunctionChain, FunctionChainStage
 from .search.highlight import LexicalHighlighter
 from .search.embedding_list import EmbeddingList
 from .search.results import Hit, Hits, HybridHits, SearchPage, SearchResult

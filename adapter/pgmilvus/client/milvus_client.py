@@ -21,13 +21,15 @@ from ..rbac import groups, roles as rbac
 from ..data import aggregates, analyze, analyzer, field_ops, order_by, reads, timestamps, writes
 from ..catalog import (builder, compaction, evolution as schema_evolution, function_fields, segments, snapshots,
                        struct_fields as struct_evolution)
-from ..search import ranked as search_ranked
+from ..search import chained as search_chained, ranked as search_ranked
+from ..search.chains import spec as chain_spec
 from ..pg import callers
 from . import optimize, snapshot_args, unsupported, uri as uri_mod
 from ..catalog import properties as properties_mod
 from ..pg.connection import Database
 from ..errors import (DataTypeNotMatchException, ErrorCode, MilvusException, ParamError, PermissionDenied,
-                     check_argument, database_not_found, illegal, invalid_parameter, partition_not_found)
+                     check_argument, client_side, database_not_found, illegal, invalid_parameter,
+                     partition_not_found)
 from ..schema.index_params import IndexParams
 from ..rbac.privileges import METHOD_PRIVILEGES
 from ..search.iterator import SearchIterator
@@ -990,23 +992,26 @@ class MilvusClient:
             _consistency(kwargs)
         ranker = kwargs.pop("ranker", None)
         highlighter = kwargs.pop("highlighter", None)
+        chains = kwargs.pop("function_chains", None)
         if kwargs.get("ids") is not None:
             return self._search_by_ids(collection_name, data, filter, limit, output_fields, search_params, timeout,
-                                       partition_names, anns_field, ranker, kwargs)
+                                       partition_names, anns_field, ranker, chains, kwargs)
         request = build_request(data, filter, limit, output_fields, search_params, partition_names,
                                 anns_field, kwargs)
-        if request.aggregation is not None and (highlighter is not None or ranker is not None):
+        chains = chain_spec.chains(chains, ranker)  # search/chains/: Milvus master's function chains
+        if request.aggregation is not None and (highlighter is not None or ranker is not None or chains):
             _refuse_with_aggregation(highlighter)
         if highlighter is not None:  # search/highlight.py
             marked = highlight.parse(highlighter)
-            return self._read(lambda conn: self._highlighted(conn, collection_name, request, ranker, marked), timeout)
-        if ranker is not None:  # a rerank Function (decay, boost): search_ranked.py
-            return self._read(lambda conn: search_ranked.search_with_ranker(
-                conn, self._searched(conn, collection_name), request, ranker), timeout)
+            return self._read(lambda conn: self._highlighted(conn, collection_name, request, ranker, chains, marked),
+                              timeout)
+        if ranker is not None or chains:  # a rerank Function (decay, boost), function chains
+            return self._read(lambda conn: _reranked(conn, self._searched(conn, collection_name), request, ranker,
+                                                     chains), timeout)
         return self._read(lambda conn: search_mod.search(
             conn, self._fresh(conn, self._searched(conn, collection_name)), request), timeout)
 
-    def _highlighted(self, conn: Any, collection_name: str, request: Any, ranker: Any,
+    def _highlighted(self, conn: Any, collection_name: str, request: Any, ranker: Any, chains: Any,
                      marked: "highlight.Highlight") -> Any:
         """A search whose hits get Milvus's lexical ``highlight`` (fragments of their text fields)."""
         info = self._fresh(conn, self._searched(conn, collection_name))
@@ -1016,16 +1021,13 @@ class MilvusClient:
             anns = vectors[0].name if len(vectors) == 1 else search_mod.prepare(info, request).resolved.field.name
         found = highlight.tasks(marked, info.schema, request.data, request.metric_type or "", anns,
                                 request.params.get("analyzer_name"))
-        if ranker is not None:
-            result = search_ranked.search_with_ranker(conn, info, request, ranker)
-        else:
-            result = search_mod.search(conn, info, request)
+        result = _reranked(conn, info, request, ranker, chains)
         highlight.attach(conn, info, marked, found, result)
         return result
 
     def _search_by_ids(self, collection_name: str, data: Any, filter: str, limit: int, output_fields: Any,
                        search_params: Any, timeout: Optional[float], partition_names: Any, anns_field: Any,
-                       ranker: Any, kwargs: dict[str, Any]) -> Any:
+                       ranker: Any, chains: Any, kwargs: dict[str, Any]) -> Any:
         """search(ids=[...]): the keys' stored vectors are the query vectors (search/by_ids.py)."""
         if data is not None:
             raise ParamError(message="Either ids or data must be provided, not both")
@@ -1041,10 +1043,7 @@ class MilvusClient:
                 return by_ids.spread(by_ids.SearchResult(), present, pk_name)
             request = build_request([v for v in vectors if v is not None], filter, limit, output_fields,
                                     search_params, partition_names, field, kwargs)
-            if ranker is not None:
-                result = search_ranked.search_with_ranker(conn, info, request, ranker)
-            else:
-                result = search_mod.search(conn, info, request)
+            result = _reranked(conn, info, request, ranker, chain_spec.chains(chains, ranker))
             return by_ids.spread(result, present, pk_name)
         return self._read(call, timeout)
 
@@ -1065,6 +1064,9 @@ class MilvusClient:
             raise ParamError(message="The hybrid search rerank must be a Function or a Ranker.")
         if kwargs.get("search_aggregation") is not None:  # pymilvus's check
             raise ParamError(message="search_aggregation is not supported in hybrid_search")
+        if kwargs.get("function_chains") is not None:  # pymilvus's check, then Milvus's proxy's
+            raise client_side(ParamError(message="function_chains is not supported for hybrid_search yet"),
+                              invalid_parameter("function_chains is not supported for hybrid search yet"))
         check_output_fields(output_fields)
         check_guarantee_timestamp(kwargs.get("guarantee_timestamp"))
         _consistency(kwargs)
@@ -1347,6 +1349,15 @@ def _nothing_to_alter(database: bool = False) -> MilvusException:
         return invalid_parameter("alter database with empty properties and delete keys, expected to set "
                                  "either properties or delete keys")
     return invalid_parameter("no properties or delete keys provided")
+
+
+def _reranked(conn: Any, info: catalog.CollectionInfo, request: Any, ranker: Any, chains: Sequence[Any]) -> Any:
+    """A search with its rerank: function chains (search/chained.py), a ranker (search/ranked.py), or none."""
+    if chains:
+        return search_chained.search_with_chains(conn, info, request, chains)
+    if ranker is not None:
+        return search_ranked.search_with_ranker(conn, info, request, ranker)
+    return search_mod.search(conn, info, request)
 
 
 def _refuse_with_aggregation(highlighter: Any) -> None:

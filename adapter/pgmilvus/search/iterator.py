@@ -17,7 +17,7 @@ import psycopg
 
 from ..catalog import collections
 from . import ann as search, order, structs
-from ..errors import ParamError, collection_replaced, illegal, invalid_parameter
+from ..errors import ErrorCode, MilvusException, ParamError, collection_replaced, illegal, invalid_parameter
 from .params import MAX_TOPK, build_request
 from .results import SearchPage
 
@@ -42,6 +42,9 @@ class SearchIterator:
             raise ParamError(message="Offset is not supported for search_iterator_v2")
         if kwargs.get("group_by_field"):
             raise invalid_parameter("Not allowed to do groupBy when doing iteration")
+        if kwargs.get("function_chains"):
+            raise MilvusException(ErrorCode.UNSUPPORTED, "search_iterator(function_chains=...) is not supported "
+                                                         "by pgmilvus: function chains apply to search()")
         order.refuse_iterator(order.specs(kwargs.get("order_by_fields")))
         if kwargs.get("search_aggregation") is not None:
             raise invalid_parameter("search iterator is not supported with search_aggregation")

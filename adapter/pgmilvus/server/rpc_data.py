@@ -18,6 +18,7 @@ from ..search.results import Hits
 from ..schema.model import DYNAMIC_FIELD, CollectionSchema
 from ..types import DataType
 from .convert import aggregation, structs
+from .convert.chains import chains as function_chains
 from .convert.columns import rows_from_columns
 from .convert.fields import aggregate_columns, columns
 from .convert.params import json_object, kv_dict, template_values
@@ -160,9 +161,9 @@ class DataRPCs(RPCBase):
         if request.sub_reqs:
             raise bad_request("advanced search (sub_reqs) goes through HybridSearch")
         ann = Ann.of(request)
-        if getattr(request, "function_chains", None):  # pymilvus 3's stubs only
-            raise bad_request("function chains are not supported by pgmilvus: pass one decay ranker",
-                              int(ErrorCode.UNSUPPORTED))
+        found = function_chains(getattr(request, "function_chains", None))  # pymilvus 3's stubs only
+        if found is not None:
+            ann.kwargs["function_chains"] = found
         if "search_aggregation" in request.DESCRIPTOR.fields_by_name and request.HasField("search_aggregation"):
             ann.kwargs["search_aggregation"] = aggregation_spec.from_message(request.search_aggregation)
         if request.HasField("function_score"):
@@ -182,10 +183,8 @@ class DataRPCs(RPCBase):
 
     @rpc
     def HybridSearch(self, call: Call, request: milvus_pb2.HybridSearchRequest) -> milvus_pb2.SearchResults:
-        # function_chains exists in pymilvus 3's stubs only (the server runs on 2.6's too)
-        if getattr(request, "function_chains", None):
-            raise bad_request("function chains are not supported by pgmilvus: use RRFRanker or WeightedRanker",
-                              int(ErrorCode.UNSUPPORTED))
+        # function_chains exists in pymilvus 3's stubs only (the server runs on 2.6's too); the core refuses them
+        chained = {"function_chains": function_chains(getattr(request, "function_chains", None))}
         reqs = []
         for sub in request.requests:
             ann = Ann.of(sub)
@@ -205,7 +204,7 @@ class DataRPCs(RPCBase):
         result = self._client(call).hybrid_search(request.collection_name, reqs, fused, limit=rank.get("limit"),
                                                   output_fields=output_fields,
                                                   partition_names=list(request.partition_names) or None, **kwargs,
-                                                  **namespace(request))
+                                                  **namespace(request), **{k: v for k, v in chained.items() if v})
         return self._search_results(call, request.collection_name, result, output_fields, rank.get("limit"))
 
     def _search_page(self, call: Call, request: milvus_pb2.SearchRequest, ann: "Ann",
