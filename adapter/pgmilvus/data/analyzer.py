@@ -15,7 +15,10 @@ Supported, exactly as tantivy does it:
   ``"lowercase"``, ``"alphanumonly"`` (ASCII letters and digits only), ``"cncharonly"`` /
   ``"cnalphanumonly"`` (tokens holding a Han character / or an ASCII letter or digit),
   ``{"type": "length", "max": n}`` (tokens of at most n UTF-8 bytes), ``{"type": "stop",
-  "stop_words": [...]}`` (literal words);
+  "stop_words": [...]}`` (literal words), and Milvus's other filters, in data/analyzer_filters.py:
+  ``removepunct``, ``decimaldigit``, ``arabic_normalization``, ``asciifolding`` (Lucene's table),
+  ``{"type": "regex", "expr": ...}``, ``{"type": "decompounder", "word_list": [...]}``,
+  ``{"type": "synonym", "synonyms": [...], "expand": ...}`` and ``pinyin`` (pypinyin's readings);
 * ``{"type": "chinese"}``: jieba, then cnalphanumonly, then any ``stop_words``.  jieba is Milvus's
   own jieba-rs crate (the ``rjieba`` binding) with ``dict`` / ``mode`` / ``hmm`` as Milvus reads them;
 * ``{"type": "english"}``: standard, lowercase, the English stemmer, the English stop words, then
@@ -29,8 +32,8 @@ rather than ICU's (data/icu.py).
 
 Refused with code 3000 naming the analyzer (never silently replaced by another): lindera / thai /
 char_group / language_identifier / grpc tokenizers, jieba's ``_extend_default_`` dictionary,
-``asciifolding`` / ``removepunct`` / decompounder / regex filters, the other languages' built-in
-stop word lists.  Multi-analyzer fields (``multi_analyzer_params``) pick one of these per row
+word lists and synonyms read from Milvus's file resources (``word_list_file``, ``synonyms_file``),
+the other languages' built-in stop word lists.  Multi-analyzer fields (``multi_analyzer_params``) pick one of these per row
 (MultiAnalyzer).
 
 One known difference: Python's ``str.isalnum`` (the regex ``[^\\W_]``) leaves out the Unicode
@@ -48,9 +51,10 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable, ClassVar, Iterator, Optional
+from typing import Any, ClassVar, Iterator, Optional
 
 from ..errors import ErrorCode, MilvusException
+from . import analyzer_filters
 from .icu import Icu
 
 #: tantivy's SimpleTokenizer: runs of alphanumeric characters (Python's Unicode ``\w`` minus "_").
@@ -72,8 +76,11 @@ SUPPORTED = ("no analyzer_params (standard tokenizer + lowercase), {\"type\": \"
              "\"chinese\"} with "
              "optional literal stop_words, or {\"tokenizer\": \"standard\" | \"whitespace\" | \"jieba\" | \"icu\", "
              "\"filter\": "
-             "[\"lowercase\", \"alphanumonly\", \"cncharonly\", \"cnalphanumonly\", {\"type\": \"length\", \"max\": n}, "
-             "{\"type\": \"stop\", \"stop_words\": [...]}, {\"type\": \"stemmer\", \"language\": ...}]}")
+             "[\"lowercase\", \"alphanumonly\", \"cncharonly\", \"cnalphanumonly\", \"asciifolding\", \"removepunct\", "
+             "\"decimaldigit\", \"arabic_normalization\", \"pinyin\", {\"type\": \"length\", \"max\": n}, "
+             "{\"type\": \"stop\", \"stop_words\": [...]}, {\"type\": \"stemmer\", \"language\": ...}, "
+             "{\"type\": \"regex\", \"expr\": ...}, {\"type\": \"decompounder\", \"word_list\": [...]}, "
+             "{\"type\": \"synonym\", \"synonyms\": [...]}, {\"type\": \"pinyin\", ...}]}")
 
 
 def unsupported(field: str, what: str) -> MilvusException:
@@ -87,7 +94,7 @@ def invalid(field: str, what: str) -> MilvusException:
     return MilvusException(ErrorCode.SERVER_ERROR, f"create analyzer failed with error: {what} (field {field})")
 
 
-Filter = Callable[[list[str]], list[str]]
+Filter = analyzer_filters.Filter
 
 
 @dataclass(frozen=True)
@@ -139,7 +146,7 @@ class Analyzer:
     def detailed(self, text: str) -> list[dict[str, Any]]:
         """run_analyzer's ``with_detail`` tokens: the token, its UTF-8 byte offsets in ``text`` and
         its position (a token a filter drops keeps its position number used, as tantivy's
-        filters do)."""
+        filters do; a token a filter adds has the offsets of the token it came from)."""
         out = []
         for token, start, end, position, length in self._filtered(text):
             first = len(text[:start].encode())
@@ -152,12 +159,25 @@ class Analyzer:
         return [(token, start, end) for token, start, end, _, _ in self._filtered(text)]
 
     def _filtered(self, text: str) -> Iterator[tuple[str, int, int, int, int]]:
+        """Every filter maps or drops one token at a time; one that adds tokens (``spread``) gives
+        each its position and position length."""
         for token, start, end, position, length in self.split.spans(text):
-            kept = [token]
-            for apply in self.filters:  # every filter maps or drops one token at a time
-                kept = apply(kept)
-            if kept:
-                yield kept[0], start, end, position, length
+            items = [(token, position, length)]
+            for apply in self.filters:
+                spread = getattr(apply, "spread", None)
+                if spread is None:
+                    items = [(word, place, size) for held, place, size in items for word in apply([held])]
+                else:
+                    items = [out for held, place, size in items for out in spread(held, place, size)]
+                if not items:
+                    break
+            for word, place, size in items:
+                yield word, start, end, place, size
+
+    @property
+    def spreads(self) -> bool:
+        """Whether a filter adds tokens (synonym, decompounder, pinyin)."""
+        return any(hasattr(apply, "spread") for apply in self.filters)
 
     def sequence(self, text: str) -> list[tuple[str, int]]:
         """(token, position) in token order: a phrase query's terms and offsets."""
@@ -167,7 +187,8 @@ class Analyzer:
         """token -> its positions, ascending: what tantivy's index of a text_match field records
         (a token a filter drops keeps its position used; jieba's position is the token's first
         character).  The filters run on the whole list first; only when one drops a token are
-        they run token by token to keep each survivor's position."""
+        they run token by token to keep each survivor's position (always, when a filter may add
+        tokens)."""
         if not text:
             return {}
         split = self.split
@@ -178,9 +199,11 @@ class Analyzer:
             spans = list(split.spans(text))
             words, places = [span[0] for span in spans], [span[3] for span in spans]
         kept = words
-        for apply in self.filters:
-            kept = apply(kept)
-        pairs: Any = zip(kept, places) if len(kept) == len(words) else (
+        spreads = self.spreads
+        if not spreads:
+            for apply in self.filters:
+                kept = apply(kept)
+        pairs: Any = zip(kept, places) if not spreads and len(kept) == len(words) else (
             (token, position) for token, _, _, position, _ in self._filtered(text))
         out: dict[str, list[int]] = {}
         for token, position in pairs:
@@ -189,7 +212,7 @@ class Analyzer:
                 out[token] = [position]
             else:
                 held.append(position)
-        if isinstance(split, Jieba):  # search mode's sub-words may come before their word's start
+        if isinstance(split, Jieba) or spreads:  # search mode's sub-words may come before their word's start
             for token, held in out.items():
                 if any(a >= b for a, b in zip(held, held[1:])):
                     out[token] = sorted(held)
@@ -300,12 +323,16 @@ def _filter(field: str, spec: Any) -> Filter:
             return _cn_char_only
         if spec == "cnalphanumonly":
             return _cn_alnum_only
-        if spec in ("asciifolding", "removepunct"):
-            raise unsupported(field, f"the filter {spec!r}")
+        if spec in analyzer_filters.NAMED:
+            return analyzer_filters.NAMED[spec]
         raise invalid(field, f"build analyzer failed, filter not found :{spec}")
     if not isinstance(spec, dict):
         raise invalid(field, "filter should be a name or a dict")
-    kind = spec.get("type")
+    if "type" not in spec:
+        raise invalid(field, "no type field in filter params")
+    kind = spec["type"]
+    if not isinstance(kind, str):
+        raise invalid(field, "filter type should be string")
     if kind == "length":
         limit = spec.get("max")
         if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
@@ -317,9 +344,15 @@ def _filter(field: str, spec: Any) -> Filter:
         return _stop(_stop_words(field, spec["stop_words"]))
     if kind == "stemmer":
         return _stemmer_filter(field, spec)
-    if kind in ("decompounder", "regex"):
-        raise unsupported(field, f"the {kind} filter")
-    raise invalid(field, f"unsupport filter type: {kind}")
+    build = analyzer_filters.TYPED.get(kind)
+    if build is None:
+        raise invalid(field, f"unsupport filter type: {kind}")
+    try:
+        return build(spec)
+    except analyzer_filters.Invalid as exc:
+        raise invalid(field, str(exc)) from None
+    except analyzer_filters.Unsupported as exc:
+        raise unsupported(field, str(exc)) from None
 
 
 def _tokenizer(field: str, spec: Any) -> Any:
