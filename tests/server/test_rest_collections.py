@@ -242,3 +242,31 @@ def test_databases(wire_client, serve_address) -> None:
         "code": info.value.code, "message": info.value.message}
     assert _post(serve_address, "/databases/drop", {"dbName": "d1"}) == {"code": 0, "data": {}}
     assert "d1" not in wire_client.list_databases()
+
+
+_EXT = "external collections are not supported by pgmilvus"
+_EXT_FIELDS = [{"fieldName": "id", "dataType": "Int64", "isPrimary": True, "externalField": "id"},
+               {"fieldName": "v", "dataType": "FloatVector", "externalField": "v", "elementTypeParams": {"dim": "2"}}]
+
+
+@pytest.mark.parametrize("path, body, code, message", [  # Milvus master's external collections: code 3000
+    ("/collections/create", {"collectionName": "ext", "schema": {"externalSource": "s3://b/x/", "externalSpec": "{}",
+                                                                 "fields": _EXT_FIELDS}},
+     3000, f"create_collection: {_EXT} (externalField of id, v)"),
+    ("/collections/create", {"collectionName": "ext", "schema": {"externalSource": "s3://b/x/", "fields": [
+        {**f, "externalField": ""} for f in _EXT_FIELDS]}},
+     3000, f"create_collection: {_EXT} (schema.externalSource/externalSpec)"),
+    ("/jobs/external_collection/refresh", {"collectionName": "c"}, 3000, f"refresh_external_collection: {_EXT}"),
+    ("/jobs/external_collection/list", {}, 3000, f"list_refresh_external_collection_jobs: {_EXT}"),
+    ("/jobs/external_collection/describe", {"jobId": 7}, 3000, f"get_refresh_external_collection_progress: {_EXT}"),
+    ("/jobs/external_collection/describe", {"jobId": "7"}, 1801, "can only accept json format request, error: json: "
+     "cannot unmarshal string into Go struct field RefreshExternalCollectionProgressReq.jobId of type int64"),
+    ("/jobs/external_collection/refresh", {}, 1802, "missing required parameters, error: Key: "
+     "'RefreshExternalCollectionReq.CollectionName' Error:Field validation for 'CollectionName' failed on the "
+     "'required' tag"),
+    ("/collections/fields/add", {"collectionName": "c", "schema": {"fieldName": "x", "dataType": "Int64",
+                                                                   "externalField": "y", "nullable": True}},
+     3000, f"add_collection_field: {_EXT} (externalField of x)"),
+])
+def test_external_collections_refused(serve_address, path, body, code, message) -> None:
+    assert _post(serve_address, path, body) == {"code": code, "message": message}

@@ -17,7 +17,7 @@ _GROUPS = ("resource groups are not supported by pgmilvus: PostgreSQL serves eve
            "default group (list_resource_groups)")
 _REPLICATION = ("Milvus's replication and WAL messages are not supported by pgmilvus: use PostgreSQL's "
                 "streaming or logical replication")
-_EXTERNAL = "external collections are not supported by pgmilvus"
+EXTERNAL = _EXTERNAL = "external collections are not supported by pgmilvus"
 _COMPACTION = ("compaction tasks are not kept by pgmilvus: compact() merges before it returns, and "
                "get_compaction_state() says Completed")
 

@@ -197,8 +197,7 @@ class DataRPCs(RPCBase):
         kwargs = {k: rank[k] for k in _HYBRID_KWARGS if rank.get(k) not in (None, "")}
         output_fields = list(request.output_fields) or None
         if request.HasField("function_score"):  # Function(reranker="rrf" | "weighted" | "decay")
-            score = function_score(request.function_score)
-            fused = score.functions[0] if len(score.functions) == 1 else score
+            fused = hybrid_ranker(function_score(request.function_score))
         else:
             fused = ranker(rank)
         result = self._client(call).hybrid_search(request.collection_name, reqs, fused, limit=rank.get("limit"),
@@ -322,6 +321,11 @@ def ranker(rank: dict[str, Any]) -> BaseRanker:
 def function_score(proto: schema_pb2.FunctionScore) -> FunctionScore:
     """A search's ``function_score`` (pymilvus's ranker Function or FunctionScore) as pgmilvus's."""
     return FunctionScore([function(f) for f in proto.functions], kv_dict(proto.params) or None)
+
+
+def hybrid_ranker(score: FunctionScore) -> Any:
+    """A hybrid search's ``function_score`` as its ranker: its one function, else the whole."""
+    return score.functions[0] if len(score.functions) == 1 else score
 
 
 def search_result_data(result: Any, schema: CollectionSchema, output_fields: Optional[list[str]], limit: Any,

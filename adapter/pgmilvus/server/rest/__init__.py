@@ -10,15 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 from ..backend import Backend
-from . import (aliases, collection_create, collection_ops, collections, databases, entities, fields, imports, indexes,
-               partitions, rbac)
+from . import (aliases, collection_create, collection_ops, collections, databases, entities, externals, fields, imports,
+               indexes, partitions, rbac)
 from .face import RestFace, Route
 
 PREFIX = "/v2/vectordb"
 
 #: Each endpoint module's routes (paths under PREFIX), one table: a module adds its own.
 _MODULES = (collections, collection_create, collection_ops, fields, databases, imports, partitions, aliases, indexes,
-            entities, rbac)
+            entities, rbac, externals)
 ROUTES: dict[str, Route] = {f"{PREFIX}/{path}": route
                             for module in _MODULES for path, route in module.ROUTES.items()}
 

@@ -82,13 +82,24 @@ class Body:
         return values
 
     def _value(self, field: Field, value: Any) -> Any:
+        shape = _shape(field.go_type)
         if value is None:
-            return _ZEROS[field.go_type]()
-        if not _CHECKS[field.go_type](value):
+            return _ZEROS[shape]()
+        if not _CHECKS[shape](value):
             part, go_type = _wrong_part(field.go_type, value)
             raise _format(f"json: cannot unmarshal {_json_kind(part)} into Go struct field "
                           f"{self.alias or self.name}.{field.key} of type {go_type}")
-        return _normalise(field.go_type, value)
+        return _normalise(shape, value)
+
+
+def _shape(go_type: str) -> str:
+    """The row of the tables below for a Go type: every struct pointer (``*httpserver.FieldSchema``)
+    and every slice of structs (``[]httpserver.IndexParam``) binds alike."""
+    if go_type.startswith("*httpserver."):
+        return "*httpserver.FieldSchema"
+    if go_type.startswith("[]httpserver."):
+        return "[]httpserver.IndexParam"
+    return go_type
 
 
 def _format(detail: str) -> MilvusException:
@@ -159,8 +170,11 @@ def _wrong_part(go_type: str, value: Any) -> tuple[Any, str]:
     """The JSON value ``encoding/json`` complains about and the Go type of its slot: the container
     itself, or its first wrong element (``[][]string``: a wrong group, or a group's wrong path)."""
     element = {"*string": "string", "[]string": "string", "[][]string": "[]string", "map[string]string": "string",
-               "map[string]*string": "string", "[]httpserver.IndexParam": "httpserver.IndexParam",
-               "[]map[string]interface {}": "map[string]interface {}"}.get(go_type)
+               "map[string]*string": "string", "[]map[string]interface {}": "map[string]interface {}"}.get(go_type)
+    if go_type.startswith(("[]httpserver.", "*httpserver.")):  # a pointer: the struct it is decoded into
+        element = go_type[2:] if go_type.startswith("[]") else None
+        if element is None:
+            return value, go_type[1:]
     if element is None or go_type == "*string":
         return value, element or go_type
     items = list(value.values()) if isinstance(value, dict) else value

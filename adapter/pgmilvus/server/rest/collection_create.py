@@ -24,6 +24,7 @@ from ..rpc_admin import index_arguments
 from .binding import MISSING_CODE, MISSING_TEXT, Body, Field, go_keys
 from .databases import go_value
 from .face import RestCall, Route, ok
+from .externals import refuse_schema
 from .go_schema import FIELD_ZEROS, default_value, invalid, invalid_msg, struct_proto
 from .indexes import extra_params
 
@@ -71,6 +72,8 @@ def create_collection(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
         raise invalid("schema.externalSource/schema.externalSpec", "top-level externalSource/externalSpec",
                       "externalSource and externalSpec must be set under schema when creating an external collection")
     fields = schema.get("fields") or []
+    if fields:  # the quick setup refuses an external source itself
+        refuse_schema("create_collection", schema["externalSource"], schema["externalSpec"], fields)
     proto = _full_schema(body, fields) if fields else _quick_schema(body)
     field_names = {f.name for f in proto.fields} | {f"{s.name}[{sub.name}]" for s in proto.struct_array_fields
                                                      for sub in s.fields}  # typeutil.ConcatStructFieldName
@@ -168,7 +171,7 @@ def _full_schema(body: dict[str, Any], fields: list[Any]) -> schema_pb2.Collecti
                                         description=body["description"])
     outputs: list[str] = []
     for function in schema.get("functions") or []:
-        proto.functions.append(_function(function))
+        proto.functions.append(function_schema(function))
         outputs += function.get("outputFieldNames") or []
     for field in fields:
         proto.fields.append(_field(field, bool(schema.get("autoID")), outputs))
@@ -208,7 +211,7 @@ def _field(field: dict[str, Any], auto_id: bool, outputs: list[str]) -> schema_p
     return proto
 
 
-def _function(function: dict[str, Any]) -> schema_pb2.FunctionSchema:
+def function_schema(function: dict[str, Any]) -> schema_pb2.FunctionSchema:
     """genFunctionSchema: the type by its enum name, list and map params as JSON."""
     function = go_keys(function, _FUNCTION_KEYS)
     kind = function.get("type") or ""

@@ -19,8 +19,8 @@ from ...errors import MilvusException
 from ...search.embedding_list import EmbeddingList
 from ...search.rerank import AnnSearchRequest
 from ...types import VECTOR_TYPES, DataType
-from ..rpc_data import ranker
-from . import aggregation, insert_checks, values
+from ..rpc_data import hybrid_ranker, ranker
+from . import aggregation, chains, insert_checks, values
 from .binding import Body, Field
 from .databases import go_value
 from .face import RestCall, Route, ok
@@ -69,7 +69,7 @@ _SEARCH_COMMON = (_DB, _NAME, Field("partitionNames", "PartitionNames", "[]strin
                   Field("strictGroupSize", "StrictGroupSize", "bool"), Field("limit", "Limit", "int32"),
                   Field("offset", "Offset", "int32"), _OUTPUT, _CONSISTENCY,
                   Field("functionScore", "FunctionScore", "map[string]interface {}"),
-                  Field("functionChains", "FunctionChains", "[]interface {}"),
+                  Field("functionChains", "FunctionChains", "[]httpserver.FunctionChainReq"),
                   Field("searchAggregation", "SearchAggregation", "map[string]interface {}"))
 SEARCH = DefaultBody("SearchReqV2", _SEARCH_COMMON + (
     Field("data", "Data", "[]interface {}"), Field("ids", "Ids", "[]interface {}"),
@@ -219,6 +219,10 @@ def search(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
     kwargs = _group_kwargs(body)
     if body["searchAggregation"] is not None:
         kwargs["search_aggregation"] = aggregation.read(body)
+    search_params = _search_params(body["searchParams"] or {})
+    kwargs.update(_functions(body))
+    if body["functionChains"]:
+        kwargs["function_chains"] = chains.read(body["functionChains"])
     kwargs["filter_params"] = body["exprParams"] or {}
     if body["offset"]:
         kwargs["offset"] = body["offset"]
@@ -228,7 +232,7 @@ def search(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
     else:
         data = _query_vectors(described, body["annsField"], body["data"])
     result = client.search(name, data=data, filter=body["filter"], limit=body["limit"],
-                           output_fields=body["outputFields"], search_params=_search_params(body["searchParams"] or {}),
+                           output_fields=body["outputFields"], search_params=search_params,
                            partition_names=body["partitionNames"] or None, anns_field=body["annsField"] or None,
                            **kwargs)
     if "search_aggregation" in kwargs:
@@ -257,11 +261,18 @@ def hybrid_search(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
     kwargs = _group_kwargs(body)
     if body["offset"]:
         kwargs["offset"] = body["offset"]
-    result = client.hybrid_search(name, reqs, ranker({"strategy": rerank.get("strategy"),
-                                                      "params": rerank.get("params") or {}}),
+    score = _functions(body).get("ranker")
+    result = client.hybrid_search(name, reqs, hybrid_ranker(score) if score is not None else
+                                  ranker({"strategy": rerank.get("strategy"), "params": rerank.get("params") or {}}),
                                   limit=body["limit"], output_fields=body["outputFields"],
                                   partition_names=body["partitionNames"] or None, **kwargs)
     return _hits_out(call, described, result)
+
+
+def _functions(body: dict[str, Any]) -> dict[str, Any]:
+    """The body's ``functionScore`` as the search's ``ranker`` (none without functions)."""
+    score = chains.score(body["functionScore"])
+    return {} if score is None else {"ranker": score}
 
 
 def _group_kwargs(body: dict[str, Any]) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from typing import Any
 from ..convert.schema import field_arguments, struct_schema
 from .binding import Body, Field
 from .face import RestCall, Route, ok
+from .externals import refuse_schema
 from .go_schema import field_proto, invalid_msg, struct_proto
 
 ADD_FIELD = Body("CollectionFieldReqWithSchema", (
@@ -38,6 +39,7 @@ def add_field(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
     field = FIELD_SCHEMA.bind(json.dumps(body["schema"]).encode())
     if field["dataType"] == "ArrayOfStruct" or (field["dataType"] == "Array" and field["elementDataType"] == "Struct"):
         raise invalid_msg("StructArray field must be added through /v2/vectordb/collections/struct_fields/add")
+    refuse_schema("add_collection_field", "", "", [field])
     name, dtype, description, kwargs = field_arguments(field_proto(field))
     call.client().add_collection_field(body["collectionName"], name, dtype, description, **kwargs)
     return ok({})
