@@ -296,6 +296,8 @@ CASES = [
     case("schema-default-json", lambda c: c.create_collection("q1", schema=_schema().add_field("j", DataType.JSON, default_value="{}")), E, 1100, "type not support default_value, type:JSON, name:j"),
     case("schema-nullable-pk", lambda c: c.create_collection("q1", schema=_schema(nullable=True)), E, 1100, "primary field not support null, type:Int64, name:x: invalid parameter"),
     case("schema-nullable-partition-key", lambda c: c.create_collection("q1", schema=_schema().add_field("k", DataType.INT64, is_partition_key=True, nullable=True)), E, 1100, "partition key field not support nullable: invalid parameter"),
+    case("schema-external-source", lambda c: c.create_schema(external_source="s3://b/x"), E, 3000, "the schema names an external source 's3://b/x': external collections are not supported by pgmilvus; load the rows with insert or bulk import"),
+    case("schema-external-field", lambda c: c.create_collection("q1", schema=_schema().add_field("ext", DataType.INT64, external_field="col")), E, 3000, "field ext maps an external column: external collections are not supported by pgmilvus"),
     case("schema-bad-index-type", lambda c: c.create_collection("q1", schema=_schema(), index_params=_ip(index_type="FOO", metric_type="L2")), E, 1100, "invalid index type: FOO"),
     # --- describe / has / drop / rename / truncate / stats / load -----------------------------------------
     case("describe-unknown", lambda c: c.describe_collection("nope"), DCE, CNF, "collection=nope"),

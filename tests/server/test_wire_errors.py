@@ -318,3 +318,16 @@ def test_the_default_resource_group_is_described_as_a_standalone_describes_it(se
     with pytest.raises(MilvusException) as info:
         wire_client.describe_resource_group("rg")
     assert (info.value.code, info.value.message) == (300, "resource group not found[rg=rg]")
+
+
+def test_an_external_collection_is_refused_and_nothing_is_created(wire_client) -> None:
+    """pymilvus 3 sends master's external_source / external_field; pgmilvus keeps every row in
+    PostgreSQL, so the create is refused (3000), not made into an ordinary collection."""
+    from pymilvus import DataType, MilvusClient as PyClient
+    schema = PyClient.create_schema(external_source="s3://bucket/x", external_spec='{"format": "parquet"}')
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("v", DataType.FLOAT_VECTOR, dim=4)
+    with pytest.raises(MilvusException) as info:
+        wire_client.create_collection("ext_src", schema=schema)
+    assert info.value.code == 3000 and "external collections are not supported by pgmilvus" in info.value.message
+    assert not wire_client.has_collection("ext_src")

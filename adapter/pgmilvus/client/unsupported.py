@@ -11,13 +11,14 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from ..errors import ErrorCode, MilvusException
+from ..schema import model as schema_model
 
 _FILES = "file resources (remote files for analyzers) are not supported by pgmilvus"
 _GROUPS = ("resource groups are not supported by pgmilvus: PostgreSQL serves every collection from the "
            "default group (list_resource_groups)")
 _REPLICATION = ("Milvus's replication and WAL messages are not supported by pgmilvus: use PostgreSQL's "
                 "streaming or logical replication")
-EXTERNAL = _EXTERNAL = "external collections are not supported by pgmilvus"
+EXTERNAL = _EXTERNAL = schema_model.EXTERNAL
 _COMPACTION = ("compaction tasks are not kept by pgmilvus: compact() merges before it returns, and "
                "get_compaction_state() says Completed")
 

@@ -193,6 +193,8 @@ class FieldSchema:
         if not isinstance(description, str):
             self._deferred = self._deferred or ParamError(message=f"description of field {name} must be a str")
         self.description = description
+        if kwargs.pop("external_field", None):  # Milvus master's external collections: refused at create
+            self._deferred = self._deferred or external_refusal(f"field {name} maps an external column")
         for key in ("dim", "max_length", "max_capacity"):
             # pymilvus coerces numeric strings ("128") for type params.
             if isinstance(kwargs.get(key), str) and kwargs[key].isdigit():
@@ -549,6 +551,15 @@ class Function:
         return str(self.to_dict())
 
 
+#: Milvus master's external collections (rows read from files in object storage): pgmilvus keeps
+#: every row in PostgreSQL; the REST face and the refused client methods say the same.
+EXTERNAL = "external collections are not supported by pgmilvus"
+
+
+def external_refusal(what: str) -> MilvusException:
+    return MilvusException(ErrorCode.UNSUPPORTED, f"{what}: {EXTERNAL}; load the rows with insert or bulk import")
+
+
 class _SchemaArgs(BaseModel):
     model_config = ConfigDict(extra="allow")
 
@@ -567,6 +578,9 @@ class CollectionSchema:
                  functions: Optional[list[Function]] = None, **kwargs: Any) -> None:
         kwargs.pop("check_fields", None)
         struct_fields = kwargs.pop("struct_fields", None)
+        external = kwargs.pop("external_source", None), kwargs.pop("external_spec", None)
+        if any(external):
+            raise external_refusal(f"the schema names an external source {external[0] or external[1]!r}")
         try:
             args = _SchemaArgs(**kwargs)
         except ValidationError as exc:

@@ -48,6 +48,8 @@ def collection_schema(raw: bytes, collection_name: str = "") -> CollectionSchema
     functions = [function(f) for f in proto.functions]
     return CollectionSchema(fields, proto.description, functions=functions, auto_id=proto.autoID,
                             enable_dynamic_field=proto.enable_dynamic_field,
+                            external_source=getattr(proto, "external_source", ""),  # master's stubs
+                            external_spec=getattr(proto, "external_spec", ""),
                             enable_namespace=getattr(proto, "enable_namespace", False),  # pymilvus 3's stubs
                             struct_fields=[struct_schema(s, collection_name) for s in proto.struct_array_fields])
 
@@ -93,6 +95,8 @@ def field_arguments(proto: schema_pb2.FieldSchema) -> tuple[str, DataType, str, 
     for attr, key in _FLAGS.items():
         if getattr(proto, attr):
             kwargs[key] = True
+    if getattr(proto, "external_field", ""):  # master's stubs
+        kwargs["external_field"] = proto.external_field
     if dtype == DataType.ARRAY:
         # as sent, even a number that is no data type: create_collection names it as Milvus does
         kwargs["element_type"] = proto.element_type
