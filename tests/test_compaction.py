@@ -186,11 +186,12 @@ def test_segments_are_listed_as_milvus_lists_them(client) -> None:
         == [(SegmentState.Flushed, SEAL, 1, "seg")] * 3
     everything = client.list_segments("seg")
     assert [s.state_name for s in everything] == ["Flushed"] * 3 + ["Growing"] and everything[-1].num_rows == 10
+    assert [s.is_sorted for s in everything] == [True] * 3 + [False]  # sorted by key once sealed, as Milvus's
     assert [s.state for s in client.list_persistent_segments("seg", states=[SegmentState.Growing])] \
         == [SegmentState.Growing]
     loaded = client.list_loaded_segments("seg")
     assert [(s.segment_id, s.index_name, s.node_ids) for s in loaded] \
-        == [(s.segment_id, "vector", [1]) for s in listed] and all(s.mem_size > 0 for s in loaded)
+        == [(s.segment_id, "vector", [1]) for s in listed] and all(s.mem_size > 0 and s.is_sorted for s in loaded)
     client.release_collection("seg")
     assert client.list_loaded_segments("seg") == []
     client.compact("seg")

@@ -647,7 +647,9 @@ _NODE_ID = 1
 
 def infos(conn: psycopg.Connection, info: CollectionInfo, states: tuple) -> list[SegmentInfo]:
     """The collection's segments in ``states`` (SegmentState values), with their live rows.
-    Partition ids are positions in the partition list, as ShowPartitions numbers them."""
+    Partition ids are positions in the partition list, as ShowPartitions numbers them.  A sealed
+    segment is ``is_sorted``, as Milvus's are once its stats task has sorted them by key: a sealed
+    leaf is as fast to look a key up in (its key's B-tree); a growing one is not sorted in Milvus."""
     wanted = [name for name, state in MILVUS_STATES.items() if state in states]
     rows = conn.execute(f"SELECT id, partition_name, state FROM {CATALOG}.segments WHERE collection_id = %s"
                         " AND state = ANY(%s) ORDER BY id", (info.id, wanted)).fetchall()
@@ -655,7 +657,8 @@ def infos(conn: psycopg.Connection, info: CollectionInfo, states: tuple) -> list
         s=sql.Identifier(ddl.SEGMENT_COLUMN), t=sql.Identifier(info.schema_name, info.table_name))).fetchall())
     positions = {p.name: i + 1 for i, p in enumerate(info.partitions)}
     return [SegmentInfo(segment_id=segment_id, collection_id=info.id, collection_name=info.name,
-                        num_rows=int(live.get(segment_id, 0)), is_sorted=False, state=MILVUS_STATES[state],
+                        num_rows=int(live.get(segment_id, 0)), is_sorted=state != "growing",
+                        state=MILVUS_STATES[state],
                         level=0, storage_version=0, partition_id=positions.get(partition, 0),
                         insert_channel=f"by-dev-rootcoord-dml_0_{info.id}v0")
             for segment_id, partition, state in rows]
@@ -676,7 +679,7 @@ def loaded_infos(conn: psycopg.Connection, info: CollectionInfo) -> list[LoadedS
             info.schema_name, leaf_name(partition.table_name, seg.segment_id)).as_string(conn),)).fetchone()[0]
         out.append(LoadedSegmentInfo(
             segment_id=seg.segment_id, collection_id=seg.collection_id, collection_name=seg.collection_name,
-            num_rows=seg.num_rows, is_sorted=False, state=seg.state, level=0, storage_version=0,
+            num_rows=seg.num_rows, is_sorted=seg.is_sorted, state=seg.state, level=0, storage_version=0,
             partition_id=seg.partition_id, index_name=vector.index_name if vector else "", index_id=0,
             node_ids=[_NODE_ID], mem_size=int(size)))
     return out
