@@ -109,6 +109,34 @@ def open_client(face: str, dsn: str):
     return MilvusClient(dsn) if face == "sync" else Awaiting(AsyncMilvusClient(dsn))
 
 
+def analyzed_client(face: str, dsn: str, name: str, fields: dict, docs: list, bm25_input: str) -> Iterator:
+    """A ``face`` client on ``dsn`` (closed after) with collection ``name`` (made once): a
+    text_match VARCHAR field per ``fields`` entry (name -> analyzer_params), a BM25 function on
+    ``bm25_input`` into an indexed ``sparse``, ``docs`` as rows 0, 1, 2..."""
+    client = open_client(face, dsn)
+    if not client.has_collection(name):
+        _analyzed_collection(client, name, fields, docs, bm25_input)
+    yield client
+    client.close()
+
+
+def _analyzed_collection(client, name: str, fields: dict, docs: list, bm25_input: str) -> None:
+    from pgmilvus import DataType, Function, FunctionType
+
+    schema = client.create_schema()
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    for field, params in fields.items():
+        schema.add_field(field, DataType.VARCHAR, max_length=200, enable_analyzer=True, enable_match=True,
+                         analyzer_params=params)
+    schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+    schema.add_function(Function(name="bm", function_type=FunctionType.BM25, input_field_names=[bm25_input],
+                                 output_field_names=["sparse"]))
+    index = client.prepare_index_params()
+    index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
+    client.create_collection(name, schema=schema, index_params=index)
+    client.insert(name, [{"id": i, **doc} for i, doc in enumerate(docs)])
+
+
 @pytest.fixture(params=FACES)
 def fresh_client(request: pytest.FixtureRequest, fresh_db: str) -> Iterator:
     """A client on a brand-new database, once per face, so a module's tests pass on both."""

@@ -7,9 +7,9 @@ from typing import Iterator
 
 import pytest
 
-from pgmilvus import DataType, Function, FunctionType, MilvusException
+from pgmilvus import MilvusException
 
-from .fix_client import open_client
+from .fix_client import FACES, analyzed_client
 
 
 def _std(*filters) -> dict:
@@ -171,25 +171,10 @@ DOCS = [
 ]
 
 
-@pytest.fixture(scope="module", params=["sync", "async"])
+@pytest.fixture(scope="module", params=FACES)
 def filtered_client(request: pytest.FixtureRequest, module_db: str) -> Iterator:
     """A collection with a text_match field per new filter and a BM25 function on ``fold``."""
-    client = open_client(request.param, module_db)
-    if not client.has_collection("flt"):
-        schema = client.create_schema()
-        schema.add_field("id", DataType.INT64, is_primary=True)
-        for name, params in FIELDS.items():
-            schema.add_field(name, DataType.VARCHAR, max_length=200, enable_analyzer=True, enable_match=True,
-                             analyzer_params=params)
-        schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
-        schema.add_function(Function(name="bm", function_type=FunctionType.BM25, input_field_names=["fold"],
-                                     output_field_names=["sparse"]))
-        index = client.prepare_index_params()
-        index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
-        client.create_collection("flt", schema=schema, index_params=index)
-        client.insert("flt", [{"id": i, **doc} for i, doc in enumerate(DOCS)])
-    yield client
-    client.close()
+    yield from analyzed_client(request.param, module_db, "flt", FIELDS, DOCS, "fold")
 
 
 MATCHES = [

@@ -445,8 +445,9 @@ def _add_function(**kwargs):
      "The output field must not be primary key, partition key, clustering key."),
     (_set("text", analyzer_params={"type": "english", "stop_words": "x"}), 65535,
      "create analyzer failed with error: stop_words should be a list of strings (field text)"),
-    (_set("text", analyzer_params={"tokenizer": {"type": "lindera", "dict_kind": "ipadic"}}), 3000,
-     "analyzer of field text: the lindera tokenizer is not supported by pgmilvus"),
+    (_set("text", analyzer_params={"tokenizer": {"type": "lindera", "dict_kind": "unidic"}}), 3000,
+     "analyzer of field text: the lindera tokenizer's dict_kind unidic (pgmilvus runs ipadic, ko-dic, cc-cedict) "
+     "is not supported by pgmilvus"),
     (_set("text", analyzer_params={"tokenizer": {"type": "jieba", "dict": ["_extend_default_"]}}), 3000,
      "analyzer of field text: jieba's _extend_default_ dictionary (dict.txt.big) is not supported by pgmilvus"),
     (_set("text", analyzer_params={"tokenizer": {"type": "jieba", "mode": "full"}}), 65535,

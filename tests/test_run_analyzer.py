@@ -140,5 +140,5 @@ def test_a_field_s_analyzer(fresh_client) -> None:
     with pytest.raises(MilvusException, match="field id of collection docs has no analyzer"):
         fresh_client.run_analyzer("x", collection_name="docs", field_name="id")
     with pytest.raises(MilvusException) as info:
-        fresh_client.run_analyzer("x", analyzer_params={"tokenizer": {"type": "lindera", "dict_kind": "ipadic"}})
+        fresh_client.run_analyzer("x", analyzer_params={"tokenizer": {"type": "lindera", "dict_kind": "unidic"}})
     assert info.value.code == 3000

@@ -10,7 +10,8 @@ Supported, exactly as tantivy does it:
 * no ``analyzer_params`` / ``{}`` / ``{"type": "standard"}``: tantivy's SimpleTokenizer (a token is
   a maximal run of ``char::is_alphanumeric`` characters) then LowerCaser; ``stop_words`` (literal
   words) on the standard type adds a StopWordFilter;
-* ``{"tokenizer": "standard" | "whitespace" | "jieba" | "icu", "filter": [...]}``: a custom analyzer, *without*
+* ``{"tokenizer": "standard" | "whitespace" | "jieba" | "icu" | {"type": "lindera", ...}, "filter": [...]}``:
+  a custom analyzer, *without*
   lowercasing unless ``"lowercase"`` is among the filters (as in Milvus); filters
   ``"lowercase"``, ``"alphanumonly"`` (ASCII letters and digits only), ``"cncharonly"`` /
   ``"cnalphanumonly"`` (tokens holding a Han character / or an ASCII letter or digit),
@@ -30,8 +31,12 @@ Approximated: the ``icu`` tokenizer makes every segment between two word breaks 
 Milvus's does, but the breaks are UAX #29's (``regex``) with Han runs cut by jieba's dictionary
 rather than ICU's (data/icu.py).
 
-Refused with code 3000 naming the analyzer (never silently replaced by another): lindera / thai /
-char_group / language_identifier / grpc tokenizers, jieba's ``_extend_default_`` dictionary,
+The ``lindera`` tokenizer (ipadic, ko-dic, cc-cedict, its tag filters) runs lindera itself through
+its Python binding, the optional ``pgmilvus[lindera]`` extra (data/lindera.py).
+
+Refused with code 3000 naming the analyzer (never silently replaced by another): thai /
+char_group / language_identifier / grpc tokenizers, lindera's user dictionaries and unidic /
+ipadic-neologd dictionaries, lindera without its extra, jieba's ``_extend_default_`` dictionary,
 word lists and synonyms read from Milvus's file resources (``word_list_file``, ``synonyms_file``),
 the other languages' built-in stop word lists.  Multi-analyzer fields (``multi_analyzer_params``) pick one of these per row
 (MultiAnalyzer).
@@ -54,7 +59,7 @@ from functools import lru_cache
 from typing import Any, ClassVar, Iterator, Optional
 
 from ..errors import ErrorCode, MilvusException
-from . import analyzer_filters
+from . import analyzer_filters, lindera
 from .icu import Icu
 
 #: tantivy's SimpleTokenizer: runs of alphanumeric characters (Python's Unicode ``\w`` minus "_").
@@ -74,8 +79,8 @@ _HAN_ALNUM = re.compile(f"[{_HAN_CLASS}a-zA-Z0-9]")
 
 SUPPORTED = ("no analyzer_params (standard tokenizer + lowercase), {\"type\": \"standard\" | \"english\" | "
              "\"chinese\"} with "
-             "optional literal stop_words, or {\"tokenizer\": \"standard\" | \"whitespace\" | \"jieba\" | \"icu\", "
-             "\"filter\": "
+             "optional literal stop_words, or {\"tokenizer\": \"standard\" | \"whitespace\" | \"jieba\" | \"icu\" | "
+             "{\"type\": \"lindera\", \"dict_kind\": \"ipadic\" | \"ko-dic\" | \"cc-cedict\"}, \"filter\": "
              "[\"lowercase\", \"alphanumonly\", \"cncharonly\", \"cnalphanumonly\", \"asciifolding\", \"removepunct\", "
              "\"decimaldigit\", \"arabic_normalization\", \"pinyin\", {\"type\": \"length\", \"max\": n}, "
              "{\"type\": \"stop\", \"stop_words\": [...]}, {\"type\": \"stemmer\", \"language\": ...}, "
@@ -134,7 +139,7 @@ class Jieba:
 class Analyzer:
     """A tokenizer and its filters, applied in order (tantivy's TextAnalyzer)."""
 
-    split: Any   # Regex | Jieba | Icu
+    split: Any   # Regex | Jieba | Icu | Lindera
     filters: tuple[Filter, ...] = ()
 
     def tokens(self, text: str) -> list[str]:
@@ -195,7 +200,7 @@ class Analyzer:
         if isinstance(split, Regex):
             words = split.words(text)
             places: Any = range(len(words))
-        else:  # jieba and icu: a token's position is its first character's index
+        else:  # jieba and icu: a token's position is its first character's index; lindera's its own
             spans = list(split.spans(text))
             words, places = [span[0] for span in spans], [span[3] for span in spans]
         kept = words
@@ -371,7 +376,14 @@ def _tokenizer(field: str, spec: Any) -> Any:
         return jieba(field, spec if isinstance(spec, dict) else {})
     if name == "icu":  # icu_builder: no parameters (any others are ignored)
         return Icu(_segmenter(True, ()))
-    if name in ("lindera", "thai", "char_group", "language_identifier", "grpc"):
+    if name == "lindera":
+        try:
+            return lindera.build(spec if isinstance(spec, dict) else {})
+        except lindera.Invalid as exc:
+            raise invalid(field, str(exc)) from None
+        except lindera.Unsupported as exc:
+            raise unsupported(field, str(exc)) from None
+    if name in ("thai", "char_group", "language_identifier", "grpc"):
         raise unsupported(field, f"the {name} tokenizer")
     raise invalid(field, f"unsupported tokenizer: {name}")
 
@@ -501,7 +513,7 @@ def for_field(field: Any, name: Optional[str] = None) -> Analyzer:
 
 def token_fields(schema: Any) -> list[Any]:
     """The text_match fields (``enable_match``) whose tokens a new table stores (ddl.match_column):
-    those whose analyzer pgmilvus runs.  A field whose analyzer it cannot run (lindera...)
+    those whose analyzer pgmilvus runs.  A field whose analyzer it cannot run (thai, lindera without its extra...)
     gets no column; text_match there falls back to Postgres's parser (filters/compile.py)."""
     return [field for field in schema.fields if stores_tokens(field)]
 
