@@ -176,6 +176,7 @@ UNCHECKED_METHODS = frozenset({"describe_replica", "get_compaction_state", "get_
                                "list_persistent_segments", "list_segments", "list_loaded_segments",
                                "bind",  # pgmilvus's own: sends nothing itself
                                "list_resource_groups",  # a constant: standalone's default group
+                               "describe_resource_group",  # that group and the loaded collections' names
                                "run_analyzer",  # RunAnalyzerRequest has no privilege_ext_obj
                                "collection_name_of",  # pgmilvus's own: a catalog lookup, as describe_replica's
                                # pgmilvus's own, for pgmilvus serve over an embedded server: PostgreSQL's
