@@ -69,7 +69,7 @@ def call(checker: "_Checker", node: ast.Call) -> "ir.Pred":
         types.append(dtype)
     if (node.name, tuple(types)) not in REGISTRY:
         names = ", ".join(SEGCORE_NAMES.get(dtype, dtype.name) for dtype in types)
-        checker.refuse(segcore_problem(f"function {node.name}({names}) not found."))
+        checker.refuse(segcore_problem(f"function {node.name.lower()}({names}) not found."))
         return ir.Truth(False)
     return ir.FunctionCall(node.name, tuple(item if isinstance(item, ir.Column) else item.value for item in typed))
 

@@ -251,8 +251,9 @@ class _Parser:
         spelled = name_tok.value
         lowered = spelled.lower()
         if lowered in FUNCTIONS and spelled not in (lowered, lowered.upper()):
-            raise SyntaxProblem(f"function names are all-lower or ALL-UPPER case: {spelled}",
-                                name_tok.pos)
+            # Plan.g4 spells its functions all-lower or ALL-UPPER; another spelling is a generic
+            # call (its Call rule), which segcore looks up, lower-cased, and does not find
+            lowered = spelled
         self.expect_op("(")
         args: list[ast.Node] = []
         texts: list[str] = []
