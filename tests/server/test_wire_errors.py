@@ -211,6 +211,8 @@ def test_connect_version_health_and_unimplemented(stub, serve_process) -> None:
     assert connected.status.code == 0 and connected.status.error_code == 0 and connected.identifier > 0
     assert stub.GetVersion(milvus_pb2.GetVersionRequest()).version.startswith("pgmilvus-")
     assert stub.CheckHealth(milvus_pb2.CheckHealthRequest()).isHealthy is True
+    states = stub.GetComponentStates(milvus_pb2.GetComponentStatesRequest())
+    assert (states.status.code, states.state.role, states.state.state_code) == (0, "proxy", common_pb2.Healthy)
     with pytest.raises(grpc.RpcError) as info:
         stub.TransferNode(milvus_pb2.TransferNodeRequest(source_resource_group="rg"))
     assert info.value.code() == grpc.StatusCode.UNIMPLEMENTED

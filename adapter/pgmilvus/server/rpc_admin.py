@@ -47,13 +47,26 @@ class AdminRPCs(RPCBase):
     def GetVersion(self, call: Call, request: Any) -> milvus_pb2.GetVersionResponse:
         return milvus_pb2.GetVersionResponse(status=SUCCESS, version=self._client(call).get_server_version())
 
-    @rpc
-    def CheckHealth(self, call: Call, request: Any) -> milvus_pb2.CheckHealthResponse:
+    def _unhealthy(self) -> str:
+        """Why the server cannot serve ("" when PostgreSQL answers): an answer, not an error."""
         try:
             self.backend.server_client().get_server_version()
-        except Exception as exc:  # unhealthy is an answer, not an error
-            return milvus_pb2.CheckHealthResponse(status=SUCCESS, isHealthy=False, reasons=[str(exc)])
-        return milvus_pb2.CheckHealthResponse(status=SUCCESS, isHealthy=True)
+        except Exception as exc:
+            return str(exc) or type(exc).__name__
+        return ""
+
+    @rpc
+    def CheckHealth(self, call: Call, request: Any) -> milvus_pb2.CheckHealthResponse:
+        reason = self._unhealthy()
+        return milvus_pb2.CheckHealthResponse(status=SUCCESS, isHealthy=not reason, reasons=[reason] if reason else [])
+
+    @rpc
+    def GetComponentStates(self, call: Call, request: Any) -> milvus_pb2.ComponentStates:
+        """The proxy's state, as Milvus's proxy answers it: Healthy while PostgreSQL answers (as
+        CheckHealth decides), Abnormal otherwise."""
+        code = common_pb2.StateCode.Abnormal if self._unhealthy() else common_pb2.StateCode.Healthy
+        return milvus_pb2.ComponentStates(status=SUCCESS, state=milvus_pb2.ComponentInfo(
+            nodeID=metrics.NODE_ID, role="proxy", state_code=code))
 
     @rpc
     def GetMetrics(self, call: Call, request: milvus_pb2.GetMetricsRequest) -> milvus_pb2.GetMetricsResponse:
