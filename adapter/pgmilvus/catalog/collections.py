@@ -425,7 +425,7 @@ def load_state(info: Optional[CollectionInfo], partition: str = "") -> dict[str,
 
 
 #: The one query node of a standalone Milvus, and its resource group.
-NODE_ID = 1
+NODE_ID = segments.NODE_ID
 RESOURCE_GROUP = "__default_resource_group"
 _RESOURCE_GROUP_CAPACITY = 1000000
 

@@ -641,8 +641,9 @@ def index_progress(conn: psycopg.Connection, info: CollectionInfo) -> tuple[int,
 #: Sealed, one whose indexes are built is Flushed (persisted, indexed); a merge in progress is
 #: not a segment yet.
 MILVUS_STATES = {"growing": SegmentState.Growing, "sealed": SegmentState.Sealed, "indexed": SegmentState.Flushed}
-#: The node every segment is served by (collections.replicas names it too).
-_NODE_ID = 1
+#: The one query node of a standalone Milvus, every segment's (collections.replicas and the server's
+#: metrics name it too).
+NODE_ID = 1
 
 
 def infos(conn: psycopg.Connection, info: CollectionInfo, states: tuple) -> list[SegmentInfo]:
@@ -681,5 +682,5 @@ def loaded_infos(conn: psycopg.Connection, info: CollectionInfo) -> list[LoadedS
             segment_id=seg.segment_id, collection_id=seg.collection_id, collection_name=seg.collection_name,
             num_rows=seg.num_rows, is_sorted=seg.is_sorted, state=seg.state, level=0, storage_version=0,
             partition_id=seg.partition_id, index_name=vector.index_name if vector else "", index_id=0,
-            node_ids=[_NODE_ID], mem_size=int(size)))
+            node_ids=[NODE_ID], mem_size=int(size)))
     return out

@@ -18,7 +18,7 @@ _GROUPS = ("resource groups are not supported by pgmilvus: PostgreSQL serves eve
            "default group (list_resource_groups)")
 _REPLICATION = ("Milvus's replication and WAL messages are not supported by pgmilvus: use PostgreSQL's "
                 "streaming or logical replication")
-EXTERNAL = _EXTERNAL = schema_model.EXTERNAL
+EXTERNAL = schema_model.EXTERNAL
 _COMPACTION = ("compaction tasks are not kept by pgmilvus: compact() merges before it returns, and "
                "get_compaction_state() says Completed")
 
@@ -30,8 +30,8 @@ REFUSED: dict[str, str] = {
     "dump_messages": _REPLICATION, "get_replicate_configuration": _REPLICATION,
     "get_replicate_info": _REPLICATION, "update_replicate_configuration": _REPLICATION,
     "session": _REPLICATION,
-    "refresh_external_collection": _EXTERNAL, "get_refresh_external_collection_progress": _EXTERNAL,
-    "list_refresh_external_collection_jobs": _EXTERNAL,
+    "refresh_external_collection": EXTERNAL, "get_refresh_external_collection_progress": EXTERNAL,
+    "list_refresh_external_collection_jobs": EXTERNAL,
     "get_compaction_plans": _COMPACTION, "list_compaction_tasks": _COMPACTION,
 }
 

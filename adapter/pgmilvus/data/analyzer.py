@@ -56,7 +56,7 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, ClassVar, Iterator, Optional
+from typing import Any, Callable, ClassVar, Iterator, Optional
 
 from ..errors import ErrorCode, MilvusException
 from . import analyzer_filters, lindera
@@ -352,6 +352,11 @@ def _filter(field: str, spec: Any) -> Filter:
     build = analyzer_filters.TYPED.get(kind)
     if build is None:
         raise invalid(field, f"unsupport filter type: {kind}")
+    return _built(field, build, spec)
+
+
+def _built(field: str, build: Callable[[Any], Any], spec: Any) -> Any:
+    """A filter or tokenizer built by its own module, whose refusals become the field's errors."""
     try:
         return build(spec)
     except analyzer_filters.Invalid as exc:
@@ -377,12 +382,7 @@ def _tokenizer(field: str, spec: Any) -> Any:
     if name == "icu":  # icu_builder: no parameters (any others are ignored)
         return Icu(_segmenter(True, ()))
     if name == "lindera":
-        try:
-            return lindera.build(spec if isinstance(spec, dict) else {})
-        except lindera.Invalid as exc:
-            raise invalid(field, str(exc)) from None
-        except lindera.Unsupported as exc:
-            raise unsupported(field, str(exc)) from None
+        return _built(field, lindera.build, spec if isinstance(spec, dict) else {})
     if name in ("thai", "char_group", "language_identifier", "grpc"):
         raise unsupported(field, f"the {name} tokenizer")
     raise invalid(field, f"unsupported tokenizer: {name}")

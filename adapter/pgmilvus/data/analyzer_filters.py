@@ -26,11 +26,12 @@ Spread = list[tuple[str, int, int]]
 
 
 class Invalid(Exception):
-    """Parameters Milvus refuses; the message is Milvus's text."""
+    """Parameters Milvus refuses; the message is Milvus's text (analyzer.invalid names the field)."""
 
 
 class Unsupported(Exception):
-    """Parameters pgmilvus cannot run; the message names them."""
+    """Parameters Milvus accepts and pgmilvus cannot run; the message names them (the lindera
+    tokenizer raises these too; analyzer.unsupported names the field)."""
 
 
 # -- one token in, one token (or none) out -------------------------------------------------------

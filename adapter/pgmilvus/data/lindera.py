@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable, ClassVar, Iterator
 
+from .analyzer_filters import Invalid, Unsupported  # one pair for every analyzer part
+
 #: dict_kind values Milvus knows (lindera_tokenizer.rs's into_dict_kind) and those run here
 KNOWN_KINDS = ("ipadic", "ipadic-neologd", "unidic", "ko-dic", "cc-cedict")
 KINDS = ("ipadic", "ko-dic", "cc-cedict")
@@ -32,14 +34,6 @@ _SENTENCE = re.compile(r"[^。、\n\t]*[。、\n\t]|[^。、\n\t]+")
 #: length, lindera's details (["UNK"] for an unknown word, as lindera 0.42 gives)
 Morpheme = tuple[str, int, int, int, int, tuple[str, ...]]
 TokenFilter = Callable[[list[Morpheme]], list[Morpheme]]
-
-
-class Invalid(ValueError):
-    """Parameters Milvus refuses (its text)."""
-
-
-class Unsupported(ValueError):
-    """Parameters Milvus accepts and pgmilvus cannot run."""
 
 
 @dataclass(frozen=True)
@@ -128,12 +122,12 @@ def _filter(kind: str, spec: Any) -> TokenFilter:
         raise Invalid("lindera tokenizer filter type should be string")
     else:
         name, params = spec["kind"], spec
-    if name not in _FILTERS:
+    if name != _COMPOUND and name not in _FILTERS:
         raise Invalid("unknown lindera filter type")
     if params is None:
         raise Invalid(f"lindera {name.replace('_', ' ')} filter must use with params")
     tags = _tags(params)
-    if name == "japanese_compound_word":
+    if name == _COMPOUND:
         new_tag = params.get("new_tag")
         if new_tag is not None and not isinstance(new_tag, str):
             raise Invalid("lindera japanese compound word filter new_tag must be string")
@@ -199,8 +193,10 @@ def _compound(kind: str, tags: set[str], new_tag: Any) -> TokenFilter:
     return apply
 
 
+#: the compound-word filter, built from its dictionary kind and new_tag as well (_filter)
+_COMPOUND = "japanese_compound_word"
+#: the tag filters, built from their tags
 _FILTERS: dict[str, Callable[[set[str]], TokenFilter]] = {
-    "japanese_compound_word": lambda tags: _compound("ipadic", tags, None),
     "japanese_keep_tags": lambda tags: _keep(_japanese_tag, {_four(t) for t in tags}, True),
     "japanese_stop_tags": lambda tags: _keep(_japanese_tag, {_four(t) for t in tags}, False),
     "korean_keep_tags": lambda tags: _keep(_korean_tag, tags, True),

@@ -19,14 +19,13 @@ from typing import Any, Optional
 
 import psutil
 
+from ..catalog.segments import NODE_ID  # one process, one node id, as a standalone's components share
 from ..errors import ErrorCode, MilvusException
 from ..version import __version__
 
 #: What Connect's ServerInfo and the topology's system_info both tell of this server.
 BUILD_TAGS = f"pgmilvus-{__version__}"
 DEPLOY_MODE = "pgmilvus"
-#: One process, one node id, as a Milvus standalone's components share theirs.
-NODE_ID = 1
 _STARTED = datetime.now(timezone.utc)
 
 

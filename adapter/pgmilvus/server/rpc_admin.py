@@ -101,8 +101,10 @@ class AdminRPCs(RPCBase):
 
     @rpc
     def DescribeCollection(self, call: Call, request: Any) -> milvus_pb2.DescribeCollectionResponse:
-        desc = self._client(call).describe_collection(request.collection_name)
-        response = describe_response(desc, call.db_name)
+        return self._describe(call, request.collection_name)
+
+    def _describe(self, call: Call, name: str) -> milvus_pb2.DescribeCollectionResponse:
+        response = describe_response(self._client(call).describe_collection(name), call.db_name)
         response.status.CopyFrom(SUCCESS)
         return response
 
@@ -116,8 +118,7 @@ class AdminRPCs(RPCBase):
 
     def _describe_one(self, call: Call, name: str) -> milvus_pb2.DescribeCollectionResponse:
         try:
-            return self.DescribeCollection.__wrapped__(self, call, milvus_pb2.DescribeCollectionRequest(
-                collection_name=name))
+            return self._describe(call, name)
         except Exception as exc:
             return milvus_pb2.DescribeCollectionResponse(status=from_exception(exc, "BatchDescribeCollection"),
                                                          collection_name=name)

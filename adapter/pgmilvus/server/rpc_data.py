@@ -183,8 +183,6 @@ class DataRPCs(RPCBase):
 
     @rpc
     def HybridSearch(self, call: Call, request: milvus_pb2.HybridSearchRequest) -> milvus_pb2.SearchResults:
-        # function_chains exists in pymilvus 3's stubs only (the server runs on 2.6's too); the core refuses them
-        chained = {"function_chains": function_chains(getattr(request, "function_chains", None))}
         reqs = []
         for sub in request.requests:
             ann = Ann.of(sub)
@@ -195,6 +193,10 @@ class DataRPCs(RPCBase):
                                          expr=sub.dsl or None, expr_params=ann.kwargs["filter_params"]))
         rank = kv_dict(request.rank_params)
         kwargs = {k: rank[k] for k in _HYBRID_KWARGS if rank.get(k) not in (None, "")}
+        # function_chains exists in pymilvus 3's stubs only (the server runs on 2.6's too); the core refuses them
+        chains = function_chains(getattr(request, "function_chains", None))
+        if chains is not None:
+            kwargs["function_chains"] = chains
         output_fields = list(request.output_fields) or None
         if request.HasField("function_score"):  # Function(reranker="rrf" | "weighted" | "decay")
             fused = hybrid_ranker(function_score(request.function_score))
@@ -203,7 +205,7 @@ class DataRPCs(RPCBase):
         result = self._client(call).hybrid_search(request.collection_name, reqs, fused, limit=rank.get("limit"),
                                                   output_fields=output_fields,
                                                   partition_names=list(request.partition_names) or None, **kwargs,
-                                                  **namespace(request), **{k: v for k, v in chained.items() if v})
+                                                  **namespace(request))
         return self._search_results(call, request.collection_name, result, output_fields, rank.get("limit"))
 
     def _search_page(self, call: Call, request: milvus_pb2.SearchRequest, ann: "Ann",

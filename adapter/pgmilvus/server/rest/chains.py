@@ -122,11 +122,17 @@ def _wrapped(prefix: str, convert: Any, value: Any) -> Any:
 
 def _params(params: Optional[dict[str, Any]]) -> dict[str, Any]:
     """genFunctionParamMap: names trimmed (an empty one refused), each value converted."""
+    return _named(params or {}, "param name is empty", "param")
+
+
+def _named(items: dict[str, Any], empty: str, label: str) -> dict[str, Any]:
+    """A map of names to values (params, an object value's fields): names trimmed, an empty one
+    refused with ``empty``, each value converted under ``label "name"``."""
     out = {}
-    for key, item in (params or {}).items():
+    for key, item in items.items():
         if not key.strip():
-            raise _Refused("param name is empty")
-        out[key.strip()] = _wrapped(f"param {json.dumps(key)}", _value, item)
+            raise _Refused(empty)
+        out[key.strip()] = _wrapped(f"{label} {json.dumps(key)}", _value, item)
     return out
 
 
@@ -142,12 +148,7 @@ def _value(value: Any) -> Any:
         return int(number) if number.is_integer() and -2.0**63 <= number < 2.0**63 else number
     if isinstance(value, list):
         return [_wrapped(f"array[{i}]", _value, item) for i, item in enumerate(value)]
-    fields = {}
-    for key, item in value.items():
-        if not key.strip():
-            raise _Refused("object field name is empty")
-        fields[key.strip()] = _wrapped(f"object field {json.dumps(key)}", _value, item)
-    return fields
+    return _named(value, "object field name is empty", "object field")
 
 
 def score(given: Optional[dict[str, Any]]) -> Any:
