@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
-import itertools
 import logging
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, TypeVar, Union
 
@@ -19,7 +18,7 @@ from ..schema import ddl, function_fields as function_checks, functions as schem
 from ..search import by_ids, highlight, hybrid, ann as search_mod
 from ..rbac import groups, roles as rbac
 from ..data import aggregates, analyze, analyzer, field_ops, order_by, reads, timestamps, writes
-from ..catalog import (builder, compaction, evolution as schema_evolution, function_fields, segments, snapshots,
+from ..catalog import (builder, compaction, compaction_jobs, evolution as schema_evolution, function_fields, segments, snapshots,
                        struct_fields as struct_evolution)
 from ..search import chained as search_chained, ranked as search_ranked
 from ..search.chains import spec as chain_spec
@@ -38,12 +37,11 @@ from ..search.rerank import BaseRanker
 from ..search.params import build_request, check_guarantee_timestamp, check_ignore_growing, check_output_fields
 from ..schema.model import CollectionSchema, FieldSchema, Function
 from ..schema.structs import StructFieldSchema
-from ..types import (DataType, FunctionType, LoadedSegmentInfo, LoadState, ResourceGroupInfo, RestoreSnapshotJobInfo, SegmentInfo,
-                     SegmentState, SnapshotInfo)
+from ..types import (CompactionPlans, DataType, FunctionType, LoadedSegmentInfo, LoadState, ResourceGroupInfo,
+                     RestoreSnapshotJobInfo, SegmentInfo, SegmentState, SnapshotInfo, State)
 
 _log = logging.getLogger("pgmilvus")
 _RESERVED_SCHEMAS = {"pgmilvus_catalog", "pgmilvus_snapshots", "information_schema", "public"}
-_compaction_ids = itertools.count(1)
 #: list_persistent_segments without states: what Milvus's proxy asks its data coordinator for.
 _PERSISTED = (SegmentState.Sealed, SegmentState.Flushing, SegmentState.Flushed)
 #: list_segments without states (pymilvus's retained lifecycle states).
@@ -398,9 +396,10 @@ class MilvusClient:
     def compact(self, collection_name: str, is_clustering: Optional[bool] = False,
                 is_l0: Optional[bool] = False, target_size: Optional[int] = None,
                 target_size_unit: str = "mb", timeout: Optional[float] = None, **kwargs: Any) -> int:
-        """Merge small indexed segments (catalog/compaction.py), then VACUUM (ANALYZE) the
-        collection's table: deleted rows reclaimed, planner statistics fresh.  Done when it returns.
-        ``target_size`` (a force merge) is checked as Milvus checks it."""
+        """Merge small indexed segments and rewrite those a fifth deleted (catalog/compaction.py),
+        then VACUUM (ANALYZE) the collection's table: deleted rows reclaimed, planner statistics
+        fresh.  Done when it returns; the job id answers get_compaction_plans with the merges
+        made.  ``target_size`` (a force merge) is checked as Milvus checks it."""
         from psycopg import sql
 
         target = optimize.compact_target_mb(target_size, target_size_unit)
@@ -408,12 +407,12 @@ class MilvusClient:
             info = collections.require(conn, self._db_name, collection_name)
             if target is not None:
                 compaction.check_target_size(info, target)
-            compaction.compact(conn, info)
+            plans = compaction.compact(conn, info)
             # SKIP_LOCKED: a segment the background builder is indexing (CREATE INDEX CONCURRENTLY,
             # which waits for this VACUUM to end) is left for next time, not waited for (a deadlock)
             conn.execute(sql.SQL("VACUUM (ANALYZE, SKIP_LOCKED) {}").format(
                 sql.Identifier(info.schema_name, info.table_name)))
-        return next(_compaction_ids)
+            return compaction_jobs.record(conn, info, plans)
 
     def optimize(self, collection_name: str, target_size: Optional[str] = None, wait: bool = True,
                  timeout: Optional[float] = None, **kwargs: Any) -> Union[optimize.OptimizeResult,
@@ -438,7 +437,24 @@ class MilvusClient:
         return result if wait else optimize.OptimizeTask(result)
 
     def get_compaction_state(self, job_id: int, timeout: Optional[float] = None, **kwargs: Any) -> str:
-        return "Completed"
+        """compact() is done when it returns: every job is Completed (as Milvus answers an id it
+        holds no running task for)."""
+        _check_compaction_id(job_id)
+        return State.Completed.name
+
+    def get_compaction_plans(self, job_id: int, timeout: Optional[float] = None, **kwargs: Any) -> CompactionPlans:
+        """The merges of a compact() call (catalog/compaction_jobs.py); none for an unknown id."""
+        _check_compaction_id(job_id)
+        with self._conn(timeout) as conn:
+            return compaction_jobs.job_plans(conn, job_id)
+
+    def list_compaction_tasks(self, collection_name: str, timeout: Optional[float] = None,
+                              **kwargs: Any) -> CompactionPlans:
+        """The merges of the collection's compaction jobs of the last day."""
+        if not isinstance(collection_name, str) or not collection_name:  # pymilvus's get_compaction_tasks
+            raise ParamError(message=f"collection_name value {collection_name} is illegal")
+        with self._conn(timeout) as conn:
+            return compaction_jobs.collection_tasks(conn, collections.require(conn, self._db_name, collection_name))
 
     def list_persistent_segments(self, collection_name: str, timeout: Optional[float] = None,
                                  states: Optional[Sequence[SegmentState]] = None, **kwargs: Any) -> List[SegmentInfo]:
@@ -1319,6 +1335,12 @@ class MilvusClient:
         snapshot_args.positive("pin_id", pin_id)
         with self._tx(timeout) as conn:
             snapshots.unpin(conn, pin_id)
+
+def _check_compaction_id(job_id: Any) -> None:
+    """pymilvus's check of a compaction id (Prepare.get_compaction_state)."""
+    if not isinstance(job_id, int):
+        raise ParamError(message=f"compaction_id value {job_id} is illegal")
+
 
 def _check_replicas(kwargs: dict[str, Any]) -> None:
     """pymilvus's check of load_collection's / load_partitions' ``replica_number`` (one replica here)."""
