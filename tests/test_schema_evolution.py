@@ -464,8 +464,12 @@ def test_dropped_field_leaves_schema_rows_and_indexes(client: MilvusClient) -> N
     assert client.query("c", "pk == 1", output_fields=["*"])[0].keys() == {"pk", "v", "arr"}
     assert "field tag not exist" in _error(lambda: client.query("c", "pk >= 0", output_fields=["tag"])).message
     client.insert("c", [{"pk": 90, "v": [0.0, 0.0], "arr": []}])
-    client.add_collection_field("c", "tag", D.INT64, nullable=True)  # the name is free again
-    client.drop_collection_field("c", field_id=103)  # field ids as describe_collection shows them
+    client.add_collection_field("c", "tag", D.INT64, nullable=True)  # the name is free again, its id is not
+    assert [(f["name"], f["field_id"]) for f in client.describe_collection("c")["fields"]] \
+        == [("pk", 100), ("v", 101), ("arr", 103), ("tag", 104)]
+    assert _error(lambda: client.drop_collection_field("c", field_id=102)).message \
+        == "field not found with id: 102: invalid parameter"
+    client.drop_collection_field("c", field_id=104)  # field ids as describe_collection shows them
     assert [f["name"] for f in client.describe_collection("c")["fields"]] == ["pk", "v", "arr"]
 
 
@@ -477,3 +481,37 @@ def test_dropped_field_leaves_schema_rows_and_indexes(client: MilvusClient) -> N
 def test_drop_collection_field_refusals(client: MilvusClient, field: str, message: str) -> None:
     _create(client, loaded=False)
     assert _error(lambda: client.drop_collection_field("c", field)).message == message
+
+
+def test_field_ids_are_milvus_ids_and_never_reused(client: MilvusClient) -> None:
+    """rootcoord's ids: the fields from 100, then the dynamic field, then structs and their
+    sub-fields; a field added later takes max_field_id + 1, a dropped one's id stays taken."""
+    schema = MilvusClient.create_schema(enable_dynamic_field=True)
+    schema.add_field("pk", D.INT64, is_primary=True)
+    schema.add_field("v", D.FLOAT_VECTOR, dim=2)
+    struct = MilvusClient.create_struct_field_schema()
+    struct.add_field("n", D.INT64)
+    struct.add_field("w", D.FLOAT_VECTOR, dim=2)
+    schema.add_field("s", D.ARRAY, element_type=D.STRUCT, struct_schema=struct, max_capacity=4)
+    client.create_collection("ids", schema=schema)
+    fields = client.describe_collection("ids")["fields"]
+    assert [(f["name"], f["field_id"]) for f in fields][:2] == [("pk", 100), ("v", 101)]  # $meta is 102
+    assert (fields[2]["name"], fields[2]["field_id"], [f["field_id"] for f in fields[2]["struct_fields"]]) \
+        == ("s", 103, [104, 105])
+    client.add_collection_field("ids", "x", D.INT64, nullable=True)
+    client.drop_collection_field("ids", "x")
+    client.add_collection_field("ids", "x", D.INT64, nullable=True)
+    assert [(f["name"], f["field_id"]) for f in client.describe_collection("ids")["fields"]][2] == ("x", 107)
+    assert schema.assigned_ids == {}  # the caller's schema object is left as it was
+
+
+def test_a_schema_stored_without_ids_keeps_its_positions(client: MilvusClient) -> None:
+    """A collection made by a pgmilvus that kept no field ids: its fields keep the numbers their
+    positions gave them; the next field added takes the next one."""
+    _create(client, dynamic=True)
+    with client._conn() as conn:
+        conn.execute("UPDATE pgmilvus_catalog.collections SET schema = schema - 'field_ids' - 'max_field_id'"
+                     " WHERE name = 'c'")
+    client.add_collection_field("c", "x", D.INT64, nullable=True)
+    assert [(f["name"], f["field_id"]) for f in client.describe_collection("c")["fields"]] \
+        == [("pk", 100), ("v", 101), ("tag", 102), ("arr", 103), ("x", 104)]

@@ -253,7 +253,8 @@ def _described_field(field: dict[str, Any]) -> dict[str, Any]:
 def describe(info: CollectionInfo) -> dict[str, Any]:
     """The dict pymilvus 2.6's describe_collection returns, key for key."""
     schema = info.schema
-    fields = [_described_field(f.to_dict(100 + i)) for i, f in enumerate(schema.fields)]
+    ids = schema.field_ids()
+    fields = [_described_field(f.to_dict(ids[f.name])) for f in schema.fields]
     for struct, struct_id, sub_ids in schema.struct_ids():  # pymilvus lists them after the fields
         fields.append(struct.to_dict(struct_id, sub_ids))
     return {
@@ -280,7 +281,7 @@ def describe(info: CollectionInfo) -> dict[str, Any]:
 def _functions(schema: CollectionSchema) -> list[dict[str, Any]]:
     """describe_collection's functions as pymilvus builds them from Milvus's answer (FunctionSchema.dict):
     ids from 100 in schema order (rootcoord's StartOfUserFunctionID), field ids as describe numbers them."""
-    ids = {f.name: 100 + i for i, f in enumerate(schema.fields)}
+    ids = schema.field_ids()
     return [{"name": f.name, "id": 100 + i, "description": f.description, "type": f.type,
              "params": {k: str(v) for k, v in f.params.items()},
              "input_field_names": list(f.input_field_names),
