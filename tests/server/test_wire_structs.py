@@ -60,16 +60,16 @@ def test_describe_matches_in_process(docs, local_client) -> None:
     local = local_client.describe_collection(NAME)
     for key in ("fields", "auto_id", "enable_dynamic_field", "functions", "description"):
         assert wire[key] == local[key], key
-    assert wire["fields"][2] == {
-        "field_id": 102, "name": "clips", "description": "", "type": D.ARRAY, "element_type": D.STRUCT,
+    assert wire["fields"][2] == {  # 102 is the dynamic field's (hidden), as rootcoord numbers them
+        "field_id": 103, "name": "clips", "description": "", "type": D.ARRAY, "element_type": D.STRUCT,
         "params": {"max_capacity": 3},
-        "struct_fields": [{"field_id": 103, "name": "emb", "type": D.FLOAT_VECTOR, "description": "",
+        "struct_fields": [{"field_id": 104, "name": "emb", "type": D.FLOAT_VECTOR, "description": "",
                            "params": {"dim": 4}},
-                          {"field_id": 104, "name": "label", "type": D.VARCHAR, "description": "",
+                          {"field_id": 105, "name": "label", "type": D.VARCHAR, "description": "",
                            "params": {"max_length": 16}},
-                          {"field_id": 105, "name": "n", "type": D.INT64, "description": ""},
-                          {"field_id": 106, "name": "w", "type": D.FLOAT, "description": ""}]}
-    assert wire["fields"][3]["nullable"] is True and wire["fields"][3]["field_id"] == 107
+                          {"field_id": 106, "name": "n", "type": D.INT64, "description": ""},
+                          {"field_id": 107, "name": "w", "type": D.FLOAT, "description": ""}]}
+    assert wire["fields"][3]["nullable"] is True and wire["fields"][3]["field_id"] == 108
     # the struct's mmap flag is kept (describe, as Milvus's, does not show struct-level params)
     assert local_client.collection_schema(NAME).struct_field("clips").params == {"mmap_enabled": True}
 
