@@ -57,7 +57,7 @@ def test_node_seed_example(serve_address, wire_client, major) -> None:
     rows = {name: sorted((_plain_row(r) for r in part), key=lambda r: r["id"]) for name, part in out["rows"].items()}
     assert rows == test_seed.STEPS["delete_like_partitionA"]["rows"]
     hits = out["hits"]
-    assert len(hits) == 3 and all(h["id"] and "color" in h["$meta"] for h in hits)
+    assert len(hits) == 3 and all(h["id"] and "color" in h for h in hits)  # a dynamic key by name, as Milvus lists it
     assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)
 
 
@@ -76,3 +76,193 @@ def test_node_admin_calls_answer_values(serve_address, wire_client, major) -> No
     assert (out["state"], out["total_rows"]) == ("Finished", 3)
     assert out["group"] == ["__default_resource_group", 1000000, {"node_admin": 1}]
     assert out["batch"] == [[0, "node_admin", 2]]  # a missing name: the SDK formats its null schema and throws
+
+
+# --- features.js: the data path beyond the seed ----------------------------------------------
+
+FEATURES = "node_features"
+Q = [1, 0.2, 0.3, 1]
+Q2 = [0, 1, 0.5, 1]
+SPARSE_Q = {1: 1.0, 6: 0.5}
+OK = {"error_code": "Success", "code": 0, "reason": ""}
+
+#: describeCollection's fields as features.js prints them: (name, type, element, pk, nullable,
+#: default, type_params)
+FIELDS = [
+    ("id", "Int64", "None", True, False, None, {}),
+    ("title", "VarChar", "None", False, False, None, {"max_length": "64"}),
+    ("meta", "JSON", "None", False, False, None, {}),
+    ("tags", "Array", "Int64", False, False, None, {"max_capacity": "8"}),
+    ("flag", "Bool", "None", False, False, None, {}),
+    ("price", "Float", "None", False, False, None, {}),
+    ("vec", "FloatVector", "None", False, False, None, {"dim": "4"}),
+    ("sparse", "SparseFloatVector", "None", False, False, None, {}),
+    ("note", "VarChar", "None", False, True, "none", {"max_length": "32"}),
+]
+
+#: what Milvus answers the bad inputs (codes from merr, legacy error_code from merr.oldCode); the
+#: reasons are pgmilvus's own (Milvus's texts with a hint), checked against pymilvus's below
+ERRORS = {
+    "err_describe_unknown": ("CollectionNotExists", 100, "can't find collection[database=default][collection=nope]"),
+    "err_query_unknown": ("CollectionNotExists", 100, "collection not found[database=default][collection=nope]"),
+    "err_insert_dim": ("UnexpectedError", 65535, "the length(3) of float data should divide the dim(4)"),
+    "err_search_dim": ("IllegalArgument", 1100, "vector dimension mismatch, expected vector size 4, actual 3"),
+    "err_bad_filter": ("IllegalArgument", 1100, "cannot parse expression: id >>> 3"),
+    "err_template_missing": ("IllegalArgument", 1100,
+                             "the value of expression template variable name {x} is not found"),
+}
+
+
+def _run_features(serve_address: str, major: str) -> dict[str, dict]:
+    """features.js's steps against the server: {step: {"value": ...} or {"error": ...}}."""
+    modules = _sdk(major)
+    env = {**os.environ, "NODE_PATH": str(modules), "MILVUS_ADDRESS": serve_address}
+    done = subprocess.run(["node", str(SEED_JS.with_name("features.js"))], capture_output=True, text=True,
+                          timeout=300, env=env, cwd="/tmp")
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    steps = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    return {s["step"]: s for s in steps}
+
+
+def _value(steps: dict[str, dict], name: str):
+    assert "value" in steps[name], steps[name]
+    return steps[name]["value"]
+
+
+def _node_row(row: dict) -> dict:
+    """A Node row as pymilvus gives it: Int64 values (strings in Node) as ints, ``$meta`` flattened."""
+    out = {k: v for k, v in row.items() if k != "$meta"}
+    out["id"] = int(out["id"])
+    if "tags" in out:
+        out["tags"] = [int(t) for t in out["tags"]]
+    out.update(row.get("$meta") or {})
+    return out
+
+
+def _hits(node_hits: list[dict]) -> list[tuple]:
+    return [(h["id"], pytest.approx(h["score"], abs=1e-5), {k: v for k, v in h.items() if k not in ("id", "score")})
+            for h in node_hits]
+
+
+def _wire_hits(hits) -> list[tuple]:
+    return [(h["id"], h["distance"], dict(h["entity"])) for h in hits]
+
+
+def _check_schema_steps(steps: dict[str, dict]) -> None:
+    assert _value(steps, "create") == OK
+    described = _value(steps, "describe")
+    assert (described["dynamic"], described["consistency"]) == (True, "Strong")
+    assert [tuple(f.values()) for f in described["fields"]] == FIELDS
+    assert _value(steps, "create_index_title") == OK
+    assert _value(steps, "describe_index") == [
+        {"field": "sparse", "name": "sparse", "params": {"index_type": "SPARSE_INVERTED_INDEX", "metric_type": "IP"}},
+        {"field": "title", "name": "title_idx", "params": {"index_type": "INVERTED"}},
+        {"field": "vec", "name": "vec", "params": {"params": json.dumps({"M": 8, "efConstruction": 64}),
+                                                   "metric_type": "COSINE", "index_type": "HNSW"}}]
+    assert _value(steps, "list_indexes") == ["sparse", "title_idx", "vec"]
+    assert _value(steps, "load_state") == "LoadStateLoaded"
+    assert _value(steps, "show_collections") == [FEATURES]
+
+
+def _check_write_steps(steps: dict[str, dict]) -> None:
+    assert _value(steps, "insert_rows") == {"cnt": "6", "ids": [1, 2, 3, 4, 5, 6], "status": OK}
+    assert _value(steps, "insert_fields_data") == {"cnt": "6", "ids": [7, 8, 9, 10, 11, 12]}
+    assert _value(steps, "upsert") == {"cnt": "1", "ids": [3]}
+    assert (_value(steps, "delete_ids"), _value(steps, "delete_filter")) == (1, 1)
+
+
+def _check_read_steps(steps: dict[str, dict], wire) -> None:
+    assert _value(steps, "count") == 10
+    assert _value(steps, "count_star") == [{"count(*)": "8"}]  # an Int64 column: a string in Node
+    fields = ["title", "note", "tags", "meta", "flag", "price", "color", "extra"]
+    got = [_node_row(r) for r in _value(steps, "get")]
+    assert got == list(wire.get(FEATURES, ids=[3, 7, 8], output_fields=fields))
+    assert [g["note"] for g in got] == ["none", "seven", "none"]  # the default for a missing or null value
+    page = wire.query(FEATURES, filter="price > 3", limit=3, offset=2, output_fields=["id", "price"])
+    assert [_node_row(r) for r in _value(steps, "query_page")] == list(page)
+    templated = wire.query(FEATURES, filter="id in {ids} and title != {t}",
+                           filter_params={"ids": [1, 2, 3, 4], "t": "t2"}, output_fields=["id"])
+    assert _value(steps, "query_template") == sorted(r["id"] for r in templated) == [1, 3, 4]
+    mixed = wire.query(FEATURES, filter='meta["k"] == 1 and array_contains(tags, 5) or color == "blue" and n < 3',
+                       output_fields=["id"])
+    assert _value(steps, "query_json_array") == sorted(r["id"] for r in mixed) == [2, 4]
+    assert _value(steps, "query_consistency") == {level: "10" for level in ("Strong", "Bounded", "Session",
+                                                                            "Eventually")}
+    assert _value(steps, "query_iterator") == [[2, 3, 4, 5], [6, 7, 8, 9], [10]]
+
+
+def _check_search_steps(steps: dict[str, dict], wire) -> None:
+    from pymilvus import AnnSearchRequest, RRFRanker, WeightedRanker
+
+    def search(data, **kwargs):
+        return wire.search(FEATURES, data, **kwargs)
+
+    found = search([Q], anns_field="vec", limit=3, filter="price < 12", output_fields=["title", "color"],
+                   search_params={"params": {"ef": 32}})
+    assert _hits(_value(steps, "search")) == _wire_hits(found[0])
+    assert [sorted(h) for h in _value(steps, "search")] == [["color", "id", "score", "title"]] * 3  # color itself
+    both = search([Q, Q2], anns_field="vec", limit=2)
+    assert [_hits(q) for q in _value(steps, "search_nq2")] == [_wire_hits(q) for q in both]
+    ranged = search([Q], anns_field="vec", limit=10, search_params={"params": {"radius": 0.8, "range_filter": 0.99}})
+    assert [h["id"] for h in _value(steps, "search_range")] == [h["id"] for h in ranged[0]] == [1, 2, 3]
+    assert all(0.8 < h["score"] <= 0.99 for h in _value(steps, "search_range"))
+    grouped = search([Q], anns_field="vec", limit=2, group_by_field="color", output_fields=["color"])
+    assert _hits(_value(steps, "search_group")) == _wire_hits(grouped[0])
+    sparse = search([SPARSE_Q], anns_field="sparse", limit=3)
+    assert [(h["id"], h["score"]) for h in _value(steps, "search_sparse")] == \
+           [(h["id"], h["distance"]) for h in sparse[0]] == [(1, 1.25), (6, 1.0), (4, 0.25)]
+    templated = search([Q], anns_field="vec", limit=3, filter="color == {c}", filter_params={"c": "red"},
+                       output_fields=["color"])
+    assert _hits(_value(steps, "search_template")) == _wire_hits(templated[0])
+    reqs = [AnnSearchRequest([Q], "vec", {"params": {"ef": 32}}, 4), AnnSearchRequest([SPARSE_Q], "sparse", {}, 4)]
+    for label, ranker in (("rrf", RRFRanker(60)), ("weighted", WeightedRanker(0.7, 0.3))):
+        hybrid = wire.hybrid_search(FEATURES, reqs, ranker, limit=4, output_fields=["title"])
+        assert _hits(_value(steps, f"hybrid_{label}")) == _wire_hits(hybrid[0]), label
+    walk = [h["id"] for h in search([Q], anns_field="vec", limit=7)[0]]
+    assert _value(steps, "search_iterator") == [walk[:3], walk[3:6], walk[6:]]  # the last page is 1 hit
+
+
+def _check_namespace_steps(steps: dict[str, dict]) -> None:
+    assert _value(steps, "partitions") == {
+        "create": OK, "has": True, "names": ["_default", "part_a"], "insert": "2", "load": OK,
+        "search": [20, 21], "query": [20, 21], "release": OK, "delete": 2, "drop": OK, "after": ["_default"]}
+    assert _value(steps, "aliases") == {"create": OK, "describe": ["node_alias", FEATURES], "list": ["node_alias"],
+                                        "count": "10", "drop": OK, "after": []}
+    not_empty = {"error_code": "UnexpectedError", "code": 65535,
+                 "reason": "database:node_features_db not empty, must drop all collections before drop database"}
+    assert _value(steps, "databases") == {
+        "create": OK, "list": ["default", "node_features_db"], "created": OK, "insert": "1", "shown": ["in_db"],
+        "default_has": False, "by_name": "1", "drop_non_empty": not_empty, "drop_collection": OK, "drop": OK,
+        "after": []}
+
+
+def _check_error_steps(steps: dict[str, dict], wire) -> None:
+    from pymilvus import MilvusException
+
+    for name, (error_code, code, reason) in ERRORS.items():
+        got = _value(steps, name)
+        assert (got["error_code"], got["code"]) == (error_code, code), name
+        assert reason in got["reason"], (name, got["reason"])
+    with pytest.raises(MilvusException) as raised:
+        wire.describe_collection("nope")
+    assert (raised.value.code, raised.value.message) == (100, _value(steps, "err_describe_unknown")["reason"])
+    with pytest.raises(MilvusException) as raised:
+        wire.query(FEATURES, filter="id >>> 3")
+    assert (raised.value.code, raised.value.message) == (1100, _value(steps, "err_bad_filter")["reason"])
+    # the SDK searches an unknown collection with the null schema describeCollection answers, as with Milvus
+    assert steps["err_search_unknown"]["error"]["message"] == "Cannot read properties of null (reading 'fields')"
+    assert _value(steps, "err_drop_unknown_partition") == OK  # Milvus's proxy: dropping is idempotent
+
+
+@pytest.mark.parametrize("major", ["3", "2.6"])
+def test_node_data_path_answers_what_pymilvus_gets(serve_address, wire_client, major) -> None:
+    """features.js: a full schema, indexes, writes, reads, every kind of search, partitions,
+    aliases, databases and bad inputs from the Node SDK; each printed value is checked, against
+    pymilvus over the same server on the rows the script leaves where there is one to ask."""
+    steps = _run_features(serve_address, major)
+    _check_schema_steps(steps)
+    _check_write_steps(steps)
+    _check_read_steps(steps, wire_client)
+    _check_search_steps(steps, wire_client)
+    _check_namespace_steps(steps)
+    _check_error_steps(steps, wire_client)

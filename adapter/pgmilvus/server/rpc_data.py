@@ -214,16 +214,18 @@ class DataRPCs(RPCBase):
         request without a token, else the token's."""
         owner = (call.caller, call.db_name, request.collection_name)
         token = str(ann.iterator.get("search_iter_id") or "")
+        batch_size = ann.iterator.get("search_iter_batch_size", ann.limit)  # this page's, as in Milvus
         if token:
             iterator = self.search_iterators.get(owner, token)
             if iterator is None:
                 raise bad_request(f"search iterator {token} is not known to this server (idle for more than "
                                   f"{SearchIterators.IDLE_SECONDS / 60:.0f} minutes, or the server restarted): "
                                   "start a new search_iterator")
+            iterator.resize(batch_size)
         else:
             kwargs = {k: v for k, v in ann.kwargs.items() if k != "round_decimal"}
             iterator = self._client(call).search_iterator(
-                request.collection_name, ann.data, batch_size=ann.iterator.get("search_iter_batch_size", ann.limit),
+                request.collection_name, ann.data, batch_size=batch_size,
                 filter=request.dsl or None, limit=-1, output_fields=output_fields,
                 search_params=ann.search_params, partition_names=list(request.partition_names) or None,
                 anns_field=ann.anns_field, round_decimal=ann.kwargs.get("round_decimal", -1), **kwargs,
@@ -365,13 +367,22 @@ def search_result_data(result: Any, schema: CollectionSchema, output_fields: Opt
         data.element_indices.data.extend(offsets)
     data.fields_data.extend(columns(rows, fields, plan.needs_meta, plan.struct_names))
     data.fields_data.extend(structs.struct_columns(rows, plan, schema))
-    data.output_fields.extend([f.name for f in fields] + plan.struct_names
-                              + ([DYNAMIC_FIELD] if plan.needs_meta else []))
+    data.output_fields.extend(_user_output_fields(plan, fields))
     data.highlight_results.extend(_highlights(result))
     buckets = getattr(result, "agg_buckets", None)  # search_aggregation's (a SearchResult's)
     if buckets:
         aggregation.fill(data, buckets, schema)
     return data
+
+
+def _user_output_fields(plan: Any, fields: list[Any]) -> list[str]:
+    """The names a search answers, as Milvus's proxy sets ``SearchResultData.output_fields`` (its
+    ``userOutputFields``): a dynamic key asked by name is listed as itself, ``$meta`` only for
+    ``"*"`` or ``$meta``.  The Node SDK builds each hit from these names (a name with no column of
+    its own is read from ``$meta``), so listing ``$meta`` instead gave Node hits a ``$meta`` object
+    where Milvus gives ``color`` itself; pymilvus keeps those keys of ``$meta`` either way."""
+    dynamic = [DYNAMIC_FIELD] if plan.all_dynamic else list(plan.dynamic_keys)
+    return [f.name for f in fields] + plan.struct_names + dynamic
 
 
 def _highlights(result: Any) -> list[Any]:

@@ -1,0 +1,247 @@
+// The data path as Node apps (and Attu) drive it, against `pgmilvus serve`: a full schema, indexes,
+// writes, reads, searches of every kind, partitions, aliases, databases and a few bad inputs.
+// The SDK turns an UNIMPLEMENTED answer into an empty success, so every answer's values are
+// printed, one JSON line per step ({"step": name, "value": ...} or {"step": name, "error": ...}),
+// for tests/server/test_node_sdk.py to check. The main collection is left in place so the test can
+// ask pymilvus the same questions of the same rows.
+const { MilvusClient, DataType, RRFRanker, WeightedRanker } = require("@zilliz/milvus2-sdk-node");
+
+const NAME = "node_features";
+const DB = "node_features_db";
+
+/** Print one step's answer; a thrown error is printed as its code, reason and message. */
+async function step(name, fn) {
+    try {
+        console.log(JSON.stringify({ step: name, value: await fn() }));
+    } catch (err) {
+        const status = err && (err.status || err);
+        console.log(JSON.stringify({ step: name, error: {
+            error_code: status && status.error_code, code: status && status.code,
+            reason: status && status.reason, message: String((err && err.message) || "") } }));
+    }
+}
+
+/** The status fields a caller compares with Milvus's. */
+const status = s => ({ error_code: s.error_code, code: s.code, reason: s.reason });
+
+/** Row i of the main collection: every field type, dynamic keys color and n. */
+function row(i) {
+    return {
+        id: i, title: `t${i}`, meta: { k: i % 3, name: `m${i}` }, tags: [i, i + 1], flag: i % 2 === 0,
+        price: i * 1.5, vec: [Math.cos(i / 3), Math.sin(i / 3), i / 10, 1],
+        sparse: { [i % 5]: 1.0, [5 + (i % 3)]: 0.5 }, color: i % 2 ? "red" : "blue", n: i,
+    };
+}
+
+const FIELDS = [
+    { name: "id", data_type: DataType.Int64, is_primary_key: true, autoID: false },
+    { name: "title", data_type: DataType.VarChar, max_length: 64 },
+    { name: "meta", data_type: DataType.JSON },
+    { name: "tags", data_type: DataType.Array, element_type: DataType.Int64, max_capacity: 8 },
+    { name: "flag", data_type: DataType.Bool },
+    { name: "price", data_type: DataType.Float },
+    { name: "vec", data_type: DataType.FloatVector, dim: 4 },
+    { name: "sparse", data_type: DataType.SparseFloatVector },
+    { name: "note", data_type: DataType.VarChar, max_length: 32, nullable: true, default_value: "none" },
+];
+
+async function schemaSteps(c) {
+    await step("create", async () => status(await c.createCollection({
+        collection_name: NAME, fields: FIELDS, enable_dynamic_field: true, consistency_level: "Strong",
+        index_params: [
+            { field_name: "vec", index_type: "HNSW", metric_type: "COSINE", params: { M: 8, efConstruction: 64 } },
+            { field_name: "sparse", index_type: "SPARSE_INVERTED_INDEX", metric_type: "IP" },
+        ] })));
+    await step("describe", async () => {
+        const d = await c.describeCollection({ collection_name: NAME });
+        return { dynamic: d.schema.enable_dynamic_field, consistency: d.consistency_level,
+                 fields: d.schema.fields.map(f => ({ name: f.name, type: f.data_type, element: f.element_type,
+                     pk: f.is_primary_key, nullable: f.nullable, default: f.default_value,
+                     params: Object.fromEntries(f.type_params.map(p => [p.key, p.value])) })) };
+    });
+    await step("create_index_title", async () => status(await c.createIndex({
+        collection_name: NAME, field_name: "title", index_type: "INVERTED", index_name: "title_idx" })));
+    await step("describe_index", async () => {
+        const d = await c.describeIndex({ collection_name: NAME });
+        return d.index_descriptions.map(i => ({ field: i.field_name, name: i.index_name,
+            params: Object.fromEntries(i.params.map(p => [p.key, p.value])) }))
+            .sort((a, b) => a.field.localeCompare(b.field));
+    });
+    await step("list_indexes", async () => (await c.listIndexes({ collection_name: NAME })).indexes.sort());
+    await step("load_state", async () => (await c.getLoadState({ collection_name: NAME })).state);
+    await step("show_collections", async () =>
+        (await c.showCollections()).data.map(x => x.name).filter(n => n === NAME));
+}
+
+async function writeSteps(c) {
+    await step("insert_rows", async () => {
+        const r = await c.insert({ collection_name: NAME, data: [1, 2, 3, 4, 5, 6].map(row) });
+        return { cnt: r.insert_cnt, ids: r.IDs.int_id.data.map(Number), status: status(r.status) };
+    });
+    await step("insert_fields_data", async () => {
+        const rows = [7, 8, 9, 10, 11, 12].map(row).map(r => { const { note, ...rest } = r; return rest; });
+        rows[0].note = "seven";
+        rows[1].note = null;
+        const r = await c.insert({ collection_name: NAME, fields_data: rows });
+        return { cnt: r.insert_cnt, ids: r.IDs.int_id.data.map(Number) };
+    });
+    await step("upsert", async () => {
+        const r = await c.upsert({ collection_name: NAME, data: [{ ...row(3), title: "three", extra: "x" }] });
+        return { cnt: r.upsert_cnt, ids: r.IDs.int_id.data.map(Number) };
+    });
+    await step("delete_ids", async () => Number((await c.delete({ collection_name: NAME, ids: [12] })).delete_cnt));
+    await step("delete_filter", async () =>
+        Number((await c.delete({ collection_name: NAME, filter: "id in [11, 99]" })).delete_cnt));
+}
+
+async function readSteps(c) {
+    await step("count", async () => (await c.count({ collection_name: NAME })).data);
+    await step("count_star", async () =>
+        (await c.query({ collection_name: NAME, filter: "price > 3", output_fields: ["count(*)"] })).data);
+    await step("get", async () => (await c.get({ collection_name: NAME, ids: [3, 7, 8],
+        output_fields: ["title", "note", "tags", "meta", "flag", "price", "color", "extra"] })).data);
+    await step("query_page", async () => (await c.query({ collection_name: NAME, filter: "price > 3",
+        limit: 3, offset: 2, output_fields: ["id", "price"] })).data);
+    await step("query_template", async () => (await c.query({ collection_name: NAME,
+        filter: "id in {ids} and title != {t}", exprValues: { ids: [1, 2, 3, 4], t: "t2" },
+        output_fields: ["id"] })).data.map(r => Number(r.id)).sort((a, b) => a - b));
+    await step("query_json_array", async () => (await c.query({ collection_name: NAME,
+        filter: 'meta["k"] == 1 and array_contains(tags, 5) or color == "blue" and n < 3',
+        output_fields: ["id"] })).data.map(r => Number(r.id)).sort((a, b) => a - b));
+    await step("query_consistency", async () => {
+        const out = {};
+        for (const level of ["Strong", "Bounded", "Session", "Eventually"]) {
+            out[level] = (await c.query({ collection_name: NAME, filter: "id > 0", output_fields: ["count(*)"],
+                                          consistency_level: level })).data[0]["count(*)"];
+        }
+        return out;
+    });
+    await step("query_iterator", async () => {
+        const batches = [];
+        const it = await c.queryIterator({ collection_name: NAME, filter: "id > 1", batchSize: 4,
+                                           output_fields: ["id"] });
+        for await (const batch of it) batches.push(batch.map(r => Number(r.id)));
+        return batches;
+    });
+}
+
+const Q = [1, 0.2, 0.3, 1];
+const Q2 = [0, 1, 0.5, 1];
+const hits = res => res.results.map(h => ({ id: Number(h.id), score: h.score, ...pick(h) }));
+const pick = h => Object.fromEntries(Object.entries(h).filter(([k]) => k !== "id" && k !== "score"));
+
+async function searchSteps(c) {
+    await step("search", async () => hits(await c.search({ collection_name: NAME, anns_field: "vec", data: Q,
+        limit: 3, filter: "price < 12", output_fields: ["title", "color"], params: { ef: 32 } })));
+    await step("search_nq2", async () => {
+        const r = await c.search({ collection_name: NAME, anns_field: "vec", data: [Q, Q2], limit: 2 });
+        return r.results.map(q => q.map(h => ({ id: Number(h.id), score: h.score })));
+    });
+    await step("search_range", async () => hits(await c.search({ collection_name: NAME, anns_field: "vec",
+        data: Q, limit: 10, params: { radius: 0.8, range_filter: 0.99 } })));
+    await step("search_group", async () => hits(await c.search({ collection_name: NAME, anns_field: "vec",
+        data: Q, limit: 2, group_by_field: "color", output_fields: ["color"] })));
+    await step("search_sparse", async () => hits(await c.search({ collection_name: NAME, anns_field: "sparse",
+        data: { 1: 1.0, 6: 0.5 }, limit: 3 })));
+    await step("search_template", async () => hits(await c.search({ collection_name: NAME, anns_field: "vec",
+        data: Q, limit: 3, filter: "color == {c}", exprValues: { c: "red" }, output_fields: ["color"] })));
+    for (const [label, rerank] of [["rrf", RRFRanker(60)], ["weighted", WeightedRanker([0.7, 0.3])]]) {
+        await step(`hybrid_${label}`, async () => hits(await c.hybridSearch({ collection_name: NAME,
+            data: [{ data: Q, anns_field: "vec", params: { ef: 32 } }, { data: { 1: 1.0, 6: 0.5 }, anns_field: "sparse" }],
+            rerank, limit: 4, output_fields: ["title"] })));
+    }
+    await step("search_iterator", async () => {
+        const batches = [];
+        const it = await c.searchIterator({ collection_name: NAME, anns_field: "vec", data: Q, batchSize: 3,
+                                            limit: 7, output_fields: ["id"] });
+        for await (const batch of it) batches.push(batch.map(h => Number(h.id)));
+        return batches;
+    });
+}
+
+async function partitionSteps(c) {
+    const p = "part_a";
+    await step("partitions", async () => {
+        const out = {};
+        out.create = status(await c.createPartition({ collection_name: NAME, partition_name: p }));
+        out.has = (await c.hasPartition({ collection_name: NAME, partition_name: p })).value;
+        out.names = (await c.showPartitions({ collection_name: NAME })).partition_names;
+        out.insert = (await c.insert({ collection_name: NAME, partition_name: p,
+                                       data: [20, 21].map(row) })).insert_cnt;
+        out.load = status(await c.loadPartitions({ collection_name: NAME, partition_names: [p] }));
+        out.search = hits(await c.search({ collection_name: NAME, anns_field: "vec", data: Q, limit: 5,
+                                           partition_names: [p] })).map(h => h.id);
+        out.query = (await c.query({ collection_name: NAME, filter: "id > 0", partition_names: [p],
+                                     output_fields: ["id"] })).data.map(r => Number(r.id)).sort();
+        out.release = status(await c.releasePartitions({ collection_name: NAME, partition_names: [p] }));
+        out.delete = Number((await c.delete({ collection_name: NAME, filter: "id >= 20",
+                                              partition_name: p })).delete_cnt);
+        out.drop = status(await c.dropPartition({ collection_name: NAME, partition_name: p }));
+        out.after = (await c.showPartitions({ collection_name: NAME })).partition_names;
+        return out;
+    });
+    await step("aliases", async () => {
+        const out = {};
+        out.create = status(await c.createAlias({ collection_name: NAME, alias: "node_alias" }));
+        const d = await c.describeAlias({ collection_name: NAME, alias: "node_alias" });
+        out.describe = [d.alias, d.collection];
+        out.list = (await c.listAliases({ collection_name: NAME })).aliases;
+        out.count = (await c.query({ collection_name: "node_alias", filter: "",
+                                     output_fields: ["count(*)"] })).data[0]["count(*)"];
+        out.drop = status(await c.dropAlias({ alias: "node_alias" }));
+        out.after = (await c.listAliases({ collection_name: NAME })).aliases;
+        return out;
+    });
+}
+
+async function databaseSteps(c) {
+    await step("databases", async () => {
+        const out = {};
+        out.create = status(await c.createDatabase({ db_name: DB }));
+        out.list = (await c.listDatabases()).db_names.filter(n => n === DB || n === "default").sort();
+        await c.use({ db_name: DB });
+        out.created = status(await c.createCollection({ collection_name: "in_db", dimension: 2 }));
+        out.insert = (await c.insert({ collection_name: "in_db", data: [{ id: 1, vector: [1, 0] }] })).insert_cnt;
+        out.shown = (await c.showCollections()).data.map(x => x.name);
+        await c.use({ db_name: "default" });
+        out.default_has = (await c.hasCollection({ collection_name: "in_db" })).value;
+        out.by_name = (await c.query({ collection_name: "in_db", db_name: DB, filter: "",
+                                       output_fields: ["count(*)"] })).data[0]["count(*)"];
+        out.drop_non_empty = status(await c.dropDatabase({ db_name: DB }));
+        out.drop_collection = status(await c.dropCollection({ collection_name: "in_db", db_name: DB }));
+        out.drop = status(await c.dropDatabase({ db_name: DB }));
+        out.after = (await c.listDatabases()).db_names.filter(n => n === DB);
+        return out;
+    });
+}
+
+async function errorSteps(c) {
+    await step("err_describe_unknown", async () => status((await c.describeCollection({ collection_name: "nope" })).status));
+    await step("err_query_unknown", async () => status((await c.query({ collection_name: "nope", filter: "id > 0" })).status));
+    await step("err_search_unknown", async () => status((await c.search({ collection_name: "nope", data: Q })).status));
+    await step("err_insert_dim", async () => status((await c.insert({ collection_name: NAME,
+        data: [{ ...row(30), vec: [1, 2, 3] }] })).status));
+    await step("err_search_dim", async () => status((await c.search({ collection_name: NAME, anns_field: "vec",
+        data: [1, 2, 3] })).status));
+    await step("err_bad_filter", async () => status((await c.query({ collection_name: NAME,
+        filter: "id >>> 3" })).status));
+    await step("err_template_missing", async () => status((await c.query({ collection_name: NAME,
+        filter: "nofield > 3 and id == {x}" })).status));
+    await step("err_drop_unknown_partition", async () => status(await c.dropPartition({ collection_name: NAME,
+        partition_name: "nope" })));
+}
+
+async function main() {
+    const c = new MilvusClient({ address: process.env.MILVUS_ADDRESS });
+    await c.dropCollection({ collection_name: NAME });
+    await schemaSteps(c);
+    await writeSteps(c);
+    await readSteps(c);
+    await searchSteps(c);
+    await partitionSteps(c);
+    await databaseSteps(c);
+    await errorSteps(c);
+    c.closeConnection();
+}
+
+main().then(() => process.exit(0), err => { console.error(err); process.exit(1); });

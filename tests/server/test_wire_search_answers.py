@@ -1,0 +1,67 @@
+"""What a Search answers beyond the hits, as SDKs other than pymilvus read it.
+
+The Node SDK builds each hit from ``SearchResultData.output_fields`` and sizes
+every page of its search iterator with that page's own request; these checks
+send the requests it sends, over raw gRPC, to ``pgmilvus serve``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pymilvus")
+
+NAME = "answers"
+
+
+@pytest.fixture
+def colored(wire_client):
+    """Ten rows [i, 0] (L2: hit i is the i-th nearest to [0, 0]) with a dynamic key color."""
+    wire_client.create_collection(NAME, dimension=2, metric_type="L2", enable_dynamic_field=True)
+    wire_client.insert(NAME, [{"id": i, "vector": [float(i), 0.0], "color": f"c{i}", "n": i} for i in range(10)])
+    return wire_client
+
+
+def _search(address: str, output_fields: list[str], **params: str) -> Any:
+    """One raw Search of [0, 0] with these search_params (strings, as the SDKs send them)."""
+    import grpc
+    from pymilvus.grpc_gen import common_pb2, milvus_pb2, milvus_pb2_grpc
+
+    group = common_pb2.PlaceholderGroup(placeholders=[common_pb2.PlaceholderValue(
+        tag="$0", type=common_pb2.FloatVector, values=[np.zeros(2, np.float32).tobytes()])])
+    params = {"anns_field": "vector", **params}
+    with grpc.insecure_channel(address) as channel:
+        reply = milvus_pb2_grpc.MilvusServiceStub(channel).Search(milvus_pb2.SearchRequest(
+            collection_name=NAME, placeholder_group=group.SerializeToString(), dsl_type=common_pb2.BoolExprV1,
+            output_fields=output_fields, nq=1,
+            search_params=[common_pb2.KeyValuePair(key=k, value=v) for k, v in params.items()]))
+    assert reply.status.code == 0, reply.status.reason
+    return reply
+
+
+def test_search_lists_a_dynamic_key_by_its_name(colored, serve_address) -> None:
+    """Milvus's proxy answers its userOutputFields: ``color`` itself, ``$meta`` only for ``*``;
+    the Node SDK reads a listed name with no column of its own from ``$meta``."""
+    named = _search(serve_address, ["color"], topk="2")
+    assert list(named.results.output_fields) == ["color"]
+    assert [f.field_name for f in named.results.fields_data] == ["$meta"]
+    every = _search(serve_address, ["*"], topk="2")
+    assert set(every.results.output_fields) == {"id", "vector", "$meta"}
+    hits = colored.search(NAME, [[0.0, 0.0]], limit=2, output_fields=["color"])[0]
+    assert [h["entity"] for h in hits] == [{"color": "c0"}, {"color": "c1"}]  # pymilvus: unchanged
+    hits = colored.search(NAME, [[0.0, 0.0]], limit=1, output_fields=["*"])[0]
+    assert hits[0]["entity"] == {"id": 0, "vector": [0.0, 0.0], "color": "c0", "n": 0}
+
+
+def test_a_search_iterator_page_is_sized_by_its_own_request(colored, serve_address) -> None:
+    """Milvus takes each page's size from that request's search_iter_batch_size; the Node SDK
+    shrinks the last page to what its limit leaves (limit 5, pages of 3: then 2)."""
+    first = _search(serve_address, [], topk="3", search_iter_v2="True", search_iter_batch_size="3")
+    token = first.results.search_iterator_v2_results.token
+    bound = first.results.search_iterator_v2_results.last_bound
+    last = _search(serve_address, [], topk="2", search_iter_v2="True", search_iter_batch_size="2",
+                   search_iter_id=token, search_iter_last_bound=str(bound))
+    assert (list(first.results.ids.int_id.data), list(last.results.ids.int_id.data)) == ([0, 1, 2], [3, 4])
