@@ -4,7 +4,7 @@
 // printed, one JSON line per step ({"step": name, "value": ...} or {"step": name, "error": ...}),
 // for tests/server/test_node_sdk.py to check. The main collection is left in place so the test can
 // ask pymilvus the same questions of the same rows.
-const { MilvusClient, DataType, RRFRanker, WeightedRanker } = require("@zilliz/milvus2-sdk-node");
+const { MilvusClient, DataType, RRFRanker, WeightedRanker, ShowCollectionsType } = require("@zilliz/milvus2-sdk-node");
 
 const NAME = "node_features";
 const DB = "node_features_db";
@@ -69,8 +69,14 @@ async function schemaSteps(c) {
     });
     await step("list_indexes", async () => (await c.listIndexes({ collection_name: NAME })).indexes.sort());
     await step("load_state", async () => (await c.getLoadState({ collection_name: NAME })).state);
-    await step("show_collections", async () =>
-        (await c.showCollections()).data.map(x => x.name).filter(n => n === NAME));
+    await step("show_collections", async () => {
+        const d = await c.describeCollection({ collection_name: NAME });
+        const mine = list => list.data.filter(x => x.name === NAME);
+        return { all: mine(await c.showCollections()).map(x => [x.name, x.id === d.collectionID,
+                                                               x.timestamp === d.created_utc_timestamp]),
+                 loaded: mine(await c.showCollections({ type: ShowCollectionsType.Loaded }))
+                     .map(x => [x.name, x.loadedPercentage]) };
+    });
 }
 
 async function writeSteps(c) {
@@ -215,6 +221,53 @@ async function databaseSteps(c) {
     });
 }
 
+/** An auto-id VarChar key, a partition key and a binary vector: string ids end to end. */
+async function autoIdSteps(c) {
+    const auto = "node_auto", renamed = "node_auto_renamed";
+    await c.dropCollection({ collection_name: renamed });
+    await step("auto_ids", async () => {
+        const out = {};
+        out.create = status(await c.createCollection({ collection_name: auto, description: "auto ids",
+            num_partitions: 4, fields: [
+                { name: "pk", data_type: DataType.VarChar, is_primary_key: true, autoID: true, max_length: 40 },
+                { name: "cat", data_type: DataType.Int64, is_partition_key: true },
+                { name: "bin", data_type: DataType.BinaryVector, dim: 16 },
+                { name: "v", data_type: DataType.FloatVector, dim: 2 }],
+            index_params: [{ field_name: "v", index_type: "AUTOINDEX", metric_type: "L2" },
+                           { field_name: "bin", index_type: "BIN_FLAT", metric_type: "HAMMING" }] }));
+        const d = await c.describeCollection({ collection_name: auto });
+        out.describe = [d.schema.description, d.schema.autoID, d.num_partitions,
+                        d.schema.fields.map(f => [f.name, f.autoID, f.is_partition_key])];
+        const ins = await c.insert({ collection_name: auto,
+                                     data: [1, 2, 3, 4].map(i => ({ cat: i % 2, bin: [i, 255 - i], v: [i, 0] })) });
+        const ids = ins.IDs.str_id.data;
+        out.insert = [ins.insert_cnt, ids.length, new Set(ids).size];
+        out.stats = (await c.getCollectionStatistics({ collection_name: auto })).data;
+        out.get = (await c.get({ collection_name: auto, ids: ids.slice(0, 2), output_fields: ["cat", "bin"] }))
+            .data.map(r => [ids.indexOf(r.pk), r.cat, r.bin]);
+        out.first_two = (await c.query({ collection_name: auto, limit: 2, output_fields: ["cat"] })).data.length;
+        out.count_cat = (await c.count({ collection_name: auto, expr: "cat == 1" })).data;
+        out.search_bin = (await c.search({ collection_name: auto, anns_field: "bin", data: [1, 254], limit: 2,
+                                           output_fields: ["cat"] })).results.map(h => [ids.indexOf(h.pk), h.score, h.cat]);
+        out.search_by_id = (await c.search({ collection_name: auto, anns_field: "v", ids: [ids[0]], limit: 2,
+                                             output_fields: ["cat"] })).results.map(h => [ids.indexOf(h.pk), h.score]);
+        out.delete = Number((await c.delete({ collection_name: auto, ids: [ids[0]] })).delete_cnt);
+        out.alter = status(await c.alterCollectionProperties({ collection_name: auto,
+                                                               properties: { "collection.ttl.seconds": 3600 } }));
+        out.properties = (await c.describeCollection({ collection_name: auto })).properties
+            .filter(p => p.key === "collection.ttl.seconds").map(p => p.value);
+        out.rename = status(await c.renameCollection({ collection_name: auto, new_collection_name: renamed }));
+        out.has = [(await c.hasCollection({ collection_name: auto })).value,
+                   (await c.hasCollection({ collection_name: renamed })).value];
+        out.partitions = (await c.showPartitions({ collection_name: renamed })).partition_names;
+        out.release = status(await c.releaseCollection({ collection_name: renamed }));
+        out.state = (await c.getLoadState({ collection_name: renamed })).state;
+        out.released_count = (await c.count({ collection_name: renamed })).data;
+        out.drop = status(await c.dropCollection({ collection_name: renamed }));
+        return out;
+    });
+}
+
 async function errorSteps(c) {
     await step("err_describe_unknown", async () => status((await c.describeCollection({ collection_name: "nope" })).status));
     await step("err_query_unknown", async () => status((await c.query({ collection_name: "nope", filter: "id > 0" })).status));
@@ -240,6 +293,7 @@ async function main() {
     await searchSteps(c);
     await partitionSteps(c);
     await databaseSteps(c);
+    await autoIdSteps(c);
     await errorSteps(c);
     c.closeConnection();
 }

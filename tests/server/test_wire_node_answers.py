@@ -1,7 +1,8 @@
-"""What a Search answers beyond the hits, as SDKs other than pymilvus read it.
+"""Answers pymilvus does not read but the Node SDK (and Attu on it) does.
 
-The Node SDK builds each hit from ``SearchResultData.output_fields`` and sizes
-every page of its search iterator with that page's own request; these checks
+The Node SDK builds each hit from ``SearchResultData.output_fields``, sizes
+every page of its search iterator with that page's own request, and lists
+collections with the ids and creation times of ShowCollections; these checks
 send the requests it sends, over raw gRPC, to ``pgmilvus serve``.
 """
 
@@ -65,3 +66,25 @@ def test_a_search_iterator_page_is_sized_by_its_own_request(colored, serve_addre
     last = _search(serve_address, [], topk="2", search_iter_v2="True", search_iter_batch_size="2",
                    search_iter_id=token, search_iter_last_bound=str(bound))
     assert (list(first.results.ids.int_id.data), list(last.results.ids.int_id.data)) == ([0, 1, 2], [3, 4])
+
+
+def test_show_collections_gives_ids_and_creation_times(colored, local_client, serve_address) -> None:
+    """As Milvus's rootcoord: ids and created (hybrid and UTC milliseconds) timestamps with the
+    names; the InMemory type lists loaded collections only, 100% loaded."""
+    import grpc
+    from pymilvus.grpc_gen import milvus_pb2, milvus_pb2_grpc
+
+    colored.create_collection("cold", dimension=2)
+    colored.release_collection("cold")
+    with grpc.insecure_channel(serve_address) as channel:
+        stub = milvus_pb2_grpc.MilvusServiceStub(channel)
+        every = stub.ShowCollections(milvus_pb2.ShowCollectionsRequest())
+        loaded = stub.ShowCollections(milvus_pb2.ShowCollectionsRequest(type=milvus_pb2.InMemory))
+    described = {n: local_client.describe_collection(n) for n in (NAME, "cold")}
+    assert list(every.collection_names) == [NAME, "cold"]
+    assert list(every.collection_ids) == [described[n]["collection_id"] for n in every.collection_names]
+    assert list(every.created_timestamps) == [described[n]["created_timestamp"] for n in every.collection_names]
+    assert list(every.created_utc_timestamps) == [t >> 18 for t in every.created_timestamps]
+    assert not every.inMemory_percentages
+    assert (list(loaded.collection_names), list(loaded.inMemory_percentages), list(loaded.query_service_available)) \
+        == ([NAME], [100], [True])
