@@ -15,7 +15,9 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 
 from tests import test_seed
@@ -81,6 +83,7 @@ def test_node_admin_calls_answer_values(serve_address, wire_client, major) -> No
 # --- features.js: the data path beyond the seed ----------------------------------------------
 
 FEATURES = "node_features"
+MORE = "node_more"
 Q = [1, 0.2, 0.3, 1]
 Q2 = [0, 1, 0.5, 1]
 SPARSE_Q = {1: 1.0, 6: 0.5}
@@ -110,6 +113,15 @@ ERRORS = {
     "err_bad_filter": ("IllegalArgument", 1100, "cannot parse expression: id >>> 3"),
     "err_template_missing": ("IllegalArgument", 1100,
                              "the value of expression template variable name {x} is not found"),
+    "err_insert_partition": ("MetaFailed", 200, "partition not found[partition=nope]"),
+    "err_output_field": ("IllegalArgument", 1100, "field nofield not exist"),
+    "err_metric": ("IllegalArgument", 1100, "metric type not match"),
+    "err_index_field": ("UnexpectedError", 1700, "cannot create index on non-exist field: nofield"),
+    "err_release_unknown": ("CollectionNotExists", 100, "collection not found[database=default][collection=nope]"),
+    "err_varchar_long": ("IllegalArgument", 1100, "length of varchar field s exceeds max length"),
+    "err_index_unknown": ("IndexNotExist", 700, "index not found[collection=node_more]"),
+    "err_topk": ("IllegalArgument", 1100, "topk [20000] is invalid, it should be in range [1, 16384]"),
+    "err_delete_filter": ("IllegalArgument", 1100, "failed to create delete plan: cannot parse expression: s like"),
 }
 
 
@@ -251,19 +263,70 @@ def _check_auto_id_steps(steps: dict[str, dict]) -> None:
         "drop": OK}
 
 
+def _check_more_steps(steps: dict[str, dict], wire) -> None:
+    """Float16 vectors, nulls, search offsets, a partial upsert and a hybrid sub-request's filter."""
+    from pymilvus import AnnSearchRequest, RRFRanker
+
+    assert (_value(steps, "more_create"), _value(steps, "more_insert")) == (OK, "5")
+    assert _value(steps, "more_nulls") == [{"id": "2", "s": None}, {"id": "4", "s": None}]
+    f16 = wire.search(MORE, [np.array([2, 0, 0, 0.5], np.float16)], anns_field="h", limit=2)
+    assert [(h["id"], h["score"]) for h in _value(steps, "more_f16")] == [(h["id"], h["distance"]) for h in f16[0]]
+    assert [(h["s"], h["h"]) for h in _value(steps, "more_f16")] == [(None, [2, 0, 0, 0.5]), ("s1", [1, 0, 0, 0.5])]
+    paged = wire.search(MORE, [[0.0, 0.0]], anns_field="v", limit=2, offset=2, output_fields=["s"])
+    assert _hits(_value(steps, "more_offset")) == _wire_hits(paged[0])
+    assert [h["id"] for h in _value(steps, "more_offset")] == [3, 4]
+    assert _value(steps, "more_partial") == OK
+    assert _value(steps, "more_after_partial") == [{"id": "1", "s": "p1", "v": [1, 0]}]  # v kept
+    reqs = [AnnSearchRequest([[0.0, 0.0]], "v", {}, 2, expr="id > 2"),
+            AnnSearchRequest([np.array([1, 0, 0, 0.5], np.float16)], "h", {}, 3)]
+    hybrid = wire.hybrid_search(MORE, reqs, RRFRanker(), limit=2, output_fields=["s"])
+    assert _hits(_value(steps, "more_hybrid")) == _wire_hits(hybrid[0])
+    assert [h["id"] for h in _value(steps, "more_hybrid")] == [3, 1]
+
+
+def _pymilvus_errors(wire) -> dict[str, Any]:
+    """The calls of features.js's bad inputs as pymilvus makes them, by step name."""
+    from pymilvus import DataType
+
+    vec = np.ones(4, np.float16)
+    index = wire.prepare_index_params()
+    index.add_index("nofield", index_type="INVERTED")
+    other = wire.create_schema()
+    other.add_field("id", DataType.INT64, is_primary=True)
+    other.add_field("w", DataType.FLOAT_VECTOR, dim=8)
+    return {
+        "err_describe_unknown": lambda: wire.describe_collection("nope"),
+        "err_bad_filter": lambda: wire.query(FEATURES, filter="id >>> 3"),
+        "err_insert_partition": lambda: wire.insert(MORE, [{"id": 9, "s": "x", "h": vec, "v": [1, 1]}],
+                                                    partition_name="nope"),
+        "err_output_field": lambda: wire.query(MORE, filter="id > 0", output_fields=["nofield"]),
+        "err_metric": lambda: wire.search(MORE, [[0.0, 0.0]], anns_field="v", search_params={"metric_type": "IP"}),
+        "err_index_field": lambda: wire.create_index(MORE, index),
+        "err_release_unknown": lambda: wire.release_collection("nope"),
+        "err_varchar_long": lambda: wire.insert(MORE, [{"id": 11, "s": "x" * 22, "h": vec, "v": [1, 1]}]),
+        "err_topk": lambda: wire.search(MORE, [[0.0, 0.0]], anns_field="v", limit=20000),
+        "err_delete_filter": lambda: wire.delete(MORE, filter="s like"),
+        "err_create_different": lambda: wire.create_collection(MORE, schema=other),
+    }
+
+
 def _check_error_steps(steps: dict[str, dict], wire) -> None:
     from pymilvus import MilvusException
 
     for name, (error_code, code, reason) in ERRORS.items():
         got = _value(steps, name)
-        assert (got["error_code"], got["code"]) == (error_code, code), name
+        assert (got["error_code"], got["code"]) == (error_code, code), (name, got)
         assert reason in got["reason"], (name, got["reason"])
-    with pytest.raises(MilvusException) as raised:
-        wire.describe_collection("nope")
-    assert (raised.value.code, raised.value.message) == (100, _value(steps, "err_describe_unknown")["reason"])
-    with pytest.raises(MilvusException) as raised:
-        wire.query(FEATURES, filter="id >>> 3")
-    assert (raised.value.code, raised.value.message) == (1100, _value(steps, "err_bad_filter")["reason"])
+    for name, call in _pymilvus_errors(wire).items():  # what the Node SDK shows is what pymilvus raises
+        with pytest.raises(MilvusException) as raised:
+            call()
+        node = steps[name].get("value") or steps[name]["error"]
+        assert (node["code"], node["reason"]) == (raised.value.code, raised.value.message), name
+    assert _value(steps, "err_database_unknown") == {"error_code": "UnexpectedError", "code": 800,
+                                                     "reason": "database not found[database=nodb]"}
+    # loadCollection throws the status it got as its message
+    assert steps["err_load_unknown"]["error"]["message"] == \
+        "ErrorCode: CollectionNotExists. Reason: collection not found[database=default][collection=nope]"
     # the SDK searches an unknown collection with the null schema describeCollection answers, as with Milvus
     assert steps["err_search_unknown"]["error"]["message"] == "Cannot read properties of null (reading 'fields')"
     assert _value(steps, "err_drop_unknown_partition") == OK  # Milvus's proxy: dropping is idempotent
@@ -281,4 +344,5 @@ def test_node_data_path_answers_what_pymilvus_gets(serve_address, wire_client, m
     _check_search_steps(steps, wire_client)
     _check_namespace_steps(steps)
     _check_auto_id_steps(steps)
+    _check_more_steps(steps, wire_client)
     _check_error_steps(steps, wire_client)

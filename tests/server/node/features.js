@@ -268,6 +268,36 @@ async function autoIdSteps(c) {
     });
 }
 
+const MORE = "node_more";
+
+/** Float16 vectors, nulls, offsets, partial upserts and per-request hybrid filters; left in place. */
+async function moreSteps(c) {
+    await c.dropCollection({ collection_name: MORE });
+    await step("more_create", async () => status(await c.createCollection({ collection_name: MORE, fields: [
+        { name: "id", data_type: DataType.Int64, is_primary_key: true },
+        { name: "s", data_type: DataType.VarChar, max_length: 10, nullable: true },
+        { name: "h", data_type: DataType.Float16Vector, dim: 4 },
+        { name: "v", data_type: DataType.FloatVector, dim: 2 }],
+        index_params: [{ field_name: "v", index_type: "FLAT", metric_type: "L2" },
+                       { field_name: "h", index_type: "FLAT", metric_type: "L2" }] })));
+    await step("more_insert", async () => (await c.insert({ collection_name: MORE, data: [1, 2, 3, 4, 5].map(i =>
+        ({ id: i, s: i % 2 ? `s${i}` : null, h: [i, 0, 0, 0.5], v: [i, 0] })) })).insert_cnt);
+    await step("more_nulls", async () => (await c.query({ collection_name: MORE, filter: "s is null",
+                                                          output_fields: ["s"] })).data);
+    await step("more_f16", async () => hits(await c.search({ collection_name: MORE, anns_field: "h",
+        data: [2, 0, 0, 0.5], limit: 2, output_fields: ["h", "s"] })));
+    await step("more_offset", async () => hits(await c.search({ collection_name: MORE, anns_field: "v",
+        data: [0, 0], limit: 2, offset: 2, output_fields: ["s"] })));
+    await step("more_partial", async () => status((await c.upsert({ collection_name: MORE,
+        data: [{ id: 1, s: "p1" }], partial_update: true })).status));
+    await step("more_after_partial", async () => (await c.get({ collection_name: MORE, ids: [1],
+                                                                output_fields: ["s", "v"] })).data);
+    // a sub-request's filter is its `expr` (the SDK sends a sub-request's `filter` nowhere)
+    await step("more_hybrid", async () => hits(await c.hybridSearch({ collection_name: MORE, data: [
+        { data: [0, 0], anns_field: "v", expr: "id > 2", limit: 2 },
+        { data: [1, 0, 0, 0.5], anns_field: "h", limit: 3 }], rerank: RRFRanker(), limit: 2, output_fields: ["s"] })));
+}
+
 async function errorSteps(c) {
     await step("err_describe_unknown", async () => status((await c.describeCollection({ collection_name: "nope" })).status));
     await step("err_query_unknown", async () => status((await c.query({ collection_name: "nope", filter: "id > 0" })).status));
@@ -280,6 +310,28 @@ async function errorSteps(c) {
         filter: "id >>> 3" })).status));
     await step("err_template_missing", async () => status((await c.query({ collection_name: NAME,
         filter: "nofield > 3 and id == {x}" })).status));
+    const more = [
+        ["err_insert_partition", () => c.insert({ collection_name: MORE, partition_name: "nope",
+                                                   data: [{ id: 9, s: "x", h: [1, 1, 1, 1], v: [1, 1] }] })],
+        ["err_output_field", () => c.query({ collection_name: MORE, filter: "id > 0", output_fields: ["nofield"] })],
+        ["err_metric", () => c.search({ collection_name: MORE, anns_field: "v", data: [0, 0], metric_type: "IP" })],
+        ["err_index_field", () => c.createIndex({ collection_name: MORE, field_name: "nofield",
+                                                  index_type: "INVERTED" })],
+        ["err_release_unknown", () => c.releaseCollection({ collection_name: "nope" })],
+        ["err_varchar_long", () => c.insert({ collection_name: MORE,
+                                              data: [{ id: 11, s: "x".repeat(22), h: [1, 1, 1, 1], v: [1, 1] }] })],
+        ["err_index_unknown", () => c.describeIndex({ collection_name: MORE, index_name: "nope" })],
+        ["err_topk", () => c.search({ collection_name: MORE, anns_field: "v", data: [0, 0], limit: 20000 })],
+        ["err_database_unknown", () => c.query({ collection_name: MORE, db_name: "nodb", filter: "id > 0" })],
+        ["err_delete_filter", () => c.delete({ collection_name: MORE, filter: "s like" })],
+    ];
+    for (const [name, call] of more) {
+        await step(name, async () => { const r = await call(); return status(r.status || r); });
+    }
+    await step("err_load_unknown", async () => status(await c.loadCollection({ collection_name: "nope" })));
+    await step("err_create_different", async () => status(await c.createCollection({ collection_name: MORE,
+        fields: [{ name: "id", data_type: DataType.Int64, is_primary_key: true },
+                 { name: "w", data_type: DataType.FloatVector, dim: 8 }] })));
     await step("err_drop_unknown_partition", async () => status(await c.dropPartition({ collection_name: NAME,
         partition_name: "nope" })));
 }
@@ -294,6 +346,7 @@ async function main() {
     await partitionSteps(c);
     await databaseSteps(c);
     await autoIdSteps(c);
+    await moreSteps(c);
     await errorSteps(c);
     c.closeConnection();
 }
