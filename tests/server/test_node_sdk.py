@@ -186,6 +186,9 @@ def _check_write_steps(steps: dict[str, dict]) -> None:
 
 def _check_read_steps(steps: dict[str, dict], wire) -> None:
     assert _value(steps, "count") == 10
+    stats = _value(steps, "index_statistics")  # indexed_rows: what pgmilvus's segments have indexed so far
+    assert [row[:3] + row[4:] for row in stats["found"]] == [["vec", "vec", "10", "Finished"]]
+    assert stats["missing"] == {"error_code": "IndexNotExist", "code": 700, "reason": "index not found[indexName=nope]"}
     assert _value(steps, "count_star") == [{"count(*)": "8"}]  # an Int64 column: a string in Node
     fields = ["title", "note", "tags", "meta", "flag", "price", "color", "extra"]
     got = [_node_row(r) for r in _value(steps, "get")]

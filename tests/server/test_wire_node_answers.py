@@ -1,9 +1,10 @@
 """Answers pymilvus does not read but the Node SDK (and Attu on it) does.
 
 The Node SDK builds each hit from ``SearchResultData.output_fields``, sizes
-every page of its search iterator with that page's own request, and lists
-collections with the ids and creation times of ShowCollections; these checks
-send the requests it sends, over raw gRPC, to ``pgmilvus serve``.
+every page of its search iterator with that page's own request, lists
+collections with the ids and creation times of ShowCollections and asks
+GetIndexStatistics; these checks send the requests it sends, over raw gRPC, to
+``pgmilvus serve``.
 """
 
 from __future__ import annotations
@@ -88,3 +89,20 @@ def test_show_collections_gives_ids_and_creation_times(colored, local_client, se
     assert not every.inMemory_percentages
     assert (list(loaded.collection_names), list(loaded.inMemory_percentages), list(loaded.query_service_available)) \
         == ([NAME], [100], [True])
+
+
+def test_index_statistics_describe_the_named_index(colored, serve_address) -> None:
+    """datacoord's GetIndexStatistics: DescribeIndex's descriptions, an unknown name 700 naming it."""
+    import grpc
+    from pymilvus.grpc_gen import milvus_pb2, milvus_pb2_grpc
+
+    with grpc.insecure_channel(serve_address) as channel:
+        stub = milvus_pb2_grpc.MilvusServiceStub(channel)
+        found = stub.GetIndexStatistics(milvus_pb2.GetIndexStatisticsRequest(collection_name=NAME))
+        described = stub.DescribeIndex(milvus_pb2.DescribeIndexRequest(collection_name=NAME))
+        missing = stub.GetIndexStatistics(milvus_pb2.GetIndexStatisticsRequest(collection_name=NAME,
+                                                                               index_name="nope"))
+    assert found.status.code == 0
+    assert list(found.index_descriptions) == list(described.index_descriptions)
+    assert [(d.field_name, d.total_rows) for d in found.index_descriptions] == [("vector", 10)]
+    assert (missing.status.code, missing.status.reason) == (700, "index not found[indexName=nope]")

@@ -282,6 +282,14 @@ class AdminRPCs(RPCBase):
         return milvus_pb2.DescribeIndexResponse(status=SUCCESS, index_descriptions=found)
 
     @rpc
+    def GetIndexStatistics(self, call: Call, request: milvus_pb2.GetIndexStatisticsRequest) -> Any:
+        """datacoord's GetIndexStatistics (the Node SDK's ``getIndexStatistics``): DescribeIndex's
+        descriptions with their row counts; no index of the name is datacoord's text for it."""
+        found = describe_indexes(self._client(call), request.collection_name, request.index_name,
+                                 missing=f"index not found[indexName={request.index_name}]")
+        return milvus_pb2.GetIndexStatisticsResponse(status=SUCCESS, index_descriptions=found)
+
+    @rpc
     def GetIndexState(self, call: Call, request: milvus_pb2.GetIndexStateRequest) -> Any:
         """The deprecated state call (Node's getIndexState): the one index ``index_name`` names (all
         of the collection's with ``""``), as datacoord's GetIndexState; the field is not looked at."""
@@ -327,15 +335,17 @@ def index_arguments(pairs: Any) -> dict[str, Any]:
     return arguments
 
 
-def describe_indexes(client: Any, collection: str, index_name: str = "") -> list[milvus_pb2.IndexDescription]:
-    """Milvus's DescribeIndex: the named index (all with ``""``), or ``index not found`` (700); the
-    request's ``field_name`` is ignored, as Milvus's proxy ignores it.  The REST face's collection
-    description answers the same (rest/collections.py)."""
+def describe_indexes(client: Any, collection: str, index_name: str = "",
+                     missing: str = "") -> list[milvus_pb2.IndexDescription]:
+    """Milvus's DescribeIndex: the named index (all with ``""``), or ``index not found`` (700; the
+    text ``missing``, by default DescribeIndex's); the request's ``field_name`` is ignored, as
+    Milvus's proxy ignores it.  The REST face's collection description answers the same
+    (rest/collections.py)."""
     names = client.list_indexes(collection)
     if index_name:
         names = [n for n in names if n == index_name]
     if not names:
-        raise MilvusException(ErrorCode.INDEX_NOT_FOUND, f"index not found[collection={collection}]")
+        raise MilvusException(ErrorCode.INDEX_NOT_FOUND, missing or f"index not found[collection={collection}]")
     found = (client.describe_index(collection, name) for name in names)
     return [index_description(desc) for desc in found if desc is not None]
 

@@ -102,6 +102,13 @@ async function writeSteps(c) {
 
 async function readSteps(c) {
     await step("count", async () => (await c.count({ collection_name: NAME })).data);
+    await step("index_statistics", async () => {
+        const r = await c.getIndexStatistics({ collection_name: NAME, index_name: "vec" });
+        const missing = await c.getIndexStatistics({ collection_name: NAME, index_name: "nope" });
+        return { found: r.index_descriptions.map(i => [i.field_name, i.index_name, i.total_rows, i.indexed_rows,
+                                                          i.state]),
+                 missing: status(missing.status) };
+    });
     await step("count_star", async () =>
         (await c.query({ collection_name: NAME, filter: "price > 3", output_fields: ["count(*)"] })).data);
     await step("get", async () => (await c.get({ collection_name: NAME, ids: [3, 7, 8],
