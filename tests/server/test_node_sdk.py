@@ -84,6 +84,7 @@ def test_node_admin_calls_answer_values(serve_address, wire_client, major) -> No
 
 FEATURES = "node_features"
 MORE = "node_more"
+TEXTS = "node_bm25"
 Q = [1, 0.2, 0.3, 1]
 Q2 = [0, 1, 0.5, 1]
 SPARSE_Q = {1: 1.0, 6: 0.5}
@@ -287,6 +288,24 @@ def _check_more_steps(steps: dict[str, dict], wire) -> None:
     assert [h["id"] for h in _value(steps, "more_hybrid")] == [3, 1]
 
 
+def _check_text_steps(steps: dict[str, dict], wire) -> None:
+    """A BM25 function's collection from Node: text searches, TEXT_MATCH, a highlighter, runAnalyzer."""
+    assert (_value(steps, "bm25_create"), _value(steps, "bm25_insert")) == (OK, "3")
+    assert _value(steps, "bm25_describe") == {"functions": [["bm25", "BM25", ["text"], ["sparse"]]],
+                                              "outputs": [["id", False], ["text", False], ["sparse", True]]}
+    found = wire.search(TEXTS, ["quick fox"], anns_field="sparse", limit=3, output_fields=["text"])
+    assert _hits(_value(steps, "bm25_search")) == _wire_hits(found[0])
+    both = wire.search(TEXTS, ["quick", "dogs"], anns_field="sparse", limit=2)
+    assert _value(steps, "bm25_search_nq2") == [[[h["id"], pytest.approx(h["distance"])] for h in q] for q in both]
+    matched = wire.query(TEXTS, filter="TEXT_MATCH(text, 'quick')", output_fields=["id"])
+    assert _value(steps, "text_match") == sorted(r["id"] for r in matched) == [1, 3]
+    marked = _value(steps, "highlight")
+    assert [(h["id"], h["highlight"]["text"]["fragments"]) for h in marked] == \
+           [(3, ["<b>quick</b> <b>quick</b> rabbit"]), (1, ["<b>quick</b> brown fox"])]
+    tokens = wire.run_analyzer("The Quick fox", analyzer_params={"tokenizer": "standard", "filter": ["lowercase"]})
+    assert _value(steps, "run_analyzer") == [list(tokens.tokens)] == [["the", "quick", "fox"]]
+
+
 def _pymilvus_errors(wire) -> dict[str, Any]:
     """The calls of features.js's bad inputs as pymilvus makes them, by step name."""
     from pymilvus import DataType
@@ -348,4 +367,5 @@ def test_node_data_path_answers_what_pymilvus_gets(serve_address, wire_client, m
     _check_namespace_steps(steps)
     _check_auto_id_steps(steps)
     _check_more_steps(steps, wire_client)
+    _check_text_steps(steps, wire_client)
     _check_error_steps(steps, wire_client)

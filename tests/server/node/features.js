@@ -4,7 +4,8 @@
 // printed, one JSON line per step ({"step": name, "value": ...} or {"step": name, "error": ...}),
 // for tests/server/test_node_sdk.py to check. The main collection is left in place so the test can
 // ask pymilvus the same questions of the same rows.
-const { MilvusClient, DataType, RRFRanker, WeightedRanker, ShowCollectionsType } = require("@zilliz/milvus2-sdk-node");
+const { MilvusClient, DataType, FunctionType, RRFRanker, WeightedRanker, ShowCollectionsType } =
+    require("@zilliz/milvus2-sdk-node");
 
 const NAME = "node_features";
 const DB = "node_features_db";
@@ -305,6 +306,39 @@ async function moreSteps(c) {
         { data: [1, 0, 0, 0.5], anns_field: "h", limit: 3 }], rerank: RRFRanker(), limit: 2, output_fields: ["s"] })));
 }
 
+const TEXTS = "node_bm25";
+
+/** Full text search: a BM25 function, text queries, TEXT_MATCH, a highlighter, runAnalyzer; left in place. */
+async function textSteps(c) {
+    await c.dropCollection({ collection_name: TEXTS });
+    await step("bm25_create", async () => status(await c.createCollection({ collection_name: TEXTS, fields: [
+        { name: "id", data_type: DataType.Int64, is_primary_key: true },
+        { name: "text", data_type: DataType.VarChar, max_length: 200, enable_analyzer: true, enable_match: true },
+        { name: "sparse", data_type: DataType.SparseFloatVector }],
+        functions: [{ name: "bm25", type: FunctionType.BM25, input_field_names: ["text"],
+                      output_field_names: ["sparse"], params: {} }],
+        index_params: [{ field_name: "sparse", index_type: "SPARSE_INVERTED_INDEX", metric_type: "BM25" }] })));
+    await step("bm25_describe", async () => {
+        const d = await c.describeCollection({ collection_name: TEXTS });
+        return { functions: d.schema.functions.map(f => [f.name, f.type, f.input_field_names, f.output_field_names]),
+                 outputs: d.schema.fields.map(f => [f.name, f.is_function_output]) };
+    });
+    await step("bm25_insert", async () => (await c.insert({ collection_name: TEXTS, data: [
+        { id: 1, text: "the quick brown fox" }, { id: 2, text: "lazy dogs sleep all day" },
+        { id: 3, text: "a quick quick rabbit" }] })).insert_cnt);
+    await step("bm25_search", async () => hits(await c.search({ collection_name: TEXTS, anns_field: "sparse",
+        data: ["quick fox"], limit: 3, output_fields: ["text"] })));
+    await step("bm25_search_nq2", async () => (await c.search({ collection_name: TEXTS, anns_field: "sparse",
+        data: ["quick", "dogs"], limit: 2, output_fields: ["id"] })).results.map(q => q.map(h => [Number(h.id), h.score])));
+    await step("text_match", async () => (await c.query({ collection_name: TEXTS, filter: "TEXT_MATCH(text, 'quick')",
+                                                          output_fields: ["id"] })).data.map(r => Number(r.id)).sort());
+    await step("highlight", async () => hits(await c.search({ collection_name: TEXTS, anns_field: "sparse",
+        data: ["quick"], limit: 2, metric_type: "BM25", output_fields: ["text"],
+        highlighter: { type: "lexical", pre_tags: ["<b>"], post_tags: ["</b>"], highlight_search_text: true } })));
+    await step("run_analyzer", async () => (await c.runAnalyzer({ text: "The Quick fox",
+        analyzer_params: { tokenizer: "standard", filter: ["lowercase"] } })).results.map(r => r.tokens.map(t => t.token)));
+}
+
 async function errorSteps(c) {
     await step("err_describe_unknown", async () => status((await c.describeCollection({ collection_name: "nope" })).status));
     await step("err_query_unknown", async () => status((await c.query({ collection_name: "nope", filter: "id > 0" })).status));
@@ -354,6 +388,7 @@ async function main() {
     await databaseSteps(c);
     await autoIdSteps(c);
     await moreSteps(c);
+    await textSteps(c);
     await errorSteps(c);
     c.closeConnection();
 }
