@@ -85,6 +85,7 @@ def test_node_admin_calls_answer_values(serve_address, wire_client, major) -> No
 FEATURES = "node_features"
 MORE = "node_more"
 TEXTS = "node_bm25"
+KEYS = "node_keys"
 Q = [1, 0.2, 0.3, 1]
 Q2 = [0, 1, 0.5, 1]
 SPARSE_Q = {1: 1.0, 6: 0.5}
@@ -306,6 +307,46 @@ def _check_text_steps(steps: dict[str, dict], wire) -> None:
     assert _value(steps, "run_analyzer") == [list(tokens.tokens)] == [["the", "quick", "fox"]]
 
 
+def _check_string_key_steps(steps: dict[str, dict], wire, major: str) -> None:
+    """A VarChar key with int8 / bfloat16 vectors: iterators, group sizes, nq 2 hybrid search,
+    filters, then addCollectionField, alterCollectionFieldProperties and truncateCollection."""
+    assert (_value(steps, "keys_create"), _value(steps, "keys_insert")) == (OK, "12")
+    keys = [f"k{i:02}" for i in range(12)]
+    assert _value(steps, "keys_query_iterator") == [keys[:5], keys[5:10], keys[10:]]
+    grouped = wire.search(KEYS, [[0.0, 0.0]], anns_field="v", limit=2, group_by_field="g", group_size=2,
+                          strict_group_size=True, output_fields=["g"])
+    assert _value(steps, "keys_group_size") == [[h["pk"], str(h["entity"]["g"]), h["distance"]] for h in grouped[0]]
+    rrf_first = pytest.approx(1 / 61)  # each key first in one of the two lists
+    assert _value(steps, "keys_hybrid_nq2") == [[["k00", rrf_first], ["k11", rrf_first]],
+                                                [["k05", rrf_first], ["k11", rrf_first]]]
+    # SDK 2.6 reads int8 vectors back as unsigned bytes (3.x fixed it): the same bytes go out either way
+    minus = (lambda v: v) if major == "3" else (lambda v: v + 256)
+    assert _value(steps, "keys_int8") == [
+        {"score": 0, "pk": "k03", "i8": [3, minus(-3), 1, 2], "bf": [0.298828125, 0.5, 0, 1]},
+        {"score": 2, "pk": "k02", "i8": [2, minus(-2), 1, 2], "bf": [0.19921875, 0.5, 0, 1]}]
+    filters = _value(steps, "keys_filters")
+    red = wire.query(KEYS, filter='$meta["color"] == "red" and g == 1', output_fields=["pk", "color"])
+    assert [_flat(r) for r in filters["meta"]] == list(red) == [{"pk": "k01", "color": "red"},
+                                                                 {"pk": "k07", "color": "red"}]
+    named = wire.query(KEYS, filter='array_contains_any(names, ["n1", "n2"])', output_fields=["names"])
+    assert filters["array"] == list(named)
+    ranged = wire.search(KEYS, [[0.0, 0.0]], anns_field="v", limit=10, filter="g != 1",
+                         search_params={"params": {"radius": 30}})
+    walk = [[h["pk"], h["distance"]] for h in ranged[0]]  # pymilvus names a hit's key by its field
+    assert _value(steps, "keys_search_iterator") == [walk[:3], walk[3:]]
+    loaded = {"error_code": "UnexpectedError", "code": 104, "reason": "can't alter index on loaded collection, please "
+              "release the collection first: collection already loaded[collection=node_keys]"}
+    assert _value(steps, "keys_schema_changes") == {
+        "add": OK, "added": [["Int32", True]], "extra": [{"pk": "k01", "extra": None}], "alter": OK,
+        "capacity": ["6"], "alter_index_loaded": loaded}
+    assert _value(steps, "truncate") == [OK, 0]
+
+
+def _flat(row: dict) -> dict:
+    """A Node row with ``$meta`` flattened, as pymilvus gives it."""
+    return {**{k: v for k, v in row.items() if k != "$meta"}, **(row.get("$meta") or {})}
+
+
 def _pymilvus_errors(wire) -> dict[str, Any]:
     """The calls of features.js's bad inputs as pymilvus makes them, by step name."""
     from pymilvus import DataType
@@ -368,4 +409,5 @@ def test_node_data_path_answers_what_pymilvus_gets(serve_address, wire_client, m
     _check_auto_id_steps(steps)
     _check_more_steps(steps, wire_client)
     _check_text_steps(steps, wire_client)
+    _check_string_key_steps(steps, wire_client, major)
     _check_error_steps(steps, wire_client)

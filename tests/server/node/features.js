@@ -339,6 +339,80 @@ async function textSteps(c) {
         analyzer_params: { tokenizer: "standard", filter: ["lowercase"] } })).results.map(r => r.tokens.map(t => t.token)));
 }
 
+const KEYS = "node_keys";
+
+/** A VarChar key with int8 / bfloat16 vectors and an Array<VarChar>: iterators by string key, group
+ * sizes, nq 2 hybrid search, `$meta` and array filters; then schema changes Attu makes. */
+async function stringKeySteps(c) {
+    await c.dropCollection({ collection_name: KEYS });
+    await step("keys_create", async () => status(await c.createCollection({ collection_name: KEYS,
+        enable_dynamic_field: true, fields: [
+            { name: "pk", data_type: DataType.VarChar, is_primary_key: true, max_length: 20 },
+            { name: "g", data_type: DataType.Int64 },
+            { name: "names", data_type: DataType.Array, element_type: DataType.VarChar, max_capacity: 4, max_length: 8 },
+            { name: "i8", data_type: DataType.Int8Vector, dim: 4 },
+            { name: "bf", data_type: DataType.BFloat16Vector, dim: 4 },
+            { name: "v", data_type: DataType.FloatVector, dim: 2 }],
+        index_params: [{ field_name: "v", index_type: "HNSW", metric_type: "L2", params: { M: 4, efConstruction: 16 } },
+                       { field_name: "i8", index_type: "HNSW", metric_type: "L2", params: { M: 4, efConstruction: 16 } },
+                       { field_name: "bf", index_type: "FLAT", metric_type: "IP" }] })));
+    await step("keys_insert", async () => (await c.insert({ collection_name: KEYS, data: Array.from({ length: 12 }, (_, i) =>
+        ({ pk: `k${String(i).padStart(2, "0")}`, g: i % 3, names: [`n${i}`], i8: [i, -i, 1, 2], bf: [i / 10, 0.5, 0, 1],
+           v: [i, i % 4], color: i % 2 ? "red" : "blue" })) })).insert_cnt);
+    await step("keys_query_iterator", async () => {
+        const out = [];
+        for await (const batch of await c.queryIterator({ collection_name: KEYS, batchSize: 5, output_fields: ["pk"] })) {
+            out.push(batch.map(r => r.pk));
+        }
+        return out;
+    });
+    await step("keys_group_size", async () => (await c.search({ collection_name: KEYS, anns_field: "v", data: [0, 0],
+        limit: 2, group_by_field: "g", group_size: 2, strict_group_size: true, output_fields: ["g"] }))
+        .results.map(h => [h.pk, h.g, h.score]));
+    await step("keys_hybrid_nq2", async () => (await c.hybridSearch({ collection_name: KEYS, data: [
+        { data: [[0, 0], [5, 1]], anns_field: "v" }, { data: [[0.1, 0.5, 0, 1], [0.5, 0.5, 0, 1]], anns_field: "bf" }],
+        rerank: RRFRanker(), limit: 2 })).results.map(q => q.map(h => [h.pk, h.score])));
+    await step("keys_int8", async () => (await c.search({ collection_name: KEYS, anns_field: "i8", data: [3, -3, 1, 2],
+        limit: 2, output_fields: ["i8", "bf"] })).results);
+    await step("keys_filters", async () => ({
+        meta: (await c.query({ collection_name: KEYS, filter: '$meta["color"] == "red" and g == 1',
+                               output_fields: ["pk", "color"] })).data,
+        array: (await c.query({ collection_name: KEYS, filter: 'array_contains_any(names, ["n1", "n2"])',
+                                output_fields: ["names"] })).data }));
+    await step("keys_search_iterator", async () => {
+        const out = [];
+        for await (const batch of await c.searchIterator({ collection_name: KEYS, anns_field: "v", data: [0, 0],
+            batchSize: 3, filter: "g != 1", params: { radius: 30 }, output_fields: ["pk"] })) {
+            out.push(batch.map(h => [h.pk, h.score]));
+        }
+        return out;
+    });
+    await step("keys_schema_changes", async () => {
+        const out = {};
+        out.add = status(await c.addCollectionField({ collection_name: KEYS,
+                                                      field: { name: "extra", data_type: DataType.Int32, nullable: true } }));
+        const fields = (await c.describeCollection({ collection_name: KEYS })).schema.fields;
+        out.added = fields.filter(f => f.name === "extra").map(f => [f.data_type, f.nullable]);
+        out.extra = (await c.query({ collection_name: KEYS, filter: "pk == 'k01'", output_fields: ["extra"] })).data;
+        out.alter = status(await c.alterCollectionFieldProperties({ collection_name: KEYS, field_name: "names",
+                                                                    properties: { max_capacity: 6 } }));
+        out.capacity = (await c.describeCollection({ collection_name: KEYS })).schema.fields
+            .filter(f => f.name === "names")[0].type_params.filter(p => p.key === "max_capacity").map(p => p.value);
+        out.alter_index_loaded = status(await c.alterIndexProperties({ collection_name: KEYS, index_name: "v",
+                                                                       params: { "mmap.enabled": true } }));
+        return out;
+    });
+    await step("truncate", async () => {
+        const name = "node_truncated";
+        await c.createCollection({ collection_name: name, dimension: 2 });
+        await c.insert({ collection_name: name, data: [{ id: 1, vector: [1, 0] }, { id: 2, vector: [0, 1] }] });
+        const truncated = await c.truncateCollection({ collection_name: name });
+        const out = [status(truncated.status || truncated), (await c.count({ collection_name: name })).data];
+        await c.dropCollection({ collection_name: name });
+        return out;
+    });
+}
+
 async function errorSteps(c) {
     await step("err_describe_unknown", async () => status((await c.describeCollection({ collection_name: "nope" })).status));
     await step("err_query_unknown", async () => status((await c.query({ collection_name: "nope", filter: "id > 0" })).status));
@@ -389,6 +463,7 @@ async function main() {
     await autoIdSteps(c);
     await moreSteps(c);
     await textSteps(c);
+    await stringKeySteps(c);
     await errorSteps(c);
     c.closeConnection();
 }
