@@ -340,6 +340,10 @@ def _check_string_key_steps(steps: dict[str, dict], wire, major: str) -> None:
         "add": OK, "added": [["Int32", True]], "extra": [{"pk": "k01", "extra": None}], "alter": OK,
         "capacity": ["6"], "alter_index_loaded": loaded}
     assert _value(steps, "truncate") == [OK, 0]
+    # another client made the collection again with another dimension: the stale client's insert is
+    # refused with SchemaMismatch, the SDK describes again and resends
+    assert _value(steps, "stale_schema") == {"first": "1", "insert": [OK, "1"],
+                                             "rows": [{"id": "2", "vector": [1, 2, 3]}]}
 
 
 def _flat(row: dict) -> dict:

@@ -106,3 +106,45 @@ def test_index_statistics_describe_the_named_index(colored, serve_address) -> No
     assert list(found.index_descriptions) == list(described.index_descriptions)
     assert [(d.field_name, d.total_rows) for d in found.index_descriptions] == [("vector", 10)]
     assert (missing.status.code, missing.status.reason) == (700, "index not found[indexName=nope]")
+
+
+def test_a_write_from_a_stale_schema_is_refused_as_milvus_refuses_it(colored, local_client, serve_address) -> None:
+    """DescribeCollection answers the last schema change as ``update_timestamp`` (and its text, the
+    Node SDK's); a write whose ``schema_timestamp`` is another is 109 with the legacy SchemaMismatch
+    that makes pymilvus and the Node SDK describe again and resend; 0 is not checked."""
+    import grpc
+    from pymilvus.grpc_gen import common_pb2, milvus_pb2, milvus_pb2_grpc, schema_pb2
+
+    from pgmilvus import DataType
+
+    def insert(stub, schema_timestamp: int) -> Any:
+        return stub.Insert(milvus_pb2.InsertRequest(
+            collection_name=NAME, num_rows=1, schema_timestamp=schema_timestamp, fields_data=[
+                schema_pb2.FieldData(field_name="id", type=DataType.INT64,
+                                     scalars=schema_pb2.ScalarField(long_data=schema_pb2.LongArray(data=[20]))),
+                schema_pb2.FieldData(field_name="vector", type=DataType.FLOAT_VECTOR, vectors=schema_pb2.VectorField(
+                    dim=2, float_vector=schema_pb2.FloatArray(data=[20.0, 0.0])))]))
+
+    with grpc.insecure_channel(serve_address) as channel:
+        stub = milvus_pb2_grpc.MilvusServiceStub(channel)
+        before = stub.DescribeCollection(milvus_pb2.DescribeCollectionRequest(collection_name=NAME))
+        local_client.add_collection_field(NAME, "later", DataType.INT64, nullable=True)
+        after = stub.DescribeCollection(milvus_pb2.DescribeCollectionRequest(collection_name=NAME))
+        stale = insert(stub, before.update_timestamp)
+        current = insert(stub, after.update_timestamp)
+    assert after.update_timestamp > before.update_timestamp == before.created_timestamp
+    assert after.update_timestamp == local_client.describe_collection(NAME)["update_timestamp"]
+    assert after.update_timestamp_str == str(after.update_timestamp)
+    assert (stale.status.code, stale.status.error_code, stale.status.reason) == \
+        (109, common_pb2.SchemaMismatch, f"collection schema mismatch[collection={NAME}]")
+    assert (current.status.code, current.insert_cnt) == (0, 1)
+    assert colored.query(NAME, filter="id == 20", output_fields=["later"]) == [{"id": 20, "later": None}]
+
+
+def test_pymilvus_resends_a_write_after_another_client_changed_the_schema(colored, local_client) -> None:
+    """pymilvus caches the schema (with its timestamp) per server: after another client made the
+    collection again with another dimension, its insert is refused once and resent."""
+    local_client.drop_collection(NAME)
+    local_client.create_collection(NAME, dimension=3)
+    assert colored.insert(NAME, [{"id": 1, "vector": [1.0, 2.0, 3.0]}])["insert_count"] == 1
+    assert colored.query(NAME, filter="id == 1", output_fields=["vector"])[0]["vector"] == [1.0, 2.0, 3.0]

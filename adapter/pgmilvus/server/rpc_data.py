@@ -8,7 +8,7 @@ from typing import Any, Callable, Optional
 
 from pymilvus.grpc_gen import common_pb2, milvus_pb2, schema_pb2
 
-from ..errors import ErrorCode
+from ..errors import ErrorCode, MilvusException
 from ..search.function_rank import FunctionScore
 from ..data.outputs import output_plan
 from ..data import order_by
@@ -85,9 +85,22 @@ class DataRPCs(RPCBase):
             structs.missing_structs(self._schema(call, collection), request.fields_data)
         return rows
 
+    def _check_schema_timestamp(self, call: Call, request: Any) -> None:
+        """Milvus's proxy refuses a write built from another schema than the collection's: the
+        ``schema_timestamp`` SDKs send (DescribeCollection's ``update_timestamp`` they cached) must be
+        the collection's, or 109 ``collection schema mismatch``, whose legacy ``SchemaMismatch``
+        makes pymilvus and the Node SDK describe the collection again and resend.  Without it, a
+        client caching a schema from before another client's add_collection_field sent the new
+        field's values as dynamic keys.  0 (not sent) is not checked."""
+        sent = request.schema_timestamp
+        if sent and sent != self._client(call).schema_timestamp(request.collection_name):
+            raise MilvusException(ErrorCode.COLLECTION_SCHEMA_MISMATCH,
+                                  f"collection schema mismatch[collection={request.collection_name}]")
+
     # -- writes ----------------------------------------------------------------------------------
     @rpc
     def Insert(self, call: Call, request: milvus_pb2.InsertRequest) -> milvus_pb2.MutationResult:
+        self._check_schema_timestamp(call, request)
         rows = self._rows(call, request, every_struct=True)
         result = self._client(call).insert(request.collection_name, rows, partition_name=request.partition_name,
                                            **namespace(request))
@@ -97,6 +110,7 @@ class DataRPCs(RPCBase):
 
     @rpc
     def Upsert(self, call: Call, request: milvus_pb2.UpsertRequest) -> milvus_pb2.MutationResult:
+        self._check_schema_timestamp(call, request)
         rows = self._rows(call, request, every_struct=not request.partial_update)
         result = self._client(call).upsert(request.collection_name, rows, partition_name=request.partition_name,
                                            partial_update=bool(request.partial_update),

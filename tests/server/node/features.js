@@ -300,6 +300,23 @@ async function moreSteps(c) {
         data: [{ id: 1, s: "p1" }], partial_update: true })).status));
     await step("more_after_partial", async () => (await c.get({ collection_name: MORE, ids: [1],
                                                                 output_fields: ["s", "v"] })).data);
+    // another client drops the collection and makes it again with another dimension: this client's
+    // cached schema is stale, and Milvus refuses the write it builds from it (SchemaMismatch, found
+    // by the schema timestamp the SDK sends); the SDK then describes again and resends
+    await step("stale_schema", async () => {
+        const name = "node_recreated";
+        await c.dropCollection({ collection_name: name });
+        await c.createCollection({ collection_name: name, dimension: 2 });
+        const first = (await c.insert({ collection_name: name, data: [{ id: 1, vector: [1, 0] }] })).insert_cnt;
+        const other = new MilvusClient({ address: process.env.MILVUS_ADDRESS });
+        await other.dropCollection({ collection_name: name });
+        await other.createCollection({ collection_name: name, dimension: 3 });
+        other.closeConnection();
+        const r = await c.insert({ collection_name: name, data: [{ id: 2, vector: [1, 2, 3] }] });
+        const rows = (await c.query({ collection_name: name, filter: "id > 0", output_fields: ["vector"] })).data;
+        await c.dropCollection({ collection_name: name });
+        return { first, insert: [status(r.status), r.insert_cnt], rows };
+    });
     // a sub-request's filter is its `expr` (the SDK sends a sub-request's `filter` nowhere)
     await step("more_hybrid", async () => hits(await c.hybridSearch({ collection_name: MORE, data: [
         { data: [0, 0], anns_field: "v", expr: "id > 2", limit: 2 },
