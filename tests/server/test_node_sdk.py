@@ -4,8 +4,11 @@ The SDK (``@zilliz/milvus2-sdk-node``, the newest 3.x and 2.6.x) is installed
 from the npm registry into a folder under /tmp on first use; the test is
 skipped where node / npm are missing.  Every count the example prints and the
 rows it leaves in each partition are checked against the same recorded
-answers the Python seed test uses.  The Node SDK turns an UNIMPLEMENTED answer
-into an empty success, so only values prove anything here.
+answers the Python seed test uses.  node/admin.js asks what Attu's views ask;
+node/features.js drives the data path beyond the seed, and each value it prints
+is checked, against pymilvus over the same server where pymilvus can ask the
+same question.  The Node SDK turns an UNIMPLEMENTED answer into an empty
+success, so only values prove anything here.
 """
 
 from __future__ import annotations

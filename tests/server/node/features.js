@@ -2,8 +2,8 @@
 // writes, reads, searches of every kind, partitions, aliases, databases and a few bad inputs.
 // The SDK turns an UNIMPLEMENTED answer into an empty success, so every answer's values are
 // printed, one JSON line per step ({"step": name, "value": ...} or {"step": name, "error": ...}),
-// for tests/server/test_node_sdk.py to check. The main collection is left in place so the test can
-// ask pymilvus the same questions of the same rows.
+// for tests/server/test_node_sdk.py to check. The collections searched are left in place so the test
+// can ask pymilvus the same questions of the same rows.
 const { MilvusClient, DataType, FunctionType, RRFRanker, WeightedRanker, ShowCollectionsType } =
     require("@zilliz/milvus2-sdk-node");
 
