@@ -89,6 +89,7 @@ FEATURES = "node_features"
 MORE = "node_more"
 TEXTS = "node_bm25"
 KEYS = "node_keys"
+STRUCTS = "node_structs"
 Q = [1, 0.2, 0.3, 1]
 Q2 = [0, 1, 0.5, 1]
 SPARSE_Q = {1: 1.0, 6: 0.5}
@@ -349,6 +350,17 @@ def _check_string_key_steps(steps: dict[str, dict], wire, major: str) -> None:
                                              "rows": [{"id": "2", "vector": [1, 2, 3]}]}
 
 
+def _check_struct_steps(steps: dict[str, dict], wire) -> None:
+    """An array of structs from Node (its column typed as the field's Array): rows and an
+    embedding-list search as pymilvus reads them."""
+    got = _value(steps, "structs")
+    assert (got["create"], got["insert"]) == (OK, [OK, "2"])
+    rows = wire.query(STRUCTS, filter="id > 0", output_fields=["clips"])
+    assert [{**r, "id": int(r["id"])} for r in got["rows"]] == list(rows)
+    assert rows[0]["clips"] == [{"label": "a", "emb": [1.0, 0.0]}, {"label": "b", "emb": [0.0, 1.0]}]
+    assert [(h["id"], h["score"]) for h in got["search"]] == [(1, 2), (2, pytest.approx(2 ** 0.5))]
+
+
 def _flat(row: dict) -> dict:
     """A Node row with ``$meta`` flattened, as pymilvus gives it."""
     return {**{k: v for k, v in row.items() if k != "$meta"}, **(row.get("$meta") or {})}
@@ -417,4 +429,5 @@ def test_node_data_path_answers_what_pymilvus_gets(serve_address, wire_client, m
     _check_more_steps(steps, wire_client)
     _check_text_steps(steps, wire_client)
     _check_string_key_steps(steps, wire_client, major)
+    _check_struct_steps(steps, wire_client)
     _check_error_steps(steps, wire_client)

@@ -19,7 +19,7 @@ from ..schema.model import DYNAMIC_FIELD, CollectionSchema
 from ..types import DataType
 from .convert import aggregation, structs
 from .convert.chains import chains as function_chains
-from .convert.columns import rows_from_columns
+from .convert.columns import is_struct_column, rows_from_columns
 from .convert.fields import aggregate_columns, columns
 from .convert.params import json_object, kv_dict, template_values
 from .convert.schema import function
@@ -81,7 +81,7 @@ class DataRPCs(RPCBase):
 
         rows = rows_from_columns(request.fields_data, request.num_rows, self._nullable(call, collection),
                                  struct_values)
-        if every_struct and any(c.type == DataType._ARRAY_OF_STRUCT for c in request.fields_data):
+        if every_struct and any(is_struct_column(c) for c in request.fields_data):
             structs.missing_structs(self._schema(call, collection), request.fields_data)
         return rows
 

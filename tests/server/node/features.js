@@ -430,6 +430,33 @@ async function stringKeySteps(c) {
     });
 }
 
+const STRUCTS = "node_structs";
+
+/** An array of structs with a vector sub-field: written, read back and searched as an embedding list. */
+async function structSteps(c) {
+    await c.dropCollection({ collection_name: STRUCTS });
+    await step("structs", async () => {
+        const out = {};
+        out.create = status(await c.createCollection({ collection_name: STRUCTS, fields: [
+            { name: "id", data_type: DataType.Int64, is_primary_key: true },
+            { name: "v", data_type: DataType.FloatVector, dim: 2 },
+            { name: "clips", data_type: DataType.Array, element_type: DataType.Struct, max_capacity: 4, fields: [
+                { name: "label", data_type: DataType.VarChar, max_length: 16 },
+                { name: "emb", data_type: DataType.FloatVector, dim: 2 }] }],
+            index_params: [{ field_name: "v", index_type: "FLAT", metric_type: "L2" },
+                           { field_name: "clips[emb]", index_type: "HNSW", metric_type: "MAX_SIM_COSINE",
+                             params: { M: 4, efConstruction: 16 } }] }));
+        const r = await c.insert({ collection_name: STRUCTS, data: [
+            { id: 1, v: [1, 0], clips: [{ label: "a", emb: [1, 0] }, { label: "b", emb: [0, 1] }] },
+            { id: 2, v: [0, 1], clips: [{ label: "c", emb: [0.5, 0.5] }] }] });
+        out.insert = [status(r.status), r.insert_cnt];
+        out.rows = (await c.query({ collection_name: STRUCTS, filter: "id > 0", output_fields: ["clips"] })).data;
+        out.search = hits(await c.search({ collection_name: STRUCTS, anns_field: "clips[emb]",
+                                           data: [[[1, 0], [0, 1]]], limit: 2, output_fields: ["id"] }));
+        return out;
+    });
+}
+
 async function errorSteps(c) {
     await step("err_describe_unknown", async () => status((await c.describeCollection({ collection_name: "nope" })).status));
     await step("err_query_unknown", async () => status((await c.query({ collection_name: "nope", filter: "id > 0" })).status));
@@ -481,6 +508,7 @@ async function main() {
     await moreSteps(c);
     await textSteps(c);
     await stringKeySteps(c);
+    await structSteps(c);
     await errorSteps(c);
     c.closeConnection();
 }
