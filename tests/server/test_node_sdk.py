@@ -214,7 +214,7 @@ def _check_read_steps(steps: dict[str, dict], wire) -> None:
 
 
 def _check_search_steps(steps: dict[str, dict], wire) -> None:
-    from pymilvus import AnnSearchRequest, RRFRanker, WeightedRanker
+    from pymilvus import AnnSearchRequest, Function, FunctionType, RRFRanker, WeightedRanker
 
     def search(data, **kwargs):
         return wire.search(FEATURES, data, **kwargs)
@@ -240,6 +240,13 @@ def _check_search_steps(steps: dict[str, dict], wire) -> None:
     for label, ranker in (("rrf", RRFRanker(60)), ("weighted", WeightedRanker(0.7, 0.3))):
         hybrid = wire.hybrid_search(FEATURES, reqs, ranker, limit=4, output_fields=["title"])
         assert _hits(_value(steps, f"hybrid_{label}")) == _wire_hits(hybrid[0]), label
+    decay = Function(name="decay", input_field_names=["price"], function_type=FunctionType.RERANK,
+                     params={"reranker": "decay", "function": "gauss", "origin": 0, "scale": 10})
+    decayed = search([Q], anns_field="vec", limit=3, ranker=decay, output_fields=["price"])
+    assert _hits(_value(steps, "search_decay")) == _wire_hits(decayed[0])
+    reqs = [AnnSearchRequest([Q], "vec", {}, 3), AnnSearchRequest([SPARSE_Q], "sparse", {}, 3)]
+    hybrid = wire.hybrid_search(FEATURES, reqs, decay, limit=3, output_fields=["price"])
+    assert _hits(_value(steps, "hybrid_decay")) == _wire_hits(hybrid[0])
     walk = [h["id"] for h in search([Q], anns_field="vec", limit=7)[0]]
     assert _value(steps, "search_iterator") == [walk[:3], walk[3:6], walk[6:]]  # the last page is 1 hit
 

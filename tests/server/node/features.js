@@ -164,6 +164,13 @@ async function searchSteps(c) {
             data: [{ data: Q, anns_field: "vec", params: { ef: 32 } }, { data: { 1: 1.0, 6: 0.5 }, anns_field: "sparse" }],
             rerank, limit: 4, output_fields: ["title"] })));
     }
+    const decay = { name: "decay", description: "", type: FunctionType.RERANK, input_field_names: ["price"],
+                    output_field_names: [], params: { reranker: "decay", function: "gauss", origin: 0, scale: 10 } };
+    await step("search_decay", async () => hits(await c.search({ collection_name: NAME, anns_field: "vec", data: Q,
+        limit: 3, rerank: decay, output_fields: ["price"] })));
+    await step("hybrid_decay", async () => hits(await c.hybridSearch({ collection_name: NAME,
+        data: [{ data: Q, anns_field: "vec" }, { data: { 1: 1.0, 6: 0.5 }, anns_field: "sparse" }],
+        rerank: decay, limit: 3, output_fields: ["price"] })));
     await step("search_iterator", async () => {
         const batches = [];
         const it = await c.searchIterator({ collection_name: NAME, anns_field: "vec", data: Q, batchSize: 3,
