@@ -135,8 +135,10 @@ def test_a_write_from_a_stale_schema_is_refused_as_milvus_refuses_it(colored, lo
     assert after.update_timestamp > before.update_timestamp == before.created_timestamp
     assert after.update_timestamp == local_client.describe_collection(NAME)["update_timestamp"]
     assert after.update_timestamp_str == str(after.update_timestamp)
-    assert (stale.status.code, stale.status.error_code, stale.status.reason) == \
-        (109, common_pb2.SchemaMismatch, f"collection schema mismatch[collection={NAME}]")
+    assert (stale.status.code, stale.status.error_code) == (109, common_pb2.SchemaMismatch)
+    assert stale.status.reason == (f"collection schema mismatch[collection={NAME}] (schema_timestamp "
+                                   f"{before.update_timestamp}, the collection's is {after.update_timestamp}: "
+                                   "describe the collection again and resend)")
     assert (current.status.code, current.insert_cnt) == (0, 1)
     assert colored.query(NAME, filter="id == 20", output_fields=["later"]) == [{"id": 20, "later": None}]
 

@@ -90,12 +90,17 @@ class DataRPCs(RPCBase):
         ``schema_timestamp`` SDKs send (DescribeCollection's ``update_timestamp`` they cached) must be
         the collection's, or 109 ``collection schema mismatch``, whose legacy ``SchemaMismatch``
         makes pymilvus and the Node SDK describe the collection again and resend.  Without it, a
-        client caching a schema from before another client's add_collection_field sent the new
-        field's values as dynamic keys.  0 (not sent) is not checked."""
+        Node client whose cached schema predated another client's change (the collection made
+        again with another dimension) had its write built from the old schema refused.  0 (not
+        sent) is not checked."""
         sent = request.schema_timestamp
-        if sent and sent != self._client(call).schema_timestamp(request.collection_name):
+        if not sent:
+            return
+        current = self._client(call).schema_timestamp(request.collection_name)
+        if sent != current:
             raise MilvusException(ErrorCode.COLLECTION_SCHEMA_MISMATCH,
-                                  f"collection schema mismatch[collection={request.collection_name}]")
+                                  f"collection schema mismatch[collection={request.collection_name}] (schema_timestamp "
+                                  f"{sent}, the collection's is {current}: describe the collection again and resend)")
 
     # -- writes ----------------------------------------------------------------------------------
     @rpc
