@@ -141,6 +141,7 @@ async function readSteps(c) {
 
 const Q = [1, 0.2, 0.3, 1];
 const Q2 = [0, 1, 0.5, 1];
+const SPARSE = { 1: 1.0, 6: 0.5 };
 const hits = res => res.results.map(h => ({ id: Number(h.id), score: h.score, ...pick(h) }));
 const pick = h => Object.fromEntries(Object.entries(h).filter(([k]) => k !== "id" && k !== "score"));
 
@@ -156,12 +157,12 @@ async function searchSteps(c) {
     await step("search_group", async () => hits(await c.search({ collection_name: NAME, anns_field: "vec",
         data: Q, limit: 2, group_by_field: "color", output_fields: ["color"] })));
     await step("search_sparse", async () => hits(await c.search({ collection_name: NAME, anns_field: "sparse",
-        data: { 1: 1.0, 6: 0.5 }, limit: 3 })));
+        data: SPARSE, limit: 3 })));
     await step("search_template", async () => hits(await c.search({ collection_name: NAME, anns_field: "vec",
         data: Q, limit: 3, filter: "color == {c}", exprValues: { c: "red" }, output_fields: ["color"] })));
     for (const [label, rerank] of [["rrf", RRFRanker(60)], ["weighted", WeightedRanker([0.7, 0.3])]]) {
         await step(`hybrid_${label}`, async () => hits(await c.hybridSearch({ collection_name: NAME,
-            data: [{ data: Q, anns_field: "vec", params: { ef: 32 } }, { data: { 1: 1.0, 6: 0.5 }, anns_field: "sparse" }],
+            data: [{ data: Q, anns_field: "vec", params: { ef: 32 } }, { data: SPARSE, anns_field: "sparse" }],
             rerank, limit: 4, output_fields: ["title"] })));
     }
     const decay = { name: "decay", description: "", type: FunctionType.RERANK, input_field_names: ["price"],
@@ -169,7 +170,7 @@ async function searchSteps(c) {
     await step("search_decay", async () => hits(await c.search({ collection_name: NAME, anns_field: "vec", data: Q,
         limit: 3, rerank: decay, output_fields: ["price"] })));
     await step("hybrid_decay", async () => hits(await c.hybridSearch({ collection_name: NAME,
-        data: [{ data: Q, anns_field: "vec" }, { data: { 1: 1.0, 6: 0.5 }, anns_field: "sparse" }],
+        data: [{ data: Q, anns_field: "vec" }, { data: SPARSE, anns_field: "sparse" }],
         rerank: decay, limit: 3, output_fields: ["price"] })));
     await step("search_iterator", async () => {
         const batches = [];
