@@ -286,6 +286,17 @@ def test_raw_insert_stored_sub_names(raw, local_client) -> None:
     assert rows == [{"id": 1, "s": [{"a": 1, "e": [1.0, 2.0]}, {"a": 2, "e": [3.0, 4.0]}]}, {"id": 2, "s": []}]
 
 
+def test_raw_insert_a_struct_column_typed_as_its_array(raw, local_client) -> None:
+    """The Node SDK types a struct array's column as the field's ``Array`` (element type Struct),
+    with the ``struct_arrays`` payload; Milvus's proxy tells struct columns by name and takes it."""
+    column = struct_data(scalar_cells([1, 2]), vector_cells([1, 2, 3, 4]))
+    column.type = int(D.ARRAY)
+    result = raw.Insert(insert_request(column))
+    assert result.status.code == 0, result.status.reason
+    assert local_client.query("raw", "id > 0", output_fields=["s"]) == \
+        [{"id": 1, "s": [{"a": 1, "e": [1.0, 2.0]}, {"a": 2, "e": [3.0, 4.0]}]}]
+
+
 def test_add_collection_struct_field(docs, local_client) -> None:
     docs.insert(NAME, ROWS[:2])
     extra = docs.create_struct_field_schema()

@@ -273,9 +273,14 @@ def describe(info: CollectionInfo) -> dict[str, Any]:
         "enable_dynamic_field": schema.enable_dynamic_field,
         "enable_namespace": False,
         "created_timestamp": hybrid_timestamp(info.created_at),
-        # Milvus 2.6: the last schema or property change (the creation until then).
-        "update_timestamp": hybrid_timestamp(info.updated_at or info.created_at),
+        "update_timestamp": update_timestamp(info),
     }
+
+
+def update_timestamp(info: CollectionInfo) -> int:
+    """Milvus 2.6's update timestamp: the last schema or property change (the creation until then).
+    SDKs send it back with their writes as ``schema_timestamp`` (server/rpc_data.py)."""
+    return hybrid_timestamp(info.updated_at or info.created_at)
 
 
 def _functions(schema: CollectionSchema) -> list[dict[str, Any]]:

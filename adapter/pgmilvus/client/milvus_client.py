@@ -263,6 +263,13 @@ class MilvusClient:
         ``pgmilvus serve`` encodes each query and search answer with it."""
         return self._read(lambda conn: collections.require(conn, self._db_name, collection_name).schema, timeout)
 
+    def schema_timestamp(self, collection_name: str, timeout: Optional[float] = None) -> int:
+        """pgmilvus's own: describe_collection's ``update_timestamp``, read on a checked connection
+        so that another process's schema change is seen.  ``pgmilvus serve`` compares it with the
+        ``schema_timestamp`` a write carries, as Milvus's proxy does."""
+        with self._conn(timeout) as conn:
+            return collections.update_timestamp(collections.require(conn, self._db_name, collection_name))
+
     def run_analyzer(self, texts: Union[str, List[str]], analyzer_params: Optional[Union[str, Dict]] = None,
                      with_hash: bool = False, with_detail: bool = False, collection_name: Optional[str] = None,
                      field_name: Optional[str] = None, analyzer_names: Optional[Union[str, List[str]]] = None,
