@@ -1,11 +1,16 @@
-"""The seed guide's Java example (MilvusClientV2) against ``pgmilvus serve``.
+"""The Java SDK (MilvusClientV2) against ``pgmilvus serve``.
 
-tests/server/java is a small Maven project with a copy of the guide's Java
-code, changed only as far as compiling against the current SDK requires (its
-header lists each change).  Maven fetches the SDK from Maven Central on first
-use; the test is skipped where java / mvn are missing.  Every printed count
-and the rows left in each partition are checked against the recorded answers
-the Python seed test uses.
+tests/server/java is a small Maven project with two main classes.  ``Seed``
+is a copy of the seed guide's Java code, changed only as far as compiling
+against the current SDK requires (its header lists each change): every
+printed count and the rows left in each partition are checked against the
+recorded answers the Python seed test uses.  ``Features`` does what a Java
+application typically does (schemas with every common type, indexes,
+partitions, aliases, databases, reads, searches, iterators, errors) and prints
+one JSON line per step: every value is checked, and the reads against what
+pymilvus gets from the same server for the same calls.  Maven fetches the SDK
+from Maven Central on first use; the tests are skipped where java / mvn are
+missing.
 """
 
 from __future__ import annotations
@@ -13,12 +18,15 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import pytest
 
 from tests import test_seed
+from tests.fix_server import _wipe
 
 PROJECT = Path(__file__).parent / "java"
 PRINTED = [("InsertCnt", 10), ("InsertCnt", 10), ("upsertCnt", 10), ("upsertCnt", 10),
@@ -26,8 +34,8 @@ PRINTED = [("InsertCnt", 10), ("InsertCnt", 10), ("upsertCnt", 10), ("upsertCnt"
 
 
 @pytest.fixture(scope="module")
-def java_seed(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
-    """The command that runs the compiled example (built in a copy of the project)."""
+def java_classes(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """The command that runs a main class of the compiled project (built in a copy of it)."""
     if not (shutil.which("java") and shutil.which("mvn")):
         pytest.skip("java / mvn are not installed")
     build = tmp_path_factory.mktemp("java") / "seed"
@@ -37,7 +45,12 @@ def java_seed(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
                           timeout=900)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     classpath = f"{build / 'target' / 'classes'}:{(build / 'classpath.txt').read_text().strip()}"
-    return ["java", "-Dorg.slf4j.simpleLogger.defaultLogLevel=error", "-cp", classpath, "seed.Seed"]
+    return ["java", "-Dorg.slf4j.simpleLogger.defaultLogLevel=error", "-cp", classpath]
+
+
+@pytest.fixture(scope="module")
+def java_seed(java_classes: list[str]) -> list[str]:
+    return [*java_classes, "seed.Seed"]
 
 
 def _plain_row(row: dict) -> dict:
@@ -57,3 +70,259 @@ def test_java_seed_example(java_seed, serve_address, wire_client) -> None:
     rows = {name: sorted((_plain_row(r) for r in part), key=lambda r: r["id"])
             for name, part in json.loads(rows_line).items()}
     assert rows == test_seed.STEPS["delete_like_partitionA"]["rows"]
+
+
+# --- Features: what a Java application typically does ------------------------------------------
+
+COLL = "java_features"
+NOPE = "java_nope"
+
+
+def vec(i: int) -> list[float]:
+    """Row i's vector, as Features.vec builds it."""
+    return [float(i % 5 + 1), float(i % 3 + 1), float(i % 7 + 1), float(i % 2 + 1)]
+
+
+def sparse(i: int) -> dict[int, float]:
+    """Row i's sparse vector, as Features.sparse builds it."""
+    return {i % 10: 1.0 + i, 10 + i % 4: 0.5}
+
+
+@dataclass
+class JavaRun:
+    """What Features printed, step by step, and a pymilvus client on the same server to compare."""
+
+    steps: dict[str, dict[str, Any]]
+    wire: Any
+
+    def value(self, step: str) -> Any:
+        line = self.steps[step]
+        assert "error" not in line, line
+        return line["value"]
+
+    def error(self, step: str) -> dict[str, Any]:
+        line = self.steps[step]
+        assert "error" in line, line
+        return line["error"]
+
+
+@pytest.fixture(scope="module")
+def java_features(java_classes: list[str], serve_address: str, serve_dsn: str) -> Iterator[JavaRun]:
+    """Features run once against the server; it leaves java_features in place for the comparisons."""
+    from pymilvus import MilvusClient
+
+    done = subprocess.run([*java_classes, "seed.Features", f"http://{serve_address}"], capture_output=True,
+                          text=True, timeout=300, cwd="/tmp")
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    steps = {line["step"]: line for line in map(json.loads, done.stdout.strip().splitlines())}
+    client = MilvusClient(uri=f"http://{serve_address}")
+    yield JavaRun(steps, client)
+    client.close()
+    _wipe(serve_dsn)
+
+
+def _field(name: str, data_type: str, **extra: Any) -> dict[str, Any]:
+    """A field as Features prints describeCollection's FieldSchema (the SDK's defaults filled in)."""
+    return {"name": name, "dataType": data_type, "isPrimaryKey": False, "autoID": False, "maxLength": None,
+            "dimension": None, "elementType": "None", "maxCapacity": None, "isNullable": False,
+            "defaultValue": None, **extra}
+
+
+def test_java_collection_api(java_features: JavaRun) -> None:
+    run = java_features
+    assert run.value("create") is True
+    assert run.value("describe") == {
+        "name": COLL, "fieldNames": ["id", "title", "meta", "tags", "flag", "price", "rating", "vec", "sparse"],
+        "vectorFieldNames": ["vec", "sparse"], "primaryFieldName": "id", "enableDynamicField": True,
+        "autoID": False, "consistencyLevel": "STRONG", "numOfPartitions": 1, "databaseName": "default",
+        "fields": [_field("id", "Int64", isPrimaryKey=True), _field("title", "VarChar", maxLength=64),
+                   _field("meta", "JSON"), _field("tags", "Array", elementType="Int64", maxCapacity=8),
+                   _field("flag", "Bool"), _field("price", "Float"),
+                   _field("rating", "Int32", isNullable=True, defaultValue=3),
+                   _field("vec", "FloatVector", dimension=4), _field("sparse", "SparseFloatVector")]}
+    assert run.value("listIndexes") == run.wire.list_indexes(COLL) == ["vec_idx", "sparse", "title_idx"]
+    assert run.value("listIndexesVec") == ["vec_idx"]
+    assert run.value("describeIndex_vec") == {
+        "fieldName": "vec", "indexName": "vec_idx", "indexType": "HNSW", "metricType": "COSINE",
+        "extraParams": {"M": "16", "efConstruction": "64"}, "indexState": "Finished"}
+    assert run.value("describeIndex_sparse") == {
+        "fieldName": "sparse", "indexName": "sparse", "indexType": "AUTOINDEX", "metricType": "IP",
+        "extraParams": {}, "indexState": "Finished"}
+    title = {"fieldName": "title", "indexName": "title_idx", "indexType": "INVERTED", "metricType": "INVALID",
+             "extraParams": {}, "indexState": "Finished"}
+    assert run.value("describeIndex_title") == run.value("describeIndexByName") == title
+    assert run.value("loadState") is True
+    assert run.value("listCollections") is True
+    assert run.value("hasCollection") == [True, False]
+
+
+def test_java_writes(java_features: JavaRun) -> None:
+    run = java_features
+    assert run.value("insert") == {"insertCnt": 20, "primaryKeys": list(range(20))}
+    assert run.value("upsert") == {"upsertCnt": 3, "primaryKeys": [0, 1, 2]}
+    assert run.value("deleteIds") == 2
+    assert run.value("deleteFilter") == 2
+    assert run.value("stats") == [16, 16]  # num_entities counts live rows (docs/compatibility.md)
+
+
+def _rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """pymilvus rows as plain dicts (what Gson printed for the Java rows)."""
+    return [dict(row) for row in rows]
+
+
+def test_java_reads_match_pymilvus(java_features: JavaRun) -> None:
+    run, wire = java_features, java_features.wire
+    get = wire.get(COLL, ids=[0, 1, 5, 99], output_fields=["title", "rating", "extra", "meta", "tags"])
+    assert run.value("get") == _rows(get)
+    assert [r["title"] for r in run.value("get")] == ["u0", "u1", "t5"]  # 0 and 1 upserted
+    query = wire.query(COLL, filter='price > 10 and flag == true and meta["color"] != "green"',
+                       output_fields=["id", "title", "tags", "meta", "num", "price"])
+    assert run.value("query") == _rows(query)
+    assert [r["id"] for r in run.value("query")] == [8, 12, 14]
+    # rating: nullable with default 3; a row that leaves it out or sends null gets the default
+    assert run.value("queryNull") == _rows(wire.query(COLL, filter="id < 6", output_fields=["rating"]))
+    assert [r["rating"] for r in run.value("queryNull")] == [3, 3, 2, 3, 3, 3]
+    assert run.value("count") == [{"count(*)": 16}]
+    assert run.value("countFilter") == _rows(wire.query(
+        COLL, filter='array_contains(tags, 6) or extra == "x7"', output_fields=["count(*)"])) == [{"count(*)": 3}]
+    template = wire.query(COLL, filter="id in {ids} and title != {t} and price > {p}", output_fields=["id", "title"],
+                          filter_params={"ids": [1, 2, 3, 4], "t": "t3", "p": 2.0})
+    assert run.value("template") == _rows(template) == [{"id": 2, "title": "u2"}, {"id": 4, "title": "t4"}]
+    assert run.value("offsetLimit") == _rows(wire.query(COLL, filter="id >= 0", offset=3, limit=4,
+                                                        output_fields=["id"])) == [{"id": i} for i in range(3, 7)]
+    assert run.value("queryIterator") == [[3, 4, 5, 6, 7], [8, 9, 10, 11, 12], [13, 14, 15]]
+    batches = []
+    iterator = wire.query_iterator(COLL, batch_size=5, filter="id > 2", output_fields=["id", "title"])
+    while batch := iterator.next():
+        batches.append([row["id"] for row in batch])
+    iterator.close()
+    assert run.value("queryIterator") == batches
+    assert run.value("queryIteratorLimit") == [3, 4, 5, 6, 7]
+    for level in ("STRONG", "SESSION", "BOUNDED", "EVENTUALLY"):
+        assert run.value(f"consistency_{level}") == [{"count(*)": 16}]
+
+
+def _hits(result: Any) -> list[list[dict[str, Any]]]:
+    """pymilvus search hits shaped as Features prints the Java SDK's SearchResults."""
+    return [[{"id": hit["id"], "score": hit["distance"], "entity": dict(hit["entity"])} for hit in hits]
+            for hits in result]
+
+
+def _same_hits(java: list[list[dict[str, Any]]], wire: list[list[dict[str, Any]]]) -> None:
+    """Same ids and entities in the same order; scores equal as float32 (Java prints floats)."""
+    assert [[(h["id"], h["entity"]) for h in q] for q in java] == [[(h["id"], h["entity"]) for h in q] for q in wire]
+    assert [[h["score"] for h in q] for q in java] == [pytest.approx([h["score"] for h in q], abs=1e-6)
+                                                       for q in wire]
+
+
+def test_java_searches_match_pymilvus(java_features: JavaRun) -> None:
+    from pymilvus import AnnSearchRequest, RRFRanker, WeightedRanker
+
+    run, wire = java_features, java_features.wire
+    search = wire.search(COLL, [vec(3), vec(8)], anns_field="vec", limit=3, filter="id < 10",
+                         output_fields=["title", "extra", "rating"])
+    _same_hits(run.value("search"), _hits(search))
+    # a dynamic key asked by name is a key of the Java hit's entity, as with Milvus
+    assert run.value("search")[0][0] == {"id": 3, "score": 1.0, "entity": {"title": "t3", "extra": "x3", "rating": 3}}
+    _same_hits(run.value("searchParams"), _hits(wire.search(
+        COLL, [vec(3)], anns_field="vec", limit=4, search_params={"offset": 1, "params": {"ef": 32}})))
+    ranged = run.value("rangeSearch")
+    _same_hits(ranged, _hits(wire.search(COLL, [vec(3)], anns_field="vec", limit=20,
+                                         search_params={"params": {"radius": 0.9, "range_filter": 0.99}})))
+    assert ranged[0] and all(0.9 < h["score"] <= 0.99 for h in ranged[0])
+    grouped = run.value("groupBy")
+    _same_hits(grouped, _hits(wire.search(COLL, [vec(3)], anns_field="vec", limit=5, group_by_field="flag",
+                                          output_fields=["flag"])))
+    assert sorted(h["entity"]["flag"] for h in grouped[0]) == [False, True]
+    _same_hits(run.value("sparseSearch"), _hits(wire.search(COLL, [sparse(4)], anns_field="sparse", limit=3)))
+    assert [h["id"] for h in run.value("sparseSearch")[0]] == [14, 4, 8]
+    _same_hits(run.value("searchTemplate"), _hits(wire.search(
+        COLL, [vec(3)], anns_field="vec", limit=3, filter='meta["color"] in {colors}',
+        filter_params={"colors": ["red", "blue"]})))
+    requests = [AnnSearchRequest([vec(3)], "vec", {"params": {"ef": 32}}, limit=5),
+                AnnSearchRequest([sparse(4)], "sparse", {}, limit=5, expr="id > 1")]
+    for step, ranker in (("hybrid_rrf", RRFRanker(60)), ("hybrid_weighted", WeightedRanker(0.7, 0.3))):
+        _same_hits(run.value(step), _hits(wire.hybrid_search(COLL, requests, ranker, limit=4,
+                                                             output_fields=["title"])))
+    batches = run.value("searchIterator")
+    assert [len(b) for b in batches] == [4, 4, 2]
+    iterator = wire.search_iterator(COLL, [vec(3)], batch_size=4, limit=10, filter="id != 4", anns_field="vec",
+                                    search_params={"metric_type": "COSINE"})
+    flat: list[dict[str, Any]] = []
+    while batch := iterator.next():
+        flat.extend({"id": hit["id"], "score": hit["distance"], "entity": {}} for hit in batch)
+    iterator.close()
+    _same_hits([[hit for b in batches for hit in b]], [flat])
+
+
+def test_java_partitions_aliases_databases(java_features: JavaRun) -> None:
+    run = java_features
+    assert run.value("createPartition") == 3
+    assert run.value("listPartitions") == ["_default", "p1"]
+    assert run.value("hasPartition") == [True, False]
+    assert run.value("loadPartitions") is True
+    assert [h["id"] for h in run.value("searchPartition")[0]] == [102, 101, 100]
+    assert run.value("queryPartition") == [{"count(*)": 3}]
+    assert run.value("dropPartition") == ["_default"]
+    assert run.value("createAlias") == ["jf_alias", COLL, "default"]
+    assert run.value("listAliases") == ["jf_alias"]
+    assert run.value("queryAlias") == [{"count(*)": 16}]
+    assert run.value("dropAlias") == []
+    assert run.value("createDatabase") is True
+    assert run.value("dbCollection") == [["in_db"], [{"count(*)": 2}], "java_db"]
+    assert run.value("dropDatabase") == [False, False]
+    assert run.wire.list_databases() == ["default"]
+
+
+def test_java_varchar_collection(java_features: JavaRun) -> None:
+    run = java_features
+    assert run.value("varcharCreate") == [5, ["a", "b", "c", "d", "e"], False]
+    assert run.value("partialUpsert") == [1, [{"pk": "a", "n": 10, "vec": [0.0, 1.0]},
+                                              {"pk": "c", "n": 2, "vec": [2.0, 1.0]}]]
+    # L2 (squared) distances rounded to 2 decimals
+    assert run.value("roundDecimal") == [[{"id": "a", "score": 0.13, "entity": {"n": 10}},
+                                          {"id": "b", "score": 0.53, "entity": {"n": 1}},
+                                          {"id": "c", "score": 2.93, "entity": {"n": 2}}]]
+    assert run.value("flushReload") == [False, True, 5]
+    assert run.value("renameTruncate") == [False, [{"count(*)": 0}]]
+
+
+def _wire_error(call: Callable[[], Any]) -> dict[str, Any]:
+    """pymilvus's MilvusException for the same call, as Features prints the Java SDK's."""
+    from pymilvus import MilvusException
+
+    with pytest.raises(MilvusException) as info:
+        call()
+    return {"code": info.value.code, "legacy": info.value.compatible_code, "kind": "SERVER_ERROR",
+            "message": info.value.message}
+
+
+def test_java_errors_match_pymilvus(java_features: JavaRun) -> None:
+    run, wire = java_features, java_features.wire
+    assert run.error("errUnknownCollection") == _wire_error(lambda: wire.describe_collection(NOPE)) == {
+        "code": 100, "legacy": 4, "kind": "SERVER_ERROR",
+        "message": f"can't find collection[database=default][collection={NOPE}]"}
+    assert run.error("errQueryUnknown") == {
+        "code": 100, "legacy": 4, "kind": "SERVER_ERROR",
+        "message": f"collection not found[database=default][collection={NOPE}]"}
+    assert run.error("errSearchDim") == _wire_error(lambda: wire.search(COLL, [[1.0, 2.0, 3.0]], anns_field="vec",
+                                                                        limit=3))
+    assert run.error("errSearchDim")["code"] == 1100
+    assert run.error("errFilter") == _wire_error(lambda: wire.query(COLL, filter="id >>> 3"))
+    assert "cannot parse expression: id >>> 3" in run.error("errFilter")["message"]
+    assert run.error("errUnknownField") == _wire_error(lambda: wire.query(
+        COLL, filter="", output_fields=["count(*)"], partition_names=["p9"])) == {
+        "code": 65535, "legacy": 1, "kind": "SERVER_ERROR", "message": "partition name p9 not found"}
+    assert run.error("errDropLoadedPartition") == _wire_error(lambda: wire.drop_partition(COLL, "_default"))
+    assert run.error("errDuplicateCollection") == _wire_error(lambda: wire.create_collection(COLL, dimension=8))
+    assert run.error("errFieldNotExist") == {"code": 1100, "legacy": 5, "kind": "SERVER_ERROR",
+                                             "message": "field nope not exist"}
+    assert run.error("errFilterField")["code"] == 1100
+    assert "field nope not exist" in run.error("errFilterField")["message"]
+    assert run.error("errDropNonEmptyDatabase") == {
+        "code": 65535, "legacy": 1, "kind": "SERVER_ERROR",
+        "message": "database:java_db2 not empty, must drop all collections before drop database"}
+    # checked by the SDK before any call
+    assert run.error("errInsertDim")["kind"] == "CLIENT_ERROR"
+    assert run.error("errUseDatabase") == {"kind": "java.lang.IllegalArgumentException",
+                                           "message": "Database java_no_db not exist"}

@@ -10,7 +10,7 @@ from pymilvus.grpc_gen import common_pb2, milvus_pb2, schema_pb2
 
 from ..errors import ErrorCode
 from ..search.function_rank import FunctionScore
-from ..data.outputs import output_plan
+from ..data.outputs import OutputPlan, output_plan
 from ..data import order_by
 from ..search.aggregation import spec as aggregation_spec
 from ..search.rerank import AnnSearchRequest, BaseRanker, RRFRanker, WeightedRanker
@@ -153,7 +153,7 @@ class DataRPCs(RPCBase):
                 response.element_indices.add().indices.data.extend(positions)
         response.fields_data.extend(columns(rows, plan.fields, plan.needs_meta, plan.struct_names))
         response.fields_data.extend(structs.struct_columns(rows, plan, schema))
-        response.output_fields.extend(plan.names + plan.struct_names + ([DYNAMIC_FIELD] if plan.needs_meta else []))
+        response.output_fields.extend(listed_outputs(plan.names + plan.struct_names, plan))
         return response
 
     @rpc
@@ -330,6 +330,15 @@ def hybrid_ranker(score: FunctionScore) -> Any:
     return score.functions[0] if len(score.functions) == 1 else score
 
 
+def listed_outputs(columns: list[str], plan: OutputPlan) -> list[str]:
+    """A result's ``output_fields``: the ``columns`` sent, then the dynamic part as Milvus's proxy
+    lists it (translateOutputFields' userOutputFields): "$meta" when every key was asked ("*" or
+    "$meta"), else each key asked by name.  SDKs pick a row's dynamic keys by that list: the Java
+    SDK's search hits look each listed name that is no column up in the $meta column (a listed
+    "$meta" becomes one JSON object in the entity), pymilvus keeps the listed keys."""
+    return columns + ([DYNAMIC_FIELD] if plan.all_dynamic else list(plan.dynamic_keys))
+
+
 def search_result_data(result: Any, schema: CollectionSchema, output_fields: Optional[list[str]], limit: Any,
                        with_pk: bool) -> schema_pb2.SearchResultData:
     """pgmilvus's SearchResult -> one flat SearchResultData (hits of all queries in a row, ``topks``
@@ -365,8 +374,7 @@ def search_result_data(result: Any, schema: CollectionSchema, output_fields: Opt
         data.element_indices.data.extend(offsets)
     data.fields_data.extend(columns(rows, fields, plan.needs_meta, plan.struct_names))
     data.fields_data.extend(structs.struct_columns(rows, plan, schema))
-    data.output_fields.extend([f.name for f in fields] + plan.struct_names
-                              + ([DYNAMIC_FIELD] if plan.needs_meta else []))
+    data.output_fields.extend(listed_outputs([f.name for f in fields] + plan.struct_names, plan))
     data.highlight_results.extend(_highlights(result))
     buckets = getattr(result, "agg_buckets", None)  # search_aggregation's (a SearchResult's)
     if buckets:

@@ -1,0 +1,607 @@
+// What a Java application typically does with MilvusClientV2, against pgmilvus serve; run by
+// tests/server/test_java_sdk.py (test_java_features). Each step prints one JSON line,
+// {"step": name, "value": ...} or {"step": name, "error": {code, legacy, kind, message}}, and a failed
+// step does not stop the run: the Python test checks every value and compares the reads with what
+// pymilvus gets from the same server for the same calls.
+// The collection "java_features" is left in place for that comparison; everything else is dropped.
+package seed;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
+import io.milvus.orm.iterator.QueryIterator;
+import io.milvus.orm.iterator.SearchIteratorV2;
+import io.milvus.response.QueryResultsWrapper;
+import io.milvus.v2.client.ConnectConfig;
+import io.milvus.v2.client.MilvusClientV2;
+import io.milvus.v2.common.ConsistencyLevel;
+import io.milvus.v2.common.DataType;
+import io.milvus.v2.common.IndexParam;
+import io.milvus.v2.exception.MilvusClientException;
+import io.milvus.v2.service.collection.request.AddFieldReq;
+import io.milvus.v2.service.collection.request.CreateCollectionReq;
+import io.milvus.v2.service.collection.request.DescribeCollectionReq;
+import io.milvus.v2.service.collection.request.DropCollectionReq;
+import io.milvus.v2.service.collection.request.GetLoadStateReq;
+import io.milvus.v2.service.collection.request.GetCollectionStatsReq;
+import io.milvus.v2.service.collection.request.HasCollectionReq;
+import io.milvus.v2.service.collection.request.LoadCollectionReq;
+import io.milvus.v2.service.collection.request.ReleaseCollectionReq;
+import io.milvus.v2.service.collection.request.RenameCollectionReq;
+import io.milvus.v2.service.collection.request.TruncateCollectionReq;
+import io.milvus.v2.service.collection.response.DescribeCollectionResp;
+import io.milvus.v2.service.database.request.CreateDatabaseReq;
+import io.milvus.v2.service.database.request.DropDatabaseReq;
+import io.milvus.v2.service.index.request.DescribeIndexReq;
+import io.milvus.v2.service.index.request.ListIndexesReq;
+import io.milvus.v2.service.index.response.DescribeIndexResp;
+import io.milvus.v2.service.partition.request.CreatePartitionReq;
+import io.milvus.v2.service.partition.request.DropPartitionReq;
+import io.milvus.v2.service.partition.request.GetPartitionStatsReq;
+import io.milvus.v2.service.partition.request.HasPartitionReq;
+import io.milvus.v2.service.partition.request.ListPartitionsReq;
+import io.milvus.v2.service.partition.request.LoadPartitionsReq;
+import io.milvus.v2.service.partition.request.ReleasePartitionsReq;
+import io.milvus.v2.service.utility.request.CreateAliasReq;
+import io.milvus.v2.service.utility.request.DescribeAliasReq;
+import io.milvus.v2.service.utility.request.DropAliasReq;
+import io.milvus.v2.service.utility.request.FlushReq;
+import io.milvus.v2.service.utility.request.ListAliasesReq;
+import io.milvus.v2.service.utility.response.DescribeAliasResp;
+import io.milvus.v2.service.vector.request.AnnSearchReq;
+import io.milvus.v2.service.vector.request.DeleteReq;
+import io.milvus.v2.service.vector.request.GetReq;
+import io.milvus.v2.service.vector.request.HybridSearchReq;
+import io.milvus.v2.service.vector.request.InsertReq;
+import io.milvus.v2.service.vector.request.QueryIteratorReq;
+import io.milvus.v2.service.vector.request.QueryReq;
+import io.milvus.v2.service.vector.request.SearchIteratorReqV2;
+import io.milvus.v2.service.vector.request.SearchReq;
+import io.milvus.v2.service.vector.request.UpsertReq;
+import io.milvus.v2.service.vector.request.data.BaseVector;
+import io.milvus.v2.service.vector.request.data.FloatVec;
+import io.milvus.v2.service.vector.request.data.SparseFloatVec;
+import io.milvus.v2.service.vector.request.ranker.RRFRanker;
+import io.milvus.v2.service.vector.request.ranker.WeightedRanker;
+import io.milvus.v2.service.vector.response.QueryResp;
+import io.milvus.v2.service.vector.response.SearchResp;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+
+public class Features {
+    static final String COLL = "java_features";
+    static final String[] COLORS = {"red", "green", "blue"};
+    static final Gson GSON = new GsonBuilder().serializeNulls().create();
+    static MilvusClientV2 client;
+
+    /** Runs one step and prints its value or the error the client raised, never stopping the run. */
+    static void step(String name, Supplier<Object> body) {
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("step", name);
+        try {
+            line.put("value", body.get());
+        } catch (MilvusClientException e) {
+            Map<String, Object> err = new LinkedHashMap<>();
+            err.put("code", e.getServerErrCode());
+            err.put("legacy", e.getLegacyServerCode());
+            err.put("kind", e.getErrorCode().name());
+            err.put("message", e.getMessage());
+            line.put("error", err);
+        } catch (RuntimeException e) {
+            line.put("error", Map.of("kind", e.getClass().getName(), "message", String.valueOf(e.getMessage())));
+        }
+        System.out.println(GSON.toJson(line));
+    }
+
+    static List<Float> vec(int i) {
+        return Arrays.asList((float) (i % 5 + 1), (float) (i % 3 + 1), (float) (i % 7 + 1), (float) (i % 2 + 1));
+    }
+
+    static SortedMap<Long, Float> sparse(int i) {
+        SortedMap<Long, Float> m = new TreeMap<>();
+        m.put((long) (i % 10), 1.0f + i);
+        m.put((long) (10 + i % 4), 0.5f);
+        return m;
+    }
+
+    /** Row i: every declared field, a nullable field set, unset or null, and dynamic keys. */
+    static JsonObject row(int i, String title) {
+        JsonObject r = new JsonObject();
+        r.addProperty("id", (long) i);
+        r.addProperty("title", title);
+        JsonObject meta = new JsonObject();
+        meta.addProperty("color", COLORS[i % 3]);
+        meta.addProperty("n", i);
+        r.add("meta", meta);
+        JsonArray tags = new JsonArray();
+        tags.add((long) i);
+        tags.add((long) i * 2);
+        r.add("tags", tags);
+        r.addProperty("flag", i % 2 == 0);
+        r.addProperty("price", i * 1.5f);
+        if (i % 4 == 1) {
+            r.add("rating", JsonNull.INSTANCE);
+        } else if (i % 4 != 0) {
+            r.addProperty("rating", i % 5);
+        }
+        r.add("vec", GSON.toJsonTree(vec(i)));
+        r.add("sparse", GSON.toJsonTree(sparse(i)));
+        r.addProperty("extra", "x" + i);
+        if (i % 2 == 0) {
+            r.addProperty("num", i);
+        }
+        return r;
+    }
+
+    static List<JsonObject> rows(int from, int to, String prefix) {
+        List<JsonObject> out = new ArrayList<>();
+        for (int i = from; i < to; i++) {
+            out.add(row(i, prefix + i));
+        }
+        return out;
+    }
+
+    static List<Map<String, Object>> entities(List<QueryResp.QueryResult> results) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (QueryResp.QueryResult r : results) {
+            out.add(r.getEntity());
+        }
+        return out;
+    }
+
+    static List<List<Map<String, Object>>> hits(SearchResp resp) {
+        List<List<Map<String, Object>>> out = new ArrayList<>();
+        for (List<SearchResp.SearchResult> one : resp.getSearchResults()) {
+            out.add(hitList(one));
+        }
+        return out;
+    }
+
+    static List<Map<String, Object>> hitList(List<SearchResp.SearchResult> one) {
+        List<Map<String, Object>> hits = new ArrayList<>();
+        for (SearchResp.SearchResult h : one) {
+            Map<String, Object> hit = new LinkedHashMap<>();
+            hit.put("id", h.getId());
+            hit.put("score", h.getScore());
+            hit.put("entity", h.getEntity());
+            hits.add(hit);
+        }
+        return hits;
+    }
+
+    static List<BaseVector> query(int i) {
+        return Collections.singletonList(new FloatVec(vec(i)));
+    }
+
+    static CreateCollectionReq.CollectionSchema schema() {
+        CreateCollectionReq.CollectionSchema schema = MilvusClientV2.CreateSchema();
+        schema.setEnableDynamicField(true);
+        schema.addField(AddFieldReq.builder().fieldName("id").dataType(DataType.Int64).isPrimaryKey(true).build());
+        schema.addField(AddFieldReq.builder().fieldName("title").dataType(DataType.VarChar).maxLength(64).build());
+        schema.addField(AddFieldReq.builder().fieldName("meta").dataType(DataType.JSON).build());
+        schema.addField(AddFieldReq.builder().fieldName("tags").dataType(DataType.Array).elementType(DataType.Int64)
+                .maxCapacity(8).build());
+        schema.addField(AddFieldReq.builder().fieldName("flag").dataType(DataType.Bool).build());
+        schema.addField(AddFieldReq.builder().fieldName("price").dataType(DataType.Float).build());
+        schema.addField(AddFieldReq.builder().fieldName("rating").dataType(DataType.Int32).isNullable(true)
+                .defaultValue(3).build());
+        schema.addField(AddFieldReq.builder().fieldName("vec").dataType(DataType.FloatVector).dimension(4).build());
+        schema.addField(AddFieldReq.builder().fieldName("sparse").dataType(DataType.SparseFloatVector).build());
+        return schema;
+    }
+
+    static List<IndexParam> indexes() {
+        Map<String, Object> hnsw = new LinkedHashMap<>();
+        hnsw.put("M", 16);
+        hnsw.put("efConstruction", 64);
+        return Arrays.asList(
+                IndexParam.builder().fieldName("vec").indexName("vec_idx").indexType(IndexParam.IndexType.HNSW)
+                        .metricType(IndexParam.MetricType.COSINE).extraParams(hnsw).build(),
+                IndexParam.builder().fieldName("sparse").indexType(IndexParam.IndexType.AUTOINDEX)
+                        .metricType(IndexParam.MetricType.IP).build(),
+                IndexParam.builder().fieldName("title").indexName("title_idx")
+                        .indexType(IndexParam.IndexType.INVERTED).build());
+    }
+
+    static Map<String, Object> describe(DescribeCollectionResp d) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("name", d.getCollectionName());
+        out.put("fieldNames", d.getFieldNames());
+        out.put("vectorFieldNames", d.getVectorFieldNames());
+        out.put("primaryFieldName", d.getPrimaryFieldName());
+        out.put("enableDynamicField", d.getEnableDynamicField());
+        out.put("autoID", d.getAutoID());
+        out.put("consistencyLevel", String.valueOf(d.getConsistencyLevel()));
+        out.put("numOfPartitions", d.getNumOfPartitions());
+        out.put("databaseName", d.getDatabaseName());
+        List<Map<String, Object>> fields = new ArrayList<>();
+        for (CreateCollectionReq.FieldSchema f : d.getCollectionSchema().getFieldSchemaList()) {
+            Map<String, Object> field = new LinkedHashMap<>();
+            field.put("name", f.getName());
+            field.put("dataType", String.valueOf(f.getDataType()));
+            field.put("isPrimaryKey", f.getIsPrimaryKey());
+            field.put("autoID", f.getAutoID());
+            field.put("maxLength", f.getDataType() == DataType.VarChar ? f.getMaxLength() : null);
+            field.put("dimension", f.getDimension());
+            field.put("elementType", f.getElementType() == null ? null : String.valueOf(f.getElementType()));
+            field.put("maxCapacity", f.getMaxCapacity());
+            field.put("isNullable", f.getIsNullable());
+            field.put("defaultValue", f.getDefaultValue());
+            fields.add(field);
+        }
+        out.put("fields", fields);
+        return out;
+    }
+
+    static Map<String, Object> indexDesc(DescribeIndexResp.IndexDesc d) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("fieldName", d.getFieldName());
+        out.put("indexName", d.getIndexName());
+        out.put("indexType", String.valueOf(d.getIndexType()));
+        out.put("metricType", String.valueOf(d.getMetricType()));
+        out.put("extraParams", new TreeMap<>(d.getExtraParams()));
+        out.put("indexState", String.valueOf(d.getIndexState()));
+        return out;
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        client = new MilvusClientV2(ConnectConfig.builder().uri(args.length > 0 ? args[0] : "http://localhost:19530")
+                .build());
+        collections();
+        writes();
+        reads();
+        searches();
+        partitions();
+        aliases();
+        databases();
+        varcharCollection();
+        errors();
+        client.close();
+    }
+
+    static void collections() {
+        if (client.hasCollection(HasCollectionReq.builder().collectionName(COLL).build())) {
+            client.dropCollection(DropCollectionReq.builder().collectionName(COLL).build());
+        }
+        step("create", () -> {
+            client.createCollection(CreateCollectionReq.builder().collectionName(COLL).collectionSchema(schema())
+                    .indexParams(indexes()).consistencyLevel(ConsistencyLevel.STRONG).build());
+            return true;
+        });
+        step("describe", () -> describe(client.describeCollection(
+                DescribeCollectionReq.builder().collectionName(COLL).build())));
+        step("listIndexes", () -> client.listIndexes(ListIndexesReq.builder().collectionName(COLL).build()));
+        step("listIndexesVec", () -> client.listIndexes(ListIndexesReq.builder().collectionName(COLL)
+                .fieldName("vec").build()));
+        for (String field : Arrays.asList("vec", "sparse", "title")) {
+            step("describeIndex_" + field, () -> indexDesc(client.describeIndex(DescribeIndexReq.builder()
+                    .collectionName(COLL).fieldName(field).build()).getIndexDescriptions().get(0)));
+        }
+        step("describeIndexByName", () -> indexDesc(client.describeIndex(DescribeIndexReq.builder()
+                .collectionName(COLL).indexName("title_idx").build()).getIndexDescriptions().get(0)));
+        step("loadState", () -> client.getLoadState(GetLoadStateReq.builder().collectionName(COLL).build()));
+        step("listCollections", () -> client.listCollections().getCollectionNames().contains(COLL));
+        step("hasCollection", () -> Arrays.asList(
+                client.hasCollection(HasCollectionReq.builder().collectionName(COLL).build()),
+                client.hasCollection(HasCollectionReq.builder().collectionName("java_nope").build())));
+    }
+
+    static void writes() {
+        step("insert", () -> {
+            var r = client.insert(InsertReq.builder().collectionName(COLL).data(rows(0, 20, "t")).build());
+            return Map.of("insertCnt", r.getInsertCnt(), "primaryKeys", r.getPrimaryKeys());
+        });
+        step("upsert", () -> {
+            var r = client.upsert(UpsertReq.builder().collectionName(COLL).data(rows(0, 3, "u")).build());
+            return Map.of("upsertCnt", r.getUpsertCnt(), "primaryKeys", r.getPrimaryKeys());
+        });
+        step("deleteIds", () -> client.delete(DeleteReq.builder().collectionName(COLL)
+                .ids(Arrays.asList(18L, 19L)).build()).getDeleteCnt());
+        step("deleteFilter", () -> client.delete(DeleteReq.builder().collectionName(COLL)
+                .filter("id in [16, 17] or title == \"nope\"").build()).getDeleteCnt());
+    }
+
+    static void reads() {
+        step("get", () -> entities(client.get(GetReq.builder().collectionName(COLL).ids(Arrays.asList(0L, 1L, 5L, 99L))
+                .outputFields(Arrays.asList("title", "rating", "extra", "meta", "tags")).build()).getGetResults()));
+        step("query", () -> entities(client.query(QueryReq.builder().collectionName(COLL)
+                .filter("price > 10 and flag == true and meta[\"color\"] != \"green\"")
+                .outputFields(Arrays.asList("id", "title", "tags", "meta", "num", "price")).build()).getQueryResults()));
+        step("queryNull", () -> entities(client.query(QueryReq.builder().collectionName(COLL)
+                .filter("id < 6").outputFields(Arrays.asList("rating")).build()).getQueryResults()));
+        step("count", () -> entities(client.query(QueryReq.builder().collectionName(COLL).filter("")
+                .outputFields(Collections.singletonList("count(*)")).build()).getQueryResults()));
+        step("countFilter", () -> entities(client.query(QueryReq.builder().collectionName(COLL)
+                .filter("array_contains(tags, 6) or extra == \"x7\"")
+                .outputFields(Collections.singletonList("count(*)")).build()).getQueryResults()));
+        step("template", () -> {
+            Map<String, Object> values = new LinkedHashMap<>();
+            values.put("ids", Arrays.asList(1L, 2L, 3L, 4L));
+            values.put("t", "t3");
+            values.put("p", 2.0);
+            return entities(client.query(QueryReq.builder().collectionName(COLL)
+                    .filter("id in {ids} and title != {t} and price > {p}").filterTemplateValues(values)
+                    .outputFields(Arrays.asList("id", "title")).build()).getQueryResults());
+        });
+        step("offsetLimit", () -> entities(client.query(QueryReq.builder().collectionName(COLL).filter("id >= 0")
+                .offset(3).limit(4).outputFields(Collections.singletonList("id")).build()).getQueryResults()));
+        step("queryIterator", () -> {
+            QueryIterator it = client.queryIterator(QueryIteratorReq.builder().collectionName(COLL).expr("id > 2")
+                    .outputFields(Arrays.asList("id", "title")).batchSize(5).build());
+            List<List<Object>> batches = new ArrayList<>();
+            while (true) {
+                List<QueryResultsWrapper.RowRecord> batch = it.next();
+                if (batch.isEmpty()) {
+                    break;
+                }
+                List<Object> ids = new ArrayList<>();
+                for (QueryResultsWrapper.RowRecord r : batch) {
+                    ids.add(r.get("id"));
+                }
+                batches.add(ids);
+            }
+            it.close();
+            return batches;
+        });
+        step("queryIteratorLimit", () -> {
+            QueryIterator it = client.queryIterator(QueryIteratorReq.builder().collectionName(COLL).expr("id > 2")
+                    .outputFields(Collections.singletonList("id")).batchSize(2).limit(5).build());
+            List<Object> ids = new ArrayList<>();
+            for (List<QueryResultsWrapper.RowRecord> batch = it.next(); !batch.isEmpty(); batch = it.next()) {
+                for (QueryResultsWrapper.RowRecord r : batch) {
+                    ids.add(r.get("id"));
+                }
+            }
+            it.close();
+            return ids;
+        });
+        step("stats", () -> Arrays.asList(
+                client.getCollectionStats(GetCollectionStatsReq.builder().collectionName(COLL).build())
+                        .getNumOfEntities(),
+                client.getPartitionStats(GetPartitionStatsReq.builder().collectionName(COLL).partitionName("_default")
+                        .build()).getNumOfEntities()));
+        for (ConsistencyLevel level : ConsistencyLevel.values()) {
+            step("consistency_" + level.name(), () -> entities(client.query(QueryReq.builder().collectionName(COLL)
+                    .filter("").outputFields(Collections.singletonList("count(*)")).consistencyLevel(level).build())
+                    .getQueryResults()));
+        }
+    }
+
+    static void searches() {
+        step("search", () -> hits(client.search(SearchReq.builder().collectionName(COLL).annsField("vec")
+                .data(Arrays.asList(new FloatVec(vec(3)), new FloatVec(vec(8)))).topK(3).filter("id < 10")
+                .outputFields(Arrays.asList("title", "extra", "rating")).build())));
+        step("searchParams", () -> hits(client.search(SearchReq.builder().collectionName(COLL).annsField("vec")
+                .data(query(3)).limit(4).offset(1).searchParams(Map.of("ef", 32))
+                .consistencyLevel(ConsistencyLevel.EVENTUALLY).build())));
+        step("rangeSearch", () -> hits(client.search(SearchReq.builder().collectionName(COLL).annsField("vec")
+                .data(query(3)).topK(20).searchParams(Map.of("radius", 0.9, "range_filter", 0.99)).build())));
+        step("groupBy", () -> hits(client.search(SearchReq.builder().collectionName(COLL).annsField("vec")
+                .data(query(3)).topK(5).groupByFieldName("flag").outputFields(Collections.singletonList("flag"))
+                .build())));
+        step("sparseSearch", () -> hits(client.search(SearchReq.builder().collectionName(COLL).annsField("sparse")
+                .data(Collections.singletonList(new SparseFloatVec(sparse(4)))).topK(3).build())));
+        step("searchTemplate", () -> hits(client.search(SearchReq.builder().collectionName(COLL).annsField("vec")
+                .data(query(3)).topK(3).filter("meta[\"color\"] in {colors}")
+                .filterTemplateValues(Map.of("colors", Arrays.asList("red", "blue"))).build())));
+        for (String ranker : Arrays.asList("rrf", "weighted")) {
+            step("hybrid_" + ranker, () -> hits(client.hybridSearch(HybridSearchReq.builder().collectionName(COLL)
+                    .searchRequests(Arrays.asList(
+                            AnnSearchReq.builder().vectorFieldName("vec").vectors(query(3)).limit(5)
+                                    .params("{\"ef\": 32}").build(),
+                            AnnSearchReq.builder().vectorFieldName("sparse").filter("id > 1")
+                                    .vectors(Collections.singletonList(new SparseFloatVec(sparse(4)))).limit(5).build()))
+                    .ranker(ranker.equals("rrf") ? new RRFRanker(60) : new WeightedRanker(Arrays.asList(0.7f, 0.3f)))
+                    .limit(4).outFields(Collections.singletonList("title")).build())));
+        }
+        step("searchIterator", () -> {
+            SearchIteratorV2 it = client.searchIteratorV2(SearchIteratorReqV2.builder().collectionName(COLL)
+                    .vectorFieldName("vec").vectors(query(3)).batchSize(4).limit(10).filter("id != 4")
+                    .metricType(IndexParam.MetricType.COSINE).build());
+            List<List<Map<String, Object>>> batches = new ArrayList<>();
+            while (true) {
+                List<SearchResp.SearchResult> batch = it.next();
+                if (batch.isEmpty()) {
+                    break;
+                }
+                batches.add(hitList(batch));
+            }
+            it.close();
+            return batches;
+        });
+    }
+
+    static void partitions() {
+        step("createPartition", () -> {
+            client.createPartition(CreatePartitionReq.builder().collectionName(COLL).partitionName("p1").build());
+            return client.insert(InsertReq.builder().collectionName(COLL).partitionName("p1")
+                    .data(rows(100, 103, "p")).build()).getInsertCnt();
+        });
+        step("listPartitions", () -> client.listPartitions(ListPartitionsReq.builder().collectionName(COLL).build()));
+        step("hasPartition", () -> Arrays.asList(
+                client.hasPartition(HasPartitionReq.builder().collectionName(COLL).partitionName("p1").build()),
+                client.hasPartition(HasPartitionReq.builder().collectionName(COLL).partitionName("p9").build())));
+        step("loadPartitions", () -> {
+            client.loadPartitions(LoadPartitionsReq.builder().collectionName(COLL)
+                    .partitionNames(Collections.singletonList("p1")).build());
+            return client.getLoadState(GetLoadStateReq.builder().collectionName(COLL).partitionName("p1").build());
+        });
+        step("searchPartition", () -> hits(client.search(SearchReq.builder().collectionName(COLL).annsField("vec")
+                .partitionNames(Collections.singletonList("p1")).data(query(3)).topK(5).build())));
+        step("queryPartition", () -> entities(client.query(QueryReq.builder().collectionName(COLL)
+                .partitionNames(Collections.singletonList("p1")).filter("")
+                .outputFields(Collections.singletonList("count(*)")).build()).getQueryResults()));
+        step("dropPartition", () -> {
+            client.releasePartitions(ReleasePartitionsReq.builder().collectionName(COLL)
+                    .partitionNames(Collections.singletonList("p1")).build());
+            client.dropPartition(DropPartitionReq.builder().collectionName(COLL).partitionName("p1").build());
+            return client.listPartitions(ListPartitionsReq.builder().collectionName(COLL).build());
+        });
+    }
+
+    static void aliases() {
+        step("createAlias", () -> {
+            client.createAlias(CreateAliasReq.builder().collectionName(COLL).alias("jf_alias").build());
+            DescribeAliasResp d = client.describeAlias(DescribeAliasReq.builder().alias("jf_alias").build());
+            return Arrays.asList(d.getAlias(), d.getCollectionName(), d.getDatabaseName());
+        });
+        step("listAliases", () -> client.listAliases(ListAliasesReq.builder().collectionName(COLL).build())
+                .getAlias());
+        step("queryAlias", () -> entities(client.query(QueryReq.builder().collectionName("jf_alias").filter("")
+                .outputFields(Collections.singletonList("count(*)")).build()).getQueryResults()));
+        step("dropAlias", () -> {
+            client.dropAlias(DropAliasReq.builder().alias("jf_alias").build());
+            return client.listAliases(ListAliasesReq.builder().collectionName(COLL).build()).getAlias();
+        });
+    }
+
+    static void databases() throws InterruptedException {
+        step("createDatabase", () -> {
+            client.createDatabase(CreateDatabaseReq.builder().databaseName("java_db").build());
+            return client.listDatabases().getDatabaseNames().contains("java_db");
+        });
+        client.useDatabase("java_db");
+        step("dbCollection", () -> {
+            client.createCollection(CreateCollectionReq.builder().collectionName("in_db").dimension(3).build());
+            List<JsonObject> data = new ArrayList<>();
+            for (long i = 0; i < 2; i++) {
+                JsonObject r = new JsonObject();
+                r.addProperty("id", i);
+                r.add("vector", GSON.toJsonTree(Arrays.asList(1f, 2f, (float) i)));
+                data.add(r);
+            }
+            client.insert(InsertReq.builder().collectionName("in_db").data(data).build());
+            return Arrays.asList(client.listCollections().getCollectionNames(),
+                    entities(client.query(QueryReq.builder().collectionName("in_db").filter("")
+                            .outputFields(Collections.singletonList("count(*)")).build()).getQueryResults()),
+                    client.describeCollection(DescribeCollectionReq.builder().collectionName("in_db").build())
+                            .getDatabaseName());
+        });
+        client.useDatabase("default");
+        step("dropDatabase", () -> {
+            boolean seen = client.hasCollection(HasCollectionReq.builder().collectionName("in_db").build());
+            client.dropCollection(DropCollectionReq.builder().databaseName("java_db").collectionName("in_db").build());
+            client.dropDatabase(DropDatabaseReq.builder().databaseName("java_db").build());
+            return Arrays.asList(seen, client.listDatabases().getDatabaseNames().contains("java_db"));
+        });
+    }
+
+    /** A VARCHAR primary key, no dynamic field: partial upsert, get by string ids, L2 with rounding,
+     * stats, flush, a synchronous reload, rename and truncate. */
+    static void varcharCollection() {
+        String name = "java_more";
+        step("varcharCreate", () -> {
+            CreateCollectionReq.CollectionSchema schema = MilvusClientV2.CreateSchema();
+            schema.addField(AddFieldReq.builder().fieldName("pk").dataType(DataType.VarChar).maxLength(16)
+                    .isPrimaryKey(true).build());
+            schema.addField(AddFieldReq.builder().fieldName("n").dataType(DataType.Int64).build());
+            schema.addField(AddFieldReq.builder().fieldName("vec").dataType(DataType.FloatVector).dimension(2).build());
+            client.createCollection(CreateCollectionReq.builder().collectionName(name).collectionSchema(schema)
+                    .indexParams(Collections.singletonList(IndexParam.builder().fieldName("vec")
+                            .metricType(IndexParam.MetricType.L2).build())).build());
+            List<JsonObject> data = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                JsonObject r = new JsonObject();
+                r.addProperty("pk", String.valueOf((char) ('a' + i)));
+                r.addProperty("n", (long) i);
+                r.add("vec", GSON.toJsonTree(Arrays.asList((float) i, 1f)));
+                data.add(r);
+            }
+            var done = client.insert(InsertReq.builder().collectionName(name).data(data).build());
+            return Arrays.asList(done.getInsertCnt(), done.getPrimaryKeys(),
+                    describe(client.describeCollection(DescribeCollectionReq.builder().collectionName(name).build()))
+                            .get("enableDynamicField"));
+        });
+        step("partialUpsert", () -> {
+            JsonObject r = new JsonObject();
+            r.addProperty("pk", "a");
+            r.addProperty("n", 10L);
+            long count = client.upsert(UpsertReq.builder().collectionName(name).partialUpdate(true)
+                    .data(Collections.singletonList(r)).build()).getUpsertCnt();
+            return Arrays.asList(count, entities(client.get(GetReq.builder().collectionName(name)
+                    .ids(Arrays.asList("a", "c", "zz")).outputFields(Arrays.asList("n", "vec")).build())
+                    .getGetResults()));
+        });
+        step("roundDecimal", () -> hits(client.search(SearchReq.builder().collectionName(name).annsField("vec")
+                .data(Collections.singletonList(new FloatVec(Arrays.asList(0.3f, 1.2f)))).topK(3).roundDecimal(2)
+                .outputFields(Collections.singletonList("n")).build())));
+        step("flushReload", () -> {
+            client.flush(FlushReq.builder().collectionNames(Collections.singletonList(name)).build());
+            client.releaseCollection(ReleaseCollectionReq.builder().collectionName(name).build());
+            boolean released = client.getLoadState(GetLoadStateReq.builder().collectionName(name).build());
+            client.loadCollection(LoadCollectionReq.builder().collectionName(name).build());
+            return Arrays.asList(released, client.getLoadState(GetLoadStateReq.builder().collectionName(name).build()),
+                    client.getCollectionStats(GetCollectionStatsReq.builder().collectionName(name).build())
+                            .getNumOfEntities());
+        });
+        step("renameTruncate", () -> {
+            client.renameCollection(RenameCollectionReq.builder().collectionName(name).newCollectionName("java_more2")
+                    .build());
+            boolean old = client.hasCollection(HasCollectionReq.builder().collectionName(name).build());
+            client.truncateCollection(TruncateCollectionReq.builder().collectionName("java_more2").build());
+            List<Map<String, Object>> count = entities(client.query(QueryReq.builder().collectionName("java_more2")
+                    .filter("").outputFields(Collections.singletonList("count(*)")).build()).getQueryResults());
+            return Arrays.asList(old, count);
+        });
+        step("errFieldNotExist", () -> client.query(QueryReq.builder().collectionName("java_more2").filter("n > 0")
+                .outputFields(Collections.singletonList("nope")).build()));
+        step("errFilterField", () -> client.query(QueryReq.builder().collectionName("java_more2").filter("nope > 0")
+                .build()));
+        step("errDropNonEmptyDatabase", () -> {
+            client.createDatabase(CreateDatabaseReq.builder().databaseName("java_db2").build());
+            client.createCollection(CreateCollectionReq.builder().databaseName("java_db2").collectionName("c")
+                    .dimension(2).build());
+            try {
+                client.dropDatabase(DropDatabaseReq.builder().databaseName("java_db2").build());
+                return true;
+            } finally {
+                client.dropCollection(DropCollectionReq.builder().databaseName("java_db2").collectionName("c").build());
+                client.dropDatabase(DropDatabaseReq.builder().databaseName("java_db2").build());
+            }
+        });
+        client.dropCollection(DropCollectionReq.builder().collectionName("java_more2").build());
+    }
+
+    static void errors() {
+        step("errUnknownCollection", () -> client.describeCollection(
+                DescribeCollectionReq.builder().collectionName("java_nope").build()));
+        step("errQueryUnknown", () -> client.query(QueryReq.builder().collectionName("java_nope").filter("id > 0")
+                .build()));
+        step("errInsertDim", () -> {
+            JsonObject r = row(50, "bad");
+            r.add("vec", GSON.toJsonTree(Arrays.asList(1f, 2f, 3f)));
+            return client.insert(InsertReq.builder().collectionName(COLL).data(Collections.singletonList(r)).build());
+        });
+        step("errSearchDim", () -> client.search(SearchReq.builder().collectionName(COLL).annsField("vec")
+                .data(Collections.singletonList(new FloatVec(Arrays.asList(1f, 2f, 3f)))).topK(3).build()));
+        step("errFilter", () -> client.query(QueryReq.builder().collectionName(COLL).filter("id >>> 3").build()));
+        step("errUnknownField", () -> client.query(QueryReq.builder().collectionName(COLL).filter("")
+                .outputFields(Collections.singletonList("count(*)")).partitionNames(Collections.singletonList("p9"))
+                .build()));
+        step("errDropLoadedPartition", () -> {
+            client.dropPartition(DropPartitionReq.builder().collectionName(COLL).partitionName("_default").build());
+            return true;
+        });
+        step("errDuplicateCollection", () -> {
+            client.createCollection(CreateCollectionReq.builder().collectionName(COLL).dimension(8).build());
+            return true;
+        });
+        step("errUseDatabase", () -> {
+            try {
+                client.useDatabase("java_no_db");
+            } catch (InterruptedException e) {
+                throw new RuntimeException(e);
+            }
+            return client.currentUsedDatabase();
+        });
+    }
+}
