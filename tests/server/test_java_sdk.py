@@ -326,3 +326,64 @@ def test_java_errors_match_pymilvus(java_features: JavaRun) -> None:
     assert run.error("errInsertDim")["kind"] == "CLIENT_ERROR"
     assert run.error("errUseDatabase") == {"kind": "java.lang.IllegalArgumentException",
                                            "message": "Database java_no_db not exist"}
+
+
+TYPES = "java_types"
+TYPE_FIELDS = ["i8", "i16", "d", "names", "floats", "bools", "js", "ts", "geo", "text", "bin"]
+
+
+def _hex_bins(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """pymilvus rows with the binary vector (bytes in a hit, a list of one bytes value in a query row) as
+    Features prints it: hex."""
+    def plain(key: str, value: Any) -> Any:
+        if key != "bin":
+            return value
+        return (value[0] if isinstance(value, list) else value).hex()
+    return [{k: plain(k, v) for k, v in row.items()} for row in rows]
+
+
+def test_java_types_match_pymilvus(java_features: JavaRun) -> None:
+    run, wire = java_features, java_features.wire
+    auto_id, vectors, functions, fields = run.value("typesCreate")
+    assert (auto_id, vectors, functions) == (True, ["bm25", "bin"], [["bm25_fn", "BM25", ["text"], ["bm25"]]])
+    assert [(f["name"], f["dataType"], f["elementType"], f["isNullable"]) for f in fields] == [
+        ("id", "Int64", "None", False), ("i8", "Int8", "None", False), ("i16", "Int16", "None", False),
+        ("d", "Double", "None", False), ("names", "Array", "VarChar", False), ("floats", "Array", "Float", False),
+        ("bools", "Array", "Bool", False), ("js", "JSON", "None", True), ("ts", "Timestamptz", "None", True),
+        ("geo", "Geometry", "None", False), ("text", "VarChar", "None", False),
+        ("bm25", "SparseFloatVector", "None", False), ("bin", "BinaryVector", "None", False)]
+    assert run.value("typesInsert") == [6, 6]
+    rows = run.value("typesQuery")
+    assert rows == _hex_bins(wire.query(TYPES, filter="i8 >= -3", output_fields=TYPE_FIELDS))
+    assert [(r["i8"], r["js"], r["ts"], r["geo"], r["bin"]) for r in rows[:2]] == [
+        (-3, None, None, "POINT (0 1)", "0100"), (-2, {"k": 1, "list": [1, "x"]}, "2025-01-01T10:00:00Z",
+                                                  "POINT (1 2)", "0201")]
+    filters = ['array_contains(names, "m2") or d > 1.0 or js["k"] == 4', "js is null",
+               "ts > ISO '2025-01-02T00:00:00Z'"]
+    assert run.value("typesFilters") == [_rows(wire.query(TYPES, filter=f, output_fields=["i8"])) for f in filters]
+    assert [[r["i8"] for r in part] for part in run.value("typesFilters")] == [[-1, 1, 2], [-3, 0], [0, 2]]
+    assert run.value("textMatch") == _rows(wire.query(TYPES, filter='TEXT_MATCH(text, "banana")',
+                                                      output_fields=["text"]))
+    _same_hits(run.value("fullText"), _hits(wire.search(TYPES, ["apple"], anns_field="bm25", limit=3,
+                                                        output_fields=["text"])))
+    assert [h["entity"]["text"] for h in run.value("fullText")[0]] == [
+        "cherry apple apple", "apple banana", "apple pie recipe"]
+    binary = wire.search(TYPES, [bytes([3, 0])], anns_field="bin", limit=3, output_fields=["i8", "bin"])
+    _same_hits(run.value("binarySearch"), [[{**h, "entity": _hex_bins([h["entity"]])[0]} for h in q]
+                                           for q in _hits(binary)])
+    assert [h["score"] for h in run.value("binarySearch")[0]] == [1.0, 2.0, 4.0]  # HAMMING
+    assert run.value("runAnalyzer") == wire.run_analyzer("Hello, World of Milvus").tokens \
+        == ["hello", "world", "of", "milvus"]
+    assert [(r["i8"], r["later"]) for r in run.value("addField")] == [(0, None)]
+    assert run.value("properties") == ["3600", "50"]
+    assert run.value("server") == [True, False]
+    # spatial predicates need PostGIS (docs/compatibility.md): refused alike to both clients
+    assert run.error("errGeoFilter") == _wire_error(lambda: wire.query(
+        TYPES, filter="ST_DWITHIN(geo, 'POINT (2 3)', 200000)"))
+    row = {"id": 500, "vec": vec(1), "sparse": sparse(1), "title": "x", "meta": {}, "tags": [], "flag": True,
+           "price": 1.0}
+    assert run.error("errPartitionInsert") == _wire_error(lambda: wire.insert(COLL, [row], partition_name="nope")) \
+        == {"code": 200, "legacy": 15, "kind": "SERVER_ERROR", "message": "partition not found[partition=nope]"}
+    assert run.error("errMetric") == _wire_error(lambda: wire.search(
+        COLL, [vec(3)], anns_field="vec", limit=3, search_params={"metric_type": "L2"}))
+    assert "metric type not match" in run.error("errMetric")["message"]

@@ -3,7 +3,8 @@
 // {"step": name, "value": ...} or {"step": name, "error": {code, legacy, kind, message}}, and a failed
 // step does not stop the run: the Python test checks every value and compares the reads with what
 // pymilvus gets from the same server for the same calls.
-// The collection "java_features" is left in place for that comparison; everything else is dropped.
+// The collections "java_features" and "java_types" are left in place for that comparison; everything
+// else is dropped.
 package seed;
 
 import com.google.gson.Gson;
@@ -11,6 +12,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
+import io.milvus.common.clientenum.FunctionType;
 import io.milvus.orm.iterator.QueryIterator;
 import io.milvus.orm.iterator.SearchIteratorV2;
 import io.milvus.response.QueryResultsWrapper;
@@ -20,7 +22,9 @@ import io.milvus.v2.common.ConsistencyLevel;
 import io.milvus.v2.common.DataType;
 import io.milvus.v2.common.IndexParam;
 import io.milvus.v2.exception.MilvusClientException;
+import io.milvus.v2.service.collection.request.AddCollectionFieldReq;
 import io.milvus.v2.service.collection.request.AddFieldReq;
+import io.milvus.v2.service.collection.request.AlterCollectionPropertiesReq;
 import io.milvus.v2.service.collection.request.CreateCollectionReq;
 import io.milvus.v2.service.collection.request.DescribeCollectionReq;
 import io.milvus.v2.service.collection.request.DropCollectionReq;
@@ -32,7 +36,9 @@ import io.milvus.v2.service.collection.request.ReleaseCollectionReq;
 import io.milvus.v2.service.collection.request.RenameCollectionReq;
 import io.milvus.v2.service.collection.request.TruncateCollectionReq;
 import io.milvus.v2.service.collection.response.DescribeCollectionResp;
+import io.milvus.v2.service.database.request.AlterDatabasePropertiesReq;
 import io.milvus.v2.service.database.request.CreateDatabaseReq;
+import io.milvus.v2.service.database.request.DescribeDatabaseReq;
 import io.milvus.v2.service.database.request.DropDatabaseReq;
 import io.milvus.v2.service.index.request.DescribeIndexReq;
 import io.milvus.v2.service.index.request.ListIndexesReq;
@@ -57,16 +63,21 @@ import io.milvus.v2.service.vector.request.HybridSearchReq;
 import io.milvus.v2.service.vector.request.InsertReq;
 import io.milvus.v2.service.vector.request.QueryIteratorReq;
 import io.milvus.v2.service.vector.request.QueryReq;
+import io.milvus.v2.service.vector.request.RunAnalyzerReq;
 import io.milvus.v2.service.vector.request.SearchIteratorReqV2;
 import io.milvus.v2.service.vector.request.SearchReq;
 import io.milvus.v2.service.vector.request.UpsertReq;
 import io.milvus.v2.service.vector.request.data.BaseVector;
+import io.milvus.v2.service.vector.request.data.BinaryVec;
+import io.milvus.v2.service.vector.request.data.EmbeddedText;
 import io.milvus.v2.service.vector.request.data.FloatVec;
 import io.milvus.v2.service.vector.request.data.SparseFloatVec;
 import io.milvus.v2.service.vector.request.ranker.RRFRanker;
 import io.milvus.v2.service.vector.request.ranker.WeightedRanker;
 import io.milvus.v2.service.vector.response.QueryResp;
+import io.milvus.v2.service.vector.response.RunAnalyzerResp;
 import io.milvus.v2.service.vector.response.SearchResp;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -153,7 +164,7 @@ public class Features {
     static List<Map<String, Object>> entities(List<QueryResp.QueryResult> results) {
         List<Map<String, Object>> out = new ArrayList<>();
         for (QueryResp.QueryResult r : results) {
-            out.add(r.getEntity());
+            out.add(plain(r.getEntity()));
         }
         return out;
     }
@@ -172,10 +183,28 @@ public class Features {
             Map<String, Object> hit = new LinkedHashMap<>();
             hit.put("id", h.getId());
             hit.put("score", h.getScore());
-            hit.put("entity", h.getEntity());
+            hit.put("entity", plain(h.getEntity()));
             hits.add(hit);
         }
         return hits;
+    }
+
+    /** An entity with its binary vectors (ByteBuffers, which Gson cannot print) as hex strings. */
+    static Map<String, Object> plain(Map<String, Object> entity) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> e : entity.entrySet()) {
+            Object v = e.getValue();
+            if (v instanceof ByteBuffer) {
+                ByteBuffer b = (ByteBuffer) v;
+                StringBuilder hex = new StringBuilder();
+                for (int k = 0; k < b.limit(); k++) {
+                    hex.append(String.format("%02x", b.get(k)));
+                }
+                v = hex.toString();
+            }
+            out.put(e.getKey(), v);
+        }
+        return out;
     }
 
     static List<BaseVector> query(int i) {
@@ -264,6 +293,7 @@ public class Features {
         aliases();
         databases();
         varcharCollection();
+        types();
         errors();
         client.close();
     }
@@ -569,6 +599,156 @@ public class Features {
             }
         });
         client.dropCollection(DropCollectionReq.builder().collectionName("java_more2").build());
+    }
+
+    static final String[] TEXTS = {"apple banana", "banana cherry", "cherry apple apple", "durian",
+            "apple pie recipe", "banana split"};
+
+    /** Every other scalar type (Int8, Int16, Double, arrays of VarChar/Float/Bool, a nullable JSON,
+     * Timestamptz, Geometry), auto ids, a BM25 function (full-text search, TEXT_MATCH, runAnalyzer),
+     * a binary vector; then schema and property changes. */
+    static void types() {
+        String name = "java_types";
+        if (client.hasCollection(HasCollectionReq.builder().collectionName(name).build())) {
+            client.dropCollection(DropCollectionReq.builder().collectionName(name).build());
+        }
+        step("typesCreate", () -> {
+            CreateCollectionReq.CollectionSchema schema = MilvusClientV2.CreateSchema();
+            schema.addField(AddFieldReq.builder().fieldName("id").dataType(DataType.Int64).isPrimaryKey(true)
+                    .autoID(true).build());
+            schema.addField(AddFieldReq.builder().fieldName("i8").dataType(DataType.Int8).build());
+            schema.addField(AddFieldReq.builder().fieldName("i16").dataType(DataType.Int16).build());
+            schema.addField(AddFieldReq.builder().fieldName("d").dataType(DataType.Double).build());
+            schema.addField(AddFieldReq.builder().fieldName("names").dataType(DataType.Array)
+                    .elementType(DataType.VarChar).maxLength(8).maxCapacity(4).build());
+            schema.addField(AddFieldReq.builder().fieldName("floats").dataType(DataType.Array)
+                    .elementType(DataType.Float).maxCapacity(4).build());
+            schema.addField(AddFieldReq.builder().fieldName("bools").dataType(DataType.Array)
+                    .elementType(DataType.Bool).maxCapacity(4).build());
+            schema.addField(AddFieldReq.builder().fieldName("js").dataType(DataType.JSON).isNullable(true).build());
+            schema.addField(AddFieldReq.builder().fieldName("ts").dataType(DataType.Timestamptz).isNullable(true)
+                    .build());
+            schema.addField(AddFieldReq.builder().fieldName("geo").dataType(DataType.Geometry).build());
+            schema.addField(AddFieldReq.builder().fieldName("text").dataType(DataType.VarChar).maxLength(256)
+                    .enableAnalyzer(true).enableMatch(true).build());
+            schema.addField(AddFieldReq.builder().fieldName("bm25").dataType(DataType.SparseFloatVector).build());
+            schema.addField(AddFieldReq.builder().fieldName("bin").dataType(DataType.BinaryVector).dimension(16)
+                    .build());
+            schema.addFunction(CreateCollectionReq.Function.builder().name("bm25_fn").functionType(FunctionType.BM25)
+                    .inputFieldNames(Collections.singletonList("text"))
+                    .outputFieldNames(Collections.singletonList("bm25")).build());
+            client.createCollection(CreateCollectionReq.builder().collectionName(name).collectionSchema(schema)
+                    .indexParams(Arrays.asList(
+                            IndexParam.builder().fieldName("bm25").indexType(IndexParam.IndexType.AUTOINDEX)
+                                    .metricType(IndexParam.MetricType.BM25).build(),
+                            IndexParam.builder().fieldName("bin").indexType(IndexParam.IndexType.BIN_FLAT)
+                                    .metricType(IndexParam.MetricType.HAMMING).build()))
+                    .build());
+            DescribeCollectionResp d = client.describeCollection(DescribeCollectionReq.builder().collectionName(name)
+                    .build());
+            List<Object> functions = new ArrayList<>();
+            for (CreateCollectionReq.Function f : d.getCollectionSchema().getFunctionList()) {
+                functions.add(Arrays.asList(f.getName(), String.valueOf(f.getFunctionType()), f.getInputFieldNames(),
+                        f.getOutputFieldNames()));
+            }
+            Map<String, Object> out = describe(d);
+            return Arrays.asList(out.get("autoID"), out.get("vectorFieldNames"), functions, out.get("fields"));
+        });
+        step("typesInsert", () -> {
+            List<JsonObject> data = new ArrayList<>();
+            for (int i = 0; i < TEXTS.length; i++) {
+                JsonObject r = new JsonObject();
+                r.addProperty("i8", i - 3);
+                r.addProperty("i16", 1000 * i);
+                r.addProperty("d", i / 4.0);
+                r.add("names", GSON.toJsonTree(Arrays.asList("n" + i, "m" + i)));
+                r.add("floats", GSON.toJsonTree(Arrays.asList(i * 0.5f, -1.25f)));
+                r.add("bools", GSON.toJsonTree(Arrays.asList(i % 2 == 0, true)));
+                if (i % 3 == 0) {
+                    r.add("js", JsonNull.INSTANCE);
+                } else {
+                    JsonObject js = new JsonObject();
+                    js.addProperty("k", i);
+                    js.add("list", GSON.toJsonTree(Arrays.asList(i, "x")));
+                    r.add("js", js);
+                }
+                if (i % 2 == 1) {
+                    r.addProperty("ts", String.format("2025-01-0%dT10:00:00Z", i));
+                }
+                r.addProperty("geo", String.format("POINT (%d %d)", i, i + 1));
+                r.addProperty("text", TEXTS[i]);
+                r.add("bin", GSON.toJsonTree(new byte[]{(byte) (1 << i), (byte) i}));
+                data.add(r);
+            }
+            var done = client.insert(InsertReq.builder().collectionName(name).data(data).build());
+            return Arrays.asList(done.getInsertCnt(), done.getPrimaryKeys().size());
+        });
+        step("typesQuery", () -> entities(client.query(QueryReq.builder().collectionName(name).filter("i8 >= -3")
+                .outputFields(Arrays.asList("i8", "i16", "d", "names", "floats", "bools", "js", "ts", "geo", "text",
+                        "bin")).build()).getQueryResults()));
+        step("typesFilters", () -> Arrays.asList(
+                entities(client.query(QueryReq.builder().collectionName(name)
+                        .filter("array_contains(names, \"m2\") or d > 1.0 or js[\"k\"] == 4")
+                        .outputFields(Collections.singletonList("i8")).build()).getQueryResults()),
+                entities(client.query(QueryReq.builder().collectionName(name).filter("js is null")
+                        .outputFields(Collections.singletonList("i8")).build()).getQueryResults()),
+                entities(client.query(QueryReq.builder().collectionName(name)
+                        .filter("ts > ISO '2025-01-02T00:00:00Z'")
+                        .outputFields(Collections.singletonList("i8")).build()).getQueryResults())));
+        step("errGeoFilter", () -> client.query(QueryReq.builder().collectionName(name)
+                .filter("ST_DWITHIN(geo, 'POINT (2 3)', 200000)").build()));
+        step("textMatch", () -> entities(client.query(QueryReq.builder().collectionName(name)
+                .filter("TEXT_MATCH(text, \"banana\")").outputFields(Collections.singletonList("text")).build())
+                .getQueryResults()));
+        step("fullText", () -> hits(client.search(SearchReq.builder().collectionName(name).annsField("bm25")
+                .data(Collections.singletonList(new EmbeddedText("apple"))).topK(3)
+                .outputFields(Collections.singletonList("text")).build())));
+        step("binarySearch", () -> hits(client.search(SearchReq.builder().collectionName(name).annsField("bin")
+                .data(Collections.singletonList(new BinaryVec(new byte[]{(byte) 3, (byte) 0}))).topK(3)
+                .outputFields(Arrays.asList("i8", "bin")).build())));
+        step("runAnalyzer", () -> {
+            RunAnalyzerResp r = client.runAnalyzer(RunAnalyzerReq.builder()
+                    .texts(Collections.singletonList("Hello, World of Milvus")).build());
+            List<Object> tokens = new ArrayList<>();
+            for (RunAnalyzerResp.AnalyzerToken t : r.getResults().get(0).getTokens()) {
+                tokens.add(t.getToken());
+            }
+            return tokens;
+        });
+        step("addField", () -> {
+            client.addCollectionField(AddCollectionFieldReq.builder().collectionName(name).fieldName("later")
+                    .dataType(DataType.Int64).isNullable(true).build());
+            return entities(client.query(QueryReq.builder().collectionName(name).filter("i8 == 0")
+                    .outputFields(Arrays.asList("i8", "later")).build()).getQueryResults());
+        });
+        step("properties", () -> {
+            client.alterCollectionProperties(AlterCollectionPropertiesReq.builder().collectionName(name)
+                    .property("collection.ttl.seconds", "3600").build());
+            Map<String, String> props = client.describeCollection(DescribeCollectionReq.builder()
+                    .collectionName(name).build()).getProperties();
+            client.alterDatabaseProperties(AlterDatabasePropertiesReq.builder().databaseName("default")
+                    .property("database.max.collections", "50").build());
+            Map<String, String> dbProps = client.describeDatabase(DescribeDatabaseReq.builder()
+                    .databaseName("default").build()).getProperties();
+            return Arrays.asList(props.get("collection.ttl.seconds"), dbProps.get("database.max.collections"));
+        });
+        step("server", () -> Arrays.asList(client.checkHealth().getIsHealthy(),
+                client.getServerVersion().isEmpty()));
+        step("errPartitionInsert", () -> {
+            JsonObject r = new JsonObject();
+            r.add("vec", GSON.toJsonTree(vec(1)));
+            r.add("sparse", GSON.toJsonTree(sparse(1)));
+            r.addProperty("id", 500L);
+            r.addProperty("title", "x");
+            r.add("meta", new JsonObject());
+            r.add("tags", new JsonArray());
+            r.addProperty("flag", true);
+            r.addProperty("price", 1.0f);
+            return client.insert(InsertReq.builder().collectionName(COLL).partitionName("nope")
+                    .data(Collections.singletonList(r)).build());
+        });
+        step("errMetric", () -> client.search(SearchReq.builder().collectionName(COLL).annsField("vec")
+                .data(query(3)).topK(3).metricType(IndexParam.MetricType.L2).build()));
     }
 
     static void errors() {
