@@ -387,3 +387,75 @@ def test_java_types_match_pymilvus(java_features: JavaRun) -> None:
     assert run.error("errMetric") == _wire_error(lambda: wire.search(
         COLL, [vec(3)], anns_field="vec", limit=3, search_params={"metric_type": "L2"}))
     assert "metric type not match" in run.error("errMetric")["message"]
+
+
+VECS = "java_vecs"
+
+
+def vec4(i: int) -> list[float]:
+    """Row i's vectors, as Features.vec4 builds them (exact in float16 and bfloat16)."""
+    return [float(i % 3), float(i % 4 + 1), 0.5 * i, 1.0]
+
+
+def int8(i: int) -> np.ndarray:
+    """Row i's int8 vector, as Features.int8 builds it."""
+    return np.array([i - 4, i % 3, 2, -i], dtype=np.int8)
+
+
+def test_java_vector_types_match_pymilvus(java_features: JavaRun) -> None:
+    import ml_dtypes
+
+    run, wire = java_features, java_features.wire
+    # some vector indexed, one not: Milvus's proxy refuses the load (docs/compatibility.md)
+    assert run.error("errLoadNoIndex") == {
+        "code": 1100, "legacy": 5, "kind": "SERVER_ERROR",
+        "message": "there is no vector index on field: [fv], please create index firstly: invalid parameter"}
+    assert run.value("vecsIndex") == [8, {"fieldName": "fv", "indexName": "fv", "indexType": "IVF_FLAT",
+                                          "metricType": "L2", "extraParams": {"nlist": "4"},
+                                          "indexState": "Finished"}, 8, "LoadStateLoaded", None]
+    f16, bf16, i8v, fv = run.value("vecsSearch")
+    q = np.array(vec4(3), dtype=np.float32)
+    _same_hits(f16, _hits(wire.search(VECS, [q.astype(np.float16)], anns_field="f16", limit=3)))
+    _same_hits(bf16, _hits(wire.search(VECS, [q.astype(ml_dtypes.bfloat16)], anns_field="bf16", limit=3)))
+    _same_hits(i8v, _hits(wire.search(VECS, [int8(3)], anns_field="i8v", limit=3)))
+    outputs = wire.search(VECS, [vec4(3)], anns_field="fv", limit=3, search_params={"params": {"nprobe": 4}},
+                          output_fields=["f16", "i8v"])
+    assert [[(h["id"], h["score"]) for h in hits] for hits in fv] == [
+        [(h["id"], pytest.approx(h["distance"])) for h in hits] for hits in outputs]
+    # 16-bit and int8 vectors come back to Java as their bytes
+    assert [h["entity"] for h in fv[0]] == [{"f16": np.array(vec4(h["id"]), np.float16).tobytes().hex(),
+                                             "i8v": int8(h["id"]).tobytes().hex()} for h in fv[0]]
+    # L2 (squared) and IP scores are exact for these values
+    assert [h["score"] for h in f16[0]] == [float(np.sum((q - np.array(vec4(h["id"]))) ** 2)) for h in f16[0]]
+    assert [h["score"] for h in bf16[0]] == [float(q @ np.array(vec4(h["id"] + 1))) for h in bf16[0]]
+    _same_hits(run.value("searchByIds"), _hits(wire.search(VECS, ids=[1, 2], anns_field="fv", limit=3)))
+    batches = run.value("searchIteratorV1")
+    assert [len(b) for b in batches] == [3, 3, 1]
+    iterator = wire.search_iterator(VECS, [vec4(3)], batch_size=3, limit=7, anns_field="fv",
+                                    search_params={"metric_type": "L2"})
+    ids: list[int] = []
+    while batch := iterator.next():
+        ids.extend(hit["id"] for hit in batch)
+    iterator.close()
+    assert [i for b in batches for i in b] == ids
+    iterator = wire.query_iterator(VECS, batch_size=3, offset=2, limit=4, filter="id >= 0", output_fields=["tag"])
+    pages = []
+    while batch := iterator.next():
+        pages.append([row["id"] for row in batch])
+    iterator.close()
+    assert run.value("queryIteratorOffset") == pages == [[2, 3, 4], [5]]
+    from pymilvus import AnnSearchRequest, RRFRanker
+
+    requests = [AnnSearchRequest([vec4(3)], "fv", {}, limit=8),
+                AnnSearchRequest([np.array(vec4(5), np.float16)], "f16", {}, limit=8)]
+    grouped = run.value("hybridGroupBy")
+    _same_hits(grouped, _hits(wire.hybrid_search(VECS, requests, RRFRanker(10), limit=3, group_by_field="tag",
+                                                 output_fields=["tag"])))
+    assert sorted(h["entity"]["tag"] for h in grouped[0]) == [0, 1, 2]
+    assert run.error("errDropLoadedIndex") == _wire_error(lambda: wire.drop_index(VECS, "fv"))
+    assert run.error("errDropLoadedIndex")["message"].startswith("vector index cannot be dropped on loaded collection")
+
+
+def test_java_users_and_roles(java_features: JavaRun) -> None:
+    assert java_features.value("rbac") == [True, True, [["Collection", COLL, "Search", "default"]], ["java_role"]]
+    assert "java_role" not in java_features.wire.list_roles()

@@ -13,7 +13,9 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import io.milvus.common.clientenum.FunctionType;
+import io.milvus.common.utils.Float16Utils;
 import io.milvus.orm.iterator.QueryIterator;
+import io.milvus.orm.iterator.SearchIterator;
 import io.milvus.orm.iterator.SearchIteratorV2;
 import io.milvus.response.QueryResultsWrapper;
 import io.milvus.v2.client.ConnectConfig;
@@ -40,7 +42,9 @@ import io.milvus.v2.service.database.request.AlterDatabasePropertiesReq;
 import io.milvus.v2.service.database.request.CreateDatabaseReq;
 import io.milvus.v2.service.database.request.DescribeDatabaseReq;
 import io.milvus.v2.service.database.request.DropDatabaseReq;
+import io.milvus.v2.service.index.request.CreateIndexReq;
 import io.milvus.v2.service.index.request.DescribeIndexReq;
+import io.milvus.v2.service.index.request.DropIndexReq;
 import io.milvus.v2.service.index.request.ListIndexesReq;
 import io.milvus.v2.service.index.response.DescribeIndexResp;
 import io.milvus.v2.service.partition.request.CreatePartitionReq;
@@ -50,6 +54,17 @@ import io.milvus.v2.service.partition.request.HasPartitionReq;
 import io.milvus.v2.service.partition.request.ListPartitionsReq;
 import io.milvus.v2.service.partition.request.LoadPartitionsReq;
 import io.milvus.v2.service.partition.request.ReleasePartitionsReq;
+import io.milvus.v2.service.rbac.request.CreateRoleReq;
+import io.milvus.v2.service.rbac.request.CreateUserReq;
+import io.milvus.v2.service.rbac.request.DescribeRoleReq;
+import io.milvus.v2.service.rbac.request.DescribeUserReq;
+import io.milvus.v2.service.rbac.request.DropRoleReq;
+import io.milvus.v2.service.rbac.request.DropUserReq;
+import io.milvus.v2.service.rbac.request.GrantPrivilegeReqV2;
+import io.milvus.v2.service.rbac.request.GrantRoleReq;
+import io.milvus.v2.service.rbac.request.RevokePrivilegeReqV2;
+import io.milvus.v2.service.rbac.request.RevokeRoleReq;
+import io.milvus.v2.service.rbac.response.DescribeRoleResp;
 import io.milvus.v2.service.utility.request.CreateAliasReq;
 import io.milvus.v2.service.utility.request.DescribeAliasReq;
 import io.milvus.v2.service.utility.request.DropAliasReq;
@@ -64,13 +79,17 @@ import io.milvus.v2.service.vector.request.InsertReq;
 import io.milvus.v2.service.vector.request.QueryIteratorReq;
 import io.milvus.v2.service.vector.request.QueryReq;
 import io.milvus.v2.service.vector.request.RunAnalyzerReq;
+import io.milvus.v2.service.vector.request.SearchIteratorReq;
 import io.milvus.v2.service.vector.request.SearchIteratorReqV2;
 import io.milvus.v2.service.vector.request.SearchReq;
 import io.milvus.v2.service.vector.request.UpsertReq;
 import io.milvus.v2.service.vector.request.data.BaseVector;
 import io.milvus.v2.service.vector.request.data.BinaryVec;
 import io.milvus.v2.service.vector.request.data.EmbeddedText;
+import io.milvus.v2.service.vector.request.data.BFloat16Vec;
+import io.milvus.v2.service.vector.request.data.Float16Vec;
 import io.milvus.v2.service.vector.request.data.FloatVec;
+import io.milvus.v2.service.vector.request.data.Int8Vec;
 import io.milvus.v2.service.vector.request.data.SparseFloatVec;
 import io.milvus.v2.service.vector.request.ranker.RRFRanker;
 import io.milvus.v2.service.vector.request.ranker.WeightedRanker;
@@ -294,6 +313,8 @@ public class Features {
         databases();
         varcharCollection();
         types();
+        vectors();
+        rbac();
         errors();
         client.close();
     }
@@ -749,6 +770,149 @@ public class Features {
         });
         step("errMetric", () -> client.search(SearchReq.builder().collectionName(COLL).annsField("vec")
                 .data(query(3)).topK(3).metricType(IndexParam.MetricType.L2).build()));
+    }
+
+    static List<Float> vec4(int i) {
+        return Arrays.asList((float) (i % 3), (float) (i % 4 + 1), 0.5f * i, 1f);
+    }
+
+    static byte[] int8(int i) {
+        return new byte[]{(byte) (i - 4), (byte) (i % 3), (byte) 2, (byte) -i};
+    }
+
+    /** Float16, BFloat16 and Int8 vectors; a vector field left without an index (load refused),
+     * indexed afterwards with a synchronous createIndex; search by ids, the V1 search iterator, a
+     * query iterator with an offset, a grouping hybrid search; dropping a loaded collection's index. */
+    static void vectors() {
+        String name = "java_vecs";
+        if (client.hasCollection(HasCollectionReq.builder().collectionName(name).build())) {
+            client.dropCollection(DropCollectionReq.builder().collectionName(name).build());
+        }
+        step("errLoadNoIndex", () -> {
+            CreateCollectionReq.CollectionSchema schema = MilvusClientV2.CreateSchema();
+            schema.addField(AddFieldReq.builder().fieldName("id").dataType(DataType.Int64).isPrimaryKey(true).build());
+            schema.addField(AddFieldReq.builder().fieldName("tag").dataType(DataType.Int64).build());
+            schema.addField(AddFieldReq.builder().fieldName("f16").dataType(DataType.Float16Vector).dimension(4)
+                    .build());
+            schema.addField(AddFieldReq.builder().fieldName("bf16").dataType(DataType.BFloat16Vector).dimension(4)
+                    .build());
+            schema.addField(AddFieldReq.builder().fieldName("i8v").dataType(DataType.Int8Vector).dimension(4)
+                    .build());
+            schema.addField(AddFieldReq.builder().fieldName("fv").dataType(DataType.FloatVector).dimension(4).build());
+            client.createCollection(CreateCollectionReq.builder().collectionName(name).collectionSchema(schema)
+                    .indexParams(Arrays.asList(
+                            IndexParam.builder().fieldName("f16").indexType(IndexParam.IndexType.HNSW)
+                                    .metricType(IndexParam.MetricType.L2).build(),
+                            IndexParam.builder().fieldName("bf16").indexType(IndexParam.IndexType.FLAT)
+                                    .metricType(IndexParam.MetricType.IP).build(),
+                            IndexParam.builder().fieldName("i8v").indexType(IndexParam.IndexType.HNSW)
+                                    .metricType(IndexParam.MetricType.COSINE).build()))
+                    .build());
+            return true;
+        });
+        step("vecsIndex", () -> {
+            List<JsonObject> data = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                JsonObject r = new JsonObject();
+                r.addProperty("id", (long) i);
+                r.addProperty("tag", (long) (i % 3));
+                // 16-bit vectors travel in rows as their bytes (the SDK's Float16Utils encodes them)
+                r.add("f16", GSON.toJsonTree(Float16Utils.f32VectorToFp16Buffer(vec4(i)).array()));
+                r.add("bf16", GSON.toJsonTree(Float16Utils.f32VectorToBf16Buffer(vec4(i + 1)).array()));
+                r.add("i8v", GSON.toJsonTree(int8(i)));
+                r.add("fv", GSON.toJsonTree(vec4(i + 2)));
+                data.add(r);
+            }
+            long inserted = client.insert(InsertReq.builder().collectionName(name).data(data).build()).getInsertCnt();
+            client.createIndex(CreateIndexReq.builder().collectionName(name).indexParams(Collections.singletonList(
+                    IndexParam.builder().fieldName("fv").indexType(IndexParam.IndexType.IVF_FLAT)
+                            .metricType(IndexParam.MetricType.L2).extraParams(Map.of("nlist", 4)).build())).build());
+            client.loadCollection(LoadCollectionReq.builder().collectionName(name).build());
+            DescribeIndexResp.IndexDesc d = client.describeIndex(DescribeIndexReq.builder().collectionName(name)
+                    .fieldName("fv").build()).getIndexDescriptions().get(0);
+            var state = client.getLoadStateV2(GetLoadStateReq.builder().collectionName(name).build());
+            return Arrays.asList(inserted, indexDesc(d), d.getTotalRows(), String.valueOf(state.getState()),
+                    state.getProgress());
+        });
+        step("vecsSearch", () -> Arrays.asList(
+                hits(client.search(SearchReq.builder().collectionName(name).annsField("f16")
+                        .data(Collections.singletonList(new Float16Vec(vec4(3)))).topK(3).build())),
+                hits(client.search(SearchReq.builder().collectionName(name).annsField("bf16")
+                        .data(Collections.singletonList(new BFloat16Vec(vec4(3)))).topK(3).build())),
+                hits(client.search(SearchReq.builder().collectionName(name).annsField("i8v")
+                        .data(Collections.singletonList(new Int8Vec(int8(3)))).topK(3).build())),
+                hits(client.search(SearchReq.builder().collectionName(name).annsField("fv")
+                        .data(Collections.singletonList(new FloatVec(vec4(3)))).topK(3)
+                        .searchParams(Map.of("nprobe", 4)).outputFields(Arrays.asList("f16", "i8v")).build()))));
+        step("searchByIds", () -> hits(client.search(SearchReq.builder().collectionName(name).annsField("fv")
+                .ids(Arrays.asList(1L, 2L)).topK(3).build())));
+        step("searchIteratorV1", () -> {
+            SearchIterator it = client.searchIterator(SearchIteratorReq.builder().collectionName(name)
+                    .vectorFieldName("fv").vectors(Collections.singletonList(new FloatVec(vec4(3)))).batchSize(3)
+                    .limit(7).metricType(IndexParam.MetricType.L2).outputFields(Collections.singletonList("tag"))
+                    .build());
+            List<List<Object>> batches = new ArrayList<>();
+            for (List<QueryResultsWrapper.RowRecord> batch = it.next(); !batch.isEmpty(); batch = it.next()) {
+                List<Object> ids = new ArrayList<>();
+                for (QueryResultsWrapper.RowRecord r : batch) {
+                    ids.add(r.get("id"));
+                }
+                batches.add(ids);
+            }
+            it.close();
+            return batches;
+        });
+        step("queryIteratorOffset", () -> {
+            QueryIterator it = client.queryIterator(QueryIteratorReq.builder().collectionName(name).expr("id >= 0")
+                    .outputFields(Collections.singletonList("tag")).batchSize(3).offset(2).limit(4).build());
+            List<List<Object>> batches = new ArrayList<>();
+            for (List<QueryResultsWrapper.RowRecord> batch = it.next(); !batch.isEmpty(); batch = it.next()) {
+                List<Object> ids = new ArrayList<>();
+                for (QueryResultsWrapper.RowRecord r : batch) {
+                    ids.add(r.get("id"));
+                }
+                batches.add(ids);
+            }
+            it.close();
+            return batches;
+        });
+        step("hybridGroupBy", () -> hits(client.hybridSearch(HybridSearchReq.builder().collectionName(name)
+                .searchRequests(Arrays.asList(
+                        AnnSearchReq.builder().vectorFieldName("fv").vectors(Collections.singletonList(
+                                new FloatVec(vec4(3)))).limit(8).build(),
+                        AnnSearchReq.builder().vectorFieldName("f16").vectors(Collections.singletonList(
+                                new Float16Vec(vec4(5)))).limit(8).build()))
+                .ranker(new RRFRanker(10)).groupByFieldName("tag").limit(3)
+                .outFields(Collections.singletonList("tag")).build())));
+        step("errDropLoadedIndex", () -> {
+            client.dropIndex(DropIndexReq.builder().collectionName(name).fieldName("fv").build());
+            return true;
+        });
+    }
+
+    /** Users and roles over a server that does not check passwords: what Attu-like Java tools call. */
+    static void rbac() {
+        step("rbac", () -> {
+            client.createRole(CreateRoleReq.builder().roleName("java_role").build());
+            client.grantPrivilegeV2(GrantPrivilegeReqV2.builder().roleName("java_role").privilege("Search")
+                    .dbName("default").collectionName(COLL).build());
+            client.createUser(CreateUserReq.builder().userName("java_user").password("Secret123!").build());
+            client.grantRole(GrantRoleReq.builder().userName("java_user").roleName("java_role").build());
+            DescribeRoleResp role = client.describeRole(DescribeRoleReq.builder().roleName("java_role").build());
+            List<Object> grants = new ArrayList<>();
+            for (DescribeRoleResp.GrantInfo g : role.getGrantInfos()) {
+                grants.add(Arrays.asList(g.getObjectType(), g.getObjectName(), g.getPrivilege(), g.getDbName()));
+            }
+            List<Object> out = Arrays.asList(client.listRoles().contains("java_role"),
+                    client.listUsers().contains("java_user"), grants,
+                    client.describeUser(DescribeUserReq.builder().userName("java_user").build()).getRoles());
+            client.revokeRole(RevokeRoleReq.builder().userName("java_user").roleName("java_role").build());
+            client.revokePrivilegeV2(RevokePrivilegeReqV2.builder().roleName("java_role").privilege("Search")
+                    .dbName("default").collectionName(COLL).build());
+            client.dropUser(DropUserReq.builder().userName("java_user").build());
+            client.dropRole(DropRoleReq.builder().roleName("java_role").build());
+            return out;
+        });
     }
 
     static void errors() {
