@@ -124,6 +124,27 @@ def test_another_client_sees_the_new_field_without_a_restart(client: MilvusClien
         other.close()
 
 
+def test_a_write_built_for_an_older_schema_is_refused(client: MilvusClient) -> None:
+    """``schema_timestamp`` (what the SDKs send over the wire: the update_timestamp of the description
+    they built the rows from) must be the collection's; after add_collection_field an older one gets
+    Milvus's SchemaMismatch (109), on which every SDK describes the collection again and resends."""
+    _create(client)
+    before = client.describe_collection("c")["update_timestamp"]
+    client.insert("c", [{"pk": 10, "v": [0.0, 1.0], "tag": "a", "arr": []}], schema_timestamp=before)
+    client.add_collection_field("c", "note", D.VARCHAR, max_length=8, nullable=True)
+    after = client.describe_collection("c")["update_timestamp"]
+    for write in (client.insert, client.upsert):
+        error = _error(lambda: write("c", [{"pk": 11, "v": [0.0, 1.0], "tag": "b", "arr": []}],
+                                     schema_timestamp=before))
+        assert (error.code, error.message) == (109, (
+            f"collection schema mismatch[collection=c]: the rows were built for the schema of {before}, the "
+            f"collection's schema is of {after}; describe the collection again and resend them"))
+    assert client.get("c", [11]) == []
+    client.insert("c", [{"pk": 11, "v": [0.0, 1.0], "tag": "b", "arr": [], "note": "n"}], schema_timestamp=after)
+    client.upsert("c", [{"pk": 12, "v": [0.0, 1.0], "tag": "c", "arr": []}], schema_timestamp=0)  # 0: not sent
+    assert client.get("c", [11, 12], output_fields=["note"]) == [{"pk": 11, "note": "n"}, {"pk": 12, "note": None}]
+
+
 def test_a_refused_field_leaves_the_collection_as_it_was(client: MilvusClient) -> None:
     _create(client)
     before = client.describe_collection("c")

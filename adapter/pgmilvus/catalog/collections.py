@@ -272,9 +272,31 @@ def describe(info: CollectionInfo) -> dict[str, Any]:
         "enable_dynamic_field": schema.enable_dynamic_field,
         "enable_namespace": False,
         "created_timestamp": hybrid_timestamp(info.created_at),
-        # Milvus 2.6: the last schema or property change (the creation until then).
-        "update_timestamp": hybrid_timestamp(info.updated_at or info.created_at),
+        "update_timestamp": update_timestamp(info),
     }
+
+
+def update_timestamp(info: CollectionInfo) -> int:
+    """Milvus 2.6's ``update_timestamp``: the last schema or property change (the creation until
+    then).  The SDKs cache a collection's description and send this value back with each insert and
+    upsert (``schema_timestamp``), for check_schema_timestamp."""
+    return hybrid_timestamp(info.updated_at or info.created_at)
+
+
+def check_schema_timestamp(info: CollectionInfo, schema_timestamp: Any) -> None:
+    """An insert or upsert encoded against a schema the collection no longer has is refused, as
+    Milvus's proxy refuses it (insertTask/upsertTask PreExecute): ``schema_timestamp`` (0 or None:
+    not sent) must be the collection's update_timestamp.  The SDKs answer SchemaMismatch by reading
+    the schema again and resending; without it, the Java SDK's rows built from a schema cached
+    before add_collection_field silently lost the new field's values."""
+    if not schema_timestamp:
+        return
+    current = update_timestamp(info)
+    if int(schema_timestamp) != current:
+        raise MilvusException(ErrorCode.COLLECTION_SCHEMA_MISMATCH,
+                              f"collection schema mismatch[collection={info.name}]: the rows were built for "
+                              f"the schema of {int(schema_timestamp)}, the collection's schema is of {current}; "
+                              "describe the collection again and resend them")
 
 
 def _functions(schema: CollectionSchema) -> list[dict[str, Any]]:

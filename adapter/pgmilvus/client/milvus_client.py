@@ -156,6 +156,17 @@ class MilvusClient:
         self._settler.poke()
         self._builder.poke(info)  # sealed segments get their vector indexes (segments.py)
 
+    @staticmethod
+    def _built_for(conn: Any, info: catalog.CollectionInfo, schema_timestamp: Any) -> catalog.CollectionInfo:
+        """``info`` for a write whose rows were built for the schema of ``schema_timestamp`` (the
+        SDKs' cached describe): checked against the schema as committed, read under the write's
+        lock (a cached description may lag a change another process just made)."""
+        if not schema_timestamp:
+            return info
+        info = catalog.lock_collection(conn, info)
+        collections.check_schema_timestamp(info, schema_timestamp)
+        return info
+
     def _fresh(self, conn: Any, info: catalog.CollectionInfo) -> catalog.CollectionInfo:
         """``info``, its statistics refreshed first if this process's writes made them stale."""
         if stats.due(self._server, info.id):
@@ -863,19 +874,23 @@ class MilvusClient:
     # -- data plane (writes.py / reads.py) ------------------------------------------------------------
     def insert(self, collection_name: str, data: Union[Dict, List[Dict]], timeout: Optional[float] = None,
                partition_name: Optional[str] = "", **kwargs: Any) -> Dict[str, Any]:
-        """Insert rows (all or none); a primary key that exists already is refused (use upsert)."""
+        """Insert rows (all or none); a primary key that exists already is refused (use upsert).
+        ``schema_timestamp`` (pgmilvus's own; what the SDKs send over the wire): the describe_collection
+        ``update_timestamp`` the rows were built for, refused once the schema changed (code 109)."""
         collections.refuse_namespace(kwargs.get("namespace"))
         rows = writes.normalize_rows(data)
         if isinstance(rows, list) and not rows:
             return {"insert_count": 0, "ids": []}
         with self._write(collection_name, timeout) as (conn, info):
+            info = self._built_for(conn, info, kwargs.get("schema_timestamp"))
             result = writes.insert(conn, info, rows, partition_name or None)
         self._wrote(info, result["insert_count"])
         return result
 
     def upsert(self, collection_name: str, data: Union[Dict, List[Dict]], timeout: Optional[float] = None,
                partition_name: Optional[str] = "", **kwargs: Any) -> Dict[str, Any]:
-        """Replace (or with ``partial_update=True`` merge into) entities by primary key."""
+        """Replace (or with ``partial_update=True`` merge into) entities by primary key;
+        ``schema_timestamp`` as for insert."""
         partial = kwargs.get("partial_update", False)
         if not isinstance(partial, bool):
             raise ParamError(message=f"partial_update must be a bool, got {partial!r}")
@@ -885,6 +900,7 @@ class MilvusClient:
         if isinstance(rows, list) and not rows:
             return {"upsert_count": 0, "ids": []}
         with self._write(collection_name, timeout) as (conn, info):
+            info = self._built_for(conn, info, kwargs.get("schema_timestamp"))
             result = writes.upsert(conn, info, rows, partition_name or None, partial_update=partial, field_ops=ops)
         self._wrote(info, 2 * result["upsert_count"])  # a replaced row is a delete and an insert
         return result

@@ -90,7 +90,7 @@ class DataRPCs(RPCBase):
     def Insert(self, call: Call, request: milvus_pb2.InsertRequest) -> milvus_pb2.MutationResult:
         rows = self._rows(call, request, every_struct=True)
         result = self._client(call).insert(request.collection_name, rows, partition_name=request.partition_name,
-                                           **namespace(request))
+                                           schema_timestamp=request.schema_timestamp, **namespace(request))
         count = result["insert_count"]
         return milvus_pb2.MutationResult(status=SUCCESS, IDs=ids_proto(result["ids"]), insert_cnt=count,
                                          succ_index=range(count), timestamp=hybrid_ts())
@@ -101,7 +101,7 @@ class DataRPCs(RPCBase):
         result = self._client(call).upsert(request.collection_name, rows, partition_name=request.partition_name,
                                            partial_update=bool(request.partial_update),
                                            field_ops={op.field_name: op.op for op in request.field_ops},
-                                           **namespace(request))
+                                           schema_timestamp=request.schema_timestamp, **namespace(request))
         count = result["upsert_count"]
         return milvus_pb2.MutationResult(status=SUCCESS, IDs=ids_proto(result["ids"]), upsert_cnt=count,
                                          succ_index=range(count), timestamp=hybrid_ts())

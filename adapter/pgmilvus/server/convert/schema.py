@@ -119,7 +119,8 @@ def describe_response(desc: dict[str, Any], db_name: str) -> milvus_pb2.Describe
     ts = int(desc.get("created_timestamp") or 0)
     return milvus_pb2.DescribeCollectionResponse(
         schema=schema, collectionID=int(desc["collection_id"]), collection_name=desc["collection_name"],
-        created_timestamp=ts, created_utc_timestamp=ts >> 18, update_timestamp=ts,
+        created_timestamp=ts, created_utc_timestamp=ts >> 18,
+        update_timestamp=int(desc.get("update_timestamp") or ts),  # the SDKs' schema_timestamp
         shards_num=int(desc.get("num_shards") or 1), aliases=list(desc.get("aliases") or []),
         consistency_level=int(desc.get("consistency_level") or 0), db_name=db_name,
         properties=[common_pb2.KeyValuePair(key=k, value=str(v))
