@@ -197,7 +197,7 @@ def test_java_reads_match_pymilvus(java_features: JavaRun) -> None:
         batches.append([row["id"] for row in batch])
     iterator.close()
     assert run.value("queryIterator") == batches
-    assert run.value("queryIteratorLimit") == [3, 4, 5, 6, 7]
+    assert run.value("queryIteratorLimit") == [[3, 4], [5, 6], [7]]
     for level in ("STRONG", "SESSION", "BOUNDED", "EVENTUALLY"):
         assert run.value(f"consistency_{level}") == [{"count(*)": 16}]
 
@@ -459,3 +459,30 @@ def test_java_vector_types_match_pymilvus(java_features: JavaRun) -> None:
 def test_java_users_and_roles(java_features: JavaRun) -> None:
     assert java_features.value("rbac") == [True, True, [["Collection", COLL, "Search", "default"]], ["java_role"]]
     assert "java_role" not in java_features.wire.list_roles()
+
+
+def test_java_writes_after_a_schema_change_keep_the_new_field(java_features: JavaRun) -> None:
+    """The SDK built the rows from the schema it cached before addCollectionField: the server refuses
+    that schema's timestamp (SchemaMismatch), the SDK describes again and resends, and the new field
+    gets its value (before, a collection without dynamic field silently lost it: later was null)."""
+    run = java_features
+    assert run.value("staleSchemaDynamic") == [{"id": 300, "added": 7, "num": 300, "extra": "x300"}]
+    [row] = run.value("staleSchemaStatic")
+    assert (row["i8"], row["later"]) == (9, 9)
+
+
+def test_java_partition_key_and_admin_calls(java_features: JavaRun) -> None:
+    run, wire = java_features, java_features.wire
+    kind = {"fieldName": "doc", "indexName": "kind_idx", "indexType": "INVERTED", "metricType": "INVALID",
+            "extraParams": {"json_cast_type": "varchar", "json_path": 'doc["kind"]'}, "indexState": "Finished"}
+    assert run.value("pkCreate") == [4, 4, kind]  # numPartitions(4): four partitions, as Milvus lists them
+    assert run.value("pkReads") == [
+        [{"pk": "k1", "note": "n1"}, {"pk": "k7", "note": "n7"}],
+        [{"pk": "k2", "tenant": 2}, {"pk": "k5", "tenant": 2}],  # QueryReq.ids: the SDK's pk in [...] filter
+        [[{"id": "k8", "score": 8.0, "entity": {"tenant": 2}}, {"id": "k5", "score": 5.0, "entity": {"tenant": 2}}]]]
+    assert run.value("pkIterator") == [["k0", "k1", "k2", "k3"], ["k4", "k5", "k6", "k7"], ["k8"]]
+    assert run.value("pkDelete") == 2
+    segment_rows = sum(s.num_rows for s in wire.list_persistent_segments("java_pk"))
+    # alterCollectionField's max_length, dropCollectionProperties, one replica, the segments pymilvus
+    # lists, compact (the SDK names the collection by id) and listCollectionsV2's shard numbers
+    assert run.value("pkAdmin") == [32, False, 1, segment_rows, "Completed", True]

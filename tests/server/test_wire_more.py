@@ -257,6 +257,29 @@ def test_results_list_dynamic_keys_by_name(two_vectors, serve_address, asked, li
                                                           else {"color": "red", "size": 3})
 
 
+def test_collections_are_listed_and_compacted_as_java_asks(two_vectors, serve_address) -> None:
+    """ShowCollections answers each collection's id, creation timestamps and shard number with its name,
+    as Milvus 2.6's rootcoord does (the Java SDK's listCollectionsV2 reads ``shards_num``); the Java
+    SDK's compact names the collection by ``collectionID`` alone, which Milvus's proxy accepts (it
+    was refused: "collection name should not be empty")."""
+    import grpc
+    from pymilvus.grpc_gen import milvus_pb2, milvus_pb2_grpc
+
+    with grpc.insecure_channel(serve_address) as channel:
+        stub = milvus_pb2_grpc.MilvusServiceStub(channel)
+        described = stub.DescribeCollection(milvus_pb2.DescribeCollectionRequest(collection_name=NAME))
+        shown = stub.ShowCollections(milvus_pb2.ShowCollectionsRequest())
+        compacted = stub.ManualCompaction(milvus_pb2.ManualCompactionRequest(collectionID=described.collectionID))
+        unknown = stub.ManualCompaction(milvus_pb2.ManualCompactionRequest(collectionID=described.collectionID + 999))
+    assert (list(shown.collection_names), list(shown.collection_ids), list(shown.shards_num)) == (
+        [NAME], [described.collectionID], [1])
+    assert list(shown.created_timestamps) == [described.created_timestamp]
+    assert list(shown.created_utc_timestamps) == [described.created_utc_timestamp]
+    assert (compacted.status.code, compacted.compactionID > 0) == (0, True)
+    assert (unknown.status.code, unknown.status.reason) == (
+        100, f"collection not found[collection={described.collectionID + 999}]")
+
+
 def test_field_mmap_flags_travel_as_milvus_s_mmap_enabled(wire_client, local_client) -> None:
     """pymilvus sends a field's ``mmap_enabled`` as the type param ``mmap.enabled`` and reads it back
     from there: set at create time and by alter_collection_field, describe shows it both ways."""

@@ -318,6 +318,16 @@ class MilvusClient:
         with self._conn() as conn:
             return catalog.list_collections(conn, self._db_name)
 
+    def list_collection_summaries(self, timeout: Optional[float] = None) -> List[Dict[str, Any]]:
+        """pgmilvus's own: list_collections with each collection's ``collection_id``,
+        ``created_timestamp`` and ``num_shards`` (as describe_collection gives them), read at once:
+        ``pgmilvus serve`` answers ShowCollections with them, as Milvus 2.6 does (the Java SDK's
+        listCollectionsV2 reads the shard numbers)."""
+        with self._conn(timeout) as conn:
+            rows = catalog.collection_summaries(conn, self._db_name)
+        return [{"collection_name": name, "collection_id": cid, "num_shards": shards,
+                 "created_timestamp": collections.hybrid_timestamp(created)} for name, cid, created, shards in rows]
+
     def has_collection(self, collection_name: str, timeout: Optional[float] = None, **kwargs: Any) -> bool:
         names.collection_name(collection_name)
         with self._conn(timeout) as conn:

@@ -26,6 +26,18 @@ from .status import SUCCESS, from_exception
 _INDEX_FACTS = ("field_name", "index_name", "total_rows", "indexed_rows", "pending_index_rows", "state")
 
 
+def named_collection(client: Any, name: str, collection_id: int) -> str:
+    """The collection a request names: by ``name``, else by its Milvus id, as Milvus's proxy reads
+    both (pymilvus's describe_replica and the Java SDK's compact send ``collectionID`` alone); an
+    unknown id is Milvus's collection-not-found (100)."""
+    if name:
+        return name
+    found = client.collection_name_of(collection_id)
+    if found is None:
+        raise MilvusException(ErrorCode.COLLECTION_NOT_FOUND, f"collection not found[collection={collection_id}]")
+    return found
+
+
 def hybrid_ts() -> int:
     """Milvus's hybrid timestamp for now: physical milliseconds over an 18-bit logical counter."""
     return int(time.time() * 1000) << 18
@@ -125,11 +137,17 @@ class AdminRPCs(RPCBase):
 
     @rpc
     def ShowCollections(self, call: Call, request: milvus_pb2.ShowCollectionsRequest) -> Any:
-        names = self._client(call).list_collections()
+        """Names with their ids, creation timestamps and shard numbers, as Milvus 2.6's rootcoord
+        answers (the Java SDK's listCollectionsV2 reads ``shards_num``)."""
+        listed = self._client(call).list_collection_summaries()
         if request.collection_names:
             wanted = set(request.collection_names)
-            names = [n for n in names if n in wanted]
-        return milvus_pb2.ShowCollectionsResponse(status=SUCCESS, collection_names=names)
+            listed = [c for c in listed if c["collection_name"] in wanted]
+        created = [c["created_timestamp"] for c in listed]
+        return milvus_pb2.ShowCollectionsResponse(
+            status=SUCCESS, collection_names=[c["collection_name"] for c in listed],
+            collection_ids=[c["collection_id"] for c in listed], created_timestamps=created,
+            created_utc_timestamps=[ts >> 18 for ts in created], shards_num=[c["num_shards"] for c in listed])
 
     @rpc
     def GetCollectionStatistics(self, call: Call, request: Any) -> Any:
@@ -168,9 +186,7 @@ class AdminRPCs(RPCBase):
     def GetReplicas(self, call: Call, request: milvus_pb2.GetReplicasRequest) -> Any:
         """describe_replica: pymilvus names the collection by id (collectionID), others may by name."""
         client = self._client(call)
-        name = request.collection_name or client.collection_name_of(request.collectionID)
-        if name is None:
-            raise MilvusException(ErrorCode.COLLECTION_NOT_FOUND, f"collection not found[collection={request.collectionID}]")
+        name = named_collection(client, request.collection_name, request.collectionID)
         collection_id = request.collectionID or client.describe_collection(name)["collection_id"]
         replicas = [milvus_pb2.ReplicaInfo(
             replicaID=r.id, collectionID=collection_id, node_ids=list(r.group_nodes),

@@ -26,13 +26,17 @@ import io.milvus.v2.common.IndexParam;
 import io.milvus.v2.exception.MilvusClientException;
 import io.milvus.v2.service.collection.request.AddCollectionFieldReq;
 import io.milvus.v2.service.collection.request.AddFieldReq;
+import io.milvus.v2.service.collection.request.AlterCollectionFieldReq;
 import io.milvus.v2.service.collection.request.AlterCollectionPropertiesReq;
 import io.milvus.v2.service.collection.request.CreateCollectionReq;
 import io.milvus.v2.service.collection.request.DescribeCollectionReq;
+import io.milvus.v2.service.collection.request.DescribeReplicasReq;
+import io.milvus.v2.service.collection.request.DropCollectionPropertiesReq;
 import io.milvus.v2.service.collection.request.DropCollectionReq;
 import io.milvus.v2.service.collection.request.GetLoadStateReq;
 import io.milvus.v2.service.collection.request.GetCollectionStatsReq;
 import io.milvus.v2.service.collection.request.HasCollectionReq;
+import io.milvus.v2.service.collection.request.ListCollectionsReq;
 import io.milvus.v2.service.collection.request.LoadCollectionReq;
 import io.milvus.v2.service.collection.request.ReleaseCollectionReq;
 import io.milvus.v2.service.collection.request.RenameCollectionReq;
@@ -68,7 +72,10 @@ import io.milvus.v2.service.rbac.response.DescribeRoleResp;
 import io.milvus.v2.service.utility.request.CreateAliasReq;
 import io.milvus.v2.service.utility.request.DescribeAliasReq;
 import io.milvus.v2.service.utility.request.DropAliasReq;
+import io.milvus.v2.service.utility.request.CompactReq;
 import io.milvus.v2.service.utility.request.FlushReq;
+import io.milvus.v2.service.utility.request.GetCompactionStateReq;
+import io.milvus.v2.service.utility.request.GetPersistentSegmentInfoReq;
 import io.milvus.v2.service.utility.request.ListAliasesReq;
 import io.milvus.v2.service.utility.response.DescribeAliasResp;
 import io.milvus.v2.service.vector.request.AnnSearchReq;
@@ -226,6 +233,32 @@ public class Features {
         return out;
     }
 
+    /** The ``key`` of each row of each batch an iterator gives (next() until an empty batch), closed after. */
+    static List<List<Object>> keyBatches(Supplier<List<QueryResultsWrapper.RowRecord>> next, Runnable close,
+                                         String key) {
+        List<List<Object>> batches = new ArrayList<>();
+        for (List<QueryResultsWrapper.RowRecord> batch = next.get(); !batch.isEmpty(); batch = next.get()) {
+            List<Object> keys = new ArrayList<>();
+            for (QueryResultsWrapper.RowRecord r : batch) {
+                keys.add(r.get(key));
+            }
+            batches.add(keys);
+        }
+        close.run();
+        return batches;
+    }
+
+    static List<List<Object>> keyBatches(QueryIterator it, String key) {
+        return keyBatches(it::next, it::close, key);
+    }
+
+    /** A run starts from scratch: the collection a section creates is dropped first if a run left it. */
+    static void dropIfExists(String name) {
+        if (client.hasCollection(HasCollectionReq.builder().collectionName(name).build())) {
+            client.dropCollection(DropCollectionReq.builder().collectionName(name).build());
+        }
+    }
+
     static List<BaseVector> query(int i) {
         return Collections.singletonList(new FloatVec(vec(i)));
     }
@@ -315,14 +348,14 @@ public class Features {
         types();
         vectors();
         rbac();
+        partitionKey();
         errors();
+        staleSchema();
         client.close();
     }
 
     static void collections() {
-        if (client.hasCollection(HasCollectionReq.builder().collectionName(COLL).build())) {
-            client.dropCollection(DropCollectionReq.builder().collectionName(COLL).build());
-        }
+        dropIfExists(COLL);
         step("create", () -> {
             client.createCollection(CreateCollectionReq.builder().collectionName(COLL).collectionSchema(schema())
                     .indexParams(indexes()).consistencyLevel(ConsistencyLevel.STRONG).build());
@@ -385,36 +418,11 @@ public class Features {
         });
         step("offsetLimit", () -> entities(client.query(QueryReq.builder().collectionName(COLL).filter("id >= 0")
                 .offset(3).limit(4).outputFields(Collections.singletonList("id")).build()).getQueryResults()));
-        step("queryIterator", () -> {
-            QueryIterator it = client.queryIterator(QueryIteratorReq.builder().collectionName(COLL).expr("id > 2")
-                    .outputFields(Arrays.asList("id", "title")).batchSize(5).build());
-            List<List<Object>> batches = new ArrayList<>();
-            while (true) {
-                List<QueryResultsWrapper.RowRecord> batch = it.next();
-                if (batch.isEmpty()) {
-                    break;
-                }
-                List<Object> ids = new ArrayList<>();
-                for (QueryResultsWrapper.RowRecord r : batch) {
-                    ids.add(r.get("id"));
-                }
-                batches.add(ids);
-            }
-            it.close();
-            return batches;
-        });
-        step("queryIteratorLimit", () -> {
-            QueryIterator it = client.queryIterator(QueryIteratorReq.builder().collectionName(COLL).expr("id > 2")
-                    .outputFields(Collections.singletonList("id")).batchSize(2).limit(5).build());
-            List<Object> ids = new ArrayList<>();
-            for (List<QueryResultsWrapper.RowRecord> batch = it.next(); !batch.isEmpty(); batch = it.next()) {
-                for (QueryResultsWrapper.RowRecord r : batch) {
-                    ids.add(r.get("id"));
-                }
-            }
-            it.close();
-            return ids;
-        });
+        step("queryIterator", () -> keyBatches(client.queryIterator(QueryIteratorReq.builder().collectionName(COLL)
+                .expr("id > 2").outputFields(Arrays.asList("id", "title")).batchSize(5).build()), "id"));
+        step("queryIteratorLimit", () -> keyBatches(client.queryIterator(QueryIteratorReq.builder()
+                .collectionName(COLL).expr("id > 2").outputFields(Collections.singletonList("id")).batchSize(2)
+                .limit(5).build()), "id"));
         step("stats", () -> Arrays.asList(
                 client.getCollectionStats(GetCollectionStatsReq.builder().collectionName(COLL).build())
                         .getNumOfEntities(),
@@ -630,9 +638,7 @@ public class Features {
      * a binary vector; then schema and property changes. */
     static void types() {
         String name = "java_types";
-        if (client.hasCollection(HasCollectionReq.builder().collectionName(name).build())) {
-            client.dropCollection(DropCollectionReq.builder().collectionName(name).build());
-        }
+        dropIfExists(name);
         step("typesCreate", () -> {
             CreateCollectionReq.CollectionSchema schema = MilvusClientV2.CreateSchema();
             schema.addField(AddFieldReq.builder().fieldName("id").dataType(DataType.Int64).isPrimaryKey(true)
@@ -785,9 +791,7 @@ public class Features {
      * query iterator with an offset, a grouping hybrid search; dropping a loaded collection's index. */
     static void vectors() {
         String name = "java_vecs";
-        if (client.hasCollection(HasCollectionReq.builder().collectionName(name).build())) {
-            client.dropCollection(DropCollectionReq.builder().collectionName(name).build());
-        }
+        dropIfExists(name);
         step("errLoadNoIndex", () -> {
             CreateCollectionReq.CollectionSchema schema = MilvusClientV2.CreateSchema();
             schema.addField(AddFieldReq.builder().fieldName("id").dataType(DataType.Int64).isPrimaryKey(true).build());
@@ -851,31 +855,11 @@ public class Features {
                     .vectorFieldName("fv").vectors(Collections.singletonList(new FloatVec(vec4(3)))).batchSize(3)
                     .limit(7).metricType(IndexParam.MetricType.L2).outputFields(Collections.singletonList("tag"))
                     .build());
-            List<List<Object>> batches = new ArrayList<>();
-            for (List<QueryResultsWrapper.RowRecord> batch = it.next(); !batch.isEmpty(); batch = it.next()) {
-                List<Object> ids = new ArrayList<>();
-                for (QueryResultsWrapper.RowRecord r : batch) {
-                    ids.add(r.get("id"));
-                }
-                batches.add(ids);
-            }
-            it.close();
-            return batches;
+            return keyBatches(it::next, it::close, "id");
         });
-        step("queryIteratorOffset", () -> {
-            QueryIterator it = client.queryIterator(QueryIteratorReq.builder().collectionName(name).expr("id >= 0")
-                    .outputFields(Collections.singletonList("tag")).batchSize(3).offset(2).limit(4).build());
-            List<List<Object>> batches = new ArrayList<>();
-            for (List<QueryResultsWrapper.RowRecord> batch = it.next(); !batch.isEmpty(); batch = it.next()) {
-                List<Object> ids = new ArrayList<>();
-                for (QueryResultsWrapper.RowRecord r : batch) {
-                    ids.add(r.get("id"));
-                }
-                batches.add(ids);
-            }
-            it.close();
-            return batches;
-        });
+        step("queryIteratorOffset", () -> keyBatches(client.queryIterator(QueryIteratorReq.builder()
+                .collectionName(name).expr("id >= 0").outputFields(Collections.singletonList("tag")).batchSize(3)
+                .offset(2).limit(4).build()), "id"));
         step("hybridGroupBy", () -> hits(client.hybridSearch(HybridSearchReq.builder().collectionName(name)
                 .searchRequests(Arrays.asList(
                         AnnSearchReq.builder().vectorFieldName("fv").vectors(Collections.singletonList(
@@ -912,6 +896,135 @@ public class Features {
             client.dropUser(DropUserReq.builder().userName("java_user").build());
             client.dropRole(DropRoleReq.builder().roleName("java_role").build());
             return out;
+        });
+    }
+
+    /** A field added after this client cached the schema (its first insert did): Milvus refuses the
+     * next insert's old schema_timestamp with SchemaMismatch, and the SDK then re-reads the schema and
+     * sends the row again, the new field's value in the new field. */
+    static void staleSchema() {
+        step("staleSchemaDynamic", () -> {
+            client.addCollectionField(AddCollectionFieldReq.builder().collectionName(COLL).fieldName("added")
+                    .dataType(DataType.Int64).isNullable(true).build());
+            JsonObject r = row(300, "late");
+            r.addProperty("added", 7L);
+            client.insert(InsertReq.builder().collectionName(COLL).data(Collections.singletonList(r)).build());
+            List<Map<String, Object>> rows = entities(client.query(QueryReq.builder().collectionName(COLL)
+                    .filter("id == 300").outputFields(Arrays.asList("added", "$meta")).build()).getQueryResults());
+            client.delete(DeleteReq.builder().collectionName(COLL).filter("id == 300").build());  // reads compare
+            return rows;
+        });
+        step("staleSchemaStatic", () -> {
+            JsonObject r = new JsonObject();
+            r.addProperty("i8", 9);
+            r.addProperty("i16", 9);
+            r.addProperty("d", 9.0);
+            r.add("names", new JsonArray());
+            r.add("floats", new JsonArray());
+            r.add("bools", new JsonArray());
+            r.addProperty("geo", "POINT (9 9)");
+            r.addProperty("text", "late");
+            r.add("bin", GSON.toJsonTree(new byte[]{1, 1}));
+            r.addProperty("later", 9L);
+            client.insert(InsertReq.builder().collectionName("java_types").data(Collections.singletonList(r)).build());
+            List<Map<String, Object>> rows = entities(client.query(QueryReq.builder().collectionName("java_types")
+                    .filter("i8 == 9").outputFields(Arrays.asList("i8", "later")).build()).getQueryResults());
+            client.delete(DeleteReq.builder().collectionName("java_types").filter("i8 == 9").build());
+            return rows;
+        });
+    }
+
+    /** A VARCHAR primary key and a partition key over 4 partitions, a JSON path index; the field and
+     * property calls, replicas, segments and compaction a Java admin tool makes; a query iterator
+     * paging by string keys, query by ids, delete by string ids. */
+    static void partitionKey() {
+        String name = "java_pk";
+        dropIfExists(name);
+        step("pkCreate", () -> {
+            CreateCollectionReq.CollectionSchema schema = MilvusClientV2.CreateSchema();
+            schema.addField(AddFieldReq.builder().fieldName("pk").dataType(DataType.VarChar).maxLength(8)
+                    .isPrimaryKey(true).build());
+            schema.addField(AddFieldReq.builder().fieldName("tenant").dataType(DataType.Int64).isPartitionKey(true)
+                    .build());
+            schema.addField(AddFieldReq.builder().fieldName("doc").dataType(DataType.JSON).build());
+            schema.addField(AddFieldReq.builder().fieldName("note").dataType(DataType.VarChar).maxLength(16).build());
+            schema.addField(AddFieldReq.builder().fieldName("vec").dataType(DataType.FloatVector).dimension(2).build());
+            Map<String, Object> path = new LinkedHashMap<>();
+            path.put("json_path", "doc[\"kind\"]");
+            path.put("json_cast_type", "varchar");
+            client.createCollection(CreateCollectionReq.builder().collectionName(name).collectionSchema(schema)
+                    .numPartitions(4).properties(Map.of("mmap.enabled", "false"))
+                    .indexParams(Arrays.asList(
+                            IndexParam.builder().fieldName("vec").metricType(IndexParam.MetricType.IP).build(),
+                            IndexParam.builder().fieldName("doc").indexName("kind_idx")
+                                    .indexType(IndexParam.IndexType.INVERTED).extraParams(path).build()))
+                    .build());
+            List<JsonObject> data = new ArrayList<>();
+            for (int i = 0; i < 9; i++) {
+                JsonObject r = new JsonObject();
+                r.addProperty("pk", "k" + i);
+                r.addProperty("tenant", (long) (i % 3));
+                JsonObject doc = new JsonObject();
+                doc.addProperty("kind", i % 2 == 0 ? "even" : "odd");
+                r.add("doc", doc);
+                r.addProperty("note", "n" + i);
+                r.add("vec", GSON.toJsonTree(Arrays.asList(1f, (float) i)));
+                data.add(r);
+            }
+            client.insert(InsertReq.builder().collectionName(name).data(data).build());
+            Map<String, Object> d = describe(client.describeCollection(DescribeCollectionReq.builder()
+                    .collectionName(name).build()));
+            return Arrays.asList(d.get("numOfPartitions"),
+                    client.listPartitions(ListPartitionsReq.builder().collectionName(name).build()).size(),
+                    indexDesc(client.describeIndex(DescribeIndexReq.builder().collectionName(name)
+                            .indexName("kind_idx").build()).getIndexDescriptions().get(0)));
+        });
+        step("pkReads", () -> Arrays.asList(
+                entities(client.query(QueryReq.builder().collectionName(name)
+                        .filter("tenant == 1 and doc[\"kind\"] == \"odd\"")
+                        .outputFields(Collections.singletonList("note")).build()).getQueryResults()),
+                entities(client.query(QueryReq.builder().collectionName(name).ids(Arrays.asList("k2", "k5", "zz"))
+                        .outputFields(Collections.singletonList("tenant")).build()).getQueryResults()),
+                hits(client.search(SearchReq.builder().collectionName(name).annsField("vec")
+                        .data(Collections.singletonList(new FloatVec(Arrays.asList(0f, 1f)))).topK(2)
+                        .filter("tenant == 2").outputFields(Collections.singletonList("tenant")).build()))));
+        step("pkIterator", () -> keyBatches(client.queryIterator(QueryIteratorReq.builder().collectionName(name)
+                .expr("tenant >= 0").outputFields(Collections.singletonList("pk")).batchSize(4).build()), "pk"));
+        step("pkDelete", () -> client.delete(DeleteReq.builder().collectionName(name)
+                .ids(Arrays.asList("k0", "k1", "nope")).build()).getDeleteCnt());
+        step("pkAdmin", () -> {
+            client.releaseCollection(ReleaseCollectionReq.builder().collectionName(name).build());
+            client.alterCollectionField(AlterCollectionFieldReq.builder().collectionName(name).fieldName("note")
+                    .property("max_length", "32").build());
+            client.dropCollectionProperties(DropCollectionPropertiesReq.builder().collectionName(name)
+                    .propertyKeys(Collections.singletonList("mmap.enabled")).build());
+            client.loadCollection(LoadCollectionReq.builder().collectionName(name).build());
+            DescribeCollectionResp d = client.describeCollection(DescribeCollectionReq.builder()
+                    .collectionName(name).build());
+            Object maxLength = null;
+            for (CreateCollectionReq.FieldSchema f : d.getCollectionSchema().getFieldSchemaList()) {
+                if (f.getName().equals("note")) {
+                    maxLength = f.getMaxLength();
+                }
+            }
+            var replicas = client.describeReplicas(DescribeReplicasReq.builder().collectionName(name).build())
+                    .getReplicas();
+            var segments = client.getPersistentSegmentInfo(GetPersistentSegmentInfoReq.builder()
+                    .collectionName(name).build()).getSegmentInfos();
+            long rows = 0;
+            for (var seg : segments) {
+                rows += seg.getNumOfRows();
+            }
+            long compaction = client.compact(CompactReq.builder().collectionName(name).build()).getCompactionID();
+            String state = String.valueOf(client.getCompactionState(GetCompactionStateReq.builder()
+                    .compactionID(compaction).build()).getState());
+            boolean listed = false;
+            for (var info : client.listCollectionsV2(ListCollectionsReq.builder().build()).getCollectionInfos()) {
+                listed = listed || (info.getCollectionName().equals(name)
+                        && Integer.valueOf(1).equals(info.getShardNum()));
+            }
+            return Arrays.asList(maxLength, d.getProperties().containsKey("mmap.enabled"), replicas.size(), rows,
+                    state, listed);
         });
     }
 
