@@ -387,6 +387,14 @@ def test_java_types_match_pymilvus(java_features: JavaRun) -> None:
     assert run.error("errMetric") == _wire_error(lambda: wire.search(
         COLL, [vec(3)], anns_field="vec", limit=3, search_params={"metric_type": "L2"}))
     assert "metric type not match" in run.error("errMetric")["message"]
+    # an upsert without its key (the SDK sends it on an auto_id collection): Milvus's proxy text, as
+    # pymilvus would get it over the wire had it not checked the rows first
+    assert run.error("errUpsertNoPk") == {
+        "code": 1100, "legacy": 5, "kind": "SERVER_ERROR",
+        "message": "fieldSchema(id) has no corresponding fieldData pass in: invalid parameter "
+                   "(row 0: give `id` a value)"}
+    assert run.error("errInsertMissingField") == {"code": 0, "legacy": 0, "kind": "INVALID_PARAMS",
+                                                  "message": "The field: title is not provided."}  # the SDK's check
 
 
 VECS = "java_vecs"

@@ -145,6 +145,10 @@ BAD_INSERTS = {
     "no vector at all": ([_long_column("id", [10, 11]), _float_column("vector", [], 3)], 2,  # pymilvus: all None
                          "float vector field 'vector' is illegal, array type mismatch: invalid "
                          "parameter[expected=need float vector][actual=got nil]"),
+    # pymilvus checks rows first ("Insert missed an field"); an SDK that sends them gets the proxy's text
+    "no primary key column": ([_float_column("vector", [1, 2, 3], 3)], 1,
+                              "fieldSchema(id) has no corresponding fieldData pass in: invalid parameter "
+                              "(row 0: give `id` a value)"),
 }
 
 
@@ -159,6 +163,18 @@ def test_malformed_insert_gets_a_status_and_writes_nothing(seeded, stub, local_c
     assert text in reply.status.reason
     assert local_client.query(NAME, output_fields=["count(*)"])[0]["count(*)"] == 5
     assert stub.HasCollection(milvus_pb2.HasCollectionRequest(collection_name=NAME)).value is True
+
+
+def test_an_upsert_without_its_key_column_gets_milvus_s_answer(seeded, stub, local_client) -> None:
+    """The Java SDK sends an upsert on an auto_id collection without the key column (it checks
+    nothing there); Milvus 2.6's proxy answers checkFieldsDataBySchema's 1100, where pgmilvus answered
+    pymilvus's client-side text with code 1."""
+    reply = stub.Upsert(milvus_pb2.UpsertRequest(collection_name=NAME, num_rows=1,
+                                                 fields_data=[_float_column("vector", [1, 2, 3], 3)]))
+    assert (reply.status.code, reply.status.error_code, reply.status.reason) == (
+        1100, common_pb2.IllegalArgument,
+        "fieldSchema(id) has no corresponding fieldData pass in: invalid parameter (row 0: give `id` a value)")
+    assert local_client.query(NAME, output_fields=["count(*)"])[0]["count(*)"] == 5
 
 
 def _search(stub, placeholder: bytes, **params: str) -> milvus_pb2.SearchResults:

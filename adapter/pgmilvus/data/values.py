@@ -29,7 +29,7 @@ import numpy as np
 from psycopg.adapt import Dumper
 from psycopg.pq import Format
 
-from ..errors import DataNotMatchException, ErrorCode, MilvusException, ParamError
+from ..errors import DataNotMatchException, ErrorCode, MilvusException, ParamError, client_side
 from ..schema.model import DYNAMIC_FIELD, FieldSchema
 from ..types import DataType, INT_RANGES
 from . import timestamps, wkt
@@ -215,9 +215,15 @@ def undivided_float_data(field: FieldSchema, column: list[Any], base: int) -> Op
 
 
 def missing_field(field: FieldSchema, row: int) -> DataNotMatchException:
-    return DataNotMatchException(
-        message=f"Insert missed an field `{field.name}` to collection without set nullable==true or set "
-                f"default_value (row {row}: give `{field.name}` a value)")
+    """pymilvus's client-side text for a row without a required field; over the wire (an SDK that
+    sends the request without that column: the Java SDK's upsert on an auto_id collection) the text
+    of Milvus 2.6's proxy (checkFieldsDataBySchema)."""
+    fix = f"(row {row}: give `{field.name}` a value)"
+    return client_side(
+        DataNotMatchException(message=f"Insert missed an field `{field.name}` to collection without set "
+                                      f"nullable==true or set default_value {fix}"),
+        MilvusException(ErrorCode.INVALID_PARAMETER,
+                        f"fieldSchema({field.name}) has no corresponding fieldData pass in: invalid parameter {fix}"))
 
 
 def unsent_field(field: FieldSchema, row: int) -> MilvusException:

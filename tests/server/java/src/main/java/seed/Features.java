@@ -776,6 +776,24 @@ public class Features {
         });
         step("errMetric", () -> client.search(SearchReq.builder().collectionName(COLL).annsField("vec")
                 .data(query(3)).topK(3).metricType(IndexParam.MetricType.L2).build()));
+        step("errUpsertNoPk", () -> {
+            JsonObject r = new JsonObject();  // an auto_id collection: the SDK sends the row without its key
+            r.addProperty("i8", 1);
+            r.addProperty("i16", 1);
+            r.addProperty("d", 1.0);
+            r.add("names", new JsonArray());
+            r.add("floats", new JsonArray());
+            r.add("bools", new JsonArray());
+            r.addProperty("geo", "POINT (1 1)");
+            r.addProperty("text", "x");
+            r.add("bin", GSON.toJsonTree(new byte[]{1, 1}));
+            return client.upsert(UpsertReq.builder().collectionName(name).data(Collections.singletonList(r)).build());
+        });
+        step("errInsertMissingField", () -> {
+            JsonObject r = row(400, "x");
+            r.remove("title");
+            return client.insert(InsertReq.builder().collectionName(COLL).data(Collections.singletonList(r)).build());
+        });
     }
 
     static List<Float> vec4(int i) {
