@@ -633,6 +633,21 @@ public class Features {
     static final String[] TEXTS = {"apple banana", "banana cherry", "cherry apple apple", "durian",
             "apple pie recipe", "banana split"};
 
+    /** A java_types row with every required field and nothing else, ``i`` in its numbers. */
+    static JsonObject bareTypesRow(int i) {
+        JsonObject r = new JsonObject();
+        r.addProperty("i8", i);
+        r.addProperty("i16", i);
+        r.addProperty("d", (double) i);
+        r.add("names", new JsonArray());
+        r.add("floats", new JsonArray());
+        r.add("bools", new JsonArray());
+        r.addProperty("geo", String.format("POINT (%d %d)", i, i));
+        r.addProperty("text", "late");
+        r.add("bin", GSON.toJsonTree(new byte[]{1, 1}));
+        return r;
+    }
+
     /** Every other scalar type (Int8, Int16, Double, arrays of VarChar/Float/Bool, a nullable JSON,
      * Timestamptz, Geometry), auto ids, a BM25 function (full-text search, TEXT_MATCH, runAnalyzer),
      * a binary vector; then schema and property changes. */
@@ -777,16 +792,7 @@ public class Features {
         step("errMetric", () -> client.search(SearchReq.builder().collectionName(COLL).annsField("vec")
                 .data(query(3)).topK(3).metricType(IndexParam.MetricType.L2).build()));
         step("errUpsertNoPk", () -> {
-            JsonObject r = new JsonObject();  // an auto_id collection: the SDK sends the row without its key
-            r.addProperty("i8", 1);
-            r.addProperty("i16", 1);
-            r.addProperty("d", 1.0);
-            r.add("names", new JsonArray());
-            r.add("floats", new JsonArray());
-            r.add("bools", new JsonArray());
-            r.addProperty("geo", "POINT (1 1)");
-            r.addProperty("text", "x");
-            r.add("bin", GSON.toJsonTree(new byte[]{1, 1}));
+            JsonObject r = bareTypesRow(1);  // an auto_id collection: the SDK sends the row without its key
             return client.upsert(UpsertReq.builder().collectionName(name).data(Collections.singletonList(r)).build());
         });
         step("errInsertMissingField", () -> {
@@ -933,16 +939,7 @@ public class Features {
             return rows;
         });
         step("staleSchemaStatic", () -> {
-            JsonObject r = new JsonObject();
-            r.addProperty("i8", 9);
-            r.addProperty("i16", 9);
-            r.addProperty("d", 9.0);
-            r.add("names", new JsonArray());
-            r.add("floats", new JsonArray());
-            r.add("bools", new JsonArray());
-            r.addProperty("geo", "POINT (9 9)");
-            r.addProperty("text", "late");
-            r.add("bin", GSON.toJsonTree(new byte[]{1, 1}));
+            JsonObject r = bareTypesRow(9);
             r.addProperty("later", 9L);
             client.insert(InsertReq.builder().collectionName("java_types").data(Collections.singletonList(r)).build());
             List<Map<String, Object>> rows = entities(client.query(QueryReq.builder().collectionName("java_types")
