@@ -494,3 +494,27 @@ def test_java_partition_key_and_admin_calls(java_features: JavaRun) -> None:
     # alterCollectionField's max_length, dropCollectionProperties, one replica, the segments pymilvus
     # lists, compact (the SDK names the collection by id) and listCollectionsV2's shard numbers
     assert run.value("pkAdmin") == [32, False, 1, segment_rows, "Completed", True]
+
+
+def test_java_refusals_match_pymilvus(java_features: JavaRun) -> None:
+    run, wire = java_features, java_features.wire
+    same = {
+        "errEmptyFilterNoLimit": lambda: wire.query(COLL, filter="", output_fields=["id"]),
+        "errHasPartitionUnknown": lambda: wire.has_partition(NOPE, "p"),
+        "errAliasUnknownCollection": lambda: wire.create_alias(NOPE, "jf_a2"),
+        "errDescribeAliasUnknown": lambda: wire.describe_alias("jf_none"),
+        "errAlterAliasUnknown": lambda: wire.alter_alias(COLL, "jf_none"),
+        "errCreateDatabaseTwice": lambda: wire.create_database("default"),
+        "errLoadPartitionUnknown": lambda: wire.load_partitions(COLL, ["p9"]),
+        "errSearchUnknownField": lambda: wire.search(COLL, [vec(3)], anns_field="nope", limit=3),
+        "errTopK": lambda: wire.search(COLL, [vec(3)], anns_field="vec", limit=20000),
+        "errGroupByVector": lambda: wire.search(COLL, [vec(3)], anns_field="vec", limit=3, group_by_field="vec"),
+        "errDeleteBadFilter": lambda: wire.delete(COLL, filter="nope_field >>"),
+    }
+    for step, call in same.items():
+        assert run.error(step) == _wire_error(call), step
+    assert [run.error(s)["code"] for s in same] == [1100, 100, 100, 1600, 1600, 65535, 200, 1100, 1100, 1100, 1100]
+    # Milvus's DescribeIndex answers every index; the SDK keeps the field's (none): an empty answer
+    assert run.value("errNoIndex") == {"indexDescriptions": []}
+    assert run.value("dropUnknownCollection") is True  # Milvus 2.6 drops a missing collection silently
+    assert run.error("errGetUnknownPartition")["kind"] == "SERVER_ERROR"  # the SDK's own hasPartition check

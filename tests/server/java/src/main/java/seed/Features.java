@@ -73,6 +73,7 @@ import io.milvus.v2.service.utility.request.CreateAliasReq;
 import io.milvus.v2.service.utility.request.DescribeAliasReq;
 import io.milvus.v2.service.utility.request.DropAliasReq;
 import io.milvus.v2.service.utility.request.CompactReq;
+import io.milvus.v2.service.utility.request.AlterAliasReq;
 import io.milvus.v2.service.utility.request.FlushReq;
 import io.milvus.v2.service.utility.request.GetCompactionStateReq;
 import io.milvus.v2.service.utility.request.GetPersistentSegmentInfoReq;
@@ -116,6 +117,7 @@ import java.util.function.Supplier;
 
 public class Features {
     static final String COLL = "java_features";
+    static final String NOPE = "java_nope";
     static final String[] COLORS = {"red", "green", "blue"};
     static final Gson GSON = new GsonBuilder().serializeNulls().create();
     static MilvusClientV2 client;
@@ -350,6 +352,7 @@ public class Features {
         rbac();
         partitionKey();
         errors();
+        moreErrors();
         staleSchema();
         client.close();
     }
@@ -1041,6 +1044,49 @@ public class Features {
             return Arrays.asList(maxLength, d.getProperties().containsKey("mmap.enabled"), replicas.size(), rows,
                     state, listed);
         });
+    }
+
+    /** Refusals a Java application meets, each compared by the Python test with what pymilvus gets. */
+    static void moreErrors() {
+        step("errNoIndex", () -> client.describeIndex(DescribeIndexReq.builder().collectionName(COLL)
+                .fieldName("flag").build()));
+        step("errEmptyFilterNoLimit", () -> client.query(QueryReq.builder().collectionName(COLL).filter("")
+                .outputFields(Collections.singletonList("id")).build()));
+        step("errHasPartitionUnknown", () -> client.hasPartition(HasPartitionReq.builder().collectionName(NOPE)
+                .partitionName("p").build()));
+        step("errAliasUnknownCollection", () -> {
+            client.createAlias(CreateAliasReq.builder().collectionName(NOPE).alias("jf_a2").build());
+            return true;
+        });
+        step("errDescribeAliasUnknown", () -> client.describeAlias(DescribeAliasReq.builder().alias("jf_none")
+                .build()));
+        step("errAlterAliasUnknown", () -> {
+            client.alterAlias(AlterAliasReq.builder().collectionName(COLL).alias("jf_none").build());
+            return true;
+        });
+        step("errCreateDatabaseTwice", () -> {
+            client.createDatabase(CreateDatabaseReq.builder().databaseName("default").build());
+            return true;
+        });
+        step("errLoadPartitionUnknown", () -> {
+            client.loadPartitions(LoadPartitionsReq.builder().collectionName(COLL)
+                    .partitionNames(Collections.singletonList("p9")).build());
+            return true;
+        });
+        step("errGetUnknownPartition", () -> client.getLoadState(GetLoadStateReq.builder().collectionName(COLL)
+                .partitionName("p9").build()));
+        step("errSearchUnknownField", () -> client.search(SearchReq.builder().collectionName(COLL).annsField("nope")
+                .data(query(3)).topK(3).build()));
+        step("errTopK", () -> client.search(SearchReq.builder().collectionName(COLL).annsField("vec")
+                .data(query(3)).topK(20000).build()));
+        step("errGroupByVector", () -> client.search(SearchReq.builder().collectionName(COLL).annsField("vec")
+                .data(query(3)).topK(3).groupByFieldName("vec").build()));
+        step("dropUnknownCollection", () -> {
+            client.dropCollection(DropCollectionReq.builder().collectionName(NOPE).build());
+            return true;
+        });
+        step("errDeleteBadFilter", () -> client.delete(DeleteReq.builder().collectionName(COLL)
+                .filter("nope_field >>").build()));
     }
 
     static void errors() {
