@@ -518,3 +518,17 @@ def test_java_refusals_match_pymilvus(java_features: JavaRun) -> None:
     assert run.value("errNoIndex") == {"indexDescriptions": []}
     assert run.value("dropUnknownCollection") is True  # Milvus 2.6 drops a missing collection silently
     assert run.error("errGetUnknownPartition")["kind"] == "SERVER_ERROR"  # the SDK's own hasPartition check
+
+
+def test_java_struct_arrays_match_pymilvus(java_features: JavaRun) -> None:
+    from pymilvus.client.embedding_list import EmbeddingList
+
+    run, wire = java_features, java_features.wire
+    assert run.value("structCreate") == [6, [["s", 4, ["e:FloatVector", "t:VarChar"]]]]
+    rows = run.value("structQuery")
+    assert rows == _rows(wire.query("java_structs", filter="id in [1, 2]", output_fields=["s"]))
+    assert rows[0] == {"id": 1, "s": [{"e": [1.0, 1.0], "t": "t10"}, {"e": [1.0, 3.0], "t": "t11"},
+                                      {"e": [1.0, 5.0], "t": "t12"}]}
+    query = [EmbeddingList(np.array([[1.0, 2.0], [1.0, 3.0]], dtype=np.float32))]
+    _same_hits(run.value("structSearch"), _hits(wire.search("java_structs", data=query, anns_field="s[e]", limit=3,
+                                                            output_fields=["s[t]"])))

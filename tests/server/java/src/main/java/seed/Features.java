@@ -94,6 +94,7 @@ import io.milvus.v2.service.vector.request.UpsertReq;
 import io.milvus.v2.service.vector.request.data.BaseVector;
 import io.milvus.v2.service.vector.request.data.BinaryVec;
 import io.milvus.v2.service.vector.request.data.EmbeddedText;
+import io.milvus.v2.service.vector.request.data.EmbeddingList;
 import io.milvus.v2.service.vector.request.data.BFloat16Vec;
 import io.milvus.v2.service.vector.request.data.Float16Vec;
 import io.milvus.v2.service.vector.request.data.FloatVec;
@@ -255,10 +256,11 @@ public class Features {
     }
 
     /** A run starts from scratch: the collection a section creates is dropped first if a run left it. */
-    static void dropIfExists(String name) {
+    static String dropIfExists(String name) {
         if (client.hasCollection(HasCollectionReq.builder().collectionName(name).build())) {
             client.dropCollection(DropCollectionReq.builder().collectionName(name).build());
         }
+        return name;
     }
 
     static List<BaseVector> query(int i) {
@@ -351,6 +353,7 @@ public class Features {
         vectors();
         rbac();
         partitionKey();
+        structs();
         errors();
         moreErrors();
         staleSchema();
@@ -655,8 +658,7 @@ public class Features {
      * Timestamptz, Geometry), auto ids, a BM25 function (full-text search, TEXT_MATCH, runAnalyzer),
      * a binary vector; then schema and property changes. */
     static void types() {
-        String name = "java_types";
-        dropIfExists(name);
+        String name = dropIfExists("java_types");
         step("typesCreate", () -> {
             CreateCollectionReq.CollectionSchema schema = MilvusClientV2.CreateSchema();
             schema.addField(AddFieldReq.builder().fieldName("id").dataType(DataType.Int64).isPrimaryKey(true)
@@ -817,8 +819,7 @@ public class Features {
      * indexed afterwards with a synchronous createIndex; search by ids, the V1 search iterator, a
      * query iterator with an offset, a grouping hybrid search; dropping a loaded collection's index. */
     static void vectors() {
-        String name = "java_vecs";
-        dropIfExists(name);
+        String name = dropIfExists("java_vecs");
         step("errLoadNoIndex", () -> {
             CreateCollectionReq.CollectionSchema schema = MilvusClientV2.CreateSchema();
             schema.addField(AddFieldReq.builder().fieldName("id").dataType(DataType.Int64).isPrimaryKey(true).build());
@@ -956,8 +957,7 @@ public class Features {
      * property calls, replicas, segments and compaction a Java admin tool makes; a query iterator
      * paging by string keys, query by ids, delete by string ids. */
     static void partitionKey() {
-        String name = "java_pk";
-        dropIfExists(name);
+        String name = dropIfExists("java_pk");
         step("pkCreate", () -> {
             CreateCollectionReq.CollectionSchema schema = MilvusClientV2.CreateSchema();
             schema.addField(AddFieldReq.builder().fieldName("pk").dataType(DataType.VarChar).maxLength(8)
@@ -1087,6 +1087,69 @@ public class Features {
         });
         step("errDeleteBadFilter", () -> client.delete(DeleteReq.builder().collectionName(COLL)
                 .filter("nope_field >>").build()));
+    }
+
+    /** An ARRAY<STRUCT> field with a vector sub-field, indexed for embedding-list search (MAX_SIM_L2),
+     * as the SDK's StructExample builds it: structs inserted as JSON arrays of objects, read back as
+     * lists of maps, searched with an EmbeddingList. */
+    static void structs() {
+        String name = dropIfExists("java_structs");
+        step("structCreate", () -> {
+            CreateCollectionReq.CollectionSchema schema = MilvusClientV2.CreateSchema();
+            schema.addField(AddFieldReq.builder().fieldName("id").dataType(DataType.Int64).isPrimaryKey(true).build());
+            schema.addField(AddFieldReq.builder().fieldName("v").dataType(DataType.FloatVector).dimension(2).build());
+            schema.addField(AddFieldReq.builder().fieldName("s").dataType(DataType.Array).elementType(DataType.Struct)
+                    .maxCapacity(4)
+                    .addStructField(AddFieldReq.builder().fieldName("e").dataType(DataType.FloatVector).dimension(2)
+                            .build())
+                    .addStructField(AddFieldReq.builder().fieldName("t").dataType(DataType.VarChar).maxLength(8)
+                            .build())
+                    .build());
+            client.createCollection(CreateCollectionReq.builder().collectionName(name).collectionSchema(schema)
+                    .indexParams(Arrays.asList(
+                            IndexParam.builder().fieldName("v").indexType(IndexParam.IndexType.FLAT)
+                                    .metricType(IndexParam.MetricType.L2).build(),
+                            IndexParam.builder().fieldName("s[e]").indexName("s_e").indexType(IndexParam.IndexType.HNSW)
+                                    .metricType(IndexParam.MetricType.MAX_SIM_L2)
+                                    .extraParams(Map.of("M", 8, "efConstruction", 64)).build()))
+                    .build());
+            List<JsonObject> data = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                JsonObject r = new JsonObject();
+                r.addProperty("id", (long) i);
+                r.add("v", GSON.toJsonTree(Arrays.asList(1f, (float) i)));
+                JsonArray elements = new JsonArray();
+                for (int j = 0; j < 3; j++) {
+                    JsonObject element = new JsonObject();
+                    element.add("e", GSON.toJsonTree(Arrays.asList(1f, (float) (i + 2 * j))));
+                    element.addProperty("t", "t" + i + j);
+                    elements.add(element);
+                }
+                r.add("s", elements);
+                data.add(r);
+            }
+            long inserted = client.insert(InsertReq.builder().collectionName(name).data(data).build()).getInsertCnt();
+            List<Object> structs = new ArrayList<>();
+            for (CreateCollectionReq.StructFieldSchema st : client.describeCollection(DescribeCollectionReq.builder()
+                    .collectionName(name).build()).getCollectionSchema().getStructFields()) {
+                List<String> subs = new ArrayList<>();
+                for (CreateCollectionReq.FieldSchema f : st.getFields()) {
+                    subs.add(f.getName() + ":" + f.getDataType());
+                }
+                structs.add(Arrays.asList(st.getName(), st.getMaxCapacity(), subs));
+            }
+            return Arrays.asList(inserted, structs);
+        });
+        step("structQuery", () -> entities(client.query(QueryReq.builder().collectionName(name).filter("id in [1, 2]")
+                .outputFields(Collections.singletonList("s")).build()).getQueryResults()));
+        step("structSearch", () -> {
+            EmbeddingList list = new EmbeddingList();
+            list.add(new FloatVec(Arrays.asList(1f, 2f)));
+            list.add(new FloatVec(Arrays.asList(1f, 3f)));
+            return hits(client.search(SearchReq.builder().collectionName(name).annsField("s[e]")
+                    .data(Collections.singletonList(list)).limit(3).outputFields(Collections.singletonList("s[t]"))
+                    .build()));
+        });
     }
 
     static void errors() {
