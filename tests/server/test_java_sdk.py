@@ -532,3 +532,30 @@ def test_java_struct_arrays_match_pymilvus(java_features: JavaRun) -> None:
     query = [EmbeddingList(np.array([[1.0, 2.0], [1.0, 3.0]], dtype=np.float32))]
     _same_hits(run.value("structSearch"), _hits(wire.search("java_structs", data=query, anns_field="s[e]", limit=3,
                                                             output_fields=["s[t]"])))
+
+
+def test_java_function_rankers_and_highlighter_match_pymilvus(java_features: JavaRun) -> None:
+    from pymilvus import (AnnSearchRequest, Function, FunctionScore, FunctionType, LexicalHighlighter)
+
+    run, wire = java_features, java_features.wire
+    decay = Function(name="near_ten", input_field_names=["price"], function_type=FunctionType.RERANK,
+                     params={"reranker": "decay", "function": "gauss", "origin": 10, "scale": 5, "offset": 1,
+                             "decay": 0.5})
+    _same_hits(run.value("decaySearch"), _hits(wire.search(COLL, [vec(3)], anns_field="vec", limit=4, ranker=decay,
+                                                           output_fields=["price"])))
+    boost = Function(name="even", input_field_names=[], function_type=FunctionType.RERANK,
+                     params={"reranker": "boost", "filter": "flag == true", "weight": 2.0})
+    boosted = run.value("boostSearch")
+    _same_hits(boosted, _hits(wire.search(COLL, [vec(3)], anns_field="vec", limit=4, output_fields=["flag"],
+                                          ranker=FunctionScore(functions=[boost]))))
+    assert boosted[0][0]["entity"] == {"flag": True}  # 0.975 doubled passes the exact match
+    requests = [AnnSearchRequest([vec(3)], "vec", {}, limit=5), AnnSearchRequest([sparse(4)], "sparse", {}, limit=5)]
+    _same_hits(run.value("decayHybrid"), _hits(wire.hybrid_search(COLL, requests, decay, limit=4,
+                                                                   output_fields=["price"])))
+    highlighter = LexicalHighlighter(highlight_search_text=True, pre_tags=["<b>"], post_tags=["</b>"])
+    assert run.error("errHighlightNoMetric") == _wire_error(lambda: wire.search(
+        TYPES, ["apple"], anns_field="bm25", limit=3, highlighter=highlighter))
+    found = wire.search(TYPES, ["apple"], anns_field="bm25", limit=3, search_params={"metric_type": "BM25"},
+                        highlighter=highlighter)
+    assert run.value("highlight") == [[h["id"], h["highlight"]["text"]["fragments"]] for h in found[0]]
+    assert run.value("highlight")[1][1] == ["<b>apple</b> banana"]

@@ -100,6 +100,10 @@ import io.milvus.v2.service.vector.request.data.Float16Vec;
 import io.milvus.v2.service.vector.request.data.FloatVec;
 import io.milvus.v2.service.vector.request.data.Int8Vec;
 import io.milvus.v2.service.vector.request.data.SparseFloatVec;
+import io.milvus.v2.service.vector.request.FunctionScore;
+import io.milvus.v2.service.vector.request.highlighter.LexicalHighlighter;
+import io.milvus.v2.service.vector.request.ranker.BoostRanker;
+import io.milvus.v2.service.vector.request.ranker.DecayRanker;
 import io.milvus.v2.service.vector.request.ranker.RRFRanker;
 import io.milvus.v2.service.vector.request.ranker.WeightedRanker;
 import io.milvus.v2.service.vector.response.QueryResp;
@@ -354,6 +358,7 @@ public class Features {
         rbac();
         partitionKey();
         structs();
+        rankers();
         errors();
         moreErrors();
         staleSchema();
@@ -1149,6 +1154,42 @@ public class Features {
             return hits(client.search(SearchReq.builder().collectionName(name).annsField("s[e]")
                     .data(Collections.singletonList(list)).limit(3).outputFields(Collections.singletonList("s[t]"))
                     .build()));
+        });
+    }
+
+    /** Milvus 2.6's function rankers (a decay ranker, a boost FunctionScore), on a search and on a
+     * hybrid search, and a lexical highlighter on a full-text search. */
+    static void rankers() {
+        DecayRanker decay = DecayRanker.builder().name("near_ten").inputFieldNames(Collections.singletonList("price"))
+                .function("gauss").origin(10).scale(5).offset(1).decay(0.5).build();
+        step("decaySearch", () -> hits(client.search(SearchReq.builder().collectionName(COLL).annsField("vec")
+                .data(query(3)).limit(4).ranker(decay).outputFields(Collections.singletonList("price")).build())));
+        step("boostSearch", () -> hits(client.search(SearchReq.builder().collectionName(COLL).annsField("vec")
+                .data(query(3)).limit(4).outputFields(Collections.singletonList("flag"))
+                .functionScore(FunctionScore.builder().addFunction(BoostRanker.builder().name("even")
+                        .filter("flag == true").weight(2.0f).build()).build()).build())));
+        step("decayHybrid", () -> hits(client.hybridSearch(HybridSearchReq.builder().collectionName(COLL)
+                .searchRequests(Arrays.asList(
+                        AnnSearchReq.builder().vectorFieldName("vec").vectors(query(3)).limit(5).build(),
+                        AnnSearchReq.builder().vectorFieldName("sparse")
+                                .vectors(Collections.singletonList(new SparseFloatVec(sparse(4)))).limit(5).build()))
+                .ranker(decay).limit(4).outFields(Collections.singletonList("price")).build())));
+        LexicalHighlighter highlighter = LexicalHighlighter.builder().highlightSearchText(true)
+                .preTags(Collections.singletonList("<b>")).postTags(Collections.singletonList("</b>")).build();
+        // Milvus 2.6 checks the metric the request names (none: ""), not the index's
+        step("errHighlightNoMetric", () -> client.search(SearchReq.builder().collectionName("java_types")
+                .annsField("bm25").data(Collections.singletonList(new EmbeddedText("apple"))).limit(3)
+                .highlighter(highlighter).build()));
+        step("highlight", () -> {
+            SearchResp resp = client.search(SearchReq.builder().collectionName("java_types").annsField("bm25")
+                    .data(Collections.singletonList(new EmbeddedText("apple"))).limit(3)
+                    .metricType(IndexParam.MetricType.BM25).highlighter(highlighter).build());
+            List<Object> out = new ArrayList<>();
+            for (SearchResp.SearchResult hit : resp.getSearchResults().get(0)) {
+                SearchResp.HighlightResult found = hit.getHighlightResult("text");
+                out.add(Arrays.asList(hit.getId(), found == null ? null : found.getFragments()));
+            }
+            return out;
         });
     }
 
