@@ -559,3 +559,21 @@ def test_java_function_rankers_and_highlighter_match_pymilvus(java_features: Jav
                         highlighter=highlighter)
     assert run.value("highlight") == [[h["id"], h["highlight"]["text"]["fragments"]] for h in found[0]]
     assert run.value("highlight")[1][1] == ["<b>apple</b> banana"]
+
+
+def test_java_default_values_match_pymilvus(java_features: JavaRun) -> None:
+    run, wire = java_features, java_features.wire
+    # each default read back in its Java type (a TIMESTAMPTZ one as text, as Milvus 2.6 rewrites it)
+    assert run.value("defaultsDescribe") == {
+        "id": None, "b": ["Boolean", True], "i8": ["Short", 8], "i16": ["Short", 16], "i64": ["Long", 64],
+        "f": ["Float", 1.5], "d": ["Double", 2.25], "s": ["String", "n/a"],
+        "ts": ["String", "2025-06-01T12:00:00Z"], "v": None}
+    rows = [{**row, "v": [float(x) for x in row["v"]]}
+            for row in wire.query("java_defaults", filter="id >= 0", output_fields=["*"])]
+    assert run.value("defaultsRows") == rows
+    assert (rows[1]["s"], rows[1]["f"], rows[1]["extra"]) == ("n/a", 9.5, "dyn")  # null: the default
+    # "*" lists "$meta": the Java SDK puts the dynamic keys under it, as with Milvus
+    assert run.value("starSearch")[0][0]["entity"]["$meta"] == {"extra": "dyn"}
+    assert run.value("timezone") == _rows(wire.query("java_defaults", filter="id == 0", output_fields=["ts"],
+                                                     timezone="Asia/Shanghai")) == [
+        {"id": 0, "ts": "2025-06-01T20:00:00+08:00"}]

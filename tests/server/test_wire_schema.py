@@ -123,8 +123,11 @@ def test_an_insert_built_for_an_older_schema_gets_schema_mismatch(coll, serve_ad
         before = stub.DescribeCollection(describe).update_timestamp
         assert insert(stub, before, 100).code == 0
         coll.add_collection_field(NAME, "extra", DataType.INT64, nullable=True)
-        after = stub.DescribeCollection(describe).update_timestamp
+        described = stub.DescribeCollection(describe)
+        after = described.update_timestamp
         assert after > before
+        if "update_timestamp_str" in milvus_pb2.DescribeCollectionResponse.DESCRIPTOR.fields_by_name:
+            assert described.update_timestamp_str == str(after)  # what the Node SDK sends back (3.x stubs)
         refused = insert(stub, before, 101)
         assert (refused.code, refused.error_code) == (109, common_pb2.SchemaMismatch)
         assert refused.reason.startswith(f"collection schema mismatch[collection={NAME}]")

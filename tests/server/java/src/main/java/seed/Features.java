@@ -359,6 +359,7 @@ public class Features {
         partitionKey();
         structs();
         rankers();
+        defaults();
         errors();
         moreErrors();
         staleSchema();
@@ -1191,6 +1192,62 @@ public class Features {
             }
             return out;
         });
+    }
+
+    /** A default value of each scalar type, described back and filled into rows that leave the
+     * field out; search and query outputs with "*" and a timezone. */
+    static void defaults() {
+        String name = dropIfExists("java_defaults");
+        step("defaultsDescribe", () -> {
+            CreateCollectionReq.CollectionSchema schema = MilvusClientV2.CreateSchema();
+            schema.setEnableDynamicField(true);
+            schema.addField(AddFieldReq.builder().fieldName("id").dataType(DataType.Int64).isPrimaryKey(true).build());
+            schema.addField(AddFieldReq.builder().fieldName("b").dataType(DataType.Bool).defaultValue(true).build());
+            schema.addField(AddFieldReq.builder().fieldName("i8").dataType(DataType.Int8).defaultValue((short) 8)
+                    .build());
+            schema.addField(AddFieldReq.builder().fieldName("i16").dataType(DataType.Int16).defaultValue((short) 16)
+                    .build());
+            schema.addField(AddFieldReq.builder().fieldName("i64").dataType(DataType.Int64).defaultValue(64L).build());
+            schema.addField(AddFieldReq.builder().fieldName("f").dataType(DataType.Float).defaultValue(1.5f).build());
+            schema.addField(AddFieldReq.builder().fieldName("d").dataType(DataType.Double).defaultValue(2.25).build());
+            schema.addField(AddFieldReq.builder().fieldName("s").dataType(DataType.VarChar).maxLength(8)
+                    .defaultValue("n/a").isNullable(true).build());
+            schema.addField(AddFieldReq.builder().fieldName("ts").dataType(DataType.Timestamptz)
+                    .defaultValue("2025-06-01T12:00:00Z").build());
+            schema.addField(AddFieldReq.builder().fieldName("v").dataType(DataType.FloatVector).dimension(2).build());
+            client.createCollection(CreateCollectionReq.builder().collectionName(name).collectionSchema(schema)
+                    .indexParams(Collections.singletonList(IndexParam.builder().fieldName("v")
+                            .metricType(IndexParam.MetricType.L2).build())).build());
+            Map<String, Object> out = new LinkedHashMap<>();
+            for (CreateCollectionReq.FieldSchema f : client.describeCollection(DescribeCollectionReq.builder()
+                    .collectionName(name).build()).getCollectionSchema().getFieldSchemaList()) {
+                Object v = f.getDefaultValue();
+                out.put(f.getName(), v == null ? null : Arrays.asList(v.getClass().getSimpleName(), v));
+            }
+            return out;
+        });
+        step("defaultsRows", () -> {
+            List<JsonObject> data = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                JsonObject r = new JsonObject();
+                r.addProperty("id", (long) i);
+                r.add("v", GSON.toJsonTree(Arrays.asList((float) i, 0f)));
+                if (i == 1) {
+                    r.add("s", JsonNull.INSTANCE);
+                    r.addProperty("f", 9.5f);
+                    r.addProperty("extra", "dyn");
+                }
+                data.add(r);
+            }
+            client.insert(InsertReq.builder().collectionName(name).data(data).build());
+            return entities(client.query(QueryReq.builder().collectionName(name).filter("id >= 0")
+                    .outputFields(Collections.singletonList("*")).build()).getQueryResults());
+        });
+        step("starSearch", () -> hits(client.search(SearchReq.builder().collectionName(name).annsField("v")
+                .data(Collections.singletonList(new FloatVec(Arrays.asList(1f, 0f)))).limit(1)
+                .outputFields(Collections.singletonList("*")).build())));
+        step("timezone", () -> entities(client.query(QueryReq.builder().collectionName(name).filter("id == 0")
+                .outputFields(Collections.singletonList("ts")).timezone("Asia/Shanghai").build()).getQueryResults()));
     }
 
     static void errors() {
