@@ -577,3 +577,20 @@ def test_java_default_values_match_pymilvus(java_features: JavaRun) -> None:
     assert run.value("timezone") == _rows(wire.query("java_defaults", filter="id == 0", output_fields=["ts"],
                                                      timezone="Asia/Shanghai")) == [
         {"id": 0, "ts": "2025-06-01T20:00:00+08:00"}]
+
+
+def test_java_bad_values_are_refused(java_features: JavaRun) -> None:
+    """The SDK checks lengths, capacities and sparse indexes itself; what it sends unchecked gets the
+    Milvus proxy's answer, and nothing is written."""
+    run, wire = java_features, java_features.wire
+    for step in ("errVarcharTooLong", "errArrayTooLong", "errSparseNegative"):
+        assert run.error(step)["kind"] == "CLIENT_ERROR", step
+    assert run.error("errNaNVector")["kind"] == "java.lang.IllegalArgumentException"  # Gson, before the SDK
+    assert run.error("errDynamicMetaKey") == {
+        "code": 65535, "legacy": 1, "kind": "SERVER_ERROR",
+        "message": "cannot set json key to: $meta (row 0: $meta names the dynamic field itself; rename the key)"}
+    assert run.error("errInt8Overflow") == {
+        "code": 1100, "legacy": 5, "kind": "SERVER_ERROR",
+        "message": "the 0th element (300) out of range: [-128, 127]: invalid parameter[expected=integer doesn't "
+                   "overflow][actual=out of range] (field i8: INT8 holds -128 to 127)"}
+    assert wire.query(COLL, filter="id == 700") == []

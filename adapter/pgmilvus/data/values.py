@@ -260,9 +260,21 @@ def _int_encoder(field: FieldSchema) -> Encoder:
             raise type_mismatch(field, value, row)
         value = int(value)
         if not lo <= value <= hi:
-            raise type_mismatch(field, value, row, f"Value out of range: {value}")
+            raise out_of_range(field, value, row, lo, hi)
         return value
     return encode
+
+
+def out_of_range(field: FieldSchema, value: int, row: int, lo: int, hi: int) -> DataNotMatchException:
+    """pymilvus's text for an integer its field cannot hold; over the wire (an SDK that sends it: the
+    Java SDK sends an INT8 / INT16 value in the int32 column unchecked) Milvus 2.6's proxy text
+    (verifyOverflowByRange), with the field named after it."""
+    return client_side(
+        type_mismatch(field, value, row, f"Value out of range: {value}"),
+        MilvusException(ErrorCode.INVALID_PARAMETER,
+                        f"the {row}th element ({value}) out of range: [{lo}, {hi}]: invalid parameter"
+                        f"[expected=integer doesn't overflow][actual=out of range] (field {field.name}: "
+                        f"{field.dtype.name} holds {lo} to {hi})"))
 
 
 def _float_encoder(field: FieldSchema) -> Encoder:

@@ -362,6 +362,7 @@ public class Features {
         defaults();
         errors();
         moreErrors();
+        valueErrors();
         staleSchema();
         client.close();
     }
@@ -1248,6 +1249,30 @@ public class Features {
                 .outputFields(Collections.singletonList("*")).build())));
         step("timezone", () -> entities(client.query(QueryReq.builder().collectionName(name).filter("id == 0")
                 .outputFields(Collections.singletonList("ts")).timezone("Asia/Shanghai").build()).getQueryResults()));
+    }
+
+    /** Bad values the SDK sends as they are: each refused by the server, nothing written. */
+    static void valueErrors() {
+        Map<String, java.util.function.Consumer<JsonObject>> cases = new LinkedHashMap<>();
+        cases.put("errVarcharTooLong", r -> r.addProperty("title", "x".repeat(70)));
+        cases.put("errArrayTooLong", r -> r.add("tags", GSON.toJsonTree(Arrays.asList(1, 2, 3, 4, 5, 6, 7, 8, 9))));
+        cases.put("errNaNVector", r -> r.add("vec", GSON.toJsonTree(Arrays.asList(Float.NaN, 1f, 1f, 1f))));
+        cases.put("errSparseNegative", r -> r.add("sparse", GSON.toJsonTree(Map.of(-3L, 1.0f))));
+        cases.put("errDynamicMetaKey", r -> r.add("$meta", new JsonObject()));
+        for (Map.Entry<String, java.util.function.Consumer<JsonObject>> c : cases.entrySet()) {
+            step(c.getKey(), () -> {
+                JsonObject r = row(700, "bad");
+                c.getValue().accept(r);
+                return client.insert(InsertReq.builder().collectionName(COLL).data(Collections.singletonList(r))
+                        .build());
+            });
+        }
+        step("errInt8Overflow", () -> {
+            JsonObject r = bareTypesRow(1);
+            r.addProperty("i8", 300);
+            return client.insert(InsertReq.builder().collectionName("java_types").data(Collections.singletonList(r))
+                    .build());
+        });
     }
 
     static void errors() {
