@@ -568,15 +568,15 @@ def test_java_default_values_match_pymilvus(java_features: JavaRun) -> None:
         "id": None, "b": ["Boolean", True], "i8": ["Short", 8], "i16": ["Short", 16], "i64": ["Long", 64],
         "f": ["Float", 1.5], "d": ["Double", 2.25], "s": ["String", "n/a"],
         "ts": ["String", "2025-06-01T12:00:00Z"], "v": None}
-    rows = [{**row, "v": [float(x) for x in row["v"]]}
-            for row in wire.query("java_defaults", filter="id >= 0", output_fields=["*"])]
-    assert run.value("defaultsRows") == rows
-    assert (rows[1]["s"], rows[1]["f"], rows[1]["extra"]) == ("n/a", 9.5, "dyn")  # null: the default
+    filled = {"b": True, "i8": 8, "i16": 16, "i64": 64, "f": 1.5, "d": 2.25, "s": "n/a",
+              "ts": "2025-06-01T12:00:00Z"}
+    assert run.value("defaultsRows") == [{"id": 0, **filled, "v": [0.0, 0.0]},  # s sent as null: the default
+                                         {"id": 1, **filled, "f": 9.5, "v": [1.0, 0.0], "extra": "dyn"}]
     # "*" lists "$meta": the Java SDK puts the dynamic keys under it, as with Milvus
     assert run.value("starSearch")[0][0]["entity"]["$meta"] == {"extra": "dyn"}
-    assert run.value("timezone") == _rows(wire.query("java_defaults", filter="id == 0", output_fields=["ts"],
+    assert run.value("timezone") == _rows(wire.query("java_defaults", filter="id == 1", output_fields=["ts"],
                                                      timezone="Asia/Shanghai")) == [
-        {"id": 0, "ts": "2025-06-01T20:00:00+08:00"}]
+        {"id": 1, "ts": "2025-06-01T20:00:00+08:00"}]
 
 
 def test_java_bad_values_are_refused(java_features: JavaRun) -> None:
@@ -594,3 +594,14 @@ def test_java_bad_values_are_refused(java_features: JavaRun) -> None:
         "message": "the 0th element (300) out of range: [-128, 127]: invalid parameter[expected=integer doesn't "
                    "overflow][actual=out of range] (field i8: INT8 holds -128 to 127)"}
     assert wire.query(COLL, filter="id == 700") == []
+
+
+def test_java_templates_and_partial_dynamic_updates(java_features: JavaRun) -> None:
+    run, wire = java_features, java_features.wire
+    # a partial update keeps the fields it does not name and merges its dynamic keys into the entity's
+    assert run.value("partialDynamic") == _rows(wire.query("java_defaults", filter="id == 1",
+                                                           output_fields=["i64", "f", "$meta"])) == [
+        {"id": 1, "i64": 640, "f": 9.5, "extra": "dyn", "more": 2}]
+    found = wire.search(COLL, [vec(3)], anns_field="vec", limit=4, filter="id in [1, 3, 5, 7, 9]")
+    assert run.value("iteratorTemplate") == [hit["id"] for hit in found[0]] == [3, 9, 1, 7]
+    assert run.value("deleteTemplate") == [1, [{"count(*)": 1}]]

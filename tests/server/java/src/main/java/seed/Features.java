@@ -1247,8 +1247,37 @@ public class Features {
         step("starSearch", () -> hits(client.search(SearchReq.builder().collectionName(name).annsField("v")
                 .data(Collections.singletonList(new FloatVec(Arrays.asList(1f, 0f)))).limit(1)
                 .outputFields(Collections.singletonList("*")).build())));
-        step("timezone", () -> entities(client.query(QueryReq.builder().collectionName(name).filter("id == 0")
+        step("timezone", () -> entities(client.query(QueryReq.builder().collectionName(name).filter("id == 1")
                 .outputFields(Collections.singletonList("ts")).timezone("Asia/Shanghai").build()).getQueryResults()));
+        step("partialDynamic", () -> {
+            JsonObject r = new JsonObject();  // a partial update merges dynamic keys into the entity's
+            r.addProperty("id", 1L);
+            r.addProperty("i64", 640L);
+            r.addProperty("more", 2);
+            client.upsert(UpsertReq.builder().collectionName(name).partialUpdate(true)
+                    .data(Collections.singletonList(r)).build());
+            return entities(client.query(QueryReq.builder().collectionName(name).filter("id == 1")
+                    .outputFields(Arrays.asList("i64", "f", "$meta")).build()).getQueryResults());
+        });
+        step("iteratorTemplate", () -> {
+            SearchIteratorV2 it = client.searchIteratorV2(SearchIteratorReqV2.builder().collectionName(COLL)
+                    .vectorFieldName("vec").vectors(query(3)).batchSize(2).limit(4).filter("id in {ids}")
+                    .filterTemplateValues(Map.of("ids", Arrays.asList(1L, 3L, 5L, 7L, 9L)))
+                    .metricType(IndexParam.MetricType.COSINE).build());
+            List<Object> ids = new ArrayList<>();
+            for (List<SearchResp.SearchResult> batch = it.next(); !batch.isEmpty(); batch = it.next()) {
+                for (SearchResp.SearchResult hit : batch) {
+                    ids.add(hit.getId());
+                }
+            }
+            it.close();
+            return ids;
+        });
+        step("deleteTemplate", () -> Arrays.asList(client.delete(DeleteReq.builder().collectionName(name)
+                .filter("id in {ids} and b == {flag}").filterTemplateValues(Map.of("ids", Arrays.asList(0L, 9L),
+                        "flag", true)).build()).getDeleteCnt(),
+                entities(client.query(QueryReq.builder().collectionName(name).filter("")
+                        .outputFields(Collections.singletonList("count(*)")).build()).getQueryResults())));
     }
 
     /** Bad values the SDK sends as they are: each refused by the server, nothing written. */
