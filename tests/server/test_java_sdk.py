@@ -605,3 +605,14 @@ def test_java_templates_and_partial_dynamic_updates(java_features: JavaRun) -> N
     found = wire.search(COLL, [vec(3)], anns_field="vec", limit=4, filter="id in [1, 3, 5, 7, 9]")
     assert run.value("iteratorTemplate") == [hit["id"] for hit in found[0]] == [3, 9, 1, 7]
     assert run.value("deleteTemplate") == [1, [{"count(*)": 1}]]
+
+
+def test_java_sees_the_documented_divergences(java_features: JavaRun) -> None:
+    """docs/compatibility.md: a primary key that exists already is refused (Milvus would store a second
+    entity), and a released collection still answers searches (Milvus: 101)."""
+    run = java_features
+    error = run.error("errDuplicatePk")
+    assert (error["code"], error["legacy"]) == (1100, 5)
+    assert error["message"].startswith("primary key 5 (row 0) already exists in collection java_features")
+    assert run.value("releasedSearch") == [False, 2]
+    assert run.error("errNullNotNullable")["kind"] == "CLIENT_ERROR"  # the SDK's own check

@@ -1296,6 +1296,23 @@ public class Features {
                         .build());
             });
         }
+        // documented divergences (docs/compatibility.md): a key that exists already is refused; a
+        // released collection still answers reads
+        step("errDuplicatePk", () -> client.insert(InsertReq.builder().collectionName(COLL)
+                .data(Collections.singletonList(row(5, "again"))).build()));
+        step("releasedSearch", () -> {
+            client.releaseCollection(ReleaseCollectionReq.builder().collectionName("java_structs").build());
+            boolean loaded = client.getLoadState(GetLoadStateReq.builder().collectionName("java_structs").build());
+            int found = client.search(SearchReq.builder().collectionName("java_structs").annsField("v")
+                    .data(Collections.singletonList(new FloatVec(Arrays.asList(1f, 2f)))).limit(2).build())
+                    .getSearchResults().get(0).size();
+            return Arrays.asList(loaded, found);
+        });
+        step("errNullNotNullable", () -> {
+            JsonObject r = row(701, "x");
+            r.add("title", JsonNull.INSTANCE);
+            return client.insert(InsertReq.builder().collectionName(COLL).data(Collections.singletonList(r)).build());
+        });
         step("errInt8Overflow", () -> {
             JsonObject r = bareTypesRow(1);
             r.addProperty("i8", 300);
