@@ -460,6 +460,9 @@ def test_java_vector_types_match_pymilvus(java_features: JavaRun) -> None:
     _same_hits(grouped, _hits(wire.hybrid_search(VECS, requests, RRFRanker(10), limit=3, group_by_field="tag",
                                                  output_fields=["tag"])))
     assert sorted(h["entity"]["tag"] for h in grouped[0]) == [0, 1, 2]
+    # index properties set and dropped, a field property dropped (dropCollectionFieldProperties), a
+    # database property dropped
+    assert run.value("indexProperties") == ["true", False, False]
     assert run.error("errDropLoadedIndex") == _wire_error(lambda: wire.drop_index(VECS, "fv"))
     assert run.error("errDropLoadedIndex")["message"].startswith("vector index cannot be dropped on loaded collection")
 

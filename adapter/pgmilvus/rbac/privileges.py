@@ -155,6 +155,7 @@ METHOD_PRIVILEGES: dict[str, str] = {
     # -> CreateCollection; AlterIndex -> CreateIndex; drop_collection_field is AlterCollectionSchema)
     "alter_collection_properties": "CreateCollection", "drop_collection_properties": "CreateCollection",
     "add_collection_field": "AddCollectionField", "add_collection_struct_field": "AddCollectionField", "alter_collection_field": "CreateCollection",
+    "drop_collection_field_properties": "CreateCollection",
     "drop_collection_field": "AlterCollectionSchema", "alter_index_properties": "CreateIndex",
     "drop_index_properties": "CreateIndex",
     "add_collection_function": "CreateCollection", "alter_collection_function": "CreateCollection",

@@ -31,6 +31,7 @@ import io.milvus.v2.service.collection.request.AlterCollectionPropertiesReq;
 import io.milvus.v2.service.collection.request.CreateCollectionReq;
 import io.milvus.v2.service.collection.request.DescribeCollectionReq;
 import io.milvus.v2.service.collection.request.DescribeReplicasReq;
+import io.milvus.v2.service.collection.request.DropCollectionFieldPropertiesReq;
 import io.milvus.v2.service.collection.request.DropCollectionPropertiesReq;
 import io.milvus.v2.service.collection.request.DropCollectionReq;
 import io.milvus.v2.service.collection.request.GetLoadStateReq;
@@ -45,9 +46,12 @@ import io.milvus.v2.service.collection.response.DescribeCollectionResp;
 import io.milvus.v2.service.database.request.AlterDatabasePropertiesReq;
 import io.milvus.v2.service.database.request.CreateDatabaseReq;
 import io.milvus.v2.service.database.request.DescribeDatabaseReq;
+import io.milvus.v2.service.database.request.DropDatabasePropertiesReq;
 import io.milvus.v2.service.database.request.DropDatabaseReq;
+import io.milvus.v2.service.index.request.AlterIndexPropertiesReq;
 import io.milvus.v2.service.index.request.CreateIndexReq;
 import io.milvus.v2.service.index.request.DescribeIndexReq;
+import io.milvus.v2.service.index.request.DropIndexPropertiesReq;
 import io.milvus.v2.service.index.request.DropIndexReq;
 import io.milvus.v2.service.index.request.ListIndexesReq;
 import io.milvus.v2.service.index.response.DescribeIndexResp;
@@ -903,6 +907,27 @@ public class Features {
                                 new Float16Vec(vec4(5)))).limit(8).build()))
                 .ranker(new RRFRanker(10)).groupByFieldName("tag").limit(3)
                 .outFields(Collections.singletonList("tag")).build())));
+        step("indexProperties", () -> {
+            client.releaseCollection(ReleaseCollectionReq.builder().collectionName(name).build());
+            client.alterIndexProperties(AlterIndexPropertiesReq.builder().collectionName(name).indexName("fv")
+                    .property("mmap.enabled", "true").build());
+            Map<String, String> set = client.describeIndex(DescribeIndexReq.builder().collectionName(name)
+                    .indexName("fv").build()).getIndexDescriptions().get(0).getProperties();
+            client.dropIndexProperties(DropIndexPropertiesReq.builder().collectionName(name).indexName("fv")
+                    .propertyKeys(Collections.singletonList("mmap.enabled")).build());
+            Map<String, String> dropped = client.describeIndex(DescribeIndexReq.builder().collectionName(name)
+                    .indexName("fv").build()).getIndexDescriptions().get(0).getProperties();
+            client.alterCollectionField(AlterCollectionFieldReq.builder().collectionName(name).fieldName("tag")
+                    .property("mmap.enabled", "true").build());
+            client.dropCollectionFieldProperties(DropCollectionFieldPropertiesReq.builder().collectionName(name)
+                    .fieldName("tag").propertyKeys(Collections.singletonList("mmap.enabled")).build());
+            client.dropDatabaseProperties(DropDatabasePropertiesReq.builder().databaseName("default")
+                    .propertyKeys(Collections.singletonList("database.max.collections")).build());
+            client.loadCollection(LoadCollectionReq.builder().collectionName(name).build());
+            return Arrays.asList(set.get("mmap.enabled"), dropped.containsKey("mmap.enabled"),
+                    client.describeDatabase(DescribeDatabaseReq.builder().databaseName("default").build())
+                            .getProperties().containsKey("database.max.collections"));
+        });
         step("errDropLoadedIndex", () -> {
             client.dropIndex(DropIndexReq.builder().collectionName(name).fieldName("fv").build());
             return true;
