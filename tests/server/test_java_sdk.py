@@ -270,6 +270,8 @@ def test_java_partitions_aliases_databases(java_features: JavaRun) -> None:
     assert run.value("dropAlias") == []
     assert run.value("createDatabase") is True
     assert run.value("dbCollection") == [["in_db"], [{"count(*)": 2}], "java_db"]
+    # a client bound to java_db at connect time: its calls, an alias there, unseen from default
+    assert run.value("dbClient") == ["java_db", ["in_db"], ["in_db_alias"], [{"count(*)": 2}], False]
     assert run.value("dropDatabase") == [False, False]
     assert run.wire.list_databases() == ["default"]
 

@@ -130,6 +130,7 @@ public class Features {
     static final String[] COLORS = {"red", "green", "blue"};
     static final Gson GSON = new GsonBuilder().serializeNulls().create();
     static MilvusClientV2 client;
+    static String uri;
 
     /** Runs one step and prints its value or the error the client raised, never stopping the run. */
     static void step(String name, Supplier<Object> body) {
@@ -347,8 +348,8 @@ public class Features {
     }
 
     public static void main(String[] args) throws InterruptedException {
-        client = new MilvusClientV2(ConnectConfig.builder().uri(args.length > 0 ? args[0] : "http://localhost:19530")
-                .build());
+        uri = args.length > 0 ? args[0] : "http://localhost:19530";
+        client = new MilvusClientV2(ConnectConfig.builder().uri(uri).build());
         collections();
         writes();
         reads();
@@ -563,6 +564,22 @@ public class Features {
                             .getDatabaseName());
         });
         client.useDatabase("default");
+        step("dbClient", () -> {  // a second client bound to the database at connect time (ConnectConfig.dbName)
+            MilvusClientV2 other = new MilvusClientV2(ConnectConfig.builder().uri(uri).dbName("java_db").build());
+            try {
+                other.createAlias(CreateAliasReq.builder().collectionName("in_db").alias("in_db_alias").build());
+                List<Object> out = Arrays.asList(other.currentUsedDatabase(),
+                        other.listCollections().getCollectionNames(),
+                        other.listAliases(ListAliasesReq.builder().collectionName("in_db").build()).getAlias(),
+                        entities(other.query(QueryReq.builder().collectionName("in_db_alias").filter("")
+                                .outputFields(Collections.singletonList("count(*)")).build()).getQueryResults()),
+                        client.hasCollection(HasCollectionReq.builder().collectionName("in_db_alias").build()));
+                return out;
+            } finally {
+                other.dropAlias(DropAliasReq.builder().alias("in_db_alias").build());
+                other.close();
+            }
+        });
         step("dropDatabase", () -> {
             boolean seen = client.hasCollection(HasCollectionReq.builder().collectionName("in_db").build());
             client.dropCollection(DropCollectionReq.builder().databaseName("java_db").collectionName("in_db").build());
