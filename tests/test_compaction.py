@@ -11,6 +11,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from pgmilvus import MilvusException
 from pgmilvus.catalog import builder, compaction
 
 from .subproc import run_python
@@ -51,6 +52,34 @@ def test_background_groups(live, target, expected) -> None:
     assert compaction.groups(live, target, builder.AUTO_MERGE_SEGMENTS) == expected
 
 
+DIRTY_GROUPS = [  # the user's compact(): a segment a fifth deleted is rewritten even alone
+    ([(1, 100)], 300, {1}, [[1]]),
+    ([(1, 500)], 300, {1}, [[1]]),
+    ([(1, 500), (2, 10)], 300, {2}, [[2]]),
+    ([(1, 500), (2, 10)], 300, {1}, [[1]]),
+    ([(1, 100), (2, 100)], 300, {2}, [[1, 2]]),
+    ([(1, 100)], 300, set(), []),
+]
+
+
+@pytest.mark.parametrize("live, target, dirty, expected", DIRTY_GROUPS)
+def test_dirty_groups(live, target, dirty, expected) -> None:
+    assert compaction.groups(live, target, dirty=frozenset(dirty)) == expected
+
+
+DIRTY = [  # rows written into each segment, (id, live rows) -> the segments to rewrite
+    ({1: 100, 2: 100}, [(1, 80), (2, 81)], {1}),
+    ({1: 100}, [(1, 0)], {1}),
+    ({1: 100}, [(1, 100)], set()),
+    ({1: 0}, [(1, 0)], set()),
+]
+
+
+@pytest.mark.parametrize("written, live, expected", DIRTY)
+def test_dirty_segments(written, live, expected) -> None:
+    assert compaction.dirty_segments(written, live) == expected
+
+
 def _loaded(client, n: int = 1500) -> np.ndarray:
     _l2_collection(client)
     vectors = _vectors(n)
@@ -78,6 +107,49 @@ def test_compact_merges_small_segments_and_keeps_every_row(client) -> None:
     assert (described["indexed_rows"], described["pending_index_rows"]) == (1497, 0)
     client.compact("seg")   # nothing left to merge (the merged segment is full)
     assert sorted(_segments(client, "seg")) == [("growing", 0), ("indexed", SEAL), ("indexed", 4 * SEAL - 3)]
+
+
+def test_a_compaction_job_answers_its_plans(client) -> None:
+    """get_compaction_plans: each merge of the job, its sources the segments listed before and its
+    target the one listed after; list_compaction_tasks lists them; an unknown id has no plan."""
+    from pgmilvus.types import CompactionTaskState, CompactionType, State
+
+    _loaded(client)
+    before = [s.segment_id for s in client.list_persistent_segments("seg")]
+    job = client.compact("seg")
+    after = [s.segment_id for s in client.list_persistent_segments("seg")]
+    plans = client.get_compaction_plans(job)
+    assert (plans.compaction_id, plans.state) == (job, State.Completed)
+    [plan] = plans.plans
+    assert plan.sources == before[:4] and [plan.target] == plan.targets == [after[-1]] and after[0] == before[4]
+    assert (plan.trigger_id, plan.plan_id, plan.partition_id, plan.compaction_type, plan.state) \
+        == (job, plan.target, 1, CompactionType.MixCompaction, CompactionTaskState.Completed)
+    assert "- sources: " + str(before[:4]) in repr(plans)
+    again = client.compact("seg")
+    assert again > job and client.get_compaction_plans(again).plans == []
+    tasks = client.list_compaction_tasks("seg")
+    assert (tasks.collection_name, [p.sources for p in tasks.plans]) == ("seg", [before[:4]])
+    assert client.get_compaction_plans(12345).plans == [] and client.get_compaction_state(12345) == "Completed"
+    with pytest.raises(MilvusException, match="compaction_id value x is illegal"):
+        client.get_compaction_plans("x")
+    client.drop_collection("seg")
+    assert client.get_compaction_plans(job).plans == []
+
+
+def test_compact_rewrites_a_segment_a_fifth_deleted(client) -> None:
+    """Milvus's single compaction: a segment that lost 20% of its rows to deletes is rewritten
+    without them (a new id, its index rebuilt); one that lost fewer is left as it is."""
+    vectors = _loaded(client, 2 * 4 * SEAL)
+    client.compact("seg")  # two full merged segments
+    first, second = [s.segment_id for s in client.list_persistent_segments("seg")]
+    client.delete("seg", filter=f"id < {4 * SEAL // 5}")          # 20% of the first
+    client.delete("seg", filter=f"id >= {4 * SEAL} and id < {4 * SEAL + 10}")  # 10 of the second
+    job = client.compact("seg")
+    [plan] = client.get_compaction_plans(job).plans
+    assert plan.sources == [first]
+    listed = client.list_persistent_segments("seg")
+    assert [(s.segment_id, s.num_rows) for s in listed] == [(second, 4 * SEAL - 10), (plan.target, 4 * SEAL * 4 // 5)]
+    _check_nearest(client, vectors, [4 * SEAL // 5, 4 * SEAL - 1, 5 * SEAL])
 
 
 def test_writes_between_the_copy_and_the_swap_are_carried(client, monkeypatch) -> None:

@@ -785,3 +785,18 @@ def test_descriptions_of_users_and_roles(admin):
     assert admin.describe_role(role)["description"] == "writers"
     admin.drop_user(user)
     admin.drop_role(role)
+
+
+def test_a_user_granted_compaction_compacts_and_reads_its_plans(admin, admin_dsn, opened):
+    """A role granted Compaction may compact (VACUUM and ANALYZE: PostgreSQL's MAINTAIN); the
+    merges are the owner's (they replace the table's partitions).  The job is recorded as that
+    role's (row security on compaction_jobs), and any role reads the plans."""
+    name = _name("c")
+    _collection(admin, admin_dsn, name)
+    admin.flush(name)
+    user, role = _user_with_role(admin)
+    admin.grant_privilege(role, "Collection", "Compaction", name)
+    cli = _connect(admin_dsn, user, opened=opened)
+    job = cli.compact(name)
+    assert cli.get_compaction_state(job) == "Completed"
+    assert (cli.get_compaction_plans(job).compaction_id, admin.get_compaction_plans(job).plans) == (job, [])

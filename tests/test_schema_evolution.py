@@ -124,27 +124,6 @@ def test_another_client_sees_the_new_field_without_a_restart(client: MilvusClien
         other.close()
 
 
-def test_a_write_built_for_an_older_schema_is_refused(client: MilvusClient) -> None:
-    """``schema_timestamp`` (what the SDKs send over the wire: the update_timestamp of the description
-    they built the rows from) must be the collection's; after add_collection_field an older one gets
-    Milvus's SchemaMismatch (109), on which every SDK describes the collection again and resends."""
-    _create(client)
-    before = client.describe_collection("c")["update_timestamp"]
-    client.insert("c", [{"pk": 10, "v": [0.0, 1.0], "tag": "a", "arr": []}], schema_timestamp=before)
-    client.add_collection_field("c", "note", D.VARCHAR, max_length=8, nullable=True)
-    after = client.describe_collection("c")["update_timestamp"]
-    for write in (client.insert, client.upsert):
-        error = _error(lambda: write("c", [{"pk": 11, "v": [0.0, 1.0], "tag": "b", "arr": []}],
-                                     schema_timestamp=before))
-        assert (error.code, error.message) == (109, (
-            f"collection schema mismatch[collection=c]: the rows were built for the schema of {before}, the "
-            f"collection's schema is of {after}; describe the collection again and resend them"))
-    assert client.get("c", [11]) == []
-    client.insert("c", [{"pk": 11, "v": [0.0, 1.0], "tag": "b", "arr": [], "note": "n"}], schema_timestamp=after)
-    client.upsert("c", [{"pk": 12, "v": [0.0, 1.0], "tag": "c", "arr": []}], schema_timestamp=0)  # 0: not sent
-    assert client.get("c", [11, 12], output_fields=["note"]) == [{"pk": 11, "note": "n"}, {"pk": 12, "note": None}]
-
-
 def test_field_properties_are_dropped_as_milvus_drops_them(client: MilvusClient) -> None:
     """drop_collection_field_properties (pgmilvus's own: the Java and Node SDKs' call, which pymilvus
     lacks): mmap.enabled and warmup only, on a released collection."""
@@ -502,8 +481,12 @@ def test_dropped_field_leaves_schema_rows_and_indexes(client: MilvusClient) -> N
     assert client.query("c", "pk == 1", output_fields=["*"])[0].keys() == {"pk", "v", "arr"}
     assert "field tag not exist" in _error(lambda: client.query("c", "pk >= 0", output_fields=["tag"])).message
     client.insert("c", [{"pk": 90, "v": [0.0, 0.0], "arr": []}])
-    client.add_collection_field("c", "tag", D.INT64, nullable=True)  # the name is free again
-    client.drop_collection_field("c", field_id=103)  # field ids as describe_collection shows them
+    client.add_collection_field("c", "tag", D.INT64, nullable=True)  # the name is free again, its id is not
+    assert [(f["name"], f["field_id"]) for f in client.describe_collection("c")["fields"]] \
+        == [("pk", 100), ("v", 101), ("arr", 103), ("tag", 104)]
+    assert _error(lambda: client.drop_collection_field("c", field_id=102)).message \
+        == "field not found with id: 102: invalid parameter"
+    client.drop_collection_field("c", field_id=104)  # field ids as describe_collection shows them
     assert [f["name"] for f in client.describe_collection("c")["fields"]] == ["pk", "v", "arr"]
 
 
@@ -515,3 +498,37 @@ def test_dropped_field_leaves_schema_rows_and_indexes(client: MilvusClient) -> N
 def test_drop_collection_field_refusals(client: MilvusClient, field: str, message: str) -> None:
     _create(client, loaded=False)
     assert _error(lambda: client.drop_collection_field("c", field)).message == message
+
+
+def test_field_ids_are_milvus_ids_and_never_reused(client: MilvusClient) -> None:
+    """rootcoord's ids: the fields from 100, then the dynamic field, then structs and their
+    sub-fields; a field added later takes max_field_id + 1, a dropped one's id stays taken."""
+    schema = MilvusClient.create_schema(enable_dynamic_field=True)
+    schema.add_field("pk", D.INT64, is_primary=True)
+    schema.add_field("v", D.FLOAT_VECTOR, dim=2)
+    struct = MilvusClient.create_struct_field_schema()
+    struct.add_field("n", D.INT64)
+    struct.add_field("w", D.FLOAT_VECTOR, dim=2)
+    schema.add_field("s", D.ARRAY, element_type=D.STRUCT, struct_schema=struct, max_capacity=4)
+    client.create_collection("ids", schema=schema)
+    fields = client.describe_collection("ids")["fields"]
+    assert [(f["name"], f["field_id"]) for f in fields][:2] == [("pk", 100), ("v", 101)]  # $meta is 102
+    assert (fields[2]["name"], fields[2]["field_id"], [f["field_id"] for f in fields[2]["struct_fields"]]) \
+        == ("s", 103, [104, 105])
+    client.add_collection_field("ids", "x", D.INT64, nullable=True)
+    client.drop_collection_field("ids", "x")
+    client.add_collection_field("ids", "x", D.INT64, nullable=True)
+    assert [(f["name"], f["field_id"]) for f in client.describe_collection("ids")["fields"]][2] == ("x", 107)
+    assert schema.assigned_ids == {}  # the caller's schema object is left as it was
+
+
+def test_a_schema_stored_without_ids_keeps_its_positions(client: MilvusClient) -> None:
+    """A collection made by a pgmilvus that kept no field ids: its fields keep the numbers their
+    positions gave them; the next field added takes the next one."""
+    _create(client, dynamic=True)
+    with client._conn() as conn:
+        conn.execute("UPDATE pgmilvus_catalog.collections SET schema = schema - 'field_ids' - 'max_field_id'"
+                     " WHERE name = 'c'")
+    client.add_collection_field("c", "x", D.INT64, nullable=True)
+    assert [(f["name"], f["field_id"]) for f in client.describe_collection("c")["fields"]] \
+        == [("pk", 100), ("v", 101), ("tag", 102), ("arr", 103), ("x", 104)]

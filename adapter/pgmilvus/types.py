@@ -292,3 +292,89 @@ class RestoreSnapshotJobInfo:
     reason: str
     start_time: int
     time_cost: int
+
+
+class State(_Shown):
+    """pymilvus's State: a compaction job's (get_compaction_plans, list_compaction_tasks)."""
+
+    UndefiedState = 0
+    Executing = 1
+    Completed = 2
+
+
+class CompactionType(_Shown):
+    """pymilvus's CompactionType (Milvus's common.CompactionType numbers)."""
+
+    UndefinedCompaction = 0
+    MergeCompaction = 2
+    MixCompaction = 3
+    SingleCompaction = 4
+    MinorCompaction = 5
+    MajorCompaction = 6
+    Level0DeleteCompaction = 7
+    ClusteringCompaction = 8
+    SortCompaction = 9
+    PartitionKeySortCompaction = 10
+    ClusteringPartitionKeySortCompaction = 11
+    BumpSchemaVersionCompaction = 12
+
+
+class CompactionTaskState(_Shown):
+    """pymilvus's CompactionTaskState (Milvus's common.CompactionTaskState numbers)."""
+
+    Unknown = 0
+    Executing = 1
+    Pipelining = 2
+    Completed = 3
+    Failed = 4
+    Timeout = 5
+    Analyzing = 6
+    Indexing = 7
+    Cleaned = 8
+    MetaSaved = 9
+    Statistic = 10
+
+
+@dataclass(repr=False)
+class Plan:
+    """pymilvus's Plan: one merge of a compaction job, its source segments and the target."""
+
+    sources: List[int]
+    target: int
+    plan_id: int = 0
+    trigger_id: int = 0
+    collection_id: int = 0
+    partition_id: int = 0
+    channel: str = ""
+    compaction_type: CompactionType = CompactionType.UndefinedCompaction
+    state: CompactionTaskState = CompactionTaskState.Unknown
+    failure_reason: str = ""
+    targets: List[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.targets and self.target > 0:
+            self.targets = [self.target]
+
+    @property
+    def task_id(self) -> int:
+        return self.plan_id
+
+    def __repr__(self) -> str:
+        return (f"\nPlan:\n - plan id: {self.plan_id}\n - trigger id: {self.trigger_id}\n"
+                f" - type: {self.compaction_type}\n - state: {self.state}\n - sources: {self.sources}\n"
+                f" - targets: {self.targets}\n")
+
+
+@dataclass(repr=False)
+class CompactionPlans:
+    """pymilvus's CompactionPlans: get_compaction_plans (one job) and list_compaction_tasks
+    (a collection's retained jobs)."""
+
+    compaction_id: int
+    state: State
+    collection_name: str = ""
+    plans: List[Plan] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        return (f"\nCompaction Plans:\n - compaction id: {self.compaction_id}\n - collection name: "
+                f"{self.collection_name}\n - state: {self.state.name}\n - plans: {self.plans}\n  ")

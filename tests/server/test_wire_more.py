@@ -368,6 +368,25 @@ def test_partition_calls_compaction_and_properties(two_vectors, local_client) ->
     assert local_client.query(NAME, output_fields=["count(*)"])[0]["count(*)"] == 0
 
 
+def test_compaction_plans_over_the_wire(two_vectors, local_client) -> None:
+    """A flushed segment that lost half its rows is rewritten by compact(): the job's plan (its
+    source, its new target) reads the same over the wire as in process, and the state counts it."""
+    two_vectors.flush(NAME)
+    [sealed] = [s.segment_id for s in local_client.list_persistent_segments(NAME)]
+    two_vectors.delete(NAME, filter="id < 20")
+    job = two_vectors.compact(NAME)
+    local = local_client.get_compaction_plans(job)
+    [plan] = local.plans
+    assert plan.sources == [sealed] and [s.segment_id for s in local_client.list_persistent_segments(NAME)] \
+        == [plan.target]
+    wire = two_vectors.get_compaction_plans(job)
+    assert [(p.sources, p.target) for p in wire.plans] == [(plan.sources, plan.target)]
+    if hasattr(two_vectors, "list_compaction_tasks"):  # pymilvus 3: every field as in process
+        assert repr(wire) == repr(local)
+        assert repr(two_vectors.list_compaction_tasks(NAME)) == repr(local_client.list_compaction_tasks(NAME))
+    assert two_vectors.get_compaction_plans(job + 1).plans == []
+
+
 def test_segments_are_listed_over_the_wire(two_vectors, local_client) -> None:
     flushed, growing = 4, 2   # Milvus's SegmentState numbers (pymilvus 2.6 keeps them as ints)
     two_vectors.flush(NAME)

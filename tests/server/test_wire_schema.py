@@ -97,45 +97,6 @@ def test_an_index_is_described_as_its_request_sent_it(coll, local_client, serve_
     assert len(coll.search(NAME, [[0.1, 0.2, 0.3, 0.4]], anns_field="w", limit=3)[0]) == 0  # w is null in every row
 
 
-def test_an_insert_built_for_an_older_schema_gets_schema_mismatch(coll, serve_address) -> None:
-    """Insert and Upsert carry ``schema_timestamp``, the DescribeCollection ``update_timestamp`` the SDK
-    built the rows from; Milvus's proxy refuses an older one with SchemaMismatch (code 109, legacy 62),
-    on which the SDKs describe again and resend. The Java SDK drops a key its cached schema lacks: a
-    field added since (by any client) lost its values in Java inserts before this check."""
-    import grpc
-    from pymilvus.grpc_gen import common_pb2, milvus_pb2, milvus_pb2_grpc, schema_pb2
-
-    def insert(stub, schema_timestamp: int, pk: int) -> common_pb2.Status:
-        columns = [schema_pb2.FieldData(field_name="id", type=DataType.INT64, scalars=schema_pb2.ScalarField(
-                       long_data=schema_pb2.LongArray(data=[pk]))),
-                   schema_pb2.FieldData(field_name="v", type=DataType.FLOAT_VECTOR, vectors=schema_pb2.VectorField(
-                       dim=4, float_vector=schema_pb2.FloatArray(data=[0.1, 0.2, 0.3, 0.4]))),
-                   schema_pb2.FieldData(field_name="ts", type=DataType.INT64, scalars=schema_pb2.ScalarField(
-                       long_data=schema_pb2.LongArray(data=[1]))),
-                   schema_pb2.FieldData(field_name="s", type=DataType.VARCHAR, scalars=schema_pb2.ScalarField(
-                       string_data=schema_pb2.StringArray(data=["x"])))]
-        return stub.Insert(milvus_pb2.InsertRequest(collection_name=NAME, fields_data=columns, num_rows=1,
-                                                    schema_timestamp=schema_timestamp)).status
-
-    with grpc.insecure_channel(serve_address) as channel:
-        stub = milvus_pb2_grpc.MilvusServiceStub(channel)
-        describe = milvus_pb2.DescribeCollectionRequest(collection_name=NAME)
-        before = stub.DescribeCollection(describe).update_timestamp
-        assert insert(stub, before, 100).code == 0
-        coll.add_collection_field(NAME, "extra", DataType.INT64, nullable=True)
-        described = stub.DescribeCollection(describe)
-        after = described.update_timestamp
-        assert after > before
-        if "update_timestamp_str" in milvus_pb2.DescribeCollectionResponse.DESCRIPTOR.fields_by_name:
-            assert described.update_timestamp_str == str(after)  # what the Node SDK sends back (3.x stubs)
-        refused = insert(stub, before, 101)
-        assert (refused.code, refused.error_code) == (109, common_pb2.SchemaMismatch)
-        assert refused.reason.startswith(f"collection schema mismatch[collection={NAME}]")
-        assert insert(stub, after, 102).code == 0
-        assert insert(stub, 0, 103).code == 0  # an SDK that sends none is not checked
-    assert [r["id"] for r in coll.get(NAME, [100, 101, 102, 103])] == [100, 102, 103]
-
-
 def test_field_properties_are_dropped_as_the_java_and_node_sdks_ask(coll, serve_address, local_client) -> None:
     """AlterCollectionField ``delete_keys`` (the Java and Node SDKs' dropCollectionFieldProperties;
     pymilvus has no such call) drops mmap.enabled or warmup, as Milvus 2.6 does; pgmilvus refused

@@ -60,16 +60,16 @@ def test_describe_matches_in_process(docs, local_client) -> None:
     local = local_client.describe_collection(NAME)
     for key in ("fields", "auto_id", "enable_dynamic_field", "functions", "description"):
         assert wire[key] == local[key], key
-    assert wire["fields"][2] == {
-        "field_id": 102, "name": "clips", "description": "", "type": D.ARRAY, "element_type": D.STRUCT,
+    assert wire["fields"][2] == {  # 102 is the dynamic field's (hidden), as rootcoord numbers them
+        "field_id": 103, "name": "clips", "description": "", "type": D.ARRAY, "element_type": D.STRUCT,
         "params": {"max_capacity": 3},
-        "struct_fields": [{"field_id": 103, "name": "emb", "type": D.FLOAT_VECTOR, "description": "",
+        "struct_fields": [{"field_id": 104, "name": "emb", "type": D.FLOAT_VECTOR, "description": "",
                            "params": {"dim": 4}},
-                          {"field_id": 104, "name": "label", "type": D.VARCHAR, "description": "",
+                          {"field_id": 105, "name": "label", "type": D.VARCHAR, "description": "",
                            "params": {"max_length": 16}},
-                          {"field_id": 105, "name": "n", "type": D.INT64, "description": ""},
-                          {"field_id": 106, "name": "w", "type": D.FLOAT, "description": ""}]}
-    assert wire["fields"][3]["nullable"] is True and wire["fields"][3]["field_id"] == 107
+                          {"field_id": 106, "name": "n", "type": D.INT64, "description": ""},
+                          {"field_id": 107, "name": "w", "type": D.FLOAT, "description": ""}]}
+    assert wire["fields"][3]["nullable"] is True and wire["fields"][3]["field_id"] == 108
     # the struct's mmap flag is kept (describe, as Milvus's, does not show struct-level params)
     assert local_client.collection_schema(NAME).struct_field("clips").params == {"mmap_enabled": True}
 
@@ -284,6 +284,17 @@ def test_raw_insert_stored_sub_names(raw, local_client) -> None:
     assert result.status.code == 0, result.status.reason
     rows = local_client.query("raw", "id > 0", output_fields=["s"])
     assert rows == [{"id": 1, "s": [{"a": 1, "e": [1.0, 2.0]}, {"a": 2, "e": [3.0, 4.0]}]}, {"id": 2, "s": []}]
+
+
+def test_raw_insert_a_struct_column_typed_as_its_array(raw, local_client) -> None:
+    """The Node SDK types a struct array's column as the field's ``Array`` (element type Struct),
+    with the ``struct_arrays`` payload; Milvus's proxy tells struct columns by name and takes it."""
+    column = struct_data(scalar_cells([1, 2]), vector_cells([1, 2, 3, 4]))
+    column.type = int(D.ARRAY)
+    result = raw.Insert(insert_request(column))
+    assert result.status.code == 0, result.status.reason
+    assert local_client.query("raw", "id > 0", output_fields=["s"]) == \
+        [{"id": 1, "s": [{"a": 1, "e": [1.0, 2.0]}, {"a": 2, "e": [3.0, 4.0]}]}]
 
 
 def test_add_collection_struct_field(docs, local_client) -> None:

@@ -144,7 +144,8 @@ class Builder:
     def _compact(self, info: CollectionInfo) -> None:
         """Merge the collection's runs of small segments (written to before the pause)."""
         assert self._conn is not None
-        merged = compaction.compact(self._conn, info, min_segments=AUTO_MERGE_SEGMENTS, statistics=False)
+        plans = compaction.compact(self._conn, info, min_segments=AUTO_MERGE_SEGMENTS, statistics=False)
+        merged = sum(len(plan.sources) for plan in plans)
         if merged:
             _log.info("background compaction of %s merged %d segments", info.name, merged)
 

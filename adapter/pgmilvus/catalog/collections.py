@@ -253,7 +253,8 @@ def _described_field(field: dict[str, Any]) -> dict[str, Any]:
 def describe(info: CollectionInfo) -> dict[str, Any]:
     """The dict pymilvus 2.6's describe_collection returns, key for key."""
     schema = info.schema
-    fields = [_described_field(f.to_dict(100 + i)) for i, f in enumerate(schema.fields)]
+    ids = schema.field_ids()
+    fields = [_described_field(f.to_dict(ids[f.name])) for f in schema.fields]
     for struct, struct_id, sub_ids in schema.struct_ids():  # pymilvus lists them after the fields
         fields.append(struct.to_dict(struct_id, sub_ids))
     return {
@@ -277,32 +278,15 @@ def describe(info: CollectionInfo) -> dict[str, Any]:
 
 
 def update_timestamp(info: CollectionInfo) -> int:
-    """Milvus 2.6's ``update_timestamp``: the last schema or property change (the creation until
-    then).  The SDKs cache a collection's description and send this value back with each insert and
-    upsert (``schema_timestamp``), for check_schema_timestamp."""
+    """Milvus 2.6's update timestamp: the last schema or property change (the creation until then).
+    SDKs send it back with their writes as ``schema_timestamp`` (server/rpc_data.py)."""
     return hybrid_timestamp(info.updated_at or info.created_at)
-
-
-def check_schema_timestamp(info: CollectionInfo, schema_timestamp: Any) -> None:
-    """An insert or upsert encoded against a schema the collection no longer has is refused, as
-    Milvus's proxy refuses it (insertTask/upsertTask PreExecute): ``schema_timestamp`` (0 or None:
-    not sent) must be the collection's update_timestamp.  The SDKs answer SchemaMismatch by reading
-    the schema again and resending; without it, the Java SDK's rows built from a schema cached
-    before add_collection_field silently lost the new field's values."""
-    if not schema_timestamp:
-        return
-    current = update_timestamp(info)
-    if int(schema_timestamp) != current:
-        raise MilvusException(ErrorCode.COLLECTION_SCHEMA_MISMATCH,
-                              f"collection schema mismatch[collection={info.name}]: the rows were built for "
-                              f"the schema of {int(schema_timestamp)}, the collection's schema is of {current}; "
-                              "describe the collection again and resend them")
 
 
 def _functions(schema: CollectionSchema) -> list[dict[str, Any]]:
     """describe_collection's functions as pymilvus builds them from Milvus's answer (FunctionSchema.dict):
     ids from 100 in schema order (rootcoord's StartOfUserFunctionID), field ids as describe numbers them."""
-    ids = {f.name: 100 + i for i, f in enumerate(schema.fields)}
+    ids = schema.field_ids()
     return [{"name": f.name, "id": 100 + i, "description": f.description, "type": f.type,
              "params": {k: str(v) for k, v in f.params.items()},
              "input_field_names": list(f.input_field_names),

@@ -3,7 +3,9 @@
 Many small segments (a collection loaded in many small batches, or flushed often) make every
 search a Merge Append of many small HNSW scans; Milvus merges them (compaction), so does this:
 consecutive indexed segments of a partition whose live rows fit ``merge_rows`` are merged into a
-new segment, deleted rows left behind.  Readers and writers are kept waiting only for the swap:
+new segment, deleted rows left behind; the user's compact() also rewrites a segment alone once a
+fifth of its rows are deleted (Milvus's single compaction), so its vector index drops them.  Each
+merge is a plan of the call's job (compaction_jobs.py).  Readers and writers are kept waiting only for the swap:
 
 1. *Copy* (one REPEATABLE READ transaction, no lock beyond reading): the sources' live rows go
    into a new standalone table (``LIKE`` the partition's table: its columns, constraints and
@@ -29,6 +31,7 @@ isEntityExpiredByTTLField); reads never depended on it.
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass
 from typing import Callable, Optional
 
 import psycopg
@@ -56,9 +59,12 @@ def merge_rows(info: CollectionInfo) -> int:
     return max(1, int(forced)) if forced is not None else MERGE_FACTOR * segments.seal_rows(info)
 
 
-def groups(live: list[tuple[int, int]], target: int, min_segments: int = 2) -> list[list[int]]:
+def groups(live: list[tuple[int, int]], target: int, min_segments: int = 2,
+           dirty: frozenset[int] = frozenset()) -> list[list[int]]:
     """Runs of consecutive segments ((id, live rows), in id order) whose rows fit ``target``;
-    only runs of ``min_segments`` or more are merged."""
+    only runs of ``min_segments`` or more are merged, or runs holding a ``dirty`` segment (one
+    whose deleted rows are worth a rewrite, see dirty_segments), which is rewritten alone when
+    nothing else fits with it."""
     out: list[list[int]] = []
     run: list[int] = []
     total = 0
@@ -69,9 +75,34 @@ def groups(live: list[tuple[int, int]], target: int, min_segments: int = 2) -> l
         if rows <= target:
             run.append(segment_id)
             total += rows
+        elif segment_id in dirty:
+            out.append([segment_id])
     if run:
         out.append(run)
-    return [g for g in out if len(g) >= min_segments]
+    return [g for g in out if len(g) >= min_segments or not dirty.isdisjoint(g)]
+
+
+#: The share of a segment's rows deleted since it was written that makes compact() rewrite it
+#: alone (Milvus: dataCoord.compaction.single.ratio.threshold, ShouldDoSingleCompaction).
+DELETED_RATIO = 0.2
+
+
+def dirty_segments(written: dict[int, int], live: list[tuple[int, int]]) -> frozenset[int]:
+    """Segments whose deleted (or expired) rows are at least DELETED_RATIO of the rows written
+    into them: a rewrite drops them from the segment's vector index, as Milvus's compaction
+    rewrites such a segment without its deleted rows."""
+    return frozenset(segment_id for segment_id, rows in live
+                     if written.get(segment_id, 0) > 0
+                     and written[segment_id] - rows >= DELETED_RATIO * written[segment_id])
+
+
+@dataclass(frozen=True)
+class MergePlan:
+    """One merge compact() made: its source segments and the segment that replaced them."""
+
+    partition: str
+    sources: tuple[int, ...]
+    target: int
 
 
 #: Milvus's segment sizes (dataCoord.segment.maxSize, diskSegmentMaxSize), in MB: a force merge's
@@ -91,28 +122,33 @@ def check_target_size(info: CollectionInfo, target_mb: int) -> None:
                                 f"configMaxSize {limit} MB")
 
 
-def compact(conn: psycopg.Connection, info: CollectionInfo, min_segments: int = 2, statistics: bool = True) -> int:
+def compact(conn: psycopg.Connection, info: CollectionInfo, min_segments: int = 2,
+            statistics: bool = True) -> list[MergePlan]:
     """Merge what can be merged in every partition of ``info`` (runs of ``min_segments`` or more:
-    the background compaction asks for longer runs, builder.py); how many segments were merged
-    away.  ``conn`` is autocommit; another process compacting the collection makes this a no-op
-    (but for the expired rows of a TTL collection, deleted first by whichever process calls).
-    ``statistics``: also recompute the built segments' BM25 statistics and complete the stored
-    tokens of text_match fields (tokens.py): the user's compact(), not the background one."""
+    the background compaction asks for longer runs, builder.py); the merges made.  ``conn`` is
+    autocommit; another process compacting the collection makes this a no-op (but for the
+    expired rows of a TTL collection, deleted first by whichever process calls).
+    ``statistics``: the user's compact(), not the background one: also rewrite a segment that
+    lost a fifth of its rows to deletes (dirty_segments), recompute the built segments' BM25
+    statistics and complete the stored tokens of text_match fields (tokens.py)."""
     ttl.purge(conn, info)
     if statistics:  # the user's compact(): text_match tokens of rows written without them
         info = tokens.complete(conn, info)
-    if not info.segmented:
-        return 0
+    if not info.segmented or not segments.may_merge(conn, info):
+        return []
     key = (_COMPACTION_LOCK_SPACE, info.id % (1 << 31))
     if not conn.execute("SELECT pg_try_advisory_lock(%s::int, %s::int)", key).fetchone()[0]:
-        return 0
+        return []
     try:
         drop_leftovers(conn, info)
-        merged = 0
+        plans = []
         for part in info.partitions:
-            for group in groups(_live_rows(conn, info, part.name, part.table_name), merge_rows(info),
-                                min_segments):
-                merged += _merge(conn, info, part.name, group)
+            live, written = _live_rows(conn, info, part.name, part.table_name)
+            dirty = dirty_segments(written, live) if statistics else frozenset()
+            for group in groups(live, merge_rows(info), min_segments, dirty):
+                target = _merge(conn, info, part.name, group)
+                if target is not None:
+                    plans.append(MergePlan(part.name, tuple(group), target))
         if statistics and info.schema.bm25_outputs:
             # every built segment's BM25 statistics from its live rows, as Milvus's compaction
             # rewrites a segment without its deleted (and expired) rows; a sealed one not built
@@ -120,7 +156,7 @@ def compact(conn: psycopg.Connection, info: CollectionInfo, min_segments: int = 
             for segment_id, leaf in segments.segment_tables(conn, info, ("indexed",)):
                 with conn.transaction():
                     bm25_stats.record(conn, info, segment_id, leaf)
-        return merged
+        return plans
     finally:
         conn.execute("SELECT pg_advisory_unlock(%s::int, %s::int)", key)
 
@@ -136,17 +172,20 @@ def drop_leftovers(conn: psycopg.Connection, info: CollectionInfo) -> None:
             conn.execute(f"DELETE FROM {CATALOG}.segments WHERE id = %s", (segment_id,))
 
 
-def _live_rows(conn: psycopg.Connection, info: CollectionInfo, partition: str, table: str) -> list[tuple[int, int]]:
-    """(id, live rows) of the partition's indexed segments, in id order."""
-    ids = [r[0] for r in conn.execute(f"SELECT id FROM {CATALOG}.segments WHERE collection_id = %s"
-                                      " AND partition_name = %s AND state = 'indexed' ORDER BY id",
-                                      (info.id, partition)).fetchall()]
+def _live_rows(conn: psycopg.Connection, info: CollectionInfo, partition: str,
+               table: str) -> tuple[list[tuple[int, int]], dict[int, int]]:
+    """(id, live rows) of the partition's indexed segments, in id order, and the rows written
+    into each (the catalog's count, deletes not subtracted)."""
+    written = dict(conn.execute(f"SELECT id, rows FROM {CATALOG}.segments WHERE collection_id = %s"
+                                " AND partition_name = %s AND state = 'indexed' ORDER BY id",
+                                (info.id, partition)).fetchall())
     counts = dict(conn.execute(sql.SQL("SELECT {s}, count(*) FROM {t} WHERE {s} = ANY(%s) GROUP BY 1").format(
-        s=sql.Identifier(ddl.SEGMENT_COLUMN), t=sql.Identifier(info.schema_name, table)), (ids,)).fetchall())
-    return [(i, int(counts.get(i, 0))) for i in ids]
+        s=sql.Identifier(ddl.SEGMENT_COLUMN), t=sql.Identifier(info.schema_name, table)), (list(written),)).fetchall())
+    return [(i, int(counts.get(i, 0))) for i in sorted(written)], written
 
 
-def _merge(conn: psycopg.Connection, info: CollectionInfo, partition: str, sources: list[int]) -> int:
+def _merge(conn: psycopg.Connection, info: CollectionInfo, partition: str, sources: list[int]) -> Optional[int]:
+    """The sources replaced by one new segment; its id, None when the collection changed meanwhile."""
     part = info.partition(partition)
     assert part is not None
     schema, parent = info.schema_name, part.table_name
@@ -166,7 +205,7 @@ def _merge(conn: psycopg.Connection, info: CollectionInfo, partition: str, sourc
             between()
         if not _swap(conn, info, partition, parent, leaf, new_id, sources):
             _abandon(conn, info, leaf, new_id)
-            return 0
+            return None
     except BaseException:
         if not conn.closed and conn.pgconn.transaction_status == psycopg.pq.TransactionStatus.IDLE:
             _abandon(conn, info, leaf, new_id)
@@ -175,7 +214,7 @@ def _merge(conn: psycopg.Connection, info: CollectionInfo, partition: str, sourc
         with contextlib.suppress(psycopg.Error):
             conn.execute("DROP TABLE IF EXISTS pg_temp.pgmilvus_merge_seen")
     conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(schema, leaf)))
-    return len(sources)
+    return new_id
 
 
 def _copy_statement(conn: psycopg.Connection, info: CollectionInfo, parent: str, leaf: str,

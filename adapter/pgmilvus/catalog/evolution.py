@@ -169,8 +169,9 @@ def _field_to_drop(info: CollectionInfo, field_name: str, field_id: int) -> Fiel
         field = info.schema.field(field_name)
         if field is not None and field.struct_name is not None:
             field = None  # a struct's sub-field column: dropped only with its struct
-    elif isinstance(field_id, int) and 100 <= field_id < 100 + len(info.schema.fields):
-        field = info.schema.fields[field_id - 100]
+    elif isinstance(field_id, int):
+        names = {i: n for n, i in info.schema.field_ids().items()}
+        field = info.schema.field(names[field_id]) if field_id in names else None
     else:
         raise ParamError(message="pass the field_name (or the field_id) of the field to drop")
     if field is None and field_name:

@@ -327,6 +327,17 @@ def _may_seal(conn: psycopg.Connection, info: CollectionInfo) -> bool:
                         " AND has_schema_privilege(%s, 'CREATE')", (info.schema_name,)).fetchone()[0]
 
 
+def may_merge(conn: psycopg.Connection, info: CollectionInfo) -> bool:
+    """Whether this role may replace segments (compaction.py): a seal's rights, DELETE on the
+    catalog's segments and the collection's table's ownership (ATTACH / DETACH PARTITION need it).
+    A role granted only Compaction vacuums and analyzes; the owner's compact() merges."""
+    return conn.execute(
+        f"SELECT has_table_privilege('{CATALOG}.segments', 'UPDATE') AND has_table_privilege('{CATALOG}.segments',"
+        " 'DELETE') AND has_schema_privilege(%s, 'CREATE') AND pg_has_role(c.relowner, 'USAGE')"
+        " FROM pg_class c WHERE c.oid = %s::regclass",
+        (info.schema_name, sql.Identifier(info.schema_name, info.table_name).as_string(conn))).fetchone()[0]
+
+
 def _growing_partitions(conn: psycopg.Connection, info: CollectionInfo, least: int) -> list[str]:
     """The partitions whose growing segment holds ``least`` rows or more."""
     return [row[0] for row in conn.execute(
@@ -661,8 +672,14 @@ def infos(conn: psycopg.Connection, info: CollectionInfo, states: tuple) -> list
                         num_rows=int(live.get(segment_id, 0)), is_sorted=state != "growing",
                         state=MILVUS_STATES[state],
                         level=0, storage_version=0, partition_id=positions.get(partition, 0),
-                        insert_channel=f"by-dev-rootcoord-dml_0_{info.id}v0")
+                        insert_channel=insert_channel(info.id))
             for segment_id, partition, state in rows]
+
+
+def insert_channel(collection_id: int) -> str:
+    """The one DML channel of a collection's segments, named as a standalone Milvus names its first
+    shard's virtual channel."""
+    return f"by-dev-rootcoord-dml_0_{collection_id}v0"
 
 
 def loaded_infos(conn: psycopg.Connection, info: CollectionInfo) -> list[LoadedSegmentInfo]:

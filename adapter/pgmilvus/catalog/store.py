@@ -337,13 +337,6 @@ def list_collections(conn: psycopg.Connection, db_name: str) -> list[str]:
     return [r[0] for r in rows]
 
 
-def collection_summaries(conn: psycopg.Connection, db_name: str) -> list[tuple[str, int, datetime, int]]:
-    """Each collection's name, id, creation time and shard count, in list_collections' order, in one
-    statement (ShowCollections answers them for every collection)."""
-    return conn.execute(f"SELECT name, id, created_at, num_shards FROM {CATALOG}.collections WHERE db_name = %s"
-                        " ORDER BY id", (db_name,)).fetchall()
-
-
 def loaded_collections(conn: psycopg.Connection, db_name: str) -> list[str]:
     """The database's collections with a loaded partition (describe_resource_group's replicas)."""
     rows = conn.execute(f"SELECT c.name FROM {CATALOG}.collections c WHERE c.db_name = %s AND EXISTS "
@@ -361,18 +354,19 @@ def table_name_taken(conn: psycopg.Connection, schema_name: str, table: str) -> 
 def add_collection(conn: psycopg.Connection, db_name: str, name: str, table: str,
                    schema: CollectionSchema, *, properties: dict[str, Any], consistency_level: int,
                    num_shards: int, num_partitions: Optional[int], segmented: bool = False) -> int:
+    schema = schema.copy()  # the caller's schema object gets no ids: it may create other collections
     collection_id = conn.execute(
         f"INSERT INTO {CATALOG}.collections (db_name, name, table_name, description, schema, properties,"
         " consistency_level, num_shards, num_partitions, segmented)"
         " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
-        (db_name, name, table, schema.description, Jsonb(json.loads(schema.to_catalog())),
+        (db_name, name, table, schema.description, _stored(schema),
          Jsonb(properties), consistency_level, num_shards, num_partitions, segmented)).fetchone()[0]
     with conn.cursor() as cur:
         cur.executemany(
             f"INSERT INTO {CATALOG}.fields (collection_id, field_id, name, data_type, spec)"
             " VALUES (%s, %s, %s, %s, %s)",
-            [(collection_id, 100 + i, f.name, int(f.dtype), Jsonb(f.to_catalog()))
-             for i, f in enumerate(schema.fields)])
+            [(collection_id, schema.assigned_ids[f.name], f.name, int(f.dtype), Jsonb(f.to_catalog()))
+             for f in schema.fields])
     return collection_id
 
 
@@ -388,15 +382,20 @@ def rename_collection(conn: psycopg.Connection, collection_id: int, db_name: str
 
 def set_schema(conn: psycopg.Connection, collection_id: int, schema: CollectionSchema) -> None:
     """Store a changed schema (the update bumps the collection's revision: cached plans go)."""
-    conn.execute(f"UPDATE {CATALOG}.collections SET schema = %s WHERE id = %s",
-                 (Jsonb(json.loads(schema.to_catalog())), collection_id))
+    conn.execute(f"UPDATE {CATALOG}.collections SET schema = %s WHERE id = %s", (_stored(schema), collection_id))
+
+
+def _stored(schema: CollectionSchema) -> Jsonb:
+    """The schema as the catalog keeps it, every field with its Milvus id (assign_field_ids)."""
+    schema.assign_field_ids()
+    return Jsonb(json.loads(schema.to_catalog()))
 
 
 def set_description(conn: psycopg.Connection, collection_id: int, schema: CollectionSchema) -> None:
     """Store ``schema`` whose description changed (alter_collection_properties'
     ``collection.description``): the schema and the description column."""
     conn.execute(f"UPDATE {CATALOG}.collections SET description = %s, schema = %s, updated_at = now() WHERE id = %s",
-                 (schema.description, Jsonb(json.loads(schema.to_catalog())), collection_id))
+                 (schema.description, _stored(schema), collection_id))
 
 
 def set_consistency_level(conn: psycopg.Connection, collection_id: int, level: int) -> None:
@@ -412,12 +411,11 @@ def set_properties(conn: psycopg.Connection, collection_id: int, properties: dic
 def add_field(conn: psycopg.Connection, collection_id: int, schema: CollectionSchema) -> None:
     """Store ``schema``, whose last field is new (add_collection_field); bumps the revision."""
     field = schema.fields[-1]
-    # Field ids are never reused (a dropped field's id stays free), as in Milvus.
+    stored = _stored(schema)  # the new field's id: max_field_id + 1 (never a dropped field's)
     conn.execute(f"INSERT INTO {CATALOG}.fields (collection_id, field_id, name, data_type, spec)"
-                 f" SELECT %s, COALESCE(max(field_id), 99) + 1, %s, %s, %s FROM {CATALOG}.fields"
-                 " WHERE collection_id = %s",
-                 (collection_id, field.name, int(field.dtype), Jsonb(field.to_catalog()), collection_id))
-    _set_schema(conn, collection_id, schema)
+                 " VALUES (%s, %s, %s, %s, %s)",
+                 (collection_id, schema.assigned_ids[field.name], field.name, int(field.dtype), Jsonb(field.to_catalog())))
+    _write_schema(conn, collection_id, stored)
 
 
 def set_field(conn: psycopg.Connection, collection_id: int, schema: CollectionSchema, name: str) -> None:
@@ -442,8 +440,12 @@ def change_schema(conn: psycopg.Connection, collection_id: int, schema: Collecti
 
 
 def _set_schema(conn: psycopg.Connection, collection_id: int, schema: CollectionSchema) -> None:
+    _write_schema(conn, collection_id, _stored(schema))
+
+
+def _write_schema(conn: psycopg.Connection, collection_id: int, stored: Jsonb) -> None:
     conn.execute(f"UPDATE {CATALOG}.collections SET schema = %s, updated_at = now() WHERE id = %s",
-                 (Jsonb(json.loads(schema.to_catalog())), collection_id))
+                 (stored, collection_id))
 
 
 # -- partitions --------------------------------------------------------------------------------

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
-import itertools
 import logging
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, TypeVar, Union
 
@@ -19,7 +18,7 @@ from ..schema import ddl, function_fields as function_checks, functions as schem
 from ..search import by_ids, highlight, hybrid, ann as search_mod
 from ..rbac import groups, roles as rbac
 from ..data import aggregates, analyze, analyzer, field_ops, order_by, reads, timestamps, writes
-from ..catalog import (builder, compaction, evolution as schema_evolution, function_fields, segments, snapshots,
+from ..catalog import (builder, compaction, compaction_jobs, evolution as schema_evolution, function_fields, segments, snapshots,
                        struct_fields as struct_evolution)
 from ..search import chained as search_chained, ranked as search_ranked
 from ..search.chains import spec as chain_spec
@@ -38,12 +37,11 @@ from ..search.rerank import BaseRanker
 from ..search.params import build_request, check_guarantee_timestamp, check_ignore_growing, check_output_fields
 from ..schema.model import CollectionSchema, FieldSchema, Function
 from ..schema.structs import StructFieldSchema
-from ..types import (DataType, FunctionType, LoadedSegmentInfo, LoadState, ResourceGroupInfo, RestoreSnapshotJobInfo, SegmentInfo,
-                     SegmentState, SnapshotInfo)
+from ..types import (CompactionPlans, DataType, FunctionType, LoadedSegmentInfo, LoadState, ResourceGroupInfo,
+                     RestoreSnapshotJobInfo, SegmentInfo, SegmentState, SnapshotInfo, State)
 
 _log = logging.getLogger("pgmilvus")
 _RESERVED_SCHEMAS = {"pgmilvus_catalog", "pgmilvus_snapshots", "information_schema", "public"}
-_compaction_ids = itertools.count(1)
 #: list_persistent_segments without states: what Milvus's proxy asks its data coordinator for.
 _PERSISTED = (SegmentState.Sealed, SegmentState.Flushing, SegmentState.Flushed)
 #: list_segments without states (pymilvus's retained lifecycle states).
@@ -156,17 +154,6 @@ class MilvusClient:
         self._settler.poke()
         self._builder.poke(info)  # sealed segments get their vector indexes (segments.py)
 
-    @staticmethod
-    def _built_for(conn: Any, info: catalog.CollectionInfo, schema_timestamp: Any) -> catalog.CollectionInfo:
-        """``info`` for a write whose rows were built for the schema of ``schema_timestamp`` (the
-        SDKs' cached describe): checked against the schema as committed, read under the write's
-        lock (a cached description may lag a change another process just made)."""
-        if not schema_timestamp:
-            return info
-        info = catalog.lock_collection(conn, info)
-        collections.check_schema_timestamp(info, schema_timestamp)
-        return info
-
     def _fresh(self, conn: Any, info: catalog.CollectionInfo) -> catalog.CollectionInfo:
         """``info``, its statistics refreshed first if this process's writes made them stale."""
         if stats.due(self._server, info.id):
@@ -276,6 +263,13 @@ class MilvusClient:
         ``pgmilvus serve`` encodes each query and search answer with it."""
         return self._read(lambda conn: collections.require(conn, self._db_name, collection_name).schema, timeout)
 
+    def schema_timestamp(self, collection_name: str, timeout: Optional[float] = None) -> int:
+        """pgmilvus's own: describe_collection's ``update_timestamp``, read on a checked connection
+        so that another process's schema change is seen.  ``pgmilvus serve`` compares it with the
+        ``schema_timestamp`` a write carries, as Milvus's proxy does."""
+        with self._conn(timeout) as conn:
+            return collections.update_timestamp(collections.require(conn, self._db_name, collection_name))
+
     def run_analyzer(self, texts: Union[str, List[str]], analyzer_params: Optional[Union[str, Dict]] = None,
                      with_hash: bool = False, with_detail: bool = False, collection_name: Optional[str] = None,
                      field_name: Optional[str] = None, analyzer_names: Optional[Union[str, List[str]]] = None,
@@ -317,16 +311,6 @@ class MilvusClient:
     def list_collections(self, **kwargs: Any) -> List[str]:
         with self._conn() as conn:
             return catalog.list_collections(conn, self._db_name)
-
-    def list_collection_summaries(self, timeout: Optional[float] = None) -> List[Dict[str, Any]]:
-        """pgmilvus's own: list_collections with each collection's ``collection_id``,
-        ``created_timestamp`` and ``num_shards`` (as describe_collection gives them), read at once:
-        ``pgmilvus serve`` answers ShowCollections with them, as Milvus 2.6 does (the Java SDK's
-        listCollectionsV2 reads the shard numbers)."""
-        with self._conn(timeout) as conn:
-            rows = catalog.collection_summaries(conn, self._db_name)
-        return [{"collection_name": name, "collection_id": cid, "num_shards": shards,
-                 "created_timestamp": collections.hybrid_timestamp(created)} for name, cid, created, shards in rows]
 
     def has_collection(self, collection_name: str, timeout: Optional[float] = None, **kwargs: Any) -> bool:
         names.collection_name(collection_name)
@@ -419,9 +403,10 @@ class MilvusClient:
     def compact(self, collection_name: str, is_clustering: Optional[bool] = False,
                 is_l0: Optional[bool] = False, target_size: Optional[int] = None,
                 target_size_unit: str = "mb", timeout: Optional[float] = None, **kwargs: Any) -> int:
-        """Merge small indexed segments (catalog/compaction.py), then VACUUM (ANALYZE) the
-        collection's table: deleted rows reclaimed, planner statistics fresh.  Done when it returns.
-        ``target_size`` (a force merge) is checked as Milvus checks it."""
+        """Merge small indexed segments and rewrite those a fifth deleted (catalog/compaction.py),
+        then VACUUM (ANALYZE) the collection's table: deleted rows reclaimed, planner statistics
+        fresh.  Done when it returns; the job id answers get_compaction_plans with the merges
+        made.  ``target_size`` (a force merge) is checked as Milvus checks it."""
         from psycopg import sql
 
         target = optimize.compact_target_mb(target_size, target_size_unit)
@@ -429,12 +414,12 @@ class MilvusClient:
             info = collections.require(conn, self._db_name, collection_name)
             if target is not None:
                 compaction.check_target_size(info, target)
-            compaction.compact(conn, info)
+            plans = compaction.compact(conn, info)
             # SKIP_LOCKED: a segment the background builder is indexing (CREATE INDEX CONCURRENTLY,
             # which waits for this VACUUM to end) is left for next time, not waited for (a deadlock)
             conn.execute(sql.SQL("VACUUM (ANALYZE, SKIP_LOCKED) {}").format(
                 sql.Identifier(info.schema_name, info.table_name)))
-        return next(_compaction_ids)
+            return compaction_jobs.record(conn, info, plans)
 
     def optimize(self, collection_name: str, target_size: Optional[str] = None, wait: bool = True,
                  timeout: Optional[float] = None, **kwargs: Any) -> Union[optimize.OptimizeResult,
@@ -459,7 +444,24 @@ class MilvusClient:
         return result if wait else optimize.OptimizeTask(result)
 
     def get_compaction_state(self, job_id: int, timeout: Optional[float] = None, **kwargs: Any) -> str:
-        return "Completed"
+        """compact() is done when it returns: every job is Completed (as Milvus answers an id it
+        holds no running task for)."""
+        _check_compaction_id(job_id)
+        return State.Completed.name
+
+    def get_compaction_plans(self, job_id: int, timeout: Optional[float] = None, **kwargs: Any) -> CompactionPlans:
+        """The merges of a compact() call (catalog/compaction_jobs.py); none for an unknown id."""
+        _check_compaction_id(job_id)
+        with self._conn(timeout) as conn:
+            return compaction_jobs.job_plans(conn, job_id)
+
+    def list_compaction_tasks(self, collection_name: str, timeout: Optional[float] = None,
+                              **kwargs: Any) -> CompactionPlans:
+        """The merges of the collection's compaction jobs of the last day."""
+        if not isinstance(collection_name, str) or not collection_name:  # pymilvus's get_compaction_tasks
+            raise ParamError(message=f"collection_name value {collection_name} is illegal")
+        with self._conn(timeout) as conn:
+            return compaction_jobs.collection_tasks(conn, collections.require(conn, self._db_name, collection_name))
 
     def list_persistent_segments(self, collection_name: str, timeout: Optional[float] = None,
                                  states: Optional[Sequence[SegmentState]] = None, **kwargs: Any) -> List[SegmentInfo]:
@@ -894,23 +896,19 @@ class MilvusClient:
     # -- data plane (writes.py / reads.py) ------------------------------------------------------------
     def insert(self, collection_name: str, data: Union[Dict, List[Dict]], timeout: Optional[float] = None,
                partition_name: Optional[str] = "", **kwargs: Any) -> Dict[str, Any]:
-        """Insert rows (all or none); a primary key that exists already is refused (use upsert).
-        ``schema_timestamp`` (pgmilvus's own; what the SDKs send over the wire): the describe_collection
-        ``update_timestamp`` the rows were built for, refused once the schema changed (code 109)."""
+        """Insert rows (all or none); a primary key that exists already is refused (use upsert)."""
         collections.refuse_namespace(kwargs.get("namespace"))
         rows = writes.normalize_rows(data)
         if isinstance(rows, list) and not rows:
             return {"insert_count": 0, "ids": []}
         with self._write(collection_name, timeout) as (conn, info):
-            info = self._built_for(conn, info, kwargs.get("schema_timestamp"))
             result = writes.insert(conn, info, rows, partition_name or None)
         self._wrote(info, result["insert_count"])
         return result
 
     def upsert(self, collection_name: str, data: Union[Dict, List[Dict]], timeout: Optional[float] = None,
                partition_name: Optional[str] = "", **kwargs: Any) -> Dict[str, Any]:
-        """Replace (or with ``partial_update=True`` merge into) entities by primary key;
-        ``schema_timestamp`` as for insert."""
+        """Replace (or with ``partial_update=True`` merge into) entities by primary key."""
         partial = kwargs.get("partial_update", False)
         if not isinstance(partial, bool):
             raise ParamError(message=f"partial_update must be a bool, got {partial!r}")
@@ -920,7 +918,6 @@ class MilvusClient:
         if isinstance(rows, list) and not rows:
             return {"upsert_count": 0, "ids": []}
         with self._write(collection_name, timeout) as (conn, info):
-            info = self._built_for(conn, info, kwargs.get("schema_timestamp"))
             result = writes.upsert(conn, info, rows, partition_name or None, partial_update=partial, field_ops=ops)
         self._wrote(info, 2 * result["upsert_count"])  # a replaced row is a delete and an insert
         return result
@@ -1355,6 +1352,12 @@ class MilvusClient:
         snapshot_args.positive("pin_id", pin_id)
         with self._tx(timeout) as conn:
             snapshots.unpin(conn, pin_id)
+
+def _check_compaction_id(job_id: Any) -> None:
+    """pymilvus's check of a compaction id (Prepare.get_compaction_state)."""
+    if not isinstance(job_id, int):
+        raise ParamError(message=f"compaction_id value {job_id} is illegal")
+
 
 def _check_replicas(kwargs: dict[str, Any]) -> None:
     """pymilvus's check of load_collection's / load_partitions' ``replica_number`` (one replica here)."""

@@ -19,8 +19,6 @@ _GROUPS = ("resource groups are not supported by pgmilvus: PostgreSQL serves eve
 _REPLICATION = ("Milvus's replication and WAL messages are not supported by pgmilvus: use PostgreSQL's "
                 "streaming or logical replication")
 EXTERNAL = schema_model.EXTERNAL
-_COMPACTION = ("compaction tasks are not kept by pgmilvus: compact() merges before it returns, and "
-               "get_compaction_state() says Completed")
 
 #: method -> why it is refused.
 REFUSED: dict[str, str] = {
@@ -32,7 +30,6 @@ REFUSED: dict[str, str] = {
     "session": _REPLICATION,
     "refresh_external_collection": EXTERNAL, "get_refresh_external_collection_progress": EXTERNAL,
     "list_refresh_external_collection_jobs": EXTERNAL,
-    "get_compaction_plans": _COMPACTION, "list_compaction_tasks": _COMPACTION,
 }
 
 

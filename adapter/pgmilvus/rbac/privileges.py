@@ -84,6 +84,8 @@ TABLE_GRANTS: dict[str, tuple[str, ...]] = {
     # a filtered delete reads the columns it tests; an upsert replaces rows
     "Delete": ("DELETE", "SELECT"),
     "Upsert": ("INSERT", "UPDATE", "DELETE", "SELECT"),
+    # compact(): counts each segment's live rows, VACUUM and ANALYZE (MAINTAIN, PostgreSQL 17+)
+    "Compaction": ("SELECT", "MAINTAIN"),
 }
 #: Catalog tables the operation writes (or, for ListPrivilegeGroups, reads: private tables) -> privilege, columns.
 CATALOG_GRANTS: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
@@ -129,7 +131,6 @@ METHOD_PRIVILEGES: dict[str, str] = {
     "query_iterator": "Query", "create_collection": "CreateCollection",
     "drop_collection": "DropCollection", "describe_collection": "DescribeCollection",
     "has_collection": "DescribeCollection", "list_collections": "ShowCollections",
-    "list_collection_summaries": "ShowCollections",
     "rename_collection": "RenameCollection", "truncate_collection": "Delete",
     "load_collection": "Load", "refresh_load": "Load", "load_partitions": "Load",
     "release_collection": "Release", "release_partitions": "Release", "get_load_state": "GetLoadState",
@@ -174,6 +175,7 @@ METHOD_PRIVILEGES: dict[str, str] = {
 #: Methods whose request Milvus checks no privilege for (GetReplicas, GetVersion, ...) or that send
 #: none: a refusal by PostgreSQL is reported without a privilege name.
 UNCHECKED_METHODS = frozenset({"describe_replica", "get_compaction_state", "get_flush_all_state", "get_server_type",
+                               "get_compaction_plans", "list_compaction_tasks",  # GetCompactionStateWithPlans
                                "get_server_version", "use_database", "using_database", "close",
                                "list_persistent_segments", "list_segments", "list_loaded_segments",
                                "bind",  # pgmilvus's own: sends nothing itself

@@ -571,6 +571,11 @@ class _SchemaArgs(BaseModel):
     enable_namespace: Optional[StrictBool] = None
 
 
+def _sub_key(struct: str, sub: str) -> str:
+    """A struct sub-field's key among the field ids: its column's name (``struct[sub]``)."""
+    return f"{struct}[{sub}]"
+
+
 class CollectionSchema:
     """pymilvus's CollectionSchema: add_field is chainable, verify() runs at create time."""
 
@@ -607,6 +612,12 @@ class CollectionSchema:
         self.fields: list[FieldSchema] = []
         #: ARRAY<STRUCT> fields (schema/structs.py), in the order they were added.
         self.struct_fields: list[StructFieldSchema] = []
+        #: Milvus's field ids (describe_collection's field_id), kept in the catalog from the
+        #: collection's creation (assign_field_ids): name -> id, a struct's sub-field as
+        #: ``struct[sub]``, the dynamic field as ``$meta``; the highest id ever given.  Empty for a
+        #: schema not stored yet, or stored before ids were kept (positions number it then).
+        self.assigned_ids: dict[str, int] = {}
+        self.max_field_id = 0
         for field in fields or []:
             if not isinstance(field, FieldSchema):
                 raise ParamError(message=f"schema fields must be FieldSchema objects, got {field!r}")
@@ -672,16 +683,54 @@ class CollectionSchema:
     def struct_field(self, name: str) -> Optional[StructFieldSchema]:
         return next((s for s in self.struct_fields if s.name == name), None)
 
-    def struct_ids(self) -> list[tuple[StructFieldSchema, int, range]]:
-        """Each struct array with the field ids describe_collection gives it and its sub-fields:
-        after the fields' (100, 101, ...), a struct's id, then its sub-fields' (Milvus's rootcoord)."""
+    def field_ids(self) -> dict[str, int]:
+        """Each field's Milvus id (struct arrays: struct_ids)."""
+        ids = self.assigned_ids
+        if not ids:
+            return {f.name: 100 + i for i, f in enumerate(self.fields)}
+        return {f.name: ids[f.name] for f in self.fields}
+
+    def struct_ids(self) -> list[tuple[StructFieldSchema, int, list[int]]]:
+        """Each struct array with the field ids describe_collection gives it and its sub-fields
+        (without assigned ids: after the fields' 100, 101, ..., a struct's id, then its
+        sub-fields', as Milvus's rootcoord numbers a new schema without a dynamic field)."""
+        ids = self.assigned_ids
+        if ids:
+            return [(struct, ids[struct.name], [ids[_sub_key(struct.name, sub.name)] for sub in struct.fields])
+                    for struct in self.struct_fields]
         out = []
         next_id = 100 + len(self.fields)
         for struct in self.struct_fields:
-            subs = range(next_id + 1, next_id + 1 + len(struct.fields))
+            subs = list(range(next_id + 1, next_id + 1 + len(struct.fields)))
             out.append((struct, next_id, subs))
-            next_id = subs.stop
+            next_id = next_id + 1 + len(struct.fields)
         return out
+
+    def assign_field_ids(self) -> None:
+        """Give ids as Milvus's rootcoord does, before the schema is stored.  A new collection:
+        its fields from 100 in order, then the dynamic field, then each struct array and its
+        sub-fields (createCollectionTask.assignFieldAndFunctionID, after appendDynamicField).  A
+        field added later (or the dynamic field once enabled): max_field_id + 1.  Ids are never
+        reused: a dropped field's id stays taken.  A schema stored before ids were kept keeps the
+        numbers its positions gave it."""
+        names = [f.name for f in self.fields]
+        if self.enable_dynamic_field:
+            names.append(DYNAMIC_FIELD)
+        for struct in self.struct_fields:
+            names += [struct.name] + [_sub_key(struct.name, sub.name) for sub in struct.fields]
+        if not self.assigned_ids and self.max_field_id == 0 and getattr(self, "_stored_without_ids", False):
+            frozen = self.field_ids()
+            for struct, struct_id, sub_ids in self.struct_ids():
+                frozen[struct.name] = struct_id
+                frozen.update(zip((_sub_key(struct.name, sub.name) for sub in struct.fields), sub_ids))
+            self.assigned_ids, self.max_field_id = frozen, max(frozen.values(), default=99)
+        kept = {name: self.assigned_ids[name] for name in names if name in self.assigned_ids}
+        next_id = max(self.max_field_id, 99) + 1
+        for name in names:
+            if name not in kept:
+                kept[name] = next_id
+                next_id += 1
+        self.assigned_ids, self.max_field_id = kept, next_id - 1
 
     def add_function(self, function: Function) -> "CollectionSchema":
         if not isinstance(function, Function):
@@ -862,6 +911,8 @@ class CollectionSchema:
             data["functions"] = [f.to_catalog() for f in self.functions]
         if self.struct_fields:
             data["struct_fields"] = [s.to_catalog() for s in self.struct_fields]
+        if self.assigned_ids:  # older catalogs have no key (positions number their fields)
+            data["field_ids"], data["max_field_id"] = self.assigned_ids, self.max_field_id
         return json.dumps(data, sort_keys=True)
 
     @classmethod
@@ -873,6 +924,9 @@ class CollectionSchema:
         schema.fields = [FieldSchema.from_catalog(f) for f in data["fields"]]
         schema.functions = [Function.from_catalog(f) for f in data.get("functions") or []]
         schema.struct_fields = [StructFieldSchema.from_catalog(s) for s in data.get("struct_fields") or []]
+        schema.assigned_ids = dict(data.get("field_ids") or {})
+        schema.max_field_id = int(data.get("max_field_id") or 0)
+        schema._stored_without_ids = "field_ids" not in data
         return schema
 
     def copy(self) -> "CollectionSchema":
@@ -882,4 +936,9 @@ class CollectionSchema:
         return f"CollectionSchema({self.to_dict()!r})"
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, CollectionSchema) and self.to_catalog() == other.to_catalog()
+        """The same fields, functions and settings (the ids a stored schema carries aside)."""
+        def described(schema: CollectionSchema) -> dict[str, Any]:
+            data = json.loads(schema.to_catalog())
+            data.pop("field_ids", None), data.pop("max_field_id", None)
+            return data
+        return isinstance(other, CollectionSchema) and described(self) == described(other)

@@ -29,15 +29,7 @@ class SearchIterator:
                  collection_name: str, data: Any, *, batch_size: Optional[int],
                  filter: Optional[str], limit: Optional[int], output_fields: Any, search_params: Any,
                  partition_names: Any, anns_field: Any, round_decimal: int, kwargs: dict[str, Any]) -> None:
-        batch_size = 1000 if batch_size is None else batch_size
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int):
-            raise illegal("limit", batch_size, "batch_size must be an int")  # pymilvus: batch_size is the limit
-        if batch_size < 0:
-            raise ParamError(message="batch size cannot be less than zero")
-        if batch_size == 0:
-            raise illegal("limit", batch_size, "batch_size must be at least 1")
-        if batch_size > MAX_TOPK:
-            raise ParamError(message=f"batch size cannot be larger than {MAX_TOPK}")
+        batch_size = _checked_batch(1000 if batch_size is None else batch_size)
         if kwargs.get("offset", 0):
             raise ParamError(message="Offset is not supported for search_iterator_v2")
         if kwargs.get("group_by_field"):
@@ -91,6 +83,12 @@ class SearchIterator:
             self._left -= len(found)
         return SearchPage(structs.hits(p, self._request, found))
 
+    def resize(self, batch_size: Any) -> None:
+        """The size of the next pages.  Milvus sizes each page of a search iterator v2 by its own
+        request's ``search_iter_batch_size``: the Node SDK shrinks the last page to what its limit
+        leaves, and a page sized by the first request would overshoot that limit."""
+        self._batch = _checked_batch(batch_size)
+
     def next(self) -> SearchPage:
         want = self._batch if self._left is None else min(self._batch, self._left)
         if self._done or want <= 0:
@@ -135,6 +133,19 @@ class SearchIterator:
         if not page:
             raise StopIteration
         return page
+
+
+def _checked_batch(batch_size: Any) -> int:
+    """``batch_size`` as a page size, refused with pymilvus's texts outside 1..MAX_TOPK."""
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int):
+        raise illegal("limit", batch_size, "batch_size must be an int")  # pymilvus: batch_size is the limit
+    if batch_size < 0:
+        raise ParamError(message="batch size cannot be less than zero")
+    if batch_size == 0:
+        raise illegal("limit", batch_size, "batch_size must be at least 1")
+    if batch_size > MAX_TOPK:
+        raise ParamError(message=f"batch size cannot be larger than {MAX_TOPK}")
+    return batch_size
 
 
 def _num_rows(data: Any) -> int:

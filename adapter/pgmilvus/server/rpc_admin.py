@@ -137,17 +137,30 @@ class AdminRPCs(RPCBase):
 
     @rpc
     def ShowCollections(self, call: Call, request: milvus_pb2.ShowCollectionsRequest) -> Any:
-        """Names with their ids, creation timestamps and shard numbers, as Milvus 2.6's rootcoord
-        answers (the Java SDK's listCollectionsV2 reads ``shards_num``)."""
-        listed = self._client(call).list_collection_summaries()
+        """Names with ids, creation times and shard numbers, as Milvus 2.6's rootcoord lists them (the
+        Node SDK's ``showCollections`` answers ``{name, id, timestamp}`` from them, Attu shows them, the
+        Java SDK's ``listCollectionsV2`` reads ``shards_num``); the
+        ``InMemory`` type lists the loaded ones only, each 100% loaded and queryable."""
+        client = self._client(call)
+        names = client.list_collections()
         if request.collection_names:
             wanted = set(request.collection_names)
-            listed = [c for c in listed if c["collection_name"] in wanted]
-        created = [c["created_timestamp"] for c in listed]
-        return milvus_pb2.ShowCollectionsResponse(
-            status=SUCCESS, collection_names=[c["collection_name"] for c in listed],
-            collection_ids=[c["collection_id"] for c in listed], created_timestamps=created,
-            created_utc_timestamps=[ts >> 18 for ts in created], shards_num=[c["num_shards"] for c in listed])
+            names = [n for n in names if n in wanted]
+        in_memory = request.type == milvus_pb2.InMemory
+        response = milvus_pb2.ShowCollectionsResponse(status=SUCCESS)
+        for name in names:
+            shown = _shown_collection(client, name, in_memory)
+            if shown is None:
+                continue
+            response.collection_names.append(name)
+            response.collection_ids.append(shown[0])
+            response.created_timestamps.append(shown[1])
+            response.created_utc_timestamps.append(shown[1] >> 18)  # the hybrid timestamp's milliseconds
+            response.shards_num.append(shown[2])
+            if in_memory:
+                response.inMemory_percentages.append(100)
+                response.query_service_available.append(True)
+        return response
 
     @rpc
     def GetCollectionStatistics(self, call: Call, request: Any) -> Any:
@@ -281,6 +294,14 @@ class AdminRPCs(RPCBase):
         return milvus_pb2.DescribeIndexResponse(status=SUCCESS, index_descriptions=found)
 
     @rpc
+    def GetIndexStatistics(self, call: Call, request: milvus_pb2.GetIndexStatisticsRequest) -> Any:
+        """datacoord's GetIndexStatistics (the Node SDK's ``getIndexStatistics``): DescribeIndex's
+        descriptions with their row counts; no index of the name is datacoord's text for it."""
+        found = describe_indexes(self._client(call), request.collection_name, request.index_name,
+                                 missing=f"index not found[indexName={request.index_name}]")
+        return milvus_pb2.GetIndexStatisticsResponse(status=SUCCESS, index_descriptions=found)
+
+    @rpc
     def GetIndexState(self, call: Call, request: milvus_pb2.GetIndexStateRequest) -> Any:
         """The deprecated state call (Node's getIndexState): the one index ``index_name`` names (all
         of the collection's with ``""``), as datacoord's GetIndexState; the field is not looked at."""
@@ -326,15 +347,17 @@ def index_arguments(pairs: Any) -> dict[str, Any]:
     return arguments
 
 
-def describe_indexes(client: Any, collection: str, index_name: str = "") -> list[milvus_pb2.IndexDescription]:
-    """Milvus's DescribeIndex: the named index (all with ``""``), or ``index not found`` (700); the
-    request's ``field_name`` is ignored, as Milvus's proxy ignores it.  The REST face's collection
-    description answers the same (rest/collections.py)."""
+def describe_indexes(client: Any, collection: str, index_name: str = "",
+                     missing: str = "") -> list[milvus_pb2.IndexDescription]:
+    """Milvus's DescribeIndex: the named index (all with ``""``), or ``index not found`` (700; the
+    text ``missing``, by default DescribeIndex's); the request's ``field_name`` is ignored, as
+    Milvus's proxy ignores it.  The REST face's collection description answers the same
+    (rest/collections.py)."""
     names = client.list_indexes(collection)
     if index_name:
         names = [n for n in names if n == index_name]
     if not names:
-        raise MilvusException(ErrorCode.INDEX_NOT_FOUND, f"index not found[collection={collection}]")
+        raise MilvusException(ErrorCode.INDEX_NOT_FOUND, missing or f"index not found[collection={collection}]")
     found = (client.describe_index(collection, name) for name in names)
     return [index_description(desc) for desc in found if desc is not None]
 
@@ -359,3 +382,17 @@ def index_description(desc: dict[str, Any]) -> milvus_pb2.IndexDescription:
         indexed_rows=int(desc.get("indexed_rows") or 0), total_rows=int(desc.get("total_rows") or 0),
         pending_index_rows=int(desc.get("pending_index_rows") or 0),
         state=common_pb2.IndexState.Value(desc.get("state") or "Finished"))
+
+
+def _shown_collection(client: Any, name: str, in_memory: bool) -> Any:
+    """(id, created hybrid timestamp, shard number) of collection ``name`` for ShowCollections; None when it was
+    dropped since it was listed, or is not loaded and only loaded ones are asked for."""
+    try:
+        desc = client.describe_collection(name)
+        if in_memory and client.get_load_state(name)["state"] != LoadState.Loaded:
+            return None
+    except MilvusException as exc:
+        if exc.code == ErrorCode.COLLECTION_NOT_FOUND:
+            return None
+        raise
+    return int(desc["collection_id"]), int(desc["created_timestamp"]), int(desc.get("num_shards") or 1)

@@ -8,9 +8,9 @@ from typing import Any, Callable, Optional
 
 from pymilvus.grpc_gen import common_pb2, milvus_pb2, schema_pb2
 
-from ..errors import ErrorCode
+from ..errors import ErrorCode, MilvusException
 from ..search.function_rank import FunctionScore
-from ..data.outputs import OutputPlan, output_plan
+from ..data.outputs import output_plan
 from ..data import order_by
 from ..search.aggregation import spec as aggregation_spec
 from ..search.rerank import AnnSearchRequest, BaseRanker, RRFRanker, WeightedRanker
@@ -19,7 +19,7 @@ from ..schema.model import DYNAMIC_FIELD, CollectionSchema
 from ..types import DataType
 from .convert import aggregation, structs
 from .convert.chains import chains as function_chains
-from .convert.columns import rows_from_columns
+from .convert.columns import is_struct_column, rows_from_columns
 from .convert.fields import aggregate_columns, columns
 from .convert.params import json_object, kv_dict, template_values
 from .convert.schema import function
@@ -81,27 +81,46 @@ class DataRPCs(RPCBase):
 
         rows = rows_from_columns(request.fields_data, request.num_rows, self._nullable(call, collection),
                                  struct_values)
-        if every_struct and any(c.type == DataType._ARRAY_OF_STRUCT for c in request.fields_data):
+        if every_struct and any(is_struct_column(c) for c in request.fields_data):
             structs.missing_structs(self._schema(call, collection), request.fields_data)
         return rows
+
+    def _check_schema_timestamp(self, call: Call, request: Any) -> None:
+        """Milvus's proxy refuses a write built from another schema than the collection's: the
+        ``schema_timestamp`` SDKs send (DescribeCollection's ``update_timestamp`` they cached) must be
+        the collection's, or 109 ``collection schema mismatch``, whose legacy ``SchemaMismatch``
+        makes pymilvus and the Node SDK describe the collection again and resend.  Without it, a
+        Node client whose cached schema predated another client's change (the collection made
+        again with another dimension) had its write built from the old schema refused.  0 (not
+        sent) is not checked."""
+        sent = request.schema_timestamp
+        if not sent:
+            return
+        current = self._client(call).schema_timestamp(request.collection_name)
+        if sent != current:
+            raise MilvusException(ErrorCode.COLLECTION_SCHEMA_MISMATCH,
+                                  f"collection schema mismatch[collection={request.collection_name}] (schema_timestamp "
+                                  f"{sent}, the collection's is {current}: describe the collection again and resend)")
 
     # -- writes ----------------------------------------------------------------------------------
     @rpc
     def Insert(self, call: Call, request: milvus_pb2.InsertRequest) -> milvus_pb2.MutationResult:
+        self._check_schema_timestamp(call, request)
         rows = self._rows(call, request, every_struct=True)
         result = self._client(call).insert(request.collection_name, rows, partition_name=request.partition_name,
-                                           schema_timestamp=request.schema_timestamp, **namespace(request))
+                                           **namespace(request))
         count = result["insert_count"]
         return milvus_pb2.MutationResult(status=SUCCESS, IDs=ids_proto(result["ids"]), insert_cnt=count,
                                          succ_index=range(count), timestamp=hybrid_ts())
 
     @rpc
     def Upsert(self, call: Call, request: milvus_pb2.UpsertRequest) -> milvus_pb2.MutationResult:
+        self._check_schema_timestamp(call, request)
         rows = self._rows(call, request, every_struct=not request.partial_update)
         result = self._client(call).upsert(request.collection_name, rows, partition_name=request.partition_name,
                                            partial_update=bool(request.partial_update),
                                            field_ops={op.field_name: op.op for op in request.field_ops},
-                                           schema_timestamp=request.schema_timestamp, **namespace(request))
+                                           **namespace(request))
         count = result["upsert_count"]
         return milvus_pb2.MutationResult(status=SUCCESS, IDs=ids_proto(result["ids"]), upsert_cnt=count,
                                          succ_index=range(count), timestamp=hybrid_ts())
@@ -153,7 +172,7 @@ class DataRPCs(RPCBase):
                 response.element_indices.add().indices.data.extend(positions)
         response.fields_data.extend(columns(rows, plan.fields, plan.needs_meta, plan.struct_names))
         response.fields_data.extend(structs.struct_columns(rows, plan, schema))
-        response.output_fields.extend(listed_outputs(plan.names + plan.struct_names, plan))
+        response.output_fields.extend(_user_output_fields(plan, list(plan.fields)))  # as a search's
         return response
 
     @rpc
@@ -214,16 +233,18 @@ class DataRPCs(RPCBase):
         request without a token, else the token's."""
         owner = (call.caller, call.db_name, request.collection_name)
         token = str(ann.iterator.get("search_iter_id") or "")
+        batch_size = ann.iterator.get("search_iter_batch_size", ann.limit)  # this page's, as in Milvus
         if token:
             iterator = self.search_iterators.get(owner, token)
             if iterator is None:
                 raise bad_request(f"search iterator {token} is not known to this server (idle for more than "
                                   f"{SearchIterators.IDLE_SECONDS / 60:.0f} minutes, or the server restarted): "
                                   "start a new search_iterator")
+            iterator.resize(batch_size)
         else:
             kwargs = {k: v for k, v in ann.kwargs.items() if k != "round_decimal"}
             iterator = self._client(call).search_iterator(
-                request.collection_name, ann.data, batch_size=ann.iterator.get("search_iter_batch_size", ann.limit),
+                request.collection_name, ann.data, batch_size=batch_size,
                 filter=request.dsl or None, limit=-1, output_fields=output_fields,
                 search_params=ann.search_params, partition_names=list(request.partition_names) or None,
                 anns_field=ann.anns_field, round_decimal=ann.kwargs.get("round_decimal", -1), **kwargs,
@@ -330,15 +351,6 @@ def hybrid_ranker(score: FunctionScore) -> Any:
     return score.functions[0] if len(score.functions) == 1 else score
 
 
-def listed_outputs(columns: list[str], plan: OutputPlan) -> list[str]:
-    """A result's ``output_fields``: the ``columns`` sent, then the dynamic part as Milvus's proxy
-    lists it (translateOutputFields' userOutputFields): "$meta" when every key was asked ("*" or
-    "$meta"), else each key asked by name.  SDKs pick a row's dynamic keys by that list: the Java
-    SDK's search hits look each listed name that is no column up in the $meta column (a listed
-    "$meta" becomes one JSON object in the entity), pymilvus keeps the listed keys."""
-    return columns + ([DYNAMIC_FIELD] if plan.all_dynamic else list(plan.dynamic_keys))
-
-
 def search_result_data(result: Any, schema: CollectionSchema, output_fields: Optional[list[str]], limit: Any,
                        with_pk: bool) -> schema_pb2.SearchResultData:
     """pgmilvus's SearchResult -> one flat SearchResultData (hits of all queries in a row, ``topks``
@@ -374,12 +386,22 @@ def search_result_data(result: Any, schema: CollectionSchema, output_fields: Opt
         data.element_indices.data.extend(offsets)
     data.fields_data.extend(columns(rows, fields, plan.needs_meta, plan.struct_names))
     data.fields_data.extend(structs.struct_columns(rows, plan, schema))
-    data.output_fields.extend(listed_outputs([f.name for f in fields] + plan.struct_names, plan))
+    data.output_fields.extend(_user_output_fields(plan, fields))
     data.highlight_results.extend(_highlights(result))
     buckets = getattr(result, "agg_buckets", None)  # search_aggregation's (a SearchResult's)
     if buckets:
         aggregation.fill(data, buckets, schema)
     return data
+
+
+def _user_output_fields(plan: Any, fields: list[Any]) -> list[str]:
+    """The names a search answers, as Milvus's proxy sets ``SearchResultData.output_fields`` (its
+    ``userOutputFields``): a dynamic key asked by name is listed as itself, ``$meta`` only for
+    ``"*"`` or ``$meta``.  The Node SDK builds each hit from these names (a name with no column of
+    its own is read from ``$meta``), so listing ``$meta`` instead gave Node hits a ``$meta`` object
+    where Milvus gives ``color`` itself; pymilvus keeps those keys of ``$meta`` either way."""
+    dynamic = [DYNAMIC_FIELD] if plan.all_dynamic else list(plan.dynamic_keys)
+    return [f.name for f in fields] + plan.struct_names + dynamic
 
 
 def _highlights(result: Any) -> list[Any]:

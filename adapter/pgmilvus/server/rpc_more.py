@@ -10,7 +10,7 @@ from typing import Any
 
 from pymilvus.grpc_gen import common_pb2, milvus_pb2
 
-from ..types import SegmentState
+from ..types import Plan, SegmentState
 from .convert.params import kv_dict
 from .handler import Call, RPCBase, rpc
 from .rpc_admin import named_collection
@@ -142,13 +142,27 @@ class MoreRPCs(RPCBase):
         name = (named_collection(client, request.collection_name, request.collectionID)
                 if request.collectionID else request.collection_name)
         job = client.compact(name, target_size=request.target_size or None)
-        return milvus_pb2.ManualCompactionResponse(status=SUCCESS, compactionID=job, compactionPlanCount=1)
+        return milvus_pb2.ManualCompactionResponse(status=SUCCESS, compactionID=job,
+                                                   compactionPlanCount=len(client.get_compaction_plans(job).plans))
 
     @rpc
     def GetCompactionState(self, call: Call, request: Any) -> Any:
-        """Compaction (VACUUM) ran inside ManualCompaction: every job is completed."""
+        """Compaction ran inside ManualCompaction: every job is completed, with all its plans."""
+        plans = self._client(call).get_compaction_plans(request.compactionID).plans
         return milvus_pb2.GetCompactionStateResponse(status=SUCCESS, state=common_pb2.CompactionState.Completed,
-                                                     completedPlanNo=1)
+                                                     completedPlanNo=len(plans))
+
+    @rpc
+    def GetCompactionStateWithPlans(self, call: Call, request: Any) -> Any:
+        """One job's plans (get_compaction_plans), or with a collection name and no id the
+        collection's retained jobs' (pymilvus 3's list_compaction_tasks)."""
+        client = self._client(call)
+        if not request.compactionID and getattr(request, "collection_name", ""):
+            found = client.list_compaction_tasks(request.collection_name)
+        else:
+            found = client.get_compaction_plans(request.compactionID)
+        return milvus_pb2.GetCompactionPlansResponse(status=SUCCESS, state=int(found.state),
+                                                     mergeInfos=[_merge_info(plan) for plan in found.plans])
 
     @rpc
     def GetPersistentSegmentInfo(self, call: Call, request: Any) -> Any:
@@ -171,7 +185,13 @@ class MoreRPCs(RPCBase):
                 nodeID=s.node_ids[0], nodeIds=s.node_ids, state=int(s.state), level=s.level,
                 is_sorted=s.is_sorted, storage_version=s.storage_version) for s in listed])
 
-    @rpc
-    def GetCompactionStateWithPlans(self, call: Call, request: Any) -> Any:
-        return milvus_pb2.GetCompactionPlansResponse(status=SUCCESS, state=common_pb2.CompactionState.Completed)
 
+#: CompactionMergeInfo's fields in the installed stubs (pymilvus 2.6's have sources and target only).
+_MERGE_FIELDS = set(milvus_pb2.CompactionMergeInfo.DESCRIPTOR.fields_by_name)
+
+
+def _merge_info(plan: Plan) -> Any:
+    values = {"sources": plan.sources, "target": plan.target, "plan_id": plan.plan_id, "trigger_id": plan.trigger_id,
+              "collection_id": plan.collection_id, "partition_id": plan.partition_id, "channel": plan.channel,
+              "type": int(plan.compaction_type), "state": int(plan.state), "targets": plan.targets}
+    return milvus_pb2.CompactionMergeInfo(**{k: v for k, v in values.items() if k in _MERGE_FIELDS})

@@ -28,7 +28,7 @@ _OLD_CODES = {
     int(ErrorCode.RATE_LIMIT): _E.RateLimit,
     int(ErrorCode.FORCE_DENY): _E.ForceDeny,
     int(ErrorCode.INDEX_NOT_FOUND): _E.IndexNotExist,
-    int(ErrorCode.COLLECTION_SCHEMA_MISMATCH): _E.SchemaMismatch,  # the SDKs re-describe and resend
+    int(ErrorCode.COLLECTION_SCHEMA_MISMATCH): _E.SchemaMismatch,
 }
 
 SUCCESS = common_pb2.Status()

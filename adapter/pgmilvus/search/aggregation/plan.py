@@ -51,7 +51,7 @@ class LevelPlan:
 class AggPlan:
     levels: tuple[LevelPlan, ...]
     columns: tuple[str, ...]    # the fields the statement selects for the aggregation, by index
-    ids: tuple[int, ...]        # their Milvus field ids (100 + schema position)
+    ids: tuple[int, ...]        # their Milvus field ids (CollectionSchema.field_ids)
     group_names: tuple[str, ...]    # the composite group key: every level's fields, in order
     topk: int
     group_size: int
@@ -101,7 +101,7 @@ def build(spec: Level, schema: CollectionSchema) -> AggPlan:
     group_size = max([1] + [lv.top_hits[0] for lv in levels if lv.top_hits is not None])
     return AggPlan(tuple(levels), tuple(builder.columns), tuple(builder.ids),
                    tuple(builder.columns[k] for lv in levels for k in lv.keys), topk, group_size,
-                   {f.name: 100 + i for i, f in enumerate(schema.fields)})
+                   schema.field_ids())
 
 
 def check_entries(plan: AggPlan, nq: int) -> None:
@@ -130,9 +130,8 @@ class _Builder:
 
     def column(self, name: str) -> int:
         if name not in self.columns:
-            field = self.schema.field(name)
             self.columns.append(name)
-            self.ids.append(100 + self.schema.fields.index(field))
+            self.ids.append(self.schema.field_ids()[name])
         return self.columns.index(name)
 
     def field(self, name: str, usage: str, wrap: str = "") -> DataType:

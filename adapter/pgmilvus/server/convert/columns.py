@@ -44,7 +44,7 @@ def rows_from_columns(columns: Sequence[schema_pb2.FieldData], num_rows: int,
     when it carries no payload at all (its rows are then NULL)."""
     decoded = []
     for col in columns:
-        if col.type == DataType._ARRAY_OF_STRUCT:
+        if is_struct_column(col):
             if structs is None:
                 raise bad_request(f"field {col.field_name}: struct arrays cannot be written here")
             values = structs(col)
@@ -81,6 +81,13 @@ def rows_from_columns(columns: Sequence[schema_pb2.FieldData], num_rows: int,
             for row, value in zip(rows, values):
                 row[name] = value
     return rows
+
+
+def is_struct_column(col: schema_pb2.FieldData) -> bool:
+    """An ArrayOfStruct column: by its type (pymilvus, Java) or by its ``struct_arrays`` payload.
+    The Node SDK types a struct array's column as the field's ``Array`` (its element type is
+    ``Struct``); Milvus's proxy tells struct columns by name, so it takes either."""
+    return col.type == DataType._ARRAY_OF_STRUCT or col.WhichOneof("field") == "struct_arrays"
 
 
 def _mask_rows(col: schema_pb2.FieldData) -> int:

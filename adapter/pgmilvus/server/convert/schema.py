@@ -108,9 +108,6 @@ def field_arguments(proto: schema_pb2.FieldSchema) -> tuple[str, DataType, str, 
 
 # -- describe_collection dict -> DescribeCollectionResponse -------------------------------------------
 
-_HAS_UPDATE_TEXT = "update_timestamp_str" in milvus_pb2.DescribeCollectionResponse.DESCRIPTOR.fields_by_name
-
-
 def describe_response(desc: dict[str, Any], db_name: str) -> milvus_pb2.DescribeCollectionResponse:
     fields = [_field_proto(f) for f in desc["fields"] if f.get("element_type") != DataType.STRUCT]
     struct_fields = [_struct_proto(f) for f in desc["fields"] if f.get("element_type") == DataType.STRUCT]
@@ -120,11 +117,11 @@ def describe_response(desc: dict[str, Any], db_name: str) -> milvus_pb2.Describe
                                          functions=[_function_proto(f) for f in desc.get("functions") or []],
                                          enable_dynamic_field=bool(desc["enable_dynamic_field"]))
     ts = int(desc.get("created_timestamp") or 0)
-    updated = int(desc.get("update_timestamp") or ts)  # the SDKs' schema_timestamp (the Node SDK's: the _str)
-    as_text = {"update_timestamp_str": str(updated)} if _HAS_UPDATE_TEXT else {}  # 3.x stubs only
+    updated = int(desc.get("update_timestamp") or ts)  # what SDKs send back as a write's schema_timestamp
     return milvus_pb2.DescribeCollectionResponse(
         schema=schema, collectionID=int(desc["collection_id"]), collection_name=desc["collection_name"],
-        created_timestamp=ts, created_utc_timestamp=ts >> 18, update_timestamp=updated, **as_text,
+        created_timestamp=ts, created_utc_timestamp=ts >> 18, update_timestamp=updated,
+        update_timestamp_str=str(updated),  # the Node SDK's (a JS number cannot hold it)
         shards_num=int(desc.get("num_shards") or 1), aliases=list(desc.get("aliases") or []),
         consistency_level=int(desc.get("consistency_level") or 0), db_name=db_name,
         properties=[common_pb2.KeyValuePair(key=k, value=str(v))

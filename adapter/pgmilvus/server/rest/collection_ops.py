@@ -92,10 +92,12 @@ def compact(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def get_compaction_state(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
-    """Compaction ran inside ``compact``: every job is completed (as the gRPC face answers)."""
-    state = call.client().get_compaction_state(body["jobID"])
+    """Compaction ran inside ``compact``: every job is completed, with all its plans (as the gRPC
+    face answers)."""
+    client = call.client()
+    state = client.get_compaction_state(body["jobID"])
     return ok({"compactionID": body["jobID"], "state": state, "executingPlanNumber": 0,
-               "timeoutPlanNumber": 0, "completedPlanNumber": 1})
+               "timeoutPlanNumber": 0, "completedPlanNumber": len(client.get_compaction_plans(body["jobID"]).plans)})
 
 
 def flush(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:

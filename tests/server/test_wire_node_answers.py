@@ -1,0 +1,152 @@
+"""Answers pymilvus does not read but the Node SDK (and Attu on it) does.
+
+The Node SDK builds each hit from ``SearchResultData.output_fields``, sizes
+every page of its search iterator with that page's own request, lists
+collections with the ids and creation times of ShowCollections and asks
+GetIndexStatistics; these checks send the requests it sends, over raw gRPC, to
+``pgmilvus serve``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pymilvus")
+
+NAME = "answers"
+
+
+@pytest.fixture
+def colored(wire_client):
+    """Ten rows [i, 0] (L2: hit i is the i-th nearest to [0, 0]) with a dynamic key color."""
+    wire_client.create_collection(NAME, dimension=2, metric_type="L2", enable_dynamic_field=True)
+    wire_client.insert(NAME, [{"id": i, "vector": [float(i), 0.0], "color": f"c{i}", "n": i} for i in range(10)])
+    return wire_client
+
+
+def _search(address: str, output_fields: list[str], **params: str) -> Any:
+    """One raw Search of [0, 0] with these search_params (strings, as the SDKs send them)."""
+    import grpc
+    from pymilvus.grpc_gen import common_pb2, milvus_pb2, milvus_pb2_grpc
+
+    group = common_pb2.PlaceholderGroup(placeholders=[common_pb2.PlaceholderValue(
+        tag="$0", type=common_pb2.FloatVector, values=[np.zeros(2, np.float32).tobytes()])])
+    params = {"anns_field": "vector", **params}
+    with grpc.insecure_channel(address) as channel:
+        reply = milvus_pb2_grpc.MilvusServiceStub(channel).Search(milvus_pb2.SearchRequest(
+            collection_name=NAME, placeholder_group=group.SerializeToString(), dsl_type=common_pb2.BoolExprV1,
+            output_fields=output_fields, nq=1,
+            search_params=[common_pb2.KeyValuePair(key=k, value=v) for k, v in params.items()]))
+    assert reply.status.code == 0, reply.status.reason
+    return reply
+
+
+def test_search_lists_a_dynamic_key_by_its_name(colored, serve_address) -> None:
+    """Milvus's proxy answers its userOutputFields: ``color`` itself, ``$meta`` only for ``*``;
+    the Node SDK reads a listed name with no column of its own from ``$meta``."""
+    named = _search(serve_address, ["color"], topk="2")
+    assert list(named.results.output_fields) == ["color"]
+    assert [f.field_name for f in named.results.fields_data] == ["$meta"]
+    every = _search(serve_address, ["*"], topk="2")
+    assert set(every.results.output_fields) == {"id", "vector", "$meta"}
+    hits = colored.search(NAME, [[0.0, 0.0]], limit=2, output_fields=["color"])[0]
+    assert [h["entity"] for h in hits] == [{"color": "c0"}, {"color": "c1"}]  # pymilvus: unchanged
+    hits = colored.search(NAME, [[0.0, 0.0]], limit=1, output_fields=["*"])[0]
+    assert hits[0]["entity"] == {"id": 0, "vector": [0.0, 0.0], "color": "c0", "n": 0}
+
+
+def test_a_search_iterator_page_is_sized_by_its_own_request(colored, serve_address) -> None:
+    """Milvus takes each page's size from that request's search_iter_batch_size; the Node SDK
+    shrinks the last page to what its limit leaves (limit 5, pages of 3: then 2)."""
+    first = _search(serve_address, [], topk="3", search_iter_v2="True", search_iter_batch_size="3")
+    token = first.results.search_iterator_v2_results.token
+    bound = first.results.search_iterator_v2_results.last_bound
+    last = _search(serve_address, [], topk="2", search_iter_v2="True", search_iter_batch_size="2",
+                   search_iter_id=token, search_iter_last_bound=str(bound))
+    assert (list(first.results.ids.int_id.data), list(last.results.ids.int_id.data)) == ([0, 1, 2], [3, 4])
+
+
+def test_show_collections_gives_ids_and_creation_times(colored, local_client, serve_address) -> None:
+    """As Milvus's rootcoord: ids and created (hybrid and UTC milliseconds) timestamps with the
+    names; the InMemory type lists loaded collections only, 100% loaded."""
+    import grpc
+    from pymilvus.grpc_gen import milvus_pb2, milvus_pb2_grpc
+
+    colored.create_collection("cold", dimension=2)
+    colored.release_collection("cold")
+    with grpc.insecure_channel(serve_address) as channel:
+        stub = milvus_pb2_grpc.MilvusServiceStub(channel)
+        every = stub.ShowCollections(milvus_pb2.ShowCollectionsRequest())
+        loaded = stub.ShowCollections(milvus_pb2.ShowCollectionsRequest(type=milvus_pb2.InMemory))
+    described = {n: local_client.describe_collection(n) for n in (NAME, "cold")}
+    assert list(every.collection_names) == [NAME, "cold"]
+    assert list(every.collection_ids) == [described[n]["collection_id"] for n in every.collection_names]
+    assert list(every.created_timestamps) == [described[n]["created_timestamp"] for n in every.collection_names]
+    assert list(every.created_utc_timestamps) == [t >> 18 for t in every.created_timestamps]
+    assert not every.inMemory_percentages
+    assert (list(loaded.collection_names), list(loaded.inMemory_percentages), list(loaded.query_service_available)) \
+        == ([NAME], [100], [True])
+
+
+def test_index_statistics_describe_the_named_index(colored, serve_address) -> None:
+    """datacoord's GetIndexStatistics: DescribeIndex's descriptions, an unknown name 700 naming it."""
+    import grpc
+    from pymilvus.grpc_gen import milvus_pb2, milvus_pb2_grpc
+
+    with grpc.insecure_channel(serve_address) as channel:
+        stub = milvus_pb2_grpc.MilvusServiceStub(channel)
+        found = stub.GetIndexStatistics(milvus_pb2.GetIndexStatisticsRequest(collection_name=NAME))
+        described = stub.DescribeIndex(milvus_pb2.DescribeIndexRequest(collection_name=NAME))
+        missing = stub.GetIndexStatistics(milvus_pb2.GetIndexStatisticsRequest(collection_name=NAME,
+                                                                               index_name="nope"))
+    assert found.status.code == 0
+    assert list(found.index_descriptions) == list(described.index_descriptions)
+    assert [(d.field_name, d.total_rows) for d in found.index_descriptions] == [("vector", 10)]
+    assert (missing.status.code, missing.status.reason) == (700, "index not found[indexName=nope]")
+
+
+def test_a_write_from_a_stale_schema_is_refused_as_milvus_refuses_it(colored, local_client, serve_address) -> None:
+    """DescribeCollection answers the last schema change as ``update_timestamp`` (and its text, the
+    Node SDK's); a write whose ``schema_timestamp`` is another is 109 with the legacy SchemaMismatch
+    that makes pymilvus and the Node SDK describe again and resend; 0 is not checked."""
+    import grpc
+    from pymilvus.grpc_gen import common_pb2, milvus_pb2, milvus_pb2_grpc, schema_pb2
+
+    from pgmilvus import DataType
+
+    def insert(stub, schema_timestamp: int) -> Any:
+        return stub.Insert(milvus_pb2.InsertRequest(
+            collection_name=NAME, num_rows=1, schema_timestamp=schema_timestamp, fields_data=[
+                schema_pb2.FieldData(field_name="id", type=DataType.INT64,
+                                     scalars=schema_pb2.ScalarField(long_data=schema_pb2.LongArray(data=[20]))),
+                schema_pb2.FieldData(field_name="vector", type=DataType.FLOAT_VECTOR, vectors=schema_pb2.VectorField(
+                    dim=2, float_vector=schema_pb2.FloatArray(data=[20.0, 0.0])))]))
+
+    with grpc.insecure_channel(serve_address) as channel:
+        stub = milvus_pb2_grpc.MilvusServiceStub(channel)
+        before = stub.DescribeCollection(milvus_pb2.DescribeCollectionRequest(collection_name=NAME))
+        local_client.add_collection_field(NAME, "later", DataType.INT64, nullable=True)
+        after = stub.DescribeCollection(milvus_pb2.DescribeCollectionRequest(collection_name=NAME))
+        stale = insert(stub, before.update_timestamp)
+        current = insert(stub, after.update_timestamp)
+    assert after.update_timestamp > before.update_timestamp == before.created_timestamp
+    assert after.update_timestamp == local_client.describe_collection(NAME)["update_timestamp"]
+    assert after.update_timestamp_str == str(after.update_timestamp)
+    assert (stale.status.code, stale.status.error_code) == (109, common_pb2.SchemaMismatch)
+    assert stale.status.reason == (f"collection schema mismatch[collection={NAME}] (schema_timestamp "
+                                   f"{before.update_timestamp}, the collection's is {after.update_timestamp}: "
+                                   "describe the collection again and resend)")
+    assert (current.status.code, current.insert_cnt) == (0, 1)
+    assert colored.query(NAME, filter="id == 20", output_fields=["later"]) == [{"id": 20, "later": None}]
+
+
+def test_pymilvus_resends_a_write_after_another_client_changed_the_schema(colored, local_client) -> None:
+    """pymilvus caches the schema (with its timestamp) per server: after another client made the
+    collection again with another dimension, its insert is refused once and resent."""
+    local_client.drop_collection(NAME)
+    local_client.create_collection(NAME, dimension=3)
+    assert colored.insert(NAME, [{"id": 1, "vector": [1.0, 2.0, 3.0]}])["insert_count"] == 1
+    assert colored.query(NAME, filter="id == 1", output_fields=["vector"])[0]["vector"] == [1.0, 2.0, 3.0]
