@@ -124,6 +124,23 @@ def test_another_client_sees_the_new_field_without_a_restart(client: MilvusClien
         other.close()
 
 
+def test_field_properties_are_dropped_as_milvus_drops_them(client: MilvusClient) -> None:
+    """drop_collection_field_properties (pgmilvus's own: the Java and Node SDKs' call, which pymilvus
+    lacks): mmap.enabled and warmup only, on a released collection."""
+    _create(client)
+    client.release_collection("c")
+    client.alter_collection_field("c", "tag", {"mmap.enabled": True, "warmup": "sync"})
+    client.drop_collection_field_properties("c", "tag", ["mmap.enabled", "warmup"])
+    assert {"mmap_enabled", "warmup"} & set(client.describe_collection("c")["fields"][2]["params"]) == set()
+    error = _error(lambda: client.drop_collection_field_properties("c", "tag", ["max_length"]))
+    assert (error.code, error.message) == (1100, "max_length is not allowed to drop in collection field param: "
+                                                 "invalid parameter")
+    error = _error(lambda: client.drop_collection_field_properties("c", "nope", ["mmap.enabled"]))
+    assert error.message == "field nope does not exist in collection: invalid parameter"
+    client.load_collection("c")
+    assert _error(lambda: client.drop_collection_field_properties("c", "tag", ["mmap.enabled"])).code == 104
+
+
 def test_a_refused_field_leaves_the_collection_as_it_was(client: MilvusClient) -> None:
     _create(client)
     before = client.describe_collection("c")

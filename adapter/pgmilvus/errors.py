@@ -9,6 +9,7 @@ unchanged.  Server-side failures carry Milvus's merr codes (100, 200, 1100,
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import TypeVar
 
 
 class ErrorCode(IntEnum):
@@ -188,7 +189,10 @@ def illegal(key: str, value: object, detail: str = "") -> ParamError:
     return ParamError(message=f"`{key}` value {value} is illegal" + (f": {detail}" if detail else ""))
 
 
-def client_side(pymilvus_error: ParamError, server_answer: MilvusException) -> ParamError:
+_Client = TypeVar("_Client", bound=_ClientError)
+
+
+def client_side(pymilvus_error: _Client, server_answer: MilvusException) -> _Client:
     """pymilvus's client-side error, carrying what a Milvus server answers when the request is sent
     anyway (by an SDK that does not check): in process the caller gets the former, as from pymilvus;
     ``pgmilvus serve`` answers with the latter (server/status.py)."""

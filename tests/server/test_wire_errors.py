@@ -145,6 +145,13 @@ BAD_INSERTS = {
     "no vector at all": ([_long_column("id", [10, 11]), _float_column("vector", [], 3)], 2,  # pymilvus: all None
                          "float vector field 'vector' is illegal, array type mismatch: invalid "
                          "parameter[expected=need float vector][actual=got nil]"),
+    # pymilvus checks rows first ("Insert missed an field"); an SDK that sends them gets the proxy's text
+    "no primary key column": ([_float_column("vector", [1, 2, 3], 3)], 1,
+                              "fieldSchema(id) has no corresponding fieldData pass in: invalid parameter "
+                              "(row 0: give `id` a value)"),
+    # the Java SDK puts a row's "$meta" key into the dynamic column; Milvus's checkDynamicFieldData refuses it
+    "a $meta key in $meta": ([_long_column("id", [10]), _float_column("vector", [1, 2, 3], 3),
+                              _meta_column([b'{"$meta": {}, "k": 1}'])], 1, "cannot set json key to: $meta (row 0"),
 }
 
 
@@ -152,13 +159,44 @@ BAD_INSERTS = {
 def test_malformed_insert_gets_a_status_and_writes_nothing(seeded, stub, local_client, case) -> None:
     columns, num_rows, text = BAD_INSERTS[case]
     reply = stub.Insert(milvus_pb2.InsertRequest(collection_name=NAME, fields_data=columns, num_rows=num_rows))
-    if text.startswith(("the length(", "the num(")):  # Milvus's plain proxy errors: 65535
+    if text.startswith(("the length(", "the num(", "cannot set json key")):  # Milvus's plain proxy errors: 65535
         assert reply.status.code == 65535 and reply.status.error_code == common_pb2.UnexpectedError
     else:
         assert reply.status.code == 1100 and reply.status.error_code == common_pb2.IllegalArgument
     assert text in reply.status.reason
     assert local_client.query(NAME, output_fields=["count(*)"])[0]["count(*)"] == 5
     assert stub.HasCollection(milvus_pb2.HasCollectionRequest(collection_name=NAME)).value is True
+
+
+def test_an_upsert_without_its_key_column_gets_milvus_s_answer(seeded, stub, local_client) -> None:
+    """The Java SDK sends an upsert on an auto_id collection without the key column (it checks
+    nothing there); Milvus 2.6's proxy answers checkFieldsDataBySchema's 1100, where pgmilvus answered
+    pymilvus's client-side text with code 1."""
+    reply = stub.Upsert(milvus_pb2.UpsertRequest(collection_name=NAME, num_rows=1,
+                                                 fields_data=[_float_column("vector", [1, 2, 3], 3)]))
+    assert (reply.status.code, reply.status.error_code, reply.status.reason) == (
+        1100, common_pb2.IllegalArgument,
+        "fieldSchema(id) has no corresponding fieldData pass in: invalid parameter (row 0: give `id` a value)")
+    assert local_client.query(NAME, output_fields=["count(*)"])[0]["count(*)"] == 5
+
+
+def test_an_int8_out_of_range_gets_milvus_s_answer(wire_client, stub, local_client) -> None:
+    """INT8 / INT16 values travel in the int32 column; an SDK that does not check them (Java) gets
+    Milvus's verifyOverflowByRange text, where pgmilvus answered pymilvus's client-side one (code 1)."""
+    schema = wire_client.create_schema()
+    schema.add_field("id", schema_pb2.Int64, is_primary=True)
+    schema.add_field("small", schema_pb2.Int8)
+    schema.add_field("vector", schema_pb2.FloatVector, dim=3)
+    wire_client.create_collection("small", schema=schema)
+    small = schema_pb2.FieldData(type=schema_pb2.Int8, field_name="small")
+    small.scalars.int_data.data.extend([5, 300])
+    reply = stub.Insert(milvus_pb2.InsertRequest(collection_name="small", num_rows=2, fields_data=[
+        _long_column("id", [1, 2]), small, _float_column("vector", [1, 2, 3, 4, 5, 6], 3)]))
+    assert (reply.status.code, reply.status.error_code, reply.status.reason) == (
+        1100, common_pb2.IllegalArgument,
+        "the 1th element (300) out of range: [-128, 127]: invalid parameter[expected=integer doesn't overflow]"
+        "[actual=out of range] (field small: INT8 holds -128 to 127)")
+    assert local_client.query("small", output_fields=["count(*)"])[0]["count(*)"] == 0
 
 
 def _search(stub, placeholder: bytes, **params: str) -> milvus_pb2.SearchResults:

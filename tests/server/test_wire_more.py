@@ -7,6 +7,7 @@ on the same database.
 from __future__ import annotations
 
 import inspect
+import json
 
 import numpy as np
 import pytest
@@ -225,6 +226,58 @@ def test_an_unknown_search_iterator_token_is_an_error(two_vectors, serve_address
             search_params=[common_pb2.KeyValuePair(key=k, value=v) for k, v in params.items()]))
     assert reply.status.code == 1100
     assert "search iterator pgm-gone is not known to this server" in reply.status.reason
+
+
+@pytest.mark.parametrize("asked, listed", [(["tag", "color"], ["tag", "color"]), (["*"], ["tag", "$meta"]),
+                                           (["$meta"], ["$meta"]), (['$meta["color"]'], ["color"])])
+def test_results_list_dynamic_keys_by_name(two_vectors, serve_address, asked, listed) -> None:
+    """``output_fields`` of a search or query result lists a dynamic key asked by name under that name,
+    "$meta" only when every key was asked, as Milvus's proxy lists them (translateOutputFields'
+    userOutputFields). The Java SDK builds a hit's entity from that list: with "$meta" listed in place
+    of "color", its hits had {"$meta": {"color": ...}} instead of {"color": ...}."""
+    import grpc
+    from pymilvus.grpc_gen import common_pb2, milvus_pb2, milvus_pb2_grpc
+
+    two_vectors.insert(NAME, [{"id": 99, "dense": [0.0] * DIM, "other": [0.0] * DIM, "tag": "t", "color": "red",
+                               "size": 3}])
+    group = common_pb2.PlaceholderGroup(placeholders=[common_pb2.PlaceholderValue(
+        tag="$0", type=common_pb2.FloatVector, values=[np.zeros(DIM, np.float32).tobytes()])])
+    with grpc.insecure_channel(serve_address) as channel:
+        stub = milvus_pb2_grpc.MilvusServiceStub(channel)
+        found = stub.Search(milvus_pb2.SearchRequest(
+            collection_name=NAME, placeholder_group=group.SerializeToString(), dsl_type=common_pb2.BoolExprV1,
+            dsl="id == 99", output_fields=asked, search_params=[
+                common_pb2.KeyValuePair(key=k, value=v) for k, v in {"topk": "1", "anns_field": "dense"}.items()]))
+        rows = stub.Query(milvus_pb2.QueryRequest(collection_name=NAME, expr="id == 99", output_fields=asked))
+    assert (found.status.code, rows.status.code) == (0, 0)
+    assert [n for n in found.results.output_fields if n in {"tag", "color", "$meta"}] == listed
+    assert [n for n in rows.output_fields if n in {"tag", "color", "$meta"}] == listed
+    meta = next(f for f in found.results.fields_data if f.is_dynamic)
+    assert json.loads(meta.scalars.json_data.data[0]) == ({"color": "red"} if "color" in listed
+                                                          else {"color": "red", "size": 3})
+
+
+def test_collections_are_listed_and_compacted_as_java_asks(two_vectors, serve_address) -> None:
+    """ShowCollections answers each collection's id, creation timestamps and shard number with its name,
+    as Milvus 2.6's rootcoord does (the Java SDK's listCollectionsV2 reads ``shards_num``); the Java
+    SDK's compact names the collection by ``collectionID`` alone, which Milvus's proxy accepts (it
+    was refused: "collection name should not be empty")."""
+    import grpc
+    from pymilvus.grpc_gen import milvus_pb2, milvus_pb2_grpc
+
+    with grpc.insecure_channel(serve_address) as channel:
+        stub = milvus_pb2_grpc.MilvusServiceStub(channel)
+        described = stub.DescribeCollection(milvus_pb2.DescribeCollectionRequest(collection_name=NAME))
+        shown = stub.ShowCollections(milvus_pb2.ShowCollectionsRequest())
+        compacted = stub.ManualCompaction(milvus_pb2.ManualCompactionRequest(collectionID=described.collectionID))
+        unknown = stub.ManualCompaction(milvus_pb2.ManualCompactionRequest(collectionID=described.collectionID + 999))
+    assert (list(shown.collection_names), list(shown.collection_ids), list(shown.shards_num)) == (
+        [NAME], [described.collectionID], [1])
+    assert list(shown.created_timestamps) == [described.created_timestamp]
+    assert list(shown.created_utc_timestamps) == [described.created_utc_timestamp]
+    assert (compacted.status.code, compacted.compactionID > 0) == (0, True)
+    assert (unknown.status.code, unknown.status.reason) == (
+        100, f"collection not found[collection={described.collectionID + 999}]")
 
 
 def test_field_mmap_flags_travel_as_milvus_s_mmap_enabled(wire_client, local_client) -> None:

@@ -97,6 +97,40 @@ def test_an_index_is_described_as_its_request_sent_it(coll, local_client, serve_
     assert len(coll.search(NAME, [[0.1, 0.2, 0.3, 0.4]], anns_field="w", limit=3)[0]) == 0  # w is null in every row
 
 
+def test_field_properties_are_dropped_as_the_java_and_node_sdks_ask(coll, serve_address, local_client) -> None:
+    """AlterCollectionField ``delete_keys`` (the Java and Node SDKs' dropCollectionFieldProperties;
+    pymilvus has no such call) drops mmap.enabled or warmup, as Milvus 2.6 does; pgmilvus refused
+    it (3000). An index property keeps the text the request sent (Java sends "true")."""
+    import grpc
+    from pymilvus.grpc_gen import common_pb2, milvus_pb2, milvus_pb2_grpc
+
+    def alter(stub, **kwargs) -> common_pb2.Status:
+        return stub.AlterCollectionField(milvus_pb2.AlterCollectionFieldRequest(collection_name=NAME,
+                                                                                field_name="ts", **kwargs))
+
+    coll.release_collection(NAME)
+    with grpc.insecure_channel(serve_address) as channel:
+        stub = milvus_pb2_grpc.MilvusServiceStub(channel)
+        assert alter(stub, properties=[common_pb2.KeyValuePair(key="mmap.enabled", value="true")]).code == 0
+        assert _field(local_client, "ts")["params"].get("mmap_enabled") is True
+        assert alter(stub, delete_keys=["mmap.enabled"]).code == 0
+        assert "mmap_enabled" not in _field(local_client, "ts")["params"]
+        assert alter(stub, delete_keys=["mmap.enabled"]).code == 0  # nothing to drop: no error
+        refused = alter(stub, delete_keys=["max_length"])
+        assert (refused.code, refused.reason) == (
+            1100, "max_length is not allowed to drop in collection field param: invalid parameter")
+        altered = stub.AlterIndex(milvus_pb2.AlterIndexRequest(
+            collection_name=NAME, index_name="v_idx",
+            extra_params=[common_pb2.KeyValuePair(key="mmap.enabled", value="true")]))
+        assert altered.code == 0
+    assert local_client.describe_index(NAME, "v_idx")["mmap.enabled"] == "true"
+    coll.load_collection(NAME)
+    with grpc.insecure_channel(serve_address) as channel:
+        loaded = alter(milvus_pb2_grpc.MilvusServiceStub(channel), delete_keys=["mmap.enabled"])
+    assert (loaded.code, "can not drop collection field properties if collection loaded" in loaded.reason) == (
+        104, True)
+
+
 def _decay(module) -> tuple:
     fn = module.Function(name="ts_decay", input_field_names=["ts"], function_type=module.FunctionType.RERANK,
                          params={"reranker": "decay", "function": "gauss", "origin": 100, "scale": 50,

@@ -225,6 +225,32 @@ def alter_field(conn: psycopg.Connection, info: CollectionInfo, field_name: str,
     catalog.set_field(conn, info.id, schema, field_name)
 
 
+def drop_field_properties(conn: psycopg.Connection, info: CollectionInfo, field_name: str,
+                          keys: list[str]) -> None:
+    """Drop mmap.enabled / warmup keys from one field (Milvus 2.6's AlterCollectionField
+    ``delete_keys``, which only those keys may name: allowedDropProps).  The Java and Node SDKs
+    send it (dropCollectionFieldProperties); pymilvus has no such call.  Dropping a key the field
+    does not hold changes nothing and is no error, as rootcoord ignores an unchanged field."""
+    keys = [MMAP_KEY if key == "mmap_enabled" else key for key in keys]
+    for key in keys:
+        if key not in (MMAP_KEY, *WARMUP_KEYS):
+            raise invalid_parameter(f"{key} is not allowed to drop in collection field param")
+        if info.loaded:
+            raise collection_loaded(info.name, "can not drop collection field properties if collection loaded")
+    field = info.schema.field(field_name)
+    if field is None:  # rootcoord's GetFieldProperties
+        raise invalid_parameter(f"field {field_name} does not exist in collection")
+    changed = copy.deepcopy(field)
+    for key in keys:
+        changed.params.pop("mmap_enabled" if key == MMAP_KEY else key, None)
+    if changed.params == field.params:
+        return
+    info = segments.lock_for_ddl(conn, info)
+    schema = info.schema.copy()
+    schema.fields = [changed if f.name == field_name else f for f in schema.fields]
+    catalog.set_field(conn, info.id, schema, field_name)
+
+
 def _check_field_param(info: CollectionInfo, field: Any, name: str, key: str, value: Any) -> None:
     if key not in _ALTERABLE_FIELD_KEYS:
         raise invalid_parameter(f"{key} does not allow update in collection field param")

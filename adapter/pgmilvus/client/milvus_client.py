@@ -527,6 +527,16 @@ class MilvusClient:
             info = collections.require(conn, self._db_name, collection_name, for_update=True)
             schema_evolution.alter_field(conn, info, field_name, field_params)
 
+    def drop_collection_field_properties(self, collection_name: str, field_name: str, property_keys: List[str],
+                                         timeout: Optional[float] = None, **kwargs: Any) -> None:
+        """pgmilvus's own (pymilvus has none; the Java and Node SDKs do): drop mmap.enabled or warmup
+        from a field, as Milvus 2.6 drops them."""
+        if not property_keys or not isinstance(property_keys, (list, tuple)):
+            raise illegal("property_keys", property_keys, "property_keys must be a non-empty list")
+        with self._tx(timeout) as conn:
+            info = collections.require(conn, self._db_name, collection_name, for_update=True)
+            schema_evolution.drop_field_properties(conn, info, field_name, [str(k) for k in property_keys])
+
     def add_collection_function(self, collection_name: str, function: Any, timeout: Optional[float] = None,
                                 **kwargs: Any) -> None:
         """Milvus 2.6 adds embedding functions to a live collection and refuses BM25; pgmilvus runs

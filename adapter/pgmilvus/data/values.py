@@ -29,7 +29,7 @@ import numpy as np
 from psycopg.adapt import Dumper
 from psycopg.pq import Format
 
-from ..errors import DataNotMatchException, ErrorCode, MilvusException, ParamError
+from ..errors import DataNotMatchException, ErrorCode, MilvusException, ParamError, client_side
 from ..schema.model import DYNAMIC_FIELD, FieldSchema
 from ..types import DataType, INT_RANGES
 from . import timestamps, wkt
@@ -215,9 +215,15 @@ def undivided_float_data(field: FieldSchema, column: list[Any], base: int) -> Op
 
 
 def missing_field(field: FieldSchema, row: int) -> DataNotMatchException:
-    return DataNotMatchException(
-        message=f"Insert missed an field `{field.name}` to collection without set nullable==true or set "
-                f"default_value (row {row}: give `{field.name}` a value)")
+    """pymilvus's client-side text for a row without a required field; over the wire (an SDK that
+    sends the request without that column: the Java SDK's upsert on an auto_id collection) the text
+    of Milvus 2.6's proxy (checkFieldsDataBySchema)."""
+    fix = f"(row {row}: give `{field.name}` a value)"
+    return client_side(
+        DataNotMatchException(message=f"Insert missed an field `{field.name}` to collection without set "
+                                      f"nullable==true or set default_value {fix}"),
+        MilvusException(ErrorCode.INVALID_PARAMETER,
+                        f"fieldSchema({field.name}) has no corresponding fieldData pass in: invalid parameter {fix}"))
 
 
 def unsent_field(field: FieldSchema, row: int) -> MilvusException:
@@ -254,9 +260,21 @@ def _int_encoder(field: FieldSchema) -> Encoder:
             raise type_mismatch(field, value, row)
         value = int(value)
         if not lo <= value <= hi:
-            raise type_mismatch(field, value, row, f"Value out of range: {value}")
+            raise out_of_range(field, value, row, lo, hi)
         return value
     return encode
+
+
+def out_of_range(field: FieldSchema, value: int, row: int, lo: int, hi: int) -> DataNotMatchException:
+    """pymilvus's text for an integer its field cannot hold; over the wire (an SDK that sends it: the
+    Java SDK sends an INT8 / INT16 value in the int32 column unchecked) Milvus 2.6's proxy text
+    (verifyOverflowByRange), with the field named after it."""
+    return client_side(
+        type_mismatch(field, value, row, f"Value out of range: {value}"),
+        MilvusException(ErrorCode.INVALID_PARAMETER,
+                        f"the {row}th element ({value}) out of range: [{lo}, {hi}]: invalid parameter"
+                        f"[expected=integer doesn't overflow][actual=out of range] (field {field.name}: "
+                        f"{field.dtype.name} holds {lo} to {hi})"))
 
 
 def _float_encoder(field: FieldSchema) -> Encoder:

@@ -157,6 +157,7 @@ METHOD_PRIVILEGES: dict[str, str] = {
     # -> CreateCollection; AlterIndex -> CreateIndex; drop_collection_field is AlterCollectionSchema)
     "alter_collection_properties": "CreateCollection", "drop_collection_properties": "CreateCollection",
     "add_collection_field": "AddCollectionField", "add_collection_struct_field": "AddCollectionField", "alter_collection_field": "CreateCollection",
+    "drop_collection_field_properties": "CreateCollection",
     "drop_collection_field": "AlterCollectionSchema", "alter_index_properties": "CreateIndex",
     "drop_index_properties": "CreateIndex",
     "add_collection_function": "CreateCollection", "alter_collection_function": "CreateCollection",
@@ -182,6 +183,7 @@ UNCHECKED_METHODS = frozenset({"describe_replica", "get_compaction_state", "get_
                                "describe_resource_group",  # that group and the loaded collections' names
                                "run_analyzer",  # RunAnalyzerRequest has no privilege_ext_obj
                                "collection_name_of",  # pgmilvus's own: a catalog lookup, as describe_replica's
+                               "schema_timestamp",  # pgmilvus's own: the catalog read of a write's schema check
                                # pgmilvus's own, for pgmilvus serve over an embedded server: PostgreSQL's
                                # privileges decide (pg_authid is a superuser's; creating root needs CREATEROLE)
                                "verify_password", "ensure_root_user"})

@@ -26,6 +26,18 @@ from .status import SUCCESS, from_exception
 _INDEX_FACTS = ("field_name", "index_name", "total_rows", "indexed_rows", "pending_index_rows", "state")
 
 
+def named_collection(client: Any, name: str, collection_id: int) -> str:
+    """The collection a request names: by ``name``, else by its Milvus id, as Milvus's proxy reads
+    both (pymilvus's describe_replica and the Java SDK's compact send ``collectionID`` alone); an
+    unknown id is Milvus's collection-not-found (100)."""
+    if name:
+        return name
+    found = client.collection_name_of(collection_id)
+    if found is None:
+        raise MilvusException(ErrorCode.COLLECTION_NOT_FOUND, f"collection not found[collection={collection_id}]")
+    return found
+
+
 def hybrid_ts() -> int:
     """Milvus's hybrid timestamp for now: physical milliseconds over an 18-bit logical counter."""
     return int(time.time() * 1000) << 18
@@ -125,8 +137,9 @@ class AdminRPCs(RPCBase):
 
     @rpc
     def ShowCollections(self, call: Call, request: milvus_pb2.ShowCollectionsRequest) -> Any:
-        """Names with ids and creation times, as Milvus's rootcoord lists them (the Node SDK's
-        ``showCollections`` answers ``{name, id, timestamp}`` from them, Attu shows them); the
+        """Names with ids, creation times and shard numbers, as Milvus 2.6's rootcoord lists them (the
+        Node SDK's ``showCollections`` answers ``{name, id, timestamp}`` from them, Attu shows them, the
+        Java SDK's ``listCollectionsV2`` reads ``shards_num``); the
         ``InMemory`` type lists the loaded ones only, each 100% loaded and queryable."""
         client = self._client(call)
         names = client.list_collections()
@@ -143,6 +156,7 @@ class AdminRPCs(RPCBase):
             response.collection_ids.append(shown[0])
             response.created_timestamps.append(shown[1])
             response.created_utc_timestamps.append(shown[1] >> 18)  # the hybrid timestamp's milliseconds
+            response.shards_num.append(shown[2])
             if in_memory:
                 response.inMemory_percentages.append(100)
                 response.query_service_available.append(True)
@@ -185,9 +199,7 @@ class AdminRPCs(RPCBase):
     def GetReplicas(self, call: Call, request: milvus_pb2.GetReplicasRequest) -> Any:
         """describe_replica: pymilvus names the collection by id (collectionID), others may by name."""
         client = self._client(call)
-        name = request.collection_name or client.collection_name_of(request.collectionID)
-        if name is None:
-            raise MilvusException(ErrorCode.COLLECTION_NOT_FOUND, f"collection not found[collection={request.collectionID}]")
+        name = named_collection(client, request.collection_name, request.collectionID)
         collection_id = request.collectionID or client.describe_collection(name)["collection_id"]
         replicas = [milvus_pb2.ReplicaInfo(
             replicaID=r.id, collectionID=collection_id, node_ids=list(r.group_nodes),
@@ -373,7 +385,7 @@ def index_description(desc: dict[str, Any]) -> milvus_pb2.IndexDescription:
 
 
 def _shown_collection(client: Any, name: str, in_memory: bool) -> Any:
-    """(id, created hybrid timestamp) of collection ``name`` for ShowCollections; None when it was
+    """(id, created hybrid timestamp, shard number) of collection ``name`` for ShowCollections; None when it was
     dropped since it was listed, or is not loaded and only loaded ones are asked for."""
     try:
         desc = client.describe_collection(name)
@@ -383,4 +395,4 @@ def _shown_collection(client: Any, name: str, in_memory: bool) -> Any:
         if exc.code == ErrorCode.COLLECTION_NOT_FOUND:
             return None
         raise
-    return int(desc["collection_id"]), int(desc["created_timestamp"])
+    return int(desc["collection_id"]), int(desc["created_timestamp"]), int(desc.get("num_shards") or 1)

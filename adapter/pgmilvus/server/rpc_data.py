@@ -172,7 +172,7 @@ class DataRPCs(RPCBase):
                 response.element_indices.add().indices.data.extend(positions)
         response.fields_data.extend(columns(rows, plan.fields, plan.needs_meta, plan.struct_names))
         response.fields_data.extend(structs.struct_columns(rows, plan, schema))
-        response.output_fields.extend(plan.names + plan.struct_names + ([DYNAMIC_FIELD] if plan.needs_meta else []))
+        response.output_fields.extend(_user_output_fields(plan, list(plan.fields)))  # as a search's
         return response
 
     @rpc

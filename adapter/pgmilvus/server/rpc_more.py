@@ -13,6 +13,7 @@ from pymilvus.grpc_gen import common_pb2, milvus_pb2
 from ..types import Plan, SegmentState
 from .convert.params import kv_dict
 from .handler import Call, RPCBase, rpc
+from .rpc_admin import named_collection
 from .status import SUCCESS
 
 
@@ -136,9 +137,11 @@ class MoreRPCs(RPCBase):
 
     @rpc
     def ManualCompaction(self, call: Call, request: Any) -> Any:
-        # pymilvus sends target_size in MB (0: not given)
+        # pymilvus sends target_size in MB (0: not given); the Java SDK names the collection by id only
         client = self._client(call)
-        job = client.compact(request.collection_name, target_size=request.target_size or None)
+        name = (named_collection(client, request.collection_name, request.collectionID)
+                if request.collectionID else request.collection_name)
+        job = client.compact(name, target_size=request.target_size or None)
         return milvus_pb2.ManualCompactionResponse(status=SUCCESS, compactionID=job,
                                                    compactionPlanCount=len(client.get_compaction_plans(job).plans))
 

@@ -76,11 +76,14 @@ class SchemaRPCs(RPCBase):
 
     @rpc
     def AlterCollectionField(self, call: Call, request: milvus_pb2.AlterCollectionFieldRequest) -> Any:
+        """Properties set, or ``delete_keys`` dropped (the Java and Node SDKs' dropCollectionFieldProperties)."""
+        client = self._client(call)
+        if request.properties or not request.delete_keys:
+            client.alter_collection_field(request.collection_name, request.field_name,
+                                          kv_dict(request.properties, parse=False))
         if request.delete_keys:
-            raise bad_request("dropping field properties (delete_keys) is not supported by pgmilvus",
-                              int(ErrorCode.UNSUPPORTED))
-        self._client(call).alter_collection_field(request.collection_name, request.field_name,
-                                                  kv_dict(request.properties, parse=False))
+            client.drop_collection_field_properties(request.collection_name, request.field_name,
+                                                    list(request.delete_keys))
         return SUCCESS
 
     @rpc
@@ -89,8 +92,8 @@ class SchemaRPCs(RPCBase):
         if request.delete_keys:
             client.drop_index_properties(request.collection_name, request.index_name, list(request.delete_keys))
         else:
-            client.alter_index_properties(request.collection_name, request.index_name,
-                                          kv_dict(request.extra_params))
+            client.alter_index_properties(request.collection_name, request.index_name,  # values as sent:
+                                          kv_dict(request.extra_params, parse=False))  # "true" stays "true"
         return SUCCESS
 
     def _add(self, call: Call, collection: str, add: Any) -> None:

@@ -63,11 +63,15 @@ def rows_from_columns(columns: Sequence[schema_pb2.FieldData], num_rows: int,
     rows: list[dict[str, Any]] = [{} for _ in range(num_rows)]
     for col, values in decoded:
         if col.is_dynamic:
-            for row, extra in zip(rows, values):
+            for at, (row, extra) in enumerate(zip(rows, values)):
                 if extra is None:
                     continue
                 if not isinstance(extra, dict):
                     raise bad_request(f"the dynamic field {col.field_name} holds {extra!r}, not a JSON object")
+                if DYNAMIC_FIELD in extra:  # the Java SDK sends a row's "$meta" key in it (checkDynamicFieldData)
+                    raise MilvusException(ErrorCode.SERVER_ERROR,
+                                          f"cannot set json key to: {DYNAMIC_FIELD} (row {at}: {DYNAMIC_FIELD} names "
+                                          "the dynamic field itself; rename the key)")
                 for key, value in extra.items():
                     row.setdefault(key, value)
         else:
