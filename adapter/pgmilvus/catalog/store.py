@@ -337,6 +337,26 @@ def list_collections(conn: psycopg.Connection, db_name: str) -> list[str]:
     return [r[0] for r in rows]
 
 
+@dataclass(frozen=True)
+class ListedCollection:
+    """What ShowCollections answers for a collection besides its name."""
+
+    name: str
+    id: int
+    created_at: datetime
+    num_shards: int
+    loaded: bool
+
+
+def collection_listing(conn: psycopg.Connection, db_name: str) -> list[ListedCollection]:
+    """The database's collections in creation order, with their ids, creation times, shard numbers
+    and whether a partition is loaded (one query, however many collections)."""
+    rows = conn.execute(f"SELECT c.name, c.id, c.created_at, c.num_shards, EXISTS (SELECT 1 FROM {CATALOG}.partitions p"
+                        " WHERE p.collection_id = c.id AND p.loaded)"
+                        f" FROM {CATALOG}.collections c WHERE c.db_name = %s ORDER BY c.id", (db_name,)).fetchall()
+    return [ListedCollection(*row) for row in rows]
+
+
 def loaded_collections(conn: psycopg.Connection, db_name: str) -> list[str]:
     """The database's collections with a loaded partition (describe_resource_group's replicas)."""
     rows = conn.execute(f"SELECT c.name FROM {CATALOG}.collections c WHERE c.db_name = %s AND EXISTS "

@@ -312,6 +312,12 @@ class MilvusClient:
         with self._conn() as conn:
             return catalog.list_collections(conn, self._db_name)
 
+    def list_collection_details(self, timeout: Optional[float] = None) -> List[catalog.ListedCollection]:
+        """pgmilvus's own: list_collections with each collection's id, creation time, shard number and
+        load state, in one catalog read (``pgmilvus serve``'s ShowCollections)."""
+        with self._conn(timeout) as conn:
+            return catalog.collection_listing(conn, self._db_name)
+
     def has_collection(self, collection_name: str, timeout: Optional[float] = None, **kwargs: Any) -> bool:
         names.collection_name(collection_name)
         with self._conn(timeout) as conn:

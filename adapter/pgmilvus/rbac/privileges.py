@@ -131,6 +131,7 @@ METHOD_PRIVILEGES: dict[str, str] = {
     "query_iterator": "Query", "create_collection": "CreateCollection",
     "drop_collection": "DropCollection", "describe_collection": "DescribeCollection",
     "has_collection": "DescribeCollection", "list_collections": "ShowCollections",
+    "list_collection_details": "ShowCollections",
     "rename_collection": "RenameCollection", "truncate_collection": "Delete",
     "load_collection": "Load", "refresh_load": "Load", "load_partitions": "Load",
     "release_collection": "Release", "release_partitions": "Release", "get_load_state": "GetLoadState",

@@ -14,6 +14,7 @@ from typing import Any
 from pymilvus.grpc_gen import common_pb2, milvus_pb2, rg_pb2
 
 from ..errors import ErrorCode, MilvusException, collection_not_found, partition_not_found
+from ..catalog.collections import hybrid_timestamp
 from ..schema.index_params import IndexParams
 from ..types import LoadState
 from .convert.params import json_object, kv_dict, kv_value
@@ -141,22 +142,21 @@ class AdminRPCs(RPCBase):
         Node SDK's ``showCollections`` answers ``{name, id, timestamp}`` from them, Attu shows them, the
         Java SDK's ``listCollectionsV2`` reads ``shards_num``); the
         ``InMemory`` type lists the loaded ones only, each 100% loaded and queryable."""
-        client = self._client(call)
-        names = client.list_collections()
+        listed = self._client(call).list_collection_details()
         if request.collection_names:
             wanted = set(request.collection_names)
-            names = [n for n in names if n in wanted]
+            listed = [c for c in listed if c.name in wanted]
         in_memory = request.type == milvus_pb2.InMemory
         response = milvus_pb2.ShowCollectionsResponse(status=SUCCESS)
-        for name in names:
-            shown = _shown_collection(client, name, in_memory)
-            if shown is None:
+        for shown in listed:
+            if in_memory and not shown.loaded:
                 continue
-            response.collection_names.append(name)
-            response.collection_ids.append(shown[0])
-            response.created_timestamps.append(shown[1])
-            response.created_utc_timestamps.append(shown[1] >> 18)  # the hybrid timestamp's milliseconds
-            response.shards_num.append(shown[2])
+            created = hybrid_timestamp(shown.created_at)
+            response.collection_names.append(shown.name)
+            response.collection_ids.append(shown.id)
+            response.created_timestamps.append(created)
+            response.created_utc_timestamps.append(created >> 18)  # the hybrid timestamp's milliseconds
+            response.shards_num.append(shown.num_shards or 1)
             if in_memory:
                 response.inMemory_percentages.append(100)
                 response.query_service_available.append(True)
@@ -382,17 +382,3 @@ def index_description(desc: dict[str, Any]) -> milvus_pb2.IndexDescription:
         indexed_rows=int(desc.get("indexed_rows") or 0), total_rows=int(desc.get("total_rows") or 0),
         pending_index_rows=int(desc.get("pending_index_rows") or 0),
         state=common_pb2.IndexState.Value(desc.get("state") or "Finished"))
-
-
-def _shown_collection(client: Any, name: str, in_memory: bool) -> Any:
-    """(id, created hybrid timestamp, shard number) of collection ``name`` for ShowCollections; None when it was
-    dropped since it was listed, or is not loaded and only loaded ones are asked for."""
-    try:
-        desc = client.describe_collection(name)
-        if in_memory and client.get_load_state(name)["state"] != LoadState.Loaded:
-            return None
-    except MilvusException as exc:
-        if exc.code == ErrorCode.COLLECTION_NOT_FOUND:
-            return None
-        raise
-    return int(desc["collection_id"]), int(desc["created_timestamp"]), int(desc.get("num_shards") or 1)
