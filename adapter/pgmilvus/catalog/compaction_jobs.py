@@ -36,12 +36,6 @@ def record(conn: psycopg.Connection, info: CollectionInfo, plans: Sequence[Merge
                             " RETURNING job_id", (info.id, Jsonb(stored))).fetchone()[0]
 
 
-def plan_count(conn: psycopg.Connection, job_id: int) -> int:
-    row = conn.execute(f"SELECT jsonb_array_length(plans) FROM {CATALOG}.compaction_jobs WHERE job_id = %s",
-                       (job_id,)).fetchone()
-    return row[0] if row else 0
-
-
 def job_plans(conn: psycopg.Connection, job_id: int) -> CompactionPlans:
     """get_compaction_plans: the job's plans."""
     row = conn.execute(f"SELECT collection_id, plans FROM {CATALOG}.compaction_jobs WHERE job_id = %s",

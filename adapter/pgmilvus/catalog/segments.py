@@ -187,13 +187,17 @@ class Growing:
     partition: str = ""
 
 
+#: Whether this role may seal segments (count rows in the catalog, create a segment's table in the
+#: collection's schema, the one parameter): writers without it leave sealing to the owner's writes.
+_SEAL_RIGHTS = f"(has_table_privilege('{CATALOG}.segments', 'UPDATE') AND has_schema_privilege(%s, 'CREATE'))"
+
+
 def _growing_rows(conn: psycopg.Connection, info: CollectionInfo, partition: Optional[str]) -> list[Growing]:
     """The growing segment of ``partition``, or of every partition when None."""
     where = "" if partition is None else " AND partition_name = %s"
     params: tuple = (info.schema_name, sql.Identifier(info.schema_name, info.table_name).as_string(conn), info.id)
     rows = conn.execute(
-        f"SELECT id, rows, has_table_privilege('{CATALOG}.segments', 'UPDATE')"
-        f" AND has_schema_privilege(%s, 'CREATE'), has_table_privilege(%s::regclass, 'SELECT'), partition_name"
+        f"SELECT id, rows, {_SEAL_RIGHTS}, has_table_privilege(%s::regclass, 'SELECT'), partition_name"
         f" FROM {CATALOG}.segments WHERE collection_id = %s AND state = 'growing'{where}",
         params + ((partition,) if partition is not None else ())).fetchall()
     return [Growing(*row) for row in rows]
@@ -323,8 +327,7 @@ def seal_all(conn: psycopg.Connection, info: CollectionInfo) -> int:
 
 
 def _may_seal(conn: psycopg.Connection, info: CollectionInfo) -> bool:
-    return conn.execute(f"SELECT has_table_privilege('{CATALOG}.segments', 'UPDATE')"
-                        " AND has_schema_privilege(%s, 'CREATE')", (info.schema_name,)).fetchone()[0]
+    return conn.execute(f"SELECT {_SEAL_RIGHTS}", (info.schema_name,)).fetchone()[0]
 
 
 def may_merge(conn: psycopg.Connection, info: CollectionInfo) -> bool:
@@ -332,9 +335,8 @@ def may_merge(conn: psycopg.Connection, info: CollectionInfo) -> bool:
     catalog's segments and the collection's table's ownership (ATTACH / DETACH PARTITION need it).
     A role granted only Compaction vacuums and analyzes; the owner's compact() merges."""
     return conn.execute(
-        f"SELECT has_table_privilege('{CATALOG}.segments', 'UPDATE') AND has_table_privilege('{CATALOG}.segments',"
-        " 'DELETE') AND has_schema_privilege(%s, 'CREATE') AND pg_has_role(c.relowner, 'USAGE')"
-        " FROM pg_class c WHERE c.oid = %s::regclass",
+        f"SELECT {_SEAL_RIGHTS} AND has_table_privilege('{CATALOG}.segments', 'DELETE')"
+        " AND pg_has_role(c.relowner, 'USAGE') FROM pg_class c WHERE c.oid = %s::regclass",
         (info.schema_name, sql.Identifier(info.schema_name, info.table_name).as_string(conn))).fetchone()[0]
 
 

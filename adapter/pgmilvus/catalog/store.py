@@ -359,10 +359,7 @@ def collection_listing(conn: psycopg.Connection, db_name: str) -> list[ListedCol
 
 def loaded_collections(conn: psycopg.Connection, db_name: str) -> list[str]:
     """The database's collections with a loaded partition (describe_resource_group's replicas)."""
-    rows = conn.execute(f"SELECT c.name FROM {CATALOG}.collections c WHERE c.db_name = %s AND EXISTS "
-                        f"(SELECT 1 FROM {CATALOG}.partitions p WHERE p.collection_id = c.id AND p.loaded) "
-                        "ORDER BY c.id", (db_name,)).fetchall()
-    return [r[0] for r in rows]
+    return [c.name for c in collection_listing(conn, db_name) if c.loaded]
 
 
 def table_name_taken(conn: psycopg.Connection, schema_name: str, table: str) -> bool:

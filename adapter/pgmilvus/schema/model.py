@@ -618,6 +618,8 @@ class CollectionSchema:
         #: schema not stored yet, or stored before ids were kept (positions number it then).
         self.assigned_ids: dict[str, int] = {}
         self.max_field_id = 0
+        #: Read from a catalog that kept no ids: assign_field_ids keeps its positional numbers.
+        self._stored_without_ids = False
         for field in fields or []:
             if not isinstance(field, FieldSchema):
                 raise ParamError(message=f"schema fields must be FieldSchema objects, got {field!r}")
@@ -718,7 +720,7 @@ class CollectionSchema:
             names.append(DYNAMIC_FIELD)
         for struct in self.struct_fields:
             names += [struct.name] + [_sub_key(struct.name, sub.name) for sub in struct.fields]
-        if not self.assigned_ids and self.max_field_id == 0 and getattr(self, "_stored_without_ids", False):
+        if self._stored_without_ids and not self.assigned_ids:
             frozen = self.field_ids()
             for struct, struct_id, sub_ids in self.struct_ids():
                 frozen[struct.name] = struct_id
