@@ -123,7 +123,8 @@ def test_a_compaction_job_answers_its_plans(client) -> None:
     [plan] = plans.plans
     assert plan.sources == before[:4] and [plan.target] == plan.targets == [after[-1]] and after[0] == before[4]
     assert (plan.trigger_id, plan.plan_id, plan.partition_id, plan.compaction_type, plan.state) \
-        == (job, plan.target, 1, CompactionType.MixCompaction, CompactionTaskState.Completed)
+        == (job, plan.target, client.list_partition_details("seg")[0].id, CompactionType.MixCompaction,
+            CompactionTaskState.Completed)
     assert "- sources: " + str(before[:4]) in repr(plans)
     again = client.compact("seg")
     assert again > job and client.get_compaction_plans(again).plans == []
@@ -250,12 +251,14 @@ def test_recall_after_compaction_on_clustered_data(client) -> None:
 
 def test_segments_are_listed_as_milvus_lists_them(client) -> None:
     from pgmilvus import SegmentState
+    from pgmilvus.catalog.store import partition_id
 
     _loaded(client, 3 * SEAL)
     client.insert("seg", _rows(_vectors(10, seed=1), 5000))
     listed = client.list_persistent_segments("seg")
+    default_id = partition_id(client.describe_collection("seg")["collection_id"], 1)  # _default's, ShowPartitions'
     assert [(s.state, s.num_rows, s.partition_id, s.collection_name) for s in listed] \
-        == [(SegmentState.Flushed, SEAL, 1, "seg")] * 3
+        == [(SegmentState.Flushed, SEAL, default_id, "seg")] * 3
     everything = client.list_segments("seg")
     assert [s.state_name for s in everything] == ["Flushed"] * 3 + ["Growing"] and everything[-1].num_rows == 10
     assert [s.is_sorted for s in everything] == [True] * 3 + [False]  # sorted by key once sealed, as Milvus's

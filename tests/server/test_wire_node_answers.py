@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-pytest.importorskip("pymilvus")
+DataType = pytest.importorskip("pymilvus").DataType
 
 NAME = "answers"
 
@@ -89,6 +89,104 @@ def test_show_collections_gives_ids_and_creation_times(colored, local_client, se
     assert not every.inMemory_percentages
     assert (list(loaded.collection_names), list(loaded.inMemory_percentages), list(loaded.query_service_available)) \
         == ([NAME], [100], [True])
+
+
+def _stub(channel: Any) -> Any:
+    from pymilvus.grpc_gen import milvus_pb2_grpc
+
+    return milvus_pb2_grpc.MilvusServiceStub(channel)
+
+
+def test_partition_ids_are_stable_whatever_the_request_names(colored, serve_address) -> None:
+    """Milvus's partition ids are rootcoord's: a partition keeps its id when the request filters by
+    name or another partition is dropped, and a new one never takes a dropped one's; segments name
+    their partition by it."""
+    import grpc
+    from pymilvus.grpc_gen import milvus_pb2
+
+    for name in ("p1", "p2", "p3"):
+        colored.create_partition(NAME, name)
+    colored.insert(NAME, [{"id": 100, "vector": [0.5, 0.5]}], partition_name="p3")
+    colored.flush(NAME)
+
+    def show(*names: str) -> dict[str, tuple[int, int, int]]:
+        reply = stub.ShowPartitions(milvus_pb2.ShowPartitionsRequest(collection_name=NAME, partition_names=names))
+        assert reply.status.code == 0, reply.status.reason
+        return {n: (i, c, u) for n, i, c, u in zip(reply.partition_names, reply.partitionIDs,
+                                                   reply.created_timestamps, reply.created_utc_timestamps)}
+
+    with grpc.insecure_channel(serve_address) as channel:
+        stub = _stub(channel)
+        every = show()
+        assert list(every) == ["_default", "p1", "p2", "p3"]
+        ids = {n: shown[0] for n, shown in every.items()}
+        assert len(set(ids.values())) == 4 and all(i > 0 for i in ids.values())
+        assert all(created >> 18 == utc > 0 for _, created, utc in every.values())
+        assert show("p3") == {"p3": every["p3"]}
+        colored.release_partitions(NAME, ["p2"])
+        colored.drop_partition(NAME, "p2")
+        colored.create_partition(NAME, "p4")
+        again = show()
+        assert {n: again[n] for n in ("_default", "p1", "p3")} == {n: every[n] for n in ("_default", "p1", "p3")}
+        assert again["p4"][0] not in ids.values()
+        segments = stub.GetPersistentSegmentInfo(milvus_pb2.GetPersistentSegmentInfoRequest(collectionName=NAME))
+    by_id = {i: n for n, (i, _, _) in again.items()}
+    assert {by_id[s.partitionID] for s in segments.infos if s.num_rows} >= {"_default", "p3"}
+
+
+def test_databases_and_indexes_have_ids_of_their_own(colored, serve_address) -> None:
+    """rootcoord's database ids (the default database's is 1) and datacoord's index ids: stable,
+    unique, and DescribeDatabase / DescribeIndex give the ids the lists give."""
+    import grpc
+    from pymilvus.grpc_gen import milvus_pb2
+
+    colored.create_database("ids_a")
+    colored.create_database("ids_b")
+    try:
+        with grpc.insecure_channel(serve_address) as channel:
+            stub = _stub(channel)
+            listed = stub.ListDatabases(milvus_pb2.ListDatabasesRequest())
+            ids = dict(zip(listed.db_names, listed.db_ids))
+            assert ids["default"] == 1 and len(set(ids.values())) == len(ids)
+            assert all(t > 10 ** 18 for t in listed.created_timestamp)  # nanoseconds, as rootcoord keeps them
+            described = stub.DescribeDatabase(milvus_pb2.DescribeDatabaseRequest(db_name="ids_b"))
+            assert (described.dbID, described.created_timestamp) == (
+                ids["ids_b"], dict(zip(listed.db_names, listed.created_timestamp))["ids_b"])
+            colored.drop_database("ids_a")
+            after = stub.ListDatabases(milvus_pb2.ListDatabasesRequest())
+            assert dict(zip(after.db_names, after.db_ids))["ids_b"] == ids["ids_b"]
+
+            schema = colored.create_schema()
+            schema.add_field("id", DataType.INT64, is_primary=True)
+            schema.add_field("vector", DataType.FLOAT_VECTOR, dim=2)
+            schema.add_field("n", DataType.INT64)
+            colored.create_collection("ids_c", schema=schema, index_params=_index("vector", "n"))
+            first = _index_ids(stub, "ids_c")
+            assert len(first) == 2 and 0 not in first.values() and len(set(first.values())) == 2
+            colored.drop_index("ids_c", "n")
+            colored.create_index("ids_c", _index("n"))
+            second = _index_ids(stub, "ids_c")
+            assert second["vector"] == first["vector"] and second["n"] not in first.values()
+    finally:
+        colored.drop_database("ids_b")
+
+
+def _index(*fields: str) -> Any:
+    from pymilvus import MilvusClient
+
+    params = MilvusClient.prepare_index_params()
+    for field in fields:
+        params.add_index(field, index_name=field, index_type="AUTOINDEX",
+                         **({"metric_type": "L2"} if field == "vector" else {}))
+    return params
+
+
+def _index_ids(stub: Any, collection: str) -> dict[str, int]:
+    from pymilvus.grpc_gen import milvus_pb2
+
+    reply = stub.DescribeIndex(milvus_pb2.DescribeIndexRequest(collection_name=collection))
+    assert reply.status.code == 0, reply.status.reason
+    return {d.index_name: d.indexID for d in reply.index_descriptions}
 
 
 def test_index_statistics_describe_the_named_index(colored, serve_address) -> None:

@@ -15,7 +15,7 @@ from typing import Any, Optional
 import psycopg
 from psycopg import sql
 
-from . import store as catalog, compaction, indexes, segments, ttl
+from . import store as catalog, compaction, indexes, listings, segments, ttl
 from . import properties as properties_mod
 from ..data import analyzer, timestamps
 from ..schema import ddl, names
@@ -450,7 +450,7 @@ def resource_group(conn: psycopg.Connection, db_name: str, name: str) -> dict[st
         raise MilvusException(ErrorCode.RESOURCE_GROUP_NOT_FOUND, f"resource group not found[rg={name}]")
     host = socket.gethostname()
     return {"name": name, "capacity": _RESOURCE_GROUP_CAPACITY, "num_available_node": 1,
-            "num_loaded_replica": {c: 1 for c in catalog.loaded_collections(conn, db_name)},
+            "num_loaded_replica": {c: 1 for c in listings.loaded_collections(conn, db_name)},
             "num_outgoing_node": {}, "num_incoming_node": {},
             "config": {"requests": {"node_num": 0}, "limits": {"node_num": _RESOURCE_GROUP_CAPACITY},
                        "transfer_from": [], "transfer_to": []},

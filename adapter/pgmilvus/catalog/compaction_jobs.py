@@ -26,8 +26,8 @@ RETENTION = "1 day"
 
 def record(conn: psycopg.Connection, info: CollectionInfo, plans: Sequence[MergePlan]) -> int:
     """A new job holding ``plans``; the caller's jobs older than RETENTION are pruned."""
-    positions = {p.name: i + 1 for i, p in enumerate(info.partitions)}  # ShowPartitions' ids
-    stored = [{"partition_id": positions.get(plan.partition, 0), "sources": list(plan.sources),
+    ids = info.partition_ids()
+    stored = [{"partition_id": ids.get(plan.partition, 0), "sources": list(plan.sources),
                "target": plan.target} for plan in plans]
     with conn.transaction():
         conn.execute(f"DELETE FROM {CATALOG}.compaction_jobs WHERE owner = current_user"

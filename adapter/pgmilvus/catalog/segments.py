@@ -38,7 +38,7 @@ from ..schema import ddl
 from . import bm25_stats, indexes
 from ..rbac import roles as rbac
 from ..types import DataType, LoadedSegmentInfo, SegmentInfo, SegmentState
-from .store import CATALOG, CollectionInfo, lock_collection
+from .store import CATALOG, CollectionInfo, lock_collection, partition_id
 
 _log = logging.getLogger("pgmilvus")
 
@@ -661,7 +661,7 @@ NODE_ID = 1
 
 def infos(conn: psycopg.Connection, info: CollectionInfo, states: tuple) -> list[SegmentInfo]:
     """The collection's segments in ``states`` (SegmentState values), with their live rows.
-    Partition ids are positions in the partition list, as ShowPartitions numbers them.  A sealed
+    Partition ids are the partitions' Milvus ids (store.partition_id).  A sealed
     segment is ``is_sorted``, as Milvus's are once its stats task has sorted them by key: a sealed
     leaf is as fast to look a key up in (its key's B-tree); a growing one is not sorted in Milvus."""
     wanted = [name for name, state in MILVUS_STATES.items() if state in states]
@@ -669,11 +669,11 @@ def infos(conn: psycopg.Connection, info: CollectionInfo, states: tuple) -> list
                         " AND state = ANY(%s) ORDER BY id", (info.id, wanted)).fetchall()
     live = dict(conn.execute(sql.SQL("SELECT {s}, count(*) FROM {t} GROUP BY 1").format(
         s=sql.Identifier(ddl.SEGMENT_COLUMN), t=sql.Identifier(info.schema_name, info.table_name))).fetchall())
-    positions = {p.name: i + 1 for i, p in enumerate(info.partitions)}
+    ids = info.partition_ids()
     return [SegmentInfo(segment_id=segment_id, collection_id=info.id, collection_name=info.name,
                         num_rows=int(live.get(segment_id, 0)), is_sorted=state != "growing",
                         state=MILVUS_STATES[state],
-                        level=0, storage_version=0, partition_id=positions.get(partition, 0),
+                        level=0, storage_version=0, partition_id=ids.get(partition, 0),
                         insert_channel=insert_channel(info.id))
             for segment_id, partition, state in rows]
 
@@ -691,8 +691,9 @@ def loaded_infos(conn: psycopg.Connection, info: CollectionInfo) -> list[LoadedS
     vector = next((i for i in info.indexes if (f := info.schema.field(i.field_name)) is not None and f.is_vector),
                   None)
     out = []
+    by_id = {partition_id(info.id, p.ordinal): p for p in info.partitions}
     for seg in infos(conn, info, (SegmentState.Sealed, SegmentState.Flushed)):
-        partition = info.partitions[seg.partition_id - 1]
+        partition = by_id[seg.partition_id]
         if partition.name not in loaded:
             continue
         size = conn.execute("SELECT pg_total_relation_size(%s::regclass)", (sql.Identifier(
@@ -700,6 +701,6 @@ def loaded_infos(conn: psycopg.Connection, info: CollectionInfo) -> list[LoadedS
         out.append(LoadedSegmentInfo(
             segment_id=seg.segment_id, collection_id=seg.collection_id, collection_name=seg.collection_name,
             num_rows=seg.num_rows, is_sorted=seg.is_sorted, state=seg.state, level=0, storage_version=0,
-            partition_id=seg.partition_id, index_name=vector.index_name if vector else "", index_id=0,
+            partition_id=seg.partition_id, index_name=vector.index_name if vector else "", index_id=vector.id if vector else 0,
             node_ids=[NODE_ID], mem_size=int(size)))
     return out

@@ -46,6 +46,8 @@ class IndexInfo:
     metric_type: Optional[str]
     params: dict[str, Any]
     pg_index_name: Optional[str]
+    #: The catalog's id of the index (024_object_ids.sql): DescribeIndex's indexID; 0 until stored.
+    id: int = 0
 
 
 @dataclass
@@ -80,9 +82,24 @@ class CollectionInfo:
     def partition(self, name: str) -> Optional[PartitionInfo]:
         return next((p for p in self.partitions if p.name == name), None)
 
+    def partition_ids(self) -> dict[str, int]:
+        """Each partition's Milvus id (listings.py), by name."""
+        return {p.name: partition_id(self.id, p.ordinal) for p in self.partitions}
+
     @property
     def loaded(self) -> bool:
         return any(p.loaded for p in self.partitions)
+
+
+#: A partition's id: its collection's id in the high bits, its ordinal in the low ones.
+PARTITION_ID_SHIFT = 32
+
+
+def partition_id(collection_id: int, ordinal: int) -> int:
+    """The Milvus id of a collection's partition with ``ordinal`` (catalog ``partitions.ordinal``, a
+    per-collection counter a dropped partition does not give back): stable, unique across
+    collections, as rootcoord's allocated ids are."""
+    return (int(collection_id) << PARTITION_ID_SHIFT) | int(ordinal)
 
 
 # -- installation ------------------------------------------------------------------------------
@@ -209,7 +226,8 @@ SELECT c.id, c.db_name, d.schema_name, c.name, c.table_name, c.schema, c.propert
                  FROM {CATALOG}.partitions p WHERE p.collection_id = c.id), '[]') AS partitions,
        COALESCE((SELECT json_agg(json_build_object('index_name', i.index_name, 'field_name', i.field_name,
                                                    'index_type', i.index_type, 'metric_type', i.metric_type,
-                                                   'params', i.params, 'pg_index_name', i.pg_index_name)
+                                                   'params', i.params, 'pg_index_name', i.pg_index_name,
+                                                   'id', i.id)
                                  ORDER BY i.created_at, i.index_name)
                  FROM {CATALOG}.indexes i WHERE i.collection_id = c.id), '[]') AS indexes,
        COALESCE((SELECT json_agg(a.alias ORDER BY a.alias)
@@ -335,31 +353,6 @@ def list_collections(conn: psycopg.Connection, db_name: str) -> list[str]:
     rows = conn.execute(f"SELECT name FROM {CATALOG}.collections WHERE db_name = %s ORDER BY id",
                         (db_name,)).fetchall()
     return [r[0] for r in rows]
-
-
-@dataclass(frozen=True)
-class ListedCollection:
-    """What ShowCollections answers for a collection besides its name."""
-
-    name: str
-    id: int
-    created_at: datetime
-    num_shards: int
-    loaded: bool
-
-
-def collection_listing(conn: psycopg.Connection, db_name: str) -> list[ListedCollection]:
-    """The database's collections in creation order, with their ids, creation times, shard numbers
-    and whether a partition is loaded (one query, however many collections)."""
-    rows = conn.execute(f"SELECT c.name, c.id, c.created_at, c.num_shards, EXISTS (SELECT 1 FROM {CATALOG}.partitions p"
-                        " WHERE p.collection_id = c.id AND p.loaded)"
-                        f" FROM {CATALOG}.collections c WHERE c.db_name = %s ORDER BY c.id", (db_name,)).fetchall()
-    return [ListedCollection(*row) for row in rows]
-
-
-def loaded_collections(conn: psycopg.Connection, db_name: str) -> list[str]:
-    """The database's collections with a loaded partition (describe_resource_group's replicas)."""
-    return [c.name for c in collection_listing(conn, db_name) if c.loaded]
 
 
 def table_name_taken(conn: psycopg.Connection, schema_name: str, table: str) -> bool:
@@ -505,10 +498,12 @@ def set_loaded(conn: psycopg.Connection, collection_id: int, loaded: bool,
 # -- indexes -----------------------------------------------------------------------------------
 
 def add_index(conn: psycopg.Connection, collection_id: int, index: IndexInfo) -> None:
-    conn.execute(f"INSERT INTO {CATALOG}.indexes (collection_id, index_name, field_name, index_type,"
-                 " metric_type, params, pg_index_name) VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                 (collection_id, index.index_name, index.field_name, index.index_type, index.metric_type,
-                  Jsonb(index.params), index.pg_index_name))
+    """Store ``index``; its ``id`` is the catalog's."""
+    index.id = conn.execute(
+        f"INSERT INTO {CATALOG}.indexes (collection_id, index_name, field_name, index_type,"
+        " metric_type, params, pg_index_name) VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id",
+        (collection_id, index.index_name, index.field_name, index.index_type, index.metric_type,
+         Jsonb(index.params), index.pg_index_name)).fetchone()[0]
 
 
 def rename_index_objects(conn: psycopg.Connection, collection_id: int, index: IndexInfo) -> None:

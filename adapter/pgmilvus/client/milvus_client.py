@@ -13,7 +13,7 @@ import inspect
 import logging
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, TypeVar, Union
 
-from ..catalog import store as catalog, collections, index_ops, stats
+from ..catalog import store as catalog, collections, index_ops, listings, stats
 from ..schema import ddl, function_fields as function_checks, functions as schema_functions, names
 from ..search import by_ids, highlight, hybrid, ann as search_mod
 from ..rbac import groups, roles as rbac
@@ -312,11 +312,11 @@ class MilvusClient:
         with self._conn() as conn:
             return catalog.list_collections(conn, self._db_name)
 
-    def list_collection_details(self, timeout: Optional[float] = None) -> List[catalog.ListedCollection]:
+    def list_collection_details(self, timeout: Optional[float] = None) -> List[listings.ListedCollection]:
         """pgmilvus's own: list_collections with each collection's id, creation time, shard number and
         load state, in one catalog read (``pgmilvus serve``'s ShowCollections)."""
         with self._conn(timeout) as conn:
-            return catalog.collection_listing(conn, self._db_name)
+            return listings.collection_listing(conn, self._db_name)
 
     def has_collection(self, collection_name: str, timeout: Optional[float] = None, **kwargs: Any) -> bool:
         names.collection_name(collection_name)
@@ -648,6 +648,12 @@ class MilvusClient:
             info = collections.require(conn, self._db_name, collection_name)
         return index_ops.list_names(info, field_name)
 
+    def index_ids(self, collection_name: str) -> Dict[str, int]:
+        """pgmilvus's own: each index's id by name (``pgmilvus serve``'s DescribeIndex ``indexID``)."""
+        with self._conn() as conn:
+            info = collections.require(conn, self._db_name, collection_name)
+        return {index.index_name: index.id for index in info.indexes}
+
     def describe_index(self, collection_name: str, index_name: str, timeout: Optional[float] = None,
                        **kwargs: Any) -> Optional[Dict[str, Any]]:
         _index_name(index_name)
@@ -708,6 +714,14 @@ class MilvusClient:
         with self._conn(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name)
         return [p.name for p in info.partitions]
+
+    def list_partition_details(self, collection_name: str, timeout: Optional[float] = None
+                               ) -> List[listings.ListedPartition]:
+        """pgmilvus's own: list_partitions with each partition's Milvus id, creation time and load
+        state (``pgmilvus serve``'s ShowPartitions)."""
+        with self._conn(timeout) as conn:
+            info = collections.require(conn, self._db_name, collection_name)
+            return listings.partition_listing(conn, info.id)
 
     def _partition_list(self, info: catalog.CollectionInfo, partition_names: Any) -> List[str]:
         if partition_names is None:  # pymilvus sends no names at all
@@ -800,6 +814,12 @@ class MilvusClient:
     def list_databases(self, timeout: Optional[float] = None, **kwargs: Any) -> List[str]:
         with self._conn(timeout) as conn:
             return catalog.list_databases(conn)
+
+    def list_database_details(self, timeout: Optional[float] = None) -> List[listings.ListedDatabase]:
+        """pgmilvus's own: list_databases with each database's id and creation time
+        (``pgmilvus serve``'s ListDatabases and DescribeDatabase)."""
+        with self._conn(timeout) as conn:
+            return listings.database_listing(conn)
 
     def describe_database(self, db_name: str, **kwargs: Any) -> Dict[str, Any]:
         """Milvus 2.6 does not check the name here (describeDatabaseTask.PreExecute is empty): a

@@ -19,7 +19,7 @@ groups by all of ``$meta``, which is never what the caller meant.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Optional
 
 from psycopg import sql
 

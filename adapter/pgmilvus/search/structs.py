@@ -18,7 +18,7 @@ Rows whose struct array is NULL or empty are never hits.  The statements: struct
 from __future__ import annotations
 
 from dataclasses import dataclass, field as dataclass_field
-from typing import Any, Optional, Sequence
+from typing import Any, Optional
 
 import numpy as np
 import psycopg
@@ -35,7 +35,7 @@ from . import struct_sql, target as target_mod
 from .embedding_list import is_embedding_list
 from .params import SearchRequest, check_window
 from .results import Hit, SearchResult, search_result
-from .sql import DIST, METRICS, PK, Target, float32
+from .sql import METRICS, Target, float32
 
 #: The per-pair metric of each MAX_SIM metric (knowhere's emb_list_utils).
 SUB_METRIC = {"MAX_SIM": "COSINE", "MAX_SIM_COSINE": "COSINE", "MAX_SIM_IP": "IP", "MAX_SIM_L2": "L2",

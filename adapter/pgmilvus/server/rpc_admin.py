@@ -273,12 +273,20 @@ class AdminRPCs(RPCBase):
 
     @rpc
     def ShowPartitions(self, call: Call, request: Any) -> Any:
-        names = self._client(call).list_partitions(request.collection_name)
+        """Names with their Milvus ids and creation times (the Node SDK's ``showPartitions`` answers
+        them); the ids are the partitions' own, the same whichever names the request filters by."""
+        listed = self._client(call).list_partition_details(request.collection_name)
         if request.partition_names:
             wanted = set(request.partition_names)
-            names = [n for n in names if n in wanted]
-        return milvus_pb2.ShowPartitionsResponse(status=SUCCESS, partition_names=names,
-                                                 partitionIDs=list(range(1, len(names) + 1)))
+            listed = [p for p in listed if p.name in wanted]
+        response = milvus_pb2.ShowPartitionsResponse(status=SUCCESS)
+        for shown in listed:
+            created = hybrid_timestamp(shown.created_at)
+            response.partition_names.append(shown.name)
+            response.partitionIDs.append(shown.id)
+            response.created_timestamps.append(created)
+            response.created_utc_timestamps.append(created >> 18)
+        return response
 
     # -- indexes ---------------------------------------------------------------------------------
     @rpc
@@ -358,8 +366,9 @@ def describe_indexes(client: Any, collection: str, index_name: str = "",
         names = [n for n in names if n == index_name]
     if not names:
         raise MilvusException(ErrorCode.INDEX_NOT_FOUND, missing or f"index not found[collection={collection}]")
+    ids = client.index_ids(collection)
     found = (client.describe_index(collection, name) for name in names)
-    return [index_description(desc) for desc in found if desc is not None]
+    return [index_description(desc, ids.get(desc["index_name"], 0)) for desc in found if desc is not None]
 
 
 def _one_index(client: Any, collection: str, index_name: str) -> milvus_pb2.IndexDescription:
@@ -370,15 +379,16 @@ def _one_index(client: Any, collection: str, index_name: str) -> milvus_pb2.Inde
         raise MilvusException(ErrorCode.INDEX_NOT_FOUND, f"index not found[indexName={index_name}]")
     if len(names) > 1:
         raise MilvusException(ErrorCode.INDEX_DUPLICATE, f"index duplicates[indexName={index_name}]")
-    return index_description(client.describe_index(collection, names[0]))
+    return index_description(client.describe_index(collection, names[0]), client.index_ids(collection).get(names[0], 0))
 
 
-def index_description(desc: dict[str, Any]) -> milvus_pb2.IndexDescription:
-    """describe_index's dict -> IndexDescription; its parameters as flat KVs, as pgmilvus describes them."""
+def index_description(desc: dict[str, Any], index_id: int = 0) -> milvus_pb2.IndexDescription:
+    """describe_index's dict (and the index's catalog id) -> IndexDescription; its parameters as flat
+    KVs, as pgmilvus describes them."""
     kvs = [common_pb2.KeyValuePair(key=k, value=json.dumps(v) if isinstance(v, dict) else str(v))
            for k, v in desc.items() if k not in _INDEX_FACTS]
     return milvus_pb2.IndexDescription(
-        index_name=desc["index_name"], field_name=desc["field_name"], params=kvs,
+        index_name=desc["index_name"], field_name=desc["field_name"], params=kvs, indexID=index_id,
         indexed_rows=int(desc.get("indexed_rows") or 0), total_rows=int(desc.get("total_rows") or 0),
         pending_index_rows=int(desc.get("pending_index_rows") or 0),
         state=common_pb2.IndexState.Value(desc.get("state") or "Finished"))

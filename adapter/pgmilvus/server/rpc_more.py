@@ -6,6 +6,7 @@ database's client, never on a client of the database they create or drop.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pymilvus.grpc_gen import common_pb2, milvus_pb2
@@ -50,16 +51,21 @@ class MoreRPCs(RPCBase):
 
     @rpc
     def ListDatabases(self, call: Call, request: Any) -> Any:
-        names = self._default_client(call).list_databases()
-        return milvus_pb2.ListDatabasesResponse(status=SUCCESS, db_names=names,
-                                                db_ids=list(range(1, len(names) + 1)))
+        """Names with the catalog's ids and creation times (rootcoord's are nanoseconds)."""
+        listed = self._default_client(call).list_database_details()
+        return milvus_pb2.ListDatabasesResponse(status=SUCCESS, db_names=[d.name for d in listed],
+                                                db_ids=[d.id for d in listed],
+                                                created_timestamp=[_nanoseconds(d.created_at) for d in listed])
 
     @rpc
     def DescribeDatabase(self, call: Call, request: milvus_pb2.DescribeDatabaseRequest) -> Any:
-        desc = dict(self._default_client(call).describe_database(request.db_name or "default"))
+        client = self._default_client(call)
+        desc = dict(client.describe_database(request.db_name or "default"))
         name = desc.pop("name")
+        listed = next((d for d in client.list_database_details() if d.name == name), None)
         return milvus_pb2.DescribeDatabaseResponse(
-            status=SUCCESS, db_name=name,
+            status=SUCCESS, db_name=name, dbID=listed.id if listed else 0,
+            created_timestamp=_nanoseconds(listed.created_at) if listed else 0,
             properties=[common_pb2.KeyValuePair(key=k, value=str(v)) for k, v in desc.items()])
 
     @rpc
@@ -195,3 +201,8 @@ def _merge_info(plan: Plan) -> Any:
               "collection_id": plan.collection_id, "partition_id": plan.partition_id, "channel": plan.channel,
               "type": int(plan.compaction_type), "state": int(plan.state), "targets": plan.targets}
     return milvus_pb2.CompactionMergeInfo(**{k: v for k, v in values.items() if k in _MERGE_FIELDS})
+
+
+def _nanoseconds(moment: datetime) -> int:
+    """A database's creation time as rootcoord keeps it (``time.Now().UnixNano()``)."""
+    return int(moment.timestamp() * 1_000_000) * 1000

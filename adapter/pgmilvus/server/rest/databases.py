@@ -77,8 +77,8 @@ def describe_database(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
     client = _client(call)
     properties = dict(client.describe_database(call.db_name))
     name = properties.pop("name")
-    listed = client.list_databases()  # the ids the gRPC face's ListDatabases gives
-    return ok({"dbName": name, "dbID": listed.index(name) + 1 if name in listed else 0,
+    ids = {d.name: d.id for d in client.list_database_details()}  # the catalog's, as ListDatabases gives
+    return ok({"dbName": name, "dbID": ids.get(name, 0),
                "properties": [{"key": k, "value": str(v)} if str(v) else {"key": k}
                               for k, v in properties.items()]})
 
