@@ -13,8 +13,9 @@ side's own ``insert`` (pgmilvus's one collection serves the in-process and the w
 Milvus gets its own copy, flushed, indexed and loaded). Work, one call at a time as an
 application makes them: ``search`` top-10 of one vector (ef 64), the same with
 ``bucket == k`` (0.5% of the rows), ``query`` of 10 keys by ``id in [...]`` with an output
-field, ``get`` of 10 keys, and ``insert`` of 1,000-row batches into a fresh collection per
-side (the index exists first, as quick setup makes it).
+field, ``get`` of 10 keys, ``has_collection`` (next to no work: what a round trip alone costs, the
+bound on every wire / in-process ratio), and ``insert`` of 1,000-row batches into a fresh
+collection per side (the index exists first, as quick setup makes it).
 
 The sides are timed in turns of 20 calls on the same arguments (order swapped each turn);
 a ratio is the median over turns of (in-process time / side time), so a drift of the
@@ -212,9 +213,10 @@ def run_shape(rows: int, dim: int, args: argparse.Namespace) -> None:
             print(f"\n{rows} x {dim}: per side: calls/s (rows/s for insert), p50 ms, speed ratio "
                   "side / in-process, share of the in-process answer's keys returned")
             work = workloads(queries, rows, args.calls)
-            if direct is not None:  # the relay's cost alone: a call with next to no work in it
-                work["has_collection (a round trip)"] = (lambda c, _: [c.has_collection(NAME)],
-                                                         list(range(args.calls)), 1)
+            # The wire's floor: a call with next to no work (one catalog read on either side), so
+            # what a round trip through gRPC and pymilvus adds to any call (and the REST relay's cost)
+            work["has_collection (a round trip)"] = (lambda c, _: [c.has_collection(NAME)],
+                                                     list(range(args.calls)), 1)
             for title, (fn, calls, per_call) in work.items():
                 fns = {name: (lambda a, c=client, f=fn: [f(c, a)]) for name, (client, _) in sides.items()}
                 measured = turns.measure_sides(fns, calls, args.rounds, TURN)
