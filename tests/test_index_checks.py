@@ -31,6 +31,7 @@ def _make(client: MilvusClient) -> None:
     schema.add_field("tags", DataType.ARRAY, element_type=DataType.VARCHAR, max_capacity=4, max_length=8)
     schema.add_field("scores", DataType.ARRAY, element_type=DataType.DOUBLE, max_capacity=4)
     schema.add_field("j", DataType.JSON)
+    schema.add_field("s", DataType.VARCHAR, max_length=32, nullable=True)
     client.create_collection(NAME, schema=schema)
 
 
@@ -148,6 +149,76 @@ def test_an_unknown_faiss_factory_string_is_unsupported(client: MilvusClient) ->
     assert info.value.code == 3000 and "the Faiss index 'OPQ16,IVF64,PQ16' is not supported" in info.value.message
 
 
+#: What Milvus's NGRAM checker refuses (ngram_index_checker.go), in its order: the field type, a JSON
+#: field's json_cast_type, both grams, each an integer (Go's Atoi of the text pymilvus sends), the range.
+_JSON_PATH = {"json_path": 'j["a"]', "json_cast_type": "varchar"}
+NGRAM_REFUSED = [
+    ("i16", {"min_gram": 2, "max_gram": 3}, 1100,
+     "ngram index can only be created on VARCHAR or JSON field: invalid parameter"),
+    ("f", {}, 1100, "ngram index can only be created on VARCHAR or JSON field: invalid parameter"),
+    ("tags", {"min_gram": 2, "max_gram": 3}, 1100,
+     "ngram index can only be created on VARCHAR or JSON field: invalid parameter"),
+    ("s", {}, 1101, "Ngram index must specify both min_gram and max_gram: missing parameter"),
+    ("s", {"min_gram": 2}, 1101, "Ngram index must specify both min_gram and max_gram: missing parameter"),
+    ("s", {"max_gram": -1}, 1101, "Ngram index must specify both min_gram and max_gram: missing parameter"),
+    ("s", {"min_gram": None, "max_gram": 3}, 1101,  # pymilvus sends no None
+     "Ngram index must specify both min_gram and max_gram: missing parameter"),
+    ("s", {"min_gram": 2.5, "max_gram": 3}, 1100, "min_gram for Ngram index must be an integer, got: 2.5: invalid "
+                                                  "parameter"),
+    ("s", {"min_gram": 2.5, "max_gram": "x"}, 1100, "min_gram for Ngram index must be an integer, got: 2.5: invalid "
+                                                    "parameter"),
+    ("s", {"min_gram": 2, "max_gram": "x"}, 1100, "max_gram for Ngram index must be an integer, got: x: invalid "
+                                                  "parameter"),
+    ("s", {"min_gram": True, "max_gram": 3}, 1100, "min_gram for Ngram index must be an integer, got: True: invalid "
+                                                   "parameter"),
+    ("s", {"min_gram": 5, "max_gram": 3}, 1100,
+     "invalid min_gram or max_gram value for Ngram index, min_gram: 5, max_gram: 3: invalid parameter"),
+    ("s", {"min_gram": 0, "max_gram": 3}, 1100,
+     "invalid min_gram or max_gram value for Ngram index, min_gram: 0, max_gram: 3: invalid parameter"),
+    ("s", {"min_gram": -1, "max_gram": -1}, 1100,
+     "invalid min_gram or max_gram value for Ngram index, min_gram: -1, max_gram: -1: invalid parameter"),
+    ("j", {"min_gram": 2, "max_gram": 3}, 1101,
+     "JSON field with ngram index must specify json_cast_type: missing parameter"),
+    ("j", {"json_path": 'j["a"]', "min_gram": 2, "max_gram": 3}, 1101,
+     "JSON field with ngram index must specify json_cast_type: missing parameter"),
+    ("j", {"json_path": 'j["a"]', "json_cast_type": " double ", "min_gram": 2, "max_gram": 3}, 1100,
+     "JSON field with ngram index only supports VARCHAR cast type, got: DOUBLE: invalid parameter"),
+    ("j", dict(_JSON_PATH), 1101, "Ngram index must specify both min_gram and max_gram: missing parameter"),
+    ("j", {**_JSON_PATH, "min_gram": 3, "max_gram": 2}, 1100,
+     "invalid min_gram or max_gram value for Ngram index, min_gram: 3, max_gram: 2: invalid parameter"),
+    ("j", {"json_path": "j.a", "json_cast_type": "VARCHAR", "min_gram": 1, "max_gram": 2}, 1100,
+     "cannot parse identifier: j.a, error: token recognition error at: '.'"),
+]
+
+
+@pytest.mark.parametrize("field, params, code, message", NGRAM_REFUSED)
+def test_ngram_refused(client: MilvusClient, field: str, params: dict, code: int, message: str) -> None:
+    _make(client)
+    with pytest.raises(MilvusException) as info:
+        _create(client, field, index_type="NGRAM", index_name="ng", params=params)
+    assert (info.value.code, info.value.message[:len(message)]) == (code, message)
+    assert client.list_indexes(NAME) == []
+
+
+NGRAM_TAKEN = [
+    ("s", {"min_gram": 2, "max_gram": 2}),
+    ("s", {"min_gram": "2", "max_gram": 1000000000}),
+    ("s", {"min_gram": "+1", "max_gram": "03"}),
+    ("j", {**_JSON_PATH, "min_gram": 1, "max_gram": 3}),
+    ("j", {"json_cast_type": "VARCHAR", "min_gram": 2, "max_gram": 3}),  # no path: the whole field
+    ("j", {"json_path": 'j["no"]["such"]', "json_cast_type": "Varchar", "min_gram": 2, "max_gram": 3}),
+]
+
+
+@pytest.mark.parametrize("field, params", NGRAM_TAKEN)
+def test_ngram_taken(client: MilvusClient, field: str, params: dict) -> None:
+    _make(client)
+    _create(client, field, index_type="NGRAM", index_name="ng", params=params)
+    described = client.describe_index(NAME, "ng")
+    assert (described["index_type"], described["min_gram"], described["max_gram"]) == (
+        "NGRAM", str(params["min_gram"]), str(params["max_gram"]))
+
+
 # alter_index_properties({"mmap.enabled": True}) on an index: None when Milvus takes it
 ALTER_MMAP = [
     ("i16", "STL_SORT",
@@ -155,6 +226,7 @@ ALTER_MMAP = [
     ("i16", "INVERTED", None),
     ("i16", "AUTOINDEX", None),  # Milvus builds HYBRID
     ("tags", "BITMAP", None),
+    ("s", "NGRAM", None),
     ("v", "DISKANN",
      "invalid mmap index params: index type DISKANN does not support mmap: invalid parameter: invalid parameter"),
     ("v", "HNSW", None),
@@ -165,7 +237,8 @@ ALTER_MMAP = [
 def test_alter_mmap(client: MilvusClient, field: str, index_type: str, refusal: Optional[str]) -> None:
     _make(client)
     _create(client, field, index_type=index_type, index_name="x",
-            **({"metric_type": "L2"} if field == "v" else {}))
+            **({"metric_type": "L2"} if field == "v" else {}),
+            **({"params": {"min_gram": 2, "max_gram": 3}} if index_type == "NGRAM" else {}))
     if refusal is None:
         client.alter_index_properties(NAME, "x", properties={"mmap.enabled": True})
         assert client.describe_index(NAME, "x")["mmap.enabled"] == "True"

@@ -226,7 +226,7 @@ def test_a_btree_path_index_serves_range_filters(tricky: MilvusClient, cast: str
 
 
 PATHS = frozenset({("metadata", ("price",), "DOUBLE"), ("metadata", ("name",), "VARCHAR"),
-                   ("metadata", ("a", 0), "DOUBLE")})
+                   ("metadata", ("a", 0), "DOUBLE"), ("metadata", ("body",), "NGRAM")})
 SQL_CASES = [
     ('metadata["price"] > 5',
      '''("metadata" @? 'strict $ ? (@."price" > 5)' AND pgmilvus_catalog.json_number("metadata" -> 'price') > 5)'''),
@@ -239,6 +239,9 @@ SQL_CASES = [
      '''pgmilvus_catalog.json_text("metadata" -> 'name') COLLATE "C" < 'b')'''),
     ('metadata["a"][0] >= 2',
      '''("metadata" @? 'strict $ ? (@."a"[0] >= 2)' AND pgmilvus_catalog.json_number("metadata" -> 'a' -> 0) >= 2)'''),
+    ('metadata["body"] like "%a_c%"',
+     '''("metadata" @? 'strict $ ? (@."body" like_regex "^.*a.c.*$" flag "s")' AND '''
+     r'''pgmilvus_catalog.json_text("metadata" -> 'body') LIKE '%a_c%' ESCAPE '\')'''),
     # not indexed that way: the jsonpath test alone
     ('metadata["price"] > "5"', '''"metadata" @? 'strict $ ? (@."price" > "5")\''''),
     ('metadata["name"] > 5', '''"metadata" @? 'strict $ ? (@."name" > 5)\''''),
@@ -253,6 +256,79 @@ def test_range_filters_on_indexed_paths_compile_with_the_indexed_expression(expr
     schema.add_field("id", DataType.INT64, is_primary=True)
     schema.add_field("metadata", DataType.JSON)
     assert plan_sql(expr, schema, {}, "query", PATHS) == expected
+
+
+# -- NGRAM path indexes: a trigram GIN index on the path's text, which ``like`` uses ------------------
+LIKE_DOCS = [{"body": b} for b in ("This is a stadium", "北京大学 building", "café☕北京🏙️", "a_b%c", "a\\b",
+                                   "line\nbreak", "", "STADIUM", "stad", "ab")] + [
+    {"body": 5}, {"body": None}, {"body": ["stadium"]}, {"body": {"x": "stadium"}}, {}, {"other": "stadium"}]
+LIKE_FILTERS = [
+    'metadata["body"] like "%stadium%"', 'metadata["body"] like "stad%"', 'metadata["body"] like "%ium"',
+    'metadata["body"] like "%st_d_um%"', 'metadata["body"] like "%北京%"', 'metadata["body"] like "%☕%"',
+    r'metadata["body"] like "a\\_b\\%c"', r'metadata["body"] like "a\\\\b"', 'metadata["body"] like "line_break"',
+    'metadata["body"] like "%"', 'metadata["body"] like ""', 'metadata["body"] like "_b"',
+    'not (metadata["body"] like "%stad%")', 'metadata["body"] like "%stad%" or metadata["body"] like "ab"',
+    'metadata["other"] like "%stadium%"',
+]
+
+
+def _ngram(client: MilvusClient, path: str = 'metadata["body"]', name: str = "body_ngram") -> None:
+    _path_index(client, name, path, "varchar", index_type="NGRAM", min_gram=2, max_gram=3)
+
+
+def test_like_filters_give_the_same_rows_with_and_without_an_ngram_path_index(client: MilvusClient) -> None:
+    _create(client, LIKE_DOCS)
+    before = {expr: _ids(client, expr) for expr in LIKE_FILTERS}
+    _ngram(client)
+    assert {expr: _ids(client, expr) for expr in LIKE_FILTERS} == before
+    assert before['metadata["body"] like "%stadium%"'] == [0]
+    assert before['metadata["body"] like "%北京%"'] == [1, 2]
+    assert before['not (metadata["body"] like "%stad%")'] == [1, 2, 3, 4, 5, 6, 7, 9]  # strings only
+    hits = client.search("c", [[0.1, 0.2]], limit=30, filter='metadata["body"] like "%北京%"')[0]
+    assert sorted(hits.ids) == [1, 2]
+
+
+def test_an_ngram_path_index_serves_like_filters(client: MilvusClient) -> None:
+    _create(client, [{"body": f"doc {i} about {('stadium', 'park', 'school')[i % 3]}"} for i in range(300)])
+    _ngram(client)
+    with client._db.connection() as conn:
+        info = collections.require(conn, "default", "c")
+    assert ("metadata", ("body",), "NGRAM") in json_index.indexed_paths(info)
+    where = plan_sql('metadata["body"] like "%stadium%"', info.schema, {}, "query", json_index.indexed_paths(info))
+    with psycopg.connect(client._db.conninfo, autocommit=True) as conn:
+        conn.execute("SET enable_seqscan = off")
+        plan = "\n".join(r[0] for r in conn.execute(f'EXPLAIN SELECT id FROM "default"."c" WHERE {where}'))
+        assert "Bitmap Index Scan" in plan and "~~ '%stadium%'" in plan, plan
+        trigram = conn.execute("SELECT count(*) FROM pg_indexes WHERE tablename = 'c' AND indexdef LIKE "
+                               "'%gin_trgm_ops%'").fetchone()[0]
+    assert trigram == 1
+    assert len(_ids(client, 'metadata["body"] like "%stadium%"')) == 100
+    client.drop_index("c", "body_ngram")
+    with psycopg.connect(client._db.conninfo, autocommit=True) as conn:
+        left = conn.execute("SELECT count(*) FROM pg_indexes WHERE tablename = 'c'").fetchone()[0]
+    assert left == 1  # the primary key only
+
+
+def test_an_ngram_varchar_index_is_a_trigram_index(client: MilvusClient) -> None:
+    """NGRAM on a VARCHAR: pg_trgm's GIN index, which serves infix and suffix ``like`` patterns."""
+    schema = client.create_schema()
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("v", DataType.FLOAT_VECTOR, dim=2)
+    schema.add_field("s", DataType.VARCHAR, max_length=64)
+    client.create_collection("c", schema=schema)
+    client.insert("c", [{"id": i, "v": [0.1, 0.2], "s": f"doc {i} {('stadium', 'park')[i % 2]}"} for i in range(50)])
+    index = client.prepare_index_params()
+    index.add_index("s", index_type="NGRAM", index_name="s_ngram", params={"min_gram": 2, "max_gram": 4})
+    client.create_index("c", index)
+    with psycopg.connect(client._db.conninfo, autocommit=True) as conn:
+        defs = [r[0] for r in conn.execute("SELECT indexdef FROM pg_indexes WHERE tablename = 'c' AND "
+                                           "indexdef LIKE '%gin_trgm_ops%'")]
+        conn.execute("SET enable_seqscan = off")
+        plan = "\n".join(r[0] for r in conn.execute(
+            """EXPLAIN SELECT id FROM "default"."c" WHERE s LIKE '%tadi%'"""))
+    assert len(defs) == 1 and "USING gin (s " in defs[0], defs
+    assert "Bitmap Index Scan" in plan, plan
+    assert len(client.query("c", filter='s like "%tadi%"', output_fields=["id"])) == 25
 
 
 # -- keys of the dynamic field ($meta) ---------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Milvus's checks of an index request that no Postgres index needs: which index types may be
-memory-mapped, what an AUTOINDEX request may carry, which fields take a BITMAP index.
+memory-mapped, what an AUTOINDEX request may carry, which fields take a BITMAP index, what an
+NGRAM index must be given.
 
 pgvector and B-trees have no use for ``mmap.enabled`` or for AUTOINDEX's build parameters, but
 a request Milvus refuses is refused here too (its proxy's createIndexTask, its datacoord's
@@ -9,10 +10,11 @@ on pgmilvus runs on Milvus.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Optional
 
 from .properties import GO_FALSE, GO_TRUE, MMAP_KEY
-from ..errors import invalid_parameter
+from ..errors import ErrorCode, MilvusException, invalid_parameter
 from ..schema.model import FieldSchema
 from ..types import INTEGER_TYPES, STRING_TYPES, DataType
 
@@ -87,3 +89,49 @@ def check_bitmap_field(field: FieldSchema) -> None:
             raise invalid_parameter("bitmap index are only supported on bool, int, string for array field")
     elif field.dtype != DataType.JSON and field.dtype not in bitmap_types:
         raise invalid_parameter("bitmap index are only supported on bool, int, string and array field")
+
+
+#: What Go's strconv.Atoi takes: an optional sign and decimal digits, within int64.
+_GO_INT = re.compile(r"[+-]?[0-9]+")
+_INT64 = (-(1 << 63), (1 << 63) - 1)
+
+
+def _go_atoi(text: str) -> Optional[int]:
+    """``text`` as Go's strconv.Atoi reads it (None where it fails: "2.5", " 2", overflow)."""
+    if not _GO_INT.fullmatch(text):
+        return None
+    number = int(text)
+    return number if _INT64[0] <= number <= _INT64[1] else None
+
+
+def check_ngram(dtype: DataType, params: dict[str, Any]) -> None:
+    """Milvus's NGRAM checker (ngram_index_checker.go, master), in its order: the field type
+    (CheckValidDataType), a JSON field's ``json_cast_type`` (VARCHAR only), both grams given,
+    each an integer, then ``0 < min_gram <= max_gram``.  pg_trgm indexes trigrams whatever the
+    grams, so they are only checked and shown (describe_index).
+
+    A TEXT field never gets here (the proxy refuses any scalar index on it first); a key whose
+    value is None is not sent by pymilvus, so it is missing."""
+    if dtype not in (DataType.VARCHAR, DataType.JSON):
+        raise invalid_parameter("ngram index can only be created on VARCHAR or JSON field")
+    if dtype == DataType.JSON:
+        cast = params.get("json_cast_type")
+        if cast is None:
+            raise MilvusException(ErrorCode.MISSING_PARAMETER,
+                                  "JSON field with ngram index must specify json_cast_type: missing parameter")
+        cast = str(cast).strip().upper()  # pymilvus sends every value as its str()
+        if cast != "VARCHAR":
+            raise invalid_parameter(f"JSON field with ngram index only supports VARCHAR cast type, got: {cast}")
+    if params.get("min_gram") is None or params.get("max_gram") is None:
+        raise MilvusException(ErrorCode.MISSING_PARAMETER,
+                              "Ngram index must specify both min_gram and max_gram: missing parameter")
+    grams = []
+    for key in ("min_gram", "max_gram"):
+        number = _go_atoi(str(params[key]))
+        if number is None:
+            raise invalid_parameter(f"{key} for Ngram index must be an integer, got: {params[key]}")
+        grams.append(number)
+    low, high = grams
+    if low <= 0 or high <= 0 or low > high:
+        raise invalid_parameter(f"invalid min_gram or max_gram value for Ngram index, min_gram: {low}, "
+                                f"max_gram: {high}")

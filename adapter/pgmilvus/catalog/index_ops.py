@@ -6,6 +6,7 @@ import logging
 from typing import Any, Optional
 
 import psycopg
+from psycopg import sql
 
 from . import store as catalog, collections, index_checks, indexes, json_index, segments, struct_indexes
 from .store import CollectionInfo, IndexInfo
@@ -24,6 +25,29 @@ def has_vectorscale(conn: psycopg.Connection) -> bool:
     return conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'vectorscale'").fetchone() is not None
 
 
+def trigram_opclass(conn: psycopg.Connection) -> Optional[str]:
+    """pg_trgm's GIN opclass, schema-qualified, for NGRAM indexes: the extension is created when
+    the server has it and this user may (a savepoint keeps the caller's transaction whole when it
+    may not); None without it, and NGRAM falls back to a prefix B-tree (a VARCHAR) or to no path
+    index (a JSON path), where ``like`` filters scan."""
+    schema = _trigram_schema(conn)
+    if schema is None and conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'").fetchone():
+        try:
+            with conn.transaction():
+                conn.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        except (psycopg.errors.InsufficientPrivilege, psycopg.errors.UniqueViolation) as exc:
+            _log.info("pg_trgm is not enabled (%s): `CREATE EXTENSION pg_trgm;` as the database's owner "
+                      "gives NGRAM indexes their trigram index", exc.diag.message_primary)
+        schema = _trigram_schema(conn)
+    return None if schema is None else sql.Identifier(schema, "gin_trgm_ops").as_string(conn)
+
+
+def _trigram_schema(conn: psycopg.Connection) -> Optional[str]:
+    found = conn.execute("SELECT n.nspname FROM pg_extension AS e JOIN pg_namespace AS n"
+                         " ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'").fetchone()
+    return None if found is None else str(found[0])
+
+
 def _default_name(info: CollectionInfo, param: IndexParam, fallback: str) -> str:
     """An index asked for without a name (datacoord's CreateIndex): the name of the one index on
     the field (on a JSON column: on the same path), so asking again for it is the no-op it is in
@@ -38,7 +62,8 @@ def _default_name(info: CollectionInfo, param: IndexParam, fallback: str) -> str
     return same[0].index_name if len(same) == 1 else fallback
 
 
-def _plan(info: CollectionInfo, param: IndexParam, vectorscale: bool = False) -> indexes.IndexPlan:
+def _plan(info: CollectionInfo, param: IndexParam, vectorscale: bool = False,
+          trigram: Optional[str] = None) -> indexes.IndexPlan:
     field = info.schema.field(param.field_name)
     index_name = param.index_name or _default_name(info, param, param.field_name)
     dynamic_key = field is None and info.schema.enable_dynamic_field  # Milvus: a key of $meta, never 1700
@@ -61,7 +86,7 @@ def _plan(info: CollectionInfo, param: IndexParam, vectorscale: bool = False) ->
         return indexes.plan_vector_index(field, index_name, param.index_type, param.metric_type, param.params,
                                          has_vectorscale=vectorscale)
     # A metric_type given with a scalar index is ignored, as Milvus ignores it (e2e cause #22).
-    return indexes.plan_scalar_index(field, index_name, param.index_type, param.params)
+    return indexes.plan_scalar_index(field, index_name, param.index_type, param.params, trigram)
 
 
 def _check_request(info: CollectionInfo, param: IndexParam) -> None:
@@ -98,25 +123,27 @@ def create(conn: psycopg.Connection, info: CollectionInfo, index_params: Any, re
     for key, value in indexes.build_settings().items():
         conn.execute("SELECT set_config(%s, %s, true)", (key, value))
     vectorscale = any(str(p.index_type).upper() == "DISKANN" for p in index_params) and has_vectorscale(conn)
+    trigram = trigram_opclass(conn) if any(str(p.index_type).upper() == "NGRAM" for p in index_params) else None
     expressions = False
     for param in index_params:
         if not restoring:
             _check_request(info, param)
-        plan = _plan(info, param, vectorscale)
+        plan = _plan(info, param, vectorscale, trigram)
         problem = warmup_problem(param.params["warmup"]) if "warmup" in (param.params or {}) else None
         if problem:  # 2.6's proxy: after the index type is known
             raise invalid_parameter(f"invalid warmup params: {problem}")
         if plan.index_type == "DISKANN" and plan.method == "hnsw":
             _log.info("DISKANN on %s.%s is built as an HNSW index (pgvectorscale is not installed in this "
                       "database)", info.name, plan.field_name)
-        expressions = _create_one(conn, info, plan, param.sent_params) or expressions
+        expressions = _create_one(conn, info, plan, param.sent_params, trigram) or expressions
     return expressions
 
 
 def _create_one(conn: psycopg.Connection, info: CollectionInfo, plan: indexes.IndexPlan,
-                sent: Optional[dict[str, Any]] = None) -> bool:
+                sent: Optional[dict[str, Any]] = None, trigram: Optional[str] = None) -> bool:
     """Create one index (True if it indexes an expression); ``sent``: the request's own pairs
-    (IndexParam.sent_params), kept so describe_index answers them as Milvus does."""
+    (IndexParam.sent_params), kept so describe_index answers them as Milvus does; ``trigram``:
+    pg_trgm's opclass, for an NGRAM path index."""
     schema = info.schema
     column = json_index.column_of(schema, plan.field_name)  # JSON indexes of one column share its GIN
     shared: Optional[str] = None
@@ -146,11 +173,9 @@ def _create_one(conn: psycopg.Connection, info: CollectionInfo, plan: indexes.In
         conn.execute(statement)  # on the parent: a segment's own B-tree of the field becomes its part
     stored = plan.stored_params if pg_index is not None else plan.params
     expression = False
-    if column is not None and json_index.range_cast(schema, plan.field_name, plan.params):
-        btree = pg_name(info.table_name, "jidx", plan.index_name)
-        conn.execute(json_index.create_btree_sql(info.schema_name, info.table_name, btree, schema,
-                                                 plan.field_name, plan.params))
-        stored = {**stored, indexes.PG_KEY: {**stored.get(indexes.PG_KEY, {}), "path_index": btree}}
+    path_index = _create_path_index(conn, info, plan, trigram) if column is not None else None
+    if path_index is not None:
+        stored = {**stored, indexes.PG_KEY: {**stored.get(indexes.PG_KEY, {}), "path_index": path_index}}
         expression = True
     if sent is not None:
         stored = {**stored, indexes.PG_KEY: {**stored.get(indexes.PG_KEY, {}), "sent": sent}}
@@ -159,6 +184,25 @@ def _create_one(conn: psycopg.Connection, info: CollectionInfo, plan: indexes.In
     info.indexes.append(record)
     info.plans.clear()  # what was planned or worked out for the old set of indexes
     return expression
+
+
+def _create_path_index(conn: psycopg.Connection, info: CollectionInfo, plan: indexes.IndexPlan,
+                       trigram: Optional[str]) -> Optional[str]:
+    """A JSON path index's own index on the path's value (json_index), its name; None if it gets
+    none: the B-tree on a DOUBLE / VARCHAR cast, an NGRAM path's trigram GIN index."""
+    schema, name = info.schema, pg_name(info.table_name, "jidx", plan.index_name)
+    if plan.index_type == "NGRAM":
+        statement = None if trigram is None else json_index.create_trigram_sql(
+            info.schema_name, info.table_name, name, schema, plan.field_name, plan.params, sql.SQL(trigram))
+    elif json_index.range_cast(schema, plan.field_name, plan.params):
+        statement = json_index.create_btree_sql(info.schema_name, info.table_name, name, schema,
+                                                plan.field_name, plan.params)
+    else:
+        statement = None
+    if statement is None:
+        return None
+    conn.execute(statement)
+    return name
 
 
 def _identical(existing: IndexInfo, plan: indexes.IndexPlan) -> bool:

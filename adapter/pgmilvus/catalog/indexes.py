@@ -15,10 +15,12 @@ is indexed as ``(col::halfvec(dim))`` (half the memory), one of more dims on its
 vectors.
 
 Scalar indexes: INVERTED on JSON / ARRAY -> GIN, Trie -> B-tree with a pattern
-opclass (serves ``LIKE 'prefix%'``), the rest (INVERTED, STL_SORT, BITMAP,
-AUTOINDEX) -> B-tree.  JSON path indexes (``json_path`` / ``json_cast_type``, on a
-JSON field or a key of the dynamic field) share one GIN index on the whole JSON
-column (json_index.py).
+opclass (serves ``LIKE 'prefix%'``), NGRAM on a VARCHAR -> GIN with pg_trgm's
+``gin_trgm_ops`` (serves ``LIKE '%infix%'`` too; the Trie's B-tree where the
+database has no pg_trgm), the rest (INVERTED, STL_SORT, BITMAP, AUTOINDEX) ->
+B-tree.  JSON path indexes (``json_path`` / ``json_cast_type``, on a JSON field
+or a key of the dynamic field) share one GIN index on the whole JSON column
+(json_index.py); an NGRAM path index adds a trigram index on the path's text.
 
 What the search side needs to know about an index (its access method, the
 halfvec cast) is kept in the catalog row's params under the key ``$pg``, which
@@ -410,10 +412,14 @@ def _check_struct_sub_field(field: FieldSchema, index_type: str) -> None:
 
 
 def plan_scalar_index(field: FieldSchema, index_name: str, index_type: str,
-                      params: dict[str, Any]) -> IndexPlan:
+                      params: dict[str, Any], trigram: Optional[str] = None) -> IndexPlan:
+    """A scalar field's index; ``trigram``: pg_trgm's GIN opclass (schema-qualified), when the
+    database has it, for an NGRAM index (index_ops.trigram_opclass)."""
     if field.dtype == DataType.TEXT:  # Milvus master's proxy (2.6 took some): no B-tree holds LOB values
         raise invalid_parameter("TEXT field does not support user-created scalar index")
     given, index_type = index_type, _scalar_type(field.name, index_type)
+    if index_type == "NGRAM":  # Milvus's NGRAM checker: VARCHAR or JSON only, then its params
+        index_checks.check_ngram(field.dtype, params)
     if field.struct_name is not None:
         _check_struct_sub_field(field, index_type)
     if field.dtype == DataType.GEOMETRY:
@@ -426,7 +432,9 @@ def plan_scalar_index(field: FieldSchema, index_name: str, index_type: str,
                                 "AUTOINDEX")
     if field.dtype in (DataType.JSON, DataType.ARRAY):
         method, opclass = "gin", ("jsonb_path_ops" if field.dtype == DataType.JSON else None)
-    elif index_type == "TRIE" or (field.dtype == DataType.VARCHAR and index_type == "NGRAM"):
+    elif index_type == "NGRAM" and trigram is not None:
+        method, opclass = "gin", trigram
+    elif index_type == "TRIE" or index_type == "NGRAM":
         if field.dtype != DataType.VARCHAR:
             raise MilvusException(ErrorCode.SERVER_ERROR, f"TRIE are only supported on varchar field (field "
                                                           f"{field.name} is {go_name(field.dtype)})")

@@ -10,7 +10,12 @@ field.  Here:
 * a path index cast to DOUBLE or VARCHAR also gets a B-tree on the path's
   typed value (``pgmilvus_catalog.json_number`` / ``json_text``, migration
   005), and the filter compiler adds that same expression to range
-  comparisons on the path (``indexed_paths``), so the B-tree serves them.
+  comparisons on the path (``indexed_paths``), so the B-tree serves them;
+* an NGRAM path index (json_cast_type VARCHAR, Milvus's index for ``like``)
+  gets a trigram GIN index (pg_trgm's ``gin_trgm_ops``) on ``json_text`` of
+  the path instead, and the compiler adds ``json_text(path) LIKE pattern`` to
+  a ``like`` on that path, so the GIN index serves infix and suffix patterns
+  (without pg_trgm in the database: no path index, ``like`` scans).
 
 Keys of the dynamic field (Milvus 2.5.11+) are indexed the same way on the
 ``$meta`` column: ``field_name`` is then the key's name (not a schema field),
@@ -29,6 +34,7 @@ from typing import Any, Optional
 
 from psycopg import sql
 
+from . import index_checks
 from ..errors import ErrorCode, MilvusException, invalid_parameter
 from ..filters.compile import JSON_VALUE_FUNCTIONS, json_value
 from ..filters.errors import SyntaxProblem
@@ -101,12 +107,15 @@ def _keys(schema: CollectionSchema, field_name: str, params: dict[str, Any]) -> 
 def check(schema: CollectionSchema, field_name: str, index_type: str, params: dict[str, Any]
           ) -> tuple[Any, ...]:
     """Milvus's rules for a JSON path index on a JSON field or a dynamic key; returns the path."""
+    if index_type == "NGRAM":  # its own checker (json_cast_type VARCHAR, the grams), then the path
+        index_checks.check_ngram(DataType.JSON, params)
+        return _keys(schema, field_name, params)
     if index_type == "TRIE":  # Milvus 2.6's trie checker
         raise invalid_parameter(f"TRIE are only supported on varchar field ({field_name} is JSON): use INVERTED, "
                                 "AUTOINDEX, STL_SORT or BITMAP")
     if index_type not in INDEX_TYPES:
         raise invalid_parameter(f"index type {index_type or '(none)'} is not supported on a JSON path of field "
-                                f"{field_name}: use INVERTED, AUTOINDEX, STL_SORT or BITMAP")
+                                f"{field_name}: use INVERTED, AUTOINDEX, STL_SORT, BITMAP or NGRAM")
     cast = params.get("json_cast_type")
     if cast is None:
         raise _missing("cast type", "json_cast_type", f"set params json_cast_type for the index on {field_name} "
@@ -149,8 +158,12 @@ def path_of(schema: CollectionSchema, field_name: str, params: dict[str, Any]) -
         return ()
 
 
-def range_cast(schema: CollectionSchema, field_name: str, params: dict[str, Any]) -> Optional[str]:
-    """DOUBLE / VARCHAR for a path index whose values a B-tree can order, else None."""
+def range_cast(schema: CollectionSchema, field_name: str, params: dict[str, Any], index_type: str = ""
+               ) -> Optional[str]:
+    """DOUBLE / VARCHAR for a path index whose values a B-tree can order, else None (an NGRAM
+    index gets a trigram index instead, ``create_trigram_sql``)."""
+    if index_type.upper() == "NGRAM":
+        return None
     cast = params.get("json_cast_type")
     if not isinstance(cast, str) or cast.upper() not in JSON_VALUE_FUNCTIONS:
         return None
@@ -169,9 +182,23 @@ def create_btree_sql(schema_name: str, table: str, pg_index: str, schema: Collec
         sql.Identifier(pg_index), sql.Identifier(schema_name, table), sql.SQL(expression), collate)
 
 
+def create_trigram_sql(schema_name: str, table: str, pg_index: str, schema: CollectionSchema, field_name: str,
+                       params: dict[str, Any], opclass: sql.Composable) -> Optional[sql.Composed]:
+    """An NGRAM path index: a trigram GIN index on the path's text (``json_text``, the expression
+    the compiler adds to ``like`` on the path), or None for the whole field (no text to index)."""
+    keys = path_of(schema, field_name, params)
+    column = column_of(schema, field_name)
+    if not keys or column is None:
+        return None
+    expression = json_value(column, keys, "VARCHAR").sql(dialect="postgres")
+    return sql.SQL("CREATE INDEX {} ON {} USING gin (({}) {})").format(
+        sql.Identifier(pg_index), sql.Identifier(schema_name, table), sql.SQL(expression), opclass)
+
+
 def indexed_paths(info: Any) -> frozenset[tuple[str, tuple[Any, ...], str]]:
-    """(JSON column, path keys, DOUBLE | VARCHAR) of the collection's range-capable path indexes
-    (the column is ``$meta`` for dynamic keys).
+    """(JSON column, path keys, DOUBLE | VARCHAR) of the collection's range-capable path indexes,
+    (JSON column, path keys, NGRAM) of its trigram-indexed ones (the column is ``$meta`` for
+    dynamic keys).
 
     Every read compiles or looks up its filter with these, so they are worked out once per
     collection description (kept in ``info.plans``, which a catalog change replaces)."""
@@ -189,7 +216,11 @@ def _indexed_paths(info: Any) -> frozenset[tuple[str, tuple[Any, ...], str]]:
     schema = info.schema
     for index in info.indexes:
         column = column_of(schema, index.field_name)
-        cast = range_cast(schema, index.field_name, index.params) if column else None
+        if column is None:
+            continue
+        cast = range_cast(schema, index.field_name, index.params, index.index_type)
+        if index.index_type == "NGRAM" and (index.params.get("$pg") or {}).get("path_index"):
+            cast = "NGRAM"  # built only where pg_trgm is (index_ops.trigram_opclass)
         if cast:
             out.add((column, path_of(schema, index.field_name, index.params), cast))
     return frozenset(out)

@@ -456,11 +456,27 @@ def like_to_regex(pattern: str) -> str:
 def _like(pred: ir.LikeMatch) -> exp.Expression:
     if isinstance(pred.target, ir.JsonRef):
         regex = json.dumps(like_to_regex(pred.pattern), ensure_ascii=False)
-        return _known(pred.target, ["string"],
-                      _jsonpath(pred.target, f'{_jp_path(pred.target)} like_regex {regex} flag "s"'))
+        test = _jsonpath(pred.target, f'{_jp_path(pred.target)} like_regex {regex} flag "s"')
+        return _known(pred.target, ["string"], _ngram_indexed(pred.target, test, pred.pattern))
     sql, _ = _scalar(pred.target)
-    return exp.Escape(this=exp.Like(this=sql, expression=exp.Literal.string(like_to_pg(pred.pattern))),
+    return _sql_like(sql, pred.pattern)
+
+
+def _sql_like(text: exp.Expression, pattern: str) -> exp.Expression:
+    """``text LIKE 'p' ESCAPE '\\'``: the form pg_trgm's GIN index and a pattern B-tree serve."""
+    return exp.Escape(this=exp.Like(this=text, expression=exp.Literal.string(like_to_pg(pattern))),
                       expression=exp.Literal.string("\\"))
+
+
+def _ngram_indexed(ref: ir.JsonRef, test: exp.Expression, pattern: str) -> exp.Expression:
+    """``test AND json_text(path) LIKE pattern`` when an NGRAM index puts a trigram index on the
+    path's text (json_index.create_trigram_sql), else ``test``.  ``json_text`` is the string
+    value (NULL for any other JSON type or a missing path), and LIKE matches it exactly where
+    ``like_regex`` does (one character for ``_``, any run for ``%``), so the conjunction equals
+    ``test`` everywhere, under NOT too (as ``_indexed_range``'s)."""
+    if not ref.keys or (ref.column, ref.keys, "NGRAM") not in _json_indexes.get():
+        return test
+    return _paren(exp.And(this=test, expression=_sql_like(json_value(ref.column, ref.keys, "VARCHAR"), pattern)))
 
 
 def _function_call(pred: ir.FunctionCall) -> exp.Expression:
