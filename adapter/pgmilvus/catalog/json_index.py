@@ -66,12 +66,12 @@ def parse_path(field: FieldSchema, path: Any) -> tuple[Any, ...]:
     try:
         node = parse(text)
     except SyntaxProblem as exc:  # Milvus parses the path as a filter identifier
-        raise invalid_parameter(f"cannot parse identifier: {text}, error: {exc}; {fix}") from None
+        raise invalid_parameter(f"cannot parse identifier: {text}, error: {exc}", fix) from None
     if isinstance(node, StructField):  # field[key]: a struct sub-field's form, an unquoted key here
         raise invalid_parameter(f"cannot parse identifier: {text}, error: json key must be enclosed in double quotes "
-                                f"or single quotes; {fix}")
+                                "or single quotes", fix)
     if not isinstance(node, (Ident, Path)):
-        raise invalid_parameter(f"cannot parse identifier: {text}; {fix}")
+        raise invalid_parameter(f"cannot parse identifier: {text}", fix)
     if (node.name if isinstance(node, Ident) else node.base) != field.name:
         raise invalid_parameter(f"json_path {path!r} of the index on JSON field {field.name} must start with "
                                 f"the field name, e.g. '{field.name}[\"key\"]'")
