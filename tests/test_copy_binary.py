@@ -37,6 +37,7 @@ BULK = [
     ("jsonb", [values.encode_value(JSON, {"a": i}) for i in range(4)]),
     ("vector(3)", values._dense_fast(VEC, [np.array([i, 0.5, -1], dtype=np.float32) for i in range(4)])),
     ("vector(3)", values._dense_fast(VEC, [[1, 2, 3], [4, 5, 6], [7, 8, 9], [0, 0, 0]])),
+    ("vector(3)", values._dense_fast(VEC, [[0.1, -2.5, 3e38], [1e-45, 0.0, -0.0], [np.float32(0.5), 2, 3], [7, 8, 9]])),
     ("bytea", [b"\x00\x01", b"", b"\xff" * 10, b"z"]),
     ("text", [None] * 4),                                         # NULL in every row
 ]
@@ -51,6 +52,25 @@ FALLBACK = [
     ("timestamptz", ["2024-01-01T00:00:00Z"] * 2 + ["2025-01-01T00:00:00Z"] * 2),
     ("boolean", [1, 0, 1, 0]),
 ]
+
+
+# FLOAT_VECTOR rows of Python lists that struct does not pack: numpy's path or the per-value
+# encoders decide (a NaN, a bool row, a str: refused there with the row's index)
+NOT_PACKED = [
+    [[1.0, 2.0], [1.0, 2.0, 3.0]],                    # a row of another length
+    [[float("nan"), 0.0, 0.0]],                       # NaN
+    [[float("inf"), 0.0, 0.0]],                       # infinity
+    [[1e39, 0.0, 0.0]],                               # beyond float32
+    [["1", 0.0, 0.0]],                                # a str
+    [[True, False, True]],                            # bools
+    [[None, 0.0, 0.0]],                               # None
+    [[]],                                             # empty
+]
+
+
+@pytest.mark.parametrize("col", NOT_PACKED)
+def test_float_vector_lists_struct_does_not_pack(col: list) -> None:
+    assert values._packed_lists(3, col) is None
 
 
 @pytest.fixture
