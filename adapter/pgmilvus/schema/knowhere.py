@@ -141,35 +141,6 @@ def check_sparse_search(params: dict[str, Any]) -> None:
     check_ranges(params, SPARSE_SEARCH_RANGES)
 
 
-#: The IVF family's number of clusters (IvfConfig).
-IVF_NLIST = Range(1, 65536, integer=True)
-#: SCANN's sub-space width (ScannConfig): a vector's dimension must be a multiple of it.
-SCANN_SUB_DIM = Range(1, INT32_MAX, integer=True)
-SCANN_DEFAULT_SUB_DIM = 2
-
-
-def ivf_nlist(params: dict[str, Any], default: int) -> int:
-    """An IVF index's ``nlist`` (pgvector's ``lists``), refused as knowhere refuses it."""
-    if params.get("nlist") is None:
-        return default
-    check_range("nlist", params["nlist"], IVF_NLIST, build=True)
-    return int(loaded(params["nlist"]))
-
-
-def check_scann(dim: int, params: dict[str, Any]) -> None:
-    """SCANN quantizes ``sub_dim``-wide slices of a vector (2 unless given), so knowhere refuses a
-    dimension that does not split into them, before any data is read."""
-    sub_dim = params.get("sub_dim")
-    if sub_dim is None:
-        sub_dim = SCANN_DEFAULT_SUB_DIM
-    else:
-        check_range("sub_dim", sub_dim, SCANN_SUB_DIM, build=True)
-        sub_dim = int(loaded(sub_dim))
-    if dim % sub_dim:
-        raise invalid_parameter(f"The dimension of a vector (dim) should be a multiple of sub_dim. Dimension:{dim}, "
-                                f"sub_dim:{sub_dim}")
-
-
 #: MINHASH_LSH's build params (MinHashLSHConfig and BaseConfig's mh_* fields).
 MINHASH_TRAIN_RANGES = {
     "mh_lsh_band": Range(-INT32_MAX - 1, INT32_MAX, integer=True),
@@ -233,8 +204,8 @@ def faiss_index(params: dict[str, Any]) -> tuple[str, dict[str, int]]:
     if flat:
         return "exact", {}
     if nlist:
-        check_range("nlist", nlist, IVF_NLIST, build=True)
-        return "ivfflat", {"lists": int(nlist)}
+        check_range("nlist", nlist, Range(1, 65536, integer=True), build=True)
+        return "ivfflat", {"lists": min(int(nlist), 32768)}  # pgvector's most lists
     if not 2 <= int(m) <= 100:
         raise invalid_parameter(f"the Faiss index {name!r} has M={m}: pgvector's HNSW takes M in [2, 100]")
     return "hnsw", {"m": int(m), "ef_construction": max(64, 2 * int(m))}
