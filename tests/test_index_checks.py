@@ -181,6 +181,11 @@ TAKEN = [
                                                                   "refine_type": "sq8"})),
     ("v", dict(index_type="DISKANN", metric_type="L2", params={"max_degree": -1, "search_list_size": True})),
     ("b", dict(index_type="HNSW", metric_type="HAMMING")),
+    ("v", dict(index_type="FAISS", metric_type="L2", params={"faiss_index_name": "OPQ16,IVF64,PQ16x4"})),
+    ("v", dict(index_type="FAISS", metric_type="L2", params={"faiss_index_name": "IVF64,PQ8x4,RFlat"})),
+    ("v", dict(index_type="FAISS", metric_type="L2", params={"faiss_index_name": "PQ8x4"})),
+    ("b", dict(index_type="FAISS", metric_type="HAMMING", params={"faiss_index_name": "BFlat"})),
+    ("b", dict(index_type="FAISS", metric_type="HAMMING", params={"faiss_index_name": "BIVF4"})),
     ("i8", dict(index_type="HNSW_SQ", metric_type="L2")),
 ]
 
@@ -213,8 +218,8 @@ def test_faiss_factory_strings_are_pgvector_indexes(client: MilvusClient, name: 
 def test_an_unknown_faiss_factory_string_is_unsupported(client: MilvusClient) -> None:
     _make(client)
     with pytest.raises(MilvusException) as info:
-        _create(client, "v", index_type="FAISS", metric_type="L2", params={"faiss_index_name": "OPQ16,IVF64,PQ16"})
-    assert info.value.code == 3000 and "the Faiss index 'OPQ16,IVF64,PQ16' is not supported" in info.value.message
+        _create(client, "v", index_type="FAISS", metric_type="L2", params={"faiss_index_name": "NSG32,Flat"})
+    assert info.value.code == 3000 and "the Faiss index 'NSG32,Flat' is not supported" in info.value.message
 
 
 # alter_index_properties({"mmap.enabled": True}) on an index: None when Milvus takes it
@@ -346,13 +351,13 @@ SEARCH_TAKEN = [
 ]
 
 
-def _searchable(client: MilvusClient, index_type: str) -> None:
+def _searchable(client: MilvusClient, index_type: str, params: Optional[dict] = None) -> None:
     """Collection NAME of 12 rows, its one vector field ``v`` indexed with ``index_type``, loaded."""
     schema = client.create_schema()
     schema.add_field("id", DataType.INT64, is_primary=True)
     schema.add_field("v", DataType.FLOAT_VECTOR, dim=4)
     client.create_collection(NAME, schema=schema)
-    _create(client, "v", index_type=index_type, metric_type="L2")
+    _create(client, "v", index_type=index_type, metric_type="L2", params=params or {})
     client.insert(NAME, [{"id": i, "v": [i, 1, 0, 0]} for i in range(12)])
     client.load_collection(NAME)
 
@@ -370,3 +375,41 @@ def test_search_taken(client: MilvusClient, index_type: str, params: dict) -> No
     _searchable(client, index_type)
     found = client.search(NAME, [[1, 1, 0, 0]], anns_field="v", limit=10, search_params={"params": params})
     assert len(found[0]) == 10
+
+
+#: A FAISS index's search (knowhere's vanilla Faiss adapter): (factory string, search params,
+#: filter, the adapter's refusal or None when it runs)
+FAISS_SEARCHES = [
+    ("Flat", {"efSearch": 64}, "", "faiss vanilla: search param 'efSearch' not supported for this index family"),
+    ("IVF4,Flat", {"nprobe": "invalid"}, "",
+     "faiss vanilla: param 'nprobe' expects a number or boolean; got \"invalid\""),
+    ("HNSW16,Flat", {"efSearch": [64]}, "", "faiss vanilla: param 'efSearch' expects a number or boolean; got [64]"),
+    ("IVF4,PQ2x4,RFlat", {"nprobe": 8, "k_factor": "x"}, "",
+     "faiss vanilla: param 'k_factor' expects a number or boolean; got \"x\""),
+    ("PQ2x4", {}, "id >= 3", "selector not supported"),
+    ("IVF4,Flat", {"nprobe": "8", "max_codes": 0}, "id >= 3", None),
+    ("HNSW16,Flat", {"efSearch": 64, "bounded_queue": "true"}, "", None),
+    ("IVF4,PQ2x4,RFlat", {"nprobe": 8, "k_factor": 4}, "", None),
+    ("PQ2x4", {"polysemous_ht": 0}, "", None),
+]
+
+
+@pytest.mark.parametrize("name, params, filter, refusal", FAISS_SEARCHES)
+def test_faiss_search_params(client: MilvusClient, name: str, params: dict, filter: str,
+                             refusal: Optional[str]) -> None:
+    _searchable(client, "FAISS", {"faiss_index_name": name})
+    search = dict(anns_field="v", limit=3, filter=filter, search_params={"params": params})
+    if refusal is None:
+        assert len(client.search(NAME, [[1, 1, 0, 0]], **search)[0]) == 3
+        return
+    with pytest.raises(MilvusException) as info:
+        client.search(NAME, [[1, 1, 0, 0]], **search)
+    assert (info.value.code, info.value.message) == (65535, _SEARCH_FAILED + refusal)
+
+
+def test_faiss_has_no_search_iterator(client: MilvusClient) -> None:
+    _searchable(client, "FAISS", {"faiss_index_name": "Flat"})
+    with pytest.raises(MilvusException) as info:
+        client.search_iterator(NAME, [[1, 1, 0, 0]], anns_field="v", batch_size=2).next()
+    assert (info.value.code, info.value.message) == (
+        65535, _SEARCH_FAILED + "Failed to create iterators from index: faiss vanilla indexes have no iterator")

@@ -36,7 +36,7 @@ from psycopg import sql
 
 from . import index_checks, json_index
 from .properties import CONFIGURABLE_INDEX_KEYS
-from ..schema import knowhere, knowhere_configs
+from ..schema import faiss_factory, knowhere, knowhere_configs
 from ..schema.ddl import cast_sql, pg_name
 from ..errors import ErrorCode, MilvusException, ParamError, invalid_parameter
 from ..schema.model import CollectionSchema, FieldSchema
@@ -116,8 +116,9 @@ def vector_column_kind(field: FieldSchema) -> str:
 
 #: pgvector's limits on HNSW and IVFFlat build params (knowhere takes wider ones: M up to 2048,
 #: efConstruction and nlist up to 2**31 - 1 and 65536): a value Milvus takes is built with the
-#: nearest pgvector takes (docs/compatibility.md).
-PG_HNSW_M, PG_HNSW_EF_CONSTRUCTION, PG_IVF_LISTS = (2, 100), (4, 1000), (1, 32768)
+#: nearest pgvector takes (docs/compatibility.md).  pgvector takes up to 32,768 lists, but its
+#: k-means holds lists x lists and rows x lists floats: 8,192 lists fit the build's 1GB.
+PG_HNSW_M, PG_HNSW_EF_CONSTRUCTION, PG_IVF_LISTS = (2, 100), (4, 1000), (1, 8192)
 #: pgmilvus's build defaults (pgvector's; knowhere's 30 / 360 cost more to build for little recall).
 DEFAULT_M, DEFAULT_EF_CONSTRUCTION, DEFAULT_NLIST = 16, 64, 128
 
@@ -344,15 +345,17 @@ def plan_vector_index(field: FieldSchema, index_name: str, index_type: str, metr
     halfvec = wants_halfvec(field, params)
     if index_type in _EXACT:
         method = None
-    elif index_type == "FAISS":  # Milvus master: a Faiss factory string (knowhere.faiss_index)
-        structure, with_params = knowhere.faiss_index(params)
-        method = None if structure == "exact" else structure
+    elif index_type == "FAISS":  # Milvus master: a Faiss factory string (faiss_factory.py)
+        factory = faiss_factory.parse(params.get("faiss_index_name"))
+        method = None if factory.structure == "exact" else factory.structure
+        values = factory.values
     elif index_type == "DISKANN" and has_vectorscale and kind == "vector" and metric in FLOAT_METRICS:
         method = "diskann"
     elif index_type in _IVF:
         method = "ivfflat"
+    if method == "ivfflat":
         with_params["lists"] = _clamp(int(values.get("nlist", DEFAULT_NLIST)), PG_IVF_LISTS)
-    elif index_type.startswith("HNSW"):
+    elif method == "hnsw" and (index_type.startswith("HNSW") or index_type == "FAISS"):
         with_params = hnsw_with(values)
     if kind == "sparsevec" and method == "ivfflat":
         method = "hnsw"

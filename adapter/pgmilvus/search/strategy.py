@@ -176,7 +176,7 @@ def index_settings(method: str, params: dict[str, Any], window: int, selectivity
     if method == "diskann":
         search_list = _positive_int(params.get("search_list_size", params.get("search_list")), max(100, window))
         return {"diskann.query_search_list_size": str(search_list)}
-    ef = _positive_int(params.get("ef"), DEFAULT_EF)
+    ef = _positive_int(params.get("ef", params.get("efSearch")), DEFAULT_EF)  # efSearch: a FAISS HNSW
     # A filter passing a fraction s of the rows leaves about ef * s candidates per round of the
     # graph search: widen ef so that about `window` of them pass (capped by pgvector's 1000).
     ef = min(MAX_EF, max(ef, int(min(expected, MAX_EF))))
