@@ -347,7 +347,8 @@ SEARCH_REFUSED = [
 SEARCH_TAKEN = [
     ("HNSW", {"ef": "32"}), ("HNSW", {"ef": 10000}), ("HNSW", {"nprobe": -1}), ("HNSW_PQ", {"ef": 1}),
     ("HNSW_SQ", {"refine_k": "2.5"}), ("IVF_RABITQ", {"nprobe": 65536, "rbq_bits_query": "6", "refine_k": 2}),
-    ("DISKANN", {"search_list_size": "100", "beam_width_ratio": True}), ("FLAT", {"ef": -1}),
+    ("DISKANN", {"search_list_size": "100", "beam_width_ratio": True}), ("DISKANN", {"beamwidth": 500}),
+    ("FLAT", {"ef": -1}),
 ]
 
 

@@ -65,9 +65,9 @@ CONFIGS: dict[str, dict[str, Param]] = {
     "SCANN": {**_IVF, "reorder_k": _int(1, search=True), "with_raw_data": Param(BOOL, train=True),
               "sub_dim": _int(1, 65536, train=True)},
     "IVF_RABITQ": {**_IVF, **_REFINE, "rbq_bits": _int(1, 9, train=True), "rbq_bits_query": _int(0, 8, search=True)},
-    # Milvus's proxy fills DISKANN's build params from its own configuration: what a user gives is
-    # taken whatever it is; only the search's list size is knowhere's
-    "DISKANN": {"search_list_size": _int(1, search=True), "beamwidth": _int(1, 128, search=True)},
+    # Milvus fills DISKANN's build params and a search's beam width from its own configuration: what a
+    # user gives is taken whatever it is; only the search's list size is knowhere's
+    "DISKANN": {"search_list_size": _int(1, search=True)},
     # Milvus builds AUTOINDEX as HNSW with its own build params; a search's ef is HNSW's
     "AUTOINDEX": {"ef": _int(1, search=True)},
 }
