@@ -26,6 +26,8 @@ def _make(client: MilvusClient) -> None:
     schema.add_field("v", DataType.FLOAT_VECTOR, dim=4)
     schema.add_field("v3", DataType.FLOAT_VECTOR, dim=3)
     schema.add_field("sp", DataType.SPARSE_FLOAT_VECTOR)
+    schema.add_field("b", DataType.BINARY_VECTOR, dim=8)
+    schema.add_field("i8", DataType.INT8_VECTOR, dim=4)
     schema.add_field("i16", DataType.INT16)
     schema.add_field("f", DataType.FLOAT)
     schema.add_field("tags", DataType.ARRAY, element_type=DataType.VARCHAR, max_capacity=4, max_length=8)
@@ -41,13 +43,18 @@ def _create(client: MilvusClient, field: str, **index: Any) -> None:
     client.create_index(NAME, params)
 
 
+def _rows(count: int) -> list[dict[str, Any]]:
+    return [{"id": i, "v": [i, 1, 0, 0], "v3": [0, 0, 1], "sp": {1: 1.0}, "b": bytes([i]), "i8": [i, 1, 0, 0],
+             "i16": 1, "f": 0.5, "tags": [], "scores": [], "j": {}} for i in range(1, count + 1)]
+
+
 REFUSED = [
     ("v", dict(index_type="SCANN", metric_type="L2", params={"nlist": 0}),
      "Out of range in json: param 'nlist' (0) should be in range [1, 65536]: invalid parameter"),
     ("v", dict(index_type="IVF_FLAT", metric_type="L2", params={"nlist": 65537}),
      "Out of range in json: param 'nlist' (65537) should be in range [1, 65536]: invalid parameter"),
     ("v", dict(index_type="IVF_SQ8", metric_type="L2", params={"nlist": "x"}),
-     "Type conflict in json: param 'nlist' (\"x\") should be integer: invalid parameter"),
+     "invalid integer value, key: 'nlist', value: 'x': invalid parameter"),
     ("v3", dict(index_type="SCANN", metric_type="L2", params={"nlist": 1024}),
      "The dimension of a vector (dim) should be a multiple of sub_dim. Dimension:3, sub_dim:2: invalid parameter"),
     ("v", dict(index_type="SCANN", metric_type="L2", params={"sub_dim": 3}),
@@ -86,11 +93,61 @@ REFUSED = [
     ("v", dict(index_type="FAISS", metric_type="L2", params={"faiss_index_name": "IVF0,Flat"}),
      "Out of range in json: param 'nlist' (0) should be in range [1, 65536]: invalid parameter"),
     ("sp", dict(index_type="FAISS", metric_type="IP", params={"faiss_index_name": "Flat"}),
-     "data type SparseFloatVector can't build with this index FAISS: invalid parameter; pgmilvus builds FAISS "
-     "factory strings on float vectors only"),
+     "data type SparseFloatVector can't build with this index FAISS: invalid parameter; use one of "
+     "SPARSE_INVERTED_INDEX, SPARSE_WAND, AUTOINDEX for vector field sp"),
     ("v", dict(index_type="HNSW", metric_type="L2", params={"mmap.enabled": "yes"}),
      "invalid mmap type params: invalid mmap.enabled value: yes, expected: true, false: invalid parameter: invalid "
      "parameter"),
+]
+
+
+_TYPES = {"sp": "SparseFloatVector", "b": "BinaryVector", "i8": "Int8Vector"}
+_BINARY = "BIN_FLAT, BIN_IVF_FLAT, HNSW, AUTOINDEX"
+
+
+def _cannot(field: str, index_type: str, metric: str, instead: str) -> tuple[str, dict, str]:
+    """A vector type the index does not build on: Milvus's proxy's words, then what builds on it."""
+    return (field, dict(index_type=index_type, metric_type=metric),
+            f"data type {_TYPES[field]} can't build with this index {index_type}: invalid parameter; use one of "
+            f"{instead} for vector field {field}")
+
+
+#: knowhere's build checks (its per-index configs, schema/knowhere_configs.py), values as pymilvus
+#: sends them (str(value)), and the vector types Milvus's proxy lets each index build on.
+_SQ_REFINES = "optional types are [sq4u, sq6, sq8, fp16, bf16, fp32, flat]"
+_IVF_REFINES = "optional types are [sq6, sq8, fp16, bf16, fp32, flat]"
+
+
+def _kh(index_type: str, params: dict, message: str) -> tuple[str, dict, str]:
+    """A knowhere refusal of ``params`` for an index on ``v`` (4-d, L2)."""
+    return "v", dict(index_type=index_type, metric_type="L2", params=params), f"{message}: invalid parameter"
+REFUSED += [
+    _kh("HNSW", {"M": -1}, "Out of range in json: param 'M' (-1) should be in range [2, 2048]"),
+    _kh("HNSW", {"M": 2049}, "Out of range in json: param 'M' (2049) should be in range [2, 2048]"),
+    _kh("HNSW", {"M": 16.0}, "wrong data type in json, key: 'M', value: '16.0'"),
+    _kh("HNSW", {"M": True}, "invalid integer value, key: 'M', value: 'True'"),
+    _kh("HNSW", {"efConstruction": [100]}, "invalid integer value, key: 'efConstruction', value: '[100]'"),
+    _kh("HNSW", {"efConstruction": -1},
+        "Out of range in json: param 'efConstruction' (-1) should be in range [1, 2147483647]"),
+    _kh("HNSW", {"efConstruction": 2**31}, "integer value out of range, key: 'efConstruction', value: '2147483648'"),
+    _kh("HNSW", {"refine": True}, "refine is not supported for this index"),
+    _kh("HNSW_SQ", {"sq_type": "FP32"}, "invalid scalar quantizer type"),
+    _kh("HNSW_SQ", {"refine": "test"}, "Type conflict in json: param 'refine' (\"test\") should be a boolean"),
+    _kh("HNSW_SQ", {"refine": 1}, "Type conflict in json: param 'refine' (\"1\") should be a boolean"),
+    _kh("HNSW_SQ", {"refine_type": ["FP16"]}, f"invalid refine type : ['FP16'], {_SQ_REFINES}"),
+    _kh("HNSW_PQ", {"m": 3}, "The dimension of the vector (dim) should be a multiple of the number of "
+                             "subquantizers (m). Dimension: 4, m: 3"),
+    _kh("HNSW_PQ", {"nbits": 25}, "Out of range in json: param 'nbits' (25) should be in range [1, 24]"),
+    _kh("HNSW_PQ", {"m": 2.0}, "wrong data type in json, key: 'm', value: '2.0'"),
+    _kh("HNSW_PRQ", {"nrq": 17}, "Out of range in json: param 'nrq' (17) should be in range [1, 16]"),
+    _kh("IVF_RABITQ", {"nlist": True}, "invalid integer value, key: 'nlist', value: 'True'"),
+    _kh("IVF_RABITQ", {"refine_type": " SQ8 "}, f"invalid refine type :  SQ8 , {_IVF_REFINES}"),
+    _kh("IVF_RABITQ", {"refine": True, "refine_type": "sq4u"}, f"invalid refine type : sq4u, {_IVF_REFINES}"),
+    _cannot("sp", "HNSW", "IP", "SPARSE_INVERTED_INDEX, SPARSE_WAND, AUTOINDEX"),
+    _cannot("b", "HNSW_SQ", "HAMMING", _BINARY),
+    _cannot("b", "DISKANN", "HAMMING", _BINARY),
+    _cannot("i8", "DISKANN", "L2", "HNSW, AUTOINDEX"),
+    _cannot("i8", "IVF_RABITQ", "L2", "HNSW, AUTOINDEX"),
 ]
 
 
@@ -113,6 +170,24 @@ TAKEN = [
     ("v", dict(index_type="FAISS", metric_type="L2", params={"faiss_index_name": "IVF64,Flat"})),
     ("v", dict(index_type="FAISS", metric_type="IP", params={"faiss_index_name": "HNSW32,SQ8"})),
     ("v", dict(index_type="FAISS", metric_type="COSINE", params={"faiss_index_name": "Flat"})),
+    # what knowhere takes and pgvector cannot build is built with the nearest it can (M <= 100 ...)
+    ("v", dict(index_type="HNSW", metric_type="L2", params={"M": 2048, "efConstruction": 10000})),
+    ("v", dict(index_type="HNSW", metric_type="L2", params={"M": 2, "efConstruction": 1})),
+    ("v", dict(index_type="HNSW", metric_type="L2", params={"M": "16", "efConstruction": "100", "other": "x"})),
+    ("v", dict(index_type="HNSW_SQ", metric_type="L2", params={"sq_type": "SQ6", "refine": "true",
+                                                               "refine_type": "FP16"})),
+    ("v", dict(index_type="HNSW_PQ", metric_type="L2", params={"m": 4, "nbits": 8, "refine": True})),
+    ("v", dict(index_type="HNSW_PRQ", metric_type="L2", params={"m": 2, "nrq": 16})),
+    ("v", dict(index_type="IVF_RABITQ", metric_type="L2", params={"nlist": 65536, "refine": "TRUE",
+                                                                  "refine_type": "sq8"})),
+    ("v", dict(index_type="DISKANN", metric_type="L2", params={"max_degree": -1, "search_list_size": True})),
+    ("b", dict(index_type="HNSW", metric_type="HAMMING")),
+    ("v", dict(index_type="FAISS", metric_type="L2", params={"faiss_index_name": "OPQ16,IVF64,PQ16x4"})),
+    ("v", dict(index_type="FAISS", metric_type="L2", params={"faiss_index_name": "IVF64,PQ8x4,RFlat"})),
+    ("v", dict(index_type="FAISS", metric_type="L2", params={"faiss_index_name": "PQ8x4"})),
+    ("b", dict(index_type="FAISS", metric_type="HAMMING", params={"faiss_index_name": "BFlat"})),
+    ("b", dict(index_type="FAISS", metric_type="HAMMING", params={"faiss_index_name": "BIVF4"})),
+    ("i8", dict(index_type="HNSW_SQ", metric_type="L2")),
 ]
 
 
@@ -130,8 +205,7 @@ def test_faiss_factory_strings_are_pgvector_indexes(client: MilvusClient, name: 
     _create(client, "v", index_type="FAISS", metric_type="L2", params={"faiss_index_name": name})
     described = client.describe_index(NAME, "v")
     assert (described["index_type"], described["faiss_index_name"]) == ("FAISS", name)
-    client.insert(NAME, [{"id": i, "v": [i, 1, 0, 0], "v3": [0, 0, 1], "sp": {1: 1.0}, "i16": 1, "f": 0.5,
-                          "tags": [], "scores": [], "j": {}} for i in range(1, 9)])
+    client.insert(NAME, _rows(8))
     client.flush(NAME)  # the sealed segment gets its vector index
     info = client.describe_collection(NAME)
     with client._conn() as conn:
@@ -145,8 +219,8 @@ def test_faiss_factory_strings_are_pgvector_indexes(client: MilvusClient, name: 
 def test_an_unknown_faiss_factory_string_is_unsupported(client: MilvusClient) -> None:
     _make(client)
     with pytest.raises(MilvusException) as info:
-        _create(client, "v", index_type="FAISS", metric_type="L2", params={"faiss_index_name": "OPQ16,IVF64,PQ16"})
-    assert info.value.code == 3000 and "the Faiss index 'OPQ16,IVF64,PQ16' is not supported" in info.value.message
+        _create(client, "v", index_type="FAISS", metric_type="L2", params={"faiss_index_name": "NSG32,Flat"})
+    assert info.value.code == 3000 and "the Faiss index 'NSG32,Flat' is not supported" in info.value.message
 
 
 #: What Milvus's NGRAM checker refuses (ngram_index_checker.go), in its order: the field type, a JSON
@@ -301,3 +375,115 @@ def test_scalar_index_asked_for_without_a_type_is_described_without_one(client: 
     assert {k: v for k, v in client.describe_index(NAME, "tags").items() if k not in facts} == {}
     assert {k: v for k, v in client.describe_index(NAME, "v").items() if k not in facts} == {
         "index_type": "AUTOINDEX", "metric_type": "COSINE"}
+
+
+def test_described_params_are_as_pymilvus_sent_them(client: MilvusClient) -> None:
+    """describe_index answers each build param as pymilvus sent it (``str(value)``): True is
+    "True", the string "true" stays "true" (Milvus's proxy keeps the request's strings)."""
+    _make(client)
+    _create(client, "v", index_type="HNSW_SQ", metric_type="L2",
+            params={"refine": True, "refine_type": "fp16", "M": 8, "efConstruction": "100"})
+    _create(client, "v3", index_type="IVF_RABITQ", metric_type="L2", params={"refine": "true", "nlist": 4})
+    described = client.describe_index(NAME, "v")
+    assert {k: described[k] for k in ("refine", "refine_type", "M", "efConstruction")} == {
+        "refine": "True", "refine_type": "fp16", "M": "8", "efConstruction": "100"}
+    assert client.describe_index(NAME, "v3")["refine"] == "true"
+
+
+_SEARCH_FAILED = "fail to search on QueryNode: worker query failed: N6milvus21ExecOperatorExceptionE :Operator::GetOutput failed: "
+_AT_LEAST = " (search_params {0} must be at least limit + offset, 10)"
+#: knowhere's search checks against the searched index's config (65535, Milvus's query node):
+#: (index type, search params, message after the query node's prefix)
+SEARCH_REFUSED = [
+    ("HNSW", {"ef": -1}, "Out of range in json: param 'ef' (-1) should be in range [1, 2147483647]"),
+    ("HNSW", {"ef": 32.0}, "Type conflict in json: param 'ef' (32.0) should be integer"),
+    ("HNSW", {"ef": True}, "Type conflict in json: param 'ef' (true) should be integer"),
+    ("HNSW", {"ef": None}, "Type conflict in json: param 'ef' (null) should be integer"),
+    ("HNSW", {"ef": [32]}, "Type conflict in json: param 'ef' ([32]) should be integer"),
+    ("HNSW", {"ef": "3x"}, "wrong data type in json, key: 'ef', value: '3x'"),
+    ("HNSW", {"ef": 1}, "ef(1) should be larger than k(10)" + _AT_LEAST.format("ef")),
+    ("HNSW_SQ", {"ef": 9}, "ef(9) should be larger than k(10)" + _AT_LEAST.format("ef")),
+    ("HNSW_SQ", {"refine_k": ""}, "invalid float value, key: 'refine_k', value: ''"),
+    ("HNSW_SQ", {"refine_k": 0}, "Out of range in json: param 'refine_k' (0) should be in range [1.000000, "
+                                 "340282346638528859811704183484516925440.000000]"),
+    ("HNSW_PQ", {"refine_k": True}, "Type conflict in json: param 'refine_k' (true) should be a number"),
+    ("IVF_RABITQ", {"nprobe": 65537}, "Out of range in json: param 'nprobe' (65537) should be in range [1, 65536]"),
+    ("IVF_RABITQ", {"rbq_bits_query": 9},
+     "Out of range in json: param 'rbq_bits_query' (9) should be in range [0, 8]"),
+    ("IVF_RABITQ", {"rbq_bits_query": None}, "Type conflict in json: param 'rbq_bits_query' (null) should be integer"),
+    ("DISKANN", {"search_list_size": 1}, "search_list_size(1) should be larger than k(10)"
+                                         + _AT_LEAST.format("search_list_size")),
+    ("DISKANN", {"search_list_size": 100.0}, "Type conflict in json: param 'search_list_size' (100.0) should be "
+                                             "integer"),
+]
+#: ... and what they take (HNSW_PQ's config has no at-least-k check; params of other indexes are ignored)
+SEARCH_TAKEN = [
+    ("HNSW", {"ef": "32"}), ("HNSW", {"ef": 10000}), ("HNSW", {"nprobe": -1}), ("HNSW_PQ", {"ef": 1}),
+    ("HNSW_SQ", {"refine_k": "2.5"}), ("IVF_RABITQ", {"nprobe": 65536, "rbq_bits_query": "6", "refine_k": 2}),
+    ("DISKANN", {"search_list_size": "100", "beam_width_ratio": True}), ("DISKANN", {"beamwidth": 500}),
+    ("FLAT", {"ef": -1}),
+]
+
+
+def _searchable(client: MilvusClient, index_type: str, params: Optional[dict] = None) -> None:
+    """Collection NAME of 12 rows, its one vector field ``v`` indexed with ``index_type``, loaded."""
+    schema = client.create_schema()
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("v", DataType.FLOAT_VECTOR, dim=4)
+    client.create_collection(NAME, schema=schema)
+    _create(client, "v", index_type=index_type, metric_type="L2", params=params or {})
+    client.insert(NAME, [{"id": i, "v": [i, 1, 0, 0]} for i in range(12)])
+    client.load_collection(NAME)
+
+
+@pytest.mark.parametrize("index_type, params, message", SEARCH_REFUSED)
+def test_search_refused(client: MilvusClient, index_type: str, params: dict, message: str) -> None:
+    _searchable(client, index_type)
+    with pytest.raises(MilvusException) as info:
+        client.search(NAME, [[1, 1, 0, 0]], anns_field="v", limit=10, search_params={"params": params})
+    assert (info.value.code, info.value.message) == (65535, _SEARCH_FAILED + message)
+
+
+@pytest.mark.parametrize("index_type, params", SEARCH_TAKEN)
+def test_search_taken(client: MilvusClient, index_type: str, params: dict) -> None:
+    _searchable(client, index_type)
+    found = client.search(NAME, [[1, 1, 0, 0]], anns_field="v", limit=10, search_params={"params": params})
+    assert len(found[0]) == 10
+
+
+#: A FAISS index's search (knowhere's vanilla Faiss adapter): (factory string, search params,
+#: filter, the adapter's refusal or None when it runs)
+FAISS_SEARCHES = [
+    ("Flat", {"efSearch": 64}, "", "faiss vanilla: search param 'efSearch' not supported for this index family"),
+    ("IVF4,Flat", {"nprobe": "invalid"}, "",
+     "faiss vanilla: param 'nprobe' expects a number or boolean; got \"invalid\""),
+    ("HNSW16,Flat", {"efSearch": [64]}, "", "faiss vanilla: param 'efSearch' expects a number or boolean; got [64]"),
+    ("IVF4,PQ2x4,RFlat", {"nprobe": 8, "k_factor": "x"}, "",
+     "faiss vanilla: param 'k_factor' expects a number or boolean; got \"x\""),
+    ("PQ2x4", {}, "id >= 3", "selector not supported"),
+    ("IVF4,Flat", {"nprobe": "8", "max_codes": 0}, "id >= 3", None),
+    ("HNSW16,Flat", {"efSearch": 64, "bounded_queue": "true"}, "", None),
+    ("IVF4,PQ2x4,RFlat", {"nprobe": 8, "k_factor": 4}, "", None),
+    ("PQ2x4", {"polysemous_ht": 0}, "", None),
+]
+
+
+@pytest.mark.parametrize("name, params, filter, refusal", FAISS_SEARCHES)
+def test_faiss_search_params(client: MilvusClient, name: str, params: dict, filter: str,
+                             refusal: Optional[str]) -> None:
+    _searchable(client, "FAISS", {"faiss_index_name": name})
+    search = dict(anns_field="v", limit=3, filter=filter, search_params={"params": params})
+    if refusal is None:
+        assert len(client.search(NAME, [[1, 1, 0, 0]], **search)[0]) == 3
+        return
+    with pytest.raises(MilvusException) as info:
+        client.search(NAME, [[1, 1, 0, 0]], **search)
+    assert (info.value.code, info.value.message) == (65535, _SEARCH_FAILED + refusal)
+
+
+def test_faiss_has_no_search_iterator(client: MilvusClient) -> None:
+    _searchable(client, "FAISS", {"faiss_index_name": "Flat"})
+    with pytest.raises(MilvusException) as info:
+        client.search_iterator(NAME, [[1, 1, 0, 0]], anns_field="v", batch_size=2).next()
+    assert (info.value.code, info.value.message) == (
+        65535, _SEARCH_FAILED + "Failed to create iterators from index: faiss vanilla indexes have no iterator")

@@ -38,7 +38,7 @@ from psycopg import sql
 
 from . import index_checks, json_index
 from .properties import CONFIGURABLE_INDEX_KEYS
-from ..schema import knowhere
+from ..schema import faiss_factory, knowhere, knowhere_configs
 from ..schema.ddl import cast_sql, pg_name
 from ..errors import ErrorCode, MilvusException, ParamError, invalid_parameter
 from ..schema.model import CollectionSchema, FieldSchema
@@ -116,15 +116,50 @@ def vector_column_kind(field: FieldSchema) -> str:
             DataType.BINARY_VECTOR: "bit", DataType.SPARSE_FLOAT_VECTOR: "sparsevec"}.get(field.dtype, "vector")
 
 
-def _int_param(params: dict[str, Any], key: str, default: int, lo: int, hi: int, index_type: str) -> int:
-    value = params.get(key, default)
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise invalid_parameter(f"{index_type} parameter {key}={value!r} is not an integer") from None
-    if isinstance(value, float) and value != number or not lo <= number <= hi:
-        raise invalid_parameter(f"{index_type} parameter {key}={value!r} out of range [{lo}, {hi}]")
-    return number
+#: pgvector's limits on HNSW and IVFFlat build params (knowhere takes wider ones: M up to 2048,
+#: efConstruction and nlist up to 2**31 - 1 and 65536): a value Milvus takes is built with the
+#: nearest pgvector takes (docs/compatibility.md).  pgvector takes up to 32,768 lists, but its
+#: k-means holds lists x lists and rows x lists floats: 8,192 lists fit the build's 1GB.
+PG_HNSW_M, PG_HNSW_EF_CONSTRUCTION, PG_IVF_LISTS = (2, 100), (4, 1000), (1, 8192)
+#: pgmilvus's build defaults (pgvector's; knowhere's 30 / 360 cost more to build for little recall).
+DEFAULT_M, DEFAULT_EF_CONSTRUCTION, DEFAULT_NLIST = 16, 64, 128
+
+
+def _clamp(value: int, bounds: tuple[int, int]) -> int:
+    return min(max(value, bounds[0]), bounds[1])
+
+
+def hnsw_with(values: dict[str, Any]) -> dict[str, int]:
+    """pgvector's m / ef_construction for knowhere's checked M / efConstruction: clamped to
+    pgvector's ranges, ef_construction at least 2 * m (pgvector refuses less)."""
+    m = _clamp(int(values.get("M", DEFAULT_M)), PG_HNSW_M)
+    ef = _clamp(int(values.get("efConstruction", max(DEFAULT_EF_CONSTRUCTION, 2 * m))), PG_HNSW_EF_CONSTRUCTION)
+    return {"m": m, "ef_construction": max(ef, 2 * m)}
+
+
+#: The vector types knowhere builds each index on (Milvus's proxy asks it: CheckVecIndexWithDataTypeExist).
+_FLOATS = {DataType.FLOAT_VECTOR, DataType.FLOAT16_VECTOR, DataType.BFLOAT16_VECTOR}
+DATA_TYPES = {"HNSW": _FLOATS | {DataType.INT8_VECTOR, DataType.BINARY_VECTOR},
+              "HNSW_SQ": _FLOATS | {DataType.INT8_VECTOR}, "HNSW_PQ": _FLOATS | {DataType.INT8_VECTOR},
+              "HNSW_PRQ": _FLOATS | {DataType.INT8_VECTOR}, "DISKANN": _FLOATS, "IVF_RABITQ": _FLOATS,
+              "FAISS": {DataType.FLOAT_VECTOR, DataType.BINARY_VECTOR}}
+
+
+#: What the refusal suggests instead, per vector type.
+_BUILDS_ON = {DataType.SPARSE_FLOAT_VECTOR: "SPARSE_INVERTED_INDEX, SPARSE_WAND, AUTOINDEX",
+              DataType.BINARY_VECTOR: "BIN_FLAT, BIN_IVF_FLAT, HNSW, AUTOINDEX", DataType.INT8_VECTOR: "HNSW, AUTOINDEX"}
+
+
+def check_data_type(field: FieldSchema, index_type: str) -> None:
+    """Milvus's proxy: an index type knowhere does not build on the field's vector type (Milvus (CPU)
+    builds INT8_VECTOR with the HNSW family only)."""
+    allowed = DATA_TYPES.get(index_type)
+    refused = (field.dtype not in allowed if allowed is not None else
+               field.dtype == DataType.INT8_VECTOR and index_type != "AUTOINDEX")
+    if refused:
+        raise invalid_parameter(f"data type {go_name(field.dtype)} can't build with this index {index_type}",
+                                f"use one of {_BUILDS_ON.get(field.dtype, 'HNSW, IVF_FLAT, AUTOINDEX')} for "
+                                f"vector field {field.name}")
 
 
 def check_metric(field: FieldSchema, metric: Optional[str]) -> str:
@@ -302,14 +337,8 @@ def plan_vector_index(field: FieldSchema, index_name: str, index_type: str, metr
     if index_type not in VECTOR_INDEX_TYPES:  # a scalar index type
         raise invalid_parameter(f"data type {go_name(field.dtype)} can't build with this index {index_type}",
                                 f"use one of HNSW, IVF_FLAT, FLAT, AUTOINDEX for vector field {field.name}")
-    if field.dtype == DataType.INT8_VECTOR and not (index_type == "AUTOINDEX" or index_type.startswith("HNSW")):
-        # Milvus (CPU) builds INT8_VECTOR indexes with the HNSW family only
-        raise invalid_parameter(f"data type Int8Vector can't build with this index {index_type} (field "
-                                f"{field.name}): use HNSW or AUTOINDEX")
-    if index_type == "FAISS" and field.dtype not in (DataType.FLOAT_VECTOR, DataType.FLOAT16_VECTOR,
-                                                     DataType.BFLOAT16_VECTOR):
-        raise invalid_parameter(f"data type {go_name(field.dtype)} can't build with this index FAISS",
-                                "pgmilvus builds FAISS factory strings on float vectors only")
+    check_data_type(field, index_type)
+    values = knowhere_configs.check_build(index_type, params, int(field.dim or 0))
     if index_type in ("SPARSE_INVERTED_INDEX", "SPARSE_WAND"):
         knowhere.check_sparse_index(metric, params)
     kind = vector_column_kind(field)
@@ -318,22 +347,18 @@ def plan_vector_index(field: FieldSchema, index_name: str, index_type: str, metr
     halfvec = wants_halfvec(field, params)
     if index_type in _EXACT:
         method = None
-    elif index_type == "FAISS":  # Milvus master: a Faiss factory string (knowhere.faiss_index)
-        structure, with_params = knowhere.faiss_index(params)
-        method = None if structure == "exact" else structure
+    elif index_type == "FAISS":  # Milvus master: a Faiss factory string (faiss_factory.py)
+        factory = faiss_factory.parse(params.get("faiss_index_name"))
+        method = None if factory.structure == "exact" else factory.structure
+        values = factory.values
     elif index_type == "DISKANN" and has_vectorscale and kind == "vector" and metric in FLOAT_METRICS:
         method = "diskann"
     elif index_type in _IVF:
         method = "ivfflat"
-        with_params["lists"] = knowhere.ivf_nlist(params, 128)
-        if index_type == "SCANN":
-            knowhere.check_scann(int(field.dim), params)
-    elif index_type.startswith("HNSW"):
-        with_params["m"] = _int_param(params, "M", 16, 2, 100, index_type)
-        with_params["ef_construction"] = _int_param(params, "efConstruction", 64, 4, 1000, index_type)
-        if with_params["ef_construction"] < 2 * with_params["m"]:
-            raise invalid_parameter(f"{index_type} efConstruction ({with_params['ef_construction']}) must "
-                                    f"be at least 2 * M ({2 * with_params['m']}) in pgvector")
+    if method == "ivfflat":
+        with_params["lists"] = _clamp(int(values.get("nlist", DEFAULT_NLIST)), PG_IVF_LISTS)
+    elif method == "hnsw" and (index_type.startswith("HNSW") or index_type == "FAISS"):
+        with_params = hnsw_with(values)
     if kind == "sparsevec" and method == "ivfflat":
         method = "hnsw"
         with_params = {}
@@ -485,9 +510,9 @@ def describe(plan_params: dict[str, Any], index_type: str, metric: Optional[str]
     sent = (plan_params.get(PG_KEY) or {}).get("sent")
     if sent is not None:
         out = {k: v for k, v in sent.items() if k not in CONFIGURABLE_INDEX_KEYS}
-        out.update((k, _as_str(plan_params[k], k)) for k in CONFIGURABLE_INDEX_KEYS if k in plan_params)
+        out.update((k, _as_str(plan_params[k])) for k in CONFIGURABLE_INDEX_KEYS if k in plan_params)
     else:
-        out = {str(k): _as_str(v, str(k)) for k, v in plan_params.items() if k != PG_KEY}
+        out = {str(k): _as_str(v) for k, v in plan_params.items() if k != PG_KEY}
     if index_type and (metric or sent != {}):
         out["index_type"] = index_type
     if metric:
@@ -497,11 +522,7 @@ def describe(plan_params: dict[str, Any], index_type: str, metric: Optional[str]
     return out
 
 
-def _as_str(value: Any, key: str = "") -> str:
-    """A param as Milvus shows it: ``mmap.enabled`` as pymilvus sent it (str(True): "True", a
-    top-level key), other bools as JSON inside ``params`` ("true")."""
-    if isinstance(value, bool):
-        if key == "mmap.enabled":
-            return str(value)
-        return "true" if value else "false"
+def _as_str(value: Any) -> str:
+    """A param as Milvus shows it: as pymilvus sent it, ``str(value)`` (``True`` is "True"; a
+    string "true" stays "true"), as its proxy keeps the request's strings."""
     return str(value)

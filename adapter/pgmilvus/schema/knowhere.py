@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import json
 import numbers
-import re
 from dataclasses import dataclass
 from typing import Any, Optional
 
 import numpy as np
 
-from ..errors import ErrorCode, MilvusException, invalid_parameter
+from ..errors import invalid_parameter
 
 INT32_MAX = 2**31 - 1
 FLT_MAX = 3.4028234663852886e38   # std::numeric_limits<float>::max()
@@ -141,35 +140,6 @@ def check_sparse_search(params: dict[str, Any]) -> None:
     check_ranges(params, SPARSE_SEARCH_RANGES)
 
 
-#: The IVF family's number of clusters (IvfConfig).
-IVF_NLIST = Range(1, 65536, integer=True)
-#: SCANN's sub-space width (ScannConfig): a vector's dimension must be a multiple of it.
-SCANN_SUB_DIM = Range(1, INT32_MAX, integer=True)
-SCANN_DEFAULT_SUB_DIM = 2
-
-
-def ivf_nlist(params: dict[str, Any], default: int) -> int:
-    """An IVF index's ``nlist`` (pgvector's ``lists``), refused as knowhere refuses it."""
-    if params.get("nlist") is None:
-        return default
-    check_range("nlist", params["nlist"], IVF_NLIST, build=True)
-    return int(loaded(params["nlist"]))
-
-
-def check_scann(dim: int, params: dict[str, Any]) -> None:
-    """SCANN quantizes ``sub_dim``-wide slices of a vector (2 unless given), so knowhere refuses a
-    dimension that does not split into them, before any data is read."""
-    sub_dim = params.get("sub_dim")
-    if sub_dim is None:
-        sub_dim = SCANN_DEFAULT_SUB_DIM
-    else:
-        check_range("sub_dim", sub_dim, SCANN_SUB_DIM, build=True)
-        sub_dim = int(loaded(sub_dim))
-    if dim % sub_dim:
-        raise invalid_parameter(f"The dimension of a vector (dim) should be a multiple of sub_dim. Dimension:{dim}, "
-                                f"sub_dim:{sub_dim}")
-
-
 #: MINHASH_LSH's build params (MinHashLSHConfig and BaseConfig's mh_* fields).
 MINHASH_TRAIN_RANGES = {
     "mh_lsh_band": Range(-INT32_MAX - 1, INT32_MAX, integer=True),
@@ -210,32 +180,3 @@ def minhash_shape(dim: int, params: Optional[dict[str, Any]]) -> tuple[int, int,
         bands = 1
     bands = min(bands, elements)
     return width, elements // bands * width, bands
-
-
-#: A Faiss index factory string pgmilvus can build: a coarse structure (Flat, IVF<nlist>, HNSW<M>)
-#: and, after a comma, how vectors are stored (Flat, SQ8, PQ16x8, ...: pgvector keeps them whole).
-_FAISS = re.compile(r"(?:(Flat)|IVF(\d+)|HNSW(\d+))(?:_[A-Za-z0-9]+)?(?:,\s*(?:Flat|SQ\w+|PQ\w+|RaBitQ\w*|Refine\(\w+\)))*")
-
-
-def faiss_index(params: dict[str, Any]) -> tuple[str, dict[str, int]]:
-    """Milvus master's FAISS index type (``faiss_index_name``, a Faiss factory string) as the
-    index pgvector builds: ("exact" | "ivfflat" | "hnsw", its WITH parameters)."""
-    name = params.get("faiss_index_name")
-    if not isinstance(name, str) or not name.strip():
-        raise invalid_parameter("faiss_index_name is required for index type FAISS",
-                                "give a Faiss factory string such as IVF1024,Flat or HNSW32,Flat")
-    match = _FAISS.fullmatch(name.strip())
-    if match is None:
-        raise MilvusException(ErrorCode.UNSUPPORTED, f"the Faiss index {name!r} is not supported by pgmilvus: "
-                              "give Flat, IVF<nlist>[,Flat|SQ8|PQ..] or HNSW<M>[,Flat|SQ8|PQ..] (pgvector "
-                              "builds IVFFlat and HNSW indexes over whole vectors)")
-    flat, nlist, m = match.groups()
-    if flat:
-        return "exact", {}
-    if nlist:
-        check_range("nlist", nlist, IVF_NLIST, build=True)
-        return "ivfflat", {"lists": int(nlist)}
-    if not 2 <= int(m) <= 100:
-        raise invalid_parameter(f"the Faiss index {name!r} has M={m}: pgvector's HNSW takes M in [2, 100]")
-    return "hnsw", {"m": int(m), "ef_construction": max(64, 2 * int(m))}
-

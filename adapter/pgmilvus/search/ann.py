@@ -35,6 +35,7 @@ from ..catalog.properties import isolated, topk_limit
 from . import bm25, minhash, order as order_mod, sql as search_sql, strategy, structs
 from .aggregation import plan as agg_plan, compute as agg_compute
 from ..pg import statements
+from ..schema import faiss_factory, knowhere_configs
 from ..catalog.store import CollectionInfo, revision_guard
 from ..errors import ErrorCode, MilvusException, invalid_parameter
 from ..filters import isolation_problem, plan_sql
@@ -191,9 +192,10 @@ def prepare(info: CollectionInfo, request: SearchRequest, keyset: Optional[tuple
         request = _aggregation_request(plan, request)
     if ranged:
         check_range(plan.resolved.target.metric, request)  # else nothing to check (most searches)
-    elif not iterating and keyset is None and request.group_by_field is None and (
-            "ef" in request.params or "reorder_k" in request.params):
-        _check_top_k(plan.resolved, request)
+    index = plan.resolved.index
+    if request.params or index is not None and index.index_type == "FAISS":
+        top_k = None if ranged or iterating or keyset is not None or request.group_by_field else request.window
+        check_index_params(plan.resolved, request, top_k, ranged, iterating)
     if request.embedding_list or structs.is_emb_list_data(request):
         structs.refuse_emb_list_on(info, request, plan.resolved.field)
     if plan.resolved.source is not None:  # BM25: the texts' terms now, their weights in run()
@@ -321,26 +323,21 @@ def filter_condition(expr: str, info: CollectionInfo, filter_params: dict[str, A
     return sql.SQL("({})").format(sql.SQL(text.replace("%", "%%")))
 
 
-#: Index types whose knowhere config refuses a search parameter below the top k (CheckAndAdjust):
-#: HNSW's ``ef`` (BaseHnswConfig), SCANN's ``reorder_k``.
-_AT_LEAST_K = (("HNSW", "ef"), ("SCANN", "reorder_k"))
-
-
-def _check_top_k(resolved: Resolved, request: SearchRequest) -> None:
-    """knowhere's search checks: an HNSW ``ef`` or a SCANN ``reorder_k`` smaller than the top k
-    (limit + offset) is refused; Milvus's query node reports it inside its operator error."""
-    index = resolved.index
-    if index is None:
+def check_index_params(resolved: Resolved, request: SearchRequest, top_k: Optional[int], ranged: bool = False,
+                       iterating: bool = False) -> None:
+    """knowhere's checks of the search params against the searched index's config (a field without
+    an index: AUTOINDEX's, what Milvus would have built); ``top_k`` None: no at-least-k check (range
+    searches, iterators, groupings).  A FAISS index: its Faiss family's knobs (faiss_factory.py)."""
+    if resolved.field.dtype == DataType.SPARSE_FLOAT_VECTOR:
+        return  # the sparse indexes' params: schema/knowhere.py's checks
+    if resolved.index is not None and resolved.index.index_type == "FAISS":
+        problem = faiss_factory.search_problem(resolved.index.params.get("faiss_index_name"), request.params,
+                                               bool(request.filter), ranged, iterating)
+        if problem is not None:
+            raise knowhere_configs.search_failed(problem)
         return
-    k = request.window
-    for prefix, name in _AT_LEAST_K:
-        value = request.params.get(name)
-        if value is None or not index.index_type.upper().startswith(prefix) or int(value) >= k:
-            continue
-        raise MilvusException(ErrorCode.SERVER_ERROR,
-                              "fail to search on QueryNode: worker query failed: N6milvus21ExecOperatorExceptionE "
-                              f":Operator::GetOutput failed: {name}({int(value)}) should be larger than k({k}) "
-                              f"(search_params {name} must be at least limit + offset, {k})")
+    index_type = resolved.index.index_type if resolved.index is not None else "AUTOINDEX"
+    knowhere_configs.check_search(index_type, request.params, top_k)
 
 
 def check_range(metric: search_sql.Metric, request: SearchRequest) -> None:

@@ -334,24 +334,6 @@ _JSON_TYPE_NAMES = {DataType.INT8: "Int8", DataType.INT16: "Int16", DataType.INT
 MAX_GROUP_SIZE = 10
 
 
-#: Index search parameters that must be positive integers when given.
-_POSITIVE_INT_PARAMS = ("ef", "nprobe", "search_list", "max_empty_result_buckets", "reorder_k")
-
-
-def _check_positive_ints(params: dict[str, Any]) -> None:
-    """Milvus (knowhere) refuses a non-integer or out-of-range ef / nprobe with 1100 naming it."""
-    for key in _POSITIVE_INT_PARAMS:
-        if key not in params or params[key] is None:
-            continue
-        value = params[key]
-        ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-        if isinstance(value, str) and value.strip().lstrip("+").isdigit():
-            ok, value = True, int(value)
-        if not ok or not 1 <= int(value) <= 2**31 - 1:
-            raise invalid_parameter(f"param '{key}' ({params[key]!r}) should be an integer in range [1, "
-                                    f"{2**31 - 1}]")
-
-
 #: The execution hints Milvus's segcore takes (PlanProto.cpp): at the top of search_params also
 #: ``disable``; in ``params`` only ``iterative_filter``.  pgmilvus's planner chooses its own scan
 #: (strategy.py), so a valid hint changes nothing here.
@@ -480,7 +462,6 @@ def _checked_request(data: Any, filter: Any, limit: Any, output_fields: Any, sea
     metric = top.get("metric_type") or params.get("metric_type")
     if metric is not None and not isinstance(metric, str):
         raise invalid_parameter(f"metric type {metric!r} not found or not supported")
-    _check_positive_ints(params)
     _check_hints(top, params)
     knowhere.check_sparse_search(params)
     aggregation = _aggregation(kwargs, params) if kwargs.get("search_aggregation") is not None else None

@@ -44,6 +44,8 @@ CANDIDATE_US, CANDIDATE_US_PER_DIM = 1.5, 0.0075
 DEFAULT_EF = 100
 MAX_EF = 1000
 DEFAULT_NPROBE = 8
+#: pgvector's largest ivfflat.probes (its lists): knowhere takes nprobe up to 65536, searched with this many.
+MAX_PROBES = 32768
 MIN_SCAN_TUPLES = 20_000
 MAX_SCAN_TUPLES = 2_000_000
 #: How long a choice resting on the planner's estimate is kept (rows change; an index created
@@ -94,7 +96,7 @@ def choose(conn: psycopg.Connection, prepared: Any) -> Chosen:
         return _GROUPING
     params = request.params
     key = (request.window, prepared.keyset is not None, params.get("ef"), params.get("nprobe"),
-           params.get("search_list"), prepared.choice_key)
+           params.get("search_list"), params.get("search_list_size"), prepared.choice_key)
     choices = plan.choices
     now = time.monotonic()
     kept = choices.get(key)
@@ -167,14 +169,14 @@ def index_settings(method: str, params: dict[str, Any], window: int, selectivity
     expected = window / max(selectivity, 1e-9)
     scan_tuples = int(min(MAX_SCAN_TUPLES, max(MIN_SCAN_TUPLES, 4 * expected)))
     if method == "ivfflat":
-        probes = _positive_int(params.get("nprobe"), DEFAULT_NPROBE)
+        probes = min(_positive_int(params.get("nprobe"), DEFAULT_NPROBE), MAX_PROBES)
         # pgvector's ivfflat has no strict_order: an ordered walk turns iterative scans off (the
         # probed lists come back strictly sorted; a short page is re-run as an exact scan).
         return {"ivfflat.probes": str(probes), "ivfflat.iterative_scan": "off" if ordered else mode}
     if method == "diskann":
-        search_list = _positive_int(params.get("search_list"), max(100, window))
+        search_list = _positive_int(params.get("search_list_size", params.get("search_list")), max(100, window))
         return {"diskann.query_search_list_size": str(search_list)}
-    ef = _positive_int(params.get("ef"), DEFAULT_EF)
+    ef = _positive_int(params.get("ef", params.get("efSearch")), DEFAULT_EF)  # efSearch: a FAISS HNSW
     # A filter passing a fraction s of the rows leaves about ef * s candidates per round of the
     # graph search: widen ef so that about `window` of them pass (capped by pgvector's 1000).
     ef = min(MAX_EF, max(ef, int(min(expected, MAX_EF))))

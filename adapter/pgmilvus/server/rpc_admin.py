@@ -332,6 +332,9 @@ class AdminRPCs(RPCBase):
         return SUCCESS
 
 
+_BOOL_WORDS = ("True", "False", "true", "false")
+
+
 def index_arguments(pairs: Any) -> dict[str, Any]:
     """CreateIndex ``extra_params`` as add_index arguments: a JSON ``params`` KV (pymilvus, Node) and
     flat KVs (Java) both become build parameters; a missing ``index_type`` is AUTOINDEX (Node's quick setup).
@@ -349,8 +352,8 @@ def index_arguments(pairs: Any) -> dict[str, Any]:
     metric = raw.pop("metric_type", "")
     if metric:
         arguments["metric_type"] = metric
-    for key, value in raw.items():
-        params.setdefault(key, kv_value(value))
+    for key, value in raw.items():  # a bool's spelling as sent ("True", "true"): describe_index shows it
+        params.setdefault(key, value if value in _BOOL_WORDS else kv_value(value))
     arguments["params"] = params
     return arguments
 
