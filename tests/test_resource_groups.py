@@ -110,7 +110,8 @@ BAD = [
     ("replica-not-in-source", lambda c: c.transfer_replica("rg_a", DEFAULT, "col", 1), MilvusException, 1100,
      "invalid parameter[expected=NumReplica not greater than the number of replica in source resource group]"
      "[actual=only found [0] replicas of collection [col] in source resource group [rg_a], but 1 require]"),
-    ("load-two-replicas", lambda c: c.load_collection("idle", replica_number=2), MilvusException, 12,
+    ("load-two-replicas", lambda c: c.load_collection("idle", replica_number=2, _resource_groups=[DEFAULT]),
+     MilvusException, 12,
      LOAD + "when load 2 replica count: service resource insufficient[currentStreamingNode=1][expectedStreamingNode=2]"),
     ("load-group-count", lambda c: c.load_collection("idle", replica_number=1, _resource_groups=["rg_a", "rg_b"]),
      MilvusException, 1100, LOAD + "replica=[1] resource group=[rg_a,rg_b], resource group num can only be 0, 1 "
@@ -161,6 +162,8 @@ GOOD = [
     ("transfer-replica-stays", lambda c: c.transfer_replica(DEFAULT, "rg_a", "col", 1), DEFAULT,
      (DEFAULT, 1000000, 1, {"col": 1}, "requests {\n}\nlimits {\n  node_num: 1000000\n}\n", [1])),
     ("load-default-group", lambda c: c.load_collection("idle", _resource_groups=[DEFAULT]), DEFAULT,
+     (DEFAULT, 1000000, 1, {"col": 1, "idle": 1}, "requests {\n}\nlimits {\n  node_num: 1000000\n}\n", [1])),
+    ("load-two-replicas-no-group", lambda c: c.load_collection("idle", replica_number=2), DEFAULT,
      (DEFAULT, 1000000, 1, {"col": 1, "idle": 1}, "requests {\n}\nlimits {\n  node_num: 1000000\n}\n", [1])),
     ("loaded-again-elsewhere", lambda c: c.load_collection("col", replica_number=2, _resource_groups=["rg_a"]),
      "rg_a", ("rg_a", 0, 0, {}, "requests {\n}\nlimits {\n}\n", [])),

@@ -313,10 +313,15 @@ def transfer_replica(conn: psycopg.Connection, db_name: str, source: Any, target
 
 def check_load(conn: psycopg.Connection, replica_number: Optional[int], resource_groups: Optional[Iterable[str]],
                loaded: bool) -> None:
-    """querycoord's AssignReplica for a load: 0, 1 or one group per replica; the standalone's one
-    streaming node; each group must exist and, for a collection not yet loaded, have a node per replica."""
-    replicas = replica_number if replica_number and replica_number > 0 else 1
+    """querycoord's AssignReplica for a load naming resource groups: 0, 1 or one group per replica;
+    the standalone's one streaming node; each group must exist and, for a collection not yet
+    loaded, have a node per replica.  A load naming no group is not checked: pgmilvus has always
+    accepted any ``replica_number`` (one replica serves), and Milvus's own e2e tests that load 2
+    replicas (ClusterOnly, L3) pass on it; a standalone Milvus refuses 2 or more (12)."""
     wanted = list(resource_groups or ())
+    if not wanted:
+        return
+    replicas = replica_number if replica_number and replica_number > 0 else 1
     if len(wanted) not in (0, 1, replicas):
         raise _invalid_msg(f"replica=[{replicas}] resource group=[{','.join(wanted)}], resource group num can "
                            "only be 0, 1 or same as replica number")
@@ -326,7 +331,7 @@ def check_load(conn: psycopg.Connection, replica_number: Optional[int], resource
     if len(wanted) > 1:  # a replica in each group
         per_group = {name: wanted.count(name) for name in wanted}
     else:
-        per_group = {wanted[0] if wanted else DEFAULT: replicas}
+        per_group = {wanted[0]: replicas}
     groups = _groups(conn) if any(name != DEFAULT for name in per_group) else {DEFAULT: {}}
     for name, num in per_group.items():
         if name not in groups:
