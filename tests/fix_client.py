@@ -28,6 +28,19 @@ def _wipe(client) -> None:
     for db in client.list_databases():
         if db != "default":
             client.drop_database(db)
+    _wipe_resource_groups(client)
+
+
+def _wipe_resource_groups(client) -> None:
+    """Drop the created resource groups (emptied of requests, limits and transfers first) and give
+    the default group its first config back."""
+    from pgmilvus.catalog.resource_groups import DEFAULT, DEFAULT_CAPACITY, new_config
+
+    groups = client.list_resource_groups()
+    client.update_resource_groups({g: new_config(0, DEFAULT_CAPACITY if g == DEFAULT else 0) for g in groups})
+    for group in groups:
+        if group != DEFAULT:
+            client.drop_resource_group(group)
 
 
 @pytest.fixture(scope="session")

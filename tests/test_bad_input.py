@@ -933,8 +933,7 @@ def test_keyword_field_names_are_refused_at_create_collection_not_add_field() ->
 
 
 @pytest.mark.parametrize("method, args", [
-    ("create_resource_group", ("rg",)), ("session", ("cluster",)), ("add_file_resource", ("f", "s3://x")),
-    ("refresh_external_collection", ("c",)), ("transfer_replica", ("a", "b", "c", 1)),
+    ("session", ("cluster",)), ("add_file_resource", ("f", "s3://x")), ("refresh_external_collection", ("c",)),
 ])
 def test_pymilvus_3_methods_for_what_pgmilvus_lacks_are_refused(client, method, args):
     """Code written for pymilvus 3 gets Milvus's "unsupported" code and what is missing, never an

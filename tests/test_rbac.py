@@ -800,3 +800,27 @@ def test_a_user_granted_compaction_compacts_and_reads_its_plans(admin, admin_dsn
     job = cli.compact(name)
     assert cli.get_compaction_state(job) == "Completed"
     assert (cli.get_compaction_plans(job).compaction_id, admin.get_compaction_plans(job).plans) == (job, [])
+
+
+def test_resource_groups_need_the_cluster_privileges(admin, admin_dsn, opened):
+    """Every role lists and describes the groups; creating, updating and dropping one needs
+    CreateResourceGroup / UpdateResourceGroups / DropResourceGroup (025_resource_groups.sql)."""
+    user, role = _user_with_role(admin)
+    group = _name("rg")
+    cli = _connect(admin_dsn, user, opened=opened)
+    assert "__default_resource_group" in cli.list_resource_groups()
+    assert cli.describe_resource_group("__default_resource_group").num_available_node == 1
+    with pytest.raises(MilvusException) as excinfo:
+        cli.create_resource_group(group)
+    _denied(excinfo, "CreateResourceGroup", user)
+    admin.grant_privilege_v2(role, "CreateResourceGroup", "*", db_name="*")
+    admin.grant_privilege_v2(role, "UpdateResourceGroups", "*", db_name="*")
+    cli.create_resource_group(group)
+    cli.update_resource_groups({group: {"requests": {"node_num": 0}, "limits": {"node_num": 1}}})
+    assert cli.describe_resource_group(group).config.limits.node_num == 1
+    cli.update_resource_groups({group: {"requests": {"node_num": 0}, "limits": {"node_num": 0}}})
+    with pytest.raises(MilvusException) as excinfo:
+        cli.drop_resource_group(group)
+    _denied(excinfo, "DropResourceGroup", user)
+    admin.drop_resource_group(group)
+    assert group not in cli.list_resource_groups()

@@ -167,11 +167,57 @@ class Shard:
         return self._shard_leader
 
 
+class ProtoView:
+    """A read-only stand-in for a protobuf message pymilvus hands out (ResourceGroupConfig and its
+    parts): its fields as attributes, and printed as protobuf prints it (text format, zero values
+    and absent messages left out), so code and logs written for pymilvus see the same thing.
+    Built from the message's fields as a dict; ``to_dict`` gives them back."""
+
+    def __init__(self, fields: dict[str, Any]) -> None:
+        self._fields = fields
+        for key, value in fields.items():
+            setattr(self, key, _view(value))
+
+    def to_dict(self) -> dict[str, Any]:
+        return self._fields
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ProtoView) and other._fields == self._fields
+
+    def __str__(self) -> str:
+        return "".join(_text(key, value, "") for key, value in self._fields.items())
+
+    __repr__ = __str__
+
+
+def _view(value: Any) -> Any:
+    if isinstance(value, dict):
+        return ProtoView(value)
+    if isinstance(value, list):
+        return [_view(v) for v in value]
+    return value
+
+
+def _text(key: str, value: Any, indent: str) -> str:
+    """One field in protobuf's text format (what str() of a message gives)."""
+    if value is None or (not isinstance(value, dict) and not value):
+        return ""
+    if isinstance(value, list):
+        return "".join(_text(key, item, indent) for item in value)
+    if isinstance(value, dict):
+        inner = "".join(_text(k, v, indent + "  ") for k, v in value.items())
+        return f"{indent}{key} {{\n{inner}{indent}}}\n"
+    shown = f'"{value}"' if isinstance(value, str) else value
+    return f"{indent}{key}: {shown}\n"
+
+
 class ResourceGroupInfo:
     """pymilvus's ResourceGroupInfo (describe_resource_group): name, capacity, num_available_node,
-    num_loaded_replica, num_outgoing_node, num_incoming_node, config, nodes, as attributes."""
+    num_loaded_replica, num_outgoing_node, num_incoming_node, config, nodes, as attributes; config
+    reads like pymilvus's ResourceGroupConfig message (``config.limits.node_num``)."""
 
     def __init__(self, **fields: Any) -> None:
+        fields["config"] = ProtoView(fields["config"])
         self.__dict__.update(fields)
 
     def __repr__(self) -> str:

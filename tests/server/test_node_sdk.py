@@ -69,8 +69,8 @@ def test_node_seed_example(serve_address, wire_client, major) -> None:
 @pytest.mark.parametrize("major", ["3", "2.6"])
 def test_node_admin_calls_answer_values(serve_address, wire_client, major) -> None:
     """getMetric, getIndexState, getIndexBuildProgress, describeResourceGroup and
-    batchDescribeCollections (what Attu's views ask) get values, not the empty success the SDK
-    makes of UNIMPLEMENTED."""
+    batchDescribeCollections (what Attu's views ask), createResourceGroup, updateResourceGroups and
+    dropResourceGroup get values, not the empty success the SDK makes of UNIMPLEMENTED."""
     modules = _sdk(major)
     env = {**os.environ, "NODE_PATH": str(modules), "MILVUS_ADDRESS": serve_address}
     done = subprocess.run(["node", str(SEED_JS.with_name("admin.js"))], capture_output=True, text=True,
@@ -81,6 +81,12 @@ def test_node_admin_calls_answer_values(serve_address, wire_client, major) -> No
     assert (out["state"], out["total_rows"]) == ("Finished", 3)
     assert out["group"] == ["__default_resource_group", 1000000, {"node_admin": 1}]
     assert out["batch"] == [[0, "node_admin", 2]]  # a missing name: the SDK formats its null schema and throws
+    assert out["rg"] == [0, "node_rg", 1, 0, 1, 2,  # created with its config, but no node: the one is the default's
+                         1100, "Invalid resource group name 1rg. the first character of a resource group name must "
+                               "be an underscore or letter: invalid parameter",
+                         1100, "resource group's limits node num is not 0: invalid parameter"
+                               "[expected=not empty resource group][actual=node_rg]",
+                         0, ["__default_resource_group"]]
 
 
 # --- features.js: the data path beyond the seed ----------------------------------------------

@@ -252,12 +252,12 @@ def test_connect_version_health_and_unimplemented(stub, serve_process) -> None:
     states = stub.GetComponentStates(milvus_pb2.GetComponentStatesRequest())
     assert (states.status.code, states.state.role, states.state.state_code) == (0, "proxy", common_pb2.Healthy)
     with pytest.raises(grpc.RpcError) as info:
-        stub.TransferNode(milvus_pb2.TransferNodeRequest(source_resource_group="rg"))
+        stub.AddFileResource(milvus_pb2.AddFileResourceRequest(name="f"))
     assert info.value.code() == grpc.StatusCode.UNIMPLEMENTED
-    assert "pgmilvus serve does not implement TransferNode" in info.value.details()
+    assert "pgmilvus serve does not implement AddFileResource" in info.value.details()
     log = serve_process.log()
     assert "Connect db=default collection=- code=0" in log
-    assert "TransferNode unimplemented" in log
+    assert "AddFileResource unimplemented" in log
 
 
 def test_database_header_and_field(seeded, stub) -> None:

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 from datetime import datetime
 from typing import Any, Optional
 
 import psycopg
 from psycopg import sql
 
-from . import store as catalog, compaction, indexes, listings, segments, ttl
+from . import store as catalog, compaction, indexes, segments, ttl
 from . import properties as properties_mod
 from ..data import analyzer, timestamps
 from ..schema import ddl, names
@@ -432,29 +431,7 @@ def load_state(info: Optional[CollectionInfo], partition: str = "") -> dict[str,
 
 #: The one query node of a standalone Milvus, and its resource group.
 NODE_ID = segments.NODE_ID
-RESOURCE_GROUP = "__default_resource_group"
-_RESOURCE_GROUP_CAPACITY = 1000000
-
-
-def resource_groups() -> list[str]:
-    """list_resource_groups: a standalone Milvus has its default group only, and so has pgmilvus
-    (PostgreSQL places the work; there is nothing to group)."""
-    return [RESOURCE_GROUP]
-
-
-def resource_group(conn: psycopg.Connection, db_name: str, name: str) -> dict[str, Any]:
-    """describe_resource_group: the default group, as a standalone Milvus's querycoord describes
-    it (capacity 1,000,000, one node, one replica per loaded collection of the database); any
-    other name is not found (300), as there is no way to create one."""
-    if name != RESOURCE_GROUP:
-        raise MilvusException(ErrorCode.RESOURCE_GROUP_NOT_FOUND, f"resource group not found[rg={name}]")
-    host = socket.gethostname()
-    return {"name": name, "capacity": _RESOURCE_GROUP_CAPACITY, "num_available_node": 1,
-            "num_loaded_replica": {c: 1 for c in listings.loaded_collections(conn, db_name)},
-            "num_outgoing_node": {}, "num_incoming_node": {},
-            "config": {"requests": {"node_num": 0}, "limits": {"node_num": _RESOURCE_GROUP_CAPACITY},
-                       "transfer_from": [], "transfer_to": []},
-            "nodes": [{"node_id": NODE_ID, "address": host, "hostname": host}]}
+RESOURCE_GROUP = "__default_resource_group"  # resource_groups.DEFAULT
 
 
 def replicas(info: CollectionInfo) -> list[ReplicaInfo]:

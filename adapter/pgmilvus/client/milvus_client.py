@@ -13,7 +13,7 @@ import inspect
 import logging
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, TypeVar, Union
 
-from ..catalog import store as catalog, collections, index_ops, listings, stats
+from ..catalog import store as catalog, collections, index_ops, listings, resource_groups, stats
 from ..schema import ddl, function_fields as function_checks, functions as schema_functions, names
 from ..search import by_ids, highlight, hybrid, ann as search_mod
 from ..rbac import groups, roles as rbac
@@ -193,14 +193,44 @@ class MilvusClient:
         """
         return "milvus"
 
+    # -- resource groups (catalog/resource_groups.py: a standalone's, its one node in the default) --
     def list_resource_groups(self, timeout: Optional[float] = None, **kwargs: Any) -> List[str]:
-        """Milvus standalone's one resource group (tools such as Attu and Milvus's test harness ask)."""
-        return collections.resource_groups()
+        """The default group and those created (tools such as Attu and Milvus's test harness ask)."""
+        with self._conn(timeout) as conn:
+            return resource_groups.names(conn)
 
     def describe_resource_group(self, name: str, timeout: Optional[float] = None, **kwargs: Any) -> ResourceGroupInfo:
-        """The default group, as a standalone Milvus describes it; other names 300 (none can be made)."""
+        """The group's capacity, node, loaded collections and config, as a standalone Milvus describes them."""
         with self._conn(timeout) as conn:
-            return ResourceGroupInfo(**collections.resource_group(conn, self._db_name, name))
+            return ResourceGroupInfo(**resource_groups.describe(conn, self._db_name, name))
+
+    def create_resource_group(self, name: str, timeout: Optional[float] = None, **kwargs: Any) -> None:
+        """A group with ``config`` (pymilvus's ResourceGroupConfig or a dict; default requests and
+        limits 0); the same again is a no-op.  It gets no node: the only one stays in the default group."""
+        with self._tx(timeout) as conn:
+            resource_groups.create(conn, name, kwargs.get("config"))
+
+    def drop_resource_group(self, name: str, timeout: Optional[float] = None, **kwargs: Any) -> None:
+        with self._tx(timeout) as conn:
+            resource_groups.drop(conn, name)
+
+    def update_resource_groups(self, configs: Dict[str, Any], timeout: Optional[float] = None,
+                               **kwargs: Any) -> None:
+        with self._tx(timeout) as conn:
+            resource_groups.update(conn, configs)
+
+    def transfer_node(self, source: str, target: str, num_node: int, timeout: Optional[float] = None,
+                      **kwargs: Any) -> None:
+        """Milvus's deprecated form of update_resource_groups: moves ``num_node`` of requests / limits."""
+        with self._tx(timeout) as conn:
+            resource_groups.transfer_node(conn, source, target, num_node)
+
+    def transfer_replica(self, source_group: str, target_group: str, collection_name: str, num_replicas: int,
+                         timeout: Optional[float] = None, **kwargs: Any) -> None:
+        """Milvus's checks; the replica stays in the default group, with the node (resource_groups.py)."""
+        with self._conn(timeout) as conn:
+            resource_groups.transfer_replica(conn, self._db_name, source_group, target_group, collection_name,
+                                             num_replicas)
 
     def describe_replica(self, collection_name: str, timeout: Optional[float] = None,
                          **kwargs: Any) -> List[Any]:
@@ -350,6 +380,7 @@ class MilvusClient:
         with self._tx(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name)
             collections.require_vector_index(info)
+            _check_groups(conn, kwargs, info.loaded, "call query coordinator LoadCollection: ")
             catalog.set_loaded(conn, info.id, True)
         self._settle(info)
 
@@ -746,6 +777,7 @@ class MilvusClient:
             if not parts:  # pymilvus sends the empty list: Milvus's proxy answers
                 raise MilvusException(ErrorCode.SERVER_ERROR, "failed to load partition, due to no partition "
                                                               "specified (name at least one partition)")
+            _check_groups(conn, kwargs, False)  # querycoord checks the nodes on every load_partitions
             catalog.set_loaded(conn, info.id, True, parts)
         self._settle(info)
 
@@ -1383,6 +1415,17 @@ def _check_compaction_id(job_id: Any) -> None:
     """pymilvus's check of a compaction id (Prepare.get_compaction_state)."""
     if not isinstance(job_id, int):
         raise ParamError(message=f"compaction_id value {job_id} is illegal")
+
+
+def _check_groups(conn: Any, kwargs: dict[str, Any], loaded: bool, wrap: str = "") -> None:
+    """querycoord's replica and resource-group checks of a load (``_resource_groups`` as pymilvus
+    names it; node numbers only checked if not ``loaded``); the proxy prefixes load_collection's
+    errors with ``wrap``."""
+    groups = kwargs.get("resource_groups", kwargs.get("_resource_groups"))
+    try:
+        resource_groups.check_load(conn, kwargs.get("replica_number"), groups, loaded)
+    except MilvusException as exc:
+        raise MilvusException(exc.code, wrap + exc.message) from None
 
 
 def _check_replicas(kwargs: dict[str, Any]) -> None:

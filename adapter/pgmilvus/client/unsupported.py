@@ -14,8 +14,6 @@ from ..errors import ErrorCode, MilvusException
 from ..schema import model as schema_model
 
 _FILES = "file resources (remote files for analyzers) are not supported by pgmilvus"
-_GROUPS = ("resource groups are not supported by pgmilvus: PostgreSQL serves every collection from the "
-           "default group (list_resource_groups)")
 _REPLICATION = ("Milvus's replication and WAL messages are not supported by pgmilvus: use PostgreSQL's "
                 "streaming or logical replication")
 EXTERNAL = schema_model.EXTERNAL
@@ -23,8 +21,6 @@ EXTERNAL = schema_model.EXTERNAL
 #: method -> why it is refused.
 REFUSED: dict[str, str] = {
     "add_file_resource": _FILES, "list_file_resources": _FILES, "remove_file_resource": _FILES,
-    "create_resource_group": _GROUPS, "drop_resource_group": _GROUPS,
-    "update_resource_groups": _GROUPS, "transfer_replica": _GROUPS,
     "dump_messages": _REPLICATION, "get_replicate_configuration": _REPLICATION,
     "get_replicate_info": _REPLICATION, "update_replicate_configuration": _REPLICATION,
     "session": _REPLICATION,

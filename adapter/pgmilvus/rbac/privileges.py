@@ -114,6 +114,11 @@ CATALOG_GRANTS: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
     "CreateDatabase": (("databases", "INSERT", ()),),
     "DropDatabase": (("databases", "DELETE", ()), ("aliases", "DELETE", ())),
     "AlterDatabase": (("databases", "UPDATE", ("properties",)),),
+    # resource groups (025): every role reads them; writing is the Cluster privileges'
+    "CreateResourceGroup": (("resource_groups", "INSERT", ()),),
+    "DropResourceGroup": (("resource_groups", "DELETE", ()),),
+    "UpdateResourceGroups": (("resource_groups", "UPDATE", ("config",)),),
+    "TransferNode": (("resource_groups", "UPDATE", ("config",)),),
 }
 #: Operations that create tables in the database's schema.
 SCHEMA_CREATE = frozenset({"CreateCollection", "CreatePartition"})
@@ -156,6 +161,9 @@ METHOD_PRIVILEGES: dict[str, str] = {
     "create_privilege_group": "CreatePrivilegeGroup", "drop_privilege_group": "DropPrivilegeGroup",
     "list_privilege_groups": "ListPrivilegeGroups", "add_privileges_to_group": "OperatePrivilegeGroup",
     "remove_privileges_from_group": "OperatePrivilegeGroup",
+    "create_resource_group": "CreateResourceGroup", "drop_resource_group": "DropResourceGroup",
+    "update_resource_groups": "UpdateResourceGroups", "transfer_node": "TransferNode",
+    "transfer_replica": "TransferReplica",
     # the privilege_ext_obj option of each request in milvus.proto (AlterCollection, AlterCollectionField
     # -> CreateCollection; AlterIndex -> CreateIndex; drop_collection_field is AlterCollectionSchema)
     "alter_collection_properties": "CreateCollection", "drop_collection_properties": "CreateCollection",
@@ -182,8 +190,8 @@ UNCHECKED_METHODS = frozenset({"describe_replica", "get_compaction_state", "get_
                                "get_server_version", "use_database", "using_database", "close",
                                "list_persistent_segments", "list_segments", "list_loaded_segments",
                                "bind",  # pgmilvus's own: sends nothing itself
-                               "list_resource_groups",  # a constant: standalone's default group
-                               "describe_resource_group",  # that group and the loaded collections' names
+                               # the resource_groups table is every role's to read (025_resource_groups.sql)
+                               "list_resource_groups", "describe_resource_group",
                                "run_analyzer",  # RunAnalyzerRequest has no privilege_ext_obj
                                "collection_name_of",  # pgmilvus's own: a catalog lookup, as describe_replica's
                                "schema_timestamp",  # pgmilvus's own: the catalog read of a write's schema check

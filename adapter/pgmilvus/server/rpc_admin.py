@@ -27,6 +27,11 @@ from .status import SUCCESS, from_exception
 _INDEX_FACTS = ("field_name", "index_name", "total_rows", "indexed_rows", "pending_index_rows", "state")
 
 
+def load_groups(request: Any) -> dict[str, Any]:
+    """A load request's replica number and resource groups, as pymilvus's keywords (0: not given)."""
+    return {"replica_number": request.replica_number or None, "_resource_groups": list(request.resource_groups)}
+
+
 def named_collection(client: Any, name: str, collection_id: int) -> str:
     """The collection a request names: by ``name``, else by its Milvus id, as Milvus's proxy reads
     both (pymilvus's describe_replica and the Java SDK's compact send ``collectionID`` alone); an
@@ -171,7 +176,7 @@ class AdminRPCs(RPCBase):
     # -- load state ------------------------------------------------------------------------------
     @rpc
     def LoadCollection(self, call: Call, request: Any) -> Any:
-        self._client(call).load_collection(request.collection_name)
+        self._client(call).load_collection(request.collection_name, **load_groups(request))
         return SUCCESS
 
     @rpc
@@ -187,13 +192,41 @@ class AdminRPCs(RPCBase):
     @rpc
     def DescribeResourceGroup(self, call: Call, request: milvus_pb2.DescribeResourceGroupRequest) -> Any:
         group = self._client(call).describe_resource_group(request.resource_group)
-        config = rg_pb2.ResourceGroupConfig(requests=rg_pb2.ResourceGroupLimit(node_num=group.config["requests"]["node_num"]),
-                                            limits=rg_pb2.ResourceGroupLimit(node_num=group.config["limits"]["node_num"]))
+        config = {k: v for k, v in group.config.to_dict().items() if v is not None}
         return milvus_pb2.DescribeResourceGroupResponse(status=SUCCESS, resource_group=milvus_pb2.ResourceGroup(
             name=group.name, capacity=group.capacity, num_available_node=group.num_available_node,
             num_loaded_replica=group.num_loaded_replica, num_outgoing_node=group.num_outgoing_node,
-            num_incoming_node=group.num_incoming_node, config=config,
+            num_incoming_node=group.num_incoming_node, config=rg_pb2.ResourceGroupConfig(**config),
             nodes=[common_pb2.NodeInfo(**node) for node in group.nodes]))
+
+    @rpc
+    def CreateResourceGroup(self, call: Call, request: milvus_pb2.CreateResourceGroupRequest) -> Any:
+        config = request.config if request.HasField("config") else None  # none: querycoord's (0, 0)
+        self._client(call).create_resource_group(request.resource_group, config=config)
+        return SUCCESS
+
+    @rpc
+    def DropResourceGroup(self, call: Call, request: milvus_pb2.DropResourceGroupRequest) -> Any:
+        if request.resource_group:  # Milvus's proxy checks no name: querycoord ignores an unknown one
+            self._client(call).drop_resource_group(request.resource_group)
+        return SUCCESS
+
+    @rpc
+    def UpdateResourceGroups(self, call: Call, request: milvus_pb2.UpdateResourceGroupsRequest) -> Any:
+        self._client(call).update_resource_groups(dict(request.resource_groups))
+        return SUCCESS
+
+    @rpc
+    def TransferNode(self, call: Call, request: milvus_pb2.TransferNodeRequest) -> Any:
+        self._client(call).transfer_node(request.source_resource_group, request.target_resource_group,
+                                         request.num_node)
+        return SUCCESS
+
+    @rpc
+    def TransferReplica(self, call: Call, request: milvus_pb2.TransferReplicaRequest) -> Any:
+        self._client(call).transfer_replica(request.source_resource_group, request.target_resource_group,
+                                            request.collection_name, request.num_replica)
+        return SUCCESS
 
     @rpc
     def GetReplicas(self, call: Call, request: milvus_pb2.GetReplicasRequest) -> Any:

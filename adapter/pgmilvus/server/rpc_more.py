@@ -14,7 +14,7 @@ from pymilvus.grpc_gen import common_pb2, milvus_pb2
 from ..types import Plan, SegmentState
 from .convert.params import kv_dict
 from .handler import Call, RPCBase, rpc
-from .rpc_admin import named_collection
+from .rpc_admin import load_groups, named_collection
 from .status import SUCCESS
 
 
@@ -127,7 +127,8 @@ class MoreRPCs(RPCBase):
 
     @rpc
     def LoadPartitions(self, call: Call, request: Any) -> Any:
-        self._client(call).load_partitions(request.collection_name, list(request.partition_names))
+        self._client(call).load_partitions(request.collection_name, list(request.partition_names),
+                                           **load_groups(request))
         return SUCCESS
 
     @rpc
