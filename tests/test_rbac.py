@@ -802,6 +802,28 @@ def test_a_user_granted_compaction_compacts_and_reads_its_plans(admin, admin_dsn
     assert (cli.get_compaction_plans(job).compaction_id, admin.get_compaction_plans(job).plans) == (job, [])
 
 
+def test_a_migration_gives_roles_granted_before_it_the_new_tables_grants(admin, admin_dsn, opened):
+    """A role granted CreateResourceGroup on a catalog older than 025 (the table did not exist, so
+    no GRANT on it was made) may create groups once a client has migrated the catalog: the
+    migration re-applies every role's grants (rbac.sync_every_role)."""
+    user, role = _user_with_role(admin)
+    admin.grant_privilege_v2(role, "CreateResourceGroup", "*", db_name="*")
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:  # the state before 025 ran
+        pg_role = conn.execute("SELECT pg_role FROM pgmilvus_catalog.rbac_roles WHERE name = %s",
+                               (role,)).fetchone()[0]
+        conn.execute(sql.SQL("REVOKE ALL ON pgmilvus_catalog.resource_groups FROM {}").format(
+            sql.Identifier(pg_role)))
+        conn.execute("UPDATE pgmilvus_catalog.version SET version = 24")
+        may_insert = "SELECT has_table_privilege(%s, 'pgmilvus_catalog.resource_groups', 'INSERT')"
+        assert conn.execute(may_insert, (pg_role,)).fetchone()[0] is False
+        MilvusClient(admin_dsn).close()  # migrates: 025 again (re-runnable), then every role's grants
+        assert conn.execute(may_insert, (pg_role,)).fetchone()[0] is True
+    group = _name("rg")
+    _connect(admin_dsn, user, opened=opened).create_resource_group(group)
+    assert group in admin.list_resource_groups()
+    admin.drop_resource_group(group)
+
+
 def test_resource_groups_need_the_cluster_privileges(admin, admin_dsn, opened):
     """Every role lists and describes the groups; creating, updating and dropping one needs
     CreateResourceGroup / UpdateResourceGroups / DropResourceGroup (025_resource_groups.sql)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import psycopg
 from psycopg import sql
@@ -104,11 +104,13 @@ def partition_id(collection_id: int, ordinal: int) -> int:
 
 # -- installation ------------------------------------------------------------------------------
 
-def install(conn: psycopg.Connection) -> int:
+def install(conn: psycopg.Connection, migrated: Optional[Callable[[psycopg.Connection], None]] = None) -> int:
     """Create or migrate the catalog; safe when many processes start at once.
 
     An up-to-date catalog is only read, so users without CREATE on the
     database (Milvus users with a few privileges) can open a client.
+    ``migrated(conn)`` runs in the migration's transaction when a migration ran (the client
+    re-applies every role's grants then: a migration's new catalog table has none).
     """
     latest = sqlfiles.migrations()[-1][0]
     if conn.execute(f"SELECT to_regclass('{CATALOG}.version')").fetchone()[0] is not None:
@@ -126,6 +128,8 @@ def install(conn: psycopg.Connection) -> int:
                 latest = version
         if latest != current:
             conn.execute(f"UPDATE {CATALOG}.version SET version = %s", (latest,))
+            if migrated is not None:
+                migrated(conn)
     return latest
 
 

@@ -72,7 +72,7 @@ class MilvusClient:
         self._closed = False
         try:
             with self._db.connection() as conn:
-                catalog.install(conn)
+                catalog.install(conn, migrated=rbac.sync_every_role)
                 db_name = db_name or "default"
                 names.database_name(db_name)
                 if catalog.database_schema(conn, db_name) is None:

@@ -600,14 +600,32 @@ def sync_collection(conn: psycopg.Connection, db_name: str, name: str = ANY) -> 
     with ``name="*"`` after create_database). A no-op unless the connected user
     manages access (superuser or CREATEROLE), the only one who may grant.
     """
-    manager = conn.execute(
-        "SELECT (rolsuper OR rolcreaterole) AND to_regclass('pgmilvus_catalog.rbac_grants') IS NOT NULL"
-        " FROM pg_roles WHERE rolname = current_user").fetchone()[0]
-    if not manager:
+    if not _manages_access(conn):
         return
     rows = conn.execute(f"SELECT DISTINCT role_name FROM {CATALOG}.rbac_grants"
                         " WHERE object_name IN (%s, '*') AND db_name IN (%s, '*')", (name, db_name)).fetchall()
-    for role_name_ in {r[0] for r in rows} | {"admin"}:
+    _sync_roles(conn, {r[0] for r in rows} | {"admin"})
+
+
+def _manages_access(conn: psycopg.Connection) -> bool:
+    """Whether the connected user may grant (superuser or CREATEROLE) and RBAC's catalog exists."""
+    return conn.execute(
+        "SELECT (rolsuper OR rolcreaterole) AND to_regclass('pgmilvus_catalog.rbac_grants') IS NOT NULL"
+        " FROM pg_roles WHERE rolname = current_user").fetchone()[0]
+
+
+def sync_every_role(conn: psycopg.Connection) -> None:
+    """Re-apply every role's GRANTs (after a catalog migration: a new catalog table, such as
+    025's resource groups, holds none of the grants the roles' Milvus privileges imply).  A no-op
+    unless the connected user manages access, as sync_collection."""
+    if not _manages_access(conn):
+        return
+    rows = conn.execute(f"SELECT DISTINCT role_name FROM {CATALOG}.rbac_grants ORDER BY 1").fetchall()
+    _sync_roles(conn, {r[0] for r in rows} | {"admin"})
+
+
+def _sync_roles(conn: psycopg.Connection, names: Iterable[str]) -> None:
+    for role_name_ in sorted(names):
         found = _role(conn, role_name_)
         if found is not None:
             _sync_role(conn, found)
@@ -618,10 +636,7 @@ def sync_group_roles(conn: psycopg.Connection) -> None:
     rows = conn.execute(f"SELECT DISTINCT g.role_name FROM {CATALOG}.rbac_grants AS g"
                         f" JOIN {CATALOG}.rbac_privilege_groups AS p ON p.name = g.privilege"
                         " ORDER BY 1").fetchall()
-    for (name,) in rows:
-        found = _role(conn, name)
-        if found is not None:
-            _sync_role(conn, found)
+    _sync_roles(conn, {name for (name,) in rows})
 
 
 #: The table privileges aclexplode() names (the only words copy_grants writes into a GRANT).
