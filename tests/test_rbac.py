@@ -19,6 +19,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
 from pgmilvus import DataType, MilvusClient
+from pgmilvus.pg import sqlfiles
 from pgmilvus.pg.connection import dsn_with
 from pgmilvus.errors import ErrorCode, MilvusException, ParamError
 
@@ -822,6 +823,25 @@ def test_a_migration_gives_roles_granted_before_it_the_new_tables_grants(admin, 
     _connect(admin_dsn, user, opened=opened).create_resource_group(group)
     assert group in admin.list_resource_groups()
     admin.drop_resource_group(group)
+
+
+def test_a_user_who_may_not_migrate_an_old_catalog_is_told_who_can(admin, admin_dsn, opened):
+    """After an upgrade, a client of a user without CREATE meets a catalog older than its pgmilvus:
+    1401 naming both versions and who can upgrade it (it was ``permission deny to : ...``)."""
+    user, _ = _user_with_role(admin)
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute("UPDATE pgmilvus_catalog.version SET version = 24")
+    with pytest.raises(MilvusException) as excinfo:
+        _connect(admin_dsn, user, opened=opened)
+    assert excinfo.value.code == ErrorCode.PERMISSION_DENIED
+    latest = sqlfiles.migrations()[-1][0]
+    assert excinfo.value.message.startswith(f"this database has the pgmilvus catalog version 24 and this pgmilvus "
+                                            f"needs version {latest}, which this user may not create (permission "
+                                            "denied")
+    assert excinfo.value.message.endswith("connect once as the database's owner or a superuser (any pgmilvus "
+                                          "client or `pgmilvus serve`) to install or upgrade the catalog")
+    MilvusClient(admin_dsn).close()  # the owner's client upgrades it
+    _connect(admin_dsn, user, opened=opened)
 
 
 def test_resource_groups_need_the_cluster_privileges(admin, admin_dsn, opened):

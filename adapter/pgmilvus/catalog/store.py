@@ -19,7 +19,7 @@ from psycopg.types.json import Jsonb
 
 from ..pg import callers, sqlfiles
 from ..pg.connection import REVISION_MARKER, ConnectionLost
-from ..errors import ErrorCode, collection_not_found
+from ..errors import ErrorCode, MilvusException, collection_not_found
 from ..schema import ddl
 from ..schema.model import CollectionSchema
 
@@ -112,25 +112,40 @@ def install(conn: psycopg.Connection, migrated: Optional[Callable[[psycopg.Conne
     ``migrated(conn)`` runs in the migration's transaction when a migration ran (the client
     re-applies every role's grants then: a migration's new catalog table has none).
     """
-    latest = sqlfiles.migrations()[-1][0]
+    latest = needed = sqlfiles.migrations()[-1][0]
+    found = None
     if conn.execute(f"SELECT to_regclass('{CATALOG}.version')").fetchone()[0] is not None:
         row = conn.execute(f"SELECT version FROM {CATALOG}.version").fetchone()
-        if row is not None and row[0] >= latest:
-            return row[0]
-    with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
-        conn.execute(sqlfiles.read("catalog/bootstrap.sql"))
-        current = conn.execute(f"SELECT version FROM {CATALOG}.version").fetchone()[0]
-        latest = current
-        for version, text in sqlfiles.migrations():
-            if version > current:
-                conn.execute(text)
-                latest = version
-        if latest != current:
-            conn.execute(f"UPDATE {CATALOG}.version SET version = %s", (latest,))
-            if migrated is not None:
-                migrated(conn)
+        found = row[0] if row is not None else None
+        if found is not None and found >= latest:
+            return found
+    try:
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+            conn.execute(sqlfiles.read("catalog/bootstrap.sql"))
+            current = conn.execute(f"SELECT version FROM {CATALOG}.version").fetchone()[0]
+            latest = current
+            for version, text in sqlfiles.migrations():
+                if version > current:
+                    conn.execute(text)
+                    latest = version
+            if latest != current:
+                conn.execute(f"UPDATE {CATALOG}.version SET version = %s", (latest,))
+                if migrated is not None:
+                    migrated(conn)
+    except psycopg.errors.InsufficientPrivilege as exc:
+        raise _cannot_migrate(found, needed, exc) from None
     return latest
+
+
+def _cannot_migrate(found: Optional[int], latest: int, exc: psycopg.Error) -> MilvusException:
+    """A user who may not create or change the catalog met one that is missing or older than this
+    pgmilvus (an upgrade): say so, and who can bring it up to date."""
+    state = "has no pgmilvus catalog" if found is None else f"has the pgmilvus catalog version {found}"
+    return MilvusException(ErrorCode.PERMISSION_DENIED,
+                           f"this database {state} and this pgmilvus needs version {latest}, which this user may not "
+                           f"create ({exc.diag.message_primary}): connect once as the database's owner or a superuser "
+                           "(any pgmilvus client or `pgmilvus serve`) to install or upgrade the catalog")
 
 
 # -- databases ---------------------------------------------------------------------------------
