@@ -10,10 +10,10 @@ on pgmilvus runs on Milvus.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Optional
 
 from .properties import GO_FALSE, GO_TRUE, MMAP_KEY
+from ..data import goparse
 from ..errors import ErrorCode, MilvusException, invalid_parameter
 from ..schema.model import FieldSchema
 from ..types import INTEGER_TYPES, STRING_TYPES, DataType
@@ -91,19 +91,6 @@ def check_bitmap_field(field: FieldSchema) -> None:
         raise invalid_parameter("bitmap index are only supported on bool, int, string and array field")
 
 
-#: What Go's strconv.Atoi takes: an optional sign and decimal digits, within int64.
-_GO_INT = re.compile(r"[+-]?[0-9]+")
-_INT64 = (-(1 << 63), (1 << 63) - 1)
-
-
-def _go_atoi(text: str) -> Optional[int]:
-    """``text`` as Go's strconv.Atoi reads it (None where it fails: "2.5", " 2", overflow)."""
-    if not _GO_INT.fullmatch(text):
-        return None
-    number = int(text)
-    return number if _INT64[0] <= number <= _INT64[1] else None
-
-
 def check_ngram(dtype: DataType, params: dict[str, Any]) -> None:
     """Milvus's NGRAM checker (ngram_index_checker.go, master), in its order: the field type
     (CheckValidDataType), a JSON field's ``json_cast_type`` (VARCHAR only), both grams given,
@@ -127,7 +114,7 @@ def check_ngram(dtype: DataType, params: dict[str, Any]) -> None:
                               "Ngram index must specify both min_gram and max_gram: missing parameter")
     grams = []
     for key in ("min_gram", "max_gram"):
-        number = _go_atoi(str(params[key]))
+        number = goparse.atoi(str(params[key]))
         if number is None:
             raise invalid_parameter(f"{key} for Ngram index must be an integer, got: {params[key]}")
         grams.append(number)

@@ -38,7 +38,7 @@ from ..schema import ddl
 from . import bm25_stats, indexes
 from ..rbac import roles as rbac
 from ..types import DataType, LoadedSegmentInfo, SegmentInfo, SegmentState
-from .store import CATALOG, CollectionInfo, lock_collection, partition_id
+from .store import CATALOG, CollectionInfo, lock_collection
 
 _log = logging.getLogger("pgmilvus")
 
@@ -691,7 +691,8 @@ def loaded_infos(conn: psycopg.Connection, info: CollectionInfo) -> list[LoadedS
     vector = next((i for i in info.indexes if (f := info.schema.field(i.field_name)) is not None and f.is_vector),
                   None)
     out = []
-    by_id = {partition_id(info.id, p.ordinal): p for p in info.partitions}
+    ids = info.partition_ids()
+    by_id = {ids[p.name]: p for p in info.partitions}
     for seg in infos(conn, info, (SegmentState.Sealed, SegmentState.Flushed)):
         partition = by_id[seg.partition_id]
         if partition.name not in loaded:

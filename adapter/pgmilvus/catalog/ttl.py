@@ -35,13 +35,13 @@ is (``check_drop_field``).
 
 from __future__ import annotations
 
-import re
 from typing import Any, Mapping, Optional
 
 import psycopg
 from psycopg import sql
 
 from ..errors import invalid_parameter
+from ..data import goparse
 from ..schema import ddl
 from ..schema.model import CollectionSchema, FieldSchema
 from ..types import DataType
@@ -53,9 +53,6 @@ TTL_KEY = "collection.ttl.seconds"
 TTL_FIELD_KEY = "ttl_field"
 #: Milvus's common.MaxTTLSeconds (100 years).
 MAX_TTL_SECONDS = 3155760000
-#: What Go's strconv.Atoi takes (ASCII digits, one optional sign; its int64 range checked apart).
-_GO_INT = re.compile(r"[+-]?[0-9]+")
-_INT64 = range(-2 ** 63, 2 ** 63)
 
 
 def check(properties: Mapping[str, Any]) -> None:
@@ -63,10 +60,9 @@ def check(properties: Mapping[str, Any]) -> None:
     properties (pymilvus sends ``str(value)``, the proxy parses it with strconv.Atoi)."""
     if TTL_KEY not in properties:
         return
-    text = str(properties[TTL_KEY])
-    if not _GO_INT.fullmatch(text) or int(text) not in _INT64:
+    value = goparse.atoi(str(properties[TTL_KEY]))
+    if value is None:
         raise invalid_parameter("collection TTL is not a valid positive integer")
-    value = int(text)
     if not -1 <= value <= MAX_TTL_SECONDS:
         raise invalid_parameter(f"collection TTL is out of range, expect [-1, {MAX_TTL_SECONDS}], got {value}")
 
@@ -119,11 +115,8 @@ def check_drop_field(info: CollectionInfo, name: str) -> None:
 def seconds(properties: Mapping[str, Any]) -> int:
     """The TTL in force: 0 (no expiry) without the property, for 0 and -1, and for a value an
     older pgmilvus stored unchecked that Milvus would have refused."""
-    text = str(properties.get(TTL_KEY, ""))
-    if not _GO_INT.fullmatch(text):
-        return 0
-    value = int(text)
-    return value if 0 < value <= MAX_TTL_SECONDS else 0
+    value = goparse.atoi(str(properties.get(TTL_KEY, "")))
+    return value if value is not None and 0 < value <= MAX_TTL_SECONDS else 0
 
 
 def _collection_ttl(info: CollectionInfo) -> bool:
