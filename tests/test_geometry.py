@@ -1,5 +1,5 @@
 """GEOMETRY fields as Milvus 2.6 has them: created, described, written as WKT, read back as the
-WKT Milvus returns (data/wkt.normalize), nullable and defaulted; ST_* filters refused (3000).
+WKT Milvus returns (data/wkt.normalize), nullable and defaulted; ST_* filters as segcore evaluates them, by GEOS (filters/spatial.py).
 
 Runs on the real embedded PostgreSQL, on both faces (``fresh_client``).
 """
@@ -66,17 +66,128 @@ def test_is_null(client, expr: str, ids: list) -> None:
     assert sorted(r["id"] for r in client.query(NAME, expr)) == ids
 
 
-@pytest.mark.parametrize("expr,text", [
-    ('ST_CONTAINS(g, "POINT (1 2)")', "ST_CONTAINS is not supported by pgmilvus: spatial predicates need PostGIS"),
-    ('st_intersects(g, "POINT (1 2)")', "st_intersects is not supported"),
-    ('ST_DWITHIN(g, "POINT (1 2)", 10)', "ST_DWITHIN is not supported"),
-    ("ST_ISVALID(g)", "ST_ISVALID is not supported"),
-    ('g == "POINT (1 2)"', "field g of type Geometry can only be tested with is null / is not null"),
-])
-def test_spatial_filters_refused(client, expr: str, text: str) -> None:
+SQUARE = "POLYGON ((0 0, 3 0, 3 3, 0 3, 0 0))"
+BOWTIE = "POLYGON ((0 0, 2 2, 2 0, 0 2, 0 0))"  # self-intersecting: stored, not valid
+SHAPES = {10: "POINT (1 1)", 11: "POINT (5 5)", 12: "POLYGON ((0 0, 2 0, 2 2, 0 2, 0 0))", 13: None,
+          14: BOWTIE, 15: "LINESTRING (-1 1, 4 1)", 16: "POINT EMPTY", 17: "LINESTRING (3 0, 3 3)"}
+
+
+@pytest.fixture
+def shapes(client):
+    client.insert(NAME, [{"id": k, "v": [0.5, 0.5], "g": g} for k, g in SHAPES.items()])
+    return client
+
+
+#: (filter, the ids of SHAPES it selects): GEOS's answers (shapely, the library segcore links).
+SPATIAL = [
+    (f"ST_WITHIN(g, '{SQUARE}')", [10, 12]),
+    (f"st_within(g, '{SQUARE}')", [10, 12]),
+    (f"not ST_WITHIN(g, '{SQUARE}')", [11, 14, 15, 16, 17]),  # a NULL geometry stays out
+    ("ST_CONTAINS(g, 'POINT (1 1)')", [10, 12, 15]),
+    ("ST_INTERSECTS(g, 'POINT (1 1)') or id == 11", [10, 11, 12, 14, 15]),
+    ("ST_EQUALS(g, 'POINT (5 5)')", [11]),
+    ("ST_EQUALS(g, 'POINT (1 1)') and id > 10", []),
+    (f"ST_TOUCHES(g, '{SQUARE}')", [17]),
+    (f"ST_CROSSES(g, '{SQUARE}')", [15]),
+    ("ST_OVERLAPS(g, 'POLYGON ((1 1, 4 1, 4 4, 1 4, 1 1))')", [12, 14]),
+    ("ST_ISVALID(g)", [10, 11, 12, 15, 16, 17]),
+    ("not ST_ISVALID(g)", [14]),
+    ("ST_ISVALID(g) and ST_INTERSECTS(g, 'POINT (1 1)')", [10, 12, 15]),
+    ("ST_DWITHIN(g, 'POINT (1 1)', 0)", [10, 12, 14, 15]),  # polygons and lines at distance 0; empty: never
+    ("ST_DWITHIN(g, 'POINT (5 5)', 10)", [11]),
+    ("ST_DWITHIN(g, 'POINT (1 1)', 700000)", [10, 11, 12, 14, 15, 17]),  # 628 km by haversine
+    ("g is null or ST_EQUALS(g, 'POINT (5 5)')", [11, 13]),
+]
+
+
+@pytest.mark.parametrize("expr,ids", SPATIAL)
+def test_spatial_filters(shapes, expr: str, ids: list) -> None:
+    assert sorted(r["id"] for r in shapes.query(NAME, f"id >= 10 and ({expr})")) == ids
+
+
+def test_spatial_filters_agree_with_shapely(shapes) -> None:
+    """Each binary predicate on every shape, against shapely's own answer."""
+    import shapely
+
+    query = shapely.from_wkt(SQUARE)
+    for name in ("equals", "touches", "overlaps", "crosses", "contains", "intersects", "within"):
+        expected = sorted(k for k, g in SHAPES.items() if g and getattr(shapely, name)(shapely.from_wkt(g), query))
+        got = shapes.query(NAME, f"id >= 10 and ST_{name.upper()}(g, '{SQUARE}')")
+        assert sorted(r["id"] for r in got) == expected, name
+
+
+def test_spatial_filters_in_every_read(shapes) -> None:
+    inside = f"id >= 10 and ST_WITHIN(g, '{SQUARE}')"
+    hits = shapes.search(NAME, [[0.5, 0.5]], filter=inside, limit=10)[0]
+    assert sorted(h["id"] for h in hits) == [10, 12]
+    assert shapes.query(NAME, inside, output_fields=["count(*)"])[0]["count(*)"] == 2
+    template = shapes.query(NAME, "ST_CONTAINS(g, {p}) and id >= 10", filter_params={"p": "POINT (1 1)"})
+    assert sorted(r["id"] for r in template) == [10, 12, 15]
+    pages = shapes.query_iterator(NAME, batch_size=1, filter=inside)
+    assert [r["id"] for r in pages.next() + pages.next() + pages.next()] == [10, 12]
+    found = shapes.search_iterator(NAME, [[0.5, 0.5]], batch_size=1, filter=inside, limit=5)
+    assert sorted(h["id"] for h in found.next() + found.next() + found.next()) == [10, 12]
+    found.close()
+    pages.close()
+    shapes.insert(NAME, [{"id": 20, "v": [0.5, 0.5], "g": "POINT (2 2)"}])  # the next read sees it
+    assert sorted(r["id"] for r in shapes.query(NAME, inside)) == [10, 12, 20]
+    assert shapes.delete(NAME, filter=inside)["delete_count"] == 3
+    assert sorted(r["id"] for r in shapes.query(NAME, "id >= 10")) == [11, 13, 14, 15, 16, 17]
+
+
+def _plan_error(expr: str, detail: str) -> str:
+    return f"failed to create query plan: cannot parse expression: {expr}, error: {detail}: invalid parameter"
+
+
+#: (filter, filter_params, code, the whole message): Milvus's parser checks (VisitSpatialBinary,
+#: VisitSTDWithin, VisitSTIsValid, FillGISFunctionFilterExpressionValue).
+SPATIAL_REFUSED = [
+    ("ST_WITHIN(v, 'POINT (1 1)')", None, 1100, _plan_error(
+        "ST_WITHIN(v, 'POINT (1 1)')", "column 1: spatial operation are only supported on geometry fields now, "
+        "got: ST_WITHIN(v,'POINT (1 1)')")),
+    ("ST_ISVALID(id)", None, 1100, _plan_error(
+        "ST_ISVALID(id)", "column 1: STIsValid operation are only supported on geometry fields now, got: "
+        "ST_ISVALID(id)")),
+    ("ST_DWITHIN(id, 'POINT (1 1)', 5)", None, 1100, _plan_error(
+        "ST_DWITHIN(id, 'POINT (1 1)', 5)", "column 1: ST_DWITHIN operation are only supported on geometry fields "
+        "now, got: ST_DWITHIN(id,'POINT (1 1)',5)")),
+    ("ST_WITHIN(nope, 'POINT (1 1)')", None, 1100, _plan_error(
+        "ST_WITHIN(nope, 'POINT (1 1)')", "column 11: field nope not exist")),
+    ("ST_WITHIN(g, 5)", None, 1100, _plan_error(
+        "ST_WITHIN(g, 5)", "column 14: WKT string should be a string literal or template variable, got: 5")),
+    ("ST_WITHIN(g, {p})", {"p": 3}, 1100, _plan_error(
+        "ST_WITHIN(g, {p})", "column 14: the value of GIS WKT template variable {p} is not string")),
+    ("ST_WITHIN(g, {q})", {"p": 3}, 1100, _plan_error(
+        "ST_WITHIN(g, {q})", "column 14: the value of expression template variable name {q} is not found "
+                             "(give it in filter_params)")),
+    ("ST_DWITHIN(g, 'LINESTRING (0 0, 1 1)', 5)", None, 1100, _plan_error(
+        "ST_DWITHIN(g, 'LINESTRING (0 0, 1 1)', 5)", "column 15: only supports POINT geometry: "
+                                                     "LINESTRING (0 0, 1 1)")),
+    ("ST_DWITHIN(g, 'POINT (1 1)', -5)", None, 1100, _plan_error(
+        "ST_DWITHIN(g, 'POINT (1 1)', -5)", "column 30: distance parameter must be non-negative, got: -5.000000")),
+    ("ST_DWITHIN(g, 'POINT (1 1)', 'far')", None, 1100, _plan_error(
+        "ST_DWITHIN(g, 'POINT (1 1)', 'far')", "column 30: distance parameter must be a numeric value (int or "
+                                               "float), got: 'far'")),
+    ("ST_WITHIN(g)", None, 1100, _plan_error("ST_WITHIN(g)", "column 1: ST_WITHIN takes 2 arguments, got 1")),
+    ('g == "POINT (1 2)"', None, 3000, _plan_error(
+        'g == "POINT (1 2)"', "column 1: field g of type Geometry can only be tested with is null / is not null or "
+        "a spatial function: test geometries with ST_EQUALS, ST_TOUCHES, ST_OVERLAPS, ST_CROSSES, ST_CONTAINS, "
+        "ST_INTERSECTS, ST_WITHIN, ST_DWITHIN or ST_ISVALID")),
+]
+
+
+@pytest.mark.parametrize("expr,params,code,message", SPATIAL_REFUSED)
+def test_spatial_filters_refused(client, expr: str, params, code: int, message: str) -> None:
     with pytest.raises(MilvusException) as info:
-        client.query(NAME, expr)
-    assert info.value.code == 3000 and text in info.value.message
+        client.query(NAME, expr, filter_params=params)
+    assert (info.value.code, info.value.message) == (code, message)
+
+
+def test_bad_query_wkt_is_go_geoms_error(client) -> None:
+    with pytest.raises(MilvusException) as info:
+        client.query(NAME, "ST_WITHIN(g, 'POINT (1 1')")
+    assert info.value.code == 1100 and "syntax error: unexpected $end, expecting ')' at line 1, pos 10" in (
+        info.value.message)
 
 
 @pytest.mark.parametrize("value,exc,code,text", [

@@ -454,10 +454,27 @@ def test_geometry_reads_match_in_process(geometry, local_client) -> None:
         assert client.describe_index("geo", "g")["index_type"] == "RTREE"
 
 
+def test_spatial_filters_match_in_process(geometry, local_client) -> None:
+    """ST_* filters (filters/spatial.py) in query, search, template, iterator and delete over the wire."""
+    square = "POLYGON ((-1 -1, 3 -1, 3 3, -1 3, -1 -1))"
+    for client in (geometry, local_client):
+        assert [r["id"] for r in client.query("geo", f"ST_WITHIN(g, '{square}')")] == [1, 3]
+        assert [r["id"] for r in client.query("geo", f"not ST_WITHIN(d, '{square}')")] == [1]
+        assert [r["id"] for r in client.query("geo", "ST_CONTAINS(d, {p})", filter_params={"p": "POINT (3 4)"})] == [1]
+        hits = client.search("geo", [[0.0, 0.0]], limit=3, filter="ST_DWITHIN(g, 'POINT (1 2)', 10) or g is null")
+        assert [h["id"] for h in hits[0]] == [1, 2, 3]
+        pages = client.query_iterator("geo", batch_size=1, filter="ST_EQUALS(d, 'POINT (0 0)')")
+        assert [r["id"] for r in pages.next() + pages.next() + pages.next()] == [2, 3]
+        pages.close()
+    assert geometry.delete("geo", filter="ST_ISVALID(g)")["delete_count"] == 2
+    assert [r["id"] for r in local_client.query("geo", "id > 0")] == [2]
+
+
 @pytest.mark.parametrize("call,code,text", [
     (lambda c: c.insert("geo", [{"id": 9, "v": [0.0, 0.0], "g": "POINT ()"}]), 1001,
      "IO failed: syntax error: unexpected ')', expecting NUM at line 1, pos 7"),
-    (lambda c: c.query("geo", 'ST_CONTAINS(g, "POINT (1 2)")'), 3000, "ST_CONTAINS is not supported by pgmilvus"),
+    (lambda c: c.query("geo", 'ST_CONTAINS(d, 5)'), 1100, "WKT string should be a string literal or template"),
+    (lambda c: c.query("geo", 'ST_DWITHIN(g, "POINT (1 2)", -1)'), 1100, "distance parameter must be non-negative"),
 ])
 def test_geometry_errors_match_in_process(geometry, local_client, call, code, text) -> None:
     from pymilvus import MilvusException as WireError

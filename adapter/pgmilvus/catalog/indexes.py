@@ -415,8 +415,8 @@ def plan_json_path_index(schema: CollectionSchema, field_name: str, index_name: 
 def _plan_geometry_index(field: FieldSchema, index_name: str, index_type: str,
                          params: dict[str, Any]) -> IndexPlan:
     """RTREE (or AUTOINDEX, Milvus's ScalarGeometryIndexType) on a GEOMETRY field: recorded and
-    described, with no Postgres index behind it, since no filter reads GEOMETRY values
-    (typecheck.GEOMETRY_FILTERS_WHY); Milvus's other scalar index types are refused as its
+    described, with no Postgres index behind it: spatial filters test the geometries in Python with
+    GEOS (filters/spatial.py), reading them all, so no PostgreSQL index would serve them; Milvus's other scalar index types are refused as its
     checkers refuse them."""
     if index_type not in ("", "AUTOINDEX", "RTREE"):
         shown = "Trie" if index_type == "TRIE" else index_type

@@ -23,6 +23,7 @@ from ..catalog import (builder, compaction, compaction_jobs, evolution as schema
 from ..search import chained as search_chained, ranked as search_ranked
 from ..search.chains import spec as chain_spec
 from ..pg import callers
+from ..filters import spatial_scope
 from . import optimize, snapshot_args, unsupported, uri as uri_mod
 from ..catalog import properties as properties_mod
 from ..pg.connection import Database
@@ -1003,7 +1004,8 @@ class MilvusClient:
         if not filter.strip():
             raise ParamError(message=f"Illegal str variables: {{'filter': {filter!r}}}, expect non-empty str")
         with self._write(collection_name, timeout, describe=False) as (conn, info):
-            where = reads.compile_where(info, filter, kwargs.get("filter_params"), "delete")
+            with spatial_scope(conn, info, filter):
+                where = reads.compile_where(info, filter, kwargs.get("filter_params"), "delete")
             result = writes.delete_where(conn, info, where, partition_name)
         self._wrote(info, result["delete_count"])
         return result
@@ -1043,14 +1045,15 @@ class MilvusClient:
         def call(conn: Any) -> List[dict]:
             info = self._fresh(conn, collections.require(conn, self._db_name, collection_name,
                                                          describe=bool(id_list)))
-            return reads.query(conn, info, filter=filter or "", output_fields=output_fields,
-                               ids=id_list or None, partition_names=partition_names,
-                               limit=kwargs.get("limit"), offset=kwargs.get("offset"),
-                               filter_params=kwargs.get("filter_params"), timezone=kwargs.get("timezone"),
-                               time_fields=kwargs.get("time_fields"), ignore_growing=ignore_growing,
-                               order=order, group_by=group_by,
-                               element_after=reads.element_cursor(info, kwargs.get("query_iter_last_pk"),
-                                                                  kwargs.get("query_iter_last_element_offset")))
+            with spatial_scope(conn, info, filter):
+                return reads.query(conn, info, filter=filter or "", output_fields=output_fields,
+                                   ids=id_list or None, partition_names=partition_names,
+                                   limit=kwargs.get("limit"), offset=kwargs.get("offset"),
+                                   filter_params=kwargs.get("filter_params"), timezone=kwargs.get("timezone"),
+                                   time_fields=kwargs.get("time_fields"), ignore_growing=ignore_growing,
+                                   order=order, group_by=group_by,
+                                   element_after=reads.element_cursor(info, kwargs.get("query_iter_last_pk"),
+                                                                      kwargs.get("query_iter_last_element_offset")))
         return self._read(call, timeout)
 
     def query_iterator(self, collection_name: str, batch_size: Optional[int] = 1000,

@@ -28,7 +28,7 @@ from typing import Any, Optional
 from psycopg import sql
 
 from ..catalog.store import CollectionInfo
-from ..filters import bind, plan_sql
+from ..filters import bind, has_spatial, plan_sql
 from ..catalog import json_index
 
 #: Entries kept per collection description (shared with read shapes and search plans).
@@ -91,7 +91,7 @@ def condition(info: CollectionInfo, filter: str) -> Optional[Bound]:
         if known is _NEVER or known is not None and plans.get(("first", known)) is not _VARYING:
             return None
     found = bind.scan(filter)
-    if found is None:
+    if found is None or has_spatial(filter):  # a spatial filter's SQL is made per call (filters/spatial.py)
         return _unbound(plans, filter, _NEVER)
     skeleton = plans.get(("mask", found.skeleton))
     if skeleton is None:

@@ -21,7 +21,7 @@ import psycopg
 from psycopg import sql
 
 from ..catalog.store import CollectionInfo, revision_guard
-from ..filters import element_split, plan_sql, sample_split
+from ..filters import element_split, plan_sql, sample_split, spatial_scope
 from ..filters.compile import ELEMENTS, SUBSCRIPT
 from ..filters.elements import is_element_level
 from ..errors import (DataTypeNotMatchException, ErrorCode, MilvusException, ParamError, collection_replaced, illegal,
@@ -529,8 +529,9 @@ class QueryIterator:
         if first.plan.count:
             raise ParamError(message="count(*) is not supported by query_iterator: use query(..., "
                                      "output_fields=[\"count(*)\"])")
-        element = element_condition(info, filter, filter_params, None, render[0])
-        cond = element[0] if element is not None else condition(info, filter, filter_params, None, render[0])
+        with spatial_scope(conn, info, filter):  # its keys as of the first page: the iterator's snapshot
+            element = element_condition(info, filter, filter_params, None, render[0])
+            cond = element[0] if element is not None else condition(info, filter, filter_params, None, render[0])
         pk = info.schema.primary_field.name
         self._shape = _PageShape((info.id, info.revision), output_fields, partition_names,
                                  first.plan.names.index(pk), cond, render, element[1] if element else None)

@@ -23,6 +23,7 @@ A filter holding ``element_filter(S, P)`` compiles, through these, to its row-le
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any, Callable, Optional
 
 from sqlglot import exp
@@ -30,7 +31,8 @@ from sqlglot import exp
 from ..data.timestamps import DEFAULT_TIMEZONE
 from ..errors import ParamError
 from ..schema.model import CollectionSchema
-from . import ast, cache, ir, isolation
+from ..types import DataType
+from . import ast, cache, ir, isolation, spatial
 from .compile import to_sql
 from .elements import ElementSplit, element_split
 from .errors import FilterError, SyntaxProblem, reported
@@ -38,7 +40,7 @@ from .parser import parse
 from .typecheck import check, resolve
 
 __all__ = ["FilterError", "compile_filter", "filter_sql", "plan_sql", "parse_filter", "sample_split",
-           "identifier", "clear_cache", "element_split", "ElementSplit"]
+           "identifier", "clear_cache", "element_split", "ElementSplit", "has_spatial", "spatial_scope"]
 
 
 def parse_filter(expr: str):
@@ -84,6 +86,38 @@ def _compiled(expr: str, schema: CollectionSchema, params: Optional[dict],
         return sql, sql.sql(dialect="postgres")
 
     return cache.compile_cache.get_or_build(key, build)
+
+
+def has_spatial(expr: Any) -> bool:
+    """Whether filter ``expr`` calls a spatial function (ST_WITHIN ...): its SQL is made per call,
+    against the rows of the read (spatial.rows), so no plan holding it may be kept."""
+    if not spatial.may_hold(expr):
+        return False
+
+    def walk(node: Any) -> bool:
+        if isinstance(node, ast.Call) and node.name in spatial.NAMES:
+            return True
+        if isinstance(node, tuple):
+            return any(walk(item) for item in node)
+        if isinstance(node, ast.Node):
+            return any(walk(getattr(node, slot)) for slot in node.__slots__)
+        return False
+
+    def build() -> bool:
+        try:
+            return walk(parse_filter(expr))
+        except FilterError:
+            return False  # the read itself raises the parse error
+    return cache.parse_cache.get_or_build(("spatial", expr), build)
+
+
+def spatial_scope(conn: Any, info: Any, *exprs: Any) -> contextlib.AbstractContextManager:
+    """Around a read (or delete) of collection ``info`` on ``conn``: its spatial filters among
+    ``exprs`` compile against its rows (spatial.rows); a no-op for every other filter."""
+    if not any(has_spatial(expr) for expr in exprs):
+        return contextlib.nullcontext()
+    pk = info.schema.primary_field
+    return spatial.rows(conn, info.schema_name, info.table_name, pk.name, pk.dtype == DataType.INT64)
 
 
 def identifier(text: str, schema: CollectionSchema) -> Optional[tuple[str, tuple]]:

@@ -4,7 +4,9 @@ Two levels:
 
 * parse trees keyed by the filter text alone (the grammar does not depend on
   the collection);
-* compiled SQL keyed by ``(schema fingerprint, text, params key)``.
+* compiled SQL keyed by ``(schema fingerprint, text, params key)``; not a spatial
+  filter's, whose SQL holds the keys its geometries matched when it was made
+  (``per_call``).
 
 Decision: template parameters are part of the key (canonical JSON of
 ``filter_params``, with a type tag so ``1``, ``1.0`` and ``true`` differ)
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
+from contextvars import ContextVar
 from threading import Lock
 from typing import Any, Callable, Hashable, Optional, TypeVar
 
@@ -41,6 +44,7 @@ class LRU:
         self.misses = 0
 
     def get_or_build(self, key: Hashable, build: Callable[[], T]) -> T:
+        """The value kept for ``key``, else ``build()``, kept unless the build called :func:`per_call`."""
         with self._lock:
             try:
                 value = self._data[key]
@@ -50,7 +54,15 @@ class LRU:
                 self._data.move_to_end(key)
                 self.hits += 1
                 return value
-        value = build()           # may raise: errors are not cached
+        flag = [False]
+        token = _building.set(flag)
+        try:
+            value = build()       # may raise: errors are not cached
+        finally:
+            _building.reset(token)
+        if flag[0]:
+            per_call()            # an enclosing build made of this value is not kept either
+            return value
         with self._lock:
             self.misses += 1
             self._data[key] = value
@@ -65,6 +77,18 @@ class LRU:
 
     def __len__(self) -> int:
         return len(self._data)
+
+
+#: The build running in this context (LRU.get_or_build): set to [True] by per_call.
+_building: ContextVar[Optional[list]] = ContextVar("pgmilvus_filter_building", default=None)
+
+
+def per_call() -> None:
+    """Keep nothing built from the value being built: it holds what was read from the database
+    when it was made (a spatial filter's matching keys, spatial.py)."""
+    flag = _building.get()
+    if flag is not None:
+        flag[0] = True
 
 
 parse_cache = LRU(PARSE_CACHE_SIZE)

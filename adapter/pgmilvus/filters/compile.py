@@ -46,7 +46,8 @@ import numpy as np
 from sqlglot import exp
 
 from ..types import INT_RANGES, INTEGER_TYPES, STRING_TYPES, DataType
-from . import ir
+from . import cache, ir, spatial
+from .errors import SyntaxProblem
 
 _C_COLLATION = exp.to_identifier("C", quoted=True)
 _SQL_OPS: dict[str, Callable[..., exp.Expression]] = {
@@ -730,6 +731,24 @@ def _tsvector(column: str) -> exp.Expression:
     return _call("to_tsvector", exp.Literal.string("simple"), _col(column))
 
 
+def _spatial(pred: ir.Spatial) -> exp.Expression:
+    """``CASE WHEN geo IS NULL THEN NULL ELSE pk = ANY('{matching keys}') END`` (spatial.py): the keys
+    are the rows' of now, so nothing built from this SQL is kept (cache.per_call)."""
+    scope = spatial.current()
+    if scope is None:
+        detail, code = spatial.unavailable(pred.op.upper())
+        raise SyntaxProblem(detail, whole=True, code=code)
+    cache.per_call()
+    keys = spatial.matching_keys(pred.op, pred.column, pred.wkt, pred.distance)
+    if scope.int_keys:
+        listed = exp.cast(exp.Literal.string("{" + ",".join(str(int(k)) for k in keys) + "}"), "BIGINT[]")
+    else:
+        listed = exp.cast(exp.Literal.string(token_array(keys)), "TEXT[]")
+    matched = exp.EQ(this=_col(scope.pk), expression=exp.Any(this=_paren(listed)))
+    return exp.Case(ifs=[exp.If(this=exp.Is(this=_col(pred.column), expression=exp.Null()),
+                                true=exp.Null())], default=matched)
+
+
 def _random_sample(pred: ir.RandomSample) -> exp.Expression:
     return exp.LT(this=_call("random"), expression=_number(pred.fraction))
 
@@ -786,7 +805,7 @@ _COMPILERS: dict[type, Callable[[Any], exp.Expression]] = {
     ir.InList: _in_list, ir.LikeMatch: _like, ir.RegexMatch: _regex, ir.KeyExists: _exists,
     ir.NullTest: _null_test,
     ir.Contains: _contains, ir.TextMatch: _text_match, ir.TextMatchFuzzy: _text_match_fuzzy,
-    ir.PhraseMatch: _phrase_match, ir.FunctionCall: _function_call,
+    ir.PhraseMatch: _phrase_match, ir.FunctionCall: _function_call, ir.Spatial: _spatial,
     ir.RandomSample: _random_sample, ir.Logic: _logic, ir.Negate: _negate,
     ir.ElementFilter: _element_filter, ir.Match: _match,
     ir.Truth: lambda pred: exp.true() if pred.value else exp.false(),

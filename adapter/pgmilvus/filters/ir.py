@@ -215,6 +215,18 @@ class FunctionCall:
 
 
 @dataclass(frozen=True, slots=True)
+class Spatial:
+    """``ST_<op>(column, 'wkt'[, distance])`` on a GEOMETRY column (spatial.py): ``op`` lower-cased
+    (``st_within``), ``wkt`` the query geometry as written (None for ``st_isvalid``), ``distance``
+    ST_DWITHIN's metres."""
+
+    op: str
+    column: str
+    wkt: Optional[str] = None
+    distance: Optional[float] = None
+
+
+@dataclass(frozen=True, slots=True)
 class RandomSample:
     fraction: float
 
@@ -265,11 +277,11 @@ class Truth:
 
 
 Pred = Union[Compare, CompareColumns, Between, InList, LikeMatch, RegexMatch, KeyExists, NullTest,
-             Contains, TextMatch, TextMatchFuzzy, PhraseMatch, FunctionCall, RandomSample, ElementFilter, Match,
-             Logic, Negate, Truth]
+             Contains, TextMatch, TextMatchFuzzy, PhraseMatch, FunctionCall, Spatial, RandomSample, ElementFilter,
+             Match, Logic, Negate, Truth]
 PRED_TYPES = (Compare, CompareColumns, Between, InList, LikeMatch, RegexMatch, KeyExists, NullTest,
-              Contains, TextMatch, TextMatchFuzzy, PhraseMatch, FunctionCall, RandomSample, ElementFilter, Match,
-              Logic, Negate, Truth)
+              Contains, TextMatch, TextMatchFuzzy, PhraseMatch, FunctionCall, Spatial, RandomSample, ElementFilter,
+              Match, Logic, Negate, Truth)
 
 
 def split_last(pred: object, kind: type) -> Optional[tuple[Optional["Pred"], "Pred"]]:

@@ -30,14 +30,13 @@ import math
 from dataclasses import dataclass
 from typing import Any, Optional, Union
 
-from ..data import analyzer, timestamps
+from ..data import analyzer, timestamps, wkt
 from ..errors import ErrorCode
 from ..schema import ddl
 from ..schema.model import DYNAMIC_FIELD, CollectionSchema
 from ..types import FLOAT_TYPES, GO_NAMES, INTEGER_TYPES, STRING_TYPES, VECTOR_TYPES, DataType
-from . import ast, functions, fuzzy, ir, structcheck
+from . import ast, functions, fuzzy, ir, spatial, structcheck
 from .errors import INT64_MAX as _INT64_MAX, INT64_MIN as _INT64_MIN, SyntaxProblem, int64_out_of_range
-from .parser import FUNCTIONS
 from .regex import RegexProblem, translate
 
 _FLIP = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
@@ -47,13 +46,10 @@ _BIT_ERRORS = {"&": "BitAnd is not supported", "|": "BitOr is not supported",
                "^": "BitXor is not supported", "<<": "shift is not supported",
                ">>": "shift is not supported"}
 _NUMERIC = INTEGER_TYPES | FLOAT_TYPES
-#: Milvus's spatial functions (Plan.g4's ST_* rules); any other unknown name is a generic call (functions.py).
-_SPATIAL = frozenset(name for name in FUNCTIONS if name.startswith("st_"))
-#: Why GEOMETRY values cannot be filtered (code 3000): Milvus's ST_* functions are GEOS predicates
-#: (exact planar geometry on WKB, ST_DWITHIN in metres on a sphere), and pgmilvus's PostgreSQL has no
-#: PostGIS; the values are stored as WKT text and come back in outputs.
-GEOMETRY_FILTERS_WHY = ("spatial predicates need PostGIS, which pgmilvus's PostgreSQL does not have; "
-                        "filter on other fields and test the WKT in output_fields client-side")
+#: Why a GEOMETRY field cannot be an operand (code 3000): Milvus's plans test geometries only with
+#: ST_* functions (spatial.py) and ``is null``; the values are WKT text in PostgreSQL.
+GEOMETRY_FILTERS_WHY = ("test geometries with ST_EQUALS, ST_TOUCHES, ST_OVERLAPS, ST_CROSSES, ST_CONTAINS, "
+                        "ST_INTERSECTS, ST_WITHIN, ST_DWITHIN or ST_ISVALID")
 _MODULO_ERROR = "modulo can only apply on integer types"
 #: Kinds of the TIMESTAMPTZ constants (``ISO '...'``, ``INTERVAL '...'``): usable only with a TIMESTAMPTZ field.
 _TIME_KINDS = ("iso", "interval")
@@ -363,7 +359,7 @@ class _Checker:
                                 f"used in a filter expression", pos)
         if dtype == DataType.GEOMETRY:
             raise SyntaxProblem(f"field {name} of type Geometry can only be tested with is null / is not "
-                                f"null: {GEOMETRY_FILTERS_WHY}", pos, code=ErrorCode.UNSUPPORTED)
+                                f"null or a spatial function: {GEOMETRY_FILTERS_WHY}", pos, code=ErrorCode.UNSUPPORTED)
         return ir.Column(name, dtype, bool(field.nullable))
 
     # -- operators -------------------------------------------------------------------------
@@ -778,12 +774,66 @@ class _Checker:
             return fuzzy.text_match_fuzzy(self, node)
         if name == "random_sample":
             return self.random_sample(node)
-        if name in _SPATIAL:
-            raise SyntaxProblem(f"{node.spelled} is not supported by pgmilvus: {GEOMETRY_FILTERS_WHY}",
-                                node.pos, code=ErrorCode.UNSUPPORTED)
+        if name in spatial.NAMES:
+            return self.spatial(node)
         if name in structcheck.ELEMENT_CALLS:
             return structcheck.element_call(self, node)
         return functions.call(self, node)
+
+    def spatial(self, node: ast.Call) -> "ir.Pred":
+        """``ST_<op>(field, wkt[, distance])``, checked as Milvus's parser visitor checks it
+        (VisitSpatialBinary, VisitSTDWithin, VisitSTIsValid) and its template filling."""
+        name = node.name
+        count = 1 if name == "st_isvalid" else 3 if name == "st_dwithin" else 2
+        if len(node.args) != count or node.options:
+            raise SyntaxProblem(f"{node.spelled} takes {count} argument{'s' if count > 1 else ''}, got "
+                                f"{len(node.args)}", node.pos)
+        target = node.args[0]
+        field = self.schema.field(target.name) if isinstance(target, ast.Ident) else None
+        if field is None or field.dtype != DataType.GEOMETRY:
+            if field is None and isinstance(target, (ast.Ident, ast.Path)):
+                self.visit(target)  # a field that does not exist: Milvus's own text
+            whole = f"{node.spelled}({','.join(node.arg_texts)})"
+            what = {"st_isvalid": "STIsValid", "st_dwithin": "ST_DWITHIN"}.get(name, "spatial")
+            raise SyntaxProblem(f"{what} operation are only supported on geometry fields now, got: {whole}",
+                                node.pos)
+        if name == "st_isvalid":
+            return ir.Spatial(name, field.name)
+        text = self.wkt_argument(node, 1)
+        try:
+            parsed = wkt.parse(text)
+        except wkt.WKTError as exc:
+            raise SyntaxProblem(str(exc), node.args[1].pos) from None
+        if name != "st_dwithin":
+            return ir.Spatial(name, field.name, text)
+        if parsed.kind != "POINT":
+            raise SyntaxProblem(f"only supports POINT geometry: {text}", node.args[1].pos)
+        return ir.Spatial(name, field.name, text, self.distance_argument(node))
+
+    def wkt_argument(self, node: ast.Call, index: int) -> str:
+        """A spatial function's WKT: a string literal or a template variable holding a string."""
+        arg = node.args[index]
+        value = self.visit(arg) if isinstance(arg, (ast.Const, ast.Template)) else None
+        if isinstance(value, Value) and value.template and value.kind != "str":
+            raise SyntaxProblem(f"the value of GIS WKT template variable {{{arg.name}}} is not string", arg.pos)
+        if not isinstance(value, Value) or value.kind != "str":
+            raise SyntaxProblem(f"WKT string should be a string literal or template variable, got: "
+                                f"{node.arg_texts[index]}", arg.pos)
+        return value.value
+
+    def distance_argument(self, node: ast.Call) -> float:
+        """ST_DWITHIN's distance: a constant int or float, not negative."""
+        arg = node.args[2]
+        value = self.visit(arg)
+        if not isinstance(value, Value):
+            raise SyntaxProblem(f"distance parameter must be a constant numeric value, got: {node.arg_texts[2]}",
+                                arg.pos)
+        if value.kind not in ("int", "float"):
+            raise SyntaxProblem(f"distance parameter must be a numeric value (int or float), got: "
+                                f"{node.arg_texts[2]}", arg.pos)
+        if value.value < 0:
+            raise SyntaxProblem(f"distance parameter must be non-negative, got: {float(value.value):f}", arg.pos)
+        return float(value.value)
 
     def args(self, node: ast.Call, count: int, optional: int = 0) -> list[Typed]:
         if not count <= len(node.args) <= count + optional:

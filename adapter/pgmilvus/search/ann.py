@@ -38,7 +38,7 @@ from ..pg import statements
 from ..schema import faiss_factory, knowhere_configs
 from ..catalog.store import CollectionInfo, revision_guard
 from ..errors import ErrorCode, MilvusException, invalid_parameter
-from ..filters import isolation_problem, plan_sql
+from ..filters import has_spatial, isolation_problem, plan_sql, spatial_scope
 from .params import SearchRequest, check_window
 from .results import Hit, SearchResult, search_result
 from .grouping import GroupBy, group_by
@@ -164,9 +164,10 @@ class Prepared:
 
 def search(conn: psycopg.Connection, info: CollectionInfo, request: SearchRequest) -> SearchResult:
     sub_field = structs.sub_field(info, request.anns_field)
-    if sub_field is not None:  # a struct array's vector sub-field (search/structs.py)
-        return structs.search(conn, info, request, sub_field)
-    prepared = prepare(info, request)
+    with spatial_scope(conn, info, request.filter):
+        if sub_field is not None:  # a struct array's vector sub-field (search/structs.py)
+            return structs.search(conn, info, request, sub_field)
+        prepared = prepare(info, request)
     per_query = run(conn, prepared)
     return to_result(prepared, per_query)
 
@@ -222,6 +223,8 @@ def _shape(request: SearchRequest, bound: Optional[bound_filters.Bound] = None) 
     A filter whose values are bound counts by its shape: searches that differ only in those
     values share a plan (and its statements, prepared on the server, and its scan choice).
     """
+    if has_spatial(request.filter):  # its SQL holds the keys matched now (filters/spatial.py)
+        return None
     try:
         key = (request.anns_field, request.metric_type,
                tuple(request.partition_names) if request.partition_names else None,

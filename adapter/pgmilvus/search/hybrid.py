@@ -30,6 +30,7 @@ from .rerank import AnnSearchRequest, BaseRanker, fuse, pk_order
 from .params import SearchRequest, build_request, check_limit, check_round_decimal, nq_invalid
 from .results import Hits, SearchResult, make_hit
 from ..data.values import wire_adapters
+from ..filters import spatial_scope
 
 
 #: hybrid_search kwargs handed to each sub-search (grouping, and ignore_growing as 2.6 does; timezone:
@@ -125,7 +126,8 @@ def hybrid_search(conn: psycopg.Connection, info: CollectionInfo, reqs: Any, ran
             struct_hybrid.element_scope(request, False, False)
         if boosts is not None:  # Milvus's sub-searches share the request's function_score
             request = dataclasses.replace(request, extra_columns=boost.columns(boosts))
-        prepared = search.prepare(info, request)
+        with spatial_scope(conn, info, request.filter):
+            prepared = search.prepare(info, request)
         metrics.append(prepared.resolved.target.metric.name)
         found = [search.finish(prepared, hits) for hits in search.run(conn, prepared)]
         if scorer is not None:

@@ -16,6 +16,7 @@ from typing import Any, Callable, Optional
 import psycopg
 
 from ..catalog import collections
+from ..filters import spatial_scope
 from . import ann as search, order, structs
 from ..errors import ErrorCode, MilvusException, ParamError, collection_replaced, illegal, invalid_parameter
 from .params import MAX_TOPK, build_request
@@ -66,10 +67,11 @@ class SearchIterator:
     def _check(self, conn: psycopg.Connection) -> None:
         info = collections.require(conn, self._db_name, self._collection, name_check=False)
         field = structs.sub_field(info, self._request.anns_field)
-        if field is not None:  # a struct array's vector sub-field: element by element (structs.py)
-            structs.plan(info, self._request, field, iterating=True)
-        else:
-            search.prepare(info, self._request, iterating=True)
+        with spatial_scope(conn, info, self._request.filter):
+            if field is not None:  # a struct array's vector sub-field: element by element (structs.py)
+                structs.plan(info, self._request, field, iterating=True)
+            else:
+                search.prepare(info, self._request, iterating=True)
 
     def _element_page(self, conn: psycopg.Connection, info: Any, field: Any) -> SearchPage:
         """A page of an element-level walk: after the last (distance, pk, position) returned."""
@@ -100,9 +102,10 @@ class SearchIterator:
             if self._collection_id is not None and info.id != self._collection_id:
                 raise collection_replaced(info.name, "search_iterator")
             field = structs.sub_field(info, self._request.anns_field)
-            if field is not None:
-                return info, self._element_page(conn, info, field), None
-            prepared = search.prepare(info, self._request, keyset=self._last, iterating=True)
+            with spatial_scope(conn, info, self._request.filter):
+                if field is not None:
+                    return info, self._element_page(conn, info, field), None
+                prepared = search.prepare(info, self._request, keyset=self._last, iterating=True)
             return info, prepared, search.run(conn, prepared)[0]
         info, prepared, found = self._read(page)
         if isinstance(prepared, SearchPage):

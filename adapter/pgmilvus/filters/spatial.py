@@ -1,0 +1,139 @@
+"""Milvus's spatial filters on GEOMETRY fields, evaluated by GEOS as segcore evaluates them.
+
+``ST_EQUALS / ST_TOUCHES / ST_OVERLAPS / ST_CROSSES / ST_CONTAINS / ST_INTERSECTS / ST_WITHIN
+(field, 'WKT')``, ``ST_DWITHIN(field, 'POINT (x y)', metres)`` and ``ST_ISVALID(field)``:
+segcore tests each row's geometry against the query's with GEOS (GISFunctionFilterExpr.cpp,
+common/Geometry.h).  pgmilvus's PostgreSQL has no PostGIS, so the test runs here, with shapely
+(GEOS itself): the rows of the read's table are read once (key and WKT), the keys whose
+geometry passes become one array literal, and the filter's SQL is ``CASE WHEN geo IS NULL THEN
+NULL ELSE pk = ANY('{...}') END`` (a NULL geometry is NULL to segcore too, so ``not`` keeps it
+out).  The SQL names the rows matched when it was made, so it is made per call, never cached.
+
+A read that may hold one sets :func:`rows` (its connection, table and key) around compiling
+its filter; without it a spatial filter is refused (3000) rather than answered wrongly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any, Iterator, Optional
+
+import numpy as np
+from psycopg import sql
+
+from ..errors import ErrorCode
+
+#: Milvus's spatial functions (Plan.g4): name -> the GEOS predicate of (row geometry, query geometry).
+BINARY = ("st_equals", "st_touches", "st_overlaps", "st_crosses", "st_contains", "st_intersects", "st_within")
+NAMES = frozenset(BINARY + ("st_dwithin", "st_isvalid"))
+#: segcore's metres per degree of latitude (Geometry.h), and the Earth radius of its haversine.
+_METRES_PER_DEGREE = 111320.0
+_EARTH_RADIUS = 6371000.0
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where a read's rows are: its connection, its table (schema, name), its key and key type."""
+
+    conn: Any
+    schema: str
+    table: str
+    pk: str
+    int_keys: bool
+
+
+_scope: ContextVar[Optional[Scope]] = ContextVar("pgmilvus_spatial_rows", default=None)
+
+
+@contextlib.contextmanager
+def rows(conn: Any, schema: str, table: str, pk: str, int_keys: bool) -> Iterator[None]:
+    """Compile the filters of this block against these rows (see the module's docstring)."""
+    token = _scope.set(Scope(conn, schema, table, pk, int_keys))
+    try:
+        yield
+    finally:
+        _scope.reset(token)
+
+
+def may_hold(expr: Any) -> bool:
+    """Whether ``expr``'s text may call a spatial function: a cheap test, so that reads without
+    one set no scope and keep their cached plans."""
+    return isinstance(expr, str) and "st_" in expr.lower()
+
+
+def current() -> Optional[Scope]:
+    return _scope.get()
+
+
+def matching_keys(op: str, column: str, wkt: Optional[str], distance: Optional[float]) -> list[Any]:
+    """The keys of the scope's rows whose geometry in ``column`` passes ``op`` against ``wkt``
+    (None: ``st_isvalid``), in the order read; rows with a NULL geometry are not among them."""
+    import shapely  # the GEOS Milvus's segcore links; imported when a spatial filter first runs
+
+    scope = _scope.get()
+    assert scope is not None, "spatial.rows() must be set around the compile"
+    statement = sql.SQL("SELECT {pk}, {geo} FROM {table} WHERE {geo} IS NOT NULL").format(
+        pk=sql.Identifier(scope.pk), geo=sql.Identifier(column), table=sql.Identifier(scope.schema, scope.table))
+    found = scope.conn.execute(statement).fetchall()
+    if not found:
+        return []
+    keys = [row[0] for row in found]
+    geoms = shapely.from_wkt([row[1] for row in found], on_invalid="ignore")
+    if op == "st_isvalid":
+        passed = _each(shapely.is_valid, geoms)
+    else:
+        query = shapely.from_wkt(wkt)
+        if op == "st_dwithin":
+            passed = _within_metres(shapely, geoms, query, float(distance or 0.0))
+        else:
+            shapely.prepare(query)
+            test = getattr(shapely, op[3:])
+            passed = _each(lambda g: test(g, query), geoms)
+    return [key for key, ok in zip(keys, passed) if ok]
+
+
+def _each(test: Any, geoms: np.ndarray) -> np.ndarray:
+    """``test`` over every geometry; one that GEOS cannot test (a TopologyException on an invalid
+    polygon) fails it alone, as GEOS's ``2`` (exception) is not ``1`` (true) to segcore."""
+    import shapely
+
+    try:
+        return np.asarray(test(geoms), dtype=bool)
+    except shapely.errors.GEOSException:
+        out = np.zeros(len(geoms), dtype=bool)
+        for i, geom in enumerate(geoms):
+            try:
+                out[i] = bool(test(geom))
+            except shapely.errors.GEOSException:
+                pass
+        return out
+
+
+def _within_metres(shapely: Any, geoms: np.ndarray, query: Any, distance: float) -> np.ndarray:
+    """segcore's ST_DWITHIN: a point's haversine distance to the query point in metres; any other
+    geometry's planar GEOS distance in degrees, turned into metres at the query's latitude.  An
+    empty geometry is at no distance: never within (GEOS's distance to it is 0 or NaN by version)."""
+    qx, qy = float(shapely.get_x(query)), float(shapely.get_y(query))
+    present = np.array([g is not None for g in geoms], dtype=bool)
+    empty = present & shapely.is_empty(geoms)
+    points = present & ~empty & (shapely.get_type_id(geoms) == 0)
+    out = np.zeros(len(geoms), dtype=bool)
+    lat1, lon1 = np.radians(shapely.get_y(geoms[points])), np.radians(shapely.get_x(geoms[points]))
+    lat2, lon2 = math.radians(qy), math.radians(qx)
+    a = np.sin((lat2 - lat1) / 2.0) ** 2 + np.cos(lat1) * math.cos(lat2) * np.sin((lon2 - lon1) / 2.0) ** 2
+    out[points] = _EARTH_RADIUS * 2.0 * np.arctan2(np.sqrt(a), np.sqrt(1.0 - a)) <= distance
+    others = present & ~points & ~empty
+    degrees = shapely.distance(geoms[others], query)
+    lat = math.radians(qy)
+    scale = _METRES_PER_DEGREE * math.sqrt((1.0 + math.cos(lat) * math.cos(lat)) / 2.0)
+    out[others] = degrees * scale <= distance
+    return out
+
+
+def unavailable(name: str) -> tuple[str, int]:
+    """The refusal of a spatial filter where no rows were given (a text, code 3000)."""
+    return (f"{name} is not supported by pgmilvus in this call: spatial filters run in query, search, "
+            "hybrid_search, delete and their iterators", ErrorCode.UNSUPPORTED)
