@@ -14,7 +14,9 @@ PostgreSQL here has no PostGIS, so both sides do what pgmilvus does (filters/spa
 row's key and WKT, test them with shapely (GEOS), and select by the keys that pass.  The hand-written
 side: ``SELECT id, g FROM t WHERE g IS NOT NULL``, ``shapely.from_wkt`` + the predicate, then
 ``SELECT id FROM t WHERE id = ANY(%s) ORDER BY id LIMIT 100``.  Scenarios, each
-``query(filter, output_fields=["id"], limit=100)``: a 1-degree box (ST_WITHIN), 20 km around a
+``query(filter, output_fields=["id"], limit=100)``: a 1-degree box (ST_WITHIN), a 5-degree box
+with ``id < ROWS / 10`` beside it (pgmilvus tests only the rows the ``and``'s other operand
+leaves; SQL: ``id < N`` in its pass), 20 km around a
 point (ST_DWITHIN), and a search (top 10) filtered by ST_INTERSECTS with a 2-degree box (SQL: the
 vector order over the passing keys).  Timed in turns of 5 calls on the same arguments
 (bench/turns.py); ratio = SQL time / pgmilvus time (1.0: as fast).
@@ -27,6 +29,7 @@ import math
 import random
 import sys
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 import psycopg
@@ -80,9 +83,10 @@ def load(client, raw: psycopg.Connection, wkts: list[str], vectors: np.ndarray) 
     raw.execute("VACUUM ANALYZE bench_spatial")
 
 
-def passing(raw: psycopg.Connection, test) -> list[int]:
-    """The hand-written pass: every key and WKT, tested with shapely."""
-    found = raw.execute("SELECT id, g FROM bench_spatial WHERE g IS NOT NULL").fetchall()
+def passing(raw: psycopg.Connection, test, below: Optional[int] = None) -> list[int]:
+    """The hand-written pass: every key and WKT (``below``: of the keys below it), tested with shapely."""
+    found = raw.execute("SELECT id, g FROM bench_spatial WHERE g IS NOT NULL AND (%s::bigint IS NULL OR id < %s)",
+                        (below, below)).fetchall()
     geoms = shapely.from_wkt([g for _, g in found])
     return [k for (k, _), ok in zip(found, test(geoms)) if ok]
 
@@ -122,6 +126,11 @@ def run_shape(client, dsn: str, rows: int, vertices: int, args: argparse.Namespa
                 lambda c: [[r["id"] for r in client.query("sp", f"ST_WITHIN(g, '{box(*c, 0.5)}')",
                                                           output_fields=["id"], limit=100)]],
                 lambda c: [select(passing(raw, lambda g: shapely.within(g, shapely.from_wkt(box(*c, 0.5)))))]),
+            "id < 10% and ST_WITHIN": (
+                lambda c: [[r["id"] for r in client.query("sp", f"id < {rows // 10} and ST_WITHIN(g, '{box(*c, 2.5)}')",
+                                                          output_fields=["id"], limit=100)]],
+                lambda c: [select(passing(raw, lambda g: shapely.within(g, shapely.from_wkt(box(*c, 2.5))),
+                                          rows // 10))]),
             "ST_DWITHIN 20 km": (
                 lambda c: [[r["id"] for r in client.query("sp", f"ST_DWITHIN(g, 'POINT ({c[0]} {c[1]})', 20000)",
                                                           output_fields=["id"], limit=100)]],

@@ -71,6 +71,9 @@ _REGEX_SPECIAL = set("\\^$.|?*+()[]{}")
 _json_indexes: ContextVar[frozenset] = ContextVar("pgmilvus_json_indexes", default=frozenset())
 #: Whether the leaf being compiled stands under an odd number of ``not`` (``_known``).
 _negated: ContextVar[bool] = ContextVar("pgmilvus_filter_negated", default=False)
+#: The SQL of the other operands of the ``and`` a spatial test stands in (``_and_spatial``): its
+#: pass reads only the rows where they may hold.
+_spatial_rows: ContextVar[Optional[str]] = ContextVar("pgmilvus_spatial_rows_where", default=None)
 #: The elements of a struct array, walked by element_filter / MATCH_* (``"$g"("$i")``: the 1-based
 #: subscripts of the first sub-field column; every sub-field column has the same length).
 ELEMENTS, SUBSCRIPT = "$g", "$i"
@@ -739,7 +742,7 @@ def _spatial(pred: ir.Spatial) -> exp.Expression:
         detail, code = spatial.unavailable(pred.op.upper())
         raise SyntaxProblem(detail, whole=True, code=code)
     cache.per_call()
-    keys = spatial.matching_keys(pred.op, pred.column, pred.wkt, pred.distance)
+    keys = spatial.matching_keys(pred.op, pred.column, pred.wkt, pred.distance, _spatial_rows.get())
     if scope.int_keys:
         listed = exp.cast(exp.Literal.string("{" + ",".join(str(int(k)) for k in keys) + "}"), "BIGINT[]")
     else:
@@ -791,9 +794,28 @@ def _match(pred: ir.Match) -> exp.Expression:
 
 
 def _logic(pred: ir.Logic) -> exp.Expression:
+    if pred.op == "and" and any(isinstance(item, ir.Spatial) for item in pred.items):
+        return _and_spatial(pred.items)
     items = [_compile(item) for item in pred.items]
     combine = exp.and_ if pred.op == "and" else exp.or_
     return combine(*items, copy=False)
+
+
+def _and_spatial(items: tuple["ir.Pred", ...]) -> exp.Expression:
+    """An ``and`` holding spatial tests: its other operands first, so that the spatial pass reads
+    only the rows where the ``and`` may hold: where they are TRUE, or, under a ``not`` (where a
+    NULL ``and`` differs from a FALSE one), where none is FALSE (``x IS NOT FALSE``, which no index
+    serves).  ``random_sample`` draws anew, so it restricts nothing."""
+    compiled = {i: _compile(item) for i, item in enumerate(items) if not isinstance(item, ir.Spatial)}
+    negated = _negated.get()
+    kept = [exp.Not(this=exp.Is(this=_paren(sql.copy()), expression=exp.false())) if negated else _paren(sql.copy())
+            for i, sql in compiled.items() if not isinstance(items[i], ir.RandomSample)]
+    token = _spatial_rows.set(exp.and_(*kept).sql(dialect="postgres") if kept else None)
+    try:
+        parts = [compiled[i] if i in compiled else _compile(item) for i, item in enumerate(items)]
+    finally:
+        _spatial_rows.reset(token)
+    return exp.and_(*parts, copy=False)
 
 
 def _negate(pred: ir.Negate) -> exp.Expression:

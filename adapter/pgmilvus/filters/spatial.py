@@ -4,8 +4,9 @@
 (field, 'WKT')``, ``ST_DWITHIN(field, 'POINT (x y)', metres)`` and ``ST_ISVALID(field)``:
 segcore tests each row's geometry against the query's with GEOS (GISFunctionFilterExpr.cpp,
 common/Geometry.h).  pgmilvus's PostgreSQL has no PostGIS, so the test runs here, with shapely
-(GEOS itself): the rows of the read's table are read once (key and WKT), the keys whose
-geometry passes become one array literal, and the filter's SQL is ``CASE WHEN geo IS NULL THEN
+(GEOS itself): the rows of the read's table are read once (key and WKT; only those where the
+other operands of an ``and`` around the test may hold), the keys whose geometry passes become one
+array literal, and the filter's SQL is ``CASE WHEN geo IS NULL THEN
 NULL ELSE pk = ANY('{...}') END`` (a NULL geometry is NULL to segcore too, so ``not`` keeps it
 out).  The SQL names the rows matched when it was made, so it is made per call, never cached.
 
@@ -68,15 +69,18 @@ def current() -> Optional[Scope]:
     return _scope.get()
 
 
-def matching_keys(op: str, column: str, wkt: Optional[str], distance: Optional[float]) -> list[Any]:
+def matching_keys(op: str, column: str, wkt: Optional[str], distance: Optional[float],
+                  where: Optional[str] = None) -> list[Any]:
     """The keys of the scope's rows whose geometry in ``column`` passes ``op`` against ``wkt``
-    (None: ``st_isvalid``), in the order read; rows with a NULL geometry are not among them."""
+    (None: ``st_isvalid``), in the order read; rows with a NULL geometry are not among them.
+    ``where``: compiled filter SQL (literals only) restricting the rows read (compile._and_spatial)."""
     import shapely  # the GEOS Milvus's segcore links; imported when a spatial filter first runs
 
     scope = _scope.get()
     assert scope is not None, "spatial.rows() must be set around the compile"
-    statement = sql.SQL("SELECT {pk}, {geo} FROM {table} WHERE {geo} IS NOT NULL").format(
-        pk=sql.Identifier(scope.pk), geo=sql.Identifier(column), table=sql.Identifier(scope.schema, scope.table))
+    statement = sql.SQL("SELECT {pk}, {geo} FROM {table} WHERE {geo} IS NOT NULL AND ({where})").format(
+        pk=sql.Identifier(scope.pk), geo=sql.Identifier(column), table=sql.Identifier(scope.schema, scope.table),
+        where=sql.SQL(where or "TRUE"))
     found = scope.conn.execute(statement).fetchall()
     if not found:
         return []
