@@ -18,8 +18,11 @@ side: ``SELECT id, g FROM t WHERE g IS NOT NULL``, ``shapely.from_wkt`` + the pr
 with ``id < ROWS / 10`` beside it (pgmilvus tests only the rows the ``and``'s other operand
 leaves; SQL: ``id < N`` in its pass), 20 km around a
 point (ST_DWITHIN), and a search (top 10) filtered by ST_INTERSECTS with a 2-degree box (SQL: the
-vector order over the passing keys).  Timed in turns of 5 calls on the same arguments
-(bench/turns.py); ratio = SQL time / pgmilvus time (1.0: as fast).
+vector order over the passing keys).  Each shape twice: without an index, and with an RTREE
+index on ``g`` (pgmilvus: a GiST index of ``wkt_box(g)``; SQL: a ``box`` column of each
+geometry's bounds, computed by shapely at load, with a GiST index, and ``b && <query box>`` in its
+pass).  Timed in turns of 5 calls on the same arguments (bench/turns.py); ratio = SQL time /
+pgmilvus time (1.0: as fast).
 """
 
 from __future__ import annotations
@@ -61,7 +64,7 @@ def geometries(rows: int, vertices: int, rng: random.Random) -> list[str]:
     return out
 
 
-def load(client, raw: psycopg.Connection, wkts: list[str], vectors: np.ndarray) -> None:
+def load(client, raw: psycopg.Connection, wkts: list[str], vectors: np.ndarray, rtree: bool) -> None:
     if client.has_collection("sp"):
         client.drop_collection("sp")
     schema = client.create_schema(auto_id=False)
@@ -70,23 +73,30 @@ def load(client, raw: psycopg.Connection, wkts: list[str], vectors: np.ndarray) 
     schema.add_field("g", DataType.GEOMETRY)
     index = client.prepare_index_params()
     index.add_index("v", index_type="FLAT", metric_type="L2")
+    if rtree:
+        index.add_index("g", index_type="RTREE")
     client.create_collection("sp", schema=schema, index_params=index)
     for start in range(0, len(wkts), BATCH):
         client.insert("sp", [{"id": i, "v": vectors[i].tolist(), "g": wkts[i]}
                              for i in range(start, min(start + BATCH, len(wkts)))])
     client.flush("sp")
     raw.execute("DROP TABLE IF EXISTS bench_spatial")
-    raw.execute("CREATE TABLE bench_spatial (id bigint PRIMARY KEY, v vector(4), g text)")
-    with raw.transaction(), raw.cursor().copy("COPY bench_spatial (id, v, g) FROM STDIN") as copy:
+    raw.execute("CREATE TABLE bench_spatial (id bigint PRIMARY KEY, v vector(4), g text, b box)")
+    bounds = shapely.bounds(shapely.from_wkt(wkts))
+    with raw.transaction(), raw.cursor().copy("COPY bench_spatial (id, v, g, b) FROM STDIN") as copy:
         for i, wkt in enumerate(wkts):
-            copy.write_row((i, "[" + ",".join(map(str, vectors[i].tolist())) + "]", wkt))
+            x1, y1, x2, y2 = bounds[i]
+            copy.write_row((i, "[" + ",".join(map(str, vectors[i].tolist())) + "]", wkt, f"({x1},{y1}),({x2},{y2})"))
+    if rtree:
+        raw.execute("CREATE INDEX ON bench_spatial USING gist (b)")
     raw.execute("VACUUM ANALYZE bench_spatial")
 
 
-def passing(raw: psycopg.Connection, test, below: Optional[int] = None) -> list[int]:
-    """The hand-written pass: every key and WKT (``below``: of the keys below it), tested with shapely."""
-    found = raw.execute("SELECT id, g FROM bench_spatial WHERE g IS NOT NULL AND (%s::bigint IS NULL OR id < %s)",
-                        (below, below)).fetchall()
+def passing(raw: psycopg.Connection, test, below: Optional[int] = None, near: Optional[str] = None) -> list[int]:
+    """The hand-written pass: every key and WKT (``below``: of the keys below it; ``near``: of the
+    rows whose box meets this one), tested with shapely."""
+    found = raw.execute("SELECT id, g FROM bench_spatial WHERE g IS NOT NULL AND (%s::bigint IS NULL OR id < %s)"
+                        " AND (%s::box IS NULL OR b && %s::box)", (below, below, near, near)).fetchall()
     geoms = shapely.from_wkt([g for _, g in found])
     return [k for (k, _), ok in zip(found, test(geoms)) if ok]
 
@@ -112,45 +122,64 @@ def run_shape(client, dsn: str, rows: int, vertices: int, args: argparse.Namespa
     rng = random.Random(rows + vertices)
     wkts = geometries(rows, vertices, rng)
     vectors = np.random.default_rng(rows).random((rows, 4), dtype=np.float32)
+    centres = [(rng.uniform(-8, 8), rng.uniform(42, 58)) for _ in range(args.queries)]
+    lines = []
     with psycopg.connect(dsn, autocommit=True) as raw:
-        load(client, raw, wkts, vectors)
-        centres = [(rng.uniform(-8, 8), rng.uniform(42, 58)) for _ in range(args.queries)]
-        query_vector = [0.5, 0.5, 0.5, 0.5]
+        for rtree in (False, True):
+            load(client, raw, wkts, vectors, rtree)
+            lines.append(f"-- {rows} geometries ({vertices}-vertex polygons and points), "
+                         + ("RTREE index (SQL: a GiST index of a box column)" if rtree else "no index"))
+            lines += _timed(client, raw, rows, centres, rtree, args)
+            client.drop_collection("sp")
+            raw.execute("DROP TABLE bench_spatial")
+    return lines
 
-        def select(keys: list[int]) -> list[int]:
-            return [r[0] for r in raw.execute("SELECT id FROM bench_spatial WHERE id = ANY(%s) ORDER BY id "
-                                              "LIMIT 100", (keys,)).fetchall()]
 
-        cases = {
-            "ST_WITHIN 1-deg box": (
-                lambda c: [[r["id"] for r in client.query("sp", f"ST_WITHIN(g, '{box(*c, 0.5)}')",
-                                                          output_fields=["id"], limit=100)]],
-                lambda c: [select(passing(raw, lambda g: shapely.within(g, shapely.from_wkt(box(*c, 0.5)))))]),
-            "id < 10% and ST_WITHIN": (
-                lambda c: [[r["id"] for r in client.query("sp", f"id < {rows // 10} and ST_WITHIN(g, '{box(*c, 2.5)}')",
-                                                          output_fields=["id"], limit=100)]],
-                lambda c: [select(passing(raw, lambda g: shapely.within(g, shapely.from_wkt(box(*c, 2.5))),
-                                          rows // 10))]),
-            "ST_DWITHIN 20 km": (
-                lambda c: [[r["id"] for r in client.query("sp", f"ST_DWITHIN(g, 'POINT ({c[0]} {c[1]})', 20000)",
-                                                          output_fields=["id"], limit=100)]],
-                lambda c: [select(passing(raw, lambda g: within_metres(g, c[0], c[1], 20000)))]),
-            "search ST_INTERSECTS": (
-                lambda c: [[h["id"] for h in client.search("sp", [query_vector], limit=10,
-                                                           filter=f"ST_INTERSECTS(g, '{box(*c, 1.0)}')")[0]]],
-                lambda c: [[r[0] for r in raw.execute(
-                    "SELECT id FROM bench_spatial WHERE id = ANY(%s) ORDER BY v <-> '[0.5,0.5,0.5,0.5]', id "
-                    "LIMIT 10",
-                    (passing(raw, lambda g: shapely.intersects(g, shapely.from_wkt(box(*c, 1.0)))),)).fetchall()]]),
-        }
-        lines = [f"-- {rows} geometries ({vertices}-vertex polygons and points)"]
-        for name, (ours, theirs) in cases.items():
-            sides = turns.measure_sides({"pgmilvus": ours, "sql": theirs}, centres, args.rounds, 5)
-            same = sum(a == b for a, b in zip(sides["pgmilvus"].found, sides["sql"].found)) / len(centres)
-            lines.append(f"{name:<22} {turns.cell(sides['pgmilvus'])} {turns.cell(sides['sql'])} "
-                         f"{turns.turn_ratio(sides['sql'], sides['pgmilvus']):6.2f} {same:4.0%}")
-        client.drop_collection("sp")
-        raw.execute("DROP TABLE bench_spatial")
+def _timed(client, raw: psycopg.Connection, rows: int, centres: list, rtree: bool,
+           args: argparse.Namespace) -> list[str]:
+    query_vector = [0.5, 0.5, 0.5, 0.5]
+
+    def select(keys: list[int]) -> list[int]:
+        return [r[0] for r in raw.execute("SELECT id FROM bench_spatial WHERE id = ANY(%s) ORDER BY id "
+                                          "LIMIT 100", (keys,)).fetchall()]
+
+    def near(c: tuple, half_lon: float, half_lat: Optional[float] = None) -> Optional[str]:
+        half_lat = half_lon if half_lat is None else half_lat
+        return f"({c[0] - half_lon},{c[1] - half_lat}),({c[0] + half_lon},{c[1] + half_lat})" if rtree else None
+
+    def within(c: tuple, half: float):
+        return lambda g: shapely.within(g, shapely.from_wkt(box(*c, half)))
+
+    # the hand-written box of 20 km: a point's haversine degrees of latitude, or a polygon's planar ones
+    reach = max(20000 / 111194.0, 20000 / (111320.0 * math.sqrt((1 + math.cos(math.radians(42)) ** 2) / 2))) * 1.01
+    cases = {
+        "ST_WITHIN 1-deg box": (
+            lambda c: [[r["id"] for r in client.query("sp", f"ST_WITHIN(g, '{box(*c, 0.5)}')",
+                                                      output_fields=["id"], limit=100)]],
+            lambda c: [select(passing(raw, within(c, 0.5), near=near(c, 0.5)))]),
+        "id < 10% and ST_WITHIN": (
+            lambda c: [[r["id"] for r in client.query("sp", f"id < {rows // 10} and ST_WITHIN(g, '{box(*c, 2.5)}')",
+                                                      output_fields=["id"], limit=100)]],
+            lambda c: [select(passing(raw, within(c, 2.5), rows // 10, near(c, 2.5)))]),
+        "ST_DWITHIN 20 km": (
+            lambda c: [[r["id"] for r in client.query("sp", f"ST_DWITHIN(g, 'POINT ({c[0]} {c[1]})', 20000)",
+                                                      output_fields=["id"], limit=100)]],
+            lambda c: [select(passing(raw, lambda g: within_metres(g, c[0], c[1], 20000),
+                                      near=near(c, reach / math.cos(math.radians(c[1] + reach)), reach)))]),
+        "search ST_INTERSECTS": (
+            lambda c: [[h["id"] for h in client.search("sp", [query_vector], limit=10,
+                                                       filter=f"ST_INTERSECTS(g, '{box(*c, 1.0)}')")[0]]],
+            lambda c: [[r[0] for r in raw.execute(
+                "SELECT id FROM bench_spatial WHERE id = ANY(%s) ORDER BY v <-> '[0.5,0.5,0.5,0.5]', id LIMIT 10",
+                (passing(raw, lambda g: shapely.intersects(g, shapely.from_wkt(box(*c, 1.0))),
+                         near=near(c, 1.0)),)).fetchall()]]),
+    }
+    lines = []
+    for name, (ours, theirs) in cases.items():
+        sides = turns.measure_sides({"pgmilvus": ours, "sql": theirs}, centres, args.rounds, 5)
+        same = sum(a == b for a, b in zip(sides["pgmilvus"].found, sides["sql"].found)) / len(centres)
+        lines.append(f"{name:<22} {turns.cell(sides['pgmilvus'])} {turns.cell(sides['sql'])} "
+                     f"{turns.turn_ratio(sides['sql'], sides['pgmilvus']):6.2f} {same:4.0%}")
     return lines
 
 

@@ -109,6 +109,29 @@ def test_spatial_filters(shapes, expr: str, ids: list) -> None:
     assert sorted(r["id"] for r in shapes.query(NAME, f"id >= 10 and ({expr})")) == ids
 
 
+def test_spatial_filters_with_an_rtree_index(shapes) -> None:
+    """An RTREE index is a GiST index of boxes (wkt_box): the same answers, its pass reading only
+    the rows whose box meets the query's."""
+    index = shapes.prepare_index_params()
+    index.add_index("g", index_type="RTREE")
+    shapes.create_index(NAME, index)
+    for expr, ids in SPATIAL:
+        assert sorted(r["id"] for r in shapes.query(NAME, f"id >= 10 and ({expr})")) == ids, expr
+
+
+def test_dwithin_at_the_edge_of_the_rtree_box(client) -> None:
+    """Points just inside and outside 10 km (haversine) north of and east of the query point: the
+    index's box must hold every row within, at 60 degrees north as at the equator."""
+    index = client.prepare_index_params()
+    index.add_index("g", index_type="RTREE")
+    client.create_index(NAME, index)
+    rows = {30: "POINT (0 0.0899)", 31: "POINT (0 0.0901)", 32: "POINT (0.1797 60)", 33: "POINT (0.1801 60)"}
+    client.insert(NAME, [{"id": k, "v": [0, 0], "g": g} for k, g in rows.items()])
+    near = lambda lat: client.query(NAME, f"id >= 30 and ST_DWITHIN(g, 'POINT (0 {lat})', 10000)")  # noqa: E731
+    assert [r["id"] for r in near(0)] == [30]
+    assert [r["id"] for r in near(60)] == [32]
+
+
 def test_spatial_filters_agree_with_shapely(shapes) -> None:
     """Each binary predicate on every shape, against shapely's own answer."""
     import shapely

@@ -97,6 +97,7 @@ class IndexPlan:
     with_params: dict[str, int]
     cast: Optional[str] = None   # index the column cast to this type, e.g. "halfvec(3072)"
     column: Optional[str] = None  # the indexed column when not field_name ($meta for dynamic keys)
+    function: Optional[str] = None  # index this pgmilvus_catalog function of the column (RTREE: wkt_box)
 
     @property
     def stored_params(self) -> dict[str, Any]:
@@ -414,15 +415,17 @@ def plan_json_path_index(schema: CollectionSchema, field_name: str, index_name: 
 
 def _plan_geometry_index(field: FieldSchema, index_name: str, index_type: str,
                          params: dict[str, Any]) -> IndexPlan:
-    """RTREE (or AUTOINDEX, Milvus's ScalarGeometryIndexType) on a GEOMETRY field: recorded and
-    described, with no Postgres index behind it: spatial filters test the geometries in Python with
-    GEOS (filters/spatial.py), reading them all, so no PostgreSQL index would serve them; Milvus's other scalar index types are refused as its
-    checkers refuse them."""
+    """RTREE (or AUTOINDEX, Milvus's ScalarGeometryIndexType) on a GEOMETRY field: a GiST index of
+    each value's bounding box (``wkt_box``, sql/catalog/026_wkt_box.sql), as Milvus's R-tree holds
+    boxes: a spatial filter (filters/spatial.py) reads only the rows whose box meets the query's,
+    then tests them with GEOS.  Milvus's other scalar index types are refused as its checkers
+    refuse them."""
     if index_type not in ("", "AUTOINDEX", "RTREE"):
         shown = "Trie" if index_type == "TRIE" else index_type
         raise invalid_parameter(f"{shown} are not supported on Geometry field (field {field.name}); "
                                 "use RTREE or AUTOINDEX")
-    return IndexPlan(index_name, field.name, index_type or "AUTOINDEX", None, dict(params), None, None, {})
+    return IndexPlan(index_name, field.name, index_type or "AUTOINDEX", None, dict(params), "gist", None, {},
+                     function="wkt_box")
 
 
 def _check_struct_sub_field(field: FieldSchema, index_type: str) -> None:
@@ -480,6 +483,8 @@ def create_index_sql(schema_name: str, table: str, plan: IndexPlan, name: Option
     column: sql.Composable = sql.Identifier(plan.column or plan.field_name)
     if plan.cast is not None:
         column = sql.SQL("({})").format(cast_sql(column, plan.cast))
+    if plan.function is not None:
+        column = sql.SQL("({}({}))").format(sql.Identifier("pgmilvus_catalog", plan.function), column)
     if plan.opclass:
         column = sql.SQL("{} {}").format(column, sql.SQL(plan.opclass))
     with_clause = sql.SQL("")

@@ -76,16 +76,26 @@ def _compiled(expr: str, schema: CollectionSchema, params: Optional[dict],
         tree = parse_filter(expr)
         if tree is None:
             return None
-        try:
-            pred = check(tree, schema, params, expr, timezone)
-            sql = to_sql(pred, json_indexes)
-        except SyntaxProblem as problem:
-            raise problem.to_filter_error(expr) from None
-        except RecursionError:
-            raise FilterError(expr, "expression is nested too deeply") from None
+        pred = reported(expr, lambda: check(tree, schema, params, expr, timezone))
+        if has_spatial(expr):
+            return _Checked(pred)  # its SQL names the rows matched now: made per call, below
+        sql = reported(expr, lambda: to_sql(pred, json_indexes))
         return sql, sql.sql(dialect="postgres")
 
-    return cache.compile_cache.get_or_build(key, build)
+    found = cache.compile_cache.get_or_build(key, build)
+    if isinstance(found, _Checked):
+        sql = reported(expr, lambda: to_sql(found.pred, json_indexes))
+        return sql, sql.sql(dialect="postgres")
+    return found
+
+
+class _Checked:
+    """A spatial filter's checked predicate, kept in place of its SQL (_compiled)."""
+
+    __slots__ = ("pred",)
+
+    def __init__(self, pred: "ir.Pred") -> None:
+        self.pred = pred
 
 
 def has_spatial(expr: Any) -> bool:
@@ -117,7 +127,10 @@ def spatial_scope(conn: Any, info: Any, *exprs: Any) -> contextlib.AbstractConte
     if not any(has_spatial(expr) for expr in exprs):
         return contextlib.nullcontext()
     pk = info.schema.primary_field
-    return spatial.rows(conn, info.schema_name, info.table_name, pk.name, pk.dtype == DataType.INT64)
+    boxed = frozenset(index.field_name for index in info.indexes  # RTREE: a GiST index of boxes (026_wkt_box.sql)
+                      if index.index_type in ("RTREE", "AUTOINDEX") and index.pg_index_name
+                      and getattr(info.schema.field(index.field_name), "dtype", None) == DataType.GEOMETRY)
+    return spatial.rows(conn, info.schema_name, info.table_name, pk.name, pk.dtype == DataType.INT64, boxed)
 
 
 def identifier(text: str, schema: CollectionSchema) -> Optional[tuple[str, tuple]]:

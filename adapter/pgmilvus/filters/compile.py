@@ -735,8 +735,9 @@ def _tsvector(column: str) -> exp.Expression:
 
 
 def _spatial(pred: ir.Spatial) -> exp.Expression:
-    """``CASE WHEN geo IS NULL THEN NULL ELSE pk = ANY('{matching keys}') END`` (spatial.py): the keys
-    are the rows' of now, so nothing built from this SQL is kept (cache.per_call)."""
+    """``pk = ANY('{matching keys}')`` (spatial.py); under a ``not``, ``CASE WHEN geo IS NULL THEN
+    NULL ELSE ... END``, so a NULL geometry stays NULL there as in segcore.  The keys are the rows'
+    of now, so nothing built from this SQL is kept (cache.per_call)."""
     scope = spatial.current()
     if scope is None:
         detail, code = spatial.unavailable(pred.op.upper())
@@ -748,6 +749,8 @@ def _spatial(pred: ir.Spatial) -> exp.Expression:
     else:
         listed = exp.cast(exp.Literal.string(token_array(keys)), "TEXT[]")
     matched = exp.EQ(this=_col(scope.pk), expression=exp.Any(this=_paren(listed)))
+    if not _negated.get():  # NULL and FALSE select alike: the bare test, which the key's index serves
+        return matched
     return exp.Case(ifs=[exp.If(this=exp.Is(this=_col(pred.column), expression=exp.Null()),
                                 true=exp.Null())], default=matched)
 

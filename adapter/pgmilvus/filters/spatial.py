@@ -44,15 +44,17 @@ class Scope:
     table: str
     pk: str
     int_keys: bool
+    boxed: frozenset = frozenset()  # GEOMETRY columns with an RTREE index (a GiST index of wkt_box)
 
 
 _scope: ContextVar[Optional[Scope]] = ContextVar("pgmilvus_spatial_rows", default=None)
 
 
 @contextlib.contextmanager
-def rows(conn: Any, schema: str, table: str, pk: str, int_keys: bool) -> Iterator[None]:
+def rows(conn: Any, schema: str, table: str, pk: str, int_keys: bool,
+         boxed: frozenset = frozenset()) -> Iterator[None]:
     """Compile the filters of this block against these rows (see the module's docstring)."""
-    token = _scope.set(Scope(conn, schema, table, pk, int_keys))
+    token = _scope.set(Scope(conn, schema, table, pk, int_keys, boxed))
     try:
         yield
     finally:
@@ -78,10 +80,15 @@ def matching_keys(op: str, column: str, wkt: Optional[str], distance: Optional[f
 
     scope = _scope.get()
     assert scope is not None, "spatial.rows() must be set around the compile"
-    statement = sql.SQL("SELECT {pk}, {geo} FROM {table} WHERE {geo} IS NOT NULL AND ({where})").format(
+    query = None if wkt is None else shapely.from_wkt(wkt)
+    bounds = _query_box(shapely, op, query, distance) if column in scope.boxed else None
+    # The box is bound (%s): a repeated filter's pass is one statement, prepared by psycopg after
+    # a few runs; the other operands' literals are written in, their % doubled.
+    statement = sql.SQL("SELECT {pk}, {geo} FROM {table} WHERE {geo} IS NOT NULL AND ({where}){boxed}").format(
         pk=sql.Identifier(scope.pk), geo=sql.Identifier(column), table=sql.Identifier(scope.schema, scope.table),
-        where=sql.SQL(where or "TRUE"))
-    found = scope.conn.execute(statement).fetchall()
+        where=sql.SQL((where or "TRUE").replace("%", "%%")), boxed=sql.SQL("") if bounds is None else sql.SQL(
+            " AND pgmilvus_catalog.wkt_box({geo}) && %s::box").format(geo=sql.Identifier(column)))
+    found = scope.conn.execute(statement, () if bounds is None else (bounds,)).fetchall()
     if not found:
         return []
     keys = [row[0] for row in found]
@@ -89,7 +96,6 @@ def matching_keys(op: str, column: str, wkt: Optional[str], distance: Optional[f
     if op == "st_isvalid":
         passed = _each(shapely.is_valid, geoms)
     else:
-        query = shapely.from_wkt(wkt)
         if op == "st_dwithin":
             passed = _within_metres(shapely, geoms, query, float(distance or 0.0))
         else:
@@ -97,6 +103,35 @@ def matching_keys(op: str, column: str, wkt: Optional[str], distance: Optional[f
             test = getattr(shapely, op[3:])
             passed = _each(lambda g: test(g, query), geoms)
     return [key for key, ok in zip(keys, passed) if ok]
+
+
+def _query_box(shapely: Any, op: str, query: Any, distance: Optional[float]) -> Optional[str]:
+    """The box (PostgreSQL ``box`` text) every row passing ``op`` has its own box meeting, for the
+    RTREE's GiST index; None where no box bounds them (ST_ISVALID, an empty query geometry, an
+    ST_DWITHIN reaching a pole or across the antimeridian)."""
+    if query is None or shapely.is_empty(query):
+        return None
+    x1, y1, x2, y2 = (float(b) for b in shapely.bounds(query))
+    if op == "st_dwithin":
+        reach = _dwithin_reach(y1, float(distance or 0.0))
+        if reach is None or x1 - reach[0] < -180.0 or x2 + reach[0] > 180.0:
+            return None
+        x1, x2, y1, y2 = x1 - reach[0], x2 + reach[0], y1 - reach[1], y2 + reach[1]
+    return f"({x2!r},{y2!r}),({x1!r},{y1!r})"
+
+
+def _dwithin_reach(lat: float, metres: float) -> Optional[tuple[float, float]]:
+    """(longitude, latitude) degrees that hold every geometry within ``metres`` of a point at
+    ``lat`` as segcore measures it: a point's haversine distance (its latitude moves by at most
+    the angle, its longitude by asin(sin(angle) / cos(lat))), another geometry's planar degrees
+    times the metres per degree at the query's latitude; 1% spare against rounding."""
+    angle = metres / _EARTH_RADIUS
+    cos_lat = math.cos(math.radians(lat))
+    if angle >= math.pi / 2 or math.sin(angle) >= cos_lat:
+        return None
+    planar = metres / (_METRES_PER_DEGREE * math.sqrt((1.0 + cos_lat * cos_lat) / 2.0))
+    lon = math.degrees(math.asin(math.sin(angle) / cos_lat))
+    return max(lon, planar) * 1.01, max(math.degrees(angle), planar) * 1.01
 
 
 def _each(test: Any, geoms: np.ndarray) -> np.ndarray:
