@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from pgmilvus import DataType
+from pgmilvus import AnnSearchRequest, DataType, Function, FunctionType, RRFRanker
 from pgmilvus.errors import DataNotMatchException, MilvusException, ParamError
 
 NAME = "geo"
@@ -147,6 +147,13 @@ def test_spatial_filters_in_every_read(shapes) -> None:
     inside = f"id >= 10 and ST_WITHIN(g, '{SQUARE}')"
     hits = shapes.search(NAME, [[0.5, 0.5]], filter=inside, limit=10)[0]
     assert sorted(h["id"] for h in hits) == [10, 12]
+    boosted = Function(name="b", input_field_names=[], function_type=FunctionType.RERANK,
+                       params={"reranker": "boost", "filter": "id == 12", "weight": 2.0})
+    assert sorted(h["id"] for h in shapes.search(NAME, [[0.5, 0.5]], filter=inside, limit=10, ranker=boosted)[0]) == [
+        10, 12]
+    fused = shapes.hybrid_search(NAME, [AnnSearchRequest([[0.5, 0.5]], "v", {}, 10, expr=inside),
+                                        AnnSearchRequest([[0.5, 0.5]], "v", {}, 10, expr="id == 11")], RRFRanker(), 10)
+    assert sorted(h["id"] for h in fused[0]) == [10, 11, 12]
     assert shapes.query(NAME, inside, output_fields=["count(*)"])[0]["count(*)"] == 2
     template = shapes.query(NAME, "ST_CONTAINS(g, {p}) and id >= 10", filter_params={"p": "POINT (1 1)"})
     assert sorted(r["id"] for r in template) == [10, 12, 15]

@@ -1464,11 +1464,12 @@ def _nothing_to_alter(database: bool = False) -> MilvusException:
 
 def _reranked(conn: Any, info: catalog.CollectionInfo, request: Any, ranker: Any, chains: Sequence[Any]) -> Any:
     """A search with its rerank: function chains (search/chained.py), a ranker (search/ranked.py), or none."""
-    if chains:
-        return search_chained.search_with_chains(conn, info, request, chains)
-    if ranker is not None:
-        return search_ranked.search_with_ranker(conn, info, request, ranker)
-    return search_mod.search(conn, info, request)
+    with spatial_scope(conn, info, request.filter):
+        if chains:
+            return search_chained.search_with_chains(conn, info, request, chains)
+        if ranker is not None:
+            return search_ranked.search_with_ranker(conn, info, request, ranker)
+        return search_mod.search(conn, info, request)
 
 
 def _refuse_with_aggregation(highlighter: Any) -> None:
