@@ -379,9 +379,12 @@ def test_java_types_match_pymilvus(java_features: JavaRun) -> None:
     assert [(r["i8"], r["later"]) for r in run.value("addField")] == [(0, None)]
     assert run.value("properties") == ["3600", "50"]
     assert run.value("server") == [True, False]
-    # spatial predicates need PostGIS (docs/compatibility.md): refused alike to both clients
+    # spatial filters (filters/spatial.py): the same rows, the same refusal
+    near = wire.query(TYPES, filter="ST_DWITHIN(geo, 'POINT (2 3)', 200000)", output_fields=["i8"])
+    assert sorted(r["i8"] for r in run.value("geoFilter")) == sorted(r["i8"] for r in near) and near
     assert run.error("errGeoFilter") == _wire_error(lambda: wire.query(
-        TYPES, filter="ST_DWITHIN(geo, 'POINT (2 3)', 200000)"))
+        TYPES, filter="ST_DWITHIN(geo, 'POINT (2 3)', -1)"))
+    assert "distance parameter must be non-negative" in run.error("errGeoFilter")["message"]
     row = {"id": 500, "vec": vec(1), "sparse": sparse(1), "title": "x", "meta": {}, "tags": [], "flag": True,
            "price": 1.0}
     assert run.error("errPartitionInsert") == _wire_error(lambda: wire.insert(COLL, [row], partition_name="nope")) \

@@ -770,8 +770,11 @@ public class Features {
                 entities(client.query(QueryReq.builder().collectionName(name)
                         .filter("ts > ISO '2025-01-02T00:00:00Z'")
                         .outputFields(Collections.singletonList("i8")).build()).getQueryResults())));
+        step("geoFilter", () -> entities(client.query(QueryReq.builder().collectionName(name)
+                .filter("ST_DWITHIN(geo, 'POINT (2 3)', 200000)").outputFields(Collections.singletonList("i8"))
+                .build()).getQueryResults()));
         step("errGeoFilter", () -> client.query(QueryReq.builder().collectionName(name)
-                .filter("ST_DWITHIN(geo, 'POINT (2 3)', 200000)").build()));
+                .filter("ST_DWITHIN(geo, 'POINT (2 3)', -1)").build()));
         step("textMatch", () -> entities(client.query(QueryReq.builder().collectionName(name)
                 .filter("TEXT_MATCH(text, \"banana\")").outputFields(Collections.singletonList("text")).build())
                 .getQueryResults()));
