@@ -150,8 +150,11 @@ def _timed(client, raw: psycopg.Connection, rows: int, centres: list, rtree: boo
     def within(c: tuple, half: float):
         return lambda g: shapely.within(g, shapely.from_wkt(box(*c, half)))
 
-    # the hand-written box of 20 km: a point's haversine degrees of latitude, or a polygon's planar ones
-    reach = max(20000 / 111194.0, 20000 / (111320.0 * math.sqrt((1 + math.cos(math.radians(42)) ** 2) / 2))) * 1.01
+    def reach(lat: float) -> float:
+        """The hand-written box of 20 km: a point's haversine degrees of latitude, or a polygon's
+        planar degrees at the query's latitude (segcore's scale), whichever is more."""
+        return max(20000 / 111194.0, 20000 / (111320.0 * math.sqrt((1 + math.cos(math.radians(lat)) ** 2) / 2))) * 1.01
+
     cases = {
         "ST_WITHIN 1-deg box": (
             lambda c: [[r["id"] for r in client.query("sp", f"ST_WITHIN(g, '{box(*c, 0.5)}')",
@@ -165,7 +168,8 @@ def _timed(client, raw: psycopg.Connection, rows: int, centres: list, rtree: boo
             lambda c: [[r["id"] for r in client.query("sp", f"ST_DWITHIN(g, 'POINT ({c[0]} {c[1]})', 20000)",
                                                       output_fields=["id"], limit=100)]],
             lambda c: [select(passing(raw, lambda g: within_metres(g, c[0], c[1], 20000),
-                                      near=near(c, reach / math.cos(math.radians(c[1] + reach)), reach)))]),
+                                      near=near(c, reach(c[1]) / math.cos(math.radians(c[1] + reach(c[1]))),
+                                                reach(c[1]))))]),
         "search ST_INTERSECTS": (
             lambda c: [[h["id"] for h in client.search("sp", [query_vector], limit=10,
                                                        filter=f"ST_INTERSECTS(g, '{box(*c, 1.0)}')")[0]]],
