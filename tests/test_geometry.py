@@ -1,5 +1,6 @@
 """GEOMETRY fields as Milvus 2.6 has them: created, described, written as WKT, read back as the
-WKT Milvus returns (data/wkt.normalize), nullable and defaulted; ST_* filters as segcore evaluates them, by GEOS (filters/spatial.py).
+WKT Milvus returns (data/wkt.normalize), nullable and defaulted; ST_* filters as segcore
+evaluates them, by GEOS (filters/spatial.py), with and without an RTREE index.
 
 Runs on the real embedded PostgreSQL, on both faces (``fresh_client``).
 """
