@@ -290,3 +290,41 @@ def test_identical_concurrent_creates_all_succeed(fresh_db: str) -> None:
     assert clients[0].list_collections() == ["same"]
     assert clients[0].get_load_state("same")["state"].name == "Loaded"
     [c.close() for c in clients]
+
+
+def test_drop_waiting_for_a_writer_leaves_its_segment_insert_free(fresh_db: str) -> None:
+    """A writer holds the collection's write lock and then adds a segment row (its foreign key
+    checks the collection's row); a drop_collection arriving in between waits for the writer.
+    The drop's row lock used to be FOR UPDATE, which blocks that key check: a deadlock, and one
+    of the two failed (Milvus's e2e timestamptz teardown hit it)."""
+    import psycopg
+
+    from pgmilvus.catalog import store
+
+    client = MilvusClient(fresh_db)
+    try:
+        client.create_collection("w", dimension=2)
+        with client._conn() as conn:
+            info = store.get_collection(conn, "default", "w")
+        dropped: list[Any] = []
+        with psycopg.connect(fresh_db) as writer:
+            writer.execute("SELECT pg_advisory_xact_lock(%s::int, %s::int)", (store._COLLECTION_LOCK_SPACE, info.id))
+            drop = threading.Thread(target=lambda: dropped.append(_outcome(lambda: client.drop_collection("w"))))
+            drop.start()
+            time.sleep(0.5)  # the drop has its row lock and waits for the write lock
+            writer.execute("SET LOCAL lock_timeout = '5s'")
+            writer.execute("INSERT INTO pgmilvus_catalog.segments (id, collection_id, partition_name, table_name,"
+                           " state) VALUES (-1, %s, 'p_fake', 'w$p_fake$fake', 'growing')", (info.id,))
+            writer.rollback()
+        drop.join(30)
+        assert dropped == ["ok"] and not client.has_collection("w")
+    finally:
+        client.close()
+
+
+def _outcome(call: Callable[[], Any]) -> str:
+    try:
+        call()
+        return "ok"
+    except Exception as exc:  # the test reports what went wrong
+        return repr(exc)

@@ -342,10 +342,15 @@ def _read_collection(conn: psycopg.Connection, db_name: str, name: str, *,
     """``for_update`` locks the row first and reads it in a second statement: under READ COMMITTED a
     statement that waited for the lock still reads the indexes and partitions (subqueries) as they were
     before the wait, so two concurrent identical create_index calls both missed the first's index
-    and the second failed on the catalog's primary key."""
+    and the second failed on the catalog's primary key.
+
+    The lock is FOR NO KEY UPDATE: it orders DDL as FOR UPDATE did, but leaves the KEY SHARE lock of
+    a writer's foreign-key check free.  A writer holds the collection's write lock (lock_collection)
+    while it adds a segment row (whose key references this row); a DROP holding FOR UPDATE and
+    waiting for that write lock deadlocked with it."""
     if for_update:
         _select_collection(conn, f"SELECT c.id FROM {CATALOG}.collections c", db_name, name, aliases,
-                           " FOR UPDATE OF c")
+                           " FOR NO KEY UPDATE OF c")
     row = _select_collection(conn, _COLLECTION_SELECT, db_name, name, aliases)
     return None if row is None else _to_info(row, name)
 
