@@ -334,3 +334,22 @@ def test_bad_filter_refused(fresh_client, expr, text) -> None:
     assert error.message.startswith(f"failed to create query plan: cannot parse expression: {expr}, error: "), \
         error.message
     assert text in error.message
+
+
+@pytest.mark.parametrize("index_type,error", [
+    ("INVERTED", "INVERTED are not supported on Timestamptz field: invalid parameter; field ts: use STL_SORT or "
+                 "AUTOINDEX"),
+    ("STL_SORT", None),
+    ("AUTOINDEX", None),
+])
+def test_scalar_index_types(fresh_client, index_type: str, error) -> None:
+    """Milvus's INVERTED checker takes bool, numbers, strings, arrays and JSON: not TIMESTAMPTZ."""
+    _collection(fresh_client)
+    index = fresh_client.prepare_index_params()
+    index.add_index("ts", index_type=index_type)
+    if error is None:
+        fresh_client.create_index("c", index)
+        assert fresh_client.list_indexes("c", field_name="ts") == ["ts"]
+        return
+    refused = _error(lambda: fresh_client.create_index("c", index))
+    assert (refused.code, refused.message) == (1100, error)

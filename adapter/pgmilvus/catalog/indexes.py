@@ -458,6 +458,9 @@ def plan_scalar_index(field: FieldSchema, index_name: str, index_type: str,
         raise invalid_parameter(f"RTREE index can only be built on geometry field, got "
                                 f"{go_name(field.dtype)} (field {field.name}); use INVERTED, STL_SORT or "
                                 "AUTOINDEX")
+    if index_type == "INVERTED" and field.dtype == DataType.TIMESTAMPTZ:  # inverted_checker.go: not arithmetic
+        raise invalid_parameter("INVERTED are not supported on Timestamptz field",
+                                f"field {field.name}: use STL_SORT or AUTOINDEX")
     if field.dtype in (DataType.JSON, DataType.ARRAY):
         method, opclass = "gin", ("jsonb_path_ops" if field.dtype == DataType.JSON else None)
     elif index_type == "NGRAM" and trigram is not None:
