@@ -72,13 +72,14 @@ def test_several_query_vectors(shop: MilvusClient) -> None:
 
 
 @pytest.mark.parametrize("order, error, code, message", [
-    ([{"field": "v"}], MilvusException, 65535,
+    ([{"field": "v"}], MilvusException, 1100,
      "order_by field 'v' has unsortable type FloatVector; supported types: bool, int8/16/32/64, float, double, "
-     "string, varchar; for JSON fields use path syntax like field[\"key\"]"),
-    ([{"field": "j"}], MilvusException, 65535, "order_by field 'j' has unsortable type JSON"),
-    ([{"field": "price", "order": "up"}], MilvusException, 65535,
-     "invalid order direction 'up' for field 'price', expected 'asc' or 'desc'"),
-    ([{"field": 'price["a"]'}], MilvusException, 65535, "order_by field 'price[\"a\"]' has brackets but is not a JSON type"),
+     "string, varchar; for JSON fields use path syntax like field[\"key\"]: invalid parameter"),
+    ([{"field": "j"}], MilvusException, 1100, "order_by field 'j' has unsortable type JSON"),
+    ([{"field": "price", "order": "up"}], MilvusException, 1100,
+     "invalid order direction 'up' for field 'price', expected 'asc' or 'desc': invalid parameter"),
+    ([{"field": 'price["a"]'}], MilvusException, 1100,
+     "order_by field 'price[\"a\"]' has brackets but is not a JSON type: invalid parameter"),
     ([{"order": "asc"}], ParamError, 1, "Invalid order_by_fields item: 'field' key is required and cannot be empty"),
     ([{"field": ""}], ParamError, 1, "Invalid order_by_fields item: 'field' key is required and cannot be empty"),
     (["price"], ParamError, 1, "Invalid order_by_fields item format, expect dict with 'field' and 'order' keys, "
@@ -105,8 +106,8 @@ def test_refused_without_dynamic_field(fresh_client) -> None:
     s.add_field("id", DataType.INT64, is_primary=True)
     s.add_field("v", DataType.FLOAT_VECTOR, dim=2)
     fresh_client.create_collection("plain", schema=s)
-    with pytest.raises(MilvusException, match="^<MilvusException: \\(code=65535, message=order_by field 'nope' does "
-                                              "not exist in collection schema\\)>$"):
+    with pytest.raises(MilvusException, match="^<MilvusException: \\(code=1100, message=order_by field 'nope' does "
+                                              "not exist in collection schema: invalid parameter\\)>$"):
         fresh_client.search("plain", Q, limit=3, order_by_fields=[{"field": "nope"}])
     with pytest.raises(MilvusException, match="order_by field 'x' not found in schema and no dynamic field available"):
         fresh_client.search("plain", Q, limit=3, order_by_fields=[{"field": 'x["a"]'}])

@@ -22,7 +22,7 @@ from typing import Any, Callable, Optional, Sequence
 
 from psycopg import sql
 
-from ..errors import ErrorCode, MilvusException, ParamError, invalid_parameter
+from ..errors import MilvusException, ParamError, invalid_parameter
 from ..filters import identifier
 from ..schema.model import CollectionSchema
 from ..types import GO_NAMES, DataType
@@ -72,7 +72,7 @@ def refuse_ranker(text: Optional[str]) -> None:
 
 def parse(text: str, schema: CollectionSchema) -> tuple[HitKey, ...]:
     """The keys of ``text`` (``"price:asc,meta[\\"a\\"]:desc"``), with Milvus's proxy's refusals
-    (parseOrderByFields: plain errors, code 65535)."""
+    (parseOrderByFields: merr.WrapErrParameterInvalidMsg, 1100 and ``: invalid parameter``)."""
     keys = []
     for pair in text.split(","):
         pair = pair.strip()
@@ -80,10 +80,10 @@ def parse(text: str, schema: CollectionSchema) -> tuple[HitKey, ...]:
             continue
         spec, direction = _split(pair)
         if not spec:
-            raise _plain("empty field name in order_by_fields")
+            raise _invalid("empty field name in order_by_fields")
         ascending = DIRECTIONS.get(direction.lower())
         if ascending is None:
-            raise _plain(f"invalid order direction '{direction}' for field '{spec}', expected 'asc' or 'desc'")
+            raise _invalid(f"invalid order direction '{direction}' for field '{spec}', expected 'asc' or 'desc'")
         keys.append(_key(spec, ascending, schema))
     return tuple(keys)
 
@@ -107,19 +107,19 @@ def _key(spec: str, ascending: bool, schema: CollectionSchema) -> HitKey:
         base = spec.split("[", 1)[0]
         field = schema.field(base)
         if field is not None and field.dtype != DataType.JSON:
-            raise _plain(f"order_by field '{spec}' has brackets but is not a JSON type")
+            raise _invalid(f"order_by field '{spec}' has brackets but is not a JSON type")
         if field is None and base != "$meta" and not dynamic:
-            raise _plain(f"order_by field '{base}' not found in schema and no dynamic field available")
+            raise _invalid(f"order_by field '{base}' not found in schema and no dynamic field available")
         return _json_key(spec, ascending, schema, f"invalid JSON path in order_by field '{spec}'")
     field = schema.field(spec)
     if field is not None:
         if field.dtype not in SORTABLE:
-            raise _plain(f"order_by field '{spec}' has unsortable type {GO_NAMES.get(field.dtype, field.dtype.name)}; "
+            raise _invalid(f"order_by field '{spec}' has unsortable type {GO_NAMES.get(field.dtype, field.dtype.name)}; "
                          "supported types: bool, int8/16/32/64, float, double, string, varchar; for JSON fields use "
                          "path syntax like field[\"key\"]")
         return HitKey(sql.Identifier("t", spec).as_string(None), ascending, False)
     if not dynamic:
-        raise _plain(f"order_by field '{spec}' does not exist in collection schema")
+        raise _invalid(f"order_by field '{spec}' does not exist in collection schema")
     return _json_key(spec, ascending, schema, f"invalid dynamic field key '{spec}'")
 
 
@@ -127,15 +127,15 @@ def _json_key(spec: str, ascending: bool, schema: CollectionSchema, problem: str
     """A JSON path's value (jsonb) over the hit row, Milvus's ParseAndVerifyNestedPath's way."""
     found = identifier(spec, schema)
     if found is None:
-        raise _plain(f"{problem}: cannot parse identifier: {spec}")
+        raise _invalid(f"{problem}: cannot parse identifier: {spec}")
     column, path = found
     value = sql.SQL("({} #> {}::text[])").format(sql.Identifier("t", column),
                                                   sql.Literal([str(k) for k in path]))
     return HitKey(value.as_string(None), ascending, True)
 
 
-def _plain(message: str) -> MilvusException:
-    return MilvusException(ErrorCode.SERVER_ERROR, message)
+def _invalid(message: str) -> MilvusException:
+    return invalid_parameter(message)
 
 
 # -- ordering hits ------------------------------------------------------------------------------
