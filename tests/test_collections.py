@@ -366,15 +366,34 @@ def test_alter_dynamicfield_enabled_adds_the_dynamic_field(client: MilvusClient)
         {"id": 1, "vector": [1.0, 2.0]}, {"id": 2, "vector": [3.0, 4.0], "x": 1}]
     assert client.search("c", [[3, 4]], filter="x == 1", output_fields=["x"])[0][0]["entity"] == {"x": 1}
     client.alter_collection_properties("c", {"dynamicfield.enabled": "True"})  # already on: no-op
-    for call, message in [
-            (lambda: client.alter_collection_properties("c", {"dynamicfield.enabled": False}),
-             "dynamic schema cannot supported to be disabled: invalid parameter"),
-            (lambda: client.drop_collection_properties("c", ["dynamicfield.enabled"]),
-             "cannot delete key dynamicfield.enabled: invalid parameter")]:
-        with pytest.raises(MilvusException) as info:
-            call()
-        assert (info.value.code, info.value.message) == (1100, message)
+    with pytest.raises(MilvusException) as info:
+        client.drop_collection_properties("c", ["dynamicfield.enabled"])
+    assert (info.value.code, info.value.message) == (1100, "cannot delete key dynamicfield.enabled: invalid parameter")
     assert client.describe_collection("c")["enable_dynamic_field"] is True
+
+
+def test_disabling_the_dynamic_field_takes_its_keys_away(client: MilvusClient) -> None:
+    """Milvus master's broadcastDisableDynamicField: the field, its values and its keys' indexes go;
+    enabled again, it is empty, under a new field id."""
+    schema = client.create_schema(enable_dynamic_field=True)
+    schema.add_field("id", D.INT64, is_primary=True)
+    schema.add_field("vector", D.FLOAT_VECTOR, dim=2)
+    index = client.prepare_index_params()
+    index.add_index("vector", metric_type="L2")
+    index.add_index("x", index_type="INVERTED", params={"json_cast_type": "double", "json_path": "x"})
+    client.create_collection("c", schema=schema, index_params=index)
+    client.insert("c", [{"id": 1, "vector": [1, 2], "x": 1}])
+    client.alter_collection_properties("c", {"dynamicfield.enabled": False})
+    described = client.describe_collection("c")
+    assert described["enable_dynamic_field"] is False and client.list_indexes("c") == ["vector"]
+    assert client.query("c", filter="id >= 0", output_fields=["*"]) == [{"id": 1, "vector": [1.0, 2.0]}]
+    with pytest.raises(MilvusException) as info:
+        client.query("c", filter="x == 1")
+    assert info.value.code == 1100 and "field x not exist" in info.value.message
+    client.alter_collection_properties("c", {"dynamicfield.enabled": True})
+    client.insert("c", [{"id": 2, "vector": [3, 4], "y": 2}])
+    assert client.query("c", filter="id >= 0", output_fields=["*"]) == [
+        {"id": 1, "vector": [1.0, 2.0]}, {"id": 2, "vector": [3.0, 4.0], "y": 2}]
 
 
 # -- load state ----------------------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 Most properties are stored and shown by describe_collection, nothing more.
 ``dynamicfield.enabled`` changes the schema instead (Milvus 2.6, rootcoord's
 alter dynamic field): ``True`` adds the dynamic field to an existing
-collection, so inserts may carry keys beyond the schema from then on.
+collection, so inserts may carry keys beyond the schema from then on; ``False`` (Milvus master)
+takes it away with its values and the indexes of its keys.
 ``collection.ttl.seconds`` makes entities expire (ttl.py): the first TTL adds
 the write-time column the reads test; ``ttl_field`` names the TIMESTAMPTZ field
 holding each entity's expiry (ttl.py, Milvus master).  ``query_mode: large_topk`` (Milvus 2.6.14)
@@ -18,11 +19,12 @@ import json
 from typing import Any, Optional
 
 import psycopg
+from psycopg import sql
 
-from . import segments, store as catalog, ttl
+from . import json_index, segments, store as catalog, ttl
 from ..data import timestamps
 from ..schema import ddl
-from ..schema.model import warmup_problem
+from ..schema.model import DYNAMIC_FIELD, warmup_problem
 from .store import CollectionInfo
 from ..types import ConsistencyLevel
 from ..errors import ErrorCode, MilvusException, collection_loaded, invalid_parameter
@@ -234,19 +236,35 @@ def drop(conn: psycopg.Connection, info: CollectionInfo, property_keys: list[str
 
 
 def _alter_dynamic_field(conn: psycopg.Connection, info: CollectionInfo, properties: dict[str, Any]) -> None:
-    """Milvus's rules: alone in the call; the current value is a no-op; it cannot be turned off."""
+    """Milvus's rules: alone in the call; the current value is a no-op; ``True`` adds the dynamic
+    field, ``False`` takes it away (master; 2.6 refused it)."""
     if len(properties) != 1:
         raise invalid_parameter("cannot alter dynamic schema with other properties at the same time")
     enabled = _as_bool(properties[DYNAMIC_FIELD_KEY])
     if enabled == info.schema.enable_dynamic_field:
         return
-    if not enabled:
-        raise invalid_parameter("dynamic schema cannot supported to be disabled")
     info = segments.lock_for_ddl(conn, info)  # waits for writers in flight, stops builds
+    if not enabled:
+        _disable_dynamic_field(conn, info)
+        return
     conn.execute(ddl.add_dynamic_column(info.schema_name, info.table_name))
     schema = info.schema.copy()
     schema.enable_dynamic_field = True
     catalog.set_schema(conn, info.id, schema)
+
+
+def _disable_dynamic_field(conn: psycopg.Connection, info: CollectionInfo) -> None:
+    """Milvus master's broadcastDisableDynamicField: the dynamic field leaves the schema, its values
+    and the indexes of its keys with it (its column dropped: PostgreSQL drops those indexes); its
+    field id is not given again, so enabling it later adds an empty one with a new id."""
+    for index in info.indexes:
+        if json_index.column_of(info.schema, index.field_name) == DYNAMIC_FIELD:
+            catalog.remove_index(conn, info.id, index.index_name)
+    conn.execute(sql.SQL("ALTER TABLE {} DROP COLUMN {}").format(
+        ddl.qualified(info.schema_name, info.table_name), sql.Identifier(DYNAMIC_FIELD)))
+    schema = info.schema.copy()
+    schema.enable_dynamic_field = False
+    catalog.remove_field(conn, info.id, schema, DYNAMIC_FIELD)
 
 
 def _as_bool(value: Any) -> bool:
