@@ -28,12 +28,17 @@ def _python() -> Path:
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True, timeout=300)
     probe = subprocess.run([str(python), "-c", "import pymilvus, pgmilvus, pytest; print(pymilvus.__version__)"],
                            capture_output=True, text=True)
-    if probe.returncode != 0 or not probe.stdout.startswith("2.6"):
+    # pgmilvus's dependencies as this checkout declares them: a venv made before a new one was added
+    # installs again (the stamp is the pyproject it was installed from)
+    stamp, declared = VENV / "pgmilvus-pyproject.toml", (ROOT / "pyproject.toml").read_text()
+    current = stamp.read_text() if stamp.exists() else None
+    if probe.returncode != 0 or not probe.stdout.startswith("2.6") or current != declared:
         done = subprocess.run([str(python), "-m", "pip", "install", "-q", "-e", str(ROOT), "pymilvus>=2.6,<2.7",
                                "pytest>=8", "hypothesis>=6", "grpcio>=1.66.2"],
                               capture_output=True, text=True, timeout=1200)
         if done.returncode != 0:
             pytest.skip(f"pip install of pymilvus 2.6 failed: {done.stderr[-500:]}")
+        stamp.write_text(declared)
     return python
 
 

@@ -25,7 +25,7 @@ from typing import Any, Iterator, Optional
 import numpy as np
 from psycopg import sql
 
-from ..errors import ErrorCode
+from ..errors import ErrorCode, MilvusException
 
 #: Milvus's spatial functions (Plan.g4): name -> the GEOS predicate of (row geometry, query geometry).
 BINARY = ("st_equals", "st_touches", "st_overlaps", "st_crosses", "st_contains", "st_intersects", "st_within")
@@ -76,7 +76,11 @@ def matching_keys(op: str, column: str, wkt: Optional[str], distance: Optional[f
     """The keys of the scope's rows whose geometry in ``column`` passes ``op`` against ``wkt``
     (None: ``st_isvalid``), in the order read; rows with a NULL geometry are not among them.
     ``where``: compiled filter SQL (literals only) restricting the rows read (compile._and_spatial)."""
-    import shapely  # the GEOS Milvus's segcore links; imported when a spatial filter first runs
+    try:
+        import shapely  # the GEOS Milvus's segcore links; imported when a spatial filter first runs
+    except ImportError:
+        raise MilvusException(ErrorCode.UNSUPPORTED, f"{op.upper()} needs shapely (GEOS), a dependency of "
+                              "pgmilvus that is not installed here: pip install 'shapely>=2'") from None
 
     scope = _scope.get()
     assert scope is not None, "spatial.rows() must be set around the compile"
