@@ -6,7 +6,7 @@
 -- box meets the query geometry's (every ST_* test but ST_ISVALID fails on disjoint boxes), then
 -- test those with GEOS.  The box spans the X and Y of every coordinate; an EMPTY value has none
 -- and gets NULL, which meets no box.  IMMUTABLE: an expression index on the call serves it.
-CREATE FUNCTION pgmilvus_catalog.wkt_box(wkt text) RETURNS box
+CREATE OR REPLACE FUNCTION pgmilvus_catalog.wkt_box(wkt text) RETURNS box
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS
 $$
 SELECT box(point(min(n.v) FILTER (WHERE (n.i - 1) % layout.stride = 0),

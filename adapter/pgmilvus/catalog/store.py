@@ -344,11 +344,15 @@ def _read_collection(conn: psycopg.Connection, db_name: str, name: str, *,
     before the wait, so two concurrent identical create_index calls both missed the first's index
     and the second failed on the catalog's primary key.
 
-    The lock is FOR NO KEY UPDATE: it orders DDL as FOR UPDATE did, but leaves the KEY SHARE lock of
-    a writer's foreign-key check free.  A writer holds the collection's write lock (lock_collection)
-    while it adds a segment row (whose key references this row); a DROP holding FOR UPDATE and
-    waiting for that write lock deadlocked with it."""
+    DDL takes the collection's write lock (lock_collection's advisory lock) before the row's, as
+    writers and compaction take it before they touch catalog rows: one order, so no deadlock.  A
+    DROP that locked the row first and then waited for a writer's write lock deadlocked with it: the
+    writer's new segment row checks its foreign key against the locked row.  The row lock is FOR NO
+    KEY UPDATE, which orders DDL as FOR UPDATE did and leaves such key checks free."""
     if for_update:
+        found = _select_collection(conn, f"SELECT c.id FROM {CATALOG}.collections c", db_name, name, aliases)
+        if found is not None:
+            conn.execute("SELECT pg_advisory_xact_lock(%s::int, %s::int)", (_COLLECTION_LOCK_SPACE, found["id"]))
         _select_collection(conn, f"SELECT c.id FROM {CATALOG}.collections c", db_name, name, aliases,
                            " FOR NO KEY UPDATE OF c")
     row = _select_collection(conn, _COLLECTION_SELECT, db_name, name, aliases)
