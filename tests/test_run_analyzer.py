@@ -142,3 +142,9 @@ def test_a_field_s_analyzer(fresh_client) -> None:
     with pytest.raises(MilvusException) as info:
         fresh_client.run_analyzer("x", analyzer_params={"tokenizer": {"type": "lindera", "dict_kind": "unidic"}})
     assert info.value.code == 3000
+
+
+@pytest.mark.parametrize("params, collection", [(None, None), ({"tokenizer": "icu4x"}, None), (None, "nope")])
+def test_no_text_no_result_whatever_else_is_asked(fresh_client, params, collection) -> None:
+    """The proxy answers an empty placeholder before it looks at the analyzer or the collection."""
+    assert fresh_client.run_analyzer([], analyzer_params=params, collection_name=collection) == []

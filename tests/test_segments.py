@@ -352,6 +352,28 @@ def test_truncate_empties_every_segment_and_writes_go_on(client) -> None:
     _check_nearest(client, vectors, [0, 29])
 
 
+def test_segments_by_id_of_any_collection_and_state(client) -> None:
+    """get_segments_info (REST's segments/describe): indexed and growing segments of any collection,
+    by id in the order asked; an unknown id is datacoord's 600, a bad argument pymilvus-style."""
+    from pgmilvus import ParamError
+
+    _l2_collection(client)
+    _l2_collection(client, "other")
+    client.insert("seg", _rows(_vectors(SEAL + 20)))
+    client.flush("seg")
+    client.insert("seg", _rows(_vectors(5, seed=1), start=1000))
+    client.insert("other", _rows(_vectors(5, seed=2)))
+    listed = client.list_segments("seg") + client.list_segments("other")
+    assert {s.state.name for s in listed} == {"Flushed", "Growing"}
+    assert client.get_segments_info([s.segment_id for s in listed[::-1]]) == listed[::-1]
+    assert client.get_segments_info([]) == []
+    with pytest.raises(MilvusException) as info:
+        client.get_segments_info([listed[0].segment_id, 424242])
+    assert (info.value.code, info.value.message) == (600, "segment not found[segment=424242]")
+    with pytest.raises(ParamError, match="segment_ids"):
+        client.get_segments_info("1")
+
+
 def test_a_built_segment_is_vacuumed_so_scans_skip_visibility_checks(client) -> None:
     """After its build, an indexed segment's pages are all-visible (VACUUM), and the planner has
     its statistics (ANALYZE)."""

@@ -28,7 +28,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
-from typing import Any, Iterator, Optional
+from typing import Any, Iterator, Optional, Sequence
 
 import psycopg
 from psycopg import sql
@@ -38,7 +38,8 @@ from ..schema import ddl
 from . import bm25_stats, indexes
 from ..rbac import roles as rbac
 from ..types import DataType, LoadedSegmentInfo, SegmentInfo, SegmentState
-from .store import CATALOG, CollectionInfo, lock_collection
+from ..errors import MilvusException
+from .store import CATALOG, CollectionInfo, get_collection, lock_collection
 
 _log = logging.getLogger("pgmilvus")
 
@@ -676,6 +677,30 @@ def infos(conn: psycopg.Connection, info: CollectionInfo, states: tuple) -> list
                         level=0, storage_version=0, partition_id=ids.get(partition, 0),
                         insert_channel=insert_channel(info.id))
             for segment_id, partition, state in rows]
+
+
+#: merr.ErrSegmentNotFound
+SEGMENT_NOT_FOUND = 600
+
+
+def by_ids(conn: psycopg.Connection, segment_ids: Sequence[int]) -> list[SegmentInfo]:
+    """GetSegmentsInfo (REST's segments/describe): each segment by id in the order asked, whatever
+    its collection, database or state (datacoord's IncludeUnHealthy); an unknown id is datacoord's
+    ``segment not found[segment=<id>]``."""
+    owners = {row[0]: row[1:] for row in conn.execute(
+        f"SELECT s.id, c.db_name, c.name FROM {CATALOG}.segments s JOIN {CATALOG}.collections c"
+        " ON c.id = s.collection_id WHERE s.id = ANY(%s)", (list(segment_ids),)).fetchall()}
+    found: dict[int, SegmentInfo] = {}
+    out = []
+    for segment_id in segment_ids:
+        if segment_id in owners and segment_id not in found:
+            info = get_collection(conn, *owners[segment_id], aliases=False)
+            if info is not None:
+                found.update((s.segment_id, s) for s in infos(conn, info, tuple(MILVUS_STATES.values())))
+        if segment_id not in found:
+            raise MilvusException(SEGMENT_NOT_FOUND, f"segment not found[segment={segment_id}]")
+        out.append(found[segment_id])
+    return out
 
 
 def insert_channel(collection_id: int) -> str:

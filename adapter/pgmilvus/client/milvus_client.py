@@ -306,7 +306,10 @@ class MilvusClient:
                      field_name: Optional[str] = None, analyzer_names: Optional[Union[str, List[str]]] = None,
                      timeout: Optional[float] = None) -> Any:
         """The tokens an analyzer makes of ``texts`` (Milvus 2.5+): ``analyzer_params``' analyzer,
-        or the analyzer of ``collection_name``'s field ``field_name`` (data/analyze.py)."""
+        or the analyzer of ``collection_name``'s field ``field_name`` (data/analyze.py).  No text:
+        no result, before anything is checked (the proxy's RunAnalyzer)."""
+        if isinstance(texts, (list, tuple)) and not texts:
+            return []
         if not collection_name:
             chosen = analyzer.from_params(analyzer_params, "run_analyzer")
         else:  # Milvus's proxy: validateRunAnalyzer
@@ -508,6 +511,16 @@ class MilvusClient:
         with self._conn(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name)
             return segments.infos(conn, info, tuple(states) if states is not None else _PERSISTED)
+
+    def get_segments_info(self, segment_ids: Sequence[int], timeout: Optional[float] = None,
+                          **kwargs: Any) -> List[SegmentInfo]:
+        """pgmilvus's own (Milvus's REST ``segments/describe``, GetSegmentsInfo): the segments with
+        these ids, of any collection or state, in that order; an unknown id is Milvus's 600."""
+        if not isinstance(segment_ids, (list, tuple)) or not all(
+                isinstance(i, int) and not isinstance(i, bool) for i in segment_ids):
+            raise illegal("segment_ids", segment_ids, "give a list of segment ids (int)")
+        with self._conn(timeout) as conn:
+            return segments.by_ids(conn, list(segment_ids))
 
     def list_segments(self, collection_name: str, states: Optional[Sequence[SegmentState]] = None,
                       timeout: Optional[float] = None, **kwargs: Any) -> List[SegmentInfo]:

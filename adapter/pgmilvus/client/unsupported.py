@@ -17,6 +17,9 @@ _FILES = "file resources (remote files for analyzers) are not supported by pgmil
 _REPLICATION = ("Milvus's replication and WAL messages are not supported by pgmilvus: use PostgreSQL's "
                 "streaming or logical replication")
 EXTERNAL = schema_model.EXTERNAL
+_EXTERNAL_SNAPSHOTS = ("snapshots in external object storage (S3) are not supported by pgmilvus: a snapshot stays "
+                       "in its PostgreSQL database (create_snapshot, restore_snapshot); back the database up with "
+                       "PostgreSQL's tools (pg_dump, pg_basebackup) to keep it elsewhere")
 
 #: method -> why it is refused.
 REFUSED: dict[str, str] = {
@@ -26,6 +29,9 @@ REFUSED: dict[str, str] = {
     "session": _REPLICATION,
     "refresh_external_collection": EXTERNAL, "get_refresh_external_collection_progress": EXTERNAL,
     "list_refresh_external_collection_jobs": EXTERNAL,
+    # Milvus master's ExportSnapshot / RestoreExternalSnapshot (REST's jobs/snapshot/export and
+    # restore_external; pymilvus 3 has no method for them yet)
+    "export_snapshot": _EXTERNAL_SNAPSHOTS, "restore_external_snapshot": _EXTERNAL_SNAPSHOTS,
 }
 
 

@@ -189,6 +189,7 @@ UNCHECKED_METHODS = frozenset({"describe_replica", "get_compaction_state", "get_
                                "get_compaction_plans", "list_compaction_tasks",  # GetCompactionStateWithPlans
                                "get_server_version", "use_database", "using_database", "close",
                                "list_persistent_segments", "list_segments", "list_loaded_segments",
+                               "get_segments_info",  # GetSegmentsInfo is internalpb's: no privilege
                                "bind",  # pgmilvus's own: sends nothing itself
                                # the resource_groups table is every role's to read (025_resource_groups.sql)
                                "list_resource_groups", "describe_resource_group",

@@ -109,3 +109,11 @@ def _disk(folder: str) -> tuple[int, int]:
     except OSError:
         return 0, 0
     return usage.total, usage.used
+
+
+def quota_metrics() -> str:
+    """GetQuotaMetrics (REST's quotacenter/describe): rootcoord's QuotaCenterMetrics as JSON.  pgmilvus
+    has no quota center collecting node metrics, so it answers what a Milvus whose quota center has
+    collected nothing answers (quotaAndLimits.enabled false): empty maps, no datacoord metrics."""
+    return json.dumps({"QueryNodeMetrics": {}, "DataNodeMetrics": {}, "ProxyMetrics": {}, "DataCoordMetrics": None},
+                      separators=(",", ":"))

@@ -49,6 +49,16 @@ def hybrid_ts() -> int:
     return int(time.time() * 1000) << 18
 
 
+def resource_group_message(group: Any) -> milvus_pb2.ResourceGroup:
+    """describe_resource_group's answer as DescribeResourceGroup's message (the REST face's too)."""
+    config = {k: v for k, v in group.config.to_dict().items() if v is not None}
+    return milvus_pb2.ResourceGroup(
+        name=group.name, capacity=group.capacity, num_available_node=group.num_available_node,
+        num_loaded_replica=group.num_loaded_replica, num_outgoing_node=group.num_outgoing_node,
+        num_incoming_node=group.num_incoming_node, config=rg_pb2.ResourceGroupConfig(**config),
+        nodes=[common_pb2.NodeInfo(**node) for node in group.nodes])
+
+
 class AdminRPCs(RPCBase):
 
     # -- connection ------------------------------------------------------------------------------
@@ -192,12 +202,7 @@ class AdminRPCs(RPCBase):
     @rpc
     def DescribeResourceGroup(self, call: Call, request: milvus_pb2.DescribeResourceGroupRequest) -> Any:
         group = self._client(call).describe_resource_group(request.resource_group)
-        config = {k: v for k, v in group.config.to_dict().items() if v is not None}
-        return milvus_pb2.DescribeResourceGroupResponse(status=SUCCESS, resource_group=milvus_pb2.ResourceGroup(
-            name=group.name, capacity=group.capacity, num_available_node=group.num_available_node,
-            num_loaded_replica=group.num_loaded_replica, num_outgoing_node=group.num_outgoing_node,
-            num_incoming_node=group.num_incoming_node, config=rg_pb2.ResourceGroupConfig(**config),
-            nodes=[common_pb2.NodeInfo(**node) for node in group.nodes]))
+        return milvus_pb2.DescribeResourceGroupResponse(status=SUCCESS, resource_group=resource_group_message(group))
 
     @rpc
     def CreateResourceGroup(self, call: Call, request: milvus_pb2.CreateResourceGroupRequest) -> Any:

@@ -10,15 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 from ..backend import Backend
-from . import (aliases, collection_create, collection_ops, collections, databases, entities, externals, fields, imports,
-               indexes, partitions, rbac)
+from . import (aliases, collection_create, collection_ops, collections, databases, entities, externals, fields,
+               functions, imports, indexes, partitions, rbac, resource_groups, snapshots, system)
 from .face import RestFace, Route
 
 PREFIX = "/v2/vectordb"
 
 #: Each endpoint module's routes (paths under PREFIX), one table: a module adds its own.
-_MODULES = (collections, collection_create, collection_ops, fields, databases, imports, partitions, aliases, indexes,
-            entities, rbac, externals)
+_MODULES = (collections, collection_create, collection_ops, functions, fields, databases, imports, snapshots,
+            partitions, aliases, indexes, entities, rbac, externals, resource_groups, system)
 ROUTES: dict[str, Route] = {f"{PREFIX}/{path}": route
                             for module in _MODULES for path, route in module.ROUTES.items()}
 

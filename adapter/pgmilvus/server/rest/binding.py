@@ -8,7 +8,10 @@ only accept json format request, ...``), a missing required field 1802 (``missin
 required parameters, error: Key: 'ImportReq.CollectionName' Error:Field validation
 for 'CollectionName' failed on the 'required' tag``).  As ``encoding/json`` does,
 keys match case-insensitively, unknown keys are ignored and ``null`` leaves the
-zero value.  A syntax error's detail is Python's, not Go's.
+zero value.  A struct inside the body (:attr:`Field.struct`) is decoded and validated as Go does
+it: a wrong type names the innermost struct and the JSON path (``ResourceGroupLimit.config.requests.
+node_num``), a missing field the Go path (``ResourceGroupReq.Config.Requests``).  A syntax error's
+detail is Python's, not Go's.
 """
 
 from __future__ import annotations
@@ -27,13 +30,17 @@ MISSING_CODE, MISSING_TEXT = 1802, "missing required parameters"
 @dataclass(frozen=True)
 class Field:
     """One struct field: its JSON key, Go name, Go type (``string``, ``*string``, ``[]string``, ``[][]string``,
-    ``map[string]string``, ``int32``, ``uint64``, ``map[string]interface {}``,
+    ``map[string]string``, ``int32``, ``uint64``, ``[]int64``, ``map[string]interface {}``,
     ``[]httpserver.IndexParam``: a list of JSON objects) and whether it is required."""
 
     key: str
     go_name: str
     go_type: str = "string"
     required: bool = False
+    #: The struct a struct-typed field holds (``httpserver.X``, ``*httpserver.X``, or the elements of
+    #: ``[]*httpserver.X`` / ``map[string]*httpserver.X``): decoded with it, its own ``required`` tags
+    #: checked as the validator dives into a struct or a non-nil pointer (never into slices or maps).
+    struct: Optional["Body"] = None
 
 
 @dataclass(frozen=True)
@@ -62,34 +69,61 @@ class Body:
     def bind_object(self, decoded: Any) -> dict[str, Any]:
         """A decoded JSON value bound as :meth:`bind` binds the body (a nested struct: ``name`` is its
         path, ``SearchReqV2.searchAggregation``, as Go's errors name the field)."""
+        values = self._decode(decoded, "")
+        missing = self._missing(values, self.name)
+        if missing:
+            raise MilvusException(MISSING_CODE, f"{MISSING_TEXT}, error: " + "\n".join(
+                f"Key: '{space}.{go_name}' Error:Field validation for '{go_name}' failed on the 'required' tag"
+                for space, go_name in missing))
+        return values
+
+    def _decode(self, decoded: Any, path: str) -> dict[str, Any]:
+        """encoding/json's pass: the values by key, or its error for the first value of a wrong type
+        (``path``: the JSON keys down to this struct, which Go's texts put after the struct's name)."""
         if decoded is None:  # encoding/json: null into a struct leaves it as it is
             decoded = {}
-        decoded_as = self.alias or self.name
         if not isinstance(decoded, dict):
             raise _format(f"json: cannot unmarshal {_json_kind(decoded)} into Go value of type httpserver."
-                          f"{decoded_as}")
+                          f"{self.alias or self.name}")
         matched = go_keys(decoded, tuple(f.key for f in self.fields))
         place = {key.lower(): i for i, key in reversed(list(enumerate(decoded)))}
         in_body_order = sorted(self.fields, key=lambda f: place.get(f.key.lower(), len(place)))
-        values = {f.key: self._value(f, matched.get(f.key)) for f in in_body_order}  # Go: the first wrong one
+        values = {f.key: self._value(f, matched.get(f.key), path)  # Go: the first wrong one
+                  for f in in_body_order}
         if self.check is not None:
             self.check(matched)
-        missing = [f for f in self.fields if f.required and _is_zero(f, values[f.key])]
-        if missing:
-            raise MilvusException(MISSING_CODE, f"{MISSING_TEXT}, error: " + "\n".join(
-                f"Key: '{self.name}.{f.go_name}' Error:Field validation for '{f.go_name}' failed on the "
-                "'required' tag" for f in missing))
         return values
 
-    def _value(self, field: Field, value: Any) -> Any:
+    def _missing(self, values: dict[str, Any], space: str) -> list[tuple[str, str]]:
+        """The validator's pass, in field order: each empty required field (namespace, Go name), and
+        those of the structs it dives into."""
+        out = []
+        for f in self.fields:
+            value = values[f.key]
+            if f.required and _is_zero(f, value):
+                out.append((space, f.go_name))
+            elif f.struct is not None and isinstance(value, dict) and not f.go_type.startswith(("[]", "map[")):
+                out += f.struct._missing(value, f"{space}.{f.go_name}")
+        return out
+
+    def _value(self, field: Field, value: Any, path: str = "") -> Any:
         shape = _shape(field.go_type)
+        key_path = f"{path}.{field.key}" if path else field.key
         if value is None:
-            return _ZEROS[shape]()
+            value = _ZEROS[shape]()
+            return field.struct._decode(value, key_path) if field.struct and value == {} else value
         if not _CHECKS[shape](value):
             part, go_type = _wrong_part(field.go_type, value)
             raise _format(f"json: cannot unmarshal {_json_kind(part)} into Go struct field "
-                          f"{self.alias or self.name}.{field.key} of type {go_type}")
-        return _normalise(shape, value)
+                          f"{self.alias or self.name}.{key_path} of type {go_type}")
+        value = _normalise(shape, value)
+        if field.struct is None:
+            return value
+        if isinstance(value, list):  # a slice's or a map's elements carry no key in Go's path
+            return [None if v is None else field.struct._decode(v, key_path) for v in value]
+        if field.go_type.startswith("map["):
+            return {k: None if v is None else field.struct._decode(v, key_path) for k, v in value.items()}
+        return field.struct._decode(value, key_path)
 
 
 def _shape(go_type: str) -> str:
@@ -97,8 +131,12 @@ def _shape(go_type: str) -> str:
     and every slice of structs (``[]httpserver.IndexParam``) binds alike."""
     if go_type.startswith("*httpserver."):
         return "*httpserver.FieldSchema"
-    if go_type.startswith("[]httpserver."):
+    if go_type.startswith(("[]httpserver.", "[]*httpserver.")):
         return "[]httpserver.IndexParam"
+    if go_type.startswith("httpserver."):
+        return "httpserver.CollectionSchema"
+    if go_type.startswith("map[string]*httpserver."):
+        return "map[string]*httpserver.Struct"
     return go_type
 
 
@@ -107,9 +145,12 @@ def _format(detail: str) -> MilvusException:
 
 
 def _is_zero(field: Field, value: Any) -> bool:
-    """validator's ``required``: a non-empty string, a non-nil slice or map (``[]`` passes)."""
+    """validator's ``required``: a non-empty string, a non-zero number, ``true``, a non-nil slice,
+    map or pointer (``[]`` passes)."""
     if field.go_type == "string":
         return value == ""
+    if field.go_type in ("int32", "int64", "uint64", "bool"):
+        return not value
     return value is None
 
 
@@ -133,21 +174,26 @@ _CHECKS: dict[str, Callable[[Any], bool]] = {
     "bool": lambda v: isinstance(v, bool),
     "int64": lambda v: type(v) is int and -2**63 <= v < 2**63 or type(v) is float and v.is_integer(),
     "uint64": lambda v: type(v) in (int, float) and 0 <= v < 2**64 and float(v).is_integer(),
+    "[]int64": lambda v: isinstance(v, list) and all(x is None or _CHECKS["int64"](x) for x in v),
     "httpserver.CollectionSchema": lambda v: isinstance(v, dict),
     "*httpserver.FieldSchema": lambda v: isinstance(v, dict),
     "[]httpserver.IndexParam": lambda v: isinstance(v, list) and all(x is None or isinstance(x, dict) for x in v),
+    "map[string]*httpserver.Struct": lambda v: isinstance(v, dict) and all(x is None or isinstance(x, dict)
+                                                                           for x in v.values()),
     # the entity structs' (rest/entities.py): any JSON value, lists of values / objects
     "interface {}": lambda v: True,
     "[]interface {}": lambda v: isinstance(v, list),
     "[]map[string]interface {}": lambda v: isinstance(v, list) and all(x is None or isinstance(x, dict) for x in v),
 }
 _ZEROS: dict[str, Callable[[], Any]] = {"string": str, "*string": lambda: None, "int32": int, "[]string": lambda: None,
-                                        "[][]string": lambda: None, "map[string]string": lambda: None,
+                                        "[]int64": lambda: None, "[][]string": lambda: None,
+                                        "map[string]string": lambda: None,
                                         "map[string]*string": lambda: None,
                                         "map[string]interface {}": lambda: None, "bool": bool, "int64": int,
                                         "uint64": int, "httpserver.CollectionSchema": dict,
                                         "*httpserver.FieldSchema": lambda: None,
-                                        "[]httpserver.IndexParam": lambda: None, "interface {}": lambda: None,
+                                        "[]httpserver.IndexParam": lambda: None,
+                                        "map[string]*httpserver.Struct": lambda: None, "interface {}": lambda: None,
                                         "[]interface {}": lambda: None, "[]map[string]interface {}": lambda: None}
 
 
@@ -155,6 +201,8 @@ def _normalise(go_type: str, value: Any) -> Any:
     """Go's zero values for the ``null`` items a Go slice or map would hold."""
     if go_type in ("int32", "int64", "uint64"):
         return int(value)
+    if go_type == "[]int64":
+        return [int(v or 0) for v in value]
     if go_type == "[]httpserver.IndexParam":
         return [v or {} for v in value]
     if go_type == "[]string":
@@ -170,11 +218,12 @@ def _wrong_part(go_type: str, value: Any) -> tuple[Any, str]:
     """The JSON value ``encoding/json`` complains about and the Go type of its slot: the container
     itself, or its first wrong element (``[][]string``: a wrong group, or a group's wrong path)."""
     element = {"*string": "string", "[]string": "string", "[][]string": "[]string", "map[string]string": "string",
-               "map[string]*string": "string", "[]map[string]interface {}": "map[string]interface {}"}.get(go_type)
-    if go_type.startswith(("[]httpserver.", "*httpserver.")):  # a pointer: the struct it is decoded into
-        element = go_type[2:] if go_type.startswith("[]") else None
-        if element is None:
+               "map[string]*string": "string", "[]map[string]interface {}": "map[string]interface {}",
+               "[]int64": "int64"}.get(go_type)
+    if go_type.startswith(("[]httpserver.", "[]*httpserver.", "*httpserver.", "map[string]*httpserver.")):
+        if go_type.startswith("*"):  # a pointer: the struct it is decoded into
             return value, go_type[1:]
+        element = "httpserver." + go_type.split("httpserver.")[1]  # a slice's or a map's wrong element
     if element is None or go_type == "*string":
         return value, element or go_type
     items = list(value.values()) if isinstance(value, dict) else value
@@ -187,6 +236,8 @@ def _wrong_part(go_type: str, value: Any) -> tuple[Any, str]:
             bad = [x for x in item or [] if x is not None and not isinstance(x, str)]
             if bad:
                 return bad[0], "string"
+    if element == "int64":
+        return next((v for v in items if v is not None and not _CHECKS[element](v)), value), element
     accepted = dict if element.startswith(("httpserver.", "map[")) else str
     return next((v for v in items if v is not None and not isinstance(v, accepted)), value), element
 

@@ -39,10 +39,10 @@ class DefaultBody(Body):
         super().__init__(name, fields)
         object.__setattr__(self, "defaults", defaults)
 
-    def _value(self, field: Field, value: Any) -> Any:
+    def _value(self, field: Field, value: Any, path: str = "") -> Any:
         if value is None and field.key in self.defaults:
             return self.defaults[field.key]
-        return super()._value(field, value)
+        return super()._value(field, value, path)
 
 
 _DB, _NAME = Field("dbName", "DbName"), Field("collectionName", "CollectionName", required=True)
