@@ -4,11 +4,12 @@
 (field, 'WKT')``, ``ST_DWITHIN(field, 'POINT (x y)', metres)`` and ``ST_ISVALID(field)``:
 segcore tests each row's geometry against the query's with GEOS (GISFunctionFilterExpr.cpp,
 common/Geometry.h).  pgmilvus's PostgreSQL has no PostGIS, so the test runs here, with shapely
-(GEOS itself): the rows of the read's table are read once (key and WKT; only those where the
-other operands of an ``and`` around the test may hold), the keys whose geometry passes become one
-array literal, and the filter's SQL is ``CASE WHEN geo IS NULL THEN
-NULL ELSE pk = ANY('{...}') END`` (a NULL geometry is NULL to segcore too, so ``not`` keeps it
-out).  The SQL names the rows matched when it was made, so it is made per call, never cached.
+(GEOS itself): the candidate rows of the read's table are read once, key and WKT (those where the
+other operands of an ``and`` around the test may hold and, with an RTREE index on the field, whose
+bounding box meets the query's: ``_query_box``), and the keys whose geometry passes become the
+filter's SQL, ``pk = ANY('{...}')`` (compile._spatial; under a ``not``, ``CASE WHEN geo IS NULL
+THEN NULL ELSE ... END``: a NULL geometry is NULL to segcore too).  The SQL names the rows matched
+when it was made, so it is made per call, never cached.
 
 A read that may hold one sets :func:`rows` (its connection, table and key) around compiling
 its filter; without it a spatial filter is refused (3000) rather than answered wrongly.
@@ -27,7 +28,8 @@ from psycopg import sql
 
 from ..errors import ErrorCode, MilvusException
 
-#: Milvus's spatial functions (Plan.g4): name -> the GEOS predicate of (row geometry, query geometry).
+#: Milvus's spatial functions (Plan.g4): the binary ones are shapely's predicates of the same name
+#: (``st_within`` -> ``shapely.within(row geometry, query geometry)``).
 BINARY = ("st_equals", "st_touches", "st_overlaps", "st_crosses", "st_contains", "st_intersects", "st_within")
 NAMES = frozenset(BINARY + ("st_dwithin", "st_isvalid"))
 #: segcore's metres per degree of latitude (Geometry.h), and the Earth radius of its haversine.
