@@ -264,12 +264,13 @@ def go_keys(value: Any, keys: tuple[str, ...]) -> Any:
     return out
 
 
-# The request structs of the endpoints served (request_v2.go).
-_DB = Field("dbName", "DbName")
-DATABASE = Body("DatabaseReq", (_DB,))
-COLLECTION = Body("CollectionNameReq", (_DB, Field("collectionName", "CollectionName", required=True),
+# The request structs of the endpoints served (request_v2.go), and the two fields most of them open with.
+DB = Field("dbName", "DbName")
+COLLECTION_NAME = Field("collectionName", "CollectionName", required=True)
+DATABASE = Body("DatabaseReq", (DB,))
+COLLECTION = Body("CollectionNameReq", (DB, COLLECTION_NAME,
                                         Field("partitionNames", "PartitionNames", "[]string")))
-OPTIONAL_COLLECTION = Body("OptionalCollectionNameReq", (_DB, Field("collectionName", "CollectionName")))
+OPTIONAL_COLLECTION = Body("OptionalCollectionNameReq", (DB, Field("collectionName", "CollectionName")))
 
 
 def _auto_commit(body: dict[str, Any]) -> None:
@@ -282,7 +283,7 @@ def _auto_commit(body: dict[str, Any]) -> None:
 
 
 #: ImportReq decodes through its own alias type (``importReqAlias``), validates as ImportReq.
-IMPORT = Body("ImportReq", (_DB, Field("collectionName", "CollectionName", required=True),
+IMPORT = Body("ImportReq", (DB, COLLECTION_NAME,
                             Field("partitionName", "PartitionName"),
                             Field("files", "Files", "[][]string", required=True),
                             Field("options", "Options", "map[string]*string")),

@@ -15,11 +15,11 @@ from typing import Any
 from ...errors import ErrorCode, MilvusException
 from ...types import LoadState
 from . import binding
-from .binding import Body, Field
+from .binding import COLLECTION_NAME, DB, Body, Field
 from .databases import go_properties
 from .face import RestCall, Route, ok, plain_call
 
-_DB, _NAME = Field("dbName", "DbName"), Field("collectionName", "CollectionName", required=True)
+_DB, _NAME = DB, COLLECTION_NAME
 RENAME = Body("RenameCollectionReq", (_DB, _NAME, Field("newCollectionName", "NewCollectionName", required=True),
                                       Field("newDbName", "NewDbName")))
 WITH_PROPERTIES = Body("CollectionReqWithProperties", (_DB, _NAME, Field("properties", "Properties",

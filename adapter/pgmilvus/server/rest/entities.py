@@ -21,7 +21,7 @@ from ...search.rerank import AnnSearchRequest
 from ...types import VECTOR_TYPES, DataType
 from ..rpc_data import hybrid_ranker, ranker
 from . import aggregation, chains, insert_checks, values
-from .binding import Body, Field
+from .binding import COLLECTION_NAME, DB, Body, Field
 from .databases import go_value
 from .face import RestCall, Route, ok
 
@@ -45,7 +45,7 @@ class DefaultBody(Body):
         return super()._value(field, value, path)
 
 
-_DB, _NAME = Field("dbName", "DbName"), Field("collectionName", "CollectionName", required=True)
+_DB, _NAME = DB, COLLECTION_NAME
 _EXPR = Field("exprParams", "ExprParams", "map[string]interface {}")
 _CONSISTENCY = Field("consistencyLevel", "ConsistencyLevel")
 _OUTPUT = Field("outputFields", "OutputFields", "[]string")

@@ -15,11 +15,11 @@ from __future__ import annotations
 from typing import Any
 
 from ..convert.schema import function as function_of
-from .binding import Body, Field
+from .binding import COLLECTION_NAME, DB, Body, Field
 from .collection_create import function_schema
 from .face import RestCall, Route, ok
 
-_DB, _NAME = Field("dbName", "DbName"), Field("collectionName", "CollectionName", required=True)
+_DB, _NAME = DB, COLLECTION_NAME
 #: request_v2.go's FunctionSchema.
 FUNCTION = Body("FunctionSchema", (
     Field("name", "FunctionName", required=True), Field("description", "Description"),

@@ -20,11 +20,11 @@ from ...schema.index_params import IndexParams
 from ..convert.params import kv_value
 from ..rpc_admin import describe_indexes, index_arguments
 from . import binding
-from .binding import Body, Field
+from .binding import COLLECTION_NAME, DB, Body, Field
 from .collections import _pairs
 from .face import RestCall, Route, ok, plain_call
 
-_DB_COLLECTION = (Field("dbName", "DbName"), Field("collectionName", "CollectionName", required=True))
+_DB_COLLECTION = (DB, COLLECTION_NAME)
 _INDEX_NAME = Field("indexName", "IndexName", required=True)
 INDEX = Body("IndexReq", (*_DB_COLLECTION, _INDEX_NAME, Field("timestamp", "Timestamp", "uint64")))
 INDEX_PARAMS = Body("IndexParamReq", (*_DB_COLLECTION, Field("indexParams", "IndexParams", "[]httpserver.IndexParam",

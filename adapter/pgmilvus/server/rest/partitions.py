@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from . import binding
-from .binding import Body, Field
+from .binding import COLLECTION_NAME, DB, Body, Field
 from .face import RestCall, Route, ok, plain_call
 
-_DB_COLLECTION = (Field("dbName", "DbName"), Field("collectionName", "CollectionName", required=True))
+_DB_COLLECTION = (DB, COLLECTION_NAME)
 PARTITION = Body("PartitionReq", (*_DB_COLLECTION, Field("partitionName", "PartitionName", required=True)))
 PARTITIONS = Body("PartitionsReq", (*_DB_COLLECTION,
                                     Field("partitionNames", "PartitionNames", "[]string", required=True)))

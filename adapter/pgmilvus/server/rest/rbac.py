@@ -14,10 +14,10 @@ from __future__ import annotations
 from typing import Any
 
 from .. import rpc_rbac
-from .binding import DATABASE, Body, Field
+from .binding import DATABASE, DB, Body, Field
 from .face import RestCall, Route, ok, plain_call
 
-_DB = Field("dbName", "DbName")
+_DB = DB
 _USER, _ROLE = Field("userName", "UserName", required=True), Field("roleName", "RoleName", required=True)
 _DESCRIPTION = Field("description", "Description", "*string")
 _PRIVILEGE = Field("privilege", "Privilege", required=True)

@@ -16,10 +16,10 @@ from __future__ import annotations
 from typing import Any
 
 from ...imports.commit import parse_job_id
-from .binding import JOB_ID, OPTIONAL_COLLECTION, Body, Field
+from .binding import DB, JOB_ID, OPTIONAL_COLLECTION, Body, Field
 from .face import RestCall, Route, ok
 
-_DB, _SPEC = Field("dbName", "DbName"), Field("externalSpec", "ExternalSpec")
+_DB, _SPEC = DB, Field("externalSpec", "ExternalSpec")
 EXPORT = Body("ExportSnapshotReq", (_DB, Field("collectionName", "CollectionName", required=True),
                                     Field("snapshotName", "Name", required=True),
                                     Field("targetS3Path", "TargetS3Path", required=True), _SPEC))

@@ -16,10 +16,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..metrics import quota_metrics
-from .binding import Body, Field
+from .binding import DB, Body, Field
 from .face import RestCall, Route, ok
 
-_DB = Field("dbName", "DbName")
+_DB = DB
 ANALYZER = Body("RunAnalyzerReq", (
     _DB, Field("analyzerParams", "AnalyzerParams"), Field("text", "Text", "[]string", required=True),
     Field("withDetail", "WithDetail", "bool"), Field("withHash", "WithHash", "bool"),
