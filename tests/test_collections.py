@@ -205,19 +205,15 @@ def test_types_milvus_refuses_get_its_text(client: MilvusClient, dtype: DataType
     assert not client.has_collection("c")
 
 
-def test_dimensions_over_pgvectors_limit_are_refused_at_create(client: MilvusClient) -> None:
-    """pgvector's vector / halfvec hold 16,000 dimensions (Milvus 32,768): a clear error at create time,
-    not PostgreSQL's 'dimensions for type vector cannot exceed 16000' (e2e cause #13)."""
-    with pytest.raises(MilvusException) as info:
-        client.create_collection("c", dimension=16001)
-    assert (info.value.code, info.value.message) == (
-        3000, "invalid dimension: 16001 of field vector: pgmilvus stores FLOAT_VECTOR as pgvector's vector, "
-              "which holds at most 16000 dimensions (Milvus allows 32768); reduce the dimension")
-    assert client.list_collections() == []
+def test_every_dimension_milvus_takes_is_created(client: MilvusClient) -> None:
+    """pgvector's vector / halfvec hold 16,000 dimensions, Milvus 32,768: wider vectors are stored in
+    pieces (tests/test_wide_vectors.py); bit holds Milvus's whole binary range (e2e cause #13)."""
     client.create_collection("c", dimension=16000)
-    schema = _custom_schema().add_field("bits", D.BINARY_VECTOR, dim=32768)  # bit holds Milvus's range
+    client.create_collection("w", dimension=32768)
+    schema = _custom_schema().add_field("bits", D.BINARY_VECTOR, dim=32768)
     client.create_collection("b", schema=schema)
-    assert sorted(client.list_collections()) == ["b", "c"]
+    assert sorted(client.list_collections()) == ["b", "c", "w"]
+    assert client.describe_collection("w")["fields"][1]["params"] == {"dim": 32768}
 
 
 def test_field_errors_come_from_create_collection(client: MilvusClient) -> None:

@@ -89,15 +89,6 @@ BAD_SCHEMAS = [
      "invalid dimension: 7 of field v. binary vector dimension should be multiple of 8. "),
     ([PK, ("v", D.FLOAT16_VECTOR, {"dim": 32769})], MilvusException,   # Milvus says "float" for all of them
      "invalid dimension: 32769 of field v. float vector dimension should be in range 2 ~ 32768"),
-    ([PK, ("v", D.FLOAT_VECTOR, {"dim": 16001})], MilvusException,
-     "invalid dimension: 16001 of field v: pgmilvus stores FLOAT_VECTOR as pgvector's vector, which holds at "
-     "most 16000 dimensions (Milvus allows 32768); reduce the dimension"),
-    ([PK, ("v", D.INT8_VECTOR, {"dim": 32768})], MilvusException,
-     "INT8_VECTOR as pgvector's vector, which holds at most 16000 dimensions"),
-    ([PK, ("v", D.FLOAT16_VECTOR, {"dim": 16001})], MilvusException,
-     "FLOAT16_VECTOR as pgvector's halfvec, which holds at most 16000 dimensions"),
-    ([PK, ("v", D.BFLOAT16_VECTOR, {"dim": 16001})], MilvusException,
-     "BFLOAT16_VECTOR as pgvector's halfvec, which holds at most 16000 dimensions"),
     ([PK], MilvusException, "schema does not contain vector field: invalid parameter (add one with "),
     ([PK, ("s", D.VARCHAR, {})], MilvusException, "schema does not contain vector field: "),  # checked first
     ([PK] + [(f"v{i}", D.FLOAT_VECTOR, {"dim": 4}) for i in range(11)], MilvusException,

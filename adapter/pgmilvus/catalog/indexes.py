@@ -367,6 +367,11 @@ def plan_vector_index(field: FieldSchema, index_name: str, index_type: str, metr
         method, with_params = "hnsw", {}
     if method == "diskann":
         halfvec = False
+    if method and field.is_wide:
+        _log.warning("field %s has %d dimensions, stored in pieces of pgvector's largest vectors: index %s is "
+                     "kept in the catalog but searches on the field use an exact scan", field.name, field.dim,
+                     index_name)
+        method = None
     index_kind = "halfvec" if method and halfvec else kind
     indexed_dim = min(field.dim, MAX_INDEX_DIM["halfvec"]) if field.dim and method and halfvec else field.dim
     if method and indexed_dim and indexed_dim > MAX_INDEX_DIM.get(index_kind, 1 << 30):

@@ -100,7 +100,14 @@ def value_decoder(field_schema: FieldSchema, timezone_name: str = timestamps.DEF
         return timestamps.decoder(timezone_name, time_fields)
     if field_schema.dtype == DataType.ARRAY and field_schema.element_type == DataType.FLOAT:
         return _float_array
+    if field_schema.is_wide:
+        return _joined(_DECODERS[field_schema.dtype])
     return _DECODERS.get(field_schema.dtype, _identity)
+
+
+def _joined(decode: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A wide vector's pieces (schema/model.py WIDE_PIECE) put back together, then decoded."""
+    return lambda pieces: decode(np.concatenate([p.to_numpy() for p in pieces]))
 
 
 # -- the plan ----------------------------------------------------------------------------------

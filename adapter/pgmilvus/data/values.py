@@ -129,19 +129,41 @@ def wire_adapters(conn: Any) -> None:
             conn.adapters.register_dumper(cls, type(f"{cls.__name__}Dumper", (_WireDumper,),
                                                     {"oid": info.oid}))
         if info is not None and type_name in ("vector", "halfvec"):
-            _register_array(conn, {"vector": VectorArrayWire, "halfvec": HalfvecArrayWire}[type_name], info.array_oid)
-    _register_array(conn, BitArrayWire, _BIT_ARRAY_OID)
+            _register_array(conn, {"vector": VectorArrayWire, "halfvec": HalfvecArrayWire}[type_name], info.array_oid,
+                            info.oid)
+    _register_array(conn, BitArrayWire, _BIT_ARRAY_OID, _BIT_OID)
     conn.adapters.register_dumper(Int8ArrayWire, _Int8ArrayDumper)
     conn.adapters._pgmilvus_wire = True
 
 
-_BIT_ARRAY_OID = 1561
+_BIT_ARRAY_OID, _BIT_OID = 1561, 1560
 
 
-def _register_array(conn: Any, cls: type, oid: int) -> None:
-    """A struct array's vector column: psycopg's COPY picks dumpers by the column's oid, so the
-    passthrough is registered for the array type (only struct sub-field columns have it)."""
-    conn.adapters.register_dumper(cls, type(f"{cls.__name__}Dumper", (_WireDumper,), {"oid": oid}))
+class _ArrayWireDumper(_WireDumper):
+    """An array of vectors, passed through; one an encoder wrote without its element type's oid
+    (a wide vector's pieces, ``_wide_encoder``: pgvector's types have no fixed oid) gets it here."""
+
+    element = b"\0\0\0\0"
+
+    def dump(self, obj: bytes) -> bytes:
+        if obj[8:12] == b"\0\0\0\0":
+            return obj[:8] + self.element + obj[12:]
+        return obj
+
+
+def with_element_oid(wire: Optional[bytes], oid: int) -> Optional[bytes]:
+    """An array ``_wide_encoder`` wrote, with its element type's oid (what _ArrayWireDumper does
+    for a bound parameter; COPY sends the wire as it is)."""
+    if wire is None or wire[8:12] != b"\0\0\0\0":
+        return wire
+    return type(wire)(wire[:8] + struct.pack(">I", oid) + wire[12:])
+
+
+def _register_array(conn: Any, cls: type, oid: int, element_oid: int) -> None:
+    """An array of vectors (a struct's vector sub-field, a wide vector field): psycopg's COPY picks
+    dumpers by the column's oid, so the passthrough is registered for the array type."""
+    conn.adapters.register_dumper(cls, type(f"{cls.__name__}Dumper", (_ArrayWireDumper,),
+                                            {"oid": oid, "element": struct.pack(">I", element_oid)}))
 
 
 # -- error helpers ------------------------------------------------------------------------------
@@ -642,6 +664,25 @@ def _binary_vector_encoder(field: FieldSchema) -> Encoder:
     return encode
 
 
+def _wide_encoder(field: FieldSchema) -> Encoder:
+    """A vector wider than pgvector's types (``FieldSchema.is_wide``): checked whole by its type's
+    encoder, then cut into the pieces of its ``vector[]`` / ``halfvec[]`` column (array_send's
+    layout; the element oid is left 0 for _ArrayWireDumper, which knows the connection's)."""
+    encode_whole = _dense_encoder(field)
+    width = 2 if field.dtype in (DataType.FLOAT16_VECTOR, DataType.BFLOAT16_VECTOR) else 4
+    marker = HalfvecArrayWire if width == 2 else VectorArrayWire
+    head = struct.pack(">iiiii", 1, 0, 0, len(field.pieces), 1)
+    cuts, start = [], 4   # after the whole vector's header (dim, unused)
+    for dim in field.pieces:
+        cuts.append((struct.pack(">iHH", 4 + width * dim, dim, 0), start, start + width * dim))
+        start += width * dim
+
+    def encode(value: Any, row: int) -> bytes:
+        body = encode_whole(value, row)
+        return marker(head + b"".join(prefix + body[a:b] for prefix, a, b in cuts))
+    return encode
+
+
 def _sparse_items(value: Any) -> list[tuple[Any, Any]]:
     if isinstance(value, dict):
         return list(value.items())
@@ -722,21 +763,28 @@ def field_encoder(field: FieldSchema, timezone_name: str = timestamps.DEFAULT_TI
     """``encode(value, row_index) -> wire value`` for one field (value is not None); see
     scalar_encoder for ``timezone_name``."""
     dtype = field.dtype
+    if field.is_wide:
+        return _wide_encoder(field)
     if dtype == DataType.JSON:
         return _json_encoder(field)
     if dtype == DataType.ARRAY:
         return _array_encoder(field)
-    if dtype == DataType.FLOAT_VECTOR:
-        return _float_vector_encoder(field)
-    if dtype == DataType.INT8_VECTOR:
-        return _int8_vector_encoder(field)
-    if dtype in (DataType.FLOAT16_VECTOR, DataType.BFLOAT16_VECTOR):
-        return _half_vector_encoder(field)
-    if dtype == DataType.BINARY_VECTOR:
-        return _binary_vector_encoder(field)
+    if dtype in _DENSE_ENCODERS:
+        return _dense_encoder(field)
     if dtype == DataType.SPARSE_FLOAT_VECTOR:
         return _sparse_encoder(field)
     return scalar_encoder(field, timezone_name)
+
+
+def _dense_encoder(field: FieldSchema) -> Encoder:
+    """One dense vector in its pgvector type's binary form, whatever the dimension."""
+    return _DENSE_ENCODERS[field.dtype](field)
+
+
+_DENSE_ENCODERS: dict[DataType, Callable[[FieldSchema], Encoder]] = {
+    DataType.FLOAT_VECTOR: _float_vector_encoder, DataType.INT8_VECTOR: _int8_vector_encoder,
+    DataType.FLOAT16_VECTOR: _half_vector_encoder, DataType.BFLOAT16_VECTOR: _half_vector_encoder,
+    DataType.BINARY_VECTOR: _binary_vector_encoder}
 
 
 def encode_default(field: FieldSchema) -> Any:
@@ -923,7 +971,7 @@ _FAST = {
 def encode_column_fast(field: FieldSchema, col: list) -> Any:
     """The whole column encoded at once, or None when a value needs the per-value path."""
     fast = _FAST.get(field.dtype)
-    if fast is None or not col:
+    if fast is None or not col or field.is_wide:
         return None
     if any(v is None for v in col):
         return None

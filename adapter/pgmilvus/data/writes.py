@@ -154,6 +154,9 @@ class RowEncoder:
             elif field is self.pk_field:
                 pk_col, given = self._pk_column(conn, chunk, base)
                 columns.append(pk_col)
+            elif field.is_wide:  # COPY writes the wire as it is: the pieces' type oid set here
+                oid = structs.element_oid(conn, field.dtype)
+                columns.append([values.with_element_oid(v, oid) for v in self._column(field, chunk, base)])
             else:
                 columns.append(self._column(field, chunk, base))
         if self.structs:

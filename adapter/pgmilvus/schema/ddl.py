@@ -92,6 +92,8 @@ def column_type(field: FieldSchema) -> sql.Composable:
         return sql.SQL(element_sql_type(field) + "[]" + collate)
     if dtype == DataType._ARRAY_OF_VECTOR:  # a struct array's vector sub-field (schema/structs.py)
         return sql.SQL(_VECTOR_TYPES[field.element_type] + "({})[]").format(sql.Literal(int(field.dim)))
+    if field.is_wide:  # pieces of at most 16,000 dims (schema/model.py WIDE_PIECE)
+        return sql.SQL(_VECTOR_TYPES[dtype] + "[]")
     if dtype in _VECTOR_TYPES:
         return sql.SQL(_VECTOR_TYPES[dtype] + "({})").format(sql.Literal(int(field.dim)))
     if dtype == DataType.SPARSE_FLOAT_VECTOR and field.is_function_output:
@@ -112,6 +114,8 @@ def column_checks(field: FieldSchema) -> list[sql.Composable]:
         out.append(sql.SQL("CHECK (octet_length({}) <= {})").format(col, sql.Literal(field.byte_limit)))
     if field.dtype in (DataType.ARRAY, DataType._ARRAY_OF_VECTOR):
         out.append(sql.SQL("CHECK (cardinality({}) <= {})").format(col, sql.Literal(int(field.max_capacity))))
+    if field.is_wide:
+        out.append(sql.SQL("CHECK (cardinality({}) = {})").format(col, sql.Literal(len(field.pieces))))
     return out
 
 

@@ -34,6 +34,9 @@ MAX_VECTOR_FIELDS = 10
 #: HALFVEC_MAX_DIM); BINARY_VECTOR (bit) holds Milvus's whole range.
 PGVECTOR_MAX_DIM = {DataType.FLOAT_VECTOR: ("vector", 16000), DataType.INT8_VECTOR: ("vector", 16000),
                     DataType.FLOAT16_VECTOR: ("halfvec", 16000), DataType.BFLOAT16_VECTOR: ("halfvec", 16000)}
+#: A wider vector field (``FieldSchema.is_wide``) is stored as an array of pieces of this many
+#: dimensions (the last one shorter), searched exactly (search/sql.py WideMetric).
+WIDE_PIECE = 16000
 MAX_VARCHAR = 65535
 #: Milvus's VARCHAR auto_id keys are its int64 ids in decimal (18-19 characters), whatever the
 #: field's max_length says (proxy autoGenPrimaryFieldData: strconv.FormatInt).
@@ -260,6 +263,19 @@ class FieldSchema:
     def is_vector(self) -> bool:
         return self.dtype in VECTOR_TYPES
 
+    @property
+    def is_wide(self) -> bool:
+        """A dense vector wider than pgvector's column types hold (16,000 dims; Milvus takes
+        32,768): stored as ``vector[]`` / ``halfvec[]`` of ``WIDE_PIECE``-dim pieces."""
+        column = PGVECTOR_MAX_DIM.get(self.dtype)
+        return column is not None and int(self.dim or 0) > column[1]
+
+    @property
+    def pieces(self) -> list[int]:
+        """The dimensions of a wide vector's pieces, in order (one piece for any other vector)."""
+        dim = int(self.dim or 0)
+        return [min(WIDE_PIECE, dim - start) for start in range(0, dim, WIDE_PIECE)] if self.is_wide else [dim]
+
     def verify(self, collection_name: str = "") -> None:
         """Milvus 2.6's server-side checks of one field, in its order and words: the proxy's type
         check, its parameter checks, then rootcoord's (add_collection_field runs them all at once;
@@ -292,7 +308,7 @@ class FieldSchema:
 
     def verify_params(self, collection_name: str = "") -> None:
         """The proxy's ValidateField (name, dim, max_length, max_capacity), then what only
-        PostgreSQL limits: column name length, types pgmilvus cannot store, pgvector's dims."""
+        PostgreSQL limits: column name length, types pgmilvus cannot store."""
         if self._deferred is not None:
             raise self._deferred
         names.field_name_not_keyword(self.name)
@@ -312,8 +328,6 @@ class FieldSchema:
             raise MilvusException(ErrorCode.UNSUPPORTED,
                                   f"field {self.name}: data type {self.dtype.name} is not supported "
                                   f"by pgmilvus ({reason})")
-        if self.dtype in DENSE_VECTOR_TYPES:
-            self._verify_pgvector_dim()
         problem = warmup_problem(self.params["warmup"]) if "warmup" in self.params else None
         if problem:
             raise invalid_parameter(f"invalid warmup policy for field {self.name}: {problem}")
@@ -365,6 +379,7 @@ class FieldSchema:
                                   f"should be in range {MIN_DIM} ~ {largest}")
 
     def _verify_pgvector_dim(self) -> None:
+        """A struct's vector sub-field is an array of vectors already: no wider pieces there."""
         column, limit = PGVECTOR_MAX_DIM.get(self.dtype, (None, MAX_DIM))
         if self.dim > limit:
             raise MilvusException(ErrorCode.UNSUPPORTED,

@@ -470,6 +470,8 @@ def _planner_sorts(conn: psycopg.Connection, prepared: Prepared, chosen: strateg
 def _execute(conn: psycopg.Connection, prepared: Prepared, which: Sequence[int], exact: bool,
              settings: dict[str, str], window: int, fence: bool = False) -> list[list[Row]]:
     """Run the statement for the query vectors ``which``; de-duplicated hits per vector."""
+    if len(which) > 1 and prepared.plan.resolved.target.metric.one_query_per_statement:
+        return [hits for i in which for hits in _execute(conn, prepared, [i], exact, settings, window, fence)]
     fetch = window
     while True:
         statement, params = _statement(conn, prepared, which, exact, fetch, fence)

@@ -32,7 +32,7 @@ serves the whole batch and each vector still gets its own index scan.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Optional, Sequence
+from typing import Any, ClassVar, Optional, Sequence
 
 from array import array
 from operator import mul, neg
@@ -60,6 +60,8 @@ class Metric:
     #: Rows at distance 0 are no hits (MHJACCARD): they sort last, and the answer drops them
     #: (ann.finish) rather than a condition computing the distance a second time.
     positive_only: bool = False
+    #: pgvector's ``vector[]`` has no array of arrays: one query vector per statement (ann._execute).
+    one_query_per_statement: ClassVar[bool] = False
 
     def raw(self, column: sql.Composable, query: sql.Composable, exact: bool) -> sql.Composable:
         """pgvector's distance (smaller = closer) in index-orderable or exact form."""
@@ -118,6 +120,27 @@ class OverlapMetric(Metric):
 
 #: The sparse IP search's metric (target.resolve picks it for SPARSE_FLOAT_VECTOR fields).
 SPARSE_IP = OverlapMetric("IP", "<#>", "inner_product", True, True)
+
+@dataclass(frozen=True)
+class WideMetric(Metric):
+    """A wide vector (schema/model.py ``is_wide``: more than pgvector's 16,000 dims, stored as an
+    array of pieces) has no index: its raw distance is summed over the pieces, in the raw form of
+    the metric (L2: the root of the summed squares; IP: the summed negated products; COSINE: one
+    minus the summed products over the norms, 1 for a zero vector, as the exact form says)."""
+
+    one_query_per_statement: ClassVar[bool] = True
+
+    def raw(self, column: sql.Composable, query: sql.Composable, exact: bool) -> sql.Composable:
+        a, b = sql.Identifier("$w", "$a"), sql.Identifier("$w", "$b")
+        if self.name == "L2":
+            value = sql.SQL("sqrt(sum(({} <-> {}) ^ 2))").format(a, b)
+        elif self.name == "IP":
+            value = sql.SQL("sum({} <#> {})").format(a, b)
+        else:
+            value = sql.SQL("COALESCE(1 + sum({a} <#> {b}) / NULLIF(sqrt(sum({a} <#> {a}) * sum({b} <#> {b})), 0), "
+                            "1)").format(a=a, b=b)
+        return sql.SQL('(SELECT {} FROM unnest({}, {}) AS "$w"("$a", "$b"))').format(value, column, query)
+
 
 METRICS = {
     "L2": Metric("L2", "<->", "l2_distance", False, False),

@@ -8,7 +8,7 @@ errors when something does not fit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
@@ -22,7 +22,7 @@ from ..errors import DataNotMatchException, ErrorCode, MilvusException, ParamErr
 from ..schema.model import FieldSchema
 from ..schema.names import partition_name as check_partition_name
 from .params import illegal
-from .sql import METRICS, SPARSE_IP, Target, partition_condition
+from .sql import METRICS, SPARSE_IP, Target, WideMetric, partition_condition
 from ..types import DataType
 
 @dataclass
@@ -94,6 +94,8 @@ def _column(field: FieldSchema, index: Optional[IndexInfo], method: Optional[str
         return sql.SQL("({}::{})").format(column, sql.SQL(cast)), cast, None
     if kind == "sparsevec":
         return column, "sparsevec", None
+    if field.is_wide:
+        return column, f"{kind}[]", None
     return column, f"{kind}({int(field.dim)})", None
 
 
@@ -158,6 +160,8 @@ def resolve(info: CollectionInfo, name: Optional[str], requested_metric: Optiona
     metric = METRICS[name]
     if field.dtype == DataType.SPARSE_FLOAT_VECTOR and metric.name == "IP":
         metric = SPARSE_IP
+    if field.is_wide:
+        metric = WideMetric(*astuple(metric))
     method = index_method(field, index)
     column, query_type, approx = _column(field, index, method)
     table, conditions, params = _source(info, partition_names, ignore_growing)
