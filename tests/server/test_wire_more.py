@@ -594,3 +594,27 @@ def test_user_and_role_descriptions(wire_client) -> None:
     finally:
         wire_client.drop_user(user)
         wire_client.drop_role(role)
+
+
+@pytest.mark.parametrize("dtype", [DataType.FLOAT_VECTOR, DataType.FLOAT16_VECTOR])
+def test_vectors_wider_than_pgvectors_columns_over_the_wire(wire_client, local_client, dtype) -> None:
+    """32,768 dims (Milvus's largest; stored in pieces, tests/test_wide_vectors.py): the quick
+    path's AUTOINDEX, inserts, searches and reads through pymilvus as in process."""
+    name = f"widest_{dtype.name.lower()}"   # pymilvus caches a collection's schema by name
+    schema = wire_client.create_schema()
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("v", dtype, dim=32768)
+    index = wire_client.prepare_index_params()
+    index.add_index("v", metric_type="COSINE")
+    wire_client.create_collection(name, schema=schema, index_params=index)
+    data = np.random.default_rng(5).random((6, 32768)).astype(np.float32 if dtype == DataType.FLOAT_VECTOR
+                                                                    else np.float16)
+    assert wire_client.insert(name, [{"id": i, "v": v} for i, v in enumerate(data)])["insert_count"] == 6
+    wire = wire_client.search(name, list(data[[2, 4]]), limit=3)
+    local = local_client.search(name, data[[2, 4]], limit=3)
+    assert [[(h["id"], round(h["distance"], 5)) for h in hits] for hits in wire] == \
+        [[(h["id"], round(h["distance"], 5)) for h in hits] for hits in local]
+    assert [hits[0]["id"] for hits in wire] == [2, 4]
+    got = wire_client.get(name, ids=[3], output_fields=["v"])[0]["v"]
+    assert np.array_equal(np.asarray(got if dtype == DataType.FLOAT_VECTOR else np.frombuffer(got[0], "<f2")),
+                          data[3])
