@@ -183,6 +183,8 @@ def create(conn: psycopg.Connection, db_name: str, name: str, schema: Collection
     conn.execute(ddl.create_collection_table(schema_name, table, schema, segmented=True,
                                              write_times=ttl.seconds(properties) > 0,
                                              token_fields=token_fields))
+    for statement in ddl.external_storage(schema_name, table, schema.fields):
+        conn.execute(statement)
     for output in schema.bm25_outputs:
         conn.execute(ddl.bm25_term_index(schema_name, table, output))
     for field_name in token_fields:

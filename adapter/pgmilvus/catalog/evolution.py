@@ -66,6 +66,8 @@ def add_field(conn: psycopg.Connection, info: CollectionInfo, field: FieldSchema
     schema.fields.append(field)
     table = ddl.qualified(info.schema_name, info.table_name)
     conn.execute(sql.SQL("ALTER TABLE {} ADD COLUMN {}").format(table, ddl.column_def(field)))
+    for statement in ddl.external_storage(info.schema_name, info.table_name, [field]):
+        conn.execute(statement)
     if analyzer.stores_tokens(field):  # every row holds the default (or NULL): so do its tokens
         default = field.default_value if field.has_default and field.default_value is not None else None
         stored = None if default is None else analyzer.match_document(analyzer.for_field(field).positions(default))

@@ -132,6 +132,15 @@ def column_def(field: FieldSchema) -> sql.Composable:
     return sql.SQL(" ").join(parts)
 
 
+def external_storage(schema_name: str, table: str, fields: list[FieldSchema]) -> list[sql.Composed]:
+    """Wide vectors' columns (FieldSchema.is_wide, an array of pieces) stored out of line without
+    a compression attempt, as pgvector's own types are: each 64-128 kB value went through pglz
+    for nothing (inserts of 20,000-d rows at 670 rows/s, 1,760 without; bench/widest.py).  The
+    partitions and segments made later inherit it from the parent."""
+    return [sql.SQL("ALTER TABLE {} ALTER COLUMN {} SET STORAGE EXTERNAL").format(
+        qualified(schema_name, table), sql.Identifier(f.name)) for f in fields if f.is_wide]
+
+
 def qualified(schema_name: str, table: str) -> sql.Identifier:
     return sql.Identifier(schema_name, table)
 
