@@ -8,11 +8,11 @@ holding such a vector in pgvector, one ``vector`` column per piece.
 Per shape, in turns on the same data (bench/turns.py, ratio = SQL time / pgmilvus time):
 
 * insert: the rows in batches of 100, ``client.insert`` (checks, COPY of the pieces, a growing
-  segment) against a binary COPY into ``(id, v1 vector(16000), v2 vector(rest))``, each side
+  segment) against a binary COPY into ``(id, v1 vector(16000), v2 vector(...), ...)``, each side
   into a fresh table per turn; rows/s;
 * search: top 10 by L2, one query vector per call, after ``flush`` (pgmilvus: sealed segments,
-  no vector index: exact), against ``ORDER BY (v1 <-> q1)^2 + (v2 <-> q2)^2 LIMIT 10`` (no index
-  either: pgvector indexes 2,000 dims of ``vector``); both sides' top 10 are compared.
+  no vector index: exact), against ``ORDER BY (v1 <-> q1)^2 + (v2 <-> q2)^2 ... LIMIT 10`` (no
+  index either: pgvector indexes 2,000 dims of ``vector``); both sides' top 10 are compared.
 """
 
 from __future__ import annotations
@@ -48,23 +48,29 @@ def _collection(client, dim: int) -> None:
     client.create_collection("widest", schema=schema, index_params=index)
 
 
+def _pieces(dim: int) -> list[tuple[int, int]]:
+    return [(start, min(dim, start + PIECE)) for start in range(0, dim, PIECE)]
+
+
 def _raw_table(conn: psycopg.Connection, dim: int) -> None:
     conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(RAW))
-    conn.execute(sql.SQL("CREATE TABLE {} (id bigint PRIMARY KEY, v1 vector({}), v2 vector({}))").format(
-        RAW, sql.Literal(PIECE), sql.Literal(dim - PIECE)))
+    columns = [sql.SQL("{} vector({})").format(sql.Identifier(f"v{k + 1}"), sql.Literal(b - a))
+               for k, (a, b) in enumerate(_pieces(dim))]
+    conn.execute(sql.SQL("CREATE TABLE {} (id bigint PRIMARY KEY, {})").format(RAW, sql.SQL(", ").join(columns)))
 
 
 def _raw_insert(conn: psycopg.Connection, vectors: np.ndarray, start: int) -> None:
-    with conn.cursor().copy(sql.SQL("COPY {} (id, v1, v2) FROM STDIN WITH (FORMAT BINARY)").format(RAW)) as cp:
-        cp.set_types(["int8", "vector", "vector"])
+    pieces = _pieces(vectors.shape[1])
+    names = sql.SQL(", ").join(sql.Identifier(f"v{k + 1}") for k in range(len(pieces)))
+    with conn.cursor().copy(sql.SQL("COPY {} (id, {}) FROM STDIN WITH (FORMAT BINARY)").format(RAW, names)) as cp:
+        cp.set_types(["int8"] + ["vector"] * len(pieces))
         for i, vec in enumerate(vectors):
-            cp.write_row((start + i, vec[:PIECE], vec[PIECE:]))
+            cp.write_row((start + i, *(vec[a:b] for a, b in pieces)))
 
 
 def run_shape(client, dsn: str, rows: int, dim: int, args) -> list[str]:
     from pgvector.psycopg import register_vector
 
-    assert PIECE < dim <= 2 * PIECE, "two pieces: the hand-written table has two vector columns"
     vectors, queries = search_bench.clustered(23, rows, args.queries, dim, clusters=16)
     raw = psycopg.connect(dsn, autocommit=True)
     register_vector(raw)
@@ -86,11 +92,14 @@ def run_shape(client, dsn: str, rows: int, dim: int, args) -> list[str]:
              f"{turns.turn_ratio(inserted['sql'], inserted['pgmilvus']):7.2f}"]
     client.flush("widest")
     raw.execute(sql.SQL("ANALYZE {}").format(RAW))
-    statement = sql.SQL("SELECT id FROM {} ORDER BY (v1 <-> %(q1)s::vector) ^ 2 + (v2 <-> %(q2)s::vector) ^ 2, id "
-                        "LIMIT 10").format(RAW)
+    pieces = _pieces(dim)
+    distance = sql.SQL(" + ").join(sql.SQL("({} <-> {}::vector) ^ 2").format(
+        sql.Identifier(f"v{k + 1}"), sql.Placeholder(f"q{k + 1}")) for k in range(len(pieces)))
+    statement = sql.SQL("SELECT id FROM {} ORDER BY {}, id LIMIT 10").format(RAW, distance)
 
     def theirs(q):
-        return [[r[0] for r in raw.execute(statement, {"q1": q[:PIECE], "q2": q[PIECE:]}).fetchall()]]
+        params = {f"q{k + 1}": q[a:b] for k, (a, b) in enumerate(pieces)}
+        return [[r[0] for r in raw.execute(statement, params).fetchall()]]
 
     def ours(q):
         return [[h["id"] for h in client.search("widest", [q], limit=10)[0]]]

@@ -23,7 +23,10 @@ SEAL = 300
 
 @pytest.fixture(autouse=True)
 def small_segments(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Small segments, and no idle seals (a growing segment of 256 to 299 rows would be sealed at
+    any 0.5 s pause of a busy host's test, moving the layouts asserted; the idle test turns them on)."""
     monkeypatch.setenv("PGMILVUS_SEGMENT_ROWS", str(SEAL))
+    monkeypatch.setenv("PGMILVUS_IDLE_SEAL_ROWS", "0")
 
 
 def _vectors(n: int, dim: int = 8, seed: int = 0) -> np.ndarray:
@@ -305,9 +308,6 @@ def _build_catching(builder: psycopg.Connection, info, failure: list[BaseExcepti
 @pytest.mark.parametrize("client", ["embedded"], indirect=True)
 def test_recall_after_indexing_catches_up(client, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PGMILVUS_SEGMENT_ROWS", "3000")
-    # No idle seals: on a busy host a 0.5 s pause between two batches sealed a half-full
-    # segment in the background, and the layout asserted below shifted by one segment.
-    monkeypatch.setenv("PGMILVUS_IDLE_SEAL_ROWS", "0")
     data, queries = clustered(7, 12_000, 40, dim=32)
     client.create_collection("rc", dimension=32, metric_type="L2")
     for start in range(0, len(data), 2000):
@@ -488,10 +488,11 @@ def test_background_builds_wait_for_a_pause_in_the_writes(client, monkeypatch: p
     assert [s for s, _ in _segments(client, "seg")][0] == "indexed"
 
 
-def test_an_idle_growing_segment_worth_an_index_is_sealed_and_built_without_flush(client) -> None:
+def test_an_idle_growing_segment_worth_an_index_is_sealed_and_built_without_flush(client, monkeypatch) -> None:
     """A collection loaded below the seal size and then only searched: once the writes pause, its
     growing segment is sealed and built in the background (from idle_seal_rows up); a smaller
     one stays growing."""
+    monkeypatch.delenv("PGMILVUS_IDLE_SEAL_ROWS")
     _l2_collection(client)
     least = 256
     assert segments.idle_seal_rows(_info(client)) == least
