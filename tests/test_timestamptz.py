@@ -117,6 +117,7 @@ VALUE_CASES = [
     ("America/New_York", "9999-12-31T23:59:59", None, "9999-12-31T23:59:59-05:00"),
     ("America/New_York", "9999-12-31T23:59:59", "UTC", "10000-01-01T04:59:59Z"),
     ("UTC", "9999-12-31T23:59:59.999999-12:00", "Asia/Shanghai", "10000-01-01T19:59:59.999999+08:00"),
+    ("UTC", "2024-12-31T22:00:00+13:60", None, "2024-12-31T08:00:00Z"),    # Go's Parse takes minute 60
 ]
 
 
@@ -165,7 +166,8 @@ def test_alter_timezone_changes_reads_and_local_inputs(fresh_client) -> None:
 #: stored strings Milvus 2.6's ParseTimeTz refuses
 BAD_VALUES = ["2024-12-31", "2024-12-31T22:00:00+08", "2024-12-31T22:00:00+15:00", "2024-02-30T00:00:00Z",
               "2024/12/31 22:00:00", "2024-12-31T22:00:00 UTC", "yesterday", "0000-02-30 00:00:00",
-              "-0001-12-31T00:00:00Z", "10000-01-01T00:00:00Z", "2024-12-31 24:00:00", "0000-01-01T00:00:00+25:00"]
+              "-0001-12-31T00:00:00Z", "10000-01-01T00:00:00Z", "2024-12-31 24:00:00", "0000-01-01T00:00:00+25:00",
+              "0000-01-01T00:00:00+24:00", "2024-12-31T22:00:00+14:60"]
 
 
 @pytest.mark.parametrize("stored", BAD_VALUES)
@@ -461,6 +463,8 @@ FILTER_ERRORS = [
     ("ts > ISO '٢٠٢٥-01-01T00:00:00Z'", "invalid timestamp string: '٢٠٢٥-01-01T00:00:00Z'. Does not match any known format"),  # Arabic-Indic digits: Go reads 0-9 only
     ("ts > ISO '2025-01-01T00:00:00+15:00'", "UTC offset hour 15 is out of the valid range [-12, 14]"),
     ("ts > ISO '0000-01-01T00:00:00-12:30'", "UTC offset hour -12 is out of the valid range [-12, 14]"),
+    ("ts > ISO '2025-01-01 00:00:00+24'", "UTC offset hour 24 is out of the valid range [-12, 14]"),
+    ("ts > ISO '2025-01-01T00:00:00-12:60'", "UTC offset hour -13 is out of the valid range [-12, 14]"),
     ("ts > ISO '2024-02-30T00:00:00+15:00'",   # no such date: Go's layouts fail before the offset is checked
      "invalid timestamp string: '2024-02-30T00:00:00+15:00'. Does not match any known format"),
     ("ts > ISO '-0001-01-01T00:00:00Z'", "invalid timestamp string: '-0001-01-01T00:00:00Z'. Does not match"),

@@ -247,7 +247,7 @@ def _offset_micros(offset: str) -> "int | str":
     of -12:00 .. +14:00 ("" when Go's layouts do not take it at all).  Cached: a batch has few."""
     sign = -1 if offset[0] == "-" else 1
     hours, minutes = int(offset[1:3]), int(offset[4:6] or 0)
-    if hours > 23 or minutes > 59:
+    if hours > 24 or minutes > 60:  # Go's Parse takes up to 24 and 60 ("some people do write" them)
         return ""  # Go: "time zone offset hour out of range", then no layout matches
     seconds = sign * (hours * 3600 + minutes * 60)
     if not _MIN_OFFSET <= seconds <= _MAX_OFFSET:
