@@ -9,7 +9,9 @@ in it (proxy's timestamptzUTC2IsoStr), unless the call names its own
 ``timezone``; ``time_fields`` gives the value's parts instead of the string
 (proxy's extractFieldsFromResults).  pgmilvus stores the instant in a
 ``timestamptz`` column, so only these conversions live here, once, for the
-in-process client and ``pgmilvus serve`` alike.
+in-process client and ``pgmilvus serve`` alike.  An input is parsed to Go's
+``UnixMicro`` (an int), so years 0000..9999 in any zone are taken as Milvus
+takes them; instants beyond Python's datetime are handled in instants.py.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any, Callable, Mapping, Optional
 from zoneinfo import ZoneInfo
 
 from ..errors import ErrorCode, MilvusException
+from .instants import WideInstant, from_civil, from_datetime, go_year, shifted
 
 TIMEZONE_KEY = "timezone"
 DEFAULT_TIMEZONE = "UTC"
@@ -30,8 +33,10 @@ TIME_PARTS: dict[str, Callable[[datetime], int]] = {
     "hour": lambda t: t.hour, "minute": lambda t: t.minute, "second": lambda t: t.second,
     "microsecond": lambda t: t.microsecond,
 }
-#: The UTC offsets Milvus accepts in a value (timestamptz.validateOffset): -12:00 .. +14:00.
-_MIN_OFFSET, _MAX_OFFSET = timedelta(hours=-12), timedelta(hours=14)
+#: The UTC offsets Milvus accepts in a value, in seconds (timestamptz.validateOffset): -12:00 .. +14:00.
+_MIN_OFFSET, _MAX_OFFSET = -12 * 3600, 14 * 3600
+_MICROSECOND = timedelta(microseconds=1)
+_UNIX_NAIVE = datetime(1970, 1, 1)
 #: Go's layouts in ParseTimeTz: RFC 3339 with a T (offset "Z" or "+hh:mm"), or a space (offset "Z",
 #: "+hh:mm" or "+hh"), or no offset at all (a local time); fractional seconds of any length.
 _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})([T ])(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?"
@@ -116,43 +121,38 @@ def time_fields(value: Any) -> Optional[tuple[str, ...]]:
 
 # -- values out ----------------------------------------------------------------------------------
 
-def render(value: datetime, tz: tzinfo) -> str:
+def render(value: "datetime | WideInstant", tz: tzinfo) -> str:
     """``value`` in ``tz`` as Milvus 2.6 prints it (FormatTimeMicroWithoutTrailingZeros):
     RFC 3339, no trailing zeros in the fraction, ``Z`` for a zero offset, seconds of an
-    offset dropped (Go's layout has none)."""
-    local, years = local_time(value, tz)
-    text = (f"{local.year + years:04d}-{local.month:02d}-{local.day:02d}T{local.hour:02d}:{local.minute:02d}:"
-            f"{local.second:02d}")  # not strftime: glibc's %Y does not pad years before 1000
-    if local.microsecond:
-        text += f".{local.microsecond:06d}".rstrip("0")
-    return text + _offset(local.utcoffset())
-
-
-#: 400 Gregorian years: the calendar (leap years, weekdays) repeats exactly.
-_CYCLE = timedelta(days=146097)
-
-
-def local_time(value: datetime, tz: tzinfo) -> tuple[datetime, int]:
-    """``value`` in ``tz``, and the years to add to its year: a local time beyond years 1..9999
-    (9999-12-31T23:00:00Z in +08:00 is Go's ``10000-01-01T07:00:00+08:00``) is taken 400 years
-    nearer, which Python's datetime can hold (a zone's rules that far out repeat: the POSIX rule
-    after the last transition, LMT before the first)."""
+    offset dropped (Go's layout has none), years as Go prints them (``-0001``, ``10000``)."""
     try:
-        return value.astimezone(tz), 0
-    except OverflowError:
-        if value.year > 5000:
-            return (value - _CYCLE).astimezone(tz), 400
-        return (value + _CYCLE).astimezone(tz), -400
+        local, years = value.astimezone(tz), 0  # psycopg's datetime, within Python's years: nearly always
+    except (OverflowError, AttributeError):      # beyond them, or a WideInstant
+        local, years = local_time(value, tz)
+    text = local.isoformat()  # C; "YYYY-MM-DDTHH:MM:SS[.ffffff]+HH:MM[:SS]", years 4 digits (not strftime's %Y)
+    if local.microsecond:
+        head, offset = text[:26].rstrip("0"), text[26:]
+    else:
+        head, offset = text[:19], text[19:]
+    if years:
+        head = go_year(local.year + years) + head[4:]
+    return head + ("Z" if offset == "+00:00" else offset[:6])
 
 
-def _offset(delta: Optional[timedelta]) -> str:
-    """Go's ``Z07:00``: ``Z`` for zero, else the sign and hh:mm of the offset truncated to minutes."""
-    seconds = int(delta.total_seconds()) if delta is not None else 0
-    if seconds == 0:
-        return "Z"
-    sign = "-" if seconds < 0 else "+"
-    minutes = abs(seconds) // 60
-    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+def local_time(value: "datetime | WideInstant", tz: tzinfo) -> tuple[datetime, int]:
+    """``value`` in ``tz``, and the years to add to its year: a local time beyond years 1..9999
+    (9999-12-31T23:00:00Z in +08:00 is Go's ``10000-01-01T07:00:00+08:00``; a WideInstant, read
+    from a value of year 0) is taken whole 400-year cycles nearer (instants.shifted)."""
+    if isinstance(value, datetime):
+        try:
+            return value.astimezone(tz), 0
+        except OverflowError:
+            return shifted(from_datetime(value), tz)
+    return shifted(value, tz)
+
+
+#: What a read gives for a stored TIMESTAMPTZ: psycopg's datetime, or a WideInstant beyond its years.
+_INSTANTS = (datetime, WideInstant)
 
 
 @functools.lru_cache(maxsize=64)
@@ -162,7 +162,7 @@ def decoder(timezone_name: str, parts: Optional[tuple[str, ...]] = None) -> Call
     Cached, so a plan built twice holds the same function."""
     tz = zone(timezone_name)
     if parts is None:
-        return lambda value: render(value, tz) if isinstance(value, datetime) else value
+        return lambda value: render(value, tz) if isinstance(value, _INSTANTS) else value
     readers = [(_part_reader(p), p.lower() == "year") for p in parts]
 
     def extract(value: Any) -> Any:
@@ -187,12 +187,13 @@ def _part_reader(name: str) -> Callable[[datetime], int]:
 
 # -- values in -----------------------------------------------------------------------------------
 
-def parse(text: str, timezone_name: str) -> Optional[datetime]:
-    """An input string as an aware datetime (microseconds, as Milvus keeps), or None when Milvus's
-    ParseTimeTz refuses it: not one of its layouts, a date or time out of range, or an offset
-    outside -12:00 .. +14:00.  A string without an offset is a local time in ``timezone_name``."""
+def parse(text: str, timezone_name: str) -> Optional[int]:
+    """An input string as Milvus keeps it (Go's UnixMicro: microseconds since the Unix epoch, any
+    year 0000..9999 in any zone), or None when Milvus's ParseTimeTz refuses it: not one of its
+    layouts, a date or time out of range, or an offset outside -12:00 .. +14:00.  A string without
+    an offset is a local time in ``timezone_name``."""
     parsed = _parse(text, timezone_name)
-    return parsed if isinstance(parsed, datetime) else None
+    return None if isinstance(parsed, str) else parsed
 
 
 def parse_problem(text: str) -> str:
@@ -201,34 +202,62 @@ def parse_problem(text: str) -> str:
     return problem if isinstance(problem, str) else ""
 
 
-def _parse(text: str, timezone_name: str) -> "datetime | str":
+def _parse(text: str, timezone_name: str) -> "int | str":
     """:func:`parse`, with Milvus's message instead of None."""
-    invalid = f"invalid timestamp string: '{text}'. Does not match any known format"
     match = _ISO.fullmatch(text)
     if match is None:
-        return invalid
-    year, month, day, sep, hour, minute, second, fraction, offset = match.groups()
+        return _invalid(text)
+    sep, fraction, offset = match.group(4, 8, 9)
     if offset is not None and sep == "T" and offset != "Z" and ":" not in offset:
-        return invalid  # RFC 3339 wants "+hh:mm"; Go's short "+hh" layout has a space
+        return _invalid(text)  # RFC 3339 wants "+hh:mm"; Go's short "+hh" layout has a space
     try:
-        micro = int((fraction or "0")[:6].ljust(6, "0"))
-        naive = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), micro)
-        if offset is None:
-            return naive.replace(tzinfo=zone(timezone_name))
-        if offset == "Z":
-            return naive.replace(tzinfo=timezone.utc)
-        sign = -1 if offset[0] == "-" else 1
-        hours, minutes = int(offset[1:3]), int(offset[4:6] or 0)
-        if hours > 23 or minutes > 59:
-            return invalid  # Go: "time zone offset hour out of range", then no layout matches
-        delta = sign * timedelta(hours=hours, minutes=minutes)
-        if not _MIN_OFFSET <= delta <= _MAX_OFFSET:
-            shown = int(sign * (hours * 3600 + minutes * 60) / 3600)  # Go's int division truncates
-            return (f"UTC offset hour {shown} is out of the valid range "
-                    f"[{int(_MIN_OFFSET.total_seconds()) // 3600}, {int(_MAX_OFFSET.total_seconds()) // 3600}]")
-        return naive.replace(tzinfo=timezone(delta))
+        local = _local(text, match, timezone_name if offset is None else DEFAULT_TIMEZONE)
     except ValueError:
-        return invalid
+        return _invalid(text)  # Feb 30, hour 24 ...: no layout matches
+    if fraction:
+        local += int(fraction[:6].ljust(6, "0"))
+    if offset is None or offset == "Z":
+        return local
+    shift = _offset_micros(offset)
+    if isinstance(shift, str):
+        return shift or _invalid(text)
+    return local - shift
+
+
+def _local(text: str, match: re.Match, timezone_name: str) -> int:
+    """The date and time of a matched input (its fraction left out) as a local time of
+    ``timezone_name``, in microseconds since the Unix epoch: datetime's C parser for years 1..9999,
+    instants.from_civil for year 0.  ValueError for a date or time that does not exist."""
+    tz = zone(timezone_name)
+    if text[11:13] < "24":  # (should a fromisoformat read 24:00 as the next day: Go refuses it)
+        try:
+            naive = datetime.fromisoformat(text[:19])  # "YYYY-MM-DD[T ]HH:MM:SS", digits checked by _ISO
+        except ValueError:
+            pass  # year 0, or no such date (from_civil says so again)
+        else:
+            # tz.utcoffset(naive): what the aware local time would say, at a tenth of the cost
+            return (naive - _UNIX_NAIVE - tz.utcoffset(naive)) // _MICROSECOND
+    year, month, day, hour, minute, second = (int(part) for part in match.group(1, 2, 3, 5, 6, 7))
+    return from_civil(year, month, day, hour, minute, second, 0, tz)
+
+
+@functools.lru_cache(maxsize=256)
+def _offset_micros(offset: str) -> "int | str":
+    """An explicit offset (``+08:00``, ``-05``) in microseconds, or Milvus's message when it is out
+    of -12:00 .. +14:00 ("" when Go's layouts do not take it at all).  Cached: a batch has few."""
+    sign = -1 if offset[0] == "-" else 1
+    hours, minutes = int(offset[1:3]), int(offset[4:6] or 0)
+    if hours > 24 or minutes > 60:  # Go's Parse takes up to 24 and 60 ("some people do write" them)
+        return ""  # Go: "time zone offset hour out of range", then no layout matches
+    seconds = sign * (hours * 3600 + minutes * 60)
+    if not _MIN_OFFSET <= seconds <= _MAX_OFFSET:
+        return (f"UTC offset hour {int(seconds / 3600)} is out of the valid range "  # Go's int division truncates
+                f"[{_MIN_OFFSET // 3600}, {_MAX_OFFSET // 3600}]")
+    return seconds * 1_000_000
+
+
+def _invalid(text: str) -> str:
+    return f"invalid timestamp string: '{text}'. Does not match any known format"
 
 
 #: Milvus 2.6's ISO 8601 durations (planparserv2.parseISODuration): ``P[nY][nM][nD][T[nH][nM][nS]]``,

@@ -22,7 +22,7 @@ import struct
 import sys
 import warnings
 from array import array
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
@@ -32,7 +32,7 @@ from psycopg.pq import Format
 from ..errors import DataNotMatchException, ErrorCode, MilvusException, ParamError, client_side
 from ..schema.model import DYNAMIC_FIELD, FieldSchema
 from ..types import DataType, INT_RANGES
-from . import timestamps, wkt
+from . import instants, timestamps, wkt
 
 #: The dimension every sparsevec is stored with: pgvector needs one, and both sides of a
 #: distance must have the same; Milvus indices are < 2**32 - 1, pgvector's are < 1e9.
@@ -82,6 +82,11 @@ class Int8ArrayWire(bytes):
     """``bigint[]`` binary (copy_binary.int8_array): a batch's primary keys as one parameter."""
 
 
+class TimestamptzWire(bytes):
+    """``timestamptz`` binary (instants.pg_binary): any instant Milvus takes, years before 1 and
+    after 9999 UTC too, which no datetime holds."""
+
+
 WIRE_TYPES = {"vector": VectorWire, "halfvec": HalfvecWire, "bit": BitWire,
               "sparsevec": SparseWire, "jsonb": JsonbWire}
 EMPTY_OBJECT = JsonbWire(b"\x01{}")
@@ -111,6 +116,19 @@ class _Int8ArrayDumper(_WireDumper):
 _INT8_ARRAY_OID = 1016
 
 
+class _TimestamptzDumper(_WireDumper):
+    """TimestamptzWire as ``timestamptz``.  Its oid on the class makes it the dumper COPY's
+    set_types() picks for every timestamptz column too, whose values are TimestamptzWire (the
+    TIMESTAMPTZ encoder's); an aware datetime, should one come, is converted."""
+
+    oid = instants.TIMESTAMPTZ_OID
+
+    def dump(self, obj: Any) -> bytes:
+        if isinstance(obj, bytes):
+            return obj
+        return instants.pg_binary(instants.from_datetime(obj if obj.tzinfo else obj.replace(tzinfo=timezone.utc)))
+
+
 def wire_adapters(conn: Any) -> None:
     """Let ``conn`` send the wire markers above as-is, in binary, with their types' oids.
 
@@ -133,6 +151,7 @@ def wire_adapters(conn: Any) -> None:
                             info.oid)
     _register_array(conn, BitArrayWire, _BIT_ARRAY_OID, _BIT_OID)
     conn.adapters.register_dumper(Int8ArrayWire, _Int8ArrayDumper)
+    conn.adapters.register_dumper(TimestamptzWire, _TimestamptzDumper)
     conn.adapters._pgmilvus_wire = True
 
 
@@ -360,16 +379,19 @@ def _text_encoder(field: FieldSchema) -> Encoder:
 
 
 def _timestamp_encoder(field: FieldSchema, timezone_name: str) -> Encoder:
-    """ISO strings as Milvus 2.6 takes them (timestamps.parse), or datetimes; a value without an
-    offset is a local time in the collection's zone ``timezone_name``."""
+    """ISO strings as Milvus 2.6 takes them (timestamps.parse: years 0000..9999 in any zone), or
+    datetimes; a value without an offset is a local time in the collection's zone
+    ``timezone_name``.  The wire value is the instant's binary timestamptz: no datetime holds
+    every instant Milvus takes, and COPY takes the bytes as they are (copy_binary)."""
     tz = timestamps.zone(timezone_name)
 
-    def encode(value: Any, row: int) -> datetime:
-        if isinstance(value, datetime):
-            return value if value.tzinfo else value.replace(tzinfo=tz)
-        if not isinstance(value, str):
+    def encode(value: Any, row: int) -> TimestamptzWire:
+        if isinstance(value, str):
+            parsed = timestamps.parse(value, timezone_name)
+        elif isinstance(value, datetime):
+            parsed = instants.from_datetime(value if value.tzinfo else value.replace(tzinfo=tz))
+        else:
             raise type_mismatch(field, value, row)
-        parsed = timestamps.parse(value, timezone_name)
         if parsed is None:
             raise MilvusException(
                 ErrorCode.INVALID_PARAMETER,
@@ -377,7 +399,7 @@ def _timestamp_encoder(field: FieldSchema, timezone_name: str) -> Encoder:
                 f"Zone ID (e.g., 'Asia/Shanghai' or 'UTC'): invalid parameter (field {field.name}, row {row}: "
                 "use ISO 8601 like '2024-12-31T22:00:00+08:00', '2024-12-31 22:00:00Z' or a local "
                 "'2024-12-31 22:00:00', offsets within -12:00..+14:00)")
-        return parsed
+        return TimestamptzWire(instants.pg_binary(parsed))
     return encode
 
 

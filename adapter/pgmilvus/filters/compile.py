@@ -39,12 +39,12 @@ from __future__ import annotations
 import json
 import re
 from contextvars import ContextVar
-from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Optional, Union
 
 import numpy as np
 from sqlglot import exp
 
+from ..data import instants
 from ..types import INT_RANGES, INTEGER_TYPES, STRING_TYPES, DataType
 from . import cache, ir, spatial
 from .errors import SyntaxProblem
@@ -134,15 +134,11 @@ def _real(value: Union[int, float]) -> exp.Expression:
     return exp.cast(text, "REAL")
 
 
-def _timestamptz(value: datetime) -> exp.Expression:
-    """An aware datetime as ``CAST('2024-12-31 22:00:00+00:00' AS TIMESTAMPTZ)``: the text is
-    Python's isoformat of a datetime (digits, ``-``, ``:``, ``.``, ``+``), in UTC unless that leaves
-    Python's years (a time of year 1 or 9999 with an offset), then with its own offset."""
-    try:
-        value = value.astimezone(timezone.utc)
-    except OverflowError:
-        pass
-    return exp.cast(exp.Literal.string(value.isoformat(sep=" ")), "TIMESTAMPTZ")
+def _timestamptz(value: int) -> exp.Expression:
+    """An instant (microseconds since the Unix epoch, timestamps.parse) as
+    ``CAST('2024-12-31 22:00:00+00:00' AS TIMESTAMPTZ)``: the text is instants.pg_text's, in UTC
+    (digits, ``-``, ``:``, ``.``, ``+``, and `` BC`` for a year before 1)."""
+    return exp.cast(exp.Literal.string(instants.pg_text(value)), "TIMESTAMPTZ")
 
 
 def _array_type(element: DataType) -> exp.DataType:
@@ -517,7 +513,7 @@ def _utc(value: exp.Expression) -> exp.Expression:
     return exp.AtTimeZone(this=value, zone=exp.Literal.string("UTC"))
 
 
-def _time_shift(shift: ir.TimeShift, op: str, value: datetime) -> exp.Expression:
+def _time_shift(shift: ir.TimeShift, op: str, value: int) -> exp.Expression:
     """``ts +/- INTERVAL ... <op> ISO ...`` as Milvus 2.6 evaluates it (TimestamptzArithCompareExpr):
     the value's UTC civil second (fraction dropped), each part moved by the interval's and normalised
     like absl::CivilSecond (Jan 31 + 1 month is Mar 2 or 3, not Feb's last day), compared with the

@@ -59,7 +59,7 @@ _INTERVAL_HINT = "INTERVAL takes an ISO 8601 duration of whole numbers, P[nY][nM
 #: ``ts + INTERVAL '...'`` anywhere but compared with an ISO constant (Plan.g4 has no other place for it).
 SHIFT_NOT_COMPARED = "a TIMESTAMPTZ field moved by an INTERVAL can only be compared with ISO '<timestamp>'"
 #: pgmilvus shifts TIMESTAMPTZ values in Postgres timestamps (4713 BC to 294276 AD): an INTERVAL longer
-#: than this (in days, months counted as 31) could leave that range for a stored value of year 1..9999.
+#: than this (in days, months counted as 31) could leave that range for a stored value (UTC years -1..10000).
 _MAX_SHIFT_DAYS = 4000 * 366
 
 
@@ -486,7 +486,7 @@ class _Checker:
                             f"ts > ISO '2025-01-01T00:00:00Z'", pos)
 
     def timestamp(self, value: Value, pos: int) -> Any:
-        """An ISO constant as an aware datetime (a time without an offset is in ``self.timezone``);
+        """An ISO constant as its instant (timestamps.parse; a time without an offset is in ``self.timezone``);
         any other value: a TIMESTAMPTZ field compares with ISO constants only."""
         if value.kind != "iso":
             raise SyntaxProblem(f"a TIMESTAMPTZ field is compared with ISO '<timestamp>', as in ts > ISO "

@@ -21,6 +21,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool, PoolTimeout
 
+from ..data import instants
 from . import callers, green
 from .green_pool import GreenPool
 from ..errors import ErrorCode, MilvusException, PermissionDenied
@@ -135,6 +136,7 @@ class _Listener:
         from pgvector.psycopg import register_vector
 
         register_vector(conn)
+        instants.register(conn.adapters)
         for statement in self._listens():
             conn.execute(statement)
         conn.add_notify_handler(lambda notify: self.fire(notify.channel))
@@ -144,6 +146,7 @@ class _Listener:
         from pgvector.psycopg import register_vector_async
 
         await register_vector_async(aconn)
+        instants.register(aconn.adapters)
         for statement in self._listens():
             await aconn.execute(statement)
         aconn.add_notify_handler(lambda notify: self.fire(notify.channel))
@@ -271,6 +274,7 @@ class Database:
 
         with translate_errors(), psycopg.connect(self.conninfo, autocommit=True) as conn:
             register_vector(conn)
+            instants.register(conn.adapters)
             yield conn
 
     def bind(self, conn: Any) -> contextlib.AbstractContextManager:

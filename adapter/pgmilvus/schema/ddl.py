@@ -20,7 +20,7 @@ from typing import Optional
 
 from psycopg import sql
 
-from ..data import timestamps
+from ..data import instants, timestamps
 from .model import DYNAMIC_FIELD, CollectionSchema, FieldSchema
 from ..types import DataType, INT_RANGES, VECTOR_TYPES
 
@@ -126,7 +126,8 @@ def column_def(field: FieldSchema) -> sql.Composable:
     if field.has_default and field.default_value is not None:
         default = field.default_value
         if field.dtype == DataType.TIMESTAMPTZ:  # the instant (UTC if no offset), not the session's zone
-            default = timestamps.parse(default, timestamps.DEFAULT_TIMEZONE) or default
+            instant = timestamps.parse(default, timestamps.DEFAULT_TIMEZONE)
+            default = default if instant is None else instants.pg_text(instant)
         parts.append(sql.SQL("DEFAULT {}").format(sql.Literal(default)))
     parts.extend(column_checks(field))
     return sql.SQL(" ").join(parts)

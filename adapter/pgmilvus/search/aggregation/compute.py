@@ -20,6 +20,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ...data.instants import WideInstant
 from ...types import DataType
 from .buckets import AggregationBucket, AggregationHit
 from .plan import COUNT_ALL, SCORE, AggPlan, LevelPlan, Metric
@@ -39,7 +40,10 @@ class Row:
 
 
 def milvus_value(value: Any) -> Any:
-    """A value as Milvus's aggregation carries it: a TIMESTAMPTZ as microseconds since the epoch."""
+    """A value as Milvus's aggregation carries it: a TIMESTAMPTZ as microseconds since the epoch
+    (a WideInstant, beyond datetime's years, is that number already)."""
+    if isinstance(value, WideInstant):
+        return int(value)
     if isinstance(value, datetime.datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=datetime.timezone.utc)
