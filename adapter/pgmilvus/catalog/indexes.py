@@ -368,7 +368,7 @@ def plan_vector_index(field: FieldSchema, index_name: str, index_type: str, metr
     method: Optional[str] = "hnsw"
     with_params: dict[str, int] = {}
     halfvec = wants_halfvec(field, params)
-    if index_type in _EXACT or metric in STRUCTURE_METRICS:
+    if index_type in _EXACT:
         method = None
     elif index_type == "FAISS":  # Milvus master: a Faiss factory string (faiss_factory.py)
         factory = faiss_factory.parse(params.get("faiss_index_name"))
