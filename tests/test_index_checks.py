@@ -151,6 +151,30 @@ REFUSED += [
 ]
 
 
+_IVF_BIN = "not found or not supported, supported: [HAMMING JACCARD]: invalid parameter"
+_HNSW_BIN = ("not found or not supported, supported: [HAMMING JACCARD] (or MAX_SIM_*/DTW_* compound forms thereof): "
+             "invalid parameter")
+#: SUBSTRUCTURE / SUPERSTRUCTURE are BIN_FLAT's: knowhere's IVF (AUTOINDEX builds BIN_IVF_FLAT on bits) and
+#: HNSW configs refuse them, after the params' own checks; the index types not built on bits, as always.
+REFUSED += [
+    ("b", dict(index_type="BIN_IVF_FLAT", metric_type="SUBSTRUCTURE", params={"nlist": 128}),
+     f"metric type SUBSTRUCTURE {_IVF_BIN}"),
+    ("b", dict(index_type="BIN_IVF_FLAT", metric_type="SUPERSTRUCTURE"), f"metric type SUPERSTRUCTURE {_IVF_BIN}"),
+    ("b", dict(index_type="BIN_IVF_FLAT", metric_type="SUBSTRUCTURE", params={"nlist": 0}),
+     "Out of range in json: param 'nlist' (0) should be in range [1, 65536]: invalid parameter"),
+    ("b", dict(index_type="AUTOINDEX", metric_type="SUPERSTRUCTURE"), f"metric type SUPERSTRUCTURE {_IVF_BIN}"),
+    ("b", dict(metric_type="SUBSTRUCTURE"), f"metric type SUBSTRUCTURE {_IVF_BIN}"),
+    ("b", dict(index_type="HNSW", metric_type="SUBSTRUCTURE"), f"metric type SUBSTRUCTURE {_HNSW_BIN}"),
+    ("b", dict(index_type="HNSW", metric_type="SUPERSTRUCTURE", params={"refine": True}),
+     "refine is not supported for this index: invalid parameter"),
+    ("v", dict(index_type="FLAT", metric_type="SUBSTRUCTURE"),
+     "float vector index does not support metric type: SUBSTRUCTURE" + _METRIC + " (field v takes L2, IP, COSINE)"),
+    _cannot("b", "FLAT", "SUBSTRUCTURE", _BINARY),
+    _cannot("b", "IVF_FLAT", "SUPERSTRUCTURE", _BINARY),
+    _cannot("b", "DISKANN", "SUBSTRUCTURE", _BINARY),
+]
+
+
 @pytest.mark.parametrize("field, index, message", REFUSED)
 def test_refused(client: MilvusClient, field: str, index: dict, message: str) -> None:
     _make(client)
@@ -182,6 +206,8 @@ TAKEN = [
                                                                   "refine_type": "sq8"})),
     ("v", dict(index_type="DISKANN", metric_type="L2", params={"max_degree": -1, "search_list_size": True})),
     ("b", dict(index_type="HNSW", metric_type="HAMMING")),
+    ("b", dict(index_type="BIN_FLAT", metric_type="SUBSTRUCTURE")),
+    ("b", dict(index_type="BIN_FLAT", metric_type="SUPERSTRUCTURE", params={"nlist": 64})),  # Milvus's e2e sends nlist
     ("v", dict(index_type="FAISS", metric_type="L2", params={"faiss_index_name": "OPQ16,IVF64,PQ16x4"})),
     ("v", dict(index_type="FAISS", metric_type="L2", params={"faiss_index_name": "IVF64,PQ8x4,RFlat"})),
     ("v", dict(index_type="FAISS", metric_type="L2", params={"faiss_index_name": "PQ8x4"})),
@@ -221,6 +247,15 @@ def test_an_unknown_faiss_factory_string_is_unsupported(client: MilvusClient) ->
     with pytest.raises(MilvusException) as info:
         _create(client, "v", index_type="FAISS", metric_type="L2", params={"faiss_index_name": "NSG32,Flat"})
     assert info.value.code == 3000 and "the Faiss index 'NSG32,Flat' is not supported" in info.value.message
+
+
+def test_a_faiss_factory_string_with_a_structure_metric_is_unsupported(client: MilvusClient) -> None:
+    """knowhere's vanilla Faiss adapter makes no structure search of a binary factory: BIN_FLAT serves them."""
+    _make(client)
+    with pytest.raises(MilvusException) as info:
+        _create(client, "b", index_type="FAISS", metric_type="SUBSTRUCTURE", params={"faiss_index_name": "BFlat"})
+    assert (info.value.code, info.value.message) == (
+        3000, "metric type SUBSTRUCTURE with index type FAISS is not supported by pgmilvus (field b): use BIN_FLAT")
 
 
 #: What Milvus's NGRAM checker refuses (ngram_index_checker.go), in its order: the field type, a JSON

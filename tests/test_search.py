@@ -620,26 +620,6 @@ def test_binary_vectors_match_numpy(client: MilvusClient, index_type: str, metri
             assert hit["distance"] == pytest.approx(dist[hit["id"]], rel=1e-5)
 
 
-def test_substructure_and_superstructure_are_refused(client: MilvusClient) -> None:
-    """Milvus's BIN_FLAT-only metrics: pgvector has no such distance (documented)."""
-    schema = client.create_schema()
-    schema.add_field("id", DataType.INT64, is_primary=True)
-    schema.add_field("b", DataType.BINARY_VECTOR, dim=16)
-    client.create_collection("b", schema=schema)
-    client.insert("b", [{"id": 1, "b": b"\x01\x02"}])
-    calls = [("SUBSTRUCTURE", lambda: client.create_index("b", client.prepare_index_params(
-                 "b", index_type="BIN_FLAT", metric_type="SUBSTRUCTURE"))),
-             ("SUPERSTRUCTURE", lambda: client.search("b", [b"\x01\x02"],
-                                                      search_params={"metric_type": "SUPERSTRUCTURE"}))]
-    for metric, call in calls:
-        with pytest.raises(MilvusException) as info:
-            call()
-        assert (info.value.code, info.value.message) == (
-            3000, f"metric type {metric} is not supported by pgmilvus (field b): pgvector has no substructure / "
-                  "superstructure distance; use HAMMING or JACCARD")
-    assert client.list_indexes("b") == []
-
-
 def test_sparse_vectors_inner_product(client: MilvusClient) -> None:
     schema = client.create_schema()
     schema.add_field("id", DataType.INT64, is_primary=True)

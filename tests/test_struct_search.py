@@ -380,6 +380,30 @@ def test_element_search_element_types(client, element_type, metric):
                                                     rel=1e-3, abs=1e-3)
 
 
+@pytest.mark.parametrize("metric", ["SUBSTRUCTURE", "SUPERSTRUCTURE"])
+def test_element_search_with_a_structure_metric(client, metric):
+    """A BIN_FLAT element-level index with a structure metric (Milvus master's proxy checks the element
+    type): the hits are the elements holding the query's bits (lying within them), at distance 0."""
+    rows, vector = _typed(client, DataType.BINARY_VECTOR, metric, "BIN_FLAT")
+    q = vector() & vector() if metric == "SUBSTRUCTURE" else vector() | vector() | vector()  # few bits / most
+    res = client.search("ty", data=[q.tobytes()], anns_field="clips[emb]", limit=200)
+
+    def inside(e: np.ndarray) -> bool:
+        return bool(((q & e) == (q if metric == "SUBSTRUCTURE" else e)).all())
+
+    expected = [(r["id"], k) for r in rows for k, c in enumerate(r["clips"]) if inside(c["emb"])]
+    assert expected and [(h["id"], h["offset"]) for h in res[0]] == expected
+    assert all(h["distance"] == 0.0 for h in res[0])
+
+
+def test_element_hnsw_index_refuses_a_structure_metric(client):
+    with pytest.raises(MilvusException) as info:
+        _typed(client, DataType.BINARY_VECTOR, "SUBSTRUCTURE", "HNSW")
+    assert (info.value.code, info.value.message) == (
+        1100, "metric type SUBSTRUCTURE not found or not supported, supported: [HAMMING JACCARD] (or MAX_SIM_*/DTW_* "
+              "compound forms thereof): invalid parameter")
+
+
 # -- hybrid_search ------------------------------------------------------------------------------------
 
 def _rrf(*lists, k: int = 60) -> list[tuple]:

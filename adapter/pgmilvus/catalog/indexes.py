@@ -62,9 +62,12 @@ def build_settings() -> dict[str, str]:
     return {"maintenance_work_mem": memory, "max_parallel_maintenance_workers": workers}
 
 FLOAT_METRICS = ("L2", "IP", "COSINE")
-BINARY_METRICS = ("HAMMING", "JACCARD", "MHJACCARD")
-#: Milvus's other binary metrics (BIN_FLAT only); pgvector has no equivalent.
-UNSUPPORTED_METRICS = ("SUBSTRUCTURE", "SUPERSTRUCTURE")
+#: Milvus's BinaryVectorMetrics (indexparamcheck/constraints.go), in its order.
+BINARY_METRICS = ("HAMMING", "JACCARD", "SUBSTRUCTURE", "SUPERSTRUCTURE", "MHJACCARD")
+#: The binary metrics only BIN_FLAT serves (Milvus's BinIDMapMetrics less BinIvfMetrics): a row is
+#: a hit when its bits hold the query's (SUBSTRUCTURE) or lie within them (SUPERSTRUCTURE), at
+#: distance 0 (search/sql.py StructureMetric); no pgvector index serves them.
+STRUCTURE_METRICS = ("SUBSTRUCTURE", "SUPERSTRUCTURE")
 SPARSE_METRICS = ("IP",)
 VECTOR_INDEX_TYPES = {"FLAT", "IVF_FLAT", "IVF_SQ8", "IVF_PQ", "IVF_RABITQ", "SCANN", "HNSW", "HNSW_SQ",
                       "HNSW_PQ", "HNSW_PRQ", "DISKANN", "AUTOINDEX", "BIN_FLAT", "BIN_IVF_FLAT",
@@ -151,16 +154,38 @@ _BUILDS_ON = {DataType.SPARSE_FLOAT_VECTOR: "SPARSE_INVERTED_INDEX, SPARSE_WAND,
               DataType.BINARY_VECTOR: "BIN_FLAT, BIN_IVF_FLAT, HNSW, AUTOINDEX", DataType.INT8_VECTOR: "HNSW, AUTOINDEX"}
 
 
-def check_data_type(field: FieldSchema, index_type: str) -> None:
+#: The index types Milvus builds on a BINARY_VECTOR (knowhere's bin1 registrations), for the metrics
+#: pgmilvus checks that against: the structure metrics (others take FLAT / IVF_* on bits too).
+_BINARY_TYPES = ("BIN_FLAT", "BIN_IVF_FLAT", "HNSW", "AUTOINDEX", "FAISS", "MINHASH_LSH")
+
+
+def check_data_type(field: FieldSchema, index_type: str, metric: str = "") -> None:
     """Milvus's proxy: an index type knowhere does not build on the field's vector type (Milvus (CPU)
-    builds INT8_VECTOR with the HNSW family only)."""
+    builds INT8_VECTOR with the HNSW family only; a binary vector with a structure metric, the
+    binary indexes only)."""
     allowed = DATA_TYPES.get(index_type)
     refused = (field.dtype not in allowed if allowed is not None else
-               field.dtype == DataType.INT8_VECTOR and index_type != "AUTOINDEX")
+               field.dtype == DataType.INT8_VECTOR and index_type != "AUTOINDEX" or
+               metric in STRUCTURE_METRICS and index_type not in _BINARY_TYPES)
     if refused:
         raise invalid_parameter(f"data type {go_name(field.dtype)} can't build with this index {index_type}",
                                 f"use one of {_BUILDS_ON.get(field.dtype, 'HNSW, IVF_FLAT, AUTOINDEX')} for "
                                 f"vector field {field.name}")
+
+
+def check_structure_index(field: FieldSchema, index_type: str, metric: str) -> None:
+    """SUBSTRUCTURE / SUPERSTRUCTURE are BIN_FLAT's (Milvus's BinIDMapMetrics): knowhere's configs
+    refuse them on BIN_IVF_FLAT (AUTOINDEX on a binary vector is BIN_IVF_FLAT, Milvus's
+    ``autoIndex.params.binary.build``) and on HNSW (schema/knowhere_configs.check_metric); a Faiss
+    factory string with them is pgmilvus's refusal (what knowhere's vanilla Faiss makes of them is
+    no structure search)."""
+    if metric not in STRUCTURE_METRICS or index_type == "BIN_FLAT":
+        return
+    if index_type == "FAISS":
+        raise MilvusException(ErrorCode.UNSUPPORTED, f"metric type {metric} with index type FAISS is not supported by "
+                                                     f"pgmilvus (field {field.name}): use BIN_FLAT")
+    knowhere_configs.check_metric("BIN_IVF_FLAT" if index_type == "AUTOINDEX" else index_type, metric,
+                                  binary=True)
 
 
 def check_metric(field: FieldSchema, metric: Optional[str]) -> str:
@@ -170,10 +195,6 @@ def check_metric(field: FieldSchema, metric: Optional[str]) -> str:
     if not isinstance(metric, str):
         raise ParamError(message=f"metric_type must be a str, got {metric!r}")
     given, metric = metric, metric.upper()
-    if metric in UNSUPPORTED_METRICS and field.dtype == DataType.BINARY_VECTOR:
-        raise MilvusException(ErrorCode.UNSUPPORTED,
-                              f"metric type {metric} is not supported by pgmilvus (field {field.name}): pgvector "
-                              "has no substructure / superstructure distance; use HAMMING or JACCARD")
     allowed = (BINARY_METRICS if field.dtype == DataType.BINARY_VECTOR else
                SPARSE_METRICS if field.dtype == DataType.SPARSE_FLOAT_VECTOR else FLOAT_METRICS)
     if metric not in allowed:
@@ -338,8 +359,9 @@ def plan_vector_index(field: FieldSchema, index_name: str, index_type: str, metr
     if index_type not in VECTOR_INDEX_TYPES:  # a scalar index type
         raise invalid_parameter(f"data type {go_name(field.dtype)} can't build with this index {index_type}",
                                 f"use one of HNSW, IVF_FLAT, FLAT, AUTOINDEX for vector field {field.name}")
-    check_data_type(field, index_type)
+    check_data_type(field, index_type, metric)
     values = knowhere_configs.check_build(index_type, params, int(field.dim or 0))
+    check_structure_index(field, index_type, metric)
     if index_type in ("SPARSE_INVERTED_INDEX", "SPARSE_WAND"):
         knowhere.check_sparse_index(metric, params)
     kind = vector_column_kind(field)

@@ -72,7 +72,7 @@ def plan(field: FieldSchema, index_name: str, index_type: str, metric: Optional[
             raise invalid_parameter(f"data type ArrayOfVector can't build with this index {index_type}")
         _check_strategy(index_type, params)
     else:  # element-level: each element indexed as a vector of the element type (the same checks)
-        if metric in indexes.UNSUPPORTED_METRICS or metric == "MHJACCARD":
+        if metric == "MHJACCARD":
             raise MilvusException(ErrorCode.UNSUPPORTED, f"metric type {metric} is not supported by pgmilvus on "
                                                          f"{field.name}: use HAMMING or JACCARD")
         checked = indexes.plan_vector_index(element_field(field), index_name, index_type, metric, params)

@@ -237,6 +237,24 @@ def check_build(index_type: str, params: dict[str, Any], dim: int = 0) -> dict[s
     return values
 
 
+#: The binary metrics knowhere's IVF and HNSW configs take (IvfBinConfig::CheckAndAdjust, HNSW's
+#: StaticConfigCheck for bin1); BIN_FLAT takes every binary metric.
+_BINARY_INDEX_METRICS = ("HAMMING", "JACCARD")
+
+
+def check_metric(index_type: str, metric: str, binary: bool) -> None:
+    """knowhere's refusal of a binary vector's metric its index config does not take (1100): BIN_IVF_FLAT's
+    CheckAndAdjust, after the params load; HNSW's StaticConfigCheck (knowhere v3.0.5, which Milvus master
+    builds: 2.6's knowhere took the build request and failed in the build)."""
+    if not binary or metric in _BINARY_INDEX_METRICS:
+        return
+    text = f"metric type {metric} not found or not supported, supported: [HAMMING JACCARD]"
+    if index_type == "BIN_IVF_FLAT":
+        raise invalid_parameter(text)
+    if index_type == "HNSW":
+        raise invalid_parameter(f"{text} (or MAX_SIM_*/DTW_* compound forms thereof)")
+
+
 # -- search -----------------------------------------------------------------------------------
 
 #: The search param each index refuses below the top k (CheckAndAdjust for SEARCH); HNSW_PQ and

@@ -350,6 +350,8 @@ def check_range(metric: search_sql.Metric, request: SearchRequest) -> None:
         raise invalid_parameter("Not allowed to do range-search when doing search-group-by")
     if metric.name == "MHJACCARD":
         raise minhash.refuse_range()
+    if isinstance(metric, search_sql.StructureMetric):  # Faiss's IndexBinaryFlat::range_search throws
+        raise knowhere_configs.search_failed(f"{metric.name.capitalize()} not support range_search")
     if radius is None or range_filter is None:
         return
     if metric.larger_is_better and not range_filter > radius:

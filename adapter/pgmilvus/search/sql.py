@@ -13,6 +13,9 @@ HAMMING    ``a <~> b``          ``hamming_distance``   raw
 JACCARD    ``a <%> b``          ``jaccard_distance``   raw
 =========  ===================  ====================  =====================
 
+SUBSTRUCTURE and SUPERSTRUCTURE (``StructureMetric``) are a condition, not a distance: every
+hit is at 0.
+
 The *exact* form computes the same number with pgvector's functions, which
 an index cannot serve: that is how a statement asks for an exact scan
 without turning off index scans for the filter columns (a B-tree on a
@@ -142,12 +145,31 @@ class WideMetric(Metric):
         return sql.SQL('(SELECT {} FROM unnest({}, {}) AS "$w"("$a", "$b"))').format(value, column, query)
 
 
+@dataclass(frozen=True)
+class StructureMetric(Metric):
+    """SUBSTRUCTURE / SUPERSTRUCTURE on binary vectors (BIN_FLAT's, knowhere's ``binary_knn_mc``):
+    a row is a hit when it holds every bit of the query (SUBSTRUCTURE: ``(row & q) = q``) or
+    every bit it has is the query's (SUPERSTRUCTURE: ``(row & q) = row``), at distance 0; there
+    is no nearer or farther, so hits come in primary-key order (knowhere takes the first matching
+    rows of each segment in row order) and fewer than ``limit`` rows may match.  Bit strings of
+    one length AND bitwise in Postgres; no index serves the test: always an exact scan."""
+
+    def raw(self, column: sql.Composable, query: sql.Composable, exact: bool) -> sql.Composable:
+        return sql.SQL("0::float8")
+
+    def matches(self, column: sql.Composable, query: sql.Composable) -> Optional[sql.Composable]:
+        whole = query if self.name == "SUBSTRUCTURE" else column
+        return sql.SQL("(({} & {}) = {})").format(column, query, whole)
+
+
 METRICS = {
     "L2": Metric("L2", "<->", "l2_distance", False, False),
     "IP": Metric("IP", "<#>", "inner_product", True, True),
     "COSINE": Metric("COSINE", "<=>", "cosine_distance", False, True, undefined="1"),
     "HAMMING": Metric("HAMMING", "<~>", "hamming_distance", False, False),
     "JACCARD": Metric("JACCARD", "<%>", "jaccard_distance", False, False),
+    "SUBSTRUCTURE": StructureMetric("SUBSTRUCTURE", "", "", False, False),
+    "SUPERSTRUCTURE": StructureMetric("SUPERSTRUCTURE", "", "", False, False),
 }
 
 

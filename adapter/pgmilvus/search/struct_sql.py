@@ -68,17 +68,24 @@ def _elements(target: Target, column: sql.Composable) -> sql.Composable:
         target.table, column, sql.Identifier(ELEMENT), sql.Identifier(POSITION))
 
 
+def _element_query(target: Target) -> sql.Composable:
+    return sql.SQL("{}::{}").format(sql.Placeholder("q", PyFormat.BINARY), sql.SQL(target.query_type))
+
+
 def element_raw(target: Target) -> sql.Composable:
     """pgvector's exact distance of an element to the query vector ``%(q)s``."""
-    query = sql.SQL("{}::{}").format(sql.Placeholder("q", PyFormat.BINARY), sql.SQL(target.query_type))
-    return target.metric.raw(sql.Identifier("e", ELEMENT), query, True)
+    return target.metric.raw(sql.Identifier("e", ELEMENT), _element_query(target), True)
 
 
 def element_conditions(target: Target, conditions: Sequence[sql.Composable], radius: bool, range_filter: bool,
                        keyset: bool, element_filter: Optional[sql.Composable] = None) -> list[sql.Composable]:
-    """The row filter, an element filter, range search's bounds and an iterator's last hit."""
+    """The row filter, an element filter, the metric's condition on an element (SUBSTRUCTURE,
+    SUPERSTRUCTURE), range search's bounds and an iterator's last hit."""
     raw = element_raw(target)
     conds = list(conditions)
+    match = target.metric.matches(sql.Identifier("e", ELEMENT), _element_query(target))
+    if match is not None:
+        conds.append(match)
     if element_filter is not None:
         conds.append(element_filter)
     if radius:
