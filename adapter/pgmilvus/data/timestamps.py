@@ -23,7 +23,7 @@ from typing import Any, Callable, Mapping, Optional
 from zoneinfo import ZoneInfo
 
 from ..errors import ErrorCode, MilvusException
-from .instants import WideInstant, from_civil, from_datetime, go_year, shifted
+from ..pg.instants import WideInstant, from_civil, from_datetime, go_year, shifted
 
 TIMEZONE_KEY = "timezone"
 DEFAULT_TIMEZONE = "UTC"

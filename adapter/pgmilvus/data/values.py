@@ -32,7 +32,8 @@ from psycopg.pq import Format
 from ..errors import DataNotMatchException, ErrorCode, MilvusException, ParamError, client_side
 from ..schema.model import DYNAMIC_FIELD, FieldSchema
 from ..types import DataType, INT_RANGES
-from . import instants, timestamps, wkt
+from . import timestamps, wkt
+from ..pg import instants
 
 #: The dimension every sparsevec is stored with: pgvector needs one, and both sides of a
 #: distance must have the same; Milvus indices are < 2**32 - 1, pgvector's are < 1e9.

@@ -44,7 +44,7 @@ from typing import Any, Callable, Iterable, Optional, Union
 import numpy as np
 from sqlglot import exp
 
-from ..data import instants
+from ..pg import instants
 from ..types import INT_RANGES, INTEGER_TYPES, STRING_TYPES, DataType
 from . import cache, ir, spatial
 from .errors import SyntaxProblem

@@ -21,8 +21,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from ..data import instants
-from . import callers, green
+from . import callers, green, instants
 from .green_pool import GreenPool
 from ..errors import ErrorCode, MilvusException, PermissionDenied
 

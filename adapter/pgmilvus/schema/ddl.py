@@ -20,7 +20,8 @@ from typing import Optional
 
 from psycopg import sql
 
-from ..data import instants, timestamps
+from ..data import timestamps
+from ..pg import instants
 from .model import DYNAMIC_FIELD, CollectionSchema, FieldSchema
 from ..types import DataType, INT_RANGES, VECTOR_TYPES
 

@@ -20,7 +20,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ...data.instants import WideInstant
+from ...pg.instants import WideInstant
 from ...types import DataType
 from .buckets import AggregationBucket, AggregationHit
 from .plan import COUNT_ALL, SCORE, AggPlan, LevelPlan, Metric
