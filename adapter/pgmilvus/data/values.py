@@ -159,31 +159,29 @@ def wire_adapters(conn: Any) -> None:
 _BIT_ARRAY_OID, _BIT_OID = 1561, 1560
 
 
-class _ArrayWireDumper(_WireDumper):
-    """An array of vectors, passed through; one an encoder wrote without its element type's oid
-    (a wide vector's pieces, ``_wide_encoder``: pgvector's types have no fixed oid) gets it here."""
-
-    element = b"\0\0\0\0"
-
-    def dump(self, obj: bytes) -> bytes:
-        if obj[8:12] == b"\0\0\0\0":
-            return obj[:8] + self.element + obj[12:]
-        return obj
-
-
 def with_element_oid(wire: Optional[bytes], oid: int) -> Optional[bytes]:
-    """An array ``_wide_encoder`` wrote, with its element type's oid (what _ArrayWireDumper does
-    for a bound parameter; COPY sends the wire as it is)."""
+    """An array ``_wide_encoder`` wrote (element oid 0: pgvector's types have no fixed oid), with its
+    element type's oid: _ArrayWireDumper's for a bound parameter, the writer's for COPY, which
+    sends the wire as it is."""
     if wire is None or wire[8:12] != b"\0\0\0\0":
         return wire
     return type(wire)(wire[:8] + struct.pack(">I", oid) + wire[12:])
+
+
+class _ArrayWireDumper(_WireDumper):
+    """An array of vectors, passed through, with its element oid set if an encoder left it 0."""
+
+    element_oid = 0
+
+    def dump(self, obj: bytes) -> bytes:
+        return with_element_oid(obj, self.element_oid)
 
 
 def _register_array(conn: Any, cls: type, oid: int, element_oid: int) -> None:
     """An array of vectors (a struct's vector sub-field, a wide vector field): psycopg's COPY picks
     dumpers by the column's oid, so the passthrough is registered for the array type."""
     conn.adapters.register_dumper(cls, type(f"{cls.__name__}Dumper", (_ArrayWireDumper,),
-                                            {"oid": oid, "element": struct.pack(">I", element_oid)}))
+                                            {"oid": oid, "element_oid": element_oid}))
 
 
 # -- error helpers ------------------------------------------------------------------------------
