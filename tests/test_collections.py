@@ -782,6 +782,22 @@ def test_db_name_argument_and_rename_across_databases(client: MilvusClient) -> N
     assert client.list_partitions("moved") == ["_default", "pA"]
 
 
+def test_move_to_another_database_under_the_same_name(client: MilvusClient) -> None:
+    """The Node SDK's renameCollection test: same name, new_db_name (PostgreSQL refuses a rename to itself)."""
+    client.create_database("db3")
+    client.create_collection("same", dimension=2)
+    client.create_partition("same", "pA")
+    client.insert("same", [{"id": 1, "vector": [0.1, 0.2]}], partition_name="pA")
+    client.rename_collection("same", "same", target_db="db3")
+    assert not client.has_collection("same")
+    client.use_database("db3")
+    assert client.list_partitions("same") == ["_default", "pA"]
+    assert [r["id"] for r in client.query("same", filter="id > 0")] == [1]
+    client.use_database("default")
+    with pytest.raises(MilvusException, match="collection name or database name should be different"):
+        client.rename_collection("other", "other", target_db="default")
+
+
 # -- client lifecycle --------------------------------------------------------------------------------
 
 def test_close_and_context_manager(client: MilvusClient) -> None:

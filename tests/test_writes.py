@@ -128,6 +128,15 @@ def test_partition_name_on_partition_key_collection(client: MilvusClient) -> Non
     client.upsert("pk", [{"id": 3, "k": 9, "v": [5, 6]}])
     assert client.get("pk", ids=3) == [{"id": 3, "k": 9, "v": [5.0, 6.0]}]
     assert count(client, "pk") == 10
+    # reads refuse partition names too, as Milvus's proxy does before looking them up (1100)
+    for read in (lambda: client.query("pk", filter="id > 0", partition_names=["nope"]),
+                 lambda: client.get("pk", ids=[1], partition_names=["_default_0"]),
+                 lambda: client.search("pk", [[1, 2]], partition_names=["_default_0"])):
+        with pytest.raises(MilvusException) as exc:
+            read()
+        assert (exc.value.code, exc.value.message) == (
+            1100, "not support manually specifying the partition names if partition key mode is used: "
+                  "invalid parameter")
 
 
 # -- validation: one rule per test case ------------------------------------------------------------

@@ -134,6 +134,32 @@ def test_partition_ids_are_stable_whatever_the_request_names(colored, serve_addr
     assert {by_id[s.partitionID] for s in segments.infos if s.num_rows} >= {"_default", "p3"}
 
 
+def test_show_partitions_in_memory_lists_the_loaded_ones(colored, serve_address) -> None:
+    """ShowPartitions of type InMemory (the Node SDK's ``showPartitions({type: Loaded})``) answers
+    querycoord's loaded partitions with their percentages; a named one not loaded is 201."""
+    import grpc
+    from pymilvus.grpc_gen import milvus_pb2
+
+    colored.create_partition(NAME, "hot")
+    colored.create_partition(NAME, "cold")
+    colored.release_collection(NAME)
+    colored.load_partitions(NAME, ["hot"])
+    with grpc.insecure_channel(serve_address) as channel:
+        stub = _stub(channel)
+
+        def show(*names: str) -> Any:
+            return stub.ShowPartitions(milvus_pb2.ShowPartitionsRequest(
+                collection_name=NAME, partition_names=names, type=milvus_pb2.ShowType.InMemory))
+
+        loaded = show()
+        assert (list(loaded.partition_names), list(loaded.inMemory_percentages)) == (["hot"], [100])
+        every = stub.ShowPartitions(milvus_pb2.ShowPartitionsRequest(collection_name=NAME))
+        assert list(every.partition_names) == ["_default", "hot", "cold"]
+        refused = show("hot", "cold").status
+        cold_id = every.partitionIDs[2]
+        assert (refused.code, refused.reason) == (201, f"partition not loaded[partition={cold_id}]")
+
+
 def test_databases_and_indexes_have_ids_of_their_own(colored, serve_address) -> None:
     """rootcoord's database ids (the default database's is 1) and datacoord's index ids: stable,
     unique, and DescribeDatabase / DescribeIndex give the ids the lists give."""

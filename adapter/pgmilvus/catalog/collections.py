@@ -363,18 +363,24 @@ def rename(conn: psycopg.Connection, db_name: str, old_name: str, new_name: str,
         conn.execute(ddl.move_table(info.schema_name, info.table_name, target_schema))
         for table in children:
             conn.execute(ddl.move_table(info.schema_name, table, target_schema))
-    conn.execute(ddl.rename_table(target_schema, info.table_name, new_table))
-    _rename_indexes(conn, target_schema, info, new_table)
+    if new_table != info.table_name:  # not when moved to another database under its own name
+        _rename_tables(conn, target_schema, info, new_table)
+    catalog.rename_collection(conn, info.id, target_db, new_name, new_table)
+    rbac.sync_collection(conn, target_db, new_name)
+
+
+def _rename_tables(conn: psycopg.Connection, schema_name: str, info: CollectionInfo, new_table: str) -> None:
+    """The collection's table, indexes, partitions and first segments, named after ``new_table``."""
+    conn.execute(ddl.rename_table(schema_name, info.table_name, new_table))
+    _rename_indexes(conn, schema_name, info, new_table)
     for part in info.partitions:
         child = ddl.pg_name(new_table, part.name)
-        conn.execute(ddl.rename_table(target_schema, part.table_name, child))
+        conn.execute(ddl.rename_table(schema_name, part.table_name, child))
         if info.segmented:  # segment 0 is named after its partition (the others by a unique id)
-            conn.execute(ddl.rename_table(target_schema, segments.leaf_name(part.table_name, 0),
+            conn.execute(ddl.rename_table(schema_name, segments.leaf_name(part.table_name, 0),
                                           segments.leaf_name(child, 0)))
         conn.execute(f"UPDATE {catalog.CATALOG}.partitions SET table_name = %s"
                      " WHERE collection_id = %s AND name = %s", (child, info.id, part.name))
-    catalog.rename_collection(conn, info.id, target_db, new_name, new_table)
-    rbac.sync_collection(conn, target_db, new_name)
 
 
 def _rename_indexes(conn: psycopg.Connection, schema_name: str, info: CollectionInfo, new_table: str) -> None:

@@ -132,17 +132,14 @@ def partition_where(info: CollectionInfo, partition_names: Any) -> Optional[sql.
         raise ParamError(message=f"partition_names must be a list of str, got {partition_names!r}")
     if not partition_names:
         return None
+    if info.schema.partition_key_field is not None:  # Milvus's query refuses them before any lookup
+        raise invalid_parameter("not support manually specifying the partition names if partition key "
+                                "mode is used")
     for name in partition_names:
         if info.partition(name) is None:
             names.partition_name(name, strict=False)  # Milvus's query checks the name before looking it up
             raise MilvusException(ErrorCode.SERVER_ERROR, f"partition name {name} not found")
-    if info.schema.partition_key_field is None:
-        return sql.SQL("{} = ANY({})").format(sql.Identifier(ddl.PARTITION_COLUMN),
-                                              sql.Literal(list(partition_names)))
-    tables = [info.partition(n).table_name for n in partition_names]
-    return sql.SQL("tableoid = ANY(ARRAY(SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = "
-                   "c.relnamespace WHERE n.nspname = {} AND c.relname = ANY({})))").format(
-        sql.Literal(info.schema_name), sql.Literal(tables))
+    return sql.SQL("{} = ANY({})").format(sql.Identifier(ddl.PARTITION_COLUMN), sql.Literal(list(partition_names)))
 
 
 def _and(parts: Sequence[Optional[sql.Composable]]) -> sql.Composable:

@@ -69,16 +69,16 @@ def rpc(handler: Callable[..., Any]) -> Callable[..., Any]:
             call = Call(name, request, context)
             if type(request) is BadMessage:
                 raise request.error
-            response, code = handler(self, call, request), 0
+            response, code, reason = handler(self, call, request), 0, ""
         except Unauthenticated as exc:
             _log.info("%s unauthenticated: %s", name, exc)
             context.abort(grpc.StatusCode.UNAUTHENTICATED, str(exc))
         except Exception as exc:  # every failure becomes the response's status
             status = from_exception(exc, name)
             response = status if status_field is None else response_class(**{status_field: status})
-            code = status.code
-        _log.info("%s db=%s collection=%s code=%d %.1fms", name, call.db_name,
-                  getattr(request, "collection_name", "") or "-", code, (time.perf_counter() - start) * 1000)
+            code, reason = status.code, f" {status.reason[:300]!r}"  # what the caller was told, for the operator
+        _log.info("%s db=%s collection=%s code=%d %.1fms%s", name, call.db_name,
+                  getattr(request, "collection_name", "") or "-", code, (time.perf_counter() - start) * 1000, reason)
         return response
 
     method.rpc_handler = True  # type: ignore[attr-defined]

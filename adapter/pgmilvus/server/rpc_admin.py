@@ -317,8 +317,13 @@ class AdminRPCs(RPCBase):
         if request.partition_names:
             wanted = set(request.partition_names)
             listed = [p for p in listed if p.name in wanted]
+        in_memory = request.type == milvus_pb2.ShowType.InMemory
+        if in_memory:
+            listed = _loaded_partitions(listed, bool(request.partition_names))
         response = milvus_pb2.ShowPartitionsResponse(status=SUCCESS)
         for shown in listed:
+            if in_memory:
+                response.inMemory_percentages.append(100)
             created = hybrid_timestamp(shown.created_at)
             response.partition_names.append(shown.name)
             response.partitionIDs.append(shown.id)
@@ -433,3 +438,14 @@ def index_description(desc: dict[str, Any], index_id: int = 0) -> milvus_pb2.Ind
         indexed_rows=int(desc.get("indexed_rows") or 0), total_rows=int(desc.get("total_rows") or 0),
         pending_index_rows=int(desc.get("pending_index_rows") or 0),
         state=common_pb2.IndexState.Value(desc.get("state") or "Finished"))
+
+
+def _loaded_partitions(listed: list[Any], named: bool) -> list[Any]:
+    """ShowPartitions of type InMemory, as querycoord's ShowLoadPartitions answers it: the loaded
+    partitions; a named one that is not loaded fails (201)."""
+    if not named:
+        return [p for p in listed if p.loaded]
+    for shown in listed:
+        if not shown.loaded:
+            raise MilvusException(ErrorCode.PARTITION_NOT_LOADED, f"partition not loaded[partition={shown.id}]")
+    return listed

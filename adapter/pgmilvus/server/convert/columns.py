@@ -169,6 +169,10 @@ def _array_cell(cell: schema_pb2.ScalarField, element_type: DataType | None, nam
 
 
 def _json(raw: bytes, name: str) -> Any:
+    """A JSON cell's value; empty bytes are null, as the Node SDK writes a null (or falsy) value and
+    reads empty bytes back."""
+    if not raw:
+        return None
     try:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError):

@@ -58,6 +58,7 @@ def column(field: FieldSchema, values: list[Any]) -> schema_pb2.FieldData:
     elif field.dtype == DataType.FLOAT_VECTOR:
         fd.vectors.dim = int(field.dim or 0)
         present = [v for v in values if v is not None]
+        fd.vectors.float_vector.SetInParent()  # an empty column still names its slot, as Milvus's does
         if present:
             fd.vectors.float_vector.data.extend(np.asarray(present, dtype=np.float32).ravel().tolist())
     elif field.dtype in BYTE_VECTORS:
@@ -66,6 +67,7 @@ def column(field: FieldSchema, values: list[Any]) -> schema_pb2.FieldData:
         setattr(fd.vectors, slot, b"".join(_one_bytes(v) for v in values if v is not None))
     elif field.dtype == DataType.SPARSE_FLOAT_VECTOR:
         contents = [_sparse_bytes(v) for v in values if v is not None]
+        fd.vectors.sparse_float_vector.SetInParent()
         fd.vectors.sparse_float_vector.contents.extend(contents)
         fd.vectors.sparse_float_vector.dim = max((max(v, default=-1) + 1 for v in values if v), default=0)
     return fd
@@ -76,6 +78,7 @@ def _fill_scalars(fd: schema_pb2.FieldData, field: FieldSchema, values: list[Any
     if field.dtype == DataType.ARRAY:
         element = field.element_type or DataType.NONE
         array = fd.scalars.array_data
+        array.SetInParent()
         array.element_type = int(element)
         element_slot = SCALAR_SLOTS.get(element)
         for value in values:
@@ -88,7 +91,9 @@ def _fill_scalars(fd: schema_pb2.FieldData, field: FieldSchema, values: list[Any
     else:
         zero = ZERO[slot]
         data = [zero if v is None else v for v in values]
-    getattr(fd.scalars, slot).data.extend(data)
+    column = getattr(fd.scalars, slot)
+    column.SetInParent()  # an empty column still names its slot (the Node SDK reads results by it)
+    column.data.extend(data)
 
 
 def _time_parts_field(field: FieldSchema) -> FieldSchema:

@@ -7,11 +7,14 @@ every value (``verify`` at create time), exactly as for an in-process call.
 from __future__ import annotations
 
 import json
+from datetime import timezone
 from typing import Any
 
 from google.protobuf.message import DecodeError
 from pymilvus.grpc_gen import common_pb2, milvus_pb2, schema_pb2
 
+from ...data import timestamps
+from ...pg.instants import WideInstant
 from ...schema import structs
 from ...schema.model import CollectionSchema, FieldSchema, Function
 from ...schema.structs import StructFieldSchema
@@ -103,6 +106,8 @@ def field_arguments(proto: schema_pb2.FieldSchema) -> tuple[str, DataType, str, 
     if proto.HasField("default_value"):
         slot = proto.default_value.WhichOneof("data")
         kwargs["default_value"] = getattr(proto.default_value, slot) if slot else None
+        if slot == "timestamptz_data":  # UTC microseconds (the Node SDK's form): as the instant's text
+            kwargs["default_value"] = timestamps.render(WideInstant(kwargs["default_value"]), timezone.utc)
     return proto.name, dtype, proto.description, kwargs
 
 
