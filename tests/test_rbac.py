@@ -326,6 +326,22 @@ def test_list_and_describe_shapes(admin, admin_dsn):
     assert admin.describe_role("admin")["privileges"] == []
 
 
+def test_describe_role_gives_the_grants_that_apply_in_a_database(admin, admin_dsn):
+    """rootcoord's ListGrant: a database's grants plus those of every database (``*``); ``*`` asks for
+    the grants of all databases (the Node SDK's listGrants)."""
+    db = _name("db")
+    admin.create_database(db)
+    user, role = _user_with_role(admin)
+    admin.grant_privilege_v2(role, "Query", "*", db_name="default")
+    admin.grant_privilege_v2(role, "Search", "*", db_name=db)
+    admin.grant_privilege_v2(role, "Insert", "*", db_name="*")
+    for db_name, expected in [("default", {("default", "Query"), ("*", "Insert")}),
+                              (db, {(db, "Search"), ("*", "Insert")}),
+                              ("*", {("default", "Query"), (db, "Search"), ("*", "Insert")})]:
+        got = {(p["db_name"], p["privilege"]) for p in admin.describe_role(role, db_name=db_name)["privileges"]}
+        assert got == expected, db_name
+
+
 def test_postgres_objects_behind_users_and_roles(admin, admin_dsn):
     user, role = _user_with_role(admin)
     with psycopg.connect(admin_dsn, autocommit=True) as conn:

@@ -464,6 +464,27 @@ def test_describe_replica_is_one_replica_on_one_node(client: MilvusClient) -> No
     assert (error.code, error.message) == (100, "can't find collection[database=default][collection=nope]")
 
 
+def test_load_balance_checks_as_querycoord_on_one_node(client: MilvusClient) -> None:
+    client.create_collection("q", dimension=2)
+    client.insert("q", [{"id": i, "vector": [i, 1]} for i in range(3)])
+    client.flush("q")
+    cid = client.describe_collection("q")["collection_id"]
+    [segment] = [s.segment_id for s in client.list_loaded_segments("q")]
+    client.load_balance("q", 1)  # nothing to move: one node serves every segment
+    client.load_balance("q", 1, dst_node_ids=[1], sealed_segment_ids=[segment])
+    for args, code, message in [
+        (("nope", 1), 100, "collection not found[database=default][collection=nope]"),
+        (("q", 5), 901, f"source node not found in any replica of collection {cid}: node not found[node=5]"),
+        (("q", 1, [2]), 901, "destination node not found in the same replica: node not found[node=2]"),
+        (("q", 1, [], [7]), 600, "segment not found in source node: segment not found[segment=7]"),
+    ]:
+        error = _error(lambda: client.load_balance(*args))
+        assert (error.code, error.message) == (code, message)
+    client.release_collection("q")
+    error = _error(lambda: client.load_balance("q", 1))
+    assert (error.code, error.message) == (103, f"collection not fully loaded[collection={cid}]")
+
+
 def test_server_type_is_milvus(client: MilvusClient) -> None:
     assert client.get_server_type() == "milvus"
 

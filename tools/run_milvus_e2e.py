@@ -43,7 +43,7 @@ _ID = re.compile(r'"\$MILVUS_CLIENT_TEST_DIR/([^"]+)"')
 S3_PORT, S3_BUCKET, S3_KEYS = 9000, "milvus-bucket", "minioadmin:minioadmin"
 
 
-def start_s3(host: str) -> object:
+def start_s3(host: str, bucket: str = S3_BUCKET) -> object:
     """An S3 server where Milvus's tests expect MinIO (``host``:9000, bucket ``milvus-bucket``):
     moto's, in this process, so the bulk-import tests upload files that ``pgmilvus serve`` then reads.
     The tests fix the port, not the host: runs side by side take 127.0.0.2, 127.0.0.3, ..."""
@@ -58,8 +58,8 @@ def start_s3(host: str) -> object:
     s3.start()
     access, secret = S3_KEYS.split(":")
     store = Minio(f"{host}:{S3_PORT}", access_key=access, secret_key=secret, secure=False)
-    if not store.bucket_exists(S3_BUCKET):
-        store.make_bucket(S3_BUCKET)
+    if not store.bucket_exists(bucket):
+        store.make_bucket(bucket)
     return s3
 
 

@@ -427,6 +427,17 @@ def _check_error_steps(steps: dict[str, dict], wire) -> None:
     assert _value(steps, "err_drop_unknown_partition") == OK  # Milvus's proxy: dropping is idempotent
 
 
+def _check_found_steps(steps: dict[str, dict]) -> None:
+    """What the SDK's own suite found (tools/run_node_sdk_tests.py), as the SDK sees it."""
+    found = _value(steps, "found")
+    at = "1984-04-14T07:00:00Z"  # the default the SDK sent as UTC microseconds, read back as its instant
+    assert (found["create"], found["default"], found["insert"]) == (OK, at, [OK, "2"])
+    assert found["rows"] == [{"id": "1", "j": {"a": 1}, "at": at}, {"id": "2", "j": None, "at": at}]
+    assert (found["empty"], found["loaded"]) == ([], ["p"])  # no throw on an empty result's columns
+    assert found["balance"] == [{"error_code": "CollectionNotExists", "code": 100,
+                                 "reason": "collection not found[database=default][collection=]"}, OK]
+    assert (found["move"], found["moved"]) == (OK, [False, True])
+
 @pytest.mark.parametrize("major", ["3", "2.6"])
 def test_node_data_path_answers_what_pymilvus_gets(serve_address, wire_client, major) -> None:
     """features.js: a full schema, indexes, writes, reads, every kind of search, partitions,
@@ -443,4 +454,5 @@ def test_node_data_path_answers_what_pymilvus_gets(serve_address, wire_client, m
     _check_text_steps(steps, wire_client)
     _check_string_key_steps(steps, wire_client, major)
     _check_struct_steps(steps, wire_client)
+    _check_found_steps(steps)
     _check_error_steps(steps, wire_client)

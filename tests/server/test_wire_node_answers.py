@@ -160,6 +160,22 @@ def test_show_partitions_in_memory_lists_the_loaded_ones(colored, serve_address)
         assert (refused.code, refused.reason) == (201, f"partition not loaded[partition={cold_id}]")
 
 
+def test_load_balance_answers_as_milvus(colored, serve_address) -> None:
+    """The Node SDK's loadBalance: a request naming no collection is 100 (CollectionNotExists), one on
+    the one node succeeds (UNIMPLEMENTED would read as success in that SDK)."""
+    import grpc
+    from pymilvus.grpc_gen import milvus_pb2
+
+    with grpc.insecure_channel(serve_address) as channel:
+        stub = _stub(channel)
+        nameless = stub.LoadBalance(milvus_pb2.LoadBalanceRequest(src_nodeID=1))
+        assert (nameless.code, nameless.error_code) == (100, 4)  # 4: legacy CollectionNotExists
+        done = stub.LoadBalance(milvus_pb2.LoadBalanceRequest(collectionName=NAME, src_nodeID=1))
+        assert done.code == 0, done.reason
+        wrong = stub.LoadBalance(milvus_pb2.LoadBalanceRequest(collectionName=NAME, src_nodeID=9))
+        assert wrong.code == 901 and wrong.reason.endswith("node not found[node=9]")
+
+
 def test_databases_and_indexes_have_ids_of_their_own(colored, serve_address) -> None:
     """rootcoord's database ids (the default database's is 1) and datacoord's index ids: stable,
     unique, and DescribeDatabase / DescribeIndex give the ids the lists give."""

@@ -457,6 +457,23 @@ def replicas(info: CollectionInfo) -> list[ReplicaInfo]:
     return [ReplicaInfo(info.id, shards, [NODE_ID], RESOURCE_GROUP, {})]
 
 
+def check_load_balance(info: CollectionInfo, src_node: int, dst_nodes: list[int], segment_ids: list[int],
+                       on_node: set[int]) -> None:
+    """LoadBalance as querycoord checks it, in its order and words (``on_node``: the sealed segments
+    the node serves).  pgmilvus has one query node, so a request that passes has nothing to move."""
+    if not any(p.loaded for p in info.partitions):
+        raise MilvusException(103, f"collection not fully loaded[collection={info.id}]")
+    if src_node != NODE_ID:
+        raise MilvusException(901, f"source node not found in any replica of collection {info.id}: "
+                                   f"node not found[node={src_node}]")
+    for node in dst_nodes:
+        if node != NODE_ID:
+            raise MilvusException(901, f"destination node not found in the same replica: node not found[node={node}]")
+    for segment_id in segment_ids:
+        if segment_id not in on_node:
+            raise MilvusException(segments.SEGMENT_NOT_FOUND, "segment not found in source node: segment not "
+                                                              f"found[segment={segment_id}]")
+
 def require_vector_index(info: CollectionInfo) -> None:
     """Milvus refuses to load a collection whose vector fields have no index: with no index at all,
     DescribeIndex's ``index not found`` (700); else the proxy's list of the unindexed vector fields,

@@ -28,7 +28,7 @@ from . import optimize, snapshot_args, unsupported, uri as uri_mod
 from ..catalog import properties as properties_mod
 from ..pg.connection import Database
 from ..errors import (DataTypeNotMatchException, ErrorCode, MilvusException, ParamError, PermissionDenied,
-                     check_argument, client_side, database_not_found, illegal, invalid_parameter,
+                     check_argument, client_side, collection_not_found, database_not_found, illegal, invalid_parameter,
                      partition_not_found)
 from ..schema.index_params import IndexParams
 from ..rbac.privileges import METHOD_PRIVILEGES
@@ -532,6 +532,20 @@ class MilvusClient:
         with self._conn(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name)
             return segments.loaded_infos(conn, info)
+
+    def load_balance(self, collection_name: str, src_node_id: int, dst_node_ids: Optional[List[int]] = None,
+                     sealed_segment_ids: Optional[List[int]] = None, timeout: Optional[float] = None,
+                     **kwargs: Any) -> None:
+        """pymilvus's ``utility.load_balance`` (Milvus's LoadBalance): moves sealed segments between
+        query nodes.  pgmilvus has one node (id 1) serving every segment: the request is checked as
+        querycoord checks it, and there is nothing to move."""
+        with self._conn(timeout) as conn:
+            info = catalog.get_collection(conn, self._db_name, str(collection_name or ""))
+            if info is None:  # the proxy looks the name up unchecked ("" too, as the Node SDK sends it)
+                raise collection_not_found(str(collection_name or ""), self._db_name)
+            on_node = {s.segment_id for s in segments.loaded_infos(conn, info)}
+        collections.check_load_balance(info, int(src_node_id), [int(n) for n in dst_node_ids or []],
+                                       [int(s) for s in sealed_segment_ids or []], on_node)
 
     def alter_collection_properties(self, collection_name: str, properties: dict,
                                     timeout: Optional[float] = None, **kwargs: Any) -> None:

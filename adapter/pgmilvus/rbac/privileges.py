@@ -163,7 +163,7 @@ METHOD_PRIVILEGES: dict[str, str] = {
     "remove_privileges_from_group": "OperatePrivilegeGroup",
     "create_resource_group": "CreateResourceGroup", "drop_resource_group": "DropResourceGroup",
     "update_resource_groups": "UpdateResourceGroups", "transfer_node": "TransferNode",
-    "transfer_replica": "TransferReplica",
+    "transfer_replica": "TransferReplica", "load_balance": "LoadBalance",
     # the privilege_ext_obj option of each request in milvus.proto (AlterCollection, AlterCollectionField
     # -> CreateCollection; AlterIndex -> CreateIndex; drop_collection_field is AlterCollectionSchema)
     "alter_collection_properties": "CreateCollection", "drop_collection_properties": "CreateCollection",

@@ -544,7 +544,9 @@ def list_roles(conn: psycopg.Connection) -> list[str]:
 
 
 def describe_role(conn: psycopg.Connection, name: str, db_name: str) -> dict[str, Any]:
-    """``{'role', 'description', 'privileges': [...]}``: the grants in ``db_name``, like Milvus."""
+    """``{'role', 'description', 'privileges': [...]}``: the grants that apply in ``db_name``, as
+    rootcoord's ListGrant gives them: those of that database and those of every database (``*``);
+    ``db_name='*'`` gives the grants of every database (the Node SDK's listGrants asks so)."""
     if name in BUILTIN_ROLES:
         role = _role(conn, name) or Role(name, "")
     else:
@@ -554,8 +556,8 @@ def describe_role(conn: psycopg.Connection, name: str, db_name: str) -> dict[str
     with conn.cursor(row_factory=dict_row) as cur:
         rows = cur.execute(
             f"SELECT object_type, object_name, db_name, role_name, privilege, grantor_name"
-            f" FROM {CATALOG}.rbac_grants WHERE role_name = %s AND db_name = %s"
-            " ORDER BY object_type, object_name, privilege", (name, db_name)).fetchall()
+            f" FROM {CATALOG}.rbac_grants WHERE role_name = %s AND (db_name = %s OR db_name = %s OR %s = %s)"
+            " ORDER BY object_type, object_name, privilege", (name, db_name, ANY, db_name, ANY)).fetchall()
     return {"role": name, "description": role.description, "privileges": [dict(r) for r in rows]}
 
 

@@ -183,6 +183,12 @@ class MoreRPCs(RPCBase):
                 storage_version=s.storage_version, **{k: s.insert_channel for k in channel}) for s in listed])
 
     @rpc
+    def LoadBalance(self, call: Call, request: Any) -> Any:
+        self._client(call).load_balance(request.collectionName, request.src_nodeID, list(request.dst_nodeIDs),
+                                        list(request.sealed_segmentIDs))
+        return SUCCESS
+
+    @rpc
     def GetQuerySegmentInfo(self, call: Call, request: Any) -> Any:
         listed = self._client(call).list_loaded_segments(request.collectionName)
         return milvus_pb2.GetQuerySegmentInfoResponse(status=SUCCESS, infos=[

@@ -4,7 +4,7 @@
 // printed, one JSON line per step ({"step": name, "value": ...} or {"step": name, "error": ...}),
 // for tests/server/test_node_sdk.py to check. The collections searched are left in place so the test
 // can ask pymilvus the same questions of the same rows.
-const { MilvusClient, DataType, FunctionType, RRFRanker, WeightedRanker, ShowCollectionsType } =
+const { MilvusClient, DataType, FunctionType, RRFRanker, WeightedRanker, ShowCollectionsType, ShowPartitionsType } =
     require("@zilliz/milvus2-sdk-node");
 
 const NAME = "node_features";
@@ -465,6 +465,46 @@ async function structSteps(c) {
     });
 }
 
+const FOUND = "node_found";
+
+/** What the SDK's own test suite found (tools/run_node_sdk_tests.py): a TIMESTAMPTZ default it sends as
+ * UTC microseconds, a null JSON value it sends as empty bytes, an empty result's columns, the loaded
+ * partitions, loadBalance and a move to another database under the same name. */
+async function foundSteps(c) {
+    await c.dropCollection({ collection_name: FOUND });
+    await step("found", async () => {
+        const out = {};
+        out.create = status(await c.createCollection({ collection_name: FOUND, fields: [
+            { name: "id", data_type: DataType.Int64, is_primary_key: true },
+            { name: "v", data_type: DataType.FloatVector, dim: 2 },
+            { name: "j", data_type: DataType.JSON, nullable: true },
+            { name: "at", data_type: DataType.Timestamptz, default_value: "1984-04-14T15:00:00+08:00" }],
+            index_params: [{ field_name: "v", index_type: "FLAT", metric_type: "L2" }] }));
+        const fields = (await c.describeCollection({ collection_name: FOUND })).schema.fields;
+        out.default = fields.find(f => f.name === "at").default_value;
+        const r = await c.insert({ collection_name: FOUND, data: [{ id: 1, v: [1, 0], j: { a: 1 } },
+                                                                  { id: 2, v: [0, 1], j: null }] });
+        out.insert = [status(r.status), r.insert_cnt];
+        out.rows = (await c.query({ collection_name: FOUND, filter: "id > 0", output_fields: ["j", "at"] })).data;
+        out.empty = (await c.query({ collection_name: FOUND, filter: "id > 5", output_fields: ["id", "v"] })).data;
+        await c.createPartition({ collection_name: FOUND, partition_name: "p" });
+        await c.releaseCollection({ collection_name: FOUND });
+        await c.loadPartitions({ collection_name: FOUND, partition_names: ["p"] });
+        out.loaded = (await c.showPartitions({ collection_name: FOUND, type: ShowPartitionsType.Loaded })).partition_names;
+        out.balance = [status(await c.loadBalance({ src_nodeID: 1 })),
+                       status(await c.loadBalance({ collectionName: FOUND, src_nodeID: 1 }))];
+        await c.dropDatabase({ db_name: "node_found_db" });
+        await c.createDatabase({ db_name: "node_found_db" });
+        out.move = status(await c.renameCollection({ collection_name: FOUND, new_collection_name: FOUND,
+                                                     new_db_name: "node_found_db" }));
+        out.moved = [(await c.hasCollection({ collection_name: FOUND })).value,
+                     (await c.hasCollection({ collection_name: FOUND, db_name: "node_found_db" })).value];
+        await c.dropCollection({ collection_name: FOUND, db_name: "node_found_db" });
+        await c.dropDatabase({ db_name: "node_found_db" });
+        return out;
+    });
+}
+
 async function errorSteps(c) {
     await step("err_describe_unknown", async () => status((await c.describeCollection({ collection_name: "nope" })).status));
     await step("err_query_unknown", async () => status((await c.query({ collection_name: "nope", filter: "id > 0" })).status));
@@ -507,7 +547,7 @@ async function main() {
     const c = new MilvusClient({ address: process.env.MILVUS_ADDRESS });
     await c.dropCollection({ collection_name: NAME });
     const groups = [schemaSteps, writeSteps, readSteps, searchSteps, partitionSteps, databaseSteps, autoIdSteps,
-                    moreSteps, textSteps, stringKeySteps, structSteps, errorSteps];  // in order: later groups read earlier rows
+                    moreSteps, textSteps, stringKeySteps, structSteps, foundSteps, errorSteps];  // in order: later groups read earlier rows
     for (const group of groups) {
         await group(c);
     }
