@@ -90,7 +90,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     prepare(sdk, args.proto.resolve() if args.proto else None, args.port)
     s3 = start_s3("127.0.0.1", NODE_BUCKET) if args.s3 else None
     import_from = f"s3://{S3_KEYS}@127.0.0.1:{S3_PORT}/{NODE_BUCKET}" if s3 else ""
-    server = start_server(out, args.port, import_from=import_from)
+    server = start_server(out, args.port, import_from=import_from, rest=True)  # test/http: REST on the same port
     results = out / "results.json"
     try:
         with open(out / "jest.log", "wb") as sink:

@@ -107,8 +107,9 @@ class RestFace:
             return Answer(401, failure(NEED_AUTH_CODE, NEED_AUTH_TEXT))
         except Exception as exc:  # every failure becomes Milvus's error envelope
             answer = Answer(200, _error_envelope(exc, path))
-        _log.info("REST %s db=%s code=%d %.1fms", path, db_name, answer.body.get("code", 0),
-                  (time.perf_counter() - start) * 1000)
+        code = answer.body.get("code", 0)
+        _log.info("REST %s db=%s code=%d %.1fms%s", path, db_name, code, (time.perf_counter() - start) * 1000,
+                  f" {str(answer.body.get('message', ''))[:300]!r}" if code else "")
         return answer
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from typing import Any, Mapping, Optional
 
 import numpy as np
@@ -28,6 +29,11 @@ ALLOW_INT64 = "Accept-Type-Allow-Int64"  # httpserver/constant.go HTTPHeaderAllo
 DISTANCE = "distance"
 BYTES_VECTORS = (DataType.BINARY_VECTOR, DataType.FLOAT16_VECTOR, DataType.BFLOAT16_VECTOR)
 _INTS = (DataType.INT8, DataType.INT16, DataType.INT32, DataType.INT64)
+#: Text Go's strconv reads as a number or a bool (ParseInt base 10, ParseFloat, ParseBool).
+_INT_TEXT = re.compile(r"[+-]?[0-9]+\Z")
+_FLOAT_TEXT = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\Z")
+_BOOL_TEXT = {"1": True, "t": True, "T": True, "TRUE": True, "true": True, "True": True,
+              "0": False, "f": False, "F": False, "FALSE": False, "false": False, "False": False}
 #: The ScalarField oneof slot Go names for an Array's element type.
 _ARRAY_SLOTS = {DataType.BOOL: "BoolData", DataType.INT8: "IntData", DataType.INT16: "IntData",
                 DataType.INT32: "IntData", DataType.INT64: "LongData", DataType.FLOAT: "FloatData",
@@ -110,9 +116,35 @@ def _value_in(field: dict[str, Any], value: Any) -> Any:
             return _sparse(value)
         if dtype == DataType.JSON and isinstance(value, str):
             return json.loads(value)
+        if isinstance(value, str) and dtype in _SCALAR_TEXT:
+            return _SCALAR_TEXT[dtype](value)
     except (ValueError, TypeError, binascii.Error) as exc:
         raise parameter_invalid(go_name(dtype), value, str(exc)) from None
     return value
+
+
+def _int_text(value: str) -> int:
+    """A number in a string, as checkAndSetData reads Int fields (an Int64 id a query printed as
+    text, written back: the Node HttpClient's read-modify-upsert)."""
+    if not _INT_TEXT.match(value):
+        raise ValueError(f'strconv.ParseInt: parsing {json.dumps(value)}: invalid syntax')
+    return int(value)
+
+
+def _float_text(value: str) -> float:
+    if not _FLOAT_TEXT.match(value):
+        raise ValueError(f'strconv.ParseFloat: parsing {json.dumps(value)}: invalid syntax')
+    return float(value)
+
+
+def _bool_text(value: str) -> bool:
+    if value not in _BOOL_TEXT:
+        raise ValueError(f'strconv.ParseBool: parsing {json.dumps(value)}: invalid syntax')
+    return _BOOL_TEXT[value]
+
+
+_SCALAR_TEXT = {**{d: _int_text for d in _INTS}, DataType.FLOAT: _float_text, DataType.DOUBLE: _float_text,
+                DataType.BOOL: _bool_text}
 
 
 def _bytes_vector(dtype: DataType, value: Any) -> Any:
