@@ -370,8 +370,9 @@ def stored_verifier(value: str) -> bool:
         head, keys = value[len("SCRAM-SHA-256$"):].split("$")
         iterations, salt = head.split(":")
         stored_key, server_key = keys.split(":")
-        return int(iterations) > 0 and bool(base64.b64decode(salt, validate=True)) and all(
-            len(base64.b64decode(key, validate=True)) == hashlib.sha256().digest_size for key in (stored_key, server_key))
+        keys_ok = all(len(base64.b64decode(key, validate=True)) == hashlib.sha256().digest_size
+                      for key in (stored_key, server_key))
+        return int(iterations) > 0 and bool(base64.b64decode(salt, validate=True)) and keys_ok
     except ValueError:  # binascii.Error is one
         return False
 
