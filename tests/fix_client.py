@@ -16,6 +16,8 @@ from typing import Iterator
 
 import pytest
 
+from tests.fix_db import new_database
+
 
 def _wipe(client) -> None:
     for db in client.list_databases():
@@ -161,20 +163,17 @@ def fresh_client(request: pytest.FixtureRequest, fresh_db: str) -> Iterator:
 @pytest.fixture
 def server_db(request: pytest.FixtureRequest) -> Iterator[str]:
     """A fresh database on the TCP server (``tcp_dsn``), falling back to the session server."""
-    import uuid
-
-    import psycopg
-    from psycopg import sql
-
-    from pgmilvus.pg.connection import dsn_with
-
     try:
         base = request.getfixturevalue("tcp_dsn")
     except pytest.FixtureLookupError:
         base = request.getfixturevalue("pg_dsn")
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    yield dsn_with(base, dbname=name)
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    yield from new_database(base)
+
+
+@pytest.fixture
+def opened() -> Iterator[list]:
+    """Clients a test opens (as its users, say), closed at the end."""
+    clients: list = []
+    yield clients
+    for cli in clients:
+        cli.close()

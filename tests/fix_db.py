@@ -66,20 +66,22 @@ def pg_dsn(request: pytest.FixtureRequest, test_root: Path) -> Iterator[str]:
 @pytest.fixture
 def fresh_db(pg_dsn: str) -> Iterator[str]:
     """A brand-new Postgres database on the session server, so each test starts empty."""
-    yield from _new_database(pg_dsn)
+    yield from new_database(pg_dsn)
 
 
 @pytest.fixture(scope="module")
 def module_db(pg_dsn: str) -> Iterator[str]:
     """A brand-new database shared by one module's tests (a table of cases read from one collection)."""
-    yield from _new_database(pg_dsn)
+    yield from new_database(pg_dsn)
 
 
-def _new_database(pg_dsn: str) -> Iterator[str]:
+def new_database(pg_dsn: str, prefix: str = "t") -> Iterator[str]:
+    """A new database named ``<prefix>_<random>`` on ``pg_dsn``'s server: its DSN, then it is dropped
+    (for ``yield from`` in a fixture, or contextlib.contextmanager)."""
     import psycopg
     from psycopg import sql
 
-    name = f"t_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(pg_dsn, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     yield _with_dbname(pg_dsn, name)

@@ -11,6 +11,7 @@ compare what both return for the same data.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import signal
@@ -19,9 +20,11 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
+
+from tests.fix_db import new_database
 
 ADAPTER = Path(__file__).resolve().parent.parent / "adapter"
 _LISTENING = re.compile(r"listening on 127\.0\.0\.1:(\d+)")
@@ -76,17 +79,7 @@ class ServeProcess:
 @pytest.fixture(scope="session")
 def serve_dsn(pg_dsn: str) -> Iterator[str]:
     """A PostgreSQL database of the session server for the wire tests only."""
-    import psycopg
-    from psycopg import sql
-
-    from pgmilvus.pg.connection import dsn_with
-
-    name = f"serve_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(pg_dsn, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    yield dsn_with(pg_dsn, dbname=name)
-    with psycopg.connect(pg_dsn, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    yield from new_database(pg_dsn, "serve")
 
 
 @pytest.fixture(scope="session")
@@ -112,6 +105,68 @@ def rest_serve_process(serve_dsn: str, tmp_path_factory: pytest.TempPathFactory)
     yield server
     code = server.stop()
     assert code == 0, f"pgmilvus serve --rest did not stop cleanly ({code}):\n{server.log()[-3000:]}"
+
+
+@pytest.fixture(scope="module")
+def auth_dsn(tcp_dsn: str) -> Iterator[str]:
+    """A database of its own on the TCP server (which checks passwords), per test module."""
+    yield from new_database(tcp_dsn, "auth")
+
+
+@pytest.fixture(scope="module")
+def auth_server(auth_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServeProcess]:
+    """``pgmilvus serve --require-auth`` over ``auth_dsn``: each call runs as its caller's role."""
+    server = ServeProcess(auth_dsn, tmp_path_factory.mktemp("auth") / "serve.log", extra=("--require-auth",))
+    yield server
+    assert server.stop() == 0
+
+
+def quietly(*cleanups: Callable[[], Any]) -> None:
+    """Run each cleanup call; one whose object is already gone (pymilvus's MilvusException) is fine."""
+    from pymilvus import MilvusException
+
+    for cleanup in cleanups:
+        try:
+            cleanup()
+        except MilvusException:
+            pass
+
+
+@dataclasses.dataclass(frozen=True)
+class RbacWire:
+    """What an RBAC test over the wire works with (the ``rbac_wire`` fixture)."""
+    uri: str
+    admin: Any  # pymilvus's MilvusClient, as the TCP server's superuser
+    local: Any  # pgmilvus's MilvusClient on the same database
+    group: str
+    role: str
+    user: str
+    coll: str
+
+
+@pytest.fixture
+def rbac_wire(auth_server: ServeProcess, auth_dsn: str) -> Iterator[RbacWire]:
+    """Unmodified pymilvus logged in to ``auth_server`` as the superuser, pgmilvus in process on its
+    database, and fresh names for a privilege group, role, user and collection (``coll`` created,
+    holding the row id 1); whatever of them is left is dropped afterwards."""
+    import pgmilvus
+    from pymilvus import MilvusClient
+
+    from tests.fix_db import TCP_PASSWORD, TCP_USER
+
+    uri, suffix = f"http://{auth_server.address}", uuid.uuid4().hex[:6]
+    wire = RbacWire(uri, MilvusClient(uri=uri, token=f"{TCP_USER}:{TCP_PASSWORD}"), pgmilvus.MilvusClient(auth_dsn),
+                    f"pg_{suffix}", f"r_{suffix}", f"u_{suffix}", f"c_{suffix}")
+    admin = wire.admin
+    try:
+        admin.create_collection(wire.coll, dimension=3)
+        admin.insert(wire.coll, [{"id": 1, "vector": [1, 2, 3]}])
+        yield wire
+    finally:
+        quietly(lambda: admin.drop_role(wire.role, force_drop=True), lambda: admin.drop_user(wire.user),
+                lambda: admin.drop_privilege_group(wire.group), lambda: admin.drop_collection(wire.coll))
+        admin.close()
+        wire.local.close()
 
 
 @pytest.fixture

@@ -63,15 +63,6 @@ def admin(admin_dsn: str) -> Iterator[MilvusClient]:
     cli.close()
 
 
-@pytest.fixture
-def opened() -> Iterator[list]:
-    """Clients a test opens as its users, closed at the end."""
-    clients: list = []
-    yield clients
-    for cli in clients:
-        cli.close()
-
-
 def _collection(admin: MilvusClient, dsn: str, name: str, rows: int = 5) -> None:
     admin.create_collection(name, dimension=DIM)
     with psycopg.connect(dsn, autocommit=True) as conn:

@@ -13,7 +13,7 @@ from pgmilvus import DataType
 from pgmilvus.errors import MilvusException, ParamError
 from pgmilvus.pg.connection import dsn_with
 
-from .test_rbac import PASSWORD, _connect, _denied, _user_with_role, admin, admin_dsn, opened  # noqa: F401
+from .test_rbac import PASSWORD, _connect, _denied, _user_with_role, admin, admin_dsn  # noqa: F401
 
 DIM = 8
 

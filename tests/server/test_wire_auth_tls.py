@@ -10,9 +10,7 @@ caller; a missing or wrong login answers UNAUTHENTICATED with Milvus's message.
 from __future__ import annotations
 
 import subprocess
-import uuid
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -23,28 +21,6 @@ from pymilvus import MilvusClient, MilvusException  # noqa: E402
 
 from tests.fix_db import TCP_PASSWORD, TCP_USER  # noqa: E402
 from tests.fix_server import ServeProcess  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def auth_dsn(tcp_dsn: str) -> Iterator[str]:
-    import psycopg
-    from psycopg import sql
-
-    from pgmilvus.pg.connection import dsn_with
-
-    name = f"auth_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(tcp_dsn, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    yield dsn_with(tcp_dsn, dbname=name)
-    with psycopg.connect(tcp_dsn, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
-@pytest.fixture(scope="module")
-def auth_server(auth_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServeProcess]:
-    server = ServeProcess(auth_dsn, tmp_path_factory.mktemp("auth") / "serve.log", extra=("--require-auth",))
-    yield server
-    assert server.stop() == 0
 
 
 def _reader_alice(admin: MilvusClient, uri: str) -> MilvusClient:
@@ -120,69 +96,52 @@ def test_login_is_checked_by_postgres(auth_server, auth_dsn) -> None:
     assert "Connect unauthenticated: missing authorization in header" in auth_server.log()
 
 
-def test_rbac_privilege_groups_over_the_wire(auth_server, auth_dsn) -> None:
+def test_rbac_privilege_groups_over_the_wire(rbac_wire) -> None:
     """Unmodified pymilvus's privilege-group calls (Create/Drop/ListPrivilegeGroups,
     OperatePrivilegeGroup, OperatePrivilegeV2 of a group): the same answers as in process,
     Milvus's codes and texts, and the group's privileges enforced by PostgreSQL for its user."""
-    import pgmilvus
-
-    uri = f"http://{auth_server.address}"
-    suffix = uuid.uuid4().hex[:6]
-    group, role, user, coll = f"pg_{suffix}", f"r_{suffix}", f"u_{suffix}", f"c_{suffix}"
-    admin = MilvusClient(uri=uri, token=f"{TCP_USER}:{TCP_PASSWORD}")
-    local = pgmilvus.MilvusClient(auth_dsn)
-    try:
-        admin.create_collection(coll, dimension=3)
-        admin.insert(coll, [{"id": 1, "vector": [1, 2, 3]}])
-        admin.create_privilege_group(group)
-        admin.add_privileges_to_group(group, ["Query", "Search"])
-        assert admin.list_privilege_groups() == local.list_privilege_groups()
-        assert {"privilege_group": group, "privileges": ("Query", "Search")} in admin.list_privilege_groups()
-        for call, code, text in [
-                (lambda: admin.create_privilege_group(group), 1100, "failed to check if privilege group creatable: "
-                 f"privilege group name [{group}] is defined by users: invalid parameter"),
-                (lambda: admin.create_privilege_group("a-b"), 1100, "privilege group name a-b can only contain "
-                 "numbers, letters and underscores: invalid parameter"),
-                (lambda: admin.add_privileges_to_group("nope", ["Insert"]), 1100, "failed to check if privilege "
-                 "group alterable: there is no privilege group name [nope] defined in system to operate"),
-                (lambda: admin.add_privileges_to_group(group, ["CreateCollection"]), 1100, "failed to check if "
-                 "privilege group alterable: privileges are not the same privilege level")]:
-            with pytest.raises(MilvusException) as info:
-                call()
-            assert (info.value.code, info.value.message[:len(text)]) == (code, text)
-        admin.create_user(user, "Secret-123")
-        admin.create_role(role)
-        admin.grant_role(user, role)
-        admin.grant_privilege_v2(role, group, coll)
-        assert admin.describe_role(role) == local.describe_role(role)
-        assert [(p["object_type"], p["object_name"], p["privilege"]) for p in admin.describe_role(role)["privileges"]
-                ] == [("Global", coll, group)]
+    uri, admin, local = rbac_wire.uri, rbac_wire.admin, rbac_wire.local
+    group, role, user, coll = rbac_wire.group, rbac_wire.role, rbac_wire.user, rbac_wire.coll
+    admin.create_privilege_group(group)
+    admin.add_privileges_to_group(group, ["Query", "Search"])
+    assert admin.list_privilege_groups() == local.list_privilege_groups()
+    assert {"privilege_group": group, "privileges": ("Query", "Search")} in admin.list_privilege_groups()
+    for call, code, text in [
+            (lambda: admin.create_privilege_group(group), 1100, "failed to check if privilege group creatable: "
+             f"privilege group name [{group}] is defined by users: invalid parameter"),
+            (lambda: admin.create_privilege_group("a-b"), 1100, "privilege group name a-b can only contain "
+             "numbers, letters and underscores: invalid parameter"),
+            (lambda: admin.add_privileges_to_group("nope", ["Insert"]), 1100, "failed to check if privilege "
+             "group alterable: there is no privilege group name [nope] defined in system to operate"),
+            (lambda: admin.add_privileges_to_group(group, ["CreateCollection"]), 1100, "failed to check if "
+             "privilege group alterable: privileges are not the same privilege level")]:
         with pytest.raises(MilvusException) as info:
-            admin.drop_privilege_group(group)
-        assert info.value.message.endswith(f"is used by role [{role}], Use REVOKE API to revoke it first")
-        member = MilvusClient(uri=uri, user=user, password="Secret-123")
-        try:
-            assert member.query(coll, filter="id > 0", output_fields=["id"]) == [{"id": 1}]
-            admin.remove_privileges_from_group(group, ["Query", "Search"])  # both read: SELECT
-            with pytest.raises(MilvusException) as info:
-                member.query(coll, filter="id > 0")
-            assert info.value.code == 1401 and info.value.message.startswith("PrivilegeQuery: permission deny")
-        finally:
-            member.close()
-        admin.revoke_privilege_v2(role, group, coll)
-        admin.grant_privilege_v2(role, "Search", "*", db_name="*")  # every database: none to connect to
-        admin.revoke_privilege_v2(role, "Search", "*", db_name="*")
+            call()
+        assert (info.value.code, info.value.message[:len(text)]) == (code, text)
+    admin.create_user(user, "Secret-123")
+    admin.create_role(role)
+    admin.grant_role(user, role)
+    admin.grant_privilege_v2(role, group, coll)
+    assert admin.describe_role(role) == local.describe_role(role)
+    assert [(p["object_type"], p["object_name"], p["privilege"]) for p in admin.describe_role(role)["privileges"]
+            ] == [("Global", coll, group)]
+    with pytest.raises(MilvusException) as info:
         admin.drop_privilege_group(group)
-        assert group not in [g["privilege_group"] for g in local.list_privilege_groups()]
+    assert info.value.message.endswith(f"is used by role [{role}], Use REVOKE API to revoke it first")
+    member = MilvusClient(uri=uri, user=user, password="Secret-123")
+    try:
+        assert member.query(coll, filter="id > 0", output_fields=["id"]) == [{"id": 1}]
+        admin.remove_privileges_from_group(group, ["Query", "Search"])  # both read: SELECT
+        with pytest.raises(MilvusException) as info:
+            member.query(coll, filter="id > 0")
+        assert info.value.code == 1401 and info.value.message.startswith("PrivilegeQuery: permission deny")
     finally:
-        for cleanup in (lambda: admin.drop_role(role, force_drop=True), lambda: admin.drop_user(user),
-                        lambda: admin.drop_privilege_group(group), lambda: admin.drop_collection(coll)):
-            try:
-                cleanup()
-            except MilvusException:
-                pass
-        admin.close()
-        local.close()
+        member.close()
+    admin.revoke_privilege_v2(role, group, coll)
+    admin.grant_privilege_v2(role, "Search", "*", db_name="*")  # every database: none to connect to
+    admin.revoke_privilege_v2(role, "Search", "*", db_name="*")
+    admin.drop_privilege_group(group)
+    assert group not in [g["privilege_group"] for g in local.list_privilege_groups()]
 
 
 def test_require_auth_over_an_embedded_server(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Type
 from ..catalog import store as catalog, collections, index_ops, listings, resource_groups, stats
 from ..schema import ddl, function_fields as function_checks, functions as schema_functions, names
 from ..search import by_ids, highlight, hybrid, ann as search_mod
-from ..rbac import groups, roles as rbac
+from ..rbac import backup as rbac_backup, groups, roles as rbac
 from ..data import aggregates, analyze, analyzer, field_ops, order_by, reads, timestamps, writes
 from ..catalog import (builder, compaction, compaction_jobs, evolution as schema_evolution, function_fields, segments, snapshots,
                        struct_fields as struct_evolution)
@@ -1379,6 +1379,20 @@ class MilvusClient:
         name, names = groups.group_name(group_name), groups.privilege_names(privileges)
         with self._tx(timeout) as conn:
             groups.remove_privileges_from_group(conn, self._db_name, name, names)
+
+    # Milvus's RBAC meta backup (rbac/backup.py): RBACMeta as a dict with the proto's field names.
+    def backup_rbac(self, timeout: Optional[float] = None, **kwargs: Any) -> Dict[str, List[Dict[str, Any]]]:
+        """BackupRBAC: users (but root, with their roles and password verifiers), roles (but admin and
+        public), their grants in every database, and the custom privilege groups."""
+        with self._tx(timeout) as conn:
+            return rbac_backup.backup(conn, self._db_name)
+
+    def restore_rbac(self, meta: Dict[str, Any], timeout: Optional[float] = None, **kwargs: Any) -> None:
+        """RestoreRBAC of what ``backup_rbac`` returned (here or on another deployment), in one
+        transaction; refused (1100) when any role, privilege group or user in it exists already."""
+        parsed = rbac_backup.parse(meta, self._db_name)
+        with self._tx(timeout) as conn:
+            rbac_backup.restore(conn, self._db_name, parsed)
     # -- end access control --------------------------------------------------------------------------
 
     # -- snapshots (Milvus master; catalog/snapshots.py) --------------------------------------------

@@ -59,10 +59,17 @@ def create_privilege_group(conn: psycopg.Connection, db_name: str, name: str) ->
     if name in custom_groups(conn):
         raise _refused(f"{why}: privilege group name [{name}] is defined by users",
                        f"choose another name, or drop_privilege_group(\"{name}\") first")
-    if _builtin(name):
+    if is_defined(name):
         raise _refused(f"{why}: privilege group name [{name}] is defined by built in privileges or privilege "
                        "groups in system", "choose another name")
-    conn.execute(f"INSERT INTO {CATALOG}.rbac_privilege_groups (name) VALUES (%s)", (name,))
+    insert_group(conn, name)
+
+
+def insert_group(conn: psycopg.Connection, name: str, privileges: Sequence[str] = ()) -> None:
+    """A group's row (checked by the caller: the name free, the privileges Milvus's); each privilege
+    kept once, in order, as Milvus's SavePrivilegeGroup keeps them."""
+    conn.execute(f"INSERT INTO {CATALOG}.rbac_privilege_groups (name, privileges) VALUES (%s, %s)",
+                 (name, list(dict.fromkeys(privileges))))
 
 
 def drop_privilege_group(conn: psycopg.Connection, db_name: str, name: str) -> None:
@@ -110,7 +117,7 @@ def _refused(message: str, fix: str) -> MilvusException:
     return MilvusException(ErrorCode.INVALID_PARAMETER, f"{message}: invalid parameter; {fix}")
 
 
-def _builtin(name: str) -> bool:
+def is_defined(name: str) -> bool:
     """Milvus's IsPrivilegeNameDefined: a built-in privilege or privilege group name."""
     return name in ALL_PRIVILEGES or name in PRIVILEGE_GROUPS
 
@@ -129,7 +136,7 @@ def _alterable(conn: psycopg.Connection, db_name: str, name: str, privileges: Se
         raise _refused(f"{why}: privileges is empty when alter the privilege group", "name one privilege at least")
     custom = custom_groups(conn)
     for privilege in privileges:
-        if not (_builtin(privilege) or privilege in custom):
+        if not (is_defined(privilege) or privilege in custom):
             raise _refused(f"{why}: there is no privilege name or privilege group name [{privilege}] defined "
                            "in system to operate", "name a Milvus privilege such as Search or Insert")
     return list(row[0])

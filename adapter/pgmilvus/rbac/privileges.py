@@ -161,6 +161,7 @@ METHOD_PRIVILEGES: dict[str, str] = {
     "create_privilege_group": "CreatePrivilegeGroup", "drop_privilege_group": "DropPrivilegeGroup",
     "list_privilege_groups": "ListPrivilegeGroups", "add_privileges_to_group": "OperatePrivilegeGroup",
     "remove_privileges_from_group": "OperatePrivilegeGroup",
+    "backup_rbac": "BackupRBAC", "restore_rbac": "RestoreRBAC",
     "create_resource_group": "CreateResourceGroup", "drop_resource_group": "DropResourceGroup",
     "update_resource_groups": "UpdateResourceGroups", "transfer_node": "TransferNode",
     "transfer_replica": "TransferReplica", "load_balance": "LoadBalance",

@@ -357,11 +357,35 @@ def _stored_password_matches(stored: Optional[str], user: str, secret: str) -> b
     return hmac.compare_digest(stored, secret)
 
 
+def stored_verifier(value: str) -> bool:
+    """Whether PostgreSQL keeps ``value`` as the verifier it is (``CREATE ROLE ... PASSWORD``) rather
+    than hashing it as a clear password: a well-formed SCRAM-SHA-256 verifier or an md5 hash, as
+    PostgreSQL's get_password_type tells them (anything else, a Milvus bcrypt hash too, would become
+    the password itself)."""
+    if value.startswith("md5"):
+        return len(value) == 35 and all(ch in "0123456789abcdef" for ch in value[3:])
+    if not value.startswith("SCRAM-SHA-256$"):
+        return False
+    try:
+        head, keys = value[len("SCRAM-SHA-256$"):].split("$")
+        iterations, salt = head.split(":")
+        stored_key, server_key = keys.split(":")
+        keys_ok = all(len(base64.b64decode(key, validate=True)) == hashlib.sha256().digest_size
+                      for key in (stored_key, server_key))
+        return int(iterations) > 0 and bool(base64.b64decode(salt, validate=True)) and keys_ok
+    except ValueError:  # binascii.Error is one
+        return False
+
+
+def verifiers_readable(conn: psycopg.Connection) -> bool:
+    """Whether the connected role may read the password verifiers in pg_authid (a superuser may)."""
+    return conn.execute("SELECT has_table_privilege('pg_authid', 'SELECT')").fetchone()[0]
+
+
 def password_matches(conn: psycopg.Connection, conninfo: str, user: str, secret: str) -> bool:
     """Whether ``secret`` is ``user``'s password: read from pg_authid when allowed (superuser), else
     by logging in once as the user (the only other way PostgreSQL answers)."""
-    readable = conn.execute("SELECT has_table_privilege('pg_authid', 'SELECT')").fetchone()[0]
-    if readable:
+    if verifiers_readable(conn):
         row = conn.execute("SELECT rolpassword FROM pg_authid WHERE rolname = %s", (user,)).fetchone()
         return row is not None and _stored_password_matches(row[0], user, secret)
     from ..pg.connection import dsn_with
@@ -382,13 +406,32 @@ def _logs_in(dsn: str) -> bool:
 def create_user(conn: psycopg.Connection, db_name: str, name: str, secret: str, description: str = "") -> None:
     require_manager(conn, db_name, "CreateOwnership")
     ensure_builtin_roles(conn)
-    if _user_exists(conn, name):
+    taken = user_name_taken(conn, name)
+    if taken == "a user":
         raise _server_error(f"user already exists: {name}")
-    if _pg_role_exists(conn, name):
+    if taken:
         raise _server_error(f"user already exists: {name} (a PostgreSQL role of that name exists and is not "
                             "a pgmilvus user: choose another name)")
+    add_user(conn, name, _password_literal(secret), description)
+
+
+def user_name_taken(conn: psycopg.Connection, name: str) -> Optional[str]:
+    """Why ``name`` can't become a new user (a pgmilvus user, or a PostgreSQL role of that name that
+    is not one: roles are cluster-wide), or None when it can."""
+    if _user_exists(conn, name):
+        return "a user"
+    if _pg_role_exists(conn, name):
+        return "a PostgreSQL role that is not a pgmilvus user"
+    return None
+
+
+def add_user(conn: psycopg.Connection, name: str, secret: Optional[sql.Literal], description: str = "") -> None:
+    """The user's LOGIN role (with the password ``secret``, a literal PostgreSQL hashes or keeps as a
+    verifier; none when None), its catalog row and its ``public`` membership.  The caller checked
+    that the name is free (user_name_taken) and created the built-in roles."""
     conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(name)))
-    _set_password(conn, name, secret)
+    if secret is not None:
+        conn.execute(sql.SQL("ALTER ROLE {} PASSWORD {}").format(sql.Identifier(name), secret))
     conn.execute(f"INSERT INTO {CATALOG}.rbac_users (name, description) VALUES (%s, %s)",
                  (name, description or ""))
     public = _role(conn, "public")
@@ -575,10 +618,17 @@ def grant_privilege(conn: psycopg.Connection, current_db: str, role: str, object
         from ..errors import database_not_found
 
         raise database_not_found(db_name)
+    insert_grant(conn, role, object_type, object_, db_name, privilege, grantor)
+    _sync_role(conn, found)
+
+
+def insert_grant(conn: psycopg.Connection, role: str, object_type: str, object_: str, db_name: str,
+                 privilege: str, grantor: str) -> None:
+    """Record a grant (a second one of the same is a no-op, as in Milvus); the caller then re-syncs
+    the role's GRANTs (sync_roles)."""
     conn.execute(f"INSERT INTO {CATALOG}.rbac_grants (role_name, object_type, object_name, db_name, privilege,"
                  " grantor_name) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
                  (role, object_type, object_, db_name, privilege, grantor))
-    _sync_role(conn, found)
 
 
 def revoke_privilege(conn: psycopg.Connection, current_db: str, role: str, object_type: str, privilege: str,
@@ -606,7 +656,7 @@ def sync_collection(conn: psycopg.Connection, db_name: str, name: str = ANY) -> 
         return
     rows = conn.execute(f"SELECT DISTINCT role_name FROM {CATALOG}.rbac_grants"
                         " WHERE object_name IN (%s, '*') AND db_name IN (%s, '*')", (name, db_name)).fetchall()
-    _sync_roles(conn, {r[0] for r in rows} | {"admin"})
+    sync_roles(conn, {r[0] for r in rows} | {"admin"})
 
 
 def _manages_access(conn: psycopg.Connection) -> bool:
@@ -623,10 +673,11 @@ def sync_every_role(conn: psycopg.Connection) -> None:
     if not _manages_access(conn):
         return
     rows = conn.execute(f"SELECT DISTINCT role_name FROM {CATALOG}.rbac_grants ORDER BY 1").fetchall()
-    _sync_roles(conn, {r[0] for r in rows} | {"admin"})
+    sync_roles(conn, {r[0] for r in rows} | {"admin"})
 
 
-def _sync_roles(conn: psycopg.Connection, names: Iterable[str]) -> None:
+def sync_roles(conn: psycopg.Connection, names: Iterable[str]) -> None:
+    """Re-apply the GRANTs of the roles named (those the catalog knows)."""
     for role_name_ in sorted(names):
         found = _role(conn, role_name_)
         if found is not None:
@@ -638,7 +689,7 @@ def sync_group_roles(conn: psycopg.Connection) -> None:
     rows = conn.execute(f"SELECT DISTINCT g.role_name FROM {CATALOG}.rbac_grants AS g"
                         f" JOIN {CATALOG}.rbac_privilege_groups AS p ON p.name = g.privilege"
                         " ORDER BY 1").fetchall()
-    _sync_roles(conn, {name for (name,) in rows})
+    sync_roles(conn, {name for (name,) in rows})
 
 
 #: The table privileges aclexplode() names (the only words copy_grants writes into a GRANT).

@@ -5,6 +5,7 @@ these calls go through the caller's own client: PostgreSQL decides whether the
 caller may create users or grant privileges.  Passwords arrive base64-encoded
 (as every SDK sends them).  Changing or dropping a user closes the server's
 clients logged in as that user, so the old password stops working at once.
+BackupRBAC / RestoreRBAC convert RBACMeta to and from the client's dict (rbac/backup.py).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import base64
 import binascii
 from typing import Any, Optional
 
+from google.protobuf import json_format
 from pymilvus.grpc_gen import milvus_pb2
 
 from .handler import Call, RPCBase, rpc
@@ -207,4 +209,16 @@ class RbacRPCs(RPCBase):
                               f"AddPrivilegesToGroup ({_ADD_TO_GROUP}) or RemovePrivilegesFromGroup "
                               f"({_REMOVE_FROM_GROUP})", code=65535)
         change(request.group_name, [p.name for p in request.privileges])
+        return SUCCESS
+
+    # -- RBAC meta backup (rbac/backup.py: the core's dict is RBACMeta with the proto's field names) ----
+    @rpc
+    def BackupRBAC(self, call: Call, request: milvus_pb2.BackupRBACMetaRequest) -> Any:
+        meta = json_format.ParseDict(self._client(call).backup_rbac(), milvus_pb2.RBACMeta())
+        return milvus_pb2.BackupRBACMetaResponse(status=SUCCESS, RBAC_meta=meta)
+
+    @rpc
+    def RestoreRBAC(self, call: Call, request: milvus_pb2.RestoreRBACMetaRequest) -> Any:
+        """No meta, or an empty one, is a success (Milvus's proxy and rootcoord), after the privilege check."""
+        self._client(call).restore_rbac(json_format.MessageToDict(request.RBAC_meta, preserving_proto_field_name=True))
         return SUCCESS
