@@ -30,6 +30,10 @@ def _wipe(client) -> None:
     for db in client.list_databases():
         if db != "default":
             client.drop_database(db)
+    # what the default database's properties configure for later tests' loads and creates
+    configured = {"database.replica.number", "database.resource_groups", "database.max.collections"}
+    if configured & set(client.describe_database("default")):
+        client.drop_database_properties("default", sorted(configured))
     _wipe_resource_groups(client)
 
 

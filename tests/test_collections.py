@@ -738,6 +738,23 @@ def test_databases(client: MilvusClient) -> None:
     client.drop_database("db1")  # missing: no error
 
 
+def test_database_max_collections(client: MilvusClient) -> None:
+    """rootcoord's checkMaxCollectionsPerDB: ``database.max.collections`` limits creates (102); an
+    identical create of an existing collection still succeeds; other databases are not limited."""
+    client.create_database("capped", properties={"database.max.collections": 2})
+    client.use_database("capped")
+    client.create_collection("a", dimension=2)
+    client.create_collection("b", dimension=2)
+    client.create_collection("b", dimension=2)  # the same collection again: success, as in Milvus
+    with pytest.raises(MilvusException) as info:
+        client.create_collection("c", dimension=2)
+    assert (info.value.code, info.value.message) == (
+        102, "exceeded the limit number of collections[dbName=capped][limit=2]")
+    assert client.list_collections() == ["a", "b"]
+    client.use_database("default")
+    client.create_collection("c", dimension=2)
+
+
 def _indexed(client: MilvusClient, name: str) -> None:
     schema = client.create_schema(enable_dynamic_field=True)
     schema.add_field("id", DataType.INT64, is_primary=True)

@@ -124,6 +124,18 @@ BAD = [
      LOAD + "resource group node not enough[rg=rg_a][currentNodeNum=0][expectedNodeNum=1]"),
     ("load-partitions-no-node", lambda c: c.load_partitions("idle", ["_default"], _resource_groups=["rg_b"]),
      MilvusException, 304, "resource group node not enough[rg=rg_b][currentNodeNum=0][expectedNodeNum=1]"),
+    # a load naming neither replicas nor groups takes the collection's, else the database's (querycoord)
+    ("load-database-group", lambda c: c.alter_database_properties("default", {
+        "database.replica.number": "1", "database.resource_groups": "nope"}) or c.load_collection("idle"), MilvusException, 300,
+     LOAD + "resource group not found[rg=nope]"),
+    ("load-database-replicas", lambda c: c.alter_database_properties("default", {
+        "database.replica.number": "2", "database.resource_groups": DEFAULT}) or c.load_collection("idle"),
+     MilvusException, 12,
+     LOAD + "when load 2 replica count: service resource insufficient[currentStreamingNode=1][expectedStreamingNode=2]"),
+    ("load-collection-group-first", lambda c: c.alter_database_properties("default", {
+        "database.replica.number": "1", "database.resource_groups": DEFAULT}) or c.alter_collection_properties("idle", {
+            "collection.resource_groups": "rg_a"}) or c.load_collection("idle"), MilvusException, 304,
+     LOAD + "resource group node not enough[rg=rg_a][currentNodeNum=0][expectedNodeNum=1]"),
 ]
 
 

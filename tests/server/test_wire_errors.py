@@ -260,6 +260,20 @@ def test_connect_version_health_and_unimplemented(stub, serve_process) -> None:
     assert "AddFileResource unimplemented" in log
 
 
+def test_connect_checks_the_database_and_dropping_in_a_gone_one_is_done(wire_client, stub) -> None:
+    """Milvus's proxy: Connect in a database that does not exist is 800 (the Go SDK's UseDatabase and a
+    client configured with a DBName connect so); DropCollection there succeeds, as dropping is idempotent."""
+    gone = [("dbname", "nodb")]
+    connected = stub.Connect(milvus_pb2.ConnectRequest(client_info=common_pb2.ClientInfo(sdk_type="Golang")),
+                             metadata=gone)
+    assert (connected.status.code, connected.status.reason) == (800, "database not found[database=nodb]")
+    dropped = stub.DropCollection(milvus_pb2.DropCollectionRequest(collection_name="c"), metadata=gone)
+    assert dropped.code == 0
+    dropped = stub.DropPartition(milvus_pb2.DropPartitionRequest(collection_name="c", partition_name="p"),
+                                 metadata=gone)
+    assert dropped.code == 800  # the proxy looks the collection up first there
+
+
 def test_database_header_and_field(seeded, stub) -> None:
     reply = stub.HasCollection(milvus_pb2.HasCollectionRequest(collection_name=NAME, db_name="nope"))
     assert reply.status.code == 800 and "database not found[database=nope]" in reply.status.reason

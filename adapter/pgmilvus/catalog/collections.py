@@ -51,6 +51,22 @@ def require(conn: psycopg.Connection, db_name: str, name: str, *, describe: bool
     return info
 
 
+#: rootcoord's per-database collection limit: the database's ``database.max.collections``, else
+#: quotaAndLimits.limits.maxCollectionNumPerDB (65536).
+MAX_COLLECTIONS_KEY, MAX_COLLECTIONS_PER_DB = "database.max.collections", 65536
+
+
+def _check_collection_limit(conn: psycopg.Connection, db_name: str, database_properties: dict[str, Any]) -> None:
+    """createCollectionTask.checkMaxCollectionsPerDB, in its words (102)."""
+    text = database_properties.get(MAX_COLLECTIONS_KEY)
+    try:
+        limit = int(text) if text not in (None, "") else MAX_COLLECTIONS_PER_DB
+    except (TypeError, ValueError):
+        raise MilvusException(5, f"parse value of property fail, key:{MAX_COLLECTIONS_KEY}, "
+                                 f"value:{text}: service internal error") from None
+    if catalog.count_collections(conn, db_name) >= limit:
+        raise MilvusException(102, f"exceeded the limit number of collections[dbName={db_name}][limit={limit}]")
+
 def schema_name_of(conn: psycopg.Connection, db_name: str) -> str:
     schema_name = catalog.database_schema(conn, db_name)
     if schema_name is None:
@@ -169,13 +185,15 @@ def create(conn: psycopg.Connection, db_name: str, name: str, schema: Collection
         raise MilvusException(ErrorCode.ALIAS_COLLECTION_NAME_CONFLICT,
                               f"collection name [{name}] conflicts with an existing alias, please choose "
                               "a unique name")
+    database_properties = catalog.describe_database(conn, db_name) or {}
+    _check_collection_limit(conn, db_name, database_properties)
     table = ddl.pg_name(name)
     if catalog.table_name_taken(conn, schema_name, table):
         raise MilvusException(ErrorCode.INVALID_PARAMETER,
                               f"a table named {table!r} already exists in Postgres schema {schema_name!r} "
                               f"and is not a pgmilvus collection: choose another collection name")
     # Milvus 2.6: every collection has a timezone (the database's, else UTC), shown by describe
-    properties = timestamps.default_properties(properties, catalog.describe_database(conn, db_name) or {})
+    properties = timestamps.default_properties(properties, database_properties)
     collection_id = catalog.add_collection(conn, db_name, name, table, schema, properties=properties,
                                            consistency_level=level, num_shards=shards,
                                            num_partitions=num_parts, segmented=True)

@@ -311,6 +311,25 @@ def transfer_replica(conn: psycopg.Connection, db_name: str, source: Any, target
                        f"[{source}], but {num_replicas} require")
 
 
+def configured_load(collection_properties: dict[str, Any], database_properties: dict[str, Any]
+                    ) -> tuple[Optional[int], list[str]]:
+    """The replica number and resource groups a load naming neither takes (querycoord's
+    GetCollectionLoadInfo): the collection's ``collection.replica.number`` /
+    ``collection.resource_groups``, else the database's ``database.*`` ones; a value that does not
+    parse is passed over, as querycoord passes it over."""
+    replicas: Optional[int] = None
+    groups: list[str] = []
+    for properties, prefix in ((collection_properties, "collection"), (database_properties, "database")):
+        if replicas is None:
+            try:
+                number = int(str(properties.get(f"{prefix}.replica.number", "")), 10)
+                replicas = number if number > 0 else None
+            except ValueError:
+                pass
+        if not groups and properties.get(f"{prefix}.resource_groups"):
+            groups = [g.strip() for g in str(properties[f"{prefix}.resource_groups"]).split(",")]
+    return replicas, groups
+
 def check_load(conn: psycopg.Connection, replica_number: Optional[int], resource_groups: Optional[Iterable[str]],
                loaded: bool) -> None:
     """querycoord's AssignReplica for a load naming resource groups: 0, 1 or one group per replica;

@@ -384,7 +384,7 @@ class MilvusClient:
         with self._tx(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name)
             collections.require_vector_index(info)
-            _check_groups(conn, kwargs, info.loaded, "call query coordinator LoadCollection: ")
+            _check_groups(conn, info, kwargs, info.loaded, "call query coordinator LoadCollection: ")
             catalog.set_loaded(conn, info.id, True)
         self._settle(info)
 
@@ -805,7 +805,7 @@ class MilvusClient:
             if not parts:  # pymilvus sends the empty list: Milvus's proxy answers
                 raise MilvusException(ErrorCode.SERVER_ERROR, "failed to load partition, due to no partition "
                                                               "specified (name at least one partition)")
-            _check_groups(conn, kwargs, False)  # querycoord checks the nodes on every load_partitions
+            _check_groups(conn, info, kwargs, False)  # querycoord checks the nodes on every load_partitions
             catalog.set_loaded(conn, info.id, True, parts)
         self._settle(info)
 
@@ -1461,13 +1461,19 @@ def _check_compaction_id(job_id: Any) -> None:
         raise ParamError(message=f"compaction_id value {job_id} is illegal")
 
 
-def _check_groups(conn: Any, kwargs: dict[str, Any], loaded: bool, wrap: str = "") -> None:
+def _check_groups(conn: Any, info: catalog.CollectionInfo, kwargs: dict[str, Any], loaded: bool,
+                  wrap: str = "") -> None:
     """querycoord's replica and resource-group checks of a load (``_resource_groups`` as pymilvus
-    names it; node numbers only checked if not ``loaded``); the proxy prefixes load_collection's
-    errors with ``wrap``."""
+    names it; node numbers only checked if not ``loaded``); a load naming neither takes the
+    collection's or the database's configured ones; the proxy prefixes load_collection's errors
+    with ``wrap``."""
     groups = kwargs.get("resource_groups", kwargs.get("_resource_groups"))
+    replicas = kwargs.get("replica_number")
+    if not groups and not (isinstance(replicas, int) and replicas > 0):
+        replicas, groups = resource_groups.configured_load(
+            info.properties, catalog.describe_database(conn, info.db_name) or {})
     try:
-        resource_groups.check_load(conn, kwargs.get("replica_number"), groups, loaded)
+        resource_groups.check_load(conn, replicas, groups, loaded)
     except MilvusException as exc:
         raise MilvusException(exc.code, wrap + exc.message) from None
 

@@ -64,8 +64,9 @@ class AdminRPCs(RPCBase):
     # -- connection ------------------------------------------------------------------------------
     @rpc
     def Connect(self, call: Call, request: milvus_pb2.ConnectRequest) -> milvus_pb2.ConnectResponse:
-        if call.caller is not None or self.backend.require_auth:
-            self._client(call)  # log in now: a wrong password fails the connect, as with Milvus
+        # log in now, in the database the call names: a wrong password or a database that does not
+        # exist (800) fails the connect, as Milvus's proxy checks both (the Go SDK's UseDatabase reconnects)
+        self._client(call)
         identifier = self.sessions.connect(request.client_info.sdk_type)
         info = common_pb2.ServerInfo(build_tags=metrics.BUILD_TAGS, deploy_mode=metrics.DEPLOY_MODE,
                                      build_time="", git_commit="")
@@ -120,7 +121,9 @@ class AdminRPCs(RPCBase):
 
     @rpc
     def DropCollection(self, call: Call, request: Any) -> Any:
-        self._client(call).drop_collection(request.collection_name)
+        client = self._dropping_client(call)
+        if client is not None:
+            client.drop_collection(request.collection_name)
         return SUCCESS
 
     @rpc
@@ -303,6 +306,17 @@ class AdminRPCs(RPCBase):
     def DropPartition(self, call: Call, request: Any) -> Any:
         self._client(call).drop_partition(request.collection_name, request.partition_name)
         return SUCCESS
+
+    def _dropping_client(self, call: Call) -> Any:
+        """The call's client, or None in a database that is gone: Milvus's proxy makes dropping a
+        collection idempotent there too (dropCollectionTask.PreExecute: ErrDatabaseNotFound is
+        "dropped already")."""
+        try:
+            return self._client(call)
+        except MilvusException as exc:
+            if exc.code == ErrorCode.DATABASE_NOT_FOUND:
+                return None
+            raise
 
     @rpc
     def HasPartition(self, call: Call, request: Any) -> Any:
