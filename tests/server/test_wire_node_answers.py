@@ -44,6 +44,21 @@ def _search(address: str, output_fields: list[str], **params: str) -> Any:
     return reply
 
 
+def test_grouping_search_answers_its_group_values(colored, serve_address) -> None:
+    """Milvus's proxy: each hit's group value in ``group_by_field_value`` for a request naming
+    ``group_by_field`` only (the Go SDK reads it for ResultSet.GroupByValue), in
+    ``group_by_field_values`` for ``group_by_fields``."""
+    legacy = _search(serve_address, [], topk="3", group_by_field="id").results
+    assert (legacy.group_by_field_value.field_name, list(legacy.group_by_field_value.scalars.long_data.data),
+            len(legacy.group_by_field_values)) == ("id", [0, 1, 2], 0)
+    plural = _search(serve_address, [], topk="2", group_by_fields="color").results
+    [values] = plural.group_by_field_values
+    assert (values.field_name, list(values.scalars.json_data.data)) == ("$meta", [b'"c0"', b'"c1"'])
+    assert not plural.HasField("group_by_field_value")
+    plain = _search(serve_address, [], topk="2").results
+    assert not plain.HasField("group_by_field_value") and not plain.group_by_field_values
+
+
 def test_search_lists_a_dynamic_key_by_its_name(colored, serve_address) -> None:
     """Milvus's proxy answers its userOutputFields: ``color`` itself, ``$meta`` only for ``*``;
     the Node SDK reads a listed name with no column of its own from ``$meta``."""

@@ -147,7 +147,7 @@ class Prepared:
         call per hit (and one for its entity) is a measurable part of a small search.
         """
         pk_name, entity = self.plan.pk_name, self.plan.entity
-        named = pk_name != "id"
+        named, grouped = pk_name != "id", isinstance(self.plan.group, GroupBy)
         out = []
         for row, distance in selected:
             hit = _new_dict(Hit)
@@ -156,6 +156,8 @@ class Prepared:
             hit["entity"] = {} if entity is None else entity(row)
             if named:
                 hit._pk_name = pk_name
+            if grouped:
+                hit._group_value = row[GROUP]
             out.append(hit)
         return out
 

@@ -163,6 +163,8 @@ def hybrid_search(conn: psycopg.Connection, info: CollectionInfo, reqs: Any, ran
                 row[-1]["offset"] = pk[1]
                 continue
             row.append(make_hit(pk_name, pk, value, dict(entities.get(pk, {}))))
+            if scorer is not None:  # a grouping hybrid search: the hit's group value, as a search's
+                row[-1]._group_value = group_of.get(pk)
         data.append(Hits(row, pk_name=pk_name))
     return SearchResult(data)
 

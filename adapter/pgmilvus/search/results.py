@@ -22,9 +22,12 @@ _MISSING = object()
 
 
 class Hit(dict):
-    """One hit: a dict with attribute access and a fallback into ``entity``."""
+    """One hit: a dict with attribute access and a fallback into ``entity``.  A grouping search's
+    hit carries its group value in ``_group_value`` (what Milvus answers in ``group_by_field_value``;
+    pymilvus shows none)."""
 
     _pk_name = "id"
+    _group_value: Any = None
 
     def __init__(self, *args: Any, pk_name: str = "id", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -50,7 +53,7 @@ class Hit(dict):
             return default
 
     def __getattr__(self, item: str) -> Any:
-        if item.startswith("__") or item == "_pk_name":
+        if item.startswith("__") or item in ("_pk_name", "_group_value"):
             raise AttributeError(item)
         if item == "entity":  # pymilvus: hit.entity is the hit itself (ORM compatibility)
             return self

@@ -20,7 +20,7 @@ from ..types import DataType
 from .convert import aggregation, structs
 from .convert.chains import chains as function_chains
 from .convert.columns import is_struct_column, rows_from_columns
-from .convert.fields import aggregate_columns, columns
+from .convert.fields import aggregate_columns, columns, group_column
 from .convert.params import json_object, kv_dict, template_values
 from .convert.schema import function
 from .convert.vectors import EmbeddingLists, query_vectors
@@ -198,7 +198,8 @@ class DataRPCs(RPCBase):
             output_fields=output_fields, search_params=ann.search_params,
             partition_names=list(request.partition_names) or None, anns_field=ann.anns_field, **ann.kwargs,
             **namespace(request))
-        return self._search_results(call, request.collection_name, result, output_fields, ann.limit)
+        return self._search_results(call, request.collection_name, result, output_fields, ann.limit,
+                                    _grouping(request.search_params))
 
     @rpc
     def HybridSearch(self, call: Call, request: milvus_pb2.HybridSearchRequest) -> milvus_pb2.SearchResults:
@@ -225,7 +226,8 @@ class DataRPCs(RPCBase):
                                                   output_fields=output_fields,
                                                   partition_names=list(request.partition_names) or None, **kwargs,
                                                   **namespace(request))
-        return self._search_results(call, request.collection_name, result, output_fields, rank.get("limit"))
+        return self._search_results(call, request.collection_name, result, output_fields, rank.get("limit"),
+                                    _grouping(request.rank_params))
 
     def _search_page(self, call: Call, request: milvus_pb2.SearchRequest, ann: "Ann",
                      output_fields: Optional[list[str]]) -> milvus_pb2.SearchResults:
@@ -260,11 +262,42 @@ class DataRPCs(RPCBase):
         return response
 
     def _search_results(self, call: Call, collection: str, result: Any, output_fields: Optional[list[str]],
-                        limit: Any) -> milvus_pb2.SearchResults:
-        results = search_result_data(result, self._schema(call, collection), output_fields, limit,
+                        limit: Any, grouping: Optional["Grouping"] = None) -> milvus_pb2.SearchResults:
+        schema = self._schema(call, collection)
+        results = search_result_data(result, schema, output_fields, limit,
                                      with_pk=self.sessions.sdk(call.identifier) in _PK_COLUMN_SDKS)
+        if grouping is not None:
+            grouping.fill(results, schema, result)
         return milvus_pb2.SearchResults(status=SUCCESS, results=results, collection_name=collection,
                                         session_ts=hybrid_ts())
+
+
+@dataclass
+class Grouping:
+    """A grouping search's answer of its hits' group values, as Milvus's proxy gives it: in
+    ``group_by_field_value`` when the request named ``group_by_field`` only (the older SDKs, the Go
+    SDK among them, read that one), else in ``group_by_field_values``."""
+
+    name: str
+    legacy: bool
+    json_type: Optional[str]
+
+    def fill(self, data: schema_pb2.SearchResultData, schema: CollectionSchema, result: Any) -> None:
+        values = [getattr(hit, "_group_value", None) for hits in result for hit in hits]
+        column = group_column(schema, self.name, values, self.json_type)
+        if self.legacy:
+            data.group_by_field_value.CopyFrom(column)
+        else:
+            data.group_by_field_values.append(column)
+
+
+def _grouping(params: Any) -> Optional[Grouping]:
+    raw = kv_dict(params, parse=False)
+    several, one = raw.get("group_by_fields"), raw.get("group_by_field")
+    if not several and not one:
+        return None
+    name = str(several or one).split(",")[0].strip()  # pgmilvus groups by one field
+    return Grouping(name, not several, raw.get("json_type") or None)
 
 
 @dataclass

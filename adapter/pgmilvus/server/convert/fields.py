@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 import struct
-from typing import Any, Iterable, Sequence
+from datetime import timezone
+from typing import Any, Iterable, Optional, Sequence
 
 import numpy as np
 from pymilvus.grpc_gen import schema_pb2
 
-from ...schema.model import DYNAMIC_FIELD, FieldSchema
+from ...data import timestamps
+from ...schema.model import DYNAMIC_FIELD, CollectionSchema, FieldSchema
 from ...types import DataType
 from .slots import BYTE_VECTORS, SCALAR_SLOTS, ZERO
 
@@ -95,6 +97,26 @@ def _fill_scalars(fd: schema_pb2.FieldData, field: FieldSchema, values: list[Any
     column.SetInParent()  # an empty column still names its slot (the Node SDK reads results by it)
     column.data.extend(data)
 
+
+def group_column(schema: CollectionSchema, name: str, values: list[Any], json_type: Optional[str]) -> \
+        schema_pb2.FieldData:
+    """A grouping search's ``group_by_field_value``: each hit's group value, in a column of the
+    grouped field's type; a JSON field, a path in one or a dynamic key gives a JSON column (its
+    group values are JSON texts, or typed values with ``json_type``)."""
+    field = schema.field(name)
+    if field is not None and field.dtype != DataType.JSON:
+        if field.dtype == DataType.TIMESTAMPTZ:
+            values = [None if v is None else timestamps.render(v, timezone.utc) for v in values]
+        return column(FieldSchema(field.name, field.dtype, nullable=True), values)
+    base = name.split("[", 1)[0]
+    owner = base if schema.field(base) is not None else DYNAMIC_FIELD
+    fd = schema_pb2.FieldData(type=int(DataType.JSON), field_name=owner)
+    fd.valid_data.extend(v is not None for v in values)
+    column_ = fd.scalars.json_data
+    column_.SetInParent()
+    column_.data.extend(ZERO["json_data"] if v is None else v.encode() if isinstance(v, str) and not json_type
+                        else _json_bytes(v) for v in values)
+    return fd
 
 def _time_parts_field(field: FieldSchema) -> FieldSchema:
     """A TIMESTAMPTZ column read with ``time_fields`` (each value the list of its parts): Milvus 2.6's
