@@ -148,3 +148,17 @@ def test_a_field_s_analyzer(fresh_client) -> None:
 def test_no_text_no_result_whatever_else_is_asked(fresh_client, params, collection) -> None:
     """The proxy answers an empty placeholder before it looks at the analyzer or the collection."""
     assert fresh_client.run_analyzer([], analyzer_params=params, collection_name=collection) == []
+
+
+@pytest.mark.parametrize("params, message", [
+    ("invalid params}", "JsonError: expected value at line 1 column 1"),
+    ('{"a" 1}', "JsonError: expected `:` at line 1 column 6"),
+    ('{"type": "standard"} x', "JsonError: trailing characters at line 1 column 22"),
+])
+def test_params_that_are_not_json(fresh_client, params, message) -> None:
+    """tantivy-binding's create_analyzer: serde's error, after ``JsonError:`` (the Go SDK's test looks for it)."""
+    with pytest.raises(MilvusException) as info:
+        fresh_client.run_analyzer("x", analyzer_params=params)
+    assert (info.value.code, info.value.message) == (
+        65535, f"create analyzer failed with error: {message} (analyzer params should be a json map: {params!r}) "
+               "(field run_analyzer)")

@@ -473,10 +473,7 @@ def analyzer_params(field: Any) -> dict[str, Any]:
     if params is None or params == "":
         return {}
     if isinstance(params, str):
-        try:
-            params = json.loads(params)
-        except ValueError:
-            raise invalid(field.name, f"analyzer params should be a json map: {params!r}") from None
+        params = _json_params(params, field.name)
     if not isinstance(params, dict):
         raise invalid(field.name, "params should be a json map")
     return params
@@ -487,13 +484,28 @@ def from_params(params: Any, label: str = "") -> Analyzer:
     if params is None or params == "":
         return STANDARD
     if isinstance(params, str):
-        try:
-            params = json.loads(params)
-        except ValueError:
-            raise invalid(label, f"analyzer params should be a json map: {params!r}") from None
+        params = _json_params(params, label)
     if not isinstance(params, dict):
         raise invalid(label, "params should be a json map")
     return _cached(label, json.dumps(params, sort_keys=True))
+
+
+#: Python's JSON error messages -> serde_json's (tantivy-binding's JsonError prints serde's).
+_SERDE_TEXTS = {"Expecting value": "expected value", "Extra data": "trailing characters",
+                "Expecting property name enclosed in double quotes": "key must be a string",
+                "Expecting ':' delimiter": "expected `:`", "Expecting ',' delimiter": "expected `,` or `}`",
+                "Unterminated string starting at": "EOF while parsing a string"}
+
+
+def _json_params(text: str, label: str) -> Any:
+    """Analyzer params given as JSON text; text that is not JSON is refused as tantivy-binding's
+    create_analyzer refuses it (``JsonError: <serde's message> at line L column C``)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        why = _SERDE_TEXTS.get(exc.msg, exc.msg)
+        raise invalid(label, f"JsonError: {why} at line {exc.lineno} column {exc.colno} (analyzer params "
+                             f"should be a json map: {text!r})") from None
 
 
 def token_hash(token: str) -> int:

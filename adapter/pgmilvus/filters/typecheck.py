@@ -392,6 +392,10 @@ class _Checker:
         op = node.op
         if op in _BIT_ERRORS:
             raise SyntaxProblem(_BIT_ERRORS[op], node.pos)
+        vectors = [self.vector_type(node.left), self.vector_type(node.right)]
+        if op in _COMPARISONS and any(vectors):  # HandleCompare: a column compared with a vector field
+            names = [v or self.compared_name(self.visit(side)) for v, side in zip(vectors, (node.left, node.right))]
+            raise SyntaxProblem(f"comparisons between {names[0]} and {names[1]} are not supported", node.pos)
         left = self.visit(node.left)
         right = self.visit(node.right)
         if op in ("and", "or"):
@@ -399,6 +403,13 @@ class _Checker:
         if op in _ARITH:
             return self.arith(op, left, right, node.pos)
         return self.comparison(op, left, right, node.pos)
+
+    def vector_type(self, node: ast.Node) -> Optional[str]:
+        """The Go name of a vector field ``node`` names bare, else None: Milvus's parser types such a
+        field and refuses it where it is used, in that operation's words."""
+        field = self.schema.field(node.name) if isinstance(node, ast.Ident) else None
+        return GO_NAMES.get(field.dtype, field.dtype.name) if field is not None and field.dtype in VECTOR_TYPES \
+            else None
 
     def logic(self, op: str, left: Typed, right: Typed, pos: int) -> "Typed":
         structcheck.placement(op, left, right, pos)
@@ -650,6 +661,10 @@ class _Checker:
         return ir.Between(target, second, node.op2 == ">=", first, node.op1 == ">=")
 
     def visit_In(self, node: ast.In) -> "ir.Pred":
+        vector = self.vector_type(node.target)
+        if vector and isinstance(node.values, ast.ListExpr) and node.values.items:
+            first = node.values.items[0]
+            raise SyntaxProblem(f"value '{_written(first)}' in list cannot be casted to {vector}", first.pos)
         target = self.visit(node.target)
         if not isinstance(target, (ir.Column, ir.JsonRef, ir.ArrayElem)):
             raise SyntaxProblem("the left operand of 'in' must be a field, a JSON path or an array "
@@ -689,6 +704,9 @@ class _Checker:
             raise SyntaxProblem("like operation on non-string or no-json field is unsupported",
                                 node.pos)
         pattern = self.visit(node.pattern)
+        if isinstance(node.pattern, ast.Template) and isinstance(pattern, Value) and pattern.kind != "str":
+            raise SyntaxProblem(f"the value of like expression template variable {{{node.pattern.name}}} is not "
+                                "string", node.pattern.pos)  # FillExpressionValue's words
         if not isinstance(pattern, Value) or pattern.kind != "str":
             raise SyntaxProblem("the pattern of like must be a string", node.pattern.pos)
         return ir.LikeMatch(target, pattern.value)
