@@ -14,14 +14,15 @@ PostgreSQL instead, so the SDK is tested unchanged.  Usage (neither checkout is 
 ``TestUtils.startMilvusStandalone`` return at once when ``MILVUS_SERVER_RUNNING`` is set (its
 ``stopMilvusStandalone`` then has nothing to stop); the test classes are untouched.  Maven runs the
 classes in one JVM, one test at a time, against one server on port 19530 (the tests' fixed address).
+Maven fetches the build's plugins and dependencies from Maven Central on its first run.
 Results: surefire's XML reports in ``<out>/surefire-reports``, Maven's output in ``<out>/mvn.log``,
-the server's in ``<out>/server.log`` (a line per call: refusals with their code and reason), a line per class in ``<out>/summary.md`` (passed / failed /
-skipped) and each failure's first lines in ``<out>/failures.txt``.
+the server's in ``<out>/server.log`` (a line per call: refusals with their code and reason), a
+line per class in ``<out>/summary.md`` (passed / failed / skipped) and each failure's first lines
+in ``<out>/failures.txt``.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import subprocess
@@ -32,7 +33,7 @@ from typing import Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run_milvus_e2e import start_server  # noqa: E402
-from run_node_sdk_tests import write_summary  # noqa: E402
+from run_node_sdk_tests import sdk_arguments, write_summary  # noqa: E402
 
 #: The SDK's docker test classes: every one of them starts its Milvus through TestUtils.
 CLASSES = ["MilvusClientV2DockerTest", "MilvusClientDockerTest"]
@@ -83,10 +84,7 @@ def report(reports: Path, out: Path) -> str:
 
 
 def main(argv: Optional[list[str]] = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sdk", type=Path, required=True, help="a work copy of milvus-sdk-java (changed in place)")
-    parser.add_argument("--proto", type=Path, help="a milvus-proto checkout, when the SDK's proto submodule is empty")
-    parser.add_argument("--out", type=Path, default=Path("/tmp/pgmilvus-java-sdk"), help="scratch folder (under /tmp)")
+    parser = sdk_arguments(__doc__, "java")
     parser.add_argument("--timeout", type=int, default=3600, help="seconds for the whole Maven run")
     parser.add_argument("tests", nargs="*", default=CLASSES,
                         help="surefire -Dtest patterns (default: the two docker test classes)")

@@ -82,11 +82,19 @@ def report(results: Path, out: Path) -> str:
     return write_summary(out, "spec", rows, failures)
 
 
+def sdk_arguments(doc: str, language: str) -> argparse.ArgumentParser:
+    """The options both SDK harnesses take: the SDK work copy, the proto checkout, the scratch folder."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--sdk", type=Path, required=True,
+                        help=f"a work copy of milvus-sdk-{language} (changed in place)")
+    parser.add_argument("--proto", type=Path, help="a milvus-proto checkout, when the SDK's proto submodule is empty")
+    parser.add_argument("--out", type=Path, default=Path(f"/tmp/pgmilvus-{language}-sdk"),
+                        help="scratch folder (under /tmp)")
+    return parser
+
+
 def main(argv: Optional[list[str]] = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sdk", type=Path, required=True, help="a work copy of milvus-sdk-node (changed in place)")
-    parser.add_argument("--proto", type=Path, help="a milvus-proto checkout, when the SDK's proto/ submodule is empty")
-    parser.add_argument("--out", type=Path, default=Path("/tmp/pgmilvus-node-sdk"), help="scratch folder (under /tmp)")
+    parser = sdk_arguments(__doc__, "node")
     parser.add_argument("--port", type=int, default=19530,
                         help="19530 (the default) keeps MilvusClient.spec.ts's unreachable-port test meaningful")
     parser.add_argument("--s3", action="store_true", help="serve the specs' MinIO with moto (127.0.0.1:9000)")
