@@ -1,7 +1,8 @@
 """Run the Java SDK's own integration tests (milvus-sdk-java's docker tests) against ``pgmilvus serve``.
 
-``MilvusClientV2DockerTest`` (MilvusClientV2) and ``MilvusClientDockerTest`` (the v1 API) start a
-Milvus standalone with docker compose in ``TestUtils.startMilvusStandalone`` and talk gRPC to
+``MilvusClientV2DockerTest`` (MilvusClientV2), ``MilvusClientDockerTest`` (the v1 API),
+``MilvusClientV2SessionDockerTest`` and ``NullableVectorTest`` start a Milvus standalone with
+docker compose in ``TestUtils.startMilvusStandalone`` and talk gRPC to
 ``http://localhost:19530``; this serves that port with ``pgmilvus serve`` on a private embedded
 PostgreSQL instead, so the SDK is tested unchanged.  Usage (neither checkout is part of this repo)::
 
@@ -35,8 +36,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run_milvus_e2e import start_server  # noqa: E402
 from run_node_sdk_tests import sdk_arguments, write_summary  # noqa: E402
 
-#: The SDK's docker test classes: every one of them starts its Milvus through TestUtils.
-CLASSES = ["MilvusClientV2DockerTest", "MilvusClientDockerTest"]
+#: The SDK's docker test classes that need one Milvus (each starts it through TestUtils);
+#: MilvusMultiClientDockerTest wants a second one on 19531 with its health port 9092.
+CLASSES = ["MilvusClientV2DockerTest", "MilvusClientDockerTest", "MilvusClientV2SessionDockerTest",
+           "NullableVectorTest"]
 #: The environment variable the patched TestUtils reads.
 RUNNING = "MILVUS_SERVER_RUNNING"
 #: Where the SDK's tests find their Milvus (TestUtils.MilvusStandaloneUri).
@@ -87,7 +90,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser = sdk_arguments(__doc__, "java")
     parser.add_argument("--timeout", type=int, default=3600, help="seconds for the whole Maven run")
     parser.add_argument("tests", nargs="*", default=CLASSES,
-                        help="surefire -Dtest patterns (default: the two docker test classes)")
+                        help="surefire -Dtest patterns (default: CLASSES, the docker test classes)")
     args = parser.parse_args(argv)
     sdk, out = args.sdk.resolve(), args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
