@@ -432,6 +432,28 @@ def test_load_release_keeps_state(client: MilvusClient) -> None:
     client.refresh_load("c")
 
 
+def test_drop_index_naming_none_drops_the_only_index(client: MilvusClient) -> None:
+    """A DropIndex naming no index (the Java v1 SDK's DropIndexParam default) is datacoord's: every
+    index of the collection, the loaded check first, several refused as duplicates, one dropped."""
+    client.create_collection("c", schema=_custom_schema())
+    client.drop_index("c", "")  # no index: nothing to drop, no error
+    client.create_index("c", _hnsw())
+    client.load_collection("c")
+    with pytest.raises(MilvusException) as info:
+        client.drop_index("c", "")
+    assert (info.value.code, info.value.message.split(":")[0]) == (1100, "vector index cannot be dropped on loaded collection")
+    client.release_collection("c")
+    scalar = MilvusClient.prepare_index_params()
+    scalar.add_index("pk", index_type="INVERTED", index_name="pk_idx")
+    client.create_index("c", scalar)
+    with pytest.raises(MilvusException) as info:
+        client.drop_index("c", "")
+    assert (info.value.code, info.value.message) == (702, "index duplicates[indexName=]")
+    client.drop_index("c", "pk_idx")
+    client.drop_index("c", "")
+    assert client.list_indexes("c") == []
+
+
 # -- indexes -----------------------------------------------------------------------------------------
 
 def test_index_errors_and_idempotency(client: MilvusClient) -> None:

@@ -267,6 +267,9 @@ def test_segments_are_listed_as_milvus_lists_them(client) -> None:
     loaded = client.list_loaded_segments("seg")
     assert [(s.segment_id, s.index_name, s.node_ids) for s in loaded] \
         == [(s.segment_id, "vector", [1]) for s in listed] and all(s.mem_size > 0 and s.is_sorted for s in loaded)
+    # a query node's segments are Sealed whatever datacoord's state; every segment is L1, as datacoord's
+    assert {(s.state_name, s.level_name) for s in loaded} == {("Sealed", "L1")}
+    assert {s.level_name for s in everything} == {"L1"}
     client.release_collection("seg")
     assert client.list_loaded_segments("seg") == []
     client.compact("seg")

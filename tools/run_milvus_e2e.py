@@ -64,13 +64,14 @@ def start_s3(host: str, bucket: str = S3_BUCKET) -> object:
 
 
 def start_server(out: Path, port: int, require_auth: bool = False, import_from: str = "",
-                 rest: bool = False) -> subprocess.Popen:
+                 rest: bool = False, log_level: str = "WARNING") -> subprocess.Popen:
     """``pgmilvus serve`` on an embedded PostgreSQL under ``out``; returns once it accepts calls
     (``require_auth``: as a Milvus server with authorization on; the harness logs in as root:Milvus;
-    ``import_from``: where bulk imports read their files)."""
+    ``import_from``: where bulk imports read their files; ``log_level`` INFO logs every call, a
+    refused one with its code and reason)."""
     log = open(out / "server.log", "ab")
     proc = subprocess.Popen([sys.executable, "-m", "pgmilvus.cli", "serve", "--uri", str(out / "pgm.db"),
-                             "--port", str(port), "--workers", "8", "--log-level", "WARNING",
+                             "--port", str(port), "--workers", "8", "--log-level", log_level,
                              *(["--require-auth"] if require_auth else []),
                              # Milvus's import tests call REST bulk_import on the gRPC port
                              *(["--import-from", import_from] if import_from else []),

@@ -51,10 +51,21 @@ def prepare(sdk: Path, proto: Optional[Path], port: int) -> None:
                                           "export const ENDPOINT = `http://${IP}`;\n")
 
 
-def report(results: Path, out: Path) -> list[str]:
-    """The summary lines (one per spec, then the total) and ``failures.txt``."""
+def write_summary(out: Path, unit: str, rows: list[tuple[str, list[int]]], failures: list[str]) -> str:
+    """``summary.md`` (a line per spec or class with its passed / failed / skipped counts, then the
+    total) and ``failures.txt``; returns the summary (the Java harness writes the same files)."""
+    total = [sum(counts[i] for _, counts in rows) for i in range(3)]
+    lines = [f"| {unit} | passed | failed | skipped |", "|---|---|---|---|",
+             *(f"| {name} | {c[0]} | {c[1]} | {c[2]} |" for name, c in [*rows, ("total", total)])]
+    (out / "summary.md").write_text("\n".join(lines) + "\n")
+    (out / "failures.txt").write_text("\n".join(failures) + "\n")
+    return "\n".join(lines)
+
+
+def report(results: Path, out: Path) -> str:
+    """The summary (one line per spec, then the total) and ``failures.txt``."""
     data = json.loads(results.read_text())
-    lines, failures, total = [], [], [0, 0, 0]
+    rows, failures = [], []
     for spec in sorted(data["testResults"], key=lambda r: r["name"]):
         name = spec["name"].split("/test/", 1)[-1]
         states = [a["status"] for a in spec["assertionResults"]]
@@ -63,22 +74,27 @@ def report(results: Path, out: Path) -> list[str]:
         if not states and spec.get("message"):  # the spec failed before any test (e.g. compile error)
             counts[1] = 1
             failures.append(f"{name} :: (suite)\n    {spec['message'].strip().splitlines()[0][:300]}")
-        total = [t + c for t, c in zip(total, counts)]
-        lines.append(f"| {name} | {counts[0]} | {counts[1]} | {counts[2]} |")
+        rows.append((name, counts))
         for test in spec["assertionResults"]:
             if test["status"] == "failed":
                 first = " ".join(x.strip() for x in (test["failureMessages"] or [""])[0].splitlines()[:6])
                 failures.append(f"{name} :: {test['fullName']}\n    {first[:400]}")
-    lines.append(f"| total | {total[0]} | {total[1]} | {total[2]} |")
-    (out / "failures.txt").write_text("\n".join(failures) + "\n")
-    return lines
+    return write_summary(out, "spec", rows, failures)
+
+
+def sdk_arguments(doc: str, language: str) -> argparse.ArgumentParser:
+    """The options both SDK harnesses take: the SDK work copy, the proto checkout, the scratch folder."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--sdk", type=Path, required=True,
+                        help=f"a work copy of milvus-sdk-{language} (changed in place)")
+    parser.add_argument("--proto", type=Path, help="a milvus-proto checkout, when the SDK's proto submodule is empty")
+    parser.add_argument("--out", type=Path, default=Path(f"/tmp/pgmilvus-{language}-sdk"),
+                        help="scratch folder (under /tmp)")
+    return parser
 
 
 def main(argv: Optional[list[str]] = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sdk", type=Path, required=True, help="a work copy of milvus-sdk-node (changed in place)")
-    parser.add_argument("--proto", type=Path, help="a milvus-proto checkout, when the SDK's proto/ submodule is empty")
-    parser.add_argument("--out", type=Path, default=Path("/tmp/pgmilvus-node-sdk"), help="scratch folder (under /tmp)")
+    parser = sdk_arguments(__doc__, "node")
     parser.add_argument("--port", type=int, default=19530,
                         help="19530 (the default) keeps MilvusClient.spec.ts's unreachable-port test meaningful")
     parser.add_argument("--s3", action="store_true", help="serve the specs' MinIO with moto (127.0.0.1:9000)")
@@ -106,9 +122,7 @@ def main(argv: Optional[list[str]] = None) -> int:
             s3.stop()
     if not results.exists():
         raise SystemExit(f"jest wrote no results; see {out / 'jest.log'}")
-    lines = ["| spec | passed | failed | skipped |", "|---|---|---|---|", *report(results, out)]
-    (out / "summary.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    print(report(results, out))
     return 0
 
 

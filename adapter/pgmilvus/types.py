@@ -143,12 +143,14 @@ class IndexType(str, Enum):
 
 
 class Shard:
-    """pymilvus's Shard (client/types.py): one DML channel of a replica."""
+    """pymilvus's Shard (client/types.py): one DML channel of a replica.  ``leader_address`` is the
+    ShardReplica's ``leader_addr``, which pymilvus leaves out and the Java and Node SDKs hand out."""
 
-    def __init__(self, channel_name: str, shard_nodes: list, shard_leader: int) -> None:
+    def __init__(self, channel_name: str, shard_nodes: list, shard_leader: int, leader_address: str = "") -> None:
         self._channel_name = channel_name
         self._shard_nodes = set(shard_nodes)
         self._shard_leader = shard_leader
+        self.leader_address = leader_address
 
     def __repr__(self) -> str:
         return (f"Shard: <channel_name:{self.channel_name}>, "

@@ -147,6 +147,19 @@ def test_without_rest_grpc_is_alone(serve_dsn, tmp_path: Path) -> None:
         assert server.stop() == 0
 
 
+def test_a_port_another_server_holds_is_refused(serve_dsn, tmp_path: Path) -> None:
+    """A second server on a gRPC-only server's port fails to start ("address already in use" in
+    Milvus): with gRPC's SO_REUSEPORT default both listened and shared the clients' connections."""
+    from pgmilvus.server.app import Options, Server
+
+    first = ServeProcess(serve_dsn, tmp_path / "serve.log", workers=2)  # no --rest: gRPC holds the port
+    try:
+        with pytest.raises(OSError, match=f"cannot listen on 127.0.0.1:{first.port}$"):
+            Server(Options(uri=serve_dsn, port=first.port, workers=2))
+    finally:
+        assert first.stop() == 0
+
+
 def test_port_zero_reports_the_bound_port(serve_process) -> None:
     assert serve_process.port > 0
     assert f"listening on 127.0.0.1:{serve_process.port} " in serve_process.log()

@@ -395,6 +395,7 @@ def test_segments_are_listed_over_the_wire(two_vectors, local_client) -> None:
     assert [(s.segment_id, s.num_rows, int(s.state), s.collection_id) for s in wire] \
         == [(s.segment_id, s.num_rows, int(s.state), s.collection_id) for s in local]
     assert sum(s.num_rows for s in wire) == 40 and {int(s.state) for s in wire} == {flushed}
+    assert {s.level for s in wire} == {s.level for s in local} == {2}  # L1, as datacoord allocates them
     loaded = two_vectors.list_loaded_segments(NAME)
     assert [(s.segment_id, s.index_name, list(s.node_ids)) for s in loaded] \
         == [(s.segment_id, "dense", [1]) for s in wire]
@@ -403,6 +404,32 @@ def test_segments_are_listed_over_the_wire(two_vectors, local_client) -> None:
 
         listed = two_vectors.list_persistent_segments(NAME, states=[SegmentState.Growing])
         assert [int(s.state) for s in listed] == [growing]
+
+
+def test_shard_leader_has_an_address(two_vectors, serve_address, local_client) -> None:
+    """GetReplicas names each shard leader's address (pymilvus drops it; the Java SDK's
+    ShardReplica.getLeaderAddress hands it out): the query node's, as describe_resource_group gives."""
+    import grpc
+    from pymilvus.grpc_gen import milvus_pb2, milvus_pb2_grpc
+
+    with grpc.insecure_channel(serve_address) as channel:
+        reply = milvus_pb2_grpc.MilvusServiceStub(channel).GetReplicas(
+            milvus_pb2.GetReplicasRequest(collection_name=NAME))
+    [node] = local_client.describe_resource_group("__default_resource_group").nodes
+    assert reply.status.code == 0
+    assert [s.leader_addr for r in reply.replicas for s in r.shard_replicas] == [node["address"]]
+    assert node["address"]
+
+
+def test_drop_index_naming_no_index_over_the_wire(two_vectors, local_client) -> None:
+    """DropIndex with an empty index name (the Java v1 SDK's default): datacoord's rule, in the core."""
+    two_vectors.release_collection(NAME)
+    with pytest.raises(MilvusException) as err:
+        two_vectors.drop_index(NAME, "")
+    assert (err.value.code, err.value.message) == (702, "index duplicates[indexName=]")
+    two_vectors.drop_index(NAME, "other")
+    two_vectors.drop_index(NAME, "")
+    assert local_client.list_indexes(NAME) == []
 
 
 def test_describe_replica_over_the_wire(two_vectors, local_client) -> None:

@@ -470,7 +470,7 @@ def replicas(info: CollectionInfo) -> list[ReplicaInfo]:
     """
     if not info.loaded:
         return []
-    shards = [Shard(f"by-dev-rootcoord-dml_{i}_{info.id}v{i}", [NODE_ID], NODE_ID)
+    shards = [Shard(f"by-dev-rootcoord-dml_{i}_{info.id}v{i}", [NODE_ID], NODE_ID, segments.node_address())
               for i in range(info.num_shards)]
     return [ReplicaInfo(info.id, shards, [NODE_ID], RESOURCE_GROUP, {})]
 

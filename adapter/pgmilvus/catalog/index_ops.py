@@ -239,17 +239,43 @@ def describe(conn: psycopg.Connection, info: CollectionInfo, index_name: str) ->
     return out
 
 
+def _on_vector(info: CollectionInfo, index: IndexInfo) -> bool:
+    field = info.schema.field(index.field_name)
+    return field is not None and (field.is_vector or field.dtype == DataType._ARRAY_OF_VECTOR)
+
+
+def _loaded(info: CollectionInfo) -> MilvusException:
+    """A vector index dropped while its collection is loaded: Milvus 2.6's datacoord text."""
+    return invalid_parameter(f"vector index cannot be dropped on loaded collection: {info.id} (release "
+                             f"collection {info.name} first)")
+
+
+def _unnamed(info: CollectionInfo) -> str:
+    """The index a DropIndex naming none drops: datacoord takes every index of the collection
+    (the proxy ignores ``field_name``), checks the loaded collection's vector indexes first, and
+    drops the one index, refusing several as duplicates (the Java v1 SDK's DropIndexParam names no
+    index by default).  "" when the collection has no index: a success that drops nothing."""
+    if not info.indexes:
+        return ""
+    if info.loaded and any(_on_vector(info, index) for index in info.indexes):
+        raise _loaded(info)
+    if len(info.indexes) > 1:
+        raise MilvusException(ErrorCode.INDEX_DUPLICATE, "index duplicates[indexName=]")
+    return info.indexes[0].index_name
+
+
 def drop(conn: psycopg.Connection, info: CollectionInfo, index_name: str, with_field: bool = False) -> None:
     """Drop an index; ``with_field``: its field is dropped too (drop_collection_field,
-    drop_function_field), which Milvus allows on a loaded collection."""
+    drop_function_field), which Milvus allows on a loaded collection.  No ``index_name`` is the
+    collection's only index (``_unnamed``)."""
+    if not index_name and not with_field:
+        index_name = _unnamed(info)
     index = find(info, index_name)
     if index is None:
         return
     field = info.schema.field(index.field_name)
-    vector = field is not None and (field.is_vector or field.dtype == DataType._ARRAY_OF_VECTOR)
-    if info.loaded and vector and not with_field:
-        raise invalid_parameter(f"vector index cannot be dropped on loaded collection: {info.id} (release "
-                                f"collection {info.name} first)")  # Milvus 2.6's datacoord text
+    if info.loaded and _on_vector(info, index) and not with_field:
+        raise _loaded(info)
     # JSON path indexes of one field share a GIN index: the last of them drops it.
     sharing = [i for i in info.indexes if i.pg_index_name == index.pg_index_name and i.index_name != index_name]
     if index.pg_index_name and not sharing:

@@ -15,7 +15,6 @@ protobuf ResourceGroupConfig as well); a missing ``requests`` / ``limits`` stays
 
 from __future__ import annotations
 
-import socket
 from typing import Any, Iterable, Mapping, Optional
 
 import psycopg
@@ -23,7 +22,7 @@ from psycopg.types.json import Jsonb
 
 from ..errors import ErrorCode, MilvusException, ParamError, client_side, illegal
 from . import collections, listings
-from .segments import NODE_ID
+from .segments import NODE_ID, node_address
 from .store import CATALOG
 
 DEFAULT = "__default_resource_group"
@@ -370,7 +369,7 @@ def describe(conn: psycopg.Connection, db_name: str, name: str) -> dict[str, Any
         raise not_found(name)
     config = config_dict(config[0])
     default = name == DEFAULT
-    host = socket.gethostname()
+    host = node_address()
     return {"name": name,
             "capacity": DEFAULT_CAPACITY if default else config["requests"]["node_num"],
             "num_available_node": _node_count(name),

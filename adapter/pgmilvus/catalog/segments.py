@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 from dataclasses import dataclass
 from typing import Any, Iterator, Optional, Sequence
 
@@ -658,6 +659,15 @@ MILVUS_STATES = {"growing": SegmentState.Growing, "sealed": SegmentState.Sealed,
 #: The one query node of a standalone Milvus, every segment's (collections.replicas and the server's
 #: metrics name it too).
 NODE_ID = 1
+#: A segment's level: L1 (SegmentLevel 2), what datacoord gives every segment it allocates for inserts
+#: and what mix compaction writes; pgmilvus has no L0 (delete-only) segments nor L2 (clustered) ones.
+LEVEL_L1 = 2
+
+
+def node_address() -> str:
+    """The one query node's address: this host's name, what describe_resource_group's nodes, a
+    replica's shard leader and GetMetrics's hardware ``ip`` all give."""
+    return socket.gethostname()
 
 
 def infos(conn: psycopg.Connection, info: CollectionInfo, states: tuple) -> list[SegmentInfo]:
@@ -674,7 +684,7 @@ def infos(conn: psycopg.Connection, info: CollectionInfo, states: tuple) -> list
     return [SegmentInfo(segment_id=segment_id, collection_id=info.id, collection_name=info.name,
                         num_rows=int(live.get(segment_id, 0)), is_sorted=state != "growing",
                         state=MILVUS_STATES[state],
-                        level=0, storage_version=0, partition_id=ids.get(partition, 0),
+                        level=LEVEL_L1, storage_version=0, partition_id=ids.get(partition, 0),
                         insert_channel=insert_channel(info.id))
             for segment_id, partition, state in rows]
 
@@ -711,7 +721,8 @@ def insert_channel(collection_id: int) -> str:
 
 def loaded_infos(conn: psycopg.Connection, info: CollectionInfo) -> list[LoadedSegmentInfo]:
     """The sealed segments of the collection's loaded partitions, as a query node reports them
-    (Milvus lists no growing segment here), with their tables' size on disk as mem_size."""
+    (Milvus lists no growing segment here, and each listed one as ``Sealed``, its segment type on
+    the query node, whatever datacoord's state), with their tables' size on disk as mem_size."""
     loaded = {p.name for p in info.partitions if p.loaded}
     vector = next((i for i in info.indexes if (f := info.schema.field(i.field_name)) is not None and f.is_vector),
                   None)
@@ -726,7 +737,7 @@ def loaded_infos(conn: psycopg.Connection, info: CollectionInfo) -> list[LoadedS
             info.schema_name, leaf_name(partition.table_name, seg.segment_id)).as_string(conn),)).fetchone()[0]
         out.append(LoadedSegmentInfo(
             segment_id=seg.segment_id, collection_id=seg.collection_id, collection_name=seg.collection_name,
-            num_rows=seg.num_rows, is_sorted=seg.is_sorted, state=seg.state, level=0, storage_version=0,
+            num_rows=seg.num_rows, is_sorted=seg.is_sorted, state=SegmentState.Sealed, level=LEVEL_L1, storage_version=0,
             partition_id=seg.partition_id, index_name=vector.index_name if vector else "", index_id=vector.id if vector else 0,
             node_ids=[NODE_ID], mem_size=int(size)))
     return out

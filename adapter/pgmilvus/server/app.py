@@ -59,7 +59,10 @@ class Server:
                      # Milvus's keepalive enforcement (pings every 5 s allowed, also between calls):
                      # pymilvus's clients ping, and a stricter server answers "Too many pings"
                      ("grpc.http2.min_ping_interval_without_data_ms", 5000), ("grpc.http2.max_ping_strikes", 0),
-                     ("grpc.keepalive_permit_without_calls", 1)])
+                     ("grpc.keepalive_permit_without_calls", 1),
+                     # a port another server holds is refused, as Milvus's proxy refuses it (gRPC's
+                     # SO_REUSEPORT default would have the two servers share its connections)
+                     ("grpc.so_reuseport", 0)])
         milvus_pb2_grpc.add_MilvusServiceServicer_to_server(MilvusServicer(self.backend, source), self._grpc)
         self._import_source = source
         self._mux: Optional[Mux] = None

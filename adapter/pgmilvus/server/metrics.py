@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 from datetime import datetime, timezone
 from typing import Any, Optional
 
 import psutil
 
-from ..catalog.segments import NODE_ID  # one process, one node id, as a standalone's components share
+from ..catalog.segments import NODE_ID, node_address  # one process, one node id, as a standalone's components share
 from ..errors import ErrorCode, MilvusException
 from ..version import __version__
 
@@ -49,7 +48,7 @@ def system_info(request: str, address: str = "") -> tuple[str, str]:
     kind = metric_type(request)
     if kind != "system_info":
         raise MilvusException(ErrorCode.METRIC_NOT_FOUND, f"metric not found[metric={kind}]")
-    return json.dumps(_topology(address or socket.gethostname())), f"proxy{NODE_ID}"
+    return json.dumps(_topology(address or node_address())), f"proxy{NODE_ID}"
 
 
 def _topology(address: str) -> dict[str, Any]:

@@ -245,7 +245,8 @@ class AdminRPCs(RPCBase):
         replicas = [milvus_pb2.ReplicaInfo(
             replicaID=r.id, collectionID=collection_id, node_ids=list(r.group_nodes),
             resource_group_name=r.resource_group, num_outbound_node=r.num_outbound_node,
-            shard_replicas=[milvus_pb2.ShardReplica(leaderID=s.shard_leader, dm_channel_name=s.channel_name,
+            shard_replicas=[milvus_pb2.ShardReplica(leaderID=s.shard_leader, leader_addr=s.leader_address,
+                                                    dm_channel_name=s.channel_name,
                                                     node_ids=sorted(s.shard_nodes)) for s in r.shards])
             for r in client.describe_replica(name)]
         return milvus_pb2.GetReplicasResponse(status=SUCCESS, replicas=replicas)
