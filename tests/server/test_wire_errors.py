@@ -17,7 +17,7 @@ import pytest
 grpc = pytest.importorskip("grpc")
 pytest.importorskip("pymilvus")
 
-from pymilvus import MilvusException  # noqa: E402
+from pymilvus import DataType, MilvusException  # noqa: E402
 from pymilvus.grpc_gen import common_pb2, milvus_pb2, milvus_pb2_grpc, schema_pb2  # noqa: E402
 
 NAME = "errs"
@@ -149,6 +149,12 @@ BAD_INSERTS = {
     "no primary key column": ([_float_column("vector", [1, 2, 3], 3)], 1,
                               "fieldSchema(id) has no corresponding fieldData pass in: invalid parameter "
                               "(row 0: give `id` a value)"),
+    # the Go SDK sends an empty column as it is; the proxy checks each column's type before the lengths
+    "an empty key column": ([_long_column("id", []), _float_column("vector", [1, 2, 3], 3)], 1,
+                            "field 'id' is illegal, array type mismatch: invalid parameter[expected=need long int "
+                            "array][actual=got nil]"),
+    "no rows at all": ([_long_column("id", []), _float_column("vector", [], 3)], 0,
+                       "num_rows should be greater than 0: invalid parameter[expected=invalid num_rows][actual=0]"),
     # the Java SDK puts a row's "$meta" key into the dynamic column; Milvus's checkDynamicFieldData refuses it
     "a $meta key in $meta": ([_long_column("id", [10]), _float_column("vector", [1, 2, 3], 3),
                               _meta_column([b'{"$meta": {}, "k": 1}'])], 1, "cannot set json key to: $meta (row 0"),
@@ -170,14 +176,84 @@ def test_malformed_insert_gets_a_status_and_writes_nothing(seeded, stub, local_c
 
 def test_an_upsert_without_its_key_column_gets_milvus_s_answer(seeded, stub, local_client) -> None:
     """The Java SDK sends an upsert on an auto_id collection without the key column (it checks
-    nothing there); Milvus 2.6's proxy answers checkFieldsDataBySchema's 1100, where pgmilvus answered
-    pymilvus's client-side text with code 1."""
+    nothing there), the Go SDK any upsert it is given; Milvus master's proxy looks for the key
+    column first (CheckDuplicatePkExist, 1100), where pgmilvus answered pymilvus's client-side text
+    with code 1 (and later 2.6's checkFieldsDataBySchema text)."""
     reply = stub.Upsert(milvus_pb2.UpsertRequest(collection_name=NAME, num_rows=1,
                                                  fields_data=[_float_column("vector", [1, 2, 3], 3)]))
     assert (reply.status.code, reply.status.error_code, reply.status.reason) == (
         1100, common_pb2.IllegalArgument,
-        "fieldSchema(id) has no corresponding fieldData pass in: invalid parameter (row 0: give `id` a value)")
+        "must assign pk when upsert, primary field: id: invalid parameter (row 0: give `id` a value)")
     assert local_client.query(NAME, output_fields=["count(*)"])[0]["count(*)"] == 5
+
+
+@pytest.mark.parametrize("collection, columns, text", [
+    (NAME, [], "num_rows should be greater than 0: invalid parameter[expected=invalid num_rows][actual=0]"),
+    (NAME, [_long_column("id", []), _float_column("vector", [], 3)], "num_rows should be greater than 0"),
+    ("nope", [], "collection not found[database=default][collection=nope]"),  # the collection first
+])
+def test_an_upsert_of_no_rows_gets_milvus_s_answer(seeded, stub, local_client, collection, columns, text) -> None:
+    """The Go SDK sends num_rows 0 for an upsert without columns or with empty ones: Milvus's
+    proxy refuses it before it looks at the columns or the partition."""
+    reply = stub.Upsert(milvus_pb2.UpsertRequest(collection_name=collection, num_rows=0, fields_data=columns,
+                                                 partition_name="nope"))
+    assert reply.status.code != 0 and text in reply.status.reason, reply.status.reason
+    assert local_client.query(NAME, output_fields=["count(*)"])[0]["count(*)"] == 5
+
+
+@pytest.mark.parametrize("collection, code, text", [
+    (NAME, 1100, "delete plan can't be empty or always true : : invalid parameter"),
+    ("nope", 100, "collection not found[database=default][collection=nope]"),
+])
+def test_a_delete_without_a_filter_gets_milvus_s_answer(seeded, stub, local_client, collection, code, text) -> None:
+    """pymilvus refuses an empty delete filter itself; the Go SDK sends it, and Milvus's proxy looks
+    the collection up, then refuses the plan."""
+    reply = stub.Delete(milvus_pb2.DeleteRequest(collection_name=collection, expr=""))
+    assert (reply.status.code, reply.status.reason) == (code, text)
+    assert local_client.query(NAME, output_fields=["count(*)"])[0]["count(*)"] == 5
+
+
+def _sparse_column(name: str, rows: list[list[tuple[int, float]]]) -> schema_pb2.FieldData:
+    col = schema_pb2.FieldData(type=schema_pb2.SparseFloatVector, field_name=name)
+    col.vectors.sparse_float_vector.contents.extend(b"".join(struct.pack("<If", i, v) for i, v in row)
+                                                    for row in rows)
+    return col
+
+
+def _int8_array_column(name: str, cells: list[schema_pb2.ScalarField]) -> schema_pb2.FieldData:
+    col = schema_pb2.FieldData(type=schema_pb2.Array, field_name=name)
+    col.scalars.array_data.element_type = schema_pb2.Int64
+    col.scalars.array_data.data.extend(cells)
+    return col
+
+
+@pytest.mark.parametrize("column, text", [
+    (_sparse_column("sparse", [[(2, 0.4), (10, 0.5), (2, 0.6)]]),
+     "unsorted or same indices in sparse float vector: invalid parameter"),
+    (_sparse_column("sparse", [[(10, 0.5), (2, 0.6)]]), "unsorted or same indices in sparse float vector"),
+    (_sparse_column("sparse", [[(4294967295, 0.4)]]),
+     "invalid index in sparse float vector: must be less than 2^32-1: invalid parameter"),
+    (_int8_array_column("tags", [schema_pb2.ScalarField(long_data=schema_pb2.LongArray(data=[1]))]),
+     "insert data does not match: invalid parameter[expected=int array][actual=*schemapb.ScalarField_LongData "
+     "array]"),
+    (_int8_array_column("tags", [schema_pb2.ScalarField(bool_data=schema_pb2.BoolArray(data=[True]))]),
+     "insert data does not match: invalid parameter[expected=int array][actual=*schemapb.ScalarField_BoolData "
+     "array]"),
+])
+def test_columns_the_proxy_refuses_byte_for_byte(wire_client, stub, local_client, column, text) -> None:
+    """What only the wire form can carry: a sparse row's pairs out of order or repeated, an index
+    of 2^32-1, array cells of another type than the schema's elements (the Go SDK sends them)."""
+    schema = wire_client.create_schema()
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+    schema.add_field("tags", DataType.ARRAY, element_type=DataType.INT8, max_capacity=4, nullable=True)
+    wire_client.create_collection("cells", schema=schema)
+    columns = [_long_column("id", [1])]
+    if column.field_name != "sparse":
+        columns.append(_sparse_column("sparse", [[(1, 0.5)]]))
+    reply = stub.Insert(milvus_pb2.InsertRequest(collection_name="cells", num_rows=1, fields_data=[*columns, column]))
+    assert (reply.status.code, text in reply.status.reason) == (1100, True), reply.status.reason
+    assert local_client.query("cells", output_fields=["count(*)"])[0]["count(*)"] == 0
 
 
 def test_an_int8_out_of_range_gets_milvus_s_answer(wire_client, stub, local_client) -> None:
@@ -225,6 +301,37 @@ def test_malformed_search_gets_a_status(seeded, stub) -> None:
         assert reply.status.code != 0, i
         assert text in reply.status.reason, reply.status.reason
     assert stub.HasCollection(milvus_pb2.HasCollectionRequest(collection_name=NAME)).value is True
+
+
+def test_query_vectors_the_proxy_refuses(seeded, stub, wire_client) -> None:
+    """No query vector at all (the Go SDK sends none, of no type) is the proxy's nq check; a
+    placeholder of another vector type than the field's is segcore's (float16 / bfloat16 fields:
+    the proxy's, which converts only float32); a sparse query's indices must ascend strictly."""
+    cases = [(_group([], 0), 1100, "nq [0] is invalid, nq (number of search vector per search "
+                                                  "request) should be in range [1, 16384], but got 0"),
+             (_group([b"\x00" * 2], common_pb2.BinaryVector), 65535,
+              "vector type must be the same, field vector - type FloatVector, search ph type BinaryVector")]
+    for placeholder, code, text in cases:
+        reply = _search(stub, placeholder)
+        assert (reply.status.code, text in reply.status.reason) == (code, True), reply.status.reason
+    schema = wire_client.create_schema()
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("half", DataType.BFLOAT16_VECTOR, dim=2)
+    schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+    index_params = wire_client.prepare_index_params()
+    index_params.add_index("half", index_type="FLAT", metric_type="L2")
+    index_params.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="IP")
+    wire_client.create_collection("typed_vectors", schema=schema, index_params=index_params)
+    for field, placeholder, code, text in [
+            ("half", _group([b"\x00" * 4], common_pb2.Float16Vector), 1100,
+             "vector type must be the same: field type BFloat16Vector, search type Float16Vector: invalid parameter"),
+            ("sparse", _group([struct.pack("<IfIf", 1, 0.5, 1, 0.6)], common_pb2.SparseFloatVector), 65535,
+             "Invalid sparse row: id should be strict ascending")]:
+        reply = stub.Search(milvus_pb2.SearchRequest(
+            collection_name="typed_vectors", placeholder_group=placeholder, dsl_type=common_pb2.BoolExprV1,
+            search_params=[common_pb2.KeyValuePair(key="topk", value="2"),
+                           common_pb2.KeyValuePair(key="anns_field", value=field)]))
+        assert (reply.status.code, text in reply.status.reason) == (code, True), reply.status.reason
 
 
 @pytest.mark.parametrize("rpc, response, data", [

@@ -1029,13 +1029,24 @@ class MilvusClient:
             raise DataTypeNotMatchException(message=f"The type of expr must be string ,but {type(filter)} "
                                                     "is given.")
         if not filter.strip():
-            raise ParamError(message=f"Illegal str variables: {{'filter': {filter!r}}}, expect non-empty str")
+            raise self._empty_delete_filter(collection_name, filter)
         with self._write(collection_name, timeout, describe=False) as (conn, info):
             with spatial_scope(conn, info, filter):
                 where = reads.compile_where(info, filter, kwargs.get("filter_params"), "delete")
             result = writes.delete_where(conn, info, where, partition_name)
         self._wrote(info, result["delete_count"])
         return result
+
+    def _empty_delete_filter(self, collection_name: str, filter: str) -> ParamError:
+        """pymilvus refuses an empty delete filter before sending it; Milvus's proxy (an SDK that
+        sends one: Go) looks the collection up first, then refuses the plan."""
+        try:
+            self._read(lambda conn: collections.require(conn, self._db_name, collection_name))
+            answer = invalid_parameter(f"delete plan can't be empty or always true : {filter}")
+        except MilvusException as exc:
+            answer = exc
+        return client_side(ParamError(message=f"Illegal str variables: {{'filter': {filter!r}}}, expect non-empty "
+                                              "str"), answer)
 
     def get(self, collection_name: str, ids: Union[list, str, int], output_fields: Optional[List[str]] = None,
             timeout: Optional[float] = None, partition_names: Optional[List[str]] = None,
