@@ -303,6 +303,39 @@ def test_malformed_search_gets_a_status(seeded, stub) -> None:
     assert stub.HasCollection(milvus_pb2.HasCollectionRequest(collection_name=NAME)).value is True
 
 
+@pytest.mark.parametrize("dtype, slot, value, kind", [
+    (schema_pb2.Int64, "int_data", 2, "DataType_Int"),
+    (schema_pb2.VarChar, "int_data", 2, "DataType_Int"),
+    (schema_pb2.Float, "double_data", 2.6, "DataType_Double"),
+    (schema_pb2.Double, "float_data", 2.5, "DataType_Float"),
+])
+def test_a_default_in_another_number_slot_gets_rootcoord_s_answer(stub, dtype, slot, value, kind) -> None:
+    """The Go SDK sends the default in the slot its setter names (WithDefaultValueInt: int_data);
+    rootcoord refuses a slot that is not the field's type, which the value alone no longer shows."""
+    field = schema_pb2.FieldSchema(name="d", data_type=dtype, type_params=[
+        common_pb2.KeyValuePair(key="max_length", value="8")] if dtype == schema_pb2.VarChar else [])
+    setattr(field.default_value, slot, value)
+    schema = schema_pb2.CollectionSchema(name="defaults", fields=[
+        schema_pb2.FieldSchema(name="id", data_type=schema_pb2.Int64, is_primary_key=True),
+        schema_pb2.FieldSchema(name="v", data_type=schema_pb2.FloatVector,
+                               type_params=[common_pb2.KeyValuePair(key="dim", value="2")]), field])
+    reply = stub.CreateCollection(milvus_pb2.CreateCollectionRequest(collection_name="defaults",
+                                                                     schema=schema.SerializeToString()))
+    name = schema_pb2.DataType.Name(dtype)
+    assert (reply.code, reply.reason) == (1100, f"type ({name}) of field (d) is not equal to the type({kind}) of "
+                                                "default_value: invalid parameter")
+    assert stub.HasCollection(milvus_pb2.HasCollectionRequest(collection_name="defaults")).value is False
+
+
+def test_an_empty_output_field_name_gets_milvus_s_answer(seeded, stub) -> None:
+    """pymilvus refuses it itself; the Go SDK sends it and Milvus's proxy cannot parse it (the
+    collection has a dynamic field; without one: ``field  not exist``)."""
+    reply = stub.Search(milvus_pb2.SearchRequest(
+        collection_name=NAME, placeholder_group=_group([struct.pack("<3f", 1, 0, 1)]), output_fields=[""],
+        dsl_type=common_pb2.BoolExprV1, search_params=[common_pb2.KeyValuePair(key="topk", value="2")]))
+    assert (reply.status.code, reply.status.reason) == (1100, "parse output field name failed: ")
+
+
 def test_query_vectors_the_proxy_refuses(seeded, stub, wire_client) -> None:
     """No query vector at all (the Go SDK sends none, of no type) is the proxy's nq check; a
     placeholder of another vector type than the field's is segcore's (float16 / bfloat16 fields:
