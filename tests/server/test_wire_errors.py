@@ -327,6 +327,15 @@ def test_a_default_in_another_number_slot_gets_rootcoord_s_answer(stub, dtype, s
     assert stub.HasCollection(milvus_pb2.HasCollectionRequest(collection_name="defaults")).value is False
 
 
+def test_auto_id_on_another_field_than_the_key_gets_milvus_s_answer(seeded, stub) -> None:
+    """pymilvus refuses it itself (PrimaryKeyException); the Go SDK sends it."""
+    field = schema_pb2.FieldSchema(name="newField", data_type=schema_pb2.Int64, autoID=True, nullable=True)
+    reply = stub.AddCollectionField(milvus_pb2.AddCollectionFieldRequest(collection_name=NAME,
+                                                                         schema=field.SerializeToString()))
+    assert (reply.code, reply.reason) == (1100, "only primary field can speficy AutoID with true, field name = "
+                                                "newField: invalid parameter")
+
+
 def test_an_empty_output_field_name_gets_milvus_s_answer(seeded, stub) -> None:
     """pymilvus refuses it itself; the Go SDK sends it and Milvus's proxy cannot parse it (the
     collection has a dynamic field; without one: ``field  not exist``)."""

@@ -19,7 +19,8 @@ from . import functions as function_checks, names, structs
 from .structs import StructFieldSchema
 from ..data import wkt
 from ..errors import (AutoIDException, ClusteringKeyException, DataTypeNotSupportException, ErrorCode,
-                     MilvusException, ParamError, PartitionKeyException, PrimaryKeyException, invalid_parameter)
+                     MilvusException, ParamError, PartitionKeyException, PrimaryKeyException, client_side,
+                     invalid_parameter)
 from ..types import (DENSE_VECTOR_TYPES, INT_RANGES, INTEGER_TYPES, FLOAT_TYPES, DataType, FunctionType,
                     VECTOR_TYPES, go_name)
 
@@ -124,6 +125,13 @@ def _element_type(value: Any) -> Any:
 _DEFAULT_KINDS = {bool: "DataType_Bool", int: "DataType_Int64", float: "DataType_Double", str: "DataType_VarChar"}
 
 
+def _auto_id_not_primary(name: str) -> PrimaryKeyException:
+    """pymilvus's check in process; an SDK that sends the field (Go) gets Milvus's proxy's text
+    (validateAutoIDAndPartitionKey, add_collection_field's own)."""
+    return client_side(PrimaryKeyException(message="The auto_id can only be specified on the primary key field"),
+                       invalid_parameter(f"only primary field can speficy AutoID with true, field name = {name}"))
+
+
 def _default_kind(value: Any) -> str:
     return _DEFAULT_KINDS.get(type(value), type(value).__name__)
 
@@ -214,7 +222,7 @@ class FieldSchema:
             self._deferred = self._deferred or MilvusException(
                 ErrorCode.SERVER_ERROR, f"the value for max_capacity of field {name} must be an integer")
         if args.auto_id and not args.is_primary:
-            raise PrimaryKeyException(message="The auto_id can only be specified on the primary key field")
+            raise _auto_id_not_primary(name)
         self.is_primary = args.is_primary
         self.auto_id = bool(args.auto_id)
         self.nullable = args.nullable
@@ -865,8 +873,7 @@ class CollectionSchema:
                                               "DataType.VARCHAR.")
         for field in self.fields:
             if field.auto_id and not field.is_primary:
-                raise PrimaryKeyException(message="The auto_id can only be specified on the primary key "
-                                                  "field")
+                raise _auto_id_not_primary(field.name)
         keys = self.partition_keys
         if len(keys) > 1:
             raise PartitionKeyException(message="Expected only one partition key field, got "
