@@ -356,6 +356,10 @@ def test_query_vectors_the_proxy_refuses(seeded, stub, wire_client) -> None:
     for placeholder, code, text in cases:
         reply = _search(stub, placeholder)
         assert (reply.status.code, text in reply.status.reason) == (code, True), reply.status.reason
+    reply = stub.Search(milvus_pb2.SearchRequest(  # the partitions first, as the proxy resolves them first
+        collection_name=NAME, placeholder_group=_group([b"\x00" * 2], common_pb2.BinaryVector), partition_names=["nope"],
+        dsl_type=common_pb2.BoolExprV1, search_params=[common_pb2.KeyValuePair(key="topk", value="2")]))
+    assert "partition name nope not found" in reply.status.reason, reply.status.reason
     schema = wire_client.create_schema()
     schema.add_field("id", DataType.INT64, is_primary=True)
     schema.add_field("half", DataType.BFLOAT16_VECTOR, dim=2)

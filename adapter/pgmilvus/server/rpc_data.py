@@ -192,11 +192,15 @@ class DataRPCs(RPCBase):
         response.output_fields.extend(_user_output_fields(plan, list(plan.fields)))  # as a search's
         return response
 
-    def _check_vector_type(self, call: Call, collection: str, placeholders: bytes, anns_field: Optional[str]) -> None:
+    def _check_vector_type(self, call: Call, collection: str, placeholders: bytes, anns_field: Optional[str],
+                           partitions: Any = ()) -> None:
         """The placeholder's vector type against the searched field (convert/vectors.check_vector_type);
-        an unknown collection or field is left to the core, which reports it in Milvus's order."""
+        an unknown collection, partition or field is left to the core, which reports it in Milvus's
+        order (the proxy resolves partitions before it converts the placeholder)."""
         try:
             schema = self._schema(call, collection)
+            if partitions and not set(partitions) <= set(self._client(call).list_partitions(collection)):
+                return
         except MilvusException:
             return
         if anns_field:
@@ -212,7 +216,8 @@ class DataRPCs(RPCBase):
         if request.sub_reqs:
             raise bad_request("advanced search (sub_reqs) goes through HybridSearch")
         ann = Ann.of(request)
-        self._check_vector_type(call, request.collection_name, request.placeholder_group, ann.anns_field)
+        self._check_vector_type(call, request.collection_name, request.placeholder_group, ann.anns_field,
+                                request.partition_names)
         found = function_chains(getattr(request, "function_chains", None))  # pymilvus 3's stubs only
         if found is not None:
             ann.kwargs["function_chains"] = found
@@ -239,7 +244,8 @@ class DataRPCs(RPCBase):
         reqs = []
         for sub in request.requests:
             ann = Ann.of(sub)
-            self._check_vector_type(call, request.collection_name, sub.placeholder_group, ann.anns_field)
+            self._check_vector_type(call, request.collection_name, sub.placeholder_group, ann.anns_field,
+                                    request.partition_names)
             if isinstance(ann.data, EmbeddingLists):
                 column = self._schema(call, request.collection_name).field(ann.anns_field or "")
                 ann.data = ann.data.objects(int(column.dim or 0) if column is not None else 0)
