@@ -336,6 +336,21 @@ def test_auto_id_on_another_field_than_the_key_gets_milvus_s_answer(seeded, stub
                                                 "newField: invalid parameter")
 
 
+@pytest.mark.parametrize("auto_id", [True, False])
+def test_the_schema_s_own_auto_id_is_ignored_as_milvus_ignores_it(stub, auto_id) -> None:
+    """The key field's autoID decides; the schema's (the Go SDK's WithAutoID, here the opposite) is
+    dropped by Milvus's proxy, and DescribeCollection answers the field's."""
+    schema = schema_pb2.CollectionSchema(name="autoids", autoID=not auto_id, fields=[
+        schema_pb2.FieldSchema(name="id", data_type=schema_pb2.Int64, is_primary_key=True, autoID=auto_id),
+        schema_pb2.FieldSchema(name="v", data_type=schema_pb2.FloatVector,
+                               type_params=[common_pb2.KeyValuePair(key="dim", value="2")])])
+    assert stub.CreateCollection(milvus_pb2.CreateCollectionRequest(
+        collection_name="autoids", schema=schema.SerializeToString())).code == 0
+    described = stub.DescribeCollection(milvus_pb2.DescribeCollectionRequest(collection_name="autoids")).schema
+    assert (described.autoID, described.fields[0].autoID) == (auto_id, auto_id)
+    stub.DropCollection(milvus_pb2.DropCollectionRequest(collection_name="autoids"))
+
+
 def test_an_empty_output_field_name_gets_milvus_s_answer(seeded, stub) -> None:
     """pymilvus refuses it itself; the Go SDK sends it and Milvus's proxy cannot parse it (the
     collection has a dynamic field; without one: ``field  not exist``)."""

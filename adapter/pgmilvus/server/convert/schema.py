@@ -50,7 +50,9 @@ def collection_schema(raw: bytes, collection_name: str = "") -> CollectionSchema
         raise bad_request("the collection schema is not a valid schema.CollectionSchema message") from None
     fields = [field_schema(f) for f in proto.fields if not f.is_dynamic]
     functions = [function(f) for f in proto.functions]
-    return CollectionSchema(fields, proto.description, functions=functions, auto_id=proto.autoID,
+    # Milvus's proxy ignores the schema's own autoID (createCollectionTask sets it false): the key
+    # field's says, and DescribeCollection answers that one (the Go SDK sends both, opposite in a test)
+    return CollectionSchema(fields, proto.description, functions=functions,
                             enable_dynamic_field=proto.enable_dynamic_field,
                             external_source=getattr(proto, "external_source", ""),  # master's stubs
                             external_spec=getattr(proto, "external_spec", ""),
