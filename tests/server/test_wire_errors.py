@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import struct
+from typing import Any
 
 import pytest
 
@@ -334,6 +335,33 @@ def test_auto_id_on_another_field_than_the_key_gets_milvus_s_answer(seeded, stub
                                                                          schema=field.SerializeToString()))
     assert (reply.code, reply.reason) == (1100, "only primary field can speficy AutoID with true, field name = "
                                                 "newField: invalid parameter")
+
+
+def _field(name: str, dtype: int, **kw: Any) -> schema_pb2.FieldSchema:
+    params = [common_pb2.KeyValuePair(key="dim", value="2")] if dtype == schema_pb2.FloatVector else []
+    return schema_pb2.FieldSchema(name=name, data_type=dtype, type_params=params, **kw)
+
+
+_PK, _VEC = _field("id", schema_pb2.Int64, is_primary_key=True), _field("v", schema_pb2.FloatVector)
+
+
+@pytest.mark.parametrize("fields, code, text", [
+    ([_PK], 1100, "schema does not contain vector field: invalid parameter"),
+    ([_VEC], 1101, "primary key is not specified: missing parameter"),
+    ([_field("id", schema_pb2.Float, is_primary_key=True), _VEC], 1100,
+     "the data type of primary key should be Int64 or VarChar: invalid parameter"),
+    ([_PK, _VEC, _field("a", schema_pb2.Int64, is_partition_key=True), _field("b", schema_pb2.Int64, is_partition_key=True)],
+     1100, "there are more than one partition key, field name = a, b: invalid parameter"),
+    ([_PK, _VEC, _field("a", schema_pb2.Float, is_partition_key=True)], 1100,
+     "the data type of partition key should be Int64 or VarChar: invalid parameter"),
+])
+def test_schemas_pymilvus_refuses_get_the_proxy_s_answer(stub, fields, code, text) -> None:
+    """pymilvus checks keys and partition keys itself; an SDK that does not (Go) gets Milvus's
+    proxy's texts, in its order (the vector fields before the key)."""
+    schema = schema_pb2.CollectionSchema(name="keys", fields=fields)
+    reply = stub.CreateCollection(milvus_pb2.CreateCollectionRequest(collection_name="keys",
+                                                                     schema=schema.SerializeToString()))
+    assert (reply.code, reply.reason.split(" (add one")[0]) == (code, text)
 
 
 @pytest.mark.parametrize("auto_id", [True, False])

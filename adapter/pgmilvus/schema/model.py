@@ -834,7 +834,13 @@ class CollectionSchema:
         """pymilvus's client checks, then Milvus 2.6's proxy checks (createCollectionTask.PreExecute)
         and rootcoord's (checkFieldSchema), in their order, before any DDL runs: a schema with
         several faults is refused for the one Milvus names."""
-        self._verify_client()
+        try:
+            self._verify_client()
+        except (PrimaryKeyException, PartitionKeyException) as exc:
+            answer = self._proxy_answer()  # what an SDK that does not check (Go) gets from Milvus
+            if answer is None:
+                raise
+            raise client_side(exc, answer) from None
         for struct in self.struct_fields:
             structs.verify_client(struct)
         function_checks.verify_client(self)
@@ -884,6 +890,47 @@ class CollectionSchema:
             if field.dtype not in (DataType.INT64, DataType.VARCHAR):
                 raise PartitionKeyException(message="Partition key field type must be DataType.INT64 or "
                                                     f"DataType.VARCHAR. (field {field.name})")
+
+    def _proxy_answer(self) -> Optional[MilvusException]:
+        """Milvus's proxy's answer to a schema pymilvus refuses itself (keys, auto_id, partition
+        keys), in createCollectionTask.PreExecute's order: the vector fields first, then
+        validatePrimaryKey, ValidateFieldAutoID and validatePartitionKey; None if it takes it."""
+        try:
+            self._verify_counts()
+        except MilvusException as exc:
+            return exc
+        return self._proxy_key_answer() or self._proxy_auto_id_answer() or self._proxy_partition_key_answer()
+
+    def _proxy_key_answer(self) -> Optional[MilvusException]:
+        keys = [f for f in self.fields if f.is_primary]
+        if len(keys) > 1:
+            return invalid_parameter(f"there are more than one primary key, field name = {keys[0].name}, "
+                                     f"{keys[1].name}")
+        if not keys:
+            return MilvusException(ErrorCode.MISSING_PARAMETER, "primary key is not specified: missing parameter")
+        if keys[0].dtype not in (DataType.INT64, DataType.VARCHAR):
+            return invalid_parameter("the data type of primary key should be Int64 or VarChar")
+        return None
+
+    def _proxy_auto_id_answer(self) -> Optional[MilvusException]:
+        auto = [f for f in self.fields if f.auto_id]
+        if len(auto) > 1:
+            return invalid_parameter(f"only one field can speficy AutoID with true, field name = {auto[0].name}, "
+                                     f"{auto[1].name}")
+        if auto and not auto[0].is_primary:
+            return invalid_parameter(f"only primary field can speficy AutoID with true, field name = {auto[0].name}")
+        return None
+
+    def _proxy_partition_key_answer(self) -> Optional[MilvusException]:
+        keys = self.partition_keys
+        if len(keys) > 1:
+            return invalid_parameter(f"there are more than one partition key, field name = {keys[0].name}, "
+                                     f"{keys[1].name}")
+        if keys and keys[0].is_primary:
+            return invalid_parameter("the partition key field must not be primary field")
+        if keys and keys[0].dtype not in (DataType.INT64, DataType.VARCHAR):
+            return invalid_parameter("the data type of partition key should be Int64 or VarChar")
+        return None
 
     def _verify_counts(self) -> None:
         """The proxy's first checks: Milvus's field limits, then at least one vector field (its
