@@ -354,6 +354,10 @@ _PK, _VEC = _field("id", schema_pb2.Int64, is_primary_key=True), _field("v", sch
      1100, "there are more than one partition key, field name = a, b: invalid parameter"),
     ([_PK, _VEC, _field("a", schema_pb2.Float, is_partition_key=True)], 1100,
      "the data type of partition key should be Int64 or VarChar: invalid parameter"),
+    *[([_PK, schema_pb2.FieldSchema(name="v", data_type=schema_pb2.FloatVector, type_params=[
+        common_pb2.KeyValuePair(key="dim", value=dim)])], 65535,
+       f'strconv.ParseInt: parsing "{dim}": invalid syntax (the value for dim of field v must be an integer)')
+      for dim in ("中文", "", "%$#")],
 ])
 def test_schemas_pymilvus_refuses_get_the_proxy_s_answer(stub, fields, code, text) -> None:
     """pymilvus checks keys and partition keys itself; an SDK that does not (Go) gets Milvus's

@@ -107,6 +107,10 @@ def _param_error(exc: ValidationError, field: str) -> MilvusException:
     if pymilvus_class is not None:
         detail = f"invalid value {first.get('input')!r} for `{key}` of field {field}: {first['msg']}"
         return pymilvus_class(message=f"Param {key} must be bool type. ({detail})")
+    if key == "dim":  # the proxy's validateDimension returns strconv.ParseInt's own error (pymilvus sends str(dim))
+        sent = json.dumps(str(first.get("input")), ensure_ascii=False)
+        return MilvusException(ErrorCode.SERVER_ERROR, f"strconv.ParseInt: parsing {sent}: invalid syntax (the "
+                                                       f"value for dim of field {field} must be an integer)")
     if key in _INT_PARAMS:
         return MilvusException(ErrorCode.SERVER_ERROR, f"the value for {key} of field {field} must be an integer")
     return ParamError(message=f"invalid value {first.get('input')!r} for `{key}` of field {field}: "
