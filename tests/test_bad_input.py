@@ -430,7 +430,7 @@ CASES = [
     case("index-create-binary-metric", lambda c: c.create_index("bv", _ip(index_type="BIN_FLAT", metric_type="L2")), E, 1100, "binary vector index does not support metric type: L2"),
     case("index-create-param-str", lambda c: c.create_index("noidx", _ip(index_type="HNSW", metric_type="L2", params={"M": "x"})), E, 1100, "invalid integer value, key: 'M', value: 'x': invalid parameter"),
     case("index-create-param-range", lambda c: c.create_index("noidx", _ip(index_type="HNSW", metric_type="L2", params={"M": 100000})), E, 1100, "Out of range in json: param 'M' (100000) should be in range [2, 2048]: invalid parameter"),
-    case("index-create-scalar-hnsw", lambda c: c.create_index("typed", _ip("s", index_type="HNSW", metric_type="L2")), E, 1100, "invalid index type: HNSW for scalar field s"),
+    case("index-create-scalar-hnsw", lambda c: c.create_index("typed", _ip("s", index_type="HNSW", metric_type="L2")), E, 1100, "index HNSW only supports vector data type: invalid parameter; field s is scalar"),
     case("index-create-scalar-type", lambda c: c.create_index("typed", _ip("i64", index_type="FOO")), E, 1100, "invalid parameter[expected=valid index][actual=invalid index type: FOO]: use one of INVERTED, STL_SORT, Trie, BITMAP, AUTOINDEX for scalar field i64"),
     case("index-type-int", lambda c: c.prepare_index_params("v", index_type=5), ParamError, 1, "index_type"),
     # --- insert: arguments ----------------------------------------------------------------------------------
@@ -640,7 +640,10 @@ CASES = [
     case("search-data-empty-numpy", lambda c: c.search("typed", data=np.zeros((0, 2), np.float32)), E, 1, "holds no query vector"),
     case("search-nq-huge-numpy", lambda c: c.search("typed", data=np.zeros((16385, 2), np.float32)), E, 1100, "should be in range [1, 16384], but got 16385"),
     case("search-anns-unknown", lambda c: c.search("typed", data=[[0.1, 0.2]], anns_field="nofield"), E, 1100, "fieldName(nofield) not found"),
-    case("search-anns-scalar", lambda c: c.search("typed", data=[[0.1, 0.2]], anns_field="s"), E, 1100, "(s)"),
+    case("search-anns-scalar", lambda c: c.search("typed", data=[[0.1, 0.2]], anns_field="s"), E, 1100, "failed to create query plan: field (s) to search is not of vector data type: query plan failed: invalid parameter"),
+    # Milvus's proxy checks the partitions, then the output fields, before the anns field
+    case("search-partition-empty-first", lambda c: c.search("typed", data=[[0.1, 0.2]], anns_field="nofield", partition_names=[""]), E, 65535, "Invalid partition name: . Partition name should not be empty."),
+    case("search-count-star", lambda c: c.search("typed", data=[[0.1, 0.2]], anns_field="nofield", output_fields=["count(*)"]), E, 1100, "aggregates are not supported in search request: invalid parameter"),
     case("search-limit-zero", lambda c: c.search("typed", data=[[0.1, 0.2]], limit=0), ParamError, 1, "`limit` value 0 is illegal"),
     case("search-limit-negative", lambda c: c.search("typed", data=[[0.1, 0.2]], limit=-5), ParamError, 1, "-5"),
     case("search-limit-huge", lambda c: c.search("typed", data=[[0.1, 0.2]], limit=20000), E, 1100, "topk [20000] is invalid"),

@@ -21,7 +21,7 @@ _METRIC = ": invalid parameter[expected=valid index params][actual=invalid index
 
 
 def _make(client: MilvusClient) -> None:
-    schema = client.create_schema()
+    schema = client.create_schema(enable_dynamic_field=True)
     schema.add_field("id", DataType.INT64, is_primary=True)
     schema.add_field("v", DataType.FLOAT_VECTOR, dim=4)
     schema.add_field("v3", DataType.FLOAT_VECTOR, dim=3)
@@ -144,6 +144,8 @@ REFUSED += [
     _kh("IVF_RABITQ", {"refine_type": " SQ8 "}, f"invalid refine type :  SQ8 , {_IVF_REFINES}"),
     _kh("IVF_RABITQ", {"refine": True, "refine_type": "sq4u"}, f"invalid refine type : sq4u, {_IVF_REFINES}"),
     _cannot("sp", "HNSW", "IP", "SPARSE_INVERTED_INDEX, SPARSE_WAND, AUTOINDEX"),
+    _cannot("sp", "FLAT", "IP", "SPARSE_INVERTED_INDEX, SPARSE_WAND, AUTOINDEX"),  # dense-only, as IVF_*
+    _cannot("sp", "IVF_FLAT", "IP", "SPARSE_INVERTED_INDEX, SPARSE_WAND, AUTOINDEX"),
     _cannot("b", "HNSW_SQ", "HAMMING", _BINARY),
     _cannot("b", "DISKANN", "HAMMING", _BINARY),
     _cannot("i8", "DISKANN", "L2", "HNSW, AUTOINDEX"),
@@ -172,6 +174,26 @@ REFUSED += [
     _cannot("b", "FLAT", "SUBSTRUCTURE", _BINARY),
     _cannot("b", "IVF_FLAT", "SUPERSTRUCTURE", _BINARY),
     _cannot("b", "DISKANN", "SUBSTRUCTURE", _BINARY),
+]
+
+
+#: Milvus master's checkers of a vector type on a scalar field and of STL_SORT's field types.
+REFUSED += [
+    ("i16", dict(index_type="FLAT", metric_type="COSINE"),
+     "index FLAT only supports vector data type: invalid parameter; field i16 is scalar: use one of INVERTED, "
+     "STL_SORT, Trie, BITMAP, AUTOINDEX"),
+    ("tags", dict(index_type="SCANN", metric_type="COSINE"),
+     "index SCANN only supports vector data type: invalid parameter; field tags is scalar: use one of INVERTED, "
+     "STL_SORT, Trie, BITMAP, AUTOINDEX"),
+    ("dyn_key", dict(index_type="HNSW", metric_type="L2", params={"json_cast_type": "DOUBLE"}),
+     "index HNSW only supports vector data type: invalid parameter; field dyn_key is scalar: use one of "
+     "INVERTED, STL_SORT, Trie, BITMAP, AUTOINDEX"),
+    ("tags", dict(index_type="STL_SORT"), "STL_SORT are only supported on numeric, varchar or timestamptz field, "
+                                          "got Array: invalid parameter; field tags: use INVERTED, BITMAP or AUTOINDEX"),
+    ("j", dict(index_type="STL_SORT"), "json index must specify cast type: missing parameter[missing_param="
+                                       "json_cast_type]: invalid parameter[expected=valid index params][actual="
+                                       "invalid index params]: give STL_SORT on JSON field j a json_path and a "
+                                       "json_cast_type (DOUBLE or VARCHAR)"),
 ]
 
 
@@ -214,6 +236,8 @@ TAKEN = [
     ("b", dict(index_type="FAISS", metric_type="HAMMING", params={"faiss_index_name": "BFlat"})),
     ("b", dict(index_type="FAISS", metric_type="HAMMING", params={"faiss_index_name": "BIVF4"})),
     ("i8", dict(index_type="HNSW_SQ", metric_type="L2")),
+    ("j", dict(index_type="INVERTED", metric_type="IP", params={"json_path": 'j["a"]', "json_cast_type": "varchar"})),
+    ("f", dict(index_type="AUTOINDEX", metric_type="IP")),  # kept for describe_index, used for nothing
 ]
 
 
@@ -221,7 +245,27 @@ TAKEN = [
 def test_taken(client: MilvusClient, field: str, index: dict) -> None:
     _make(client)
     _create(client, field, **index)
-    assert client.list_indexes(NAME) == [field]
+    assert len(client.list_indexes(NAME)) == 1
+
+
+@pytest.mark.parametrize("field, index_type", [("j", "TRIE"), ("tags", "Trie"), ("f", "Trie")])
+def test_trie_takes_strings_only(client: MilvusClient, field: str, index_type: str) -> None:
+    """Milvus's TRIE checker refuses every field that holds no string, JSON and arrays too."""
+    _make(client)
+    with pytest.raises(MilvusException) as info:
+        _create(client, field, index_type=index_type)
+    assert (info.value.code, info.value.message.split(" (field")[0]) == (65535, "TRIE are only supported on "
+                                                                                "varchar field")
+    assert client.list_indexes(NAME) == []
+
+
+def test_a_scalar_index_describes_the_metric_it_was_given(client: MilvusClient) -> None:
+    """Milvus keeps a scalar AUTOINDEX's metric_type among its params (the Go SDK's tests read it
+    back) and searches never use it."""
+    _make(client)
+    _create(client, "f", index_type="AUTOINDEX", metric_type="COSINE")
+    described = client.describe_index(NAME, "f")
+    assert (described["index_type"], described["metric_type"]) == ("AUTOINDEX", "COSINE")
 
 
 @pytest.mark.parametrize("name, method", [("IVF64,Flat", "ivfflat"), ("HNSW32,PQ16", "hnsw"), ("Flat", None)])

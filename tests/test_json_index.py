@@ -81,7 +81,7 @@ def test_the_gin_index_serves_equality_on_an_indexed_path(client: MilvusClient) 
 
 
 @pytest.mark.parametrize("index_type,path,cast,extra,message", [
-    ("HNSW", 'metadata["a"]', "DOUBLE", {}, "invalid index type: HNSW for scalar field metadata"),
+    ("HNSW", 'metadata["a"]', "DOUBLE", {}, "index HNSW only supports vector data type: invalid parameter; field metadata is scalar"),
     ("TRIE", 'metadata["a"]', "VARCHAR", {}, "TRIE are only supported on varchar field (metadata is JSON)"),
     ("INVERTED", 'metadata["a"]', "INT64", {}, "json_cast_type 'INT64' of the index on JSON field metadata"),
     ("INVERTED", 'metadata["a"]', None, {}, "json index must specify cast type: missing parameter"

@@ -199,7 +199,7 @@ DEFERRED_FIELDS = [
     ("x" * 256, D.INT64, {}, MilvusException, "The length of a field name must be less than 255 characters."),
     ("$meta", D.INT64, {}, MilvusException, "The first character of a field name"),
     ("a", D.INT64, {"nullable": 1}, ParamError, "`nullable` of field a"),
-    ("a", D.FLOAT_VECTOR, {"dim": 4.5}, MilvusException, "the value for dim of field a must be an integer"),
+    ("a", D.FLOAT_VECTOR, {"dim": 4.5}, MilvusException, "strconv.ParseInt: parsing \"4.5\": invalid syntax (the value for dim of field a must be an integer)"),
     ("a", D.VARCHAR, {"max_length": "big"}, MilvusException,
      "the value for max_length of field a must be an integer"),
     ("a", D.ARRAY, {"element_type": D.INT64, "max_capacity": []}, MilvusException,

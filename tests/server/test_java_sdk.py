@@ -396,7 +396,7 @@ def test_java_types_match_pymilvus(java_features: JavaRun) -> None:
     # pymilvus would get it over the wire had it not checked the rows first
     assert run.error("errUpsertNoPk") == {
         "code": 1100, "legacy": 5, "kind": "SERVER_ERROR",
-        "message": "fieldSchema(id) has no corresponding fieldData pass in: invalid parameter "
+        "message": "must assign pk when upsert, primary field: id: invalid parameter "
                    "(row 0: give `id` a value)"}
     assert run.error("errInsertMissingField") == {"code": 0, "legacy": 0, "kind": "INVALID_PARAMS",
                                                   "message": "The field: title is not provided."}  # the SDK's check

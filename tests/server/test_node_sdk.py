@@ -131,7 +131,7 @@ ERRORS = {
     "err_index_field": ("UnexpectedError", 1700, "cannot create index on non-exist field: nofield"),
     "err_release_unknown": ("CollectionNotExists", 100, "collection not found[database=default][collection=nope]"),
     "err_varchar_long": ("IllegalArgument", 1100, "length of varchar field s exceeds max length"),
-    "err_index_unknown": ("IndexNotExist", 700, "index not found[collection=node_more]"),
+    "err_index_unknown": ("IndexNotExist", 700, "index not found[indexName=nope]"),
     "err_topk": ("IllegalArgument", 1100, "topk [20000] is invalid, it should be in range [1, 16384]"),
     "err_delete_filter": ("IllegalArgument", 1100, "failed to create delete plan: cannot parse expression: s like"),
 }

@@ -104,7 +104,7 @@ def test_describe_of_a_missing_index(wire_client, serve_address) -> None:
     _collection(wire_client)
     assert wire_client.describe_index("books", "nope") is None
     assert _post(serve_address, "/indexes/describe", {"collectionName": "books", "indexName": "nope"}) == {
-        "code": 700, "message": "index not found[collection=books]"}
+        "code": 700, "message": "index not found[indexName=nope]"}
 
 
 def test_partitions(wire_client, serve_address) -> None:

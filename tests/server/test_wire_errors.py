@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import json
 import struct
+from typing import Any
 
 import pytest
 
 grpc = pytest.importorskip("grpc")
 pytest.importorskip("pymilvus")
 
-from pymilvus import MilvusException  # noqa: E402
+from pymilvus import DataType, MilvusException  # noqa: E402
 from pymilvus.grpc_gen import common_pb2, milvus_pb2, milvus_pb2_grpc, schema_pb2  # noqa: E402
 
 NAME = "errs"
@@ -149,6 +150,12 @@ BAD_INSERTS = {
     "no primary key column": ([_float_column("vector", [1, 2, 3], 3)], 1,
                               "fieldSchema(id) has no corresponding fieldData pass in: invalid parameter "
                               "(row 0: give `id` a value)"),
+    # the Go SDK sends an empty column as it is; the proxy checks each column's type before the lengths
+    "an empty key column": ([_long_column("id", []), _float_column("vector", [1, 2, 3], 3)], 1,
+                            "field 'id' is illegal, array type mismatch: invalid parameter[expected=need long int "
+                            "array][actual=got nil]"),
+    "no rows at all": ([_long_column("id", []), _float_column("vector", [], 3)], 0,
+                       "num_rows should be greater than 0: invalid parameter[expected=invalid num_rows][actual=0]"),
     # the Java SDK puts a row's "$meta" key into the dynamic column; Milvus's checkDynamicFieldData refuses it
     "a $meta key in $meta": ([_long_column("id", [10]), _float_column("vector", [1, 2, 3], 3),
                               _meta_column([b'{"$meta": {}, "k": 1}'])], 1, "cannot set json key to: $meta (row 0"),
@@ -170,14 +177,84 @@ def test_malformed_insert_gets_a_status_and_writes_nothing(seeded, stub, local_c
 
 def test_an_upsert_without_its_key_column_gets_milvus_s_answer(seeded, stub, local_client) -> None:
     """The Java SDK sends an upsert on an auto_id collection without the key column (it checks
-    nothing there); Milvus 2.6's proxy answers checkFieldsDataBySchema's 1100, where pgmilvus answered
-    pymilvus's client-side text with code 1."""
+    nothing there), the Go SDK any upsert it is given; Milvus master's proxy looks for the key
+    column first (CheckDuplicatePkExist, 1100), where pgmilvus answered pymilvus's client-side text
+    with code 1 (and later 2.6's checkFieldsDataBySchema text)."""
     reply = stub.Upsert(milvus_pb2.UpsertRequest(collection_name=NAME, num_rows=1,
                                                  fields_data=[_float_column("vector", [1, 2, 3], 3)]))
     assert (reply.status.code, reply.status.error_code, reply.status.reason) == (
         1100, common_pb2.IllegalArgument,
-        "fieldSchema(id) has no corresponding fieldData pass in: invalid parameter (row 0: give `id` a value)")
+        "must assign pk when upsert, primary field: id: invalid parameter (row 0: give `id` a value)")
     assert local_client.query(NAME, output_fields=["count(*)"])[0]["count(*)"] == 5
+
+
+@pytest.mark.parametrize("collection, columns, text", [
+    (NAME, [], "num_rows should be greater than 0: invalid parameter[expected=invalid num_rows][actual=0]"),
+    (NAME, [_long_column("id", []), _float_column("vector", [], 3)], "num_rows should be greater than 0"),
+    ("nope", [], "collection not found[database=default][collection=nope]"),  # the collection first
+])
+def test_an_upsert_of_no_rows_gets_milvus_s_answer(seeded, stub, local_client, collection, columns, text) -> None:
+    """The Go SDK sends num_rows 0 for an upsert without columns or with empty ones: Milvus's
+    proxy refuses it before it looks at the columns or the partition."""
+    reply = stub.Upsert(milvus_pb2.UpsertRequest(collection_name=collection, num_rows=0, fields_data=columns,
+                                                 partition_name="nope"))
+    assert reply.status.code != 0 and text in reply.status.reason, reply.status.reason
+    assert local_client.query(NAME, output_fields=["count(*)"])[0]["count(*)"] == 5
+
+
+@pytest.mark.parametrize("collection, code, text", [
+    (NAME, 1100, "delete plan can't be empty or always true : : invalid parameter"),
+    ("nope", 100, "collection not found[database=default][collection=nope]"),
+])
+def test_a_delete_without_a_filter_gets_milvus_s_answer(seeded, stub, local_client, collection, code, text) -> None:
+    """pymilvus refuses an empty delete filter itself; the Go SDK sends it, and Milvus's proxy looks
+    the collection up, then refuses the plan."""
+    reply = stub.Delete(milvus_pb2.DeleteRequest(collection_name=collection, expr=""))
+    assert (reply.status.code, reply.status.reason) == (code, text)
+    assert local_client.query(NAME, output_fields=["count(*)"])[0]["count(*)"] == 5
+
+
+def _sparse_column(name: str, rows: list[list[tuple[int, float]]]) -> schema_pb2.FieldData:
+    col = schema_pb2.FieldData(type=schema_pb2.SparseFloatVector, field_name=name)
+    col.vectors.sparse_float_vector.contents.extend(b"".join(struct.pack("<If", i, v) for i, v in row)
+                                                    for row in rows)
+    return col
+
+
+def _int8_array_column(name: str, cells: list[schema_pb2.ScalarField]) -> schema_pb2.FieldData:
+    col = schema_pb2.FieldData(type=schema_pb2.Array, field_name=name)
+    col.scalars.array_data.element_type = schema_pb2.Int64
+    col.scalars.array_data.data.extend(cells)
+    return col
+
+
+@pytest.mark.parametrize("column, text", [
+    (_sparse_column("sparse", [[(2, 0.4), (10, 0.5), (2, 0.6)]]),
+     "unsorted or same indices in sparse float vector: invalid parameter"),
+    (_sparse_column("sparse", [[(10, 0.5), (2, 0.6)]]), "unsorted or same indices in sparse float vector"),
+    (_sparse_column("sparse", [[(4294967295, 0.4)]]),
+     "invalid index in sparse float vector: must be less than 2^32-1: invalid parameter"),
+    (_int8_array_column("tags", [schema_pb2.ScalarField(long_data=schema_pb2.LongArray(data=[1]))]),
+     "insert data does not match: invalid parameter[expected=int array][actual=*schemapb.ScalarField_LongData "
+     "array]"),
+    (_int8_array_column("tags", [schema_pb2.ScalarField(bool_data=schema_pb2.BoolArray(data=[True]))]),
+     "insert data does not match: invalid parameter[expected=int array][actual=*schemapb.ScalarField_BoolData "
+     "array]"),
+])
+def test_columns_the_proxy_refuses_byte_for_byte(wire_client, stub, local_client, column, text) -> None:
+    """What only the wire form can carry: a sparse row's pairs out of order or repeated, an index
+    of 2^32-1, array cells of another type than the schema's elements (the Go SDK sends them)."""
+    schema = wire_client.create_schema()
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+    schema.add_field("tags", DataType.ARRAY, element_type=DataType.INT8, max_capacity=4, nullable=True)
+    wire_client.create_collection("cells", schema=schema)
+    columns = [_long_column("id", [1])]
+    if column.field_name != "sparse":
+        columns.append(_sparse_column("sparse", [[(1, 0.5)]]))
+    reply = stub.Insert(milvus_pb2.InsertRequest(collection_name="cells", num_rows=1, fields_data=[*columns, column]))
+    assert (reply.status.code, text in reply.status.reason) == (1100, True), reply.status.reason
+    assert local_client.query("cells", output_fields=["count(*)"])[0]["count(*)"] == 0
 
 
 def test_an_int8_out_of_range_gets_milvus_s_answer(wire_client, stub, local_client) -> None:
@@ -225,6 +302,129 @@ def test_malformed_search_gets_a_status(seeded, stub) -> None:
         assert reply.status.code != 0, i
         assert text in reply.status.reason, reply.status.reason
     assert stub.HasCollection(milvus_pb2.HasCollectionRequest(collection_name=NAME)).value is True
+
+
+@pytest.mark.parametrize("dtype, slot, value, kind", [
+    (schema_pb2.Int64, "int_data", 2, "DataType_Int"),
+    (schema_pb2.VarChar, "int_data", 2, "DataType_Int"),
+    (schema_pb2.Float, "double_data", 2.6, "DataType_Double"),
+    (schema_pb2.Double, "float_data", 2.5, "DataType_Float"),
+])
+def test_a_default_in_another_number_slot_gets_rootcoord_s_answer(stub, dtype, slot, value, kind) -> None:
+    """The Go SDK sends the default in the slot its setter names (WithDefaultValueInt: int_data);
+    rootcoord refuses a slot that is not the field's type, which the value alone no longer shows."""
+    field = schema_pb2.FieldSchema(name="d", data_type=dtype, type_params=[
+        common_pb2.KeyValuePair(key="max_length", value="8")] if dtype == schema_pb2.VarChar else [])
+    setattr(field.default_value, slot, value)
+    schema = schema_pb2.CollectionSchema(name="defaults", fields=[
+        schema_pb2.FieldSchema(name="id", data_type=schema_pb2.Int64, is_primary_key=True),
+        schema_pb2.FieldSchema(name="v", data_type=schema_pb2.FloatVector,
+                               type_params=[common_pb2.KeyValuePair(key="dim", value="2")]), field])
+    reply = stub.CreateCollection(milvus_pb2.CreateCollectionRequest(collection_name="defaults",
+                                                                     schema=schema.SerializeToString()))
+    name = schema_pb2.DataType.Name(dtype)
+    assert (reply.code, reply.reason) == (1100, f"type ({name}) of field (d) is not equal to the type({kind}) of "
+                                                "default_value: invalid parameter")
+    assert stub.HasCollection(milvus_pb2.HasCollectionRequest(collection_name="defaults")).value is False
+
+
+def test_auto_id_on_another_field_than_the_key_gets_milvus_s_answer(seeded, stub) -> None:
+    """pymilvus refuses it itself (PrimaryKeyException); the Go SDK sends it."""
+    field = schema_pb2.FieldSchema(name="newField", data_type=schema_pb2.Int64, autoID=True, nullable=True)
+    reply = stub.AddCollectionField(milvus_pb2.AddCollectionFieldRequest(collection_name=NAME,
+                                                                         schema=field.SerializeToString()))
+    assert (reply.code, reply.reason) == (1100, "only primary field can speficy AutoID with true, field name = "
+                                                "newField: invalid parameter")
+
+
+def _field(name: str, dtype: int, **kw: Any) -> schema_pb2.FieldSchema:
+    params = [common_pb2.KeyValuePair(key="dim", value="2")] if dtype == schema_pb2.FloatVector else []
+    return schema_pb2.FieldSchema(name=name, data_type=dtype, type_params=params, **kw)
+
+
+_PK, _VEC = _field("id", schema_pb2.Int64, is_primary_key=True), _field("v", schema_pb2.FloatVector)
+
+
+@pytest.mark.parametrize("fields, code, text", [
+    ([_PK], 1100, "schema does not contain vector field: invalid parameter"),
+    ([_VEC], 1101, "primary key is not specified: missing parameter"),
+    ([_field("id", schema_pb2.Float, is_primary_key=True), _VEC], 1100,
+     "the data type of primary key should be Int64 or VarChar: invalid parameter"),
+    ([_PK, _VEC, _field("a", schema_pb2.Int64, is_partition_key=True), _field("b", schema_pb2.Int64, is_partition_key=True)],
+     1100, "there are more than one partition key, field name = a, b: invalid parameter"),
+    ([_PK, _VEC, _field("a", schema_pb2.Float, is_partition_key=True)], 1100,
+     "the data type of partition key should be Int64 or VarChar: invalid parameter"),
+    *[([_PK, schema_pb2.FieldSchema(name="v", data_type=schema_pb2.FloatVector, type_params=[
+        common_pb2.KeyValuePair(key="dim", value=dim)])], 65535,
+       f'strconv.ParseInt: parsing "{dim}": invalid syntax (the value for dim of field v must be an integer)')
+      for dim in ("中文", "", "%$#")],
+])
+def test_schemas_pymilvus_refuses_get_the_proxy_s_answer(stub, fields, code, text) -> None:
+    """pymilvus checks keys and partition keys itself; an SDK that does not (Go) gets Milvus's
+    proxy's texts, in its order (the vector fields before the key)."""
+    schema = schema_pb2.CollectionSchema(name="keys", fields=fields)
+    reply = stub.CreateCollection(milvus_pb2.CreateCollectionRequest(collection_name="keys",
+                                                                     schema=schema.SerializeToString()))
+    assert (reply.code, reply.reason.split(" (add one")[0]) == (code, text)
+
+
+@pytest.mark.parametrize("auto_id", [True, False])
+def test_the_schema_s_own_auto_id_is_ignored_as_milvus_ignores_it(stub, auto_id) -> None:
+    """The key field's autoID decides; the schema's (the Go SDK's WithAutoID, here the opposite) is
+    dropped by Milvus's proxy, and DescribeCollection answers the field's."""
+    schema = schema_pb2.CollectionSchema(name="autoids", autoID=not auto_id, fields=[
+        schema_pb2.FieldSchema(name="id", data_type=schema_pb2.Int64, is_primary_key=True, autoID=auto_id),
+        schema_pb2.FieldSchema(name="v", data_type=schema_pb2.FloatVector,
+                               type_params=[common_pb2.KeyValuePair(key="dim", value="2")])])
+    assert stub.CreateCollection(milvus_pb2.CreateCollectionRequest(
+        collection_name="autoids", schema=schema.SerializeToString())).code == 0
+    described = stub.DescribeCollection(milvus_pb2.DescribeCollectionRequest(collection_name="autoids")).schema
+    assert (described.autoID, described.fields[0].autoID) == (auto_id, auto_id)
+    stub.DropCollection(milvus_pb2.DropCollectionRequest(collection_name="autoids"))
+
+
+def test_an_empty_output_field_name_gets_milvus_s_answer(seeded, stub) -> None:
+    """pymilvus refuses it itself; the Go SDK sends it and Milvus's proxy cannot parse it (the
+    collection has a dynamic field; without one: ``field  not exist``)."""
+    reply = stub.Search(milvus_pb2.SearchRequest(
+        collection_name=NAME, placeholder_group=_group([struct.pack("<3f", 1, 0, 1)]), output_fields=[""],
+        dsl_type=common_pb2.BoolExprV1, search_params=[common_pb2.KeyValuePair(key="topk", value="2")]))
+    assert (reply.status.code, reply.status.reason) == (1100, "parse output field name failed: ")
+
+
+def test_query_vectors_the_proxy_refuses(seeded, stub, wire_client) -> None:
+    """No query vector at all (the Go SDK sends none, of no type) is the proxy's nq check; a
+    placeholder of another vector type than the field's is segcore's (float16 / bfloat16 fields:
+    the proxy's, which converts only float32); a sparse query's indices must ascend strictly."""
+    cases = [(_group([], 0), 1100, "nq [0] is invalid, nq (number of search vector per search "
+                                                  "request) should be in range [1, 16384], but got 0"),
+             (_group([b"\x00" * 2], common_pb2.BinaryVector), 65535,
+              "vector type must be the same, field vector - type FloatVector, search ph type BinaryVector")]
+    for placeholder, code, text in cases:
+        reply = _search(stub, placeholder)
+        assert (reply.status.code, text in reply.status.reason) == (code, True), reply.status.reason
+    reply = stub.Search(milvus_pb2.SearchRequest(  # the partitions first, as the proxy resolves them first
+        collection_name=NAME, placeholder_group=_group([b"\x00" * 2], common_pb2.BinaryVector), partition_names=["nope"],
+        dsl_type=common_pb2.BoolExprV1, search_params=[common_pb2.KeyValuePair(key="topk", value="2")]))
+    assert "partition name nope not found" in reply.status.reason, reply.status.reason
+    schema = wire_client.create_schema()
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("half", DataType.BFLOAT16_VECTOR, dim=2)
+    schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+    index_params = wire_client.prepare_index_params()
+    index_params.add_index("half", index_type="FLAT", metric_type="L2")
+    index_params.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="IP")
+    wire_client.create_collection("typed_vectors", schema=schema, index_params=index_params)
+    for field, placeholder, code, text in [
+            ("half", _group([b"\x00" * 4], common_pb2.Float16Vector), 1100,
+             "vector type must be the same: field type BFloat16Vector, search type Float16Vector: invalid parameter"),
+            ("sparse", _group([struct.pack("<IfIf", 1, 0.5, 1, 0.6)], common_pb2.SparseFloatVector), 65535,
+             "Invalid sparse row: id should be strict ascending")]:
+        reply = stub.Search(milvus_pb2.SearchRequest(
+            collection_name="typed_vectors", placeholder_group=placeholder, dsl_type=common_pb2.BoolExprV1,
+            search_params=[common_pb2.KeyValuePair(key="topk", value="2"),
+                           common_pb2.KeyValuePair(key="anns_field", value=field)]))
+        assert (reply.status.code, text in reply.status.reason) == (code, True), reply.status.reason
 
 
 @pytest.mark.parametrize("rpc, response, data", [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any, Optional
 
 import psycopg
@@ -69,13 +70,11 @@ def _plan(info: CollectionInfo, param: IndexParam, vectorscale: bool = False,
     dynamic_key = field is None and info.schema.enable_dynamic_field  # Milvus: a key of $meta, never 1700
     if dynamic_key or (field is not None and field.dtype == DataType.JSON
                        and json_index.is_json_path_index(param.params)):
-        if param.metric_type:
-            raise invalid_parameter(f"metric_type is not allowed for scalar field {param.field_name}")
         if not param.index_name:
             index_name = _default_name(info, param, json_index.default_index_name(info.schema, param.field_name,
                                                                                   param.params))
-        return indexes.plan_json_path_index(info.schema, param.field_name, index_name, param.index_type,
-                                            param.params)
+        return _kept_metric(indexes.plan_json_path_index(info.schema, param.field_name, index_name,
+                                                         param.index_type, param.params), param)
     if field is None:
         raise MilvusException(ErrorCode.FIELD_NOT_FOUND,
                               f"cannot create index on non-exist field: {param.field_name}: field not "
@@ -85,8 +84,13 @@ def _plan(info: CollectionInfo, param: IndexParam, vectorscale: bool = False,
     if field.is_vector:
         return indexes.plan_vector_index(field, index_name, param.index_type, param.metric_type, param.params,
                                          has_vectorscale=vectorscale)
-    # A metric_type given with a scalar index is ignored, as Milvus ignores it (e2e cause #22).
-    return indexes.plan_scalar_index(field, index_name, param.index_type, param.params, trigram)
+    return _kept_metric(indexes.plan_scalar_index(field, index_name, param.index_type, param.params, trigram), param)
+
+
+def _kept_metric(plan: indexes.IndexPlan, param: IndexParam) -> indexes.IndexPlan:
+    """A metric_type given with a scalar (or JSON path) index: Milvus takes it, uses it for nothing
+    (e2e cause #22) and describes it among the index's params, as the Go SDK's tests check."""
+    return replace(plan, metric_type=param.metric_type) if param.metric_type else plan
 
 
 def _check_request(info: CollectionInfo, param: IndexParam) -> None:
@@ -116,7 +120,8 @@ def create(conn: psycopg.Connection, info: CollectionInfo, index_params: Any, re
     for param in index_params:
         if not isinstance(param, IndexParam):
             raise ParamError(message=f"index_params items must be IndexParam, got {param!r}")
-        names.index_name(param.index_name)
+        if not restoring:  # a snapshot's names include those Milvus gives JSON path indexes (json/a/b)
+            names.index_name(param.index_name)
     if info.segmented:
         segments.hold_leaves(conn, info)  # a build in flight would deadlock with the leaves' CREATE INDEX
     # Transaction-local (the callers run in one transaction): the pooled connection keeps its defaults.

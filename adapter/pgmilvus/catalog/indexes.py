@@ -149,6 +149,9 @@ DATA_TYPES = {"HNSW": _FLOATS | {DataType.INT8_VECTOR, DataType.BINARY_VECTOR},
               "FAISS": {DataType.FLOAT_VECTOR, DataType.BINARY_VECTOR}}
 
 
+#: The index types knowhere builds on a SPARSE_FLOAT_VECTOR (FLAT, IVF_*, HNSW... are dense-only).
+_SPARSE_TYPES = ("SPARSE_INVERTED_INDEX", "SPARSE_WAND", "AUTOINDEX")
+
 #: What the refusal suggests instead, per vector type.
 _BUILDS_ON = {DataType.SPARSE_FLOAT_VECTOR: "SPARSE_INVERTED_INDEX, SPARSE_WAND, AUTOINDEX",
               DataType.BINARY_VECTOR: "BIN_FLAT, BIN_IVF_FLAT, HNSW, AUTOINDEX", DataType.INT8_VECTOR: "HNSW, AUTOINDEX"}
@@ -166,6 +169,7 @@ def check_data_type(field: FieldSchema, index_type: str, metric: str = "") -> No
     allowed = DATA_TYPES.get(index_type)
     refused = (field.dtype not in allowed if allowed is not None else
                field.dtype == DataType.INT8_VECTOR and index_type != "AUTOINDEX" or
+               field.dtype == DataType.SPARSE_FLOAT_VECTOR and index_type not in _SPARSE_TYPES or
                metric in STRUCTURE_METRICS and index_type not in _BINARY_TYPES)
     if refused:
         raise invalid_parameter(f"data type {go_name(field.dtype)} can't build with this index {index_type}",
@@ -423,8 +427,10 @@ def _scalar_type(field_name: str, index_type: str) -> str:
         if index_type not in VECTOR_INDEX_TYPES:
             raise unknown_index_type(given, f"use one of INVERTED, STL_SORT, Trie, BITMAP, AUTOINDEX for "
                                             f"scalar field {field_name}")
-        raise invalid_parameter(f"invalid index type: {index_type} for scalar field {field_name}; use "
-                                "one of INVERTED, STL_SORT, Trie, BITMAP, AUTOINDEX")
+        # Milvus master's vector checkers (CheckValidDataType), the type's own words
+        raise invalid_parameter(f"index {given} only supports vector data type",
+                                f"field {field_name} is scalar: use one of INVERTED, STL_SORT, Trie, BITMAP, "
+                                "AUTOINDEX")
     return index_type
 
 
@@ -466,6 +472,25 @@ def _check_struct_sub_field(field: FieldSchema, index_type: str) -> None:
                                 f"sub-field of {go_name(element)}")
 
 
+def _check_sort_and_trie(field: FieldSchema, index_type: str, params: dict[str, Any]) -> None:
+    """Milvus's STL_SORT and TRIE checkers on a whole field (a struct's sub-field has its own):
+    STL_SORT takes numbers, strings and TIMESTAMPTZ, a JSON field only at a cast path; TRIE strings."""
+    if field.struct_name is not None:
+        return
+    if index_type == "TRIE" and field.dtype not in STRING_TYPES:  # 2.6's words and code (master: 1100)
+        raise MilvusException(ErrorCode.SERVER_ERROR, f"TRIE are only supported on varchar field (field "
+                                                      f"{field.name} is {go_name(field.dtype)})")
+    if index_type != "STL_SORT":
+        return
+    if field.dtype == DataType.JSON:
+        if "json_cast_type" not in params:
+            raise json_index.missing_cast_type(f"give STL_SORT on JSON field {field.name} a json_path and a "
+                                               "json_cast_type (DOUBLE or VARCHAR)")
+    elif field.dtype not in NUMERIC_TYPES | STRING_TYPES | {DataType.TIMESTAMPTZ}:
+        raise invalid_parameter(f"STL_SORT are only supported on numeric, varchar or timestamptz field, got "
+                                f"{go_name(field.dtype)}", f"field {field.name}: use INVERTED, BITMAP or AUTOINDEX")
+
+
 def plan_scalar_index(field: FieldSchema, index_name: str, index_type: str,
                       params: dict[str, Any], trigram: Optional[str] = None) -> IndexPlan:
     """A scalar field's index; ``trigram``: pg_trgm's GIN opclass (schema-qualified), when the
@@ -481,6 +506,7 @@ def plan_scalar_index(field: FieldSchema, index_name: str, index_type: str,
         return _plan_geometry_index(field, index_name, index_type, params)
     if index_type == "BITMAP":
         index_checks.check_bitmap_field(field)
+    _check_sort_and_trie(field, index_type, params)
     if index_type == "RTREE":
         raise invalid_parameter(f"RTREE index can only be built on geometry field, got "
                                 f"{go_name(field.dtype)} (field {field.name}); use INVERTED, STL_SORT or "

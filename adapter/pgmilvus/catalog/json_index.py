@@ -133,6 +133,11 @@ def check(schema: CollectionSchema, field_name: str, index_type: str, params: di
     return _keys(schema, field_name, params)
 
 
+def missing_cast_type(fix: str) -> MilvusException:
+    """Milvus's error for a JSON index that needs a json_cast_type and has none, and the fix."""
+    return _missing("cast type", "json_cast_type", fix)
+
+
 def _missing(what: str, param: str, fix: str) -> MilvusException:
     """Milvus's error for a JSON index without json_cast_type / json_path, and the fix."""
     return MilvusException(ErrorCode.INVALID_PARAMETER,

@@ -18,6 +18,7 @@ from ..schema import ddl, function_fields as function_checks, functions as schem
 from ..search import by_ids, highlight, hybrid, ann as search_mod
 from ..rbac import backup as rbac_backup, groups, roles as rbac
 from ..data import aggregates, analyze, analyzer, field_ops, order_by, reads, timestamps, writes
+from ..data.outputs import output_plan
 from ..catalog import (builder, compaction, compaction_jobs, evolution as schema_evolution, function_fields, segments, snapshots,
                        struct_fields as struct_evolution)
 from ..search import chained as search_chained, ranked as search_ranked
@@ -1029,13 +1030,42 @@ class MilvusClient:
             raise DataTypeNotMatchException(message=f"The type of expr must be string ,but {type(filter)} "
                                                     "is given.")
         if not filter.strip():
-            raise ParamError(message=f"Illegal str variables: {{'filter': {filter!r}}}, expect non-empty str")
+            raise self._empty_delete_filter(collection_name, filter)
         with self._write(collection_name, timeout, describe=False) as (conn, info):
             with spatial_scope(conn, info, filter):
                 where = reads.compile_where(info, filter, kwargs.get("filter_params"), "delete")
             result = writes.delete_where(conn, info, where, partition_name)
         self._wrote(info, result["delete_count"])
         return result
+
+    def _refuse_empty_output_names(self, collection_name: str, output_fields: Any) -> None:
+        """pymilvus refuses an empty output field name before sending the search; Milvus's proxy
+        (an SDK that sends it: Go) answers what its translateOutputFields makes of it (``parse output
+        field name failed`` with a dynamic field, else ``field  not exist``), the core's output plan."""
+        if not isinstance(output_fields, (list, tuple)) or not all(isinstance(f, str) for f in output_fields) \
+                or all(output_fields):
+            return
+
+        def plan(conn: Any) -> None:
+            info = collections.require(conn, self._db_name, collection_name)
+            output_plan(info.schema, output_fields, default_all=False, include_pk=False)
+
+        try:
+            self._read(plan)
+            return  # the core takes it: pymilvus's check (build_request) answers
+        except MilvusException as exc:
+            raise client_side(illegal("output_fields", output_fields), exc) from None
+
+    def _empty_delete_filter(self, collection_name: str, filter: str) -> ParamError:
+        """pymilvus refuses an empty delete filter before sending it; Milvus's proxy (an SDK that
+        sends one: Go) looks the collection up first, then refuses the plan."""
+        try:
+            self._read(lambda conn: collections.require(conn, self._db_name, collection_name))
+            answer = invalid_parameter(f"delete plan can't be empty or always true : {filter}")
+        except MilvusException as exc:
+            answer = exc
+        return client_side(ParamError(message=f"Illegal str variables: {{'filter': {filter!r}}}, expect non-empty "
+                                              "str"), answer)
 
     def get(self, collection_name: str, ids: Union[list, str, int], output_fields: Optional[List[str]] = None,
             timeout: Optional[float] = None, partition_names: Optional[List[str]] = None,
@@ -1117,6 +1147,7 @@ class MilvusClient:
         if kwargs.get("ids") is not None:
             return self._search_by_ids(collection_name, data, filter, limit, output_fields, search_params, timeout,
                                        partition_names, anns_field, ranker, chains, kwargs)
+        self._refuse_empty_output_names(collection_name, output_fields)
         request = build_request(data, filter, limit, output_fields, search_params, partition_names,
                                 anns_field, kwargs)
         chains = chain_spec.chains(chains, ranker)  # search/chains/: Milvus master's function chains

@@ -256,14 +256,24 @@ def undivided_float_data(field: FieldSchema, column: list[Any], base: int) -> Op
 
 def missing_field(field: FieldSchema, row: int) -> DataNotMatchException:
     """pymilvus's client-side text for a row without a required field; over the wire (an SDK that
-    sends the request without that column: the Java SDK's upsert on an auto_id collection) the text
-    of Milvus 2.6's proxy (checkFieldsDataBySchema)."""
+    sends the request without that column) the text of Milvus 2.6's proxy (checkFieldsDataBySchema)."""
+    return _missing_value(field, row, f"fieldSchema({field.name}) has no corresponding fieldData pass in")
+
+
+def missing_upsert_pk(field: FieldSchema, row: int) -> DataNotMatchException:
+    """An upsert row without its primary key: over the wire (the Go SDK, the Java SDK on an auto_id
+    collection) the text of Milvus master's proxy, whose upsert looks for the key column before any
+    other field (CheckDuplicatePkExist), whatever the collection's auto_id."""
+    return _missing_value(field, row, f"must assign pk when upsert, primary field: {field.name}")
+
+
+def _missing_value(field: FieldSchema, row: int, server_text: str) -> DataNotMatchException:
+    """pymilvus's "Insert missed an field" in process, ``server_text`` (1100) over the wire."""
     fix = f"(row {row}: give `{field.name}` a value)"
     return client_side(
         DataNotMatchException(message=f"Insert missed an field `{field.name}` to collection without set "
                                       f"nullable==true or set default_value {fix}"),
-        MilvusException(ErrorCode.INVALID_PARAMETER,
-                        f"fieldSchema({field.name}) has no corresponding fieldData pass in: invalid parameter {fix}"))
+        MilvusException(ErrorCode.INVALID_PARAMETER, f"{server_text}: invalid parameter {fix}"))
 
 
 def unsent_field(field: FieldSchema, row: int) -> MilvusException:

@@ -492,7 +492,9 @@ def too_long_for_index(info: CollectionInfo, names: Sequence[str], columns: list
     index), named with its row and the fix; None when no such value is past the limit."""
     indexed = {info.schema.primary_field.name: "the primary key's index"}
     for index in info.indexes:
-        if index.metric_type is None and index.pg_index_name:
+        field = info.schema.field(index.field_name)  # a scalar index may carry a metric (describe only)
+        vectorish = field is not None and (field.is_vector or field.dtype == DataType._ARRAY_OF_VECTOR)
+        if index.pg_index_name and not vectorish:
             indexed.setdefault(index.field_name, f"the {index.index_type} index {index.index_name!r}")
     longest = None
     for name, values_ in zip(names, columns):
@@ -651,6 +653,7 @@ def upsert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterable[Any],
     count = 0
     base = 0
     for chunk in chunks(rows):
+        _refuse_keyless(info, chunk, base)
         structs.refuse_sub_field_keys(info.schema, chunk, base, partial=False)
         encoded = encoder.encode_chunk(conn, chunk, base)
         named.refuse_repeats(encoded.given, base)   # given[i] is row base + i under both policies
@@ -664,6 +667,15 @@ def upsert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterable[Any],
     if writer is not None:
         writer.finish()
     return OmitZeroDict({"upsert_count": count, "cost": 0, "ids": ids})
+
+
+def _refuse_keyless(info: CollectionInfo, chunk: list[Any], base: int) -> None:
+    """An upsert names the entities it replaces: Milvus's proxy looks for the key before checking
+    any other field (rows that are no dicts are left to the encoder's own text)."""
+    pk_field = info.schema.primary_field
+    for i, row in enumerate(chunk):
+        if isinstance(row, dict) and pk_field.name not in row:
+            raise values.missing_upsert_pk(pk_field, base + i)
 
 
 class _NamedKeys:
@@ -722,7 +734,7 @@ def _partial_upsert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterab
             if not isinstance(row, dict):
                 raise not_a_row(row, base + i)
             if pk_field.name not in row:
-                raise values.missing_field(pk_field, base + i)
+                raise values.missing_upsert_pk(pk_field, base + i)
             pks.append(values.pk_value(pk_field, row[pk_field.name], base + i))
         named.refuse_repeats(pks, base)
         named_pks = list(pks)

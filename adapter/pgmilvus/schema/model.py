@@ -19,7 +19,8 @@ from . import functions as function_checks, names, structs
 from .structs import StructFieldSchema
 from ..data import wkt
 from ..errors import (AutoIDException, ClusteringKeyException, DataTypeNotSupportException, ErrorCode,
-                     MilvusException, ParamError, PartitionKeyException, PrimaryKeyException, invalid_parameter)
+                     MilvusException, ParamError, PartitionKeyException, PrimaryKeyException, client_side,
+                     invalid_parameter)
 from ..types import (DENSE_VECTOR_TYPES, INT_RANGES, INTEGER_TYPES, FLOAT_TYPES, DataType, FunctionType,
                     VECTOR_TYPES, go_name)
 
@@ -106,6 +107,10 @@ def _param_error(exc: ValidationError, field: str) -> MilvusException:
     if pymilvus_class is not None:
         detail = f"invalid value {first.get('input')!r} for `{key}` of field {field}: {first['msg']}"
         return pymilvus_class(message=f"Param {key} must be bool type. ({detail})")
+    if key == "dim":  # the proxy's validateDimension returns strconv.ParseInt's own error (pymilvus sends str(dim))
+        sent = json.dumps(str(first.get("input")), ensure_ascii=False)
+        return MilvusException(ErrorCode.SERVER_ERROR, f"strconv.ParseInt: parsing {sent}: invalid syntax (the "
+                                                       f"value for dim of field {field} must be an integer)")
     if key in _INT_PARAMS:
         return MilvusException(ErrorCode.SERVER_ERROR, f"the value for {key} of field {field} must be an integer")
     return ParamError(message=f"invalid value {first.get('input')!r} for `{key}` of field {field}: "
@@ -122,6 +127,13 @@ def _element_type(value: Any) -> Any:
 
 #: The ValueField slot pymilvus sends a (plain) default value in, as Milvus's messages name it.
 _DEFAULT_KINDS = {bool: "DataType_Bool", int: "DataType_Int64", float: "DataType_Double", str: "DataType_VarChar"}
+
+
+def _auto_id_not_primary(name: str) -> PrimaryKeyException:
+    """pymilvus's check in process; an SDK that sends the field (Go) gets Milvus's proxy's text
+    (validateAutoIDAndPartitionKey, add_collection_field's own)."""
+    return client_side(PrimaryKeyException(message="The auto_id can only be specified on the primary key field"),
+                       invalid_parameter(f"only primary field can speficy AutoID with true, field name = {name}"))
 
 
 def _default_kind(value: Any) -> str:
@@ -214,7 +226,7 @@ class FieldSchema:
             self._deferred = self._deferred or MilvusException(
                 ErrorCode.SERVER_ERROR, f"the value for max_capacity of field {name} must be an integer")
         if args.auto_id and not args.is_primary:
-            raise PrimaryKeyException(message="The auto_id can only be specified on the primary key field")
+            raise _auto_id_not_primary(name)
         self.is_primary = args.is_primary
         self.auto_id = bool(args.auto_id)
         self.nullable = args.nullable
@@ -826,7 +838,13 @@ class CollectionSchema:
         """pymilvus's client checks, then Milvus 2.6's proxy checks (createCollectionTask.PreExecute)
         and rootcoord's (checkFieldSchema), in their order, before any DDL runs: a schema with
         several faults is refused for the one Milvus names."""
-        self._verify_client()
+        try:
+            self._verify_client()
+        except (PrimaryKeyException, PartitionKeyException) as exc:
+            answer = self._proxy_answer()  # what an SDK that does not check (Go) gets from Milvus
+            if answer is None:
+                raise
+            raise client_side(exc, answer) from None
         for struct in self.struct_fields:
             structs.verify_client(struct)
         function_checks.verify_client(self)
@@ -865,8 +883,7 @@ class CollectionSchema:
                                               "DataType.VARCHAR.")
         for field in self.fields:
             if field.auto_id and not field.is_primary:
-                raise PrimaryKeyException(message="The auto_id can only be specified on the primary key "
-                                                  "field")
+                raise _auto_id_not_primary(field.name)
         keys = self.partition_keys
         if len(keys) > 1:
             raise PartitionKeyException(message="Expected only one partition key field, got "
@@ -877,6 +894,47 @@ class CollectionSchema:
             if field.dtype not in (DataType.INT64, DataType.VARCHAR):
                 raise PartitionKeyException(message="Partition key field type must be DataType.INT64 or "
                                                     f"DataType.VARCHAR. (field {field.name})")
+
+    def _proxy_answer(self) -> Optional[MilvusException]:
+        """Milvus's proxy's answer to a schema pymilvus refuses itself (keys, auto_id, partition
+        keys), in createCollectionTask.PreExecute's order: the vector fields first, then
+        validatePrimaryKey, ValidateFieldAutoID and validatePartitionKey; None if it takes it."""
+        try:
+            self._verify_counts()
+        except MilvusException as exc:
+            return exc
+        return self._proxy_key_answer() or self._proxy_auto_id_answer() or self._proxy_partition_key_answer()
+
+    def _proxy_key_answer(self) -> Optional[MilvusException]:
+        keys = [f for f in self.fields if f.is_primary]
+        if len(keys) > 1:
+            return invalid_parameter(f"there are more than one primary key, field name = {keys[0].name}, "
+                                     f"{keys[1].name}")
+        if not keys:
+            return MilvusException(ErrorCode.MISSING_PARAMETER, "primary key is not specified: missing parameter")
+        if keys[0].dtype not in (DataType.INT64, DataType.VARCHAR):
+            return invalid_parameter("the data type of primary key should be Int64 or VarChar")
+        return None
+
+    def _proxy_auto_id_answer(self) -> Optional[MilvusException]:
+        auto = [f for f in self.fields if f.auto_id]
+        if len(auto) > 1:
+            return invalid_parameter(f"only one field can speficy AutoID with true, field name = {auto[0].name}, "
+                                     f"{auto[1].name}")
+        if auto and not auto[0].is_primary:
+            return invalid_parameter(f"only primary field can speficy AutoID with true, field name = {auto[0].name}")
+        return None
+
+    def _proxy_partition_key_answer(self) -> Optional[MilvusException]:
+        keys = self.partition_keys
+        if len(keys) > 1:
+            return invalid_parameter(f"there are more than one partition key, field name = {keys[0].name}, "
+                                     f"{keys[1].name}")
+        if keys and keys[0].is_primary:
+            return invalid_parameter("the partition key field must not be primary field")
+        if keys and keys[0].dtype not in (DataType.INT64, DataType.VARCHAR):
+            return invalid_parameter("the data type of partition key should be Int64 or VarChar")
+        return None
 
     def _verify_counts(self) -> None:
         """The proxy's first checks: Milvus's field limits, then at least one vector field (its

@@ -42,7 +42,7 @@ from ..filters import has_spatial, isolation_problem, plan_sql, spatial_scope
 from .params import SearchRequest, check_window
 from .results import Hit, SearchResult, search_result
 from .grouping import GroupBy, group_by
-from .target import Resolved, array_type, encode_queries, query_encoder, resolve
+from .target import Resolved, array_type, check_partitions, encode_queries, query_encoder, resolve
 from ..data.values import wire_adapters
 from ..types import DataType
 
@@ -256,15 +256,18 @@ def _plan(info: CollectionInfo, request: SearchRequest, bound: Optional[bound_fi
         raise MilvusException(ErrorCode.UNSUPPORTED, f"rerank functions and highlighters on a struct array "
                                                      f"sub-field search ({request.anns_field}) are not supported by "
                                                      "pgmilvus: search it without them")
-    resolved = resolve(info, request.anns_field, request.metric_type, request.partition_names, request.ignore_growing,
-                       request.params)
+    # Milvus's proxy checks the partitions, then the output fields, before the plan (the anns field)
+    check_partitions(info, request.partition_names)
     zone, parts = timestamps.rendering(info.properties, request.timezone, request.time_fields)
-    structs.refuse_row_level_element_filter(info, request, zone)
     out = outputs.output_plan(info.schema, request.output_fields, default_all=False, include_pk=False,
                               timezone=zone, time_fields=parts)
     if out.count:
-        raise invalid_parameter("count(*) is not an output field of search; use query(output_fields="
-                                "[\"count(*)\"])")
+        raise MilvusException(ErrorCode.INVALID_PARAMETER, "aggregates are not supported in search request: "
+                                                           "invalid parameter (count(*) is an output of query: "
+                                                           "use query(output_fields=[\"count(*)\"]))")
+    resolved = resolve(info, request.anns_field, request.metric_type, request.partition_names, request.ignore_growing,
+                       request.params)
+    structs.refuse_row_level_element_filter(info, request, zone)
     conditions = list(resolved.conditions)
     params = dict(resolved.params)
     if bound is not None:  # the text has %(bN)s placeholders, and its other % doubled

@@ -18,7 +18,7 @@ import psycopg
 from ..catalog import collections
 from ..filters import spatial_scope
 from . import ann as search, order, structs
-from ..errors import ErrorCode, MilvusException, ParamError, collection_replaced, illegal, invalid_parameter
+from ..errors import ErrorCode, MilvusException, ParamError, client_side, collection_replaced, illegal, invalid_parameter
 from .params import MAX_TOPK, build_request
 from .results import SearchPage
 
@@ -31,8 +31,13 @@ class SearchIterator:
                  filter: Optional[str], limit: Optional[int], output_fields: Any, search_params: Any,
                  partition_names: Any, anns_field: Any, round_decimal: int, kwargs: dict[str, Any]) -> None:
         batch_size = _checked_batch(1000 if batch_size is None else batch_size)
-        if kwargs.get("offset", 0):
-            raise ParamError(message="Offset is not supported for search_iterator_v2")
+        offset = kwargs.get("offset", 0)
+        if offset:  # pymilvus's check; an SDK that sends it (Go) meets the proxy's window check first
+            error = ParamError(message="Offset is not supported for search_iterator_v2")
+            if isinstance(offset, int) and not 0 < offset <= MAX_TOPK:
+                raise client_side(error, invalid_parameter(f"offset [{offset}] is invalid, it should be in range "
+                                                           f"[1, {MAX_TOPK}], but got {offset}"))
+            raise error
         if kwargs.get("group_by_field"):
             raise invalid_parameter("Not allowed to do groupBy when doing iteration")
         if kwargs.get("function_chains"):
@@ -53,7 +58,8 @@ class SearchIterator:
         self._batch = batch_size
         self._left: Optional[int] = None if limit is None or limit < 0 else int(limit)
         extra = {k: v for k, v in kwargs.items()
-                 if k in ("filter_params", "expr_params", "timezone", "time_fields", "is_embedding_list")}
+                 if k in ("filter_params", "expr_params", "timezone", "time_fields", "is_embedding_list",
+                          "ignore_growing")}  # the Go SDK's iterators skip growing segments too
         extra["round_decimal"] = round_decimal
         # Checked once here (bad arguments fail at creation, as in pymilvus); the limit is per page.
         self._request = build_request(data, filter or "", batch_size, output_fields, search_params,
@@ -146,8 +152,10 @@ def _checked_batch(batch_size: Any) -> int:
         raise ParamError(message="batch size cannot be less than zero")
     if batch_size == 0:
         raise illegal("limit", batch_size, "batch_size must be at least 1")
-    if batch_size > MAX_TOPK:
-        raise ParamError(message=f"batch size cannot be larger than {MAX_TOPK}")
+    if batch_size > MAX_TOPK:  # an SDK that does not check (Go) gets the proxy's answer
+        raise client_side(ParamError(message=f"batch size cannot be larger than {MAX_TOPK}"),
+                          invalid_parameter(f"batch size is invalid, it should be in range [1, {MAX_TOPK}], but "
+                                            f"got {batch_size}"))
     return batch_size
 
 

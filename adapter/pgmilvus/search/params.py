@@ -180,10 +180,12 @@ def check_data(data: Any) -> Sequence[Any]:
         rows = list(data)
     if 0 < len(rows) <= MAX_NQ:
         return rows
-    if not rows:
-        raise MilvusException(ErrorCode.UNEXPECTED_ERROR,
-                              "Unexpected error, message=<list index out of range>: `data` holds no query "
-                              "vector")
+    if not rows:  # pymilvus fails on it; an SDK that sends it (Go) gets the proxy's nq check
+        error = MilvusException(ErrorCode.UNEXPECTED_ERROR,
+                                "Unexpected error, message=<list index out of range>: `data` holds no query "
+                                "vector")
+        error.server_answer = nq_invalid(0)  # type: ignore[attr-defined]  # as errors.client_side
+        raise error
     raise nq_invalid(len(rows))
 
 

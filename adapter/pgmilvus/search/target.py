@@ -46,9 +46,12 @@ def anns_field(info: CollectionInfo, name: Optional[str]) -> FieldSchema:
     vector_fields = info.schema.vector_fields
     if name:
         field = info.schema.field(name)
-        if field is None or not field.is_vector:
+        if field is None:
             raise invalid_parameter(f"failed to create query plan: failed to get field schema by name: "
                                     f"fieldName({name}) not found")
+        if not field.is_vector:  # the plan parser's ErrQueryPlan, wrapped by the proxy
+            raise invalid_parameter(f"failed to create query plan: field ({name}) to search is not of vector "
+                                    "data type: query plan failed")
         return field
     if len(vector_fields) == 1:
         return vector_fields[0]
@@ -198,6 +201,12 @@ def _source(info: CollectionInfo, partition_names: Optional[Sequence[str]], igno
         if condition is not None:
             conditions.append(condition)
     return table, conditions, params
+
+
+def check_partitions(info: CollectionInfo, partition_names: Optional[Sequence[str]]) -> None:
+    """The partitions a search names exist (Milvus's errors), checked before anything else of the
+    request as Milvus's proxy resolves them first."""
+    _partitions(info, partition_names)
 
 
 def _partitions(info: CollectionInfo, partition_names: Optional[Sequence[str]]

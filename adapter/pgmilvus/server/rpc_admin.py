@@ -419,14 +419,17 @@ def index_arguments(pairs: Any) -> dict[str, Any]:
 def describe_indexes(client: Any, collection: str, index_name: str = "",
                      missing: str = "") -> list[milvus_pb2.IndexDescription]:
     """Milvus's DescribeIndex: the named index (all with ``""``), or ``index not found`` (700; the
-    text ``missing``, by default DescribeIndex's); the request's ``field_name`` is ignored, as
+    text ``missing``, by default DescribeIndex's: datacoord's naming the index, or for ``""`` the
+    proxy's naming the collection); the request's ``field_name`` is ignored, as
     Milvus's proxy ignores it.  The REST face's collection description answers the same
     (rest/collections.py)."""
     names = client.list_indexes(collection)
     if index_name:
         names = [n for n in names if n == index_name]
-    if not names:
-        raise MilvusException(ErrorCode.INDEX_NOT_FOUND, missing or f"index not found[collection={collection}]")
+    if not names:  # datacoord names the index asked for; the proxy names the collection for ""
+        default = f"index not found[indexName={index_name}]" if index_name else \
+            f"index not found[collection={collection}]"
+        raise MilvusException(ErrorCode.INDEX_NOT_FOUND, missing or default)
     ids = client.index_ids(collection)
     found = (client.describe_index(collection, name) for name in names)
     return [index_description(desc, ids.get(desc["index_name"], 0)) for desc in found if desc is not None]

@@ -23,7 +23,7 @@ from .convert.columns import is_struct_column, rows_from_columns
 from .convert.fields import aggregate_columns, columns, group_column
 from .convert.params import json_object, kv_dict, template_values
 from .convert.schema import function
-from .convert.vectors import EmbeddingLists, query_vectors
+from .convert.vectors import EmbeddingLists, check_vector_type, query_vectors
 from .handler import Call, RPCBase, rpc
 from .iterators import ITER_KEYS, SearchIterators
 from .rpc_admin import hybrid_ts
@@ -64,11 +64,11 @@ class DataRPCs(RPCBase):
         return self._client(call).collection_schema(collection)
 
     def _nullable(self, call: Call, collection: str) -> Callable[[str], bool]:
-        """Whether a field of ``collection`` may hold nulls, for rows_from_columns (the schema is
-        read only if a column needs it)."""
+        """Whether a field of ``collection`` may be sent without values (nullable, or a default),
+        for rows_from_columns (the schema is read only if a column needs it)."""
         def nullable(name: str) -> bool:
             field = self._schema(call, collection).field(name)
-            return field is None or bool(field.nullable)
+            return field is None or bool(field.nullable) or (field.has_default and field.default_value is not None)
         return nullable
 
     def _rows(self, call: Call, request: Any, every_struct: bool) -> list[dict[str, Any]]:
@@ -79,8 +79,12 @@ class DataRPCs(RPCBase):
         def struct_values(col: schema_pb2.FieldData) -> Optional[list[Any]]:
             return structs.struct_values(col, self._schema(call, collection).struct_field(col.field_name), collection)
 
+        def element_type(name: str) -> Optional[DataType]:
+            field = self._schema(call, collection).field(name)
+            return field.element_type if field is not None and field.dtype == DataType.ARRAY else None
+
         rows = rows_from_columns(request.fields_data, request.num_rows, self._nullable(call, collection),
-                                 struct_values)
+                                 struct_values, element_type)
         if every_struct and any(is_struct_column(c) for c in request.fields_data):
             structs.missing_structs(self._schema(call, collection), request.fields_data)
         return rows
@@ -102,10 +106,22 @@ class DataRPCs(RPCBase):
                                   f"collection schema mismatch[collection={request.collection_name}] (schema_timestamp "
                                   f"{sent}, the collection's is {current}: describe the collection again and resend)")
 
+    def _refuse_no_rows(self, call: Call, request: Any) -> None:
+        """Milvus's proxy refuses an insert or upsert whose ``num_rows`` is 0 (the Go SDK sends 0
+        for no columns or empty ones), once the collection is known and before looking at the
+        columns' values; pgmilvus's own conversion would take the count from the columns."""
+        if request.num_rows > 0:
+            return
+        self._schema(call, request.collection_name)  # an unknown collection first
+        raise MilvusException(ErrorCode.INVALID_PARAMETER,
+                              "num_rows should be greater than 0: invalid parameter[expected=invalid num_rows]"
+                              f"[actual={request.num_rows}]")
+
     # -- writes ----------------------------------------------------------------------------------
     @rpc
     def Insert(self, call: Call, request: milvus_pb2.InsertRequest) -> milvus_pb2.MutationResult:
         self._check_schema_timestamp(call, request)
+        self._refuse_no_rows(call, request)
         rows = self._rows(call, request, every_struct=True)
         result = self._client(call).insert(request.collection_name, rows, partition_name=request.partition_name,
                                            **namespace(request))
@@ -116,6 +132,7 @@ class DataRPCs(RPCBase):
     @rpc
     def Upsert(self, call: Call, request: milvus_pb2.UpsertRequest) -> milvus_pb2.MutationResult:
         self._check_schema_timestamp(call, request)
+        self._refuse_no_rows(call, request)
         rows = self._rows(call, request, every_struct=not request.partial_update)
         result = self._client(call).upsert(request.collection_name, rows, partition_name=request.partition_name,
                                            partial_update=bool(request.partial_update),
@@ -175,11 +192,32 @@ class DataRPCs(RPCBase):
         response.output_fields.extend(_user_output_fields(plan, list(plan.fields)))  # as a search's
         return response
 
+    def _check_vector_type(self, call: Call, collection: str, placeholders: bytes, anns_field: Optional[str],
+                           partitions: Any = ()) -> None:
+        """The placeholder's vector type against the searched field (convert/vectors.check_vector_type);
+        an unknown collection, partition or field is left to the core, which reports it in Milvus's
+        order (the proxy resolves partitions before it converts the placeholder)."""
+        try:
+            schema = self._schema(call, collection)
+            if partitions and not set(partitions) <= set(self._client(call).list_partitions(collection)):
+                return
+        except MilvusException:
+            return
+        if anns_field:
+            field = schema.field(anns_field)
+        else:
+            vectors = schema.vector_fields
+            field = vectors[0] if len(vectors) == 1 else None
+        if field is not None and field.is_vector:
+            check_vector_type(placeholders, field)
+
     @rpc
     def Search(self, call: Call, request: milvus_pb2.SearchRequest) -> milvus_pb2.SearchResults:
         if request.sub_reqs:
             raise bad_request("advanced search (sub_reqs) goes through HybridSearch")
         ann = Ann.of(request)
+        self._check_vector_type(call, request.collection_name, request.placeholder_group, ann.anns_field,
+                                request.partition_names)
         found = function_chains(getattr(request, "function_chains", None))  # pymilvus 3's stubs only
         if found is not None:
             ann.kwargs["function_chains"] = found
@@ -206,9 +244,13 @@ class DataRPCs(RPCBase):
         reqs = []
         for sub in request.requests:
             ann = Ann.of(sub)
+            self._check_vector_type(call, request.collection_name, sub.placeholder_group, ann.anns_field,
+                                    request.partition_names)
             if isinstance(ann.data, EmbeddingLists):
                 column = self._schema(call, request.collection_name).field(ann.anns_field or "")
                 ann.data = ann.data.objects(int(column.dim or 0) if column is not None else 0)
+            if "ignore_growing" in ann.kwargs:  # a sub-request's own (the Go SDK's AnnRequest), as pymilvus's param
+                ann.search_params["ignore_growing"] = ann.kwargs["ignore_growing"]
             reqs.append(AnnSearchRequest(ann.data, ann.anns_field, ann.search_params, ann.limit,
                                          expr=sub.dsl or None, expr_params=ann.kwargs["filter_params"]))
         rank = kv_dict(request.rank_params)

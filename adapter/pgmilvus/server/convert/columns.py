@@ -31,9 +31,18 @@ _VECTOR_NAMES = {DataType.FLOAT_VECTOR: "float vector", DataType.FLOAT16_VECTOR:
                  DataType.SPARSE_FLOAT_VECTOR: "sparse float vector", DataType.INT8_VECTOR: "int8 vector"}
 
 
+#: Milvus's proxy words for a scalar column sent without values (validate_util): the text before
+#: "field" and the expected kind.
+_NIL_SCALARS = {DataType.INT8: ("", "need int array"), DataType.INT16: ("", "need int array"),
+                DataType.INT32: ("", "need int array"), DataType.INT64: ("", "need long int array"),
+                DataType.FLOAT: ("", "need float32 array"), DataType.DOUBLE: ("", "need float64(double) array"),
+                DataType.VARCHAR: ("varchar ", "need string array"), DataType.JSON: ("json ", "need json array")}
+
+
 def rows_from_columns(columns: Sequence[schema_pb2.FieldData], num_rows: int,
                       nullable: Callable[[str], bool] = lambda name: True,
-                      structs: Optional[Callable[[schema_pb2.FieldData], Optional[list[Any]]]] = None
+                      structs: Optional[Callable[[schema_pb2.FieldData], Optional[list[Any]]]] = None,
+                      elements: Callable[[str], Optional[DataType]] = lambda name: None
                       ) -> list[dict[str, Any]]:
     """The rows of an InsertRequest / UpsertRequest (``num_rows`` 0: taken from the columns).
 
@@ -41,7 +50,8 @@ def rows_from_columns(columns: Sequence[schema_pb2.FieldData], num_rows: int,
     vector at all is then all nulls, else Milvus's proxy refuses it (validate_util's "array type
     mismatch": pymilvus sends a non-nullable vector field whose rows are all None that way).
     ``structs(column)``: an ArrayOfStruct column's values (convert/structs.struct_values), None
-    when it carries no payload at all (its rows are then NULL)."""
+    when it carries no payload at all (its rows are then NULL).  ``elements(name)``: an ARRAY
+    field's element type in the collection's schema, which each cell's slot must match."""
     decoded = []
     for col in columns:
         if is_struct_column(col):
@@ -50,7 +60,9 @@ def rows_from_columns(columns: Sequence[schema_pb2.FieldData], num_rows: int,
             values = structs(col)
             decoded.append((col, [None] * (num_rows or _mask_rows(col)) if values is None else values))
         else:
-            values = _values(col)
+            values = _values(col, elements)
+            if values == [] and num_rows and not col.is_dynamic:
+                _refuse_nil_scalars(col, nullable)
             decoded.append((col, _nil_vectors(col, nullable, num_rows) if values is None else values))
     lengths = {col.field_name or DYNAMIC_FIELD: len(values) for col, values in decoded}
     if not num_rows and lengths:
@@ -104,13 +116,28 @@ def _nil_vectors(col: schema_pb2.FieldData, nullable: Callable[[str], bool], num
     return [None] * (num_rows or len(col.valid_data))
 
 
-def _values(col: schema_pb2.FieldData) -> Optional[list[Any]]:
+def _refuse_nil_scalars(col: schema_pb2.FieldData, nullable: Callable[[str], bool]) -> None:
+    """A scalar column without a single value in a request of rows: Milvus's proxy checks each
+    column's type before their lengths (validate_util's check*FieldData: its array is nil), unless
+    the field may be left out (nullable, or a default)."""
+    words = _NIL_SCALARS.get(DataType(col.type))  # _values took the type already
+    if words is None or col.valid_data or nullable(col.field_name):
+        return
+    kind, expected = words
+    raise MilvusException(ErrorCode.INVALID_PARAMETER, f"{kind}field '{col.field_name}' is illegal, array type "
+                                                       f"mismatch: invalid parameter[expected={expected}][actual=got nil]")
+
+
+def _values(col: schema_pb2.FieldData, elements: Callable[[str], Optional[DataType]] = lambda name: None
+            ) -> Optional[list[Any]]:
     """One column's values, one per row (None where ``valid_data`` says null); None for a vector
     column that holds no vector at all (see _nil_vectors)."""
     dtype = data_type(col.type, f"field {col.field_name}")
     if dtype in _VECTOR_NAMES and not col.valid_data and _no_vectors(col, dtype):
         return None
     if dtype in SCALAR_SLOTS:
+        if dtype == DataType.ARRAY:
+            _check_array_cells(col, elements(col.field_name))
         values = _scalars(col.scalars, dtype, col.field_name, col)
     elif dtype == DataType.FLOAT_VECTOR:
         values = _float_vectors(col)
@@ -159,6 +186,30 @@ def _scalars(field: schema_pb2.ScalarField, dtype: DataType, name: str,
     return list(data)
 
 
+#: Milvus's proxy words for an ARRAY field's element type (validate_util.checkArrayElement).
+_ELEMENT_WORDS = {DataType.BOOL: "bool array", DataType.INT8: "int array", DataType.INT16: "int array",
+                  DataType.INT32: "int array", DataType.INT64: "int64 array", DataType.FLOAT: "float array",
+                  DataType.DOUBLE: "double array", DataType.VARCHAR: "string array"}
+
+
+def _check_array_cells(col: schema_pb2.FieldData, element: Optional[DataType]) -> None:
+    """Each cell of an ARRAY column must fill the slot of the schema's element type, whatever
+    element type the column declares (an SDK sends int64 cells for an INT8 array, bools for an
+    INT64 one): Milvus's proxy refuses the request with the Go type of the cell it met."""
+    expected = _ELEMENT_WORDS.get(element) if element is not None else None
+    if expected is None:
+        return
+    slot = SCALAR_SLOTS[element]
+    for cell in col.scalars.array_data.data:
+        kind = cell.WhichOneof("data")
+        if kind is None or kind == slot:  # no slot at all: an empty array (or a null row's cell)
+            continue
+        actual = "*schemapb.ScalarField_" + "".join(part.capitalize() for part in kind.split("_")) + " array"
+        raise MilvusException(ErrorCode.INVALID_PARAMETER, f"insert data does not match: invalid parameter"
+                                                           f"[expected={expected}][actual={actual}] (field "
+                                                           f"{col.field_name})")
+
+
 def _array_cell(cell: schema_pb2.ScalarField, element_type: DataType | None, name: str) -> list[Any]:
     kind = cell.WhichOneof("data")
     if kind is None:
@@ -202,6 +253,20 @@ def _byte_vectors(col: schema_pb2.FieldData, dtype: DataType) -> list[bytes]:
 
 
 def _sparse_row(raw: bytes, name: str) -> dict[int, float]:
+    """One row of a sparse column; its pairs must come in strictly increasing index order below
+    2^32-1, which Milvus's proxy checks on the bytes (typeutil.ValidateSparseFloatRows): a dict would
+    otherwise silently merge a repeated index."""
     if len(raw) % _SPARSE_PAIR.size:
         raise bad_request(f"field {name}: a sparse vector of {len(raw)} bytes is not whole (index, value) pairs")
-    return {index: value for index, value in _SPARSE_PAIR.iter_unpack(raw)}
+    row: dict[int, float] = {}
+    last = -1
+    for index, value in _SPARSE_PAIR.iter_unpack(raw):
+        if index == 0xFFFFFFFF:
+            raise MilvusException(ErrorCode.INVALID_PARAMETER, "invalid index in sparse float vector: must be "
+                                  f"less than 2^32-1: invalid parameter (field {name})")
+        if index <= last:
+            raise MilvusException(ErrorCode.INVALID_PARAMETER, "unsorted or same indices in sparse float vector: "
+                                  f"invalid parameter (field {name}: index {index} after {last})")
+        row[index] = value
+        last = index
+    return row

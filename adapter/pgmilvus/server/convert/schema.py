@@ -18,7 +18,8 @@ from ...pg.instants import WideInstant
 from ...schema import structs
 from ...schema.model import CollectionSchema, FieldSchema, Function
 from ...schema.structs import StructFieldSchema
-from ...types import VECTOR_TYPES, DataType, FunctionType
+from ...errors import invalid_parameter
+from ...types import VECTOR_TYPES, DataType, FunctionType, go_name
 from ..status import bad_request
 from .params import kv_value
 
@@ -49,7 +50,9 @@ def collection_schema(raw: bytes, collection_name: str = "") -> CollectionSchema
         raise bad_request("the collection schema is not a valid schema.CollectionSchema message") from None
     fields = [field_schema(f) for f in proto.fields if not f.is_dynamic]
     functions = [function(f) for f in proto.functions]
-    return CollectionSchema(fields, proto.description, functions=functions, auto_id=proto.autoID,
+    # Milvus's proxy ignores the schema's own autoID (createCollectionTask sets it false): the key
+    # field's says, and DescribeCollection answers that one (the Go SDK sends both, opposite in a test)
+    return CollectionSchema(fields, proto.description, functions=functions,
                             enable_dynamic_field=proto.enable_dynamic_field,
                             external_source=getattr(proto, "external_source", ""),  # master's stubs
                             external_spec=getattr(proto, "external_spec", ""),
@@ -105,10 +108,31 @@ def field_arguments(proto: schema_pb2.FieldSchema) -> tuple[str, DataType, str, 
         kwargs["element_type"] = proto.element_type
     if proto.HasField("default_value"):
         slot = proto.default_value.WhichOneof("data")
+        _check_default_slot(proto, dtype, slot)
         kwargs["default_value"] = getattr(proto.default_value, slot) if slot else None
         if slot == "timestamptz_data":  # UTC microseconds (the Node SDK's form): as the instant's text
             kwargs["default_value"] = timestamps.render(WideInstant(kwargs["default_value"]), timezone.utc)
     return proto.name, dtype, proto.description, kwargs
+
+
+#: The number slots of a default value Python's int / float cannot tell apart, the field types
+#: rootcoord's checkFieldSchema lets each fill and its name for them (long_data is the core's:
+#: pymilvus sends every int there, which pgmilvus takes on any field the value fits).
+_DEFAULT_SLOTS = {"int_data": ({DataType.INT8, DataType.INT16, DataType.INT32}, "DataType_Int"),
+                  "float_data": ({DataType.FLOAT}, "DataType_Float"),
+                  "double_data": ({DataType.DOUBLE}, "DataType_Double")}
+
+
+def _check_default_slot(proto: schema_pb2.FieldSchema, dtype: DataType, slot: Any) -> None:
+    """A default value sent in a number slot of another type than the field's (the Go SDK's
+    WithDefaultValueInt on an INT64 field): rootcoord's refusal, which the value alone no longer
+    shows once read.  Fields that take no default at all are left to the core's own texts."""
+    allowed = _DEFAULT_SLOTS.get(slot)
+    if allowed is None or dtype in allowed[0] or proto.is_primary_key or dtype in VECTOR_TYPES \
+            or dtype in (DataType.ARRAY, DataType.JSON, DataType.GEOMETRY, DataType.TEXT):
+        return
+    raise invalid_parameter(f"type ({go_name(dtype)}) of field ({proto.name}) is not equal to the "
+                            f"type({allowed[1]}) of default_value")
 
 
 # -- describe_collection dict -> DescribeCollectionResponse -------------------------------------------

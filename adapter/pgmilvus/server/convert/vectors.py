@@ -7,9 +7,10 @@ from typing import Any
 
 import numpy as np
 from google.protobuf.message import DecodeError
-from pymilvus.grpc_gen import common_pb2
+from pymilvus.grpc_gen import common_pb2, schema_pb2
 
-from ...errors import ErrorCode
+from ...errors import ErrorCode, MilvusException
+from ...types import DataType
 from ..status import bad_request
 
 _P = common_pb2.PlaceholderType
@@ -30,6 +31,8 @@ def query_vectors(raw: bytes) -> list[Any]:
     if not group.placeholders:
         raise bad_request("placeholder_group holds no placeholder (no query vectors)")
     holder = group.placeholders[0]
+    if not holder.values:  # the Go SDK sends no vectors with no type: the core's nq check answers
+        return []
     kind = holder.type
     if kind == _P.FloatVector:
         return [_floats(v) for v in holder.values]
@@ -43,6 +46,38 @@ def query_vectors(raw: bytes) -> list[Any]:
         return EmbeddingLists(embedding_list(v, _EMB_LISTS[kind]) for v in holder.values)
     name = _P.Name(kind) if kind in _P.values() else str(kind)
     raise bad_request(f"placeholder type {name} is not supported by pgmilvus serve", int(ErrorCode.UNSUPPORTED))
+
+
+#: The field type each vector placeholder type searches (Milvus's placeholderTypeToDataType).
+_PLACEHOLDER_FIELD = {_P.FloatVector: DataType.FLOAT_VECTOR, _P.Float16Vector: DataType.FLOAT16_VECTOR,
+                      _P.BFloat16Vector: DataType.BFLOAT16_VECTOR, _P.BinaryVector: DataType.BINARY_VECTOR,
+                      _P.Int8Vector: DataType.INT8_VECTOR, _P.SparseFloatVector: DataType.SPARSE_FLOAT_VECTOR}
+
+
+def check_vector_type(raw: bytes, field: Any) -> None:
+    """The query vectors' placeholder type fits the searched field (the core sees only bytes, so
+    float16 bytes would pass for bfloat16 ones): Milvus's proxy converts float32 queries of a
+    float16 / bfloat16 field and refuses other types (ConvertPlaceholderGroup); segcore refuses any
+    other mismatch (Plan.cpp).  Non-vector placeholders (texts, embedding lists) are the core's."""
+    group = common_pb2.PlaceholderGroup()
+    try:
+        group.ParseFromString(raw)
+    except DecodeError:
+        return  # query_vectors reports it
+    if not group.placeholders or field.dtype not in _PLACEHOLDER_FIELD.values():  # e.g. a struct's lists
+        return
+    kind = group.placeholders[0].type
+    wanted = _PLACEHOLDER_FIELD.get(kind)
+    if wanted is None or wanted == field.dtype:
+        return
+    field_type, search_type = schema_pb2.DataType.Name(int(field.dtype)), _P.Name(kind)
+    if field.dtype in (DataType.FLOAT16_VECTOR, DataType.BFLOAT16_VECTOR):
+        if kind == _P.FloatVector:
+            return
+        raise MilvusException(ErrorCode.INVALID_PARAMETER, f"vector type must be the same: field type {field_type}, "
+                                                           f"search type {search_type}: invalid parameter")
+    raise MilvusException(ErrorCode.SERVER_ERROR, f"vector type must be the same, field {field.name} - type "
+                                                  f"{field_type}, search ph type {search_type}")
 
 
 class EmbeddingLists(list):
@@ -101,6 +136,16 @@ def _floats(raw: bytes) -> np.ndarray:
 
 
 def _sparse(raw: bytes) -> dict[int, float]:
+    """One sparse query vector; its indices must ascend strictly, as knowhere checks the row it is
+    given (a dict would merge a repeated index silently)."""
     if len(raw) % _SPARSE_PAIR.size:
         raise bad_request(f"a sparse query vector of {len(raw)} bytes is not whole (index, value) pairs")
-    return {index: value for index, value in _SPARSE_PAIR.iter_unpack(raw)}
+    row: dict[int, float] = {}
+    last = -1
+    for index, value in _SPARSE_PAIR.iter_unpack(raw):
+        if index <= last:
+            raise MilvusException(ErrorCode.SERVER_ERROR, f"Invalid sparse row: id should be strict ascending "
+                                                          f"(index {index} after {last})")
+        row[index] = value
+        last = index
+    return row
