@@ -66,6 +66,8 @@ def check_vector_type(raw: bytes, field: Any) -> None:
         return  # query_vectors reports it
     if not group.placeholders or field.dtype not in _PLACEHOLDER_FIELD.values():  # e.g. a struct's lists
         return
+    if getattr(field, "is_function_output", False):  # BM25 / MinHash outputs: the core's check, in Milvus's words
+        return
     kind = group.placeholders[0].type
     wanted = _PLACEHOLDER_FIELD.get(kind)
     if wanted is None or wanted == field.dtype:
