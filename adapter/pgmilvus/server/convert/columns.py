@@ -8,7 +8,6 @@ nullability, dynamic keys) is the core's, as for an in-process insert.
 from __future__ import annotations
 
 import json
-import struct
 from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
@@ -20,9 +19,8 @@ from ...data.values import undivided_text
 from ...types import DataType
 from ..status import bad_request
 from .schema import data_type
-from .slots import BYTE_VECTORS, SCALAR_SLOTS
+from .slots import BYTE_VECTORS, SCALAR_SLOTS, SPARSE_PAIR, sparse_pairs
 
-_SPARSE_PAIR = struct.Struct("<If")
 
 
 #: Milvus's names of the vector types in its proxy's "array type mismatch" text.
@@ -256,17 +254,14 @@ def _sparse_row(raw: bytes, name: str) -> dict[int, float]:
     """One row of a sparse column; its pairs must come in strictly increasing index order below
     2^32-1, which Milvus's proxy checks on the bytes (typeutil.ValidateSparseFloatRows): a dict would
     otherwise silently merge a repeated index."""
-    if len(raw) % _SPARSE_PAIR.size:
+    if len(raw) % SPARSE_PAIR.size:
         raise bad_request(f"field {name}: a sparse vector of {len(raw)} bytes is not whole (index, value) pairs")
     row: dict[int, float] = {}
-    last = -1
-    for index, value in _SPARSE_PAIR.iter_unpack(raw):
+    for index, value in sparse_pairs(raw, lambda index, last: MilvusException(
+            ErrorCode.INVALID_PARAMETER, "unsorted or same indices in sparse float vector: invalid parameter "
+                                         f"(field {name}: index {index} after {last})")):
         if index == 0xFFFFFFFF:
             raise MilvusException(ErrorCode.INVALID_PARAMETER, "invalid index in sparse float vector: must be "
                                   f"less than 2^32-1: invalid parameter (field {name})")
-        if index <= last:
-            raise MilvusException(ErrorCode.INVALID_PARAMETER, "unsorted or same indices in sparse float vector: "
-                                  f"invalid parameter (field {name}: index {index} after {last})")
         row[index] = value
-        last = index
     return row

@@ -9,7 +9,6 @@ shapes from these columns.  Dynamic keys travel in one ``$meta`` JSON column
 from __future__ import annotations
 
 import json
-import struct
 from datetime import timezone
 from typing import Any, Iterable, Optional, Sequence
 
@@ -19,9 +18,8 @@ from pymilvus.grpc_gen import schema_pb2
 from ...data import timestamps
 from ...schema.model import DYNAMIC_FIELD, CollectionSchema, FieldSchema
 from ...types import DataType
-from .slots import BYTE_VECTORS, SCALAR_SLOTS, ZERO
+from .slots import BYTE_VECTORS, SCALAR_SLOTS, SPARSE_PAIR, ZERO
 
-_SPARSE_PAIR = struct.Struct("<If")
 
 
 def columns(rows: Sequence[dict[str, Any]], fields: Iterable[FieldSchema], dynamic: bool,
@@ -93,9 +91,9 @@ def _fill_scalars(fd: schema_pb2.FieldData, field: FieldSchema, values: list[Any
     else:
         zero = ZERO[slot]
         data = [zero if v is None else v for v in values]
-    column = getattr(fd.scalars, slot)
-    column.SetInParent()  # an empty column still names its slot (the Node SDK reads results by it)
-    column.data.extend(data)
+    cells = getattr(fd.scalars, slot)
+    cells.SetInParent()  # an empty column still names its slot (the Node SDK reads results by it)
+    cells.data.extend(data)
 
 
 def group_column(schema: CollectionSchema, name: str, values: list[Any], json_type: Optional[str]) -> \
@@ -112,11 +110,12 @@ def group_column(schema: CollectionSchema, name: str, values: list[Any], json_ty
     owner = base if schema.field(base) is not None else DYNAMIC_FIELD
     fd = schema_pb2.FieldData(type=int(DataType.JSON), field_name=owner)
     fd.valid_data.extend(v is not None for v in values)
-    column_ = fd.scalars.json_data
-    column_.SetInParent()
-    column_.data.extend(ZERO["json_data"] if v is None else v.encode() if isinstance(v, str) and not json_type
+    cells = fd.scalars.json_data
+    cells.SetInParent()
+    cells.data.extend(ZERO["json_data"] if v is None else v.encode() if isinstance(v, str) and not json_type
                         else _json_bytes(v) for v in values)
     return fd
+
 
 def _time_parts_field(field: FieldSchema) -> FieldSchema:
     """A TIMESTAMPTZ column read with ``time_fields`` (each value the list of its parts): Milvus 2.6's
@@ -138,4 +137,4 @@ def _one_bytes(value: Any) -> bytes:
 
 
 def _sparse_bytes(value: dict[int, float]) -> bytes:
-    return b"".join(_SPARSE_PAIR.pack(int(i), float(v)) for i, v in sorted(value.items()))
+    return b"".join(SPARSE_PAIR.pack(int(i), float(v)) for i, v in sorted(value.items()))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import struct
+from typing import Callable, Iterator
+
 from ...types import DataType
 
 #: ScalarField slot per scalar type (TIMESTAMPTZ travels as ISO strings, as pymilvus sends it;
@@ -27,3 +30,18 @@ BYTE_VECTORS = {
     DataType.BFLOAT16_VECTOR: ("bfloat16_vector", 2),
     DataType.INT8_VECTOR: ("int8_vector", 1),
 }
+
+#: One (index, value) pair of a sparse row's bytes (SparseFloatArray contents, placeholders).
+SPARSE_PAIR = struct.Struct("<If")
+
+
+def sparse_pairs(raw: bytes, unsorted: Callable[[int, int], Exception]) -> Iterator[tuple[int, float]]:
+    """A sparse row's (index, value) pairs, in the strictly increasing index order Milvus checks
+    (a dict would merge a repeated index silently); ``unsorted(index, previous)`` is the error of
+    the first pair out of order.  The caller checks that ``raw`` is whole pairs."""
+    last = -1
+    for index, value in SPARSE_PAIR.iter_unpack(raw):
+        if index <= last:
+            raise unsorted(index, last)
+        last = index
+        yield index, value

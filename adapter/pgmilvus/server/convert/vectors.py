@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import struct
 from typing import Any
 
 import numpy as np
@@ -12,9 +11,9 @@ from pymilvus.grpc_gen import common_pb2, schema_pb2
 from ...errors import ErrorCode, MilvusException
 from ...types import DataType
 from ..status import bad_request
+from .slots import SPARSE_PAIR, sparse_pairs
 
 _P = common_pb2.PlaceholderType
-_SPARSE_PAIR = struct.Struct("<If")
 #: Dense placeholder types whose values pgmilvus takes as raw bytes (one ``bytes`` per query).
 _BYTE_TYPES = {_P.BinaryVector, _P.Float16Vector, _P.BFloat16Vector, _P.Int8Vector}
 #: Embedding-list placeholder types (one value per list of vectors) and their elements' numpy type.
@@ -140,14 +139,7 @@ def _floats(raw: bytes) -> np.ndarray:
 def _sparse(raw: bytes) -> dict[int, float]:
     """One sparse query vector; its indices must ascend strictly, as knowhere checks the row it is
     given (a dict would merge a repeated index silently)."""
-    if len(raw) % _SPARSE_PAIR.size:
+    if len(raw) % SPARSE_PAIR.size:
         raise bad_request(f"a sparse query vector of {len(raw)} bytes is not whole (index, value) pairs")
-    row: dict[int, float] = {}
-    last = -1
-    for index, value in _SPARSE_PAIR.iter_unpack(raw):
-        if index <= last:
-            raise MilvusException(ErrorCode.SERVER_ERROR, f"Invalid sparse row: id should be strict ascending "
-                                                          f"(index {index} after {last})")
-        row[index] = value
-        last = index
-    return row
+    return dict(sparse_pairs(raw, lambda index, last: MilvusException(
+        ErrorCode.SERVER_ERROR, f"Invalid sparse row: id should be strict ascending (index {index} after {last})")))
