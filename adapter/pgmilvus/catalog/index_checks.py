@@ -59,7 +59,7 @@ def check_create_mmap(index_type: str, vector: bool, params: dict[str, Any]) -> 
 def check_alter_mmap(index_type: str, field: Optional[FieldSchema], value: Any) -> None:
     """alter_index_properties turning ``mmap.enabled`` on: datacoord checks the type the index
     was built as, a scalar AUTOINDEX being the type Milvus built for the field."""
-    vector = field is not None and (field.is_vector or field.dtype == DataType._ARRAY_OF_VECTOR)
+    vector = field is not None and field.takes_vector_index
     built = index_type or "AUTOINDEX"
     if built == "AUTOINDEX" and field is not None and not vector:
         built = _SCALAR_AUTO.get(field.dtype, "HYBRID")

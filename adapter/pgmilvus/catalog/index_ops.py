@@ -99,7 +99,7 @@ def _check_request(info: CollectionInfo, param: IndexParam) -> None:
     field = info.schema.field(param.field_name)
     if field is None:
         return
-    vector = field.is_vector or field.dtype == DataType._ARRAY_OF_VECTOR
+    vector = field.takes_vector_index
     index_checks.check_create_mmap(param.index_type, vector, param.params)
     if vector:
         index_checks.check_autoindex_params(param.index_type, param.params)
@@ -246,7 +246,7 @@ def describe(conn: psycopg.Connection, info: CollectionInfo, index_name: str) ->
 
 def _on_vector(info: CollectionInfo, index: IndexInfo) -> bool:
     field = info.schema.field(index.field_name)
-    return field is not None and (field.is_vector or field.dtype == DataType._ARRAY_OF_VECTOR)
+    return field is not None and field.takes_vector_index
 
 
 def _loaded(info: CollectionInfo) -> MilvusException:

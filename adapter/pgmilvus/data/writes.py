@@ -493,8 +493,7 @@ def too_long_for_index(info: CollectionInfo, names: Sequence[str], columns: list
     indexed = {info.schema.primary_field.name: "the primary key's index"}
     for index in info.indexes:
         field = info.schema.field(index.field_name)  # a scalar index may carry a metric (describe only)
-        vectorish = field is not None and (field.is_vector or field.dtype == DataType._ARRAY_OF_VECTOR)
-        if index.pg_index_name and not vectorish:
+        if index.pg_index_name and not (field is not None and field.takes_vector_index):
             indexed.setdefault(index.field_name, f"the {index.index_type} index {index.index_name!r}")
     longest = None
     for name, values_ in zip(names, columns):

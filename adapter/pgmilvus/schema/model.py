@@ -276,6 +276,12 @@ class FieldSchema:
         return self.dtype in VECTOR_TYPES
 
     @property
+    def takes_vector_index(self) -> bool:
+        """A vector field, or a struct's vector sub-field (an array of vectors): what a vector
+        index (with its metric) is built on."""
+        return self.dtype in VECTOR_TYPES or self.dtype == DataType._ARRAY_OF_VECTOR
+
+    @property
     def is_wide(self) -> bool:
         """A dense vector wider than pgvector's column types hold (16,000 dims; Milvus takes
         32,768): stored as ``vector[]`` / ``halfvec[]`` of ``WIDE_PIECE``-dim pieces."""
