@@ -148,11 +148,11 @@ def test_parse_path_reads_both_quote_styles(path: str, keys: tuple) -> None:
 
 
 @pytest.mark.parametrize("path, message", [
-    ("metadata['a'", "cannot parse identifier: metadata['a', error: missing ']' after JSON key or index"),
+    ("metadata['a'", "cannot parse identifier: metadata['a', error: invalid expression: metadata['a'"),
     ("metadata[a]", "cannot parse identifier: metadata[a], error: json key must be enclosed in double quotes"),
     ("metadatax['a']", "json_path \"metadatax['a']\" of the index on JSON field metadata must start with the field"),
     ("metadata['']", "cannot parse identifier: metadata[''], error: invalid identifier: empty JSON key"),
-    ("metadata[-1]", "cannot parse identifier: metadata[-1], error: json key must be enclosed"),
+    ("metadata[-1]", "cannot parse identifier: metadata[-1], error: invalid expression: metadata[-1]"),
 ])
 def test_parse_path_refuses_what_is_not_a_path(path: str, message: str) -> None:
     field = MilvusClient.create_schema().add_field("metadata", DataType.JSON).fields[0]

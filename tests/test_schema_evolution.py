@@ -192,6 +192,8 @@ ADD_REFUSED = [
      "duplicated field name tag: invalid parameter"),
     (dict(field_name="RowID", data_type=D.INT64, nullable=True), 1100,
      "not support to add system field, field name = RowID: invalid parameter"),
+    (dict(field_name="__virtual_pk__", data_type=D.INT64, nullable=True), 1100,
+     "not support to add system field, field name = __virtual_pk__: invalid parameter"),
     (dict(field_name="n", data_type=D.JSON, nullable=True, is_clustering_key=True), 1100,
      "clustering key field n has unsupported data type JSON: invalid parameter"),
     (dict(field_name="n", data_type=D.FLOAT_VECTOR, nullable=True), 1100,

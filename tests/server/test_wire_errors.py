@@ -156,6 +156,12 @@ BAD_INSERTS = {
                             "array][actual=got nil]"),
     "no rows at all": ([_long_column("id", []), _float_column("vector", [], 3)], 0,
                        "num_rows should be greater than 0: invalid parameter[expected=invalid num_rows][actual=0]"),
+    # the Go SDK sends the valid_data it is given; a field that cannot hold null takes none (CheckValidData)
+    "valid_data on a non-nullable field": ([schema_pb2.FieldData(
+        type=schema_pb2.Int64, field_name="id", valid_data=[True, False],
+        scalars=schema_pb2.ScalarField(long_data=schema_pb2.LongArray(data=[10]))),
+        _float_column("vector", [1, 2, 3] * 2, 3)],
+        2, "the length of valid_data of field(id) is wrong: invalid parameter[expected=0][actual=2]"),
     # the Java SDK puts a row's "$meta" key into the dynamic column; Milvus's checkDynamicFieldData refuses it
     "a $meta key in $meta": ([_long_column("id", [10]), _float_column("vector", [1, 2, 3], 3),
                               _meta_column([b'{"$meta": {}, "k": 1}'])], 1, "cannot set json key to: $meta (row 0"),
@@ -354,6 +360,14 @@ _PK, _VEC = _field("id", schema_pb2.Int64, is_primary_key=True), _field("v", sch
      1100, "there are more than one partition key, field name = a, b: invalid parameter"),
     ([_PK, _VEC, _field("a", schema_pb2.Float, is_partition_key=True)], 1100,
      "the data type of partition key should be Int64 or VarChar: invalid parameter"),
+    ([_VEC, _field("RowID", schema_pb2.Int64)], 1701,  # the reserved names before the key
+     'field name "RowID" is reserved for internal use and cannot be used in user schemas: field name '
+     "invalid[field=RowID]"),
+    ([_field("__virtual_pk__", schema_pb2.Int64, is_primary_key=True), _VEC], 1701,
+     'field name "__virtual_pk__" is reserved for internal use and cannot be used in user schemas: field name '
+     "invalid[field=__virtual_pk__]"),
+    ([_field("id", schema_pb2.Int64, is_primary_key=True, autoID=True),
+      _field("dupInt", schema_pb2.Int64, autoID=True), _VEC], 1100, "only one field can speficy AutoID with true, field name = id, dupInt: invalid parameter"),
     *[([_PK, schema_pb2.FieldSchema(name="v", data_type=schema_pb2.FloatVector, type_params=[
         common_pb2.KeyValuePair(key="dim", value=dim)])], 65535,
        f'strconv.ParseInt: parsing "{dim}": invalid syntax (the value for dim of field v must be an integer)')

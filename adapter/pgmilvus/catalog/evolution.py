@@ -28,13 +28,13 @@ from .properties import (CONFIGURABLE_INDEX_KEYS, FIELD_DESCRIPTION_KEY, MMAP_KE
                          WARMUP_KEYS)
 from .store import CollectionInfo
 from ..errors import ErrorCode, MilvusException, ParamError, collection_loaded, invalid_parameter
+from ..schema.names import SYSTEM_FIELD_NAMES
 from ..schema.structs import StructFieldSchema
 from ..schema.model import (MAX_CAPACITY, MAX_FIELDS, MAX_VARCHAR, CollectionSchema, FieldSchema,
                             check_field_counts, check_max_length, check_varchar_length, warmup_problem)
 from ..types import DENSE_VECTOR_TYPES, DataType
 
 #: Names Milvus keeps for its own columns (the dynamic field's ``$meta`` fails the name check first).
-_SYSTEM_FIELDS = ("RowID", "Timestamp")
 _CLUSTERING_KEY_TYPES = {DataType.INT8, DataType.INT16, DataType.INT32, DataType.INT64, DataType.FLOAT,
                          DataType.DOUBLE, DataType.VARCHAR, DataType.FLOAT_VECTOR}
 #: alter_collection_field's keys (Milvus's allowedAlterProps); ``mmap_enabled`` is read as ``mmap.enabled``.
@@ -84,7 +84,7 @@ def check_new_field(info: CollectionInfo, field: FieldSchema, function_output: b
         raise invalid_parameter(f"The number of fields has reached the maximum value {MAX_FIELDS}")
     if schema.field(name) is not None or schema.struct_field(name) is not None:
         raise invalid_parameter(f"duplicated field name {name}")
-    if name in _SYSTEM_FIELDS:
+    if name in SYSTEM_FIELD_NAMES:
         raise invalid_parameter(f"not support to add system field, field name = {name}")
     if field.is_primary:
         raise invalid_parameter(f"not support to add pk field, field name = {name}")

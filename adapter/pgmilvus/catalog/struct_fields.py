@@ -24,9 +24,6 @@ from ..schema.model import check_field_counts
 from ..schema.structs import StructFieldSchema
 from ..types import DataType
 
-#: Names add_collection_struct_field refuses as system fields (Milvus's proxy list).
-_SYSTEM_NAMES = ("RowID", "Timestamp", "$meta", "$namespace", "__virtual_pk__")
-
 
 def new_struct(field_name: str, struct_schema: Any, max_capacity: Any, desc: Optional[str],
                kwargs: dict[str, Any]) -> StructFieldSchema:
@@ -54,11 +51,11 @@ def check_new_struct(info: CollectionInfo, struct: StructFieldSchema) -> None:
         raise invalid_parameter(f"added struct field must be nullable, please check it, struct field name = "
                                 f"{struct.name}")
     names.field_name(struct.name)
-    if struct.name in _SYSTEM_NAMES:
+    if struct.name in names.SYSTEM_FIELD_NAMES:
         raise invalid_parameter(f"not support to add system field, field name = {struct.name}")
     structs.verify_server(struct, info.name)
     for sub in struct.fields:
-        if sub.name in _SYSTEM_NAMES:
+        if sub.name in names.SYSTEM_FIELD_NAMES:
             raise invalid_parameter(f"not support to add system field, field name = {sub.name}")
     schema = info.schema
     if schema.field(struct.name) is not None or schema.struct_field(struct.name) is not None:

@@ -136,6 +136,7 @@ class RegexLiteral(Node):
 @dataclass(frozen=True, slots=True)
 class Exists(Node):
     operand: Node
+    operand_text: str = ""  # the operand's tokens without spaces, as ANTLR's GetText gives it
 
 
 @dataclass(frozen=True, slots=True)

@@ -233,21 +233,20 @@ class _Lexer:
                     key = self._string(raw=True)
                 else:
                     key = self._string()
-                if key == "":
+                if key == "" and text[self.i:self.i + 1] == "]":
                     raise SyntaxProblem("invalid identifier: empty JSON key", open_pos)
             else:
                 m = _INDEX_RE.match(text, self.i)
-                if m is None:
-                    if not keys and ch == "]" or ch in " \t\r\n":
-                        # `a []`-like shapes are not a path; let the parser report them
-                        self.i = open_pos
-                        break
+                if m is None and (ch.isalpha() or ch == "_"):  # Plan.g4 reads `j[x]` as a struct's field
                     raise SyntaxProblem("json key must be enclosed in double quotes or single quotes",
                                         open_pos)
-                key = int(m.group(0))
-                self.i = m.end()
-            if self.i >= len(text) or text[self.i] != "]":
-                raise SyntaxProblem("missing ']' after JSON key or index", self.i)
+                key = int(m.group(0)) if m is not None else None
+                self.i = m.end() if m is not None else self.i
+            if key is None or self.i >= len(text) or text[self.i] != "]":
+                # Not a JSONIdentifier's `[key]` (`j[-1]`, `j[1.5]`, `j["a"`, `a []`): the path
+                # ends before it, and the parser stops there (Milvus's "invalid expression").
+                self.i = open_pos
+                break
             self.i += 1
             keys.append(key)
         if keys:

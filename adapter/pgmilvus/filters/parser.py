@@ -169,7 +169,9 @@ class _Parser:
             return ast.Unary(tok.pos, "not", self.expr(_UNARY_BP))
         if tok.kind == KW and tok.value == "exists":
             self.advance()
-            return ast.Exists(tok.pos, self.expr(_EXISTS_BP))
+            first = self.i
+            operand = self.expr(_EXISTS_BP)
+            return ast.Exists(tok.pos, operand, "".join(t.text for t in self.tokens[first:self.i]))
         return self.primary()
 
     def primary(self) -> ast.Node:

@@ -26,6 +26,7 @@ The output is an :mod:`.ir` predicate tree that the SQL compiler trusts.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from typing import Any, Optional, Union
@@ -132,6 +133,8 @@ def generic_value_text(value: Any) -> str:
     """A list element as Milvus 2.6 prints it when a cast fails: the protobuf text of its
     GenericValue (``int64_val:0``, ``float_val:1``, ``string_val:"a"``, ``bool_val:true``)."""
     slot = {"bool": "bool_val", "int": "int64_val", "float": "float_val", "str": "string_val"}.get(kind_of(value))
+    if isinstance(value, dict):  # a template's JSON object
+        return json.dumps(value, ensure_ascii=False)
     return f"{slot}:{value_text(value)}" if slot else value_text(value)
 
 
@@ -429,9 +432,7 @@ class _Checker:
 
     def arith(self, op: str, left: Typed, right: Typed, pos: int) -> Typed:
         if isinstance(left, Value) and isinstance(right, Value):
-            if left.template or right.template:
-                raise SyntaxProblem(f"placeholder was not supported between two constants with "
-                                    f"operator: {op}", pos)
+            _no_template_between_constants(op, left, right, pos)
             return _fold(op, left, right, pos)
         if op == "**":
             raise SyntaxProblem("power can only apply on constants", pos)
@@ -528,6 +529,7 @@ class _Checker:
 
     def comparison(self, op: str, left: Typed, right: Typed, pos: int) -> Typed:
         if isinstance(left, Value) and isinstance(right, Value):
+            _no_template_between_constants(op, left, right, pos)
             for side in (left, right):
                 self.no_time_constant(side, None, pos)
             return _fold_comparison(op, left, right, pos, self)
@@ -620,6 +622,9 @@ class _Checker:
         elif dtype == DataType.BOOL:
             if kind == "bool":
                 return value.value
+        if value.template:  # typed when Milvus fills the template in (castValue), not by HandleCompare
+            raise SyntaxProblem(f"cannot cast value to {GO_NAMES.get(dtype, dtype.name)}, value: "
+                                f"{generic_value_text(value.value)}", pos)
         raise self.mismatch(target, value, pos)
 
     def cast_list_item(self, target: Typed, item: Any, text: str, pos: int) -> Any:
@@ -647,6 +652,11 @@ class _Checker:
             target = self.visit(node.target)
         if isinstance(target, ir.ArrayCol):
             raise SyntaxProblem("can not comparisons array fields directly", node.pos)
+        low_high = (node.lower, node.upper) if node.op1 in ("<", "<=") else (node.upper, node.lower)
+        for which, bound in zip(("lower", "upper"), low_high):  # FillBinaryRangeExpressionValue's words
+            if isinstance(bound, ast.Template) and bound.name not in self.params:
+                raise SyntaxProblem(f"the {which} value of expression template variable name {{{bound.name}}} is "
+                                    "not found (give it in filter_params)", bound.pos)
         bounds = []
         for bound in (node.lower, node.upper):
             typed = self.visit(bound)
@@ -746,8 +756,13 @@ class _Checker:
 
     def visit_Exists(self, node: ast.Exists) -> "ir.Pred":
         target = self.visit(node.operand)
+        if not isinstance(target, (ir.Column, ir.JsonRef, ir.ArrayCol, ir.ArrayElem)):  # VisitExists
+            raise SyntaxProblem(f"exists operations are only supported on single fields now, got: "
+                                f"{node.operand_text}", node.pos)
         if not isinstance(target, ir.JsonRef):
-            raise SyntaxProblem("exists operations are only supportted on json field", node.pos)
+            dtype = target.dtype if isinstance(target, ir.Column) else DataType.ARRAY
+            raise SyntaxProblem(f"exists operations are only supportted on json field, got:"
+                                f"{GO_NAMES.get(dtype, dtype.name)}", node.pos)
         if not target.keys:
             raise SyntaxProblem("exists operations are only supportted on json key", node.pos)
         return ir.KeyExists(target)
@@ -1009,6 +1024,14 @@ class _Checker:
 
 
 # -- constant folding --------------------------------------------------------------------------
+
+def _no_template_between_constants(op: str, left: Value, right: Value, pos: int) -> None:
+    """Milvus folds an operation of two constants while it parses, before templates are filled
+    in, so a template on either side is refused (VisitAddSub / VisitEquality / VisitRelational)."""
+    if left.template or right.template:
+        raise SyntaxProblem(f"placeholder was not supported between two constants with operator: {op}", pos)
+
+
 def _fold(op: str, left: Value, right: Value, pos: int) -> Value:
     if left.kind not in ("int", "float") or right.kind not in ("int", "float"):
         raise SyntaxProblem(f"arithmetic operation {op} is only supported on numbers", pos)

@@ -332,6 +332,10 @@ class FieldSchema:
         names.field_name_not_keyword(self.name)
         if self.dtype in DENSE_VECTOR_TYPES:
             self._verify_dim()
+        elif self.dtype == DataType.SPARSE_FLOAT_VECTOR and "dim" in self.params:
+            raise MilvusException(ErrorCode.SERVER_ERROR,  # validateDimension; 0: no field id yet
+                                  f"dim should not be specified for sparse vector field {self.name}(0) (a "
+                                  "sparse vector has no fixed dimension: leave dim out)")
         if self.dtype == DataType.VARCHAR or (self.dtype == DataType.ARRAY
                                               and self.element_type == DataType.VARCHAR):
             self._verify_max_length(collection_name)
@@ -856,8 +860,7 @@ class CollectionSchema:
         function_checks.verify_client(self)
         function_checks.verify_server(self)
         self._verify_counts()
-        for struct in self.struct_fields:
-            structs.verify_reserved(struct)
+        self._verify_reserved()
         for field in self.fields:
             field.verify_type()
         for field in self.partition_keys:
@@ -903,10 +906,11 @@ class CollectionSchema:
 
     def _proxy_answer(self) -> Optional[MilvusException]:
         """Milvus's proxy's answer to a schema pymilvus refuses itself (keys, auto_id, partition
-        keys), in createCollectionTask.PreExecute's order: the vector fields first, then
-        validatePrimaryKey, ValidateFieldAutoID and validatePartitionKey; None if it takes it."""
+        keys), in createCollectionTask.PreExecute's order: the vector fields first, the reserved
+        names, then validatePrimaryKey, ValidateFieldAutoID and validatePartitionKey; None if it takes it."""
         try:
             self._verify_counts()
+            self._verify_reserved()
         except MilvusException as exc:
             return exc
         return self._proxy_key_answer() or self._proxy_auto_id_answer() or self._proxy_partition_key_answer()
@@ -952,6 +956,13 @@ class CollectionSchema:
             raise MilvusException(ErrorCode.INVALID_PARAMETER,
                                   "schema does not contain vector field: invalid parameter (add one with "
                                   "add_field(name, DataType.FLOAT_VECTOR, dim=N))")
+
+    def _verify_reserved(self) -> None:
+        """Milvus's validateReservedFieldNames: the fields, then each struct and its sub-fields."""
+        for field in self.fields:
+            names.field_name_not_reserved(field.name)
+        for struct in self.struct_fields:
+            structs.verify_reserved(struct)
 
     def _verify_field_names(self) -> None:
         """Milvus's validateDuplicatedFieldName over the fields, the structs and their ``struct[sub]``

@@ -159,6 +159,22 @@ def _field_invalid(name: str, message: str) -> MilvusException:
     return MilvusException(ErrorCode.FIELD_NAME_INVALID, f"{message}: field name invalid[field={name}]")
 
 
+#: Names Milvus keeps for its own columns (pkg/common: the segments' RowID and Timestamp, the virtual key
+#: of external collections): create_collection refuses a field or struct so named
+#: (validateReservedFieldNames), before it looks at the keys.
+RESERVED_FIELD_NAMES = ("RowID", "Timestamp", "__virtual_pk__")
+#: What adding a field or a struct refuses as a system field: those, the dynamic and the namespace fields.
+SYSTEM_FIELD_NAMES = RESERVED_FIELD_NAMES + ("$meta", "$namespace_id")
+
+
+def field_name_not_reserved(name: str) -> str:
+    """The proxy's reserved-name check of create_collection, in its words (code 1701)."""
+    if name in RESERVED_FIELD_NAMES:
+        raise _field_invalid(name, f'field name "{name}" is reserved for internal use and cannot be used in user '
+                                   "schemas")
+    return name
+
+
 #: Milvus's filter keywords (pkg/common FieldNameKeywords): a field so named could not be used in a
 #: filter, so create_collection refuses it.  Exact spellings, plus ``null`` in any case
 #: (common.IsFieldNameKeyword).

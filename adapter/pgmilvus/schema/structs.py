@@ -23,10 +23,6 @@ from ..types import DENSE_VECTOR_TYPES, DataType, VECTOR_TYPES, go_name
 _NESTED = {DataType.ARRAY, DataType._ARRAY_OF_VECTOR, DataType.STRUCT, DataType._ARRAY_OF_STRUCT}
 
 
-#: Names Milvus keeps for itself (common.IsSystemField, its reserved-name check of create_collection).
-RESERVED_NAMES = ("RowID", "Timestamp", "__virtual_pk__")
-
-
 def column_name(struct: str, sub: str) -> str:
     """Milvus's ConcatStructFieldName: the sub-field ``sub`` of ``struct`` as ``struct[sub]``."""
     return f"{struct}[{sub}]"
@@ -215,11 +211,10 @@ def verify_client(struct: StructFieldSchema) -> None:
 
 def verify_reserved(struct: StructFieldSchema) -> None:
     """The proxy's reserved-name check: the struct's name and its sub-fields' bare names."""
+    from . import names
+
     for name in [struct.name] + [f.name for f in struct.fields]:
-        if name in RESERVED_NAMES:
-            raise MilvusException(ErrorCode.FIELD_NAME_INVALID,
-                                  f'field name "{name}" is reserved for internal use and cannot be used in user '
-                                  f"schemas: field name invalid[field={name}]")
+        names.field_name_not_reserved(name)
 
 
 def verify_server(struct: StructFieldSchema, collection_name: str = "") -> None:

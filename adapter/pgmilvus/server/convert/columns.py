@@ -62,6 +62,8 @@ def rows_from_columns(columns: Sequence[schema_pb2.FieldData], num_rows: int,
             if values == [] and num_rows and not col.is_dynamic:
                 _refuse_nil_scalars(col, nullable)
             decoded.append((col, _nil_vectors(col, nullable, num_rows) if values is None else values))
+    for col, _ in decoded:
+        _refuse_valid_data(col, nullable)
     lengths = {col.field_name or DYNAMIC_FIELD: len(values) for col, values in decoded}
     if not num_rows and lengths:
         num_rows = max(lengths.values())
@@ -124,6 +126,17 @@ def _refuse_nil_scalars(col: schema_pb2.FieldData, nullable: Callable[[str], boo
     kind, expected = words
     raise MilvusException(ErrorCode.INVALID_PARAMETER, f"{kind}field '{col.field_name}' is illegal, array type "
                                                        f"mismatch: invalid parameter[expected={expected}][actual=got nil]")
+
+
+def _refuse_valid_data(col: schema_pb2.FieldData, nullable: Callable[[str], bool]) -> None:
+    """A field that can hold no null (not nullable, no default) takes no ``valid_data`` at all
+    (Milvus's nullutil.CheckValidData, once each column's type is checked)."""
+    if not col.valid_data or col.is_dynamic or is_struct_column(col) or nullable(col.field_name):
+        return
+    raise MilvusException(ErrorCode.INVALID_PARAMETER,
+                          f"the length of valid_data of field({col.field_name}) is wrong: invalid parameter"
+                          f"[expected=0][actual={len(col.valid_data)}] (the field is not nullable: send its "
+                          "values without valid_data)")
 
 
 def _values(col: schema_pb2.FieldData, elements: Callable[[str], Optional[DataType]] = lambda name: None

@@ -90,8 +90,17 @@ _MMAP_KEYS = {"mmap_enabled": "mmap.enabled"}
 
 
 def field_schema(proto: schema_pb2.FieldSchema) -> FieldSchema:
+    """A field of a CreateCollection schema.  pymilvus refuses autoID on a field that is not the
+    key as the field is built; Milvus's proxy judges the whole schema first (its vector fields,
+    reserved names and key, then ``only one field can speficy AutoID``), so such a field is built
+    without it and flagged after, for the schema's checks to answer."""
     name, dtype, description, kwargs = field_arguments(proto)
-    return FieldSchema(name, dtype, description, **kwargs)
+    misplaced = bool(kwargs.get("auto_id")) and not kwargs.get("is_primary")
+    if misplaced:
+        kwargs["auto_id"] = False
+    field = FieldSchema(name, dtype, description, **kwargs)
+    field.auto_id = field.auto_id or misplaced
+    return field
 
 
 def field_arguments(proto: schema_pb2.FieldSchema) -> tuple[str, DataType, str, dict[str, Any]]:
