@@ -25,7 +25,7 @@ from ..errors import (AutoIDException, ErrorCode, InvalidConsistencyLevel, Milvu
                      invalid_parameter)
 from ..schema.index_params import IndexParams
 from ..schema.model import CollectionSchema
-from ..types import ConsistencyLevel, DataType, LoadState, ReplicaInfo, Shard
+from ..types import VECTOR_TYPES, ConsistencyLevel, DataType, LoadState, ReplicaInfo, Shard
 
 _log = logging.getLogger("pgmilvus")
 #: Milvus 2.6's default for partition-key collections (its e2e suite expects 16; a 2.3.5 server made 64).
@@ -491,6 +491,39 @@ def check_load_balance(info: CollectionInfo, src_node: int, dst_nodes: list[int]
         if segment_id not in on_node:
             raise MilvusException(segments.SEGMENT_NOT_FOUND, "segment not found in source node: segment not "
                                                               f"found[segment={segment_id}]")
+
+def check_load_fields(info: CollectionInfo, load_fields: Any) -> None:
+    """A partial load's field list, checked as Milvus's proxy checks it before the indexes
+    (schemaInfo.GetLoadFieldIDs / validateLoadFields): every name a field or a struct (its
+    sub-fields count), and the key, a vector field, the partition key and the clustering key among
+    them.  PostgreSQL reads every column whatever is loaded, so the list is only checked."""
+    if not load_fields:
+        return
+    names = [str(name) for name in ([load_fields] if isinstance(load_fields, str) else load_fields)]
+    schema = info.schema
+    fields: list[Any] = []
+    for name in names:
+        struct = schema.struct_field(name)
+        if struct is not None:
+            fields.extend(struct.fields)
+            continue
+        field = schema.field(name)
+        if field is None:
+            raise MilvusException(ErrorCode.SERVER_ERROR,
+                                  f"failed to get field schema by name: fieldName({name}) not found (load_fields "
+                                  f"names the fields of {info.name} to load)")
+        fields.append(field)
+    shown = "[" + " ".join(names) + "]"  # Go's %v of the list
+    if not any(f.is_primary for f in fields):
+        raise invalid_parameter(f"load field list {shown} does not contain primary key field "
+                                f"{schema.primary_field.name}")
+    if not any(f.dtype in VECTOR_TYPES or f.dtype == DataType._ARRAY_OF_VECTOR for f in fields):
+        raise invalid_parameter(f"load field list {shown} does not contain vector field")
+    for kind, key in (("partition key", next((f for f in schema.fields if f.is_partition_key), None)),
+                      ("clustering key", next((f for f in schema.fields if f.is_clustering_key), None))):
+        if key is not None and key not in fields:
+            raise invalid_parameter(f"load field list {shown} does not contain {kind} field {key.name}")
+
 
 def require_vector_index(info: CollectionInfo) -> None:
     """Milvus refuses to load a collection whose vector fields have no index: with no index at all,

@@ -384,6 +384,7 @@ class MilvusClient:
         _check_replicas(kwargs)
         with self._tx(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name)
+            collections.check_load_fields(info, kwargs.get("load_fields"))
             collections.require_vector_index(info)
             _check_groups(conn, info, kwargs, info.loaded, "call query coordinator LoadCollection: ")
             catalog.set_loaded(conn, info.id, True)
@@ -801,6 +802,7 @@ class MilvusClient:
         with self._tx(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name)
             self._manual_partitions(info, "load partitions")
+            collections.check_load_fields(info, kwargs.get("load_fields"))
             collections.require_vector_index(info)  # Milvus checks the index before the partitions
             parts = self._partition_list(info, partition_names)
             if not parts:  # pymilvus sends the empty list: Milvus's proxy answers

@@ -28,8 +28,10 @@ _INDEX_FACTS = ("field_name", "index_name", "total_rows", "indexed_rows", "pendi
 
 
 def load_groups(request: Any) -> dict[str, Any]:
-    """A load request's replica number and resource groups, as pymilvus's keywords (0: not given)."""
-    return {"replica_number": request.replica_number or None, "_resource_groups": list(request.resource_groups)}
+    """A load request's replica number, resource groups and field list, as pymilvus's keywords
+    (0 / empty: not given)."""
+    return {"replica_number": request.replica_number or None, "_resource_groups": list(request.resource_groups),
+            "load_fields": list(request.load_fields)}
 
 
 def named_collection(client: Any, name: str, collection_id: int) -> str:
