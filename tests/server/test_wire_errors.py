@@ -537,7 +537,9 @@ def test_system_info_metrics_tell_one_standalone_process(stub) -> None:
     assert [n["infos"]["type"] for n in nodes] == ["proxy", "rootcoord", "datanode", "datacoord", "querynode",
                                                    "querycoord"]
     assert all(n["infos"]["has_error"] is False and n["infos"]["system_info"]["build_version"].startswith("pgmilvus-")
-               for n in nodes)
+               and n["infos"]["system_info"]["deploy_mode"] == "STANDALONE" for n in nodes)
+    info = stub.Connect(milvus_pb2.ConnectRequest()).server_info
+    assert (info.deploy_mode, info.build_tags.startswith("pgmilvus-")) == ("STANDALONE", True)
     assert nodes[0]["infos"]["hardware_infos"]["cpu_core_count"] >= 1 and nodes[0]["infos"]["hardware_infos"]["memory"] > 0
     assert [e["target_type"] for e in nodes[5]["connected"]] == ["rootcoord", "datacoord", "querynode"]
     assert nodes[4]["connected"] is None and nodes[4]["infos"]["system_configurations"] == {"simd_type": "auto"}

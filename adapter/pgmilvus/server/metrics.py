@@ -22,9 +22,11 @@ from ..catalog.segments import NODE_ID, node_address  # one process, one node id
 from ..errors import ErrorCode, MilvusException
 from ..version import __version__
 
-#: What Connect's ServerInfo and the topology's system_info both tell of this server.
+#: What Connect's ServerInfo and the topology's system_info both tell of this server: the build
+#: names pgmilvus; the deploy mode is a standalone's (metricsinfo.StandaloneDeployMode), the
+#: topology this server reports, which SDKs and tools read (the Java SDK's tests expect it).
 BUILD_TAGS = f"pgmilvus-{__version__}"
-DEPLOY_MODE = "pgmilvus"
+DEPLOY_MODE = "STANDALONE"
 _STARTED = datetime.now(timezone.utc)
 
 
