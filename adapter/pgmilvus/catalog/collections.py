@@ -492,6 +492,7 @@ def check_load_balance(info: CollectionInfo, src_node: int, dst_nodes: list[int]
             raise MilvusException(segments.SEGMENT_NOT_FOUND, "segment not found in source node: segment not "
                                                               f"found[segment={segment_id}]")
 
+
 def check_load_fields(info: CollectionInfo, load_fields: Any) -> None:
     """A partial load's field list, checked as Milvus's proxy checks it before the indexes
     (schemaInfo.GetLoadFieldIDs / validateLoadFields): every name a field or a struct (its

@@ -240,8 +240,9 @@ class _Lexer:
                 if m is None and (ch.isalpha() or ch == "_"):  # Plan.g4 reads `j[x]` as a struct's field
                     raise SyntaxProblem("json key must be enclosed in double quotes or single quotes",
                                         open_pos)
-                key = int(m.group(0)) if m is not None else None
-                self.i = m.end() if m is not None else self.i
+                key = None
+                if m is not None:
+                    key, self.i = int(m.group(0)), m.end()
             if key is None or self.i >= len(text) or text[self.i] != "]":
                 # Not a JSONIdentifier's `[key]` (`j[-1]`, `j[1.5]`, `j["a"`, `a []`): the path
                 # ends before it, and the parser stops there (Milvus's "invalid expression").
