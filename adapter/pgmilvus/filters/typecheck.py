@@ -399,6 +399,8 @@ class _Checker:
         if op in _COMPARISONS and any(vectors):  # HandleCompare: a column compared with a vector field
             names = [v or self.compared_name(self.visit(side)) for v, side in zip(vectors, (node.left, node.right))]
             raise SyntaxProblem(f"comparisons between {names[0]} and {names[1]} are not supported", node.pos)
+        if op in _ARITH:
+            self.operand_template_given(node)
         left = self.visit(node.left)
         right = self.visit(node.right)
         if op in ("and", "or"):
@@ -406,6 +408,16 @@ class _Checker:
         if op in _ARITH:
             return self.arith(op, left, right, node.pos)
         return self.comparison(op, left, right, node.pos)
+
+    def operand_template_given(self, node: ast.Binary) -> None:
+        """A field's arithmetic operand that is a template nobody gave: Milvus fills it in after the
+        parse, in FillBinaryArithOpEvalRangeExpressionValue's words (two constants are the parse's
+        own refusal, arith)."""
+        for side, other in ((node.right, node.left), (node.left, node.right)):
+            if isinstance(side, ast.Template) and side.name not in self.params and \
+                    not isinstance(other, (ast.Const, ast.Template)):
+                raise SyntaxProblem(f"the right operand value of expression template variable name {{{side.name}}} "
+                                    "is not found (give it in filter_params)", side.pos)
 
     def vector_type(self, node: ast.Node) -> Optional[str]:
         """The Go name of a vector field ``node`` names bare, else None: Milvus's parser types such a
