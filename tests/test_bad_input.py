@@ -26,7 +26,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from pgmilvus import DataType, MilvusClient, RRFRanker, WeightedRanker
+from pgmilvus import DataType, LoadState, MilvusClient, RRFRanker, WeightedRanker
 from pgmilvus.pg.connection import dsn_with
 from .fix_client import FACES, open_client
 from pgmilvus.errors import (AutoIDException, DataNotMatchException, DataTypeNotMatchException,
@@ -903,6 +903,37 @@ def test_long_field_name_is_refused_as_documented(bi: Prepared, length: int) -> 
         c.create_collection("longfield", dimension=2, primary_field_name=field)
     assert info.value.code == 1100 and "at most 63 bytes" in info.value.message
     assert not c.has_collection("longfield")
+
+
+LOAD_FIELDS = [  # Milvus's validateLoadFields: the key, a vector field, the partition key, the clustering key
+    (["part", "clus", "v"], "load field list [part clus v] does not contain primary key field id"),
+    (["id", "part", "clus"], "load field list [id part clus] does not contain vector field"),
+    (["id", "v"], "load field list [id v] does not contain partition key field part"),
+    (["id", "v", "part"], "load field list [id v part] does not contain clustering key field clus"),
+]
+
+
+def test_a_partial_load_names_the_keys_and_a_vector_field(bi: Prepared) -> None:
+    c = bi.client
+    schema = MilvusClient.create_schema()
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("part", DataType.INT64, is_partition_key=True)
+    schema.add_field("clus", DataType.INT64, is_clustering_key=True)
+    schema.add_field("other", DataType.INT64)
+    schema.add_field("v", DataType.FLOAT_VECTOR, dim=2)
+    c.create_collection("partial", schema=schema, index_params=_ip(index_type="AUTOINDEX", metric_type="L2"))
+    try:
+        c.release_collection("partial")
+        for fields, text in LOAD_FIELDS:
+            with pytest.raises(MilvusException) as info:
+                c.load_collection("partial", load_fields=fields)
+            assert (info.value.code, info.value.message) == (1100, text + ": invalid parameter")
+        assert c.get_load_state("partial")["state"] == LoadState.NotLoad
+        c.load_collection("partial", load_fields=["id", "v", "part", "clus"])
+        c.insert("partial", [{"id": 1, "part": 2, "clus": 3, "other": 4, "v": [0.1, 0.2]}])
+        assert c.query("partial", filter="other == 4", output_fields=["other"]) == [{"id": 1, "other": 4}]
+    finally:
+        c.drop_collection("partial")
 
 
 # The same call, first with arguments that pass, then with ones that must not: the checked
