@@ -25,7 +25,7 @@ from ..errors import (AutoIDException, ErrorCode, InvalidConsistencyLevel, Milvu
                      invalid_parameter)
 from ..schema.index_params import IndexParams
 from ..schema.model import CollectionSchema
-from ..types import VECTOR_TYPES, ConsistencyLevel, DataType, LoadState, ReplicaInfo, Shard
+from ..types import ConsistencyLevel, DataType, LoadState, ReplicaInfo, Shard
 
 _log = logging.getLogger("pgmilvus")
 #: Milvus 2.6's default for partition-key collections (its e2e suite expects 16; a 2.3.5 server made 64).
@@ -518,7 +518,7 @@ def check_load_fields(info: CollectionInfo, load_fields: Any) -> None:
     if not any(f.is_primary for f in fields):
         raise invalid_parameter(f"load field list {shown} does not contain primary key field "
                                 f"{schema.primary_field.name}")
-    if not any(f.dtype in VECTOR_TYPES or f.dtype == DataType._ARRAY_OF_VECTOR for f in fields):
+    if not any(f.takes_vector_index for f in fields):
         raise invalid_parameter(f"load field list {shown} does not contain vector field")
     for kind, key in (("partition key", next((f for f in schema.fields if f.is_partition_key), None)),
                       ("clustering key", next((f for f in schema.fields if f.is_clustering_key), None))):

@@ -34,7 +34,6 @@ from ..schema.model import (MAX_CAPACITY, MAX_FIELDS, MAX_VARCHAR, CollectionSch
                             check_field_counts, check_max_length, check_varchar_length, warmup_problem)
 from ..types import DENSE_VECTOR_TYPES, DataType
 
-#: Names Milvus keeps for its own columns (the dynamic field's ``$meta`` fails the name check first).
 _CLUSTERING_KEY_TYPES = {DataType.INT8, DataType.INT16, DataType.INT32, DataType.INT64, DataType.FLOAT,
                          DataType.DOUBLE, DataType.VARCHAR, DataType.FLOAT_VECTOR}
 #: alter_collection_field's keys (Milvus's allowedAlterProps); ``mmap_enabled`` is read as ``mmap.enabled``.

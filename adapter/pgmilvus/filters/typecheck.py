@@ -304,10 +304,15 @@ class _Checker:
         text = "[" + ", ".join(value_text(v) for v in items) + "]"
         return Value(items, "list", text)
 
+    def template_given(self, node: ast.Node, role: str = "") -> None:
+        """A template ``node`` must be given in the params; Milvus's fill_expression_value names the
+        template's ``role`` ("lower ", "upper ", "right operand ") where it has one."""
+        if isinstance(node, ast.Template) and node.name not in self.params:
+            raise SyntaxProblem(f"the {role}value of expression template variable name {{{node.name}}} is not "
+                                "found (give it in filter_params)", node.pos)
+
     def visit_Template(self, node: ast.Template) -> Value:
-        if node.name not in self.params:
-            raise SyntaxProblem(f"the value of expression template variable name {{{node.name}}} is not found "
-                                "(give it in filter_params)", node.pos)  # Milvus's fill_expression_value
+        self.template_given(node)
         value = _template_value(self.params[node.name], node.name, node.pos)
         return Value(value, kind_of(value), value_text(value), template=True)
 
@@ -414,10 +419,8 @@ class _Checker:
         parse, in FillBinaryArithOpEvalRangeExpressionValue's words (two constants are the parse's
         own refusal, arith)."""
         for side, other in ((node.right, node.left), (node.left, node.right)):
-            if isinstance(side, ast.Template) and side.name not in self.params and \
-                    not isinstance(other, (ast.Const, ast.Template)):
-                raise SyntaxProblem(f"the right operand value of expression template variable name {{{side.name}}} "
-                                    "is not found (give it in filter_params)", side.pos)
+            if not isinstance(other, (ast.Const, ast.Template)):
+                self.template_given(side, "right operand ")
 
     def vector_type(self, node: ast.Node) -> Optional[str]:
         """The Go name of a vector field ``node`` names bare, else None: Milvus's parser types such a
@@ -665,10 +668,8 @@ class _Checker:
         if isinstance(target, ir.ArrayCol):
             raise SyntaxProblem("can not comparisons array fields directly", node.pos)
         low_high = (node.lower, node.upper) if node.op1 in ("<", "<=") else (node.upper, node.lower)
-        for which, bound in zip(("lower", "upper"), low_high):  # FillBinaryRangeExpressionValue's words
-            if isinstance(bound, ast.Template) and bound.name not in self.params:
-                raise SyntaxProblem(f"the {which} value of expression template variable name {{{bound.name}}} is "
-                                    "not found (give it in filter_params)", bound.pos)
+        for role, bound in zip(("lower ", "upper "), low_high):  # FillBinaryRangeExpressionValue's words
+            self.template_given(bound, role)
         bounds = []
         for bound in (node.lower, node.upper):
             typed = self.visit(bound)

@@ -22,7 +22,6 @@ from .schema import data_type
 from .slots import BYTE_VECTORS, SCALAR_SLOTS, SPARSE_PAIR, sparse_pairs
 
 
-
 #: Milvus's names of the vector types in its proxy's "array type mismatch" text.
 _VECTOR_NAMES = {DataType.FLOAT_VECTOR: "float vector", DataType.FLOAT16_VECTOR: "float16 vector",
                  DataType.BFLOAT16_VECTOR: "bfloat16 vector", DataType.BINARY_VECTOR: "binary vector",

@@ -21,7 +21,6 @@ from ...types import DataType
 from .slots import BYTE_VECTORS, SCALAR_SLOTS, SPARSE_PAIR, ZERO
 
 
-
 def columns(rows: Sequence[dict[str, Any]], fields: Iterable[FieldSchema], dynamic: bool,
             other: Iterable[str] = ()) -> list[schema_pb2.FieldData]:
     """One FieldData per schema field in ``fields`` (+ ``$meta`` when ``dynamic``), one entry per row;
