@@ -105,6 +105,14 @@ def R(**changes: Any) -> dict:
     return {**ROW, **changes}
 
 
+def _nested(depth: int) -> list:
+    """A list holding a list ... ``depth`` levels down (deeper than Python's JSON encoder goes)."""
+    value: list = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
 def without(key: str) -> dict:
     return {k: v for k, v in ROW.items() if k != key}
 
@@ -492,6 +500,8 @@ CASES = [
     case("insert-double-inf", lambda c: c.insert("typed", [R(d=INF)]), E, 65535, "field d"),
     case("insert-json-object", lambda c: c.insert("typed", [R(j=object())]), DataNotMatchException, 1, "Invalid JSON"),
     case("insert-json-bad-text", lambda c: c.insert("typed", [R(j="{bad json")]), DataNotMatchException, 1, "Invalid JSON string"),
+    case("insert-json-deep-text", lambda c: c.insert("typed", [R(j="[" * 5000 + "]" * 5000)]), DataNotMatchException, 1, "Invalid JSON string: maximum recursion depth exceeded"),
+    case("insert-json-deep-value", lambda c: c.insert("typed", [R(j=_nested(5000))]), DataNotMatchException, 1, "Invalid JSON value: maximum recursion depth exceeded"),
     case("insert-json-int-key", lambda c: c.insert("typed", [R(j={1: 2})]), DataNotMatchException, 1, "JSON key must be str"),
     case("insert-json-nan", lambda c: c.insert("typed", [R(j={"a": NAN})]), DataNotMatchException, 1, "field j"),
     case("insert-json-set", lambda c: c.insert("typed", [R(j={"a": {1}})]), DataNotMatchException, 1, "set"),

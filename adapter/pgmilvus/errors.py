@@ -133,6 +133,11 @@ class PermissionDenied(MilvusException):
         super().__init__(ErrorCode.PERMISSION_DENIED, message, compatible_code=3)
         self.user = user
 
+#: What ``json.loads`` / ``json.dumps`` raise for input they refuse: bad syntax or values, and
+#: nesting deeper than Python's recursion limit (about 1,000 levels; Go's decoder takes 10,000).
+#: Every place that reads or writes a user's JSON catches both, so neither reaches a user raw.
+JSON_ERRORS = (ValueError, RecursionError)
+
 
 # --- helpers that build the server-side messages Milvus users recognise ---
 

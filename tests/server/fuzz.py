@@ -3,8 +3,8 @@
 ``recording`` runs a server whose requests are kept (the bytes each RPC
 received) while a pymilvus workload runs against it; ``fuzz`` then sends
 mutated copies straight to the server's methods: protobuf fields set to odd
-values (empty, NUL, 70,000 characters, NaN, the int64 limits, unknown enum
-values), repeated fields cut, emptied or doubled, raw bytes flipped or
+values (empty, NUL, 70,000 characters, JSON nested 3,000 deep, NaN, the
+int64 limits, unknown enum values), repeated fields cut, emptied or doubled, raw bytes flipped or
 truncated.  Each answer is judged as a user would see it: a Status with a
 Milvus code is fine; gRPC INTERNAL / UNKNOWN / UNAVAILABLE, or a reason that
 shows a raw PostgreSQL or Python error, is a finding.  test_wire_fuzz.py runs
@@ -42,7 +42,7 @@ _BROKEN = (grpc.StatusCode.UNKNOWN, grpc.StatusCode.INTERNAL, grpc.StatusCode.UN
            grpc.StatusCode.DEADLINE_EXCEEDED)
 _STRINGS = ["", " ", "\x00", "a" * 70000, "'; DROP TABLE x; --", '"x"', "$meta", "count(*)", "*", "é\u0301",
             "null", "{", "[1,", "1e309", "-1", "id", "fz", "p1", "_default", "HNSW", "L2", "nan", '{"a":', "\\",
-            "%s", "%(x)s"]
+            "%s", "%(x)s", "[" * 3000 + "]" * 3000, '{"a":' * 3000 + "1" + "}" * 3000]
 _INTS = [0, -1, 1, 2**31 - 1, -2**31, 2**63 - 1, -2**63, 16385, 10**9]
 _FLOATS = [0.0, -0.0, float("nan"), float("inf"), -float("inf"), 1e38, 3.5e38, -1e-45]
 
@@ -241,20 +241,22 @@ def fuzz(address: str, recorded: list[tuple[str, bytes]], count: int, seed: int)
     return findings
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def run(doc: str, record: Any, load: Any, send: Any) -> None:
+    """The command line of a fuzz module (this one, rest_fuzz.py): record ``load``'s requests with
+    ``record``, send mutated copies with ``send``, print the findings."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("db", help="a scratch database folder (embedded PostgreSQL) or postgresql:// URI")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--count", type=int, default=5000)
     args = parser.parse_args()
-    with recording(args.db) as (address, recorded):
-        workload(address)
+    with record(args.db) as (address, recorded):
+        load(address)
         kept = list(recorded)
-        findings = fuzz(address, kept, args.count, args.seed)
+        findings = send(address, kept, args.count, args.seed)
     print(f"{len(kept)} requests recorded, {args.count} mutations sent, {sum(findings.values())} findings")
-    for (rpc, what, text), n in findings.most_common():
-        print(f"{n:6d}  {rpc:<24} {what:<28} {text}")
+    for (where, what, text), n in findings.most_common():
+        print(f"{n:6d}  {where:<36} {what:<28} {text}")
 
 
 if __name__ == "__main__":
-    main()
+    run(__doc__, recording, workload, fuzz)

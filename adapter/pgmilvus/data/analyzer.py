@@ -58,7 +58,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable, ClassVar, Iterator, Optional
 
-from ..errors import ErrorCode, MilvusException
+from ..errors import JSON_ERRORS, ErrorCode, MilvusException
 from . import analyzer_filters, lindera
 from .icu import Icu
 
@@ -506,6 +506,9 @@ def _json_params(text: str, label: str) -> Any:
         why = _SERDE_TEXTS.get(exc.msg, exc.msg)
         raise invalid(label, f"JsonError: {why} at line {exc.lineno} column {exc.colno} (analyzer params "
                              f"should be a json map: {text!r})") from None
+    except RecursionError:  # serde_json's own limit is 128 levels
+        raise invalid(label, f"JsonError: recursion limit exceeded (analyzer params should be a json map: "
+                             f"{text[:200]!r})") from None
 
 
 def token_hash(token: str) -> int:
@@ -576,7 +579,7 @@ def _multi(field: str, text: str) -> MultiAnalyzer:
     """rootcoord's validateMultiAnalyzerParams, its words and order, then each analyzer built."""
     try:
         params = json.loads(text)
-    except ValueError as exc:
+    except JSON_ERRORS as exc:
         raise _server(f"multi analyzer params is not valid JSON: {exc}") from None
     if not isinstance(params, dict):
         raise _server("json: cannot unmarshal multi analyzer params into Go value of type map[string]json.RawMessage")

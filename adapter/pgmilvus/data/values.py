@@ -29,7 +29,7 @@ import numpy as np
 from psycopg.adapt import Dumper
 from psycopg.pq import Format
 
-from ..errors import DataNotMatchException, ErrorCode, MilvusException, ParamError, client_side
+from ..errors import JSON_ERRORS, DataNotMatchException, ErrorCode, MilvusException, ParamError, client_side
 from ..schema.model import DYNAMIC_FIELD, FieldSchema
 from ..types import DataType, INT_RANGES
 from . import timestamps, wkt
@@ -468,10 +468,14 @@ def json_text(value: Any, where: str) -> str:
         _check_keys(value)
     except DataNotMatchException as exc:
         raise DataNotMatchException(message=f"{exc.message} ({where})") from None
+    except RecursionError:  # nested deeper than json.dumps would go either
+        raise DataNotMatchException(message=f"Invalid JSON value: maximum recursion depth exceeded ({where}): "
+                                            "the value nests lists or dicts about 1,000 levels deep or more; "
+                                            "flatten it") from None
     try:
         text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False,
                           default=_json_default)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, *JSON_ERRORS) as exc:
         raise DataNotMatchException(message=f"Invalid JSON value: {exc} ({where}, value "
                                             f"{_show(value)}); use only str/int/float/bool/None/list/dict "
                                             "with finite numbers") from None
@@ -487,7 +491,7 @@ def _json_encoder(field: FieldSchema) -> Encoder:
             # pymilvus parses a str given for a JSON field as JSON text.
             try:
                 value = json.loads(value)
-            except ValueError as exc:
+            except JSON_ERRORS as exc:
                 raise DataNotMatchException(message=f"Invalid JSON string: {exc}. Input string: "
                                                     f"{_show(value)} (row {row}, field {field.name})") from None
         return JsonbWire(b"\x01" + json_text(value, f"row {row}, field {field.name}").encode())

@@ -17,7 +17,7 @@ from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
 
-from ..errors import import_failed
+from ..errors import JSON_ERRORS, import_failed
 from ..types import go_name
 from . import rows as R
 from .rows import Layout, to_insert
@@ -79,7 +79,7 @@ def _json(path: Path) -> Iterator[Any]:
         raise import_failed("invalid JSON format, the content should be started with '{' or '['")
     try:
         data = json.loads(text)
-    except ValueError as exc:
+    except JSON_ERRORS as exc:
         raise import_failed(f"failed to parse row, error: {exc}") from None
     if isinstance(data, dict):
         keys = list(data)
@@ -97,7 +97,7 @@ def _json_lines(path: Path) -> Iterator[Any]:
             if line.strip():
                 try:
                     yield json.loads(line)
-                except ValueError as exc:
+                except JSON_ERRORS as exc:
                     raise import_failed(f"failed to parse row, error: {exc}") from None
 
 

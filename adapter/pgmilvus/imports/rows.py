@@ -17,7 +17,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from ..errors import import_failed
+from ..errors import JSON_ERRORS, import_failed
 from ..types import go_name
 
 META = "$meta"
@@ -133,7 +133,7 @@ def _dynamic(values: dict) -> dict:
     if isinstance(meta, str):
         try:
             meta = json.loads(meta)
-        except ValueError:
+        except JSON_ERRORS:
             raise import_failed("illegal value for dynamic field, not a JSON format string") from None
     if meta is None:
         meta = {}
@@ -186,7 +186,7 @@ def _check_dim(spec: Mapping[str, Any], dim: int, value: list) -> None:
 def _json_text(spec: Mapping[str, Any], text: str) -> Any:
     try:
         return json.loads(text)
-    except ValueError:
+    except JSON_ERRORS:
         if int(spec["type"]) == JSON:
             raise import_failed(f"failed to parse value '{text}' for JSON field '{spec['name']}', "
                                 "error: not a JSON format string") from None

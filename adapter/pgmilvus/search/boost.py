@@ -33,7 +33,7 @@ from sqlglot import exp
 
 from ..catalog import json_index
 from ..catalog.store import CollectionInfo
-from ..errors import invalid_parameter
+from ..errors import JSON_ERRORS, invalid_parameter
 from ..filters import FilterError, filter_sql
 from ..types import DataType, GO_NAMES
 from .rerank import pk_order
@@ -133,7 +133,7 @@ def _random_params(text: str, info: CollectionInfo) -> tuple[int, Optional[str]]
     """``random_score``'s JSON object: the seed (a number) and the INT64 field hashed."""
     try:
         value = json.loads(text)
-    except ValueError:
+    except JSON_ERRORS:
         raise _plan_error(f"random_score is not valid JSON: {text}") from None
     if not isinstance(value, dict):
         raise _plan_error(f"json: cannot unmarshal {type(value).__name__} into Go value of type "

@@ -187,11 +187,20 @@ def _fusion(name: str, params: dict[str, Any]) -> Any:
     """Function(reranker="rrf" | "weighted") in hybrid_search: the same fusion as the rankers."""
     if name == "rrf":
         return RRFRanker(params.get("k", 60))
-    weights = params.get("weights")
-    if not isinstance(weights, (list, tuple)):
-        raise _server_error(f"weighted reranker needs a list of weights, got {weights!r}")
     norm = params.get("norm_score", False)
-    return WeightedRanker(*weights, norm_score=norm if isinstance(norm, bool) else _sent(norm).lower() == "true")
+    return WeightedRanker(*fusion_weights(params.get("weights")),
+                          norm_score=norm if isinstance(norm, bool) else _sent(norm).lower() == "true")
+
+
+def fusion_weights(weights: Any) -> list[float]:
+    """A weighted fusion's ``weights`` param, a list of numbers, or Milvus's refusal (2.6's
+    weighted_function.go reads the param as ``[]float32``) instead of a TypeError inside the ranker."""
+    if weights is None or weights == []:
+        raise _server_error("weights not found")
+    if not isinstance(weights, (list, tuple)) or not all(
+            isinstance(w, (int, float)) and not isinstance(w, bool) for w in weights):
+        raise _server_error(f"parse weights param failed, weight should be []float, bug got: {_sent(weights)}")
+    return list(weights)
 
 
 def _decay(function: Any, params: dict[str, Any], schema: CollectionSchema) -> DecayRanker:

@@ -25,7 +25,7 @@ import psycopg
 
 from ..catalog.store import CollectionInfo
 from ..data import analyzer, outputs
-from ..errors import ErrorCode, MilvusException, invalid_parameter
+from ..errors import JSON_ERRORS, ErrorCode, MilvusException, invalid_parameter
 from ..schema.model import CollectionSchema
 from . import bm25
 
@@ -98,7 +98,7 @@ def _tags(params: dict[str, str], key: str, default: str, shape: str) -> tuple[s
         return (default,)
     try:
         tags = json.loads(params[key])
-    except ValueError as exc:
+    except JSON_ERRORS as exc:
         raise invalid_parameter(f"unmarshal {key} as {shape} failed: {exc}") from None
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise invalid_parameter(f"unmarshal {key} as {shape} failed: json: cannot unmarshal into Go value of "
@@ -140,7 +140,7 @@ def _queries(params: dict[str, str]) -> tuple[tuple[str, str], ...]:
     prefix = "unmarshal highlight queries failed: "
     try:
         queries = json.loads(params["highlight_query"])
-    except ValueError as exc:
+    except JSON_ERRORS as exc:
         raise invalid_parameter(f"unmarshal highlight queries as json array failed: {exc}") from None
     if not isinstance(queries, list):
         raise invalid_parameter("unmarshal highlight queries as json array failed: not an array")

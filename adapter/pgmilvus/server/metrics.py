@@ -19,7 +19,7 @@ from typing import Any, Optional
 import psutil
 
 from ..catalog.segments import NODE_ID, node_address  # one process, one node id, as a standalone's components share
-from ..errors import ErrorCode, MilvusException
+from ..errors import JSON_ERRORS, ErrorCode, MilvusException
 from ..version import __version__
 
 #: What Connect's ServerInfo and the topology's system_info both tell of this server: the build
@@ -34,7 +34,7 @@ def metric_type(request: str) -> str:
     """The request's ``req_type`` or ``metric_type`` (metricsinfo.ParseMetricRequestType)."""
     try:
         parsed = json.loads(request) if request else None
-    except ValueError:
+    except JSON_ERRORS:
         parsed = None
     if isinstance(parsed, dict):
         for key in ("req_type", "metric_type"):

@@ -9,7 +9,7 @@ from typing import Any, Callable, Optional
 from pymilvus.grpc_gen import common_pb2, milvus_pb2, schema_pb2
 
 from ..errors import ErrorCode, MilvusException
-from ..search.function_rank import FunctionScore
+from ..search.function_rank import FunctionScore, fusion_weights
 from ..data.outputs import output_plan
 from ..data import order_by
 from ..search.aggregation import spec as aggregation_spec
@@ -21,7 +21,7 @@ from .convert import aggregation, structs
 from .convert.chains import chains as function_chains
 from .convert.columns import is_struct_column, rows_from_columns
 from .convert.fields import aggregate_columns, columns, group_column
-from .convert.params import json_object, kv_dict, template_values
+from .convert.params import go_type_name, json_kind, json_object, kv_dict, template_values
 from .convert.schema import function
 from .convert.vectors import EmbeddingLists, check_vector_type, query_vectors
 from .handler import Call, RPCBase, rpc
@@ -408,10 +408,20 @@ def ranker(rank: dict[str, Any]) -> BaseRanker:
     params = rank.get("params") or {}
     if isinstance(params, str):
         params = json_object(params, "rank params")
+    if not isinstance(params, dict):  # NewFunctionScoreWithlegacy unmarshals them into a map
+        raise MilvusException(ErrorCode.SERVER_ERROR, "parse rerank params failed, err: json: cannot unmarshal "
+                                                      f"{json_kind(params)} into Go value of type map[string]interface {{}}")
     if strategy == "rrf":
-        return RRFRanker(params.get("k", 60))
+        k = params.get("k", 60)
+        if isinstance(k, bool) or not isinstance(k, (int, float)):
+            raise MilvusException(ErrorCode.SERVER_ERROR, "the type of rank param k should be float")
+        return RRFRanker(k)
     if strategy == "weighted":
-        return WeightedRanker(*params.get("weights", []), norm_score=params.get("norm_score", True))
+        norm = params.get("norm_score", True)
+        if not isinstance(norm, bool):
+            raise MilvusException(ErrorCode.SERVER_ERROR, "weighted rerank err, norm_score should been bool type, "
+                                                          f"but [norm_score:{norm}]'s type is {go_type_name(norm)}")
+        return WeightedRanker(*fusion_weights(params.get("weights")), norm_score=norm)
     raise bad_request(f"rank strategy {strategy!r} is not supported by pgmilvus: use rrf or weighted",
                       int(ErrorCode.UNSUPPORTED))
 

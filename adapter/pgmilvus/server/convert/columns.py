@@ -14,7 +14,7 @@ import numpy as np
 from pymilvus.grpc_gen import schema_pb2
 
 from ...schema.model import DYNAMIC_FIELD
-from ...errors import ErrorCode, MilvusException
+from ...errors import JSON_ERRORS, ErrorCode, MilvusException
 from ...data.values import undivided_text
 from ...types import DataType
 from ..status import bad_request
@@ -236,7 +236,7 @@ def _json(raw: bytes, name: str) -> Any:
         return None
     try:
         return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (*JSON_ERRORS, UnicodeDecodeError):
         raise bad_request(f"field {name} holds bytes that are not JSON: {bytes(raw[:60])!r}") from None
 
 

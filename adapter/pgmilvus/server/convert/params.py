@@ -12,6 +12,7 @@ from typing import Any, Iterable
 
 from pymilvus.grpc_gen import schema_pb2
 
+from ...errors import JSON_ERRORS
 from ..status import bad_request
 
 _WORDS = {"True": True, "False": False, "true": True, "false": False, "None": None}
@@ -24,7 +25,7 @@ def kv_value(text: str) -> Any:
     if text[:1] in "[{-0123456789\"":
         try:
             return json.loads(text)
-        except ValueError:
+        except JSON_ERRORS:
             return text
     return text
 
@@ -41,11 +42,25 @@ def kv_pairs(values: dict[str, Any]) -> list[Any]:
             for k, v in values.items()]
 
 
+#: Per decoded JSON value type: encoding/json's name of its kind (``cannot unmarshal <kind> into ...``)
+#: and Go's ``%T`` of it once decoded into an ``interface{}``.
+_GO_NAMES = {bool: ("bool", "bool"), int: ("number", "float64"), float: ("number", "float64"),
+             str: ("string", "string"), list: ("array", "[]interface {}"), dict: ("object", "map[string]interface {}")}
+
+
+def json_kind(value: Any) -> str:
+    return _GO_NAMES.get(type(value), ("value", "<nil>"))[0]
+
+
+def go_type_name(value: Any) -> str:
+    return _GO_NAMES.get(type(value), ("value", "<nil>"))[1]
+
+
 def json_object(text: str, what: str) -> dict[str, Any]:
     """A JSON object parameter (search ``params``, index ``params``), or 1100 naming it."""
     try:
         value = json.loads(text) if text else {}
-    except ValueError:
+    except JSON_ERRORS:
         raise bad_request(f"{what} is not valid JSON: {text[:200]!r}") from None
     if not isinstance(value, dict):
         raise bad_request(f"{what} must be a JSON object, got {text[:200]!r}")
@@ -84,5 +99,5 @@ def _template_array(array: schema_pb2.TemplateArrayValue, name: str) -> list[Any
 def _json(raw: bytes, name: str) -> Any:
     try:
         return json.loads(raw)
-    except ValueError:
+    except JSON_ERRORS:
         raise bad_request(f"filter template value {name} holds invalid JSON: {raw[:100]!r}") from None

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 from ...errors import MilvusException
+from ..convert.params import json_kind
 
 #: merr.ErrIncorrectParameterFormat, merr.ErrMissingRequiredParameters (pkg/util/merr/errors.go)
 FORMAT_CODE, FORMAT_TEXT = 1801, "can only accept json format request"
@@ -61,9 +62,11 @@ class Body:
         if not raw.strip():
             raise MilvusException(FORMAT_CODE, f"{FORMAT_TEXT}, the request body should be nil, however {{}} is valid")
         try:
-            decoded = json.loads(raw)
+            decoded = json.loads(raw, parse_constant=_no_constant)
         except (ValueError, UnicodeDecodeError) as exc:
             raise MilvusException(FORMAT_CODE, f"{FORMAT_TEXT}, error: {exc}") from None
+        except RecursionError:  # encoding/json's words for its own limit (10,000 levels; Python's ~1,000)
+            raise MilvusException(FORMAT_CODE, f"{FORMAT_TEXT}, error: exceeded max depth") from None
         return self.bind_object(decoded)
 
     def bind_object(self, decoded: Any) -> dict[str, Any]:
@@ -77,13 +80,18 @@ class Body:
                 for space, go_name in missing))
         return values
 
+    def check_types(self, decoded: Any, path: str) -> None:
+        """Refuse a value of a wrong type in ``decoded`` (an element of a list the handler reads by
+        hand) with encoding/json's 1801, naming ``path`` (the JSON keys down to the list)."""
+        self._decode(decoded, path)
+
     def _decode(self, decoded: Any, path: str) -> dict[str, Any]:
         """encoding/json's pass: the values by key, or its error for the first value of a wrong type
         (``path``: the JSON keys down to this struct, which Go's texts put after the struct's name)."""
         if decoded is None:  # encoding/json: null into a struct leaves it as it is
             decoded = {}
         if not isinstance(decoded, dict):
-            raise _format(f"json: cannot unmarshal {_json_kind(decoded)} into Go value of type httpserver."
+            raise _format(f"json: cannot unmarshal {json_kind(decoded)} into Go value of type httpserver."
                           f"{self.alias or self.name}")
         matched = go_keys(decoded, tuple(f.key for f in self.fields))
         place = {key.lower(): i for i, key in reversed(list(enumerate(decoded)))}
@@ -114,7 +122,7 @@ class Body:
             return field.struct._decode(value, key_path) if field.struct and value == {} else value
         if not _CHECKS[shape](value):
             part, go_type = _wrong_part(field.go_type, value)
-            raise _format(f"json: cannot unmarshal {_json_kind(part)} into Go struct field "
+            raise _format(f"json: cannot unmarshal {json_kind(part)} into Go struct field "
                           f"{self.alias or self.name}.{key_path} of type {go_type}")
         value = _normalise(shape, value)
         if field.struct is None:
@@ -242,13 +250,16 @@ def _wrong_part(go_type: str, value: Any) -> tuple[Any, str]:
     return next((v for v in items if v is not None and not isinstance(v, accepted)), value), element
 
 
-def _json_kind(value: Any) -> str:
-    """encoding/json's name of a JSON value's kind."""
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, (int, float)):
-        return "number"
-    return {str: "string", list: "array", dict: "object"}.get(type(value), "value")
+def _no_constant(name: str) -> Any:
+    """``NaN`` / ``Infinity`` / ``-Infinity`` are no JSON (Python's decoder takes them, Go's does not)."""
+    raise ValueError(f"invalid character {name[0]!r} looking for beginning of value")
+
+
+def element_error(body: Body, key: str, value: Any, go_type: str) -> MilvusException:
+    """encoding/json's error for an element of ``body``'s list ``key`` (bound as ``[]interface {}``
+    and read by hand) that is no ``go_type`` struct."""
+    return _format(f"json: cannot unmarshal {json_kind(value)} into Go struct field "
+                   f"{body.alias or body.name}.{key} of type {go_type}")
 
 
 def go_keys(value: Any, keys: tuple[str, ...]) -> Any:

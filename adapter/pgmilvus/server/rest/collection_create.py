@@ -21,7 +21,7 @@ from ...errors import ErrorCode, MilvusException
 from ...schema.index_params import IndexParams
 from ..convert.schema import collection_schema
 from ..rpc_admin import index_arguments
-from .binding import MISSING_CODE, MISSING_TEXT, Body, Field, go_keys
+from .binding import MISSING_CODE, MISSING_TEXT, Body, Field, element_error, go_keys
 from .databases import go_value
 from .face import RestCall, Route, ok
 from .externals import refuse_schema
@@ -63,6 +63,17 @@ SCHEMA = Body("CollectionReq.schema", (
     Field("functions", "Functions", "[]interface {}"), Field("autoID", "AutoId", "bool"),
     Field("enableDynamicField", "EnableDynamicField", "bool"), Field("externalSource", "ExternalSource"),
     Field("externalSpec", "ExternalSpec")))
+
+#: request_v2.go's FieldSchema (with master's description, externalField, typeParams and struct
+#: sub-fields): the types each schema field's values must have, as encoding/json decodes them.
+FIELD = Body("FieldSchema", (
+    Field("fieldName", "FieldName"), Field("description", "Description"), Field("dataType", "DataType"),
+    Field("elementDataType", "ElementDataType"), Field("externalField", "ExternalField"),
+    Field("isPrimary", "IsPrimary", "bool"), Field("isPartitionKey", "IsPartitionKey", "bool"),
+    Field("isClusteringKey", "IsClusteringKey", "bool"),
+    Field("elementTypeParams", "ElementTypeParams", "map[string]interface {}"),
+    Field("typeParams", "TypeParams", "map[string]interface {}"), Field("fields", "Fields", "[]interface {}"),
+    Field("nullable", "Nullable", "bool"), Field("defaultValue", "DefaultValue", "interface {}")))
 
 
 def create_collection(call: RestCall, body: dict[str, Any]) -> dict[str, Any]:
@@ -171,9 +182,14 @@ def _full_schema(body: dict[str, Any], fields: list[Any]) -> schema_pb2.Collecti
                                         description=body["description"])
     outputs: list[str] = []
     for function in schema.get("functions") or []:
+        if not isinstance(function, dict):
+            raise element_error(SCHEMA, "functions", function, "httpserver.FunctionSchema")
         proto.functions.append(function_schema(function))
         outputs += function.get("outputFieldNames") or []
     for field in fields:
+        if not isinstance(field, dict):
+            raise element_error(SCHEMA, "fields", field, "httpserver.FieldSchema")
+        FIELD.check_types(field, "schema.fields")
         proto.fields.append(_field(field, bool(schema.get("autoID")), outputs))
     names = {f.name for f in proto.fields}
     for struct in schema.get("structFields") or []:

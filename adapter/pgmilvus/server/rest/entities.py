@@ -75,8 +75,15 @@ SEARCH = DefaultBody("SearchReqV2", _SEARCH_COMMON + (
     Field("data", "Data", "[]interface {}"), Field("ids", "Ids", "[]interface {}"),
     Field("annsField", "AnnsField"), Field("filter", "Filter"),
     Field("searchParams", "SearchParams", "map[string]interface {}"), _EXPR), {"limit": 100})
+#: request_v2.go's SubSearchReq (and master's searchAggregation, refused for hybrid search): each
+#: sub-request is decoded as Go decodes it, so a value of a wrong type is 1801, not a crash.
+SUB_SEARCH = Body("SubSearchReq", (
+    Field("data", "Data", "[]interface {}"), Field("annsField", "AnnsField"), Field("filter", "Filter"),
+    Field("groupingField", "GroupByField"), Field("metricType", "MetricType"), Field("limit", "Limit", "int32"),
+    Field("offset", "Offset", "int32"), Field("params", "SearchParams", "map[string]interface {}"), _EXPR,
+    Field("searchAggregation", "SearchAggregation", "map[string]interface {}")))
 HYBRID = DefaultBody("HybridSearchReq", _SEARCH_COMMON + (
-    Field("search", "Search", "[]map[string]interface {}"),
+    Field("search", "Search", "[]httpserver.SubSearchReq", struct=SUB_SEARCH),
     Field("rerank", "Rerank", "map[string]interface {}")), {"limit": 100})
 
 

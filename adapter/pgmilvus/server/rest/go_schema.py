@@ -10,6 +10,7 @@ from typing import Any, Optional
 from pymilvus.grpc_gen import schema_pb2
 
 from ...errors import ErrorCode, MilvusException
+from ..convert.params import go_type_name
 from .binding import go_keys
 from .databases import go_value
 
@@ -51,23 +52,19 @@ def default_value(value: Any, data_type: int) -> Optional[schema_pb2.ValueField]
     if not fits:
         if not noun:
             raise _default_failed(invalid("string", value, "Wrong defaultValue type"))
-        raise _default_failed(invalid_msg(f'cannot use "{go_value(value)}"(type: {_go_type(value)}) as '
+        raise _default_failed(invalid_msg(f'cannot use "{go_value(value)}"(type: {go_type_name(value)}) as '
                                           f'{noun} default value'))
     if slot in ("int_data", "long_data"):
         value = int(value)
-    return schema_pb2.ValueField(**{slot: value})
+    try:
+        return schema_pb2.ValueField(**{slot: value})
+    except ValueError:  # Go's float64 -> intN conversion would wrap it; refused instead
+        raise _default_failed(invalid_msg(f"default value {go_value(value)} is out of range for "
+                                          f"{schema_pb2.DataType.Name(data_type)}")) from None
 
 
 def _default_failed(exc: MilvusException) -> MilvusException:
     return MilvusException(exc.code, f"convert defaultValue fail, err:{exc.message}")
-
-
-def _go_type(value: Any) -> str:
-    """%T of a decoded JSON value."""
-    if isinstance(value, bool):
-        return "bool"
-    return {str: "string", int: "float64", float: "float64", list: "[]interface {}",
-            dict: "map[string]interface {}"}[type(value)]
 
 
 def field_proto(field: dict[str, Any]) -> schema_pb2.FieldSchema:

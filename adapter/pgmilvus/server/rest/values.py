@@ -20,7 +20,7 @@ from typing import Any, Mapping, Optional
 
 import numpy as np
 
-from ...errors import MilvusException, invalid_parameter
+from ...errors import JSON_ERRORS, MilvusException, invalid_parameter
 from ...types import VECTOR_TYPES, DataType, go_name
 from .databases import go_value
 from .insert_checks import parameter_invalid
@@ -118,7 +118,7 @@ def _value_in(field: dict[str, Any], value: Any) -> Any:
             return json.loads(value)
         if isinstance(value, str) and dtype in _SCALAR_TEXT:
             return _SCALAR_TEXT[dtype](value)
-    except (ValueError, TypeError, binascii.Error) as exc:
+    except (*JSON_ERRORS, TypeError, binascii.Error) as exc:
         raise parameter_invalid(go_name(dtype), value, str(exc)) from None
     return value
 
