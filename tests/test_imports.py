@@ -196,10 +196,13 @@ def _simple(auto_id: bool = False, dynamic: bool = False) -> Any:
     return schema
 
 
-def _raw(folder: Path, key: str, text: str) -> list[str]:
+def _raw(folder: Path, key: str, text: "str | bytes") -> list[str]:
     path = folder / key
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text)
     return [key]
 
 
@@ -254,6 +257,15 @@ FAILURES: list[tuple[str, Callable[[Path], list[list[str]]], bool, str]] = [
      "file: dim.json"),
     ("a value insert refuses", lambda f: [_raw(f, "nan.json", '{"rows": [{"id": 1, "v": [1, NaN]}]}')], False,
      "error: value 'NaN' is not a number or infinity"),
+    ("JSON not UTF-8", lambda f: [_raw(f, "l1.json", b'{"rows": [{"id": 1, "v": [1, 2], "s": "\xe9t\xe9"}]}')],
+     False, "error: the file is not UTF-8 text (byte 0xe9 is not UTF-8): save it as UTF-8: importing data failed, "
+     "file: l1.json"),
+    ("JSON lines not UTF-8", lambda f: [_raw(f, "l1.jsonl", b'{"id": 1, "v": [1, 2], "s": "\xff"}\n')], False,
+     "error: the file is not UTF-8 text (byte 0xff is not UTF-8): save it as UTF-8: importing data failed, "
+     "file: l1.jsonl"),
+    ("CSV not UTF-8", lambda f: [_raw(f, "l1.csv", b'id,v\n1,"[1, 2]"\n2,"[1, \xff]"\n')], False,
+     "error: the file is not UTF-8 text (byte 0xff is not UTF-8): save it as UTF-8: importing data failed, "
+     "file: l1.csv"),
     ("a file that is not there", lambda f: [["nowhere.parquet"]], False,
      "error: failed to read the file 'nowhere.parquet' from "),
 ]

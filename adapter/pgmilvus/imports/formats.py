@@ -13,11 +13,11 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path, PurePosixPath
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
-from ..errors import JSON_ERRORS, import_failed
+from ..errors import JSON_ERRORS, MilvusException, import_failed
 from ..types import go_name
 from . import rows as R
 from .rows import Layout, to_insert
@@ -73,8 +73,17 @@ def read_group(kind: str, paths: Sequence[Path], layout: Layout, options: Mappin
         yield to_insert(row, layout)
 
 
+def _not_utf8(exc: UnicodeDecodeError) -> MilvusException:
+    """A row file that is no UTF-8 text: refused, where Go's decoder would put U+FFFD in its strings."""
+    return import_failed(f"the file is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} is not UTF-8): save it "
+                         "as UTF-8")
+
+
 def _json(path: Path) -> Iterator[Any]:
-    text = path.read_text(encoding="utf-8").lstrip()
+    try:
+        text = path.read_text(encoding="utf-8").lstrip()
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(exc) from None
     if not text.startswith(("{", "[")):
         raise import_failed("invalid JSON format, the content should be started with '{' or '['")
     try:
@@ -93,12 +102,20 @@ def _json(path: Path) -> Iterator[Any]:
 
 def _json_lines(path: Path) -> Iterator[Any]:
     with path.open(encoding="utf-8") as lines:
-        for line in lines:
+        for line in _utf8_lines(lines):
             if line.strip():
                 try:
                     yield json.loads(line)
                 except JSON_ERRORS as exc:
                     raise import_failed(f"failed to parse row, error: {exc}") from None
+
+
+def _utf8_lines(lines: Iterable[str]) -> Iterator[str]:
+    """The lines of a text file opened as UTF-8, or the refusal of a byte that is not UTF-8."""
+    try:
+        yield from lines
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(exc) from None
 
 
 def _parquet(path: Path, layout: Layout) -> Iterator[dict]:
@@ -120,7 +137,7 @@ def _parquet(path: Path, layout: Layout) -> Iterator[dict]:
 
 def _csv(path: Path, layout: Layout, sep: str, nullkey: str) -> Iterator[dict]:
     with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.reader(handle, delimiter=sep)
+        reader = csv.reader(_utf8_lines(handle), delimiter=sep)
         header = next(reader, None)
         if header is None:
             return
