@@ -579,8 +579,9 @@ def _between(pred: ir.Between) -> exp.Expression:
 def _in_list(pred: ir.InList) -> exp.Expression:
     target = pred.target
     if not pred.values:
-        if pred.negated and getattr(target, "nullable", False):
-            return exp.Not(this=exp.Is(this=_col(target.name), expression=exp.Null()))
+        if pred.negated and getattr(target, "nullable", False):  # a null field is UNKNOWN, never selected
+            column = target.column if isinstance(target, ir.JsonRef) else target.name
+            return exp.Not(this=exp.Is(this=_col(column), expression=exp.Null()))
         return exp.true() if pred.negated else exp.false()
     if isinstance(target, ir.JsonRef):
         path = _jp_path(target)

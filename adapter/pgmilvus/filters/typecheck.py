@@ -574,6 +574,11 @@ class _Checker:
                 raise SyntaxProblem("can not comparisons array fields directly", pos)
             items = tuple(self.cast_list_item(target, v, value_text(v), pos) for v in value.value)
             return ir.Compare(op, target, items)
+        if isinstance(target, ir.Arith) and self.scalar_type(target) is None and value.kind in ("list", "json"):
+            # Milvus's parser passes it (castValue takes anything for JSON) and segcore's JSON
+            # arithmetic then fails on the value's type; a jsonpath has no array or object literal
+            raise SyntaxProblem(f"comparisons between JSON arithmetic and {self.type_name(value)} are not "
+                                "supported", pos)
         return ir.Compare(op, target, self.cast(target, value, pos))
 
     def compare_columns(self, op: str, left: Typed, right: Typed, pos: int) -> "ir.Pred":
