@@ -696,6 +696,21 @@ CASES = [
     case("hybrid-weights-mismatch", lambda c: c.hybrid_search("typed", reqs=[_ann()], ranker=WeightedRanker(0.5, 0.5)), E, 1100, "weights"),
     case("search-iter-dim", lambda c: c.search_iterator("typed", data=[[0.1, 0.2, 0.3]]), E, 1100, "dimension"),
     case("search-iter-batch-negative", lambda c: c.search_iterator("typed", data=[[0.1, 0.2]], batch_size=-1), ParamError, 1, "batch"),
+    # found by a randomized call fuzz (session 36): each raised a bare TypeError / ValueError / AttributeError or
+    # answered PostgreSQL's own text
+    case("search-iter-limit-str", lambda c: c.search_iterator("typed", data=[[0.1, 0.2]], limit="5"), ParamError, 1, "`limit` value '5' is illegal"),
+    case("timeout-nan", lambda c: c.list_partitions("typed", timeout=float("nan")), ParamError, 1, "`timeout` value nan is illegal"),
+    case("timeout-object", lambda c: c.compact("typed", timeout=object()), ParamError, 1, "`timeout` value"),
+    case("drop-db-props-key-int", lambda c: c.drop_database_properties("default", [5]), ParamError, 1, "`property_keys` value [5] is illegal"),
+    case("alter-db-props-name-dict", lambda c: c.alter_database_properties({}, {"database.max.collections": 5}), ParamError, 1, "`db_name` value {} is illegal"),
+    case("snapshots-db-int", lambda c: c.list_snapshots(db_name=5), ParamError, 1, "`db_name` value 5 is illegal"),
+    case("load-balance-node-str", lambda c: c.load_balance("typed", "one", [2]), ParamError, 1, "`src_node_id` value one is illegal"),
+    case("add-function-str", lambda c: c.add_collection_function("typed", "bm25"), ParamError, 1, "function must be a Function, got str"),
+    case("run-analyzer-int", lambda c: c.run_analyzer(5, analyzer_params={"tokenizer": "standard"}), ParamError, 1, "`texts` value 5 is illegal"),
+    case("collection-name-of-str", lambda c: c.collection_name_of("typed"), ParamError, 1, "`collection_id` value typed is illegal"),
+    case("compaction-plans-bool", lambda c: c.get_compaction_plans(True), ParamError, 1, "compaction_id value True is illegal"),
+    case("segments-states-float", lambda c: c.list_persistent_segments("typed", states=1.5), ParamError, 1, "`states` value 1.5 is illegal"),
+    case("verify-password-dict", lambda c: c.verify_password({}, "x"), ParamError, 1, "`user_name` value {} is illegal"),
 ]
 # fmt: on
 

@@ -108,6 +108,10 @@ class MilvusClient:
         self._check_open(timeout)
         return self._db.transaction(timeout)
 
+    def _db_arg(self, argument: str, db_name: Any) -> str:
+        """A call's optional database argument (snapshots): the client's database when empty."""
+        return names.a_str(argument, db_name) if db_name else self._db_name
+
     def _check_open(self, timeout: Optional[float]) -> None:
         _check_timeout(timeout)
         if self._closed:
@@ -311,6 +315,9 @@ class MilvusClient:
         no result, before anything is checked (the proxy's RunAnalyzer)."""
         if isinstance(texts, (list, tuple)) and not texts:
             return []
+        if not isinstance(texts, (str, list, tuple)) or not all(isinstance(t, str) for t in
+                                                                ([texts] if isinstance(texts, str) else texts)):
+            raise illegal("texts", texts, "expected a str or a list of str")
         if not collection_name:
             chosen = analyzer.from_params(analyzer_params, "run_analyzer")
         else:  # Milvus's proxy: validateRunAnalyzer
@@ -340,8 +347,10 @@ class MilvusClient:
         """pgmilvus's own: the name of this database's collection with Milvus id ``collection_id``
         (None: none). ``pgmilvus serve`` answers GetReplicas with it: pymilvus names the collection
         of describe_replica by id."""
+        if not isinstance(collection_id, int) or isinstance(collection_id, bool):
+            raise illegal("collection_id", collection_id, "expected an int")
         with self._conn(timeout) as conn:
-            return catalog.collection_name_of(conn, self._db_name, int(collection_id))
+            return catalog.collection_name_of(conn, self._db_name, collection_id)
 
     def list_collections(self, **kwargs: Any) -> List[str]:
         with self._conn() as conn:
@@ -510,6 +519,8 @@ class MilvusClient:
                                  states: Optional[Sequence[SegmentState]] = None, **kwargs: Any) -> List[SegmentInfo]:
         """The collection's segments (catalog/segments.py): growing is Growing, sealed and waiting
         for its indexes Sealed, indexed Flushed; without ``states``, Milvus's persisted ones."""
+        if states is not None and not isinstance(states, (list, tuple, set, frozenset)):
+            raise illegal("states", states, "expected a list of SegmentState")
         with self._conn(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name)
             return segments.infos(conn, info, tuple(states) if states is not None else _PERSISTED)
@@ -546,8 +557,10 @@ class MilvusClient:
             if info is None:  # the proxy looks the name up unchecked ("" too, as the Node SDK sends it)
                 raise collection_not_found(str(collection_name or ""), self._db_name)
             on_node = {s.segment_id for s in segments.loaded_infos(conn, info)}
-        collections.check_load_balance(info, int(src_node_id), [int(n) for n in dst_node_ids or []],
-                                       [int(s) for s in sealed_segment_ids or []], on_node)
+        collections.check_load_balance(info, _node_int("src_node_id", src_node_id),
+                                       [_node_int("dst_node_ids", n) for n in _id_list("dst_node_ids", dst_node_ids)],
+                                       [_node_int("sealed_segment_ids", s)
+                                        for s in _id_list("sealed_segment_ids", sealed_segment_ids)], on_node)
 
     def alter_collection_properties(self, collection_name: str, properties: dict,
                                     timeout: Optional[float] = None, **kwargs: Any) -> None:
@@ -561,8 +574,7 @@ class MilvusClient:
                                    timeout: Optional[float] = None, **kwargs: Any) -> None:
         if _empty_request(property_keys):
             raise _nothing_to_alter()  # pymilvus sends the empty request: Milvus's rootcoord answers
-        if not isinstance(property_keys, (list, tuple)):
-            raise ParamError(message=f"property_keys must be a list, got {type(property_keys).__name__}")
+        _property_keys(property_keys)
         with self._tx(timeout) as conn:
             info = collections.require(conn, self._db_name, collection_name, for_update=True, name_check=False)
             properties_mod.drop(conn, info, list(property_keys))
@@ -662,6 +674,9 @@ class MilvusClient:
         """pgmilvus's own: AlterCollectionSchema's add_request of a function after pymilvus's checks
         (``pgmilvus serve`` calls it): with its output field and that field's index (None: the
         request gave no index params), or alone (refused, as add_collection_function is)."""
+        schema_functions.a_function(function)
+        if field is not None and not isinstance(field, FieldSchema):
+            raise illegal("field", field, "expected a FieldSchema or None")
         if field is None:
             if function.type == FunctionType.BM25:
                 raise invalid_parameter("BM25 function must be added with its output field in add_function_field "
@@ -900,6 +915,7 @@ class MilvusClient:
         if not isinstance(properties, dict):
             raise ParamError(message=f"properties must be a dict, got {type(properties).__name__}")
         timestamps.check_properties(properties)
+        names.a_str("db_name", db_name)
         with self._tx() as conn:
             props = catalog.describe_database(conn, db_name)
             if props is None:
@@ -909,6 +925,8 @@ class MilvusClient:
     def drop_database_properties(self, db_name: str, property_keys: List[str], **kwargs: Any) -> None:
         if _empty_request(property_keys):
             raise _nothing_to_alter(database=True)
+        names.a_str("db_name", db_name)
+        _property_keys(property_keys)
         with self._tx() as conn:
             props = catalog.describe_database(conn, db_name)
             if props is None:
@@ -1287,6 +1305,8 @@ class MilvusClient:
         """pgmilvus only: whether ``password`` is ``user_name``'s, checked against PostgreSQL's stored
         verifier (read as a superuser, else by logging in once). ``pgmilvus serve`` over an embedded
         server, whose local connections need no password, checks logins with it."""
+        names.a_str("user_name", user_name)
+        names.a_str("password", password)
         with self._conn(timeout) as conn:
             return rbac.password_matches(conn, self._db.conninfo, user_name, password)
 
@@ -1435,25 +1455,26 @@ class MilvusClient:
         snapshot_args.names(snapshot_name=snapshot_name, collection_name=collection_name)
         snapshot_args.non_negative("compaction_protection_seconds", compaction_protection_seconds)
         with self._tx(timeout) as conn:
-            snapshots.create(conn, db_name or self._db_name, collection_name, snapshot_name, description,
+            snapshots.create(conn, self._db_arg("db_name", db_name), collection_name, snapshot_name, description,
                              compaction_protection_seconds)
 
     def drop_snapshot(self, snapshot_name: str, collection_name: str, db_name: str = "",
                       timeout: Optional[float] = None, **kwargs: Any) -> None:
         snapshot_args.names(snapshot_name=snapshot_name, collection_name=collection_name)
         with self._tx(timeout) as conn:
-            snapshots.drop(conn, db_name or self._db_name, collection_name, snapshot_name)
+            snapshots.drop(conn, self._db_arg("db_name", db_name), collection_name, snapshot_name)
 
     def list_snapshots(self, collection_name: str = "", db_name: str = "", timeout: Optional[float] = None,
                        **kwargs: Any) -> List[str]:
         with self._conn(timeout) as conn:
-            return snapshots.list_names(conn, db_name or self._db_name, collection_name or "")
+            return snapshots.list_names(conn, self._db_arg("db_name", db_name),
+                                        names.a_str("collection_name", collection_name or ""))
 
     def describe_snapshot(self, snapshot_name: str, collection_name: str, db_name: str = "",
                           timeout: Optional[float] = None, **kwargs: Any) -> SnapshotInfo:
         snapshot_args.names(snapshot_name=snapshot_name, collection_name=collection_name)
         with self._conn(timeout) as conn:
-            return snapshots.describe(conn, db_name or self._db_name, collection_name, snapshot_name)
+            return snapshots.describe(conn, self._db_arg("db_name", db_name), collection_name, snapshot_name)
 
     def restore_snapshot(self, snapshot_name: str, source_collection_name: str, target_collection_name: str,
                          source_db_name: str = "", target_db_name: str = "", timeout: Optional[float] = None,
@@ -1462,8 +1483,9 @@ class MilvusClient:
         snapshot_args.names(snapshot_name=snapshot_name, target_collection_name=target_collection_name,
                             source_collection_name=source_collection_name)
         with self._tx(timeout) as conn:
-            return snapshots.restore(conn, source_db_name or self._db_name, source_collection_name,
-                                     snapshot_name, target_db_name or "", target_collection_name)
+            return snapshots.restore(conn, self._db_arg("source_db_name", source_db_name), source_collection_name,
+                                     snapshot_name, names.a_str("target_db_name", target_db_name or ""),
+                                     target_collection_name)
 
     def get_restore_snapshot_state(self, job_id: int, timeout: Optional[float] = None,
                                    **kwargs: Any) -> RestoreSnapshotJobInfo:
@@ -1473,15 +1495,16 @@ class MilvusClient:
 
     def list_restore_snapshot_jobs(self, collection_name: str = "", db_name: str = "",
                                    timeout: Optional[float] = None, **kwargs: Any) -> List[RestoreSnapshotJobInfo]:
+        names.a_str("collection_name", collection_name or "")
         with self._conn(timeout) as conn:
-            return snapshots.jobs(conn, db_name or self._db_name, collection_name or "")
+            return snapshots.jobs(conn, self._db_arg("db_name", db_name), collection_name or "")
 
     def pin_snapshot_data(self, snapshot_name: str, collection_name: str, db_name: str = "", ttl_seconds: int = 0,
                           timeout: Optional[float] = None, **kwargs: Any) -> int:
         snapshot_args.names(snapshot_name=snapshot_name, collection_name=collection_name)
         snapshot_args.non_negative("ttl_seconds", ttl_seconds)
         with self._tx(timeout) as conn:
-            return snapshots.pin(conn, db_name or self._db_name, collection_name, snapshot_name, ttl_seconds)
+            return snapshots.pin(conn, self._db_arg("db_name", db_name), collection_name, snapshot_name, ttl_seconds)
 
     def unpin_snapshot_data(self, pin_id: int, timeout: Optional[float] = None, **kwargs: Any) -> None:
         snapshot_args.positive("pin_id", pin_id)
@@ -1490,7 +1513,7 @@ class MilvusClient:
 
 def _check_compaction_id(job_id: Any) -> None:
     """pymilvus's check of a compaction id (Prepare.get_compaction_state)."""
-    if not isinstance(job_id, int):
+    if not isinstance(job_id, int) or isinstance(job_id, bool):
         raise ParamError(message=f"compaction_id value {job_id} is illegal")
 
 
@@ -1519,9 +1542,33 @@ def _check_replicas(kwargs: dict[str, Any]) -> None:
 
 
 def _check_timeout(timeout: Any) -> None:
-    """pymilvus's is_legal_timeout: None or a number of seconds."""
-    if timeout is not None and not isinstance(timeout, (int, float)):
+    """pymilvus's is_legal_timeout: None or a number of seconds (not NaN, which no deadline is)."""
+    if timeout is not None and (not isinstance(timeout, (int, float)) or timeout != timeout):
         raise illegal("timeout", timeout)
+
+
+def _id_list(name: str, values: Any) -> list:
+    if values is None:
+        return []
+    if not isinstance(values, (list, tuple)):
+        raise illegal(name, values, "expected a list of int")
+    return list(values)
+
+
+def _node_int(name: str, value: Any) -> int:
+    """A node or segment id of load_balance (pymilvus sends them as int64)."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise illegal(name, value, "expected an int")
+    return value
+
+
+def _property_keys(keys: Any) -> None:
+    """The keys of drop_*_properties: a list of str (each a key of the request's repeated strings)."""
+    if not isinstance(keys, (list, tuple)):
+        raise ParamError(message=f"property_keys must be a list, got {type(keys).__name__}")
+    for key in keys:
+        if not isinstance(key, str):
+            raise illegal("property_keys", keys, f"expected a list of str, got {type(key).__name__} {key!r}")
 
 
 def _index_name(index_name: Any) -> None:

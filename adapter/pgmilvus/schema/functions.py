@@ -198,10 +198,17 @@ def verify_pgmilvus(schema: Any, collection_name: str = "") -> None:
 
 # -- add / alter / drop a function of an existing collection (Milvus 2.6's function_task.go) -------
 
+def a_function(function: Any) -> None:
+    """pymilvus's Function (or pgmilvus's): anything else is refused as its wrong type."""
+    if not all(hasattr(function, a) for a in ("name", "type", "input_field_names", "output_field_names")):
+        raise ParamError(message=f"function must be a Function, got {type(function).__name__}")
+
+
 def check_add(function: Any) -> None:
     """add_collection_function, before the collection is looked up (2.6's PreExecute order)."""
     if function is None:
         raise _server("function schema is empty")
+    a_function(function)
     if function.type == FunctionType.BM25:
         raise _server("currently does not support adding BM25 function")
 
@@ -210,6 +217,7 @@ def check_alter(function_name: str, function: Any) -> None:
     """alter_collection_function, before the collection is looked up."""
     if function is None:
         raise _server("function schema is empty")
+    a_function(function)
     if function.type == FunctionType.BM25:
         raise _server("currently does not support alter BM25 function")
     if function_name != function.name:

@@ -33,7 +33,7 @@ def _first_ok(name: str, digits: bool = False) -> bool:
     return first.isascii() and (first.isalpha() or first == "_" or (digits and first.isdigit()))
 
 
-def _a_str(argument: str, name: Any) -> str:
+def a_str(argument: str, name: Any) -> str:
     """pymilvus refuses a non-str name client-side; this is its text."""
     if not isinstance(name, str):
         raise illegal(argument, name, f"expected a str, got {type(name).__name__}")
@@ -46,7 +46,7 @@ def _collection_or_alias(entity: str, name: object, argument: str, *, client_che
     ``client_checks_empty``: pymilvus refuses "" itself before sending (its own text, in process);
     the server, which gets "" only from clients that do not check, answers Milvus's text.
     """
-    name = _a_str(argument, name)
+    name = a_str(argument, name)
     if name == "":
         raise _empty(entity, argument, client_checks_empty)
     invalid = f"Invalid collection {entity}: {name}."
@@ -85,7 +85,7 @@ def collection_lookup(name: object) -> str:
     """A collection name for calls Milvus 2.6 does not name-check (create_index, drop_collection,
     alter/drop_collection_properties, rename's old name): only a str, so a bad name is just not
     found; pymilvus still refuses a non-str or "" before sending."""
-    name = _a_str("collection_name", name)
+    name = a_str("collection_name", name)
     if name == "":
         raise _empty("name", "collection_name", client_checks_empty=True)
     return name
@@ -123,7 +123,7 @@ def partition_name(name: object, *, strict: bool = True) -> str:
     """Milvus's validatePartitionTag: checked after trimming spaces; ``strict`` (create, drop, has,
     insert, delete) also checks the characters, a read's partition_names only emptiness and length.
     Milvus returns a plain error here: code 65535, no ': invalid parameter'."""
-    name = _a_str("partition_name", name)
+    name = a_str("partition_name", name)
     tag = name.strip()
     invalid = f"Invalid partition name: {tag}. "
     if tag == "":
@@ -142,7 +142,7 @@ def partition_name(name: object, *, strict: bool = True) -> str:
 
 def field_name(name: object) -> str:
     """Milvus's validateFieldName (1701, the field named in the suffix; note its Oxford comma)."""
-    name = _a_str("field_name", name)
+    name = a_str("field_name", name)
     if name == "":
         raise _field_invalid(name, "field name should not be empty")
     invalid = f"Invalid field name: {name}. "
@@ -196,7 +196,7 @@ def field_name_not_keyword(name: str) -> str:
 
 def database_name(name: object) -> str:
     """Milvus's ValidateDatabaseName: its reason first, then "invalid database name[database=X]" (802)."""
-    name = _a_str("db_name", name)
+    name = a_str("db_name", name)
     if name == "":
         raise _database_invalid(name, "database name couldn't be empty")
     if len(name.encode()) > _MAX:  # Go counts bytes
@@ -211,7 +211,7 @@ def database_name(name: object) -> str:
 def database_lookup(name: object) -> str:
     """A database name for calls Milvus 2.6 does not name-check (describe_database): only a str,
     "" meaning the default database as in Milvus's rootcoord."""
-    return _a_str("db_name", name) or "default"
+    return a_str("db_name", name) or "default"
 
 
 def _database_invalid(name: str, reason: str) -> MilvusException:

@@ -56,7 +56,9 @@ class SearchIterator:
         self._db_name = db_name
         self._collection = collection_name
         self._batch = batch_size
-        self._left: Optional[int] = None if limit is None or limit < 0 else int(limit)
+        if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool)):
+            raise ParamError(message=f"`limit` value {limit!r} is illegal: expected an int (-1: no limit)")
+        self._left: Optional[int] = None if limit is None or limit < 0 else limit
         extra = {k: v for k, v in kwargs.items()
                  if k in ("filter_params", "expr_params", "timezone", "time_fields", "is_embedding_list",
                           "ignore_growing")}  # the Go SDK's iterators skip growing segments too
