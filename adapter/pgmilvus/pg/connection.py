@@ -7,10 +7,12 @@ exceptions become MilvusExceptions (no raw driver error reaches a user).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import contextvars
 import logging
 import math
+import select
 import threading
 from typing import Any, Callable, Iterator, Optional, TypeVar
 from urllib.parse import quote, urlencode
@@ -20,10 +22,11 @@ from psycopg import errors as pge
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool, PoolTimeout
+from psycopg_pool.pool import AddConnection
 
 from . import callers, green, instants
 from .green_pool import GreenPool
-from ..errors import ErrorCode, MilvusException, PermissionDenied
+from ..errors import ErrorCode, MilvusException, PermissionDenied, illegal
 
 _log = logging.getLogger("pgmilvus")
 MIN_PGVECTOR = (0, 8, 0)
@@ -171,10 +174,65 @@ class _Listener:
 
 
 class _Pool(ConnectionPool):
-    """psycopg's ConnectionPool, telling whether a caller waits for a connection (Database._keep)."""
+    """psycopg's ConnectionPool, telling whether a caller waits for a connection (Database._keep),
+    and reading what its idle connections were sent (``drain``)."""
 
     def waiting(self) -> bool:
         return bool(self._waiting)   # psycopg_pool's queue of waiting clients (tests/test_statements.py)
+
+    def drain(self) -> None:
+        """Read the catalog change notifications an idle connection was sent (the ones whose socket
+        has something to read; no statement is sent).  Nothing reads an idle LISTENing connection,
+        and a few hundred notifications fill its socket: its backend then blocks writing them, which
+        holds back PostgreSQL's NOTIFY queue and every command that waits for each backend to
+        answer a signal (DROP DATABASE ... WITH (FORCE) never returned).  ConnectionPool.check would
+        read them too, but it sends a statement on every connection and grows the pool by one."""
+        with self._lock:  # psycopg_pool's idle deque (tests/test_statements.py)
+            idle = {conn.pgconn.socket: conn for conn in self._pool if not conn.closed}
+        if not idle:
+            return
+        ready = set(select.select(list(idle), [], [], 0)[0])
+        with self._lock:
+            taken = [conn for conn in list(self._pool) if conn.pgconn.socket in ready]
+            for conn in taken:
+                self._pool.remove(conn)
+        for conn in taken:
+            try:
+                read_notifications(conn)
+            except Exception:  # a broken one is replaced, as ConnectionPool.check replaces it
+                self._close_connection(conn)
+                self.run_task(AddConnection(self))
+            else:
+                self._add_to_pool(conn)
+
+
+def read_notifications(conn: psycopg.Connection) -> None:
+    """Hand what an idle connection's socket holds (notifications) to its handlers, sending
+    nothing; a broken connection raises."""
+    pgconn = conn.pgconn
+    pgconn.consume_input()
+    if pgconn.status == _CONNECTION_BAD:
+        raise psycopg.OperationalError("the connection is closed")
+    while (notify := pgconn.notifies()) is not None:
+        if pgconn.notify_handler:
+            pgconn.notify_handler(notify)
+
+
+
+#: How often idle connections are read for the notifications they were sent (Database._drain_loop):
+#: a few hundred fill a socket, and each read is one select() when nothing came.
+DRAIN_SECONDS = 0.5
+
+#: PostgreSQL's largest ``statement_timeout`` (milliseconds, an int4): a longer timeout waits as long.
+MAX_STATEMENT_TIMEOUT_MS = 2**31 - 1
+
+
+def statement_timeout_ms(timeout: Any) -> int:
+    """A call's ``timeout`` (seconds) as ``statement_timeout``: at least 1 ms, at most PostgreSQL's
+    limit; anything but a number of seconds is pymilvus's illegal-parameter error."""
+    if not isinstance(timeout, (int, float)) or math.isnan(timeout):
+        raise illegal("timeout", timeout, "expected a number of seconds or None")
+    return max(1, int(min(timeout * 1000, MAX_STATEMENT_TIMEOUT_MS)))
 
 
 class Database:
@@ -214,6 +272,9 @@ class Database:
         self._kept_uses: dict[Any, int] = {}
         self._kept_lock = threading.Lock()
         self._closing = False
+        self._drained = threading.Event()  # set by close(): the drain thread ends
+        if listener.channels:
+            threading.Thread(target=self._drain_loop, name="pgmilvus-drain", daemon=True).start()
 
     async def open_green(self) -> None:
         """Open AsyncMilvusClient's AsyncConnectionPool on the running loop: from now on, calls run
@@ -373,7 +434,7 @@ class Database:
         if timeout:
             try:
                 conn.execute("SELECT set_config('statement_timeout', %s, false)",
-                             (str(max(1, int(timeout * 1000))),))
+                             (str(statement_timeout_ms(timeout)),))
             except psycopg.Error as exc:
                 source.putconn(conn)  # a broken one is discarded by the pool
                 if checked or not _worth_retrying(exc):
@@ -448,8 +509,43 @@ class Database:
         with self.connection(timeout) as conn, begin(conn):
             yield conn
 
+    def _drain_loop(self) -> None:
+        """Every ``DRAIN_SECONDS``, read what the synchronous pool's idle and kept connections were
+        sent (_Pool.drain): the cache is dropped as soon as another process changes the catalog, and
+        no backend blocks on a full socket.  (The green pool's connections are read by the loop's
+        own calls.)"""
+        while not self._drained.wait(DRAIN_SECONDS):
+            try:
+                self._drain_kept(self.pool)
+                self.pool.drain()
+                green_pool = self.green_pool
+                if green_pool is not None and green_pool.loop is not None and not green_pool.loop.is_closed():
+                    self._drain_kept(green_pool)
+                    asyncio.run_coroutine_threadsafe(green_pool.drain(read_notifications), green_pool.loop)
+            except Exception:  # a pool closing meanwhile; the next turn tries again
+                _log.debug("reading idle connections failed", exc_info=True)
+
+    def _drain_kept(self, source: Any) -> None:
+        """The kept connections' part of the drain: read in place, under the lock that hands them out."""
+        with self._kept_lock:
+            kept = self._kept.get(source, [])
+            ready = set(select.select([conn.pgconn.socket for conn in kept], [], [], 0)[0]) if kept else set()
+            broken = []
+            for conn in [c for c in kept if c.pgconn.socket in ready]:
+                try:
+                    read_notifications(conn)
+                except Exception:
+                    kept.remove(conn)
+                    broken.append(conn)
+        for conn in broken:
+            if source is self.pool:
+                source.putconn(conn)  # the pool discards a broken connection
+            else:  # the green pool gives back on its loop
+                asyncio.run_coroutine_threadsafe(source.release(conn), source.loop)
+
     def close(self) -> None:
         """Close the pools; the green one only from a green call (AsyncMilvusClient.close)."""
+        self._drained.set()
         with self._kept_lock:
             self._closing = True
         if self.green_pool is not None and green.in_green():

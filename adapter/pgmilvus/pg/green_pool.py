@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import select
 from typing import Awaitable, Callable, Optional
 
 import psycopg
 from psycopg_pool import AsyncConnectionPool
+from psycopg_pool.pool_async import AddConnection
 
 from . import green
 
@@ -37,10 +39,31 @@ class GreenPool:
         self._pool = AsyncConnectionPool(conninfo, min_size=1, max_size=max_size, open=False,
                                          kwargs={"autocommit": True}, configure=configure, check=_check,
                                          timeout=timeout, name="pgmilvus-async")
+        self.loop: Optional[asyncio.AbstractEventLoop] = None  # the loop it was opened on
 
     async def open(self) -> None:
         """Open the pool on the running loop (its tasks live there), waiting for one connection."""
         await self._pool.open(wait=True, timeout=self.timeout)
+        self.loop = asyncio.get_running_loop()
+
+    async def drain(self, read: Callable[[psycopg.AsyncConnection], None]) -> None:
+        """The synchronous pool's ``drain`` (connection.py), on the loop: ``read`` hands what each
+        idle connection with something to read was sent to its handlers."""
+        pool = self._pool
+        async with pool._lock:  # psycopg_pool's idle deque (tests/test_statements.py)
+            idle = [conn for conn in pool._pool if not conn.closed]
+            ready = set(select.select([conn.pgconn.socket for conn in idle], [], [], 0)[0]) if idle else set()
+            taken = [conn for conn in idle if conn.pgconn.socket in ready]
+            for conn in taken:
+                pool._pool.remove(conn)
+        for conn in taken:
+            try:
+                read(conn)
+            except Exception:
+                await pool._close_connection(conn)
+                pool.run_task(AddConnection(pool))
+            else:
+                await pool._add_to_pool(conn)
 
     def getconn(self, checked: bool) -> psycopg.Connection:
         """A pooled connection's twin (in a green call)."""
@@ -61,6 +84,10 @@ class GreenPool:
         """Give a twin's connection back (the pool rolls back what is open, drops what is broken);
         shielded: a task cancelled meanwhile (again) must not lose the connection to the pool."""
         green.await_(asyncio.shield(self._pool.putconn(_async_of(conn))))
+
+    async def release(self, conn: psycopg.Connection) -> None:
+        """Give a twin's connection back from outside a green call (the drain's broken ones)."""
+        await self._pool.putconn(_async_of(conn))
 
     def close(self) -> None:
         """Close the pool (in a green call)."""
