@@ -711,6 +711,8 @@ CASES = [
     case("compaction-plans-bool", lambda c: c.get_compaction_plans(True), ParamError, 1, "compaction_id value True is illegal"),
     case("segments-states-float", lambda c: c.list_persistent_segments("typed", states=1.5), ParamError, 1, "`states` value 1.5 is illegal"),
     case("verify-password-dict", lambda c: c.verify_password({}, "x"), ParamError, 1, "`user_name` value {} is illegal"),
+    case("snapshot-description-dict", lambda c: c.create_snapshot("s1", "typed", description={}), ParamError, 1, "`description` value {} is illegal"),
+    case("run-analyzer-names-bool", lambda c: c.run_analyzer("x", collection_name="typed", field_name="s", analyzer_names=True), ParamError, 1, "`analyzer_names` value True is illegal"),
 ]
 # fmt: on
 

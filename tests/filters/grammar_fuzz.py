@@ -13,7 +13,6 @@ a longer run, on a scratch database::
 
 from __future__ import annotations
 
-import argparse
 import collections
 import logging
 import random
@@ -22,7 +21,7 @@ from typing import Any
 from pgmilvus import DataType, MilvusClient
 from pgmilvus.errors import MilvusException
 
-from tests.server.fuzz import RAW_ERROR
+from tests.server.fuzz import RAW_ERROR, arguments, report
 
 _NUMERIC = [("i8", DataType.INT8), ("i16", DataType.INT16), ("i32", DataType.INT32), ("i64", DataType.INT64),
             ("fl", DataType.FLOAT), ("db", DataType.DOUBLE), ("bo", DataType.BOOL)]
@@ -147,18 +146,11 @@ def fuzz(client: MilvusClient, name: str, count: int, seed: int) -> collections.
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("db", help="a scratch database folder (embedded PostgreSQL) or postgresql:// URI")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--count", type=int, default=5000)
-    args = parser.parse_args()
+    args = arguments(__doc__)
     with MilvusClient(args.db) as client:
         if client.has_collection("grammar"):
             client.drop_collection("grammar")
-        findings = fuzz(client, collection(client), args.count, args.seed)
-    print(f"{args.count} expressions, {sum(findings.values())} findings")
-    for (call, what, text), n in findings.most_common():
-        print(f"{n:6d}  {call:<7} {what:<16} {text}")
+        report(f"{args.count} expressions", fuzz(client, collection(client), args.count, args.seed))
 
 
 if __name__ == "__main__":

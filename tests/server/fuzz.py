@@ -241,21 +241,30 @@ def fuzz(address: str, recorded: list[tuple[str, bytes]], count: int, seed: int)
     return findings
 
 
-def run(doc: str, record: Any, load: Any, send: Any) -> None:
-    """The command line of a fuzz module (this one, rest_fuzz.py): record ``load``'s requests with
-    ``record``, send mutated copies with ``send``, print the findings."""
+def arguments(doc: str) -> argparse.Namespace:
+    """The command line every fuzz module takes (this one, rest_fuzz.py, api_fuzz.py, grammar_fuzz.py)."""
     parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("db", help="a scratch database folder (embedded PostgreSQL) or postgresql:// URI")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--count", type=int, default=5000)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def report(headline: str, findings: collections.Counter) -> None:
+    print(f"{headline}, {sum(findings.values())} findings")
+    for key, n in findings.most_common():
+        print(f"{n:6d}  " + "  ".join(str(part) for part in key))
+
+
+def run(doc: str, record: Any, load: Any, send: Any) -> None:
+    """A protocol fuzz's command line (this module, rest_fuzz.py): record ``load``'s requests with
+    ``record``, send mutated copies with ``send``, print the findings."""
+    args = arguments(doc)
     with record(args.db) as (address, recorded):
         load(address)
         kept = list(recorded)
         findings = send(address, kept, args.count, args.seed)
-    print(f"{len(kept)} requests recorded, {args.count} mutations sent, {sum(findings.values())} findings")
-    for (where, what, text), n in findings.most_common():
-        print(f"{n:6d}  {where:<36} {what:<28} {text}")
+    report(f"{len(kept)} requests recorded, {args.count} mutations sent", findings)
 
 
 if __name__ == "__main__":

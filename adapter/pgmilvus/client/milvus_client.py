@@ -326,6 +326,8 @@ class MilvusClient:
                                                               "(collection,field) in same time")
             if not field_name:
                 raise MilvusException(ErrorCode.SERVER_ERROR, "must set field name when collection name was set")
+            if analyzer_names and not isinstance(analyzer_names, (str, list, tuple)):
+                raise illegal("analyzer_names", analyzer_names, "expected a str or a list of str")
             names = [analyzer_names] if isinstance(analyzer_names, str) else list(analyzer_names or [])
             count = 1 if isinstance(texts, str) else len(texts)
             if names and len(names) not in (1, count):
@@ -1454,6 +1456,7 @@ class MilvusClient:
                         **kwargs: Any) -> None:
         snapshot_args.names(snapshot_name=snapshot_name, collection_name=collection_name)
         snapshot_args.non_negative("compaction_protection_seconds", compaction_protection_seconds)
+        names.a_str("description", "" if description is None else description)
         with self._tx(timeout) as conn:
             snapshots.create(conn, self._db_arg("db_name", db_name), collection_name, snapshot_name, description,
                              compaction_protection_seconds)
