@@ -1308,7 +1308,8 @@ class MilvusClient:
         verifier (read as a superuser, else by logging in once). ``pgmilvus serve`` over an embedded
         server, whose local connections need no password, checks logins with it."""
         names.a_str("user_name", user_name)
-        names.a_str("password", password)
+        if not isinstance(password, str):  # not echoed, as a value would be
+            raise ParamError(message=f"`password` is illegal: expected a str, got {type(password).__name__}")
         with self._conn(timeout) as conn:
             return rbac.password_matches(conn, self._db.conninfo, user_name, password)
 

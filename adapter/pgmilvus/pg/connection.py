@@ -187,7 +187,7 @@ class _Pool(ConnectionPool):
         holds back PostgreSQL's NOTIFY queue and every command that waits for each backend to
         answer a signal (DROP DATABASE ... WITH (FORCE) never returned).  ConnectionPool.check would
         read them too, but it sends a statement on every connection and grows the pool by one."""
-        with self._lock:  # psycopg_pool's idle deque (tests/test_statements.py)
+        with self._lock:  # psycopg_pool's idle deque (tests/test_notify_drain.py)
             idle = {conn.pgconn.socket: conn for conn in self._pool if not conn.closed}
         if not idle:
             return
@@ -216,7 +216,6 @@ def read_notifications(conn: psycopg.Connection) -> None:
     while (notify := pgconn.notifies()) is not None:
         if pgconn.notify_handler:
             pgconn.notify_handler(notify)
-
 
 
 #: How often idle connections are read for the notifications they were sent (Database._drain_loop):
@@ -510,10 +509,9 @@ class Database:
             yield conn
 
     def _drain_loop(self) -> None:
-        """Every ``DRAIN_SECONDS``, read what the synchronous pool's idle and kept connections were
-        sent (_Pool.drain): the cache is dropped as soon as another process changes the catalog, and
-        no backend blocks on a full socket.  (The green pool's connections are read by the loop's
-        own calls.)"""
+        """Every ``DRAIN_SECONDS``, read what the idle and kept connections were sent (_Pool.drain;
+        the green pool's on its loop): the cache is dropped as soon as another process changes the
+        catalog, and no backend blocks on a full socket."""
         while not self._drained.wait(DRAIN_SECONDS):
             try:
                 self._drain_kept(self.pool)

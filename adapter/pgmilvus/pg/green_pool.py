@@ -50,7 +50,7 @@ class GreenPool:
         """The synchronous pool's ``drain`` (connection.py), on the loop: ``read`` hands what each
         idle connection with something to read was sent to its handlers."""
         pool = self._pool
-        async with pool._lock:  # psycopg_pool's idle deque (tests/test_statements.py)
+        async with pool._lock:  # psycopg_pool's idle deque (tests/test_notify_drain.py)
             idle = [conn for conn in pool._pool if not conn.closed]
             ready = set(select.select([conn.pgconn.socket for conn in idle], [], [], 0)[0]) if idle else set()
             taken = [conn for conn in idle if conn.pgconn.socket in ready]
