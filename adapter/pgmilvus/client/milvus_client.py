@@ -27,7 +27,7 @@ from ..pg import callers
 from ..filters import spatial_scope
 from . import optimize, snapshot_args, unsupported, uri as uri_mod
 from ..catalog import properties as properties_mod
-from ..pg.connection import Database
+from ..pg.connection import Database, check_timeout
 from ..errors import (DataTypeNotMatchException, ErrorCode, MilvusException, ParamError, PermissionDenied,
                      check_argument, client_side, collection_not_found, database_not_found, illegal, invalid_parameter,
                      partition_not_found)
@@ -99,7 +99,7 @@ class MilvusClient:
         the call run again, on a checked connection and a freshly read catalog.
         """
         if timeout is not None:
-            _check_timeout(timeout)
+            check_timeout(timeout)
         if self._closed:
             raise MilvusException(message="should create connection first")
         return self._db.read(call, timeout, on_stale=catalog.invalidate_cache)
@@ -113,7 +113,7 @@ class MilvusClient:
         return names.a_str(argument, db_name) if db_name else self._db_name
 
     def _check_open(self, timeout: Optional[float]) -> None:
-        _check_timeout(timeout)
+        check_timeout(timeout)
         if self._closed:
             raise MilvusException(message="should create connection first")
 
@@ -1499,9 +1499,9 @@ class MilvusClient:
 
     def list_restore_snapshot_jobs(self, collection_name: str = "", db_name: str = "",
                                    timeout: Optional[float] = None, **kwargs: Any) -> List[RestoreSnapshotJobInfo]:
-        names.a_str("collection_name", collection_name or "")
         with self._conn(timeout) as conn:
-            return snapshots.jobs(conn, self._db_arg("db_name", db_name), collection_name or "")
+            return snapshots.jobs(conn, self._db_arg("db_name", db_name),
+                                  names.a_str("collection_name", collection_name or ""))
 
     def pin_snapshot_data(self, snapshot_name: str, collection_name: str, db_name: str = "", ttl_seconds: int = 0,
                           timeout: Optional[float] = None, **kwargs: Any) -> int:
@@ -1543,12 +1543,6 @@ def _check_replicas(kwargs: dict[str, Any]) -> None:
     replicas = kwargs.get("replica_number")
     if replicas is not None and not isinstance(replicas, int):
         raise illegal("replica_number", replicas)
-
-
-def _check_timeout(timeout: Any) -> None:
-    """pymilvus's is_legal_timeout: None or a number of seconds (not NaN, which no deadline is)."""
-    if timeout is not None and (not isinstance(timeout, (int, float)) or timeout != timeout):
-        raise illegal("timeout", timeout)
 
 
 def _id_list(name: str, values: Any) -> list:

@@ -12,7 +12,6 @@ import contextlib
 import contextvars
 import logging
 import math
-import select
 import threading
 from typing import Any, Callable, Iterator, Optional, TypeVar
 from urllib.parse import quote, urlencode
@@ -26,6 +25,7 @@ from psycopg_pool.pool import AddConnection
 
 from . import callers, green, instants
 from .green_pool import GreenPool
+from .notifies import read_notifications, readable
 from ..errors import ErrorCode, MilvusException, PermissionDenied, illegal
 
 _log = logging.getLogger("pgmilvus")
@@ -187,13 +187,8 @@ class _Pool(ConnectionPool):
         holds back PostgreSQL's NOTIFY queue and every command that waits for each backend to
         answer a signal (DROP DATABASE ... WITH (FORCE) never returned).  ConnectionPool.check would
         read them too, but it sends a statement on every connection and grows the pool by one."""
-        with self._lock:  # psycopg_pool's idle deque (tests/test_notify_drain.py)
-            idle = {conn.pgconn.socket: conn for conn in self._pool if not conn.closed}
-        if not idle:
-            return
-        ready = set(select.select(list(idle), [], [], 0)[0])
-        with self._lock:
-            taken = [conn for conn in list(self._pool) if conn.pgconn.socket in ready]
+        with self._lock:  # psycopg_pool's idle deque (tests/test_notify_drain.py); select() does not wait
+            taken = readable(list(self._pool))
             for conn in taken:
                 self._pool.remove(conn)
         for conn in taken:
@@ -206,18 +201,6 @@ class _Pool(ConnectionPool):
                 self._add_to_pool(conn)
 
 
-def read_notifications(conn: psycopg.Connection) -> None:
-    """Hand what an idle connection's socket holds (notifications) to its handlers, sending
-    nothing; a broken connection raises."""
-    pgconn = conn.pgconn
-    pgconn.consume_input()
-    if pgconn.status == _CONNECTION_BAD:
-        raise psycopg.OperationalError("the connection is closed")
-    while (notify := pgconn.notifies()) is not None:
-        if pgconn.notify_handler:
-            pgconn.notify_handler(notify)
-
-
 #: How often idle connections are read for the notifications they were sent (Database._drain_loop):
 #: a few hundred fill a socket, and each read is one select() when nothing came.
 DRAIN_SECONDS = 0.5
@@ -226,11 +209,17 @@ DRAIN_SECONDS = 0.5
 MAX_STATEMENT_TIMEOUT_MS = 2**31 - 1
 
 
+def check_timeout(timeout: Any) -> None:
+    """pymilvus's is_legal_timeout, its text: None or a number of seconds (not NaN, which no
+    deadline is).  Checked where a call starts and again where the timeout becomes
+    statement_timeout (calls that take a connection without MilvusClient's own check)."""
+    if timeout is not None and (not isinstance(timeout, (int, float)) or math.isnan(timeout)):
+        raise illegal("timeout", timeout)
+
+
 def statement_timeout_ms(timeout: Any) -> int:
-    """A call's ``timeout`` (seconds) as ``statement_timeout``: at least 1 ms, at most PostgreSQL's
-    limit; anything but a number of seconds is pymilvus's illegal-parameter error."""
-    if not isinstance(timeout, (int, float)) or math.isnan(timeout):
-        raise illegal("timeout", timeout, "expected a number of seconds or None")
+    """A call's ``timeout`` (seconds) as ``statement_timeout``: at least 1 ms, at most PostgreSQL's limit."""
+    check_timeout(timeout)
     return max(1, int(min(timeout * 1000, MAX_STATEMENT_TIMEOUT_MS)))
 
 
@@ -519,7 +508,7 @@ class Database:
                 green_pool = self.green_pool
                 if green_pool is not None and green_pool.loop is not None and not green_pool.loop.is_closed():
                     self._drain_kept(green_pool)
-                    asyncio.run_coroutine_threadsafe(green_pool.drain(read_notifications), green_pool.loop)
+                    asyncio.run_coroutine_threadsafe(green_pool.drain(), green_pool.loop)
             except Exception:  # a pool closing meanwhile; the next turn tries again
                 _log.debug("reading idle connections failed", exc_info=True)
 
@@ -527,9 +516,8 @@ class Database:
         """The kept connections' part of the drain: read in place, under the lock that hands them out."""
         with self._kept_lock:
             kept = self._kept.get(source, [])
-            ready = set(select.select([conn.pgconn.socket for conn in kept], [], [], 0)[0]) if kept else set()
             broken = []
-            for conn in [c for c in kept if c.pgconn.socket in ready]:
+            for conn in readable(kept):
                 try:
                     read_notifications(conn)
                 except Exception:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import select
 from typing import Awaitable, Callable, Optional
 
 import psycopg
@@ -19,6 +18,7 @@ from psycopg_pool import AsyncConnectionPool
 from psycopg_pool.pool_async import AddConnection
 
 from . import green
+from .notifies import read_notifications, readable
 
 #: Set in the task while a checkout skips the pool's check (the check runs in the awaiting task).
 _skip_check = contextvars.ContextVar("pgmilvus_green_skip_check", default=False)
@@ -46,19 +46,17 @@ class GreenPool:
         await self._pool.open(wait=True, timeout=self.timeout)
         self.loop = asyncio.get_running_loop()
 
-    async def drain(self, read: Callable[[psycopg.AsyncConnection], None]) -> None:
-        """The synchronous pool's ``drain`` (connection.py), on the loop: ``read`` hands what each
-        idle connection with something to read was sent to its handlers."""
+    async def drain(self) -> None:
+        """The synchronous pool's ``drain`` (connection.py), on the loop: what each idle connection
+        with something to read was sent goes to its handlers (notifies.py)."""
         pool = self._pool
         async with pool._lock:  # psycopg_pool's idle deque (tests/test_notify_drain.py)
-            idle = [conn for conn in pool._pool if not conn.closed]
-            ready = set(select.select([conn.pgconn.socket for conn in idle], [], [], 0)[0]) if idle else set()
-            taken = [conn for conn in idle if conn.pgconn.socket in ready]
+            taken = readable(list(pool._pool))
             for conn in taken:
                 pool._pool.remove(conn)
         for conn in taken:
             try:
-                read(conn)
+                read_notifications(conn)
             except Exception:
                 await pool._close_connection(conn)
                 pool.run_task(AddConnection(pool))
