@@ -40,34 +40,43 @@ SYSTEM_SCHEMAS = ("pg_catalog", "information_schema", "pg_toast")
 
 # ------------------------------------------------------------------ the snapshot
 
-def snapshot(dsn: str) -> dict[str, Any]:
+def snapshot(target: str | psycopg.Connection) -> dict[str, Any]:
     """Everything a failed call must leave alone, read with a separate plain connection.
 
     Catalog tables: every row.  Other tables (the collections): a hash of the
     contents.  Plus the relation and schema lists (a half-created table or
     index shows up there).  Sequences are left out: nextval is not transactional.
+    `target` is a DSN, or an open autocommit connection for a server that may
+    refuse new ones (a full disk: a new backend may have to rewrite the relcache
+    init file, which autovacuum of a catalog invalidates at any moment).
     """
+    if isinstance(target, psycopg.Connection):
+        return _read_snapshot(target)
+    with psycopg.connect(target, autocommit=True) as conn:
+        return _read_snapshot(conn)
+
+
+def _read_snapshot(conn: psycopg.Connection) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute("SET work_mem = '256MB'")  # sort in memory: a full disk must not stop the check
-        out["schemas"] = conn.execute(
-            "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' ORDER BY 1").fetchall()
-        rels = conn.execute(
-            "SELECT n.nspname, c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = "
-            "c.relnamespace WHERE n.nspname <> ALL(%s) AND c.relkind IN ('r', 'p', 'i', 'I', 'v', 'S') "
-            "ORDER BY 1, 2", (list(SYSTEM_SCHEMAS),)).fetchall()
-        out["relations"] = rels
-        for schema, name, kind in rels:
-            if kind not in ("r", "p"):
-                continue
-            table = sql.Identifier(schema, name)
-            if schema == "pgmilvus_catalog":
-                rows = conn.execute(sql.SQL("SELECT t::text FROM {} t ORDER BY 1").format(table)).fetchall()
-                out[f"{schema}.{name}"] = rows
-            else:
-                out[f"{schema}.{name}"] = conn.execute(sql.SQL(
-                    "SELECT count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) "
-                    "FROM {} t").format(table)).fetchone()
+    conn.execute("SET work_mem = '256MB'")  # sort in memory: a full disk must not stop the check
+    out["schemas"] = conn.execute(
+        "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' ORDER BY 1").fetchall()
+    rels = conn.execute(
+        "SELECT n.nspname, c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = "
+        "c.relnamespace WHERE n.nspname <> ALL(%s) AND c.relkind IN ('r', 'p', 'i', 'I', 'v', 'S') "
+        "ORDER BY 1, 2", (list(SYSTEM_SCHEMAS),)).fetchall()
+    out["relations"] = rels
+    for schema, name, kind in rels:
+        if kind not in ("r", "p"):
+            continue
+        table = sql.Identifier(schema, name)
+        if schema == "pgmilvus_catalog":
+            rows = conn.execute(sql.SQL("SELECT t::text FROM {} t ORDER BY 1").format(table)).fetchall()
+            out[f"{schema}.{name}"] = rows
+        else:
+            out[f"{schema}.{name}"] = conn.execute(sql.SQL(
+                "SELECT count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) "
+                "FROM {} t").format(table)).fetchone()
     return out
 
 

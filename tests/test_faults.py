@@ -271,14 +271,34 @@ def tiny_disk_db(pg_dsn: str, test_root: Path) -> Iterator[str]:
         mnt.rmdir()
 
 
+def _fill_up(conn: psycopg.Connection) -> Path:
+    """Fill the database's volume to the last byte and remove its relcache init file (as
+    PostgreSQL does when a catalog changes); returns the filler file."""
+    location, oid = conn.execute(
+        "SELECT pg_tablespace_location(dattablespace), oid FROM pg_database"
+        " WHERE datname = current_database()").fetchone()
+    for init in Path(location).glob(f"PG_*/{oid}/pg_internal.init"):
+        init.unlink()
+    filler = Path(location) / "filler"
+    with open(filler, "wb", buffering=0) as f:
+        try:
+            while True:
+                f.write(b"\0" * 65536)
+        except OSError:
+            pass
+    return filler
+
+
 def test_full_disk_gives_a_clear_error_and_writes_nothing(tiny_disk_db: str) -> None:
     dim, batch = 256, 2000  # ~1 KB per row, ~2 MB per call
-    with MilvusClient(tiny_disk_db) as c:
+    # One connection for the checks: on a full volume a new backend may have to rewrite the
+    # relcache init file (any catalog vacuum invalidates it) and is then refused.
+    with MilvusClient(tiny_disk_db) as c, psycopg.connect(tiny_disk_db, autocommit=True) as check:
         c.create_collection("c", schema=_schema(dim))
         committed = 0
         err = None
         for attempt in range(40):
-            before = snapshot(tiny_disk_db)
+            before = snapshot(check)
             try:
                 c.insert("c", _rows(committed, batch, dim))
             except MilvusException as exc:
@@ -287,10 +307,20 @@ def test_full_disk_gives_a_clear_error_and_writes_nothing(tiny_disk_db: str) -> 
             committed += batch
         assert err is not None, "the 24 MB volume never filled up"
         assert "out of disk space" in err.message and "retry" in err.message, err.message
-        assert snapshot(tiny_disk_db) == before, "a failed insert left rows behind"
+        assert snapshot(check) == before, "a failed insert left rows behind"
+        # What CI once met: a new backend must rewrite the relcache init file (a catalog vacuum
+        # removes it at any moment) and the volume has no room left for it, so the server refuses
+        # new connections.  The client goes on with the connections it has, and dropping makes room.
+        filler = _fill_up(check)
+        with pytest.raises(psycopg.OperationalError, match="No space left on device"):
+            psycopg.connect(tiny_disk_db).close()
+        with pytest.raises(MilvusException, match="No space left on device") as refused:
+            MilvusClient(tiny_disk_db).close()  # a new client: pymilvus's "Fail connecting", code 2
+        assert refused.value.code == 2 and "Fail connecting" in refused.value.message
         assert _count(c) == committed
         # Make room: dropping frees the space without writing new catalog pages (a TRUNCATE writes
         # new pg_class row versions, which can need a page the full volume no longer has).
         c.drop_collection("c")
         c.create_collection("c", schema=_schema(dim))
         assert c.insert("c", _rows(0, 10, dim))["insert_count"] == 10
+        filler.unlink()
