@@ -585,6 +585,17 @@ def test_out_of_shared_memory_is_not_a_lost_connection() -> None:
     assert "max_locks_per_transaction" in error.message
 
 
+def test_a_table_gone_mid_call_is_collection_not_found_without_postgresql_words() -> None:
+    """A call whose table was dropped or renamed while it ran (a read, compact's VACUUM) answers 100."""
+    from psycopg import errors as pge
+
+    from pgmilvus.pg.connection import translated
+
+    error = translated(pge.UndefinedTable('relation "default.r1$_default" does not exist'))
+    assert (error.code, error.message) == (100, "collection not found: the collection (table default.r1$_default) "
+                                                "was dropped or renamed while this call ran")
+
+
 def test_partitions_lifecycle(client: MilvusClient) -> None:
     client.create_collection("c", dimension=2)
     client.create_partition("c", "partitionA")

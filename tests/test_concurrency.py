@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
+from psycopg import sql
 
 from pgmilvus import DataType, MilvusClient
 from pgmilvus.pg import embedded
@@ -328,3 +329,146 @@ def _outcome(call: Callable[[], Any]) -> str:
         return "ok"
     except Exception as exc:  # the test reports what went wrong
         return repr(exc)
+
+
+# ------------------------------------------------------------------ DDL racing DDL (race_fuzz.py's findings)
+#
+# Each test holds one side of a race open in a transaction of its own (a client bound to it, or the
+# locks that side takes), waits until the other side's call is blocked on it (pg_locks, not a
+# sleep), then ends it and looks at what the other call answered.
+
+def _blocked(dsn: str, waiters: int = 1) -> None:
+    """Return once ``waiters`` backends wait for a lock (a call in another thread reached it)."""
+    import psycopg
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for _ in range(600):
+            if conn.execute("SELECT count(DISTINCT pid) FROM pg_locks WHERE NOT granted").fetchone()[0] >= waiters:
+                return
+            time.sleep(0.05)
+    raise AssertionError("the other call never waited for the lock")
+
+
+def _in_thread(call: Callable[[], Any]) -> tuple[threading.Thread, list[str]]:
+    out: list[str] = []
+    thread = threading.Thread(target=lambda: out.append(_outcome(call)))
+    thread.start()
+    return thread, out
+
+
+@pytest.fixture
+def two_clients(fresh_db: str) -> Any:
+    """A client whose calls run in a transaction the test ends (bound), and a plain one."""
+    import psycopg
+
+    with MilvusClient(fresh_db) as held, MilvusClient(fresh_db) as other, psycopg.connect(fresh_db) as app:
+        create(other, "c")
+        other.create_partition("c", "p")
+        other.insert("c", [{"pk": 1, "tag": 1, "v": [0.1] * DIM}], partition_name="p")
+        yield held, other, app
+
+
+def test_a_rename_racing_a_create_of_its_new_name_waits_and_names_the_clash(two_clients: Any, fresh_db: str) -> None:
+    held, other, app = two_clients
+    with held.bind(app):
+        held.create_collection("x", dimension=DIM)
+    thread, out = _in_thread(lambda: other.rename_collection("c", "x"))
+    _blocked(fresh_db)
+    app.commit()
+    thread.join(60)
+    assert "duplicated new collection name default:x" in out[0], out  # was a raw unique-key error
+
+
+def test_an_insert_into_a_partition_dropped_meanwhile_gets_partition_not_found(two_clients: Any,
+                                                                               fresh_db: str) -> None:
+    held, other, app = two_clients
+    other.get("c", ids=[1])  # the partition is in the inserting client's cached description
+    with held.bind(app):
+        held.release_partitions("c", ["p"])
+        held.drop_partition("c", "p")
+    thread, out = _in_thread(lambda: other.insert("c", [{"pk": 2, "tag": 1, "v": [0.1] * DIM}], partition_name="p"))
+    _blocked(fresh_db)
+    app.commit()
+    thread.join(60)
+    assert "partition not found[partition=p]" in out[0], out  # was an AssertionError
+
+
+def test_a_load_racing_a_drop_gets_collection_not_found(two_clients: Any, fresh_db: str) -> None:
+    held, other, app = two_clients
+    with held.bind(app):
+        held.drop_collection("c")
+    thread, out = _in_thread(lambda: other.load_collection("c"))
+    _blocked(fresh_db)
+    app.commit()
+    thread.join(60)
+    assert "collection not found" in out[0], out  # was a success on the dropped collection
+
+
+def test_a_rename_waits_for_a_delete_holding_the_table_before_its_leaves(two_clients: Any, fresh_db: str) -> None:
+    """A delete locks the table, then its leaves; DDL used to take the leaves first, then the table:
+    each waited for the other (PostgreSQL failed one with 'deadlock detected')."""
+    _, other, app = two_clients
+    other.flush("c")
+    leaves = app.execute("SELECT relid::regclass::text FROM pg_partition_tree('\"default\".c') WHERE isleaf").fetchall()
+    app.execute('LOCK TABLE ONLY "default".c IN ROW EXCLUSIVE MODE')  # a delete's first lock
+    thread, out = _in_thread(lambda: other.rename_collection("c", "c2"))
+    _blocked(fresh_db)
+    app.execute("SET LOCAL lock_timeout = '10s'")
+    for (leaf,) in leaves:  # the delete's next locks: free, since the rename waits for the table first
+        app.execute(f"LOCK TABLE {leaf} IN ROW EXCLUSIVE MODE")
+    app.commit()
+    thread.join(60)
+    assert out == ["ok"] and other.list_collections() == ["c2"]
+
+
+def test_create_index_replaces_a_segment_index_a_stale_build_left(fresh_db: str) -> None:
+    """A builder that planned with the dropped index's definition (or was cancelled mid-build) leaves an
+    index of the new index's name on a segment: create_index used to fail on 'already exists'."""
+    import psycopg
+
+    from pgmilvus.catalog.segments import leaf_index_name
+
+    with MilvusClient(fresh_db) as c:
+        create(c, "c")
+        c.insert("c", [{"pk": i, "tag": i, "v": [i / 10, 0.5, 0.5, 0.5]} for i in range(20)])
+        c.flush("c")
+        c.release_collection("c")
+        c.drop_index("c", "v")
+        with psycopg.connect(fresh_db, autocommit=True) as conn:
+            leaf, = conn.execute("SELECT table_name FROM pgmilvus_catalog.segments WHERE state = 'indexed'").fetchone()
+            conn.execute(sql.SQL("CREATE INDEX {} ON {} USING hnsw (v vector_cosine_ops)").format(
+                sql.Identifier(leaf_index_name(leaf, "v")), sql.Identifier("default", leaf)))
+        c.create_index("c", c.prepare_index_params("v", index_type="HNSW", metric_type="L2"))
+        c.load_collection("c")
+        hits = c.search("c", [[0.3, 0.5, 0.5, 0.5]], limit=1)[0]
+        assert hits[0]["id"] == 3 and hits[0]["distance"] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_ddl_cancels_a_builders_drop_index_concurrently(fresh_db: str) -> None:
+    """A builder drops an invalid index (a killed build's) CONCURRENTLY before building it again; that
+    waits for every transaction holding its leaf, as its CREATE INDEX CONCURRENTLY does, so DDL
+    cancels it as it cancels the build (it deadlocked with drop_index in race_fuzz.py)."""
+    import psycopg
+
+    from pgmilvus.catalog import segments, store
+    from pgmilvus.catalog.segments import leaf_index_name
+
+    with MilvusClient(fresh_db) as c, psycopg.connect(fresh_db) as reader, \
+            psycopg.connect(fresh_db, autocommit=True) as ddl:
+        create(c, "c")
+        c.insert("c", [{"pk": i, "tag": i, "v": [i / 10, 0.5, 0.5, 0.5]} for i in range(20)])
+        c.flush("c")
+        leaf, = ddl.execute("SELECT table_name FROM pgmilvus_catalog.segments WHERE state = 'indexed'").fetchone()
+        reader.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier("default", leaf)))  # holds it
+        drop = sql.SQL("DROP INDEX CONCURRENTLY {}").format(sql.Identifier("default", leaf_index_name(leaf, "v")))
+
+        def run_drop() -> None:
+            with psycopg.connect(fresh_db, autocommit=True) as builder:
+                builder.execute(drop)
+
+        thread, out = _in_thread(run_drop)
+        _blocked(fresh_db)
+        info = store.get_collection(ddl, "default", "c")
+        assert segments.cancel_builds(ddl, info) == 1
+        thread.join(60)
+        assert "QueryCanceled" in out[0], out

@@ -353,6 +353,10 @@ def rename(conn: psycopg.Connection, db_name: str, old_name: str, new_name: str,
     names.collection_name(new_name)  # Milvus 2.6 checks only the new name (Proxy.RenameCollection)
     if old_name == new_name and (target_db or db_name) == db_name:  # 2.6's rootcoord, before any lookup
         raise invalid_parameter("collection name or database name should be different")
+    # The new name's lock first, as create_collection takes it (names before collections, one
+    # order): a create of the same name and this rename wait for each other instead of deadlocking
+    # on PostgreSQL's unique keys, and the later one sees the earlier's name taken.
+    catalog.lock_collection_name(conn, target_db or db_name, new_name)
     info = require(conn, db_name, old_name, for_update=True, name_check=False)
     if info.name != old_name:  # master's rootcoord CheckIfCollectionRenamable, in its order
         raise invalid_parameter(f"unsupported use an alias to rename collection, alias:{old_name}")

@@ -15,6 +15,7 @@ from typing import Any, Sequence
 import psycopg
 from psycopg.types.json import Jsonb
 
+from ..errors import collection_not_found
 from ..types import CompactionPlans, CompactionTaskState, CompactionType, Plan, State
 from . import segments
 from .compaction import MergePlan
@@ -29,11 +30,15 @@ def record(conn: psycopg.Connection, info: CollectionInfo, plans: Sequence[Merge
     ids = info.partition_ids()
     stored = [{"partition_id": ids.get(plan.partition, 0), "sources": list(plan.sources),
                "target": plan.target} for plan in plans]
-    with conn.transaction():
-        conn.execute(f"DELETE FROM {CATALOG}.compaction_jobs WHERE owner = current_user"
-                     " AND created_at < clock_timestamp() - %s::interval", (RETENTION,))
-        return conn.execute(f"INSERT INTO {CATALOG}.compaction_jobs (collection_id, plans) VALUES (%s, %s)"
-                            " RETURNING job_id", (info.id, Jsonb(stored))).fetchone()[0]
+    try:
+        with conn.transaction():
+            conn.execute(f"DELETE FROM {CATALOG}.compaction_jobs WHERE owner = current_user"
+                         " AND created_at < clock_timestamp() - %s::interval", (RETENTION,))
+            return conn.execute(f"INSERT INTO {CATALOG}.compaction_jobs (collection_id, plans) VALUES (%s, %s)"
+                                " RETURNING job_id", (info.id, Jsonb(stored))).fetchone()[0]
+    except psycopg.errors.ForeignKeyViolation:
+        # compact() runs outside a transaction: the collection was dropped meanwhile.
+        raise collection_not_found(info.looked_up_as or info.name, info.db_name) from None
 
 
 def job_plans(conn: psycopg.Connection, job_id: int) -> CompactionPlans:

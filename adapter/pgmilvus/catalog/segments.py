@@ -546,13 +546,22 @@ def cancel_builds(conn: psycopg.Connection, info: CollectionInfo) -> int:
     """
     # A transaction keeps the first view of the sessions it reads; hold_leaves asks again in one.
     conn.execute("SELECT pg_stat_clear_snapshot()")
-    return conn.execute(
-        "SELECT count(pg_cancel_backend(p.pid)) FROM pg_stat_progress_create_index p"
-        " JOIN pg_stat_activity a ON a.pid = p.pid"
-        " WHERE p.command = 'CREATE INDEX CONCURRENTLY' AND a.usesysid IS NOT NULL"
-        " AND p.relid IN (SELECT relid FROM pg_partition_tree(%s::regclass))"
-        " AND pg_has_role(a.usesysid, 'MEMBER')",
-        (sql.Identifier(info.schema_name, info.table_name).as_string(conn),)).fetchone()[0]
+    table = sql.Identifier(info.schema_name, info.table_name).as_string(conn)
+    return conn.execute(_CANCEL_BUILDS, {"tree": table}).fetchone()[0]
+
+
+#: cancel_builds' statement: the builds' CREATE INDEX CONCURRENTLY, and their DROP INDEX CONCURRENTLY
+#: of an invalid index left by a killed build (it too waits for every transaction that holds a lock
+#: on the leaf, and holds the leaf meanwhile: the same deadlock, seen in tests/race_fuzz.py).
+_CANCEL_BUILDS = """
+WITH tree AS (SELECT relid FROM pg_partition_tree(%(tree)s::regclass))
+SELECT count(pg_cancel_backend(a.pid)) FROM pg_stat_activity a
+ WHERE a.usesysid IS NOT NULL AND a.pid <> pg_backend_pid() AND pg_has_role(a.usesysid, 'MEMBER')
+   AND (EXISTS (SELECT FROM pg_stat_progress_create_index p
+                 WHERE p.pid = a.pid AND p.command = 'CREATE INDEX CONCURRENTLY' AND p.relid IN (TABLE tree))
+        OR starts_with(upper(ltrim(a.query)), 'DROP INDEX CONCURRENTLY')
+           AND EXISTS (SELECT FROM pg_locks l WHERE l.pid = a.pid AND l.relation IN (TABLE tree)))
+"""
 
 
 #: hold_leaves: tries at taking the leaves' locks without waiting, and the pause between two.
@@ -571,10 +580,17 @@ def hold_leaves(conn: psycopg.Connection, info: CollectionInfo) -> None:
     if not info.segmented:
         cancel_builds(conn, info)
         return
-    leaves = [sql.Identifier(schema, table) for schema, table in conn.execute(
-        "SELECT n.nspname, c.relname FROM pg_partition_tree(%s::regclass) t JOIN pg_class c ON c.oid = t.relid"
-        " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE t.isleaf",
-        (sql.Identifier(info.schema_name, info.table_name).as_string(conn),)).fetchall()]
+    tree = conn.execute(
+        "SELECT n.nspname, c.relname, t.isleaf FROM pg_partition_tree(%s::regclass) t"
+        " JOIN pg_class c ON c.oid = t.relid JOIN pg_namespace n ON n.oid = c.relnamespace ORDER BY t.level",
+        (sql.Identifier(info.schema_name, info.table_name).as_string(conn),)).fetchall()
+    # The table and its partitions first, waiting as any DDL: a delete (or ANALYZE) locks them
+    # before the leaves, so leaves held first while it holds the table deadlocked with the DDL's
+    # ALTER or DROP of the table (a delete racing a rename, seen in tests/race_fuzz.py).
+    tables = [sql.SQL("ONLY {}").format(sql.Identifier(schema, table)) for schema, table, leaf in tree if not leaf]
+    if tables:
+        conn.execute(sql.SQL("LOCK TABLE {} IN SHARE MODE").format(sql.SQL(", ").join(tables)))
+    leaves = [sql.Identifier(schema, table) for schema, table, leaf in tree if leaf]
     if not leaves:
         return
     statement = sql.SQL("LOCK TABLE {} IN SHARE MODE").format(sql.SQL(", ").join(leaves))
@@ -622,11 +638,16 @@ def build_pending(conn: psycopg.Connection, info: CollectionInfo, wait: bool = F
 # -- create_index / drop_index on a segmented collection (inside their transaction) ---------------
 
 def create_vector_index(conn: psycopg.Connection, info: CollectionInfo, plan: indexes.IndexPlan) -> None:
-    """A new vector index: built now on every sealed and indexed segment (never the growing one)."""
+    """A new vector index: built now on every sealed and indexed segment (never the growing one).
+
+    An index of that name may be there already: a build of the index this replaces, cancelled by
+    hold_leaves (invalid), or one that started before the drop_index and ended after it (the old
+    definition).  It goes first, under this transaction's locks on the leaves."""
     for _, leaf in segment_tables(conn, info):
         name = leaf_index_name(leaf, plan.index_name)
         statement = indexes.create_index_sql(info.schema_name, leaf, plan, name=name)
         assert statement is not None
+        conn.execute(indexes.drop_index_sql(info.schema_name, name))
         conn.execute(statement)
 
 

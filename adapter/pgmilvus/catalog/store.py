@@ -190,14 +190,19 @@ def count_collections(conn: psycopg.Connection, db_name: str) -> int:
 # -- collections -------------------------------------------------------------------------------
 
 def lock_collection_name(conn: psycopg.Connection, db_name: str, name: str) -> None:
-    """Serialise the creations of one collection name (until the transaction ends): concurrent
+    """Serialise what takes or frees one name of a database (until the transaction ends): creating
+    a collection, renaming one to it, creating, altering or dropping an alias of it.  Concurrent
     identical create_collection calls then all succeed, as in Milvus, the later ones finding the
-    first's rows instead of failing on the catalog's unique key."""
+    first's rows instead of failing on the catalog's unique key, and a rename racing a create of
+    its new name waits instead of deadlocking on PostgreSQL's unique keys.
+
+    The order of DDL's locks, so that none deadlocks with another: names first, then collections
+    (lock_collection's advisory lock, then the catalog row: _read_collection), then tables."""
     conn.execute("SELECT pg_advisory_xact_lock(%s::int, hashtext(%s))", (_COLLECTION_LOCK_SPACE + 1,
                                                                          f"{db_name}.{name}"))  # names hold no "."
 
 
-def lock_collection(conn: psycopg.Connection, info: "CollectionInfo") -> "CollectionInfo":
+def lock_collection(conn: psycopg.Connection, info: "CollectionInfo", describe: bool = True) -> "CollectionInfo":
     """Take the collection's write lock (until the transaction ends) and re-read it, unless its
     revision shows that nothing changed since ``info`` was read (a writer's usual case: the read
     and parse of the catalog rows cost about 1 ms, a fifth of a 1,000-row 128-d insert's own work).
@@ -205,6 +210,8 @@ def lock_collection(conn: psycopg.Connection, info: "CollectionInfo") -> "Collec
     Writers that check primary-key uniqueness across partitions, and DDL that
     drops or renames the table, take it: a writer then either finishes before
     the drop or sees that the collection is gone (code 100), never a half state.
+    ``describe``: the not-found error a write gets (pymilvus's describe_collection
+    before it), else Milvus's own (load, release, aliases).
     """
     conn.execute("SELECT pg_advisory_xact_lock(%s::int, %s::int)", (_COLLECTION_LOCK_SPACE, info.id))
     row = conn.execute(f"SELECT revision FROM {CATALOG}.collections WHERE id = %s", (info.id,)).fetchone()
@@ -212,7 +219,7 @@ def lock_collection(conn: psycopg.Connection, info: "CollectionInfo") -> "Collec
         return info   # nothing of the collection changed since ``info`` was read: no second parse
     fresh = _read_collection(conn, info.db_name, info.name, aliases=False, for_update=False)
     if fresh is None:
-        raise collection_not_found(info.looked_up_as or info.name, info.db_name, describe=True)
+        raise collection_not_found(info.looked_up_as or info.name, info.db_name, describe=describe)
     if fresh.id != info.id:
         # The call was checked against a collection since dropped and created again under the same
         # name (by another process, in the moment since this one read it): nothing is written yet.
@@ -350,13 +357,36 @@ def _read_collection(conn: psycopg.Connection, db_name: str, name: str, *,
     writer's new segment row checks its foreign key against the locked row.  The row lock is FOR NO
     KEY UPDATE, which orders DDL as FOR UPDATE did and leaves such key checks free."""
     if for_update:
-        found = _select_collection(conn, f"SELECT c.id FROM {CATALOG}.collections c", db_name, name, aliases)
-        if found is not None:
-            conn.execute("SELECT pg_advisory_xact_lock(%s::int, %s::int)", (_COLLECTION_LOCK_SPACE, found["id"]))
-        _select_collection(conn, f"SELECT c.id FROM {CATALOG}.collections c", db_name, name, aliases,
-                           " FOR NO KEY UPDATE OF c")
+        _lock_named(conn, db_name, name, aliases)
     row = _select_collection(conn, _COLLECTION_SELECT, db_name, name, aliases)
     return None if row is None else _to_info(row, name)
+
+
+def _lock_named(conn: psycopg.Connection, db_name: str, name: str, aliases: bool) -> None:
+    """The write lock, then the row lock, of the collection ``name`` names.
+
+    The name may move to another collection while the write lock is awaited (a rename, a drop and
+    create, an alias altered): the row then locked would be another collection's, whose write lock
+    this transaction would take later, after its row's, the reverse of everyone's order, and a
+    deadlock (tests/race_fuzz.py).  So both are taken in a savepoint, undone and taken again until
+    they are one collection's."""
+    select = f"SELECT c.id FROM {CATALOG}.collections c"
+    for _ in range(_LOCK_TRIES):
+        with conn.transaction() as savepoint:
+            found = _select_collection(conn, select, db_name, name, aliases)
+            if found is None:
+                return
+            conn.execute("SELECT pg_advisory_xact_lock(%s::int, %s::int)", (_COLLECTION_LOCK_SPACE, found["id"]))
+            locked = _select_collection(conn, select, db_name, name, aliases, " FOR NO KEY UPDATE OF c")
+            if locked is None or locked["id"] == found["id"]:
+                return
+            raise psycopg.Rollback(savepoint)
+    raise ConnectionLost(ErrorCode.UNEXPECTED_ERROR, f"collection {name} was renamed or dropped and created "
+                         "again and again while this call ran; nothing was written: retry it")
+
+
+#: _lock_named: how many times the name may move under it before the call gives up.
+_LOCK_TRIES = 10
 
 
 def _select_collection(conn: psycopg.Connection, select: str, db_name: str, name: str, aliases: bool,

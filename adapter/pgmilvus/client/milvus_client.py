@@ -108,6 +108,14 @@ class MilvusClient:
         self._check_open(timeout)
         return self._db.transaction(timeout)
 
+    def _locked(self, conn: Any, collection_name: str) -> catalog.CollectionInfo:
+        """The collection, under its write lock (catalog.lock_collection): DDL that changes its
+        catalog rows without its row lock (load, release, aliases: RBAC grants those privileges
+        without UPDATE on the collection's row) still waits for a drop or rename in flight, in
+        the order every DDL takes its locks, instead of deadlocking with it."""
+        return catalog.lock_collection(conn, collections.require(conn, self._db_name, collection_name),
+                                       describe=False)
+
     def _db_arg(self, argument: str, db_name: Any) -> str:
         """A call's optional database argument (snapshots): the client's database when empty."""
         return names.a_str(argument, db_name) if db_name else self._db_name
@@ -394,7 +402,7 @@ class MilvusClient:
     def load_collection(self, collection_name: str, timeout: Optional[float] = None, **kwargs: Any) -> None:
         _check_replicas(kwargs)
         with self._tx(timeout) as conn:
-            info = collections.require(conn, self._db_name, collection_name)
+            info = self._locked(conn, collection_name)
             collections.check_load_fields(info, kwargs.get("load_fields"))
             collections.require_vector_index(info)
             _check_groups(conn, info, kwargs, info.loaded, "call query coordinator LoadCollection: ")
@@ -404,7 +412,7 @@ class MilvusClient:
     def release_collection(self, collection_name: str, timeout: Optional[float] = None,
                            **kwargs: Any) -> None:
         with self._tx(timeout) as conn:
-            info = collections.require(conn, self._db_name, collection_name)
+            info = self._locked(conn, collection_name)
             catalog.set_loaded(conn, info.id, False)
 
     def refresh_load(self, collection_name: str, timeout: Optional[float] = None, **kwargs: Any) -> None:
@@ -817,7 +825,7 @@ class MilvusClient:
                         timeout: Optional[float] = None, **kwargs: Any) -> None:
         _check_replicas(kwargs)
         with self._tx(timeout) as conn:
-            info = collections.require(conn, self._db_name, collection_name)
+            info = self._locked(conn, collection_name)
             self._manual_partitions(info, "load partitions")
             collections.check_load_fields(info, kwargs.get("load_fields"))
             collections.require_vector_index(info)  # Milvus checks the index before the partitions
@@ -832,7 +840,7 @@ class MilvusClient:
     def release_partitions(self, collection_name: str, partition_names: Union[str, List[str]],
                            timeout: Optional[float] = None, **kwargs: Any) -> None:
         with self._tx(timeout) as conn:
-            info = collections.require(conn, self._db_name, collection_name)
+            info = self._locked(conn, collection_name)
             self._manual_partitions(info, "release partitions")
             parts = self._partition_list(info, partition_names)
             if not parts:  # Milvus's query coordinator's answer
@@ -948,7 +956,8 @@ class MilvusClient:
                      **kwargs: Any) -> None:
         names.alias_name(alias)
         with self._tx(timeout) as conn:
-            info = collections.require(conn, self._db_name, collection_name)
+            catalog.lock_collection_name(conn, self._db_name, alias)  # an alias takes a collection's name
+            info = self._locked(conn, collection_name)
             if catalog.get_collection(conn, self._db_name, alias, aliases=False) is not None:
                 raise MilvusException(ErrorCode.ALIAS_COLLECTION_NAME_CONFLICT,
                                       f"alias and collection name conflict[database={self._db_name}]"
@@ -965,6 +974,7 @@ class MilvusClient:
         names.alias_name(alias)  # Milvus 2.6's proxy checks both names, the alias first
         names.collection_name(collection_name)
         with self._tx(timeout) as conn:  # then rootcoord's CheckIfAliasAlterable, in its order and texts
+            catalog.lock_collection_name(conn, self._db_name, alias)
             if catalog.get_collection(conn, self._db_name, alias, aliases=False) is not None:
                 raise MilvusException(ErrorCode.ALIAS_COLLECTION_NAME_CONFLICT, f"alias and collection name "
                                       f"conflict[database={self._db_name}][alias={alias}]")
@@ -973,6 +983,7 @@ class MilvusClient:
             if info is None:
                 raise MilvusException(ErrorCode.COLLECTION_NOT_FOUND,
                                       f"collection not found[collection={collection_name}]")
+            info = catalog.lock_collection(conn, info, describe=False)
             if catalog.alias_target(conn, self._db_name, alias) is None:
                 raise MilvusException(ErrorCode.ALIAS_NOT_FOUND,
                                       f"alias not found[database={self._db_name}][alias={alias}]")
@@ -981,6 +992,7 @@ class MilvusClient:
     def drop_alias(self, alias: str, timeout: Optional[float] = None, **kwargs: Any) -> None:
         names.alias_name(alias)
         with self._tx(timeout) as conn:
+            catalog.lock_collection_name(conn, self._db_name, alias)
             catalog.remove_alias(conn, self._db_name, alias)
 
     def describe_alias(self, alias: str, timeout: Optional[float] = None, **kwargs: Any) -> Dict[str, str]:

@@ -78,6 +78,15 @@ def target_partition(info: CollectionInfo, partition_name: Optional[str]) -> Opt
     return name
 
 
+def _lock(conn: psycopg.Connection, info: CollectionInfo, partition: Optional[str]) -> CollectionInfo:
+    """The collection's write lock (catalog.lock_collection: the collection as it is now), then
+    the target partition checked again: a drop_partition may have committed since it was looked up."""
+    info = catalog.lock_collection(conn, info)
+    if partition is not None and info.partition(partition) is None:
+        raise partition_not_found(partition)
+    return info
+
+
 @dataclass
 class EncodedChunk:
     """One chunk, encoded: ``columns`` are value lists in RowEncoder.columns order, ready for COPY."""
@@ -546,7 +555,7 @@ def insert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterable[Any],
     partition = target_partition(info, partition_name)
     policy = _insert_policy(info)
     # Re-read under the lock: partitions created since ``info`` was read must be searched too.
-    info = catalog.lock_collection(conn, info)
+    info = _lock(conn, info, partition)
     encoder = RowEncoder(info, partition, policy)
     oids = column_oids(conn, info, encoder.columns)
     values.wire_adapters(conn)
@@ -642,7 +651,7 @@ def upsert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterable[Any],
     if partial_update or field_ops:
         return _partial_upsert(conn, info, rows, partition, move=bool(partition_name), ops=field_ops or {})
     policy = _upsert_policy(info)
-    info = catalog.lock_collection(conn, info)
+    info = _lock(conn, info, partition)
     encoder = RowEncoder(info, partition, policy)
     oids = column_oids(conn, info, encoder.columns)
     values.wire_adapters(conn)
@@ -711,7 +720,7 @@ def _partial_upsert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterab
     """
     schema = info.schema
     pk_field = schema.primary_field
-    info = catalog.lock_collection(conn, info)
+    info = _lock(conn, info, partition)
     full_encoder = RowEncoder(info, partition, "given")
     rekey = _upsert_policy(info) == "auto_replace"
     writer = _segment_writer(conn, info, full_encoder)

@@ -12,6 +12,7 @@ import contextlib
 import contextvars
 import logging
 import math
+import re
 import threading
 from typing import Any, Callable, Iterator, Optional, TypeVar
 from urllib.parse import quote, urlencode
@@ -579,9 +580,10 @@ def translated(exc: BaseException) -> MilvusException:
                                f"the statement was cancelled ({_first_line(exc)}): the timeout was "
                                "reached; raise `timeout=` or narrow the request")
     if isinstance(exc, pge.UndefinedTable):
+        table = _undefined_table(exc)
         return MilvusException(ErrorCode.COLLECTION_NOT_FOUND,
-                               f"collection not found: {_first_line(exc)} (the collection was dropped or "
-                               "renamed while this call ran)")
+                               f"collection not found: the collection{f' (table {table})' if table else ''} "
+                               "was dropped or renamed while this call ran")
     if isinstance(exc, pge.InsufficientPrivilege):
         pgconn = getattr(exc, "pgconn", None)
         user = (pgconn.user or b"").decode() if pgconn is not None else ""
@@ -628,6 +630,12 @@ def _worth_retrying(exc: psycopg.Error) -> bool:
     if isinstance(exc, psycopg.OperationalError):
         return not isinstance(exc, pge.QueryCanceled)
     return exc.sqlstate in _RETRY_STATES
+
+
+def _undefined_table(exc: BaseException) -> str:
+    """The table PostgreSQL names in its 'relation "..." does not exist', or ""."""
+    found = re.search(r'relation "(.+?)" does not exist', str(exc))
+    return found.group(1) if found else ""
 
 
 def _first_line(exc: BaseException) -> str:
