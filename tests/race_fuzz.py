@@ -3,9 +3,11 @@ partitions pa / pb, alias al, an added field, indexes, snapshots): every call mu
 raise a MilvusException with a clear text (never a deadlock, a "tuple concurrently updated", a
 raw "relation does not exist" or another exception), and when the threads are done every
 collection listed must work and dropping them all must leave no table behind.
-test_race_fuzz.py runs 4 clients x 150 calls; a longer run, on a scratch database::
+test_race_fuzz.py runs 4 clients x 150 calls in process, tests/server/test_wire_race_fuzz.py
+through ``pgmilvus serve`` with unmodified pymilvus; a longer run, on a scratch database::
 
     python -m tests.race_fuzz --seed 3 --count 3000 postgresql://...
+    python -m tests.race_fuzz --seed 3 --count 3000 http://127.0.0.1:19530   # a pgmilvus serve
 
 ``--count`` is the calls per client; the check for tables left behind needs a postgresql:// URI.
 """
@@ -15,13 +17,14 @@ from __future__ import annotations
 import collections
 import random
 import re
+import sys
 import threading
 import traceback
 from typing import Any, Callable
 
 import psycopg
 
-from pgmilvus import DataType, MilvusClient
+import pgmilvus
 from pgmilvus.errors import MilvusException
 
 from tests.server.fuzz import RAW_ERROR, arguments, report
@@ -35,21 +38,45 @@ RACE_ERROR = re.compile(r"deadlock|concurrently|could not serialize|relation \"|
 CATALOG_SCHEMAS = ("pgmilvus_catalog",)
 
 
-def _schema() -> Any:
-    s = MilvusClient.create_schema(enable_dynamic_field=True)
-    s.add_field("pk", DataType.INT64, is_primary=True)
-    s.add_field("tag", DataType.INT64)
-    s.add_field("v", DataType.FLOAT_VECTOR, dim=DIM)
+def connect(db: str) -> Any:
+    """pgmilvus in process, or unmodified pymilvus for an http:// address (a ``pgmilvus serve``)."""
+    if db.startswith(("http://", "https://")):
+        import pymilvus
+
+        return pymilvus.MilvusClient(uri=db)
+    return pgmilvus.MilvusClient(db)
+
+
+def _milvus_errors() -> tuple[type, ...]:
+    """The exceptions that are answers: pgmilvus's, and pymilvus's when it is there."""
+    try:
+        import pymilvus
+    except ImportError:
+        return (MilvusException,)
+    return (MilvusException, pymilvus.MilvusException)
+
+
+def _data_type(client: Any) -> Any:
+    """The DataType enum of the client's own package (pgmilvus's or pymilvus's)."""
+    return sys.modules[type(client).__module__.split(".")[0]].DataType
+
+
+def _schema(client: Any) -> Any:
+    data_type = _data_type(client)
+    s = client.create_schema(enable_dynamic_field=True)
+    s.add_field("pk", data_type.INT64, is_primary=True)
+    s.add_field("tag", data_type.INT64)
+    s.add_field("v", data_type.FLOAT_VECTOR, dim=DIM)
     return s
 
 
-def _index(client: MilvusClient) -> Any:
+def _index(client: Any) -> Any:
     index = client.prepare_index_params()
     index.add_index("v", index_type="HNSW", metric_type="L2")
     return index
 
 
-def _quick_index(client: MilvusClient) -> Any:
+def _quick_index(client: Any) -> Any:
     index = client.prepare_index_params()
     index.add_index("vector", index_type="AUTOINDEX", metric_type="COSINE")
     return index
@@ -60,12 +87,12 @@ def _rows(r: random.Random, n: int) -> list[dict[str, Any]]:
              **({"extra": r.randrange(3)} if r.random() < 0.3 else {})} for _ in range(n)]
 
 
-def operations(c: MilvusClient, r: random.Random) -> dict[str, Callable[[], Any]]:
+def operations(c: Any, r: random.Random) -> dict[str, Callable[[], Any]]:
     """One random call of each kind, on a random shared name."""
     name, other = r.sample(NAMES, 2)
     part = r.choice(("pa", "pb"))
     return {
-        "create_collection": lambda: c.create_collection(name, schema=_schema(), index_params=_index(c)),
+        "create_collection": lambda: c.create_collection(name, schema=_schema(c), index_params=_index(c)),
         "create_quick": lambda: c.create_collection(name, dimension=DIM),
         "drop_collection": lambda: c.drop_collection(name),
         "rename_collection": lambda: c.rename_collection(name, other),
@@ -76,7 +103,7 @@ def operations(c: MilvusClient, r: random.Random) -> dict[str, Callable[[], Any]
         "release_collection": lambda: c.release_collection(name),
         "create_index": lambda: c.create_index(name, _index(c)),
         "drop_index": lambda: (c.release_collection(name), c.drop_index(name, "v")),
-        "add_field": lambda: c.add_collection_field(name, f"f{r.randrange(3)}", DataType.INT64, nullable=True),
+        "add_field": lambda: c.add_collection_field(name, f"f{r.randrange(3)}", _data_type(c).INT64, nullable=True),
         "alter_properties": lambda: c.alter_collection_properties(name, {"mmap.enabled": r.random() < 0.5}),
         "create_alias": lambda: c.create_alias(name, "al"),
         "alter_alias": lambda: c.alter_alias(name, "al"),
@@ -102,7 +129,7 @@ def operations(c: MilvusClient, r: random.Random) -> dict[str, Callable[[], Any]
 
 def finding(exc: BaseException) -> str:
     """What is wrong with ``exc`` as a user's answer, or "" when nothing is."""
-    if isinstance(exc, MilvusException):
+    if isinstance(exc, _milvus_errors()):
         bad = RAW_ERROR.search(exc.message) or RACE_ERROR.search(exc.message)
         return exc.message[:160] if bad else ""
     where = " < ".join(f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno}"
@@ -112,7 +139,8 @@ def finding(exc: BaseException) -> str:
 
 def _client_calls(db: str, count: int, seed: int, findings: collections.Counter, lock: threading.Lock) -> None:
     r = random.Random(seed)
-    with MilvusClient(db) as c:
+    c = connect(db)
+    try:
         for _ in range(count):
             ops = operations(c, r)
             op = r.choice(sorted(ops))
@@ -123,9 +151,11 @@ def _client_calls(db: str, count: int, seed: int, findings: collections.Counter,
                 if text:
                     with lock:
                         findings[(op, text)] += 1
+    finally:
+        c.close()
 
 
-def _usable(c: MilvusClient, findings: collections.Counter) -> None:
+def _usable(c: Any, findings: collections.Counter) -> None:
     """Each collection the races left works (describe, write, read, search) and drops cleanly."""
     for alias in c.list_aliases()["aliases"]:
         c.drop_alias(alias)
@@ -135,7 +165,7 @@ def _usable(c: MilvusClient, findings: collections.Counter) -> None:
         try:
             fields = {f["name"]: f for f in c.describe_collection(name)["fields"]}
             pk = next(n for n, f in fields.items() if f.get("is_primary"))
-            row = {n: 10_000 if n == pk else [0.1] * DIM if f["type"] == DataType.FLOAT_VECTOR else 1
+            row = {n: 10_000 if n == pk else [0.1] * DIM if f["type"] == _data_type(c).FLOAT_VECTOR else 1
                    for n, f in fields.items() if not f.get("nullable")}
             if not c.list_indexes(name):
                 c.create_index(name, _index(c) if "v" in fields else _quick_index(c))
@@ -171,8 +201,11 @@ def fuzz(db: str, count: int, seed: int, threads: int = 4) -> collections.Counte
         w.start()
     for w in workers:
         w.join()
-    with MilvusClient(db) as c:
+    c = connect(db)
+    try:
         _usable(c, findings)
+    finally:
+        c.close()
     if db.startswith("postgresql://"):
         findings.update(("after", f"{table} left behind") for table in leftover_tables(db))
     return findings

@@ -596,6 +596,18 @@ def test_a_table_gone_mid_call_is_collection_not_found_without_postgresql_words(
                                                 "was dropped or renamed while this call ran")
 
 
+def test_a_revision_marker_dropped_mid_statement_is_a_stale_catalog() -> None:
+    """A marker dropped between a read's parse and its planning (XX000 'cache lookup failed for function'):
+    the read runs again on a fresh catalog, as for a marker already gone; a write gets the retryable error."""
+    from psycopg import errors as pge
+
+    from pgmilvus.pg.connection import ConnectionLost, _worth_retrying, translated
+
+    lost = pge.InternalError_("cache lookup failed for function 29486")
+    assert _worth_retrying(lost) and isinstance(translated(lost), ConnectionLost)
+    assert not _worth_retrying(pge.InternalError_("cache lookup failed for relation 1"))
+
+
 def test_partitions_lifecycle(client: MilvusClient) -> None:
     client.create_collection("c", dimension=2)
     client.create_partition("c", "partitionA")

@@ -622,14 +622,22 @@ def translated(exc: BaseException) -> MilvusException:
 def _names_old_revision(exc: BaseException) -> bool:
     """Whether ``exc`` is a statement's call of a revision marker that is gone (a stale catalog)."""
     return (isinstance(exc, pge.UndefinedFunction)
-            and f"pgmilvus_catalog.{REVISION_MARKER}" in (exc.diag.message_primary or ""))
+            and f"pgmilvus_catalog.{REVISION_MARKER}" in (exc.diag.message_primary or "")) or _lost_function(exc)
+
+
+def _lost_function(exc: BaseException) -> bool:
+    """A function dropped between the statement's parse and its planning: PostgreSQL found it by
+    name, then not its row (XX000).  In pgmilvus's statements only a revision marker is dropped so
+    (a change to the collection, committed at that moment): a stale catalog too (race_fuzz.py)."""
+    return (isinstance(exc, psycopg.Error) and exc.sqlstate == "XX000"
+            and str(exc).startswith("cache lookup failed for function"))
 
 
 def _worth_retrying(exc: psycopg.Error) -> bool:
     """A failure a checked connection and a fresh catalog could cure (see Database.read)."""
     if isinstance(exc, psycopg.OperationalError):
         return not isinstance(exc, pge.QueryCanceled)
-    return exc.sqlstate in _RETRY_STATES
+    return exc.sqlstate in _RETRY_STATES or _lost_function(exc)
 
 
 def _undefined_table(exc: BaseException) -> str:
