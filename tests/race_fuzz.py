@@ -15,6 +15,7 @@ through ``pgmilvus serve`` with unmodified pymilvus; a longer run, on a scratch 
 from __future__ import annotations
 
 import collections
+import logging
 import random
 import re
 import sys
@@ -27,7 +28,7 @@ import psycopg
 import pgmilvus
 from pgmilvus.errors import MilvusException
 
-from tests.server.fuzz import RAW_ERROR, arguments, report
+from tests.server.fuzz import RAW_ERROR, Logged, arguments, report
 
 NAMES = ("r0", "r1")
 DIM = 4
@@ -57,15 +58,14 @@ def _milvus_errors() -> tuple[type, ...]:
 
 
 def _data_type(client: Any) -> Any:
-    """The DataType enum of the client's own package (pgmilvus's or pymilvus's)."""
-    return sys.modules[type(client).__module__.split(".")[0]].DataType
+    return _package(client).DataType
 
 
-def _schema(client: Any) -> Any:
+def _schema(client: Any, keyed: bool = False) -> Any:
     data_type = _data_type(client)
     s = client.create_schema(enable_dynamic_field=True)
     s.add_field("pk", data_type.INT64, is_primary=True)
-    s.add_field("tag", data_type.INT64)
+    s.add_field("tag", data_type.INT64, **({"is_partition_key": True} if keyed else {}))
     s.add_field("v", data_type.FLOAT_VECTOR, dim=DIM)
     return s
 
@@ -74,6 +74,29 @@ def _index(client: Any) -> Any:
     index = client.prepare_index_params()
     index.add_index("v", index_type="HNSW", metric_type="L2")
     return index
+
+
+def _package(client: Any) -> Any:
+    """The client's own package (pgmilvus or pymilvus): its DataType, AnnSearchRequest, RRFRanker."""
+    return sys.modules[type(client).__module__.split(".")[0]]
+
+
+def _ann(client: Any, field: str, r: random.Random) -> Any:
+    return _package(client).AnnSearchRequest([[r.random() for _ in range(DIM)]], field, {}, limit=5, expr="tag < 8")
+
+
+def _rrf(client: Any) -> Any:
+    return _package(client).RRFRanker()
+
+
+def _pages(iterator: Any) -> None:
+    """A few pages of an iterator (a DDL may land between two of them), then close it."""
+    try:
+        for _ in range(3):
+            if not iterator.next():
+                break
+    finally:
+        iterator.close()
 
 
 def _quick_index(client: Any) -> Any:
@@ -103,6 +126,12 @@ def operations(c: Any, r: random.Random) -> dict[str, Callable[[], Any]]:
         "release_collection": lambda: c.release_collection(name),
         "create_index": lambda: c.create_index(name, _index(c)),
         "drop_index": lambda: (c.release_collection(name), c.drop_index(name, "v")),
+        "create_keyed": lambda: c.create_collection(name, schema=_schema(c, keyed=True), index_params=_index(c)),
+        "drop_field": lambda: c.drop_collection_field(name, f"f{r.randrange(3)}"),
+        "iterate": lambda: _pages(c.query_iterator(name, batch_size=7, filter="tag >= 0", output_fields=["*"])),
+        "search_iterate": lambda: _pages(c.search_iterator(name, [[r.random() for _ in range(DIM)]], batch_size=7,
+                                                           limit=30, anns_field="v")),
+        "hybrid_search": lambda: c.hybrid_search(name, [_ann(c, "v", r) for _ in range(2)], _rrf(c), limit=5),
         "add_field": lambda: c.add_collection_field(name, f"f{r.randrange(3)}", _data_type(c).INT64, nullable=True),
         "alter_properties": lambda: c.alter_collection_properties(name, {"mmap.enabled": r.random() < 0.5}),
         "create_alias": lambda: c.create_alias(name, "al"),
@@ -197,10 +226,16 @@ def fuzz(db: str, count: int, seed: int, threads: int = 4) -> collections.Counte
     lock = threading.Lock()
     workers = [threading.Thread(target=_client_calls, args=(db, count, seed * 1000 + i, findings, lock))
                for i in range(threads)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
+    logged, psycopg_log = Logged(), logging.getLogger("psycopg")
+    psycopg_log.addHandler(logged)
+    try:
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+    finally:
+        psycopg_log.removeHandler(logged)
+    findings.update(("psycopg log", message[:160]) for message in logged.records)
     c = connect(db)
     try:
         _usable(c, findings)

@@ -21,7 +21,7 @@ from typing import Any
 from pgmilvus import DataType, MilvusClient
 from pgmilvus.errors import MilvusException
 
-from tests.server.fuzz import RAW_ERROR, arguments, report
+from tests.server.fuzz import RAW_ERROR, Logged, arguments, report
 
 _NUMERIC = [("i8", DataType.INT8), ("i16", DataType.INT16), ("i32", DataType.INT32), ("i64", DataType.INT64),
             ("fl", DataType.FLOAT), ("db", DataType.DOUBLE), ("bo", DataType.BOOL)]
@@ -107,19 +107,10 @@ def collection(client: MilvusClient, name: str = "grammar") -> str:
     return name
 
 
-class _Logged(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__()
-        self.records: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record.getMessage())
-
-
 def fuzz(client: MilvusClient, name: str, count: int, seed: int) -> collections.Counter:
     """Run ``count`` expressions through query and search; findings: (call, what, text) -> times."""
     grammar, findings = Grammar(seed), collections.Counter()
-    logged = _Logged()
+    logged = Logged()
     psycopg_log = logging.getLogger("psycopg")
     psycopg_log.addHandler(logged)
     try:

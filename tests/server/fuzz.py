@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import collections
 import contextlib
+import logging
 import random
 import re
 from typing import Any, Iterator
@@ -239,6 +240,17 @@ def fuzz(address: str, recorded: list[tuple[str, bytes]], count: int, seed: int)
             if status is not None and RAW_ERROR.search(status.reason):
                 findings[(rpc, f"status {status.code}", status.reason[:120])] += 1
     return findings
+
+
+class Logged(logging.Handler):
+    """What a logger said (psycopg must say nothing to a user: grammar_fuzz.py, race_fuzz.py)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record.getMessage())
 
 
 def arguments(doc: str) -> argparse.Namespace:

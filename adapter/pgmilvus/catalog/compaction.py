@@ -192,8 +192,7 @@ def _merge(conn: psycopg.Connection, info: CollectionInfo, partition: str, sourc
     with conn.transaction():
         new_id = conn.execute(f"SELECT nextval('{CATALOG}.segment_ids')").fetchone()[0]
         leaf = segments.leaf_name(parent, new_id)
-        conn.execute(sql.SQL("CREATE TABLE {} (LIKE {} INCLUDING ALL)").format(
-            sql.Identifier(schema, leaf), sql.Identifier(schema, parent)))
+        conn.execute(ddl.create_like(schema, parent, leaf))
         conn.execute(f"INSERT INTO {CATALOG}.segments (id, collection_id, partition_name, table_name, state)"
                      " VALUES (%s, %s, %s, %s, 'merging')", (new_id, info.id, partition, leaf))
     try:
@@ -287,8 +286,7 @@ def _swap(conn: psycopg.Connection, info: CollectionInfo, partition: str, parent
         old = conn.execute(f"SELECT table_name FROM {CATALOG}.segments WHERE id = ANY(%s)", (sources,)).fetchall()
         for (table,) in old:
             conn.execute(sql.SQL("ALTER TABLE {} DETACH PARTITION {}").format(source_table, sql.Identifier(schema, table)))
-        conn.execute(sql.SQL("ALTER TABLE {} ATTACH PARTITION {} FOR VALUES IN ({})").format(
-            source_table, target, sql.Literal(int(new_id))))
+        conn.execute(ddl.attach_segment(schema, parent, leaf, new_id))
         for (table,) in old:
             conn.execute(ddl.drop_table(schema, table))
         rows = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(target)).fetchone()[0]

@@ -286,6 +286,7 @@ def drop(conn: psycopg.Connection, info: CollectionInfo, index_name: str, with_f
     if index.pg_index_name and not sharing:
         if info.segmented:
             segments.hold_leaves(conn, info)  # a build in flight and the DROP INDEX would deadlock
+        segments.exclusive(conn, info)  # each DROP INDEX locks its table: the whole tree first, at once
         conn.execute(indexes.drop_index_sql(info.schema_name, index.pg_index_name))
         if info.segmented and field is not None and field.is_vector:
             segments.drop_vector_index(conn, info, index_name)

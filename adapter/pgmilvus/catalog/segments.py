@@ -107,7 +107,12 @@ def create_growing(conn: psycopg.Connection, schema_name: str, collection_id: in
     """A new growing segment (leaf table) for ``partition``; its id."""
     segment_id = conn.execute(f"SELECT nextval('{CATALOG}.segment_ids')").fetchone()[0]
     leaf = leaf_name(partition_table, segment_id)
-    conn.execute(ddl.create_segment(schema_name, partition_table, leaf, segment_id))
+    # Made apart and attached, not CREATE TABLE ... PARTITION OF: that takes ACCESS EXCLUSIVE on the
+    # partition's table until the writer commits, ATTACH only SHARE UPDATE EXCLUSIVE, which reads
+    # never wait for.  A reader holding one partition and waiting for another, while a writer
+    # sealing both in the other order waited for it, was a deadlock (race_fuzz.py, partition keys).
+    conn.execute(ddl.create_like(schema_name, partition_table, leaf))
+    conn.execute(ddl.attach_segment(schema_name, partition_table, leaf, segment_id))
     rbac.copy_grants(conn, schema_name, partition_table, leaf)
     _analyze_empty(conn, schema_name, leaf)
     conn.execute(f"INSERT INTO {CATALOG}.segments (id, collection_id, partition_name, table_name, state)"
@@ -495,6 +500,14 @@ def _ensure_index(conn: psycopg.Connection, info: CollectionInfo, leaf: str, pla
     conn.execute(statement)
 
 
+def _changed_meanwhile(exc: psycopg.Error) -> bool:
+    """A build stopped by DDL on its collection: cancelled by cancel_builds (a DDL's, "user request";
+    not a statement timeout), or a field, index or table the DDL dropped once the build could go on."""
+    if isinstance(exc, psycopg.errors.QueryCanceled):
+        return "user request" in str(exc)
+    return exc.sqlstate in ("42703", "42P01", "42704")
+
+
 def build_segment(conn: psycopg.Connection, info: CollectionInfo, segment_id: int, leaf: str,
                   wait: bool) -> bool:
     """Build a sealed segment's indexes (segment_plans) if this session claims it; True if it did.
@@ -512,10 +525,22 @@ def build_segment(conn: psycopg.Connection, info: CollectionInfo, segment_id: in
         row = conn.execute(f"SELECT state FROM {CATALOG}.segments WHERE id = %s", (segment_id,)).fetchone()
         if row is None or row[0] != "sealed":
             return False  # built meanwhile, or dropped
+        # The indexes as they are now: a field or index dropped since ``info`` was read is not built.
+        fresh = get_collection(conn, info.db_name, info.name, aliases=False)
+        if fresh is None or fresh.id != info.id:
+            return False
+        info = fresh
         for name, value in indexes.build_settings().items():
             conn.execute("SELECT set_config(%s, %s, false)", (name, value))
-        for plan in segment_plans(info):
-            _ensure_index(conn, info, leaf, plan, concurrently=True)
+        try:
+            for plan in segment_plans(info):
+                _ensure_index(conn, info, leaf, plan, concurrently=True)
+        except psycopg.Error as exc:
+            if not _changed_meanwhile(exc):
+                raise
+            _log.info("segment %s of %s not built: the collection changed meanwhile (%s); the next build "
+                      "takes it", segment_id, info.name, str(exc).strip().splitlines()[0])
+            return False
         # VACUUM as well as ANALYZE (statistics for the planner): a sealed segment takes no new
         # rows, so its pages can be marked all-visible now, once.  A sequential scan then skips
         # the per-row visibility check (a filtered exact search over a 20k x 128-d segment: 1.64
@@ -608,11 +633,39 @@ def hold_leaves(conn: psycopg.Connection, info: CollectionInfo) -> None:
 
 def lock_for_ddl(conn: psycopg.Connection, info: CollectionInfo) -> CollectionInfo:
     """``lock_collection`` for DDL that takes every leaf's lock (DROP, RENAME, ALTER TABLE), with
-    the index builds in flight cancelled and none started until the commit (``hold_leaves``): the
-    collection as read again."""
+    the index builds in flight cancelled and none started until the commit (``hold_leaves``), then
+    the whole tree (``exclusive``): the collection as read again."""
     info = lock_collection(conn, info)
     hold_leaves(conn, info)
+    exclusive(conn, info)
     return info
+
+
+#: exclusive: tries at locking the whole tree without waiting, and the pause between two.
+_EXCLUSIVE_TRIES, _EXCLUSIVE_PAUSE = 100, 0.02
+
+
+def exclusive(conn: psycopg.Connection, info: CollectionInfo) -> None:
+    """ACCESS EXCLUSIVE on the collection's whole tree, for DDL that drops or alters its tables, taken
+    all at once or not at all (NOWAIT, in a savepoint) before the DDL's own statements take them.
+
+    Readers do not lock a tree in one order: one through the collection's table takes it top down,
+    one of a single partition (a search with one partition name, a delete in a partition, compact's
+    counts) takes the partition, then the collection's table (PostgreSQL opens the parent to check
+    the partition's bounds).  A DDL that waited while holding part of the tree was then a deadlock
+    with such a reader (race_fuzz.py: drop_collection racing compact).  Trying the whole tree
+    without waiting, it never holds one table while waiting for another; after the tries (a busy
+    collection), the last attempt waits as any DDL would."""
+    statement = sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(
+        sql.Identifier(info.schema_name, info.table_name))
+    for _ in range(_EXCLUSIVE_TRIES):
+        try:
+            with conn.transaction():  # a savepoint: a refused NOWAIT gives back what it took
+                conn.execute(statement + sql.SQL(" NOWAIT"))
+            return
+        except psycopg.errors.LockNotAvailable:
+            green.sleep(_EXCLUSIVE_PAUSE)
+    conn.execute(statement)
 
 
 def emptied(conn: psycopg.Connection, info: CollectionInfo) -> None:

@@ -640,6 +640,33 @@ def _worth_retrying(exc: psycopg.Error) -> bool:
     return exc.sqlstate in _RETRY_STATES or _lost_function(exc)
 
 
+#: Set while ``pipeline`` runs: psycopg's warning about the pipeline it could not end goes unsaid.
+_IN_PIPELINE: contextvars.ContextVar[bool] = contextvars.ContextVar("pgmilvus_in_pipeline", default=False)
+
+
+class _PipelineExitFilter(logging.Filter):
+    """Drops psycopg's "error ignored terminating <Pipeline>: pipeline aborted" inside ``pipeline``:
+    the statement that failed in it is the error the call raises (or retries, a stale catalog)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (_IN_PIPELINE.get() and str(record.msg).startswith("error ignored terminating"))
+
+
+logging.getLogger("psycopg").addFilter(_PipelineExitFilter())
+
+
+@contextlib.contextmanager
+def pipeline(conn: psycopg.Connection) -> Iterator[None]:
+    """``conn.pipeline()``, without psycopg printing a warning when a statement in it fails (it logs
+    one as it ends an aborted pipeline: a stray line on a user's console for every such error)."""
+    token = _IN_PIPELINE.set(True)
+    try:
+        with conn.pipeline():
+            yield
+    finally:
+        _IN_PIPELINE.reset(token)
+
+
 def _undefined_table(exc: BaseException) -> str:
     """The table PostgreSQL names in its 'relation "..." does not exist', or ""."""
     found = re.search(r'relation "(.+?)" does not exist', str(exc))

@@ -279,6 +279,18 @@ def create_segment(schema_name: str, child: str, leaf: str, segment_id: int) -> 
         qualified(schema_name, leaf), qualified(schema_name, child), sql.Literal(int(segment_id)))
 
 
+def create_like(schema_name: str, parent: str, table: str) -> sql.Composed:
+    """A table shaped as ``parent`` (columns, defaults, constraints, indexes), to attach under it."""
+    return sql.SQL("CREATE TABLE {} (LIKE {} INCLUDING ALL)").format(qualified(schema_name, table),
+                                                                    qualified(schema_name, parent))
+
+
+def attach_segment(schema_name: str, child: str, leaf: str, segment_id: int) -> sql.Composed:
+    """``leaf`` as the segment ``segment_id`` of the Milvus partition's table ``child``."""
+    return sql.SQL("ALTER TABLE {} ATTACH PARTITION {} FOR VALUES IN ({})").format(
+        qualified(schema_name, child), qualified(schema_name, leaf), sql.Literal(int(segment_id)))
+
+
 def create_hash_partition(schema_name: str, table: str, child: str, modulus: int,
                           remainder: int, segmented: bool = False) -> sql.Composed:
     """One of a partition-key collection's partitions; ``segmented``: one leaf per segment."""

@@ -22,6 +22,7 @@ from typing import Any, Optional
 import psycopg
 
 from ..catalog import indexes
+from ..pg.connection import pipeline
 from . import sql as search_sql
 
 #: Below this estimated fraction of matching rows an exact scan is used whatever it costs: an
@@ -205,7 +206,7 @@ def estimate_rows(conn: psycopg.Connection, prepared: Any) -> Estimate:
     # table's pages.
     unfiltered = plan.statement(conn, "explain all", lambda: search_sql.explain(
         search_sql.count_statement(table, plan.resolved.conditions, plan.resolved.target.column)))
-    with conn.pipeline():
+    with pipeline(conn):
         cur1 = conn.execute(filtered, prepared.params)
         cur2 = conn.execute(unfiltered, plan.resolved.params)
         cur3 = conn.execute(search_sql.SERVER_COSTS)
