@@ -569,3 +569,15 @@ def test_flush_all_flushes_every_collection_of_every_database(client) -> None:
         client.drop_collection("two")
         client.using_database("default")
         client.drop_database("other")
+
+
+@pytest.mark.parametrize("error, changed", [
+    (psycopg.errors.QueryCanceled("canceling statement due to user request"), True),   # cancel_builds
+    (psycopg.errors.QueryCanceled("canceling statement due to statement timeout"), False),  # the caller's
+    (psycopg.errors.DeadlockDetected("deadlock detected"), True),   # a DDL waiting for the leaf
+    (psycopg.errors.UndefinedColumn('column "f1" does not exist'), True),  # a field dropped meanwhile
+    (psycopg.errors.UndefinedTable('relation "x" does not exist'), True),
+    (psycopg.errors.UniqueViolation("duplicate key"), False),
+])
+def test_a_build_stopped_by_ddl_ends_quietly_and_others_fail(error: psycopg.Error, changed: bool) -> None:
+    assert segments._changed_meanwhile(error) is changed

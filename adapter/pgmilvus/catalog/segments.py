@@ -502,10 +502,12 @@ def _ensure_index(conn: psycopg.Connection, info: CollectionInfo, leaf: str, pla
 
 def _changed_meanwhile(exc: psycopg.Error) -> bool:
     """A build stopped by DDL on its collection: cancelled by cancel_builds (a DDL's, "user request";
-    not a statement timeout), or a field, index or table the DDL dropped once the build could go on."""
+    not a statement timeout), failed by PostgreSQL to end a deadlock with a DDL that waits for its
+    leaf (one that started after the DDL's last cancel), or a field, index or table the DDL dropped
+    once the build could go on."""
     if isinstance(exc, psycopg.errors.QueryCanceled):
         return "user request" in str(exc)
-    return exc.sqlstate in ("42703", "42P01", "42704")
+    return exc.sqlstate in ("40P01", "42703", "42P01", "42704")
 
 
 def build_segment(conn: psycopg.Connection, info: CollectionInfo, segment_id: int, leaf: str,

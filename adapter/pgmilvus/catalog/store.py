@@ -356,30 +356,34 @@ def _read_collection(conn: psycopg.Connection, db_name: str, name: str, *,
     DROP that locked the row first and then waited for a writer's write lock deadlocked with it: the
     writer's new segment row checks its foreign key against the locked row.  The row lock is FOR NO
     KEY UPDATE, which orders DDL as FOR UPDATE did and leaves such key checks free."""
-    if for_update:
-        _lock_named(conn, db_name, name, aliases)
-    row = _select_collection(conn, _COLLECTION_SELECT, db_name, name, aliases)
+    row = _lock_named(conn, db_name, name, aliases) if for_update else \
+        _select_collection(conn, _COLLECTION_SELECT, db_name, name, aliases)
     return None if row is None else _to_info(row, name)
 
 
-def _lock_named(conn: psycopg.Connection, db_name: str, name: str, aliases: bool) -> None:
-    """The write lock, then the row lock, of the collection ``name`` names.
+def _lock_named(conn: psycopg.Connection, db_name: str, name: str, aliases: bool) -> Optional[dict[str, Any]]:
+    """The write lock, then the row lock, of the collection ``name`` names, and its row as read then;
+    None (and no lock) when there is none.
 
     The name may move to another collection while the write lock is awaited (a rename, a drop and
-    create, an alias altered): the row then locked would be another collection's, whose write lock
-    this transaction would take later, after its row's, the reverse of everyone's order, and a
-    deadlock (tests/race_fuzz.py).  So both are taken in a savepoint, undone and taken again until
-    they are one collection's."""
+    create, an alias altered), or name one only once the first look found none (a create): the row
+    then locked, or read, would be another collection's, changed by this DDL without its write lock
+    or whose write lock it would take after its row's, the reverse of everyone's order, and a
+    deadlock (tests/race_fuzz.py).  So the locks and the read are taken in a savepoint, undone and
+    taken again until they are one collection's."""
     select = f"SELECT c.id FROM {CATALOG}.collections c"
     for _ in range(_LOCK_TRIES):
         with conn.transaction() as savepoint:
             found = _select_collection(conn, select, db_name, name, aliases)
             if found is None:
-                return
+                return None
             conn.execute("SELECT pg_advisory_xact_lock(%s::int, %s::int)", (_COLLECTION_LOCK_SPACE, found["id"]))
             locked = _select_collection(conn, select, db_name, name, aliases, " FOR NO KEY UPDATE OF c")
-            if locked is None or locked["id"] == found["id"]:
-                return
+            row = _select_collection(conn, _COLLECTION_SELECT, db_name, name, aliases) if locked else None
+            if locked is None or row is None:
+                return None
+            if locked["id"] == found["id"] == row["id"]:
+                return row
             raise psycopg.Rollback(savepoint)
     raise ConnectionLost(ErrorCode.UNEXPECTED_ERROR, f"collection {name} was renamed or dropped and created "
                          "again and again while this call ran; nothing was written: retry it")
