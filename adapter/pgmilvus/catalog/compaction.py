@@ -270,6 +270,7 @@ def _swap(conn: psycopg.Connection, info: CollectionInfo, partition: str, parent
     target, source_table = sql.Identifier(schema, leaf), sql.Identifier(schema, parent)
     with conn.transaction():
         fresh = catalog.lock_collection(conn, info)
+        rbac.lock_grants(conn, shared=True)  # DETACH and DROP rewrite the sources' pg_class rows
         conn.execute(sql.SQL("LOCK TABLE ONLY {} IN SHARE ROW EXCLUSIVE MODE").format(source_table))
         if fresh.revision != info.revision:
             return False

@@ -658,6 +658,7 @@ def exclusive(conn: psycopg.Connection, info: CollectionInfo) -> None:
     with such a reader (race_fuzz.py: drop_collection racing compact).  Trying the whole tree
     without waiting, it never holds one table while waiting for another; after the tries (a busy
     collection), the last attempt waits as any DDL would."""
+    rbac.lock_grants(conn, shared=True)  # no re-grant rewrites these tables' pg_class rows meanwhile
     statement = sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(
         sql.Identifier(info.schema_name, info.table_name))
     for _ in range(_EXCLUSIVE_TRIES):

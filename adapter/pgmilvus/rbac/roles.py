@@ -728,8 +728,23 @@ def _grants_of(conn: psycopg.Connection, role: Role) -> list[tuple[str, str, str
                         " WHERE role_name = %s", (role.name,)).fetchall()
 
 
+#: Advisory lock of the tables' grants (``lock_grants``).
+_GRANTS_LOCK = (0x7067, 0)  # "pg"
+
+
+def lock_grants(conn: psycopg.Connection, shared: bool) -> None:
+    """Until the transaction ends: ``shared`` for DDL that rewrites its tables' rows in pg_class
+    (ALTER, DROP, TRUNCATE, DETACH), exclusive for a re-grant (``_sync_role``), which rewrites the
+    ACL of every table in a schema (GRANT ... ON ALL TABLES) without locking any of them.  A
+    re-grant beside such DDL on another collection failed one of the two with PostgreSQL's "tuple
+    concurrently updated" (race_fuzz.py: create_partition of one collection, add_field of another)."""
+    function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+    conn.execute(sql.SQL("SELECT {}(%s::int, %s::int)").format(sql.Identifier(function)), _GRANTS_LOCK)
+
+
 def _sync_role(conn: psycopg.Connection, role: Role) -> None:
     """Make the PostgreSQL role hold exactly the GRANTs its Milvus grants imply."""
+    lock_grants(conn, shared=False)
     schemas = dict(conn.execute(f"SELECT name, schema_name FROM {CATALOG}.databases").fetchall())
     database = conn.execute("SELECT current_database()").fetchone()[0]
     for stmt in _revoke_all(role.pg_role, database, schemas.values()):
