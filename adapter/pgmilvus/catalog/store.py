@@ -363,7 +363,7 @@ def _read_collection(conn: psycopg.Connection, db_name: str, name: str, *,
 
 def _lock_named(conn: psycopg.Connection, db_name: str, name: str, aliases: bool) -> Optional[dict[str, Any]]:
     """The write lock, then the row lock, of the collection ``name`` names, and its row as read then;
-    None (and no lock) when there is none.
+    None when it names none.
 
     The name may move to another collection while the write lock is awaited (a rename, a drop and
     create, an alias altered), or name one only once the first look found none (a create): the row
