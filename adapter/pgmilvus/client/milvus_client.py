@@ -784,8 +784,7 @@ class MilvusClient:
             if part.loaded:
                 # Milvus master's proxy (2.6 answered the same text with 65535)
                 raise invalid_parameter("partition cannot be dropped, partition is loaded, please release it first")
-            segments.hold_leaves(conn, info)  # a build in flight and the DROP would deadlock
-            segments.exclusive(conn, info)  # the DROP locks the collection's table and the partition's
+            segments.lock_for_ddl(conn, info)  # builds stopped, then the whole tree, as every DROP
             conn.execute(ddl.drop_table(info.schema_name, part.table_name))
             catalog.remove_partition(conn, info.id, partition_name)
 
