@@ -13,6 +13,7 @@ from psycopg import sql
 
 from pgmilvus import MilvusException
 from pgmilvus.catalog import builder, compaction
+from pgmilvus.catalog import store as catalog
 
 from .subproc import run_python
 from .test_search_recall import clustered
@@ -30,6 +31,9 @@ GROUPS = [  # (id, live rows) in id order, target -> merged runs
     ([(1, 100), (2, 100), (3, 100)], 250, [[1, 2]]),
     ([(1, 300), (2, 10), (3, 10)], 300, [[2, 3]]),
     ([(1, 500), (2, 10), (3, 500), (4, 10)], 300, []),
+    ([(1, 150), (2, 150)], 300, [[1, 2]]),  # half the target is still small (Milvus's smallProportion)
+    ([(1, 200), (2, 10), (3, 10)], 300, [[2, 3]]),  # over half: left as it is, though 220 would fit
+    ([(1, 10), (2, 200), (3, 10), (4, 10)], 300, [[3, 4]]),  # and it ends the run
     ([(1, 10)], 300, []),
     ([], 300, []),
 ]
@@ -57,6 +61,7 @@ DIRTY_GROUPS = [  # the user's compact(): a segment a fifth deleted is rewritten
     ([(1, 500)], 300, {1}, [[1]]),
     ([(1, 500), (2, 10)], 300, {2}, [[2]]),
     ([(1, 500), (2, 10)], 300, {1}, [[1]]),
+    ([(1, 200), (2, 10)], 300, {1}, [[1]]),
     ([(1, 100), (2, 100)], 300, {2}, [[1, 2]]),
     ([(1, 100)], 300, set(), []),
 ]
@@ -65,6 +70,23 @@ DIRTY_GROUPS = [  # the user's compact(): a segment a fifth deleted is rewritten
 @pytest.mark.parametrize("live, target, dirty, expected", DIRTY_GROUPS)
 def test_dirty_groups(live, target, dirty, expected) -> None:
     assert compaction.groups(live, target, dirty=frozenset(dirty)) == expected
+
+
+MERGE_ROWS = [  # dimension -> rows of a merged segment: Milvus's 1 GB of float32 vectors, at least two seals
+    (8, 1 << 25),
+    (128, 1 << 21),
+    (768, 349_525),
+    (32_768, 8_192),
+]
+
+
+@pytest.mark.parametrize("dim, expected", MERGE_ROWS)
+def test_merge_rows(client, monkeypatch: pytest.MonkeyPatch, dim: int, expected: int) -> None:
+    monkeypatch.delenv("PGMILVUS_MERGE_ROWS")
+    monkeypatch.delenv("PGMILVUS_SEGMENT_ROWS")
+    client.create_collection(f"m{dim}", dimension=dim)
+    with client._conn() as conn:
+        assert compaction.merge_rows(catalog.get_collection(conn, "default", f"m{dim}")) == expected
 
 
 DIRTY = [  # rows written into each segment, (id, live rows) -> the segments to rewrite

@@ -2,9 +2,10 @@
 
 Many small segments (a collection loaded in many small batches, or flushed often) make every
 search a Merge Append of many small HNSW scans; Milvus merges them (compaction), so does this:
-consecutive indexed segments of a partition whose live rows fit ``merge_rows`` are merged into a
-new segment, deleted rows left behind; the user's compact() also rewrites a segment alone once a
-fifth of its rows are deleted (Milvus's single compaction), so its vector index drops them.  Each
+consecutive small indexed segments of a partition whose live rows fit ``merge_rows`` (Milvus's
+1 GB segments) are merged into a new segment, deleted rows left behind; the user's compact()
+also rewrites a segment alone once a fifth of its rows are deleted (Milvus's single
+compaction), so its vector index drops them.  Each
 merge is a plan of the call's job (compaction_jobs.py).  Readers and writers are kept waiting only for the swap:
 
 1. *Copy* (one REPEATABLE READ transaction, no lock beyond reading): the sources' live rows go
@@ -45,9 +46,9 @@ from . import bm25_stats, indexes, segments, tokens, ttl
 from . import store as catalog
 from .store import CATALOG, CollectionInfo
 
-#: Merged segments hold up to this many seal sizes of rows (Milvus: 1 GB segments from
-#: ~120 MB seals); PGMILVUS_MERGE_ROWS overrides.
-MERGE_FACTOR = 8
+#: Milvus's segment sizes (dataCoord.segment.maxSize, diskSegmentMaxSize), in MB: a force merge's
+#: target may not be smaller than the one that applies.
+SEGMENT_MAX_MB, DISK_SEGMENT_MAX_MB = 1024, 2048
 #: First half of the advisory lock key of a collection's compaction (the second: its id).
 _COMPACTION_LOCK_SPACE = 0x7063  # "pc"
 #: Called between the build and the swap (tests: writes in between, a kill).
@@ -55,24 +56,33 @@ between: Optional[Callable[[], None]] = None
 
 
 def merge_rows(info: CollectionInfo) -> int:
+    """Rows a merged segment holds at most: Milvus's segment size (1 GB) of vectors, and at least
+    two seals' worth.  A search costs an index scan per segment, so fewer, larger segments are
+    what keep it level with one hand-written table (bench/settle.py).  PGMILVUS_MERGE_ROWS
+    overrides."""
     forced = segments.env_setting("PGMILVUS_MERGE_ROWS")
-    return max(1, int(forced)) if forced is not None else MERGE_FACTOR * segments.seal_rows(info)
+    if forced is not None:
+        return max(1, int(forced))
+    return max(2 * segments.seal_rows(info), (SEGMENT_MAX_MB << 20) // segments.vector_row_bytes(info))
 
 
 def groups(live: list[tuple[int, int]], target: int, min_segments: int = 2,
            dirty: frozenset[int] = frozenset()) -> list[list[int]]:
-    """Runs of consecutive segments ((id, live rows), in id order) whose rows fit ``target``;
+    """Runs of consecutive small segments ((id, live rows), in id order) whose rows fit ``target``;
     only runs of ``min_segments`` or more are merged, or runs holding a ``dirty`` segment (one
     whose deleted rows are worth a rewrite, see dirty_segments), which is rewritten alone when
-    nothing else fits with it."""
+    nothing else fits with it.  A segment holding more than half the target is not small
+    (Milvus's dataCoord.segment.smallProportion, 0.5): it ends a run and is left as it is, so a
+    growing collection's rows are rewritten a few times, not once per merge."""
     out: list[list[int]] = []
     run: list[int] = []
     total = 0
     for segment_id, rows in live:
-        if run and total + rows > target:
+        small = 2 * rows <= target
+        if run and (not small or total + rows > target):
             out.append(run)
             run, total = [], 0
-        if rows <= target:
+        if small:
             run.append(segment_id)
             total += rows
         elif segment_id in dirty:
@@ -103,11 +113,6 @@ class MergePlan:
     partition: str
     sources: tuple[int, ...]
     target: int
-
-
-#: Milvus's segment sizes (dataCoord.segment.maxSize, diskSegmentMaxSize), in MB: a force merge's
-#: target may not be smaller than the one that applies.
-SEGMENT_MAX_MB, DISK_SEGMENT_MAX_MB = 1024, 2048
 
 
 def check_target_size(info: CollectionInfo, target_mb: int) -> None:

@@ -78,8 +78,12 @@ def seal_rows(info: CollectionInfo) -> int:
     forced = env_setting("PGMILVUS_SEGMENT_ROWS")
     if forced is not None:
         return max(1, int(forced))
-    width = sum(4 * int(f.dim or 0) for f in info.schema.vector_fields if f.dim) or 512
-    return max(MIN_SEAL_ROWS, min(MAX_SEAL_ROWS, SEAL_VECTOR_BYTES // width))
+    return max(MIN_SEAL_ROWS, min(MAX_SEAL_ROWS, SEAL_VECTOR_BYTES // vector_row_bytes(info)))
+
+
+def vector_row_bytes(info: CollectionInfo) -> int:
+    """A row's vectors in bytes, counted as float32 (512 when it has none of a fixed size)."""
+    return sum(4 * int(f.dim or 0) for f in info.schema.vector_fields if f.dim) or 512
 
 
 def idle_seal_rows(info: CollectionInfo) -> int:
