@@ -52,6 +52,9 @@ MAX_DEFER = 5.0
 AUTO_MERGE_SEGMENTS = 4
 #: Seconds between two looks of reads at a collection's upkeep (adopt).
 ADOPT_SECONDS = 5.0
+#: Seconds after a write by a client of this process during which reads leave the collection to
+#: the write path (whether or not the background compaction is on).
+OWN_WRITES_SECONDS = 30.0
 #: (server, collection id) -> when a client of this process last wrote to it: every client's
 #: builder leaves such a collection to the write path (adopt).
 _written: dict[tuple[str, int], float] = {}
@@ -97,7 +100,7 @@ class Builder:
     def adopt(self, info: CollectionInfo) -> None:
         """A read of ``info``: at most every ADOPT_SECONDS, look whether its upkeep was left
         undone by the process that wrote it (see the module); a collection this process wrote to
-        within compact_after() is the write path's.  Costs the read a clock read."""
+        within OWN_WRITES_SECONDS is the write path's.  Costs the read a clock read."""
         now = time.monotonic()
         looked = self._looked.get(info.id)
         if not info.segmented or self._stop.is_set() or (looked is not None and now - looked < ADOPT_SECONDS):
@@ -105,7 +108,7 @@ class Builder:
         with self._lock:
             self._looked[info.id] = now
             written = _written.get((self._server, info.id))
-            if written is not None and now - written < compact_after():
+            if written is not None and now - written < OWN_WRITES_SECONDS:
                 return
             self._adopted[info.id] = info
             self._start()
