@@ -81,7 +81,8 @@ class Builder:
         self._to_compact: dict[int, CollectionInfo] = {}   # built since their last compaction
         self._looked: dict[int, float] = {}    # collection id -> when reads last asked for upkeep
         self._adopted: dict[int, CollectionInfo] = {}   # waiting for the thread's look
-        self._unchanged: dict[int, tuple[tuple, float]] = {}   # its segments as last seen, and since when
+        # collection id -> its segments as last seen, since when, and whether the quiet upkeep is done
+        self._unchanged: dict[int, tuple[tuple, float, bool]] = {}
 
     def poke(self, info: CollectionInfo) -> None:
         """A write to ``info`` committed: build its sealed segments soon."""
@@ -198,21 +199,22 @@ class Builder:
         if not segments.may_merge(self._conn, info):
             return
         seen = segments.fingerprint(self._conn, info)
-        before, since = self._unchanged.get(info.id, (None, 0.0))
+        before, since, settled = self._unchanged.get(info.id, (None, 0.0, False))
         if seen != before:
-            self._unchanged[info.id] = (seen, time.monotonic())
+            self._unchanged[info.id] = (seen, time.monotonic(), False)
             return
         while segments.build_pending(self._conn, info) and not self._stop.is_set():
             pass
         after = compact_after()
-        if after > 0 and time.monotonic() - since >= after:
-            self._seal_idle(info)
-            while segments.build_pending(self._conn, info) and not self._stop.is_set():
-                pass
-            self._compact(info)
-        after_upkeep = segments.fingerprint(self._conn, info)
-        if after_upkeep != seen:
-            self._unchanged[info.id] = (after_upkeep, time.monotonic())
+        if settled or after <= 0 or time.monotonic() - since < after:
+            return
+        self._seal_idle(info)
+        while segments.build_pending(self._conn, info) and not self._stop.is_set():
+            pass
+        self._compact(info)
+        # done for this state: again only once the segments change (a write, or this upkeep's)
+        now_seen = segments.fingerprint(self._conn, info)
+        self._unchanged[info.id] = (now_seen, time.monotonic(), now_seen == seen)
 
     def _compact(self, info: CollectionInfo) -> None:
         """Merge the collection's runs of small segments (written to before the pause)."""
