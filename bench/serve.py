@@ -69,14 +69,14 @@ def rows_of(vectors: np.ndarray, start: int) -> list[dict[str, Any]]:
     return [{"id": start + i, "v": vec.tolist(), "bucket": (start + i) % 200} for i, vec in enumerate(vectors)]
 
 
-def steady(client: Any, timeout: float = 300.0) -> float:
+def steady(client: Any, name: str = NAME, timeout: float = 300.0) -> float:
     """Seconds until pgmilvus's background builder has sealed and indexed every loaded row (no
     flush: as an application that loads and then searches).  Searches before that sort the
     growing segment's exact distances (7 ms for 20k x 128 against 0.5 ms through HNSW), so the
     steady state is what the turns compare; ``--milvus-uri`` loads take long enough anyway."""
     start = time.monotonic()
     while time.monotonic() - start < timeout:
-        described = client.describe_index(NAME, "v")
+        described = client.describe_index(name, "v")
         if described.get("pending_index_rows", 0) == 0 and described.get("indexed_rows", 0) > 0:
             break
         time.sleep(0.5)

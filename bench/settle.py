@@ -38,7 +38,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import psycopg  # noqa: E402
 
 import turns  # noqa: E402
-from search import clustered  # noqa: E402
+from search import clustered, recall, truth_for  # noqa: E402
+from serve import steady  # noqa: E402
 from turns import turn_ratio  # noqa: E402
 
 NAME = "settle"
@@ -61,11 +62,8 @@ def load_pgmilvus(client: Any, vectors: np.ndarray) -> float:
     for start in range(0, len(vectors), LOAD_BATCH):
         client.insert(NAME, [{"id": start + i, "v": v.tolist()}
                              for i, v in enumerate(vectors[start:start + LOAD_BATCH])])
-    while True:
-        described = client.describe_index(NAME, "v")
-        if described.get("pending_index_rows", 0) == 0 and described.get("indexed_rows", 0) > 0:
-            return time.monotonic() - started
-        time.sleep(0.5)
+    steady(client, NAME)
+    return time.monotonic() - started
 
 
 def load_by_hand(conn: psycopg.Connection, vectors: np.ndarray) -> float:
@@ -84,28 +82,7 @@ def load_by_hand(conn: psycopg.Connection, vectors: np.ndarray) -> float:
     return time.monotonic() - started
 
 
-def segments_of(conn: psycopg.Connection) -> int:
-    """The collection's indexed segments (the catalog's count)."""
-    return conn.execute("SELECT count(*) FROM pgmilvus_catalog.segments s JOIN pgmilvus_catalog.collections c"
-                        " ON c.id = s.collection_id WHERE c.name = %s AND s.state = 'indexed'", (NAME,)).fetchone()[0]
-
-
-def exact(vectors: np.ndarray, queries: np.ndarray) -> list[set[int]]:
-    """Each query's true 10 nearest rows (L2), for the recall columns."""
-    norms = (vectors ** 2).sum(1)
-    out = []
-    for start in range(0, len(queries), 50):
-        block = queries[start:start + 50]
-        distances = norms[None, :] - 2 * block @ vectors.T
-        out += [set(np.argpartition(row, 10)[:10].tolist()) for row in distances]
-    return out
-
-
-def recall(found: list[list[int]], truth: list[set[int]]) -> float:
-    return statistics.mean(len(set(f) & t) / 10 for f, t in zip(found, truth))
-
-
-def phase(title: str, client: Any, conn: psycopg.Connection, queries: np.ndarray, truth: list[set[int]],
+def phase(title: str, client: Any, conn: psycopg.Connection, queries: np.ndarray, truth: list[list[int]],
           rounds: int) -> str:
     def by_hand(q: np.ndarray) -> list:
         return [[r[0] for r in conn.execute("SELECT id FROM public.by_hand ORDER BY v <-> %s LIMIT 10",
@@ -116,19 +93,21 @@ def phase(title: str, client: Any, conn: psycopg.Connection, queries: np.ndarray
 
     measured = turns.measure_sides({"sql": by_hand, "pgmilvus": pgmilvus}, list(queries), rounds, TURN)
     raw, pgm = measured["sql"], measured["pgmilvus"]
-    return (f"  {title:<16} {segments_of(conn):>8} {statistics.median(raw.times) * 1000:9.2f} "
+    segments = len(client.list_persistent_segments(NAME))  # every one indexed by now
+    return (f"  {title:<16} {segments:>8} {statistics.median(raw.times) * 1000:9.2f} "
             f"{statistics.median(pgm.times) * 1000:9.2f} {turn_ratio(raw, pgm):6.2f} "
             f"{recall(raw.found, truth):10.3f} {recall(pgm.found, truth):10.3f}")
 
 
 def compact(client: Any, merge_rows: int | None) -> float:
-    if merge_rows is None:
-        os.environ.pop("PGMILVUS_MERGE_ROWS", None)
-    else:
+    """compact() with merged segments of at most ``merge_rows`` (None: the default); seconds."""
+    if merge_rows is not None:
         os.environ["PGMILVUS_MERGE_ROWS"] = str(merge_rows)
     started = time.monotonic()
-    client.compact(NAME)
-    os.environ.pop("PGMILVUS_MERGE_ROWS", None)
+    try:
+        client.compact(NAME)
+    finally:
+        os.environ.pop("PGMILVUS_MERGE_ROWS", None)
     return time.monotonic() - started
 
 
@@ -136,7 +115,7 @@ def run_shape(client: Any, dsn: str, rows: int, dim: int, args: Any) -> list[str
     from pgvector.psycopg import register_vector
 
     vectors, queries = clustered(7, rows, args.queries, dim)
-    truth = exact(vectors, queries)
+    truth = truth_for(vectors, queries, np.ones(rows, bool))
     with psycopg.connect(dsn, autocommit=True) as conn:
         register_vector(conn)
         by_hand = load_by_hand(conn, vectors)
