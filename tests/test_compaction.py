@@ -311,6 +311,38 @@ def test_a_quiet_collection_is_compacted_in_the_background(client, monkeypatch: 
     _check_nearest(client, vectors, list(range(0, len(vectors), 97)))
 
 
+def test_reads_take_up_what_a_writer_that_exited_left(client, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A loader killed right after its last insert leaves four sealed segments without an index
+    and 260 rows growing; the next process to read the collection builds the sealed ones, and once
+    nothing changed for compact_after() seals the idle growing segment and merges the four
+    (builder.adopt).  Every read in between finds every row."""
+    monkeypatch.setattr(builder, "ADOPT_SECONDS", 0.05)
+    monkeypatch.setenv("PGMILVUS_AUTO_COMPACT_SECONDS", "0.5")
+    _l2_collection(client)
+    n = 4 * SEAL + 260
+    vectors = _vectors(n)
+    loader = run_python(f"""
+        import os
+        import numpy as np
+        from pgmilvus import MilvusClient
+        vectors = np.random.default_rng(0).random(({n}, 8), dtype=np.float32)
+        client = MilvusClient({client._db.conninfo!r})
+        for start in range(0, {n}, {SEAL}):
+            client.insert("seg", [{{"id": start + i, "vector": v.tolist(), "tag": (start + i) % 3}}
+                                  for i, v in enumerate(vectors[start:start + {SEAL}])])
+        os._exit(0)  # before its builder's pause
+    """)
+    assert loader.returncode == 0, loader.stderr
+    assert sorted(_segments(client, "seg")) == [("growing", 260)] + [("sealed", SEAL)] * 4
+    deadline = time.monotonic() + 120
+    while sorted(_segments(client, "seg")) != [("growing", 0), ("indexed", 260), ("indexed", 4 * SEAL)]:
+        assert time.monotonic() < deadline, _segments(client, "seg")
+        assert client.query("seg", filter="", output_fields=["count(*)"])[0]["count(*)"] == n
+        _check_nearest(client, vectors, [0, SEAL + 1, n - 1])
+        time.sleep(0.1)
+    assert _ids(client) == list(range(n))
+
+
 def test_optimize_builds_merges_and_reports_its_stages(client) -> None:
     """pymilvus 3's optimize: the same merge as compact, its stages and result as pymilvus gives them."""
     from pgmilvus import ParamError

@@ -21,6 +21,13 @@ for ``compact_after()`` seconds (30 by default), a partition with ``AUTO_MERGE_S
 more small indexed segments in a row gets them merged, so a collection that stopped changing
 ends in few segments without anyone calling compact().  Fewer in a row are left alone: each
 merge rewrites the rows and builds their index again.
+
+Reads adopt the upkeep of collections another process wrote (``adopt``): a loader that exits
+(or is killed) before its builder got to its sealed segments leaves them to be built by the
+next process that reads them, as Milvus's server builds whatever its clients did; once the
+collection's segments have not changed for ``compact_after()`` seconds, as that process sees
+them, its idle growing segments are sealed and its small segments merged too.  A collection
+this process writes is left to the write path above.
 """
 
 from __future__ import annotations
@@ -43,6 +50,14 @@ QUIET = 0.5
 MAX_DEFER = 5.0
 #: Indexed segments in a row (fitting one merged segment) that the background compaction merges.
 AUTO_MERGE_SEGMENTS = 4
+#: Seconds between two looks of reads at a collection's upkeep (adopt).
+ADOPT_SECONDS = 5.0
+#: Seconds after a write by a client of this process during which reads leave the collection to
+#: the write path (whether or not the background compaction is on).
+OWN_WRITES_SECONDS = 30.0
+#: (server, collection id) -> when a client of this process last wrote to it: every client's
+#: builder leaves such a collection to the write path (adopt).
+_written: dict[tuple[str, int], float] = {}
 
 
 def compact_after() -> float:
@@ -64,6 +79,10 @@ class Builder:
         self._last_poke = 0.0
         self._gap = 0.0   # seconds between the last two pokes (when under MAX_DEFER)
         self._to_compact: dict[int, CollectionInfo] = {}   # built since their last compaction
+        self._looked: dict[int, float] = {}    # collection id -> when reads last asked for upkeep
+        self._adopted: dict[int, CollectionInfo] = {}   # waiting for the thread's look
+        # collection id -> its segments as last seen, since when, and whether the quiet upkeep is done
+        self._unchanged: dict[int, tuple[tuple, float, bool]] = {}
 
     def poke(self, info: CollectionInfo) -> None:
         """A write to ``info`` committed: build its sealed segments soon."""
@@ -72,22 +91,51 @@ class Builder:
         with self._lock:
             self._pending[info.id] = info
             now = time.monotonic()
+            _written[(self._server, info.id)] = now
             gap = now - self._last_poke
             self._gap = gap if gap < MAX_DEFER else 0.0
             self._last_poke = now
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._loop, name="pgmilvus-segments", daemon=True)
-                self._thread.start()
+            self._start()
         self._wake.set()
+
+    def adopt(self, info: CollectionInfo) -> None:
+        """A read of ``info``: at most every ADOPT_SECONDS, look whether its upkeep was left
+        undone by the process that wrote it (see the module); a collection this process wrote to
+        within OWN_WRITES_SECONDS is the write path's.  Costs the read a clock read."""
+        now = time.monotonic()
+        looked = self._looked.get(info.id)
+        if not info.segmented or self._stop.is_set() or (looked is not None and now - looked < ADOPT_SECONDS):
+            return
+        with self._lock:
+            self._looked[info.id] = now
+            written = _written.get((self._server, info.id))
+            if written is not None and now - written < OWN_WRITES_SECONDS:
+                return
+            self._adopted[info.id] = info
+            self._start()
+        self._wake.set()
+
+    def _start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name="pgmilvus-segments", daemon=True)
+            self._thread.start()
 
     def _loop(self) -> None:
         while not self._stop.is_set():
             after = compact_after()
-            if not self._wake.wait(after if self._to_compact and after > 0 else None):
+            # due ``after`` seconds after the last write, however many reads woke the thread meanwhile
+            due = max(0.0, self._last_poke + after - time.monotonic()) if self._to_compact and after > 0 \
+                else None
+            if not self._wake.wait(due):
                 work, self._to_compact = list(self._to_compact.values()), {}
                 self._each(work, self._compact, "compaction")  # no write for ``after`` seconds
                 continue
             self._wake.clear()
+            with self._lock:
+                adopted, self._adopted = list(self._adopted.values()), {}
+            self._each(adopted, self._adopt, "upkeep")
+            if not self._pending:
+                continue
             paused = self._wait_for_pause()
             with self._lock:
                 work, self._pending = list(self._pending.values()), {}
@@ -140,6 +188,33 @@ class Builder:
         while segments.build_pending(self._conn, info) and not self._stop.is_set():
             pass  # seals that came in during the builds
         self._to_compact[info.id] = info
+
+    def _adopt(self, info: CollectionInfo) -> None:
+        """Once the collection's segments are as this thread last saw them (no write since its
+        last look, ADOPT_SECONDS or more ago: the writers paused, whose own threads build at their
+        pauses, or are gone), build the sealed segments nobody builds; once they stayed so for
+        compact_after(), seal the idle growing ones and merge the small ones.  A role that may not
+        replace segments (segments.may_merge) leaves all of it to others."""
+        assert self._conn is not None
+        if not segments.may_merge(self._conn, info):
+            return
+        seen = segments.fingerprint(self._conn, info)
+        before, since, settled = self._unchanged.get(info.id, (None, 0.0, False))
+        if seen != before:
+            self._unchanged[info.id] = (seen, time.monotonic(), False)
+            return
+        while segments.build_pending(self._conn, info) and not self._stop.is_set():
+            pass
+        after = compact_after()
+        if settled or after <= 0 or time.monotonic() - since < after:
+            return
+        self._seal_idle(info)
+        while segments.build_pending(self._conn, info) and not self._stop.is_set():
+            pass
+        self._compact(info)
+        # done for this state: again only once the segments change (a write, or this upkeep's)
+        now_seen = segments.fingerprint(self._conn, info)
+        self._unchanged[info.id] = (now_seen, time.monotonic(), now_seen == seen)
 
     def _compact(self, info: CollectionInfo) -> None:
         """Merge the collection's runs of small segments (written to before the pause)."""

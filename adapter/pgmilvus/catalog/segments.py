@@ -687,6 +687,13 @@ def emptied(conn: psycopg.Connection, info: CollectionInfo) -> None:
     conn.execute(f"UPDATE {CATALOG}.segments SET rows = 0 WHERE collection_id = %s", (info.id,))
 
 
+def fingerprint(conn: psycopg.Connection, info: CollectionInfo) -> tuple:
+    """The collection's segments as they stand (id, state, rows): the same tuple twice, some
+    time apart, says nobody wrote to it meanwhile (builder.adopt)."""
+    return tuple(conn.execute(f"SELECT id, state, rows FROM {CATALOG}.segments WHERE collection_id = %s"
+                              " ORDER BY id", (info.id,)).fetchall())
+
+
 def build_pending(conn: psycopg.Connection, info: CollectionInfo, wait: bool = False) -> int:
     """Build every sealed segment of the collection this session can claim; how many it built."""
     built = 0

@@ -169,9 +169,11 @@ class MilvusClient:
         self._builder.poke(info)  # sealed segments get their vector indexes (segments.py)
 
     def _fresh(self, conn: Any, info: catalog.CollectionInfo) -> catalog.CollectionInfo:
-        """``info``, its statistics refreshed first if this process's writes made them stale."""
+        """``info``, its statistics refreshed first if this process's writes made them stale; the
+        builder looks whether another process left its segments' upkeep undone (builder.adopt)."""
         if stats.due(self._server, info.id):
             stats.settle(conn, self._server, info.id, info.schema_name, info.table_name)
+        self._builder.adopt(info)
         return info
 
     def _settle(self, info: catalog.CollectionInfo, everything: bool = False) -> None:
