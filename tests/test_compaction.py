@@ -191,6 +191,92 @@ def test_writes_between_the_copy_and_the_swap_are_carried(client, monkeypatch) -
     _check_nearest(client, vectors, [0, 599, 1199])
 
 
+@pytest.mark.parametrize("stage, change", [("copy", "add"), ("create", "drop"), ("copy", "drop"), ("create", "add")])
+def test_a_field_added_or_dropped_during_the_merge_abandons_it(client, monkeypatch, stage, change) -> None:
+    """A field added or dropped after compact() read the collection: before the new table is made
+    (a dropped field's B-tree names a column it lacks) or after (the copy names an added column it
+    lacks), the merge is left, the call answers, nothing is left behind; the next compact() merges."""
+    from pgmilvus import DataType
+
+    _loaded(client, 4 * SEAL)
+    if change == "drop":
+        client.add_collection_field("seg", "extra", DataType.INT64, nullable=True)
+
+    def alter(at: str) -> None:
+        if at != stage:
+            return
+        monkeypatch.setattr(compaction, "before", None)
+        if change == "add":
+            client.add_collection_field("seg", "extra", DataType.INT64, nullable=True)
+        else:
+            client.drop_collection_field("seg", "extra")
+    monkeypatch.setattr(compaction, "before", alter)
+    before = sorted(_segments(client, "seg"))
+    client.compact("seg")
+    assert sorted(_segments(client, "seg")) == before
+    assert _ids(client) == list(range(4 * SEAL))
+    client.compact("seg")
+    assert sorted(_segments(client, "seg")) == [("growing", 0), ("indexed", 4 * SEAL)]
+    assert _ids(client) == list(range(4 * SEAL))
+
+
+def _collision(dsn: str) -> psycopg.Error:
+    """A real "tuple concurrently updated": two GRANTs on one table, the first committed while the
+    second waits for it (PostgreSQL orders such catalog updates by no lock)."""
+    with psycopg.connect(dsn, autocommit=True) as setup:
+        setup.execute("CREATE TABLE IF NOT EXISTS public.granted (a int)")
+    first, second = psycopg.connect(dsn), psycopg.connect(dsn, autocommit=True)
+    first.execute("GRANT SELECT ON public.granted TO PUBLIC")
+
+    def commit_once_the_second_waits() -> None:
+        with psycopg.connect(dsn, autocommit=True) as watcher:
+            while not watcher.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'transactionid'"
+                                      " AND query LIKE 'GRANT INSERT%'").fetchone()[0]:
+                time.sleep(0.01)
+        first.commit()
+    committer = threading.Thread(target=commit_once_the_second_waits)
+    committer.start()
+    try:
+        with pytest.raises(psycopg.Error) as raised:
+            second.execute("GRANT INSERT ON public.granted TO PUBLIC")
+    finally:
+        committer.join()
+        first.close()
+        second.close()
+    return raised.value
+
+
+def test_a_catalog_collision_abandons_the_merge(client, monkeypatch) -> None:
+    """A statement of the merge fails because another session rewrote the same row of PostgreSQL's
+    catalog at once ("tuple concurrently updated"): compact() answers, the merge is left, nothing
+    is left behind, the next compact() merges.  Anywhere else the error is the retryable conflict."""
+    from pgmilvus.pg.connection import ConnectionLost, translated
+
+    collision = _collision(client._db.conninfo)
+    assert str(collision).startswith("tuple concurrently updated")
+    error = translated(collision)
+    assert isinstance(error, ConnectionLost) and error.message.startswith("the call conflicted with a concurrent one")
+    _loaded(client, 4 * SEAL)
+    merging: list[str] = []
+
+    def collide(at: str) -> None:
+        if at == "copy":
+            monkeypatch.setattr(compaction, "before", None)
+            with psycopg.connect(client._db.conninfo) as look:
+                merging.extend(look.execute(f"SELECT table_name FROM {catalog.CATALOG}.segments"
+                                            " WHERE state = 'merging'").fetchone())
+            raise collision
+    monkeypatch.setattr(compaction, "before", collide)
+    before = sorted(_segments(client, "seg"))
+    client.compact("seg")
+    assert sorted(_segments(client, "seg")) == before
+    with psycopg.connect(client._db.conninfo) as look:
+        assert look.execute("SELECT to_regclass(%s)", (f'"default"."{merging[0]}"',)).fetchone()[0] is None
+    assert _ids(client) == list(range(4 * SEAL))
+    client.compact("seg")
+    assert sorted(_segments(client, "seg")) == [("growing", 0), ("indexed", 4 * SEAL)]
+
+
 def test_searches_during_compaction_see_each_row_once(client) -> None:
     vectors = _loaded(client)
     seen: list[list[int]] = []

@@ -39,6 +39,7 @@ import psycopg
 from psycopg import sql
 
 from ..errors import invalid_parameter
+from ..pg.connection import catalog_collision
 from ..rbac import roles as rbac
 from ..schema import ddl
 from ..types import DENSE_VECTOR_TYPES
@@ -51,6 +52,11 @@ from .store import CATALOG, CollectionInfo
 SEGMENT_MAX_MB, DISK_SEGMENT_MAX_MB = 1024, 2048
 #: First half of the advisory lock key of a collection's compaction (the second: its id).
 _COMPACTION_LOCK_SPACE = 0x7063  # "pc"
+#: What a copy or build says when the collection's columns changed under it (undefined column,
+#: table, object).
+_CHANGED_MEANWHILE = ("42703", "42P01", "42704")
+#: Called before the new table's creation ("create") and before the copy ("copy") (tests: DDL there).
+before: Optional[Callable[[str], None]] = None
 #: Called between the build and the swap (tests: writes in between, a kill).
 between: Optional[Callable[[], None]] = None
 
@@ -166,6 +172,19 @@ def compact(conn: psycopg.Connection, info: CollectionInfo, min_segments: int = 
         conn.execute("SELECT pg_advisory_unlock(%s::int, %s::int)", key)
 
 
+def vacuum(conn: psycopg.Connection, info: CollectionInfo) -> None:
+    """compact()'s last step: VACUUM (ANALYZE) the collection's table, deleted rows reclaimed and
+    planner statistics fresh.  SKIP_LOCKED: a segment the background builder is indexing (CREATE
+    INDEX CONCURRENTLY, which waits for this VACUUM to end) is left for next time, not waited for (a
+    deadlock); so is the rest of the pass when another session rewrote a catalog row it rewrites."""
+    try:
+        conn.execute(sql.SQL("VACUUM (ANALYZE, SKIP_LOCKED) {}").format(
+            sql.Identifier(info.schema_name, info.table_name)))
+    except psycopg.Error as exc:
+        if not catalog_collision(exc):
+            raise
+
+
 def drop_leftovers(conn: psycopg.Connection, info: CollectionInfo) -> None:
     """Tables of merges a killed process left (never attached: nobody reads them).  Also run by
     drop_collection and rename_collection: such a table is not under the collection's table, so
@@ -194,6 +213,8 @@ def _merge(conn: psycopg.Connection, info: CollectionInfo, partition: str, sourc
     part = info.partition(partition)
     assert part is not None
     schema, parent = info.schema_name, part.table_name
+    if before is not None:
+        before("create")
     with conn.transaction():
         new_id = conn.execute(f"SELECT nextval('{CATALOG}.segment_ids')").fetchone()[0]
         leaf = segments.leaf_name(parent, new_id)
@@ -201,6 +222,8 @@ def _merge(conn: psycopg.Connection, info: CollectionInfo, partition: str, sourc
         conn.execute(f"INSERT INTO {CATALOG}.segments (id, collection_id, partition_name, table_name, state)"
                      " VALUES (%s, %s, %s, %s, 'merging')", (new_id, info.id, partition, leaf))
     try:
+        if before is not None:
+            before("copy")
         _copy(conn, info, parent, leaf, new_id, sources)
         _build(conn, info, leaf)
         with conn.transaction():  # out of the swap's locks; rows changed meanwhile are not counted
@@ -210,6 +233,14 @@ def _merge(conn: psycopg.Connection, info: CollectionInfo, partition: str, sourc
         if not _swap(conn, info, partition, parent, leaf, new_id, sources):
             _abandon(conn, info, leaf, new_id)
             return None
+    except psycopg.Error as exc:
+        # A field added or dropped since ``info`` was read (the copy or a build names a column the
+        # new table lacks: the swap would have abandoned the merge), or a catalog row rewritten by
+        # another session at once: the merge is left for the next compaction.
+        if not catalog_collision(exc) and (exc.sqlstate not in _CHANGED_MEANWHILE or not _changed(conn, info)):
+            raise
+        _abandon(conn, info, leaf, new_id)
+        return None
     except BaseException:
         if not conn.closed and conn.pgconn.transaction_status == psycopg.pq.TransactionStatus.IDLE:
             _abandon(conn, info, leaf, new_id)
@@ -219,6 +250,12 @@ def _merge(conn: psycopg.Connection, info: CollectionInfo, partition: str, sourc
             conn.execute("DROP TABLE IF EXISTS pg_temp.pgmilvus_merge_seen")
     conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(schema, leaf)))
     return new_id
+
+
+def _changed(conn: psycopg.Connection, info: CollectionInfo) -> bool:
+    """Whether the collection was altered, dropped or replaced since ``info`` was read."""
+    fresh = catalog.get_collection(conn, info.db_name, info.name, aliases=False)
+    return fresh is None or fresh.id != info.id or fresh.revision != info.revision
 
 
 def _copy_statement(conn: psycopg.Connection, info: CollectionInfo, parent: str, leaf: str,

@@ -471,18 +471,13 @@ class MilvusClient:
         then VACUUM (ANALYZE) the collection's table: deleted rows reclaimed, planner statistics
         fresh.  Done when it returns; the job id answers get_compaction_plans with the merges
         made.  ``target_size`` (a force merge) is checked as Milvus checks it."""
-        from psycopg import sql
-
         target = optimize.compact_target_mb(target_size, target_size_unit)
         with self._db.own_connection(timeout) as conn:  # VACUUM runs outside any transaction
             info = collections.require(conn, self._db_name, collection_name)
             if target is not None:
                 compaction.check_target_size(info, target)
             plans = compaction.compact(conn, info)
-            # SKIP_LOCKED: a segment the background builder is indexing (CREATE INDEX CONCURRENTLY,
-            # which waits for this VACUUM to end) is left for next time, not waited for (a deadlock)
-            conn.execute(sql.SQL("VACUUM (ANALYZE, SKIP_LOCKED) {}").format(
-                sql.Identifier(info.schema_name, info.table_name)))
+            compaction.vacuum(conn, info)
             return compaction_jobs.record(conn, info, plans)
 
     def optimize(self, collection_name: str, target_size: Optional[str] = None, wait: bool = True,

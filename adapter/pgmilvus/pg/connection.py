@@ -612,6 +612,10 @@ def translated(exc: BaseException) -> MilvusException:
         return ConnectionLost(ErrorCode.UNEXPECTED_ERROR,
                               f"lost the connection to PostgreSQL ({_first_line(exc)}); nothing of this "
                               "call was committed: retry it")
+    if catalog_collision(exc):
+        return ConnectionLost(ErrorCode.UNEXPECTED_ERROR,
+                              f"the call conflicted with a concurrent one ({_first_line(exc)}); nothing "
+                              "was written: retry it")
     if _names_old_revision(exc):
         return ConnectionLost(ErrorCode.UNEXPECTED_ERROR,
                               "the collection was changed by another call again and again while this "
@@ -623,6 +627,14 @@ def _names_old_revision(exc: BaseException) -> bool:
     """Whether ``exc`` is a statement's call of a revision marker that is gone (a stale catalog)."""
     return (isinstance(exc, pge.UndefinedFunction)
             and f"pgmilvus_catalog.{REVISION_MARKER}" in (exc.diag.message_primary or "")) or _lost_function(exc)
+
+
+def catalog_collision(exc: BaseException) -> bool:
+    """Two sessions rewrote one row of PostgreSQL's own catalog at once (XX000 "tuple concurrently
+    updated" / "deleted"): some DDL takes no lock that would order them; the loser's statement
+    fails and a retry passes."""
+    return (isinstance(exc, psycopg.Error) and exc.sqlstate == "XX000"
+            and str(exc).startswith(("tuple concurrently updated", "tuple concurrently deleted")))
 
 
 def _lost_function(exc: BaseException) -> bool:
