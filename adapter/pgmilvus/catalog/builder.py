@@ -154,11 +154,20 @@ class Builder:
                 if self._conn is None or self._conn.closed:
                     self._conn = psycopg.connect(self._server, autocommit=True)
                 fresh = catalog.get_collection(self._conn, info.db_name, info.name, aliases=False)
-                if fresh is not None and fresh.id == info.id:  # else dropped meanwhile
+                if fresh is not None and fresh.id == info.id:
                     job(fresh)
+                else:  # dropped meanwhile: what the thread kept of it goes too
+                    self._forget(info.id)
             except Exception as exc:  # a background helper: log, never raise into the app
                 _log.info("background %s of %s failed: %s", what, info.name, exc)
                 self._drop_connection()
+
+    def _forget(self, collection_id: int) -> None:
+        with self._lock:
+            self._looked.pop(collection_id, None)
+            self._unchanged.pop(collection_id, None)
+            self._to_compact.pop(collection_id, None)
+            _written.pop((self._server, collection_id), None)
 
     def _wait_for_pause(self) -> bool:
         """Until no write came for QUIET seconds (True), or MAX_DEFER seconds passed (see the module)."""
