@@ -261,11 +261,17 @@ def test_ddl_stops_a_build_in_flight_instead_of_deadlocking_with_it(client, ddl:
 
 @pytest.mark.parametrize("client", ["embedded"], indirect=True)
 @pytest.mark.parametrize("ddl", list(_LEAF_DDL))
-def test_ddl_stops_a_build_that_starts_after_its_first_cancel(client, ddl: str, monkeypatch, caplog) -> None:
+@pytest.mark.parametrize("tries", ["nowait", "waiting"])
+def test_ddl_stops_a_build_that_starts_after_its_first_cancel(client, ddl: str, tries: str, monkeypatch,
+                                                              caplog) -> None:
     """The race the cancel alone left: a build starting between the DDL's cancel and its lock on
     the leaves holds its leaf and waits for the DDL's transaction.  The DDL takes the leaves NOWAIT
-    and cancels again: the build is cancelled (never a deadlock, for either side)."""
+    and cancels again: the build is cancelled (never a deadlock, for either side).  ``waiting``: the
+    tries without waiting ran out (a busy collection) and the build starts before the DDL waits in
+    the lock's queue; it waits in turns, cancelling between them (segments.wait_in_turns)."""
     caplog.set_level(logging.INFO, logger="pgmilvus")
+    if tries == "waiting":
+        monkeypatch.setattr(segments, "_HOLD_TRIES", 0)
     info = _unbuilt_sealed_segment(client, _vectors(SEAL + 10))
     builder = psycopg.connect(client._server, autocommit=True)
     failure: list[Any] = []

@@ -28,8 +28,9 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 from dataclasses import dataclass
-from typing import Any, Iterator, Optional, Sequence
+from typing import Any, Callable, Iterator, Optional, Sequence
 
 import psycopg
 from psycopg import sql
@@ -633,8 +634,7 @@ def hold_leaves(conn: psycopg.Connection, info: CollectionInfo) -> None:
             return
         except psycopg.errors.LockNotAvailable:
             green.sleep(_HOLD_PAUSE)
-    cancel_builds(conn, info)
-    conn.execute(statement)
+    wait_in_turns(conn, statement, lambda: cancel_builds(conn, info))
 
 
 def lock_for_ddl(conn: psycopg.Connection, info: CollectionInfo) -> CollectionInfo:
@@ -672,6 +672,37 @@ def exclusive(conn: psycopg.Connection, info: CollectionInfo) -> None:
             return
         except psycopg.errors.LockNotAvailable:
             green.sleep(_EXCLUSIVE_PAUSE)
+    wait_in_turns(conn, statement, lambda: None)
+
+
+#: wait_in_turns: how long each turn waits in the lock's queue.
+_TURN = "250ms"
+
+
+def wait_in_turns(conn: psycopg.Connection, statement: sql.Composable, between: Callable[[], None]) -> None:
+    """Take a DDL's locks once trying without waiting failed (a busy collection): waiting in the
+    queue as any DDL (so a stream of writers or readers cannot starve it: they queue behind it),
+    but a turn of ``_TURN`` at a time, ``between()`` before each (cancel the builds that started
+    since).  One long wait held the DDL's earlier locks while it waited, and a build that started
+    after the last cancel (it waits for the DDL's transaction), or a reader taking the tree in the
+    other order, then closed a cycle PostgreSQL ends by failing one side, the user's call as often
+    as not (race_fuzz.py's create_index, once in a full test run).  Leaving the queue breaks such a
+    cycle before the deadlock detector (1 s) looks.  Bounded as one statement would be: once the
+    call's statement_timeout is near, the last turn waits for the rest of it."""
+    timeout_ms = conn.execute("SELECT current_setting('statement_timeout')::interval").fetchone()[0]
+    deadline = None if not timeout_ms else time.monotonic() + timeout_ms.total_seconds()
+    previous = conn.execute("SELECT current_setting('lock_timeout')").fetchone()[0]
+    while deadline is None or time.monotonic() + 0.5 < deadline:
+        between()
+        try:
+            with conn.transaction():  # a savepoint: a turn that ran out undoes only itself
+                conn.execute("SELECT set_config('lock_timeout', %s, true)", (_TURN,))
+                conn.execute(statement)
+                conn.execute("SELECT set_config('lock_timeout', %s, true)", (previous,))
+            return
+        except psycopg.errors.LockNotAvailable:
+            continue
+    between()
     conn.execute(statement)
 
 
