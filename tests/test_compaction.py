@@ -277,6 +277,39 @@ def test_a_catalog_collision_abandons_the_merge(client, monkeypatch) -> None:
     assert sorted(_segments(client, "seg")) == [("growing", 0), ("indexed", 4 * SEAL)]
 
 
+def test_a_regrant_beside_the_merge_waits_for_it(client, monkeypatch) -> None:
+    """A re-grant (GRANT ... ON ALL TABLES IN SCHEMA, as create_collection makes as a superuser)
+    open while the merge's new table gets its partition constraint: both rewrite that table's
+    pg_class row, which PostgreSQL orders by no lock (one of them failed "tuple concurrently
+    updated").  The merge waits for the grants' lock instead, and merges."""
+    from pgmilvus.rbac import roles as rbac
+
+    _loaded(client, 4 * SEAL)
+    other = psycopg.connect(client._db.conninfo)
+
+    def regrant(at: str) -> None:
+        if at != "copy":
+            return
+        monkeypatch.setattr(compaction, "before", None)
+        rbac.lock_grants(other, shared=False)
+        other.execute('GRANT SELECT ON ALL TABLES IN SCHEMA "default" TO PUBLIC')
+
+        def commit_once_the_merge_waits() -> None:
+            with psycopg.connect(client._db.conninfo, autocommit=True) as watcher:
+                while not watcher.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                                          " AND datname = current_database()").fetchone()[0]:
+                    time.sleep(0.01)
+            other.commit()
+        threading.Thread(target=commit_once_the_merge_waits).start()
+    monkeypatch.setattr(compaction, "before", regrant)
+    try:
+        client.compact("seg")
+    finally:
+        other.close()
+    assert sorted(_segments(client, "seg")) == [("growing", 0), ("indexed", 4 * SEAL)]
+    assert _ids(client) == list(range(4 * SEAL))
+
+
 def test_searches_during_compaction_see_each_row_once(client) -> None:
     vectors = _loaded(client)
     seen: list[list[int]] = []

@@ -192,6 +192,7 @@ def drop_leftovers(conn: psycopg.Connection, info: CollectionInfo) -> None:
     for segment_id, table in conn.execute(f"SELECT id, table_name FROM {CATALOG}.segments"
                                           " WHERE collection_id = %s AND state = 'merging'", (info.id,)).fetchall():
         with conn.transaction():
+            rbac.lock_grants(conn, shared=True)  # see _copy
             conn.execute(ddl.drop_table(info.schema_name, table))
             conn.execute(f"DELETE FROM {CATALOG}.segments WHERE id = %s", (segment_id,))
 
@@ -283,10 +284,18 @@ def _copy(conn: psycopg.Connection, info: CollectionInfo, parent: str, leaf: str
     except BaseException:
         conn.execute("ROLLBACK")
         raise
-    # The partition constraint, proved once here, spares ATTACH a scan under the swap's locks.
-    conn.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} CHECK ({} = {})").format(
-        sql.Identifier(info.schema_name, leaf), sql.Identifier(ddl.pg_name(leaf, "segment")), segment,
-        sql.Literal(int(new_id))))
+    # The partition constraint, proved once here, spares ATTACH a scan under the swap's locks.  It
+    # is added NOT VALID under the grants' lock: adding it rewrites the new table's pg_class row,
+    # which a re-grant's GRANT ... ON ALL TABLES IN SCHEMA (rbac._sync_role: create_collection
+    # among others) rewrites too, and PostgreSQL orders the two by no lock: one of them failed with
+    # "tuple concurrently updated" (race_fuzz.py's compact).  The scan, VALIDATE, rewrites only
+    # pg_constraint and runs outside it.  DROP TABLE (_abandon, drop_leftovers) collides the same way.
+    table, name = sql.Identifier(info.schema_name, leaf), sql.Identifier(ddl.pg_name(leaf, "segment"))
+    with conn.transaction():
+        rbac.lock_grants(conn, shared=True)
+        conn.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} CHECK ({} = {}) NOT VALID").format(
+            table, name, segment, sql.Literal(int(new_id))))
+    conn.execute(sql.SQL("ALTER TABLE {} VALIDATE CONSTRAINT {}").format(table, name))
 
 
 def _build(conn: psycopg.Connection, info: CollectionInfo, leaf: str) -> None:
@@ -341,5 +350,6 @@ def _swap(conn: psycopg.Connection, info: CollectionInfo, partition: str, parent
 
 def _abandon(conn: psycopg.Connection, info: CollectionInfo, leaf: str, new_id: int) -> None:
     with conn.transaction():
+        rbac.lock_grants(conn, shared=True)  # see _copy
         conn.execute(ddl.drop_table(info.schema_name, leaf))
         conn.execute(f"DELETE FROM {CATALOG}.segments WHERE id = %s", (new_id,))
