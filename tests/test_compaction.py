@@ -220,6 +220,20 @@ def test_a_field_added_or_dropped_during_the_merge_abandons_it(client, monkeypat
     assert _ids(client) == list(range(4 * SEAL))
 
 
+def _commit_once_waiting(dsn: str, conn: psycopg.Connection, waiting: str) -> threading.Thread:
+    """A thread that commits ``conn``'s open transaction once a session of the database waits as
+    ``waiting`` (a condition on pg_stat_activity) says: the other side of a race, put in place."""
+    def commit() -> None:
+        with psycopg.connect(dsn, autocommit=True) as watcher:
+            while not watcher.execute(f"SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                                      f" AND {waiting}").fetchone()[0]:
+                time.sleep(0.01)
+        conn.commit()
+    thread = threading.Thread(target=commit)
+    thread.start()
+    return thread
+
+
 def _collision(dsn: str) -> psycopg.Error:
     """A real "tuple concurrently updated": two GRANTs on one table, the first committed while the
     second waits for it (PostgreSQL orders such catalog updates by no lock)."""
@@ -227,15 +241,7 @@ def _collision(dsn: str) -> psycopg.Error:
         setup.execute("CREATE TABLE IF NOT EXISTS public.granted (a int)")
     first, second = psycopg.connect(dsn), psycopg.connect(dsn, autocommit=True)
     first.execute("GRANT SELECT ON public.granted TO PUBLIC")
-
-    def commit_once_the_second_waits() -> None:
-        with psycopg.connect(dsn, autocommit=True) as watcher:
-            while not watcher.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'transactionid'"
-                                      " AND query LIKE 'GRANT INSERT%'").fetchone()[0]:
-                time.sleep(0.01)
-        first.commit()
-    committer = threading.Thread(target=commit_once_the_second_waits)
-    committer.start()
+    committer = _commit_once_waiting(dsn, first, "wait_event = 'transactionid' AND query LIKE 'GRANT INSERT%%'")
     try:
         with pytest.raises(psycopg.Error) as raised:
             second.execute("GRANT INSERT ON public.granted TO PUBLIC")
@@ -293,14 +299,7 @@ def test_a_regrant_beside_the_merge_waits_for_it(client, monkeypatch) -> None:
         monkeypatch.setattr(compaction, "before", None)
         rbac.lock_grants(other, shared=False)
         other.execute('GRANT SELECT ON ALL TABLES IN SCHEMA "default" TO PUBLIC')
-
-        def commit_once_the_merge_waits() -> None:
-            with psycopg.connect(client._db.conninfo, autocommit=True) as watcher:
-                while not watcher.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                                          " AND datname = current_database()").fetchone()[0]:
-                    time.sleep(0.01)
-            other.commit()
-        threading.Thread(target=commit_once_the_merge_waits).start()
+        _commit_once_waiting(client._db.conninfo, other, "wait_event_type = 'Lock'")
     monkeypatch.setattr(compaction, "before", regrant)
     try:
         client.compact("seg")

@@ -689,8 +689,8 @@ def wait_in_turns(conn: psycopg.Connection, statement: sql.Composable, between: 
     as not (race_fuzz.py's create_index, once in a full test run).  Leaving the queue breaks such a
     cycle before the deadlock detector (1 s) looks.  Bounded as one statement would be: once the
     call's statement_timeout is near, the last turn waits for the rest of it."""
-    timeout_ms = conn.execute("SELECT current_setting('statement_timeout')::interval").fetchone()[0]
-    deadline = None if not timeout_ms else time.monotonic() + timeout_ms.total_seconds()
+    timeout = conn.execute("SELECT current_setting('statement_timeout')::interval").fetchone()[0]
+    deadline = None if not timeout else time.monotonic() + timeout.total_seconds()
     previous = conn.execute("SELECT current_setting('lock_timeout')").fetchone()[0]
     while deadline is None or time.monotonic() + 0.5 < deadline:
         between()

@@ -594,7 +594,7 @@ def translated(exc: BaseException) -> MilvusException:
         return MilvusException(ErrorCode.UNEXPECTED_ERROR,
                                f"the PostgreSQL server is out of disk space ({_first_line(exc)}); "
                                "nothing of this call was written: free space and retry")
-    if isinstance(exc, (pge.SerializationFailure, pge.DeadlockDetected)):
+    if isinstance(exc, (pge.SerializationFailure, pge.DeadlockDetected)) or catalog_collision(exc):
         return ConnectionLost(ErrorCode.UNEXPECTED_ERROR,
                               f"the call conflicted with a concurrent one ({_first_line(exc)}); nothing "
                               "was written: retry it")
@@ -612,10 +612,6 @@ def translated(exc: BaseException) -> MilvusException:
         return ConnectionLost(ErrorCode.UNEXPECTED_ERROR,
                               f"lost the connection to PostgreSQL ({_first_line(exc)}); nothing of this "
                               "call was committed: retry it")
-    if catalog_collision(exc):
-        return ConnectionLost(ErrorCode.UNEXPECTED_ERROR,
-                              f"the call conflicted with a concurrent one ({_first_line(exc)}); nothing "
-                              "was written: retry it")
     if _names_old_revision(exc):
         return ConnectionLost(ErrorCode.UNEXPECTED_ERROR,
                               "the collection was changed by another call again and again while this "
