@@ -122,18 +122,33 @@ def test_acquire_returns_a_uri_with_pgvector(db_path: Path) -> None:
             vec = conn.execute("SELECT '[1,2,3]'::vector::text").fetchone()[0]
             fsync = conn.execute("SHOW fsync").fetchone()[0]
             tcp = conn.execute("SHOW listen_addresses").fetchone()[0]
+            buffers = conn.execute("SELECT pg_size_bytes(current_setting('shared_buffers'))").fetchone()[0]
         owners = json.load(open(os.path.join(sys.argv[1], "owners.json")))
         print(json.dumps({"uri": uri, "again": again, "vec": vec, "fsync": fsync, "tcp": tcp,
-                          "owners": len(owners)}))
+                          "buffers": buffers, "owners": len(owners)}))
     """, str(db_path), cwd=db_path.parent)
     seen = json.loads(out)
     assert seen["uri"].startswith("postgresql://postgres@/postgres?host=")
     assert seen["again"] == seen["uri"]
     assert seen["vec"] == "[1,2,3]"
     assert (seen["fsync"], seen["tcp"]) == ("on", "")
+    assert seen["buffers"] == embedded.shared_buffers_mb(embedded.machine_memory()) << 20
     assert seen["owners"] == 1, "acquiring twice must not register twice"
     assert db_path.is_dir() and (db_path / "pgdata" / "PG_VERSION").exists()
     wait_for(lambda: not postgres_processes(db_path), "the server to stop after the only user exited")
+
+
+@pytest.mark.parametrize("memory_mb, buffers_mb", [
+    (256, 128),            # a small machine keeps the floor
+    (512, 128),
+    (1024, 256),           # a quarter
+    (4096, 1024),
+    (8192, 2048),
+    (65536, 2048),         # the ceiling: a modest server beside its users, DROP TABLE stays cheap
+])
+def test_shared_buffers_are_a_quarter_of_the_memory_within_bounds(memory_mb: int, buffers_mb: int) -> None:
+    assert embedded.shared_buffers_mb(memory_mb << 20) == buffers_mb
+    assert f"shared_buffers = {buffers_mb}MB " in embedded.settings(memory_mb << 20)
 
 
 def test_two_processes_opening_a_new_path_at_once_share_one_server(db_path: Path) -> None:

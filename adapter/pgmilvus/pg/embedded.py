@@ -87,7 +87,7 @@ SETTINGS = """
 listen_addresses = ''              # unix socket only: no TCP port to collide or expose
 unix_socket_permissions = 0700     # trust auth below: only the server's OS user (and root)
 max_connections = 100              # a few processes x a pool of 8 per client
-shared_buffers = 128MB             # modest: this server shares the machine with its users
+shared_buffers = {shared_buffers_mb}MB{pad}# a quarter of this machine's memory, 128MB to 2GB
 maintenance_work_mem = 256MB       # HNSW / IVFFlat index builds want more than 64MB
 max_locks_per_transaction = 512    # dropping a collection of 1,024 partitions (Milvus's maximum) locks
                                    # ~10k tables, indexes and toast tables at once; 64 x 100 is too few
@@ -95,6 +95,12 @@ fsync = on                         # durability matters more than speed here
 synchronous_commit = on
 full_page_writes = on
 """
+
+#: The embedded server's shared_buffers: a quarter of the memory, within these bounds (MB).
+MIN_SHARED_BUFFERS_MB = 128
+MAX_SHARED_BUFFERS_MB = 2048
+#: Where Linux keeps a container's memory limit (cgroup v2, then v1).
+_CGROUP_LIMITS = ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes")
 
 _process_lock = threading.RLock()       # flock does not exclude threads of one process well
 _acquired: dict[Path, str] = {}         # folder -> URI, for the process in _acquired_pid
@@ -358,6 +364,36 @@ def _open_paths_for(user: Optional[str], folder: Optional[Path]) -> None:
     _bin_permissions_done = True
 
 
+def settings(memory: Optional[int] = None) -> str:
+    """The lines a new data directory's postgresql.conf gets (``memory``: bytes, this machine's
+    by default)."""
+    mb = shared_buffers_mb(machine_memory() if memory is None else memory)
+    return SETTINGS.format(shared_buffers_mb=mb, pad=" " * max(1, 16 - len(str(mb))))
+
+
+def shared_buffers_mb(memory: int) -> int:
+    """A quarter of ``memory`` (bytes), PostgreSQL's advice for its page cache, kept within
+    [MIN_SHARED_BUFFERS_MB, MAX_SHARED_BUFFERS_MB].
+
+    Searches read HNSW graphs page by page: pages outside shared_buffers come from the OS's
+    cache at a system call each, which doubled the time of a search of 100k 768-d rows
+    (bench/settle.py, docs/search.md).  The bound above keeps this server modest beside its
+    users, and a DROP TABLE cheap (each scans every buffer: 0.6 ms at 128MB, 1.5 ms at 2GB);
+    the buffers are taken from the OS only as pages are read into them."""
+    return max(MIN_SHARED_BUFFERS_MB, min(MAX_SHARED_BUFFERS_MB, memory // 4 >> 20))
+
+
+def machine_memory() -> int:
+    """The memory this process may use, bytes: the machine's, or its container's limit when lower."""
+    total = psutil.virtual_memory().total
+    for limit_file in _CGROUP_LIMITS:
+        with contextlib.suppress(OSError, ValueError):
+            text = Path(limit_file).read_text().strip()
+            if text.isdigit():   # "max" (v2) is no limit; v1's "no limit" is a huge number, above total
+                return min(total, int(text))
+    return total
+
+
 def _ensure_cluster(folder: Path) -> Path:
     """Create ``folder/pgdata`` if missing: initdb into a scratch dir, configure, rename.
 
@@ -383,7 +419,7 @@ def _ensure_cluster(folder: Path) -> Path:
           "--locale=C", "--locale-provider=builtin", "--builtin-locale=C.UTF-8"],
          user=user, timeout=START_TIMEOUT, what="create the database folder")
     with open(scratch / "postgresql.conf", "a", encoding="utf-8") as conf:
-        conf.write(SETTINGS)
+        conf.write(settings())
     os.rename(scratch, pgdata)
     return pgdata
 
