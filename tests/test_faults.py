@@ -13,6 +13,7 @@ import uuid
 from pathlib import Path
 from typing import Iterator
 
+import numpy as np
 import psycopg
 import pytest
 from psycopg import sql
@@ -324,3 +325,41 @@ def test_full_disk_gives_a_clear_error_and_writes_nothing(tiny_disk_db: str) -> 
         c.create_collection("c", schema=_schema(dim))
         assert c.insert("c", _rows(0, 10, dim))["insert_count"] == 10
         filler.unlink()
+
+
+# ------------------------------------------------------------------ no room for parallel builds
+
+@pytest.fixture
+def no_room_for_parallel_builds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parallel index builds the server cannot give their shared memory: pgvector takes all of
+    maintenance_work_mem (1 TB here) as one segment in /dev/shm at the start, as it takes 1 GB in a
+    container with Docker's 64 MB; every table gets parallel workers (min_parallel_table_scan_size 0)."""
+    monkeypatch.setenv("PGMILVUS_INDEX_BUILD_MEMORY", "1TB")
+    monkeypatch.setenv("PGOPTIONS", "-c min_parallel_table_scan_size=0")
+    monkeypatch.setattr("pgmilvus.catalog.indexes._told_serial", False)
+
+
+def test_builds_without_room_for_parallel_workers_build_serially(fresh_db: str, no_room_for_parallel_builds: None,
+                                                                   caplog: pytest.LogCaptureFixture) -> None:
+    vectors = np.random.default_rng(3).random((6000, 8), dtype=np.float32)
+    rows = [{"pk": i, "v": v.tolist()} for i, v in enumerate(vectors)]
+    with MilvusClient(fresh_db) as c:
+        index = c.prepare_index_params()
+        index.add_index("v", index_type="HNSW", metric_type="L2")
+        c.create_collection("c", schema=_schema(8), index_params=index)
+        for start in (0, 2000, 4000):      # three sealed segments, built by flush (they used to fail:
+            c.insert("c", rows[start:start + 2000])  # "the PostgreSQL server is out of disk space")
+            c.flush("c")
+        assert c.describe_index("c", "v")["indexed_rows"] == 6000
+        c.release_collection("c")
+        c.drop_index("c", "v")
+        c.create_index("c", index)         # on every sealed segment, inside create_index's transaction
+        assert c.describe_index("c", "v")["indexed_rows"] == 6000
+        c.compact("c")                     # the merge builds its new segment's index
+        assert [s.num_rows for s in c.list_segments("c") if s.num_rows] == [6000]
+        c.load_collection("c")
+        hits = c.search("c", [vectors[4321].tolist()], limit=1)[0]
+        assert hits[0]["id"] == 4321
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING" and "shared memory" in r.getMessage()]
+    assert len(warnings) == 1, warnings    # once a process, then at debug level
+    assert "could not resize shared memory segment" in warnings[0] and "shm_size" in warnings[0]

@@ -307,7 +307,7 @@ def _build(conn: psycopg.Connection, info: CollectionInfo, leaf: str) -> None:
             statement = indexes.create_index_sql(info.schema_name, leaf, plan,
                                                  name=segments.segment_index_name(leaf, plan))
             assert statement is not None
-            conn.execute(statement)
+            indexes.run_build(conn, statement)
     finally:
         conn.execute("RESET maintenance_work_mem; RESET max_parallel_maintenance_workers")
 

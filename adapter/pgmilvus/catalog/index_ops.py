@@ -175,7 +175,7 @@ def _create_one(conn: psycopg.Connection, info: CollectionInfo, plan: indexes.In
     if statement is not None and info.segmented and segments.is_vector_plan(plan):
         segments.create_vector_index(conn, info, plan)  # per sealed segment; growing ones scan exactly
     elif statement is not None:
-        conn.execute(statement)  # on the parent: a segment's own B-tree of the field becomes its part
+        indexes.run_build(conn, statement)  # on the parent: a segment's own B-tree of the field becomes its part
     stored = plan.stored_params if pg_index is not None else plan.params
     expression = False
     path_index = _create_path_index(conn, info, plan, trigram) if column is not None else None

@@ -34,7 +34,8 @@ import os
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from psycopg import sql
+import psycopg
+from psycopg import pq, sql
 
 from . import index_checks, json_index
 from .properties import CONFIGURABLE_INDEX_KEYS
@@ -60,6 +61,47 @@ def build_settings() -> dict[str, str]:
     memory = os.environ.get("PGMILVUS_INDEX_BUILD_MEMORY", BUILD_MEMORY)
     workers = os.environ.get("PGMILVUS_INDEX_BUILD_WORKERS", str(BUILD_WORKERS))
     return {"maintenance_work_mem": memory, "max_parallel_maintenance_workers": workers}
+
+
+#: Whether this process logged run_build's warning (then each later fallback logs at debug level).
+_told_serial = False
+
+
+def run_build(conn: psycopg.Connection, statement: sql.Composable,
+              drop: Optional[sql.Composable] = None) -> None:
+    """Run a CREATE INDEX; one whose parallel workers could not get their shared memory runs again
+    without them.
+
+    pgvector's parallel build takes all of its ``maintenance_work_mem`` as one dynamic shared
+    memory segment at the start, a file in /dev/shm, which a container has 64 MB of unless told
+    otherwise (Docker's default; the project's docker-compose.yml sets more): PostgreSQL answers
+    "could not resize shared memory segment ... No space left on device" (53100, or 53200), which
+    read as a full disk, and the background builder met it at every sealed segment, leaving them
+    searched exactly.  A serial build allocates as it goes.  ``drop``: what removes what the failed
+    statement left (CREATE INDEX CONCURRENTLY leaves an invalid index); inside a transaction the
+    statement runs in a savepoint, so the transaction goes on."""
+    in_transaction = conn.info.transaction_status != pq.TransactionStatus.IDLE
+    try:
+        if in_transaction:
+            with conn.transaction():
+                conn.execute(statement)
+        else:
+            conn.execute(statement)
+        return
+    except psycopg.Error as exc:
+        if not str(exc).startswith("could not resize shared memory segment"):
+            raise
+        global _told_serial
+        _log.log(logging.DEBUG if _told_serial else logging.WARNING,
+                 "a parallel index build could not get its shared memory (%s): built again without parallel "
+                 "workers; give the server's /dev/shm room for maintenance_work_mem (Docker: shm_size) to build "
+                 "in parallel", str(exc).strip().splitlines()[0])
+        _told_serial = True   # once a process: a loader meets it at every sealed segment
+    if drop is not None:
+        conn.execute(drop)
+    conn.execute("SELECT set_config('max_parallel_maintenance_workers', '0', %s)", (in_transaction,))
+    conn.execute(statement)
+
 
 FLOAT_METRICS = ("L2", "IP", "COSINE")
 #: Milvus's BinaryVectorMetrics (indexparamcheck/constraints.go), in its order.

@@ -497,12 +497,13 @@ def _ensure_index(conn: psycopg.Connection, info: CollectionInfo, leaf: str, pla
     state = _index_state(conn, info.schema_name, name)
     if state:
         return
+    drop = sql.SQL("DROP INDEX {}IF EXISTS {}").format(
+        sql.SQL("CONCURRENTLY " if concurrently else ""), sql.Identifier(info.schema_name, name))
     if state is False:
-        conn.execute(sql.SQL("DROP INDEX {}IF EXISTS {}").format(
-            sql.SQL("CONCURRENTLY " if concurrently else ""), sql.Identifier(info.schema_name, name)))
+        conn.execute(drop)
     statement = indexes.create_index_sql(info.schema_name, leaf, plan, name=name, concurrently=concurrently)
     assert statement is not None
-    conn.execute(statement)
+    indexes.run_build(conn, statement, drop)
 
 
 def _changed_meanwhile(exc: psycopg.Error) -> bool:
@@ -746,7 +747,7 @@ def create_vector_index(conn: psycopg.Connection, info: CollectionInfo, plan: in
         statement = indexes.create_index_sql(info.schema_name, leaf, plan, name=name)
         assert statement is not None
         conn.execute(indexes.drop_index_sql(info.schema_name, name))
-        conn.execute(statement)
+        indexes.run_build(conn, statement)
 
 
 def drop_vector_index(conn: psycopg.Connection, info: CollectionInfo, index_name: str) -> None:
