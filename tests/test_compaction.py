@@ -11,8 +11,8 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from pgmilvus import MilvusException
-from pgmilvus.catalog import builder, compaction
+from pgmilvus import DataType, MilvusClient, MilvusException
+from pgmilvus.catalog import builder, compaction, indexes
 from pgmilvus.catalog import store as catalog
 
 from .subproc import run_python
@@ -87,6 +87,30 @@ def test_merge_rows(client, monkeypatch: pytest.MonkeyPatch, dim: int, expected:
     client.create_collection(f"m{dim}", dimension=dim)
     with client._conn() as conn:
         assert compaction.merge_rows(catalog.get_collection(conn, "default", f"m{dim}")) == expected
+
+
+GRAPH_MEMORY = [  # server host, dim, M, rows, machine GB -> maintenance_work_mem of the build (None: 1GB)
+    ("/tmp/s", 128, 16, 100_000, 16, None),           # the graph fits in BUILD_MEMORY
+    ("/tmp/s", 128, 16, 1 << 21, 16, "2711MB"),       # a full 128-d merge: 1,232 bytes a row, and 10%
+    ("127.0.0.1", 768, 16, 349_525, 16, "1391MB"),    # a full 768-d merge, over TCP on this machine
+    ("/tmp/s", 768, 48, 349_525, 16, "1766MB"),       # M's neighbours count
+    ("/tmp/s", 128, 16, 1 << 21, 6, "1536MB"),        # at most a quarter of the machine's memory
+    ("/tmp/s", 128, 16, 1 << 21, 2, "1024MB"),        # never below BUILD_MEMORY
+    ("db.internal", 128, 16, 1 << 21, 16, None),      # another machine: its memory is unknown here
+]
+
+
+@pytest.mark.parametrize("host, dim, m, rows, machine_gb, expected", GRAPH_MEMORY)
+def test_graph_memory(monkeypatch: pytest.MonkeyPatch, host: str, dim: int, m: int, rows: int, machine_gb: int,
+                      expected: str | None) -> None:
+    monkeypatch.setattr(indexes, "machine_memory", lambda: machine_gb << 30)
+    schema = MilvusClient.create_schema()
+    schema.add_field("pk", DataType.INT64, is_primary=True)
+    schema.add_field("v", DataType.FLOAT_VECTOR, dim=dim)
+    plan = indexes.IndexPlan("v", "v", "HNSW", "L2", {}, "hnsw", "vector_l2_ops", {"m": m, "ef_construction": 64})
+    assert indexes.graph_memory(host, schema, [plan], rows) == expected
+    monkeypatch.setenv("PGMILVUS_INDEX_BUILD_MEMORY", "512MB")  # the user's setting decides
+    assert indexes.graph_memory(host, schema, [plan], rows) is None
 
 
 DIRTY = [  # rows written into each segment, (id, live rows) -> the segments to rewrite

@@ -225,8 +225,7 @@ def _merge(conn: psycopg.Connection, info: CollectionInfo, partition: str, sourc
     try:
         if before is not None:
             before("copy")
-        _copy(conn, info, parent, leaf, new_id, sources)
-        _build(conn, info, leaf)
+        _build(conn, info, leaf, _copy(conn, info, parent, leaf, new_id, sources))
         with conn.transaction():  # out of the swap's locks; rows changed meanwhile are not counted
             bm25_stats.record(conn, info, new_id, leaf)
         if between is not None:
@@ -268,15 +267,15 @@ def _copy_statement(conn: psycopg.Connection, info: CollectionInfo, parent: str,
 
 
 def _copy(conn: psycopg.Connection, info: CollectionInfo, parent: str, leaf: str, new_id: int,
-          sources: list[int]) -> None:
-    """The sources' live rows into the new table, and their (key, xmin), from one snapshot."""
+          sources: list[int]) -> int:
+    """The sources' live rows into the new table, and their (key, xmin), from one snapshot; how many."""
     pk, segment = sql.Identifier(info.schema.primary_field.name), sql.Identifier(ddl.SEGMENT_COLUMN)
     in_sources = sql.SQL("src.{} = ANY(%(sources)s)").format(segment)
     params = {"new": new_id, "sources": sources}
     conn.execute("DROP TABLE IF EXISTS pg_temp.pgmilvus_merge_seen")
     conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ")
     try:
-        conn.execute(_copy_statement(conn, info, parent, leaf, in_sources), params)
+        copied = conn.execute(_copy_statement(conn, info, parent, leaf, in_sources), params).rowcount
         conn.execute(sql.SQL("CREATE TEMP TABLE pgmilvus_merge_seen AS SELECT src.{pk} AS pk, src.xmin::text AS x"
                              " FROM {parent} AS src WHERE {where}").format(
             pk=pk, parent=sql.Identifier(info.schema_name, parent), where=in_sources), params)
@@ -296,11 +295,17 @@ def _copy(conn: psycopg.Connection, info: CollectionInfo, parent: str, leaf: str
         conn.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} CHECK ({} = {}) NOT VALID").format(
             table, name, segment, sql.Literal(int(new_id))))
     conn.execute(sql.SQL("ALTER TABLE {} VALIDATE CONSTRAINT {}").format(table, name))
+    return copied
 
 
-def _build(conn: psycopg.Connection, info: CollectionInfo, leaf: str) -> None:
-    """The segment's indexes on the new table, in bulk (nobody reads it yet: no CONCURRENTLY)."""
-    for name, value in indexes.build_settings().items():
+def _build(conn: psycopg.Connection, info: CollectionInfo, leaf: str, rows: int) -> None:
+    """The segment's indexes on the new table, in bulk (nobody reads it yet: no CONCURRENTLY),
+    with the memory its ``rows``' graphs need (a merge holds up to 1 GB of vectors)."""
+    settings = indexes.build_settings()
+    memory = indexes.graph_memory(conn.info.host, info.schema, segments.vector_plans(info), rows)
+    if memory is not None:
+        settings["maintenance_work_mem"] = memory
+    for name, value in settings.items():
         conn.execute("SELECT set_config(%s, %s, false)", (name, value))
     try:
         for plan in segments.segment_plans(info):

@@ -742,6 +742,11 @@ def create_vector_index(conn: psycopg.Connection, info: CollectionInfo, plan: in
     An index of that name may be there already: a build of the index this replaces, cancelled by
     hold_leaves (invalid), or one that started before the drop_index and ended after it (the old
     definition).  It goes first, under this transaction's locks on the leaves."""
+    largest = conn.execute(f"SELECT coalesce(max(rows), 0) FROM {CATALOG}.segments WHERE collection_id = %s",
+                           (info.id,)).fetchone()[0]
+    memory = indexes.graph_memory(conn.info.host, info.schema, [plan], largest)
+    if memory is not None:  # the transaction's, as create_index's other build settings
+        conn.execute("SELECT set_config('maintenance_work_mem', %s, true)", (memory,))
     for _, leaf in segment_tables(conn, info):
         name = leaf_index_name(leaf, plan.index_name)
         statement = indexes.create_index_sql(info.schema_name, leaf, plan, name=name)
