@@ -32,7 +32,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Iterable, Optional
 
 import psycopg
 from psycopg import pq, sql
@@ -40,9 +40,9 @@ from psycopg import pq, sql
 from . import index_checks, json_index
 from .properties import CONFIGURABLE_INDEX_KEYS
 from ..schema import faiss_factory, knowhere, knowhere_configs
-from ..pg.embedded import machine_memory
 from ..schema.ddl import cast_sql, pg_name
 from ..errors import ErrorCode, MilvusException, ParamError, invalid_parameter
+from ..pg.embedded import machine_memory
 from ..schema.model import CollectionSchema, FieldSchema
 from ..types import NUMERIC_TYPES, STRING_TYPES, DataType, go_name
 
@@ -51,8 +51,8 @@ _log = logging.getLogger("pgmilvus")
 #: Postgres builds large HNSW indexes far faster with memory to spare (25 s vs 72 s
 #: for 100k x 128 at 1GB vs the 64MB default on a 2-core machine).  Overridable with
 #: PGMILVUS_INDEX_BUILD_MEMORY / PGMILVUS_INDEX_BUILD_WORKERS.
-BUILD_MEMORY = "1GB"
 BUILD_MEMORY_MB = 1024
+BUILD_MEMORY = f"{BUILD_MEMORY_MB // 1024}GB"
 #: Parallel workers for one build (pgvector builds HNSW / IVFFlat in parallel); Postgres
 #: further caps them by max_worker_processes and max_parallel_workers.
 BUILD_WORKERS = 2
@@ -73,7 +73,7 @@ _HNSW_ROW_OVERHEAD = 200
 _LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 
-def graph_memory(host: str, schema: CollectionSchema, plans: Any, rows: int) -> Optional[str]:
+def graph_memory(host: str, schema: CollectionSchema, plans: Iterable["IndexPlan"], rows: int) -> Optional[str]:
     """maintenance_work_mem for building ``plans``' HNSW graphs over ``rows`` rows in memory, when
     BUILD_MEMORY holds less (None: it holds them, or PGMILVUS_INDEX_BUILD_MEMORY decides).
 
