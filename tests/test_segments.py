@@ -129,6 +129,32 @@ def test_primary_keys_stay_unique_across_segments(client) -> None:
     assert client.query("seg", "", output_fields=["count(*)"])[0]["count(*)"] == 268
 
 
+def test_varchar_keys_are_found_in_every_segment_by_insert_upsert_and_delete(client) -> None:
+    """The keys' array goes to the server behind a subquery (writes.pk_in): text keys too."""
+    schema = client.create_schema(auto_id=False)
+    schema.add_field("pk", 21, is_primary=True, max_length=16)
+    schema.add_field("vector", 101, dim=8)
+    schema.add_field("tag", 5)
+    client.create_collection("vseg", schema=schema)
+    vectors = _vectors(800)
+    for start in (0, 300, 600):  # a write seals its segment once full: 0-299, 300-599, 600-799
+        client.insert("vseg", [{"pk": f"k{i}", "vector": vectors[i].tolist(), "tag": 0}
+                               for i in range(start, min(start + 300, 800))])
+    client.flush("vseg")
+    assert [rows for _, rows in _segments(client, "vseg")] == [300, 300, 200, 0]
+    with pytest.raises(MilvusException) as err:
+        client.insert("vseg", [{"pk": "new", "vector": vectors[0].tolist(), "tag": 0},
+                               {"pk": "k750", "vector": vectors[0].tolist(), "tag": 0}])
+    assert err.value.message.startswith("primary key 'k750' (row 1) already exists in collection vseg")
+    replaced = [f"k{i}" for i in (1, 299, 300, 650)]  # the first, second and third segments
+    upserted = client.upsert("vseg", [{"pk": k, "vector": vectors[2].tolist(), "tag": 7} for k in replaced])
+    assert upserted["upsert_count"] == 4
+    assert client.query("vseg", "tag == 7", output_fields=["pk"]) == [{"pk": k} for k in sorted(replaced)]
+    assert client.query("vseg", "", output_fields=["count(*)"])[0]["count(*)"] == 800
+    assert client.delete("vseg", ids=["k0", "k299", "k300", "k799", "absent"])["delete_count"] == 4
+    assert client.query("vseg", "", output_fields=["count(*)"])[0]["count(*)"] == 796
+
+
 _INVALID = ("SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
             " WHERE NOT i.indisvalid AND c.relname LIKE 'seg$%'")
 

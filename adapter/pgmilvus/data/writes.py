@@ -391,6 +391,25 @@ def pk_array_type(info: CollectionInfo) -> sql.SQL:
     return sql.SQL("bigint[]" if info.schema.primary_field.dtype == DataType.INT64 else "text[]")
 
 
+def pk_in(info: CollectionInfo, keys: sql.Placeholder) -> sql.Composed:
+    """``pk = ANY(keys)`` for a batch's keys, the array behind a scalar subquery.
+
+    Written plainly, the planner weighs each key against each segment's statistics, at every
+    call where the statement is not prepared (AsyncMilvusClient's connections never prepare):
+    insert's duplicate-key check of 1,000 keys took 13.7 ms on 52 segments, 2.3 ms this way, and
+    a DELETE of 1,000 keys was planned as sequential scans of the segments whose statistics were
+    not gathered yet (35 ms on 11 segments, 1.5 ms this way).  Behind the subquery the planner
+    sees one array of unknown contents, and each segment's primary-key B-tree answers at run time
+    (docs/search.md, segments).
+    """
+    return sql.SQL("{} = ANY({})").format(sql.Identifier(info.schema.primary_field.name), pk_array(info, keys))
+
+
+def pk_array(info: CollectionInfo, keys: sql.Placeholder) -> sql.Composed:
+    """The keys' array parameter as ``pk_in`` hides it from the planner."""
+    return sql.SQL("(SELECT {keys}::{arr})::{arr}").format(keys=keys, arr=pk_array_type(info))
+
+
 def pk_param(conn: psycopg.Connection, info: CollectionInfo, pks: list[Any]) -> Any:
     """A batch's primary keys as one array parameter (``pk_array_type``) on ``conn``."""
     return array_param(conn, info.schema.primary_field.dtype, pks)
@@ -413,8 +432,8 @@ def _existing_pks(conn: psycopg.Connection, info: CollectionInfo, pks: list[Any]
                   tables: list[sql.Identifier]) -> list[Any]:
     """Up to a few of ``pks`` already stored in ``tables`` (children of the collection's table)."""
     pk = sql.Identifier(info.schema.primary_field.name)
-    parts = [sql.SQL("SELECT {pk} FROM {t} WHERE {pk} = ANY(%(pks)s::{arr})").format(
-        pk=pk, t=t, arr=pk_array_type(info)) for t in tables]
+    parts = [sql.SQL("SELECT {pk} FROM {t} WHERE {cond}").format(
+        pk=pk, t=t, cond=pk_in(info, sql.Placeholder("pks"))) for t in tables]
     query = sql.SQL("SELECT * FROM ({}) AS found ORDER BY 1 LIMIT {}").format(
         sql.SQL(" UNION ALL ").join(parts), sql.Literal(_PK_PREVIEW))
     return [r[0] for r in conn.execute(query, {"pks": pk_param(conn, info, pks)}).fetchall()]
@@ -452,9 +471,8 @@ def _delete_pks(conn: psycopg.Connection, info: CollectionInfo, pks: list[Any],
                 partition: Optional[str] = None) -> int:
     """Delete every row of ``pks``; how many of them were live (with a TTL, an expired
     row goes too, as Milvus's delete by key reaches it, but its entity was gone already)."""
-    pk = sql.Identifier(info.schema.primary_field.name)
-    query = sql.SQL("DELETE FROM {t} WHERE {pk} = ANY(%s::{arr})").format(
-        t=_table(info, partition), pk=pk, arr=pk_array_type(info))
+    query = sql.SQL("DELETE FROM {t} WHERE {cond}").format(
+        t=_table(info, partition), cond=pk_in(info, sql.Placeholder()))
     alive = ttl.live(info)
     if alive is None:
         return conn.execute(query, (pk_param(conn, info, pks),)).rowcount
@@ -753,7 +771,7 @@ def _partial_upsert(conn: psycopg.Connection, info: CollectionInfo, rows: Iterab
         if ops:
             merged = [(pk, row) for row, pk in zip(chunk, pks) if pk in existing]
             array_ops.check_capacity(conn, _table(info), schema, ops, merged,
-                                     (sql.SQL("%s::{}").format(pk_array_type(info)), pk_param(conn, info, pks)))
+                                     (pk_array(info, sql.Placeholder()), pk_param(conn, info, pks)))
         for i, (row, pk) in enumerate(zip(chunk, pks)):
             if pk in existing:
                 if ops:  # a null value under an operator leaves the stored array as it is
@@ -814,9 +832,8 @@ def _rekey(conn: psycopg.Connection, info: CollectionInfo, pairs: list[tuple[Any
 
 
 def _all_existing_pks(conn: psycopg.Connection, info: CollectionInfo, pks: list[Any]) -> list[Any]:
-    pk = sql.Identifier(info.schema.primary_field.name)
-    query = sql.SQL("SELECT {pk} FROM {t} WHERE {pk} = ANY(%s::{arr})").format(
-        pk=pk, t=_table(info), arr=pk_array_type(info))
+    query = sql.SQL("SELECT {pk} FROM {t} WHERE {cond}").format(
+        pk=sql.Identifier(info.schema.primary_field.name), t=_table(info), cond=pk_in(info, sql.Placeholder()))
     return [r[0] for r in conn.execute(query, (pk_param(conn, info, pks),)).fetchall()]
 
 
