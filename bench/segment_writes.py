@@ -91,38 +91,31 @@ def sides(client: Any, conn: Any, stored: int, label: str) -> dict[str, dict[str
     fresh = {s: counter_keys(base, lambda n: n * BATCH) for s in ("sql", "pgm", "sql-del", "pgm-del")}
     old = {s: counter_keys(0, lambda n: (n * 7919 % (stored // BATCH)) * BATCH) for s in ("sql", "pgm")}
 
-    def sql_insert(_: Any) -> list:
-        lo = fresh["sql"]()
-        copy_rows(conn, list(range(lo, lo + BATCH)), vectors)
-        conn.commit()
-        return []
-
-    def sql_upsert(_: Any) -> list:
-        lo = old["sql"]()
-        conn.execute("DELETE FROM hand WHERE id = ANY(%s)", (list(range(lo, lo + BATCH)),))
-        copy_rows(conn, list(range(lo, lo + BATCH)), vectors)
-        conn.commit()
-        return []
-
-    def sql_delete(_: Any) -> list:
-        lo = fresh["sql-del"]()
-        conn.execute("DELETE FROM hand WHERE id = ANY(%s)", (list(range(lo, lo + BATCH)),))
-        conn.commit()
-        return []
-
-    def pgm(method: str, keys: Callable[[], int], by_ids: bool = False) -> Callable[[Any], list]:
+    def timed(act: Callable[[int], Any], keys: Callable[[], int]) -> Callable[[Any], list]:
+        """One timed call: ``act`` on the batch starting at the next key (nothing collected)."""
         def call(_: Any) -> list:
-            lo = keys()
-            if by_ids:
-                client.delete("w", ids=list(range(lo, lo + BATCH)))
-            else:
-                getattr(client, method)("w", rows(lo))
+            act(keys())
             return []
         return call
 
-    return {f"{label}insert new keys": {"sql": sql_insert, "pgm": pgm("insert", fresh["pgm"])},
-            f"{label}upsert stored keys": {"sql": sql_upsert, "pgm": pgm("upsert", old["pgm"])},
-            f"{label}delete(ids=...)": {"sql": sql_delete, "pgm": pgm("delete", fresh["pgm-del"], by_ids=True)}}
+    def by_hand(*steps: Callable[[int], Any]) -> Callable[[int], None]:
+        """The hand-written steps on a batch, one transaction."""
+        def act(lo: int) -> None:
+            for step in steps:
+                step(lo)
+            conn.commit()
+        return act
+
+    keys = lambda lo: list(range(lo, lo + BATCH))  # noqa: E731
+    delete = lambda lo: conn.execute("DELETE FROM hand WHERE id = ANY(%s)", (keys(lo),))  # noqa: E731
+    copy = lambda lo: copy_rows(conn, keys(lo), vectors)  # noqa: E731
+    return {f"{label}insert new keys": {"sql": timed(by_hand(copy), fresh["sql"]),
+                                        "pgm": timed(lambda lo: client.insert("w", rows(lo)), fresh["pgm"])},
+            f"{label}upsert stored keys": {"sql": timed(by_hand(delete, copy), old["sql"]),
+                                           "pgm": timed(lambda lo: client.upsert("w", rows(lo)), old["pgm"])},
+            f"{label}delete(ids=...)": {
+                "sql": timed(by_hand(delete), fresh["sql-del"]),
+                "pgm": timed(lambda lo: client.delete("w", ids=keys(lo)), fresh["pgm-del"])}}
 
 
 class SyncAsync:

@@ -431,9 +431,8 @@ def array_param(conn: psycopg.Connection, dtype: DataType, keys: list[Any]) -> A
 def _existing_pks(conn: psycopg.Connection, info: CollectionInfo, pks: list[Any],
                   tables: list[sql.Identifier]) -> list[Any]:
     """Up to a few of ``pks`` already stored in ``tables`` (children of the collection's table)."""
-    pk = sql.Identifier(info.schema.primary_field.name)
-    parts = [sql.SQL("SELECT {pk} FROM {t} WHERE {cond}").format(
-        pk=pk, t=t, cond=pk_in(info, sql.Placeholder("pks"))) for t in tables]
+    pk, cond = sql.Identifier(info.schema.primary_field.name), pk_in(info, sql.Placeholder("pks"))
+    parts = [sql.SQL("SELECT {pk} FROM {t} WHERE {cond}").format(pk=pk, t=t, cond=cond) for t in tables]
     query = sql.SQL("SELECT * FROM ({}) AS found ORDER BY 1 LIMIT {}").format(
         sql.SQL(" UNION ALL ").join(parts), sql.Literal(_PK_PREVIEW))
     return [r[0] for r in conn.execute(query, {"pks": pk_param(conn, info, pks)}).fetchall()]
